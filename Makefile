@@ -1,0 +1,33 @@
+# ghginv — two commands on a fresh machine (Python 3.11+, pip, make):
+#   make demo   compile the bundled synthetic demo inventory
+#   make test   run the test-suite
+# Both create .venv and install ghginv into it first.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test test-all test-nojit bench lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/ghginv compile inventories/qingyang_synthetic.toml --out out/qingyang_synthetic
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest -q -m nojit
+
+test-all: $(STAMP)
+	$(BIN)/python -m pytest -q -m ''
+
+bench: $(STAMP)
+	$(BIN)/python -m pytest benchmarks -q --benchmark-only
+
+clean:
+	rm -rf out .pytest_cache .hypothesis

@@ -1,0 +1,232 @@
+"""Command line: a thin layer over the Python API.
+
+    ghginv compile INVENTORY.toml [--out DIR]
+    ghginv compile --activity PATH --factors SET_OR_DIR [--factors ...] --gwp AR5GWP100 --out DIR
+    ghginv factors list | check SET | hash SET [--write]
+
+Bad input prints one clear message (no traceback) and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="ghginv — greenhouse gas inventory calculator")
+factors_app = typer.Typer(no_args_is_help=True, help="Inspect and maintain factor sets.")
+app.add_typer(factors_app, name="factors")
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def _fail(err: Exception) -> None:
+    from .errors import GhgInvError
+
+    sys.stderr.write(f"error: {err}\n")
+    raise typer.Exit(code=getattr(err, "exit_code", 2) if isinstance(err, GhgInvError) else 1)
+
+
+def _parse_years(text: str | None) -> tuple[int, int] | None:
+    from .errors import ConfigError
+
+    if text is None:
+        return None
+    try:
+        if "-" in text or ":" in text:
+            a, b = text.replace(":", "-").split("-", 1)
+            return (int(a), int(b))
+        return (int(text), int(text))
+    except ValueError:
+        raise ConfigError(f"--years must look like 2020-2024 or 2022, got {text!r}") from None
+
+
+def _summary(result, out: Path | None, quiet: bool) -> None:
+    import polars as pl
+    from rich.table import Table
+
+    from .inventory import SYNTHETIC_NOTICE
+
+    con = _console()
+    cfg = result.config
+    if cfg.is_synthetic:
+        con.print(f"[bold yellow]{SYNTHETIC_NOTICE}[/]")
+    con.print(f"[bold]{cfg.name}[/] — GWP {cfg.gwp}, factor sets: {', '.join(s.name + ' ' + s.version for s in result.sets)}")
+    stats = result.cube.stats
+    con.print(
+        f"{stats['rows_read']:,} activity rows -> {stats['cube_cells']:,} cube cells -> "
+        f"{result.emissions.height:,} emission rows; stages: "
+        + ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items())
+    )
+    if quiet:
+        return
+    inv = result.inventory.filter(pl.col("notation_key").is_null())
+    lvl1 = inv.filter(pl.col("level") == 1, pl.col("scope") == "direct").group_by("year", "category", "category_name").agg(pl.col("co2e_t").sum())
+    tot = inv.filter(pl.col("level") == 0).group_by("year", "scope").agg(pl.col("co2e_t").sum())
+    years = sorted(inv["year"].unique().to_list())
+    cats = lvl1.select("category", "category_name").unique().sort("category").rows()
+
+    def val(df, **kw):
+        sub = df.filter(**kw)
+        return sub["co2e_t"].sum() if sub.height else None
+
+    t = Table(title="Emissions by year, kt CO2e", title_justify="left")
+    t.add_column("")
+    for y in years:
+        t.add_column(str(y), justify="right")
+
+    def fmt(x):
+        return "—" if x is None else f"{x / 1000:,.1f}"
+
+    for code, name in cats:
+        t.add_row(f"{code} {name}", *(fmt(val(lvl1, year=y, category=code)) for y in years))
+    direct = [val(tot, year=y, scope="direct") for y in years]
+    indirect = [val(tot, year=y, scope="indirect") for y in years]
+    t.add_row("[bold]Direct emissions (scope 1)[/]", *(fmt(x) for x in direct))
+    t.add_row("Indirect, purchased electricity and heat (scope 2)", *(fmt(x) for x in indirect))
+    t.add_row(
+        "[bold]Direct + indirect[/]",
+        *(fmt(None if a is None and b is None else (a or 0) + (b or 0)) for a, b in zip(direct, indirect)),
+    )
+    memo = [val(tot, year=y, scope="memo") for y in years]
+    if any(m is not None for m in memo):
+        t.add_row("Memo: biogenic CO2 (not in totals)", *(fmt(x) for x in memo))
+    con.print(t)
+    fb = result.fallback_years()
+    if fb.height:
+        lines = fb.group_by("factor_set", "activity", "year", "factor_year").agg().sort("factor_set", "activity", "year")
+        con.print(
+            "[yellow]year_fallback = nearest:[/] factors taken from another year for "
+            + "; ".join(f"{r[1]} {r[2]} (set {r[0]}, factor year {r[3]})" for r in lines.rows())
+        )
+    if result.cube.notation.height:
+        con.print(f"{result.cube.notation.height} categories reported with notation keys (see notation_keys.csv)")
+    if out is not None:
+        con.print(f"outputs written to [bold]{out}[/]")
+
+
+@app.command("compile")
+def compile_cmd(
+    inventory: Annotated[Optional[Path], typer.Argument(help="inventory TOML (optional with --activity/--factors)")] = None,
+    activity: Annotated[Optional[list[str]], typer.Option("--activity", help="activity Parquet file or folder (repeatable)")] = None,
+    factors: Annotated[Optional[list[str]], typer.Option("--factors", help="factor set name or folder, in precedence order (repeatable)")] = None,
+    gwp: Annotated[Optional[str], typer.Option(help="GWP set: SARGWP100, AR4GWP100, AR5GWP100, AR6GWP100")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="output folder (written atomically)")] = None,
+    years: Annotated[Optional[str], typer.Option(help="year range, e.g. 2020-2024")] = None,
+    keep_entity: Annotated[Optional[bool], typer.Option("--keep-entity/--no-keep-entity", help="keep entity_id in emissions.parquet")] = None,
+    year_fallback: Annotated[Optional[str], typer.Option(help="'none' or 'nearest' (use a set's nearest year outside its coverage)")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print only the one-line summary")] = False,
+):
+    """Compile an inventory: activity data + factor sets -> emissions and the IPCC inventory."""
+    from .errors import ConfigError, GhgInvError
+
+    try:
+        if inventory is None and not (activity and factors):
+            raise ConfigError("give an inventory TOML, or --activity and --factors (and --gwp, --out)")
+        if inventory is None and out is None:
+            raise ConfigError("--out DIR is required without an inventory TOML")
+        from .config import load_config
+        from .inventory import Inventory
+
+        cfg = load_config(
+            inventory, activity=activity, factors=factors, gwp=gwp, years=_parse_years(years),
+            keep_entity=keep_entity, year_fallback=year_fallback,
+        )
+        if out is None:
+            out = Path("out") / inventory.stem
+        result = Inventory(cfg).run()
+        written = result.write(out)
+        _summary(result, written, quiet)
+    except GhgInvError as e:
+        _fail(e)
+
+
+@factors_app.command("list")
+def factors_list():
+    """List the factor sets found on the search path."""
+    from .config import factor_search_path
+    from .errors import GhgInvError
+    from .factors import load_factor_set
+
+    con = _console()
+    seen = set()
+    for root in factor_search_path():
+        if not root.is_dir():
+            continue
+        for d in sorted(root.iterdir()):
+            if (d / "manifest.toml").is_file() and d.name not in seen:
+                seen.add(d.name)
+                try:
+                    fs = load_factor_set(d)
+                    con.print(f"{fs.name:28s} {fs.version:10s} {len(fs.rules):5d} rows  {fs.manifest.get('title', '')}  ({d})")
+                except GhgInvError as e:
+                    con.print(f"{d.name:28s} [red]INVALID[/]: {e.summary}  ({d})")
+
+
+@factors_app.command("check")
+def factors_check(sets: Annotated[list[str], typer.Argument(help="set names or folders")]):
+    """Load and verify factor sets (manifest hashes, columns, codes, units, statuses, overlaps)."""
+    from .config import resolve_factor_set_path
+    from .errors import GhgInvError
+    from .factors import load_factor_set
+
+    try:
+        for s in sets:
+            fs = load_factor_set(resolve_factor_set_path(s))
+            _console().print(f"{fs.name} {fs.version}: OK, {len(fs.rules)} rows, {len(fs.activities)} activities")
+    except GhgInvError as e:
+        _fail(e)
+
+
+@factors_app.command("hash")
+def factors_hash(
+    set_: Annotated[str, typer.Argument(metavar="SET", help="set name or folder")],
+    write: Annotated[bool, typer.Option("--write", help="rewrite the [files] hashes in manifest.toml")] = False,
+):
+    """Print (or write) the sha256 of every data file of a set, after an intended edit."""
+    import re
+
+    from .config import resolve_factor_set_path
+    from .errors import GhgInvError
+    from .outputs import file_sha256
+
+    try:
+        folder = resolve_factor_set_path(set_)
+    except GhgInvError as e:
+        _fail(e)
+    lines = [f'"{p.name}" = "sha256:{file_sha256(p)}"' for p in sorted(folder.glob("*.csv"))]
+    if not write:
+        print("[files]\n" + "\n".join(lines))
+        return
+    mpath = folder / "manifest.toml"
+    text = mpath.read_text(encoding="utf-8")
+    head = re.split(r"(?m)^\[files\]\s*$", text)[0].rstrip() + "\n"
+    mpath.write_text(head + "\n[files]\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    print(f"updated {mpath}")
+
+
+@app.command("version")
+def version():
+    """Print the ghginv version."""
+    from . import __version__
+
+    print(__version__)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point."""
+    try:
+        app(args=argv, prog_name="ghginv", standalone_mode=True)
+    except SystemExit as e:
+        return int(e.code or 0)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

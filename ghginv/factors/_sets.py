@@ -1,0 +1,396 @@
+"""Load and check one factor set folder (``factors/<set>/``).
+
+A set is a folder with ``manifest.toml`` (what the set is, where it comes from, and the sha256
+of every data file) and up to four CSV files: ``emission_factors.csv`` (direct form),
+``carbon_factors.csv`` (carbon content × oxidation, the China guideline form),
+``conversions.csv`` (ncv, standard_coal, density) and ``activities.csv`` (metadata of the
+activity codes). The format is documented in docs/factor-set-format.md.
+
+Everything wrong with a set is collected and reported at once, with file and line.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import categories
+from ..errors import (
+    DuplicateRuleError,
+    FactorSetError,
+    ManifestError,
+    Problem,
+    SchemaError,
+    UnitError,
+)
+from ..gwp import known_gases
+from ..units import parse_ratio, parse_unit
+
+__all__ = ["FactorSet", "Rule", "load_factor_set", "DATA_FILES", "FUEL_CLASSES", "STATUSES"]
+
+STATUSES = ("V", "V2", "S", "D")
+FUEL_CLASSES = ("solid", "liquid", "gaseous", "biomass", "electricity", "heat", "other")
+QUANTITIES = ("ncv", "standard_coal", "density")
+CARBON_PARAMETERS = ("carbon_content", "oxidation")
+OPEN_FROM, OPEN_TO = 0, 9999
+EXACT = 1000  # specificity of an exact sector/region code
+
+_COMMON = ["activity", "region", "year_from", "year_to", "value", "unit", "source", "source_locator", "status"]
+DATA_FILES: dict[str, list[str]] = {
+    "emission_factors.csv": ["activity", "sector", "region", "year_from", "year_to", "gas", "value", "unit", "source", "source_locator", "status"],
+    "carbon_factors.csv": ["activity", "sector", "region", "year_from", "year_to", "parameter", "value", "unit", "source", "source_locator", "status"],
+    "conversions.csv": ["activity", "quantity", "region", "year_from", "year_to", "value", "unit", "source", "source_locator", "status"],
+    "activities.csv": ["activity", "name_en", "name_zh", "ipcc_fuel", "fuel_class"],
+}
+_KIND = {"emission_factors.csv": "ef", "carbon_factors.csv": "carbon", "conversions.csv": "conv"}
+_KEY_COL = {"ef": "gas", "carbon": "parameter", "conv": "quantity"}
+_MANIFEST_KEYS = ("name", "version", "title", "publisher", "published", "url", "license")
+_ACTIVITY_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+_REGION_RE = re.compile(r"^[^\s*]+\*?$")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One factor row, checked and normalised.
+
+    ``value_norm`` is the value in base units: tonnes of gas (or of carbon) per base unit of the
+    denominator (t, m^3, GJ or ha); a plain fraction for oxidation; GJ per t or per m^3 for ncv;
+    t per m^3 for density; GJ (of standard coal) per base unit for standard_coal.
+    """
+
+    set_name: str
+    kind: str  # ef | carbon | conv
+    activity: str
+    sector: str  # '*', exact code, or 'P.*'
+    region: str  # '*', exact, or 'prefix*'
+    year_from: int
+    year_to: int
+    key: str  # gas, carbon parameter, or conversion quantity
+    value: float
+    unit: str
+    value_norm: float
+    den_dim: str
+    file: str
+    line: int
+    source: str
+    source_locator: str
+    status: str
+    notes: str = ""
+
+    @property
+    def sector_prefix(self) -> str:
+        return "" if self.sector == "*" else self.sector.removesuffix(".*")
+
+    @property
+    def sector_spec(self) -> int:
+        if self.sector == "*":
+            return 0
+        if self.sector.endswith(".*"):
+            return categories.level(self.sector_prefix)
+        return EXACT
+
+    @property
+    def region_prefix(self) -> str:
+        return "" if self.region == "*" else self.region.removesuffix("*")
+
+    @property
+    def region_spec(self) -> int:
+        if self.region == "*":
+            return 0
+        if self.region.endswith("*"):
+            return len(self.region_prefix)
+        return EXACT
+
+    def where(self) -> str:
+        return f"{self.file} line {self.line}"
+
+
+@dataclass
+class FactorSet:
+    """A loaded, verified factor set."""
+
+    name: str
+    path: Path
+    manifest: dict
+    rules: list[Rule]
+    activities: dict[str, dict]
+    file_hashes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        return str(self.manifest.get("version", ""))
+
+    def activity_codes(self) -> set[str]:
+        return {r.activity for r in self.rules} | set(self.activities)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _read_manifest(folder: Path) -> tuple[dict, dict[str, str]]:
+    mpath = folder / "manifest.toml"
+    if not mpath.is_file():
+        raise ManifestError(f"{folder}: not a factor set (no manifest.toml)")
+    try:
+        manifest = tomllib.loads(mpath.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ManifestError(f"{mpath}: not valid TOML: {e}") from None
+    problems = [
+        Problem(f"manifest key '{k}' is missing", file=str(mpath))
+        for k in _MANIFEST_KEYS
+        if not str(manifest.get(k, "")).strip()
+    ]
+    if manifest.get("name") and manifest["name"] != folder.name:
+        problems.append(
+            Problem(
+                f"name = {manifest['name']!r} differs from the folder name {folder.name!r}",
+                file=str(mpath),
+                hint="a set's name and folder must agree",
+            )
+        )
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not files:
+        problems.append(Problem("[files] table with the sha256 of every data file is missing", file=str(mpath)))
+        files = {}
+    hashes: dict[str, str] = {}
+    for fname, digest in files.items():
+        fpath = folder / fname
+        if fname not in DATA_FILES:
+            problems.append(
+                Problem(f"unknown data file '{fname}' listed", file=str(mpath), hint=f"known files: {', '.join(DATA_FILES)}")
+            )
+            continue
+        if not isinstance(digest, str) or not re.fullmatch(r"sha256:[0-9a-f]{64}", digest):
+            problems.append(Problem(f"hash of '{fname}' must be 'sha256:<64 hex digits>'", file=str(mpath), value=digest))
+            continue
+        if not fpath.is_file():
+            problems.append(Problem(f"listed data file '{fname}' does not exist", file=str(mpath)))
+            continue
+        actual = _sha256(fpath)
+        hashes[fname] = actual
+        if actual != digest.removeprefix("sha256:"):
+            problems.append(
+                Problem(
+                    f"sha256 mismatch for '{fname}': manifest says {digest.removeprefix('sha256:')[:12]}…, file is {actual[:12]}…",
+                    file=str(mpath),
+                    hint="the file changed after the manifest was written; if the change is intended, "
+                    "update the hash (`ghginv factors hash SET`), otherwise restore the file",
+                )
+            )
+    for extra in sorted(p.name for p in folder.glob("*.csv")):
+        if extra not in files:
+            problems.append(
+                Problem(f"data file '{extra}' is not listed in [files]", file=str(mpath), hint="list it with its sha256 or remove it")
+            )
+    if problems:
+        raise ManifestError(f"factor set {folder.name!r}: manifest check failed", problems)
+    return manifest, hashes
+
+
+def _int_or_open(text: str, default: int) -> int:
+    text = text.strip()
+    if not text:
+        return default
+    if not re.fullmatch(r"\d{4}", text):
+        raise ValueError(text)
+    return int(text)
+
+
+def _check_sector(s: str) -> str | None:
+    if s == "*":
+        return None
+    code = s.removesuffix(".*")
+    if not categories.is_category(code):
+        near = categories.suggest(code)
+        return f"unknown IPCC category '{code}'" + (f"; did you mean {', '.join(near)}?" if near else "")
+    return None
+
+
+def _check_unit(kind: str, key: str, unit: str) -> tuple[float, str]:
+    """Validate a rule's unit; return (scale to base, denominator dimension)."""
+    if kind == "carbon" and key == "oxidation":
+        u = parse_unit(unit)
+        if u.dimension != "ratio":
+            raise UnitError(f"oxidation must be a 'fraction' or '%', got {unit!r}")
+        return u.scale, "ratio"
+    r = parse_ratio(unit)
+    num, den = r.numerator.dimension, r.denominator.dimension
+    ok = {
+        ("ef", None): num == "mass" and den in ("mass", "volume", "energy", "area"),
+        ("carbon", "carbon_content"): num == "mass" and r.numerator.element == "C" and den in ("energy", "mass", "volume"),
+        ("conv", "ncv"): num == "energy" and den in ("mass", "volume"),
+        ("conv", "density"): num == "mass" and den == "volume",
+        ("conv", "standard_coal"): num == "energy" and den in ("mass", "volume", "energy"),
+    }[(kind, None if kind == "ef" else key)]
+    if not ok:
+        expect = {
+            "ef": "mass of gas per unit of activity, e.g. kg/TJ, t/t, kg/kWh, t/10^4 m^3",
+            "carbon_content": "t C/TJ (tonnes of carbon per energy unit)",
+            "ncv": "energy per mass or volume, e.g. GJ/t, TJ/Gg, kJ/kg, GJ/10^4 m^3",
+            "density": "mass per volume, e.g. t/m^3, kg/L",
+            "standard_coal": "kgce/kg, tce/t, tce/10^4 m^3, kgce/kWh, kgce/MJ",
+        }["ef" if kind == "ef" else key]
+        raise UnitError(f"unit {unit!r} does not fit; expected {expect}")
+    return r.scale, den
+
+
+def _read_csv(path: Path, required: list[str], problems: list[Problem]) -> list[tuple[int, dict]]:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        problems.append(Problem(f"not UTF-8 text ({e.reason} at byte {e.start})", file=str(path), hint="save the file as UTF-8"))
+        return []
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = reader.fieldnames or []
+    missing = [c for c in required if c not in header]
+    dup = sorted({c for c in header if header.count(c) > 1})
+    if missing or dup:
+        msg = []
+        if missing:
+            msg.append(f"missing column(s) {', '.join(missing)}")
+        if dup:
+            msg.append(f"duplicate column(s) {', '.join(dup)}")
+        raise SchemaError(f"{path}: {'; '.join(msg)}; expected columns: {', '.join(required)}")
+    rows = []
+    for i, row in enumerate(reader):
+        line = reader.line_num
+        if None in row:
+            problems.append(Problem("more fields than header columns", file=str(path), line=line))
+            continue
+        if all(not (v or "").strip() for v in row.values()):
+            continue  # blank line
+        rows.append((line, {k: (v or "").strip() for k, v in row.items()}))
+    return rows
+
+
+def load_factor_set(folder: str | Path) -> FactorSet:
+    """Load, verify (manifest hashes, columns, codes, units, statuses, overlaps) and return a set."""
+    folder = Path(folder)
+    manifest, hashes = _read_manifest(folder)
+    name = folder.name
+    problems: list[Problem] = []
+    rules: list[Rule] = []
+    activities: dict[str, dict] = {}
+    gases = known_gases()
+
+    for fname in manifest["files"]:
+        path = folder / fname
+        rows = _read_csv(path, DATA_FILES[fname], problems)
+        if fname == "activities.csv":
+            for line, row in rows:
+                code = row["activity"]
+                if not _ACTIVITY_RE.match(code):
+                    problems.append(Problem("activity code must be lower-case snake_case", file=str(path), line=line, value=code))
+                if row["fuel_class"] not in FUEL_CLASSES:
+                    problems.append(
+                        Problem(f"fuel_class must be one of {', '.join(FUEL_CLASSES)}", file=str(path), line=line, value=row["fuel_class"])
+                    )
+                if code in activities:
+                    problems.append(Problem(f"activity '{code}' listed twice", file=str(path), line=line))
+                activities[code] = row
+            continue
+        kind = _KIND[fname]
+        keycol = _KEY_COL[kind]
+        for line, row in rows:
+            before = len(problems)
+
+            def bad(msg, col=None, value=None, hint=None):
+                problems.append(Problem(msg, file=str(path), line=line, column=col, value=value, hint=hint))
+
+            act = row["activity"]
+            if not _ACTIVITY_RE.match(act):
+                bad("activity code must be lower-case snake_case", "activity", act)
+            sector = row.get("sector", "*") or ""
+            if not sector:
+                bad("sector is empty; use '*' for every sector", "sector")
+            elif (err := _check_sector(sector)) is not None:
+                bad(err, "sector", sector)
+            region = row["region"]
+            if region != "*" and not _REGION_RE.match(region):
+                bad("region must be an exact code, a prefix pattern such as '51*', or '*'", "region", region)
+            try:
+                y0 = _int_or_open(row["year_from"], OPEN_FROM)
+                y1 = _int_or_open(row["year_to"], OPEN_TO)
+                if y0 > y1:
+                    bad(f"year_from {y0} is after year_to {y1}", "year_from")
+            except ValueError as e:
+                bad("years must be four-digit integers or empty (open)", "year_from/year_to", str(e))
+                y0, y1 = OPEN_FROM, OPEN_TO
+            key = row[keycol]
+            if kind == "ef" and key not in gases:
+                bad("unknown gas; use CO2, CH4, N2O or an F-gas name of the GWP tables (e.g. HFC134a, SF6)", "gas", key)
+            elif kind == "carbon" and key not in CARBON_PARAMETERS:
+                bad(f"parameter must be one of {', '.join(CARBON_PARAMETERS)}", "parameter", key)
+            elif kind == "conv" and key not in QUANTITIES:
+                bad(f"quantity must be one of {', '.join(QUANTITIES)}", "quantity", key)
+            try:
+                value = float(row["value"])
+                if not math.isfinite(value) or value < 0:
+                    raise ValueError
+            except ValueError:
+                bad("value must be a finite number ≥ 0", "value", row["value"])
+                value = math.nan
+            scale, den_dim = 1.0, ""
+            if len(problems) == before:
+                try:
+                    scale, den_dim = _check_unit(kind, key, row["unit"])
+                except UnitError as e:
+                    bad(e.summary, "unit", row["unit"])
+            if kind == "carbon" and key == "oxidation" and value == value and not 0 < value * scale <= 1:
+                bad("oxidation must lie in (0, 1] (or (0, 100] %)", "value", row["value"])
+            status = row["status"]
+            if status == "R":
+                bad("status R (recalled only) cannot be used: verify the value in a primary source first", "status", status)
+            elif status not in STATUSES:
+                bad(f"status must be one of {', '.join(STATUSES)}", "status", status)
+            for col in ("source", "source_locator"):
+                if not row[col]:
+                    bad(f"{col} is empty: every number cites its source", col)
+            if len(problems) == before:
+                rules.append(
+                    Rule(
+                        set_name=name, kind=kind, activity=act, sector=sector, region=region,
+                        year_from=y0, year_to=y1, key=key, value=value, unit=row["unit"],
+                        value_norm=value * scale, den_dim=den_dim, file=str(path), line=line,
+                        source=row["source"], source_locator=row["source_locator"], status=status,
+                        notes=row.get("notes", ""),
+                    )
+                )
+    if problems:
+        raise FactorSetError(f"factor set {name!r} has invalid rows", problems)
+    _check_overlaps(name, rules)
+    return FactorSet(name=name, path=folder.resolve(), manifest=manifest, rules=rules, activities=activities, file_hashes=hashes)
+
+
+def _check_overlaps(name: str, rules: list[Rule]) -> None:
+    """Two rows with the same activity, sector, region and key whose years overlap always tie."""
+    groups: dict[tuple, list[Rule]] = {}
+    for r in rules:
+        groups.setdefault((r.kind, r.activity, r.sector, r.region, r.key), []).append(r)
+    problems = []
+    for (_, act, sector, region, key), rs in groups.items():
+        rs.sort(key=lambda r: (r.year_from, r.year_to))
+        for a, b in zip(rs, rs[1:]):
+            if b.year_from <= a.year_to:
+                problems.append(
+                    Problem(
+                        f"duplicate rule: {act} / {sector} / {region} / {key} for years "
+                        f"{max(a.year_from, b.year_from)}–{min(a.year_to, b.year_to)} is given by "
+                        f"{a.where()} and {b.where()}",
+                        hint="keep one row, or make their year ranges disjoint",
+                    )
+                )
+    if problems:
+        raise DuplicateRuleError(f"factor set {name!r} has rules that tie", problems)

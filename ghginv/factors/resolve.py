@@ -1,0 +1,187 @@
+"""Resolve: one factor per (cube cell, gas) and one conversion per (cube cell, quantity).
+
+Cells are the distinct (year, region, sector, activity) of the activity cube — never rows. The
+precedence rules run as DuckDB SQL (``ghginv/sql/resolve.sql``); the choice across sets (the
+run's order, gas by gas) and the composite CO2 factor of the China guideline form are applied
+here on the few resolved rows.
+
+Composite CO2 (carbon content × oxidation × 44/12)::
+
+    EF_CO2 [t CO2 / base unit] = CC [t C / base unit] × OF × 44/12
+
+(2006 IPCC GL Vol 2 Ch 1 Eq 1.1 with Table 1.3 carbon contents; China 省级温室气体清单编制指南
+energy chapter).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from ..errors import AmbiguousFactorError, FactorSetError, MissingFactorError, Problem
+from ._sets import FactorSet, Rule
+
+__all__ = ["Resolution", "resolve", "rules_frame", "C_TO_CO2"]
+
+C_TO_CO2 = 44.0 / 12.0
+
+
+@dataclass
+class Resolution:
+    """Resolved factors and conversions for a set of cube cells.
+
+    ``factors``: cell_id, gas, set_rank, factor_year, value_norm (t gas per base unit of
+    ``den_dim``), den_dim, rule_id, rule2_id (oxidation row of a composite, else null).
+    ``conversions``: cell_id, quantity, value_norm, den_dim, set_rank, rule_id.
+    ``rules``: the global rule list that rule ids index.
+    """
+
+    factors: pl.DataFrame
+    conversions: pl.DataFrame
+    rules: list[Rule]
+    sets: list[FactorSet]
+
+
+def _sql() -> str:
+    return resources.files("ghginv.sql").joinpath("resolve.sql").read_text(encoding="utf-8")
+
+
+def rules_frame(sets: list[FactorSet]) -> tuple[list[Rule], pa.Table]:
+    """Every rule of the run's sets as one Arrow table (rule_id = position in the list)."""
+    rules: list[Rule] = []
+    ranks: list[int] = []
+    for rank, fs in enumerate(sets):
+        rules.extend(fs.rules)
+        ranks.extend([rank] * len(fs.rules))
+    table = pa.table(
+        {
+            "rule_id": pa.array(np.arange(len(rules), dtype=np.int64)),
+            "set_rank": pa.array(ranks, pa.int32()),
+            "kind": [r.kind for r in rules],
+            "activity": [r.activity for r in rules],
+            "key": [r.key for r in rules],
+            "sector_prefix": [r.sector_prefix for r in rules],
+            "sector_spec": pa.array([r.sector_spec for r in rules], pa.int32()),
+            "region_prefix": [r.region_prefix for r in rules],
+            "region_spec": pa.array([r.region_spec for r in rules], pa.int32()),
+            "year_from": pa.array([r.year_from for r in rules], pa.int32()),
+            "year_to": pa.array([r.year_to for r in rules], pa.int32()),
+        }
+    )
+    return rules, table
+
+
+def _run_sql(cells: pa.Table, rules_tbl: pa.Table, fallback: bool) -> pl.DataFrame:
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("SET threads TO 2")
+        con.register("cells", cells)
+        con.register("rules", rules_tbl)
+        con.register("params", pa.table({"fallback": [bool(fallback)]}))
+        rel = con.sql(_sql())
+        out = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()  # duckdb 2.x / 1.x
+    finally:
+        con.close()
+    return pl.from_arrow(out)
+
+
+def _cell_label(cells: pl.DataFrame, cell_id: int) -> str:
+    c = cells.row(cell_id, named=True)
+    return f"(year {c['year']}, region {c['region']}, sector {c['sector']}, activity {c['activity']})"
+
+
+def resolve(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str = "none") -> Resolution:
+    """Resolve factors for ``cells`` (columns cell_id = 0..n-1, year, region, sector, activity)."""
+    rules, rules_tbl = rules_frame(sets)
+    res = _run_sql(cells.to_arrow(), rules_tbl, year_fallback == "nearest")
+
+    ties = res.filter(pl.col("n_tied") > 1)
+    if ties.height:
+        problems = [
+            Problem(
+                f"{rules[r['rule_id']].where()} and {rules[r['other_rule_id']].where()} tie for "
+                f"{r['key']} in {_cell_label(cells, r['cell_id'])}",
+                hint="make one rule more specific (sector or region) or their years disjoint",
+            )
+            for r in ties.head(200).iter_rows(named=True)
+        ]
+        raise AmbiguousFactorError("factor rules tie after the precedence rules", problems)
+
+    ef = res.filter(pl.col("kind") == "ef").select(
+        "cell_id", pl.col("key").alias("gas"), "set_rank", "factor_year", "rule_id",
+        pl.lit(None, pl.Int64).alias("rule2_id"),
+    )
+    carbon = res.filter(pl.col("kind") == "carbon")
+    cc = carbon.filter(pl.col("key") == "carbon_content").select("cell_id", "set_rank", "factor_year", "rule_id")
+    of = carbon.filter(pl.col("key") == "oxidation").select("cell_id", "set_rank", pl.col("rule_id").alias("rule2_id"))
+    pairs = cc.join(of, on=["cell_id", "set_rank"], how="full", coalesce=True)
+    half = pairs.filter(pl.col("rule_id").is_null() | pl.col("rule2_id").is_null())
+    if half.height:
+        problems = []
+        for r in half.head(200).iter_rows(named=True):
+            have = rules[r["rule_id"] if r["rule_id"] is not None else r["rule2_id"]]
+            lacking = "oxidation" if r["rule_id"] is not None else "carbon_content"
+            problems.append(
+                Problem(
+                    f"set {sets[r['set_rank']].name!r} has {have.key} ({have.where()}) but no {lacking} "
+                    f"for {_cell_label(cells, r['cell_id'])}",
+                    hint="a composite CO2 factor needs both carbon_content and oxidation rows",
+                )
+            )
+        raise FactorSetError("incomplete composite CO2 factors", problems)
+    composite = pairs.select("cell_id", pl.lit("CO2").alias("gas"), "set_rank", "factor_year", "rule_id", "rule2_id")
+    both = composite.join(ef.filter(pl.col("gas") == "CO2"), on=["cell_id", "set_rank"], how="inner")
+    if both.height:
+        problems = [
+            Problem(
+                f"set {sets[r['set_rank']].name!r} gives CO2 for {_cell_label(cells, r['cell_id'])} both directly "
+                f"({rules[r['rule_id_right']].where()}) and from carbon content × oxidation ({rules[r['rule_id']].where()})",
+                hint="a set gives CO2 for an activity one way only",
+            )
+            for r in both.head(200).iter_rows(named=True)
+        ]
+        raise AmbiguousFactorError("CO2 defined twice within one set", problems)
+
+    cand = pl.concat([ef, composite.with_columns(pl.col("factor_year").cast(ef.schema["factor_year"]))])
+    chosen = cand.sort("cell_id", "gas", "set_rank").unique(["cell_id", "gas"], keep="first", maintain_order=True)
+
+    missing = np.setdiff1d(cells["cell_id"].to_numpy(), chosen["cell_id"].unique().to_numpy())
+    if missing.size:
+        miss = cells.filter(pl.col("cell_id").is_in(missing)).sort("activity", "sector", "region", "year")
+        problems = [
+            Problem(f"no factor for activity {r['activity']!r}, sector {r['sector']}, region {r['region']}, year {r['year']}")
+            for r in miss.iter_rows(named=True)
+        ]
+        raise MissingFactorError(
+            f"no factor set of the run ({', '.join(s.name for s in sets)}) has a factor for these activity cells; "
+            "add a factor set that covers them or a rule to your own set",
+            problems,
+        )
+
+    rule_norm = np.array([r.value_norm for r in rules], dtype=np.float64)
+    rule_den = np.array([r.den_dim for r in rules], dtype=object)
+    rid = chosen["rule_id"].to_numpy()
+    rid2 = chosen["rule2_id"].fill_null(-1).to_numpy()
+    value = rule_norm[rid] * np.where(rid2 >= 0, rule_norm[np.maximum(rid2, 0)] * C_TO_CO2, 1.0)
+    factors = chosen.with_columns(
+        pl.Series("value_norm", value), pl.Series("den_dim", rule_den[rid].astype(str))
+    )
+
+    conv = (
+        res.filter(pl.col("kind") == "conv")
+        .sort("cell_id", "key", "set_rank")
+        .unique(["cell_id", "key"], keep="first", maintain_order=True)
+        .select("cell_id", pl.col("key").alias("quantity"), "set_rank", "factor_year", "rule_id")
+    )
+    crid = conv["rule_id"].to_numpy()
+    conversions = conv.with_columns(
+        pl.Series("value_norm", rule_norm[crid] if crid.size else np.zeros(0)),
+        pl.Series("den_dim", rule_den[crid].astype(str) if crid.size else np.zeros(0, dtype=str), dtype=pl.String),
+    )
+    return Resolution(factors=factors, conversions=conversions, rules=rules, sets=sets)

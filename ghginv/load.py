@@ -1,0 +1,178 @@
+"""Load: find activity Parquet files and stream their record batches.
+
+Inputs are files, lists of files, or directories (searched recursively; Hive partition folders
+such as ``year=2022/`` or ``region=510105/`` supply constant columns). Files are read with
+``pyarrow.parquet.ParquetFile.iter_batches``: never the whole input at once. String columns are
+read as dictionaries (``read_dictionary``), so later stages work on small integer codes.
+
+Each yielded :class:`Batch` knows its file and the 1-based number of its first row, so every
+problem can be reported with file and row.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pyarrow.types as pat
+
+from .errors import InputFileError, Problem, SchemaError
+
+__all__ = ["Batch", "ActivityFile", "discover", "stream_batches", "REQUIRED", "OPTIONAL"]
+
+REQUIRED = ("year", "region", "sector", "activity", "amount", "unit")
+OPTIONAL = ("entity_id", "notation_key")
+STRING_COLS = ("region", "sector", "activity", "unit", "entity_id", "notation_key")
+
+
+@dataclass(frozen=True)
+class ActivityFile:
+    path: Path
+    partitions: dict[str, str]  # from key=value folders below the given directory
+
+
+@dataclass
+class Batch:
+    file: Path
+    first_row: int  # 1-based number of this batch's first row within its file
+    data: pa.RecordBatch
+    constants: dict[str, str]  # partition columns not stored in the file
+
+
+def _is_data_file(p: Path) -> bool:
+    return p.is_file() and not p.name.startswith((".", "_")) and p.suffix.lower() in (".parquet", ".pq", ".parq")
+
+
+def discover(paths: list[Path] | tuple[Path, ...]) -> list[ActivityFile]:
+    """List the Parquet files behind ``paths``, sorted, with their Hive partition values."""
+    files: list[ActivityFile] = []
+    problems = []
+    for given in paths:
+        given = Path(given)
+        if given.is_file():
+            files.append(ActivityFile(given, {}))
+        elif given.is_dir():
+            found = []
+            for root, dirs, names in os.walk(given):
+                dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+                for n in sorted(names):
+                    p = Path(root) / n
+                    if _is_data_file(p):
+                        rel = p.relative_to(given).parts[:-1]
+                        parts = dict(seg.split("=", 1) for seg in rel if "=" in seg)
+                        found.append(ActivityFile(p, parts))
+            if not found:
+                problems.append(Problem("directory holds no Parquet files (*.parquet)", file=str(given)))
+            files.extend(found)
+        else:
+            problems.append(Problem("activity path does not exist", file=str(given)))
+    if problems:
+        raise InputFileError("activity data not found", problems)
+    seen = set()
+    unique = []
+    for f in files:
+        key = f.path.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique
+
+
+def _type_ok(col: str, t: pa.DataType) -> bool:
+    if pat.is_dictionary(t):
+        t = t.value_type
+    if col == "year":
+        return pat.is_integer(t)
+    if col == "amount":
+        return pat.is_floating(t) or pat.is_integer(t) or pat.is_decimal(t) or pat.is_null(t)
+    if col in ("region", "entity_id"):
+        return pat.is_string(t) or pat.is_large_string(t) or pat.is_integer(t)
+    return pat.is_string(t) or pat.is_large_string(t) or pat.is_null(t)
+
+
+_EXPECTED = {
+    "year": "integer",
+    "amount": "float (or integer)",
+    "region": "string (or integer code)",
+    "entity_id": "string or integer",
+}
+
+
+def check_schema(f: ActivityFile, schema: pa.Schema, keep_entity: bool) -> tuple[list[str], list[Problem]]:
+    """Columns to read from this file, or the problems with its schema."""
+    problems = []
+    names = schema.names
+    dups = sorted({n for n in names if names.count(n) > 1})
+    for d in dups:
+        problems.append(Problem(f"column '{d}' appears {names.count(d)} times", file=str(f.path), column=d))
+    for col in REQUIRED:
+        if col not in names and col not in f.partitions:
+            problems.append(
+                Problem(
+                    f"required column '{col}' is missing",
+                    file=str(f.path),
+                    hint=f"activity files need columns {', '.join(REQUIRED)} (year may come from a year=YYYY folder); "
+                    f"found: {', '.join(names)}",
+                )
+            )
+    for col in REQUIRED + OPTIONAL:
+        if col in names and col not in dups:
+            t = schema.field(col).type
+            if not _type_ok(col, t):
+                problems.append(
+                    Problem(
+                        f"column '{col}' has type {t}, expected {_EXPECTED.get(col, 'string')}",
+                        file=str(f.path),
+                        column=col,
+                    )
+                )
+    cols = [c for c in REQUIRED if c in names]
+    cols += [c for c in ("notation_key",) if c in names]
+    if keep_entity and "entity_id" in names:
+        cols.append("entity_id")
+    return cols, problems
+
+
+def open_file(f: ActivityFile, keep_entity: bool) -> tuple[pq.ParquetFile, list[str]]:
+    """Open one file and check its schema; raise on a corrupt file or a wrong schema."""
+    try:
+        if f.path.stat().st_size == 0:
+            raise InputFileError(f"{f.path}: file is empty (0 bytes)")
+        arrow_schema = pq.read_schema(f.path)
+    except InputFileError:
+        raise
+    except (pa.ArrowException, OSError) as e:
+        raise InputFileError(f"{f.path}: not a readable Parquet file ({e})") from None
+    cols, problems = check_schema(f, arrow_schema, keep_entity)
+    if problems:
+        raise SchemaError(f"{f.path}: wrong schema", problems)
+    dict_cols = [c for c in cols if c in STRING_COLS and not pat.is_integer(arrow_schema.field(c).type)]
+    try:
+        pf = pq.ParquetFile(f.path, read_dictionary=dict_cols)
+    except (pa.ArrowException, OSError) as e:
+        raise InputFileError(f"{f.path}: not a readable Parquet file ({e})") from None
+    return pf, cols
+
+
+def stream_batches(files: list[ActivityFile], batch_size: int, keep_entity: bool) -> Iterator[Batch]:
+    """Yield record batches of every file in order, with file and row numbers."""
+    for f in files:
+        pf, cols = open_file(f, keep_entity)
+        if pf.metadata.num_rows == 0:
+            raise InputFileError(
+                f"{f.path}: file has no rows",
+                [Problem("remove the empty file or fill it", file=str(f.path))],
+            )
+        constants = {k: v for k, v in f.partitions.items() if k not in cols}
+        row = 1
+        try:
+            for rb in pf.iter_batches(batch_size=batch_size, columns=cols, use_threads=True):
+                if rb.num_rows:
+                    yield Batch(f.path, row, rb, constants)
+                    row += rb.num_rows
+        except (pa.ArrowException, OSError) as e:
+            raise InputFileError(f"{f.path}: corrupt Parquet data near row {row} ({e})") from None
