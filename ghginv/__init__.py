@@ -35,7 +35,6 @@ __all__ = [
     "SchemaError",
     "ValidationError",
     "UnitError",
-    "UnknownCodeError",
     "FactorSetError",
     "ManifestError",
     "DuplicateRuleError",

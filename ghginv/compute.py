@@ -27,7 +27,6 @@ from .units import parse_unit
 __all__ = ["compute_emissions", "conversion_path", "activity_classes", "CELL_KEYS"]
 
 CELL_KEYS = ["year", "region", "sector", "activity"]
-_DIMS = ["mass", "volume", "energy", "area", "ratio"]
 
 
 def conversion_path(act_dim: str, fac_dim: str, ncv_dim: str | None, has_density: bool) -> tuple[int, int] | None:

@@ -20,7 +20,6 @@ __all__ = [
     "SchemaError",
     "ValidationError",
     "UnitError",
-    "UnknownCodeError",
     "FactorSetError",
     "ManifestError",
     "DuplicateRuleError",
@@ -108,10 +107,6 @@ class ValidationError(GhgInvError, ValueError):
 
 class UnitError(GhgInvError, ValueError):
     """A unit string is not understood, or two units cannot be converted."""
-
-
-class UnknownCodeError(ValidationError):
-    """An activity, sector or region code is not known."""
 
 
 class FactorSetError(GhgInvError, ValueError):

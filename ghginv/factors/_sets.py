@@ -41,7 +41,6 @@ CARBON_PARAMETERS = ("carbon_content", "oxidation")
 OPEN_FROM, OPEN_TO = 0, 9999
 EXACT = 1000  # specificity of an exact sector/region code
 
-_COMMON = ["activity", "region", "year_from", "year_to", "value", "unit", "source", "source_locator", "status"]
 DATA_FILES: dict[str, list[str]] = {
     "emission_factors.csv": ["activity", "sector", "region", "year_from", "year_to", "gas", "value", "unit", "source", "source_locator", "status"],
     "carbon_factors.csv": ["activity", "sector", "region", "year_from", "year_to", "parameter", "value", "unit", "source", "source_locator", "status"],

@@ -1,0 +1,92 @@
+"""Shared fixtures: tiny factor sets and activity files written into tmp folders."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+EF_HEADER = "activity,sector,region,year_from,year_to,gas,value,unit,source,source_locator,status"
+CARBON_HEADER = "activity,sector,region,year_from,year_to,parameter,value,unit,source,source_locator,status"
+CONV_HEADER = "activity,quantity,region,year_from,year_to,value,unit,source,source_locator,status"
+ACT_HEADER = "activity,name_en,name_zh,ipcc_fuel,fuel_class"
+
+
+def make_factor_set(folder: Path, *, ef=(), carbon=(), conv=(), activities=(), name=None) -> Path:
+    """Write a factor set. Rows are CSV lines *without* header (source columns included)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    name = name or folder.name
+    files = {}
+    for fname, header, rows in (
+        ("emission_factors.csv", EF_HEADER, ef),
+        ("carbon_factors.csv", CARBON_HEADER, carbon),
+        ("conversions.csv", CONV_HEADER, conv),
+        ("activities.csv", ACT_HEADER, activities),
+    ):
+        if rows:
+            text = header + "\n" + "\n".join(rows) + "\n"
+            (folder / fname).write_text(text, encoding="utf-8")
+            files[fname] = hashlib.sha256(text.encode()).hexdigest()
+    manifest = [
+        f'name = "{name}"',
+        'version = "test.1"',
+        'title = "test set"',
+        'publisher = "tests"',
+        'published = "2024-01-01"',
+        'url = "https://example.invalid/test"',
+        'license = "CC0"',
+        "[files]",
+        *(f'"{k}" = "sha256:{v}"' for k, v in files.items()),
+    ]
+    (folder / "manifest.toml").write_text("\n".join(manifest) + "\n", encoding="utf-8")
+    return folder
+
+
+def write_activity(path: Path, rows: list[dict] | pl.DataFrame) -> Path:
+    """Write activity rows (dicts with the contract columns) to a Parquet file."""
+    df = rows if isinstance(rows, pl.DataFrame) else pl.DataFrame(rows)
+    if "year" in df.columns:
+        df = df.with_columns(pl.col("year").cast(pl.Int32))
+    if "amount" in df.columns:
+        df = df.with_columns(pl.col("amount").cast(pl.Float64))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(df.to_arrow(), path)
+    return path
+
+
+@pytest.fixture
+def ipcc_like_set(tmp_path) -> Path:
+    """IPCC Tier 1 values of reference cases R1a-R1c (2006 IPCC GL Vol 2 Tables 1.2, 1.4, 2.2)."""
+    src = "2006 IPCC GL Vol 2"
+    return make_factor_set(
+        tmp_path / "t_ipcc",
+        ef=[
+            f"bituminous_coal,*,*,,,CO2,94600,kg/TJ,{src},Table 1.4,V2",
+            f"bituminous_coal,1.A.1.*,*,,,CH4,1,kg/TJ,{src},Table 2.2,V2",
+            f"bituminous_coal,1.A.1.*,*,,,N2O,1.5,kg/TJ,{src},Table 2.2,V2",
+            f"natural_gas,*,*,,,CO2,56100,kg/TJ,{src},Table 1.4,V2",
+            f"natural_gas,1.A.1.*,*,,,CH4,1,kg/TJ,{src},Table 2.2,V2",
+            f"natural_gas,1.A.1.*,*,,,N2O,0.1,kg/TJ,{src},Table 2.2,V2",
+            f"diesel,*,*,,,CO2,74100,kg/TJ,{src},Table 1.4,V2",
+            f"diesel,1.A.1.*,*,,,CH4,3,kg/TJ,{src},Table 2.2,V2",
+            f"diesel,1.A.1.*,*,,,N2O,0.6,kg/TJ,{src},Table 2.2,V2",
+        ],
+        conv=[
+            f"bituminous_coal,ncv,*,,,25.8,TJ/Gg,{src},Table 1.2,V2",
+            f"natural_gas,ncv,*,,,48.0,TJ/Gg,{src},Table 1.2,V2",
+            f"diesel,ncv,*,,,43.0,TJ/Gg,{src},Table 1.2,V2",
+        ],
+        activities=[
+            "bituminous_coal,Other Bituminous Coal,烟煤,Other Bituminous Coal,solid",
+            "natural_gas,Natural Gas,天然气,Natural Gas,gaseous",
+            "diesel,Gas/Diesel Oil,柴油,Gas/Diesel Oil,liquid",
+        ],
+    )
