@@ -44,7 +44,10 @@ def new_table(capacity: int = 1 << 12):
 
 @ngjit
 def _slot(a, b, mask):
-    h = a ^ (a >> 20) ^ (a >> 41) ^ (b * 40503) ^ (b >> 13)
+    # multiplicative hashing on 30-bit halves: every product stays below 2**62, so the same
+    # arithmetic is exact in numba (int64) and in plain Python (NUMBA_DISABLE_JIT=1)
+    h = ((a & 0x3FFFFFFF) * 0x9E3779B1) ^ ((a >> 30) * 0x85EBCA77) ^ ((b & 0x3FFFFFFF) * 0xC2B2AE3D) ^ (b >> 30)
+    h ^= (h >> 31) ^ (h >> 17)
     return h & mask
 
 
