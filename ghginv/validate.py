@@ -124,11 +124,7 @@ class BatchValidator:
 
     def raise_if_problems(self):
         if self.issues:
-            total = sum(i.count for i in self.issues.values())
-            raise ValidationError(
-                f"activity data break the data contract in {total} row{'s' if total != 1 else ''}; nothing was computed",
-                self.problems(),
-            )
+            raise ValidationError("activity data break the data contract; nothing was computed", self.problems())
 
     # -- value checks (once per distinct value) -------------------------------------------------
     def _check_value(self, column: str, value: str | None) -> str | None:
@@ -287,7 +283,7 @@ class BatchValidator:
         neg = amount < 0
         if neg.any():
             rows = np.nonzero(neg)[0]
-            self._add(batch.file, "amount", f"amount is negative (e.g. {amount[rows[0]]!r})", rows, first,
+            self._add(batch.file, "amount", f"amount is negative (e.g. {float(amount[rows[0]])!r})", rows, first,
                       "amounts are ≥ 0; removals and signs come from methods, not data")
             ok &= ~neg
 
