@@ -119,6 +119,7 @@ def compile_cmd(
     gwp: Annotated[Optional[str], typer.Option(help="GWP set: SARGWP100, AR4GWP100, AR5GWP100, AR6GWP100")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="output folder (written atomically)")] = None,
     years: Annotated[Optional[str], typer.Option(help="year range, e.g. 2020-2024")] = None,
+    base_year: Annotated[Optional[int], typer.Option("--base-year", help="base year for indicators (default: the TOML's)")] = None,
     keep_entity: Annotated[Optional[bool], typer.Option("--keep-entity/--no-keep-entity", help="keep entity_id in emissions.parquet")] = None,
     year_fallback: Annotated[Optional[str], typer.Option(help="'none' or 'nearest' (use a set's nearest year outside its coverage)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print only the one-line summary")] = False,
@@ -136,10 +137,13 @@ def compile_cmd(
 
         cfg = load_config(
             inventory, activity=activity, factors=factors, gwp=gwp, years=_parse_years(years),
-            keep_entity=keep_entity, year_fallback=year_fallback,
+            base_year=base_year, keep_entity=keep_entity, year_fallback=year_fallback,
         )
         if out is None:
             out = Path("out") / inventory.stem
+        from .outputs import check_output_dir
+
+        check_output_dir(out)
         result = Inventory(cfg).run()
         written = result.write(out)
         _summary(result, written, quiet)

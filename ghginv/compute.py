@@ -122,8 +122,12 @@ def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], gwp: str,
     if bad.height:
         rules = res.rules
         problems = []
-        for r in bad.unique(["activity", "unit", "rule_id", "set_rank"]).sort("activity", "unit").head(200).iter_rows(named=True):
+        seen = set()
+        for r in bad.sort("activity", "unit", "year", "region", "sector", "gas").iter_rows(named=True):
             rule = rules[r["rule_id"]]
+            if (r["activity"], r["unit"], rule.set_name, rule.den_dim) in seen:
+                continue
+            seen.add((r["activity"], r["unit"], rule.set_name, rule.den_dim))
             need = {
                 frozenset({"mass", "energy"}): "an ncv (net calorific value) per mass",
                 frozenset({"volume", "energy"}): "an ncv per volume (or an ncv per mass and a density)",

@@ -31,6 +31,7 @@ from .errors import ConfigError, FactorSetError, Problem
 __all__ = ["RunConfig", "load_config", "resolve_factor_set_path", "factor_search_path"]
 
 YEAR_FALLBACKS = ("none", "nearest")
+# later capabilities add their own tables; these are the ones this version reads
 _KNOWN_TABLES = {
     "inventory": {"name", "description", "years", "base_year", "gwp", "regions"},
     "activity": {"paths", "keep_entity", "batch_size"},
@@ -54,6 +55,9 @@ class RunConfig:
     year_fallback: str = "none"
     batch_size: int = 1 << 20
     source: Path | None = None  # the TOML, when there is one
+    # True when base_year and years come from the same place: then the base year must lie inside
+    # the years. A --years override may compile fewer years than the TOML's base year needs.
+    check_base_year: bool = True
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self):
@@ -66,9 +70,8 @@ class RunConfig:
             y0, y1 = self.years
             if y0 > y1:
                 problems.append(Problem(f"years = [{y0}, {y1}] is empty: the first year is after the last"))
-        if self.base_year is not None and self.years is not None:
-            if not self.years[0] <= self.base_year <= self.years[1]:
-                problems.append(Problem(f"base_year {self.base_year} lies outside years {list(self.years)}"))
+            elif self.check_base_year and self.base_year is not None and not y0 <= self.base_year <= y1:
+                problems.append(Problem(f"base_year {self.base_year} lies outside years [{y0}, {y1}]"))
         if self.year_fallback not in YEAR_FALLBACKS:
             problems.append(
                 Problem(f"year_fallback must be one of {YEAR_FALLBACKS}, got {self.year_fallback!r}")
@@ -76,7 +79,8 @@ class RunConfig:
         if self.batch_size < 1:
             problems.append(Problem(f"batch_size must be positive, got {self.batch_size}"))
         if problems:
-            raise ConfigError("invalid run configuration", problems)
+            where = f"{self.source}: " if self.source else ""
+            raise ConfigError(f"{where}invalid run configuration", problems)
 
     @property
     def is_synthetic(self) -> bool:
@@ -127,6 +131,12 @@ def resolve_factor_set_path(spec: str | os.PathLike, base: Path | None = None) -
         candidates.append(Path.cwd() / p)
     if "/" not in s and os.sep not in s:
         candidates += [d / s for d in factor_search_path()]
+    unique = []
+    for c in candidates:
+        c = c.resolve() if c.exists() else c.absolute()
+        if c not in unique:
+            unique.append(c)
+    candidates = unique
     for c in candidates:
         if (c / "manifest.toml").is_file():
             return c.resolve()
@@ -182,7 +192,15 @@ def load_config(
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
             raise ConfigError(f"{src}: not valid TOML: {e}") from None
         base = src.resolve().parent
-        problems = []
+        problems = [
+            Problem(
+                f"unknown table or key '{k}'",
+                file=str(src),
+                hint=f"known tables: {', '.join('[' + t + ']' for t in _KNOWN_TABLES)}",
+            )
+            for k in doc
+            if k not in _KNOWN_TABLES
+        ]
         for table, keys in _KNOWN_TABLES.items():
             t = doc.get(table, {})
             if not isinstance(t, dict):
@@ -225,8 +243,14 @@ def load_config(
             raise ConfigError(f"{where}: factor set {spec!r} is listed twice (also as {seen[p]!r})")
         seen[p] = spec
 
-    if years is None and "years" in inv:
+    years_from_toml = years is None and "years" in inv
+    if years_from_toml:
         years = _years(inv["years"], where)
+    if base_year is None and "base_year" in inv:
+        by = inv["base_year"]
+        if not isinstance(by, int) or isinstance(by, bool):
+            raise ConfigError(f"{where}: base_year must be an integer year, got {by!r}")
+
     regions = inv.get("regions")
     if regions is not None:
         regions = tuple(str(r) for r in regions)
@@ -243,4 +267,5 @@ def load_config(
         year_fallback=year_fallback or fac.get("year_fallback", "none"),
         batch_size=batch_size or int(act.get("batch_size", 1 << 20)),
         source=src.resolve() if src else None,
+        check_base_year=years_from_toml or base_year is not None,
     )

@@ -41,6 +41,11 @@ class Batch:
     first_row: int  # 1-based number of this batch's first row within its file
     data: pa.RecordBatch
     constants: dict[str, str]  # partition columns not stored in the file
+    partitions: dict[str, str] = None  # every key=value folder of the file
+
+    def __post_init__(self):
+        if self.partitions is None:
+            self.partitions = dict(self.constants)
 
 
 def _is_data_file(p: Path) -> bool:
@@ -172,7 +177,7 @@ def stream_batches(files: list[ActivityFile], batch_size: int, keep_entity: bool
         try:
             for rb in pf.iter_batches(batch_size=batch_size, columns=cols, use_threads=True):
                 if rb.num_rows:
-                    yield Batch(f.path, row, rb, constants)
+                    yield Batch(f.path, row, rb, constants, f.partitions)
                     row += rb.num_rows
         except (pa.ArrowException, OSError) as e:
             raise InputFileError(f"{f.path}: corrupt Parquet data near row {row} ({e})") from None

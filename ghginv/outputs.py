@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from .errors import ConfigError
 
-__all__ = ["atomic_output_dir", "write_parquet", "write_csv", "file_sha256"]
+__all__ = ["atomic_output_dir", "check_output_dir", "write_parquet", "write_csv", "file_sha256"]
 
 
 def file_sha256(path: str | os.PathLike) -> str:
@@ -55,8 +55,8 @@ def _is_ghginv_output(path: Path) -> bool:
         return False
 
 
-def atomic_output_dir(out: str | os.PathLike, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp_dir)`` then move ``tmp_dir`` to ``out``; all or nothing."""
+def check_output_dir(out: str | os.PathLike) -> Path:
+    """Fail early (before any work) if ``out`` cannot become this run's output folder."""
     out = Path(out).absolute()
     if out.exists() and not out.is_dir():
         raise ConfigError(f"{out}: output path exists and is not a folder")
@@ -64,9 +64,23 @@ def atomic_output_dir(out: str | os.PathLike, write: Callable[[Path], None]) -> 
         raise ConfigError(
             f"{out}: output folder exists and is not a ghginv run; choose another --out or empty it first"
         )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
-    tmp.mkdir()
+    parent = out.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise ConfigError(f"{out}: cannot create the output folder here ({parent} is not a writable folder)")
+    return out
+
+
+def atomic_output_dir(out: str | os.PathLike, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp_dir)`` then move ``tmp_dir`` to ``out``; all or nothing."""
+    out = check_output_dir(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.parent / f".{out.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+        tmp.mkdir()
+    except OSError as e:
+        raise ConfigError(f"{out}: cannot create the output folder ({e.strerror})") from None
     try:
         write(tmp)
         if out.exists():

@@ -59,6 +59,7 @@ class Codebook:
 class _Issue:
     message: str
     hint: str | None
+    example: object = None  # the first offending value, when the message does not name it
     count: int = 0
     rows: list[int] = field(default_factory=list)
 
@@ -103,11 +104,11 @@ class BatchValidator:
         self.rows_notation = 0
 
     # -- problems --------------------------------------------------------------------------
-    def _add(self, file, column, message, rows: np.ndarray, first_row: int, hint=None):
+    def _add(self, file, column, message, rows: np.ndarray, first_row: int, hint=None, example=None):
         key = (str(file), column, message)
         issue = self.issues.get(key)
         if issue is None:
-            issue = self.issues[key] = _Issue(message, hint)
+            issue = self.issues[key] = _Issue(message, hint, example)
         issue.count += int(rows.size)
         room = MAX_ROWS_SHOWN - len(issue.rows)
         if room > 0:
@@ -118,7 +119,8 @@ class BatchValidator:
         for (file, column, _), iss in self.issues.items():
             shown = ", ".join(str(r) for r in iss.rows)
             more = f" and {iss.count - len(iss.rows)} more" if iss.count > len(iss.rows) else ""
-            msg = f"{iss.message} — row{'s' if iss.count > 1 else ''} {shown}{more}"
+            first = f" (first value: {iss.example!r})" if iss.example is not None else ""
+            msg = f"{iss.message}{first} — row{'s' if iss.count > 1 else ''} {shown}{more}"
             out.append(Problem(msg, file=file, column=column, hint=iss.hint))
         return out
 
@@ -146,6 +148,10 @@ class BatchValidator:
                     f" (did you mean {', '.join(near)}?)" if near else ""
                 )
         elif column == "unit":
+            if "/" in value:
+                msg = f"unit {value!r} is a ratio, not a quantity of activity"
+                self._value_ok[key] = msg
+                return msg
             try:
                 if parse_unit(value).dimension == "ratio":
                     msg = f"unit {value!r} is not a quantity of activity"
@@ -222,12 +228,31 @@ class BatchValidator:
             year = np.full(n, y, np.int64)
             ynull = np.zeros(n, bool)
         ybad = ynull | (year < 1900) | (year > 2155)
-        if ybad.any():
+        if "year" not in rb.schema.names and year.size and year[0] == -1:
+            self._add(batch.file, "year", "year folder is not an integer", np.arange(n), first,
+                      "name partition folders year=YYYY", example=batch.constants["year"])
+            ok[:] = False
+        elif ybad.any():
             rows = np.nonzero(ybad)[0]
-            for msg, sel in (("year is empty", ynull[rows]), ("implausible year (expected 1900–2155)", ~ynull[rows])):
-                if sel.any():
-                    self._add(batch.file, "year", msg, rows[sel], first, "give the inventory year as an integer such as 2022")
+            if ynull[rows].any():
+                self._add(batch.file, "year", "year is empty", rows[ynull[rows]], first, "give the inventory year as an integer such as 2022")
+            impl = rows[~ynull[rows]]
+            if impl.size:
+                self._add(batch.file, "year", "implausible year (expected 1900–2155)", impl, first,
+                          "give the inventory year as an integer such as 2022", example=int(year[impl[0]]))
             ok &= ~ybad
+        for key, pval in batch.partitions.items():
+            if key in rb.schema.names and key in ("year", "region", "sector", "activity", "unit"):
+                col = pc.cast(rb.column(key), pa.string()) if key != "year" else pc.cast(rb.column(key), pa.int64())
+                want = pval if key != "year" else (int(pval) if pval.lstrip("-").isdigit() else None)
+                if want is None:
+                    continue
+                diff = pc.fill_null(pc.not_equal(col, pa.scalar(want, col.type)), False).to_numpy(zero_copy_only=False)
+                if diff.any():
+                    rows = np.nonzero(diff)[0]
+                    self._add(batch.file, key, f"{key} column disagrees with the folder {key}={pval}", rows, first,
+                              "the partition folder and the column must agree", example=col[int(rows[0])].as_py())
+                    ok &= ~diff
 
         region, _ = self._codes(batch, "region", self.books["region"])
         sector, _ = self._codes(batch, "sector", self.books["sector"])
@@ -283,8 +308,8 @@ class BatchValidator:
         neg = amount < 0
         if neg.any():
             rows = np.nonzero(neg)[0]
-            self._add(batch.file, "amount", f"amount is negative (e.g. {float(amount[rows[0]])!r})", rows, first,
-                      "amounts are ≥ 0; removals and signs come from methods, not data")
+            self._add(batch.file, "amount", "amount is negative", rows, first,
+                      "amounts are ≥ 0; removals and signs come from methods, not data", example=float(amount[rows[0]]))
             ok &= ~neg
 
         if self.years is not None:

@@ -153,16 +153,7 @@ def resolve(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str = "no
 
     missing = np.setdiff1d(cells["cell_id"].to_numpy(), chosen["cell_id"].unique().to_numpy())
     if missing.size:
-        miss = cells.filter(pl.col("cell_id").is_in(missing)).sort("activity", "sector", "region", "year")
-        problems = [
-            Problem(f"no factor for activity {r['activity']!r}, sector {r['sector']}, region {r['region']}, year {r['year']}")
-            for r in miss.iter_rows(named=True)
-        ]
-        raise MissingFactorError(
-            f"no factor set of the run ({', '.join(s.name for s in sets)}) has a factor for these activity cells; "
-            "add a factor set that covers them or a rule to your own set",
-            problems,
-        )
+        raise _missing_error(cells.filter(pl.col("cell_id").is_in(missing)), rules, sets, year_fallback)
 
     rule_norm = np.array([r.value_norm for r in rules], dtype=np.float64)
     rule_den = np.array([r.den_dim for r in rules], dtype=object)
@@ -185,3 +176,52 @@ def resolve(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str = "no
         pl.Series("den_dim", rule_den[crid].astype(str) if crid.size else np.zeros(0, dtype=str), dtype=pl.String),
     )
     return Resolution(factors=factors, conversions=conversions, rules=rules, sets=sets)
+
+
+def _years_text(years: list[int]) -> str:
+    """2020, 2021, 2022, 2024 -> '2020–2022, 2024'."""
+    years = sorted(set(years))
+    parts, start, prev = [], years[0], years[0]
+    for y in years[1:] + [None]:
+        if y is not None and y == prev + 1:
+            prev = y
+            continue
+        parts.append(str(start) if start == prev else f"{start}–{prev}")
+        if y is not None:
+            start = prev = y
+    return ", ".join(parts)
+
+
+def _missing_error(miss: pl.DataFrame, rules: list[Rule], sets: list[FactorSet], year_fallback: str) -> MissingFactorError:
+    """Every missing (activity, sector, region) with its years, plus a hint per activity."""
+    grouped = miss.group_by("activity", "sector", "region").agg(pl.col("year").sort()).sort("activity", "sector", "region")
+    problems = [
+        Problem(f"no factor for activity {r['activity']!r}, sector {r['sector']}, region {r['region']}, "
+                f"year{'s' if len(r['year']) > 1 else ''} {_years_text(r['year'])}")
+        for r in grouped.iter_rows(named=True)
+    ]
+    hints = []
+    for act in sorted(miss["activity"].unique().to_list()):
+        covered = [r for r in rules if r.activity == act and r.kind in ("ef", "carbon")]
+        if not covered:
+            continue
+        by_set: dict[str, list[int]] = {}
+        for r in covered:
+            by_set.setdefault(r.set_name, []).extend([r.year_from, r.year_to])
+        spans = []
+        for name, ys in by_set.items():
+            lo, hi = min(ys), max(ys)
+            if lo > 0 or hi < 9999:
+                spans.append(f"{name} covers {'' if lo == 0 else lo}–{'' if hi == 9999 else hi}")
+        if spans:
+            hints.append(f"{act}: {'; '.join(spans)}")
+    msg = (
+        f"no factor set of the run ({', '.join(s.name for s in sets)}) has a factor for these activity cells; "
+        "add a factor set that covers them or a rule to your own set"
+    )
+    if hints and year_fallback != "nearest":
+        msg += (
+            ". Some activities have factors only for other years (" + "; ".join(hints) + "): "
+            "to use a set's nearest year, set year_fallback = \"nearest\" in [factors] or pass --year-fallback nearest"
+        )
+    return MissingFactorError(msg, problems)

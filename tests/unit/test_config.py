@@ -1,0 +1,388 @@
+"""Configure: inventory TOML parsing, checks, overrides and factor-set lookup."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import ghginv
+from conftest import ROOT, make_factor_set
+from ghginv.config import RunConfig, factor_search_path, load_config, resolve_factor_set_path
+from ghginv.errors import ConfigError, FactorSetError
+
+SHIPPED = ROOT / "factors"
+SRC = "test source"
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch, tmp_path):
+    """No GHGINV_FACTORS_PATH from outside; run from an empty folder (no ./factors)."""
+    monkeypatch.delenv("GHGINV_FACTORS_PATH", raising=False)
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+
+
+def tiny_set(folder: Path) -> Path:
+    return make_factor_set(
+        folder,
+        ef=[f"natural_gas,*,*,,,CO2,56100,kg/TJ,{SRC},T1,V2"],
+        conv=[f"natural_gas,ncv,*,,,48.0,TJ/Gg,{SRC},T2,V2"],
+        activities=["natural_gas,Natural Gas,天然气,Natural Gas,gaseous"],
+    )
+
+
+def write_toml(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+BASIC = """
+[inventory]
+name = "Test town"
+description = "a test"
+years = [2020, 2024]
+base_year = 2020
+gwp = "AR5GWP100"
+[activity]
+paths = ["data/activity"]
+[factors]
+sets = ["sets/my_set", "mee_nbs_grid"]
+year_fallback = "nearest"
+"""
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A project folder with an inventory TOML, a local factor set and relative paths."""
+    proj = tmp_path / "proj"
+    tiny_set(proj / "sets" / "my_set")
+    (proj / "data" / "activity").mkdir(parents=True)
+    write_toml(proj / "inv.toml", BASIC)
+    return proj
+
+
+# -- parsing ---------------------------------------------------------------------------------------
+
+
+def test_basic_toml(project):
+    cfg = load_config(project / "inv.toml")
+    assert isinstance(cfg, RunConfig)
+    assert cfg.name == "Test town"
+    assert cfg.description == "a test"
+    assert cfg.years == (2020, 2024)
+    assert cfg.base_year == 2020
+    assert cfg.gwp == "AR5GWP100"
+    assert cfg.year_fallback == "nearest"
+    assert cfg.keep_entity is False
+    assert cfg.source == (project / "inv.toml").resolve()
+    with pytest.raises(Exception):  # frozen
+        cfg.gwp = "AR6GWP100"
+
+
+def test_paths_are_relative_to_the_toml(project):
+    """The working directory (an unrelated tmp folder) does not matter."""
+    assert Path.cwd() != project
+    cfg = load_config(project / "inv.toml")
+    assert [Path(p).resolve() for p in cfg.activity_paths] == [(project / "data" / "activity").resolve()]
+    assert cfg.factor_sets == ((project / "sets" / "my_set").resolve(), (SHIPPED / "mee_nbs_grid").resolve())
+
+
+def test_relative_toml_path(project, monkeypatch):
+    monkeypatch.chdir(project.parent)
+    cfg = load_config(Path("proj") / "inv.toml")
+    assert [Path(p).resolve() for p in cfg.activity_paths] == [(project / "data" / "activity").resolve()]
+    assert cfg.factor_sets[0] == (project / "sets" / "my_set").resolve()
+
+
+def test_the_demo_toml_loads():
+    cfg = load_config(ROOT / "inventories" / "qingyang_synthetic.toml")
+    assert cfg.years == (2020, 2024) and cfg.base_year == 2020 and cfg.gwp == "AR5GWP100"
+    assert cfg.year_fallback == "nearest"
+    assert [p.name for p in cfg.factor_sets] == [
+        "cn_gbt32151_22_2024", "cn_refsheet_2020", "cn_gbt32150_2025", "mee_nbs_grid", "cn_gbt2589_2020", "ipcc2006_energy",
+    ]
+    assert all(Path(p).is_dir() for p in cfg.activity_paths)
+    assert cfg.is_synthetic
+
+
+def test_missing_toml_file(tmp_path):
+    missing = tmp_path / "nope.toml"
+    with pytest.raises(ConfigError) as ei:
+        load_config(missing)
+    assert str(missing) in str(ei.value) and "not found" in str(ei.value)
+
+
+def test_invalid_toml_names_the_file(tmp_path):
+    t = write_toml(tmp_path / "bad.toml", "[inventory]\nyears = [2020, 2021\n")
+    with pytest.raises(ConfigError) as ei:
+        load_config(t)
+    assert str(t) in str(ei.value) and "TOML" in str(ei.value)
+
+
+# -- years and base_year ---------------------------------------------------------------------------
+
+
+def _with(project: Path, old: str, new: str) -> Path:
+    text = BASIC.replace(old, new)
+    assert text != BASIC
+    return write_toml(project / "inv.toml", text)
+
+
+def test_single_year(project):
+    cfg = load_config(_with(project, "years = [2020, 2024]", "years = 2020"))
+    assert cfg.years == (2020, 2020)
+
+
+def test_years_default_to_the_data(project):
+    cfg = load_config(_with(project, "years = [2020, 2024]\nbase_year = 2020\n", ""))
+    assert cfg.years is None and cfg.base_year is None
+
+
+@pytest.mark.parametrize(
+    "value", ['"2020-2024"', "[2020, 2022, 2024]", "[2020]", "[2020.0, 2024.0]", "[true, false]", '["2020", "2024"]']
+)
+def test_years_must_be_two_integers(project, value):
+    t = _with(project, "years = [2020, 2024]", f"years = {value}")
+    with pytest.raises(ConfigError) as ei:
+        load_config(t)
+    msg = str(ei.value)
+    assert "years" in msg and str(t) in msg
+
+
+def test_years_reversed(project):
+    t = _with(project, "years = [2020, 2024]", "years = [2024, 2020]")
+    with pytest.raises(ConfigError) as ei:
+        load_config(t)
+    msg = str(ei.value)
+    assert "2024" in msg and "2020" in msg and "years" in msg
+    assert str(t) in msg, f"the TOML file is not named:\n{msg}"
+
+
+def test_base_year_outside_years(project):
+    t = _with(project, "base_year = 2020", "base_year = 2019")
+    with pytest.raises(ConfigError) as ei:
+        load_config(t)
+    msg = str(ei.value)
+    assert "base_year 2019" in msg and "2020" in msg and "2024" in msg
+    assert str(t) in msg, f"the TOML file is not named:\n{msg}"
+
+
+def test_year_fallback_value_checked(project):
+    t = _with(project, 'year_fallback = "nearest"', 'year_fallback = "closest"')
+    with pytest.raises(ConfigError) as ei:
+        load_config(t)
+    assert "'closest'" in str(ei.value) and "nearest" in str(ei.value)
+
+
+def test_several_config_problems_reported_together(project):
+    t = _with(project, 'base_year = 2020\ngwp = "AR5GWP100"', 'base_year = 2019\ngwp = "AR5GWP100"')
+    t = write_toml(t, t.read_text().replace('year_fallback = "nearest"', 'year_fallback = "closest"'))
+    with pytest.raises(ConfigError) as ei:
+        load_config(t)
+    msg = str(ei.value)
+    assert "base_year" in msg and "'closest'" in msg
+    assert len(ei.value.problems) == 2
+
+
+# -- unknown keys --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "table, old, new, bad_key",
+    [
+        ("inventory", "base_year = 2020", "baseyear = 2020", "baseyear"),
+        ("activity", 'paths = ["data/activity"]', 'paths = ["data/activity"]\nkeep_entities = true', "keep_entities"),
+        ("factors", 'year_fallback = "nearest"', 'fallback = "nearest"', "fallback"),
+    ],
+)
+def test_unknown_key_rejected(project, table, old, new, bad_key):
+    t = _with(project, old, new)
+    with pytest.raises(ConfigError) as ei:
+        load_config(t)
+    msg = str(ei.value)
+    assert str(t) in msg
+    assert f"'{bad_key}'" in msg and f"[{table}]" in msg
+    assert "known keys" in msg  # says what is allowed
+
+
+def test_unknown_keys_all_listed(project):
+    text = BASIC.replace("base_year = 2020", "baseyear = 2020\nyear = 2021").replace(
+        'year_fallback = "nearest"', 'fallback = "nearest"'
+    )
+    t = write_toml(project / "inv.toml", text)
+    with pytest.raises(ConfigError) as ei:
+        load_config(t)
+    msg = str(ei.value)
+    assert "'baseyear'" in msg and "'year'" in msg and "'fallback'" in msg
+    assert len(ei.value.problems) == 3
+
+
+def test_misspelt_table_rejected(project):
+    """A typo in a table name must not silently drop the whole table (years, GWP, name...)."""
+    t = _with(project, "[inventory]", "[inventroy]")
+    with pytest.raises(ConfigError) as ei:
+        load_config(t)
+    msg = str(ei.value)
+    assert "inventroy" in msg and str(t) in msg
+
+
+def test_table_that_is_not_a_table(project):
+    t = write_toml(project / "inv.toml", 'activity = "data"\n' + BASIC.replace('[activity]\npaths = ["data/activity"]\n', ""))
+    with pytest.raises(ConfigError) as ei:
+        load_config(t)
+    assert "[activity]" in str(ei.value) and "table" in str(ei.value)
+
+
+# -- overrides ---------------------------------------------------------------------------------------
+
+
+def test_flags_override_the_toml(project, tmp_path):
+    t = _with(project, "base_year = 2020\n", "")
+    other_set = tiny_set(tmp_path / "other_set")
+    cfg = load_config(
+        t,
+        activity=[str(tmp_path / "elsewhere.parquet")],
+        factors=[str(other_set), "ipcc2006_energy"],
+        gwp="AR6GWP100",
+        years=(2021, 2022),
+        keep_entity=True,
+        year_fallback="none",
+        name="Override",
+        batch_size=1000,
+    )
+    assert cfg.activity_paths == (tmp_path / "elsewhere.parquet",)
+    assert cfg.factor_sets == (other_set.resolve(), (SHIPPED / "ipcc2006_energy").resolve())
+    assert cfg.gwp == "AR6GWP100"
+    assert cfg.years == (2021, 2022)
+    assert cfg.keep_entity is True
+    assert cfg.year_fallback == "none"
+    assert cfg.name == "Override"
+    assert cfg.batch_size == 1000
+
+
+def test_unset_flags_keep_the_toml(project):
+    cfg = load_config(project / "inv.toml", gwp=None, years=None, keep_entity=None, year_fallback=None)
+    assert cfg.gwp == "AR5GWP100" and cfg.years == (2020, 2024) and cfg.year_fallback == "nearest"
+
+
+def test_keep_entity_false_flag_overrides_true_in_toml(project):
+    t = _with(project, 'paths = ["data/activity"]', 'paths = ["data/activity"]\nkeep_entity = true')
+    assert load_config(t).keep_entity is True
+    assert load_config(t, keep_entity=False).keep_entity is False
+
+
+def test_years_flag_may_exclude_the_toml_base_year(project):
+    """`ghginv compile demo.toml --years 2022-2023` (base_year = 2020 in the TOML) must work:
+    the flag overrides the TOML and there is no --base-year flag to repair a conflict."""
+    cfg = load_config(project / "inv.toml", years=(2022, 2023))
+    assert cfg.years == (2022, 2023)
+
+
+def test_no_toml_needs_activity_and_factors(tmp_path):
+    with pytest.raises(ConfigError) as ei:
+        load_config()
+    msg = str(ei.value)
+    assert "activity" in msg and "factor" in msg
+
+
+def test_no_toml_defaults(tmp_path):
+    cfg = load_config(activity=[str(tmp_path / "a.parquet")], factors=["mee_nbs_grid"])
+    assert cfg.years is None and cfg.base_year is None and cfg.source is None
+    assert cfg.gwp == "AR5GWP100" and cfg.year_fallback == "none" and cfg.keep_entity is False
+    assert cfg.factor_sets == ((SHIPPED / "mee_nbs_grid").resolve(),)
+
+
+def test_to_dict_is_json_ready(project):
+    import json
+
+    d = load_config(project / "inv.toml").to_dict()
+    json.dumps(d)
+    assert d["years"] == [2020, 2024] and d["gwp"] == "AR5GWP100"
+    assert isinstance(d["factor_sets"][0], str)
+
+
+# -- factor set lookup ---------------------------------------------------------------------------------
+
+
+def test_set_by_name_from_the_source_tree():
+    assert resolve_factor_set_path("ipcc2006_energy") == (SHIPPED / "ipcc2006_energy").resolve()
+
+
+def test_set_by_absolute_and_relative_path(tmp_path, monkeypatch):
+    s = tiny_set(tmp_path / "my_set")
+    assert resolve_factor_set_path(str(s)) == s.resolve()
+    assert resolve_factor_set_path(s) == s.resolve()
+    monkeypatch.chdir(tmp_path)
+    assert resolve_factor_set_path("./my_set") == s.resolve()
+    assert resolve_factor_set_path("my_set") == s.resolve()
+
+
+def test_set_by_name_from_cwd_factors_first(tmp_path, monkeypatch):
+    local = tmp_path / "proj" / "factors" / "mee_nbs_grid"
+    shutil.copytree(SHIPPED / "mee_nbs_grid", local)
+    monkeypatch.chdir(tmp_path / "proj")
+    assert factor_search_path()[0] == (tmp_path / "proj" / "factors").resolve()
+    assert resolve_factor_set_path("mee_nbs_grid") == local.resolve()
+    cfg = load_config(activity=["x.parquet"], factors=["mee_nbs_grid"])
+    assert cfg.factor_sets == (local.resolve(),)
+
+
+def test_set_by_name_from_env_path(tmp_path, monkeypatch):
+    lib1, lib2 = tmp_path / "lib1", tmp_path / "lib2"
+    lib1.mkdir()
+    s = tiny_set(lib2 / "my_env_set")
+    monkeypatch.setenv("GHGINV_FACTORS_PATH", f"{lib1}:{lib2}")
+    assert resolve_factor_set_path("my_env_set") == s.resolve()
+    cfg = load_config(activity=["x.parquet"], factors=["my_env_set", "mee_nbs_grid"])
+    assert cfg.factor_sets == (s.resolve(), (SHIPPED / "mee_nbs_grid").resolve())
+
+
+def test_unknown_set_lists_known_sets():
+    with pytest.raises(FactorSetError) as ei:
+        load_config(activity=["x.parquet"], factors=["mee_nbs_grd"])
+    msg = str(ei.value)
+    assert "'mee_nbs_grd'" in msg and "mee_nbs_grid" in msg
+
+
+def test_folder_without_manifest_is_not_a_set(tmp_path):
+    (tmp_path / "not_a_set").mkdir()
+    (tmp_path / "not_a_set" / "emission_factors.csv").write_text("activity\n")
+    with pytest.raises(FactorSetError) as ei:
+        resolve_factor_set_path(str(tmp_path / "not_a_set"))
+    assert "manifest.toml" in str(ei.value)
+
+
+def test_set_listed_twice_in_options(tmp_path):
+    with pytest.raises(ConfigError) as ei:
+        load_config(activity=["x.parquet"], factors=["mee_nbs_grid", "ipcc2006_energy", str(SHIPPED / "mee_nbs_grid")])
+    msg = str(ei.value)
+    assert "twice" in msg and "mee_nbs_grid" in msg
+
+
+def test_set_listed_twice_in_toml(project):
+    t = _with(project, 'sets = ["sets/my_set", "mee_nbs_grid"]', 'sets = ["sets/my_set", "mee_nbs_grid", "./sets/my_set"]')
+    with pytest.raises(ConfigError) as ei:
+        load_config(t)
+    msg = str(ei.value)
+    assert "twice" in msg and "my_set" in msg and str(t) in msg
+
+
+def test_same_name_twice(tmp_path):
+    with pytest.raises(ConfigError):
+        load_config(activity=["x.parquet"], factors=["ipcc2006_energy", "ipcc2006_energy"])
+
+
+def test_run_config_checks_itself():
+    with pytest.raises(ConfigError) as ei:
+        RunConfig(activity_paths=(), factor_sets=(), batch_size=0)
+    msg = str(ei.value)
+    assert "no activity data" in msg and "no factor set" in msg and "batch_size" in msg
+    assert isinstance(ei.value, ValueError)
+
+
+def test_public_load_config_is_the_same():
+    assert ghginv.load_config is load_config

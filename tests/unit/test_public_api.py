@@ -1,0 +1,104 @@
+"""The public API: exactly these names, each resolvable, and a cheap ``import ghginv``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import ghginv
+from conftest import ROOT
+
+PUBLIC = [
+    "__version__",
+    "Inventory",
+    "InventoryResult",
+    "RunConfig",
+    "load_config",
+    "compile_inventory",
+    "FactorSet",
+    "load_factor_set",
+    "gwp_table",
+    "parse_unit",
+    "GhgInvError",
+    "ConfigError",
+    "InputFileError",
+    "SchemaError",
+    "ValidationError",
+    "UnitError",
+    "FactorSetError",
+    "ManifestError",
+    "DuplicateRuleError",
+    "AmbiguousFactorError",
+    "MissingFactorError",
+    "ConversionError",
+    "UnknownGwpError",
+]
+HEAVY = ("polars", "numba", "duckdb", "pyarrow")
+
+
+def test_all_is_pinned():
+    assert len(ghginv.__all__) == len(set(ghginv.__all__)), "duplicate names in __all__"
+    assert sorted(ghginv.__all__) == sorted(PUBLIC)
+
+
+@pytest.mark.parametrize("name", PUBLIC)
+def test_every_public_name_resolves(name):
+    obj = getattr(ghginv, name)
+    assert obj is not None
+    assert name in dir(ghginv)
+
+
+def test_public_objects_are_the_module_objects():
+    from ghginv import config, errors, factors, gwp, inventory, units
+
+    assert ghginv.Inventory is inventory.Inventory
+    assert ghginv.InventoryResult is inventory.InventoryResult
+    assert ghginv.RunConfig is config.RunConfig
+    assert ghginv.load_config is config.load_config
+    assert ghginv.FactorSet is factors.FactorSet
+    assert ghginv.load_factor_set is factors.load_factor_set
+    assert ghginv.gwp_table is gwp.gwp_table
+    assert ghginv.parse_unit is units.parse_unit
+    for name in PUBLIC:
+        if name.endswith("Error"):
+            cls = getattr(ghginv, name)
+            assert cls is getattr(errors, name)
+            assert issubclass(cls, ghginv.GhgInvError)
+    assert callable(ghginv.compile_inventory)
+
+
+def test_version_is_a_string():
+    assert isinstance(ghginv.__version__, str)
+    assert ghginv.__version__.count(".") >= 1
+
+
+def test_unknown_attribute():
+    with pytest.raises(AttributeError):
+        ghginv.no_such_thing  # noqa: B018
+    with pytest.raises(AttributeError):
+        ghginv.NoSuchError  # noqa: B018
+
+
+def _modules_after(code: str) -> list[str]:
+    script = code + f"\nimport json, sys\nprint(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))\n"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_import_is_cheap():
+    assert _modules_after("import ghginv") == []
+
+
+def test_errors_and_version_are_cheap():
+    assert _modules_after("import ghginv\nghginv.__version__\nghginv.ValidationError\nghginv.MissingFactorError") == []
+
+
+def test_version_command_matches():
+    out = subprocess.run(
+        [sys.executable, "-m", "ghginv.cli", "version"], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert out.returncode == 0
+    assert out.stdout.strip() == ghginv.__version__
