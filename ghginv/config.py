@@ -37,6 +37,10 @@ _KNOWN_TABLES = {
     "activity": {"paths", "keep_entity", "batch_size"},
     "factors": {"sets", "year_fallback"},
 }
+# Tables read by later stages (indicators, targets, sinks, report, …). The config keeps them raw
+# in ``RunConfig.extra[name]``; the module that owns a table checks it and resolves its paths
+# against ``RunConfig.base_dir``. Add a feature's table name here.
+FEATURE_TABLES: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class RunConfig:
     year_fallback: str = "none"
     batch_size: int = 1 << 20
     source: Path | None = None  # the TOML, when there is one
+    base_dir: Path = field(default_factory=Path.cwd)  # relative paths in the TOML start here
     # True when base_year and years come from the same place: then the base year must lie inside
     # the years. A --years override may compile fewer years than the TOML's base year needs.
     check_base_year: bool = True
@@ -90,13 +95,20 @@ class RunConfig:
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        d.pop("extra")
+        d.pop("check_base_year")
+        for k, v in d.pop("extra").items():
+            d[k] = v
         for k, v in list(d.items()):
             if isinstance(v, Path):
                 d[k] = str(v)
             elif isinstance(v, tuple):
                 d[k] = [str(x) if isinstance(x, Path) else x for x in v]
         return d
+
+    def resolve_path(self, p: str | os.PathLike) -> Path:
+        """A path from the TOML (or an option), relative to the TOML's folder."""
+        p = Path(p)
+        return p if p.is_absolute() else self.base_dir / p
 
     def with_overrides(self, **kw) -> "RunConfig":
         kw = {k: v for k, v in kw.items() if v is not None}
@@ -199,7 +211,7 @@ def load_config(
                 hint=f"known tables: {', '.join('[' + t + ']' for t in _KNOWN_TABLES)}",
             )
             for k in doc
-            if k not in _KNOWN_TABLES
+            if k not in _KNOWN_TABLES and k not in FEATURE_TABLES
         ]
         for table, keys in _KNOWN_TABLES.items():
             t = doc.get(table, {})
@@ -268,4 +280,6 @@ def load_config(
         batch_size=batch_size or int(act.get("batch_size", 1 << 20)),
         source=src.resolve() if src else None,
         check_base_year=years_from_toml or base_year is not None,
+        base_dir=base,
+        extra={k: doc[k] for k in FEATURE_TABLES if k in doc},
     )
