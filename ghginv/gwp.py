@@ -24,12 +24,16 @@ def gwp_sets() -> tuple[str, ...]:
     return tuple(sorted(gwp.data))
 
 
-@lru_cache(maxsize=None)
 def gwp_table(name: str) -> dict[str, float]:
-    """Gas -> GWP for the named set, with ``CO2`` = 1.
+    """Gas -> GWP for the named set, with ``CO2`` = 1 (a fresh dict the caller may change).
 
     Raises :class:`UnknownGwpError` naming the known sets.
     """
+    return dict(_gwp_table(name))
+
+
+@lru_cache(maxsize=None)
+def _gwp_table(name: str) -> dict[str, float]:
     import globalwarmingpotentials as gwp
 
     if name not in gwp.data:

@@ -193,10 +193,17 @@ def convert_factor(value: float, from_unit: str, to_unit: str) -> float:
             b.denominator.dimension,
         ):
             raise UnitError(f"cannot convert {from_unit!r} to {to_unit!r}: dimensions differ")
+        if a.numerator.element != b.numerator.element:
+            raise UnitError(
+                f"cannot convert {from_unit!r} to {to_unit!r}: they count different substances "
+                f"({a.numerator.element or 'unspecified'} vs {b.numerator.element or 'unspecified'})"
+            )
         return value * a.scale / b.scale
     a, b = parse_unit(from_unit), parse_unit(to_unit)
     if a.dimension != b.dimension:
         raise UnitError(
             f"cannot convert {from_unit!r} ({a.dimension}) to {to_unit!r} ({b.dimension})"
         )
+    if a.element != b.element:
+        raise UnitError(f"cannot convert {from_unit!r} to {to_unit!r}: they count different substances")
     return value * a.scale / b.scale

@@ -232,6 +232,11 @@ def _check_unit(kind: str, key: str, unit: str) -> tuple[float, str]:
         ("conv", "density"): num == "mass" and den == "volume",
         ("conv", "standard_coal"): num == "energy" and den in ("mass", "volume", "energy"),
     }[(kind, None if kind == "ef" else key)]
+    if ok and kind == "ef" and r.numerator.element not in (None, key):
+        raise UnitError(
+            f"unit {unit!r} counts {r.numerator.element}, but the row is for gas {key}; "
+            f"write the mass of {key} (e.g. 'kg/TJ' or 'kg {key}/TJ')"
+        )
     if not ok:
         expect = {
             "ef": "mass of gas per unit of activity, e.g. kg/TJ, t/t, kg/kWh, t/10^4 m^3",

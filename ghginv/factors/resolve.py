@@ -114,12 +114,14 @@ def resolve(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str = "no
         raise AmbiguousFactorError("factor rules tie after the precedence rules", problems)
 
     ef = res.filter(pl.col("kind") == "ef").select(
-        "cell_id", pl.col("key").alias("gas"), "set_rank", "factor_year", "rule_id",
+        "cell_id", pl.col("key").alias("gas"), "set_rank", "factor_year", "distance", "rule_id",
         pl.lit(None, pl.Int64).alias("rule2_id"),
     )
     carbon = res.filter(pl.col("kind") == "carbon")
-    cc = carbon.filter(pl.col("key") == "carbon_content").select("cell_id", "set_rank", "factor_year", "rule_id")
-    of = carbon.filter(pl.col("key") == "oxidation").select("cell_id", "set_rank", pl.col("rule_id").alias("rule2_id"))
+    cc = carbon.filter(pl.col("key") == "carbon_content").select("cell_id", "set_rank", "factor_year", "distance", "rule_id")
+    of = carbon.filter(pl.col("key") == "oxidation").select(
+        "cell_id", "set_rank", pl.col("distance").alias("distance2"), pl.col("rule_id").alias("rule2_id")
+    )
     pairs = cc.join(of, on=["cell_id", "set_rank"], how="full", coalesce=True)
     half = pairs.filter(pl.col("rule_id").is_null() | pl.col("rule2_id").is_null())
     if half.height:
@@ -135,7 +137,10 @@ def resolve(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str = "no
                 )
             )
         raise FactorSetError("incomplete composite CO2 factors", problems)
-    composite = pairs.select("cell_id", pl.lit("CO2").alias("gas"), "set_rank", "factor_year", "rule_id", "rule2_id")
+    composite = pairs.select(
+        "cell_id", pl.lit("CO2").alias("gas"), "set_rank", "factor_year",
+        pl.max_horizontal("distance", "distance2").alias("distance"), "rule_id", "rule2_id",
+    )
     both = composite.join(ef.filter(pl.col("gas") == "CO2"), on=["cell_id", "set_rank"], how="inner")
     if both.height:
         problems = [
@@ -148,12 +153,19 @@ def resolve(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str = "no
         ]
         raise AmbiguousFactorError("CO2 defined twice within one set", problems)
 
-    cand = pl.concat([ef, composite.with_columns(pl.col("factor_year").cast(ef.schema["factor_year"]))])
-    chosen = cand.sort("cell_id", "gas", "set_rank").unique(["cell_id", "gas"], keep="first", maintain_order=True)
+    # across sets, gas by gas: a factor for the cell's own year (distance 0) in any set beats a
+    # nearest-year fallback; then the run's order of sets
+    cand = pl.concat([ef, composite.cast(ef.schema)])
+    chosen = (
+        cand.sort("cell_id", "gas", pl.col("distance") > 0, "set_rank")
+        .unique(["cell_id", "gas"], keep="first", maintain_order=True)
+        .drop("distance")
+    )
 
     missing = np.setdiff1d(cells["cell_id"].to_numpy(), chosen["cell_id"].unique().to_numpy())
     if missing.size:
         raise _missing_error(cells.filter(pl.col("cell_id").is_in(missing)), rules, sets, year_fallback)
+    _check_missing_co2(cells, chosen, rules, sets, year_fallback)
 
     rule_norm = np.array([r.value_norm for r in rules], dtype=np.float64)
     rule_den = np.array([r.den_dim for r in rules], dtype=object)
@@ -166,7 +178,7 @@ def resolve(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str = "no
 
     conv = (
         res.filter(pl.col("kind") == "conv")
-        .sort("cell_id", "key", "set_rank")
+        .sort("cell_id", "key", pl.col("distance") > 0, "set_rank")
         .unique(["cell_id", "key"], keep="first", maintain_order=True)
         .select("cell_id", pl.col("key").alias("quantity"), "set_rank", "factor_year", "rule_id")
     )
@@ -225,3 +237,21 @@ def _missing_error(miss: pl.DataFrame, rules: list[Rule], sets: list[FactorSet],
             "to use a set's nearest year, set year_fallback = \"nearest\" in [factors] or pass --year-fallback nearest"
         )
     return MissingFactorError(msg, problems)
+
+
+def _check_missing_co2(cells: pl.DataFrame, chosen: pl.DataFrame, rules: list[Rule], sets: list[FactorSet], year_fallback: str) -> None:
+    """A cell of an activity that has CO2 factors somewhere in the run must get CO2 too.
+
+    Otherwise a year or region gap in the CO2 rules would silently drop the largest gas while
+    CH4/N2O still resolve. (CH4 and N2O defaults legitimately exist for some sectors only.)
+    """
+    co2_acts = {r.activity for r in rules if (r.kind == "ef" and r.key == "CO2") or r.kind == "carbon"}
+    with_co2 = chosen.filter(pl.col("gas") == "CO2")["cell_id"].to_list()
+    lacking = cells.filter(pl.col("activity").is_in(sorted(co2_acts)), ~pl.col("cell_id").is_in(with_co2))
+    if lacking.height:
+        err = _missing_error(lacking, rules, sets, year_fallback)
+        raise MissingFactorError(
+            "no CO2 factor for these activity cells, although the run's sets give CO2 for the same "
+            "activities elsewhere (another year, region or sector): " + err.summary,
+            [Problem(p.message.replace("no factor", "no CO2 factor")) for p in err.problems],
+        )

@@ -1,0 +1,87 @@
+"""Reference case R10: GWP-100 values.
+
+Source: the ``globalwarmingpotentials`` package (openclimatedata, CC0), whose metric names are the
+GWP set names; AR6 WG1 Table 7.15 for AR6 (CH4 27.9 is the package value; fossil 29.8 and
+non-fossil 27.0 are not split). See /work/shared/reference-cases.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.resources
+import math
+
+import globalwarmingpotentials
+import pytest
+
+from ghginv import gwp_table
+from ghginv.errors import GhgInvError, UnknownGwpError
+
+R10 = {
+    "SARGWP100": (21.0, 310.0),
+    "AR4GWP100": (25.0, 298.0),
+    "AR5GWP100": (28.0, 265.0),
+    "AR6GWP100": (27.9, 273.0),
+}
+
+
+@pytest.mark.parametrize("name", list(R10))
+def test_r10_ch4_n2o(name):
+    """R10 — globalwarmingpotentials package; AR6 WG1 Table 7.15: SAR CH4 21 / N2O 310, AR4 25 / 298,
+    AR5 28 / 265, AR6 27.9 / 273; CO2 = 1 by definition."""
+    t = gwp_table(name)
+    ch4, n2o = R10[name]
+    assert t["CH4"] == ch4
+    assert t["N2O"] == n2o
+    assert t["CO2"] == 1.0
+
+
+@pytest.mark.parametrize("name", sorted(globalwarmingpotentials.data))
+def test_r10_identical_to_package_for_every_species(name):
+    """R10 — globalwarmingpotentials.data: every species of every set is taken over unchanged
+    (NaN entries dropped), plus CO2 = 1."""
+    pkg = {k: float(v) for k, v in globalwarmingpotentials.data[name].items() if not math.isnan(float(v))}
+    t = dict(gwp_table(name))  # copy: never mutate what gwp_table returns
+    assert t.pop("CO2") == 1.0
+    assert t == pkg
+    assert all(isinstance(v, float) and math.isfinite(v) and v > 0 for v in t.values())
+
+
+def test_r10_package_csv_agrees_for_ch4_n2o():
+    """R10 — globalwarmingpotentials.csv (the package's source table) agrees with the dict for CH4
+    and N2O of the four GWP-100 sets used by ghginv."""
+    text = importlib.resources.files("globalwarmingpotentials").joinpath("globalwarmingpotentials.csv").read_text(encoding="utf-8")
+    rows = [r for r in csv.reader(line for line in text.splitlines() if not line.startswith("#"))]
+    header, body = rows[0], {r[0]: r for r in rows[1:] if r}
+    for name, (ch4, n2o) in R10.items():
+        col = header.index(name)
+        assert float(body["CH4"][col]) == ch4
+        assert float(body["N2O"][col]) == n2o
+
+
+@pytest.mark.parametrize("bad", ["AR7GWP100", "ar5gwp100", "", "AR5"])
+def test_r10_unknown_set(bad):
+    """R10 — an unknown GWP set name raises UnknownGwpError, which is also a KeyError and a
+    GhgInvError, and names the known sets."""
+    with pytest.raises(UnknownGwpError) as ei:
+        gwp_table(bad)
+    assert isinstance(ei.value, KeyError)
+    assert isinstance(ei.value, GhgInvError)
+    assert "AR5GWP100" in str(ei.value)
+
+
+def test_r10_table_is_not_shared_mutable_state():
+    """R10 — mutating a returned table must not change the values seen by later calls
+    (a caller that edits its copy must not change every later run in the process)."""
+    t = gwp_table("AR5GWP100")
+    saved = dict(t)
+    try:
+        t["CH4"] = 1e9
+        t.pop("N2O", None)
+        again = gwp_table("AR5GWP100")
+        assert again["CH4"] == 28.0
+        assert again["N2O"] == 265.0
+    finally:  # undo the damage if gwp_table hands out its cached dict
+        t.clear()
+        t.update(saved)
+    assert gwp_table("AR5GWP100")["CH4"] == 28.0
