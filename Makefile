@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-all test-nojit bench lint clean
+.PHONY: demo test test-all test-nojit bench bench-large lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,12 @@ test: $(STAMP)
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q -m ''
 
+# benchmarks/README.md: synthetic data are generated into benchmarks/data/ on first use
 bench: $(STAMP)
-	$(BIN)/python -m pytest benchmarks -q --benchmark-only
+	$(BIN)/python -m pytest benchmarks -q -s --benchmark-only -m 'not large'
+
+bench-large: $(STAMP)
+	$(BIN)/python -m pytest benchmarks -q -s --benchmark-only -m large
 
 clean:
 	rm -rf out .pytest_cache .hypothesis

@@ -18,7 +18,7 @@ from __future__ import annotations
 import polars as pl
 
 from . import categories
-from ._frames import group_sum
+from ._frames import group_sum, sort_stable
 
 __all__ = ["build_inventory", "INVENTORY_SCHEMA"]
 
@@ -85,4 +85,5 @@ def build_inventory(emissions: pl.DataFrame, notation: pl.DataFrame | None = Non
         _name(pl.col("category")).alias("category_name"),
         pl.col("scope").replace_strict(_SCOPE_ORDER, return_dtype=pl.Int8).alias("_s"),
     )
-    return inv.sort(["year", "region", "_s", "category", "gas", "notation_key"], nulls_last=True).select(list(INVENTORY_SCHEMA)).cast(INVENTORY_SCHEMA)
+    inv = sort_stable(inv, ["year", "region", "_s", "category", "gas", "notation_key"])
+    return inv.select(list(INVENTORY_SCHEMA)).cast(INVENTORY_SCHEMA)

@@ -57,6 +57,10 @@ def _summary(result, out: Path | None, quiet: bool) -> None:
     cfg = result.config
     if cfg.is_synthetic:
         con.print(f"[bold yellow]{SYNTHETIC_NOTICE}[/]")
+    if getattr(result, "sinks", None) is not None and result.sinks.synthetic_sets:
+        from .methods._sink_out import SYNTHETIC_SETS_NOTICE
+
+        con.print(f"[bold yellow]{SYNTHETIC_SETS_NOTICE.format(', '.join(result.sinks.synthetic_sets))}[/]")
     con.print(f"[bold]{cfg.name}[/] — GWP {cfg.gwp}, factor sets: {', '.join(s.name + ' ' + s.version for s in result.sets)}")
     stats = result.cube.stats
     con.print(
@@ -94,6 +98,10 @@ def _summary(result, out: Path | None, quiet: bool) -> None:
         "[bold]Direct + indirect[/]",
         *(fmt(None if a is None and b is None else (a or 0) + (b or 0)) for a, b in zip(direct, indirect)),
     )
+    from .methods._sink_out import summary_rows
+
+    for label, vals in summary_rows(result, years):
+        t.add_row(label, *(fmt(x) for x in vals))
     memo = [val(tot, year=y, scope="memo") for y in years]
     if any(m is not None for m in memo):
         t.add_row("Memo: biogenic CO2 (not in totals)", *(fmt(x) for x in memo))
@@ -123,13 +131,21 @@ def compile_cmd(
     keep_entity: Annotated[Optional[bool], typer.Option("--keep-entity/--no-keep-entity", help="keep entity_id in emissions.parquet")] = None,
     year_fallback: Annotated[Optional[str], typer.Option(help="'none' or 'nearest' (use a set's nearest year outside its coverage)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print only the one-line summary")] = False,
+    engine: Annotated[Optional[str], typer.Option("--engine", help="who builds the activity cube: local (default) or dask")] = None,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="dask scheduler address (default: a local 2-worker cluster)")] = None,
+    sinks: Annotated[Optional[list[str]], typer.Option("--sinks", help="carbon-sink data, CSV or Parquet file or folder (repeatable)")] = None,
+    sink_method: Annotated[Optional[str], typer.Option("--sink-method", help="reported forest method: gain_loss or stock_difference")] = None,
+    economy: Annotated[Optional[Path], typer.Option("--economy", help="economy table (CSV or Parquet: GDP, population) for indicators and targets")] = None,
+    lang: Annotated[Optional[str], typer.Option("--lang", help="language of report.html: zh or en")] = None,
+    uncertainty: Annotated[bool, typer.Option("--uncertainty", help="write uncertainty.parquet (Approach 1 + Monte Carlo; [uncertainty] settings)")] = False,
 ):
     """Compile an inventory: activity data + factor sets -> emissions and the IPCC inventory."""
     from .errors import ConfigError, GhgInvError
 
     try:
-        if inventory is None and not (activity and factors):
-            raise ConfigError("give an inventory TOML, or --activity and --factors (and --gwp, --out)")
+        if inventory is None and not ((activity or sinks) and factors):
+            raise ConfigError("give an inventory TOML, or --activity and/or --sinks and --factors (and --gwp, --out)")
+        sink_opts = {k: v for k, v in (("path", [str(Path(p).absolute()) for p in sinks or []] or None), ("method", sink_method)) if v}
         if inventory is None and out is None:
             raise ConfigError("--out DIR is required without an inventory TOML")
         from .config import load_config
@@ -138,15 +154,29 @@ def compile_cmd(
         cfg = load_config(
             inventory, activity=activity, factors=factors, gwp=gwp, years=_parse_years(years),
             base_year=base_year, keep_entity=keep_entity, year_fallback=year_fallback,
+            engine=engine, scheduler=scheduler,
+            extra={k: v for k, v in (("sinks", sink_opts), ("economy", {"path": str(economy.absolute())} if economy else None),
+                                      ("report", {"lang": lang} if lang else None)) if v} or None,
         )
+        if uncertainty:
+            cfg.extra.setdefault("uncertainty", {})
         if out is None:
             out = Path("out") / inventory.stem
         from .outputs import check_output_dir
 
         check_output_dir(out)
-        result = Inventory(cfg).run()
+        from .progress import terminal_progress
+
+        bar = terminal_progress(quiet)  # rows/s and ETA on a terminal; None in pipes or with --quiet
+        try:
+            result = Inventory(cfg, progress=bar).run()
+        finally:
+            if bar is not None:
+                bar.close()
         written = result.write(out)
         _summary(result, written, quiet)
+        if result.uncertainty is not None and not quiet:  # the exact (unquantified) inputs are always named
+            _console().print(f"uncertainty.parquet: {result.uncertainty.note()}")
     except GhgInvError as e:
         _fail(e)
 
@@ -168,7 +198,7 @@ def factors_list():
                 seen.add(d.name)
                 try:
                     fs = load_factor_set(d)
-                    con.print(f"{fs.name:28s} {fs.version:10s} {len(fs.rules):5d} rows  {fs.manifest.get('title', '')}  ({d})")
+                    con.print(f"{fs.name:28s} {fs.version:10s} {len(fs.rules) + len(fs.sink_rules) + len(fs.waste_rules):5d} rows  {fs.manifest.get('title', '')}  ({d})")
                 except GhgInvError as e:
                     con.print(f"{d.name:28s} [red]INVALID[/]: {e.summary}  ({d})")
 
@@ -183,7 +213,9 @@ def factors_check(sets: Annotated[list[str], typer.Argument(help="set names or f
     try:
         for s in sets:
             fs = load_factor_set(resolve_factor_set_path(s))
-            _console().print(f"{fs.name} {fs.version}: OK, {len(fs.rules)} rows, {len(fs.activities)} activities")
+            _console().print(f"{fs.name} {fs.version}: OK, {len(fs.rules)} rows, {len(fs.activities)} activities"
+                           + (f", {len(fs.sink_rules)} sink parameters" + (" (SYNTHETIC demo values)" if fs.synthetic else "") if fs.sink_rules else "")
+                           + (f", {len(fs.waste_rules)} waste parameters" if fs.waste_rules else ""))
     except GhgInvError as e:
         _fail(e)
 
@@ -213,6 +245,17 @@ def factors_hash(
     head = re.split(r"(?m)^\[files\]\s*$", text)[0].rstrip() + "\n"
     mpath.write_text(head + "\n[files]\n" + "\n".join(lines) + "\n", encoding="utf-8")
     print(f"updated {mpath}")
+
+
+from .cli_runs import register as _register_runs  # noqa: E402  (commands on runs and factor sets)
+
+_register_runs(app, factors_app)
+from .cli_import import register as _register_import  # noqa: E402  (import, validate)
+
+_register_import(app)
+from .cli_report import register as _register_report  # noqa: E402  (report, targets)
+
+_register_report(app)
 
 
 @app.command("version")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from ._frames import group_sum
+from ._frames import group_sum, sort_stable
 from .errors import ConversionError, Problem, UnknownGwpError
 from .factors import FactorSet, Resolution, resolve
 from .gwp import gwp_table
@@ -81,9 +81,7 @@ def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], gwp: str,
     cell and gas (with the unit and the factor used); ``cells`` the distinct resolution cells.
     """
     gwps = gwp_table(gwp)
-    cells = (
-        cube_cells.select(CELL_KEYS).unique().sort(CELL_KEYS).with_row_index("cell_id").with_columns(pl.col("cell_id").cast(pl.Int64))
-    )
+    cells = sort_stable(cube_cells.select(CELL_KEYS).unique(), CELL_KEYS).with_row_index("cell_id").with_columns(pl.col("cell_id").cast(pl.Int64))
     res: Resolution = resolve(cells, sets, year_fallback)
 
     rows = cube_cells.join(cells, on=CELL_KEYS, how="left").join(res.factors, on="cell_id", how="inner")
@@ -173,6 +171,6 @@ def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], gwp: str,
             *(["entity_id"] if keep_entity else []),
             "gas", "emissions_t", "co2e_t", "factor_set", "scope", pl.col("factor_year").cast(pl.Int32),
         )
-        .sort(keys, nulls_last=True)
     )
+    emissions = sort_stable(emissions, keys)
     return emissions, detail, res, cells

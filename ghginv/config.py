@@ -34,13 +34,13 @@ YEAR_FALLBACKS = ("none", "nearest")
 # later capabilities add their own tables; these are the ones this version reads
 _KNOWN_TABLES = {
     "inventory": {"name", "description", "years", "base_year", "gwp", "regions"},
-    "activity": {"paths", "keep_entity", "batch_size"},
+    "activity": {"paths", "keep_entity", "batch_size", "engine", "scheduler"},
     "factors": {"sets", "year_fallback"},
 }
 # Tables read by later stages (indicators, targets, sinks, report, …). The config keeps them raw
 # in ``RunConfig.extra[name]``; the module that owns a table checks it and resolves its paths
 # against ``RunConfig.base_dir``. Add a feature's table name here.
-FEATURE_TABLES: tuple[str, ...] = ()
+FEATURE_TABLES: tuple[str, ...] = ("sinks", "economy", "targets", "peak", "report", "uncertainty", "waste")
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,8 @@ class RunConfig:
     keep_entity: bool = False
     year_fallback: str = "none"
     batch_size: int = 1 << 20
+    engine: str = "local"  # local | dask: who builds the activity cube (ghginv/engine.py)
+    scheduler: str | None = None  # dask scheduler address; None starts a local 2-worker cluster
     source: Path | None = None  # the TOML, when there is one
     base_dir: Path = field(default_factory=Path.cwd)  # relative paths in the TOML start here
     # True when base_year and years come from the same place: then the base year must lie inside
@@ -67,8 +69,8 @@ class RunConfig:
 
     def __post_init__(self):
         problems = []
-        if not self.activity_paths:
-            problems.append(Problem("no activity data given", hint="set [activity] paths or --activity"))
+        if not self.activity_paths and not self.extra.get("sinks"):
+            problems.append(Problem("no activity data given", hint="set [activity] paths or --activity (or sink data: [sinks] path or --sinks)"))
         if not self.factor_sets:
             problems.append(Problem("no factor set given", hint="set [factors] sets or --factors"))
         if self.years is not None:
@@ -81,6 +83,8 @@ class RunConfig:
             problems.append(
                 Problem(f"year_fallback must be one of {YEAR_FALLBACKS}, got {self.year_fallback!r}")
             )
+        if self.engine not in ("local", "dask"):
+            problems.append(Problem(f"engine must be 'local' or 'dask', got {self.engine!r}"))
         if self.batch_size < 1:
             problems.append(Problem(f"batch_size must be positive, got {self.batch_size}"))
         if problems:
@@ -91,6 +95,9 @@ class RunConfig:
     def is_synthetic(self) -> bool:
         """True when the name or any activity path says the data are synthetic."""
         texts = [self.name, self.description, *(str(p) for p in self.activity_paths)]
+        sinks = self.extra.get("sinks")
+        if isinstance(sinks, dict):
+            texts += [str(p) for p in (sinks.get("path") if isinstance(sinks.get("path"), list) else [sinks.get("path")])]
         return any("synthetic" in t.lower() for t in texts)
 
     def to_dict(self) -> dict:
@@ -162,6 +169,17 @@ def resolve_factor_set_path(spec: str | os.PathLike, base: Path | None = None) -
     )
 
 
+def _merge_extra(from_toml: dict, overrides: dict) -> dict:
+    """Feature tables: option keys override TOML keys, table by table."""
+    out = dict(from_toml)
+    for table, keys in overrides.items():
+        if keys is None:
+            continue
+        base = out.get(table)
+        out[table] = {**base, **keys} if isinstance(base, dict) and isinstance(keys, dict) else keys
+    return out
+
+
 def _years(value, where: str) -> tuple[int, int]:
     if isinstance(value, int) and not isinstance(value, bool):
         return (value, value)
@@ -186,11 +204,15 @@ def load_config(
     year_fallback: str | None = None,
     name: str | None = None,
     batch_size: int | None = None,
+    extra: dict | None = None,
+    engine: str | None = None,
+    scheduler: str | None = None,
 ) -> RunConfig:
     """Build a :class:`RunConfig` from an inventory TOML and/or explicit options.
 
     Options given here override the TOML. Without a TOML, ``activity`` and ``factors`` are
-    required; years and regions then come from the data.
+    required; years and regions then come from the data. ``extra`` overrides keys of feature
+    tables, table by table (e.g. ``{"sinks": {"path": "…", "method": "stock_difference"}}``).
     """
     doc: dict = {}
     base = Path.cwd()
@@ -278,8 +300,10 @@ def load_config(
         keep_entity=keep_entity if keep_entity is not None else bool(act.get("keep_entity", False)),
         year_fallback=year_fallback or fac.get("year_fallback", "none"),
         batch_size=batch_size or int(act.get("batch_size", 1 << 20)),
+        engine=engine or act.get("engine", "local"),
+        scheduler=scheduler or act.get("scheduler"),
         source=src.resolve() if src else None,
         check_base_year=years_from_toml or base_year is not None,
         base_dir=base,
-        extra={k: doc[k] for k in FEATURE_TABLES if k in doc},
+        extra=_merge_extra({k: doc[k] for k in FEATURE_TABLES if k in doc}, extra or {}),
     )

@@ -1,9 +1,10 @@
 """Cube: stream validated batches into the activity cube.
 
 The cube holds, per (year, region, sector, activity, unit[, entity]), the sum of ``amount`` and
-the number of rows. It is built in one pass over the input by the numba hash-table kernel in
-:mod:`ghginv.kernels.cube`; factors are later resolved per (year, region, sector, activity) cell,
-never per row.
+the number of rows. It is built in one pass over the input: per batch one fused numba kernel
+(:mod:`ghginv.fastpath`) checks, remaps and adds the rows into a dense (year, region, combo)
+array (:mod:`ghginv.kernels.dense`) or the hash table of :mod:`ghginv.kernels.cube`; factors are
+later resolved per (year, region, sector, activity) cell, never per row.
 """
 
 from __future__ import annotations
@@ -13,8 +14,22 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from .errors import ValidationError
-from .kernels.cube import LIMITS, new_table, pack_keys, table_append, table_grow, table_items, unpack_keys
+from .errors import InputFileError, ValidationError
+from .fastpath import FastPath
+from .kernels.cube import (
+    BATCH_BAD,
+    BATCH_FULL,
+    LIMITS,
+    batch_append,
+    new_table,
+    pack_keys,
+    table_append,
+    table_grow,
+    table_items,
+    table_merge,
+    unpack_keys,
+)
+from .kernels.dense import DenseCube
 from .load import Batch
 from .validate import BatchValidator, ValidRows
 
@@ -35,26 +50,97 @@ class Cube:
     stats: dict = field(default_factory=dict)
 
 
-class CubeBuilder:
-    """create / append / finalize around the hash-table kernel."""
+def _check_structure(batch: Batch) -> None:
+    """Raise a clear error for a damaged batch (e.g. dictionary indices out of range)."""
+    import pyarrow as pa
 
-    def __init__(self, validator: BatchValidator):
+    try:
+        batch.data.validate(full=True)
+    except (pa.ArrowException, ValueError) as e:
+        raise InputFileError(
+            f"{batch.file}: corrupt Parquet data in rows {batch.first_row}–{batch.first_row + batch.data.num_rows - 1} ({e})"
+        ) from None
+
+
+class CubeBuilder:
+    """create / append / finalize around the cube kernels.
+
+    A batch takes the fast path when it can (:mod:`ghginv.fastpath`: one fused kernel pass,
+    into the dense (year, region, combo) array of :mod:`ghginv.kernels.dense`, or into the hash
+    table with entities or very sparse keys). Otherwise, or when the kernel meets a bad row, it
+    goes through :meth:`BatchValidator.process`, which names every bad row, and its valid rows
+    go into the hash table. ``finalize`` merges both.
+    """
+
+    def __init__(self, validator: BatchValidator, fast: bool = True):
         self.v = validator
         self.table = new_table(1 << 12)
         self.n_used = 0
+        self.fast = FastPath(validator) if fast else None
+        self.dense = DenseCube() if fast and not validator.keep_entity else None
 
     def append(self, batch: Batch) -> None:
+        if self.fast is not None and not self.v.issues:
+            fb = self.fast.prepare(batch)
+            if fb is not None:
+                if self._append_fast(fb):
+                    return
+                _check_structure(batch)  # a bad row, or a damaged page (indices outside the dictionary)
         rows = self.v.process(batch)
         if rows is None:
             return
         self._append_rows(rows)
 
-    def _append_rows(self, r: ValidRows) -> None:
+    def _append_fast(self, fb) -> bool:
+        """Add a prepared batch with the fused kernel; False when a row is bad (slow path next)."""
+        self._check_limits()
+        args = fb.args()
+        start = 0
+        outside = 0
+        b = self.v.books
+        if self.dense is not None and not self.dense.fits(len(b["region"]), len(b["sector"]), len(b["activity"]), len(b["unit"])):
+            self._dense_to_table()
+        while self.dense is not None:
+            d_args = (*args[:8], args[9], *args[10:14], args[15])  # without entity index and table
+            status, start, n_out = self.dense.append(start, d_args)
+            outside += n_out
+            if status == BATCH_BAD:
+                return False
+            if status == BATCH_FULL:
+                if not self.dense.grow():
+                    self._dense_to_table()
+                continue
+            self.v.rows_read += fb.n
+            self.v.rows_outside_years += outside
+            return True
+        while True:
+            status, start, self.n_used, n_out = batch_append(*self.table, self.n_used, start, *args)
+            outside += n_out
+            if status == BATCH_BAD:
+                return False
+            if status == BATCH_FULL:
+                self.table = table_grow(self.table, self.n_used)
+                continue
+            break
+        self.v.rows_read += fb.n
+        self.v.rows_outside_years += outside
+        return True
+
+    def _dense_to_table(self) -> None:
+        """Move the dense cube's cells into the hash table (very sparse data), and stop using it."""
+        items = self.dense.items()
+        self.table, self.n_used = table_merge(self.table, self.n_used, items)
+        self.dense = None
+
+    def _check_limits(self) -> None:
         for name, book in (("region", "region"), ("sector", "sector"), ("activity", "activity"), ("unit", "unit")):
             if len(self.v.books[book]) > LIMITS[name]:
                 raise ValidationError(
                     f"too many distinct {name} values ({len(self.v.books[book])}); at most {LIMITS[name]} are supported"
                 )
+
+    def _append_rows(self, r: ValidRows) -> None:
+        self._check_limits()
         k1 = pack_keys(r.year, r.region, r.sector, r.activity, r.unit)
         k2 = r.entity.astype(np.int64, copy=False)
         amount = np.ascontiguousarray(r.amount, np.float64)
@@ -66,29 +152,44 @@ class CubeBuilder:
 
     def finalize(self) -> Cube:
         self.v.raise_if_problems()
-        k1, k2, sums, counts = table_items(self.table)
+        if self.dense is not None and self.n_used == 0:
+            k1, k2, sums, counts = self.dense.items()  # every row took the dense fast path
+        else:
+            if self.dense is not None:
+                self._dense_to_table()
+            k1, k2, sums, counts = table_items(self.table)
         year, region, sector, activity, unit = unpack_keys(k1)
         b = self.v.books
-
-        def strings(book, codes):
-            vals = np.array(b[book].values, dtype=object) if len(b[book]) else np.array([], dtype=object)
-            return pl.Series(vals[codes] if codes.size else [], dtype=pl.String)
-
-        data = {
-            "year": pl.Series(year, dtype=pl.Int32),
-            "region": strings("region", region),
-            "sector": strings("sector", sector),
-            "activity": strings("activity", activity),
-            "unit": strings("unit", unit),
-        }
-        keys = ["year", "region", "sector", "activity", "unit"]
+        # sort by the strings without building a string per cell: each code's rank among its
+        # book's sorted values (Python's str order = UTF-8 byte order = polars' String order)
+        order_keys = [year]
+        columns = {}
+        for name, book, codes in (("region", "region", region), ("sector", "sector", sector),
+                                  ("activity", "activity", activity), ("unit", "unit", unit)):
+            vals = b[book].values
+            rank = np.empty(len(vals), np.int64)
+            rank[np.array(sorted(range(len(vals)), key=vals.__getitem__), dtype=np.int64)] = np.arange(len(vals))
+            order_keys.append(rank[codes] if len(vals) else codes)
+            columns[name] = (vals, codes)
         if self.v.keep_entity:
-            ent = np.array([None, *b["entity"].values], dtype=object)
-            data["entity_id"] = pl.Series(ent[k2] if k2.size else [], dtype=pl.String)
-            keys.append("entity_id")
-        data["amount"] = pl.Series(sums, dtype=pl.Float64)
-        data["n_rows"] = pl.Series(counts, dtype=pl.Int64)
-        cells = pl.DataFrame(data).sort(keys, nulls_last=True)
+            vals = b["entity"].values
+            rank = np.empty(len(vals) + 1, np.int64)
+            rank[0] = len(vals)  # no entity (null) sorts last
+            rank[1 + np.array(sorted(range(len(vals)), key=vals.__getitem__), dtype=np.int64)] = np.arange(len(vals))
+            order_keys.append(rank[k2])
+        order = np.lexsort(order_keys[::-1]) if k1.size else np.zeros(0, np.int64)
+
+        def strings(vals, codes):
+            return pl.Series(vals, dtype=pl.String).gather(codes[order]) if codes.size else pl.Series([], dtype=pl.String)
+
+        data = {"year": pl.Series(year[order], dtype=pl.Int32)}
+        for name, (vals, codes) in columns.items():
+            data[name] = strings(vals, codes)
+        if self.v.keep_entity:
+            data["entity_id"] = strings([None, *b["entity"].values], k2)
+        data["amount"] = pl.Series(sums[order], dtype=pl.Float64)
+        data["n_rows"] = pl.Series(counts[order], dtype=pl.Int64)
+        cells = pl.DataFrame(data)
         notation = pl.DataFrame(
             self.v.notation_rows,
             schema={"year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String, "notation_key": pl.String},

@@ -2,8 +2,10 @@
 
 Stages: ``factors`` (load and verify the factor sets) -> ``cube`` (load + validate + aggregate
 the activity data in one streamed pass) -> ``emissions`` (resolve factors per cube cell, run
-the kernels) -> ``inventory`` (roll-ups) -> ``trace`` (factor rows used). :meth:`InventoryResult.write`
-writes the outputs atomically.
+the kernels) -> ``sinks`` (only with sink data: carbon-sink methods, :mod:`ghginv.methods.sinks`;
+removals join the emissions as negative CO2) -> ``trace`` (factor rows used) -> ``inventory``
+(roll-ups). A run without activity data (sinks only) has an empty cube.
+:meth:`InventoryResult.write` writes the outputs atomically.
 """
 
 from __future__ import annotations
@@ -22,14 +24,21 @@ import polars as pl
 
 from . import __version__
 from .aggregate import build_inventory
+from .analysis import analysis_wanted, run_analysis
 from .compute import activity_classes, compute_emissions
 from .config import RunConfig
+from .conservation import InputTally, run_checks
 from .cube import Cube, CubeBuilder
 from .errors import ValidationError
 from .factors import FactorSet, load_factor_set
 from .gwp import gwp_table
-from .load import discover, stream_batches
-from .outputs import atomic_output_dir, file_sha256, write_csv, write_parquet
+from .load import discover, prefetched, stream_batches
+from .progress import total_rows
+from .outputs import atomic_output_dir, file_sha256, snapshot_factor_sets, write_csv, write_parquet
+from .methods._sink_out import empty_cube, empty_emissions, merge_sinks
+from .methods._sink_out import net_totals as _net_totals
+from .methods.sinks import compute_sinks, sink_settings
+from .methods.waste_fod import fod_emissions, merge_waste, split_deposits
 from .trace import factors_used
 from .validate import BatchValidator
 
@@ -50,6 +59,12 @@ class InventoryResult:
     sets: list[FactorSet]
     timings: dict[str, float]
     input_files: list[dict] = field(default_factory=list)
+    recomputed_from: str | None = None  # the run folder whose cached cube this result reused
+    checks: dict = field(default_factory=dict)  # conservation checks (ghginv.conservation)
+    sinks: object = None  # ghginv.methods.sinks.SinkResult when the run has sink data
+    analysis: object = None  # ghginv.analysis.Analysis when [economy] or [[targets]] are configured
+    uncertainty: object = None  # ghginv.uncertainty_run.UncertaintyResult ([uncertainty] or --uncertainty)
+    waste: dict | None = None  # first-order decay summary (ghginv.methods.waste_fod) when the run has 4.A deposits
 
     def totals(self) -> pl.DataFrame:
         """CO2e (t) per year and scope at level 0 and 1 of the tree, for a quick summary."""
@@ -59,6 +74,13 @@ class InventoryResult:
             .agg(pl.col("co2e_t").sum())
             .sort("year", "scope", "category")
         )
+
+    def key_categories(self, depth: int = 4) -> pl.DataFrame:
+        """Key category analysis, Approach 1 (level per year; trend against the base year)."""
+        from .keycat import key_categories
+
+        unc = self.uncertainty.table if self.uncertainty is not None else None  # adds Approach 2
+        return key_categories(self.inventory, depth=depth, base_year=self.config.base_year, uncertainty=unc)
 
     def fallback_years(self) -> pl.DataFrame:
         """Cells whose factor came from another year (year_fallback = 'nearest')."""
@@ -82,11 +104,14 @@ class InventoryResult:
             "ghginv_version": __version__,
             "created_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "name": cfg.name,
-            "synthetic": cfg.is_synthetic,
-            "notice": SYNTHETIC_NOTICE if cfg.is_synthetic else "",
+            "synthetic": cfg.is_synthetic or bool(self.sinks and self.sinks.synthetic_sets),
+            "notice": SYNTHETIC_NOTICE if cfg.is_synthetic or (self.sinks and self.sinks.synthetic_sets) else "",
+            "net": _net_totals(self.emissions).to_dicts(),
+            "sinks": self.sinks.manifest() if self.sinks else None,
             "config": cfg.to_dict(),
             "gwp": {"set": cfg.gwp, "source": "globalwarmingpotentials package", "values": {g: table[g] for g in gases}},
             "inputs": self.input_files,
+            "recomputed_from": self.recomputed_from,
             "factor_sets": [
                 {
                     "rank": i,
@@ -101,6 +126,8 @@ class InventoryResult:
             ],
             "year_fallback": cfg.year_fallback,
             "fallback_years": self.fallback_years().to_dicts(),
+            "checks": self.checks,
+            **({"waste": self.waste} if self.waste else {}),
             "rows": {
                 **self.cube.stats,
                 "emissions": self.emissions.height,
@@ -109,6 +136,8 @@ class InventoryResult:
             },
             "stage_seconds": {k: round(v, 4) for k, v in self.timings.items()},
             "outputs": outputs or {},
+            **({"indicators": self.analysis.manifest_entry()} if self.analysis is not None else {}),
+            **({"uncertainty": self.uncertainty.manifest_entry()} if self.uncertainty is not None else {}),
             "environment": {
                 "python": sys.version.split()[0],
                 "platform": platform.platform(),
@@ -124,19 +153,33 @@ class InventoryResult:
         """Write outputs to ``out`` atomically (see :mod:`ghginv.outputs`)."""
         t0 = time.perf_counter()
 
+        from .uncertainty_run import attach
+
+        attach(self)  # uncertainty.parquet when [uncertainty] / --uncertainty asks for it
+
         def _write(tmp: Path):
             files = {
+                "cube.parquet": lambda p: write_parquet(self.cube.cells, p),
                 "emissions.parquet": lambda p: write_parquet(self.emissions, p),
                 "inventory.parquet": lambda p: write_parquet(self.inventory, p),
                 "factors_used.parquet": lambda p: write_parquet(self.factors_used, p),
+                "key_categories.parquet": lambda p: write_parquet(self.key_categories(), p),
+                **({n: (lambda p, df=df: write_parquet(df, p)) for n, df in self.uncertainty.frames().items()} if self.uncertainty is not None else {}),
                 "inventory.csv": lambda p: write_csv(self.inventory, p),
             }
+            if self.sinks is not None and self.sinks.check.height:
+                files["sinks_check.parquet"] = lambda p: write_parquet(self.sinks.check, p)
             if self.cube.notation.height:
                 files["notation_keys.csv"] = lambda p: write_csv(self.cube.notation, p)
             hashes = {}
             for name, fn in files.items():
                 fn(tmp / name)
                 hashes[name] = "sha256:" + file_sha256(tmp / name)
+            if self.analysis is not None:  # indicators, targets, peak, report.html, inventory.xlsx
+                from .analysis import write_analysis
+
+                hashes.update(write_analysis(self, tmp, hashes))
+            hashes.update(snapshot_factor_sets(self.sets, tmp / "factor_sets"))
             self.timings["write"] = time.perf_counter() - t0
             (tmp / "manifest.json").write_text(
                 json.dumps(self.manifest(hashes), indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
@@ -153,7 +196,7 @@ class Inventory:
     >>> result.write("out/2024")                  # doctest: +SKIP
     """
 
-    STAGES = ("factors", "cube", "emissions", "inventory", "trace")
+    STAGES = ("factors", "cube", "emissions", "sinks", "trace", "inventory")  # "sinks" only with sink data
 
     def __init__(self, config: RunConfig, progress=None):
         self.config = config
@@ -175,12 +218,26 @@ class Inventory:
         cfg = self.config
         files = discover(cfg.activity_paths)
         known = set().union(*(s.activity_codes() for s in sets))
+        if cfg.engine == "dask":
+            from .engine import build_cube_dask
+
+            cube, inputs = build_cube_dask(files, known, cfg, cfg.scheduler)
+            if cube.cells.height == 0:
+                raise ValidationError(f"no activity rows with amounts in {', '.join(str(p) for p in cfg.activity_paths)}")
+            return cube, inputs
         validator = BatchValidator(known, cfg.years, cfg.regions, cfg.keep_entity)
+        self._tally = InputTally(cfg.years)
         builder = CubeBuilder(validator)
         with ThreadPoolExecutor(max_workers=1) as pool:  # hash inputs while they stream
             hashes = pool.map(lambda f: file_sha256(f.path), files)
-            for batch in stream_batches(files, cfg.batch_size, cfg.keep_entity):
+            on_rows = getattr(self._progress, "rows", None)  # progress bar (ghginv.progress)
+            total, done = (total_rows(files), 0) if on_rows else (None, 0)
+            for batch in prefetched(stream_batches(files, cfg.batch_size, cfg.keep_entity)):  # read ahead in a thread
+                self._tally.add(batch)
                 builder.append(batch)
+                if on_rows:
+                    done += batch.data.num_rows
+                    on_rows(done, total)
             cube = builder.finalize()
             inputs = [{"path": str(f.path), "sha256": "sha256:" + h, "bytes": f.path.stat().st_size} for f, h in zip(files, hashes)]
         if cube.cells.height == 0:
@@ -194,11 +251,53 @@ class Inventory:
             gwp_table(cfg.gwp)  # unknown GWP set fails before any work
             sets = self.load_factor_sets()
         with self._stage("cube"):
-            cube, inputs = self.build_cube(sets)
+            cube, inputs = self.build_cube(sets) if cfg.activity_paths else (empty_cube(), [])
+        return self.run_from_cube(cube, inputs, sets)
+
+    def run_from_cube(self, cube: Cube, inputs: list[dict], sets: list[FactorSet] | None = None) -> InventoryResult:
+        """Every stage after the cube: used by :meth:`run` and by recompute (cached cube)."""
+        cfg = self.config
+        if sets is None:
+            with self._stage("factors"):
+                gwp_table(cfg.gwp)
+                sets = self.load_factor_sets()
+        ef_cells, deposits = split_deposits(cube.cells, sets)  # 4.A deposits go to the waste stage (first-order decay)
         with self._stage("emissions"):
-            emissions, detail, res, cells = compute_emissions(cube.cells, sets, cfg.gwp, cfg.year_fallback, cfg.keep_entity)
+            if ef_cells.height:
+                emissions, detail, res, cells = compute_emissions(ef_cells, sets, cfg.gwp, cfg.year_fallback, cfg.keep_entity)
+            else:
+                emissions, used = empty_emissions(cfg.keep_entity)
+        waste = None
+        if deposits.height:
+            with self._stage("waste"):
+                waste = fod_emissions(deposits, ef_cells, sets, cfg, cfg.keep_entity)
+        sink = None
+        if sink_settings(cfg) is not None:
+            with self._stage("sinks"):
+                sink = compute_sinks(cfg, sets)
+                inputs = [i for i in inputs if i.get("kind") != "sinks"] + sink.inputs
+        with self._stage("trace"):
+            if ef_cells.height:
+                used = factors_used(detail, res, cells)
+            emissions, used = merge_waste(emissions, used, waste)
+            emissions, used = merge_sinks(emissions, used, sink)
         with self._stage("inventory"):
             inv = build_inventory(emissions, cube.notation, activity_classes(sets))
-        with self._stage("trace"):
-            used = factors_used(detail, res, cells)
-        return InventoryResult(cfg, emissions, inv, used, cube, sets, self.timings, inputs)
+        with self._stage("checks"):  # conservation: input = cube, roll-ups, finite values
+            checks = run_checks(cube, emissions, inv, self.__dict__.pop("_tally", None))  # this run's tally, used once
+        unc = None
+        if "uncertainty" in cfg.extra:  # Approach 1 + Monte Carlo on the same per-cell detail (ghginv.uncertainty)
+            from .uncertainty_run import uncertainty_stage
+
+            with self._stage("uncertainty"):
+                unc = uncertainty_stage(cfg, (detail, res.rules) if ef_cells.height else None, emissions)
+        analysis = None
+        if analysis_wanted(cfg):  # energy, indicators, targets: named, timed stages
+            analysis = run_analysis(cfg, emissions, cube.cells, sets, self._stage)
+            if unc is not None and analysis.targets.height:  # P(on track), P(met): the same Monte Carlo
+                from .uncertainty_targets import add_target_probabilities
+
+                with self._stage("target_probabilities"):
+                    add_target_probabilities(unc, analysis, cfg, activity_classes(sets))
+        return InventoryResult(cfg, emissions, inv, used, cube, sets, self.timings, inputs, checks=checks, sinks=sink, analysis=analysis,
+                               uncertainty=unc, waste=waste[2] if waste else None)

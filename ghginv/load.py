@@ -22,7 +22,7 @@ import pyarrow.types as pat
 
 from .errors import InputFileError, Problem, SchemaError
 
-__all__ = ["Batch", "ActivityFile", "discover", "stream_batches", "REQUIRED", "OPTIONAL"]
+__all__ = ["Batch", "ActivityFile", "discover", "stream_batches", "prefetched", "REQUIRED", "OPTIONAL"]
 
 REQUIRED = ("year", "region", "sector", "activity", "amount", "unit")
 OPTIONAL = ("entity_id", "notation_key")
@@ -150,7 +150,7 @@ def open_file(f: ActivityFile, keep_entity: bool) -> tuple[pq.ParquetFile, list[
         arrow_schema = pq.read_schema(f.path)
     except InputFileError:
         raise
-    except (pa.ArrowException, OSError) as e:
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as e:  # damaged metadata may not be UTF-8
         raise InputFileError(f"{f.path}: not a readable Parquet file ({e})") from None
     cols, problems = check_schema(f, arrow_schema, keep_entity)
     if problems:
@@ -158,7 +158,7 @@ def open_file(f: ActivityFile, keep_entity: bool) -> tuple[pq.ParquetFile, list[
     dict_cols = [c for c in cols if c in STRING_COLS and not pat.is_integer(arrow_schema.field(c).type)]
     try:
         pf = pq.ParquetFile(f.path, read_dictionary=dict_cols)
-    except (pa.ArrowException, OSError) as e:
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as e:  # damaged metadata may not be UTF-8
         raise InputFileError(f"{f.path}: not a readable Parquet file ({e})") from None
     return pf, cols
 
@@ -179,5 +179,56 @@ def stream_batches(files: list[ActivityFile], batch_size: int, keep_entity: bool
                 if rb.num_rows:
                     yield Batch(f.path, row, rb, constants, f.partitions)
                     row += rb.num_rows
-        except (pa.ArrowException, OSError) as e:
+        except (pa.ArrowException, OSError, UnicodeDecodeError) as e:  # damaged metadata may not be UTF-8
             raise InputFileError(f"{f.path}: corrupt Parquet data near row {row} ({e})") from None
+
+
+_END = object()
+
+
+def prefetched(batches: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
+    """Yield ``batches`` while a background thread reads the next ones (at most ``depth`` ahead).
+
+    Parquet decoding (pyarrow) and the cube kernel (numba) both release the GIL, so on two cores
+    reading the next batch overlaps with aggregating this one. An exception of the reader (e.g.
+    a corrupt file) is raised here, in order, after the batches before it; stopping early (an
+    error downstream) stops the reader.
+    """
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def reader():
+        try:
+            for b in batches:
+                if not put(b):
+                    return
+            put(_END)
+        except BaseException as e:  # handed to the consumer, raised there
+            put(e)
+
+    t = threading.Thread(target=reader, name="ghginv-reader", daemon=True)
+    t.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        t.join()
+

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import polars as pl
 
+from ._frames import sort_stable
 from .factors import Rule
 from .factors.resolve import C_TO_CO2, Resolution
 
 __all__ = ["factors_used"]
 
-_BASE = {"energy": ("t/TJ", 1000.0), "mass": ("t/t", 1.0), "volume": ("t/m^3", 1.0), "area": ("t/ha", 1.0)}
+_BASE = {"energy": ("t/TJ", 1000.0), "mass": ("t/t", 1.0), "volume": ("t/m^3", 1.0), "area": ("t/ha", 1.0), "count": ("t/head", 1.0)}
 SCHEMA = {
     "year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String,
     "kind": pl.String, "item": pl.String, "factor_set": pl.String, "set_version": pl.String,
@@ -83,10 +84,11 @@ def factors_used(detail: pl.DataFrame, res: Resolution, cells: pl.DataFrame) -> 
         )
         out.append(uc.join(meta, on="rule_id").select("cell_id", pl.lit("conversion").alias("kind"), "item", "factor_year", *cols))
     allrows = pl.concat([o.cast({"factor_year": pl.Int32}) for o in out])
+    # cells are numbered in (year, region, sector, activity) order: sort on the number, not the strings
+    allrows = sort_stable(allrows, ["cell_id", "kind", "item"])
     return (
-        allrows.join(cells, on="cell_id")
+        allrows.join(cells, on="cell_id", how="left", maintain_order="left")
         .with_columns(pl.col("factor_set").replace_strict(versions, return_dtype=pl.String).alias("set_version"))
         .select(list(SCHEMA))
         .cast(SCHEMA)
-        .sort("year", "region", "sector", "activity", "kind", "item")
     )

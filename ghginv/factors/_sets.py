@@ -31,6 +31,9 @@ from ..errors import (
 )
 from ..gwp import known_gases
 from ..units import parse_ratio, parse_unit
+from .sink_params import SINK_COLUMNS, SinkRule, check_sink_overlaps, read_sink_rows
+from .waste_params import WASTE_COLUMNS, WasteRule, check_waste_overlaps, read_waste_rows
+from .unc_cols import parse_uncertainty
 
 __all__ = ["FactorSet", "Rule", "load_factor_set", "DATA_FILES", "FUEL_CLASSES", "STATUSES"]
 
@@ -46,6 +49,8 @@ DATA_FILES: dict[str, list[str]] = {
     "carbon_factors.csv": ["activity", "sector", "region", "year_from", "year_to", "parameter", "value", "unit", "source", "source_locator", "status"],
     "conversions.csv": ["activity", "quantity", "region", "year_from", "year_to", "value", "unit", "source", "source_locator", "status"],
     "activities.csv": ["activity", "name_en", "name_zh", "ipcc_fuel", "fuel_class"],
+    "sink_parameters.csv": SINK_COLUMNS,  # carbon-sink parameters, see sink_params.py
+    "waste_parameters.csv": WASTE_COLUMNS,  # first-order decay parameters, see waste_params.py
 }
 _KIND = {"emission_factors.csv": "ef", "carbon_factors.csv": "carbon", "conversions.csv": "conv"}
 _KEY_COL = {"ef": "gas", "carbon": "parameter", "conv": "quantity"}
@@ -81,6 +86,11 @@ class Rule:
     source_locator: str
     status: str
     notes: str = ""
+    # 95 % interval of the value (optional columns, see ghginv/factors/unc_cols.py); "" = exact
+    unc_pct: float | None = None
+    unc_lower: float | None = None
+    unc_upper: float | None = None
+    distribution: str = ""
 
     @property
     def sector_prefix(self) -> str:
@@ -120,6 +130,13 @@ class FactorSet:
     rules: list[Rule]
     activities: dict[str, dict]
     file_hashes: dict[str, str] = field(default_factory=dict)
+    sink_rules: list[SinkRule] = field(default_factory=list)
+    waste_rules: list[WasteRule] = field(default_factory=list)
+
+    @property
+    def synthetic(self) -> bool:
+        """The manifest says ``synthetic = true``: demo values (status X), not factors."""
+        return self.manifest.get("synthetic") is True
 
     @property
     def version(self) -> str:
@@ -226,7 +243,7 @@ def _check_unit(kind: str, key: str, unit: str) -> tuple[float, str]:
     r = parse_ratio(unit)
     num, den = r.numerator.dimension, r.denominator.dimension
     ok = {
-        ("ef", None): num == "mass" and den in ("mass", "volume", "energy", "area"),
+        ("ef", None): num == "mass" and den in ("mass", "volume", "energy", "area", "count"),
         ("carbon", "carbon_content"): num == "mass" and r.numerator.element == "C" and den in ("energy", "mass", "volume"),
         ("conv", "ncv"): num == "energy" and den in ("mass", "volume"),
         ("conv", "density"): num == "mass" and den == "volume",
@@ -287,11 +304,19 @@ def load_factor_set(folder: str | Path) -> FactorSet:
     problems: list[Problem] = []
     rules: list[Rule] = []
     activities: dict[str, dict] = {}
+    sink_rules: list[SinkRule] = []
+    waste_rules: list[WasteRule] = []
     gases = known_gases()
 
     for fname in manifest["files"]:
         path = folder / fname
         rows = _read_csv(path, DATA_FILES[fname], problems)
+        if fname == "sink_parameters.csv":
+            sink_rules.extend(read_sink_rows(name, path, rows, manifest.get("synthetic") is True, problems))
+            continue
+        if fname == "waste_parameters.csv":
+            waste_rules.extend(read_waste_rows(name, path, rows, problems))
+            continue
         if fname == "activities.csv":
             for line, row in rows:
                 code = row["activity"]
@@ -362,6 +387,7 @@ def load_factor_set(folder: str | Path) -> FactorSet:
             for col in ("source", "source_locator"):
                 if not row[col]:
                     bad(f"{col} is empty: every number cites its source", col)
+            unc = parse_uncertainty(row, value, bad)
             if len(problems) == before:
                 rules.append(
                     Rule(
@@ -370,12 +396,15 @@ def load_factor_set(folder: str | Path) -> FactorSet:
                         value_norm=value * scale, den_dim=den_dim, file=str(path), line=line,
                         source=row["source"], source_locator=row["source_locator"], status=status,
                         notes=row.get("notes", ""),
+                        unc_pct=unc[0], unc_lower=unc[1], unc_upper=unc[2], distribution=unc[3],
                     )
                 )
     if problems:
         raise FactorSetError(f"factor set {name!r} has invalid rows", problems)
     _check_overlaps(name, rules)
-    return FactorSet(name=name, path=folder.resolve(), manifest=manifest, rules=rules, activities=activities, file_hashes=hashes)
+    check_sink_overlaps(name, sink_rules)
+    check_waste_overlaps(name, waste_rules)
+    return FactorSet(name=name, path=folder.resolve(), manifest=manifest, rules=rules, activities=activities, file_hashes=hashes, sink_rules=sink_rules, waste_rules=waste_rules)
 
 
 def _check_overlaps(name: str, rules: list[Rule]) -> None:

@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from ..errors import AmbiguousFactorError, FactorSetError, MissingFactorError, Problem
+from ..errors import AmbiguousFactorError, FactorSetError, GhgInvError, MissingFactorError, Problem
 from ._sets import FactorSet, Rule
 
 __all__ = ["Resolution", "resolve", "rules_frame", "C_TO_CO2"]
@@ -96,8 +96,49 @@ def _cell_label(cells: pl.DataFrame, cell_id: int) -> str:
     return f"(year {c['year']}, region {c['region']}, sector {c['sector']}, activity {c['activity']})"
 
 
+def _region_classes(regions: list[str], rules: list[Rule]) -> dict[str, str]:
+    """region -> the first region that every rule's region pattern treats the same way."""
+    pats = sorted({(r.region_prefix, r.region_spec) for r in rules if r.region_spec != 0})
+    rep: dict[tuple, str] = {}
+    out = {}
+    for reg in sorted(regions):
+        sig = tuple(i for i, (p, spec) in enumerate(pats) if (reg == p if spec == 1000 else reg.startswith(p)))
+        out[reg] = rep.setdefault(sig, reg)
+    return out
+
+
 def resolve(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str = "none") -> Resolution:
-    """Resolve factors for ``cells`` (columns cell_id = 0..n-1, year, region, sector, activity)."""
+    """Resolve factors for ``cells`` (columns cell_id = 0..n-1, year, region, sector, activity).
+
+    Regions that match the same region patterns of every rule resolve alike, so the rules run
+    once per such class of regions (e.g. per province for provincial rules) and the result is
+    copied to every cell of the class. Any problem is reported from a resolution of the real
+    cells, so messages name them.
+    """
+    rules = [r for fs in sets for r in fs.rules]
+    regions = cells["region"].unique().to_list()
+    classes = _region_classes(regions, rules)
+    if len(set(classes.values())) * 2 > len(regions):
+        return _resolve_cells(cells, sets, year_fallback)
+    keys = ["year", "region", "sector", "activity"]
+    mapped = cells.with_columns(pl.col("region").replace_strict(classes, return_dtype=pl.String))
+    reduced = mapped.select(keys).unique().sort(keys).with_row_index("rid").with_columns(pl.col("rid").cast(pl.Int64))
+    back = mapped.join(reduced, on=keys, how="left").select("cell_id", "rid")
+    try:
+        res = _resolve_cells(reduced.rename({"rid": "cell_id"}), sets, year_fallback)
+    except GhgInvError:
+        return _resolve_cells(cells, sets, year_fallback)
+
+    def expand(df: pl.DataFrame, order: str) -> pl.DataFrame:
+        cols = df.columns
+        return df.rename({"cell_id": "rid"}).join(back, on="rid", how="inner").sort("cell_id", order).select(cols)
+
+    return Resolution(
+        factors=expand(res.factors, "gas"), conversions=expand(res.conversions, "quantity"), rules=res.rules, sets=sets
+    )
+
+
+def _resolve_cells(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str = "none") -> Resolution:
     rules, rules_tbl = rules_frame(sets)
     res = _run_sql(cells.to_arrow(), rules_tbl, year_fallback == "nearest")
 

@@ -8,6 +8,12 @@ A cell key is two int64 numbers: ``k1`` packs (year, region, sector, activity, u
 * combine — :func:`table_merge` adds one table into another (partial cubes, e.g. per worker);
 * finalize — :func:`table_items` returns the used slots.
 
+:func:`batch_append` is the fused form of append used by the cube builder: in one pass over a
+batch's raw dictionary indices and amounts it checks every row (valid codes, finite amount ≥ 0,
+plausible year), maps the batch's dictionary indices to global codes through small lookup
+tables, packs the key, filters the year range and adds the row to the table. It stops at the
+first bad row, and the caller re-checks that batch on the slow path that names rows.
+
 A slot is empty while ``counts[slot] == 0``. The table is grown (doubled and re-inserted) by the
 caller whenever an append stops because it is half full.
 """
@@ -18,7 +24,7 @@ import numpy as np
 
 from . import ngjit
 
-__all__ = ["new_table", "table_append", "table_merge", "table_grow", "table_items", "pack_keys", "unpack_keys"]
+__all__ = ["new_table", "table_append", "batch_append", "table_merge", "table_grow", "table_items", "pack_keys", "unpack_keys"]
 
 # bit layout of k1 (60 bits used): year-1900 (8) | region (20) | sector (10) | activity (12) | unit (10)
 UNIT_BITS, ACT_BITS, SECTOR_BITS, REGION_BITS, YEAR_BITS = 10, 12, 10, 20, 8
@@ -81,6 +87,70 @@ def table_append(keys1, keys2, sums, counts, n_used, k1, k2, amount, start):
         if n_used >= limit:
             return i + 1, n_used
     return n, n_used
+
+
+YEAR_SHIFT = REGION_BITS + SECTOR_BITS + ACT_BITS + UNIT_BITS
+R_SHIFT = SECTOR_BITS + ACT_BITS + UNIT_BITS
+S_SHIFT = ACT_BITS + UNIT_BITS
+BATCH_DONE, BATCH_FULL, BATCH_BAD = 0, 1, 2
+
+
+@ngjit
+def batch_append(keys1, keys2, sums, counts, n_used, start, years, y_step, y_lo, y_hi,
+                 i_region, i_sector, i_activity, i_unit, i_entity, steps,
+                 l_region, l_sector, l_activity, l_unit, l_entity, amount):
+    """Validate, remap, pack and add rows ``start..`` of one batch.
+
+    ``i_*`` are dictionary indices into the lookup tables ``l_*``, which hold the global code
+    (``l_entity``: k2), or -1 for a value that fails its check. ``steps[c]`` is 1, or 0 for a column that is constant in the batch (a Hive
+    partition: one index for every row); ``y_step`` likewise for ``years``. Rows whose year lies
+    outside ``[y_lo, y_hi]`` are valid but not added.
+
+    Returns ``(status, next_row, n_used, n_outside)``: status ``BATCH_DONE``; ``BATCH_FULL`` when
+    the table is half full (grow it and call again from ``next_row``); ``BATCH_BAD`` when row
+    ``next_row`` breaks the contract (rows before it may have been added).
+    """
+    mask = keys1.shape[0] - 1
+    limit = keys1.shape[0] >> 1
+    n = amount.shape[0]
+    s_r, s_s, s_a, s_u, s_e = steps[0], steps[1], steps[2], steps[3], steps[4]
+    n_outside = 0
+    for i in range(start, n):
+        x = amount[i]
+        y = years[i * y_step]
+        jr, js, ja, ju, je = i_region[i * s_r], i_sector[i * s_s], i_activity[i * s_a], i_unit[i * s_u], i_entity[i * s_e]
+        if jr < 0 or jr >= l_region.shape[0] or js < 0 or js >= l_sector.shape[0] or ja < 0 \
+                or ja >= l_activity.shape[0] or ju < 0 or ju >= l_unit.shape[0] or je < 0 or je >= l_entity.shape[0]:
+            return BATCH_BAD, i, n_used, n_outside  # a damaged page: index outside the dictionary
+        r = l_region[jr]
+        s = l_sector[js]
+        a = l_activity[ja]
+        u = l_unit[ju]
+        b = l_entity[je]
+        if not (x >= 0.0) or x == np.inf or y < YEAR_BASE or y >= YEAR_BASE + (1 << YEAR_BITS) \
+                or r < 0 or s < 0 or a < 0 or u < 0 or b < 0:
+            return BATCH_BAD, i, n_used, n_outside
+        if y < y_lo or y > y_hi:
+            n_outside += 1
+            continue
+        k = ((y - YEAR_BASE) << YEAR_SHIFT) | (r << R_SHIFT) | (s << S_SHIFT) | (a << UNIT_BITS) | u
+        h = _slot(k, b, mask)
+        while True:
+            if counts[h] == 0:
+                keys1[h] = k
+                keys2[h] = b
+                sums[h] = x
+                counts[h] = 1
+                n_used += 1
+                break
+            if keys1[h] == k and keys2[h] == b:
+                sums[h] += x
+                counts[h] += 1
+                break
+            h = (h + 1) & mask
+        if n_used >= limit:
+            return BATCH_FULL, i + 1, n_used, n_outside
+    return BATCH_DONE, n, n_used, n_outside
 
 
 @ngjit

@@ -26,7 +26,10 @@ from conftest import ROOT, make_factor_set, write_activity
 
 DEMO_TOML = ROOT / "inventories" / "qingyang_synthetic.toml"
 DEMO_ACT = ROOT / "inventories" / "data" / "qingyang_synthetic" / "activity"
-DEMO_SETS = ["cn_gbt32151_22_2024", "cn_refsheet_2020", "cn_gbt32150_2025", "mee_nbs_grid", "cn_gbt2589_2020", "ipcc2006_energy"]
+DEMO_SETS = ["cn_gbt32151_22_2024", "cn_refsheet_2020", "cn_gbt32150_2025", "mee_nbs_grid", "cn_gbt2589_2020", "ipcc2006_energy",
+             "qingyang_sinks_synthetic", "ipcc2006_afolu", "ipcc2013_wetlands"]
+DEMO_SINKS = ROOT / "inventories" / "data" / "qingyang_synthetic" / "sinks_synthetic.csv"
+SYNTHETIC_SINK_SET = ROOT / "inventories" / "factors" / "qingyang_sinks_synthetic"
 FACTORS = ROOT / "factors"
 SHIPPED = sorted(d.name for d in FACTORS.iterdir() if (d / "manifest.toml").is_file())
 OUTPUT_FILES = {"emissions.parquet", "inventory.parquet", "factors_used.parquet", "inventory.csv", "manifest.json"}
@@ -145,7 +148,10 @@ def test_factors_used(demo):
     assert fu.height > 0
     for col in ("factor_set", "value", "unit", "status", "source", "source_locator", "rule"):
         assert col in fu.columns
-    assert set(fu["status"].unique()) <= {"V", "V2", "S", "D"}
+    assert set(fu["status"].unique()) <= {"V", "V2", "S", "D", "X"}
+    # X (synthetic demo value) only for sink parameters of the synthetic set
+    x = fu.filter(pl.col("status") == "X")
+    assert x.height and set(x["kind"]) == {"sink_parameter"} and set(x["factor_set"]) == {"qingyang_sinks_synthetic"}
     assert fu.filter(pl.col("source").str.strip_chars() == "").height == 0
 
 
@@ -165,7 +171,7 @@ def test_manifest(demo):
     # every input file, with its sha256
     inputs = {Path(i["path"]).resolve(): i for i in m["inputs"]}
     expected = sorted(p.resolve() for p in DEMO_ACT.rglob("*.parquet"))
-    assert sorted(inputs) == expected
+    assert sorted(inputs) == sorted([*expected, DEMO_SINKS.resolve()])
     first = expected[0]
     assert inputs[first]["sha256"] == "sha256:" + hashlib.sha256(first.read_bytes()).hexdigest()
     for p, i in inputs.items():
@@ -197,9 +203,9 @@ def test_manifest(demo):
 def test_flags_without_toml(demo, tmp_path):
     _, toml_out = demo
     out = tmp_path / "flags"
-    args = ["compile", "--activity", DEMO_ACT]
+    args = ["compile", "--activity", DEMO_ACT, "--sinks", DEMO_SINKS]
     for s in DEMO_SETS:
-        args += ["--factors", s]
+        args += ["--factors", SYNTHETIC_SINK_SET if s == SYNTHETIC_SINK_SET.name else s]
     args += ["--gwp", "AR5GWP100", "--year-fallback", "nearest", "--out", out]
     res = run_cli(*args, cwd=tmp_path)
     assert_ok(res)

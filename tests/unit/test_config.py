@@ -104,8 +104,10 @@ def test_the_demo_toml_loads():
     assert cfg.year_fallback == "nearest"
     assert [p.name for p in cfg.factor_sets] == [
         "cn_gbt32151_22_2024", "cn_refsheet_2020", "cn_gbt32150_2025", "mee_nbs_grid", "cn_gbt2589_2020", "ipcc2006_energy",
+        "qingyang_sinks_synthetic", "ipcc2006_afolu", "ipcc2013_wetlands",
     ]
     assert all(Path(p).is_dir() for p in cfg.activity_paths)
+    assert cfg.extra["sinks"]["path"] == "data/qingyang_synthetic/sinks_synthetic.csv"
     assert cfg.is_synthetic
 
 

@@ -35,7 +35,7 @@ def test_set_loads(shipped):
     assert fs.name == folder.name
     assert fs.path == folder.resolve()
     assert fs.version
-    assert fs.rules or fs.activities
+    assert fs.rules or fs.activities or fs.sink_rules or getattr(fs, "waste_rules", None)
 
 
 def test_manifest_complete(shipped):
@@ -52,7 +52,7 @@ def test_manifest_complete(shipped):
 
 def test_every_rule_cites_its_source(shipped):
     folder, fs = shipped
-    for r in fs.rules:
+    for r in [*fs.rules, *fs.sink_rules]:
         where = f"{folder.name}/{r.file} line {r.line}"
         assert r.source.strip(), f"{where}: empty source"
         assert r.source_locator.strip(), f"{where}: empty source_locator"

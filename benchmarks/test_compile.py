@@ -1,0 +1,157 @@
+"""Compile benchmarks: ghginv against the read limit and a DuckDB aggregate-first baseline.
+
+For each size the three measurements run in fresh interpreters (see harness.py), one after the
+other, in the same session: the read limit, the DuckDB baseline and ``ghginv compile``. The
+emissions of ghginv are checked against DuckDB's per (year, region, sector, activity, gas) to
+1e-9 relative. Figures go to pytest-benchmark's ``extra_info`` (``--benchmark-json``) and to
+``benchmarks/results/<size>.json``; benchmarks/README.md records them with the machine.
+
+1 M and 10 M rows run by default (``make bench``); 100 M and 300 M are marked ``large``
+(``make bench-large``). Nothing here asserts a speed: the ratios are reported, not tested.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from harness import HERE, measure
+
+PY = sys.executable
+RESULTS = HERE / "results"
+KEYS = ["year", "region", "sector", "activity", "gas"]
+
+
+def machine() -> dict:
+    import duckdb
+    import numba
+    import pyarrow
+
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem = next(ln for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal"))
+        ram_gib = int(mem.split()[1]) / 2**20
+    except (OSError, StopIteration):
+        ram_gib = 0.0
+    return {
+        "nproc": os.cpu_count(), "cpu": cpu, "ram_gib": round(ram_gib, 1), "python": platform.python_version(),
+        "pyarrow": pyarrow.__version__, "duckdb": duckdb.__version__, "numba": numba.__version__,
+        "polars": pl.__version__, "numpy": np.__version__, "load_avg_at_start": os.getloadavg(),
+    }
+
+
+def compile_args(activity: Path, sets: list[Path], out: Path) -> list[str]:
+    args = [PY, "-m", "ghginv.cli", "compile", "--activity", str(activity), "--gwp", "AR5GWP100", "--out", str(out), "--quiet"]
+    for s in sets:
+        args += ["--factors", str(s)]
+    return args
+
+
+def check_exact(out: Path, duck: Path) -> dict:
+    """ghginv's emissions against DuckDB's: same cells and gases, values to 1e-9 relative."""
+    ours = pl.read_parquet(out / "emissions.parquet").select(KEYS + ["emissions_t"])
+    base = pl.read_parquet(duck).with_columns(pl.col("year").cast(pl.Int32)).select(KEYS + ["emissions_t"])
+    assert ours.height == base.height, f"{ours.height} emission rows, DuckDB {base.height}"
+    both = ours.join(base, on=KEYS, how="inner", suffix="_duckdb")
+    assert both.height == ours.height, "cells or gases differ from the DuckDB baseline"
+    rel = (both["emissions_t"] - both["emissions_t_duckdb"]).abs() / both["emissions_t_duckdb"].abs()
+    worst = float(rel.max())
+    assert worst <= 1e-9, f"largest relative difference from DuckDB {worst:.3g}"
+    return {"rows_checked": both.height, "max_rel_diff": worst}
+
+
+def run_size(size: str, bench_data, tmp_path: Path, benchmark) -> dict:
+    activity, sets = bench_data(size)
+    read = measure([PY, str(HERE / "harness.py"), "read", str(activity)])
+    duck_out = tmp_path / "duckdb.parquet"
+    duck = measure([PY, str(HERE / "harness.py"), "duckdb", str(activity), str(duck_out), *map(str, sets)])
+    out = tmp_path / "out"
+
+    def once():
+        if out.exists():
+            shutil.rmtree(out)
+        return measure(compile_args(activity, sets, out))
+
+    comp = benchmark.pedantic(once, rounds=1, iterations=1)
+    manifest = json.loads((out / "manifest.json").read_text())
+    exact = check_exact(out, duck_out)
+    res = {
+        "size": size,
+        "rows": read["rows"],
+        "cube_cells": manifest["rows"]["cube_cells"],
+        "read_limit_s": read["seconds"],
+        "read_limit_cpu_s": read["cpu_in_scan_s"],
+        "read_peak_rss_mib": read["peak_rss_mib"],
+        "duckdb_s": duck["seconds"],
+        "duckdb_wall_s": duck["wall_s"],
+        "duckdb_cpu_s": duck["cpu_s"],
+        "duckdb_peak_rss_mib": duck["peak_rss_mib"],
+        "compile_wall_s": comp["wall_s"],
+        "compile_cpu_s": comp["cpu_s"],
+        "compile_peak_rss_mib": comp["peak_rss_mib"],
+        "compile_stage_s": manifest["stage_seconds"],
+        "compile_over_read_limit": comp["wall_s"] / read["seconds"],
+        "duckdb_over_compile": duck["seconds"] / comp["wall_s"],
+        "compile_cpu_over_read_cpu": comp["cpu_s"] / read["cpu_in_scan_s"],
+        "duckdb_cpu_over_compile_cpu": duck["cpu_s"] / comp["cpu_s"],
+        **exact,
+        "machine": machine(),
+    }
+    benchmark.extra_info.update(res)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{size}.json").write_text(json.dumps(res, indent=2) + "\n")
+    print(
+        f"\n{size}: {res['rows']:,} rows, {res['cube_cells']:,} cells | read limit {res['read_limit_s']:.2f}s | "
+        f"compile {res['compile_wall_s']:.2f}s ({res['compile_over_read_limit']:.2f}x read limit, "
+        f"{res['compile_peak_rss_mib']:.0f} MiB; CPU {res['compile_cpu_s']:.2f}s = {res['compile_cpu_over_read_cpu']:.2f}x read CPU "
+        f"{res['read_limit_cpu_s']:.2f}s) | DuckDB {res['duckdb_s']:.2f}s ({res['duckdb_over_compile']:.2f}x compile; "
+        f"CPU {res['duckdb_cpu_s']:.2f}s) | "
+        f"stages {res['compile_stage_s']}"
+    )
+    return res
+
+
+@pytest.mark.parametrize("size", ["1M", "10M"])
+def test_compile(size, bench_data, tmp_path, benchmark):
+    run_size(size, bench_data, tmp_path, benchmark)
+
+
+@pytest.mark.large
+@pytest.mark.parametrize("size", ["100M", "300M"])
+def test_compile_large(size, bench_data, tmp_path, benchmark):
+    run_size(size, bench_data, tmp_path, benchmark)
+
+
+def test_startup(benchmark, tmp_path):
+    """Start-up overhead: a fresh interpreter that imports the CLI and loads every cached kernel."""
+    code = (
+        "import time, json; t = time.perf_counter();"
+        "import ghginv.cli, ghginv.cube, ghginv.kernels.energy as e, numpy as np;"
+        "from ghginv.kernels.cube import new_table, batch_append; from ghginv.kernels.dense import DenseCube;"
+        "d = DenseCube(); z = np.zeros(1, np.int32); l = np.zeros(1, np.int64); s = np.ones(5, np.int64);"
+        "d.append(0, (np.array([2020]), 0, 0, 9999, z, z, z, z, s, l, l, l, l, np.ones(1)));"
+        "batch_append(*new_table(16), 0, 0, np.array([2020]), 0, 0, 9999, z, z, z, z, z, s, l, l, l, l, l, np.ones(1));"
+        "e.activity_emissions(*(np.ones(1),) * 3, np.zeros(1, np.int8), np.ones(1), np.zeros(1, np.int8), np.ones(1));"
+        "print(json.dumps({'seconds': time.perf_counter() - t}))"
+    )
+    bare = measure([PY, "-c", "pass"])
+    res = benchmark.pedantic(lambda: measure([PY, "-c", code]), rounds=3, iterations=1)
+    info = {"startup_s": res["seconds"], "startup_wall_s": res["wall_s"], "startup_cpu_s": res["cpu_s"],
+            "bare_python_wall_s": bare["wall_s"], "bare_python_cpu_s": bare["cpu_s"]}
+    benchmark.extra_info.update(info)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "startup.json").write_text(json.dumps(info, indent=2) + "\n")
+    print(f"\nstart-up: imports + kernel cache load {info['startup_s']:.3f}s (process {info['startup_wall_s']:.3f}s wall, "
+          f"{info['startup_cpu_s']:.3f}s CPU; bare python {bare['wall_s']:.3f}s wall, {bare['cpu_s']:.3f}s CPU)")

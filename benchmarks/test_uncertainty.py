@@ -1,0 +1,83 @@
+"""Uncertainty (Monte Carlo, 10,000 draws) and scenarios (1,000 variants): timings, no assertions on speed.
+
+* ``test_monte_carlo`` — SYNTHETIC benchmark data (``generate.py``, 10 M rows → ≈0.6 M cube
+  cells): the per-cell detail is computed once (not timed); timed is what the ``uncertainty``
+  stage adds to a compile: terms (aggregation by activity source, factor rows and category),
+  the seeded Monte Carlo on 2 threads, roll-up to every category level, percentiles, Approach 1
+  and the trend. Every activity source gets ±5 % and every factor row a synthetic ±7 % (normal),
+  so every input is drawn.
+* ``test_scenarios`` — the demo inventory (SYNTHETIC data) and 1,000 scenarios of grid-factor
+  paths (one electricity CO2 factor per year each, values drawn from a seeded generator: not
+  factors), ``evaluate_scenarios`` end to end (reads the run folder, resolves, one kernel pass).
+
+Figures go to ``extra_info`` and ``benchmarks/results/uncertainty.json``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS = HERE / "results"
+
+
+def _save(name: str, figures: dict) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / "uncertainty.json"
+    data = json.loads(path.read_text()) if path.is_file() else {}
+    data[name] = figures
+    path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+@pytest.mark.parametrize("size", ["10M"])
+def test_monte_carlo(benchmark, bench_data, size):
+    import ghginv
+    from ghginv.compute import compute_emissions
+    from ghginv.uncertainty import analyse, build_terms, uncertainty_settings
+
+    activity, sets = bench_data(size)
+    r = ghginv.compile_inventory(activity=[str(a) for a in [activity]], factors=[str(s) for s in sets], gwp="AR5GWP100")
+    cfg = r.config
+    _, detail, res, _ = compute_emissions(r.cube.cells, r.sets, cfg.gwp, cfg.year_fallback, cfg.keep_entity)
+    rules = [dataclasses.replace(x, unc_pct=7.0, distribution="normal") for x in res.rules]  # synthetic ±7 %, for timing only
+    settings = uncertainty_settings({"activity_pct": {"default": 5.0}, "draws": 10_000, "seed": 1})
+    years = sorted(r.cube.cells["year"].unique().to_list())
+
+    def run():
+        terms = build_terms(detail, rules, r.emissions, settings)
+        return terms, analyse(terms, settings, years[0])
+
+    terms, table = benchmark.pedantic(run, rounds=3, iterations=1, warmup_rounds=1)
+    figures = {
+        "cube_cells": r.cube.cells.height, "detail_rows": detail.height, "terms": terms.frame.height,
+        "inputs": terms.inputs.size, "draws": settings.draws, "output_rows": table.height,
+        "seconds_mean": benchmark.stats.stats.mean, "seconds_min": benchmark.stats.stats.min,
+    }
+    benchmark.extra_info.update(figures)
+    _save(f"monte_carlo_{size}", figures)
+
+
+def test_scenarios(benchmark, tmp_path):
+    import ghginv
+    from ghginv.scenarios import evaluate_scenarios
+
+    run = tmp_path / "demo"
+    r = ghginv.compile_inventory(ROOT / "inventories" / "qingyang_synthetic.toml", out=run)
+    rng = np.random.default_rng(20240101)
+    lines = ["scenario,activity,gas,region,year,value,unit"]
+    for s in range(1000):
+        for y in range(2020, 2025):
+            lines.append(f"path{s:04d},electricity,CO2,51*,{y},{rng.uniform(0.05, 0.6):.4f},kg/kWh")
+    f = tmp_path / "scenarios_synthetic.csv"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = benchmark.pedantic(lambda: evaluate_scenarios(run, f), rounds=3, iterations=1, warmup_rounds=1)
+    figures = {"cube_cells": r.cube.cells.height, "scenarios": 1000, "rows": out.height,
+               "seconds_mean": benchmark.stats.stats.mean, "seconds_min": benchmark.stats.stats.min}
+    benchmark.extra_info.update(figures)
+    _save("scenarios_1000_demo", figures)

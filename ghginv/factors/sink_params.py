@@ -1,0 +1,330 @@
+"""Sink parameters: ``sink_parameters.csv`` of a factor set — checking and resolution.
+
+Columns: ``stratum, region, year_from, year_to, parameter, value, unit, source, source_locator,
+status`` (optional ``notes``). ``stratum`` is an exact stratum code (``cunninghamia``,
+``urban_trees``) or ``*``; ``region`` and the years follow the emission-factor rules. The
+parameters, their units and meaning (2006 IPCC GL Vol 4; 2013 Wetlands Supplement):
+
+=====================  =========================  =============================================
+parameter              unit                       meaning
+=====================  =========================  =============================================
+bcef_i, bcef_s, bcef_r t d.m./m^3                 biomass conversion and expansion factor for
+                                                  increment, growing stock, removals (Table 4.5)
+wood_density           t d.m./m^3                 basic wood density (with ``bef``: BCEF = D × BEF)
+bef                    ratio                      biomass expansion factor (AGB / stem biomass)
+root_shoot             ratio                      R, below- to above-ground biomass (Table 4.4)
+carbon_fraction        t C/t d.m.                 CF (Table 4.3)
+crw                    t C/ha/yr                  urban-tree crown-cover growth rate (Eq 8.2)
+soc_ref                t C/ha                     reference soil organic C stock, 0–30 cm (Tab 2.3)
+f_lu, f_mg, f_i        ratio                      stock-change factors: land use, management,
+                                                  input (Table 5.5 / 6.2)
+soc_transition         yr                         D, default transition period of Eq 2.25
+wetland_co2_c          t CO2-C/ha/yr              on-site CO2 of rewetted organic soil (WS13 Ch 3)
+wetland_doc_c          t CO2-C/ha/yr              CO2 from dissolved organic carbon (WS13 Ch 3)
+wetland_ch4_c          kg CH4-C/ha/yr             CH4 of rewetted organic soil (WS13 Ch 3)
+=====================  =========================  =============================================
+
+Status: ``V``, ``V2``, ``S``, ``D`` as everywhere; ``X`` (synthetic demo value, not a factor) is
+accepted only in a set whose manifest says ``synthetic = true``; ``R`` is refused.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from ..errors import AmbiguousFactorError, DuplicateRuleError, MissingFactorError, Problem
+
+__all__ = ["SINK_COLUMNS", "PARAMETERS", "SinkRule", "read_sink_rows", "check_sink_overlaps", "resolve_sink_parameters", "SYNTHETIC_STATUS"]
+
+SINK_COLUMNS = ["stratum", "region", "year_from", "year_to", "parameter", "value", "unit", "source", "source_locator", "status"]
+SYNTHETIC_STATUS = "X"
+_TDM = {"t d.m./m^3": 1.0, "t/m^3": 1.0, "g/cm^3": 1.0}
+_RATIO = {"ratio": 1.0, "1": 1.0, "fraction": 1.0}
+# parameter -> (accepted units -> scale to the base unit, negative values allowed?)
+PARAMETERS: dict[str, tuple[dict[str, float], bool]] = {
+    "bcef_i": (_TDM, False),
+    "bcef_s": (_TDM, False),
+    "bcef_r": (_TDM, False),
+    "wood_density": (_TDM, False),
+    "bef": (_RATIO, False),
+    "root_shoot": (_RATIO, False),
+    "carbon_fraction": ({"t C/t d.m.": 1.0, "fraction": 1.0, "%": 0.01}, False),
+    "crw": ({"t C/ha/yr": 1.0}, False),
+    "soc_ref": ({"t C/ha": 1.0}, False),
+    "f_lu": (_RATIO, False),
+    "f_mg": (_RATIO, False),
+    "f_i": (_RATIO, False),
+    "soc_transition": ({"yr": 1.0}, False),
+    "wetland_co2_c": ({"t CO2-C/ha/yr": 1.0}, True),
+    "wetland_doc_c": ({"t CO2-C/ha/yr": 1.0}, True),
+    "wetland_ch4_c": ({"kg CH4-C/ha/yr": 0.001, "t CH4-C/ha/yr": 1.0}, True),
+}
+BASE_UNITS = {
+    "bcef_i": "t d.m./m^3", "bcef_s": "t d.m./m^3", "bcef_r": "t d.m./m^3", "wood_density": "t d.m./m^3",
+    "bef": "ratio", "root_shoot": "ratio", "carbon_fraction": "t C/t d.m.", "crw": "t C/ha/yr",
+    "soc_ref": "t C/ha", "f_lu": "ratio", "f_mg": "ratio", "f_i": "ratio", "soc_transition": "yr",
+    "wetland_co2_c": "t CO2-C/ha/yr", "wetland_doc_c": "t CO2-C/ha/yr", "wetland_ch4_c": "t CH4-C/ha/yr",
+}
+_STRATUM_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+_REGION_RE = re.compile(r"^[^\s*]+\*?$")
+OPEN_FROM, OPEN_TO = 0, 9999
+EXACT = 1000
+
+
+@dataclass(frozen=True)
+class SinkRule:
+    """One row of ``sink_parameters.csv``, checked; ``value_norm`` is in the base unit."""
+
+    set_name: str
+    stratum: str
+    region: str
+    year_from: int
+    year_to: int
+    parameter: str
+    value: float
+    unit: str
+    value_norm: float
+    file: str
+    line: int
+    source: str
+    source_locator: str
+    status: str
+    notes: str = ""
+
+    @property
+    def stratum_spec(self) -> int:
+        return 0 if self.stratum == "*" else EXACT
+
+    @property
+    def region_prefix(self) -> str:
+        return "" if self.region == "*" else self.region.removesuffix("*")
+
+    @property
+    def region_spec(self) -> int:
+        if self.region == "*":
+            return 0
+        return len(self.region_prefix) if self.region.endswith("*") else EXACT
+
+    def where(self) -> str:
+        return f"{self.file} line {self.line}"
+
+    def ref(self) -> str:
+        return f"{self.set_name}/{Path(self.file).name}:{self.line}"
+
+
+def _year(text: str, default: int) -> int:
+    text = text.strip()
+    if not text:
+        return default
+    if not re.fullmatch(r"\d{4}", text):
+        raise ValueError(text)
+    return int(text)
+
+
+def read_sink_rows(set_name: str, path: Path, rows: list[tuple[int, dict]], synthetic: bool, problems: list[Problem]) -> list[SinkRule]:
+    """Check the rows of one ``sink_parameters.csv``; append problems, return the good rules."""
+    out = []
+    statuses = ("V", "V2", "S", "D") + ((SYNTHETIC_STATUS,) if synthetic else ())
+    for line, row in rows:
+        before = len(problems)
+
+        def bad(msg, col=None, value=None, hint=None):
+            problems.append(Problem(msg, file=str(path), line=line, column=col, value=value, hint=hint))
+
+        stratum = row["stratum"]
+        if stratum != "*" and not _STRATUM_RE.match(stratum):
+            bad("stratum must be a lower-case snake_case code or '*'", "stratum", stratum)
+        region = row["region"]
+        if region != "*" and not _REGION_RE.match(region):
+            bad("region must be an exact code, a prefix pattern such as '51*', or '*'", "region", region)
+        try:
+            y0, y1 = _year(row["year_from"], OPEN_FROM), _year(row["year_to"], OPEN_TO)
+            if y0 > y1:
+                bad(f"year_from {y0} is after year_to {y1}", "year_from")
+        except ValueError as e:
+            bad("years must be four-digit integers or empty (open)", "year_from/year_to", str(e))
+            y0, y1 = OPEN_FROM, OPEN_TO
+        param = row["parameter"]
+        spec = PARAMETERS.get(param)
+        if spec is None:
+            bad(f"unknown sink parameter; use one of {', '.join(PARAMETERS)}", "parameter", param)
+        try:
+            value = float(row["value"])
+            if not math.isfinite(value) or (value < 0 and not (spec and spec[1])):
+                raise ValueError
+        except ValueError:
+            bad("value must be a finite number" + ("" if spec and spec[1] else " ≥ 0"), "value", row["value"])
+            value = math.nan
+        scale = 1.0
+        if spec is not None:
+            if row["unit"] not in spec[0]:
+                bad(f"unit does not fit parameter {param}; use {' or '.join(repr(u) for u in spec[0])}", "unit", row["unit"])
+            else:
+                scale = spec[0][row["unit"]]
+        status = row["status"]
+        if status == "R":
+            bad("status R (recalled only) cannot be used: verify the value in a primary source first", "status", status)
+        elif status == SYNTHETIC_STATUS and not synthetic:
+            bad("status X (synthetic demo value) is accepted only in a set whose manifest says synthetic = true", "status", status)
+        elif status not in statuses:
+            bad(f"status must be one of {', '.join(statuses)}", "status", status)
+        for col in ("source", "source_locator"):
+            if not row[col]:
+                bad(f"{col} is empty: every number cites its source", col)
+        if param == "carbon_fraction" and len(problems) == before and not 0 < value * scale <= 1:
+            bad("carbon_fraction must lie in (0, 1]", "value", row["value"])
+        if len(problems) == before:
+            out.append(
+                SinkRule(
+                    set_name=set_name, stratum=stratum, region=region, year_from=y0, year_to=y1, parameter=param,
+                    value=value, unit=row["unit"], value_norm=value * scale, file=str(path), line=line,
+                    source=row["source"], source_locator=row["source_locator"], status=status, notes=row.get("notes", ""),
+                )
+            )
+    return out
+
+
+def check_sink_overlaps(set_name: str, rules: list[SinkRule]) -> None:
+    """Two rows with the same stratum, region and parameter whose years overlap always tie."""
+    groups: dict[tuple, list[SinkRule]] = {}
+    for r in rules:
+        groups.setdefault((r.stratum, r.region, r.parameter), []).append(r)
+    problems = []
+    for (stratum, region, param), rs in groups.items():
+        rs.sort(key=lambda r: (r.year_from, r.year_to))
+        for a, b in zip(rs, rs[1:]):
+            if b.year_from <= a.year_to:
+                problems.append(
+                    Problem(
+                        f"duplicate sink parameter: {stratum} / {region} / {param} for years "
+                        f"{max(a.year_from, b.year_from)}–{min(a.year_to, b.year_to)} is given by {a.where()} and {b.where()}",
+                        hint="keep one row, or make their year ranges disjoint",
+                    )
+                )
+    if problems:
+        raise DuplicateRuleError(f"factor set {set_name!r} has sink parameters that tie", problems)
+
+
+def _sql() -> str:
+    return resources.files("ghginv.sql").joinpath("resolve_sinks.sql").read_text(encoding="utf-8")
+
+
+def resolve_sink_parameters(cells: pl.DataFrame, needs: pl.DataFrame, sets: list, year_fallback: str = "none") -> tuple[pl.DataFrame, list[SinkRule]]:
+    """Resolve parameters for stratum cells.
+
+    ``cells``: cell_id, year, region, stratum. ``needs``: cell_id, parameter — the parameters each
+    cell needs; a need ``bcef_x`` is met by a ``bcef_x`` row or, failing that in the same set, by
+    ``wood_density`` × ``bef`` (China's guideline form) when that pair is more specific (stratum,
+then region) than the set's ``bcef_x`` row. Across sets the run's order decides,
+    parameter by parameter; a parameter for the cell's own year in any set beats a nearest-year
+    fallback. Returns (cell_id, parameter, value, set_rank, factor_year, rule_id, rule2_id) and the
+    global rule list; raises :class:`MissingFactorError` listing every missing parameter.
+    """
+    import duckdb
+
+    rules: list[SinkRule] = []
+    ranks: list[int] = []
+    for rank, fs in enumerate(sets):
+        rules.extend(fs.sink_rules)
+        ranks.extend([rank] * len(fs.sink_rules))
+    bcef_needed = needs.filter(pl.col("parameter").str.starts_with("bcef_"))
+    extra = pl.concat(
+        [bcef_needed.with_columns(pl.lit(p).alias("parameter")) for p in ("wood_density", "bef")]
+    ).unique() if bcef_needed.height else needs.clear()
+    asked = pl.concat([needs, extra]).unique().join(cells, on="cell_id")
+    rules_tbl = pa.table(
+        {
+            "rule_id": pa.array(np.arange(len(rules), dtype=np.int64)),
+            "set_rank": pa.array(ranks, pa.int32()),
+            "parameter": pa.array([r.parameter for r in rules], pa.string()),
+            "stratum": pa.array([r.stratum for r in rules], pa.string()),
+            "stratum_spec": pa.array([r.stratum_spec for r in rules], pa.int32()),
+            "region_prefix": pa.array([r.region_prefix for r in rules], pa.string()),
+            "region_spec": pa.array([r.region_spec for r in rules], pa.int32()),
+            "year_from": pa.array([r.year_from for r in rules], pa.int32()),
+            "year_to": pa.array([r.year_to for r in rules], pa.int32()),
+        }
+    )
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("SET threads TO 2")
+        con.register("cells", asked.select("cell_id", "year", "region", "stratum", "parameter").to_arrow())
+        con.register("rules", rules_tbl)
+        con.register("params", pa.table({"fallback": [year_fallback == "nearest"]}))
+        rel = con.sql(_sql())
+        res = pl.from_arrow(rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow())
+    finally:
+        con.close()
+    schema = {"cell_id": pl.Int64, "parameter": pl.String, "set_rank": pl.Int32, "factor_year": pl.Int32,
+              "distance": pl.Int32, "rule_id": pl.Int64, "other_rule_id": pl.Int64, "n_tied": pl.Int64}
+    res = res.cast(schema) if res.height else pl.DataFrame(schema=schema)
+
+    def label(cid: int) -> str:
+        c = cells.filter(pl.col("cell_id") == cid).row(0, named=True)
+        return f"(year {c['year']}, region {c['region']}, stratum {c['stratum']})"
+
+    ties = res.filter(pl.col("n_tied") > 1)
+    if ties.height:
+        raise AmbiguousFactorError(
+            "sink parameter rules tie after the precedence rules",
+            [Problem(f"{rules[r['rule_id']].where()} and {rules[r['other_rule_id']].where()} tie for {r['parameter']} in {label(r['cell_id'])}",
+                     hint="make one rule more specific (stratum or region) or their years disjoint")
+             for r in ties.head(200).iter_rows(named=True)],
+        )
+    direct = res.filter(~pl.col("parameter").is_in(["wood_density", "bef"])).with_columns(pl.lit(None, pl.Int64).alias("rule2_id"))
+    wd = res.filter(pl.col("parameter") == "wood_density").select("cell_id", "set_rank", "factor_year", "distance", "rule_id")
+    bef = res.filter(pl.col("parameter") == "bef").select("cell_id", "set_rank", pl.col("distance").alias("d2"), pl.col("rule_id").alias("rule2_id"))
+    pair = wd.join(bef, on=["cell_id", "set_rank"], how="inner").with_columns(pl.max_horizontal("distance", "d2").alias("distance")).drop("d2")
+    derived = []
+    for p in ("bcef_i", "bcef_s", "bcef_r"):
+        want = bcef_needed.filter(pl.col("parameter") == p).select("cell_id")
+        if want.height:
+            derived.append(pair.join(want, on="cell_id").with_columns(pl.lit(p).alias("parameter")))
+    cand = direct.select("cell_id", "parameter", "set_rank", "factor_year", "distance", "rule_id", "rule2_id")
+    if derived:
+        # in one set, a direct bcef_x row beats wood_density × bef (rank 0 before 1)
+        d = pl.concat(derived).select(cand.columns)
+        cand = pl.concat([cand.with_columns(pl.lit(0).alias("_form")), d.cast(cand.schema).with_columns(pl.lit(1).alias("_form"))])
+    else:
+        cand = cand.with_columns(pl.lit(0).alias("_form"))
+    # then, inside a set, the more specific row (stratum, then region) — a stratum's own
+    # wood_density × bef beats a generic '*' bcef_x row; on a tie the direct row wins
+    sspec = np.array([r.stratum_spec for r in rules] + [0], dtype=np.int64)
+    rspec = np.array([r.region_spec for r in rules] + [0], dtype=np.int64)
+    rid_all = cand["rule_id"].fill_null(len(rules)).to_numpy()
+    cand = cand.with_columns(pl.Series("_ss", -sspec[rid_all]), pl.Series("_rs", -rspec[rid_all]))
+    chosen = (
+        cand.sort("cell_id", "parameter", pl.col("distance") > 0, "set_rank", "_ss", "_rs", "_form")
+        .unique(["cell_id", "parameter"], keep="first", maintain_order=True)
+        .drop("_form", "distance", "_ss", "_rs")
+    )
+    got = needs.join(chosen, on=["cell_id", "parameter"], how="left")
+    missing = got.filter(pl.col("rule_id").is_null())
+    if missing.height:
+        m = missing.join(cells, on="cell_id").group_by("stratum", "region", "parameter").agg(pl.col("year").unique().sort())
+        problems = [
+            Problem(
+                f"no {r['parameter']} for stratum {r['stratum']!r}, region {r['region']}, year{'s' if len(r['year']) > 1 else ''} "
+                f"{', '.join(str(y) for y in r['year'])}"
+                + (" (nor wood_density and bef)" if r["parameter"].startswith("bcef_") else "")
+            )
+            for r in m.sort("stratum", "region", "parameter").iter_rows(named=True)
+        ]
+        raise MissingFactorError(
+            f"no factor set of the run ({', '.join(s.name for s in sets)}) has these sink parameters; "
+            "add a sink_parameters.csv row for the stratum (or '*') to a set of the run",
+            problems,
+        )
+    norm = np.array([r.value_norm for r in rules] + [np.nan], dtype=np.float64)
+    rid = got["rule_id"].to_numpy()
+    rid2 = got["rule2_id"].fill_null(-1).to_numpy()
+    value = norm[rid] * np.where(rid2 >= 0, norm[rid2], 1.0)
+    return got.with_columns(pl.Series("value", value, dtype=pl.Float64)), rules

@@ -1,0 +1,74 @@
+"""Optional uncertainty columns of a factor row (emission_factors.csv, carbon_factors.csv, conversions.csv).
+
+A row may give the 95 % interval of its value in one of two ways:
+
+* ``uncertainty_pct`` — half-width of the 95 % interval in % of ``value`` (the IPCC "±U %",
+  2006 IPCC GL Vol 1 Ch 3 §3.2.2.4), or
+* ``lower`` and ``upper`` — the bounds of the 95 % interval, in the row's own unit;
+
+and ``distribution`` — ``normal`` (default), ``lognormal``, ``triangular`` or ``uniform``. A row
+with neither is *exact*: the uncertainty analysis treats it as known without error and counts it.
+See docs/factor-set-format.md and :mod:`ghginv.uncertainty` for how each case is drawn.
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["DISTRIBUTIONS", "UNCERTAINTY_COLUMNS", "parse_uncertainty"]
+
+DISTRIBUTIONS = ("normal", "lognormal", "triangular", "uniform")
+UNCERTAINTY_COLUMNS = ("uncertainty_pct", "lower", "upper", "distribution")
+
+
+def _num(text: str) -> float:
+    x = float(text)
+    if not math.isfinite(x):
+        raise ValueError(text)
+    return x
+
+
+def parse_uncertainty(row: dict, value: float, bad) -> tuple[float | None, float | None, float | None, str]:
+    """Return ``(uncertainty_pct, lower, upper, distribution)`` as given (the unused form is None),
+    or ``(None, None, None, "")`` for an exact row. Problems go through ``bad(msg, col, value)``."""
+    pct = (row.get("uncertainty_pct") or "").strip()
+    lo_t = (row.get("lower") or "").strip()
+    hi_t = (row.get("upper") or "").strip()
+    dist = (row.get("distribution") or "").strip().lower()
+    if not (pct or lo_t or hi_t):
+        if dist:
+            bad("distribution is given but no uncertainty_pct or lower/upper", "distribution", dist)
+        return None, None, None, ""
+    dist = dist or "normal"
+    if dist not in DISTRIBUTIONS:
+        bad(f"distribution must be one of {', '.join(DISTRIBUTIONS)}", "distribution", dist)
+        return None, None, None, ""
+    if pct and (lo_t or hi_t):
+        bad("give either uncertainty_pct or lower/upper, not both", "uncertainty_pct", pct)
+        return None, None, None, ""
+    if value != value:  # value already reported as bad
+        return None, None, None, ""
+    if pct:
+        try:
+            u = _num(pct)
+            if u <= 0:
+                raise ValueError(pct)
+        except ValueError:
+            bad("uncertainty_pct must be a number > 0 (half-width of the 95 % interval, in %)", "uncertainty_pct", pct)
+            return None, None, None, ""
+        return u, None, None, dist
+    if not (lo_t and hi_t):
+        bad("lower and upper must be given together", "lower/upper", lo_t or hi_t)
+        return None, None, None, ""
+    try:
+        lo, hi = _num(lo_t), _num(hi_t)
+    except ValueError as e:
+        bad("lower and upper must be finite numbers", "lower/upper", str(e))
+        return None, None, None, ""
+    if not lo <= value <= hi or lo == hi:
+        bad(f"the 95 % interval [{lo_t}, {hi_t}] must contain value {value:g} and have width > 0", "lower/upper", f"{lo_t}–{hi_t}")
+        return None, None, None, ""
+    if dist == "lognormal" and lo <= 0:
+        bad("a lognormal interval needs lower > 0", "lower", lo_t)
+        return None, None, None, ""
+    return None, lo, hi, dist

@@ -1,0 +1,200 @@
+"""Waste parameters: ``waste_parameters.csv`` of a factor set — checking and resolution.
+
+Columns: ``activity, sector, region, year_from, year_to, parameter, value, unit, source,
+source_locator, status`` (optional ``notes``). ``activity`` is a waste type (``msw_food``,
+``msw_paper`` …) or ``*``; ``sector`` an IPCC code under ``4.A`` (exact, ``4.A.*``) or ``*``;
+``region`` and the years follow the emission-factor rules. Parameters of the first-order decay
+method (2006 IPCC GL Vol 5 Ch 3):
+
+=================  ==============  ===============================================================
+parameter          unit            meaning
+=================  ==============  ===============================================================
+doc                fraction, %     degradable organic carbon of the wet waste (Table 2.4)
+docf               fraction, %     fraction of DOC that decomposes (p. 3.13)
+mcf                fraction, %     methane correction factor of the site type (Table 3.1)
+f                  fraction, %     CH4 fraction of landfill gas (p. 3.15)
+ox                 fraction, %     oxidation factor (Table 3.2)
+delay_months       month           delay between deposit and start of decay (p. 3.19)
+k_<climate zone>   1/yr            decay rate (Table 3.3) for the zone chosen in ``[waste]``
+=================  ==============  ===============================================================
+
+Precedence, for one (region, sector, waste type, year) and parameter: the run's sets in order,
+the first set with a matching row wins; inside a set the year must lie in the row's range, then
+the most specific activity (exact > ``*``), sector (exact > longer prefix > ``*``) and region
+(exact > longer prefix > ``*``) wins; two rows that still tie are an error on load.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import categories
+from ..errors import DuplicateRuleError, Problem
+
+__all__ = ["WASTE_COLUMNS", "CLIMATE_ZONES", "WasteRule", "read_waste_rows", "check_waste_overlaps", "resolve_waste_parameter"]
+
+WASTE_COLUMNS = ["activity", "sector", "region", "year_from", "year_to", "parameter", "value", "unit", "source", "source_locator", "status"]
+CLIMATE_ZONES = ("boreal_temperate_dry", "boreal_temperate_wet", "tropical_dry", "tropical_moist_wet")
+_FRACTION = {"fraction": 1.0, "1": 1.0, "%": 0.01}
+UNITS: dict[str, dict[str, float]] = {
+    "doc": _FRACTION, "docf": _FRACTION, "mcf": _FRACTION, "f": _FRACTION, "ox": _FRACTION,
+    "delay_months": {"month": 1.0, "months": 1.0, "yr": 12.0},
+    **{f"k_{z}": {"1/yr": 1.0} for z in CLIMATE_ZONES},
+}
+STATUSES = ("V", "V2", "S", "D")
+_ACTIVITY_RE = re.compile(r"^([a-z0-9][a-z0-9_]*|\*)$")
+_REGION_RE = re.compile(r"^[^\s*]+\*?$")
+OPEN_FROM, OPEN_TO = 0, 9999
+EXACT = 1000
+
+
+@dataclass(frozen=True)
+class WasteRule:
+    """One row of ``waste_parameters.csv``, checked; ``value_norm`` is a fraction, months or 1/yr."""
+
+    set_name: str
+    activity: str
+    sector: str
+    region: str
+    year_from: int
+    year_to: int
+    parameter: str
+    value: float
+    unit: str
+    value_norm: float
+    file: str
+    line: int
+    source: str
+    source_locator: str
+    status: str
+    notes: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.parameter
+
+    def matches(self, region: str, sector: str, activity: str, year: int) -> bool:
+        if not self.year_from <= year <= self.year_to or self.activity not in ("*", activity):
+            return False
+        if self.sector != "*":
+            if self.sector.endswith(".*"):
+                p = self.sector[:-2]
+                if not (sector == p or sector.startswith(p + ".")):
+                    return False
+            elif self.sector != sector:
+                return False
+        if self.region == "*":
+            return True
+        return region.startswith(self.region[:-1]) if self.region.endswith("*") else region == self.region
+
+    @property
+    def specificity(self) -> tuple[int, int, int]:
+        act = 0 if self.activity == "*" else 1
+        if self.sector == "*":
+            sec = 0
+        elif self.sector.endswith(".*"):
+            sec = categories.level(self.sector[:-2])
+        else:
+            sec = EXACT
+        reg = 0 if self.region == "*" else (len(self.region) - 1 if self.region.endswith("*") else EXACT)
+        return act, sec, reg
+
+    def ref(self) -> str:
+        return f"{self.set_name}/{Path(self.file).name}:{self.line}"
+
+
+def _year(text: str, default: int) -> int:
+    text = text.strip()
+    if not text:
+        return default
+    if not re.fullmatch(r"\d{4}", text):
+        raise ValueError(text)
+    return int(text)
+
+
+def read_waste_rows(set_name: str, path: Path, rows: list[tuple[int, dict]], problems: list[Problem]) -> list[WasteRule]:
+    """Check the rows of one ``waste_parameters.csv``; problems are appended, good rows returned."""
+    out = []
+    for line, row in rows:
+        before = len(problems)
+
+        def bad(msg, col=None, value=None):
+            problems.append(Problem(msg, file=str(path), line=line, column=col, value=value))
+
+        act, sector, region, param = row["activity"], row["sector"] or "", row["region"], row["parameter"]
+        if not _ACTIVITY_RE.match(act):
+            bad("activity must be a lower-case snake_case waste type or '*'", "activity", act)
+        if sector != "*":
+            code = sector.removesuffix(".*")
+            if not categories.is_category(code) or not (code == "4" or code == "4.A" or code.startswith("4.A.")):
+                bad("sector must be '*', '4.A.*' or a category under 4.A (solid waste disposal)", "sector", sector)
+        if region != "*" and not _REGION_RE.match(region):
+            bad("region must be an exact code, a prefix pattern such as '51*', or '*'", "region", region)
+        try:
+            y0, y1 = _year(row["year_from"], OPEN_FROM), _year(row["year_to"], OPEN_TO)
+            if y0 > y1:
+                bad(f"year_from {y0} is after year_to {y1}", "year_from")
+        except ValueError as e:
+            bad("years must be four-digit integers or empty (open)", "year_from/year_to", str(e))
+            y0, y1 = OPEN_FROM, OPEN_TO
+        units = UNITS.get(param)
+        if units is None:
+            bad(f"unknown parameter; known: {', '.join(UNITS)}", "parameter", param)
+        elif row["unit"] not in units:
+            bad(f"unit of {param} must be one of {', '.join(units)}", "unit", row["unit"])
+        try:
+            value = float(row["value"])
+            if not math.isfinite(value) or value < 0:
+                raise ValueError
+        except ValueError:
+            bad("value must be a finite number ≥ 0", "value", row["value"])
+            value = math.nan
+        norm = value * units[row["unit"]] if units and row["unit"] in units else math.nan
+        if param in ("doc", "docf", "mcf", "f", "ox") and norm == norm and norm > 1:
+            bad(f"{param} is a fraction and must lie in [0, 1]", "value", row["value"])
+        if param.startswith("k_") and norm == 0:
+            bad("a decay rate k must be > 0", "value", row["value"])
+        if row["status"] == "R":
+            bad("status R (recalled only) cannot be used: verify the value in a primary source first", "status", "R")
+        elif row["status"] not in STATUSES:
+            bad(f"status must be one of {', '.join(STATUSES)}", "status", row["status"])
+        for col in ("source", "source_locator"):
+            if not row[col]:
+                bad(f"{col} is empty: every number cites its source", col)
+        if len(problems) == before:
+            out.append(WasteRule(set_name, act, sector, region, y0, y1, param, value, row["unit"], norm, str(path), line,
+                                 row["source"], row["source_locator"], row["status"], row.get("notes", "")))
+    return out
+
+
+def check_waste_overlaps(set_name: str, rules: list[WasteRule]) -> None:
+    groups: dict[tuple, list[WasteRule]] = {}
+    for r in rules:
+        groups.setdefault((r.activity, r.sector, r.region, r.parameter), []).append(r)
+    problems = []
+    for (act, sector, region, param), rs in groups.items():
+        rs.sort(key=lambda r: (r.year_from, r.year_to))
+        for a, b in zip(rs, rs[1:]):
+            if b.year_from <= a.year_to:
+                problems.append(Problem(f"duplicate waste parameter: {act} / {sector} / {region} / {param} is given by "
+                                        f"{a.file} line {a.line} and {b.file} line {b.line} for overlapping years",
+                                        hint="keep one row, or make their year ranges disjoint"))
+    if problems:
+        raise DuplicateRuleError(f"factor set {set_name!r} has waste parameters that tie", problems)
+
+
+def resolve_waste_parameter(sets: list, parameter: str, region: str, sector: str, activity: str, year: int) -> WasteRule | None:
+    """The row that gives ``parameter`` for one (region, sector, waste type, year), or None."""
+    for fs in sets:
+        best, spec = None, None
+        for r in getattr(fs, "waste_rules", ()):
+            if r.parameter == parameter and r.matches(region, sector, activity, year):
+                s = r.specificity
+                if spec is None or s > spec:
+                    best, spec = r, s
+        if best is not None:
+            return best
+    return None

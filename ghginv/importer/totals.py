@@ -1,0 +1,138 @@
+"""Total and sub-item checks of an imported ledger: verified, never imported.
+
+* ``[[checks]] total = "原煤", parts = ["无烟煤", …]`` — in every value column, the total row equals
+  the sum of the part rows.
+* ``[[checks]] total = "能源合计", coefficient = "采用折标系数"`` — the total row (in tce) equals
+  Σ value × coefficient over the item rows (every row that is not a total and not a part of another
+  check). A long ledger with a coefficient column gets this check for each of its total rows
+  without being told.
+* ``[[checks]] column = "消费量/合计", parts = ["消费量/工业生产消费", "消费量/非工业生产消费"]`` — on
+  every row, a column equals the sum of other columns.
+
+Blank cells count as 0. A check passes when ``|total − sum| ≤ tolerance × max(|total|, |sum|)``
+(``[ledger] tolerance``, default 0.001, for the rounding of printed tables).
+"""
+
+from __future__ import annotations
+
+from .table import label_key, norm
+
+__all__ = ["run_checks"]
+
+
+def _close(a: float, b: float, tol: float) -> bool:
+    return abs(a - b) <= max(tol * max(abs(a), abs(b)), 1e-9)
+
+
+def _find(data, name: str):
+    key = label_key(name)
+    code = norm(name).lstrip("0") if norm(name).isdigit() else None
+    for r in data:
+        if r.label == key or (code and r.code == code):
+            return r
+    return None
+
+
+def run_checks(ctx, data, cols, value_cols, num) -> None:
+    m = ctx.m
+    tol = m.tolerance
+    vcols = [(k.split(":", 1)[-1], c if isinstance(c, int) else c[0]) for k, c in value_cols.items()]
+    results = ctx.out.checks
+    covered = set()
+    part_rows = set()
+    for chk in m.checks:
+        if chk.total is not None:
+            for p in chk.parts:
+                r = _find(data, p)
+                if r is not None:
+                    part_rows.add(id(r))
+
+    def record(name, col, total, s, row):
+        ok = _close(total, s, tol)
+        results.append({"check": name, "column": col, "total": total, "sum": s, "ok": ok})
+        if not ok:
+            ctx.problem(f"check failed: {name}: total {total:g} but the parts sum to {s:g} (difference {total - s:g})",
+                        row=row, key=col, fatal=True,
+                        hint="a total or sub-item row disagrees with its parts: fix the ledger or the [[checks]] entry")
+
+    def coefficient_check(total_row, coef_col, name):
+        for key, c in vcols:
+            t = num(total_row, c, key)
+            if t is None:
+                continue
+            s = 0.0
+            for r in data:
+                if r.kind == "total" or id(r) in part_rows:
+                    continue
+                v = num(r, c, key)
+                if not v:
+                    continue
+                k = num(r, coef_col, "coefficient")
+                if k is None:
+                    ctx.problem("row has a value but no conversion coefficient, so the total cannot be checked",
+                                row=r.sheet_row, key=key, fatal=True)
+                    continue
+                s += v * k
+            record(name, key, t, s, total_row.sheet_row)
+
+    for chk in m.checks:
+        if chk.column is not None:
+            ci = _col(ctx, cols, value_cols, chk.column)
+            pis = [_col(ctx, cols, value_cols, p) for p in chk.parts]
+            if ci is None or None in pis:
+                continue
+            for r in data:
+                t = num(r, ci, chk.column)
+                if t is None:
+                    continue
+                s = sum(num(r, pi, p) or 0.0 for pi, p in zip(pis, chk.parts))
+                record(f"{chk.column} = {' + '.join(chk.parts)} (row {r.sheet_row})", chk.column, t, s, r.sheet_row)
+            continue
+        tr = _find(data, chk.total)
+        if tr is None:
+            ctx.problem(f"[[checks]] total row {chk.total!r} is not in the table", fatal=True)
+            continue
+        covered.add(id(tr))
+        if chk.coefficient is not None:
+            ci = _col(ctx, cols, value_cols, chk.coefficient)
+            if ci is not None:
+                coefficient_check(tr, ci, f"{chk.total} = Σ value × {chk.coefficient}")
+            continue
+        parts = [_find(data, p) for p in chk.parts]
+        for p, r in zip(chk.parts, parts):
+            if r is None:
+                ctx.problem(f"[[checks]] part row {p!r} of {chk.total!r} is not in the table", fatal=True)
+        if None in parts:
+            continue
+        for key, c in vcols:
+            t = num(tr, c, key)
+            if t is None:
+                continue
+            record(f"{chk.total} = {' + '.join(chk.parts)}", key, t, sum(num(r, c, key) or 0.0 for r in parts), tr.sheet_row)
+    unverified = []
+    for r in data:
+        if r.kind != "total" or id(r) in covered:
+            continue
+        if m.layout == "long" and "coefficient" in cols:
+            coefficient_check(r, cols["coefficient"], f"{r.label} = Σ value × coefficient")
+        else:
+            unverified.append(r.sheet_row)
+    ctx.out.stats["unverified_total_rows"] = unverified
+
+
+def _col(ctx, cols, value_cols, name):
+    key = norm(name)
+    for k, c in value_cols.items():
+        if k.split(":", 1)[-1] == key:
+            return c if isinstance(c, int) else c[0]
+    for k, c in cols.items():
+        if k == key or k.split(":", 1)[-1] == key:
+            return c
+    if f"check:{key}" in cols:
+        return cols[f"check:{key}"]
+    for k, v in ctx.m.columns.items():
+        if v == key and k in cols:
+            return cols[k]
+    ctx.problem(f"[[checks]] column {name!r} is not a mapped column", fatal=True,
+                hint="checks may use the columns given in [columns] (amount, minus, coefficient …)")
+    return None

@@ -1,0 +1,1 @@
+"""Methods that produce emission rows from data other than activity × factor (carbon sinks)."""

@@ -1,0 +1,51 @@
+"""Reports of a run: ``report.html`` (self-contained, charts as inline SVG, ``--lang zh|en``) and
+``inventory.xlsx``. Built from a run's frames and manifest, in memory at the end of ``compile``
+or from a finished run folder (``ghginv report RUN_DIR``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from ..outputs import file_sha256
+from .data import ReportData
+from .html import render_html
+from .xlsx import write_xlsx
+
+__all__ = ["ReportData", "render_html", "write_xlsx", "write_reports", "rebuild_reports", "REPORT_FILES"]
+
+REPORT_FILES = ("report.html", "inventory.xlsx")
+
+
+def write_reports(data: ReportData, folder: Path, lang: str = "en") -> dict[str, str]:
+    """Write report.html and inventory.xlsx into ``folder``; returns their sha256 by name."""
+    (folder / "report.html").write_text(render_html(data, lang), encoding="utf-8")
+    write_xlsx(data, folder / "inventory.xlsx")
+    return {n: "sha256:" + file_sha256(folder / n) for n in REPORT_FILES}
+
+
+def rebuild_reports(run: str | Path, lang: str | None = None) -> Path:
+    """Rebuild the reports of a finished run folder in place (each file replaced atomically) and
+    record their hashes in manifest.json."""
+    run = Path(run)
+    data = ReportData.from_run_dir(run)
+    lang = lang or (data.manifest.get("indicators") or {}).get("lang") or "en"
+    tmp = run / f".report.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+    tmp.mkdir()
+    try:
+        hashes = write_reports(data, tmp, lang)
+        for name in REPORT_FILES:
+            os.replace(tmp / name, run / name)
+        m = dict(data.manifest)
+        m.setdefault("outputs", {}).update(hashes)
+        mp = run / "manifest.json"
+        mt = run / ".manifest.json.tmp"
+        mt.write_text(json.dumps(m, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+        os.replace(mt, mp)
+    finally:
+        for p in tmp.glob("*"):
+            p.unlink()
+        tmp.rmdir()
+    return run

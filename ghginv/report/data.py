@@ -1,0 +1,114 @@
+"""What the reports are built from: a finished run's frames and manifest (in memory or on disk)."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from .._frames import group_sum
+from ..categories import category_name
+from ..errors import InputFileError
+
+__all__ = ["ReportData", "sector_group", "INDIRECT"]
+
+INDIRECT = "indirect"
+
+
+def sector_group(sector: str) -> str:
+    """Level-3 IPCC category of a sector code (``1.A.4.b`` -> ``1.A.4``)."""
+    return ".".join(sector.split(".")[:3])
+
+
+@dataclass
+class ReportData:
+    manifest: dict
+    emissions: pl.DataFrame
+    inventory: pl.DataFrame
+    factors_used: pl.DataFrame
+    indicators: pl.DataFrame | None = None
+    targets: pl.DataFrame | None = None
+    peak: pl.DataFrame | None = None
+    extra_notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_run_dir(cls, run: str | Path) -> "ReportData":
+        run = Path(run)
+        m = run / "manifest.json"
+        if not m.is_file():
+            raise InputFileError(f"{run}: not a ghginv run folder (no manifest.json)")
+        manifest = json.loads(m.read_text(encoding="utf-8"))
+        frames = {}
+        for name in ("emissions", "inventory", "factors_used", "indicators", "targets", "peak"):
+            p = run / f"{name}.parquet"
+            if p.is_file():
+                frames[name] = pl.read_parquet(p)
+            elif name in ("emissions", "inventory", "factors_used"):
+                raise InputFileError(f"{run}: {p.name} is missing; re-run ghginv compile")
+        return cls(manifest=manifest, **frames)
+
+    # ---- helpers used by the HTML and XLSX writers -------------------------------------------
+
+    @property
+    def analysis(self) -> dict:
+        return self.manifest.get("indicators") or {}
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.manifest.get("synthetic"))
+
+    def years(self) -> list[int]:
+        return sorted(self.emissions["year"].unique().to_list())
+
+    def by_group(self) -> pl.DataFrame:
+        """year, group, label, co2e_t: direct positive emissions per level-3 category + indirect."""
+        e = self.emissions.filter(pl.col("scope").is_in(["direct", INDIRECT]), pl.col("co2e_t") >= 0)
+        e = e.with_columns(
+            pl.when(pl.col("scope") == INDIRECT).then(pl.lit(INDIRECT))
+            .otherwise(pl.col("sector").map_elements(sector_group, return_dtype=pl.String)).alias("group")
+        )
+        g = group_sum(e, ["group", "year"], ["co2e_t"])
+        return g.with_columns(
+            pl.col("group").map_elements(lambda c: "" if c == INDIRECT else category_name(c), return_dtype=pl.String).alias("label")
+        )
+
+    def removals(self) -> pl.DataFrame:
+        """year, removals_t (≤ 0): CO2 rows with negative emissions (sinks)."""
+        neg = self.emissions.filter(pl.col("scope") == "direct", pl.col("emissions_t") < 0)
+        return group_sum(neg, ["year"], ["co2e_t"]).rename({"co2e_t": "removals_t"})
+
+    def factor_sets(self) -> list[dict]:
+        out = []
+        for s in self.manifest.get("factor_sets", []):
+            d = dict(s)
+            mt = Path(s.get("path", "")) / "manifest.toml"
+            try:
+                meta = tomllib.loads(mt.read_text(encoding="utf-8")) if mt.is_file() else {}
+            except (OSError, tomllib.TOMLDecodeError):
+                meta = {}
+            d.setdefault("url", meta.get("url", ""))
+            d.setdefault("publisher", meta.get("publisher", ""))
+            out.append(d)
+        return out
+
+    def factor_sources(self) -> pl.DataFrame:
+        """Distinct factor and conversion rows used, with status and source."""
+        cols = ["factor_set", "set_version", "activity", "kind", "item", "value", "unit", "status", "source", "source_locator", "rule"]
+        f = self.factors_used.select([c for c in cols if c in self.factors_used.columns])
+        sc = self.analysis.get("standard_coal_rows") or []
+        if sc:
+            versions = {s["name"]: s.get("version", "") for s in self.manifest.get("factor_sets", [])}
+            extra = pl.DataFrame([{**r, "set_version": versions.get(r["factor_set"], "")} for r in sc])
+            extra = extra.select([pl.col(c).cast(f.schema[c]) for c in f.columns if c in extra.columns])
+            f = pl.concat([f, extra], how="diagonal_relaxed")
+        first = [c for c in ("factor_set", "activity", "kind", "item", "rule") if c in f.columns]
+        return f.unique().sort(first + [c for c in f.columns if c not in first], nulls_last=True)  # every column: a total order
+
+    def notation_rows(self) -> pl.DataFrame:
+        return (
+            self.inventory.filter(pl.col("notation_key").is_not_null())
+            .select("category", "category_name", "notation_key").unique().sort("category", "notation_key")
+        )

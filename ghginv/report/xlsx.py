@@ -1,0 +1,139 @@
+"""inventory.xlsx (xlsxwriter): summary, IPCC categories, provincial 5-sector table, indicators,
+targets, peak analysis, and the factors used with their sources.
+
+Numbers are written as numbers (formatting is display only) with 16 significant digits (what
+xlsxwriter writes; Excel keeps 15), so reading the sheets back gives the Parquet outputs' values
+to that precision.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import polars as pl
+
+from .._frames import group_sum
+from .data import ReportData
+
+__all__ = ["write_xlsx", "provincial_table", "FIVE_SECTORS", "GAS_COLUMNS"]
+
+FIVE_SECTORS = [  # (key, English, Chinese, IPCC prefixes)
+    ("energy", "Energy", "能源活动", ("1",)),
+    ("ippu", "Industrial processes", "工业生产过程", ("2",)),
+    ("agriculture", "Agriculture", "农业", ("3.A", "3.C", "3.D.2")),
+    ("lulucf", "Land use, land-use change and forestry", "土地利用变化和林业", ("3.B", "3.D.1")),
+    ("waste", "Waste", "废弃物处理", ("4",)),
+]
+GAS_COLUMNS = ["CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3"]
+
+
+def _gas_group(g: str) -> str:
+    if g.startswith("HFC"):
+        return "HFCs"
+    if g.startswith("PFC") or g in ("CF4", "C2F6", "C3F8", "C4F10", "c-C4F8", "C5F12", "C6F14"):
+        return "PFCs"
+    return g
+
+
+def _five(sector: str) -> str | None:
+    for key, _, _, prefixes in FIVE_SECTORS:
+        if any(sector == p or sector.startswith(p + ".") for p in prefixes):
+            return key
+    return None
+
+
+def provincial_table(emissions: pl.DataFrame) -> pl.DataFrame:
+    """Per year and provincial sector (direct emissions, whole area): t of each gas and t CO2e.
+    Indirect emissions of purchased electricity and heat follow as a memo row."""
+    e = emissions.with_columns(
+        pl.col("gas").map_elements(_gas_group, return_dtype=pl.String).alias("gas_group"),
+        pl.when(pl.col("scope") == "direct").then(pl.col("sector").map_elements(_five, return_dtype=pl.String))
+        .when(pl.col("scope") == "indirect").then(pl.lit("memo_indirect"))
+        .otherwise(pl.lit("memo_biogenic")).alias("five"),
+    ).filter(pl.col("five").is_not_null())
+    wide = group_sum(e, ["year", "five", "gas_group"], ["emissions_t", "co2e_t"])
+    out = []
+    names = {k: (en, zh) for k, en, zh, _ in FIVE_SECTORS}
+    names["memo_indirect"] = ("Memo: purchased electricity and heat (indirect)", "备忘：外购电力和热力（间接）")
+    names["memo_biogenic"] = ("Memo: biogenic CO2", "备忘：生物质燃烧 CO2")
+    order = [k for k, *_ in FIVE_SECTORS] + ["TOTAL", "memo_indirect", "memo_biogenic"]
+    for y in sorted(wide["year"].unique().to_list()):
+        wy = wide.filter(pl.col("year") == y)
+        for key in order:
+            sub = wy.filter(pl.col("five").is_in([k for k, *_ in FIVE_SECTORS])) if key == "TOTAL" else wy.filter(pl.col("five") == key)
+            if key.startswith("memo") and sub.height == 0:
+                continue
+            row = {"year": y, "sector": names.get(key, ("Total (direct)", "合计（直接排放）"))[0],
+                   "sector_zh": names.get(key, ("Total (direct)", "合计（直接排放）"))[1]}
+            for g in GAS_COLUMNS:
+                row[f"{g}_t"] = float(sub.filter(pl.col("gas_group") == g)["emissions_t"].sum())
+            row["co2e_t"] = float(sub["co2e_t"].sum())
+            out.append(row)
+    return pl.DataFrame(out, schema={"year": pl.Int32, "sector": pl.String, "sector_zh": pl.String,
+                                     **{f"{g}_t": pl.Float64 for g in GAS_COLUMNS}, "co2e_t": pl.Float64})
+
+
+def _sheet(wb, name: str, df: pl.DataFrame, fmt_num, fmt_head, note: str | None = None) -> None:
+    ws = wb.add_worksheet(name)
+    r0 = 0
+    if note:
+        ws.write(0, 0, note)
+        r0 = 2
+    for j, c in enumerate(df.columns):
+        ws.write(r0, j, c, fmt_head)
+        ws.set_column(j, j, max(10, min(len(c) + 2, 40)))
+    for i, row in enumerate(df.iter_rows(), start=r0 + 1):
+        for j, v in enumerate(row):
+            if v is None:
+                ws.write_blank(i, j, None)
+            elif isinstance(v, bool):
+                ws.write_boolean(i, j, v)
+            elif isinstance(v, float):
+                ws.write_number(i, j, v, fmt_num)
+            elif isinstance(v, int):
+                ws.write_number(i, j, v)
+            else:
+                ws.write_string(i, j, str(v))
+    ws.freeze_panes(r0 + 1, 0)
+
+
+def write_xlsx(d: ReportData, path: Path) -> None:
+    import xlsxwriter
+
+    m = d.manifest
+    wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True})
+    # same inputs -> same bytes: a fixed creation date instead of "now" (the run time is in the manifest)
+    wb.set_properties({"title": str(m.get("name", "")), "created": datetime(2000, 1, 1, tzinfo=timezone.utc)})
+    head = wb.add_format({"bold": True, "bg_color": "#EEEEEE", "border": 1})
+    num = wb.add_format({"num_format": "#,##0.0000"})
+    notice = "SYNTHETIC DEMO DATA — not official statistics" if d.synthetic else None
+    ws = wb.add_worksheet("Summary")
+    lines = [("name", m.get("name", "")), ("ghginv_version", m.get("ghginv_version", "")),
+             ("gwp", (m.get("gwp") or {}).get("set", "")), ("synthetic", "yes — " + notice if notice else "no"),
+             ("factor_sets", ", ".join(f"{s['name']} {s.get('version', '')}" for s in m.get("factor_sets", [])))]
+    for k, v in (d.analysis or {}).items():
+        if k != "notes":
+            lines.append((k, str(v)))
+    for i, (k, v) in enumerate(lines):
+        ws.write_string(i, 0, k, head)
+        ws.write_string(i, 1, str(v))
+    tot = group_sum(d.by_group(), ["year"], ["co2e_t"])
+    r = len(lines) + 1
+    ws.write_string(r, 0, "year", head)
+    ws.write_string(r, 1, "direct + indirect co2e_t", head)
+    for i, (y, v) in enumerate(tot.rows(), start=r + 1):
+        ws.write_number(i, 0, y)
+        ws.write_number(i, 1, v, num)
+    ws.set_column(0, 0, 26)
+    ws.set_column(1, 1, 90)
+    _sheet(wb, "IPCC categories", d.inventory, num, head, notice)
+    _sheet(wb, "Provincial 5 sectors", provincial_table(d.emissions), num, head, notice)
+    if d.indicators is not None:
+        _sheet(wb, "Indicators", d.indicators, num, head, notice)
+    if d.targets is not None:
+        _sheet(wb, "Targets", d.targets, num, head, notice)
+    if d.peak is not None:
+        _sheet(wb, "Peak", d.peak, num, head, notice)
+    _sheet(wb, "Factors used", d.factor_sources(), num, head, notice)
+    wb.close()

@@ -1,0 +1,124 @@
+"""Uncertainty of a compiled result or of a finished run folder (``uncertainty.parquet``).
+
+``compile`` computes it when the inventory TOML has an ``[uncertainty]`` table or ``--uncertainty``
+is passed; ``ghginv uncertainty RUN_DIR`` computes it later from the run's cached cube and its
+snapshot of the factor sets. See :mod:`ghginv.uncertainty` for the method and the columns.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from .uncertainty import UncertaintySettings, analyse, build_terms, uncertainty_settings
+from .uncertainty_table import table_3_2
+
+__all__ = ["UncertaintyResult", "uncertainty_of_result", "uncertainty_of_run", "uncertainty_stage", "attach"]
+
+
+@dataclass
+class UncertaintyResult:
+    table: pl.DataFrame  # uncertainty.parquet
+    settings: UncertaintySettings
+    stats: dict
+    seconds: float
+    table_3_2: pl.DataFrame | None = None  # uncertainty_table_3_2.parquet (ghginv.uncertainty_table)
+    terms: object = None  # ghginv.uncertainty.Terms (for target probabilities)
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """Output files of the run folder: name -> frame."""
+        out = {"uncertainty.parquet": self.table}
+        if self.table_3_2 is not None:
+            out["uncertainty_table_3_2.parquet"] = self.table_3_2
+        return out
+
+    def manifest_entry(self) -> dict:
+        s = self.settings
+        return {
+            "files": list(self.frames()),
+            "method": "2006 IPCC GL Vol 1 Ch 3: Approach 1 (Eqs 3.1-3.2, Table 3.2 trend) and Approach 2 (Monte Carlo)",
+            "draws": s.draws, "seed": s.seed, "activity_pct": s.activity_pct,
+            **self.stats,
+            "note": self.note(),
+            "seconds": round(self.seconds, 3),
+        }
+
+    def note(self) -> str:
+        st = self.stats
+        parts = [
+            f"{st['factor_rows_exact']} of {st['factor_rows_used']} factor rows used carry no uncertainty and are treated as exact "
+            f"({st['exact_factor_co2e_share'] * 100:.1f} % of |CO2e| has no factor uncertainty)",
+            f"{st['activity_sources_exact']} of {st['activity_sources']} activity sources (year, sector, activity) have no activity_pct and are exact",
+        ]
+        if st.get("non_factor_rows"):
+            parts.append(f"{st['non_factor_rows']} groups not computed from factor rows (e.g. carbon sinks) are exact")
+        return "; ".join(parts)
+
+
+def _analyse(cfg, detail_rules, emissions: pl.DataFrame, settings: UncertaintySettings, threads: int = 2) -> UncertaintyResult:
+    """``detail_rules``: (per-cell detail, rule list) of :func:`ghginv.compute.compute_emissions`, or None (no cube)."""
+    t0 = time.perf_counter()
+    if detail_rules is None:
+        detail = pl.DataFrame(schema={"year": pl.Int32, "scope": pl.String, "sector": pl.String, "activity": pl.String, "gas": pl.String,
+                                      "co2e_t": pl.Float64, "rule_id": pl.Int64, "rule2_id": pl.Int64, "ncv_rule": pl.Int64,
+                                      "ncv_pow": pl.Int8, "density_rule": pl.Int64, "dens_pow": pl.Int8})
+        rules = []
+    else:
+        detail, rules = detail_rules
+    terms = build_terms(detail, rules, emissions, settings)
+    table = analyse(terms, settings, cfg.base_year, threads=threads)
+    t32 = table_3_2(terms, cfg.base_year, settings.depth)
+    return UncertaintyResult(table, settings, terms.stats, time.perf_counter() - t0, t32, terms)
+
+
+def _compute(result, emissions: pl.DataFrame, settings: UncertaintySettings, threads: int = 2) -> UncertaintyResult:
+    from .compute import compute_emissions
+
+    cfg = result.config
+    dr = None
+    if result.cube.cells.height:
+        _, detail, res, _ = compute_emissions(result.cube.cells, result.sets, cfg.gwp, cfg.year_fallback, cfg.keep_entity)
+        dr = (detail, res.rules)
+    return _analyse(cfg, dr, emissions, settings, threads)
+
+
+def uncertainty_stage(cfg, detail_rules, emissions: pl.DataFrame) -> UncertaintyResult:
+    """The ``uncertainty`` stage of a compile (settings from the ``[uncertainty]`` table)."""
+    return _analyse(cfg, detail_rules, emissions, uncertainty_settings(cfg.extra.get("uncertainty")))
+
+
+def uncertainty_of_result(result, settings: UncertaintySettings | None = None, threads: int = 2) -> UncertaintyResult:
+    """Uncertainty of an :class:`~ghginv.inventory.InventoryResult` (settings from its config)."""
+    if settings is None:
+        settings = uncertainty_settings(result.config.extra.get("uncertainty"))
+    return _compute(result, result.emissions, settings, threads)
+
+
+def attach(result) -> None:
+    """Compute ``result.uncertainty`` when the run asks for it (``[uncertainty]`` / ``--uncertainty``)."""
+    if getattr(result, "uncertainty", None) is None and "uncertainty" in result.config.extra:
+        result.uncertainty = uncertainty_of_result(result)
+
+
+def uncertainty_of_run(run_dir: str | os.PathLike, *, draws: int | None = None, seed: int | None = None,
+                       activity_pct: float | None = None) -> UncertaintyResult:
+    """Uncertainty of a finished run folder, from its cube and factor-set snapshot.
+
+    Settings: the run's own ``[uncertainty]`` table (if it had one), overridden by ``draws``,
+    ``seed`` and ``activity_pct`` (the default activity-data uncertainty, %)."""
+    from .recompute import load_run, recompute
+
+    run = load_run(run_dir)
+    table = dict(run.config.get("uncertainty") or {})
+    if activity_pct is not None:
+        ad = table.get("activity_pct")
+        ad = dict(ad) if isinstance(ad, dict) else ({} if ad is None else {"default": ad})
+        ad["default"] = activity_pct
+        table["activity_pct"] = ad
+    settings = uncertainty_settings(table, where=f"{Path(run_dir) / 'manifest.json'} [uncertainty]", draws=draws, seed=seed)
+    result = recompute(run_dir)
+    return _compute(result, run.frame("emissions.parquet"), settings)

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Generate SYNTHETIC activity data for IPPU, agriculture and waste of the demo district.
+
+Everything written by this script is SYNTHETIC: drawn from a seeded random number generator
+(seed 20200107) around round magnitudes chosen for the demo. It is NOT waste, refrigerant,
+livestock or wastewater statistics of Qingyang District (Chengdu, 510105).
+
+Output: ``data/qingyang_synthetic/sectors_synthetic.parquet`` (path relative to this script),
+the activity contract columns ``year, region, sector, activity, amount, unit, entity_id``:
+
+* ``4.A.1`` landfill deposits 1995–2024 by MSW component (``msw_food``, ``msw_paper``,
+  ``msw_textiles``, ``msw_wood``, ``msw_garden``; t wet), one row per year deposited: landfilling
+  grows to 2015 and falls as incineration takes over;
+* ``4.C.1`` an incinerator 2020–2024 (MSW components incl. ``msw_plastics``, t), ``4.B``
+  composting, ``4.D.1`` domestic wastewater organics per treatment pathway (kg BOD) and effluent N;
+* ``2.F.1.a`` / ``2.F.1.b`` refrigerant banks (kg HFC32, HFC134a in operating equipment);
+* ``3.A.1`` / ``3.A.2`` a few dairy cattle and swine (head), ``3.C.4`` / ``3.C.5`` fertiliser N.
+
+Used by ``qingyang_synthetic_sectors.toml`` (all five sectors). Regenerate with
+``python inventories/generate_qingyang_sectors_synthetic.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+SEED = 20200107
+REGION = "510105"
+OUT = Path(__file__).resolve().parent / "data" / "qingyang_synthetic" / "sectors_synthetic.parquet"
+LANDFILL_SHARES = {"msw_food": 0.55, "msw_paper": 0.10, "msw_textiles": 0.03, "msw_wood": 0.02, "msw_garden": 0.05}
+INCINERATED_SHARES = {**LANDFILL_SHARES, "msw_plastics": 0.12, "msw_other_inert": 0.08}
+
+
+def generate(seed: int = SEED) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+
+    def add(year, sector, activity, amount, unit, entity):
+        rows.append((year, REGION, sector, activity, float(round(amount, 3)), unit, entity))
+
+    for y in range(1995, 2025):  # landfilled MSW, t wet: up to 2015, then diverted to incineration
+        total = 150_000 + 10_000 * min(y - 1995, 20) if y <= 2015 else 350_000 * 0.8 ** (y - 2015)
+        total *= rng.uniform(0.95, 1.05)
+        for act, share in LANDFILL_SHARES.items():
+            add(y, "4.A.1", act, total * share, "t", "LF-01")
+    for y in range(2020, 2025):
+        burnt = 380_000 * (1 + 0.04 * (y - 2020)) * rng.uniform(0.97, 1.03)
+        for act, share in INCINERATED_SHARES.items():
+            add(y, "4.C.1", act, burnt * share, "t", "INC-01")
+        add(y, "4.B", "composted_waste", 18_000 * rng.uniform(0.9, 1.1), "t", "CMP-01")
+        tow = 1_000_000 * 40 * 365 / 1000 * rng.uniform(0.98, 1.02)  # people × g BOD/day → kg BOD/yr
+        for act, share in {"wastewater_bod_aerobic_plant": 0.90, "wastewater_bod_aerobic_plant_overloaded": 0.06, "wastewater_bod_septic": 0.04}.items():
+            add(y, "4.D.1", act, tow * share, "kg", "WW")
+        add(y, "4.D.1", "wastewater_effluent_n", 1_500_000 * rng.uniform(0.95, 1.05), "kg", "WW")
+        add(y, "2.F.1.a", "stationary_ac_bank_hfc32", 120_000 * (1 + 0.08 * (y - 2020)), "kg", "AC")
+        add(y, "2.F.1.a", "stationary_ac_bank_hfc134a", 60_000 * (1 - 0.05 * (y - 2020)), "kg", "AC")
+        add(y, "2.F.1.b", "mobile_ac_bank_hfc134a", 550_000 * 0.8 * (1 + 0.03 * (y - 2020)), "kg", "MAC")  # vehicles × kg charge
+        for sector in ("3.A.1", "3.A.2"):
+            add(y, sector, "dairy_cattle", 180 * rng.uniform(0.9, 1.1), "head", "FARM")
+            add(y, sector, "swine", 2_400 * rng.uniform(0.9, 1.1), "head", "FARM")
+        n = 60 * rng.uniform(0.9, 1.1)
+        add(y, "3.C.4", "synthetic_fertiliser_n", n, "t", "FARM")
+        add(y, "3.C.5", "synthetic_fertiliser_n", n, "t", "FARM")
+    return pl.DataFrame(rows, schema={"year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String,
+                                      "amount": pl.Float64, "unit": pl.String, "entity_id": pl.String}, orient="row")
+
+
+def main() -> None:
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    df = generate()
+    df.write_parquet(OUT)
+    print(f"SYNTHETIC: {df.height} rows -> {OUT}")
+
+
+if __name__ == "__main__":
+    main()

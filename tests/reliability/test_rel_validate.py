@@ -1,0 +1,75 @@
+"""``ghginv validate``: every input checked without computing; table or JSON; exit 0 or 2."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import ROOT
+from ghginv.checks import validate_inputs
+from rel_helpers import row, run_cli, tiny_activity, tiny_set
+
+DEMO = ROOT / "inventories" / "qingyang_synthetic.toml"
+
+
+def test_demo_inventory_is_valid(tmp_path):
+    rep = validate_inputs(DEMO)
+    assert rep.ok, rep.as_dict()
+    kinds = [c.kind for c in rep.checks]
+    assert kinds[0] == "toml" and kinds[-1] == "activity" and kinds.count("factor_set") >= 6
+    assert "24,805 rows" in rep.checks[-1].summary
+
+
+def test_all_problems_of_all_inputs_at_once(tmp_path):
+    s = tiny_set(tmp_path / "t_set")
+    act = tiny_activity(tmp_path / "a.parquet", [row(), row(activity="natual_gas"), row(amount=-1.0), row(unit="bbl")])
+    rep = validate_inputs(activity=[str(act)], factors=[str(s), "no_such_set"])
+    d = rep.as_dict()
+    assert d["ok"] is False
+    bad_set = next(c for c in d["checks"] if c["target"] == "no_such_set")
+    assert bad_set["ok"] is False and bad_set["error"] == "FactorSetError"
+    a = next(c for c in d["checks"] if c["kind"] == "activity")
+    text = "\n".join(a["problems"])
+    assert a["ok"] is False and a["error"] == "ValidationError"
+    assert "row 3" in text and "amount is negative" in text and "unknown unit 'bbl'" in text and "row 4" in text
+    # activity codes are not checked when a listed set failed to load (they could be in it)
+    assert "natual_gas" not in text
+
+
+def test_cli_json_and_exit_status(tmp_path):
+    s = tiny_set(tmp_path / "t_set")
+    good = tiny_activity(tmp_path / "good.parquet")
+    bad = tiny_activity(tmp_path / "bad.parquet", [row(activity="natual_gas")])
+    r = run_cli("validate", "--activity", good, "--factors", s, "--format", "json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["ok"] is True and [c["kind"] for c in d["checks"]] == ["factor_set", "activity"]
+    r = run_cli("validate", "--activity", bad, "--factors", s, "--format", "json", cwd=tmp_path)
+    assert r.returncode == 2
+    d = json.loads(r.stdout)
+    assert "did you mean natural_gas" in d["checks"][1]["problems"][0]
+    r = run_cli("validate", "--activity", bad, "--factors", s, cwd=tmp_path)
+    assert r.returncode == 2 and "FAIL" in r.stdout and "natual_gas" in r.stdout and "nothing was computed" in r.stdout
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_bad_toml_and_bad_options(tmp_path):
+    t = tmp_path / "inv.toml"
+    t.write_text("[inventory]\nyeras = [2020, 2024]\n", encoding="utf-8")
+    r = run_cli("validate", t, "--format", "json", cwd=tmp_path)
+    assert r.returncode == 2
+    d = json.loads(r.stdout)
+    assert d["checks"][0]["kind"] == "toml" and "yeras" in d["checks"][0]["problems"][0]
+    r = run_cli("validate", t, "--format", "xml", cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.startswith("error:") and "--format" in r.stderr
+    r = run_cli("validate", cwd=tmp_path)
+    assert r.returncode == 2 and "give an inventory TOML" in r.stderr
+
+
+def test_validate_an_imported_ledger(tmp_path):
+    from ghginv.importer import import_ledger
+
+    ex = ROOT / "examples" / "ledgers"
+    import_ledger(ex / "synthetic_205_1_2023.xlsx", ex / "synthetic_205_1.mapping.toml", tmp_path / "a.parquet")
+    rep = validate_inputs(activity=[str(tmp_path / "a.parquet")],
+                          factors=["cn_gbt32151_22_2024", "cn_refsheet_2020", "cn_gbt32150_2025", "mee_nbs_grid"])
+    assert rep.ok, rep.as_dict()

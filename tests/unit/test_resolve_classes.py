@@ -1,0 +1,78 @@
+"""Resolution by region class equals resolution of every cell.
+
+``resolve`` runs the precedence rules once per class of regions that every rule's region
+pattern treats alike (e.g. once per province) and copies the result to the class's cells. For
+random sets with exact, prefix and '*' region rules over hundreds of regions, the factors and
+conversions must equal those of ``_resolve_cells`` on the real cells, row for row; and a missing
+factor must be reported with the real cell.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import make_factor_set
+from ghginv.errors import MissingFactorError
+from ghginv.factors import load_factor_set
+
+R = importlib.import_module("ghginv.factors.resolve")
+S = "test source,loc,V"
+REGION_PATTERNS = ["*", "51*", "5101*", "52*", "11*", "510105", "520100", "6*", "510*"]
+
+
+def _sets(tmp_path, seed):
+    rng = np.random.default_rng(seed)
+    sets = []
+    for k in range(2):
+        ef, conv = [], []
+        if k == 1:  # catch-all
+            ef.append(f"fuel,*,*,,,CO2,1.5,t/t,{S}")
+            conv.append(f"fuel,ncv,*,,,20,GJ/t,{S}")
+        for pat in rng.choice(REGION_PATTERNS[1:], size=4, replace=False):
+            for sec in ("*", "1.A.*", "1.A.1.a"):
+                if rng.random() < 0.6:
+                    y = [("", "")] if rng.random() < 0.5 else [("", "2020"), ("2021", "")]
+                    for y0, y1 in y:
+                        ef.append(f"fuel,{sec},{pat},{y0},{y1},CO2,{rng.uniform(1, 3):.4f},t/t,{S}")
+            if rng.random() < 0.5:
+                conv.append(f"fuel,ncv,{pat},,,{rng.uniform(10, 30):.3f},GJ/t,{S}")
+        sets.append(load_factor_set(make_factor_set(tmp_path / f"s{seed}_{k}", ef=ef, conv=conv, activities=["fuel,fuel,,,solid"])))
+    return sets
+
+
+def _cells(seed, n_regions=300):
+    rng = np.random.default_rng(seed)
+    prov = rng.choice(["51", "52", "11", "61", "44"], n_regions)
+    regions = sorted({f"{p}{rng.integers(0, 10000):04d}" for p in prov} | {"510105", "520100"})
+    rows = [(y, r, s, "fuel") for y in (2019, 2021) for r in regions for s in ("1.A.1.a", "1.A.2.b", "2.A.1")]
+    df = pl.DataFrame(rows, schema={"year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String}, orient="row")
+    return df.sort("year", "region", "sector", "activity").with_row_index("cell_id").with_columns(pl.col("cell_id").cast(pl.Int64))
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.integers(0, 2**32 - 1))
+def test_class_resolution_equals_cell_resolution(tmp_path, seed):
+    sets = _sets(tmp_path, seed)
+    cells = _cells(seed)
+    regions = cells["region"].unique().to_list()
+    assert len(set(R._region_classes(regions, [r for s in sets for r in s.rules]).values())) * 2 <= len(regions)
+    fast = R.resolve(cells, sets)
+    full = R._resolve_cells(cells, sets)
+    assert fast.factors.equals(full.factors)
+    assert fast.conversions.equals(full.conversions)
+
+
+def test_missing_factor_names_the_real_cell(tmp_path):
+    fs = load_factor_set(make_factor_set(tmp_path / "only51", ef=[f"fuel,*,51*,,,CO2,1,t/t,{S}"], activities=["fuel,fuel,,,solid"]))
+    regions = [f"51{i:04d}" for i in range(50)] + ["520007"]
+    cells = pl.DataFrame({"year": [2020] * len(regions), "region": regions, "sector": ["1.A.1.a"] * len(regions),
+                          "activity": ["fuel"] * len(regions)}).with_row_index("cell_id").with_columns(pl.col("cell_id").cast(pl.Int64))
+    with pytest.raises(MissingFactorError) as e:
+        R.resolve(cells, [fs])
+    assert "region 520007" in str(e.value)
