@@ -188,6 +188,28 @@ class InventoryResult:
         return atomic_output_dir(out, _write)
 
 
+YEAR_MIN = 1900  # the validator's lowest plausible year
+
+
+def _drop_early_non_deposits(cube: Cube, first_year: int, tally) -> Cube:
+    """Drop cube cells before ``first_year`` except landfill deposits (4.A), which first-order decay
+    needs from every earlier year; the input tally loses the same amounts so conservation holds."""
+    cells = cube.cells
+    deposit = (pl.col("sector") == "4.A") | pl.col("sector").str.starts_with("4.A.")  # waste_fod.is_deposit_sector
+    early = cells.filter(pl.col("year") < first_year)
+    if early.height == 0:
+        return cube
+    drop = early.filter(~deposit)
+    if drop.height:
+        for unit, amount in drop.group_by("unit").agg(pl.col("amount").sum()).iter_rows():
+            tally.sums[unit] = tally.sums.get(unit, 0.0) - amount
+        tally.rows -= int(drop["n_rows"].sum())
+    kept = cells.filter((pl.col("year") >= first_year) | deposit)
+    stats = {**cube.stats, "cube_cells": kept.height,
+             "rows_outside_years": cube.stats.get("rows_outside_years", 0) + int(drop["n_rows"].sum() if drop.height else 0)}
+    return Cube(cells=kept, notation=cube.notation.filter(pl.col("year") >= first_year), stats=stats)
+
+
 class Inventory:
     """Compile an inventory from a :class:`~ghginv.config.RunConfig`.
 
@@ -225,8 +247,13 @@ class Inventory:
             if cube.cells.height == 0:
                 raise ValidationError(f"no activity rows with amounts in {', '.join(str(p) for p in cfg.activity_paths)}")
             return cube, inputs
-        validator = BatchValidator(known, cfg.years, cfg.regions, cfg.keep_entity)
-        self._tally = InputTally(cfg.years)
+        # first-order decay needs the landfill deposits of every earlier year: with a waste set in
+        # the run, the cube keeps rows before the first inventory year, and the non-deposit ones
+        # are dropped from the (small) cube afterwards
+        keep_history = cfg.years is not None and any(s.waste_rules for s in sets)
+        cube_years = (YEAR_MIN, cfg.years[1]) if keep_history else cfg.years
+        validator = BatchValidator(known, cube_years, cfg.regions, cfg.keep_entity)
+        self._tally = InputTally(cube_years)
         builder = CubeBuilder(validator)
         with ThreadPoolExecutor(max_workers=1) as pool:  # hash inputs while they stream
             hashes = pool.map(lambda f: file_sha256(f.path), files)
@@ -240,6 +267,8 @@ class Inventory:
                     on_rows(done, total)
             cube = builder.finalize()
             inputs = [{"path": str(f.path), "sha256": "sha256:" + h, "bytes": f.path.stat().st_size} for f, h in zip(files, hashes)]
+        if keep_history:
+            cube = _drop_early_non_deposits(cube, cfg.years[0], self._tally)
         if cube.cells.height == 0:
             where = f" in years {cfg.years[0]}–{cfg.years[1]}" if cfg.years else ""
             raise ValidationError(f"no activity rows with amounts{where} in {', '.join(str(p) for p in cfg.activity_paths)}")

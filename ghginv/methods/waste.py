@@ -44,16 +44,11 @@ whole history of each (region, sector, waste type), with DOC, DOCf, MCF, F, OX, 
 from the run's waste parameters and the ``[waste]`` table of the inventory TOML (climate zone,
 recovery, OX and MCF overrides).
 
-What the cube stage must keep (for the lead, after the fused validate/cube kernel lands): rows
-whose sector is ``4.A`` or starts with ``4.A.`` (:func:`ghginv.methods.waste_fod.is_deposit_sector`)
-and whose year is *before* the first inventory year must be kept in the cube as ordinary cells
-(not counted as ``rows_outside_years``), and the conservation tally
-(:class:`ghginv.conservation.InputTally`) must count them too, or "input = cube" fails; rows after
-the last inventory year may still be dropped. Nothing else changes: the emissions stage never
-sees the deposit cells (:func:`split_deposits` takes all 4.A cells out when a set of the run has
-waste parameters), and the waste stage reports only inventory years. Until then a run with
-``[inventory] years`` sees the history from the first inventory year only (the manifest's
-``waste.first_deposit_year`` shows where it started); a run without ``years`` sees all of it.
+With ``[inventory] years`` and a waste set in the run, the cube stage keeps 4.A rows of every
+year before the first inventory year (``ghginv.inventory._drop_early_non_deposits`` drops the
+other early cells and takes them out of the conservation tally), so the history is complete;
+the waste stage reports only inventory years. The manifest's ``waste.first_deposit_year`` shows
+where the history starts.
 """
 
 from __future__ import annotations
