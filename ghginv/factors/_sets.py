@@ -31,6 +31,7 @@ from ..errors import (
 )
 from ..gwp import known_gases
 from ..units import parse_ratio, parse_unit
+from ._patterns import EXACT, OPEN_FROM, OPEN_TO, RegionPattern, year_or_open
 from .sink_params import SINK_COLUMNS, SinkRule, check_sink_overlaps, read_sink_rows
 from .waste_params import WASTE_COLUMNS, WasteRule, check_waste_overlaps, read_waste_rows
 from .unc_cols import parse_uncertainty
@@ -41,8 +42,6 @@ STATUSES = ("V", "V2", "S", "D")
 FUEL_CLASSES = ("solid", "liquid", "gaseous", "biomass", "electricity", "heat", "other")
 QUANTITIES = ("ncv", "standard_coal", "density")
 CARBON_PARAMETERS = ("carbon_content", "oxidation")
-OPEN_FROM, OPEN_TO = 0, 9999
-EXACT = 1000  # specificity of an exact sector/region code
 
 DATA_FILES: dict[str, list[str]] = {
     "emission_factors.csv": ["activity", "sector", "region", "year_from", "year_to", "gas", "value", "unit", "source", "source_locator", "status"],
@@ -60,7 +59,7 @@ _REGION_RE = re.compile(r"^[^\s*]+\*?$")
 
 
 @dataclass(frozen=True)
-class Rule:
+class Rule(RegionPattern):
     """One factor row, checked and normalised.
 
     ``value_norm`` is the value in base units: tonnes of gas (or of carbon) per base unit of the
@@ -102,18 +101,6 @@ class Rule:
             return 0
         if self.sector.endswith(".*"):
             return categories.level(self.sector_prefix)
-        return EXACT
-
-    @property
-    def region_prefix(self) -> str:
-        return "" if self.region == "*" else self.region.removesuffix("*")
-
-    @property
-    def region_spec(self) -> int:
-        if self.region == "*":
-            return 0
-        if self.region.endswith("*"):
-            return len(self.region_prefix)
         return EXACT
 
     def where(self) -> str:
@@ -212,15 +199,6 @@ def _read_manifest(folder: Path) -> tuple[dict, dict[str, str]]:
     if problems:
         raise ManifestError(f"factor set {folder.name!r}: manifest check failed", problems)
     return manifest, hashes
-
-
-def _int_or_open(text: str, default: int) -> int:
-    text = text.strip()
-    if not text:
-        return default
-    if not re.fullmatch(r"\d{4}", text):
-        raise ValueError(text)
-    return int(text)
 
 
 def _check_sector(s: str) -> str | None:
@@ -350,8 +328,8 @@ def load_factor_set(folder: str | Path) -> FactorSet:
             if region != "*" and not _REGION_RE.match(region):
                 bad("region must be an exact code, a prefix pattern such as '51*', or '*'", "region", region)
             try:
-                y0 = _int_or_open(row["year_from"], OPEN_FROM)
-                y1 = _int_or_open(row["year_to"], OPEN_TO)
+                y0 = year_or_open(row["year_from"], OPEN_FROM)
+                y1 = year_or_open(row["year_to"], OPEN_TO)
                 if y0 > y1:
                     bad(f"year_from {y0} is after year_to {y1}", "year_from")
             except ValueError as e:

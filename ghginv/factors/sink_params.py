@@ -40,6 +40,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from ._patterns import EXACT, OPEN_FROM, OPEN_TO, RegionPattern, year_or_open
 from ..errors import AmbiguousFactorError, DuplicateRuleError, MissingFactorError, Problem
 
 __all__ = ["SINK_COLUMNS", "PARAMETERS", "SinkRule", "read_sink_rows", "check_sink_overlaps", "resolve_sink_parameters", "SYNTHETIC_STATUS"]
@@ -75,12 +76,10 @@ BASE_UNITS = {
 }
 _STRATUM_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 _REGION_RE = re.compile(r"^[^\s*]+\*?$")
-OPEN_FROM, OPEN_TO = 0, 9999
-EXACT = 1000
 
 
 @dataclass(frozen=True)
-class SinkRule:
+class SinkRule(RegionPattern):
     """One row of ``sink_parameters.csv``, checked; ``value_norm`` is in the base unit."""
 
     set_name: str
@@ -103,30 +102,11 @@ class SinkRule:
     def stratum_spec(self) -> int:
         return 0 if self.stratum == "*" else EXACT
 
-    @property
-    def region_prefix(self) -> str:
-        return "" if self.region == "*" else self.region.removesuffix("*")
-
-    @property
-    def region_spec(self) -> int:
-        if self.region == "*":
-            return 0
-        return len(self.region_prefix) if self.region.endswith("*") else EXACT
-
     def where(self) -> str:
         return f"{self.file} line {self.line}"
 
     def ref(self) -> str:
         return f"{self.set_name}/{Path(self.file).name}:{self.line}"
-
-
-def _year(text: str, default: int) -> int:
-    text = text.strip()
-    if not text:
-        return default
-    if not re.fullmatch(r"\d{4}", text):
-        raise ValueError(text)
-    return int(text)
 
 
 def read_sink_rows(set_name: str, path: Path, rows: list[tuple[int, dict]], synthetic: bool, problems: list[Problem]) -> list[SinkRule]:
@@ -146,7 +126,7 @@ def read_sink_rows(set_name: str, path: Path, rows: list[tuple[int, dict]], synt
         if region != "*" and not _REGION_RE.match(region):
             bad("region must be an exact code, a prefix pattern such as '51*', or '*'", "region", region)
         try:
-            y0, y1 = _year(row["year_from"], OPEN_FROM), _year(row["year_to"], OPEN_TO)
+            y0, y1 = year_or_open(row["year_from"], OPEN_FROM), year_or_open(row["year_to"], OPEN_TO)
             if y0 > y1:
                 bad(f"year_from {y0} is after year_to {y1}", "year_from")
         except ValueError as e:

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from .. import categories
 from ..errors import DuplicateRuleError, Problem
+from ._patterns import EXACT, OPEN_FROM, OPEN_TO, year_or_open
 
 __all__ = ["WASTE_COLUMNS", "CLIMATE_ZONES", "WasteRule", "read_waste_rows", "check_waste_overlaps", "resolve_waste_parameter"]
 
@@ -47,8 +48,6 @@ UNITS: dict[str, dict[str, float]] = {
 STATUSES = ("V", "V2", "S", "D")
 _ACTIVITY_RE = re.compile(r"^([a-z0-9][a-z0-9_]*|\*)$")
 _REGION_RE = re.compile(r"^[^\s*]+\*?$")
-OPEN_FROM, OPEN_TO = 0, 9999
-EXACT = 1000
 
 
 @dataclass(frozen=True)
@@ -106,15 +105,6 @@ class WasteRule:
         return f"{self.set_name}/{Path(self.file).name}:{self.line}"
 
 
-def _year(text: str, default: int) -> int:
-    text = text.strip()
-    if not text:
-        return default
-    if not re.fullmatch(r"\d{4}", text):
-        raise ValueError(text)
-    return int(text)
-
-
 def read_waste_rows(set_name: str, path: Path, rows: list[tuple[int, dict]], problems: list[Problem]) -> list[WasteRule]:
     """Check the rows of one ``waste_parameters.csv``; problems are appended, good rows returned."""
     out = []
@@ -134,7 +124,7 @@ def read_waste_rows(set_name: str, path: Path, rows: list[tuple[int, dict]], pro
         if region != "*" and not _REGION_RE.match(region):
             bad("region must be an exact code, a prefix pattern such as '51*', or '*'", "region", region)
         try:
-            y0, y1 = _year(row["year_from"], OPEN_FROM), _year(row["year_to"], OPEN_TO)
+            y0, y1 = year_or_open(row["year_from"], OPEN_FROM), year_or_open(row["year_to"], OPEN_TO)
             if y0 > y1:
                 bad(f"year_from {y0} is after year_to {y1}", "year_from")
         except ValueError as e:
