@@ -63,7 +63,7 @@ def _fail(kind: str, target: str, e: GhgInvError) -> CheckResult:
 
 
 def _check_activity(paths, sets, years, regions) -> CheckResult:
-    from .conservation import check_batch
+    from .load import check_batch
     from .load import discover, stream_batches
     from .validate import BatchValidator
 

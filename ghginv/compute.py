@@ -53,6 +53,16 @@ def conversion_path(act_dim: str, fac_dim: str, ncv_dim: str | None, has_density
     return None
 
 
+def with_unit_columns(rows: pl.DataFrame) -> pl.DataFrame:
+    """Add ``unit_scale`` (reported unit -> base unit) and ``act_dim`` (its dimension), parsing
+    each distinct unit string once."""
+    units = {u: parse_unit(u) for u in rows["unit"].unique().to_list()}
+    return rows.with_columns(
+        pl.col("unit").replace_strict({u: p.scale for u, p in units.items()}, return_dtype=pl.Float64).alias("unit_scale"),
+        pl.col("unit").replace_strict({u: p.dimension for u, p in units.items()}, return_dtype=pl.String).alias("act_dim"),
+    )
+
+
 def activity_classes(sets: list[FactorSet]) -> dict[str, str]:
     """activity -> fuel_class, from the sets' activities.csv, the first set that lists it wins."""
     out: dict[str, str] = {}
@@ -86,14 +96,7 @@ def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], gwp: str,
 
     rows = cube_cells.join(cells, on=CELL_KEYS, how="left").join(res.factors, on="cell_id", how="inner")
 
-    # units: once per distinct string
-    units = rows["unit"].unique().to_list()
-    u_scale = {u: parse_unit(u).scale for u in units}
-    u_dim = {u: parse_unit(u).dimension for u in units}
-    rows = rows.with_columns(
-        pl.col("unit").replace_strict(u_scale, return_dtype=pl.Float64).alias("unit_scale"),
-        pl.col("unit").replace_strict(u_dim, return_dtype=pl.String).alias("act_dim"),
-    )
+    rows = with_unit_columns(rows)
 
     conv = res.conversions
     ncv = conv.filter(pl.col("quantity") == "ncv").select(

@@ -26,10 +26,11 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import GhgInvError, InputFileError, ValidationError
+from .errors import GhgInvError, ValidationError
 from .kernels import ngjit
+from .load import check_batch
 
-__all__ = ["InputTally", "ConservationError", "run_checks", "check_batch"]
+__all__ = ["InputTally", "ConservationError", "run_checks"]
 
 REL = 1e-9
 
@@ -109,18 +110,6 @@ def tally_kernel(idx, amount, valid, n_codes):
         for c in range(n_codes):
             sums[c] += lanes[k, c]
     return sums, rows
-
-
-def check_batch(batch) -> None:
-    """Full structural check of a streamed batch (UTF-8 of strings, dictionary indices, buffer
-    sizes): a damaged Parquet page must be a clear error, never a crash deeper down (~10 ms per
-    million rows)."""
-    try:
-        batch.data.validate(full=True)
-    except (pa.ArrowException, ValueError) as e:
-        raise InputFileError(
-            f"{batch.file}: corrupt Parquet data in rows {batch.first_row}–{batch.first_row + batch.data.num_rows - 1} ({e})"
-        ) from None
 
 
 def _close(a: float, b: float) -> bool:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from .errors import InputFileError, ValidationError
+from .errors import ValidationError
 from .fastpath import FastPath
 from .kernels.cube import (
     BATCH_BAD,
@@ -30,7 +30,7 @@ from .kernels.cube import (
     unpack_keys,
 )
 from .kernels.dense import DenseCube
-from .load import Batch
+from .load import Batch, check_batch
 from .validate import BatchValidator, ValidRows
 
 __all__ = ["Cube", "CubeBuilder"]
@@ -48,18 +48,6 @@ class Cube:
     cells: pl.DataFrame
     notation: pl.DataFrame
     stats: dict = field(default_factory=dict)
-
-
-def _check_structure(batch: Batch) -> None:
-    """Raise a clear error for a damaged batch (e.g. dictionary indices out of range)."""
-    import pyarrow as pa
-
-    try:
-        batch.data.validate(full=True)
-    except (pa.ArrowException, ValueError) as e:
-        raise InputFileError(
-            f"{batch.file}: corrupt Parquet data in rows {batch.first_row}–{batch.first_row + batch.data.num_rows - 1} ({e})"
-        ) from None
 
 
 class CubeBuilder:
@@ -85,7 +73,7 @@ class CubeBuilder:
             if fb is not None:
                 if self._append_fast(fb):
                     return
-                _check_structure(batch)  # a bad row, or a damaged page (indices outside the dictionary)
+                check_batch(batch)  # a bad row, or a damaged page (indices outside the dictionary)
         rows = self.v.process(batch)
         if rows is None:
             return

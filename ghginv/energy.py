@@ -31,11 +31,11 @@ import numpy as np
 import polars as pl
 
 from ._frames import group_sum
-from .compute import CELL_KEYS, activity_classes, conversion_path
+from .compute import CELL_KEYS, activity_classes, conversion_path, with_unit_columns
 from .errors import ConfigError
 from .factors import FactorSet
 from .factors.resolve import _run_sql, rules_frame
-from .units import KGCE_KJ, parse_unit
+from .units import KGCE_KJ
 
 __all__ = ["EnergyResult", "energy_consumption", "ENERGY_CLASSES", "TCE_GJ", "ELECTRICITY_METHODS"]
 
@@ -139,15 +139,9 @@ def energy_consumption(
     dens = conv.filter(pl.col("quantity") == "density").select("cell_id", pl.col("value_norm").alias("density"))
     rows = rows.join(keyed, on=CELL_KEYS, how="left").join(sc, on="cell_id", how="left").join(ncv, on="cell_id", how="left").join(dens, on="cell_id", how="left")
 
-    units = rows["unit"].unique().to_list()
-    scale = {u: parse_unit(u).scale for u in units}
-    dim = {u: parse_unit(u).dimension for u in units}
-    rows = rows.with_columns(
-        pl.col("unit").replace_strict(scale, return_dtype=pl.Float64).alias("u_scale"),
-        pl.col("unit").replace_strict(dim, return_dtype=pl.String).alias("act_dim"),
-    )
+    rows = with_unit_columns(rows)
     out = np.full(rows.height, np.nan)
-    amount = (rows["amount"] * rows["u_scale"]).to_numpy()
+    amount = (rows["amount"] * rows["unit_scale"]).to_numpy()
     cols = {c: rows[c].to_list() for c in ("act_dim", "sc_dim", "ncv_dim", "fuel_class", "activity", "year")}
     sc_v = rows["sc"].fill_null(np.nan).to_numpy()
     ncv_v = rows["ncv"].fill_null(np.nan).to_numpy()

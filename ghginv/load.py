@@ -22,7 +22,7 @@ import pyarrow.types as pat
 
 from .errors import InputFileError, Problem, SchemaError
 
-__all__ = ["Batch", "ActivityFile", "discover", "stream_batches", "prefetched", "REQUIRED", "OPTIONAL"]
+__all__ = ["check_batch", "Batch", "ActivityFile", "discover", "stream_batches", "prefetched", "REQUIRED", "OPTIONAL"]
 
 REQUIRED = ("year", "region", "sector", "activity", "amount", "unit")
 OPTIONAL = ("entity_id", "notation_key")
@@ -232,3 +232,14 @@ def prefetched(batches: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
         stop.set()
         t.join()
 
+
+def check_batch(batch: Batch) -> None:
+    """Full structural check of a streamed batch (UTF-8 of strings, dictionary indices, buffer
+    sizes): a damaged Parquet page must be a clear error, never a crash deeper down (~10 ms per
+    million rows)."""
+    try:
+        batch.data.validate(full=True)
+    except (pa.ArrowException, ValueError) as e:
+        raise InputFileError(
+            f"{batch.file}: corrupt Parquet data in rows {batch.first_row}–{batch.first_row + batch.data.num_rows - 1} ({e})"
+        ) from None
