@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -22,7 +21,6 @@ from pathlib import Path
 
 from .. import categories
 from ..errors import (
-    DuplicateRuleError,
     FactorSetError,
     ManifestError,
     Problem,
@@ -31,14 +29,15 @@ from ..errors import (
 )
 from ..gwp import known_gases
 from ..units import parse_ratio, parse_unit
-from ._patterns import EXACT, OPEN_FROM, OPEN_TO, RegionPattern, year_or_open
+from ._patterns import (
+    EXACT, STATUSES, Provenance, RegionPattern, check_provenance, check_region, check_year_overlaps, parse_value, parse_years,
+)
 from .sink_params import SINK_COLUMNS, SinkRule, check_sink_overlaps, read_sink_rows
 from .waste_params import WASTE_COLUMNS, WasteRule, check_waste_overlaps, read_waste_rows
 from .unc_cols import parse_uncertainty
 
 __all__ = ["FactorSet", "Rule", "load_factor_set", "DATA_FILES", "FUEL_CLASSES", "STATUSES"]
 
-STATUSES = ("V", "V2", "S", "D")
 FUEL_CLASSES = ("solid", "liquid", "gaseous", "biomass", "electricity", "heat", "other")
 QUANTITIES = ("ncv", "standard_coal", "density")
 CARBON_PARAMETERS = ("carbon_content", "oxidation")
@@ -55,11 +54,10 @@ _KIND = {"emission_factors.csv": "ef", "carbon_factors.csv": "carbon", "conversi
 _KEY_COL = {"ef": "gas", "carbon": "parameter", "conv": "quantity"}
 _MANIFEST_KEYS = ("name", "version", "title", "publisher", "published", "url", "license")
 _ACTIVITY_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
-_REGION_RE = re.compile(r"^[^\s*]+\*?$")
 
 
 @dataclass(frozen=True)
-class Rule(RegionPattern):
+class Rule(RegionPattern, Provenance):
     """One factor row, checked and normalised.
 
     ``value_norm`` is the value in base units: tonnes of gas (or of carbon) per base unit of the
@@ -102,9 +100,6 @@ class Rule(RegionPattern):
         if self.sector.endswith(".*"):
             return categories.level(self.sector_prefix)
         return EXACT
-
-    def where(self) -> str:
-        return f"{self.file} line {self.line}"
 
 
 @dataclass
@@ -325,16 +320,8 @@ def load_factor_set(folder: str | Path) -> FactorSet:
             elif (err := _check_sector(sector)) is not None:
                 bad(err, "sector", sector)
             region = row["region"]
-            if region != "*" and not _REGION_RE.match(region):
-                bad("region must be an exact code, a prefix pattern such as '51*', or '*'", "region", region)
-            try:
-                y0 = year_or_open(row["year_from"], OPEN_FROM)
-                y1 = year_or_open(row["year_to"], OPEN_TO)
-                if y0 > y1:
-                    bad(f"year_from {y0} is after year_to {y1}", "year_from")
-            except ValueError as e:
-                bad("years must be four-digit integers or empty (open)", "year_from/year_to", str(e))
-                y0, y1 = OPEN_FROM, OPEN_TO
+            check_region(region, bad)
+            y0, y1 = parse_years(row, bad)
             key = row[keycol]
             if kind == "ef" and key not in gases:
                 bad("unknown gas; use CO2, CH4, N2O or an F-gas name of the GWP tables (e.g. HFC134a, SF6)", "gas", key)
@@ -342,13 +329,7 @@ def load_factor_set(folder: str | Path) -> FactorSet:
                 bad(f"parameter must be one of {', '.join(CARBON_PARAMETERS)}", "parameter", key)
             elif kind == "conv" and key not in QUANTITIES:
                 bad(f"quantity must be one of {', '.join(QUANTITIES)}", "quantity", key)
-            try:
-                value = float(row["value"])
-                if not math.isfinite(value) or value < 0:
-                    raise ValueError
-            except ValueError:
-                bad("value must be a finite number ≥ 0", "value", row["value"])
-                value = math.nan
+            value = parse_value(row, bad)
             scale, den_dim = 1.0, ""
             if len(problems) == before:
                 try:
@@ -357,14 +338,8 @@ def load_factor_set(folder: str | Path) -> FactorSet:
                     bad(e.summary, "unit", row["unit"])
             if kind == "carbon" and key == "oxidation" and value == value and not 0 < value * scale <= 1:
                 bad("oxidation must lie in (0, 1] (or (0, 100] %)", "value", row["value"])
+            check_provenance(row, bad)
             status = row["status"]
-            if status == "R":
-                bad("status R (recalled only) cannot be used: verify the value in a primary source first", "status", status)
-            elif status not in STATUSES:
-                bad(f"status must be one of {', '.join(STATUSES)}", "status", status)
-            for col in ("source", "source_locator"):
-                if not row[col]:
-                    bad(f"{col} is empty: every number cites its source", col)
             unc = parse_uncertainty(row, value, bad)
             if len(problems) == before:
                 rules.append(
@@ -387,21 +362,5 @@ def load_factor_set(folder: str | Path) -> FactorSet:
 
 def _check_overlaps(name: str, rules: list[Rule]) -> None:
     """Two rows with the same activity, sector, region and key whose years overlap always tie."""
-    groups: dict[tuple, list[Rule]] = {}
-    for r in rules:
-        groups.setdefault((r.kind, r.activity, r.sector, r.region, r.key), []).append(r)
-    problems = []
-    for (_, act, sector, region, key), rs in groups.items():
-        rs.sort(key=lambda r: (r.year_from, r.year_to))
-        for a, b in zip(rs, rs[1:]):
-            if b.year_from <= a.year_to:
-                problems.append(
-                    Problem(
-                        f"duplicate rule: {act} / {sector} / {region} / {key} for years "
-                        f"{max(a.year_from, b.year_from)}–{min(a.year_to, b.year_to)} is given by "
-                        f"{a.where()} and {b.where()}",
-                        hint="keep one row, or make their year ranges disjoint",
-                    )
-                )
-    if problems:
-        raise DuplicateRuleError(f"factor set {name!r} has rules that tie", problems)
+    check_year_overlaps(name, rules, lambda r: (r.kind, r.activity, r.sector, r.region, r.key), "rule", "rules",
+                        shown=lambda k: k[1:])

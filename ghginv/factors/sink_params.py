@@ -30,7 +30,6 @@ accepted only in a set whose manifest says ``synthetic = true``; ``R`` is refuse
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -40,8 +39,10 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from ._patterns import EXACT, OPEN_FROM, OPEN_TO, RegionPattern, year_or_open
-from ..errors import AmbiguousFactorError, DuplicateRuleError, MissingFactorError, Problem
+from ._patterns import (
+    EXACT, STATUSES, Provenance, RegionPattern, check_provenance, check_region, check_year_overlaps, parse_value, parse_years,
+)
+from ..errors import AmbiguousFactorError, MissingFactorError, Problem
 
 __all__ = ["SINK_COLUMNS", "PARAMETERS", "SinkRule", "read_sink_rows", "check_sink_overlaps", "resolve_sink_parameters", "SYNTHETIC_STATUS"]
 
@@ -75,11 +76,10 @@ BASE_UNITS = {
     "wetland_co2_c": "t CO2-C/ha/yr", "wetland_doc_c": "t CO2-C/ha/yr", "wetland_ch4_c": "t CH4-C/ha/yr",
 }
 _STRATUM_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
-_REGION_RE = re.compile(r"^[^\s*]+\*?$")
 
 
 @dataclass(frozen=True)
-class SinkRule(RegionPattern):
+class SinkRule(RegionPattern, Provenance):
     """One row of ``sink_parameters.csv``, checked; ``value_norm`` is in the base unit."""
 
     set_name: str
@@ -102,17 +102,10 @@ class SinkRule(RegionPattern):
     def stratum_spec(self) -> int:
         return 0 if self.stratum == "*" else EXACT
 
-    def where(self) -> str:
-        return f"{self.file} line {self.line}"
-
-    def ref(self) -> str:
-        return f"{self.set_name}/{Path(self.file).name}:{self.line}"
-
 
 def read_sink_rows(set_name: str, path: Path, rows: list[tuple[int, dict]], synthetic: bool, problems: list[Problem]) -> list[SinkRule]:
     """Check the rows of one ``sink_parameters.csv``; append problems, return the good rules."""
     out = []
-    statuses = ("V", "V2", "S", "D") + ((SYNTHETIC_STATUS,) if synthetic else ())
     for line, row in rows:
         before = len(problems)
 
@@ -123,42 +116,21 @@ def read_sink_rows(set_name: str, path: Path, rows: list[tuple[int, dict]], synt
         if stratum != "*" and not _STRATUM_RE.match(stratum):
             bad("stratum must be a lower-case snake_case code or '*'", "stratum", stratum)
         region = row["region"]
-        if region != "*" and not _REGION_RE.match(region):
-            bad("region must be an exact code, a prefix pattern such as '51*', or '*'", "region", region)
-        try:
-            y0, y1 = year_or_open(row["year_from"], OPEN_FROM), year_or_open(row["year_to"], OPEN_TO)
-            if y0 > y1:
-                bad(f"year_from {y0} is after year_to {y1}", "year_from")
-        except ValueError as e:
-            bad("years must be four-digit integers or empty (open)", "year_from/year_to", str(e))
-            y0, y1 = OPEN_FROM, OPEN_TO
+        check_region(region, bad)
+        y0, y1 = parse_years(row, bad)
         param = row["parameter"]
         spec = PARAMETERS.get(param)
         if spec is None:
             bad(f"unknown sink parameter; use one of {', '.join(PARAMETERS)}", "parameter", param)
-        try:
-            value = float(row["value"])
-            if not math.isfinite(value) or (value < 0 and not (spec and spec[1])):
-                raise ValueError
-        except ValueError:
-            bad("value must be a finite number" + ("" if spec and spec[1] else " ≥ 0"), "value", row["value"])
-            value = math.nan
+        value = parse_value(row, bad, negative_ok=bool(spec and spec[1]))
         scale = 1.0
         if spec is not None:
             if row["unit"] not in spec[0]:
                 bad(f"unit does not fit parameter {param}; use {' or '.join(repr(u) for u in spec[0])}", "unit", row["unit"])
             else:
                 scale = spec[0][row["unit"]]
+        check_provenance(row, bad, STATUSES, SYNTHETIC_STATUS, synthetic)
         status = row["status"]
-        if status == "R":
-            bad("status R (recalled only) cannot be used: verify the value in a primary source first", "status", status)
-        elif status == SYNTHETIC_STATUS and not synthetic:
-            bad("status X (synthetic demo value) is accepted only in a set whose manifest says synthetic = true", "status", status)
-        elif status not in statuses:
-            bad(f"status must be one of {', '.join(statuses)}", "status", status)
-        for col in ("source", "source_locator"):
-            if not row[col]:
-                bad(f"{col} is empty: every number cites its source", col)
         if param == "carbon_fraction" and len(problems) == before and not 0 < value * scale <= 1:
             bad("carbon_fraction must lie in (0, 1]", "value", row["value"])
         if len(problems) == before:
@@ -174,23 +146,7 @@ def read_sink_rows(set_name: str, path: Path, rows: list[tuple[int, dict]], synt
 
 def check_sink_overlaps(set_name: str, rules: list[SinkRule]) -> None:
     """Two rows with the same stratum, region and parameter whose years overlap always tie."""
-    groups: dict[tuple, list[SinkRule]] = {}
-    for r in rules:
-        groups.setdefault((r.stratum, r.region, r.parameter), []).append(r)
-    problems = []
-    for (stratum, region, param), rs in groups.items():
-        rs.sort(key=lambda r: (r.year_from, r.year_to))
-        for a, b in zip(rs, rs[1:]):
-            if b.year_from <= a.year_to:
-                problems.append(
-                    Problem(
-                        f"duplicate sink parameter: {stratum} / {region} / {param} for years "
-                        f"{max(a.year_from, b.year_from)}–{min(a.year_to, b.year_to)} is given by {a.where()} and {b.where()}",
-                        hint="keep one row, or make their year ranges disjoint",
-                    )
-                )
-    if problems:
-        raise DuplicateRuleError(f"factor set {set_name!r} has sink parameters that tie", problems)
+    check_year_overlaps(set_name, rules, lambda r: (r.stratum, r.region, r.parameter), "sink parameter", "sink parameters")
 
 
 def _sql() -> str:

@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import categories
-from ..errors import DuplicateRuleError, Problem
-from ._patterns import EXACT, OPEN_FROM, OPEN_TO, year_or_open
+from ..errors import Problem
+from ._patterns import EXACT, Provenance, check_provenance, check_region, check_year_overlaps, parse_value, parse_years
 
 __all__ = ["WASTE_COLUMNS", "CLIMATE_ZONES", "WasteRule", "read_waste_rows", "check_waste_overlaps", "resolve_waste_parameter"]
 
@@ -45,13 +45,11 @@ UNITS: dict[str, dict[str, float]] = {
     "delay_months": {"month": 1.0, "months": 1.0, "yr": 12.0},
     **{f"k_{z}": {"1/yr": 1.0} for z in CLIMATE_ZONES},
 }
-STATUSES = ("V", "V2", "S", "D")
 _ACTIVITY_RE = re.compile(r"^([a-z0-9][a-z0-9_]*|\*)$")
-_REGION_RE = re.compile(r"^[^\s*]+\*?$")
 
 
 @dataclass(frozen=True)
-class WasteRule:
+class WasteRule(Provenance):
     """One row of ``waste_parameters.csv``, checked; ``value_norm`` is a fraction, months or 1/yr."""
 
     set_name: str
@@ -101,9 +99,6 @@ class WasteRule:
         reg = 0 if self.region == "*" else (len(self.region) - 1 if self.region.endswith("*") else EXACT)
         return act, sec, reg
 
-    def ref(self) -> str:
-        return f"{self.set_name}/{Path(self.file).name}:{self.line}"
-
 
 def read_waste_rows(set_name: str, path: Path, rows: list[tuple[int, dict]], problems: list[Problem]) -> list[WasteRule]:
     """Check the rows of one ``waste_parameters.csv``; problems are appended, good rows returned."""
@@ -121,39 +116,20 @@ def read_waste_rows(set_name: str, path: Path, rows: list[tuple[int, dict]], pro
             code = sector.removesuffix(".*")
             if not categories.is_category(code) or not (code == "4" or code == "4.A" or code.startswith("4.A.")):
                 bad("sector must be '*', '4.A.*' or a category under 4.A (solid waste disposal)", "sector", sector)
-        if region != "*" and not _REGION_RE.match(region):
-            bad("region must be an exact code, a prefix pattern such as '51*', or '*'", "region", region)
-        try:
-            y0, y1 = year_or_open(row["year_from"], OPEN_FROM), year_or_open(row["year_to"], OPEN_TO)
-            if y0 > y1:
-                bad(f"year_from {y0} is after year_to {y1}", "year_from")
-        except ValueError as e:
-            bad("years must be four-digit integers or empty (open)", "year_from/year_to", str(e))
-            y0, y1 = OPEN_FROM, OPEN_TO
+        check_region(region, bad)
+        y0, y1 = parse_years(row, bad)
         units = UNITS.get(param)
         if units is None:
             bad(f"unknown parameter; known: {', '.join(UNITS)}", "parameter", param)
         elif row["unit"] not in units:
             bad(f"unit of {param} must be one of {', '.join(units)}", "unit", row["unit"])
-        try:
-            value = float(row["value"])
-            if not math.isfinite(value) or value < 0:
-                raise ValueError
-        except ValueError:
-            bad("value must be a finite number ≥ 0", "value", row["value"])
-            value = math.nan
+        value = parse_value(row, bad)
         norm = value * units[row["unit"]] if units and row["unit"] in units else math.nan
         if param in ("doc", "docf", "mcf", "f", "ox") and norm == norm and norm > 1:
             bad(f"{param} is a fraction and must lie in [0, 1]", "value", row["value"])
         if param.startswith("k_") and norm == 0:
             bad("a decay rate k must be > 0", "value", row["value"])
-        if row["status"] == "R":
-            bad("status R (recalled only) cannot be used: verify the value in a primary source first", "status", "R")
-        elif row["status"] not in STATUSES:
-            bad(f"status must be one of {', '.join(STATUSES)}", "status", row["status"])
-        for col in ("source", "source_locator"):
-            if not row[col]:
-                bad(f"{col} is empty: every number cites its source", col)
+        check_provenance(row, bad)
         if len(problems) == before:
             out.append(WasteRule(set_name, act, sector, region, y0, y1, param, value, row["unit"], norm, str(path), line,
                                  row["source"], row["source_locator"], row["status"], row.get("notes", "")))
@@ -161,19 +137,8 @@ def read_waste_rows(set_name: str, path: Path, rows: list[tuple[int, dict]], pro
 
 
 def check_waste_overlaps(set_name: str, rules: list[WasteRule]) -> None:
-    groups: dict[tuple, list[WasteRule]] = {}
-    for r in rules:
-        groups.setdefault((r.activity, r.sector, r.region, r.parameter), []).append(r)
-    problems = []
-    for (act, sector, region, param), rs in groups.items():
-        rs.sort(key=lambda r: (r.year_from, r.year_to))
-        for a, b in zip(rs, rs[1:]):
-            if b.year_from <= a.year_to:
-                problems.append(Problem(f"duplicate waste parameter: {act} / {sector} / {region} / {param} is given by "
-                                        f"{a.file} line {a.line} and {b.file} line {b.line} for overlapping years",
-                                        hint="keep one row, or make their year ranges disjoint"))
-    if problems:
-        raise DuplicateRuleError(f"factor set {set_name!r} has waste parameters that tie", problems)
+    """Two rows with the same waste type, sector, region and parameter whose years overlap always tie."""
+    check_year_overlaps(set_name, rules, lambda r: (r.activity, r.sector, r.region, r.parameter), "waste parameter", "waste parameters")
 
 
 def resolve_waste_parameter(sets: list, parameter: str, region: str, sector: str, activity: str, year: int) -> WasteRule | None:
