@@ -3,6 +3,10 @@
 Floating-point sums depend on the order of the terms; a hash group-by may add them in a
 different order from run to run. Sorting first (a stable sort on the key columns) fixes the
 order, so the same input gives the same bytes.
+
+Keys are handled as small integer codes (:func:`encode`: each string column through its sorted
+distinct values), packed into one int64 where they fit, so sorting and grouping are numpy work on
+integers, never comparisons of strings row by row.
 """
 
 from __future__ import annotations
@@ -10,24 +14,43 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-__all__ = ["group_sum", "sort_order", "sort_stable"]
+__all__ = ["group_sum", "sort_order", "sort_stable", "encode", "encode_shared", "dense_ids"]
+
+
+def encode(col: pl.Series) -> tuple[list, np.ndarray]:
+    """(sorted distinct non-null values, int64 code per row): the code is the value's position
+    in the sorted list, nulls get ``len(values)`` (they sort last). Strings sort in code-point
+    order (= UTF-8 byte order = polars' String order)."""
+    import pyarrow.compute as pc
+
+    arr = col.cast(pl.String).rechunk().to_arrow()
+    if hasattr(arr, "combine_chunks"):
+        arr = arr.combine_chunks()
+    d = pc.dictionary_encode(arr)
+    values = d.dictionary.to_pylist()
+    perm = np.argsort(np.array(values, dtype=object), kind="stable") if values else np.zeros(0, np.int64)
+    rank = np.empty(len(values) + 1, np.int64)
+    rank[perm] = np.arange(len(values))
+    rank[-1] = len(values)  # nulls last
+    ind = d.indices
+    codes = rank[(pc.fill_null(ind, len(values)) if ind.null_count else ind).to_numpy(zero_copy_only=False)]
+    return [values[i] for i in perm], codes
+
+
+def encode_shared(cols: list[pl.Series]) -> list[np.ndarray]:
+    """Codes of several columns on one shared sorted vocabulary (equal strings, equal codes;
+    nulls get the code after the last value): each column is encoded on its own, then its few
+    distinct values are mapped onto the union."""
+    parts = [encode(c) for c in cols]
+    vocab = sorted(set().union(*(v for v, _ in parts)))
+    at = {v: i for i, v in enumerate(vocab)}
+    return [np.array([at[v] for v in vals] + [len(vocab)], np.int64)[codes] for vals, codes in parts]
 
 
 def _rank_codes(col: pl.Series) -> np.ndarray:
     """int64 codes whose order is the column's sort order (nulls last)."""
     if col.dtype in (pl.String, pl.Categorical, pl.Enum):
-        import pyarrow.compute as pc
-
-        arr = col.cast(pl.String).rechunk().to_arrow()
-        if hasattr(arr, "combine_chunks"):
-            arr = arr.combine_chunks()
-        d = pc.dictionary_encode(arr)
-        values = d.dictionary.to_pylist()
-        rank = np.empty(len(values) + 1, np.int64)
-        # str order (code points) = UTF-8 byte order = polars' String order
-        rank[np.argsort(np.array(values, dtype=object), kind="stable")] = np.arange(len(values))
-        rank[-1] = len(values)  # nulls last
-        return rank[pc.fill_null(d.indices, len(values)).to_numpy(zero_copy_only=False)]
+        return encode(col)[1]
     if col.dtype.is_integer() or col.dtype == pl.Boolean:
         codes = col.cast(pl.Int64)
         if codes.null_count():
@@ -40,24 +63,63 @@ def sort_order(df: pl.DataFrame, keys: list[str]) -> np.ndarray:
     """Stable permutation that sorts ``df`` by ``keys`` ascending, nulls last.
 
     The same order as ``df.sort(keys, nulls_last=True, maintain_order=True)``, computed on small
-    integer codes (each string column through an Enum of its sorted distinct values) with a
-    numpy lexsort: much faster than sorting rows by several string columns.
+    integer codes (each string column through its sorted distinct values) with a numpy sort:
+    much faster than sorting rows by several string columns.
     """
     return _order([_rank_codes(df[k]) for k in keys]) if df.height else np.zeros(0, np.int64)
 
 
-def _order(codes: list[np.ndarray]) -> np.ndarray:
-    """Stable lexicographic order of rows given per-key codes (all ≥ 0)."""
+def _combine(codes: list[np.ndarray]) -> np.ndarray | None:
+    """One int64 per row whose order is the lexicographic order of ``codes``; None when the
+    key spans do not fit in 62 bits."""
     combined = np.zeros(codes[0].shape[0], np.int64)
     room = 1
-    codes = [c - c.min() if c.size else c for c in codes]
     for c in codes:
-        span = int(c.max()) + 1 if c.size else 1
+        lo = int(c.min()) if c.size else 0
+        span = int(c.max()) - lo + 1 if c.size else 1
         room *= span
         if room >= 1 << 62:  # too wide for one int64 key
-            return np.lexsort(codes[::-1])
-        combined = combined * span + c
+            return None
+        combined *= span
+        combined += c - lo if lo else c
+    return combined
+
+
+def _order(codes: list[np.ndarray]) -> np.ndarray:
+    """Stable lexicographic order of rows given per-key codes."""
+    combined = _combine(codes)
+    if combined is None:
+        return np.lexsort(codes[::-1])
     return np.argsort(combined, kind="stable")
+
+
+def _sorted_groups(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(stable sort order of the rows, True where a row in that order starts a new key tuple)."""
+    n = codes[0].shape[0]
+    combined = _combine(codes)
+    change = np.zeros(n, bool)
+    change[:1] = True
+    if combined is None:
+        order = np.lexsort(codes[::-1])
+        for c in codes:
+            c = c[order]
+            change[1:] |= c[1:] != c[:-1]
+    else:
+        order = np.argsort(combined, kind="stable")
+        c = combined[order]
+        change[1:] = c[1:] != c[:-1]
+    return order, change
+
+
+def dense_ids(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Number the distinct key tuples in sorted order: ``(id per row, first row of each id)``.
+
+    ``first`` lists, for id 0, 1, …, the first row (in input order) holding that key tuple.
+    """
+    order, change = _sorted_groups(codes)
+    ids = np.empty(order.shape[0], np.int64)
+    ids[order] = np.cumsum(change) - 1
+    return ids, order[change]
 
 
 def sort_stable(df: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -69,14 +131,8 @@ def group_sum(df: pl.DataFrame, keys: list[str], values: list[str]) -> pl.DataFr
     """Sum ``values`` per distinct ``keys``; result sorted by ``keys`` (nulls last)."""
     if df.height == 0:
         return df.select(keys + values).clear()
-    codes = [_rank_codes(df[k]) for k in keys]
-    order = _order(codes)
     # first row of each group (in sorted order): where any key differs from the previous row
-    change = np.zeros(df.height, bool)
-    change[0] = True
-    for c in codes:
-        c = c[order]
-        change[1:] |= c[1:] != c[:-1]
+    order, change = _sorted_groups([_rank_codes(df[k]) for k in keys])
     starts = np.nonzero(change)[0]
     out = df.select(keys)[order[starts]]
     cols = []

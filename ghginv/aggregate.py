@@ -10,7 +10,9 @@ A row of ``emissions`` with sector ``1.A.4.b`` counts towards ``1``, ``1.A``, ``
   Ch 1 §1.4.1.3: reported, not added).
 
 Rows reported with a notation key (NO, NE, NA, IE, C) appear at their own category with gas
-``ALL``, no numbers and the key; they are never summed as zero.
+``ALL``, no numbers and the key; they are never summed as zero. Every reporting category × gas
+the run does not estimate gets a key row too (gas = the gas group, e.g. ``HFCs``; default ``NE``,
+user keys from ``[notation_keys]``): see :mod:`ghginv.notation`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import polars as pl
 
 from . import categories
+from .notation import completeness_rows
 from ._frames import group_sum, sort_stable
 
 __all__ = ["build_inventory", "INVENTORY_SCHEMA"]
@@ -51,8 +54,12 @@ def _name(cat: pl.Expr) -> pl.Expr:
     return cat.replace_strict(names, default="", return_dtype=pl.String)
 
 
-def build_inventory(emissions: pl.DataFrame, notation: pl.DataFrame | None = None, classes: dict[str, str] | None = None) -> pl.DataFrame:
-    """Roll emissions up the IPCC tree per year, region, scope and gas (see module doc)."""
+def build_inventory(emissions: pl.DataFrame, notation: pl.DataFrame | None = None, classes: dict[str, str] | None = None,
+                    keys: list | None = None, completeness: bool = True) -> pl.DataFrame:
+    """Roll emissions up the IPCC tree per year, region, scope and gas (see module doc).
+
+    ``keys``: the user's notation keys (:func:`ghginv.notation.notation_settings`);
+    ``completeness=False`` leaves out the rows of not-estimated reporting categories."""
     by_sector = group_sum(emissions, ["year", "region", "scope", "sector", "gas"], ["emissions_t", "co2e_t"])
     tree = _tree(by_sector["sector"].unique().to_list())
     rolled = group_sum(
@@ -80,6 +87,8 @@ def build_inventory(emissions: pl.DataFrame, notation: pl.DataFrame | None = Non
             "notation_key",
         ).unique()
         parts.append(nk)
+    if completeness:
+        parts.append(completeness_rows(rolled, notation, classes, keys))
     inv = pl.concat([p.select(rolled.columns).cast({"year": pl.Int32, "level": pl.Int8}) for p in parts])
     inv = inv.with_columns(
         _name(pl.col("category")).alias("category_name"),

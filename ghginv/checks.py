@@ -19,6 +19,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._fs import location
 from .errors import GhgInvError
 
 __all__ = ["validate_inputs", "ValidationReport", "CheckResult"]
@@ -118,7 +119,7 @@ def validate_inputs(inventory: str | os.PathLike | None = None, *, activity: lis
                                              f"{len(fs.activities)} activities"))
         except GhgInvError as e:
             report.checks.append(_fail("factor_set", spec, e))
-    act_paths = list(cfg.activity_paths) if cfg is not None else [Path(p) for p in activity or []]
+    act_paths = list(cfg.activity_paths) if cfg is not None else [location(p) for p in activity or []]  # URLs stay URLs (ghginv._fs)
     if act_paths:
         all_sets_ok = all(c.ok for c in report.checks if c.kind == "factor_set")
         report.checks.append(_check_activity(act_paths, sets if all_sets_ok else [], cfg.years if cfg else years,

@@ -48,9 +48,6 @@ def _parse_years(text: str | None) -> tuple[int, int] | None:
 
 
 def _summary(result, out: Path | None, quiet: bool) -> None:
-    import polars as pl
-    from rich.table import Table
-
     from .inventory import SYNTHETIC_NOTICE
 
     con = _console()
@@ -70,6 +67,9 @@ def _summary(result, out: Path | None, quiet: bool) -> None:
     )
     if quiet:
         return
+    import polars as pl
+    from rich.table import Table
+
     inv = result.inventory.filter(pl.col("notation_key").is_null())
     lvl1 = inv.filter(pl.col("level") == 1, pl.col("scope") == "direct").group_by("year", "category", "category_name").agg(pl.col("co2e_t").sum())
     tot = inv.filter(pl.col("level") == 0).group_by("year", "scope").agg(pl.col("co2e_t").sum())
@@ -88,8 +88,12 @@ def _summary(result, out: Path | None, quiet: bool) -> None:
     def fmt(x):
         return "—" if x is None else f"{x / 1000:,.1f}"
 
-    for code, name in cats:
-        t.add_row(f"{code} {name}", *(fmt(val(lvl1, year=y, category=code)) for y in years))
+    from .categories import category_name
+    from .notation import sector_keys, summary_line
+
+    skeys = sector_keys(result.inventory)  # sectors 1-5 with no estimate show their notation key (ghginv.notation)
+    for code, name in sorted(set(cats) | {(c, category_name(c)) for c, _ in skeys}):
+        t.add_row(f"{code} {name}", *(skeys.get((code, y)) or fmt(val(lvl1, year=y, category=code)) for y in years))
     direct = [val(tot, year=y, scope="direct") for y in years]
     indirect = [val(tot, year=y, scope="indirect") for y in years]
     t.add_row("[bold]Direct emissions (scope 1)[/]", *(fmt(x) for x in direct))
@@ -115,6 +119,17 @@ def _summary(result, out: Path | None, quiet: bool) -> None:
         )
     if result.cube.notation.height:
         con.print(f"{result.cube.notation.height} categories reported with notation keys (see notation_keys.csv)")
+    ref = getattr(result, "reference", None)  # reference approach (ghginv.reference_approach)
+    if ref is not None and ref.table.height:
+        bad = ref.table.filter(pl.col("flag"), pl.col("fuel") != "TOTAL")
+        con.print(f"reference approach: {bad.height} fuel-year(s) differ from the sectoral CO2 by more than {ref.threshold_pct:g} % "
+                  "(reference_approach.parquet)" if bad.height else "reference approach: every fuel within "
+                  f"{ref.threshold_pct:g} % of the sectoral CO2 (reference_approach.parquet)")
+    gap = getattr(result, "gap_filling", None)
+    if gap is not None and gap.record.height:
+        con.print(f"gap filling: {gap.record.height} activity amount(s) estimated (gap_filling.parquet)")
+    if line := summary_line(result.inventory):
+        con.print(line)
     if out is not None:
         con.print(f"outputs written to [bold]{out}[/]")
 
@@ -138,10 +153,18 @@ def compile_cmd(
     economy: Annotated[Optional[Path], typer.Option("--economy", help="economy table (CSV or Parquet: GDP, population) for indicators and targets")] = None,
     lang: Annotated[Optional[str], typer.Option("--lang", help="language of report.html: zh or en")] = None,
     uncertainty: Annotated[bool, typer.Option("--uncertainty", help="write uncertainty.parquet (Approach 1 + Monte Carlo; [uncertainty] settings)")] = False,
+    climate_zone: Annotated[Optional[str], typer.Option("--climate-zone", help="landfill first-order decay (4.A): boreal_temperate_dry, boreal_temperate_wet, tropical_dry or tropical_moist_wet ([waste] climate_zone)")] = None,
+    notation_keys: Annotated[Optional[Path], typer.Option("--notation-keys", help="CSV of notation keys for categories not estimated: category, gas, key, reason, where ([notation_keys] path)")] = None,
+    energy_balance: Annotated[Optional[Path], typer.Option("--energy-balance", help="energy balance (CSV or Parquet) for the reference approach ([reference_approach] energy_balance)")] = None,
+    no_hash_cache: Annotated[bool, typer.Option("--no-hash-cache", help="read every input to hash it, even when unchanged since an earlier run (GHGINV_HASH_CACHE=0)")] = False,
 ):
     """Compile an inventory: activity data + factor sets -> emissions and the IPCC inventory."""
     from .errors import ConfigError, GhgInvError
 
+    if no_hash_cache:
+        import os
+
+        os.environ["GHGINV_HASH_CACHE"] = "0"  # ghginv.hashcache
     try:
         if inventory is None and not ((activity or sinks) and factors):
             raise ConfigError("give an inventory TOML, or --activity and/or --sinks and --factors (and --gwp, --out)")
@@ -156,7 +179,10 @@ def compile_cmd(
             base_year=base_year, keep_entity=keep_entity, year_fallback=year_fallback,
             engine=engine, scheduler=scheduler,
             extra={k: v for k, v in (("sinks", sink_opts), ("economy", {"path": str(economy.absolute())} if economy else None),
-                                      ("report", {"lang": lang} if lang else None)) if v} or None,
+                                      ("report", {"lang": lang} if lang else None),
+                                      ("waste", {"climate_zone": climate_zone} if climate_zone else None),
+                                      ("notation_keys", {"path": str(notation_keys.absolute())} if notation_keys else None),
+                                      ("reference_approach", {"energy_balance": str(energy_balance.absolute())} if energy_balance else None)) if v} or None,
         )
         if uncertainty:
             cfg.extra.setdefault("uncertainty", {})

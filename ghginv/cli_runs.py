@@ -46,6 +46,9 @@ def recompute_cmd(
         result = recompute(run_dir, factors=factors, gwp=gwp, year_fallback=year_fallback)
         written = result.write(out)
         _summary(result, written, quiet)
+        if not quiet and (Path(written) / "recalculation.parquet").is_file():
+            rep = " and the Recalculations section of report.html" if (Path(written) / "report.html").is_file() else ""
+            print(f"explained against {run_dir}: recalculation.parquet, recalculation_factors.parquet{rep}")
     except GhgInvError as e:
         _fail(e)
 
@@ -53,7 +56,9 @@ def recompute_cmd(
 def diff_cmd(
     old_dir: Annotated[Path, typer.Argument(help="the earlier run folder")],
     new_dir: Annotated[Path, typer.Argument(help="the later run folder")],
-    out: Annotated[Optional[Path], typer.Option("--out", help="recalculation.parquet to write (default: NEW_DIR/recalculation.parquet)")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="recalculation.parquet to write (default: NEW_DIR/recalculation.parquet, recorded in its manifest and report)")] = None,
+    html: Annotated[Optional[Path], typer.Option("--html", help="also write the report's Recalculations section as a stand-alone HTML page")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="language of --html: en or zh")] = "en",
 ):
     """Explain the change between two runs: activity, factor and GWP effects per category."""
     import polars as pl
@@ -63,10 +68,18 @@ def diff_cmd(
     from .errors import GhgInvError
 
     try:
-        from .recalc import diff_runs, write_recalculation
+        from .recalc import attach_recalculation, diff_runs, write_recalculation
 
-        recalc, changed = diff_runs(old_dir, new_dir)
-        path = write_recalculation(recalc, changed, out or Path(new_dir) / "recalculation.parquet")
+        if out is None:  # into NEW_DIR: recorded in its manifest, its report gains the Recalculations section
+            path = attach_recalculation(old_dir, new_dir)
+            recalc, changed = pl.read_parquet(path), pl.read_parquet(path.with_name("recalculation_factors.parquet"))
+        else:
+            recalc, changed = diff_runs(old_dir, new_dir)
+            path = write_recalculation(recalc, changed, out)
+        if html is not None:
+            from .report._recalc import recalc_fragment
+
+            html.write_text(recalc_fragment(recalc, changed, "zh" if lang == "zh" else "en", str(old_dir)), encoding="utf-8")
     except GhgInvError as e:
         _fail(e)
         return

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from ._frames import group_sum, sort_stable
+from ._frames import _rank_codes, _sorted_groups, dense_ids, encode, sort_stable
 from .errors import ConversionError, Problem, UnknownGwpError
 from .factors import FactorSet, Resolution, resolve
 from .gwp import gwp_table
@@ -72,15 +72,30 @@ def activity_classes(sets: list[FactorSet]) -> dict[str, str]:
     return out
 
 
-def _scope(activity: pl.Expr, gas: pl.Expr, classes: dict[str, str]) -> pl.Expr:
-    cls = activity.replace_strict(classes, default="other", return_dtype=pl.String)
-    return (
-        pl.when((cls == "biomass") & (gas == "CO2"))
-        .then(pl.lit("memo"))
-        .when(cls.is_in(["electricity", "heat"]))
-        .then(pl.lit("indirect"))
-        .otherwise(pl.lit("direct"))
-    )
+def _strings(values: list, codes: np.ndarray, name: str) -> pl.Series:
+    """A String column from a small list of distinct values and a code per row."""
+    return pl.Series(name, values, dtype=pl.String).gather(codes)
+
+
+def _nullable(name: str, values: np.ndarray, valid: np.ndarray) -> pl.Series:
+    """A column that is null where not ``valid``."""
+    import pyarrow as pa
+
+    return pl.Series(name, pa.array(values, mask=~valid))
+
+
+def _scope_codes(act_names: list[str], gas_names: list[str], classes: dict[str, str]) -> np.ndarray:
+    """Scope code (index into SCOPES) per (activity, gas): biomass CO2 is a memo item, purchased
+    electricity and heat are indirect, the rest direct."""
+    out = np.zeros((len(act_names), len(gas_names)), np.int64)
+    for i, a in enumerate(act_names):
+        cls = classes.get(a, "other")
+        for j, g in enumerate(gas_names):
+            out[i, j] = 2 if cls == "biomass" and g == "CO2" else 1 if cls in ("electricity", "heat") else 0
+    return out
+
+
+SCOPES = ["direct", "indirect", "memo"]
 
 
 def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], gwp: str, year_fallback: str = "none", keep_entity: bool = False):
@@ -89,91 +104,169 @@ def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], gwp: str,
     Returns ``(emissions, detail, resolution, cells)``: ``emissions`` is one row per (year,
     region, sector, activity[, entity_id], gas) summed over units; ``detail`` one row per cube
     cell and gas (with the unit and the factor used); ``cells`` the distinct resolution cells.
+
+    Every key is handled as an integer code: the cube's rows get a cell number from their
+    (year, region, sector, activity) codes, factors are resolved once per cell, and each cube row
+    meets its cell's factor rows by position (the factor rows of a cell are contiguous), so no
+    join on strings runs; sums per (cell, gas) add the rows in cube order.
     """
     gwps = gwp_table(gwp)
-    cells = sort_stable(cube_cells.select(CELL_KEYS).unique(), CELL_KEYS).with_row_index("cell_id").with_columns(pl.col("cell_id").cast(pl.Int64))
+    n = cube_cells.height
+    enc = {k: encode(cube_cells[k]) for k in ("region", "sector", "activity", "unit")}
+    cell_of, first = dense_ids([_rank_codes(cube_cells["year"]), enc["region"][1], enc["sector"][1], enc["activity"][1]])
+    ncells = first.size
+    cells = cube_cells.select(CELL_KEYS)[first].select(pl.Series("cell_id", np.arange(ncells, dtype=np.int64)), *CELL_KEYS)
     res: Resolution = resolve(cells, sets, year_fallback)
 
-    rows = cube_cells.join(cells, on=CELL_KEYS, how="left").join(res.factors, on="cell_id", how="inner")
+    # factor rows (sorted by cell, gas) -> one detail row per cube row and factor row of its cell
+    fac = res.factors
+    fcell = fac["cell_id"].to_numpy()
+    if fcell.size > 1 and (np.diff(fcell) < 0).any():
+        fac = sort_stable(fac, ["cell_id", "gas"])
+        fcell = fac["cell_id"].to_numpy()
+    counts = np.bincount(fcell, minlength=ncells)
+    fstart = np.zeros(ncells + 1, np.int64)
+    np.cumsum(counts, out=fstart[1:])
+    rep = counts[cell_of]
+    row = np.repeat(np.arange(n, dtype=np.int64), rep)
+    fidx = np.arange(row.size, dtype=np.int64) - np.repeat(np.cumsum(rep) - rep - fstart[cell_of], rep)
+    dcell = fcell[fidx]
 
-    rows = with_unit_columns(rows)
+    # dimensions as small codes (0 = none); units parsed once each
+    dims: list = [None]
 
+    def dim_codes(names) -> np.ndarray:
+        for d in names:
+            if d not in dims:
+                dims.append(d)
+        return np.array([dims.index(d) for d in names], dtype=np.int64)
+
+    unit_names, ucode = enc["unit"]
+    parsed = [parse_unit(u) for u in unit_names]
+    unit_scale = np.array([p.scale for p in parsed], dtype=np.float64)[ucode]
+    act_dim = dim_codes([p.dimension for p in parsed])[ucode]
+    den_names, den_code = encode(fac["den_dim"])
+    den_dim = dim_codes(den_names)[den_code]
+    gas_names, gas_code = encode(fac["gas"])
+
+    # the cell's resolved conversions (ncv, density) as arrays indexed by cell
     conv = res.conversions
-    ncv = conv.filter(pl.col("quantity") == "ncv").select(
-        "cell_id", pl.col("value_norm").alias("ncv"), pl.col("den_dim").alias("ncv_dim"), pl.col("rule_id").alias("ncv_rule")
-    )
-    dens = conv.filter(pl.col("quantity") == "density").select(
-        "cell_id", pl.col("value_norm").alias("density"), pl.col("rule_id").alias("density_rule")
-    )
-    rows = rows.join(ncv, on="cell_id", how="left").join(dens, on="cell_id", how="left")
+    ccell = conv["cell_id"].to_numpy()
+    cval = conv["value_norm"].to_numpy()
+    crule = conv["rule_id"].to_numpy()
+    cden_names, cden_code = encode(conv["den_dim"])
+    cden = dim_codes(cden_names)[cden_code]
+    quantity = conv["quantity"].to_numpy()
+    per_cell = {}
+    for q in ("ncv", "density"):
+        m = quantity == q
+        val, dim, rule, has = np.full(ncells, np.nan), np.zeros(ncells, np.int64), np.full(ncells, -1, np.int64), np.zeros(ncells, bool)
+        val[ccell[m]], dim[ccell[m]], rule[ccell[m]], has[ccell[m]] = cval[m], cden[m], crule[m], True
+        per_cell[q] = (val, dim, rule, has)
 
-    combos = rows.select("act_dim", "den_dim", "ncv_dim", pl.col("density").is_not_null().alias("has_d")).unique()
-    paths = []
-    for c in combos.iter_rows(named=True):
-        p = conversion_path(c["act_dim"], c["den_dim"], c["ncv_dim"], c["has_d"])
-        paths.append({**c, "ok": p is not None, "ncv_pow": p[0] if p else 0, "dens_pow": p[1] if p else 0})
-    path_df = pl.DataFrame(
-        paths,
-        schema={"act_dim": pl.String, "den_dim": pl.String, "ncv_dim": pl.String, "has_d": pl.Boolean, "ok": pl.Boolean, "ncv_pow": pl.Int8, "dens_pow": pl.Int8},
-    )
-    rows = rows.with_columns(pl.col("density").is_not_null().alias("has_d")).join(
-        path_df, on=["act_dim", "den_dim", "ncv_dim", "has_d"], how="left", nulls_equal=True
-    )
-    bad = rows.filter(~pl.col("ok"))
-    if bad.height:
-        rules = res.rules
-        problems = []
-        seen = set()
-        for r in bad.sort("activity", "unit", "year", "region", "sector", "gas").iter_rows(named=True):
-            rule = rules[r["rule_id"]]
-            if (r["activity"], r["unit"], rule.set_name, rule.den_dim) in seen:
-                continue
-            seen.add((r["activity"], r["unit"], rule.set_name, rule.den_dim))
-            need = {
-                frozenset({"mass", "energy"}): "an ncv (net calorific value) per mass",
-                frozenset({"volume", "energy"}): "an ncv per volume (or an ncv per mass and a density)",
-                frozenset({"volume", "mass"}): "a density",
-            }.get(frozenset({r["act_dim"], r["den_dim"]}), f"no conversion exists between {r['act_dim']} and {r['den_dim']}")
-            problems.append(
-                Problem(
-                    f"activity {r['activity']!r} in {r['unit']!r} ({r['act_dim']}) cannot meet factor unit {rule.unit!r} "
-                    f"({rule.where()}, set {rule.set_name!r}): needs {need}, none found in the run's sets "
-                    f"(e.g. year {r['year']}, region {r['region']}, sector {r['sector']})",
-                    hint="report the activity in a unit of the factor's dimension, or add a conversions.csv row",
-                )
-            )
-        raise ConversionError("unit dimensions do not match and no conversion bridges them", problems)
+    # conversion path per distinct (activity dim, factor dim, ncv dim, has density)
+    k = len(dims)
+    has_d = per_cell["density"][3][dcell]
+    ncv_dim = per_cell["ncv"][1][dcell]
+    combo = ((act_dim[row] * k + den_dim[fidx]) * k + ncv_dim) * 2 + has_d
+    ok_t = np.zeros(k * k * k * 2, bool)
+    npow_t = np.zeros(k * k * k * 2, np.int8)
+    dpow_t = np.zeros(k * k * k * 2, np.int8)
+    for c in np.flatnonzero(np.bincount(combo, minlength=ok_t.size)):
+        c = int(c)
+        p = conversion_path(dims[c // (2 * k * k)], dims[c // (2 * k) % k], dims[c // 2 % k], bool(c % 2))
+        if p is not None:
+            ok_t[c], npow_t[c], dpow_t[c] = True, p[0], p[1]
+    ok = ok_t[combo]
+    if not ok.all():
+        bad = np.flatnonzero(~ok)
+        frame = cube_cells.select("year", "region", "sector", "activity", "unit")[row[bad]].with_columns(
+            _strings(gas_names, gas_code[fidx[bad]], "gas"), pl.Series("rule_id", fac["rule_id"].to_numpy()[fidx[bad]]),
+            pl.Series("act_dim", [dims[i] for i in act_dim[row[bad]]], dtype=pl.String),
+        )
+        _conversion_error(frame, res.rules)
 
-    missing_gwp = sorted(set(rows["gas"].unique().to_list()) - set(gwps))
+    missing_gwp = sorted(set(gas_names) - set(gwps))
     if missing_gwp:
         raise UnknownGwpError(f"GWP set {gwp!r} has no value for {', '.join(missing_gwp)}; choose another GWP set")
 
-    emis = activity_emissions(
-        rows["amount"].to_numpy(),
-        rows["unit_scale"].to_numpy(),
-        rows["ncv"].fill_null(np.nan).to_numpy(),
-        rows["ncv_pow"].to_numpy(),
-        rows["density"].fill_null(np.nan).to_numpy(),
-        rows["dens_pow"].to_numpy(),
-        rows["value_norm"].to_numpy(),
-    )
-    set_names = [s.name for s in sets]
-    classes = activity_classes(sets)
-    detail = rows.with_columns(
-        pl.Series("emissions_t", emis),
-        pl.col("gas").replace_strict(gwps, return_dtype=pl.Float64).alias("gwp"),
-        pl.col("set_rank").replace_strict(dict(enumerate(set_names)), return_dtype=pl.String).alias("factor_set"),
-        _scope(pl.col("activity"), pl.col("gas"), classes).alias("scope"),
-    ).with_columns((pl.col("emissions_t") * pl.col("gwp")).alias("co2e_t"))
+    amount = cube_cells["amount"].to_numpy()[row]
+    ncv, density = per_cell["ncv"][0][dcell], per_cell["density"][0][dcell]
+    ncv_pow, dens_pow = npow_t[combo], dpow_t[combo]
+    value = fac["value_norm"].to_numpy()[fidx]
+    emis = activity_emissions(amount, unit_scale[row], ncv, ncv_pow, density, dens_pow, value)
+    gas_gwp = np.array([gwps[g] for g in gas_names], dtype=np.float64)[gas_code[fidx]]
+    co2e = emis * gas_gwp
 
-    keys = CELL_KEYS + (["entity_id"] if keep_entity else []) + ["gas"]
-    emissions = (
-        group_sum(detail, keys + ["factor_set", "scope", "factor_year"], ["emissions_t", "co2e_t"])
-        .select(
-            pl.col("year").cast(pl.Int32), "region", "sector", "activity",
-            *(["entity_id"] if keep_entity else []),
-            "gas", "emissions_t", "co2e_t", "factor_set", "scope", pl.col("factor_year").cast(pl.Int32),
-        )
+    set_names = [s.name for s in sets]
+    act_names = enc["activity"][0]
+    scope_t = _scope_codes(act_names, gas_names, activity_classes(sets))
+    fscope = scope_t[enc["activity"][1][first][fcell], gas_code]
+    fset = fac["set_rank"].to_numpy()
+
+    # sums per (cell[, entity], gas), adding the cube rows in their order
+    ent = None
+    if keep_entity:
+        ent_names, ent_code = encode(cube_cells["entity_id"])
+        order, change = _sorted_groups([dcell, ent_code[row], fidx])
+        starts = np.flatnonzero(change)
+        gf = fidx[order[starts]]
+        ent = _strings(ent_names + [None], ent_code[row[order[starts]]], "entity_id")
+        e_sum, c_sum = np.add.reduceat(emis[order], starts), np.add.reduceat(co2e[order], starts)
+    else:
+        gf = np.arange(fcell.size)
+        e_sum = np.bincount(fidx, weights=emis, minlength=fcell.size)
+        c_sum = np.bincount(fidx, weights=co2e, minlength=fcell.size)
+    emissions = cells[fcell[gf]].select(
+        pl.col("year").cast(pl.Int32), "region", "sector", "activity",
+        *([ent] if keep_entity else []),
+        _strings(gas_names, gas_code[gf], "gas"), pl.Series("emissions_t", e_sum, pl.Float64), pl.Series("co2e_t", c_sum, pl.Float64),
+        _strings(set_names, fset[gf], "factor_set"), _strings(SCOPES, fscope[gf], "scope"),
+        fac["factor_year"].gather(gf).cast(pl.Int32),
     )
-    emissions = sort_stable(emissions, keys)
+
+    fcols = fac.select("gas", "set_rank", "factor_year", "rule_id", "rule2_id", "value_norm", "den_dim")[fidx]
+    ncv_has, dens_has = per_cell["ncv"][3][dcell], has_d
+    detail = pl.concat(
+        [
+            cube_cells[row],
+            pl.DataFrame([pl.Series("cell_id", dcell)]),
+            fcols,
+            pl.DataFrame([
+                pl.Series("unit_scale", unit_scale[row]), _strings(dims, act_dim[row], "act_dim"),
+                _nullable("ncv", ncv, ncv_has), _strings(dims, ncv_dim, "ncv_dim"), _nullable("ncv_rule", per_cell["ncv"][2][dcell], ncv_has),
+                _nullable("density", density, dens_has), _nullable("density_rule", per_cell["density"][2][dcell], dens_has),
+                pl.Series("has_d", has_d), pl.Series("ok", ok), pl.Series("ncv_pow", ncv_pow), pl.Series("dens_pow", dens_pow),
+                pl.Series("emissions_t", emis), pl.Series("gwp", gas_gwp), _strings(set_names, fset[fidx], "factor_set"),
+                _strings(SCOPES, fscope[fidx], "scope"), pl.Series("co2e_t", co2e),
+            ]),
+        ],
+        how="horizontal",
+    )
     return emissions, detail, res, cells
+
+
+def _conversion_error(bad: pl.DataFrame, rules) -> None:
+    """Raise a ConversionError for the detail rows whose dimensions no conversion bridges (one
+    problem per activity, unit, factor set and factor dimension)."""
+    problems = []
+    seen = set()
+    for r in bad.sort("activity", "unit", "year", "region", "sector", "gas").iter_rows(named=True):
+        rule = rules[r["rule_id"]]
+        if (r["activity"], r["unit"], rule.set_name, rule.den_dim) in seen:
+            continue
+        seen.add((r["activity"], r["unit"], rule.set_name, rule.den_dim))
+        need = {
+            frozenset({"mass", "energy"}): "an ncv (net calorific value) per mass",
+            frozenset({"volume", "energy"}): "an ncv per volume (or an ncv per mass and a density)",
+            frozenset({"volume", "mass"}): "a density",
+        }.get(frozenset({r["act_dim"], rule.den_dim}), f"no conversion exists between {r['act_dim']} and {rule.den_dim}")
+        problems.append(
+            Problem(
+                f"activity {r['activity']!r} in {r['unit']!r} ({r['act_dim']}) cannot meet factor unit {rule.unit!r} "
+                f"({rule.where()}, set {rule.set_name!r}): needs {need}, none found in the run's sets "
+                f"(e.g. year {r['year']}, region {r['region']}, sector {r['sector']})",
+                hint="report the activity in a unit of the factor's dimension, or add a conversions.csv row",
+            )
+        )
+    raise ConversionError("unit dimensions do not match and no conversion bridges them", problems)

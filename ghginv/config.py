@@ -8,7 +8,8 @@ The TOML (paths relative to the TOML file)::
     base_year = 2020
     gwp = "AR5GWP100"
     [activity]
-    paths = ["data/activity"]   # files, directories (hive partitions allowed)
+    paths = ["data/activity"]   # files, directories (hive partitions allowed), or URLs such as
+                                # "s3://bucket/activity" (never relative to the TOML; ghginv._fs)
     keep_entity = false         # keep entity_id in emissions.parquet
     [factors]
     sets = ["cn_gbt32150_2015", "mee_nbs_grid", "ipcc2006_energy"]  # names or paths, precedence order
@@ -26,6 +27,7 @@ import tomllib
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from ._fs import location
 from .errors import ConfigError, FactorSetError, Problem
 
 __all__ = ["RunConfig", "load_config", "resolve_factor_set_path", "factor_search_path"]
@@ -40,14 +42,15 @@ _KNOWN_TABLES = {
 # Tables read by later stages (indicators, targets, sinks, report, …). The config keeps them raw
 # in ``RunConfig.extra[name]``; the module that owns a table checks it and resolves its paths
 # against ``RunConfig.base_dir``. Add a feature's table name here.
-FEATURE_TABLES: tuple[str, ...] = ("sinks", "economy", "targets", "peak", "report", "uncertainty", "waste")
+FEATURE_TABLES: tuple[str, ...] = ("sinks", "economy", "targets", "peak", "report", "uncertainty", "waste", "notation_keys",
+                                   "reference_approach", "gap_filling")
 
 
 @dataclass(frozen=True)
 class RunConfig:
     """Everything a run needs, resolved and checked. Immutable."""
 
-    activity_paths: tuple[Path, ...]
+    activity_paths: tuple[Path | str, ...]  # local paths, or URLs on shared storage (str; ghginv._fs)
     factor_sets: tuple[Path, ...]
     gwp: str = "AR5GWP100"
     name: str = "ghginv inventory"
@@ -257,12 +260,12 @@ def load_config(
     where = str(src) if src else "options"
 
     if activity:
-        act_paths = tuple(Path(p) for p in activity)
+        act_paths = tuple(location(p) for p in activity)  # a URL (s3://, hdfs://, …) stays a str
     else:
         raw = act.get("paths", [])
         if isinstance(raw, str):
             raw = [raw]
-        act_paths = tuple((base / p) for p in raw)
+        act_paths = tuple(location(p, base) for p in raw)  # URLs are never joined with base
     if factors:
         set_specs, set_base = list(factors), Path.cwd()
     else:

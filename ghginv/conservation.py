@@ -1,9 +1,8 @@
 """Conservation checks of every run: nothing dropped, double-counted or overflowed on the way.
 
 * **input = cube** — the amounts of the activity rows that enter the cube (valid, inside the run's
-  years, not notation-key rows), summed per unit while the batches stream (a tally independent of
-  the cube kernel), equal the cube's sums per unit, to 1e-9 relative (summation order differs);
-  the row counts agree exactly.
+  years, not notation-key rows), summed per unit while the batches stream, equal the cube's sums
+  per unit, to 1e-9 relative (summation order differs); the row counts agree exactly.
 * **finite** — every cube amount and every emission is finite. Amounts near the float limit
   (1e308) can overflow to ``inf`` in a sum or a product; that is an error naming the cell, never a
   silent ``inf`` in the results.
@@ -15,6 +14,28 @@
 
 The results go to ``manifest.json`` (``checks``). A failed conservation check is an internal
 error (:class:`ConservationError`, exit status 3): the run stops and writes nothing.
+
+How the input tally is counted, and what it checks
+---------------------------------------------------
+A batch that takes the cube's fast path is tallied *inside* the fused kernel
+(:func:`ghginv.kernels.cube.batch_append_tally`, :func:`ghginv.kernels.dense.dense_append_tally`),
+in the same pass, so no second pass over the rows is needed. Every other batch (nulls, notation
+keys, a bad row, or a builder without the fast path) is tallied by :meth:`InputTally.count`, a
+pass of its own over the raw Arrow columns, after a full structural check
+(:func:`ghginv.load.check_batch`), as before.
+
+In the kernel the tally stays independent of the cube where it matters. It adds each row's raw
+amount under the row's *raw* unit dictionary index, before any remapping, into separate
+accumulators; the unit's name comes from the batch's own Arrow dictionary
+(:attr:`FastBatch.unit_names`), and rows = batch rows − rows outside the years. The cube side is
+everything downstream: the lookup tables from dictionary index to global codes, key packing, the
+dense position or hash slot, the scatter-add and its row counts, growing and merging the tables,
+finalize (unpacking keys, codes → strings, sorting), dropping early years, and the cube cache.
+An error in any of those breaks the per-unit sums or the row count. What the two share, by
+construction, is the per-row decision of the kernel: whether a row is valid (a bad row sends the
+whole batch to the slow path, which re-checks and names it) and whether its year is inside the
+run's years (the same comparison in the same loop). Those two decisions are tested against the
+row-checked slow path (``tests/unit/test_fastpath.py``), not by this check.
 """
 
 from __future__ import annotations
@@ -26,6 +47,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ._frames import _combine, dense_ids, encode, encode_shared
 from .errors import GhgInvError, ValidationError
 from .kernels import ngjit
 from .load import check_batch
@@ -42,14 +64,49 @@ class ConservationError(GhgInvError, RuntimeError):
 
 
 class InputTally:
-    """Per-unit sums and row counts of the amounts that should reach the cube."""
+    """Per-unit sums and row counts of the amounts that should reach the cube.
+
+    Call :meth:`add` for every streamed batch, before the cube builder sees it. When a
+    :class:`~ghginv.cube.CubeBuilder` with the fast path holds this tally (``deferred``), ``add``
+    only hands the batch over, and the builder counts it in its kernel (:meth:`add_counted`) or
+    calls :meth:`count` for a batch that leaves the fast path.
+    """
 
     def __init__(self, years: tuple[int, int] | None):
         self.years = years
         self.sums: dict[str, float] = {}
         self.rows: int = 0
+        self.deferred = False  # set by a CubeBuilder that counts in its kernel
+        self._pending = None
 
     def add(self, batch) -> None:
+        if self.deferred:
+            self._pending = batch
+        else:
+            self.count(batch)
+
+    def claim(self, batch) -> bool:
+        """True (once) when ``batch`` was handed over by :meth:`add`: the caller must count it."""
+        if self._pending is batch:
+            self._pending = None
+            return True
+        return False
+
+    def add_counted(self, unit_names: list, lanes: np.ndarray, rows: int) -> None:
+        """Add a batch counted by the cube kernel: ``lanes`` as filled by the kernel (per raw unit
+        index), ``unit_names`` the batch's unit dictionary, ``rows`` the rows inside the years."""
+        from .kernels.cube import tally_sums
+
+        self._merge(unit_names, tally_sums(lanes, len(unit_names)), rows)
+
+    def _merge(self, names, sums, rows) -> None:
+        for name, s in zip(names, sums):
+            if name is not None and s != 0.0 or name in self.sums:
+                self.sums[name] = self.sums.get(name, 0.0) + float(s)
+        self.rows += int(rows)
+
+    def count(self, batch) -> None:
+        """The tally's own pass over one batch (structural check, then sums per unit)."""
         rb = batch.data
         n = rb.num_rows
         if not n:
@@ -89,10 +146,7 @@ class InputTally:
         if valid is None:
             valid = np.ones(0, np.bool_)  # empty = every row
         sums, rows = tally_kernel(np.ascontiguousarray(idx), np.ascontiguousarray(amount), valid, len(names) + 1)
-        for name, s in zip(names, sums):
-            if name is not None and s != 0.0 or name in self.sums:
-                self.sums[name] = self.sums.get(name, 0.0) + float(s)
-        self.rows += int(rows)
+        self._merge(names, sums, rows)
 
 
 @ngjit
@@ -135,42 +189,78 @@ def _finite(cube: pl.DataFrame, emissions: pl.DataFrame) -> None:
 
 
 def _rollup(emissions: pl.DataFrame, inventory: pl.DataFrame) -> dict:
+    """Every inventory value = Σ its direct children + the emissions booked at that category.
+
+    The keys (year, region, scope, gas, category) of the inventory rows, of each row's parent and
+    of the emission rows are coded as integers on one shared vocabulary; children and own
+    emissions are added into the inventory rows they belong to by position (``numpy.bincount``)."""
     keys = ["year", "region", "scope", "gas"]
     inv = inventory.filter(pl.col("notation_key").is_null()).select(*keys, "category", "level", "co2e_t")
-    parent = (
-        pl.when(pl.col("level") == 1).then(pl.lit("TOTAL"))
-        .otherwise(pl.col("category").str.replace(r"\.[^.]+$", ""))
-    )
-    children = (
-        inv.filter(pl.col("level") > 0)
-        .with_columns(parent.alias("category"))
-        .group_by(*keys, "category").agg(pl.col("co2e_t").sum().alias("children"))
-    )
-    own = (
-        emissions.rename({"sector": "category"}).group_by(*keys, "category").agg(pl.col("co2e_t").sum().alias("own"))
-        .with_columns(pl.col("year").cast(pl.Int32))
-    )
-    j = (
-        inv.join(children.with_columns(pl.col("year").cast(pl.Int32)), on=[*keys, "category"], how="left")
-        .join(own, on=[*keys, "category"], how="left")
-        .with_columns((pl.col("children").fill_null(0.0) + pl.col("own").fill_null(0.0)).alias("parts"))
-    )
-    bad = j.filter((pl.col("co2e_t") - pl.col("parts")).abs() > REL * pl.max_horizontal(pl.col("co2e_t").abs(), pl.col("parts").abs()))
-    if bad.height:
-        r = bad.row(0, named=True)
+    ni = inv.height
+    codes = [np.concatenate([inv["year"].to_numpy(), emissions["year"].to_numpy()]).astype(np.int64)]
+    codes += [np.concatenate(encode_shared([inv[k], emissions[k]])) for k in keys[1:]]
+    # categories and parents (level 1 -> TOTAL, 1.A.4.b -> 1.A.4) on one vocabulary
+    cats = inv["category"].unique().to_list()
+    strip = {c: c.rsplit(".", 1)[0] for c in cats}
+    vocab = sorted(set(cats) | set(strip.values()) | {"TOTAL"} | set(emissions["sector"].unique().to_list()))
+    at = {c: i for i, c in enumerate(vocab)}
+    inv_cat = inv["category"].replace_strict(at, return_dtype=pl.Int64).to_numpy()
+    stripped = np.full(len(vocab), -1, np.int64)
+    for c in cats:
+        stripped[at[c]] = at[strip[c]]
+    level = inv["level"].to_numpy()
+    inv_par = np.where(level == 1, at["TOTAL"], np.where(level == 0, -1, stripped[inv_cat]))
+    em_cat = emissions["sector"].replace_strict(at, return_dtype=pl.Int64).to_numpy()
+    # one integer per (year, region, scope, gas, category): inventory rows, their parents, emissions
+    parts = [np.concatenate([c[:ni], c[:ni], c[ni:]]) for c in codes] + [np.concatenate([inv_cat, inv_par, em_cat])]
+    key = _combine(parts)
+    if key is None:
+        key = dense_ids(parts)[0]
+    k_inv, k_par, k_em = key[:ni], key[ni:2 * ni], key[2 * ni:]
+    order = np.argsort(k_inv, kind="stable")
+    sk = k_inv[order]
+
+    def locate(q):
+        pos = np.minimum(np.searchsorted(sk, q), max(ni - 1, 0))
+        found = sk[pos] == q if ni else np.zeros(q.shape[0], bool)
+        return order[pos] if ni else pos, found
+
+    value = inv["co2e_t"].to_numpy()
+    at_parent, found = locate(k_par)
+    found &= inv_par >= 0
+    children = np.bincount(at_parent[found], weights=value[found], minlength=ni)
+    at_row, em_found = locate(k_em)
+    em_value = emissions["co2e_t"].to_numpy()
+    own = np.bincount(at_row[em_found], weights=em_value[em_found], minlength=ni)
+    total = children + own
+    with np.errstate(invalid="ignore"):
+        bad = np.abs(value - total) > REL * np.maximum(np.abs(value), np.abs(total))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        r = inv.row(i, named=True)
         raise ConservationError(
             f"internal check failed: roll-up of category {r['category']} ({r['year']}, {r['region']}, {r['scope']}, "
-            f"{r['gas']}) is {r['co2e_t']!r} t CO2e but its parts sum to {r['parts']!r} ({bad.height} such rows); "
+            f"{r['gas']}) is {r['co2e_t']!r} t CO2e but its parts sum to {float(total[i])!r} ({int(bad.sum())} such rows); "
             "no output was written — please report this as a ghginv bug",
         )
-    orphans = own.join(inv.select(*keys, "category"), on=[*keys, "category"], how="anti")
-    if orphans.height:
-        r = orphans.row(0, named=True)
+    if not em_found.all():
+        r = emissions.row(int(np.flatnonzero(~em_found)[0]), named=True)
         raise ConservationError(
-            f"internal check failed: emissions of sector {r['category']} ({r['year']}, {r['region']}, {r['scope']}, {r['gas']}) "
+            f"internal check failed: emissions of sector {r['sector']} ({r['year']}, {r['region']}, {r['scope']}, {r['gas']}) "
             "are missing from the inventory; no output was written — please report this as a ghginv bug",
         )
-    return {"ok": True, "rows_checked": j.height}
+    return {"ok": True, "rows_checked": ni}
+
+
+def _sums_per_unit(cells: pl.DataFrame) -> dict[str, float]:
+    """Exactly rounded sum (``math.fsum``) of the cube amounts per unit."""
+    if not cells.height:
+        return {}
+    names, code = encode(cells["unit"])
+    order = np.argsort(code, kind="stable")
+    bounds = np.searchsorted(code[order], np.arange(len(names) + 1))
+    amount = cells["amount"].to_numpy()[order]
+    return {u: math.fsum(amount[bounds[i]:bounds[i + 1]]) for i, u in enumerate(names) if bounds[i + 1] > bounds[i]}
 
 
 def run_checks(cube, emissions: pl.DataFrame, inventory: pl.DataFrame, tally: InputTally | None) -> dict:
@@ -182,7 +272,7 @@ def run_checks(cube, emissions: pl.DataFrame, inventory: pl.DataFrame, tally: In
         out["input_equals_cube"] = {"ok": None, "note": "not run: no activity data were streamed by this process (cube reused, dask engine, or sink data only)"}
     else:
         # exactly rounded sums of the cube cells (math.fsum): independent of the thread count
-        cube_sums = {df["unit"][0]: math.fsum(df["amount"].to_numpy()) for df in cells.partition_by("unit", maintain_order=True)} if cells.height else {}
+        cube_sums = _sums_per_unit(cells)
         cube_rows = int(cells["n_rows"].sum()) if cells.height else 0
         units = sorted(set(cube_sums) | {u for u, s in tally.sums.items() if s != 0.0})
         per_unit = {u: {"input": tally.sums.get(u, 0.0), "cube": cube_sums.get(u, 0.0)} for u in units}

@@ -20,7 +20,8 @@ from .kernels.cube import (
     BATCH_BAD,
     BATCH_FULL,
     LIMITS,
-    batch_append,
+    TALLY_LANES,
+    batch_append_tally,
     new_table,
     pack_keys,
     table_append,
@@ -58,29 +59,45 @@ class CubeBuilder:
     table with entities or very sparse keys). Otherwise, or when the kernel meets a bad row, it
     goes through :meth:`BatchValidator.process`, which names every bad row, and its valid rows
     go into the hash table. ``finalize`` merges both.
+
+    With ``tally`` (the run's :class:`~ghginv.conservation.InputTally`), a batch the tally handed
+    over (:meth:`InputTally.add` defers to the builder) is counted by the fused kernel in the
+    same pass when it takes the fast path, and by the tally's own pass otherwise.
     """
 
-    def __init__(self, validator: BatchValidator, fast: bool = True):
+    def __init__(self, validator: BatchValidator, fast: bool = True, tally=None):
         self.v = validator
         self.table = new_table(1 << 12)
         self.n_used = 0
         self.fast = FastPath(validator) if fast else None
         self.dense = DenseCube() if fast and not validator.keep_entity else None
+        self.tally = tally
+        if tally is not None and self.fast is not None:
+            tally.deferred = True
 
     def append(self, batch: Batch) -> None:
+        tally = self.tally
+        counting = tally is not None and tally.claim(batch)
         if self.fast is not None and not self.v.issues:
             fb = self.fast.prepare(batch)
             if fb is not None:
-                if self._append_fast(fb):
+                lanes = np.zeros(TALLY_LANES * len(fb.luts[3]) if counting else 0, np.float64)
+                outside = self._append_fast(fb, lanes)
+                if outside is not None:
+                    if counting:
+                        tally.add_counted(fb.unit_names, lanes, fb.n - outside)
                     return
                 check_batch(batch)  # a bad row, or a damaged page (indices outside the dictionary)
+        if counting:
+            tally.count(batch)
         rows = self.v.process(batch)
         if rows is None:
             return
         self._append_rows(rows)
 
-    def _append_fast(self, fb) -> bool:
-        """Add a prepared batch with the fused kernel; False when a row is bad (slow path next)."""
+    def _append_fast(self, fb, lanes: np.ndarray) -> int | None:
+        """Add a prepared batch with the fused kernel, counting the input tally into ``lanes``;
+        the number of rows outside the years, or None when a row is bad (slow path next)."""
         self._check_limits()
         args = fb.args()
         start = 0
@@ -90,29 +107,29 @@ class CubeBuilder:
             self._dense_to_table()
         while self.dense is not None:
             d_args = (*args[:8], args[9], *args[10:14], args[15])  # without entity index and table
-            status, start, n_out = self.dense.append(start, d_args)
+            status, start, n_out = self.dense.append(start, d_args, lanes)
             outside += n_out
             if status == BATCH_BAD:
-                return False
+                return None
             if status == BATCH_FULL:
                 if not self.dense.grow():
                     self._dense_to_table()
                 continue
             self.v.rows_read += fb.n
             self.v.rows_outside_years += outside
-            return True
+            return outside
         while True:
-            status, start, self.n_used, n_out = batch_append(*self.table, self.n_used, start, *args)
+            status, start, self.n_used, n_out = batch_append_tally(*self.table, self.n_used, start, *args, lanes)
             outside += n_out
             if status == BATCH_BAD:
-                return False
+                return None
             if status == BATCH_FULL:
                 self.table = table_grow(self.table, self.n_used)
                 continue
             break
         self.v.rows_read += fb.n
         self.v.rows_outside_years += outside
-        return True
+        return outside
 
     def _dense_to_table(self) -> None:
         """Move the dense cube's cells into the hash table (very sparse data), and stop using it."""

@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .load import Batch
+from .load import Batch, check_batch_light
 from .validate import BatchValidator, _as_dictionary
 
 __all__ = ["FastPath", "FastBatch"]
@@ -33,7 +33,7 @@ _NO_YEARS = (-(1 << 62), 1 << 62)
 class FastBatch:
     """Arguments of :func:`batch_append` for one batch (after ``n_used``/``start``)."""
 
-    __slots__ = ("n", "entity", "years", "y_step", "y_lo", "y_hi", "idx", "steps", "luts", "amount")
+    __slots__ = ("n", "entity", "years", "y_step", "y_lo", "y_hi", "idx", "steps", "luts", "amount", "unit_names")
 
     def args(self):
         return (self.years, self.y_step, self.y_lo, self.y_hi, *self.idx, self.steps, *self.luts, self.amount)
@@ -44,13 +44,12 @@ class FastPath:
 
     def __init__(self, validator: BatchValidator):
         self.v = validator
-        self._cache: dict[str, tuple[pa.Array, np.ndarray]] = {}
-        self._const: dict[tuple[str, str], np.ndarray] = {}
+        self._cache: dict[str, tuple[pa.Array, np.ndarray, list]] = {}
+        self._const: dict[tuple[str, str], tuple[np.ndarray, list]] = {}
 
-    def _lut(self, column: str, values: pa.Array | list, entity: bool = False) -> np.ndarray:
+    def _lut(self, column: str, py: list, entity: bool = False) -> np.ndarray:
         v = self.v
         book = v.books["entity" if entity else column]
-        py = values.to_pylist() if isinstance(values, pa.Array) else values
         lut = np.full(len(py), -1, np.int64)
         for i, s in enumerate(py):
             if entity:
@@ -60,33 +59,35 @@ class FastPath:
         return lut
 
     def _column(self, batch: Batch, column: str, entity: bool = False):
-        """(indices, step, lut) of one key column, or None when the batch is not eligible."""
+        """(indices, step, lut, values) of one key column, or None when the batch is not eligible."""
         rb = batch.data
         if column not in rb.schema.names:
             if entity:
-                return _ONE, 0, np.zeros(1, np.int64)
+                return _ONE, 0, np.zeros(1, np.int64), [None]
             value = batch.constants[column]
-            lut = self._const.get((column, value))
-            if lut is None:
-                lut = self._const[(column, value)] = self._lut(column, [value])
-            return _ONE, 0, lut
+            hit = self._const.get((column, value))
+            if hit is None:
+                hit = self._const[(column, value)] = (self._lut(column, [value]), [value])
+            return _ONE, 0, *hit
         arr = rb.column(column)
         if arr.null_count:
             return None
         d = _as_dictionary(arr)
         hit = self._cache.get(column)
-        if hit is not None and (hit[0] is d.dictionary or hit[0].equals(d.dictionary)):
-            lut = hit[1]
-        else:
-            lut = self._lut(column, d.dictionary, entity)
-            self._cache[column] = (d.dictionary, lut)
+        if hit is None or not (hit[0] is d.dictionary or hit[0].equals(d.dictionary)):
+            py = d.dictionary.to_pylist()
+            hit = self._cache[column] = (d.dictionary, self._lut(column, py, entity), py)
         idx = d.indices.to_numpy(zero_copy_only=False)
         if idx.dtype != np.int32:
             idx = idx.astype(np.int32)
-        return idx, 1, lut
+        return idx, 1, hit[1], hit[2]
 
     def prepare(self, batch: Batch) -> FastBatch | None:
-        """Kernel arguments for ``batch``, or None when it must take the slow path."""
+        """Kernel arguments for ``batch``, or None when it must take the slow path.
+
+        Checks the batch's structure first (:func:`~ghginv.load.check_batch_light`): a damaged
+        page raises :class:`~ghginv.errors.InputFileError` before any buffer is read."""
+        check_batch_light(batch)
         rb = batch.data
         names = rb.schema.names
         if any(k in names for k in batch.partitions if k in ("year", *_KEYCOLS)):
@@ -118,11 +119,13 @@ class FastPath:
         fb.entity = self.v.keep_entity and "entity_id" in names
         cols.append(("entity_id", True))
         for column, entity in cols:
-            got = self._column(batch, column, entity) if (not entity or fb.entity) else (_ONE, 0, np.zeros(1, np.int64))
+            got = self._column(batch, column, entity) if (not entity or fb.entity) else (_ONE, 0, np.zeros(1, np.int64), [None])
             if got is None:
                 return None
             idx.append(got[0])
             steps.append(got[1])
             luts.append(got[2])
+            if column == "unit":
+                fb.unit_names = got[3]  # the conservation tally's names, per raw unit index
         fb.idx, fb.steps, fb.luts = idx, np.array(steps, np.int64), luts
         return fb

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import polars as pl
 
-from . import __version__
+from . import __version__, _fs
 from .aggregate import build_inventory
 from .analysis import analysis_wanted, run_analysis
 from .compute import activity_classes, compute_emissions
@@ -34,11 +34,12 @@ from .factors import FactorSet, load_factor_set
 from .gwp import gwp_table
 from .load import discover, prefetched, stream_batches
 from .progress import total_rows
-from .outputs import atomic_output_dir, file_sha256, snapshot_factor_sets, write_csv, write_parquet
+from .outputs import atomic_output_dir, snapshot_factor_sets, write_csv, write_files, write_parquet
 from .methods._sink_out import empty_cube, empty_emissions, merge_sinks
 from .methods._sink_out import net_totals as _net_totals
 from .methods.sinks import compute_sinks, sink_settings
 from .methods.waste_fod import fod_emissions, merge_waste, split_deposits
+from .notation import completeness_manifest, notation_settings
 from .trace import factors_used
 from .validate import BatchValidator
 
@@ -65,6 +66,20 @@ class InventoryResult:
     analysis: object = None  # ghginv.analysis.Analysis when [economy] or [[targets]] are configured
     uncertainty: object = None  # ghginv.uncertainty_run.UncertaintyResult ([uncertainty] or --uncertainty)
     waste: dict | None = None  # first-order decay summary (ghginv.methods.waste_fod) when the run has 4.A deposits
+    notation_keys: list = field(default_factory=list)  # the user's [notation_keys] (ghginv.notation.UserKey)
+    reference: object = None  # ghginv.reference_approach.ReferenceResult ([reference_approach] / --energy-balance)
+    gap_filling: object = None  # ghginv.gapfill.GapFillResult ([[gap_filling]])
+
+    def report_frames(self) -> dict[str, pl.DataFrame]:
+        """Optional frames for the report sections (reference approach, gap filling)."""
+        from .gapfill import with_emissions
+
+        out = {}
+        if self.reference is not None:
+            out["reference_approach"] = self.reference.table
+        if self.gap_filling is not None:
+            out["gap_filling"] = with_emissions(self.gap_filling, self.emissions)
+        return out
 
     def totals(self) -> pl.DataFrame:
         """CO2e (t) per year and scope at level 0 and 1 of the tree, for a quick summary."""
@@ -127,6 +142,7 @@ class InventoryResult:
             "year_fallback": cfg.year_fallback,
             "fallback_years": self.fallback_years().to_dicts(),
             "checks": self.checks,
+            "completeness": completeness_manifest(self.inventory, self.notation_keys),
             **({"waste": self.waste} if self.waste else {}),
             "rows": {
                 **self.cube.stats,
@@ -138,6 +154,8 @@ class InventoryResult:
             "outputs": outputs or {},
             **({"indicators": self.analysis.manifest_entry()} if self.analysis is not None else {}),
             **({"uncertainty": self.uncertainty.manifest_entry()} if self.uncertainty is not None else {}),
+            **({"reference_approach": self.reference.manifest_entry()} if self.reference is not None else {}),
+            **({"gap_filling": self.gap_filling.manifest_entry()} if self.gap_filling is not None else {}),
             "environment": {
                 "python": sys.version.split()[0],
                 "platform": platform.platform(),
@@ -167,14 +185,13 @@ class InventoryResult:
                 **({n: (lambda p, df=df: write_parquet(df, p)) for n, df in self.uncertainty.frames().items()} if self.uncertainty is not None else {}),
                 "inventory.csv": lambda p: write_csv(self.inventory, p),
             }
+            for name, df in self.report_frames().items():  # reference_approach.parquet, gap_filling.parquet
+                files[f"{name}.parquet"] = lambda p, df=df: write_parquet(df, p)
             if self.sinks is not None and self.sinks.check.height:
                 files["sinks_check.parquet"] = lambda p: write_parquet(self.sinks.check, p)
             if self.cube.notation.height:
                 files["notation_keys.csv"] = lambda p: write_csv(self.cube.notation, p)
-            hashes = {}
-            for name, fn in files.items():
-                fn(tmp / name)
-                hashes[name] = "sha256:" + file_sha256(tmp / name)
+            hashes = write_files(tmp, files)  # two at a time (the writers release the GIL)
             if self.analysis is not None:  # indicators, targets, peak, report.html, inventory.xlsx
                 from .analysis import write_analysis
 
@@ -185,7 +202,12 @@ class InventoryResult:
                 json.dumps(self.manifest(hashes), indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
             )
 
-        return atomic_output_dir(out, _write)
+        written = atomic_output_dir(out, _write)
+        if self.recomputed_from:  # recompute: recalculation.parquet + report section against the old run
+            from .recalc import after_recompute
+
+            after_recompute(self.recomputed_from, written)
+        return written
 
 
 YEAR_MIN = 1900  # the validator's lowest plausible year
@@ -240,23 +262,25 @@ class Inventory:
         cfg = self.config
         files = discover(cfg.activity_paths)
         known = set().union(*(s.activity_codes() for s in sets))
-        if cfg.engine == "dask":
-            from .engine import build_cube_dask
-
-            cube, inputs = build_cube_dask(files, known, cfg, cfg.scheduler)
-            if cube.cells.height == 0:
-                raise ValidationError(f"no activity rows with amounts in {', '.join(str(p) for p in cfg.activity_paths)}")
-            return cube, inputs
         # first-order decay needs the landfill deposits of every earlier year: with a waste set in
         # the run, the cube keeps rows before the first inventory year, and the non-deposit ones
         # are dropped from the (small) cube afterwards
         keep_history = cfg.years is not None and any(s.waste_rules for s in sets)
         cube_years = (YEAR_MIN, cfg.years[1]) if keep_history else cfg.years
+        if cfg.engine == "dask":  # same cube and input tally, built on the workers (ghginv.engine)
+            from .engine import build_cube_dask
+
+            cube, inputs, self._tally = build_cube_dask(files, known, cfg, cfg.scheduler, cube_years)
+            if keep_history:
+                cube = _drop_early_non_deposits(cube, cfg.years[0], self._tally)
+            if cube.cells.height == 0:
+                raise ValidationError(f"no activity rows with amounts in {', '.join(str(p) for p in cfg.activity_paths)}")
+            return cube, inputs
         validator = BatchValidator(known, cube_years, cfg.regions, cfg.keep_entity)
         self._tally = InputTally(cube_years)
-        builder = CubeBuilder(validator)
+        builder = CubeBuilder(validator, tally=self._tally)  # counts the tally in the cube kernel (conservation.py)
         with ThreadPoolExecutor(max_workers=1) as pool:  # hash inputs while they stream
-            hashes = pool.map(lambda f: file_sha256(f.path), files)
+            hashes = pool.map(lambda f: _fs.sha256(f.path), files)  # local or shared storage (ghginv._fs)
             on_rows = getattr(self._progress, "rows", None)  # progress bar (ghginv.progress)
             total, done = (total_rows(files), 0) if on_rows else (None, 0)
             for batch in prefetched(stream_batches(files, cfg.batch_size, cfg.keep_entity)):  # read ahead in a thread
@@ -266,7 +290,7 @@ class Inventory:
                     done += batch.data.num_rows
                     on_rows(done, total)
             cube = builder.finalize()
-            inputs = [{"path": str(f.path), "sha256": "sha256:" + h, "bytes": f.path.stat().st_size} for f, h in zip(files, hashes)]
+            inputs = [{"path": str(f.path), "sha256": "sha256:" + h, "bytes": _fs.size(f.path)} for f, h in zip(files, hashes)]
         if keep_history:
             cube = _drop_early_non_deposits(cube, cfg.years[0], self._tally)
         if cube.cells.height == 0:
@@ -278,6 +302,7 @@ class Inventory:
         cfg = self.config
         with self._stage("factors"):
             gwp_table(cfg.gwp)  # unknown GWP set fails before any work
+            notation_settings(cfg)  # and bad [notation_keys]
             sets = self.load_factor_sets()
         with self._stage("cube"):
             cube, inputs = self.build_cube(sets) if cfg.activity_paths else (empty_cube(), [])
@@ -286,10 +311,17 @@ class Inventory:
     def run_from_cube(self, cube: Cube, inputs: list[dict], sets: list[FactorSet] | None = None) -> InventoryResult:
         """Every stage after the cube: used by :meth:`run` and by recompute (cached cube)."""
         cfg = self.config
+        keys = notation_settings(cfg)  # [notation_keys]: completeness rows of the inventory (ghginv.notation)
         if sets is None:
             with self._stage("factors"):
                 gwp_table(cfg.gwp)
                 sets = self.load_factor_sets()
+        input_cube, gap = cube, None
+        if "gap_filling" in cfg.extra:  # time-series gaps filled in the activity cube, before factors (ghginv.gapfill)
+            from .gapfill import gapfill_stage
+
+            with self._stage("gap_filling"):
+                cube, gap = gapfill_stage(cfg, cube)
         ef_cells, deposits = split_deposits(cube.cells, sets)  # 4.A deposits go to the waste stage (first-order decay)
         with self._stage("emissions"):
             if ef_cells.height:
@@ -311,15 +343,22 @@ class Inventory:
             emissions, used = merge_waste(emissions, used, waste)
             emissions, used = merge_sinks(emissions, used, sink)
         with self._stage("inventory"):
-            inv = build_inventory(emissions, cube.notation, activity_classes(sets))
+            inv = build_inventory(emissions, cube.notation, activity_classes(sets), keys)
         with self._stage("checks"):  # conservation: input = cube, roll-ups, finite values
-            checks = run_checks(cube, emissions, inv, self.__dict__.pop("_tally", None))  # this run's tally, used once
+            checks = run_checks(input_cube, emissions, inv, self.__dict__.pop("_tally", None))  # this run's tally, used once
+        ref = None
+        if "reference_approach" in cfg.extra:  # energy balance vs sectoral CO2 (ghginv.reference_approach)
+            from .reference_approach import reference_stage
+
+            with self._stage("reference_approach"):
+                ref = reference_stage(cfg, emissions, sets)
         unc = None
         if "uncertainty" in cfg.extra:  # Approach 1 + Monte Carlo on the same per-cell detail (ghginv.uncertainty)
             from .uncertainty_run import uncertainty_stage
 
             with self._stage("uncertainty"):
-                unc = uncertainty_stage(cfg, (detail, res.rules) if ef_cells.height else None, emissions)
+                unc = uncertainty_stage(cfg, (detail, res.rules) if ef_cells.height else None, emissions,
+                                        fod=(deposits, ef_cells, sets) if deposits.height else None)  # 4.A: ghginv.uncertainty_fod
         analysis = None
         if analysis_wanted(cfg):  # energy, indicators, targets: named, timed stages
             analysis = run_analysis(cfg, emissions, cube.cells, sets, self._stage)
@@ -327,6 +366,7 @@ class Inventory:
                 from .uncertainty_targets import add_target_probabilities
 
                 with self._stage("target_probabilities"):
-                    add_target_probabilities(unc, analysis, cfg, activity_classes(sets))
+                    add_target_probabilities(unc, analysis, cfg, activity_classes(sets), cells=cube.cells, sets=sets)
         return InventoryResult(cfg, emissions, inv, used, cube, sets, self.timings, inputs, checks=checks, sinks=sink, analysis=analysis,
-                               uncertainty=unc, waste=waste[2] if waste else None)
+                               uncertainty=unc, waste=waste[2] if waste else None, notation_keys=keys,
+                               reference=ref, gap_filling=gap)

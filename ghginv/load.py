@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pyarrow.types as pat
 
+from . import _fs
 from .errors import InputFileError, Problem, SchemaError
 
 __all__ = ["check_batch", "Batch", "ActivityFile", "discover", "stream_batches", "prefetched", "REQUIRED", "OPTIONAL"]
@@ -31,13 +32,13 @@ STRING_COLS = ("region", "sector", "activity", "unit", "entity_id", "notation_ke
 
 @dataclass(frozen=True)
 class ActivityFile:
-    path: Path
+    path: Path | _fs.Remote  # a local file, or one on shared storage (str() is its URL)
     partitions: dict[str, str]  # from key=value folders below the given directory
 
 
 @dataclass
 class Batch:
-    file: Path
+    file: Path | _fs.Remote
     first_row: int  # 1-based number of this batch's first row within its file
     data: pa.RecordBatch
     constants: dict[str, str]  # partition columns not stored in the file
@@ -52,11 +53,20 @@ def _is_data_file(p: Path) -> bool:
     return p.is_file() and not p.name.startswith((".", "_")) and p.suffix.lower() in (".parquet", ".pq", ".parq")
 
 
-def discover(paths: list[Path] | tuple[Path, ...]) -> list[ActivityFile]:
-    """List the Parquet files behind ``paths``, sorted, with their Hive partition values."""
+def discover(paths: list[Path | str] | tuple[Path | str, ...]) -> list[ActivityFile]:
+    """List the Parquet files behind ``paths``, sorted, with their Hive partition values.
+
+    A path may be a URL on shared storage (``s3://bucket/activity``, ``hdfs://…``, ``file://…``,
+    any fsspec protocol; :mod:`ghginv._fs`): its files are :class:`~ghginv._fs.Remote` values."""
     files: list[ActivityFile] = []
     problems = []
     for given in paths:
+        if _fs.is_url(given):
+            found, problem = _discover_remote(_fs.remote(_fs.location(given)))
+            files.extend(found)
+            if problem is not None:
+                problems.append(problem)
+            continue
         given = Path(given)
         if given.is_file():
             files.append(ActivityFile(given, {}))
@@ -80,11 +90,28 @@ def discover(paths: list[Path] | tuple[Path, ...]) -> list[ActivityFile]:
     seen = set()
     unique = []
     for f in files:
-        key = f.path.resolve()
+        key = f.path.url if isinstance(f.path, _fs.Remote) else f.path.resolve()
         if key not in seen:
             seen.add(key)
             unique.append(f)
     return unique
+
+
+def _discover_remote(given: _fs.Remote) -> tuple[list[ActivityFile], Problem | None]:
+    """The files behind one URL (a file, or a folder listed recursively like a local one)."""
+    what = _fs.kind(given)
+    if what == "file":
+        return [ActivityFile(given, {})], None
+    if what == "missing":
+        return [], Problem("activity path does not exist", file=str(given))
+    found = [
+        ActivityFile(r, dict(seg.split("=", 1) for seg in dirs if "=" in seg))
+        for r, dirs in _fs.walk(given)
+        if r.name.lower().endswith((".parquet", ".pq", ".parq"))
+    ]
+    if not found:
+        return [], Problem("directory holds no Parquet files (*.parquet)", file=str(given))
+    return found, None
 
 
 def _type_ok(col: str, t: pa.DataType) -> bool:
@@ -144,6 +171,8 @@ def check_schema(f: ActivityFile, schema: pa.Schema, keep_entity: bool) -> tuple
 
 def open_file(f: ActivityFile, keep_entity: bool) -> tuple[pq.ParquetFile, list[str]]:
     """Open one file and check its schema; raise on a corrupt file or a wrong schema."""
+    if isinstance(f.path, _fs.Remote):
+        return _open_remote(f, keep_entity)
     try:
         if f.path.stat().st_size == 0:
             raise InputFileError(f"{f.path}: file is empty (0 bytes)")
@@ -160,6 +189,29 @@ def open_file(f: ActivityFile, keep_entity: bool) -> tuple[pq.ParquetFile, list[
         pf = pq.ParquetFile(f.path, read_dictionary=dict_cols)
     except (pa.ArrowException, OSError, UnicodeDecodeError) as e:  # damaged metadata may not be UTF-8
         raise InputFileError(f"{f.path}: not a readable Parquet file ({e})") from None
+    return pf, cols
+
+
+def _open_remote(f: ActivityFile, keep_entity: bool) -> tuple[pq.ParquetFile, list[str]]:
+    """:func:`open_file` for a file on shared storage: one open, the footer read once."""
+    try:
+        if _fs.size(f.path) == 0:
+            raise InputFileError(f"{f.path}: file is empty (0 bytes)")
+        src = _fs.parquet_source(f.path)
+        meta = pq.ParquetFile(src).metadata
+        arrow_schema = meta.schema.to_arrow_schema()
+    except InputFileError:
+        raise
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as e:  # damaged metadata may not be UTF-8
+        raise InputFileError(f"{f.path}: not a readable Parquet file ({_fs.brief(e)})") from None
+    cols, problems = check_schema(f, arrow_schema, keep_entity)
+    if problems:
+        raise SchemaError(f"{f.path}: wrong schema", problems)
+    dict_cols = [c for c in cols if c in STRING_COLS and not pat.is_integer(arrow_schema.field(c).type)]
+    try:
+        pf = pq.ParquetFile(src, read_dictionary=dict_cols, metadata=meta)
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as e:
+        raise InputFileError(f"{f.path}: not a readable Parquet file ({_fs.brief(e)})") from None
     return pf, cols
 
 
@@ -243,3 +295,22 @@ def check_batch(batch: Batch) -> None:
         raise InputFileError(
             f"{batch.file}: corrupt Parquet data in rows {batch.first_row}–{batch.first_row + batch.data.num_rows - 1} ({e})"
         ) from None
+
+
+def check_batch_light(batch: Batch) -> None:
+    """The part of :func:`check_batch` that does not grow with rows, for the cube's fast path:
+    buffer sizes of every column, UTF-8 of every dictionary (a few hundred strings) and full
+    checks of plain string columns. Dictionary indices are bounds-checked by the fused kernel
+    itself, which hands a batch with a bad index to :func:`check_batch`. Any problem found here
+    is reported by :func:`check_batch`, so the message is the same on both paths."""
+    rb = batch.data
+    try:
+        rb.validate()
+        for col in rb.columns:
+            t = col.type
+            if pat.is_dictionary(t):
+                col.dictionary.validate(full=True)
+            elif not (pat.is_integer(t) or pat.is_floating(t) or pat.is_boolean(t) or pat.is_null(t)):
+                col.validate(full=True)
+    except (pa.ArrowException, ValueError):
+        check_batch(batch)  # raises with the rows; should it pass, the full check is the word

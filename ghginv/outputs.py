@@ -11,15 +11,15 @@ on that folder removes the temporary folders of dead processes (and restores the
 results if the kill fell between the two renames). Ctrl-C (SIGINT) cleans up at once. A full disk
 is a clear error, with the previous results left untouched.
 
-Parquet files are written with fixed settings (zstd, no timestamps) so the same inputs give
-byte-identical files.
+Parquet files are written with fixed settings (polars' writer, zstd level 3, no timestamps) so
+the same inputs give byte-identical files. The files of a run are written two at a time
+(:func:`write_files`).
 """
 
 from __future__ import annotations
 
 import errno
 import fcntl
-import hashlib
 import json
 import os
 import secrets
@@ -30,29 +30,67 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
-import pyarrow.parquet as pq
 
 from .errors import ConfigError, GhgInvError
 
-__all__ = ["atomic_output_dir", "check_output_dir", "write_parquet", "write_csv", "file_sha256", "snapshot_factor_sets"]
+__all__ = ["atomic_output_dir", "check_output_dir", "write_parquet", "write_csv", "write_files", "file_sha256", "snapshot_factor_sets"]
 
 
 def file_sha256(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 22), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    """Hex sha256 of a local file; a large unchanged file's from the hash cache (:mod:`ghginv.hashcache`)."""
+    from .hashcache import cached_sha256
+
+    return cached_sha256(path)
 
 
 def write_parquet(df: pl.DataFrame, path: Path) -> None:
-    table = df.to_arrow()
-    table = table.replace_schema_metadata(None)
-    pq.write_table(table, path, compression="zstd", use_dictionary=True, write_statistics=True)
+    """polars' own writer (no copy to Arrow, releases the GIL): zstd level 3, statistics, no
+    timestamps or pandas metadata; the same frame gives the same bytes."""
+    df.write_parquet(path, compression="zstd", compression_level=3, statistics=True)
 
 
 def write_csv(df: pl.DataFrame, path: Path) -> None:
     df.write_csv(path, float_precision=None)
+
+
+def write_files(folder: Path, writers: dict[str, Callable[[Path], None]], threads: int = 2) -> dict[str, str]:
+    """Run every writer (file name -> ``fn(path)``) into ``folder``, ``threads`` at a time (this
+    thread and ``threads - 1`` helpers), and return file name -> ``"sha256:…"`` in the order given.
+
+    The Parquet and CSV writers (polars) release the GIL while they encode, so two files are
+    written at once; each file's bytes do not depend on the others. The helpers are daemon
+    threads, so Ctrl-C stops the run at once (the caller removes the temporary folder) instead
+    of waiting for a write in flight; the first error of any writer is raised here."""
+    import threading
+
+    jobs = iter(enumerate(writers.items()))
+    take = threading.Lock()
+    done: list = [None] * len(writers)
+    errors: list[BaseException] = []
+
+    def work():
+        while not errors:
+            with take:
+                job = next(jobs, None)
+            if job is None:
+                return
+            i, (name, fn) = job
+            try:
+                fn(folder / name)
+                done[i] = (name, "sha256:" + file_sha256(folder / name))
+            except BaseException as e:  # handed to the calling thread
+                errors.append(e)
+                return
+
+    helpers = [threading.Thread(target=work, daemon=True) for _ in range(min(threads, len(writers)) - 1)]
+    for t in helpers:
+        t.start()
+    work()
+    for t in helpers:
+        t.join()
+    if errors:
+        raise errors[0]
+    return dict(done)
 
 
 def snapshot_factor_sets(sets, folder: Path) -> dict[str, str]:

@@ -76,8 +76,10 @@ def total_rows(files) -> int | None:
     """Rows in the files' Parquet footers (for the bar's ETA); None if a footer is unreadable."""
     import pyarrow.parquet as pq
 
-    try:
-        return sum(pq.read_metadata(f.path).num_rows for f in files)
+    from ._fs import parquet_source
+
+    try:  # a local path, or a file on shared storage (one footer read each)
+        return sum(pq.read_metadata(parquet_source(f.path)).num_rows for f in files)
     except Exception:  # a broken file is reported by the load stage, with its name
         return None
 

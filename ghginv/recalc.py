@@ -43,7 +43,9 @@ from .compute import compute_emissions
 from .factors import load_factor_set
 from .recompute import load_run
 
-__all__ = ["diff_runs", "RECALC_COLUMNS"]
+__all__ = ["diff_runs", "RECALC_COLUMNS", "write_recalculation", "attach_recalculation", "after_recompute", "METHOD"]
+
+METHOD = "sequential substitution in a fixed order: activity data, then factor sets, then GWPs (ghginv.recalc)"
 
 KEYS = ["year", "region", "scope", "sector", "activity", "gas"]
 EFFECTS = ["activity_effect_t", "factor_effect_t", "gwp_effect_t"]
@@ -145,3 +147,43 @@ def write_recalculation(recalc: pl.DataFrame, changed: pl.DataFrame, out_file: s
         finally:
             tmp.unlink(missing_ok=True)
     return out
+
+
+def attach_recalculation(old_dir: str | os.PathLike, new_dir: str | os.PathLike) -> Path:
+    """Explain a run folder against an earlier one, inside the new folder.
+
+    Writes ``recalculation.parquet`` and ``recalculation_factors.parquet`` into ``new_dir``, records
+    them (sha256) and a ``recalculation`` entry (old run, method) in its ``manifest.json``, and
+    rebuilds ``report.html`` / ``inventory.xlsx`` when the run has them, so the report gains its
+    "Recalculations" section (:mod:`ghginv.report._recalc`). ``ghginv recompute --out NEW_DIR``
+    calls it with the run it recomputed; ``ghginv diff OLD NEW`` without ``--out`` too.
+    """
+    import json
+
+    from .outputs import file_sha256
+
+    new = Path(new_dir)
+    recalc, changed = diff_runs(old_dir, new)
+    path = write_recalculation(recalc, changed, new / "recalculation.parquet")
+    fpath = path.with_name("recalculation_factors.parquet")
+    mp = new / "manifest.json"
+    m = json.loads(mp.read_text(encoding="utf-8"))
+    m.setdefault("outputs", {}).update({p.name: "sha256:" + file_sha256(p) for p in (path, fpath)})
+    m["recalculation"] = {"old_run": str(Path(old_dir).absolute()), "method": METHOD, "files": [path.name, fpath.name],
+                          "factor_rows_changed": changed.height}
+    tmp = new / f".manifest.json.tmp-{os.getpid()}"
+    tmp.write_text(json.dumps(m, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, mp)
+    if (new / "report.html").is_file():
+        from .report import rebuild_reports
+
+        rebuild_reports(new)
+    return path
+
+
+def after_recompute(old_dir: str | os.PathLike, new_dir: str | os.PathLike) -> Path | None:
+    """:func:`attach_recalculation` for a recomputed run just written to ``new_dir``; nothing when
+    the new run replaced the old folder (the old run no longer exists to compare with)."""
+    if Path(old_dir).resolve() == Path(new_dir).resolve():
+        return None
+    return attach_recalculation(old_dir, new_dir)

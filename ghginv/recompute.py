@@ -17,6 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ._fs import location
 from .config import FEATURE_TABLES, RunConfig, resolve_factor_set_path
 from .cube import Cube
 from .errors import InputFileError
@@ -86,7 +87,7 @@ def recompute(
     set_paths = tuple(resolve_factor_set_path(s) for s in factors) if factors else tuple(old.set_paths)
     years = tuple(cfg["years"]) if cfg.get("years") else None
     config = RunConfig(
-        activity_paths=tuple(Path(p) for p in cfg["activity_paths"]),
+        activity_paths=tuple(location(p) for p in cfg["activity_paths"]),  # URLs stay URLs
         factor_sets=set_paths,
         gwp=gwp or cfg["gwp"],
         name=cfg.get("name", "ghginv inventory"),

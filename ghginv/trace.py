@@ -8,9 +8,10 @@ value, unit, status, source and locator. A composite CO2 factor (carbon content 
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
-from ._frames import sort_stable
+from ._frames import dense_ids, sort_stable
 from .factors import Rule
 from .factors.resolve import C_TO_CO2, Resolution
 
@@ -31,64 +32,108 @@ def _ref(rule: Rule) -> str:
     return f"{rule.set_name}/{Path(rule.file).name}:{rule.line}"
 
 
+def _factor_meta(rule_id: int, rule2_id: int, value_norm: float, den_dim: str, rules: list[Rule]) -> tuple:
+    """(factor_set, value, unit, status, source, source_locator, rule) of one factor: its row, or a
+    composite CO2 factor derived from its carbon-content and oxidation rows."""
+    a = rules[rule_id]
+    if rule2_id < 0:
+        return (a.set_name, a.value, a.unit, a.status, a.source, a.source_locator, _ref(a))
+    b = rules[rule2_id]
+    unit, mult = _BASE.get(den_dim, ("t/" + den_dim, 1.0))
+    return (
+        a.set_name,
+        value_norm * mult,
+        unit,
+        "D",
+        f"derived: carbon_content × oxidation × 44/12 ({a.source}; {b.source})",
+        f"carbon_content {a.value} {a.unit} [{a.source_locator}] × oxidation {b.value} {b.unit} "
+        f"[{b.source_locator}] × {C_TO_CO2:.6f}",
+        f"{_ref(a)} × {_ref(b)}",
+    )
+
+
+META = ["factor_set", "value", "unit", "status", "source", "source_locator", "rule"]
+
+
 def factors_used(detail: pl.DataFrame, res: Resolution, cells: pl.DataFrame) -> pl.DataFrame:
+    """One row per cell and factor (gas) or conversion (ncv, density) the cell's detail rows used,
+    sorted by cell, kind (conversion before factor) and item.
+
+    Factor rows of the resolution (sorted by cell and gas) and conversion rows (sorted by cell and
+    quantity) are merged by position; the descriptions (set, value, source, row …) are built once
+    per distinct rule or rule pair and gathered."""
     rules = res.rules
     versions = {s.name: s.version for s in res.sets}
-    out = []
-    fac = detail.select("cell_id", "gas", "factor_year", "rule_id", "rule2_id", "value_norm", "den_dim").unique(["cell_id", "gas"])
-    # composite and direct factors: once per distinct rule combination, then joined to cells
-    combos = {}
-    for r in fac.select("rule_id", "rule2_id", "value_norm", "den_dim").unique().iter_rows(named=True):
-        a = rules[r["rule_id"]]
-        if r["rule2_id"] is None:
-            combos[(r["rule_id"], None)] = (a.set_name, a.value, a.unit, a.status, a.source, a.source_locator, _ref(a))
-        else:
-            b = rules[r["rule2_id"]]
-            unit, mult = _BASE.get(r["den_dim"], ("t/" + r["den_dim"], 1.0))
-            combos[(r["rule_id"], r["rule2_id"])] = (
-                a.set_name,
-                r["value_norm"] * mult,
-                unit,
-                "D",
-                f"derived: carbon_content × oxidation × 44/12 ({a.source}; {b.source})",
-                f"carbon_content {a.value} {a.unit} [{a.source_locator}] × oxidation {b.value} {b.unit} "
-                f"[{b.source_locator}] × {C_TO_CO2:.6f}",
-                f"{_ref(a)} × {_ref(b)}",
-            )
-    cols = ["factor_set", "value", "unit", "status", "source", "source_locator", "rule"]
-    keyed = pl.DataFrame(
-        [{"rule_id": k[0], "rule2_id": k[1], **dict(zip(cols, v))} for k, v in combos.items()],
-        schema={"rule_id": pl.Int64, "rule2_id": pl.Int64, **{c: SCHEMA[c] for c in cols}},
-    )
-    f = fac.join(keyed, on=["rule_id", "rule2_id"], how="left", nulls_equal=True).select(
-        "cell_id", pl.lit("factor").alias("kind"), pl.col("gas").alias("item"), "factor_year", *cols
-    )
-    out.append(f)
+    # factors: every resolved (cell, gas) of the detail's cells
+    fac = res.factors
+    cid = cells["cell_id"].to_numpy()
+    ncell = int(cid.max()) + 1 if cid.size else 0
+    row_of = np.arange(ncell) if np.array_equal(cid, np.arange(ncell)) else np.zeros(ncell, np.int64)
+    row_of[cid] = np.arange(cid.size)  # cell_id -> row of ``cells``
+    in_detail = np.zeros(ncell, bool)
+    dcell = detail["cell_id"].to_numpy()
+    in_detail[dcell] = True
+    fcell_all = fac["cell_id"].to_numpy()
+    keep = in_detail[fcell_all]
+    if not keep.all():
+        fac = fac.filter(pl.Series(keep))
+    fcell = fac["cell_id"].to_numpy()
+    if fcell.size > 1 and (np.diff(fcell) < 0).any():
+        fac = sort_stable(fac, ["cell_id", "gas"])
+        fcell = fac["cell_id"].to_numpy()
+    r1 = fac["rule_id"].to_numpy()
+    r2 = fac["rule2_id"].fill_null(-1).to_numpy()
+    pair, pair_first = dense_ids([r1, r2])
+    den = fac["den_dim"].to_list() if pair_first.size else []
+    vnorm = fac["value_norm"].to_numpy()
+    meta = [_factor_meta(int(r1[i]), int(r2[i]), float(vnorm[i]), den[i], rules) for i in pair_first]
 
-    used_conv = []
-    for q, pow_col, rule_col in (("ncv", "ncv_pow", "ncv_rule"), ("density", "dens_pow", "density_rule")):
-        used = detail.filter(pl.col(pow_col) != 0).select("cell_id", pl.col(rule_col).alias("rule_id")).unique()
-        if used.height:
-            used_conv.append(used.with_columns(pl.lit(q).alias("item")))
-    if used_conv:
-        uc = pl.concat(used_conv)
-        conv_rows = res.conversions.select("cell_id", pl.col("quantity").alias("item"), "factor_year")
-        uc = uc.join(conv_rows, on=["cell_id", "item"], how="left")
-        meta = pl.DataFrame(
-            [
-                {"rule_id": i, "factor_set": rules[i].set_name, "value": rules[i].value, "unit": rules[i].unit,
-                 "status": rules[i].status, "source": rules[i].source, "source_locator": rules[i].source_locator, "rule": _ref(rules[i])}
-                for i in uc["rule_id"].unique().to_list()
-            ],
-            schema={"rule_id": pl.Int64, **{c: SCHEMA[c] for c in cols}},
-        )
-        out.append(uc.join(meta, on="rule_id").select("cell_id", pl.lit("conversion").alias("kind"), "item", "factor_year", *cols))
-    allrows = pl.concat([o.cast({"factor_year": pl.Int32}) for o in out])
-    # cells are numbered in (year, region, sector, activity) order: sort on the number, not the strings
-    allrows = sort_stable(allrows, ["cell_id", "kind", "item"])
-    return (
-        allrows.join(cells, on="cell_id", how="left", maintain_order="left")
-        .with_columns(pl.col("factor_set").replace_strict(versions, return_dtype=pl.String).alias("set_version"))
-        .select(list(SCHEMA))
-        .cast(SCHEMA)
+    # conversions: a cell's ncv / density row when any detail row of the cell used it (power ≠ 0)
+    conv = res.conversions
+    ccell = conv["cell_id"].to_numpy()
+    quantity = conv["quantity"].to_numpy()
+    used = np.zeros(conv.height, bool)
+    for q, pow_col in (("ncv", "ncv_pow"), ("density", "dens_pow")):
+        cell_used = np.zeros(ncell, bool)
+        cell_used[dcell[detail[pow_col].to_numpy() != 0]] = True
+        used |= (quantity == q) & cell_used[ccell]
+    conv = conv.filter(pl.Series(used))
+    ccell = conv["cell_id"].to_numpy()
+    if ccell.size > 1 and (np.diff(ccell) < 0).any():
+        conv = sort_stable(conv, ["cell_id", "quantity"])
+        ccell = conv["cell_id"].to_numpy()
+    crule, crule_first = dense_ids([conv["rule_id"].to_numpy()])
+    for i in conv["rule_id"].to_numpy()[crule_first]:
+        r = rules[int(i)]
+        meta.append((r.set_name, r.value, r.unit, r.status, r.source, r.source_locator, _ref(r)))
+
+    # merge by position: within a cell, conversions ("conversion" < "factor") come first
+    nf, nc = fcell.size, ccell.size
+    fpos = np.arange(nf) + np.searchsorted(ccell, fcell, side="right")
+    cpos = np.arange(nc) + np.searchsorted(fcell, ccell, side="left")
+    cell = np.empty(nf + nc, np.int64)
+    cell[fpos], cell[cpos] = fcell, ccell
+    meta_idx = np.empty(nf + nc, np.int64)
+    meta_idx[fpos], meta_idx[cpos] = pair, crule + len(pair_first)
+    is_conv = np.zeros(nf + nc, bool)
+    is_conv[cpos] = True
+    items = pl.concat([fac["gas"], conv["quantity"]])
+    years = pl.concat([fac["factor_year"].cast(pl.Int32), conv["factor_year"].cast(pl.Int32)])
+    src = np.empty(nf + nc, np.int64)
+    src[fpos], src[cpos] = np.arange(nf), nf + np.arange(nc)
+    meta_df = pl.DataFrame(meta, schema={c: SCHEMA[c] for c in META}, orient="row")
+    out = pl.concat(
+        [
+            cells.select("year", "region", "sector", "activity")[row_of[cell]],
+            pl.DataFrame([
+                pl.Series("kind", ["factor", "conversion"], pl.String).gather(is_conv.astype(np.int64)),
+                items.gather(src).alias("item"),
+            ]),
+            meta_df[meta_idx],
+            pl.DataFrame([years.gather(src).alias("factor_year")]),
+        ],
+        how="horizontal",
     )
+    return out.with_columns(
+        pl.col("factor_set").replace_strict(versions, return_dtype=pl.String).alias("set_version")
+    ).select(list(SCHEMA)).cast(SCHEMA)

@@ -9,6 +9,10 @@ the activity data, whose uncertainty comes from the inventory TOML::
     draws = 10000
     seed = 20240101
     depth = 4            # category depth of key categories Approach 2
+    waste_pct = { doc = 20.0, mcf = 10.0 }   # optional: landfill (4.A) DOC, DOCf, MCF, F, % (normal)
+
+Solid waste disposal (4.A, first-order decay) enters as one term per deposit year and emission
+year, linear in the deposit and in DOC, DOCf, MCF and F (:mod:`ghginv.uncertainty_fod`).
 
 Correlation. A factor row is one input: every cell and year that uses it moves together (fully
 correlated, also between years). An activity-data source is one (year, sector, activity): its
@@ -61,6 +65,7 @@ class UncertaintySettings:
     draws: int = 10000
     seed: int = 20240101
     depth: int = 4
+    waste_pct: dict[str, float] = field(default_factory=dict)  # FOD parameter -> % (ghginv.uncertainty_fod)
 
     def activity_u(self, activity: str) -> float:
         return float(self.activity_pct.get(activity, self.activity_pct.get("default", 0.0)))
@@ -70,9 +75,9 @@ def uncertainty_settings(table, where: str = "[uncertainty]", draws: int | None 
     """Check the ``[uncertainty]`` table (a dict, or None / True for the defaults)."""
     t = table if isinstance(table, dict) else {}
     problems = []
-    unknown = sorted(set(t) - {"activity_pct", "draws", "seed", "depth"})
+    unknown = sorted(set(t) - {"activity_pct", "draws", "seed", "depth", "waste_pct"})
     for k in unknown:
-        problems.append(Problem(f"{where}: unknown key '{k}'", hint="keys: activity_pct, draws, seed, depth"))
+        problems.append(Problem(f"{where}: unknown key '{k}'", hint="keys: activity_pct, draws, seed, depth, waste_pct"))
     ad = t.get("activity_pct", {})
     if isinstance(ad, (int, float)) and not isinstance(ad, bool):
         ad = {"default": ad}
@@ -83,6 +88,17 @@ def uncertainty_settings(table, where: str = "[uncertainty]", draws: int | None 
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v < 1000:
             problems.append(Problem(f"{where}: activity_pct.{k} must be a number in [0, 1000) (95 % half-width, %)", value=repr(v)))
     s = UncertaintySettings({k: float(v) for k, v in ad.items() if isinstance(v, (int, float))})
+    wp = t.get("waste_pct", {})
+    if not isinstance(wp, dict):
+        problems.append(Problem(f"{where}: waste_pct must be a table such as {{ doc = 20.0, mcf = 10.0 }}", value=repr(wp)))
+        wp = {}
+    for k, v in wp.items():
+        if k not in ("doc", "docf", "mcf", "f"):
+            problems.append(Problem(f"{where}: waste_pct.{k}: only doc, docf, mcf and f (the parameters FOD is linear in)", value=repr(k)))
+        elif isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v < 1000:
+            problems.append(Problem(f"{where}: waste_pct.{k} must be a number in [0, 1000) (95 % half-width, %)", value=repr(v)))
+        else:
+            s.waste_pct[k] = float(v)
     for key, lo, hi in (("draws", 100, 10_000_000), ("seed", 0, 2**32 - 1), ("depth", 1, 6)):
         v = t.get(key, getattr(s, key))
         if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
@@ -108,11 +124,20 @@ class Terms:
     inputs: Inputs
     meta: pl.DataFrame  # input_id, kind, label, distribution, u_pct
     stats: dict
+    ad_ids: dict = field(default_factory=dict)  # (year, sector, activity) -> input id of an uncertain activity source
 
 
-def _input_table(rules, rule_ids: list[int], ad_keys: pl.DataFrame, settings: UncertaintySettings):
+def _input_table(rules, rule_ids: list[int], ad_keys: pl.DataFrame, settings: UncertaintySettings, wrules=()):
+    from .uncertainty_fod import waste_input_spec
+
     specs, meta = [], []
     ids: dict = {}
+    for j, r in enumerate(wrules):  # 4.A first-order decay parameters (DOC, DOCf, MCF, F)
+        spec = waste_input_spec(r, settings.waste_pct)
+        if spec is not None:
+            ids[("wrule", j)] = len(specs)
+            specs.append(spec)
+            meta.append(("waste_parameter", f"{r.ref()} {r.activity} {r.parameter}", spec[1]))
     for rid in rule_ids:
         r = rules[rid]
         if r.distribution:
@@ -134,9 +159,10 @@ def _input_table(rules, rule_ids: list[int], ad_keys: pl.DataFrame, settings: Un
     return ids, inputs, frame
 
 
-def build_terms(detail: pl.DataFrame, rules, emissions: pl.DataFrame, settings: UncertaintySettings) -> Terms:
+def build_terms(detail: pl.DataFrame, rules, emissions: pl.DataFrame, settings: UncertaintySettings, fod=None) -> Terms:
     """Terms from the per-cell detail of :func:`ghginv.compute.compute_emissions` and the run's
-    ``emissions`` (rows not in the detail, e.g. carbon sinks, become exact terms)."""
+    ``emissions`` (rows not in the detail, e.g. carbon sinks, become exact terms). ``fod``: the
+    ``(terms, rules)`` of :func:`ghginv.uncertainty_fod.fod_terms` (4.A first-order decay)."""
     d = detail.select(
         pl.col("year").cast(pl.Int32), "scope", "sector", "activity", "gas", "co2e_t", "rule_id",
         pl.col("rule2_id").fill_null(-1),
@@ -148,8 +174,12 @@ def build_terms(detail: pl.DataFrame, rules, emissions: pl.DataFrame, settings: 
     keys = ["year", "scope", "sector", "activity", "gas", "rule_id", "rule2_id", "ncv_rule", "ncv_pow", "density_rule", "dens_pow"]
     d = d.group_by(keys, maintain_order=True).agg(pl.col("co2e_t").sum()).sort(keys)
     used = sorted({int(x) for c in ("rule_id", "rule2_id", "ncv_rule", "density_rule") for x in d[c].unique().to_list() if x is not None and x >= 0})
-    ad_keys = d.select("year", "sector", "activity").unique().sort("year", "sector", "activity")
-    ids, inputs, meta = _input_table(rules, used, ad_keys, settings)
+    ft, wrules = fod if fod is not None else (None, [])
+    ad_keys = d.select("year", "sector", "activity")
+    if ft is not None and ft.height:
+        ad_keys = pl.concat([ad_keys, ft.select(pl.col("dep_year").alias("year"), "sector", "activity")])
+    ad_keys = ad_keys.unique().sort("year", "sector", "activity")
+    ids, inputs, meta = _input_table(rules, used, ad_keys, settings, wrules)
 
     def col(kind_key):
         return np.array([ids.get(k, -1) for k in kind_key], dtype=np.int64)
@@ -167,6 +197,14 @@ def build_terms(detail: pl.DataFrame, rules, emissions: pl.DataFrame, settings: 
         pl.lit(1, pl.Int8).alias("w0"), pl.lit(1, pl.Int8).alias("w1"), pl.lit(1, pl.Int8).alias("w2"),
         pl.Series("w3", np.where(w3 == 0, 1, w3).astype(np.int8)), pl.Series("w4", np.where(w4 == 0, 1, w4).astype(np.int8)),
     )
+    if ft is not None and ft.height:  # first-order decay: one term per deposit year (ghginv.uncertainty_fod)
+        wr = [[ids.get(("wrule", int(x)), -1) for x in ft[p].to_list()] for p in ("doc", "docf", "mcf", "f")]
+        fod_frame = ft.select(
+            "year", pl.lit("direct").alias("scope"), "sector", "activity", pl.lit("CH4").alias("gas"), "co2e_t",
+            pl.Series("i0", col([("ad", y, s, a) for y, s, a in ft.select("dep_year", "sector", "activity").rows()])),
+            *(pl.Series(f"i{k + 1}", np.array(wr[k], dtype=np.int64)) for k in range(4)),
+        ).with_columns(*(pl.lit(1, pl.Int8).alias(f"w{k}") for k in range(K_SLOTS)))
+        frame = pl.concat([frame, fod_frame.select(frame.columns).cast(frame.schema)])
     # rows of the run's emissions not computed from factor rows (carbon sinks): exact terms
     lk = ["year", "scope", "sector", "gas"]
     run_tot = emissions.group_by(lk, maintain_order=True).agg(pl.col("co2e_t").sum()).with_columns(pl.col("year").cast(pl.Int32))
@@ -190,8 +228,12 @@ def build_terms(detail: pl.DataFrame, rules, emissions: pl.DataFrame, settings: 
         "non_factor_rows": rest.height,
         "terms": frame.height,
         "inputs": inputs.size,
+        "fod_terms": 0 if ft is None else ft.height,
+        "fod_parameter_rows": len(wrules),
+        "fod_parameter_rows_exact": sum(1 for j in range(len(wrules)) if ("wrule", j) not in ids),
     }
-    return Terms(frame, inputs, meta, stats)
+    ad_ids = {k[1:]: v for k, v in ids.items() if k[0] == "ad"}
+    return Terms(frame, inputs, meta, stats, ad_ids)
 
 
 def _groups(leaves: pl.DataFrame) -> pl.DataFrame:

@@ -54,13 +54,20 @@ class UncertaintyResult:
             f"({st['exact_factor_co2e_share'] * 100:.1f} % of |CO2e| has no factor uncertainty)",
             f"{st['activity_sources_exact']} of {st['activity_sources']} activity sources (year, sector, activity) have no activity_pct and are exact",
         ]
+        if st.get("fod_terms"):
+            parts.append(
+                f"solid waste disposal (4.A, first-order decay) enters as {st['fod_terms']} terms (deposit year × emission year): "
+                f"deposits carry the activity_pct of their waste type; {st['fod_parameter_rows_exact']} of {st['fod_parameter_rows']} "
+                "DOC/DOCf/MCF/F rows have no uncertainty (no column in the set, no [uncertainty] waste_pct) and are exact; "
+                "k, OX, recovery and the delay are always treated as exact")
         if st.get("non_factor_rows"):
             parts.append(f"{st['non_factor_rows']} groups not computed from factor rows (e.g. carbon sinks) are exact")
         return "; ".join(parts)
 
 
-def _analyse(cfg, detail_rules, emissions: pl.DataFrame, settings: UncertaintySettings, threads: int = 2) -> UncertaintyResult:
-    """``detail_rules``: (per-cell detail, rule list) of :func:`ghginv.compute.compute_emissions`, or None (no cube)."""
+def _analyse(cfg, detail_rules, emissions: pl.DataFrame, settings: UncertaintySettings, threads: int = 2, fod=None) -> UncertaintyResult:
+    """``detail_rules``: (per-cell detail, rule list) of :func:`ghginv.compute.compute_emissions`, or None (no cube).
+    ``fod``: (4.A deposit cells, the other cells, factor sets) when the run has landfill deposits."""
     t0 = time.perf_counter()
     if detail_rules is None:
         detail = pl.DataFrame(schema={"year": pl.Int32, "scope": pl.String, "sector": pl.String, "activity": pl.String, "gas": pl.String,
@@ -69,7 +76,12 @@ def _analyse(cfg, detail_rules, emissions: pl.DataFrame, settings: UncertaintySe
         rules = []
     else:
         detail, rules = detail_rules
-    terms = build_terms(detail, rules, emissions, settings)
+    ft = None
+    if fod is not None and fod[0].height:
+        from .uncertainty_fod import fod_terms
+
+        ft = fod_terms(fod[0], fod[1], fod[2], cfg)
+    terms = build_terms(detail, rules, emissions, settings, ft)
     table = analyse(terms, settings, cfg.base_year, threads=threads)
     t32 = table_3_2(terms, cfg.base_year, settings.depth)
     return UncertaintyResult(table, settings, terms.stats, time.perf_counter() - t0, t32, terms)
@@ -77,18 +89,21 @@ def _analyse(cfg, detail_rules, emissions: pl.DataFrame, settings: UncertaintySe
 
 def _compute(result, emissions: pl.DataFrame, settings: UncertaintySettings, threads: int = 2) -> UncertaintyResult:
     from .compute import compute_emissions
+    from .methods.waste_fod import split_deposits
 
     cfg = result.config
     dr = None
-    if result.cube.cells.height:
-        _, detail, res, _ = compute_emissions(result.cube.cells, result.sets, cfg.gwp, cfg.year_fallback, cfg.keep_entity)
+    cells, deposits = split_deposits(result.cube.cells, result.sets)  # 4.A deposits: first-order decay terms
+    if cells.height:
+        _, detail, res, _ = compute_emissions(cells, result.sets, cfg.gwp, cfg.year_fallback, cfg.keep_entity)
         dr = (detail, res.rules)
-    return _analyse(cfg, dr, emissions, settings, threads)
+    return _analyse(cfg, dr, emissions, settings, threads, (deposits, cells, result.sets))
 
 
-def uncertainty_stage(cfg, detail_rules, emissions: pl.DataFrame) -> UncertaintyResult:
-    """The ``uncertainty`` stage of a compile (settings from the ``[uncertainty]`` table)."""
-    return _analyse(cfg, detail_rules, emissions, uncertainty_settings(cfg.extra.get("uncertainty")))
+def uncertainty_stage(cfg, detail_rules, emissions: pl.DataFrame, fod=None) -> UncertaintyResult:
+    """The ``uncertainty`` stage of a compile (settings from the ``[uncertainty]`` table); ``fod``:
+    (4.A deposit cells, the other cells, factor sets) when the run has landfill deposits."""
+    return _analyse(cfg, detail_rules, emissions, uncertainty_settings(cfg.extra.get("uncertainty")), fod=fod)
 
 
 def uncertainty_of_result(result, settings: UncertaintySettings | None = None, threads: int = 2) -> UncertaintyResult:

@@ -9,6 +9,7 @@ mass        t         g kg t kt Gg Mt Tg
 volume      m^3       L m^3 Nm^3 (m^3 at normal conditions)
 energy      GJ        J kJ MJ GJ TJ PJ Wh kWh MWh GWh TWh kcal tce kgce
 area        ha        m^2 ha km^2 mu (亩 = 10,000/15 m^2)
+area_time   ha·d      ha·d (hectare-days: harvested area × cultivation period, rice CH4)
 count       head      head person (livestock population, people served)
 ratio       1         1 fraction %
 =========== ========= ================================================================
@@ -72,6 +73,8 @@ _BASE: dict[str, tuple[str, float]] = {
     "ha": ("area", 1.0),
     "km^2": ("area", 100.0),
     "mu": ("area", 1.0 / 15.0),
+    # area × time, base ha·d (rice cultivation: harvested area × days of the cultivation period)
+    "ha·d": ("area_time", 1.0),
     # count, base head (livestock head, persons: Tier 1 per-head and per-capita factors)
     "head": ("count", 1.0),
     "person": ("count", 1.0),
@@ -81,7 +84,7 @@ _BASE: dict[str, tuple[str, float]] = {
     "%": ("ratio", 0.01),
 }
 
-DIMENSIONS = ("mass", "volume", "energy", "area", "count", "ratio")
+DIMENSIONS = ("mass", "volume", "energy", "area", "area_time", "count", "ratio")
 
 # spellings people actually type -> canonical symbol
 _ALIASES: dict[str, str] = {
@@ -108,6 +111,12 @@ _ALIASES: dict[str, str] = {
     "千克标准煤": "kgce",
     "公顷": "ha",
     "亩": "mu",
+    "ha*d": "ha·d",
+    "ha d": "ha·d",
+    "ha·day": "ha·d",
+    "ha day": "ha·d",
+    "ha-day": "ha·d",
+    "公顷·天": "ha·d",
     "头": "head",
     "人": "person",
 }

@@ -14,7 +14,12 @@ the activity contract columns ``year, region, sector, activity, amount, unit, en
 * ``4.C.1`` an incinerator 2020–2024 (MSW components incl. ``msw_plastics``, t), ``4.B``
   composting, ``4.D.1`` domestic wastewater organics per treatment pathway (kg BOD) and effluent N;
 * ``2.F.1.a`` / ``2.F.1.b`` refrigerant banks (kg HFC32, HFC134a in operating equipment);
-* ``3.A.1`` / ``3.A.2`` a few dairy cattle and swine (head), ``3.C.4`` / ``3.C.5`` fertiliser N.
+* ``3.A.1`` / ``3.A.2`` a few dairy cattle and swine (head), ``3.C.4`` / ``3.C.5`` fertiliser N;
+* (issue 7, drawn from a second stream, seed + 1, so the rows above keep their values) the
+  manure N2O split of those animals by management system (``3.A.2``, and ``3.C.6`` for the
+  indirect N2O, head), a little rice
+  (``3.C.7``, ha·d = harvested area × days), liming (``3.C.2``) and urea (``3.C.3``, t), and one
+  small electric-arc-furnace steel plant (``2.C.1``, t crude steel).
 
 Used by ``qingyang_synthetic_sectors.toml`` (all five sectors). Regenerate with
 ``python inventories/generate_qingyang_sectors_synthetic.py``.
@@ -64,6 +69,20 @@ def generate(seed: int = SEED) -> pl.DataFrame:
         n = 60 * rng.uniform(0.9, 1.1)
         add(y, "3.C.4", "synthetic_fertiliser_n", n, "t", "FARM")
         add(y, "3.C.5", "synthetic_fertiliser_n", n, "t", "FARM")
+    extra = np.random.default_rng(seed + 1)  # issue 7 additions: own stream, the rows above are unchanged
+    heads = {(r[0], r[3]): r[4] for r in rows if r[2] == "3.A.2"}
+    manure_split = {"dairy_cattle": {"solid_storage": 0.6, "liquid_slurry_crust": 0.4},
+                    "swine": {"liquid_slurry_crust": 0.5, "pit_storage": 0.3, "composting_static_pile": 0.2}}
+    for y in range(2020, 2025):
+        for animal, split in manure_split.items():  # the same animals as the manure CH4 rows
+            for system, share in split.items():
+                add(y, "3.A.2", f"{animal}_manure_{system}", heads[(y, animal)] * share, "head", "FARM")
+                if not system.startswith("composting"):  # indirect N2O (volatilisation): no Frac_GasMS for composting
+                    add(y, "3.C.6", f"{animal}_manure_{system}", heads[(y, animal)] * share, "head", "FARM")
+        add(y, "3.C.7", "rice_single_aeration_pre_dry_short", 40 * 120 * extra.uniform(0.9, 1.1), "ha·d", "FARM")  # ~40 ha × 120 days
+        add(y, "3.C.2", "limestone_liming", 25 * extra.uniform(0.8, 1.2), "t", "FARM")
+        add(y, "3.C.3", "urea_applied", 60 * extra.uniform(0.9, 1.1), "t", "FARM")
+        add(y, "2.C.1", "steel_eaf", 50_000 * (1 + 0.02 * (y - 2020)) * extra.uniform(0.95, 1.05), "t", "EAF-01")
     return pl.DataFrame(rows, schema={"year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String,
                                       "amount": pl.Float64, "unit": pl.String, "entity_id": pl.String}, orient="row")
 

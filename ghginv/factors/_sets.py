@@ -216,7 +216,7 @@ def _check_unit(kind: str, key: str, unit: str) -> tuple[float, str]:
     r = parse_ratio(unit)
     num, den = r.numerator.dimension, r.denominator.dimension
     ok = {
-        ("ef", None): num == "mass" and den in ("mass", "volume", "energy", "area", "count"),
+        ("ef", None): num == "mass" and den in ("mass", "volume", "energy", "area", "area_time", "count"),
         ("carbon", "carbon_content"): num == "mass" and r.numerator.element == "C" and den in ("energy", "mass", "volume"),
         ("conv", "ncv"): num == "energy" and den in ("mass", "volume"),
         ("conv", "density"): num == "mass" and den == "volume",

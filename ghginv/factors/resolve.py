@@ -22,6 +22,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from .._frames import dense_ids, encode
 from ..errors import AmbiguousFactorError, FactorSetError, GhgInvError, MissingFactorError, Problem
 from ._sets import FactorSet, Rule
 
@@ -107,34 +108,100 @@ def _region_classes(regions: list[str], rules: list[Rule]) -> dict[str, str]:
     return out
 
 
+def _sector_classes(act_vals: list[str], sec_vals: list[str], pairs: np.ndarray, rules: list[Rule]) -> np.ndarray:
+    """For each distinct (activity code, sector code) pair (rows of ``pairs``), the code of the
+    first sector of the same activity that every sector pattern of the activity's rules treats
+    the same way."""
+    pats: dict[str, set] = {}
+    for r in rules:
+        pats.setdefault(r.activity, set()).add((r.sector_prefix, r.sector_spec))
+    pats = {a: sorted(p) for a, p in pats.items()}
+
+    def hit(sec: str, prefix: str, spec: int) -> bool:
+        return spec == 0 or (sec == prefix if spec == 1000 else (sec == prefix or sec.startswith(prefix + ".")))
+
+    rep: dict[tuple, int] = {}
+    out = np.empty(pairs.shape[0], np.int64)
+    for i, (a, sc) in enumerate(pairs.tolist()):  # pairs sorted: the first sector of a class is its smallest
+        act = act_vals[a]
+        sig = (a, tuple(j for j, p in enumerate(pats.get(act, ())) if hit(sec_vals[sc], *p)))
+        out[i] = rep.setdefault(sig, sc)
+    return out
+
+
+def _year_classes(years: np.ndarray, rules: list[Rule]) -> np.ndarray:
+    """Per distinct year (sorted ``years``), the first year inside exactly the same rule year ranges."""
+    spans = sorted({(r.year_from, r.year_to) for r in rules})
+    rep: dict[tuple, int] = {}
+    return np.array([rep.setdefault(tuple(j for j, (lo, hi) in enumerate(spans) if lo <= y <= hi), y) for y in years.tolist()], np.int64)
+
+
+def _expand(df: pl.DataFrame, rid: np.ndarray, cell_ids: np.ndarray, year: np.ndarray | None) -> pl.DataFrame:
+    """Rows of ``df`` (resolved per reduced cell: ``cell_id`` = reduced id, rows of an id
+    contiguous and ids ascending) copied to every real cell (``rid``: reduced id per cell, cells in
+    ascending ``cell_ids``); ``year``: the real cell's year as ``factor_year`` (no fallback)."""
+    r = df["cell_id"].to_numpy()
+    cnt = np.bincount(r, minlength=int(rid.max()) + 1 if rid.size else 0)
+    start = np.zeros(cnt.size + 1, np.int64)
+    np.cumsum(cnt, out=start[1:])
+    rep = cnt[rid]
+    idx = np.arange(int(rep.sum()), dtype=np.int64) - np.repeat(np.cumsum(rep) - rep - start[rid], rep)
+    new = [pl.Series("cell_id", np.repeat(cell_ids, rep)).cast(df.schema["cell_id"])]
+    if year is not None:
+        new.append(pl.Series("factor_year", np.repeat(year, rep)).cast(df.schema["factor_year"]))
+    return df[idx].with_columns(new)
+
+
 def resolve(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str = "none") -> Resolution:
     """Resolve factors for ``cells`` (columns cell_id = 0..n-1, year, region, sector, activity).
 
-    Regions that match the same region patterns of every rule resolve alike, so the rules run
-    once per such class of regions (e.g. per province for provincial rules) and the result is
-    copied to every cell of the class. Any problem is reported from a resolution of the real
-    cells, so messages name them.
+    Cells that every rule treats alike resolve alike, so the rules run once per class of cells and
+    the result is copied to every cell of the class: regions that match the same region patterns
+    (e.g. one class per province for provincial rules), sectors of an activity that match the same
+    sector patterns of its rules, and (without a year fallback) years inside the same rule year
+    ranges; the factor year is then the cell's own year. Any problem is reported from a
+    resolution of the real cells, so messages name them. ``factors`` come sorted by (cell_id,
+    gas), ``conversions`` by (cell_id, quantity).
     """
     rules = [r for fs in sets for r in fs.rules]
-    regions = cells["region"].unique().to_list()
-    classes = _region_classes(regions, rules)
-    if len(set(classes.values())) * 2 > len(regions):
+    if cells.height == 0:
         return _resolve_cells(cells, sets, year_fallback)
-    keys = ["year", "region", "sector", "activity"]
-    mapped = cells.with_columns(pl.col("region").replace_strict(classes, return_dtype=pl.String))
-    reduced = mapped.select(keys).unique().sort(keys).with_row_index("rid").with_columns(pl.col("rid").cast(pl.Int64))
-    back = mapped.join(reduced, on=keys, how="left").select("cell_id", "rid")
+    order = np.argsort(cells["cell_id"].to_numpy(), kind="stable")
+    if not (np.diff(order) == 1).all():
+        cells = cells[order]
+    reg_vals, reg_code = encode(cells["region"])
+    sec_vals, sec_code = encode(cells["sector"])
+    act_vals, act_code = encode(cells["activity"])
+    year = cells["year"].to_numpy().astype(np.int64)
+    classes = _region_classes(reg_vals, rules)
+    at = {v: i for i, v in enumerate(reg_vals)}
+    reg_rep = np.array([at[classes[v]] for v in reg_vals], np.int64)[reg_code]
+    pair, pair_first = dense_ids([act_code, sec_code])
+    sec_rep = _sector_classes(act_vals, sec_vals, np.stack([act_code[pair_first], sec_code[pair_first]], 1), rules)[pair]
+    fallback = year_fallback == "nearest"
+    if fallback:  # the distance to a rule's years matters: no year classes
+        year_rep = year
+    else:
+        yv, yc = np.unique(year, return_inverse=True)
+        year_rep = _year_classes(yv, rules)[yc]
+    rid, first = dense_ids([year_rep, reg_rep, sec_rep, act_code])
+    if first.size * 2 > cells.height:
+        return _resolve_cells(cells, sets, year_fallback)
+    reduced = pl.DataFrame([
+        pl.Series("cell_id", np.arange(first.size, dtype=np.int64)),
+        pl.Series("year", year_rep[first]).cast(cells.schema["year"]),
+        pl.Series("region", reg_vals, pl.String).gather(reg_rep[first]),
+        pl.Series("sector", sec_vals, pl.String).gather(sec_rep[first]),
+        pl.Series("activity", act_vals, pl.String).gather(act_code[first]),
+    ])
     try:
-        res = _resolve_cells(reduced.rename({"rid": "cell_id"}), sets, year_fallback)
+        res = _resolve_cells(reduced, sets, year_fallback)
     except GhgInvError:
         return _resolve_cells(cells, sets, year_fallback)
-
-    def expand(df: pl.DataFrame, order: str) -> pl.DataFrame:
-        cols = df.columns
-        return df.rename({"cell_id": "rid"}).join(back, on="rid", how="inner").sort("cell_id", order).select(cols)
-
+    ids = cells["cell_id"].to_numpy()
+    y = None if fallback else year
     return Resolution(
-        factors=expand(res.factors, "gas"), conversions=expand(res.conversions, "quantity"), rules=res.rules, sets=sets
+        factors=_expand(res.factors, rid, ids, y), conversions=_expand(res.conversions, rid, ids, y), rules=res.rules, sets=sets
     )
 
 

@@ -1,7 +1,8 @@
 """Waste parameters: ``waste_parameters.csv`` of a factor set — checking and resolution.
 
 Columns: ``activity, sector, region, year_from, year_to, parameter, value, unit, source,
-source_locator, status`` (optional ``notes``). ``activity`` is a waste type (``msw_food``,
+source_locator, status`` (optional ``notes`` and the uncertainty columns ``uncertainty_pct`` or
+``lower``/``upper`` with ``distribution``, as in :mod:`ghginv.factors.unc_cols`). ``activity`` is a waste type (``msw_food``,
 ``msw_paper`` …) or ``*``; ``sector`` an IPCC code under ``4.A`` (exact, ``4.A.*``) or ``*``;
 ``region`` and the years follow the emission-factor rules. Parameters of the first-order decay
 method (2006 IPCC GL Vol 5 Ch 3):
@@ -33,6 +34,7 @@ from pathlib import Path
 
 from .. import categories
 from ..errors import Problem
+from .unc_cols import parse_uncertainty
 from ._patterns import EXACT, Provenance, check_provenance, check_region, check_year_overlaps, parse_value, parse_years
 
 __all__ = ["WASTE_COLUMNS", "CLIMATE_ZONES", "WasteRule", "read_waste_rows", "check_waste_overlaps", "resolve_waste_parameter"]
@@ -68,6 +70,11 @@ class WasteRule(Provenance):
     source_locator: str
     status: str
     notes: str = ""
+    # 95 % interval of the value (optional columns, see ghginv/factors/unc_cols.py); "" = exact
+    unc_pct: float | None = None
+    unc_lower: float | None = None
+    unc_upper: float | None = None
+    distribution: str = ""
 
     @property
     def key(self) -> str:
@@ -130,9 +137,11 @@ def read_waste_rows(set_name: str, path: Path, rows: list[tuple[int, dict]], pro
         if param.startswith("k_") and norm == 0:
             bad("a decay rate k must be > 0", "value", row["value"])
         check_provenance(row, bad)
+        unc = parse_uncertainty(row, value, bad)
         if len(problems) == before:
             out.append(WasteRule(set_name, act, sector, region, y0, y1, param, value, row["unit"], norm, str(path), line,
-                                 row["source"], row["source_locator"], row["status"], row.get("notes", "")))
+                                 row["source"], row["source_locator"], row["status"], row.get("notes", ""),
+                                 unc_pct=unc[0], unc_lower=unc[1], unc_upper=unc[2], distribution=unc[3]))
     return out
 
 

@@ -13,6 +13,8 @@ batch's raw dictionary indices and amounts it checks every row (valid codes, fin
 plausible year), maps the batch's dictionary indices to global codes through small lookup
 tables, packs the key, filters the year range and adds the row to the table. It stops at the
 first bad row, and the caller re-checks that batch on the slow path that names rows.
+:func:`batch_append_tally` also sums the added amounts per raw unit index for the conservation
+check (:mod:`ghginv.conservation`).
 
 A slot is empty while ``counts[slot] == 0``. The table is grown (doubled and re-inserted) by the
 caller whenever an append stops because it is half full.
@@ -24,7 +26,7 @@ import numpy as np
 
 from . import ngjit
 
-__all__ = ["new_table", "table_append", "batch_append", "table_merge", "table_grow", "table_items", "pack_keys", "unpack_keys"]
+__all__ = ["new_table", "table_append", "batch_append", "batch_append_tally", "tally_sums", "table_merge", "table_grow", "table_items", "pack_keys", "unpack_keys"]
 
 # bit layout of k1 (60 bits used): year-1900 (8) | region (20) | sector (10) | activity (12) | unit (10)
 UNIT_BITS, ACT_BITS, SECTOR_BITS, REGION_BITS, YEAR_BITS = 10, 12, 10, 20, 8
@@ -93,12 +95,23 @@ YEAR_SHIFT = REGION_BITS + SECTOR_BITS + ACT_BITS + UNIT_BITS
 R_SHIFT = SECTOR_BITS + ACT_BITS + UNIT_BITS
 S_SHIFT = ACT_BITS + UNIT_BITS
 BATCH_DONE, BATCH_FULL, BATCH_BAD = 0, 1, 2
+TALLY_LANES = 8  # independent accumulators per unit: consecutive rows do not wait on one add
 
 
 @ngjit
 def batch_append(keys1, keys2, sums, counts, n_used, start, years, y_step, y_lo, y_hi,
                  i_region, i_sector, i_activity, i_unit, i_entity, steps,
                  l_region, l_sector, l_activity, l_unit, l_entity, amount):
+    """:func:`batch_append_tally` without the input tally."""
+    return batch_append_tally(keys1, keys2, sums, counts, n_used, start, years, y_step, y_lo, y_hi,
+                              i_region, i_sector, i_activity, i_unit, i_entity, steps,
+                              l_region, l_sector, l_activity, l_unit, l_entity, amount, np.zeros(0, np.float64))
+
+
+@ngjit
+def batch_append_tally(keys1, keys2, sums, counts, n_used, start, years, y_step, y_lo, y_hi,
+                       i_region, i_sector, i_activity, i_unit, i_entity, steps,
+                       l_region, l_sector, l_activity, l_unit, l_entity, amount, tally):
     """Validate, remap, pack and add rows ``start..`` of one batch.
 
     ``i_*`` are dictionary indices into the lookup tables ``l_*``, which hold the global code
@@ -109,8 +122,13 @@ def batch_append(keys1, keys2, sums, counts, n_used, start, years, y_step, y_lo,
     Returns ``(status, next_row, n_used, n_outside)``: status ``BATCH_DONE``; ``BATCH_FULL`` when
     the table is half full (grow it and call again from ``next_row``); ``BATCH_BAD`` when row
     ``next_row`` breaks the contract (rows before it may have been added).
+
+    ``tally`` (length ``TALLY_LANES × len(l_unit)``, or empty for none) receives the conservation
+    check's input tally: each added row's amount, by its *raw* unit dictionary index ``i_unit``
+    (not the remapped code), in one of ``TALLY_LANES`` lanes (:func:`tally_sums`).
     """
     mask = keys1.shape[0] - 1
+    n_tu = l_unit.shape[0] if tally.shape[0] > 0 else 0
     limit = keys1.shape[0] >> 1
     n = amount.shape[0]
     s_r, s_s, s_a, s_u, s_e = steps[0], steps[1], steps[2], steps[3], steps[4]
@@ -148,9 +166,19 @@ def batch_append(keys1, keys2, sums, counts, n_used, start, years, y_step, y_lo,
                 counts[h] += 1
                 break
             h = (h + 1) & mask
+        if n_tu:
+            tally[(i & (TALLY_LANES - 1)) * n_tu + ju] += x
         if n_used >= limit:
             return BATCH_FULL, i + 1, n_used, n_outside
     return BATCH_DONE, n, n_used, n_outside
+
+
+def tally_sums(tally, n_units: int):
+    """Per unit dictionary index: the sum of a tally array's lanes."""
+    if not n_units:
+        return np.zeros(0)
+    with np.errstate(over="ignore"):  # amounts near the float limit: inf here, a clear error in run_checks
+        return tally.reshape(TALLY_LANES, n_units).sum(axis=0)
 
 
 @ngjit

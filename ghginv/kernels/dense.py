@@ -19,28 +19,38 @@ from __future__ import annotations
 import numpy as np
 
 from . import ngjit
-from .cube import BATCH_BAD, BATCH_DONE, BATCH_FULL, YEAR_BASE, YEAR_BITS, pack_keys
+from .cube import BATCH_BAD, BATCH_DONE, BATCH_FULL, TALLY_LANES, YEAR_BASE, YEAR_BITS, pack_keys
 
-__all__ = ["dense_append", "DenseCube", "MAX_SLOTS"]
+__all__ = ["dense_append", "dense_append_tally", "DenseCube", "MAX_SLOTS"]
 
 MAX_SLOTS = 1 << 23  # 8 M cells × 16 bytes = 128 MiB at most
 
 
 CHUNK = 4096
+U = np.uintp  # indices known to be ≥ 0 go in unsigned: numba then skips the negative-index wraparound (~1/3 of the loop)
 
 
 @ngjit
 def _scatter(flat, pos, amount, c0, c1):
     for i in range(c0, c1):
-        j = pos[i - c0]
+        j = pos[U(i - c0)]
         if j >= 0:
-            flat[2 * j] += amount[i]
-            flat[2 * j + 1] += 1.0
+            flat[U(2 * j)] += amount[U(i)]
+            flat[U(2 * j + 1)] += 1.0
 
 
 @ngjit
 def dense_append(cells, year_idx, combo_of, combo_keys, meta, start, years, y_step, y_lo, y_hi,
                  i_region, i_sector, i_activity, i_unit, steps, l_region, l_sector, l_activity, l_unit, amount):
+    """:func:`dense_append_tally` without the input tally."""
+    return dense_append_tally(cells, year_idx, combo_of, combo_keys, meta, start, years, y_step, y_lo, y_hi,
+                              i_region, i_sector, i_activity, i_unit, steps, l_region, l_sector, l_activity, l_unit,
+                              amount, np.zeros(0, np.float64))
+
+
+@ngjit
+def dense_append_tally(cells, year_idx, combo_of, combo_keys, meta, start, years, y_step, y_lo, y_hi,
+                       i_region, i_sector, i_activity, i_unit, steps, l_region, l_sector, l_activity, l_unit, amount, tally):
     """Validate, remap and add rows ``start..`` of one batch to ``cells`` (shape (Y, R, C, 2)).
 
     ``meta`` = [years used, combos used]. Lookup tables and steps as in
@@ -51,38 +61,42 @@ def dense_append(cells, year_idx, combo_of, combo_keys, meta, start, years, y_st
 
     Rows go in chunks: first every row's cell position (checks and lookups, no memory
     dependence between rows), then the scatter-add — twice as fast as doing both per row.
+
+    ``tally`` (or an empty array): the conservation check's input tally, as in
+    :func:`ghginv.kernels.cube.batch_append_tally` — each row's amount by raw unit index, counted
+    once the row has its cell position.
     """
+    n_tu = l_unit.shape[0] if tally.shape[0] > 0 else 0  # int: U × int would be float in numba
     y_cap = cells.shape[0]
     r_cap = cells.shape[1]
     c_cap = cells.shape[2]
     flat = cells.reshape(-1)
     n = amount.shape[0]
     s_r, s_s, s_a, s_u = steps[0], steps[1], steps[2], steps[3]
-    n_r, n_s, n_a, n_u = l_region.shape[0], l_sector.shape[0], l_activity.shape[0], l_unit.shape[0]
+    n_r, n_s, n_a, n_u = U(l_region.shape[0]), U(l_sector.shape[0]), U(l_activity.shape[0]), U(l_unit.shape[0])
     n_outside = 0
     pos = np.empty(CHUNK, np.int64)
     for c0 in range(start, n, CHUNK):
         c1 = min(c0 + CHUNK, n)
         for i in range(c0, c1):
-            x = amount[i]
-            y = years[i * y_step]
-            jr, js, ja, ju = i_region[i * s_r], i_sector[i * s_s], i_activity[i * s_a], i_unit[i * s_u]
-            if jr < 0 or jr >= n_r or js < 0 or js >= n_s or ja < 0 or ja >= n_a or ju < 0 or ju >= n_u:
+            x = amount[U(i)]
+            y = years[U(i * y_step)]
+            jr, js, ja, ju = i_region[U(i * s_r)], i_sector[U(i * s_s)], i_activity[U(i * s_a)], i_unit[U(i * s_u)]
+            if U(jr) >= n_r or U(js) >= n_s or U(ja) >= n_a or U(ju) >= n_u:  # negative: huge unsigned
                 _scatter(flat, pos, amount, c0, i)
                 return BATCH_BAD, i, n_outside  # a damaged page: index outside the dictionary
-            r = l_region[jr]
-            s = l_sector[js]
-            a = l_activity[ja]
-            u = l_unit[ju]
-            if not (x >= 0.0) or x == np.inf or y < YEAR_BASE or y >= YEAR_BASE + (1 << YEAR_BITS) \
-                    or r < 0 or s < 0 or a < 0 or u < 0:
+            r = l_region[U(jr)]
+            s = l_sector[U(js)]
+            a = l_activity[U(ja)]
+            u = l_unit[U(ju)]
+            if not (x >= 0.0) or x == np.inf or U(y - YEAR_BASE) >= U(1 << YEAR_BITS) or (r | s | a | u) < 0:
                 _scatter(flat, pos, amount, c0, i)
                 return BATCH_BAD, i, n_outside
             if y < y_lo or y > y_hi:
                 n_outside += 1
-                pos[i - c0] = -1
+                pos[U(i - c0)] = -1
                 continue
-            yi = year_idx[y - YEAR_BASE]
+            yi = year_idx[U(y - YEAR_BASE)]
             if yi < 0:
                 if meta[0] == y_cap:
                     _scatter(flat, pos, amount, c0, i)
@@ -90,7 +104,7 @@ def dense_append(cells, year_idx, combo_of, combo_keys, meta, start, years, y_st
                 yi = meta[0]
                 year_idx[y - YEAR_BASE] = yi
                 meta[0] += 1
-            c = combo_of[s, a, u]
+            c = combo_of[U(s), U(a), U(u)]
             if c < 0:
                 if meta[1] == c_cap:
                     _scatter(flat, pos, amount, c0, i)
@@ -101,7 +115,9 @@ def dense_append(cells, year_idx, combo_of, combo_keys, meta, start, years, y_st
                 combo_keys[c, 1] = a
                 combo_keys[c, 2] = u
                 meta[1] += 1
-            pos[i - c0] = (yi * r_cap + r) * c_cap + c
+            pos[U(i - c0)] = (yi * r_cap + r) * c_cap + c
+            if n_tu:
+                tally[U((i & (TALLY_LANES - 1)) * n_tu + ju)] += x
         _scatter(flat, pos, amount, c0, c1)
     return BATCH_DONE, n, n_outside
 
@@ -158,8 +174,10 @@ class DenseCube:
         new[: old.shape[0], : old.shape[1], : old.shape[2]] = old
         self.cells = new
 
-    def append(self, start: int, args) -> tuple[int, int, int]:
-        return dense_append(self.cells, self.year_idx, self.combo_of, self.combo_keys, self.meta, start, *args)
+    def append(self, start: int, args, tally=None) -> tuple[int, int, int]:
+        if tally is None:
+            return dense_append(self.cells, self.year_idx, self.combo_of, self.combo_keys, self.meta, start, *args)
+        return dense_append_tally(self.cells, self.year_idx, self.combo_of, self.combo_keys, self.meta, start, *args, tally)
 
     def items(self):
         """(k1, k2, sums, counts) of the used cells, keys packed as in the hash table."""

@@ -116,7 +116,8 @@ def fod_emissions(deposits: pl.DataFrame, other_cells: pl.DataFrame, sets, cfg, 
     if settings["climate_zone"] is None:
         raise ConfigError(
             f"the activity data have solid waste deposits (4.A) but the inventory has no [waste] climate_zone; "
-            f"set one of {', '.join(CLIMATE_ZONES)} (2006 IPCC GL Vol 5 Table 3.3)")
+            f"set one of {', '.join(CLIMATE_ZONES)} (2006 IPCC GL Vol 5 Table 3.3) in the TOML, "
+            f"or pass --climate-zone ZONE to ghginv compile")
     kname = f"k_{settings['climate_zone']}"
     gwp_ch4 = gwp_table(cfg.gwp)["CH4"]
     versions = {s.name: s.version for s in sets}

@@ -33,6 +33,10 @@ class ReportData:
     targets: pl.DataFrame | None = None
     peak: pl.DataFrame | None = None
     extra_notes: list[str] = field(default_factory=list)
+    recalculation: pl.DataFrame | None = None  # recalculation.parquet (ghginv.recalc; report section ghginv.report._recalc)
+    recalculation_factors: pl.DataFrame | None = None
+    reference_approach: pl.DataFrame | None = None  # reference_approach.parquet (ghginv.reference_approach; ghginv.report._reference)
+    gap_filling: pl.DataFrame | None = None  # gap_filling.parquet (ghginv.gapfill; ghginv.report._gapfill)
 
     @classmethod
     def from_run_dir(cls, run: str | Path) -> "ReportData":
@@ -42,7 +46,8 @@ class ReportData:
             raise InputFileError(f"{run}: not a ghginv run folder (no manifest.json)")
         manifest = json.loads(m.read_text(encoding="utf-8"))
         frames = {}
-        for name in ("emissions", "inventory", "factors_used", "indicators", "targets", "peak"):
+        for name in ("emissions", "inventory", "factors_used", "indicators", "targets", "peak", "recalculation", "recalculation_factors",
+                     "reference_approach", "gap_filling"):
             p = run / f"{name}.parquet"
             if p.is_file():
                 frames[name] = pl.read_parquet(p)
@@ -109,6 +114,7 @@ class ReportData:
 
     def notation_rows(self) -> pl.DataFrame:
         return (
-            self.inventory.filter(pl.col("notation_key").is_not_null())
+            # keys of the activity data (gas ALL); the completeness table shows the reporting categories' keys
+            self.inventory.filter(pl.col("notation_key").is_not_null(), pl.col("gas") == "ALL")
             .select("category", "category_name", "notation_key").unique().sort("category", "notation_key")
         )

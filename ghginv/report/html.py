@@ -9,6 +9,10 @@ import polars as pl
 from .. import __version__
 from ..indicators import ALL_REGION, ENERGY_VARIANTS, SCOPES
 from . import svg
+from ._completeness import completeness_section
+from ._gapfill import gapfill_section
+from ._recalc import recalc_section
+from ._reference import reference_section
 from .data import INDIRECT, ReportData
 from .i18n import text
 
@@ -175,6 +179,10 @@ def _targets_table(d: ReportData, lang: str) -> str:
                      _f(r["margin"]), f'<span class="small">{escape(r["source"])}</span>'])
     head = [text(k, lang) for k in ("col_target", "col_region", "col_kind", "col_scope", "col_base", "col_latest", "col_achieved",
                                     "col_required", "col_path", "col_status", "col_margin", "col_source")]
+    if "p_on_track" in d.targets.columns:  # Monte Carlo probabilities (ghginv.uncertainty_targets)
+        for row, r in zip(rows, d.targets.iter_rows(named=True)):
+            row.insert(-1, _f(r["p_met"] if r["p_met"] is not None else r["p_on_track"], 3))
+        head.insert(-1, "P(on track / met)" if lang == "en" else "进度达标/达标概率")
     return _t(rows, head, left=4)
 
 
@@ -274,7 +282,11 @@ def render_html(d: ReportData, lang: str = "en") -> str:
     parts.append(f"<h2>{escape(text('sinks_chart', lang))}</h2>")
     parts.append(_sinks(d, lang))
     parts.append(_peak_table(d, lang))
+    parts.append(recalc_section(d, lang))  # "Recalculations" when the run has recalculation.parquet
+    parts.append(reference_section(d, lang))  # energy balance vs sectoral CO2, with reference_approach.parquet
+    parts.append(gapfill_section(d, lang))  # gap-filled (estimated) activity cells, with gap_filling.parquet
     parts.append(_indicator_table(d, lang))
+    parts.append(completeness_section(d, lang))  # categories × gases: value or notation key (ghginv.notation)
     parts.append(_factor_sets(d, lang))
     parts.append(_quality(d, lang))
     parts.append("</body></html>")

@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from .._frames import group_sum
+from ._completeness import completeness_sheet
 from .data import ReportData
 
 __all__ = ["write_xlsx", "provincial_table", "FIVE_SECTORS", "GAS_COLUMNS"]
@@ -128,6 +129,7 @@ def write_xlsx(d: ReportData, path: Path) -> None:
     ws.set_column(0, 0, 26)
     ws.set_column(1, 1, 90)
     _sheet(wb, "IPCC categories", d.inventory, num, head, notice)
+    completeness_sheet(wb, d, num, head, notice)  # categories × gases: value or notation key (ghginv.notation)
     _sheet(wb, "Provincial 5 sectors", provincial_table(d.emissions), num, head, notice)
     if d.indicators is not None:
         _sheet(wb, "Indicators", d.indicators, num, head, notice)
@@ -136,4 +138,14 @@ def write_xlsx(d: ReportData, path: Path) -> None:
     if d.peak is not None:
         _sheet(wb, "Peak", d.peak, num, head, notice)
     _sheet(wb, "Factors used", d.factor_sources(), num, head, notice)
+    from ._gapfill import gapfill_sheet
+    from ._reference import reference_sheet
+
+    for name, frame in (("Reference approach", reference_sheet(d)), ("Gap filling", gapfill_sheet(d))):
+        if frame is not None:
+            _sheet(wb, name, frame, num, head, notice)
+    if d.recalculation is not None:  # ghginv.recalc: old vs new with the activity/factor/GWP effects
+        _sheet(wb, "Recalculations", d.recalculation, num, head, notice)
+        if d.recalculation_factors is not None:
+            _sheet(wb, "Recalculated factors", d.recalculation_factors, num, head, notice)
     wb.close()

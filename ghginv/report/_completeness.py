@@ -1,0 +1,92 @@
+"""Completeness table of the reports: reporting categories × the seven gases, each cell the
+estimate (direct emissions, all regions) or its notation key (:mod:`ghginv.notation`)."""
+
+from __future__ import annotations
+
+from html import escape
+
+import polars as pl
+
+from ..notation import GASES, completeness_table
+from . import svg
+from .data import ReportData
+
+__all__ = ["completeness_section", "completeness_sheet"]
+
+_T = {
+    "title": ("Completeness: categories × gases", "完整性：类别 × 气体"),
+    "caption": ("{y}, direct emissions of all regions, kt CO2e; a notation key where the run has no estimate; "
+                "blank: the gas does not occur in the category (2006 IPCC GL)",
+                "{y}年，全部地区的直接排放，千吨二氧化碳当量；本次核算未估算之处给出注释键；空白：该类别不排放该气体（2006 IPCC 指南）"),
+    "keys": ("NE not estimated, NO not occurring, NA not applicable, IE included elsewhere, C confidential",
+             "NE 未估算，NO 未发生，NA 不适用，IE 已计入其他类别，C 保密"),
+    "user": ("Notation keys given in the inventory", "清单中给定的注释键"),
+    "where": ("included in", "计入"),
+}
+
+
+def _t(key: str, lang: str, **kw) -> str:
+    en, zh = _T[key]
+    return (zh if lang == "zh" else en).format(**kw)
+
+
+def _cell(row: dict, gas: str) -> str:
+    v, k = row[f"{gas}_co2e_t"], row[f"{gas}_key"]
+    if v is not None:
+        return svg.fmt_num(v / 1000, 2)
+    return f'<span class="na">{escape(k)}</span>' if k else ""
+
+
+def completeness_section(d: ReportData, lang: str = "en") -> str:
+    """The HTML section (heading, table for the last year, the user's keys with reasons)."""
+    inv = d.inventory
+    if inv.height == 0:
+        return ""
+    tab = completeness_table(inv)
+    year = tab["year"][0]
+    head = "".join(f"<th>{escape(g)}</th>" for g in GASES)
+    body = []
+    for r in tab.iter_rows(named=True):
+        label = f"{escape(r['category'])} {escape(r['category_name'])}"
+        if r["level"] <= 1 or r["category"] == "1.A":
+            label = f"<b>{label}</b>"
+        body.append(f'<tr><td class="l">{label}</td>' + "".join(f"<td>{_cell(r, g)}</td>" for g in GASES) + "</tr>")
+    out = [f"<h2>{escape(_t('title', lang))}</h2>",
+           f'<table><caption class="small">{escape(_t("caption", lang, y=year))}</caption><tr><th class="l">IPCC</th>{head}</tr>{"".join(body)}</table>',
+           f'<p class="small">{escape(_t("keys", lang))}</p>']
+    user = (d.manifest.get("completeness") or {}).get("user_keys") or []
+    if user:
+        items = "".join(
+            f"<li>{escape(u['category'])}{' ' + escape(u['gas']) if u.get('gas') not in (None, 'ALL') else ''}: <b>{escape(u['key'])}</b>"
+            + (f" — {escape(_t('where', lang))} {escape(u['where'])}" if u.get("where") else "")
+            + (f" — {escape(u['reason'])}" if u.get("reason") else "") + "</li>" for u in user)
+        out.append(f"<h3>{escape(_t('user', lang))}</h3><ul>{items}</ul>")
+    return "\n".join(out)
+
+
+def completeness_sheet(wb, d: ReportData, fmt_num, fmt_head, note: str | None = None) -> None:
+    """Sheet "Completeness": every year × reporting category, per gas t CO2e (a number) or the key."""
+    inv = d.inventory
+    ws = wb.add_worksheet("Completeness")
+    r0 = 0
+    if note:
+        ws.write(0, 0, note)
+        r0 = 2
+    cols = ["year", "category", "category_name", *(f"{g} (t CO2e or key)" for g in GASES)]
+    for j, c in enumerate(cols):
+        ws.write(r0, j, c, fmt_head)
+        ws.set_column(j, j, 40 if c == "category_name" else 14)
+    years = sorted(inv.filter(pl.col("scope") == "direct")["year"].unique().to_list())
+    i = r0
+    for y in years:
+        for r in completeness_table(inv, y).iter_rows(named=True):
+            i += 1
+            ws.write_number(i, 0, y)
+            ws.write_string(i, 1, r["category"])
+            ws.write_string(i, 2, r["category_name"])
+            for j, g in enumerate(GASES, start=3):
+                if r[f"{g}_co2e_t"] is not None:
+                    ws.write_number(i, j, r[f"{g}_co2e_t"], fmt_num)
+                elif r[f"{g}_key"]:
+                    ws.write_string(i, j, r[f"{g}_key"])
+    ws.freeze_panes(r0 + 1, 3)
