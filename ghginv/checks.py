@@ -101,6 +101,14 @@ def validate_inputs(inventory: str | os.PathLike | None = None, *, activity: lis
                                              f"{cfg.name}: {len(cfg.factor_sets)} factor set(s), {len(cfg.activity_paths)} activity path(s)"))
         except GhgInvError as e:
             report.checks.append(_fail("toml", str(inventory), e))
+    if cfg is not None and cfg.extra.get("notation_keys") is not None:
+        from .notation import notation_settings
+
+        try:
+            keys = notation_settings(cfg)
+            report.checks.append(CheckResult("notation_keys", str(inventory), True, f"{len(keys)} notation key(s)"))
+        except GhgInvError as e:
+            report.checks.append(_fail("notation_keys", str(inventory), e))
     set_paths: list[tuple[str, Path | None]] = []
     if cfg is not None:
         set_paths = [(str(p), p) for p in cfg.factor_sets]

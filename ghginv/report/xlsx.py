@@ -46,7 +46,9 @@ def _five(sector: str) -> str | None:
 
 def provincial_table(emissions: pl.DataFrame) -> pl.DataFrame:
     """Per year and provincial sector (direct emissions, whole area): t of each gas and t CO2e.
-    Indirect emissions of purchased electricity and heat follow as a memo row."""
+    Indirect emissions of purchased electricity and heat follow as a memo row. A gas (or a whole
+    sector) with no estimate is null — a blank cell, never a silent zero; its notation key is in
+    the Completeness sheet."""
     e = emissions.with_columns(
         pl.col("gas").map_elements(_gas_group, return_dtype=pl.String).alias("gas_group"),
         pl.when(pl.col("scope") == "direct").then(pl.col("sector").map_elements(_five, return_dtype=pl.String))
@@ -68,8 +70,9 @@ def provincial_table(emissions: pl.DataFrame) -> pl.DataFrame:
             row = {"year": y, "sector": names.get(key, ("Total (direct)", "合计（直接排放）"))[0],
                    "sector_zh": names.get(key, ("Total (direct)", "合计（直接排放）"))[1]}
             for g in GAS_COLUMNS:
-                row[f"{g}_t"] = float(sub.filter(pl.col("gas_group") == g)["emissions_t"].sum())
-            row["co2e_t"] = float(sub["co2e_t"].sum())
+                sg = sub.filter(pl.col("gas_group") == g)
+                row[f"{g}_t"] = float(sg["emissions_t"].sum()) if sg.height else None
+            row["co2e_t"] = float(sub["co2e_t"].sum()) if sub.height else None
             out.append(row)
     return pl.DataFrame(out, schema={"year": pl.Int32, "sector": pl.String, "sector_zh": pl.String,
                                      **{f"{g}_t": pl.Float64 for g in GAS_COLUMNS}, "co2e_t": pl.Float64})
@@ -130,7 +133,8 @@ def write_xlsx(d: ReportData, path: Path) -> None:
     ws.set_column(1, 1, 90)
     _sheet(wb, "IPCC categories", d.inventory, num, head, notice)
     completeness_sheet(wb, d, num, head, notice)  # categories × gases: value or notation key (ghginv.notation)
-    _sheet(wb, "Provincial 5 sectors", provincial_table(d.emissions), num, head, notice)
+    blank = "blank = not estimated: see the Completeness sheet for its notation key (NE, NO, IE …)"
+    _sheet(wb, "Provincial 5 sectors", provincial_table(d.emissions), num, head, f"{notice} · {blank}" if notice else blank)
     if d.indicators is not None:
         _sheet(wb, "Indicators", d.indicators, num, head, notice)
     if d.targets is not None:

@@ -134,6 +134,9 @@ def test_xlsx_round_trip(run):
         e = em.filter(pl.col("year") == y, pl.col("scope") == "direct", pl.col("sector").str.starts_with("1"))
         assert five[(y, "Energy")]["CO2_t"] == pytest.approx(e.filter(pl.col("gas") == "CO2")["emissions_t"].sum(), rel=1e-12)
         assert five[(y, "Energy")]["co2e_t"] == pytest.approx(e["co2e_t"].sum(), rel=1e-12)
+        # the demo estimates no industrial process: blank cells (null), not zeros
+        assert five[(y, "Industrial processes")]["CO2_t"] is None and five[(y, "Industrial processes")]["co2e_t"] is None
+        assert five[(y, "Energy")]["SF6_t"] is None
         ind_e = em.filter(pl.col("year") == y, pl.col("scope") == "indirect")["co2e_t"].sum()
         assert five[(y, "Memo: purchased electricity and heat (indirect)")]["co2e_t"] == pytest.approx(ind_e, rel=1e-12)
 

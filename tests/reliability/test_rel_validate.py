@@ -16,6 +16,7 @@ def test_demo_inventory_is_valid(tmp_path):
     assert rep.ok, rep.as_dict()
     kinds = [c.kind for c in rep.checks]
     assert kinds[0] == "toml" and kinds[-1] == "activity" and kinds.count("factor_set") >= 6
+    assert next(c for c in rep.checks if c.kind == "notation_keys").summary == "1 notation key(s)"
     assert "24,805 rows" in rep.checks[-1].summary
 
 
@@ -73,3 +74,20 @@ def test_validate_an_imported_ledger(tmp_path):
     rep = validate_inputs(activity=[str(tmp_path / "a.parquet")],
                           factors=["cn_gbt32151_22_2024", "cn_refsheet_2020", "cn_gbt32150_2025", "mee_nbs_grid"])
     assert rep.ok, rep.as_dict()
+
+
+def test_bad_notation_keys_are_reported(tmp_path):
+    """[notation_keys] is checked by validate too: unknown key and IE without 'where', one report."""
+    s = tiny_set(tmp_path / "t_set")
+    act = tiny_activity(tmp_path / "a.parquet")
+    toml = tmp_path / "inv.toml"
+    toml.write_text(
+        '[inventory]\nname = "t"\ngwp = "AR5GWP100"\n'
+        f'[activity]\npaths = ["{act}"]\n[factors]\nsets = ["{s}"]\n'
+        '[notation_keys]\n"1.B" = "XX"\n"2.A" = { key = "IE", reason = "in 1.A.2" }\n', encoding="utf-8")
+    rep = validate_inputs(toml)
+    assert not rep.ok
+    nk = next(c for c in rep.as_dict()["checks"] if c["kind"] == "notation_keys")
+    text = "\n".join(nk["problems"])
+    assert nk["ok"] is False and nk["error"] == "ConfigError"
+    assert "1.B" in text and "XX" in text and "2.A" in text and "where" in text
