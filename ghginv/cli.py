@@ -137,7 +137,7 @@ def _summary(result, out: Path | None, quiet: bool) -> None:
 @app.command("compile")
 def compile_cmd(
     inventory: Annotated[Optional[Path], typer.Argument(help="inventory TOML (optional with --activity/--factors)")] = None,
-    activity: Annotated[Optional[list[str]], typer.Option("--activity", help="activity Parquet file or folder (repeatable)")] = None,
+    activity: Annotated[Optional[list[str]], typer.Option("--activity", help="activity Parquet file or folder, local or a URL (s3://, gs://, hdfs://, file://, any fsspec protocol); repeatable")] = None,
     factors: Annotated[Optional[list[str]], typer.Option("--factors", help="factor set name or folder, in precedence order (repeatable)")] = None,
     gwp: Annotated[Optional[str], typer.Option(help="GWP set: SARGWP100, AR4GWP100, AR5GWP100, AR6GWP100")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="output folder (written atomically)")] = None,

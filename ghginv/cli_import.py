@@ -63,7 +63,7 @@ def import_cmd(
 
 def validate_cmd(
     inventory: Annotated[Optional[Path], typer.Argument(help="inventory TOML (optional with --activity/--factors)")] = None,
-    activity: Annotated[Optional[list[str]], typer.Option("--activity", help="activity Parquet file or folder (repeatable)")] = None,
+    activity: Annotated[Optional[list[str]], typer.Option("--activity", help="activity Parquet file or folder, local or a URL (s3://, hdfs://, file:// …); repeatable")] = None,
     factors: Annotated[Optional[list[str]], typer.Option("--factors", help="factor set name or folder (repeatable)")] = None,
     years: Annotated[Optional[str], typer.Option(help="year range, e.g. 2020-2024")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
