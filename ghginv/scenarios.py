@@ -137,8 +137,8 @@ def evaluate_scenarios(run_dir: str | os.PathLike, scenario_file: str | os.PathL
     rows = d.group_by(rk).agg(pl.col("q").sum(), pl.col("emissions_t").sum()).sort(rk).with_row_index("row").with_columns(
         pl.col("row").cast(pl.Int64), pl.col("year").cast(pl.Int32))
     emis = run.frame("emissions.parquet").filter(pl.col("scope").is_in(_SCOPES))
-    years = sorted(set(emis["year"].to_list()))
-    gases = sorted(set(emis["gas"].to_list()) | set(rows["gas"].to_list()))
+    years = sorted(emis["year"].unique().to_list())
+    gases = sorted(set(emis["gas"].unique().to_list()) | set(rows["gas"].unique().to_list()))
     cell_of = {(y, s): i for i, (y, s) in enumerate((y, s) for y in years for s in _SCOPES)}
     gas_of = {g: i for i, g in enumerate(gases)}
     base = np.zeros((len(cell_of), len(gases)))
@@ -151,26 +151,17 @@ def evaluate_scenarios(run_dir: str | os.PathLike, scenario_file: str | os.PathL
         if missing:
             raise ValidationError(f"{scenario_file}: GWP set {gmap[s]!r} of scenario {s!r} has no value for {', '.join(missing)}")
         gwp[i] = [tab[g] for g in gases]
-    # matches: the most specific override (region, then a named year) per scenario and row
-    m = ov.join(rows, on=["activity", "gas"], how="inner").filter(
-        (pl.col("oyear").is_null() | (pl.col("oyear") == pl.col("year")))
-        & ((pl.col("region_spec") == 0) | ((pl.col("region_spec") == 1000) & (pl.col("region") == pl.col("region_prefix")))
-           | ((pl.col("region_spec") < 1000) & (pl.col("region_spec") > 0) & pl.col("region").str.starts_with(pl.col("region_prefix"))))
-    ).sort("scenario", "row", "region_spec", pl.col("oyear").is_not_null(), descending=[False, False, True, True]).unique(
-        ["scenario", "row"], keep="first", maintain_order=True)
-    wrong = m.filter(pl.col("den_new") != pl.col("den_dim"))
-    if wrong.height:
-        problems = [Problem(f"the run's factor for {r['activity']} {r['gas']} is per {r['den_dim']}, the scenario's per {r['den_new']}",
-                            file=str(scenario_file), line=r["line"], column="unit")
-                    for r in wrong.unique(["line"]).head(50).iter_rows(named=True)]
-        raise UnitError(f"{scenario_file}: scenario factor units do not match the run's factors", problems)
     sid = {s: i for i, s in enumerate(names)}
-    m = m.with_columns(pl.col("scenario").replace_strict(sid, return_dtype=pl.Int64).alias("sid")).sort("sid", "row")
+    ov = ov.with_columns(pl.col("scenario").replace_strict(sid, return_dtype=pl.Int64).alias("sid"))
+    _check_units(ov, rows, scenario_file)
+    r_arr, m_sid, m_row, m_val = _matches(ov, rows)
     out = np.zeros((len(names), len(cell_of)))
+    # cell_of numbers (year, scope) year-major in _SCOPES order: year index × 2 + scope index
+    r_cell = (np.searchsorted(np.array(years), r_arr["year"].to_numpy()) * len(_SCOPES)
+              + (r_arr["scope"] == _SCOPES[1]).to_numpy().astype(np.int64)).astype(np.int64)
     scenario_totals(
-        base, gwp, np.array([cell_of[(y, sc)] for y, sc in rows.select("year", "scope").iter_rows()], dtype=np.int64),
-        rows["gas"].replace_strict(gas_of, return_dtype=pl.Int64).to_numpy(), rows["q"].to_numpy(), rows["emissions_t"].to_numpy(),
-        m["sid"].to_numpy(), m["row"].to_numpy(), m["value_norm_new"].to_numpy(), out,
+        base, gwp, r_cell, r_arr["gas"].replace_strict(gas_of, return_dtype=pl.Int64).to_numpy(), r_arr["q"].to_numpy(),
+        r_arr["emissions_t"].to_numpy(), m_sid, m_row, m_val, out,
     )
     recs = []
     for i, s in enumerate(names):
@@ -178,3 +169,63 @@ def evaluate_scenarios(run_dir: str | os.PathLike, scenario_file: str | os.PathL
             di, ii = out[i, cell_of[(y, "direct")]], out[i, cell_of[(y, "indirect")]]
             recs.append((s, y, gmap[s], di, ii, di + ii))
     return pl.DataFrame(recs, schema=SCHEMA, orient="row")
+
+
+_GROUP = ["year", "scope", "activity", "gas", "den_dim"]
+
+
+def _check_units(ov: pl.DataFrame, rows: pl.DataFrame, scenario_file) -> None:
+    """An override's unit must be per the dimension of the factor the run resolved for its cells."""
+    dims = rows.select("activity", "gas", "den_dim").unique()
+    wrong = ov.join(dims, on=["activity", "gas"], how="inner").filter(pl.col("den_new") != pl.col("den_dim")).sort("line")
+    if wrong.height:
+        problems = [Problem(f"the run's factor for {r['activity']} {r['gas']} is per {r['den_dim']}, the scenario's per {r['den_new']}",
+                            file=str(scenario_file), line=r["line"], column="unit")
+                    for r in wrong.unique(["line"], maintain_order=True).head(50).iter_rows(named=True)]
+        raise UnitError(f"{scenario_file}: scenario factor units do not match the run's factors", problems)
+
+
+def _best(m: pl.DataFrame, key: list[str]) -> pl.DataFrame:
+    """Per ``key``, the most specific override: longest region match first, then a named year."""
+    return m.sort(*key, "region_spec", pl.col("oyear").is_not_null(), descending=[False] * len(key) + [True, True]).unique(
+        key, keep="first", maintain_order=True)
+
+
+def _matches(ov: pl.DataFrame, rows: pl.DataFrame):
+    """Kernel rows and matches ``(sid, row, new factor)`` of the overrides, without a scenarios × rows join.
+
+    ``rows`` are aggregated per (year, scope, region, activity, gas, factor dimension). Overrides
+    for every region (``*``) are matched once per *group* — the same key without the region, its
+    quantity and emissions summed — so 1,000 scenarios over 2,000 regions cost 1,000 × groups, not
+    1,000 × rows. Region-specific overrides are matched to the rows; where one wins over a ``*``
+    override of the same scenario and group, a correction row (the row with quantity and emissions
+    negated) takes that row out of the group's change again. The totals are linear in each row's
+    change ``(new factor × quantity − emissions) × GWP``, so the result equals matching every row.
+    """
+    n = rows.height
+    groups = rows.group_by(_GROUP).agg(pl.col("q").sum(), pl.col("emissions_t").sum()).sort(_GROUP).with_row_index("grp")
+    rows = rows.join(groups.select(*_GROUP, "grp"), on=_GROUP, how="left").sort("row")
+    year_ok = pl.col("oyear").is_null() | (pl.col("oyear") == pl.col("year"))
+    # every-region overrides, per scenario and group
+    wild = _best(ov.filter(pl.col("region_spec") == 0).join(groups, on=["activity", "gas"], how="inner").filter(year_ok),
+                 ["sid", "grp"])
+    # region-specific overrides, per scenario and row (exact codes joined on the region itself)
+    ovs = ov.filter(pl.col("region_spec") > 0)
+    exact = ovs.filter(pl.col("region_spec") == 1000).join(rows, left_on=["activity", "gas", "region_prefix"],
+                                                             right_on=["activity", "gas", "region"], how="inner")
+    exact = exact.with_columns(pl.col("region_prefix").alias("region"))
+    prefix = ovs.filter(pl.col("region_spec") < 1000).join(rows, on=["activity", "gas"], how="inner").filter(
+        pl.col("region").str.starts_with(pl.col("region_prefix")))
+    spec = _best(pl.concat([exact.filter(year_ok), prefix.filter(year_ok).select(exact.columns)]), ["sid", "row"])
+    # a row with its own override leaves its group's every-region override
+    corr = spec.select("sid", "row", "grp").join(wild.select("sid", "grp", "value_norm_new"), on=["sid", "grp"], how="inner")
+    r_arr = pl.concat([
+        rows.select("year", "scope", "gas", "q", "emissions_t"),
+        groups.select("year", "scope", "gas", "q", "emissions_t"),
+        rows.select("year", "scope", "gas", -pl.col("q"), -pl.col("emissions_t")),
+    ])
+    m_sid = np.concatenate([spec["sid"].to_numpy(), wild["sid"].to_numpy(), corr["sid"].to_numpy()]).astype(np.int64)
+    m_row = np.concatenate([spec["row"].to_numpy(), n + wild["grp"].to_numpy().astype(np.int64),
+                            n + groups.height + corr["row"].to_numpy()]).astype(np.int64)
+    m_val = np.concatenate([spec["value_norm_new"].to_numpy(), wild["value_norm_new"].to_numpy(), corr["value_norm_new"].to_numpy()])
+    return r_arr, m_sid, m_row, m_val

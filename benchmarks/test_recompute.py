@@ -1,0 +1,135 @@
+"""Recompute from the cube cache, and 1,000 scenarios, on a large cube: timings, no speed assertions.
+
+SYNTHETIC benchmark data (``generate.py``): 10 M rows over 2,000 regions (``--regions 2000``), about
+0.62 M cube cells, five years 2019–2023. The compile that writes the run folder is not timed.
+
+* ``test_recompute_factor_change`` — the national set with a new electricity CO2 value from 2021
+  on (a new grid-factor year, as the MEE/NBS publish), :func:`ghginv.recompute.recompute` of every
+  year from ``cube.parquet`` (the activity data are not read), timed in process: reading the run
+  folder, resolving the factors, the kernels, the inventory and its checks. Writing the new
+  run folder is timed separately (``write_seconds``).
+* ``test_recompute_gwp_change`` — the same with AR6 instead of AR5 GWPs and unchanged factors.
+* ``test_scenarios_large`` — 1,000 grid-factor paths (one electricity CO2 value per year and
+  scenario, drawn from a seeded generator: not factors) on the same cube, ``evaluate_scenarios``
+  end to end.
+
+Issue 5 asks for ≤ 0.1 s per million cube cells for a recompute and ≤ 1 s for 1,000 scenarios on a
+million-cell cube; the figures (``seconds_per_m_cells``) go to ``extra_info`` and
+``benchmarks/results/recompute.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+REGIONS = 2000
+
+
+def _save(name: str, figures: dict) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / "recompute.json"
+    data = json.loads(path.read_text()) if path.is_file() else {}
+    data[name] = figures
+    path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+@pytest.fixture(scope="module")
+def large_run(tmp_path_factory):
+    """(run folder, factor-set folders, cube cells) of the 10 M-row, 2,000-region compile."""
+    import generate
+
+    import ghginv
+
+    activity, sets = generate.ensure("10M", n_regions=REGIONS)
+    run = tmp_path_factory.mktemp("recompute") / "run"
+    r = ghginv.compile_inventory(activity=[str(activity)], factors=[str(s) for s in sets], gwp="AR5GWP100", out=run)
+    return run, sets, r.cube.cells.height
+
+
+def _changed_national(sets: list[Path], folder: Path) -> list[Path]:
+    """The sets with the national electricity CO2 row from 2021 on multiplied by 0.9 (manifest re-hashed)."""
+    out = []
+    for s in sets:
+        if s.name != "synthetic_bench_national":
+            out.append(s)
+            continue
+        dst = folder / s.name
+        shutil.copytree(s, dst)
+        ef = dst / "emission_factors.csv"
+        lines = ef.read_text(encoding="utf-8").splitlines()
+        for i, line in enumerate(lines):
+            cols = line.split(",")
+            if cols[0] == "electricity" and cols[3] == "2021" and cols[5] == "CO2":
+                cols[6] = f"{float(cols[6]) * 0.9:.6f}"
+                lines[i] = ",".join(cols)
+                break
+        else:
+            raise AssertionError("no national electricity CO2 row from 2021 in the benchmark set")
+        text = "\n".join(lines) + "\n"
+        ef.write_text(text, encoding="utf-8")
+        m = dst / "manifest.toml"
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        m.write_text(re.sub(r'("emission_factors.csv" = "sha256:)[0-9a-f]+', rf"\g<1>{digest}", m.read_text(encoding="utf-8")),
+                     encoding="utf-8")
+        out.append(dst)
+    return out
+
+
+def _figures(benchmark, cells: int, **more) -> dict:
+    mean = benchmark.stats.stats.mean
+    return {"cube_cells": cells, "seconds_mean": mean, "seconds_min": benchmark.stats.stats.min,
+            "seconds_per_m_cells": mean / (cells / 1e6), **more}
+
+
+def test_recompute_factor_change(benchmark, large_run, tmp_path):
+    import time
+
+    from ghginv.recompute import recompute
+
+    run, sets, cells = large_run
+    new_sets = _changed_national(sets, tmp_path)
+    result = benchmark.pedantic(lambda: recompute(run, factors=[str(s) for s in new_sets]), rounds=3, iterations=1,
+                                warmup_rounds=1)
+    t0 = time.perf_counter()
+    result.write(tmp_path / "new")
+    write_s = time.perf_counter() - t0
+    years = sorted(result.emissions["year"].unique().to_list())
+    figures = _figures(benchmark, cells, years=len(years), write_seconds=write_s)
+    benchmark.extra_info.update(figures)
+    _save("recompute_factor_change_10M_r2000", figures)
+
+
+def test_recompute_gwp_change(benchmark, large_run):
+    from ghginv.recompute import recompute
+
+    run, _, cells = large_run
+    benchmark.pedantic(lambda: recompute(run, gwp="AR6GWP100"), rounds=3, iterations=1, warmup_rounds=1)
+    figures = _figures(benchmark, cells)
+    benchmark.extra_info.update(figures)
+    _save("recompute_gwp_change_10M_r2000", figures)
+
+
+def test_scenarios_large(benchmark, large_run, tmp_path):
+    from ghginv.scenarios import evaluate_scenarios
+
+    run, _, cells = large_run
+    rng = np.random.default_rng(20240101)
+    lines = ["scenario,activity,gas,region,year,value,unit"]
+    for s in range(1000):
+        for y in range(2019, 2024):
+            lines.append(f"path{s:04d},electricity,CO2,*,{y},{rng.uniform(0.05, 0.9):.4f},t/MWh")
+    f = tmp_path / "scenarios_synthetic.csv"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = benchmark.pedantic(lambda: evaluate_scenarios(run, f), rounds=3, iterations=1, warmup_rounds=1)
+    figures = _figures(benchmark, cells, scenarios=1000, rows=out.height)
+    benchmark.extra_info.update(figures)
+    _save("scenarios_1000_10M_r2000", figures)
