@@ -133,3 +133,44 @@ def test_scenarios_large(benchmark, large_run, tmp_path):
     figures = _figures(benchmark, cells, scenarios=1000, rows=out.height)
     benchmark.extra_info.update(figures)
     _save("scenarios_1000_10M_r2000", figures)
+
+
+def test_recompute_arithmetic(benchmark, large_run):
+    """The arithmetic of a recompute on resolved cells: emissions of every (cell, gas) row with new
+    factor values (numba kernel), CO2e with new GWPs, and the roll-up to year × scope × category
+    (level 1–3) totals by integer group ids (``np.bincount``). Resolving the factors (DuckDB,
+    precedence rules), the per-cell frames of the inventory, its checks and the outputs are not
+    in it — they make the rest of ``test_recompute_*`` (benchmarks/README.md)."""
+    import polars as pl
+
+    from ghginv.compute import compute_emissions
+    from ghginv.gwp import gwp_table
+    from ghginv.kernels.energy import activity_emissions
+    from ghginv.recompute import load_run
+
+    run, _, cells = large_run
+    old = load_run(run)
+    cfg = old.config
+    from ghginv.factors import load_factor_set
+
+    sets = [load_factor_set(p) for p in old.set_paths]
+    _, d, _, _ = compute_emissions(old.cube.cells, sets, cfg["gwp"], cfg.get("year_fallback", "none"), False, full_detail=True)
+    d = d.filter(pl.col("value_norm").is_not_null())
+    arrays = [d[c].to_numpy() for c in ("amount", "unit_scale", "ncv", "ncv_pow", "density", "dens_pow")]
+    arrays = [a.astype(np.float64) if a.dtype.kind == "f" else a.astype(np.int8) for a in arrays]
+    factor = d["value_norm"].to_numpy() * 0.9  # a new factor value for every row
+    ar6 = gwp_table("AR6GWP100")
+    gas_gwp = d["gas"].replace_strict({g: ar6[g] for g in d["gas"].unique().to_list()}, return_dtype=pl.Float64).to_numpy()
+    keys = d.select("year", "scope", pl.col("sector").str.split(".").list.slice(0, 3).list.join(".").alias("cat"))
+    group = keys.with_columns(pl.struct(keys.columns).rank("dense").alias("g"))["g"].to_numpy().astype(np.int64) - 1
+    activity_emissions(*arrays, factor)  # compile outside the timing
+
+    def arithmetic():
+        emis = activity_emissions(*arrays, factor)
+        return np.bincount(group, weights=emis * gas_gwp)
+
+    totals = benchmark.pedantic(arithmetic, rounds=5, iterations=1, warmup_rounds=1)
+    assert totals.sum() > 0
+    figures = _figures(benchmark, cells, cell_gas_rows=d.height, groups=int(group.max()) + 1)
+    benchmark.extra_info.update(figures)
+    _save("recompute_arithmetic_10M_r2000", figures)

@@ -98,12 +98,16 @@ def _scope_codes(act_names: list[str], gas_names: list[str], classes: dict[str, 
 SCOPES = ["direct", "indirect", "memo"]
 
 
-def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], gwp: str, year_fallback: str = "none", keep_entity: bool = False):
+def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], gwp: str, year_fallback: str = "none", keep_entity: bool = False,
+                      full_detail: bool = True):
     """Emissions per cube cell and gas.
 
     Returns ``(emissions, detail, resolution, cells)``: ``emissions`` is one row per (year,
     region, sector, activity[, entity_id], gas) summed over units; ``detail`` one row per cube
     cell and gas (with the unit and the factor used); ``cells`` the distinct resolution cells.
+    With ``full_detail=False`` the detail holds only what :func:`ghginv.trace.factors_used` reads
+    (cell_id, ncv_pow, dens_pow, emissions_t, co2e_t): the full one copies every key string to
+    each (cell, gas) row, the largest cost of this stage when nothing else needs it.
 
     Every key is handled as an integer code: the cube's rows get a cell number from their
     (year, region, sector, activity) codes, factors are resolved once per cell, and each cube row
@@ -225,6 +229,10 @@ def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], gwp: str,
         fac["factor_year"].gather(gf).cast(pl.Int32),
     )
 
+    if not full_detail:
+        detail = pl.DataFrame([pl.Series("cell_id", dcell), pl.Series("ncv_pow", ncv_pow), pl.Series("dens_pow", dens_pow),
+                               pl.Series("emissions_t", emis), pl.Series("co2e_t", co2e)])
+        return emissions, detail, res, cells
     fcols = fac.select("gas", "set_rank", "factor_year", "rule_id", "rule2_id", "value_norm", "den_dim")[fidx]
     ncv_has, dens_has = per_cell["ncv"][3][dcell], has_d
     detail = pl.concat(

@@ -41,6 +41,7 @@ from pathlib import Path
 import polars as pl
 
 from . import categories
+from ._frames import group_sum
 from .errors import ConfigError, Problem
 
 __all__ = ["GASES", "REPORTING", "PARENTS", "UserKey", "gas_group", "reporting_codes", "applicable_gases",
@@ -331,8 +332,8 @@ def completeness_table(inventory: pl.DataFrame, year: int | None = None) -> pl.D
     if year is None:
         year = direct["year"].max() if direct.height else None
     d = direct.filter(pl.col("year") == year)
-    vals = _grouped(d.filter(pl.col("notation_key").is_null(), pl.col("category").is_in(reporting_codes()))).group_by(
-        "category", "gas").agg(pl.col("co2e_t").sum())
+    vals = group_sum(_grouped(d.filter(pl.col("notation_key").is_null(), pl.col("category").is_in(reporting_codes()))),
+                     ["category", "gas"], ["co2e_t"])  # fixed summation order: the same bytes every run
     keys = d.filter(pl.col("notation_key").is_not_null(), _is_completeness(d)).group_by("category", "gas").agg(_combined())
     rows = []
     v = {(c, g): x for c, g, x in vals.iter_rows()}

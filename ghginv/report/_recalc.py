@@ -19,6 +19,8 @@ from html import escape
 
 import polars as pl
 
+from .._frames import group_sum
+
 __all__ = ["recalc_section", "recalc_fragment", "TOP_CATEGORIES", "MAX_FACTOR_ROWS"]
 
 TOP_CATEGORIES = 12
@@ -79,7 +81,7 @@ def totals_table(recalc: pl.DataFrame) -> pl.DataFrame:
     """year, scope, old/new/delta and effects (t CO2e) at the TOTAL level over all gases."""
     cols = ["old_co2e_t", "new_co2e_t", "delta_co2e_t", "activity_effect_t", "factor_effect_t", "gwp_effect_t"]
     order = {"direct": 0, "indirect": 1, "memo": 2}
-    return (recalc.filter(pl.col("level") == 0).group_by("year", "scope").agg(pl.col(c).sum() for c in cols)
+    return (group_sum(recalc.filter(pl.col("level") == 0), ["year", "scope"], cols)  # fixed summation order
             .with_columns(pl.col("scope").replace_strict(order, default=9, return_dtype=pl.Int8).alias("_s"))
             .sort("year", "_s").drop("_s"))
 
@@ -122,7 +124,7 @@ def render_recalc(recalc: pl.DataFrame, changed: pl.DataFrame | None, lang: str 
     out.append(f"<h3>{escape(_tx('totals', lang))}</h3>")
     out.append(_table(rows, [_tx(k, lang) for k in ("year", "scope", "old", "new", "delta", "delta_pct", "activity", "factor", "gwp")], left=2))
     cols = ["old_co2e_t", "new_co2e_t", "delta_co2e_t", "activity_effect_t", "factor_effect_t", "gwp_effect_t"]
-    top = (recalc.filter(pl.col("level") == 3).group_by("year", "scope", "category", "category_name").agg(pl.col(c).sum() for c in cols)
+    top = (group_sum(recalc.filter(pl.col("level") == 3), ["year", "scope", "category", "category_name"], cols)
            .filter(pl.col("delta_co2e_t").abs() > 0).sort(pl.col("delta_co2e_t").abs(), "year", "scope", "category", descending=[True, False, False, False])
            .head(TOP_CATEGORIES))
     out.append(f"<h3>{escape(_tx('top', lang))}</h3>")

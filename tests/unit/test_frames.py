@@ -1,0 +1,68 @@
+"""Integer-coded keys (ghginv._frames) and the output writer pool (ghginv.outputs.write_files).
+
+Hand-derived expectations: codes follow the sorted order of the distinct values (nulls last),
+``dense_ids`` numbers key tuples in sorted order, and ``write_files`` returns each file's sha256
+in the order given and raises a writer's error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import polars as pl
+import pytest
+
+from ghginv._frames import dense_ids, encode, encode_shared, group_sum
+from ghginv.outputs import write_files
+
+
+def test_encode_codes_follow_sorted_values_and_nulls_come_last():
+    values, codes = encode(pl.Series(["b", None, "a", "b", "Z"]))
+    assert values == ["Z", "a", "b"]  # code-point order: upper case first
+    assert codes.tolist() == [2, 3, 1, 2, 0]
+
+
+def test_encode_shared_gives_equal_strings_equal_codes():
+    a, b = encode_shared([pl.Series(["x", "y", "x"]), pl.Series(["y", "w", None])])
+    assert a.tolist() == [1, 2, 1]  # vocabulary w, x, y
+    assert b.tolist() == [2, 0, 3]  # null after the last value
+
+
+def test_dense_ids_number_key_tuples_in_sorted_order():
+    year = np.array([2021, 2020, 2021, 2020, 2021])
+    region = np.array([1, 5, 0, 5, 1])
+    ids, first = dense_ids([year, region])
+    # tuples (2020,5) (2021,0) (2021,1) -> ids 0, 1, 2; first rows 1, 2, 0
+    assert ids.tolist() == [2, 0, 1, 0, 2]
+    assert first.tolist() == [1, 2, 0]
+
+
+def test_dense_ids_with_keys_too_wide_for_one_integer():
+    big = np.array([0, 1 << 40, 0, 1 << 40])
+    ids, first = dense_ids([big, big, np.array([3, 2, 3, 1])])
+    assert ids.tolist() == [0, 2, 0, 1]
+    assert first.tolist() == [0, 3, 1]
+
+
+def test_group_sum_adds_in_row_order_per_sorted_key():
+    df = pl.DataFrame({"k": ["b", "a", "b", "a"], "v": [1.0, 2.0, 0.5, 0.25]})
+    out = group_sum(df, ["k"], ["v"])
+    assert out["k"].to_list() == ["a", "b"]
+    assert out["v"].to_list() == [2.25, 1.5]
+
+
+def test_write_files_returns_hashes_in_order(tmp_path):
+    frames = {f"f{i}.csv": pl.DataFrame({"x": list(range(i + 1))}) for i in range(5)}
+    hashes = write_files(tmp_path, {n: (lambda p, df=df: df.write_csv(p)) for n, df in frames.items()})
+    assert list(hashes) == list(frames)
+    for name, digest in hashes.items():
+        assert digest == "sha256:" + hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()
+
+
+def test_write_files_raises_a_writers_error(tmp_path):
+    def fail(p):
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space"):
+        write_files(tmp_path, {"a.csv": lambda p: p.write_text("a"), "b.csv": fail, "c.csv": lambda p: p.write_text("c")})
