@@ -30,8 +30,10 @@ accumulators; the unit's name comes from the batch's own Arrow dictionary
 (:attr:`FastBatch.unit_names`), and rows = batch rows − rows outside the years. The cube side is
 everything downstream: the lookup tables from dictionary index to global codes, key packing, the
 dense position or hash slot, the scatter-add and its row counts, growing and merging the tables,
-finalize (unpacking keys, codes → strings, sorting), dropping early years, and the cube cache.
-An error in any of those breaks the per-unit sums or the row count. What the two share, by
+finalize (unpacking keys, codes → strings, sorting) and dropping early years. An error in any of
+those that loses, duplicates or moves amounts between units breaks the per-unit sums or the row
+count (``tests/unit/test_cube_tally.py`` breaks the unit lookup and sees it); as before, amounts
+moved between cells of the same unit are not this check's business. What the two share, by
 construction, is the per-row decision of the kernel: whether a row is valid (a bad row sends the
 whole batch to the slow path, which re-checks and names it) and whether its year is inside the
 run's years (the same comparison in the same loop). Those two decisions are tested against the

@@ -325,7 +325,8 @@ class Inventory:
         ef_cells, deposits = split_deposits(cube.cells, sets)  # 4.A deposits go to the waste stage (first-order decay)
         with self._stage("emissions"):
             if ef_cells.height:
-                emissions, detail, res, cells = compute_emissions(ef_cells, sets, cfg.gwp, cfg.year_fallback, cfg.keep_entity)
+                emissions, detail, res, cells = compute_emissions(ef_cells, sets, cfg.gwp, cfg.year_fallback, cfg.keep_entity,
+                                                                  full_detail="uncertainty" in cfg.extra)  # else trace columns only
             else:
                 emissions, used = empty_emissions(cfg.keep_entity)
         waste = None

@@ -11,7 +11,7 @@ on that folder removes the temporary folders of dead processes (and restores the
 results if the kill fell between the two renames). Ctrl-C (SIGINT) cleans up at once. A full disk
 is a clear error, with the previous results left untouched.
 
-Parquet files are written with fixed settings (polars' writer, zstd level 3, no timestamps) so
+Parquet files are written with fixed settings (polars' writer, zstd level 1, no timestamps) so
 the same inputs give byte-identical files. The files of a run are written two at a time
 (:func:`write_files`).
 """
@@ -44,9 +44,9 @@ def file_sha256(path: str | os.PathLike) -> str:
 
 
 def write_parquet(df: pl.DataFrame, path: Path) -> None:
-    """polars' own writer (no copy to Arrow, releases the GIL): zstd level 3, statistics, no
+    """polars' own writer (no copy to Arrow, releases the GIL): zstd level 1, statistics, no
     timestamps or pandas metadata; the same frame gives the same bytes."""
-    df.write_parquet(path, compression="zstd", compression_level=3, statistics=True)
+    df.write_parquet(path, compression="zstd", compression_level=1, statistics=True)
 
 
 def write_csv(df: pl.DataFrame, path: Path) -> None:
@@ -68,7 +68,7 @@ def write_files(folder: Path, writers: dict[str, Callable[[Path], None]], thread
     done: list = [None] * len(writers)
     errors: list[BaseException] = []
 
-    def work():
+    def work(in_main: bool = False):
         while not errors:
             with take:
                 job = next(jobs, None)
@@ -78,16 +78,19 @@ def write_files(folder: Path, writers: dict[str, Callable[[Path], None]], thread
             try:
                 fn(folder / name)
                 done[i] = (name, "sha256:" + file_sha256(folder / name))
-            except BaseException as e:  # handed to the calling thread
-                errors.append(e)
+            except BaseException as e:  # a helper's error is handed to the calling thread
+                errors.append(e)  # (and stops the other writers taking more files)
+                if in_main:  # Ctrl-C or an error here: raise at once, never wait for a helper's write
+                    raise
                 return
 
     helpers = [threading.Thread(target=work, daemon=True) for _ in range(min(threads, len(writers)) - 1)]
     for t in helpers:
         t.start()
-    work()
+    work(in_main=True)
     for t in helpers:
-        t.join()
+        while t.is_alive():  # a timed wait: Ctrl-C is handled between waits (a plain join is not interrupted)
+            t.join(0.05)
     if errors:
         raise errors[0]
     return dict(done)

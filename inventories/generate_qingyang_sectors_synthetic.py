@@ -83,6 +83,9 @@ def generate(seed: int = SEED) -> pl.DataFrame:
         add(y, "3.C.2", "limestone_liming", 25 * extra.uniform(0.8, 1.2), "t", "FARM")
         add(y, "3.C.3", "urea_applied", 60 * extra.uniform(0.9, 1.1), "t", "FARM")
         add(y, "2.C.1", "steel_eaf", 50_000 * (1 + 0.02 * (y - 2020)) * extra.uniform(0.95, 1.05), "t", "EAF-01")
+    grid = np.random.default_rng(seed + 2)  # SF6 in the district's HV switchgear: own stream, rows above unchanged
+    for y in range(2020, 2025):
+        add(y, "2.G.1", "sf6_bank_closed_pressure", 4_000 * (1 + 0.03 * (y - 2020)) * grid.uniform(0.98, 1.02), "kg", "GRID")
     return pl.DataFrame(rows, schema={"year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String,
                                       "amount": pl.Float64, "unit": pl.String, "entity_id": pl.String}, orient="row")
 

@@ -95,6 +95,7 @@ YEAR_SHIFT = REGION_BITS + SECTOR_BITS + ACT_BITS + UNIT_BITS
 R_SHIFT = SECTOR_BITS + ACT_BITS + UNIT_BITS
 S_SHIFT = ACT_BITS + UNIT_BITS
 BATCH_DONE, BATCH_FULL, BATCH_BAD = 0, 1, 2
+U = np.uintp  # indices known to be ≥ 0 go in unsigned: numba then skips the negative-index wraparound
 TALLY_LANES = 8  # independent accumulators per unit: consecutive rows do not wait on one add
 
 
@@ -132,21 +133,21 @@ def batch_append_tally(keys1, keys2, sums, counts, n_used, start, years, y_step,
     limit = keys1.shape[0] >> 1
     n = amount.shape[0]
     s_r, s_s, s_a, s_u, s_e = steps[0], steps[1], steps[2], steps[3], steps[4]
+    n_r, n_s, n_a, n_u, n_e = U(l_region.shape[0]), U(l_sector.shape[0]), U(l_activity.shape[0]), U(l_unit.shape[0]), U(l_entity.shape[0])
     n_outside = 0
     for i in range(start, n):
-        x = amount[i]
-        y = years[i * y_step]
-        jr, js, ja, ju, je = i_region[i * s_r], i_sector[i * s_s], i_activity[i * s_a], i_unit[i * s_u], i_entity[i * s_e]
-        if jr < 0 or jr >= l_region.shape[0] or js < 0 or js >= l_sector.shape[0] or ja < 0 \
-                or ja >= l_activity.shape[0] or ju < 0 or ju >= l_unit.shape[0] or je < 0 or je >= l_entity.shape[0]:
+        x = amount[U(i)]
+        y = years[U(i * y_step)]
+        jr, js, ja, ju, je = (i_region[U(i * s_r)], i_sector[U(i * s_s)], i_activity[U(i * s_a)], i_unit[U(i * s_u)],
+                              i_entity[U(i * s_e)])
+        if U(jr) >= n_r or U(js) >= n_s or U(ja) >= n_a or U(ju) >= n_u or U(je) >= n_e:  # negative: huge unsigned
             return BATCH_BAD, i, n_used, n_outside  # a damaged page: index outside the dictionary
-        r = l_region[jr]
-        s = l_sector[js]
-        a = l_activity[ja]
-        u = l_unit[ju]
-        b = l_entity[je]
-        if not (x >= 0.0) or x == np.inf or y < YEAR_BASE or y >= YEAR_BASE + (1 << YEAR_BITS) \
-                or r < 0 or s < 0 or a < 0 or u < 0 or b < 0:
+        r = l_region[U(jr)]
+        s = l_sector[U(js)]
+        a = l_activity[U(ja)]
+        u = l_unit[U(ju)]
+        b = l_entity[U(je)]
+        if not (x >= 0.0) or x == np.inf or U(y - YEAR_BASE) >= U(1 << YEAR_BITS) or (r | s | a | u | b) < 0:
             return BATCH_BAD, i, n_used, n_outside
         if y < y_lo or y > y_hi:
             n_outside += 1
@@ -167,7 +168,7 @@ def batch_append_tally(keys1, keys2, sums, counts, n_used, start, years, y_step,
                 break
             h = (h + 1) & mask
         if n_tu:
-            tally[(i & (TALLY_LANES - 1)) * n_tu + ju] += x
+            tally[U((i & (TALLY_LANES - 1)) * n_tu + ju)] += x
         if n_used >= limit:
             return BATCH_FULL, i + 1, n_used, n_outside
     return BATCH_DONE, n, n_used, n_outside

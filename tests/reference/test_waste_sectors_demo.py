@@ -33,7 +33,14 @@ def test_all_sectors_and_gases(result):
     assert result.config.is_synthetic
     inv = result.inventory.filter(pl.col("scope") == "direct", pl.col("notation_key").is_null())
     assert sorted(inv.filter(pl.col("level") == 1)["category"].unique().to_list()) == ["1", "2", "3", "4"]
-    assert {"CO2", "CH4", "N2O", "HFC32", "HFC134a"} <= set(inv["gas"].unique().to_list())
+    assert {"CO2", "CH4", "N2O", "HFC32", "HFC134a", "SF6"} <= set(inv["gas"].unique().to_list())
+    # the five provincial sectors all carry numbers: forest, urban-tree and wetland removals under 3.B
+    assert inv.filter(pl.col("category") == "3.B", pl.col("gas") == "CO2")["co2e_t"].max() < 0
+    # the seven gases: what is not estimated carries its notation key (never a silent zero)
+    keyed = result.inventory.filter(pl.col("notation_key").is_not_null(), pl.col("year") == 2024)
+    assert {"PFCs", "NF3"} <= set(keyed["gas"].unique().to_list())
+    assert keyed.filter(pl.col("category") == "2.B")["notation_key"].unique().to_list() == ["NO"]
+    assert keyed.filter(pl.col("category") == "2.E")["notation_key"].unique().to_list() == ["NE"]
     assert sorted(inv["year"].unique().to_list()) == [2020, 2021, 2022, 2023, 2024]
     for (year, gas), g in inv.group_by("year", "gas"):
         total = g.filter(pl.col("category") == "TOTAL")["co2e_t"].sum()
