@@ -35,13 +35,16 @@ def _save(name: str, figures: dict) -> None:
     path.write_text(json.dumps(data, indent=2) + "\n")
 
 
-@pytest.mark.parametrize("size", ["10M"])
+@pytest.mark.parametrize("size", ["10M", "10M_r2000"])
 def test_monte_carlo(benchmark, bench_data, size):
+    """``10M``: 500 regions, ≈0.22 M cells; ``10M_r2000``: 2,000 regions, ≈0.62 M cells."""
+    import generate
+
     import ghginv
     from ghginv.compute import compute_emissions
     from ghginv.uncertainty import analyse, build_terms, uncertainty_settings
 
-    activity, sets = bench_data(size)
+    activity, sets = generate.ensure("10M", n_regions=2000) if size == "10M_r2000" else bench_data(size)
     r = ghginv.compile_inventory(activity=[str(a) for a in [activity]], factors=[str(s) for s in sets], gwp="AR5GWP100")
     cfg = r.config
     _, detail, res, _ = compute_emissions(r.cube.cells, r.sets, cfg.gwp, cfg.year_fallback, cfg.keep_entity)
