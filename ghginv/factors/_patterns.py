@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -55,12 +56,24 @@ class RegionPattern:
         return len(self.region_prefix) if self.region.endswith("*") else EXACT
 
 
+@dataclass(frozen=True, kw_only=True)
 class Provenance:
-    """Mixin for checked rows that know their file, line and set: where a value came from."""
+    """Base of every checked factor-set row: where the value came from (file, line, citation and
+    status) and its optional 95 % interval (``ghginv/factors/unc_cols.py``; all empty = exact).
+
+    Keyword-only fields, so each row class lists its own key and value fields positionally first."""
 
     set_name: str
     file: str
     line: int
+    source: str
+    source_locator: str
+    status: str
+    notes: str = ""
+    unc_pct: float | None = None
+    unc_lower: float | None = None
+    unc_upper: float | None = None
+    distribution: str = ""
 
     def where(self) -> str:
         """``path line N`` — for error messages."""

@@ -65,7 +65,6 @@ class Rule(RegionPattern, Provenance):
     t per m^3 for density; GJ (of standard coal) per base unit for standard_coal.
     """
 
-    set_name: str
     kind: str  # ef | carbon | conv
     activity: str
     sector: str  # '*', exact code, or 'P.*'
@@ -77,17 +76,6 @@ class Rule(RegionPattern, Provenance):
     unit: str
     value_norm: float
     den_dim: str
-    file: str
-    line: int
-    source: str
-    source_locator: str
-    status: str
-    notes: str = ""
-    # 95 % interval of the value (optional columns, see ghginv/factors/unc_cols.py); "" = exact
-    unc_pct: float | None = None
-    unc_lower: float | None = None
-    unc_upper: float | None = None
-    distribution: str = ""
 
     @property
     def sector_prefix(self) -> str:

@@ -82,7 +82,6 @@ _STRATUM_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 class SinkRule(RegionPattern, Provenance):
     """One row of ``sink_parameters.csv``, checked; ``value_norm`` is in the base unit."""
 
-    set_name: str
     stratum: str
     region: str
     year_from: int
@@ -91,12 +90,6 @@ class SinkRule(RegionPattern, Provenance):
     value: float
     unit: str
     value_norm: float
-    file: str
-    line: int
-    source: str
-    source_locator: str
-    status: str
-    notes: str = ""
 
     @property
     def stratum_spec(self) -> int:

@@ -54,7 +54,6 @@ _ACTIVITY_RE = re.compile(r"^([a-z0-9][a-z0-9_]*|\*)$")
 class WasteRule(Provenance):
     """One row of ``waste_parameters.csv``, checked; ``value_norm`` is a fraction, months or 1/yr."""
 
-    set_name: str
     activity: str
     sector: str
     region: str
@@ -64,17 +63,6 @@ class WasteRule(Provenance):
     value: float
     unit: str
     value_norm: float
-    file: str
-    line: int
-    source: str
-    source_locator: str
-    status: str
-    notes: str = ""
-    # 95 % interval of the value (optional columns, see ghginv/factors/unc_cols.py); "" = exact
-    unc_pct: float | None = None
-    unc_lower: float | None = None
-    unc_upper: float | None = None
-    distribution: str = ""
 
     @property
     def key(self) -> str:
@@ -139,9 +127,9 @@ def read_waste_rows(set_name: str, path: Path, rows: list[tuple[int, dict]], pro
         check_provenance(row, bad)
         unc = parse_uncertainty(row, value, bad)
         if len(problems) == before:
-            out.append(WasteRule(set_name, act, sector, region, y0, y1, param, value, row["unit"], norm, str(path), line,
-                                 row["source"], row["source_locator"], row["status"], row.get("notes", ""),
-                                 unc_pct=unc[0], unc_lower=unc[1], unc_upper=unc[2], distribution=unc[3]))
+            out.append(WasteRule(act, sector, region, y0, y1, param, value, row["unit"], norm, set_name=set_name, file=str(path),
+                                 line=line, source=row["source"], source_locator=row["source_locator"], status=row["status"],
+                                 notes=row.get("notes", ""), unc_pct=unc[0], unc_lower=unc[1], unc_upper=unc[2], distribution=unc[3]))
     return out
 
 
