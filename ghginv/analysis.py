@@ -102,7 +102,7 @@ def write_analysis(result, tmp: Path, hashes: dict[str, str]) -> dict[str, str]:
         write_parquet(df, tmp / name)
         out[name] = "sha256:" + file_sha256(tmp / name)
     data = ReportData(result.manifest({**hashes, **out}), result.emissions, result.inventory, result.factors_used,
-                      a.indicators, a.targets, a.peak, **result.report_frames())
+                      a.indicators, a.targets, a.peak, key_categories=result.key_categories(), **result.report_frames())
     out.update(write_reports(data, tmp, a.lang))
     result.timings["report"] = time.perf_counter() - t0
     return out

@@ -37,6 +37,7 @@ class ReportData:
     recalculation_factors: pl.DataFrame | None = None
     reference_approach: pl.DataFrame | None = None  # reference_approach.parquet (ghginv.reference_approach; ghginv.report._reference)
     gap_filling: pl.DataFrame | None = None  # gap_filling.parquet (ghginv.gapfill; ghginv.report._gapfill)
+    key_categories: pl.DataFrame | None = None  # key_categories.parquet (ghginv.keycat; ghginv.report._keycat)
 
     @classmethod
     def from_run_dir(cls, run: str | Path) -> "ReportData":
@@ -47,7 +48,7 @@ class ReportData:
         manifest = json.loads(m.read_text(encoding="utf-8"))
         frames = {}
         for name in ("emissions", "inventory", "factors_used", "indicators", "targets", "peak", "recalculation", "recalculation_factors",
-                     "reference_approach", "gap_filling"):
+                     "reference_approach", "gap_filling", "key_categories"):
             p = run / f"{name}.parquet"
             if p.is_file():
                 frames[name] = pl.read_parquet(p)

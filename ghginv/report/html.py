@@ -11,6 +11,7 @@ from ..indicators import ALL_REGION, ENERGY_VARIANTS, SCOPES
 from . import svg
 from ._completeness import completeness_section
 from ._gapfill import gapfill_section
+from ._keycat import keycat_section
 from ._recalc import recalc_section
 from ._reference import reference_section
 from .data import INDIRECT, ReportData
@@ -282,6 +283,7 @@ def render_html(d: ReportData, lang: str = "en") -> str:
     parts.append(f"<h2>{escape(text('sinks_chart', lang))}</h2>")
     parts.append(_sinks(d, lang))
     parts.append(_peak_table(d, lang))
+    parts.append(keycat_section(d, lang))  # key categories (Vol 1 Ch 4), with key_categories.parquet
     parts.append(recalc_section(d, lang))  # "Recalculations" when the run has recalculation.parquet
     parts.append(reference_section(d, lang))  # energy balance vs sectoral CO2, with reference_approach.parquet
     parts.append(gapfill_section(d, lang))  # gap-filled (estimated) activity cells, with gap_filling.parquet

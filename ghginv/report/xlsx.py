@@ -143,9 +143,11 @@ def write_xlsx(d: ReportData, path: Path) -> None:
         _sheet(wb, "Peak", d.peak, num, head, notice)
     _sheet(wb, "Factors used", d.factor_sources(), num, head, notice)
     from ._gapfill import gapfill_sheet
+    from ._keycat import keycat_sheet_frame
     from ._reference import reference_sheet
 
-    for name, frame in (("Reference approach", reference_sheet(d)), ("Gap filling", gapfill_sheet(d))):
+    for name, frame in (("Key categories", keycat_sheet_frame(d)), ("Reference approach", reference_sheet(d)),
+                        ("Gap filling", gapfill_sheet(d))):
         if frame is not None:
             _sheet(wb, name, frame, num, head, notice)
     if d.recalculation is not None:  # ghginv.recalc: old vs new with the activity/factor/GWP effects

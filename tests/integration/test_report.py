@@ -88,6 +88,35 @@ def test_report_html_has_charts_with_data(run):
     assert "cn_gbt2589_2020" in html and "GB/T 2589" in html
 
 
+def test_key_categories_section_and_sheet(run):
+    """report.html lists the key categories of the latest year in rank order, as key_categories.parquet has
+    them; inventory.xlsx has the whole table."""
+    from openpyxl import load_workbook
+
+    kc = pl.read_parquet(run / "key_categories.parquet")
+    html = (run / "report.html").read_text(encoding="utf-8")
+    sec = html[html.index('id="key-categories"'):]
+    sec = sec[:sec.index("<h2", 10)]
+    year = kc["year"].max()
+    for a, title in (("level", f"Level assessment, {year}"), ("trend", f"Trend assessment, {year} against 2020")):
+        key = kc.filter(pl.col("assessment") == a, pl.col("year") == year, pl.col("key")).sort("rank")
+        assert key.height >= 1 and title in sec
+        part = sec[sec.index(title):]
+        part = part[:part.index("<h3", 5)] if "<h3" in part[5:] else part
+        # every key category appears, in rank order, and no non-key one is listed
+        pos = [part.index(f'<td class="">{r}</td>') for r in key["rank"].to_list()]
+        assert part.count("<tr>") == key.height + 1
+        assert pos == sorted(pos)
+        first = key.row(0, named=True)
+        assert f"{100 * first['share']:,.2f}" in part
+        others = kc.filter(pl.col("assessment") == a, pl.col("year") == year, ~pl.col("key")).height
+        assert f"{others} further categories are not key" in part
+    wb = load_workbook(run / "inventory.xlsx", read_only=True)
+    rows = list(wb["Key categories"].iter_rows(values_only=True))
+    head_at = 2 if rows[0][0] and "SYNTHETIC" in str(rows[0][0]) else 0
+    assert len(rows) - head_at - 1 == kc.height
+
+
 def test_report_rebuild_in_chinese_and_targets_command(run, tmp_path):
     copy = tmp_path / "run"
     shutil.copytree(run, copy)
