@@ -170,40 +170,23 @@ def check_schema(f: ActivityFile, schema: pa.Schema, keep_entity: bool) -> tuple
 
 
 def open_file(f: ActivityFile, keep_entity: bool) -> tuple[pq.ParquetFile, list[str]]:
-    """Open one file and check its schema; raise on a corrupt file or a wrong schema."""
-    if isinstance(f.path, _fs.Remote):
-        return _open_remote(f, keep_entity)
-    try:
-        if f.path.stat().st_size == 0:
-            raise InputFileError(f"{f.path}: file is empty (0 bytes)")
-        arrow_schema = pq.read_schema(f.path)
-    except InputFileError:
-        raise
-    except (pa.ArrowException, OSError, UnicodeDecodeError) as e:  # damaged metadata may not be UTF-8
-        raise InputFileError(f"{f.path}: not a readable Parquet file ({e})") from None
-    cols, problems = check_schema(f, arrow_schema, keep_entity)
-    if problems:
-        raise SchemaError(f"{f.path}: wrong schema", problems)
-    dict_cols = [c for c in cols if c in STRING_COLS and not pat.is_integer(arrow_schema.field(c).type)]
-    try:
-        pf = pq.ParquetFile(f.path, read_dictionary=dict_cols)
-    except (pa.ArrowException, OSError, UnicodeDecodeError) as e:  # damaged metadata may not be UTF-8
-        raise InputFileError(f"{f.path}: not a readable Parquet file ({e})") from None
-    return pf, cols
+    """Open one file (local or on shared storage, :mod:`ghginv._fs`) and check its schema; raise on
+    a corrupt file or a wrong schema. The footer is read once and reused for the reader."""
+    remote = isinstance(f.path, _fs.Remote)
 
+    def unreadable(e: BaseException) -> InputFileError:  # damaged metadata may not be UTF-8
+        return InputFileError(f"{f.path}: not a readable Parquet file ({_fs.brief(e) if remote else e})")
 
-def _open_remote(f: ActivityFile, keep_entity: bool) -> tuple[pq.ParquetFile, list[str]]:
-    """:func:`open_file` for a file on shared storage: one open, the footer read once."""
     try:
         if _fs.size(f.path) == 0:
             raise InputFileError(f"{f.path}: file is empty (0 bytes)")
         src = _fs.parquet_source(f.path)
-        meta = pq.ParquetFile(src).metadata
-        arrow_schema = meta.schema.to_arrow_schema()
+        footer = pq.ParquetFile(src)
+        arrow_schema, meta = footer.schema_arrow, footer.metadata
     except InputFileError:
         raise
-    except (pa.ArrowException, OSError, UnicodeDecodeError) as e:  # damaged metadata may not be UTF-8
-        raise InputFileError(f"{f.path}: not a readable Parquet file ({_fs.brief(e)})") from None
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as e:
+        raise unreadable(e) from None
     cols, problems = check_schema(f, arrow_schema, keep_entity)
     if problems:
         raise SchemaError(f"{f.path}: wrong schema", problems)
@@ -211,7 +194,7 @@ def _open_remote(f: ActivityFile, keep_entity: bool) -> tuple[pq.ParquetFile, li
     try:
         pf = pq.ParquetFile(src, read_dictionary=dict_cols, metadata=meta)
     except (pa.ArrowException, OSError, UnicodeDecodeError) as e:
-        raise InputFileError(f"{f.path}: not a readable Parquet file ({_fs.brief(e)})") from None
+        raise unreadable(e) from None
     return pf, cols
 
 
