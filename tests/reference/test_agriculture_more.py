@@ -12,28 +12,23 @@ Sources and statuses: factors/README.md, section ``ipcc2006_agriculture``; afolu
 
 from __future__ import annotations
 
+from functools import partial
+
 import polars as pl
 import pytest
 
-from conftest import ROOT, write_activity
-from ghginv import compile_inventory
+from conftest import ROOT
+from tier1_helpers import compile_rows, emission
 from ghginv.errors import ConversionError, ValidationError
 from ghginv.factors import load_factor_set
 from ghginv.units import convert_factor, parse_unit
 
 AGRI = ROOT / "factors" / "ipcc2006_agriculture"
-R = "510105"
 
 
-def _run(tmp_path, rows, name="activity.parquet"):
-    act = write_activity(tmp_path / name, [dict(year=2024, region=R, **r) for r in rows])
-    return compile_inventory(activity=[str(act)], factors=[str(AGRI)], gwp="AR5GWP100")
+_run = partial(compile_rows, factor_set=AGRI)
 
-
-def _val(res, sector, activity, gas, col="emissions_t"):
-    rows = res.emissions.filter(pl.col("sector") == sector, pl.col("activity") == activity, pl.col("gas") == gas)
-    assert rows.height == 1
-    return rows[col][0]
+_val = emission
 
 
 @pytest.fixture(scope="module")

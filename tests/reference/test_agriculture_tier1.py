@@ -6,19 +6,19 @@ Ch 11 (N2O from managed soils); facts file ../shared/afolu-facts.md §6.
 
 from __future__ import annotations
 
+from functools import partial
+
 import polars as pl
 import pytest
 
-from conftest import ROOT, write_activity
-from ghginv import compile_inventory
+from conftest import ROOT
+from tier1_helpers import compile_rows
 from ghginv.errors import MissingFactorError
 
 AGRI = ROOT / "factors" / "ipcc2006_agriculture"
 
 
-def _run(tmp_path, rows, region="510105"):
-    act = write_activity(tmp_path / "activity.parquet", [dict(year=2024, region=region, **r) for r in rows])
-    return compile_inventory(activity=[str(act)], factors=[str(AGRI)], gwp="AR5GWP100")
+_run = partial(compile_rows, factor_set=AGRI)
 
 
 def test_livestock_and_soils(tmp_path):

@@ -7,26 +7,21 @@ glass (Eq 2.13) = 0.20 × (1 − 0.5); refrigeration by the emission-factor appr
 
 from __future__ import annotations
 
+from functools import partial
+
 import polars as pl
 import pytest
 
-from conftest import ROOT, write_activity
-from ghginv import compile_inventory
+from conftest import ROOT
+from tier1_helpers import compile_rows, emission
 from ghginv.factors import load_factor_set
 
 IPPU = ROOT / "factors" / "ipcc2006_ippu"
-R = "510105"
 
 
-def _run(tmp_path, rows, gwp="AR5GWP100"):
-    act = write_activity(tmp_path / "activity.parquet", [dict(year=2024, region=R, **r) for r in rows])
-    return compile_inventory(activity=[str(act)], factors=[str(IPPU)], gwp=gwp)
+_run = partial(compile_rows, factor_set=IPPU)
 
-
-def _val(res, sector, activity, gas, col="emissions_t"):
-    rows = res.emissions.filter(pl.col("sector") == sector, pl.col("activity") == activity, pl.col("gas") == gas)
-    assert rows.height == 1
-    return rows[col][0]
+_val = emission
 
 
 def test_clinker_ef_reproduces_the_guideline_arithmetic():
