@@ -132,11 +132,11 @@ def test_rice_manure_liming_urea_through_compile(tmp_path):
 
 def test_bad_input_is_refused_with_the_row_named(tmp_path):
     with pytest.raises(ValidationError, match="unknown activity 'rice_flooded'"):
-        _run(tmp_path, [dict(sector="3.C.7", activity="rice_flooded", amount=1.0, unit="ha·d")], "a1.parquet")
+        _run(tmp_path, [dict(sector="3.C.7", activity="rice_flooded", amount=1.0, unit="ha·d")], name="a1.parquet")
     # rice needs area × days: a bare area has no conversion to the factor's ha·d
     with pytest.raises(ConversionError, match="rice_single_aeration_pre_dry_short.*'ha'.*area_time"):
-        _run(tmp_path, [dict(sector="3.C.7", activity="rice_single_aeration_pre_dry_short", amount=100.0, unit="ha")], "a2.parquet")
+        _run(tmp_path, [dict(sector="3.C.7", activity="rice_single_aeration_pre_dry_short", amount=100.0, unit="ha")], name="a2.parquet")
     with pytest.raises(ValidationError, match="unknown unit 'ha·week'"):
-        _run(tmp_path, [dict(sector="3.C.7", activity="rice_single_aeration_pre_dry_short", amount=1.0, unit="ha·week")], "a3.parquet")
+        _run(tmp_path, [dict(sector="3.C.7", activity="rice_single_aeration_pre_dry_short", amount=1.0, unit="ha·week")], name="a3.parquet")
     with pytest.raises(ConversionError, match="urea_applied.*'head'"):
-        _run(tmp_path, [dict(sector="3.C.3", activity="urea_applied", amount=1.0, unit="head")], "a4.parquet")
+        _run(tmp_path, [dict(sector="3.C.3", activity="urea_applied", amount=1.0, unit="head")], name="a4.parquet")
