@@ -21,25 +21,19 @@ million-cell cube; the figures (``seconds_per_m_cells``) go to ``extra_info`` an
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+from figures import save_figures, write_grid_scenarios
 
-HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results"
 REGIONS = 2000
 
 
 def _save(name: str, figures: dict) -> None:
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / "recompute.json"
-    data = json.loads(path.read_text()) if path.is_file() else {}
-    data[name] = figures
-    path.write_text(json.dumps(data, indent=2) + "\n")
+    save_figures("recompute.json", name, figures)
 
 
 @pytest.fixture(scope="module")
@@ -122,13 +116,7 @@ def test_scenarios_large(benchmark, large_run, tmp_path):
     from ghginv.scenarios import evaluate_scenarios
 
     run, _, cells = large_run
-    rng = np.random.default_rng(20240101)
-    lines = ["scenario,activity,gas,region,year,value,unit"]
-    for s in range(1000):
-        for y in range(2019, 2024):
-            lines.append(f"path{s:04d},electricity,CO2,*,{y},{rng.uniform(0.05, 0.9):.4f},t/MWh")
-    f = tmp_path / "scenarios_synthetic.csv"
-    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    f = write_grid_scenarios(tmp_path / "scenarios_synthetic.csv", range(2019, 2024), "*", 0.05, 0.9, "t/MWh")
     out = benchmark.pedantic(lambda: evaluate_scenarios(run, f), rounds=3, iterations=1, warmup_rounds=1)
     figures = _figures(benchmark, cells, scenarios=1000, rows=out.height)
     benchmark.extra_info.update(figures)

@@ -16,23 +16,17 @@ Figures go to ``extra_info`` and ``benchmarks/results/uncertainty.json``.
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
-import numpy as np
 import pytest
+from figures import save_figures, write_grid_scenarios
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-RESULTS = HERE / "results"
 
 
 def _save(name: str, figures: dict) -> None:
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / "uncertainty.json"
-    data = json.loads(path.read_text()) if path.is_file() else {}
-    data[name] = figures
-    path.write_text(json.dumps(data, indent=2) + "\n")
+    save_figures("uncertainty.json", name, figures)
 
 
 @pytest.mark.parametrize("size", ["10M", "10M_r2000"])
@@ -72,13 +66,7 @@ def test_scenarios(benchmark, tmp_path):
 
     run = tmp_path / "demo"
     r = ghginv.compile_inventory(ROOT / "inventories" / "qingyang_synthetic.toml", out=run)
-    rng = np.random.default_rng(20240101)
-    lines = ["scenario,activity,gas,region,year,value,unit"]
-    for s in range(1000):
-        for y in range(2020, 2025):
-            lines.append(f"path{s:04d},electricity,CO2,51*,{y},{rng.uniform(0.05, 0.6):.4f},kg/kWh")
-    f = tmp_path / "scenarios_synthetic.csv"
-    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    f = write_grid_scenarios(tmp_path / "scenarios_synthetic.csv", range(2020, 2025), "51*", 0.05, 0.6, "kg/kWh")
     out = benchmark.pedantic(lambda: evaluate_scenarios(run, f), rounds=3, iterations=1, warmup_rounds=1)
     figures = {"cube_cells": r.cube.cells.height, "scenarios": 1000, "rows": out.height,
                "seconds_mean": benchmark.stats.stats.mean, "seconds_min": benchmark.stats.stats.min}

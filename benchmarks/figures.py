@@ -1,0 +1,32 @@
+"""Helpers shared by the in-process benchmarks (recompute, scenarios, uncertainty)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def save_figures(file: str, name: str, figures: dict) -> None:
+    """Merge ``figures`` under ``name`` into ``results/<file>`` (JSON, one entry per benchmark)."""
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / file
+    data = json.loads(path.read_text()) if path.is_file() else {}
+    data[name] = figures
+    path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def write_grid_scenarios(path: Path, years: range, region: str, low: float, high: float, unit: str,
+                         n: int = 1000, seed: int = 20240101) -> Path:
+    """A SYNTHETIC scenario file: ``n`` electricity CO2 paths, one value per year drawn uniformly
+    from [low, high) by a seeded generator (not factors)."""
+    rng = np.random.default_rng(seed)
+    lines = ["scenario,activity,gas,region,year,value,unit"]
+    for s in range(n):
+        for y in years:
+            lines.append(f"path{s:04d},electricity,CO2,{region},{y},{rng.uniform(low, high):.4f},{unit}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
