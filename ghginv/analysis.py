@@ -91,8 +91,10 @@ def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, s
     return Analysis(ind, tg, peak, conv, notes, lang, energy.conversions_used)
 
 
-def write_analysis(result, tmp: Path, hashes: dict[str, str]) -> dict[str, str]:
-    """Write indicators/targets/peak Parquet and the reports into the run's temporary folder."""
+def write_analysis(result, tmp: Path, hashes: dict[str, str], frames: dict[str, pl.DataFrame]) -> dict[str, str]:
+    """Write indicators/targets/peak Parquet and the reports into the run's temporary folder;
+    ``frames`` are the report's other tables the run already wrote (key categories, reference
+    approach, gap filling)."""
     from .report import ReportData, write_reports
 
     a = result.analysis
@@ -102,7 +104,7 @@ def write_analysis(result, tmp: Path, hashes: dict[str, str]) -> dict[str, str]:
         write_parquet(df, tmp / name)
         out[name] = "sha256:" + file_sha256(tmp / name)
     data = ReportData(result.manifest({**hashes, **out}), result.emissions, result.inventory, result.factors_used,
-                      a.indicators, a.targets, a.peak, key_categories=result.key_categories(), **result.report_frames())
+                      a.indicators, a.targets, a.peak, **frames)
     out.update(write_reports(data, tmp, a.lang))
     result.timings["report"] = time.perf_counter() - t0
     return out

@@ -176,16 +176,17 @@ class InventoryResult:
         attach(self)  # uncertainty.parquet when [uncertainty] / --uncertainty asks for it
 
         def _write(tmp: Path):
+            # computed once: written as Parquet here and shown by the report (ghginv.analysis)
+            frames = {"key_categories": self.key_categories(), **self.report_frames()}
             files = {
                 "cube.parquet": lambda p: write_parquet(self.cube.cells, p),
                 "emissions.parquet": lambda p: write_parquet(self.emissions, p),
                 "inventory.parquet": lambda p: write_parquet(self.inventory, p),
                 "factors_used.parquet": lambda p: write_parquet(self.factors_used, p),
-                "key_categories.parquet": lambda p: write_parquet(self.key_categories(), p),
                 **({n: (lambda p, df=df: write_parquet(df, p)) for n, df in self.uncertainty.frames().items()} if self.uncertainty is not None else {}),
                 "inventory.csv": lambda p: write_csv(self.inventory, p),
             }
-            for name, df in self.report_frames().items():  # reference_approach.parquet, gap_filling.parquet
+            for name, df in frames.items():  # key_categories, reference_approach, gap_filling .parquet
                 files[f"{name}.parquet"] = lambda p, df=df: write_parquet(df, p)
             if self.sinks is not None and self.sinks.check.height:
                 files["sinks_check.parquet"] = lambda p: write_parquet(self.sinks.check, p)
@@ -195,7 +196,7 @@ class InventoryResult:
             if self.analysis is not None:  # indicators, targets, peak, report.html, inventory.xlsx
                 from .analysis import write_analysis
 
-                hashes.update(write_analysis(self, tmp, hashes))
+                hashes.update(write_analysis(self, tmp, hashes, frames))
             hashes.update(snapshot_factor_sets(self.sets, tmp / "factor_sets"))
             self.timings["write"] = time.perf_counter() - t0
             (tmp / "manifest.json").write_text(
