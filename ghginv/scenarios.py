@@ -32,6 +32,7 @@ import polars as pl
 
 from .errors import GhgInvError, InputFileError, Problem, SchemaError, UnitError, ValidationError
 from .gwp import gwp_table
+from .kernels.energy import activity_emissions
 from .kernels.montecarlo import scenario_totals
 from .units import parse_ratio
 
@@ -126,13 +127,11 @@ def evaluate_scenarios(run_dir: str | os.PathLike, scenario_file: str | os.PathL
     names, gmap, ov = read_scenarios(scenario_file, cfg["gwp"])
     sets = [load_factor_set(p) for p in run.set_paths]
     _, detail, _, _ = compute_emissions(run.cube.cells, sets, cfg["gwp"], cfg.get("year_fallback", "none"), bool(cfg.get("keep_entity")))
-    conv = np.ones(detail.height)
-    for pcol, vcol in (("ncv_pow", "ncv"), ("dens_pow", "density")):
-        p = detail[pcol].to_numpy()
-        v = detail[vcol].fill_null(np.nan).to_numpy()
-        conv = conv * np.where(p == 1, v, np.where(p == -1, 1.0 / v, 1.0))
-    d = detail.with_columns(pl.Series("q", detail["amount"].to_numpy() * detail["unit_scale"].to_numpy() * conv)).filter(
-        pl.col("scope").is_in(_SCOPES))
+    # activity in the base unit of each factor's denominator: the emissions kernel with a factor of 1
+    ncv, density = (detail[c].fill_null(np.nan).to_numpy() for c in ("ncv", "density"))
+    q = activity_emissions(detail["amount"].to_numpy(), detail["unit_scale"].to_numpy(), ncv, detail["ncv_pow"].to_numpy(),
+                           density, detail["dens_pow"].to_numpy(), np.ones(detail.height))
+    d = detail.with_columns(pl.Series("q", q)).filter(pl.col("scope").is_in(_SCOPES))
     rk = ["year", "scope", "region", "activity", "gas", "den_dim"]
     rows = d.group_by(rk).agg(pl.col("q").sum(), pl.col("emissions_t").sum()).sort(rk).with_row_index("row").with_columns(
         pl.col("row").cast(pl.Int64), pl.col("year").cast(pl.Int32))
