@@ -29,6 +29,11 @@ def level(code: str) -> int:
     return code.count(".") + 1
 
 
+def under(code: str, *parents: str) -> bool:
+    """``code`` is one of ``parents`` or below one: ``under("1.A.4.b", "1.A")`` is True, ``under("1.AB", "1.A")`` False."""
+    return any(code == p or code.startswith(p + ".") for p in parents)
+
+
 def ancestors(code: str) -> list[str]:
     """The code and every parent, top first: ``1.A.4.b`` -> ``[1, 1.A, 1.A.4, 1.A.4.b]``."""
     parts = code.split(".")

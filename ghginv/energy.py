@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from . import categories
 from ._frames import group_sum
 from .compute import CELL_KEYS, activity_classes, conversion_path, with_unit_columns
 from .errors import ConfigError
@@ -176,7 +177,7 @@ def energy_consumption(
     prefixes = tuple(feedstock_sectors)
     rows = rows.with_columns(
         pl.Series("energy_tce", out),
-        pl.col("sector").map_elements(lambda s: any(s == p or s.startswith(p + ".") for p in prefixes), return_dtype=pl.Boolean).alias("feedstock"),
+        pl.col("sector").map_elements(lambda s: categories.under(s, *prefixes), return_dtype=pl.Boolean).alias("feedstock"),
     ).filter(pl.col("energy_tce").is_not_nan())
     by = group_sum(rows, ["year", "region", "activity", "fuel_class", "feedstock"], ["energy_tce"])
     return EnergyResult(by.cast({"year": pl.Int32}), electricity_method, ce, notes, used)

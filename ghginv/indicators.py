@@ -27,6 +27,7 @@ from pathlib import Path
 
 import polars as pl
 
+from . import categories
 from ._frames import group_sum
 from .energy import ELECTRICITY_METHODS, EnergyResult
 from .errors import ConfigError, InputFileError, Problem, SchemaError, ValidationError
@@ -216,7 +217,7 @@ def emission_series(emissions: pl.DataFrame, classes: dict[str, str], settings: 
     fs = settings.feedstock_sectors
     e = emissions.with_columns(
         pl.col("activity").replace_strict(classes, default="other", return_dtype=pl.String).alias("_cls"),
-        pl.col("sector").map_elements(lambda s: any(s == p or s.startswith(p + ".") for p in fs), return_dtype=pl.Boolean).alias("_feed"),
+        pl.col("sector").map_elements(lambda s: categories.under(s, *fs), return_dtype=pl.Boolean).alias("_feed"),
     )
     ind = (pl.col("scope") == "indirect") & pl.col("_cls").is_in(list(settings.indirect_co2))
     direct = pl.col("scope") == "direct"

@@ -92,12 +92,8 @@ def gas_group(gas: str) -> str | None:
     return None
 
 
-def _under(code: str, parent: str) -> bool:
-    return code == parent or code.startswith(parent + ".")
-
-
 def leaves_under(code: str) -> list[str]:
-    return [leaf for leaf in REPORTING if _under(leaf, code)]
+    return [leaf for leaf in REPORTING if categories.under(leaf, code)]
 
 
 def reporting_codes() -> list[str]:
@@ -386,7 +382,7 @@ def summary_line(inventory: pl.DataFrame) -> str:
     empty = {c: combine_keys([r[f"{g}_key"] for g in GASES if r[f"{g}_key"]]) for c, r in leaves.items()
              if all(r[f"{g}_co2e_t"] is None for g in GASES) and any(r[f"{g}_key"] for g in GASES)}
     whole = [p for p in ("1", "2", "3", "4", "5") if all(c in empty for c in leaves_under(p))]
-    rest = [c for c in empty if not any(_under(c, p) for p in whole)]
+    rest = [c for c in empty if not categories.under(c, *whole)]
     parts = [f"sector {p} ({combine_keys([empty[c] for c in leaves_under(p)])})" for p in whole] + [f"{c} ({empty[c]})" for c in rest]
     line = f"completeness {tab['year'][0]} (reporting categories × gases): {n_est} estimated" + (f", {counts}" if counts else "")
     return line + (f"; no estimate for {', '.join(parts)}" if parts else "")

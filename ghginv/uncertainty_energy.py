@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from . import categories
 from ._frames import group_sum
 
 __all__ = ["energy_terms", "energy_draws", "ENERGY_SERIES"]
@@ -55,7 +56,7 @@ def energy_terms(cells: pl.DataFrame, sets, year_fallback: str, settings) -> pl.
         return pl.DataFrame(schema=schema)
     fs = tuple(settings.feedstock_sectors)
     sectors = cells["sector"].unique().to_list()
-    feed = {s: any(s == p or s.startswith(p + ".") for p in fs) for s in sectors}  # as ghginv.energy
+    feed = {s: categories.under(s, *fs) for s in sectors}  # as ghginv.energy
     rows = cells.join(coef, on=["year", "region", "activity", "unit"], how="inner").with_columns(
         (pl.col("amount") * pl.col("_c")).alias("energy_tce"),
         pl.col("sector").replace_strict(feed, return_dtype=pl.Boolean).alias("feedstock"),

@@ -74,7 +74,7 @@ class WasteRule(Provenance):
         if self.sector != "*":
             if self.sector.endswith(".*"):
                 p = self.sector[:-2]
-                if not (sector == p or sector.startswith(p + ".")):
+                if not categories.under(sector, p):
                     return False
             elif self.sector != sector:
                 return False

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
+from .. import categories
 from .._frames import group_sum
 from ._completeness import completeness_sheet
 from .data import ReportData
@@ -39,7 +40,7 @@ def _gas_group(g: str) -> str:
 
 def _five(sector: str) -> str | None:
     for key, _, _, prefixes in FIVE_SECTORS:
-        if any(sector == p or sector.startswith(p + ".") for p in prefixes):
+        if categories.under(sector, *prefixes):
             return key
     return None
 
