@@ -1,4 +1,8 @@
-"""Activity inputs on shared storage: a path or a URL -> (pyarrow filesystem, path inside it).
+"""Inputs on shared storage: a path or a URL -> (pyarrow filesystem, path inside it).
+
+Used for activity data (:mod:`ghginv.load`) and for the single-table inputs read whole — sink
+data, the economy table, the energy balance (:func:`input_file`, :func:`read_table`,
+:func:`record`).
 
 Local paths stay :class:`pathlib.Path` and take the same code as always (no filesystem layer).
 A URL (``scheme://…``) becomes a :class:`Remote`:
@@ -30,7 +34,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from .errors import ConfigError, InputFileError
 
-__all__ = ["Remote", "is_url", "location", "remote", "filesystem", "size", "sha256", "parquet_source", "walk", "kind", "brief"]
+__all__ = ["Remote", "is_url", "location", "remote", "filesystem", "size", "sha256", "parquet_source", "source", "walk", "kind",
+           "brief", "input_file", "is_file", "read_table", "record"]
 
 PYARROW_SCHEMES = ("s3", "gs", "gcs", "hdfs", "viewfs", "abfs", "abfss", "file")
 _SECRET_KEYS = {"access_key", "secret_key", "session_token", "password", "token", "account_key", "sas_token"}
@@ -133,8 +138,20 @@ def remote(url: str) -> Remote:
     return Remote(url, filesystem(url)[1], url)
 
 
-def kind(loc: Remote) -> str:
+def input_file(p, base: Path | None = None) -> Path | Remote:
+    """An input given by path or URL (:func:`location`): a :class:`Path`, or a :class:`Remote`
+    whose filesystem is resolved here (a URL holding a secret is refused)."""
+    if isinstance(p, Remote):
+        return p
+    loc = location(p, base)
+    return remote(loc) if isinstance(loc, str) else loc
+
+
+def kind(loc: Path | Remote) -> str:
     """``"file"``, ``"dir"`` or ``"missing"``."""
+    if not isinstance(loc, Remote):
+        loc = Path(loc)
+        return "file" if loc.is_file() else "dir" if loc.is_dir() else "missing"
     from pyarrow.fs import FileType
 
     try:
@@ -203,8 +220,37 @@ def sha256(loc: Path | Remote) -> str:
     return h.hexdigest()
 
 
-def parquet_source(loc: Path | Remote):
-    """What :mod:`pyarrow.parquet` reads: the local path itself, or a random-access file."""
+def is_file(loc: Path | Remote) -> bool:
+    return kind(loc) == "file"
+
+
+def source(loc: Path | Remote):
+    """What a reader (pyarrow, polars; Parquet or CSV) opens: the local path itself, or a
+    random-access file of the filesystem (close it after reading)."""
     if isinstance(loc, Remote):
         return loc.fs().open_input_file(loc.path)
     return loc
+
+
+parquet_source = source
+
+
+def read_table(loc: Path | Remote, what: str, parquet: bool, **csv_options):
+    """The whole table in ``loc`` as a polars DataFrame: Parquet, or CSV read with ``csv_options``.
+    Any reader failure is an :class:`InputFileError` naming the file: ``"{loc}: cannot read {what} (…)"``."""
+    import polars as pl
+
+    try:
+        src = source(loc)
+        try:
+            return pl.read_parquet(src) if parquet else pl.read_csv(src, **csv_options)
+        finally:
+            if src is not loc:
+                src.close()
+    except Exception as e:  # noqa: BLE001 — polars, pyarrow and the storage raise many kinds
+        raise InputFileError(f"{loc}: cannot read {what} ({type(e).__name__}: {brief(e)})") from None
+
+
+def record(loc: Path | Remote) -> dict:
+    """The manifest's entry for an input file: path (or URL), sha256 and size, local or remote alike."""
+    return {"path": str(loc), "sha256": "sha256:" + sha256(loc), "bytes": size(loc)}

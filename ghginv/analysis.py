@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
+from . import _fs
 from .compute import activity_classes
 from .energy import energy_consumption
 from .errors import ConfigError
@@ -74,19 +75,21 @@ def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, s
                                     settings.coal_equivalent_gce_per_kwh, settings.feedstock_sectors)
     with stage("indicators"):
         notes = list(energy.notes)
-        economy = None
-        if settings.economy_path is not None:
+        economy, table = None, {"economy_table": None}
+        if settings.economy_path is not None:  # a local path or a URL (ghginv._fs)
             years = sorted(emissions["year"].unique().to_list())
             regions = sorted(emissions["region"].unique().to_list())
-            economy, enotes = read_economy(settings.economy_path, years, regions, settings.base_year)
+            loc = _fs.input_file(settings.economy_path)
+            economy, enotes = read_economy(loc, years, regions, settings.base_year)
             notes += enotes
+            rec = _fs.record(loc)  # sha256 and size, as for every input file
+            table = {"economy_table": rec["path"], "economy_sha256": rec["sha256"], "economy_bytes": rec["bytes"]}
         ind, inotes = compute_indicators(emissions, energy, economy, activity_classes(sets), settings)
         notes += inotes
     with stage("targets"):
         peak = peak_analysis(ind, pk)
         tg = evaluate_targets(targets, ind, peak)
-    conv = {**settings.conventions(), **energy.convention(),
-            "economy_table": str(settings.economy_path) if settings.economy_path else None,
+    conv = {**settings.conventions(), **energy.convention(), **table,
             "peak": {"min_years_since_peak": pk.min_years_since_peak, "plateau_pct": pk.plateau_pct, "plateau_years": pk.plateau_years}}
     return Analysis(ind, tg, peak, conv, notes, lang, energy.conversions_used)
 

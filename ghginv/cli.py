@@ -33,6 +33,15 @@ def _fail(err: Exception) -> None:
     raise typer.Exit(code=getattr(err, "exit_code", 2) if isinstance(err, GhgInvError) else 1)
 
 
+def _given(p: str) -> str:
+    """A path or URL from the command line as recorded: a URL as written (no secret allowed,
+    :mod:`ghginv._fs`), a path made absolute."""
+    from ._fs import location
+
+    loc = location(p)
+    return loc if isinstance(loc, str) else str(loc.absolute())
+
+
 def _parse_years(text: str | None) -> tuple[int, int] | None:
     from .errors import ConfigError
 
@@ -148,14 +157,14 @@ def compile_cmd(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print only the one-line summary")] = False,
     engine: Annotated[Optional[str], typer.Option("--engine", help="who builds the activity cube: local (default) or dask")] = None,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="dask scheduler address (default: a local 2-worker cluster)")] = None,
-    sinks: Annotated[Optional[list[str]], typer.Option("--sinks", help="carbon-sink data, CSV or Parquet file or folder (repeatable)")] = None,
+    sinks: Annotated[Optional[list[str]], typer.Option("--sinks", help="carbon-sink data, CSV or Parquet file or folder, local or a URL (repeatable)")] = None,
     sink_method: Annotated[Optional[str], typer.Option("--sink-method", help="reported forest method: gain_loss or stock_difference")] = None,
-    economy: Annotated[Optional[Path], typer.Option("--economy", help="economy table (CSV or Parquet: GDP, population) for indicators and targets")] = None,
+    economy: Annotated[Optional[str], typer.Option("--economy", help="economy table (CSV or Parquet: GDP, population), local or a URL, for indicators and targets")] = None,
     lang: Annotated[Optional[str], typer.Option("--lang", help="language of report.html: zh or en")] = None,
     uncertainty: Annotated[bool, typer.Option("--uncertainty", help="write uncertainty.parquet (Approach 1 + Monte Carlo; [uncertainty] settings)")] = False,
     climate_zone: Annotated[Optional[str], typer.Option("--climate-zone", help="landfill first-order decay (4.A): boreal_temperate_dry, boreal_temperate_wet, tropical_dry or tropical_moist_wet ([waste] climate_zone)")] = None,
     notation_keys: Annotated[Optional[Path], typer.Option("--notation-keys", help="CSV of notation keys for categories not estimated: category, gas, key, reason, where ([notation_keys] path)")] = None,
-    energy_balance: Annotated[Optional[Path], typer.Option("--energy-balance", help="energy balance (CSV or Parquet) for the reference approach ([reference_approach] energy_balance)")] = None,
+    energy_balance: Annotated[Optional[str], typer.Option("--energy-balance", help="energy balance (CSV or Parquet), local or a URL, for the reference approach ([reference_approach] energy_balance)")] = None,
     no_hash_cache: Annotated[bool, typer.Option("--no-hash-cache", help="read every input to hash it, even when unchanged since an earlier run (GHGINV_HASH_CACHE=0)")] = False,
 ):
     """Compile an inventory: activity data + factor sets -> emissions and the IPCC inventory."""
@@ -168,7 +177,7 @@ def compile_cmd(
     try:
         if inventory is None and not ((activity or sinks) and factors):
             raise ConfigError("give an inventory TOML, or --activity and/or --sinks and --factors (and --gwp, --out)")
-        sink_opts = {k: v for k, v in (("path", [str(Path(p).absolute()) for p in sinks or []] or None), ("method", sink_method)) if v}
+        sink_opts = {k: v for k, v in (("path", [_given(p) for p in sinks or []] or None), ("method", sink_method)) if v}
         if inventory is None and out is None:
             raise ConfigError("--out DIR is required without an inventory TOML")
         from .config import load_config
@@ -178,11 +187,11 @@ def compile_cmd(
             inventory, activity=activity, factors=factors, gwp=gwp, years=_parse_years(years),
             base_year=base_year, keep_entity=keep_entity, year_fallback=year_fallback,
             engine=engine, scheduler=scheduler,
-            extra={k: v for k, v in (("sinks", sink_opts), ("economy", {"path": str(economy.absolute())} if economy else None),
+            extra={k: v for k, v in (("sinks", sink_opts), ("economy", {"path": _given(economy)} if economy else None),
                                       ("report", {"lang": lang} if lang else None),
                                       ("waste", {"climate_zone": climate_zone} if climate_zone else None),
                                       ("notation_keys", {"path": str(notation_keys.absolute())} if notation_keys else None),
-                                      ("reference_approach", {"energy_balance": str(energy_balance.absolute())} if energy_balance else None)) if v} or None,
+                                      ("reference_approach", {"energy_balance": _given(energy_balance)} if energy_balance else None)) if v} or None,
         )
         if uncertainty:
             cfg.extra.setdefault("uncertainty", {})

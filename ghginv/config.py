@@ -27,7 +27,7 @@ import tomllib
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from ._fs import location
+from ._fs import is_url, location
 from .errors import ConfigError, FactorSetError, Problem
 
 __all__ = ["RunConfig", "load_config", "resolve_factor_set_path", "factor_search_path"]
@@ -44,6 +44,8 @@ _KNOWN_TABLES = {
 # against ``RunConfig.base_dir``. Add a feature's table name here.
 FEATURE_TABLES: tuple[str, ...] = ("sinks", "economy", "targets", "peak", "report", "uncertainty", "waste", "notation_keys",
                                    "reference_approach", "gap_filling")
+# (table, key) of feature-table inputs that may be URLs (RunConfig.locate): checked for secrets at once
+URL_INPUTS: tuple[tuple[str, str], ...] = (("sinks", "path"), ("economy", "path"), ("reference_approach", "energy_balance"))
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,12 @@ class RunConfig:
             problems.append(Problem(f"engine must be 'local' or 'dask', got {self.engine!r}"))
         if self.batch_size < 1:
             problems.append(Problem(f"batch_size must be positive, got {self.batch_size}"))
+        for table, key in URL_INPUTS:  # a URL holding a secret fails here, before any work (as --activity)
+            t = self.extra.get(table)
+            given = t.get(key) if isinstance(t, dict) else None
+            for p in given if isinstance(given, list) else [given]:
+                if isinstance(p, str) and is_url(p):
+                    location(p)
         if problems:
             where = f"{self.source}: " if self.source else ""
             raise ConfigError(f"{where}invalid run configuration", problems)
@@ -119,6 +127,13 @@ class RunConfig:
         """A path from the TOML (or an option), relative to the TOML's folder."""
         p = Path(p)
         return p if p.is_absolute() else self.base_dir / p
+
+    def locate(self, p: str | os.PathLike) -> Path | str:
+        """An input file given by path or URL (sink data, economy table, energy balance): a URL
+        (``s3://…``, ``file://…``, any fsspec protocol) stays the string given, never joined with
+        the TOML's folder, and must hold no secret (:func:`ghginv._fs.location`); a path is
+        :meth:`resolve_path`'s."""
+        return location(p, self.base_dir)
 
     def with_overrides(self, **kw) -> "RunConfig":
         kw = {k: v for k, v in kw.items() if v is not None}

@@ -137,7 +137,7 @@ class GapRule:
     years: tuple[int, ...]
     method: str
     surrogate: object = None  # column name (str) or series spec (dict)
-    surrogate_path: Path | None = None
+    surrogate_path: Path | str | None = None  # a local path, or a URL (ghginv._fs)
     base_year: int | None = None
     overlap_years: tuple[int, ...] | None = None
     trend_years: int = 3
@@ -200,7 +200,7 @@ def parse_rules(raw, cfg) -> list[GapRule]:
         if problems:
             continue
         rules.append(GapRule(i, cat, str(t.get("activity", "*")), str(t.get("region", "*")), years, method, sur,
-                             cfg.resolve_path(spath) if spath else None, by, _int_list(oy) if oy is not None else None, ty))
+                             cfg.locate(spath) if spath else None, by, _int_list(oy) if oy is not None else None, ty))
     if problems:
         raise ConfigError(f"{src}: invalid [[gap_filling]]", problems)
     return rules
@@ -250,12 +250,14 @@ def _surrogate_values(rule: GapRule, region: str, table: pl.DataFrame, cfg) -> t
         eco = cfg.extra.get("economy") or {}
         if not eco.get("path"):
             raise ConfigError(f"{rule.where()}: surrogate = {column!r} names an economy column, but there is no [economy] path (or give surrogate_path)")
-        path = cfg.resolve_path(eco["path"])
+        path = cfg.locate(eco["path"])
+    from . import _fs
     from .indicators import _read_table, chain_gdp
 
-    if not Path(path).is_file():
+    path = _fs.input_file(path)  # a local path or a URL
+    if not _fs.is_file(path):
         raise InputFileError(f"{path}: surrogate table not found ({rule.where()})")
-    df = _read_table(Path(path))
+    df = _read_table(path)
     if "year" not in df.columns:
         raise SchemaError(f"{path}: the surrogate table lacks column 'year'")
     if "region" in df.columns:
@@ -276,7 +278,7 @@ def _surrogate_values(rule: GapRule, region: str, table: pl.DataFrame, cfg) -> t
         if v is None or not isinstance(v, (int, float)) or not math.isfinite(v):
             raise ConfigError(f"{path}: year {y}, column {column!r}: surrogate value must be a number, got {v!r}")
         vals[int(y)] = float(v)
-    return vals, f"{column} ({Path(path).name}{', region ' + pick if pick else ''})"
+    return vals, f"{column} ({path.name}{', region ' + pick if pick else ''})"
 
 
 # ---- the stage -----------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Indicators: emissions + energy + economy -> intensities, shares, indices (``indicators.parquet``).
 
-The economy table (``[economy] path = …`` or ``--economy PATH``; CSV or Parquet) has one row per
-year and region with ``year, region, population`` and either ``gdp_const_10k_yuan`` (GDP at
+The economy table (``[economy] path = …`` or ``--economy PATH``; CSV or Parquet, a local path or a
+URL such as ``s3://…``, :mod:`ghginv._fs`) has one row per year and region with ``year, region,
+population`` and either ``gdp_const_10k_yuan`` (GDP at
 constant prices of the plan's base year, 10^4 yuan) or ``gdp_current_10k_yuan`` with
 ``gdp_index_prev_100`` (real growth index, previous year = 100), from which constant base-year
 GDP is chained: ``GDP(y0) = GDP_current(y0)``, ``GDP(y) = GDP(y−1) × index(y) / 100``. Optional:
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import polars as pl
 
-from . import categories
+from . import _fs, categories
 from ._frames import group_sum
 from .energy import ELECTRICITY_METHODS, EnergyResult
 from .errors import ConfigError, InputFileError, Problem, SchemaError, ValidationError
@@ -64,7 +65,7 @@ _ECONOMY_KEYS = {"path", "price_base_year", "electricity_method", "coal_equivale
 
 @dataclass(frozen=True)
 class IndicatorSettings:
-    economy_path: Path | None
+    economy_path: Path | str | None  # a local path, or a URL on shared storage (ghginv._fs)
     base_year: int
     electricity_method: str = "equivalent"
     coal_equivalent_gce_per_kwh: dict = field(default_factory=dict)
@@ -92,7 +93,11 @@ def settings_from_config(cfg, economy: str | Path | None = None) -> IndicatorSet
     unknown = sorted(set(table) - _ECONOMY_KEYS)
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(_ECONOMY_KEYS))}")
-    path = Path(economy).absolute() if economy is not None else (cfg.resolve_path(table["path"]) if "path" in table else None)
+    if economy is not None:  # a URL stays as given; a path is taken from the working directory
+        path = _fs.location(economy)
+        path = path if isinstance(path, str) else path.absolute()
+    else:
+        path = cfg.locate(table["path"]) if "path" in table else None
     if path is None and not table and not cfg.extra.get("targets"):
         return None
     base = table.get("price_base_year", cfg.base_year)
@@ -113,15 +118,12 @@ def settings_from_config(cfg, economy: str | Path | None = None) -> IndicatorSet
     return IndicatorSettings(path, base, method, ce, tuple(fs), tuple(ind))
 
 
-def _read_table(path: Path) -> pl.DataFrame:
-    if not path.is_file():
-        raise InputFileError(f"{path}: economy table not found")
-    try:
-        if path.suffix.lower() == ".parquet":
-            return pl.read_parquet(path)
-        return pl.read_csv(path, infer_schema_length=None)
-    except Exception as e:  # polars raises many kinds for unreadable files
-        raise InputFileError(f"{path}: cannot read the economy table ({type(e).__name__}: {e})") from None
+def _read_table(path: Path | str | _fs.Remote) -> pl.DataFrame:
+    """The economy table (or a surrogate table of the same form): a local path or a URL."""
+    loc = _fs.input_file(path)
+    if not _fs.is_file(loc):
+        raise InputFileError(f"{loc}: economy table not found")
+    return _fs.read_table(loc, "the economy table", parquet=loc.name.lower().endswith(".parquet"), infer_schema_length=None)
 
 
 def chain_gdp(df: pl.DataFrame, base_year: int, file: str = "economy table") -> pl.DataFrame:
@@ -143,11 +145,13 @@ def chain_gdp(df: pl.DataFrame, base_year: int, file: str = "economy table") -> 
     return pl.concat(out)
 
 
-def read_economy(path: Path, years: list[int], regions: list[str], base_year: int) -> tuple[pl.DataFrame, list[str]]:
-    """Read and check the economy table; returns (year, region, gdp_const_10k_yuan, population,
-    energy_tce, electricity_non_fossil_share) for the inventory's years, and notes."""
-    f = str(path)
-    df = _read_table(path)
+def read_economy(path: Path | str | _fs.Remote, years: list[int], regions: list[str], base_year: int) -> tuple[pl.DataFrame, list[str]]:
+    """Read and check the economy table (a local path or a URL); returns (year, region,
+    gdp_const_10k_yuan, population, energy_tce, electricity_non_fossil_share) for the inventory's
+    years, and notes."""
+    loc = _fs.input_file(path)
+    f = str(loc)
+    df = _read_table(loc)
     cols = set(df.columns)
     need = {"year", "region", "population"}
     has_const = "gdp_const_10k_yuan" in cols

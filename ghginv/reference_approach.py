@@ -2,7 +2,7 @@
 (2006 IPCC GL Vol 2 Ch 6).
 
 Per year, region and fuel of an energy balance (``[reference_approach] energy_balance = …`` or
-``--energy-balance PATH``)::
+``--energy-balance PATH``; a local path or a URL such as ``s3://…``, :mod:`ghginv._fs`)::
 
     apparent consumption  AC = production + imports − exports − bunkers − stock_change     (Eq 6.2)
     reference CO2         = (AC − non_energy_use) × EF_CO2                               (Eq 6.1)
@@ -40,6 +40,7 @@ from pathlib import Path
 
 import polars as pl
 
+from . import _fs
 from ._frames import group_sum
 from .compute import activity_classes, compute_emissions, conversion_path
 from .errors import ConfigError, GhgInvError, InputFileError, Problem, SchemaError, UnitError, ValidationError
@@ -68,11 +69,12 @@ class ReferenceResult:
     path: str
     notes: list[str] = field(default_factory=list)
     sha256: str = ""
+    bytes: int | None = None
 
     def manifest_entry(self) -> dict:
         t = self.table
         flagged = t.filter(pl.col("flag"), pl.col("fuel") != "TOTAL") if t.height else t
-        return {"energy_balance": self.path, "sha256": self.sha256, "threshold_pct": self.threshold_pct, "notes": self.notes,
+        return {"energy_balance": self.path, "sha256": self.sha256, "bytes": self.bytes, "threshold_pct": self.threshold_pct, "notes": self.notes,
                 "flagged": sorted({f"{r['year']} {r['region']} {r['fuel']}" for r in flagged.iter_rows(named=True)})}
 
 
@@ -96,18 +98,17 @@ def _num(v) -> float | None:
     return x
 
 
-def read_energy_balance(path: Path, classes: dict[str, str]) -> tuple[pl.DataFrame, list[str]]:
-    """Read and check an energy balance (CSV or Parquet); every problem is listed at once.
+def read_energy_balance(path: Path | str | _fs.Remote, classes: dict[str, str]) -> tuple[pl.DataFrame, list[str]]:
+    """Read and check an energy balance (CSV or Parquet, a local path or a URL); every problem is
+    listed at once.
 
     Returns year, region, fuel, unit, the flows, non_energy_use, row (1-based data row), for fossil
     fuels only, and notes (skipped rows)."""
+    path = _fs.input_file(path)
     f = str(path)
-    if not path.is_file():
+    if not _fs.is_file(path):
         raise InputFileError(f"{path}: energy balance not found")
-    try:
-        df = pl.read_parquet(path) if path.suffix.lower() == ".parquet" else pl.read_csv(path, infer_schema=False)
-    except Exception as e:  # polars raises many kinds for unreadable files
-        raise InputFileError(f"{path}: cannot read the energy balance ({type(e).__name__}: {e})") from None
+    df = _fs.read_table(path, "the energy balance", parquet=path.name.lower().endswith(".parquet"), infer_schema=False)
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
         raise SchemaError(f"{f}: energy balance lacks column(s) {', '.join(missing)} "
@@ -263,7 +264,7 @@ def reference_approach(balance: pl.DataFrame, emissions: pl.DataFrame, sets, gwp
         "year", "region", pl.col("fuel") == "TOTAL", "fuel")
 
 
-def settings(cfg) -> tuple[Path, float, str | None]:
+def settings(cfg) -> tuple[Path | str, float, str | None]:
     src = str(cfg.source) if cfg.source else "config"
     t = cfg.extra.get("reference_approach")
     if not isinstance(t, dict):
@@ -280,25 +281,25 @@ def settings(cfg) -> tuple[Path, float, str | None]:
         problems.append(Problem("factor_region must be a region code (string)", file=src, value=fr))
     if problems:
         raise ConfigError(f"{src}: invalid [reference_approach]", problems)
-    return cfg.resolve_path(t["energy_balance"]), float(th), fr
+    return cfg.locate(t["energy_balance"]), float(th), fr
 
 
 def reference_stage(cfg, emissions: pl.DataFrame, sets) -> ReferenceResult:
     """Read the energy balance and compare (a named, timed stage of the run)."""
     path, threshold, fr = settings(cfg)
+    path = _fs.input_file(path)  # a local path or a URL
     balance, notes = read_energy_balance(path, activity_classes(sets))
-    from .outputs import file_sha256
-
-    sha = "sha256:" + file_sha256(path)
+    rec = _fs.record(path)  # sha256 and size, as for every input file
     if cfg.years is not None:
         out = balance.filter((pl.col("year") < cfg.years[0]) | (pl.col("year") > cfg.years[1]))
         if out.height:
             notes.append(f"energy balance years outside the inventory ignored: {', '.join(map(str, sorted(set(out['year'].to_list()))))}")
             balance = balance.filter(pl.col("year").is_between(*cfg.years))
     if balance.height == 0:
-        return ReferenceResult(_empty(), threshold, str(path), notes + ["no fossil-fuel rows in the energy balance for the inventory years"], sha)
+        return ReferenceResult(_empty(), threshold, str(path), notes + ["no fossil-fuel rows in the energy balance for the inventory years"],
+                               rec["sha256"], rec["bytes"])
     table = reference_approach(balance, emissions, sets, cfg.gwp, cfg.year_fallback, threshold, fr, where=str(path))
-    return ReferenceResult(table, threshold, str(path), notes, sha)
+    return ReferenceResult(table, threshold, str(path), notes, rec["sha256"], rec["bytes"])
 
 
 def _empty() -> pl.DataFrame:

@@ -32,9 +32,8 @@ from pathlib import Path
 
 import polars as pl
 
-from .. import categories
+from .. import _fs, categories
 from ..errors import InputFileError, Problem, SchemaError, UnitError, ValidationError
-from ..outputs import file_sha256
 from ..units import parse_ratio, parse_unit
 
 __all__ = ["VARIABLES", "REQUIRED", "load_sink_data", "VOLUME_VARIABLES", "AREA_VARIABLES"]
@@ -46,17 +45,16 @@ VARIABLES = AREA_VARIABLES[:1] + VOLUME_VARIABLES + AREA_VARIABLES[1:]
 MAX_ROWS_SHOWN = 5
 
 
-def _files(paths) -> list[Path]:
+def _files(paths) -> list[Path | _fs.Remote]:
+    """The files behind ``paths``: local paths or URLs (:mod:`ghginv._fs`), files or folders."""
     out, problems = [], []
     for given in paths:
-        given = Path(given)
-        if given.is_file():
+        given = _fs.input_file(given)
+        what = _fs.kind(given)
+        if what == "file":
             out.append(given)
-        elif given.is_dir():
-            found = sorted(
-                Path(r) / n for r, _, ns in os.walk(given) for n in ns
-                if n.lower().endswith((".csv", ".parquet")) and not n.startswith((".", "_"))
-            )
+        elif what == "dir":
+            found = _folder(given)
             if not found:
                 problems.append(Problem("folder holds no sink data files (*.csv, *.parquet)", file=str(given)))
             out.extend(found)
@@ -67,14 +65,19 @@ def _files(paths) -> list[Path]:
     return out
 
 
-def _read(path: Path) -> pl.DataFrame:
-    try:
-        if path.suffix.lower() == ".csv":
-            df = pl.read_csv(path, infer_schema=False, encoding="utf8")
-        else:
-            df = pl.read_parquet(path)
-    except Exception as e:  # noqa: BLE001 — any reader failure is a bad input file
-        raise InputFileError(f"{path}: cannot read sink data ({type(e).__name__}: {str(e).splitlines()[0][:200]})") from None
+def _folder(folder: Path | _fs.Remote) -> list[Path | _fs.Remote]:
+    """CSV and Parquet files below ``folder``, sorted by path (a URL's as a local folder's)."""
+    if isinstance(folder, _fs.Remote):
+        files = [(tuple(r.path.split("/")), r) for r, _ in _fs.walk(folder)]
+    else:
+        files = [((p := Path(r) / n).parts, p) for r, _, ns in os.walk(folder) for n in ns]
+    return [f for _, f in sorted(files, key=lambda t: t[0])
+            if f.name.lower().endswith((".csv", ".parquet")) and not f.name.startswith((".", "_"))]
+
+
+def _read(path: Path | _fs.Remote) -> pl.DataFrame:
+    csv = path.name.lower().endswith(".csv")
+    df = _fs.read_table(path, "sink data", parquet=not csv, infer_schema=False, encoding="utf8")
     if df.height == 0:
         raise InputFileError(f"{path}: sink data file has no rows")
     missing = [c for c in REQUIRED if c not in df.columns]
@@ -216,7 +219,7 @@ def load_sink_data(paths, regions: tuple[str, ...] | None = None) -> tuple[pl.Da
         per_ha = per_ha.with_columns((pl.col("value") * pl.col("_area")).alias("value")).drop("_area")
         df = pl.concat([df.filter(~pl.col("per_ha")), per_ha]).sort("file", "row")
     records = df.select("file", "row", "year", "region", "category", "stratum", "variable", "entity_id", "value")
-    inputs = [{"path": str(f), "sha256": "sha256:" + file_sha256(f), "bytes": f.stat().st_size, "kind": "sinks"} for f in files]
+    inputs = [{**_fs.record(f), "kind": "sinks"} for f in files]
     return records, inputs
 
 

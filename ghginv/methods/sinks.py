@@ -61,7 +61,7 @@ _WET = ("wetland_co2_c", "wetland_doc_c", "wetland_ch4_c")
 class SinkSettings:
     """The ``[sinks]`` table: data paths, reported forest method, cross-check threshold."""
 
-    paths: tuple[Path, ...]
+    paths: tuple[Path | str, ...]  # local paths, or URLs on shared storage (ghginv._fs)
     method: str = "gain_loss"
     threshold: float = 0.2
 
@@ -92,7 +92,7 @@ class SinkResult:
 
 
 def sink_settings(cfg) -> SinkSettings | None:
-    """Read and check ``cfg.extra['sinks']`` (paths relative to the TOML); None without sinks."""
+    """Read and check ``cfg.extra['sinks']`` (paths relative to the TOML, or URLs); None without sinks."""
     raw = cfg.extra.get("sinks")
     if raw is None:
         return None
@@ -114,7 +114,7 @@ def sink_settings(cfg) -> SinkSettings | None:
         problems.append(Problem("check_threshold must be a number ≥ 0 (a fraction: 0.2 = 20 %)", value=thr))
     if problems:
         raise ConfigError(f"{where}: invalid [sinks] table", problems)
-    return SinkSettings(tuple(cfg.resolve_path(p) for p in paths), method, float(thr))
+    return SinkSettings(tuple(cfg.locate(p) for p in paths), method, float(thr))
 
 
 def _pivot(params: pl.DataFrame, cells: pl.DataFrame) -> pl.DataFrame:
