@@ -17,13 +17,16 @@ user keys from ``[notation_keys]``): see :mod:`ghginv.notation`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import polars as pl
 
 from . import categories
+from ._frames import _rank_codes, _sorted_groups, encode, sort_order
 from .notation import completeness_rows
-from ._frames import group_sum, sort_stable
 
-__all__ = ["build_inventory", "INVENTORY_SCHEMA"]
+__all__ = ["build_inventory", "RollupIndex", "INVENTORY_SCHEMA"]
 
 INVENTORY_SCHEMA = {
     "year": pl.Int32,
@@ -40,33 +43,116 @@ INVENTORY_SCHEMA = {
 _SCOPE_ORDER = {"direct": 0, "indirect": 1, "memo": 2}
 
 
-def _tree(sectors: list[str]) -> pl.DataFrame:
-    rows = []
-    for s in sectors:
-        rows.append({"sector": s, "category": "TOTAL", "level": 0})
-        for a in categories.ancestors(s):
-            rows.append({"sector": s, "category": a, "level": categories.level(a)})
-    return pl.DataFrame(rows, schema={"sector": pl.String, "category": pl.String, "level": pl.Int8})
-
-
 def _name(cat: pl.Expr) -> pl.Expr:
     names = {**categories.categories(), "TOTAL": "Total"}
     return cat.replace_strict(names, default="", return_dtype=pl.String)
 
 
+@dataclass
+class RollupIndex:
+    """How the numbers of the inventory come from the rows of ``emissions``, as positions.
+
+    ``order1``/``starts1`` sort the emission rows by (year, region, scope, sector, gas) and cut
+    them into groups (the per-sector sums); ``src2``/``starts2`` list, group by group of the
+    rolled-up keys (year, region, scope, category, gas), the per-sector sums that add into it (a
+    sector adds into ``TOTAL`` and into each of its ancestors); ``pos`` is the inventory row of
+    each rolled-up group. :meth:`values` repeats the arithmetic of :func:`build_inventory` on new
+    emission values — the same terms added in the same order, so the same bits."""
+
+    order1: np.ndarray
+    starts1: np.ndarray
+    src2: np.ndarray
+    starts2: np.ndarray
+    pos: np.ndarray
+    n_rows: int  # inventory rows (with the notation-key rows, which have no numbers)
+
+    def rolled(self, x: np.ndarray) -> np.ndarray:
+        """Sums per rolled-up group (in group order) of the per-emission-row values ``x``."""
+        from .kernels.rollup import rolled_sums
+
+        return rolled_sums(x, self.order1, self.starts1, self.src2, self.starts2)
+
+    def values(self, emissions_t: np.ndarray, co2e_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The inventory's ``emissions_t`` and ``co2e_t`` (``n_rows`` each, NaN at the notation-key
+        rows) from per-emission-row values, both summed in one pass over the positions."""
+        from .kernels.rollup import rolled_into
+
+        return rolled_into(emissions_t, co2e_t, self.order1, self.starts1, self.src2, self.starts2, self.pos, self.n_rows)
+
+    def columns(self, values: tuple[np.ndarray, np.ndarray]) -> list[pl.Series]:
+        """:meth:`values` as the inventory's columns, null at the notation-key rows (no copy)."""
+        import pyarrow as pa
+
+        if getattr(self, "_validity", None) is None:  # the same for every call: built once
+            valid = np.zeros(self.n_rows, bool)
+            valid[self.pos] = True
+            self._validity = (pa.py_buffer(np.packbits(valid, bitorder="little")), self.n_rows - self.pos.size)
+        bitmap, nulls = self._validity
+        return [pl.Series(name, pa.Array.from_buffers(pa.float64(), self.n_rows, [bitmap, pa.py_buffer(x)], null_count=nulls))
+                for name, x in zip(("emissions_t", "co2e_t"), values)]
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {"order1": self.order1, "starts1": self.starts1, "src2": self.src2, "starts2": self.starts2, "pos": self.pos,
+                "n_rows": np.array([self.n_rows], np.int64)}
+
+    @classmethod
+    def from_arrays(cls, a) -> "RollupIndex":
+        return cls(a["order1"], a["starts1"], a["src2"], a["starts2"], a["pos"], int(a["n_rows"][0]))
+
+
+def rollup(emissions: pl.DataFrame, values: tuple[str, ...] = ("emissions_t", "co2e_t")) -> tuple[pl.DataFrame, tuple]:
+    """Sums of ``values`` per (year, region, scope, category, level, gas) up the IPCC tree from rows
+    with (year, region, scope, sector, gas): the rolled-up rows, sorted by those keys, and
+    (order1, starts1, src2, starts2) of :class:`RollupIndex`. Keys are integer codes throughout."""
+    year = _rank_codes(emissions["year"])
+    enc = {k: encode(emissions[k]) for k in ("region", "scope", "sector", "gas")}
+    order1, change1 = _sorted_groups([year, enc["region"][1], enc["scope"][1], enc["sector"][1], enc["gas"][1]])
+    starts1 = np.flatnonzero(change1)
+    first1 = order1[starts1]
+    # each sector adds into TOTAL and into each of its ancestors (itself included)
+    sectors = enc["sector"][0]
+    chains = [["TOTAL", *categories.ancestors(s)] for s in sectors]
+    cats = sorted({c for ch in chains for c in ch})
+    at = {c: i for i, c in enumerate(cats)}
+    n_anc = np.array([len(ch) for ch in chains], np.int64)
+    offset = np.zeros(len(chains) + 1, np.int64)
+    np.cumsum(n_anc, out=offset[1:])
+    flat = np.array([at[c] for ch in chains for c in ch], np.int64)
+    sec = enc["sector"][1][first1]
+    rep = n_anc[sec]
+    src = np.repeat(np.arange(first1.size, dtype=np.int64), rep)
+    k = np.arange(src.size, dtype=np.int64) - np.repeat(np.cumsum(rep) - rep, rep)
+    cat = flat[offset[sec][src] + k]
+    row = first1[src]  # an emission row with the expanded row's keys
+    order2, change2 = _sorted_groups([year[row], enc["region"][1][row], enc["scope"][1][row], cat, enc["gas"][1][row]])
+    starts2 = np.flatnonzero(change2)
+    src2 = src[order2]
+    g_row, g_cat = row[order2[starts2]], cat[order2[starts2]]
+    level = np.array([0 if c == "TOTAL" else categories.level(c) for c in cats], np.int8)
+    index = (order1, starts1, src2, starts2)
+    idx = RollupIndex(order1, starts1, src2, starts2, starts2, starts2.size)
+    sums = [idx.rolled(emissions[v].to_numpy()) for v in values]
+    rolled = pl.DataFrame([
+        emissions["year"].gather(g_row),
+        pl.Series("region", enc["region"][0], pl.String).gather(enc["region"][1][g_row]),
+        pl.Series("scope", enc["scope"][0], pl.String).gather(enc["scope"][1][g_row]),
+        pl.Series("category", cats, pl.String).gather(g_cat),
+        pl.Series("level", level[g_cat], pl.Int8),
+        pl.Series("gas", enc["gas"][0], pl.String).gather(enc["gas"][1][g_row]),
+        *(pl.Series(v, x, pl.Float64) for v, x in zip(values, sums)),
+    ])
+    return rolled, index
+
+
 def build_inventory(emissions: pl.DataFrame, notation: pl.DataFrame | None = None, classes: dict[str, str] | None = None,
-                    keys: list | None = None, completeness: bool = True) -> pl.DataFrame:
+                    keys: list | None = None, completeness: bool = True, index: bool = False):
     """Roll emissions up the IPCC tree per year, region, scope and gas (see module doc).
 
     ``keys``: the user's notation keys (:func:`ghginv.notation.notation_settings`);
-    ``completeness=False`` leaves out the rows of not-estimated reporting categories."""
-    by_sector = group_sum(emissions, ["year", "region", "scope", "sector", "gas"], ["emissions_t", "co2e_t"])
-    tree = _tree(by_sector["sector"].unique().to_list())
-    rolled = group_sum(
-        by_sector.join(tree, on="sector", how="inner"),
-        ["year", "region", "scope", "category", "level", "gas"],
-        ["emissions_t", "co2e_t"],
-    ).with_columns(pl.lit(None, pl.String).alias("notation_key"))
+    ``completeness=False`` leaves out the rows of not-estimated reporting categories;
+    ``index=True`` returns ``(inventory, RollupIndex)``."""
+    rolled, (order1, starts1, src2, starts2) = rollup(emissions)
+    rolled = rolled.with_columns(pl.repeat(None, rolled.height, dtype=pl.String, eager=True).alias("notation_key"))
     parts = [rolled]
     if notation is not None and notation.height:
         classes = classes or {}
@@ -94,5 +180,10 @@ def build_inventory(emissions: pl.DataFrame, notation: pl.DataFrame | None = Non
         _name(pl.col("category")).alias("category_name"),
         pl.col("scope").replace_strict(_SCOPE_ORDER, return_dtype=pl.Int8).alias("_s"),
     )
-    inv = sort_stable(inv, ["year", "region", "_s", "category", "gas", "notation_key"])
-    return inv.select(list(INVENTORY_SCHEMA)).cast(INVENTORY_SCHEMA)
+    perm = sort_order(inv, ["year", "region", "_s", "category", "gas", "notation_key"])
+    inv = inv[perm].select(list(INVENTORY_SCHEMA)).cast(INVENTORY_SCHEMA)
+    if not index:
+        return inv
+    pos = np.empty(perm.size, np.int64)
+    pos[perm] = np.arange(perm.size)
+    return inv, RollupIndex(order1, starts1, src2, starts2, pos[: rolled.height], inv.height)

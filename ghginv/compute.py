@@ -99,7 +99,7 @@ SCOPES = ["direct", "indirect", "memo"]
 
 
 def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], gwp: str, year_fallback: str = "none", keep_entity: bool = False,
-                      full_detail: bool = True):
+                      full_detail: bool = True, index: dict | None = None):
     """Emissions per cube cell and gas.
 
     Returns ``(emissions, detail, resolution, cells)``: ``emissions`` is one row per (year,
@@ -107,7 +107,9 @@ def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], gwp: str,
     cell and gas (with the unit and the factor used); ``cells`` the distinct resolution cells.
     With ``full_detail=False`` the detail holds only what :func:`ghginv.trace.factors_used` reads
     (cell_id, ncv_pow, dens_pow, emissions_t, co2e_t): the full one copies every key string to
-    each (cell, gas) row, the largest cost of this stage when nothing else needs it.
+    each (cell, gas) row, the largest cost of this stage when nothing else needs it. A dict passed
+    as ``index`` receives the positions that tie cube rows, factor rows and emission rows together
+    (what :mod:`ghginv._plan` keeps to recompute with new values without resolving again).
 
     Every key is handled as an integer code: the cube's rows get a cell number from their
     (year, region, sector, activity) codes, factors are resolved once per cell, and each cube row
@@ -229,6 +231,13 @@ def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], gwp: str,
         fac["factor_year"].gather(gf).cast(pl.Int32),
     )
 
+    if index is not None:
+        index.update(
+            det_row=row, det_f=fidx, ncv_pow=ncv_pow, dens_pow=dens_pow, unit_scale=unit_scale, f_cell=fcell,
+            f_rule=fac["rule_id"].to_numpy(), f_rule2=fac["rule2_id"].fill_null(-1).to_numpy(), f_gas=gas_code,
+            gas_names=np.array(gas_names, dtype=str), cell_ncv_rule=per_cell["ncv"][2], cell_dens_rule=per_cell["density"][2],
+            **({"em_order": order, "em_starts": starts} if keep_entity else {}),
+        )
     if not full_detail:
         detail = pl.DataFrame([pl.Series("cell_id", dcell), pl.Series("ncv_pow", ncv_pow), pl.Series("dens_pow", dens_pow),
                                pl.Series("emissions_t", emis), pl.Series("co2e_t", co2e)])

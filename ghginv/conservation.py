@@ -172,7 +172,16 @@ def _close(a: float, b: float) -> bool:
     return a == b or abs(a - b) <= REL * max(abs(a), abs(b))
 
 
+def _all_finite(df: pl.DataFrame, cols: list[str]) -> bool:
+    """No null, NaN or infinity in ``cols`` (numpy on the buffers; the frames below only name a bad row)."""
+    from .kernels.rollup import all_finite
+
+    return all(df[c].null_count() == 0 and all_finite(df[c].to_numpy()) for c in cols)
+
+
 def _finite(cube: pl.DataFrame, emissions: pl.DataFrame) -> None:
+    if _all_finite(cube, ["amount"]) and _all_finite(emissions, ["emissions_t", "co2e_t"]):
+        return
     bad = cube.filter(~pl.col("amount").is_finite())
     if bad.height:
         r = bad.row(0, named=True)
@@ -190,14 +199,19 @@ def _finite(cube: pl.DataFrame, emissions: pl.DataFrame) -> None:
         )
 
 
-def _rollup(emissions: pl.DataFrame, inventory: pl.DataFrame) -> dict:
-    """Every inventory value = Σ its direct children + the emissions booked at that category.
+def rollup_links(emissions: pl.DataFrame, inventory: pl.DataFrame) -> dict[str, np.ndarray]:
+    """Positions for the roll-up check, worked out from the keys alone (not from how the inventory
+    was built): ``rows`` (the inventory rows with numbers); for the i-th of them its children
+    (positions in ``rows``) ``child[child_starts[i]:child_starts[i + 1]]`` and the emission rows
+    booked at its own category ``own[own_starts[i]:own_starts[i + 1]]``; ``missing``: the first
+    emission row with no inventory row for its category, or -1.
 
     The keys (year, region, scope, gas, category) of the inventory rows, of each row's parent and
-    of the emission rows are coded as integers on one shared vocabulary; children and own
-    emissions are added into the inventory rows they belong to by position (``numpy.bincount``)."""
+    of the emission rows are coded as integers on one shared vocabulary and looked up by a sorted
+    search."""
     keys = ["year", "region", "scope", "gas"]
-    inv = inventory.filter(pl.col("notation_key").is_null()).select(*keys, "category", "level", "co2e_t")
+    rows = np.flatnonzero(inventory["notation_key"].is_null().to_numpy())
+    inv = inventory.select(*keys, "category", "level")[rows]
     ni = inv.height
     codes = [np.concatenate([inv["year"].to_numpy(), emissions["year"].to_numpy()]).astype(np.int64)]
     codes += [np.concatenate(encode_shared([inv[k], emissions[k]])) for k in keys[1:]]
@@ -223,35 +237,49 @@ def _rollup(emissions: pl.DataFrame, inventory: pl.DataFrame) -> dict:
     sk = k_inv[order]
 
     def locate(q):
-        pos = np.minimum(np.searchsorted(sk, q), max(ni - 1, 0))
-        found = sk[pos] == q if ni else np.zeros(q.shape[0], bool)
-        return order[pos] if ni else pos, found
+        if not ni:
+            return np.full(q.shape[0], -1, np.int64)
+        pos = np.minimum(np.searchsorted(sk, q), ni - 1)
+        return np.where(sk[pos] == q, order[pos], -1)
 
-    value = inv["co2e_t"].to_numpy()
-    at_parent, found = locate(k_par)
-    found &= inv_par >= 0
-    children = np.bincount(at_parent[found], weights=value[found], minlength=ni)
-    at_row, em_found = locate(k_em)
-    em_value = emissions["co2e_t"].to_numpy()
-    own = np.bincount(at_row[em_found], weights=em_value[em_found], minlength=ni)
-    total = children + own
-    with np.errstate(invalid="ignore"):
-        bad = np.abs(value - total) > REL * np.maximum(np.abs(value), np.abs(total))
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        r = inv.row(i, named=True)
+    from .kernels.rollup import csr
+
+    parent = locate(k_par)
+    parent[inv_par < 0] = -1
+    own = locate(k_em)
+    child_starts, child = csr(parent, ni)
+    own_starts, own_rows = csr(own, ni)
+    lost = np.flatnonzero(own < 0)
+    return {"rows": rows, "child_starts": child_starts, "child": child, "own_starts": own_starts, "own": own_rows,
+            "missing": np.array([lost[0] if lost.size else -1], np.int64)}
+
+
+def check_rollup(links: dict[str, np.ndarray], emissions: pl.DataFrame, inventory: pl.DataFrame,
+                 values: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
+    """Every inventory value = Σ its direct children + the emissions booked at that category
+    (``links`` from :func:`rollup_links`), to 1e-9 relative; children and own emissions are added
+    into the rows they belong to by position (:func:`ghginv.kernels.rollup.rollup_check`).
+    ``values``: (inventory co2e_t, emissions co2e_t) as arrays when the caller has them."""
+    from .kernels.rollup import rollup_check
+
+    rows = links["rows"]
+    inv_value, em_value = values if values is not None else (inventory["co2e_t"].to_numpy(), emissions["co2e_t"].to_numpy())
+    bad, first, total = rollup_check(links, inv_value, em_value, REL)
+    missing = int(links["missing"][0])
+    if bad:
+        r = inventory.row(int(rows[first]), named=True)
         raise ConservationError(
             f"internal check failed: roll-up of category {r['category']} ({r['year']}, {r['region']}, {r['scope']}, "
-            f"{r['gas']}) is {r['co2e_t']!r} t CO2e but its parts sum to {float(total[i])!r} ({int(bad.sum())} such rows); "
+            f"{r['gas']}) is {r['co2e_t']!r} t CO2e but its parts sum to {float(total[first])!r} ({bad} such rows); "
             "no output was written — please report this as a ghginv bug",
         )
-    if not em_found.all():
-        r = emissions.row(int(np.flatnonzero(~em_found)[0]), named=True)
+    if missing >= 0:
+        r = emissions.row(missing, named=True)
         raise ConservationError(
             f"internal check failed: emissions of sector {r['sector']} ({r['year']}, {r['region']}, {r['scope']}, {r['gas']}) "
             "are missing from the inventory; no output was written — please report this as a ghginv bug",
         )
-    return {"ok": True, "rows_checked": ni}
+    return {"ok": True, "rows_checked": int(rows.size)}
 
 
 def _sums_per_unit(cells: pl.DataFrame) -> dict[str, float]:
@@ -265,8 +293,13 @@ def _sums_per_unit(cells: pl.DataFrame) -> dict[str, float]:
     return {u: math.fsum(amount[bounds[i]:bounds[i + 1]]) for i, u in enumerate(names) if bounds[i + 1] > bounds[i]}
 
 
-def run_checks(cube, emissions: pl.DataFrame, inventory: pl.DataFrame, tally: InputTally | None) -> dict:
-    """Run every check; raise on failure; return the manifest's ``checks`` section."""
+def run_checks(cube, emissions: pl.DataFrame, inventory: pl.DataFrame, tally: InputTally | None,
+               links: dict[str, np.ndarray] | None = None, values: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
+    """Run every check; raise on failure; return the manifest's ``checks`` section.
+
+    ``links``: the roll-up check's positions (:func:`rollup_links`) when known — a recompute that
+    keeps a run's structure reuses them; otherwise they are worked out here and stored in
+    ``links`` if it is an empty dict. ``values``: see :func:`check_rollup`."""
     cells = cube.cells
     _finite(cells, emissions)
     out: dict = {}
@@ -289,7 +322,12 @@ def run_checks(cube, emissions: pl.DataFrame, inventory: pl.DataFrame, tally: In
             )
         out["input_equals_cube"] = {"ok": True, "rows": tally.rows, "sum_per_unit": {u: v["cube"] for u, v in per_unit.items()}}
     out["finite"] = {"ok": True}
-    out["rollup"] = _rollup(emissions, inventory)
+    if not links:
+        found = rollup_links(emissions, inventory)
+        if links is not None:
+            links.update(found)
+        links = found
+    out["rollup"] = check_rollup(links, emissions, inventory, values)
     nk = cube.notation
     out["notation_keys"] = {
         "rows": int(cube.stats.get("rows_notation", 0)),

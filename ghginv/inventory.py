@@ -39,6 +39,7 @@ from .methods._sink_out import empty_cube, empty_emissions, merge_sinks
 from .methods._sink_out import net_totals as _net_totals
 from .methods.sinks import compute_sinks, sink_settings
 from .methods.waste_fod import fod_emissions, merge_waste, split_deposits
+from ._plan import PLAN_FILE, make_plan, meta_first, plan_supported, save_plan, signature
 from .notation import completeness_manifest, notation_settings
 from .trace import factors_used
 from .validate import BatchValidator
@@ -69,6 +70,7 @@ class InventoryResult:
     notation_keys: list = field(default_factory=list)  # the user's [notation_keys] (ghginv.notation.UserKey)
     reference: object = None  # ghginv.reference_approach.ReferenceResult ([reference_approach] / --energy-balance)
     gap_filling: object = None  # ghginv.gapfill.GapFillResult ([[gap_filling]])
+    plan: object = None  # ghginv._plan.RecomputePlan: positions for a recompute with new values (recompute_index.npz)
 
     def report_frames(self) -> dict[str, pl.DataFrame]:
         """Optional frames for the report sections (reference approach, gap filling)."""
@@ -192,6 +194,8 @@ class InventoryResult:
                 files["sinks_check.parquet"] = lambda p: write_parquet(self.sinks.check, p)
             if self.cube.notation.height:
                 files["notation_keys.csv"] = lambda p: write_csv(self.cube.notation, p)
+            if self.plan is not None:
+                files[PLAN_FILE] = lambda p: save_plan(self.plan, p)
             hashes = write_files(tmp, files)  # two at a time (the writers release the GIL)
             if self.analysis is not None:  # indicators, targets, peak, report.html, inventory.xlsx
                 from .analysis import write_analysis
@@ -324,10 +328,13 @@ class Inventory:
             with self._stage("gap_filling"):
                 cube, gap = gapfill_stage(cfg, cube)
         ef_cells, deposits = split_deposits(cube.cells, sets)  # 4.A deposits go to the waste stage (first-order decay)
+        # positions kept for a recompute with new values (ghginv._plan), when the run's stages allow it
+        keep = {"em": {}, "trace": {}, "links": {}} if ef_cells.height and plan_supported(cfg, deposits.height) else None
         with self._stage("emissions"):
             if ef_cells.height:
                 emissions, detail, res, cells = compute_emissions(ef_cells, sets, cfg.gwp, cfg.year_fallback, cfg.keep_entity,
-                                                                  full_detail="uncertainty" in cfg.extra)  # else trace columns only
+                                                                  full_detail="uncertainty" in cfg.extra,  # else trace columns only
+                                                                  index=keep["em"] if keep else None)
             else:
                 emissions, used = empty_emissions(cfg.keep_entity)
         waste = None
@@ -341,13 +348,18 @@ class Inventory:
                 inputs = [i for i in inputs if i.get("kind") != "sinks"] + sink.inputs
         with self._stage("trace"):
             if ef_cells.height:
-                used = factors_used(detail, res, cells)
+                used = factors_used(detail, res, cells, index=keep["trace"] if keep else None)
             emissions, used = merge_waste(emissions, used, waste)
             emissions, used = merge_sinks(emissions, used, sink)
         with self._stage("inventory"):
-            inv = build_inventory(emissions, cube.notation, activity_classes(sets), keys)
+            inv, rollup = build_inventory(emissions, cube.notation, activity_classes(sets), keys, index=True)
         with self._stage("checks"):  # conservation: input = cube, roll-ups, finite values
-            checks = run_checks(input_cube, emissions, inv, self.__dict__.pop("_tally", None))  # this run's tally, used once
+            checks = run_checks(input_cube, emissions, inv, self.__dict__.pop("_tally", None),  # this run's tally, used once
+                                links=keep["links"] if keep else None)
+        plan = None
+        if keep and sink is None and waste is None:
+            t = keep["trace"]
+            plan = make_plan(signature(sets, cfg, keys), keep["em"], rollup, keep["links"], t, meta_first(t["meta"], len(t["meta_keys"])), sets)
         ref = None
         if "reference_approach" in cfg.extra:  # energy balance vs sectoral CO2 (ghginv.reference_approach)
             from .reference_approach import reference_stage
@@ -371,4 +383,4 @@ class Inventory:
                     add_target_probabilities(unc, analysis, cfg, activity_classes(sets), cells=cube.cells, sets=sets)
         return InventoryResult(cfg, emissions, inv, used, cube, sets, self.timings, inputs, checks=checks, sinks=sink, analysis=analysis,
                                uncertainty=unc, waste=waste[2] if waste else None, notation_keys=keys,
-                               reference=ref, gap_filling=gap)
+                               reference=ref, gap_filling=gap, plan=plan)

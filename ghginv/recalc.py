@@ -38,7 +38,7 @@ from pathlib import Path
 import polars as pl
 
 from ._frames import group_sum
-from .aggregate import _tree, _name
+from .aggregate import _name, rollup
 from .compute import compute_emissions
 from .factors import load_factor_set
 from .recompute import load_run
@@ -101,11 +101,7 @@ def diff_runs(old_dir: str | os.PathLike, new_dir: str | os.PathLike) -> tuple[p
         pl.col("e3").alias("new_co2e_t"),
     )
     values = ["old_co2e_t", "new_co2e_t", *EFFECTS]
-    by_sector = group_sum(rows, ["year", "region", "scope", "sector", "gas"], values)
-    tree = _tree(by_sector["sector"].unique().to_list())
-    rolled = group_sum(
-        by_sector.join(tree, on="sector"), ["year", "region", "scope", "category", "level", "gas"], values
-    ).with_columns(
+    rolled = rollup(rows, tuple(values))[0].with_columns(
         # the delta is the sum of the effects, so the decomposition adds up exactly
         (pl.col("activity_effect_t") + pl.col("factor_effect_t") + pl.col("gwp_effect_t")).alias("delta_co2e_t"),
         _name(pl.col("category")).alias("category_name"),

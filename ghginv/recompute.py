@@ -6,13 +6,20 @@ unit[, entity]), ``notation_keys.csv`` and a snapshot of the factor sets it used
 ``manifest.json``. :func:`recompute` starts from that cube — the activity data are not read
 again — so a new grid-factor year or a move to AR6 takes a fraction of a second, and gives
 exactly what a fresh ``compile`` with the same settings gives.
+
+When the run folder also keeps its resolved structure (``recompute_index.npz``, see
+:mod:`ghginv._plan`) and the new factor sets differ from the run's only in their values (or only
+the GWPs change), the factors are not resolved again: the new values go through the kept positions
+(the same arithmetic in the same order, so the same bits). Otherwise every stage after the cube
+runs as in a compile. ``result.timings["recompute_path"]`` says which path ran (1 = kept
+positions, 0 = full).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -36,13 +43,33 @@ class RunFolder:
     manifest: dict
     cube: Cube
     set_paths: list[Path]  # the snapshot copies, in the run's order
+    _cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def config(self) -> dict:
         return self.manifest["config"]
 
     def frame(self, name: str) -> pl.DataFrame:
-        return pl.read_parquet(self.path / name)
+        """An output table of the run (read once, then kept)."""
+        if name not in self._cache:
+            self._cache[name] = pl.read_parquet(self.path / name)
+        return self._cache[name]
+
+    def plan(self):
+        """The run's kept positions (:class:`ghginv._plan.RecomputePlan`), verified against the
+        manifest's sha256, or None when the run has none (or from another format version)."""
+        if "plan" not in self._cache:
+            from ._plan import PLAN_FILE, load_plan
+
+            path = self.path / PLAN_FILE
+            want = self.manifest.get("outputs", {}).get(PLAN_FILE)
+            plan = None
+            if path.is_file() and want is not None:
+                if "sha256:" + file_sha256(path) != want:
+                    raise InputFileError(f"{path}: changed after the run (sha256 mismatch); compile again")
+                plan = load_plan(path)
+            self._cache["plan"] = plan
+        return self._cache["plan"]
 
 
 def load_run(run_dir: str | os.PathLike) -> RunFolder:
@@ -72,17 +99,24 @@ def load_run(run_dir: str | os.PathLike) -> RunFolder:
 
 
 def recompute(
-    run_dir: str | os.PathLike,
+    run_dir: str | os.PathLike | RunFolder,
     *,
     factors: list[str] | None = None,
     gwp: str | None = None,
     year_fallback: str | None = None,
+    kept_positions: bool = True,
 ):
     """Recompute every year of a run from its cube. Unset options keep the old run's values
-    (its own snapshot of the factor sets). Returns an :class:`~ghginv.inventory.InventoryResult`."""
+    (its own snapshot of the factor sets). Returns an :class:`~ghginv.inventory.InventoryResult`.
+
+    ``run_dir`` may be a :class:`RunFolder` already read by :func:`load_run`: recomputing one run
+    many times (e.g. one factor variant after another) then reads its folder once.
+    ``kept_positions=False`` runs every stage as a compile does even when the run keeps its
+    positions (to compare the two paths)."""
+    from ._plan import apply_plan
     from .inventory import Inventory
 
-    old = load_run(run_dir)
+    old = run_dir if isinstance(run_dir, RunFolder) else load_run(run_dir)
     cfg = old.config
     set_paths = tuple(resolve_factor_set_path(s) for s in factors) if factors else tuple(old.set_paths)
     years = tuple(cfg["years"]) if cfg.get("years") else None
@@ -104,6 +138,10 @@ def recompute(
         base_dir=Path(cfg["base_dir"]) if cfg.get("base_dir") else Path.cwd(),
         extra={k: cfg[k] for k in FEATURE_TABLES if k in cfg},
     )
-    result = Inventory(config).run_from_cube(old.cube, old.manifest.get("inputs", []))
+    plan = old.plan() if kept_positions else None
+    result = apply_plan(plan, old, config, Inventory(config)) if plan is not None else None
+    if result is None:
+        result = Inventory(config).run_from_cube(old.cube, old.manifest.get("inputs", []))
+    result.timings["recompute_path"] = 0.0 if plan is None or result.plan is None or result.plan.em is not plan.em else 1.0
     result.recomputed_from = str(old.path)
     return result

@@ -116,28 +116,32 @@ def read_scenarios(path: str | os.PathLike, default_gwp: str) -> tuple[list[str]
     return names, gmap, ov
 
 
-def evaluate_scenarios(run_dir: str | os.PathLike, scenario_file: str | os.PathLike) -> pl.DataFrame:
-    """``scenarios.parquet`` for a finished run (see module doc)."""
+def evaluate_scenarios(run_dir, scenario_file: str | os.PathLike) -> pl.DataFrame:
+    """``scenarios.parquet`` for a finished run (see module doc). ``run_dir``: the run folder, or a
+    :class:`~ghginv.recompute.RunFolder` already read. With the run's kept positions
+    (``recompute_index.npz``) the factors are not resolved again."""
     from .compute import compute_emissions
     from .factors import load_factor_set
-    from .recompute import load_run
+    from .recompute import RunFolder, load_run
 
-    run = load_run(run_dir)
+    run = run_dir if isinstance(run_dir, RunFolder) else load_run(run_dir)
     cfg = run.config
     names, gmap, ov = read_scenarios(scenario_file, cfg["gwp"])
     sets = [load_factor_set(p) for p in run.set_paths]
-    _, detail, _, _ = compute_emissions(run.cube.cells, sets, cfg["gwp"], cfg.get("year_fallback", "none"), bool(cfg.get("keep_entity")))
-    # activity in the base unit of each factor's denominator: the emissions kernel with a factor of 1
-    ncv, density = (detail[c].fill_null(np.nan).to_numpy() for c in ("ncv", "density"))
-    q = activity_emissions(detail["amount"].to_numpy(), detail["unit_scale"].to_numpy(), ncv, detail["ncv_pow"].to_numpy(),
-                           density, detail["dens_pow"].to_numpy(), np.ones(detail.height))
-    d = detail.with_columns(pl.Series("q", q)).filter(pl.col("scope").is_in(_SCOPES))
-    rk = ["year", "scope", "region", "activity", "gas", "den_dim"]
-    rows = d.group_by(rk).agg(pl.col("q").sum(), pl.col("emissions_t").sum()).sort(rk).with_row_index("row").with_columns(
-        pl.col("row").cast(pl.Int64), pl.col("year").cast(pl.Int32))
+    plan = run.plan()
+    if plan is not None and "f_starts" in plan.em:  # the run's kept positions: one quantity per emission row
+        d = _quantities(plan, run, sets)
+    else:
+        _, detail, _, _ = compute_emissions(run.cube.cells, sets, cfg["gwp"], cfg.get("year_fallback", "none"), bool(cfg.get("keep_entity")))
+        # activity in the base unit of each factor's denominator: the emissions kernel with a factor of 1
+        ncv, density = (detail[c].fill_null(np.nan).to_numpy() for c in ("ncv", "density"))
+        q = activity_emissions(detail["amount"].to_numpy(), detail["unit_scale"].to_numpy(), ncv, detail["ncv_pow"].to_numpy(),
+                               density, detail["dens_pow"].to_numpy(), np.ones(detail.height))
+        d = detail.with_columns(pl.Series("q", q))
+    groups, rows = _tables(d.filter(pl.col("scope").is_in(_SCOPES)), bool((ov["region_spec"] > 0).any()))
     emis = run.frame("emissions.parquet").filter(pl.col("scope").is_in(_SCOPES))
     years = sorted(emis["year"].unique().to_list())
-    gases = sorted(set(emis["gas"].unique().to_list()) | set(rows["gas"].unique().to_list()))
+    gases = sorted(set(emis["gas"].unique().to_list()) | set(groups["gas"].unique().to_list()))
     cell_of = {(y, s): i for i, (y, s) in enumerate((y, s) for y in years for s in _SCOPES)}
     gas_of = {g: i for i, g in enumerate(gases)}
     base = np.zeros((len(cell_of), len(gases)))
@@ -152,8 +156,8 @@ def evaluate_scenarios(run_dir: str | os.PathLike, scenario_file: str | os.PathL
         gwp[i] = [tab[g] for g in gases]
     sid = {s: i for i, s in enumerate(names)}
     ov = ov.with_columns(pl.col("scenario").replace_strict(sid, return_dtype=pl.Int64).alias("sid"))
-    _check_units(ov, rows, scenario_file)
-    r_arr, m_sid, m_row, m_val = _matches(ov, rows)
+    _check_units(ov, groups, scenario_file)
+    r_arr, m_sid, m_row, m_val = _matches(ov, groups, rows)
     out = np.zeros((len(names), len(cell_of)))
     # cell_of numbers (year, scope) year-major in _SCOPES order: year index × 2 + scope index
     r_cell = (np.searchsorted(np.array(years), r_arr["year"].to_numpy()) * len(_SCOPES)
@@ -173,9 +177,42 @@ def evaluate_scenarios(run_dir: str | os.PathLike, scenario_file: str | os.PathL
 _GROUP = ["year", "scope", "activity", "gas", "den_dim"]
 
 
-def _check_units(ov: pl.DataFrame, rows: pl.DataFrame, scenario_file) -> None:
+def _tables(d: pl.DataFrame, by_region: bool) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """(groups, rows): ``q`` and ``emissions_t`` of ``d`` summed per (year, scope, activity, gas,
+    den_dim) and, when ``by_region`` (an override names regions), per region too."""
+    d = d.with_columns(pl.col("year").cast(pl.Int32))
+    groups = d.group_by(_GROUP).agg(pl.col("q").sum(), pl.col("emissions_t").sum()).sort(_GROUP).with_row_index("grp")
+    if not by_region:
+        return groups, None
+    rk = ["year", "scope", "region", "activity", "gas", "den_dim"]
+    rows = d.group_by(rk).agg(pl.col("q").sum(), pl.col("emissions_t").sum()).sort(rk).with_row_index("row")
+    return groups, rows.with_columns(pl.col("row").cast(pl.Int64))
+
+
+def _quantities(plan, run, sets) -> pl.DataFrame:
+    """Per emission row of the run (year, scope, region, activity, gas, emissions_t): ``q``, its
+    activity in the base unit of its factor's denominator (``den_dim``), from the kept positions
+    (:mod:`ghginv._plan`): the emissions kernel with a factor of 1 and the run's conversions."""
+    from .factors.resolve import C_TO_CO2
+    from .kernels.rollup import indexed_emissions
+
+    e = plan.em
+    rules = [r for s in sets for r in s.rules]
+    norm = np.append(np.array([r.value_norm for r in rules], dtype=np.float64), 1.0)  # the last: a factor of 1
+    nf = e["f_cell"].size
+    one = np.full(nf, norm.size - 1, np.int64)
+    q, _ = indexed_emissions(e["f_starts"], e["det_row"], e["f_cell"], e["f_gas"], one, np.full(nf, -1, np.int64), e["cell_ncv_rule"],
+                             e["cell_dens_rule"], run.cube.cells["amount"].to_numpy(), e["unit_scale"], e["ncv_pow"], e["dens_pow"],
+                             norm, C_TO_CO2, np.zeros(len(plan.gas_names)))
+    dims = sorted({r.den_dim for r in rules})
+    den = np.array([dims.index(r.den_dim) for r in rules], np.int64)[e["f_rule"]]
+    return run.frame("emissions.parquet").select("year", "scope", "region", "activity", "gas", "emissions_t").with_columns(
+        pl.Series("q", q), pl.Series("den_dim", dims, pl.String).gather(den))
+
+
+def _check_units(ov: pl.DataFrame, groups: pl.DataFrame, scenario_file) -> None:
     """An override's unit must be per the dimension of the factor the run resolved for its cells."""
-    dims = rows.select("activity", "gas", "den_dim").unique()
+    dims = groups.select("activity", "gas", "den_dim").unique()
     wrong = ov.join(dims, on=["activity", "gas"], how="inner").filter(pl.col("den_new") != pl.col("den_dim")).sort("line")
     if wrong.height:
         problems = [Problem(f"the run's factor for {r['activity']} {r['gas']} is per {r['den_dim']}, the scenario's per {r['den_new']}",
@@ -190,10 +227,11 @@ def _best(m: pl.DataFrame, key: list[str]) -> pl.DataFrame:
         key, keep="first", maintain_order=True)
 
 
-def _matches(ov: pl.DataFrame, rows: pl.DataFrame):
+def _matches(ov: pl.DataFrame, groups: pl.DataFrame, rows: pl.DataFrame | None):
     """Kernel rows and matches ``(sid, row, new factor)`` of the overrides, without a scenarios × rows join.
 
-    ``rows`` are aggregated per (year, scope, region, activity, gas, factor dimension). Overrides
+    ``rows`` are aggregated per (year, scope, region, activity, gas, factor dimension) (None when
+    no override names a region), ``groups`` the same without the region. Overrides
     for every region (``*``) are matched once per *group* — the same key without the region, its
     quantity and emissions summed — so 1,000 scenarios over 2,000 regions cost 1,000 × groups, not
     1,000 × rows. Region-specific overrides are matched to the rows; where one wins over a ``*``
@@ -201,13 +239,16 @@ def _matches(ov: pl.DataFrame, rows: pl.DataFrame):
     negated) takes that row out of the group's change again. The totals are linear in each row's
     change ``(new factor × quantity − emissions) × GWP``, so the result equals matching every row.
     """
-    n = rows.height
-    groups = rows.group_by(_GROUP).agg(pl.col("q").sum(), pl.col("emissions_t").sum()).sort(_GROUP).with_row_index("grp")
-    rows = rows.join(groups.select(*_GROUP, "grp"), on=_GROUP, how="left").sort("row")
     year_ok = pl.col("oyear").is_null() | (pl.col("oyear") == pl.col("year"))
     # every-region overrides, per scenario and group
     wild = _best(ov.filter(pl.col("region_spec") == 0).join(groups, on=["activity", "gas"], how="inner").filter(year_ok),
                  ["sid", "grp"])
+    kernel_cols = ["year", "scope", "gas", "q", "emissions_t"]
+    if rows is None:
+        m_val = wild["value_norm_new"].to_numpy()
+        return groups.select(kernel_cols), wild["sid"].to_numpy().astype(np.int64), wild["grp"].to_numpy().astype(np.int64), m_val
+    n = rows.height
+    rows = rows.join(groups.select(*_GROUP, "grp"), on=_GROUP, how="left").sort("row")
     # region-specific overrides, per scenario and row (exact codes joined on the region itself)
     ovs = ov.filter(pl.col("region_spec") > 0)
     exact = ovs.filter(pl.col("region_spec") == 1000).join(rows, left_on=["activity", "gas", "region_prefix"],
@@ -219,8 +260,8 @@ def _matches(ov: pl.DataFrame, rows: pl.DataFrame):
     # a row with its own override leaves its group's every-region override
     corr = spec.select("sid", "row", "grp").join(wild.select("sid", "grp", "value_norm_new"), on=["sid", "grp"], how="inner")
     r_arr = pl.concat([
-        rows.select("year", "scope", "gas", "q", "emissions_t"),
-        groups.select("year", "scope", "gas", "q", "emissions_t"),
+        rows.select(kernel_cols),
+        groups.select(kernel_cols),
         rows.select("year", "scope", "gas", -pl.col("q"), -pl.col("emissions_t")),
     ])
     m_sid = np.concatenate([spec["sid"].to_numpy(), wild["sid"].to_numpy(), corr["sid"].to_numpy()]).astype(np.int64)

@@ -15,7 +15,7 @@ from ._frames import dense_ids, sort_stable
 from .factors import Rule
 from .factors.resolve import C_TO_CO2, Resolution
 
-__all__ = ["factors_used"]
+__all__ = ["factors_used", "describe"]
 
 _BASE = {"energy": ("t/TJ", 1000.0), "mass": ("t/t", 1.0), "volume": ("t/m^3", 1.0), "area": ("t/ha", 1.0), "count": ("t/head", 1.0)}
 SCHEMA = {
@@ -55,13 +55,33 @@ def _factor_meta(rule_id: int, rule2_id: int, value_norm: float, den_dim: str, r
 META = ["factor_set", "value", "unit", "status", "source", "source_locator", "rule"]
 
 
-def factors_used(detail: pl.DataFrame, res: Resolution, cells: pl.DataFrame) -> pl.DataFrame:
+def _conversion_meta(r: Rule) -> tuple:
+    return (r.set_name, r.value, r.unit, r.status, r.source, r.source_locator, _ref(r))
+
+
+def describe(keys: np.ndarray, rules: list[Rule]) -> list[tuple]:
+    """The description (:data:`META` columns) of each row of ``keys`` (rule id, second rule id or
+    -1, 1 for a conversion; as ``factors_used(..., index=...)`` gives them) with ``rules``' values."""
+    out = []
+    for r1, r2, conv in keys.tolist():
+        a = rules[r1]
+        if conv:
+            out.append(_conversion_meta(a))
+            continue
+        value_norm = a.value_norm * (rules[r2].value_norm * C_TO_CO2) if r2 >= 0 else a.value_norm  # as resolve does
+        out.append(_factor_meta(r1, r2, value_norm, a.den_dim, rules))
+    return out
+
+
+def factors_used(detail: pl.DataFrame, res: Resolution, cells: pl.DataFrame, index: dict | None = None) -> pl.DataFrame:
     """One row per cell and factor (gas) or conversion (ncv, density) the cell's detail rows used,
     sorted by cell, kind (conversion before factor) and item.
 
     Factor rows of the resolution (sorted by cell and gas) and conversion rows (sorted by cell and
     quantity) are merged by position; the descriptions (set, value, source, row …) are built once
-    per distinct rule or rule pair and gathered."""
+    per distinct rule or rule pair and gathered. A dict passed as ``index`` receives ``meta`` (the
+    description each row gathers) and ``meta_keys`` (rule id, second rule id or -1, 1 for a
+    conversion) of each description."""
     rules = res.rules
     versions = {s.name: s.version for s in res.sets}
     # factors: every resolved (cell, gas) of the detail's cells
@@ -103,9 +123,7 @@ def factors_used(detail: pl.DataFrame, res: Resolution, cells: pl.DataFrame) -> 
         conv = sort_stable(conv, ["cell_id", "quantity"])
         ccell = conv["cell_id"].to_numpy()
     crule, crule_first = dense_ids([conv["rule_id"].to_numpy()])
-    for i in conv["rule_id"].to_numpy()[crule_first]:
-        r = rules[int(i)]
-        meta.append((r.set_name, r.value, r.unit, r.status, r.source, r.source_locator, _ref(r)))
+    meta.extend(_conversion_meta(rules[int(i)]) for i in conv["rule_id"].to_numpy()[crule_first])
 
     # merge by position: within a cell, conversions ("conversion" < "factor") come first
     nf, nc = fcell.size, ccell.size
@@ -122,6 +140,12 @@ def factors_used(detail: pl.DataFrame, res: Resolution, cells: pl.DataFrame) -> 
     src = np.empty(nf + nc, np.int64)
     src[fpos], src[cpos] = np.arange(nf), nf + np.arange(nc)
     meta_df = pl.DataFrame(meta, schema={c: SCHEMA[c] for c in META}, orient="row")
+    if index is not None:
+        keys = np.zeros((len(meta), 3), np.int64)
+        keys[:, 1] = -1
+        keys[: pair_first.size, 0], keys[: pair_first.size, 1] = r1[pair_first], r2[pair_first]
+        keys[pair_first.size:, 0], keys[pair_first.size:, 2] = conv["rule_id"].to_numpy()[crule_first], 1
+        index.update(meta=meta_idx, meta_keys=keys)
     out = pl.concat(
         [
             cells.select("year", "region", "sector", "activity")[row_of[cell]],

@@ -60,8 +60,8 @@ def test_a_wrong_rollup_stops_the_run(tmp_path, monkeypatch):
     orig = inv_mod.build_inventory
 
     def bad_rollup(*a, **kw):
-        inv = orig(*a, **kw)
-        return inv.with_columns(pl.when(pl.col("category") == "1.A").then(pl.col("co2e_t") * 1.001).otherwise(pl.col("co2e_t")).alias("co2e_t"))
+        inv, index = orig(*a, **kw)
+        return inv.with_columns(pl.when(pl.col("category") == "1.A").then(pl.col("co2e_t") * 1.001).otherwise(pl.col("co2e_t")).alias("co2e_t")), index
 
     monkeypatch.setattr(inv_mod, "build_inventory", bad_rollup)
     with pytest.raises(ConservationError, match="roll-up of category"):

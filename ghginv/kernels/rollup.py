@@ -1,0 +1,212 @@
+"""Kernels for sums over kept positions: emissions per emission row from (cube row, factor row)
+pairs, sums up the IPCC tree, and the roll-up check.
+
+They take plain arrays of positions (:class:`ghginv.aggregate.RollupIndex`, :mod:`ghginv._plan`,
+:func:`ghginv.conservation.rollup_links`) in CSR form — the terms of output ``g`` are
+``idx[starts[g]:starts[g + 1]]`` — and add each sum's terms left to right, so a compile and a
+recompute on kept positions give the same bits. Outputs are independent of each other, so the
+work is split into contiguous ranges of outputs run on threads (the kernels release the GIL);
+the split never changes a sum.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from . import ngjit
+
+__all__ = ["indexed_emissions", "rolled_sums", "rolled_into", "rollup_check", "all_finite", "csr", "split_run"]
+
+_POOL: ThreadPoolExecutor | None = None
+_MIN_SPLIT = 1 << 16  # outputs below this run on the calling thread
+
+
+def split_run(kernel, n: int, *args) -> list:
+    """``kernel(lo, hi, *args)`` over ``range(n)`` cut into one contiguous range per core (at most
+    4), on threads; returns each range's result in order."""
+    global _POOL
+    parts = min(4, os.cpu_count() or 1) if n >= _MIN_SPLIT else 1
+    if parts == 1:
+        return [kernel(0, n, *args)]
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=parts, thread_name_prefix="ghginv-kernel")
+    bounds = np.linspace(0, n, parts + 1).astype(np.int64)
+    futures = [_POOL.submit(kernel, int(bounds[i]), int(bounds[i + 1]), *args) for i in range(parts)]
+    return [f.result() for f in futures]
+
+
+def csr(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(starts, idx)``: for each output g in ``range(n)`` the positions i with ``keys[i] == g``
+    in increasing order (keys < 0 are left out)."""
+    keep = np.flatnonzero(keys >= 0)
+    order = keep[np.argsort(keys[keep], kind="stable")]
+    starts = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(keys[keep], minlength=n), out=starts[1:])
+    return starts, order
+
+
+@ngjit
+def _f_sums(lo, hi, f_starts, det_row, f_cell, f_gas, f_rule, f_rule2, cell_ncv_rule, cell_dens_rule, amount, unit_scale, ncv_pow,
+            dens_pow, norm, c_to_co2, gas_gwp, e_out, c_out):
+    for f in range(lo, hi):
+        c = f_cell[f]
+        r2 = f_rule2[f]
+        value = norm[f_rule[f]] * (norm[r2] * c_to_co2) if r2 >= 0 else norm[f_rule[f]]  # as factors.resolve
+        gwp = gas_gwp[f_gas[f]]
+        e = 0.0
+        ce = 0.0
+        for i in range(f_starts[f], f_starts[f + 1]):
+            r = det_row[i]
+            conv = 1.0
+            p = ncv_pow[i]
+            if p == 1:
+                conv *= norm[cell_ncv_rule[c]]
+            elif p == -1:
+                conv /= norm[cell_ncv_rule[c]]
+            q = dens_pow[i]
+            if q == 1:
+                conv *= norm[cell_dens_rule[c]]
+            elif q == -1:
+                conv /= norm[cell_dens_rule[c]]
+            em = amount[r] * unit_scale[r] * conv * value  # as kernels.energy.activity_emissions
+            e += em
+            ce += em * gwp
+        e_out[f] = e
+        c_out[f] = ce
+
+
+def indexed_emissions(f_starts, det_row, f_cell, f_gas, f_rule, f_rule2, cell_ncv_rule, cell_dens_rule, amount, unit_scale, ncv_pow,
+                      dens_pow, norm, c_to_co2, gas_gwp):
+    """(emissions_t, co2e_t) per factor row ``f`` from the rules' values in base units (``norm``).
+
+    The (cube row, factor row) pairs of ``f`` are ``f_starts[f]:f_starts[f + 1]`` (cube row
+    ``det_row``, powers ``ncv_pow`` / ``dens_pow``). The factor row's value is ``norm[f_rule[f]]``,
+    or ``norm[f_rule[f]] × (norm[f_rule2[f]] × c_to_co2)`` for a composite CO2 factor (carbon
+    content × oxidation × 44/12, as :mod:`ghginv.factors.resolve`); the conversion uses the cell's
+    ncv and density rules with the pair's powers; each pair's
+    ``amount × unit_scale × conv × value`` (as :func:`ghginv.kernels.energy.activity_emissions`) is
+    added in order, and × ``gas_gwp[f_gas[f]]`` into the CO2e: the same bits as
+    ``numpy.bincount(det_f, weights=activity_emissions(...))`` on the resolved values."""
+    nf = f_cell.shape[0]
+    e_out = np.empty(nf, np.float64)
+    c_out = np.empty(nf, np.float64)
+    split_run(_f_sums, nf, f_starts, det_row, f_cell, f_gas, f_rule, f_rule2, cell_ncv_rule, cell_dens_rule,
+              np.ascontiguousarray(amount, np.float64), np.ascontiguousarray(unit_scale, np.float64), np.ascontiguousarray(ncv_pow, np.int8),
+              np.ascontiguousarray(dens_pow, np.int8), np.ascontiguousarray(norm, np.float64), float(c_to_co2),
+              np.ascontiguousarray(gas_gwp, np.float64), e_out, c_out)
+    return e_out, c_out
+
+
+@ngjit
+def _segments(lo, hi, x, idx, starts, out, pos):
+    for g in range(lo, hi):
+        acc = 0.0
+        for j in range(starts[g], starts[g + 1]):
+            acc += x[idx[j]]
+        out[pos[g] if pos.shape[0] else g] = acc
+
+
+def _bounded(starts: np.ndarray, n: int) -> np.ndarray:
+    """``starts`` of segment sums with the end (``n``) appended, as the kernels take them."""
+    out = np.empty(starts.shape[0] + 1, np.int64)
+    out[:-1] = starts
+    out[-1] = n
+    return out
+
+
+_NOPOS = np.zeros(0, np.int64)
+
+
+def rolled_sums(x, order1, starts1, src2, starts2, pos=None, n_rows: int = 0) -> np.ndarray:
+    """Two-stage segment sums: ``by_sector[g] = Σ x[order1[j]]`` for j in segment g of ``starts1``
+    (segment starts, as ``numpy.add.reduceat`` takes them), then
+    ``rolled[h] = Σ by_sector[src2[j]]`` for j in segment h of ``starts2``; each left to right.
+    With ``pos``, rolled[h] goes to row ``pos[h]`` of an array of ``n_rows`` (NaN elsewhere)."""
+    x = np.ascontiguousarray(x, np.float64)
+    by_sector = np.empty(starts1.shape[0], np.float64)
+    split_run(_segments, starts1.shape[0], x, order1, _bounded(starts1, order1.shape[0]), by_sector, _NOPOS)
+    if pos is None:
+        out = np.empty(starts2.shape[0], np.float64)
+        pos = _NOPOS
+    else:
+        out = np.full(n_rows, np.nan)
+    split_run(_segments, starts2.shape[0], by_sector, src2, _bounded(starts2, src2.shape[0]), out, pos)
+    return out
+
+
+@ngjit
+def _segments2(lo, hi, x, y, idx, starts, out_x, out_y, pos):
+    for g in range(lo, hi):
+        ax = 0.0
+        ay = 0.0
+        for j in range(starts[g], starts[g + 1]):
+            k = idx[j]
+            ax += x[k]
+            ay += y[k]
+        at = pos[g] if pos.shape[0] else g
+        out_x[at] = ax
+        out_y[at] = ay
+
+
+def rolled_into(x, y, order1, starts1, src2, starts2, pos, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`rolled_sums` of two value arrays in one pass over the positions, placed at rows
+    ``pos`` of arrays of ``n_rows`` (NaN elsewhere); the same sums, term by term, as two calls."""
+    x = np.ascontiguousarray(x, np.float64)
+    y = np.ascontiguousarray(y, np.float64)
+    nb = starts1.shape[0]
+    bx, by = np.empty(nb, np.float64), np.empty(nb, np.float64)
+    split_run(_segments2, nb, x, y, order1, _bounded(starts1, order1.shape[0]), bx, by, _NOPOS)
+    out_x, out_y = np.full(n_rows, np.nan), np.full(n_rows, np.nan)
+    split_run(_segments2, starts2.shape[0], bx, by, src2, _bounded(starts2, src2.shape[0]), out_x, out_y, pos)
+    return out_x, out_y
+
+
+@ngjit
+def _finite_part(lo, hi, x):
+    for i in range(lo, hi):
+        if not np.isfinite(x[i]):
+            return False
+    return True
+
+
+def all_finite(x: np.ndarray) -> bool:
+    """No NaN or infinity in ``x``."""
+    return all(split_run(_finite_part, x.shape[0], np.ascontiguousarray(x, np.float64)))
+
+
+@ngjit
+def _check(lo, hi, rows, child_starts, child, own_starts, own, inv_value, em_value, rel, total):
+    bad = 0
+    first = -1
+    for i in range(lo, hi):
+        t = 0.0
+        for j in range(child_starts[i], child_starts[i + 1]):
+            t += inv_value[rows[child[j]]]
+        for k in range(own_starts[i], own_starts[i + 1]):
+            t += em_value[own[k]]
+        total[i] = t
+        v = inv_value[rows[i]]
+        a = abs(v)
+        b = abs(t)
+        if abs(v - t) > rel * (a if a > b else b):  # NaN compares False, as in numpy
+            bad += 1
+            if first < 0:
+                first = i
+    return bad, first
+
+
+def rollup_check(links: dict, inv_value, em_value, rel: float):
+    """``(bad rows, first bad row or -1, sums)`` of the roll-up check: each inventory value
+    ``inv_value[rows[i]]`` against the sum of its children's values and of the emission rows
+    booked at its own category (``links`` in CSR form, :func:`ghginv.conservation.rollup_links`),
+    to ``rel`` relative."""
+    rows = links["rows"]
+    total = np.empty(rows.shape[0], np.float64)
+    parts = split_run(_check, rows.shape[0], rows, links["child_starts"], links["child"], links["own_starts"], links["own"],
+                      np.ascontiguousarray(inv_value, np.float64), np.ascontiguousarray(em_value, np.float64), float(rel), total)
+    bad = sum(int(b) for b, _ in parts)
+    first = next((int(f) for _, f in parts if f >= 0), -1)
+    return bad, first, total
