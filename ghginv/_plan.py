@@ -3,7 +3,7 @@
 A compile works out, for its cube, *which* factor row every cube cell and gas uses (precedence
 rules, DuckDB), which emission row every (cube row, factor row) adds into, and which inventory rows
 every emission row rolls up into. None of that depends on the factor *values* or the GWPs. The run
-folder keeps those positions (``recompute_index.npz``, hashed in ``manifest.json``) with a
+folder keeps those positions (``recompute_index.bin``, hashed in ``manifest.json``) with a
 signature of everything they do depend on: the cube, the factor sets' rules without their values
 (kind, activity, gas or parameter, sector, region, years, unit dimension), the sets' activity
 classes, the year fallback, entities and the notation keys.
@@ -16,9 +16,12 @@ numbers are the same bits a fresh compile gives. Any structural change (a rule a
 moved to other years, regions or sectors; another unit dimension; other sets) changes the
 signature, and :func:`ghginv.recompute.recompute` takes the full path instead.
 
-Runs with carbon sinks, first-order decay, gap filling, a reference approach or an uncertainty
-analysis keep no plan (those stages have their own inputs and methods); they always recompute in
-full.
+The rows of the stages that are not activity × factor — first-order decay of landfill deposits
+(4.A) and carbon sinks — are computed again by those stages (their data are small); the kept
+positions hold as long as those rows have the same keys as in the run (``perm`` places them among
+the activity rows as the compile's merge did), else the full path runs. The reference approach and
+the indicators and targets run on the new emissions as in a compile. Runs with gap filling (which
+changes the cube) or an uncertainty analysis (which needs the full per-cell detail) keep no plan.
 """
 
 from __future__ import annotations
@@ -32,13 +35,15 @@ import numpy as np
 import polars as pl
 
 from .aggregate import RollupIndex
+from .errors import InputFileError
 from .factors.resolve import C_TO_CO2
 
 __all__ = ["PLAN_FILE", "RecomputePlan", "plan_supported", "signature", "make_plan", "save_plan", "load_plan", "apply_plan"]
 
-PLAN_FILE = "recompute_index.npz"
+PLAN_FILE = "recompute_index.bin"
 FORMAT = 1
-_NO_PLAN_TABLES = ("sinks", "gap_filling", "reference_approach", "uncertainty")
+_MAGIC = b"GHGINV-POSITIONS\n"  # then: header length (8 bytes, little-endian), JSON header, arrays at 64-byte offsets
+_NO_PLAN_TABLES = ("gap_filling", "uncertainty")
 
 _EM = ("det_row", "ncv_pow", "dens_pow", "unit_scale", "f_cell", "f_rule", "f_rule2", "f_gas", "cell_ncv_rule", "cell_dens_rule")
 
@@ -56,11 +61,13 @@ class RecomputePlan:
     meta_keys: np.ndarray  # (rule id, second rule id or -1, conversion flag) per description
     meta_first: np.ndarray  # first factors_used row of each description
     versions: dict[str, str]  # factor set -> version of the run
+    perm: np.ndarray | None = None  # merged emission row -> row of (activity rows, waste rows, sink rows); None: activity rows only
+    n_used: int = 0  # factors_used rows of the activity rows (the first ones); waste and sink rows follow
 
 
-def plan_supported(cfg, n_deposits: int) -> bool:
+def plan_supported(cfg) -> bool:
     """Whether a run's result can be recomputed by :func:`apply_plan` (module doc)."""
-    return n_deposits == 0 and not any(t in cfg.extra for t in _NO_PLAN_TABLES)
+    return not any(t in cfg.extra for t in _NO_PLAN_TABLES)
 
 
 def signature(sets, cfg, keys) -> str:
@@ -78,7 +85,8 @@ def signature(sets, cfg, keys) -> str:
     return h.hexdigest()
 
 
-def make_plan(sig: str, em: dict, rollup: RollupIndex, links: dict, trace: dict, first: np.ndarray, sets) -> RecomputePlan:
+def make_plan(sig: str, em: dict, rollup: RollupIndex, links: dict, trace: dict, first: np.ndarray, sets, perm: np.ndarray | None = None,
+              n_used: int = 0) -> RecomputePlan:
     """The plan of a compile from what its stages handed over (``compute_emissions(index=...)``,
     ``build_inventory(index=True)``, ``run_checks(links=...)``, ``factors_used(index=...)``).
 
@@ -93,7 +101,7 @@ def make_plan(sig: str, em: dict, rollup: RollupIndex, links: dict, trace: dict,
         f_starts, order = csr(em["det_f"], em["f_cell"].size)
         kept.update(f_starts=f_starts, det_row=em["det_row"][order], ncv_pow=em["ncv_pow"][order], dens_pow=em["dens_pow"][order])
     return RecomputePlan(sig, kept, list(em["gas_names"]), rollup, links, trace["meta"], trace["meta_keys"], first,
-                         {s.name: s.version for s in sets})
+                         {s.name: s.version for s in sets}, perm, n_used)
 
 
 def meta_first(meta: np.ndarray, n_keys: int) -> np.ndarray:
@@ -111,26 +119,63 @@ def _small(a: np.ndarray) -> np.ndarray:
     return a
 
 
+def _write_arrays(path: Path, head: dict, arrays: dict[str, np.ndarray]) -> None:
+    """One file: magic, header length, a JSON header (``head`` plus name -> dtype, shape, offset of
+    each array), then the arrays' bytes, each at a 64-byte boundary (read back without copying)."""
+    table, offset = {}, 0
+    for k, a in arrays.items():
+        a = np.ascontiguousarray(a)
+        table[k] = {"dtype": a.dtype.str, "shape": list(a.shape), "offset": offset}
+        offset += -(-a.nbytes // 64) * 64
+    header = json.dumps({**head, "arrays": table}).encode()
+    start = -(-(len(_MAGIC) + 8 + len(header)) // 64) * 64
+    with open(path, "wb") as f:
+        f.write(_MAGIC + len(header).to_bytes(8, "little") + header)
+        for k, a in arrays.items():
+            f.seek(start + table[k]["offset"])
+            f.write(np.ascontiguousarray(a).tobytes())
+        f.truncate(start + offset)
+
+
+def _read_arrays(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
+    """``(head, arrays)`` of :func:`_write_arrays`; the arrays view a read-only memory map of the file."""
+    mm = np.memmap(path, dtype=np.uint8, mode="r")
+    if bytes(mm[: len(_MAGIC)]) != _MAGIC:
+        raise ValueError("not a ghginv positions file")
+    n = int.from_bytes(bytes(mm[len(_MAGIC): len(_MAGIC) + 8]), "little")
+    head = json.loads(bytes(mm[len(_MAGIC) + 8: len(_MAGIC) + 8 + n]))
+    start = -(-(len(_MAGIC) + 8 + n) // 64) * 64
+    arrays = {}
+    for k, t in head.pop("arrays").items():
+        dt = np.dtype(t["dtype"])
+        count = int(np.prod(t["shape"])) if t["shape"] else 1
+        o = start + t["offset"]
+        arrays[k] = mm[o: o + count * dt.itemsize].view(dt).reshape(t["shape"])
+    return head, arrays
+
+
 def save_plan(plan: RecomputePlan, path: Path) -> None:
     arrays = {f"em.{k}": _small(v) for k, v in plan.em.items()}
     arrays.update({f"rollup.{k}": _small(v) for k, v in plan.rollup.arrays().items()})
     arrays.update({f"links.{k}": _small(v) for k, v in plan.links.items()})
     arrays.update(meta=_small(plan.meta), meta_keys=plan.meta_keys, meta_first=_small(plan.meta_first))
-    head = {"format": FORMAT, "signature": plan.signature, "gas_names": plan.gas_names, "versions": plan.versions}
-    with open(path, "wb") as f:
-        np.savez(f, head=np.array(json.dumps(head)), **arrays)
+    if plan.perm is not None:
+        arrays["perm"] = _small(plan.perm)
+    _write_arrays(path, {"format": FORMAT, "signature": plan.signature, "gas_names": plan.gas_names, "versions": plan.versions,
+                         "n_used": plan.n_used}, arrays)
 
 
 def load_plan(path: Path) -> RecomputePlan | None:
     """The plan in ``path``, or None when it was written by another format version."""
-    with np.load(path, allow_pickle=False) as z:
-        head = json.loads(str(z["head"]))
-        if head.get("format") != FORMAT:
-            return None
-        a = {k: z[k] for k in z.files}
+    try:
+        head, a = _read_arrays(path)
+    except (ValueError, KeyError, UnicodeDecodeError) as e:
+        raise InputFileError(f"{path}: not a ghginv positions file ({e}); compile again") from None
+    if head.get("format") != FORMAT:
+        return None
     part = {p: {k.split(".", 1)[1]: v for k, v in a.items() if k.startswith(p + ".")} for p in ("em", "rollup", "links")}
     return RecomputePlan(head["signature"], part["em"], head["gas_names"], RollupIndex.from_arrays(part["rollup"]), part["links"],
-                         a["meta"], a["meta_keys"], a["meta_first"], head["versions"])
+                         a["meta"], a["meta_keys"], a["meta_first"], head["versions"], a.get("perm"), int(head.get("n_used", 0)))
 
 
 def _emissions(plan: RecomputePlan, cells: pl.DataFrame, rules, gwps: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -176,6 +221,41 @@ def _factors_used(plan: RecomputePlan, old: pl.DataFrame, rules, sets) -> pl.Dat
     return old.with_columns(cols) if cols else old
 
 
+def _stages(cfg, sets, cells: pl.DataFrame, stage):
+    """The run's cells for activity × factor, and the waste and sink stages run again (as a compile)."""
+    from .methods.sinks import compute_sinks, sink_settings
+    from .methods.waste_fod import fod_emissions, split_deposits
+
+    ef_cells, deposits = split_deposits(cells, sets)
+    waste = sink = None
+    if deposits.height:
+        with stage("waste"):
+            waste = fod_emissions(deposits, ef_cells, sets, cfg, cfg.keep_entity)
+    if sink_settings(cfg) is not None:
+        with stage("sinks"):
+            sink = compute_sinks(cfg, sets)
+    return ef_cells, waste, sink
+
+
+def _merged(plan: RecomputePlan, old_em: pl.DataFrame, new: list[pl.Series], old_used: pl.DataFrame, used: pl.DataFrame, waste, sink):
+    """(emissions, factors_used) with the new activity-based values and the waste and sink stages'
+    new rows placed as in the run; None when those rows' keys differ from the run's."""
+    from .methods._merge import KEYS, inverse, stage_rows
+
+    other, other_used = stage_rows(old_em, old_used, waste, sink)
+    if plan.perm is None:
+        return None if other is not None else (old_em.with_columns(new), used)
+    if other is None:
+        return None
+    inv = inverse(plan.perm)
+    n_ef = plan.perm.size - other.height
+    keys = [k for k in KEYS if k in old_em.columns]
+    if n_ef < 0 or not old_em.select(keys)[inv[n_ef:]].equals(other.select(keys)):
+        return None  # other sink or waste rows: the kept positions do not hold
+    activity = old_em[inv[:n_ef]].with_columns(new)
+    return pl.concat([activity, other])[plan.perm], pl.concat([used, *other_used])
+
+
 def apply_plan(plan: RecomputePlan, old, config, inventory) -> object | None:
     """Recompute the run ``old`` (:class:`ghginv.recompute.RunFolder`) with ``config``'s factor sets
     and GWPs on ``plan``; None when the new sets change the structure (then recompute in full).
@@ -191,23 +271,38 @@ def apply_plan(plan: RecomputePlan, old, config, inventory) -> object | None:
         gwps = gwp_table(cfg.gwp)
         keys = notation_settings(cfg)
         sets = inventory.load_factor_sets()
-        if signature(sets, cfg, keys) != plan.signature:
-            return None
-        missing = sorted(set(plan.gas_names) - set(gwps))
-        if missing:
-            return None  # the full path names the problem
+        if signature(sets, cfg, keys) != plan.signature or set(plan.gas_names) - set(gwps):
+            return None  # the full path resolves again (and names any problem)
         rules = [r for s in sets for r in s.rules]
     cube = old.cube
+    ef_cells, waste, sink = _stages(cfg, sets, cube.cells, stage)
+    inputs = old.manifest.get("inputs", [])
+    if sink is not None:
+        inputs = [i for i in inputs if i.get("kind") != "sinks"] + sink.inputs
     with stage("emissions"):
-        e_t, c_t = _emissions(plan, cube.cells, rules, gwps)
-        emissions = old.frame("emissions.parquet").with_columns(pl.Series("emissions_t", e_t), pl.Series("co2e_t", c_t))
+        e_t, c_t = _emissions(plan, ef_cells, rules, gwps)
     with stage("trace"):
-        used = _factors_used(plan, old.frame("factors_used.parquet"), rules, sets)
+        old_used = old.frame("factors_used.parquet")
+        used = _factors_used(plan, old_used.head(plan.n_used) if plan.perm is not None else old_used, rules, sets)
+        merged = _merged(plan, old.frame("emissions.parquet"), [pl.Series("emissions_t", e_t), pl.Series("co2e_t", c_t)], old_used, used,
+                         waste, sink)
+        if merged is None:
+            return None
+        emissions, used = merged
     with stage("inventory"):
+        if plan.perm is not None:
+            e_t, c_t = emissions["emissions_t"].to_numpy(), emissions["co2e_t"].to_numpy()
         values = plan.rollup.values(e_t, c_t)
         inv = old.frame("inventory.parquet").with_columns(plan.rollup.columns(values))
     with stage("checks"):
         checks = run_checks(cube, emissions, inv, None, links=plan.links, values=(values[1], c_t))
+    ref = None
+    if "reference_approach" in cfg.extra:
+        from .reference_approach import reference_stage
+
+        with stage("reference_approach"):
+            ref = reference_stage(cfg, emissions, sets)
     analysis = run_analysis(cfg, emissions, cube.cells, sets, stage) if analysis_wanted(cfg) else None
-    return InventoryResult(cfg, emissions, inv, used, cube, sets, inventory.timings, old.manifest.get("inputs", []), checks=checks,
-                           analysis=analysis, notation_keys=keys, plan=replace(plan, versions={s.name: s.version for s in sets}))
+    return InventoryResult(cfg, emissions, inv, used, cube, sets, inventory.timings, inputs, checks=checks, sinks=sink, analysis=analysis,
+                           waste=waste[2] if waste else None, notation_keys=keys, reference=ref,
+                           plan=replace(plan, versions={s.name: s.version for s in sets}))

@@ -35,10 +35,11 @@ from .gwp import gwp_table
 from .load import discover, prefetched, stream_batches
 from .progress import total_rows
 from .outputs import atomic_output_dir, snapshot_factor_sets, write_csv, write_files, write_parquet
-from .methods._sink_out import empty_cube, empty_emissions, merge_sinks
+from .methods._merge import merge_rows
+from .methods._sink_out import empty_cube, empty_emissions
 from .methods._sink_out import net_totals as _net_totals
 from .methods.sinks import compute_sinks, sink_settings
-from .methods.waste_fod import fod_emissions, merge_waste, split_deposits
+from .methods.waste_fod import fod_emissions, split_deposits
 from ._plan import PLAN_FILE, make_plan, meta_first, plan_supported, save_plan, signature
 from .notation import completeness_manifest, notation_settings
 from .trace import factors_used
@@ -70,7 +71,8 @@ class InventoryResult:
     notation_keys: list = field(default_factory=list)  # the user's [notation_keys] (ghginv.notation.UserKey)
     reference: object = None  # ghginv.reference_approach.ReferenceResult ([reference_approach] / --energy-balance)
     gap_filling: object = None  # ghginv.gapfill.GapFillResult ([[gap_filling]])
-    plan: object = None  # ghginv._plan.RecomputePlan: positions for a recompute with new values (recompute_index.npz)
+    plan: object = None  # ghginv._plan.RecomputePlan: positions for a recompute with new values (recompute_index.bin)
+    recalculation: dict | None = None  # manifest entry of the recalculation against recomputed_from (ghginv.recalc)
 
     def report_frames(self) -> dict[str, pl.DataFrame]:
         """Optional frames for the report sections (reference approach, gap filling)."""
@@ -129,6 +131,7 @@ class InventoryResult:
             "gwp": {"set": cfg.gwp, "source": "globalwarmingpotentials package", "values": {g: table[g] for g in gases}},
             "inputs": self.input_files,
             "recomputed_from": self.recomputed_from,
+            **({"recalculation": self.recalculation} if self.recalculation else {}),
             "factor_sets": [
                 {
                     "rank": i,
@@ -180,6 +183,10 @@ class InventoryResult:
         def _write(tmp: Path):
             # computed once: written as Parquet here and shown by the report (ghginv.analysis)
             frames = {"key_categories": self.key_categories(), **self.report_frames()}
+            if self.recomputed_from:  # recompute: recalculation against the old run, in the files and the report
+                from .recalc import recalculation_frames
+
+                frames.update(recalculation_frames(self, out))
             files = {
                 "cube.parquet": lambda p: write_parquet(self.cube.cells, p),
                 "emissions.parquet": lambda p: write_parquet(self.emissions, p),
@@ -207,12 +214,7 @@ class InventoryResult:
                 json.dumps(self.manifest(hashes), indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
             )
 
-        written = atomic_output_dir(out, _write)
-        if self.recomputed_from:  # recompute: recalculation.parquet + report section against the old run
-            from .recalc import after_recompute
-
-            after_recompute(self.recomputed_from, written)
-        return written
+        return atomic_output_dir(out, _write)
 
 
 YEAR_MIN = 1900  # the validator's lowest plausible year
@@ -329,7 +331,7 @@ class Inventory:
                 cube, gap = gapfill_stage(cfg, cube)
         ef_cells, deposits = split_deposits(cube.cells, sets)  # 4.A deposits go to the waste stage (first-order decay)
         # positions kept for a recompute with new values (ghginv._plan), when the run's stages allow it
-        keep = {"em": {}, "trace": {}, "links": {}} if ef_cells.height and plan_supported(cfg, deposits.height) else None
+        keep = {"em": {}, "trace": {}, "links": {}} if ef_cells.height and plan_supported(cfg) else None
         with self._stage("emissions"):
             if ef_cells.height:
                 emissions, detail, res, cells = compute_emissions(ef_cells, sets, cfg.gwp, cfg.year_fallback, cfg.keep_entity,
@@ -349,17 +351,18 @@ class Inventory:
         with self._stage("trace"):
             if ef_cells.height:
                 used = factors_used(detail, res, cells, index=keep["trace"] if keep else None)
-            emissions, used = merge_waste(emissions, used, waste)
-            emissions, used = merge_sinks(emissions, used, sink)
+            n_used = used.height
+            emissions, used, perm = merge_rows(emissions, used, waste, sink)
         with self._stage("inventory"):
             inv, rollup = build_inventory(emissions, cube.notation, activity_classes(sets), keys, index=True)
         with self._stage("checks"):  # conservation: input = cube, roll-ups, finite values
             checks = run_checks(input_cube, emissions, inv, self.__dict__.pop("_tally", None),  # this run's tally, used once
                                 links=keep["links"] if keep else None)
         plan = None
-        if keep and sink is None and waste is None:
+        if keep:
             t = keep["trace"]
-            plan = make_plan(signature(sets, cfg, keys), keep["em"], rollup, keep["links"], t, meta_first(t["meta"], len(t["meta_keys"])), sets)
+            plan = make_plan(signature(sets, cfg, keys), keep["em"], rollup, keep["links"], t, meta_first(t["meta"], len(t["meta_keys"])), sets,
+                             perm=perm, n_used=n_used)
         ref = None
         if "reference_approach" in cfg.extra:  # energy balance vs sectoral CO2 (ghginv.reference_approach)
             from .reference_approach import reference_stage

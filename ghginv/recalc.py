@@ -43,7 +43,7 @@ from .compute import compute_emissions
 from .factors import load_factor_set
 from .recompute import load_run
 
-__all__ = ["diff_runs", "RECALC_COLUMNS", "write_recalculation", "attach_recalculation", "after_recompute", "METHOD"]
+__all__ = ["diff_runs", "diff_result", "RECALC_COLUMNS", "write_recalculation", "attach_recalculation", "recalculation_frames", "METHOD"]
 
 METHOD = "sequential substitution in a fixed order: activity data, then factor sets, then GWPs (ghginv.recalc)"
 
@@ -71,11 +71,20 @@ def _no_entity(cells: pl.DataFrame) -> pl.DataFrame:
 
 def diff_runs(old_dir: str | os.PathLike, new_dir: str | os.PathLike) -> tuple[pl.DataFrame, pl.DataFrame]:
     """``(recalculation, changed_factors)`` between two run folders (see the module doc)."""
-    old, new = load_run(old_dir), load_run(new_dir)
+    new = load_run(new_dir)
+    return _diff(load_run(old_dir), new.cube.cells, [load_factor_set(p) for p in new.set_paths], new.config,
+                 new.frame("emissions.parquet"), new.frame("factors_used.parquet"))
+
+
+def diff_result(old_dir: str | os.PathLike, result) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """:func:`diff_runs` against a result not yet written (:class:`~ghginv.inventory.InventoryResult`)."""
+    return _diff(load_run(old_dir), result.cube.cells, result.sets, result.config.to_dict(), result.emissions, result.factors_used)
+
+
+def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: dict, new_emissions: pl.DataFrame, new_used: pl.DataFrame):
     old_sets = [load_factor_set(p) for p in old.set_paths]
-    new_sets = [load_factor_set(p) for p in new.set_paths]
-    ocfg, ncfg = old.config, new.config
-    new_cells = _no_entity(new.cube.cells)
+    ocfg = old.config
+    new_cells = _no_entity(new_cells)
 
     e0 = group_sum(old.frame("emissions.parquet"), KEYS, ["co2e_t"]).rename({"co2e_t": "e0"})
     e1 = _emissions(new_cells, old_sets + new_sets, ocfg["gwp"], ocfg.get("year_fallback", "none"), "e1", ncfg)
@@ -88,7 +97,7 @@ def diff_runs(old_dir: str | os.PathLike, new_dir: str | os.PathLike) -> tuple[p
         s2 = sink_emissions(ncfg, new_sets, ocfg["gwp"], ncfg.get("year_fallback", "none"))
         e1 = group_sum(pl.concat([e1, s1.select(*KEYS, pl.col("co2e_t").alias("e1"))]), KEYS, ["e1"])
         e2 = group_sum(pl.concat([e2, s2.select(*KEYS, pl.col("co2e_t").alias("e2"))]), KEYS, ["e2"])
-    e3 = group_sum(new.frame("emissions.parquet"), KEYS, ["co2e_t"]).rename({"co2e_t": "e3"})
+    e3 = group_sum(new_emissions, KEYS, ["co2e_t"]).rename({"co2e_t": "e3"})
 
     rows = e0
     for e in (e1, e2, e3):
@@ -107,7 +116,7 @@ def diff_runs(old_dir: str | os.PathLike, new_dir: str | os.PathLike) -> tuple[p
         _name(pl.col("category")).alias("category_name"),
     )
     recalc = rolled.select(RECALC_COLUMNS).sort("year", "region", "scope", "category", "gas")
-    return recalc, changed_factors(old.frame("factors_used.parquet"), new.frame("factors_used.parquet"))
+    return recalc, changed_factors(old.frame("factors_used.parquet"), new_used)
 
 
 def changed_factors(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
@@ -165,8 +174,7 @@ def attach_recalculation(old_dir: str | os.PathLike, new_dir: str | os.PathLike)
     mp = new / "manifest.json"
     m = json.loads(mp.read_text(encoding="utf-8"))
     m.setdefault("outputs", {}).update({p.name: "sha256:" + file_sha256(p) for p in (path, fpath)})
-    m["recalculation"] = {"old_run": str(Path(old_dir).absolute()), "method": METHOD, "files": [path.name, fpath.name],
-                          "factor_rows_changed": changed.height}
+    m["recalculation"] = manifest_entry(old_dir, changed)
     tmp = new / f".manifest.json.tmp-{os.getpid()}"
     tmp.write_text(json.dumps(m, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     os.replace(tmp, mp)
@@ -177,9 +185,19 @@ def attach_recalculation(old_dir: str | os.PathLike, new_dir: str | os.PathLike)
     return path
 
 
-def after_recompute(old_dir: str | os.PathLike, new_dir: str | os.PathLike) -> Path | None:
-    """:func:`attach_recalculation` for a recomputed run just written to ``new_dir``; nothing when
-    the new run replaced the old folder (the old run no longer exists to compare with)."""
-    if Path(old_dir).resolve() == Path(new_dir).resolve():
-        return None
-    return attach_recalculation(old_dir, new_dir)
+def manifest_entry(old_dir: str | os.PathLike, changed: pl.DataFrame) -> dict:
+    """The ``recalculation`` entry of a run's manifest: the old run, the method, the files."""
+    return {"old_run": str(Path(old_dir).absolute()), "method": METHOD,
+            "files": ["recalculation.parquet", "recalculation_factors.parquet"], "factor_rows_changed": changed.height}
+
+
+def recalculation_frames(result, out: str | os.PathLike) -> dict[str, pl.DataFrame]:
+    """For a recomputed result about to be written to ``out``: ``recalculation`` and
+    ``recalculation_factors`` against the run it was recomputed from (written with the run, shown
+    in its report), and the manifest entry on ``result.recalculation``; nothing when the new run
+    replaces the old folder (the old run no longer exists to compare with)."""
+    if not result.recomputed_from or Path(result.recomputed_from).resolve() == Path(out).resolve():
+        return {}
+    recalc, changed = diff_result(result.recomputed_from, result)
+    result.recalculation = manifest_entry(result.recomputed_from, changed)
+    return {"recalculation": recalc, "recalculation_factors": changed}

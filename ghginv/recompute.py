@@ -7,7 +7,7 @@ unit[, entity]), ``notation_keys.csv`` and a snapshot of the factor sets it used
 again — so a new grid-factor year or a move to AR6 takes a fraction of a second, and gives
 exactly what a fresh ``compile`` with the same settings gives.
 
-When the run folder also keeps its resolved structure (``recompute_index.npz``, see
+When the run folder also keeps its resolved structure (``recompute_index.bin``, see
 :mod:`ghginv._plan`) and the new factor sets differ from the run's only in their values (or only
 the GWPs change), the factors are not resolved again: the new values go through the kept positions
 (the same arithmetic in the same order, so the same bits). Otherwise every stage after the cube

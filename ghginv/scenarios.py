@@ -119,7 +119,7 @@ def read_scenarios(path: str | os.PathLike, default_gwp: str) -> tuple[list[str]
 def evaluate_scenarios(run_dir, scenario_file: str | os.PathLike) -> pl.DataFrame:
     """``scenarios.parquet`` for a finished run (see module doc). ``run_dir``: the run folder, or a
     :class:`~ghginv.recompute.RunFolder` already read. With the run's kept positions
-    (``recompute_index.npz``) the factors are not resolved again."""
+    (``recompute_index.bin``) the factors are not resolved again."""
     from .compute import compute_emissions
     from .factors import load_factor_set
     from .recompute import RunFolder, load_run

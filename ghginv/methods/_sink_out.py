@@ -8,7 +8,7 @@ import polars as pl
 
 from .._frames import group_sum
 
-__all__ = ["emission_rows", "check_frame", "parameters_used", "net_totals", "CHECK_SCHEMA", "empty_cube", "empty_emissions", "merge_sinks", "SYNTHETIC_SETS_NOTICE"]
+__all__ = ["emission_rows", "check_frame", "parameters_used", "net_totals", "CHECK_SCHEMA", "empty_cube", "empty_emissions", "SYNTHETIC_SETS_NOTICE"]
 
 CHECK_SCHEMA = {
     "year": pl.Int32, "region": pl.String, "category": pl.String, "stratum": pl.String,
@@ -88,16 +88,15 @@ def net_totals(emissions: pl.DataFrame) -> pl.DataFrame:
     Rows are those of ``emissions.parquet`` (year, region, sector, activity, gas): a stratum whose
     stock fell is an emission and counts in gross; one whose stock grew is a removal.
     """
-    d = emissions.filter(pl.col("scope") == "direct")
-    return (
-        d.group_by("year")
-        .agg(
-            pl.col("co2e_t").filter(pl.col("co2e_t") > 0).sum().alias("gross_t_co2e"),
-            pl.col("co2e_t").filter(pl.col("co2e_t") < 0).sum().alias("removals_t_co2e"),
-            pl.col("co2e_t").sum().alias("net_t_co2e"),
-        )
-        .sort("year")
+    from .._frames import group_sum
+
+    d = emissions.filter(pl.col("scope") == "direct").select(
+        "year",
+        pl.when(pl.col("co2e_t") > 0).then(pl.col("co2e_t")).otherwise(0.0).alias("gross_t_co2e"),
+        pl.when(pl.col("co2e_t") < 0).then(pl.col("co2e_t")).otherwise(0.0).alias("removals_t_co2e"),
+        pl.col("co2e_t").alias("net_t_co2e"),
     )
+    return group_sum(d, ["year"], ["gross_t_co2e", "removals_t_co2e", "net_t_co2e"])  # fixed summation order
 
 
 SYNTHETIC_SETS_NOTICE = "SYNTHETIC PARAMETERS — demo values (status X), not factors: {}"
@@ -121,16 +120,6 @@ def empty_emissions(keep_entity: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
           **({"entity_id": pl.String} if keep_entity else {}), "gas": pl.String, "emissions_t": pl.Float64,
           "co2e_t": pl.Float64, "factor_set": pl.String, "scope": pl.String, "factor_year": pl.Int32}
     return pl.DataFrame(schema=em), pl.DataFrame(schema=SCHEMA)
-
-
-def merge_sinks(emissions: pl.DataFrame, used: pl.DataFrame, sink) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Activity-based rows plus sink rows, in the emissions and factors_used schemas."""
-    if sink is None:
-        return emissions, used
-    keys = [c for c in ("year", "region", "sector", "activity", "entity_id", "gas") if c in emissions.columns]
-    em = pl.concat([emissions, sink.emissions.select(emissions.columns).cast(emissions.schema)]).sort(keys, nulls_last=True)
-    u = pl.concat([used, sink.parameters_used.select(used.columns).cast(used.schema)])
-    return em, u
 
 
 def summary_rows(result, years: list[int]) -> list[tuple[str, list]]:

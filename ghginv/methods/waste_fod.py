@@ -30,7 +30,7 @@ from ..gwp import gwp_table
 from ..units import parse_unit
 from .waste import first_order_decay
 
-__all__ = ["split_deposits", "fod_emissions", "fod_for_recalc", "merge_waste", "waste_settings", "has_waste_parameters", "is_deposit_sector"]
+__all__ = ["split_deposits", "fod_emissions", "fod_for_recalc", "waste_settings", "has_waste_parameters", "is_deposit_sector"]
 
 _PER_YEAR = ("doc", "docf", "mcf", "f", "ox")
 
@@ -185,16 +185,6 @@ def fod_emissions(deposits: pl.DataFrame, other_cells: pl.DataFrame, sets, cfg, 
     summary = {"series": len(first_hist), "first_deposit_year": first, "climate_zone": settings["climate_zone"],
                "history_may_be_truncated": bool(cfg.years and first is not None and first >= cfg.years[0])}
     return em, used, summary
-
-
-def merge_waste(emissions: pl.DataFrame, used: pl.DataFrame, waste) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Activity-based rows plus the waste stage's rows, in the emissions and factors_used schemas."""
-    if waste is None:
-        return emissions, used
-    em, wused = waste[0], waste[1]
-    keys = [c for c in ("year", "region", "sector", "activity", "entity_id", "gas") if c in emissions.columns]
-    out = pl.concat([emissions, em.select(emissions.columns).cast(emissions.schema)]).sort(keys, nulls_last=True)
-    return out, pl.concat([used, wused.select(used.columns).cast(used.schema)])
 
 
 def fod_for_recalc(cells: pl.DataFrame, sets, cfg: dict, gwp: str) -> tuple[pl.DataFrame, pl.DataFrame | None]:

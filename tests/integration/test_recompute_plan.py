@@ -1,4 +1,4 @@
-"""Recompute on a run's kept positions (recompute_index.npz, ghginv._plan) ≡ a fresh compile, bit for bit.
+"""Recompute on a run's kept positions (recompute_index.bin, ghginv._plan) ≡ a fresh compile, bit for bit.
 
 The demo inventory without its sink data and reference approach (stages that keep no positions)
 but with its economy table, targets and notation keys: SYNTHETIC activity data.
@@ -192,12 +192,53 @@ def test_tampered_positions_are_refused(energy, tmp_path):
         recompute(copy, gwp="AR6GWP100")
 
 
-def test_runs_with_sinks_keep_no_positions_and_recompute_in_full(tmp_path):
-    run = tmp_path / "demo"
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    run = tmp_path_factory.mktemp("demo") / "run"
     ghginv.compile_inventory(DEMO, out=run)
-    assert not (run / PLAN_FILE).exists()
+    return run
+
+
+@pytest.mark.parametrize("gwp", ["AR6GWP100", "AR5GWP100"])
+def test_demo_with_sinks_and_reference_approach_on_kept_positions(demo_run, gwp):
+    """Sink rows and the reference approach are computed again, the activity rows on the kept positions."""
+    assert (demo_run / PLAN_FILE).is_file()
+    r = recompute(demo_run, gwp=gwp)
+    assert r.timings["recompute_path"] == 1.0 and "sinks" in r.timings and "reference_approach" in r.timings
+    c = ghginv.compile_inventory(DEMO, gwp=gwp)
+    _same(r, c)
+    assert_frame_equal(r.reference.table, c.reference.table, check_exact=True)
+    assert_frame_equal(r.sinks.check, c.sinks.check, check_exact=True)
+
+
+def test_other_sink_rows_take_the_full_path(demo_run, tmp_path):
+    """Sink data with a row fewer: other sink rows, so the kept positions do not hold."""
+    import json
+
+    run = tmp_path / "copy"
+    shutil.copytree(demo_run, run)
+    m = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    src = Path(m["config"]["base_dir"]) / m["config"]["sinks"]["path"]
+    lines = src.read_text(encoding="utf-8").splitlines()
+    fewer = tmp_path / "sinks_synthetic.csv"
+    fewer.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    m["config"]["sinks"]["path"] = str(fewer)
+    (run / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
     r = recompute(run, gwp="AR6GWP100")
     assert r.timings["recompute_path"] == 0.0
+    c = ghginv.compile_inventory(DEMO, gwp="AR6GWP100", extra={"sinks": {**m["config"]["sinks"], "path": str(fewer)}})
+    _same(r, c)
+
+
+def test_all_sectors_demo_with_landfill_decay_on_kept_positions(tmp_path):
+    toml = ROOT / "inventories" / "qingyang_synthetic_sectors.toml"
+    run = tmp_path / "run"
+    ghginv.compile_inventory(toml, out=run)
+    r = recompute(run, gwp="AR6GWP100")
+    assert r.timings["recompute_path"] == 1.0 and "waste" in r.timings
+    c = ghginv.compile_inventory(toml, gwp="AR6GWP100")
+    _same(r, c)
+    assert r.waste == c.waste
 
 
 def test_scenarios_on_kept_positions_equal_the_resolved_path(energy, tmp_path):
