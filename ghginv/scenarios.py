@@ -206,7 +206,12 @@ def _quantities(plan, run, sets) -> pl.DataFrame:
                              norm, C_TO_CO2, np.zeros(len(plan.gas_names)))
     dims = sorted({r.den_dim for r in rules})
     den = np.array([dims.index(r.den_dim) for r in rules], np.int64)[e["f_rule"]]
-    return run.frame("emissions.parquet").select("year", "scope", "region", "activity", "gas", "emissions_t").with_columns(
+    em = run.frame("emissions.parquet")
+    if plan.perm is not None:  # the activity rows among the sink and waste rows of the run
+        from .methods._merge import inverse
+
+        em = em[inverse(plan.perm)[:nf]]
+    return em.select("year", "scope", "region", "activity", "gas", "emissions_t").with_columns(
         pl.Series("q", q), pl.Series("den_dim", dims, pl.String).gather(den))
 
 

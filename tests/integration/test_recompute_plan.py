@@ -241,11 +241,14 @@ def test_all_sectors_demo_with_landfill_decay_on_kept_positions(tmp_path):
     assert r.waste == c.waste
 
 
-def test_scenarios_on_kept_positions_equal_the_resolved_path(energy, tmp_path):
-    """Scenario quantities from the kept positions = from resolving the factors again (positions removed)."""
+@pytest.mark.parametrize("which", ["energy", "demo_run"])
+def test_scenarios_on_kept_positions_equal_the_resolved_path(which, request, tmp_path):
+    """Scenario quantities from the kept positions = from resolving the factors again (positions
+    removed); the demo run has sink rows among its emission rows."""
     from ghginv.scenarios import evaluate_scenarios
 
-    _, run = energy
+    run = request.getfixturevalue(which)
+    run = run[1] if isinstance(run, tuple) else run
     f = tmp_path / "scenarios_synthetic.csv"  # SYNTHETIC overrides (test values, not factors)
     f.write_text("scenario,activity,gas,region,year,value,unit,gwp\n"
                  "low,electricity,CO2,*,,0.3,kg/kWh,\n"
