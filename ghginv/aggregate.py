@@ -77,7 +77,9 @@ class RollupIndex:
         rows) from per-emission-row values, both summed in one pass over the positions."""
         from .kernels.rollup import rolled_into
 
-        return rolled_into(emissions_t, co2e_t, self.order1, self.starts1, self.src2, self.starts2, self.pos, self.n_rows)
+        if getattr(self, "_bounds", None) is None:  # segment bounds with their end, made once per index
+            self._bounds = tuple(np.append(s, n).astype(np.int64) for s, n in ((self.starts1, self.order1.size), (self.starts2, self.src2.size)))
+        return rolled_into(emissions_t, co2e_t, self.order1, self._bounds[0], self.src2, self._bounds[1], self.pos, self.n_rows, bounded=True)
 
     def columns(self, values: tuple[np.ndarray, np.ndarray]) -> list[pl.Series]:
         """:meth:`values` as the inventory's columns, null at the notation-key rows (no copy)."""

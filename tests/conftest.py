@@ -90,3 +90,16 @@ def ipcc_like_set(tmp_path) -> Path:
             "diesel,Gas/Diesel Oil,柴油,Gas/Diesel Oil,liquid",
         ],
     )
+
+
+@pytest.fixture
+def mem():
+    """A fresh folder on fsspec's in-memory filesystem: ``(fs, url)`` (tests of URL inputs)."""
+    import uuid
+
+    fsspec = pytest.importorskip("fsspec")
+    m = fsspec.filesystem("memory")
+    root = f"/ghginv-{uuid.uuid4().hex[:8]}"
+    yield m, f"memory://{root}"
+    if m.exists(root):
+        m.rm(root, recursive=True)

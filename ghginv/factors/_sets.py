@@ -257,10 +257,30 @@ def _read_csv(path: Path, required: list[str], problems: list[Problem]) -> list[
     return rows
 
 
+_LOADED: dict[tuple, FactorSet] = {}  # content-addressed: (folder, manifest, file hashes) -> the set parsed from them
+_LOADED_MAX = 64
+
+
 def load_factor_set(folder: str | Path) -> FactorSet:
-    """Load, verify (manifest hashes, columns, codes, units, statuses, overlaps) and return a set."""
+    """Load, verify (manifest hashes, columns, codes, units, statuses, overlaps) and return a set.
+
+    The manifest and the sha256 of every data file are checked on each call; the rows are parsed
+    and checked once per content: a set whose manifest and files hash the same as one already
+    loaded from the same folder in this process is that set (a session recomputing many variants
+    reads each set's rows once)."""
     folder = Path(folder)
     manifest, hashes = _read_manifest(folder)
+    key = (str(folder.resolve()), repr(manifest), tuple(sorted(hashes.items())))
+    if key in _LOADED:
+        return _LOADED[key]
+    fs = _parse_set(folder, manifest, hashes)
+    if len(_LOADED) >= _LOADED_MAX:
+        _LOADED.pop(next(iter(_LOADED)))
+    _LOADED[key] = fs
+    return fs
+
+
+def _parse_set(folder: Path, manifest: dict, hashes: dict[str, str]) -> FactorSet:
     name = folder.name
     problems: list[Problem] = []
     rules: list[Rule] = []

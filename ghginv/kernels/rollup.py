@@ -151,16 +151,19 @@ def _segments2(lo, hi, x, y, idx, starts, out_x, out_y, pos):
         out_y[at] = ay
 
 
-def rolled_into(x, y, order1, starts1, src2, starts2, pos, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+def rolled_into(x, y, order1, starts1, src2, starts2, pos, n_rows: int, bounded: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """:func:`rolled_sums` of two value arrays in one pass over the positions, placed at rows
-    ``pos`` of arrays of ``n_rows`` (NaN elsewhere); the same sums, term by term, as two calls."""
+    ``pos`` of arrays of ``n_rows`` (NaN elsewhere); the same sums, term by term, as two calls.
+    ``bounded``: ``starts1`` and ``starts2`` already end with the number of terms (one more item)."""
     x = np.ascontiguousarray(x, np.float64)
     y = np.ascontiguousarray(y, np.float64)
-    nb = starts1.shape[0]
+    if not bounded:
+        starts1, starts2 = _bounded(starts1, order1.shape[0]), _bounded(starts2, src2.shape[0])
+    nb = starts1.shape[0] - 1
     bx, by = np.empty(nb, np.float64), np.empty(nb, np.float64)
-    split_run(_segments2, nb, x, y, order1, _bounded(starts1, order1.shape[0]), bx, by, _NOPOS)
+    split_run(_segments2, nb, x, y, order1, starts1, bx, by, _NOPOS)
     out_x, out_y = np.full(n_rows, np.nan), np.full(n_rows, np.nan)
-    split_run(_segments2, starts2.shape[0], bx, by, src2, _bounded(starts2, src2.shape[0]), out_x, out_y, pos)
+    split_run(_segments2, starts2.shape[0] - 1, bx, by, src2, starts2, out_x, out_y, pos)
     return out_x, out_y
 
 

@@ -5,7 +5,6 @@ local moto server), with the local and the dask engine — the same results as l
 from __future__ import annotations
 
 import io
-import uuid
 from pathlib import Path
 
 import polars as pl
@@ -54,17 +53,6 @@ def threads_cluster():
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
     yield cluster.scheduler_address
     cluster.close()
-
-
-@pytest.fixture
-def mem():
-    """A fresh folder on fsspec's in-memory filesystem: ``(fs, url)``."""
-    fsspec = pytest.importorskip("fsspec")
-    m = fsspec.filesystem("memory")
-    root = f"/ghginv-{uuid.uuid4().hex[:8]}"
-    yield m, f"memory://{root}"
-    if m.exists(root):
-        m.rm(root, recursive=True)
 
 
 def _upload(m, url: str, files=FILES, edit=None) -> None:

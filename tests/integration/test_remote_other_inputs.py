@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import uuid
 from pathlib import Path
 
 import polars as pl
@@ -58,17 +57,6 @@ def _same(remote, local, urls: dict[str, str]) -> None:
 @pytest.fixture(scope="module")
 def local():
     return ghginv.compile_inventory(DEMO)
-
-
-@pytest.fixture
-def mem():
-    """A fresh folder on fsspec's in-memory filesystem: ``(fs, url)``."""
-    fsspec = pytest.importorskip("fsspec")
-    m = fsspec.filesystem("memory")
-    root = f"/ghginv-{uuid.uuid4().hex[:8]}"
-    yield m, f"memory://{root}"
-    if m.exists(root):
-        m.rm(root, recursive=True)
 
 
 def _put(m, url: str, name: str, data: bytes) -> str:
