@@ -46,6 +46,10 @@ def recompute_cmd(
         result = recompute(run_dir, factors=factors, gwp=gwp, year_fallback=year_fallback)
         written = result.write(out)
         _summary(result, written, quiet)
+        if not quiet:
+            how = ("the run's kept positions (only factor values or GWPs changed)" if result.recompute_path == "kept_positions"
+                   else "the full path (the factor sets changed in structure, or the run keeps no positions)")
+            print(f"recomputed on {how}")
         if not quiet and (Path(written) / "recalculation.parquet").is_file():
             rep = " and the Recalculations section of report.html" if (Path(written) / "report.html").is_file() else ""
             print(f"explained against {run_dir}: recalculation.parquet, recalculation_factors.parquet{rep}")

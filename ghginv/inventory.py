@@ -63,6 +63,7 @@ class InventoryResult:
     timings: dict[str, float]
     input_files: list[dict] = field(default_factory=list)
     recomputed_from: str | None = None  # the run folder whose cached cube this result reused
+    recompute_path: str | None = None  # recompute: "kept_positions" (ghginv._plan) or "full"
     checks: dict = field(default_factory=dict)  # conservation checks (ghginv.conservation)
     sinks: object = None  # ghginv.methods.sinks.SinkResult when the run has sink data
     analysis: object = None  # ghginv.analysis.Analysis when [economy] or [[targets]] are configured
@@ -131,6 +132,7 @@ class InventoryResult:
             "gwp": {"set": cfg.gwp, "source": "globalwarmingpotentials package", "values": {g: table[g] for g in gases}},
             "inputs": self.input_files,
             "recomputed_from": self.recomputed_from,
+            **({"recompute_path": self.recompute_path} if self.recompute_path else {}),
             **({"recalculation": self.recalculation} if self.recalculation else {}),
             "factor_sets": [
                 {

@@ -11,8 +11,8 @@ When the run folder also keeps its resolved structure (``recompute_index.bin``, 
 :mod:`ghginv._plan`) and the new factor sets differ from the run's only in their values (or only
 the GWPs change), the factors are not resolved again: the new values go through the kept positions
 (the same arithmetic in the same order, so the same bits). Otherwise every stage after the cube
-runs as in a compile. ``result.timings["recompute_path"]`` says which path ran (1 = kept
-positions, 0 = full).
+runs as in a compile. ``result.recompute_path`` (also in ``manifest.json``) says which path ran:
+``"kept_positions"`` or ``"full"``.
 """
 
 from __future__ import annotations
@@ -142,6 +142,6 @@ def recompute(
     result = apply_plan(plan, old, config, Inventory(config)) if plan is not None else None
     if result is None:
         result = Inventory(config).run_from_cube(old.cube, old.manifest.get("inputs", []))
-    result.timings["recompute_path"] = 0.0 if plan is None or result.plan is None or result.plan.em is not plan.em else 1.0
+    result.recompute_path = "kept_positions" if plan is not None and result.plan is not None and result.plan.em is plan.em else "full"
     result.recomputed_from = str(old.path)
     return result

@@ -170,6 +170,11 @@ def test_cli_recompute_diff_and_factors(demo_run, tmp_path):
 
     p = run("recompute", str(demo_run), "--gwp", "AR6GWP100", "--out", str(tmp_path / "r"), "-q")
     assert p.returncode == 0, p.stderr
+    import json
+
+    assert json.loads((tmp_path / "r" / "manifest.json").read_text())["recompute_path"] == "kept_positions"
+    p = run("recompute", str(demo_run), "--gwp", "AR4GWP100", "--out", str(tmp_path / "r4"))
+    assert p.returncode == 0 and "recomputed on the run's kept positions" in p.stdout, p.stderr
     p = run("diff", str(demo_run), str(tmp_path / "r"), "--out", str(tmp_path / "recalc.parquet"))
     assert p.returncode == 0, p.stderr
     assert (tmp_path / "recalc.parquet").is_file()

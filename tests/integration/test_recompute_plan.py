@@ -107,7 +107,7 @@ def test_compile_keeps_positions(energy):
 def test_gwp_change_on_kept_positions_is_compile(energy, gwp):
     toml, run = energy
     r = recompute(run, gwp=gwp)
-    assert r.timings["recompute_path"] == 1.0
+    assert r.recompute_path == "kept_positions"
     _same(r, ghginv.compile_inventory(toml, gwp=gwp))
 
 
@@ -117,7 +117,7 @@ def test_new_factor_value_on_kept_positions_is_compile(energy, tmp_path):
     grid = _edited_set("mee_nbs_grid", tmp_path, lambda t: t.replace("electricity,*,51*,2022,2022,CO2,0.1404,", "electricity,*,51*,2022,2022,CO2,0.5,"))
     sets = _sets(toml, mee_nbs_grid=grid)
     r = recompute(run, factors=sets)
-    assert r.timings["recompute_path"] == 1.0
+    assert r.recompute_path == "kept_positions"
     c = ghginv.compile_inventory(toml, factors=sets)
     _same(r, c)
     old = load_run(run).frame("emissions.parquet")
@@ -132,7 +132,7 @@ def test_composite_co2_and_ncv_values_change_on_kept_positions(energy, tmp_path)
     china = _edited_set("cn_gbt32151_22_2024", tmp_path, _scaled, ("carbon_factors.csv", "conversions.csv"))
     sets = _sets(toml, cn_gbt32151_22_2024=china)
     r = recompute(run, factors=sets)
-    assert r.timings["recompute_path"] == 1.0
+    assert r.recompute_path == "kept_positions"
     _same(r, ghginv.compile_inventory(toml, factors=sets))
     assert (r.factors_used["status"] == "D").any()  # composite CO2 rows went through
     was = load_run(run).frame("factors_used.parquet")
@@ -146,7 +146,7 @@ def test_structural_change_takes_the_full_path(energy, tmp_path):
     grid = _edited_set("mee_nbs_grid", tmp_path, lambda t: t + "electricity,*,*,2024,2024,CO2,0.52,kg/kWh,test value (not a factor),test row,S,\n")
     sets = _sets(toml, mee_nbs_grid=grid)
     r = recompute(run, factors=sets)
-    assert r.timings["recompute_path"] == 0.0
+    assert r.recompute_path == "full"
     _same(r, ghginv.compile_inventory(toml, factors=sets))
 
 
@@ -157,7 +157,7 @@ def test_recomputed_run_keeps_positions_for_the_next_recompute(energy, tmp_path)
     r.write(new)
     assert (new / PLAN_FILE).is_file()
     again = recompute(new, gwp="AR4GWP100")
-    assert again.timings["recompute_path"] == 1.0
+    assert again.recompute_path == "kept_positions"
     _same(again, ghginv.compile_inventory(toml, gwp="AR4GWP100"))
 
 
@@ -166,7 +166,7 @@ def test_entities_on_kept_positions(tmp_path):
     run = tmp_path / "run"
     ghginv.compile_inventory(toml, out=run)
     r = recompute(run, gwp="AR6GWP100")
-    assert r.timings["recompute_path"] == 1.0
+    assert r.recompute_path == "kept_positions"
     _same(r, ghginv.compile_inventory(toml, gwp="AR6GWP100"))
 
 
@@ -204,7 +204,7 @@ def test_demo_with_sinks_and_reference_approach_on_kept_positions(demo_run, gwp)
     """Sink rows and the reference approach are computed again, the activity rows on the kept positions."""
     assert (demo_run / PLAN_FILE).is_file()
     r = recompute(demo_run, gwp=gwp)
-    assert r.timings["recompute_path"] == 1.0 and "sinks" in r.timings and "reference_approach" in r.timings
+    assert r.recompute_path == "kept_positions" and "sinks" in r.timings and "reference_approach" in r.timings
     c = ghginv.compile_inventory(DEMO, gwp=gwp)
     _same(r, c)
     assert_frame_equal(r.reference.table, c.reference.table, check_exact=True)
@@ -225,7 +225,7 @@ def test_other_sink_rows_take_the_full_path(demo_run, tmp_path):
     m["config"]["sinks"]["path"] = str(fewer)
     (run / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
     r = recompute(run, gwp="AR6GWP100")
-    assert r.timings["recompute_path"] == 0.0
+    assert r.recompute_path == "full"
     c = ghginv.compile_inventory(DEMO, gwp="AR6GWP100", extra={"sinks": {**m["config"]["sinks"], "path": str(fewer)}})
     _same(r, c)
 
@@ -235,7 +235,7 @@ def test_all_sectors_demo_with_landfill_decay_on_kept_positions(tmp_path):
     run = tmp_path / "run"
     ghginv.compile_inventory(toml, out=run)
     r = recompute(run, gwp="AR6GWP100")
-    assert r.timings["recompute_path"] == 1.0 and "waste" in r.timings
+    assert r.recompute_path == "kept_positions" and "waste" in r.timings
     c = ghginv.compile_inventory(toml, gwp="AR6GWP100")
     _same(r, c)
     assert r.waste == c.waste
