@@ -12,7 +12,7 @@ sys.path.insert(0, str(HERE))
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "large: 100 M and 300 M rows (minutes, GBs of disk); run with -m large")
+    config.addinivalue_line("markers", "large: 100 M and 300 M rows, and the 1.19 M-cell recompute cube (minutes, GBs of disk); run with -m large")
 
 
 @pytest.fixture(scope="session")

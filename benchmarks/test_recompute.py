@@ -42,17 +42,23 @@ def _save(name: str, figures: dict) -> None:
     save_figures("recompute.json", name, figures)
 
 
-@pytest.fixture(scope="module")
-def large_run(tmp_path_factory):
-    """(run folder, factor-set folders, cube cells) of the 10 M-row, 2,000-region compile."""
+# (rows, regions): 10 M rows over 2,000 regions (621 k cells) in `make bench`; 20 M rows over
+# 4,000 regions (1.19 M cells, the issue's "million-cell cube") in `make bench-large`
+SIZES = [pytest.param(("10M", REGIONS), id="10M_r2000"), pytest.param(("20M", 4000), id="20M_r4000", marks=pytest.mark.large)]
+
+
+@pytest.fixture(scope="module", params=SIZES)
+def large_run(request, tmp_path_factory):
+    """(run folder, factor-set folders, cube cells, size id) of the compile at that size."""
     import generate
 
     import ghginv
 
-    activity, sets = generate.ensure("10M", n_regions=REGIONS)
+    rows, regions = request.param
+    activity, sets = generate.ensure(rows, n_regions=regions)
     run = tmp_path_factory.mktemp("recompute") / "run"
     r = ghginv.compile_inventory(activity=[str(activity)], factors=[str(s) for s in sets], gwp="AR5GWP100", out=run)
-    return run, sets, r.cube.cells.height
+    return run, sets, r.cube.cells.height, f"{rows}_r{regions}"
 
 
 def _changed_national(sets: list[Path], folder: Path) -> list[Path]:
@@ -126,33 +132,35 @@ def _recompute_figures(benchmark, run: Path, cells: int, **options) -> dict:
 
 
 def test_recompute_factor_change(benchmark, large_run, tmp_path):
-    run, sets, cells = large_run
+    run, sets, cells, size = large_run
     new_sets = _changed_national(sets, tmp_path)
     figures = _recompute_figures(benchmark, run, cells, factors=[str(s) for s in new_sets])
     result = figures.pop("result")
     write_s, _ = _once(lambda: result.write(tmp_path / "new"))
     figures.update(years=result.emissions["year"].n_unique(), write_seconds=write_s)
     benchmark.extra_info.update(figures)
-    _save("recompute_factor_change_10M_r2000", figures)
+    _save(f"recompute_factor_change_{size}", figures)
 
 
 def test_recompute_gwp_change(benchmark, large_run):
-    run, _, cells = large_run
+    run, _, cells, size = large_run
     figures = _recompute_figures(benchmark, run, cells, gwp="AR6GWP100")
     figures.pop("result")
     benchmark.extra_info.update(figures)
-    _save("recompute_gwp_change_10M_r2000", figures)
+    _save(f"recompute_gwp_change_{size}", figures)
 
 
 def test_scenarios_large(benchmark, large_run, tmp_path):
     from ghginv.scenarios import evaluate_scenarios
 
-    run, _, cells = large_run
+    run, _, cells, size = large_run
     f = write_grid_scenarios(tmp_path / "scenarios_synthetic.csv", range(2019, 2024), "*", 0.05, 0.9, "t/MWh")
-    out = benchmark.pedantic(lambda: evaluate_scenarios(run, f), rounds=3, iterations=1, warmup_rounds=1)
-    figures = _figures(benchmark, cells, scenarios=1000, rows=out.height)
+    folder = _open(run)
+    out = benchmark.pedantic(lambda: evaluate_scenarios(folder, f), rounds=3, iterations=1, warmup_rounds=1)
+    end_s, _ = _once(lambda: evaluate_scenarios(run, f))
+    figures = _figures(benchmark, cells, scenarios=1000, rows=out.height, end_to_end_seconds=end_s)
     benchmark.extra_info.update(figures)
-    _save("scenarios_1000_10M_r2000", figures)
+    _save(f"scenarios_1000_{size}", figures)
 
 
 def test_recompute_arithmetic(benchmark, large_run):
@@ -168,7 +176,7 @@ def test_recompute_arithmetic(benchmark, large_run):
     from ghginv.kernels.energy import activity_emissions
     from ghginv.recompute import load_run
 
-    run, _, cells = large_run
+    run, _, cells, size = large_run
     old = load_run(run)
     cfg = old.config
     from ghginv.factors import load_factor_set
@@ -193,4 +201,4 @@ def test_recompute_arithmetic(benchmark, large_run):
     assert totals.sum() > 0
     figures = _figures(benchmark, cells, cell_gas_rows=d.height, groups=int(group.max()) + 1)
     benchmark.extra_info.update(figures)
-    _save("recompute_arithmetic_10M_r2000", figures)
+    _save(f"recompute_arithmetic_{size}", figures)

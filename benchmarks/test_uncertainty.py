@@ -29,16 +29,21 @@ def _save(name: str, figures: dict) -> None:
     save_figures("uncertainty.json", name, figures)
 
 
-@pytest.mark.parametrize("size", ["10M", "10M_r2000"])
+@pytest.mark.parametrize("size", ["10M", "10M_r2000", pytest.param("20M_r4000", marks=pytest.mark.large)])
 def test_monte_carlo(benchmark, bench_data, size):
-    """``10M``: 500 regions, ≈0.22 M cells; ``10M_r2000``: 2,000 regions, ≈0.62 M cells."""
+    """``10M``: 500 regions, ≈0.22 M cells; ``10M_r2000``: 2,000 regions, ≈0.62 M cells;
+    ``20M_r4000`` (``make bench-large``): 4,000 regions, ≈1.19 M cells."""
     import generate
 
     import ghginv
     from ghginv.compute import compute_emissions
     from ghginv.uncertainty import analyse, build_terms, uncertainty_settings
 
-    activity, sets = generate.ensure("10M", n_regions=2000) if size == "10M_r2000" else bench_data(size)
+    if "_r" in size:
+        rows, regions = size.split("_r")
+        activity, sets = generate.ensure(rows, n_regions=int(regions))
+    else:
+        activity, sets = bench_data(size)
     r = ghginv.compile_inventory(activity=[str(a) for a in [activity]], factors=[str(s) for s in sets], gwp="AR5GWP100")
     cfg = r.config
     _, detail, res, _ = compute_emissions(r.cube.cells, r.sets, cfg.gwp, cfg.year_fallback, cfg.keep_entity)
