@@ -53,11 +53,17 @@ RECALC_COLUMNS = ["year", "region", "scope", "category", "level", "category_name
                   "old_co2e_t", "new_co2e_t", "delta_co2e_t", *EFFECTS]
 
 
-def _emissions(cells: pl.DataFrame, sets, gwp: str, fallback: str, name: str, cfg: dict | None = None) -> pl.DataFrame:
+def _emissions(cells: pl.DataFrame, sets, gwp: str, fallback: str, name: str, cfg: dict | None = None,
+               activity_rows=None) -> pl.DataFrame:
+    """CO2e per KEYS of ``cells`` with ``sets`` and ``gwp``: activity × factor plus first-order decay.
+    ``activity_rows(gwp)``: the activity × factor rows (KEYS, co2e_t) when already known."""
     from .methods.waste_fod import fod_for_recalc  # 4.A deposits: first-order decay, not activity × factor
 
     cells, fod = fod_for_recalc(cells, sets, cfg or {}, gwp)
-    parts = [compute_emissions(cells, sets, gwp, fallback, keep_entity=False)[0].select(*KEYS, "co2e_t")] if cells.height else []
+    if activity_rows is not None:
+        parts = [activity_rows(gwp)]
+    else:
+        parts = [compute_emissions(cells, sets, gwp, fallback, keep_entity=False)[0].select(*KEYS, "co2e_t")] if cells.height else []
     if fod is not None:
         parts.append(fod.select(*KEYS, "co2e_t"))
     return group_sum(pl.concat(parts), KEYS, ["co2e_t"]).rename({"co2e_t": name})
@@ -77,18 +83,39 @@ def diff_runs(old_dir: str | os.PathLike, new_dir: str | os.PathLike) -> tuple[p
 
 
 def diff_result(old_dir: str | os.PathLike, result) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """:func:`diff_runs` against a result not yet written (:class:`~ghginv.inventory.InventoryResult`)."""
-    return _diff(load_run(old_dir), result.cube.cells, result.sets, result.config.to_dict(), result.emissions, result.factors_used)
+    """:func:`diff_runs` against a result not yet written (:class:`~ghginv.inventory.InventoryResult`).
+    A result recomputed on kept positions gives its activity rows at the old GWPs from them (the
+    same numbers as resolving its sets again)."""
+    rows = None
+    if result.recompute_path == "kept_positions" and not result.config.keep_entity:
+        def rows(gwp: str) -> pl.DataFrame:
+            return _plan_rows(result, gwp)
+    return _diff(load_run(old_dir), result.cube.cells, result.sets, result.config.to_dict(), result.emissions, result.factors_used,
+                 activity_rows=rows)
 
 
-def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: dict, new_emissions: pl.DataFrame, new_used: pl.DataFrame):
+def _plan_rows(result, gwp: str) -> pl.DataFrame:
+    """The result's activity × factor rows (KEYS, co2e_t) with ``gwp``, on its kept positions."""
+    from ._plan import _emissions as plan_emissions
+    from .gwp import gwp_table
+    from .methods._merge import inverse
+    from .methods.waste_fod import split_deposits
+
+    plan = result.plan
+    ef_cells = split_deposits(result.cube.cells, result.sets)[0]
+    _, co2e = plan_emissions(plan, ef_cells, [r for s in result.sets for r in s.rules], gwp_table(gwp))
+    em = result.emissions if plan.perm is None else result.emissions[inverse(plan.perm)[: co2e.size]]
+    return em.select(*KEYS).with_columns(pl.Series("co2e_t", co2e))
+
+
+def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: dict, new_emissions: pl.DataFrame, new_used: pl.DataFrame, activity_rows=None):
     old_sets = [load_factor_set(p) for p in old.set_paths]
     ocfg = old.config
     new_cells = _no_entity(new_cells)
 
     e0 = group_sum(old.frame("emissions.parquet"), KEYS, ["co2e_t"]).rename({"co2e_t": "e0"})
     e1 = _emissions(new_cells, old_sets + new_sets, ocfg["gwp"], ocfg.get("year_fallback", "none"), "e1", ncfg)
-    e2 = _emissions(new_cells, new_sets, ocfg["gwp"], ncfg.get("year_fallback", "none"), "e2", ncfg)
+    e2 = _emissions(new_cells, new_sets, ocfg["gwp"], ncfg.get("year_fallback", "none"), "e2", ncfg, activity_rows)
     # sink rows (not in the cube): new sink data with old / new parameter sets, old GWP
     from .methods.sinks import sink_emissions
 
@@ -99,9 +126,13 @@ def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: dict, new_emissions: pl.
         e2 = group_sum(pl.concat([e2, s2.select(*KEYS, pl.col("co2e_t").alias("e2"))]), KEYS, ["e2"])
     e3 = group_sum(new_emissions, KEYS, ["co2e_t"]).rename({"co2e_t": "e3"})
 
-    rows = e0
-    for e in (e1, e2, e3):
-        rows = rows.join(e, on=KEYS, how="full", coalesce=True, nulls_equal=True)
+    later = (e1, e2, e3)
+    if all(e.height == e0.height and all(e[k].equals(e0[k]) for k in KEYS) for e in later):
+        rows = pl.concat([e0, *(e.drop(KEYS) for e in later)], how="horizontal")  # the same rows, sorted alike: no join
+    else:
+        rows = e0
+        for e in later:
+            rows = rows.join(e, on=KEYS, how="full", coalesce=True, nulls_equal=True)
     rows = rows.with_columns(pl.col(c).fill_null(0.0) for c in ("e0", "e1", "e2", "e3")).with_columns(
         (pl.col("e1") - pl.col("e0")).alias("activity_effect_t"),
         (pl.col("e2") - pl.col("e1")).alias("factor_effect_t"),

@@ -265,3 +265,20 @@ def test_scenarios_on_kept_positions_equal_the_resolved_path(which, request, tmp
         np.testing.assert_allclose(kept[c].to_numpy(), resolved[c].to_numpy(), rtol=1e-12)
     per = {s: kept.filter(pl.col("scenario") == s)["indirect_co2e_t"].sum() for s in ("low", "base")}
     assert per["low"] != per["base"]  # the override took effect
+
+
+def test_recalculation_of_a_recompute_on_kept_positions_equals_resolving_again(demo_run, tmp_path):
+    """recompute --out explains itself against the old run; the activity rows at the old GWPs come
+    from the kept positions: the same tables as `ghginv diff` on a run recomputed in full."""
+    from ghginv.recalc import diff_result, diff_runs
+
+    kept = recompute(demo_run, gwp="AR6GWP100")
+    assert kept.recompute_path == "kept_positions"
+    recalc, changed = diff_result(demo_run, kept)
+    full = recompute(demo_run, gwp="AR6GWP100", kept_positions=False)
+    full.recomputed_from = None  # written without its own recalculation
+    full.write(tmp_path / "full")
+    want, want_changed = diff_runs(demo_run, tmp_path / "full")
+    assert_frame_equal(recalc, want, check_exact=True)
+    assert_frame_equal(changed, want_changed, check_exact=True)
+    assert recalc["gwp_effect_t"].abs().sum() > 0 and recalc["factor_effect_t"].abs().max() == 0.0
