@@ -7,6 +7,8 @@ from html import escape
 
 import polars as pl
 
+from .i18n import pick
+
 from ..notation import GASES, completeness_table
 from . import svg
 from .data import ReportData
@@ -26,8 +28,7 @@ _T = {
 
 
 def _t(key: str, lang: str, **kw) -> str:
-    en, zh = _T[key]
-    return (zh if lang == "zh" else en).format(**kw)
+    return pick(_T, key, lang, **kw)
 
 
 def _cell(row: dict, gas: str) -> str:

@@ -11,6 +11,8 @@ from html import escape
 
 import polars as pl
 
+from .i18n import pick
+
 __all__ = ["gapfill_section"]
 
 _T = {
@@ -25,9 +27,8 @@ _T = {
 }
 
 
-def _t(key: str, lang: str) -> str:
-    en, zh = _T[key]
-    return zh if lang == "zh" else en
+def _t(key: str, lang: str, **kw) -> str:
+    return pick(_T, key, lang, **kw)
 
 
 def gapfill_section(d, lang: str = "en") -> str:

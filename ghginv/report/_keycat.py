@@ -13,6 +13,8 @@ from html import escape
 
 import polars as pl
 
+from .i18n import num, pick
+
 __all__ = ["keycat_section", "keycat_sheet_frame"]
 
 _T = {
@@ -38,12 +40,7 @@ _ORDER = ("level", "trend", "level_approach2", "trend_approach2")
 
 
 def _t(key: str, lang: str, **kw) -> str:
-    en, zh = _T[key]
-    return (zh if lang == "zh" else en).format(**kw)
-
-
-def _n(v, d: int = 1) -> str:
-    return "—" if v is None else f"{v:,.{d}f}"
+    return pick(_T, key, lang, **kw)
 
 
 def _table(sub: pl.DataFrame, assessment: str, lang: str) -> str:
@@ -53,12 +50,12 @@ def _table(sub: pl.DataFrame, assessment: str, lang: str) -> str:
     head = "".join(f'<th class="{"l" if k in ("category", "name", "gas") else ""}">{escape(_t(k, lang))}</th>' for k in keys)
     rows = []
     for r in sub.filter(pl.col("key")).sort("rank").iter_rows(named=True):
-        cells = [str(r["rank"]), escape(r["category"]), escape(r["category_name"] or ""), escape(r["gas"]), _n(r["co2e_t"])]
+        cells = [str(r["rank"]), escape(r["category"]), escape(r["category_name"] or ""), escape(r["gas"]), num(r["co2e_t"])]
         if trend:
-            cells.append(_n(r["base_co2e_t"]))
-        cells += [_n(100 * r["share"], 2), _n(100 * r["cumulative"], 2)]
+            cells.append(num(r["base_co2e_t"]))
+        cells += [num(100 * r["share"], 2), num(100 * r["cumulative"], 2)]
         if a2:
-            cells.append(_n(r["uncertainty_pct"], 1))
+            cells.append(num(r["uncertainty_pct"], 1))
         rows.append("<tr>" + "".join(f'<td class="{"l" if 1 <= i <= 3 else ""}">{c}</td>' for i, c in enumerate(cells)) + "</tr>")
     rest = sub.filter(~pl.col("key")).height
     note = f'<p class="small">{escape(_t("others", lang, n=rest))}</p>' if rest else ""

@@ -19,6 +19,8 @@ from html import escape
 
 import polars as pl
 
+from .i18n import num, pick, table
+
 from .._frames import group_sum
 
 __all__ = ["recalc_section", "recalc_fragment", "TOP_CATEGORIES", "MAX_FACTOR_ROWS"]
@@ -52,20 +54,7 @@ _T = {
 
 
 def _tx(key: str, lang: str, **kw) -> str:
-    en, zh = _T[key]
-    return (zh if lang == "zh" else en).format(**kw)
-
-
-def _num(v, d: int = 1) -> str:
-    if v is None or v != v:
-        return "—"
-    return f"{v:,.{d}f}"
-
-
-def _table(rows: list[list[str]], head: list[str], left: int = 1) -> str:
-    h = "".join(f'<th class="{"l" if i < left else ""}">{escape(c)}</th>' for i, c in enumerate(head))
-    body = "".join("<tr>" + "".join(f'<td class="{"l" if i < left else ""}">{c}</td>' for i, c in enumerate(r)) + "</tr>" for r in rows)
-    return f"<table><tr>{h}</tr>{body}</table>"
+    return pick(_T, key, lang, **kw)
 
 
 def _years(ys: list[int]) -> str:
@@ -103,7 +92,7 @@ def _factor_rows(changed: pl.DataFrame, lang: str) -> str:
                     f'<span class="small">{escape(r.get(f"{p}_rule") or "")}</span>')
         rows.append([escape(r["change"]), escape(r["activity"] or ""), escape(f"{r['kind']} {r['item']}"), _years(r["year"]), side("old"), side("new")])
     head = [_tx(k, lang) for k in ("change", "activity", "item", "years", "old_row", "new_row")]
-    out = _table(rows, head, left=4)
+    out = table(rows, head, left=4)
     if g.height > MAX_FACTOR_ROWS:
         out += f'<p class="small">{escape(_tx("more", lang, n=g.height - MAX_FACTOR_ROWS))}</p>'
     return out
@@ -119,19 +108,19 @@ def render_recalc(recalc: pl.DataFrame, changed: pl.DataFrame | None, lang: str 
     rows = []
     for r in tot.iter_rows(named=True):
         pct = r["delta_co2e_t"] / abs(r["old_co2e_t"]) * 100 if r["old_co2e_t"] else None
-        rows.append([str(r["year"]), escape(r["scope"]), _num(r["old_co2e_t"]), _num(r["new_co2e_t"]), _num(r["delta_co2e_t"]),
-                     _num(pct, 2), _num(r["activity_effect_t"]), _num(r["factor_effect_t"]), _num(r["gwp_effect_t"])])
+        rows.append([str(r["year"]), escape(r["scope"]), num(r["old_co2e_t"]), num(r["new_co2e_t"]), num(r["delta_co2e_t"]),
+                     num(pct, 2), num(r["activity_effect_t"]), num(r["factor_effect_t"]), num(r["gwp_effect_t"])])
     out.append(f"<h3>{escape(_tx('totals', lang))}</h3>")
-    out.append(_table(rows, [_tx(k, lang) for k in ("year", "scope", "old", "new", "delta", "delta_pct", "activity", "factor", "gwp")], left=2))
+    out.append(table(rows, [_tx(k, lang) for k in ("year", "scope", "old", "new", "delta", "delta_pct", "activity", "factor", "gwp")], left=2))
     cols = ["old_co2e_t", "new_co2e_t", "delta_co2e_t", "activity_effect_t", "factor_effect_t", "gwp_effect_t"]
     top = (group_sum(recalc.filter(pl.col("level") == 3), ["year", "scope", "category", "category_name"], cols)
            .filter(pl.col("delta_co2e_t").abs() > 0).sort(pl.col("delta_co2e_t").abs(), "year", "scope", "category", descending=[True, False, False, False])
            .head(TOP_CATEGORIES))
     out.append(f"<h3>{escape(_tx('top', lang))}</h3>")
     if top.height:
-        out.append(_table([[str(r["year"]), escape(r["scope"]), escape(f"{r['category']} {r['category_name'] or ''}"), _num(r["old_co2e_t"]),
-                            _num(r["new_co2e_t"]), _num(r["delta_co2e_t"]), _num(r["activity_effect_t"]), _num(r["factor_effect_t"]),
-                            _num(r["gwp_effect_t"])] for r in top.iter_rows(named=True)],
+        out.append(table([[str(r["year"]), escape(r["scope"]), escape(f"{r['category']} {r['category_name'] or ''}"), num(r["old_co2e_t"]),
+                            num(r["new_co2e_t"]), num(r["delta_co2e_t"]), num(r["activity_effect_t"]), num(r["factor_effect_t"]),
+                            num(r["gwp_effect_t"])] for r in top.iter_rows(named=True)],
                           [_tx(k, lang) for k in ("year", "scope", "category", "old", "new", "delta", "activity", "factor", "gwp")], left=3))
     else:
         out.append(f"<p>{escape(_tx('no_change', lang))}</p>")

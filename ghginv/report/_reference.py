@@ -11,6 +11,8 @@ from html import escape
 
 import polars as pl
 
+from .i18n import num, pick
+
 __all__ = ["reference_section"]
 
 _T = {
@@ -29,12 +31,7 @@ _T = {
 
 
 def _t(key: str, lang: str, **kw) -> str:
-    en, zh = _T[key]
-    return (zh if lang == "zh" else en).format(**kw)
-
-
-def _n(v, d: int = 1) -> str:
-    return "—" if v is None else f"{v:,.{d}f}"
+    return pick(_T, key, lang, **kw)
 
 
 def reference_section(d, lang: str = "en") -> str:
@@ -48,8 +45,8 @@ def reference_section(d, lang: str = "en") -> str:
     for r in t.iter_rows(named=True):
         mark = f'<span class="bad">✘ {_t("bad", lang)}</span>' if r["flag"] else f'<span class="ok">✔ {_t("ok", lang)}</span>'
         fuel = f"<b>{escape(r['fuel'])}</b>" if r["fuel"] == "TOTAL" else escape(r["fuel"])
-        rows.append([str(r["year"]), escape(r["region"]), fuel, _n(r["apparent_consumption"], 4), escape(r["unit"] or ""),
-                     _n(r["reference_co2_t"]), _n(r["sectoral_co2_t"]), _n(r["difference_pct"], 2), mark,
+        rows.append([str(r["year"]), escape(r["region"]), fuel, num(r["apparent_consumption"], 4), escape(r["unit"] or ""),
+                     num(r["reference_co2_t"]), num(r["sectoral_co2_t"]), num(r["difference_pct"], 2), mark,
                      f'<span class="small">{escape(r["note"] or "")}</span>'])
     hh = "".join(f'<th class="{"l" if i < 3 else ""}">{escape(c)}</th>' for i, c in enumerate(head))
     body = "".join("<tr>" + "".join(f'<td class="{"l" if i < 3 else ""}">{c}</td>' for i, c in enumerate(r)) + "</tr>" for r in rows)

@@ -15,6 +15,7 @@ from ._keycat import keycat_section
 from ._recalc import recalc_section
 from ._reference import reference_section
 from .data import INDIRECT, ReportData
+from .i18n import table as _t
 from .i18n import text
 
 __all__ = ["render_html"]
@@ -27,12 +28,6 @@ table{border-collapse:collapse;font-size:13px;margin:8px 0}th,td{border:1px soli
 th{background:#f3f3f3}td.l,th.l{text-align:left}.ok{color:#176b1d;font-weight:bold}.bad{color:#b00020;font-weight:bold}
 td.l:first-child{min-width:150px}td{overflow-wrap:anywhere}td:last-child{max-width:300px}.na{color:#777}td span.ok,td span.bad{white-space:nowrap}.small{font-size:12px;color:#555}svg.chart{display:block;margin:6px 0 18px 0;max-width:100%;height:auto}
 """
-
-
-def _t(rows: list[list[str]], head: list[str], left: int = 1) -> str:
-    h = "".join(f'<th class="{"l" if i < left else ""}">{escape(c)}</th>' for i, c in enumerate(head))
-    body = "".join("<tr>" + "".join(f'<td class="{"l" if i < left else ""}">{c}</td>' for i, c in enumerate(r)) + "</tr>" for r in rows)
-    return f"<table><tr>{h}</tr>{body}</table>"
 
 
 def _f(v, d=2) -> str:

@@ -63,7 +63,27 @@ T: dict[str, tuple[str, str]] = {
 }
 
 
-def text(key: str, lang: str, **kw) -> str:
-    en, zh = T[key]
+def pick(table: dict[str, tuple[str, str]], key: str, lang: str, **kw) -> str:
+    """The ``lang`` text (``zh``, else English) of ``key`` in a table of (en, zh) pairs, formatted with ``kw``."""
+    en, zh = table[key]
     s = zh if lang == "zh" else en
     return s.format(**kw) if kw else s
+
+
+def text(key: str, lang: str, **kw) -> str:
+    """:func:`pick` in the report's main table :data:`T`."""
+    return pick(T, key, lang, **kw)
+
+
+def num(v, d: int = 1) -> str:
+    """``v`` with thousands separators and ``d`` decimals; "—" for a missing value (None or NaN)."""
+    return "—" if v is None or v != v else f"{v:,.{d}f}"
+
+
+def table(rows: list[list[str]], head: list[str], left: int = 1) -> str:
+    """An HTML table: ``head`` escaped, cells as given (already HTML); the first ``left`` columns left-aligned."""
+    from html import escape
+
+    h = "".join(f'<th class="{"l" if i < left else ""}">{escape(c)}</th>' for i, c in enumerate(head))
+    body = "".join("<tr>" + "".join(f'<td class="{"l" if i < left else ""}">{c}</td>' for i, c in enumerate(r)) + "</tr>" for r in rows)
+    return f"<table><tr>{h}</tr>{body}</table>"
