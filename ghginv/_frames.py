@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-__all__ = ["group_sum", "sort_order", "sort_stable", "encode", "encode_shared", "dense_ids"]
+__all__ = ["group_sum", "sort_order", "sort_stable", "encode", "encode_shared", "dense_ids", "inverse"]
 
 
 def encode(col: pl.Series) -> tuple[list, np.ndarray]:
@@ -120,6 +120,13 @@ def dense_ids(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     ids = np.empty(order.shape[0], np.int64)
     ids[order] = np.cumsum(change) - 1
     return ids, order[change]
+
+
+def inverse(perm: np.ndarray) -> np.ndarray:
+    """The inverse permutation: where each row of the input went in ``df[perm]``."""
+    inv = np.empty(perm.size, np.int64)
+    inv[perm] = np.arange(perm.size)
+    return inv
 
 
 def sort_stable(df: pl.DataFrame, keys: list[str]) -> pl.DataFrame:

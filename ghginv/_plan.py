@@ -9,10 +9,10 @@ signature of everything they do depend on: the cube, the factor sets' rules with
 classes, the year fallback, entities and the notation keys.
 
 :func:`apply_plan` recomputes a run with other factor sets or GWPs when the signature of the new
-sets equals the run's: only the arithmetic runs — new value per rule, the emissions kernel
-(:func:`ghginv.kernels.energy.activity_emissions`) on the same arrays as a compile, the same sums in
-the same order (``numpy.bincount`` / ``numpy.add.reduceat`` over the kept positions) — so the
-numbers are the same bits a fresh compile gives. Any structural change (a rule added, removed or
+sets equals the run's: only the arithmetic runs — new value per rule, the emissions formula of
+:func:`ghginv.kernels.energy.activity_emissions` on the same operands as a compile, the same sums in
+the same order (:mod:`ghginv.kernels.rollup` over the kept positions) — so the numbers are the
+same bits a fresh compile gives. Any structural change (a rule added, removed or
 moved to other years, regions or sectors; another unit dimension; other sets) changes the
 signature, and :func:`ghginv.recompute.recompute` takes the full path instead.
 
@@ -34,14 +34,16 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from ._frames import inverse
 from .aggregate import RollupIndex
 from .errors import InputFileError
-from .factors.resolve import C_TO_CO2
+from .factors.resolve import C_TO_CO2, factor_values
 
-__all__ = ["PLAN_FILE", "RecomputePlan", "plan_supported", "signature", "make_plan", "save_plan", "load_plan", "apply_plan"]
+__all__ = ["PLAN_FILE", "RecomputePlan", "plan_supported", "signature", "make_plan", "save_plan", "load_plan", "apply_plan",
+           "activity_values", "activity_quantities"]
 
 PLAN_FILE = "recompute_index.bin"
-FORMAT = 1
+FORMAT = 2  # 2: roll-up starts as CSR bounds
 _MAGIC = b"GHGINV-POSITIONS\n"  # then: header length (8 bytes, little-endian), JSON header, arrays at 64-byte offsets
 _NO_PLAN_TABLES = ("gap_filling", "uncertainty")
 
@@ -63,6 +65,21 @@ class RecomputePlan:
     versions: dict[str, str]  # factor set -> version of the run
     perm: np.ndarray | None = None  # merged emission row -> row of (activity rows, waste rows, sink rows); None: activity rows only
     n_used: int = 0  # factors_used rows of the activity rows (the first ones); waste and sink rows follow
+
+    @property
+    def per_entity(self) -> bool:
+        """Emission rows per entity: the pairs are summed through ``em_order`` / ``em_starts``."""
+        return "em_order" in self.em
+
+    @property
+    def n_activity(self) -> int:
+        """Activity × factor emission rows (per factor row, or per factor row and entity)."""
+        return self.em["em_starts"].size if self.per_entity else self.em["f_cell"].size
+
+    def activity_rows(self, emissions: pl.DataFrame) -> pl.DataFrame:
+        """The activity × factor rows of ``emissions`` (a run's merged emission rows), in the order
+        of the kept positions (without its sink and landfill-decay rows)."""
+        return emissions if self.perm is None else emissions[inverse(self.perm)[: self.n_activity]]
 
 
 def plan_supported(cfg) -> bool:
@@ -178,9 +195,9 @@ def load_plan(path: Path) -> RecomputePlan | None:
                          a["meta"], a["meta_keys"], a["meta_first"], head["versions"], a.get("perm"), int(head.get("n_used", 0)))
 
 
-def _emissions(plan: RecomputePlan, cells: pl.DataFrame, rules, gwps: dict) -> tuple[np.ndarray, np.ndarray]:
-    """(emissions_t, co2e_t) per emission row: the arithmetic of :func:`ghginv.compute.compute_emissions`
-    on the kept positions, with the rules' new values."""
+def activity_values(plan: RecomputePlan, cells: pl.DataFrame, rules, gwps: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(emissions_t, co2e_t) per activity × factor emission row: the arithmetic of
+    :func:`ghginv.compute.compute_emissions` on the kept positions, with the rules' values."""
     from .kernels.energy import activity_emissions
     from .kernels.rollup import indexed_emissions
 
@@ -188,11 +205,10 @@ def _emissions(plan: RecomputePlan, cells: pl.DataFrame, rules, gwps: dict) -> t
     norm = np.array([r.value_norm for r in rules], dtype=np.float64)
     gas_gwp = np.array([gwps[g] for g in plan.gas_names], dtype=np.float64)
     amount = cells["amount"].to_numpy()
-    if "em_order" not in e:  # one emission row per factor row: added in the kernel, in order
+    if not plan.per_entity:  # one emission row per factor row: added in the kernel, in order
         return indexed_emissions(e["f_starts"], e["det_row"], e["f_cell"], e["f_gas"], e["f_rule"], e["f_rule2"], e["cell_ncv_rule"],
                                  e["cell_dens_rule"], amount, e["unit_scale"], e["ncv_pow"], e["dens_pow"], norm, C_TO_CO2, gas_gwp)
-    r1, r2 = e["f_rule"], e["f_rule2"]
-    f_value = norm[r1] * np.where(r2 >= 0, norm[np.maximum(r2, 0)] * C_TO_CO2, 1.0)  # as resolve does
+    f_value = factor_values(norm, e["f_rule"], e["f_rule2"])
     per_cell = [np.where(rule >= 0, norm[np.maximum(rule, 0)], np.nan) for rule in (e["cell_ncv_rule"], e["cell_dens_rule"])]
     row, fidx = e["det_row"], e["det_f"]
     dcell = e["f_cell"][fidx]
@@ -201,6 +217,20 @@ def _emissions(plan: RecomputePlan, cells: pl.DataFrame, rules, gwps: dict) -> t
     co2e = emis * gas_gwp[e["f_gas"][fidx]]
     order, starts = e["em_order"], e["em_starts"]  # per entity: as compute_emissions adds them
     return np.add.reduceat(emis[order], starts), np.add.reduceat(co2e[order], starts)
+
+
+def activity_quantities(plan: RecomputePlan, cells: pl.DataFrame, rules) -> np.ndarray:
+    """Per activity × factor emission row (not per entity), its activity in the base unit of its
+    factor's denominator: the emissions kernel with a factor of 1 and the run's conversions."""
+    from .kernels.rollup import indexed_emissions
+
+    e = plan.em
+    norm = np.append(np.array([r.value_norm for r in rules], dtype=np.float64), 1.0)  # the last: a factor of 1
+    nf = e["f_cell"].size
+    q, _ = indexed_emissions(e["f_starts"], e["det_row"], e["f_cell"], e["f_gas"], np.full(nf, norm.size - 1, np.int64),
+                             np.full(nf, -1, np.int64), e["cell_ncv_rule"], e["cell_dens_rule"], cells["amount"].to_numpy(),
+                             e["unit_scale"], e["ncv_pow"], e["dens_pow"], norm, C_TO_CO2, np.zeros(len(plan.gas_names)))
+    return q
 
 
 def _factors_used(plan: RecomputePlan, old: pl.DataFrame, rules, sets) -> pl.DataFrame:
@@ -221,38 +251,21 @@ def _factors_used(plan: RecomputePlan, old: pl.DataFrame, rules, sets) -> pl.Dat
     return old.with_columns(cols) if cols else old
 
 
-def _stages(cfg, sets, cells: pl.DataFrame, stage):
-    """The run's cells for activity × factor, and the waste and sink stages run again (as a compile)."""
-    from .methods.sinks import compute_sinks, sink_settings
-    from .methods.waste_fod import fod_emissions, split_deposits
-
-    ef_cells, deposits = split_deposits(cells, sets)
-    waste = sink = None
-    if deposits.height:
-        with stage("waste"):
-            waste = fod_emissions(deposits, ef_cells, sets, cfg, cfg.keep_entity)
-    if sink_settings(cfg) is not None:
-        with stage("sinks"):
-            sink = compute_sinks(cfg, sets)
-    return ef_cells, waste, sink
-
-
 def _merged(plan: RecomputePlan, old_em: pl.DataFrame, new: list[pl.Series], old_used: pl.DataFrame, used: pl.DataFrame, waste, sink):
     """(emissions, factors_used) with the new activity-based values and the waste and sink stages'
     new rows placed as in the run; None when those rows' keys differ from the run's."""
-    from .methods._merge import KEYS, inverse, stage_rows
+    from .methods._merge import KEYS, stage_rows
 
     other, other_used = stage_rows(old_em, old_used, waste, sink)
     if plan.perm is None:
         return None if other is not None else (old_em.with_columns(new), used)
-    if other is None:
+    n_ef = plan.n_activity
+    if other is None or plan.perm.size != n_ef + other.height:
         return None
-    inv = inverse(plan.perm)
-    n_ef = plan.perm.size - other.height
     keys = [k for k in KEYS if k in old_em.columns]
-    if n_ef < 0 or not old_em.select(keys)[inv[n_ef:]].equals(other.select(keys)):
+    if not old_em.select(keys)[inverse(plan.perm)[n_ef:]].equals(other.select(keys)):
         return None  # other sink or waste rows: the kept positions do not hold
-    activity = old_em[inv[:n_ef]].with_columns(new)
+    activity = plan.activity_rows(old_em).with_columns(new)
     return pl.concat([activity, other])[plan.perm], pl.concat([used, *other_used])
 
 
@@ -263,7 +276,8 @@ def apply_plan(plan: RecomputePlan, old, config, inventory) -> object | None:
     from .analysis import analysis_wanted, run_analysis
     from .conservation import run_checks
     from .gwp import gwp_table
-    from .inventory import InventoryResult
+    from .inventory import InventoryResult, other_stages, reference_if_wanted
+    from .methods.waste_fod import split_deposits
     from .notation import notation_settings
 
     cfg, stage = config, inventory._stage
@@ -275,15 +289,13 @@ def apply_plan(plan: RecomputePlan, old, config, inventory) -> object | None:
             return None  # the full path resolves again (and names any problem)
         rules = [r for s in sets for r in s.rules]
     cube = old.cube
-    ef_cells, waste, sink = _stages(cfg, sets, cube.cells, stage)
-    inputs = old.manifest.get("inputs", [])
-    if sink is not None:
-        inputs = [i for i in inputs if i.get("kind") != "sinks"] + sink.inputs
+    ef_cells, deposits = split_deposits(cube.cells, sets)  # the cells the positions index, and landfill deposits
+    waste, sink, inputs = other_stages(cfg, sets, ef_cells, deposits, stage, old.manifest.get("inputs", []))
     with stage("emissions"):
-        e_t, c_t = _emissions(plan, ef_cells, rules, gwps)
+        e_t, c_t = activity_values(plan, ef_cells, rules, gwps)
     with stage("trace"):
         old_used = old.frame("factors_used.parquet")
-        used = _factors_used(plan, old_used.head(plan.n_used) if plan.perm is not None else old_used, rules, sets)
+        used = _factors_used(plan, old_used.head(plan.n_used), rules, sets)
         merged = _merged(plan, old.frame("emissions.parquet"), [pl.Series("emissions_t", e_t), pl.Series("co2e_t", c_t)], old_used, used,
                          waste, sink)
         if merged is None:
@@ -296,12 +308,7 @@ def apply_plan(plan: RecomputePlan, old, config, inventory) -> object | None:
         inv = old.frame("inventory.parquet").with_columns(plan.rollup.columns(values))
     with stage("checks"):
         checks = run_checks(cube, emissions, inv, None, links=plan.links, values=(values[1], c_t))
-    ref = None
-    if "reference_approach" in cfg.extra:
-        from .reference_approach import reference_stage
-
-        with stage("reference_approach"):
-            ref = reference_stage(cfg, emissions, sets)
+    ref = reference_if_wanted(cfg, emissions, sets, stage)
     analysis = run_analysis(cfg, emissions, cube.cells, sets, stage) if analysis_wanted(cfg) else None
     return InventoryResult(cfg, emissions, inv, used, cube, sets, inventory.timings, inputs, checks=checks, sinks=sink, analysis=analysis,
                            waste=waste[2] if waste else None, notation_keys=keys, reference=ref,

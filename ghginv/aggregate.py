@@ -23,7 +23,7 @@ import numpy as np
 import polars as pl
 
 from . import categories
-from ._frames import _rank_codes, _sorted_groups, encode, sort_order
+from ._frames import _rank_codes, _sorted_groups, encode, inverse, sort_order
 from .notation import completeness_rows
 
 __all__ = ["build_inventory", "RollupIndex", "INVENTORY_SCHEMA"]
@@ -56,7 +56,7 @@ class RollupIndex:
     them into groups (the per-sector sums); ``src2``/``starts2`` list, group by group of the
     rolled-up keys (year, region, scope, category, gas), the per-sector sums that add into it (a
     sector adds into ``TOTAL`` and into each of its ancestors); ``pos`` is the inventory row of
-    each rolled-up group. :meth:`values` repeats the arithmetic of :func:`build_inventory` on new
+    each rolled-up group. The starts are CSR bounds: group g is ``starts[g]:starts[g + 1]``. :meth:`values` repeats the arithmetic of :func:`build_inventory` on new
     emission values — the same terms added in the same order, so the same bits."""
 
     order1: np.ndarray
@@ -66,20 +66,12 @@ class RollupIndex:
     pos: np.ndarray
     n_rows: int  # inventory rows (with the notation-key rows, which have no numbers)
 
-    def rolled(self, x: np.ndarray) -> np.ndarray:
-        """Sums per rolled-up group (in group order) of the per-emission-row values ``x``."""
-        from .kernels.rollup import rolled_sums
-
-        return rolled_sums(x, self.order1, self.starts1, self.src2, self.starts2)
-
     def values(self, emissions_t: np.ndarray, co2e_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The inventory's ``emissions_t`` and ``co2e_t`` (``n_rows`` each, NaN at the notation-key
         rows) from per-emission-row values, both summed in one pass over the positions."""
         from .kernels.rollup import rolled_into
 
-        if getattr(self, "_bounds", None) is None:  # segment bounds with their end, made once per index
-            self._bounds = tuple(np.append(s, n).astype(np.int64) for s, n in ((self.starts1, self.order1.size), (self.starts2, self.src2.size)))
-        return rolled_into(emissions_t, co2e_t, self.order1, self._bounds[0], self.src2, self._bounds[1], self.pos, self.n_rows, bounded=True)
+        return rolled_into(emissions_t, co2e_t, self.order1, self.starts1, self.src2, self.starts2, self.pos, self.n_rows)
 
     def columns(self, values: tuple[np.ndarray, np.ndarray]) -> list[pl.Series]:
         """:meth:`values` as the inventory's columns, null at the notation-key rows (no copy)."""
@@ -131,9 +123,10 @@ def rollup(emissions: pl.DataFrame, values: tuple[str, ...] = ("emissions_t", "c
     src2 = src[order2]
     g_row, g_cat = row[order2[starts2]], cat[order2[starts2]]
     level = np.array([0 if c == "TOTAL" else categories.level(c) for c in cats], np.int8)
-    index = (order1, starts1, src2, starts2)
-    idx = RollupIndex(order1, starts1, src2, starts2, starts2, starts2.size)
-    sums = [idx.rolled(emissions[v].to_numpy()) for v in values]
+    from .kernels.rollup import rolled_sums
+
+    index = (order1, np.append(starts1, order1.size), src2, np.append(starts2, src2.size))  # CSR bounds
+    sums = [rolled_sums(emissions[v].to_numpy(), *index) for v in values]
     rolled = pl.DataFrame([
         emissions["year"].gather(g_row),
         pl.Series("region", enc["region"][0], pl.String).gather(enc["region"][1][g_row]),
@@ -186,6 +179,4 @@ def build_inventory(emissions: pl.DataFrame, notation: pl.DataFrame | None = Non
     inv = inv[perm].select(list(INVENTORY_SCHEMA)).cast(INVENTORY_SCHEMA)
     if not index:
         return inv
-    pos = np.empty(perm.size, np.int64)
-    pos[perm] = np.arange(perm.size)
-    return inv, RollupIndex(order1, starts1, src2, starts2, pos[: rolled.height], inv.height)
+    return inv, RollupIndex(order1, starts1, src2, starts2, inverse(perm)[: rolled.height], inv.height)

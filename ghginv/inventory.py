@@ -219,6 +219,32 @@ class InventoryResult:
         return atomic_output_dir(out, _write)
 
 
+def other_stages(cfg, sets, ef_cells: pl.DataFrame, deposits: pl.DataFrame, stage, inputs: list[dict]):
+    """``(waste, sink, inputs)``: the stages beside activity × factor, as named, timed stages —
+    first-order decay of the landfill ``deposits`` and carbon sinks (whose input files replace
+    the run's sink inputs in ``inputs``); None for a stage the run does not have."""
+    waste = sink = None
+    if deposits.height:
+        with stage("waste"):
+            waste = fod_emissions(deposits, ef_cells, sets, cfg, cfg.keep_entity)
+    if sink_settings(cfg) is not None:
+        with stage("sinks"):
+            sink = compute_sinks(cfg, sets)
+            inputs = [i for i in inputs if i.get("kind") != "sinks"] + sink.inputs
+    return waste, sink, inputs
+
+
+def reference_if_wanted(cfg, emissions: pl.DataFrame, sets, stage):
+    """The reference approach (energy balance vs sectoral CO2, :mod:`ghginv.reference_approach`)
+    as a named, timed stage when the run asks for it, else None."""
+    if "reference_approach" not in cfg.extra:
+        return None
+    from .reference_approach import reference_stage
+
+    with stage("reference_approach"):
+        return reference_stage(cfg, emissions, sets)
+
+
 YEAR_MIN = 1900  # the validator's lowest plausible year
 
 
@@ -341,15 +367,7 @@ class Inventory:
                                                                   index=keep["em"] if keep else None)
             else:
                 emissions, used = empty_emissions(cfg.keep_entity)
-        waste = None
-        if deposits.height:
-            with self._stage("waste"):
-                waste = fod_emissions(deposits, ef_cells, sets, cfg, cfg.keep_entity)
-        sink = None
-        if sink_settings(cfg) is not None:
-            with self._stage("sinks"):
-                sink = compute_sinks(cfg, sets)
-                inputs = [i for i in inputs if i.get("kind") != "sinks"] + sink.inputs
+        waste, sink, inputs = other_stages(cfg, sets, ef_cells, deposits, self._stage, inputs)
         with self._stage("trace"):
             if ef_cells.height:
                 used = factors_used(detail, res, cells, index=keep["trace"] if keep else None)
@@ -365,12 +383,7 @@ class Inventory:
             t = keep["trace"]
             plan = make_plan(signature(sets, cfg, keys), keep["em"], rollup, keep["links"], t, meta_first(t["meta"], len(t["meta_keys"])), sets,
                              perm=perm, n_used=n_used)
-        ref = None
-        if "reference_approach" in cfg.extra:  # energy balance vs sectoral CO2 (ghginv.reference_approach)
-            from .reference_approach import reference_stage
-
-            with self._stage("reference_approach"):
-                ref = reference_stage(cfg, emissions, sets)
+        ref = reference_if_wanted(cfg, emissions, sets, self._stage)
         unc = None
         if "uncertainty" in cfg.extra:  # Approach 1 + Monte Carlo on the same per-cell detail (ghginv.uncertainty)
             from .uncertainty_run import uncertainty_stage

@@ -86,26 +86,23 @@ def diff_result(old_dir: str | os.PathLike, result) -> tuple[pl.DataFrame, pl.Da
     """:func:`diff_runs` against a result not yet written (:class:`~ghginv.inventory.InventoryResult`).
     A result recomputed on kept positions gives its activity rows at the old GWPs from them (the
     same numbers as resolving its sets again)."""
-    rows = None
-    if result.recompute_path == "kept_positions" and not result.config.keep_entity:
-        def rows(gwp: str) -> pl.DataFrame:
-            return _plan_rows(result, gwp)
+    from functools import partial
+
+    rows = partial(_plan_rows, result) if result.recompute_path == "kept_positions" and not result.config.keep_entity else None
     return _diff(load_run(old_dir), result.cube.cells, result.sets, result.config.to_dict(), result.emissions, result.factors_used,
                  activity_rows=rows)
 
 
 def _plan_rows(result, gwp: str) -> pl.DataFrame:
     """The result's activity × factor rows (KEYS, co2e_t) with ``gwp``, on its kept positions."""
-    from ._plan import _emissions as plan_emissions
+    from ._plan import activity_values
     from .gwp import gwp_table
-    from .methods._merge import inverse
     from .methods.waste_fod import split_deposits
 
     plan = result.plan
     ef_cells = split_deposits(result.cube.cells, result.sets)[0]
-    _, co2e = plan_emissions(plan, ef_cells, [r for s in result.sets for r in s.rules], gwp_table(gwp))
-    em = result.emissions if plan.perm is None else result.emissions[inverse(plan.perm)[: co2e.size]]
-    return em.select(*KEYS).with_columns(pl.Series("co2e_t", co2e))
+    _, co2e = activity_values(plan, ef_cells, [r for s in result.sets for r in s.rules], gwp_table(gwp))
+    return plan.activity_rows(result.emissions).select(*KEYS).with_columns(pl.Series("co2e_t", co2e))
 
 
 def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: dict, new_emissions: pl.DataFrame, new_used: pl.DataFrame, activity_rows=None):

@@ -140,8 +140,9 @@ def recompute(
     )
     plan = old.plan() if kept_positions else None
     result = apply_plan(plan, old, config, Inventory(config)) if plan is not None else None
+    path = "kept_positions" if result is not None else "full"
     if result is None:
         result = Inventory(config).run_from_cube(old.cube, old.manifest.get("inputs", []))
-    result.recompute_path = "kept_positions" if plan is not None and result.plan is not None and result.plan.em is plan.em else "full"
+    result.recompute_path = path
     result.recomputed_from = str(old.path)
     return result

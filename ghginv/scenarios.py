@@ -18,8 +18,8 @@ A scenario may combine both. A factor override replaces the resolved factor of e
 cube cell (all sectors) — as a factor set with that row placed first in the run's precedence
 would. The result, ``scenarios.parquet``, has one row per scenario and year:
 ``direct_co2e_t``, ``indirect_co2e_t`` (purchased electricity and heat) and ``total_co2e_t``
-(their sum), with the GWP set used. Rows of the run that no factor produced (carbon sinks) are
-carried unchanged (GWP applied). An override that matches no cell of the run changes nothing.
+(their sum), with the GWP set used. Rows of the run that no factor produced (carbon sinks,
+first-order decay of landfill deposits) are carried unchanged (GWP applied). An override that matches no cell of the run changes nothing.
 """
 
 from __future__ import annotations
@@ -122,17 +122,19 @@ def evaluate_scenarios(run_dir, scenario_file: str | os.PathLike) -> pl.DataFram
     (``recompute_index.bin``) the factors are not resolved again."""
     from .compute import compute_emissions
     from .factors import load_factor_set
+    from .methods.waste_fod import split_deposits
     from .recompute import RunFolder, load_run
 
     run = run_dir if isinstance(run_dir, RunFolder) else load_run(run_dir)
     cfg = run.config
     names, gmap, ov = read_scenarios(scenario_file, cfg["gwp"])
     sets = [load_factor_set(p) for p in run.set_paths]
+    cells = split_deposits(run.cube.cells, sets)[0]  # landfill deposits: first-order decay rows, carried unchanged
     plan = run.plan()
-    if plan is not None and "f_starts" in plan.em:  # the run's kept positions: one quantity per emission row
-        d = _quantities(plan, run, sets)
+    if plan is not None and not plan.per_entity:  # the run's kept positions: one quantity per emission row
+        d = _quantities(plan, run, cells, sets)
     else:
-        _, detail, _, _ = compute_emissions(run.cube.cells, sets, cfg["gwp"], cfg.get("year_fallback", "none"), bool(cfg.get("keep_entity")))
+        _, detail, _, _ = compute_emissions(cells, sets, cfg["gwp"], cfg.get("year_fallback", "none"), bool(cfg.get("keep_entity")))
         # activity in the base unit of each factor's denominator: the emissions kernel with a factor of 1
         ncv, density = (detail[c].fill_null(np.nan).to_numpy() for c in ("ncv", "density"))
         q = activity_emissions(detail["amount"].to_numpy(), detail["unit_scale"].to_numpy(), ncv, detail["ncv_pow"].to_numpy(),
@@ -189,29 +191,17 @@ def _tables(d: pl.DataFrame, by_region: bool) -> tuple[pl.DataFrame, pl.DataFram
     return groups, rows.with_columns(pl.col("row").cast(pl.Int64))
 
 
-def _quantities(plan, run, sets) -> pl.DataFrame:
-    """Per emission row of the run (year, scope, region, activity, gas, emissions_t): ``q``, its
-    activity in the base unit of its factor's denominator (``den_dim``), from the kept positions
-    (:mod:`ghginv._plan`): the emissions kernel with a factor of 1 and the run's conversions."""
-    from .factors.resolve import C_TO_CO2
-    from .kernels.rollup import indexed_emissions
+def _quantities(plan, run, cells: pl.DataFrame, sets) -> pl.DataFrame:
+    """Per activity × factor emission row of the run (year, scope, region, activity, gas,
+    emissions_t): ``q``, its activity in the base unit of its factor's denominator (``den_dim``),
+    from the kept positions (:func:`ghginv._plan.activity_quantities`)."""
+    from ._plan import activity_quantities
 
-    e = plan.em
     rules = [r for s in sets for r in s.rules]
-    norm = np.append(np.array([r.value_norm for r in rules], dtype=np.float64), 1.0)  # the last: a factor of 1
-    nf = e["f_cell"].size
-    one = np.full(nf, norm.size - 1, np.int64)
-    q, _ = indexed_emissions(e["f_starts"], e["det_row"], e["f_cell"], e["f_gas"], one, np.full(nf, -1, np.int64), e["cell_ncv_rule"],
-                             e["cell_dens_rule"], run.cube.cells["amount"].to_numpy(), e["unit_scale"], e["ncv_pow"], e["dens_pow"],
-                             norm, C_TO_CO2, np.zeros(len(plan.gas_names)))
+    q = activity_quantities(plan, cells, rules)
     dims = sorted({r.den_dim for r in rules})
-    den = np.array([dims.index(r.den_dim) for r in rules], np.int64)[e["f_rule"]]
-    em = run.frame("emissions.parquet")
-    if plan.perm is not None:  # the activity rows among the sink and waste rows of the run
-        from .methods._merge import inverse
-
-        em = em[inverse(plan.perm)[:nf]]
-    return em.select("year", "scope", "region", "activity", "gas", "emissions_t").with_columns(
+    den = np.array([dims.index(r.den_dim) for r in rules], np.int64)[plan.em["f_rule"]]
+    return plan.activity_rows(run.frame("emissions.parquet")).select("year", "scope", "region", "activity", "gas", "emissions_t").with_columns(
         pl.Series("q", q), pl.Series("den_dim", dims, pl.String).gather(den))
 
 

@@ -26,7 +26,7 @@ from .._frames import dense_ids, encode
 from ..errors import AmbiguousFactorError, FactorSetError, GhgInvError, MissingFactorError, Problem
 from ._sets import FactorSet, Rule
 
-__all__ = ["Resolution", "resolve", "rules_frame", "C_TO_CO2"]
+__all__ = ["Resolution", "resolve", "rules_frame", "factor_values", "C_TO_CO2"]
 
 C_TO_CO2 = 44.0 / 12.0
 
@@ -45,6 +45,12 @@ class Resolution:
     conversions: pl.DataFrame
     rules: list[Rule]
     sets: list[FactorSet]
+
+
+def factor_values(rule_norm: np.ndarray, rid: np.ndarray, rid2: np.ndarray) -> np.ndarray:
+    """Factor value in base units per chosen row: ``rule_norm[rid]``, or for a composite CO2 factor
+    (``rid2`` ≥ 0, its oxidation row) carbon content × (oxidation × 44/12)."""
+    return rule_norm[rid] * np.where(rid2 >= 0, rule_norm[np.maximum(rid2, 0)] * C_TO_CO2, 1.0)
 
 
 def _sql() -> str:
@@ -278,8 +284,7 @@ def _resolve_cells(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: st
     rule_norm = np.array([r.value_norm for r in rules], dtype=np.float64)
     rule_den = np.array([r.den_dim for r in rules], dtype=object)
     rid = chosen["rule_id"].to_numpy()
-    rid2 = chosen["rule2_id"].fill_null(-1).to_numpy()
-    value = rule_norm[rid] * np.where(rid2 >= 0, rule_norm[np.maximum(rid2, 0)] * C_TO_CO2, 1.0)
+    value = factor_values(rule_norm, rid, chosen["rule2_id"].fill_null(-1).to_numpy())
     factors = chosen.with_columns(
         pl.Series("value_norm", value), pl.Series("den_dim", rule_den[rid].astype(str))
     )

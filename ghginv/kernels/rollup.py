@@ -101,39 +101,26 @@ def indexed_emissions(f_starts, det_row, f_cell, f_gas, f_rule, f_rule2, cell_nc
 
 
 @ngjit
-def _segments(lo, hi, x, idx, starts, out, pos):
+def _segments(lo, hi, x, idx, starts, out):
     for g in range(lo, hi):
         acc = 0.0
         for j in range(starts[g], starts[g + 1]):
             acc += x[idx[j]]
-        out[pos[g] if pos.shape[0] else g] = acc
-
-
-def _bounded(starts: np.ndarray, n: int) -> np.ndarray:
-    """``starts`` of segment sums with the end (``n``) appended, as the kernels take them."""
-    out = np.empty(starts.shape[0] + 1, np.int64)
-    out[:-1] = starts
-    out[-1] = n
-    return out
+        out[g] = acc
 
 
 _NOPOS = np.zeros(0, np.int64)
 
 
-def rolled_sums(x, order1, starts1, src2, starts2, pos=None, n_rows: int = 0) -> np.ndarray:
-    """Two-stage segment sums: ``by_sector[g] = Σ x[order1[j]]`` for j in segment g of ``starts1``
-    (segment starts, as ``numpy.add.reduceat`` takes them), then
-    ``rolled[h] = Σ by_sector[src2[j]]`` for j in segment h of ``starts2``; each left to right.
-    With ``pos``, rolled[h] goes to row ``pos[h]`` of an array of ``n_rows`` (NaN elsewhere)."""
+def rolled_sums(x, order1, starts1, src2, starts2) -> np.ndarray:
+    """Two-stage segment sums over CSR positions: ``by_sector[g] = Σ x[order1[j]]`` for j in
+    ``starts1[g]:starts1[g + 1]``, then ``rolled[h] = Σ by_sector[src2[j]]`` for j in
+    ``starts2[h]:starts2[h + 1]``; each left to right."""
     x = np.ascontiguousarray(x, np.float64)
-    by_sector = np.empty(starts1.shape[0], np.float64)
-    split_run(_segments, starts1.shape[0], x, order1, _bounded(starts1, order1.shape[0]), by_sector, _NOPOS)
-    if pos is None:
-        out = np.empty(starts2.shape[0], np.float64)
-        pos = _NOPOS
-    else:
-        out = np.full(n_rows, np.nan)
-    split_run(_segments, starts2.shape[0], by_sector, src2, _bounded(starts2, src2.shape[0]), out, pos)
+    by_sector = np.empty(starts1.shape[0] - 1, np.float64)
+    split_run(_segments, by_sector.shape[0], x, order1, starts1, by_sector)
+    out = np.empty(starts2.shape[0] - 1, np.float64)
+    split_run(_segments, out.shape[0], by_sector, src2, starts2, out)
     return out
 
 
@@ -151,14 +138,11 @@ def _segments2(lo, hi, x, y, idx, starts, out_x, out_y, pos):
         out_y[at] = ay
 
 
-def rolled_into(x, y, order1, starts1, src2, starts2, pos, n_rows: int, bounded: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def rolled_into(x, y, order1, starts1, src2, starts2, pos, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
     """:func:`rolled_sums` of two value arrays in one pass over the positions, placed at rows
-    ``pos`` of arrays of ``n_rows`` (NaN elsewhere); the same sums, term by term, as two calls.
-    ``bounded``: ``starts1`` and ``starts2`` already end with the number of terms (one more item)."""
+    ``pos`` of arrays of ``n_rows`` (NaN elsewhere); the same sums, term by term, as two calls."""
     x = np.ascontiguousarray(x, np.float64)
     y = np.ascontiguousarray(y, np.float64)
-    if not bounded:
-        starts1, starts2 = _bounded(starts1, order1.shape[0]), _bounded(starts2, src2.shape[0])
     nb = starts1.shape[0] - 1
     bx, by = np.empty(nb, np.float64), np.empty(nb, np.float64)
     split_run(_segments2, nb, x, y, order1, starts1, bx, by, _NOPOS)

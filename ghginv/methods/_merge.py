@@ -4,7 +4,6 @@ schemas."""
 
 from __future__ import annotations
 
-import numpy as np
 import polars as pl
 
 from .._frames import sort_order
@@ -39,9 +38,3 @@ def merge_rows(emissions: pl.DataFrame, used: pl.DataFrame, waste, sink):
     perm = sort_order(combined, [k for k in KEYS if k in emissions.columns])
     return combined[perm], pl.concat([used, *other_used]), perm
 
-
-def inverse(perm: np.ndarray) -> np.ndarray:
-    """Position in the merged rows of each row of (activity rows, waste rows, sink rows)."""
-    inv = np.empty(perm.size, np.int64)
-    inv[perm] = np.arange(perm.size)
-    return inv

@@ -88,8 +88,6 @@ def net_totals(emissions: pl.DataFrame) -> pl.DataFrame:
     Rows are those of ``emissions.parquet`` (year, region, sector, activity, gas): a stratum whose
     stock fell is an emission and counts in gross; one whose stock grew is a removal.
     """
-    from .._frames import group_sum
-
     d = emissions.filter(pl.col("scope") == "direct").select(
         "year",
         pl.when(pl.col("co2e_t") > 0).then(pl.col("co2e_t")).otherwise(0.0).alias("gross_t_co2e"),

@@ -230,21 +230,31 @@ def test_other_sink_rows_take_the_full_path(demo_run, tmp_path):
     _same(r, c)
 
 
-def test_all_sectors_demo_with_landfill_decay_on_kept_positions(tmp_path):
-    toml = ROOT / "inventories" / "qingyang_synthetic_sectors.toml"
-    run = tmp_path / "run"
-    ghginv.compile_inventory(toml, out=run)
-    r = recompute(run, gwp="AR6GWP100")
+SECTORS = ROOT / "inventories" / "qingyang_synthetic_sectors.toml"
+
+
+@pytest.fixture(scope="module")
+def sectors_run(tmp_path_factory):
+    """The all-sectors demo (landfill deposits: its cube has cells the kept positions skip)."""
+    run = tmp_path_factory.mktemp("sectors") / "run"
+    ghginv.compile_inventory(SECTORS, out=run)
+    return run
+
+
+def test_all_sectors_demo_with_landfill_decay_on_kept_positions(sectors_run):
+    toml = SECTORS
+    r = recompute(sectors_run, gwp="AR6GWP100")
     assert r.recompute_path == "kept_positions" and "waste" in r.timings
     c = ghginv.compile_inventory(toml, gwp="AR6GWP100")
     _same(r, c)
     assert r.waste == c.waste
 
 
-@pytest.mark.parametrize("which", ["energy", "demo_run"])
+@pytest.mark.parametrize("which", ["energy", "demo_run", "sectors_run"])
 def test_scenarios_on_kept_positions_equal_the_resolved_path(which, request, tmp_path):
     """Scenario quantities from the kept positions = from resolving the factors again (positions
-    removed); the demo run has sink rows among its emission rows."""
+    removed); the demo run has sink rows among its emission rows, the all-sectors run landfill
+    deposits among its cube cells."""
     from ghginv.scenarios import evaluate_scenarios
 
     run = request.getfixturevalue(which)

@@ -64,10 +64,10 @@ def test_csr_lists_positions_in_order():
     assert idx.tolist() == [1, 4, 5, 0, 3]
 
 
-def _reference_segments(x, idx, starts):
-    bounds = list(starts) + [len(idx)]
+def _reference_segments(x, idx, bounds):
+    """Sums of ``x[idx[j]]`` over each CSR segment ``bounds[g]:bounds[g + 1]``, left to right."""
     out = []
-    for g in range(len(starts)):
+    for g in range(len(bounds) - 1):
         acc = 0.0
         for j in range(bounds[g], bounds[g + 1]):
             acc += x[idx[j]]
@@ -81,17 +81,18 @@ def test_rolled_sums_add_left_to_right(values, seed):
     rng = np.random.default_rng(seed)
     x = np.array(values)
     order1 = rng.permutation(x.size)
-    starts1 = np.unique(np.concatenate([[0], rng.integers(0, x.size, 3)]))
-    nb = starts1.size
+    starts1 = np.append(np.unique(np.concatenate([[0], rng.integers(0, x.size, 3)])), x.size)  # CSR bounds
+    nb = starts1.size - 1
     src2 = rng.integers(0, nb, 2 * nb)
-    starts2 = np.unique(np.concatenate([[0], rng.integers(0, src2.size, 3)]))
+    starts2 = np.append(np.unique(np.concatenate([[0], rng.integers(0, src2.size, 3)])), src2.size)
+    n_out = starts2.size - 1
     by_sector = _reference_segments(x, order1, starts1)
     want = _reference_segments(by_sector, src2, starts2)
     assert np.array_equal(K.rolled_sums(x, order1, starts1, src2, starts2), want)
-    pos = rng.permutation(starts2.size + 2)[: starts2.size]
-    a, b = K.rolled_into(x, 2 * x, order1, starts1, src2, starts2, pos, starts2.size + 2)
+    pos = rng.permutation(n_out + 2)[:n_out]
+    a, b = K.rolled_into(x, 2 * x, order1, starts1, src2, starts2, pos, n_out + 2)
     assert np.array_equal(a[pos], want) and np.array_equal(b[pos], _reference_segments(_reference_segments(2 * x, order1, starts1), src2, starts2))
-    rest = np.setdiff1d(np.arange(starts2.size + 2), pos)
+    rest = np.setdiff1d(np.arange(n_out + 2), pos)
     assert np.isnan(a[rest]).all() and np.isnan(b[rest]).all()
 
 
