@@ -160,14 +160,20 @@ def _bad_activity(rel: str, data: bytes) -> bytes:
     return buf.getvalue()
 
 
+def _errors_by_engine(url: str, error: type, cluster) -> dict[str, str]:
+    """The message of the ``error`` a compile of ``url`` raises, per engine (local, dask)."""
+    errors = {}
+    for engine in ("local", "dask"):
+        with pytest.raises(error) as ei:
+            _compile(url, engine, cluster if engine == "dask" else None)
+        errors[engine] = str(ei.value)
+    return errors
+
+
 def test_unknown_activity_on_a_url_same_error_with_both_engines(mem, threads_cluster):
     m, url = mem
     _upload(m, url, edit=_bad_activity)
-    errors = {}
-    for engine in ("local", "dask"):
-        with pytest.raises(ValidationError) as ei:
-            _compile(url, engine, threads_cluster if engine == "dask" else None)
-        errors[engine] = str(ei.value)
+    errors = _errors_by_engine(url, ValidationError, threads_cluster)
     assert errors["dask"] == errors["local"]
     assert f"- {url}/year=2022/part-0.parquet, column 'activity'" in errors["local"]
     assert "'unobtainium'" in errors["local"] and "row 7 " in errors["local"]
@@ -176,11 +182,7 @@ def test_unknown_activity_on_a_url_same_error_with_both_engines(mem, threads_clu
 def test_corrupt_file_on_a_url_same_error_with_both_engines(mem, threads_cluster):
     m, url = mem
     _upload(m, url, edit=lambda rel, data: b"PAR1 this is not parquet PAR1" if rel.startswith("year=2023") else data)
-    errors = {}
-    for engine in ("local", "dask"):
-        with pytest.raises(InputFileError) as ei:
-            _compile(url, engine, threads_cluster if engine == "dask" else None)
-        errors[engine] = str(ei.value)
+    errors = _errors_by_engine(url, InputFileError, threads_cluster)
     assert errors["dask"] == errors["local"]
     assert errors["local"].startswith(f"{url}/year=2023/part-0.parquet: not a readable Parquet file")
 
