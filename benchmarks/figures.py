@@ -30,3 +30,21 @@ def write_grid_scenarios(path: Path, years: range, region: str, low: float, high
             lines.append(f"path{s:04d},electricity,CO2,{region},{y},{rng.uniform(low, high):.4f},{unit}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def same_values(ours: Path, baseline: Path, keys: list[str], values: list[str], rel: float = 1e-9) -> dict:
+    """ghginv's table ``ours`` against a baseline's (Parquet files): the same ``keys`` rows, every
+    column of ``values`` equal to ``rel`` relative. The largest difference found is returned."""
+    import polars as pl
+
+    a = pl.read_parquet(ours).select(keys + values)
+    b = pl.read_parquet(baseline).with_columns(pl.col(k).cast(a.schema[k]) for k in keys).select(keys + values)
+    assert a.height == b.height, f"{a.height} rows, baseline {b.height}"
+    both = a.join(b, on=keys, how="inner", suffix="_baseline")
+    assert both.height == a.height, "rows differ from the baseline"
+    worst = 0.0
+    for v in values:
+        diff = (both[v] - both[f"{v}_baseline"]).abs() / both[f"{v}_baseline"].abs()
+        worst = max(worst, float(diff.max()))
+    assert worst <= rel, f"largest relative difference from the baseline {worst:.3g}"
+    return {"rows_checked": both.height, "max_rel_diff": worst}

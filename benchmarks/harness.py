@@ -8,9 +8,15 @@ Three measurements per data size, each in its own process (``python benchmarks/h
 * ``duckdb`` — a plain DuckDB aggregate-first SQL script computing the same emissions per
   (year, region, sector, activity, gas): sum the rows per (year, region, sector, activity,
   unit) first, resolve the factor rules per cell with the same precedence, multiply;
-* ``compile`` — ``ghginv compile`` itself (``ghginv.cli.main`` in this script's process, writing
-  its outputs), timed as a whole process (start-up, imports, numba cache load, every stage,
-  writing); afterwards the script prints the process's peak RSS.
+* ``compile`` (alias ``cli``) — ``ghginv compile`` itself (``ghginv.cli.main`` in this script's
+  process, writing its outputs), timed as a whole process (start-up, imports, numba cache load,
+  every stage, writing); afterwards the script prints the process's peak RSS. The same kind runs
+  ``ghginv recompute`` for the recompute and scenario benchmarks.
+
+For a recompute (``benchmarks/test_recompute.py``) the input is a run's ``cube.parquet``, not the
+activity rows: ``read_cube`` streams its columns (the recompute's read limit) and
+``duckdb_cube`` runs the same aggregate-first script on it, or with ``--scenarios FILE`` the 1,000
+grid-factor scenarios (one row per scenario and year, like ``scenarios.parquet``).
 
 The parent (:func:`measure`) times the child's wall clock and reads its CPU time (user + system,
 every thread) from ``os.wait4``. Peak RSS is the child's own ``VmHWM`` (whole process,
@@ -31,6 +37,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 COLS = ["region", "sector", "activity", "amount", "unit"]
 DICT_COLS = ["region", "sector", "activity", "unit"]
+CUBE_COLS = ["year", "region", "sector", "activity", "unit", "amount"]
 
 
 def measure(args: list[str], env: dict | None = None) -> dict:
@@ -60,22 +67,28 @@ def _files(activity: Path) -> list[Path]:
     return sorted(p for p in activity.rglob("*.parquet") if not p.name.startswith("."))
 
 
-def read_limit(activity: Path) -> dict:
+def read_limit(activity: Path, columns: list[str] = COLS) -> dict:
+    """Stream ``columns`` of every Parquet file under ``activity`` (a folder or one file), keeping
+    the string columns as dictionaries; the scan's own wall and CPU seconds."""
     import pyarrow.parquet as pq
 
     t0, c0 = time.perf_counter(), time.process_time()
     rows = 0
-    for f in _files(activity):
-        pf = pq.ParquetFile(f, read_dictionary=DICT_COLS)
-        for rb in pf.iter_batches(batch_size=1 << 20, columns=COLS, use_threads=True):
+    for f in _files(activity) if activity.is_dir() else [activity]:
+        pf = pq.ParquetFile(f, read_dictionary=[c for c in DICT_COLS if c in columns])
+        for rb in pf.iter_batches(batch_size=1 << 20, columns=columns, use_threads=True):
             rows += rb.num_rows
     return {"seconds": time.perf_counter() - t0, "cpu_in_scan_s": time.process_time() - c0, "rows": rows}
 
 
+# {source}: the activity rows (Hive-partitioned Parquet) for a compile, or a run's cube.parquet
+# (already one row per cell) for a recompute
+ACTIVITY_SOURCE = "read_parquet('{glob}', hive_partitioning = true)"
+CUBE_SOURCE = "read_parquet('{cube}')"
 BASELINE_SQL = """
 CREATE TEMP TABLE cube AS
     SELECT year::INTEGER AS year, region, sector, activity, unit, sum(amount) AS amount
-    FROM read_parquet('{glob}', hive_partitioning = true)
+    FROM {source}
     GROUP BY ALL;
 CREATE TEMP TABLE rules AS
     SELECT set_rank, activity, gas, value * u.scale AS value_norm,
@@ -96,16 +109,48 @@ CREATE TEMP TABLE best AS
           OR (r.r_spec < 1000 AND starts_with(c.region, r.r_prefix)))
     QUALIFY row_number() OVER (PARTITION BY c.year, c.region, c.sector, c.activity, r.gas
                                ORDER BY r.set_rank, r.s_spec DESC, r.r_spec DESC) = 1;
+"""
+EMISSIONS_SQL = """
 COPY (
     SELECT year, region, sector, activity, gas, sum(amount * a.scale * value_norm) AS emissions_t
     FROM cube JOIN activity_units a USING (unit) JOIN best USING (year, region, sector, activity)
     GROUP BY ALL
 ) TO '{out}' (FORMAT parquet);
 """
+# 1,000 scenarios, aggregate-first: per year the run's direct and indirect CO2e and its electricity
+# CO2 and quantity; each scenario swaps the electricity CO2 factor of every cell for its value
+# (what ghginv.scenarios does for an override with region '*')
+SCENARIOS_SQL = """
+CREATE TEMP TABLE per_year AS
+    SELECT year,
+           sum(CASE WHEN activity IN ('electricity', 'heat') THEN 0 ELSE em * g.gwp END) AS direct,
+           sum(CASE WHEN activity IN ('electricity', 'heat') THEN em * g.gwp ELSE 0 END) AS indirect,
+           sum(CASE WHEN activity = 'electricity' AND gas = 'CO2' THEN em * g.gwp ELSE 0 END) AS elec_co2e,
+           sum(CASE WHEN activity = 'electricity' AND gas = 'CO2' THEN q ELSE 0 END) AS elec_q
+    FROM (SELECT c.year, c.activity, b.gas, sum(c.amount * a.scale * b.value_norm) AS em, sum(c.amount * a.scale) AS q
+          FROM cube c JOIN activity_units a USING (unit) JOIN best b USING (year, region, sector, activity)
+          GROUP BY ALL) JOIN gwps g USING (gas)
+    GROUP BY year;
+COPY (
+    SELECT s.scenario, p.year, p.direct AS direct_co2e_t,
+           p.indirect - p.elec_co2e + p.elec_q * s.value * u.scale * co2.gwp AS indirect_co2e_t,
+           p.direct + p.indirect - p.elec_co2e + p.elec_q * s.value * u.scale * co2.gwp AS total_co2e_t
+    FROM read_csv('{scenarios}', types = {{'year': 'INTEGER', 'value': 'DOUBLE'}}) s
+    JOIN per_year p ON p.year = s.year
+    JOIN factor_units u ON u.unit = s.unit
+    CROSS JOIN (SELECT gwp FROM gwps WHERE gas = 'CO2') co2
+    ORDER BY s.scenario, p.year
+) TO '{out}' (FORMAT parquet);
+"""
 
 
-def duckdb_baseline(activity: Path, sets: list[Path], out: Path) -> dict:
-    """Aggregate-first DuckDB: the cube in SQL, factors per cell in SQL, emissions per cell and gas."""
+def duckdb_baseline(activity: Path, sets: list[Path], out: Path, cube: Path | None = None,
+                    scenarios: Path | None = None, gwp: str = "AR5GWP100") -> dict:
+    """Aggregate-first DuckDB: the cube in SQL, factors per cell in SQL, emissions per cell and gas.
+
+    With ``cube`` (a run's ``cube.parquet``) the activity rows are not read: the recompute
+    baseline. With ``scenarios`` (a grid-factor scenario CSV, ``figures.write_grid_scenarios``)
+    ``out`` gets one row per scenario and year instead: the scenarios baseline."""
     import csv
 
     import duckdb
@@ -128,7 +173,19 @@ def duckdb_baseline(activity: Path, sets: list[Path], out: Path) -> dict:
     con.register("factor_units", pa.table({"unit": f_units, "scale": [parse_ratio(u).scale for u in f_units]}))
     a_units = ["t", "10^4 t", "kg", "m^3", "10^4 m^3", "kWh", "10^4 kWh", "MWh", "GJ", "TJ", "tce"]
     con.register("activity_units", pa.table({"unit": a_units, "scale": [parse_unit(u).scale for u in a_units]}))
-    con.execute(BASELINE_SQL.format(glob=f"{activity}/**/*.parquet", out=out))
+    source = CUBE_SOURCE.format(cube=cube) if cube is not None else ACTIVITY_SOURCE.format(glob=f"{activity}/**/*.parquet")
+    con.execute(BASELINE_SQL.format(source=source))
+    if scenarios is None:
+        con.execute(EMISSIONS_SQL.format(out=out))
+    else:
+        from ghginv.gwp import gwp_table  # the GWP values a script would carry as a table
+
+        table = gwp_table(gwp)
+        con.register("gwps", pa.table({"gas": list(table), "gwp": [float(v) for v in table.values()]}))
+        scen_units = sorted({ln.rsplit(",", 1)[1] for ln in scenarios.read_text(encoding="utf-8").splitlines()[1:] if ln})
+        con.register("factor_units", pa.table({"unit": sorted(set(f_units) | set(scen_units)),
+                                               "scale": [parse_ratio(u).scale for u in sorted(set(f_units) | set(scen_units))]}))
+        con.execute(SCENARIOS_SQL.format(scenarios=scenarios, out=out))
     return {"seconds": time.perf_counter() - t0}
 
 
@@ -142,7 +199,7 @@ def vm_hwm_mib() -> float:
 
 def main(argv: list[str]) -> int:
     kind = argv[0]
-    if kind == "compile":  # the CLI itself, then this process's peak RSS
+    if kind in ("compile", "cli"):  # the CLI itself (compile, recompute, …), then this process's peak RSS
         from ghginv.cli import main as cli_main
 
         rc = cli_main(argv[1:])
@@ -150,8 +207,16 @@ def main(argv: list[str]) -> int:
         return rc
     if kind == "read":
         info = read_limit(Path(argv[1]))
+    elif kind == "read_cube":  # the input of a recompute: every column of a run's cube.parquet
+        info = read_limit(Path(argv[1]), CUBE_COLS)
     elif kind == "duckdb":
         info = duckdb_baseline(Path(argv[1]), [Path(p) for p in argv[3:]], Path(argv[2]))
+    elif kind == "duckdb_cube":  # duckdb_cube CUBE OUT [--scenarios FILE] SET...
+        rest = argv[3:]
+        scen = None
+        if rest[:1] == ["--scenarios"]:
+            scen, rest = Path(rest[1]), rest[2:]
+        info = duckdb_baseline(Path(argv[1]), [Path(p) for p in rest], Path(argv[2]), cube=Path(argv[1]), scenarios=scen)
     else:
         raise SystemExit(f"unknown measurement {kind!r}")
     print(json.dumps({**info, "vm_hwm_mib": vm_hwm_mib()}))

@@ -23,6 +23,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from figures import same_values
 from harness import HERE, measure
 
 PY = sys.executable
@@ -61,15 +62,7 @@ def compile_args(activity: Path, sets: list[Path], out: Path) -> list[str]:
 
 def check_exact(out: Path, duck: Path) -> dict:
     """ghginv's emissions against DuckDB's: same cells and gases, values to 1e-9 relative."""
-    ours = pl.read_parquet(out / "emissions.parquet").select(KEYS + ["emissions_t"])
-    base = pl.read_parquet(duck).with_columns(pl.col("year").cast(pl.Int32)).select(KEYS + ["emissions_t"])
-    assert ours.height == base.height, f"{ours.height} emission rows, DuckDB {base.height}"
-    both = ours.join(base, on=KEYS, how="inner", suffix="_duckdb")
-    assert both.height == ours.height, "cells or gases differ from the DuckDB baseline"
-    rel = (both["emissions_t"] - both["emissions_t_duckdb"]).abs() / both["emissions_t_duckdb"].abs()
-    worst = float(rel.max())
-    assert worst <= 1e-9, f"largest relative difference from DuckDB {worst:.3g}"
-    return {"rows_checked": both.height, "max_rel_diff": worst}
+    return same_values(out / "emissions.parquet", duck, KEYS, ["emissions_t"])
 
 
 def warm_page_cache(activity: Path) -> None:

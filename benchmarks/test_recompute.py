@@ -29,13 +29,17 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from figures import save_figures, write_grid_scenarios
+from figures import same_values, save_figures, write_grid_scenarios
+from harness import HERE, measure
 
 REGIONS = 2000
+PY = sys.executable
+HARNESS = str(HERE / "harness.py")
 
 
 def _save(name: str, figures: dict) -> None:
@@ -90,6 +94,17 @@ def _changed_national(sets: list[Path], folder: Path) -> list[Path]:
     return out
 
 
+KEYS = ["year", "region", "sector", "activity", "gas"]
+
+
+def _rank(run: Path):
+    """Sort key of the run's factor-set copies: their precedence rank in its manifest."""
+    import json
+
+    ranks = {Path(s["path"]).name: s["rank"] for s in json.loads((run / "manifest.json").read_text())["factor_sets"]}
+    return lambda p: ranks[p.name]
+
+
 def _figures(benchmark, cells: int, **more) -> dict:
     mean = benchmark.stats.stats.mean
     return {"cube_cells": cells, "seconds_mean": mean, "seconds_min": benchmark.stats.stats.min,
@@ -131,6 +146,42 @@ def _recompute_figures(benchmark, run: Path, cells: int, **options) -> dict:
                        stage_seconds=stages), "result": result}
 
 
+def _processes(run: Path, tmp_path: Path, cli: list[str], duckdb: list[str]) -> tuple[dict, Path, Path]:
+    """The fresh-interpreter measurements beside an in-process benchmark (as for a compile,
+    harness.py): the read limit of a recompute's input (a pyarrow scan of the run's
+    ``cube.parquet``), the DuckDB aggregate-first script on that cube (``duckdb`` arguments after
+    the cube and its output file) and the whole ``ghginv recompute RUN_DIR …`` process (``cli``
+    options; start-up, opening the run folder, the recompute, writing every output), with wall,
+    CPU and peak RSS. Returns (figures, ghginv's output path, DuckDB's output file)."""
+    cube = run / "cube.parquet"
+    cube.read_bytes()  # in the page cache, as the compile benchmarks warm theirs: no measurement pays the first disk read
+    read = measure([PY, HARNESS, "read_cube", str(cube)])
+    duck_out = tmp_path / "duckdb.parquet"
+    duck = measure([PY, HARNESS, "duckdb_cube", str(cube), str(duck_out), *duckdb])
+    out = tmp_path / "cli_out"
+    proc = measure([PY, HARNESS, "cli", "recompute", str(run), "--out", str(out), "--quiet", *cli])
+    figures = {
+        "cube_read_limit_s": read["seconds"], "cube_read_limit_cpu_s": read["cpu_in_scan_s"],
+        "duckdb_s": duck["seconds"], "duckdb_cpu_s": duck["cpu_s"], "duckdb_peak_rss_mib": duck["peak_rss_mib"],
+        "process_wall_s": proc["wall_s"], "process_cpu_s": proc["cpu_s"], "process_peak_rss_mib": proc["peak_rss_mib"],
+    }
+    return figures, out, duck_out
+
+
+def _ratios(figures: dict) -> dict:
+    """In-process ghginv (the run folder open) against the read limit and the DuckDB script."""
+    mean = figures["seconds_mean"]
+    return {"over_cube_read_limit": mean / figures["cube_read_limit_s"], "duckdb_over_recompute": figures["duckdb_s"] / mean}
+
+
+def _print(name: str, f: dict) -> None:
+    print(f"\n{name}: {f['cube_cells']:,} cells | ghginv {f['seconds_mean']:.3f}s in process "
+          f"({f['seconds_per_m_cells']:.3f}s per M cells, {f['over_cube_read_limit']:.2f}x the cube's read limit "
+          f"{f['cube_read_limit_s']:.3f}s) | DuckDB {f['duckdb_s']:.3f}s ({f['duckdb_over_recompute']:.1f}x ghginv; "
+          f"{f['duckdb_peak_rss_mib']:.0f} MiB) | whole `ghginv recompute` process {f['process_wall_s']:.2f}s wall, "
+          f"{f['process_cpu_s']:.2f}s CPU, {f['process_peak_rss_mib']:.0f} MiB | largest difference from DuckDB {f['max_rel_diff']:.2g}")
+
+
 def test_recompute_factor_change(benchmark, large_run, tmp_path):
     run, sets, cells, size = large_run
     new_sets = _changed_national(sets, tmp_path)
@@ -138,6 +189,13 @@ def test_recompute_factor_change(benchmark, large_run, tmp_path):
     result = figures.pop("result")
     write_s, _ = _once(lambda: result.write(tmp_path / "new"))
     figures.update(years=result.emissions["year"].n_unique(), write_seconds=write_s)
+    procs, out, duck = _processes(run, tmp_path, [a for s in new_sets for a in ("--factors", str(s))], list(map(str, new_sets)))
+    figures.update(procs)
+    figures.update(_ratios(figures))
+    # the in-process result and the CLI's are the same bits; both equal DuckDB's to 1e-9
+    figures.update(same_values(tmp_path / "new" / "emissions.parquet", duck, KEYS, ["emissions_t"]))
+    same_values(out / "emissions.parquet", tmp_path / "new" / "emissions.parquet", KEYS, ["emissions_t"], rel=0.0)
+    _print(f"recompute after a factor change, {size}", figures)
     benchmark.extra_info.update(figures)
     _save(f"recompute_factor_change_{size}", figures)
 
@@ -159,6 +217,15 @@ def test_scenarios_large(benchmark, large_run, tmp_path):
     out = benchmark.pedantic(lambda: evaluate_scenarios(folder, f), rounds=3, iterations=1, warmup_rounds=1)
     end_s, _ = _once(lambda: evaluate_scenarios(run, f))
     figures = _figures(benchmark, cells, scenarios=1000, rows=out.height, end_to_end_seconds=end_s)
+    run_sets = [str(p) for p in sorted((run / "factor_sets").iterdir(), key=_rank(run))]  # the run's own copies
+    procs, cli_out, duck = _processes(run, tmp_path, ["--scenarios", str(f)], ["--scenarios", str(f), *run_sets])
+    figures.update(procs)
+    figures.update(_ratios(figures))
+    ours = tmp_path / "scenarios.parquet"
+    out.write_parquet(ours)
+    figures.update(same_values(ours, duck, ["scenario", "year"], ["direct_co2e_t", "indirect_co2e_t", "total_co2e_t"]))
+    same_values(cli_out, ours, ["scenario", "year"], ["total_co2e_t"], rel=0.0)
+    _print(f"1,000 scenarios, {size}", figures)
     benchmark.extra_info.update(figures)
     _save(f"scenarios_1000_{size}", figures)
 
