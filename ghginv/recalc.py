@@ -88,30 +88,53 @@ def diff_result(old_dir: str | os.PathLike, result) -> tuple[pl.DataFrame, pl.Da
     same numbers as resolving its sets again)."""
     from functools import partial
 
-    rows = partial(_plan_rows, result) if result.recompute_path == "kept_positions" and not result.config.keep_entity else None
-    return _diff(load_run(old_dir), result.cube.cells, result.sets, result.config.to_dict(), result.emissions, result.factors_used,
-                 activity_rows=rows)
+    src = result.source  # the folder the recompute read (its tables read once): no second read
+    old = src if src is not None and Path(src.path).resolve() == Path(old_dir).resolve() else load_run(old_dir)
+    new_rows = old_rows = None
+    if result.recompute_path == "kept_positions" and not result.config.keep_entity:
+        new_rows = partial(_plan_rows, result)
+        old_sets = [load_factor_set(p) for p in old.set_paths]
+        if _positions_fit(result, old_sets, old.config):  # the old values through the same positions
+            old_rows = partial(_plan_rows, result, sets=old_sets)
+    return _diff(old, result.cube.cells, result.sets, result.config.to_dict(), result.emissions, result.factors_used,
+                 activity_rows=new_rows, old_activity_rows=old_rows)
 
 
-def _plan_rows(result, gwp: str) -> pl.DataFrame:
-    """The result's activity × factor rows (KEYS, co2e_t) with ``gwp``, on its kept positions."""
+def _positions_fit(result, old_sets, old_config: dict) -> bool:
+    """Whether the old run's factor sets resolve the result's cells to the same positions as its
+    own sets: their rules differ only in values (the kept positions' signature) and the year
+    fallback is the same. Then the old sets placed first before the new ones (the state after the
+    activity effect) resolve every (cell, gas) to the rule at the same position of the old sets."""
+    from ._plan import signature
+
+    cfg = result.config
+    return old_config.get("year_fallback", "none") == cfg.year_fallback and signature(old_sets, cfg, result.notation_keys) == result.plan.signature
+
+
+def _plan_rows(result, gwp: str, sets=None) -> pl.DataFrame:
+    """The result's activity × factor rows (KEYS, co2e_t) with the values of ``sets`` (default: its
+    own) and ``gwp``, on its kept positions."""
     from ._plan import activity_values
     from .gwp import gwp_table
     from .methods.waste_fod import split_deposits
 
     plan = result.plan
     ef_cells = split_deposits(result.cube.cells, result.sets)[0]
-    _, co2e = activity_values(plan, ef_cells, [r for s in result.sets for r in s.rules], gwp_table(gwp))
+    _, co2e = activity_values(plan, ef_cells, [r for s in sets or result.sets for r in s.rules], gwp_table(gwp))
     return plan.activity_rows(result.emissions).select(*KEYS).with_columns(pl.Series("co2e_t", co2e))
 
 
-def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: dict, new_emissions: pl.DataFrame, new_used: pl.DataFrame, activity_rows=None):
+def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: dict, new_emissions: pl.DataFrame, new_used: pl.DataFrame, activity_rows=None,
+          old_activity_rows=None):
+    """``activity_rows(gwp)`` / ``old_activity_rows(gwp)``: the activity × factor rows of the new
+    state (new sets) and of the state after the activity effect (old sets first), when the kept
+    positions give them (:func:`diff_result`); else they are resolved on the cube."""
     old_sets = [load_factor_set(p) for p in old.set_paths]
     ocfg = old.config
     new_cells = _no_entity(new_cells)
 
     e0 = group_sum(old.frame("emissions.parquet"), KEYS, ["co2e_t"]).rename({"co2e_t": "e0"})
-    e1 = _emissions(new_cells, old_sets + new_sets, ocfg["gwp"], ocfg.get("year_fallback", "none"), "e1", ncfg)
+    e1 = _emissions(new_cells, old_sets + new_sets, ocfg["gwp"], ocfg.get("year_fallback", "none"), "e1", ncfg, old_activity_rows)
     e2 = _emissions(new_cells, new_sets, ocfg["gwp"], ncfg.get("year_fallback", "none"), "e2", ncfg, activity_rows)
     # sink rows (not in the cube): new sink data with old / new parameter sets, old GWP
     from .methods.sinks import sink_emissions

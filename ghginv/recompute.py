@@ -144,5 +144,5 @@ def recompute(
     if result is None:
         result = Inventory(config).run_from_cube(old.cube, old.manifest.get("inputs", []))
     result.recompute_path = path
-    result.recomputed_from = str(old.path)
+    result.recomputed_from, result.source = str(old.path), old
     return result

@@ -292,3 +292,24 @@ def test_recalculation_of_a_recompute_on_kept_positions_equals_resolving_again(d
     assert_frame_equal(recalc, want, check_exact=True)
     assert_frame_equal(changed, want_changed, check_exact=True)
     assert recalc["gwp_effect_t"].abs().sum() > 0 and recalc["factor_effect_t"].abs().max() == 0.0
+
+
+def test_recalculation_of_a_factor_change_on_kept_positions_equals_resolving_again(energy, tmp_path):
+    """A new factor value: the state after the activity effect (old sets first) also comes from the
+    kept positions, with the old values; the tables equal `ghginv diff` against a full recompute."""
+    from ghginv.recalc import diff_result, diff_runs
+
+    toml, run = energy
+    grid = _edited_set("mee_nbs_grid", tmp_path, lambda t: t.replace("electricity,*,51*,2022,2022,CO2,0.1404,", "electricity,*,51*,2022,2022,CO2,0.5,"))
+    sets = _sets(toml, mee_nbs_grid=grid)
+    kept = recompute(run, factors=sets)
+    assert kept.recompute_path == "kept_positions"
+    recalc, changed = diff_result(run, kept)
+    full = recompute(run, factors=sets, kept_positions=False)
+    full.recomputed_from = None  # written without its own recalculation
+    full.write(tmp_path / "full")
+    want, want_changed = diff_runs(run, tmp_path / "full")
+    assert_frame_equal(recalc, want, check_exact=True)
+    assert_frame_equal(changed, want_changed, check_exact=True)
+    assert recalc["factor_effect_t"].abs().max() > 0  # the new value lands in the factor effect
+    assert recalc["activity_effect_t"].abs().max() == 0.0 and recalc["gwp_effect_t"].abs().max() == 0.0
