@@ -16,13 +16,17 @@ Figures go to ``extra_info`` and ``benchmarks/results/uncertainty.json``.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from pathlib import Path
 
 import pytest
 from figures import save_figures, write_grid_scenarios
+from harness import measure
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+PY = sys.executable
+HARNESS = str(HERE / "harness.py")
 
 
 def _save(name: str, figures: dict) -> None:
@@ -30,9 +34,14 @@ def _save(name: str, figures: dict) -> None:
 
 
 @pytest.mark.parametrize("size", ["10M", "10M_r2000", pytest.param("20M_r4000", marks=pytest.mark.large)])
-def test_monte_carlo(benchmark, bench_data, size):
+def test_monte_carlo(benchmark, bench_data, size, tmp_path):
     """``10M``: 500 regions, ≈0.22 M cells; ``10M_r2000``: 2,000 regions, ≈0.62 M cells;
-    ``20M_r4000`` (``make bench-large``): 4,000 regions, ≈1.19 M cells."""
+    ``20M_r4000`` (``make bench-large``): 4,000 regions, ≈1.19 M cells.
+
+    Besides, in fresh interpreters (harness.py): the read limit of the run's ``cube.parquet`` and
+    the whole ``ghginv uncertainty RUN_DIR --draws 10000 --activity-pct 5`` process with its peak
+    RSS (the benchmark sets carry no factor uncertainty, so there only the activity data are
+    drawn). No DuckDB baseline: benchmarks/README.md says why."""
     import generate
 
     import ghginv
@@ -44,7 +53,8 @@ def test_monte_carlo(benchmark, bench_data, size):
         activity, sets = generate.ensure(rows, n_regions=int(regions))
     else:
         activity, sets = bench_data(size)
-    r = ghginv.compile_inventory(activity=[str(a) for a in [activity]], factors=[str(s) for s in sets], gwp="AR5GWP100")
+    run_dir = tmp_path / "run"
+    r = ghginv.compile_inventory(activity=[str(a) for a in [activity]], factors=[str(s) for s in sets], gwp="AR5GWP100", out=run_dir)
     cfg = r.config
     _, detail, res, _ = compute_emissions(r.cube.cells, r.sets, cfg.gwp, cfg.year_fallback, cfg.keep_entity)
     rules = [dataclasses.replace(x, unc_pct=7.0, distribution="normal") for x in res.rules]  # synthetic ±7 %, for timing only
@@ -61,6 +71,15 @@ def test_monte_carlo(benchmark, bench_data, size):
         "inputs": terms.inputs.size, "draws": settings.draws, "output_rows": table.height,
         "seconds_mean": benchmark.stats.stats.mean, "seconds_min": benchmark.stats.stats.min,
     }
+    (run_dir / "cube.parquet").read_bytes()  # in the page cache for both measurements
+    read = measure([PY, HARNESS, "read_cube", str(run_dir / "cube.parquet")])
+    proc = measure([PY, HARNESS, "cli", "uncertainty", str(run_dir), "--draws", "10000", "--activity-pct", "5",
+                    "--out", str(tmp_path / "uncertainty.parquet")])
+    figures.update(cube_read_limit_s=read["seconds"], process_wall_s=proc["wall_s"], process_cpu_s=proc["cpu_s"],
+                   process_peak_rss_mib=proc["peak_rss_mib"], over_cube_read_limit=figures["seconds_mean"] / read["seconds"])
+    print(f"\n10,000 draws, {size}: {figures['cube_cells']:,} cells | {figures['seconds_mean']:.2f}s in process "
+          f"({figures['over_cube_read_limit']:.0f}x the cube's read limit {read['seconds']:.3f}s) | whole `ghginv uncertainty` "
+          f"process {proc['wall_s']:.2f}s wall, {proc['cpu_s']:.2f}s CPU, {proc['peak_rss_mib']:.0f} MiB")
     benchmark.extra_info.update(figures)
     _save(f"monte_carlo_{size}", figures)
 

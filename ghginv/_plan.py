@@ -21,7 +21,8 @@ The rows of the stages that are not activity × factor — first-order decay of 
 positions hold as long as those rows have the same keys as in the run (``perm`` places them among
 the activity rows as the compile's merge did), else the full path runs. The reference approach and
 the indicators and targets run on the new emissions as in a compile. Runs with gap filling (which
-changes the cube) or an uncertainty analysis (which needs the full per-cell detail) keep no plan.
+changes the cube) or an uncertainty analysis in the compile (which needs the full per-cell detail) keep no plan;
+``ghginv uncertainty RUN_DIR`` on a run that keeps one takes that detail from it (:func:`plan_detail`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from .errors import InputFileError
 from .factors.resolve import C_TO_CO2, factor_values
 
 __all__ = ["PLAN_FILE", "RecomputePlan", "plan_supported", "signature", "make_plan", "save_plan", "load_plan", "apply_plan",
-           "activity_values", "activity_quantities"]
+           "activity_values", "activity_quantities", "plan_detail"]
 
 PLAN_FILE = "recompute_index.bin"
 FORMAT = 2  # 2: roll-up starts as CSR bounds
@@ -217,6 +218,39 @@ def activity_values(plan: RecomputePlan, cells: pl.DataFrame, rules, gwps: dict)
     co2e = emis * gas_gwp[e["f_gas"][fidx]]
     order, starts = e["em_order"], e["em_starts"]  # per entity: as compute_emissions adds them
     return np.add.reduceat(emis[order], starts), np.add.reduceat(co2e[order], starts)
+
+
+def plan_detail(plan: RecomputePlan, cells: pl.DataFrame, rules, gwps: dict, emissions: pl.DataFrame) -> pl.DataFrame:
+    """The per-(cube row, factor row) detail that the uncertainty analysis reads
+    (:func:`ghginv.uncertainty.build_terms`: year, scope, sector, activity, gas, co2e_t, rule_id,
+    rule2_id, ncv_rule, ncv_pow, density_rule, dens_pow) from the kept positions, in the order and
+    with the numbers of :func:`ghginv.compute.compute_emissions` (cube rows in order, each with its
+    cell's factor rows), without resolving the factors again. ``emissions``: the run's merged
+    emission rows (the keys of each factor row). Not for per-entity plans."""
+    from .kernels.energy import activity_emissions
+
+    e = plan.em
+    f_starts = np.asarray(e["f_starts"])
+    nf = f_starts.size - 1
+    f_of = np.repeat(np.arange(nf, dtype=np.int64), np.diff(f_starts))
+    row = np.asarray(e["det_row"], dtype=np.int64)
+    order = np.lexsort((f_of, row))  # the pairs were kept grouped by factor row: back to cube-row order
+    f_of, row = f_of[order], row[order]
+    ncv_pow, dens_pow = np.asarray(e["ncv_pow"])[order], np.asarray(e["dens_pow"])[order]
+    norm = np.array([r.value_norm for r in rules], dtype=np.float64)
+    f_cell = np.asarray(e["f_cell"], dtype=np.int64)
+    f_rule, f_rule2 = np.asarray(e["f_rule"], dtype=np.int64), np.asarray(e["f_rule2"], dtype=np.int64)
+    value = factor_values(norm, f_rule, f_rule2)[f_of]
+    conv = [np.asarray(e[k], dtype=np.int64)[f_cell[f_of]] for k in ("cell_ncv_rule", "cell_dens_rule")]
+    ncv, dens = (np.where(c >= 0, norm[np.maximum(c, 0)], np.nan) for c in conv)
+    emis = activity_emissions(cells["amount"].to_numpy()[row], np.asarray(e["unit_scale"])[row], ncv, ncv_pow, dens, dens_pow, value)
+    gas_gwp = np.array([gwps[g] for g in plan.gas_names], dtype=np.float64)[np.asarray(e["f_gas"])[f_of]]
+    keys = plan.activity_rows(emissions).select(pl.col("year").cast(pl.Int32), "scope", "sector", "activity", "gas")
+    return keys[f_of].with_columns(
+        pl.Series("co2e_t", emis * gas_gwp), pl.Series("rule_id", f_rule[f_of]), pl.Series("rule2_id", f_rule2[f_of]),
+        pl.Series("ncv_rule", conv[0]), pl.Series("ncv_pow", ncv_pow, pl.Int8),
+        pl.Series("density_rule", conv[1]), pl.Series("dens_pow", dens_pow, pl.Int8),
+    )
 
 
 def activity_quantities(plan: RecomputePlan, cells: pl.DataFrame, rules) -> np.ndarray:

@@ -87,14 +87,25 @@ def _analyse(cfg, detail_rules, emissions: pl.DataFrame, settings: UncertaintySe
     return UncertaintyResult(table, settings, terms.stats, time.perf_counter() - t0, t32, terms)
 
 
-def _compute(result, emissions: pl.DataFrame, settings: UncertaintySettings, threads: int = 2) -> UncertaintyResult:
+def _compute(result, emissions: pl.DataFrame, settings: UncertaintySettings, threads: int = 2,
+             kept_positions: bool = True) -> UncertaintyResult:
+    """The analysis of ``result``: its per-cell detail from its kept positions when it has them
+    (:func:`ghginv._plan.plan_detail`, the same rows and numbers as resolving again), else from
+    :func:`ghginv.compute.compute_emissions`."""
     from .compute import compute_emissions
     from .methods.waste_fod import split_deposits
 
     cfg = result.config
     dr = None
     cells, deposits = split_deposits(result.cube.cells, result.sets)  # 4.A deposits: first-order decay terms
-    if cells.height:
+    plan = result.plan if kept_positions else None
+    if cells.height and plan is not None and not plan.per_entity:
+        from ._plan import plan_detail
+        from .gwp import gwp_table
+
+        rules = [r for s in result.sets for r in s.rules]
+        dr = (plan_detail(plan, cells, rules, gwp_table(cfg.gwp), result.emissions), rules)
+    elif cells.height:
         _, detail, res, _ = compute_emissions(cells, result.sets, cfg.gwp, cfg.year_fallback, cfg.keep_entity)
         dr = (detail, res.rules)
     return _analyse(cfg, dr, emissions, settings, threads, (deposits, cells, result.sets))
@@ -127,7 +138,7 @@ def uncertainty_of_run(run_dir: str | os.PathLike, *, draws: int | None = None, 
     ``seed`` and ``activity_pct`` (the default activity-data uncertainty, %)."""
     from .recompute import load_run, recompute
 
-    run = load_run(run_dir)
+    run = load_run(run_dir)  # read once: the recompute below reuses it
     table = dict(run.config.get("uncertainty") or {})
     if activity_pct is not None:
         ad = table.get("activity_pct")
@@ -135,5 +146,5 @@ def uncertainty_of_run(run_dir: str | os.PathLike, *, draws: int | None = None, 
         ad["default"] = activity_pct
         table["activity_pct"] = ad
     settings = uncertainty_settings(table, where=f"{Path(run_dir) / 'manifest.json'} [uncertainty]", draws=draws, seed=seed)
-    result = recompute(run_dir)
+    result = recompute(run)  # on the kept positions when the run has them
     return _compute(result, run.frame("emissions.parquet"), settings)

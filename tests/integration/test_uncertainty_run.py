@@ -209,3 +209,24 @@ def test_target_probabilities(tmp_path):
     c3 = r3.analysis.targets.filter(pl.col("kind") == "co2_intensity")
     assert c3["p_on_track"].to_list() == [float(x) for x in c3["on_track"].to_list()]
     _ = r2
+
+
+@pytest.mark.parametrize("toml", [DEMO, ROOT / "inventories" / "qingyang_synthetic_sectors.toml"], ids=["energy_sinks", "all_sectors"])
+def test_uncertainty_of_a_run_from_kept_positions_equals_resolving_again(tmp_path, toml):
+    """`ghginv uncertainty RUN` on a run that keeps its positions takes the per-cell detail from
+    them (no second resolve): the same tables, bit for bit, as from the resolved detail — with
+    composite CO2 factors and NCVs, sinks, and (all sectors) landfill decay terms."""
+    from ghginv.recompute import load_run
+    from ghginv.uncertainty_run import _compute
+
+    run = tmp_path / "run"
+    ghginv.compile_inventory(toml, out=run)
+    folder = load_run(run)
+    assert folder.plan() is not None  # a run without [uncertainty] keeps its positions
+    settings = uncertainty_settings({"activity_pct": {"default": 5.0}, "draws": 2000, "seed": 3})
+    result = recompute(folder)
+    kept = _compute(result, folder.frame("emissions.parquet"), settings)
+    resolved = _compute(result, folder.frame("emissions.parquet"), settings, kept_positions=False)
+    assert kept.terms.frame.equals(resolved.terms.frame)
+    assert kept.table.equals(resolved.table)
+    assert kept.table_3_2.equals(resolved.table_3_2)
