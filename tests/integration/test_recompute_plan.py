@@ -294,14 +294,20 @@ def test_recalculation_of_a_recompute_on_kept_positions_equals_resolving_again(d
     assert recalc["gwp_effect_t"].abs().sum() > 0 and recalc["factor_effect_t"].abs().max() == 0.0
 
 
-def test_recalculation_of_a_factor_change_on_kept_positions_equals_resolving_again(energy, tmp_path):
-    """A new factor value: the state after the activity effect (old sets first) also comes from the
-    kept positions, with the old values; the tables equal `ghginv diff` against a full recompute."""
+@pytest.mark.parametrize("change", ["grid_value", "composite_co2_and_ncv"])
+def test_recalculation_of_a_factor_change_on_kept_positions_equals_resolving_again(energy, tmp_path, change):
+    """New factor values (a grid factor; carbon contents, oxidation rates and NCVs of the China
+    fuel set): the state after the activity effect (old sets first) also comes from the kept
+    positions, with the old values; the tables equal `ghginv diff` against a full recompute."""
     from ghginv.recalc import diff_result, diff_runs
 
     toml, run = energy
-    grid = _edited_set("mee_nbs_grid", tmp_path, lambda t: t.replace("electricity,*,51*,2022,2022,CO2,0.1404,", "electricity,*,51*,2022,2022,CO2,0.5,"))
-    sets = _sets(toml, mee_nbs_grid=grid)
+    if change == "grid_value":
+        grid = _edited_set("mee_nbs_grid", tmp_path, lambda t: t.replace("electricity,*,51*,2022,2022,CO2,0.1404,", "electricity,*,51*,2022,2022,CO2,0.5,"))
+        sets = _sets(toml, mee_nbs_grid=grid)
+    else:
+        china = _edited_set("cn_gbt32151_22_2024", tmp_path, _scaled, ("carbon_factors.csv", "conversions.csv"))
+        sets = _sets(toml, cn_gbt32151_22_2024=china)
     kept = recompute(run, factors=sets)
     assert kept.recompute_path == "kept_positions"
     recalc, changed = diff_result(run, kept)
