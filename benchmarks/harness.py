@@ -119,7 +119,10 @@ COPY (
 """
 # 1,000 scenarios, aggregate-first: per year the run's direct and indirect CO2e and its electricity
 # CO2 and quantity; each scenario swaps the electricity CO2 factor of every cell for its value
-# (what ghginv.scenarios does for an override with region '*')
+# (what ghginv.scenarios does for an override with region '*'). Written for the benchmark data:
+# scope by activity name (electricity and heat indirect; the data have no biomass memo items),
+# overrides only of electricity CO2 for every region, in a unit of the same dimension
+# (no NCV or density conversion)
 SCENARIOS_SQL = """
 CREATE TEMP TABLE per_year AS
     SELECT year,
@@ -167,7 +170,10 @@ def duckdb_baseline(activity: Path, sets: list[Path], out: Path, cube: Path | No
     sys.path.insert(0, str(HERE.parent))
     from ghginv.units import parse_ratio, parse_unit
 
-    f_units = sorted({r["unit"] for r in rows})
+    f_units = {r["unit"] for r in rows}
+    if scenarios is not None:  # the scenario values' units too
+        f_units |= {ln.rsplit(",", 1)[1] for ln in scenarios.read_text(encoding="utf-8").splitlines()[1:] if ln}
+    f_units = sorted(f_units)
     con = duckdb.connect(":memory:")
     con.register("factor_rows", pa.Table.from_pylist(rows))
     con.register("factor_units", pa.table({"unit": f_units, "scale": [parse_ratio(u).scale for u in f_units]}))
@@ -182,9 +188,6 @@ def duckdb_baseline(activity: Path, sets: list[Path], out: Path, cube: Path | No
 
         table = gwp_table(gwp)
         con.register("gwps", pa.table({"gas": list(table), "gwp": [float(v) for v in table.values()]}))
-        scen_units = sorted({ln.rsplit(",", 1)[1] for ln in scenarios.read_text(encoding="utf-8").splitlines()[1:] if ln})
-        con.register("factor_units", pa.table({"unit": sorted(set(f_units) | set(scen_units)),
-                                               "scale": [parse_ratio(u).scale for u in sorted(set(f_units) | set(scen_units))]}))
         con.execute(SCENARIOS_SQL.format(scenarios=scenarios, out=out))
     return {"seconds": time.perf_counter() - t0}
 

@@ -30,7 +30,8 @@ def _console(stderr: bool = False):
 class _PlainConsole:
     """The summary lines of ``--quiet`` as plain text: without rich (about 0.1 s of imports that a
     quiet run, e.g. a scheduled job or a benchmark, would pay for three lines). Strips the few
-    style tags the summary uses; what a pipe receives is the same as from rich."""
+    style tags the summary uses and leaves any other bracketed text (a run named "x [draft]")
+    as written, where rich would take it for markup."""
 
     _TAG = re.compile(r"\[/?(?:bold|yellow|bold yellow)?\]")
 
