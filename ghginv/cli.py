@@ -72,15 +72,20 @@ def _parse_years(text: str | None) -> tuple[int, int] | None:
 def _summary(result, out: Path | None, quiet: bool) -> None:
     from .inventory import SYNTHETIC_NOTICE
 
-    con = _PlainConsole() if quiet else _console()
+    if quiet:
+        con, esc = _PlainConsole(), str
+    else:
+        from rich.markup import escape as esc  # names and paths are text, not markup ("x [draft]")
+
+        con = _console()
     cfg = result.config
     if cfg.is_synthetic:
         con.print(f"[bold yellow]{SYNTHETIC_NOTICE}[/]")
     if getattr(result, "sinks", None) is not None and result.sinks.synthetic_sets:
         from .methods._sink_out import SYNTHETIC_SETS_NOTICE
 
-        con.print(f"[bold yellow]{SYNTHETIC_SETS_NOTICE.format(', '.join(result.sinks.synthetic_sets))}[/]")
-    con.print(f"[bold]{cfg.name}[/] — GWP {cfg.gwp}, factor sets: {', '.join(s.name + ' ' + s.version for s in result.sets)}")
+        con.print(f"[bold yellow]{esc(SYNTHETIC_SETS_NOTICE.format(', '.join(result.sinks.synthetic_sets)))}[/]")
+    con.print(f"[bold]{esc(cfg.name)}[/] — GWP {cfg.gwp}, factor sets: {esc(', '.join(s.name + ' ' + s.version for s in result.sets))}")
     stats = result.cube.stats
     con.print(
         f"{stats['rows_read']:,} activity rows -> {stats['cube_cells']:,} cube cells -> "
@@ -153,7 +158,7 @@ def _summary(result, out: Path | None, quiet: bool) -> None:
     if line := summary_line(result.inventory):
         con.print(line)
     if out is not None:
-        con.print(f"outputs written to [bold]{out}[/]")
+        con.print(f"outputs written to [bold]{esc(str(out))}[/]")
 
 
 @app.command("compile")

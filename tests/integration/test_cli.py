@@ -470,3 +470,18 @@ def test_installed_script(tmp_path):
         pytest.skip("ghginv console script not installed next to this Python")
     res = subprocess.run([str(script), "version"], capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert res.returncode == 0 and res.stdout.strip() == ghginv.__version__
+
+
+@pytest.mark.parametrize("quiet", [False, True], ids=["table", "quiet"])
+def test_summary_shows_bracketed_names_as_written(tmp_path, quiet):
+    """A name such as "[draft]" is text, not console markup: printed as written, with and without
+    --quiet (the quiet summary is plain text without rich)."""
+    toml = tmp_path / "draft.toml"
+    text = DEMO_TOML.read_text(encoding="utf-8").replace(
+        'name = "Qingyang District (synthetic demo data)"', 'name = "Qingyang [draft] (synthetic demo data)"', 1)
+    assert "[draft]" in text
+    toml.write_text(text.replace('"data/', f'"{DEMO_TOML.parent.as_posix()}/data/').replace('"factors/', f'"{DEMO_TOML.parent.as_posix()}/factors/'),
+                    encoding="utf-8")
+    res = run_cli("compile", toml, "--out", tmp_path / "out", *(["--quiet"] if quiet else []), cwd=tmp_path)
+    assert_ok(res)
+    assert "Qingyang [draft] (synthetic demo data) — GWP" in res.stdout
