@@ -137,10 +137,10 @@ def validate_inputs(inventory: str | os.PathLike | None = None, *, activity: lis
 
 def render_table(report: ValidationReport) -> None:
     """Print the report as a human table (rich)."""
-    from rich.console import Console
+    from ._console import console
     from rich.table import Table
 
-    con = Console(highlight=False, soft_wrap=True)
+    con = console()
     t = Table(title="ghginv validate", title_justify="left")
     for c in ("input", "target", "result", "summary"):
         t.add_column(c)

@@ -22,9 +22,9 @@ app.add_typer(factors_app, name="factors")
 
 
 def _console(stderr: bool = False):
-    from rich.console import Console
+    from ._console import console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    return console(stderr)
 
 
 class _PlainConsole:

@@ -33,7 +33,7 @@ def import_cmd(
     skip_unmapped: Annotated[bool, typer.Option("--skip-unmapped", help="leave out rows the mapping does not cover (counted) instead of failing")] = False,
 ):
     """Import a statistics ledger (e.g. form 205-1, an energy balance table) as activity Parquet."""
-    from rich.console import Console
+    from ._console import console
 
     from .errors import GhgInvError
     from .importer import import_ledger
@@ -42,7 +42,7 @@ def import_cmd(
         rep = import_ledger(ledger, mapping, out, skip_unmapped=skip_unmapped)
     except GhgInvError as e:
         _fail(e)
-    con = Console(highlight=False, soft_wrap=True)
+    con = console()
     if "synthetic" in ledger.name.lower():
         con.print("[bold yellow]SYNTHETIC EXAMPLE LEDGER — not official statistics[/]")
     s = rep.stats

@@ -50,7 +50,7 @@ def report_cmd(
 
 def targets_cmd(run_dir: Annotated[Path, typer.Argument(help="a finished run folder (written by ghginv compile)")]):
     """Print the target table; exit 0 when every target with data is met or on track, 1 otherwise."""
-    from rich.console import Console
+    from ._console import console
     from rich.table import Table
 
     from .errors import GhgInvError, InputFileError
@@ -82,7 +82,7 @@ def targets_cmd(run_dir: Annotated[Path, typer.Argument(help="a finished run fol
         t.add_row(r["target"], r["region"], f"{r['base_year']}: {f(r['base_value'], dig)}",
                   "—" if r["latest_year"] is None else f"{r['latest_year']}: {f(r['latest_value'], dig)}",
                   f(r["achieved_pct"]), f(r["required_pct"]), f(r["path_required_pct"]), st, f(r["margin"]))
-    Console(highlight=False, soft_wrap=True).print(t)
+    console().print(t)
     raise typer.Exit(code=targets_exit_code(tg))
 
 

@@ -66,7 +66,7 @@ def diff_cmd(
 ):
     """Explain the change between two runs: activity, factor and GWP effects per category."""
     import polars as pl
-    from rich.console import Console
+    from ._console import console
     from rich.table import Table
 
     from .errors import GhgInvError
@@ -95,7 +95,7 @@ def diff_cmd(
         t.add_column(c, justify="right" if c not in ("scope",) else "left")
     for r in tot.iter_rows():
         t.add_row(str(r[0]), r[1], *(f"{x:,.1f}" for x in r[2:]))
-    con = Console(highlight=False)
+    con = console(soft_wrap=False)
     con.print(t)
     con.print(f"{changed.height} factor rows changed; written {path} and {path.with_name(path.stem + '_factors.parquet')}")
 
@@ -106,7 +106,7 @@ def factors_show(
 ):
     """Show a factor set: its manifest and every row with its source."""
     import polars as pl
-    from rich.console import Console
+    from ._console import console
     from rich.table import Table
 
     from .config import resolve_factor_set_path
@@ -119,7 +119,7 @@ def factors_show(
     except GhgInvError as e:
         _fail(e)
         return
-    con = Console(highlight=False, soft_wrap=False)
+    con = console(soft_wrap=False)
     m = fs.manifest
     con.print(f"[bold]{fs.name}[/] {fs.version} — {m.get('title', '')}")
     con.print(f"publisher: {m.get('publisher', '')}; published: {m.get('published', '')}; url: {m.get('url', '')}")
@@ -143,7 +143,7 @@ def factors_diff(
     out: Annotated[Optional[Path], typer.Option("--out", help="write the differences to this Parquet or CSV file")] = None,
 ):
     """Rows added, removed and changed between two factor sets, with their sources."""
-    from rich.console import Console
+    from ._console import console
     from rich.table import Table
 
     from .config import resolve_factor_set_path
@@ -158,7 +158,7 @@ def factors_diff(
         _fail(e)
         return
     d = diff_sets(a, b)
-    con = Console(highlight=False)
+    con = console(soft_wrap=False)
     t = Table(title=f"{a.name} {a.version} → {b.name} {b.version}", title_justify="left")
     for c in ("change", "file", "activity", "sector", "region", "years", "key", "A", "B", "B source"):
         t.add_column(c, overflow="fold")

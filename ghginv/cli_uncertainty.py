@@ -39,14 +39,14 @@ def _write_atomic(df, path: Path) -> Path:
 
 
 def run_scenarios(run_dir: Path, scenarios: Path, out: Path | None, quiet: bool = False) -> None:
-    from rich.console import Console
+    from ._console import console
     from rich.table import Table
 
     from .scenarios import evaluate_scenarios
 
     res = evaluate_scenarios(run_dir, scenarios)
     path = _write_atomic(res, out or Path(run_dir) / "scenarios.parquet")
-    con = Console(highlight=False)
+    con = console(soft_wrap=False)
     if not quiet:
         years = sorted(res["year"].unique().to_list())
         t = Table(title="Scenarios: direct + indirect, t CO2e", title_justify="left")
@@ -72,7 +72,7 @@ def uncertainty_cmd(
 ):
     """Uncertainty of a finished run: Approach 1 and a seeded Monte Carlo (2006 IPCC GL Vol 1 Ch 3)."""
     import polars as pl
-    from rich.console import Console
+    from ._console import console
     from rich.table import Table
 
     from .errors import GhgInvError
@@ -95,7 +95,7 @@ def uncertainty_cmd(
             f"{r['trend_mean'] * 100:+.1f} % [{r['trend_p2_5'] * 100:+.1f}, {r['trend_p97_5'] * 100:+.1f}]")
         t.add_row(str(r["year"]), r["scope"], f"{r['co2e_t']:,.0f}", f"{r['mean']:,.0f}", f"{r['p2_5']:,.0f}", f"{r['p97_5']:,.0f}",
                   f"{r['half_width_pct']:.1f}", f"{r['approach1_pct']:.1f}" if r["approach1_pct"] is not None else "", trend)
-    con = Console(highlight=False)
+    con = console(soft_wrap=False)
     con.print(t)
     con.print(res.note())
     con.print(f"written {path} and {path.stem}_table_3_2.parquet in {res.seconds:.2f} s")
