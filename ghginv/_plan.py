@@ -196,26 +196,38 @@ def load_plan(path: Path) -> RecomputePlan | None:
                          a["meta"], a["meta_keys"], a["meta_first"], head["versions"], a.get("perm"), int(head.get("n_used", 0)))
 
 
+def _values(plan: RecomputePlan, rules, gwps: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(value per rule in its base unit, GWP per gas code of the plan)."""
+    return (np.array([r.value_norm for r in rules], dtype=np.float64),
+            np.array([gwps[g] for g in plan.gas_names], dtype=np.float64))
+
+
+def _pair_values(plan: RecomputePlan, amount: np.ndarray, norm: np.ndarray, gas_gwp: np.ndarray, row: np.ndarray, fidx: np.ndarray,
+                 ncv_pow: np.ndarray, dens_pow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(emissions_t, co2e_t) of (cube row ``row``, factor row ``fidx``) pairs with the rules'
+    values ``norm``: the formula of :func:`ghginv.compute.compute_emissions` on the same operands."""
+    from .kernels.energy import activity_emissions
+
+    e = plan.em
+    f_value = factor_values(norm, e["f_rule"], e["f_rule2"])
+    ncv, dens = (np.where(rule >= 0, norm[np.maximum(rule, 0)], np.nan) for rule in (e["cell_ncv_rule"], e["cell_dens_rule"]))
+    dcell = e["f_cell"][fidx]
+    emis = activity_emissions(amount[row], e["unit_scale"][row], ncv[dcell], ncv_pow, dens[dcell], dens_pow, f_value[fidx])
+    return emis, emis * gas_gwp[e["f_gas"][fidx]]
+
+
 def activity_values(plan: RecomputePlan, cells: pl.DataFrame, rules, gwps: dict) -> tuple[np.ndarray, np.ndarray]:
     """(emissions_t, co2e_t) per activity × factor emission row: the arithmetic of
     :func:`ghginv.compute.compute_emissions` on the kept positions, with the rules' values."""
-    from .kernels.energy import activity_emissions
     from .kernels.rollup import indexed_emissions
 
     e = plan.em
-    norm = np.array([r.value_norm for r in rules], dtype=np.float64)
-    gas_gwp = np.array([gwps[g] for g in plan.gas_names], dtype=np.float64)
+    norm, gas_gwp = _values(plan, rules, gwps)
     amount = cells["amount"].to_numpy()
     if not plan.per_entity:  # one emission row per factor row: added in the kernel, in order
         return indexed_emissions(e["f_starts"], e["det_row"], e["f_cell"], e["f_gas"], e["f_rule"], e["f_rule2"], e["cell_ncv_rule"],
                                  e["cell_dens_rule"], amount, e["unit_scale"], e["ncv_pow"], e["dens_pow"], norm, C_TO_CO2, gas_gwp)
-    f_value = factor_values(norm, e["f_rule"], e["f_rule2"])
-    per_cell = [np.where(rule >= 0, norm[np.maximum(rule, 0)], np.nan) for rule in (e["cell_ncv_rule"], e["cell_dens_rule"])]
-    row, fidx = e["det_row"], e["det_f"]
-    dcell = e["f_cell"][fidx]
-    emis = activity_emissions(amount[row], e["unit_scale"][row], per_cell[0][dcell], e["ncv_pow"], per_cell[1][dcell], e["dens_pow"],
-                              f_value[fidx])
-    co2e = emis * gas_gwp[e["f_gas"][fidx]]
+    emis, co2e = _pair_values(plan, amount, norm, gas_gwp, e["det_row"], e["det_f"], e["ncv_pow"], e["dens_pow"])
     order, starts = e["em_order"], e["em_starts"]  # per entity: as compute_emissions adds them
     return np.add.reduceat(emis[order], starts), np.add.reduceat(co2e[order], starts)
 
@@ -227,29 +239,21 @@ def plan_detail(plan: RecomputePlan, cells: pl.DataFrame, rules, gwps: dict, emi
     with the numbers of :func:`ghginv.compute.compute_emissions` (cube rows in order, each with its
     cell's factor rows), without resolving the factors again. ``emissions``: the run's merged
     emission rows (the keys of each factor row). Not for per-entity plans."""
-    from .kernels.energy import activity_emissions
-
     e = plan.em
     f_starts = np.asarray(e["f_starts"])
-    nf = f_starts.size - 1
-    f_of = np.repeat(np.arange(nf, dtype=np.int64), np.diff(f_starts))
+    f_of = np.repeat(np.arange(f_starts.size - 1, dtype=np.int64), np.diff(f_starts))
     row = np.asarray(e["det_row"], dtype=np.int64)
     order = np.lexsort((f_of, row))  # the pairs were kept grouped by factor row: back to cube-row order
     f_of, row = f_of[order], row[order]
     ncv_pow, dens_pow = np.asarray(e["ncv_pow"])[order], np.asarray(e["dens_pow"])[order]
-    norm = np.array([r.value_norm for r in rules], dtype=np.float64)
-    f_cell = np.asarray(e["f_cell"], dtype=np.int64)
-    f_rule, f_rule2 = np.asarray(e["f_rule"], dtype=np.int64), np.asarray(e["f_rule2"], dtype=np.int64)
-    value = factor_values(norm, f_rule, f_rule2)[f_of]
-    conv = [np.asarray(e[k], dtype=np.int64)[f_cell[f_of]] for k in ("cell_ncv_rule", "cell_dens_rule")]
-    ncv, dens = (np.where(c >= 0, norm[np.maximum(c, 0)], np.nan) for c in conv)
-    emis = activity_emissions(cells["amount"].to_numpy()[row], np.asarray(e["unit_scale"])[row], ncv, ncv_pow, dens, dens_pow, value)
-    gas_gwp = np.array([gwps[g] for g in plan.gas_names], dtype=np.float64)[np.asarray(e["f_gas"])[f_of]]
+    _, co2e = _pair_values(plan, cells["amount"].to_numpy(), *_values(plan, rules, gwps), row, f_of, ncv_pow, dens_pow)
+    cell = np.asarray(e["f_cell"], dtype=np.int64)[f_of]
     keys = plan.activity_rows(emissions).select(pl.col("year").cast(pl.Int32), "scope", "sector", "activity", "gas")
     return keys[f_of].with_columns(
-        pl.Series("co2e_t", emis * gas_gwp), pl.Series("rule_id", f_rule[f_of]), pl.Series("rule2_id", f_rule2[f_of]),
-        pl.Series("ncv_rule", conv[0]), pl.Series("ncv_pow", ncv_pow, pl.Int8),
-        pl.Series("density_rule", conv[1]), pl.Series("dens_pow", dens_pow, pl.Int8),
+        pl.Series("co2e_t", co2e), pl.Series("rule_id", np.asarray(e["f_rule"], dtype=np.int64)[f_of]),
+        pl.Series("rule2_id", np.asarray(e["f_rule2"], dtype=np.int64)[f_of]),
+        pl.Series("ncv_rule", np.asarray(e["cell_ncv_rule"], dtype=np.int64)[cell]), pl.Series("ncv_pow", ncv_pow, pl.Int8),
+        pl.Series("density_rule", np.asarray(e["cell_dens_rule"], dtype=np.int64)[cell]), pl.Series("dens_pow", dens_pow, pl.Int8),
     )
 
 
