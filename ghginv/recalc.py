@@ -90,14 +90,14 @@ def diff_result(old_dir: str | os.PathLike, result) -> tuple[pl.DataFrame, pl.Da
 
     src = result.source  # the folder the recompute read (its tables read once): no second read
     old = src if src is not None and Path(src.path).resolve() == Path(old_dir).resolve() else load_run(old_dir)
+    old_sets = [load_factor_set(p) for p in old.set_paths]
     new_rows = old_rows = None
     if result.recompute_path == "kept_positions" and not result.config.keep_entity:
         new_rows = partial(_plan_rows, result)
-        old_sets = [load_factor_set(p) for p in old.set_paths]
         if _positions_fit(result, old_sets, old.config):  # the old values through the same positions
             old_rows = partial(_plan_rows, result, sets=old_sets)
     return _diff(old, result.cube.cells, result.sets, result.config.to_dict(), result.emissions, result.factors_used,
-                 activity_rows=new_rows, old_activity_rows=old_rows)
+                 activity_rows=new_rows, old_activity_rows=old_rows, old_sets=old_sets)
 
 
 def _positions_fit(result, old_sets, old_config: dict) -> bool:
@@ -125,11 +125,13 @@ def _plan_rows(result, gwp: str, sets=None) -> pl.DataFrame:
 
 
 def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: dict, new_emissions: pl.DataFrame, new_used: pl.DataFrame, activity_rows=None,
-          old_activity_rows=None):
+          old_activity_rows=None, old_sets=None):
     """``activity_rows(gwp)`` / ``old_activity_rows(gwp)``: the activity × factor rows of the new
     state (new sets) and of the state after the activity effect (old sets first), when the kept
-    positions give them (:func:`diff_result`); else they are resolved on the cube."""
-    old_sets = [load_factor_set(p) for p in old.set_paths]
+    positions give them (:func:`diff_result`); else they are resolved on the cube. ``old_sets``:
+    the old run's factor sets when the caller has loaded them already."""
+    if old_sets is None:
+        old_sets = [load_factor_set(p) for p in old.set_paths]
     ocfg = old.config
     new_cells = _no_entity(new_cells)
 
