@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 RESULTS = Path(__file__).resolve().parent / "results"
+KEYS = ["year", "region", "sector", "activity", "gas"]  # one emission row per cell and gas (emissions.parquet)
 
 
 def save_figures(file: str, name: str, figures: dict) -> None:

@@ -23,12 +23,11 @@ import numpy as np
 import polars as pl
 import pytest
 
-from figures import same_values
+from figures import KEYS, same_values
 from harness import HERE, measure
 
 PY = sys.executable
 RESULTS = HERE / "results"
-KEYS = ["year", "region", "sector", "activity", "gas"]
 
 
 def machine() -> dict:

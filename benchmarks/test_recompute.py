@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from figures import same_values, save_figures, write_grid_scenarios
+from figures import KEYS, same_values, save_figures, write_grid_scenarios
 from harness import HERE, measure
 
 REGIONS = 2000
@@ -92,9 +92,6 @@ def _changed_national(sets: list[Path], folder: Path) -> list[Path]:
                      encoding="utf-8")
         out.append(dst)
     return out
-
-
-KEYS = ["year", "region", "sector", "activity", "gas"]
 
 
 def _rank(run: Path):
