@@ -119,7 +119,7 @@ COPY (
 """
 # 1,000 scenarios, aggregate-first: per year the run's direct and indirect CO2e and its electricity
 # CO2 and quantity; each scenario swaps the electricity CO2 factor of every cell for its value
-# (what ghginv.scenarios does for an override with region '*'). Written for the benchmark data:
+# (what ghginv.rerun.scenarios does for an override with region '*'). Written for the benchmark data:
 # scope by activity name (electricity and heat indirect; the data have no biomass memo items),
 # overrides only of electricity CO2 for every region, in a unit of the same dimension
 # (no NCV or density conversion)
@@ -168,7 +168,7 @@ def duckdb_baseline(activity: Path, sets: list[Path], out: Path, cube: Path | No
                              "value": float(r["value"])})
     # unit scales: the same unit table a hand-written script would carry (base units t, m^3, GJ)
     sys.path.insert(0, str(HERE.parent))
-    from ghginv.units import parse_ratio, parse_unit
+    from ghginv.core.units import parse_ratio, parse_unit
 
     f_units = {r["unit"] for r in rows}
     if scenarios is not None:  # the scenario values' units too
@@ -184,7 +184,7 @@ def duckdb_baseline(activity: Path, sets: list[Path], out: Path, cube: Path | No
     if scenarios is None:
         con.execute(EMISSIONS_SQL.format(out=out))
     else:
-        from ghginv.gwp import gwp_table  # the GWP values a script would carry as a table
+        from ghginv.core.gwp import gwp_table  # the GWP values a script would carry as a table
 
         table = gwp_table(gwp)
         con.register("gwps", pa.table({"gas": list(table), "gwp": [float(v) for v in table.values()]}))
@@ -203,7 +203,7 @@ def vm_hwm_mib() -> float:
 def main(argv: list[str]) -> int:
     kind = argv[0]
     if kind in ("compile", "cli"):  # the CLI itself (compile, recompute, …), then this process's peak RSS
-        from ghginv.cli import main as cli_main
+        from ghginv.cli.app import main as cli_main
 
         rc = cli_main(argv[1:])
         print(json.dumps({"vm_hwm_mib": vm_hwm_mib(), "exit": rc}))

@@ -78,7 +78,7 @@ def run_size(size: str, bench_data, tmp_path: Path, benchmark) -> dict:
     duck_out = tmp_path / "duckdb.parquet"
     duck = measure([PY, str(HERE / "harness.py"), "duckdb", str(activity), str(duck_out), *map(str, sets)])
     out = tmp_path / "out"
-    hash_cache = {"GHGINV_CACHE_DIR": str(tmp_path / "hash-cache")}  # a fresh, empty hash cache (ghginv.hashcache)
+    hash_cache = {"GHGINV_CACHE_DIR": str(tmp_path / "hash-cache")}  # a fresh, empty hash cache (ghginv.core.hashcache)
 
     def once():
         if out.exists():
@@ -142,7 +142,7 @@ def test_compile_large(size, bench_data, tmp_path, benchmark):
 
 STARTUP = (  # what every compile loads: the CLI, the pipeline, and the kernels of a run (from numba's cache)
     "import time, json; t = time.perf_counter();"
-    "import ghginv.cli, ghginv.inventory, ghginv.kernels.energy as e, numpy as np;"
+    "import ghginv.cli, ghginv.pipeline.inventory, ghginv.kernels.emissions as e, numpy as np;"
     "from ghginv.kernels.dense import DenseCube;"
     "d = DenseCube(); z = np.zeros(1, np.int32); l = np.zeros(1, np.int64); s = np.ones(5, np.int64);"
     "d.append(0, (np.array([2020]), 0, 0, 9999, z, z, z, z, s, l, l, l, l, np.ones(1)), np.zeros(8));"

@@ -5,8 +5,8 @@ SYNTHETIC benchmark data (``generate.py``): 10 M rows over 2,000 regions (``--re
 
 * ``test_recompute_factor_change`` — the national set with a new electricity CO2 value from 2021
   on (a new value for a grid-factor year, as the MEE/NBS revise them),
-  :func:`ghginv.recompute.recompute` of every year from the run folder (the activity data are not
-  read), timed in process on a run folder already open (:func:`ghginv.recompute.load_run`: cube,
+  :func:`ghginv.rerun.recompute.recompute` of every year from the run folder (the activity data are not
+  read), timed in process on a run folder already open (:func:`ghginv.rerun.recompute.load_run`: cube,
   output tables and kept positions read once, as a session recomputing many variants does):
   reading and checking the new factor sets, the emissions kernel on the kept positions, the
   traceability table, the inventory roll-up and its conservation checks. Measured once each
@@ -110,7 +110,7 @@ def _figures(benchmark, cells: int, **more) -> dict:
 
 def _open(run: Path):
     """The run folder read as a recompute session reads it: cube, kept positions and output tables."""
-    from ghginv.recompute import load_run
+    from ghginv.rerun.recompute import load_run
 
     folder = load_run(run)
     folder.plan()
@@ -128,7 +128,7 @@ def _once(fn) -> tuple[float, object]:
 
 
 def _recompute_figures(benchmark, run: Path, cells: int, **options) -> dict:
-    from ghginv.recompute import recompute
+    from ghginv.rerun.recompute import recompute
 
     folder = _open(run)
     result = benchmark.pedantic(lambda: recompute(folder, **options), rounds=5, iterations=1, warmup_rounds=1)
@@ -206,7 +206,7 @@ def test_recompute_gwp_change(benchmark, large_run):
 
 
 def test_scenarios_large(benchmark, large_run, tmp_path):
-    from ghginv.scenarios import evaluate_scenarios
+    from ghginv.rerun.scenarios import evaluate_scenarios
 
     run, _, cells, size = large_run
     f = write_grid_scenarios(tmp_path / "scenarios_synthetic.csv", range(2019, 2024), "*", 0.05, 0.9, "t/MWh")
@@ -235,10 +235,10 @@ def test_recompute_arithmetic(benchmark, large_run):
     in it — they make the rest of ``test_recompute_*`` (benchmarks/README.md)."""
     import polars as pl
 
-    from ghginv.compute import compute_emissions
-    from ghginv.gwp import gwp_table
-    from ghginv.kernels.energy import activity_emissions
-    from ghginv.recompute import load_run
+    from ghginv.methods.emissions import compute_emissions
+    from ghginv.core.gwp import gwp_table
+    from ghginv.kernels.emissions import activity_emissions
+    from ghginv.rerun.recompute import load_run
 
     run, _, cells, size = large_run
     old = load_run(run)

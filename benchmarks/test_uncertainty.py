@@ -45,8 +45,8 @@ def test_monte_carlo(benchmark, bench_data, size, tmp_path):
     import generate
 
     import ghginv
-    from ghginv.compute import compute_emissions
-    from ghginv.uncertainty import analyse, build_terms, uncertainty_settings
+    from ghginv.methods.emissions import compute_emissions
+    from ghginv.uncertainty.propagate import analyse, build_terms, uncertainty_settings
 
     if "_r" in size:
         rows, regions = size.split("_r")
@@ -86,7 +86,7 @@ def test_monte_carlo(benchmark, bench_data, size, tmp_path):
 
 def test_scenarios(benchmark, tmp_path):
     import ghginv
-    from ghginv.scenarios import evaluate_scenarios
+    from ghginv.rerun.scenarios import evaluate_scenarios
 
     run = tmp_path / "demo"
     r = ghginv.compile_inventory(ROOT / "inventories" / "qingyang_synthetic.toml", out=run)

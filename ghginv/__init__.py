@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-__version__ = "0.1.0"
+from .core.version import __version__
 
 __all__ = [
     "__version__",
@@ -45,14 +45,14 @@ __all__ = [
 ]
 
 _LAZY = {
-    "Inventory": "ghginv.inventory",
-    "InventoryResult": "ghginv.inventory",
-    "RunConfig": "ghginv.config",
-    "load_config": "ghginv.config",
+    "Inventory": "ghginv.pipeline.inventory",
+    "InventoryResult": "ghginv.pipeline.inventory",
+    "RunConfig": "ghginv.core.config",
+    "load_config": "ghginv.core.config",
     "FactorSet": "ghginv.factors",
     "load_factor_set": "ghginv.factors",
-    "gwp_table": "ghginv.gwp",
-    "parse_unit": "ghginv.units",
+    "gwp_table": "ghginv.core.gwp",
+    "parse_unit": "ghginv.core.units",
 }
 
 
@@ -60,7 +60,7 @@ def __getattr__(name: str):
     if name in _LAZY:
         return getattr(import_module(_LAZY[name]), name)
     if name in __all__ and name.endswith("Error"):
-        return getattr(import_module("ghginv.errors"), name)
+        return getattr(import_module("ghginv.core.errors"), name)
     raise AttributeError(f"module 'ghginv' has no attribute {name!r}")
 
 
@@ -74,8 +74,8 @@ def compile_inventory(toml_path=None, *, out=None, **options):
     ``options`` are those of :func:`load_config` (``activity``, ``factors``, ``gwp``, ``years``,
     ``keep_entity``, ``year_fallback`` …). With ``out``, the outputs are written there atomically.
     """
-    from .config import load_config
-    from .inventory import Inventory
+    from .core.config import load_config
+    from .pipeline.inventory import Inventory
 
     result = Inventory(load_config(toml_path, **options)).run()
     if out is not None:

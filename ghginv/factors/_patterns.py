@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from ..errors import DuplicateRuleError, Problem
+from ..core.errors import DuplicateRuleError, Problem
 
 __all__ = [
     "year_or_open", "RegionPattern", "Provenance", "EXACT", "OPEN_FROM", "OPEN_TO", "STATUSES",

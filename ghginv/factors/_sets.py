@@ -19,16 +19,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import categories
-from ..errors import (
-    FactorSetError,
-    ManifestError,
-    Problem,
-    SchemaError,
-    UnitError,
-)
-from ..gwp import known_gases
-from ..units import parse_ratio, parse_unit
+from ..core import categories
+from ..core.errors import FactorSetError, ManifestError, Problem, SchemaError, UnitError
+from ..core.gwp import known_gases
+from ..core.units import parse_ratio, parse_unit
 from ._patterns import (
     EXACT, STATUSES, Provenance, RegionPattern, check_provenance, check_region, check_year_overlaps, parse_value, parse_years,
 )

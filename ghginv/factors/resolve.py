@@ -22,8 +22,8 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from .._frames import dense_ids, encode
-from ..errors import AmbiguousFactorError, FactorSetError, GhgInvError, MissingFactorError, Problem
+from ..core._frames import dense_ids, encode
+from ..core.errors import AmbiguousFactorError, FactorSetError, GhgInvError, MissingFactorError, Problem
 from ._sets import FactorSet, Rule
 
 __all__ = ["Resolution", "resolve", "rules_frame", "factor_values", "C_TO_CO2"]
@@ -54,7 +54,7 @@ def factor_values(rule_norm: np.ndarray, rid: np.ndarray, rid2: np.ndarray) -> n
 
 
 def _sql() -> str:
-    return resources.files("ghginv.sql").joinpath("resolve.sql").read_text(encoding="utf-8")
+    return resources.files("ghginv.factors.sql").joinpath("resolve.sql").read_text(encoding="utf-8")
 
 
 def rules_frame(sets: list[FactorSet]) -> tuple[list[Rule], pa.Table]:

@@ -42,7 +42,7 @@ import pyarrow as pa
 from ._patterns import (
     EXACT, STATUSES, Provenance, RegionPattern, check_provenance, check_region, check_year_overlaps, parse_value, parse_years,
 )
-from ..errors import AmbiguousFactorError, MissingFactorError, Problem
+from ..core.errors import AmbiguousFactorError, MissingFactorError, Problem
 
 __all__ = ["SINK_COLUMNS", "PARAMETERS", "SinkRule", "read_sink_rows", "check_sink_overlaps", "resolve_sink_parameters", "SYNTHETIC_STATUS"]
 
@@ -143,7 +143,7 @@ def check_sink_overlaps(set_name: str, rules: list[SinkRule]) -> None:
 
 
 def _sql() -> str:
-    return resources.files("ghginv.sql").joinpath("resolve_sinks.sql").read_text(encoding="utf-8")
+    return resources.files("ghginv.factors.sql").joinpath("resolve_sinks.sql").read_text(encoding="utf-8")
 
 
 def resolve_sink_parameters(cells: pl.DataFrame, needs: pl.DataFrame, sets: list, year_fallback: str = "none") -> tuple[pl.DataFrame, list[SinkRule]]:

@@ -8,7 +8,7 @@ A row may give the 95 % interval of its value in one of two ways:
 
 and ``distribution`` — ``normal`` (default), ``lognormal``, ``triangular`` or ``uniform``. A row
 with neither is *exact*: the uncertainty analysis treats it as known without error and counts it.
-See docs/factor-set-format.md and :mod:`ghginv.uncertainty` for how each case is drawn.
+See docs/factor-set-format.md and :mod:`ghginv.uncertainty.propagate` for how each case is drawn.
 """
 
 from __future__ import annotations

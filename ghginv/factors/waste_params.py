@@ -32,8 +32,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import categories
-from ..errors import Problem
+from ..core import categories
+from ..core.errors import Problem
 from .unc_cols import parse_uncertainty
 from ._patterns import EXACT, Provenance, check_provenance, check_region, check_year_overlaps, parse_value, parse_years
 

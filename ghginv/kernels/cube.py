@@ -14,7 +14,7 @@ plausible year), maps the batch's dictionary indices to global codes through sma
 tables, packs the key, filters the year range and adds the row to the table. It stops at the
 first bad row, and the caller re-checks that batch on the slow path that names rows.
 :func:`batch_append_tally` also sums the added amounts per raw unit index for the conservation
-check (:mod:`ghginv.conservation`).
+check (:mod:`ghginv.pipeline.conservation`).
 
 A slot is empty while ``counts[slot] == 0``. The table is grown (doubled and re-inserted) by the
 caller whenever an append stops because it is half full.

@@ -1,8 +1,8 @@
 """Kernels for sums over kept positions: emissions per emission row from (cube row, factor row)
 pairs, sums up the IPCC tree, and the roll-up check.
 
-They take plain arrays of positions (:class:`ghginv.aggregate.RollupIndex`, :mod:`ghginv._plan`,
-:func:`ghginv.conservation.rollup_links`) in CSR form — the terms of output ``g`` are
+They take plain arrays of positions (:class:`ghginv.pipeline.aggregate.RollupIndex`, :mod:`ghginv.pipeline.positions`,
+:func:`ghginv.pipeline.conservation.rollup_links`) in CSR form — the terms of output ``g`` are
 ``idx[starts[g]:starts[g + 1]]`` — and add each sum's terms left to right, so a compile and a
 recompute on kept positions give the same bits. Outputs are independent of each other, so the
 work is split into contiguous ranges of outputs run on threads (the kernels release the GIL);
@@ -87,7 +87,7 @@ def indexed_emissions(f_starts, det_row, f_cell, f_gas, f_rule, f_rule2, cell_nc
     or ``norm[f_rule[f]] × (norm[f_rule2[f]] × c_to_co2)`` for a composite CO2 factor (carbon
     content × oxidation × 44/12, as :mod:`ghginv.factors.resolve`); the conversion uses the cell's
     ncv and density rules with the pair's powers; each pair's
-    ``amount × unit_scale × conv × value`` (as :func:`ghginv.kernels.energy.activity_emissions`) is
+    ``amount × unit_scale × conv × value`` (as :func:`ghginv.kernels.emissions.activity_emissions`) is
     added in order, and × ``gas_gwp[f_gas[f]]`` into the CO2e: the same bits as
     ``numpy.bincount(det_f, weights=activity_emissions(...))`` on the resolved values."""
     nf = f_cell.shape[0]
@@ -188,7 +188,7 @@ def _check(lo, hi, rows, child_starts, child, own_starts, own, inv_value, em_val
 def rollup_check(links: dict, inv_value, em_value, rel: float):
     """``(bad rows, first bad row or -1, sums)`` of the roll-up check: each inventory value
     ``inv_value[rows[i]]`` against the sum of its children's values and of the emission rows
-    booked at its own category (``links`` in CSR form, :func:`ghginv.conservation.rollup_links`),
+    booked at its own category (``links`` in CSR form, :func:`ghginv.pipeline.conservation.rollup_links`),
     to ``rel`` relative."""
     rows = links["rows"]
     total = np.empty(rows.shape[0], np.float64)

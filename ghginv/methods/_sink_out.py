@@ -6,7 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .._frames import group_sum
+from ..core._frames import group_sum
 
 __all__ = ["emission_rows", "check_frame", "parameters_used", "net_totals", "CHECK_SCHEMA", "empty_cube", "empty_emissions", "SYNTHETIC_SETS_NOTICE"]
 
@@ -102,7 +102,7 @@ SYNTHETIC_SETS_NOTICE = "SYNTHETIC PARAMETERS — demo values (status X), not fa
 
 def empty_cube():
     """The cube of a run without activity data (sinks only)."""
-    from ..cube import Cube
+    from ..pipeline.cube import Cube
 
     cells = pl.DataFrame(schema={"year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String,
                                  "unit": pl.String, "amount": pl.Float64, "n_rows": pl.Int64})
@@ -112,7 +112,7 @@ def empty_cube():
 
 def empty_emissions(keep_entity: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Empty ``emissions`` and ``factors_used`` frames of a run without activity data."""
-    from ..trace import SCHEMA
+    from ..factors.trace import SCHEMA
 
     em = {"year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String,
           **({"entity_id": pl.String} if keep_entity else {}), "gas": pl.String, "emissions_t": pl.Float64,

@@ -38,12 +38,12 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from ..errors import ConfigError, Problem, ValidationError
+from ..core.errors import ConfigError, Problem, ValidationError
 from ..factors.sink_params import resolve_sink_parameters
-from ..gwp import gwp_table
+from ..core.gwp import gwp_table
 from ..kernels.sinks import area_rate, gain_loss, stock_carbon
 from ._sink_out import SYNTHETIC_SETS_NOTICE, check_frame, emission_rows, parameters_used
-from .sink_data import VOLUME_VARIABLES, load_sink_data
+from ..inputs.sink_data import VOLUME_VARIABLES, load_sink_data
 
 __all__ = ["SinkSettings", "SinkResult", "sink_settings", "compute_sinks", "METHODS", "C_TO_CO2", "CH4_C_TO_CH4"]
 
@@ -61,7 +61,7 @@ _WET = ("wetland_co2_c", "wetland_doc_c", "wetland_ch4_c")
 class SinkSettings:
     """The ``[sinks]`` table: data paths, reported forest method, cross-check threshold."""
 
-    paths: tuple[Path | str, ...]  # local paths, or URLs on shared storage (ghginv._fs)
+    paths: tuple[Path | str, ...]  # local paths, or URLs on shared storage (ghginv.core._fs)
     method: str = "gain_loss"
     threshold: float = 0.2
 
@@ -281,7 +281,7 @@ def sink_emissions(cfg: dict, sets: list, gwp: str, year_fallback: str) -> pl.Da
     Used by recalculations (``ghginv diff``): the sink data are re-read from the recorded path.
     None when the run had no sink data.
     """
-    from ..config import RunConfig
+    from ..core.config import RunConfig
 
     if not cfg.get("sinks"):
         return None

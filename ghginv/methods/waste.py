@@ -45,7 +45,7 @@ from the run's waste parameters and the ``[waste]`` table of the inventory TOML 
 recovery, OX and MCF overrides).
 
 With ``[inventory] years`` and a waste set in the run, the cube stage keeps 4.A rows of every
-year before the first inventory year (``ghginv.inventory._drop_early_non_deposits`` drops the
+year before the first inventory year (``ghginv.pipeline.inventory._drop_early_non_deposits`` drops the
 other early cells and takes them out of the conservation tally), so the history is complete;
 the waste stage reports only inventory years. The manifest's ``waste.first_deposit_year`` shows
 where the history starts.
@@ -57,7 +57,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ValidationError
+from ..core.errors import ValidationError
 from ..kernels.waste import fod_decay
 
 __all__ = ["first_order_decay", "FodResult", "wastewater_ch4", "CH4_C", "WASTE_MODEL_DELAY_MONTHS"]

@@ -24,10 +24,10 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from ..errors import ConfigError, MissingFactorError, Problem, ValidationError
+from ..core.errors import ConfigError, MissingFactorError, Problem, ValidationError
 from ..factors.waste_params import CLIMATE_ZONES, resolve_waste_parameter
-from ..gwp import gwp_table
-from ..units import parse_unit
+from ..core.gwp import gwp_table
+from ..core.units import parse_unit
 from .waste import first_order_decay
 
 __all__ = ["split_deposits", "fod_emissions", "fod_for_recalc", "waste_settings", "has_waste_parameters", "is_deposit_sector"]
@@ -108,7 +108,7 @@ def _deposits_gg(deposits: pl.DataFrame) -> pl.DataFrame:
 
 def fod_emissions(deposits: pl.DataFrame, other_cells: pl.DataFrame, sets, cfg, keep_entity: bool = False):
     """CH4 emitted from solid waste disposal per reported year: ``(emissions, factors_used, summary)``."""
-    from ..trace import SCHEMA
+    from ..factors.trace import SCHEMA
 
     years = _report_years(cfg, other_cells, deposits)
     settings = waste_settings(cfg)

@@ -9,7 +9,7 @@ import os
 import secrets
 from pathlib import Path
 
-from ..outputs import file_sha256
+from ..runfolder import file_sha256
 from .data import ReportData
 from .html import render_html
 from .xlsx import write_xlsx

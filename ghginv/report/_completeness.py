@@ -1,5 +1,5 @@
 """Completeness table of the reports: reporting categories × the seven gases, each cell the
-estimate (direct emissions, all regions) or its notation key (:mod:`ghginv.notation`)."""
+estimate (direct emissions, all regions) or its notation key (:mod:`ghginv.analysis.notation`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import polars as pl
 
 from .i18n import pick
 
-from ..notation import GASES, completeness_table
+from ..analysis.notation import GASES, completeness_table
 from . import svg
 from .data import ReportData
 

@@ -1,6 +1,6 @@
 """The "Key categories" section of report.html and its XLSX sheet (2006 IPCC GL Vol 1 Ch 4).
 
-From ``key_categories.parquet`` (:mod:`ghginv.keycat`): for the latest year, the level assessment
+From ``key_categories.parquet`` (:mod:`ghginv.analysis.key_categories`): for the latest year, the level assessment
 (Eq 4.1) and the trend assessment against the base year (Eq 4.2), Approach 1 (key until 95 %
 cumulative) and, when the run has an uncertainty analysis, Approach 2 (weighted by uncertainty,
 key until 90 %). Each table lists the key categories in rank order; the count of the others

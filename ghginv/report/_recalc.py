@@ -2,7 +2,7 @@
 
 Rendered for any run whose folder holds ``recalculation.parquet`` (written by ``ghginv recompute
 RUN_DIR --out NEW_DIR`` against the old run, or by ``ghginv diff OLD NEW`` into NEW), from the
-frames of :func:`ghginv.recalc.diff_runs`:
+frames of :func:`ghginv.rerun.recalc.diff_runs`:
 
 * per year and scope (TOTAL, all gases): old, new, delta (t CO2e and %), and the additive
   decomposition delta = activity effect + factor effect + GWP effect;
@@ -21,7 +21,7 @@ import polars as pl
 
 from .i18n import num, pick, table
 
-from .._frames import group_sum
+from ..core._frames import group_sum
 
 __all__ = ["recalc_section", "recalc_fragment", "TOP_CATEGORIES", "MAX_FACTOR_ROWS"]
 
@@ -32,11 +32,11 @@ _T = {
     "title": ("Recalculations", "重新计算"),
     "against": ("Against the earlier run {old}.", "与此前的核算结果 {old} 对比。"),
     "method": (
-        "Method: sequential substitution in a fixed order (ghginv.recalc). The old run (E0) is recomputed with the new "
+        "Method: sequential substitution in a fixed order (ghginv.rerun.recalc). The old run (E0) is recomputed with the new "
         "activity data (E1), then with the new factor sets (E2), then with the new GWP values (E3 = the new run): "
         "activity effect = E1 − E0, factor effect = E2 − E1, GWP effect = E3 − E2, and they add up exactly to the "
         "change (no residual). Interactions (a category whose data and factor both changed) go to the later step.",
-        "方法：按固定顺序逐项替代（ghginv.recalc）。先用新的活动水平数据重算旧结果（E1），再换用新的排放因子集（E2），"
+        "方法：按固定顺序逐项替代（ghginv.rerun.recalc）。先用新的活动水平数据重算旧结果（E1），再换用新的排放因子集（E2），"
         "最后换用新的 GWP 值（E3 = 新结果）：活动水平影响 = E1 − E0，排放因子影响 = E2 − E1，GWP 影响 = E3 − E2，"
         "三者之和恰好等于变化量（无残差）。交互作用（活动水平和因子同时变化的类别）计入后一步。"),
     "totals": ("Change per year (all gases, t CO2e)", "各年度变化（全部气体，吨二氧化碳当量）"),

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import polars as pl
 
-from .._frames import group_sum
-from ..categories import category_name
-from ..errors import InputFileError
+from ..core._frames import group_sum
+from ..core.categories import category_name
+from ..core.errors import InputFileError
 
 __all__ = ["ReportData", "sector_group", "INDIRECT"]
 
@@ -33,11 +33,11 @@ class ReportData:
     targets: pl.DataFrame | None = None
     peak: pl.DataFrame | None = None
     extra_notes: list[str] = field(default_factory=list)
-    recalculation: pl.DataFrame | None = None  # recalculation.parquet (ghginv.recalc; report section ghginv.report._recalc)
+    recalculation: pl.DataFrame | None = None  # recalculation.parquet (ghginv.rerun.recalc; report section ghginv.report._recalc)
     recalculation_factors: pl.DataFrame | None = None
-    reference_approach: pl.DataFrame | None = None  # reference_approach.parquet (ghginv.reference_approach; ghginv.report._reference)
-    gap_filling: pl.DataFrame | None = None  # gap_filling.parquet (ghginv.gapfill; ghginv.report._gapfill)
-    key_categories: pl.DataFrame | None = None  # key_categories.parquet (ghginv.keycat; ghginv.report._keycat)
+    reference_approach: pl.DataFrame | None = None  # reference_approach.parquet (ghginv.methods.reference_approach; ghginv.report._reference)
+    gap_filling: pl.DataFrame | None = None  # gap_filling.parquet (ghginv.pipeline.gapfill; ghginv.report._gapfill)
+    key_categories: pl.DataFrame | None = None  # key_categories.parquet (ghginv.analysis.key_categories; ghginv.report._keycat)
 
     @classmethod
     def from_run_dir(cls, run: str | Path) -> "ReportData":

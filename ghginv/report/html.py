@@ -6,8 +6,8 @@ from html import escape
 
 import polars as pl
 
-from .. import __version__
-from ..indicators import ALL_REGION, ENERGY_VARIANTS, SCOPES
+from ..core.version import __version__
+from ..analysis.indicators import ALL_REGION, ENERGY_VARIANTS, SCOPES
 from . import svg
 from ._completeness import completeness_section
 from ._gapfill import gapfill_section
@@ -175,7 +175,7 @@ def _targets_table(d: ReportData, lang: str) -> str:
                      _f(r["margin"]), f'<span class="small">{escape(r["source"])}</span>'])
     head = [text(k, lang) for k in ("col_target", "col_region", "col_kind", "col_scope", "col_base", "col_latest", "col_achieved",
                                     "col_required", "col_path", "col_status", "col_margin", "col_source")]
-    if "p_on_track" in d.targets.columns:  # Monte Carlo probabilities (ghginv.uncertainty_targets)
+    if "p_on_track" in d.targets.columns:  # Monte Carlo probabilities (ghginv.uncertainty.targets)
         for row, r in zip(rows, d.targets.iter_rows(named=True)):
             row.insert(-1, _f(r["p_met"] if r["p_met"] is not None else r["p_on_track"], 3))
         head.insert(-1, "P(on track / met)" if lang == "en" else "进度达标/达标概率")
@@ -283,7 +283,7 @@ def render_html(d: ReportData, lang: str = "en") -> str:
     parts.append(reference_section(d, lang))  # energy balance vs sectoral CO2, with reference_approach.parquet
     parts.append(gapfill_section(d, lang))  # gap-filled (estimated) activity cells, with gap_filling.parquet
     parts.append(_indicator_table(d, lang))
-    parts.append(completeness_section(d, lang))  # categories × gases: value or notation key (ghginv.notation)
+    parts.append(completeness_section(d, lang))  # categories × gases: value or notation key (ghginv.analysis.notation)
     parts.append(_factor_sets(d, lang))
     parts.append(_quality(d, lang))
     parts.append("</body></html>")

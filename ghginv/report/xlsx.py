@@ -13,8 +13,8 @@ from pathlib import Path
 
 import polars as pl
 
-from .. import categories
-from .._frames import group_sum
+from ..core import categories
+from ..core._frames import group_sum
 from ._completeness import completeness_sheet
 from .data import ReportData
 
@@ -133,7 +133,7 @@ def write_xlsx(d: ReportData, path: Path) -> None:
     ws.set_column(0, 0, 26)
     ws.set_column(1, 1, 90)
     _sheet(wb, "IPCC categories", d.inventory, num, head, notice)
-    completeness_sheet(wb, d, num, head, notice)  # categories × gases: value or notation key (ghginv.notation)
+    completeness_sheet(wb, d, num, head, notice)  # categories × gases: value or notation key (ghginv.analysis.notation)
     blank = "blank = not estimated: see the Completeness sheet for its notation key (NE, NO, IE …)"
     _sheet(wb, "Provincial 5 sectors", provincial_table(d.emissions), num, head, f"{notice} · {blank}" if notice else blank)
     if d.indicators is not None:
@@ -151,7 +151,7 @@ def write_xlsx(d: ReportData, path: Path) -> None:
                         ("Gap filling", gapfill_sheet(d))):
         if frame is not None:
             _sheet(wb, name, frame, num, head, notice)
-    if d.recalculation is not None:  # ghginv.recalc: old vs new with the activity/factor/GWP effects
+    if d.recalculation is not None:  # ghginv.rerun.recalc: old vs new with the activity/factor/GWP effects
         _sheet(wb, "Recalculations", d.recalculation, num, head, notice)
         if d.recalculation_factors is not None:
             _sheet(wb, "Recalculated factors", d.recalculation_factors, num, head, notice)

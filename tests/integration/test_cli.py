@@ -389,7 +389,7 @@ def test_out_that_cannot_be_created_exits_2(tmp_path, tiny):
 
 
 def test_failed_write_leaves_nothing(tmp_path):
-    from ghginv.outputs import atomic_output_dir
+    from ghginv.runfolder import atomic_output_dir
 
     out = tmp_path / "out"
 

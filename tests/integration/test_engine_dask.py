@@ -10,7 +10,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import ghginv
-from ghginv.errors import ValidationError
+from ghginv.core.errors import ValidationError
 
 pytest.importorskip("distributed")
 

@@ -14,11 +14,11 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import ghginv
-from ghginv.errors import InputFileError
+from ghginv.core.errors import InputFileError
 from ghginv.factors import load_factor_set
 from ghginv.factors.tools import diff_sets, set_table
-from ghginv.recalc import diff_runs, write_recalculation
-from ghginv.recompute import load_run, recompute
+from ghginv.rerun.recalc import diff_runs, write_recalculation
+from ghginv.rerun.recompute import load_run, recompute
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "inventories" / "qingyang_synthetic.toml"

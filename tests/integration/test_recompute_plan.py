@@ -1,4 +1,4 @@
-"""Recompute on a run's kept positions (recompute_index.bin, ghginv._plan) ≡ a fresh compile, bit for bit.
+"""Recompute on a run's kept positions (recompute_index.bin, ghginv.pipeline.positions) ≡ a fresh compile, bit for bit.
 
 The demo inventory without its sink data and reference approach (stages that keep no positions)
 but with its economy table, targets and notation keys: SYNTHETIC activity data.
@@ -17,9 +17,9 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import ghginv
-from ghginv._plan import PLAN_FILE
-from ghginv.errors import InputFileError
-from ghginv.recompute import load_run, recompute
+from ghginv.pipeline.positions import PLAN_FILE
+from ghginv.core.errors import InputFileError
+from ghginv.rerun.recompute import load_run, recompute
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "inventories" / "qingyang_synthetic.toml"
@@ -71,7 +71,7 @@ def _scaled(text: str, factor: float = 1.01) -> str:
 
 
 def _sets(toml: Path, **swap: Path) -> list[str]:
-    from ghginv.config import load_config
+    from ghginv.core.config import load_config
 
     return [str(swap.get(p.name, p)) for p in load_config(toml).factor_sets]
 
@@ -255,7 +255,7 @@ def test_scenarios_on_kept_positions_equal_the_resolved_path(which, request, tmp
     """Scenario quantities from the kept positions = from resolving the factors again (positions
     removed); the demo run has sink rows among its emission rows, the all-sectors run landfill
     deposits among its cube cells."""
-    from ghginv.scenarios import evaluate_scenarios
+    from ghginv.rerun.scenarios import evaluate_scenarios
 
     run = request.getfixturevalue(which)
     run = run[1] if isinstance(run, tuple) else run
@@ -280,7 +280,7 @@ def test_scenarios_on_kept_positions_equal_the_resolved_path(which, request, tmp
 def test_recalculation_of_a_recompute_on_kept_positions_equals_resolving_again(demo_run, tmp_path):
     """recompute --out explains itself against the old run; the activity rows at the old GWPs come
     from the kept positions: the same tables as `ghginv diff` on a run recomputed in full."""
-    from ghginv.recalc import diff_result, diff_runs
+    from ghginv.rerun.recalc import diff_result, diff_runs
 
     kept = recompute(demo_run, gwp="AR6GWP100")
     assert kept.recompute_path == "kept_positions"
@@ -299,7 +299,7 @@ def test_recalculation_of_a_factor_change_on_kept_positions_equals_resolving_aga
     """New factor values (a grid factor; carbon contents, oxidation rates and NCVs of the China
     fuel set): the state after the activity effect (old sets first) also comes from the kept
     positions, with the old values; the tables equal `ghginv diff` against a full recompute."""
-    from ghginv.recalc import diff_result, diff_runs
+    from ghginv.rerun.recalc import diff_result, diff_runs
 
     toml, run = energy
     if change == "grid_value":

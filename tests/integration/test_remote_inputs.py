@@ -12,8 +12,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import ghginv
-from ghginv import _fs
-from ghginv.errors import ConfigError, InputFileError, ValidationError
+from ghginv.core import _fs
+from ghginv.core.errors import ConfigError, InputFileError, ValidationError
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "inventories" / "data" / "qingyang_synthetic" / "activity"
@@ -109,7 +109,7 @@ def test_single_file_url_and_hidden_files(mem):
     whole = _compile(url)
     assert whole.cube.stats["rows_read"] == pl.read_parquet(FILES[0]).height
     assert [i["path"] for i in whole.input_files] == [f"{url}/year=2020/part-0.parquet"]
-    from ghginv.load import discover
+    from ghginv.inputs.load import discover
 
     (one,) = discover([f"{url}/year=2020/part-0.parquet"])  # a file given by URL (no folder partitions, as locally)
     assert str(one.path) == f"{url}/year=2020/part-0.parquet" and one.partitions == {}
@@ -133,10 +133,10 @@ def test_toml_url_is_not_joined_with_the_toml_folder(mem, tmp_path, local):
 def test_recompute_validate_and_progress_with_a_url(mem, tmp_path, local):
     """A run from a URL can be recomputed (the URL stays a URL); validate and the progress bar's
     row count read URLs too."""
-    from ghginv.checks import validate_inputs
-    from ghginv.load import discover
-    from ghginv.progress import total_rows
-    from ghginv.recompute import recompute
+    from ghginv.pipeline.checks import validate_inputs
+    from ghginv.inputs.load import discover
+    from ghginv.core.progress import total_rows
+    from ghginv.rerun.recompute import recompute
 
     m, url = mem
     _upload(m, url)
@@ -197,7 +197,7 @@ def test_missing_url_and_unknown_protocol_are_clear_errors(mem):
 
 
 def test_cli_compile_with_a_file_url(tmp_path, local):
-    from ghginv.cli import main
+    from ghginv.cli.app import main
 
     out = tmp_path / "out"
     argv = ["compile", "--activity", DATA.as_uri(), *sum((["--factors", s] for s in SETS), []),

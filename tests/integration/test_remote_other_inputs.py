@@ -15,7 +15,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import ghginv
-from ghginv.errors import ConfigError, InputFileError
+from ghginv.core.errors import ConfigError, InputFileError
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "inventories" / "qingyang_synthetic.toml"
@@ -67,7 +67,7 @@ def _put(m, url: str, name: str, data: bytes) -> str:
 def test_file_urls_on_the_command_line_equal_local_paths(tmp_path, local):
     """--sinks, --economy and --energy-balance take file:// URLs; the written outputs and the
     manifest are those of the local run, with the URLs recorded as given."""
-    from ghginv.cli import main
+    from ghginv.cli.app import main
 
     urls = {"sinks": SINKS.as_uri(), "economy": ECONOMY.as_uri(), "energy_balance": BALANCE.as_uri()}
     out = tmp_path / "out"
@@ -94,10 +94,10 @@ def test_file_urls_on_the_command_line_equal_local_paths(tmp_path, local):
 def test_memory_urls_in_the_toml_are_not_joined_and_recompute(mem, tmp_path, local):
     """URLs written in the TOML stay URLs (not relative to the TOML's folder), in the config, the
     manifest and a recompute of the run (which re-reads all three)."""
-    from ghginv.indicators import settings_from_config
+    from ghginv.analysis.indicators import settings_from_config
     from ghginv.methods.sinks import sink_settings
-    from ghginv.recompute import recompute
-    from ghginv.reference_approach import settings as reference_settings
+    from ghginv.rerun.recompute import recompute
+    from ghginv.methods.reference_approach import settings as reference_settings
 
     m, url = mem
     urls = {"sinks": _put(m, url, "sinks/sinks.csv", SINKS.read_bytes()), "economy": _put(m, url, "economy.csv", ECONOMY.read_bytes()),
@@ -168,12 +168,12 @@ def test_a_missing_url_is_the_error_of_a_missing_path(mem, tmp_path, what, needl
 @pytest.mark.parametrize("what", ["sinks", "economy", "energy_balance"])
 @pytest.mark.parametrize("suffix", [".parquet", ".csv"])
 def test_a_corrupt_remote_file_names_the_url(mem, tmp_path, what, suffix):
-    from ghginv.compute import activity_classes
-    from ghginv.config import resolve_factor_set_path
+    from ghginv.methods.emissions import activity_classes
+    from ghginv.core.config import resolve_factor_set_path
     from ghginv.factors import load_factor_set
-    from ghginv.indicators import read_economy
-    from ghginv.methods.sink_data import load_sink_data
-    from ghginv.reference_approach import read_energy_balance
+    from ghginv.analysis.indicators import read_economy
+    from ghginv.inputs.sink_data import load_sink_data
+    from ghginv.methods.reference_approach import read_energy_balance
 
     classes = activity_classes([load_factor_set(resolve_factor_set_path("ipcc2006_energy"))])
     read = {"sinks": lambda p: load_sink_data([p]), "economy": lambda p: read_economy(p, [2020], ["ALL"], 2020),

@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 
 from conftest import ROOT
-from ghginv.cli_report import targets_exit_code
+from ghginv.cli.report import targets_exit_code
 
 DEMO_TOML = ROOT / "inventories" / "qingyang_synthetic.toml"
 CHROMIUM = Path("/usr/bin/chromium")

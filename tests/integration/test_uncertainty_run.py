@@ -13,11 +13,11 @@ import polars as pl
 import pytest
 
 import ghginv
-from ghginv.errors import ConfigError, ValidationError
-from ghginv.recompute import recompute
-from ghginv.scenarios import evaluate_scenarios
-from ghginv.uncertainty import uncertainty_settings
-from ghginv.uncertainty_run import uncertainty_of_run
+from ghginv.core.errors import ConfigError, ValidationError
+from ghginv.rerun.recompute import recompute
+from ghginv.rerun.scenarios import evaluate_scenarios
+from ghginv.uncertainty.propagate import uncertainty_settings
+from ghginv.uncertainty.run import uncertainty_of_run
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "inventories" / "qingyang_synthetic.toml"
@@ -216,8 +216,8 @@ def test_uncertainty_of_a_run_from_kept_positions_equals_resolving_again(tmp_pat
     """`ghginv uncertainty RUN` on a run that keeps its positions takes the per-cell detail from
     them (no second resolve): the same tables, bit for bit, as from the resolved detail — with
     composite CO2 factors and NCVs, sinks, and (all sectors) landfill decay terms."""
-    from ghginv.recompute import load_run
-    from ghginv.uncertainty_run import _compute
+    from ghginv.rerun.recompute import load_run
+    from ghginv.uncertainty.run import _compute
 
     run = tmp_path / "run"
     ghginv.compile_inventory(toml, out=run)

@@ -25,7 +25,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-# unit -> (dimension, value of one unit in t, m^3 or GJ); written out independently of ghginv.units
+# unit -> (dimension, value of one unit in t, m^3 or GJ); written out independently of ghginv.core.units
 UNITS: dict[str, tuple[str, float]] = {
     "g": ("mass", 1e-6),
     "kg": ("mass", 1e-3),

@@ -1,4 +1,4 @@
-"""Inventory roll-ups (design §5, ghginv.aggregate): per year, region, scope and gas,
+"""Inventory roll-ups (design §5, ghginv.pipeline.aggregate): per year, region, scope and gas,
 
 * every category equals the emissions of the sectors at or below it;
 * every category equals the sum of its child categories plus what is reported at its own code;

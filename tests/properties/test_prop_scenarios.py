@@ -1,4 +1,4 @@
-"""Scenario matching (ghginv.scenarios._matches): grouping the every-region overrides gives exactly
+"""Scenario matching (ghginv.rerun.scenarios._matches): grouping the every-region overrides gives exactly
 what matching every override against every row gives (the precedence of the module doc: longest
 region match, then a named year over an empty one)."""
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ghginv.kernels.montecarlo import scenario_totals
-from ghginv.scenarios import _matches, _tables
+from ghginv.rerun.scenarios import _matches, _tables
 
 REGIONS = ["510104", "510105", "510106", "440101"]
 YEARS = [2020, 2021]

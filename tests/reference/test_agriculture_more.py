@@ -19,9 +19,9 @@ import pytest
 
 from conftest import ROOT
 from tier1_helpers import compile_rows, emission
-from ghginv.errors import ConversionError, ValidationError
+from ghginv.core.errors import ConversionError, ValidationError
 from ghginv.factors import load_factor_set
-from ghginv.units import convert_factor, parse_unit
+from ghginv.core.units import convert_factor, parse_unit
 
 AGRI = ROOT / "factors" / "ipcc2006_agriculture"
 

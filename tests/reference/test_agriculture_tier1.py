@@ -13,7 +13,7 @@ import pytest
 
 from conftest import ROOT
 from tier1_helpers import compile_rows
-from ghginv.errors import MissingFactorError
+from ghginv.core.errors import MissingFactorError
 
 AGRI = ROOT / "factors" / "ipcc2006_agriculture"
 

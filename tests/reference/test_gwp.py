@@ -15,7 +15,7 @@ import globalwarmingpotentials
 import pytest
 
 from ghginv import gwp_table
-from ghginv.errors import GhgInvError, UnknownGwpError
+from ghginv.core.errors import GhgInvError, UnknownGwpError
 
 R10 = {
     "SARGWP100": (21.0, 310.0),

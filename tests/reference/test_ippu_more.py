@@ -17,7 +17,7 @@ import pytest
 
 from conftest import ROOT
 from tier1_helpers import compile_rows, emission
-from ghginv.errors import ConversionError, MissingFactorError, ValidationError
+from ghginv.core.errors import ConversionError, MissingFactorError, ValidationError
 from ghginv.factors import load_factor_set
 
 IPPU = ROOT / "factors" / "ipcc2006_ippu"

@@ -7,7 +7,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ghginv.keycat import key_categories, level_assessment
+from ghginv.analysis.key_categories import key_categories, level_assessment
 
 
 def _inventory(values: dict[str, float], year=2020) -> pl.DataFrame:

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import ROOT
 from ghginv import load_factor_set, parse_unit
-from ghginv.units import KGCE_KJ, convert_factor
+from ghginv.core.units import KGCE_KJ, convert_factor
 
 GBT2589 = ROOT / "factors" / "cn_gbt2589_2020"
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ghginv.uncertainty_calc import Inputs, approach1_level, approach1_trend, monte_carlo, multiplier_params
+from ghginv.uncertainty.montecarlo import Inputs, approach1_level, approach1_trend, monte_carlo, multiplier_params
 
 
 def _product():
@@ -110,7 +110,7 @@ def _terms(rows, specs):
     """Terms frame from (year, sector, gas, co2e, ad_input, ef_input) rows."""
     import polars as pl
 
-    from ghginv.uncertainty import Terms
+    from ghginv.uncertainty.propagate import Terms
 
     frame = pl.DataFrame(
         {"year": [r[0] for r in rows], "scope": ["direct"] * len(rows), "sector": [r[1] for r in rows], "gas": [r[2] for r in rows],
@@ -125,7 +125,7 @@ def test_table_3_2_layout():
     """Table 3.2 columns by hand: two categories, EF shared by both years, AD per year."""
     import polars as pl
 
-    from ghginv.uncertainty_table import table_3_2
+    from ghginv.uncertainty.tables import table_3_2
 
     specs = [(1.0, "normal", 7.0, None, None), (1.0, "normal", 50.0, None, None)] + [(1.0, "normal", 5.0, None, None)] * 4
     rows = [(2020, "1.A.1.a", "CO2", 100, 2, 0), (2020, "3.A.1", "CH4", 50, 3, 1),
@@ -155,7 +155,7 @@ def test_key_categories_approach2_cover_the_threshold(values, uncert):
     """Property: Approach 2 key categories cover at least 90 % of the uncertainty-weighted level."""
     import polars as pl
 
-    from ghginv.keycat import key_categories
+    from ghginv.analysis.key_categories import key_categories
 
     cats = [f"1.A.{i + 1}" for i in range(len(values))]
     inv = pl.DataFrame({"year": [2020] * len(values), "region": "r", "scope": "direct", "category": cats, "level": 3,

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import ROOT, write_activity
 from ghginv import compile_inventory
-from ghginv.errors import ConfigError, GhgInvError, MissingFactorError, ValidationError
+from ghginv.core.errors import ConfigError, GhgInvError, MissingFactorError, ValidationError
 from ghginv.factors import load_factor_set
 from ghginv.methods.waste import first_order_decay
 
@@ -153,8 +153,8 @@ def test_shipped_waste_parameters_values():
 
 def test_recompute_and_diff_with_deposits(tmp_path):
     """The cached cube holds the deposits: recompute equals compile, and a pure GWP change is all GWP effect."""
-    from ghginv.recalc import diff_runs
-    from ghginv.recompute import recompute
+    from ghginv.rerun.recalc import diff_runs
+    from ghginv.rerun.recompute import recompute
 
     rows = _history(2010, 2024) + [dict(year=y, region=R, sector="4.B", activity="composted_waste", amount=500.0, unit="t") for y in range(2010, 2025)]
     act = write_activity(tmp_path / "activity.parquet", rows)

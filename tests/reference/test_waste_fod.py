@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ghginv.errors import GhgInvError, ValidationError
+from ghginv.core.errors import GhgInvError, ValidationError
 from ghginv.methods.waste import first_order_decay
 
 K = 0.185

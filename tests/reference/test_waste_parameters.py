@@ -7,10 +7,10 @@ import hashlib
 import pytest
 
 from conftest import ROOT
-from ghginv.errors import DuplicateRuleError, FactorSetError
+from ghginv.core.errors import DuplicateRuleError, FactorSetError
 from ghginv.factors import load_factor_set
 from ghginv.factors.waste_params import resolve_waste_parameter
-from ghginv.units import parse_ratio, parse_unit
+from ghginv.core.units import parse_ratio, parse_unit
 
 HEADER = "activity,sector,region,year_from,year_to,parameter,value,unit,source,source_locator,status"
 

@@ -17,7 +17,7 @@ import pytest
 
 import ghginv
 from conftest import make_factor_set
-from ghginv import errors as E
+from ghginv.core import errors as E
 from rel_helpers import row, run_cli, siblings, tiny_activity, tiny_set
 
 
@@ -174,7 +174,7 @@ def test_toml_duplicate_key(tmp_path):
         ghginv.compile_inventory(t)
 
 
-# -- economy tables (read by ghginv.indicators; messages are owned there) -----------------------------
+# -- economy tables (read by ghginv.analysis.indicators; messages are owned there) -----------------------------
 
 
 @pytest.mark.parametrize("name, data, needle", [
@@ -185,7 +185,7 @@ def test_toml_duplicate_key(tmp_path):
     ("overflow", b"year,region,gdp_const_10k_yuan,population\n2020,ALL,1e400,5\n2021,ALL,11,5\n", "GDP must be a positive number"),
 ])
 def test_bad_economy_files(tmp_path, name, data, needle):
-    from ghginv.indicators import read_economy
+    from ghginv.analysis.indicators import read_economy
 
     p = tmp_path / f"economy_{name}.csv"
     p.write_bytes(data)

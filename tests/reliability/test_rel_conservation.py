@@ -1,4 +1,4 @@
-"""Conservation checks of every run (ghginv.conservation): input = cube per unit, roll-ups = sum of
+"""Conservation checks of every run (ghginv.pipeline.conservation): input = cube per unit, roll-ups = sum of
 parts, finite values, notation-key rows counted — recorded in manifest.json, fatal when broken."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 
 import ghginv
-import ghginv.inventory as inv_mod
-from ghginv import errors as E
-from ghginv.conservation import ConservationError, InputTally
+import ghginv.pipeline.inventory as inv_mod
+from ghginv.core import errors as E
+from ghginv.pipeline.conservation import ConservationError, InputTally
 from rel_helpers import row, siblings, tiny_activity, tiny_set
 from conftest import write_activity
 
@@ -94,7 +94,7 @@ def test_amounts_that_add_up_to_inf_in_the_cube_are_an_error(tmp_path):
 def test_tally_kernel_equals_bincount(seed, n, with_mask):
     import numpy as np
 
-    from ghginv.conservation import tally_kernel
+    from ghginv.pipeline.conservation import tally_kernel
 
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, 5, n).astype(np.int32)

@@ -15,8 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 
 import ghginv
-from ghginv import errors as E
-from ghginv.importer import UnmappedError, import_ledger
+from ghginv.core import errors as E
+from ghginv.inputs.importer import UnmappedError, import_ledger
 from rel_helpers import EXAMPLES, LONG_MAPPING, csv_bytes, long_ledger, run_cli, siblings
 
 M205 = EXAMPLES / "synthetic_205_1.mapping.toml"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from conftest import ROOT
-from ghginv.checks import validate_inputs
+from ghginv.pipeline.checks import validate_inputs
 from rel_helpers import row, run_cli, tiny_activity, tiny_set
 
 DEMO = ROOT / "inventories" / "qingyang_synthetic.toml"
@@ -67,7 +67,7 @@ def test_cli_bad_toml_and_bad_options(tmp_path):
 
 
 def test_validate_an_imported_ledger(tmp_path):
-    from ghginv.importer import import_ledger
+    from ghginv.inputs.importer import import_ledger
 
     ex = ROOT / "examples" / "ledgers"
     import_ledger(ex / "synthetic_205_1_2023.xlsx", ex / "synthetic_205_1.mapping.toml", tmp_path / "a.parquet")

@@ -24,7 +24,7 @@ import pytest
 
 import ghginv
 from conftest import make_factor_set, write_activity
-from ghginv import errors as E
+from ghginv.core import errors as E
 
 SRC = "2006 IPCC GL Vol 2"
 EF = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from ghginv.recalc import changed_factors
+from ghginv.rerun.recalc import changed_factors
 
 
 def _used(values, rules=None, n=6):

@@ -9,8 +9,8 @@ import pytest
 
 import ghginv
 from conftest import ROOT, make_factor_set
-from ghginv.config import RunConfig, factor_search_path, load_config, resolve_factor_set_path
-from ghginv.errors import ConfigError, FactorSetError
+from ghginv.core.config import RunConfig, factor_search_path, load_config, resolve_factor_set_path
+from ghginv.core.errors import ConfigError, FactorSetError
 
 SHIPPED = ROOT / "factors"
 SRC = "test source"

@@ -1,4 +1,4 @@
-"""The conservation tally counted inside the fused cube kernels (ghginv.conservation, issue 6).
+"""The conservation tally counted inside the fused cube kernels (ghginv.pipeline.conservation, issue 6).
 
 * the kernels' tally lanes sum each added row's raw amount by its *raw* unit dictionary index
   (hand-checked sums; rows outside the years and rows after a bad row are not counted);
@@ -17,12 +17,12 @@ import polars as pl
 import pytest
 
 from conftest import write_activity
-from ghginv.conservation import InputTally
-from ghginv.cube import CubeBuilder
+from ghginv.pipeline.conservation import InputTally
+from ghginv.pipeline.cube import CubeBuilder
 from ghginv.kernels.cube import BATCH_BAD, BATCH_DONE, TALLY_LANES, batch_append_tally, new_table, tally_sums
 from ghginv.kernels.dense import DenseCube
-from ghginv.load import discover, stream_batches
-from ghginv.validate import BatchValidator
+from ghginv.inputs.load import discover, stream_batches
+from ghginv.inputs.validate import BatchValidator
 
 pytestmark = pytest.mark.nojit
 
@@ -122,7 +122,7 @@ def test_fast_path_tally_equals_the_tallys_own_pass(tmp_path, years, nulls):
 def test_a_wrong_unit_lookup_is_caught(tmp_path, monkeypatch):
     """Break the fast path's unit lookup (every unit -> the first code seen): the cube's sums per
     unit then differ from the kernel's tally, which is keyed by the raw dictionary index."""
-    from ghginv.fastpath import FastPath
+    from ghginv.inputs.fastpath import FastPath
 
     orig = FastPath._lut
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ghginv.errors import FactorSetError
+from ghginv.core.errors import FactorSetError
 from ghginv.factors import load_factor_set
 
 HEAD = "activity,sector,region,year_from,year_to,gas,value,unit,source,source_locator,status,uncertainty_pct,lower,upper,distribution\n"

@@ -18,13 +18,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import make_factor_set, write_activity
-from ghginv.cube import CubeBuilder
-from ghginv.errors import ValidationError
+from ghginv.pipeline.cube import CubeBuilder
+from ghginv.core.errors import ValidationError
 from ghginv.kernels.cube import BATCH_BAD, BATCH_DONE, BATCH_FULL, batch_append, new_table, table_grow, table_items, unpack_keys
 from ghginv.kernels.dense import DenseCube
-from ghginv.load import discover, stream_batches
-from ghginv.progress import RowProgress, terminal_progress
-from ghginv.validate import BatchValidator
+from ghginv.inputs.load import discover, stream_batches
+from ghginv.core.progress import RowProgress, terminal_progress
+from ghginv.inputs.validate import BatchValidator
 
 pytestmark = pytest.mark.nojit
 
@@ -262,8 +262,8 @@ def test_index_outside_the_dictionary_is_bad_not_a_crash():
 def test_damaged_dictionary_indices_raise_a_clear_error(tmp_path):
     import pyarrow as pa
 
-    from ghginv.errors import InputFileError
-    from ghginv.load import Batch
+    from ghginv.core.errors import InputFileError
+    from ghginv.inputs.load import Batch
 
     def dict_col(values, indices):
         return pa.DictionaryArray.from_arrays(pa.array(indices, pa.int32()), pa.array(values), safe=False)

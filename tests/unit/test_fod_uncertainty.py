@@ -1,4 +1,4 @@
-"""Solid waste disposal (4.A, first-order decay) in uncertainty.parquet (ghginv.uncertainty_fod).
+"""Solid waste disposal (4.A, first-order decay) in uncertainty.parquet (ghginv.uncertainty.fod).
 
 Hand case (shipped set ipcc2006_waste, 2006 IPCC GL Vol 5: food DOC 0.15, DOCf 0.5, MCF 1.0 managed
 anaerobic, F 0.5, OX 0, k 0.185 boreal/temperate wet, 6-month delay): 1 Gg food waste deposited in
@@ -20,9 +20,9 @@ import pytest
 
 from conftest import ROOT, write_activity
 from ghginv import compile_inventory
-from ghginv.errors import ConfigError
-from ghginv.uncertainty import uncertainty_settings
-from ghginv.uncertainty_run import uncertainty_of_run
+from ghginv.core.errors import ConfigError
+from ghginv.uncertainty.propagate import uncertainty_settings
+from ghginv.uncertainty.run import uncertainty_of_run
 
 WASTE = ROOT / "factors" / "ipcc2006_waste"
 K = 0.185

@@ -1,4 +1,4 @@
-"""Integer-coded keys (ghginv._frames) and the output writer pool (ghginv.outputs.write_files).
+"""Integer-coded keys (ghginv.core._frames) and the output writer pool (ghginv.runfolder.write_files).
 
 Hand-derived expectations: codes follow the sorted order of the distinct values (nulls last),
 ``dense_ids`` numbers key tuples in sorted order, and ``write_files`` returns each file's sha256
@@ -13,8 +13,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from ghginv._frames import dense_ids, encode, encode_shared, group_sum
-from ghginv.outputs import write_files
+from ghginv.core._frames import dense_ids, encode, encode_shared, group_sum
+from ghginv.runfolder import write_files
 
 
 def test_encode_codes_follow_sorted_values_and_nulls_come_last():

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ghginv.config import load_config
-from ghginv.errors import ConfigError, SchemaError
-from ghginv.gapfill import extrapolate, interpolate, overlap, surrogate
-from ghginv.inventory import Inventory
+from ghginv.core.config import load_config
+from ghginv.core.errors import ConfigError, SchemaError
+from ghginv.pipeline.gapfill import extrapolate, interpolate, overlap, surrogate
+from ghginv.pipeline.inventory import Inventory
 
 DIESEL_T_CO2_PER_T = 0.043 * 74.1  # ipcc2006_energy: NCV 43 TJ/Gg (Table 1.2) × 74,100 kg CO2/TJ (Table 1.4)
 

@@ -1,4 +1,4 @@
-"""Hash cache of large inputs (ghginv.hashcache, issue 6): the recorded sha256 is always the file's
+"""Hash cache of large inputs (ghginv.core.hashcache, issue 6): the recorded sha256 is always the file's
 own (hashlib on the bytes), a changed file is read again, fresh files are not cached, and the
 cache can be turned off."""
 
@@ -9,8 +9,8 @@ import os
 
 import pytest
 
-from ghginv import hashcache as hc
-from ghginv.outputs import file_sha256
+from ghginv.core import hashcache as hc
+from ghginv.runfolder import file_sha256
 
 MB = 1 << 20
 

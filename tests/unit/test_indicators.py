@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ghginv.config import resolve_factor_set_path
-from ghginv.energy import energy_consumption
-from ghginv.errors import ConfigError, GhgInvError, SchemaError, ValidationError
+from ghginv.core.config import resolve_factor_set_path
+from ghginv.analysis.energy import energy_consumption
+from ghginv.core.errors import ConfigError, GhgInvError, SchemaError, ValidationError
 from ghginv.factors import load_factor_set
-from ghginv.indicators import IndicatorSettings, chain_gdp, compute_indicators, read_economy, settings_from_config
+from ghginv.analysis.indicators import IndicatorSettings, chain_gdp, compute_indicators, read_economy, settings_from_config
 
 YEARS = [2020, 2021, 2022]
 
@@ -144,8 +144,8 @@ def test_intensities_are_rounded_to_four_decimals_before_ratios():
 def test_settings_and_lang_from_the_toml_and_options(tmp_path):
     from conftest import ROOT
 
-    from ghginv.analysis import analysis_wanted, report_lang
-    from ghginv.config import load_config
+    from ghginv.analysis.stage import analysis_wanted, report_lang
+    from ghginv.core.config import load_config
 
     toml = ROOT / "inventories" / "qingyang_synthetic.toml"
     cfg = load_config(toml)

@@ -2,8 +2,8 @@
 
 * ghginv.kernels.cube — the open-addressing hash table (create / append / grow / merge /
   finalize) against a dict aggregation, and pack_keys / unpack_keys;
-* ghginv.kernels.energy.activity_emissions — every conversion path (ncv_pow, dens_pow in -1, 0, 1);
-* ghginv._frames.group_sum — against polars group_by().sum().
+* ghginv.kernels.emissions.activity_emissions — every conversion path (ncv_pow, dens_pow in -1, 0, 1);
+* ghginv.core._frames.group_sum — against polars group_by().sum().
 
 Every test here is marked ``nojit``: ``make test`` runs them a second time with
 NUMBA_DISABLE_JIT=1, so inputs are kept small.
@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ghginv._frames import group_sum
+from ghginv.core._frames import group_sum
 from ghginv.kernels.cube import (
     LIMITS,
     YEAR_BASE,
@@ -31,7 +31,7 @@ from ghginv.kernels.cube import (
     table_merge,
     unpack_keys,
 )
-from ghginv.kernels.energy import activity_emissions
+from ghginv.kernels.emissions import activity_emissions
 
 pytestmark = pytest.mark.nojit
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ghginv.kernels import rollup as K
-from ghginv.kernels.energy import activity_emissions
+from ghginv.kernels.emissions import activity_emissions
 
 pytestmark = pytest.mark.nojit
 

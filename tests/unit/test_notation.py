@@ -1,6 +1,6 @@
-"""Completeness: notation keys for the reporting categories × gases a run does not estimate (ghginv.notation).
+"""Completeness: notation keys for the reporting categories × gases a run does not estimate (ghginv.analysis.notation).
 
-Expected rows are counted by hand from the reporting table of ``ghginv.notation.REPORTING``
+Expected rows are counted by hand from the reporting table of ``ghginv.analysis.notation.REPORTING``
 (2006 IPCC GL Vol 1 Ch 8 §8.2.2: no empty cells, NE/NO/NA/IE/C where there is no number).
 """
 
@@ -13,11 +13,18 @@ import pytest
 
 from conftest import ROOT, write_activity
 from ghginv import compile_inventory
-from ghginv.aggregate import build_inventory
-from ghginv.config import load_config
-from ghginv.errors import ConfigError
-from ghginv.notation import (combine_keys, completeness_table, gas_group, notation_settings, reporting_codes, sector_keys,
-                             summary_line)
+from ghginv.pipeline.aggregate import build_inventory
+from ghginv.core.config import load_config
+from ghginv.core.errors import ConfigError
+from ghginv.analysis.notation import (
+    combine_keys,
+    completeness_table,
+    gas_group,
+    notation_settings,
+    reporting_codes,
+    sector_keys,
+    summary_line,
+)
 
 R = "510105"
 ENERGY = ROOT / "factors" / "ipcc2006_energy"

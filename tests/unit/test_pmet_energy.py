@@ -1,4 +1,4 @@
-"""P(met) of energy-intensity, non-fossil-share and peak targets (ghginv.uncertainty_targets).
+"""P(met) of energy-intensity, non-fossil-share and peak targets (ghginv.uncertainty.targets).
 
 Analytic case: coal 1000 t (2020) and 880 t (2021), 0.7143 kgce/kg (test set), GDP 1000 both years,
 target −10 % energy intensity 2021 vs 2020, activity_pct 5 % (normal, each year an independent
@@ -17,9 +17,9 @@ import pytest
 
 from conftest import make_factor_set, write_activity
 from ghginv import compile_inventory
-from ghginv.targets import PeakParams, peak_status
-from ghginv.uncertainty_calc import Z95
-from ghginv.uncertainty_targets import _energy_multipliers, _term_draws, peak_ok
+from ghginv.analysis.targets import PeakParams, peak_status
+from ghginv.uncertainty.montecarlo import Z95
+from ghginv.uncertainty.targets import _energy_multipliers, _term_draws, peak_ok
 
 SRC = "test document,table 1,S"
 
@@ -70,8 +70,8 @@ def test_energy_intensity_p_met_matches_the_normal_approximation(tmp_path):
 
 def test_energy_terms_use_the_emission_draw_of_their_activity_source(tmp_path):
     r = _compile(tmp_path, COAL, [EI], {"activity_pct": {"default": 5.0}, "draws": 500, "seed": 1})
-    from ghginv.indicators import settings_from_config
-    from ghginv.uncertainty_energy import energy_terms
+    from ghginv.analysis.indicators import settings_from_config
+    from ghginv.uncertainty.energy import energy_terms
 
     unc = r.uncertainty
     et = energy_terms(r.cube.cells, r.sets, r.config.year_fallback, settings_from_config(r.config))

@@ -52,7 +52,9 @@ def test_every_public_name_resolves(name):
 
 
 def test_public_objects_are_the_module_objects():
-    from ghginv import config, errors, factors, gwp, inventory, units
+    from ghginv.core import config, errors, gwp, units
+    from ghginv import factors
+    from ghginv.pipeline import inventory
 
     assert ghginv.Inventory is inventory.Inventory
     assert ghginv.InventoryResult is inventory.InventoryResult

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import make_factor_set, write_activity
 from ghginv import compile_inventory
-from ghginv.recompute import recompute
+from ghginv.rerun.recompute import recompute
 from ghginv.report import rebuild_reports
 from ghginv.report._recalc import recalc_fragment, totals_table
 

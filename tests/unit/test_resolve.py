@@ -17,13 +17,7 @@ import pytest
 
 from conftest import make_factor_set, write_activity
 from ghginv import compile_inventory, load_factor_set
-from ghginv.errors import (
-    AmbiguousFactorError,
-    DuplicateRuleError,
-    FactorSetError,
-    GhgInvError,
-    MissingFactorError,
-)
+from ghginv.core.errors import AmbiguousFactorError, DuplicateRuleError, FactorSetError, GhgInvError, MissingFactorError
 from ghginv.factors import resolve
 
 S = "test source,loc,V"  # source, source_locator, status

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import make_factor_set
-from ghginv.errors import MissingFactorError
+from ghginv.core.errors import MissingFactorError
 from ghginv.factors import load_factor_set
 
 R = importlib.import_module("ghginv.factors.resolve")

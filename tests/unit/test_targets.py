@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ghginv.cli_report import targets_exit_code
-from ghginv.errors import ConfigError
-from ghginv.targets import (
+from ghginv.cli.report import targets_exit_code
+from ghginv.core.errors import ConfigError
+from ghginv.analysis.targets import (
     PeakParams,
     evaluate_targets,
     parse_targets,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ghginv.kernels.montecarlo import mc_block, scenario_totals
-from ghginv.uncertainty_calc import Inputs
+from ghginv.uncertainty.montecarlo import Inputs
 
 pytestmark = pytest.mark.nojit
 

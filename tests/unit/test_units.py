@@ -2,7 +2,7 @@
 Chinese statistical scales and aliases, ratio units, errors, and round trips.
 
 Expected scales are written out here from first principles (1 kWh = 3.6 MJ, 1 kcal_IT = 4.1868 kJ,
-1 kgce = 7,000 kcal_IT, 1 mu = 10,000/15 m^2), not read back from ghginv.units.
+1 kgce = 7,000 kcal_IT, 1 mu = 10,000/15 m^2), not read back from ghginv.core.units.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ghginv import parse_unit
-from ghginv.errors import GhgInvError, UnitError
-from ghginv.units import convert_factor, parse_ratio
+from ghginv.core.errors import GhgInvError, UnitError
+from ghginv.core.units import convert_factor, parse_ratio
 
 # unit -> (dimension, value of 1 unit in the base unit: t, m^3, GJ, ha, 1)
 TABLE = {

@@ -1,0 +1,183 @@
+"""Energy consumption in tonnes of standard coal (tce) from the activity cube.
+
+Per cube cell (year, region, sector, activity, unit)::
+
+    tce = amount × scale(unit → base) × conv × standard_coal [GJ_ce per base unit] / 29.3076
+
+with the ``standard_coal`` conversions of the run's factor sets (GB/T 2589-2020 Appendix A in
+``cn_gbt2589_2020``), resolved per cell like every other conversion (``ghginv.factors.resolve``);
+``conv`` bridges a unit of another dimension with the cell's ncv / density, as for emission
+factors (:func:`ghginv.methods.emissions.conversion_path`). Activities reported in an energy unit and
+without a coefficient are converted at the definition of standard coal (1 kgce = 29.3076 MJ).
+
+Electricity, two conventions (recorded in the output):
+
+* ``equivalent`` (当量值, default): the set's standard_coal coefficient for electricity
+  (GB/T 2589-2020: 0.1229 kgce/kWh);
+* ``coal_equivalent`` (等价值 / 发电煤耗法): a per-year coefficient in gce/kWh given by the user
+  (the year's average coal use per kWh of thermal generation).
+
+Statistical scope (cn-statistics-formats.md §4.2): commercial energy only — activities of
+fuel_class ``biomass`` are not counted. Rows in the feedstock sectors (原料用能, default IPCC
+``2`` — fuels used as raw materials in industrial processes) are flagged ``feedstock``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from ..core import categories
+from ..core._frames import group_sum
+from ..methods.emissions import CELL_KEYS, activity_classes, conversion_path, with_unit_columns
+from ..core.errors import ConfigError
+from ..factors import FactorSet
+from ..factors.resolve import _run_sql, rules_frame
+from ..core.units import KGCE_KJ
+
+__all__ = ["EnergyResult", "energy_consumption", "ENERGY_CLASSES", "TCE_GJ", "ELECTRICITY_METHODS"]
+
+TCE_GJ = KGCE_KJ * 1e-3  # 29.3076 GJ per tce
+ENERGY_CLASSES = ("solid", "liquid", "gaseous", "electricity", "heat")
+ELECTRICITY_METHODS = ("equivalent", "coal_equivalent")
+
+
+@dataclass
+class EnergyResult:
+    """``by_activity``: year, region, activity, fuel_class, feedstock (bool), energy_tce."""
+
+    by_activity: pl.DataFrame
+    electricity_method: str
+    coal_equivalent_gce_per_kwh: dict[int, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    conversions_used: list[dict] = field(default_factory=list)  # standard_coal rows used, with sources
+
+    def convention(self) -> dict:
+        d = {"electricity_method": self.electricity_method}
+        if self.electricity_method == "coal_equivalent":
+            d["coal_equivalent_gce_per_kwh"] = {str(k): v for k, v in sorted(self.coal_equivalent_gce_per_kwh.items())}
+        else:
+            d["electricity_kgce_per_kwh"] = "standard_coal conversion of the factor sets (GB/T 2589-2020: 0.1229)"
+        return d
+
+
+def _conversions(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str):
+    """Conversions per cell with the precedence rules of ``ghginv.factors.resolve`` (SQL), without
+    requiring emission factors: cell_id, quantity, rule_id, value_norm, den_dim."""
+    rules, table = rules_frame(sets)
+    res = _run_sql(cells.select("cell_id", *CELL_KEYS).to_arrow(), table, year_fallback == "nearest")
+    conv = (
+        res.filter(pl.col("kind") == "conv")
+        .sort("cell_id", "key", pl.col("distance") > 0, "set_rank")
+        .unique(["cell_id", "key"], keep="first", maintain_order=True)
+        .select("cell_id", pl.col("key").alias("quantity"), "rule_id")
+    )
+    ids = conv["rule_id"].to_list()
+    conv = conv.with_columns(
+        pl.Series("value_norm", [rules[i].value_norm for i in ids], pl.Float64),
+        pl.Series("den_dim", [rules[i].den_dim for i in ids], pl.String),
+    )
+    return rules, conv
+
+
+def _empty() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={"year": pl.Int32, "region": pl.String, "activity": pl.String, "fuel_class": pl.String,
+                "feedstock": pl.Boolean, "energy_tce": pl.Float64}
+    )
+
+
+def energy_consumption(
+    cells: pl.DataFrame,
+    sets: list[FactorSet],
+    year_fallback: str = "none",
+    electricity_method: str = "equivalent",
+    coal_equivalent_gce_per_kwh: dict[int, float] | None = None,
+    feedstock_sectors: tuple[str, ...] = ("2",),
+) -> EnergyResult:
+    """Energy consumption (tce) per year, region, activity and feedstock flag (see module doc)."""
+    if electricity_method not in ELECTRICITY_METHODS:
+        raise ConfigError(f"electricity_method must be one of {ELECTRICITY_METHODS}, got {electricity_method!r}")
+    ce = {int(k): float(v) for k, v in (coal_equivalent_gce_per_kwh or {}).items()}
+    classes = activity_classes(sets)
+    notes: list[str] = []
+    rows = cells.with_columns(
+        pl.col("activity").replace_strict(classes, default="other", return_dtype=pl.String).alias("fuel_class")
+    )
+    skipped = sorted(set(rows.filter(pl.col("fuel_class") == "biomass")["activity"].to_list()))
+    if skipped:
+        notes.append("biomass fuels are outside the statistical energy total: " + ", ".join(skipped))
+    rows = rows.filter(pl.col("fuel_class").is_in(ENERGY_CLASSES))
+    if rows.height == 0:
+        return EnergyResult(_empty(), electricity_method, ce, notes)
+    if electricity_method == "coal_equivalent":
+        years = sorted(set(rows.filter(pl.col("fuel_class") == "electricity")["year"].to_list()))
+        missing = [y for y in years if y not in ce]
+        if missing:
+            raise ConfigError(
+                "electricity_method = 'coal_equivalent' needs coal_equivalent_gce_per_kwh for every year with "
+                f"electricity; missing: {', '.join(map(str, missing))}"
+            )
+        bad = {y: v for y, v in ce.items() if not np.isfinite(v) or v <= 0}
+        if bad:
+            raise ConfigError(f"coal_equivalent_gce_per_kwh must be positive, got {bad}")
+
+    keyed = rows.select(CELL_KEYS).unique().sort(CELL_KEYS).with_row_index("cell_id").with_columns(pl.col("cell_id").cast(pl.Int64))
+    rules, conv = _conversions(keyed, sets, year_fallback)
+    sc = conv.filter(pl.col("quantity") == "standard_coal").select("cell_id", pl.col("value_norm").alias("sc"), pl.col("den_dim").alias("sc_dim"))
+    used = []
+    for rid in sorted(set(conv.filter(pl.col("quantity") == "standard_coal")["rule_id"].to_list())):
+        r = rules[rid]
+        if electricity_method == "coal_equivalent" and classes.get(r.activity) == "electricity":
+            continue
+        used.append({"factor_set": r.set_name, "activity": r.activity, "kind": "conversion", "item": "standard_coal",
+                     "value": r.value, "unit": r.unit, "status": r.status, "source": r.source,
+                     "source_locator": r.source_locator, "rule": f"{r.set_name}/{Path(r.file).name}:{r.line}"})
+    ncv = conv.filter(pl.col("quantity") == "ncv").select("cell_id", pl.col("value_norm").alias("ncv"), pl.col("den_dim").alias("ncv_dim"))
+    dens = conv.filter(pl.col("quantity") == "density").select("cell_id", pl.col("value_norm").alias("density"))
+    rows = rows.join(keyed, on=CELL_KEYS, how="left").join(sc, on="cell_id", how="left").join(ncv, on="cell_id", how="left").join(dens, on="cell_id", how="left")
+
+    rows = with_unit_columns(rows)
+    out = np.full(rows.height, np.nan)
+    amount = (rows["amount"] * rows["unit_scale"]).to_numpy()
+    cols = {c: rows[c].to_list() for c in ("act_dim", "sc_dim", "ncv_dim", "fuel_class", "activity", "year")}
+    sc_v = rows["sc"].fill_null(np.nan).to_numpy()
+    ncv_v = rows["ncv"].fill_null(np.nan).to_numpy()
+    den_v = rows["density"].fill_null(np.nan).to_numpy()
+    unconverted: set[str] = set()
+    for i in range(rows.height):
+        act_dim, sc_dim = cols["act_dim"][i], cols["sc_dim"][i]
+        if cols["fuel_class"][i] == "electricity" and electricity_method == "coal_equivalent":
+            if act_dim != "energy":
+                unconverted.add(cols["activity"][i])
+                continue
+            kwh = amount[i] / 3.6e-3
+            out[i] = kwh * ce[cols["year"][i]] * 1e-6  # g -> t
+            continue
+        if sc_dim is None:
+            if act_dim == "energy":
+                out[i] = amount[i] / TCE_GJ
+            else:
+                unconverted.add(cols["activity"][i])
+            continue
+        p = conversion_path(act_dim, sc_dim, cols["ncv_dim"][i], not np.isnan(den_v[i]))
+        if p is None:
+            unconverted.add(cols["activity"][i])
+            continue
+        f = (ncv_v[i] ** p[0] if p[0] else 1.0) * (den_v[i] ** p[1] if p[1] else 1.0)
+        out[i] = amount[i] * f * sc_v[i] / TCE_GJ
+    if unconverted:
+        notes.append(
+            "no standard_coal coefficient (or no ncv/density to reach it) for: " + ", ".join(sorted(unconverted))
+            + " — left out of energy consumption"
+        )
+    prefixes = tuple(feedstock_sectors)
+    rows = rows.with_columns(
+        pl.Series("energy_tce", out),
+        pl.col("sector").map_elements(lambda s: categories.under(s, *prefixes), return_dtype=pl.Boolean).alias("feedstock"),
+    ).filter(pl.col("energy_tce").is_not_nan())
+    by = group_sum(rows, ["year", "region", "activity", "fuel_class", "feedstock"], ["energy_tce"])
+    return EnergyResult(by.cast({"year": pl.Int32}), electricity_method, ce, notes, used)

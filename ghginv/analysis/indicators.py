@@ -1,0 +1,313 @@
+"""Indicators: emissions + energy + economy -> intensities, shares, indices (``indicators.parquet``).
+
+The economy table (``[economy] path = …`` or ``--economy PATH``; CSV or Parquet, a local path or a
+URL such as ``s3://…``, :mod:`ghginv.core._fs`) has one row per year and region with ``year, region,
+population`` and either ``gdp_const_10k_yuan`` (GDP at
+constant prices of the plan's base year, 10^4 yuan) or ``gdp_current_10k_yuan`` with
+``gdp_index_prev_100`` (real growth index, previous year = 100), from which constant base-year
+GDP is chained: ``GDP(y0) = GDP_current(y0)``, ``GDP(y) = GDP(y−1) × index(y) / 100``. Optional:
+``energy_tce`` (the official total energy consumption; overrides the computed gross total, noted)
+and ``electricity_non_fossil_share`` (0–1, share of purchased electricity from non-fossil sources).
+``region`` is a region of the inventory or ``ALL`` (the whole inventory area).
+
+Official rules (cn-statistics-formats.md §4): intensities in t (tce) per 10^4 yuan rounded to 4
+decimals before ratios; three energy totals — gross, excluding feedstock (发改环资〔2022〕803号)
+and excluding feedstock and non-fossil energy (发改环资〔2024〕113号); CO2 intensity from energy
+CO2 = fossil combustion (IPCC 1.A, feedstock sectors excluded) plus, when chosen, the CO2 of
+purchased (net imported) electricity at the grid factor the run's factor sets resolved.
+
+``indicators.parquet`` (long): year, region, indicator, unit, value, index_base_100,
+yoy_change_pct, origin (computed | economy | official).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from ..core import _fs, categories
+from ..core._frames import group_sum
+from .energy import ELECTRICITY_METHODS, EnergyResult
+from ..core.errors import ConfigError, InputFileError, Problem, SchemaError, ValidationError
+
+__all__ = ["IndicatorSettings", "settings_from_config", "read_economy", "chain_gdp", "compute_indicators",
+           "emission_series", "INDICATOR_UNITS", "ALL_REGION", "SCOPES"]
+
+ALL_REGION = "ALL"
+SCOPES = {"energy_co2": "co2_energy_t", "total_co2": "co2_total_t", "total_co2e": "co2e_gross_t", "net_co2e": "co2e_net_t"}
+INDICATOR_UNITS = {
+    "co2_energy_t": "t CO2",
+    "co2_total_t": "t CO2",
+    "co2e_gross_t": "t CO2e",
+    "co2e_net_t": "t CO2e",
+    "removals_co2_t": "t CO2",
+    "energy_gross_tce": "tce",
+    "energy_excl_feedstock_tce": "tce",
+    "energy_excl_feedstock_nonfossil_tce": "tce",
+    "energy_nonfossil_tce": "tce",
+    "gdp_const_10k_yuan": "10^4 yuan (constant base-year prices)",
+    "population": "persons",
+    "co2_intensity": "t CO2 / 10^4 yuan",
+    "energy_intensity_gross": "tce / 10^4 yuan",
+    "energy_intensity_excl_feedstock": "tce / 10^4 yuan",
+    "energy_intensity_excl_feedstock_nonfossil": "tce / 10^4 yuan",
+    "co2e_per_capita": "t CO2e / person",
+    "non_fossil_share_pct": "%",
+}
+ENERGY_VARIANTS = {"gross": "energy_gross_tce", "excl_feedstock": "energy_excl_feedstock_tce",
+                   "excl_feedstock_nonfossil": "energy_excl_feedstock_nonfossil_tce"}
+_ECONOMY_KEYS = {"path", "price_base_year", "electricity_method", "coal_equivalent_gce_per_kwh",
+                 "feedstock_sectors", "indirect_co2"}
+
+
+@dataclass(frozen=True)
+class IndicatorSettings:
+    economy_path: Path | str | None  # a local path, or a URL on shared storage (ghginv.core._fs)
+    base_year: int
+    electricity_method: str = "equivalent"
+    coal_equivalent_gce_per_kwh: dict = field(default_factory=dict)
+    feedstock_sectors: tuple[str, ...] = ("2",)
+    indirect_co2: tuple[str, ...] = ("electricity",)  # fuel classes whose purchased-energy CO2 counts
+
+    def conventions(self) -> dict:
+        return {
+            "price_base_year": self.base_year,
+            "electricity_method": self.electricity_method,
+            **({"coal_equivalent_gce_per_kwh": {str(k): v for k, v in self.coal_equivalent_gce_per_kwh.items()}}
+               if self.electricity_method == "coal_equivalent" else {}),
+            "feedstock_sectors": list(self.feedstock_sectors),
+            "co2_numerator": "fossil combustion CO2 (IPCC 1.A, feedstock sectors excluded)"
+            + (" + CO2 of purchased " + " and ".join(self.indirect_co2) + " at the resolved grid factor" if self.indirect_co2 else ""),
+            "indirect_co2": list(self.indirect_co2),
+            "intensity_rounding": "4 decimals (t or tce per 10^4 yuan) before ratios",
+        }
+
+
+def settings_from_config(cfg, economy: str | Path | None = None) -> IndicatorSettings | None:
+    """Indicator settings from ``[economy]`` (and ``--economy``); None when neither is given."""
+    table = dict(cfg.extra.get("economy") or {})
+    where = f"{cfg.source}: [economy]" if cfg.source else "[economy]"
+    unknown = sorted(set(table) - _ECONOMY_KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(_ECONOMY_KEYS))}")
+    if economy is not None:  # a URL stays as given; a path is taken from the working directory
+        path = _fs.location(economy)
+        path = path if isinstance(path, str) else path.absolute()
+    else:
+        path = cfg.locate(table["path"]) if "path" in table else None
+    if path is None and not table and not cfg.extra.get("targets"):
+        return None
+    base = table.get("price_base_year", cfg.base_year)
+    if not isinstance(base, int) or isinstance(base, bool):
+        raise ConfigError(f"{where}: indicators need a base year ([inventory] base_year or [economy] price_base_year), got {base!r}")
+    method = table.get("electricity_method", "equivalent")
+    if method not in ELECTRICITY_METHODS:
+        raise ConfigError(f"{where}: electricity_method must be one of {ELECTRICITY_METHODS}, got {method!r}")
+    ce_raw = table.get("coal_equivalent_gce_per_kwh", {})
+    try:
+        ce = {int(k): float(v) for k, v in ce_raw.items()}
+    except (AttributeError, ValueError, TypeError):
+        raise ConfigError(f"{where}: coal_equivalent_gce_per_kwh must map years to gce/kWh, e.g. {{2020 = 300.5}}") from None
+    fs = table.get("feedstock_sectors", ["2"])
+    ind = table.get("indirect_co2", ["electricity"])
+    if not all(isinstance(x, str) for x in fs) or not all(x in ("electricity", "heat") for x in ind):
+        raise ConfigError(f"{where}: feedstock_sectors must be IPCC codes; indirect_co2 a list of 'electricity', 'heat'")
+    return IndicatorSettings(path, base, method, ce, tuple(fs), tuple(ind))
+
+
+def _read_table(path: Path | str | _fs.Remote) -> pl.DataFrame:
+    """The economy table (or a surrogate table of the same form): a local path or a URL."""
+    loc = _fs.input_file(path)
+    if not _fs.is_file(loc):
+        raise InputFileError(f"{loc}: economy table not found")
+    return _fs.read_table(loc, "the economy table", parquet=loc.name.lower().endswith(".parquet"), infer_schema_length=None)
+
+
+def chain_gdp(df: pl.DataFrame, base_year: int, file: str = "economy table") -> pl.DataFrame:
+    """Constant base-year GDP from current GDP and the previous-year = 100 real index, per region."""
+    out = []
+    for (region,), g in df.sort("year").group_by("region", maintain_order=True):
+        years = g["year"].to_list()
+        cur = dict(zip(years, g["gdp_current_10k_yuan"].to_list()))
+        idx = dict(zip(years, g["gdp_index_prev_100"].to_list()))
+        gaps = [y for y in range(min(years), max(years) + 1) if y not in cur]
+        if gaps:
+            raise ValidationError(f"{file}: region {region}: GDP chaining needs consecutive years; missing {', '.join(map(str, gaps))}")
+        const = {base_year: float(cur[base_year])}
+        for y in range(base_year + 1, max(years) + 1):
+            const[y] = const[y - 1] * idx[y] / 100.0
+        for y in range(base_year - 1, min(years) - 1, -1):
+            const[y] = const[y + 1] / (idx[y + 1] / 100.0)
+        out.append(g.with_columns(pl.Series("gdp_const_10k_yuan", [const[y] for y in years], pl.Float64)))
+    return pl.concat(out)
+
+
+def read_economy(path: Path | str | _fs.Remote, years: list[int], regions: list[str], base_year: int) -> tuple[pl.DataFrame, list[str]]:
+    """Read and check the economy table (a local path or a URL); returns (year, region,
+    gdp_const_10k_yuan, population, energy_tce, electricity_non_fossil_share) for the inventory's
+    years, and notes."""
+    loc = _fs.input_file(path)
+    f = str(loc)
+    df = _read_table(loc)
+    cols = set(df.columns)
+    need = {"year", "region", "population"}
+    has_const = "gdp_const_10k_yuan" in cols
+    has_chain = {"gdp_current_10k_yuan", "gdp_index_prev_100"} <= cols
+    missing = sorted(need - cols)
+    if missing or not (has_const or has_chain):
+        gdp = [] if (has_const or has_chain) else ["gdp_const_10k_yuan (or gdp_current_10k_yuan and gdp_index_prev_100)"]
+        raise SchemaError(f"{f}: economy table lacks column(s) {', '.join(missing + gdp)}")
+    num = [c for c in ("gdp_const_10k_yuan", "gdp_current_10k_yuan", "gdp_index_prev_100", "population",
+                       "energy_tce", "electricity_non_fossil_share") if c in cols]
+    try:
+        df = df.with_columns(pl.col("year").cast(pl.Int32, strict=True), pl.col("region").cast(pl.String),
+                             *(pl.col(c).cast(pl.Float64, strict=True) for c in num))
+    except Exception:
+        raise SchemaError(f"{f}: year must be integers and {', '.join(num)} numbers") from None
+    df = df.with_row_index("_row", offset=1)
+    problems: list[Problem] = []
+    must_pos = ["population"] + (["gdp_const_10k_yuan"] if has_const else ["gdp_current_10k_yuan", "gdp_index_prev_100"])
+    for r in df.iter_rows(named=True):
+        for c in must_pos:
+            v = r[c]
+            if v is None or not math.isfinite(v) or v <= 0:
+                what = "GDP" if c.startswith("gdp") else c
+                problems.append(Problem(f"{what} must be a positive number", file=f, row=r["_row"], column=c, value=v))
+        s = r.get("electricity_non_fossil_share")
+        if s is not None and not 0 <= s <= 1:
+            problems.append(Problem("electricity_non_fossil_share must lie in [0, 1]", file=f, row=r["_row"], column="electricity_non_fossil_share", value=s))
+        e = r.get("energy_tce")
+        if e is not None and (not math.isfinite(e) or e <= 0):
+            problems.append(Problem("energy_tce must be positive (or empty)", file=f, row=r["_row"], column="energy_tce", value=e))
+        if r["region"] != ALL_REGION and r["region"] not in regions:
+            problems.append(Problem(f"region {r['region']!r} is not in the inventory (regions: {', '.join(regions)}, or {ALL_REGION})", file=f, row=r["_row"], column="region"))
+    dup = df.group_by("year", "region").agg(pl.col("_row")).filter(pl.col("_row").list.len() > 1).sort("year", "region")
+    for r in dup.iter_rows(named=True):
+        problems.append(Problem(f"year {r['year']}, region {r['region']} appears more than once (rows {r['_row']})", file=f))
+    for (region,), g in df.group_by("region", maintain_order=True):
+        have = set(g["year"].to_list())
+        if base_year not in have:
+            problems.append(Problem(f"region {region}: no row for the base year {base_year}", file=f, column="year"))
+        lack = [y for y in years if y not in have]
+        if lack:
+            problems.append(Problem(f"region {region}: years {', '.join(map(str, lack))} of the inventory are missing", file=f, column="year"))
+    if problems:
+        raise ValidationError(f"{f}: invalid economy table", problems)
+    notes = []
+    if not has_const:
+        df = chain_gdp(df, base_year, f)
+        notes.append(f"GDP chained to constant {base_year} prices from gdp_index_prev_100")
+    extra = sorted(set(df["year"].to_list()) - set(years) - {base_year})
+    if extra:
+        notes.append(f"economy years outside the inventory ignored: {', '.join(map(str, extra))}")
+    for c in ("energy_tce", "electricity_non_fossil_share"):
+        if c not in df.columns:
+            df = df.with_columns(pl.lit(None, pl.Float64).alias(c))
+    keep = df.filter(pl.col("year").is_in(sorted(set(years) | {base_year})))
+    return keep.select("year", "region", "gdp_const_10k_yuan", "population", "energy_tce", "electricity_non_fossil_share").sort("year", "region"), notes
+
+
+def _with_all(df: pl.DataFrame, keys: list[str], values: list[str]) -> pl.DataFrame:
+    per = group_sum(df, ["year", "region", *keys], values)
+    tot = group_sum(df, ["year", *keys], values).with_columns(pl.lit(ALL_REGION).alias("region"))
+    return pl.concat([per, tot.select(per.columns)])
+
+
+def emission_series(emissions: pl.DataFrame, classes: dict[str, str], settings: IndicatorSettings) -> pl.DataFrame:
+    """year, region (incl. ALL) and the absolute emission indicators in t (wide)."""
+    fs = settings.feedstock_sectors
+    e = emissions.with_columns(
+        pl.col("activity").replace_strict(classes, default="other", return_dtype=pl.String).alias("_cls"),
+        pl.col("sector").map_elements(lambda s: categories.under(s, *fs), return_dtype=pl.Boolean).alias("_feed"),
+    )
+    ind = (pl.col("scope") == "indirect") & pl.col("_cls").is_in(list(settings.indirect_co2))
+    direct = pl.col("scope") == "direct"
+    co2 = pl.col("gas") == "CO2"
+    pos = pl.col("emissions_t") >= 0
+    e = e.with_columns(
+        pl.when((direct & co2 & pl.col("sector").str.starts_with("1.A") & ~pl.col("_feed")
+                 & pl.col("_cls").is_in(["solid", "liquid", "gaseous"])) | (ind & co2)).then(pl.col("emissions_t")).otherwise(0.0).alias("co2_energy_t"),
+        pl.when((direct & co2 & pos) | (ind & co2)).then(pl.col("emissions_t")).otherwise(0.0).alias("co2_total_t"),
+        pl.when((direct & pos) | ind).then(pl.col("co2e_t")).otherwise(0.0).alias("co2e_gross_t"),
+        pl.when(direct | ind).then(pl.col("co2e_t")).otherwise(0.0).alias("co2e_net_t"),
+        pl.when(direct & co2 & ~pos).then(pl.col("emissions_t")).otherwise(0.0).alias("removals_co2_t"),
+    )
+    cols = ["co2_energy_t", "co2_total_t", "co2e_gross_t", "co2e_net_t", "removals_co2_t"]
+    return _with_all(e, [], cols)
+
+
+def _energy_series(energy: EnergyResult, economy: pl.DataFrame | None) -> pl.DataFrame:
+    e = energy.by_activity.with_columns(
+        pl.col("energy_tce").alias("energy_gross_tce"),
+        pl.when(~pl.col("feedstock")).then(pl.col("energy_tce")).otherwise(0.0).alias("energy_excl_feedstock_tce"),
+        pl.when(pl.col("fuel_class") == "electricity").then(pl.col("energy_tce")).otherwise(0.0).alias("_elec"),
+    )
+    return _with_all(e, [], ["energy_gross_tce", "energy_excl_feedstock_tce", "_elec"])
+
+
+def compute_indicators(emissions: pl.DataFrame, energy: EnergyResult, economy: pl.DataFrame | None,
+                       classes: dict[str, str], settings: IndicatorSettings) -> tuple[pl.DataFrame, list[str]]:
+    """The long indicators table and notes (see module doc)."""
+    notes: list[str] = []
+    em = emission_series(emissions, classes, settings)
+    en = _energy_series(energy, economy)
+    wide = em.join(en, on=["year", "region"], how="full", coalesce=True)
+    if economy is not None:
+        wide = wide.join(economy, on=["year", "region"], how="left")
+        # regions without their own share take the whole area's
+        share_all = economy.filter(pl.col("region") == ALL_REGION).select("year", pl.col("electricity_non_fossil_share").alias("_share_all"))
+        wide = wide.join(share_all, on="year", how="left").with_columns(
+            pl.coalesce("electricity_non_fossil_share", "_share_all").alias("electricity_non_fossil_share")
+        )
+        off = wide.filter(pl.col("energy_tce").is_not_null())
+        if off.height:
+            notes.append("official energy_tce from the economy table replaces the computed gross energy for "
+                         + ", ".join(f"{r} {y}" for y, r in off.select("year", "region").sort("year", "region").rows()))
+    else:
+        wide = wide.with_columns(*(pl.lit(None, pl.Float64).alias(c) for c in
+                                   ("gdp_const_10k_yuan", "population", "energy_tce", "electricity_non_fossil_share")))
+    fill = ["co2_energy_t", "co2_total_t", "co2e_gross_t", "co2e_net_t", "removals_co2_t", "energy_gross_tce", "energy_excl_feedstock_tce", "_elec"]
+    w = wide.with_columns(pl.col(c).fill_null(0.0) for c in fill)
+    feed = pl.col("energy_gross_tce") - pl.col("energy_excl_feedstock_tce")
+    w = w.with_columns(
+        pl.when(pl.col("energy_tce").is_not_null()).then(pl.lit("official")).otherwise(pl.lit("computed")).alias("_energy_origin"),
+        pl.coalesce("energy_tce", "energy_gross_tce").alias("energy_gross_tce"),
+        (pl.col("_elec") * pl.col("electricity_non_fossil_share")).alias("energy_nonfossil_tce"),
+    ).with_columns(
+        (pl.col("energy_gross_tce") - feed).alias("energy_excl_feedstock_tce"),
+    ).with_columns(
+        (pl.col("energy_excl_feedstock_tce") - pl.col("energy_nonfossil_tce")).alias("energy_excl_feedstock_nonfossil_tce"),
+    ).with_columns(
+        (pl.col("co2_energy_t") / pl.col("gdp_const_10k_yuan")).round(4).alias("co2_intensity"),
+        *((pl.col(src) / pl.col("gdp_const_10k_yuan")).round(4).alias(f"energy_intensity_{v}") for v, src in ENERGY_VARIANTS.items()),
+        (pl.col("co2e_gross_t") / pl.col("population")).alias("co2e_per_capita"),
+        (pl.col("energy_nonfossil_tce") / pl.col("energy_gross_tce") * 100).alias("non_fossil_share_pct"),
+    )
+    if w.filter(pl.col("electricity_non_fossil_share").is_null()).height and economy is not None:
+        notes.append("no electricity_non_fossil_share for some years/regions: non-fossil energy is unknown there (left empty)")
+    names = list(INDICATOR_UNITS)
+    long = w.unpivot(index=["year", "region", "_energy_origin"], on=names, variable_name="indicator", value_name="value")
+    origin = (
+        pl.when(pl.col("indicator").is_in(["gdp_const_10k_yuan", "population"])).then(pl.lit("economy"))
+        .when(pl.col("indicator").str.starts_with("energy_gross") | pl.col("indicator").str.starts_with("energy_intensity_gross"))
+        .then(pl.col("_energy_origin")).otherwise(pl.lit("computed"))
+    )
+    long = long.with_columns(origin.alias("origin"), pl.col("indicator").replace_strict(INDICATOR_UNITS).alias("unit"))
+    long = long.filter(pl.col("value").is_not_null() & pl.col("value").is_not_nan())
+    base = long.filter(pl.col("year") == settings.base_year).select("region", "indicator", pl.col("value").alias("_b"))
+    long = long.sort("region", "indicator", "year").join(base, on=["region", "indicator"], how="left").with_columns(
+        pl.when(pl.col("_b") != 0).then(pl.col("value") / pl.col("_b") * 100).alias("index_base_100"),
+        pl.when((pl.col("value").shift(1).over("region", "indicator") != 0) & (pl.col("year").shift(1).over("region", "indicator") == pl.col("year") - 1))
+        .then((pl.col("value") / pl.col("value").shift(1).over("region", "indicator") - 1) * 100).alias("yoy_change_pct"),
+    )
+    order = {n: i for i, n in enumerate(names)}
+    long = long.with_columns(pl.col("indicator").replace_strict(order, return_dtype=pl.Int32).alias("_o"),
+                             (pl.col("region") == ALL_REGION).alias("_a"))
+    out = long.sort("_a", "region", "_o", "year").select(
+        pl.col("year").cast(pl.Int32), "region", "indicator", "unit", pl.col("value").cast(pl.Float64),
+        pl.col("index_base_100").cast(pl.Float64), pl.col("yoy_change_pct").cast(pl.Float64), "origin",
+    )
+    return out, notes

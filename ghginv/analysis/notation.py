@@ -1,0 +1,388 @@
+"""Completeness: a notation key for every reporting category × gas a run does not estimate.
+
+IPCC reporting tables have no empty cells (2006 IPCC GL Vol 1 Ch 8 §8.2.2): a category × gas
+cell holds a number or a notation key — ``NO`` not occurring, ``NE`` not estimated, ``NA`` not
+applicable, ``IE`` included elsewhere (say where), ``C`` confidential. ghginv fills the cells
+at a fixed *reporting depth* (:data:`REPORTING`: the main categories of the 2006 GL summary table,
+1.A.1–1.A.5, 1.B, 1.C, 2.A–2.H, 3.A–3.D, 4.A–4.E, 5.A, 5.B, and their parents 1, 1.A, 2, 3, 4,
+5) for the seven gases of :data:`GASES` (F-gas species are grouped: ``HFC134a`` counts for
+``HFCs``, ``CF4`` for ``PFCs``). A cell is *estimated* in a year and region when the inventory
+has a direct-scope number for it there (from rows at that category or below); every other
+applicable cell gets a row in ``inventory.parquet`` per year and region, with ``gas`` = the gas
+group, no numbers and a key:
+
+1. a key from ``[notation_keys]`` of the inventory TOML (or its CSV, ``path = "keys.csv"`` with
+   columns ``category, gas, key, reason, where``) — a key on a parent (``"3" = "NO"``) is the
+   default of every reporting category under it, the most specific key wins;
+2. else a key from the activity data (a row with a ``notation_key``) given at that reporting
+   category or a parent;
+3. else ``NE``.
+
+A parent cell (``2``, ``1.A``) with no estimate combines its categories' keys: one key if they
+agree, else the first of NE, IE, C, NO, NA present. A user key on a cell the run estimates in any
+year or region is an error: an estimated category shows its number, it cannot also be NO, NE, NA,
+IE or C (a partial inclusion is documented in the reason of the category that includes it). User
+keys hold for every year and region; finer categories take keys in the activity data. Keys never
+carry numbers, so totals never count them as zero.
+
+Which gases a category can emit (:data:`REPORTING`) follows the chapters of the 2006 GL that
+estimate them (Vol 2 Ch 2–5 energy; Vol 3 Ch 2–8 IPPU; Vol 4 Ch 10–11 agriculture, Ch 4–9 land;
+Vol 5 Ch 3–6 waste; Vol 1 Ch 7 §7.3 indirect N2O). Other cells are left out (not applicable);
+a user key for such a gas adds the cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from ..core import categories
+from ..core._frames import group_sum
+from ..core.errors import ConfigError, Problem
+
+__all__ = ["GASES", "REPORTING", "PARENTS", "UserKey", "gas_group", "reporting_codes", "applicable_gases",
+           "notation_settings", "completeness_rows", "combine_keys", "completeness_table", "sector_keys", "completeness_manifest",
+           "summary_line"]
+
+GASES = ("CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3")
+KEYS = ("NO", "NE", "NA", "IE", "C")
+_PRIORITY = ("NE", "IE", "C", "NO", "NA")  # a parent of mixed keys takes the first present
+_CCN = ("CO2", "CH4", "N2O")
+# reporting categories (leaves of the completeness table) -> gases their 2006 GL methods estimate
+REPORTING: dict[str, tuple[str, ...]] = {
+    "1.A.1": _CCN, "1.A.2": _CCN, "1.A.3": _CCN, "1.A.4": _CCN, "1.A.5": _CCN,  # Vol 2 Ch 2-3
+    "1.B": _CCN,                                                # Vol 2 Ch 4 (flaring N2O)
+    "1.C": ("CO2",),                                            # Vol 2 Ch 5
+    "2.A": ("CO2",),                                            # Vol 3 Ch 2
+    "2.B": ("CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3"),  # Vol 3 Ch 3 (3.10 fluorochemicals)
+    "2.C": ("CO2", "CH4", "PFCs", "SF6"),                       # Vol 3 Ch 4 (aluminium PFCs, magnesium SF6)
+    "2.D": ("CO2",),                                            # Vol 3 Ch 5
+    "2.E": ("HFCs", "PFCs", "SF6", "NF3"),                      # Vol 3 Ch 6
+    "2.F": ("HFCs", "PFCs"),                                    # Vol 3 Ch 7
+    "2.G": ("N2O", "PFCs", "SF6"),                              # Vol 3 Ch 8
+    "2.H": _CCN,                                                # other
+    "3.A": ("CH4", "N2O"),                                      # Vol 4 Ch 10
+    "3.B": ("CO2",),                                            # Vol 4 Ch 4-9
+    "3.C": _CCN,                                                # Vol 4 Ch 2, 5, 11
+    "3.D": _CCN,                                                # Vol 4 Ch 12 (HWP) and other
+    "4.A": ("CH4",),                                            # Vol 5 Ch 3
+    "4.B": ("CH4", "N2O"),                                      # Vol 5 Ch 4
+    "4.C": _CCN,                                                # Vol 5 Ch 5
+    "4.D": ("CH4", "N2O"),                                      # Vol 5 Ch 6
+    "4.E": _CCN,                                                # other
+    "5.A": ("N2O",),                                            # Vol 1 Ch 7 §7.3
+    "5.B": _CCN,                                                # other
+}
+PARENTS = ("1", "1.A", "2", "3", "4", "5")
+_PFC = re.compile(r"^(PFC.*|c?C\d*F\d+)$")
+
+
+def gas_group(gas: str) -> str | None:
+    """The reporting gas of a species: ``HFC134a`` -> ``HFCs``, ``CF4`` -> ``PFCs``; None for others."""
+    if gas in ("CO2", "CH4", "N2O", "SF6", "NF3", "HFCs", "PFCs"):
+        return gas
+    if gas.startswith("HFC"):
+        return "HFCs"
+    if _PFC.match(gas):
+        return "PFCs"
+    return None
+
+
+def leaves_under(code: str) -> list[str]:
+    return [leaf for leaf in REPORTING if categories.under(leaf, code)]
+
+
+def reporting_codes() -> list[str]:
+    """Parents and reporting categories in tree order: 1, 1.A, 1.A.1, …, 5.B."""
+    order = {c: i for i, c in enumerate(categories.categories())}
+    return sorted([*PARENTS, *REPORTING], key=lambda c: order[c])
+
+
+def applicable_gases(code: str) -> tuple[str, ...]:
+    got = {g for leaf in leaves_under(code) for g in REPORTING[leaf]}
+    return tuple(g for g in GASES if g in got)
+
+
+def combine_keys(keys) -> str:
+    """One key for a parent of categories with these keys (see the module doc)."""
+    return min(keys, key=_PRIORITY.index)
+
+
+def _combined(col: str = "notation_key") -> pl.Expr:
+    """:func:`combine_keys` as a group aggregation."""
+    rank = pl.col(col).replace_strict({k: i for i, k in enumerate(_PRIORITY)}, return_dtype=pl.Int8).min()
+    return rank.replace_strict(dict(enumerate(_PRIORITY)), return_dtype=pl.String).alias(col)
+
+
+# ---- user keys: [notation_keys] in the inventory TOML, or its CSV ---------------------------
+
+@dataclass(frozen=True)
+class UserKey:
+    category: str
+    gas: str | None  # None: every applicable gas
+    key: str
+    reason: str = ""
+    where: str = ""
+    origin: str = ""  # "[notation_keys] in FILE" or "FILE row N"
+
+    def label(self) -> str:
+        return f"{self.category}{' ' + self.gas if self.gas else ''} = {self.key} ({self.origin})"
+
+
+def _check(k: UserKey) -> list[Problem]:
+    p = []
+    if k.category not in REPORTING and k.category not in PARENTS:
+        near = [c for c in REPORTING if k.category.startswith(c + ".")]
+        hint = (f"notation keys here are for the reporting categories ({', '.join(reporting_codes())}); "
+                + (f"{k.category} lies under {near[0]}; give keys for finer categories in the activity data (notation_key column)"
+                   if near else "check the code"))
+        p.append(Problem(f"{k.origin}: {k.category!r} is not a reporting category", hint=hint))
+    if k.key not in KEYS:
+        p.append(Problem(f"{k.origin}: {k.category}: unknown notation key {k.key!r}", hint=f"use one of {', '.join(KEYS)}"))
+    if k.gas is not None and k.gas not in GASES:
+        p.append(Problem(f"{k.origin}: {k.category}: unknown gas {k.gas!r}", hint=f"use one of {', '.join(GASES)} (or leave it empty for all)"))
+    if k.key == "IE" and not k.where:
+        p.append(Problem(f"{k.origin}: {k.category} = IE needs where = \"<category>\" (where the emissions are included)"))
+    if k.where and not categories.is_category(k.where):
+        p.append(Problem(f"{k.origin}: {k.category}: where = {k.where!r} is not an IPCC category"))
+    return p
+
+
+def _flatten(table: dict, prefix: str = "") -> dict:
+    """Unquoted dotted TOML keys (``1.B = "NO"``) arrive as nested tables: join them back."""
+    out = {}
+    for k, v in table.items():
+        code = f"{prefix}.{k}" if prefix else str(k)
+        if isinstance(v, dict) and "key" not in v and k != "path":
+            out.update(_flatten(v, code))
+        else:
+            out[code] = v
+    return out
+
+
+def read_keys_csv(path: Path) -> list[UserKey]:
+    """CSV with columns ``category, key`` and optional ``gas, reason, where`` (UTF-8)."""
+    if not path.is_file():
+        raise ConfigError(f"[notation_keys] path: file not found: {path}")
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+        cols = set(rows[0]) if rows else set()
+    missing = {"category", "key"} - cols
+    if rows and missing:
+        raise ConfigError(f"{path}: missing column(s) {', '.join(sorted(missing))}; columns: category, gas, key, reason, where")
+    out = []
+    for i, r in enumerate(rows, start=2):  # row 1 is the header
+        gas = (r.get("gas") or "").strip()
+        out.append(UserKey((r.get("category") or "").strip(), None if gas in ("", "ALL") else gas, (r.get("key") or "").strip(),
+                           (r.get("reason") or "").strip(), (r.get("where") or "").strip(), f"{path.name} row {i}"))
+    return out
+
+
+def notation_settings(cfg) -> list[UserKey]:
+    """The user's keys from ``[notation_keys]`` (checked; one clear error listing every problem)."""
+    raw = (getattr(cfg, "extra", None) or {}).get("notation_keys")
+    if not raw:
+        return []
+    src = getattr(cfg, "source", None)
+    origin = f"[notation_keys] in {Path(src).name}" if src else "[notation_keys]"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{origin} must be a table of category = key")
+    keys: list[UserKey] = []
+    problems: list[Problem] = []
+    for code, v in _flatten(raw).items():
+        if code == "path":
+            for p in v if isinstance(v, list) else [v]:
+                keys += read_keys_csv(cfg.resolve_path(p) if hasattr(cfg, "resolve_path") else Path(p))
+            continue
+        if isinstance(v, str):
+            keys.append(UserKey(code, None, v, origin=origin))
+        elif isinstance(v, dict):
+            unknown = set(v) - {"key", "reason", "where", "gas", "gases"}
+            if unknown:
+                problems.append(Problem(f"{origin}: {code}: unknown field(s) {', '.join(sorted(unknown))}", hint="known: key, reason, where, gases"))
+            gases = v.get("gases", v.get("gas"))
+            for g in (gases if isinstance(gases, list) else [gases]):
+                keys.append(UserKey(code, g, str(v.get("key", "")), str(v.get("reason", "")), str(v.get("where", "")), origin))
+        else:
+            problems.append(Problem(f"{origin}: {code} = {v!r}: give a key (\"NO\") or {{ key = \"NO\", reason = \"…\" }}"))
+    seen: dict[tuple, UserKey] = {}
+    for k in keys:
+        problems += _check(k)
+        prev = seen.setdefault((k.category, k.gas), k)
+        if prev is not k and prev.key != k.key:
+            problems.append(Problem(f"{k.origin}: {k.category}{' ' + k.gas if k.gas else ''} = {k.key}, but {prev.origin} gives {prev.key}"))
+    if problems:
+        raise ConfigError("invalid notation keys", problems)
+    return keys
+
+
+# ---- completeness rows of inventory.parquet -----------------------------------------------
+
+def _cells(keys: list[UserKey]) -> pl.DataFrame:
+    """(leaf, gas) cells of the table: applicable gases plus any gas a user key names."""
+    rows = {(leaf, g) for leaf, gases in REPORTING.items() for g in gases}
+    rows |= {(leaf, k.gas) for k in keys if k.gas for leaf in leaves_under(k.category)}
+    return pl.DataFrame(sorted(rows), schema={"leaf": pl.String, "gas": pl.String}, orient="row")
+
+
+def _user_cells(keys: list[UserKey], cells: pl.DataFrame) -> pl.DataFrame:
+    """(leaf, gas) -> the most specific user key (deeper category first, then a named gas)."""
+    schema = {"leaf": pl.String, "gas": pl.String, "key": pl.String, "origin": pl.String, "_rank": pl.Int32}
+    rows = []
+    for k in keys:
+        for leaf in leaves_under(k.category):
+            for g in ([k.gas] if k.gas else REPORTING[leaf]):
+                rows.append((leaf, g, k.key, k.label(), categories.level(k.category) * 2 + (k.gas is not None)))
+    if not rows:
+        return pl.DataFrame(schema=schema)
+    df = pl.DataFrame(rows, schema=schema, orient="row")
+    return df.sort("_rank", descending=True).unique(["leaf", "gas"], keep="first").join(cells, on=["leaf", "gas"], how="semi")
+
+
+def _grouped(df: pl.DataFrame) -> pl.DataFrame:
+    """``gas`` replaced by its gas group (null for gases outside the seven), one lookup per distinct gas."""
+    groups = {g: gas_group(g) for g in df["gas"].unique().to_list()}
+    return df.with_columns(pl.col("gas").replace_strict(groups, return_dtype=pl.String)).drop_nulls("gas")
+
+
+def _estimated(rolled: pl.DataFrame) -> pl.DataFrame:
+    """(year, region, category, gas group) with a direct-scope number, at any category."""
+    e = rolled.filter(pl.col("scope") == "direct", pl.col("notation_key").is_null(), pl.col("co2e_t").is_not_null())
+    return _grouped(e.select(pl.col("year").cast(pl.Int32), "region", "category", "gas").unique()).unique()
+
+
+def _data_keys(notation: pl.DataFrame | None, classes: dict[str, str]) -> pl.DataFrame:
+    """Keys of activity rows given at a reporting category or a parent, per (year, region, leaf)."""
+    schema = {"year": pl.Int32, "region": pl.String, "leaf": pl.String, "key": pl.String}
+    if notation is None or notation.height == 0:
+        return pl.DataFrame(schema=schema)
+    codes = set(REPORTING) | set(PARENTS)
+    nk = notation.filter(
+        pl.col("sector").is_in(list(codes)),
+        ~pl.col("activity").replace_strict(classes, default="other", return_dtype=pl.String).is_in(["electricity", "heat"]),
+    )
+    rows = [(y, r, leaf, k) for y, r, s, k in nk.select("year", "region", "sector", "notation_key").iter_rows() for leaf in leaves_under(s)]
+    df = pl.DataFrame(rows, schema=schema, orient="row")
+    return df.group_by("year", "region", "leaf").agg(_combined("key")) if df.height else df
+
+
+def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None, classes: dict[str, str] | None = None,
+                      keys: list[UserKey] | None = None) -> pl.DataFrame:
+    """Notation-key rows (inventory columns without ``category_name``) for every not-estimated
+    reporting cell, per year and region of ``rolled`` (the rolled-up inventory). Raises
+    :class:`ConfigError` when a user key names a cell the run estimates."""
+    keys = keys or []
+    frames = [rolled.select("year", "region")]
+    if notation is not None and notation.height:
+        frames.append(notation.select(pl.col("year").cast(pl.Int32), "region"))
+    yr = pl.concat([f.cast({"year": pl.Int32}) for f in frames]).unique()
+    cells = _cells(keys)
+    est = _estimated(rolled)
+    user = _user_cells(keys, cells)
+    grid = yr.join(cells, how="cross")
+    grid = grid.join(est.rename({"category": "leaf"}).with_columns(pl.lit(True).alias("_est")), on=["year", "region", "leaf", "gas"], how="left")
+    clash = grid.filter(pl.col("_est").is_not_null()).join(user, on=["leaf", "gas"], how="inner")
+    if clash.height:
+        r = clash.sort("year", "region", "leaf", "gas").row(0, named=True)
+        raise ConfigError(
+            f"notation key {r['origin']}: {r['leaf']} has estimates for {r['gas']} ({r['year']}, region {r['region']}"
+            f"{f', and {clash.height - 1} more cell(s)' if clash.height > 1 else ''}); an estimated category cannot carry a notation key",
+            [Problem("remove the key, or give it for the gases or categories the run does not estimate")],
+        )
+    leaf = (
+        grid.filter(pl.col("_est").is_null())
+        .join(user.select("leaf", "gas", pl.col("key").alias("_user")), on=["leaf", "gas"], how="left")
+        .join(_data_keys(notation, classes or {}).rename({"key": "_data"}), on=["year", "region", "leaf"], how="left")
+        .select("year", "region", pl.col("leaf").alias("category"), "gas",
+                pl.coalesce("_user", "_data", pl.lit("NE")).alias("notation_key"))
+    )
+    parents = []
+    for p in PARENTS:
+        sub = leaf.filter(pl.col("category").is_in(leaves_under(p)))
+        agg = sub.group_by("year", "region", "gas").agg(_combined())
+        agg = agg.join(est.filter(pl.col("category") == p).select("year", "region", "gas"), on=["year", "region", "gas"], how="anti")
+        parents.append(agg.select("year", "region", pl.lit(p).alias("category"), "gas", "notation_key"))
+    out = pl.concat([leaf, *parents])
+    return out.select(
+        "year", "region", pl.lit("direct").alias("scope"), "category",
+        pl.col("category").replace_strict({c: categories.level(c) for c in reporting_codes()}, return_dtype=pl.Int8).alias("level"), "gas",
+        pl.lit(None, pl.Float64).alias("emissions_t"), pl.lit(None, pl.Float64).alias("co2e_t"), "notation_key",
+    )
+
+
+# ---- views for the CLI, the reports and the manifest ---------------------------------------
+
+def _is_completeness(inv: pl.DataFrame) -> pl.Expr:
+    return pl.col("category").is_in(reporting_codes()) & pl.col("gas").is_in(list(GASES))
+
+
+def completeness_table(inventory: pl.DataFrame, year: int | None = None) -> pl.DataFrame:
+    """One row per reporting category (tree order) with, per gas, t CO2e summed over regions or
+    the key (``value`` Float64 / ``key`` String columns ``<gas>_co2e_t``, ``<gas>_key``); a cell
+    that is neither estimated nor keyed (not applicable) has both null. ``year``: default the last."""
+    direct = inventory.filter(pl.col("scope") == "direct")
+    if year is None:
+        year = direct["year"].max() if direct.height else None
+    d = direct.filter(pl.col("year") == year)
+    vals = group_sum(_grouped(d.filter(pl.col("notation_key").is_null(), pl.col("category").is_in(reporting_codes()))),
+                     ["category", "gas"], ["co2e_t"])  # fixed summation order: the same bytes every run
+    keys = d.filter(pl.col("notation_key").is_not_null(), _is_completeness(d)).group_by("category", "gas").agg(_combined())
+    rows = []
+    v = {(c, g): x for c, g, x in vals.iter_rows()}
+    k = {(c, g): x for c, g, x in keys.iter_rows()}
+    for code in reporting_codes():
+        row = {"category": code, "level": categories.level(code), "category_name": categories.category_name(code)}
+        for g in GASES:
+            row[f"{g}_co2e_t"] = v.get((code, g))
+            row[f"{g}_key"] = None if (code, g) in v else k.get((code, g))
+        rows.append(row)
+    schema = {"category": pl.String, "level": pl.Int8, "category_name": pl.String,
+              **{f"{g}_{s}": (pl.Float64 if s == "co2e_t" else pl.String) for g in GASES for s in ("co2e_t", "key")}}
+    return pl.DataFrame(rows, schema=schema).with_columns(pl.lit(year, pl.Int32).alias("year"))
+
+
+def sector_keys(inventory: pl.DataFrame) -> dict[tuple[str, int], str]:
+    """(sector 1–5, year) -> key for sectors with no direct estimate at all in that year."""
+    d = inventory.filter(pl.col("scope") == "direct", pl.col("level") == 1)
+    est = set(d.filter(pl.col("notation_key").is_null()).select("category", "year").iter_rows())
+    keyed = d.filter(pl.col("notation_key").is_not_null(), pl.col("gas").is_in(list(GASES)))
+    out = {}
+    for (code, year), sub in keyed.group_by("category", "year"):
+        if (code, year) not in est:
+            out[(code, year)] = combine_keys(sub["notation_key"].to_list())
+    return out
+
+
+def completeness_manifest(inventory: pl.DataFrame, keys: list[UserKey]) -> dict:
+    """For manifest.json: key counts at reporting depth and the user's keys with reasons."""
+    c = inventory.filter(pl.col("notation_key").is_not_null(), pl.col("category").is_in(list(REPORTING)), pl.col("gas").is_in(list(GASES)))
+    by_key = {k: n for k, n in c.group_by("notation_key").len().sort("notation_key").iter_rows()}
+    return {
+        "depth": "reporting categories " + ", ".join(REPORTING),
+        "gases": list(GASES),
+        "cells_keyed": by_key,
+        "user_keys": [{"category": k.category, "gas": k.gas or "ALL", "key": k.key, "reason": k.reason, "where": k.where, "origin": k.origin}
+                      for k in keys],
+    }
+
+
+def summary_line(inventory: pl.DataFrame) -> str:
+    """One line for the CLI: cells estimated / keyed in the last year and what has no estimate."""
+    tab = completeness_table(inventory)
+    if tab.height == 0 or tab["year"][0] is None:
+        return ""
+    leaves = {r["category"]: r for r in tab.iter_rows(named=True) if r["category"] in REPORTING}
+    n_est = sum(r[f"{g}_co2e_t"] is not None for r in leaves.values() for g in GASES)
+    keyed = [r[f"{g}_key"] for r in leaves.values() for g in GASES if r[f"{g}_key"]]
+    counts = ", ".join(f"{keyed.count(k)} {k}" for k in KEYS if k in keyed)
+    empty = {c: combine_keys([r[f"{g}_key"] for g in GASES if r[f"{g}_key"]]) for c, r in leaves.items()
+             if all(r[f"{g}_co2e_t"] is None for g in GASES) and any(r[f"{g}_key"] for g in GASES)}
+    whole = [p for p in ("1", "2", "3", "4", "5") if all(c in empty for c in leaves_under(p))]
+    rest = [c for c in empty if not categories.under(c, *whole)]
+    parts = [f"sector {p} ({combine_keys([empty[c] for c in leaves_under(p)])})" for p in whole] + [f"{c} ({empty[c]})" for c in rest]
+    line = f"completeness {tab['year'][0]} (reporting categories × gases): {n_est} estimated" + (f", {counts}" if counts else "")
+    return line + (f"; no estimate for {', '.join(parts)}" if parts else "")

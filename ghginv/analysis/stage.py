@@ -1,0 +1,113 @@
+"""Analysis stages of a run: energy (tce) -> indicators -> targets and peak analysis.
+
+Runs only when the inventory configures ``[economy]`` (or ``--economy``) or ``[[targets]]``. Each
+step is a named, timed stage of :class:`ghginv.pipeline.inventory.Inventory`. Every input problem (economy
+table, targets, settings) fails here, before anything is written.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from ..core import _fs
+from ..methods.emissions import activity_classes
+from .energy import energy_consumption
+from ..core.errors import ConfigError
+from ..runfolder import file_sha256, write_parquet
+from .indicators import compute_indicators, read_economy, settings_from_config
+from .targets import evaluate_targets, parse_targets, peak_analysis, peak_params
+
+__all__ = ["Analysis", "analysis_wanted", "run_analysis", "report_lang", "LANGS"]
+
+LANGS = ("zh", "en")
+
+
+@dataclass
+class Analysis:
+    """What the analysis stages produced (frames are polars DataFrames)."""
+
+    indicators: pl.DataFrame
+    targets: pl.DataFrame
+    peak: pl.DataFrame
+    conventions: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    lang: str = "en"
+    conversions_used: list[dict] = field(default_factory=list)
+
+    def manifest_entry(self) -> dict:
+        return {**self.conventions, "lang": self.lang, "notes": self.notes, "standard_coal_rows": self.conversions_used}
+
+    def files(self) -> dict[str, pl.DataFrame]:
+        return {"indicators.parquet": self.indicators, "targets.parquet": self.targets, "peak.parquet": self.peak}
+
+
+def analysis_wanted(cfg) -> bool:
+    return bool(cfg.extra.get("economy")) or bool(cfg.extra.get("targets"))
+
+
+def report_lang(cfg) -> str:
+    rep = cfg.extra.get("report") or {}
+    lang = rep.get("lang", "en")
+    bad = sorted(set(rep) - {"lang"})
+    if bad or lang not in LANGS:
+        raise ConfigError(f"{cfg.source or 'config'}: [report] takes lang = 'zh' or 'en' (got {rep!r})")
+    return lang
+
+
+def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, stage=None) -> Analysis:
+    """Energy, indicators, targets and peak analysis for a finished emissions stage."""
+    stage = stage or (lambda name: nullcontext())
+    src = str(cfg.source) if cfg.source else None
+    lang = report_lang(cfg)
+    settings = settings_from_config(cfg)
+    targets = parse_targets(cfg.extra.get("targets"), cfg.base_year, src)
+    pk = peak_params(cfg.extra.get("peak"), src)
+    need_gdp = [t.name for t in targets if t.kind in ("co2_intensity", "energy_intensity")]
+    if need_gdp and settings.economy_path is None:
+        raise ConfigError(f"{src or 'config'}: intensity targets ({', '.join(need_gdp)}) need an economy table: [economy] path = … or --economy PATH")
+    with stage("energy"):
+        energy = energy_consumption(cube_cells, sets, cfg.year_fallback, settings.electricity_method,
+                                    settings.coal_equivalent_gce_per_kwh, settings.feedstock_sectors)
+    with stage("indicators"):
+        notes = list(energy.notes)
+        economy, table = None, {"economy_table": None}
+        if settings.economy_path is not None:  # a local path or a URL (ghginv.core._fs)
+            years = sorted(emissions["year"].unique().to_list())
+            regions = sorted(emissions["region"].unique().to_list())
+            loc = _fs.input_file(settings.economy_path)
+            economy, enotes = read_economy(loc, years, regions, settings.base_year)
+            notes += enotes
+            rec = _fs.record(loc)  # sha256 and size, as for every input file
+            table = {"economy_table": rec["path"], "economy_sha256": rec["sha256"], "economy_bytes": rec["bytes"]}
+        ind, inotes = compute_indicators(emissions, energy, economy, activity_classes(sets), settings)
+        notes += inotes
+    with stage("targets"):
+        peak = peak_analysis(ind, pk)
+        tg = evaluate_targets(targets, ind, peak)
+    conv = {**settings.conventions(), **energy.convention(), **table,
+            "peak": {"min_years_since_peak": pk.min_years_since_peak, "plateau_pct": pk.plateau_pct, "plateau_years": pk.plateau_years}}
+    return Analysis(ind, tg, peak, conv, notes, lang, energy.conversions_used)
+
+
+def write_analysis(result, tmp: Path, hashes: dict[str, str], frames: dict[str, pl.DataFrame]) -> dict[str, str]:
+    """Write indicators/targets/peak Parquet and the reports into the run's temporary folder;
+    ``frames`` are the report's other tables the run already wrote (key categories, reference
+    approach, gap filling)."""
+    from ..report import ReportData, write_reports
+
+    a = result.analysis
+    t0 = time.perf_counter()
+    out = {}
+    for name, df in a.files().items():
+        write_parquet(df, tmp / name)
+        out[name] = "sha256:" + file_sha256(tmp / name)
+    data = ReportData(result.manifest({**hashes, **out}), result.emissions, result.inventory, result.factors_used,
+                      a.indicators, a.targets, a.peak, **frames)
+    out.update(write_reports(data, tmp, a.lang))
+    result.timings["report"] = time.perf_counter() - t0
+    return out

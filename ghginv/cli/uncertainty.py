@@ -1,0 +1,105 @@
+"""CLI: ``ghginv uncertainty RUN_DIR`` and ``ghginv recompute RUN_DIR --scenarios FILE``.
+
+Registered from :mod:`ghginv.cli.runs`; thin over :mod:`ghginv.uncertainty.run` and
+:mod:`ghginv.rerun.scenarios`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+__all__ = ["register", "run_scenarios"]
+
+
+def _fail(err):
+    from .app import _fail as fail
+
+    fail(err)
+
+
+def _write_atomic(df, path: Path) -> Path:
+    """Write one Parquet file via a temporary name in the same folder (no partial output)."""
+    import os
+
+    from ..runfolder import write_parquet
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        write_parquet(df, tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def run_scenarios(run_dir: Path, scenarios: Path, out: Path | None, quiet: bool = False) -> None:
+    from ._console import console
+    from rich.table import Table
+
+    from ..rerun.scenarios import evaluate_scenarios
+
+    res = evaluate_scenarios(run_dir, scenarios)
+    path = _write_atomic(res, out or Path(run_dir) / "scenarios.parquet")
+    con = console(soft_wrap=False)
+    if not quiet:
+        years = sorted(res["year"].unique().to_list())
+        t = Table(title="Scenarios: direct + indirect, t CO2e", title_justify="left")
+        t.add_column("scenario")
+        for y in years:
+            t.add_column(str(y), justify="right")
+        wide = res.pivot(on="year", index="scenario", values="total_co2e_t", sort_columns=True)
+        for r in wide.head(20).iter_rows():
+            t.add_row(r[0], *(f"{x:,.0f}" for x in r[1:]))
+        con.print(t)
+        n = res["scenario"].n_unique()
+        if n > 20:
+            con.print(f"… {n - 20} more scenarios")
+    con.print(f"{res['scenario'].n_unique()} scenarios × {res['year'].n_unique()} years written to {path}")
+
+
+def uncertainty_cmd(
+    run_dir: Annotated[Path, typer.Argument(help="a finished run folder (written by ghginv compile)")],
+    out: Annotated[Optional[Path], typer.Option("--out", help="uncertainty.parquet to write (default: RUN_DIR/uncertainty.parquet); the Table 3.2 layout goes beside it as <name>_table_3_2.parquet")] = None,
+    draws: Annotated[Optional[int], typer.Option("--draws", help="Monte Carlo iterations (default: the run's [uncertainty] draws or 10000)")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="random seed (default: the run's or 20240101)")] = None,
+    activity_pct: Annotated[Optional[float], typer.Option("--activity-pct", help="default activity-data uncertainty, % (95 % half-width)")] = None,
+):
+    """Uncertainty of a finished run: Approach 1 and a seeded Monte Carlo (2006 IPCC GL Vol 1 Ch 3)."""
+    import polars as pl
+    from ._console import console
+    from rich.table import Table
+
+    from ..core.errors import GhgInvError
+
+    try:
+        from ..uncertainty.run import uncertainty_of_run
+
+        res = uncertainty_of_run(run_dir, draws=draws, seed=seed, activity_pct=activity_pct)
+        path = _write_atomic(res.table, out or Path(run_dir) / "uncertainty.parquet")
+        _write_atomic(res.table_3_2, path.with_name(path.stem + "_table_3_2.parquet"))
+    except GhgInvError as e:
+        _fail(e)
+        return
+    tot = res.table.filter(pl.col("category") == "TOTAL", pl.col("gas") == "ALL", pl.col("scope").is_in(["direct", "indirect"]))
+    t = Table(title=f"Uncertainty, t CO2e ({res.settings.draws} draws, seed {res.settings.seed})", title_justify="left")
+    for c in ("year", "scope", "inventory", "mean", "2.5 %", "97.5 %", "± % (MC)", "± % (Approach 1)", "trend (MC 95 %)"):
+        t.add_column(c, justify="left" if c == "scope" else "right")
+    for r in tot.iter_rows(named=True):
+        trend = "" if r["trend_mean"] is None or r["trend_mean"] != r["trend_mean"] else (
+            f"{r['trend_mean'] * 100:+.1f} % [{r['trend_p2_5'] * 100:+.1f}, {r['trend_p97_5'] * 100:+.1f}]")
+        t.add_row(str(r["year"]), r["scope"], f"{r['co2e_t']:,.0f}", f"{r['mean']:,.0f}", f"{r['p2_5']:,.0f}", f"{r['p97_5']:,.0f}",
+                  f"{r['half_width_pct']:.1f}", f"{r['approach1_pct']:.1f}" if r["approach1_pct"] is not None else "", trend)
+    con = console(soft_wrap=False)
+    con.print(t)
+    con.print(res.note())
+    con.print(f"written {path} and {path.stem}_table_3_2.parquet in {res.seconds:.2f} s")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("uncertainty")(uncertainty_cmd)

@@ -1,0 +1,327 @@
+"""Configure: inventory TOML + command-line overrides -> a frozen :class:`RunConfig`.
+
+The TOML (paths relative to the TOML file)::
+
+    [inventory]
+    name = "Qingyang District (synthetic demo)"
+    years = [2020, 2024]        # inclusive range; default: every year in the data
+    base_year = 2020
+    gwp = "AR5GWP100"
+    [activity]
+    paths = ["data/activity"]   # files, directories (hive partitions allowed), or URLs such as
+                                # "s3://bucket/activity" (never relative to the TOML; ghginv.core._fs)
+    keep_entity = false         # keep entity_id in emissions.parquet
+    [factors]
+    sets = ["cn_gbt32150_2015", "mee_nbs_grid", "ipcc2006_energy"]  # names or paths, precedence order
+    year_fallback = "none"      # or "nearest": outside a set's years, use its nearest year
+
+Factor-set names are looked up in, in order: ``./factors`` (the working directory),
+each folder of ``$GHGINV_FACTORS_PATH`` (``:``-separated), then the ``factors/`` folder of the
+ghginv source tree.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from ._fs import is_url, location
+from .errors import ConfigError, FactorSetError, Problem
+
+__all__ = ["RunConfig", "load_config", "resolve_factor_set_path", "factor_search_path"]
+
+YEAR_FALLBACKS = ("none", "nearest")
+# later capabilities add their own tables; these are the ones this version reads
+_KNOWN_TABLES = {
+    "inventory": {"name", "description", "years", "base_year", "gwp", "regions"},
+    "activity": {"paths", "keep_entity", "batch_size", "engine", "scheduler"},
+    "factors": {"sets", "year_fallback"},
+}
+# Tables read by later stages (indicators, targets, sinks, report, …). The config keeps them raw
+# in ``RunConfig.extra[name]``; the module that owns a table checks it and resolves its paths
+# against ``RunConfig.base_dir``. Add a feature's table name here.
+FEATURE_TABLES: tuple[str, ...] = ("sinks", "economy", "targets", "peak", "report", "uncertainty", "waste", "notation_keys",
+                                   "reference_approach", "gap_filling")
+# (table, key) of feature-table inputs that may be URLs (RunConfig.locate): checked for secrets at once
+URL_INPUTS: tuple[tuple[str, str], ...] = (("sinks", "path"), ("economy", "path"), ("reference_approach", "energy_balance"))
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything a run needs, resolved and checked. Immutable."""
+
+    activity_paths: tuple[Path | str, ...]  # local paths, or URLs on shared storage (str; ghginv.core._fs)
+    factor_sets: tuple[Path, ...]
+    gwp: str = "AR5GWP100"
+    name: str = "ghginv inventory"
+    description: str = ""
+    years: tuple[int, int] | None = None
+    base_year: int | None = None
+    regions: tuple[str, ...] | None = None
+    keep_entity: bool = False
+    year_fallback: str = "none"
+    batch_size: int = 1 << 20
+    engine: str = "local"  # local | dask: who builds the activity cube (ghginv/engine.py)
+    scheduler: str | None = None  # dask scheduler address; None starts a local 2-worker cluster
+    source: Path | None = None  # the TOML, when there is one
+    base_dir: Path = field(default_factory=Path.cwd)  # relative paths in the TOML start here
+    # True when base_year and years come from the same place: then the base year must lie inside
+    # the years. A --years override may compile fewer years than the TOML's base year needs.
+    check_base_year: bool = True
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self):
+        problems = []
+        if not self.activity_paths and not self.extra.get("sinks"):
+            problems.append(Problem("no activity data given", hint="set [activity] paths or --activity (or sink data: [sinks] path or --sinks)"))
+        if not self.factor_sets:
+            problems.append(Problem("no factor set given", hint="set [factors] sets or --factors"))
+        if self.years is not None:
+            y0, y1 = self.years
+            if y0 > y1:
+                problems.append(Problem(f"years = [{y0}, {y1}] is empty: the first year is after the last"))
+            elif self.check_base_year and self.base_year is not None and not y0 <= self.base_year <= y1:
+                problems.append(Problem(f"base_year {self.base_year} lies outside years [{y0}, {y1}]"))
+        if self.year_fallback not in YEAR_FALLBACKS:
+            problems.append(
+                Problem(f"year_fallback must be one of {YEAR_FALLBACKS}, got {self.year_fallback!r}")
+            )
+        if self.engine not in ("local", "dask"):
+            problems.append(Problem(f"engine must be 'local' or 'dask', got {self.engine!r}"))
+        if self.batch_size < 1:
+            problems.append(Problem(f"batch_size must be positive, got {self.batch_size}"))
+        for table, key in URL_INPUTS:  # a URL holding a secret fails here, before any work (as --activity)
+            t = self.extra.get(table)
+            given = t.get(key) if isinstance(t, dict) else None
+            for p in given if isinstance(given, list) else [given]:
+                if isinstance(p, str) and is_url(p):
+                    location(p)
+        if problems:
+            where = f"{self.source}: " if self.source else ""
+            raise ConfigError(f"{where}invalid run configuration", problems)
+
+    @property
+    def is_synthetic(self) -> bool:
+        """True when the name or any activity path says the data are synthetic."""
+        texts = [self.name, self.description, *(str(p) for p in self.activity_paths)]
+        sinks = self.extra.get("sinks")
+        if isinstance(sinks, dict):
+            texts += [str(p) for p in (sinks.get("path") if isinstance(sinks.get("path"), list) else [sinks.get("path")])]
+        return any("synthetic" in t.lower() for t in texts)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d.pop("check_base_year")
+        for k, v in d.pop("extra").items():
+            d[k] = v
+        for k, v in list(d.items()):
+            if isinstance(v, Path):
+                d[k] = str(v)
+            elif isinstance(v, tuple):
+                d[k] = [str(x) if isinstance(x, Path) else x for x in v]
+        return d
+
+    def resolve_path(self, p: str | os.PathLike) -> Path:
+        """A path from the TOML (or an option), relative to the TOML's folder."""
+        p = Path(p)
+        return p if p.is_absolute() else self.base_dir / p
+
+    def locate(self, p: str | os.PathLike) -> Path | str:
+        """An input file given by path or URL (sink data, economy table, energy balance): a URL
+        (``s3://…``, ``file://…``, any fsspec protocol) stays the string given, never joined with
+        the TOML's folder, and must hold no secret (:func:`ghginv.core._fs.location`); a path is
+        :meth:`resolve_path`'s."""
+        return location(p, self.base_dir)
+
+    def with_overrides(self, **kw) -> "RunConfig":
+        kw = {k: v for k, v in kw.items() if v is not None}
+        return replace(self, **kw)
+
+
+def factor_search_path() -> list[Path]:
+    """Folders searched for factor sets given by name."""
+    dirs = [Path.cwd() / "factors"]
+    env = os.environ.get("GHGINV_FACTORS_PATH", "")
+    dirs += [Path(p) for p in env.split(os.pathsep) if p]
+    dirs.append(Path(__file__).resolve().parents[2] / "factors")
+    seen, out = set(), []
+    for d in dirs:
+        r = d.resolve() if d.exists() else d
+        if r not in seen:
+            seen.add(r)
+            out.append(r)
+    return out
+
+
+def resolve_factor_set_path(spec: str | os.PathLike, base: Path | None = None) -> Path:
+    """Turn a set name (``ipcc2006_energy``) or a path into the set's folder."""
+    s = str(spec)
+    candidates = []
+    p = Path(s)
+    if p.is_absolute():
+        candidates.append(p)
+    else:
+        if base is not None:
+            candidates.append(base / p)
+        candidates.append(Path.cwd() / p)
+    if "/" not in s and os.sep not in s:
+        candidates += [d / s for d in factor_search_path()]
+    unique = []
+    for c in candidates:
+        c = c.resolve() if c.exists() else c.absolute()
+        if c not in unique:
+            unique.append(c)
+    candidates = unique
+    for c in candidates:
+        if (c / "manifest.toml").is_file():
+            return c.resolve()
+    known = sorted(
+        {d.name for root in factor_search_path() if root.is_dir() for d in root.iterdir() if (d / "manifest.toml").is_file()}
+    )
+    raise FactorSetError(
+        f"unknown factor set {s!r}: no folder with a manifest.toml found "
+        f"(looked in {', '.join(str(c) for c in candidates)}); "
+        f"known sets: {', '.join(known) or 'none'}"
+    )
+
+
+def _merge_extra(from_toml: dict, overrides: dict) -> dict:
+    """Feature tables: option keys override TOML keys, table by table."""
+    out = dict(from_toml)
+    for table, keys in overrides.items():
+        if keys is None:
+            continue
+        base = out.get(table)
+        out[table] = {**base, **keys} if isinstance(base, dict) and isinstance(keys, dict) else keys
+    return out
+
+
+def _years(value, where: str) -> tuple[int, int]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value, value)
+    if (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    ):
+        return (value[0], value[1])
+    raise ConfigError(f"{where}: years must be [first, last] (two integers) or one year, got {value!r}")
+
+
+def load_config(
+    toml_path: str | os.PathLike | None = None,
+    *,
+    activity: list[str] | None = None,
+    factors: list[str] | None = None,
+    gwp: str | None = None,
+    years: tuple[int, int] | None = None,
+    base_year: int | None = None,
+    keep_entity: bool | None = None,
+    year_fallback: str | None = None,
+    name: str | None = None,
+    batch_size: int | None = None,
+    extra: dict | None = None,
+    engine: str | None = None,
+    scheduler: str | None = None,
+) -> RunConfig:
+    """Build a :class:`RunConfig` from an inventory TOML and/or explicit options.
+
+    Options given here override the TOML. Without a TOML, ``activity`` and ``factors`` are
+    required; years and regions then come from the data. ``extra`` overrides keys of feature
+    tables, table by table (e.g. ``{"sinks": {"path": "…", "method": "stock_difference"}}``).
+    """
+    doc: dict = {}
+    base = Path.cwd()
+    src = None
+    if toml_path is not None:
+        src = Path(toml_path)
+        if not src.is_file():
+            raise ConfigError(f"{src}: inventory file not found")
+        try:
+            doc = tomllib.loads(src.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise ConfigError(f"{src}: not valid TOML: {e}") from None
+        base = src.resolve().parent
+        problems = [
+            Problem(
+                f"unknown table or key '{k}'",
+                file=str(src),
+                hint=f"known tables: {', '.join('[' + t + ']' for t in _KNOWN_TABLES)}",
+            )
+            for k in doc
+            if k not in _KNOWN_TABLES and k not in FEATURE_TABLES
+        ]
+        for table, keys in _KNOWN_TABLES.items():
+            t = doc.get(table, {})
+            if not isinstance(t, dict):
+                problems.append(Problem(f"[{table}] must be a table", file=str(src)))
+                continue
+            for k in t:
+                if k not in keys:
+                    problems.append(
+                        Problem(
+                            f"unknown key '{k}' in [{table}]",
+                            file=str(src),
+                            hint=f"known keys: {', '.join(sorted(keys))}",
+                        )
+                    )
+        if problems:
+            raise ConfigError(f"{src}: invalid inventory file", problems)
+    inv = doc.get("inventory", {})
+    act = doc.get("activity", {})
+    fac = doc.get("factors", {})
+    where = str(src) if src else "options"
+
+    if activity:
+        act_paths = tuple(location(p) for p in activity)  # a URL (s3://, hdfs://, …) stays a str
+    else:
+        raw = act.get("paths", [])
+        if isinstance(raw, str):
+            raw = [raw]
+        act_paths = tuple(location(p, base) for p in raw)  # URLs are never joined with base
+    if factors:
+        set_specs, set_base = list(factors), Path.cwd()
+    else:
+        set_specs = fac.get("sets", [])
+        if isinstance(set_specs, str):
+            set_specs = [set_specs]
+        set_base = base
+    set_paths = tuple(resolve_factor_set_path(s, set_base) for s in set_specs)
+    seen: dict[Path, str] = {}
+    for spec, p in zip(set_specs, set_paths):
+        if p in seen:
+            raise ConfigError(f"{where}: factor set {spec!r} is listed twice (also as {seen[p]!r})")
+        seen[p] = spec
+
+    years_from_toml = years is None and "years" in inv
+    if years_from_toml:
+        years = _years(inv["years"], where)
+    if base_year is None and "base_year" in inv:
+        by = inv["base_year"]
+        if not isinstance(by, int) or isinstance(by, bool):
+            raise ConfigError(f"{where}: base_year must be an integer year, got {by!r}")
+
+    regions = inv.get("regions")
+    if regions is not None:
+        regions = tuple(str(r) for r in regions)
+    return RunConfig(
+        activity_paths=act_paths,
+        factor_sets=set_paths,
+        gwp=gwp or inv.get("gwp", "AR5GWP100"),
+        name=name or inv.get("name", src.stem if src else "ghginv inventory"),
+        description=inv.get("description", ""),
+        years=years,
+        base_year=base_year if base_year is not None else inv.get("base_year"),
+        regions=regions,
+        keep_entity=keep_entity if keep_entity is not None else bool(act.get("keep_entity", False)),
+        year_fallback=year_fallback or fac.get("year_fallback", "none"),
+        batch_size=batch_size or int(act.get("batch_size", 1 << 20)),
+        engine=engine or act.get("engine", "local"),
+        scheduler=scheduler or act.get("scheduler"),
+        source=src.resolve() if src else None,
+        check_base_year=years_from_toml or base_year is not None,
+        base_dir=base,
+        extra=_merge_extra({k: doc[k] for k in FEATURE_TABLES if k in doc}, extra or {}),
+    )

@@ -1,0 +1,352 @@
+"""Turn a ledger grid into activity records, following a :class:`~.mapping.Mapping`.
+
+Steps: locate the header by content (not by row number) -> build column keys from the merged
+multi-row header (``消费量/工业生产消费``; ordinals ``甲 乙 丙 1 … 10 丁`` as alternative keys) ->
+read every data row (until a footer such as ``单位负责人``) -> classify each row (item, total,
+deliberately skipped, unmapped) -> run the total checks -> build records.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+
+from ...core import categories
+from ...core.errors import Problem, UnitError
+from .mapping import SKIP, Mapping
+from .read import Grid, column_letter
+from .table import canonical_unit, is_total_label, label_key, norm, parse_number, split_header_unit
+
+__all__ = ["convert", "Converted"]
+
+_ORDINAL_FIRST = "甲"
+_SUBITEM = ("其中", "#", "合计中")
+
+
+@dataclass
+class Row:
+    sheet_row: int
+    label: str  # label_key of the item / sector label
+    code: str
+    cells: list
+    kind: str = "item"  # item | total | skip | unmapped
+
+
+@dataclass
+class Converted:
+    records: list[dict] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # unmapped: skippable with --skip-unmapped
+    errors: list[Problem] = field(default_factory=list)  # bad values, failed checks: never skippable
+    stats: dict = field(default_factory=dict)
+    checks: list[dict] = field(default_factory=list)
+
+
+class _Ctx:
+    def __init__(self, grid: Grid, m: Mapping):
+        self.g, self.m = grid, m
+        self.out = Converted()
+        self.file = str(grid.file) + (f" (sheet '{grid.sheet}')" if grid.sheet else "")
+        self.seen: set[Problem] = set()
+
+    def problem(self, msg, row=None, col=None, key=None, value=None, hint=None, fatal=False):
+        column = None if col is None else column_letter(col) + (f" ({key})" if key else "")
+        p = Problem(msg, file=self.file, row=row, column=column, value=value, hint=hint)
+        if p not in self.seen:  # a cell read twice (import and checks) is reported once
+            self.seen.add(p)
+            (self.out.errors if fatal else self.out.problems).append(p)
+
+
+def _find_header(ctx: _Ctx, markers: tuple[str, ...]) -> int:
+    for i, r in enumerate(ctx.g.rows[:200]):
+        cells = {norm(c) for c in r}
+        keys = {label_key(c) for c in r}
+        if all(mk in cells or mk in keys for mk in markers):
+            return i
+    ctx.problem(f"header row not found: no row holds all of {', '.join(markers)}", fatal=True,
+                hint="set [ledger] header to words of the header row, and check [columns]")
+    return -1
+
+
+def _header_keys(rows: list[list], h: int, n: int, width: int) -> list[str]:
+    hdr = [[norm(c) for c in (rows[h + i] if h + i < len(rows) else [])] + [""] * width for i in range(n)]
+    hdr = [r[:width] for r in hdr]
+    for i in range(n - 1):  # merged cells exported to CSV leave blanks to the right: forward-fill
+        for c in range(1, width):
+            if not hdr[i][c] and hdr[i][c - 1] and any(hdr[j][c] for j in range(i + 1, n)):
+                hdr[i][c] = hdr[i][c - 1]
+    keys = []
+    for c in range(width):
+        parts = []
+        for i in range(n):
+            if hdr[i][c] and (not parts or parts[-1] != hdr[i][c]):
+                parts.append(hdr[i][c])
+        keys.append("/".join(parts))
+    return keys
+
+
+def _resolve_columns(ctx: _Ctx, keys: list[str], ordinals: list[str], h: int, specs: dict) -> dict[str, int]:
+    by_key: dict[str, list[int]] = {}
+    for i, k in enumerate(keys):
+        if k:
+            by_key.setdefault(k, []).append(i)
+    idx = {}
+    for fld, spec in specs.items():
+        for s in (spec,) if isinstance(spec, str) else spec:
+            s = norm(s)
+            hits = by_key.get(s) or [i for i, o in enumerate(ordinals) if o and o == s]
+            if not hits:
+                hits = [i for i, k in enumerate(keys) if k and k.split("/")[-1] == s]
+            if len(hits) > 1:
+                ctx.problem(f"column {s!r} ([columns] {fld}) appears {len(hits)} times, in columns "
+                            f"{', '.join(column_letter(i) for i in hits)}", row=h + 1, fatal=True,
+                            hint="duplicate header: rename one column in the ledger or map the other by its ordinal")
+            elif not hits:
+                ctx.problem(f"column {s!r} ([columns] {fld}) not found in the header", row=h + 1, fatal=True,
+                            hint=f"header keys: {', '.join(k for k in keys if k)}")
+            else:
+                idx[fld if isinstance(spec, str) else f"{fld}:{s}"] = hits[0]
+    return idx
+
+
+def _number(ctx: _Ctx, row: Row, col: int, key: str):
+    v = row.cells[col] if col < len(row.cells) else None
+    try:
+        return parse_number(v)
+    except ValueError as e:
+        ctx.problem(str(e), row=row.sheet_row, col=col, key=key, fatal=True)
+        return None
+
+
+def _field(ctx: _Ctx, row: Row, cols: dict, name: str):
+    m = ctx.m
+    if name in cols:
+        v = row.cells[cols[name]] if cols[name] < len(row.cells) else None
+        where = dict(row=row.sheet_row, col=cols[name], key=name)
+        if name == "year":
+            if isinstance(v, (_dt.date, _dt.datetime)):
+                ctx.problem(f"a date ({v}) in the year column", value=None, hint="give the year as an integer such as 2023", fatal=True, **where)
+                return None
+            s = norm(v).removesuffix("年")
+            if not s.isdigit() or not 1900 <= int(s) <= 2155:
+                ctx.problem("year is not an integer year", value=v, fatal=True, **where)
+                return None
+            return int(s)
+        s = norm(v)
+        if not s:
+            ctx.problem(f"{name} is empty", fatal=True, **where)
+            return None
+        if name == "sector":
+            code = m.sectors.get(label_key(v))
+            if code is None and categories.is_category(s):
+                code = s
+            if code is None:
+                ctx.problem("sector name not in [sectors]", value=str(v), **where)
+            return code
+        return s
+    return m.constants.get(name)
+
+
+def convert(grid: Grid, m: Mapping) -> Converted:
+    ctx = _Ctx(grid, m)
+    out = ctx.out
+    rows = grid.rows
+    width = max((len(r) for r in rows), default=0)
+    label_col = "item" if m.layout == "long" else "label"
+    markers = m.header or tuple(
+        norm(m.columns[k]).split("/")[0] for k in (label_col, "code", "unit") if isinstance(m.columns.get(k), str)
+    )
+    h = _find_header(ctx, markers)
+    if h < 0:
+        return out
+    keys = _header_keys(rows, h, m.header_rows, width)
+    start = h + m.header_rows
+    ordinals = [""] * width
+    if start < len(rows):
+        first = next((norm(c) for c in rows[start] if norm(c)), "")
+        if first == _ORDINAL_FIRST:
+            ordinals = [norm(c) for c in rows[start]] + [""] * (width - len(rows[start]))
+            start += 1
+    specs = dict(m.columns)
+    for chk in m.checks:  # columns named only by checks
+        for name in ([chk.column, *chk.parts] if chk.column else []) + ([chk.coefficient] if chk.coefficient else []):
+            if norm(name) not in [v for v in m.columns.values() if isinstance(v, str)]:
+                specs[f"check:{norm(name)}"] = norm(name)
+    cols = _resolve_columns(ctx, keys, ordinals, h, specs)
+    if out.errors:
+        return out
+    totals = m.total_labels
+    data: list[Row] = []
+    blank_rows = 0
+    for i in range(start, len(rows)):
+        cells = list(rows[i]) + [None] * (width - len(rows[i]))
+        texts = [norm(c) for c in cells]
+        if not any(texts):
+            blank_rows += 1
+            continue
+        first = next(t for t in texts if t)
+        if any(first.startswith(e) for e in m.end):
+            break
+        lab = label_key(cells[cols[label_col]]) if label_col in cols else ""
+        code = norm(cells[cols["code"]]).lstrip("0") if "code" in cols else ""
+        r = Row(i + 1, lab, code, cells)
+        raw = norm(cells[cols[label_col]]) if label_col in cols else ""
+        if is_total_label(cells[cols[label_col]] if label_col in cols else "", totals) or (code and code in totals):
+            r.kind = "total"
+        elif raw.startswith(_SUBITEM):  # 其中 / # / 合计中 rows are parts of the row above: never added
+            r.kind = "skip"
+            out.stats["subitem_rows"] = out.stats.get("subitem_rows", 0) + 1
+        elif m.layout == "long":
+            act = m.activities.get(lab) or (m.activities.get(code) if code else None) or _by_code(m.activities, code)
+            r.kind = "skip" if act == SKIP else ("unmapped" if act is None else "item")
+            r.activity = act
+            if act is None:
+                ctx.problem("energy item not in [activities]", row=r.sheet_row, col=cols.get(label_col, cols.get("code")),
+                            key=label_col, value=(lab or code), hint="add it to [activities] (\"-\" to leave it out deliberately)")
+        else:
+            sec = m.sectors.get(lab)
+            r.kind = "skip" if sec == SKIP else ("unmapped" if sec is None else "item")
+            r.sector = sec
+            if sec is None:
+                ctx.problem("row label not in [sectors]", row=r.sheet_row, col=cols[label_col], key=label_col, value=lab,
+                            hint="add it to [sectors] (\"-\" to leave it out deliberately)")
+        data.append(r)
+    out.stats.update(data_rows=len(data), blank_rows=blank_rows, header_row=h + 1, first_data_row=start + 1)
+    if m.layout == "long":
+        value_cols = {k: c for k, c in cols.items() if k.startswith(("amount:", "minus:"))}
+        _long(ctx, data, cols, value_cols)
+    else:
+        value_cols = _wide_columns(ctx, keys, cols, h)
+        _wide(ctx, data, cols, value_cols)
+    from .totals import run_checks
+
+    run_checks(ctx, data, cols, value_cols, lambda r, c, k: _number(ctx, r, c, k))
+    out.stats.update({k: sum(1 for r in data if r.kind == k) for k in ("item", "total", "skip", "unmapped")})
+    return out
+
+
+def _by_code(acts: dict, code: str):
+    if not code:
+        return None
+    for k, v in acts.items():
+        if k.isdigit() and k.lstrip("0") == code:
+            return v
+    return None
+
+
+def _blank(ctx: _Ctx, rec: dict) -> dict | None:
+    ctx.out.stats["blank_cells"] = ctx.out.stats.get("blank_cells", 0) + 1
+    b = ctx.m.blank
+    if b == "skip":
+        return None
+    if b == "zero":
+        return {**rec, "amount": 0.0}
+    return {**rec, "amount": None, "notation_key": b}
+
+
+def _emit(ctx: _Ctx, rec: dict, amount, row: Row, col: int, key: str):
+    if amount is None:
+        rec = _blank(ctx, rec)
+        if rec is not None:
+            ctx.out.records.append(rec)
+        return
+    if amount < 0:
+        ctx.problem("amount is negative", row=row.sheet_row, col=col, key=key, value=amount, fatal=True,
+                    hint="amounts are ≥ 0; a (−) row of a balance table is not activity data: map it to \"-\"")
+        return
+    ctx.out.records.append({**rec, "amount": float(amount)})
+
+
+def _unit(ctx: _Ctx, text, row: int, col: int | None, key: str):
+    try:
+        return canonical_unit(text, ctx.m.units)
+    except UnitError as e:
+        ctx.problem(f"unknown unit: {e.summary}", row=row, col=col, key=key, value=None,
+                    hint="map it in [units], e.g. \"吨标煤\" = \"tce\"")
+        return None
+
+
+def _base(ctx: _Ctx, r: Row, cols: dict, sector: str | None = None) -> dict | None:
+    rec = {f: _field(ctx, r, cols, f) for f in ("year", "region")}
+    rec["sector"] = sector if sector is not None else _field(ctx, r, cols, "sector")
+    if "entity_id" in cols or "entity_id" in ctx.m.constants:
+        rec["entity_id"] = _field(ctx, r, cols, "entity_id")
+    return None if any(rec[f] is None for f in ("year", "region", "sector")) else rec
+
+
+def _long(ctx: _Ctx, data: list[Row], cols: dict, value_cols: dict):
+    for r in data:
+        if r.kind != "item":
+            continue
+        unit = None
+        if "unit" in cols:
+            unit = _unit(ctx, r.cells[cols["unit"]], r.sheet_row, cols["unit"], "unit")
+        elif r.label in {norm(k) for k in ctx.m.units}:
+            unit = _unit(ctx, r.label, r.sheet_row, None, "unit")
+        else:
+            ctx.problem("no unit for this row: map a unit column in [columns] unit", row=r.sheet_row, fatal=True)
+        rec = _base(ctx, r, cols)
+        vals = {k: _number(ctx, r, c, k.split(":", 1)[1]) for k, c in value_cols.items()}
+        if unit is None or rec is None:
+            continue
+        plus = [v for k, v in vals.items() if k.startswith("amount:") and v is not None]
+        minus = [v for k, v in vals.items() if k.startswith("minus:") and v is not None]
+        amount = None if not plus else sum(plus) - sum(minus)
+        first = next(iter(value_cols.items()))
+        _emit(ctx, {**rec, "activity": r.activity, "unit": unit}, amount, r, first[1], first[0].split(":", 1)[1])
+
+
+def _wide_columns(ctx: _Ctx, keys: list[str], cols: dict, h: int) -> dict:
+    """Fuel columns of a wide ledger: key -> (column, activity or '-' or 'total', unit)."""
+    used = {c for k, c in cols.items() if not k.startswith("check:")}
+    out = {}
+    for c, k in enumerate(keys):
+        if not k or c in used:
+            continue
+        segs = k.split("/")
+        name, unit = split_header_unit(segs[0] if len(segs) > 1 else k)
+        if len(segs) > 1 and unit is None:
+            name, unit = segs[0], segs[-1]
+        lab = label_key(name)
+        if is_total_label(name, ctx.m.total_labels):
+            out[k] = (c, "total", None)
+            continue
+        act = ctx.m.activities.get(lab)
+        if act is None:
+            ctx.problem("fuel column not in [activities]", row=h + 1, col=c, key=k, hint="add it to [activities] (\"-\" to leave it out)")
+            continue
+        if act == SKIP:
+            out[k] = (c, SKIP, None)
+            continue
+        if unit is None and any(label_key(u) == lab for u in ctx.m.units):
+            unit = next(v for u, v in ctx.m.units.items() if label_key(u) == lab)
+        if unit is None:
+            ctx.problem("no unit in the column header (write it as 原煤(万吨)) or in [units]", row=h + 1, col=c, key=k, fatal=True)
+            continue
+        u = _unit(ctx, unit, h + 1, c, k)
+        if u is not None:
+            out[k] = (c, act, u)
+    return out
+
+
+def _wide(ctx: _Ctx, data: list[Row], cols: dict, fuel: dict):
+    rows_by_label = {r.label: r for r in data}
+    minus = {row: subs for row, subs in ctx.m.subtract}
+    for row, subs in ctx.m.subtract:
+        for s in (row, *subs):
+            if s not in rows_by_label:
+                ctx.problem(f"[[subtract]] names row {s!r}, which is not in the table", fatal=True)
+    for r in data:
+        if r.kind != "item":
+            continue
+        rec = _base(ctx, r, cols, r.sector)
+        if rec is None:
+            continue
+        for key, (c, act, unit) in fuel.items():
+            if act in ("total", SKIP):
+                continue
+            v = _number(ctx, r, c, key)
+            if v is not None and r.label in minus:
+                for s in minus[r.label]:
+                    if s in rows_by_label:
+                        v -= _number(ctx, rows_by_label[s], c, key) or 0.0
+            _emit(ctx, {**rec, "activity": act, "unit": unit}, v, r, c, key)

@@ -1,0 +1,299 @@
+"""Load: find activity Parquet files and stream their record batches.
+
+Inputs are files, lists of files, or directories (searched recursively; Hive partition folders
+such as ``year=2022/`` or ``region=510105/`` supply constant columns). Files are read with
+``pyarrow.parquet.ParquetFile.iter_batches``: never the whole input at once. String columns are
+read as dictionaries (``read_dictionary``), so later stages work on small integer codes.
+
+Each yielded :class:`Batch` knows its file and the 1-based number of its first row, so every
+problem can be reported with file and row.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pyarrow.types as pat
+
+from ..core import _fs
+from ..core.errors import InputFileError, Problem, SchemaError
+
+__all__ = ["check_batch", "Batch", "ActivityFile", "discover", "stream_batches", "prefetched", "REQUIRED", "OPTIONAL"]
+
+REQUIRED = ("year", "region", "sector", "activity", "amount", "unit")
+OPTIONAL = ("entity_id", "notation_key")
+STRING_COLS = ("region", "sector", "activity", "unit", "entity_id", "notation_key")
+
+
+@dataclass(frozen=True)
+class ActivityFile:
+    path: Path | _fs.Remote  # a local file, or one on shared storage (str() is its URL)
+    partitions: dict[str, str]  # from key=value folders below the given directory
+
+
+@dataclass
+class Batch:
+    file: Path | _fs.Remote
+    first_row: int  # 1-based number of this batch's first row within its file
+    data: pa.RecordBatch
+    constants: dict[str, str]  # partition columns not stored in the file
+    partitions: dict[str, str] = None  # every key=value folder of the file
+
+    def __post_init__(self):
+        if self.partitions is None:
+            self.partitions = dict(self.constants)
+
+
+def _is_data_file(p: Path) -> bool:
+    return p.is_file() and not p.name.startswith((".", "_")) and p.suffix.lower() in (".parquet", ".pq", ".parq")
+
+
+def discover(paths: list[Path | str] | tuple[Path | str, ...]) -> list[ActivityFile]:
+    """List the Parquet files behind ``paths``, sorted, with their Hive partition values.
+
+    A path may be a URL on shared storage (``s3://bucket/activity``, ``hdfs://…``, ``file://…``,
+    any fsspec protocol; :mod:`ghginv.core._fs`): its files are :class:`~ghginv.core._fs.Remote` values."""
+    files: list[ActivityFile] = []
+    problems = []
+    for given in paths:
+        if _fs.is_url(given):
+            found, problem = _discover_remote(_fs.remote(_fs.location(given)))
+            files.extend(found)
+            if problem is not None:
+                problems.append(problem)
+            continue
+        given = Path(given)
+        if given.is_file():
+            files.append(ActivityFile(given, {}))
+        elif given.is_dir():
+            found = []
+            for root, dirs, names in os.walk(given):
+                dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+                for n in sorted(names):
+                    p = Path(root) / n
+                    if _is_data_file(p):
+                        rel = p.relative_to(given).parts[:-1]
+                        parts = dict(seg.split("=", 1) for seg in rel if "=" in seg)
+                        found.append(ActivityFile(p, parts))
+            if not found:
+                problems.append(Problem("directory holds no Parquet files (*.parquet)", file=str(given)))
+            files.extend(found)
+        else:
+            problems.append(Problem("activity path does not exist", file=str(given)))
+    if problems:
+        raise InputFileError("activity data not found", problems)
+    seen = set()
+    unique = []
+    for f in files:
+        key = f.path.url if isinstance(f.path, _fs.Remote) else f.path.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique
+
+
+def _discover_remote(given: _fs.Remote) -> tuple[list[ActivityFile], Problem | None]:
+    """The files behind one URL (a file, or a folder listed recursively like a local one)."""
+    what = _fs.kind(given)
+    if what == "file":
+        return [ActivityFile(given, {})], None
+    if what == "missing":
+        return [], Problem("activity path does not exist", file=str(given))
+    found = [
+        ActivityFile(r, dict(seg.split("=", 1) for seg in dirs if "=" in seg))
+        for r, dirs in _fs.walk(given)
+        if r.name.lower().endswith((".parquet", ".pq", ".parq"))
+    ]
+    if not found:
+        return [], Problem("directory holds no Parquet files (*.parquet)", file=str(given))
+    return found, None
+
+
+def _type_ok(col: str, t: pa.DataType) -> bool:
+    if pat.is_dictionary(t):
+        t = t.value_type
+    if col == "year":
+        return pat.is_integer(t)
+    if col == "amount":
+        return pat.is_floating(t) or pat.is_integer(t) or pat.is_decimal(t) or pat.is_null(t)
+    if col in ("region", "entity_id"):
+        return pat.is_string(t) or pat.is_large_string(t) or pat.is_integer(t)
+    return pat.is_string(t) or pat.is_large_string(t) or pat.is_null(t)
+
+
+_EXPECTED = {
+    "year": "integer",
+    "amount": "float (or integer)",
+    "region": "string (or integer code)",
+    "entity_id": "string or integer",
+}
+
+
+def check_schema(f: ActivityFile, schema: pa.Schema, keep_entity: bool) -> tuple[list[str], list[Problem]]:
+    """Columns to read from this file, or the problems with its schema."""
+    problems = []
+    names = schema.names
+    dups = sorted({n for n in names if names.count(n) > 1})
+    for d in dups:
+        problems.append(Problem(f"column '{d}' appears {names.count(d)} times", file=str(f.path), column=d))
+    for col in REQUIRED:
+        if col not in names and col not in f.partitions:
+            problems.append(
+                Problem(
+                    f"required column '{col}' is missing",
+                    file=str(f.path),
+                    hint=f"activity files need columns {', '.join(REQUIRED)} (year may come from a year=YYYY folder); "
+                    f"found: {', '.join(names)}",
+                )
+            )
+    for col in REQUIRED + OPTIONAL:
+        if col in names and col not in dups:
+            t = schema.field(col).type
+            if not _type_ok(col, t):
+                problems.append(
+                    Problem(
+                        f"column '{col}' has type {t}, expected {_EXPECTED.get(col, 'string')}",
+                        file=str(f.path),
+                        column=col,
+                    )
+                )
+    cols = [c for c in REQUIRED if c in names]
+    cols += [c for c in ("notation_key",) if c in names]
+    if keep_entity and "entity_id" in names:
+        cols.append("entity_id")
+    return cols, problems
+
+
+def open_file(f: ActivityFile, keep_entity: bool) -> tuple[pq.ParquetFile, list[str]]:
+    """Open one file (local or on shared storage, :mod:`ghginv.core._fs`) and check its schema; raise on
+    a corrupt file or a wrong schema. The footer is read once and reused for the reader."""
+    remote = isinstance(f.path, _fs.Remote)
+
+    def unreadable(e: BaseException) -> InputFileError:  # damaged metadata may not be UTF-8
+        return InputFileError(f"{f.path}: not a readable Parquet file ({_fs.brief(e) if remote else e})")
+
+    try:
+        if _fs.size(f.path) == 0:
+            raise InputFileError(f"{f.path}: file is empty (0 bytes)")
+        src = _fs.parquet_source(f.path)
+        footer = pq.ParquetFile(src)
+        arrow_schema, meta = footer.schema_arrow, footer.metadata
+    except InputFileError:
+        raise
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as e:
+        raise unreadable(e) from None
+    cols, problems = check_schema(f, arrow_schema, keep_entity)
+    if problems:
+        raise SchemaError(f"{f.path}: wrong schema", problems)
+    dict_cols = [c for c in cols if c in STRING_COLS and not pat.is_integer(arrow_schema.field(c).type)]
+    try:
+        pf = pq.ParquetFile(src, read_dictionary=dict_cols, metadata=meta)
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as e:
+        raise unreadable(e) from None
+    return pf, cols
+
+
+def stream_batches(files: list[ActivityFile], batch_size: int, keep_entity: bool) -> Iterator[Batch]:
+    """Yield record batches of every file in order, with file and row numbers."""
+    for f in files:
+        pf, cols = open_file(f, keep_entity)
+        if pf.metadata.num_rows == 0:
+            raise InputFileError(
+                f"{f.path}: file has no rows",
+                [Problem("remove the empty file or fill it", file=str(f.path))],
+            )
+        constants = {k: v for k, v in f.partitions.items() if k not in cols}
+        row = 1
+        try:
+            for rb in pf.iter_batches(batch_size=batch_size, columns=cols, use_threads=True):
+                if rb.num_rows:
+                    yield Batch(f.path, row, rb, constants, f.partitions)
+                    row += rb.num_rows
+        except (pa.ArrowException, OSError, UnicodeDecodeError) as e:  # damaged metadata may not be UTF-8
+            raise InputFileError(f"{f.path}: corrupt Parquet data near row {row} ({e})") from None
+
+
+_END = object()
+
+
+def prefetched(batches: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
+    """Yield ``batches`` while a background thread reads the next ones (at most ``depth`` ahead).
+
+    Parquet decoding (pyarrow) and the cube kernel (numba) both release the GIL, so on two cores
+    reading the next batch overlaps with aggregating this one. An exception of the reader (e.g.
+    a corrupt file) is raised here, in order, after the batches before it; stopping early (an
+    error downstream) stops the reader.
+    """
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def reader():
+        try:
+            for b in batches:
+                if not put(b):
+                    return
+            put(_END)
+        except BaseException as e:  # handed to the consumer, raised there
+            put(e)
+
+    t = threading.Thread(target=reader, name="ghginv-reader", daemon=True)
+    t.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        t.join()
+
+
+def check_batch(batch: Batch) -> None:
+    """Full structural check of a streamed batch (UTF-8 of strings, dictionary indices, buffer
+    sizes): a damaged Parquet page must be a clear error, never a crash deeper down (~10 ms per
+    million rows)."""
+    try:
+        batch.data.validate(full=True)
+    except (pa.ArrowException, ValueError) as e:
+        raise InputFileError(
+            f"{batch.file}: corrupt Parquet data in rows {batch.first_row}–{batch.first_row + batch.data.num_rows - 1} ({e})"
+        ) from None
+
+
+def check_batch_light(batch: Batch) -> None:
+    """The part of :func:`check_batch` that does not grow with rows, for the cube's fast path:
+    buffer sizes of every column, UTF-8 of every dictionary (a few hundred strings) and full
+    checks of plain string columns. Dictionary indices are bounds-checked by the fused kernel
+    itself, which hands a batch with a bad index to :func:`check_batch`. Any problem found here
+    is reported by :func:`check_batch`, so the message is the same on both paths."""
+    rb = batch.data
+    try:
+        rb.validate()
+        for col in rb.columns:
+            t = col.type
+            if pat.is_dictionary(t):
+                col.dictionary.validate(full=True)
+            elif not (pat.is_integer(t) or pat.is_floating(t) or pat.is_boolean(t) or pat.is_null(t)):
+                col.validate(full=True)
+    except (pa.ArrowException, ValueError):
+        check_batch(batch)  # raises with the rows; should it pass, the full check is the word

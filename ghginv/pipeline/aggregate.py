@@ -1,0 +1,182 @@
+"""Aggregate: emissions per cell -> the inventory at every level of the IPCC tree.
+
+A row of ``emissions`` with sector ``1.A.4.b`` counts towards ``1``, ``1.A``, ``1.A.4``,
+``1.A.4.b`` and ``TOTAL`` (level 0), separately for each scope:
+
+* ``direct`` — emissions inside the region (IPCC sectors; scope 1);
+* ``indirect`` — emissions caused by purchased electricity and heat (scope 2), kept apart so
+  that they are never added to direct emissions by accident;
+* ``memo`` — memo items outside totals, e.g. CO2 from biomass combustion (2006 IPCC GL Vol 2
+  Ch 1 §1.4.1.3: reported, not added).
+
+Rows reported with a notation key (NO, NE, NA, IE, C) appear at their own category with gas
+``ALL``, no numbers and the key; they are never summed as zero. Every reporting category × gas
+the run does not estimate gets a key row too (gas = the gas group, e.g. ``HFCs``; default ``NE``,
+user keys from ``[notation_keys]``): see :mod:`ghginv.analysis.notation`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from ..core import categories
+from ..core._frames import _rank_codes, _sorted_groups, encode, inverse, sort_order
+from ..analysis.notation import completeness_rows
+
+__all__ = ["build_inventory", "RollupIndex", "INVENTORY_SCHEMA"]
+
+INVENTORY_SCHEMA = {
+    "year": pl.Int32,
+    "region": pl.String,
+    "scope": pl.String,
+    "category": pl.String,
+    "level": pl.Int8,
+    "category_name": pl.String,
+    "gas": pl.String,
+    "emissions_t": pl.Float64,
+    "co2e_t": pl.Float64,
+    "notation_key": pl.String,
+}
+_SCOPE_ORDER = {"direct": 0, "indirect": 1, "memo": 2}
+
+
+def _name(cat: pl.Expr) -> pl.Expr:
+    names = {**categories.categories(), "TOTAL": "Total"}
+    return cat.replace_strict(names, default="", return_dtype=pl.String)
+
+
+@dataclass
+class RollupIndex:
+    """How the numbers of the inventory come from the rows of ``emissions``, as positions.
+
+    ``order1``/``starts1`` sort the emission rows by (year, region, scope, sector, gas) and cut
+    them into groups (the per-sector sums); ``src2``/``starts2`` list, group by group of the
+    rolled-up keys (year, region, scope, category, gas), the per-sector sums that add into it (a
+    sector adds into ``TOTAL`` and into each of its ancestors); ``pos`` is the inventory row of
+    each rolled-up group. The starts are CSR bounds: group g is ``starts[g]:starts[g + 1]``. :meth:`values` repeats the arithmetic of :func:`build_inventory` on new
+    emission values — the same terms added in the same order, so the same bits."""
+
+    order1: np.ndarray
+    starts1: np.ndarray
+    src2: np.ndarray
+    starts2: np.ndarray
+    pos: np.ndarray
+    n_rows: int  # inventory rows (with the notation-key rows, which have no numbers)
+
+    def values(self, emissions_t: np.ndarray, co2e_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The inventory's ``emissions_t`` and ``co2e_t`` (``n_rows`` each, NaN at the notation-key
+        rows) from per-emission-row values, both summed in one pass over the positions."""
+        from ..kernels.rollup import rolled_into
+
+        return rolled_into(emissions_t, co2e_t, self.order1, self.starts1, self.src2, self.starts2, self.pos, self.n_rows)
+
+    def columns(self, values: tuple[np.ndarray, np.ndarray]) -> list[pl.Series]:
+        """:meth:`values` as the inventory's columns, null at the notation-key rows (no copy)."""
+        import pyarrow as pa
+
+        if getattr(self, "_validity", None) is None:  # the same for every call: built once
+            valid = np.zeros(self.n_rows, bool)
+            valid[self.pos] = True
+            self._validity = (pa.py_buffer(np.packbits(valid, bitorder="little")), self.n_rows - self.pos.size)
+        bitmap, nulls = self._validity
+        return [pl.Series(name, pa.Array.from_buffers(pa.float64(), self.n_rows, [bitmap, pa.py_buffer(x)], null_count=nulls))
+                for name, x in zip(("emissions_t", "co2e_t"), values)]
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {"order1": self.order1, "starts1": self.starts1, "src2": self.src2, "starts2": self.starts2, "pos": self.pos,
+                "n_rows": np.array([self.n_rows], np.int64)}
+
+    @classmethod
+    def from_arrays(cls, a) -> "RollupIndex":
+        return cls(a["order1"], a["starts1"], a["src2"], a["starts2"], a["pos"], int(a["n_rows"][0]))
+
+
+def rollup(emissions: pl.DataFrame, values: tuple[str, ...] = ("emissions_t", "co2e_t")) -> tuple[pl.DataFrame, tuple]:
+    """Sums of ``values`` per (year, region, scope, category, level, gas) up the IPCC tree from rows
+    with (year, region, scope, sector, gas): the rolled-up rows, sorted by those keys, and
+    (order1, starts1, src2, starts2) of :class:`RollupIndex`. Keys are integer codes throughout."""
+    year = _rank_codes(emissions["year"])
+    enc = {k: encode(emissions[k]) for k in ("region", "scope", "sector", "gas")}
+    order1, change1 = _sorted_groups([year, enc["region"][1], enc["scope"][1], enc["sector"][1], enc["gas"][1]])
+    starts1 = np.flatnonzero(change1)
+    first1 = order1[starts1]
+    # each sector adds into TOTAL and into each of its ancestors (itself included)
+    sectors = enc["sector"][0]
+    chains = [["TOTAL", *categories.ancestors(s)] for s in sectors]
+    cats = sorted({c for ch in chains for c in ch})
+    at = {c: i for i, c in enumerate(cats)}
+    n_anc = np.array([len(ch) for ch in chains], np.int64)
+    offset = np.zeros(len(chains) + 1, np.int64)
+    np.cumsum(n_anc, out=offset[1:])
+    flat = np.array([at[c] for ch in chains for c in ch], np.int64)
+    sec = enc["sector"][1][first1]
+    rep = n_anc[sec]
+    src = np.repeat(np.arange(first1.size, dtype=np.int64), rep)
+    k = np.arange(src.size, dtype=np.int64) - np.repeat(np.cumsum(rep) - rep, rep)
+    cat = flat[offset[sec][src] + k]
+    row = first1[src]  # an emission row with the expanded row's keys
+    order2, change2 = _sorted_groups([year[row], enc["region"][1][row], enc["scope"][1][row], cat, enc["gas"][1][row]])
+    starts2 = np.flatnonzero(change2)
+    src2 = src[order2]
+    g_row, g_cat = row[order2[starts2]], cat[order2[starts2]]
+    level = np.array([0 if c == "TOTAL" else categories.level(c) for c in cats], np.int8)
+    from ..kernels.rollup import rolled_sums
+
+    index = (order1, np.append(starts1, order1.size), src2, np.append(starts2, src2.size))  # CSR bounds
+    sums = [rolled_sums(emissions[v].to_numpy(), *index) for v in values]
+    rolled = pl.DataFrame([
+        emissions["year"].gather(g_row),
+        pl.Series("region", enc["region"][0], pl.String).gather(enc["region"][1][g_row]),
+        pl.Series("scope", enc["scope"][0], pl.String).gather(enc["scope"][1][g_row]),
+        pl.Series("category", cats, pl.String).gather(g_cat),
+        pl.Series("level", level[g_cat], pl.Int8),
+        pl.Series("gas", enc["gas"][0], pl.String).gather(enc["gas"][1][g_row]),
+        *(pl.Series(v, x, pl.Float64) for v, x in zip(values, sums)),
+    ])
+    return rolled, index
+
+
+def build_inventory(emissions: pl.DataFrame, notation: pl.DataFrame | None = None, classes: dict[str, str] | None = None,
+                    keys: list | None = None, completeness: bool = True, index: bool = False):
+    """Roll emissions up the IPCC tree per year, region, scope and gas (see module doc).
+
+    ``keys``: the user's notation keys (:func:`ghginv.analysis.notation.notation_settings`);
+    ``completeness=False`` leaves out the rows of not-estimated reporting categories;
+    ``index=True`` returns ``(inventory, RollupIndex)``."""
+    rolled, (order1, starts1, src2, starts2) = rollup(emissions)
+    rolled = rolled.with_columns(pl.repeat(None, rolled.height, dtype=pl.String, eager=True).alias("notation_key"))
+    parts = [rolled]
+    if notation is not None and notation.height:
+        classes = classes or {}
+        nk = notation.with_columns(
+            pl.col("activity")
+            .replace_strict(classes, default="other", return_dtype=pl.String)
+            .is_in(["electricity", "heat"])
+            .alias("_ind")
+        ).select(
+            pl.col("year").cast(pl.Int32),
+            "region",
+            pl.when(pl.col("_ind")).then(pl.lit("indirect")).otherwise(pl.lit("direct")).alias("scope"),
+            pl.col("sector").alias("category"),
+            pl.col("sector").map_elements(categories.level, return_dtype=pl.Int8).alias("level"),
+            pl.lit("ALL").alias("gas"),
+            pl.lit(None, pl.Float64).alias("emissions_t"),
+            pl.lit(None, pl.Float64).alias("co2e_t"),
+            "notation_key",
+        ).unique()
+        parts.append(nk)
+    if completeness:
+        parts.append(completeness_rows(rolled, notation, classes, keys))
+    inv = pl.concat([p.select(rolled.columns).cast({"year": pl.Int32, "level": pl.Int8}) for p in parts])
+    inv = inv.with_columns(
+        _name(pl.col("category")).alias("category_name"),
+        pl.col("scope").replace_strict(_SCOPE_ORDER, return_dtype=pl.Int8).alias("_s"),
+    )
+    perm = sort_order(inv, ["year", "region", "_s", "category", "gas", "notation_key"])
+    inv = inv[perm].select(list(INVENTORY_SCHEMA)).cast(INVENTORY_SCHEMA)
+    if not index:
+        return inv
+    return inv, RollupIndex(order1, starts1, src2, starts2, inverse(perm)[: rolled.height], inv.height)

@@ -1,0 +1,337 @@
+"""Conservation checks of every run: nothing dropped, double-counted or overflowed on the way.
+
+* **input = cube** — the amounts of the activity rows that enter the cube (valid, inside the run's
+  years, not notation-key rows), summed per unit while the batches stream, equal the cube's sums
+  per unit, to 1e-9 relative (summation order differs); the row counts agree exactly.
+* **finite** — every cube amount and every emission is finite. Amounts near the float limit
+  (1e308) can overflow to ``inf`` in a sum or a product; that is an error naming the cell, never a
+  silent ``inf`` in the results.
+* **roll-up** — every inventory value equals the sum of its direct children plus the emissions
+  booked at that category itself (so ``TOTAL`` = Σ level 1, ``1.A`` = Σ ``1.A.x`` …), per year,
+  region, scope and gas, to 1e-9 relative.
+* **notation keys** — rows reported with a notation key (NO, NE, NA, IE, C) are counted, and so
+  are the categories they produce in the inventory.
+
+The results go to ``manifest.json`` (``checks``). A failed conservation check is an internal
+error (:class:`ConservationError`, exit status 3): the run stops and writes nothing.
+
+How the input tally is counted, and what it checks
+---------------------------------------------------
+A batch that takes the cube's fast path is tallied *inside* the fused kernel
+(:func:`ghginv.kernels.cube.batch_append_tally`, :func:`ghginv.kernels.dense.dense_append_tally`),
+in the same pass, so no second pass over the rows is needed. Every other batch (nulls, notation
+keys, a bad row, or a builder without the fast path) is tallied by :meth:`InputTally.count`, a
+pass of its own over the raw Arrow columns, after a full structural check
+(:func:`ghginv.inputs.load.check_batch`), as before.
+
+In the kernel the tally stays independent of the cube where it matters. It adds each row's raw
+amount under the row's *raw* unit dictionary index, before any remapping, into separate
+accumulators; the unit's name comes from the batch's own Arrow dictionary
+(:attr:`FastBatch.unit_names`), and rows = batch rows − rows outside the years. The cube side is
+everything downstream: the lookup tables from dictionary index to global codes, key packing, the
+dense position or hash slot, the scatter-add and its row counts, growing and merging the tables,
+finalize (unpacking keys, codes → strings, sorting) and dropping early years. An error in any of
+those that loses, duplicates or moves amounts between units breaks the per-unit sums or the row
+count (``tests/unit/test_cube_tally.py`` breaks the unit lookup and sees it); as before, amounts
+moved between cells of the same unit are not this check's business. What the two share, by
+construction, is the per-row decision of the kernel: whether a row is valid (a bad row sends the
+whole batch to the slow path, which re-checks and names it) and whether its year is inside the
+run's years (the same comparison in the same loop). Those two decisions are tested against the
+row-checked slow path (``tests/unit/test_fastpath.py``), not by this check.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..core._frames import _combine, dense_ids, encode, encode_shared
+from ..core.errors import GhgInvError, ValidationError
+from ..kernels import ngjit
+from ..inputs.load import check_batch
+
+__all__ = ["InputTally", "ConservationError", "run_checks"]
+
+REL = 1e-9
+
+
+class ConservationError(GhgInvError, RuntimeError):
+    """An internal invariant of a run failed (a bug in ghginv, not in the input)."""
+
+    exit_code = 3
+
+
+class InputTally:
+    """Per-unit sums and row counts of the amounts that should reach the cube.
+
+    Call :meth:`add` for every streamed batch, before the cube builder sees it. When a
+    :class:`~ghginv.pipeline.cube.CubeBuilder` with the fast path holds this tally (``deferred``), ``add``
+    only hands the batch over, and the builder counts it in its kernel (:meth:`add_counted`) or
+    calls :meth:`count` for a batch that leaves the fast path.
+    """
+
+    def __init__(self, years: tuple[int, int] | None):
+        self.years = years
+        self.sums: dict[str, float] = {}
+        self.rows: int = 0
+        self.deferred = False  # set by a CubeBuilder that counts in its kernel
+        self._pending = None
+
+    def add(self, batch) -> None:
+        if self.deferred:
+            self._pending = batch
+        else:
+            self.count(batch)
+
+    def claim(self, batch) -> bool:
+        """True (once) when ``batch`` was handed over by :meth:`add`: the caller must count it."""
+        if self._pending is batch:
+            self._pending = None
+            return True
+        return False
+
+    def add_counted(self, unit_names: list, lanes: np.ndarray, rows: int) -> None:
+        """Add a batch counted by the cube kernel: ``lanes`` as filled by the kernel (per raw unit
+        index), ``unit_names`` the batch's unit dictionary, ``rows`` the rows inside the years."""
+        from ..kernels.cube import tally_sums
+
+        self._merge(unit_names, tally_sums(lanes, len(unit_names)), rows)
+
+    def _merge(self, names, sums, rows) -> None:
+        for name, s in zip(names, sums):
+            if name is not None and s != 0.0 or name in self.sums:
+                self.sums[name] = self.sums.get(name, 0.0) + float(s)
+        self.rows += int(rows)
+
+    def count(self, batch) -> None:
+        """The tally's own pass over one batch (structural check, then sums per unit)."""
+        rb = batch.data
+        n = rb.num_rows
+        if not n:
+            return
+        check_batch(batch)
+        acol = rb.column("amount")
+        if not pa.types.is_floating(acol.type):
+            acol = pc.cast(acol, pa.float64(), safe=False)
+        if acol.null_count:
+            valid = acol.is_valid().to_numpy(zero_copy_only=False)
+            amount = pc.fill_null(acol, 0.0).to_numpy(zero_copy_only=False)
+        else:
+            valid = None
+            amount = acol.to_numpy(zero_copy_only=False)
+        amount = amount.astype(np.float64, copy=False)
+        if self.years is not None:
+            if "year" in rb.schema.names:
+                ycol = rb.column("year")
+                year = (pc.fill_null(ycol, 0) if ycol.null_count else ycol).to_numpy(zero_copy_only=False)
+                inside = (year >= self.years[0]) & (year <= self.years[1])
+            else:
+                try:
+                    y = int(batch.constants.get("year", 0))
+                except ValueError:
+                    y = 0
+                inside = np.full(n, self.years[0] <= y <= self.years[1])
+            valid = inside if valid is None else valid & inside
+        if "unit" in rb.schema.names:
+            u = rb.column("unit")
+            if not pa.types.is_dictionary(u.type):
+                u = pc.dictionary_encode(pc.cast(u, pa.string()))
+            names = u.dictionary.to_pylist()
+            ind = u.indices
+            idx = (pc.fill_null(ind, len(names)) if ind.null_count else ind).to_numpy(zero_copy_only=False)
+        else:
+            names, idx = [batch.constants.get("unit")], np.zeros(n, np.int64)
+        if valid is None:
+            valid = np.ones(0, np.bool_)  # empty = every row
+        sums, rows = tally_kernel(np.ascontiguousarray(idx), np.ascontiguousarray(amount), valid, len(names) + 1)
+        self._merge(names, sums, rows)
+
+
+@ngjit
+def tally_kernel(idx, amount, valid, n_codes):
+    """Sum ``amount`` per code ``idx`` over the rows where ``valid`` (all rows when it is empty)."""
+    lanes = np.zeros((8, n_codes), np.float64)  # 8 accumulators break the add-latency chain
+    rows = 0
+    every = valid.shape[0] == 0
+    for i in range(idx.shape[0]):
+        if every or valid[i]:
+            lanes[i & 7, idx[i]] += amount[i]
+            rows += 1
+    sums = np.zeros(n_codes, np.float64)
+    for k in range(8):
+        for c in range(n_codes):
+            sums[c] += lanes[k, c]
+    return sums, rows
+
+
+def _close(a: float, b: float) -> bool:
+    return a == b or abs(a - b) <= REL * max(abs(a), abs(b))
+
+
+def _all_finite(df: pl.DataFrame, cols: list[str]) -> bool:
+    """No null, NaN or infinity in ``cols`` (numpy on the buffers; the frames below only name a bad row)."""
+    from ..kernels.rollup import all_finite
+
+    return all(df[c].null_count() == 0 and all_finite(df[c].to_numpy()) for c in cols)
+
+
+def _finite(cube: pl.DataFrame, emissions: pl.DataFrame) -> None:
+    if _all_finite(cube, ["amount"]) and _all_finite(emissions, ["emissions_t", "co2e_t"]):
+        return
+    bad = cube.filter(~pl.col("amount").is_finite())
+    if bad.height:
+        r = bad.row(0, named=True)
+        raise ValidationError(
+            f"the activity amounts of {bad.height} cube cell(s) add up beyond the float range (first: year {r['year']}, "
+            f"region {r['region']}, sector {r['sector']}, activity {r['activity']}, unit {r['unit']}: sum = {r['amount']})",
+        )
+    bad = emissions.filter(~pl.col("emissions_t").is_finite() | ~pl.col("co2e_t").is_finite())
+    if bad.height:
+        r = bad.row(0, named=True)
+        raise ValidationError(
+            f"{bad.height} emission value(s) overflow the float range (first: year {r['year']}, region {r['region']}, "
+            f"sector {r['sector']}, activity {r['activity']}, gas {r['gas']}: {r['emissions_t']} t); "
+            "an amount is implausibly large — check the activity data and its unit",
+        )
+
+
+def rollup_links(emissions: pl.DataFrame, inventory: pl.DataFrame) -> dict[str, np.ndarray]:
+    """Positions for the roll-up check, worked out from the keys alone (not from how the inventory
+    was built): ``rows`` (the inventory rows with numbers); for the i-th of them its children
+    (positions in ``rows``) ``child[child_starts[i]:child_starts[i + 1]]`` and the emission rows
+    booked at its own category ``own[own_starts[i]:own_starts[i + 1]]``; ``missing``: the first
+    emission row with no inventory row for its category, or -1.
+
+    The keys (year, region, scope, gas, category) of the inventory rows, of each row's parent and
+    of the emission rows are coded as integers on one shared vocabulary and looked up by a sorted
+    search."""
+    keys = ["year", "region", "scope", "gas"]
+    rows = np.flatnonzero(inventory["notation_key"].is_null().to_numpy())
+    inv = inventory.select(*keys, "category", "level")[rows]
+    ni = inv.height
+    codes = [np.concatenate([inv["year"].to_numpy(), emissions["year"].to_numpy()]).astype(np.int64)]
+    codes += [np.concatenate(encode_shared([inv[k], emissions[k]])) for k in keys[1:]]
+    # categories and parents (level 1 -> TOTAL, 1.A.4.b -> 1.A.4) on one vocabulary
+    cats = inv["category"].unique().to_list()
+    strip = {c: c.rsplit(".", 1)[0] for c in cats}
+    vocab = sorted(set(cats) | set(strip.values()) | {"TOTAL"} | set(emissions["sector"].unique().to_list()))
+    at = {c: i for i, c in enumerate(vocab)}
+    inv_cat = inv["category"].replace_strict(at, return_dtype=pl.Int64).to_numpy()
+    stripped = np.full(len(vocab), -1, np.int64)
+    for c in cats:
+        stripped[at[c]] = at[strip[c]]
+    level = inv["level"].to_numpy()
+    inv_par = np.where(level == 1, at["TOTAL"], np.where(level == 0, -1, stripped[inv_cat]))
+    em_cat = emissions["sector"].replace_strict(at, return_dtype=pl.Int64).to_numpy()
+    # one integer per (year, region, scope, gas, category): inventory rows, their parents, emissions
+    parts = [np.concatenate([c[:ni], c[:ni], c[ni:]]) for c in codes] + [np.concatenate([inv_cat, inv_par, em_cat])]
+    key = _combine(parts)
+    if key is None:
+        key = dense_ids(parts)[0]
+    k_inv, k_par, k_em = key[:ni], key[ni:2 * ni], key[2 * ni:]
+    order = np.argsort(k_inv, kind="stable")
+    sk = k_inv[order]
+
+    def locate(q):
+        if not ni:
+            return np.full(q.shape[0], -1, np.int64)
+        pos = np.minimum(np.searchsorted(sk, q), ni - 1)
+        return np.where(sk[pos] == q, order[pos], -1)
+
+    from ..kernels.rollup import csr
+
+    parent = locate(k_par)
+    parent[inv_par < 0] = -1
+    own = locate(k_em)
+    child_starts, child = csr(parent, ni)
+    own_starts, own_rows = csr(own, ni)
+    lost = np.flatnonzero(own < 0)
+    return {"rows": rows, "child_starts": child_starts, "child": child, "own_starts": own_starts, "own": own_rows,
+            "missing": np.array([lost[0] if lost.size else -1], np.int64)}
+
+
+def check_rollup(links: dict[str, np.ndarray], emissions: pl.DataFrame, inventory: pl.DataFrame,
+                 values: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
+    """Every inventory value = Σ its direct children + the emissions booked at that category
+    (``links`` from :func:`rollup_links`), to 1e-9 relative; children and own emissions are added
+    into the rows they belong to by position (:func:`ghginv.kernels.rollup.rollup_check`).
+    ``values``: (inventory co2e_t, emissions co2e_t) as arrays when the caller has them."""
+    from ..kernels.rollup import rollup_check
+
+    rows = links["rows"]
+    inv_value, em_value = values if values is not None else (inventory["co2e_t"].to_numpy(), emissions["co2e_t"].to_numpy())
+    bad, first, total = rollup_check(links, inv_value, em_value, REL)
+    missing = int(links["missing"][0])
+    if bad:
+        r = inventory.row(int(rows[first]), named=True)
+        raise ConservationError(
+            f"internal check failed: roll-up of category {r['category']} ({r['year']}, {r['region']}, {r['scope']}, "
+            f"{r['gas']}) is {r['co2e_t']!r} t CO2e but its parts sum to {float(total[first])!r} ({bad} such rows); "
+            "no output was written — please report this as a ghginv bug",
+        )
+    if missing >= 0:
+        r = emissions.row(missing, named=True)
+        raise ConservationError(
+            f"internal check failed: emissions of sector {r['sector']} ({r['year']}, {r['region']}, {r['scope']}, {r['gas']}) "
+            "are missing from the inventory; no output was written — please report this as a ghginv bug",
+        )
+    return {"ok": True, "rows_checked": int(rows.size)}
+
+
+def _sums_per_unit(cells: pl.DataFrame) -> dict[str, float]:
+    """Exactly rounded sum (``math.fsum``) of the cube amounts per unit."""
+    if not cells.height:
+        return {}
+    names, code = encode(cells["unit"])
+    order = np.argsort(code, kind="stable")
+    bounds = np.searchsorted(code[order], np.arange(len(names) + 1))
+    amount = cells["amount"].to_numpy()[order]
+    return {u: math.fsum(amount[bounds[i]:bounds[i + 1]]) for i, u in enumerate(names) if bounds[i + 1] > bounds[i]}
+
+
+def run_checks(cube, emissions: pl.DataFrame, inventory: pl.DataFrame, tally: InputTally | None,
+               links: dict[str, np.ndarray] | None = None, values: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
+    """Run every check; raise on failure; return the manifest's ``checks`` section.
+
+    ``links``: the roll-up check's positions (:func:`rollup_links`) when known — a recompute that
+    keeps a run's structure reuses them; otherwise they are worked out here and stored in
+    ``links`` if it is an empty dict. ``values``: see :func:`check_rollup`."""
+    cells = cube.cells
+    _finite(cells, emissions)
+    out: dict = {}
+    if tally is None:
+        out["input_equals_cube"] = {"ok": None, "note": "not run: no activity data were streamed by this process (cube reused, dask engine, or sink data only)"}
+    else:
+        # exactly rounded sums of the cube cells (math.fsum): independent of the thread count
+        cube_sums = _sums_per_unit(cells)
+        cube_rows = int(cells["n_rows"].sum()) if cells.height else 0
+        units = sorted(set(cube_sums) | {u for u, s in tally.sums.items() if s != 0.0})
+        per_unit = {u: {"input": tally.sums.get(u, 0.0), "cube": cube_sums.get(u, 0.0)} for u in units}
+        bad = [u for u, v in per_unit.items() if not _close(v["input"], v["cube"])]
+        if bad or tally.rows != cube_rows:
+            u = bad[0] if bad else None
+            detail = (f"unit {u!r}: input {per_unit[u]['input']!r}, cube {per_unit[u]['cube']!r}" if u else
+                      f"input rows {tally.rows}, cube rows {cube_rows}")
+            raise ConservationError(
+                f"internal check failed: activity amounts going in differ from the sums in the cube ({detail}); "
+                "no output was written — please report this as a ghginv bug",
+            )
+        out["input_equals_cube"] = {"ok": True, "rows": tally.rows, "sum_per_unit": {u: v["cube"] for u, v in per_unit.items()}}
+    out["finite"] = {"ok": True}
+    if not links:
+        found = rollup_links(emissions, inventory)
+        if links is not None:
+            links.update(found)
+        links = found
+    out["rollup"] = check_rollup(links, emissions, inventory, values)
+    nk = cube.notation
+    out["notation_keys"] = {
+        "rows": int(cube.stats.get("rows_notation", 0)),
+        "categories": int(nk.height),
+        "by_key": {k: int(v) for k, v in nk.group_by("notation_key").len().sort("notation_key").iter_rows()} if nk.height else {},
+    }
+    return out

@@ -1,0 +1,208 @@
+"""Cube: stream validated batches into the activity cube.
+
+The cube holds, per (year, region, sector, activity, unit[, entity]), the sum of ``amount`` and
+the number of rows. It is built in one pass over the input: per batch one fused numba kernel
+(:mod:`ghginv.inputs.fastpath`) checks, remaps and adds the rows into a dense (year, region, combo)
+array (:mod:`ghginv.kernels.dense`) or the hash table of :mod:`ghginv.kernels.cube`; factors are
+later resolved per (year, region, sector, activity) cell, never per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from ..core.errors import ValidationError
+from ..inputs.fastpath import FastPath
+from ..kernels.cube import (
+    BATCH_BAD,
+    BATCH_FULL,
+    LIMITS,
+    TALLY_LANES,
+    batch_append_tally,
+    new_table,
+    pack_keys,
+    table_append,
+    table_grow,
+    table_items,
+    table_merge,
+    unpack_keys,
+)
+from ..kernels.dense import DenseCube
+from ..inputs.load import Batch, check_batch
+from ..inputs.validate import BatchValidator, ValidRows
+
+__all__ = ["Cube", "CubeBuilder"]
+
+
+@dataclass
+class Cube:
+    """The aggregated activity data.
+
+    ``cells``: polars DataFrame with columns year (Int32), region, sector, activity, unit,
+    entity_id (String, only with entities), amount (Float64, sum in ``unit``), n_rows (Int64),
+    sorted by every key column. ``notation``: rows reported with a notation key.
+    """
+
+    cells: pl.DataFrame
+    notation: pl.DataFrame
+    stats: dict = field(default_factory=dict)
+
+
+class CubeBuilder:
+    """create / append / finalize around the cube kernels.
+
+    A batch takes the fast path when it can (:mod:`ghginv.inputs.fastpath`: one fused kernel pass,
+    into the dense (year, region, combo) array of :mod:`ghginv.kernels.dense`, or into the hash
+    table with entities or very sparse keys). Otherwise, or when the kernel meets a bad row, it
+    goes through :meth:`BatchValidator.process`, which names every bad row, and its valid rows
+    go into the hash table. ``finalize`` merges both.
+
+    With ``tally`` (the run's :class:`~ghginv.pipeline.conservation.InputTally`), a batch the tally handed
+    over (:meth:`InputTally.add` defers to the builder) is counted by the fused kernel in the
+    same pass when it takes the fast path, and by the tally's own pass otherwise.
+    """
+
+    def __init__(self, validator: BatchValidator, fast: bool = True, tally=None):
+        self.v = validator
+        self.table = new_table(1 << 12)
+        self.n_used = 0
+        self.fast = FastPath(validator) if fast else None
+        self.dense = DenseCube() if fast and not validator.keep_entity else None
+        self.tally = tally
+        if tally is not None and self.fast is not None:
+            tally.deferred = True
+
+    def append(self, batch: Batch) -> None:
+        tally = self.tally
+        counting = tally is not None and tally.claim(batch)
+        if self.fast is not None and not self.v.issues:
+            fb = self.fast.prepare(batch)
+            if fb is not None:
+                lanes = np.zeros(TALLY_LANES * len(fb.luts[3]) if counting else 0, np.float64)
+                outside = self._append_fast(fb, lanes)
+                if outside is not None:
+                    if counting:
+                        tally.add_counted(fb.unit_names, lanes, fb.n - outside)
+                    return
+                check_batch(batch)  # a bad row, or a damaged page (indices outside the dictionary)
+        if counting:
+            tally.count(batch)
+        rows = self.v.process(batch)
+        if rows is None:
+            return
+        self._append_rows(rows)
+
+    def _append_fast(self, fb, lanes: np.ndarray) -> int | None:
+        """Add a prepared batch with the fused kernel, counting the input tally into ``lanes``;
+        the number of rows outside the years, or None when a row is bad (slow path next)."""
+        self._check_limits()
+        args = fb.args()
+        start = 0
+        outside = 0
+        b = self.v.books
+        if self.dense is not None and not self.dense.fits(len(b["region"]), len(b["sector"]), len(b["activity"]), len(b["unit"])):
+            self._dense_to_table()
+        while self.dense is not None:
+            d_args = (*args[:8], args[9], *args[10:14], args[15])  # without entity index and table
+            status, start, n_out = self.dense.append(start, d_args, lanes)
+            outside += n_out
+            if status == BATCH_BAD:
+                return None
+            if status == BATCH_FULL:
+                if not self.dense.grow():
+                    self._dense_to_table()
+                continue
+            self.v.rows_read += fb.n
+            self.v.rows_outside_years += outside
+            return outside
+        while True:
+            status, start, self.n_used, n_out = batch_append_tally(*self.table, self.n_used, start, *args, lanes)
+            outside += n_out
+            if status == BATCH_BAD:
+                return None
+            if status == BATCH_FULL:
+                self.table = table_grow(self.table, self.n_used)
+                continue
+            break
+        self.v.rows_read += fb.n
+        self.v.rows_outside_years += outside
+        return outside
+
+    def _dense_to_table(self) -> None:
+        """Move the dense cube's cells into the hash table (very sparse data), and stop using it."""
+        items = self.dense.items()
+        self.table, self.n_used = table_merge(self.table, self.n_used, items)
+        self.dense = None
+
+    def _check_limits(self) -> None:
+        for name, book in (("region", "region"), ("sector", "sector"), ("activity", "activity"), ("unit", "unit")):
+            if len(self.v.books[book]) > LIMITS[name]:
+                raise ValidationError(
+                    f"too many distinct {name} values ({len(self.v.books[book])}); at most {LIMITS[name]} are supported"
+                )
+
+    def _append_rows(self, r: ValidRows) -> None:
+        self._check_limits()
+        k1 = pack_keys(r.year, r.region, r.sector, r.activity, r.unit)
+        k2 = r.entity.astype(np.int64, copy=False)
+        amount = np.ascontiguousarray(r.amount, np.float64)
+        start = 0
+        while start < k1.shape[0]:
+            start, self.n_used = table_append(*self.table, self.n_used, k1, k2, amount, start)
+            if start < k1.shape[0] or 2 * self.n_used >= self.table[0].shape[0]:
+                self.table = table_grow(self.table, self.n_used)
+
+    def finalize(self) -> Cube:
+        self.v.raise_if_problems()
+        if self.dense is not None and self.n_used == 0:
+            k1, k2, sums, counts = self.dense.items()  # every row took the dense fast path
+        else:
+            if self.dense is not None:
+                self._dense_to_table()
+            k1, k2, sums, counts = table_items(self.table)
+        year, region, sector, activity, unit = unpack_keys(k1)
+        b = self.v.books
+        # sort by the strings without building a string per cell: each code's rank among its
+        # book's sorted values (Python's str order = UTF-8 byte order = polars' String order)
+        order_keys = [year]
+        columns = {}
+        for name, book, codes in (("region", "region", region), ("sector", "sector", sector),
+                                  ("activity", "activity", activity), ("unit", "unit", unit)):
+            vals = b[book].values
+            rank = np.empty(len(vals), np.int64)
+            rank[np.array(sorted(range(len(vals)), key=vals.__getitem__), dtype=np.int64)] = np.arange(len(vals))
+            order_keys.append(rank[codes] if len(vals) else codes)
+            columns[name] = (vals, codes)
+        if self.v.keep_entity:
+            vals = b["entity"].values
+            rank = np.empty(len(vals) + 1, np.int64)
+            rank[0] = len(vals)  # no entity (null) sorts last
+            rank[1 + np.array(sorted(range(len(vals)), key=vals.__getitem__), dtype=np.int64)] = np.arange(len(vals))
+            order_keys.append(rank[k2])
+        order = np.lexsort(order_keys[::-1]) if k1.size else np.zeros(0, np.int64)
+
+        def strings(vals, codes):
+            return pl.Series(vals, dtype=pl.String).gather(codes[order]) if codes.size else pl.Series([], dtype=pl.String)
+
+        data = {"year": pl.Series(year[order], dtype=pl.Int32)}
+        for name, (vals, codes) in columns.items():
+            data[name] = strings(vals, codes)
+        if self.v.keep_entity:
+            data["entity_id"] = strings([None, *b["entity"].values], k2)
+        data["amount"] = pl.Series(sums[order], dtype=pl.Float64)
+        data["n_rows"] = pl.Series(counts[order], dtype=pl.Int64)
+        cells = pl.DataFrame(data)
+        notation = pl.DataFrame(
+            self.v.notation_rows,
+            schema={"year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String, "notation_key": pl.String},
+        ).unique().sort("year", "region", "sector", "activity", "notation_key")
+        stats = {
+            "rows_read": self.v.rows_read,
+            "rows_outside_years": self.v.rows_outside_years,
+            "rows_notation": self.v.rows_notation,
+            "cube_cells": cells.height,
+        }
+        return Cube(cells=cells, notation=notation, stats=stats)

@@ -1,0 +1,353 @@
+"""Recompute with new values on a run's resolved structure, without resolving again.
+
+A compile works out, for its cube, *which* factor row every cube cell and gas uses (precedence
+rules, DuckDB), which emission row every (cube row, factor row) adds into, and which inventory rows
+every emission row rolls up into. None of that depends on the factor *values* or the GWPs. The run
+folder keeps those positions (``recompute_index.bin``, hashed in ``manifest.json``) with a
+signature of everything they do depend on: the cube, the factor sets' rules without their values
+(kind, activity, gas or parameter, sector, region, years, unit dimension), the sets' activity
+classes, the year fallback, entities and the notation keys.
+
+:func:`apply_plan` recomputes a run with other factor sets or GWPs when the signature of the new
+sets equals the run's: only the arithmetic runs — new value per rule, the emissions formula of
+:func:`ghginv.kernels.emissions.activity_emissions` on the same operands as a compile, the same sums in
+the same order (:mod:`ghginv.kernels.rollup` over the kept positions) — so the numbers are the
+same bits a fresh compile gives. Any structural change (a rule added, removed or
+moved to other years, regions or sectors; another unit dimension; other sets) changes the
+signature, and :func:`ghginv.rerun.recompute.recompute` takes the full path instead.
+
+The rows of the stages that are not activity × factor — first-order decay of landfill deposits
+(4.A) and carbon sinks — are computed again by those stages (their data are small); the kept
+positions hold as long as those rows have the same keys as in the run (``perm`` places them among
+the activity rows as the compile's merge did), else the full path runs. The reference approach and
+the indicators and targets run on the new emissions as in a compile. Runs with gap filling (which
+changes the cube) or an uncertainty analysis in the compile (which needs the full per-cell detail) keep no plan;
+``ghginv uncertainty RUN_DIR`` on a run that keeps one takes that detail from it (:func:`plan_detail`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from ..core._frames import inverse
+from .aggregate import RollupIndex
+from ..core.errors import InputFileError
+from ..factors.resolve import C_TO_CO2, factor_values
+
+__all__ = ["PLAN_FILE", "RecomputePlan", "plan_supported", "signature", "make_plan", "save_plan", "load_plan", "apply_plan",
+           "activity_values", "activity_quantities", "plan_detail"]
+
+PLAN_FILE = "recompute_index.bin"
+FORMAT = 2  # 2: roll-up starts as CSR bounds
+_MAGIC = b"GHGINV-POSITIONS\n"  # then: header length (8 bytes, little-endian), JSON header, arrays at 64-byte offsets
+_NO_PLAN_TABLES = ("gap_filling", "uncertainty")
+
+_EM = ("det_row", "ncv_pow", "dens_pow", "unit_scale", "f_cell", "f_rule", "f_rule2", "f_gas", "cell_ncv_rule", "cell_dens_rule")
+
+
+@dataclass
+class RecomputePlan:
+    """The positions of a run (see module doc) and the signature they are valid for."""
+
+    signature: str
+    em: dict[str, np.ndarray]  # cube rows x factor rows -> emission rows (compute_emissions(index=...))
+    gas_names: list[str]
+    rollup: RollupIndex  # emission rows -> inventory rows (build_inventory(index=True))
+    links: dict[str, np.ndarray]  # the roll-up check's positions (conservation.rollup_links)
+    meta: np.ndarray  # description index of each factors_used row (trace.factors_used(index=...))
+    meta_keys: np.ndarray  # (rule id, second rule id or -1, conversion flag) per description
+    meta_first: np.ndarray  # first factors_used row of each description
+    versions: dict[str, str]  # factor set -> version of the run
+    perm: np.ndarray | None = None  # merged emission row -> row of (activity rows, waste rows, sink rows); None: activity rows only
+    n_used: int = 0  # factors_used rows of the activity rows (the first ones); waste and sink rows follow
+
+    @property
+    def per_entity(self) -> bool:
+        """Emission rows per entity: the pairs are summed through ``em_order`` / ``em_starts``."""
+        return "em_order" in self.em
+
+    @property
+    def n_activity(self) -> int:
+        """Activity × factor emission rows (per factor row, or per factor row and entity)."""
+        return self.em["em_starts"].size if self.per_entity else self.em["f_cell"].size
+
+    def activity_rows(self, emissions: pl.DataFrame) -> pl.DataFrame:
+        """The activity × factor rows of ``emissions`` (a run's merged emission rows), in the order
+        of the kept positions (without its sink and landfill-decay rows)."""
+        return emissions if self.perm is None else emissions[inverse(self.perm)[: self.n_activity]]
+
+
+def plan_supported(cfg) -> bool:
+    """Whether a run's result can be recomputed by :func:`apply_plan` (module doc)."""
+    return not any(t in cfg.extra for t in _NO_PLAN_TABLES)
+
+
+def signature(sets, cfg, keys) -> str:
+    """sha256 of everything the positions depend on besides the cube (kept beside them in the run
+    folder, both hashed in its manifest): each set's rules without values, its activity classes
+    and its count of sink and waste rows, the year fallback, entities and the notation keys."""
+    h = hashlib.sha256()
+    h.update(json.dumps([FORMAT, cfg.year_fallback, bool(cfg.keep_entity), [repr(k) for k in keys]]).encode())
+    for s in sets:
+        h.update(json.dumps([s.name, sorted((a, m.get("fuel_class")) for a, m in s.activities.items()),
+                             len(s.sink_rules), len(s.waste_rules)]).encode())
+        for r in s.rules:
+            h.update(f"\x1e{r.kind}\x1f{r.activity}\x1f{r.key}\x1f{r.sector}\x1f{r.region}\x1f{r.year_from}\x1f{r.year_to}"
+                     f"\x1f{r.den_dim}".encode())
+    return h.hexdigest()
+
+
+def make_plan(sig: str, em: dict, rollup: RollupIndex, links: dict, trace: dict, first: np.ndarray, sets, perm: np.ndarray | None = None,
+              n_used: int = 0) -> RecomputePlan:
+    """The plan of a compile from what its stages handed over (``compute_emissions(index=...)``,
+    ``build_inventory(index=True)``, ``run_checks(links=...)``, ``factors_used(index=...)``).
+
+    Without entities every factor row is one emission row: the (cube row, factor row) pairs are
+    kept sorted by factor row (stable, so each row's terms keep their order) with ``f_starts``."""
+    from ..kernels.rollup import csr
+
+    kept = {k: em[k] for k in _EM}
+    if "em_order" in em:  # per entity: pairs in compute order, summed through em_order / em_starts
+        kept.update(det_f=em["det_f"], em_order=em["em_order"], em_starts=em["em_starts"])
+    else:
+        f_starts, order = csr(em["det_f"], em["f_cell"].size)
+        kept.update(f_starts=f_starts, det_row=em["det_row"][order], ncv_pow=em["ncv_pow"][order], dens_pow=em["dens_pow"][order])
+    return RecomputePlan(sig, kept, list(em["gas_names"]), rollup, links, trace["meta"], trace["meta_keys"], first,
+                         {s.name: s.version for s in sets}, perm, n_used)
+
+
+def meta_first(meta: np.ndarray, n_keys: int) -> np.ndarray:
+    """First row of each description index."""
+    first = np.full(n_keys, -1, np.int64)
+    rows = np.arange(meta.size, dtype=np.int64)[::-1]
+    first[meta[::-1]] = rows  # the last write per key is its first row
+    return first
+
+
+def _small(a: np.ndarray) -> np.ndarray:
+    """Positions stored as int32 when they fit (half the file)."""
+    if a.dtype.kind == "i" and a.dtype.itemsize > 4 and (a.size == 0 or (a.max() < 2**31 and a.min() >= -(2**31))):
+        return a.astype(np.int32)
+    return a
+
+
+def _write_arrays(path: Path, head: dict, arrays: dict[str, np.ndarray]) -> None:
+    """One file: magic, header length, a JSON header (``head`` plus name -> dtype, shape, offset of
+    each array), then the arrays' bytes, each at a 64-byte boundary (read back without copying)."""
+    table, offset = {}, 0
+    for k, a in arrays.items():
+        a = np.ascontiguousarray(a)
+        table[k] = {"dtype": a.dtype.str, "shape": list(a.shape), "offset": offset}
+        offset += -(-a.nbytes // 64) * 64
+    header = json.dumps({**head, "arrays": table}).encode()
+    start = -(-(len(_MAGIC) + 8 + len(header)) // 64) * 64
+    with open(path, "wb") as f:
+        f.write(_MAGIC + len(header).to_bytes(8, "little") + header)
+        for k, a in arrays.items():
+            f.seek(start + table[k]["offset"])
+            f.write(np.ascontiguousarray(a).tobytes())
+        f.truncate(start + offset)
+
+
+def _read_arrays(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
+    """``(head, arrays)`` of :func:`_write_arrays`; the arrays view a read-only memory map of the file."""
+    mm = np.memmap(path, dtype=np.uint8, mode="r")
+    if bytes(mm[: len(_MAGIC)]) != _MAGIC:
+        raise ValueError("not a ghginv positions file")
+    n = int.from_bytes(bytes(mm[len(_MAGIC): len(_MAGIC) + 8]), "little")
+    head = json.loads(bytes(mm[len(_MAGIC) + 8: len(_MAGIC) + 8 + n]))
+    start = -(-(len(_MAGIC) + 8 + n) // 64) * 64
+    arrays = {}
+    for k, t in head.pop("arrays").items():
+        dt = np.dtype(t["dtype"])
+        count = int(np.prod(t["shape"])) if t["shape"] else 1
+        o = start + t["offset"]
+        arrays[k] = mm[o: o + count * dt.itemsize].view(dt).reshape(t["shape"])
+    return head, arrays
+
+
+def save_plan(plan: RecomputePlan, path: Path) -> None:
+    arrays = {f"em.{k}": _small(v) for k, v in plan.em.items()}
+    arrays.update({f"rollup.{k}": _small(v) for k, v in plan.rollup.arrays().items()})
+    arrays.update({f"links.{k}": _small(v) for k, v in plan.links.items()})
+    arrays.update(meta=_small(plan.meta), meta_keys=plan.meta_keys, meta_first=_small(plan.meta_first))
+    if plan.perm is not None:
+        arrays["perm"] = _small(plan.perm)
+    _write_arrays(path, {"format": FORMAT, "signature": plan.signature, "gas_names": plan.gas_names, "versions": plan.versions,
+                         "n_used": plan.n_used}, arrays)
+
+
+def load_plan(path: Path) -> RecomputePlan | None:
+    """The plan in ``path``, or None when it was written by another format version."""
+    try:
+        head, a = _read_arrays(path)
+    except (ValueError, KeyError, UnicodeDecodeError) as e:
+        raise InputFileError(f"{path}: not a ghginv positions file ({e}); compile again") from None
+    if head.get("format") != FORMAT:
+        return None
+    part = {p: {k.split(".", 1)[1]: v for k, v in a.items() if k.startswith(p + ".")} for p in ("em", "rollup", "links")}
+    return RecomputePlan(head["signature"], part["em"], head["gas_names"], RollupIndex.from_arrays(part["rollup"]), part["links"],
+                         a["meta"], a["meta_keys"], a["meta_first"], head["versions"], a.get("perm"), int(head.get("n_used", 0)))
+
+
+def _values(plan: RecomputePlan, rules, gwps: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(value per rule in its base unit, GWP per gas code of the plan)."""
+    return (np.array([r.value_norm for r in rules], dtype=np.float64),
+            np.array([gwps[g] for g in plan.gas_names], dtype=np.float64))
+
+
+def _pair_values(plan: RecomputePlan, amount: np.ndarray, norm: np.ndarray, gas_gwp: np.ndarray, row: np.ndarray, fidx: np.ndarray,
+                 ncv_pow: np.ndarray, dens_pow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(emissions_t, co2e_t) of (cube row ``row``, factor row ``fidx``) pairs with the rules'
+    values ``norm``: the formula of :func:`ghginv.methods.emissions.compute_emissions` on the same operands."""
+    from ..kernels.emissions import activity_emissions
+
+    e = plan.em
+    f_value = factor_values(norm, e["f_rule"], e["f_rule2"])
+    ncv, dens = (np.where(rule >= 0, norm[np.maximum(rule, 0)], np.nan) for rule in (e["cell_ncv_rule"], e["cell_dens_rule"]))
+    dcell = e["f_cell"][fidx]
+    emis = activity_emissions(amount[row], e["unit_scale"][row], ncv[dcell], ncv_pow, dens[dcell], dens_pow, f_value[fidx])
+    return emis, emis * gas_gwp[e["f_gas"][fidx]]
+
+
+def activity_values(plan: RecomputePlan, cells: pl.DataFrame, rules, gwps: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(emissions_t, co2e_t) per activity × factor emission row: the arithmetic of
+    :func:`ghginv.methods.emissions.compute_emissions` on the kept positions, with the rules' values."""
+    from ..kernels.rollup import indexed_emissions
+
+    e = plan.em
+    norm, gas_gwp = _values(plan, rules, gwps)
+    amount = cells["amount"].to_numpy()
+    if not plan.per_entity:  # one emission row per factor row: added in the kernel, in order
+        return indexed_emissions(e["f_starts"], e["det_row"], e["f_cell"], e["f_gas"], e["f_rule"], e["f_rule2"], e["cell_ncv_rule"],
+                                 e["cell_dens_rule"], amount, e["unit_scale"], e["ncv_pow"], e["dens_pow"], norm, C_TO_CO2, gas_gwp)
+    emis, co2e = _pair_values(plan, amount, norm, gas_gwp, e["det_row"], e["det_f"], e["ncv_pow"], e["dens_pow"])
+    order, starts = e["em_order"], e["em_starts"]  # per entity: as compute_emissions adds them
+    return np.add.reduceat(emis[order], starts), np.add.reduceat(co2e[order], starts)
+
+
+def plan_detail(plan: RecomputePlan, cells: pl.DataFrame, rules, gwps: dict, emissions: pl.DataFrame) -> pl.DataFrame:
+    """The per-(cube row, factor row) detail that the uncertainty analysis reads
+    (:func:`ghginv.uncertainty.propagate.build_terms`: year, scope, sector, activity, gas, co2e_t, rule_id,
+    rule2_id, ncv_rule, ncv_pow, density_rule, dens_pow) from the kept positions, in the order and
+    with the numbers of :func:`ghginv.methods.emissions.compute_emissions` (cube rows in order, each with its
+    cell's factor rows), without resolving the factors again. ``emissions``: the run's merged
+    emission rows (the keys of each factor row). Not for per-entity plans."""
+    e = plan.em
+    f_starts = np.asarray(e["f_starts"])
+    f_of = np.repeat(np.arange(f_starts.size - 1, dtype=np.int64), np.diff(f_starts))
+    row = np.asarray(e["det_row"], dtype=np.int64)
+    order = np.lexsort((f_of, row))  # the pairs were kept grouped by factor row: back to cube-row order
+    f_of, row = f_of[order], row[order]
+    ncv_pow, dens_pow = np.asarray(e["ncv_pow"])[order], np.asarray(e["dens_pow"])[order]
+    _, co2e = _pair_values(plan, cells["amount"].to_numpy(), *_values(plan, rules, gwps), row, f_of, ncv_pow, dens_pow)
+    cell = np.asarray(e["f_cell"], dtype=np.int64)[f_of]
+    keys = plan.activity_rows(emissions).select(pl.col("year").cast(pl.Int32), "scope", "sector", "activity", "gas")
+    return keys[f_of].with_columns(
+        pl.Series("co2e_t", co2e), pl.Series("rule_id", np.asarray(e["f_rule"], dtype=np.int64)[f_of]),
+        pl.Series("rule2_id", np.asarray(e["f_rule2"], dtype=np.int64)[f_of]),
+        pl.Series("ncv_rule", np.asarray(e["cell_ncv_rule"], dtype=np.int64)[cell]), pl.Series("ncv_pow", ncv_pow, pl.Int8),
+        pl.Series("density_rule", np.asarray(e["cell_dens_rule"], dtype=np.int64)[cell]), pl.Series("dens_pow", dens_pow, pl.Int8),
+    )
+
+
+def activity_quantities(plan: RecomputePlan, cells: pl.DataFrame, rules) -> np.ndarray:
+    """Per activity × factor emission row (not per entity), its activity in the base unit of its
+    factor's denominator: the emissions kernel with a factor of 1 and the run's conversions."""
+    from ..kernels.rollup import indexed_emissions
+
+    e = plan.em
+    norm = np.append(np.array([r.value_norm for r in rules], dtype=np.float64), 1.0)  # the last: a factor of 1
+    nf = e["f_cell"].size
+    q, _ = indexed_emissions(e["f_starts"], e["det_row"], e["f_cell"], e["f_gas"], np.full(nf, norm.size - 1, np.int64),
+                             np.full(nf, -1, np.int64), e["cell_ncv_rule"], e["cell_dens_rule"], cells["amount"].to_numpy(),
+                             e["unit_scale"], e["ncv_pow"], e["dens_pow"], norm, C_TO_CO2, np.zeros(len(plan.gas_names)))
+    return q
+
+
+def _factors_used(plan: RecomputePlan, old: pl.DataFrame, rules, sets) -> pl.DataFrame:
+    """The old run's factors_used with the descriptions (value, unit, source …) of the new rules;
+    only the columns in which some description changed are gathered again."""
+    from ..factors.trace import META, SCHEMA, describe
+
+    new = describe(plan.meta_keys, rules)
+    was = old.select(META)[plan.meta_first]
+    cols = []
+    for j, c in enumerate(META):
+        values = pl.Series(c, [t[j] for t in new], SCHEMA[c])
+        if not values.equals(was[c]):  # null-aware, exact
+            cols.append(values.gather(plan.meta))
+    versions = {s.name: s.version for s in sets}
+    if versions != plan.versions:
+        cols.append(old["factor_set"].replace_strict(versions, return_dtype=pl.String).alias("set_version"))
+    return old.with_columns(cols) if cols else old
+
+
+def _merged(plan: RecomputePlan, old_em: pl.DataFrame, new: list[pl.Series], old_used: pl.DataFrame, used: pl.DataFrame, waste, sink):
+    """(emissions, factors_used) with the new activity-based values and the waste and sink stages'
+    new rows placed as in the run; None when those rows' keys differ from the run's."""
+    from .merge import KEYS, stage_rows
+
+    other, other_used = stage_rows(old_em, old_used, waste, sink)
+    if plan.perm is None:
+        return None if other is not None else (old_em.with_columns(new), used)
+    n_ef = plan.n_activity
+    if other is None or plan.perm.size != n_ef + other.height:
+        return None
+    keys = [k for k in KEYS if k in old_em.columns]
+    if not old_em.select(keys)[inverse(plan.perm)[n_ef:]].equals(other.select(keys)):
+        return None  # other sink or waste rows: the kept positions do not hold
+    activity = plan.activity_rows(old_em).with_columns(new)
+    return pl.concat([activity, other])[plan.perm], pl.concat([used, *other_used])
+
+
+def apply_plan(plan: RecomputePlan, old, config, inventory) -> object | None:
+    """Recompute the run ``old`` (:class:`ghginv.rerun.recompute.RunFolder`) with ``config``'s factor sets
+    and GWPs on ``plan``; None when the new sets change the structure (then recompute in full).
+    ``inventory``: the :class:`ghginv.pipeline.inventory.Inventory` whose named stages time the work."""
+    from ..analysis.stage import analysis_wanted, run_analysis
+    from .conservation import run_checks
+    from ..core.gwp import gwp_table
+    from .inventory import InventoryResult, other_stages, reference_if_wanted
+    from ..methods.waste_fod import split_deposits
+    from ..analysis.notation import notation_settings
+
+    cfg, stage = config, inventory._stage
+    with stage("factors"):
+        gwps = gwp_table(cfg.gwp)
+        keys = notation_settings(cfg)
+        sets = inventory.load_factor_sets()
+        if signature(sets, cfg, keys) != plan.signature or set(plan.gas_names) - set(gwps):
+            return None  # the full path resolves again (and names any problem)
+        rules = [r for s in sets for r in s.rules]
+    cube = old.cube
+    ef_cells, deposits = split_deposits(cube.cells, sets)  # the cells the positions index, and landfill deposits
+    waste, sink, inputs = other_stages(cfg, sets, ef_cells, deposits, stage, old.manifest.get("inputs", []))
+    with stage("emissions"):
+        e_t, c_t = activity_values(plan, ef_cells, rules, gwps)
+    with stage("trace"):
+        old_used = old.frame("factors_used.parquet")
+        used = _factors_used(plan, old_used.head(plan.n_used), rules, sets)
+        merged = _merged(plan, old.frame("emissions.parquet"), [pl.Series("emissions_t", e_t), pl.Series("co2e_t", c_t)], old_used, used,
+                         waste, sink)
+        if merged is None:
+            return None
+        emissions, used = merged
+    with stage("inventory"):
+        if plan.perm is not None:
+            e_t, c_t = emissions["emissions_t"].to_numpy(), emissions["co2e_t"].to_numpy()
+        values = plan.rollup.values(e_t, c_t)
+        inv = old.frame("inventory.parquet").with_columns(plan.rollup.columns(values))
+    with stage("checks"):
+        checks = run_checks(cube, emissions, inv, None, links=plan.links, values=(values[1], c_t))
+    ref = reference_if_wanted(cfg, emissions, sets, stage)
+    analysis = run_analysis(cfg, emissions, cube.cells, sets, stage) if analysis_wanted(cfg) else None
+    return InventoryResult(cfg, emissions, inv, used, cube, sets, inventory.timings, inputs, checks=checks, sinks=sink, analysis=analysis,
+                           waste=waste[2] if waste else None, notation_keys=keys, reference=ref,
+                           plan=replace(plan, versions={s.name: s.version for s in sets}))

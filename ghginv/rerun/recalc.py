@@ -1,0 +1,259 @@
+"""Explained recalculations: why did a number change between two runs?
+
+``diff_runs(OLD, NEW)`` returns, per year, region, scope, category (every level of the IPCC tree)
+and gas, ``old_co2e_t``, ``new_co2e_t``, ``delta_co2e_t`` and an additive decomposition
+
+    delta = activity_effect + factor_effect + gwp_effect
+
+by **sequential substitution in a fixed order** (activity data, then factors, then GWPs), with
+the intermediate states actually recomputed from the cached cubes:
+
+    E0 = old cube × old factors × old GWP          (the old run)
+    E1 = new cube × old factors × old GWP          activity_effect = E1 − E0
+    E2 = new cube × new factors × old GWP          factor_effect   = E2 − E1
+    E3 = new cube × new factors × new GWP          gwp_effect      = E3 − E2  (the new run)
+
+Why this method: the effects telescope, so they sum to the delta with no residual term (LMDI also
+has none, but needs logarithms of every quantity and fails on zeros, i.e. on categories that
+appear or vanish — common in recalculations); each intermediate state is a real inventory a
+reviewer can reproduce; and the order follows how a bureau explains a recalculation (new data
+first, then new factors, then a new metric). A pure GWP change therefore lands entirely in
+``gwp_effect``, and a pure data revision entirely in ``activity_effect``. The order matters for
+interaction terms (a category whose activity *and* factor both changed); the documented order
+is fixed so results are reproducible.
+
+Old factors come from the old run's own snapshot (``factor_sets/``), so edits to the shared sets
+after the old run do not blur the attribution. Cells the old sets do not cover (a new activity)
+use the new sets in E1, so their whole contribution counts as activity effect.
+
+``changed_factors`` lists, per (year, region, sector, activity) and gas or conversion, the factor
+rows whose value, unit, set or row differ between the runs.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import polars as pl
+
+from ..core._frames import group_sum
+from ..pipeline.aggregate import _name, rollup
+from ..methods.emissions import compute_emissions
+from ..factors import load_factor_set
+from .recompute import load_run
+
+__all__ = ["diff_runs", "diff_result", "RECALC_COLUMNS", "write_recalculation", "attach_recalculation", "recalculation_frames", "METHOD"]
+
+METHOD = "sequential substitution in a fixed order: activity data, then factor sets, then GWPs (ghginv.rerun.recalc)"
+
+KEYS = ["year", "region", "scope", "sector", "activity", "gas"]
+EFFECTS = ["activity_effect_t", "factor_effect_t", "gwp_effect_t"]
+RECALC_COLUMNS = ["year", "region", "scope", "category", "level", "category_name", "gas",
+                  "old_co2e_t", "new_co2e_t", "delta_co2e_t", *EFFECTS]
+
+
+def _emissions(cells: pl.DataFrame, sets, gwp: str, fallback: str, name: str, cfg: dict | None = None,
+               activity_rows=None) -> pl.DataFrame:
+    """CO2e per KEYS of ``cells`` with ``sets`` and ``gwp``: activity × factor plus first-order decay.
+    ``activity_rows(gwp)``: the activity × factor rows (KEYS, co2e_t) when already known."""
+    from ..methods.waste_fod import fod_for_recalc  # 4.A deposits: first-order decay, not activity × factor
+
+    cells, fod = fod_for_recalc(cells, sets, cfg or {}, gwp)
+    if activity_rows is not None:
+        parts = [activity_rows(gwp)]
+    else:
+        parts = [compute_emissions(cells, sets, gwp, fallback, keep_entity=False)[0].select(*KEYS, "co2e_t")] if cells.height else []
+    if fod is not None:
+        parts.append(fod.select(*KEYS, "co2e_t"))
+    return group_sum(pl.concat(parts), KEYS, ["co2e_t"]).rename({"co2e_t": name})
+
+
+def _no_entity(cells: pl.DataFrame) -> pl.DataFrame:
+    if "entity_id" not in cells.columns:
+        return cells
+    return group_sum(cells, ["year", "region", "sector", "activity", "unit"], ["amount"])
+
+
+def diff_runs(old_dir: str | os.PathLike, new_dir: str | os.PathLike) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``(recalculation, changed_factors)`` between two run folders (see the module doc)."""
+    new = load_run(new_dir)
+    return _diff(load_run(old_dir), new.cube.cells, [load_factor_set(p) for p in new.set_paths], new.config,
+                 new.frame("emissions.parquet"), new.frame("factors_used.parquet"))
+
+
+def diff_result(old_dir: str | os.PathLike, result) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """:func:`diff_runs` against a result not yet written (:class:`~ghginv.pipeline.inventory.InventoryResult`).
+    A result recomputed on kept positions gives its activity rows at the old GWPs from them (the
+    same numbers as resolving its sets again)."""
+    from functools import partial
+
+    src = result.source  # the folder the recompute read (its tables read once): no second read
+    old = src if src is not None and Path(src.path).resolve() == Path(old_dir).resolve() else load_run(old_dir)
+    old_sets = [load_factor_set(p) for p in old.set_paths]
+    new_rows = old_rows = None
+    if result.recompute_path == "kept_positions" and not result.config.keep_entity:
+        new_rows = partial(_plan_rows, result)
+        if _positions_fit(result, old_sets, old.config):  # the old values through the same positions
+            old_rows = partial(_plan_rows, result, sets=old_sets)
+    return _diff(old, result.cube.cells, result.sets, result.config.to_dict(), result.emissions, result.factors_used,
+                 activity_rows=new_rows, old_activity_rows=old_rows, old_sets=old_sets)
+
+
+def _positions_fit(result, old_sets, old_config: dict) -> bool:
+    """Whether the old run's factor sets resolve the result's cells to the same positions as its
+    own sets: their rules differ only in values (the kept positions' signature) and the year
+    fallback is the same. Then the old sets placed first before the new ones (the state after the
+    activity effect) resolve every (cell, gas) to the rule at the same position of the old sets."""
+    from ..pipeline.positions import signature
+
+    cfg = result.config
+    return old_config.get("year_fallback", "none") == cfg.year_fallback and signature(old_sets, cfg, result.notation_keys) == result.plan.signature
+
+
+def _plan_rows(result, gwp: str, sets=None) -> pl.DataFrame:
+    """The result's activity × factor rows (KEYS, co2e_t) with the values of ``sets`` (default: its
+    own) and ``gwp``, on its kept positions."""
+    from ..pipeline.positions import activity_values
+    from ..core.gwp import gwp_table
+    from ..methods.waste_fod import split_deposits
+
+    plan = result.plan
+    ef_cells = split_deposits(result.cube.cells, result.sets)[0]
+    _, co2e = activity_values(plan, ef_cells, [r for s in sets or result.sets for r in s.rules], gwp_table(gwp))
+    return plan.activity_rows(result.emissions).select(*KEYS).with_columns(pl.Series("co2e_t", co2e))
+
+
+def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: dict, new_emissions: pl.DataFrame, new_used: pl.DataFrame, activity_rows=None,
+          old_activity_rows=None, old_sets=None):
+    """``activity_rows(gwp)`` / ``old_activity_rows(gwp)``: the activity × factor rows of the new
+    state (new sets) and of the state after the activity effect (old sets first), when the kept
+    positions give them (:func:`diff_result`); else they are resolved on the cube. ``old_sets``:
+    the old run's factor sets when the caller has loaded them already."""
+    if old_sets is None:
+        old_sets = [load_factor_set(p) for p in old.set_paths]
+    ocfg = old.config
+    new_cells = _no_entity(new_cells)
+
+    e0 = group_sum(old.frame("emissions.parquet"), KEYS, ["co2e_t"]).rename({"co2e_t": "e0"})
+    e1 = _emissions(new_cells, old_sets + new_sets, ocfg["gwp"], ocfg.get("year_fallback", "none"), "e1", ncfg, old_activity_rows)
+    e2 = _emissions(new_cells, new_sets, ocfg["gwp"], ncfg.get("year_fallback", "none"), "e2", ncfg, activity_rows)
+    # sink rows (not in the cube): new sink data with old / new parameter sets, old GWP
+    from ..methods.sinks import sink_emissions
+
+    s1 = sink_emissions(ncfg, old_sets + new_sets, ocfg["gwp"], ocfg.get("year_fallback", "none"))
+    if s1 is not None:
+        s2 = sink_emissions(ncfg, new_sets, ocfg["gwp"], ncfg.get("year_fallback", "none"))
+        e1 = group_sum(pl.concat([e1, s1.select(*KEYS, pl.col("co2e_t").alias("e1"))]), KEYS, ["e1"])
+        e2 = group_sum(pl.concat([e2, s2.select(*KEYS, pl.col("co2e_t").alias("e2"))]), KEYS, ["e2"])
+    e3 = group_sum(new_emissions, KEYS, ["co2e_t"]).rename({"co2e_t": "e3"})
+
+    later = (e1, e2, e3)
+    if all(e.height == e0.height and all(e[k].equals(e0[k]) for k in KEYS) for e in later):
+        rows = pl.concat([e0, *(e.drop(KEYS) for e in later)], how="horizontal")  # the same rows, sorted alike: no join
+    else:
+        rows = e0
+        for e in later:
+            rows = rows.join(e, on=KEYS, how="full", coalesce=True, nulls_equal=True)
+    rows = rows.with_columns(pl.col(c).fill_null(0.0) for c in ("e0", "e1", "e2", "e3")).with_columns(
+        (pl.col("e1") - pl.col("e0")).alias("activity_effect_t"),
+        (pl.col("e2") - pl.col("e1")).alias("factor_effect_t"),
+        (pl.col("e3") - pl.col("e2")).alias("gwp_effect_t"),
+        pl.col("e0").alias("old_co2e_t"),
+        pl.col("e3").alias("new_co2e_t"),
+    )
+    values = ["old_co2e_t", "new_co2e_t", *EFFECTS]
+    rolled = rollup(rows, tuple(values))[0].with_columns(
+        # the delta is the sum of the effects, so the decomposition adds up exactly
+        (pl.col("activity_effect_t") + pl.col("factor_effect_t") + pl.col("gwp_effect_t")).alias("delta_co2e_t"),
+        _name(pl.col("category")).alias("category_name"),
+    )
+    recalc = rolled.select(RECALC_COLUMNS).sort("year", "region", "scope", "category", "gas")
+    return recalc, changed_factors(old.frame("factors_used.parquet"), new_used)
+
+
+def changed_factors(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
+    """Factor and conversion rows that differ between two runs' ``factors_used``."""
+    keys = ["year", "region", "sector", "activity", "kind", "item"]
+    cols = ["factor_set", "set_version", "factor_year", "value", "unit", "status", "source", "rule"]
+    o = old.select(keys + cols).rename({c: f"old_{c}" for c in cols})
+    n = new.select(keys + cols).rename({c: f"new_{c}" for c in cols})
+    if o.height == n.height and all(o[k].equals(n[k]) for k in keys) and o.select(keys).is_unique().all():
+        j = pl.concat([o, n.drop(keys)], how="horizontal")  # the same rows in the same order (a recompute): no join
+    else:
+        j = o.join(n, on=keys, how="full", coalesce=True)
+    differs = pl.lit(False)
+    for c in ("factor_set", "set_version", "factor_year", "value", "unit", "rule"):
+        differs = differs | pl.col(f"old_{c}").ne_missing(pl.col(f"new_{c}"))
+    change = (
+        pl.when(pl.col("old_rule").is_null()).then(pl.lit("added"))
+        .when(pl.col("new_rule").is_null()).then(pl.lit("removed"))
+        .otherwise(pl.lit("changed"))
+    )
+    return j.filter(differs).with_columns(change.alias("change")).sort(keys)
+
+
+def write_recalculation(recalc: pl.DataFrame, changed: pl.DataFrame, out_file: str | os.PathLike) -> Path:
+    """Write ``recalculation.parquet`` and, beside it, ``recalculation_factors.parquet``;
+    each file appears complete or not at all (temporary name, then rename)."""
+    from ..runfolder import write_parquet
+
+    out = Path(out_file)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for df, path in ((recalc, out), (changed, out.with_name(out.stem + "_factors.parquet"))):
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        try:
+            write_parquet(df, tmp)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+    return out
+
+
+def attach_recalculation(old_dir: str | os.PathLike, new_dir: str | os.PathLike) -> Path:
+    """Explain a run folder against an earlier one, inside the new folder.
+
+    Writes ``recalculation.parquet`` and ``recalculation_factors.parquet`` into ``new_dir``, records
+    them (sha256) and a ``recalculation`` entry (old run, method) in its ``manifest.json``, and
+    rebuilds ``report.html`` / ``inventory.xlsx`` when the run has them, so the report gains its
+    "Recalculations" section (:mod:`ghginv.report._recalc`). ``ghginv recompute --out NEW_DIR``
+    calls it with the run it recomputed; ``ghginv diff OLD NEW`` without ``--out`` too.
+    """
+    import json
+
+    from ..runfolder import file_sha256
+
+    new = Path(new_dir)
+    recalc, changed = diff_runs(old_dir, new)
+    path = write_recalculation(recalc, changed, new / "recalculation.parquet")
+    fpath = path.with_name("recalculation_factors.parquet")
+    mp = new / "manifest.json"
+    m = json.loads(mp.read_text(encoding="utf-8"))
+    m.setdefault("outputs", {}).update({p.name: "sha256:" + file_sha256(p) for p in (path, fpath)})
+    m["recalculation"] = manifest_entry(old_dir, changed)
+    tmp = new / f".manifest.json.tmp-{os.getpid()}"
+    tmp.write_text(json.dumps(m, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, mp)
+    if (new / "report.html").is_file():
+        from ..report import rebuild_reports
+
+        rebuild_reports(new)
+    return path
+
+
+def manifest_entry(old_dir: str | os.PathLike, changed: pl.DataFrame) -> dict:
+    """The ``recalculation`` entry of a run's manifest: the old run, the method, the files."""
+    return {"old_run": str(Path(old_dir).absolute()), "method": METHOD,
+            "files": ["recalculation.parquet", "recalculation_factors.parquet"], "factor_rows_changed": changed.height}
+
+
+def recalculation_frames(result, out: str | os.PathLike) -> dict[str, pl.DataFrame]:
+    """For a recomputed result about to be written to ``out``: ``recalculation`` and
+    ``recalculation_factors`` against the run it was recomputed from (written with the run, shown
+    in its report), and the manifest entry on ``result.recalculation``; nothing when the new run
+    replaces the old folder (the old run no longer exists to compare with)."""
+    if not result.recomputed_from or Path(result.recomputed_from).resolve() == Path(out).resolve():
+        return {}
+    recalc, changed = diff_result(result.recomputed_from, result)
+    result.recalculation = manifest_entry(result.recomputed_from, changed)
+    return {"recalculation": recalc, "recalculation_factors": changed}

@@ -1,0 +1,148 @@
+"""Recompute a finished run from its cached activity cube, with other factor sets or GWPs.
+
+``compile`` writes ``cube.parquet`` (the activity summed per year, region, sector, activity,
+unit[, entity]), ``notation_keys.csv`` and a snapshot of the factor sets it used
+(``factor_sets/<set>/``) into the run folder, and records the sha256 of the activity inputs in
+``manifest.json``. :func:`recompute` starts from that cube — the activity data are not read
+again — so a new grid-factor year or a move to AR6 takes a fraction of a second, and gives
+exactly what a fresh ``compile`` with the same settings gives.
+
+When the run folder also keeps its resolved structure (``recompute_index.bin``, see
+:mod:`ghginv.pipeline.positions`) and the new factor sets differ from the run's only in their values (or only
+the GWPs change), the factors are not resolved again: the new values go through the kept positions
+(the same arithmetic in the same order, so the same bits). Otherwise every stage after the cube
+runs as in a compile. ``result.recompute_path`` (also in ``manifest.json``) says which path ran:
+``"kept_positions"`` or ``"full"``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from ..core._fs import location
+from ..core.config import FEATURE_TABLES, RunConfig, resolve_factor_set_path
+from ..pipeline.cube import Cube
+from ..core.errors import InputFileError
+from ..runfolder import file_sha256
+
+__all__ = ["RunFolder", "load_run", "recompute"]
+
+_NOTATION_SCHEMA = {"year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String, "notation_key": pl.String}
+
+
+@dataclass
+class RunFolder:
+    """A finished run read back from its folder."""
+
+    path: Path
+    manifest: dict
+    cube: Cube
+    set_paths: list[Path]  # the snapshot copies, in the run's order
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def config(self) -> dict:
+        return self.manifest["config"]
+
+    def frame(self, name: str) -> pl.DataFrame:
+        """An output table of the run (read once, then kept)."""
+        if name not in self._cache:
+            self._cache[name] = pl.read_parquet(self.path / name)
+        return self._cache[name]
+
+    def plan(self):
+        """The run's kept positions (:class:`ghginv.pipeline.positions.RecomputePlan`), verified against the
+        manifest's sha256, or None when the run has none (or from another format version)."""
+        if "plan" not in self._cache:
+            from ..pipeline.positions import PLAN_FILE, load_plan
+
+            path = self.path / PLAN_FILE
+            want = self.manifest.get("outputs", {}).get(PLAN_FILE)
+            plan = None
+            if path.is_file() and want is not None:
+                if "sha256:" + file_sha256(path) != want:
+                    raise InputFileError(f"{path}: changed after the run (sha256 mismatch); compile again")
+                plan = load_plan(path)
+            self._cache["plan"] = plan
+        return self._cache["plan"]
+
+
+def load_run(run_dir: str | os.PathLike) -> RunFolder:
+    """Read a run folder; verify the cube against the manifest's sha256."""
+    run = Path(run_dir)
+    mpath = run / "manifest.json"
+    if not mpath.is_file():
+        raise InputFileError(f"{run}: not a ghginv run folder (no manifest.json)")
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    except ValueError as e:
+        raise InputFileError(f"{mpath}: not valid JSON ({e})") from None
+    cube_path = run / "cube.parquet"
+    want = manifest.get("outputs", {}).get("cube.parquet")
+    if not cube_path.is_file() or want is None:
+        raise InputFileError(f"{run}: the run has no cached cube (cube.parquet); compile it again with this ghginv version")
+    if "sha256:" + file_sha256(cube_path) != want:
+        raise InputFileError(f"{cube_path}: the cached cube changed after the run (sha256 mismatch); compile again")
+    cells = pl.read_parquet(cube_path)
+    npath = run / "notation_keys.csv"
+    notation = (
+        pl.read_csv(npath, schema=_NOTATION_SCHEMA) if npath.is_file() else pl.DataFrame(schema=_NOTATION_SCHEMA)
+    )
+    stats = {k: v for k, v in manifest.get("rows", {}).items() if k in ("rows_read", "rows_outside_years", "rows_notation", "cube_cells")}
+    sets = [run / "factor_sets" / s["name"] for s in sorted(manifest.get("factor_sets", []), key=lambda s: s["rank"])]
+    return RunFolder(run, manifest, Cube(cells=cells, notation=notation, stats=stats), sets)
+
+
+def recompute(
+    run_dir: str | os.PathLike | RunFolder,
+    *,
+    factors: list[str] | None = None,
+    gwp: str | None = None,
+    year_fallback: str | None = None,
+    kept_positions: bool = True,
+):
+    """Recompute every year of a run from its cube. Unset options keep the old run's values
+    (its own snapshot of the factor sets). Returns an :class:`~ghginv.pipeline.inventory.InventoryResult`.
+
+    ``run_dir`` may be a :class:`RunFolder` already read by :func:`load_run`: recomputing one run
+    many times (e.g. one factor variant after another) then reads its folder once.
+    ``kept_positions=False`` runs every stage as a compile does even when the run keeps its
+    positions (to compare the two paths)."""
+    from ..pipeline.positions import apply_plan
+    from ..pipeline.inventory import Inventory
+
+    old = run_dir if isinstance(run_dir, RunFolder) else load_run(run_dir)
+    cfg = old.config
+    set_paths = tuple(resolve_factor_set_path(s) for s in factors) if factors else tuple(old.set_paths)
+    years = tuple(cfg["years"]) if cfg.get("years") else None
+    config = RunConfig(
+        activity_paths=tuple(location(p) for p in cfg["activity_paths"]),  # URLs stay URLs
+        factor_sets=set_paths,
+        gwp=gwp or cfg["gwp"],
+        name=cfg.get("name", "ghginv inventory"),
+        description=cfg.get("description", ""),
+        years=years,
+        base_year=cfg.get("base_year"),
+        regions=tuple(cfg["regions"]) if cfg.get("regions") else None,
+        keep_entity=bool(cfg.get("keep_entity", False)),
+        year_fallback=year_fallback or cfg.get("year_fallback", "none"),
+        batch_size=int(cfg.get("batch_size", 1 << 20)),
+        source=Path(cfg["source"]) if cfg.get("source") else None,
+        check_base_year=False,
+        # feature tables (e.g. [sinks]: sink data are re-read, they are not in the cube)
+        base_dir=Path(cfg["base_dir"]) if cfg.get("base_dir") else Path.cwd(),
+        extra={k: cfg[k] for k in FEATURE_TABLES if k in cfg},
+    )
+    plan = old.plan() if kept_positions else None
+    result = apply_plan(plan, old, config, Inventory(config)) if plan is not None else None
+    path = "kept_positions" if result is not None else "full"
+    if result is None:
+        result = Inventory(config).run_from_cube(old.cube, old.manifest.get("inputs", []))
+    result.recompute_path = path
+    result.recomputed_from, result.source = str(old.path), old
+    return result
