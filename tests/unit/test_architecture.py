@@ -1,0 +1,142 @@
+"""The package's import graph: no cycles, and imports point one way only (docs/architecture.md).
+
+Every ``import`` and ``from … import`` in ``ghginv/`` is counted, also those inside functions and
+under ``if TYPE_CHECKING``. A module may import its own package's modules and any package of a
+lower layer; an import of a higher layer, or a cycle between modules, fails with both names.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PKG = Path(__file__).resolve().parents[2] / "ghginv"
+
+# lowest first; a module may import its own layer's package and every package below it
+LAYERS = [
+    ("core",),
+    ("runfolder",),
+    ("kernels",),
+    ("factors", "inputs"),
+    ("methods",),
+    ("analysis",),
+    ("uncertainty",),
+    ("report",),
+    ("pipeline",),
+    ("rerun",),
+    ("api",),
+    ("cli",),
+]
+RANK = {pkg: i for i, names in enumerate(LAYERS) for pkg in names}
+# the package's own __init__ (the public API) and python -m ghginv are the top, beside cli
+TOP = {"ghginv": "api", "ghginv.__main__": "cli"}
+
+
+def _modules() -> dict[str, Path]:
+    mods = {}
+    for p in PKG.rglob("*.py"):
+        parts = list(p.relative_to(PKG.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        mods[".".join(parts)] = p
+    return mods
+
+
+MODULES = _modules()
+
+
+def _layer(mod: str) -> str:
+    if mod in TOP:
+        return TOP[mod]
+    return mod.split(".")[1]
+
+
+def _target(mod: str, is_pkg: bool, node: ast.ImportFrom) -> str:
+    if node.level == 0:
+        return node.module or ""
+    base = mod.split(".")
+    if not is_pkg:
+        base = base[:-1]
+    base = base[: len(base) - (node.level - 1)]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
+def _known(name: str) -> str | None:
+    while name and name not in MODULES:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def import_edges() -> set[tuple[str, str]]:
+    """(importer, imported) for every import of a ghginv module by a ghginv module."""
+    edges = set()
+    for mod, path in MODULES.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                tgt = _target(mod, path.name == "__init__.py", node)
+                subs = [f"{tgt}.{a.name}" for a in node.names if f"{tgt}.{a.name}" in MODULES]
+                names = subs if len(subs) == len(node.names) else subs + [tgt]
+            for n in names:
+                if n.startswith("ghginv"):
+                    t = _known(n)
+                    if t and t != mod:
+                        edges.add((mod, t))
+    return edges
+
+
+def test_every_package_has_a_layer():
+    missing = sorted({_layer(m) for m in MODULES} - set(RANK))
+    assert not missing, f"packages without a layer in LAYERS: {missing}"
+
+
+def test_imports_point_down_only():
+    wrong = []
+    for a, b in sorted(import_edges()):
+        la, lb = _layer(a), _layer(b)
+        if la != lb and RANK[lb] > RANK[la]:
+            wrong.append(f"{a} ({la}) imports {b} ({lb})")
+    assert not wrong, "imports against the layer order:\n" + "\n".join(wrong)
+
+
+def test_no_import_cycles():
+    graph: dict[str, set[str]] = {}
+    for a, b in import_edges():
+        graph.setdefault(a, set()).add(b)
+    cycles, state, stack = [], {}, []
+
+    def visit(v):
+        state[v] = 1
+        stack.append(v)
+        for w in sorted(graph.get(v, ())):
+            if state.get(w) == 1:
+                cycles.append(" -> ".join(stack[stack.index(w):] + [w]))
+            elif w not in state:
+                visit(w)
+        stack.pop()
+        state[v] = 2
+
+    for v in sorted(graph):
+        if v not in state:
+            visit(v)
+    assert not cycles, "import cycles:\n" + "\n".join(cycles)
+
+
+def test_kernels_import_only_numpy_and_numba():
+    allowed = {"numpy", "numba", "math", "os", "__future__"}
+    bad = []
+    for mod, path in MODULES.items():
+        if _layer(mod) != "kernels":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                tops = [a.name.split(".")[0] for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                tops = [] if node.level else [(node.module or "").split(".")[0]]
+            else:
+                continue
+            bad += [f"{mod} imports {t}" for t in tops if t not in allowed]
+    assert not bad, "\n".join(bad)
