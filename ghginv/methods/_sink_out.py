@@ -8,7 +8,7 @@ import polars as pl
 
 from ..core._frames import group_sum
 
-__all__ = ["emission_rows", "check_frame", "parameters_used", "net_totals", "CHECK_SCHEMA", "empty_cube", "empty_emissions", "SYNTHETIC_SETS_NOTICE"]
+__all__ = ["emission_rows", "check_frame", "parameters_used", "net_totals", "CHECK_SCHEMA", "SYNTHETIC_SETS_NOTICE"]
 
 CHECK_SCHEMA = {
     "year": pl.Int32, "region": pl.String, "category": pl.String, "stratum": pl.String,
@@ -98,26 +98,6 @@ def net_totals(emissions: pl.DataFrame) -> pl.DataFrame:
 
 
 SYNTHETIC_SETS_NOTICE = "SYNTHETIC PARAMETERS — demo values (status X), not factors: {}"
-
-
-def empty_cube():
-    """The cube of a run without activity data (sinks only)."""
-    from ..pipeline.cube import Cube
-
-    cells = pl.DataFrame(schema={"year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String,
-                                 "unit": pl.String, "amount": pl.Float64, "n_rows": pl.Int64})
-    notation = pl.DataFrame(schema={"year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String, "notation_key": pl.String})
-    return Cube(cells=cells, notation=notation, stats={"rows_read": 0, "rows_outside_years": 0, "rows_notation": 0, "cube_cells": 0})
-
-
-def empty_emissions(keep_entity: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Empty ``emissions`` and ``factors_used`` frames of a run without activity data."""
-    from ..factors.trace import SCHEMA
-
-    em = {"year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String,
-          **({"entity_id": pl.String} if keep_entity else {}), "gas": pl.String, "emissions_t": pl.Float64,
-          "co2e_t": pl.Float64, "factor_set": pl.String, "scope": pl.String, "factor_year": pl.Int32}
-    return pl.DataFrame(schema=em), pl.DataFrame(schema=SCHEMA)
 
 
 def summary_rows(result, years: list[int]) -> list[tuple[str, list]]:

@@ -45,7 +45,7 @@ from the run's waste parameters and the ``[waste]`` table of the inventory TOML 
 recovery, OX and MCF overrides).
 
 With ``[inventory] years`` and a waste set in the run, the cube stage keeps 4.A rows of every
-year before the first inventory year (``ghginv.pipeline.inventory._drop_early_non_deposits`` drops the
+year before the first inventory year (``ghginv.pipeline.activity._drop_early_non_deposits`` drops the
 other early cells and takes them out of the conservation tally), so the history is complete;
 the waste stage reports only inventory years. The manifest's ``waste.first_deposit_year`` shows
 where the history starts.

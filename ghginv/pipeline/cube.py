@@ -206,3 +206,11 @@ class CubeBuilder:
             "cube_cells": cells.height,
         }
         return Cube(cells=cells, notation=notation, stats=stats)
+
+
+def empty_cube() -> Cube:
+    """The cube of a run without activity data (sinks only)."""
+    cells = pl.DataFrame(schema={"year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String,
+                                 "unit": pl.String, "amount": pl.Float64, "n_rows": pl.Int64})
+    notation = pl.DataFrame(schema={"year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String, "notation_key": pl.String})
+    return Cube(cells=cells, notation=notation, stats={"rows_read": 0, "rows_outside_years": 0, "rows_notation": 0, "cube_cells": 0})

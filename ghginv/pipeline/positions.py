@@ -8,13 +8,14 @@ signature of everything they do depend on: the cube, the factor sets' rules with
 (kind, activity, gas or parameter, sector, region, years, unit dimension), the sets' activity
 classes, the year fallback, entities and the notation keys.
 
-:func:`apply_plan` recomputes a run with other factor sets or GWPs when the signature of the new
-sets equals the run's: only the arithmetic runs — new value per rule, the emissions formula of
+A recompute with other factor sets or GWPs runs the same stages as a compile
+(:mod:`ghginv.pipeline.stages`) on these positions when the signature of the new sets equals the
+run's: only the arithmetic runs — new value per rule, the emissions formula of
 :func:`ghginv.kernels.emissions.activity_emissions` on the same operands as a compile, the same sums in
 the same order (:mod:`ghginv.kernels.rollup` over the kept positions) — so the numbers are the
 same bits a fresh compile gives. Any structural change (a rule added, removed or
 moved to other years, regions or sectors; another unit dimension; other sets) changes the
-signature, and :func:`ghginv.rerun.recompute.recompute` takes the full path instead.
+signature, and the stages start again on the full path.
 
 The rows of the stages that are not activity × factor — first-order decay of landfill deposits
 (4.A) and carbon sinks — are computed again by those stages (their data are small); the kept
@@ -40,8 +41,8 @@ from .aggregate import RollupIndex
 from ..core.errors import InputFileError
 from ..factors.resolve import C_TO_CO2, factor_values
 
-__all__ = ["PLAN_FILE", "RecomputePlan", "plan_supported", "signature", "make_plan", "save_plan", "load_plan", "apply_plan",
-           "activity_values", "activity_quantities", "plan_detail"]
+__all__ = ["PLAN_FILE", "RecomputePlan", "plan_supported", "signature", "make_plan", "save_plan", "load_plan", "activity_values",
+           "kept_factors_used", "kept_merge", "activity_quantities", "plan_detail"]
 
 PLAN_FILE = "recompute_index.bin"
 FORMAT = 2  # 2: roll-up starts as CSR bounds
@@ -84,7 +85,7 @@ class RecomputePlan:
 
 
 def plan_supported(cfg) -> bool:
-    """Whether a run's result can be recomputed by :func:`apply_plan` (module doc)."""
+    """Whether a run's result can be recomputed on kept positions (module doc)."""
     return not any(t in cfg.extra for t in _NO_PLAN_TABLES)
 
 
@@ -271,7 +272,7 @@ def activity_quantities(plan: RecomputePlan, cells: pl.DataFrame, rules) -> np.n
     return q
 
 
-def _factors_used(plan: RecomputePlan, old: pl.DataFrame, rules, sets) -> pl.DataFrame:
+def kept_factors_used(plan: RecomputePlan, old: pl.DataFrame, rules, sets) -> pl.DataFrame:
     """The old run's factors_used with the descriptions (value, unit, source …) of the new rules;
     only the columns in which some description changed are gathered again."""
     from ..factors.trace import META, SCHEMA, describe
@@ -289,7 +290,7 @@ def _factors_used(plan: RecomputePlan, old: pl.DataFrame, rules, sets) -> pl.Dat
     return old.with_columns(cols) if cols else old
 
 
-def _merged(plan: RecomputePlan, old_em: pl.DataFrame, new: list[pl.Series], old_used: pl.DataFrame, used: pl.DataFrame, waste, sink):
+def kept_merge(plan: RecomputePlan, old_em: pl.DataFrame, new: list[pl.Series], old_used: pl.DataFrame, used: pl.DataFrame, waste, sink):
     """(emissions, factors_used) with the new activity-based values and the waste and sink stages'
     new rows placed as in the run; None when those rows' keys differ from the run's."""
     from .merge import KEYS, stage_rows
@@ -305,49 +306,3 @@ def _merged(plan: RecomputePlan, old_em: pl.DataFrame, new: list[pl.Series], old
         return None  # other sink or waste rows: the kept positions do not hold
     activity = plan.activity_rows(old_em).with_columns(new)
     return pl.concat([activity, other])[plan.perm], pl.concat([used, *other_used])
-
-
-def apply_plan(plan: RecomputePlan, old, config, inventory) -> object | None:
-    """Recompute the run ``old`` (:class:`ghginv.rerun.recompute.RunFolder`) with ``config``'s factor sets
-    and GWPs on ``plan``; None when the new sets change the structure (then recompute in full).
-    ``inventory``: the :class:`ghginv.pipeline.inventory.Inventory` whose named stages time the work."""
-    from ..analysis.stage import analysis_wanted, run_analysis
-    from .conservation import run_checks
-    from ..core.gwp import gwp_table
-    from .inventory import InventoryResult, other_stages, reference_if_wanted
-    from ..methods.waste_fod import split_deposits
-    from ..analysis.notation import notation_settings
-
-    cfg, stage = config, inventory._stage
-    with stage("factors"):
-        gwps = gwp_table(cfg.gwp)
-        keys = notation_settings(cfg)
-        sets = inventory.load_factor_sets()
-        if signature(sets, cfg, keys) != plan.signature or set(plan.gas_names) - set(gwps):
-            return None  # the full path resolves again (and names any problem)
-        rules = [r for s in sets for r in s.rules]
-    cube = old.cube
-    ef_cells, deposits = split_deposits(cube.cells, sets)  # the cells the positions index, and landfill deposits
-    waste, sink, inputs = other_stages(cfg, sets, ef_cells, deposits, stage, old.manifest.get("inputs", []))
-    with stage("emissions"):
-        e_t, c_t = activity_values(plan, ef_cells, rules, gwps)
-    with stage("trace"):
-        old_used = old.frame("factors_used.parquet")
-        used = _factors_used(plan, old_used.head(plan.n_used), rules, sets)
-        merged = _merged(plan, old.frame("emissions.parquet"), [pl.Series("emissions_t", e_t), pl.Series("co2e_t", c_t)], old_used, used,
-                         waste, sink)
-        if merged is None:
-            return None
-        emissions, used = merged
-    with stage("inventory"):
-        if plan.perm is not None:
-            e_t, c_t = emissions["emissions_t"].to_numpy(), emissions["co2e_t"].to_numpy()
-        values = plan.rollup.values(e_t, c_t)
-        inv = old.frame("inventory.parquet").with_columns(plan.rollup.columns(values))
-    with stage("checks"):
-        checks = run_checks(cube, emissions, inv, None, links=plan.links, values=(values[1], c_t))
-    ref = reference_if_wanted(cfg, emissions, sets, stage)
-    analysis = run_analysis(cfg, emissions, cube.cells, sets, stage) if analysis_wanted(cfg) else None
-    return InventoryResult(cfg, emissions, inv, used, cube, sets, inventory.timings, inputs, checks=checks, sinks=sink, analysis=analysis,
-                           waste=waste[2] if waste else None, notation_keys=keys, reference=ref,
-                           plan=replace(plan, versions={s.name: s.version for s in sets}))

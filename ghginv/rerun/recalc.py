@@ -43,7 +43,7 @@ from ..methods.emissions import compute_emissions
 from ..factors import load_factor_set
 from .recompute import load_run
 
-__all__ = ["diff_runs", "diff_result", "RECALC_COLUMNS", "write_recalculation", "attach_recalculation", "recalculation_frames", "METHOD"]
+__all__ = ["diff_runs", "diff_result", "RECALC_COLUMNS", "write_recalculation", "attach_recalculation", "recalculation_tables", "METHOD"]
 
 METHOD = "sequential substitution in a fixed order: activity data, then factor sets, then GWPs (ghginv.rerun.recalc)"
 
@@ -247,12 +247,12 @@ def manifest_entry(old_dir: str | os.PathLike, changed: pl.DataFrame) -> dict:
             "files": ["recalculation.parquet", "recalculation_factors.parquet"], "factor_rows_changed": changed.height}
 
 
-def recalculation_frames(result, out: str | os.PathLike) -> dict[str, pl.DataFrame]:
-    """For a recomputed result about to be written to ``out``: ``recalculation`` and
-    ``recalculation_factors`` against the run it was recomputed from (written with the run, shown
-    in its report), and the manifest entry on ``result.recalculation``; nothing when the new run
-    replaces the old folder (the old run no longer exists to compare with)."""
-    if not result.recomputed_from or Path(result.recomputed_from).resolve() == Path(out).resolve():
+def recalculation_tables(result) -> dict[str, pl.DataFrame]:
+    """For a recomputed result: ``recalculation`` and ``recalculation_factors`` against the run it
+    was recomputed from (written with the run, shown in its report), and the manifest entry on
+    ``result.recalculation``. The tables are not written when the new run replaces the old folder
+    (:meth:`ghginv.pipeline.inventory.InventoryResult.write`)."""
+    if not result.recomputed_from:
         return {}
     recalc, changed = diff_result(result.recomputed_from, result)
     result.recalculation = manifest_entry(result.recomputed_from, changed)

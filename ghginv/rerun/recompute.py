@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,6 +106,7 @@ def recompute(
     gwp: str | None = None,
     year_fallback: str | None = None,
     kept_positions: bool = True,
+    recalculation: bool = True,
 ):
     """Recompute every year of a run from its cube. Unset options keep the old run's values
     (its own snapshot of the factor sets). Returns an :class:`~ghginv.pipeline.inventory.InventoryResult`.
@@ -112,8 +114,9 @@ def recompute(
     ``run_dir`` may be a :class:`RunFolder` already read by :func:`load_run`: recomputing one run
     many times (e.g. one factor variant after another) then reads its folder once.
     ``kept_positions=False`` runs every stage as a compile does even when the run keeps its
-    positions (to compare the two paths)."""
-    from ..pipeline.positions import apply_plan
+    positions (to compare the two paths). ``recalculation`` (default) adds the recalculation
+    against the old run (:func:`ghginv.rerun.recalc.recalculation_tables`: ``recalculation`` and
+    ``recalculation_factors`` in ``result.tables``, written with the run and shown in its report)."""
     from ..pipeline.inventory import Inventory
 
     old = run_dir if isinstance(run_dir, RunFolder) else load_run(run_dir)
@@ -138,11 +141,14 @@ def recompute(
         base_dir=Path(cfg["base_dir"]) if cfg.get("base_dir") else Path.cwd(),
         extra={k: cfg[k] for k in FEATURE_TABLES if k in cfg},
     )
-    plan = old.plan() if kept_positions else None
-    result = apply_plan(plan, old, config, Inventory(config)) if plan is not None else None
-    path = "kept_positions" if result is not None else "full"
-    if result is None:
-        result = Inventory(config).run_from_cube(old.cube, old.manifest.get("inputs", []))
-    result.recompute_path = path
+    plan = old.plan() if kept_positions else None  # None: the full path (no positions, or not asked for)
+    result = Inventory(config).run_from_cube(old.cube, old.manifest.get("inputs", []), kept=plan, old=old if plan is not None else None)
+    result.recompute_path = result.recompute_path or "full"
     result.recomputed_from, result.source = str(old.path), old
+    if recalculation:
+        from .recalc import recalculation_tables
+
+        t0 = time.perf_counter()
+        result.tables.update(recalculation_tables(result))
+        result.timings["recalculation"] = time.perf_counter() - t0
     return result

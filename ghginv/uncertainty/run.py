@@ -17,7 +17,7 @@ import polars as pl
 from .propagate import UncertaintySettings, analyse, build_terms, uncertainty_settings
 from .tables import table_3_2
 
-__all__ = ["UncertaintyResult", "uncertainty_of_result", "uncertainty_of_run", "uncertainty_stage", "attach"]
+__all__ = ["UncertaintyResult", "uncertainty_of_result", "uncertainty_of_run", "uncertainty_stage"]
 
 
 @dataclass
@@ -122,12 +122,6 @@ def uncertainty_of_result(result, settings: UncertaintySettings | None = None, t
     if settings is None:
         settings = uncertainty_settings(result.config.extra.get("uncertainty"))
     return _compute(result, result.emissions, settings, threads)
-
-
-def attach(result) -> None:
-    """Compute ``result.uncertainty`` when the run asks for it (``[uncertainty]`` / ``--uncertainty``)."""
-    if getattr(result, "uncertainty", None) is None and "uncertainty" in result.config.extra:
-        result.uncertainty = uncertainty_of_result(result)
 
 
 def uncertainty_of_run(run_dir: str | os.PathLike, *, draws: int | None = None, seed: int | None = None,

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 import ghginv
-import ghginv.pipeline.inventory as inv_mod
+import ghginv.pipeline.stages as stages_mod
 from ghginv.core import errors as E
 from ghginv.pipeline.conservation import ConservationError, InputTally
 from rel_helpers import row, siblings, tiny_activity, tiny_set
@@ -57,13 +57,13 @@ def test_a_lost_amount_stops_the_run(tmp_path, monkeypatch):
 
 
 def test_a_wrong_rollup_stops_the_run(tmp_path, monkeypatch):
-    orig = inv_mod.build_inventory
+    orig = stages_mod.build_inventory
 
     def bad_rollup(*a, **kw):
         inv, index = orig(*a, **kw)
         return inv.with_columns(pl.when(pl.col("category") == "1.A").then(pl.col("co2e_t") * 1.001).otherwise(pl.col("co2e_t")).alias("co2e_t")), index
 
-    monkeypatch.setattr(inv_mod, "build_inventory", bad_rollup)
+    monkeypatch.setattr(stages_mod, "build_inventory", bad_rollup)
     with pytest.raises(ConservationError, match="roll-up of category"):
         compile_(tmp_path, tiny_activity(tmp_path / "a.parquet"))
     assert not (tmp_path / "out").exists()

@@ -1,0 +1,109 @@
+"""The ``cube`` stage: read, validate and aggregate a run's activity data into the cube.
+
+One streamed pass over the activity files: each batch is validated
+(:class:`~ghginv.inputs.validate.BatchValidator`), counted for the conservation check
+(:class:`~ghginv.pipeline.conservation.InputTally`) and added into the cube
+(:class:`~ghginv.pipeline.cube.CubeBuilder`), while a thread hashes the files and another reads
+ahead. With ``engine = "dask"`` the same cube and tally are built on Dask workers
+(:mod:`ghginv.pipeline.engine`). A run without activity data (sinks only) has an empty cube.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import polars as pl
+
+from ..core import _fs
+from ..core.errors import ValidationError
+from ..core.progress import total_rows
+from ..inputs.load import discover, prefetched, stream_batches
+from ..inputs.validate import BatchValidator
+from .conservation import InputTally
+from .cube import Cube, CubeBuilder, empty_cube
+
+__all__ = ["build_cube", "YEAR_MIN"]
+
+YEAR_MIN = 1900  # the validator's lowest plausible year
+
+
+def build_cube(cfg, sets, progress=None) -> tuple[Cube, list[dict], InputTally | None]:
+    """``(cube, inputs, tally)`` of the run's activity data.
+
+    Parameters
+    ----------
+    cfg : RunConfig
+        The run: activity paths, years, regions, entities, batch size, engine.
+    sets : list of FactorSet
+        The run's factor sets (their activity codes are the known codes; a waste set keeps
+        landfill deposits of every earlier year for first-order decay).
+    progress : callable, optional
+        The progress display; its ``rows(done, total)`` is told the rows read.
+
+    Returns
+    -------
+    cube : Cube
+        Amounts per (year, region, sector, activity[, entity], unit), with the notation-key rows.
+    inputs : list of dict
+        Path, ``sha256:`` hash and size in bytes of every activity file.
+    tally : InputTally or None
+        Amounts per unit and rows as read, for the conservation check (None without data).
+    """
+    if not cfg.activity_paths:
+        return empty_cube(), [], None
+    files = discover(cfg.activity_paths)
+    known = set().union(*(s.activity_codes() for s in sets))
+    # first-order decay needs the landfill deposits of every earlier year: with a waste set in
+    # the run, the cube keeps rows before the first inventory year, and the non-deposit ones
+    # are dropped from the (small) cube afterwards
+    keep_history = cfg.years is not None and any(s.waste_rules for s in sets)
+    cube_years = (YEAR_MIN, cfg.years[1]) if keep_history else cfg.years
+    if cfg.engine == "dask":  # same cube and input tally, built on the workers (ghginv.pipeline.engine)
+        from .engine import build_cube_dask
+
+        cube, inputs, tally = build_cube_dask(files, known, cfg, cfg.scheduler, cube_years)
+        if keep_history:
+            cube = _drop_early_non_deposits(cube, cfg.years[0], tally)
+        if cube.cells.height == 0:
+            raise ValidationError(f"no activity rows with amounts in {', '.join(str(p) for p in cfg.activity_paths)}")
+        return cube, inputs, tally
+    validator = BatchValidator(known, cube_years, cfg.regions, cfg.keep_entity)
+    tally = InputTally(cube_years)
+    builder = CubeBuilder(validator, tally=tally)  # counts the tally in the cube kernel (conservation.py)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # hash inputs while they stream
+        hashes = pool.map(lambda f: _fs.sha256(f.path), files)  # local or shared storage (ghginv.core._fs)
+        on_rows = getattr(progress, "rows", None)  # progress bar (ghginv.core.progress)
+        total, done = (total_rows(files), 0) if on_rows else (None, 0)
+        for batch in prefetched(stream_batches(files, cfg.batch_size, cfg.keep_entity)):  # read ahead in a thread
+            tally.add(batch)
+            builder.append(batch)
+            if on_rows:
+                done += batch.data.num_rows
+                on_rows(done, total)
+        cube = builder.finalize()
+        inputs = [{"path": str(f.path), "sha256": "sha256:" + h, "bytes": _fs.size(f.path)} for f, h in zip(files, hashes)]
+    if keep_history:
+        cube = _drop_early_non_deposits(cube, cfg.years[0], tally)
+    if cube.cells.height == 0:
+        where = f" in years {cfg.years[0]}–{cfg.years[1]}" if cfg.years else ""
+        raise ValidationError(f"no activity rows with amounts{where} in {', '.join(str(p) for p in cfg.activity_paths)}")
+    return cube, inputs, tally
+
+
+def _drop_early_non_deposits(cube: Cube, first_year: int, tally) -> Cube:
+    """Drop cube cells before ``first_year`` except landfill deposits (4.A), which first-order decay
+    needs from every earlier year; the input tally loses the same amounts so conservation holds."""
+    cells = cube.cells
+    deposit = (pl.col("sector") == "4.A") | pl.col("sector").str.starts_with("4.A.")  # waste_fod.is_deposit_sector
+    early = cells.filter(pl.col("year") < first_year)
+    if early.height == 0:
+        return cube
+    drop = early.filter(~deposit)
+    if drop.height:
+        for unit, amount in drop.group_by("unit").agg(pl.col("amount").sum()).iter_rows():
+            tally.sums[unit] = tally.sums.get(unit, 0.0) - amount
+        tally.rows -= int(drop["n_rows"].sum())
+    kept = cells.filter((pl.col("year") >= first_year) | deposit)
+    stats = {**cube.stats, "cube_cells": kept.height,
+             "rows_outside_years": cube.stats.get("rows_outside_years", 0) + int(drop["n_rows"].sum() if drop.height else 0)}
+    return Cube(cells=kept, notation=cube.notation.filter(pl.col("year") >= first_year), stats=stats)

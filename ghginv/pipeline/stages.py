@@ -1,0 +1,343 @@
+"""The stages of a run, declared once (:data:`STAGES`), and the runner that calls them in order.
+
+A compile, a recompute on a run's kept positions, a recompute in full and a compile on the Dask
+engine all run this one list; they differ only in what the :class:`Run` starts with:
+
+========================  ==========================================================
+compile                   the config (the ``cube`` stage reads the activity data, on
+                          the local streaming builder or on Dask workers)
+recompute, full           the config with new sets or GWPs, and the old run's cube
+recompute, kept positions the same plus the old run (``old``) and its positions
+                          (``kept``): ``emissions``, ``trace``, ``inventory`` and
+                          ``checks`` run the arithmetic on the kept positions
+                          (:mod:`ghginv.pipeline.positions`) instead of resolving
+========================  ==========================================================
+
+A stage runs when its ``when`` holds, named and timed (``manifest.json`` ``stage_seconds``, the
+progress display). When the new factor sets change the structure the kept positions stand for,
+a stage raises :class:`Fallback` and :func:`run_stages` starts again on the full path.
+
+The order and what each stage adds to the :class:`Run`:
+
+``factors``
+    the GWP set, the notation keys and the factor sets (loaded, hashes verified)
+``cube``
+    the activity cube and the input tally (only when the run does not start with one)
+``gap_filling``
+    time-series gaps filled in the cube (``[[gap_filling]]``, :mod:`ghginv.pipeline.gapfill`)
+``emissions``
+    activity × factor per cube cell (:func:`ghginv.methods.emissions.compute_emissions`), or the
+    same arithmetic on kept positions
+``waste``, ``sinks``
+    first-order decay of landfill deposits (4.A), carbon sinks (3.B)
+``trace``
+    the factor rows used, and all emission rows merged
+``inventory``
+    the roll-up over the IPCC tree (:mod:`ghginv.pipeline.aggregate`)
+``checks``
+    conservation: input = cube, roll-ups, finite values (:mod:`ghginv.pipeline.conservation`)
+``positions``
+    the positions a later recompute keeps (``recompute_index.bin``)
+``reference_approach``, ``uncertainty``, ``energy``/``indicators``/``targets``, ``target_probabilities``
+    the analyses the run asks for
+``tables``
+    key categories (Approach 1, and 2 with an uncertainty analysis) and the report's other tables
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+
+import polars as pl
+
+from ..analysis.key_categories import key_categories
+from ..analysis.notation import notation_settings
+from ..analysis.stage import analysis_wanted, run_analysis
+from ..core.config import RunConfig
+from ..core.gwp import gwp_table
+from ..methods.emissions import activity_classes, compute_emissions
+from ..methods.sinks import compute_sinks, sink_settings
+from ..methods.waste_fod import fod_emissions, split_deposits
+from ..factors.trace import SCHEMA as TRACE_SCHEMA
+from ..factors.trace import factors_used
+from .activity import build_cube
+from .aggregate import build_inventory
+from .conservation import run_checks
+from .cube import Cube
+from .merge import merge_rows
+from .positions import (
+    activity_values,
+    kept_factors_used,
+    kept_merge,
+    make_plan,
+    meta_first,
+    plan_supported,
+    signature,
+)
+
+__all__ = ["Run", "Stage", "STAGES", "Fallback", "run_stages"]
+
+
+class Fallback(Exception):
+    """The kept positions do not hold for the new factor sets: run the full path."""
+
+
+@dataclass
+class Run:
+    """What the stages of one run read and add, from the config to the finished tables."""
+
+    config: RunConfig
+    progress: Callable | None = None  # callable(stage_name), with .rows(done, total) for a bar
+    timings: dict[str, float] = field(default_factory=dict)
+    # given at the start (recompute) or added by ``factors`` / ``cube``
+    sets: list | None = None
+    cube: Cube | None = None
+    inputs: list[dict] = field(default_factory=list)
+    kept: object = None  # recompute: the old run's positions (RecomputePlan)
+    old: object = None  # recompute: the old run folder (ghginv.rerun.recompute.RunFolder)
+    tally: object = None  # the input tally of the cube stage (conservation)
+    keys: list = field(default_factory=list)  # the user's [notation_keys]
+    # added by the stages
+    input_cube: Cube | None = None
+    gap: object = None
+    ef_cells: pl.DataFrame | None = None
+    deposits: pl.DataFrame | None = None
+    index: dict | None = None  # positions recorded for a later recompute (full path)
+    emissions: pl.DataFrame | None = None
+    detail: pl.DataFrame | None = None
+    resolution: object = None
+    cells: object = None
+    values: tuple | None = None  # kept path: (emissions_t, co2e_t) of the activity rows, then of the roll-up
+    waste: tuple | None = None
+    sink: object = None
+    used: pl.DataFrame | None = None
+    n_used: int = 0
+    perm: object = None
+    inventory: pl.DataFrame | None = None
+    rollup: object = None
+    checks: dict = field(default_factory=dict)
+    plan: object = None
+    reference: object = None
+    uncertainty: object = None
+    analysis: object = None
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str):
+        """Time the block as stage ``name`` (and tell the progress display)."""
+        if self.progress:
+            self.progress(name)
+        t0 = time.perf_counter()
+        yield
+        self.timings[name] = time.perf_counter() - t0
+
+    @property
+    def on_kept_positions(self) -> bool:
+        return self.kept is not None
+
+
+# --- the stages -----------------------------------------------------------------------------
+
+
+def _factors(run: Run) -> None:
+    cfg = run.config
+    gwps = gwp_table(cfg.gwp)  # an unknown GWP set fails before any work
+    run.keys = notation_settings(cfg)  # and bad [notation_keys]
+    if run.sets is None:
+        from ..factors import load_factor_set
+
+        run.sets = [load_factor_set(p) for p in cfg.factor_sets]
+    if run.on_kept_positions and (signature(run.sets, cfg, run.keys) != run.kept.signature or set(run.kept.gas_names) - set(gwps)):
+        raise Fallback  # the full path resolves again (and names any problem)
+
+
+def _cube(run: Run) -> None:
+    run.cube, run.inputs, run.tally = build_cube(run.config, run.sets, run.progress)
+
+
+def _gap_filling(run: Run) -> None:
+    from .gapfill import gapfill_stage
+
+    run.cube, run.gap = gapfill_stage(run.config, run.cube)
+
+
+def _emissions(run: Run) -> None:
+    cfg = run.config
+    run.ef_cells, run.deposits = split_deposits(run.cube.cells, run.sets)  # 4.A deposits go to the waste stage (first-order decay)
+    if not run.ef_cells.height:
+        return
+    if run.on_kept_positions:
+        rules = [r for s in run.sets for r in s.rules]
+        run.values = activity_values(run.kept, run.ef_cells, rules, gwp_table(cfg.gwp))
+        return
+    # positions kept for a recompute with new values (ghginv.pipeline.positions), when the run's stages allow it
+    run.index = {"em": {}, "trace": {}, "links": {}} if plan_supported(cfg) else None
+    run.emissions, run.detail, run.resolution, run.cells = compute_emissions(
+        run.ef_cells, run.sets, cfg.gwp, cfg.year_fallback, cfg.keep_entity,
+        full_detail="uncertainty" in cfg.extra,  # else trace columns only
+        index=run.index["em"] if run.index else None)
+
+
+def _empty_emissions(keep_entity: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Empty ``emissions`` and ``factors_used`` frames of a run without activity × factor cells."""
+    em = {"year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String,
+          **({"entity_id": pl.String} if keep_entity else {}), "gas": pl.String, "emissions_t": pl.Float64,
+          "co2e_t": pl.Float64, "factor_set": pl.String, "scope": pl.String, "factor_year": pl.Int32}
+    return pl.DataFrame(schema=em), pl.DataFrame(schema=TRACE_SCHEMA)
+
+
+def _waste(run: Run) -> None:
+    run.waste = fod_emissions(run.deposits, run.ef_cells, run.sets, run.config, run.config.keep_entity)
+
+
+def _sinks(run: Run) -> None:
+    run.sink = compute_sinks(run.config, run.sets)
+    run.inputs = [i for i in run.inputs if i.get("kind") != "sinks"] + run.sink.inputs  # the sink files as read now
+
+
+def _trace(run: Run) -> None:
+    if run.on_kept_positions:
+        old_used = run.old.frame("factors_used.parquet")
+        rules = [r for s in run.sets for r in s.rules]
+        used = kept_factors_used(run.kept, old_used.head(run.kept.n_used), rules, run.sets)
+        e_t, c_t = run.values
+        merged = kept_merge(run.kept, run.old.frame("emissions.parquet"), [pl.Series("emissions_t", e_t), pl.Series("co2e_t", c_t)],
+                            old_used, used, run.waste, run.sink)
+        if merged is None:
+            raise Fallback  # other sink or waste rows: the kept positions do not hold
+        run.emissions, run.used = merged
+        return
+    if run.ef_cells.height:
+        run.used = factors_used(run.detail, run.resolution, run.cells, index=run.index["trace"] if run.index else None)
+    else:
+        run.emissions, run.used = _empty_emissions(run.config.keep_entity)
+    run.n_used = run.used.height
+    run.emissions, run.used, run.perm = merge_rows(run.emissions, run.used, run.waste, run.sink)
+
+
+def _inventory(run: Run) -> None:
+    if run.on_kept_positions:
+        if run.kept.perm is not None:
+            run.values = (run.emissions["emissions_t"].to_numpy(), run.emissions["co2e_t"].to_numpy())
+        rolled = run.kept.rollup.values(*run.values)
+        run.inventory = run.old.frame("inventory.parquet").with_columns(run.kept.rollup.columns(rolled))
+        run.values = (rolled, run.values[1])
+        return
+    run.inventory, run.rollup = build_inventory(run.emissions, run.cube.notation, activity_classes(run.sets), run.keys, index=True)
+
+
+def _checks(run: Run) -> None:
+    if run.on_kept_positions:
+        rolled, c_t = run.values
+        run.checks = run_checks(run.cube, run.emissions, run.inventory, None, links=run.kept.links, values=(rolled[1], c_t))
+        return
+    tally, run.tally = run.tally, None  # this run's tally, used once
+    run.checks = run_checks(run.input_cube, run.emissions, run.inventory, tally, links=run.index["links"] if run.index else None)
+
+
+def _positions(run: Run) -> None:
+    if run.on_kept_positions:
+        run.plan = replace(run.kept, versions={s.name: s.version for s in run.sets})
+        return
+    t = run.index["trace"]
+    run.plan = make_plan(signature(run.sets, run.config, run.keys), run.index["em"], run.rollup, run.index["links"], t,
+                         meta_first(t["meta"], len(t["meta_keys"])), run.sets, perm=run.perm, n_used=run.n_used)
+
+
+def _reference_approach(run: Run) -> None:
+    from ..methods.reference_approach import reference_stage
+
+    run.reference = reference_stage(run.config, run.emissions, run.sets)
+
+
+def _uncertainty(run: Run) -> None:
+    from ..uncertainty.run import uncertainty_of_result, uncertainty_stage
+
+    if run.on_kept_positions:  # the per-cell detail from the kept positions (plan_detail)
+        run.uncertainty = uncertainty_of_result(run)
+        return
+    cfg = run.config
+    run.uncertainty = uncertainty_stage(cfg, (run.detail, run.resolution.rules) if run.ef_cells.height else None, run.emissions,
+                                        fod=(run.deposits, run.ef_cells, run.sets) if run.deposits.height else None)
+
+
+def _analysis(run: Run) -> None:  # its own named stages: energy, indicators, targets
+    run.analysis = run_analysis(run.config, run.emissions, run.cube.cells, run.sets, run.stage)
+
+
+def _target_probabilities(run: Run) -> None:
+    from ..uncertainty.targets import add_target_probabilities
+
+    add_target_probabilities(run.uncertainty, run.analysis, run.config, activity_classes(run.sets), cells=run.cube.cells, sets=run.sets)
+
+
+def _tables(run: Run) -> None:
+    unc = run.uncertainty.table if run.uncertainty is not None else None  # adds Approach 2
+    run.tables["key_categories"] = key_categories(run.inventory, depth=4, base_year=run.config.base_year, uncertainty=unc)
+    if run.reference is not None:
+        run.tables["reference_approach"] = run.reference.table
+    if run.gap is not None:
+        from .gapfill import with_emissions
+
+        run.tables["gap_filling"] = with_emissions(run.gap, run.emissions)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A named stage: ``run(state)`` when ``when(state)``; ``timed=False`` for a stage that times
+    its own parts (the analysis: energy, indicators, targets)."""
+
+    name: str
+    run: Callable[[Run], None]
+    when: Callable[[Run], bool] = lambda run: True
+    timed: bool = True
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("factors", _factors),
+    Stage("cube", _cube, when=lambda r: r.cube is None),
+    Stage("gap_filling", _gap_filling, when=lambda r: "gap_filling" in r.config.extra),
+    Stage("emissions", _emissions),
+    Stage("waste", _waste, when=lambda r: r.deposits.height > 0),
+    Stage("sinks", _sinks, when=lambda r: sink_settings(r.config) is not None),
+    Stage("trace", _trace),
+    Stage("inventory", _inventory),
+    Stage("checks", _checks),
+    Stage("positions", _positions, when=lambda r: r.on_kept_positions or r.index is not None),
+    Stage("reference_approach", _reference_approach, when=lambda r: "reference_approach" in r.config.extra),
+    Stage("uncertainty", _uncertainty, when=lambda r: "uncertainty" in r.config.extra),
+    Stage("analysis", _analysis, when=lambda r: analysis_wanted(r.config), timed=False),
+    Stage("target_probabilities", _target_probabilities,
+          when=lambda r: r.uncertainty is not None and r.analysis is not None and r.analysis.targets.height > 0),
+    Stage("tables", _tables),
+)
+
+
+def run_stages(run: Run) -> Run:
+    """Run :data:`STAGES` in order on ``run``; on kept positions that do not hold
+    (:class:`Fallback`), start again on the full path from the same cube and sets."""
+    start = replace(run, timings={}, tables={})
+    try:
+        return _run(run)
+    except Fallback:
+        if not run.on_kept_positions:
+            raise
+        full = replace(start, kept=None, old=None)
+        return _run(full)
+
+
+def _run(run: Run) -> Run:
+    run.input_cube = run.cube
+    for stage in STAGES:
+        if stage.when(run):
+            if stage.timed:
+                with run.stage(stage.name):
+                    stage.run(run)
+                if stage.name == "cube":
+                    run.input_cube = run.cube
+            else:
+                stage.run(run)
+    return run
