@@ -19,6 +19,7 @@ from html import escape
 
 import polars as pl
 
+from ._style import CSS
 from .i18n import num, pick, table
 
 from ..core._frames import group_sum
@@ -140,8 +141,6 @@ def recalc_section(d, lang: str = "en") -> str:
 
 def recalc_fragment(recalc: pl.DataFrame, changed: pl.DataFrame | None, lang: str = "en", old_run: str | None = None) -> str:
     """A stand-alone HTML page with only the Recalculations section (``ghginv diff --html FILE``)."""
-    from .html import CSS
-
     return (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
             f"<title>{escape(_tx('title', lang))}</title><style>{CSS}</style></head><body>\n"
             + render_recalc(recalc, changed, lang, old_run) + "\n</body></html>")
