@@ -3,7 +3,8 @@
 Stages: ``factors`` (load and verify the factor sets) -> ``cube`` (load + validate + aggregate
 the activity data in one streamed pass) -> ``emissions`` (resolve factors per cube cell, run
 the kernels) -> ``sinks`` (only with sink data: carbon-sink methods, :mod:`ghginv.methods.sinks`;
-removals join the emissions as negative CO2) -> ``trace`` (factor rows used) -> ``inventory``
+removals join the emissions as negative CO2) -> ``trace`` (factor rows used; the rows of every
+method merged and characterised: ``co2e_t``, :mod:`ghginv.pipeline.characterise`) -> ``inventory``
 (roll-ups). A run without activity data (sinks only) has an empty cube.
 :meth:`InventoryResult.write` writes the outputs atomically.
 """
@@ -25,6 +26,7 @@ import polars as pl
 from ..core.version import __version__
 from ..core import _fs
 from .aggregate import build_inventory
+from .characterise import characterise
 from ..analysis.stage import analysis_wanted, run_analysis
 from ..methods.emissions import activity_classes, compute_emissions
 from ..core.config import RunConfig
@@ -32,7 +34,6 @@ from .conservation import InputTally, run_checks
 from .cube import Cube, CubeBuilder
 from ..core.errors import ValidationError
 from ..factors import FactorSet, load_factor_set
-from ..core.gwp import gwp_table
 from ..inputs.load import discover, prefetched, stream_batches
 from ..core.progress import total_rows
 from ..runfolder import atomic_output_dir, snapshot_factor_sets, write_csv, write_files, write_parquet
@@ -121,7 +122,6 @@ class InventoryResult:
 
         cfg = self.config
         gases = sorted(self.emissions["gas"].unique().to_list())
-        table = gwp_table(cfg.gwp)
         return {
             "ghginv_version": __version__,
             "created_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -131,7 +131,7 @@ class InventoryResult:
             "net": _net_totals(self.emissions).to_dicts(),
             "sinks": self.sinks.manifest() if self.sinks else None,
             "config": cfg.to_dict(),
-            "gwp": {"set": cfg.gwp, "source": "globalwarmingpotentials package", "values": {g: table[g] for g in gases}},
+            "gwp": cfg.gwp_set.manifest_entry(gases),
             "inputs": self.input_files,
             "recomputed_from": self.recomputed_from,
             **({"recompute_path": self.recompute_path} if self.recompute_path else {}),
@@ -338,8 +338,7 @@ class Inventory:
     def run(self) -> InventoryResult:
         cfg = self.config
         with self._stage("factors"):
-            gwp_table(cfg.gwp)  # unknown GWP set fails before any work
-            notation_settings(cfg)  # and bad [notation_keys]
+            notation_settings(cfg)  # bad [notation_keys] fail before any work (an unknown GWP set: at config time)
             sets = self.load_factor_sets()
         with self._stage("cube"):
             cube, inputs = self.build_cube(sets) if cfg.activity_paths else (empty_cube(), [])
@@ -351,7 +350,6 @@ class Inventory:
         keys = notation_settings(cfg)  # [notation_keys]: completeness rows of the inventory (ghginv.analysis.notation)
         if sets is None:
             with self._stage("factors"):
-                gwp_table(cfg.gwp)
                 sets = self.load_factor_sets()
         input_cube, gap = cube, None
         if "gap_filling" in cfg.extra:  # time-series gaps filled in the activity cube, before factors (ghginv.pipeline.gapfill)
@@ -364,7 +362,7 @@ class Inventory:
         keep = {"em": {}, "trace": {}, "links": {}} if ef_cells.height and plan_supported(cfg) else None
         with self._stage("emissions"):
             if ef_cells.height:
-                emissions, detail, res, cells = compute_emissions(ef_cells, sets, cfg.gwp, cfg.year_fallback, cfg.keep_entity,
+                emissions, detail, res, cells = compute_emissions(ef_cells, sets, cfg.year_fallback, cfg.keep_entity,
                                                                   full_detail="uncertainty" in cfg.extra,  # else trace columns only
                                                                   index=keep["em"] if keep else None)
             else:
@@ -375,6 +373,7 @@ class Inventory:
                 used = factors_used(detail, res, cells, index=keep["trace"] if keep else None)
             n_used = used.height
             emissions, used, perm = merge_rows(emissions, used, waste, sink)
+            emissions = characterise(emissions, cfg.gwp_set)  # co2e_t of every method's rows, in one place
         with self._stage("inventory"):
             inv, rollup = build_inventory(emissions, cube.notation, activity_classes(sets), keys, index=True)
         with self._stage("checks"):  # conservation: input = cube, roll-ups, finite values
