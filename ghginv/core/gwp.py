@@ -89,7 +89,8 @@ class GwpSet:
         ----------
         2006 IPCC GL Vol 1 Ch 8 (reporting in CO2 equivalents); IPCC AR5 WG1 Table 8.A.1 (GWP100).
         """
-        return np.asarray(emissions_t, dtype=np.float64) * self.vector(gas_names)[np.asarray(gas_codes, dtype=np.int64)]
+        gwp = self.vector(gas_names)
+        return np.asarray(emissions_t, dtype=np.float64) * gwp[np.asarray(gas_codes, dtype=np.int64)]
 
     def co2e_of(self, frame):
         """:meth:`co2e` of a polars frame with columns ``gas`` and ``emissions_t`` [t]: a
