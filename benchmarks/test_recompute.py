@@ -246,7 +246,7 @@ def test_recompute_arithmetic(benchmark, large_run):
     from ghginv.factors import load_factor_set
 
     sets = [load_factor_set(p) for p in old.set_paths]
-    _, d, _, _ = compute_emissions(old.cube.cells, sets, cfg["gwp"], cfg.get("year_fallback", "none"), False, full_detail=True)
+    _, d, _, _ = compute_emissions(old.cube.cells, sets, cfg.get("year_fallback", "none"), False, full_detail=True)
     d = d.filter(pl.col("value_norm").is_not_null())
     arrays = [d[c].to_numpy() for c in ("amount", "unit_scale", "ncv", "ncv_pow", "density", "dens_pow")]
     arrays = [a.astype(np.float64) if a.dtype.kind == "f" else a.astype(np.int8) for a in arrays]

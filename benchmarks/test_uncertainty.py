@@ -56,13 +56,13 @@ def test_monte_carlo(benchmark, bench_data, size, tmp_path):
     run_dir = tmp_path / "run"
     r = ghginv.compile_inventory(activity=[str(a) for a in [activity]], factors=[str(s) for s in sets], gwp="AR5GWP100", out=run_dir)
     cfg = r.config
-    _, detail, res, _ = compute_emissions(r.cube.cells, r.sets, cfg.gwp, cfg.year_fallback, cfg.keep_entity)
+    _, detail, res, _ = compute_emissions(r.cube.cells, r.sets, cfg.year_fallback, cfg.keep_entity)
     rules = [dataclasses.replace(x, unc_pct=7.0, distribution="normal") for x in res.rules]  # synthetic ±7 %, for timing only
     settings = uncertainty_settings({"activity_pct": {"default": 5.0}, "draws": 10_000, "seed": 1})
     years = sorted(r.cube.cells["year"].unique().to_list())
 
     def run():
-        terms = build_terms(detail, rules, r.emissions, settings)
+        terms = build_terms(detail, rules, r.emissions, settings, cfg.gwp_set)
         return terms, analyse(terms, settings, years[0])
 
     terms, table = benchmark.pedantic(run, rounds=3, iterations=1, warmup_rounds=1)

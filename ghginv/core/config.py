@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import asdict, dataclass, field, replace
+import copy
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from ._fs import is_url, location
 from .errors import ConfigError, FactorSetError, Problem
+from .gwp import GwpSet, gwp_set
 
 __all__ = ["RunConfig", "load_config", "resolve_factor_set_path", "factor_search_path"]
 
@@ -71,6 +73,8 @@ class RunConfig:
     # the years. A --years override may compile fewer years than the TOML's base year needs.
     check_base_year: bool = True
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+    # ``gwp`` resolved once, here (ghginv.core.gwp): the set every CO2e of the run is computed with
+    gwp_set: GwpSet = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         problems = []
@@ -101,6 +105,7 @@ class RunConfig:
         if problems:
             where = f"{self.source}: " if self.source else ""
             raise ConfigError(f"{where}invalid run configuration", problems)
+        object.__setattr__(self, "gwp_set", gwp_set(self.gwp))  # an unknown set: UnknownGwpError naming the known ones
 
     @property
     def is_synthetic(self) -> bool:
@@ -112,7 +117,7 @@ class RunConfig:
         return any("synthetic" in t.lower() for t in texts)
 
     def to_dict(self) -> dict:
-        d = asdict(self)
+        d = {f.name: copy.deepcopy(getattr(self, f.name)) for f in fields(self) if f.init}  # the name ``gwp``, not the set
         d.pop("check_base_year")
         for k, v in d.pop("extra").items():
             d[k] = v

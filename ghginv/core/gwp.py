@@ -1,21 +1,110 @@
-"""Global warming potentials (100-year) from the ``globalwarmingpotentials`` package.
+"""Global warming potentials (100-year) from the ``globalwarmingpotentials`` package, and the one
+place emissions are multiplied by them.
 
 The package (openclimatedata, CC0) is the machine-readable source; its metric names are used as
 GWP set names: ``SARGWP100`` (used by China's 2011 provincial inventory guideline), ``AR4GWP100``,
 ``AR5GWP100`` (AR5 WG1 Table 8.A.1 without climate-carbon feedback), ``AR5CCFGWP100``,
 ``AR6GWP100`` (AR6 WG1 Table 7.SM.7; CH4 27.9, no fossil/non-fossil split). CO2 is 1 by
 definition.
+
+``--gwp`` is resolved once, when the run's configuration is checked, into a :class:`GwpSet`
+(``RunConfig.gwp_set``). The methods return tonnes of each gas; :meth:`GwpSet.co2e` is the only
+multiplication by a GWP (CO2e = emissions × GWP100; 2006 IPCC GL Vol 1 Ch 8, reporting in CO2
+equivalents), used by :func:`ghginv.pipeline.characterise.characterise` and by
+every consumer below the pipeline (uncertainty terms). Fused kernels that need CO2e take
+:meth:`GwpSet.vector` as a plain array.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
+from typing import Mapping, Sequence
+
+import numpy as np
 
 from .errors import UnknownGwpError
 
-__all__ = ["gwp_table", "gwp_sets", "known_gases", "GWP100_SETS"]
+__all__ = ["GwpSet", "gwp_set", "gwp_table", "gwp_sets", "known_gases", "GWP100_SETS", "SOURCE"]
 
 GWP100_SETS = ("SARGWP100", "AR4GWP100", "AR5GWP100", "AR5CCFGWP100", "AR6GWP100")
+SOURCE = "globalwarmingpotentials package"
+
+
+@dataclass(frozen=True)
+class GwpSet:
+    """A GWP set: its ``name`` (the package's metric name), ``values`` (gas -> GWP, read-only,
+    ``CO2`` = 1) and ``source``. Build it with :func:`gwp_set`."""
+
+    name: str
+    values: Mapping[str, float]
+    source: str = SOURCE
+
+    def __reduce__(self):  # pickled (and deep-copied) by name: the read-only mapping is rebuilt
+        return (gwp_set, (self.name,))
+
+    def vector(self, gases: Sequence[str]) -> np.ndarray:
+        """GWP of each of ``gases``, as float64.
+
+        Parameters
+        ----------
+        gases : sequence of str
+            Gas names, e.g. ``["CH4", "CO2", "N2O"]``.
+
+        Returns
+        -------
+        numpy.ndarray
+            GWP100 per gas [t CO2e / t gas].
+
+        Raises
+        ------
+        UnknownGwpError
+            Naming the gases this set has no value for.
+        """
+        missing = sorted({g for g in gases if g not in self.values})
+        if missing:
+            raise UnknownGwpError(f"GWP set {self.name!r} has no value for {', '.join(missing)}; choose another GWP set")
+        return np.array([self.values[g] for g in gases], dtype=np.float64)
+
+    def co2e(self, emissions_t, gas_codes, gas_names: Sequence[str]) -> np.ndarray:
+        """CO2 equivalent of emissions: ``emissions_t × GWP[gas]`` — the only multiplication by a
+        GWP in ghginv.
+
+        Parameters
+        ----------
+        emissions_t : array_like of float
+            Emissions [t of the gas], one per row.
+        gas_codes : array_like of int
+            Per row, the index of its gas in ``gas_names``.
+        gas_names : sequence of str
+            The distinct gases the codes point into.
+
+        Returns
+        -------
+        numpy.ndarray
+            Emissions [t CO2e], one per row.
+
+        References
+        ----------
+        2006 IPCC GL Vol 1 Ch 8 (reporting in CO2 equivalents); IPCC AR5 WG1 Table 8.A.1 (GWP100).
+        """
+        gwp = self.vector(gas_names)
+        return np.asarray(emissions_t, dtype=np.float64) * gwp[np.asarray(gas_codes, dtype=np.int64)]
+
+    def co2e_of(self, frame):
+        """:meth:`co2e` of a polars frame with columns ``gas`` and ``emissions_t`` [t]: a
+        ``co2e_t`` Series [t CO2e]."""
+        import polars as pl
+
+        from ._frames import encode
+
+        names, codes = encode(frame["gas"])
+        return pl.Series("co2e_t", self.co2e(frame["emissions_t"].to_numpy(), codes, names), dtype=pl.Float64)
+
+    def manifest_entry(self, gases: Sequence[str]) -> dict:
+        """``manifest.json``'s ``gwp`` entry: the set, its source and the values of ``gases``."""
+        return {"set": self.name, "source": self.source, "values": {g: self.values[g] for g in gases}}
 
 
 def gwp_sets() -> tuple[str, ...]:
@@ -24,16 +113,25 @@ def gwp_sets() -> tuple[str, ...]:
     return tuple(sorted(gwp.data))
 
 
-def gwp_table(name: str) -> dict[str, float]:
-    """Gas -> GWP for the named set, with ``CO2`` = 1 (a fresh dict the caller may change).
-
-    Raises :class:`UnknownGwpError` naming the known sets.
-    """
-    return dict(_gwp_table(name))
-
-
 @lru_cache(maxsize=None)
-def _gwp_table(name: str) -> dict[str, float]:
+def gwp_set(name: str) -> GwpSet:
+    """The :class:`GwpSet` called ``name`` (one object per name and process).
+
+    Parameters
+    ----------
+    name : str
+        A metric name of the ``globalwarmingpotentials`` package, e.g. ``AR5GWP100``.
+
+    Returns
+    -------
+    GwpSet
+        Its GWP100 values [t CO2e / t gas], NaN entries dropped, ``CO2`` = 1.
+
+    Raises
+    ------
+    UnknownGwpError
+        Naming the known sets.
+    """
     import globalwarmingpotentials as gwp
 
     if name not in gwp.data:
@@ -43,7 +141,16 @@ def _gwp_table(name: str) -> dict[str, float]:
         )
     table = {k: float(v) for k, v in gwp.data[name].items() if v == v}  # drop NaN
     table["CO2"] = 1.0
-    return table
+    return GwpSet(name, MappingProxyType(table))
+
+
+def gwp_table(name: str) -> dict[str, float]:
+    """Gas -> GWP for the named set, with ``CO2`` = 1 (a fresh dict the caller may change): the
+    values of :func:`gwp_set`.
+
+    Raises :class:`UnknownGwpError` naming the known sets.
+    """
+    return dict(gwp_set(name).values)
 
 
 @lru_cache(maxsize=1)

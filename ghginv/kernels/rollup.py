@@ -49,15 +49,13 @@ def csr(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @ngjit
-def _f_sums(lo, hi, f_starts, det_row, f_cell, f_gas, f_rule, f_rule2, cell_ncv_rule, cell_dens_rule, amount, unit_scale, ncv_pow,
-            dens_pow, norm, c_to_co2, gas_gwp, e_out, c_out):
+def _f_sums(lo, hi, f_starts, det_row, f_cell, f_rule, f_rule2, cell_ncv_rule, cell_dens_rule, amount, unit_scale, ncv_pow,
+            dens_pow, norm, c_to_co2, e_out):
     for f in range(lo, hi):
         c = f_cell[f]
         r2 = f_rule2[f]
         value = norm[f_rule[f]] * (norm[r2] * c_to_co2) if r2 >= 0 else norm[f_rule[f]]  # as factors.resolve
-        gwp = gas_gwp[f_gas[f]]
         e = 0.0
-        ce = 0.0
         for i in range(f_starts[f], f_starts[f + 1]):
             r = det_row[i]
             conv = 1.0
@@ -71,16 +69,13 @@ def _f_sums(lo, hi, f_starts, det_row, f_cell, f_gas, f_rule, f_rule2, cell_ncv_
                 conv *= norm[cell_dens_rule[c]]
             elif q == -1:
                 conv /= norm[cell_dens_rule[c]]
-            em = amount[r] * unit_scale[r] * conv * value  # as kernels.energy.activity_emissions
-            e += em
-            ce += em * gwp
+            e += amount[r] * unit_scale[r] * conv * value  # as kernels.emissions.activity_emissions
         e_out[f] = e
-        c_out[f] = ce
 
 
-def indexed_emissions(f_starts, det_row, f_cell, f_gas, f_rule, f_rule2, cell_ncv_rule, cell_dens_rule, amount, unit_scale, ncv_pow,
-                      dens_pow, norm, c_to_co2, gas_gwp):
-    """(emissions_t, co2e_t) per factor row ``f`` from the rules' values in base units (``norm``).
+def indexed_emissions(f_starts, det_row, f_cell, f_rule, f_rule2, cell_ncv_rule, cell_dens_rule, amount, unit_scale, ncv_pow,
+                      dens_pow, norm, c_to_co2):
+    """emissions_t [t of the gas] per factor row ``f`` from the rules' values in base units (``norm``).
 
     The (cube row, factor row) pairs of ``f`` are ``f_starts[f]:f_starts[f + 1]`` (cube row
     ``det_row``, powers ``ncv_pow`` / ``dens_pow``). The factor row's value is ``norm[f_rule[f]]``,
@@ -88,16 +83,15 @@ def indexed_emissions(f_starts, det_row, f_cell, f_gas, f_rule, f_rule2, cell_nc
     content × oxidation × 44/12, as :mod:`ghginv.factors.resolve`); the conversion uses the cell's
     ncv and density rules with the pair's powers; each pair's
     ``amount × unit_scale × conv × value`` (as :func:`ghginv.kernels.emissions.activity_emissions`) is
-    added in order, and × ``gas_gwp[f_gas[f]]`` into the CO2e: the same bits as
-    ``numpy.bincount(det_f, weights=activity_emissions(...))`` on the resolved values."""
+    added in order: the same bits as ``numpy.bincount(det_f, weights=activity_emissions(...))``
+    on the resolved values. (CO2e is added to the emission rows afterwards:
+    :func:`ghginv.pipeline.characterise.characterise`.)"""
     nf = f_cell.shape[0]
     e_out = np.empty(nf, np.float64)
-    c_out = np.empty(nf, np.float64)
-    split_run(_f_sums, nf, f_starts, det_row, f_cell, f_gas, f_rule, f_rule2, cell_ncv_rule, cell_dens_rule,
+    split_run(_f_sums, nf, f_starts, det_row, f_cell, f_rule, f_rule2, cell_ncv_rule, cell_dens_rule,
               np.ascontiguousarray(amount, np.float64), np.ascontiguousarray(unit_scale, np.float64), np.ascontiguousarray(ncv_pow, np.int8),
-              np.ascontiguousarray(dens_pow, np.int8), np.ascontiguousarray(norm, np.float64), float(c_to_co2),
-              np.ascontiguousarray(gas_gwp, np.float64), e_out, c_out)
-    return e_out, c_out
+              np.ascontiguousarray(dens_pow, np.int8), np.ascontiguousarray(norm, np.float64), float(c_to_co2), e_out)
+    return e_out
 
 
 @ngjit

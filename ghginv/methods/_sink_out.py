@@ -22,20 +22,21 @@ _USED = {
 }
 
 
-def emission_rows(parts: list[pl.DataFrame], gwps: dict[str, float], keep_entity: bool) -> pl.DataFrame:
-    """Sink results in the ``emissions.parquet`` schema (scope ``direct``, sector = category)."""
+def emission_rows(parts: list[pl.DataFrame], keep_entity: bool) -> pl.DataFrame:
+    """Sink results in the ``emissions.parquet`` schema (scope ``direct``, sector = category),
+    ``emissions_t`` in t of the gas (CO2e: :func:`ghginv.pipeline.characterise.characterise`)."""
     cols = ["year", "region", "category", "activity", "gas", "factor_set", "emissions_t"]
     df = pl.concat([p.select(cols).cast({"year": pl.Int32}) for p in parts if p.height] or [pl.DataFrame(schema={
         "year": pl.Int32, "region": pl.String, "category": pl.String, "activity": pl.String, "gas": pl.String,
         "factor_set": pl.String, "emissions_t": pl.Float64})])
-    df = df.with_columns(pl.col("factor_set").fill_null(""), (pl.col("emissions_t") * pl.col("gas").replace_strict(gwps, return_dtype=pl.Float64)).alias("co2e_t"))
+    df = df.with_columns(pl.col("factor_set").fill_null(""))
     keys = ["year", "region", "category", "activity", "gas"]
     sets = df.group_by(keys).agg(pl.col("factor_set").unique().sort().str.join("+"))
-    summed = group_sum(df, keys, ["emissions_t", "co2e_t"]).join(sets, on=keys, how="left")
+    summed = group_sum(df, keys, ["emissions_t"]).join(sets, on=keys, how="left")
     return summed.select(
         "year", "region", pl.col("category").alias("sector"), "activity",
         *([pl.lit(None, pl.String).alias("entity_id")] if keep_entity else []),
-        "gas", "emissions_t", "co2e_t", "factor_set", pl.lit("direct").alias("scope"), pl.col("year").alias("factor_year"),
+        "gas", "emissions_t", "factor_set", pl.lit("direct").alias("scope"), pl.col("year").alias("factor_year"),
     ).sort("year", "region", "sector", "activity", "gas")
 
 

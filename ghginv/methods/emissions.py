@@ -3,8 +3,10 @@
 For every cube cell (year, region, sector, activity, unit[, entity]) and every gas resolved for
 its (year, region, sector, activity)::
 
-    emissions_t = amount × scale(unit → base) × conv × factor_t_per_base      (kernel: energy.py)
-    co2e_t      = emissions_t × GWP[gas]                                       (CO2 = 1)
+    emissions_t = amount × scale(unit → base) × conv × factor_t_per_base      (kernel: emissions.py)
+
+in tonnes of the gas; CO2e is added after the rows of every method are merged
+(:func:`ghginv.pipeline.characterise.characterise`).
 
 ``conv`` bridges dimensions with the cell's resolved conversions: mass ↔ energy through the net
 calorific value, volume ↔ mass through density, volume ↔ energy through a volumetric NCV (or a
@@ -18,9 +20,8 @@ import numpy as np
 import polars as pl
 
 from ..core._frames import _rank_codes, _sorted_groups, dense_ids, encode, sort_stable
-from ..core.errors import ConversionError, Problem, UnknownGwpError
+from ..core.errors import ConversionError, Problem
 from ..factors import FactorSet, Resolution, resolve
-from ..core.gwp import gwp_table
 from ..kernels.emissions import activity_emissions
 from ..core.units import parse_unit
 
@@ -98,15 +99,15 @@ def _scope_codes(act_names: list[str], gas_names: list[str], classes: dict[str, 
 SCOPES = ["direct", "indirect", "memo"]
 
 
-def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], gwp: str, year_fallback: str = "none", keep_entity: bool = False,
+def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str = "none", keep_entity: bool = False,
                       full_detail: bool = True, index: dict | None = None):
-    """Emissions per cube cell and gas.
+    """Emissions per cube cell and gas, in tonnes of the gas (``emissions_t``; no CO2e).
 
     Returns ``(emissions, detail, resolution, cells)``: ``emissions`` is one row per (year,
     region, sector, activity[, entity_id], gas) summed over units; ``detail`` one row per cube
     cell and gas (with the unit and the factor used); ``cells`` the distinct resolution cells.
     With ``full_detail=False`` the detail holds only what :func:`ghginv.factors.trace.factors_used` reads
-    (cell_id, ncv_pow, dens_pow, emissions_t, co2e_t): the full one copies every key string to
+    (cell_id, ncv_pow, dens_pow, emissions_t): the full one copies every key string to
     each (cell, gas) row, the largest cost of this stage when nothing else needs it. A dict passed
     as ``index`` receives the positions that tie cube rows, factor rows and emission rows together
     (what :mod:`ghginv.pipeline.positions` keeps to recompute with new values without resolving again).
@@ -116,7 +117,6 @@ def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], gwp: str,
     meets its cell's factor rows by position (the factor rows of a cell are contiguous), so no
     join on strings runs; sums per (cell, gas) add the rows in cube order.
     """
-    gwps = gwp_table(gwp)
     n = cube_cells.height
     enc = {k: encode(cube_cells[k]) for k in ("region", "sector", "activity", "unit")}
     cell_of, first = dense_ids([_rank_codes(cube_cells["year"]), enc["region"][1], enc["sector"][1], enc["activity"][1]])
@@ -192,17 +192,11 @@ def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], gwp: str,
         )
         _conversion_error(frame, res.rules)
 
-    missing_gwp = sorted(set(gas_names) - set(gwps))
-    if missing_gwp:
-        raise UnknownGwpError(f"GWP set {gwp!r} has no value for {', '.join(missing_gwp)}; choose another GWP set")
-
     amount = cube_cells["amount"].to_numpy()[row]
     ncv, density = per_cell["ncv"][0][dcell], per_cell["density"][0][dcell]
     ncv_pow, dens_pow = npow_t[combo], dpow_t[combo]
     value = fac["value_norm"].to_numpy()[fidx]
     emis = activity_emissions(amount, unit_scale[row], ncv, ncv_pow, density, dens_pow, value)
-    gas_gwp = np.array([gwps[g] for g in gas_names], dtype=np.float64)[gas_code[fidx]]
-    co2e = emis * gas_gwp
 
     set_names = [s.name for s in sets]
     act_names = enc["activity"][0]
@@ -218,15 +212,14 @@ def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], gwp: str,
         starts = np.flatnonzero(change)
         gf = fidx[order[starts]]
         ent = _strings(ent_names + [None], ent_code[row[order[starts]]], "entity_id")
-        e_sum, c_sum = np.add.reduceat(emis[order], starts), np.add.reduceat(co2e[order], starts)
+        e_sum = np.add.reduceat(emis[order], starts)
     else:
         gf = np.arange(fcell.size)
         e_sum = np.bincount(fidx, weights=emis, minlength=fcell.size)
-        c_sum = np.bincount(fidx, weights=co2e, minlength=fcell.size)
     emissions = cells[fcell[gf]].select(
         pl.col("year").cast(pl.Int32), "region", "sector", "activity",
         *([ent] if keep_entity else []),
-        _strings(gas_names, gas_code[gf], "gas"), pl.Series("emissions_t", e_sum, pl.Float64), pl.Series("co2e_t", c_sum, pl.Float64),
+        _strings(gas_names, gas_code[gf], "gas"), pl.Series("emissions_t", e_sum, pl.Float64),
         _strings(set_names, fset[gf], "factor_set"), _strings(SCOPES, fscope[gf], "scope"),
         fac["factor_year"].gather(gf).cast(pl.Int32),
     )
@@ -240,7 +233,7 @@ def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], gwp: str,
         )
     if not full_detail:
         detail = pl.DataFrame([pl.Series("cell_id", dcell), pl.Series("ncv_pow", ncv_pow), pl.Series("dens_pow", dens_pow),
-                               pl.Series("emissions_t", emis), pl.Series("co2e_t", co2e)])
+                               pl.Series("emissions_t", emis)])
         return emissions, detail, res, cells
     fcols = fac.select("gas", "set_rank", "factor_year", "rule_id", "rule2_id", "value_norm", "den_dim")[fidx]
     ncv_has, dens_has = per_cell["ncv"][3][dcell], has_d
@@ -254,8 +247,8 @@ def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], gwp: str,
                 _nullable("ncv", ncv, ncv_has), _strings(dims, ncv_dim, "ncv_dim"), _nullable("ncv_rule", per_cell["ncv"][2][dcell], ncv_has),
                 _nullable("density", density, dens_has), _nullable("density_rule", per_cell["density"][2][dcell], dens_has),
                 pl.Series("has_d", has_d), pl.Series("ok", ok), pl.Series("ncv_pow", ncv_pow), pl.Series("dens_pow", dens_pow),
-                pl.Series("emissions_t", emis), pl.Series("gwp", gas_gwp), _strings(set_names, fset[fidx], "factor_set"),
-                _strings(SCOPES, fscope[fidx], "scope"), pl.Series("co2e_t", co2e),
+                pl.Series("emissions_t", emis), _strings(set_names, fset[fidx], "factor_set"),
+                _strings(SCOPES, fscope[fidx], "scope"),
             ]),
         ],
         how="horizontal",

@@ -168,13 +168,13 @@ def read_energy_balance(path: Path | str | _fs.Remote, classes: dict[str, str]) 
     return out, notes
 
 
-def _co2_per_unit(keys: pl.DataFrame, sets, gwp: str, year_fallback: str, where: str) -> pl.DataFrame:
+def _co2_per_unit(keys: pl.DataFrame, sets, year_fallback: str, where: str) -> pl.DataFrame:
     """year, factor_region, fuel, unit -> ef_t_co2_per_unit, tj_per_unit, co2_factor_rule: the run's
     factors applied to one unit of the fuel in sector 1.A."""
     cells = keys.select(pl.col("year").cast(pl.Int32), pl.col("factor_region").alias("region"), pl.lit("1.A").alias("sector"),
                         pl.col("fuel").alias("activity"), "unit", pl.lit(1.0).alias("amount"), pl.lit(1, pl.Int64).alias("n_rows"))
     try:
-        _, detail, res, _ = compute_emissions(cells, sets, gwp, year_fallback)
+        _, detail, res, _ = compute_emissions(cells, sets, year_fallback)
     except GhgInvError as e:
         raise type(e)(f"reference approach ({where}): {e.summary}", e.problems) from None
     co2 = detail.filter(pl.col("gas") == "CO2")
@@ -201,7 +201,7 @@ def _co2_per_unit(keys: pl.DataFrame, sets, gwp: str, year_fallback: str, where:
     return got
 
 
-def reference_approach(balance: pl.DataFrame, emissions: pl.DataFrame, sets, gwp: str, year_fallback: str = "none",
+def reference_approach(balance: pl.DataFrame, emissions: pl.DataFrame, sets, year_fallback: str = "none",
                        threshold_pct: float = 5.0, factor_region: str | None = None, where: str = "energy balance") -> pl.DataFrame:
     """The comparison table (see module doc), one row per year, region and fuel plus TOTAL rows."""
     regions = sorted(emissions["region"].unique().to_list()) if emissions.height else []
@@ -215,7 +215,7 @@ def reference_approach(balance: pl.DataFrame, emissions: pl.DataFrame, sets, gwp
                           .otherwise(pl.concat_list(pl.col("region"))).alias("factor_region"))
             .explode("factor_region"))
     ef = _co2_per_unit(keys.select("year", "factor_region", "fuel", "unit").unique().sort("year", "factor_region", "fuel", "unit"),
-                       sets, gwp, year_fallback, where)
+                       sets, year_fallback, where)
     ef = keys.join(ef, on=["year", "factor_region", "fuel", "unit"], how="left").sort("year", "region", "fuel", "unit", "factor_region")
     ef = ef.group_by("year", "region", "fuel", "unit", maintain_order=True).agg(
         pl.col("ef_t_co2_per_unit").first(), pl.col("tj_per_unit").first(), pl.col("co2_factor").first(),
@@ -298,7 +298,7 @@ def reference_stage(cfg, emissions: pl.DataFrame, sets) -> ReferenceResult:
     if balance.height == 0:
         return ReferenceResult(_empty(), threshold, str(path), notes + ["no fossil-fuel rows in the energy balance for the inventory years"],
                                rec["sha256"], rec["bytes"])
-    table = reference_approach(balance, emissions, sets, cfg.gwp, cfg.year_fallback, threshold, fr, where=str(path))
+    table = reference_approach(balance, emissions, sets, cfg.year_fallback, threshold, fr, where=str(path))
     return ReferenceResult(table, threshold, str(path), notes, rec["sha256"], rec["bytes"])
 
 

@@ -40,7 +40,6 @@ import polars as pl
 
 from ..core.errors import ConfigError, Problem, ValidationError
 from ..factors.sink_params import resolve_sink_parameters
-from ..core.gwp import gwp_table
 from ..kernels.sinks import area_rate, gain_loss, stock_carbon
 from ._sink_out import SYNTHETIC_SETS_NOTICE, check_frame, emission_rows, parameters_used
 from ..inputs.sink_data import VOLUME_VARIABLES, load_sink_data
@@ -236,8 +235,7 @@ def compute_sinks(cfg, sets: list, settings: SinkSettings | None = None) -> Sink
     # mineral soils, Tier 1
     parts.append(_soil(soc_rec, groups, years))
 
-    gwps = gwp_table(cfg.gwp)
-    emissions = emission_rows(parts, gwps, cfg.keep_entity)
+    emissions = emission_rows(parts, cfg.keep_entity)
     check = check_frame(gl, sd, settings.threshold)
     used_groups = pl.concat([p.select("year", "region", "category", "stratum") for p in (gl_rec, st_rec, cc_rec, wet_rec, soc_rec)]).unique()
     used = parameters_used(params, rules, cells, used_groups, sets)
@@ -275,8 +273,9 @@ def _soil(soc_rec: pl.DataFrame, groups, years: tuple[int, int]) -> pl.DataFrame
                                      "factor_set": pl.String, "emissions_t": pl.Float64}, orient="row").with_columns(pl.lit("CO2").alias("gas"))
 
 
-def sink_emissions(cfg: dict, sets: list, gwp: str, year_fallback: str) -> pl.DataFrame | None:
-    """Sink rows of a recorded run (``manifest.json`` config) with other sets, GWP or fallback.
+def sink_emissions(cfg: dict, sets: list, year_fallback: str) -> pl.DataFrame | None:
+    """Sink rows of a recorded run (``manifest.json`` config) with other sets or fallback
+    (``emissions_t``; the caller characterises them with the GWP set it compares at).
 
     Used by recalculations (``ghginv diff``): the sink data are re-read from the recorded path.
     None when the run had no sink data.
@@ -287,7 +286,7 @@ def sink_emissions(cfg: dict, sets: list, gwp: str, year_fallback: str) -> pl.Da
         return None
     years = tuple(cfg["years"]) if cfg.get("years") else None
     run = RunConfig(
-        activity_paths=(), factor_sets=tuple(s.path for s in sets), gwp=gwp, years=years,
+        activity_paths=(), factor_sets=tuple(s.path for s in sets), years=years,
         regions=tuple(cfg["regions"]) if cfg.get("regions") else None, year_fallback=year_fallback,
         base_dir=Path(cfg["base_dir"]) if cfg.get("base_dir") else Path.cwd(), check_base_year=False,
         extra={"sinks": cfg["sinks"]},

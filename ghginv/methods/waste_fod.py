@@ -5,8 +5,9 @@ waste type) with the wet mass deposited (any mass unit). When any factor set of 
 ``waste_parameters.csv``, every cube cell under ``4.A`` is a deposit (:func:`split_deposits`);
 :func:`fod_emissions` runs :func:`ghginv.methods.waste.first_order_decay` over each (region,
 category, waste type) history and returns CH4 *emitted* in the reported years as rows of
-``emissions.parquet`` (scope ``direct``, gas ``CH4``) and the parameter rows used as rows of
-``factors_used.parquet`` (kind ``waste_parameter``).
+``emissions.parquet`` (scope ``direct``, gas ``CH4``, ``emissions_t`` in t CH4; CO2e is added with
+the other methods' rows by :func:`ghginv.pipeline.characterise.characterise`) and the parameter
+rows used as rows of ``factors_used.parquet`` (kind ``waste_parameter``).
 
 The ``[waste]`` table of the inventory TOML::
 
@@ -26,7 +27,6 @@ import polars as pl
 
 from ..core.errors import ConfigError, MissingFactorError, Problem, ValidationError
 from ..factors.waste_params import CLIMATE_ZONES, resolve_waste_parameter
-from ..core.gwp import gwp_table
 from ..core.units import parse_unit
 from .waste import first_order_decay
 
@@ -107,7 +107,8 @@ def _deposits_gg(deposits: pl.DataFrame) -> pl.DataFrame:
 
 
 def fod_emissions(deposits: pl.DataFrame, other_cells: pl.DataFrame, sets, cfg, keep_entity: bool = False):
-    """CH4 emitted from solid waste disposal per reported year: ``(emissions, factors_used, summary)``."""
+    """CH4 emitted from solid waste disposal per reported year: ``(emissions, factors_used, summary)``
+    (``emissions_t`` in t CH4, no ``co2e_t``)."""
     from ..factors.trace import SCHEMA
 
     years = _report_years(cfg, other_cells, deposits)
@@ -119,7 +120,6 @@ def fod_emissions(deposits: pl.DataFrame, other_cells: pl.DataFrame, sets, cfg, 
             f"set one of {', '.join(CLIMATE_ZONES)} (2006 IPCC GL Vol 5 Table 3.3) in the TOML, "
             f"or pass --climate-zone ZONE to ghginv compile")
     kname = f"k_{settings['climate_zone']}"
-    gwp_ch4 = gwp_table(cfg.gwp)["CH4"]
     versions = {s.name: s.version for s in sets}
     last = max(years) if years else None
     problems, missing = [], []
@@ -165,7 +165,7 @@ def fod_emissions(deposits: pl.DataFrame, other_cells: pl.DataFrame, sets, cfg, 
             if int(y) not in years:
                 continue
             t = float(res.ch4_emitted[0, i]) * 1000.0
-            em_rows.append((int(y), region, sector, activity, "CH4", t, t * gwp_ch4, set_name, "direct", int(y)))
+            em_rows.append((int(y), region, sector, activity, "CH4", t, set_name, "direct", int(y)))
             for p, rs in rules.items():
                 r = rs[i]
                 used_rows.append((int(y), region, sector, activity, "waste_parameter", p, r.set_name, versions.get(r.set_name, ""),
@@ -176,7 +176,7 @@ def fod_emissions(deposits: pl.DataFrame, other_cells: pl.DataFrame, sets, cfg, 
     if missing:
         raise MissingFactorError("waste parameters missing", missing)
     em_schema = {"year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String, "gas": pl.String,
-                 "emissions_t": pl.Float64, "co2e_t": pl.Float64, "factor_set": pl.String, "scope": pl.String, "factor_year": pl.Int32}
+                 "emissions_t": pl.Float64, "factor_set": pl.String, "scope": pl.String, "factor_year": pl.Int32}
     em = pl.DataFrame(em_rows, schema=em_schema, orient="row")
     if keep_entity:
         em = em.with_columns(pl.lit(None, pl.String).alias("entity_id"))
@@ -187,7 +187,7 @@ def fod_emissions(deposits: pl.DataFrame, other_cells: pl.DataFrame, sets, cfg, 
     return em, used, summary
 
 
-def fod_for_recalc(cells: pl.DataFrame, sets, cfg: dict, gwp: str) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+def fod_for_recalc(cells: pl.DataFrame, sets, cfg: dict) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """For ``ghginv diff``: (cells for activity × factor, FOD emission rows or None) from a cached cube.
 
     ``cfg`` is a run's config as recorded in its manifest (``years``, ``waste``).
@@ -198,5 +198,5 @@ def fod_for_recalc(cells: pl.DataFrame, sets, cfg: dict, gwp: str) -> tuple[pl.D
     if not dep.height:
         return cells, None
     years = cfg.get("years")
-    ns = SimpleNamespace(years=tuple(years) if years else None, extra={"waste": cfg.get("waste") or {}}, gwp=gwp)
+    ns = SimpleNamespace(years=tuple(years) if years else None, extra={"waste": cfg.get("waste") or {}})
     return other, fod_emissions(dep, other, sets, ns)[0]

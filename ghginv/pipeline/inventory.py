@@ -16,7 +16,6 @@ from pathlib import Path
 import polars as pl
 
 from ..core.config import RunConfig
-from ..core.gwp import gwp_table
 from ..core.version import __version__
 from ..factors import FactorSet
 from ..analysis.notation import completeness_manifest
@@ -100,7 +99,6 @@ class InventoryResult:
 
         cfg = self.config
         gases = sorted(self.emissions["gas"].unique().to_list())
-        table = gwp_table(cfg.gwp)
         return {
             "ghginv_version": __version__,
             "created_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -110,7 +108,7 @@ class InventoryResult:
             "net": _net_totals(self.emissions).to_dicts(),
             "sinks": self.sinks.manifest() if self.sinks else None,
             "config": cfg.to_dict(),
-            "gwp": {"set": cfg.gwp, "source": "globalwarmingpotentials package", "values": {g: table[g] for g in gases}},
+            "gwp": cfg.gwp_set.manifest_entry(gases),
             "inputs": self.input_files,
             "recomputed_from": self.recomputed_from,
             **({"recompute_path": self.recompute_path} if self.recompute_path else {}),

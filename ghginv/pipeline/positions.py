@@ -197,45 +197,44 @@ def load_plan(path: Path) -> RecomputePlan | None:
                          a["meta"], a["meta_keys"], a["meta_first"], head["versions"], a.get("perm"), int(head.get("n_used", 0)))
 
 
-def _values(plan: RecomputePlan, rules, gwps: dict) -> tuple[np.ndarray, np.ndarray]:
-    """(value per rule in its base unit, GWP per gas code of the plan)."""
-    return (np.array([r.value_norm for r in rules], dtype=np.float64),
-            np.array([gwps[g] for g in plan.gas_names], dtype=np.float64))
+def _values(rules) -> np.ndarray:
+    """Value per rule in its base unit."""
+    return np.array([r.value_norm for r in rules], dtype=np.float64)
 
 
-def _pair_values(plan: RecomputePlan, amount: np.ndarray, norm: np.ndarray, gas_gwp: np.ndarray, row: np.ndarray, fidx: np.ndarray,
-                 ncv_pow: np.ndarray, dens_pow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(emissions_t, co2e_t) of (cube row ``row``, factor row ``fidx``) pairs with the rules'
-    values ``norm``: the formula of :func:`ghginv.methods.emissions.compute_emissions` on the same operands."""
+def _pair_values(plan: RecomputePlan, amount: np.ndarray, norm: np.ndarray, row: np.ndarray, fidx: np.ndarray,
+                 ncv_pow: np.ndarray, dens_pow: np.ndarray) -> np.ndarray:
+    """emissions_t of (cube row ``row``, factor row ``fidx``) pairs with the rules' values
+    ``norm``: the formula of :func:`ghginv.methods.emissions.compute_emissions` on the same operands."""
     from ..kernels.emissions import activity_emissions
 
     e = plan.em
     f_value = factor_values(norm, e["f_rule"], e["f_rule2"])
     ncv, dens = (np.where(rule >= 0, norm[np.maximum(rule, 0)], np.nan) for rule in (e["cell_ncv_rule"], e["cell_dens_rule"]))
     dcell = e["f_cell"][fidx]
-    emis = activity_emissions(amount[row], e["unit_scale"][row], ncv[dcell], ncv_pow, dens[dcell], dens_pow, f_value[fidx])
-    return emis, emis * gas_gwp[e["f_gas"][fidx]]
+    return activity_emissions(amount[row], e["unit_scale"][row], ncv[dcell], ncv_pow, dens[dcell], dens_pow, f_value[fidx])
 
 
-def activity_values(plan: RecomputePlan, cells: pl.DataFrame, rules, gwps: dict) -> tuple[np.ndarray, np.ndarray]:
-    """(emissions_t, co2e_t) per activity × factor emission row: the arithmetic of
-    :func:`ghginv.methods.emissions.compute_emissions` on the kept positions, with the rules' values."""
+def activity_values(plan: RecomputePlan, cells: pl.DataFrame, rules) -> np.ndarray:
+    """emissions_t [t of the gas] per activity × factor emission row: the arithmetic of
+    :func:`ghginv.methods.emissions.compute_emissions` on the kept positions, with the rules' values
+    (CO2e: :func:`ghginv.pipeline.characterise.characterise` on the merged rows)."""
     from ..kernels.rollup import indexed_emissions
 
     e = plan.em
-    norm, gas_gwp = _values(plan, rules, gwps)
+    norm = _values(rules)
     amount = cells["amount"].to_numpy()
     if not plan.per_entity:  # one emission row per factor row: added in the kernel, in order
-        return indexed_emissions(e["f_starts"], e["det_row"], e["f_cell"], e["f_gas"], e["f_rule"], e["f_rule2"], e["cell_ncv_rule"],
-                                 e["cell_dens_rule"], amount, e["unit_scale"], e["ncv_pow"], e["dens_pow"], norm, C_TO_CO2, gas_gwp)
-    emis, co2e = _pair_values(plan, amount, norm, gas_gwp, e["det_row"], e["det_f"], e["ncv_pow"], e["dens_pow"])
+        return indexed_emissions(e["f_starts"], e["det_row"], e["f_cell"], e["f_rule"], e["f_rule2"], e["cell_ncv_rule"],
+                                 e["cell_dens_rule"], amount, e["unit_scale"], e["ncv_pow"], e["dens_pow"], norm, C_TO_CO2)
+    emis = _pair_values(plan, amount, norm, e["det_row"], e["det_f"], e["ncv_pow"], e["dens_pow"])
     order, starts = e["em_order"], e["em_starts"]  # per entity: as compute_emissions adds them
-    return np.add.reduceat(emis[order], starts), np.add.reduceat(co2e[order], starts)
+    return np.add.reduceat(emis[order], starts)
 
 
-def plan_detail(plan: RecomputePlan, cells: pl.DataFrame, rules, gwps: dict, emissions: pl.DataFrame) -> pl.DataFrame:
+def plan_detail(plan: RecomputePlan, cells: pl.DataFrame, rules, emissions: pl.DataFrame) -> pl.DataFrame:
     """The per-(cube row, factor row) detail that the uncertainty analysis reads
-    (:func:`ghginv.uncertainty.propagate.build_terms`: year, scope, sector, activity, gas, co2e_t, rule_id,
+    (:func:`ghginv.uncertainty.propagate.build_terms`: year, scope, sector, activity, gas, emissions_t, rule_id,
     rule2_id, ncv_rule, ncv_pow, density_rule, dens_pow) from the kept positions, in the order and
     with the numbers of :func:`ghginv.methods.emissions.compute_emissions` (cube rows in order, each with its
     cell's factor rows), without resolving the factors again. ``emissions``: the run's merged
@@ -247,11 +246,11 @@ def plan_detail(plan: RecomputePlan, cells: pl.DataFrame, rules, gwps: dict, emi
     order = np.lexsort((f_of, row))  # the pairs were kept grouped by factor row: back to cube-row order
     f_of, row = f_of[order], row[order]
     ncv_pow, dens_pow = np.asarray(e["ncv_pow"])[order], np.asarray(e["dens_pow"])[order]
-    _, co2e = _pair_values(plan, cells["amount"].to_numpy(), *_values(plan, rules, gwps), row, f_of, ncv_pow, dens_pow)
+    emis = _pair_values(plan, cells["amount"].to_numpy(), _values(rules), row, f_of, ncv_pow, dens_pow)
     cell = np.asarray(e["f_cell"], dtype=np.int64)[f_of]
     keys = plan.activity_rows(emissions).select(pl.col("year").cast(pl.Int32), "scope", "sector", "activity", "gas")
     return keys[f_of].with_columns(
-        pl.Series("co2e_t", co2e), pl.Series("rule_id", np.asarray(e["f_rule"], dtype=np.int64)[f_of]),
+        pl.Series("emissions_t", emis), pl.Series("rule_id", np.asarray(e["f_rule"], dtype=np.int64)[f_of]),
         pl.Series("rule2_id", np.asarray(e["f_rule2"], dtype=np.int64)[f_of]),
         pl.Series("ncv_rule", np.asarray(e["cell_ncv_rule"], dtype=np.int64)[cell]), pl.Series("ncv_pow", ncv_pow, pl.Int8),
         pl.Series("density_rule", np.asarray(e["cell_dens_rule"], dtype=np.int64)[cell]), pl.Series("dens_pow", dens_pow, pl.Int8),
@@ -266,10 +265,9 @@ def activity_quantities(plan: RecomputePlan, cells: pl.DataFrame, rules) -> np.n
     e = plan.em
     norm = np.append(np.array([r.value_norm for r in rules], dtype=np.float64), 1.0)  # the last: a factor of 1
     nf = e["f_cell"].size
-    q, _ = indexed_emissions(e["f_starts"], e["det_row"], e["f_cell"], e["f_gas"], np.full(nf, norm.size - 1, np.int64),
+    return indexed_emissions(e["f_starts"], e["det_row"], e["f_cell"], np.full(nf, norm.size - 1, np.int64),
                              np.full(nf, -1, np.int64), e["cell_ncv_rule"], e["cell_dens_rule"], cells["amount"].to_numpy(),
-                             e["unit_scale"], e["ncv_pow"], e["dens_pow"], norm, C_TO_CO2, np.zeros(len(plan.gas_names)))
-    return q
+                             e["unit_scale"], e["ncv_pow"], e["dens_pow"], norm, C_TO_CO2)
 
 
 def kept_factors_used(plan: RecomputePlan, old: pl.DataFrame, rules, sets) -> pl.DataFrame:

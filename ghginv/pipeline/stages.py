@@ -32,6 +32,9 @@ The order and what each stage adds to the :class:`Run`:
     first-order decay of landfill deposits (4.A), carbon sinks (3.B)
 ``trace``
     the factor rows used, and all emission rows merged
+``characterise``
+    ``co2e_t`` = ``emissions_t`` × the GWP of the gas, for every method's rows, in one place
+    (:mod:`ghginv.pipeline.characterise`)
 ``inventory``
     the roll-up over the IPCC tree (:mod:`ghginv.pipeline.aggregate`)
 ``checks``
@@ -57,7 +60,6 @@ from ..analysis.key_categories import key_categories
 from ..analysis.notation import notation_settings
 from ..analysis.stage import analysis_wanted, run_analysis
 from ..core.config import RunConfig
-from ..core.gwp import gwp_table
 from ..methods.emissions import activity_classes, compute_emissions
 from ..methods.sinks import compute_sinks, sink_settings
 from ..methods.waste_fod import fod_emissions, split_deposits
@@ -65,6 +67,7 @@ from ..factors.trace import SCHEMA as TRACE_SCHEMA
 from ..factors.trace import factors_used
 from .activity import build_cube
 from .aggregate import build_inventory
+from .characterise import characterise
 from .conservation import run_checks
 from .cube import Cube
 from .merge import merge_rows
@@ -110,7 +113,7 @@ class Run:
     detail: pl.DataFrame | None = None
     resolution: object = None
     cells: object = None
-    values: tuple | None = None  # kept path: (emissions_t, co2e_t) of the activity rows, then of the roll-up
+    values: object = None  # kept path: emissions_t of the activity rows, then (roll-up values, co2e_t of the emission rows)
     waste: tuple | None = None
     sink: object = None
     used: pl.DataFrame | None = None
@@ -144,13 +147,12 @@ class Run:
 
 def _factors(run: Run) -> None:
     cfg = run.config
-    gwps = gwp_table(cfg.gwp)  # an unknown GWP set fails before any work
-    run.keys = notation_settings(cfg)  # and bad [notation_keys]
+    run.keys = notation_settings(cfg)  # bad [notation_keys] fail before any work (an unknown GWP set: at config time)
     if run.sets is None:
         from ..factors import load_factor_set
 
         run.sets = [load_factor_set(p) for p in cfg.factor_sets]
-    if run.on_kept_positions and (signature(run.sets, cfg, run.keys) != run.kept.signature or set(run.kept.gas_names) - set(gwps)):
+    if run.on_kept_positions and signature(run.sets, cfg, run.keys) != run.kept.signature:
         raise Fallback  # the full path resolves again (and names any problem)
 
 
@@ -171,21 +173,22 @@ def _emissions(run: Run) -> None:
         return
     if run.on_kept_positions:
         rules = [r for s in run.sets for r in s.rules]
-        run.values = activity_values(run.kept, run.ef_cells, rules, gwp_table(cfg.gwp))
+        run.values = activity_values(run.kept, run.ef_cells, rules)  # emissions_t of the activity rows
         return
     # positions kept for a recompute with new values (ghginv.pipeline.positions), when the run's stages allow it
     run.index = {"em": {}, "trace": {}, "links": {}} if plan_supported(cfg) else None
     run.emissions, run.detail, run.resolution, run.cells = compute_emissions(
-        run.ef_cells, run.sets, cfg.gwp, cfg.year_fallback, cfg.keep_entity,
+        run.ef_cells, run.sets, cfg.year_fallback, cfg.keep_entity,
         full_detail="uncertainty" in cfg.extra,  # else trace columns only
         index=run.index["em"] if run.index else None)
 
 
 def _empty_emissions(keep_entity: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Empty ``emissions`` and ``factors_used`` frames of a run without activity × factor cells."""
+    """Empty ``emissions`` (before characterisation: no ``co2e_t``) and ``factors_used`` frames of
+    a run without activity × factor cells."""
     em = {"year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String,
           **({"entity_id": pl.String} if keep_entity else {}), "gas": pl.String, "emissions_t": pl.Float64,
-          "co2e_t": pl.Float64, "factor_set": pl.String, "scope": pl.String, "factor_year": pl.Int32}
+          "factor_set": pl.String, "scope": pl.String, "factor_year": pl.Int32}
     return pl.DataFrame(schema=em), pl.DataFrame(schema=TRACE_SCHEMA)
 
 
@@ -203,8 +206,7 @@ def _trace(run: Run) -> None:
         old_used = run.old.frame("factors_used.parquet")
         rules = [r for s in run.sets for r in s.rules]
         used = kept_factors_used(run.kept, old_used.head(run.kept.n_used), rules, run.sets)
-        e_t, c_t = run.values
-        merged = kept_merge(run.kept, run.old.frame("emissions.parquet"), [pl.Series("emissions_t", e_t), pl.Series("co2e_t", c_t)],
+        merged = kept_merge(run.kept, run.old.frame("emissions.parquet").drop("co2e_t"), [pl.Series("emissions_t", run.values)],
                             old_used, used, run.waste, run.sink)
         if merged is None:
             raise Fallback  # other sink or waste rows: the kept positions do not hold
@@ -218,10 +220,13 @@ def _trace(run: Run) -> None:
     run.emissions, run.used, run.perm = merge_rows(run.emissions, run.used, run.waste, run.sink)
 
 
+def _characterise(run: Run) -> None:
+    run.emissions = characterise(run.emissions, run.config.gwp_set)  # co2e_t of every method's rows, in one place
+
+
 def _inventory(run: Run) -> None:
     if run.on_kept_positions:
-        if run.kept.perm is not None:
-            run.values = (run.emissions["emissions_t"].to_numpy(), run.emissions["co2e_t"].to_numpy())
+        run.values = (run.emissions["emissions_t"].to_numpy(), run.emissions["co2e_t"].to_numpy())
         rolled = run.kept.rollup.values(*run.values)
         run.inventory = run.old.frame("inventory.parquet").with_columns(run.kept.rollup.columns(rolled))
         run.values = (rolled, run.values[1])
@@ -304,6 +309,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("waste", _waste, when=lambda r: r.deposits.height > 0),
     Stage("sinks", _sinks, when=lambda r: sink_settings(r.config) is not None),
     Stage("trace", _trace),
+    Stage("characterise", _characterise),
     Stage("inventory", _inventory),
     Stage("checks", _checks),
     Stage("positions", _positions, when=lambda r: r.on_kept_positions or r.index is not None),

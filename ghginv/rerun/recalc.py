@@ -38,7 +38,9 @@ from pathlib import Path
 import polars as pl
 
 from ..core._frames import group_sum
+from ..core.gwp import GwpSet, gwp_set
 from ..pipeline.aggregate import _name, rollup
+from ..pipeline.characterise import characterise
 from ..methods.emissions import compute_emissions
 from ..factors import load_factor_set
 from .recompute import load_run
@@ -53,19 +55,22 @@ RECALC_COLUMNS = ["year", "region", "scope", "category", "level", "category_name
                   "old_co2e_t", "new_co2e_t", "delta_co2e_t", *EFFECTS]
 
 
-def _emissions(cells: pl.DataFrame, sets, gwp: str, fallback: str, name: str, cfg: dict | None = None,
+def _emissions(cells: pl.DataFrame, sets, gwp: GwpSet, fallback: str, name: str, cfg: dict | None = None,
                activity_rows=None) -> pl.DataFrame:
-    """CO2e per KEYS of ``cells`` with ``sets`` and ``gwp``: activity × factor plus first-order decay.
-    ``activity_rows(gwp)``: the activity × factor rows (KEYS, co2e_t) when already known."""
+    """CO2e per KEYS of ``cells`` with ``sets`` and ``gwp``: activity × factor plus first-order decay,
+    each emission row characterised as in a compile. ``activity_rows(gwp)``: the activity × factor
+    rows (KEYS, co2e_t) when already known."""
     from ..methods.waste_fod import fod_for_recalc  # 4.A deposits: first-order decay, not activity × factor
 
-    cells, fod = fod_for_recalc(cells, sets, cfg or {}, gwp)
+    cells, fod = fod_for_recalc(cells, sets, cfg or {})
     if activity_rows is not None:
         parts = [activity_rows(gwp)]
+    elif cells.height:
+        parts = [characterise(compute_emissions(cells, sets, fallback, keep_entity=False)[0], gwp).select(*KEYS, "co2e_t")]
     else:
-        parts = [compute_emissions(cells, sets, gwp, fallback, keep_entity=False)[0].select(*KEYS, "co2e_t")] if cells.height else []
+        parts = []
     if fod is not None:
-        parts.append(fod.select(*KEYS, "co2e_t"))
+        parts.append(characterise(fod, gwp).select(*KEYS, "co2e_t"))
     return group_sum(pl.concat(parts), KEYS, ["co2e_t"]).rename({"co2e_t": name})
 
 
@@ -111,17 +116,17 @@ def _positions_fit(result, old_sets, old_config: dict) -> bool:
     return old_config.get("year_fallback", "none") == cfg.year_fallback and signature(old_sets, cfg, result.notation_keys) == result.plan.signature
 
 
-def _plan_rows(result, gwp: str, sets=None) -> pl.DataFrame:
+def _plan_rows(result, gwp: GwpSet, sets=None) -> pl.DataFrame:
     """The result's activity × factor rows (KEYS, co2e_t) with the values of ``sets`` (default: its
     own) and ``gwp``, on its kept positions."""
     from ..pipeline.positions import activity_values
-    from ..core.gwp import gwp_table
     from ..methods.waste_fod import split_deposits
 
     plan = result.plan
     ef_cells = split_deposits(result.cube.cells, result.sets)[0]
-    _, co2e = activity_values(plan, ef_cells, [r for s in sets or result.sets for r in s.rules], gwp_table(gwp))
-    return plan.activity_rows(result.emissions).select(*KEYS).with_columns(pl.Series("co2e_t", co2e))
+    e_t = activity_values(plan, ef_cells, [r for s in sets or result.sets for r in s.rules])
+    rows = plan.activity_rows(result.emissions).select(*KEYS).with_columns(pl.Series("emissions_t", e_t))
+    return characterise(rows, gwp).select(*KEYS, "co2e_t")
 
 
 def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: dict, new_emissions: pl.DataFrame, new_used: pl.DataFrame, activity_rows=None,
@@ -136,16 +141,17 @@ def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: dict, new_emissions: pl.
     new_cells = _no_entity(new_cells)
 
     e0 = group_sum(old.frame("emissions.parquet"), KEYS, ["co2e_t"]).rename({"co2e_t": "e0"})
-    e1 = _emissions(new_cells, old_sets + new_sets, ocfg["gwp"], ocfg.get("year_fallback", "none"), "e1", ncfg, old_activity_rows)
-    e2 = _emissions(new_cells, new_sets, ocfg["gwp"], ncfg.get("year_fallback", "none"), "e2", ncfg, activity_rows)
+    old_gwp = gwp_set(ocfg["gwp"])
+    e1 = _emissions(new_cells, old_sets + new_sets, old_gwp, ocfg.get("year_fallback", "none"), "e1", ncfg, old_activity_rows)
+    e2 = _emissions(new_cells, new_sets, old_gwp, ncfg.get("year_fallback", "none"), "e2", ncfg, activity_rows)
     # sink rows (not in the cube): new sink data with old / new parameter sets, old GWP
     from ..methods.sinks import sink_emissions
 
-    s1 = sink_emissions(ncfg, old_sets + new_sets, ocfg["gwp"], ocfg.get("year_fallback", "none"))
+    s1 = sink_emissions(ncfg, old_sets + new_sets, ocfg.get("year_fallback", "none"))
     if s1 is not None:
-        s2 = sink_emissions(ncfg, new_sets, ocfg["gwp"], ncfg.get("year_fallback", "none"))
-        e1 = group_sum(pl.concat([e1, s1.select(*KEYS, pl.col("co2e_t").alias("e1"))]), KEYS, ["e1"])
-        e2 = group_sum(pl.concat([e2, s2.select(*KEYS, pl.col("co2e_t").alias("e2"))]), KEYS, ["e2"])
+        s2 = sink_emissions(ncfg, new_sets, ncfg.get("year_fallback", "none"))
+        e1 = group_sum(pl.concat([e1, characterise(s1, old_gwp).select(*KEYS, pl.col("co2e_t").alias("e1"))]), KEYS, ["e1"])
+        e2 = group_sum(pl.concat([e2, characterise(s2, old_gwp).select(*KEYS, pl.col("co2e_t").alias("e2"))]), KEYS, ["e2"])
     e3 = group_sum(new_emissions, KEYS, ["co2e_t"]).rename({"co2e_t": "e3"})
 
     later = (e1, e2, e3)

@@ -31,7 +31,7 @@ import numpy as np
 import polars as pl
 
 from ..core.errors import GhgInvError, InputFileError, Problem, SchemaError, UnitError, ValidationError
-from ..core.gwp import gwp_table
+from ..core.gwp import gwp_set
 from ..kernels.emissions import activity_emissions
 from ..kernels.montecarlo import scenario_totals
 from ..core.units import parse_ratio
@@ -76,7 +76,7 @@ def read_scenarios(path: str | os.PathLike, default_gwp: str) -> tuple[list[str]
         g = (r["gwp"] or "").strip()
         if g:
             try:
-                gwp_table(g)
+                gwp_set(g)
             except GhgInvError:
                 bad("unknown GWP set", "gwp", g)
             if gwps.get(s, g) != g:
@@ -134,7 +134,7 @@ def evaluate_scenarios(run_dir, scenario_file: str | os.PathLike) -> pl.DataFram
     if plan is not None and not plan.per_entity:  # the run's kept positions: one quantity per emission row
         d = _quantities(plan, run, cells, sets)
     else:
-        _, detail, _, _ = compute_emissions(cells, sets, cfg["gwp"], cfg.get("year_fallback", "none"), bool(cfg.get("keep_entity")))
+        _, detail, _, _ = compute_emissions(cells, sets, cfg.get("year_fallback", "none"), bool(cfg.get("keep_entity")))
         # activity in the base unit of each factor's denominator: the emissions kernel with a factor of 1
         ncv, density = (detail[c].fill_null(np.nan).to_numpy() for c in ("ncv", "density"))
         q = activity_emissions(detail["amount"].to_numpy(), detail["unit_scale"].to_numpy(), ncv, detail["ncv_pow"].to_numpy(),
@@ -149,13 +149,13 @@ def evaluate_scenarios(run_dir, scenario_file: str | os.PathLike) -> pl.DataFram
     base = np.zeros((len(cell_of), len(gases)))
     for y, s, g, e in emis.group_by("year", "scope", "gas").agg(pl.col("emissions_t").sum()).iter_rows():
         base[cell_of[(y, s)], gas_of[g]] += e
-    gwp = np.zeros((len(names), len(gases)))
+    gwp = np.zeros((len(names), len(gases)))  # each scenario's GwpSet.vector: the kernel's CO2e
     for i, s in enumerate(names):
-        tab = gwp_table(gmap[s])
-        missing = [g for g in gases if g not in tab]
+        gs = gwp_set(gmap[s])
+        missing = [g for g in gases if g not in gs.values]
         if missing:
             raise ValidationError(f"{scenario_file}: GWP set {gmap[s]!r} of scenario {s!r} has no value for {', '.join(missing)}")
-        gwp[i] = [tab[g] for g in gases]
+        gwp[i] = gs.vector(gases)
     sid = {s: i for i, s in enumerate(names)}
     ov = ov.with_columns(pl.col("scenario").replace_strict(sid, return_dtype=pl.Int64).alias("sid"))
     _check_units(ov, groups, scenario_file)

@@ -29,8 +29,6 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from ..core.gwp import gwp_table
-
 __all__ = ["fod_terms", "LINEAR_PARAMETERS"]
 
 LINEAR_PARAMETERS = ("doc", "docf", "mcf", "f")
@@ -38,9 +36,10 @@ LINEAR_PARAMETERS = ("doc", "docf", "mcf", "f")
 
 def fod_terms(deposits: pl.DataFrame, other_cells: pl.DataFrame, sets, cfg) -> tuple[pl.DataFrame, list]:
     """``(terms, rules)``: one row per (year, region, sector, waste type, deposit year) with
-    ``co2e_t`` and the indices ``doc, docf, mcf, f`` into ``rules`` (the waste rows used).
+    ``emissions_t`` (t CH4; :func:`ghginv.uncertainty.propagate.build_terms` adds the CO2e) and the
+    indices ``doc, docf, mcf, f`` into ``rules`` (the waste rows used).
 
-    ``cfg`` needs ``years``, ``gwp`` and ``extra["waste"]`` (a RunConfig or the like). The inputs
+    ``cfg`` needs ``years`` and ``extra["waste"]`` (a RunConfig or the like). The inputs
     were checked by the run's waste stage; a series it could not compute is skipped here.
     """
     from ..factors.waste_params import resolve_waste_parameter
@@ -48,13 +47,12 @@ def fod_terms(deposits: pl.DataFrame, other_cells: pl.DataFrame, sets, cfg) -> t
     from ..methods.waste_fod import _deposits_gg, _report_years, waste_settings
 
     schema = {"year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String, "dep_year": pl.Int32,
-              "co2e_t": pl.Float64, **{p: pl.Int64 for p in LINEAR_PARAMETERS}}
+              "emissions_t": pl.Float64, **{p: pl.Int64 for p in LINEAR_PARAMETERS}}
     if deposits is None or deposits.height == 0:
         return pl.DataFrame(schema=schema), []
     years = set(_report_years(cfg, other_cells, deposits))
     settings = waste_settings(cfg)
     kname = f"k_{settings['climate_zone']}"
-    gwp_ch4 = gwp_table(cfg.gwp)["CH4"]
     last = max(years) if years else None
     rules: list = []
     rid: dict = {}
@@ -77,7 +75,7 @@ def fod_terms(deposits: pl.DataFrame, other_cells: pl.DataFrame, sets, cfg) -> t
         # one "waste type" per deposit year: row d of the result is that deposit's CH4 in every year
         res = first_order_decay(np.diag(w * val["doc"] * val["docf"]), span, 1.0, 1.0, val["mcf"], val["f"], val[kname][-1],
                                 val["ox"], rec, val["delay_months"][-1])
-        c = res.ch4_emitted * 1000.0 * gwp_ch4  # t CO2e, deposit year × emission year
+        c = res.ch4_emitted * 1000.0  # t CH4, deposit year × emission year
         for j, y in enumerate(span):
             if int(y) not in years:
                 continue

@@ -159,11 +159,14 @@ def _input_table(rules, rule_ids: list[int], ad_keys: pl.DataFrame, settings: Un
     return ids, inputs, frame
 
 
-def build_terms(detail: pl.DataFrame, rules, emissions: pl.DataFrame, settings: UncertaintySettings, fod=None) -> Terms:
+def build_terms(detail: pl.DataFrame, rules, emissions: pl.DataFrame, settings: UncertaintySettings, gwp_set, fod=None) -> Terms:
     """Terms from the per-cell detail of :func:`ghginv.methods.emissions.compute_emissions` and the run's
     ``emissions`` (rows not in the detail, e.g. carbon sinks, become exact terms). ``fod``: the
-    ``(terms, rules)`` of :func:`ghginv.uncertainty.fod.fod_terms` (4.A first-order decay)."""
-    d = detail.select(
+    ``(terms, rules)`` of :func:`ghginv.uncertainty.fod.fod_terms` (4.A first-order decay).
+    ``gwp_set``: the run's :class:`~ghginv.core.gwp.GwpSet`; each (cube row, factor row) pair and
+    each decay term is characterised with it (:meth:`~ghginv.core.gwp.GwpSet.co2e`) before the
+    terms are summed."""
+    d = detail.with_columns(gwp_set.co2e_of(detail)).select(
         pl.col("year").cast(pl.Int32), "scope", "sector", "activity", "gas", "co2e_t", "rule_id",
         pl.col("rule2_id").fill_null(-1),
         pl.when(pl.col("ncv_pow") != 0).then(pl.col("ncv_rule")).otherwise(-1).fill_null(-1).alias("ncv_rule"),
@@ -175,6 +178,9 @@ def build_terms(detail: pl.DataFrame, rules, emissions: pl.DataFrame, settings: 
     d = d.group_by(keys, maintain_order=True).agg(pl.col("co2e_t").sum()).sort(keys)
     used = sorted({int(x) for c in ("rule_id", "rule2_id", "ncv_rule", "density_rule") for x in d[c].unique().to_list() if x is not None and x >= 0})
     ft, wrules = fod if fod is not None else (None, [])
+    if ft is not None:  # t CH4 -> t CO2e
+        ft = ft.with_columns(pl.lit("CH4").alias("gas"))
+        ft = ft.with_columns(gwp_set.co2e_of(ft))
     ad_keys = d.select("year", "sector", "activity")
     if ft is not None and ft.height:
         ad_keys = pl.concat([ad_keys, ft.select(pl.col("dep_year").alias("year"), "sector", "activity")])
@@ -200,7 +206,7 @@ def build_terms(detail: pl.DataFrame, rules, emissions: pl.DataFrame, settings: 
     if ft is not None and ft.height:  # first-order decay: one term per deposit year (ghginv.uncertainty.fod)
         wr = [[ids.get(("wrule", int(x)), -1) for x in ft[p].to_list()] for p in ("doc", "docf", "mcf", "f")]
         fod_frame = ft.select(
-            "year", pl.lit("direct").alias("scope"), "sector", "activity", pl.lit("CH4").alias("gas"), "co2e_t",
+            "year", pl.lit("direct").alias("scope"), "sector", "activity", "gas", "co2e_t",
             pl.Series("i0", col([("ad", y, s, a) for y, s, a in ft.select("dep_year", "sector", "activity").rows()])),
             *(pl.Series(f"i{k + 1}", np.array(wr[k], dtype=np.int64)) for k in range(4)),
         ).with_columns(*(pl.lit(1, pl.Int8).alias(f"w{k}") for k in range(K_SLOTS)))

@@ -71,7 +71,7 @@ def _analyse(cfg, detail_rules, emissions: pl.DataFrame, settings: UncertaintySe
     t0 = time.perf_counter()
     if detail_rules is None:
         detail = pl.DataFrame(schema={"year": pl.Int32, "scope": pl.String, "sector": pl.String, "activity": pl.String, "gas": pl.String,
-                                      "co2e_t": pl.Float64, "rule_id": pl.Int64, "rule2_id": pl.Int64, "ncv_rule": pl.Int64,
+                                      "emissions_t": pl.Float64, "rule_id": pl.Int64, "rule2_id": pl.Int64, "ncv_rule": pl.Int64,
                                       "ncv_pow": pl.Int8, "density_rule": pl.Int64, "dens_pow": pl.Int8})
         rules = []
     else:
@@ -81,7 +81,7 @@ def _analyse(cfg, detail_rules, emissions: pl.DataFrame, settings: UncertaintySe
         from .fod import fod_terms
 
         ft = fod_terms(fod[0], fod[1], fod[2], cfg)
-    terms = build_terms(detail, rules, emissions, settings, ft)
+    terms = build_terms(detail, rules, emissions, settings, cfg.gwp_set, ft)
     table = analyse(terms, settings, cfg.base_year, threads=threads)
     t32 = table_3_2(terms, cfg.base_year, settings.depth)
     return UncertaintyResult(table, settings, terms.stats, time.perf_counter() - t0, t32, terms)
@@ -101,12 +101,11 @@ def _compute(result, emissions: pl.DataFrame, settings: UncertaintySettings, thr
     plan = result.plan if kept_positions else None
     if cells.height and plan is not None and not plan.per_entity:
         from ..pipeline.positions import plan_detail
-        from ..core.gwp import gwp_table
 
         rules = [r for s in result.sets for r in s.rules]
-        dr = (plan_detail(plan, cells, rules, gwp_table(cfg.gwp), result.emissions), rules)
+        dr = (plan_detail(plan, cells, rules, result.emissions), rules)
     elif cells.height:
-        _, detail, res, _ = compute_emissions(cells, result.sets, cfg.gwp, cfg.year_fallback, cfg.keep_entity)
+        _, detail, res, _ = compute_emissions(cells, result.sets, cfg.year_fallback, cfg.keep_entity)
         dr = (detail, res.rules)
     return _analyse(cfg, dr, emissions, settings, threads, (deposits, cells, result.sets))
 

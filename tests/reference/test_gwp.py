@@ -10,11 +10,14 @@ from __future__ import annotations
 import csv
 import importlib.resources
 import math
+import pickle
 
 import globalwarmingpotentials
+import numpy as np
 import pytest
 
 from ghginv import gwp_table
+from ghginv.core.gwp import GwpSet, gwp_set
 from ghginv.core.errors import GhgInvError, UnknownGwpError
 
 R10 = {
@@ -85,3 +88,40 @@ def test_r10_table_is_not_shared_mutable_state():
         t.clear()
         t.update(saved)
     assert gwp_table("AR5GWP100")["CH4"] == 28.0
+
+
+# GwpSet: the set a run carries (RunConfig.gwp_set) and the one multiplication by a GWP
+
+
+@pytest.mark.parametrize("name, ch4, n2o", [("AR5GWP100", 28.0, 265.0), ("AR6GWP100", 27.9, 273.0)])
+def test_r10_gwp_set_published_values(name, ch4, n2o):
+    """R10 — AR5 WG1 Table 8.A.1 (CH4 28, N2O 265) and AR6 WG1 Table 7.15 (CH4 27.9, N2O 273), as the
+    globalwarmingpotentials package gives them; CO2 = 1; one object per name; values read-only."""
+    gs = gwp_set(name)
+    assert isinstance(gs, GwpSet) and gs.name == name and gs.source == "globalwarmingpotentials package"
+    assert (gs.values["CH4"], gs.values["N2O"], gs.values["CO2"]) == (ch4, n2o, 1.0)
+    assert gs.values["CH4"] == globalwarmingpotentials.data[name]["CH4"]
+    assert gwp_set(name) is gs
+    assert gwp_table(name) == dict(gs.values)
+    with pytest.raises(TypeError):
+        gs.values["CH4"] = 1e9  # type: ignore[index]
+    np.testing.assert_array_equal(gs.vector(["N2O", "CO2", "CH4"]), [n2o, 1.0, ch4])
+    # the multiplication: t of gas × GWP, by row through codes into the distinct gases
+    np.testing.assert_array_equal(gs.co2e([2.0, 3.0, 5.0], [1, 0, 1], ["CO2", "CH4"]), [2.0 * ch4, 3.0, 5.0 * ch4])
+    assert pickle.loads(pickle.dumps(gs)) is gs
+
+
+def test_r10_gwp_set_unknown_name():
+    """R10 — an unknown set: UnknownGwpError naming the known sets (as gwp_table)."""
+    with pytest.raises(UnknownGwpError, match="unknown GWP set 'AR9GWP100'.*AR5GWP100"):
+        gwp_set("AR9GWP100")
+
+
+def test_r10_gas_without_gwp_in_the_set():
+    """R10 — C7F16 has an AR5 GWP but none in the SAR set of the package: the vector (and so any
+    CO2e) names the gas and the set."""
+    assert "C7F16" in gwp_set("AR5GWP100").values and "C7F16" not in gwp_set("SARGWP100").values
+    with pytest.raises(UnknownGwpError, match=r"GWP set 'SARGWP100' has no value for C7F16; choose another GWP set"):
+        gwp_set("SARGWP100").vector(["CO2", "C7F16", "CH4"])
+    with pytest.raises(UnknownGwpError, match="C7F16"):
+        gwp_set("SARGWP100").co2e([1.0], [0], ["C7F16"])

@@ -38,24 +38,21 @@ def test_indexed_emissions_equal_bincount_of_activity_emissions(split):
     norm = rng.uniform(0.01, 50.0, 12)  # rule values in base units
     f_rule = rng.integers(0, 12, nf)
     f_rule2 = np.where(rng.random(nf) < 0.3, rng.integers(0, 12, nf), -1)  # composite CO2 on some rows
-    f_gas = rng.integers(0, 3, nf)
     ncv_rule, dens_rule = rng.integers(0, 12, n_cells), rng.integers(0, 12, n_cells)
     ncv_pow = rng.integers(-1, 2, det_row.size).astype(np.int8)
     dens_pow = rng.integers(-1, 2, det_row.size).astype(np.int8)
     amount, unit_scale = rng.uniform(0, 1e4, n_rows), rng.choice([1.0, 1e4, 1e-3], n_rows)
-    gwp = np.array([1.0, 28.0, 265.0])
     c = 44.0 / 12.0
 
     starts, order = K.csr(det_f, nf)  # pairs sorted by factor row, each row's pairs in compute order
-    e, co2e = K.indexed_emissions(starts, det_row[order], f_cell, f_gas, f_rule, f_rule2, ncv_rule, dens_rule, amount, unit_scale,
-                                  ncv_pow[order], dens_pow[order], norm, c, gwp)
+    e = K.indexed_emissions(starts, det_row[order], f_cell, f_rule, f_rule2, ncv_rule, dens_rule, amount, unit_scale,
+                            ncv_pow[order], dens_pow[order], norm, c)
     # the compile's form: resolved value per factor row, conversions per cell, kernel, bincount
     f_value = norm[f_rule] * np.where(f_rule2 >= 0, norm[np.maximum(f_rule2, 0)] * c, 1.0)
     dcell = f_cell[det_f]
     emis = activity_emissions(amount[det_row], unit_scale[det_row], norm[ncv_rule][dcell], ncv_pow, norm[dens_rule][dcell], dens_pow,
                               f_value[det_f])
     assert np.array_equal(e, np.bincount(det_f, weights=emis, minlength=nf))
-    assert np.array_equal(co2e, np.bincount(det_f, weights=emis * gwp[f_gas[det_f]], minlength=nf))
 
 
 def test_csr_lists_positions_in_order():

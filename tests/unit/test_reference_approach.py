@@ -63,7 +63,7 @@ def test_hand_values_direct_factor(tmp_path, ipcc):
     em = _emissions([(2022, "A", "1.A.3.b", "diesel", "CO2", 1500.0, "direct"), (2022, "B", "1.A.2.e", "diesel", "CO2", 1000.0, "direct"),
                      (2022, "A", "2.A.1", "diesel", "CO2", 999.0, "direct"),  # not fuel combustion: not sectoral
                      (2023, "A", "1.A.3.b", "diesel", "CO2", 2400.0, "direct"), (2023, "A", "1.A.3.b", "diesel", "CH4", 1.0, "direct")])
-    t = reference_approach(bal, em, ipcc, "AR5GWP100")
+    t = reference_approach(bal, em, ipcc)
     r22 = t.filter(pl.col("year") == 2022, pl.col("fuel") == "diesel").row(0, named=True)
     assert r22["apparent_consumption"] == 820
     assert r22["apparent_consumption_tj"] == pytest.approx(820 * 0.043, rel=1e-12)
@@ -87,7 +87,7 @@ def test_hand_values_composite_factor_and_total(tmp_path, sets):
     ng = 100 * NG_T_CO2_PER_10K_M3
     em = _emissions([(2022, "A", "1.A.4.b", "natural_gas", "CO2", ng / 1.04, "direct"),  # reference 4 % above: not flagged
                      (2022, "A", "1.A.3.b", "diesel", "CO2", 100.0, "direct")])
-    t = reference_approach(bal, em, sets, "AR5GWP100", threshold_pct=5.0)
+    t = reference_approach(bal, em, sets, threshold_pct=5.0)
     r = t.filter(pl.col("fuel") == "natural_gas").row(0, named=True)
     assert r["ef_t_co2_per_unit"] == pytest.approx(NG_T_CO2_PER_10K_M3, rel=1e-12)
     assert r["reference_co2_t"] == pytest.approx(2162.18881, rel=1e-9)
@@ -106,8 +106,8 @@ def test_threshold_is_configurable_and_one_sided_fuels_flagged(tmp_path, ipcc):
     ref = 100 * DIESEL_T_CO2_PER_T
     em = _emissions([(2022, "A", "1.A.3.b", "diesel", "CO2", ref / 1.06, "direct"),  # +6 %
                      (2022, "A", "1.A.4.b", "natural_gas", "CO2", 50.0, "direct")])  # burnt, not in the balance
-    t5 = reference_approach(bal, em, ipcc, "AR5GWP100", threshold_pct=5.0)
-    t7 = reference_approach(bal, em, ipcc, "AR5GWP100", threshold_pct=7.0)
+    t5 = reference_approach(bal, em, ipcc, threshold_pct=5.0)
+    t7 = reference_approach(bal, em, ipcc, threshold_pct=7.0)
     flag = lambda t, f: t.filter(pl.col("fuel") == f)["flag"][0]  # noqa: E731
     assert flag(t5, "diesel") is True and flag(t7, "diesel") is False
     assert flag(t5, "lpg") is True  # in the balance, no sectoral CO2
@@ -119,7 +119,7 @@ def test_regional_balance_compares_with_matching_regions(tmp_path, ipcc):
     bal, _ = read_energy_balance(_balance(tmp_path, ["2022,510105,diesel,t,0,100,0,0,0,"]), activity_classes(ipcc))
     em = _emissions([(2022, "510105001", "1.A.3.b", "diesel", "CO2", 300.0, "direct"),
                      (2022, "510104001", "1.A.3.b", "diesel", "CO2", 900.0, "direct")])
-    t = reference_approach(bal, em, ipcc, "AR5GWP100")
+    t = reference_approach(bal, em, ipcc)
     assert t.filter(pl.col("fuel") == "diesel")["sectoral_co2_t"][0] == 300.0
 
 
