@@ -5,12 +5,11 @@ the activity data in one streamed pass) -> ``emissions`` (resolve factors per cu
 the kernels) -> ``sinks`` (only with sink data: carbon-sink methods, :mod:`ghginv.methods.sinks`;
 removals join the emissions as negative CO2) -> ``trace`` (factor rows used) -> ``inventory``
 (roll-ups). A run without activity data (sinks only) has an empty cube.
-:meth:`InventoryResult.write` writes the outputs atomically.
+:meth:`InventoryResult.write` writes the outputs atomically (:mod:`ghginv.pipeline.write`).
 """
 
 from __future__ import annotations
 
-import json
 import platform
 import sys
 import time
@@ -35,13 +34,12 @@ from ..factors import FactorSet, load_factor_set
 from ..core.gwp import gwp_table
 from ..inputs.load import discover, prefetched, stream_batches
 from ..core.progress import total_rows
-from ..runfolder import atomic_output_dir, snapshot_factor_sets, write_csv, write_files, write_parquet
 from .merge import merge_rows
 from ..methods._sink_out import empty_cube, empty_emissions
 from ..methods._sink_out import net_totals as _net_totals
 from ..methods.sinks import compute_sinks, sink_settings
 from ..methods.waste_fod import fod_emissions, split_deposits
-from .positions import PLAN_FILE, make_plan, meta_first, plan_supported, save_plan, signature
+from .positions import make_plan, meta_first, plan_supported, signature
 from ..analysis.notation import completeness_manifest, notation_settings
 from ..factors.trace import factors_used
 from ..inputs.validate import BatchValidator
@@ -177,48 +175,12 @@ class InventoryResult:
         }
 
     def write(self, out: str | Path) -> Path:
-        """Write outputs to ``out`` atomically (see :mod:`ghginv.runfolder`)."""
-        t0 = time.perf_counter()
+        """Write the run's files, reports and manifest into the folder ``out``, atomically
+        (:func:`ghginv.pipeline.write.write_run`; an existing folder is replaced only when it
+        holds a previous ghginv run). Returns the folder's absolute path."""
+        from .write import write_run
 
-        from ..uncertainty.run import attach
-
-        attach(self)  # uncertainty.parquet when [uncertainty] / --uncertainty asks for it
-
-        def _write(tmp: Path):
-            # computed once: written as Parquet here and shown by the report (ghginv.analysis.stage)
-            frames = {"key_categories": self.key_categories(), **self.report_frames()}
-            if self.recomputed_from:  # recompute: recalculation against the old run, in the files and the report
-                from ..rerun.recalc import recalculation_frames
-
-                frames.update(recalculation_frames(self, out))
-            files = {
-                "cube.parquet": lambda p: write_parquet(self.cube.cells, p),
-                "emissions.parquet": lambda p: write_parquet(self.emissions, p),
-                "inventory.parquet": lambda p: write_parquet(self.inventory, p),
-                "factors_used.parquet": lambda p: write_parquet(self.factors_used, p),
-                **({n: (lambda p, df=df: write_parquet(df, p)) for n, df in self.uncertainty.frames().items()} if self.uncertainty is not None else {}),
-                "inventory.csv": lambda p: write_csv(self.inventory, p),
-            }
-            for name, df in frames.items():  # key_categories, reference_approach, gap_filling .parquet
-                files[f"{name}.parquet"] = lambda p, df=df: write_parquet(df, p)
-            if self.sinks is not None and self.sinks.check.height:
-                files["sinks_check.parquet"] = lambda p: write_parquet(self.sinks.check, p)
-            if self.cube.notation.height:
-                files["notation_keys.csv"] = lambda p: write_csv(self.cube.notation, p)
-            if self.plan is not None:
-                files[PLAN_FILE] = lambda p: save_plan(self.plan, p)
-            hashes = write_files(tmp, files)  # two at a time (the writers release the GIL)
-            if self.analysis is not None:  # indicators, targets, peak, report.html, inventory.xlsx
-                from ..analysis.stage import write_analysis
-
-                hashes.update(write_analysis(self, tmp, hashes, frames))
-            hashes.update(snapshot_factor_sets(self.sets, tmp / "factor_sets"))
-            self.timings["write"] = time.perf_counter() - t0
-            (tmp / "manifest.json").write_text(
-                json.dumps(self.manifest(hashes), indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
-            )
-
-        return atomic_output_dir(out, _write)
+        return write_run(self, out)
 
 
 def other_stages(cfg, sets, ef_cells: pl.DataFrame, deposits: pl.DataFrame, stage, inputs: list[dict]):
