@@ -433,7 +433,10 @@ def update_run(
                 backup = None
                 if (run / name).exists():
                     backup = tmp / f".old-{name}"
-                    os.link(run / name, backup)  # a second name for the old bytes: cheap, and restorable
+                    try:
+                        os.link(run / name, backup)  # a second name for the old bytes: cheap, and restorable
+                    except OSError:  # a filesystem without hard links
+                        shutil.copy2(run / name, backup)
                 moved.append((name, backup))
                 os.replace(tmp / name, run / name)
             os.replace(tmp / MANIFEST, run / MANIFEST)  # last: the manifest never names files not in place
