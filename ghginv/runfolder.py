@@ -1,19 +1,30 @@
-"""Outputs: write a run's files into a folder atomically.
+"""Run folder: a run's files and its ``manifest.json``, written, read and updated atomically — in
+this module only.
 
-Everything is written into a sibling temporary folder (``.<name>.tmp-<pid>-<random>``) and
-renamed into place at the end; on any error the temporary folder is removed, so a failed run
-leaves no partial output. An existing output folder is replaced only if it holds a previous
-ghginv run (a ``manifest.json`` written by ghginv); anything else is refused.
+A run folder holds the outputs of one ``ghginv compile`` (or ``recompute``) and a ``manifest.json``
+that records, among much else, the sha256 of every output file (``outputs``). Three things touch it:
 
-Runs that write the same folder take an exclusive lock (``.<name>.lock``, ``flock``; the second
-waits, then fails clearly). A run killed with SIGKILL cannot clean up after itself: the next run
-on that folder removes the temporary folders of dead processes (and restores the previous
+* **writing a new run** (:func:`atomic_output_dir`): everything is written into a sibling temporary
+  folder (``.<name>.tmp-<pid>-<random>``; the files two at a time, :func:`write_files`; the
+  manifest last, :func:`write_manifest`) and renamed into place at the end; on any error the
+  temporary folder is removed, so a failed run leaves no partial output. An existing output folder
+  is replaced only if it holds a previous ghginv run; anything else is refused.
+* **reading a run** (:func:`read_manifest`, :func:`verified_output`): one clear
+  :class:`~ghginv.core.errors.InputFileError` for a folder that is not a run, a damaged manifest or
+  an output changed after the run.
+* **updating a finished run** (:func:`update_run`: ``ghginv diff`` adds the recalculation,
+  ``ghginv report`` rebuilds the reports): the new files are written to a temporary folder inside
+  the run, hashed, moved into place, and the manifest is rewritten with their sha256 and the
+  caller's entries; a failure at any point leaves the old files and the old manifest.
+
+Runs that write or update the same folder take an exclusive lock (``.<name>.lock``, ``flock``; the
+second waits, then fails clearly). A run killed with SIGKILL cannot clean up after itself: the next
+run on that folder removes the temporary folders of dead processes (and restores the previous
 results if the kill fell between the two renames). Ctrl-C (SIGINT) cleans up at once. A full disk
 is a clear error, with the previous results left untouched.
 
 Parquet files are written with fixed settings (polars' writer, zstd level 1, no timestamps) so
-the same inputs give byte-identical files. The files of a run are written two at a time
-(:func:`write_files`).
+the same inputs give byte-identical files.
 """
 
 from __future__ import annotations
@@ -25,22 +36,20 @@ import os
 import secrets
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
 
-from .core.errors import ConfigError, GhgInvError
+from .core.errors import ConfigError, GhgInvError, InputFileError
+from .core.hashcache import file_sha256
 
-__all__ = ["atomic_output_dir", "check_output_dir", "write_parquet", "write_csv", "write_files", "file_sha256", "snapshot_factor_sets"]
+__all__ = ["atomic_output_dir", "check_output_dir", "write_parquet", "write_csv", "write_files", "snapshot_factor_sets",
+           "MANIFEST", "write_manifest", "read_manifest", "verified_output", "update_run", "replace_file"]
 
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """Hex sha256 of a local file; a large unchanged file's from the hash cache (:mod:`ghginv.core.hashcache`)."""
-    from .core.hashcache import cached_sha256
-
-    return cached_sha256(path)
+MANIFEST = "manifest.json"
+Writer = Callable[[Path], None]  # writes one file at the path it is given
 
 
 def write_parquet(df: pl.DataFrame, path: Path) -> None:
@@ -111,13 +120,11 @@ def snapshot_factor_sets(sets, folder: Path) -> dict[str, str]:
 
 
 def _is_ghginv_output(path: Path) -> bool:
-    m = path / "manifest.json"
-    if not m.is_file():
-        return False
     try:
-        return "ghginv_version" in json.loads(m.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        read_manifest(path)
+    except InputFileError:
         return False
+    return True
 
 
 def check_output_dir(out: str | os.PathLike) -> Path:
@@ -255,3 +262,198 @@ def atomic_output_dir(out: str | os.PathLike, write: Callable[[Path], None]) -> 
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     return out
+
+
+# ---- the manifest ----------------------------------------------------------------------------
+
+
+def _manifest_text(manifest: Mapping) -> str:
+    return json.dumps(manifest, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def write_manifest(folder: str | os.PathLike, manifest: Mapping) -> Path:
+    """Write ``manifest.json`` into ``folder``, a run's temporary folder (:func:`atomic_output_dir`
+    renames the whole folder into place, so the file needs no rename of its own).
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        The temporary folder of a run being written.
+    manifest : mapping
+        The run's manifest (JSON-serialisable; other values are written as ``str``).
+
+    Returns
+    -------
+    pathlib.Path
+        The manifest's path.
+    """
+    path = Path(folder) / MANIFEST
+    path.write_text(_manifest_text(manifest), encoding="utf-8")
+    return path
+
+
+def read_manifest(run_dir: str | os.PathLike) -> dict:
+    """The manifest of a finished run folder.
+
+    Parameters
+    ----------
+    run_dir : str or os.PathLike
+        A folder written by ``ghginv compile`` (or ``recompute``).
+
+    Returns
+    -------
+    dict
+        ``manifest.json`` as written.
+
+    Raises
+    ------
+    InputFileError
+        ``"<run>: not a ghginv run folder (no manifest.json)"``, or when the manifest is not valid
+        JSON or was not written by ghginv.
+    """
+    run = Path(run_dir)
+    path = run / MANIFEST
+    if not path.is_file():
+        raise InputFileError(f"{run}: not a ghginv run folder (no manifest.json)")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as e:
+        raise InputFileError(f"{path}: not valid JSON ({e})") from None
+    except OSError as e:
+        raise InputFileError(f"{path}: cannot read ({e.strerror or e})") from None
+    if not isinstance(manifest, dict) or "ghginv_version" not in manifest:
+        raise InputFileError(f"{run}: not a ghginv run folder (manifest.json was not written by ghginv)")
+    return manifest
+
+
+def verified_output(run_dir: str | os.PathLike, manifest: Mapping, name: str, what: str = "") -> Path | None:
+    """The path of output ``name`` of a run when the file exists and the manifest records its
+    sha256, checked against it; None when either is missing.
+
+    Parameters
+    ----------
+    run_dir : str or os.PathLike
+        The run folder.
+    manifest : mapping
+        Its manifest (:func:`read_manifest`).
+    name : str
+        The output's file name (a key of the manifest's ``outputs``).
+    what : str
+        How the message names the file (e.g. ``"the cached cube"``).
+
+    Raises
+    ------
+    InputFileError
+        ``"<path>: <what> changed after the run (sha256 mismatch); compile again"``.
+    """
+    path = Path(run_dir) / name
+    want = (manifest.get("outputs") or {}).get(name)
+    if want is None or not path.is_file():
+        return None
+    if "sha256:" + file_sha256(path) != want:
+        raise InputFileError(f"{path}: {what + ' ' if what else ''}changed after the run (sha256 mismatch); compile again")
+    return path
+
+
+# ---- updating a finished run -----------------------------------------------------------------
+
+
+def replace_file(path: str | os.PathLike, write: Writer) -> Path:
+    """Write one file so that it appears complete or not at all: ``write`` fills a temporary name
+    beside ``path`` (``.<name>.tmp-<pid>``), which then replaces ``path``. For a file outside a run
+    folder (``ghginv diff --out FILE``); inside one, use :func:`update_run`."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _clean_stale_updates(run: Path) -> None:
+    for p in run.glob(".update-*-*"):
+        pid = p.name.split("-")[1]
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def update_run(
+    run_dir: str | os.PathLike,
+    files: Mapping[str, Writer],
+    changes: Mapping | None = None,
+) -> dict[str, str]:
+    """Add or replace files of a finished run and record them in its manifest, all or nothing.
+
+    Under the run's output lock (the one ``compile`` takes, :func:`output_lock`): every writer
+    fills a file in a temporary folder inside the run, each file is hashed, the new files replace
+    the old ones, and the manifest is rewritten (a temporary name, then a rename) with the files'
+    sha256 in ``outputs`` and the top-level entries of ``changes``. An error anywhere — a writer,
+    a full disk, a failed rename — puts the old files back and leaves the old manifest.
+
+    Parameters
+    ----------
+    run_dir : str or os.PathLike
+        A finished run folder (it must hold a ``manifest.json`` written by ghginv).
+    files : mapping of str to callable
+        File name (in the run folder) -> ``write(path)``, called in the given order.
+    changes : mapping, optional
+        Manifest entries to set (each replaces the entry of that name).
+
+    Returns
+    -------
+    dict of str to str
+        File name -> ``"sha256:…"`` of every file written.
+
+    Raises
+    ------
+    InputFileError
+        When ``run_dir`` is not a ghginv run folder (:func:`read_manifest`).
+    ConfigError
+        When the files cannot be written (e.g. the disk is full); the run is unchanged.
+    """
+    run = Path(run_dir).absolute()
+    read_manifest(run)  # refuse a folder that is not a run, before taking its lock
+    with output_lock(run):
+        manifest = read_manifest(run)  # again: another process may have updated it while this one waited
+        _clean_stale_updates(run)
+        tmp = run / f".update-{os.getpid()}-{secrets.token_hex(4)}"
+        moved: list[tuple[str, Path | None]] = []  # (name, backup of the old file or None), in order
+        try:
+            tmp.mkdir()
+            hashes = {}
+            for name, write in files.items():
+                write(tmp / name)
+                hashes[name] = "sha256:" + file_sha256(tmp / name)
+            new = {**manifest, **(changes or {})}
+            new["outputs"] = {**(manifest.get("outputs") or {}), **hashes}
+            (tmp / MANIFEST).write_text(_manifest_text(new), encoding="utf-8")
+            for name in files:
+                backup = None
+                if (run / name).exists():
+                    backup = tmp / f".old-{name}"
+                    try:
+                        os.link(run / name, backup)  # a second name for the old bytes: cheap, and restorable
+                    except OSError:  # a filesystem without hard links
+                        shutil.copy2(run / name, backup)
+                moved.append((name, backup))
+                os.replace(tmp / name, run / name)
+            os.replace(tmp / MANIFEST, run / MANIFEST)  # last: the manifest never names files not in place
+            moved.clear()
+        except BaseException as e:
+            for name, backup in reversed(moved):  # put the old files back
+                try:
+                    if backup is not None:
+                        os.replace(backup, run / name)
+                    else:
+                        (run / name).unlink(missing_ok=True)
+                except OSError:
+                    pass
+            if isinstance(e, OSError) and not isinstance(e, GhgInvError):
+                what = "the disk is full" if e.errno in (errno.ENOSPC, errno.EDQUOT) else (e.strerror or str(e))
+                raise ConfigError(f"{run}: cannot update the run: {what}; its files and manifest are unchanged") from None
+            raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return hashes

@@ -2,15 +2,14 @@
 
 Runs only when the inventory configures ``[economy]`` (or ``--economy``) or ``[[targets]]``. Each
 step is a named, timed stage of :class:`ghginv.pipeline.inventory.Inventory`. Every input problem (economy
-table, targets, settings) fails here, before anything is written.
+table, targets, settings) fails here, before anything is written. This package computes only:
+its tables (:meth:`Analysis.files`) and the report are written with the run (:mod:`ghginv.pipeline.write`).
 """
 
 from __future__ import annotations
 
-import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import polars as pl
 
@@ -18,7 +17,6 @@ from ..core import _fs
 from ..methods.emissions import activity_classes
 from .energy import energy_consumption
 from ..core.errors import ConfigError
-from ..runfolder import file_sha256, write_parquet
 from .indicators import compute_indicators, read_economy, settings_from_config
 from .targets import evaluate_targets, parse_targets, peak_analysis, peak_params
 
@@ -92,22 +90,3 @@ def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, s
     conv = {**settings.conventions(), **energy.convention(), **table,
             "peak": {"min_years_since_peak": pk.min_years_since_peak, "plateau_pct": pk.plateau_pct, "plateau_years": pk.plateau_years}}
     return Analysis(ind, tg, peak, conv, notes, lang, energy.conversions_used)
-
-
-def write_analysis(result, tmp: Path, hashes: dict[str, str], frames: dict[str, pl.DataFrame]) -> dict[str, str]:
-    """Write indicators/targets/peak Parquet and the reports into the run's temporary folder;
-    ``frames`` are the report's other tables the run already wrote (key categories, reference
-    approach, gap filling)."""
-    from ..report import ReportData, write_reports
-
-    a = result.analysis
-    t0 = time.perf_counter()
-    out = {}
-    for name, df in a.files().items():
-        write_parquet(df, tmp / name)
-        out[name] = "sha256:" + file_sha256(tmp / name)
-    data = ReportData(result.manifest({**hashes, **out}), result.emissions, result.inventory, result.factors_used,
-                      a.indicators, a.targets, a.peak, **frames)
-    out.update(write_reports(data, tmp, a.lang))
-    result.timings["report"] = time.perf_counter() - t0
-    return out

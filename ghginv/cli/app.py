@@ -283,7 +283,7 @@ def factors_hash(
 
     from ..core.config import resolve_factor_set_path
     from ..core.errors import GhgInvError
-    from ..runfolder import file_sha256
+    from ..core.hashcache import file_sha256
 
     try:
         folder = resolve_factor_set_path(set_)

@@ -200,7 +200,7 @@ def size(loc: Path | Remote) -> int:
 def sha256(loc: Path | Remote) -> str:
     """Hex sha256 of the file, streamed in 4 MiB chunks (also for large remote files)."""
     if not isinstance(loc, Remote):
-        from ..runfolder import file_sha256
+        from .hashcache import file_sha256
 
         return file_sha256(loc)
     h = hashlib.sha256()

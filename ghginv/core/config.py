@@ -71,7 +71,7 @@ class RunConfig:
     base_dir: Path = field(default_factory=Path.cwd)  # relative paths in the TOML start here
     # True when base_year and years come from the same place: then the base year must lie inside
     # the years. A --years override may compile fewer years than the TOML's base year needs.
-    check_base_year: bool = True
+    check_base_year: bool = field(default=True, compare=False)  # a check of the inputs, not part of the run
     extra: dict = field(default_factory=dict, compare=False, hash=False)
     # ``gwp`` resolved once, here (ghginv.core.gwp): the set every CO2e of the run is computed with
     gwp_set: GwpSet = field(init=False, repr=False, compare=False)
@@ -128,6 +128,67 @@ class RunConfig:
                 d[k] = [str(x) if isinstance(x, Path) else x for x in v]
         return d
 
+    @classmethod
+    def from_dict(cls, d: dict, base: Path | None = None) -> "RunConfig":
+        """The config a run recorded (``manifest.json`` ``config``, :meth:`to_dict`), back as a
+        :class:`RunConfig` — the one way back from a manifest.
+
+        Goes through the constructor, so the recorded values are checked (and derived fields set)
+        as for a config read from a TOML. Keys an older manifest lacks take their defaults
+        (``engine``, ``scheduler``, ``base_dir``, …); keys this version does not know are ignored.
+        The base year is not checked against the years again (a recorded run was checked when it
+        ran; a ``--years`` override may have compiled fewer years than its base year needs).
+
+        Parameters
+        ----------
+        d : dict
+            The recorded config: :meth:`to_dict`'s keys and the feature tables
+            (:data:`FEATURE_TABLES`) at the top level.
+        base : pathlib.Path, optional
+            The folder relative paths of the feature tables start from when ``d`` records no
+            ``base_dir`` (older manifests); default: the folder of the recorded TOML (``source``),
+            else the working directory.
+
+        Returns
+        -------
+        RunConfig
+            ``RunConfig.from_dict(cfg.to_dict()) == cfg``; use :meth:`with_overrides` to change
+            some values (e.g. the factor sets or the GWP set of a recompute).
+
+        Raises
+        ------
+        ConfigError
+            When the recorded values are not a valid configuration.
+        """
+        def tup(key, conv=lambda x: x):
+            v = d.get(key)
+            return None if v is None else tuple(conv(x) for x in v)
+
+        source = Path(d["source"]) if d.get("source") else None
+        if d.get("base_dir"):
+            base_dir = Path(d["base_dir"])
+        else:
+            base_dir = base if base is not None else source.parent if source is not None else Path.cwd()
+        return cls(
+            activity_paths=tup("activity_paths", location) or (),  # URLs stay URLs (str)
+            factor_sets=tup("factor_sets", Path) or (),
+            gwp=d.get("gwp", "AR5GWP100"),
+            name=d.get("name", "ghginv inventory"),
+            description=d.get("description", ""),
+            years=tup("years", int),
+            base_year=d.get("base_year"),
+            regions=tup("regions", str),
+            keep_entity=bool(d.get("keep_entity", False)),
+            year_fallback=d.get("year_fallback", "none"),
+            batch_size=int(d.get("batch_size", 1 << 20)),
+            engine=d.get("engine", "local"),
+            scheduler=d.get("scheduler"),
+            source=source,
+            base_dir=base_dir,
+            check_base_year=False,
+            extra={k: d[k] for k in FEATURE_TABLES if k in d},
+        )
+
     def resolve_path(self, p: str | os.PathLike) -> Path:
         """A path from the TOML (or an option), relative to the TOML's folder."""
         p = Path(p)
@@ -141,6 +202,7 @@ class RunConfig:
         return location(p, self.base_dir)
 
     def with_overrides(self, **kw) -> "RunConfig":
+        """A copy with the given fields changed (None leaves a field as it is); checked again."""
         kw = {k: v for k, v in kw.items() if v is not None}
         return replace(self, **kw)
 

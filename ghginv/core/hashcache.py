@@ -31,7 +31,7 @@ import threading
 import time
 from pathlib import Path
 
-__all__ = ["cached_sha256", "cache_path", "enabled", "MIN_BYTES", "RACY_S"]
+__all__ = ["file_sha256", "cache_path", "enabled", "MIN_BYTES", "RACY_S"]
 
 MIN_BYTES = 1 << 20
 RACY_S = 2.0
@@ -103,8 +103,19 @@ def _store(real: str, ident: tuple, digest: str) -> None:
         pass
 
 
-def cached_sha256(path: str | os.PathLike) -> str:
-    """Hex sha256 of a local file, from the cache when its stat data are unchanged."""
+def file_sha256(path: str | os.PathLike) -> str:
+    """Hex sha256 of a local file, from the cache when its stat data are unchanged.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A local file.
+
+    Returns
+    -------
+    str
+        The sha256 of its bytes, 64 hex digits (without the ``sha256:`` prefix of the manifest).
+    """
     st = os.stat(path)
     if st.st_size < MIN_BYTES or not enabled():
         return _hash(path)

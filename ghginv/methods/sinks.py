@@ -273,22 +273,29 @@ def _soil(soc_rec: pl.DataFrame, groups, years: tuple[int, int]) -> pl.DataFrame
                                      "factor_set": pl.String, "emissions_t": pl.Float64}, orient="row").with_columns(pl.lit("CO2").alias("gas"))
 
 
-def sink_emissions(cfg: dict, sets: list, year_fallback: str) -> pl.DataFrame | None:
-    """Sink rows of a recorded run (``manifest.json`` config) with other sets or fallback
-    (``emissions_t``; the caller characterises them with the GWP set it compares at).
+def sink_emissions(cfg, sets: list, year_fallback: str) -> pl.DataFrame | None:
+    """Sink rows of a run with other factor sets or year fallback (``emissions_t``; the caller
+    characterises them with the GWP set it compares at).
 
-    Used by recalculations (``ghginv diff``): the sink data are re-read from the recorded path.
-    None when the run had no sink data.
+    Used by recalculations (``ghginv diff``): the sink data are re-read from the path the run's
+    config gives.
+
+    Parameters
+    ----------
+    cfg : ghginv.core.config.RunConfig
+        The run's config (a recorded one: :meth:`~ghginv.core.config.RunConfig.from_dict`).
+    sets : list of FactorSet
+        The sink parameter sets, in precedence order.
+    year_fallback : {"none", "nearest"}
+        The year fallback of the parameter look-up.
+
+    Returns
+    -------
+    polars.DataFrame or None
+        The sink emission rows (t of gas; removals negative), one per year, region,
+        category and gas (no entity); None when the run has no sink data.
     """
-    from ..core.config import RunConfig
-
-    if not cfg.get("sinks"):
+    if not cfg.extra.get("sinks"):
         return None
-    years = tuple(cfg["years"]) if cfg.get("years") else None
-    run = RunConfig(
-        activity_paths=(), factor_sets=tuple(s.path for s in sets), years=years,
-        regions=tuple(cfg["regions"]) if cfg.get("regions") else None, year_fallback=year_fallback,
-        base_dir=Path(cfg["base_dir"]) if cfg.get("base_dir") else Path.cwd(), check_base_year=False,
-        extra={"sinks": cfg["sinks"]},
-    )
+    run = cfg.with_overrides(factor_sets=tuple(s.path for s in sets), year_fallback=year_fallback, keep_entity=False)
     return compute_sinks(run, sets).emissions

@@ -187,16 +187,25 @@ def fod_emissions(deposits: pl.DataFrame, other_cells: pl.DataFrame, sets, cfg, 
     return em, used, summary
 
 
-def fod_for_recalc(cells: pl.DataFrame, sets, cfg: dict) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+def fod_for_recalc(cells: pl.DataFrame, sets, cfg) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """For ``ghginv diff``: (cells for activity × factor, FOD emission rows or None) from a cached cube.
 
-    ``cfg`` is a run's config as recorded in its manifest (``years``, ``waste``).
-    """
-    from types import SimpleNamespace
+    Parameters
+    ----------
+    cells : polars.DataFrame
+        Cube cells of a run (amounts per year, region, sector, activity, unit).
+    sets : list of FactorSet
+        The factor sets, in precedence order.
+    cfg : ghginv.core.config.RunConfig
+        The run's config (years, ``[waste]``; a recorded one: :meth:`~ghginv.core.config.RunConfig.from_dict`).
 
+    Returns
+    -------
+    tuple
+        The cells other than 4.A deposits, and the first-order decay emission rows (t CH4;
+        IPCC 2006 Vol. 5 Ch. 3 Eq. 3.1) or None when there are no deposits.
+    """
     other, dep = split_deposits(cells, sets)
     if not dep.height:
         return cells, None
-    years = cfg.get("years")
-    ns = SimpleNamespace(years=tuple(years) if years else None, extra={"waste": cfg.get("waste") or {}})
-    return other, fod_emissions(dep, other, sets, ns)[0]
+    return other, fod_emissions(dep, other, sets, cfg)[0]

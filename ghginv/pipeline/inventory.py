@@ -5,10 +5,8 @@ atomically; it computes nothing.
 
 from __future__ import annotations
 
-import json
 import platform
 import sys
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,9 +18,7 @@ from ..core.version import __version__
 from ..factors import FactorSet
 from ..analysis.notation import completeness_manifest
 from ..methods._sink_out import net_totals as _net_totals
-from ..runfolder import atomic_output_dir, snapshot_factor_sets, write_csv, write_files, write_parquet
 from .cube import Cube
-from .positions import PLAN_FILE, save_plan
 from .stages import STAGES, Run, run_stages
 
 __all__ = ["Inventory", "InventoryResult"]
@@ -154,46 +150,15 @@ class InventoryResult:
         }
 
     def write(self, out: str | Path) -> Path:
-        """Write outputs to ``out`` atomically (see :mod:`ghginv.runfolder`); computes nothing.
+        """Write the run's files, reports and manifest into the folder ``out``, atomically
+        (:func:`ghginv.pipeline.write.write_run`; an existing folder is replaced only when it
+        holds a previous ghginv run); computes nothing. Returns the folder's absolute path.
 
         The recalculation tables of a recompute are left out when ``out`` is the folder it was
         recomputed from (the old run no longer exists to compare with)."""
-        t0 = time.perf_counter()
-        frames = dict(self.tables)
-        recalculation = self.recalculation
-        if self.recomputed_from and Path(self.recomputed_from).resolve() == Path(out).resolve():
-            frames = {k: v for k, v in frames.items() if not k.startswith("recalculation")}
-            recalculation = None
+        from .write import write_run
 
-        def _write(tmp: Path):
-            files = {
-                "cube.parquet": lambda p: write_parquet(self.cube.cells, p),
-                "emissions.parquet": lambda p: write_parquet(self.emissions, p),
-                "inventory.parquet": lambda p: write_parquet(self.inventory, p),
-                "factors_used.parquet": lambda p: write_parquet(self.factors_used, p),
-                **({n: (lambda p, df=df: write_parquet(df, p)) for n, df in self.uncertainty.frames().items()} if self.uncertainty is not None else {}),
-                "inventory.csv": lambda p: write_csv(self.inventory, p),
-            }
-            for name, df in frames.items():  # key_categories, reference_approach, gap_filling, recalculation .parquet
-                files[f"{name}.parquet"] = lambda p, df=df: write_parquet(df, p)
-            if self.sinks is not None and self.sinks.check.height:
-                files["sinks_check.parquet"] = lambda p: write_parquet(self.sinks.check, p)
-            if self.cube.notation.height:
-                files["notation_keys.csv"] = lambda p: write_csv(self.cube.notation, p)
-            if self.plan is not None:
-                files[PLAN_FILE] = lambda p: save_plan(self.plan, p)
-            hashes = write_files(tmp, files)  # two at a time (the writers release the GIL)
-            if self.analysis is not None:  # indicators, targets, peak, report.html, inventory.xlsx
-                from ..analysis.stage import write_analysis
-
-                hashes.update(write_analysis(self, tmp, hashes, frames))
-            hashes.update(snapshot_factor_sets(self.sets, tmp / "factor_sets"))
-            self.timings["write"] = time.perf_counter() - t0
-            (tmp / "manifest.json").write_text(
-                json.dumps(self.manifest(hashes, recalculation=recalculation is not None), indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
-            )
-
-        return atomic_output_dir(out, _write)
+        return write_run(self, out)
 
 
 class Inventory:

@@ -4,12 +4,10 @@ or from a finished run folder (``ghginv report RUN_DIR``)."""
 
 from __future__ import annotations
 
-import json
-import os
-import secrets
 from pathlib import Path
 
-from ..runfolder import file_sha256
+from ..core.hashcache import file_sha256
+from ..runfolder import update_run
 from .data import ReportData
 from .html import render_html
 from .xlsx import write_xlsx
@@ -27,25 +25,24 @@ def write_reports(data: ReportData, folder: Path, lang: str = "en") -> dict[str,
 
 
 def rebuild_reports(run: str | Path, lang: str | None = None) -> Path:
-    """Rebuild the reports of a finished run folder in place (each file replaced atomically) and
-    record their hashes in manifest.json."""
+    """Rebuild the reports of a finished run folder in place.
+
+    Parameters
+    ----------
+    run : str or pathlib.Path
+        A finished run folder.
+    lang : {"en", "zh"}, optional
+        The reports' language (default: the run's ``[report] lang``, else English).
+
+    Returns
+    -------
+    pathlib.Path
+        The run folder. ``report.html`` and ``inventory.xlsx`` are replaced and their sha256
+        recorded in ``manifest.json``, all or nothing (:func:`ghginv.runfolder.update_run`).
+    """
     run = Path(run)
     data = ReportData.from_run_dir(run)
     lang = lang or (data.manifest.get("indicators") or {}).get("lang") or "en"
-    tmp = run / f".report.tmp-{os.getpid()}-{secrets.token_hex(4)}"
-    tmp.mkdir()
-    try:
-        hashes = write_reports(data, tmp, lang)
-        for name in REPORT_FILES:
-            os.replace(tmp / name, run / name)
-        m = dict(data.manifest)
-        m.setdefault("outputs", {}).update(hashes)
-        mp = run / "manifest.json"
-        mt = run / ".manifest.json.tmp"
-        mt.write_text(json.dumps(m, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-        os.replace(mt, mp)
-    finally:
-        for p in tmp.glob("*"):
-            p.unlink()
-        tmp.rmdir()
+    update_run(run, {"report.html": lambda p: p.write_text(render_html(data, lang), encoding="utf-8"),
+                     "inventory.xlsx": lambda p: write_xlsx(data, p)})
     return run

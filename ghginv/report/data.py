@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +11,7 @@ import polars as pl
 from ..core._frames import group_sum
 from ..core.categories import category_name
 from ..core.errors import InputFileError
+from ..runfolder import read_manifest
 
 __all__ = ["ReportData", "sector_group", "INDIRECT"]
 
@@ -41,11 +41,9 @@ class ReportData:
 
     @classmethod
     def from_run_dir(cls, run: str | Path) -> "ReportData":
+        """The frames and manifest of a finished run folder (:func:`ghginv.runfolder.read_manifest`)."""
         run = Path(run)
-        m = run / "manifest.json"
-        if not m.is_file():
-            raise InputFileError(f"{run}: not a ghginv run folder (no manifest.json)")
-        manifest = json.loads(m.read_text(encoding="utf-8"))
+        manifest = read_manifest(run)
         frames = {}
         for name in ("emissions", "inventory", "factors_used", "indicators", "targets", "peak", "recalculation", "recalculation_factors",
                      "reference_approach", "gap_filling", "key_categories"):

@@ -38,11 +38,13 @@ from pathlib import Path
 import polars as pl
 
 from ..core._frames import group_sum
-from ..core.gwp import GwpSet, gwp_set
+from ..core.gwp import GwpSet
+from ..core.config import RunConfig
 from ..pipeline.aggregate import _name, rollup
 from ..pipeline.characterise import characterise
 from ..methods.emissions import compute_emissions
 from ..factors import load_factor_set
+from ..runfolder import replace_file, update_run, write_parquet
 from .recompute import load_run
 
 __all__ = ["diff_runs", "diff_result", "RECALC_COLUMNS", "write_recalculation", "attach_recalculation", "recalculation_tables", "METHOD"]
@@ -55,14 +57,14 @@ RECALC_COLUMNS = ["year", "region", "scope", "category", "level", "category_name
                   "old_co2e_t", "new_co2e_t", "delta_co2e_t", *EFFECTS]
 
 
-def _emissions(cells: pl.DataFrame, sets, gwp: GwpSet, fallback: str, name: str, cfg: dict | None = None,
+def _emissions(cells: pl.DataFrame, sets, gwp: GwpSet, fallback: str, name: str, cfg: RunConfig,
                activity_rows=None) -> pl.DataFrame:
-    """CO2e per KEYS of ``cells`` with ``sets`` and ``gwp``: activity × factor plus first-order decay,
-    each emission row characterised as in a compile. ``activity_rows(gwp)``: the activity × factor
-    rows (KEYS, co2e_t) when already known."""
+    """CO2e per KEYS of ``cells`` with ``sets`` and ``gwp``: activity × factor plus first-order decay
+    (its settings from ``cfg``, the new run's config), each emission row characterised as in a
+    compile. ``activity_rows(gwp)``: the activity × factor rows (KEYS, co2e_t) when already known."""
     from ..methods.waste_fod import fod_for_recalc  # 4.A deposits: first-order decay, not activity × factor
 
-    cells, fod = fod_for_recalc(cells, sets, cfg or {})
+    cells, fod = fod_for_recalc(cells, sets, cfg)
     if activity_rows is not None:
         parts = [activity_rows(gwp)]
     elif cells.height:
@@ -83,7 +85,7 @@ def _no_entity(cells: pl.DataFrame) -> pl.DataFrame:
 def diff_runs(old_dir: str | os.PathLike, new_dir: str | os.PathLike) -> tuple[pl.DataFrame, pl.DataFrame]:
     """``(recalculation, changed_factors)`` between two run folders (see the module doc)."""
     new = load_run(new_dir)
-    return _diff(load_run(old_dir), new.cube.cells, [load_factor_set(p) for p in new.set_paths], new.config,
+    return _diff(load_run(old_dir), new.cube.cells, [load_factor_set(p) for p in new.set_paths], new.run_config(),
                  new.frame("emissions.parquet"), new.frame("factors_used.parquet"))
 
 
@@ -99,13 +101,13 @@ def diff_result(old_dir: str | os.PathLike, result) -> tuple[pl.DataFrame, pl.Da
     new_rows = old_rows = None
     if result.recompute_path == "kept_positions" and not result.config.keep_entity:
         new_rows = partial(_plan_rows, result)
-        if _positions_fit(result, old_sets, old.config):  # the old values through the same positions
+        if _positions_fit(result, old_sets, old.run_config()):  # the old values through the same positions
             old_rows = partial(_plan_rows, result, sets=old_sets)
-    return _diff(old, result.cube.cells, result.sets, result.config.to_dict(), result.emissions, result.factors_used,
+    return _diff(old, result.cube.cells, result.sets, result.config, result.emissions, result.factors_used,
                  activity_rows=new_rows, old_activity_rows=old_rows, old_sets=old_sets)
 
 
-def _positions_fit(result, old_sets, old_config: dict) -> bool:
+def _positions_fit(result, old_sets, old_config: RunConfig) -> bool:
     """Whether the old run's factor sets resolve the result's cells to the same positions as its
     own sets: their rules differ only in values (the kept positions' signature) and the year
     fallback is the same. Then the old sets placed first before the new ones (the state after the
@@ -113,7 +115,7 @@ def _positions_fit(result, old_sets, old_config: dict) -> bool:
     from ..pipeline.positions import signature
 
     cfg = result.config
-    return old_config.get("year_fallback", "none") == cfg.year_fallback and signature(old_sets, cfg, result.notation_keys) == result.plan.signature
+    return old_config.year_fallback == cfg.year_fallback and signature(old_sets, cfg, result.notation_keys) == result.plan.signature
 
 
 def _plan_rows(result, gwp: GwpSet, sets=None) -> pl.DataFrame:
@@ -129,27 +131,28 @@ def _plan_rows(result, gwp: GwpSet, sets=None) -> pl.DataFrame:
     return characterise(rows, gwp).select(*KEYS, "co2e_t")
 
 
-def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: dict, new_emissions: pl.DataFrame, new_used: pl.DataFrame, activity_rows=None,
+def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: RunConfig, new_emissions: pl.DataFrame, new_used: pl.DataFrame, activity_rows=None,
           old_activity_rows=None, old_sets=None):
     """``activity_rows(gwp)`` / ``old_activity_rows(gwp)``: the activity × factor rows of the new
     state (new sets) and of the state after the activity effect (old sets first), when the kept
     positions give them (:func:`diff_result`); else they are resolved on the cube. ``old_sets``:
-    the old run's factor sets when the caller has loaded them already."""
+    the old run's factor sets when the caller has loaded them already. ``ncfg``: the new run's
+    config; the old run's comes from its manifest."""
     if old_sets is None:
         old_sets = [load_factor_set(p) for p in old.set_paths]
-    ocfg = old.config
+    ocfg = old.run_config()
     new_cells = _no_entity(new_cells)
 
     e0 = group_sum(old.frame("emissions.parquet"), KEYS, ["co2e_t"]).rename({"co2e_t": "e0"})
-    old_gwp = gwp_set(ocfg["gwp"])
-    e1 = _emissions(new_cells, old_sets + new_sets, old_gwp, ocfg.get("year_fallback", "none"), "e1", ncfg, old_activity_rows)
-    e2 = _emissions(new_cells, new_sets, old_gwp, ncfg.get("year_fallback", "none"), "e2", ncfg, activity_rows)
+    old_gwp = ocfg.gwp_set
+    e1 = _emissions(new_cells, old_sets + new_sets, old_gwp, ocfg.year_fallback, "e1", ncfg, old_activity_rows)
+    e2 = _emissions(new_cells, new_sets, old_gwp, ncfg.year_fallback, "e2", ncfg, activity_rows)
     # sink rows (not in the cube): new sink data with old / new parameter sets, old GWP
     from ..methods.sinks import sink_emissions
 
-    s1 = sink_emissions(ncfg, old_sets + new_sets, ocfg.get("year_fallback", "none"))
+    s1 = sink_emissions(ncfg, old_sets + new_sets, ocfg.year_fallback)
     if s1 is not None:
-        s2 = sink_emissions(ncfg, new_sets, ncfg.get("year_fallback", "none"))
+        s2 = sink_emissions(ncfg, new_sets, ncfg.year_fallback)
         e1 = group_sum(pl.concat([e1, characterise(s1, old_gwp).select(*KEYS, pl.col("co2e_t").alias("e1"))]), KEYS, ["e1"])
         e2 = group_sum(pl.concat([e2, characterise(s2, old_gwp).select(*KEYS, pl.col("co2e_t").alias("e2"))]), KEYS, ["e2"])
     e3 = group_sum(new_emissions, KEYS, ["co2e_t"]).rename({"co2e_t": "e3"})
@@ -200,46 +203,58 @@ def changed_factors(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
 
 
 def write_recalculation(recalc: pl.DataFrame, changed: pl.DataFrame, out_file: str | os.PathLike) -> Path:
-    """Write ``recalculation.parquet`` and, beside it, ``recalculation_factors.parquet``;
-    each file appears complete or not at all (temporary name, then rename)."""
-    from ..runfolder import write_parquet
+    """Write ``recalculation.parquet`` and, beside it, ``recalculation_factors.parquet``, outside a
+    run folder (``ghginv diff --out FILE``); each file appears complete or not at all
+    (:func:`ghginv.runfolder.replace_file`).
 
+    Parameters
+    ----------
+    recalc, changed : polars.DataFrame
+        The two tables of :func:`diff_runs`.
+    out_file : str or os.PathLike
+        The recalculation file; the factor rows go to ``<stem>_factors.parquet`` beside it.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_file``.
+    """
     out = Path(out_file)
     out.parent.mkdir(parents=True, exist_ok=True)
-    for df, path in ((recalc, out), (changed, out.with_name(out.stem + "_factors.parquet"))):
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        try:
-            write_parquet(df, tmp)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+    for df, path in ((recalc, out), (changed, _factors_file(out))):
+        replace_file(path, lambda p, df=df: write_parquet(df, p))
     return out
+
+
+def _factors_file(path: Path) -> Path:
+    return path.with_name(path.stem + "_factors.parquet")
 
 
 def attach_recalculation(old_dir: str | os.PathLike, new_dir: str | os.PathLike) -> Path:
     """Explain a run folder against an earlier one, inside the new folder.
 
-    Writes ``recalculation.parquet`` and ``recalculation_factors.parquet`` into ``new_dir``, records
-    them (sha256) and a ``recalculation`` entry (old run, method) in its ``manifest.json``, and
-    rebuilds ``report.html`` / ``inventory.xlsx`` when the run has them, so the report gains its
-    "Recalculations" section (:mod:`ghginv.report._recalc`). ``ghginv recompute --out NEW_DIR``
-    calls it with the run it recomputed; ``ghginv diff OLD NEW`` without ``--out`` too.
+    Writes ``recalculation.parquet`` and ``recalculation_factors.parquet`` into ``new_dir`` and
+    records them (sha256) and a ``recalculation`` entry (old run, method) in its ``manifest.json``
+    (:func:`ghginv.runfolder.update_run`: all or nothing), then rebuilds ``report.html`` /
+    ``inventory.xlsx`` when the run has them, so the report gains its "Recalculations" section
+    (:mod:`ghginv.report._recalc`). ``ghginv recompute --out NEW_DIR`` calls it with the run it
+    recomputed; ``ghginv diff OLD NEW`` without ``--out`` too.
+
+    Parameters
+    ----------
+    old_dir, new_dir : str or os.PathLike
+        The earlier and the later run folder.
+
+    Returns
+    -------
+    pathlib.Path
+        ``new_dir/recalculation.parquet``.
     """
-    import json
-
-    from ..runfolder import file_sha256
-
     new = Path(new_dir)
     recalc, changed = diff_runs(old_dir, new)
-    path = write_recalculation(recalc, changed, new / "recalculation.parquet")
-    fpath = path.with_name("recalculation_factors.parquet")
-    mp = new / "manifest.json"
-    m = json.loads(mp.read_text(encoding="utf-8"))
-    m.setdefault("outputs", {}).update({p.name: "sha256:" + file_sha256(p) for p in (path, fpath)})
-    m["recalculation"] = manifest_entry(old_dir, changed)
-    tmp = new / f".manifest.json.tmp-{os.getpid()}"
-    tmp.write_text(json.dumps(m, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, mp)
+    path = new / "recalculation.parquet"
+    update_run(new, {path.name: lambda p: write_parquet(recalc, p), _factors_file(path).name: lambda p: write_parquet(changed, p)},
+               {"recalculation": manifest_entry(old_dir, changed)})
     if (new / "report.html").is_file():
         from ..report import rebuild_reports
 

@@ -17,19 +17,17 @@ runs as in a compile. ``result.recompute_path`` (also in ``manifest.json``) says
 
 from __future__ import annotations
 
-import json
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
 
-from ..core._fs import location
-from ..core.config import FEATURE_TABLES, RunConfig, resolve_factor_set_path
+from ..core.config import RunConfig, resolve_factor_set_path
 from ..pipeline.cube import Cube
 from ..core.errors import InputFileError
-from ..runfolder import file_sha256
+from ..runfolder import read_manifest, verified_output
 
 __all__ = ["RunFolder", "load_run", "recompute"]
 
@@ -48,7 +46,12 @@ class RunFolder:
 
     @property
     def config(self) -> dict:
+        """The run's config as recorded in its manifest (:meth:`ghginv.core.config.RunConfig.to_dict`)."""
         return self.manifest["config"]
+
+    def run_config(self) -> RunConfig:
+        """The run's config as a :class:`~ghginv.core.config.RunConfig` (:meth:`~ghginv.core.config.RunConfig.from_dict`)."""
+        return RunConfig.from_dict(self.config)
 
     def frame(self, name: str) -> pl.DataFrame:
         """An output table of the run (read once, then kept)."""
@@ -62,33 +65,18 @@ class RunFolder:
         if "plan" not in self._cache:
             from ..pipeline.positions import PLAN_FILE, load_plan
 
-            path = self.path / PLAN_FILE
-            want = self.manifest.get("outputs", {}).get(PLAN_FILE)
-            plan = None
-            if path.is_file() and want is not None:
-                if "sha256:" + file_sha256(path) != want:
-                    raise InputFileError(f"{path}: changed after the run (sha256 mismatch); compile again")
-                plan = load_plan(path)
-            self._cache["plan"] = plan
+            path = verified_output(self.path, self.manifest, PLAN_FILE)
+            self._cache["plan"] = load_plan(path) if path is not None else None
         return self._cache["plan"]
 
 
 def load_run(run_dir: str | os.PathLike) -> RunFolder:
     """Read a run folder; verify the cube against the manifest's sha256."""
     run = Path(run_dir)
-    mpath = run / "manifest.json"
-    if not mpath.is_file():
-        raise InputFileError(f"{run}: not a ghginv run folder (no manifest.json)")
-    try:
-        manifest = json.loads(mpath.read_text(encoding="utf-8"))
-    except ValueError as e:
-        raise InputFileError(f"{mpath}: not valid JSON ({e})") from None
-    cube_path = run / "cube.parquet"
-    want = manifest.get("outputs", {}).get("cube.parquet")
-    if not cube_path.is_file() or want is None:
+    manifest = read_manifest(run)
+    cube_path = verified_output(run, manifest, "cube.parquet", "the cached cube")
+    if cube_path is None:
         raise InputFileError(f"{run}: the run has no cached cube (cube.parquet); compile it again with this ghginv version")
-    if "sha256:" + file_sha256(cube_path) != want:
-        raise InputFileError(f"{cube_path}: the cached cube changed after the run (sha256 mismatch); compile again")
     cells = pl.read_parquet(cube_path)
     npath = run / "notation_keys.csv"
     notation = (
@@ -120,27 +108,10 @@ def recompute(
     from ..pipeline.inventory import Inventory
 
     old = run_dir if isinstance(run_dir, RunFolder) else load_run(run_dir)
-    cfg = old.config
     set_paths = tuple(resolve_factor_set_path(s) for s in factors) if factors else tuple(old.set_paths)
-    years = tuple(cfg["years"]) if cfg.get("years") else None
-    config = RunConfig(
-        activity_paths=tuple(location(p) for p in cfg["activity_paths"]),  # URLs stay URLs
-        factor_sets=set_paths,
-        gwp=gwp or cfg["gwp"],
-        name=cfg.get("name", "ghginv inventory"),
-        description=cfg.get("description", ""),
-        years=years,
-        base_year=cfg.get("base_year"),
-        regions=tuple(cfg["regions"]) if cfg.get("regions") else None,
-        keep_entity=bool(cfg.get("keep_entity", False)),
-        year_fallback=year_fallback or cfg.get("year_fallback", "none"),
-        batch_size=int(cfg.get("batch_size", 1 << 20)),
-        source=Path(cfg["source"]) if cfg.get("source") else None,
-        check_base_year=False,
-        # feature tables (e.g. [sinks]: sink data are re-read, they are not in the cube)
-        base_dir=Path(cfg["base_dir"]) if cfg.get("base_dir") else Path.cwd(),
-        extra={k: cfg[k] for k in FEATURE_TABLES if k in cfg},
-    )
+    # the recorded config with the new options; the cube is built, so no engine (dask) runs
+    config = replace(old.run_config().with_overrides(factor_sets=set_paths, gwp=gwp, year_fallback=year_fallback),
+                     engine="local", scheduler=None)
     plan = old.plan() if kept_positions else None  # None: the full path (no positions, or not asked for)
     result = Inventory(config).run_from_cube(old.cube, old.manifest.get("inputs", []), kept=plan, old=old if plan is not None else None)
     result.recompute_path = result.recompute_path or "full"

@@ -126,15 +126,15 @@ def evaluate_scenarios(run_dir, scenario_file: str | os.PathLike) -> pl.DataFram
     from .recompute import RunFolder, load_run
 
     run = run_dir if isinstance(run_dir, RunFolder) else load_run(run_dir)
-    cfg = run.config
-    names, gmap, ov = read_scenarios(scenario_file, cfg["gwp"])
+    cfg = run.run_config()
+    names, gmap, ov = read_scenarios(scenario_file, cfg.gwp)
     sets = [load_factor_set(p) for p in run.set_paths]
     cells = split_deposits(run.cube.cells, sets)[0]  # landfill deposits: first-order decay rows, carried unchanged
     plan = run.plan()
     if plan is not None and not plan.per_entity:  # the run's kept positions: one quantity per emission row
         d = _quantities(plan, run, cells, sets)
     else:
-        _, detail, _, _ = compute_emissions(cells, sets, cfg.get("year_fallback", "none"), bool(cfg.get("keep_entity")))
+        _, detail, _, _ = compute_emissions(cells, sets, cfg.year_fallback, cfg.keep_entity)
         # activity in the base unit of each factor's denominator: the emissions kernel with a factor of 1
         ncv, density = (detail[c].fill_null(np.nan).to_numpy() for c in ("ncv", "density"))
         q = activity_emissions(detail["amount"].to_numpy(), detail["unit_scale"].to_numpy(), ncv, detail["ncv_pow"].to_numpy(),

@@ -2,7 +2,7 @@
 output folder, a full disk, and leftovers of dead runs.
 
 A run is made slow at a known point by a wrapper script that replaces
-``ghginv.pipeline.inventory.write_parquet`` with one that writes the file, signals "ready", then sleeps:
+``ghginv.pipeline.write.write_parquet`` with one that writes the file, signals "ready", then sleeps:
 the process is then in the middle of writing its temporary folder.
 """
 
@@ -27,7 +27,7 @@ from rel_helpers import siblings, tiny_activity, tiny_set
 
 SLOW = """
 import os, sys, time, pathlib
-import ghginv.pipeline.inventory as inv
+import ghginv.pipeline.write as inv
 orig = inv.write_parquet
 ready, delay = pathlib.Path(os.environ["REL_READY"]), float(os.environ["REL_DELAY"])
 def slow(df, p):
@@ -133,7 +133,7 @@ def test_a_run_that_waits_too_long_for_the_lock_fails_clearly(tmp_path, job):
 
 
 def test_disk_full_is_a_clear_error_and_keeps_previous_results(tmp_path, job, monkeypatch):
-    import ghginv.pipeline.inventory as inv
+    import ghginv.pipeline.write as inv
 
     out = tmp_path / "out"
     ghginv.compile_inventory(activity=[job[2]], factors=[job[4]], gwp="AR5GWP100", out=out)

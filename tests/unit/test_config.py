@@ -388,3 +388,95 @@ def test_run_config_checks_itself():
 
 def test_public_load_config_is_the_same():
     assert ghginv.load_config is load_config
+
+
+# -- RunConfig.from_dict: the one way back from a manifest ---------------------------------------------
+
+from dataclasses import fields  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from ghginv.core.config import FEATURE_TABLES  # noqa: E402
+
+
+def _same(a: RunConfig, b: RunConfig) -> None:
+    """Field for field, ``extra`` too (it is left out of ``==``); ``check_base_year`` is a check, not recorded."""
+    for f in fields(RunConfig):
+        if f.name != "check_base_year":
+            assert getattr(a, f.name) == getattr(b, f.name), f.name
+
+
+@pytest.mark.parametrize("toml", ["qingyang_synthetic.toml", "qingyang_synthetic_sectors.toml"])
+def test_from_dict_inverts_to_dict_for_the_demo_configs(toml):
+    cfg = load_config(ROOT / "inventories" / toml)
+    back = RunConfig.from_dict(cfg.to_dict())
+    _same(back, cfg)
+    assert back == cfg and back.to_dict() == cfg.to_dict()
+
+
+_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12)
+_path = st.lists(st.sampled_from(["data", "活动", "a b", "x.parquet", ".."]), min_size=1, max_size=3).map(lambda p: "/" + "/".join(p))
+_url = st.sampled_from(["s3://bucket/activity", "file:///srv/act", "memory://act/x.parquet", "gs://b/a?region=x"])
+_json = st.recursive(st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False) | _text,
+                     lambda c: st.lists(c, max_size=3) | st.dictionaries(_text, c, max_size=3), max_leaves=6)
+
+
+@st.composite
+def run_configs(draw) -> RunConfig:
+    years = draw(st.none() | st.tuples(st.integers(1990, 2030), st.integers(0, 10)).map(lambda t: (t[0], t[0] + t[1])))
+    base_year = draw(st.none() | (st.integers(years[0], years[1]) if years else st.integers(1990, 2040)))
+    tables = draw(st.lists(st.sampled_from(FEATURE_TABLES), unique=True, max_size=3))
+    engine = draw(st.sampled_from(["local", "dask"]))
+    return RunConfig(
+        activity_paths=tuple(draw(st.lists(_path.map(Path) | _url, min_size=1, max_size=3))),
+        factor_sets=tuple(draw(st.lists(_path.map(Path), min_size=1, max_size=4))),
+        gwp=draw(st.sampled_from(["AR4GWP100", "AR5GWP100", "AR6GWP100", "SARGWP100"])),
+        name=draw(_text), description=draw(_text), years=years, base_year=base_year,
+        regions=draw(st.none() | st.lists(_text, max_size=3).map(tuple)),
+        keep_entity=draw(st.booleans()), year_fallback=draw(st.sampled_from(["none", "nearest"])),
+        batch_size=draw(st.integers(1, 1 << 24)), engine=engine,
+        scheduler=draw(st.none() | st.just("tcp://127.0.0.1:8786")) if engine == "dask" else None,
+        source=draw(st.none() | _path.map(Path)), base_dir=draw(_path.map(Path)),
+        extra={t: draw(st.dictionaries(st.sampled_from(["method", "lang", "draws", "x"]), _json, max_size=3)) for t in tables},
+    )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(run_configs())
+def test_from_dict_inverts_to_dict(cfg):
+    import json
+
+    recorded = json.loads(json.dumps(cfg.to_dict()))  # as written to manifest.json and read back
+    _same(RunConfig.from_dict(recorded), cfg)
+
+
+def test_from_dict_reads_an_older_manifest(tmp_path):
+    """A manifest of an early version: no engine, scheduler, base_dir or feature tables, and a
+    ``check_base_year`` key later versions do not record."""
+    old = {"activity_paths": ["/data/activity"], "factor_sets": ["/sets/ipcc2006_energy"], "gwp": "AR5GWP100",
+           "name": "old run", "description": "", "years": [2020, 2022], "base_year": 2019, "regions": None,
+           "keep_entity": False, "year_fallback": "none", "batch_size": 1048576, "check_base_year": False,
+           "source": str(tmp_path / "inv.toml")}
+    cfg = RunConfig.from_dict(old)
+    assert cfg.activity_paths == (Path("/data/activity"),) and cfg.factor_sets == (Path("/sets/ipcc2006_energy"),)
+    assert cfg.years == (2020, 2022) and cfg.base_year == 2019  # a --years override: not checked again
+    assert (cfg.engine, cfg.scheduler, cfg.extra) == ("local", None, {})
+    assert cfg.base_dir == tmp_path  # relative feature-table paths: the TOML's folder
+    assert RunConfig.from_dict({k: v for k, v in old.items() if k != "source"}, base=tmp_path / "b").base_dir == tmp_path / "b"
+    # the oldest manifests have no "description"/"regions" either
+    minimal = RunConfig.from_dict({"activity_paths": ["/a"], "factor_sets": ["/s"], "gwp": "AR4GWP100"})
+    assert minimal.name == "ghginv inventory" and minimal.years is None and minimal.year_fallback == "none"
+
+
+def test_from_dict_checks_the_recorded_values():
+    with pytest.raises(ConfigError, match="invalid run configuration"):
+        RunConfig.from_dict({"activity_paths": ["/a"], "factor_sets": [], "year_fallback": "latest"})
+
+
+def test_with_overrides_keeps_the_rest():
+    cfg = RunConfig.from_dict({"activity_paths": ["s3://bucket/act"], "factor_sets": ["/s"], "gwp": "AR5GWP100", "years": [2020, 2021],
+                               "sinks": {"path": "sinks.csv"}, "base_dir": "/proj"})
+    new = cfg.with_overrides(gwp="AR6GWP100", year_fallback=None)
+    assert new.gwp == "AR6GWP100" and new.year_fallback == "none" and new.activity_paths == ("s3://bucket/act",)
+    assert new.extra == {"sinks": {"path": "sinks.csv"}} and new.base_dir == Path("/proj")

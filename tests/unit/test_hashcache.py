@@ -10,7 +10,7 @@ import os
 import pytest
 
 from ghginv.core import hashcache as hc
-from ghginv.runfolder import file_sha256
+from ghginv.core.hashcache import file_sha256
 
 MB = 1 << 20
 

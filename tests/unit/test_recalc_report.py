@@ -92,3 +92,12 @@ def test_cli_diff_into_new_dir_and_html_fragment(runs, tmp_path):
     assert "<h2>Recalculations</h2>" in frag.read_text(encoding="utf-8")
     rc = pl.read_parquet(new / "recalculation.parquet")
     assert recalc_fragment(rc, None).count("<h3>") == 3
+    # recorded in NEW_DIR's manifest with the rebuilt reports (ghginv.runfolder.update_run): every hash is its file's
+    import hashlib
+    import json
+
+    outputs = json.loads((new / "manifest.json").read_text(encoding="utf-8"))["outputs"]
+    assert {"recalculation.parquet", "recalculation_factors.parquet", "report.html", "inventory.xlsx"} <= set(outputs)
+    for name, digest in outputs.items():
+        assert digest == "sha256:" + hashlib.sha256((new / name).read_bytes()).hexdigest(), name
+    assert not [p.name for p in new.iterdir() if p.name.startswith(".")]

@@ -21,7 +21,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from ...core.errors import ConfigError, ValidationError
-from ...runfolder import file_sha256
+from ...core.hashcache import file_sha256
 from .convert import convert
 from .mapping import Mapping, load_mapping
 from .read import read_grid

@@ -1,0 +1,124 @@
+"""Write a finished run: its files, its reports and its manifest, into one folder, atomically.
+
+The write side of the pipeline. :meth:`ghginv.pipeline.inventory.InventoryResult.write` calls
+:func:`write_run`, which lays out a run folder:
+
+* the frames of the run as Parquet (``cube``, ``emissions``, ``inventory``, ``factors_used``, the
+  uncertainty tables, key categories, reference approach, gap filling, recalculation, the sink
+  check, ``indicators``/``targets``/``peak``) and CSV (``inventory.csv``, ``notation_keys.csv``),
+  two at a time (:func:`ghginv.runfolder.write_files`), and the kept positions
+  (``recompute_index.bin``, :mod:`ghginv.pipeline.positions`);
+* ``report.html`` and ``inventory.xlsx`` (:mod:`ghginv.report`) when the run has an analysis
+  (``[economy]`` or ``[[targets]]``);
+* a snapshot of the factor sets used (``factor_sets/<set>/``);
+* ``manifest.json`` last, with the sha256 of every file (:func:`ghginv.runfolder.write_manifest`).
+
+All of it goes into a temporary folder that replaces ``out`` at the end
+(:func:`ghginv.runfolder.atomic_output_dir`): a failed write leaves the previous results.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import polars as pl
+
+from ..runfolder import atomic_output_dir, snapshot_factor_sets, write_csv, write_files, write_manifest, write_parquet
+from .positions import PLAN_FILE, save_plan
+
+__all__ = ["write_run", "run_files"]
+
+
+def _tables(result, out: str | os.PathLike) -> tuple[dict[str, pl.DataFrame], bool]:
+    """The tables the stages computed (``result.tables``: key categories, reference approach, gap
+    filling, a recompute's recalculation), written as ``<name>.parquet`` and shown by the report;
+    and whether the recalculation goes with them — not when ``out`` replaces the run it was
+    recomputed from (the old run no longer exists to compare with)."""
+    frames = dict(result.tables)
+    same = bool(result.recomputed_from) and Path(result.recomputed_from).resolve() == Path(out).resolve()
+    if same:
+        frames = {k: v for k, v in frames.items() if not k.startswith("recalculation")}
+    return frames, result.recalculation is not None and not same
+
+
+def run_files(result, frames: dict[str, pl.DataFrame]) -> dict:
+    """The files of a run folder (except the reports, the factor-set snapshot and the manifest):
+    file name -> ``write(path)``, in the order the manifest lists them.
+
+    Parameters
+    ----------
+    result : ghginv.pipeline.inventory.InventoryResult
+        The finished run.
+    frames : dict of str to polars.DataFrame
+        Further tables written as ``<name>.parquet`` (the stages' ``result.tables``).
+
+    Returns
+    -------
+    dict of str to callable
+        File name -> a writer of that file.
+    """
+    files = {
+        "cube.parquet": lambda p: write_parquet(result.cube.cells, p),
+        "emissions.parquet": lambda p: write_parquet(result.emissions, p),
+        "inventory.parquet": lambda p: write_parquet(result.inventory, p),
+        "factors_used.parquet": lambda p: write_parquet(result.factors_used, p),
+    }
+    if result.uncertainty is not None:
+        files.update({n: (lambda p, df=df: write_parquet(df, p)) for n, df in result.uncertainty.frames().items()})
+    files["inventory.csv"] = lambda p: write_csv(result.inventory, p)
+    for name, df in frames.items():  # key_categories, reference_approach, gap_filling, recalculation …
+        files[f"{name}.parquet"] = lambda p, df=df: write_parquet(df, p)
+    if result.sinks is not None and result.sinks.check.height:
+        files["sinks_check.parquet"] = lambda p: write_parquet(result.sinks.check, p)
+    if result.cube.notation.height:
+        files["notation_keys.csv"] = lambda p: write_csv(result.cube.notation, p)
+    if result.plan is not None:
+        files[PLAN_FILE] = lambda p: save_plan(result.plan, p)
+    if result.analysis is not None:  # indicators, targets, peak
+        files.update({n: (lambda p, df=df: write_parquet(df, p)) for n, df in result.analysis.files().items()})
+    return files
+
+
+def _write_reports(result, folder: Path, hashes: dict[str, str], frames: dict[str, pl.DataFrame]) -> dict[str, str]:
+    """``report.html`` and ``inventory.xlsx`` of a run with an analysis, built in memory from its
+    frames and its manifest as far as written; returns their sha256 by name."""
+    from ..report import ReportData, write_reports
+
+    a = result.analysis
+    t0 = time.perf_counter()
+    data = ReportData(result.manifest(hashes, recalculation="recalculation" in frames), result.emissions, result.inventory, result.factors_used,
+                      a.indicators, a.targets, a.peak, **frames)
+    out = write_reports(data, folder, a.lang)
+    result.timings["report"] = time.perf_counter() - t0
+    return out
+
+
+def write_run(result, out: str | os.PathLike) -> Path:
+    """Write a finished run into the folder ``out``, all or nothing.
+
+    Parameters
+    ----------
+    result : ghginv.pipeline.inventory.InventoryResult
+        The finished run.
+    out : str or os.PathLike
+        The run folder; an existing one is replaced only when it holds a previous ghginv run.
+
+    Returns
+    -------
+    pathlib.Path
+        The absolute path of the run folder.
+    """
+    t0 = time.perf_counter()
+
+    def _write(tmp: Path):
+        frames, recalculation = _tables(result, out)
+        hashes = write_files(tmp, run_files(result, frames))  # two at a time (the writers release the GIL)
+        if result.analysis is not None:
+            hashes.update(_write_reports(result, tmp, hashes, frames))
+        hashes.update(snapshot_factor_sets(result.sets, tmp / "factor_sets"))
+        result.timings["write"] = time.perf_counter() - t0
+        write_manifest(tmp, result.manifest(hashes, recalculation=recalculation))
+
+    return atomic_output_dir(out, _write)
