@@ -8,7 +8,7 @@ import polars as pl
 
 from ._sets import FactorSet
 
-__all__ = ["set_table", "diff_sets"]
+__all__ = ["factor_set_table", "diff_factor_sets"]
 
 _KEY = ["file", "activity", "sector", "region", "year_from", "year_to", "key"]
 SCHEMA = {
@@ -18,7 +18,7 @@ SCHEMA = {
 }
 
 
-def set_table(fs: FactorSet) -> pl.DataFrame:
+def factor_set_table(fs: FactorSet) -> pl.DataFrame:
     """One row per factor, carbon or conversion row of the set (open years shown as null)."""
     rows = [
         {
@@ -32,11 +32,11 @@ def set_table(fs: FactorSet) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=SCHEMA).sort("file", "activity", "key", "sector", "region", "year_from", nulls_last=False)
 
 
-def diff_sets(a: FactorSet, b: FactorSet) -> pl.DataFrame:
+def diff_factor_sets(a: FactorSet, b: FactorSet) -> pl.DataFrame:
     """Rows added (only in B), removed (only in A) and changed (value, unit or status differ),
     matched on (file, activity, sector, region, year_from, year_to, key), with both sources."""
-    ta = set_table(a).drop("line")
-    tb = set_table(b).drop("line")
+    ta = factor_set_table(a).drop("line")
+    tb = factor_set_table(b).drop("line")
     cols = ["value", "unit", "status", "source", "source_locator"]
     j = ta.rename({c: f"a_{c}" for c in cols}).join(
         tb.rename({c: f"b_{c}" for c in cols}), on=_KEY, how="full", coalesce=True, nulls_equal=True

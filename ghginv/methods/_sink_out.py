@@ -118,19 +118,3 @@ def empty_emissions(keep_entity: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
           **({"entity_id": pl.String} if keep_entity else {}), "gas": pl.String, "emissions_t": pl.Float64,
           "co2e_t": pl.Float64, "factor_set": pl.String, "scope": pl.String, "factor_year": pl.Int32}
     return pl.DataFrame(schema=em), pl.DataFrame(schema=SCHEMA)
-
-
-def summary_rows(result, years: list[int]) -> list[tuple[str, list]]:
-    """Rows for the CLI summary table (t CO2e per year): gross, removals and net direct emissions."""
-    if getattr(result, "sinks", None) is None:
-        return []
-    nt = {r["year"]: r for r in net_totals(result.emissions).iter_rows(named=True)}
-
-    def col(key):
-        return [nt[y][key] if y in nt else None for y in years]
-
-    return [
-        ("Gross direct emissions (without removals)", col("gross_t_co2e")),
-        ("Removals (land, 3.B; negative)", col("removals_t_co2e")),
-        ("[bold]Net direct emissions (gross + removals)[/]", col("net_t_co2e")),
-    ]

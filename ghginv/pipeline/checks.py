@@ -133,23 +133,3 @@ def validate_inputs(inventory: str | os.PathLike | None = None, *, activity: lis
         report.checks.append(_check_activity(act_paths, sets if all_sets_ok else [], cfg.years if cfg else years,
                                              cfg.regions if cfg else None))
     return report
-
-
-def render_table(report: ValidationReport) -> None:
-    """Print the report as a human table (rich)."""
-    from ..cli._console import console
-    from rich.table import Table
-
-    con = console()
-    t = Table(title="ghginv validate", title_justify="left")
-    for c in ("input", "target", "result", "summary"):
-        t.add_column(c)
-    for c in report.checks:
-        t.add_row(c.kind, c.target, "[green]OK[/]" if c.ok else "[red]FAIL[/]", c.summary)
-    con.print(t)
-    for c in report.checks:
-        if not c.ok:
-            con.print(f"[red]{c.kind} {c.target}[/]:")
-            for p in c.problems:
-                con.print(f"  - {p}", markup=False)
-    con.print("[green]all inputs valid[/]" if report.ok else "[red]inputs have problems: nothing was computed[/]")

@@ -226,6 +226,7 @@ def test_uncertainty_of_a_run_from_kept_positions_equals_resolving_again(tmp_pat
     assert folder.plan() is not None  # a run without [uncertainty] keeps its positions
     settings = uncertainty_settings({"activity_pct": {"default": 5.0}, "draws": 2000, "seed": 3})
     result = recompute(folder)
+    assert kept_detail(result) is not None
     kept = uncertainty_of_result(result, settings, emissions=folder.frame("emissions.parquet"), detail_rules=kept_detail(result))
     resolved = uncertainty_of_result(result, settings, emissions=folder.frame("emissions.parquet"))
     assert kept.terms.frame.equals(resolved.terms.frame)
