@@ -27,8 +27,33 @@ def write_reports(data: ReportData, folder: Path, lang: str = "en") -> dict[str,
 
 
 def rebuild_reports(run: str | Path, lang: str | None = None) -> Path:
-    """Rebuild the reports of a finished run folder in place (each file replaced atomically) and
-    record their hashes in manifest.json."""
+    """Rebuild ``report.html`` and ``inventory.xlsx`` of a finished run folder, in place.
+
+    Each file is replaced atomically and its sha256 recorded in ``manifest.json``; the run's
+    numbers are read from its files, not computed again.
+
+    Parameters
+    ----------
+    run : str or os.PathLike
+        A run folder written by ``ghginv compile``.
+    lang : {"zh", "en"}, optional
+        Language of ``report.html``; default the run's (``[report] lang``), else English.
+
+    Returns
+    -------
+    pathlib.Path
+        The run folder.
+
+    Raises
+    ------
+    InputFileError
+        ``run`` is not a run folder.
+
+    Examples
+    --------
+    >>> ghginv.rebuild_reports("out/demo", lang="zh")   # doctest: +SKIP
+    PosixPath('out/demo')
+    """
     run = Path(run)
     data = ReportData.from_run_dir(run)
     lang = lang or (data.manifest.get("indicators") or {}).get("lang") or "en"

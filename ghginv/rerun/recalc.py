@@ -76,7 +76,43 @@ def _no_entity(cells: pl.DataFrame) -> pl.DataFrame:
 
 
 def diff_runs(old_dir: str | os.PathLike, new_dir: str | os.PathLike) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """``(recalculation, changed_factors)`` between two run folders (see the module doc)."""
+    """Explain the change between two runs: activity, factor and GWP effects per category.
+
+    Sequential substitution in a fixed order (activity data, then factor sets, then GWPs), each
+    intermediate state recomputed from the runs' cached cubes, so the three effects sum to the
+    change with no residual (see the module doc). Nothing is written.
+
+    Parameters
+    ----------
+    old_dir, new_dir : str or os.PathLike
+        Run folders written by ``ghginv compile`` or ``ghginv recompute``; the old run's own
+        snapshot of its factor sets is used for the old factors.
+
+    Returns
+    -------
+    recalculation : polars.DataFrame
+        Per year, region, scope, IPCC category (every level) and gas: ``old_co2e_t``,
+        ``new_co2e_t``, ``delta_co2e_t``, ``activity_effect_t``, ``factor_effect_t`` and
+        ``gwp_effect_t`` [t CO2e] (the columns of ``recalculation.parquet``).
+    changed_factors : polars.DataFrame
+        The factor rows whose value, unit, set or row differ between the runs
+        (``recalculation_factors.parquet``).
+
+    Raises
+    ------
+    InputFileError
+        A folder is not a run folder, or its cached cube changed after the run.
+
+    References
+    ----------
+    .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 1
+       Ch 5 "Time series consistency", Section 5.2 (recalculations, explaining their reasons).
+
+    Examples
+    --------
+    >>> recalc, changed = ghginv.diff_runs("out/2024", "out/2024_ar6")                     # doctest: +SKIP
+    >>> recalc.filter(pl.col("level") == 0).select("year", "scope", "gwp_effect_t")         # doctest: +SKIP
+    """
     new = load_run(new_dir)
     return _diff(load_run(old_dir), new.cube.cells, [load_factor_set(p) for p in new.set_paths], new.config,
                  new.frame("emissions.parquet"), new.frame("factors_used.parquet"))
@@ -194,8 +230,28 @@ def changed_factors(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
 
 
 def write_recalculation(recalc: pl.DataFrame, changed: pl.DataFrame, out_file: str | os.PathLike) -> Path:
-    """Write ``recalculation.parquet`` and, beside it, ``recalculation_factors.parquet``;
-    each file appears complete or not at all (temporary name, then rename)."""
+    """Write a recalculation and, beside it, its changed factor rows.
+
+    Each file appears complete or not at all (temporary name, then rename).
+
+    Parameters
+    ----------
+    recalc, changed : polars.DataFrame
+        The two frames of :func:`diff_runs`.
+    out_file : str or os.PathLike
+        The recalculation's Parquet file (e.g. ``recalculation.parquet``); the changed factor
+        rows go beside it as ``<stem>_factors.parquet``. Missing folders are created.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_file``.
+
+    Examples
+    --------
+    >>> ghginv.write_recalculation(*ghginv.diff_runs("out/a", "out/b"), "rc.parquet")  # doctest: +SKIP
+    PosixPath('rc.parquet')
+    """
     from ..runfolder import write_parquet
 
     out = Path(out_file)
@@ -213,11 +269,39 @@ def write_recalculation(recalc: pl.DataFrame, changed: pl.DataFrame, out_file: s
 def attach_recalculation(old_dir: str | os.PathLike, new_dir: str | os.PathLike) -> Path:
     """Explain a run folder against an earlier one, inside the new folder.
 
-    Writes ``recalculation.parquet`` and ``recalculation_factors.parquet`` into ``new_dir``, records
-    them (sha256) and a ``recalculation`` entry (old run, method) in its ``manifest.json``, and
-    rebuilds ``report.html`` / ``inventory.xlsx`` when the run has them, so the report gains its
-    "Recalculations" section (:mod:`ghginv.report._recalc`). ``ghginv recompute --out NEW_DIR``
-    calls it with the run it recomputed; ``ghginv diff OLD NEW`` without ``--out`` too.
+    Writes ``recalculation.parquet`` and ``recalculation_factors.parquet`` (:func:`diff_runs`)
+    into ``new_dir``, records them (sha256) and a ``recalculation`` entry (old run, method) in its
+    ``manifest.json``, and rebuilds ``report.html`` / ``inventory.xlsx`` when the run has them, so
+    the report gains its "Recalculations" section (:mod:`ghginv.report._recalc`). ``ghginv diff
+    OLD NEW`` without ``--out`` calls it.
+
+    Parameters
+    ----------
+    old_dir : str or os.PathLike
+        The earlier run folder.
+    new_dir : str or os.PathLike
+        The later run folder, updated in place.
+
+    Returns
+    -------
+    pathlib.Path
+        ``new_dir / "recalculation.parquet"``.
+
+    Raises
+    ------
+    InputFileError
+        A folder is not a run folder, or its cached cube changed after the run.
+
+    References
+    ----------
+    .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 1
+       Ch 5, Section 5.2 (recalculations: report the reason and the effect).
+
+    Examples
+    --------
+    >>> path = ghginv.attach_recalculation("out/2024", "out/2024_ar6")   # doctest: +SKIP
+    >>> pl.read_parquet(path).columns[:4]                               # doctest: +SKIP
+    ['year', 'region', 'scope', 'category']
     """
     import json
 
