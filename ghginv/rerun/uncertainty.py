@@ -29,8 +29,8 @@ def kept_detail(result):
     cells, _ = split_deposits(result.cube.cells, result.sets)  # 4.A deposits: first-order decay terms
     plan = result.plan
     if cells.height and plan is not None and not plan.per_entity:
-        from ..pipeline.positions import plan_detail
         from ..core.gwp import gwp_table
+        from ..pipeline.positions import plan_detail
 
         rules = [r for s in result.sets for r in s.rules]
         return (plan_detail(plan, cells, rules, gwp_table(cfg.gwp), result.emissions), rules)
