@@ -203,7 +203,7 @@ def vm_hwm_mib() -> float:
 def main(argv: list[str]) -> int:
     kind = argv[0]
     if kind in ("compile", "cli"):  # the CLI itself (compile, recompute, …), then this process's peak RSS
-        from ghginv.cli.app import main as cli_main
+        from ghginv.cli import main as cli_main
 
         rc = cli_main(argv[1:])
         print(json.dumps({"vm_hwm_mib": vm_hwm_mib(), "exit": rc}))

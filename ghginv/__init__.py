@@ -1,6 +1,6 @@
 """ghginv — a fast, traceable greenhouse gas inventory calculator.
 
-The public API is small::
+The public API: one entry point per capability, the ones the command line calls::
 
     import ghginv
     cfg = ghginv.load_config("inventories/qingyang_synthetic.toml")
@@ -8,6 +8,21 @@ The public API is small::
     result.write("out/demo")
 
     ghginv.compile_inventory(activity=["data/"], factors=["ipcc2006_energy"], gwp="AR5GWP100")
+
+==========================  ===============================================================
+capability                  names
+==========================  ===============================================================
+compile                     :func:`compile_inventory`, :class:`Inventory`, :func:`load_config`,
+                            :func:`inventory_summary`
+check inputs                :func:`validate_inputs`
+import a ledger             :func:`import_ledger`
+factor sets                 :func:`load_factor_set`, :func:`factor_set_table`,
+                            :func:`diff_factor_sets`
+a finished run              :func:`load_run`, :func:`recompute`, :func:`evaluate_scenarios`,
+                            :func:`uncertainty_of_run`, :func:`rebuild_reports`
+two runs                    :func:`diff_runs`, :func:`attach_recalculation`,
+                            :func:`write_recalculation`, :func:`recalculation_html`
+==========================  ===============================================================
 
 Heavy modules are imported on first use, so ``import ghginv`` stays cheap.
 """
@@ -25,6 +40,20 @@ __all__ = [
     "RunConfig",
     "load_config",
     "compile_inventory",
+    "inventory_summary",
+    "validate_inputs",
+    "import_ledger",
+    "load_run",
+    "recompute",
+    "evaluate_scenarios",
+    "uncertainty_of_run",
+    "rebuild_reports",
+    "diff_runs",
+    "attach_recalculation",
+    "write_recalculation",
+    "recalculation_html",
+    "factor_set_table",
+    "diff_factor_sets",
     "FactorSet",
     "load_factor_set",
     "gwp_table",
@@ -44,6 +73,7 @@ __all__ = [
     "UnknownGwpError",
 ]
 
+# public name -> module (the object has the same name there), or (module, name there)
 _LAZY = {
     "Inventory": "ghginv.pipeline.inventory",
     "InventoryResult": "ghginv.pipeline.inventory",
@@ -53,12 +83,28 @@ _LAZY = {
     "load_factor_set": "ghginv.factors",
     "gwp_table": "ghginv.core.gwp",
     "parse_unit": "ghginv.core.units",
+    "inventory_summary": "ghginv.pipeline.summary",
+    "validate_inputs": "ghginv.pipeline.checks",
+    "import_ledger": "ghginv.inputs.importer",
+    "load_run": "ghginv.rerun.recompute",
+    "recompute": "ghginv.rerun.recompute",
+    "evaluate_scenarios": "ghginv.rerun.scenarios",
+    "uncertainty_of_run": "ghginv.rerun.uncertainty",
+    "rebuild_reports": "ghginv.report",
+    "diff_runs": "ghginv.rerun.recalc",
+    "attach_recalculation": "ghginv.rerun.recalc",
+    "write_recalculation": "ghginv.rerun.recalc",
+    "recalculation_html": ("ghginv.report._recalc", "recalc_fragment"),
+    "factor_set_table": "ghginv.factors.tools",
+    "diff_factor_sets": "ghginv.factors.tools",
 }
 
 
 def __getattr__(name: str):
     if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
+        where = _LAZY[name]
+        module, attr = where if isinstance(where, tuple) else (where, name)
+        return getattr(import_module(module), attr)
     if name in __all__ and name.endswith("Error"):
         return getattr(import_module("ghginv.core.errors"), name)
     raise AttributeError(f"module 'ghginv' has no attribute {name!r}")
@@ -69,10 +115,47 @@ def __dir__():
 
 
 def compile_inventory(toml_path=None, *, out=None, **options):
-    """Compile an inventory in one call; returns the :class:`InventoryResult`.
+    """Compile an inventory in one call: read the configuration, run every stage, optionally write.
 
-    ``options`` are those of :func:`load_config` (``activity``, ``factors``, ``gwp``, ``years``,
-    ``keep_entity``, ``year_fallback`` …). With ``out``, the outputs are written there atomically.
+    Parameters
+    ----------
+    toml_path : str or os.PathLike, optional
+        An inventory TOML (``inventories/qingyang_synthetic.toml``). Optional when ``options``
+        give ``activity`` and ``factors``.
+    out : str or os.PathLike, optional
+        Run folder to write (atomically: ``emissions.parquet``, ``inventory.parquet``, the
+        reports, ``manifest.json`` …). Without it nothing is written.
+    **options
+        Those of :func:`load_config`, overriding the TOML: ``activity`` (paths or URLs),
+        ``factors`` (set names or folders, in precedence order), ``gwp`` (``"AR5GWP100"`` …),
+        ``years`` ((first, last)), ``base_year``, ``keep_entity``, ``year_fallback``,
+        ``engine``, ``extra`` (TOML tables, e.g. ``{"uncertainty": {...}}``).
+
+    Returns
+    -------
+    InventoryResult
+        ``emissions`` (t of each gas and ``co2e_t`` [t CO2e] per year, region, sector, activity,
+        gas), ``inventory`` (IPCC categories, all levels), ``cube``, ``sets``, ``timings``.
+
+    Raises
+    ------
+    ConfigError
+        The TOML or an option is invalid (also: ``out`` exists and is not a ghginv run).
+    InputFileError, SchemaError, ValidationError
+        The activity data cannot be read or break the data contract.
+    FactorSetError, MissingFactorError, AmbiguousFactorError
+        A factor set is invalid, or an activity has no (or more than one) factor.
+
+    References
+    ----------
+    .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 2
+       Ch 2, Eq 2.1 (emissions = activity data × emission factor), per gas, then CO2e with the
+       chosen GWP set.
+
+    Examples
+    --------
+    >>> result = ghginv.compile_inventory("inventories/qingyang_synthetic.toml", out="out/demo")  # doctest: +SKIP
+    >>> result.inventory.filter(pl.col("level") == 0)                                          # doctest: +SKIP
     """
     from .core.config import load_config
     from .pipeline.inventory import Inventory

@@ -1,5 +1,55 @@
-"""The ``ghginv`` command line."""
+"""The ``ghginv`` command line: one module per command group, assembled here.
 
-from .app import app, main
+=========================  ==========================================  ========================
+command                    what it does                                module
+=========================  ==========================================  ========================
+``compile``                activity + factor sets -> a run folder      :mod:`ghginv.cli.compile`
+``recompute``, ``diff``    a run with other factors / GWPs; two runs   :mod:`ghginv.cli.runs`
+``uncertainty``            Approach 1 and Monte Carlo of a run         :mod:`ghginv.cli.uncertainty`
+``import``, ``validate``   ledgers -> activity Parquet; check inputs   :mod:`ghginv.cli.imports`
+``report``, ``targets``    rebuild a run's reports; its target table   :mod:`ghginv.cli.report`
+``factors …``              list, check, hash, show, diff factor sets   :mod:`ghginv.cli.factors`
+``version``                the installed version                       :mod:`ghginv.cli.version`
+=========================  ==========================================  ========================
+
+Each command is thin over the public API (:mod:`ghginv`); what the commands share (the typer
+apps, the console, the one way to fail with exit status 2, ``--years``) is in
+:mod:`ghginv.cli._common`. The order of registration below is the order of ``ghginv --help``.
+"""
+
+from __future__ import annotations
+
+from ._common import app, factors_app
+from .compile import compile_cmd
+from .factors import factors_check, factors_diff, factors_hash, factors_list, factors_show
+from .imports import import_cmd, validate_cmd
+from .report import report_cmd, targets_cmd
+from .runs import diff_cmd, recompute_cmd
+from .uncertainty import uncertainty_cmd
+from .version import version_cmd
 
 __all__ = ["app", "main"]
+
+app.command("compile")(compile_cmd)
+app.command("recompute")(recompute_cmd)
+app.command("diff")(diff_cmd)
+app.command("uncertainty")(uncertainty_cmd)
+app.command("import")(import_cmd)
+app.command("validate")(validate_cmd)
+app.command("report")(report_cmd)
+app.command("targets")(targets_cmd)
+app.command("version")(version_cmd)
+factors_app.command("list")(factors_list)
+factors_app.command("check")(factors_check)
+factors_app.command("hash")(factors_hash)
+factors_app.command("show")(factors_show)
+factors_app.command("diff")(factors_diff)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point (``ghginv = "ghginv.cli:main"``); returns the exit status."""
+    try:
+        app(args=argv, prog_name="ghginv", standalone_mode=True)
+    except SystemExit as e:
+        return int(e.code or 0)
+    return 0

@@ -1,5 +1,7 @@
+"""``python -m ghginv.cli``: the command line."""
+
 import sys
 
-from .app import main
+from . import main
 
 sys.exit(main())

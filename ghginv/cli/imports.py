@@ -3,27 +3,21 @@
     ghginv import LEDGER --mapping MAPPING.toml --out OUT.parquet [--skip-unmapped]
     ghginv validate [INVENTORY.toml] [--activity PATH …] [--factors SET …] [--format table|json]
 
-Registered on the main app by :func:`register`.
+Thin over :func:`ghginv.import_ledger` and :func:`ghginv.validate_inputs` (whose report is
+printed here as a table, or as JSON).
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
+from ._common import Years, console, fail, parse_years
 
-def register(app: typer.Typer) -> None:
-    app.command("import")(import_cmd)
-    app.command("validate")(validate_cmd)
-
-
-def _fail(err: Exception) -> None:
-    sys.stderr.write(f"error: {err}\n")
-    raise typer.Exit(code=getattr(err, "exit_code", 2))
+__all__ = ["import_cmd", "validate_cmd", "print_validation"]
 
 
 def import_cmd(
@@ -33,15 +27,13 @@ def import_cmd(
     skip_unmapped: Annotated[bool, typer.Option("--skip-unmapped", help="leave out rows the mapping does not cover (counted) instead of failing")] = False,
 ):
     """Import a statistics ledger (e.g. form 205-1, an energy balance table) as activity Parquet."""
-    from ._console import console
-
+    from .. import import_ledger
     from ..core.errors import GhgInvError
-    from ..inputs.importer import import_ledger
 
     try:
         rep = import_ledger(ledger, mapping, out, skip_unmapped=skip_unmapped)
     except GhgInvError as e:
-        _fail(e)
+        fail(e)
     con = console()
     if "synthetic" in ledger.name.lower():
         con.print("[bold yellow]SYNTHETIC EXAMPLE LEDGER — not official statistics[/]")
@@ -65,12 +57,11 @@ def validate_cmd(
     inventory: Annotated[Optional[Path], typer.Argument(help="inventory TOML (optional with --activity/--factors)")] = None,
     activity: Annotated[Optional[list[str]], typer.Option("--activity", help="activity Parquet file or folder, local or a URL (s3://, hdfs://, file:// …); repeatable")] = None,
     factors: Annotated[Optional[list[str]], typer.Option("--factors", help="factor set name or folder (repeatable)")] = None,
-    years: Annotated[Optional[str], typer.Option(help="year range, e.g. 2020-2024")] = None,
+    years: Years = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
 ):
     """Check an inventory TOML, factor sets and activity data without computing (exit 0 valid, 2 not)."""
-    from ..pipeline.checks import render_table, validate_inputs
-    from .app import _parse_years
+    from .. import validate_inputs
     from ..core.errors import ConfigError, GhgInvError
 
     try:
@@ -78,11 +69,30 @@ def validate_cmd(
             raise ConfigError(f"--format must be 'table' or 'json', got {fmt!r}")
         if inventory is None and not (activity or factors):
             raise ConfigError("give an inventory TOML, or --activity and/or --factors")
-        report = validate_inputs(inventory, activity=activity, factors=factors, years=_parse_years(years))
+        report = validate_inputs(inventory, activity=activity, factors=factors, years=parse_years(years))
     except GhgInvError as e:
-        _fail(e)
+        fail(e)
     if fmt == "json":
         print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
-        render_table(report)
+        print_validation(report)
     raise typer.Exit(code=0 if report.ok else 2)
+
+
+def print_validation(report) -> None:
+    """Print the report of :func:`ghginv.validate_inputs` as a human table (rich)."""
+    from rich.table import Table
+
+    con = console()
+    t = Table(title="ghginv validate", title_justify="left")
+    for c in ("input", "target", "result", "summary"):
+        t.add_column(c)
+    for c in report.checks:
+        t.add_row(c.kind, c.target, "[green]OK[/]" if c.ok else "[red]FAIL[/]", c.summary)
+    con.print(t)
+    for c in report.checks:
+        if not c.ok:
+            con.print(f"[red]{c.kind} {c.target}[/]:")
+            for p in c.problems:
+                con.print(f"  - {p}", markup=False)
+    con.print("[green]all inputs valid[/]" if report.ok else "[red]inputs have problems: nothing was computed[/]")

@@ -1,6 +1,6 @@
 """CLI commands on a finished run: ``ghginv report RUN_DIR [--lang zh|en]`` and ``ghginv targets RUN_DIR``.
 
-Registered in :mod:`ghginv.cli`. ``targets`` prints the target table and exits 0 when every target
+Thin over :func:`ghginv.rebuild_reports` and the run's ``targets.parquet``. ``targets`` prints the target table and exits 0 when every target
 with data is met or on track, 1 otherwise (for automation); bad input exits 2.
 """
 
@@ -11,13 +11,9 @@ from typing import Annotated, Optional
 
 import typer
 
-__all__ = ["register", "targets_exit_code"]
+from ._common import RunDir, console, fail
 
-
-def _fail(err):
-    from .app import _fail as fail
-
-    fail(err)
+__all__ = ["report_cmd", "targets_cmd", "targets_exit_code"]
 
 
 def targets_exit_code(targets) -> int:
@@ -31,7 +27,7 @@ def targets_exit_code(targets) -> int:
 
 
 def report_cmd(
-    run_dir: Annotated[Path, typer.Argument(help="a finished run folder (written by ghginv compile)")],
+    run_dir: RunDir,
     lang: Annotated[Optional[str], typer.Option("--lang", help="language of report.html: zh or en (default: the run's)")] = None,
 ):
     """Rebuild report.html and inventory.xlsx of a finished run."""
@@ -40,17 +36,16 @@ def report_cmd(
     try:
         if lang is not None and lang not in ("zh", "en"):
             raise ConfigError(f"--lang must be zh or en, got {lang!r}")
-        from ..report import rebuild_reports
+        from .. import rebuild_reports
 
         out = rebuild_reports(run_dir, lang)
         print(f"wrote {out / 'report.html'} and {out / 'inventory.xlsx'}")
     except GhgInvError as e:
-        _fail(e)
+        fail(e)
 
 
-def targets_cmd(run_dir: Annotated[Path, typer.Argument(help="a finished run folder (written by ghginv compile)")]):
+def targets_cmd(run_dir: RunDir):
     """Print the target table; exit 0 when every target with data is met or on track, 1 otherwise."""
-    from ._console import console
     from rich.table import Table
 
     from ..core.errors import GhgInvError, InputFileError
@@ -63,7 +58,7 @@ def targets_cmd(run_dir: Annotated[Path, typer.Argument(help="a finished run fol
             raise InputFileError(f"{run_dir}: no targets.parquet — configure [[targets]] (and [economy]) and compile again")
         tg = pl.read_parquet(p)
     except GhgInvError as e:
-        _fail(e)
+        fail(e)
     t = Table(title=f"Targets — {run_dir}", title_justify="left")
     for c in ("target", "region", "base", "latest", "achieved %", "required %", "path %", "status", "margin pp"):
         t.add_column(c, justify="left" if c in ("target", "region", "status") else "right")
@@ -84,8 +79,3 @@ def targets_cmd(run_dir: Annotated[Path, typer.Argument(help="a finished run fol
                   f(r["achieved_pct"]), f(r["required_pct"]), f(r["path_required_pct"]), st, f(r["margin"]))
     console().print(t)
     raise typer.Exit(code=targets_exit_code(tg))
-
-
-def register(app: typer.Typer) -> None:
-    app.command("report")(report_cmd)
-    app.command("targets")(targets_cmd)

@@ -1,7 +1,7 @@
-"""CLI: ``ghginv uncertainty RUN_DIR`` and ``ghginv recompute RUN_DIR --scenarios FILE``.
+"""``ghginv uncertainty RUN_DIR`` and ``ghginv recompute RUN_DIR --scenarios FILE``.
 
-Registered from :mod:`ghginv.cli.runs`; thin over :mod:`ghginv.uncertainty.run` and
-:mod:`ghginv.rerun.scenarios`.
+Thin over :func:`ghginv.uncertainty_of_run` and :func:`ghginv.evaluate_scenarios`; both write one
+Parquet file (into the run folder by default) and print its totals.
 """
 
 from __future__ import annotations
@@ -11,41 +11,20 @@ from typing import Annotated, Optional
 
 import typer
 
-__all__ = ["register", "run_scenarios"]
+from ._common import RunDir, console, fail, write_atomic
 
-
-def _fail(err):
-    from .app import _fail as fail
-
-    fail(err)
-
-
-def _write_atomic(df, path: Path) -> Path:
-    """Write one Parquet file via a temporary name in the same folder (no partial output)."""
-    import os
-
-    from ..runfolder import write_parquet
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        write_parquet(df, tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
+__all__ = ["uncertainty_cmd", "run_scenarios"]
 
 
 def run_scenarios(run_dir: Path, scenarios: Path, out: Path | None, quiet: bool = False) -> None:
-    from ._console import console
+    """Evaluate the scenarios of ``scenarios`` on a run, write ``scenarios.parquet`` (or ``out``)
+    and print its totals (the first 20 scenarios)."""
     from rich.table import Table
 
-    from ..rerun.scenarios import evaluate_scenarios
+    from .. import evaluate_scenarios
 
     res = evaluate_scenarios(run_dir, scenarios)
-    path = _write_atomic(res, out or Path(run_dir) / "scenarios.parquet")
+    path = write_atomic(res, out or Path(run_dir) / "scenarios.parquet")
     con = console(soft_wrap=False)
     if not quiet:
         years = sorted(res["year"].unique().to_list())
@@ -64,7 +43,7 @@ def run_scenarios(run_dir: Path, scenarios: Path, out: Path | None, quiet: bool 
 
 
 def uncertainty_cmd(
-    run_dir: Annotated[Path, typer.Argument(help="a finished run folder (written by ghginv compile)")],
+    run_dir: RunDir,
     out: Annotated[Optional[Path], typer.Option("--out", help="uncertainty.parquet to write (default: RUN_DIR/uncertainty.parquet); the Table 3.2 layout goes beside it as <name>_table_3_2.parquet")] = None,
     draws: Annotated[Optional[int], typer.Option("--draws", help="Monte Carlo iterations (default: the run's [uncertainty] draws or 10000)")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", help="random seed (default: the run's or 20240101)")] = None,
@@ -72,19 +51,18 @@ def uncertainty_cmd(
 ):
     """Uncertainty of a finished run: Approach 1 and a seeded Monte Carlo (2006 IPCC GL Vol 1 Ch 3)."""
     import polars as pl
-    from ._console import console
     from rich.table import Table
 
     from ..core.errors import GhgInvError
 
     try:
-        from ..uncertainty.run import uncertainty_of_run
+        from .. import uncertainty_of_run
 
         res = uncertainty_of_run(run_dir, draws=draws, seed=seed, activity_pct=activity_pct)
-        path = _write_atomic(res.table, out or Path(run_dir) / "uncertainty.parquet")
-        _write_atomic(res.table_3_2, path.with_name(path.stem + "_table_3_2.parquet"))
+        path = write_atomic(res.table, out or Path(run_dir) / "uncertainty.parquet")
+        write_atomic(res.table_3_2, path.with_name(path.stem + "_table_3_2.parquet"))
     except GhgInvError as e:
-        _fail(e)
+        fail(e)
         return
     tot = res.table.filter(pl.col("category") == "TOTAL", pl.col("gas") == "ALL", pl.col("scope").is_in(["direct", "indirect"]))
     t = Table(title=f"Uncertainty, t CO2e ({res.settings.draws} draws, seed {res.settings.seed})", title_justify="left")
@@ -99,7 +77,3 @@ def uncertainty_cmd(
     con.print(t)
     con.print(res.note())
     con.print(f"written {path} and {path.stem}_table_3_2.parquet in {res.seconds:.2f} s")
-
-
-def register(app: typer.Typer) -> None:
-    app.command("uncertainty")(uncertainty_cmd)

@@ -32,7 +32,7 @@ from ._fs import is_url, location
 from .errors import ConfigError, FactorSetError, Problem
 from .gwp import GwpSet, gwp_set
 
-__all__ = ["RunConfig", "load_config", "resolve_factor_set_path", "factor_search_path"]
+__all__ = ["RunConfig", "load_config", "resolve_factor_set_path", "factor_search_path", "given_location"]
 
 YEAR_FALLBACKS = ("none", "nearest")
 # later capabilities add their own tables; these are the ones this version reads
@@ -252,6 +252,15 @@ def resolve_factor_set_path(spec: str | os.PathLike, base: Path | None = None) -
         f"(looked in {', '.join(str(c) for c in candidates)}); "
         f"known sets: {', '.join(known) or 'none'}"
     )
+
+
+def given_location(p: str | os.PathLike) -> str:
+    """A path or URL given as an option (not in a TOML), as the run configuration records it: a
+    URL (``s3://…``, any fsspec protocol) as written, holding no secret; a path made absolute
+    (taken from the current folder, not the TOML's). Raises :class:`ConfigError` for a URL
+    with a credential in it."""
+    loc = location(p)
+    return loc if isinstance(loc, str) else str(loc.absolute())
 
 
 def _merge_extra(from_toml: dict, overrides: dict) -> dict:

@@ -8,7 +8,7 @@ import polars as pl
 
 from ._sets import FactorSet
 
-__all__ = ["set_table", "diff_sets"]
+__all__ = ["factor_set_table", "diff_factor_sets"]
 
 _KEY = ["file", "activity", "sector", "region", "year_from", "year_to", "key"]
 SCHEMA = {
@@ -18,8 +18,26 @@ SCHEMA = {
 }
 
 
-def set_table(fs: FactorSet) -> pl.DataFrame:
-    """One row per factor, carbon or conversion row of the set (open years shown as null)."""
+def factor_set_table(fs: FactorSet) -> pl.DataFrame:
+    """Every row of a factor set as a table, with its source.
+
+    Parameters
+    ----------
+    fs : FactorSet
+        A loaded set (:func:`ghginv.load_factor_set`).
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per factor, carbon, conversion or waste-parameter row: ``file``, ``line``,
+        ``activity``, ``sector``, ``region``, ``year_from``/``year_to`` (null when open),
+        ``key``, ``value`` in ``unit`` (e.g. ``kg/TJ``), ``status``, ``source``,
+        ``source_locator``.
+
+    Examples
+    --------
+    >>> ghginv.factor_set_table(ghginv.load_factor_set("ipcc2006_energy"))   # doctest: +SKIP
+    """
     rows = [
         {
             "file": Path(r.file).name, "line": r.line, "activity": r.activity, "sector": r.sector,
@@ -32,11 +50,30 @@ def set_table(fs: FactorSet) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=SCHEMA).sort("file", "activity", "key", "sector", "region", "year_from", nulls_last=False)
 
 
-def diff_sets(a: FactorSet, b: FactorSet) -> pl.DataFrame:
-    """Rows added (only in B), removed (only in A) and changed (value, unit or status differ),
-    matched on (file, activity, sector, region, year_from, year_to, key), with both sources."""
-    ta = set_table(a).drop("line")
-    tb = set_table(b).drop("line")
+def diff_factor_sets(a: FactorSet, b: FactorSet) -> pl.DataFrame:
+    """Rows added, removed and changed between two factor sets, with both sources.
+
+    Rows are matched on (file, activity, sector, region, year_from, year_to, key).
+
+    Parameters
+    ----------
+    a, b : FactorSet
+        The earlier and the later set.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``change`` (``added``: only in B; ``removed``: only in A; ``changed``: value, unit or
+        status differ), the key columns, and ``a_``/``b_`` ``value``, ``unit``, ``status``,
+        ``source``, ``source_locator``.
+
+    Examples
+    --------
+    >>> a, b = ghginv.load_factor_set("mee_nbs_grid"), ghginv.load_factor_set("my_grid")   # doctest: +SKIP
+    >>> ghginv.diff_factor_sets(a, b).filter(pl.col("change") == "changed")                # doctest: +SKIP
+    """
+    ta = factor_set_table(a).drop("line")
+    tb = factor_set_table(b).drop("line")
     cols = ["value", "unit", "status", "source", "source_locator"]
     j = ta.rename({c: f"a_{c}" for c in cols}).join(
         tb.rename({c: f"b_{c}" for c in cols}), on=_KEY, how="full", coalesce=True, nulls_equal=True

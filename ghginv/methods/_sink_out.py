@@ -101,17 +101,3 @@ def net_totals(emissions: pl.DataFrame) -> pl.DataFrame:
 SYNTHETIC_SETS_NOTICE = "SYNTHETIC PARAMETERS — demo values (status X), not factors: {}"
 
 
-def summary_rows(result, years: list[int]) -> list[tuple[str, list]]:
-    """Rows for the CLI summary table (t CO2e per year): gross, removals and net direct emissions."""
-    if getattr(result, "sinks", None) is None:
-        return []
-    nt = {r["year"]: r for r in net_totals(result.emissions).iter_rows(named=True)}
-
-    def col(key):
-        return [nt[y][key] if y in nt else None for y in years]
-
-    return [
-        ("Gross direct emissions (without removals)", col("gross_t_co2e")),
-        ("Removals (land, 3.B; negative)", col("removals_t_co2e")),
-        ("[bold]Net direct emissions (gross + removals)[/]", col("net_t_co2e")),
-    ]

@@ -42,7 +42,7 @@ from ..core.errors import InputFileError
 from ..factors.resolve import C_TO_CO2, factor_values
 
 __all__ = ["PLAN_FILE", "RecomputePlan", "plan_supported", "signature", "make_plan", "save_plan", "load_plan", "activity_values",
-           "kept_factors_used", "kept_merge", "activity_quantities", "plan_detail"]
+           "kept_factors_used", "kept_merge", "kept_detail", "activity_quantities", "plan_detail"]
 
 PLAN_FILE = "recompute_index.bin"
 FORMAT = 2  # 2: roll-up starts as CSR bounds
@@ -304,3 +304,18 @@ def kept_merge(plan: RecomputePlan, old_em: pl.DataFrame, new: list[pl.Series], 
         return None  # other sink or waste rows: the kept positions do not hold
     activity = plan.activity_rows(old_em).with_columns(new)
     return pl.concat([activity, other])[plan.perm], pl.concat([used, *other_used])
+
+
+def kept_detail(result):
+    """(per-cell detail, rule list) of ``result`` (a run's result or its stages' state) from its
+    kept positions, or None when it has none (or keeps them per entity): the input
+    :func:`ghginv.uncertainty.propagate.build_terms` reads, in the order and with the numbers of
+    :func:`ghginv.methods.emissions.compute_emissions`."""
+    from ..methods.waste_fod import split_deposits
+
+    cells, _ = split_deposits(result.cube.cells, result.sets)  # 4.A deposits: first-order decay terms
+    plan = result.plan
+    if cells.height and plan is not None and not plan.per_entity:
+        rules = [r for s in result.sets for r in s.rules]
+        return (plan_detail(plan, cells, rules, result.emissions), rules)
+    return None

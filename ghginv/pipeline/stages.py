@@ -73,6 +73,7 @@ from .cube import Cube
 from .merge import merge_rows
 from .positions import (
     activity_values,
+    kept_detail,
     kept_factors_used,
     kept_merge,
     make_plan,
@@ -262,7 +263,7 @@ def _uncertainty(run: Run) -> None:
     from ..uncertainty.run import uncertainty_of_result, uncertainty_stage
 
     if run.on_kept_positions:  # the per-cell detail from the kept positions (plan_detail)
-        run.uncertainty = uncertainty_of_result(run)
+        run.uncertainty = uncertainty_of_result(run, detail_rules=kept_detail(run))
         return
     cfg = run.config
     run.uncertainty = uncertainty_stage(cfg, (run.detail, run.resolution.rules) if run.ef_cells.height else None, run.emissions,

@@ -25,20 +25,33 @@ def write_reports(data: ReportData, folder: Path, lang: str = "en") -> dict[str,
 
 
 def rebuild_reports(run: str | Path, lang: str | None = None) -> Path:
-    """Rebuild the reports of a finished run folder in place.
+    """Rebuild ``report.html`` and ``inventory.xlsx`` of a finished run folder, in place.
+
+    Each file is replaced atomically and its sha256 recorded in ``manifest.json``; the run's
+    numbers are read from its files, not computed again.
 
     Parameters
     ----------
-    run : str or pathlib.Path
-        A finished run folder.
-    lang : {"en", "zh"}, optional
-        The reports' language (default: the run's ``[report] lang``, else English).
+    run : str or os.PathLike
+        A run folder written by ``ghginv compile``.
+    lang : {"zh", "en"}, optional
+        Language of ``report.html``; default the run's (``[report] lang``), else English.
 
     Returns
     -------
     pathlib.Path
         The run folder. ``report.html`` and ``inventory.xlsx`` are replaced and their sha256
         recorded in ``manifest.json``, all or nothing (:func:`ghginv.runfolder.update_run`).
+
+    Raises
+    ------
+    InputFileError
+        ``run`` is not a run folder.
+
+    Examples
+    --------
+    >>> ghginv.rebuild_reports("out/demo", lang="zh")   # doctest: +SKIP
+    PosixPath('out/demo')
     """
     run = Path(run)
     data = ReportData.from_run_dir(run)

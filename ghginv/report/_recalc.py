@@ -140,7 +140,28 @@ def recalc_section(d, lang: str = "en") -> str:
 
 
 def recalc_fragment(recalc: pl.DataFrame, changed: pl.DataFrame | None, lang: str = "en", old_run: str | None = None) -> str:
-    """A stand-alone HTML page with only the Recalculations section (``ghginv diff --html FILE``)."""
+    """A stand-alone HTML page with only the Recalculations section of a report.
+
+    ``ghginv diff --html FILE`` writes it; public as :func:`ghginv.recalculation_html`.
+
+    Parameters
+    ----------
+    recalc, changed : polars.DataFrame
+        The two frames of :func:`ghginv.diff_runs` (``changed`` may be None).
+    lang : {"en", "zh"}, default "en"
+        Language of the page.
+    old_run : str, optional
+        The earlier run, named in the page.
+
+    Returns
+    -------
+    str
+        The HTML page (self-contained: styles inline).
+
+    Examples
+    --------
+    >>> html = ghginv.recalculation_html(*ghginv.diff_runs("out/a", "out/b"), "en", "out/a")   # doctest: +SKIP
+    """
     return (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
             f"<title>{escape(_tx('title', lang))}</title><style>{CSS}</style></head><body>\n"
             + render_recalc(recalc, changed, lang, old_run) + "\n</body></html>")

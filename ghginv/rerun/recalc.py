@@ -83,7 +83,43 @@ def _no_entity(cells: pl.DataFrame) -> pl.DataFrame:
 
 
 def diff_runs(old_dir: str | os.PathLike, new_dir: str | os.PathLike) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """``(recalculation, changed_factors)`` between two run folders (see the module doc)."""
+    """Explain the change between two runs: activity, factor and GWP effects per category.
+
+    Sequential substitution in a fixed order (activity data, then factor sets, then GWPs), each
+    intermediate state recomputed from the runs' cached cubes, so the three effects sum to the
+    change with no residual (see the module doc). Nothing is written.
+
+    Parameters
+    ----------
+    old_dir, new_dir : str or os.PathLike
+        Run folders written by ``ghginv compile`` or ``ghginv recompute``; the old run's own
+        snapshot of its factor sets is used for the old factors.
+
+    Returns
+    -------
+    recalculation : polars.DataFrame
+        Per year, region, scope, IPCC category (every level) and gas: ``old_co2e_t``,
+        ``new_co2e_t``, ``delta_co2e_t``, ``activity_effect_t``, ``factor_effect_t`` and
+        ``gwp_effect_t`` [t CO2e] (the columns of ``recalculation.parquet``).
+    changed_factors : polars.DataFrame
+        The factor rows whose value, unit, set or row differ between the runs
+        (``recalculation_factors.parquet``).
+
+    Raises
+    ------
+    InputFileError
+        A folder is not a run folder, or its cached cube changed after the run.
+
+    References
+    ----------
+    .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 1
+       Ch 5 "Time series consistency", Section 5.2 (recalculations, explaining their reasons).
+
+    Examples
+    --------
+    >>> recalc, changed = ghginv.diff_runs("out/2024", "out/2024_ar6")                     # doctest: +SKIP
+    >>> recalc.filter(pl.col("level") == 0).select("year", "scope", "gwp_effect_t")         # doctest: +SKIP
+    """
     new = load_run(new_dir)
     return _diff(load_run(old_dir), new.cube.cells, [load_factor_set(p) for p in new.set_paths], new.run_config(),
                  new.frame("emissions.parquet"), new.frame("factors_used.parquet"))
@@ -218,6 +254,11 @@ def write_recalculation(recalc: pl.DataFrame, changed: pl.DataFrame, out_file: s
     -------
     pathlib.Path
         ``out_file``.
+
+    Examples
+    --------
+    >>> ghginv.write_recalculation(*ghginv.diff_runs("out/a", "out/b"), "rc.parquet")  # doctest: +SKIP
+    PosixPath('rc.parquet')
     """
     out = Path(out_file)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -237,8 +278,7 @@ def attach_recalculation(old_dir: str | os.PathLike, new_dir: str | os.PathLike)
     records them (sha256) and a ``recalculation`` entry (old run, method) in its ``manifest.json``
     (:func:`ghginv.runfolder.update_run`: all or nothing), then rebuilds ``report.html`` /
     ``inventory.xlsx`` when the run has them, so the report gains its "Recalculations" section
-    (:mod:`ghginv.report._recalc`). ``ghginv recompute --out NEW_DIR`` calls it with the run it
-    recomputed; ``ghginv diff OLD NEW`` without ``--out`` too.
+    (:mod:`ghginv.report._recalc`). ``ghginv diff OLD NEW`` without ``--out`` calls it.
 
     Parameters
     ----------
@@ -248,7 +288,23 @@ def attach_recalculation(old_dir: str | os.PathLike, new_dir: str | os.PathLike)
     Returns
     -------
     pathlib.Path
-        ``new_dir/recalculation.parquet``.
+        ``new_dir / "recalculation.parquet"``.
+
+    Raises
+    ------
+    InputFileError
+        A folder is not a run folder, or its cached cube changed after the run.
+
+    References
+    ----------
+    .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 1
+       Ch 5, Section 5.2 (recalculations: report the reason and the effect).
+
+    Examples
+    --------
+    >>> path = ghginv.attach_recalculation("out/2024", "out/2024_ar6")   # doctest: +SKIP
+    >>> pl.read_parquet(path).columns[:4]                               # doctest: +SKIP
+    ['year', 'region', 'scope', 'category']
     """
     new = Path(new_dir)
     recalc, changed = diff_runs(old_dir, new)

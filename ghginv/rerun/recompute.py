@@ -71,7 +71,30 @@ class RunFolder:
 
 
 def load_run(run_dir: str | os.PathLike) -> RunFolder:
-    """Read a run folder; verify the cube against the manifest's sha256."""
+    """Read a finished run folder once, to recompute it (or evaluate scenarios) many times.
+
+    Parameters
+    ----------
+    run_dir : str or os.PathLike
+        A run folder written by ``ghginv compile``.
+
+    Returns
+    -------
+    RunFolder
+        The manifest, the cached activity cube (verified against the manifest's sha256), the
+        notation keys and the paths of the run's snapshot of its factor sets.
+
+    Raises
+    ------
+    InputFileError
+        No ``manifest.json``, no cached cube, or a cube changed after the run.
+
+    Examples
+    --------
+    >>> folder = ghginv.load_run("out/demo")                                 # doctest: +SKIP
+    >>> for gwp in ("AR5GWP100", "AR6GWP100"):                               # doctest: +SKIP
+    ...     ghginv.recompute(folder, gwp=gwp).inventory
+    """
     run = Path(run_dir)
     manifest = read_manifest(run)
     cube_path = verified_output(run, manifest, "cube.parquet", "the cached cube")
@@ -96,15 +119,56 @@ def recompute(
     kept_positions: bool = True,
     recalculation: bool = True,
 ):
-    """Recompute every year of a run from its cube. Unset options keep the old run's values
-    (its own snapshot of the factor sets). Returns an :class:`~ghginv.pipeline.inventory.InventoryResult`.
+    """Recompute every year of a run from its cached cube with other factor sets or GWPs.
 
-    ``run_dir`` may be a :class:`RunFolder` already read by :func:`load_run`: recomputing one run
-    many times (e.g. one factor variant after another) then reads its folder once.
-    ``kept_positions=False`` runs every stage as a compile does even when the run keeps its
-    positions (to compare the two paths). ``recalculation`` (default) adds the recalculation
-    against the old run (:func:`ghginv.rerun.recalc.recalculation_tables`: ``recalculation`` and
-    ``recalculation_factors`` in ``result.tables``, written with the run and shown in its report)."""
+    The activity data are not read again. When only factor values or the GWP set change and the
+    run keeps its positions, the new values go through them (``result.recompute_path ==
+    "kept_positions"``); otherwise every stage after the cube runs as in a compile (``"full"``).
+    Either way the result equals a fresh compile with the same settings.
+
+    Parameters
+    ----------
+    run_dir : str, os.PathLike or RunFolder
+        The run folder, or a :class:`RunFolder` already read by :func:`load_run`
+        (recomputing one run many times then reads its folder once).
+    factors : list of str, optional
+        Factor set names or folders, in precedence order; default the run's own snapshot.
+    gwp : str, optional
+        GWP set (``"SARGWP100"``, ``"AR4GWP100"``, ``"AR5GWP100"``, ``"AR6GWP100"``);
+        default the run's.
+    year_fallback : {"none", "nearest"}, optional
+        Default the run's.
+    kept_positions : bool, default True
+        False runs every stage as a compile does even when the run keeps its positions (to
+        compare the two paths).
+    recalculation : bool, default True
+        Add the recalculation against the old run (:func:`ghginv.rerun.recalc.recalculation_tables`:
+        ``recalculation`` and ``recalculation_factors`` in ``result.tables``, written with the run
+        and shown in its report); False when only the numbers are wanted.
+
+    Returns
+    -------
+    InventoryResult
+        As :func:`ghginv.compile_inventory`; ``result.write(out)`` also explains the change
+        against the old run (``recalculation.parquet``).
+
+    Raises
+    ------
+    InputFileError
+        ``run_dir`` is not a run folder, or its cached cube changed after the run.
+    ConfigError, FactorSetError, UnknownGwpError
+        An option or a factor set is invalid.
+
+    References
+    ----------
+    .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 1
+       Ch 5, Section 5.2 (recalculations: the whole time series with the new method or data).
+
+    Examples
+    --------
+    >>> result = ghginv.recompute("out/demo", gwp="AR6GWP100")   # doctest: +SKIP
+    >>> result.recompute_path, result.write("out/demo_ar6")       # doctest: +SKIP
+    """
     from ..pipeline.inventory import Inventory
 
     old = run_dir if isinstance(run_dir, RunFolder) else load_run(run_dir)

@@ -117,9 +117,44 @@ def read_scenarios(path: str | os.PathLike, default_gwp: str) -> tuple[list[str]
 
 
 def evaluate_scenarios(run_dir, scenario_file: str | os.PathLike) -> pl.DataFrame:
-    """``scenarios.parquet`` for a finished run (see module doc). ``run_dir``: the run folder, or a
-    :class:`~ghginv.rerun.recompute.RunFolder` already read. With the run's kept positions
-    (``recompute_index.bin``) the factors are not resolved again."""
+    """Many factor or GWP variants of a finished run, in one pass over its cached cube.
+
+    With the run's kept positions (``recompute_index.bin``) the factors are not resolved again.
+    Nothing is written.
+
+    Parameters
+    ----------
+    run_dir : str, os.PathLike or RunFolder
+        The run folder, or a :class:`~ghginv.rerun.recompute.RunFolder` already read
+        (:func:`ghginv.load_run`).
+    scenario_file : str or os.PathLike
+        CSV or Parquet, one scenario per value of its ``scenario`` column: factor overrides
+        (``activity, gas, region, year, value, unit``: the new factor and its unit, e.g.
+        ``0.45 kg/kWh``) and/or a GWP set (``gwp``); see the module doc.
+
+    Returns
+    -------
+    polars.DataFrame
+        The frame of ``scenarios.parquet``: per scenario and year, ``gwp``,
+        ``direct_co2e_t``, ``indirect_co2e_t`` and ``total_co2e_t`` [t CO2e].
+
+    Raises
+    ------
+    InputFileError, SchemaError
+        The run folder or the scenario file cannot be read, or lacks columns.
+    UnitError, ValidationError
+        An override's unit is not in the dimension of the factor it replaces, or a value is
+        not a number.
+
+    References
+    ----------
+    .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 2
+       Ch 2, Eq 2.1 (emissions = activity data × emission factor), applied per scenario.
+
+    Examples
+    --------
+    >>> ghginv.evaluate_scenarios("out/demo", "scenarios.csv")   # doctest: +SKIP
+    """
     from ..methods.emissions import compute_emissions
     from ..factors import load_factor_set
     from ..methods.waste_fod import split_deposits

@@ -2,22 +2,21 @@
 
 ``compile`` computes it when the inventory TOML has an ``[uncertainty]`` table or ``--uncertainty``
 is passed; ``ghginv uncertainty RUN_DIR`` computes it later from the run's cached cube and its
-snapshot of the factor sets. See :mod:`ghginv.uncertainty.propagate` for the method and the columns.
+snapshot of the factor sets (:func:`ghginv.rerun.uncertainty.uncertainty_of_run`). See
+:mod:`ghginv.uncertainty.propagate` for the method and the columns.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import polars as pl
 
 from .propagate import UncertaintySettings, analyse, build_terms, uncertainty_settings
 from .tables import table_3_2
 
-__all__ = ["UncertaintyResult", "uncertainty_of_result", "uncertainty_of_run", "uncertainty_stage"]
+__all__ = ["UncertaintyResult", "uncertainty_of_result", "uncertainty_stage"]
 
 
 @dataclass
@@ -88,23 +87,18 @@ def _analyse(cfg, detail_rules, emissions: pl.DataFrame, settings: UncertaintySe
 
 
 def _compute(result, emissions: pl.DataFrame, settings: UncertaintySettings, threads: int = 2,
-             kept_positions: bool = True) -> UncertaintyResult:
-    """The analysis of ``result``: its per-cell detail from its kept positions when it has them
-    (:func:`ghginv.pipeline.positions.plan_detail`, the same rows and numbers as resolving again), else from
+             detail_rules=None) -> UncertaintyResult:
+    """The analysis of ``result``. ``detail_rules``: its per-cell detail and rule list when the
+    caller has them (:func:`ghginv.pipeline.positions.kept_detail`: from the run's kept positions,
+    the same rows and numbers as resolving again), else resolved here by
     :func:`ghginv.methods.emissions.compute_emissions`."""
     from ..methods.emissions import compute_emissions
     from ..methods.waste_fod import split_deposits
 
     cfg = result.config
-    dr = None
+    dr = detail_rules
     cells, deposits = split_deposits(result.cube.cells, result.sets)  # 4.A deposits: first-order decay terms
-    plan = result.plan if kept_positions else None
-    if cells.height and plan is not None and not plan.per_entity:
-        from ..pipeline.positions import plan_detail
-
-        rules = [r for s in result.sets for r in s.rules]
-        dr = (plan_detail(plan, cells, rules, result.emissions), rules)
-    elif cells.height:
+    if dr is None and cells.height:
         _, detail, res, _ = compute_emissions(cells, result.sets, cfg.year_fallback, cfg.keep_entity)
         dr = (detail, res.rules)
     return _analyse(cfg, dr, emissions, settings, threads, (deposits, cells, result.sets))
@@ -116,28 +110,15 @@ def uncertainty_stage(cfg, detail_rules, emissions: pl.DataFrame, fod=None) -> U
     return _analyse(cfg, detail_rules, emissions, uncertainty_settings(cfg.extra.get("uncertainty")), fod=fod)
 
 
-def uncertainty_of_result(result, settings: UncertaintySettings | None = None, threads: int = 2) -> UncertaintyResult:
-    """Uncertainty of an :class:`~ghginv.pipeline.inventory.InventoryResult` (settings from its config)."""
+def uncertainty_of_result(result, settings: UncertaintySettings | None = None, threads: int = 2, *,
+                          emissions: pl.DataFrame | None = None, detail_rules=None) -> UncertaintyResult:
+    """Uncertainty of an :class:`~ghginv.pipeline.inventory.InventoryResult` (settings from its config).
+
+    ``emissions``: the emission rows to analyse (default ``result.emissions``; a run folder's own
+    ``emissions.parquet`` for :func:`ghginv.rerun.uncertainty.uncertainty_of_run`);
+    ``detail_rules``: the per-cell detail and rule list when the caller has them (see :func:`_compute`)."""
     if settings is None:
         settings = uncertainty_settings(result.config.extra.get("uncertainty"))
-    return _compute(result, result.emissions, settings, threads)
+    return _compute(result, result.emissions if emissions is None else emissions, settings, threads, detail_rules)
 
 
-def uncertainty_of_run(run_dir: str | os.PathLike, *, draws: int | None = None, seed: int | None = None,
-                       activity_pct: float | None = None) -> UncertaintyResult:
-    """Uncertainty of a finished run folder, from its cube and factor-set snapshot.
-
-    Settings: the run's own ``[uncertainty]`` table (if it had one), overridden by ``draws``,
-    ``seed`` and ``activity_pct`` (the default activity-data uncertainty, %)."""
-    from ..rerun.recompute import load_run, recompute
-
-    run = load_run(run_dir)  # read once: the recompute below reuses it
-    table = dict(run.config.get("uncertainty") or {})
-    if activity_pct is not None:
-        ad = table.get("activity_pct")
-        ad = dict(ad) if isinstance(ad, dict) else ({} if ad is None else {"default": ad})
-        ad["default"] = activity_pct
-        table["activity_pct"] = ad
-    settings = uncertainty_settings(table, where=f"{Path(run_dir) / 'manifest.json'} [uncertainty]", draws=draws, seed=seed)
-    result = recompute(run)  # on the kept positions when the run has them
-    return _compute(result, run.frame("emissions.parquet"), settings)

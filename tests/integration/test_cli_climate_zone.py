@@ -8,7 +8,7 @@ import pytest
 
 from conftest import ROOT, write_activity
 from ghginv import compile_inventory
-from ghginv.cli.app import main
+from ghginv.cli import main
 
 WASTE = ROOT / "factors" / "ipcc2006_waste"
 R = "510105"

@@ -16,7 +16,7 @@ from polars.testing import assert_frame_equal
 import ghginv
 from ghginv.core.errors import InputFileError
 from ghginv.factors import load_factor_set
-from ghginv.factors.tools import diff_sets, set_table
+from ghginv.factors.tools import diff_factor_sets, factor_set_table
 from ghginv.rerun.recalc import diff_runs, write_recalculation
 from ghginv.rerun.recompute import load_run, recompute
 
@@ -144,10 +144,10 @@ def test_decomposition_sums_to_delta_with_new_data_and_factors(demo_run, tmp_pat
 
 def test_factor_set_tools():
     a = load_factor_set(ROOT / "factors" / "mee_nbs_grid")
-    t = set_table(a)
+    t = factor_set_table(a)
     assert t.height == len(a.rules)
     assert t.filter(pl.col("region") == "51*", pl.col("year_from") == 2022)["value"].to_list() == [0.1404]
-    assert diff_sets(a, a).height == 0
+    assert diff_factor_sets(a, a).height == 0
 
 
 def test_factor_set_diff_added_removed_changed(tmp_path):
@@ -156,7 +156,7 @@ def test_factor_set_diff_added_removed_changed(tmp_path):
     src = "doc"
     a = make_factor_set(tmp_path / "a", ef=[f"gas,*,*,,,CO2,1,t/t,{src},r1,S", f"oil,*,*,,,CO2,2,t/t,{src},r2,S"])
     b = make_factor_set(tmp_path / "b", ef=[f"gas,*,*,,,CO2,1.5,t/t,{src},r1,S", f"coal,*,*,,,CO2,3,t/t,{src},r3,V2"])
-    d = diff_sets(load_factor_set(a), load_factor_set(b))
+    d = diff_factor_sets(load_factor_set(a), load_factor_set(b))
     got = {(r["change"], r["activity"]) for r in d.iter_rows(named=True)}
     assert got == {("changed", "gas"), ("removed", "oil"), ("added", "coal")}
     ch = d.filter(pl.col("change") == "changed").row(0, named=True)

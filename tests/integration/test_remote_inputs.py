@@ -197,7 +197,7 @@ def test_missing_url_and_unknown_protocol_are_clear_errors(mem):
 
 
 def test_cli_compile_with_a_file_url(tmp_path, local):
-    from ghginv.cli.app import main
+    from ghginv.cli import main
 
     out = tmp_path / "out"
     argv = ["compile", "--activity", DATA.as_uri(), *sum((["--factors", s] for s in SETS), []),

@@ -67,7 +67,7 @@ def _put(m, url: str, name: str, data: bytes) -> str:
 def test_file_urls_on_the_command_line_equal_local_paths(tmp_path, local):
     """--sinks, --economy and --energy-balance take file:// URLs; the written outputs and the
     manifest are those of the local run, with the URLs recorded as given."""
-    from ghginv.cli.app import main
+    from ghginv.cli import main
 
     urls = {"sinks": SINKS.as_uri(), "economy": ECONOMY.as_uri(), "energy_balance": BALANCE.as_uri()}
     out = tmp_path / "out"

@@ -17,7 +17,7 @@ from ghginv.core.errors import ConfigError, ValidationError
 from ghginv.rerun.recompute import recompute
 from ghginv.rerun.scenarios import evaluate_scenarios
 from ghginv.uncertainty.propagate import uncertainty_settings
-from ghginv.uncertainty.run import uncertainty_of_run
+from ghginv.rerun.uncertainty import uncertainty_of_run
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "inventories" / "qingyang_synthetic.toml"
@@ -217,7 +217,8 @@ def test_uncertainty_of_a_run_from_kept_positions_equals_resolving_again(tmp_pat
     them (no second resolve): the same tables, bit for bit, as from the resolved detail — with
     composite CO2 factors and NCVs, sinks, and (all sectors) landfill decay terms."""
     from ghginv.rerun.recompute import load_run
-    from ghginv.uncertainty.run import _compute
+    from ghginv.pipeline.positions import kept_detail
+    from ghginv.uncertainty.run import uncertainty_of_result
 
     run = tmp_path / "run"
     ghginv.compile_inventory(toml, out=run)
@@ -225,8 +226,9 @@ def test_uncertainty_of_a_run_from_kept_positions_equals_resolving_again(tmp_pat
     assert folder.plan() is not None  # a run without [uncertainty] keeps its positions
     settings = uncertainty_settings({"activity_pct": {"default": 5.0}, "draws": 2000, "seed": 3})
     result = recompute(folder)
-    kept = _compute(result, folder.frame("emissions.parquet"), settings)
-    resolved = _compute(result, folder.frame("emissions.parquet"), settings, kept_positions=False)
+    assert kept_detail(result) is not None
+    kept = uncertainty_of_result(result, settings, emissions=folder.frame("emissions.parquet"), detail_rules=kept_detail(result))
+    resolved = uncertainty_of_result(result, settings, emissions=folder.frame("emissions.parquet"))
     assert kept.terms.frame.equals(resolved.terms.frame)
     assert kept.table.equals(resolved.table)
     assert kept.table_3_2.equals(resolved.table_3_2)

@@ -140,3 +140,36 @@ def test_kernels_import_only_numpy_and_numba():
                 continue
             bad += [f"{mod} imports {t}" for t in tops if t not in allowed]
     assert not bad, "\n".join(bad)
+
+
+def test_cli_uses_only_the_public_api():
+    """The command line calls the public API (``ghginv``: ``from .. import recompute``), the core
+    vocabulary (``ghginv.core``: errors, config, progress, version — public modules only) and
+    ``ghginv.runfolder`` (the run folder's file I/O: output-folder checks, atomic Parquet writes,
+    file hashes), besides its own modules — never another package's module, private or not."""
+    allowed_layers = {"core", "runfolder", "cli"}
+    bad = []
+    for mod, path in sorted(MODULES.items()):
+        if _layer(mod) != "cli":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [_target(mod, path.name == "__init__.py", node)]
+            else:
+                continue
+            for n in names:
+                if not n.startswith("ghginv") or n == "ghginv":
+                    continue
+                parts = n.split(".")
+                if _layer(n) not in allowed_layers or (parts[1] != "cli" and any(p.startswith("_") for p in parts[2:])):
+                    bad.append(f"{mod} imports {n}")
+    assert not bad, "the CLI goes past the public API:\n" + "\n".join(bad)
+
+
+def test_nothing_in_the_cli_imports_the_cli_package():
+    """``ghginv/cli/__init__`` assembles the app from the command modules; none imports it back."""
+    bad = sorted(f"{a} imports {b}" for a, b in import_edges()
+                 if b == "ghginv.cli" and a.startswith("ghginv.cli.") and a != "ghginv.cli.__main__")
+    assert not bad, "\n".join(bad)

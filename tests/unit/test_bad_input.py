@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime
 import random
 import re
-import shutil
 from pathlib import Path
 
 import polars as pl

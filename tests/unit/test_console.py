@@ -1,4 +1,4 @@
-"""The CLI console: tables in pipes and log files keep whole numbers (ghginv.cli._console)."""
+"""The CLI console: tables in pipes and log files keep whole numbers (ghginv.cli._common)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import io
 
 from rich.table import Table
 
-from ghginv.cli._console import WIDE, console
+from ghginv.cli._common import WIDE, console
 
 
 def _table() -> Table:

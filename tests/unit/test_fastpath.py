@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import make_factor_set, write_activity
+from conftest import write_activity
 from ghginv.pipeline.cube import CubeBuilder
 from ghginv.core.errors import ValidationError
 from ghginv.kernels.cube import BATCH_BAD, BATCH_DONE, BATCH_FULL, batch_append, new_table, table_grow, table_items, unpack_keys

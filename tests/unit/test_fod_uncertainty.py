@@ -22,7 +22,7 @@ from conftest import ROOT, write_activity
 from ghginv import compile_inventory
 from ghginv.core.errors import ConfigError
 from ghginv.uncertainty.propagate import uncertainty_settings
-from ghginv.uncertainty.run import uncertainty_of_run
+from ghginv.rerun.uncertainty import uncertainty_of_run
 
 WASTE = ROOT / "factors" / "ipcc2006_waste"
 K = 0.185

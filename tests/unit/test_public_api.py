@@ -18,6 +18,20 @@ PUBLIC = [
     "RunConfig",
     "load_config",
     "compile_inventory",
+    "inventory_summary",
+    "validate_inputs",
+    "import_ledger",
+    "load_run",
+    "recompute",
+    "evaluate_scenarios",
+    "uncertainty_of_run",
+    "rebuild_reports",
+    "diff_runs",
+    "attach_recalculation",
+    "write_recalculation",
+    "recalculation_html",
+    "factor_set_table",
+    "diff_factor_sets",
     "FactorSet",
     "load_factor_set",
     "gwp_table",
@@ -37,6 +51,24 @@ PUBLIC = [
     "UnknownGwpError",
 ]
 HEAVY = ("polars", "numba", "duckdb", "pyarrow")
+# one entry point per capability (issue 15): public name -> (module, name there)
+CAPABILITIES = {
+    "compile_inventory": ("ghginv", "compile_inventory"),
+    "inventory_summary": ("ghginv.pipeline.summary", "inventory_summary"),
+    "validate_inputs": ("ghginv.pipeline.checks", "validate_inputs"),
+    "import_ledger": ("ghginv.inputs.importer", "import_ledger"),
+    "load_run": ("ghginv.rerun.recompute", "load_run"),
+    "recompute": ("ghginv.rerun.recompute", "recompute"),
+    "evaluate_scenarios": ("ghginv.rerun.scenarios", "evaluate_scenarios"),
+    "uncertainty_of_run": ("ghginv.rerun.uncertainty", "uncertainty_of_run"),
+    "rebuild_reports": ("ghginv.report", "rebuild_reports"),
+    "diff_runs": ("ghginv.rerun.recalc", "diff_runs"),
+    "attach_recalculation": ("ghginv.rerun.recalc", "attach_recalculation"),
+    "write_recalculation": ("ghginv.rerun.recalc", "write_recalculation"),
+    "recalculation_html": ("ghginv.report._recalc", "recalc_fragment"),
+    "factor_set_table": ("ghginv.factors.tools", "factor_set_table"),
+    "diff_factor_sets": ("ghginv.factors.tools", "diff_factor_sets"),
+}
 
 
 def test_all_is_pinned():
@@ -72,6 +104,23 @@ def test_public_objects_are_the_module_objects():
     assert callable(ghginv.compile_inventory)
 
 
+@pytest.mark.parametrize("name", sorted(CAPABILITIES))
+def test_every_capability_is_public_and_the_module_object(name):
+    import importlib
+
+    module, attr = CAPABILITIES[name]
+    assert name in ghginv.__all__
+    assert getattr(ghginv, name) is getattr(importlib.import_module(module), attr)
+
+
+@pytest.mark.parametrize("name", sorted(CAPABILITIES))
+def test_every_capability_has_a_numpydoc_docstring(name):
+    """Summary, Parameters, Returns, Examples (pvlib's style); References where a method applies."""
+    doc = getattr(ghginv, name).__doc__ or ""
+    for section in ("Parameters\n    ----------", "Returns\n    -------", "Examples\n    --------"):
+        assert section in doc, f"ghginv.{name}: no {section.splitlines()[0]!r} section"
+
+
 def test_version_is_a_string():
     assert isinstance(ghginv.__version__, str)
     assert ghginv.__version__.count(".") >= 1
@@ -92,6 +141,11 @@ def _modules_after(code: str) -> list[str]:
 
 def test_import_is_cheap():
     assert _modules_after("import ghginv") == []
+
+
+def test_the_public_names_are_cheap_until_used():
+    """Listing the API (``dir``, ``__all__``) imports nothing heavy; only calling a name does."""
+    assert _modules_after("import ghginv\ndir(ghginv)\nghginv.__all__") == []
 
 
 def test_errors_and_version_are_cheap():

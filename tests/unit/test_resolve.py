@@ -8,8 +8,6 @@ same way across all sets. Tested through compile_inventory, so the whole path is
 
 from __future__ import annotations
 
-import itertools
-import re
 from pathlib import Path
 
 import polars as pl
@@ -17,7 +15,7 @@ import pytest
 
 from conftest import make_factor_set, write_activity
 from ghginv import compile_inventory, load_factor_set
-from ghginv.core.errors import AmbiguousFactorError, DuplicateRuleError, FactorSetError, GhgInvError, MissingFactorError
+from ghginv.core.errors import AmbiguousFactorError, DuplicateRuleError, FactorSetError, MissingFactorError
 from ghginv.factors import resolve
 
 S = "test source,loc,V"  # source, source_locator, status

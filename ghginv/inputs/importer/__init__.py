@@ -97,7 +97,51 @@ def write_atomic_parquet(df: pl.DataFrame, out: Path, metadata: dict[str, str]) 
 
 def import_ledger(ledger: str | os.PathLike, mapping: str | os.PathLike | Mapping, out: str | os.PathLike | None,
                   skip_unmapped: bool = False) -> ImportReport:
-    """Convert ``ledger`` with ``mapping`` and write ``out`` (skipped when ``out`` is None)."""
+    """Import a statistics ledger (e.g. form 205-1, an energy balance table) as activity data.
+
+    Sub-items and totals are verified against each other as the mapping's ``[[checks]]`` say
+    (never added up into the data); a ledger that fails a check, or has rows the mapping does
+    not cover, writes nothing.
+
+    Parameters
+    ----------
+    ledger : str or os.PathLike
+        ``.csv`` (UTF-8, UTF-8 with BOM, GBK/GB18030) or ``.xlsx``.
+    mapping : str, os.PathLike or Mapping
+        The mapping TOML (see ``examples/ledgers/``), or one already loaded.
+    out : str or os.PathLike or None
+        Activity Parquet file to write atomically (columns of the data contract: ``year``,
+        ``region``, ``sector``, ``activity``, ``amount``, ``unit`` …, the import recorded in
+        its metadata); None writes nothing.
+    skip_unmapped : bool, default False
+        Leave out (and count) rows or columns the mapping does not cover instead of failing.
+
+    Returns
+    -------
+    ImportReport
+        ``rows_written``, ``stats`` (rows checked, left out, blank), ``checks`` (each with
+        ``ok``), ``unmapped``, ``encoding``.
+
+    Raises
+    ------
+    ValidationError
+        The ledger breaks the mapping (a failed check, a bad cell) or yields no activity row.
+    UnmappedError
+        Rows or columns are not covered by the mapping (without ``skip_unmapped``).
+    ConfigError
+        The mapping is invalid, or ``out`` cannot be written.
+
+    References
+    ----------
+    .. [1] 国家统计局, 《能源统计报表制度》: 205-1 表 "能源购进、消费与库存" (the form the bundled
+       example follows).
+
+    Examples
+    --------
+    >>> rep = ghginv.import_ledger("examples/ledgers/synthetic_205_1_2023.csv",
+    ...                            "examples/ledgers/synthetic_205_1.mapping.toml", "activity.parquet")  # doctest: +SKIP
+    >>> rep.rows_written                                                                            # doctest: +SKIP
+    """
     ledger = Path(ledger)
     m = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
     grid = read_grid(ledger, m.sheet)

@@ -1,0 +1,95 @@
+"""What every command of the command line shares: the typer apps, the console, the one way to
+fail (a message on stderr, exit status 2), ``--years`` parsing and the common argument types.
+
+The console (rich): in a pipe or a log file (a scheduled job, CI) rich lays tables out for 80
+columns and cuts what does not fit with "…" — a number like 1,450,417.3 came out as "1,450,41…".
+Not on a terminal, and with no ``COLUMNS`` in the environment, the console is :data:`WIDE` columns
+wide instead, so the numbers of the summary, diff, uncertainty and targets tables are printed whole.
+
+Imports nothing of ghginv but :mod:`ghginv.core` and :mod:`ghginv.runfolder` (and only inside
+functions, so ``ghginv --help`` stays quick).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn, Optional
+
+import typer
+
+__all__ = ["app", "factors_app", "console", "WIDE", "PlainConsole", "fail", "parse_years", "write_atomic",
+           "RunDir", "Years"]
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="ghginv — greenhouse gas inventory calculator")
+factors_app = typer.Typer(no_args_is_help=True, help="Inspect and maintain factor sets.")
+app.add_typer(factors_app, name="factors")
+
+# argument and option types more than one command takes
+RunDir = Annotated[Path, typer.Argument(help="a finished run folder (written by ghginv compile)")]
+Years = Annotated[Optional[str], typer.Option(help="year range, e.g. 2020-2024")]
+
+WIDE = 200
+
+
+def console(stderr: bool = False, soft_wrap: bool = True):
+    """A rich Console on stdout (or stderr) without highlighting; wide when not on a terminal."""
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    wide = not (hasattr(stream, "isatty") and stream.isatty()) and "COLUMNS" not in os.environ
+    return Console(stderr=stderr, highlight=False, soft_wrap=soft_wrap, width=WIDE if wide else None)
+
+
+class PlainConsole:
+    """The summary lines of ``--quiet`` as plain text: without rich (about 0.1 s of imports that a
+    quiet run, e.g. a scheduled job or a benchmark, would pay for three lines). Strips the few
+    style tags the summary uses and leaves any other bracketed text (a run named "x [draft]")
+    as written, where rich would take it for markup."""
+
+    _TAG = re.compile(r"\[/?(?:bold|yellow|bold yellow)?\]")
+
+    def print(self, text: str) -> None:
+        sys.stdout.write(self._TAG.sub("", text) + "\n")
+
+
+def fail(err: Exception) -> NoReturn:
+    """Print ``error: <message>`` on stderr and exit: with the error's ``exit_code`` (2, bad input)
+    for a :class:`ghginv.GhgInvError`, 1 for anything else."""
+    from ..core.errors import GhgInvError
+
+    sys.stderr.write(f"error: {err}\n")
+    raise typer.Exit(code=getattr(err, "exit_code", 2) if isinstance(err, GhgInvError) else 1)
+
+
+def parse_years(text: str | None) -> tuple[int, int] | None:
+    """``--years``: ``2020-2024`` (or ``2020:2024``) -> (2020, 2024); ``2022`` -> (2022, 2022)."""
+    from ..core.errors import ConfigError
+
+    if text is None:
+        return None
+    try:
+        if "-" in text or ":" in text:
+            a, b = text.replace(":", "-").split("-", 1)
+            return (int(a), int(b))
+        return (int(text), int(text))
+    except ValueError:
+        raise ConfigError(f"--years must look like 2020-2024 or 2022, got {text!r}") from None
+
+
+def write_atomic(df, path: Path) -> Path:
+    """Write one Parquet file via a temporary name in the same folder (no partial output)."""
+    from ..runfolder import write_parquet
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        write_parquet(df, tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path

@@ -1,0 +1,147 @@
+"""``ghginv compile``: activity data + factor sets -> emissions, the IPCC inventory and its outputs.
+
+    ghginv compile INVENTORY.toml [--out DIR]
+    ghginv compile --activity PATH --factors SET_OR_DIR [--factors ...] --gwp AR5GWP100 --out DIR
+
+Thin over :class:`ghginv.Inventory`; the summary it prints is :func:`ghginv.inventory_summary`,
+formatted here (also for ``ghginv recompute``). Bad input prints one clear message (no
+traceback) and exits with status 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ._common import PlainConsole, Years, console, fail, parse_years
+
+__all__ = ["compile_cmd", "print_summary"]
+
+
+def print_summary(result, out: Path | None, quiet: bool) -> None:
+    """Print the summary of a compiled or recomputed inventory (:func:`ghginv.inventory_summary`):
+    with ``quiet`` only its header lines, as plain text."""
+    from .. import inventory_summary
+
+    if quiet:
+        con, esc = PlainConsole(), str
+    else:
+        from rich.markup import escape as esc  # names and paths are text, not markup ("x [draft]")
+
+        con = console()
+    s = inventory_summary(result, table=not quiet)
+    for notice in s.notices:
+        con.print(f"[bold yellow]{esc(notice)}[/]")
+    con.print(f"[bold]{esc(s.name)}[/] — GWP {s.gwp}, factor sets: {esc(', '.join(s.factor_sets))}")
+    con.print(
+        f"{s.rows_read:,} activity rows -> {s.cube_cells:,} cube cells -> "
+        f"{s.emission_rows:,} emission rows; stages: "
+        + ", ".join(f"{k} {v:.2f}s" for k, v in s.timings.items())
+    )
+    if quiet:
+        return
+    from rich.table import Table
+
+    t = Table(title="Emissions by year, kt CO2e", title_justify="left")
+    t.add_column("")
+    for y in s.years:
+        t.add_column(str(y), justify="right")
+
+    def fmt(x):
+        return "—" if x is None else x if isinstance(x, str) else f"{x / 1000:,.1f}"  # a str is a notation key
+
+    for row in s.rows:
+        t.add_row(f"[bold]{row.label}[/]" if row.bold else row.label, *(fmt(x) for x in row.values))
+    con.print(t)
+    if s.fallback:
+        con.print(
+            "[yellow]year_fallback = nearest:[/] factors taken from another year for "
+            + "; ".join(f"{r[1]} {r[2]} (set {r[0]}, factor year {r[3]})" for r in s.fallback)
+        )
+    if s.notation_categories:
+        con.print(f"{s.notation_categories} categories reported with notation keys (see notation_keys.csv)")
+    if s.reference is not None:
+        bad, threshold_pct = s.reference
+        con.print(f"reference approach: {bad} fuel-year(s) differ from the sectoral CO2 by more than {threshold_pct:g} % "
+                  "(reference_approach.parquet)" if bad else "reference approach: every fuel within "
+                  f"{threshold_pct:g} % of the sectoral CO2 (reference_approach.parquet)")
+    if s.gap_filled:
+        con.print(f"gap filling: {s.gap_filled} activity amount(s) estimated (gap_filling.parquet)")
+    if s.completeness:
+        con.print(s.completeness)
+    if out is not None:
+        con.print(f"outputs written to [bold]{esc(str(out))}[/]")
+
+
+def compile_cmd(
+    inventory: Annotated[Optional[Path], typer.Argument(help="inventory TOML (optional with --activity/--factors)")] = None,
+    activity: Annotated[Optional[list[str]], typer.Option("--activity", help="activity Parquet file or folder, local or a URL (s3://, gs://, hdfs://, file://, any fsspec protocol); repeatable")] = None,
+    factors: Annotated[Optional[list[str]], typer.Option("--factors", help="factor set name or folder, in precedence order (repeatable)")] = None,
+    gwp: Annotated[Optional[str], typer.Option(help="GWP set: SARGWP100, AR4GWP100, AR5GWP100, AR6GWP100")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="output folder (written atomically)")] = None,
+    years: Years = None,
+    base_year: Annotated[Optional[int], typer.Option("--base-year", help="base year for indicators (default: the TOML's)")] = None,
+    keep_entity: Annotated[Optional[bool], typer.Option("--keep-entity/--no-keep-entity", help="keep entity_id in emissions.parquet")] = None,
+    year_fallback: Annotated[Optional[str], typer.Option(help="'none' or 'nearest' (use a set's nearest year outside its coverage)")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print only the one-line summary")] = False,
+    engine: Annotated[Optional[str], typer.Option("--engine", help="who builds the activity cube: local (default) or dask")] = None,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="dask scheduler address (default: a local 2-worker cluster)")] = None,
+    sinks: Annotated[Optional[list[str]], typer.Option("--sinks", help="carbon-sink data, CSV or Parquet file or folder, local or a URL (repeatable)")] = None,
+    sink_method: Annotated[Optional[str], typer.Option("--sink-method", help="reported forest method: gain_loss or stock_difference")] = None,
+    economy: Annotated[Optional[str], typer.Option("--economy", help="economy table (CSV or Parquet: GDP, population), local or a URL, for indicators and targets")] = None,
+    lang: Annotated[Optional[str], typer.Option("--lang", help="language of report.html: zh or en")] = None,
+    uncertainty: Annotated[bool, typer.Option("--uncertainty", help="write uncertainty.parquet (Approach 1 + Monte Carlo; [uncertainty] settings)")] = False,
+    climate_zone: Annotated[Optional[str], typer.Option("--climate-zone", help="landfill first-order decay (4.A): boreal_temperate_dry, boreal_temperate_wet, tropical_dry or tropical_moist_wet ([waste] climate_zone)")] = None,
+    notation_keys: Annotated[Optional[Path], typer.Option("--notation-keys", help="CSV of notation keys for categories not estimated: category, gas, key, reason, where ([notation_keys] path)")] = None,
+    energy_balance: Annotated[Optional[str], typer.Option("--energy-balance", help="energy balance (CSV or Parquet), local or a URL, for the reference approach ([reference_approach] energy_balance)")] = None,
+    no_hash_cache: Annotated[bool, typer.Option("--no-hash-cache", help="read every input to hash it, even when unchanged since an earlier run (GHGINV_HASH_CACHE=0)")] = False,
+):
+    """Compile an inventory: activity data + factor sets -> emissions and the IPCC inventory."""
+    from ..core.config import given_location
+    from ..core.errors import ConfigError, GhgInvError
+
+    if no_hash_cache:
+        import os
+
+        os.environ["GHGINV_HASH_CACHE"] = "0"  # ghginv.core.hashcache
+    try:
+        if inventory is None and not ((activity or sinks) and factors):
+            raise ConfigError("give an inventory TOML, or --activity and/or --sinks and --factors (and --gwp, --out)")
+        sink_opts = {k: v for k, v in (("path", [given_location(p) for p in sinks or []] or None), ("method", sink_method)) if v}
+        if inventory is None and out is None:
+            raise ConfigError("--out DIR is required without an inventory TOML")
+        from .. import Inventory, load_config
+
+        cfg = load_config(
+            inventory, activity=activity, factors=factors, gwp=gwp, years=parse_years(years),
+            base_year=base_year, keep_entity=keep_entity, year_fallback=year_fallback,
+            engine=engine, scheduler=scheduler,
+            extra={k: v for k, v in (("sinks", sink_opts), ("economy", {"path": given_location(economy)} if economy else None),
+                                      ("report", {"lang": lang} if lang else None),
+                                      ("waste", {"climate_zone": climate_zone} if climate_zone else None),
+                                      ("notation_keys", {"path": str(notation_keys.absolute())} if notation_keys else None),
+                                      ("reference_approach", {"energy_balance": given_location(energy_balance)} if energy_balance else None)) if v} or None,
+        )
+        if uncertainty:
+            cfg.extra.setdefault("uncertainty", {})
+        if out is None:
+            out = Path("out") / inventory.stem
+        from ..runfolder import check_output_dir
+
+        check_output_dir(out)
+        from ..core.progress import terminal_progress
+
+        bar = terminal_progress(quiet)  # rows/s and ETA on a terminal; None in pipes or with --quiet
+        try:
+            result = Inventory(cfg, progress=bar).run()
+        finally:
+            if bar is not None:
+                bar.close()
+        written = result.write(out)
+        print_summary(result, written, quiet)
+        if result.uncertainty is not None and not quiet:  # the exact (unquantified) inputs are always named
+            console().print(f"uncertainty.parquet: {result.uncertainty.note()}")
+    except GhgInvError as e:
+        fail(e)

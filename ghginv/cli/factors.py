@@ -1,0 +1,152 @@
+"""``ghginv factors list | check | hash | show | diff``: inspect and maintain factor sets.
+
+Thin over :func:`ghginv.load_factor_set`, :func:`ghginv.factor_set_table` and
+:func:`ghginv.diff_factor_sets`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ._common import console, fail
+
+__all__ = ["factors_list", "factors_check", "factors_hash", "factors_show", "factors_diff"]
+
+
+def factors_list():
+    """List the factor sets found on the search path."""
+    from .. import load_factor_set
+    from ..core.config import factor_search_path
+    from ..core.errors import GhgInvError
+
+    con = console()
+    seen = set()
+    for root in factor_search_path():
+        if not root.is_dir():
+            continue
+        for d in sorted(root.iterdir()):
+            if (d / "manifest.toml").is_file() and d.name not in seen:
+                seen.add(d.name)
+                try:
+                    fs = load_factor_set(d)
+                    con.print(f"{fs.name:28s} {fs.version:10s} {len(fs.rules) + len(fs.sink_rules) + len(fs.waste_rules):5d} rows  {fs.manifest.get('title', '')}  ({d})")
+                except GhgInvError as e:
+                    con.print(f"{d.name:28s} [red]INVALID[/]: {e.summary}  ({d})")
+
+
+def factors_check(sets: Annotated[list[str], typer.Argument(help="set names or folders")]):
+    """Load and verify factor sets (manifest hashes, columns, codes, units, statuses, overlaps)."""
+    from .. import load_factor_set
+    from ..core.config import resolve_factor_set_path
+    from ..core.errors import GhgInvError
+
+    try:
+        for s in sets:
+            fs = load_factor_set(resolve_factor_set_path(s))
+            console().print(f"{fs.name} {fs.version}: OK, {len(fs.rules)} rows, {len(fs.activities)} activities"
+                           + (f", {len(fs.sink_rules)} sink parameters" + (" (SYNTHETIC demo values)" if fs.synthetic else "") if fs.sink_rules else "")
+                           + (f", {len(fs.waste_rules)} waste parameters" if fs.waste_rules else ""))
+    except GhgInvError as e:
+        fail(e)
+
+
+def factors_hash(
+    set_: Annotated[str, typer.Argument(metavar="SET", help="set name or folder")],
+    write: Annotated[bool, typer.Option("--write", help="rewrite the [files] hashes in manifest.toml")] = False,
+):
+    """Print (or write) the sha256 of every data file of a set, after an intended edit."""
+    import re
+
+    from ..core.config import resolve_factor_set_path
+    from ..core.errors import GhgInvError
+    from ..core.hashcache import file_sha256
+
+    try:
+        folder = resolve_factor_set_path(set_)
+    except GhgInvError as e:
+        fail(e)
+    lines = [f'"{p.name}" = "sha256:{file_sha256(p)}"' for p in sorted(folder.glob("*.csv"))]
+    if not write:
+        print("[files]\n" + "\n".join(lines))
+        return
+    mpath = folder / "manifest.toml"
+    text = mpath.read_text(encoding="utf-8")
+    head = re.split(r"(?m)^\[files\]\s*$", text)[0].rstrip() + "\n"
+    mpath.write_text(head + "\n[files]\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    print(f"updated {mpath}")
+
+
+def factors_show(
+    set_: Annotated[str, typer.Argument(metavar="SET", help="set name or folder")],
+    activity: Annotated[Optional[str], typer.Option(help="only rows of this activity")] = None,
+):
+    """Show a factor set: its manifest and every row with its source."""
+    import polars as pl
+    from rich.table import Table
+
+    from .. import factor_set_table, load_factor_set
+    from ..core.config import resolve_factor_set_path
+    from ..core.errors import GhgInvError
+
+    try:
+        fs = load_factor_set(resolve_factor_set_path(set_))
+    except GhgInvError as e:
+        fail(e)
+        return
+    con = console(soft_wrap=False)
+    m = fs.manifest
+    con.print(f"[bold]{fs.name}[/] {fs.version} — {m.get('title', '')}")
+    con.print(f"publisher: {m.get('publisher', '')}; published: {m.get('published', '')}; url: {m.get('url', '')}")
+    tab = factor_set_table(fs)
+    if activity:
+        tab = tab.filter(pl.col("activity") == activity)
+    t = Table(show_lines=False)
+    for c in ("file", "line", "activity", "sector", "region", "years", "key", "value", "unit", "status", "source_locator"):
+        t.add_column(c, overflow="fold")
+    for r in tab.iter_rows(named=True):
+        years = f"{r['year_from'] or ''}–{r['year_to'] or ''}" if (r["year_from"] or r["year_to"]) else "all"
+        t.add_row(r["file"], str(r["line"]), r["activity"], r["sector"], r["region"], years, r["key"],
+                  f"{r['value']:g}", r["unit"], r["status"], r["source_locator"][:80])
+    con.print(t)
+    con.print(f"{tab.height} rows")
+
+
+def factors_diff(
+    set_a: Annotated[str, typer.Argument(metavar="SET_A")],
+    set_b: Annotated[str, typer.Argument(metavar="SET_B")],
+    out: Annotated[Optional[Path], typer.Option("--out", help="write the differences to this Parquet or CSV file")] = None,
+):
+    """Rows added, removed and changed between two factor sets, with their sources."""
+    from rich.table import Table
+
+    from .. import diff_factor_sets, load_factor_set
+    from ..core.config import resolve_factor_set_path
+    from ..core.errors import GhgInvError
+
+    try:
+        a = load_factor_set(resolve_factor_set_path(set_a))
+        b = load_factor_set(resolve_factor_set_path(set_b))
+    except GhgInvError as e:
+        fail(e)
+        return
+    d = diff_factor_sets(a, b)
+    con = console(soft_wrap=False)
+    t = Table(title=f"{a.name} {a.version} → {b.name} {b.version}", title_justify="left")
+    for c in ("change", "file", "activity", "sector", "region", "years", "key", "A", "B", "B source"):
+        t.add_column(c, overflow="fold")
+    for r in d.iter_rows(named=True):
+        years = f"{r['year_from'] or ''}–{r['year_to'] or ''}"
+        av = "" if r["a_value"] is None else f"{r['a_value']:g} {r['a_unit']} ({r['a_status']})"
+        bv = "" if r["b_value"] is None else f"{r['b_value']:g} {r['b_unit']} ({r['b_status']})"
+        t.add_row(r["change"], r["file"], r["activity"], r["sector"], r["region"], years, r["key"], av, bv, (r["b_source"] or r["a_source"] or "")[:60])
+    con.print(t)
+    counts = {k: d.filter(d["change"] == k).height for k in ("added", "removed", "changed")}
+    con.print(", ".join(f"{v} {k}" for k, v in counts.items()))
+    if out is not None:
+        if out.suffix.lower() == ".csv":
+            d.write_csv(out)
+        else:
+            d.write_parquet(out)
