@@ -6,7 +6,7 @@ SYNTHETIC benchmark data (``generate.py``): 10 M rows over 2,000 regions (``--re
 * ``test_recompute_factor_change`` — the national set with a new electricity CO2 value from 2021
   on (a new value for a grid-factor year, as the MEE/NBS revise them),
   :func:`ghginv.rerun.recompute.recompute` of every year from the run folder (the activity data are not
-  read), timed in process on a run folder already open (:func:`ghginv.rerun.recompute.load_run`: cube,
+  read), timed in process on a run folder already open (:func:`ghginv.rerun.folder.load_run`: cube,
   output tables and kept positions read once, as a session recomputing many variants does):
   reading and checking the new factor sets, the emissions kernel on the kept positions, the
   traceability table, the inventory roll-up and its conservation checks. Measured once each
@@ -110,7 +110,7 @@ def _figures(benchmark, cells: int, **more) -> dict:
 
 def _open(run: Path):
     """The run folder read as a recompute session reads it: cube, kept positions and output tables."""
-    from ghginv.rerun.recompute import load_run
+    from ghginv.rerun.folder import load_run
 
     folder = load_run(run)
     folder.plan()
@@ -238,7 +238,7 @@ def test_recompute_arithmetic(benchmark, large_run):
     from ghginv.methods.emissions import compute_emissions
     from ghginv.core.gwp import gwp_table
     from ghginv.kernels.emissions import activity_emissions
-    from ghginv.rerun.recompute import load_run
+    from ghginv.rerun.folder import load_run
 
     run, _, cells, size = large_run
     old = load_run(run)

@@ -86,7 +86,7 @@ _LAZY = {
     "inventory_summary": "ghginv.pipeline.summary",
     "validate_inputs": "ghginv.pipeline.checks",
     "import_ledger": "ghginv.inputs.importer",
-    "load_run": "ghginv.rerun.recompute",
+    "load_run": "ghginv.rerun.folder",
     "recompute": "ghginv.rerun.recompute",
     "evaluate_scenarios": "ghginv.rerun.scenarios",
     "uncertainty_of_run": "ghginv.rerun.uncertainty",

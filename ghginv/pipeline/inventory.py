@@ -39,7 +39,7 @@ class InventoryResult:
     timings: dict[str, float]
     input_files: list[dict] = field(default_factory=list)
     recomputed_from: str | None = None  # the run folder whose cached cube this result reused
-    source: object = None  # recompute: that folder as read (ghginv.rerun.recompute.RunFolder), reused by the recalculation
+    source: object = None  # recompute: that folder as read (ghginv.rerun.folder.RunFolder), reused by the recalculation
     recompute_path: str | None = None  # recompute: "kept_positions" (ghginv.pipeline.positions) or "full"
     checks: dict = field(default_factory=dict)  # conservation checks (ghginv.pipeline.conservation)
     sinks: object = None  # ghginv.methods.sinks.SinkResult when the run has sink data

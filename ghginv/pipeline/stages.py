@@ -101,7 +101,7 @@ class Run:
     cube: Cube | None = None
     inputs: list[dict] = field(default_factory=list)
     kept: object = None  # recompute: the old run's positions (RecomputePlan)
-    old: object = None  # recompute: the old run folder (ghginv.rerun.recompute.RunFolder)
+    old: object = None  # recompute: the old run folder (ghginv.rerun.folder.RunFolder)
     tally: object = None  # the input tally of the cube stage (conservation)
     keys: list = field(default_factory=list)  # the user's [notation_keys]
     # added by the stages

@@ -45,7 +45,7 @@ from ..pipeline.characterise import characterise
 from ..methods.emissions import compute_emissions
 from ..factors import load_factor_set
 from ..runfolder import replace_file, update_run, write_parquet
-from .recompute import load_run
+from .folder import load_run
 
 __all__ = ["diff_runs", "diff_result", "RECALC_COLUMNS", "write_recalculation", "attach_recalculation", "recalculation_tables", "METHOD"]
 

@@ -19,96 +19,15 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
 
-from ..core.config import RunConfig, resolve_factor_set_path
-from ..pipeline.cube import Cube
-from ..core.errors import InputFileError
-from ..runfolder import read_manifest, verified_output
+from ..core.config import resolve_factor_set_path
+from .folder import RunFolder, load_run
 
-__all__ = ["RunFolder", "load_run", "recompute"]
-
-_NOTATION_SCHEMA = {"year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String, "notation_key": pl.String}
-
-
-@dataclass
-class RunFolder:
-    """A finished run read back from its folder."""
-
-    path: Path
-    manifest: dict
-    cube: Cube
-    set_paths: list[Path]  # the snapshot copies, in the run's order
-    _cache: dict = field(default_factory=dict, repr=False)
-
-    @property
-    def config(self) -> dict:
-        """The run's config as recorded in its manifest (:meth:`ghginv.core.config.RunConfig.to_dict`)."""
-        return self.manifest["config"]
-
-    def run_config(self) -> RunConfig:
-        """The run's config as a :class:`~ghginv.core.config.RunConfig` (:meth:`~ghginv.core.config.RunConfig.from_dict`)."""
-        return RunConfig.from_dict(self.config)
-
-    def frame(self, name: str) -> pl.DataFrame:
-        """An output table of the run (read once, then kept)."""
-        if name not in self._cache:
-            self._cache[name] = pl.read_parquet(self.path / name)
-        return self._cache[name]
-
-    def plan(self):
-        """The run's kept positions (:class:`ghginv.pipeline.positions.RecomputePlan`), verified against the
-        manifest's sha256, or None when the run has none (or from another format version)."""
-        if "plan" not in self._cache:
-            from ..pipeline.positions import PLAN_FILE, load_plan
-
-            path = verified_output(self.path, self.manifest, PLAN_FILE)
-            self._cache["plan"] = load_plan(path) if path is not None else None
-        return self._cache["plan"]
-
-
-def load_run(run_dir: str | os.PathLike) -> RunFolder:
-    """Read a finished run folder once, to recompute it (or evaluate scenarios) many times.
-
-    Parameters
-    ----------
-    run_dir : str or os.PathLike
-        A run folder written by ``ghginv compile``.
-
-    Returns
-    -------
-    RunFolder
-        The manifest, the cached activity cube (verified against the manifest's sha256), the
-        notation keys and the paths of the run's snapshot of its factor sets.
-
-    Raises
-    ------
-    InputFileError
-        No ``manifest.json``, no cached cube, or a cube changed after the run.
-
-    Examples
-    --------
-    >>> folder = ghginv.load_run("out/demo")                                 # doctest: +SKIP
-    >>> for gwp in ("AR5GWP100", "AR6GWP100"):                               # doctest: +SKIP
-    ...     ghginv.recompute(folder, gwp=gwp).inventory
-    """
-    run = Path(run_dir)
-    manifest = read_manifest(run)
-    cube_path = verified_output(run, manifest, "cube.parquet", "the cached cube")
-    if cube_path is None:
-        raise InputFileError(f"{run}: the run has no cached cube (cube.parquet); compile it again with this ghginv version")
-    cells = pl.read_parquet(cube_path)
-    npath = run / "notation_keys.csv"
-    notation = (
-        pl.read_csv(npath, schema=_NOTATION_SCHEMA) if npath.is_file() else pl.DataFrame(schema=_NOTATION_SCHEMA)
-    )
-    stats = {k: v for k, v in manifest.get("rows", {}).items() if k in ("rows_read", "rows_outside_years", "rows_notation", "cube_cells")}
-    sets = [run / "factor_sets" / s["name"] for s in sorted(manifest.get("factor_sets", []), key=lambda s: s["rank"])]
-    return RunFolder(run, manifest, Cube(cells=cells, notation=notation, stats=stats), sets)
-
+__all__ = ["recompute"]
 
 def recompute(
     run_dir: str | os.PathLike | RunFolder,

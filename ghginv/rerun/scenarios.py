@@ -125,7 +125,7 @@ def evaluate_scenarios(run_dir, scenario_file: str | os.PathLike) -> pl.DataFram
     Parameters
     ----------
     run_dir : str, os.PathLike or RunFolder
-        The run folder, or a :class:`~ghginv.rerun.recompute.RunFolder` already read
+        The run folder, or a :class:`~ghginv.rerun.folder.RunFolder` already read
         (:func:`ghginv.load_run`).
     scenario_file : str or os.PathLike
         CSV or Parquet, one scenario per value of its ``scenario`` column: factor overrides
@@ -158,7 +158,7 @@ def evaluate_scenarios(run_dir, scenario_file: str | os.PathLike) -> pl.DataFram
     from ..methods.emissions import compute_emissions
     from ..factors import load_factor_set
     from ..methods.waste_fod import split_deposits
-    from .recompute import RunFolder, load_run
+    from .folder import RunFolder, load_run
 
     run = run_dir if isinstance(run_dir, RunFolder) else load_run(run_dir)
     cfg = run.run_config()

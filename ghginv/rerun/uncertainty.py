@@ -68,7 +68,8 @@ def uncertainty_of_run(run_dir: str | os.PathLike, *, draws: int | None = None, 
     >>> res = ghginv.uncertainty_of_run("out/demo", draws=2000, activity_pct=5)  # doctest: +SKIP
     >>> res.table.filter(pl.col("category") == "TOTAL")                          # doctest: +SKIP
     """
-    from .recompute import load_run, recompute
+    from .folder import load_run
+    from .recompute import recompute
 
     run = load_run(run_dir)  # read once: the recompute below reuses it
     table = dict(run.config.get("uncertainty") or {})

@@ -18,7 +18,8 @@ from ghginv.core.errors import InputFileError
 from ghginv.factors import load_factor_set
 from ghginv.factors.tools import diff_factor_sets, factor_set_table
 from ghginv.rerun.recalc import diff_runs, write_recalculation
-from ghginv.rerun.recompute import load_run, recompute
+from ghginv.rerun.folder import load_run
+from ghginv.rerun.recompute import recompute
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "inventories" / "qingyang_synthetic.toml"

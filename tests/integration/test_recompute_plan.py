@@ -19,7 +19,8 @@ from polars.testing import assert_frame_equal
 import ghginv
 from ghginv.pipeline.positions import PLAN_FILE
 from ghginv.core.errors import InputFileError
-from ghginv.rerun.recompute import load_run, recompute
+from ghginv.rerun.folder import load_run
+from ghginv.rerun.recompute import recompute
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "inventories" / "qingyang_synthetic.toml"

@@ -216,7 +216,7 @@ def test_uncertainty_of_a_run_from_kept_positions_equals_resolving_again(tmp_pat
     """`ghginv uncertainty RUN` on a run that keeps its positions takes the per-cell detail from
     them (no second resolve): the same tables, bit for bit, as from the resolved detail — with
     composite CO2 factors and NCVs, sinks, and (all sectors) landfill decay terms."""
-    from ghginv.rerun.recompute import load_run
+    from ghginv.rerun.folder import load_run
     from ghginv.pipeline.positions import kept_detail
     from ghginv.uncertainty.run import uncertainty_of_result
 
