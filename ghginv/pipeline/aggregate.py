@@ -69,7 +69,7 @@ class RollupIndex:
     def values(self, emissions_t: np.ndarray, co2e_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The inventory's ``emissions_t`` and ``co2e_t`` (``n_rows`` each, NaN at the notation-key
         rows) from per-emission-row values, both summed in one pass over the positions."""
-        from ..kernels.rollup import rolled_into
+        from .sums import rolled_into
 
         return rolled_into(emissions_t, co2e_t, self.order1, self.starts1, self.src2, self.starts2, self.pos, self.n_rows)
 
@@ -123,7 +123,7 @@ def rollup(emissions: pl.DataFrame, values: tuple[str, ...] = ("emissions_t", "c
     src2 = src[order2]
     g_row, g_cat = row[order2[starts2]], cat[order2[starts2]]
     level = np.array([0 if c == "TOTAL" else categories.level(c) for c in cats], np.int8)
-    from ..kernels.rollup import rolled_sums
+    from .sums import rolled_sums
 
     index = (order1, np.append(starts1, order1.size), src2, np.append(starts2, src2.size))  # CSR bounds
     sums = [rolled_sums(emissions[v].to_numpy(), *index) for v in values]

@@ -174,7 +174,7 @@ def _close(a: float, b: float) -> bool:
 
 def _all_finite(df: pl.DataFrame, cols: list[str]) -> bool:
     """No null, NaN or infinity in ``cols`` (numpy on the buffers; the frames below only name a bad row)."""
-    from ..kernels.rollup import all_finite
+    from .sums import all_finite
 
     return all(df[c].null_count() == 0 and all_finite(df[c].to_numpy()) for c in cols)
 
@@ -258,9 +258,9 @@ def check_rollup(links: dict[str, np.ndarray], emissions: pl.DataFrame, inventor
                  values: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
     """Every inventory value = Σ its direct children + the emissions booked at that category
     (``links`` from :func:`rollup_links`), to 1e-9 relative; children and own emissions are added
-    into the rows they belong to by position (:func:`ghginv.kernels.rollup.rollup_check`).
+    into the rows they belong to by position (:func:`ghginv.pipeline.sums.rollup_check`).
     ``values``: (inventory co2e_t, emissions co2e_t) as arrays when the caller has them."""
-    from ..kernels.rollup import rollup_check
+    from .sums import rollup_check
 
     rows = links["rows"]
     inv_value, em_value = values if values is not None else (inventory["co2e_t"].to_numpy(), emissions["co2e_t"].to_numpy())

@@ -12,7 +12,7 @@ A recompute with other factor sets or GWPs runs the same stages as a compile
 (:mod:`ghginv.pipeline.stages`) on these positions when the signature of the new sets equals the
 run's: only the arithmetic runs — new value per rule, the emissions formula of
 :func:`ghginv.kernels.emissions.activity_emissions` on the same operands as a compile, the same sums in
-the same order (:mod:`ghginv.kernels.rollup` over the kept positions) — so the numbers are the
+the same order (:mod:`ghginv.pipeline.sums` over the kept positions) — so the numbers are the
 same bits a fresh compile gives. Any structural change (a rule added, removed or
 moved to other years, regions or sectors; another unit dimension; other sets) changes the
 signature, and the stages start again on the full path.
@@ -219,7 +219,7 @@ def activity_values(plan: RecomputePlan, cells: pl.DataFrame, rules) -> np.ndarr
     """emissions_t [t of the gas] per activity × factor emission row: the arithmetic of
     :func:`ghginv.methods.emissions.compute_emissions` on the kept positions, with the rules' values
     (CO2e: :func:`ghginv.pipeline.characterise.characterise` on the merged rows)."""
-    from ..kernels.rollup import indexed_emissions
+    from .sums import indexed_emissions
 
     e = plan.em
     norm = _values(rules)
@@ -260,7 +260,7 @@ def plan_detail(plan: RecomputePlan, cells: pl.DataFrame, rules, emissions: pl.D
 def activity_quantities(plan: RecomputePlan, cells: pl.DataFrame, rules) -> np.ndarray:
     """Per activity × factor emission row (not per entity), its activity in the base unit of its
     factor's denominator: the emissions kernel with a factor of 1 and the run's conversions."""
-    from ..kernels.rollup import indexed_emissions
+    from .sums import indexed_emissions
 
     e = plan.em
     norm = np.append(np.array([r.value_norm for r in rules], dtype=np.float64), 1.0)  # the last: a factor of 1

@@ -1,4 +1,4 @@
-"""Kernels over kept positions (ghginv.kernels.rollup): the same bits as the numpy forms they replace.
+"""Kernels over kept positions (ghginv.kernels.rollup, run on threads by ghginv.pipeline.sums): the same bits as the numpy forms they replace.
 
 Marked ``nojit``: ``make test`` runs them again with NUMBA_DISABLE_JIT=1.
 """
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ghginv.kernels import rollup as K
+from ghginv.pipeline import sums as K
 from ghginv.kernels.emissions import activity_emissions
 
 pytestmark = pytest.mark.nojit

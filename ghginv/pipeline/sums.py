@@ -1,0 +1,104 @@
+"""Sums over kept positions, run on threads: the orchestration of :mod:`ghginv.kernels.rollup`.
+
+Each kernel there computes a contiguous range of independent outputs; :func:`split_run` cuts the
+outputs into one range per core (at most 4) and runs them on a thread pool (the kernels release
+the GIL). The split never changes a sum, so a compile and a recompute on kept positions give the
+same bits whatever the number of threads.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from ..kernels import rollup as K
+from ..kernels.rollup import csr
+
+__all__ = ["indexed_emissions", "rolled_sums", "rolled_into", "rollup_check", "all_finite", "csr", "split_run"]
+
+_POOL: ThreadPoolExecutor | None = None
+_MIN_SPLIT = 1 << 16  # outputs below this run on the calling thread
+
+
+def split_run(kernel, n: int, *args) -> list:
+    """``kernel(lo, hi, *args)`` over ``range(n)`` cut into one contiguous range per core (at most
+    4), on threads; returns each range's result in order."""
+    global _POOL
+    parts = min(4, os.cpu_count() or 1) if n >= _MIN_SPLIT else 1
+    if parts == 1:
+        return [kernel(0, n, *args)]
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=parts, thread_name_prefix="ghginv-kernel")
+    bounds = np.linspace(0, n, parts + 1).astype(np.int64)
+    futures = [_POOL.submit(kernel, int(bounds[i]), int(bounds[i + 1]), *args) for i in range(parts)]
+    return [f.result() for f in futures]
+
+
+def indexed_emissions(f_starts, det_row, f_cell, f_rule, f_rule2, cell_ncv_rule, cell_dens_rule, amount, unit_scale, ncv_pow,
+                      dens_pow, norm, c_to_co2):
+    """emissions_t [t of the gas] per factor row ``f`` from the rules' values in base units (``norm``).
+
+    The (cube row, factor row) pairs of ``f`` are ``f_starts[f]:f_starts[f + 1]`` (cube row
+    ``det_row``, powers ``ncv_pow`` / ``dens_pow``). The factor row's value is ``norm[f_rule[f]]``,
+    or ``norm[f_rule[f]] × (norm[f_rule2[f]] × c_to_co2)`` for a composite CO2 factor (carbon
+    content × oxidation × 44/12, as :mod:`ghginv.factors.resolve`); the conversion uses the cell's
+    ncv and density rules with the pair's powers; each pair's
+    ``amount × unit_scale × conv × value`` (as :func:`ghginv.kernels.emissions.activity_emissions`) is
+    added in order: the same bits as ``numpy.bincount(det_f, weights=activity_emissions(...))``
+    on the resolved values. (CO2e is added to the emission rows afterwards:
+    :func:`ghginv.pipeline.characterise.characterise`.)"""
+    nf = f_cell.shape[0]
+    e_out = np.empty(nf, np.float64)
+    split_run(K.factor_row_sums, nf, f_starts, det_row, f_cell, f_rule, f_rule2, cell_ncv_rule, cell_dens_rule,
+              np.ascontiguousarray(amount, np.float64), np.ascontiguousarray(unit_scale, np.float64), np.ascontiguousarray(ncv_pow, np.int8),
+              np.ascontiguousarray(dens_pow, np.int8), np.ascontiguousarray(norm, np.float64), float(c_to_co2), e_out)
+    return e_out
+
+
+_NOPOS = np.zeros(0, np.int64)
+
+
+def rolled_sums(x, order1, starts1, src2, starts2) -> np.ndarray:
+    """Two-stage segment sums over CSR positions: ``by_sector[g] = Σ x[order1[j]]`` for j in
+    ``starts1[g]:starts1[g + 1]``, then ``rolled[h] = Σ by_sector[src2[j]]`` for j in
+    ``starts2[h]:starts2[h + 1]``; each left to right."""
+    x = np.ascontiguousarray(x, np.float64)
+    by_sector = np.empty(starts1.shape[0] - 1, np.float64)
+    split_run(K.segment_sums, by_sector.shape[0], x, order1, starts1, by_sector)
+    out = np.empty(starts2.shape[0] - 1, np.float64)
+    split_run(K.segment_sums, out.shape[0], by_sector, src2, starts2, out)
+    return out
+
+
+def rolled_into(x, y, order1, starts1, src2, starts2, pos, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`rolled_sums` of two value arrays in one pass over the positions, placed at rows
+    ``pos`` of arrays of ``n_rows`` (NaN elsewhere); the same sums, term by term, as two calls."""
+    x = np.ascontiguousarray(x, np.float64)
+    y = np.ascontiguousarray(y, np.float64)
+    nb = starts1.shape[0] - 1
+    bx, by = np.empty(nb, np.float64), np.empty(nb, np.float64)
+    split_run(K.segment_sums2, nb, x, y, order1, starts1, bx, by, _NOPOS)
+    out_x, out_y = np.full(n_rows, np.nan), np.full(n_rows, np.nan)
+    split_run(K.segment_sums2, starts2.shape[0] - 1, bx, by, src2, starts2, out_x, out_y, pos)
+    return out_x, out_y
+
+
+def all_finite(x: np.ndarray) -> bool:
+    """No NaN or infinity in ``x``."""
+    return all(split_run(K.finite_range, x.shape[0], np.ascontiguousarray(x, np.float64)))
+
+
+def rollup_check(links: dict, inv_value, em_value, rel: float):
+    """``(bad rows, first bad row or -1, sums)`` of the roll-up check: each inventory value
+    ``inv_value[rows[i]]`` against the sum of its children's values and of the emission rows
+    booked at its own category (``links`` in CSR form, :func:`ghginv.pipeline.conservation.rollup_links`),
+    to ``rel`` relative."""
+    rows = links["rows"]
+    total = np.empty(rows.shape[0], np.float64)
+    parts = split_run(K.rollup_check_range, rows.shape[0], rows, links["child_starts"], links["child"], links["own_starts"], links["own"],
+                      np.ascontiguousarray(inv_value, np.float64), np.ascontiguousarray(em_value, np.float64), float(rel), total)
+    bad = sum(int(b) for b, _ in parts)
+    first = next((int(f) for _, f in parts if f >= 0), -1)
+    return bad, first, total
