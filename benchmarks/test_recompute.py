@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from figures import KEYS, same_values, save_figures, write_grid_scenarios
 from harness import HERE, measure
 
@@ -235,9 +236,9 @@ def test_recompute_arithmetic(benchmark, large_run):
     in it — they make the rest of ``test_recompute_*`` (benchmarks/README.md)."""
     import polars as pl
 
-    from ghginv.methods.emissions import compute_emissions
     from ghginv.core.gwp import gwp_table
     from ghginv.kernels.emissions import activity_emissions
+    from ghginv.methods.emissions import compute_emissions
     from ghginv.rerun.folder import load_run
 
     run, _, cells, size = large_run

@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from figures import save_figures, write_grid_scenarios
 from harness import measure
 

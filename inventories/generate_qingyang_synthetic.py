@@ -158,7 +158,7 @@ class Stream:
     end: int                # last active year
     trend: float            # entity-specific log growth per year
     sigma: float            # year-to-year noise (lognormal sigma)
-    coal_source: "Stream | None" = None  # gas stream of a coal-to-gas converted boiler
+    coal_source: Stream | None = None  # gas stream of a coal-to-gas converted boiler
     base: float = field(default=0.0)     # calibrated 2021 amount in base units
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import polars as pl
 
-from conftest import write_activity
 from ghginv import compile_inventory
+
+from conftest import write_activity
 
 
 def compile_rows(tmp_path: Path, rows: list[dict], *, factor_set: Path, region: str = "510105", gwp: str = "AR5GWP100",

@@ -32,11 +32,11 @@ import polars as pl
 
 from ..core import categories
 from ..core._frames import group_sum
-from ..methods.emissions import CELL_KEYS, activity_classes, conversion_path, with_unit_columns
 from ..core.errors import ConfigError
+from ..core.units import KGCE_KJ
 from ..factors import FactorSet
 from ..factors.resolve import _run_sql, rules_frame
-from ..core.units import KGCE_KJ
+from ..methods.emissions import CELL_KEYS, activity_classes, conversion_path, with_unit_columns
 
 __all__ = ["EnergyResult", "energy_consumption", "ENERGY_CLASSES", "TCE_GJ", "ELECTRICITY_METHODS"]
 

@@ -30,8 +30,8 @@ import polars as pl
 
 from ..core import _fs, categories
 from ..core._frames import group_sum
-from .energy import ELECTRICITY_METHODS, EnergyResult
 from ..core.errors import ConfigError, InputFileError, Problem, SchemaError, ValidationError
+from .energy import ELECTRICITY_METHODS, EnergyResult
 
 __all__ = ["IndicatorSettings", "settings_from_config", "read_economy", "chain_gdp", "compute_indicators",
            "emission_series", "INDICATOR_UNITS", "ALL_REGION", "SCOPES"]

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from ..core import _fs
+from ..core.errors import ConfigError
 from ..methods.emissions import activity_classes
 from .energy import energy_consumption
-from ..core.errors import ConfigError
 from .indicators import compute_indicators, read_economy, settings_from_config
 from .targets import evaluate_targets, parse_targets, peak_analysis, peak_params
 

@@ -16,7 +16,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -29,7 +29,7 @@ app.add_typer(factors_app, name="factors")
 
 # argument and option types more than one command takes
 RunDir = Annotated[Path, typer.Argument(help="a finished run folder (written by ghginv compile)")]
-Years = Annotated[Optional[str], typer.Option(help="year range, e.g. 2020-2024")]
+Years = Annotated[str | None, typer.Option(help="year range, e.g. 2020-2024")]
 
 WIDE = 200
 

@@ -11,7 +11,7 @@ traceback) and exits with status 2.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -76,26 +76,26 @@ def print_summary(result, out: Path | None, quiet: bool) -> None:
 
 
 def compile_cmd(
-    inventory: Annotated[Optional[Path], typer.Argument(help="inventory TOML (optional with --activity/--factors)")] = None,
-    activity: Annotated[Optional[list[str]], typer.Option("--activity", help="activity Parquet file or folder, local or a URL (s3://, gs://, hdfs://, file://, any fsspec protocol); repeatable")] = None,
-    factors: Annotated[Optional[list[str]], typer.Option("--factors", help="factor set name or folder, in precedence order (repeatable)")] = None,
-    gwp: Annotated[Optional[str], typer.Option(help="GWP set: SARGWP100, AR4GWP100, AR5GWP100, AR6GWP100")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="output folder (written atomically)")] = None,
+    inventory: Annotated[Path | None, typer.Argument(help="inventory TOML (optional with --activity/--factors)")] = None,
+    activity: Annotated[list[str] | None, typer.Option("--activity", help="activity Parquet file or folder, local or a URL (s3://, gs://, hdfs://, file://, any fsspec protocol); repeatable")] = None,
+    factors: Annotated[list[str] | None, typer.Option("--factors", help="factor set name or folder, in precedence order (repeatable)")] = None,
+    gwp: Annotated[str | None, typer.Option(help="GWP set: SARGWP100, AR4GWP100, AR5GWP100, AR6GWP100")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="output folder (written atomically)")] = None,
     years: Years = None,
-    base_year: Annotated[Optional[int], typer.Option("--base-year", help="base year for indicators (default: the TOML's)")] = None,
-    keep_entity: Annotated[Optional[bool], typer.Option("--keep-entity/--no-keep-entity", help="keep entity_id in emissions.parquet")] = None,
-    year_fallback: Annotated[Optional[str], typer.Option(help="'none' or 'nearest' (use a set's nearest year outside its coverage)")] = None,
+    base_year: Annotated[int | None, typer.Option("--base-year", help="base year for indicators (default: the TOML's)")] = None,
+    keep_entity: Annotated[bool | None, typer.Option("--keep-entity/--no-keep-entity", help="keep entity_id in emissions.parquet")] = None,
+    year_fallback: Annotated[str | None, typer.Option(help="'none' or 'nearest' (use a set's nearest year outside its coverage)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print only the one-line summary")] = False,
-    engine: Annotated[Optional[str], typer.Option("--engine", help="who builds the activity cube: local (default) or dask")] = None,
-    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="dask scheduler address (default: a local 2-worker cluster)")] = None,
-    sinks: Annotated[Optional[list[str]], typer.Option("--sinks", help="carbon-sink data, CSV or Parquet file or folder, local or a URL (repeatable)")] = None,
-    sink_method: Annotated[Optional[str], typer.Option("--sink-method", help="reported forest method: gain_loss or stock_difference")] = None,
-    economy: Annotated[Optional[str], typer.Option("--economy", help="economy table (CSV or Parquet: GDP, population), local or a URL, for indicators and targets")] = None,
-    lang: Annotated[Optional[str], typer.Option("--lang", help="language of report.html: zh or en")] = None,
+    engine: Annotated[str | None, typer.Option("--engine", help="who builds the activity cube: local (default) or dask")] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="dask scheduler address (default: a local 2-worker cluster)")] = None,
+    sinks: Annotated[list[str] | None, typer.Option("--sinks", help="carbon-sink data, CSV or Parquet file or folder, local or a URL (repeatable)")] = None,
+    sink_method: Annotated[str | None, typer.Option("--sink-method", help="reported forest method: gain_loss or stock_difference")] = None,
+    economy: Annotated[str | None, typer.Option("--economy", help="economy table (CSV or Parquet: GDP, population), local or a URL, for indicators and targets")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="language of report.html: zh or en")] = None,
     uncertainty: Annotated[bool, typer.Option("--uncertainty", help="write uncertainty.parquet (Approach 1 + Monte Carlo; [uncertainty] settings)")] = False,
-    climate_zone: Annotated[Optional[str], typer.Option("--climate-zone", help="landfill first-order decay (4.A): boreal_temperate_dry, boreal_temperate_wet, tropical_dry or tropical_moist_wet ([waste] climate_zone)")] = None,
-    notation_keys: Annotated[Optional[Path], typer.Option("--notation-keys", help="CSV of notation keys for categories not estimated: category, gas, key, reason, where ([notation_keys] path)")] = None,
-    energy_balance: Annotated[Optional[str], typer.Option("--energy-balance", help="energy balance (CSV or Parquet), local or a URL, for the reference approach ([reference_approach] energy_balance)")] = None,
+    climate_zone: Annotated[str | None, typer.Option("--climate-zone", help="landfill first-order decay (4.A): boreal_temperate_dry, boreal_temperate_wet, tropical_dry or tropical_moist_wet ([waste] climate_zone)")] = None,
+    notation_keys: Annotated[Path | None, typer.Option("--notation-keys", help="CSV of notation keys for categories not estimated: category, gas, key, reason, where ([notation_keys] path)")] = None,
+    energy_balance: Annotated[str | None, typer.Option("--energy-balance", help="energy balance (CSV or Parquet), local or a URL, for the reference approach ([reference_approach] energy_balance)")] = None,
     no_hash_cache: Annotated[bool, typer.Option("--no-hash-cache", help="read every input to hash it, even when unchanged since an earlier run (GHGINV_HASH_CACHE=0)")] = False,
 ):
     """Compile an inventory: activity data + factor sets -> emissions and the IPCC inventory."""

@@ -7,7 +7,7 @@ Thin over :func:`ghginv.load_factor_set`, :func:`ghginv.factor_set_table` and
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -81,7 +81,7 @@ def factors_hash(
 
 def factors_show(
     set_: Annotated[str, typer.Argument(metavar="SET", help="set name or folder")],
-    activity: Annotated[Optional[str], typer.Option(help="only rows of this activity")] = None,
+    activity: Annotated[str | None, typer.Option(help="only rows of this activity")] = None,
 ):
     """Show a factor set: its manifest and every row with its source."""
     import polars as pl
@@ -117,7 +117,7 @@ def factors_show(
 def factors_diff(
     set_a: Annotated[str, typer.Argument(metavar="SET_A")],
     set_b: Annotated[str, typer.Argument(metavar="SET_B")],
-    out: Annotated[Optional[Path], typer.Option("--out", help="write the differences to this Parquet or CSV file")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="write the differences to this Parquet or CSV file")] = None,
 ):
     """Rows added, removed and changed between two factor sets, with their sources."""
     from rich.table import Table

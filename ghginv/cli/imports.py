@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -54,9 +54,9 @@ def import_cmd(
 
 
 def validate_cmd(
-    inventory: Annotated[Optional[Path], typer.Argument(help="inventory TOML (optional with --activity/--factors)")] = None,
-    activity: Annotated[Optional[list[str]], typer.Option("--activity", help="activity Parquet file or folder, local or a URL (s3://, hdfs://, file:// …); repeatable")] = None,
-    factors: Annotated[Optional[list[str]], typer.Option("--factors", help="factor set name or folder (repeatable)")] = None,
+    inventory: Annotated[Path | None, typer.Argument(help="inventory TOML (optional with --activity/--factors)")] = None,
+    activity: Annotated[list[str] | None, typer.Option("--activity", help="activity Parquet file or folder, local or a URL (s3://, hdfs://, file:// …); repeatable")] = None,
+    factors: Annotated[list[str] | None, typer.Option("--factors", help="factor set name or folder (repeatable)")] = None,
     years: Years = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
 ):

@@ -7,7 +7,7 @@ with data is met or on track, 1 otherwise (for automation); bad input exits 2.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -28,7 +28,7 @@ def targets_exit_code(targets) -> int:
 
 def report_cmd(
     run_dir: RunDir,
-    lang: Annotated[Optional[str], typer.Option("--lang", help="language of report.html: zh or en (default: the run's)")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="language of report.html: zh or en (default: the run's)")] = None,
 ):
     """Rebuild report.html and inventory.xlsx of a finished run."""
     from ..core.errors import ConfigError, GhgInvError

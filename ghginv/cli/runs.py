@@ -12,7 +12,7 @@ Thin over :func:`ghginv.recompute`, :func:`ghginv.evaluate_scenarios` (with ``--
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -25,12 +25,12 @@ __all__ = ["recompute_cmd", "diff_cmd"]
 
 def recompute_cmd(
     run_dir: RunDir,
-    out: Annotated[Optional[Path], typer.Option("--out", help="new run folder (written atomically); with --scenarios the scenarios.parquet to write (default RUN_DIR/scenarios.parquet)")] = None,
-    factors: Annotated[Optional[list[str]], typer.Option("--factors", help="factor sets, in precedence order (default: the old run's)")] = None,
-    gwp: Annotated[Optional[str], typer.Option(help="GWP set (default: the old run's)")] = None,
-    year_fallback: Annotated[Optional[str], typer.Option(help="'none' or 'nearest' (default: the old run's)")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="new run folder (written atomically); with --scenarios the scenarios.parquet to write (default RUN_DIR/scenarios.parquet)")] = None,
+    factors: Annotated[list[str] | None, typer.Option("--factors", help="factor sets, in precedence order (default: the old run's)")] = None,
+    gwp: Annotated[str | None, typer.Option(help="GWP set (default: the old run's)")] = None,
+    year_fallback: Annotated[str | None, typer.Option(help="'none' or 'nearest' (default: the old run's)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
-    scenarios: Annotated[Optional[Path], typer.Option("--scenarios", help="CSV/Parquet of factor or GWP variants: one row per scenario and year in scenarios.parquet")] = None,
+    scenarios: Annotated[Path | None, typer.Option("--scenarios", help="CSV/Parquet of factor or GWP variants: one row per scenario and year in scenarios.parquet")] = None,
 ):
     """Recompute every year of a run from its cached cube with other factor sets or GWPs."""
     from ..core.errors import ConfigError, GhgInvError
@@ -61,8 +61,8 @@ def recompute_cmd(
 def diff_cmd(
     old_dir: Annotated[Path, typer.Argument(help="the earlier run folder")],
     new_dir: Annotated[Path, typer.Argument(help="the later run folder")],
-    out: Annotated[Optional[Path], typer.Option("--out", help="recalculation.parquet to write (default: NEW_DIR/recalculation.parquet, recorded in its manifest and report)")] = None,
-    html: Annotated[Optional[Path], typer.Option("--html", help="also write the report's Recalculations section as a stand-alone HTML page")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="recalculation.parquet to write (default: NEW_DIR/recalculation.parquet, recorded in its manifest and report)")] = None,
+    html: Annotated[Path | None, typer.Option("--html", help="also write the report's Recalculations section as a stand-alone HTML page")] = None,
     lang: Annotated[str, typer.Option("--lang", help="language of --html: en or zh")] = "en",
 ):
     """Explain the change between two runs: activity, factor and GWP effects per category."""

@@ -7,7 +7,7 @@ Parquet file (into the run folder by default) and print its totals.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -44,10 +44,10 @@ def run_scenarios(run_dir: Path, scenarios: Path, out: Path | None, quiet: bool 
 
 def uncertainty_cmd(
     run_dir: RunDir,
-    out: Annotated[Optional[Path], typer.Option("--out", help="uncertainty.parquet to write (default: RUN_DIR/uncertainty.parquet); the Table 3.2 layout goes beside it as <name>_table_3_2.parquet")] = None,
-    draws: Annotated[Optional[int], typer.Option("--draws", help="Monte Carlo iterations (default: the run's [uncertainty] draws or 10000)")] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", help="random seed (default: the run's or 20240101)")] = None,
-    activity_pct: Annotated[Optional[float], typer.Option("--activity-pct", help="default activity-data uncertainty, % (95 % half-width)")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="uncertainty.parquet to write (default: RUN_DIR/uncertainty.parquet); the Table 3.2 layout goes beside it as <name>_table_3_2.parquet")] = None,
+    draws: Annotated[int | None, typer.Option("--draws", help="Monte Carlo iterations (default: the run's [uncertainty] draws or 10000)")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="random seed (default: the run's or 20240101)")] = None,
+    activity_pct: Annotated[float | None, typer.Option("--activity-pct", help="default activity-data uncertainty, % (95 % half-width)")] = None,
 ):
     """Uncertainty of a finished run: Approach 1 and a seeded Monte Carlo (2006 IPCC GL Vol 1 Ch 3)."""
     import polars as pl

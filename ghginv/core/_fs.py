@@ -71,7 +71,7 @@ class Remote:
     def fs(self):
         return filesystem(self.root or self.url)[0]
 
-    def child(self, path: str, size: int | None = None) -> "Remote":
+    def child(self, path: str, size: int | None = None) -> Remote:
         """The file at ``path`` (inside this folder), with its URL."""
         rel = path[len(self.path.rstrip("/")):].lstrip("/")
         base, q, query = self.url.partition("?")  # pyarrow options stay at the end

@@ -22,9 +22,9 @@ ghginv source tree.
 
 from __future__ import annotations
 
+import copy
 import os
 import tomllib
-import copy
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -129,7 +129,7 @@ class RunConfig:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict, base: Path | None = None) -> "RunConfig":
+    def from_dict(cls, d: dict, base: Path | None = None) -> RunConfig:
         """The config a run recorded (``manifest.json`` ``config``, :meth:`to_dict`), back as a
         :class:`RunConfig` — the one way back from a manifest.
 
@@ -201,7 +201,7 @@ class RunConfig:
         :meth:`resolve_path`'s."""
         return location(p, self.base_dir)
 
-    def with_overrides(self, **kw) -> "RunConfig":
+    def with_overrides(self, **kw) -> RunConfig:
         """A copy with the given fields changed (None leaves a field as it is); checked again."""
         kw = {k: v for k, v in kw.items() if v is not None}
         return replace(self, **kw)

@@ -17,10 +17,10 @@ every consumer below the pipeline (uncertainty terms). Fused kernels that need C
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from types import MappingProxyType
-from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -113,7 +113,7 @@ def gwp_sets() -> tuple[str, ...]:
     return tuple(sorted(gwp.data))
 
 
-@lru_cache(maxsize=None)
+@cache
 def gwp_set(name: str) -> GwpSet:
     """The :class:`GwpSet` called ``name`` (one object per name and process).
 

@@ -24,11 +24,19 @@ from ..core.errors import FactorSetError, ManifestError, Problem, SchemaError, U
 from ..core.gwp import known_gases
 from ..core.units import parse_ratio, parse_unit
 from ._patterns import (
-    EXACT, STATUSES, Provenance, RegionPattern, check_provenance, check_region, check_year_overlaps, parse_value, parse_years,
+    EXACT,
+    STATUSES,
+    Provenance,
+    RegionPattern,
+    check_provenance,
+    check_region,
+    check_year_overlaps,
+    parse_value,
+    parse_years,
 )
 from .sink_params import SINK_COLUMNS, SinkRule, check_sink_overlaps, read_sink_rows
-from .waste_params import WASTE_COLUMNS, WasteRule, check_waste_overlaps, read_waste_rows
 from .unc_cols import parse_uncertainty
+from .waste_params import WASTE_COLUMNS, WasteRule, check_waste_overlaps, read_waste_rows
 
 __all__ = ["FactorSet", "Rule", "load_factor_set", "DATA_FILES", "FUEL_CLASSES", "STATUSES"]
 
@@ -240,7 +248,7 @@ def _read_csv(path: Path, required: list[str], problems: list[Problem]) -> list[
             msg.append(f"duplicate column(s) {', '.join(dup)}")
         raise SchemaError(f"{path}: {'; '.join(msg)}; expected columns: {', '.join(required)}")
     rows = []
-    for i, row in enumerate(reader):
+    for _i, row in enumerate(reader):
         line = reader.line_num
         if None in row:
             problems.append(Problem("more fields than header columns", file=str(path), line=line))

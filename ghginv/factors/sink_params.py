@@ -39,10 +39,18 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from ._patterns import (
-    EXACT, STATUSES, Provenance, RegionPattern, check_provenance, check_region, check_year_overlaps, parse_value, parse_years,
-)
 from ..core.errors import AmbiguousFactorError, MissingFactorError, Problem
+from ._patterns import (
+    EXACT,
+    STATUSES,
+    Provenance,
+    RegionPattern,
+    check_provenance,
+    check_region,
+    check_year_overlaps,
+    parse_value,
+    parse_years,
+)
 
 __all__ = ["SINK_COLUMNS", "PARAMETERS", "SinkRule", "read_sink_rows", "check_sink_overlaps", "resolve_sink_parameters", "SYNTHETIC_STATUS"]
 

@@ -34,8 +34,8 @@ from pathlib import Path
 
 from ..core import categories
 from ..core.errors import Problem
-from .unc_cols import parse_uncertainty
 from ._patterns import EXACT, Provenance, check_provenance, check_region, check_year_overlaps, parse_value, parse_years
+from .unc_cols import parse_uncertainty
 
 __all__ = ["WASTE_COLUMNS", "CLIMATE_ZONES", "WasteRule", "read_waste_rows", "check_waste_overlaps", "resolve_waste_parameter"]
 

@@ -21,8 +21,8 @@ import pyarrow.compute as pc
 
 from ..core import categories
 from ..core.errors import Problem, UnitError, ValidationError
-from .load import Batch
 from ..core.units import parse_unit
+from .load import Batch
 
 __all__ = ["Codebook", "BatchValidator", "NOTATION_KEYS", "ValidRows"]
 

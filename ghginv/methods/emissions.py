@@ -21,9 +21,9 @@ import polars as pl
 
 from ..core._frames import _rank_codes, _sorted_groups, dense_ids, encode, sort_stable
 from ..core.errors import ConversionError, Problem
+from ..core.units import parse_unit
 from ..factors import FactorSet, Resolution, resolve
 from ..kernels.emissions import activity_emissions
-from ..core.units import parse_unit
 
 __all__ = ["compute_emissions", "conversion_path", "activity_classes", "CELL_KEYS"]
 

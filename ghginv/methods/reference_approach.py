@@ -42,9 +42,9 @@ import polars as pl
 
 from ..core import _fs
 from ..core._frames import group_sum
-from .emissions import activity_classes, compute_emissions, conversion_path
 from ..core.errors import ConfigError, GhgInvError, InputFileError, Problem, SchemaError, UnitError, ValidationError
 from ..core.units import parse_unit
+from .emissions import activity_classes, compute_emissions, conversion_path
 
 __all__ = ["ReferenceResult", "read_energy_balance", "apparent_consumption", "reference_approach", "reference_stage",
            "reference_wanted", "FLOWS", "FOSSIL_CLASSES"]

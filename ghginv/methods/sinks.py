@@ -40,9 +40,9 @@ import polars as pl
 
 from ..core.errors import ConfigError, Problem, ValidationError
 from ..factors.sink_params import resolve_sink_parameters
+from ..inputs.sink_data import VOLUME_VARIABLES, load_sink_data
 from ..kernels.sinks import area_rate, gain_loss, stock_carbon
 from ._sink_out import SYNTHETIC_SETS_NOTICE, check_frame, emission_rows, parameters_used
-from ..inputs.sink_data import VOLUME_VARIABLES, load_sink_data
 
 __all__ = ["SinkSettings", "SinkResult", "sink_settings", "compute_sinks", "METHODS", "C_TO_CO2", "CH4_C_TO_CH4"]
 

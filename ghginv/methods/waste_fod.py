@@ -26,8 +26,8 @@ import numpy as np
 import polars as pl
 
 from ..core.errors import ConfigError, MissingFactorError, Problem, ValidationError
-from ..factors.waste_params import CLIMATE_ZONES, resolve_waste_parameter
 from ..core.units import parse_unit
+from ..factors.waste_params import CLIMATE_ZONES, resolve_waste_parameter
 from .waste import first_order_decay
 
 __all__ = ["split_deposits", "fod_emissions", "fod_for_recalc", "waste_settings", "has_waste_parameters", "is_deposit_sector"]

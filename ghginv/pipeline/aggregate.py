@@ -22,9 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from ..analysis.notation import completeness_rows
 from ..core import categories
 from ..core._frames import _rank_codes, _sorted_groups, encode, inverse, sort_order
-from ..analysis.notation import completeness_rows
 
 __all__ = ["build_inventory", "RollupIndex", "INVENTORY_SCHEMA"]
 
@@ -90,7 +90,7 @@ class RollupIndex:
                 "n_rows": np.array([self.n_rows], np.int64)}
 
     @classmethod
-    def from_arrays(cls, a) -> "RollupIndex":
+    def from_arrays(cls, a) -> RollupIndex:
         return cls(a["order1"], a["starts1"], a["src2"], a["starts2"], a["pos"], int(a["n_rows"][0]))
 
 

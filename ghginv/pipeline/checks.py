@@ -64,8 +64,7 @@ def _fail(kind: str, target: str, e: GhgInvError) -> CheckResult:
 
 
 def _check_activity(paths, sets, years, regions) -> CheckResult:
-    from ..inputs.load import check_batch
-    from ..inputs.load import discover, stream_batches
+    from ..inputs.load import check_batch, discover, stream_batches
     from ..inputs.validate import BatchValidator
 
     target = ", ".join(str(p) for p in paths)

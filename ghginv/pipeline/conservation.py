@@ -51,8 +51,8 @@ import pyarrow.compute as pc
 
 from ..core._frames import _combine, dense_ids, encode, encode_shared
 from ..core.errors import GhgInvError, ValidationError
-from ..kernels import ngjit
 from ..inputs.load import check_batch
+from ..kernels import ngjit
 
 __all__ = ["InputTally", "ConservationError", "run_checks"]
 

@@ -16,6 +16,8 @@ import polars as pl
 
 from ..core.errors import ValidationError
 from ..inputs.fastpath import FastPath
+from ..inputs.load import Batch, check_batch
+from ..inputs.validate import BatchValidator, ValidRows
 from ..kernels.cube import (
     BATCH_BAD,
     BATCH_FULL,
@@ -31,8 +33,6 @@ from ..kernels.cube import (
     unpack_keys,
 )
 from ..kernels.dense import DenseCube
-from ..inputs.load import Batch, check_batch
-from ..inputs.validate import BatchValidator, ValidRows
 
 __all__ = ["Cube", "CubeBuilder"]
 

@@ -59,11 +59,11 @@ def _keys(keep_entity: bool) -> list[str]:
 def _partial_cube(task: tuple) -> PartialCube:
     """Worker: stream one file into a partial cube (never raises for bad rows: returns them)."""
     from ..core import _fs
-    from .conservation import InputTally
-    from .cube import CubeBuilder
     from ..core.errors import GhgInvError
     from ..inputs.load import stream_batches
     from ..inputs.validate import BatchValidator
+    from .conservation import InputTally
+    from .cube import CubeBuilder
 
     order, f, known, years, regions, keep_entity, batch_size = task
     v = BatchValidator(known, years, regions, keep_entity)

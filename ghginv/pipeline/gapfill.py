@@ -54,9 +54,9 @@ import numpy as np
 import polars as pl
 
 from ..core._frames import group_sum
-from .cube import Cube
 from ..core.errors import ConfigError, InputFileError, Problem, SchemaError
 from ..core.units import parse_unit
+from .cube import Cube
 
 __all__ = ["GapRule", "GapFillResult", "parse_rules", "fill_gaps", "gapfill_stage", "interpolate", "extrapolate",
            "overlap", "surrogate", "METHODS", "BASE_UNITS"]
@@ -251,8 +251,8 @@ def _surrogate_values(rule: GapRule, region: str, table: pl.DataFrame, cfg) -> t
         if not eco.get("path"):
             raise ConfigError(f"{rule.where()}: surrogate = {column!r} names an economy column, but there is no [economy] path (or give surrogate_path)")
         path = cfg.locate(eco["path"])
-    from ..core import _fs
     from ..analysis.indicators import _read_table, chain_gdp
+    from ..core import _fs
 
     path = _fs.input_file(path)  # a local path or a URL
     if not _fs.is_file(path):

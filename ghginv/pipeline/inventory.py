@@ -8,15 +8,15 @@ from __future__ import annotations
 import platform
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 
+from ..analysis.notation import completeness_manifest
 from ..core.config import RunConfig
 from ..core.version import __version__
 from ..factors import FactorSet
-from ..analysis.notation import completeness_manifest
 from ..methods._sink_out import net_totals as _net_totals
 from .cube import Cube
 from .stages import STAGES, Run, run_stages
@@ -97,7 +97,7 @@ class InventoryResult:
         gases = sorted(self.emissions["gas"].unique().to_list())
         return {
             "ghginv_version": __version__,
-            "created_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "name": cfg.name,
             "synthetic": cfg.is_synthetic or bool(self.sinks and self.sinks.synthetic_sets),
             "notice": SYNTHETIC_NOTICE if cfg.is_synthetic or (self.sinks and self.sinks.synthetic_sets) else "",

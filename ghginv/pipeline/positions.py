@@ -37,9 +37,9 @@ import numpy as np
 import polars as pl
 
 from ..core._frames import inverse
-from .aggregate import RollupIndex
 from ..core.errors import InputFileError
 from ..factors.resolve import C_TO_CO2, factor_values
+from .aggregate import RollupIndex
 
 __all__ = ["PLAN_FILE", "RecomputePlan", "plan_supported", "signature", "make_plan", "save_plan", "load_plan", "activity_values",
            "kept_factors_used", "kept_merge", "kept_detail", "activity_quantities", "plan_detail"]

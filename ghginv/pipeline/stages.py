@@ -60,11 +60,11 @@ from ..analysis.key_categories import key_categories
 from ..analysis.notation import notation_settings
 from ..analysis.stage import analysis_wanted, run_analysis
 from ..core.config import RunConfig
+from ..factors.trace import SCHEMA as TRACE_SCHEMA
+from ..factors.trace import factors_used
 from ..methods.emissions import activity_classes, compute_emissions
 from ..methods.sinks import compute_sinks, sink_settings
 from ..methods.waste_fod import fod_emissions, split_deposits
-from ..factors.trace import SCHEMA as TRACE_SCHEMA
-from ..factors.trace import factors_used
 from .activity import build_cube
 from .aggregate import build_inventory
 from .characterise import characterise

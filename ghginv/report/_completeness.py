@@ -7,11 +7,10 @@ from html import escape
 
 import polars as pl
 
-from .i18n import pick
-
 from ..analysis.notation import GASES, completeness_table
 from . import svg
 from .data import ReportData
+from .i18n import pick
 
 __all__ = ["completeness_section", "completeness_sheet"]
 

@@ -19,10 +19,9 @@ from html import escape
 
 import polars as pl
 
+from ..core._frames import group_sum
 from ._style import CSS
 from .i18n import num, pick, table
-
-from ..core._frames import group_sum
 
 __all__ = ["recalc_section", "recalc_fragment", "TOP_CATEGORIES", "MAX_FACTOR_ROWS"]
 

@@ -40,7 +40,7 @@ class ReportData:
     key_categories: pl.DataFrame | None = None  # key_categories.parquet (ghginv.analysis.key_categories; ghginv.report._keycat)
 
     @classmethod
-    def from_run_dir(cls, run: str | Path) -> "ReportData":
+    def from_run_dir(cls, run: str | Path) -> ReportData:
         """The frames and manifest of a finished run folder (:func:`ghginv.runfolder.read_manifest`)."""
         run = Path(run)
         manifest = read_manifest(run)

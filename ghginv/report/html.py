@@ -6,8 +6,8 @@ from html import escape
 
 import polars as pl
 
-from ..core.version import __version__
 from ..analysis.indicators import ALL_REGION, ENERGY_VARIANTS, SCOPES
+from ..core.version import __version__
 from . import svg
 from ._completeness import completeness_section
 from ._gapfill import gapfill_section

@@ -8,7 +8,7 @@ to that precision.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -109,7 +109,7 @@ def write_xlsx(d: ReportData, path: Path) -> None:
     m = d.manifest
     wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True})
     # same inputs -> same bytes: a fixed creation date instead of "now" (the run time is in the manifest)
-    wb.set_properties({"title": str(m.get("name", "")), "created": datetime(2000, 1, 1, tzinfo=timezone.utc)})
+    wb.set_properties({"title": str(m.get("name", "")), "created": datetime(2000, 1, 1, tzinfo=UTC)})
     head = wb.add_format({"bold": True, "bg_color": "#EEEEEE", "border": 1})
     num = wb.add_format({"num_format": "#,##0.0000"})
     notice = "SYNTHETIC DEMO DATA — not official statistics" if d.synthetic else None

@@ -38,12 +38,12 @@ from pathlib import Path
 import polars as pl
 
 from ..core._frames import group_sum
-from ..core.gwp import GwpSet
 from ..core.config import RunConfig
+from ..core.gwp import GwpSet
+from ..factors import load_factor_set
+from ..methods.emissions import compute_emissions
 from ..pipeline.aggregate import _name, rollup
 from ..pipeline.characterise import characterise
-from ..methods.emissions import compute_emissions
-from ..factors import load_factor_set
 from ..runfolder import replace_file, update_run, write_parquet
 from .folder import load_run
 
@@ -157,8 +157,8 @@ def _positions_fit(result, old_sets, old_config: RunConfig) -> bool:
 def _plan_rows(result, gwp: GwpSet, sets=None) -> pl.DataFrame:
     """The result's activity × factor rows (KEYS, co2e_t) with the values of ``sets`` (default: its
     own) and ``gwp``, on its kept positions."""
-    from ..pipeline.positions import activity_values
     from ..methods.waste_fod import split_deposits
+    from ..pipeline.positions import activity_values
 
     plan = result.plan
     ef_cells = split_deposits(result.cube.cells, result.sets)[0]

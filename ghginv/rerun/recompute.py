@@ -20,9 +20,6 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import replace
-from pathlib import Path
-
-import polars as pl
 
 from ..core.config import resolve_factor_set_path
 from .folder import RunFolder, load_run

@@ -32,9 +32,9 @@ import polars as pl
 
 from ..core.errors import GhgInvError, InputFileError, Problem, SchemaError, UnitError, ValidationError
 from ..core.gwp import gwp_set
+from ..core.units import parse_ratio
 from ..kernels.emissions import activity_emissions
 from ..kernels.montecarlo import scenario_totals
-from ..core.units import parse_ratio
 
 __all__ = ["read_scenarios", "evaluate_scenarios", "SCHEMA"]
 
@@ -155,8 +155,8 @@ def evaluate_scenarios(run_dir, scenario_file: str | os.PathLike) -> pl.DataFram
     --------
     >>> ghginv.evaluate_scenarios("out/demo", "scenarios.csv")   # doctest: +SKIP
     """
-    from ..methods.emissions import compute_emissions
     from ..factors import load_factor_set
+    from ..methods.emissions import compute_emissions
     from ..methods.waste_fod import split_deposits
     from .folder import RunFolder, load_run
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..uncertainty.propagate import uncertainty_settings
 from ..pipeline.positions import kept_detail
+from ..uncertainty.propagate import uncertainty_settings
 from ..uncertainty.run import UncertaintyResult, uncertainty_of_result
 
 __all__ = ["uncertainty_of_run"]

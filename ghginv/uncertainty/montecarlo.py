@@ -116,7 +116,7 @@ class Inputs:
     u_pct: np.ndarray
 
     @classmethod
-    def from_specs(cls, specs: list[tuple]) -> "Inputs":
+    def from_specs(cls, specs: list[tuple]) -> Inputs:
         """``specs``: (value, dist, pct, lower, upper) per input."""
         rows = [multiplier_params(*s) for s in specs] or [(0, 0.0, 0.0, 0.0, 0.0)][:0]
         a = np.array(rows, dtype=np.float64).reshape(-1, 5)

@@ -36,8 +36,8 @@ import polars as pl
 
 from ..analysis.indicators import ALL_REGION, ENERGY_VARIANTS, SCOPES, emission_series, settings_from_config
 from ..analysis.targets import TOL, parse_targets, peak_params
-from .propagate import K_SLOTS
 from .montecarlo import Inputs, monte_carlo
+from .propagate import K_SLOTS
 
 __all__ = ["add_target_probabilities", "peak_ok", "NOTE"]
 

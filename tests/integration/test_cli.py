@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import ghginv
+
 from conftest import ROOT, make_factor_set, write_activity
 
 DEMO_TOML = ROOT / "inventories" / "qingyang_synthetic.toml"

@@ -6,9 +6,10 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from conftest import ROOT, write_activity
 from ghginv import compile_inventory
 from ghginv.cli import main
+
+from conftest import ROOT, write_activity
 
 WASTE = ROOT / "factors" / "ipcc2006_waste"
 R = "510105"

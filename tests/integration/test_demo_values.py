@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 import ghginv
+
 from conftest import ROOT
 
 DEMO_TOML = ROOT / "inventories" / "qingyang_synthetic.toml"

@@ -9,8 +9,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from conftest import ROOT, write_activity
 from ghginv import compile_inventory
+
+from conftest import ROOT, write_activity
 
 DEMO = ROOT / "inventories" / "qingyang_synthetic.toml"
 AR5 = {"CO2": 1.0, "CH4": 28.0, "N2O": 265.0}

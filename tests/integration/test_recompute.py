@@ -17,8 +17,8 @@ import ghginv
 from ghginv.core.errors import InputFileError
 from ghginv.factors import load_factor_set
 from ghginv.factors.tools import diff_factor_sets, factor_set_table
-from ghginv.rerun.recalc import diff_runs, write_recalculation
 from ghginv.rerun.folder import load_run
+from ghginv.rerun.recalc import diff_runs, write_recalculation
 from ghginv.rerun.recompute import recompute
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,8 +17,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import ghginv
-from ghginv.pipeline.positions import PLAN_FILE
 from ghginv.core.errors import InputFileError
+from ghginv.pipeline.positions import PLAN_FILE
 from ghginv.rerun.folder import load_run
 from ghginv.rerun.recompute import recompute
 

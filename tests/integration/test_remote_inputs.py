@@ -133,9 +133,9 @@ def test_toml_url_is_not_joined_with_the_toml_folder(mem, tmp_path, local):
 def test_recompute_validate_and_progress_with_a_url(mem, tmp_path, local):
     """A run from a URL can be recomputed (the URL stays a URL); validate and the progress bar's
     row count read URLs too."""
-    from ghginv.pipeline.checks import validate_inputs
-    from ghginv.inputs.load import discover
     from ghginv.core.progress import total_rows
+    from ghginv.inputs.load import discover
+    from ghginv.pipeline.checks import validate_inputs
     from ghginv.rerun.recompute import recompute
 
     m, url = mem

@@ -95,9 +95,9 @@ def test_memory_urls_in_the_toml_are_not_joined_and_recompute(mem, tmp_path, loc
     """URLs written in the TOML stay URLs (not relative to the TOML's folder), in the config, the
     manifest and a recompute of the run (which re-reads all three)."""
     from ghginv.analysis.indicators import settings_from_config
+    from ghginv.methods.reference_approach import settings as reference_settings
     from ghginv.methods.sinks import sink_settings
     from ghginv.rerun.recompute import recompute
-    from ghginv.methods.reference_approach import settings as reference_settings
 
     m, url = mem
     urls = {"sinks": _put(m, url, "sinks/sinks.csv", SINKS.read_bytes()), "economy": _put(m, url, "economy.csv", ECONOMY.read_bytes()),
@@ -168,11 +168,11 @@ def test_a_missing_url_is_the_error_of_a_missing_path(mem, tmp_path, what, needl
 @pytest.mark.parametrize("what", ["sinks", "economy", "energy_balance"])
 @pytest.mark.parametrize("suffix", [".parquet", ".csv"])
 def test_a_corrupt_remote_file_names_the_url(mem, tmp_path, what, suffix):
-    from ghginv.methods.emissions import activity_classes
+    from ghginv.analysis.indicators import read_economy
     from ghginv.core.config import resolve_factor_set_path
     from ghginv.factors import load_factor_set
-    from ghginv.analysis.indicators import read_economy
     from ghginv.inputs.sink_data import load_sink_data
+    from ghginv.methods.emissions import activity_classes
     from ghginv.methods.reference_approach import read_energy_balance
 
     classes = activity_classes([load_factor_set(resolve_factor_set_path("ipcc2006_energy"))])

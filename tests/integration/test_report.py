@@ -16,8 +16,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from conftest import ROOT
 from ghginv.cli.report import targets_exit_code
+
+from conftest import ROOT
 
 DEMO_TOML = ROOT / "inventories" / "qingyang_synthetic.toml"
 CHROMIUM = Path("/usr/bin/chromium")

@@ -16,8 +16,8 @@ import ghginv
 from ghginv.core.errors import ConfigError, ValidationError
 from ghginv.rerun.recompute import recompute
 from ghginv.rerun.scenarios import evaluate_scenarios
-from ghginv.uncertainty.propagate import uncertainty_settings
 from ghginv.rerun.uncertainty import uncertainty_of_run
+from ghginv.uncertainty.propagate import uncertainty_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "inventories" / "qingyang_synthetic.toml"
@@ -216,8 +216,8 @@ def test_uncertainty_of_a_run_from_kept_positions_equals_resolving_again(tmp_pat
     """`ghginv uncertainty RUN` on a run that keeps its positions takes the per-cell detail from
     them (no second resolve): the same tables, bit for bit, as from the resolved detail — with
     composite CO2 factors and NCVs, sinks, and (all sectors) landfill decay terms."""
-    from ghginv.rerun.folder import load_run
     from ghginv.pipeline.positions import kept_detail
+    from ghginv.rerun.folder import load_run
     from ghginv.uncertainty.run import uncertainty_of_result
 
     run = tmp_path / "run"

@@ -44,10 +44,10 @@ class Scenario:
     rows: list[dict] = field(default_factory=list)  # activity rows
     activities: list[str] = field(default_factory=list)
 
-    def scaled_amounts(self, k: float) -> "Scenario":
+    def scaled_amounts(self, k: float) -> Scenario:
         return replace(self, rows=[{**r, "amount": r["amount"] * k} for r in self.rows])
 
-    def scaled_factors(self, k: float) -> "Scenario":
+    def scaled_factors(self, k: float) -> Scenario:
         sets = [{**s, "ef": [{**e, "value": e["value"] * k} for e in s["ef"]]} for s in self.sets]
         return replace(self, sets=sets)
 
@@ -104,7 +104,7 @@ def random_scenario(seed: int, n_rows: int = 200, n_sets: int | None = None, act
     for _ in range(max(1, n_rows // 2)):  # about two rows per key, so the cube sums
         act = str(rng.choice(acts))
         keys.append((int(rng.choice(YEARS)), str(rng.choice(REGIONS)), str(rng.choice(SECTORS)), act))
-    for i in range(n_rows):
+    for _i in range(n_rows):
         y, reg, sec, act = keys[int(rng.integers(0, len(keys)))]
         unit = str(rng.choice(ACTIVITIES[act][1]))
         amount = float(rng.uniform(0, 1000)) if rng.random() > 0.05 else 0.0

@@ -11,9 +11,9 @@ import numpy as np
 import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from properties.gen import random_scenario, write_rows, write_sets
 
 from ghginv import Inventory, load_config
-from properties.gen import random_scenario, write_rows, write_sets
 
 E_KEYS = ["year", "region", "sector", "activity", "gas", "factor_set", "scope", "factor_year"]
 I_KEYS = ["year", "region", "scope", "category", "level", "gas", "notation_key"]

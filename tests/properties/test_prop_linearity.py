@@ -10,9 +10,9 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from properties.gen import random_scenario, write_rows, write_sets
 
 from ghginv import compile_inventory
-from properties.gen import random_scenario, write_rows, write_sets
 
 KEYS = ["year", "region", "sector", "activity", "gas"]
 SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])

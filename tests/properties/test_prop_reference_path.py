@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-
-from ghginv import compile_inventory
 from properties.gen import ACTIVITIES, random_scenario, write_rows, write_sets
 from properties.reference_path import reference_emissions
+
+from ghginv import compile_inventory
 
 KEYS = ["year", "region", "sector", "activity", "gas"]
 

@@ -16,9 +16,9 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from properties.gen import random_scenario, write_rows, write_sets
 
 from ghginv import compile_inventory
-from properties.gen import random_scenario, write_rows, write_sets
 
 
 def parent(code: str) -> str:

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 import ghginv
 from ghginv.kernels.sinks import gain_loss, stock_carbon
+
 from sink_fixtures import make_sink_set, p, write_sinks
 
 C2CO2 = 44.0 / 12.0
@@ -99,9 +100,9 @@ def test_sign_wetland_uptake_is_negative(tmp_path):
 
 def test_gross_removals_net_with_activity_data(tmp_path):
     """Energy rows are gross emissions, sink rows removals; TOTAL is net; indirect is untouched."""
-    from conftest import make_factor_set, write_activity
-
     from ghginv.methods._sink_out import net_totals
+
+    from conftest import make_factor_set, write_activity
 
     e = make_factor_set(tmp_path / "e", ef=["natural_gas,*,*,,,CO2,56100,kg/TJ,2006 IPCC GL Vol 2,Table 1.4,V2"],
                         conv=["natural_gas,ncv,*,,,48.0,TJ/Gg,2006 IPCC GL Vol 2,Table 1.2,V2"],

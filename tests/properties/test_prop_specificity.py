@@ -13,8 +13,9 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import make_factor_set, write_activity
 from ghginv import compile_inventory
+
+from conftest import make_factor_set, write_activity
 
 CELL_SECTORS = ["1.A.1.a.i", "1.A.4.c.ii", "1.A.3.b.iii", "1.A.2.c", "2.B.1", "1.A", "4.A.1"]
 CELL_REGIONS = ["510105", "5101", "110101", "51"]

@@ -17,11 +17,12 @@ from functools import partial
 import polars as pl
 import pytest
 
+from ghginv.core.errors import ConversionError, ValidationError
+from ghginv.core.units import convert_factor, parse_unit
+from ghginv.factors import load_factor_set
+
 from conftest import ROOT
 from tier1_helpers import compile_rows, emission
-from ghginv.core.errors import ConversionError, ValidationError
-from ghginv.factors import load_factor_set
-from ghginv.core.units import convert_factor, parse_unit
 
 AGRI = ROOT / "factors" / "ipcc2006_agriculture"
 

@@ -11,9 +11,10 @@ from functools import partial
 import polars as pl
 import pytest
 
+from ghginv.core.errors import MissingFactorError
+
 from conftest import ROOT
 from tier1_helpers import compile_rows
-from ghginv.core.errors import MissingFactorError
 
 AGRI = ROOT / "factors" / "ipcc2006_agriculture"
 

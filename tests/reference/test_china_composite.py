@@ -13,8 +13,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from conftest import ROOT, make_factor_set, write_activity
 from ghginv import compile_inventory, load_factor_set
+
+from conftest import ROOT, make_factor_set, write_activity
 
 SRC = "reference table citing GB/T 2589 and the 2011 provincial guideline"
 

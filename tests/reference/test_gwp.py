@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from ghginv import gwp_table
-from ghginv.core.gwp import GwpSet, gwp_set
 from ghginv.core.errors import GhgInvError, UnknownGwpError
+from ghginv.core.gwp import GwpSet, gwp_set
 
 R10 = {
     "SARGWP100": (21.0, 310.0),

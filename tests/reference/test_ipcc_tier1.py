@@ -16,8 +16,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from conftest import ROOT, write_activity
 from ghginv import compile_inventory
+
+from conftest import ROOT, write_activity
 
 SHIPPED_IPCC = ROOT / "factors" / "ipcc2006_energy"
 

@@ -15,10 +15,11 @@ from functools import partial
 import polars as pl
 import pytest
 
-from conftest import ROOT
-from tier1_helpers import compile_rows, emission
 from ghginv.core.errors import ConversionError, MissingFactorError, ValidationError
 from ghginv.factors import load_factor_set
+
+from conftest import ROOT
+from tier1_helpers import compile_rows, emission
 
 IPPU = ROOT / "factors" / "ipcc2006_ippu"
 N2O_AR5 = 265  # AR5 GWP100 of N2O

@@ -12,9 +12,10 @@ from functools import partial
 import polars as pl
 import pytest
 
+from ghginv.factors import load_factor_set
+
 from conftest import ROOT
 from tier1_helpers import compile_rows, emission
-from ghginv.factors import load_factor_set
 
 IPPU = ROOT / "factors" / "ipcc2006_ippu"
 

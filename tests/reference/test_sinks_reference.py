@@ -16,6 +16,7 @@ import pytest
 
 import ghginv
 from ghginv.factors import load_factor_set
+
 from sink_fixtures import FOREST, make_sink_set, p, write_sinks
 
 C2CO2 = 44.0 / 12.0

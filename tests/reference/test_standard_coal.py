@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ROOT
 from ghginv import load_factor_set, parse_unit
 from ghginv.core.units import KGCE_KJ, convert_factor
+
+from conftest import ROOT
 
 GBT2589 = ROOT / "factors" / "cn_gbt2589_2020"
 

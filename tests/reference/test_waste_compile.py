@@ -11,11 +11,12 @@ import numpy as np
 import polars as pl
 import pytest
 
-from conftest import ROOT, write_activity
 from ghginv import compile_inventory
 from ghginv.core.errors import ConfigError, GhgInvError, MissingFactorError, ValidationError
 from ghginv.factors import load_factor_set
 from ghginv.methods.waste import first_order_decay
+
+from conftest import ROOT, write_activity
 
 WASTE = ROOT / "factors" / "ipcc2006_waste"
 R = "510105"

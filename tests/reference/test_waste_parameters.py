@@ -6,11 +6,12 @@ import hashlib
 
 import pytest
 
-from conftest import ROOT
 from ghginv.core.errors import DuplicateRuleError, FactorSetError
+from ghginv.core.units import parse_ratio, parse_unit
 from ghginv.factors import load_factor_set
 from ghginv.factors.waste_params import resolve_waste_parameter
-from ghginv.core.units import parse_ratio, parse_unit
+
+from conftest import ROOT
 
 HEADER = "activity,sector,region,year_from,year_to,parameter,value,unit,source,source_locator,status"
 

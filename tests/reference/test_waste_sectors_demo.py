@@ -10,8 +10,9 @@ import polars as pl
 import pytest
 
 import ghginv
-from conftest import ROOT
 from ghginv.methods.waste import first_order_decay
+
+from conftest import ROOT
 
 TOML = ROOT / "inventories" / "qingyang_synthetic_sectors.toml"
 DATA = ROOT / "inventories" / "data" / "qingyang_synthetic" / "sectors_synthetic.parquet"
@@ -42,7 +43,7 @@ def test_all_sectors_and_gases(result):
     assert keyed.filter(pl.col("category") == "2.B")["notation_key"].unique().to_list() == ["NO"]
     assert keyed.filter(pl.col("category") == "2.E")["notation_key"].unique().to_list() == ["NE"]
     assert sorted(inv["year"].unique().to_list()) == [2020, 2021, 2022, 2023, 2024]
-    for (year, gas), g in inv.group_by("year", "gas"):
+    for (_year, _gas), g in inv.group_by("year", "gas"):
         total = g.filter(pl.col("category") == "TOTAL")["co2e_t"].sum()
         assert total == pytest.approx(g.filter(pl.col("level") == 1)["co2e_t"].sum(), rel=1e-12)
 

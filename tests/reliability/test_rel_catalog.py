@@ -16,8 +16,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import ghginv
-from conftest import make_factor_set
 from ghginv.core import errors as E
+
+from conftest import make_factor_set
 from rel_helpers import row, run_cli, siblings, tiny_activity, tiny_set
 
 

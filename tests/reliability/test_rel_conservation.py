@@ -12,8 +12,9 @@ import ghginv
 import ghginv.pipeline.stages as stages_mod
 from ghginv.core import errors as E
 from ghginv.pipeline.conservation import ConservationError, InputTally
-from rel_helpers import row, siblings, tiny_activity, tiny_set
+
 from conftest import write_activity
+from rel_helpers import row, siblings, tiny_activity, tiny_set
 
 
 def compile_(tmp_path, act, **kw):

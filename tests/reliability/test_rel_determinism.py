@@ -13,10 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from properties.gen import random_scenario, write_rows, write_sets
+
+from ghginv import Inventory, load_config
 
 from conftest import ROOT
-from ghginv import Inventory, load_config
-from properties.gen import random_scenario, write_rows, write_sets
 
 DEMO = ROOT / "inventories" / "qingyang_synthetic.toml"
 RUN = "import sys, ghginv; ghginv.compile_inventory(sys.argv[1]).write(sys.argv[2])"

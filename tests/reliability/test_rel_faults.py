@@ -23,6 +23,7 @@ import pytest
 import ghginv
 from ghginv.core import errors as E
 from ghginv.runfolder import atomic_output_dir, clean_stale_siblings
+
 from rel_helpers import siblings, tiny_activity, tiny_set
 
 SLOW = """

@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 
 import ghginv
 from ghginv.core.errors import GhgInvError
-from ghginv.inputs.importer import import_ledger
 from ghginv.core.units import parse_unit
+from ghginv.inputs.importer import import_ledger
+
 from rel_helpers import LONG_MAPPING, csv_bytes, tiny_activity, tiny_set
 
 FUZZ = settings(max_examples=int(os.environ.get("GHGINV_FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

@@ -17,6 +17,7 @@ import pytest
 import ghginv
 from ghginv.core import errors as E
 from ghginv.inputs.importer import UnmappedError, import_ledger
+
 from rel_helpers import EXAMPLES, LONG_MAPPING, csv_bytes, long_ledger, run_cli, siblings
 
 M205 = EXAMPLES / "synthetic_205_1.mapping.toml"

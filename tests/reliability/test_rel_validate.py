@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from conftest import ROOT
 from ghginv.pipeline.checks import validate_inputs
+
+from conftest import ROOT
 from rel_helpers import row, run_cli, tiny_activity, tiny_set
 
 DEMO = ROOT / "inventories" / "qingyang_synthetic.toml"

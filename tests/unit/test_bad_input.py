@@ -22,8 +22,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import ghginv
-from conftest import make_factor_set, write_activity
 from ghginv.core import errors as E
+
+from conftest import make_factor_set, write_activity
 
 SRC = "2006 IPCC GL Vol 2"
 EF = [

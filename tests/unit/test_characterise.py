@@ -9,11 +9,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from conftest import ROOT
 from ghginv.core.config import RunConfig, load_config
 from ghginv.core.errors import UnknownGwpError
 from ghginv.core.gwp import gwp_set
 from ghginv.pipeline.characterise import characterise
+
+from conftest import ROOT
 
 PKG = ROOT / "ghginv"
 # the one multiplication, and the fused scenario kernel that takes each scenario's GwpSet.vector

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 import ghginv
-from conftest import ROOT, make_factor_set
 from ghginv.core.config import RunConfig, factor_search_path, load_config, resolve_factor_set_path
 from ghginv.core.errors import ConfigError, FactorSetError
+
+from conftest import ROOT, make_factor_set
 
 SHIPPED = ROOT / "factors"
 SRC = "test source"

@@ -16,13 +16,14 @@ import numpy as np
 import polars as pl
 import pytest
 
-from conftest import write_activity
-from ghginv.pipeline.conservation import InputTally
-from ghginv.pipeline.cube import CubeBuilder
-from ghginv.kernels.cube import BATCH_BAD, BATCH_DONE, TALLY_LANES, batch_append_tally, new_table, tally_sums
-from ghginv.kernels.dense import DenseCube
 from ghginv.inputs.load import discover, stream_batches
 from ghginv.inputs.validate import BatchValidator
+from ghginv.kernels.cube import BATCH_BAD, BATCH_DONE, TALLY_LANES, batch_append_tally, new_table, tally_sums
+from ghginv.kernels.dense import DenseCube
+from ghginv.pipeline.conservation import InputTally
+from ghginv.pipeline.cube import CubeBuilder
+
+from conftest import write_activity
 
 pytestmark = pytest.mark.nojit
 

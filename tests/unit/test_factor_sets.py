@@ -10,6 +10,7 @@ import tomllib
 import pytest
 
 import ghginv
+
 from conftest import ROOT
 
 FACTORS = ROOT / "factors"

@@ -17,14 +17,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import write_activity
-from ghginv.pipeline.cube import CubeBuilder
 from ghginv.core.errors import ValidationError
+from ghginv.core.progress import RowProgress, terminal_progress
+from ghginv.inputs.load import discover, stream_batches
+from ghginv.inputs.validate import BatchValidator
 from ghginv.kernels.cube import BATCH_BAD, BATCH_DONE, BATCH_FULL, batch_append, new_table, table_grow, table_items, unpack_keys
 from ghginv.kernels.dense import DenseCube
-from ghginv.inputs.load import discover, stream_batches
-from ghginv.core.progress import RowProgress, terminal_progress
-from ghginv.inputs.validate import BatchValidator
+from ghginv.pipeline.cube import CubeBuilder
+
+from conftest import write_activity
 
 pytestmark = pytest.mark.nojit
 

@@ -18,11 +18,12 @@ import math
 import polars as pl
 import pytest
 
-from conftest import ROOT, write_activity
 from ghginv import compile_inventory
 from ghginv.core.errors import ConfigError
-from ghginv.uncertainty.propagate import uncertainty_settings
 from ghginv.rerun.uncertainty import uncertainty_of_run
+from ghginv.uncertainty.propagate import uncertainty_settings
+
+from conftest import ROOT, write_activity
 
 WASTE = ROOT / "factors" / "ipcc2006_waste"
 K = 0.185

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ghginv.core.config import resolve_factor_set_path
 from ghginv.analysis.energy import energy_consumption
+from ghginv.analysis.indicators import IndicatorSettings, chain_gdp, compute_indicators, read_economy, settings_from_config
+from ghginv.core.config import resolve_factor_set_path
 from ghginv.core.errors import ConfigError, GhgInvError, SchemaError, ValidationError
 from ghginv.factors import load_factor_set
-from ghginv.analysis.indicators import IndicatorSettings, chain_gdp, compute_indicators, read_economy, settings_from_config
 
 YEARS = [2020, 2021, 2022]
 
@@ -142,10 +142,10 @@ def test_intensities_are_rounded_to_four_decimals_before_ratios():
 
 
 def test_settings_and_lang_from_the_toml_and_options(tmp_path):
-    from conftest import ROOT
-
     from ghginv.analysis.stage import analysis_wanted, report_lang
     from ghginv.core.config import load_config
+
+    from conftest import ROOT
 
     toml = ROOT / "inventories" / "qingyang_synthetic.toml"
     cfg = load_config(toml)

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ghginv.pipeline import sums as K
 from ghginv.kernels.emissions import activity_emissions
+from ghginv.pipeline import sums as K
 
 pytestmark = pytest.mark.nojit
 

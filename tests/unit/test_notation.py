@@ -11,11 +11,7 @@ from types import SimpleNamespace
 import polars as pl
 import pytest
 
-from conftest import ROOT, write_activity
 from ghginv import compile_inventory
-from ghginv.pipeline.aggregate import build_inventory
-from ghginv.core.config import load_config
-from ghginv.core.errors import ConfigError
 from ghginv.analysis.notation import (
     combine_keys,
     completeness_table,
@@ -25,6 +21,11 @@ from ghginv.analysis.notation import (
     sector_keys,
     summary_line,
 )
+from ghginv.core.config import load_config
+from ghginv.core.errors import ConfigError
+from ghginv.pipeline.aggregate import build_inventory
+
+from conftest import ROOT, write_activity
 
 R = "510105"
 ENERGY = ROOT / "factors" / "ipcc2006_energy"

@@ -15,11 +15,12 @@ import numpy as np
 import polars as pl
 import pytest
 
-from conftest import make_factor_set, write_activity
 from ghginv import compile_inventory
 from ghginv.analysis.targets import PeakParams, peak_status
 from ghginv.uncertainty.montecarlo import Z95
 from ghginv.uncertainty.targets import _energy_multipliers, _term_draws, peak_ok
+
+from conftest import make_factor_set, write_activity
 
 SRC = "test document,table 1,S"
 

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 import ghginv
+
 from conftest import ROOT
 
 PUBLIC = [
@@ -84,8 +85,8 @@ def test_every_public_name_resolves(name):
 
 
 def test_public_objects_are_the_module_objects():
-    from ghginv.core import config, errors, gwp, units
     from ghginv import factors
+    from ghginv.core import config, errors, gwp, units
     from ghginv.pipeline import inventory
 
     assert ghginv.Inventory is inventory.Inventory

@@ -13,11 +13,12 @@ import numpy as np
 import polars as pl
 import pytest
 
-from conftest import make_factor_set, write_activity
 from ghginv import compile_inventory
-from ghginv.rerun.recompute import recompute
 from ghginv.report import rebuild_reports
 from ghginv.report._recalc import recalc_fragment, totals_table
+from ghginv.rerun.recompute import recompute
+
+from conftest import make_factor_set, write_activity
 
 ACT = ["fuel,Fuel,燃料,,solid"]
 CAP = [{"name": "cap (test)", "kind": "emissions_cap", "base_year": 2020, "year": 2021, "cap_t_co2e": 1e6,

@@ -16,12 +16,12 @@ import polars as pl
 import pytest
 
 import ghginv
-from ghginv.methods.emissions import activity_classes
 from ghginv.core.config import load_config, resolve_factor_set_path
 from ghginv.core.errors import ConfigError, InputFileError, SchemaError, ValidationError
 from ghginv.factors import load_factor_set
-from ghginv.pipeline.inventory import Inventory
+from ghginv.methods.emissions import activity_classes
 from ghginv.methods.reference_approach import apparent_consumption, read_energy_balance, reference_approach
+from ghginv.pipeline.inventory import Inventory
 
 ROOT = Path(__file__).resolve().parents[2]
 DIESEL_T_CO2_PER_T = 0.043 * 74.1  # 3.1863

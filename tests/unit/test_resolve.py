@@ -13,10 +13,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from conftest import make_factor_set, write_activity
 from ghginv import compile_inventory, load_factor_set
 from ghginv.core.errors import AmbiguousFactorError, DuplicateRuleError, FactorSetError, MissingFactorError
 from ghginv.factors import resolve
+
+from conftest import make_factor_set, write_activity
 
 S = "test source,loc,V"  # source, source_locator, status
 

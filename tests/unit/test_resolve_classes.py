@@ -17,9 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import make_factor_set
 from ghginv.core.errors import MissingFactorError
 from ghginv.factors import load_factor_set
+
+from conftest import make_factor_set
 
 R = importlib.import_module("ghginv.factors.resolve")
 S = "test source,loc,V"

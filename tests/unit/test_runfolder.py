@@ -12,7 +12,7 @@ import pytest
 
 from ghginv import runfolder
 from ghginv.core.errors import ConfigError, InputFileError
-from ghginv.runfolder import (output_lock, read_manifest, replace_file, update_run, verified_output, write_manifest)
+from ghginv.runfolder import output_lock, read_manifest, replace_file, update_run, verified_output, write_manifest
 
 
 def _sha(path) -> str:

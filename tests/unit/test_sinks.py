@@ -13,6 +13,7 @@ import ghginv
 from ghginv.core import errors as E
 from ghginv.factors import load_factor_set
 from ghginv.kernels.sinks import area_rate, gain_loss, stock_carbon
+
 from sink_fixtures import FOREST, make_sink_set, p, write_sinks
 
 

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import polars as pl
-from conftest import write_activity
 from polars.testing import assert_frame_equal
 
 import ghginv
@@ -16,6 +15,8 @@ from ghginv.pipeline import stages as stages_mod
 from ghginv.pipeline.inventory import Inventory
 from ghginv.pipeline.stages import STAGES
 from ghginv.rerun.recompute import recompute
+
+from conftest import write_activity
 
 PKG = Path(ghginv.__file__).parent
 

@@ -7,8 +7,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ghginv.cli.report import targets_exit_code
-from ghginv.core.errors import ConfigError
 from ghginv.analysis.targets import (
     PeakParams,
     evaluate_targets,
@@ -18,6 +16,8 @@ from ghginv.analysis.targets import (
     peak_status,
     reduction_met,
 )
+from ghginv.cli.report import targets_exit_code
+from ghginv.core.errors import ConfigError
 
 
 def test_r14_target_arithmetic():
