@@ -122,7 +122,8 @@ def run_size(size: str, bench_data, tmp_path: Path, benchmark) -> dict:
         f"\n{size}: {res['rows']:,} rows, {res['cube_cells']:,} cells | read limit {res['read_limit_s']:.2f}s | "
         f"compile {res['compile_wall_s']:.2f}s ({res['compile_over_read_limit']:.2f}x read limit, "
         f"{res['compile_peak_rss_mib']:.0f} MiB; CPU {res['compile_cpu_s']:.2f}s = {res['compile_cpu_over_read_cpu']:.2f}x read CPU "
-        f"{res['read_limit_cpu_s']:.2f}s; cold hash cache {res['compile_cold_wall_s']:.2f}s, CPU {res['compile_cold_cpu_s']:.2f}s) | DuckDB {res['duckdb_s']:.2f}s ({res['duckdb_over_compile']:.2f}x compile; "
+        f"{res['read_limit_cpu_s']:.2f}s; cold hash cache {res['compile_cold_wall_s']:.2f}s, CPU {res['compile_cold_cpu_s']:.2f}s) | "
+        f"DuckDB {res['duckdb_s']:.2f}s ({res['duckdb_over_compile']:.2f}x compile; "
         f"CPU {res['duckdb_cpu_s']:.2f}s) | "
         f"stages {res['compile_stage_s']}"
     )

@@ -138,7 +138,8 @@ def energy_consumption(
                      "source_locator": r.source_locator, "rule": f"{r.set_name}/{Path(r.file).name}:{r.line}"})
     ncv = conv.filter(pl.col("quantity") == "ncv").select("cell_id", pl.col("value_norm").alias("ncv"), pl.col("den_dim").alias("ncv_dim"))
     dens = conv.filter(pl.col("quantity") == "density").select("cell_id", pl.col("value_norm").alias("density"))
-    rows = rows.join(keyed, on=CELL_KEYS, how="left").join(sc, on="cell_id", how="left").join(ncv, on="cell_id", how="left").join(dens, on="cell_id", how="left")
+    rows = rows.join(keyed, on=CELL_KEYS, how="left").join(sc, on="cell_id", how="left").join(ncv, on="cell_id", how="left").join(dens, on="cell_id",
+        how="left")
 
     rows = with_unit_columns(rows)
     out = np.full(rows.height, np.nan)

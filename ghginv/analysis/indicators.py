@@ -183,7 +183,8 @@ def read_economy(path: Path | str | _fs.Remote, years: list[int], regions: list[
         if e is not None and (not math.isfinite(e) or e <= 0):
             problems.append(Problem("energy_tce must be positive (or empty)", file=f, row=r["_row"], column="energy_tce", value=e))
         if r["region"] != ALL_REGION and r["region"] not in regions:
-            problems.append(Problem(f"region {r['region']!r} is not in the inventory (regions: {', '.join(regions)}, or {ALL_REGION})", file=f, row=r["_row"], column="region"))
+            problems.append(Problem(f"region {r['region']!r} is not in the inventory (regions: {', '.join(regions)}, or {ALL_REGION})", file=f,
+                row=r["_row"], column="region"))
     dup = df.group_by("year", "region").agg(pl.col("_row")).filter(pl.col("_row").list.len() > 1).sort("year", "region")
     for r in dup.iter_rows(named=True):
         problems.append(Problem(f"year {r['year']}, region {r['region']} appears more than once (rows {r['_row']})", file=f))

@@ -367,7 +367,8 @@ def _parse_set(folder: Path, manifest: dict, hashes: dict[str, str]) -> FactorSe
     _check_overlaps(name, rules)
     check_sink_overlaps(name, sink_rules)
     check_waste_overlaps(name, waste_rules)
-    return FactorSet(name=name, path=folder.resolve(), manifest=manifest, rules=rules, activities=activities, file_hashes=hashes, sink_rules=sink_rules, waste_rules=waste_rules)
+    return FactorSet(name=name, path=folder.resolve(), manifest=manifest, rules=rules, activities=activities, file_hashes=hashes, sink_rules=sink_rules,
+        waste_rules=waste_rules)
 
 
 def _check_overlaps(name: str, rules: list[Rule]) -> None:

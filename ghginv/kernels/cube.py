@@ -26,7 +26,8 @@ import numpy as np
 
 from . import ngjit
 
-__all__ = ["new_table", "table_append", "batch_append", "batch_append_tally", "tally_sums", "table_merge", "table_grow", "table_items", "pack_keys", "unpack_keys"]
+__all__ = ["new_table", "table_append", "batch_append", "batch_append_tally", "tally_sums", "table_merge", "table_grow", "table_items", "pack_keys",
+    "unpack_keys"]
 
 # bit layout of k1 (60 bits used): year-1900 (8) | region (20) | sector (10) | activity (12) | unit (10)
 UNIT_BITS, ACT_BITS, SECTOR_BITS, REGION_BITS, YEAR_BITS = 10, 12, 10, 20, 8

@@ -48,7 +48,8 @@ def check_frame(gl: pl.DataFrame, sd: pl.DataFrame, threshold: float) -> pl.Data
     a, b = pl.col("gain_loss_t_co2"), pl.col("stock_difference_t_co2")
     denom = pl.max_horizontal(a.abs(), b.abs())
     rel = pl.when(denom == 0).then(0.0).otherwise((a - b).abs() / denom)
-    return both.with_columns(rel.alias("rel_diff")).with_columns((pl.col("rel_diff") > threshold).alias("flag")).select(list(CHECK_SCHEMA)).cast(CHECK_SCHEMA).sort(keys)
+    flagged = both.with_columns(rel.alias("rel_diff")).with_columns((pl.col("rel_diff") > threshold).alias("flag"))
+    return flagged.select(list(CHECK_SCHEMA)).cast(CHECK_SCHEMA).sort(keys)
 
 
 def parameters_used(params: pl.DataFrame, rules: list, cells: pl.DataFrame, groups: pl.DataFrame, sets: list) -> pl.DataFrame:
@@ -72,7 +73,8 @@ def parameters_used(params: pl.DataFrame, rules: list, cells: pl.DataFrame, grou
     m = pl.DataFrame(meta, schema={"rule_id": pl.Int64, "rule2_id": pl.Int64, "parameter": pl.String, "factor_set": pl.String,
                                    "value": pl.Float64, "unit": pl.String, "status": pl.String, "source": pl.String,
                                    "source_locator": pl.String, "rule": pl.String}, orient="row")
-    p = params.select("cell_id", "parameter", "factor_year", "rule_id", "rule2_id").join(m, on=["rule_id", "rule2_id", "parameter"], how="left", nulls_equal=True)
+    p = params.select("cell_id", "parameter", "factor_year", "rule_id", "rule2_id").join(m, on=["rule_id", "rule2_id", "parameter"], how="left",
+        nulls_equal=True)
     return (
         groups.join(cells, on=["year", "region", "stratum"]).join(p, on="cell_id")
         .select("year", "region", pl.col("category").alias("sector"), pl.col("stratum").alias("activity"),

@@ -128,7 +128,8 @@ def read_energy_balance(path: Path | str | _fs.Remote, classes: dict[str, str]) 
             near = get_close_matches(fuel, list(classes), n=1)
             problems.append(Problem(f"unknown fuel {fuel!r}: not an activity code of the run's factor sets"
                                     + (f" (did you mean {near[0]}?)" if near else ""), file=f, row=i, column="fuel",
-                                    hint="use the activity codes of the sets' activities.csv, e.g. " + ", ".join(sorted(k for k, c in classes.items() if c in FOSSIL_CLASSES)[:8])))
+                                    hint="use the activity codes of the sets' activities.csv, e.g. " + ", ".join(sorted(k for k,
+                                        c in classes.items() if c in FOSSIL_CLASSES)[:8])))
             bad = True
         unit = str(r["unit"]).strip() if r["unit"] is not None else ""
         try:

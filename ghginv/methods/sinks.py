@@ -178,7 +178,8 @@ def compute_sinks(cfg, sets: list, settings: SinkSettings | None = None) -> Sink
         base = src.select("year", "region", "stratum").unique()
         needs += [base.with_columns(pl.lit(p).alias("parameter")) for p in params]
     needs = pl.concat([n.cast({"year": pl.Int32}) for n in needs]).unique()
-    cells = needs.select("year", "region", "stratum").unique().sort("year", "region", "stratum").with_row_index("cell_id").with_columns(pl.col("cell_id").cast(pl.Int64))
+    cells = needs.select("year", "region", "stratum").unique().sort("year", "region",
+        "stratum").with_row_index("cell_id").with_columns(pl.col("cell_id").cast(pl.Int64))
     need_ids = needs.join(cells, on=["year", "region", "stratum"]).select("cell_id", "parameter")
     if need_ids.height:
         params, rules = resolve_sink_parameters(cells, need_ids, sets, cfg.year_fallback)

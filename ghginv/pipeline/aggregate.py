@@ -56,8 +56,8 @@ class RollupIndex:
     them into groups (the per-sector sums); ``src2``/``starts2`` list, group by group of the
     rolled-up keys (year, region, scope, category, gas), the per-sector sums that add into it (a
     sector adds into ``TOTAL`` and into each of its ancestors); ``pos`` is the inventory row of
-    each rolled-up group. The starts are CSR bounds: group g is ``starts[g]:starts[g + 1]``. :meth:`values` repeats the arithmetic of :func:`build_inventory` on new
-    emission values — the same terms added in the same order, so the same bits."""
+    each rolled-up group. The starts are CSR bounds: group g is ``starts[g]:starts[g + 1]``.
+    :meth:`values` repeats the arithmetic of :func:`build_inventory` on new emission values — the same terms added in the same order, so the same bits."""
 
     order1: np.ndarray
     starts1: np.ndarray

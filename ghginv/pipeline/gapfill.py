@@ -313,7 +313,8 @@ def fill_gaps(cells: pl.DataFrame, rules: list[GapRule], cfg) -> tuple[pl.DataFr
         n_filled = 0
         for region, sector, activity in matched.iter_rows():
             name = f"{region}/{sector}/{activity}"
-            y, dim = _values(table.filter(pl.col("region") == region, pl.col("sector") == sector, pl.col("activity") == activity), f"{rule.where()}: series {name}")
+            y, dim = _values(table.filter(pl.col("region") == region, pl.col("sector") == sector, pl.col("activity") == activity),
+                f"{rule.where()}: series {name}")
             s = sdesc = None
             if rule.method in ("surrogate", "overlap"):
                 s, sdesc = _surrogate_values(rule, region, table, cfg)

@@ -192,6 +192,7 @@ class Inventory:
         self.timings = run.timings
         return InventoryResult(
             run.config, run.emissions, run.inventory, run.used, run.cube, run.sets, run.timings, run.inputs,
-            recompute_path="kept_positions" if run.kept is not None else None, checks=run.checks, sinks=run.sink, analysis=run.analysis, uncertainty=run.uncertainty,
+            recompute_path="kept_positions" if run.kept is not None else None, checks=run.checks, sinks=run.sink, analysis=run.analysis,
+                uncertainty=run.uncertainty,
             waste=run.waste[2] if run.waste else None, notation_keys=run.keys, reference=run.reference, gap_filling=run.gap,
             plan=run.plan, tables=run.tables)

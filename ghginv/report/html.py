@@ -71,7 +71,8 @@ def _intensity_chart(d: ReportData, lang: str, kind: str) -> str:
             continue
         y0, T, rr = r["base_year"], r["target_year"], r["required_pct"] / 100
         pts = [(y, r["base_value"] * (1 - rr) ** ((y - y0) / (T - y0))) for y in range(y0, T + 1)]
-        series.append({"label": f"{text('path', lang)}: {r['target'].split(' (')[0]}", "points": pts, "dash": True, "color": svg.PALETTE[(k + 3) % len(svg.PALETTE)]})
+        series.append({"label": f"{text('path', lang)}: {r['target'].split(' (')[0]}", "points": pts, "dash": True,
+            "color": svg.PALETTE[(k + 3) % len(svg.PALETTE)]})
         x_to = max(x_to, T)
     unit = "t CO2 / 10^4 yuan" if kind == "co2_intensity" else "tce / 10^4 yuan"
     return svg.lines(name, text(key, lang), unit, min(years), x_to, series, digits=3)
@@ -181,7 +182,8 @@ def _peak_table(d: ReportData, lang: str) -> str:
             for r in d.peak.iter_rows(named=True)]
     head = [text(k, lang) for k in ("col_region", "col_scope", "col_peak_year", "col_change", "col_trend", "col_status")]
     p = d.analysis.get("peak", {})
-    params = f'<p class="small">min_years_since_peak = {p.get("min_years_since_peak")}, plateau_pct = {p.get("plateau_pct")}, plateau_years = {p.get("plateau_years")}</p>'
+    params = (f'<p class="small">min_years_since_peak = {p.get("min_years_since_peak")}, '
+              f'plateau_pct = {p.get("plateau_pct")}, plateau_years = {p.get("plateau_years")}</p>')
     return f"<h2>{escape(text('peak', lang))}</h2>{params}{_t(rows, head, left=2)}"
 
 
@@ -212,7 +214,8 @@ def _quality(d: ReportData, lang: str) -> str:
         out.append(f'<div class="synthetic">{escape(text("synthetic", lang))}</div>')
     nk = d.notation_rows()
     out.append(f"<h3>{escape(text('notation', lang))}</h3>")
-    out.append(_t([[escape(r[0]), escape(r[1]), escape(r[2])] for r in nk.rows()], ["IPCC", "", "key"], left=3) if nk.height else f"<p>{text('none', lang)}</p>")
+    out.append(_t([[escape(r[0]), escape(r[1]), escape(r[2])] for r in nk.rows()], ["IPCC", "", "key"],
+        left=3) if nk.height else f"<p>{text('none', lang)}</p>")
     src = d.factor_sources()
     s_rows = src.filter(pl.col("status") == "S") if "status" in src.columns else src.clear()
     out.append(f"<h3>{escape(text('s_status', lang))}</h3>")
@@ -221,7 +224,8 @@ def _quality(d: ReportData, lang: str) -> str:
                .agg(pl.col("rule").first(), pl.col("source").first()).sort("factor_set", "activity", "kind", "item", "value", "unit", "rule"))
         out.append(_t([[escape(r["factor_set"]), escape(r["activity"]), escape(r["kind"]), escape(r["item"]), _f(r["value"], 4), escape(r["unit"]),
                         f'<span class="small">{escape(r["rule"])} — {escape(r["source"])}</span>'] for r in agg.iter_rows(named=True)],
-                      [text("col_set", lang), text("col_activity", lang), "", text("col_item", lang), text("col_value", lang), text("col_unit", lang), text("col_source", lang)], left=4))
+                      [text("col_set", lang), text("col_activity", lang), "", text("col_item", lang), text("col_value", lang), text("col_unit", lang),
+                          text("col_source", lang)], left=4))
     else:
         out.append(f"<p>{text('none', lang)}</p>")
     x_sets = sorted(set(src.filter(pl.col("status") == "X")["factor_set"].to_list())) if "status" in src.columns else []
@@ -234,7 +238,8 @@ def _quality(d: ReportData, lang: str) -> str:
             f"<li>{escape(a)} {y} → {fy} ({escape(s)})</li>" for s, a, y, fy in seen) + "</ul>")
     conv = {k: v for k, v in d.analysis.items() if k not in ("notes",)}
     if conv:
-        out.append(f"<h3>{escape(text('conventions', lang))}</h3><ul>" + "".join(f"<li><b>{escape(k)}</b>: {escape(str(v))}</li>" for k, v in conv.items()) + "</ul>")
+        out.append(f"<h3>{escape(text('conventions', lang))}</h3><ul>" + "".join(f"<li><b>{escape(k)}</b>: {escape(str(v))}</li>" for k,
+            v in conv.items()) + "</ul>")
     notes = list(d.analysis.get("notes", [])) + d.extra_notes
     if notes:
         out.append(f"<h3>{escape(text('notes', lang))}</h3><ul>" + "".join(f"<li>{escape(n)}</li>" for n in notes) + "</ul>")
@@ -258,7 +263,8 @@ def render_html(d: ReportData, lang: str = "en") -> str:
         parts.append(f'<div class="synthetic">{escape(text("synthetic", lang))}</div>')
     parts.append(f'<p class="small">{escape(text("generated", lang, v=m.get("ghginv_version", __version__), g=(m.get("gwp") or {}).get("set", "")))}</p>')
     parts.append(f"<h2>{escape(text('summary', lang))}</h2>")
-    parts.append(_t([[r[1] for r in totals]], [y for y, _ in totals], left=0).replace("<table>", f"<table><caption>{escape(text('total_direct_indirect', lang))}</caption>", 1))
+    parts.append(_t([[r[1] for r in totals]], [y for y, _ in totals], left=0).replace("<table>",
+        f"<table><caption>{escape(text('total_direct_indirect', lang))}</caption>", 1))
     parts.append(_key_points(d, lang, y0, y1))
     parts.append(_sector_chart(d, lang))
     parts.append(f"<h2>{escape(text('targets', lang))}</h2>")

@@ -133,7 +133,8 @@ def lines(name: str, title: str, unit: str, x_from: int, x_to: int, series: list
         body.append(f'<polyline class="series" points="{pts}" fill="none" stroke="{color}" stroke-width="{2 if s.get("dash") else 2.8}"{dash}/>')
         for x, v in s["points"]:
             if not s.get("dash") or x == s["points"][-1][0]:
-                body.append(f'<circle cx="{xm(x):.1f}" cy="{ym(v):.1f}" r="3.5" fill="{color}"><title>{escape(s["label"])} {x}: {fmt_num(v, digits + 2)}</title></circle>')
+                body.append(f'<circle cx="{xm(x):.1f}" cy="{ym(v):.1f}" r="3.5" fill="{color}">'
+                            f'<title>{escape(s["label"])} {x}: {fmt_num(v, digits + 2)}</title></circle>')
         legend.append((s["label"], color, "dash" if s.get("dash") else "line"))
     return _frame(name, title, unit, body, legend)
 

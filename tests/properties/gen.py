@@ -19,7 +19,8 @@ GASES = ("CO2", "CH4", "N2O")
 
 # activity -> (fuel_class, activity units, factor units, ncv units)
 ACTIVITIES = {
-    "coal_a": ("solid", ["t", "kg", "10^4 t", "Gg", "kt", "GJ", "tce"], ["kg/TJ", "t/TJ", "kg/GJ", "t/t", "kg/t", "t/10^4 t"], ["GJ/t", "TJ/Gg", "kJ/kg", "MJ/kg"]),
+    "coal_a": ("solid", ["t", "kg", "10^4 t", "Gg", "kt", "GJ", "tce"], ["kg/TJ", "t/TJ", "kg/GJ", "t/t", "kg/t", "t/10^4 t"], ["GJ/t", "TJ/Gg", "kJ/kg",
+        "MJ/kg"]),
     "oil_b": ("liquid", ["t", "10^4 t", "kg", "TJ"], ["kg/TJ", "t/GJ", "t/t", "g/kg"], ["GJ/t", "TJ/Gg", "kJ/kg"]),
     "gas_c": ("gaseous", ["m^3", "10^4 m^3", "10^8 m^3", "Nm^3", "L"], ["kg/TJ", "t/GJ", "t/10^4 m^3", "kg/m^3"], ["GJ/10^4 m^3", "kJ/m^3", "MJ/m^3"]),
     "power": ("electricity", ["kWh", "MWh", "10^4 kWh", "10^8 kWh", "GJ", "TJ", "tce"], ["kg/kWh", "t/MWh", "t/GJ", "t/10^4 kWh", "kg/TJ"], []),

@@ -157,7 +157,8 @@ def reference_emissions(rows: list[dict], sets: list[dict]) -> pl.DataFrame:
     tables = {
         "activity": pa.Table.from_pylist(
             rows,
-            schema=pa.schema([("year", pa.int32()), ("region", pa.string()), ("sector", pa.string()), ("activity", pa.string()), ("amount", pa.float64()), ("unit", pa.string())]),
+            schema=pa.schema([("year", pa.int32()), ("region", pa.string()), ("sector", pa.string()), ("activity", pa.string()), ("amount", pa.float64()),
+                ("unit", pa.string())]),
         ),
         "ef": pa.Table.from_pylist(ef, schema=pa.schema([(c, pa.int32() if c == "set_rank" else pa.string()) for c in ef_cols])),
         "conv": pa.Table.from_pylist(conv, schema=pa.schema([(c, pa.int32() if c == "set_rank" else pa.string()) for c in conv_cols])),

@@ -117,7 +117,8 @@ def test_activity_times_factor_waste_categories_and_rollup(tmp_path):
     "rows, waste, err, match",
     [
         ([r for r in _history(2010, 2024) if not (r["year"] == 2015 and r["activity"] == "msw_food")], None, ValidationError, "missing history year"),
-        (_history(2010, 2024) + [dict(year=2024, region=R, sector="4.A.1", activity="msw_plastics", amount=5.0, unit="t")], None, MissingFactorError, "msw_plastics"),
+        (_history(2010, 2024) + [dict(year=2024, region=R, sector="4.A.1", activity="msw_plastics", amount=5.0, unit="t")], None, MissingFactorError,
+            "msw_plastics"),
         ([dict(year=2024, region=R, sector="4.A.1", activity="msw_food", amount=5.0, unit="m^3")], None, ValidationError, "mass of waste"),
         (_history(2020, 2024), {}, ConfigError, "climate_zone"),
         (_history(2020, 2024), {"climate_zone": "arctic"}, ConfigError, "arctic"),

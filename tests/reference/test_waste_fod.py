@@ -169,7 +169,8 @@ def test_types_are_independent():
     ],
 )
 def test_bad_input(kwargs, match):
-    args = dict(deposits_gg=[1.0, 2.0, 3.0], years=np.array([2000, 2001, 2002]), doc=0.15, docf=0.5, mcf=1.0, f=0.5, k=0.185, ox=0.0, recovery=0.0, delay_months=6)
+    args = dict(deposits_gg=[1.0, 2.0, 3.0], years=np.array([2000, 2001, 2002]), doc=0.15, docf=0.5, mcf=1.0, f=0.5, k=0.185, ox=0.0, recovery=0.0,
+        delay_months=6)
     args.update(kwargs)
     with pytest.raises(ValidationError, match=match) as e:
         first_order_decay(**args)

@@ -22,7 +22,8 @@ from ghginv.inputs.importer import import_ledger
 
 from rel_helpers import LONG_MAPPING, csv_bytes, tiny_activity, tiny_set
 
-FUZZ = settings(max_examples=int(os.environ.get("GHGINV_FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=int(os.environ.get("GHGINV_FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.too_slow,
+    HealthCheck.function_scoped_fixture])
 
 cells = st.one_of(
     st.sampled_from(["", "-", "—", "…", "0", "0.00", "1,234.5", "１２３", "(5)", "1e300", "1e400", "nan", "inf", "abc",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def test_basic_toml(project):
     assert cfg.year_fallback == "nearest"
     assert cfg.keep_entity is False
     assert cfg.source == (project / "inv.toml").resolve()
-    with pytest.raises(Exception):  # frozen
+    with pytest.raises(dataclasses.FrozenInstanceError):
         cfg.gwp = "AR6GWP100"
 
 

@@ -114,7 +114,8 @@ def test_sector_beats_region(tmp_path):
     res = run(
         tmp_path,
         [fs],
-        [row(sector="1.A.1.a", region="510105"), row(sector="1.A.1.a", region="110000"), row(sector="1.A.2.a", region="510105"), row(sector="2.A.1", region="510105")],
+        [row(sector="1.A.1.a", region="510105"), row(sector="1.A.1.a", region="110000"), row(sector="1.A.2.a", region="510105"), row(sector="2.A.1",
+            region="510105")],
     )
     got = per_unit(res)
     assert got[("1.A.1.a", "510105", 2020)] == 3
