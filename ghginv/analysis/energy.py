@@ -98,7 +98,53 @@ def energy_consumption(
     coal_equivalent_gce_per_kwh: dict[int, float] | None = None,
     feedstock_sectors: tuple[str, ...] = ("2",),
 ) -> EnergyResult:
-    """Energy consumption (tce) per year, region, activity and feedstock flag (see module doc)."""
+    r"""Energy consumption in tonnes of standard coal (tce) per year, region, activity and feedstock flag.
+
+    Per cube cell (module docstring)
+
+    .. math::
+
+        \text{tce} = \text{amount} \times \text{scale} \times \text{conv} \times \text{standard\_coal} / 29.3076
+
+    with the ``standard_coal`` coefficient [GJ_ce per base unit] the run's factor sets resolve for
+    the cell (GB/T 2589-2020 Appendix A in ``cn_gbt2589_2020``) and ``conv`` the NCV / density
+    bridge to its unit (:func:`ghginv.methods.emissions.conversion_path`); an activity in an energy
+    unit without a coefficient is converted at 1 kgce = 29.3076 MJ. Commercial energy only: biomass
+    is left out (noted), as are activities without a coefficient or bridge.
+
+    Parameters
+    ----------
+    cells : polars.DataFrame
+        Cube cells: year, region, sector, activity, unit, amount [unit of the row].
+    sets : list of FactorSet
+        The run's factor sets, in precedence order.
+    year_fallback : {"none", "nearest"}, default "none"
+        Year fallback of the coefficient look-up.
+    electricity_method : {"equivalent", "coal_equivalent"}, default "equivalent"
+        ``equivalent`` (当量值): the sets' standard_coal coefficient for electricity (GB/T 2589-2020:
+        0.1229 kgce/kWh); ``coal_equivalent`` (等价值, 发电煤耗法): ``coal_equivalent_gce_per_kwh``.
+    coal_equivalent_gce_per_kwh : dict of int to float, optional
+        Year -> average coal use per kWh of thermal generation [gce/kWh]; needed for every year with
+        electricity when ``electricity_method = "coal_equivalent"``.
+    feedstock_sectors : tuple of str, default ("2",)
+        IPCC codes whose rows are flagged ``feedstock`` (原料用能).
+
+    Returns
+    -------
+    EnergyResult
+        ``by_activity`` (year, region, activity, fuel_class, feedstock, energy_tce [tce]), the
+        electricity convention, notes and the standard_coal rows used with their sources.
+
+    Raises
+    ------
+    ConfigError
+        An unknown ``electricity_method``, or a missing or non-positive coal-equivalent coefficient.
+
+    References
+    ----------
+    .. [1] GB/T 2589—2020 综合能耗计算通则 (General principles for calculation of the
+       comprehensive energy consumption), Appendix A (standard-coal coefficients).
+    """
     if electricity_method not in ELECTRICITY_METHODS:
         raise ConfigError(f"electricity_method must be one of {ELECTRICITY_METHODS}, got {electricity_method!r}")
     ce = {int(k): float(v) for k, v in (coal_equivalent_gce_per_kwh or {}).items()}

@@ -87,7 +87,29 @@ class IndicatorSettings:
 
 
 def settings_from_config(cfg, economy: str | Path | None = None) -> IndicatorSettings | None:
-    """Indicator settings from ``[economy]`` (and ``--economy``); None when neither is given."""
+    """Indicator settings from the ``[economy]`` table (and ``--economy``).
+
+    Parameters
+    ----------
+    cfg : ghginv.core.config.RunConfig
+        The run's config (``[economy]``: ``path``, ``price_base_year``, ``electricity_method``,
+        ``coal_equivalent_gce_per_kwh`` [gce/kWh by year], ``feedstock_sectors``, ``indirect_co2``).
+    economy : str or pathlib.Path, optional
+        Economy table given on the command line; overrides ``[economy] path`` (a URL stays as given,
+        a path is taken from the working directory).
+
+    Returns
+    -------
+    IndicatorSettings or None
+        The settings; None when there is neither an economy table, an ``[economy]`` table nor
+        ``[[targets]]``.
+
+    Raises
+    ------
+    ConfigError
+        An unknown key, no base year, an unknown electricity method, or malformed coal-equivalent
+        coefficients, feedstock sectors or indirect CO2 classes.
+    """
     table = dict(cfg.extra.get("economy") or {})
     where = f"{cfg.source}: [economy]" if cfg.source else "[economy]"
     unknown = sorted(set(table) - _ECONOMY_KEYS)
@@ -127,7 +149,35 @@ def _read_table(path: Path | str | _fs.Remote) -> pl.DataFrame:
 
 
 def chain_gdp(df: pl.DataFrame, base_year: int, file: str = "economy table") -> pl.DataFrame:
-    """Constant base-year GDP from current GDP and the previous-year = 100 real index, per region."""
+    r"""Constant base-year GDP from current GDP and the previous-year = 100 real growth index, per region.
+
+    .. math::
+
+        GDP(y_0) = GDP_{current}(y_0), \qquad GDP(y) = GDP(y - 1) \times index(y) / 100
+
+    chained forwards from the base year and backwards before it.
+
+    Parameters
+    ----------
+    df : polars.DataFrame
+        Economy rows: year, region, ``gdp_current_10k_yuan`` [10^4 yuan, current prices],
+        ``gdp_index_prev_100`` [previous year = 100]; consecutive years per region, including
+        ``base_year``.
+    base_year : int
+        Price base year of the constant GDP.
+    file : str, default "economy table"
+        Name of the table in error messages.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``df`` with ``gdp_const_10k_yuan`` [10^4 yuan at constant base-year prices].
+
+    Raises
+    ------
+    ValidationError
+        A region's years are not consecutive.
+    """
     out = []
     for (region,), g in df.sort("year").group_by("region", maintain_order=True):
         years = g["year"].to_list()
@@ -146,9 +196,40 @@ def chain_gdp(df: pl.DataFrame, base_year: int, file: str = "economy table") -> 
 
 
 def read_economy(path: Path | str | _fs.Remote, years: list[int], regions: list[str], base_year: int) -> tuple[pl.DataFrame, list[str]]:
-    """Read and check the economy table (a local path or a URL); returns (year, region,
-    gdp_const_10k_yuan, population, energy_tce, electricity_non_fossil_share) for the inventory's
-    years, and notes."""
+    """Read and check the economy table (CSV or Parquet, a local path or a URL).
+
+    Parameters
+    ----------
+    path : pathlib.Path or str or ghginv.core._fs.Remote
+        The economy table: one row per year and region with ``year, region, population`` and either
+        ``gdp_const_10k_yuan`` or ``gdp_current_10k_yuan`` with ``gdp_index_prev_100``; optional
+        ``energy_tce`` and ``electricity_non_fossil_share`` (module docstring).
+    years : list of int
+        The inventory's years; each region needs a row for every one.
+    regions : list of str
+        The inventory's regions; a row's region must be one of them or ``ALL``.
+    base_year : int
+        Price base year; each region needs a row for it.
+
+    Returns
+    -------
+    economy : polars.DataFrame
+        year, region, ``gdp_const_10k_yuan`` [10^4 yuan at constant base-year prices],
+        ``population`` [persons], ``energy_tce`` [tce], ``electricity_non_fossil_share``
+        [fraction], for the inventory's years and the base year.
+    notes : list of str
+        GDP chaining and years ignored.
+
+    Raises
+    ------
+    InputFileError
+        The table does not exist.
+    SchemaError
+        A required column is missing or not numeric.
+    ValidationError
+        Non-positive GDP, population or energy, a share outside [0, 1], an unknown region, a
+        duplicate row, or a missing year.
+    """
     loc = _fs.input_file(path)
     f = str(loc)
     df = _read_table(loc)
@@ -218,7 +299,29 @@ def _with_all(df: pl.DataFrame, keys: list[str], values: list[str]) -> pl.DataFr
 
 
 def emission_series(emissions: pl.DataFrame, classes: dict[str, str], settings: IndicatorSettings) -> pl.DataFrame:
-    """year, region (incl. ALL) and the absolute emission indicators in t (wide)."""
+    """The absolute emission indicators per year and region (including ``ALL``), wide.
+
+    ``co2_energy_t`` is fossil combustion CO2 (IPCC 1.A, feedstock sectors excluded) plus the CO2
+    of purchased energy of the ``indirect_co2`` classes; ``co2_total_t`` (CO2) and ``co2e_gross_t``
+    (all gases) count positive direct rows plus those indirect rows; ``co2e_net_t`` all direct rows plus them;
+    ``removals_co2_t`` negative direct CO2.
+
+    Parameters
+    ----------
+    emissions : polars.DataFrame
+        Emission rows: year, region, sector, activity, gas, scope, ``emissions_t`` [t of the gas],
+        ``co2e_t`` [t CO2e].
+    classes : dict of str to str
+        Activity code -> fuel class (:func:`ghginv.methods.emissions.activity_classes`).
+    settings : IndicatorSettings
+        Feedstock sectors and the indirect CO2 classes.
+
+    Returns
+    -------
+    polars.DataFrame
+        year, region, ``co2_energy_t``, ``co2_total_t`` [t CO2], ``co2e_gross_t``, ``co2e_net_t``
+        [t CO2e], ``removals_co2_t`` [t CO2, ≤ 0].
+    """
     fs = settings.feedstock_sectors
     e = emissions.with_columns(
         pl.col("activity").replace_strict(classes, default="other", return_dtype=pl.String).alias("_cls"),
@@ -251,7 +354,34 @@ def _energy_series(energy: EnergyResult, economy: pl.DataFrame | None) -> pl.Dat
 
 def compute_indicators(emissions: pl.DataFrame, energy: EnergyResult, economy: pl.DataFrame | None,
                        classes: dict[str, str], settings: IndicatorSettings) -> tuple[pl.DataFrame, list[str]]:
-    """The long indicators table and notes (see module doc)."""
+    """The long indicators table (``indicators.parquet``) and notes.
+
+    Emission, energy and economy series per year and region (and ``ALL``); intensities per 10^4
+    yuan rounded to 4 decimals before ratios, three energy totals — gross, excluding feedstock
+    (发改环资〔2022〕803号) and excluding feedstock and non-fossil energy (发改环资〔2024〕113号) — per
+    capita emissions and the non-fossil share (module docstring, cn-statistics-formats.md §4).
+
+    Parameters
+    ----------
+    emissions : polars.DataFrame
+        The run's emission rows (``emissions_t`` [t of the gas], ``co2e_t`` [t CO2e]).
+    energy : EnergyResult
+        Energy consumption [tce] of :func:`ghginv.analysis.energy.energy_consumption`.
+    economy : polars.DataFrame or None
+        The economy table of :func:`read_economy`; None: no GDP or population indicators.
+    classes : dict of str to str
+        Activity code -> fuel class.
+    settings : IndicatorSettings
+        The indicator settings (base year, feedstock sectors, indirect CO2).
+
+    Returns
+    -------
+    indicators : polars.DataFrame
+        year, region, indicator, unit (:data:`INDICATOR_UNITS`), value, ``index_base_100``
+        (base year = 100), ``yoy_change_pct`` [%], origin (computed, economy or official).
+    notes : list of str
+        Official energy totals used, missing non-fossil shares.
+    """
     notes: list[str] = []
     em = emission_series(emissions, classes, settings)
     en = _energy_series(energy, economy)

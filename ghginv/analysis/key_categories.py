@@ -59,7 +59,38 @@ def _cumulate(shares: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndar
 
 
 def level_assessment(values: np.ndarray, threshold: float = THRESHOLD):
-    """Eq 4.1 on plain numbers: (order, share_sorted, cumulative, key) — see module doc."""
+    r"""Level assessment (Eq 4.1) on plain numbers.
+
+    .. math::
+
+        L_x = |E_x| / \sum_y |E_y|
+
+    Categories are sorted by share (descending) and are key up to and including the one whose
+    cumulative share reaches ``threshold``.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Emissions or removals per category [t CO2e]; removals enter by absolute value.
+    threshold : float, default :data:`THRESHOLD` (0.95)
+        Cumulative share up to which categories are key [fraction].
+
+    Returns
+    -------
+    order : numpy.ndarray
+        Indices of ``values`` in descending order of share.
+    share : numpy.ndarray
+        Level shares in that order [fraction]; all 0 when every value is 0.
+    cumulative : numpy.ndarray
+        Cumulative shares in that order [fraction].
+    key : numpy.ndarray of bool
+        Key flags in that order.
+
+    References
+    ----------
+    .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 1 Ch 4,
+       Eq 4.1 (Approach 1, level assessment).
+    """
     a = np.abs(np.asarray(values, dtype=float))
     total = a.sum()
     share = a / total if total > 0 else np.zeros_like(a)
@@ -78,7 +109,49 @@ def _at_depth(inventory: pl.DataFrame, depth: int) -> pl.DataFrame:
 
 def key_categories(inventory: pl.DataFrame, depth: int = 4, base_year: int | None = None, threshold: float = THRESHOLD,
                    uncertainty: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Level assessment for every year and, with ``base_year``, trend assessment for every later year."""
+    r"""Key category analysis: level assessment per year, trend assessment against ``base_year``.
+
+    Categories are taken at ``depth`` of the IPCC tree (a shallower code with no children there
+    counts as itself), per gas, over all regions together, direct emissions and removals. Level
+    (Eq 4.1) and trend (Eq 4.2) assessments of Approach 1 (module docstring)
+
+    .. math::
+
+        L_{x,t} = \frac{|E_{x,t}|}{\sum_y |E_{y,t}|}, \qquad
+        T_{x,t} = \frac{|E_{x,0}|}{\sum_y |E_{y,0}|}
+                  \left| \frac{E_{x,t} - E_{x,0}}{|E_{x,0}|} - \frac{\sum_y E_{y,t} - \sum_y E_{y,0}}{|\sum_y E_{y,0}|} \right|
+
+    are key until the cumulative share reaches ``threshold``. With ``uncertainty``, Approach 2
+    (§4.3.2) adds assessments ``level_approach2`` and ``trend_approach2``: the shares weighted by
+    each category's relative uncertainty, key until 90 %.
+
+    Parameters
+    ----------
+    inventory : polars.DataFrame
+        The rolled-up inventory (``inventory.parquet``: year, scope, category, level, gas,
+        co2e_t [t CO2e], notation_key).
+    depth : int, default 4
+        Category depth of the analysis (e.g. 4: ``1.A.4.b``).
+    base_year : int, optional
+        Base year of the trend assessment; without it, level assessment only.
+    threshold : float, default :data:`THRESHOLD` (0.95)
+        Cumulative share up to which categories are key in Approach 1 [fraction].
+    uncertainty : polars.DataFrame, optional
+        ``uncertainty.parquet`` (:func:`ghginv.uncertainty.propagate.analyse`): the Monte Carlo
+        95 % half-width [%], else Approach 1, per year, category and gas, for Approach 2.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per assessment, year, category and gas: ``co2e_t`` and ``base_co2e_t`` [t CO2e],
+        ``share`` and ``cumulative`` [fraction], ``rank``, ``key`` and ``uncertainty_pct`` [%]
+        (Approach 2).
+
+    References
+    ----------
+    .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 1 Ch 4,
+       Eqs 4.1–4.2 (Approach 1) and §4.3.2 (Approach 2).
+    """
     data = _at_depth(inventory, depth)
     out = []
     years = sorted(data["year"].unique().to_list())

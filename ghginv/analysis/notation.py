@@ -82,7 +82,18 @@ _PFC = re.compile(r"^(PFC.*|c?C\d*F\d+)$")
 
 
 def gas_group(gas: str) -> str | None:
-    """The reporting gas of a species: ``HFC134a`` -> ``HFCs``, ``CF4`` -> ``PFCs``; None for others."""
+    """The reporting gas of a species: ``HFC134a`` -> ``HFCs``, ``CF4`` -> ``PFCs``.
+
+    Parameters
+    ----------
+    gas : str
+        Gas code.
+
+    Returns
+    -------
+    str or None
+        One of :data:`GASES`; None for a gas outside them.
+    """
     if gas in ("CO2", "CH4", "N2O", "SF6", "NF3", "HFCs", "PFCs"):
         return gas
     if gas.startswith("HFC"):
@@ -97,18 +108,49 @@ def leaves_under(code: str) -> list[str]:
 
 
 def reporting_codes() -> list[str]:
-    """Parents and reporting categories in tree order: 1, 1.A, 1.A.1, …, 5.B."""
+    """Parents and reporting categories in tree order: 1, 1.A, 1.A.1, …, 5.B.
+
+    Returns
+    -------
+    list of str
+        :data:`PARENTS` and the keys of :data:`REPORTING`, in the order of the IPCC tree.
+    """
     order = {c: i for i, c in enumerate(categories.categories())}
     return sorted([*PARENTS, *REPORTING], key=lambda c: order[c])
 
 
 def applicable_gases(code: str) -> tuple[str, ...]:
+    """The gases the 2006 GL methods estimate for a reporting category or parent (:data:`REPORTING`).
+
+    Parameters
+    ----------
+    code : str
+        A reporting category or parent, e.g. ``1.A`` or ``2.F``.
+
+    Returns
+    -------
+    tuple of str
+        The gases of the reporting categories under ``code``, in the order of :data:`GASES`.
+    """
     got = {g for leaf in leaves_under(code) for g in REPORTING[leaf]}
     return tuple(g for g in GASES if g in got)
 
 
 def combine_keys(keys) -> str:
-    """One key for a parent of categories with these keys (see the module doc)."""
+    """One notation key for a parent of categories with these keys.
+
+    Agreeing keys give that key, mixed keys the first of NE, IE, C, NO, NA present.
+
+    Parameters
+    ----------
+    keys : iterable of str
+        Notation keys (``NO``, ``NE``, ``NA``, ``IE``, ``C``).
+
+    Returns
+    -------
+    str
+        The parent's key.
+    """
     return min(keys, key=_PRIORITY.index)
 
 
@@ -183,7 +225,31 @@ def read_keys_csv(path: Path) -> list[UserKey]:
 
 
 def notation_settings(cfg) -> list[UserKey]:
-    """The user's keys from ``[notation_keys]`` (checked; one clear error listing every problem)."""
+    """The user's notation keys from ``[notation_keys]`` of the inventory TOML (or its CSV), checked.
+
+    Parameters
+    ----------
+    cfg : ghginv.core.config.RunConfig
+        The run's config (``cfg.extra["notation_keys"]``: ``category = "KEY"``,
+        ``category = { key, reason, where, gas or gases }``, or ``path`` of a CSV with columns
+        ``category, gas, key, reason, where``).
+
+    Returns
+    -------
+    list of UserKey
+        The keys; empty without ``[notation_keys]``.
+
+    Raises
+    ------
+    ConfigError
+        Every problem at once: an unknown category, key, gas or field, IE without ``where``, a
+        ``where`` that is not an IPCC category, conflicting keys, or a missing CSV.
+
+    References
+    ----------
+    .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 1 Ch 8
+       §8.2.2 (notation keys).
+    """
     raw = (getattr(cfg, "extra", None) or {}).get("notation_keys")
     if not raw:
         return []
@@ -272,9 +338,40 @@ def _data_keys(notation: pl.DataFrame | None, classes: dict[str, str]) -> pl.Dat
 
 def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None, classes: dict[str, str] | None = None,
                       keys: list[UserKey] | None = None) -> pl.DataFrame:
-    """Notation-key rows (inventory columns without ``category_name``) for every not-estimated
-    reporting cell, per year and region of ``rolled`` (the rolled-up inventory). Raises
-    :class:`ConfigError` when a user key names a cell the run estimates."""
+    """Notation-key rows for every reporting cell (category × gas) the run does not estimate.
+
+    One row per cell, year and region. The key of a cell is the user's (:func:`notation_settings`;
+    the most specific wins), else one from the activity data given at that reporting category or a
+    parent, else ``NE``; a parent without an estimate combines its categories' keys
+    (:func:`combine_keys`).
+
+    Parameters
+    ----------
+    rolled : polars.DataFrame
+        The rolled-up inventory (year, region, scope, category, gas, co2e_t [t CO2e], notation_key).
+    notation : polars.DataFrame, optional
+        Activity rows that carry a ``notation_key`` (year, region, sector, activity, notation_key).
+    classes : dict of str to str, optional
+        Activity code -> fuel class; keys of electricity and heat rows are not used.
+    keys : list of UserKey, optional
+        The user's keys.
+
+    Returns
+    -------
+    polars.DataFrame
+        Inventory rows without ``category_name``: year, region, scope ``direct``, category, level,
+        gas (the gas group), ``emissions_t`` and ``co2e_t`` null, ``notation_key``.
+
+    Raises
+    ------
+    ConfigError
+        A user key names a cell the run estimates.
+
+    References
+    ----------
+    .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 1 Ch 8
+       §8.2.2 (notation keys).
+    """
     keys = keys or []
     frames = [rolled.select("year", "region")]
     if notation is not None and notation.height:
@@ -321,9 +418,23 @@ def _is_completeness(inv: pl.DataFrame) -> pl.Expr:
 
 
 def completeness_table(inventory: pl.DataFrame, year: int | None = None) -> pl.DataFrame:
-    """One row per reporting category (tree order) with, per gas, t CO2e summed over regions or
-    the key (``value`` Float64 / ``key`` String columns ``<gas>_co2e_t``, ``<gas>_key``); a cell
-    that is neither estimated nor keyed (not applicable) has both null. ``year``: default the last."""
+    """The completeness table of one year: t CO2e or the notation key per reporting category and gas.
+
+    Categories in tree order; a cell that is neither estimated nor keyed (not applicable) has both columns null.
+
+    Parameters
+    ----------
+    inventory : polars.DataFrame
+        The inventory (``inventory.parquet``, with completeness rows).
+    year : int, optional
+        Default the last year.
+
+    Returns
+    -------
+    polars.DataFrame
+        category, level, category_name, per gas ``<gas>_co2e_t`` [t CO2e, summed over regions] and
+        ``<gas>_key``, and year.
+    """
     direct = inventory.filter(pl.col("scope") == "direct")
     if year is None:
         year = direct["year"].max() if direct.height else None
@@ -346,7 +457,18 @@ def completeness_table(inventory: pl.DataFrame, year: int | None = None) -> pl.D
 
 
 def sector_keys(inventory: pl.DataFrame) -> dict[tuple[str, int], str]:
-    """(sector 1–5, year) -> key for sectors with no direct estimate at all in that year."""
+    """The notation key of each sector (1–5) with no direct estimate at all in a year.
+
+    Parameters
+    ----------
+    inventory : polars.DataFrame
+        The inventory (``inventory.parquet``, with completeness rows).
+
+    Returns
+    -------
+    dict of (str, int) to str
+        (sector code, year) -> the combined key (:func:`combine_keys`).
+    """
     d = inventory.filter(pl.col("scope") == "direct", pl.col("level") == 1)
     est = set(d.filter(pl.col("notation_key").is_null()).select("category", "year").iter_rows())
     keyed = d.filter(pl.col("notation_key").is_not_null(), pl.col("gas").is_in(list(GASES)))
@@ -358,7 +480,21 @@ def sector_keys(inventory: pl.DataFrame) -> dict[tuple[str, int], str]:
 
 
 def completeness_manifest(inventory: pl.DataFrame, keys: list[UserKey]) -> dict:
-    """For manifest.json: key counts at reporting depth and the user's keys with reasons."""
+    """The completeness entry of ``manifest.json``.
+
+    Parameters
+    ----------
+    inventory : polars.DataFrame
+        The inventory (``inventory.parquet``, with completeness rows).
+    keys : list of UserKey
+        The user's keys.
+
+    Returns
+    -------
+    dict
+        Reporting depth, gases, number of keyed cells per key at reporting depth, and the user's
+        keys with reasons and origin.
+    """
     c = inventory.filter(pl.col("notation_key").is_not_null(), pl.col("category").is_in(list(REPORTING)), pl.col("gas").is_in(list(GASES)))
     by_key = {k: n for k, n in c.group_by("notation_key").len().sort("notation_key").iter_rows()}
     return {
@@ -371,7 +507,18 @@ def completeness_manifest(inventory: pl.DataFrame, keys: list[UserKey]) -> dict:
 
 
 def summary_line(inventory: pl.DataFrame) -> str:
-    """One line for the CLI: cells estimated / keyed in the last year and what has no estimate."""
+    """One line for the CLI: cells estimated and keyed in the last year, and what has no estimate.
+
+    Parameters
+    ----------
+    inventory : polars.DataFrame
+        The inventory (``inventory.parquet``, with completeness rows).
+
+    Returns
+    -------
+    str
+        The line; empty when the inventory has no year.
+    """
     tab = completeness_table(inventory)
     if tab.height == 0 or tab["year"][0] is None:
         return ""

@@ -45,10 +45,39 @@ class Analysis:
 
 
 def analysis_wanted(cfg) -> bool:
+    """Whether the run has analysis stages: an ``[economy]`` table (or ``--economy``) or ``[[targets]]``.
+
+    Parameters
+    ----------
+    cfg : ghginv.core.config.RunConfig
+        The run's config.
+
+    Returns
+    -------
+    bool
+        True when energy, indicators and targets are to be computed.
+    """
     return bool(cfg.extra.get("economy")) or bool(cfg.extra.get("targets"))
 
 
 def report_lang(cfg) -> str:
+    """The report language of the ``[report]`` table.
+
+    Parameters
+    ----------
+    cfg : ghginv.core.config.RunConfig
+        The run's config (``cfg.extra["report"]``).
+
+    Returns
+    -------
+    str
+        ``"zh"`` or ``"en"`` (default).
+
+    Raises
+    ------
+    ConfigError
+        A key other than ``lang``, or a language not in :data:`LANGS`.
+    """
     rep = cfg.extra.get("report") or {}
     lang = rep.get("lang", "en")
     bad = sorted(set(rep) - {"lang"})
@@ -58,7 +87,37 @@ def report_lang(cfg) -> str:
 
 
 def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, stage=None) -> Analysis:
-    """Energy, indicators, targets and peak analysis for a finished emissions stage."""
+    """Energy, indicators, targets and peak analysis for a finished emissions stage.
+
+    Every input problem (economy table, targets, settings) fails here, before anything is written.
+
+    Parameters
+    ----------
+    cfg : ghginv.core.config.RunConfig
+        The run's config (``[economy]``, ``[[targets]]``, ``[peak]``, ``[report]``, base year).
+    emissions : polars.DataFrame
+        The run's emission rows (``emissions_t`` [t of the gas], ``co2e_t`` [t CO2e]).
+    cube_cells : polars.DataFrame
+        The activity cube's cells (amount [unit of the row]), for energy in tce.
+    sets : list of FactorSet
+        The run's factor sets, in precedence order.
+    stage : callable, optional
+        ``stage(name)`` returning a context manager that times a named stage; default none.
+
+    Returns
+    -------
+    Analysis
+        ``indicators``, ``targets`` and ``peak`` tables, the conventions, notes, report language and
+        the standard_coal rows used.
+
+    Raises
+    ------
+    ConfigError
+        Invalid ``[economy]``, ``[[targets]]``, ``[peak]`` or ``[report]`` tables, or intensity
+        targets without an economy table.
+    InputFileError, SchemaError, ValidationError
+        An unreadable or invalid economy table (:func:`ghginv.analysis.indicators.read_economy`).
+    """
     stage = stage or (lambda name: nullcontext())
     src = str(cfg.source) if cfg.source else None
     lang = report_lang(cfg)

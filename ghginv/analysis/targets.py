@@ -93,7 +93,29 @@ def _num(t: dict, k: str, problems: list, where: str, positive: bool = True) -> 
 
 
 def parse_targets(raw, default_base_year: int | None, file: str | None = None) -> list[Target]:
-    """Check the ``[[targets]]`` list; every problem is reported at once (ConfigError)."""
+    """Check the ``[[targets]]`` list of the inventory TOML; every problem is reported at once.
+
+    Parameters
+    ----------
+    raw : list of dict or None
+        The ``[[targets]]`` tables (kind, base_year, year or before_year, reduction_pct [%],
+        energy_variant, min_share_pct [%], cap_t_co2e [t CO2e], scope, region, name, source).
+    default_base_year : int or None
+        Base year of a target that gives none (``[inventory] base_year``).
+    file : str, optional
+        The TOML's name in error messages.
+
+    Returns
+    -------
+    list of Target
+        The targets; empty without ``[[targets]]``.
+
+    Raises
+    ------
+    ConfigError
+        Not a list of tables, an unknown key, kind or scope, base year not before the target year,
+        no source, or a missing or out-of-range reduction, share or cap.
+    """
     if raw is None:
         return []
     if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
@@ -147,6 +169,26 @@ def parse_targets(raw, default_base_year: int | None, file: str | None = None) -
 
 
 def peak_params(raw: dict | None, file: str | None = None) -> PeakParams:
+    """The ``[peak]`` table of the inventory TOML, checked.
+
+    Parameters
+    ----------
+    raw : dict or None
+        ``min_years_since_peak`` (default 2), ``plateau_pct`` [%] (default 2.0), ``plateau_years``
+        (default 3).
+    file : str, optional
+        The TOML's name in error messages.
+
+    Returns
+    -------
+    PeakParams
+        The peak-analysis parameters.
+
+    Raises
+    ------
+    ConfigError
+        An unknown key, ``min_years_since_peak`` < 1, ``plateau_pct`` < 0 or ``plateau_years`` < 2.
+    """
     raw = dict(raw or {})
     known = {"min_years_since_peak", "plateau_pct", "plateau_years"}
     bad = sorted(set(raw) - known)
@@ -157,19 +199,78 @@ def peak_params(raw: dict | None, file: str | None = None) -> PeakParams:
 
 
 def path_required_pct(reduction_pct: float, base_year: int, target_year: int, year: int) -> float:
-    """Reduction (%) needed in ``year`` to lie on the constant-rate path to the target."""
+    """Reduction needed in ``year`` to lie on the constant-rate path to a reduction target.
+
+    .. math::
+
+        path(y) = 1 - (1 - r)^{(y - y_0) / (T - y_0)}
+
+    Parameters
+    ----------
+    reduction_pct : float
+        Target reduction r by the target year [%], below 100.
+    base_year : int
+        Base year y0.
+    target_year : int
+        Target year T.
+    year : int
+        Year y.
+
+    Returns
+    -------
+    float
+        Required reduction against the base year [%].
+    """
     r = reduction_pct / 100.0
     frac = (year - base_year) / (target_year - base_year)
     return (1.0 - (1.0 - r) ** frac) * 100.0
 
 
 def reduction_met(base: float, latest: float, reduction_pct: float) -> bool:
-    """latest / base ≤ 1 − r (R14: energy −13 % met if I1 / I0 ≤ 0.87)."""
+    """Whether a reduction target is met: latest / base ≤ 1 − r.
+
+    E.g. reference case R14: an energy-intensity reduction of 13 % is met if I1 / I0 ≤ 0.87.
+
+    Parameters
+    ----------
+    base : float
+        Base-year value of the indicator [its unit].
+    latest : float
+        Target-year value [same unit].
+    reduction_pct : float
+        Target reduction r [%].
+
+    Returns
+    -------
+    bool
+        True when met (within a tolerance of 1e-9).
+    """
     return latest / base <= 1.0 - reduction_pct / 100.0 + TOL
 
 
 def peak_status(years: list[int], values: list[float], p: PeakParams = PeakParams()) -> dict:
-    """Peak year so far and the status (see module doc)."""
+    """Peak year so far and the peak status of one series.
+
+    *plateau* — the last ``plateau_years`` values lie within ±``plateau_pct`` % of their mean; else
+    *peaked* — the maximum lies at least ``min_years_since_peak`` years back and the least-squares
+    slope from the peak year on is down; else *rising* — the slope of the last ``plateau_years``
+    values is up; otherwise *undetermined*.
+
+    Parameters
+    ----------
+    years : list of int
+        Years of the series, ascending.
+    values : list of float
+        Values per year [unit of the series, e.g. t CO2].
+    p : PeakParams, default PeakParams()
+        The peak-analysis parameters.
+
+    Returns
+    -------
+    dict
+        first_year, latest_year, peak_year, peak_value, latest_value [unit of the series],
+        change_from_peak_pct [%], trend_pct_per_year [% of the recent mean per year], status.
+    """
     y = np.asarray(years, dtype=float)
     v = np.asarray(values, dtype=float)
     i = int(np.argmax(v))
@@ -197,6 +298,21 @@ def _series(ind: pl.DataFrame, indicator: str, region: str) -> dict[int, float]:
 
 
 def peak_analysis(ind: pl.DataFrame, p: PeakParams) -> pl.DataFrame:
+    """Peak analysis of every emission scope and region of the indicators table.
+
+    Parameters
+    ----------
+    ind : polars.DataFrame
+        The indicators table (:func:`ghginv.analysis.indicators.compute_indicators`).
+    p : PeakParams
+        The peak-analysis parameters.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``peak.parquet`` (:data:`PEAK_SCHEMA`): one row per region and scope with at least two
+        years, the result of :func:`peak_status`.
+    """
     rows = []
     for region in ind["region"].unique(maintain_order=True).to_list():
         for scope, name in SCOPES.items():
@@ -263,7 +379,30 @@ def _evaluate(t: Target, region: str, s: dict[int, float], peaks: pl.DataFrame) 
 
 
 def evaluate_targets(targets: list[Target], ind: pl.DataFrame, peaks: pl.DataFrame) -> pl.DataFrame:
-    """One row per target and region (see module doc and TARGET_SCHEMA)."""
+    """Evaluate every target: one row per target and region (``targets.parquet``).
+
+    A reduction target is on track when the achieved reduction is at least the constant-rate path
+    (:func:`path_required_pct`); a share target follows the straight line to the target share; a cap
+    the constant-rate path from the base-year value to the cap; a peak target needs status *peaked*
+    or *plateau* with the peak before the target year. ``met`` stays null until the target year has
+    data.
+
+    Parameters
+    ----------
+    targets : list of Target
+        The checked targets (:func:`parse_targets`).
+    ind : polars.DataFrame
+        The indicators table.
+    peaks : polars.DataFrame
+        The peak analysis (:func:`peak_analysis`).
+
+    Returns
+    -------
+    polars.DataFrame
+        :data:`TARGET_SCHEMA`: base and latest values [unit of the indicator], ``achieved_pct``,
+        ``required_pct``, ``path_required_pct`` [%], ``on_track``, ``met``, ``margin`` [percentage
+        points] and the target's source.
+    """
     rows = []
     for t in targets:
         ind_t = ind

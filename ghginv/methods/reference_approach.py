@@ -58,7 +58,38 @@ _KEYS = {"energy_balance", "threshold_pct", "factor_region"}
 
 
 def apparent_consumption(production: float, imports: float, exports: float, bunkers: float, stock_change: float) -> float:
-    """Eq 6.2: production + imports − exports − international bunkers − stock change."""
+    r"""Apparent consumption of a fuel (Eq 6.2).
+
+    .. math::
+
+        AC = \text{production} + \text{imports} - \text{exports} - \text{bunkers} - \text{stock change}
+
+    ``stock_change`` is the closing minus the opening stock: a build-up is subtracted, a draw-down
+    adds to consumption. Works on numbers and on polars expressions alike.
+
+    Parameters
+    ----------
+    production : float or polars.Expr
+        Primary production [unit of the balance row].
+    imports : float or polars.Expr
+        Imports, including inflows from other regions [unit of the balance row].
+    exports : float or polars.Expr
+        Exports, including outflows to other regions [unit of the balance row].
+    bunkers : float or polars.Expr
+        International bunkers [unit of the balance row].
+    stock_change : float or polars.Expr
+        Closing minus opening stock [unit of the balance row].
+
+    Returns
+    -------
+    float or polars.Expr
+        Apparent consumption [unit of the balance row].
+
+    References
+    ----------
+    .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 2 Ch 6,
+       Eq 6.2 and §6.2.1.
+    """
     return production + imports - exports - bunkers - stock_change
 
 
@@ -79,6 +110,18 @@ class ReferenceResult:
 
 
 def reference_wanted(cfg) -> bool:
+    """Whether the inventory asks for the reference approach (a ``[reference_approach]`` table).
+
+    Parameters
+    ----------
+    cfg : ghginv.core.config.RunConfig
+        The run's config.
+
+    Returns
+    -------
+    bool
+        True when ``cfg.extra["reference_approach"]`` is set.
+    """
     return bool(cfg.extra.get("reference_approach"))
 
 
@@ -99,11 +142,38 @@ def _num(v) -> float | None:
 
 
 def read_energy_balance(path: Path | str | _fs.Remote, classes: dict[str, str]) -> tuple[pl.DataFrame, list[str]]:
-    """Read and check an energy balance (CSV or Parquet, a local path or a URL); every problem is
-    listed at once.
+    """Read and check an energy balance (CSV or Parquet, a local path or a URL).
 
-    Returns year, region, fuel, unit, the flows, non_energy_use, row (1-based data row), for fossil
-    fuels only, and notes (skipped rows)."""
+    Every problem is listed at once.
+
+    Parameters
+    ----------
+    path : pathlib.Path or str or ghginv.core._fs.Remote
+        The energy balance: columns ``year, fuel, unit, production, imports, exports, bunkers,
+        stock_change`` and optional ``region``, ``non_energy_use``; flows in the row's ``unit``,
+        blank meaning 0.
+    classes : dict of str to str
+        Activity code -> ``fuel_class`` of the run's factor sets
+        (:func:`ghginv.methods.emissions.activity_classes`).
+
+    Returns
+    -------
+    balance : polars.DataFrame
+        Fossil-fuel rows only: year, region (``ALL`` when absent), fuel, unit, the flows and
+        ``non_energy_use`` [unit of the row], and ``row`` (1-based data row).
+    notes : list of str
+        The rows skipped (electricity, heat, biomass …).
+
+    Raises
+    ------
+    InputFileError
+        The file does not exist or has no rows.
+    SchemaError
+        A required column is missing.
+    ValidationError
+        Bad years, unknown fuels or units, non-finite or negative flows (only ``stock_change`` may
+        be negative), or a (year, region, fuel) given twice.
+    """
     path = _fs.input_file(path)
     f = str(path)
     if not _fs.is_file(path):
@@ -204,7 +274,59 @@ def _co2_per_unit(keys: pl.DataFrame, sets, year_fallback: str, where: str) -> p
 
 def reference_approach(balance: pl.DataFrame, emissions: pl.DataFrame, sets, year_fallback: str = "none",
                        threshold_pct: float = 5.0, factor_region: str | None = None, where: str = "energy balance") -> pl.DataFrame:
-    """The comparison table (see module doc), one row per year, region and fuel plus TOTAL rows."""
+    r"""The reference approach compared with the sectoral approach, per year, region and fuel.
+
+    Per balance row (module docstring)
+
+    .. math::
+
+        CO_2^{ref} = (AC - NEU) \times EF_{CO_2}
+
+    (Eq 6.1 with the fuel's own NCV and carbon content), with AC from :func:`apparent_consumption`
+    (Eq 6.2) and EF_CO2 the CO2 factor the run's own factor sets resolve for one unit of the fuel
+    in sector ``1.A``. The sectoral figure is the direct CO2 of fuel combustion (``1.A`` and below)
+    of the same fuel, year and region; ``difference_pct = (reference − sectoral) / sectoral × 100``.
+
+    Parameters
+    ----------
+    balance : polars.DataFrame
+        The energy balance of :func:`read_energy_balance` [unit of each row].
+    emissions : polars.DataFrame
+        The run's emission rows (``emissions_t`` [t of the gas]).
+    sets : list of FactorSet
+        The run's factor sets, in precedence order.
+    year_fallback : {"none", "nearest"}, default "none"
+        Year fallback of the factor look-up.
+    threshold_pct : float, default 5.0
+        A fuel is flagged when ``|difference_pct|`` exceeds this [%] (the Ch 6 §6.8 check).
+    factor_region : str, optional
+        Region whose factors apply to whole-area (``ALL``) balance rows; default every inventory
+        region, which must agree.
+    where : str, default "energy balance"
+        Name of the balance in error messages.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per year, region and fuel (and ``TOTAL``): the flows, apparent consumption [unit of
+        the row and TJ], ``ef_t_co2_per_unit`` [t CO2 / unit], ``excluded_co2_t``,
+        ``reference_co2_t``, ``sectoral_co2_t`` [t CO2], ``difference_pct`` [%], ``flag``, the CO2
+        factor rule used and a note.
+
+    Raises
+    ------
+    ConfigError
+        No CO2 factor for a fuel in the run's sets, or factors that differ between the inventory
+        regions for a whole-area balance without ``factor_region``.
+    GhgInvError
+        An error of the factor look-up (:func:`ghginv.methods.emissions.compute_emissions`), of the
+        same type, naming the balance.
+
+    References
+    ----------
+    .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 2 Ch 6
+       (reference approach), Eqs 6.1–6.2, §6.2.1–6.2.2 and the §6.8 comparison.
+    """
     regions = sorted(emissions["region"].unique().to_list()) if emissions.height else []
     default = [factor_region] if factor_region else (regions or [ALL])
     b = balance.with_columns(
@@ -286,7 +408,38 @@ def settings(cfg) -> tuple[Path | str, float, str | None]:
 
 
 def reference_stage(cfg, emissions: pl.DataFrame, sets) -> ReferenceResult:
-    """Read the energy balance and compare (a named, timed stage of the run)."""
+    """Read the energy balance and compare it with the sectoral result (a named, timed stage of the run).
+
+    Balance years outside the inventory's are ignored, with a note.
+
+    Parameters
+    ----------
+    cfg : ghginv.core.config.RunConfig
+        The run's config (``[reference_approach]``: ``energy_balance``, ``threshold_pct`` [%],
+        ``factor_region``; ``years``, ``year_fallback``).
+    emissions : polars.DataFrame
+        The run's emission rows (``emissions_t`` [t of the gas]).
+    sets : list of FactorSet
+        The run's factor sets, in precedence order.
+
+    Returns
+    -------
+    ReferenceResult
+        The comparison table (:func:`reference_approach`), the threshold, the balance's path, sha256
+        and size, and notes.
+
+    Raises
+    ------
+    ConfigError
+        An invalid ``[reference_approach]`` table, or a factor problem (:func:`reference_approach`).
+    InputFileError, SchemaError, ValidationError
+        An unreadable or invalid energy balance (:func:`read_energy_balance`).
+
+    References
+    ----------
+    .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 2 Ch 6
+       (reference approach), Eqs 6.1–6.2, §6.2.1–6.2.2 and the §6.8 comparison.
+    """
     path, threshold, fr = settings(cfg)
     path = _fs.input_file(path)  # a local path or a URL
     balance, notes = read_energy_balance(path, activity_classes(sets))

@@ -91,7 +91,25 @@ class SinkResult:
 
 
 def sink_settings(cfg) -> SinkSettings | None:
-    """Read and check ``cfg.extra['sinks']`` (paths relative to the TOML, or URLs); None without sinks."""
+    """Read and check the ``[sinks]`` table of the inventory TOML.
+
+    Parameters
+    ----------
+    cfg : ghginv.core.config.RunConfig
+        The run's config (``cfg.extra["sinks"]``: ``path``, ``method``, ``check_threshold``); paths
+        are relative to the TOML, or URLs.
+
+    Returns
+    -------
+    SinkSettings or None
+        Data paths, reported forest method (``gain_loss`` or ``stock_difference``) and cross-check
+        threshold [fraction]; None when the run has no sinks.
+
+    Raises
+    ------
+    ConfigError
+        An unknown key, no data path, an unknown method or a negative threshold.
+    """
     raw = cfg.extra.get("sinks")
     if raw is None:
         return None
@@ -132,7 +150,54 @@ def _col(df: pl.DataFrame, name: str) -> np.ndarray:
 
 
 def compute_sinks(cfg, sets: list, settings: SinkSettings | None = None) -> SinkResult:
-    """Run every sink method the data call for; see the module docstring."""
+    """Run every sink method the data call for (forest biomass, urban trees, soils, wetlands).
+
+    Stock changes ΔC [t C/yr] are reported as CO2 with the inventory's sign, a removal being a
+    negative emission, CO2 = −ΔC × 44/12 (module docstring):
+
+    * forest, gain-loss (Eqs 2.7, 2.9–2.14): ΔC = ΔC_G − ΔC_L per stratum and year;
+    * forest, stock-difference (Eq 2.8): ΔC = (C_t2 − C_t1) / (t2 − t1) between stock inventories;
+    * urban trees, Tier 2a (Vol 4 Ch 8 Eq 8.2): ΔC = crown_cover × CRW;
+    * mineral soils, Tier 1 (Eq 2.25): ΔC = (SOC_0 − SOC_(0−T)) / D;
+    * rewetted organic soils (WS13 Ch 3, Tier 1): CO2 = A × (EF_CO2 + EF_DOC) × 44/12,
+      CH4 = A × EF_CH4 × 16/12.
+
+    When the data allow both forest methods, both are computed and compared
+    (:attr:`SinkResult.check`).
+
+    Parameters
+    ----------
+    cfg : ghginv.core.config.RunConfig
+        The run's config (``years``, ``regions``, ``year_fallback``, ``keep_entity``, ``[sinks]``).
+    sets : list of FactorSet
+        The sink parameter sets, in precedence order.
+    settings : SinkSettings, optional
+        Default :func:`sink_settings` of ``cfg``.
+
+    Returns
+    -------
+    SinkResult
+        Sink rows in the emissions schema (``emissions_t`` [t of the gas]; removals negative), the
+        method cross-check, the parameters used, the input files and statistics.
+
+    Raises
+    ------
+    ValidationError
+        Sink data that break the data contract or do not support the chosen method (e.g.
+        stock-difference with a single stock year), or soil data for one year only.
+    InputFileError, SchemaError
+        Missing or malformed sink data files.
+    MissingFactorError, AmbiguousFactorError
+        A parameter the sets do not give, or give twice.
+
+    References
+    ----------
+    .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 4 Ch 2,
+       Eqs 2.7–2.14 (gain-loss, stock-difference) and 2.25, applied to forest land (Vol 4 Ch 4);
+       Vol 4 Ch 8 Eq 8.2 (urban trees).
+    .. [2] IPCC (2014), 2013 Supplement to the 2006 IPCC Guidelines: Wetlands, Ch 3 (rewetted
+       organic soils).
+    """
     settings = settings or sink_settings(cfg)
     rec, inputs = load_sink_data(settings.paths, cfg.regions)
     years = cfg.years or (int(rec["year"].min()), int(rec["year"].max()))

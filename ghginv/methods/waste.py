@@ -116,15 +116,62 @@ def _check(name, a, lo, hi, lo_open=False):
 
 def first_order_decay(deposits_gg, years, doc, docf, mcf, f, k, ox, recovery, delay_months=WASTE_MODEL_DELAY_MONTHS,
                       *, deposit_month: int = 7) -> FodResult:
-    """CH4 from solid waste disposal by first-order decay (2006 IPCC GL Vol 5 Ch 3; module doc).
+    r"""CH4 from solid waste disposal by first-order decay (2006 IPCC GL Vol 5 Ch 3).
 
-    ``deposits_gg``: waste deposited per year (Gg wet weight), one row per waste type
-    (n_types × n_years) or a single type (n_years). ``years``: consecutive calendar years, one per
-    column; results cover exactly these years (append years with zero deposit to see the tail).
-    Per waste type (a number or one value per type): ``doc`` (fraction of wet weight), ``docf``,
-    ``k`` (1/yr). Per site and year (a number, one value per year, or types × years): ``mcf``,
-    ``f``, ``ox``, ``recovery`` (fraction of CH4 generated). ``delay_months`` ≥ 0 after the average
-    deposit month ``deposit_month`` (1–12): 6 and 7 give the IPCC Waste Model.
+    Per waste type and year the decomposable DOC deposited, DDOCm = W × DOC × DOCf × MCF (Eq 3.2),
+    decays by first order (Eqs 3.4–3.5, Annex 3A.1); the CH4 generated is the DDOCm decomposed
+    × F × 16/12 (Eq 3.6), and
+
+    .. math::
+
+        CH_4^{emitted} = (CH_4^{generated} - R) \times (1 - OX)
+
+    (Eq 3.1), with R = ``recovery`` × CH4 generated. Timing conventions (when a deposit starts to
+    decay) and the reference cases: module docstring.
+
+    Parameters
+    ----------
+    deposits_gg : array_like of float
+        Waste deposited per year [Gg wet weight], one row per waste type (n_types × n_years) or a
+        single type (n_years); finite and ≥ 0.
+    years : array_like of int
+        Consecutive calendar years, one per column; results cover exactly these years (append years
+        with zero deposit to see the tail).
+    doc : float or array_like of float
+        Degradable organic carbon, DOC [fraction of wet weight]; a number or one value per waste type.
+    docf : float or array_like of float
+        Fraction of DOC that decomposes, DOCf [fraction]; a number or one value per waste type.
+    mcf : float or array_like of float
+        Methane correction factor, MCF [fraction]; a number, one value per year, or types × years.
+    f : float or array_like of float
+        Fraction of CH4 in the landfill gas generated, F [fraction]; as ``mcf``.
+    k : float or array_like of float
+        Decay rate constant [1/yr], in (0, 10]; a number or one value per waste type.
+    ox : float or array_like of float
+        Oxidation factor, OX [fraction]; as ``mcf``.
+    recovery : float or array_like of float
+        CH4 recovered, flared or used [fraction of the CH4 generated]; as ``mcf``.
+    delay_months : float, default :data:`WASTE_MODEL_DELAY_MONTHS` (6)
+        Delay between the average deposit month and the start of decay [months], 0–1200.
+    deposit_month : int, default 7
+        Average month of deposit (1–12); 7 with ``delay_months = 6`` gives the IPCC Waste Model.
+
+    Returns
+    -------
+    FodResult
+        Per waste type and year (n_types × n_years) [Gg]: DDOCm deposited, decomposed and accumulated,
+        CH4 generated, recovered, oxidised and emitted, and the biogenic CO2 in landfill gas.
+
+    Raises
+    ------
+    ValidationError
+        An array of the wrong shape, a value out of its range, a negative or non-finite deposit, or
+        years that are not consecutive integers.
+
+    References
+    ----------
+    .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 5 Ch 3,
+       Eqs 3.1, 3.2, 3.4–3.6 and Annex 3A.1; delay: EFDB 615110 (Vol 5 p. 3.19).
     """
     dep = np.asarray(deposits_gg, dtype=np.float64)
     if dep.ndim == 1:
@@ -173,13 +220,47 @@ def first_order_decay(deposits_gg, years, doc, docf, mcf, f, k, ox, recovery, de
 
 
 def wastewater_ch4(tow_kg_bod, bo, mcf, shares=None, sludge_kg_bod=0.0, recovered_kg_ch4=0.0) -> float:
-    """Domestic or industrial wastewater CH4 (kg), 2006 IPCC GL Vol 5 Ch 6.
+    r"""Domestic or industrial wastewater CH4 (2006 IPCC GL Vol 5 Ch 6).
 
-    ``CH4 = Σ_j (TOW − S) × U_j T_j × Bo × MCF_j − R``: ``tow_kg_bod`` organics in wastewater (kg
-    BOD or COD, matching ``bo``), ``shares`` the fraction of TOW per treatment pathway (default:
-    all in one pathway), ``mcf`` one value per pathway. In ``ghginv compile`` the same arithmetic
-    runs as activity × factor: TOW per pathway is the activity (unit kg, sector 4.D.1/4.D.2, e.g.
-    activity ``wastewater_bod_septic``) and EF = Bo × MCF is a D row of ``ipcc2006_waste``.
+    .. math::
+
+        CH_4 = \sum_j (TOW - S) \times U_j T_j \times B_o \times MCF_j - R
+
+    In ``ghginv compile`` the same arithmetic runs as activity × factor: TOW per pathway is the
+    activity (unit kg, sector 4.D.1/4.D.2, e.g. activity ``wastewater_bod_septic``) and
+    EF = Bo × MCF is a D row of ``ipcc2006_waste``.
+
+    Parameters
+    ----------
+    tow_kg_bod : float
+        Total organics in wastewater, TOW [kg BOD, or kg COD matching ``bo``].
+    bo : float
+        Maximum CH4 producing capacity, Bo [kg CH4 / kg BOD (or COD)].
+    mcf : float or array_like of float
+        Methane correction factor of each treatment pathway [fraction].
+    shares : array_like of float, optional
+        Fraction of TOW per treatment pathway (U_j T_j), one per value of ``mcf``, ≥ 0 and adding
+        up to 1; default all in one pathway.
+    sludge_kg_bod : float, default 0
+        Organics removed as sludge, S [kg BOD (or COD)].
+    recovered_kg_ch4 : float, default 0
+        CH4 recovered, R [kg CH4].
+
+    Returns
+    -------
+    float
+        CH4 emitted [kg CH4], never below 0.
+
+    Raises
+    ------
+    ValidationError
+        ``shares`` and ``mcf`` of different lengths, shares that are negative or do not add up to
+        1, S larger than TOW, or R < 0.
+
+    References
+    ----------
+    .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 5 Ch 6
+       (wastewater treatment and discharge).
     """
     mcf_a = np.atleast_1d(np.asarray(mcf, dtype=np.float64))
     sh = np.ones(1) if shares is None else np.atleast_1d(np.asarray(shares, dtype=np.float64))

@@ -36,11 +36,34 @@ _PER_YEAR = ("doc", "docf", "mcf", "f", "ox")
 
 
 def has_waste_parameters(sets) -> bool:
+    """Whether any factor set has first-order decay parameters (a ``waste_parameters.csv``).
+
+    Parameters
+    ----------
+    sets : list of FactorSet
+        The run's factor sets.
+
+    Returns
+    -------
+    bool
+        True when 4.A rows are deposits for :func:`fod_emissions` rather than activity × factor rows.
+    """
     return any(getattr(s, "waste_rules", None) for s in sets)
 
 
 def is_deposit_sector(sector: str) -> bool:
-    """True for ``4.A`` and its sub-categories: the rows whose earlier years the cube must keep."""
+    """Whether a sector is ``4.A`` or under it: the rows whose earlier years the cube must keep.
+
+    Parameters
+    ----------
+    sector : str
+        IPCC category code, e.g. ``4.A.1``.
+
+    Returns
+    -------
+    bool
+        True for ``4.A`` and every code under it.
+    """
     return sector == "4.A" or sector.startswith("4.A.")
 
 
@@ -49,7 +72,23 @@ def _is_4a(sector: pl.Expr) -> pl.Expr:
 
 
 def split_deposits(cells: pl.DataFrame, sets) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(cells for activity × factor, 4.A deposit cells); all of 4.A are deposits only when waste parameters exist."""
+    """Split cube cells into cells for activity × factor and 4.A deposit cells.
+
+    All of 4.A are deposits only when a factor set has waste parameters (:func:`has_waste_parameters`).
+
+    Parameters
+    ----------
+    cells : polars.DataFrame
+        Cube cells (year, region, sector, activity, unit, amount [unit of the row], …).
+    sets : list of FactorSet
+        The run's factor sets.
+
+    Returns
+    -------
+    tuple of polars.DataFrame
+        ``(cells for activity × factor, 4.A deposit cells)``; without waste parameters, all cells
+        and an empty frame.
+    """
     if not has_waste_parameters(sets) or cells.height == 0:
         return cells, cells.clear()
     mask = _is_4a(pl.col("sector"))
@@ -57,7 +96,25 @@ def split_deposits(cells: pl.DataFrame, sets) -> tuple[pl.DataFrame, pl.DataFram
 
 
 def waste_settings(cfg) -> dict:
-    """The ``[waste]`` table, checked: climate zone and recovery (number or {year: fraction})."""
+    """The ``[waste]`` table of the inventory TOML, checked.
+
+    Parameters
+    ----------
+    cfg : ghginv.core.config.RunConfig
+        The run's config (``cfg.extra["waste"]``).
+
+    Returns
+    -------
+    dict
+        ``climate_zone`` (str or None), ``recovery_default`` [fraction of CH4 generated] and
+        ``recovery`` ({year: fraction}).
+
+    Raises
+    ------
+    ConfigError
+        An unknown key, an unknown climate zone, or a recovery that is not a fraction in [0, 1] or
+        keyed by something other than a year.
+    """
     raw = dict((getattr(cfg, "extra", None) or {}).get("waste", {}) or {})
     unknown = sorted(set(raw) - {"climate_zone", "recovery"})
     if unknown:
@@ -107,8 +164,51 @@ def _deposits_gg(deposits: pl.DataFrame) -> pl.DataFrame:
 
 
 def fod_emissions(deposits: pl.DataFrame, other_cells: pl.DataFrame, sets, cfg, keep_entity: bool = False):
-    """CH4 emitted from solid waste disposal per reported year: ``(emissions, factors_used, summary)``
-    (``emissions_t`` in t CH4, no ``co2e_t``)."""
+    """CH4 emitted from solid waste disposal per reported year, by first-order decay.
+
+    Runs :func:`ghginv.methods.waste.first_order_decay` over the whole deposit history of each
+    (region, category, waste type), with DOC, DOCf, MCF, F, OX, k and the delay from the run's
+    waste parameters (k of the ``[waste]`` climate zone, Vol 5 Table 3.3) and recovery from the
+    ``[waste]`` table (module docstring).
+
+    Parameters
+    ----------
+    deposits : polars.DataFrame
+        4.A deposit cells (:func:`split_deposits`): wet mass deposited per year [any mass unit].
+    other_cells : polars.DataFrame
+        The other cube cells; their years are the reported years when ``cfg.years`` is not set.
+    sets : list of FactorSet
+        The run's factor sets, in precedence order.
+    cfg : ghginv.core.config.RunConfig
+        The run's config (``years``, ``[waste]``).
+    keep_entity : bool, default False
+        Add a null ``entity_id`` column to the emission rows.
+
+    Returns
+    -------
+    emissions : polars.DataFrame
+        Rows of ``emissions.parquet`` (scope ``direct``, gas ``CH4``, ``emissions_t`` [t CH4], no
+        ``co2e_t``), one per reported year, region, category and waste type.
+    factors_used : polars.DataFrame
+        The waste parameter rows used (kind ``waste_parameter``), rows of ``factors_used.parquet``.
+    summary : dict
+        Number of series, first deposit year, climate zone and whether the history may be truncated.
+
+    Raises
+    ------
+    ConfigError
+        Deposits but no ``[waste] climate_zone``, or an invalid ``[waste]`` table.
+    ValidationError
+        A deposit that is not a mass, a year missing from a history, or k or the delay changing over
+        the years.
+    MissingFactorError
+        A waste parameter the run's factor sets do not give.
+
+    References
+    ----------
+    .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 5 Ch 3,
+       Eq 3.1 and Table 3.3.
+    """
     from ..factors.trace import SCHEMA
 
     years = _report_years(cfg, other_cells, deposits)

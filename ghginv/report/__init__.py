@@ -18,7 +18,22 @@ REPORT_FILES = ("report.html", "inventory.xlsx")
 
 
 def write_reports(data: ReportData, folder: Path, lang: str = "en") -> dict[str, str]:
-    """Write report.html and inventory.xlsx into ``folder``; returns their sha256 by name."""
+    """Write ``report.html`` and ``inventory.xlsx`` into a folder.
+
+    Parameters
+    ----------
+    data : ReportData
+        The run's frames and manifest.
+    folder : pathlib.Path
+        The run folder.
+    lang : {"en", "zh"}, default "en"
+        Language of ``report.html``.
+
+    Returns
+    -------
+    dict of str to str
+        File name -> ``"sha256:<hex>"`` of the written file.
+    """
     (folder / "report.html").write_text(render_html(data, lang), encoding="utf-8")
     write_xlsx(data, folder / "inventory.xlsx")
     return {n: "sha256:" + file_sha256(folder / n) for n in REPORT_FILES}

@@ -19,7 +19,18 @@ INDIRECT = "indirect"
 
 
 def sector_group(sector: str) -> str:
-    """Level-3 IPCC category of a sector code (``1.A.4.b`` -> ``1.A.4``)."""
+    """Level-3 IPCC category of a sector code (``1.A.4.b`` -> ``1.A.4``).
+
+    Parameters
+    ----------
+    sector : str
+        IPCC category code.
+
+    Returns
+    -------
+    str
+        The code cut to its first three levels (a shorter code unchanged).
+    """
     return ".".join(sector.split(".")[:3])
 
 

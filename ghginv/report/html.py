@@ -247,6 +247,25 @@ def _quality(d: ReportData, lang: str) -> str:
 
 
 def render_html(d: ReportData, lang: str = "en") -> str:
+    """``report.html``: a self-contained page (inline CSS and SVG charts, no JavaScript) of a run.
+
+    Summary, key points, emissions by sector, targets and their paths, change since the base year,
+    sinks, peak analysis, key categories, recalculations, reference approach, gap filling,
+    indicators, completeness, factor sets and data-quality notes; sections without data are left
+    out or say so.
+
+    Parameters
+    ----------
+    d : ReportData
+        The run's frames and manifest.
+    lang : {"en", "zh"}, default "en"
+        Language of the page.
+
+    Returns
+    -------
+    str
+        The HTML document.
+    """
     m = d.manifest
     years = d.years()
     base = (m.get("config") or {}).get("base_year") or d.analysis.get("price_base_year") or years[0]

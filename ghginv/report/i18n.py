@@ -71,7 +71,22 @@ def pick(table: dict[str, tuple[str, str]], key: str, lang: str, **kw) -> str:
 
 
 def text(key: str, lang: str, **kw) -> str:
-    """:func:`pick` in the report's main table :data:`T`."""
+    """A report text of the main table :data:`T` in the report's language (:func:`pick`).
+
+    Parameters
+    ----------
+    key : str
+        Key of :data:`T`.
+    lang : {"en", "zh"}
+        Language; anything other than ``zh`` gives English.
+    **kw
+        Values for the text's ``{placeholders}``.
+
+    Returns
+    -------
+    str
+        The text, formatted with ``kw``.
+    """
     return pick(T, key, lang, **kw)
 
 

@@ -18,13 +18,44 @@ ML, MR, MT, MB = 78, 300, 40, 42  # margins; legend on the right
 
 
 def fmt_num(v: float, digits: int = 0) -> str:
+    """A number with thousands separators for chart labels.
+
+    Parameters
+    ----------
+    v : float or None
+        The number [unit of the chart].
+    digits : int, default 0
+        Decimals.
+
+    Returns
+    -------
+    str
+        ``v`` formatted, or "—" for None or NaN.
+    """
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "—"
     return f"{v:,.{digits}f}"
 
 
 def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
-    """About ``n`` round tick values covering [lo, hi]."""
+    """About ``n`` round tick values covering [lo, hi].
+
+    Steps are 1, 2, 2.5 or 5 times a power of ten.
+
+    Parameters
+    ----------
+    lo : float
+        Lowest value to cover [unit of the axis].
+    hi : float
+        Highest value to cover [unit of the axis].
+    n : int, default 5
+        Approximate number of intervals.
+
+    Returns
+    -------
+    list of float
+        Ascending tick values, the first ≤ ``lo`` and the last ≥ ``hi``.
+    """
     if hi == lo:
         hi = lo + (abs(lo) or 1.0)
     raw = (hi - lo) / n
@@ -78,7 +109,30 @@ def _ymap(ticks):
 
 def stacked_bars(name: str, title: str, unit: str, xs: list[str], series: list[tuple[str, list[float]]],
                  line: tuple[str, list[float]] | None = None, digits: int = 0) -> str:
-    """Stacked bars per x (positive values up, negative down), optional overlay line."""
+    """Stacked bars per x (positive values up, negative down), with an optional overlay line.
+
+    Parameters
+    ----------
+    name : str
+        Chart name (``data-chart`` attribute).
+    title : str
+        Chart title.
+    unit : str
+        Unit label of the y axis, e.g. "kt CO2e".
+    xs : list of str
+        The x labels (e.g. years).
+    series : list of tuple of (str, list of float)
+        Label and one value per x [unit of the chart] for each stacked series.
+    line : tuple of (str, list of float), optional
+        Label and one value per x of a line drawn over the bars (e.g. net emissions).
+    digits : int, default 0
+        Decimals of the value labels.
+
+    Returns
+    -------
+    str
+        The chart as an ``<svg class="chart">`` element; each bar a ``<rect class="bar">``.
+    """
     pos = [sum(max(v, 0) for _, vals in series for v in [vals[i]]) for i in range(len(xs))]
     neg = [sum(min(v, 0) for _, vals in series for v in [vals[i]]) for i in range(len(xs))]
     lo = min([0.0, *neg, *(line[1] if line else [])])
@@ -116,7 +170,31 @@ def stacked_bars(name: str, title: str, unit: str, xs: list[str], series: list[t
 
 
 def lines(name: str, title: str, unit: str, x_from: int, x_to: int, series: list[dict], digits: int = 2) -> str:
-    """Lines over years; each series: label, points [(year, value)], dash (bool), color (optional)."""
+    """Lines over years.
+
+    Parameters
+    ----------
+    name : str
+        Chart name (``data-chart`` attribute).
+    title : str
+        Chart title.
+    unit : str
+        Unit label of the y axis, e.g. "kt CO2e".
+    x_from : int
+        First year of the x axis.
+    x_to : int
+        Last year of the x axis.
+    series : list of dict
+        Each with ``label``, ``points`` [(year, value [unit of the chart])], ``dash`` (bool, a
+        dashed line such as a target path) and optional ``color``.
+    digits : int, default 2
+        Decimals of the y-axis labels.
+
+    Returns
+    -------
+    str
+        The chart as an ``<svg class="chart">`` element; each line a ``<polyline class="series">``.
+    """
     vals = [v for s in series for _, v in s["points"]]
     lo, hi = (min(vals), max(vals)) if vals else (0.0, 1.0)
     pad = (hi - lo) * 0.1 or abs(hi) * 0.1 or 1.0
@@ -141,7 +219,30 @@ def lines(name: str, title: str, unit: str, x_from: int, x_to: int, series: list
 
 def waterfall(name: str, title: str, unit: str, start: tuple[str, float], steps: list[tuple[str, float]],
               end: tuple[str, float], digits: int = 1) -> str:
-    """Base total, one bar per change (green down, red up), latest total."""
+    """Waterfall chart: base total, one bar per change (green down, red up), latest total.
+
+    Parameters
+    ----------
+    name : str
+        Chart name (``data-chart`` attribute).
+    title : str
+        Chart title.
+    unit : str
+        Unit label of the y axis, e.g. "kt CO2e".
+    start : tuple of (str, float)
+        Label and value of the base total [unit of the chart].
+    steps : list of tuple of (str, float)
+        Label and change of each step [unit of the chart].
+    end : tuple of (str, float)
+        Label and value of the latest total [unit of the chart].
+    digits : int, default 1
+        Decimals of the value labels.
+
+    Returns
+    -------
+    str
+        The chart as an ``<svg class="chart">`` element; each bar a ``<rect class="bar">``.
+    """
     levels = [0.0, start[1]]
     run = start[1]
     for _, d in steps:

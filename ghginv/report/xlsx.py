@@ -46,10 +46,27 @@ def _five(sector: str) -> str | None:
 
 
 def provincial_table(emissions: pl.DataFrame) -> pl.DataFrame:
-    """Per year and provincial sector (direct emissions, whole area): t of each gas and t CO2e.
-    Indirect emissions of purchased electricity and heat follow as a memo row. A gas (or a whole
-    sector) with no estimate is null — a blank cell, never a silent zero; its notation key is in
-    the Completeness sheet."""
+    """The provincial five-sector table: t of each gas and t CO2e per year and sector.
+
+    Direct emissions, whole area, in the sectors of :data:`FIVE_SECTORS` (energy, industrial
+    processes, agriculture, LULUCF, waste) and their total; indirect emissions of purchased
+    electricity and heat and biogenic CO2 follow as memo rows. A gas (or a whole sector) with no
+    estimate is null — a blank cell, never a silent zero; its notation key is in the Completeness
+    sheet.
+
+    Parameters
+    ----------
+    emissions : polars.DataFrame
+        The run's emission rows (year, scope, sector, gas, ``emissions_t`` [t of the gas],
+        ``co2e_t`` [t CO2e]).
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per year and sector, a direct total, and memo rows (indirect, biogenic CO2): year,
+        sector, sector_zh, ``<gas>_t`` per gas group of :data:`GAS_COLUMNS` [t of the gas] and
+        ``co2e_t`` [t CO2e].
+    """
     e = emissions.with_columns(
         pl.col("gas").map_elements(_gas_group, return_dtype=pl.String).alias("gas_group"),
         pl.when(pl.col("scope") == "direct").then(pl.col("sector").map_elements(_five, return_dtype=pl.String))
@@ -104,6 +121,20 @@ def _sheet(wb, name: str, df: pl.DataFrame, fmt_num, fmt_head, note: str | None 
 
 
 def write_xlsx(d: ReportData, path: Path) -> None:
+    """Write ``inventory.xlsx``.
+
+    Sheets: summary, IPCC categories, completeness, provincial five sectors, indicators, targets,
+    peak analysis, factors used with their sources, and, when the run has them, key categories,
+    reference approach, gap filling and recalculations. Numbers are written as numbers with 16
+    significant digits; the same inputs give the same bytes.
+
+    Parameters
+    ----------
+    d : ReportData
+        The run's frames and manifest.
+    path : pathlib.Path
+        The file to write.
+    """
     import xlsxwriter
 
     m = d.manifest

@@ -31,11 +31,29 @@ ENERGY_SERIES = ("energy_gross_tce", "energy_excl_feedstock_tce", "energy_excl_f
 
 
 def energy_terms(cells: pl.DataFrame, sets, year_fallback: str, settings) -> pl.DataFrame:
-    """year, sector, activity, fuel_class, feedstock, energy_tce per cube cell group (all regions).
+    """Energy consumption per cube cell group, as the energy terms of the Monte Carlo.
 
-    The coefficient c comes from :func:`ghginv.analysis.energy.energy_consumption` itself, run on one unit
-    amount per (year, region, activity) and unit, so the conventions (electricity method, biomass
-    excluded, unconvertible activities left out) are exactly those of the run's indicators."""
+    The coefficient c of tce = amount × c comes from
+    :func:`ghginv.analysis.energy.energy_consumption` itself, run on one unit amount per (year,
+    region, activity) and unit, so the conventions (electricity method, biomass excluded,
+    unconvertible activities left out) are exactly those of the run's indicators.
+
+    Parameters
+    ----------
+    cells : polars.DataFrame or None
+        Cube cells: year, region, sector, activity, unit, amount [unit of the row].
+    sets : list of FactorSet
+        The run's factor sets, in precedence order.
+    year_fallback : {"none", "nearest"}
+        Year fallback of the coefficient look-up.
+    settings : IndicatorSettings
+        Electricity method, coal-equivalent coefficients [gce/kWh] and feedstock sectors.
+
+    Returns
+    -------
+    polars.DataFrame
+        year, sector, activity, fuel_class, feedstock, energy_tce [tce], summed over regions.
+    """
     from ..analysis.energy import energy_consumption
 
     schema = {"year": pl.Int32, "sector": pl.String, "activity": pl.String, "fuel_class": pl.String,
@@ -66,10 +84,28 @@ def energy_terms(cells: pl.DataFrame, sets, year_fallback: str, settings) -> pl.
 
 
 def energy_draws(et: pl.DataFrame, mult: np.ndarray, indicators: pl.DataFrame, all_region: str) -> dict[str, dict[int, np.ndarray]]:
-    """Per energy series and year: the whole-area value in every iteration (draws,).
+    """Per energy series and year: the whole-area value in every iteration.
 
-    ``mult`` (draws × terms) is the multiplier of each energy term; ``indicators`` the run's table
-    (official gross energy and the non-fossil energy it computed, for the share of electricity)."""
+    Follows :func:`ghginv.analysis.indicators.compute_indicators`: gross, excluding feedstock,
+    non-fossil (electricity × the run's non-fossil share) and excluding feedstock and non-fossil; an
+    official ``energy_tce`` replaces the gross total (exact).
+
+    Parameters
+    ----------
+    et : polars.DataFrame
+        The energy terms of :func:`energy_terms` (energy_tce [tce]).
+    mult : numpy.ndarray
+        Multiplier of each energy term per iteration (draws × terms) [-].
+    indicators : polars.DataFrame
+        The run's indicators table (official gross energy, non-fossil energy).
+    all_region : str
+        The whole-area region code (``ALL``).
+
+    Returns
+    -------
+    dict of str to dict of int to numpy.ndarray
+        Series name (:data:`ENERGY_SERIES`) -> year -> value per iteration [tce], shape (draws,).
+    """
     ind = indicators.filter(pl.col("region") == all_region)
 
     def series(name: str) -> dict[int, float]:

@@ -35,12 +35,37 @@ LINEAR_PARAMETERS = ("doc", "docf", "mcf", "f")
 
 
 def fod_terms(deposits: pl.DataFrame, other_cells: pl.DataFrame, sets, cfg) -> tuple[pl.DataFrame, list]:
-    """``(terms, rules)``: one row per (year, region, sector, waste type, deposit year) with
-    ``emissions_t`` (t CH4; :func:`ghginv.uncertainty.propagate.build_terms` adds the CO2e) and the
-    indices ``doc, docf, mcf, f`` into ``rules`` (the waste rows used).
+    """Solid waste disposal (4.A, first-order decay) as uncertainty terms.
 
-    ``cfg`` needs ``years`` and ``extra["waste"]`` (a RunConfig or the like). The inputs
-    were checked by the run's waste stage; a series it could not compute is skipped here.
+    One term per deposit year d and emission year y: the CH4 emitted in year y from the deposit
+    of year d is linear in the deposit and in DOC, DOCf, MCF (of year d) and F (of year y) (module
+    docstring); the term's inputs are the activity source and those four parameter rows.
+
+    Parameters
+    ----------
+    deposits : polars.DataFrame
+        4.A deposit cells (:func:`ghginv.methods.waste_fod.split_deposits`) [any mass unit].
+    other_cells : polars.DataFrame
+        The other cube cells (reported years when ``cfg.years`` is not set).
+    sets : list of FactorSet
+        The run's factor sets, in precedence order.
+    cfg : ghginv.core.config.RunConfig
+        Needs ``years`` and ``extra["waste"]``. The inputs were checked by the run's waste stage; a
+        series it could not compute is skipped here.
+
+    Returns
+    -------
+    terms : polars.DataFrame
+        One row per (year, region, sector, waste type, deposit year): ``emissions_t`` [t CH4;
+        :func:`ghginv.uncertainty.propagate.build_terms` adds the CO2e] and the indices ``doc,
+        docf, mcf, f`` into ``rules``.
+    rules : list of WasteRule
+        The waste parameter rows used.
+
+    References
+    ----------
+    .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 5 Ch 3,
+       Eqs 3.1–3.6.
     """
     from ..factors.waste_params import resolve_waste_parameter
     from ..methods.waste import first_order_decay

@@ -79,7 +79,43 @@ def _triangular_support(lo: float, c: float, hi: float) -> tuple[float, float]:
 
 
 def multiplier_params(value: float, dist: str, pct: float | None, lower: float | None, upper: float | None):
-    """(code, p1, p2, p3, u_pct) of the multiplier m = draw / value (see module doc)."""
+    """The law of the Monte Carlo multiplier m = draw / value of one uncertain input.
+
+    From the 95 % interval (``lower``, ``upper``) or the half-width ``pct`` (module docstring):
+    normal — mean 1, σ = (upper − lower) / (2 × 1.96) / value; lognormal — from the bounds as the
+    2.5 / 97.5 percentiles, or from ``pct`` by moment matching (mean 1, σ² = ln(1 + (U/196)²));
+    uniform — support widened so the bounds are the 2.5 / 97.5 percentiles; triangular — mode
+    = value, support solved so the bounds are the 2.5 / 97.5 percentiles.
+
+    Parameters
+    ----------
+    value : float
+        Central value of the input [its unit]; 0 makes the input exact.
+    dist : str
+        ``normal``, ``lognormal``, ``uniform``, ``triangular``; empty for an exact input.
+    pct : float or None
+        Half-width of the 95 % interval [% of the value]; else ``lower`` and ``upper`` are used.
+    lower : float or None
+        Lower bound of the 95 % interval [unit of the value].
+    upper : float or None
+        Upper bound of the 95 % interval [unit of the value].
+
+    Returns
+    -------
+    tuple
+        ``(code, p1, p2, p3, u_pct)``: distribution code (:data:`DIST_CODES`), the law's parameters
+        for the multiplier, and the half-width used by Approach 1 [%] (half the interval's width for
+        an asymmetric one).
+
+    Raises
+    ------
+    ValueError
+        An unknown distribution.
+
+    References
+    ----------
+    .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 1 Ch 3 §3.2.2.4 (lognormal moment match).
+    """
     if not dist or value == 0:
         return 0, 0.0, 0.0, 0.0, 0.0
     if pct is not None:
@@ -137,7 +173,39 @@ def _contributions(base, idx, pw, group, n_groups, n_inputs):
 
 
 def approach1_level(base, idx, pw, group, n_groups, u_pct) -> np.ndarray:
-    """Approach 1 level uncertainty (% of |S|, 95 % half-width) per group; NaN where S = 0."""
+    r"""Approach 1 level uncertainty per group of terms (Eqs 3.1–3.2).
+
+    Terms that share an input are first summed per input (fully correlated), then the independent
+    inputs combine in quadrature:
+
+    .. math::
+
+        U_S = \sqrt{\sum_p \Big(U_p \sum_{t \ni p} E_t\Big)^2} \Big/ |S|
+
+    Parameters
+    ----------
+    base : numpy.ndarray
+        Value of each term, E_t [t CO2e].
+    idx : numpy.ndarray
+        Input ids per term and slot (terms × slots); −1 for none.
+    pw : numpy.ndarray
+        Power of each input in its term (terms × slots), ±1.
+    group : numpy.ndarray
+        Group of each term (0 … n_groups − 1).
+    n_groups : int
+        Number of groups.
+    u_pct : numpy.ndarray
+        Half-width of each input's 95 % interval, U_p [%].
+
+    Returns
+    -------
+    numpy.ndarray
+        Level uncertainty per group [% of |S|, 95 % half-width]; NaN where S = 0.
+
+    References
+    ----------
+    .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 1 Ch 3, Eqs 3.1–3.2.
+    """
     base, idx, pw, group = np.asarray(base, float), np.asarray(idx), np.asarray(pw), np.asarray(group)
     contrib = _contributions(base, idx, pw, group, n_groups, len(u_pct))
     var = ((contrib[:, : len(u_pct)] * np.asarray(u_pct)[None, :]) ** 2).sum(axis=1)
@@ -147,8 +215,37 @@ def approach1_level(base, idx, pw, group, n_groups, u_pct) -> np.ndarray:
 
 
 def approach1_trend(c_contrib, d_contrib, s0, st, u_pct) -> np.ndarray:
-    """Trend uncertainty (percentage points of S_t/S_0 − 1) per group from the per-input
-    contributions in the base year ``c_contrib`` and year t ``d_contrib`` (groups × inputs)."""
+    r"""Approach 1 trend uncertainty per group (Table 3.2, Type A sensitivity per input).
+
+    For each independent input p with contributions D_p (year t) and C_p (base year)
+
+    .. math::
+
+        A_p = \left[\frac{0.01 D_p + S_t - (0.01 C_p + S_0)}{0.01 C_p + S_0} - \frac{S_t - S_0}{S_0}\right] \times 100,
+        \qquad U_\tau = \sqrt{\sum_p (A_p U_p)^2}
+
+    Parameters
+    ----------
+    c_contrib : numpy.ndarray
+        Contribution of each input in the base year, C_p (groups × inputs) [t CO2e].
+    d_contrib : numpy.ndarray
+        Contribution of each input in year t, D_p (groups × inputs) [t CO2e].
+    s0 : numpy.ndarray
+        Group totals in the base year, S_0 [t CO2e].
+    st : numpy.ndarray
+        Group totals in year t, S_t [t CO2e].
+    u_pct : numpy.ndarray
+        Half-width of each input's 95 % interval, U_p [%].
+
+    Returns
+    -------
+    numpy.ndarray
+        Uncertainty of the trend S_t / S_0 − 1 per group [percentage points]; NaN where S_0 = 0.
+
+    References
+    ----------
+    .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 1 Ch 3, Table 3.2 and §3.7.1.
+    """
     s0 = np.asarray(s0, float)[:, None]
     st = np.asarray(st, float)[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -159,10 +256,42 @@ def approach1_trend(c_contrib, d_contrib, s0, st, u_pct) -> np.ndarray:
 
 
 def monte_carlo(base, idx, pw, leaf, n_leaves, inputs: Inputs, draws: int, seed: int, threads: int = 2) -> np.ndarray:
-    """Seeded Monte Carlo: (draws × n_leaves) sums of the terms per leaf, one row per iteration.
+    """Seeded Monte Carlo (Approach 2): the sums of the terms per leaf, one row per iteration.
 
-    Blocks of :data:`~ghginv.kernels.montecarlo.BLOCK` draws run on ``threads`` threads (the
-    kernel releases the GIL); the result does not depend on ``threads``.
+    Every input is drawn once per iteration (:func:`multiplier_params`); each term is its value
+    times the product of its inputs' multipliers (to their powers). Blocks of
+    :data:`~ghginv.kernels.montecarlo.BLOCK` draws run on ``threads`` threads (the kernel releases
+    the GIL); the result does not depend on ``threads``.
+
+    Parameters
+    ----------
+    base : numpy.ndarray
+        Value of each term [t CO2e in the inventory; the sums take the unit of ``base``].
+    idx : numpy.ndarray
+        Input ids per term and slot (terms × slots); −1 for none.
+    pw : numpy.ndarray
+        Power of each input in its term (terms × slots), ±1.
+    leaf : numpy.ndarray
+        Leaf of each term (0 … n_leaves − 1).
+    n_leaves : int
+        Number of leaves.
+    inputs : Inputs
+        The independent inputs' multiplier laws.
+    draws : int
+        Number of iterations.
+    seed : int
+        Seed; block b draws from :func:`~ghginv.kernels.montecarlo.block_seed` (seed, b).
+    threads : int, default 2
+        Threads; without the JIT, one.
+
+    Returns
+    -------
+    numpy.ndarray
+        Leaf sums per iteration (draws × n_leaves) [unit of ``base``].
+
+    References
+    ----------
+    .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 1 Ch 3, §3.2.3 (Approach 2, Monte Carlo simulation).
     """
     base = np.ascontiguousarray(base, np.float64)
     idx = np.ascontiguousarray(idx, np.int64)

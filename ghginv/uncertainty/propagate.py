@@ -72,7 +72,31 @@ class UncertaintySettings:
 
 
 def uncertainty_settings(table, where: str = "[uncertainty]", draws: int | None = None, seed: int | None = None) -> UncertaintySettings:
-    """Check the ``[uncertainty]`` table (a dict, or None / True for the defaults)."""
+    """Check the ``[uncertainty]`` table of the inventory TOML.
+
+    Parameters
+    ----------
+    table : dict or None or bool
+        ``activity_pct`` (95 % half-width by activity code or ``default`` [%]), ``draws``, ``seed``,
+        ``depth``, ``waste_pct`` (DOC, DOCf, MCF, F [%]); None or True for the defaults.
+    where : str, default "[uncertainty]"
+        Name of the table in error messages.
+    draws : int, optional
+        Number of iterations; overrides the table (``--draws``), 100–10,000,000.
+    seed : int, optional
+        Seed; overrides the table.
+
+    Returns
+    -------
+    UncertaintySettings
+        The checked settings.
+
+    Raises
+    ------
+    ConfigError
+        Every problem at once: an unknown key, a half-width outside [0, 1000) %, a waste parameter
+        other than doc, docf, mcf, f, or ``draws``, ``seed`` or ``depth`` out of range.
+    """
     t = table if isinstance(table, dict) else {}
     problems = []
     unknown = sorted(set(t) - {"activity_pct", "draws", "seed", "depth", "waste_pct"})
@@ -160,12 +184,36 @@ def _input_table(rules, rule_ids: list[int], ad_keys: pl.DataFrame, settings: Un
 
 
 def build_terms(detail: pl.DataFrame, rules, emissions: pl.DataFrame, settings: UncertaintySettings, gwp_set, fod=None) -> Terms:
-    """Terms from the per-cell detail of :func:`ghginv.methods.emissions.compute_emissions` and the run's
-    ``emissions`` (rows not in the detail, e.g. carbon sinks, become exact terms). ``fod``: the
-    ``(terms, rules)`` of :func:`ghginv.uncertainty.fod.fod_terms` (4.A first-order decay).
-    ``gwp_set``: the run's :class:`~ghginv.core.gwp.GwpSet`; each (cube row, factor row) pair and
-    each decay term is characterised with it (:meth:`~ghginv.core.gwp.GwpSet.co2e`) before the
-    terms are summed."""
+    """Reduce a run's emissions to uncertainty terms with their independent inputs.
+
+    A term is the CO2e of all cube cells that share the same activity source (year, sector,
+    activity) and factor rows, per category, scope and gas; its inputs are the activity source, the
+    factor (and oxidation) rows and the NCV and density rows with their powers. Rows of the run's
+    ``emissions`` not in the detail (e.g. carbon sinks) become exact terms.
+
+    Parameters
+    ----------
+    detail : polars.DataFrame
+        Per-cell detail of :func:`ghginv.methods.emissions.compute_emissions` (``emissions_t`` [t of
+        the gas], rule ids and NCV / density powers).
+    rules : list of Rule
+        The factor rows the detail's rule ids index.
+    emissions : polars.DataFrame
+        The run's emission rows (``co2e_t`` [t CO2e]).
+    settings : UncertaintySettings
+        Activity-data and waste-parameter half-widths [%].
+    gwp_set : ghginv.core.gwp.GwpSet
+        The run's GWP set; each (cube row, factor row) pair and each decay term is characterised
+        with it (:meth:`~ghginv.core.gwp.GwpSet.co2e`) before the terms are summed.
+    fod : tuple, optional
+        ``(terms, rules)`` of :func:`ghginv.uncertainty.fod.fod_terms` (4.A first-order decay).
+
+    Returns
+    -------
+    Terms
+        The terms (``co2e_t`` [t CO2e], input ids and powers per slot), the inputs, a table of the
+        inputs, statistics (rows and CO2e share that are exact) and the ids of the activity sources.
+    """
     d = detail.with_columns(gwp_set.co2e_of(detail)).select(
         pl.col("year").cast(pl.Int32), "scope", "sector", "activity", "gas", "co2e_t", "rule_id",
         pl.col("rule2_id").fill_null(-1),
@@ -254,7 +302,35 @@ def _groups(leaves: pl.DataFrame) -> pl.DataFrame:
 
 
 def analyse(terms: Terms, settings: UncertaintySettings, base_year: int | None, threads: int = 2) -> pl.DataFrame:
-    """The ``uncertainty.parquet`` table (see module doc)."""
+    """The ``uncertainty.parquet`` table: Approach 1 and the Monte Carlo (Approach 2), level and trend.
+
+    One row per year, scope, category (every level, ``TOTAL``) and gas (``ALL`` = all gases in
+    CO2e), all regions together (module docstring for the columns).
+
+    Parameters
+    ----------
+    terms : Terms
+        The terms of :func:`build_terms`.
+    settings : UncertaintySettings
+        Number of draws and seed.
+    base_year : int or None
+        Base year of the trend τ = E_t / E_0 − 1; None: no trend columns.
+    threads : int, default 2
+        Threads of the Monte Carlo (the result does not depend on it).
+
+    Returns
+    -------
+    polars.DataFrame
+        :data:`SCHEMA`: ``co2e_t``, ``mean``, ``p2_5``, ``p97_5`` [t CO2e], ``half_width_pct``,
+        ``minus_pct``, ``plus_pct``, ``approach1_pct``, ``unquantified_pct`` [%], and the trend
+        (``trend``, ``trend_mean``, ``trend_p2_5``, ``trend_p97_5`` [fraction],
+        ``trend_approach1_pct`` [percentage points]).
+
+    References
+    ----------
+    .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 1 Ch 3,
+       Eqs 3.1–3.2 and Table 3.2 (Approach 1), §3.2.3 (Approach 2, Monte Carlo simulation).
+    """
     f = terms.frame
     if f.height == 0:
         return pl.DataFrame(schema=SCHEMA)

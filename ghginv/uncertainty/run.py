@@ -105,18 +105,64 @@ def _compute(result, emissions: pl.DataFrame, settings: UncertaintySettings, thr
 
 
 def uncertainty_stage(cfg, detail_rules, emissions: pl.DataFrame, fod=None) -> UncertaintyResult:
-    """The ``uncertainty`` stage of a compile (settings from the ``[uncertainty]`` table); ``fod``:
-    (4.A deposit cells, the other cells, factor sets) when the run has landfill deposits."""
+    """The ``uncertainty`` stage of a compile, with the settings of the ``[uncertainty]`` table.
+
+    Parameters
+    ----------
+    cfg : ghginv.core.config.RunConfig
+        The run's config (``[uncertainty]``, ``base_year``, ``gwp_set``).
+    detail_rules : tuple or None
+        ``(per-cell detail, rule list)`` of :func:`ghginv.methods.emissions.compute_emissions`, or
+        None (no cube).
+    emissions : polars.DataFrame
+        The run's emission rows (``co2e_t`` [t CO2e]).
+    fod : tuple, optional
+        ``(4.A deposit cells, the other cells, factor sets)`` when the run has landfill deposits.
+
+    Returns
+    -------
+    UncertaintyResult
+        ``uncertainty.parquet`` (:func:`ghginv.uncertainty.propagate.analyse`), Table 3.2
+        (:func:`ghginv.uncertainty.tables.table_3_2`), settings, statistics, time [s] and the terms.
+
+    Raises
+    ------
+    ConfigError
+        An invalid ``[uncertainty]`` table.
+    """
     return _analyse(cfg, detail_rules, emissions, uncertainty_settings(cfg.extra.get("uncertainty")), fod=fod)
 
 
 def uncertainty_of_result(result, settings: UncertaintySettings | None = None, threads: int = 2, *,
                           emissions: pl.DataFrame | None = None, detail_rules=None) -> UncertaintyResult:
-    """Uncertainty of an :class:`~ghginv.pipeline.inventory.InventoryResult` (settings from its config).
+    """Uncertainty of an :class:`~ghginv.pipeline.inventory.InventoryResult`.
 
-    ``emissions``: the emission rows to analyse (default ``result.emissions``; a run folder's own
-    ``emissions.parquet`` for :func:`ghginv.rerun.uncertainty.uncertainty_of_run`);
-    ``detail_rules``: the per-cell detail and rule list when the caller has them (see :func:`_compute`)."""
+    Parameters
+    ----------
+    result : ghginv.pipeline.inventory.InventoryResult
+        A compiled result (config, cube, factor sets, emissions).
+    settings : UncertaintySettings, optional
+        Default from the ``[uncertainty]`` table of its config.
+    threads : int, default 2
+        Threads of the Monte Carlo.
+    emissions : polars.DataFrame, optional
+        The emission rows to analyse (``co2e_t`` [t CO2e]); default ``result.emissions`` (a run
+        folder's own ``emissions.parquet`` for :func:`ghginv.rerun.uncertainty.uncertainty_of_run`).
+    detail_rules : tuple, optional
+        The per-cell detail and rule list when the caller has them
+        (:func:`ghginv.pipeline.positions.kept_detail`); else resolved again by
+        :func:`ghginv.methods.emissions.compute_emissions`.
+
+    Returns
+    -------
+    UncertaintyResult
+        ``uncertainty.parquet``, Table 3.2, settings, statistics, time [s] and the terms.
+
+    Raises
+    ------
+    ConfigError
+        An invalid ``[uncertainty]`` table.
+    """
     if settings is None:
         settings = uncertainty_settings(result.config.extra.get("uncertainty"))
     return _compute(result, result.emissions if emissions is None else emissions, settings, threads, detail_rules)

@@ -55,7 +55,34 @@ def _row_uncertainty(f: pl.DataFrame, slots: range, u: np.ndarray, name: str) ->
 
 
 def table_3_2(terms: Terms, base_year: int | None, depth: int = 4) -> pl.DataFrame:
-    """Table 3.2 for every year (trend columns for years after ``base_year``); see module doc."""
+    """Approach 1 in the layout of Table 3.2, for every year (trend columns for years after ``base_year``).
+
+    One row per category (at ``depth``, direct emissions and removals, all regions together) and
+    gas, and a ``TOTAL`` row: C, D [t CO2e], E (activity data) and F (factors) by Eq 3.2 over the
+    row's inputs, G = sqrt(E² + F²) (Eq 3.1), H, the Type A and Type B sensitivities I and J,
+    K = I × F, L = J × E × √2, M = K² + L² (module docstring).
+
+    Parameters
+    ----------
+    terms : Terms
+        The terms of :func:`ghginv.uncertainty.propagate.build_terms`.
+    base_year : int or None
+        Base year 0 of the trend columns.
+    depth : int, default 4
+        Category depth of the rows.
+
+    Returns
+    -------
+    polars.DataFrame
+        :data:`SCHEMA`: ``base_co2e_t``, ``co2e_t`` [t CO2e], ``ad_pct``, ``ef_pct``,
+        ``combined_pct`` [%], ``variance_contribution``, ``type_a``, ``type_b``, ``trend_ef_pct``,
+        ``trend_ad_pct`` [percentage points], ``trend_variance``, ``trend_pct`` [percentage points].
+
+    References
+    ----------
+    .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 1 Ch 3,
+       Eqs 3.1–3.2 and Table 3.2.
+    """
     f = terms.frame.filter(pl.col("scope") == "direct")
     if f.height == 0:
         return pl.DataFrame(schema=SCHEMA)

@@ -102,8 +102,27 @@ def _slopes(x: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def peak_ok(years: list[int], v: np.ndarray, p, target_year: int) -> np.ndarray:
-    """Per iteration (rows of ``v``): peaked or on a plateau (:func:`ghginv.analysis.targets.peak_status`)
-    with the peak year before ``target_year`` — the test of a ``peak`` target, vectorised."""
+    """The test of a ``peak`` target per iteration, vectorised.
+
+    Peaked or on a plateau (:func:`ghginv.analysis.targets.peak_status`) with the peak year before
+    ``target_year``.
+
+    Parameters
+    ----------
+    years : list of int
+        Years of the series, ascending.
+    v : numpy.ndarray
+        Values per iteration and year (iterations × years) [unit of the series, e.g. t CO2].
+    p : PeakParams
+        The peak-analysis parameters.
+    target_year : int
+        The peak must lie before this year.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Per iteration: the target's test passes.
+    """
     y = np.asarray(years, dtype=float)
     i = np.argmax(v, axis=1)
     k = min(p.plateau_years, y.size)
@@ -120,8 +139,28 @@ def peak_ok(years: list[int], v: np.ndarray, p, target_year: int) -> np.ndarray:
 
 
 def add_target_probabilities(unc, analysis, cfg, classes: dict[str, str], cells: pl.DataFrame | None = None, sets=None) -> None:
-    """Add ``p_on_track`` and ``p_met`` to ``analysis.targets`` (see module doc). ``cells`` and
-    ``sets`` (the cube cells and factor sets) are needed for energy-intensity and non-fossil targets."""
+    """Add ``p_on_track`` and ``p_met`` to ``analysis.targets`` from the Monte Carlo.
+
+    For every whole-area target, the same draws as ``uncertainty.parquet`` give the base-year and
+    latest-year values of its indicator per iteration, and the target's own test is applied to each
+    (module docstring). Per-region targets get null probabilities. Changes ``analysis`` in place.
+
+    Parameters
+    ----------
+    unc : UncertaintyResult
+        The run's uncertainty result (terms and settings).
+    analysis : Analysis
+        The run's analysis (targets, indicators, notes); updated in place.
+    cfg : ghginv.core.config.RunConfig
+        The run's config (``[[targets]]``, ``[peak]``, ``[economy]``, base year).
+    classes : dict of str to str
+        Activity code -> fuel class.
+    cells : polars.DataFrame, optional
+        The cube cells [unit of the row]; needed with ``sets`` for energy-intensity and
+        non-fossil-share targets.
+    sets : list of FactorSet, optional
+        The run's factor sets.
+    """
     tg = analysis.targets
     targets = {t.name: t for t in parse_targets(cfg.extra.get("targets"), cfg.base_year, str(cfg.source) if cfg.source else None)}
     p_on = [None] * tg.height
