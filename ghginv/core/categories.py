@@ -6,7 +6,7 @@ import csv
 from functools import lru_cache
 from importlib import resources
 
-__all__ = ["categories", "category_name", "is_category", "ancestors", "level", "suggest"]
+__all__ = ["categories", "category_name", "is_category", "ancestors", "level", "under", "suggest"]
 
 
 @lru_cache(maxsize=1)
