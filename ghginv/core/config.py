@@ -3,17 +3,26 @@
 The TOML (paths relative to the TOML file)::
 
     [inventory]
-    name = "Qingyang District (synthetic demo)"
-    years = [2020, 2024]        # inclusive range; default: every year in the data
-    base_year = 2020
-    gwp = "AR5GWP100"
+    name = "Qingyang District (synthetic demo)"   # default: the TOML's file name without suffix
+    description = ""
+    years = [2020, 2024]        # inclusive range (or one year); default: every year in the data
+    base_year = 2020            # default: none
+    gwp = "AR5GWP100"           # default AR5GWP100 (ghginv.core.gwp)
+    regions = ["510105"]        # the allowed region codes (another is an error); default: any
     [activity]
     paths = ["data/activity"]   # files, directories (hive partitions allowed), or URLs such as
                                 # "s3://bucket/activity" (never relative to the TOML; ghginv.core._fs)
     keep_entity = false         # keep entity_id in emissions.parquet
+    batch_size = 1048576        # rows per streamed batch (default 2**20)
+    engine = "local"            # or "dask": who builds the activity cube
+    scheduler = "tcp://…:8786"  # dask scheduler; default none: a local 2-worker cluster
     [factors]
     sets = ["cn_gbt32150_2015", "mee_nbs_grid", "ipcc2006_energy"]  # names or paths, precedence order
     year_fallback = "none"      # or "nearest": outside a set's years, use its nearest year
+
+Feature tables (``[sinks]``, ``[economy]``, ``[targets]``, ``[peak]``, ``[report]``,
+``[uncertainty]``, ``[waste]``, ``[notation_keys]``, ``[reference_approach]``, ``[gap_filling]``;
+:data:`FEATURE_TABLES`) are kept raw in ``RunConfig.extra`` and checked by the module that owns them.
 
 Factor-set names are looked up in, in order: ``./factors`` (the working directory),
 each folder of ``$GHGINV_FACTORS_PATH`` (``:``-separated), then the ``factors/`` folder of the
@@ -208,7 +217,15 @@ class RunConfig:
 
 
 def factor_search_path() -> list[Path]:
-    """Folders searched for factor sets given by name."""
+    """Folders searched for factor sets given by name.
+
+    Returns
+    -------
+    list of pathlib.Path
+        In order, without duplicates: ``./factors`` (working directory), each folder of
+        ``$GHGINV_FACTORS_PATH`` (``os.pathsep``-separated), the ``factors/`` folder of the ghginv
+        source tree.
+    """
     dirs = [Path.cwd() / "factors"]
     env = os.environ.get("GHGINV_FACTORS_PATH", "")
     dirs += [Path(p) for p in env.split(os.pathsep) if p]
@@ -223,7 +240,28 @@ def factor_search_path() -> list[Path]:
 
 
 def resolve_factor_set_path(spec: str | os.PathLike, base: Path | None = None) -> Path:
-    """Turn a set name (``ipcc2006_energy``) or a path into the set's folder."""
+    """Turn a set name (``ipcc2006_energy``) or a path into the set's folder.
+
+    Parameters
+    ----------
+    spec : str or os.PathLike
+        A factor-set name (no ``/``), looked up in :func:`factor_search_path`, or a path to the
+        set's folder.
+    base : pathlib.Path, optional
+        Folder a relative path is tried against first (the TOML's folder); then the working
+        directory.
+
+    Returns
+    -------
+    pathlib.Path
+        The resolved folder holding the set's ``manifest.toml``.
+
+    Raises
+    ------
+    FactorSetError
+        When no candidate folder has a ``manifest.toml`` (the message lists the places looked in
+        and the known sets).
+    """
     s = str(spec)
     candidates = []
     p = Path(s)
@@ -255,10 +293,24 @@ def resolve_factor_set_path(spec: str | os.PathLike, base: Path | None = None) -
 
 
 def given_location(p: str | os.PathLike) -> str:
-    """A path or URL given as an option (not in a TOML), as the run configuration records it: a
-    URL (``s3://…``, any fsspec protocol) as written, holding no secret; a path made absolute
-    (taken from the current folder, not the TOML's). Raises :class:`ConfigError` for a URL
-    with a credential in it."""
+    """A path or URL given as an option (not in a TOML), as the run configuration records it.
+
+    Parameters
+    ----------
+    p : str or os.PathLike
+        A path, or a URL (``s3://…``, any fsspec protocol).
+
+    Returns
+    -------
+    str
+        A URL as written, holding no secret; a path made absolute (taken from the current folder,
+        not the TOML's).
+
+    Raises
+    ------
+    ConfigError
+        For a URL with a credential in it.
+    """
     loc = location(p)
     return loc if isinstance(loc, str) else str(loc.absolute())
 
@@ -304,9 +356,60 @@ def load_config(
 ) -> RunConfig:
     """Build a :class:`RunConfig` from an inventory TOML and/or explicit options.
 
-    Options given here override the TOML. Without a TOML, ``activity`` and ``factors`` are
-    required; years and regions then come from the data. ``extra`` overrides keys of feature
-    tables, table by table (e.g. ``{"sinks": {"path": "…", "method": "stock_difference"}}``).
+    Options given here override the TOML (an option left at None takes the TOML's value, else the
+    default below). Without a TOML, ``activity`` and ``factors`` are required; years and regions
+    then come from the data. Relative paths in the TOML start at the TOML's folder; paths given
+    as options at the working directory. ``[inventory] description`` (default ``""``) and
+    ``[inventory] regions`` (the allowed region codes; default: any) are read from the TOML only.
+
+    Parameters
+    ----------
+    toml_path : str or os.PathLike, optional
+        The inventory TOML (tables ``[inventory]``, ``[activity]``, ``[factors]`` and the feature
+        tables, see the module docstring). Default: none, options only.
+    activity : list of str, optional
+        Activity files, folders or URLs (``[activity] paths``). Default: none.
+    factors : list of str, optional
+        Factor-set names or paths in precedence order (``[factors] sets``). Default: none.
+    gwp : str, optional
+        GWP set name (``[inventory] gwp``); default ``"AR5GWP100"``.
+    years : tuple of (int, int), optional
+        First and last year, inclusive (``[inventory] years``); default: every year in the data.
+    base_year : int, optional
+        Base year (``[inventory] base_year``); default: none. Must lie inside ``years`` when both
+        come from the same place.
+    keep_entity : bool, optional
+        Keep ``entity_id`` in ``emissions.parquet`` (``[activity] keep_entity``); default False.
+    year_fallback : {"none", "nearest"}, optional
+        Outside a factor set's years, no factor or the nearest year's (``[factors] year_fallback``);
+        default ``"none"``.
+    name : str, optional
+        Inventory name (``[inventory] name``); default the TOML's file name without suffix, or
+        ``"ghginv inventory"`` without a TOML.
+    batch_size : int, optional
+        Activity rows per streamed batch (``[activity] batch_size``); default ``2**20``.
+    extra : dict, optional
+        Overrides of feature-table keys, table by table (e.g. ``{"sinks": {"path": "…",
+        "method": "stock_difference"}}``); default none.
+    engine : {"local", "dask"}, optional
+        Who builds the activity cube (``[activity] engine``); default ``"local"``.
+    scheduler : str, optional
+        Dask scheduler address (``[activity] scheduler``); default none: a local 2-worker cluster.
+
+    Returns
+    -------
+    RunConfig
+        The checked, frozen configuration (``gwp_set`` resolved).
+
+    Raises
+    ------
+    ConfigError
+        For a missing or invalid TOML, unknown tables or keys, bad years or base year, a factor
+        set listed twice, or a run without activity data or factor sets.
+    FactorSetError
+        For a factor set that cannot be found.
+    UnknownGwpError
+        For an unknown GWP set.
     """
     doc: dict = {}
     base = Path.cwd()

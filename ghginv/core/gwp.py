@@ -108,6 +108,13 @@ class GwpSet:
 
 
 def gwp_sets() -> tuple[str, ...]:
+    """Names of every GWP set of the ``globalwarmingpotentials`` package.
+
+    Returns
+    -------
+    tuple of str
+        Metric names, sorted (:data:`GWP100_SETS` and the package's other sets).
+    """
     import globalwarmingpotentials as gwp
 
     return tuple(sorted(gwp.data))
@@ -148,14 +155,33 @@ def gwp_table(name: str) -> dict[str, float]:
     """Gas -> GWP for the named set, with ``CO2`` = 1 (a fresh dict the caller may change): the
     values of :func:`gwp_set`.
 
-    Raises :class:`UnknownGwpError` naming the known sets.
+    Parameters
+    ----------
+    name : str
+        A metric name of the ``globalwarmingpotentials`` package, e.g. ``AR5GWP100``.
+
+    Returns
+    -------
+    dict of str to float
+        GWP100 per gas [t CO2e / t gas].
+
+    Raises
+    ------
+    UnknownGwpError
+        Naming the known sets.
     """
     return dict(gwp_set(name).values)
 
 
 @lru_cache(maxsize=1)
 def known_gases() -> frozenset[str]:
-    """Every gas name that appears in any GWP set, plus CO2."""
+    """Every gas name that appears in any GWP set, plus CO2.
+
+    Returns
+    -------
+    frozenset of str
+        Gas names (``CO2``, ``CH4``, ``N2O``, ``HFC134a`` …).
+    """
     import globalwarmingpotentials as gwp
 
     names = {"CO2"}

@@ -40,10 +40,26 @@ _lock = threading.Lock()
 
 
 def enabled() -> bool:
+    """Whether the hash cache is on.
+
+    Returns
+    -------
+    bool
+        False when ``GHGINV_HASH_CACHE`` is ``0``, ``off``, ``no`` or ``false`` (any case);
+        True otherwise (the default).
+    """
     return os.environ.get("GHGINV_HASH_CACHE", "1").strip().lower() not in ("0", "off", "no", "false")
 
 
 def cache_path() -> Path:
+    """Where the cache database lives.
+
+    Returns
+    -------
+    pathlib.Path
+        ``$GHGINV_CACHE_DIR/hashes.sqlite``, else ``$XDG_CACHE_HOME/ghginv/hashes.sqlite``, else
+        ``~/.cache/ghginv/hashes.sqlite``.
+    """
     d = os.environ.get("GHGINV_CACHE_DIR")
     if d:
         return Path(d) / "hashes.sqlite"

@@ -73,7 +73,18 @@ class RowProgress:
 
 
 def total_rows(files) -> int | None:
-    """Rows in the files' Parquet footers (for the bar's ETA); None if a footer is unreadable."""
+    """Rows in the files' Parquet footers (for the bar's ETA).
+
+    Parameters
+    ----------
+    files : iterable
+        Activity files, each with a ``path`` (local path or shared-storage URL).
+
+    Returns
+    -------
+    int or None
+        Total row count, or None if a footer is unreadable (the load stage reports that file).
+    """
     import pyarrow.parquet as pq
 
     from ._fs import parquet_source
@@ -85,7 +96,20 @@ def total_rows(files) -> int | None:
 
 
 def terminal_progress(quiet: bool = False, stream=None) -> RowProgress | None:
-    """A :class:`RowProgress` when ``stream`` (stderr) is a terminal and not ``quiet``; else None."""
+    """A :class:`RowProgress` when ``stream`` (stderr) is a terminal and not ``quiet``; else None.
+
+    Parameters
+    ----------
+    quiet : bool, default False
+        No progress bar at all.
+    stream : file-like, optional
+        The stream checked with ``isatty``; default ``sys.stderr``.
+
+    Returns
+    -------
+    RowProgress or None
+        The progress object to pass as ``Inventory(progress=...)``, or None for pipes, logs and CI.
+    """
     stream = stream if stream is not None else sys.stderr
     if quiet or not getattr(stream, "isatty", lambda: False)():
         return None

@@ -157,7 +157,33 @@ def _canonical(sym: str) -> str:
 def parse_unit(text: str) -> Unit:
     """Parse one unit string such as ``10^4 m^3``, ``kWh``, ``万吨`` or ``t C``.
 
-    Raises :class:`UnitError` for anything not in the table.
+    Grammar (whitespace runs count as one space)::
+
+        unit    := [scale] symbol [" " element]
+        scale   := "10^" digits " "  |  "万"  |  "亿"        (× 10^n, 10^4, 10^8)
+        symbol  := a unit of the module table, or an alias (m3, 吨, 千瓦时, 亩 …)
+        element := "C" | "CO2" | "CH4" | "N2O" | "N"      (the substance counted)
+
+    Parameters
+    ----------
+    text : str
+        The unit as written, e.g. ``10^4 t``, ``万立方米``, ``t C``.
+
+    Returns
+    -------
+    Unit
+        Its ``dimension`` (one of :data:`DIMENSIONS`), ``scale`` to the dimension's base unit
+        (t, m^3, GJ, ha, ha·d, head or 1; value_in_base = value × scale) and ``element`` (or None).
+
+    Raises
+    ------
+    UnitError
+        For a non-string, an empty string or a symbol not in the table (the message lists the
+        known units).
+
+    References
+    ----------
+    GB/T 2589-2020 (standard coal: 1 kgce = 7,000 kcal_IT = 29,307.6 kJ).
     """
     if not isinstance(text, str):
         raise UnitError(f"unit must be a string, got {text!r}")
@@ -188,7 +214,27 @@ def parse_unit(text: str) -> Unit:
 
 @lru_cache(maxsize=4096)
 def parse_ratio(text: str) -> RatioUnit:
-    """Parse ``numerator/denominator`` (``kg/TJ``, ``t/10^4 m^3``, ``t C/TJ``)."""
+    """Parse ``numerator/denominator`` (``kg/TJ``, ``t/10^4 m^3``, ``t C/TJ``).
+
+    Grammar: ``ratio := unit "/" unit``, exactly one ``/``, each side a unit of
+    :func:`parse_unit` (the numerator may name its element: ``t C/TJ``).
+
+    Parameters
+    ----------
+    text : str
+        A factor unit, e.g. ``kg/TJ``.
+
+    Returns
+    -------
+    RatioUnit
+        Numerator and denominator :class:`Unit`; its ``scale`` turns a value in this unit into
+        base-numerator per base-denominator (``kg/TJ`` -> t/GJ: 1e-6).
+
+    Raises
+    ------
+    UnitError
+        When ``text`` is not a string with exactly one ``/``, or either side is not a known unit.
+    """
     if not isinstance(text, str) or text.count("/") != 1:
         raise UnitError(f"a factor unit must be 'numerator/denominator', got {text!r}")
     num, den = (p.strip() for p in text.split("/"))
@@ -198,6 +244,29 @@ def parse_ratio(text: str) -> RatioUnit:
 def convert_factor(value: float, from_unit: str, to_unit: str) -> float:
     """Convert a value between two units (or two ratio units) of the same dimensions.
 
+    Parameters
+    ----------
+    value : float
+        The value [``from_unit``].
+    from_unit : str
+        Its unit: a unit of :func:`parse_unit`, or a ratio ``numerator/denominator`` of
+        :func:`parse_ratio`.
+    to_unit : str
+        The wanted unit, of the same form and dimension(s) as ``from_unit``.
+
+    Returns
+    -------
+    float
+        The value [``to_unit``].
+
+    Raises
+    ------
+    UnitError
+        When a unit is unknown, the dimensions differ, or the two count different substances
+        (``t C/TJ`` vs ``t CO2/TJ``).
+
+    Examples
+    --------
     >>> convert_factor(1.0, "10^4 kWh", "MWh")
     10.0
     """

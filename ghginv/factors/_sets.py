@@ -269,7 +269,31 @@ def load_factor_set(folder: str | Path) -> FactorSet:
     The manifest and the sha256 of every data file are checked on each call; the rows are parsed
     and checked once per content: a set whose manifest and files hash the same as one already
     loaded from the same folder in this process is that set (a session recomputing many variants
-    reads each set's rows once)."""
+    reads each set's rows once).
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+        The set's folder, holding ``manifest.toml`` and its data files (a name is resolved to a
+        folder by :func:`ghginv.core.config.resolve_factor_set_path`).
+
+    Returns
+    -------
+    FactorSet
+        The verified set: its emission-factor, carbon and conversion rules (``value_norm`` in
+        base units, e.g. t gas / base unit of the denominator), sink and waste rules.
+
+    Raises
+    ------
+    ManifestError
+        No or invalid ``manifest.toml``, or a file hash that does not match.
+    SchemaError
+        A data file with missing or duplicate columns.
+    FactorSetError
+        Invalid rows (every problem listed).
+    DuplicateRuleError
+        Rows that always tie (same key, overlapping years).
+    """
     folder = Path(folder)
     manifest, hashes = _read_manifest(folder)
     key = (str(folder.resolve()), repr(manifest), tuple(sorted(hashes.items())))

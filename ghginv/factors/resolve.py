@@ -49,7 +49,32 @@ class Resolution:
 
 def factor_values(rule_norm: np.ndarray, rid: np.ndarray, rid2: np.ndarray) -> np.ndarray:
     """Factor value in base units per chosen row: ``rule_norm[rid]``, or for a composite CO2 factor
-    (``rid2`` ≥ 0, its oxidation row) carbon content × (oxidation × 44/12)."""
+    (``rid2`` ≥ 0, its oxidation row) carbon content × (oxidation × 44/12).
+
+    .. math::
+
+        EF_{CO2} = CC \\times OF \\times 44/12
+
+    Parameters
+    ----------
+    rule_norm : numpy.ndarray of float64
+        Each rule's value in base units (``Rule.value_norm``: an emission factor [t gas / base
+        unit of its denominator], a carbon content [t C / base unit] or an oxidation fraction [1]).
+    rid : numpy.ndarray of int64
+        Per chosen row, its rule (the emission factor or the carbon content).
+    rid2 : numpy.ndarray of int64
+        Per chosen row, the oxidation rule of a composite CO2 factor, or -1.
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        Emission factor per chosen row [t gas / base unit of its denominator].
+
+    References
+    ----------
+    2006 IPCC GL Vol 2 Ch 1, Eq 1.1 with Table 1.3 carbon contents; China 省级温室气体清单编制指南
+    (provincial guideline), energy chapter.
+    """
     return rule_norm[rid] * np.where(rid2 >= 0, rule_norm[np.maximum(rid2, 0)] * C_TO_CO2, 1.0)
 
 
@@ -58,7 +83,22 @@ def _sql() -> str:
 
 
 def rules_frame(sets: list[FactorSet]) -> tuple[list[Rule], pa.Table]:
-    """Every rule of the run's sets as one Arrow table (rule_id = position in the list)."""
+    """Every rule of the run's sets as one Arrow table (rule_id = position in the list).
+
+    Parameters
+    ----------
+    sets : list of FactorSet
+        The run's factor sets in precedence order (``set_rank`` = position).
+
+    Returns
+    -------
+    rules : list of Rule
+        Every rule of every set, in set order.
+    table : pyarrow.Table
+        One row per rule: ``rule_id``, ``set_rank``, ``kind``, ``activity``, ``key``,
+        ``sector_prefix``, ``sector_spec``, ``region_prefix``, ``region_spec``, ``year_from``,
+        ``year_to`` (the columns the precedence SQL reads).
+    """
     rules: list[Rule] = []
     ranks: list[int] = []
     for rank, fs in enumerate(sets):
@@ -166,8 +206,35 @@ def resolve(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str = "no
     (e.g. one class per province for provincial rules), sectors of an activity that match the same
     sector patterns of its rules, and (without a year fallback) years inside the same rule year
     ranges; the factor year is then the cell's own year. Any problem is reported from a
-    resolution of the real cells, so messages name them. ``factors`` come sorted by (cell_id,
-    gas), ``conversions`` by (cell_id, quantity).
+    resolution of the real cells, so messages name them.
+
+    Parameters
+    ----------
+    cells : polars.DataFrame
+        The cube cells: ``cell_id`` (0..n-1), ``year``, ``region``, ``sector``, ``activity``.
+    sets : list of FactorSet
+        The run's factor sets in precedence order.
+    year_fallback : {"none", "nearest"}, default "none"
+        Outside a set's years, no factor, or the set's nearest year (a factor for the cell's own
+        year in any set still wins).
+
+    Returns
+    -------
+    Resolution
+        ``factors`` sorted by (cell_id, gas), with ``value_norm`` [t gas / base unit of
+        ``den_dim``]; ``conversions`` (ncv, density) sorted by (cell_id, quantity), with
+        ``value_norm`` in base units [GJ/t, GJ/m^3, t/m^3]; the rules and sets.
+
+    Raises
+    ------
+    AmbiguousFactorError
+        When two rules tie after the precedence rules, or a set gives CO2 both directly and from
+        carbon content × oxidation.
+    FactorSetError
+        For a composite CO2 factor with only one of carbon_content and oxidation.
+    MissingFactorError
+        For cells with no factor, or with no CO2 factor although the run's sets give CO2 for the
+        same activity elsewhere.
     """
     rules = [r for fs in sets for r in fs.rules]
     if cells.height == 0:

@@ -105,7 +105,31 @@ class SinkRule(RegionPattern, Provenance):
 
 
 def read_sink_rows(set_name: str, path: Path, rows: list[tuple[int, dict]], synthetic: bool, problems: list[Problem]) -> list[SinkRule]:
-    """Check the rows of one ``sink_parameters.csv``; append problems, return the good rules."""
+    """Check the rows of one ``sink_parameters.csv``; append problems, return the good rules.
+
+    Parameters
+    ----------
+    set_name : str
+        Name of the factor set (recorded in each rule).
+    path : pathlib.Path
+        The file, for problem messages and provenance.
+    rows : list of tuple of (int, dict)
+        ``(line number, row)`` per data row, the row as column -> text.
+    synthetic : bool
+        The set's manifest says ``synthetic = true``: status ``X`` is accepted.
+    problems : list of Problem
+        Receives one problem per bad cell (file, line, column, value).
+
+    Returns
+    -------
+    list of SinkRule
+        The rows without problems, ``value_norm`` in the parameter's base unit
+        (:data:`BASE_UNITS`, e.g. t d.m./m^3, t C/ha, t CH4-C/ha/yr).
+
+    References
+    ----------
+    2006 IPCC GL Vol 4 (Tables 4.3–4.5, Eq 2.25, Eq 8.2); 2013 Wetlands Supplement Ch 3.
+    """
     out = []
     for line, row in rows:
         before = len(problems)
@@ -146,7 +170,20 @@ def read_sink_rows(set_name: str, path: Path, rows: list[tuple[int, dict]], synt
 
 
 def check_sink_overlaps(set_name: str, rules: list[SinkRule]) -> None:
-    """Two rows with the same stratum, region and parameter whose years overlap always tie."""
+    """Two rows with the same stratum, region and parameter whose years overlap always tie.
+
+    Parameters
+    ----------
+    set_name : str
+        Name of the factor set, for the message.
+    rules : list of SinkRule
+        The set's checked sink rules.
+
+    Raises
+    ------
+    DuplicateRuleError
+        Listing every pair of rows that tie.
+    """
     check_year_overlaps(set_name, rules, lambda r: (r.stratum, r.region, r.parameter), "sink parameter", "sink parameters")
 
 
@@ -157,13 +194,43 @@ def _sql() -> str:
 def resolve_sink_parameters(cells: pl.DataFrame, needs: pl.DataFrame, sets: list, year_fallback: str = "none") -> tuple[pl.DataFrame, list[SinkRule]]:
     """Resolve parameters for stratum cells.
 
-    ``cells``: cell_id, year, region, stratum. ``needs``: cell_id, parameter — the parameters each
-    cell needs; a need ``bcef_x`` is met by a ``bcef_x`` row or, failing that in the same set, by
+    A need ``bcef_x`` is met by a ``bcef_x`` row or, failing that in the same set, by
     ``wood_density`` × ``bef`` (China's guideline form) when that pair is more specific (stratum,
-then region) than the set's ``bcef_x`` row. Across sets the run's order decides,
+    then region) than the set's ``bcef_x`` row. Across sets the run's order decides,
     parameter by parameter; a parameter for the cell's own year in any set beats a nearest-year
-    fallback. Returns (cell_id, parameter, value, set_rank, factor_year, rule_id, rule2_id) and the
-    global rule list; raises :class:`MissingFactorError` listing every missing parameter.
+    fallback. Inside a set: the year, then the most specific stratum (exact > ``*``), then the
+    most specific region (exact > longer prefix > ``*``).
+
+    Parameters
+    ----------
+    cells : polars.DataFrame
+        Stratum cells: ``cell_id``, ``year``, ``region``, ``stratum``.
+    needs : polars.DataFrame
+        ``cell_id``, ``parameter``: the parameters each cell needs.
+    sets : list of FactorSet
+        The run's factor sets in precedence order (their ``sink_rules``).
+    year_fallback : {"none", "nearest"}, default "none"
+        Outside a row's years, no parameter, or the nearest year's row.
+
+    Returns
+    -------
+    resolved : polars.DataFrame
+        One row per need: ``cell_id``, ``parameter``, ``set_rank``, ``factor_year``,
+        ``rule_id``, ``rule2_id`` (the ``bef`` row of a wood_density × bef pair, else null) and
+        ``value`` in the parameter's base unit (:data:`BASE_UNITS`).
+    rules : list of SinkRule
+        The global rule list the ids index.
+
+    Raises
+    ------
+    AmbiguousFactorError
+        When two rows tie after the precedence rules.
+    MissingFactorError
+        Listing every missing parameter.
+
+    References
+    ----------
+    2006 IPCC GL Vol 4 (BCEF, Table 4.5); China's guideline form BCEF = D × BEF.
     """
     import duckdb
 

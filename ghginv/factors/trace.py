@@ -60,8 +60,22 @@ def _conversion_meta(r: Rule) -> tuple:
 
 
 def describe(keys: np.ndarray, rules: list[Rule]) -> list[tuple]:
-    """The description (:data:`META` columns) of each row of ``keys`` (rule id, second rule id or
-    -1, 1 for a conversion; as ``factors_used(..., index=...)`` gives them) with ``rules``' values."""
+    """The description (:data:`META` columns) of each row of ``keys`` with ``rules``' values.
+
+    Parameters
+    ----------
+    keys : numpy.ndarray of int64, shape (n, 3)
+        Per description: rule id, second rule id or -1, and 1 for a conversion (0 for a factor);
+        as ``factors_used(..., index=...)`` gives them in ``meta_keys``.
+    rules : list of Rule
+        The rules the ids index (e.g. of another set version, for a recompute).
+
+    Returns
+    -------
+    list of tuple
+        Per row, ``(factor_set, value, unit, status, source, source_locator, rule)``; a composite
+        CO2 factor as a derived value [t CO2 per t, TJ, m^3, ha or head] with status ``D``.
+    """
     out = []
     for r1, r2, conv in keys.tolist():
         a = rules[r1]
@@ -79,9 +93,28 @@ def factors_used(detail: pl.DataFrame, res: Resolution, cells: pl.DataFrame, ind
 
     Factor rows of the resolution (sorted by cell and gas) and conversion rows (sorted by cell and
     quantity) are merged by position; the descriptions (set, value, source, row …) are built once
-    per distinct rule or rule pair and gathered. A dict passed as ``index`` receives ``meta`` (the
-    description each row gathers) and ``meta_keys`` (rule id, second rule id or -1, 1 for a
-    conversion) of each description."""
+    per distinct rule or rule pair and gathered.
+
+    Parameters
+    ----------
+    detail : polars.DataFrame
+        Emission detail rows: ``cell_id``, ``ncv_pow``, ``dens_pow`` are read (a conversion is
+        used when a row of the cell has a nonzero power).
+    res : Resolution
+        The resolution of the run's cells (:func:`ghginv.factors.resolve.resolve`).
+    cells : polars.DataFrame
+        The cube cells: ``cell_id``, ``year``, ``region``, ``sector``, ``activity``.
+    index : dict, optional
+        When given, receives ``meta`` (the description each output row gathers) and ``meta_keys``
+        (rule id, second rule id or -1, 1 for a conversion) of each description (see
+        :func:`describe`).
+
+    Returns
+    -------
+    polars.DataFrame
+        ``factors_used``: year, region, sector, activity, kind, item, factor_set, set_version,
+        factor_year, value [unit], unit, status, source, source_locator, rule.
+    """
     rules = res.rules
     versions = {s.name: s.version for s in res.sets}
     # factors: every resolved (cell, gas) of the detail's cells

@@ -29,8 +29,30 @@ def _num(text: str) -> float:
 
 
 def parse_uncertainty(row: dict, value: float, bad) -> tuple[float | None, float | None, float | None, str]:
-    """Return ``(uncertainty_pct, lower, upper, distribution)`` as given (the unused form is None),
-    or ``(None, None, None, "")`` for an exact row. Problems go through ``bad(msg, col, value)``."""
+    """Read the optional uncertainty columns of one factor row.
+
+    Parameters
+    ----------
+    row : dict
+        The CSV row (column -> text); ``uncertainty_pct``, ``lower``, ``upper`` and
+        ``distribution`` are read when present.
+    value : float
+        The row's value [the row's unit]; NaN when already reported as bad.
+    bad : callable
+        ``bad(msg, col, value)``, called for each problem (the row is then treated as exact).
+
+    Returns
+    -------
+    tuple
+        ``(uncertainty_pct, lower, upper, distribution)`` as given, the unused form None:
+        ``uncertainty_pct`` [% of value, half-width of the 95 % interval], ``lower``/``upper``
+        [the row's unit], ``distribution`` one of :data:`DISTRIBUTIONS` (default ``normal``); or
+        ``(None, None, None, "")`` for an exact row or a row with a problem.
+
+    References
+    ----------
+    2006 IPCC GL Vol 1 Ch 3, §3.2.2.4 (the "±U %" half-width of the 95 % interval).
+    """
     pct = (row.get("uncertainty_pct") or "").strip()
     lo_t = (row.get("lower") or "").strip()
     hi_t = (row.get("upper") or "").strip()

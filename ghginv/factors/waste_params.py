@@ -96,7 +96,29 @@ class WasteRule(Provenance):
 
 
 def read_waste_rows(set_name: str, path: Path, rows: list[tuple[int, dict]], problems: list[Problem]) -> list[WasteRule]:
-    """Check the rows of one ``waste_parameters.csv``; problems are appended, good rows returned."""
+    """Check the rows of one ``waste_parameters.csv``; problems are appended, good rows returned.
+
+    Parameters
+    ----------
+    set_name : str
+        Name of the factor set (recorded in each rule).
+    path : pathlib.Path
+        The file, for problem messages and provenance.
+    rows : list of tuple of (int, dict)
+        ``(line number, row)`` per data row, the row as column -> text.
+    problems : list of Problem
+        Receives one problem per bad cell (file, line, column, value).
+
+    Returns
+    -------
+    list of WasteRule
+        The rows without problems; ``value_norm`` a fraction (doc, docf, mcf, f, ox), months
+        (delay_months) or [1/yr] (k_<climate zone>), with the optional uncertainty columns.
+
+    References
+    ----------
+    2006 IPCC GL Vol 5 Ch 3 (first-order decay parameters, Tables 3.1–3.3).
+    """
     out = []
     for line, row in rows:
         before = len(problems)
@@ -134,12 +156,49 @@ def read_waste_rows(set_name: str, path: Path, rows: list[tuple[int, dict]], pro
 
 
 def check_waste_overlaps(set_name: str, rules: list[WasteRule]) -> None:
-    """Two rows with the same waste type, sector, region and parameter whose years overlap always tie."""
+    """Two rows with the same waste type, sector, region and parameter whose years overlap always tie.
+
+    Parameters
+    ----------
+    set_name : str
+        Name of the factor set, for the message.
+    rules : list of WasteRule
+        The set's checked waste rules.
+
+    Raises
+    ------
+    DuplicateRuleError
+        Listing every pair of rows that tie.
+    """
     check_year_overlaps(set_name, rules, lambda r: (r.activity, r.sector, r.region, r.parameter), "waste parameter", "waste parameters")
 
 
 def resolve_waste_parameter(sets: list, parameter: str, region: str, sector: str, activity: str, year: int) -> WasteRule | None:
-    """The row that gives ``parameter`` for one (region, sector, waste type, year), or None."""
+    """The row that gives ``parameter`` for one (region, sector, waste type, year), or None.
+
+    The first set with a matching row wins; inside a set the most specific activity, then sector,
+    then region (module docstring).
+
+    Parameters
+    ----------
+    sets : list of FactorSet
+        The run's factor sets in precedence order (their ``waste_rules``).
+    parameter : str
+        ``doc``, ``docf``, ``mcf``, ``f``, ``ox``, ``delay_months`` or ``k_<climate zone>``.
+    region : str
+        Region code.
+    sector : str
+        IPCC category under ``4.A``.
+    activity : str
+        Waste type, e.g. ``msw_food``.
+    year : int
+        Year (no fallback: it must lie in the row's range).
+
+    Returns
+    -------
+    WasteRule or None
+        The winning row (``value_norm`` a fraction, months or [1/yr]), or None when no set has one.
+    """
     for fs in sets:
         best, spec = None, None
         for r in getattr(fs, "waste_rules", ()):

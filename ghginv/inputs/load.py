@@ -57,7 +57,24 @@ def discover(paths: list[Path | str] | tuple[Path | str, ...]) -> list[ActivityF
     """List the Parquet files behind ``paths``, sorted, with their Hive partition values.
 
     A path may be a URL on shared storage (``s3://bucket/activity``, ``hdfs://…``, ``file://…``,
-    any fsspec protocol; :mod:`ghginv.core._fs`): its files are :class:`~ghginv.core._fs.Remote` values."""
+    any fsspec protocol; :mod:`ghginv.core._fs`): its files are :class:`~ghginv.core._fs.Remote` values.
+
+    Parameters
+    ----------
+    paths : list or tuple of (pathlib.Path or str)
+        Files, folders (searched recursively; hidden and ``_`` entries skipped) or URLs.
+
+    Returns
+    -------
+    list of ActivityFile
+        One per distinct file (``*.parquet``, ``*.pq``, ``*.parq``), in the order given and sorted
+        within a folder, with the ``key=value`` folders below the given folder as ``partitions``.
+
+    Raises
+    ------
+    InputFileError
+        Listing every path that does not exist or a folder that holds no Parquet file.
+    """
     files: list[ActivityFile] = []
     problems = []
     for given in paths:
@@ -199,7 +216,30 @@ def open_file(f: ActivityFile, keep_entity: bool) -> tuple[pq.ParquetFile, list[
 
 
 def stream_batches(files: list[ActivityFile], batch_size: int, keep_entity: bool) -> Iterator[Batch]:
-    """Yield record batches of every file in order, with file and row numbers."""
+    """Yield record batches of every file in order, with file and row numbers.
+
+    Parameters
+    ----------
+    files : list of ActivityFile
+        The files (:func:`discover`).
+    batch_size : int
+        Most rows per batch.
+    keep_entity : bool
+        Read the ``entity_id`` column too.
+
+    Yields
+    ------
+    Batch
+        A record batch of the file's needed columns (strings as dictionaries), its file, the
+        1-based number of its first row, and the partition values not stored in the file.
+
+    Raises
+    ------
+    InputFileError
+        For an empty, unreadable or corrupt file.
+    SchemaError
+        For a file whose columns are missing or of the wrong type.
+    """
     for f in files:
         pf, cols = open_file(f, keep_entity)
         if pf.metadata.num_rows == 0:
@@ -228,6 +268,18 @@ def prefetched(batches: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
     reading the next batch overlaps with aggregating this one. An exception of the reader (e.g.
     a corrupt file) is raised here, in order, after the batches before it; stopping early (an
     error downstream) stops the reader.
+
+    Parameters
+    ----------
+    batches : iterator of Batch
+        The batches to read ahead (:func:`stream_batches`).
+    depth : int, default 2
+        Most batches read ahead.
+
+    Yields
+    ------
+    Batch
+        The batches of ``batches``, in order.
     """
     import queue
     import threading
@@ -271,7 +323,18 @@ def prefetched(batches: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
 def check_batch(batch: Batch) -> None:
     """Full structural check of a streamed batch (UTF-8 of strings, dictionary indices, buffer
     sizes): a damaged Parquet page must be a clear error, never a crash deeper down (~10 ms per
-    million rows)."""
+    million rows).
+
+    Parameters
+    ----------
+    batch : Batch
+        A streamed batch.
+
+    Raises
+    ------
+    InputFileError
+        Naming the file and the batch's rows when the batch's data are damaged.
+    """
     try:
         batch.data.validate(full=True)
     except (pa.ArrowException, ValueError) as e:

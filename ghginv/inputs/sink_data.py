@@ -128,8 +128,32 @@ def _unit_info(unit: str | None, variable: str) -> tuple[float, bool] | str:
 def load_sink_data(paths, regions: tuple[str, ...] | None = None) -> tuple[pl.DataFrame, list[dict]]:
     """Read and check every sink data file; return the records and the input-file list.
 
-    Records: file, row, year (Int32), region, category, stratum, variable, entity_id, value in
-    base units (ha for areas, m^3 for volumes; per-hectare volumes multiplied by the area).
+    Parameters
+    ----------
+    paths : iterable of (str or pathlib.Path)
+        CSV or Parquet files, folders (searched recursively for ``*.csv`` and ``*.parquet``) or
+        URLs on shared storage.
+    regions : tuple of str, optional
+        The allowed region codes (``[inventory] regions``); default: any.
+
+    Returns
+    -------
+    records : polars.DataFrame
+        file, row (1-based data row), year (Int32), region, category, stratum, variable,
+        entity_id, value in base units ([ha] for areas, [m^3] for volumes; per-hectare volumes
+        multiplied by the area of the same year, region, category, stratum and entity).
+    inputs : list of dict
+        Per file, its manifest entry: ``path``, ``sha256``, ``bytes``, ``kind`` = ``"sinks"``.
+
+    Raises
+    ------
+    InputFileError
+        For a path that does not exist, a folder without data files, or a file without rows.
+    SchemaError
+        For a file missing a required column.
+    ValidationError
+        Listing every problem of the rows (year, region, category, variable, value, unit, a
+        per-hectare volume without an area row), grouped by file, column and kind.
     """
     files = _files(paths)
     frames = [_read(f) for f in files]

@@ -12,5 +12,16 @@ __all__ = ["ngjit"]
 
 
 def ngjit(fn):
-    """The one decorator for ghginv kernels: nopython, cached on disk, releases the GIL."""
+    """The one decorator for ghginv kernels: nopython, cached on disk, releases the GIL.
+
+    Parameters
+    ----------
+    fn : callable
+        A function over numpy arrays and scalars only.
+
+    Returns
+    -------
+    numba.core.registry.CPUDispatcher
+        ``numba.njit(cache=True, nogil=True)(fn)``; the plain function when ``NUMBA_DISABLE_JIT=1``.
+    """
     return numba.njit(cache=True, nogil=True)(fn)

@@ -42,6 +42,19 @@ LIMITS = {
 
 
 def new_table(capacity: int = 1 << 12):
+    """create: an empty hash table.
+
+    Parameters
+    ----------
+    capacity : int, default 4096
+        Wanted number of slots; rounded up to a power of two, at least 16.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(keys1, keys2, sums, counts)``: int64, int64, float64 and int64 arrays of the capacity,
+        all zero (every slot empty).
+    """
     cap = 1 << max(4, int(capacity - 1).bit_length())
     return (
         np.zeros(cap, np.int64),
@@ -62,10 +75,38 @@ def _slot(a, b, mask):
 
 @ngjit
 def table_append(keys1, keys2, sums, counts, n_used, k1, k2, amount, start):
-    """Add rows ``start..`` of (k1, k2, amount); stop early when the table is half full.
+    """append: add rows ``start..`` of (k1, k2, amount); stop early when the table is half full.
 
-    Returns ``(next_row, n_used)``; the caller grows the table and calls again while
-    ``next_row < len(k1)``.
+    ``sums[cell] += amount``, ``counts[cell] += 1``; the table arrays are changed in place.
+
+    Parameters
+    ----------
+    keys1 : numpy.ndarray of int64, shape (capacity,)
+        Packed key ``k1`` of each slot (:func:`pack_keys`).
+    keys2 : numpy.ndarray of int64, shape (capacity,)
+        Entity code ``k2`` of each slot (0 when entities are not kept).
+    sums : numpy.ndarray of float64, shape (capacity,)
+        Sum of the amounts per slot [reported unit of the cell].
+    counts : numpy.ndarray of int64, shape (capacity,)
+        Rows added per slot; 0 marks an empty slot.
+    n_used : int
+        Slots in use.
+    k1 : numpy.ndarray of int64, shape (n,)
+        Packed key of each row.
+    k2 : numpy.ndarray of int64, shape (n,)
+        Entity code of each row.
+    amount : numpy.ndarray of float64, shape (n,)
+        Activity amount of each row [reported unit of the row].
+    start : int
+        First row to add.
+
+    Returns
+    -------
+    next_row : int
+        First row not added (``len(k1)`` when all were).
+    n_used : int
+        Slots in use after the call. The caller grows the table (:func:`table_grow`) and calls
+        again while ``next_row < len(k1)``.
     """
     mask = keys1.shape[0] - 1
     limit = keys1.shape[0] >> 1
@@ -104,7 +145,22 @@ TALLY_LANES = 8  # independent accumulators per unit: consecutive rows do not wa
 def batch_append(keys1, keys2, sums, counts, n_used, start, years, y_step, y_lo, y_hi,
                  i_region, i_sector, i_activity, i_unit, i_entity, steps,
                  l_region, l_sector, l_activity, l_unit, l_entity, amount):
-    """:func:`batch_append_tally` without the input tally."""
+    """:func:`batch_append_tally` without the input tally.
+
+    Parameters
+    ----------
+    keys1, keys2, sums, counts, n_used, start, years, y_step, y_lo, y_hi : see batch_append_tally
+        The table, the first row and the batch's years.
+    i_region, i_sector, i_activity, i_unit, i_entity, steps : see batch_append_tally
+        The batch's dictionary indices and their steps.
+    l_region, l_sector, l_activity, l_unit, l_entity, amount : see batch_append_tally
+        The lookup tables and the amounts [reported unit of the row].
+
+    Returns
+    -------
+    tuple of int
+        ``(status, next_row, n_used, n_outside)``, as :func:`batch_append_tally`.
+    """
     return batch_append_tally(keys1, keys2, sums, counts, n_used, start, years, y_step, y_lo, y_hi,
                               i_region, i_sector, i_activity, i_unit, i_entity, steps,
                               l_region, l_sector, l_activity, l_unit, l_entity, amount, np.zeros(0, np.float64))
@@ -119,15 +175,55 @@ def batch_append_tally(keys1, keys2, sums, counts, n_used, start, years, y_step,
     ``i_*`` are dictionary indices into the lookup tables ``l_*``, which hold the global code
     (``l_entity``: k2), or -1 for a value that fails its check. ``steps[c]`` is 1, or 0 for a column that is constant in the batch (a Hive
     partition: one index for every row); ``y_step`` likewise for ``years``. Rows whose year lies
-    outside ``[y_lo, y_hi]`` are valid but not added.
+    outside ``[y_lo, y_hi]`` are valid but not added. A row is bad when an index lies outside
+    its lookup table, its code is -1, its amount is negative, NaN or infinite, or its year is
+    outside ``YEAR_BASE .. YEAR_BASE + 255``.
 
-    Returns ``(status, next_row, n_used, n_outside)``: status ``BATCH_DONE``; ``BATCH_FULL`` when
-    the table is half full (grow it and call again from ``next_row``); ``BATCH_BAD`` when row
-    ``next_row`` breaks the contract (rows before it may have been added).
+    Parameters
+    ----------
+    keys1 : numpy.ndarray of int64, shape (capacity,)
+        Packed key ``k1`` of each slot (:func:`pack_keys`).
+    keys2 : numpy.ndarray of int64, shape (capacity,)
+        Entity code ``k2`` of each slot (0 when entities are not kept).
+    sums : numpy.ndarray of float64, shape (capacity,)
+        Sum of the amounts per slot [reported unit of the cell].
+    counts : numpy.ndarray of int64, shape (capacity,)
+        Rows added per slot; 0 marks an empty slot.
+    n_used : int
+        Slots in use.
+    start : int
+        First row of the batch to add.
+    years : numpy.ndarray of int64
+        Year of each row (length n), or one year for the batch (length 1, ``y_step`` 0).
+    y_step : int
+        1, or 0 when ``years`` holds one year for every row.
+    y_lo, y_hi : int
+        Years of the run, inclusive.
+    i_region, i_sector, i_activity, i_unit, i_entity : numpy.ndarray of int32
+        Dictionary index of each row (length n), or one index (length 1, step 0).
+    steps : numpy.ndarray of int64, shape (5,)
+        Step of each ``i_*`` array, in the order region, sector, activity, unit, entity.
+    l_region, l_sector, l_activity, l_unit, l_entity : numpy.ndarray of int64
+        Global code per dictionary index, or -1 for a value that fails its check.
+    amount : numpy.ndarray of float64, shape (n,)
+        Activity amount of each row [reported unit of the row].
+    tally : numpy.ndarray of float64
+        Length ``TALLY_LANES × len(l_unit)``, or empty for none: receives the conservation
+        check's input tally, each added row's amount [reported unit] by its *raw* unit dictionary
+        index ``i_unit`` (not the remapped code), in one of ``TALLY_LANES`` lanes (:func:`tally_sums`).
 
-    ``tally`` (length ``TALLY_LANES × len(l_unit)``, or empty for none) receives the conservation
-    check's input tally: each added row's amount, by its *raw* unit dictionary index ``i_unit``
-    (not the remapped code), in one of ``TALLY_LANES`` lanes (:func:`tally_sums`).
+    Returns
+    -------
+    status : int
+        ``BATCH_DONE``; ``BATCH_FULL`` when the table is half full (grow it and call again from
+        ``next_row``); ``BATCH_BAD`` when row ``next_row`` breaks the contract (rows before it
+        may have been added).
+    next_row : int
+        First row not yet handled.
+    n_used : int
+        Slots in use after the call.
+    n_outside : int
+        Valid rows skipped because their year lies outside ``[y_lo, y_hi]``.
     """
     mask = keys1.shape[0] - 1
     n_tu = l_unit.shape[0] if tally.shape[0] > 0 else 0
@@ -176,7 +272,21 @@ def batch_append_tally(keys1, keys2, sums, counts, n_used, start, years, y_step,
 
 
 def tally_sums(tally, n_units: int):
-    """Per unit dictionary index: the sum of a tally array's lanes."""
+    """Per unit dictionary index: the sum of a tally array's lanes.
+
+    Parameters
+    ----------
+    tally : numpy.ndarray of float64, shape (TALLY_LANES × n_units,)
+        The lanes filled by :func:`batch_append_tally` or
+        :func:`ghginv.kernels.dense.dense_append_tally` [reported unit].
+    n_units : int
+        Entries of the batch's unit dictionary.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_units,)
+        Sum of the added amounts per raw unit index [that unit]; ``inf`` where it overflows.
+    """
     if not n_units:
         return np.zeros(0)
     with np.errstate(over="ignore"):  # amounts near the float limit: inf here, a clear error in run_checks
@@ -209,7 +319,22 @@ def _insert_cells(keys1, keys2, sums, counts, n_used, src1, src2, src_sums, src_
 
 
 def table_grow(table, n_used: int, min_capacity: int = 0):
-    """A table of at least twice the capacity holding the same cells."""
+    """A table of at least twice the capacity holding the same cells.
+
+    Parameters
+    ----------
+    table : tuple of numpy.ndarray
+        ``(keys1, keys2, sums, counts)`` (:func:`new_table`).
+    n_used : int
+        Slots in use (not read; kept for a uniform call).
+    min_capacity : int, default 0
+        The new table holds at least ``2 × min_capacity`` slots.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The new ``(keys1, keys2, sums, counts)``, with the same cells re-inserted.
+    """
     cap = max(table[0].shape[0] * 2, 1 << max(4, int(2 * min_capacity).bit_length()))
     new = new_table(cap)
     _insert_cells(*new, 0, *table)
@@ -217,7 +342,25 @@ def table_grow(table, n_used: int, min_capacity: int = 0):
 
 
 def table_merge(dst, dst_used: int, src):
-    """combine: add every cell of ``src`` into ``dst``; returns (table, n_used)."""
+    """combine: add every cell of ``src`` into ``dst`` (sums and counts of equal keys add up).
+
+    Parameters
+    ----------
+    dst : tuple of numpy.ndarray
+        ``(keys1, keys2, sums, counts)`` receiving the cells; changed in place unless grown.
+    dst_used : int
+        Slots in use in ``dst``.
+    src : tuple of numpy.ndarray
+        ``(keys1, keys2, sums, counts)`` to add: a table, or the used slots of one
+        (:func:`table_items`).
+
+    Returns
+    -------
+    table : tuple of numpy.ndarray
+        ``dst``, or a grown copy when it would be half full.
+    n_used : int
+        Slots in use in ``table``.
+    """
     src_used = int(np.count_nonzero(src[3]))
     if 2 * (dst_used + src_used) >= dst[0].shape[0]:
         dst = table_grow(dst, dst_used, dst_used + src_used)
@@ -226,13 +369,40 @@ def table_merge(dst, dst_used: int, src):
 
 
 def table_items(table):
-    """finalize: (k1, k2, sums, counts) of the used slots."""
+    """finalize: (k1, k2, sums, counts) of the used slots.
+
+    Parameters
+    ----------
+    table : tuple of numpy.ndarray
+        ``(keys1, keys2, sums, counts)``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``k1`` (int64), ``k2`` (int64), ``sums`` (float64, [reported unit of the cell]) and
+        ``counts`` (int64) of the slots with ``counts > 0``, in slot order.
+    """
     used = table[3] > 0
     return table[0][used], table[1][used], table[2][used], table[3][used]
 
 
 def pack_keys(year, region, sector, activity, unit):
-    """Pack code arrays into k1 (int64). Inputs must be within LIMITS (checked by the caller)."""
+    """Pack code arrays into k1 (int64). Inputs must be within LIMITS (checked by the caller).
+
+    Bit layout (60 bits): year − 1900 (8) | region (20) | sector (10) | activity (12) | unit (10).
+
+    Parameters
+    ----------
+    year : numpy.ndarray of int
+        Calendar year, 1900..2155.
+    region, sector, activity, unit : numpy.ndarray of int
+        Global codes (codebook indices), each below its :data:`LIMITS` entry.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        The packed key ``k1`` of each element.
+    """
     k = (year.astype(np.int64) - YEAR_BASE) << (REGION_BITS + SECTOR_BITS + ACT_BITS + UNIT_BITS)
     k |= region.astype(np.int64) << (SECTOR_BITS + ACT_BITS + UNIT_BITS)
     k |= sector.astype(np.int64) << (ACT_BITS + UNIT_BITS)
@@ -242,7 +412,18 @@ def pack_keys(year, region, sector, activity, unit):
 
 
 def unpack_keys(k1):
-    """Inverse of :func:`pack_keys`: (year, region, sector, activity, unit) arrays."""
+    """Inverse of :func:`pack_keys`: (year, region, sector, activity, unit) arrays.
+
+    Parameters
+    ----------
+    k1 : numpy.ndarray of int64
+        Packed keys.
+
+    Returns
+    -------
+    tuple of numpy.ndarray of int64
+        ``(year, region, sector, activity, unit)``, year as a calendar year.
+    """
     unit = k1 & ((1 << UNIT_BITS) - 1)
     activity = (k1 >> UNIT_BITS) & ((1 << ACT_BITS) - 1)
     sector = (k1 >> (ACT_BITS + UNIT_BITS)) & ((1 << SECTOR_BITS) - 1)

@@ -42,7 +42,22 @@ def _scatter(flat, pos, amount, c0, c1):
 @ngjit
 def dense_append(cells, year_idx, combo_of, combo_keys, meta, start, years, y_step, y_lo, y_hi,
                  i_region, i_sector, i_activity, i_unit, steps, l_region, l_sector, l_activity, l_unit, amount):
-    """:func:`dense_append_tally` without the input tally."""
+    """:func:`dense_append_tally` without the input tally.
+
+    Parameters
+    ----------
+    cells, year_idx, combo_of, combo_keys, meta, start : see dense_append_tally
+        The dense cube's state (:class:`DenseCube`) and the first row.
+    years, y_step, y_lo, y_hi, i_region, i_sector, i_activity, i_unit, steps : see dense_append_tally
+        The batch's years and dictionary indices.
+    l_region, l_sector, l_activity, l_unit, amount : see dense_append_tally
+        The lookup tables and the amounts [reported unit of the row].
+
+    Returns
+    -------
+    tuple of int
+        ``(status, next_row, n_outside)``, as :func:`dense_append_tally`.
+    """
     return dense_append_tally(cells, year_idx, combo_of, combo_keys, meta, start, years, y_step, y_lo, y_hi,
                               i_region, i_sector, i_activity, i_unit, steps, l_region, l_sector, l_activity, l_unit,
                               amount, np.zeros(0, np.float64))
@@ -53,18 +68,57 @@ def dense_append_tally(cells, year_idx, combo_of, combo_keys, meta, start, years
                        i_region, i_sector, i_activity, i_unit, steps, l_region, l_sector, l_activity, l_unit, amount, tally):
     """Validate, remap and add rows ``start..`` of one batch to ``cells`` (shape (Y, R, C, 2)).
 
-    ``meta`` = [years used, combos used]. Lookup tables and steps as in
-    :func:`ghginv.kernels.cube.batch_append`; every code in ``l_region`` is < R and the sector,
-    activity and unit codes fit ``combo_of`` (the caller sizes them). Returns ``(status,
-    next_row, n_outside)``; ``BATCH_FULL`` means a new year (more than Y) or combo (more than C)
-    at ``next_row``: grow and call again from there.
+    Lookup tables and steps as in :func:`ghginv.kernels.cube.batch_append`; every code in
+    ``l_region`` is < R and the sector, activity and unit codes fit ``combo_of`` (the caller
+    sizes them). The row checks are those of :func:`ghginv.kernels.cube.batch_append_tally`.
 
     Rows go in chunks: first every row's cell position (checks and lookups, no memory
     dependence between rows), then the scatter-add — twice as fast as doing both per row.
 
-    ``tally`` (or an empty array): the conservation check's input tally, as in
-    :func:`ghginv.kernels.cube.batch_append_tally` — each row's amount by raw unit index, counted
-    once the row has its cell position.
+    Parameters
+    ----------
+    cells : numpy.ndarray of float64, shape (Y, R, C, 2)
+        Per (year, region, combo): ``[..., 0]`` the sum of the amounts [reported unit of the
+        combo], ``[..., 1]`` the row count; added to in place.
+    year_idx : numpy.ndarray of int64, shape (256,)
+        Dense year position per ``year - YEAR_BASE``, or -1; new years are assigned here.
+    combo_of : numpy.ndarray of int64, shape (n_sector, n_activity, n_unit)
+        Dense combo position per (sector, activity, unit) code, or -1; new combos are assigned here.
+    combo_keys : numpy.ndarray of int64, shape (C, 3)
+        (sector, activity, unit) codes of each combo position; filled for new combos.
+    meta : numpy.ndarray of int64, shape (2,)
+        ``[years used, combos used]``; updated.
+    start : int
+        First row of the batch to add.
+    years : numpy.ndarray of int64
+        Year of each row (length n), or one year for the batch (length 1, ``y_step`` 0).
+    y_step : int
+        1, or 0 when ``years`` holds one year for every row.
+    y_lo, y_hi : int
+        Years of the run, inclusive; rows outside are valid but not added.
+    i_region, i_sector, i_activity, i_unit : numpy.ndarray of int32
+        Dictionary index of each row (length n), or one index (length 1, step 0).
+    steps : numpy.ndarray of int64
+        Step (1 or 0) of each ``i_*`` array, in the order region, sector, activity, unit.
+    l_region, l_sector, l_activity, l_unit : numpy.ndarray of int64
+        Global code per dictionary index, or -1 for a value that fails its check.
+    amount : numpy.ndarray of float64, shape (n,)
+        Activity amount of each row [reported unit of the row].
+    tally : numpy.ndarray of float64
+        Length ``TALLY_LANES × len(l_unit)``, or empty for none: the conservation check's input
+        tally, as in :func:`ghginv.kernels.cube.batch_append_tally` — each row's amount by raw unit
+        index, counted once the row has its cell position.
+
+    Returns
+    -------
+    status : int
+        ``BATCH_DONE``; ``BATCH_FULL`` for a new year (more than Y) or combo (more than C) at
+        ``next_row``: grow (:meth:`DenseCube.grow`) and call again from there; ``BATCH_BAD``
+        when row ``next_row`` breaks the contract (rows before it have been added).
+    next_row : int
+        First row not yet handled.
+    n_outside : int
+        Valid rows skipped because their year lies outside ``[y_lo, y_hi]``.
     """
     n_tu = l_unit.shape[0] if tally.shape[0] > 0 else 0  # int: U × int would be float in numba
     y_cap = cells.shape[0]

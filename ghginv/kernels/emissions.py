@@ -43,14 +43,36 @@ def _emissions(amount, unit_scale, ncv, ncv_pow, density, dens_pow, factor, out)
 def activity_emissions(amount, unit_scale, ncv, ncv_pow, density, dens_pow, factor):
     """Tonnes of gas per (cell, gas) row; every argument is a 1-D array of the same length.
 
+    .. math::
+
+        E = A \\times s_u \\times \\mathrm{NCV}^{p} \\times \\rho^{q} \\times EF
+
     Parameters
     ----------
-    amount : float64, activity in its reported unit
-    unit_scale : float64, reported unit -> base unit of its dimension
-    ncv : float64, GJ per t or GJ per m^3 (NaN where unused)
-    ncv_pow, dens_pow : int8 in {-1, 0, 1}
-    density : float64, t per m^3 (NaN where unused)
-    factor : float64, t gas per base unit of the factor's denominator
+    amount : numpy.ndarray of float64
+        Activity amount [reported unit of the row].
+    unit_scale : numpy.ndarray of float64
+        Reported unit -> base unit of its dimension [base unit / reported unit]
+        (:attr:`ghginv.core.units.Unit.scale`).
+    ncv : numpy.ndarray of float64
+        Net calorific value [GJ/t or GJ/m^3]; NaN where unused.
+    ncv_pow : numpy.ndarray of int8
+        Power ``p`` of ``ncv`` in the conversion, in {-1, 0, 1}.
+    density : numpy.ndarray of float64
+        Density [t/m^3]; NaN where unused.
+    dens_pow : numpy.ndarray of int8
+        Power ``q`` of ``density`` in the conversion, in {-1, 0, 1}.
+    factor : numpy.ndarray of float64
+        Emission factor [t gas / base unit of the factor's denominator].
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        Emissions [t gas], one per row.
+
+    References
+    ----------
+    2006 IPCC GL Vol 2 Ch 2, Eq 2.1 (emissions = fuel consumption × emission factor), Tier 1/2.
     """
     n = amount.shape[0]
     out = np.empty(n, np.float64)

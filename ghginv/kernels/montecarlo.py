@@ -37,6 +37,20 @@ BLOCK = 500  # draws per block (the unit of seeding and of parallel work)
 
 
 def block_seed(seed: int, block: int) -> int:
+    """Seed of one block of draws: ``(seed × 1 000 003 + block) mod 2**32``.
+
+    Parameters
+    ----------
+    seed : int
+        The run's Monte Carlo seed.
+    block : int
+        Block number (draws ``block × BLOCK`` onwards).
+
+    Returns
+    -------
+    int
+        Seed in ``0..2**32-1``, independent of the thread that runs the block.
+    """
     return (int(seed) * 1_000_003 + int(block)) % (2**32)
 
 
@@ -65,8 +79,36 @@ def _draw(dist, p1, p2, p3, m):
 def mc_block(base, idx, pw, leaf, n_leaves, dist, p1, p2, p3, seed, n_draws, out):
     """Fill ``out[d, leaf]`` (n_draws × n_leaves, zeroed here) for one block of draws.
 
-    ``base`` (T) central term values; ``idx`` (T × K) int64 input index or −1; ``pw`` (T × K)
-    int8 power (1 or −1); ``leaf`` (T) int64 output group; ``dist, p1, p2, p3`` (P) inputs.
+    .. math::
+
+        out_{d,g} = \\sum_{t:\\,leaf_t = g} E_t \\prod_k m_{d,\\,idx_{t,k}}^{\\,pw_{t,k}}
+
+    Parameters
+    ----------
+    base : numpy.ndarray of float64, shape (T,)
+        Central value E_t of each term [t CO2e as the caller passes them; any unit].
+    idx : numpy.ndarray of int64, shape (T, K)
+        Input index of each of a term's K slots, or −1 for an exact input (skipped).
+    pw : numpy.ndarray of int8, shape (T, K)
+        Power of the slot's multiplier, 1 or −1.
+    leaf : numpy.ndarray of int64, shape (T,)
+        Output group of each term, in ``0..n_leaves-1``.
+    n_leaves : int
+        Number of output groups.
+    dist : numpy.ndarray of int8, shape (P,)
+        Distribution code per input: 0 exact, 1 normal, 2 lognormal, 3 triangular, 4 uniform.
+    p1, p2, p3 : numpy.ndarray of float64, shape (P,)
+        Distribution parameters of the multiplier (module docstring), dimensionless.
+    seed : int
+        Seed for this block (:func:`block_seed`).
+    n_draws : int
+        Draws (iterations) in this block.
+    out : numpy.ndarray of float64, shape (n_draws, n_leaves)
+        Output: the sum of the terms per leaf in each draw [unit of ``base``]; overwritten.
+
+    References
+    ----------
+    2006 IPCC GL Vol 1 Ch 3, §3.2.3.2 (Approach 2, Monte Carlo simulation).
     """
     np.random.seed(seed)
     m = np.empty(dist.shape[0], np.float64)
@@ -91,11 +133,40 @@ def mc_block(base, idx, pw, leaf, n_leaves, dist, p1, p2, p3, seed, n_draws, out
 def scenario_totals(base_tot, gwp, row_cell, row_gas, row_q, row_emis, m_scen, m_row, m_value, out):
     """Totals per scenario, year/scope cell: ``out[s, c]``.
 
-    ``base_tot`` (C × G) gas mass per year/scope cell ``c`` and gas ``g`` over the whole run;
-    ``gwp`` (S × G) the GWP of each gas in scenario ``s``; rows ``r`` (cube rows aggregated by
-    year, scope, region, activity, gas) carry their cell, gas, activity quantity in the factor's
-    base unit ``row_q`` and emissions ``row_emis``; matches ``(m_scen, m_row, m_value)`` give a
-    scenario's new factor (t gas per base unit) for a row.
+    .. math::
+
+        out_{s,c} = \\sum_g B_{c,g} \\, GWP_{s,g}
+        + \\sum_{i:\\,scen_i = s,\\ cell_{r_i} = c} (EF'_i \\, q_{r_i} - E_{r_i}) \\, GWP_{s,\\,gas_{r_i}}
+
+    Rows ``r`` are cube rows aggregated by year, scope, region, activity and gas.
+
+    Parameters
+    ----------
+    base_tot : numpy.ndarray of float64, shape (C, G)
+        Gas mass per year/scope cell ``c`` and gas ``g`` over the whole run [t gas].
+    gwp : numpy.ndarray of float64, shape (S, G)
+        GWP100 of each gas in scenario ``s`` [t CO2e/t gas].
+    row_cell : numpy.ndarray of int64, shape (R,)
+        Year/scope cell of each row.
+    row_gas : numpy.ndarray of int64, shape (R,)
+        Gas index of each row.
+    row_q : numpy.ndarray of float64, shape (R,)
+        Activity quantity of each row [base unit of the factor's denominator].
+    row_emis : numpy.ndarray of float64, shape (R,)
+        Emissions of each row in the run [t gas].
+    m_scen : numpy.ndarray of int64, shape (M,)
+        Scenario of each match.
+    m_row : numpy.ndarray of int64, shape (M,)
+        Row of each match.
+    m_value : numpy.ndarray of float64, shape (M,)
+        The scenario's new emission factor for the row [t gas / base unit].
+    out : numpy.ndarray of float64, shape (S, C)
+        Output: total per scenario and year/scope cell [t CO2e]; overwritten.
+
+    References
+    ----------
+    2006 IPCC GL Vol 2 Ch 2, Eq 2.1 (emissions = activity data × emission factor), applied per
+    scenario.
     """
     n_s = out.shape[0]
     n_c = out.shape[1]

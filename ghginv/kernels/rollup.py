@@ -21,7 +21,22 @@ __all__ = ["factor_row_sums", "segment_sums", "segment_sums2", "finite_range", "
 
 def csr(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """``(starts, idx)``: for each output g in ``range(n)`` the positions i with ``keys[i] == g``
-    in increasing order (keys < 0 are left out)."""
+    in increasing order (keys < 0 are left out).
+
+    Parameters
+    ----------
+    keys : numpy.ndarray of int
+        Output of each position, in ``0..n-1``, or negative for none.
+    n : int
+        Number of outputs.
+
+    Returns
+    -------
+    starts : numpy.ndarray of int64, shape (n + 1,)
+        Output ``g``'s positions are ``idx[starts[g]:starts[g + 1]]``.
+    idx : numpy.ndarray of int64
+        Positions grouped by output, increasing within each.
+    """
     keep = np.flatnonzero(keys >= 0)
     order = keep[np.argsort(keys[keep], kind="stable")]
     starts = np.zeros(n + 1, np.int64)
@@ -34,7 +49,42 @@ def factor_row_sums(lo, hi, f_starts, det_row, f_cell, f_rule, f_rule2, cell_ncv
                     dens_pow, norm, c_to_co2, e_out):
     """``e_out[f]`` [t of the gas] for factor rows ``lo:hi``: Σ over its (cube row, factor row)
     pairs of amount × unit_scale × conversion × value, in order (2006 IPCC GL Vol 2 Eq 2.1;
-    :func:`ghginv.pipeline.sums.indexed_emissions` describes the operands)."""
+    :func:`ghginv.pipeline.sums.indexed_emissions` describes the operands).
+
+    Parameters
+    ----------
+    lo, hi : int
+        Range of factor rows computed.
+    f_starts : numpy.ndarray of int64, shape (n_factor_rows + 1,)
+        CSR bounds: the pairs of factor row ``f`` are ``f_starts[f]:f_starts[f + 1]``.
+    det_row : numpy.ndarray of int64
+        Cube row of each pair.
+    f_cell : numpy.ndarray of int64
+        Cube cell of each factor row (for its ncv and density rules).
+    f_rule : numpy.ndarray of int64
+        Rule (index into ``norm``) of each factor row's value.
+    f_rule2 : numpy.ndarray of int64
+        Second rule of a composite CO2 factor (carbon content × oxidation), or -1.
+    cell_ncv_rule, cell_dens_rule : numpy.ndarray of int64
+        Per cell, the rule of its net calorific value and density.
+    amount : numpy.ndarray of float64
+        Activity amount per cube row [reported unit].
+    unit_scale : numpy.ndarray of float64
+        Reported unit -> base unit, per cube row.
+    ncv_pow, dens_pow : numpy.ndarray of int8
+        Power (-1, 0, 1) of the NCV and density in each pair's conversion.
+    norm : numpy.ndarray of float64
+        Each rule's value in base units (factor [t gas / base unit], NCV [GJ/t or GJ/m^3],
+        density [t/m^3], fractions).
+    c_to_co2 : float
+        44/12, mass of CO2 per mass of carbon.
+    e_out : numpy.ndarray of float64
+        Output: emissions per factor row [t gas]; entries ``lo:hi`` written.
+
+    References
+    ----------
+    2006 IPCC GL Vol 2 Ch 2, Eq 2.1.
+    """
     for f in range(lo, hi):
         c = f_cell[f]
         r2 = f_rule2[f]
@@ -59,7 +109,21 @@ def factor_row_sums(lo, hi, f_starts, det_row, f_cell, f_rule, f_rule2, cell_ncv
 
 @ngjit
 def segment_sums(lo, hi, x, idx, starts, out):
-    """``out[g] = Σ x[idx[j]]`` for j in ``starts[g]:starts[g + 1]``, g in ``lo:hi``, left to right."""
+    """``out[g] = Σ x[idx[j]]`` for j in ``starts[g]:starts[g + 1]``, g in ``lo:hi``, left to right.
+
+    Parameters
+    ----------
+    lo, hi : int
+        Range of outputs computed.
+    x : numpy.ndarray of float64
+        Values summed [any unit, e.g. t gas or t CO2e].
+    idx : numpy.ndarray of int64
+        Positions in ``x``, grouped by output (:func:`csr`).
+    starts : numpy.ndarray of int64
+        CSR bounds of each output's positions.
+    out : numpy.ndarray of float64
+        Output: the sums [unit of ``x``]; entries ``lo:hi`` written.
+    """
     for g in range(lo, hi):
         acc = 0.0
         for j in range(starts[g], starts[g + 1]):
@@ -69,7 +133,23 @@ def segment_sums(lo, hi, x, idx, starts, out):
 
 @ngjit
 def segment_sums2(lo, hi, x, y, idx, starts, out_x, out_y, pos):
-    """:func:`segment_sums` of ``x`` and ``y`` in one pass, written at ``pos[g]`` (or g when ``pos`` is empty)."""
+    """:func:`segment_sums` of ``x`` and ``y`` in one pass, written at ``pos[g]`` (or g when ``pos`` is empty).
+
+    Parameters
+    ----------
+    lo, hi : int
+        Range of outputs computed.
+    x, y : numpy.ndarray of float64
+        Values summed [any unit, e.g. t gas and t CO2e].
+    idx : numpy.ndarray of int64
+        Positions in ``x`` and ``y``, grouped by output (:func:`csr`).
+    starts : numpy.ndarray of int64
+        CSR bounds of each output's positions.
+    out_x, out_y : numpy.ndarray of float64
+        Output: the sums of ``x`` and of ``y`` [their units].
+    pos : numpy.ndarray of int64
+        Where output ``g`` is written, or empty to write at ``g``.
+    """
     for g in range(lo, hi):
         ax = 0.0
         ay = 0.0
@@ -84,7 +164,20 @@ def segment_sums2(lo, hi, x, y, idx, starts, out_x, out_y, pos):
 
 @ngjit
 def finite_range(lo, hi, x):
-    """Whether ``x[lo:hi]`` holds no NaN or infinity."""
+    """Whether ``x[lo:hi]`` holds no NaN or infinity.
+
+    Parameters
+    ----------
+    lo, hi : int
+        Range checked.
+    x : numpy.ndarray of float64
+        Values.
+
+    Returns
+    -------
+    bool
+        True when every value in the range is finite.
+    """
     for i in range(lo, hi):
         if not np.isfinite(x[i]):
             return False
@@ -95,7 +188,37 @@ def finite_range(lo, hi, x):
 def rollup_check_range(lo, hi, rows, child_starts, child, own_starts, own, inv_value, em_value, rel, total):
     """``(bad, first bad or -1)`` of the roll-up check for rows ``lo:hi``: each inventory value
     against the sum of its children and of the emission rows booked at its own category
-    (``total[i]``), to ``rel`` relative."""
+    (``total[i]``), to ``rel`` relative.
+
+    Row ``i`` fails when ``|v − t| > rel × max(|v|, |t|)`` (or either is NaN).
+
+    Parameters
+    ----------
+    lo, hi : int
+        Range of checked rows.
+    rows : numpy.ndarray of int64
+        Inventory row of each checked row (index into ``inv_value``).
+    child_starts, child : numpy.ndarray of int64
+        CSR: the child rows (checked-row indices) of row ``i`` are
+        ``child[child_starts[i]:child_starts[i + 1]]``.
+    own_starts, own : numpy.ndarray of int64
+        CSR: the emission rows booked at row ``i``'s own category.
+    inv_value : numpy.ndarray of float64
+        Inventory values [t CO2e, as the caller passes them].
+    em_value : numpy.ndarray of float64
+        Emission-row values [unit of ``inv_value``].
+    rel : float
+        Relative tolerance.
+    total : numpy.ndarray of float64
+        Output: the recomputed sum ``t`` per checked row; entries ``lo:hi`` written.
+
+    Returns
+    -------
+    bad : int
+        Rows in ``lo:hi`` that fail.
+    first : int
+        The first failing row, or -1.
+    """
     bad = 0
     first = -1
     for i in range(lo, hi):

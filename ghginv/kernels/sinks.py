@@ -52,12 +52,51 @@ def _f(a):
 
 
 def gain_loss(group, inc, harv, fuel, dist, bcef_i, bcef_r, bcef_s, root, cf, n_groups: int):
-    """Gains and losses (t C per year) per group.
+    """Gains and losses (t C per year) per group (gain-loss method, biomass).
 
-    Record arrays (length n_records): ``group`` (int64 index of the stratum cell), ``inc``
-    volume increment (m^3/yr), ``harv`` harvest (m^3), ``fuel`` fuelwood (m^3), ``dist``
-    disturbance volume (m^3). Group arrays (length ``n_groups``): ``bcef_i``, ``bcef_r``,
-    ``bcef_s`` (t d.m./m^3), ``root`` (R), ``cf`` (t C/t d.m.). Returns ``(gain, loss)``.
+    .. math::
+
+        \\Delta C_G = \\sum I_V \\, BCEF_I (1 + R) \\, CF, \\quad
+        \\Delta C_L = \\sum \\left[ (H + FG) \\, BCEF_R + V_{dist} \\, BCEF_S \\right] (1 + R) \\, CF
+
+    Record arrays have length n_records (one element per sub-compartment row); group arrays
+    length ``n_groups``, indexed by ``group``.
+
+    Parameters
+    ----------
+    group : numpy.ndarray of int64
+        Per record, index of its stratum cell, in ``0..n_groups-1``.
+    inc : numpy.ndarray of float64
+        Per record, volume increment I_V [m^3/yr].
+    harv : numpy.ndarray of float64
+        Per record, wood removals (harvest) H [m^3/yr].
+    fuel : numpy.ndarray of float64
+        Per record, fuelwood removals FG [m^3/yr].
+    dist : numpy.ndarray of float64
+        Per record, volume lost to disturbance V_dist [m^3/yr].
+    bcef_i : numpy.ndarray of float64
+        Per group, biomass conversion and expansion factor for increment [t d.m./m^3].
+    bcef_r : numpy.ndarray of float64
+        Per group, BCEF for removals [t d.m./m^3].
+    bcef_s : numpy.ndarray of float64
+        Per group, BCEF for growing stock [t d.m./m^3].
+    root : numpy.ndarray of float64
+        Per group, root-to-shoot ratio R [t root d.m./t above-ground d.m.].
+    cf : numpy.ndarray of float64
+        Per group, carbon fraction of dry matter CF [t C/t d.m.].
+    n_groups : int
+        Number of groups (length of the outputs).
+
+    Returns
+    -------
+    gain : numpy.ndarray of float64
+        ΔC_G per group [t C/yr].
+    loss : numpy.ndarray of float64
+        ΔC_L per group [t C/yr] (positive; ΔC_B = gain − loss).
+
+    References
+    ----------
+    2006 IPCC GL Vol 4 Ch 2, Eqs 2.7, 2.9–2.14 (gain-loss method; Eq 2.14 in volume form).
     """
     gain = np.zeros(n_groups, np.float64)
     loss = np.zeros(n_groups, np.float64)
@@ -67,7 +106,33 @@ def gain_loss(group, inc, harv, fuel, dist, bcef_i, bcef_r, bcef_s, root, cf, n_
 
 
 def stock_carbon(group, volume, bcef_s, root, cf, n_groups: int):
-    """Biomass carbon stock (t C) per group: Σ V × BCEF_S × (1 + R) × CF (Eq 2.8 stocks)."""
+    """Biomass carbon stock (t C) per group: Σ V × BCEF_S × (1 + R) × CF (Eq 2.8 stocks).
+
+    Parameters
+    ----------
+    group : numpy.ndarray of int64
+        Per record, index of its stratum cell, in ``0..n_groups-1``.
+    volume : numpy.ndarray of float64
+        Per record, growing stock volume V [m^3].
+    bcef_s : numpy.ndarray of float64
+        Per group, BCEF for growing stock [t d.m./m^3].
+    root : numpy.ndarray of float64
+        Per group, root-to-shoot ratio R [t root d.m./t above-ground d.m.].
+    cf : numpy.ndarray of float64
+        Per group, carbon fraction of dry matter CF [t C/t d.m.].
+    n_groups : int
+        Number of groups (length of the output).
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        Carbon stock C per group [t C]; the stock-difference method takes the change between two
+        inventories.
+
+    References
+    ----------
+    2006 IPCC GL Vol 4 Ch 2, Eq 2.8 (stock-difference method).
+    """
     coef = _f(bcef_s) * (1.0 + _f(root)) * _f(cf)
     out = np.zeros(n_groups, np.float64)
     _weighted_sum(np.ascontiguousarray(group, np.int64), _f(volume), coef, out)
@@ -75,7 +140,31 @@ def stock_carbon(group, volume, bcef_s, root, cf, n_groups: int):
 
 
 def area_rate(group, area, rate, n_groups: int):
-    """Σ area × rate per group (crown cover × CRW; area × SOC_REF × F; area × EF)."""
+    """Σ area × rate per group (crown cover × CRW; area × SOC_REF × F; area × EF).
+
+    Parameters
+    ----------
+    group : numpy.ndarray of int64
+        Per record, index of its stratum cell, in ``0..n_groups-1``.
+    area : numpy.ndarray of float64
+        Per record, area [ha] (crown cover area for urban trees).
+    rate : numpy.ndarray of float64
+        Per group, rate per hectare: crown-cover removal factor CRW [t C/(ha·yr)], soil carbon
+        stock SOC_REF × F_LU × F_MG × F_I [t C/ha], or a wetland emission factor
+        [t CO2-C or CH4-C/(ha·yr)].
+    n_groups : int
+        Number of groups (length of the output).
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        Σ area × rate per group [t C/yr or t C, as ``rate``].
+
+    References
+    ----------
+    2006 IPCC GL Vol 4 Ch 8, Eq 8.2 (urban trees, Tier 2a); Vol 4 Ch 2, Eq 2.25 (Tier 1 soil
+    organic carbon stocks).
+    """
     out = np.zeros(n_groups, np.float64)
     _weighted_sum(np.ascontiguousarray(group, np.int64), _f(area), _f(rate), out)
     return out

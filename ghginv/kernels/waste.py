@@ -27,8 +27,30 @@ __all__ = ["fod_decay"]
 def fod_decay(ddocm_dep, k, start, decomposed, accumulated):
     """Fill ``decomposed`` and ``accumulated`` (n_types × n_years, Gg DDOCm) from deposits.
 
-    ``ddocm_dep``: n_types × n_years DDOCm deposited; ``k``: n_types decay rates (1/yr);
-    ``start``: years from 1 January of the deposit year to the start of decay (≥ 0).
+    First-order decay with a delayed start (module docstring); with ``start = 1``:
+
+    .. math::
+
+        DDOCma_T = DDOCm_{d,T} + DDOCma_{T-1} e^{-k}, \\quad
+        DDOCm\\,decomp_T = DDOCma_{T-1} (1 - e^{-k})
+
+    Parameters
+    ----------
+    ddocm_dep : numpy.ndarray of float64, shape (n_types, n_years)
+        Decomposable degradable organic carbon deposited per waste type and year [Gg DDOCm].
+    k : numpy.ndarray of float64, shape (n_types,)
+        Decay rate constant per waste type [1/yr].
+    start : float
+        Time from 1 January of the deposit year to the start of decay [yr], ≥ 0.
+    decomposed : numpy.ndarray of float64, shape (n_types, n_years)
+        Output: DDOCm decomposed in each year [Gg DDOCm]; overwritten.
+    accumulated : numpy.ndarray of float64, shape (n_types, n_years)
+        Output: DDOCm accumulated at the end of each year, including deposits still waiting to
+        decay [Gg DDOCm]; overwritten.
+
+    References
+    ----------
+    2006 IPCC GL Vol 5 Ch 3, Eqs 3.4–3.5 and Annex 3A.1 (first-order decay, IPCC Waste Model).
     """
     n_types, n_years = ddocm_dep.shape
     m = int(math.floor(start))

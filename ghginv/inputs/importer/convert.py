@@ -147,6 +147,26 @@ def _field(ctx: _Ctx, row: Row, cols: dict, name: str):
 
 
 def convert(grid: Grid, m: Mapping) -> Converted:
+    """Turn one ledger sheet into activity records, following a mapping (module docstring steps).
+
+    Problems are collected, never raised: ``problems`` (rows or columns the mapping does not
+    cover: skippable) and ``errors`` (bad values, failed checks: never skippable).
+
+    Parameters
+    ----------
+    grid : Grid
+        The sheet's cells (:func:`ghginv.inputs.importer.read.read_grid`).
+    m : Mapping
+        The checked mapping (:func:`ghginv.inputs.importer.mapping.load_mapping`).
+
+    Returns
+    -------
+    Converted
+        ``records`` (dicts with year, region, sector, activity, amount [in ``unit``], unit
+        (a contract unit such as ``10^4 t``), and entity_id / notation_key where given),
+        ``problems``, ``errors``, ``stats`` (header row, data rows, blank cells, row kinds …)
+        and ``checks`` (each total check with ``ok``).
+    """
     ctx = _Ctx(grid, m)
     out = ctx.out
     rows = grid.rows

@@ -109,7 +109,32 @@ def _str_list(v, where, problems) -> tuple[str, ...]:
 
 
 def load_mapping(path: str | Path) -> Mapping:
-    """Read and check a mapping TOML; every problem is reported at once."""
+    """Read and check a mapping TOML; every problem is reported at once.
+
+    Options and defaults of ``[ledger]``: ``layout`` ``"long"`` (or ``"wide"``), ``sheet`` the
+    first, ``header_rows`` 1 (1–5), ``header`` words of the header row (default: the mapped
+    item/label, code and unit column names), ``blank`` ``"skip"`` (or ``"zero"``, or a notation
+    key), ``tolerance`` 0.001 (relative, in [0, 1)), ``end`` ``["单位负责人", "说明", "注:",
+    "填表人"]``. Tables ``[constants]``, ``[columns]``, ``[activities]``, ``[sectors]``,
+    ``[units]``, ``[totals] labels``, ``[[checks]]``, ``[[subtract]]`` as in the module docstring.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The mapping TOML (UTF-8, a byte-order mark allowed).
+
+    Returns
+    -------
+    Mapping
+        The checked mapping; labels of ``[activities]`` and ``[sectors]`` keyed by
+        :func:`~ghginv.inputs.importer.table.label_key`.
+
+    Raises
+    ------
+    ConfigError
+        For a missing file, invalid TOML, unknown tables or keys, or invalid values (every
+        problem listed).
+    """
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: mapping file not found")

@@ -53,7 +53,28 @@ def column_letter(i: int) -> str:
 
 
 def decode_text(data: bytes, path: Path) -> tuple[str, str]:
-    """Decode CSV bytes: UTF-8 (BOM or not), else GB18030. Returns (text, encoding)."""
+    """Decode CSV bytes: UTF-8 (BOM or not), else GB18030; UTF-16 when it starts with its BOM.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's bytes.
+    path : pathlib.Path
+        The file, for the message.
+
+    Returns
+    -------
+    text : str
+        The decoded text (without a byte-order mark).
+    encoding : str
+        ``"utf-8-sig"``, ``"utf-16"``, ``"utf-8"`` or ``"gb18030"``.
+
+    Raises
+    ------
+    InputFileError
+        When the bytes are neither UTF-8 nor GB18030 (naming the first bad byte), or do not
+        match their byte-order mark.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             return data[3:].decode("utf-8"), "utf-8-sig"
@@ -130,7 +151,28 @@ def _read_xlsx(path: Path, sheet: str | None) -> list[Grid]:
 
 
 def read_grid(path: str | Path, sheet: str | None = None) -> Grid:
-    """Read one sheet of a ledger (CSV: the file; XLSX: ``sheet`` or the first sheet)."""
+    """Read one sheet of a ledger (CSV: the file; XLSX: ``sheet`` or the first sheet).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        ``.csv``, ``.txt``, ``.tsv`` (delimiter sniffed among ``,``, tab, ``;``) or ``.xlsx`` /
+        ``.xlsm``.
+    sheet : str, optional
+        XLSX sheet name; default the first sheet. Ignored for CSV.
+
+    Returns
+    -------
+    Grid
+        The sheet's cell values by 1-based row (merged ranges filled with their top-left value),
+        with the CSV encoding detected.
+
+    Raises
+    ------
+    InputFileError
+        For a missing, empty, binary, malformed or undecodable file, an old ``.xls``, an unknown
+        suffix, or an unknown sheet.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputFileError(f"{path}: ledger file not found")

@@ -41,7 +41,19 @@ _NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 
 
 def norm(value: object) -> str:
-    """Cell -> stripped NFKC text with inner whitespace removed (None -> '')."""
+    """Cell -> stripped NFKC text with inner whitespace removed (None -> '').
+
+    Parameters
+    ----------
+    value : object
+        A cell value (text, number or None); an integral float is written without ``.0``.
+
+    Returns
+    -------
+    str
+        NFKC-normalised text without any whitespace, with a few synonyms unified
+        (``其它`` -> ``其他``, ``千瓦小时`` -> ``千瓦时``, ``吨标煤`` -> ``吨标准煤``).
+    """
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -59,7 +71,19 @@ def _norm_text(text: str) -> str:
 
 
 def label_key(value: object) -> str:
-    """Row/column label for matching: ``norm`` without leading numbering (``1.``, ``(一)``, ``其中:``)."""
+    """Row/column label for matching: ``norm`` without leading numbering (``1.``, ``(一)``, ``其中:``).
+
+    Parameters
+    ----------
+    value : object
+        A label cell.
+
+    Returns
+    -------
+    str
+        :func:`norm` of the cell with every leading numbering or ``其中:`` removed (the
+        normalised text itself when nothing else is left).
+    """
     return _label_key(norm(value))
 
 
@@ -74,6 +98,20 @@ def _label_key(s: str) -> str:
 
 
 def is_total_label(value: object, extra: tuple[str, ...] = ()) -> bool:
+    """Whether a label names a total or subtotal row/column (checked, never imported).
+
+    Parameters
+    ----------
+    value : object
+        A label cell.
+    extra : tuple of str, default ()
+        More total labels (the mapping's), matched by :func:`label_key` or :func:`norm`.
+
+    Returns
+    -------
+    bool
+        True for a label of :data:`TOTAL_LABELS` (``合计``, ``小计``, ``总计`` …) or of ``extra``.
+    """
     k = label_key(value)
     return k in TOTAL_LABELS or k in extra or norm(value) in extra
 
@@ -82,8 +120,22 @@ def parse_number(value: object) -> float | None:
     """A cell as a number; ``None`` for a blank cell (empty, ``-``, ``—``, ``…``).
 
     Accepts numbers, numeric text with thousands separators, full-width digits, surrounding spaces,
-    and accounting parentheses ``(12.5)`` = −12.5. Raises ``ValueError`` (with the reason) for text,
-    dates, booleans, and anything not finite.
+    and accounting parentheses ``(12.5)`` = −12.5.
+
+    Parameters
+    ----------
+    value : object
+        A cell value.
+
+    Returns
+    -------
+    float or None
+        The number [the unit of its row or column], or None for a blank cell (:data:`BLANK_MARKS`).
+
+    Raises
+    ------
+    ValueError
+        With the reason, for text, dates, booleans, and anything not finite.
     """
     if value is None:
         return None
@@ -119,8 +171,26 @@ _EN_UNITS = {"tons": "t", "ton": "t", "cu.m": "m^3", "kW·h": "kWh", "kw·h": "k
 def canonical_unit(text: object, extra: dict[str, str] | None = None) -> str:
     """A unit cell (``万立方米``, ``吨``, ``百万千焦``, ``108kW·h``) -> a contract unit (``10^4 m^3``).
 
-    ``extra`` (the mapping's ``[units]``) is consulted first, by normalised text. Raises
-    :class:`~ghginv.core.errors.UnitError` for a unit ghginv does not know.
+    Chinese scales (``万`` 10^4, ``亿`` 10^8, also stacked: ``万百万千焦`` = 10^10 kJ = 10^4 GJ), a
+    ``10^n`` prefix and a lost superscript (``104tons`` = 10^4 t) are written with the contract's
+    ``10^4`` / ``10^8`` scales (:mod:`ghginv.core.units`).
+
+    Parameters
+    ----------
+    text : object
+        The unit cell.
+    extra : dict of str to str, optional
+        The mapping's ``[units]`` (ledger text -> unit), consulted first, by normalised text.
+
+    Returns
+    -------
+    str
+        A unit :func:`ghginv.core.units.parse_unit` accepts, e.g. ``10^4 m^3``, ``t``, ``GJ``.
+
+    Raises
+    ------
+    UnitError
+        For a unit ghginv does not know, or a scale that cannot be written with 10^4 or 10^8.
     """
     return _canonical_unit(norm(text), tuple(sorted((extra or {}).items())), str(text))
 
@@ -175,6 +245,18 @@ def split_header_unit(header: str) -> tuple[str, str | None]:
     """``原煤(万吨)`` -> (``原煤``, ``万吨``); ``液化天然气(液态)(吨)`` -> (``液化天然气(液态)``, ``吨``).
 
     The last parenthesised group is the unit when it parses as one; otherwise there is no unit.
+
+    Parameters
+    ----------
+    header : str
+        A header cell.
+
+    Returns
+    -------
+    name : str
+        The normalised header without the unit group.
+    unit : str or None
+        The unit text as written (not yet :func:`canonical_unit`), or None.
     """
     s = norm(header)
     m = re.match(r"^(.*)\(([^()]*)\)$", s)

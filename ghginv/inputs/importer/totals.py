@@ -34,6 +34,27 @@ def _find(data, name: str):
 
 
 def run_checks(ctx, data, cols, value_cols, num) -> None:
+    """Run the mapping's ``[[checks]]`` (and the implicit coefficient checks of a long ledger's
+    total rows) over the data rows; record each result in ``ctx.out.checks``.
+
+    A failed check is a fatal problem (``ctx.problem(..., fatal=True)``); total rows no check
+    covers are listed in ``ctx.out.stats["unverified_total_rows"]``.
+
+    Parameters
+    ----------
+    ctx : object
+        The conversion context of :func:`ghginv.inputs.importer.convert.convert`: its mapping
+        ``m`` (``checks``, ``tolerance``, ``layout``), its output ``out`` and ``problem(...)``.
+    data : list
+        The data rows (with ``label``, ``code``, ``kind``, ``sheet_row``).
+    cols : dict
+        Column key -> 0-based column index of the mapped columns.
+    value_cols : dict
+        Value-column key (``amount:…``, ``minus:…`` or a wide ledger's columns) -> column index
+        (or a tuple whose first item is the index).
+    num : callable
+        ``num(row, column, key)``: the cell as a number [the row's unit], or None when blank.
+    """
     m = ctx.m
     tol = m.tolerance
     vcols = [(k.split(":", 1)[-1], c if isinstance(c, int) else c[0]) for k, c in value_cols.items()]
