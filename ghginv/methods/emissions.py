@@ -33,10 +33,28 @@ CELL_KEYS = ["year", "region", "sector", "activity"]
 
 
 def conversion_path(act_dim: str, fac_dim: str, ncv_dim: str | None, has_density: bool) -> tuple[int, int] | None:
-    """Powers (ncv, density) that turn an amount in ``act_dim`` into the factor's ``fac_dim``.
+    r"""Powers (ncv, density) that turn an amount in ``act_dim`` into the factor's ``fac_dim``.
 
-    ``ncv_dim`` is the denominator dimension of the resolved NCV (``mass``: GJ/t, ``volume``:
-    GJ/m^3) or None. Returns None when no path exists.
+    .. math::
+
+        conv = NCV^{p} \times \rho^{q}, \quad p, q \in \{-1, 0, 1\}
+
+    Parameters
+    ----------
+    act_dim : str
+        Dimension of the activity's unit (``mass``, ``volume``, ``energy``, …).
+    fac_dim : str
+        Denominator dimension of the emission factor.
+    ncv_dim : str or None
+        Denominator dimension of the resolved NCV (``mass``: GJ/t, ``volume``: GJ/m^3), or None
+        when the cell has no NCV.
+    has_density : bool
+        Whether the cell has a resolved density [t/m^3].
+
+    Returns
+    -------
+    tuple of (int, int) or None
+        The powers ``(p, q)`` of NCV and density; None when no path exists.
     """
     if act_dim == fac_dim:
         return (0, 0)
@@ -67,7 +85,18 @@ def with_unit_columns(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def activity_classes(sets: list[FactorSet]) -> dict[str, str]:
-    """activity -> fuel_class, from the sets' activities.csv, the first set that lists it wins."""
+    """activity -> fuel_class, from the sets' activities.csv, the first set that lists it wins.
+
+    Parameters
+    ----------
+    sets : list of FactorSet
+        The run's factor sets, in precedence order.
+
+    Returns
+    -------
+    dict of str to str
+        Fuel class (e.g. ``biomass``, ``electricity``, ``heat``) per activity code.
+    """
     out: dict[str, str] = {}
     for fs in sets:
         for code, meta in fs.activities.items():
@@ -226,8 +255,13 @@ def _conversion_powers(act_dim: np.ndarray, fac_dim: np.ndarray, ncv_dim: np.nda
 def _operands(cube_cells: pl.DataFrame, unit_enc: tuple[list, np.ndarray], pairs: _Pairs, res: Resolution, ncells: int) -> _Operands:
     """Unit scales, conversion powers and values per pair: the operands of the emission kernel.
 
-    Units are parsed once per distinct unit; dimensions are small codes (0 = none), in the order
-    the units, the factors' denominators and the conversions' denominators first name them.
+    Takes the cube rows (amount [reported unit]), the cube's unit codes (``encode`` of its unit
+    column), the pairs of :func:`_pair_rows`, the resolution and the number of cells. Returns an
+    :class:`_Operands`: per pair the amount [reported unit], NCV [GJ/t or GJ/m^3], density
+    [t/m^3], their powers and the factor [t gas per base unit of its denominator]; per cube row
+    the unit scale to the base unit of its dimension. Units are parsed once per distinct unit;
+    dimensions are small codes (0 = none), in the order the units, the factors' denominators and
+    the conversions' denominators first name them.
 
     Raises
     ------
