@@ -54,22 +54,54 @@ Writer = Callable[[Path], None]  # writes one file at the path it is given
 
 def write_parquet(df: pl.DataFrame, path: Path) -> None:
     """polars' own writer (no copy to Arrow, releases the GIL): zstd level 1, statistics, no
-    timestamps or pandas metadata; the same frame gives the same bytes."""
+    timestamps or pandas metadata; the same frame gives the same bytes.
+
+    Parameters
+    ----------
+    df : polars.DataFrame
+        The table to write.
+    path : pathlib.Path
+        The file to write.
+    """
     df.write_parquet(path, compression="zstd", compression_level=1, statistics=True)
 
 
 def write_csv(df: pl.DataFrame, path: Path) -> None:
+    """Write ``df`` as CSV with polars' writer, floats without a fixed precision (``float_precision=None``).
+
+    Parameters
+    ----------
+    df : polars.DataFrame
+        The table to write.
+    path : pathlib.Path
+        The file to write.
+    """
     df.write_csv(path, float_precision=None)
 
 
 def write_files(folder: Path, writers: dict[str, Callable[[Path], None]], threads: int = 2) -> dict[str, str]:
-    """Run every writer (file name -> ``fn(path)``) into ``folder``, ``threads`` at a time (this
-    thread and ``threads - 1`` helpers), and return file name -> ``"sha256:…"`` in the order given.
+    """Run every writer (file name -> ``fn(path)``) into ``folder``, ``threads`` at a time.
 
-    The Parquet and CSV writers (polars) release the GIL while they encode, so two files are
-    written at once; each file's bytes do not depend on the others. The helpers are daemon
-    threads, so Ctrl-C stops the run at once (the caller removes the temporary folder) instead
-    of waiting for a write in flight; the first error of any writer is raised here."""
+    The calling thread and ``threads - 1`` helpers take the files in turn. The Parquet and CSV
+    writers (polars) release the GIL while they encode, so two files are written at once; each
+    file's bytes do not depend on the others. The helpers are daemon threads, so Ctrl-C stops the
+    run at once (the caller removes the temporary folder) instead of waiting for a write in flight;
+    the first error of any writer is raised here.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The folder to write into (a run's temporary folder).
+    writers : dict of str to callable
+        File name -> ``fn(path)`` that writes that file.
+    threads : int, default 2
+        How many files are written at once.
+
+    Returns
+    -------
+    dict of str to str
+        File name -> ``"sha256:…"``, in the order given.
+    """
     import threading
 
     jobs = iter(enumerate(writers.items()))
@@ -106,9 +138,23 @@ def write_files(folder: Path, writers: dict[str, Callable[[Path], None]], thread
 
 
 def snapshot_factor_sets(sets, folder: Path) -> dict[str, str]:
-    """Copy the factor sets a run used into ``folder/<set>/`` so the run folder is self-contained:
-    ``ghginv recompute`` and ``ghginv diff`` can reproduce the old factors even after the
-    originals were edited. Returns the sha256 of every copied file (relative path -> digest)."""
+    """Copy the factor sets a run used into ``folder/<set>/`` so the run folder is self-contained.
+
+    ``ghginv recompute`` and ``ghginv diff`` can then reproduce the old factors even after the
+    originals were edited.
+
+    Parameters
+    ----------
+    sets : list of FactorSet
+        The run's factor sets (their manifest.toml and hashed files are copied).
+    folder : pathlib.Path
+        The run's ``factor_sets`` folder.
+
+    Returns
+    -------
+    dict of str to str
+        Relative path (``factor_sets/<set>/<file>``) -> ``"sha256:…"`` of every copied file.
+    """
     hashes = {}
     for fs in sets:
         dst = folder / fs.name
@@ -128,7 +174,24 @@ def _is_ghginv_output(path: Path) -> bool:
 
 
 def check_output_dir(out: str | os.PathLike) -> Path:
-    """Fail early (before any work) if ``out`` cannot become this run's output folder."""
+    """Fail early (before any work) if ``out`` cannot become this run's output folder.
+
+    Parameters
+    ----------
+    out : str or os.PathLike
+        The output folder asked for (``--out``).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out`` as an absolute path.
+
+    Raises
+    ------
+    ConfigError
+        When ``out`` is a file, a non-empty folder that is not a ghginv run, or cannot be created
+        (no writable parent folder).
+    """
     out = Path(out).absolute()
     if out.exists() and not out.is_dir():
         raise ConfigError(f"{out}: output path exists and is not a folder")
@@ -227,6 +290,24 @@ def atomic_output_dir(out: str | os.PathLike, write: Callable[[Path], None]) -> 
     Runs on the same ``out`` serialise on a lock file; leftovers of killed runs are removed first;
     a full disk (or any other OS error while writing) is a clear :class:`ConfigError` and leaves
     the previous results untouched.
+
+    Parameters
+    ----------
+    out : str or os.PathLike
+        The output folder; an existing one is replaced only if it holds a previous ghginv run.
+    write : callable
+        ``write(tmp_dir)`` writes every file of the run into the temporary folder it is given.
+
+    Returns
+    -------
+    pathlib.Path
+        The output folder (absolute).
+
+    Raises
+    ------
+    ConfigError
+        When ``out`` cannot be the output folder (:func:`check_output_dir`), another run holds its
+        lock past the timeout, or the files cannot be written (e.g. the disk is full).
     """
     out = check_output_dir(out)
     try:
@@ -341,6 +422,11 @@ def verified_output(run_dir: str | os.PathLike, manifest: Mapping, name: str, wh
     what : str
         How the message names the file (e.g. ``"the cached cube"``).
 
+    Returns
+    -------
+    pathlib.Path or None
+        The file's path, or None when the file or its recorded sha256 is missing.
+
     Raises
     ------
     InputFileError
@@ -359,9 +445,24 @@ def verified_output(run_dir: str | os.PathLike, manifest: Mapping, name: str, wh
 
 
 def replace_file(path: str | os.PathLike, write: Writer) -> Path:
-    """Write one file so that it appears complete or not at all: ``write`` fills a temporary name
-    beside ``path`` (``.<name>.tmp-<pid>``), which then replaces ``path``. For a file outside a run
-    folder (``ghginv diff --out FILE``); inside one, use :func:`update_run`."""
+    """Write one file so that it appears complete or not at all.
+
+    ``write`` fills a temporary name beside ``path`` (``.<name>.tmp-<pid>``), which then replaces
+    ``path``. For a file outside a run folder (``ghginv diff --out FILE``); inside one, use
+    :func:`update_run`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write.
+    write : callable
+        ``write(tmp_path)`` writes the file's content at the path it is given.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:

@@ -16,6 +16,8 @@ kernel over plain arrays.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import polars as pl
 
@@ -31,10 +33,28 @@ CELL_KEYS = ["year", "region", "sector", "activity"]
 
 
 def conversion_path(act_dim: str, fac_dim: str, ncv_dim: str | None, has_density: bool) -> tuple[int, int] | None:
-    """Powers (ncv, density) that turn an amount in ``act_dim`` into the factor's ``fac_dim``.
+    r"""Powers (ncv, density) that turn an amount in ``act_dim`` into the factor's ``fac_dim``.
 
-    ``ncv_dim`` is the denominator dimension of the resolved NCV (``mass``: GJ/t, ``volume``:
-    GJ/m^3) or None. Returns None when no path exists.
+    .. math::
+
+        conv = NCV^{p} \times \rho^{q}, \quad p, q \in \{-1, 0, 1\}
+
+    Parameters
+    ----------
+    act_dim : str
+        Dimension of the activity's unit (``mass``, ``volume``, ``energy``, …).
+    fac_dim : str
+        Denominator dimension of the emission factor.
+    ncv_dim : str or None
+        Denominator dimension of the resolved NCV (``mass``: GJ/t, ``volume``: GJ/m^3), or None
+        when the cell has no NCV.
+    has_density : bool
+        Whether the cell has a resolved density [t/m^3].
+
+    Returns
+    -------
+    tuple of (int, int) or None
+        The powers ``(p, q)`` of NCV and density; None when no path exists.
     """
     if act_dim == fac_dim:
         return (0, 0)
@@ -65,7 +85,18 @@ def with_unit_columns(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def activity_classes(sets: list[FactorSet]) -> dict[str, str]:
-    """activity -> fuel_class, from the sets' activities.csv, the first set that lists it wins."""
+    """activity -> fuel_class, from the sets' activities.csv, the first set that lists it wins.
+
+    Parameters
+    ----------
+    sets : list of FactorSet
+        The run's factor sets, in precedence order.
+
+    Returns
+    -------
+    dict of str to str
+        Fuel class (e.g. ``biomass``, ``electricity``, ``heat``) per activity code.
+    """
     out: dict[str, str] = {}
     for fs in sets:
         for code, meta in fs.activities.items():
@@ -99,82 +130,117 @@ def _scope_codes(act_names: list[str], gas_names: list[str], classes: dict[str, 
 SCOPES = ["direct", "indirect", "memo"]
 
 
-def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str = "none", keep_entity: bool = False,
-                      full_detail: bool = True, index: dict | None = None):
-    """Emissions per cube cell and gas, in tonnes of the gas (``emissions_t``; no CO2e).
+class _Pairs(NamedTuple):
+    """Cube rows met with the factor rows of their cell: one pair per cube row and gas resolved for
+    its cell (the rows of the detail), in cube-row order."""
 
-    Returns ``(emissions, detail, resolution, cells)``: ``emissions`` is one row per (year,
-    region, sector, activity[, entity_id], gas) summed over units; ``detail`` one row per cube
-    cell and gas (with the unit and the factor used); ``cells`` the distinct resolution cells.
-    With ``full_detail=False`` the detail holds only what :func:`ghginv.factors.trace.factors_used` reads
-    (cell_id, ncv_pow, dens_pow, emissions_t): the full one copies every key string to
-    each (cell, gas) row, the largest cost of this stage when nothing else needs it. A dict passed
-    as ``index`` receives the positions that tie cube rows, factor rows and emission rows together
-    (what :mod:`ghginv.pipeline.positions` keeps to recompute with new values without resolving again).
+    fac: pl.DataFrame  # resolved factor rows, sorted by (cell_id, gas)
+    fac_cell: np.ndarray  # int64, cell per factor row
+    cube_row: np.ndarray  # int64, cube row per pair
+    fac_row: np.ndarray  # int64, factor row per pair
+    cell: np.ndarray  # int64, cell per pair
 
-    Every key is handled as an integer code: the cube's rows get a cell number from their
-    (year, region, sector, activity) codes, factors are resolved once per cell, and each cube row
-    meets its cell's factor rows by position (the factor rows of a cell are contiguous), so no
-    join on strings runs; sums per (cell, gas) add the rows in cube order.
+
+class _CellConversion(NamedTuple):
+    """One resolved conversion quantity (``ncv`` or ``density``) as arrays indexed by cell."""
+
+    value: np.ndarray  # float64, GJ/t or GJ/m^3 (ncv), t/m^3 (density); NaN where none resolved
+    dim: np.ndarray  # int64, dimension code of its denominator (0 where none)
+    rule: np.ndarray  # int64, rule id (-1 where none)
+    has: np.ndarray  # bool, resolved for the cell
+
+
+class _Operands(NamedTuple):
+    """The per-pair operands of the emission kernel and the codes the detail labels them with."""
+
+    dims: list  # dimension names by code (code 0 = None)
+    unit_scale: np.ndarray  # float64 per cube row, reported unit -> base unit of its dimension
+    act_dim: np.ndarray  # int64 per cube row, dimension code of the reported unit
+    gas_names: list  # distinct gases of the factor rows
+    gas_code: np.ndarray  # int64 per factor row, index into gas_names
+    conv: dict  # "ncv" / "density" -> _CellConversion
+    ncv_dim: np.ndarray  # int64 per pair, dimension code of the cell's NCV denominator
+    has_d: np.ndarray  # bool per pair, the cell has a density
+    ok: np.ndarray  # bool per pair, a conversion path exists (all True once returned)
+    ncv_pow: np.ndarray  # int8 per pair, power of the NCV in {-1, 0, 1}
+    dens_pow: np.ndarray  # int8 per pair, power of the density in {-1, 0, 1}
+    amount: np.ndarray  # float64 per pair, activity [reported unit]
+    ncv: np.ndarray  # float64 per pair, NCV [GJ/t or GJ/m^3] (NaN where none)
+    density: np.ndarray  # float64 per pair, density [t/m^3] (NaN where none)
+    value: np.ndarray  # float64 per pair, factor [t gas per base unit of its denominator]
+
+
+def _dim_codes(dims: list, names) -> np.ndarray:
+    """Codes of dimension ``names`` in ``dims`` (code 0 = None), appending the new ones to ``dims``."""
+    for d in names:
+        if d not in dims:
+            dims.append(d)
+    return np.array([dims.index(d) for d in names], dtype=np.int64)
+
+
+def _resolve_cells(cube_cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str):
+    """Number the cube's resolution cells and resolve factors and conversions once per cell.
+
+    Returns ``(enc, cell_of, first, cells, res)``: ``enc`` maps region, sector, activity and unit
+    to ``encode`` output (sorted distinct values, int64 code per cube row); ``cell_of`` the cell
+    (int64) of each cube row; ``first`` the first cube row of each cell; ``cells`` the distinct
+    (cell_id, year, region, sector, activity); ``res`` the :class:`~ghginv.factors.Resolution`.
     """
-    n = cube_cells.height
     enc = {k: encode(cube_cells[k]) for k in ("region", "sector", "activity", "unit")}
     cell_of, first = dense_ids([_rank_codes(cube_cells["year"]), enc["region"][1], enc["sector"][1], enc["activity"][1]])
     ncells = first.size
     cells = cube_cells.select(CELL_KEYS)[first].select(pl.Series("cell_id", np.arange(ncells, dtype=np.int64)), *CELL_KEYS)
-    res: Resolution = resolve(cells, sets, year_fallback)
+    return enc, cell_of, first, cells, resolve(cells, sets, year_fallback)
 
-    # factor rows (sorted by cell, gas) -> one detail row per cube row and factor row of its cell
-    fac = res.factors
-    fcell = fac["cell_id"].to_numpy()
-    if fcell.size > 1 and (np.diff(fcell) < 0).any():
+
+def _pair_rows(factors: pl.DataFrame, cell_of: np.ndarray, ncells: int) -> _Pairs:
+    """Meet each cube row with the factor rows of its cell, by position (no join on strings).
+
+    ``factors`` are the resolved factor rows (sorted here by cell and gas if they are not already),
+    ``cell_of`` the cell of each cube row. The factor rows of a cell are contiguous, so each cube
+    row repeats once per factor row of its cell and the factor row of each repeat is its offset.
+    """
+    fac = factors
+    fac_cell = fac["cell_id"].to_numpy()
+    if fac_cell.size > 1 and (np.diff(fac_cell) < 0).any():
         fac = sort_stable(fac, ["cell_id", "gas"])
-        fcell = fac["cell_id"].to_numpy()
-    counts = np.bincount(fcell, minlength=ncells)
+        fac_cell = fac["cell_id"].to_numpy()
+    counts = np.bincount(fac_cell, minlength=ncells)
     fstart = np.zeros(ncells + 1, np.int64)
     np.cumsum(counts, out=fstart[1:])
     rep = counts[cell_of]
-    row = np.repeat(np.arange(n, dtype=np.int64), rep)
-    fidx = np.arange(row.size, dtype=np.int64) - np.repeat(np.cumsum(rep) - rep - fstart[cell_of], rep)
-    dcell = fcell[fidx]
+    cube_row = np.repeat(np.arange(cell_of.size, dtype=np.int64), rep)
+    fac_row = np.arange(cube_row.size, dtype=np.int64) - np.repeat(np.cumsum(rep) - rep - fstart[cell_of], rep)
+    return _Pairs(fac, fac_cell, cube_row, fac_row, fac_cell[fac_row])
 
-    # dimensions as small codes (0 = none); units parsed once each
-    dims: list = [None]
 
-    def dim_codes(names) -> np.ndarray:
-        for d in names:
-            if d not in dims:
-                dims.append(d)
-        return np.array([dims.index(d) for d in names], dtype=np.int64)
-
-    unit_names, ucode = enc["unit"]
-    parsed = [parse_unit(u) for u in unit_names]
-    unit_scale = np.array([p.scale for p in parsed], dtype=np.float64)[ucode]
-    act_dim = dim_codes([p.dimension for p in parsed])[ucode]
-    den_names, den_code = encode(fac["den_dim"])
-    den_dim = dim_codes(den_names)[den_code]
-    gas_names, gas_code = encode(fac["gas"])
-
-    # the cell's resolved conversions (ncv, density) as arrays indexed by cell
-    conv = res.conversions
-    ccell = conv["cell_id"].to_numpy()
-    cval = conv["value_norm"].to_numpy()
-    crule = conv["rule_id"].to_numpy()
-    cden_names, cden_code = encode(conv["den_dim"])
-    cden = dim_codes(cden_names)[cden_code]
-    quantity = conv["quantity"].to_numpy()
+def _cell_conversions(conversions: pl.DataFrame, ncells: int, dims: list) -> dict[str, _CellConversion]:
+    """The resolved ``ncv`` [GJ/t or GJ/m^3] and ``density`` [t/m^3] of every cell as arrays
+    indexed by cell (:class:`_CellConversion`), their denominator dimensions coded in ``dims``."""
+    ccell = conversions["cell_id"].to_numpy()
+    cval = conversions["value_norm"].to_numpy()
+    crule = conversions["rule_id"].to_numpy()
+    cden_names, cden_code = encode(conversions["den_dim"])
+    cden = _dim_codes(dims, cden_names)[cden_code]
+    quantity = conversions["quantity"].to_numpy()
     per_cell = {}
     for q in ("ncv", "density"):
         m = quantity == q
         val, dim, rule, has = np.full(ncells, np.nan), np.zeros(ncells, np.int64), np.full(ncells, -1, np.int64), np.zeros(ncells, bool)
         val[ccell[m]], dim[ccell[m]], rule[ccell[m]], has[ccell[m]] = cval[m], cden[m], crule[m], True
-        per_cell[q] = (val, dim, rule, has)
+        per_cell[q] = _CellConversion(val, dim, rule, has)
+    return per_cell
 
-    # conversion path per distinct (activity dim, factor dim, ncv dim, has density)
+
+def _conversion_powers(act_dim: np.ndarray, fac_dim: np.ndarray, ncv_dim: np.ndarray, has_d: np.ndarray, dims: list):
+    """Powers of NCV and density per pair, looked up per distinct (activity dimension, factor
+    dimension, NCV dimension, has density) through :func:`conversion_path`.
+
+    All arguments but ``dims`` are per pair (dimension codes into ``dims``). Returns ``(ok,
+    ncv_pow, dens_pow)``: bool (a path exists) and int8 powers in {-1, 0, 1} (0 where not ok).
+    """
     k = len(dims)
-    has_d = per_cell["density"][3][dcell]
-    ncv_dim = per_cell["ncv"][1][dcell]
-    combo = ((act_dim[row] * k + den_dim[fidx]) * k + ncv_dim) * 2 + has_d
+    combo = ((act_dim * k + fac_dim) * k + ncv_dim) * 2 + has_d
     ok_t = np.zeros(k * k * k * 2, bool)
     npow_t = np.zeros(k * k * k * 2, np.int8)
     dpow_t = np.zeros(k * k * k * 2, np.int8)
@@ -183,7 +249,39 @@ def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], year_fall
         p = conversion_path(dims[c // (2 * k * k)], dims[c // (2 * k) % k], dims[c // 2 % k], bool(c % 2))
         if p is not None:
             ok_t[c], npow_t[c], dpow_t[c] = True, p[0], p[1]
-    ok = ok_t[combo]
+    return ok_t[combo], npow_t[combo], dpow_t[combo]
+
+
+def _operands(cube_cells: pl.DataFrame, unit_enc: tuple[list, np.ndarray], pairs: _Pairs, res: Resolution, ncells: int) -> _Operands:
+    """Unit scales, conversion powers and values per pair: the operands of the emission kernel.
+
+    Takes the cube rows (amount [reported unit]), the cube's unit codes (``encode`` of its unit
+    column), the pairs of :func:`_pair_rows`, the resolution and the number of cells. Returns an
+    :class:`_Operands`: per pair the amount [reported unit], NCV [GJ/t or GJ/m^3], density
+    [t/m^3], their powers and the factor [t gas per base unit of its denominator]; per cube row
+    the unit scale to the base unit of its dimension. Units are parsed once per distinct unit;
+    dimensions are small codes (0 = none), in the order the units, the factors' denominators and
+    the conversions' denominators first name them.
+
+    Raises
+    ------
+    ConversionError
+        Where no conversion bridges the activity's dimension and the factor's (one problem per
+        activity, unit, factor set and factor dimension).
+    """
+    fac, row, fidx, dcell = pairs.fac, pairs.cube_row, pairs.fac_row, pairs.cell
+    dims: list = [None]
+    unit_names, ucode = unit_enc
+    parsed = [parse_unit(u) for u in unit_names]
+    unit_scale = np.array([p.scale for p in parsed], dtype=np.float64)[ucode]
+    act_dim = _dim_codes(dims, [p.dimension for p in parsed])[ucode]
+    den_names, den_code = encode(fac["den_dim"])
+    den_dim = _dim_codes(dims, den_names)[den_code]
+    gas_names, gas_code = encode(fac["gas"])
+    conv = _cell_conversions(res.conversions, ncells, dims)
+    has_d = conv["density"].has[dcell]
+    ncv_dim = conv["ncv"].dim[dcell]
+    ok, ncv_pow, dens_pow = _conversion_powers(act_dim[row], den_dim[fidx], ncv_dim, has_d, dims)
     if not ok.all():
         bad = np.flatnonzero(~ok)
         frame = cube_cells.select("year", "region", "sector", "activity", "unit")[row[bad]].with_columns(
@@ -191,68 +289,177 @@ def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], year_fall
             pl.Series("act_dim", [dims[i] for i in act_dim[row[bad]]], dtype=pl.String),
         )
         _conversion_error(frame, res.rules)
+    return _Operands(
+        dims, unit_scale, act_dim, gas_names, gas_code, conv, ncv_dim, has_d, ok, ncv_pow, dens_pow,
+        amount=cube_cells["amount"].to_numpy()[row], ncv=conv["ncv"].value[dcell], density=conv["density"].value[dcell],
+        value=fac["value_norm"].to_numpy()[fidx],
+    )
 
-    amount = cube_cells["amount"].to_numpy()[row]
-    ncv, density = per_cell["ncv"][0][dcell], per_cell["density"][0][dcell]
-    ncv_pow, dens_pow = npow_t[combo], dpow_t[combo]
-    value = fac["value_norm"].to_numpy()[fidx]
-    emis = activity_emissions(amount, unit_scale[row], ncv, ncv_pow, density, dens_pow, value)
 
-    set_names = [s.name for s in sets]
-    act_names = enc["activity"][0]
-    scope_t = _scope_codes(act_names, gas_names, activity_classes(sets))
-    fscope = scope_t[enc["activity"][1][first][fcell], gas_code]
-    fset = fac["set_rank"].to_numpy()
+def _factor_labels(sets: list[FactorSet], act_enc: tuple[list, np.ndarray], first: np.ndarray, pairs: _Pairs, op: _Operands):
+    """Per factor row: the factor set (int64 rank into ``sets``) and the scope (int64 index into
+    :data:`SCOPES`) of its (activity, gas). Returns ``(set_rank, scope)``."""
+    act_names, act_code = act_enc
+    scope_t = _scope_codes(act_names, op.gas_names, activity_classes(sets))
+    return pairs.fac["set_rank"].to_numpy(), scope_t[act_code[first][pairs.fac_cell], op.gas_code]
 
-    # sums per (cell[, entity], gas), adding the cube rows in their order
-    ent = None
+
+def _emission_rows(cube_cells: pl.DataFrame, cells: pl.DataFrame, pairs: _Pairs, op: _Operands, emis: np.ndarray,
+                   set_names: list[str], fset: np.ndarray, fscope: np.ndarray, keep_entity: bool):
+    """Sum the pairs' emissions [t gas] per (cell[, entity], gas), adding the cube rows in their order.
+
+    Returns ``(emissions, order, starts)``: the emission rows (year, region, sector, activity[,
+    entity_id], gas, emissions_t, factor_set, scope, factor_year); with ``keep_entity`` the sort
+    order of the pairs and the start of each group in it (else None, None: one row per factor row).
+    """
+    fac, fac_cell = pairs.fac, pairs.fac_cell
+    ent = order = starts = None
     if keep_entity:
         ent_names, ent_code = encode(cube_cells["entity_id"])
-        order, change = _sorted_groups([dcell, ent_code[row], fidx])
+        order, change = _sorted_groups([pairs.cell, ent_code[pairs.cube_row], pairs.fac_row])
         starts = np.flatnonzero(change)
-        gf = fidx[order[starts]]
-        ent = _strings(ent_names + [None], ent_code[row[order[starts]]], "entity_id")
+        gf = pairs.fac_row[order[starts]]
+        ent = _strings(ent_names + [None], ent_code[pairs.cube_row[order[starts]]], "entity_id")
         e_sum = np.add.reduceat(emis[order], starts)
     else:
-        gf = np.arange(fcell.size)
-        e_sum = np.bincount(fidx, weights=emis, minlength=fcell.size)
-    emissions = cells[fcell[gf]].select(
+        gf = np.arange(fac_cell.size)
+        e_sum = np.bincount(pairs.fac_row, weights=emis, minlength=fac_cell.size)
+    emissions = cells[fac_cell[gf]].select(
         pl.col("year").cast(pl.Int32), "region", "sector", "activity",
         *([ent] if keep_entity else []),
-        _strings(gas_names, gas_code[gf], "gas"), pl.Series("emissions_t", e_sum, pl.Float64),
+        _strings(op.gas_names, op.gas_code[gf], "gas"), pl.Series("emissions_t", e_sum, pl.Float64),
         _strings(set_names, fset[gf], "factor_set"), _strings(SCOPES, fscope[gf], "scope"),
         fac["factor_year"].gather(gf).cast(pl.Int32),
     )
+    return emissions, order, starts
 
-    if index is not None:
-        index.update(
-            det_row=row, det_f=fidx, ncv_pow=ncv_pow, dens_pow=dens_pow, unit_scale=unit_scale, f_cell=fcell,
-            f_rule=fac["rule_id"].to_numpy(), f_rule2=fac["rule2_id"].fill_null(-1).to_numpy(), f_gas=gas_code,
-            gas_names=np.array(gas_names, dtype=str), cell_ncv_rule=per_cell["ncv"][2], cell_dens_rule=per_cell["density"][2],
-            **({"em_order": order, "em_starts": starts} if keep_entity else {}),
-        )
+
+def _recompute_index(pairs: _Pairs, op: _Operands, order: np.ndarray | None, starts: np.ndarray | None) -> dict:
+    """The positions that tie cube rows, factor rows and emission rows together (what
+    :mod:`ghginv.pipeline.positions` keeps): a dict of numpy arrays, ``em_order``/``em_starts``
+    only when emissions were summed per entity (``order`` not None)."""
+    fac = pairs.fac
+    return dict(
+        det_row=pairs.cube_row, det_f=pairs.fac_row, ncv_pow=op.ncv_pow, dens_pow=op.dens_pow, unit_scale=op.unit_scale,
+        f_cell=pairs.fac_cell, f_rule=fac["rule_id"].to_numpy(), f_rule2=fac["rule2_id"].fill_null(-1).to_numpy(), f_gas=op.gas_code,
+        gas_names=np.array(op.gas_names, dtype=str), cell_ncv_rule=op.conv["ncv"].rule, cell_dens_rule=op.conv["density"].rule,
+        **({"em_order": order, "em_starts": starts} if order is not None else {}),
+    )
+
+
+def _detail(cube_cells: pl.DataFrame, pairs: _Pairs, op: _Operands, emis: np.ndarray, set_names: list[str], fset: np.ndarray,
+            fscope: np.ndarray, full_detail: bool) -> pl.DataFrame:
+    """One row per pair (cube row × factor row of its cell) with its emissions [t gas].
+
+    With ``full_detail`` the cube row, the factor row used (gas, set_rank, factor_year, rule ids,
+    value_norm, den_dim), the unit scale, conversions and powers, factor set and scope; else only
+    cell_id, ncv_pow, dens_pow and emissions_t.
+    """
+    row, fidx, dcell = pairs.cube_row, pairs.fac_row, pairs.cell
     if not full_detail:
-        detail = pl.DataFrame([pl.Series("cell_id", dcell), pl.Series("ncv_pow", ncv_pow), pl.Series("dens_pow", dens_pow),
-                               pl.Series("emissions_t", emis)])
-        return emissions, detail, res, cells
-    fcols = fac.select("gas", "set_rank", "factor_year", "rule_id", "rule2_id", "value_norm", "den_dim")[fidx]
-    ncv_has, dens_has = per_cell["ncv"][3][dcell], has_d
-    detail = pl.concat(
+        return pl.DataFrame([pl.Series("cell_id", dcell), pl.Series("ncv_pow", op.ncv_pow), pl.Series("dens_pow", op.dens_pow),
+                             pl.Series("emissions_t", emis)])
+    ncv_c, dens_c = op.conv["ncv"], op.conv["density"]
+    fcols = pairs.fac.select("gas", "set_rank", "factor_year", "rule_id", "rule2_id", "value_norm", "den_dim")[fidx]
+    ncv_has, dens_has = ncv_c.has[dcell], op.has_d
+    return pl.concat(
         [
             cube_cells[row],
             pl.DataFrame([pl.Series("cell_id", dcell)]),
             fcols,
             pl.DataFrame([
-                pl.Series("unit_scale", unit_scale[row]), _strings(dims, act_dim[row], "act_dim"),
-                _nullable("ncv", ncv, ncv_has), _strings(dims, ncv_dim, "ncv_dim"), _nullable("ncv_rule", per_cell["ncv"][2][dcell], ncv_has),
-                _nullable("density", density, dens_has), _nullable("density_rule", per_cell["density"][2][dcell], dens_has),
-                pl.Series("has_d", has_d), pl.Series("ok", ok), pl.Series("ncv_pow", ncv_pow), pl.Series("dens_pow", dens_pow),
+                pl.Series("unit_scale", op.unit_scale[row]), _strings(op.dims, op.act_dim[row], "act_dim"),
+                _nullable("ncv", op.ncv, ncv_has), _strings(op.dims, op.ncv_dim, "ncv_dim"), _nullable("ncv_rule", ncv_c.rule[dcell], ncv_has),
+                _nullable("density", op.density, dens_has), _nullable("density_rule", dens_c.rule[dcell], dens_has),
+                pl.Series("has_d", op.has_d), pl.Series("ok", op.ok), pl.Series("ncv_pow", op.ncv_pow), pl.Series("dens_pow", op.dens_pow),
                 pl.Series("emissions_t", emis), _strings(set_names, fset[fidx], "factor_set"),
                 _strings(SCOPES, fscope[fidx], "scope"),
             ]),
         ],
         how="horizontal",
     )
+
+
+def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str = "none", keep_entity: bool = False,
+                      full_detail: bool = True, index: dict | None = None):
+    r"""Emissions per cube cell and gas, in tonnes of the gas (``emissions_t``; no CO2e).
+
+    For every cube row and every gas resolved for its (year, region, sector, activity):
+
+    .. math::
+
+        E_{gas} = A \times s_{unit} \times NCV^{p} \times \rho^{q} \times EF_{gas}
+
+    with the activity ``A`` in its reported unit, ``s_unit`` its scale to the base unit of its
+    dimension, the cell's resolved NCV [GJ/t or GJ/m^3] and density [t/m^3] at powers
+    ``p, q`` ∈ {-1, 0, 1} (:func:`conversion_path`) and ``EF`` in t gas per base unit of its
+    denominator; a composite CO2 factor is carbon content × oxidation × 44/12
+    (:func:`ghginv.factors.resolve.factor_values`).
+
+    Every key is handled as an integer code: the cube's rows get a cell number from their
+    (year, region, sector, activity) codes, factors are resolved once per cell, and each cube row
+    meets its cell's factor rows by position (the factor rows of a cell are contiguous), so no
+    join on strings runs; sums per (cell, gas) add the rows in cube order.
+
+    Parameters
+    ----------
+    cube_cells : polars.DataFrame
+        The activity cube: year, region, sector, activity, unit, amount [unit of the row]
+        (and entity_id with ``keep_entity``), one row per cube cell.
+    sets : list of FactorSet
+        The run's factor sets, in precedence order.
+    year_fallback : str, default "none"
+        How a factor of another year may stand in (see :func:`ghginv.factors.resolve`).
+    keep_entity : bool, default False
+        Sum per entity as well (an ``entity_id`` column in ``emissions``).
+    full_detail : bool, default True
+        With False the detail holds only what :func:`ghginv.factors.trace.factors_used` reads
+        (cell_id, ncv_pow, dens_pow, emissions_t): the full one copies every key string to each
+        (cell, gas) row, the largest cost of this stage when nothing else needs it.
+    index : dict, optional
+        Receives the positions that tie cube rows, factor rows and emission rows together (what
+        :mod:`ghginv.pipeline.positions` keeps to recompute with new values without resolving
+        again).
+
+    Returns
+    -------
+    emissions : polars.DataFrame
+        One row per (year, region, sector, activity[, entity_id], gas), summed over units:
+        emissions_t [t gas], factor_set, scope (direct, indirect, memo), factor_year.
+    detail : polars.DataFrame
+        One row per cube cell and gas, with the unit and the factor used (see ``full_detail``).
+    resolution : Resolution
+        The resolved factors and conversions of the cells.
+    cells : polars.DataFrame
+        The distinct resolution cells: cell_id, year, region, sector, activity.
+
+    Raises
+    ------
+    ConversionError
+        When an activity's unit dimension cannot meet its factor's (no NCV or density bridges them).
+
+    References
+    ----------
+    .. [1] 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 2 (Energy), Ch 2,
+       Eq 2.1 (emissions = activity data × emission factor, Tier 1/2).
+    .. [2] 2006 IPCC Guidelines, Vol 2, Ch 1, Eq 1.1 with Table 1.3 carbon contents (composite
+       CO2 = carbon content × oxidation × 44/12).
+    .. [3] GB/T 32150 (enterprise GHG accounting and reporting, general rules) and GB/T 32151
+       (sector parts, e.g. GB/T 32151.22—2024 Annex C Table C.1 carbon content per unit heat and
+       oxidation rate): CO2 = carbon content × oxidation × 44/12.
+    """
+    enc, cell_of, first, cells, res = _resolve_cells(cube_cells, sets, year_fallback)
+    pairs = _pair_rows(res.factors, cell_of, first.size)
+    op = _operands(cube_cells, enc["unit"], pairs, res, first.size)
+    # the kernel: t gas per pair (2006 IPCC GL Vol 2 Ch 2 Eq 2.1)
+    emis = activity_emissions(op.amount, op.unit_scale[pairs.cube_row], op.ncv, op.ncv_pow, op.density, op.dens_pow, op.value)
+
+    set_names = [s.name for s in sets]
+    fset, fscope = _factor_labels(sets, enc["activity"], first, pairs, op)
+    emissions, order, starts = _emission_rows(cube_cells, cells, pairs, op, emis, set_names, fset, fscope, keep_entity)
+    if index is not None:
+        index.update(_recompute_index(pairs, op, order, starts))
+    detail = _detail(cube_cells, pairs, op, emis, set_names, fset, fscope, full_detail)
     return emissions, detail, res, cells
 
 

@@ -143,9 +143,31 @@ def build_inventory(emissions: pl.DataFrame, notation: pl.DataFrame | None = Non
                     keys: list | None = None, completeness: bool = True, index: bool = False):
     """Roll emissions up the IPCC tree per year, region, scope and gas (see module doc).
 
-    ``keys``: the user's notation keys (:func:`ghginv.analysis.notation.notation_settings`);
-    ``completeness=False`` leaves out the rows of not-estimated reporting categories;
-    ``index=True`` returns ``(inventory, RollupIndex)``."""
+    Parameters
+    ----------
+    emissions : polars.DataFrame
+        Emission rows: year, region, sector, activity, gas, scope, emissions_t [t gas], co2e_t
+        [t CO2e].
+    notation : polars.DataFrame, optional
+        The cube's notation-key rows (year, region, sector, activity, notation_key).
+    classes : dict of str to str, optional
+        Fuel class per activity (:func:`ghginv.methods.emissions.activity_classes`): a notation
+        key of electricity or heat goes to the indirect scope.
+    keys : list, optional
+        The user's notation keys (:func:`ghginv.analysis.notation.notation_settings`).
+    completeness : bool, default True
+        With False the rows of not-estimated reporting categories are left out.
+    index : bool, default False
+        Also return the :class:`RollupIndex`.
+
+    Returns
+    -------
+    inventory : polars.DataFrame
+        One row per (year, region, scope, category, gas[, notation_key]) in the
+        :data:`INVENTORY_SCHEMA`: emissions_t [t gas], co2e_t [t CO2e]; key rows have no numbers.
+    index : RollupIndex
+        Only with ``index=True``: the positions that repeat the sums on new values.
+    """
     rolled, (order1, starts1, src2, starts2) = rollup(emissions)
     rolled = rolled.with_columns(pl.repeat(None, rolled.height, dtype=pl.String, eager=True).alias("notation_key"))
     parts = [rolled]

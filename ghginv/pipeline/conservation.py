@@ -297,9 +297,38 @@ def run_checks(cube, emissions: pl.DataFrame, inventory: pl.DataFrame, tally: In
                links: dict[str, np.ndarray] | None = None, values: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
     """Run every check; raise on failure; return the manifest's ``checks`` section.
 
-    ``links``: the roll-up check's positions (:func:`rollup_links`) when known — a recompute that
-    keeps a run's structure reuses them; otherwise they are worked out here and stored in
-    ``links`` if it is an empty dict. ``values``: see :func:`check_rollup`."""
+    Parameters
+    ----------
+    cube : Cube
+        The activity cube (cells and notation rows).
+    emissions : polars.DataFrame
+        The emission rows, with emissions_t [t gas] and co2e_t [t CO2e].
+    inventory : polars.DataFrame
+        The rolled-up inventory.
+    tally : InputTally or None
+        The input sums per unit taken while the activity rows streamed, or None (cube reused, dask
+        engine, sink data only): the input = cube check is then not run.
+    links : dict of str to numpy.ndarray, optional
+        The roll-up check's positions (:func:`rollup_links`) when known — a recompute that keeps a
+        run's structure reuses them; otherwise they are worked out here and stored in ``links`` if it
+        is an empty dict.
+    values : tuple of (numpy.ndarray, numpy.ndarray), optional
+        (inventory co2e_t, emissions co2e_t) [t CO2e] as arrays when the caller has them (see
+        :func:`check_rollup`).
+
+    Returns
+    -------
+    dict
+        The ``checks`` section: ``input_equals_cube``, ``finite``, ``rollup``, ``notation_keys``.
+
+    Raises
+    ------
+    ConservationError
+        When the input sums per unit or row count differ from the cube's, or the roll-up does not
+        add up.
+    ValidationError
+        When a cube amount or an emission is not finite.
+    """
     cells = cube.cells
     _finite(cells, emissions)
     out: dict = {}

@@ -106,9 +106,41 @@ def _combine(a: PartialCube, b: PartialCube) -> PartialCube:
 def build_cube_dask(files, known: set[str], cfg, scheduler: str | None = None, years: tuple[int, int] | None = ...):
     """The cube over ``files`` on a Dask cluster (a new 2-worker LocalCluster without ``scheduler``).
 
-    ``years``: the rows kept in the cube (default ``cfg.years``; the local engine widens it to keep
-    landfill deposit history). Returns ``(cube, inputs, tally)``: the tally is the summed
-    :class:`~ghginv.pipeline.conservation.InputTally` of every worker, for the ``input = cube`` check."""
+    Each file becomes a partial cube on a worker; the partial cubes are summed pairwise (a tree
+    reduce) on the workers.
+
+    Parameters
+    ----------
+    files : list
+        The activity files (from :func:`ghginv.inputs.discover`).
+    known : set of str
+        The activity codes the run's factor sets know.
+    cfg : RunConfig
+        The run's configuration (regions, keep_entity, batch_size).
+    scheduler : str, optional
+        Address of a running Dask scheduler; without it a local cluster is started and closed.
+    years : tuple of (int, int), optional
+        The rows kept in the cube (default ``cfg.years``; the local engine widens it to keep
+        landfill deposit history).
+
+    Returns
+    -------
+    cube : Cube
+        Amounts per (year, region, sector, activity[, entity], unit) [unit of the row], with the
+        notation-key rows.
+    inputs : list of dict
+        Path, ``sha256:`` hash and size in bytes of every activity file.
+    tally : InputTally
+        The summed :class:`~ghginv.pipeline.conservation.InputTally` of every worker, for the
+        ``input = cube`` check.
+
+    Raises
+    ------
+    GhgInvError
+        The error the local engine raises for the first unreadable file (same class).
+    ValidationError
+        Listing the rows that break the data contract.
+    """
     from dask import delayed
     from distributed import Client, LocalCluster
 

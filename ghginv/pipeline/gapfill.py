@@ -71,7 +71,35 @@ _SERIES = ["region", "sector", "activity"]
 
 
 def interpolate(y: dict[int, float], year: int) -> tuple[float, list[int]]:
-    """Linear interpolation between the nearest years with data before and after ``year``."""
+    r"""Linear interpolation between the nearest years with data before and after ``year``.
+
+    .. math::
+
+        y_0 = y_a + (y_b - y_a) \frac{t_0 - a}{b - a}
+
+    Parameters
+    ----------
+    y : dict of int to float
+        The series: amount per year with data [base unit of its dimension].
+    year : int
+        The gap year.
+
+    Returns
+    -------
+    value : float
+        The filled amount [unit of ``y``].
+    years : list of int
+        The years used, ``[a, b]``.
+
+    Raises
+    ------
+    ValueError
+        When the series has no data before or after ``year``.
+
+    References
+    ----------
+    .. [1] 2006 IPCC Guidelines, Vol 1, Ch 5, §5.3.3.3 (interpolation).
+    """
     before = [t for t in y if t < year]
     after = [t for t in y if t > year]
     if not before or not after:
@@ -81,7 +109,37 @@ def interpolate(y: dict[int, float], year: int) -> tuple[float, list[int]]:
 
 
 def extrapolate(y: dict[int, float], year: int, n: int = 3) -> tuple[float, list[int]]:
-    """Least-squares linear trend through the ``n`` years with data nearest to ``year``."""
+    r"""Least-squares linear trend through the ``n`` years with data nearest to ``year``.
+
+    .. math::
+
+        y_0 = \alpha + \beta \, t_0
+
+    Parameters
+    ----------
+    y : dict of int to float
+        The series: amount per year with data [base unit of its dimension].
+    year : int
+        The gap year.
+    n : int, default 3
+        Number of nearest years with data in the trend (ties: the earlier year).
+
+    Returns
+    -------
+    value : float
+        The filled amount [unit of ``y``].
+    years : list of int
+        The years used, ascending.
+
+    Raises
+    ------
+    ValueError
+        When fewer than two years have data.
+
+    References
+    ----------
+    .. [1] 2006 IPCC Guidelines, Vol 1, Ch 5, §5.3.3.4 (trend extrapolation).
+    """
     near = sorted(sorted((t for t in y if t != year), key=lambda t: (abs(t - year), t))[:n])
     if len(near) < 2:
         raise ValueError(f"trend extrapolation needs at least two years with data; the series has {_years(y)}")
@@ -93,7 +151,35 @@ def extrapolate(y: dict[int, float], year: int, n: int = 3) -> tuple[float, list
 
 
 def overlap(y: dict[int, float], x: dict[int, float], year: int, years: list[int] | None = None) -> tuple[float, list[int]]:
-    """Eq 5.1: y0 = x0 × Σ y_i / Σ x_i over the overlap years (both series have data)."""
+    """Eq 5.1: y0 = x0 × Σ y_i / Σ x_i over the overlap years (both series have data).
+
+    Parameters
+    ----------
+    y : dict of int to float
+        The series to fill: amount per year with data [base unit of its dimension].
+    x : dict of int to float
+        The reference series per year [its own unit].
+    year : int
+        The gap year (``x`` must have it).
+    years : list of int, optional
+        Restrict the overlap years to these.
+
+    Returns
+    -------
+    value : float
+        The filled amount [unit of ``y``].
+    years : list of int
+        The overlap years used, ascending.
+
+    Raises
+    ------
+    ValueError
+        When ``x`` lacks ``year``, no overlap year exists, or ``x`` sums to 0 over them.
+
+    References
+    ----------
+    .. [1] 2006 IPCC Guidelines, Vol 1, Ch 5, Eq 5.1 (overlap).
+    """
     if year not in x:
         raise ValueError(f"overlap needs the reference series in {year}; it has {_years(x)}")
     both = sorted(t for t in y if t in x and t != year and (years is None or t in years))
@@ -106,7 +192,35 @@ def overlap(y: dict[int, float], x: dict[int, float], year: int, years: list[int
 
 
 def surrogate(y: dict[int, float], s: dict[int, float], year: int, base_year: int | None = None) -> tuple[float, list[int]]:
-    """Eq 5.2: y0 = y_t × s0 / s_t, t = ``base_year`` or the nearest year with data (earlier on a tie)."""
+    """Eq 5.2: y0 = y_t × s0 / s_t, t = ``base_year`` or the nearest year with data (earlier on a tie).
+
+    Parameters
+    ----------
+    y : dict of int to float
+        The series to fill: amount per year with data [base unit of its dimension].
+    s : dict of int to float
+        The surrogate series per year (GDP, population, another activity, …) [its own unit].
+    year : int
+        The gap year (``s`` must have it).
+    base_year : int, optional
+        The year ``t``; by default the nearest year in which both series have data.
+
+    Returns
+    -------
+    value : float
+        The filled amount [unit of ``y``].
+    years : list of int
+        ``[t]``.
+
+    Raises
+    ------
+    ValueError
+        When ``s`` lacks ``year``, no base year has both series, or ``s`` is 0 in it.
+
+    References
+    ----------
+    .. [1] 2006 IPCC Guidelines, Vol 1, Ch 5, Eq 5.2 (surrogate data).
+    """
     if year not in s:
         raise ValueError(f"the surrogate series has no value for {year}; it has {_years(s)}")
     if base_year is None:
@@ -155,7 +269,25 @@ def _int_list(v) -> tuple[int, ...] | None:
 
 
 def parse_rules(raw, cfg) -> list[GapRule]:
-    """Check the ``[[gap_filling]]`` tables; every problem is listed at once."""
+    """Check the ``[[gap_filling]]`` tables; every problem is listed at once.
+
+    Parameters
+    ----------
+    raw : list of dict or dict
+        The ``gap_filling`` value of the configuration (one table or an array of tables).
+    cfg : RunConfig
+        The run's configuration (source file, inventory years, paths).
+
+    Returns
+    -------
+    list of GapRule
+        One rule per table, numbered from 1.
+
+    Raises
+    ------
+    ConfigError
+        When a table is malformed (unknown key, missing category, bad method, years, surrogate, …).
+    """
     src = str(cfg.source) if cfg.source else "config"
     if isinstance(raw, dict):
         raw = [raw]
@@ -300,7 +432,34 @@ _RECORD_SCHEMA = {"rule": pl.Int32, "year": pl.Int32, "region": pl.String, "sect
 
 
 def fill_gaps(cells: pl.DataFrame, rules: list[GapRule], cfg) -> tuple[pl.DataFrame, GapFillResult]:
-    """Cube cells with the gaps filled (new cells: unit = base unit, n_rows = 0) and the record."""
+    """Cube cells with the gaps filled (new cells: unit = base unit, n_rows = 0) and the record.
+
+    Cells with ``n_rows = 0`` (filled before) are dropped and filled again, so filling is repeatable.
+
+    Parameters
+    ----------
+    cells : polars.DataFrame
+        The cube cells: year, region, sector, activity, unit, amount [unit of the row], n_rows
+        (and entity_id).
+    rules : list of GapRule
+        The rules of :func:`parse_rules`.
+    cfg : RunConfig
+        The run's configuration (for the surrogate tables).
+
+    Returns
+    -------
+    cells : polars.DataFrame
+        The real cells and the filled ones (amount in the base unit of the series' dimension),
+        sorted by the cell keys.
+    result : GapFillResult
+        The record (rule, year, series, method, unit, amount, input years, inputs, surrogate) and notes.
+
+    Raises
+    ------
+    ConfigError
+        When a rule matches no series or fills nothing, two rules fill the same year, a method cannot
+        apply or gives an amount that is not finite and ≥ 0.
+    """
     real = cells.filter(pl.col("n_rows") > 0)
     table = _series_table(real)
     rec, notes, seen = [], [], {}
@@ -363,7 +522,27 @@ def gapfill_wanted(cfg) -> bool:
 
 
 def gapfill_stage(cfg, cube: Cube) -> tuple[Cube, GapFillResult]:
-    """Fill the configured gaps in the cube (see module doc); filled cells drop their notation keys."""
+    """Fill the configured gaps in the cube (see module doc); filled cells drop their notation keys.
+
+    Parameters
+    ----------
+    cfg : RunConfig
+        The run's configuration; its ``gap_filling`` tables are the rules.
+    cube : Cube
+        The activity cube.
+
+    Returns
+    -------
+    cube : Cube
+        The cube with the filled cells (``stats`` counts them as ``gap_filled_cells``).
+    result : GapFillResult
+        The record of the filled cells and the notes.
+
+    Raises
+    ------
+    ConfigError
+        As :func:`parse_rules` and :func:`fill_gaps`.
+    """
     rules = parse_rules(cfg.extra.get("gap_filling"), cfg)
     cells, res = fill_gaps(cube.cells, rules, cfg)
     notation = cube.notation

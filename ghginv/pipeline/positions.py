@@ -85,14 +85,42 @@ class RecomputePlan:
 
 
 def plan_supported(cfg) -> bool:
-    """Whether a run's result can be recomputed on kept positions (module doc)."""
+    """Whether a run's result can be recomputed on kept positions (module doc).
+
+    Parameters
+    ----------
+    cfg : RunConfig
+        The run's configuration.
+
+    Returns
+    -------
+    bool
+        False when the run has gap filling or an uncertainty analysis (no plan is kept).
+    """
     return not any(t in cfg.extra for t in _NO_PLAN_TABLES)
 
 
 def signature(sets, cfg, keys) -> str:
-    """sha256 of everything the positions depend on besides the cube (kept beside them in the run
-    folder, both hashed in its manifest): each set's rules without values, its activity classes
-    and its count of sink and waste rows, the year fallback, entities and the notation keys."""
+    """sha256 of everything the positions depend on besides the cube.
+
+    It is kept beside them in the run folder, both hashed in its manifest: each set's rules without
+    values, its activity classes and its count of sink and waste rows, the year fallback, entities
+    and the notation keys.
+
+    Parameters
+    ----------
+    sets : list of FactorSet
+        The factor sets, in precedence order.
+    cfg : RunConfig
+        The run's configuration (year_fallback, keep_entity).
+    keys : list
+        The user's notation keys.
+
+    Returns
+    -------
+    str
+        The hex digest.
+    """
     h = hashlib.sha256()
     h.update(json.dumps([FORMAT, cfg.year_fallback, bool(cfg.keep_entity), [repr(k) for k in keys]]).encode())
     for s in sets:
@@ -106,11 +134,39 @@ def signature(sets, cfg, keys) -> str:
 
 def make_plan(sig: str, em: dict, rollup: RollupIndex, links: dict, trace: dict, first: np.ndarray, sets, perm: np.ndarray | None = None,
               n_used: int = 0) -> RecomputePlan:
-    """The plan of a compile from what its stages handed over (``compute_emissions(index=...)``,
-    ``build_inventory(index=True)``, ``run_checks(links=...)``, ``factors_used(index=...)``).
+    """The plan of a compile from what its stages handed over.
 
-    Without entities every factor row is one emission row: the (cube row, factor row) pairs are
-    kept sorted by factor row (stable, so each row's terms keep their order) with ``f_starts``."""
+    That is ``compute_emissions(index=...)``, ``build_inventory(index=True)``,
+    ``run_checks(links=...)`` and ``factors_used(index=...)``. Without entities every factor row is
+    one emission row: the (cube row, factor row) pairs are kept sorted by factor row (stable, so each
+    row's terms keep their order) with ``f_starts``.
+
+    Parameters
+    ----------
+    sig : str
+        The :func:`signature` of the run.
+    em : dict of str to numpy.ndarray
+        The positions of :func:`ghginv.methods.emissions.compute_emissions` (``index=``).
+    rollup : RollupIndex
+        Emission rows -> inventory rows (:func:`ghginv.pipeline.aggregate.build_inventory`).
+    links : dict of str to numpy.ndarray
+        The roll-up check's positions (:func:`ghginv.pipeline.conservation.rollup_links`).
+    trace : dict of str to numpy.ndarray
+        ``meta`` and ``meta_keys`` of :func:`ghginv.factors.trace.factors_used` (``index=``).
+    first : numpy.ndarray
+        First factors_used row of each description (:func:`meta_first`).
+    sets : list of FactorSet
+        The run's factor sets (their versions are kept).
+    perm : numpy.ndarray, optional
+        Merged emission row -> row of (activity rows, waste rows, sink rows); None: activity rows only.
+    n_used : int, default 0
+        factors_used rows of the activity rows.
+
+    Returns
+    -------
+    RecomputePlan
+        The positions and the signature they are valid for.
+    """
     from ..kernels.rollup import csr
 
     kept = {k: em[k] for k in _EM}
@@ -174,6 +230,16 @@ def _read_arrays(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
 
 
 def save_plan(plan: RecomputePlan, path: Path) -> None:
+    """Write ``plan`` to ``path`` (``recompute_index.bin``): a JSON header and its arrays, positions
+    as int32 where they fit.
+
+    Parameters
+    ----------
+    plan : RecomputePlan
+        The plan to keep.
+    path : pathlib.Path
+        The file to write.
+    """
     arrays = {f"em.{k}": _small(v) for k, v in plan.em.items()}
     arrays.update({f"rollup.{k}": _small(v) for k, v in plan.rollup.arrays().items()})
     arrays.update({f"links.{k}": _small(v) for k, v in plan.links.items()})
@@ -185,7 +251,24 @@ def save_plan(plan: RecomputePlan, path: Path) -> None:
 
 
 def load_plan(path: Path) -> RecomputePlan | None:
-    """The plan in ``path``, or None when it was written by another format version."""
+    """The plan in ``path``, or None when it was written by another format version.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A ``recompute_index.bin`` written by :func:`save_plan`; its arrays view a read-only memory
+        map of the file.
+
+    Returns
+    -------
+    RecomputePlan or None
+        The plan, or None for another format version.
+
+    Raises
+    ------
+    InputFileError
+        When the file is not a ghginv positions file.
+    """
     try:
         head, a = _read_arrays(path)
     except (ValueError, KeyError, UnicodeDecodeError) as e:
@@ -218,7 +301,26 @@ def _pair_values(plan: RecomputePlan, amount: np.ndarray, norm: np.ndarray, row:
 def activity_values(plan: RecomputePlan, cells: pl.DataFrame, rules) -> np.ndarray:
     """emissions_t [t of the gas] per activity × factor emission row: the arithmetic of
     :func:`ghginv.methods.emissions.compute_emissions` on the kept positions, with the rules' values
-    (CO2e: :func:`ghginv.pipeline.characterise.characterise` on the merged rows)."""
+    (CO2e: :func:`ghginv.pipeline.characterise.characterise` on the merged rows).
+
+    Parameters
+    ----------
+    plan : RecomputePlan
+        The kept positions.
+    cells : polars.DataFrame
+        The cube cells of the activity × factor stage (amount [unit of the row]), as in the run.
+    rules : list of Rule
+        Every rule of the new sets, in rule-id order (values in base units).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, emissions per emission row [t gas], in the order of the kept positions.
+
+    References
+    ----------
+    .. [1] 2006 IPCC Guidelines, Vol 2, Ch 2, Eq 2.1 (emissions = activity data × emission factor).
+    """
     from .sums import indexed_emissions
 
     e = plan.em
@@ -233,12 +335,30 @@ def activity_values(plan: RecomputePlan, cells: pl.DataFrame, rules) -> np.ndarr
 
 
 def plan_detail(plan: RecomputePlan, cells: pl.DataFrame, rules, emissions: pl.DataFrame) -> pl.DataFrame:
-    """The per-(cube row, factor row) detail that the uncertainty analysis reads
-    (:func:`ghginv.uncertainty.propagate.build_terms`: year, scope, sector, activity, gas, emissions_t, rule_id,
-    rule2_id, ncv_rule, ncv_pow, density_rule, dens_pow) from the kept positions, in the order and
-    with the numbers of :func:`ghginv.methods.emissions.compute_emissions` (cube rows in order, each with its
-    cell's factor rows), without resolving the factors again. ``emissions``: the run's merged
-    emission rows (the keys of each factor row). Not for per-entity plans."""
+    """The per-(cube row, factor row) detail that the uncertainty analysis reads, from the kept positions.
+
+    The columns are those :func:`ghginv.uncertainty.propagate.build_terms` reads (year, scope,
+    sector, activity, gas, emissions_t, rule_id, rule2_id, ncv_rule, ncv_pow, density_rule,
+    dens_pow), in the order and with the numbers of
+    :func:`ghginv.methods.emissions.compute_emissions` (cube rows in order, each with its cell's
+    factor rows), without resolving the factors again. Not for per-entity plans.
+
+    Parameters
+    ----------
+    plan : RecomputePlan
+        The kept positions (not per entity).
+    cells : polars.DataFrame
+        The cube cells of the activity × factor stage (amount [unit of the row]).
+    rules : list of Rule
+        Every rule of the run's sets, in rule-id order.
+    emissions : polars.DataFrame
+        The run's merged emission rows (the keys of each factor row).
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per (cube row, factor row), emissions_t [t gas].
+    """
     e = plan.em
     f_starts = np.asarray(e["f_starts"])
     f_of = np.repeat(np.arange(f_starts.size - 1, dtype=np.int64), np.diff(f_starts))
@@ -259,7 +379,22 @@ def plan_detail(plan: RecomputePlan, cells: pl.DataFrame, rules, emissions: pl.D
 
 def activity_quantities(plan: RecomputePlan, cells: pl.DataFrame, rules) -> np.ndarray:
     """Per activity × factor emission row (not per entity), its activity in the base unit of its
-    factor's denominator: the emissions kernel with a factor of 1 and the run's conversions."""
+    factor's denominator: the emissions kernel with a factor of 1 and the run's conversions.
+
+    Parameters
+    ----------
+    plan : RecomputePlan
+        The kept positions (not per entity).
+    cells : polars.DataFrame
+        The cube cells of the activity × factor stage (amount [unit of the row]).
+    rules : list of Rule
+        Every rule of the run's sets, in rule-id order (NCV and density values in base units).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, activity per emission row [base unit of the factor's denominator: t, m^3, GJ, …].
+    """
     from .sums import indexed_emissions
 
     e = plan.em
@@ -272,7 +407,24 @@ def activity_quantities(plan: RecomputePlan, cells: pl.DataFrame, rules) -> np.n
 
 def kept_factors_used(plan: RecomputePlan, old: pl.DataFrame, rules, sets) -> pl.DataFrame:
     """The old run's factors_used with the descriptions (value, unit, source …) of the new rules;
-    only the columns in which some description changed are gathered again."""
+    only the columns in which some description changed are gathered again.
+
+    Parameters
+    ----------
+    plan : RecomputePlan
+        The kept positions (``meta``, ``meta_keys``, ``meta_first``, set versions).
+    old : polars.DataFrame
+        The run's factors_used rows of the activity × factor stage.
+    rules : list of Rule
+        Every rule of the new sets, in rule-id order.
+    sets : list of FactorSet
+        The new sets (their versions).
+
+    Returns
+    -------
+    polars.DataFrame
+        ``old`` with the changed description columns (and ``set_version``) replaced.
+    """
     from ..factors.trace import META, SCHEMA, describe
 
     new = describe(plan.meta_keys, rules)
@@ -290,7 +442,30 @@ def kept_factors_used(plan: RecomputePlan, old: pl.DataFrame, rules, sets) -> pl
 
 def kept_merge(plan: RecomputePlan, old_em: pl.DataFrame, new: list[pl.Series], old_used: pl.DataFrame, used: pl.DataFrame, waste, sink):
     """(emissions, factors_used) with the new activity-based values and the waste and sink stages'
-    new rows placed as in the run; None when those rows' keys differ from the run's."""
+    new rows placed as in the run; None when those rows' keys differ from the run's.
+
+    Parameters
+    ----------
+    plan : RecomputePlan
+        The kept positions (``perm``: where the run's merge placed every row).
+    old_em : polars.DataFrame
+        The run's merged emission rows (without co2e_t).
+    new : list of polars.Series
+        The new columns of the activity × factor rows (e.g. emissions_t [t gas]), in kept order.
+    old_used : polars.DataFrame
+        The run's factors_used rows (the schema of the stages' rows).
+    used : polars.DataFrame
+        The new factors_used rows of the activity × factor stage.
+    waste : tuple of (polars.DataFrame, polars.DataFrame) or None
+        (emission rows, factors_used rows) of the first-order decay stage, or None.
+    sink : SinkResult or None
+        The carbon-sink stage's result, or None.
+
+    Returns
+    -------
+    tuple of (polars.DataFrame, polars.DataFrame) or None
+        (emissions, factors_used), or None when the kept positions do not hold.
+    """
     from .merge import KEYS, stage_rows
 
     other, other_used = stage_rows(old_em, old_used, waste, sink)
@@ -307,10 +482,21 @@ def kept_merge(plan: RecomputePlan, old_em: pl.DataFrame, new: list[pl.Series], 
 
 
 def kept_detail(result):
-    """(per-cell detail, rule list) of ``result`` (a run's result or its stages' state) from its
-    kept positions, or None when it has none (or keeps them per entity): the input
-    :func:`ghginv.uncertainty.propagate.build_terms` reads, in the order and with the numbers of
-    :func:`ghginv.methods.emissions.compute_emissions`."""
+    """(per-cell detail, rule list) of ``result`` from its kept positions, or None.
+
+    The detail is the input :func:`ghginv.uncertainty.propagate.build_terms` reads, in the order and
+    with the numbers of :func:`ghginv.methods.emissions.compute_emissions` (:func:`plan_detail`).
+
+    Parameters
+    ----------
+    result : InventoryResult or Run
+        A run's result or its stages' state (cube, sets, plan, emissions).
+
+    Returns
+    -------
+    tuple of (polars.DataFrame, list of Rule) or None
+        None when it has no plan, keeps it per entity, or has no activity × factor cells.
+    """
     from ..methods.waste_fod import split_deposits
 
     cells, _ = split_deposits(result.cube.cells, result.sets)  # 4.A deposits: first-order decay terms

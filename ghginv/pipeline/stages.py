@@ -325,7 +325,19 @@ STAGES: tuple[Stage, ...] = (
 
 def run_stages(run: Run) -> Run:
     """Run :data:`STAGES` in order on ``run``; on kept positions that do not hold
-    (:class:`Fallback`), start again on the full path from the same cube and sets."""
+    (:class:`Fallback`), start again on the full path from the same cube and sets.
+
+    Parameters
+    ----------
+    run : Run
+        The run's state: configuration, factor sets, cube (and kept positions for a recompute).
+
+    Returns
+    -------
+    Run
+        The same run (or, after a fallback, a fresh one from the same start) with every stage's
+        results and timings.
+    """
     start = replace(run, timings={}, tables={})
     try:
         return _run(run)

@@ -127,8 +127,35 @@ def diff_runs(old_dir: str | os.PathLike, new_dir: str | os.PathLike) -> tuple[p
 
 def diff_result(old_dir: str | os.PathLike, result) -> tuple[pl.DataFrame, pl.DataFrame]:
     """:func:`diff_runs` against a result not yet written (:class:`~ghginv.pipeline.inventory.InventoryResult`).
-    A result recomputed on kept positions gives its activity rows at the old GWPs from them (the
-    same numbers as resolving its sets again)."""
+
+    A result recomputed on kept positions gives its activity rows at the old GWPs from them (the same
+    numbers as resolving its sets again).
+
+    Parameters
+    ----------
+    old_dir : str or os.PathLike
+        The old run folder (its own snapshot of its factor sets gives the old factors).
+    result : InventoryResult
+        The new result (cube, sets, configuration, emissions, factors_used).
+
+    Returns
+    -------
+    recalculation : polars.DataFrame
+        As :func:`diff_runs`: old, new and delta CO2e and the activity, factor and GWP effects
+        [t CO2e] per year, region, scope, category and gas.
+    changed_factors : polars.DataFrame
+        The factor rows whose value, unit, set or row differ between the runs.
+
+    Raises
+    ------
+    InputFileError
+        When ``old_dir`` is not a run folder, or its cached cube changed after the run.
+
+    References
+    ----------
+    .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 1
+       Ch 5 "Time series consistency", Section 5.2 (recalculations, explaining their reasons).
+    """
     from functools import partial
 
     src = result.source  # the folder the recompute read (its tables read once): no second read
@@ -326,9 +353,22 @@ def manifest_entry(old_dir: str | os.PathLike, changed: pl.DataFrame) -> dict:
 
 def recalculation_tables(result) -> dict[str, pl.DataFrame]:
     """For a recomputed result: ``recalculation`` and ``recalculation_factors`` against the run it
-    was recomputed from (written with the run, shown in its report), and the manifest entry on
-    ``result.recalculation``. The tables are not written when the new run replaces the old folder
-    (:meth:`ghginv.pipeline.inventory.InventoryResult.write`)."""
+    was recomputed from, and the manifest entry on ``result.recalculation``.
+
+    They are written with the run and shown in its report; not written when the new run replaces the
+    old folder (:meth:`ghginv.pipeline.inventory.InventoryResult.write`).
+
+    Parameters
+    ----------
+    result : InventoryResult
+        A result; ``result.recomputed_from`` names the run it was recomputed from (else nothing).
+
+    Returns
+    -------
+    dict of str to polars.DataFrame
+        ``recalculation`` [t CO2e] and ``recalculation_factors``; empty when the result was not
+        recomputed.
+    """
     if not result.recomputed_from:
         return {}
     recalc, changed = diff_result(result.recomputed_from, result)

@@ -45,7 +45,35 @@ _SCOPES = ("direct", "indirect")
 
 
 def read_scenarios(path: str | os.PathLike, default_gwp: str) -> tuple[list[str], dict[str, str], pl.DataFrame]:
-    """(scenario names in file order, scenario -> GWP set, overrides frame). Checks every row."""
+    """(scenario names in file order, scenario -> GWP set, overrides frame). Checks every row.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The scenario file (CSV or Parquet; columns: see the module doc).
+    default_gwp : str
+        The GWP set of a scenario that names none (the run's).
+
+    Returns
+    -------
+    names : list of str
+        Scenario names, in file order.
+    gwps : dict of str to str
+        GWP set per scenario.
+    overrides : polars.DataFrame
+        One row per factor override: scenario, activity, gas, region_prefix, region_spec (how
+        specific), oyear (null = every year), value_norm_new [t gas per base unit of den_new],
+        den_new (the unit's denominator dimension), line.
+
+    Raises
+    ------
+    InputFileError
+        When the file is missing or cannot be read.
+    SchemaError
+        When the columns are not scenario with the override columns and/or gwp.
+    ValidationError
+        Listing every invalid row (empty name, unknown GWP set, bad value, year or unit).
+    """
     path = Path(path)
     if not path.is_file():
         raise InputFileError(f"{path}: scenario file not found")
