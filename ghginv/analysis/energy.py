@@ -71,7 +71,7 @@ def _conversions(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str)
     res = _run_sql(cells.select("cell_id", *CELL_KEYS).to_arrow(), table, year_fallback == "nearest")
     conv = (
         res.filter(pl.col("kind") == "conv")
-        .sort("cell_id", "key", pl.col("distance") > 0, "set_rank")
+        .sort("cell_id", "key", "distance", "set_rank")  # across sets: factors.resolve.pick_across_sets
         .unique(["cell_id", "key"], keep="first", maintain_order=True)
         .select("cell_id", pl.col("key").alias("quantity"), "rule_id")
     )

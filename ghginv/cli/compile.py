@@ -40,6 +40,8 @@ def print_summary(result, out: Path | None, quiet: bool) -> None:
         f"{s.emission_rows:,} emission rows; stages: "
         + ", ".join(f"{k} {v:.2f}s" for k, v in s.timings.items())
     )
+    for w in s.warnings:  # a base-year factor taken from another year
+        con.print(f"[bold yellow]warning:[/] {esc(w)}")
     if quiet:
         return
     from rich.table import Table

@@ -1,9 +1,14 @@
 """Resolve: one factor per (cube cell, gas) and one conversion per (cube cell, quantity).
 
 Cells are the distinct (year, region, sector, activity) of the activity cube — never rows. The
-precedence rules run as DuckDB SQL (``ghginv/sql/resolve.sql``); the choice across sets (the
-run's order, gas by gas) and the composite CO2 factor of the China guideline form are applied
-here on the few resolved rows.
+precedence rules inside a set run as DuckDB SQL (``ghginv/factors/sql/resolve.sql``); the choice
+across sets (:func:`pick_across_sets`, gas by gas and quantity by quantity) and the composite CO2
+factor of the China guideline form are applied here on the few resolved rows.
+
+Year rule across sets (``year_fallback = "nearest"``): a row valid for the cell's year in *any*
+set beats a row of another year; among rows of other years the nearest year wins, then the run's
+order of sets. Inside one set the nearest year comes first too, then the most specific sector and
+region (resolve.sql).
 
 Composite CO2 (carbon content × oxidation × 44/12)::
 
@@ -26,9 +31,39 @@ from ..core._frames import dense_ids, encode
 from ..core.errors import AmbiguousFactorError, FactorSetError, GhgInvError, MissingFactorError, Problem
 from ._sets import FactorSet, Rule
 
-__all__ = ["Resolution", "resolve", "rules_frame", "factor_values", "C_TO_CO2"]
+__all__ = ["Resolution", "resolve", "rules_frame", "factor_values", "pick_across_sets", "C_TO_CO2", "PRECEDENCE"]
 
 C_TO_CO2 = 44.0 / 12.0
+# the precedence rules in force, part of the kept positions' signature (ghginv.pipeline.positions):
+# positions resolved under other rules do not hold. 2: across sets, the nearest year before set order.
+PRECEDENCE = 2
+ACROSS_SETS = ("distance", "set_rank")  # sort keys of the choice across sets, after the group keys
+
+
+def pick_across_sets(candidates: pl.DataFrame, by: list[str], then: tuple[str, ...] = ()) -> pl.DataFrame:
+    """The winning row per group of ``by`` among the candidates of several sets.
+
+    A row valid for the cell's year (``distance`` 0) in any set beats a row of another year; among
+    rows of other years the nearest (smallest ``distance``) wins; on equal distance the run's
+    order of sets (smallest ``set_rank``), then ``then`` (ascending).
+
+    Parameters
+    ----------
+    candidates : polars.DataFrame
+        At most one row per group and set from the within-set precedence (resolve.sql), with
+        ``distance`` [years between the cell's year and the row's years; 0 inside them] and
+        ``set_rank`` (the set's position in the run).
+    by : list of str
+        The group columns, e.g. ``["cell_id", "gas"]``.
+    then : tuple of str, optional
+        Further sort keys after the set order (sink parameters: specificity inside a set).
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per group, sorted by ``by``, with the candidates' columns.
+    """
+    return candidates.sort(*by, *ACROSS_SETS, *then).unique(by, keep="first", maintain_order=True)
 
 
 @dataclass
@@ -215,8 +250,9 @@ def resolve(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str = "no
     sets : list of FactorSet
         The run's factor sets in precedence order.
     year_fallback : {"none", "nearest"}, default "none"
-        Outside a set's years, no factor, or the set's nearest year (a factor for the cell's own
-        year in any set still wins).
+        Outside a set's years, no factor, or a row of another year: a factor for the cell's own
+        year in any set still wins; among other years the nearest, then the run's set order
+        (:func:`pick_across_sets`).
 
     Returns
     -------
@@ -335,13 +371,9 @@ def _resolve_cells(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: st
         raise AmbiguousFactorError("CO2 defined twice within one set", problems)
 
     # across sets, gas by gas: a factor for the cell's own year (distance 0) in any set beats a
-    # nearest-year fallback; then the run's order of sets
+    # fallback from another year; among fallbacks the nearest year, then the run's order of sets
     cand = pl.concat([ef, composite.cast(ef.schema)])
-    chosen = (
-        cand.sort("cell_id", "gas", pl.col("distance") > 0, "set_rank")
-        .unique(["cell_id", "gas"], keep="first", maintain_order=True)
-        .drop("distance")
-    )
+    chosen = pick_across_sets(cand, ["cell_id", "gas"]).drop("distance")
 
     missing = np.setdiff1d(cells["cell_id"].to_numpy(), chosen["cell_id"].unique().to_numpy())
     if missing.size:
@@ -357,9 +389,7 @@ def _resolve_cells(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: st
     )
 
     conv = (
-        res.filter(pl.col("kind") == "conv")
-        .sort("cell_id", "key", pl.col("distance") > 0, "set_rank")
-        .unique(["cell_id", "key"], keep="first", maintain_order=True)
+        pick_across_sets(res.filter(pl.col("kind") == "conv"), ["cell_id", "key"])
         .select("cell_id", pl.col("key").alias("quantity"), "set_rank", "factor_year", "rule_id")
     )
     crid = conv["rule_id"].to_numpy()

@@ -196,9 +196,10 @@ def resolve_sink_parameters(cells: pl.DataFrame, needs: pl.DataFrame, sets: list
 
     A need ``bcef_x`` is met by a ``bcef_x`` row or, failing that in the same set, by
     ``wood_density`` × ``bef`` (China's guideline form) when that pair is more specific (stratum,
-    then region) than the set's ``bcef_x`` row. Across sets the run's order decides,
-    parameter by parameter; a parameter for the cell's own year in any set beats a nearest-year
-    fallback. Inside a set: the year, then the most specific stratum (exact > ``*``), then the
+    then region) than the set's ``bcef_x`` row. Across sets, parameter by parameter, the rule of
+    :func:`ghginv.factors.resolve.pick_across_sets`: a parameter for the cell's own year in any
+    set beats one from another year; among other years the nearest, then the run's set order.
+    Inside a set: the nearest year, then the most specific stratum (exact > ``*``), then the
     most specific region (exact > longer prefix > ``*``).
 
     Parameters
@@ -233,6 +234,8 @@ def resolve_sink_parameters(cells: pl.DataFrame, needs: pl.DataFrame, sets: list
     2006 IPCC GL Vol 4 (BCEF, Table 4.5); China's guideline form BCEF = D × BEF.
     """
     import duckdb
+
+    from .resolve import pick_across_sets  # resolve imports this module (through _sets)
 
     rules: list[SinkRule] = []
     ranks: list[int] = []
@@ -305,11 +308,7 @@ def resolve_sink_parameters(cells: pl.DataFrame, needs: pl.DataFrame, sets: list
     rspec = np.array([r.region_spec for r in rules] + [0], dtype=np.int64)
     rid_all = cand["rule_id"].fill_null(len(rules)).to_numpy()
     cand = cand.with_columns(pl.Series("_ss", -sspec[rid_all]), pl.Series("_rs", -rspec[rid_all]))
-    chosen = (
-        cand.sort("cell_id", "parameter", pl.col("distance") > 0, "set_rank", "_ss", "_rs", "_form")
-        .unique(["cell_id", "parameter"], keep="first", maintain_order=True)
-        .drop("_form", "distance", "_ss", "_rs")
-    )
+    chosen = pick_across_sets(cand, ["cell_id", "parameter"], then=("_ss", "_rs", "_form")).drop("_form", "distance", "_ss", "_rs")
     got = needs.join(chosen, on=["cell_id", "parameter"], how="left")
     missing = got.filter(pl.col("rule_id").is_null())
     if missing.height:

@@ -84,6 +84,54 @@ class InventoryResult:
             .sort("factor_set", "activity", "item", "year")
         )
 
+    def base_years(self) -> list[int]:
+        """The run's base years: ``[inventory] base_year`` and every target's base year."""
+        from ..analysis.targets import parse_targets
+
+        cfg = self.config
+        src = str(cfg.source) if cfg.source else None
+        years = {t.base_year for t in parse_targets(cfg.extra.get("targets"), cfg.base_year, src)}
+        if cfg.base_year is not None:
+            years.add(cfg.base_year)
+        return sorted(years)
+
+    def warnings(self) -> list[dict]:
+        """Warnings of the run, for the CLI summary, ``manifest.json`` (``warnings``) and the report.
+
+        ``base_year_fallback``: a factor, conversion or sink parameter of a base year
+        (:meth:`base_years`) taken from another year (``year_fallback = "nearest"``): the base-year
+        value of every change and target against that year rests on it. One entry per base
+        year, activity, kind, item, factor set and factor year, with the number of cells.
+        """
+        base = self.base_years()
+        fu = self.factors_used
+        if not base or fu.height == 0:
+            return []
+        fb = (
+            fu.filter(pl.col("year").is_in(base), pl.col("factor_year") != pl.col("year"))
+            .group_by("year", "activity", "kind", "item", "factor_set", "factor_year")
+            .agg(pl.len().alias("cells"))
+            .sort("year", "activity", "kind", "item", "factor_set", "factor_year")
+        )
+        return [
+            {
+                "kind": "base_year_fallback",
+                "base_year": r["year"],
+                "activity": r["activity"],
+                "factor_kind": r["kind"],
+                "item": r["item"],
+                "factor_set": r["factor_set"],
+                "factor_year": r["factor_year"],
+                "cells": r["cells"],
+                "message": (
+                    f"base year {r['year']}: {r['activity']} {r['item']} ({r['kind'].replace('_', ' ')}) taken from "
+                    f"{r['factor_year']}, set {r['factor_set']} (year_fallback = nearest; no set of the run has a value "
+                    f"for {r['year']}): every change and target against {r['year']} rests on it"
+                ),
+            }
+            for r in fb.iter_rows(named=True)
+        ]
+
     def manifest(self, outputs: dict[str, str] | None = None, *, recalculation: bool = True) -> dict:
         """The run's ``manifest.json``: config, inputs and factor sets with hashes, checks, rows,
         stage seconds, the analyses' entries, ``outputs`` (file -> sha256) and the environment;
@@ -123,6 +171,7 @@ class InventoryResult:
             ],
             "year_fallback": cfg.year_fallback,
             "fallback_years": self.fallback_years().to_dicts(),
+            "warnings": self.warnings(),
             "checks": self.checks,
             "completeness": completeness_manifest(self.inventory, self.notation_keys),
             **({"waste": self.waste} if self.waste else {}),

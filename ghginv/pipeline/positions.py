@@ -6,7 +6,7 @@ every emission row rolls up into. None of that depends on the factor *values* or
 folder keeps those positions (``recompute_index.bin``, hashed in ``manifest.json``) with a
 signature of everything they do depend on: the cube, the factor sets' rules without their values
 (kind, activity, gas or parameter, sector, region, years, unit dimension), the sets' activity
-classes, the year fallback, entities and the notation keys.
+classes, the precedence rules in force, the year fallback, entities and the notation keys.
 
 A recompute with other factor sets or GWPs runs the same stages as a compile
 (:mod:`ghginv.pipeline.stages`) on these positions when the signature of the new sets equals the
@@ -38,7 +38,7 @@ import polars as pl
 
 from ..core._frames import inverse
 from ..core.errors import InputFileError
-from ..factors.resolve import C_TO_CO2, factor_values
+from ..factors.resolve import C_TO_CO2, PRECEDENCE, factor_values
 from .aggregate import RollupIndex
 
 __all__ = ["PLAN_FILE", "RecomputePlan", "plan_supported", "signature", "make_plan", "save_plan", "load_plan", "activity_values",
@@ -104,8 +104,9 @@ def signature(sets, cfg, keys) -> str:
     """sha256 of everything the positions depend on besides the cube.
 
     It is kept beside them in the run folder, both hashed in its manifest: each set's rules without
-    values, its activity classes and its count of sink and waste rows, the year fallback, entities
-    and the notation keys.
+    values, its activity classes and its count of sink and waste rows, the precedence rules in
+    force (:data:`ghginv.factors.resolve.PRECEDENCE`: positions chosen under other rules do not
+    hold), the year fallback, entities and the notation keys.
 
     Parameters
     ----------
@@ -122,7 +123,7 @@ def signature(sets, cfg, keys) -> str:
         The hex digest.
     """
     h = hashlib.sha256()
-    h.update(json.dumps([FORMAT, cfg.year_fallback, bool(cfg.keep_entity), [repr(k) for k in keys]]).encode())
+    h.update(json.dumps([FORMAT, PRECEDENCE, cfg.year_fallback, bool(cfg.keep_entity), [repr(k) for k in keys]]).encode())
     for s in sets:
         h.update(json.dumps([s.name, sorted((a, m.get("fuel_class")) for a, m in s.activities.items()),
                              len(s.sink_rules), len(s.waste_rules)]).encode())

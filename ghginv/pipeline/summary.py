@@ -36,6 +36,7 @@ class InventorySummary:
     years: list[int] = field(default_factory=list)
     rows: list[SummaryRow] = field(default_factory=list)
     fallback: list[tuple] = field(default_factory=list)  # (factor set, activity, year, factor year)
+    warnings: list[str] = field(default_factory=list)  # InventoryResult.warnings() messages: printed in every mode
     notation_categories: int = 0  # cube categories reported with notation keys (notation_keys.csv)
     reference: tuple[int, float] | None = None  # (fuel-years over the threshold, threshold %)
     gap_filled: int = 0  # activity amounts estimated (gap_filling.parquet)
@@ -102,8 +103,8 @@ def inventory_summary(result, *, table: bool = True) -> InventorySummary:
     table : bool, default True
         Also gather the table of emissions by year and the notes after it (year fallback,
         notation keys, reference approach, gap filling, completeness); without it only the
-        header (name, GWP, factor sets, notices, row counts and stage timings), as ``--quiet``
-        prints.
+        header (name, GWP, factor sets, notices, row counts and stage timings) and the
+        ``warnings`` (:meth:`InventoryResult.warnings`), as ``--quiet`` prints.
 
     Returns
     -------
@@ -133,6 +134,7 @@ def inventory_summary(result, *, table: bool = True) -> InventorySummary:
     stats = result.cube.stats
     s = InventorySummary(cfg.name, cfg.gwp, [f"{fs.name} {fs.version}" for fs in result.sets], notices,
                          stats["rows_read"], stats["cube_cells"], result.emissions.height, dict(result.timings))
+    s.warnings = [w["message"] for w in result.warnings()]  # a base-year factor from another year
     if not table:
         return s
     from ..analysis.notation import summary_line

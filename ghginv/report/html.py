@@ -212,6 +212,12 @@ def _quality(d: ReportData, lang: str) -> str:
     out = [f"<h2>{escape(text('dq', lang))}</h2>"]
     if d.synthetic:
         out.append(f'<div class="synthetic">{escape(text("synthetic", lang))}</div>')
+    warns = [w for w in d.manifest.get("warnings") or [] if w.get("kind") == "base_year_fallback"]
+    if warns:  # a base-year factor taken from another year (InventoryResult.warnings)
+        out.append(f"<h3>{escape(text('warnings', lang))}</h3><ul>" + "".join(
+            '<li class="bad">' + escape(text("warn_base_year", lang, base_year=w["base_year"], activity=w["activity"], item=w["item"],
+                                             kind=w["factor_kind"].replace("_", " "), factor_year=w["factor_year"],
+                                             factor_set=w["factor_set"])) + "</li>" for w in warns) + "</ul>")
     nk = d.notation_rows()
     out.append(f"<h3>{escape(text('notation', lang))}</h3>")
     out.append(_t([[escape(r[0]), escape(r[1]), escape(r[2])] for r in nk.rows()], ["IPCC", "", "key"],

@@ -41,6 +41,12 @@ T: dict[str, tuple[str, str]] = {
     "s_status": ("Factors and conversions of status S (secondary source, not checked against the primary document) used in this run", "本次核算使用的 S 级（二手来源，未与原始文件核对）因子和折算系数"),
     "x_status": ("Synthetic demo parameters (status X, not factors) used from", "使用了合成演示参数（X 级，非正式因子），来自"),
     "fallback": ("Factors taken from another year (year_fallback = nearest)", "采用相邻年份的因子（year_fallback = nearest）"),
+    "warnings": ("Warnings", "警告"),
+    "warn_base_year": ("Base year {base_year}: {activity} {item} ({kind}) taken from {factor_year}, set {factor_set} "
+                       "(year_fallback = nearest; no set of the run has a value for {base_year}) — every change and "
+                       "target against {base_year} rests on it",
+                       "基年 {base_year}：{activity} {item}（{kind}）采用 {factor_year} 年的值，因子集 {factor_set}"
+                       "（year_fallback = nearest；本次核算的因子集均无 {base_year} 年的值）——相对 {base_year} 年的变化和目标均以此为基础"),
     "conventions": ("Conventions of the indicators", "指标口径"),
     "notes": ("Notes", "说明"),
     "col_target": ("Target", "目标"), "col_region": ("Region", "区域"), "col_kind": ("Kind", "类型"),

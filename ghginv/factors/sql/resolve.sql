@@ -13,6 +13,8 @@
 --   2. the most specific sector: exact (spec 1000) > longer prefix 'P.*' (spec = depth of P) > '*' (0);
 --   3. the most specific region: exact (1000) > longer prefix 'P*' (spec = length of P) > '*' (0).
 -- Output: one row per (cell, set, key) with the winning rule(s); n_tied > 1 means a tie.
+-- Across sets (ghginv/factors/resolve.py, pick_across_sets): a rule valid for the cell's year in
+-- any set beats a rule of another year; among other years the smallest distance, then set_rank.
 WITH matched AS (
     SELECT c.cell_id, r.set_rank, r.kind, r.key, r.rule_id, r.sector_spec, r.region_spec,
            least(greatest(c.year, r.year_from), r.year_to) AS factor_year,

@@ -6,13 +6,16 @@
 --         year_from, year_to)                              every sink parameter row of the run
 --   params(fallback BOOLEAN)                                year_fallback = 'nearest'?
 --
--- Precedence for one cell, set and parameter (the rules of ghginv/sql/resolve.sql, with the
+-- Precedence for one cell, set and parameter (the rules of ghginv/factors/sql/resolve.sql, with the
 -- stratum in place of the sector):
 --   1. the year lies inside [year_from, year_to] (distance 0); with year_fallback = 'nearest'
 --      rules outside their years match at a distance, the nearest wins (tie: the earlier year);
 --   2. the most specific stratum: exact (1000) > '*' (0);
 --   3. the most specific region: exact (1000) > longer prefix 'P*' (length of P) > '*' (0).
 -- Output: one row per (cell, set, parameter) with the winning rule(s); n_tied > 1 means a tie.
+-- Across sets (ghginv/factors/sink_params.py with resolve.pick_across_sets): a row valid for the
+-- cell's year in any set beats a row of another year; among other years the smallest distance,
+-- then set_rank.
 WITH matched AS (
     SELECT c.cell_id, c.parameter, r.set_rank, r.rule_id, r.stratum_spec, r.region_spec,
            least(greatest(c.year, r.year_from), r.year_to) AS factor_year,
