@@ -3,6 +3,7 @@
 Open-ended years, region patterns, and the checks every row passes whatever its file: the region
 pattern, the year range, a finite value, the status (``V``, ``V2``, ``S``, ``D``; ``R`` refused)
 and a non-empty citation. Each file's own checks (units, parameters, sectors) stay in its reader.
+The year rule across sets (:func:`pick_across_sets`) is the same for every kind of row.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import polars as pl
+
 from ..core.errors import DuplicateRuleError, Problem
 
 __all__ = [
     "year_or_open", "RegionPattern", "Provenance", "EXACT", "OPEN_FROM", "OPEN_TO", "STATUSES",
     "check_region", "parse_years", "parse_value", "check_provenance", "check_year_overlaps",
+    "pick_across_sets", "ACROSS_SETS",
 ]
 
 EXACT = 1000  # specificity of an exact code
@@ -154,3 +158,32 @@ def check_year_overlaps(set_name: str, rules: Iterable, key: Callable[[object], 
                 ))
     if problems:
         raise DuplicateRuleError(f"factor set {set_name!r} has {label} that tie", problems)
+
+
+ACROSS_SETS = ("distance", "set_rank")  # sort keys of the choice across sets, after the group keys
+
+
+def pick_across_sets(candidates: pl.DataFrame, by: list[str], then: tuple[str, ...] = ()) -> pl.DataFrame:
+    """The winning row per group of ``by`` among the candidates of several sets.
+
+    A row valid for the cell's year (``distance`` 0) in any set beats a row of another year; among
+    rows of other years the nearest (smallest ``distance``) wins; on equal distance the run's
+    order of sets (smallest ``set_rank``), then ``then`` (ascending).
+
+    Parameters
+    ----------
+    candidates : polars.DataFrame
+        At most one row per group and set from the within-set precedence (resolve.sql), with
+        ``distance`` [years between the cell's year and the row's years; 0 inside them] and
+        ``set_rank`` (the set's position in the run).
+    by : list of str
+        The group columns, e.g. ``["cell_id", "gas"]``.
+    then : tuple of str, optional
+        Further sort keys after the set order (sink parameters: specificity inside a set).
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per group, sorted by ``by``, with the candidates' columns.
+    """
+    return candidates.sort(*by, *ACROSS_SETS, *then).unique(by, keep="first", maintain_order=True)

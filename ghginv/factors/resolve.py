@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from ..core._frames import dense_ids, encode
 from ..core.errors import AmbiguousFactorError, FactorSetError, GhgInvError, MissingFactorError, Problem
+from ._patterns import pick_across_sets
 from ._sets import FactorSet, Rule
 
 __all__ = ["Resolution", "resolve", "rules_frame", "factor_values", "pick_across_sets", "C_TO_CO2", "PRECEDENCE"]
@@ -37,33 +38,6 @@ C_TO_CO2 = 44.0 / 12.0
 # the precedence rules in force, part of the kept positions' signature (ghginv.pipeline.positions):
 # positions resolved under other rules do not hold. 2: across sets, the nearest year before set order.
 PRECEDENCE = 2
-ACROSS_SETS = ("distance", "set_rank")  # sort keys of the choice across sets, after the group keys
-
-
-def pick_across_sets(candidates: pl.DataFrame, by: list[str], then: tuple[str, ...] = ()) -> pl.DataFrame:
-    """The winning row per group of ``by`` among the candidates of several sets.
-
-    A row valid for the cell's year (``distance`` 0) in any set beats a row of another year; among
-    rows of other years the nearest (smallest ``distance``) wins; on equal distance the run's
-    order of sets (smallest ``set_rank``), then ``then`` (ascending).
-
-    Parameters
-    ----------
-    candidates : polars.DataFrame
-        At most one row per group and set from the within-set precedence (resolve.sql), with
-        ``distance`` [years between the cell's year and the row's years; 0 inside them] and
-        ``set_rank`` (the set's position in the run).
-    by : list of str
-        The group columns, e.g. ``["cell_id", "gas"]``.
-    then : tuple of str, optional
-        Further sort keys after the set order (sink parameters: specificity inside a set).
-
-    Returns
-    -------
-    polars.DataFrame
-        One row per group, sorted by ``by``, with the candidates' columns.
-    """
-    return candidates.sort(*by, *ACROSS_SETS, *then).unique(by, keep="first", maintain_order=True)
 
 
 @dataclass

@@ -50,6 +50,7 @@ from ._patterns import (
     check_year_overlaps,
     parse_value,
     parse_years,
+    pick_across_sets,
 )
 
 __all__ = ["SINK_COLUMNS", "PARAMETERS", "SinkRule", "read_sink_rows", "check_sink_overlaps", "resolve_sink_parameters", "SYNTHETIC_STATUS"]
@@ -234,8 +235,6 @@ def resolve_sink_parameters(cells: pl.DataFrame, needs: pl.DataFrame, sets: list
     2006 IPCC GL Vol 4 (BCEF, Table 4.5); China's guideline form BCEF = D × BEF.
     """
     import duckdb
-
-    from .resolve import pick_across_sets  # resolve imports this module (through _sets)
 
     rules: list[SinkRule] = []
     ranks: list[int] = []
