@@ -148,6 +148,7 @@ def write_xlsx(d: ReportData, path: Path) -> None:
     lines = [("name", m.get("name", "")), ("ghginv_version", m.get("ghginv_version", "")),
              ("gwp", (m.get("gwp") or {}).get("set", "")), ("synthetic", "yes — " + notice if notice else "no"),
              ("factor_sets", ", ".join(f"{s['name']} {s.get('version', '')}" for s in m.get("factor_sets", [])))]
+    lines += [("warning", w.get("message", "")) for w in m.get("warnings") or []]  # e.g. a base-year factor from another year
     for k, v in (d.analysis or {}).items():
         if k != "notes":
             lines.append((k, str(v)))

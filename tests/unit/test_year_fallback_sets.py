@@ -245,6 +245,10 @@ def test_base_year_fallback_is_a_warning_in_manifest_and_report(tmp_path):
     assert "base year 2020" in w[0]["message"] and "2021" in w[0]["message"] and "mee_nbs_grid" in w[0]["message"]
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Base year 2020: electricity CO2 (factor) taken from 2021, set mee_nbs_grid" in html
+    from openpyxl import load_workbook
+
+    summary = [tuple(r) for r in load_workbook(out / "inventory.xlsx")["Summary"].iter_rows(values_only=True)]
+    assert ("warning", w[0]["message"]) in summary
     # 2024 is not a base year: its own factor of set grid_2024, no warning for it
     assert all(x["base_year"] == 2020 for x in m["warnings"])
 
