@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from test_recompute_plan import _energy_toml, _same, _sets
 
 import ghginv
 from ghginv.pipeline import positions
 from ghginv.rerun.recompute import recompute
 
 from conftest import make_factor_set
-from test_recompute_plan import _energy_toml, _same, _sets
 
 ELEC = ["electricity,Electricity (purchased),电力,,electricity"]
 
