@@ -385,7 +385,7 @@ def _parse_set(folder: Path, manifest: dict, hashes: dict[str, str]) -> FactorSe
                 bad("oxidation must lie in (0, 1] (or (0, 100] %)", "value", row["value"])
             check_provenance(row, bad)
             status = row["status"]
-            unc = parse_uncertainty(row, value, bad)
+            unc = parse_uncertainty(row, value, bad, zero_ok=kind != "conv")
             if len(problems) == before:
                 rules.append(
                     Rule(
