@@ -38,6 +38,7 @@ import polars as pl
 
 from ..core._frames import inverse
 from ..core.errors import InputFileError
+from ..core.gwp import MONTREAL_GASES
 from ..factors.resolve import C_TO_CO2, factor_values
 from .aggregate import RollupIndex
 
@@ -122,7 +123,8 @@ def signature(sets, cfg, keys) -> str:
         The hex digest.
     """
     h = hashlib.sha256()
-    h.update(json.dumps([FORMAT, cfg.year_fallback, bool(cfg.keep_entity), [repr(k) for k in keys]]).encode())
+    # the memo gases decide each row's scope: a plan made under another list is not reused
+    h.update(json.dumps([FORMAT, cfg.year_fallback, bool(cfg.keep_entity), [repr(k) for k in keys], sorted(MONTREAL_GASES)]).encode())
     for s in sets:
         h.update(json.dumps([s.name, sorted((a, m.get("fuel_class")) for a, m in s.activities.items()),
                              len(s.sink_rules), len(s.waste_rules)]).encode())
