@@ -26,10 +26,60 @@ import numpy as np
 
 from .errors import UnknownGwpError
 
-__all__ = ["GwpSet", "gwp_set", "gwp_table", "gwp_sets", "known_gases", "GWP100_SETS", "SOURCE"]
+__all__ = ["GwpSet", "gwp_set", "gwp_table", "gwp_sets", "known_gases", "montreal_gas", "GWP100_SETS", "SOURCE",
+           "MONTREAL_GASES"]
 
 GWP100_SETS = ("SARGWP100", "AR4GWP100", "AR5GWP100", "AR5CCFGWP100", "AR6GWP100")
 SOURCE = "globalwarmingpotentials package"
+
+# Ozone-depleting substances controlled by the Montreal Protocol, under the names of the
+# globalwarmingpotentials package. IPCC and UNFCCC inventories report them as memo items outside
+# the inventory total (UNFCCC Article 4.1(a): inventories of "all greenhouse gases not controlled
+# by the Montreal Protocol", the scope of the 2006 IPCC Guidelines); ghginv books their rows to the
+# ``memo`` scope. Montreal Protocol on
+# Substances that Deplete the Ozone Layer (UNEP Ozone Secretariat, Handbook, Annexes A–C, E):
+#   Annex A Group I   CFC-11, CFC-12, CFC-113, CFC-114, CFC-115
+#   Annex A Group II  halon-1211, halon-1301, halon-2402
+#   Annex B Group I   other fully halogenated CFCs (CFC-13 among them)
+#   Annex B Group II  carbon tetrachloride;  Annex B Group III  1,1,1-trichloroethane (methyl chloroform)
+#   Annex C Group I   HCFCs (HCFC-21, -22, -123, -124, -141b, -142b, -225ca, -225cb among them)
+#   Annex C Group II  HBFCs (CHF2Br, HBFC-22B1, named Halon1201 and CHBrF2 in the package)
+#   Annex E Group I   methyl bromide
+# HFCs (Annex F, added by the 2016 Kigali Amendment) stay in the totals: they are Kyoto gases of
+# the UNFCCC inventory.
+MONTREAL_GASES = frozenset({
+    "CFC11", "CFC12", "CFC113", "CFC114", "CFC115",  # Annex A I
+    "Halon1211", "Halon1301", "Halon2402",  # Annex A II
+    "CFC13",  # Annex B I
+    "CCl4",  # Annex B II
+    "CH3CCl3",  # Annex B III
+    "HCFC21", "HCFC22", "HCFC123", "HCFC124", "HCFC141b", "HCFC142b", "HCFC225ca", "HCFC225cb",  # Annex C I
+    "Halon1201", "CHBrF2",  # Annex C II (HBFC-22B1)
+    "CH3Br",  # Annex E I
+})
+
+
+def montreal_gas(gas: str) -> bool:
+    """Whether ``gas`` is controlled by the Montreal Protocol (a memo item, never in a total).
+
+    Parameters
+    ----------
+    gas : str
+        Gas name as in the GWP tables (``HCFC22``, ``CFC11``, ``HFC134a`` …).
+
+    Returns
+    -------
+    bool
+        True for the gases of :data:`MONTREAL_GASES` (Annexes A, B, C and E); False for CO2, CH4,
+        N2O, HFCs, PFCs, SF6, NF3 and the other gases of the GWP tables.
+
+    References
+    ----------
+    Montreal Protocol on Substances that Deplete the Ozone Layer, Annexes A, B, C and E (UNEP Ozone
+    Secretariat); UNFCCC Article 4.1(a) (inventories of the greenhouse gases not controlled by the
+    Montreal Protocol).
+    """
+    return gas in MONTREAL_GASES
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,18 @@ class FactorSet:
         return str(self.manifest.get("version", ""))
 
     def activity_codes(self) -> set[str]:
-        return {r.activity for r in self.rules} | set(self.activities)
+        """The activity codes the set declares, in any of its tables.
+
+        Returns
+        -------
+        set of str
+            Codes of ``emission_factors.csv``, ``carbon_factors.csv``, ``conversions.csv``,
+            ``activities.csv`` and the waste types of ``waste_parameters.csv`` (one's own codes
+            such as ``msw_food`` included; ``*`` declares none). ``sink_parameters.csv`` names
+            strata of the sink data, not activity codes.
+        """
+        return ({r.activity for r in self.rules} | set(self.activities)
+                | {r.activity for r in self.waste_rules if r.activity != "*"})
 
 
 def _sha256(path: Path) -> str:
@@ -374,7 +385,7 @@ def _parse_set(folder: Path, manifest: dict, hashes: dict[str, str]) -> FactorSe
                 bad("oxidation must lie in (0, 1] (or (0, 100] %)", "value", row["value"])
             check_provenance(row, bad)
             status = row["status"]
-            unc = parse_uncertainty(row, value, bad)
+            unc = parse_uncertainty(row, value, bad, zero_ok=kind != "conv")
             if len(problems) == before:
                 rules.append(
                     Rule(

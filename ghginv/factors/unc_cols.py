@@ -8,6 +8,10 @@ A row may give the 95 % interval of its value in one of two ways:
 
 and ``distribution`` — ``normal`` (default), ``lognormal``, ``triangular`` or ``uniform``. A row
 with neither is *exact*: the uncertainty analysis treats it as known without error and counts it.
+A row of value 0 with ``lower``/``upper`` is an *absolute* uncertainty (the interval in the row's
+unit around 0; 2006 IPCC GL Vol 1 Ch 3 Eq 3.2 combines absolute amounts); ``uncertainty_pct`` on a
+value of 0 is refused (a percentage of 0 is 0), and so is an interval on a conversion (ncv,
+density, standard_coal) of value 0, which no emission can be linear in.
 See docs/factor-set-format.md and :mod:`ghginv.uncertainty.propagate` for how each case is drawn.
 """
 
@@ -28,7 +32,7 @@ def _num(text: str) -> float:
     return x
 
 
-def parse_uncertainty(row: dict, value: float, bad) -> tuple[float | None, float | None, float | None, str]:
+def parse_uncertainty(row: dict, value: float, bad, zero_ok: bool = True) -> tuple[float | None, float | None, float | None, str]:
     """Read the optional uncertainty columns of one factor row.
 
     Parameters
@@ -40,6 +44,9 @@ def parse_uncertainty(row: dict, value: float, bad) -> tuple[float | None, float
         The row's value [the row's unit]; NaN when already reported as bad.
     bad : callable
         ``bad(msg, col, value)``, called for each problem (the row is then treated as exact).
+    zero_ok : bool, default True
+        A value of 0 may carry ``lower``/``upper`` (an absolute uncertainty); False for
+        conversions, where an interval on 0 is refused.
 
     Returns
     -------
@@ -69,6 +76,15 @@ def parse_uncertainty(row: dict, value: float, bad) -> tuple[float | None, float
         bad("give either uncertainty_pct or lower/upper, not both", "uncertainty_pct", pct)
         return None, None, None, ""
     if value != value:  # value already reported as bad
+        return None, None, None, ""
+    if value == 0 and not zero_ok:
+        bad("a conversion of value 0 cannot carry an uncertainty interval (no emission is linear in it); "
+            "give the conversion's own value or leave the uncertainty columns empty", "lower/upper" if not pct else "uncertainty_pct",
+            pct or f"{lo_t}–{hi_t}")
+        return None, None, None, ""
+    if value == 0 and pct:
+        bad("uncertainty_pct is a percentage of value, and value is 0 (a percentage of 0 is 0): give the 95 % interval "
+            "as lower and upper in the row's unit, e.g. lower 0, upper 50 (an absolute uncertainty)", "uncertainty_pct", pct)
         return None, None, None, ""
     if pct:
         try:

@@ -16,6 +16,12 @@ Input distributions of the multiplier (``dist`` code, parameters ``p1, p2, p3``)
     2 lognormal    m = exp(p1 + p2 · z)                 (p1 = μ − ln value, p2 = σ of ln)
     3 triangular   support [p1, p3], mode p2             (inverse CDF of a uniform draw)
     4 uniform      support [p1, p2]
+    5 normal0      m = p1 · z                           (mean 0: an absolute input whose value is 0)
+
+An input whose central value is 0 but whose 95 % interval has a width (an *absolute*
+uncertainty) cannot be a multiplier of the value; its term's ``E_t`` is then the term at a
+reference value of the input (the caller's scale) and ``m`` the draw over that scale: laws 3 and
+4 take supports over the scale, law 5 a normal of mean 0.
 
 Draws come in blocks of a fixed size; each block re-seeds the generator of the thread that
 runs it with ``seed_block = (seed × 1 000 003 + block) mod 2**32``, so results do not depend on
@@ -71,6 +77,8 @@ def _draw(dist, p1, p2, p3, m):
                 m[p] = b - np.sqrt((1.0 - u) * (b - a) * (b - c))
         elif d == 4:
             m[p] = p1[p] + (p2[p] - p1[p]) * np.random.random()
+        elif d == 5:
+            m[p] = p1[p] * np.random.standard_normal()
         else:
             m[p] = 1.0
 
@@ -96,7 +104,8 @@ def mc_block(base, idx, pw, leaf, n_leaves, dist, p1, p2, p3, seed, n_draws, out
     n_leaves : int
         Number of output groups.
     dist : numpy.ndarray of int8, shape (P,)
-        Distribution code per input: 0 exact, 1 normal, 2 lognormal, 3 triangular, 4 uniform.
+        Distribution code per input: 0 exact, 1 normal, 2 lognormal, 3 triangular, 4 uniform,
+        5 normal of mean 0 (an absolute input, module docstring).
     p1, p2, p3 : numpy.ndarray of float64, shape (P,)
         Distribution parameters of the multiplier (module docstring), dimensionless.
     seed : int

@@ -23,6 +23,7 @@ import polars as pl
 
 from ..core._frames import _rank_codes, _sorted_groups, dense_ids, encode, sort_stable
 from ..core.errors import ConversionError, Problem
+from ..core.gwp import montreal_gas
 from ..core.units import parse_unit
 from ..factors import FactorSet, Resolution, resolve
 from ..kernels.emissions import activity_emissions
@@ -117,13 +118,15 @@ def _nullable(name: str, values: np.ndarray, valid: np.ndarray) -> pl.Series:
 
 
 def _scope_codes(act_names: list[str], gas_names: list[str], classes: dict[str, str]) -> np.ndarray:
-    """Scope code (index into SCOPES) per (activity, gas): biomass CO2 is a memo item, purchased
-    electricity and heat are indirect, the rest direct."""
+    """Scope code (index into SCOPES) per (activity, gas): biomass CO2 and gases controlled by the
+    Montreal Protocol (:func:`ghginv.core.gwp.montreal_gas`) are memo items, purchased electricity
+    and heat are indirect, the rest direct."""
     out = np.zeros((len(act_names), len(gas_names)), np.int64)
     for i, a in enumerate(act_names):
         cls = classes.get(a, "other")
         for j, g in enumerate(gas_names):
-            out[i, j] = 2 if cls == "biomass" and g == "CO2" else 1 if cls in ("electricity", "heat") else 0
+            memo = (cls == "biomass" and g == "CO2") or montreal_gas(g)
+            out[i, j] = 2 if memo else 1 if cls in ("electricity", "heat") else 0
     return out
 
 

@@ -38,6 +38,7 @@ import polars as pl
 
 from ..core._frames import inverse
 from ..core.errors import InputFileError
+from ..core.gwp import MONTREAL_GASES
 from ..factors.resolve import C_TO_CO2, PRECEDENCE, factor_values
 from .aggregate import RollupIndex
 
@@ -123,7 +124,9 @@ def signature(sets, cfg, keys) -> str:
         The hex digest.
     """
     h = hashlib.sha256()
-    h.update(json.dumps([FORMAT, PRECEDENCE, cfg.year_fallback, bool(cfg.keep_entity), [repr(k) for k in keys]]).encode())
+    # the memo gases decide each row's scope: a plan made under another list is not reused
+    h.update(json.dumps([FORMAT, PRECEDENCE, cfg.year_fallback, bool(cfg.keep_entity), [repr(k) for k in keys],
+                         sorted(MONTREAL_GASES)]).encode())
     for s in sets:
         h.update(json.dumps([s.name, sorted((a, m.get("fuel_class")) for a, m in s.activities.items()),
                              len(s.sink_rules), len(s.waste_rules)]).encode())
@@ -339,8 +342,8 @@ def plan_detail(plan: RecomputePlan, cells: pl.DataFrame, rules, emissions: pl.D
     """The per-(cube row, factor row) detail that the uncertainty analysis reads, from the kept positions.
 
     The columns are those :func:`ghginv.uncertainty.propagate.build_terms` reads (year, scope,
-    sector, activity, gas, emissions_t, rule_id, rule2_id, ncv_rule, ncv_pow, density_rule,
-    dens_pow), in the order and with the numbers of
+    sector, activity, gas, amount, unit_scale, ncv, density, emissions_t, rule_id, rule2_id,
+    ncv_rule, ncv_pow, density_rule, dens_pow), in the order and with the numbers of
     :func:`ghginv.methods.emissions.compute_emissions` (cube rows in order, each with its cell's
     factor rows), without resolving the factors again. Not for per-entity plans.
 
@@ -367,10 +370,15 @@ def plan_detail(plan: RecomputePlan, cells: pl.DataFrame, rules, emissions: pl.D
     order = np.lexsort((f_of, row))  # the pairs were kept grouped by factor row: back to cube-row order
     f_of, row = f_of[order], row[order]
     ncv_pow, dens_pow = np.asarray(e["ncv_pow"])[order], np.asarray(e["dens_pow"])[order]
-    emis = _pair_values(plan, cells["amount"].to_numpy(), _values(rules), row, f_of, ncv_pow, dens_pow)
+    norm = _values(rules)
+    amount = cells["amount"].to_numpy()
+    emis = _pair_values(plan, amount, norm, row, f_of, ncv_pow, dens_pow)
     cell = np.asarray(e["f_cell"], dtype=np.int64)[f_of]
+    ncv, dens = (np.where(rule >= 0, norm[np.maximum(rule, 0)], np.nan)[cell] for rule in (e["cell_ncv_rule"], e["cell_dens_rule"]))
     keys = plan.activity_rows(emissions).select(pl.col("year").cast(pl.Int32), "scope", "sector", "activity", "gas")
     return keys[f_of].with_columns(
+        pl.Series("amount", amount[row]), pl.Series("unit_scale", np.asarray(e["unit_scale"])[row]),
+        pl.Series("ncv", ncv), pl.Series("density", dens),
         pl.Series("emissions_t", emis), pl.Series("rule_id", np.asarray(e["f_rule"], dtype=np.int64)[f_of]),
         pl.Series("rule2_id", np.asarray(e["f_rule2"], dtype=np.int64)[f_of]),
         pl.Series("ncv_rule", np.asarray(e["cell_ncv_rule"], dtype=np.int64)[cell]), pl.Series("ncv_pow", ncv_pow, pl.Int8),

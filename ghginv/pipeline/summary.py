@@ -64,10 +64,15 @@ def _sink_rows(result, years: list[int]) -> list[SummaryRow]:
 def _table(result) -> tuple[list[int], list[SummaryRow]]:
     from ..analysis.notation import sector_keys
     from ..core.categories import category_name
+    from ..core.gwp import MONTREAL_GASES
 
     inv = result.inventory.filter(pl.col("notation_key").is_null())
     lvl1 = inv.filter(pl.col("level") == 1, pl.col("scope") == "direct").group_by("year", "category", "category_name").agg(pl.col("co2e_t").sum())
-    tot = inv.filter(pl.col("level") == 0).group_by("year", "scope").agg(pl.col("co2e_t").sum())
+    lvl0 = inv.filter(pl.col("level") == 0)
+    tot = lvl0.group_by("year", "scope").agg(pl.col("co2e_t").sum())
+    # memo items: biogenic CO2, and the gases controlled by the Montreal Protocol (core/gwp.py)
+    memo_tot = lvl0.filter(pl.col("scope") == "memo").with_columns(
+        pl.col("gas").is_in(list(MONTREAL_GASES)).alias("montreal")).group_by("year", "montreal").agg(pl.col("co2e_t").sum())
     years = sorted(inv["year"].unique().to_list())
     cats = lvl1.select("category", "category_name").unique().sort("category").rows()
 
@@ -86,9 +91,12 @@ def _table(result) -> tuple[list[int], list[SummaryRow]]:
         SummaryRow("Direct + indirect", [None if a is None and b is None else (a or 0) + (b or 0) for a, b in zip(direct, indirect)], bold=True),
     ]
     rows += _sink_rows(result, years)
-    memo = [val(tot, year=y, scope="memo") for y in years]
+    memo = [val(memo_tot, year=y, montreal=False) for y in years]
     if any(m is not None for m in memo):
         rows.append(SummaryRow("Memo: biogenic CO2 (not in totals)", memo))
+    memo = [val(memo_tot, year=y, montreal=True) for y in years]
+    if any(m is not None for m in memo):
+        rows.append(SummaryRow("Memo: Montreal Protocol gases, CFCs, HCFCs, halons (not in totals)", memo))
     return years, rows
 
 

@@ -15,6 +15,7 @@ import polars as pl
 
 from ..core import categories
 from ..core._frames import group_sum
+from ..core.gwp import MONTREAL_GASES
 from ._completeness import completeness_sheet
 from .data import ReportData
 
@@ -63,14 +64,15 @@ def provincial_table(emissions: pl.DataFrame) -> pl.DataFrame:
     Returns
     -------
     polars.DataFrame
-        One row per year and sector, a direct total, and memo rows (indirect, biogenic CO2): year,
-        sector, sector_zh, ``<gas>_t`` per gas group of :data:`GAS_COLUMNS` [t of the gas] and
+        One row per year and sector, a direct total, and memo rows (indirect, biogenic CO2, Montreal
+        Protocol gases): year, sector, sector_zh, ``<gas>_t`` per gas group of :data:`GAS_COLUMNS` [t of the gas] and
         ``co2e_t`` [t CO2e].
     """
     e = emissions.with_columns(
         pl.col("gas").map_elements(_gas_group, return_dtype=pl.String).alias("gas_group"),
         pl.when(pl.col("scope") == "direct").then(pl.col("sector").map_elements(_five, return_dtype=pl.String))
         .when(pl.col("scope") == "indirect").then(pl.lit("memo_indirect"))
+        .when(pl.col("gas").is_in(list(MONTREAL_GASES))).then(pl.lit("memo_montreal"))
         .otherwise(pl.lit("memo_biogenic")).alias("five"),
     ).filter(pl.col("five").is_not_null())
     wide = group_sum(e, ["year", "five", "gas_group"], ["emissions_t", "co2e_t"])
@@ -78,7 +80,8 @@ def provincial_table(emissions: pl.DataFrame) -> pl.DataFrame:
     names = {k: (en, zh) for k, en, zh, _ in FIVE_SECTORS}
     names["memo_indirect"] = ("Memo: purchased electricity and heat (indirect)", "备忘：外购电力和热力（间接）")
     names["memo_biogenic"] = ("Memo: biogenic CO2", "备忘：生物质燃烧 CO2")
-    order = [k for k, *_ in FIVE_SECTORS] + ["TOTAL", "memo_indirect", "memo_biogenic"]
+    names["memo_montreal"] = ("Memo: Montreal Protocol gases (CFCs, HCFCs, halons)", "备忘：《蒙特利尔议定书》受控物质（CFCs、HCFCs、哈龙）")
+    order = [k for k, *_ in FIVE_SECTORS] + ["TOTAL", "memo_indirect", "memo_biogenic", "memo_montreal"]
     for y in sorted(wide["year"].unique().to_list()):
         wy = wide.filter(pl.col("year") == y)
         for key in order:

@@ -57,8 +57,9 @@ def fod_terms(deposits: pl.DataFrame, other_cells: pl.DataFrame, sets, cfg) -> t
     -------
     terms : polars.DataFrame
         One row per (year, region, sector, waste type, deposit year): ``emissions_t`` [t CH4;
-        :func:`ghginv.uncertainty.propagate.build_terms` adds the CO2e] and the indices ``doc,
-        docf, mcf, f`` into ``rules``.
+        :func:`ghginv.uncertainty.propagate.build_terms` adds the CO2e], ``base_t`` [t CH4] (the
+        term with its DOC, DOCf, MCF and F rows of value 0 and an interval at their scale, else
+        ``emissions_t``) and the indices ``doc, docf, mcf, f`` into ``rules``.
     rules : list of WasteRule
         The waste parameter rows used.
 
@@ -72,7 +73,7 @@ def fod_terms(deposits: pl.DataFrame, other_cells: pl.DataFrame, sets, cfg) -> t
     from ..methods.waste_fod import _deposits_gg, _report_years, waste_settings
 
     schema = {"year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String, "dep_year": pl.Int32,
-              "emissions_t": pl.Float64, **{p: pl.Int64 for p in LINEAR_PARAMETERS}}
+              "emissions_t": pl.Float64, "base_t": pl.Float64, **{p: pl.Int64 for p in LINEAR_PARAMETERS}}
     if deposits is None or deposits.height == 0:
         return pl.DataFrame(schema=schema), []
     years = set(_report_years(cfg, other_cells, deposits))
@@ -101,6 +102,15 @@ def fod_terms(deposits: pl.DataFrame, other_cells: pl.DataFrame, sets, cfg) -> t
         res = first_order_decay(np.diag(w * val["doc"] * val["docf"]), span, 1.0, 1.0, val["mcf"], val["f"], val[kname][-1],
                                 val["ox"], rec, val["delay_months"][-1])
         c = res.ch4_emitted * 1000.0  # t CH4, deposit year × emission year
+        # DOC, DOCf, MCF, F rows of value 0 with an interval (absolute inputs): the terms at their scale
+        vb = {p: np.array([_absolute_norm(r) for r in per[p]]) for p in LINEAR_PARAMETERS}
+        if any(np.isfinite(vb[p]).any() for p in LINEAR_PARAMETERS):
+            vb = {p: np.where(np.isfinite(vb[p]), vb[p], val[p]) for p in LINEAR_PARAMETERS}
+            rb = first_order_decay(np.diag(w * vb["doc"] * vb["docf"]), span, 1.0, 1.0, vb["mcf"], vb["f"], val[kname][-1],
+                                   val["ox"], rec, val["delay_months"][-1])
+            cb = rb.ch4_emitted * 1000.0
+        else:
+            cb = c
         for j, y in enumerate(span):
             if int(y) not in years:
                 continue
@@ -112,8 +122,21 @@ def fod_terms(deposits: pl.DataFrame, other_cells: pl.DataFrame, sets, cfg) -> t
                         rid[r] = len(rules)
                         rules.append(r)
                     ids.append(rid[r])
-                out.append((int(y), region, sector, activity, int(span[i]), float(c[i, j]), *ids))
+                out.append((int(y), region, sector, activity, int(span[i]), float(c[i, j]), float(cb[i, j]), *ids))
     return pl.DataFrame(out, schema=schema, orient="row"), rules
+
+
+def _absolute_norm(rule) -> float:
+    """The base-unit value at its scale of a waste parameter row of value 0 with an interval, else NaN."""
+    from .montecarlo import absolute_scale
+
+    sc = absolute_scale(rule.value, getattr(rule, "distribution", "") or "", getattr(rule, "unc_pct", None),
+                        getattr(rule, "unc_lower", None), getattr(rule, "unc_upper", None))
+    if sc == 0:
+        return float("nan")
+    from ..factors.waste_params import UNITS
+
+    return sc * UNITS[rule.parameter][rule.unit]
 
 
 def waste_input_spec(rule, waste_pct: dict[str, float]) -> tuple | None:

@@ -15,6 +15,16 @@ and a distribution. The Monte Carlo draws a *multiplier* m = draw / value:
 * triangular — mode = value, support [a, b] solved so that the 2.5 / 97.5 percentiles are the
   bounds.
 
+A value of 0 with a 95 % interval (``lower`` < ``upper``) is an *absolute* uncertainty: a
+percentage of 0 is 0, and 2006 IPCC GL Vol 1 Ch 3 combines uncertainties as absolute amounts
+(Eq 3.2: U_i × x_i per quantity, over the |total|). Such an input is drawn in its own unit over
+the scale s = (upper − lower) / 2 (:func:`absolute_scale`): the term it enters is the term at
+the input's value s (the caller's ``base``), the multiplier is draw / s — normal with mean 0 and
+σ = (upper − lower) / (2 × 1.96) / s (kernel law 5), uniform and triangular as above with the
+value 0 as the mode — and ``u_pct`` = 100 (the half-width is s). Approach 1 then counts the term
+at s as the input's contribution: the absolute half-width over the group's total. A lognormal
+needs ``lower`` > 0 and so a value > 0; ``uncertainty_pct`` on a value of 0 is refused on load.
+
 Approach 1 (2006 IPCC GL Vol 1 Ch 3, Eq 3.1 for products, Eq 3.2 for sums of independent
 quantities). A group's emissions S = Σ_t E_t, where term t uses independent inputs p with power
 ±1. Terms that share an input are first summed per input (their errors are fully correlated),
@@ -51,12 +61,12 @@ import numpy as np
 from ..kernels.montecarlo import BLOCK, block_seed, mc_block
 
 __all__ = [
-    "Inputs", "DIST_CODES", "multiplier_params", "approach1_level", "approach1_trend",
+    "Inputs", "DIST_CODES", "multiplier_params", "absolute_scale", "approach1_level", "approach1_trend",
     "monte_carlo", "Z95",
 ]
 
 Z95 = 1.959963984540054
-DIST_CODES = {"": 0, "normal": 1, "lognormal": 2, "triangular": 3, "uniform": 4}
+DIST_CODES = {"": 0, "normal": 1, "lognormal": 2, "triangular": 3, "uniform": 4}  # 5: normal of mean 0 (absolute input)
 
 
 def _triangular_support(lo: float, c: float, hi: float) -> tuple[float, float]:
@@ -87,10 +97,14 @@ def multiplier_params(value: float, dist: str, pct: float | None, lower: float |
     uniform — support widened so the bounds are the 2.5 / 97.5 percentiles; triangular — mode
     = value, support solved so the bounds are the 2.5 / 97.5 percentiles.
 
+    A value of 0 with ``lower`` < ``upper`` is an absolute input (module docstring): the law is
+    that of draw / s with s = :func:`absolute_scale` and ``u_pct`` is 100.
+
     Parameters
     ----------
     value : float
-        Central value of the input [its unit]; 0 makes the input exact.
+        Central value of the input [its unit]; 0 with ``pct`` (a percentage of 0) makes the input
+        exact, 0 with ``lower`` < ``upper`` an absolute input.
     dist : str
         ``normal``, ``lognormal``, ``uniform``, ``triangular``; empty for an exact input.
     pct : float or None
@@ -116,8 +130,22 @@ def multiplier_params(value: float, dist: str, pct: float | None, lower: float |
     ----------
     .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 1 Ch 3 §3.2.2.4 (lognormal moment match).
     """
-    if not dist or value == 0:
+    if not dist:
         return 0, 0.0, 0.0, 0.0, 0.0
+    if value == 0:
+        sc = absolute_scale(value, dist, pct, lower, upper)
+        if sc == 0:
+            return 0, 0.0, 0.0, 0.0, 0.0
+        lo, hi = float(lower), float(upper)
+        if dist == "normal":
+            return 5, (hi - lo) / (2 * Z95) / sc, 0.0, 0.0, 100.0
+        if dist == "uniform":
+            w = (hi - lo) / 0.95
+            return 4, (lo - 0.025 * w) / sc, (hi + 0.025 * w) / sc, 0.0, 100.0
+        if dist == "triangular":
+            a, b = _triangular_support(lo, 0.0, hi)
+            return 3, a / sc, 0.0, b / sc, 100.0
+        raise ValueError(f"a {dist} law cannot have the value 0")
     if pct is not None:
         u = float(pct)
         lo, hi = value * (1 - u / 100), value * (1 + u / 100)
@@ -141,22 +169,66 @@ def multiplier_params(value: float, dist: str, pct: float | None, lower: float |
     raise ValueError(dist)
 
 
+def absolute_scale(value: float, dist: str, pct: float | None, lower: float | None, upper: float | None) -> float:
+    """The scale s of an absolute input: (upper − lower) / 2 for a value of 0 with an interval, else 0.
+
+    Parameters
+    ----------
+    value : float
+        Central value of the input [its unit].
+    dist : str
+        Distribution name; empty for an exact input.
+    pct : float or None
+        Half-width [% of the value] (a percentage of 0 is 0: no absolute input).
+    lower : float or None
+        Lower bound of the 95 % interval [unit of the value].
+    upper : float or None
+        Upper bound of the 95 % interval [unit of the value].
+
+    Returns
+    -------
+    float
+        s [unit of the value], the half-width of the interval; 0 when the input is not absolute.
+
+    References
+    ----------
+    .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 1 Ch 3, Eq 3.2
+       (uncertainties combined as absolute amounts U_i × x_i).
+    """
+    if not dist or value != 0 or pct is not None or lower is None or upper is None or not upper > lower:
+        return 0.0
+    return (float(upper) - float(lower)) / 2
+
+
 @dataclass
 class Inputs:
-    """Independent uncertain inputs: multiplier law and the half-width ``u_pct`` (Approach 1)."""
+    """Independent uncertain inputs: multiplier law, the half-width ``u_pct`` (Approach 1) and,
+    for an absolute input (value 0 with an interval), the ``scale`` its multiplier is relative to
+    (0 for the others)."""
 
     dist: np.ndarray  # int8 codes
     p1: np.ndarray
     p2: np.ndarray
     p3: np.ndarray
     u_pct: np.ndarray
+    scale: np.ndarray | None = None  # float64, > 0 for an absolute input [unit of its value]
+
+    def __post_init__(self):
+        if self.scale is None:
+            self.scale = np.zeros(self.dist.shape[0])
 
     @classmethod
     def from_specs(cls, specs: list[tuple]) -> Inputs:
         """``specs``: (value, dist, pct, lower, upper) per input."""
         rows = [multiplier_params(*s) for s in specs] or [(0, 0.0, 0.0, 0.0, 0.0)][:0]
         a = np.array(rows, dtype=np.float64).reshape(-1, 5)
-        return cls(a[:, 0].astype(np.int8), a[:, 1].copy(), a[:, 2].copy(), a[:, 3].copy(), a[:, 4].copy())
+        scale = np.array([absolute_scale(*s) for s in specs], dtype=np.float64)
+        return cls(a[:, 0].astype(np.int8), a[:, 1].copy(), a[:, 2].copy(), a[:, 3].copy(), a[:, 4].copy(), scale)
+
+    @property
+    def absolute(self) -> np.ndarray:
+        """Bool per input: an absolute input (value 0 with an interval; module docstring)."""
+        return self.scale > 0
 
     @property
     def size(self) -> int:

@@ -20,6 +20,15 @@ cells in all regions and units move together, sources are independent of each ot
 without uncertainty, an activity without ``activity_pct`` and rows not computed from factors
 (carbon sinks) are *exact*; the result counts them and says how much of the CO2e they carry.
 
+Zero values. A factor row (or waste parameter) of value 0 with a 95 % interval ``lower``–``upper``
+is an *absolute* uncertainty (2006 IPCC GL Vol 1 Ch 3 Eq 3.2 combines U_i × x_i, an absolute
+amount): its terms carry ``base_t``, the term's CO2e at the row's value s = (upper − lower) / 2,
+and the Monte Carlo draws the row in its own unit over s (:mod:`ghginv.uncertainty.montecarlo`), so
+a CH4 factor of 0 with bounds 0–50 kg/TJ spreads the CH4 over its interval. In Approach 1 that
+term at s counts as the row's contribution (its half-width × 100 %): the absolute half-width over
+the |total| of each group. Rows of value 0 with ``uncertainty_pct`` are refused on load (a
+percentage of 0 is 0).
+
 Emissions are first reduced to *terms*: the CO2e of all cube cells that share the same activity
 source and factor rows, per category, scope and gas. The Monte Carlo
 (:mod:`ghginv.kernels.montecarlo`) draws every input once per iteration and sums the terms per
@@ -47,7 +56,8 @@ from ..core import categories
 from ..core.errors import ConfigError, Problem
 from .montecarlo import Inputs, monte_carlo
 
-__all__ = ["UncertaintySettings", "uncertainty_settings", "Terms", "build_terms", "analyse", "SCHEMA"]
+__all__ = ["UncertaintySettings", "uncertainty_settings", "Terms", "build_terms", "analyse", "SCHEMA", "term_base",
+           "slot_contributions"]
 
 K_SLOTS = 5  # activity source, factor, oxidation (composite CO2), ncv, density
 SCHEMA = {
@@ -144,11 +154,99 @@ def uncertainty_settings(table, where: str = "[uncertainty]", draws: int | None 
 class Terms:
     """Emissions reduced to terms with their independent inputs (see module doc)."""
 
-    frame: pl.DataFrame  # year, scope, sector, activity, gas, co2e_t, i0..i4 (input ids or -1), w0..w4 (powers)
+    frame: pl.DataFrame  # year, scope, sector, activity, gas, co2e_t, [base_t], i0..i4 (input ids or -1), w0..w4 (powers)
     inputs: Inputs
     meta: pl.DataFrame  # input_id, kind, label, distribution, u_pct
     stats: dict
     ad_ids: dict = field(default_factory=dict)  # (year, sector, activity) -> input id of an uncertain activity source
+
+
+def term_base(frame: pl.DataFrame) -> np.ndarray:
+    """The value of each term the Monte Carlo multiplies: ``base_t`` where present, else ``co2e_t``.
+
+    Parameters
+    ----------
+    frame : polars.DataFrame
+        A :class:`Terms` frame (``co2e_t`` [t CO2e], optional ``base_t`` [t CO2e]: the term at the
+        scale of its absolute inputs, module docstring).
+
+    Returns
+    -------
+    numpy.ndarray
+        Base value per term [t CO2e].
+    """
+    return frame["base_t" if "base_t" in frame.columns else "co2e_t"].to_numpy()
+
+
+def slot_contributions(frame: pl.DataFrame, inputs: Inputs) -> list[np.ndarray]:
+    """Approach 1 contribution of each term to the input in each of its slots (first order).
+
+    ``co2e_t`` for an ordinary input (Eqs 3.1–3.2: U_p × Σ E_t); for an absolute input (value 0
+    with an interval) the term at the input's scale, ``base_t``, when it is the term's only
+    absolute input, else 0 (a product with two inputs of value 0 has no first-order change).
+
+    Parameters
+    ----------
+    frame : polars.DataFrame
+        A :class:`Terms` frame.
+    inputs : Inputs
+        Its inputs (``absolute`` per input).
+
+    Returns
+    -------
+    list of numpy.ndarray
+        Per slot k (0 … K_SLOTS − 1), the contribution of each term [t CO2e] (ignored where the
+        slot's input id is −1).
+    """
+    e = frame["co2e_t"].to_numpy()
+    idx = np.column_stack([frame[f"i{k}"].to_numpy() for k in range(K_SLOTS)])
+    ab = inputs.absolute
+    if not ab.any():
+        return [e] * K_SLOTS
+    is_abs = (idx >= 0) & ab[np.maximum(idx, 0)]
+    only = is_abs.sum(axis=1) == 1
+    base = term_base(frame)
+    return [np.where(is_abs[:, k], np.where(only, base, 0.0), e) for k in range(K_SLOTS)]
+
+
+def _absolute_rules(rules) -> dict[int, float]:
+    """rule id -> base-unit value at its scale s, for the rules of value 0 with an interval."""
+    from ..core.units import parse_ratio
+    from .montecarlo import absolute_scale
+
+    out = {}
+    for i, r in enumerate(rules):
+        if r.value == 0 and r.distribution:
+            sc = absolute_scale(r.value, r.distribution, r.unc_pct, r.unc_lower, r.unc_upper)
+            if sc > 0:
+                out[i] = sc * parse_ratio(r.unit).scale
+    return out
+
+
+def _base_emissions(detail: pl.DataFrame, rules) -> np.ndarray | None:
+    """emissions_t [t gas] of each detail row with its absolute factor rows at their scale, or None
+    when no row uses one. The detail needs ``amount``, ``unit_scale``, ``ncv`` and ``density``."""
+    from ..factors.resolve import factor_values
+    from ..kernels.emissions import activity_emissions
+
+    ab = _absolute_rules(rules)
+    if not ab or detail.height == 0:
+        return None
+    rid = detail["rule_id"].to_numpy().astype(np.int64)
+    mask = np.isin(rid, np.fromiter(ab, np.int64))
+    if not mask.any():
+        return None
+    norm = np.array([r.value_norm for r in rules], dtype=np.float64)
+    for i, v in ab.items():
+        norm[i] = v
+    sub = detail.filter(pl.Series(mask))
+    rid2 = sub["rule2_id"].fill_null(-1).to_numpy().astype(np.int64)
+    factor = factor_values(norm, sub["rule_id"].to_numpy().astype(np.int64), rid2)
+    q = activity_emissions(sub["amount"].to_numpy(), sub["unit_scale"].to_numpy(), sub["ncv"].fill_null(np.nan).to_numpy(),
+                           sub["ncv_pow"].to_numpy(), sub["density"].fill_null(np.nan).to_numpy(), sub["dens_pow"].to_numpy(), factor)
+    out = detail["emissions_t"].to_numpy().copy()
+    out[mask] = q
+    return out
 
 
 def _input_table(rules, rule_ids: list[int], ad_keys: pl.DataFrame, settings: UncertaintySettings, wrules=()):
@@ -214,8 +312,12 @@ def build_terms(detail: pl.DataFrame, rules, emissions: pl.DataFrame, settings: 
         The terms (``co2e_t`` [t CO2e], input ids and powers per slot), the inputs, a table of the
         inputs, statistics (rows and CO2e share that are exact) and the ids of the activity sources.
     """
-    d = detail.with_columns(gwp_set.co2e_of(detail)).select(
-        pl.col("year").cast(pl.Int32), "scope", "sector", "activity", "gas", "co2e_t", "rule_id",
+    d = detail.with_columns(gwp_set.co2e_of(detail))
+    base_em = _base_emissions(detail, rules)  # rows with a factor of value 0 and an interval: at its scale
+    d = d.with_columns(gwp_set.co2e_of(detail.with_columns(pl.Series("emissions_t", base_em))).alias("base_t")
+                       if base_em is not None else pl.col("co2e_t").alias("base_t"))
+    d = d.select(
+        pl.col("year").cast(pl.Int32), "scope", "sector", "activity", "gas", "co2e_t", "base_t", "rule_id",
         pl.col("rule2_id").fill_null(-1),
         pl.when(pl.col("ncv_pow") != 0).then(pl.col("ncv_rule")).otherwise(-1).fill_null(-1).alias("ncv_rule"),
         pl.col("ncv_pow").cast(pl.Int8),
@@ -223,12 +325,13 @@ def build_terms(detail: pl.DataFrame, rules, emissions: pl.DataFrame, settings: 
         pl.col("dens_pow").cast(pl.Int8),
     )
     keys = ["year", "scope", "sector", "activity", "gas", "rule_id", "rule2_id", "ncv_rule", "ncv_pow", "density_rule", "dens_pow"]
-    d = d.group_by(keys, maintain_order=True).agg(pl.col("co2e_t").sum()).sort(keys)
+    d = d.group_by(keys, maintain_order=True).agg(pl.col("co2e_t").sum(), pl.col("base_t").sum()).sort(keys)
     used = sorted({int(x) for c in ("rule_id", "rule2_id", "ncv_rule", "density_rule") for x in d[c].unique().to_list() if x is not None and x >= 0})
     ft, wrules = fod if fod is not None else (None, [])
     if ft is not None:  # t CH4 -> t CO2e
         ft = ft.with_columns(pl.lit("CH4").alias("gas"))
-        ft = ft.with_columns(gwp_set.co2e_of(ft))
+        base_ft = ft.with_columns(pl.col("base_t").alias("emissions_t")) if "base_t" in ft.columns else ft
+        ft = ft.with_columns(gwp_set.co2e_of(ft), gwp_set.co2e_of(base_ft).alias("base_t"))
     ad_keys = d.select("year", "sector", "activity")
     if ft is not None and ft.height:
         ad_keys = pl.concat([ad_keys, ft.select(pl.col("dep_year").alias("year"), "sector", "activity")])
@@ -246,7 +349,7 @@ def build_terms(detail: pl.DataFrame, rules, emissions: pl.DataFrame, settings: 
     i4 = col([("rule", r[6]) for r in rows])
     w3 = d["ncv_pow"].to_numpy().astype(np.int8)
     w4 = d["dens_pow"].to_numpy().astype(np.int8)
-    frame = d.select("year", "scope", "sector", "activity", "gas", "co2e_t").with_columns(
+    frame = d.select("year", "scope", "sector", "activity", "gas", "co2e_t", "base_t").with_columns(
         pl.Series("i0", i0), pl.Series("i1", i1), pl.Series("i2", i2), pl.Series("i3", i3), pl.Series("i4", i4),
         pl.lit(1, pl.Int8).alias("w0"), pl.lit(1, pl.Int8).alias("w1"), pl.lit(1, pl.Int8).alias("w2"),
         pl.Series("w3", np.where(w3 == 0, 1, w3).astype(np.int8)), pl.Series("w4", np.where(w4 == 0, 1, w4).astype(np.int8)),
@@ -254,7 +357,7 @@ def build_terms(detail: pl.DataFrame, rules, emissions: pl.DataFrame, settings: 
     if ft is not None and ft.height:  # first-order decay: one term per deposit year (ghginv.uncertainty.fod)
         wr = [[ids.get(("wrule", int(x)), -1) for x in ft[p].to_list()] for p in ("doc", "docf", "mcf", "f")]
         fod_frame = ft.select(
-            "year", pl.lit("direct").alias("scope"), "sector", "activity", "gas", "co2e_t",
+            "year", pl.lit("direct").alias("scope"), "sector", "activity", "gas", "co2e_t", "base_t",
             pl.Series("i0", col([("ad", y, s, a) for y, s, a in ft.select("dep_year", "sector", "activity").rows()])),
             *(pl.Series(f"i{k + 1}", np.array(wr[k], dtype=np.int64)) for k in range(4)),
         ).with_columns(*(pl.lit(1, pl.Int8).alias(f"w{k}") for k in range(K_SLOTS)))
@@ -267,7 +370,7 @@ def build_terms(detail: pl.DataFrame, rules, emissions: pl.DataFrame, settings: 
     rest = rest.filter(pl.col("co2e_t").abs() > 1e-9 * (pl.col("det").fill_null(0.0).abs() + 1.0)).select(lk + ["co2e_t"])
     if rest.height:
         frame = pl.concat([frame, rest.with_columns(
-            pl.lit(None, pl.String).alias("activity"),
+            pl.lit(None, pl.String).alias("activity"), pl.col("co2e_t").alias("base_t"),
             *(pl.lit(-1, pl.Int64).alias(f"i{k}") for k in range(K_SLOTS)), *(pl.lit(1, pl.Int8).alias(f"w{k}") for k in range(K_SLOTS))
         ).select(frame.columns)])
     fac = [rules[i] for i in used]
@@ -339,14 +442,16 @@ def analyse(terms: Terms, settings: UncertaintySettings, base_year: int | None, 
     f = f.join(leaves, on=lk, how="left")
     idx = np.column_stack([f[f"i{k}"].to_numpy() for k in range(K_SLOTS)])
     pw = np.column_stack([f[f"w{k}"].to_numpy() for k in range(K_SLOTS)]).astype(np.int8)
-    draws = monte_carlo(f["co2e_t"].to_numpy(), idx, pw, f["leaf_id"].to_numpy(), leaves.height, terms.inputs, settings.draws, settings.seed, threads)
+    draws = monte_carlo(term_base(f), idx, pw, f["leaf_id"].to_numpy(), leaves.height, terms.inputs, settings.draws, settings.seed, threads)
     draws = np.ascontiguousarray(draws.T)  # leaves × draws
     lg = _groups(leaves).join(leaves.select("leaf_id", "year"), on="leaf_id")
     gk = ["scope", "category", "level", "gas"]
 
     # Approach 1: contributions per group and input, level and trend
+    cs = slot_contributions(f, terms.inputs)  # co2e_t, or the term at the scale of an absolute input
     long = pl.concat([
-        f.select("leaf_id", "co2e_t", pl.col(f"i{k}").alias("input_id")).filter(pl.col("input_id") >= 0) for k in range(K_SLOTS)
+        f.select("leaf_id", pl.Series("co2e_t", cs[k]), pl.col(f"i{k}").alias("input_id")).filter(pl.col("input_id") >= 0)
+        for k in range(K_SLOTS)
     ])
     # sorted after every aggregation: float sums then run in one fixed order (bit-reproducible)
     contrib = long.join(lg, on="leaf_id").sort("leaf_id", "input_id").group_by(["year", *gk, "input_id"], maintain_order=True).agg(

@@ -9,7 +9,10 @@ regions together) and gas, per year t against the base year 0, and a ``TOTAL`` r
     ef_pct                 F   emission-factor / parameter uncertainty of the row (Eq 3.2 over its factor rows;
                                NCV, density and oxidation rows count here too)
     combined_pct           G   sqrt(E² + F²)                                               (Eq 3.1)
-    variance_contribution  H   (G × D)² / (Σ D)²
+    variance_contribution  H   (G × D)² / (Σ D)²; for a row of 0 t with an absolute uncertainty (a
+                               factor of value 0 with lower/upper) E, F and G are null and H is
+                               (absolute half-width)² / (Σ D)²; its trend columns are 0 here
+                               (uncertainty.parquet's trend counts it input by input)
     type_a                 I   [(0.01 D + ΣD − (0.01 C + ΣC)) / (0.01 C + ΣC) − (ΣD − ΣC) / ΣC] × 100
     type_b                 J   |D| / |ΣC|
     trend_ef_pct           K   I × F          (EF correlated between the years)
@@ -29,7 +32,7 @@ import numpy as np
 import polars as pl
 
 from ..core import categories
-from .propagate import K_SLOTS, Terms
+from .propagate import K_SLOTS, Terms, slot_contributions
 
 __all__ = ["table_3_2", "SCHEMA"]
 
@@ -45,9 +48,13 @@ def _at_depth(code: str, depth: int) -> str:
     return ".".join(code.split(".")[:depth])
 
 
-def _row_uncertainty(f: pl.DataFrame, slots: range, u: np.ndarray, name: str) -> pl.DataFrame:
-    """Per (year, category, gas): sqrt(Σ_p (u_p Σ E_p)²) over the inputs in ``slots``."""
-    parts = [f.select("year", "category", "gas", "co2e_t", pl.col(f"i{k}").alias("input_id")).filter(pl.col("input_id") >= 0) for k in slots]
+def _row_uncertainty(f: pl.DataFrame, slots: range, inputs, name: str) -> pl.DataFrame:
+    """Per (year, category, gas): sqrt(Σ_p (u_p Σ E_p)²) over the inputs in ``slots`` [t CO2e × %]
+    (an absolute input contributes its term at its scale: :func:`~ghginv.uncertainty.propagate.slot_contributions`)."""
+    u = inputs.u_pct
+    cs = slot_contributions(f, inputs)
+    parts = [f.select("year", "category", "gas", pl.Series("co2e_t", cs[k]), pl.col(f"i{k}").alias("input_id")).filter(pl.col("input_id") >= 0)
+             for k in slots]
     long = pl.concat(parts).sort("year", "category", "gas", "input_id")
     per = long.group_by(["year", "category", "gas", "input_id"], maintain_order=True).agg(pl.col("co2e_t").sum())
     per = per.with_columns(pl.col("input_id").replace_strict(dict(enumerate(u.tolist())), return_dtype=pl.Float64).alias("u"))
@@ -87,16 +94,20 @@ def table_3_2(terms: Terms, base_year: int | None, depth: int = 4) -> pl.DataFra
     if f.height == 0:
         return pl.DataFrame(schema=SCHEMA)
     f = f.with_columns(pl.col("sector").map_elements(lambda c: _at_depth(c, depth), return_dtype=pl.String).alias("category"))
-    u = terms.inputs.u_pct
     rows = f.group_by(["year", "category", "gas"], maintain_order=True).agg(pl.col("co2e_t").sum()).sort("year", "category", "gas")
-    rows = rows.join(_row_uncertainty(f, range(0, 1), u, "_ad"), on=["year", "category", "gas"], how="left").join(
-        _row_uncertainty(f, range(1, K_SLOTS), u, "_ef"), on=["year", "category", "gas"], how="left")
+    rows = rows.join(_row_uncertainty(f, range(0, 1), terms.inputs, "_ad"), on=["year", "category", "gas"], how="left").join(
+        _row_uncertainty(f, range(1, K_SLOTS), terms.inputs, "_ef"), on=["year", "category", "gas"], how="left")
+    # a row of 0 t whose factor has an absolute uncertainty (value 0 with an interval): no percentage
+    # (null), its absolute half-width enters H directly
+    undefined = (pl.col("co2e_t") == 0) & ((pl.col("_ad").fill_null(0.0) > 0) | (pl.col("_ef").fill_null(0.0) > 0))
     rows = rows.with_columns(
         (pl.col("_ad").fill_null(0.0) / pl.col("co2e_t").abs()).alias("ad_pct"),
         (pl.col("_ef").fill_null(0.0) / pl.col("co2e_t").abs()).alias("ef_pct"),
+        ((pl.col("_ad").fill_null(0.0) ** 2 + pl.col("_ef").fill_null(0.0) ** 2).sqrt() / 100).alias("_abs"),
+        undefined.alias("_undef"),
     ).drop("_ad", "_ef").with_columns(
-        pl.when(pl.col("co2e_t") != 0).then(pl.col("ad_pct")).otherwise(0.0).alias("ad_pct"),
-        pl.when(pl.col("co2e_t") != 0).then(pl.col("ef_pct")).otherwise(0.0).alias("ef_pct"),
+        pl.when(pl.col("co2e_t") != 0).then(pl.col("ad_pct")).when(pl.col("_undef")).then(None).otherwise(0.0).alias("ad_pct"),
+        pl.when(pl.col("co2e_t") != 0).then(pl.col("ef_pct")).when(pl.col("_undef")).then(None).otherwise(0.0).alias("ef_pct"),
     ).with_columns((pl.col("ad_pct") ** 2 + pl.col("ef_pct") ** 2).sqrt().alias("combined_pct"))
     years = sorted(rows["year"].unique().to_list())
     names = categories.categories()
@@ -104,7 +115,8 @@ def table_3_2(terms: Terms, base_year: int | None, depth: int = 4) -> pl.DataFra
     for y in years:
         d = rows.filter(pl.col("year") == y)
         sd = d["co2e_t"].sum()
-        d = d.with_columns(((pl.col("combined_pct") * pl.col("co2e_t")) ** 2 / sd**2 if sd else pl.lit(0.0)).alias("variance_contribution"))
+        h = pl.when(pl.col("_undef")).then((pl.col("_abs") * 100) ** 2).otherwise((pl.col("combined_pct") * pl.col("co2e_t")) ** 2)
+        d = d.with_columns((h / sd**2 if sd else pl.lit(0.0)).alias("variance_contribution")).drop("_abs", "_undef")
         trend = base_year is not None and y > base_year and base_year in years
         if trend:
             b = rows.filter(pl.col("year") == base_year).select("category", "gas", pl.col("co2e_t").alias("base_co2e_t"))

@@ -37,7 +37,7 @@ import polars as pl
 from ..analysis.indicators import ALL_REGION, ENERGY_VARIANTS, SCOPES, emission_series, settings_from_config
 from ..analysis.targets import TOL, parse_targets, peak_params
 from .montecarlo import Inputs, monte_carlo
-from .propagate import K_SLOTS
+from .propagate import K_SLOTS, term_base
 
 __all__ = ["add_target_probabilities", "peak_ok", "NOTE"]
 
@@ -56,7 +56,7 @@ def _term_draws(terms, settings, extra: np.ndarray | None = None) -> tuple[np.nd
     f = terms.frame
     idx = np.column_stack([f[f"i{k}"].to_numpy() for k in range(K_SLOTS)])
     pw = np.column_stack([f[f"w{k}"].to_numpy() for k in range(K_SLOTS)]).astype(np.int8)
-    base = f["co2e_t"].to_numpy()
+    base = term_base(f)  # co2e_t, or the term at the scale of an absolute input
     if extra is not None and extra.size:
         ei = np.full((extra.size, K_SLOTS), -1, np.int64)
         ei[:, 0] = extra

@@ -167,3 +167,61 @@ def test_key_categories_approach2_cover_the_threshold(values, uncert):
     if k["share"].sum() > 0:
         assert k.filter(pl.col("key"))["share"].sum() >= 0.90 - 1e-9
         assert k["share"].sum() == pytest.approx(1.0)
+
+
+def _zero_ef_run(tmp_path, dist="normal"):
+    """1,000 TJ of natural gas in 1.A.1.a: CO2 56,100 kg/TJ (exact), CH4 0 kg/TJ with the 95 % interval 0–50 kg/TJ."""
+    import hashlib
+
+    import polars as pl
+
+    from ghginv import compile_inventory
+
+    from conftest import write_activity
+
+    folder = tmp_path / "zero_set"
+    folder.mkdir()
+    text = ("activity,sector,region,year_from,year_to,gas,value,unit,source,source_locator,status,lower,upper,distribution\n"
+            "natural_gas,*,*,,,CO2,56100,kg/TJ,2006 IPCC GL Vol 2 Ch 1,Table 1.4,V2,,,\n"
+            f"natural_gas,*,*,,,CH4,0,kg/TJ,test,test,V2,0,50,{dist}\n")
+    (folder / "emission_factors.csv").write_text(text, encoding="utf-8")
+    (folder / "manifest.toml").write_text(
+        'name = "zero_set"\nversion = "1"\ntitle = "t"\npublisher = "t"\npublished = "2024-01-01"\nurl = "-"\nlicense = "-"\n'
+        f'[files]\n"emission_factors.csv" = "sha256:{hashlib.sha256(text.encode()).hexdigest()}"\n', encoding="utf-8")
+    act = write_activity(tmp_path / "a.parquet", [dict(year=2024, region="510105", sector="1.A.1.a", activity="natural_gas",
+                                                       amount=1000.0, unit="TJ")])
+    res = compile_inventory(activity=[str(act)], factors=[str(folder)], gwp="AR5GWP100",
+                            extra={"uncertainty": {"draws": 20000, "seed": 3}})
+    u = res.uncertainty.table.filter(pl.col("scope") == "direct", pl.col("category") == "1.A.1.a")
+    return res, {g: u.filter(pl.col("gas") == g).row(0, named=True) for g in ("CO2", "CH4", "ALL")}
+
+
+def test_zero_factor_with_bounds_is_an_absolute_uncertainty(tmp_path):
+    """Issue 16 item 7: a zero value with a 95 % interval is an absolute uncertainty, not an exact row.
+
+    By hand: the CH4 half-width is 1,000 TJ × 25 kg/TJ = 25 t CH4 = 700 t CO2e (AR5 CH4 28) around 0 (normal law,
+    mean = value, σ from the width); the category holds 56,100 t CO2, so Approach 1 (Eq 3.2, absolute half-widths
+    over the category total) gives 700 / 56,100 × 100 = 1.2478 %, and Table 3.2's factor column the same."""
+    import polars as pl
+
+    res, row = _zero_ef_run(tmp_path)
+    assert row["CH4"]["co2e_t"] == 0.0 and row["ALL"]["co2e_t"] == pytest.approx(56100.0)
+    assert row["CH4"]["p97_5"] == pytest.approx(700.0, rel=0.05) and row["CH4"]["p2_5"] == pytest.approx(-700.0, rel=0.05)
+    assert abs(row["CH4"]["mean"]) < 15.0
+    assert row["ALL"]["approach1_pct"] == pytest.approx(700 / 56100 * 100, rel=1e-12)
+    assert row["ALL"]["p97_5"] - row["ALL"]["p2_5"] == pytest.approx(1400.0, rel=0.05)
+    t32 = res.uncertainty.table_3_2
+    ch4 = t32.filter(pl.col("category") == "1.A.1.a", pl.col("gas") == "CH4").row(0, named=True)
+    assert ch4["ef_pct"] is None  # a percentage of 0 t is undefined; its absolute half-width enters H
+    assert ch4["variance_contribution"] == pytest.approx((700 / 56100 * 100) ** 2, rel=1e-12)
+    assert t32.filter(pl.col("category") == "TOTAL")["combined_pct"][0] == pytest.approx(700 / 56100 * 100, rel=1e-12)
+    st = res.uncertainty.stats
+    assert (st["factor_rows_used"], st["factor_rows_exact"]) == (2, 1)  # the CO2 row is exact, the CH4 row is not
+
+
+def test_zero_factor_triangular_stays_near_its_bounds(tmp_path):
+    """A triangular law with mode 0 whose 2.5 / 97.5 % points are 0 and 50 kg/TJ: draws of the CH4 row in t CO2e
+    have those percentiles × 1,000 TJ × 28."""
+    _, row = _zero_ef_run(tmp_path, "triangular")
+    assert row["CH4"]["p2_5"] == pytest.approx(0.0, abs=20.0)
+    assert row["CH4"]["p97_5"] == pytest.approx(50 * 28.0, rel=0.03)

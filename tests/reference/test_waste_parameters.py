@@ -71,3 +71,31 @@ def test_count_units():
     r = parse_ratio("kg/head")
     assert (r.numerator.dimension, r.denominator.dimension, r.scale) == ("mass", "count", 1e-3)
     assert parse_ratio("g/person").scale == 1e-6
+
+
+def test_waste_only_set_declares_its_own_waste_type(tmp_path):
+    """A set with only ``waste_parameters.csv`` for one's own waste type (docs/factor-set-format.md: "or your
+    own snake_case code") declares that activity: its deposit rows compile (issue 16 item 8). Parameters are the
+    2006 IPCC GL Vol 5 food-waste defaults (DOC 0.15 Table 2.4, DOCf 0.5, MCF 1.0 Table 3.1, F 0.5, OX 0
+    Table 3.2, k 0.185 /yr Table 3.3 boreal/temperate wet, 6-month delay) under the code ``my_food``."""
+    import numpy as np
+    import polars as pl
+
+    from ghginv import compile_inventory
+    from ghginv.methods.waste import first_order_decay
+
+    from conftest import write_activity
+
+    src = "2006 IPCC GL Vol 5,Table 2.4/3.1/3.2/3.3"
+    _set(tmp_path / "own_waste", [f"my_food,4.A.*,*,,,{p},{v},{u},{src},V" for p, v, u in (
+        ("doc", 0.15, "fraction"), ("docf", 0.5, "fraction"), ("mcf", 1.0, "fraction"), ("f", 0.5, "fraction"),
+        ("ox", 0, "fraction"), ("k_boreal_temperate_wet", 0.185, "1/yr"), ("delay_months", 6, "month"))])
+    rows = [dict(year=y, region="510105", sector="4.A.1", activity="my_food", amount=20_000.0, unit="t") for y in range(2010, 2025)]
+    act = write_activity(tmp_path / "activity.parquet", rows)
+    res = compile_inventory(activity=[str(act)], factors=[str(tmp_path / "own_waste")], gwp="AR5GWP100", years=(2010, 2024),
+                            extra={"waste": {"climate_zone": "boreal_temperate_wet"}})
+    em = res.emissions.filter(pl.col("activity") == "my_food").sort("year")
+    years = np.arange(2010, 2025)
+    ref = first_order_decay(np.array([np.full(15, 20.0)]), years, [0.15], 0.5, 1.0, 0.5, [0.185], 0.0, 0.0, 6)
+    np.testing.assert_allclose(em["emissions_t"].to_numpy(), ref.ch4_emitted[0] * 1000, rtol=1e-12)
+    assert load_factor_set(tmp_path / "own_waste").activity_codes() == {"my_food"}

@@ -50,3 +50,17 @@ def test_bad_columns_name_file_and_line(tmp_path, cols, msg):
         load_factor_set(folder)
     text = "\n".join(p.render() for p in e.value.problems)
     assert msg in text and "emission_factors.csv" in text and "line 2" in text
+
+
+def test_zero_value_with_percentage_is_refused_with_file_and_line(tmp_path):
+    """Issue 16 item 7: a percentage of 0 is 0, so uncertainty_pct on a value of 0 would be exact in silence."""
+    folder = _set(tmp_path, "natural_gas,*,*,,,CH4,0,kg/TJ,s,l,V2,50,,,\n")
+    with pytest.raises(FactorSetError) as e:
+        load_factor_set(folder)
+    text = "\n".join(p.render() for p in e.value.problems)
+    assert "value is 0" in text and "lower and upper" in text and "emission_factors.csv" in text and "line 2" in text
+
+
+def test_zero_value_with_bounds_loads_as_an_absolute_interval(tmp_path):
+    (r,) = load_factor_set(_set(tmp_path, "natural_gas,*,*,,,CH4,0,kg/TJ,s,l,V2,,0,50,triangular\n")).rules
+    assert (r.value, r.unc_lower, r.unc_upper, r.distribution) == (0.0, 0.0, 50.0, "triangular")
