@@ -106,11 +106,12 @@ def _old_factor_emissions(cells: pl.DataFrame, old_cells: pl.DataFrame, old_sets
     The old run's sets alone, with its year fallback, value every cell they can — as the old run
     resolved it, so an unchanged cell gives the old run's number bit for bit. The new sets (after
     the old ones) value only what the old sets cannot: all at once when the old sets value the whole
-    cube (the common case), else per group of cells — the 4.A deposits of an activity (one
-    first-order-decay series), the cells of the old cube of an activity, the old cube's other cells
-    of an activity — so a cell the old sets cover never takes a factor from the new sets (a compile
-    lets a set's factor for the cell's own year beat another set's nearest-year fallback, and takes
-    a gas from any set: either would book a factor change as activity effect).
+    cube (the common case), else per group of cells — the 4.A cells of an activity (one
+    first-order-decay series), its cells that the old cube has, its cells that are new — so a cell
+    the old sets cover never takes a factor from the new sets. (Resolving the old sets and the new
+    ones together, as this did before, let a new set's factor for the cell's own year beat the old
+    sets' nearest-year fallback and let the new sets add a gas, booking a factor change as activity
+    effect.) With entities in the cube, rows are valued per entity, as the runs summed them.
     """
     from ..core.errors import GhgInvError
     from ..methods.waste_fod import fod_emissions, split_deposits
