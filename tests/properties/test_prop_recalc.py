@@ -106,3 +106,40 @@ def test_same_factors_other_activity_has_no_factor_effect(seed, fallback, gwp):
         if gwp == "AR5GWP100":
             assert rc["gwp_effect_t"].abs().max() == 0.0
         _always(rc)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 2**32 - 1), st.sampled_from(["none", "nearest"]))
+def test_new_activity_only_the_new_sets_price_is_activity_effect(seed, fallback):
+    """Old run: coal and oil. New run: the same coal and oil rows at scaled factors, plus gas rows
+    that only a new set prices. Coal and oil change by factor effect alone; the gas rows are new
+    activity, valued with the new set in the intermediate state, so all activity effect."""
+    sc = random_scenario(seed, n_rows=40, activities=["coal_a", "oil_b"])
+    gas = _renamed(random_scenario(seed ^ 0x0F0F0F0F, n_rows=20, activities=["gas_c"]), "g")
+    new = _renamed(sc.scaled_factors(1.05), "s")
+    with tempfile.TemporaryDirectory() as d:
+        d = Path(d)
+        old = _compile(d / "old", write_rows(sc.rows, d / "a_old"), write_sets(sc, d / "old_sets"), fallback)
+        sets = write_sets(new, d / "new_sets") + write_sets(gas, d / "gas_sets")
+        _compile(d / "new", write_rows(sc.rows + gas.rows, d / "a_new"), sets, fallback)
+        rc, _ = diff_runs(old, d / "new")
+        known, fresh = _only(rc, sc.rows, gas.rows), _only(rc, gas.rows, sc.rows)
+        assert known.height
+        assert known["activity_effect_t"].abs().max() == 0.0
+        np.testing.assert_array_equal(known["factor_effect_t"].to_numpy(), known["delta_co2e_t"].to_numpy())
+        if fresh.height:
+            assert fresh["factor_effect_t"].abs().max() == 0.0
+            np.testing.assert_array_equal(fresh["activity_effect_t"].to_numpy(), fresh["delta_co2e_t"].to_numpy())
+        _always(rc)
+
+
+def _only(rc: pl.DataFrame, rows: list[dict], others: list[dict]) -> pl.DataFrame:
+    """The recalculation rows (year, region, category) that hold cells of ``rows`` and none of ``others``."""
+    def under(r, cat):
+        return cat == "TOTAL" or r["sector"] == cat or r["sector"].startswith(cat + ".")
+
+    def hit(x, rs):
+        return any(r["year"] == x["year"] and r["region"] == x["region"] and under(r, x["category"]) for r in rs)
+
+    keep = [hit(x, rows) and not hit(x, others) for x in rc.select("year", "region", "category").iter_rows(named=True)]
+    return rc.filter(pl.Series(keep))
