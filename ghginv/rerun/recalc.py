@@ -23,8 +23,15 @@ interaction terms (a category whose activity *and* factor both changed); the doc
 is fixed so results are reproducible.
 
 Old factors come from the old run's own snapshot (``factor_sets/``), so edits to the shared sets
-after the old run do not blur the attribution. Cells the old sets do not cover (a new activity)
-use the new sets in E1, so their whole contribution counts as activity effect.
+after the old run do not blur the attribution. E1 values the new cube with the old sets *alone*
+and the old run's year fallback — exactly as the old run resolved them — so a cell whose activity
+did not change has an activity effect of exactly 0, whatever the new sets hold: a new set's factor
+for the cell's own year where the old run used a nearest-year fallback, or a gas the old sets did
+not give, is factor effect. Only what the old sets cannot value at all (an activity, unit, region
+or year they do not cover) is valued with the new sets placed after the old ones; that is new
+activity, so its whole contribution counts as activity effect. The same holds for first-order
+decay (4.A) and the carbon-sink rows. With identical cubes E1 = E0, with identical factor sets
+E2 = E1, bit for bit.
 
 ``changed_factors`` lists, per (year, region, sector, activity) and gas or conversion, the factor
 rows whose value, unit, set or row differ between the runs.
@@ -68,18 +75,85 @@ def _emissions(cells: pl.DataFrame, sets, gwp: GwpSet, fallback: str, name: str,
     if activity_rows is not None:
         parts = [activity_rows(gwp)]
     elif cells.height:
-        parts = [characterise(compute_emissions(cells, sets, fallback, keep_entity=False)[0], gwp).select(*KEYS, "co2e_t")]
+        parts = [_factor_rows(cells, sets, fallback, gwp)]
     else:
         parts = []
     if fod is not None:
         parts.append(characterise(fod, gwp).select(*KEYS, "co2e_t"))
+    return _summed(parts, name)
+
+
+def _factor_rows(cells: pl.DataFrame, sets, fallback: str, gwp: GwpSet) -> pl.DataFrame:
+    """The activity × factor rows (KEYS, co2e_t) of ``cells`` with ``sets``: per entity when the
+    cube keeps entities, as the run summed them (so an unchanged cell sums to the run's bits)."""
+    keep = "entity_id" in cells.columns
+    return characterise(compute_emissions(cells, sets, fallback, keep_entity=keep)[0], gwp).select(*KEYS, "co2e_t")
+
+
+def _summed(parts: list[pl.DataFrame], name: str) -> pl.DataFrame:
+    if not parts:
+        return pl.DataFrame(schema={**_KEY_TYPES, name: pl.Float64})
     return group_sum(pl.concat(parts), KEYS, ["co2e_t"]).rename({"co2e_t": name})
 
 
-def _no_entity(cells: pl.DataFrame) -> pl.DataFrame:
-    if "entity_id" not in cells.columns:
-        return cells
-    return group_sum(cells, ["year", "region", "sector", "activity", "unit"], ["amount"])
+_KEY_TYPES = {"year": pl.Int32, "region": pl.String, "scope": pl.String, "sector": pl.String, "activity": pl.String, "gas": pl.String}
+
+
+def _old_factor_emissions(cells: pl.DataFrame, old_cells: pl.DataFrame, old_sets, new_sets, gwp: GwpSet, fallback: str,
+                          cfg: RunConfig) -> pl.DataFrame:
+    """E1: the new cube at the old factors (CO2e per KEYS as ``"e1"``).
+
+    The old run's sets alone, with its year fallback, value every cell they can — as the old run
+    resolved it, so an unchanged cell gives the old run's number bit for bit. The new sets (after
+    the old ones) value only what the old sets cannot: all at once when the old sets value the whole
+    cube (the common case), else per group of cells — the 4.A cells of an activity (one
+    first-order-decay series), its cells that the old cube has, its cells that are new — so a cell
+    the old sets cover never takes a factor from the new sets. (Resolving the old sets and the new
+    ones together, as this did before, let a new set's factor for the cell's own year beat the old
+    sets' nearest-year fallback and let the new sets add a gas, booking a factor change as activity
+    effect.) With entities in the cube, rows are valued per entity, as the runs summed them.
+    """
+    from ..core.errors import GhgInvError
+    from ..methods.waste_fod import fod_emissions, split_deposits
+
+    def state(part: pl.DataFrame, sets) -> list[pl.DataFrame]:
+        other, dep = split_deposits(part, sets)
+        out = [_factor_rows(other, sets, fallback, gwp)] if other.height else []
+        if dep.height:  # the reported years follow the whole cube, not the part
+            fod = fod_emissions(dep, split_deposits(cells, sets)[0], sets, cfg)[0]
+            out.append(characterise(fod, gwp).select(*KEYS, "co2e_t"))
+        return out
+
+    try:
+        return _summed(state(cells, old_sets), "e1")
+    except GhgInvError:
+        pass
+    cell = ["year", "region", "sector", "activity"]
+    seen = old_cells.select(cell).unique().with_columns(pl.lit(True).alias("_old"))
+    groups = cells.join(seen, on=cell, how="left", nulls_equal=True, maintain_order="left").with_columns(
+        pl.when(pl.col("sector").eq("4.A") | pl.col("sector").str.starts_with("4.A.")).then(pl.lit(2))
+        .when(pl.col("_old").fill_null(False)).then(pl.lit(1)).otherwise(pl.lit(0)).alias("_group")
+    ).drop("_old")
+    parts: list[pl.DataFrame] = []
+    for _, part in groups.group_by("activity", "_group", maintain_order=True):
+        part = part.drop("_group")
+        try:
+            parts.extend(state(part, old_sets))
+        except GhgInvError:  # what the old sets cannot value at all: new activity, valued with the new sets after them
+            parts.extend(state(part, old_sets + new_sets))
+    return _summed(parts, "e1")
+
+
+def _sink_rows(ncfg: RunConfig, old_sets, new_sets, fallback: str):
+    """The new sink data with the old sets alone, or with the new sets after them when the old sets
+    lack a parameter (t of gas, or None without sink data)."""
+    from ..core.errors import GhgInvError
+    from ..methods.sinks import sink_emissions
+
+    try:
+        return sink_emissions(ncfg, old_sets, fallback)
+    except GhgInvError:
+        return sink_emissions(ncfg, old_sets + new_sets, fallback)
 
 
 def diff_runs(old_dir: str | os.PathLike, new_dir: str | os.PathLike) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -173,8 +247,8 @@ def diff_result(old_dir: str | os.PathLike, result) -> tuple[pl.DataFrame, pl.Da
 def _positions_fit(result, old_sets, old_config: RunConfig) -> bool:
     """Whether the old run's factor sets resolve the result's cells to the same positions as its
     own sets: their rules differ only in values (the kept positions' signature) and the year
-    fallback is the same. Then the old sets placed first before the new ones (the state after the
-    activity effect) resolve every (cell, gas) to the rule at the same position of the old sets."""
+    fallback is the same. Then the old sets alone (the state after the activity effect) resolve
+    every (cell, gas) to the rule at the same position of the old sets."""
     from ..pipeline.positions import signature
 
     cfg = result.config
@@ -197,23 +271,25 @@ def _plan_rows(result, gwp: GwpSet, sets=None) -> pl.DataFrame:
 def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: RunConfig, new_emissions: pl.DataFrame, new_used: pl.DataFrame, activity_rows=None,
           old_activity_rows=None, old_sets=None):
     """``activity_rows(gwp)`` / ``old_activity_rows(gwp)``: the activity × factor rows of the new
-    state (new sets) and of the state after the activity effect (old sets first), when the kept
+    state (new sets) and of the state after the activity effect (old sets alone), when the kept
     positions give them (:func:`diff_result`); else they are resolved on the cube. ``old_sets``:
     the old run's factor sets when the caller has loaded them already. ``ncfg``: the new run's
     config; the old run's comes from its manifest."""
     if old_sets is None:
         old_sets = [load_factor_set(p) for p in old.set_paths]
     ocfg = old.run_config()
-    new_cells = _no_entity(new_cells)
 
     e0 = group_sum(old.frame("emissions.parquet"), KEYS, ["co2e_t"]).rename({"co2e_t": "e0"})
     old_gwp = ocfg.gwp_set
-    e1 = _emissions(new_cells, old_sets + new_sets, old_gwp, ocfg.year_fallback, "e1", ncfg, old_activity_rows)
+    if old_activity_rows is not None:  # kept positions: the old sets' values through them
+        e1 = _emissions(new_cells, old_sets, old_gwp, ocfg.year_fallback, "e1", ncfg, old_activity_rows)
+    else:
+        e1 = _old_factor_emissions(new_cells, old.cube.cells, old_sets, new_sets, old_gwp, ocfg.year_fallback, ncfg)
     e2 = _emissions(new_cells, new_sets, old_gwp, ncfg.year_fallback, "e2", ncfg, activity_rows)
     # sink rows (not in the cube): new sink data with old / new parameter sets, old GWP
     from ..methods.sinks import sink_emissions
 
-    s1 = sink_emissions(ncfg, old_sets + new_sets, ocfg.year_fallback)
+    s1 = _sink_rows(ncfg, old_sets, new_sets, ocfg.year_fallback)
     if s1 is not None:
         s2 = sink_emissions(ncfg, new_sets, ncfg.year_fallback)
         e1 = group_sum(pl.concat([e1, characterise(s1, old_gwp).select(*KEYS, pl.col("co2e_t").alias("e1"))]), KEYS, ["e1"])

@@ -143,6 +143,37 @@ def test_decomposition_sums_to_delta_with_new_data_and_factors(demo_run, tmp_pat
     assert (tmp_path / "recalc" / "recalculation_factors.parquet").is_file()
 
 
+def test_same_activity_new_grid_year_is_all_factor_effect(demo_run, tmp_path):
+    """Issue 16 item 3: the same activity data with a grid set that adds a Sichuan 2024 row (a test
+    value, 0.1500, not a published one) where the old run used the nearest published year (2023:
+    0.1564). A compile lets the set's own-year row beat the fallback; the old factors of the
+    recalculation must still be the old run's own, so the whole change is factor effect and the
+    activity effect is exactly 0 (it was the whole change: −26,240.9 t in 2024)."""
+    grid = tmp_path / "mee_nbs_grid"
+    shutil.copytree(ROOT / "factors" / "mee_nbs_grid", grid)
+    csv = grid / "emission_factors.csv"
+    lines = csv.read_text(encoding="utf-8").splitlines()
+    row = [ln for ln in lines if ln.startswith("electricity,*,51*,2023,2023,CO2,0.1564,")]
+    assert len(row) == 1
+    csv.write_text("\n".join([*lines, row[0].replace(",2023,2023,CO2,0.1564,", ",2024,2024,CO2,0.1500,")]) + "\n", encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "ghginv.cli", "factors", "hash", str(grid), "--write"], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    sets = ["cn_gbt32151_22_2024", "cn_refsheet_2020", "cn_gbt32150_2025", str(grid), "cn_gbt2589_2020", "ipcc2006_energy", *SINK_SETS]
+    ghginv.compile_inventory(DEMO, factors=sets, out=tmp_path / "new")
+    rc, changed = diff_runs(demo_run, tmp_path / "new")
+    assert rc["activity_effect_t"].abs().max() == 0.0 and rc["gwp_effect_t"].abs().max() == 0.0
+    np.testing.assert_array_equal(rc["factor_effect_t"].to_numpy(), rc["delta_co2e_t"].to_numpy())
+    assert changed["year"].unique().to_list() == [2024] and changed["activity"].unique().to_list() == ["electricity"]
+    # the change is the 2024 electricity CO2 of the old run × (0.1500 / 0.1564 − 1)
+    total = rc.filter(pl.col("level") == 0, pl.col("scope") == "indirect").group_by("year").agg(pl.col("factor_effect_t").sum()).sort("year")
+    assert total.filter(pl.col("year") != 2024)["factor_effect_t"].abs().max() == 0.0
+    old_el = load_run(demo_run).frame("emissions.parquet").filter(pl.col("year") == 2024, pl.col("activity") == "electricity")["co2e_t"].sum()
+    assert total.filter(pl.col("year") == 2024)["factor_effect_t"].item() == pytest.approx(old_el * (0.15 / 0.1564 - 1), rel=1e-9)
+    # recompute computes the same decomposition (recalculation_tables)
+    r = recompute(demo_run, factors=sets)
+    assert_frame_equal(r.tables["recalculation"], rc)
+
+
 def test_factor_set_tools():
     a = load_factor_set(ROOT / "factors" / "mee_nbs_grid")
     t = factor_set_table(a)

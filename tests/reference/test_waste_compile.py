@@ -171,5 +171,5 @@ def test_recompute_and_diff_with_deposits(tmp_path):
     recalc, _ = diff_runs(tmp_path / "old", tmp_path / "new")
     four = recalc.filter(pl.col("category") == "4.A")
     assert four.height == 15
-    assert four["activity_effect_t"].abs().max() < 1e-6 and four["factor_effect_t"].abs().max() < 1e-6
+    assert four["activity_effect_t"].abs().max() == 0.0 and four["factor_effect_t"].abs().max() == 0.0
     np.testing.assert_allclose(four["gwp_effect_t"].to_numpy(), four["delta_co2e_t"].to_numpy(), rtol=1e-12)
