@@ -183,7 +183,8 @@ def _input_table(rules, rule_ids: list[int], ad_keys: pl.DataFrame, settings: Un
     return ids, inputs, frame
 
 
-def build_terms(detail: pl.DataFrame, rules, emissions: pl.DataFrame, settings: UncertaintySettings, gwp_set, fod=None) -> Terms:
+def build_terms(detail: pl.DataFrame, rules, emissions: pl.DataFrame, settings: UncertaintySettings, gwp_set, fod=None,
+                classes=None) -> Terms:
     """Reduce a run's emissions to uncertainty terms with their independent inputs.
 
     A term is the CO2e of all cube cells that share the same activity source (year, sector,
@@ -207,6 +208,9 @@ def build_terms(detail: pl.DataFrame, rules, emissions: pl.DataFrame, settings: 
         with it (:meth:`~ghginv.core.gwp.GwpSet.co2e`) before the terms are summed.
     fod : tuple, optional
         ``(terms, rules)`` of :func:`ghginv.uncertainty.fod.fod_terms` (4.A first-order decay).
+    classes : mapping of str to str, optional
+        Fuel class per activity (:func:`ghginv.methods.emissions.activity_classes`), passed to
+        :meth:`~ghginv.core.gwp.GwpSet.co2e_of` for a set that splits CH4 by origin.
 
     Returns
     -------
@@ -214,7 +218,7 @@ def build_terms(detail: pl.DataFrame, rules, emissions: pl.DataFrame, settings: 
         The terms (``co2e_t`` [t CO2e], input ids and powers per slot), the inputs, a table of the
         inputs, statistics (rows and CO2e share that are exact) and the ids of the activity sources.
     """
-    d = detail.with_columns(gwp_set.co2e_of(detail)).select(
+    d = detail.with_columns(gwp_set.co2e_of(detail, classes)).select(
         pl.col("year").cast(pl.Int32), "scope", "sector", "activity", "gas", "co2e_t", "rule_id",
         pl.col("rule2_id").fill_null(-1),
         pl.when(pl.col("ncv_pow") != 0).then(pl.col("ncv_rule")).otherwise(-1).fill_null(-1).alias("ncv_rule"),
@@ -228,7 +232,7 @@ def build_terms(detail: pl.DataFrame, rules, emissions: pl.DataFrame, settings: 
     ft, wrules = fod if fod is not None else (None, [])
     if ft is not None:  # t CH4 -> t CO2e
         ft = ft.with_columns(pl.lit("CH4").alias("gas"))
-        ft = ft.with_columns(gwp_set.co2e_of(ft))
+        ft = ft.with_columns(gwp_set.co2e_of(ft, classes))
     ad_keys = d.select("year", "sector", "activity")
     if ft is not None and ft.height:
         ad_keys = pl.concat([ad_keys, ft.select(pl.col("dep_year").alias("year"), "sector", "activity")])
