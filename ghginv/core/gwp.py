@@ -123,12 +123,12 @@ def gwp_keys(frame, classes: Mapping[str, str] | None, split: Iterable[str], set
     for sector, activity in pairs.iter_rows():
         o = origin_of(sector or "", classes.get(activity))
         if o is None:
-            bad.append(f"{sector} ({activity})")
+            bad.append(f"{sector} (activity {activity})")
         origin[(sector, activity)] = o
     if bad:
         raise UnknownGwpError(
             f"GWP set {set_name!r} gives {', '.join(split)} a fossil or a non-fossil value by IPCC sector ({ORIGIN_RULE}); "
-            f"sector {', '.join(sorted(bad)[:5])} has no rule: use AR6GWP100 (one CH4 value) for this inventory")
+            f"{', '.join(split)} in sector {', '.join(sorted(bad)[:5])} has no rule: use AR6GWP100 (one CH4 value) for this inventory")
     o = pl.DataFrame([(s, a, o) for (s, a), o in origin.items()], schema={"sector": pl.String, "activity": pl.String, "_o": pl.String},
                      orient="row")
     rows = frame.select(pl.col("gas").cast(pl.String), pl.col("sector").cast(pl.String), pl.col("activity").cast(pl.String))

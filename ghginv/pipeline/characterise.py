@@ -18,9 +18,9 @@ factor sets (:func:`ghginv.methods.emissions.activity_classes`).
 
 from __future__ import annotations
 
-import polars as pl
-
 from collections.abc import Mapping
+
+import polars as pl
 
 from ..core.gwp import GwpSet
 
