@@ -210,7 +210,7 @@ def evaluate_scenarios(run_dir, scenario_file: str | os.PathLike) -> pl.DataFram
         d = detail.with_columns(pl.Series("q", q))
     # the kernel's gas axis: GWP keys, CH4 by origin when a scenario's set splits it (as characterise does)
     classes = activity_classes(sets)
-    split_by = [gmap[s] for s in names if gwp_set(gmap[s]).by_origin]
+    split_by = sorted({gmap[s] for s in names if gwp_set(gmap[s]).by_origin})
     split = sorted({g for name in split_by for g in gwp_set(name).by_origin})
     d = d.with_columns(gwp_keys(d, classes, split, ", ".join(split_by)))
     groups, rows = _tables(d.filter(pl.col("scope").is_in(_SCOPES)), bool((ov["region_spec"] > 0).any()))
