@@ -81,7 +81,7 @@ def compile_cmd(
     inventory: Annotated[Path | None, typer.Argument(help="inventory TOML (optional with --activity/--factors)")] = None,
     activity: Annotated[list[str] | None, typer.Option("--activity", help="activity Parquet file or folder, local or a URL (s3://, gs://, hdfs://, file://, any fsspec protocol); repeatable")] = None,
     factors: Annotated[list[str] | None, typer.Option("--factors", help="factor set name or folder, in precedence order (repeatable)")] = None,
-    gwp: Annotated[str | None, typer.Option(help="GWP set: SARGWP100, AR4GWP100, AR5GWP100, AR6GWP100")] = None,
+    gwp: Annotated[str | None, typer.Option(help="GWP set: SARGWP100, AR4GWP100, AR5GWP100, AR6GWP100, AR6GWP100_CH4FNF (AR6 with fossil / non-fossil CH4)")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="output folder (written atomically)")] = None,
     years: Years = None,
     base_year: Annotated[int | None, typer.Option("--base-year", help="base year for indicators (default: the TOML's)")] = None,

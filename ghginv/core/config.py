@@ -7,7 +7,7 @@ The TOML (paths relative to the TOML file)::
     description = ""
     years = [2020, 2024]        # inclusive range (or one year); default: every year in the data
     base_year = 2020            # default: none
-    gwp = "AR5GWP100"           # default AR5GWP100 (ghginv.core.gwp)
+    gwp = "AR5GWP100"           # default AR5GWP100 (ghginv.core.gwp); AR6GWP100_CH4FNF: AR6, CH4 fossil / non-fossil
     regions = ["510105"]        # the allowed region codes (another is an error); default: any
     [activity]
     paths = ["data/activity"]   # files, directories (hive partitions allowed), or URLs such as

@@ -7,6 +7,26 @@ GWP set names: ``SARGWP100`` (used by China's 2011 provincial inventory guidelin
 ``AR6GWP100`` (AR6 WG1 Table 7.SM.7; CH4 27.9, no fossil/non-fossil split). CO2 is 1 by
 definition.
 
+One set is ghginv's own: ``AR6GWP100_CH4FNF`` ("CH4 fossil / non-fossil") is ``AR6GWP100`` with
+methane split by the origin of its carbon, as AR6 WG1 Table 7.15 gives it: fossil CH4 29.8,
+non-fossil CH4 27.0 (the values, their status and source in ``core/data/gwp_by_origin.csv``). A
+set with such a split has no single value for the gas; each emission row's origin follows from its
+IPCC sector and the fuel class of its activity (:func:`origin_of`, the one rule):
+
+* fuel class ``biomass`` (wood, charcoal, biogas … in ``activities.csv``), in any sector: non-fossil
+  (AR6: methane whose carbon is biogenic);
+* otherwise sector 1 (Energy: fuel combustion 1.A, fugitive emissions from fuels 1.B, 1.C) and
+  sector 2 (IPPU: CH4 of the 2006 Guidelines' petrochemical and metal production comes from fossil
+  feedstocks and reductants): fossil;
+* sector 3 (AFOLU: enteric fermentation, manure, rice, managed wetlands, burning) and sector 4
+  (Waste: landfills, biological treatment, incineration, wastewater): non-fossil — also the small
+  CH4 of incinerating fossil waste types (plastics), which the factor sets do not mark as fossil;
+* any other sector (5, Other): no rule — :class:`~ghginv.core.errors.UnknownGwpError` naming the
+  sector, rather than a guess.
+
+Rows are characterised by a *GWP key*, the gas or, for a split gas, ``gas:origin`` (``CH4:fossil``,
+``CH4:non_fossil``; :meth:`GwpSet.keys_of`); a set without the split gives both keys its one value.
+
 ``--gwp`` is resolved once, when the run's configuration is checked, into a :class:`GwpSet`
 (``RunConfig.gwp_set``). The methods return tonnes of each gas; :meth:`GwpSet.co2e` is the only
 multiplication by a GWP (CO2e = emissions × GWP100; 2006 IPCC GL Vol 1 Ch 8, reporting in CO2
@@ -17,20 +37,104 @@ every consumer below the pipeline (uncertainty terms). Fused kernels that need C
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import csv
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from importlib import resources
 from types import MappingProxyType
 
 import numpy as np
 
 from .errors import UnknownGwpError
 
-__all__ = ["GwpSet", "gwp_set", "gwp_table", "gwp_sets", "known_gases", "montreal_gas", "GWP100_SETS", "SOURCE",
-           "MONTREAL_GASES"]
+__all__ = ["GwpSet", "gwp_set", "gwp_table", "gwp_sets", "known_gases", "montreal_gas", "origin_of", "gwp_keys", "GWP100_SETS",
+           "ORIGIN_SETS", "SOURCE", "MONTREAL_GASES", "FOSSIL", "NON_FOSSIL", "ORIGIN_RULE"]
 
 GWP100_SETS = ("SARGWP100", "AR4GWP100", "AR5GWP100", "AR5CCFGWP100", "AR6GWP100")
+ORIGIN_SETS = ("AR6GWP100_CH4FNF",)  # ghginv's sets with a fossil / non-fossil split (core/data/gwp_by_origin.csv)
 SOURCE = "globalwarmingpotentials package"
+FOSSIL, NON_FOSSIL = "fossil", "non_fossil"
+ORIGIN_RULE = ("fuel class biomass: non-fossil; otherwise IPCC sectors 1 (energy: combustion, fugitive) and 2 (IPPU): "
+               "fossil; sectors 3 (AFOLU) and 4 (waste): non-fossil; other sectors: no value (error)")
+_EMPTY: Mapping = MappingProxyType({})
+
+
+def origin_of(sector: str, fuel_class: str | None) -> str | None:
+    """Origin of an emission row's carbon for a GWP split by origin (the rule of the module doc).
+
+    Parameters
+    ----------
+    sector : str
+        The row's IPCC 2006 category code, e.g. ``1.A.4.b``.
+    fuel_class : str or None
+        The fuel class of its activity (``activities.csv``), None when no set lists it.
+
+    Returns
+    -------
+    str or None
+        :data:`FOSSIL`, :data:`NON_FOSSIL`, or None (sector 5 and others: no rule).
+    """
+    if fuel_class == "biomass":
+        return NON_FOSSIL
+    top = str(sector).split(".", 1)[0]
+    return FOSSIL if top in ("1", "2") else NON_FOSSIL if top in ("3", "4") else None
+
+
+def gwp_keys(frame, classes: Mapping[str, str] | None, split: Iterable[str], set_name: str = ""):
+    """Per row of ``frame``, its GWP key: the gas, or ``gas:origin`` for a gas in ``split``.
+
+    Parameters
+    ----------
+    frame : polars.DataFrame
+        Rows with ``gas`` and, when a gas of ``split`` occurs, ``sector`` and ``activity``.
+    classes : mapping of str to str or None
+        Fuel class per activity (:func:`ghginv.methods.emissions.activity_classes`); required
+        when a row has a gas of ``split``.
+    split : iterable of str
+        Gases to key by origin (:func:`origin_of`).
+    set_name : str, optional
+        The GWP set asking, named in the error.
+
+    Returns
+    -------
+    polars.Series
+        ``gwp_key`` (String), one per row.
+
+    Raises
+    ------
+    UnknownGwpError
+        A row of a split gas in a sector without an origin rule (e.g. 5.B).
+    ValueError
+        A split gas occurs and ``classes`` or the ``sector``/``activity`` columns are missing.
+    """
+    import polars as pl
+
+    split = sorted(set(split))
+    gas = frame["gas"].cast(pl.String)
+    hit = gas.is_in(split) if split else None
+    if hit is None or not hit.any():
+        return gas.alias("gwp_key")
+    if classes is None or not {"sector", "activity"} <= set(frame.columns):
+        raise ValueError(f"GWP set {set_name!r} splits {', '.join(split)} by origin: the CO2e needs each row's sector and the "
+                         "activities' fuel classes (classes=activity_classes(sets))")
+    pairs = frame.select(pl.col("sector").cast(pl.String), pl.col("activity").cast(pl.String)).filter(hit).unique()
+    origin, bad = {}, []
+    for sector, activity in pairs.iter_rows():
+        o = origin_of(sector or "", classes.get(activity))
+        if o is None:
+            bad.append(f"{sector} (activity {activity})")
+        origin[(sector, activity)] = o
+    if bad:
+        raise UnknownGwpError(
+            f"GWP set {set_name!r} gives {', '.join(split)} a fossil or a non-fossil value by IPCC sector ({ORIGIN_RULE}); "
+            f"{', '.join(split)} in sector {', '.join(sorted(bad)[:5])} has no rule: use AR6GWP100 (one CH4 value) for this inventory")
+    o = pl.DataFrame([(s, a, o) for (s, a), o in origin.items()], schema={"sector": pl.String, "activity": pl.String, "_o": pl.String},
+                     orient="row")
+    rows = frame.select(pl.col("gas").cast(pl.String), pl.col("sector").cast(pl.String), pl.col("activity").cast(pl.String))
+    rows = rows.with_row_index("_i").join(o, on=["sector", "activity"], how="left", nulls_equal=True).sort("_i")
+    return rows.select(pl.when(pl.col("gas").is_in(split)).then(pl.col("gas") + ":" + pl.col("_o")).otherwise(pl.col("gas"))
+                       .alias("gwp_key")).to_series()
 
 # Ozone-depleting substances controlled by the Montreal Protocol, under the names of the
 # globalwarmingpotentials package. IPCC and UNFCCC inventories report them as memo items outside
@@ -84,12 +188,15 @@ def montreal_gas(gas: str) -> bool:
 
 @dataclass(frozen=True)
 class GwpSet:
-    """A GWP set: its ``name`` (the package's metric name), ``values`` (gas -> GWP, read-only,
-    ``CO2`` = 1) and ``source``. Build it with :func:`gwp_set`."""
+    """A GWP set: its ``name`` (the package's metric name, or one of :data:`ORIGIN_SETS`),
+    ``values`` (gas -> GWP, read-only, ``CO2`` = 1), ``source`` and ``by_origin`` (gas -> origin
+    -> GWP for a gas split by origin — such a gas is not in ``values``; empty for the package's
+    sets). Build it with :func:`gwp_set`."""
 
     name: str
     values: Mapping[str, float]
     source: str = SOURCE
+    by_origin: Mapping[str, Mapping[str, float]] = field(default_factory=lambda: _EMPTY)
 
     def __reduce__(self):  # pickled (and deep-copied) by name: the read-only mapping is rebuilt
         return (gwp_set, (self.name,))
@@ -100,7 +207,9 @@ class GwpSet:
         Parameters
         ----------
         gases : sequence of str
-            Gas names, e.g. ``["CH4", "CO2", "N2O"]``.
+            Gas names or GWP keys (:meth:`keys_of`), e.g. ``["CH4", "CO2", "N2O"]`` or
+            ``["CH4:fossil", "CH4:non_fossil", "CO2"]``. A set without a split gives a key
+            ``gas:origin`` the gas's one value.
 
         Returns
         -------
@@ -110,12 +219,46 @@ class GwpSet:
         Raises
         ------
         UnknownGwpError
-            Naming the gases this set has no value for.
+            Naming the gases this set has no value for, or a gas it splits by origin asked for
+            without an origin.
         """
-        missing = sorted({g for g in gases if g not in self.values})
+        out, missing, unsplit = [], set(), set()
+        for key in gases:
+            gas, _, origin = key.partition(":")
+            if gas in self.by_origin:
+                v = self.by_origin[gas].get(origin) if origin else None
+                if v is None:
+                    (unsplit if not origin else missing).add(key)
+            else:
+                v = self.values.get(gas)
+                if v is None:
+                    missing.add(gas)
+            out.append(v)
+        if unsplit:
+            vals = ", ".join(f"{o.replace('_', '-')} {v:g}" for g in sorted(unsplit) for o, v in self.by_origin[g].items())
+            raise UnknownGwpError(f"GWP set {self.name!r} has no single value for {', '.join(sorted(unsplit))} ({vals}, by each "
+                                  "row's sector and fuel class); this calculation needs one value per gas: choose another GWP set")
         if missing:
-            raise UnknownGwpError(f"GWP set {self.name!r} has no value for {', '.join(missing)}; choose another GWP set")
-        return np.array([self.values[g] for g in gases], dtype=np.float64)
+            raise UnknownGwpError(f"GWP set {self.name!r} has no value for {', '.join(sorted(missing))}; choose another GWP set")
+        return np.array(out, dtype=np.float64)
+
+    def keys_of(self, frame, classes: Mapping[str, str] | None = None):
+        """Per row of ``frame``, the key its GWP is looked up by: the gas, or ``gas:origin`` for a
+        gas this set splits (:func:`gwp_keys`).
+
+        Parameters
+        ----------
+        frame : polars.DataFrame
+            Rows with ``gas`` (and ``sector``, ``activity`` when a split gas occurs).
+        classes : mapping of str to str, optional
+            Fuel class per activity; required when a split gas occurs.
+
+        Returns
+        -------
+        polars.Series
+            ``gwp_key`` per row.
+        """
+        return gwp_keys(frame, classes, self.by_origin, self.name)
 
     def co2e(self, emissions_t, gas_codes, gas_names: Sequence[str]) -> np.ndarray:
         """CO2 equivalent of emissions: ``emissions_t × GWP[gas]`` — the only multiplication by a
@@ -142,19 +285,52 @@ class GwpSet:
         gwp = self.vector(gas_names)
         return np.asarray(emissions_t, dtype=np.float64) * gwp[np.asarray(gas_codes, dtype=np.int64)]
 
-    def co2e_of(self, frame):
+    def co2e_of(self, frame, classes: Mapping[str, str] | None = None):
         """:meth:`co2e` of a polars frame with columns ``gas`` and ``emissions_t`` [t]: a
-        ``co2e_t`` Series [t CO2e]."""
+        ``co2e_t`` Series [t CO2e].
+
+        Parameters
+        ----------
+        frame : polars.DataFrame
+            Rows with ``gas``, ``emissions_t`` [t of the gas] and, for a set that splits a gas of
+            the rows by origin, ``sector`` and ``activity``.
+        classes : mapping of str to str, optional
+            Fuel class per activity (:func:`ghginv.methods.emissions.activity_classes`), needed
+            by a set that splits a gas of the rows by origin (:func:`origin_of`).
+
+        Returns
+        -------
+        polars.Series
+            ``co2e_t`` [t CO2e], one per row.
+        """
         import polars as pl
 
         from ._frames import encode
 
-        names, codes = encode(frame["gas"])
+        names, codes = encode(self.keys_of(frame, classes))
         return pl.Series("co2e_t", self.co2e(frame["emissions_t"].to_numpy(), codes, names), dtype=pl.Float64)
 
     def manifest_entry(self, gases: Sequence[str]) -> dict:
-        """``manifest.json``'s ``gwp`` entry: the set, its source and the values of ``gases``."""
-        return {"set": self.name, "source": self.source, "values": {g: self.values[g] for g in gases}}
+        """``manifest.json``'s ``gwp`` entry: the set, its source and the values of ``gases``.
+
+        Parameters
+        ----------
+        gases : sequence of str
+            The run's gases.
+
+        Returns
+        -------
+        dict
+            ``set``, ``source``, ``values`` (gas -> GWP) and, for a set split by origin,
+            ``values_by_origin`` (gas -> {fossil, non_fossil} -> GWP), ``origin_rule`` and
+            ``base_set``.
+        """
+        entry = {"set": self.name, "source": self.source, "values": {g: self.values[g] for g in gases if g not in self.by_origin}}
+        if self.by_origin:
+            entry["values_by_origin"] = {g: dict(self.by_origin[g]) for g in gases if g in self.by_origin}
+            entry["origin_rule"] = ORIGIN_RULE
+            entry["base_set"] = _origin_rows()[self.name][0]
+        return entry
 
 
 def gwp_sets() -> tuple[str, ...]:
@@ -191,14 +367,31 @@ def gwp_set(name: str) -> GwpSet:
     """
     import globalwarmingpotentials as gwp
 
+    if name in ORIGIN_SETS:
+        base, split, source = _origin_rows()[name]
+        table = {g: v for g, v in gwp_set(base).values.items() if g not in split}
+        return GwpSet(name, MappingProxyType(table), source, MappingProxyType({g: MappingProxyType(o) for g, o in split.items()}))
     if name not in gwp.data:
         raise UnknownGwpError(
-            f"unknown GWP set {name!r}; known sets: {', '.join(GWP100_SETS)}"
+            f"unknown GWP set {name!r}; known sets: {', '.join(GWP100_SETS + ORIGIN_SETS)}"
             f" (and {', '.join(s for s in sorted(gwp.data) if s not in GWP100_SETS)})"
         )
     table = {k: float(v) for k, v in gwp.data[name].items() if v == v}  # drop NaN
     table["CO2"] = 1.0
     return GwpSet(name, MappingProxyType(table))
+
+
+@cache
+def _origin_rows() -> dict[str, tuple[str, dict[str, dict[str, float]], str]]:
+    """set -> (base set, gas -> origin -> GWP, source) from ``core/data/gwp_by_origin.csv``."""
+    out: dict = {}
+    with resources.files("ghginv.core.data").joinpath("gwp_by_origin.csv").open(encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            base, split, _ = out.setdefault(r["set"], (r["base_set"], {}, ""))
+            split.setdefault(r["gas"], {})[r["origin"]] = float(r["gwp100"])
+    for name, (base, split, _) in out.items():
+        out[name] = (base, split, f"IPCC AR6 WG1 Table 7.15 (CH4 fossil / non-fossil); other gases: {SOURCE} ({base})")
+    return out
 
 
 def gwp_table(name: str) -> dict[str, float]:

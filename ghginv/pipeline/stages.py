@@ -222,7 +222,8 @@ def _trace(run: Run) -> None:
 
 
 def _characterise(run: Run) -> None:
-    run.emissions = characterise(run.emissions, run.config.gwp_set)  # co2e_t of every method's rows, in one place
+    # co2e_t of every method's rows, in one place (fuel classes: for a GWP set that splits CH4 by origin)
+    run.emissions = characterise(run.emissions, run.config.gwp_set, activity_classes(run.sets))
 
 
 def _inventory(run: Run) -> None:
@@ -267,7 +268,8 @@ def _uncertainty(run: Run) -> None:
         return
     cfg = run.config
     run.uncertainty = uncertainty_stage(cfg, (run.detail, run.resolution.rules) if run.ef_cells.height else None, run.emissions,
-                                        fod=(run.deposits, run.ef_cells, run.sets) if run.deposits.height else None)
+                                        fod=(run.deposits, run.ef_cells, run.sets) if run.deposits.height else None,
+                                        classes=activity_classes(run.sets))
 
 
 def _analysis(run: Run) -> None:  # its own named stages: energy, indicators, targets

@@ -48,7 +48,7 @@ from ..core._frames import group_sum
 from ..core.config import RunConfig
 from ..core.gwp import GwpSet
 from ..factors import load_factor_set
-from ..methods.emissions import compute_emissions
+from ..methods.emissions import activity_classes, compute_emissions
 from ..pipeline.aggregate import _name, rollup
 from ..pipeline.characterise import characterise
 from ..runfolder import replace_file, update_run, write_parquet
@@ -68,26 +68,28 @@ def _emissions(cells: pl.DataFrame, sets, gwp: GwpSet, fallback: str, name: str,
                activity_rows=None) -> pl.DataFrame:
     """CO2e per KEYS of ``cells`` with ``sets`` and ``gwp``: activity × factor plus first-order decay
     (its settings from ``cfg``, the new run's config), each emission row characterised as in a
-    compile. ``activity_rows(gwp)``: the activity × factor rows (KEYS, co2e_t) when already known."""
+    compile. ``activity_rows(gwp, classes)``: the activity × factor rows (KEYS, co2e_t) when already
+    known. The fuel classes (for a GWP set that splits CH4 by origin) are those of ``sets``."""
     from ..methods.waste_fod import fod_for_recalc  # 4.A deposits: first-order decay, not activity × factor
 
+    classes = activity_classes(sets)
     cells, fod = fod_for_recalc(cells, sets, cfg)
     if activity_rows is not None:
-        parts = [activity_rows(gwp)]
+        parts = [activity_rows(gwp, classes)]
     elif cells.height:
-        parts = [_factor_rows(cells, sets, fallback, gwp)]
+        parts = [_factor_rows(cells, sets, fallback, gwp, classes)]
     else:
         parts = []
     if fod is not None:
-        parts.append(characterise(fod, gwp).select(*KEYS, "co2e_t"))
+        parts.append(characterise(fod, gwp, classes).select(*KEYS, "co2e_t"))
     return _summed(parts, name)
 
 
-def _factor_rows(cells: pl.DataFrame, sets, fallback: str, gwp: GwpSet) -> pl.DataFrame:
+def _factor_rows(cells: pl.DataFrame, sets, fallback: str, gwp: GwpSet, classes=None) -> pl.DataFrame:
     """The activity × factor rows (KEYS, co2e_t) of ``cells`` with ``sets``: per entity when the
     cube keeps entities, as the run summed them (so an unchanged cell sums to the run's bits)."""
     keep = "entity_id" in cells.columns
-    return characterise(compute_emissions(cells, sets, fallback, keep_entity=keep)[0], gwp).select(*KEYS, "co2e_t")
+    return characterise(compute_emissions(cells, sets, fallback, keep_entity=keep)[0], gwp, classes).select(*KEYS, "co2e_t")
 
 
 def _summed(parts: list[pl.DataFrame], name: str) -> pl.DataFrame:
@@ -118,10 +120,11 @@ def _old_factor_emissions(cells: pl.DataFrame, old_cells: pl.DataFrame, old_sets
 
     def state(part: pl.DataFrame, sets) -> list[pl.DataFrame]:
         other, dep = split_deposits(part, sets)
-        out = [_factor_rows(other, sets, fallback, gwp)] if other.height else []
+        classes = activity_classes(sets)  # for a GWP set that splits CH4 by origin
+        out = [_factor_rows(other, sets, fallback, gwp, classes)] if other.height else []
         if dep.height:  # the reported years follow the whole cube, not the part
             fod = fod_emissions(dep, split_deposits(cells, sets)[0], sets, cfg)[0]
-            out.append(characterise(fod, gwp).select(*KEYS, "co2e_t"))
+            out.append(characterise(fod, gwp, classes).select(*KEYS, "co2e_t"))
         return out
 
     try:
@@ -255,9 +258,9 @@ def _positions_fit(result, old_sets, old_config: RunConfig) -> bool:
     return old_config.year_fallback == cfg.year_fallback and signature(old_sets, cfg, result.notation_keys) == result.plan.signature
 
 
-def _plan_rows(result, gwp: GwpSet, sets=None) -> pl.DataFrame:
+def _plan_rows(result, gwp: GwpSet, classes, sets=None) -> pl.DataFrame:
     """The result's activity × factor rows (KEYS, co2e_t) with the values of ``sets`` (default: its
-    own) and ``gwp``, on its kept positions."""
+    own) and ``gwp`` (``classes``: fuel class per activity), on its kept positions."""
     from ..methods.waste_fod import split_deposits
     from ..pipeline.positions import activity_values
 
@@ -265,12 +268,12 @@ def _plan_rows(result, gwp: GwpSet, sets=None) -> pl.DataFrame:
     ef_cells = split_deposits(result.cube.cells, result.sets)[0]
     e_t = activity_values(plan, ef_cells, [r for s in sets or result.sets for r in s.rules])
     rows = plan.activity_rows(result.emissions).select(*KEYS).with_columns(pl.Series("emissions_t", e_t))
-    return characterise(rows, gwp).select(*KEYS, "co2e_t")
+    return characterise(rows, gwp, classes).select(*KEYS, "co2e_t")
 
 
 def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: RunConfig, new_emissions: pl.DataFrame, new_used: pl.DataFrame, activity_rows=None,
           old_activity_rows=None, old_sets=None):
-    """``activity_rows(gwp)`` / ``old_activity_rows(gwp)``: the activity × factor rows of the new
+    """``activity_rows(gwp, classes)`` / ``old_activity_rows(gwp, classes)``: the activity × factor rows of the new
     state (new sets) and of the state after the activity effect (old sets alone), when the kept
     positions give them (:func:`diff_result`); else they are resolved on the cube. ``old_sets``:
     the old run's factor sets when the caller has loaded them already. ``ncfg``: the new run's
@@ -292,8 +295,9 @@ def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: RunConfig, new_emissions
     s1 = _sink_rows(ncfg, old_sets, new_sets, ocfg.year_fallback)
     if s1 is not None:
         s2 = sink_emissions(ncfg, new_sets, ncfg.year_fallback)
-        e1 = group_sum(pl.concat([e1, characterise(s1, old_gwp).select(*KEYS, pl.col("co2e_t").alias("e1"))]), KEYS, ["e1"])
-        e2 = group_sum(pl.concat([e2, characterise(s2, old_gwp).select(*KEYS, pl.col("co2e_t").alias("e2"))]), KEYS, ["e2"])
+        c1, c2 = activity_classes(old_sets + new_sets), activity_classes(new_sets)
+        e1 = group_sum(pl.concat([e1, characterise(s1, old_gwp, c1).select(*KEYS, pl.col("co2e_t").alias("e1"))]), KEYS, ["e1"])
+        e2 = group_sum(pl.concat([e2, characterise(s2, old_gwp, c2).select(*KEYS, pl.col("co2e_t").alias("e2"))]), KEYS, ["e2"])
     e3 = group_sum(new_emissions, KEYS, ["co2e_t"]).rename({"co2e_t": "e3"})
 
     later = (e1, e2, e3)

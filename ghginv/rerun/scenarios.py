@@ -20,6 +20,11 @@ would. The result, ``scenarios.parquet``, has one row per scenario and year:
 ``direct_co2e_t``, ``indirect_co2e_t`` (purchased electricity and heat) and ``total_co2e_t``
 (their sum), with the GWP set used. Rows of the run that no factor produced (carbon sinks,
 first-order decay of landfill deposits) are carried unchanged (GWP applied). An override that matches no cell of the run changes nothing.
+
+A GWP set that splits CH4 by origin (``AR6GWP100_CH4FNF``) is applied as in a compile: the kernel's
+gas axis is then the GWP keys (``CH4:fossil``, ``CH4:non_fossil``, the other gases;
+:func:`ghginv.core.gwp.gwp_keys`), each row keyed by its sector and the fuel class of its
+activity, and the other scenarios' sets give both CH4 keys their one value.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ import numpy as np
 import polars as pl
 
 from ..core.errors import GhgInvError, InputFileError, Problem, SchemaError, UnitError, ValidationError
-from ..core.gwp import gwp_set
+from ..core.gwp import gwp_keys, gwp_set
 from ..core.units import parse_ratio
 from ..kernels.emissions import activity_emissions
 from ..kernels.montecarlo import scenario_totals
@@ -184,7 +189,7 @@ def evaluate_scenarios(run_dir, scenario_file: str | os.PathLike) -> pl.DataFram
     >>> ghginv.evaluate_scenarios("out/demo", "scenarios.csv")   # doctest: +SKIP
     """
     from ..factors import load_factor_set
-    from ..methods.emissions import compute_emissions
+    from ..methods.emissions import activity_classes, compute_emissions
     from ..methods.waste_fod import split_deposits
     from .folder import RunFolder, load_run
 
@@ -203,22 +208,27 @@ def evaluate_scenarios(run_dir, scenario_file: str | os.PathLike) -> pl.DataFram
         q = activity_emissions(detail["amount"].to_numpy(), detail["unit_scale"].to_numpy(), ncv, detail["ncv_pow"].to_numpy(),
                                density, detail["dens_pow"].to_numpy(), np.ones(detail.height))
         d = detail.with_columns(pl.Series("q", q))
+    # the kernel's gas axis: GWP keys, CH4 by origin when a scenario's set splits it (as characterise does)
+    classes = activity_classes(sets)
+    split_by = sorted({gmap[s] for s in names if gwp_set(gmap[s]).by_origin})
+    split = sorted({g for name in split_by for g in gwp_set(name).by_origin})
+    d = d.with_columns(gwp_keys(d, classes, split, ", ".join(split_by)))
     groups, rows = _tables(d.filter(pl.col("scope").is_in(_SCOPES)), bool((ov["region_spec"] > 0).any()))
     emis = run.frame("emissions.parquet").filter(pl.col("scope").is_in(_SCOPES))
+    emis = emis.with_columns(gwp_keys(emis, classes, split, ", ".join(split_by)))
     years = sorted(emis["year"].unique().to_list())
-    gases = sorted(set(emis["gas"].unique().to_list()) | set(groups["gas"].unique().to_list()))
+    gases = sorted(set(emis["gwp_key"].unique().to_list()) | set(groups["gwp_key"].unique().to_list()))
     cell_of = {(y, s): i for i, (y, s) in enumerate((y, s) for y in years for s in _SCOPES)}
     gas_of = {g: i for i, g in enumerate(gases)}
     base = np.zeros((len(cell_of), len(gases)))
-    for y, s, g, e in emis.group_by("year", "scope", "gas").agg(pl.col("emissions_t").sum()).iter_rows():
+    for y, s, g, e in emis.group_by("year", "scope", "gwp_key").agg(pl.col("emissions_t").sum()).iter_rows():
         base[cell_of[(y, s)], gas_of[g]] += e
     gwp = np.zeros((len(names), len(gases)))  # each scenario's GwpSet.vector: the kernel's CO2e
     for i, s in enumerate(names):
-        gs = gwp_set(gmap[s])
-        missing = [g for g in gases if g not in gs.values]
-        if missing:
-            raise ValidationError(f"{scenario_file}: GWP set {gmap[s]!r} of scenario {s!r} has no value for {', '.join(missing)}")
-        gwp[i] = gs.vector(gases)
+        try:
+            gwp[i] = gwp_set(gmap[s]).vector(gases)
+        except GhgInvError as e:
+            raise ValidationError(f"{scenario_file}: scenario {s!r}: {e}") from None
     sid = {s: i for i, s in enumerate(names)}
     ov = ov.with_columns(pl.col("scenario").replace_strict(sid, return_dtype=pl.Int64).alias("sid"))
     _check_units(ov, groups, scenario_file)
@@ -228,7 +238,7 @@ def evaluate_scenarios(run_dir, scenario_file: str | os.PathLike) -> pl.DataFram
     r_cell = (np.searchsorted(np.array(years), r_arr["year"].to_numpy()) * len(_SCOPES)
               + (r_arr["scope"] == _SCOPES[1]).to_numpy().astype(np.int64)).astype(np.int64)
     scenario_totals(
-        base, gwp, r_cell, r_arr["gas"].replace_strict(gas_of, return_dtype=pl.Int64).to_numpy(), r_arr["q"].to_numpy(),
+        base, gwp, r_cell, r_arr["gwp_key"].replace_strict(gas_of, return_dtype=pl.Int64).to_numpy(), r_arr["q"].to_numpy(),
         r_arr["emissions_t"].to_numpy(), m_sid, m_row, m_val, out,
     )
     recs = []
@@ -239,17 +249,17 @@ def evaluate_scenarios(run_dir, scenario_file: str | os.PathLike) -> pl.DataFram
     return pl.DataFrame(recs, schema=SCHEMA, orient="row")
 
 
-_GROUP = ["year", "scope", "activity", "gas", "den_dim"]
+_GROUP = ["year", "scope", "activity", "gas", "gwp_key", "den_dim"]
 
 
 def _tables(d: pl.DataFrame, by_region: bool) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """(groups, rows): ``q`` and ``emissions_t`` of ``d`` summed per (year, scope, activity, gas,
-    den_dim) and, when ``by_region`` (an override names regions), per region too."""
+    GWP key, den_dim) and, when ``by_region`` (an override names regions), per region too."""
     d = d.with_columns(pl.col("year").cast(pl.Int32))
     groups = d.group_by(_GROUP).agg(pl.col("q").sum(), pl.col("emissions_t").sum()).sort(_GROUP).with_row_index("grp")
     if not by_region:
         return groups, None
-    rk = ["year", "scope", "region", "activity", "gas", "den_dim"]
+    rk = ["year", "scope", "region", "activity", "gas", "gwp_key", "den_dim"]
     rows = d.group_by(rk).agg(pl.col("q").sum(), pl.col("emissions_t").sum()).sort(rk).with_row_index("row")
     return groups, rows.with_columns(pl.col("row").cast(pl.Int64))
 
@@ -264,7 +274,8 @@ def _quantities(plan, run, cells: pl.DataFrame, sets) -> pl.DataFrame:
     q = activity_quantities(plan, cells, rules)
     dims = sorted({r.den_dim for r in rules})
     den = np.array([dims.index(r.den_dim) for r in rules], np.int64)[plan.em["f_rule"]]
-    return plan.activity_rows(run.frame("emissions.parquet")).select("year", "scope", "region", "activity", "gas", "emissions_t").with_columns(
+    return plan.activity_rows(run.frame("emissions.parquet")).select("year", "scope", "region", "sector", "activity", "gas",
+                                                                     "emissions_t").with_columns(
         pl.Series("q", q), pl.Series("den_dim", dims, pl.String).gather(den))
 
 
@@ -301,7 +312,7 @@ def _matches(ov: pl.DataFrame, groups: pl.DataFrame, rows: pl.DataFrame | None):
     # every-region overrides, per scenario and group
     wild = _best(ov.filter(pl.col("region_spec") == 0).join(groups, on=["activity", "gas"], how="inner").filter(year_ok),
                  ["sid", "grp"])
-    kernel_cols = ["year", "scope", "gas", "q", "emissions_t"]
+    kernel_cols = ["year", "scope", "gwp_key", "q", "emissions_t"]
     if rows is None:
         m_val = wild["value_norm_new"].to_numpy()
         return groups.select(kernel_cols), wild["sid"].to_numpy().astype(np.int64), wild["grp"].to_numpy().astype(np.int64), m_val
@@ -320,7 +331,7 @@ def _matches(ov: pl.DataFrame, groups: pl.DataFrame, rows: pl.DataFrame | None):
     r_arr = pl.concat([
         rows.select(kernel_cols),
         groups.select(kernel_cols),
-        rows.select("year", "scope", "gas", -pl.col("q"), -pl.col("emissions_t")),
+        rows.select("year", "scope", "gwp_key", -pl.col("q"), -pl.col("emissions_t")),
     ])
     m_sid = np.concatenate([spec["sid"].to_numpy(), wild["sid"].to_numpy(), corr["sid"].to_numpy()]).astype(np.int64)
     m_row = np.concatenate([spec["row"].to_numpy(), n + wild["grp"].to_numpy().astype(np.int64),

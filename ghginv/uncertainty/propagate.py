@@ -281,7 +281,8 @@ def _input_table(rules, rule_ids: list[int], ad_keys: pl.DataFrame, settings: Un
     return ids, inputs, frame
 
 
-def build_terms(detail: pl.DataFrame, rules, emissions: pl.DataFrame, settings: UncertaintySettings, gwp_set, fod=None) -> Terms:
+def build_terms(detail: pl.DataFrame, rules, emissions: pl.DataFrame, settings: UncertaintySettings, gwp_set, fod=None,
+                classes=None) -> Terms:
     """Reduce a run's emissions to uncertainty terms with their independent inputs.
 
     A term is the CO2e of all cube cells that share the same activity source (year, sector,
@@ -305,6 +306,9 @@ def build_terms(detail: pl.DataFrame, rules, emissions: pl.DataFrame, settings: 
         with it (:meth:`~ghginv.core.gwp.GwpSet.co2e`) before the terms are summed.
     fod : tuple, optional
         ``(terms, rules)`` of :func:`ghginv.uncertainty.fod.fod_terms` (4.A first-order decay).
+    classes : mapping of str to str, optional
+        Fuel class per activity (:func:`ghginv.methods.emissions.activity_classes`), passed to
+        :meth:`~ghginv.core.gwp.GwpSet.co2e_of` for a set that splits CH4 by origin.
 
     Returns
     -------
@@ -312,9 +316,9 @@ def build_terms(detail: pl.DataFrame, rules, emissions: pl.DataFrame, settings: 
         The terms (``co2e_t`` [t CO2e], input ids and powers per slot), the inputs, a table of the
         inputs, statistics (rows and CO2e share that are exact) and the ids of the activity sources.
     """
-    d = detail.with_columns(gwp_set.co2e_of(detail))
+    d = detail.with_columns(gwp_set.co2e_of(detail, classes))
     base_em = _base_emissions(detail, rules)  # rows with a factor of value 0 and an interval: at its scale
-    d = d.with_columns(gwp_set.co2e_of(detail.with_columns(pl.Series("emissions_t", base_em))).alias("base_t")
+    d = d.with_columns(gwp_set.co2e_of(detail.with_columns(pl.Series("emissions_t", base_em)), classes).alias("base_t")
                        if base_em is not None else pl.col("co2e_t").alias("base_t"))
     d = d.select(
         pl.col("year").cast(pl.Int32), "scope", "sector", "activity", "gas", "co2e_t", "base_t", "rule_id",
@@ -331,7 +335,7 @@ def build_terms(detail: pl.DataFrame, rules, emissions: pl.DataFrame, settings: 
     if ft is not None:  # t CH4 -> t CO2e
         ft = ft.with_columns(pl.lit("CH4").alias("gas"))
         base_ft = ft.with_columns(pl.col("base_t").alias("emissions_t")) if "base_t" in ft.columns else ft
-        ft = ft.with_columns(gwp_set.co2e_of(ft), gwp_set.co2e_of(base_ft).alias("base_t"))
+        ft = ft.with_columns(gwp_set.co2e_of(ft, classes), gwp_set.co2e_of(base_ft, classes).alias("base_t"))
     ad_keys = d.select("year", "sector", "activity")
     if ft is not None and ft.height:
         ad_keys = pl.concat([ad_keys, ft.select(pl.col("dep_year").alias("year"), "sector", "activity")])

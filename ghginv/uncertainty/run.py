@@ -64,9 +64,11 @@ class UncertaintyResult:
         return "; ".join(parts)
 
 
-def _analyse(cfg, detail_rules, emissions: pl.DataFrame, settings: UncertaintySettings, threads: int = 2, fod=None) -> UncertaintyResult:
+def _analyse(cfg, detail_rules, emissions: pl.DataFrame, settings: UncertaintySettings, threads: int = 2, fod=None,
+             classes=None) -> UncertaintyResult:
     """``detail_rules``: (per-cell detail, rule list) of :func:`ghginv.methods.emissions.compute_emissions`, or None (no cube).
-    ``fod``: (4.A deposit cells, the other cells, factor sets) when the run has landfill deposits."""
+    ``fod``: (4.A deposit cells, the other cells, factor sets) when the run has landfill deposits.
+    ``classes``: fuel class per activity (a GWP set split by origin needs them)."""
     t0 = time.perf_counter()
     if detail_rules is None:
         detail = pl.DataFrame(schema={"year": pl.Int32, "scope": pl.String, "sector": pl.String, "activity": pl.String, "gas": pl.String,
@@ -80,7 +82,7 @@ def _analyse(cfg, detail_rules, emissions: pl.DataFrame, settings: UncertaintySe
         from .fod import fod_terms
 
         ft = fod_terms(fod[0], fod[1], fod[2], cfg)
-    terms = build_terms(detail, rules, emissions, settings, cfg.gwp_set, ft)
+    terms = build_terms(detail, rules, emissions, settings, cfg.gwp_set, ft, classes=classes)
     table = analyse(terms, settings, cfg.base_year, threads=threads)
     t32 = table_3_2(terms, cfg.base_year, settings.depth)
     return UncertaintyResult(table, settings, terms.stats, time.perf_counter() - t0, t32, terms)
@@ -92,7 +94,7 @@ def _compute(result, emissions: pl.DataFrame, settings: UncertaintySettings, thr
     caller has them (:func:`ghginv.pipeline.positions.kept_detail`: from the run's kept positions,
     the same rows and numbers as resolving again), else resolved here by
     :func:`ghginv.methods.emissions.compute_emissions`."""
-    from ..methods.emissions import compute_emissions
+    from ..methods.emissions import activity_classes, compute_emissions
     from ..methods.waste_fod import split_deposits
 
     cfg = result.config
@@ -101,10 +103,10 @@ def _compute(result, emissions: pl.DataFrame, settings: UncertaintySettings, thr
     if dr is None and cells.height:
         _, detail, res, _ = compute_emissions(cells, result.sets, cfg.year_fallback, cfg.keep_entity)
         dr = (detail, res.rules)
-    return _analyse(cfg, dr, emissions, settings, threads, (deposits, cells, result.sets))
+    return _analyse(cfg, dr, emissions, settings, threads, (deposits, cells, result.sets), activity_classes(result.sets))
 
 
-def uncertainty_stage(cfg, detail_rules, emissions: pl.DataFrame, fod=None) -> UncertaintyResult:
+def uncertainty_stage(cfg, detail_rules, emissions: pl.DataFrame, fod=None, classes=None) -> UncertaintyResult:
     """The ``uncertainty`` stage of a compile, with the settings of the ``[uncertainty]`` table.
 
     Parameters
@@ -118,6 +120,10 @@ def uncertainty_stage(cfg, detail_rules, emissions: pl.DataFrame, fod=None) -> U
         The run's emission rows (``co2e_t`` [t CO2e]).
     fod : tuple, optional
         ``(4.A deposit cells, the other cells, factor sets)`` when the run has landfill deposits.
+    classes : mapping of str to str, optional
+        Fuel class per activity of the run's factor sets
+        (:func:`ghginv.methods.emissions.activity_classes`); needed by a GWP set that splits CH4
+        by origin (``AR6GWP100_CH4FNF``), so the terms' CO2e is the run's.
 
     Returns
     -------
@@ -130,7 +136,7 @@ def uncertainty_stage(cfg, detail_rules, emissions: pl.DataFrame, fod=None) -> U
     ConfigError
         An invalid ``[uncertainty]`` table.
     """
-    return _analyse(cfg, detail_rules, emissions, uncertainty_settings(cfg.extra.get("uncertainty")), fod=fod)
+    return _analyse(cfg, detail_rules, emissions, uncertainty_settings(cfg.extra.get("uncertainty")), fod=fod, classes=classes)
 
 
 def uncertainty_of_result(result, settings: UncertaintySettings | None = None, threads: int = 2, *,

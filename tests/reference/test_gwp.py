@@ -2,7 +2,7 @@
 
 Source: the ``globalwarmingpotentials`` package (openclimatedata, CC0), whose metric names are the
 GWP set names; AR6 WG1 Table 7.15 for AR6 (CH4 27.9 is the package value; fossil 29.8 and
-non-fossil 27.0 are not split). See /work/shared/reference-cases.md.
+non-fossil 27.0 are ghginv's own set AR6GWP100_CH4FNF). See /work/shared/reference-cases.md.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import pickle
 import globalwarmingpotentials
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ghginv import gwp_table
 from ghginv.core.errors import GhgInvError, UnknownGwpError
@@ -125,3 +127,79 @@ def test_r10_gas_without_gwp_in_the_set():
         gwp_set("SARGWP100").vector(["CO2", "C7F16", "CH4"])
     with pytest.raises(UnknownGwpError, match="C7F16"):
         gwp_set("SARGWP100").co2e([1.0], [0], ["C7F16"])
+
+
+# AR6GWP100_CH4FNF: AR6 with CH4 split by origin (issue 16 item 12)
+
+SPLIT = "AR6GWP100_CH4FNF"
+
+
+def test_r10_ar6_fossil_non_fossil_ch4_values():
+    """R10 — IPCC AR6 WG1 Ch 7 Table 7.15: CH4-fossil GWP-100 29.8, CH4-non fossil 27.0; every
+    other gas as the package's AR6GWP100 (N2O 273, SF6 25,200, HFC-134a 1,530); CO2 = 1. The
+    package's AR6GWP100 keeps its one CH4 value, 27.9."""
+    gs = gwp_set(SPLIT)
+    assert dict(gs.by_origin["CH4"]) == {"fossil": 29.8, "non_fossil": 27.0}
+    assert "CH4" not in gs.values  # no single value to use by mistake
+    ar6 = gwp_set("AR6GWP100")
+    assert dict(gs.values) == {g: v for g, v in ar6.values.items() if g != "CH4"}
+    assert (gs.values["N2O"], gs.values["SF6"], gs.values["HFC134a"], gs.values["CO2"]) == (273.0, 25200.0, 1530.0, 1.0)
+    assert ar6.values["CH4"] == 27.9 and not ar6.by_origin
+    np.testing.assert_array_equal(gs.vector(["CH4:fossil", "CH4:non_fossil", "N2O", "CO2"]), [29.8, 27.0, 273.0, 1.0])
+    np.testing.assert_array_equal(ar6.vector(["CH4:fossil", "CH4:non_fossil"]), [27.9, 27.9])  # no split: one value
+    assert gwp_set(SPLIT) is gs and pickle.loads(pickle.dumps(gs)) is gs
+    assert "Table 7.15" in gs.source
+    # the packaged table carries status and source of each value
+    text = importlib.resources.files("ghginv.core.data").joinpath("gwp_by_origin.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(text.splitlines()))
+    assert {(r["origin"], float(r["gwp100"]), r["status"]) for r in rows} == {("fossil", 29.8, "V2"), ("non_fossil", 27.0, "V2")}
+    assert all("Table 7.15" in r["source"] for r in rows)
+
+
+def test_r10_split_set_has_no_single_ch4_value():
+    """A calculation that needs one value per gas gets a clear error naming both values."""
+    with pytest.raises(UnknownGwpError, match=r"no single value for CH4 \(fossil 29.8, non-fossil 27"):
+        gwp_set(SPLIT).vector(["CO2", "CH4"])
+    with pytest.raises(UnknownGwpError, match="C9F20"):
+        gwp_set(SPLIT).vector(["CH4:fossil", "C9F20"])
+
+
+@pytest.mark.parametrize("sector, fuel_class, origin", [
+    ("1.A.1.a", "gaseous", "fossil"), ("1.A.4.b", "solid", "fossil"), ("1.A.3.b", None, "fossil"),
+    ("1.B.2.b", "gaseous", "fossil"), ("2.C.1", "other", "fossil"),
+    ("1.A.1.a", "biomass", "non_fossil"), ("1.A.4.b", "biomass", "non_fossil"),
+    ("3.A.1", "other", "non_fossil"), ("3.C.7", None, "non_fossil"), ("4.A.1", "other", "non_fossil"), ("4.D.1", None, "non_fossil"),
+    ("5.B", "other", None), ("5.A", None, None),
+])
+def test_origin_rule(sector, fuel_class, origin):
+    """Fossil: sectors 1 (fuel combustion, fugitive emissions) and 2; non-fossil: 3, 4 and biomass
+    fuels anywhere; no rule for sector 5."""
+    from ghginv.core.gwp import origin_of
+
+    assert origin_of(sector, fuel_class) == origin
+
+
+_ROWS = st.lists(st.tuples(st.sampled_from(["CH4", "N2O", "CO2", "SF6"]),
+                           st.sampled_from(["1.A.1.a", "1.A.4.b", "1.B.1", "2.C.1", "3.A.1", "3.C.7", "4.A.1", "4.D.1"]),
+                           st.sampled_from(["natural_gas", "wood", "raw_coal", "biogas", "x"]),
+                           st.floats(0, 1e9, allow_nan=False)), max_size=40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_ROWS)
+def test_split_co2e_is_ar6_with_ch4_by_origin(rows):
+    """Invariant: for any rows, the split set's CO2e equals AR6GWP100's for every gas but CH4, and
+    CH4 × 29.8 (fossil) or × 27.0 (non-fossil) by sector and fuel class — row by row, to the bit."""
+    import polars as pl
+
+    from ghginv.core.gwp import origin_of
+
+    classes = {"natural_gas": "gaseous", "raw_coal": "solid", "wood": "biomass", "biogas": "biomass"}
+    frame = pl.DataFrame(rows, schema={"gas": pl.String, "sector": pl.String, "activity": pl.String, "emissions_t": pl.Float64},
+                         orient="row")
+    got = gwp_set(SPLIT).co2e_of(frame, classes).to_numpy()
+    ar6 = gwp_set("AR6GWP100").co2e_of(frame).to_numpy()
+    want = [e * (29.8 if origin_of(s, classes.get(a)) == "fossil" else 27.0) if g == "CH4" else ar6[i]
+            for i, (g, s, a, e) in enumerate(rows)]
+    np.testing.assert_array_equal(got, np.array(want, dtype=np.float64))
+    assert got.dtype == np.float64 and len(got) == len(rows)

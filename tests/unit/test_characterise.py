@@ -78,3 +78,26 @@ def test_gwp_is_resolved_when_the_config_is_built(tmp_path: Path):
         load_config(activity=[str(tmp_path)], factors=[str(ROOT / "factors" / "ipcc2006_energy")], gwp="AR9GWP100")
     with pytest.raises(UnknownGwpError):
         RunConfig(activity_paths=(str(tmp_path),), factor_sets=(ROOT,), gwp="ar5")
+
+
+def test_characterise_with_ch4_split_by_origin(tmp_path: Path):
+    """AR6GWP100_CH4FNF (TOML ``gwp`` or ``--gwp``): characterise gives CH4 of fuel combustion 29.8
+    and of waste, agriculture and biomass fuels 27.0 (AR6 WG1 Table 7.15), by the row's sector and
+    its activity's fuel class; without the fuel classes it refuses rather than guess."""
+    toml = tmp_path / "inv.toml"
+    toml.write_text('[inventory]\ngwp = "AR6GWP100_CH4FNF"\n[activity]\npaths = ["."]\n[factors]\nsets = ["ipcc2006_energy"]\n',
+                    encoding="utf-8")
+    cfg = load_config(toml)
+    assert cfg.gwp_set is gwp_set("AR6GWP100_CH4FNF") and cfg.to_dict()["gwp"] == "AR6GWP100_CH4FNF"
+    rows = pl.DataFrame({"sector": ["1.A.1.a", "1.A.1.a", "4.A.1", "3.A.1", "1.A.1.a"],
+                         "activity": ["natural_gas", "wood", "msw_food", "dairy_cattle", "natural_gas"],
+                         "gas": ["CH4", "CH4", "CH4", "CH4", "N2O"], "emissions_t": [2.0, 3.0, 5.0, 7.0, 1.0]})
+    out = characterise(rows, cfg.gwp_set, {"natural_gas": "gaseous", "wood": "biomass"})
+    assert out.columns == ["sector", "activity", "gas", "emissions_t", "co2e_t"]
+    assert out["co2e_t"].to_list() == [2.0 * 29.8, 3.0 * 27.0, 5.0 * 27.0, 7.0 * 27.0, 273.0]
+    assert cfg.gwp_set.keys_of(rows, {"wood": "biomass"}).to_list() == [
+        "CH4:fossil", "CH4:non_fossil", "CH4:non_fossil", "CH4:non_fossil", "N2O"]
+    with pytest.raises(ValueError, match="fuel classes"):
+        characterise(rows, cfg.gwp_set)
+    # rows without CH4 need no classes
+    assert characterise(rows.filter(pl.col("gas") == "N2O"), cfg.gwp_set)["co2e_t"].to_list() == [273.0]
