@@ -262,3 +262,18 @@ def test_one_base_intensity_in_indicators_and_targets(tmp_path):
     assert t["base_value"].to_list() == [0.1235, 0.1235]
     assert t["met"].to_list() == [True, True]
     assert t["p_met"].to_list() == [1.0, 1.0]  # the Monte Carlo rounds the same way
+
+
+def test_targets_command_exits_2_naming_a_target_without_data(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    gone = evaluate_targets(_t(name="CO2 intensity [2025]"), _ind({2021: 1.0}), pl.DataFrame())
+    off = evaluate_targets(_t(), _ind({2020: 1.0, 2023: 0.99}), pl.DataFrame())
+    pl.concat([off, gone]).write_parquet(tmp_path / "targets.parquet")
+    res = subprocess.run([sys.executable, "-m", "ghginv", "targets", str(tmp_path)], capture_output=True, text=True, cwd=tmp_path,
+                         env={**os.environ, "COLUMNS": "200"}, timeout=120)
+    assert res.returncode == 2, res.stderr
+    assert "CO2 intensity [2025]" in res.stderr and "cannot be evaluated" in res.stderr and "Traceback" not in res.stderr
+    assert "base year 2020 is not in the run" in res.stdout and "OFF TRACK" in res.stdout
