@@ -11,7 +11,8 @@ and ``electricity_non_fossil_share`` (0–1, share of purchased electricity from
 ``region`` is a region of the inventory or ``ALL`` (the whole inventory area).
 
 Official rules (cn-statistics-formats.md §4): intensities in t (tce) per 10^4 yuan rounded to 4
-decimals before ratios; three energy totals — gross, excluding feedstock (发改环资〔2022〕803号)
+decimals before ratios, half up on the decimal value (四舍五入, :func:`intensity`,
+:func:`ghginv.core.rounding.round_half_up`); three energy totals — gross, excluding feedstock (发改环资〔2022〕803号)
 and excluding feedstock and non-fossil energy (发改环资〔2024〕113号); CO2 intensity from energy
 CO2 = fossil combustion (IPCC 1.A, feedstock sectors excluded) plus, when chosen, the CO2 of
 purchased (net imported) electricity at the grid factor the run's factor sets resolved.
@@ -26,15 +27,17 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from ..core import _fs, categories
 from ..core._frames import group_sum
 from ..core.errors import ConfigError, InputFileError, Problem, SchemaError, ValidationError
+from ..core.rounding import round_half_up, round_half_up_expr
 from .energy import ELECTRICITY_METHODS, EnergyResult
 
 __all__ = ["IndicatorSettings", "settings_from_config", "read_economy", "chain_gdp", "compute_indicators",
-           "emission_series", "INDICATOR_UNITS", "ALL_REGION", "SCOPES"]
+           "emission_series", "intensity", "INDICATOR_UNITS", "ALL_REGION", "SCOPES", "INTENSITY_DIGITS"]
 
 ALL_REGION = "ALL"
 SCOPES = {"energy_co2": "co2_energy_t", "total_co2": "co2_total_t", "total_co2e": "co2e_gross_t", "net_co2e": "co2e_net_t"}
@@ -57,6 +60,7 @@ INDICATOR_UNITS = {
     "co2e_per_capita": "t CO2e / person",
     "non_fossil_share_pct": "%",
 }
+INTENSITY_DIGITS = 4  # intensities kept to 4 decimals before ratios (cn-statistics-formats.md §4.1)
 ENERGY_VARIANTS = {"gross": "energy_gross_tce", "excl_feedstock": "energy_excl_feedstock_tce",
                    "excl_feedstock_nonfossil": "energy_excl_feedstock_nonfossil_tce"}
 _ECONOMY_KEYS = {"path", "price_base_year", "electricity_method", "coal_equivalent_gce_per_kwh",
@@ -82,7 +86,7 @@ class IndicatorSettings:
             "co2_numerator": "fossil combustion CO2 (IPCC 1.A, feedstock sectors excluded)"
             + (" + CO2 of purchased " + " and ".join(self.indirect_co2) + " at the resolved grid factor" if self.indirect_co2 else ""),
             "indirect_co2": list(self.indirect_co2),
-            "intensity_rounding": "4 decimals (t or tce per 10^4 yuan) before ratios",
+            "intensity_rounding": "4 decimals (t or tce per 10^4 yuan) before ratios, round half up on the decimal value (四舍五入)",
         }
 
 
@@ -138,6 +142,30 @@ def settings_from_config(cfg, economy: str | Path | None = None) -> IndicatorSet
     if not all(isinstance(x, str) for x in fs) or not all(x in ("electricity", "heat") for x in ind):
         raise ConfigError(f"{where}: feedstock_sectors must be IPCC codes; indirect_co2 a list of 'electricity', 'heat'")
     return IndicatorSettings(path, base, method, ce, tuple(fs), tuple(ind))
+
+
+def intensity(numerator, gdp):
+    """An intensity as the indicators give it: numerator / GDP, 4 decimals, round half up (四舍五入).
+
+    The one rule for every intensity ghginv reports or tests a target on (indicators, targets,
+    their Monte Carlo, the report).
+
+    Parameters
+    ----------
+    numerator : float or numpy.ndarray
+        Emissions [t CO2] or energy [tce].
+    gdp : float or numpy.ndarray
+        GDP at constant base-year prices [10^4 yuan], positive.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The intensity [t or tce per 10^4 yuan], rounded to :data:`INTENSITY_DIGITS` decimals half up
+        on the decimal value (:func:`ghginv.core.rounding.round_half_up`).
+    """
+    if isinstance(numerator, np.ndarray) or isinstance(gdp, np.ndarray):
+        return round_half_up(np.asarray(numerator, dtype=np.float64) / gdp, INTENSITY_DIGITS)
+    return round_half_up(float(numerator) / float(gdp), INTENSITY_DIGITS)
 
 
 def _read_table(path: Path | str | _fs.Remote) -> pl.DataFrame:
@@ -352,6 +380,22 @@ def _energy_series(energy: EnergyResult, economy: pl.DataFrame | None) -> pl.Dat
     return _with_all(e, [], ["energy_gross_tce", "energy_excl_feedstock_tce", "_elec"])
 
 
+def _all_nonfossil_from_regions(w: pl.DataFrame) -> pl.DataFrame:
+    """``ALL`` without a non-fossil share of its own: the sum of its regions' non-fossil energy,
+    when every region's is known (a region without a share of its own takes ``ALL``'s, so it is
+    unknown only when ``ALL`` has none either)."""
+    reg = w.filter(pl.col("region") != ALL_REGION).select("year", "region", "energy_nonfossil_tce")
+    if not reg.height:
+        return w
+    known = reg.group_by("year").agg(pl.col("energy_nonfossil_tce").null_count().alias("_nf_unknown"))
+    sums = group_sum(reg.with_columns(pl.col("energy_nonfossil_tce").fill_null(0.0)), ["year"], ["energy_nonfossil_tce"])
+    sums = sums.join(known, on="year").select("year", pl.when(pl.col("_nf_unknown") == 0).then(pl.col("energy_nonfossil_tce")).alias("_nf_regions"))
+    return w.join(sums, on="year", how="left").with_columns(
+        pl.when((pl.col("region") == ALL_REGION) & pl.col("energy_nonfossil_tce").is_null())
+        .then(pl.col("_nf_regions")).otherwise(pl.col("energy_nonfossil_tce")).alias("energy_nonfossil_tce")
+    ).drop("_nf_regions")
+
+
 def compute_indicators(emissions: pl.DataFrame, energy: EnergyResult, economy: pl.DataFrame | None,
                        classes: dict[str, str], settings: IndicatorSettings) -> tuple[pl.DataFrame, list[str]]:
     """The long indicators table (``indicators.parquet``) and notes.
@@ -406,19 +450,24 @@ def compute_indicators(emissions: pl.DataFrame, energy: EnergyResult, economy: p
     w = w.with_columns(
         pl.when(pl.col("energy_tce").is_not_null()).then(pl.lit("official")).otherwise(pl.lit("computed")).alias("_energy_origin"),
         pl.coalesce("energy_tce", "energy_gross_tce").alias("energy_gross_tce"),
-        (pl.col("_elec") * pl.col("electricity_non_fossil_share")).alias("energy_nonfossil_tce"),
-    ).with_columns(
+        # no purchased electricity: no non-fossil energy, whatever the share (0, not unknown)
+        pl.when(pl.col("_elec") == 0).then(0.0).otherwise(pl.col("_elec") * pl.col("electricity_non_fossil_share")).alias("energy_nonfossil_tce"),
+    )
+    w = _all_nonfossil_from_regions(w).with_columns(
         (pl.col("energy_gross_tce") - feed).alias("energy_excl_feedstock_tce"),
     ).with_columns(
         (pl.col("energy_excl_feedstock_tce") - pl.col("energy_nonfossil_tce")).alias("energy_excl_feedstock_nonfossil_tce"),
     ).with_columns(
-        (pl.col("co2_energy_t") / pl.col("gdp_const_10k_yuan")).round(4).alias("co2_intensity"),
-        *((pl.col(src) / pl.col("gdp_const_10k_yuan")).round(4).alias(f"energy_intensity_{v}") for v, src in ENERGY_VARIANTS.items()),
+        round_half_up_expr(pl.col("co2_energy_t") / pl.col("gdp_const_10k_yuan"), INTENSITY_DIGITS).alias("co2_intensity"),
+        *(round_half_up_expr(pl.col(src) / pl.col("gdp_const_10k_yuan"), INTENSITY_DIGITS).alias(f"energy_intensity_{v}")
+          for v, src in ENERGY_VARIANTS.items()),
         (pl.col("co2e_gross_t") / pl.col("population")).alias("co2e_per_capita"),
         (pl.col("energy_nonfossil_tce") / pl.col("energy_gross_tce") * 100).alias("non_fossil_share_pct"),
     )
-    if w.filter(pl.col("electricity_non_fossil_share").is_null()).height and economy is not None:
-        notes.append("no electricity_non_fossil_share for some years/regions: non-fossil energy is unknown there (left empty)")
+    unknown = w.filter(pl.col("energy_nonfossil_tce").is_null())
+    if unknown.height and economy is not None:
+        notes.append("no electricity_non_fossil_share for " + ", ".join(f"{r} {y}" for y, r in unknown.select("year", "region").sort("year", "region").rows())
+                     + ": their electricity's non-fossil part is unknown, so is the non-fossil energy there (left empty)")
     names = list(INDICATOR_UNITS)
     long = w.unpivot(index=["year", "region", "_energy_origin"], on=names, variable_name="indicator", value_name="value")
     origin = (

@@ -18,7 +18,7 @@ from ..core.errors import ConfigError
 from ..methods.emissions import activity_classes
 from .energy import energy_consumption
 from .indicators import compute_indicators, read_economy, settings_from_config
-from .targets import evaluate_targets, parse_targets, peak_analysis, peak_params
+from .targets import check_evaluable, evaluate_targets, parse_targets, peak_analysis, peak_params
 
 __all__ = ["Analysis", "analysis_wanted", "run_analysis", "report_lang", "LANGS"]
 
@@ -113,8 +113,9 @@ def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, s
     Raises
     ------
     ConfigError
-        Invalid ``[economy]``, ``[[targets]]``, ``[peak]`` or ``[report]`` tables, or intensity
-        targets without an economy table.
+        Invalid ``[economy]``, ``[[targets]]``, ``[peak]`` or ``[report]`` tables, intensity
+        targets without an economy table, or a target the run cannot evaluate that is not
+        ``optional`` (:func:`ghginv.analysis.targets.check_evaluable`).
     InputFileError, SchemaError, ValidationError
         An unreadable or invalid economy table (:func:`ghginv.analysis.indicators.read_economy`).
     """
@@ -146,6 +147,7 @@ def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, s
     with stage("targets"):
         peak = peak_analysis(ind, pk)
         tg = evaluate_targets(targets, ind, peak)
+        check_evaluable(tg, src)  # a target the run cannot evaluate stops it, unless optional
     conv = {**settings.conventions(), **energy.convention(), **table,
             "peak": {"min_years_since_peak": pk.min_years_since_peak, "plateau_pct": pk.plateau_pct, "plateau_years": pk.plateau_years}}
     return Analysis(ind, tg, peak, conv, notes, lang, energy.conversions_used)

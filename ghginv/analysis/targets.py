@@ -15,6 +15,7 @@
     region = "ALL"             # a region of the inventory, ALL (default) or "*" (every region with data)
     name = "Chengdu CO2 intensity"
     source = "成都市碳达峰实施方案 (2024)"
+    optional = false           # true: a target the run cannot evaluate is reported as "no data", not an error
 
 A reduction target r (fraction) set for year T against base year y0 is on track in year y when the
 achieved reduction is at least the constant-rate path::
@@ -23,12 +24,27 @@ achieved reduction is at least the constant-rate path::
 
 A share target follows the straight line from the base-year share to the target share; a cap
 follows the constant-rate path from the base-year value to the cap. ``met`` stays null until the
-target year has data. Peak analysis (``[peak]``: ``min_years_since_peak`` N = 2,
+target year has data.
+
+Verdicts (``status``, with the ``reason`` where it is not plain): *met* / *not met* once the target
+year has data; before it *on track* / *off track* against the path. A base-year value of 0 is
+judged without dividing by it: a reduction target is met (on track) when the latest value is at most
+(1 − r) × 0 = 0, a cap when the latest value is within the cap; ``achieved_pct`` stays null. A peak
+target has no path: before its deadline it is *on track* once the series has peaked (or is on a
+plateau) before the deadline, and *pending* otherwise — never *off track*, since a peak can still
+come before the deadline; at the deadline it is *met* or *not met*. Missing years inside the series
+make the peak status *undetermined* (the reason names them). A target the run cannot evaluate (no
+base-year value, e.g. the base year is outside the run; no value in the target year although the
+run has later years; a peak target at its deadline with an undetermined status) is an error
+(:func:`check_evaluable`) unless the target says ``optional = true``; then it is *no data* with the
+reason.
+
+Peak analysis (``[peak]``: ``min_years_since_peak`` N = 2,
 ``plateau_pct`` x = 2.0, ``plateau_years`` = 3): *plateau* — the last ``plateau_years`` values lie
 within ±x % of their mean; else *peaked* — the maximum lies at least N years back and the trend
 since the peak (least-squares slope from the peak year on) is down; else *rising* — the recent
 trend (slope of the last ``plateau_years`` values, also reported as ``trend_pct_per_year``) is up;
-otherwise *undetermined*.
+otherwise *undetermined*. Missing years inside the series make it *undetermined* whatever the values.
 """
 
 from __future__ import annotations
@@ -40,10 +56,11 @@ import numpy as np
 import polars as pl
 
 from ..core.errors import ConfigError, Problem
-from .indicators import ALL_REGION, ENERGY_VARIANTS, SCOPES
+from .indicators import ALL_REGION, ENERGY_VARIANTS, SCOPES, intensity
 
-__all__ = ["Target", "PeakParams", "parse_targets", "peak_params", "path_required_pct", "reduction_met",
-           "peak_status", "peak_analysis", "evaluate_targets", "TARGET_SCHEMA", "PEAK_SCHEMA", "KINDS"]
+__all__ = ["Target", "PeakParams", "parse_targets", "peak_params", "path_required_pct", "reduction_met", "reduction_on_path",
+           "missing_years", "peak_status", "peak_analysis", "evaluate_targets", "check_evaluable", "TARGET_SCHEMA", "PEAK_SCHEMA",
+           "KINDS", "STATUSES"]
 
 KINDS = ("co2_intensity", "energy_intensity", "non_fossil_share", "emissions_cap", "peak")
 TOL = 1e-9
@@ -52,14 +69,16 @@ TARGET_SCHEMA = {
     "target_year": pl.Int32, "base_value": pl.Float64, "latest_year": pl.Int32, "latest_value": pl.Float64,
     "achieved_pct": pl.Float64, "required_pct": pl.Float64, "path_required_pct": pl.Float64,
     "on_track": pl.Boolean, "met": pl.Boolean, "margin": pl.Float64, "source": pl.String,
+    "status": pl.String, "reason": pl.String, "optional": pl.Boolean,
 }
+STATUSES = ("met", "not met", "on track", "off track", "pending", "undetermined", "no data")
 PEAK_SCHEMA = {
     "region": pl.String, "scope": pl.String, "first_year": pl.Int32, "latest_year": pl.Int32, "peak_year": pl.Int32,
     "peak_value": pl.Float64, "latest_value": pl.Float64, "change_from_peak_pct": pl.Float64,
-    "trend_pct_per_year": pl.Float64, "status": pl.String,
+    "trend_pct_per_year": pl.Float64, "status": pl.String, "reason": pl.String,
 }
 _KEYS = {"kind", "base_year", "year", "reduction_pct", "energy_variant", "min_share_pct", "cap_t_co2e",
-         "before_year", "scope", "region", "name", "source"}
+         "before_year", "scope", "region", "name", "source", "optional"}
 
 
 @dataclass(frozen=True)
@@ -75,6 +94,7 @@ class Target:
     energy_variant: str | None = None
     min_share_pct: float | None = None
     cap_t_co2e: float | None = None
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,7 +119,8 @@ def parse_targets(raw, default_base_year: int | None, file: str | None = None) -
     ----------
     raw : list of dict or None
         The ``[[targets]]`` tables (kind, base_year, year or before_year, reduction_pct [%],
-        energy_variant, min_share_pct [%], cap_t_co2e [t CO2e], scope, region, name, source).
+        energy_variant, min_share_pct [%], cap_t_co2e [t CO2e], scope, region, name, source,
+        optional).
     default_base_year : int or None
         Base year of a target that gives none (``[inventory] base_year``).
     file : str, optional
@@ -114,7 +135,7 @@ def parse_targets(raw, default_base_year: int | None, file: str | None = None) -
     ------
     ConfigError
         Not a list of tables, an unknown key, kind or scope, base year not before the target year,
-        no source, or a missing or out-of-range reduction, share or cap.
+        no source, a missing or out-of-range reduction, share or cap, or ``optional`` not true/false.
     """
     if raw is None:
         return []
@@ -160,6 +181,10 @@ def parse_targets(raw, default_base_year: int | None, file: str | None = None) -
             kw["min_share_pct"] = s
         if kind == "emissions_cap":
             kw["cap_t_co2e"] = _num(t, "cap_t_co2e", problems, where)
+        opt = t.get("optional", False)
+        if not isinstance(opt, bool):
+            problems.append(Problem(f"{where}: optional must be true or false, got {opt!r}"))
+        kw["optional"] = opt is True
         region = str(t.get("region", ALL_REGION))
         label = str(t.get("name") or f"{kind} {year} vs {base}")
         out.append(Target(kind, base, year, scope, (src or "").strip(), label, region, **kw))
@@ -243,9 +268,78 @@ def reduction_met(base: float, latest: float, reduction_pct: float) -> bool:
     Returns
     -------
     bool
-        True when met (within a tolerance of 1e-9).
+        True when met (within a tolerance of 1e-9). A base of 0 is not divided by: met when
+        latest ≤ (1 − r) × 0, i.e. latest ≤ 0.
     """
-    return latest / base <= 1.0 - reduction_pct / 100.0 + TOL
+    return bool(reduction_ok(base, latest, 1.0 - reduction_pct / 100.0))
+
+
+def reduction_ok(base, latest, factor):
+    """latest ≤ factor × base, as the ratio latest / base ≤ factor (+1e-9) where base ≠ 0, latest ≤ 0 where base = 0.
+
+    The one test behind :func:`reduction_met` and :func:`reduction_on_path`, for scalars and numpy
+    arrays alike (the Monte Carlo of :mod:`ghginv.uncertainty.targets` applies it per iteration).
+
+    Parameters
+    ----------
+    base : float or numpy.ndarray
+        Base-year value(s) [unit of the indicator].
+    latest : float or numpy.ndarray
+        Latest value(s) [same unit].
+    factor : float or numpy.ndarray
+        Allowed ratio latest / base [-], e.g. 0.87 for a 13 % reduction.
+
+    Returns
+    -------
+    numpy.bool_ or numpy.ndarray of bool
+        Whether the latest value is within the allowed ratio.
+    """
+    b = np.asarray(base, dtype=float)
+    v = np.asarray(latest, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = v / np.where(b == 0, 1.0, b)
+    return np.where(b == 0, v <= 0, ratio <= np.asarray(factor, dtype=float) + TOL)
+
+
+def reduction_on_path(base, latest, path_pct):
+    """Whether a reduction is on its path: achieved ≥ path − 1e-9, judged without dividing by a base of 0.
+
+    Parameters
+    ----------
+    base : float or numpy.ndarray
+        Base-year value(s) [unit of the indicator].
+    latest : float or numpy.ndarray
+        Latest value(s) [same unit].
+    path_pct : float or numpy.ndarray
+        Reduction the path requires in the latest year [%] (:func:`path_required_pct`).
+
+    Returns
+    -------
+    numpy.bool_ or numpy.ndarray of bool
+        On (or ahead of) the path; with a base of 0, when the latest value is ≤ 0.
+    """
+    b = np.asarray(base, dtype=float)
+    v = np.asarray(latest, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        achieved = (1.0 - v / np.where(b == 0, 1.0, b)) * 100.0
+    return np.where(b == 0, v <= 0, achieved >= np.asarray(path_pct, dtype=float) - TOL)
+
+
+def missing_years(years: list[int]) -> list[int]:
+    """Years missing inside a series (between its first and last year).
+
+    Parameters
+    ----------
+    years : list of int
+        Years of the series.
+
+    Returns
+    -------
+    list of int
+        The missing years, ascending; empty for a series without gaps.
+    """
+    have = set(years)
+    return [y for y in range(min(have), max(have) + 1) if y not in have] if have else []
 
 
 def peak_status(years: list[int], values: list[float], p: PeakParams = PeakParams()) -> dict:
@@ -254,7 +348,8 @@ def peak_status(years: list[int], values: list[float], p: PeakParams = PeakParam
     *plateau* — the last ``plateau_years`` values lie within ±``plateau_pct`` % of their mean; else
     *peaked* — the maximum lies at least ``min_years_since_peak`` years back and the least-squares
     slope from the peak year on is down; else *rising* — the slope of the last ``plateau_years``
-    values is up; otherwise *undetermined*.
+    values is up; otherwise *undetermined*. Missing years inside the series make it *undetermined*
+    (``reason`` names them): what happened in those years is unknown.
 
     Parameters
     ----------
@@ -269,7 +364,8 @@ def peak_status(years: list[int], values: list[float], p: PeakParams = PeakParam
     -------
     dict
         first_year, latest_year, peak_year, peak_value, latest_value [unit of the series],
-        change_from_peak_pct [%], trend_pct_per_year [% of the recent mean per year], status.
+        change_from_peak_pct [%], trend_pct_per_year [% of the recent mean per year], status,
+        reason (None, or why the status is undetermined).
     """
     y = np.asarray(years, dtype=float)
     v = np.asarray(values, dtype=float)
@@ -287,9 +383,18 @@ def peak_status(years: list[int], values: list[float], p: PeakParams = PeakParam
         status = "rising"
     else:
         status = "undetermined"
+    gaps = missing_years(list(years))
+    reason = None
+    if gaps:
+        status = "undetermined"
+        reason = f"missing year(s) {_years_text(gaps)} inside the series {years[0]}–{years[-1]}"
     return {"first_year": years[0], "latest_year": years[-1], "peak_year": years[i], "peak_value": float(v[i]),
             "latest_value": float(v[-1]), "change_from_peak_pct": (v[-1] / v[i] - 1) * 100 if v[i] else None,
-            "trend_pct_per_year": trend_pct, "status": status}
+            "trend_pct_per_year": trend_pct, "status": status, "reason": reason}
+
+
+def _years_text(years: list[int]) -> str:
+    return ", ".join(map(str, years))
 
 
 def _series(ind: pl.DataFrame, indicator: str, region: str) -> dict[int, float]:
@@ -331,51 +436,106 @@ def _intensity(ind: pl.DataFrame, t: Target, region: str) -> dict[int, float]:
         if t.scope == "energy_co2":
             return _series(ind, "co2_intensity", region)
         num, gdp = _series(ind, SCOPES[t.scope], region), _series(ind, "gdp_const_10k_yuan", region)
-        return {y: round(num[y] / gdp[y], 4) for y in num if y in gdp}
+        return {y: intensity(num[y], gdp[y]) for y in num if y in gdp}
     if t.kind == "non_fossil_share":
         return _series(ind, "non_fossil_share_pct", region)
     return _series(ind, SCOPES[t.scope], region)
 
 
-def _evaluate(t: Target, region: str, s: dict[int, float], peaks: pl.DataFrame) -> dict:
+_WHAT = {
+    "co2_intensity": ("the CO2 intensity", "emissions and GDP (gdp_const_10k_yuan in the economy table)"),
+    "energy_intensity": ("the energy intensity", "energy and GDP (gdp_const_10k_yuan in the economy table)"),
+    "non_fossil_share": ("the non-fossil share", "energy and electricity_non_fossil_share in the economy table "
+                         "(0 when the electricity has no non-fossil part)"),
+    "emissions_cap": ("the emissions", "emission rows"),
+    "peak": ("the emission series", "emission rows"),
+}
+
+
+def _no_data(t: Target, region: str, s: dict[int, float], run_years: list[int]) -> str:
+    """Why a target has no base-year (or target-year) value: what is missing, in words."""
+    what, needs = _WHAT[t.kind]
+    if t.base_year not in run_years:
+        span = "none" if not run_years else str(run_years[0]) if len(run_years) == 1 else f"{run_years[0]}–{run_years[-1]}"
+        upto = max(run_years[-1] if run_years else t.base_year, t.base_year)
+        return f"the base year {t.base_year} is not in the run (years: {span}); compile with --years {min([t.base_year, *run_years])}-{upto}"
+    if t.base_year not in s:
+        return f"no value of {what} for region {region} in the base year {t.base_year} (it needs {needs})"
+    return f"no value of {what} for region {region} in the target year {t.year}, although the run has later years (it needs {needs})"
+
+
+def _evaluate(t: Target, region: str, s: dict[int, float], peaks: pl.DataFrame, run_years: list[int]) -> dict:
     scope = {"energy_intensity": f"energy:{t.energy_variant}", "non_fossil_share": "energy:non_fossil"}.get(t.kind, t.scope)
     row = {"target": t.name, "region": region, "kind": t.kind, "scope": scope,
-           "base_year": t.base_year, "target_year": t.year, "source": t.source}
+           "base_year": t.base_year, "target_year": t.year, "source": t.source, "optional": t.optional}
+    if t.kind == "peak":
+        return _evaluate_peak(t, region, s, peaks, run_years, row)
     years = sorted(y for y in s if t.base_year <= y <= t.year)
-    if t.base_year not in s or not years:
-        return row
+    past_target = any(y > t.year for y in run_years)
+    if t.base_year not in s or not years or (past_target and years[-1] != t.year):
+        return {**row, "status": "no data", "reason": _no_data(t, region, s, run_years)}
     y = years[-1]
     b, v = s[t.base_year], s[y]
     row.update(base_value=b, latest_year=y, latest_value=v)
     has_target_year = y == t.year
-    if t.kind in ("co2_intensity", "energy_intensity", "emissions_cap"):
-        r = t.reduction_pct if t.kind != "emissions_cap" else (1 - t.cap_t_co2e / b) * 100
-        achieved = (1 - v / b) * 100 if b else None
-        path = path_required_pct(r, t.base_year, t.year, y) if r < 100 else None
-        row.update(achieved_pct=achieved, required_pct=r, path_required_pct=path)
-        if achieved is not None and path is not None:
-            row["on_track"] = bool(achieved >= path - TOL)
-            row["margin"] = achieved - path
+    if t.kind in ("co2_intensity", "energy_intensity"):
+        r = t.reduction_pct
+        path = path_required_pct(r, t.base_year, t.year, y)
+        row.update(required_pct=r, path_required_pct=path, on_track=bool(reduction_on_path(b, v, path)))
+        if b:
+            row.update(achieved_pct=(1 - v / b) * 100, margin=(1 - v / b) * 100 - path)
         if has_target_year:
-            row["met"] = reduction_met(b, v, r) if t.kind != "emissions_cap" else bool(v <= t.cap_t_co2e + TOL)
-            row["on_track"] = row["met"]
-    elif t.kind == "non_fossil_share":
+            row["met"] = row["on_track"] = reduction_met(b, v, r)
+    elif t.kind == "emissions_cap":
+        if b:
+            r = (1 - t.cap_t_co2e / b) * 100
+            achieved = (1 - v / b) * 100
+            row.update(achieved_pct=achieved, required_pct=r)
+            if r < 100:
+                path = path_required_pct(r, t.base_year, t.year, y)
+                row.update(path_required_pct=path, on_track=bool(achieved >= path - TOL), margin=achieved - path)
+        else:  # no constant-rate path from 0: on track while within the cap
+            row["on_track"] = bool(v <= t.cap_t_co2e + TOL)
+        if has_target_year:
+            row["met"] = row["on_track"] = bool(v <= t.cap_t_co2e + TOL)
+    else:  # non_fossil_share
         path = b + (t.min_share_pct - b) * (y - t.base_year) / (t.year - t.base_year)
         row.update(achieved_pct=v, required_pct=t.min_share_pct, path_required_pct=path,
                    on_track=bool(v >= path - TOL), margin=v - path)
         if has_target_year:
-            row["met"] = bool(v >= t.min_share_pct - TOL)
-            row["on_track"] = row["met"]
-    else:  # peak
-        pk = peaks.filter(pl.col("region") == region, pl.col("scope") == t.scope)
-        if pk.height:
-            p = pk.row(0, named=True)
-            ok = p["status"] in ("peaked", "plateau") and p["peak_year"] < t.year
-            drop = (p["peak_value"] - p["latest_value"]) / p["peak_value"] * 100 if p["peak_value"] else None
-            row.update(achieved_pct=drop, on_track=ok)
-            if has_target_year:
-                row["met"] = ok
+            row["met"] = row["on_track"] = bool(v >= t.min_share_pct - TOL)
+    if b == 0 and t.kind != "non_fossil_share":
+        row["reason"] = ("the base-year value is 0: the reduction in % is undefined; judged on latest ≤ (1 − r) × 0"
+                         if t.kind != "emissions_cap" else "the base-year value is 0: judged on latest ≤ cap")
+    row["status"] = ("met" if row["met"] else "not met") if has_target_year else ("on track" if row.get("on_track") else "off track")
     return row
+
+
+def _evaluate_peak(t: Target, region: str, s: dict[int, float], peaks: pl.DataFrame, run_years: list[int], row: dict) -> dict:
+    """A peak target: on track once peaked before the deadline, pending until then, met or not at the deadline."""
+    years = sorted(y for y in s if y <= t.year)
+    past_target = any(y > t.year for y in run_years)
+    if not years or (past_target and years[-1] != t.year):
+        return {**row, "status": "no data", "reason": _no_data(t, region, s, run_years)}
+    y = years[-1]
+    at_deadline = y == t.year
+    row.update(base_value=s.get(t.base_year), latest_year=y, latest_value=s[y])
+    pk = peaks.filter(pl.col("region") == region, pl.col("scope") == t.scope) if peaks.height else peaks
+    if not pk.height:
+        reason = f"only one year ({y}) of the series: a peak needs at least two"
+        return {**row, "status": "no data" if at_deadline else "undetermined", "reason": reason}
+    p = pk.row(0, named=True)
+    if p["peak_value"]:
+        row["achieved_pct"] = (p["peak_value"] - p["latest_value"]) / p["peak_value"] * 100
+    if p.get("reason"):  # missing years inside the series
+        return {**row, "status": "no data" if at_deadline else "undetermined", "reason": p["reason"]}
+    ok = p["status"] in ("peaked", "plateau") and p["peak_year"] < t.year
+    if at_deadline:
+        return {**row, "met": ok, "on_track": ok, "status": "met" if ok else "not met"}
+    if ok:
+        return {**row, "on_track": True, "status": "on track"}
+    return {**row, "status": "pending",
+            "reason": f"not peaked yet (status {p['status']}, latest year {y}); a peak before {t.year} is still possible"}
 
 
 def evaluate_targets(targets: list[Target], ind: pl.DataFrame, peaks: pl.DataFrame) -> pl.DataFrame:
@@ -383,9 +543,11 @@ def evaluate_targets(targets: list[Target], ind: pl.DataFrame, peaks: pl.DataFra
 
     A reduction target is on track when the achieved reduction is at least the constant-rate path
     (:func:`path_required_pct`); a share target follows the straight line to the target share; a cap
-    the constant-rate path from the base-year value to the cap; a peak target needs status *peaked*
-    or *plateau* with the peak before the target year. ``met`` stays null until the target year has
-    data.
+    the constant-rate path from the base-year value to the cap; a peak target is on track once the
+    series has peaked (or is on a plateau) before the target year, pending until then (never off
+    track before its deadline). ``met`` stays null until the target year has data. ``status`` and
+    ``reason`` give the verdict in words (module docstring); a target the run cannot evaluate is
+    *no data* here and an error in :func:`check_evaluable` unless it is optional.
 
     Parameters
     ----------
@@ -401,19 +563,38 @@ def evaluate_targets(targets: list[Target], ind: pl.DataFrame, peaks: pl.DataFra
     polars.DataFrame
         :data:`TARGET_SCHEMA`: base and latest values [unit of the indicator], ``achieved_pct``,
         ``required_pct``, ``path_required_pct`` [%], ``on_track``, ``met``, ``margin`` [percentage
-        points] and the target's source.
+        points], the target's source, ``status`` (:data:`STATUSES`), ``reason`` and ``optional``.
     """
     rows = []
+    run_years = sorted(ind["year"].unique().to_list()) if ind.height else []
     for t in targets:
-        ind_t = ind
-        if t.kind == "peak":
-            name = SCOPES[t.scope]
-        else:
-            name = None
         regions = ind["region"].unique(maintain_order=True).to_list() if t.region == "*" else [t.region]
         for region in regions:
-            s = _series(ind_t, name, region) if name else _intensity(ind_t, t, region)
+            s = _series(ind, SCOPES[t.scope], region) if t.kind == "peak" else _intensity(ind, t, region)
             if t.region == "*" and not s:
                 continue
-            rows.append(_evaluate(t, region, s, peaks))
+            rows.append(_evaluate(t, region, s, peaks, run_years))
     return pl.DataFrame(rows, schema=TARGET_SCHEMA) if rows else pl.DataFrame(schema=TARGET_SCHEMA)
+
+
+def check_evaluable(targets: pl.DataFrame, file: str | None = None) -> None:
+    """Refuse a run whose targets it cannot evaluate, unless they are optional.
+
+    Parameters
+    ----------
+    targets : polars.DataFrame
+        The evaluated targets (:func:`evaluate_targets`).
+    file : str, optional
+        The inventory TOML's name in the message.
+
+    Raises
+    ------
+    ConfigError
+        One problem per target and region with status *no data* that is not ``optional``, naming
+        the target and what is missing.
+    """
+    bad = targets.filter((pl.col("status") == "no data") & ~pl.col("optional").fill_null(False))
+    if bad.height:
+        problems = [Problem(f"target {r['target']!r} (region {r['region']}): {r['reason']}") for r in bad.iter_rows(named=True)]
+        raise ConfigError(f"{file or 'config'}: {bad.height} target(s) cannot be evaluated — add what is missing, or set "
+                          "optional = true in the target's [[targets]] table to report it as no data", problems)

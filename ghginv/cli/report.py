@@ -1,29 +1,55 @@
 """CLI commands on a finished run: ``ghginv report RUN_DIR [--lang zh|en]`` and ``ghginv targets RUN_DIR``.
 
-Thin over :func:`ghginv.rebuild_reports` and the run's ``targets.parquet``. ``targets`` prints the target table and exits 0 when every target
-with data is met or on track, 1 otherwise (for automation); bad input exits 2.
+Thin over :func:`ghginv.rebuild_reports` and the run's ``targets.parquet``. ``targets`` prints the target table and exits 0 when
+every target is met, on track, pending or undetermined (before its deadline) or optional without data; 1 when one is not met or off
+track; 2 when a target that is not optional could not be evaluated, or on bad input (for automation).
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from ..core.rounding import round_half_up
 from ._common import RunDir, console, fail
 
-__all__ = ["report_cmd", "targets_cmd", "targets_exit_code"]
+__all__ = ["report_cmd", "targets_cmd", "targets_exit_code", "unevaluable"]
+
+
+def _statuses(targets):
+    """The verdict of every row: the ``status`` column, or (run folders written before it) met / on track / no data."""
+    if "status" in targets.columns:
+        return targets["status"].to_list()
+    out = []
+    for r in targets.iter_rows(named=True):
+        if r["met"] is not None:
+            out.append("met" if r["met"] else "not met")
+        elif r["on_track"] is not None:
+            out.append("on track" if r["on_track"] else "off track")
+        else:
+            out.append("no data")
+    return out
+
+
+def unevaluable(targets) -> list[dict]:
+    """Rows of targets the run could not evaluate that are not ``optional`` (each with its reason)."""
+    if targets is None or targets.height == 0:
+        return []
+    opt = targets["optional"].to_list() if "optional" in targets.columns else [False] * targets.height
+    return [r for r, st, o in zip(targets.iter_rows(named=True), _statuses(targets), opt) if st == "no data" and not o]
 
 
 def targets_exit_code(targets) -> int:
-    """0 when every target with data is met (or, before its year, on track); else 1."""
-    import polars as pl
-
+    """2 when a target that is not optional could not be evaluated; else 1 when one is not met or off
+    track; else 0 (pending, undetermined and optional no-data targets do not fail)."""
     if targets is None or targets.height == 0:
         return 0
-    judged = targets.with_columns(pl.coalesce("met", "on_track").alias("_ok")).filter(pl.col("_ok").is_not_null())
-    return 0 if judged["_ok"].all() else 1
+    if unevaluable(targets):
+        return 2
+    return 1 if any(st in ("not met", "off track") for st in _statuses(targets)) else 0
 
 
 def report_cmd(
@@ -45,7 +71,8 @@ def report_cmd(
 
 
 def targets_cmd(run_dir: RunDir):
-    """Print the target table; exit 0 when every target with data is met or on track, 1 otherwise."""
+    """Print the target table; exit 0 when every target is met, on track or not yet due, 1 when one is not met or off track, 2 when one cannot be evaluated."""
+    from rich.markup import escape
     from rich.table import Table
 
     from ..core.errors import GhgInvError, InputFileError
@@ -59,23 +86,30 @@ def targets_cmd(run_dir: RunDir):
         tg = pl.read_parquet(p)
     except GhgInvError as e:
         fail(e)
-    t = Table(title=f"Targets — {run_dir}", title_justify="left")
+    t = Table(title=f"Targets — {escape(str(run_dir))}", title_justify="left")
     for c in ("target", "region", "base", "latest", "achieved %", "required %", "path %", "status", "margin pp"):
         t.add_column(c, justify="left" if c in ("target", "region", "status") else "right")
 
     def f(v, d=2):
-        return "—" if v is None else f"{v:,.{d}f}"
+        return "—" if v is None else f"{round_half_up(v, d):,.{d}f}"
 
-    for r in tg.iter_rows(named=True):
+    colour = {"met": "green", "on track": "green", "not met": "red", "off track": "red", "pending": "yellow",
+              "undetermined": "yellow", "no data": "dim"}
+    reasons = []
+    for r, st in zip(tg.iter_rows(named=True), _statuses(tg)):
         dig = 4 if "intensity" in r["kind"] else 2
-        if r["met"] is not None:
-            st = "[green]met[/]" if r["met"] else "[red]NOT MET[/]"
-        elif r["on_track"] is None:
-            st = "[dim]no data[/]"
-        else:
-            st = "[green]on track[/]" if r["on_track"] else "[red]OFF TRACK[/]"
-        t.add_row(r["target"], r["region"], f"{r['base_year']}: {f(r['base_value'], dig)}",
+        label = st.upper() if st in ("not met", "off track") else st
+        if r.get("reason"):
+            reasons.append(f"{r['target']} ({r['region']}), {st}: {r['reason']}")
+        t.add_row(escape(r["target"]), escape(r["region"]), f"{r['base_year']}: {f(r['base_value'], dig)}",
                   "—" if r["latest_year"] is None else f"{r['latest_year']}: {f(r['latest_value'], dig)}",
-                  f(r["achieved_pct"]), f(r["required_pct"]), f(r["path_required_pct"]), st, f(r["margin"]))
-    console().print(t)
+                  f(r["achieved_pct"]), f(r["required_pct"]), f(r["path_required_pct"]), f"[{colour.get(st, 'dim')}]{label}[/]", f(r["margin"]))
+    out = console()
+    out.print(t)
+    for line in reasons:
+        out.print(escape(line))
+    bad = unevaluable(tg)
+    if bad:
+        names = "; ".join(f"{r['target']!r} ({r['region']})" for r in bad)
+        print(f"error: {len(bad)} target(s) cannot be evaluated and are not optional: {names}", file=sys.stderr)
     raise typer.Exit(code=targets_exit_code(tg))

@@ -6,7 +6,7 @@ from html import escape
 
 import polars as pl
 
-from ..analysis.indicators import ALL_REGION, ENERGY_VARIANTS, SCOPES
+from ..analysis.indicators import ALL_REGION, ENERGY_VARIANTS, SCOPES, intensity
 from ..core.version import __version__
 from . import svg
 from ._completeness import completeness_section
@@ -50,7 +50,7 @@ def _intensity_series(ind: pl.DataFrame, kind: str, scope: str) -> dict[int, flo
     if scope == "energy_co2":
         return _series(ind, "co2_intensity")
     num, gdp = _series(ind, SCOPES[scope]), _series(ind, "gdp_const_10k_yuan")
-    return {y: round(num[y] / gdp[y], 4) for y in num if y in gdp}
+    return {y: intensity(num[y], gdp[y]) for y in num if y in gdp}
 
 
 def _intensity_chart(d: ReportData, lang: str, kind: str) -> str:
@@ -147,12 +147,19 @@ def _key_points(d: ReportData, lang: str, y0: int, y1: int) -> str:
     return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>" if items else ""
 
 
+_STATUS_HTML = {"met": ("ok", "✔ ", "met"), "not met": ("bad", "✘ ", "not_met"), "on track": ("ok", "✔ ", "on_track"),
+                "off track": ("bad", "✘ ", "off_track"), "pending": ("na", "", "pending"), "undetermined": ("na", "", "undetermined"),
+                "no data": ("na", "", "no_data")}
+
+
 def _status(r: dict, lang: str) -> str:
-    if r["met"] is not None:
-        return f'<span class="ok">✔ {text("met", lang)}</span>' if r["met"] else f'<span class="bad">✘ {text("not_met", lang)}</span>'
-    if r["on_track"] is None:
-        return f'<span class="na">{text("no_data", lang)}</span>'
-    return f'<span class="ok">✔ {text("on_track", lang)}</span>' if r["on_track"] else f'<span class="bad">✘ {text("off_track", lang)}</span>'
+    st = r.get("status")
+    if st is None:  # a run folder written before targets had a status
+        st = ("met" if r["met"] else "not met") if r["met"] is not None else (
+            "no data" if r["on_track"] is None else "on track" if r["on_track"] else "off track")
+    cls, mark, key = _STATUS_HTML.get(st, ("na", "", "no_data"))
+    why = f'<br><span class="small">{escape(r["reason"])}</span>' if r.get("reason") else ""
+    return f'<span class="{cls}">{mark}{text(key, lang)}</span>{why}'
 
 
 def _targets_table(d: ReportData, lang: str) -> str:

@@ -32,6 +32,8 @@ T: dict[str, tuple[str, str]] = {
     "met": ("met", "已完成"),
     "not_met": ("not met", "未完成"),
     "no_data": ("no data", "无数据"),
+    "pending": ("pending (deadline not reached)", "未到期"),
+    "undetermined": ("undetermined", "无法判定"),
     "peak": ("Peak analysis", "达峰分析"),
     "indicators": ("Indicators (whole area)", "主要指标（全域）"),
     "factor_sets": ("Factor sets used", "使用的排放因子集"),

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from html import escape
 
+from ..core.rounding import round_half_up
+
 __all__ = ["stacked_bars", "lines", "waterfall", "nice_ticks", "PALETTE", "fmt_num"]
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -30,11 +32,12 @@ def fmt_num(v: float, digits: int = 0) -> str:
     Returns
     -------
     str
-        ``v`` formatted, or "—" for None or NaN.
+        ``v`` rounded half up on its decimal value (四舍五入, :func:`ghginv.core.rounding.round_half_up`)
+        and formatted, or "—" for None or NaN.
     """
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "—"
-    return f"{v:,.{digits}f}"
+    return f"{round_half_up(v, digits):,.{digits}f}"
 
 
 def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:

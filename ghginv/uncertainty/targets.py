@@ -7,16 +7,18 @@ indicator; the target's own test (:mod:`ghginv.analysis.targets`: the constant-r
 for ``on_track``, the reduction, share or cap for ``met``, the peak rule for ``peak``) is applied to
 each iteration. ``targets.parquet`` gains two columns:
 
-* ``p_on_track`` — share of iterations on (or above) the path in the latest year;
+* ``p_on_track`` — share of iterations on (or above) the path in the latest year; for a ``peak``
+  target before its deadline, the share of iterations that have already peaked (the peak is never
+  off track before its deadline; with missing years in the series it is undetermined: null);
 * ``p_met`` — share of iterations meeting the target, when the target year has data (else null).
 
 Indicators and what is uncertain in them:
 
-* ``co2_intensity`` (emissions of the target's scope / GDP), ``emissions_cap`` and ``peak`` (the
+* ``co2_intensity`` (emissions of the target's scope / GDP, rounded as in the indicators), ``emissions_cap`` and ``peak`` (the
   emission series of the scope, every year, :func:`ghginv.analysis.targets.peak_status` per iteration): the
   emission terms. The emission indicators are linear in the terms, so each term's share of an
   indicator is found once with :func:`ghginv.analysis.indicators.emission_series` (each term its own region).
-* ``energy_intensity`` (energy variant / GDP, rounded to 4 decimals as in the indicators) and
+* ``energy_intensity`` (energy variant / GDP, rounded to 4 decimals half up as in the indicators) and
   ``non_fossil_share`` (non-fossil / gross energy): energy consumption per cube cell, drawn with the
   *same* activity-source draw as the emissions of that source (:mod:`ghginv.uncertainty.energy`).
   Activity sources with ``activity_pct`` but no emission term get their own draw (a separate,
@@ -34,8 +36,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from ..analysis.indicators import ALL_REGION, ENERGY_VARIANTS, SCOPES, emission_series, settings_from_config
-from ..analysis.targets import TOL, parse_targets, peak_params
+from ..analysis.indicators import ALL_REGION, ENERGY_VARIANTS, SCOPES, emission_series, intensity, settings_from_config
+from ..analysis.targets import TOL, missing_years, parse_targets, path_required_pct, peak_params, reduction_ok, reduction_on_path
 from .montecarlo import Inputs, monte_carlo
 from .propagate import K_SLOTS, term_base
 
@@ -214,14 +216,18 @@ def add_target_probabilities(unc, analysis, cfg, classes: dict[str, str], cells:
 
 
 def _probabilities(t, r: dict, series_draws, energy, gdp: dict, ind: pl.DataFrame, cfg) -> tuple[float, float | None] | None:
-    """(p_on_track, p_met) of one whole-area target, or None when its indicator has no draws."""
+    """(p_on_track, p_met) of one whole-area target, or None when its indicator has no draws.
+
+    The tests are those of :mod:`ghginv.analysis.targets` (``reduction_ok``, ``reduction_on_path``,
+    the straight line of a share, the cap, the peak rule) applied per iteration, with intensities
+    rounded by :func:`ghginv.analysis.indicators.intensity` as in the indicators."""
     y0, y = r["base_year"], r["latest_year"]
     at_target = y == t.year
     if t.kind == "peak":
         name = SCOPES[t.scope]
         s = ind.filter(pl.col("indicator") == name, pl.col("region") == ALL_REGION)
-        yrs = sorted(s["year"].to_list())
-        if len(yrs) < 2:
+        yrs = sorted(s["year"].to_list())  # the whole series, as peak.parquet
+        if len(yrs) < 2 or missing_years(yrs):  # undetermined: no probability either
             return None
         v = np.column_stack([series_draws(name, yy) for yy in yrs])
         p = float(np.mean(peak_ok(yrs, v, peak_params(cfg.extra.get("peak")), t.year)))
@@ -239,32 +245,29 @@ def _probabilities(t, r: dict, series_draws, energy, gdp: dict, ind: pl.DataFram
         name = ENERGY_VARIANTS[t.energy_variant]
         if energy is None or y0 not in gdp or y not in gdp or y0 not in energy[name] or y not in energy[name]:
             return None
-        b = np.round(energy[name][y0] / gdp[y0], 4)  # the indicators round intensities to 4 decimals
-        v = np.round(energy[name][y] / gdp[y], 4)
-        req = np.full(b.shape, t.reduction_pct)
+        b = intensity(energy[name][y0], gdp[y0])  # rounded as the indicators round
+        v = intensity(energy[name][y], gdp[y])
     else:
         col = SCOPES[t.scope] if t.kind == "co2_intensity" else SCOPES.get(t.scope, "co2e_gross_t")
         b, v = series_draws(col, y0), series_draws(col, y)
         if t.kind == "co2_intensity":
             if y0 not in gdp or y not in gdp:
                 return None
-            b, v = b / gdp[y0], v / gdp[y]
-            req = np.full(b.shape, t.reduction_pct)
-        else:
-            req = (1 - t.cap_t_co2e / b) * 100
-    with np.errstate(divide="ignore", invalid="ignore"):
-        achieved = (1 - v / b) * 100
-    frac = (y - y0) / (t.year - y0)  # ghginv.analysis.targets.path_required_pct, vectorised
-    with np.errstate(invalid="ignore"):
-        path = np.where(req < 100, (1.0 - (1.0 - np.minimum(req, 100) / 100.0) ** frac) * 100.0, np.nan)
-    on = float(np.mean(achieved >= path - TOL))
+            b, v = intensity(b, gdp[y0]), intensity(v, gdp[y])
+    frac = (y - y0) / (t.year - y0)
+    if t.kind == "emissions_cap":
+        within = v <= t.cap_t_co2e + TOL
+        with np.errstate(divide="ignore", invalid="ignore"):
+            req = np.where(b != 0, (1 - t.cap_t_co2e / np.where(b != 0, b, 1.0)) * 100, np.nan)
+            path = np.where(req < 100, (1.0 - (1.0 - np.minimum(req, 100) / 100.0) ** frac) * 100.0, np.nan)
+            achieved = (1 - v / np.where(b != 0, b, 1.0)) * 100
+        on = float(np.mean(np.where(b != 0, achieved >= path - TOL, within)))  # a base of 0: within the cap
+        ok = within
+    else:
+        path = path_required_pct(t.reduction_pct, y0, t.year, y)
+        on = float(np.mean(reduction_on_path(b, v, path)))
+        ok = reduction_ok(b, v, 1.0 - t.reduction_pct / 100.0)
     if not at_target:
         return on, None
-    if t.kind == "emissions_cap":
-        ok = v <= t.cap_t_co2e + TOL
-    elif t.kind == "energy_intensity":
-        ok = v / b <= 1.0 - t.reduction_pct / 100.0 + TOL  # ghginv.analysis.targets.reduction_met
-    else:
-        ok = achieved >= req - TOL
     met = float(np.mean(ok))
     return met, met

@@ -235,12 +235,33 @@ def test_factor_set_given_as_folder(tmp_path):
     assert "SYNTHETIC" not in res.stdout
 
 
+def _demo_toml_copy(tmp_path: Path, optional: bool) -> Path:
+    """The demo TOML in tmp_path (paths made absolute), its targets optional or not."""
+    inv = DEMO_TOML.parent
+    text = DEMO_TOML.read_text(encoding="utf-8").replace('"data/', f'"{inv.as_posix()}/data/').replace('"factors/', f'"{inv.as_posix()}/factors/')
+    if optional:
+        text = text.replace("[[targets]]\n", "[[targets]]\noptional = true\n")
+    p = tmp_path / "demo.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
 def test_years_flag_overrides_the_demo_toml(tmp_path):
+    """--years 2022-2023 leaves out the demo targets' base year 2020 (issue 16 item 6): the targets
+    cannot be evaluated, which is an error naming them — unless they are optional; then the run is
+    written and they show "no data" with the reason."""
     out = tmp_path / "y"
     res = run_cli("compile", DEMO_TOML, "--years", "2022-2023", "--out", out, "-q", cwd=tmp_path)
+    assert_bad_input(res, out, "Chengdu: CO2 intensity -20 % (2025 vs 2020)", "base year 2020 is not in the run", "optional = true")
+    res = run_cli("compile", _demo_toml_copy(tmp_path, optional=True), "--years", "2022-2023", "--out", out, "-q", cwd=tmp_path)
     assert_ok(res)
     e = pl.read_parquet(out / "emissions.parquet")
     assert sorted(e["year"].unique()) == [2022, 2023]
+    tg = pl.read_parquet(out / "targets.parquet")
+    gone = tg.filter(pl.col("kind") != "peak")
+    assert set(gone["status"]) == {"no data"} and all("base year 2020" in r for r in gone["reason"])
+    res = run_cli("targets", out, cwd=tmp_path)
+    assert res.returncode == 0 and "no data" in res.stdout
 
 
 # -- bad input -------------------------------------------------------------------------------------
