@@ -42,6 +42,8 @@ T: dict[str, tuple[str, str]] = {
     "x_status": ("Synthetic demo parameters (status X, not factors) used from", "使用了合成演示参数（X 级，非正式因子），来自"),
     "fallback": ("Factors taken from another year (year_fallback = nearest)", "采用相邻年份的因子（year_fallback = nearest）"),
     "conventions": ("Conventions of the indicators", "指标口径"),
+    "standard_coal": ("Standard-coal coefficients of the energy total (tce) and the set that gave each ({how})",
+                      "能源消费总量（吨标准煤）采用的折标准煤系数及其来源因子集（{how}）"),
     "notes": ("Notes", "说明"),
     "col_target": ("Target", "目标"), "col_region": ("Region", "区域"), "col_kind": ("Kind", "类型"),
     "col_base": ("Base", "基年值"), "col_latest": ("Latest", "最新值"), "col_achieved": ("Achieved %", "已实现 %"),
