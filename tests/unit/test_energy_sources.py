@@ -238,3 +238,14 @@ def test_cli_unknown_set_in_energy_table_exits_2(tmp_path):
     assert "[energy]: standard_coal = 'cn_gbt2589' is not a factor set of this run" in r.stderr
     assert "cn_gbt32151_22_2024, cn_refsheet_2020, cn_gbt2589_2020" in r.stderr
     assert not out.exists()
+
+
+def test_bad_energy_table_fails_before_any_work_even_without_indicators(tmp_path):
+    """No [economy], no targets (no energy stage): a set name not in the run still stops the run in
+    the factors stage, and nothing is written."""
+    toml = _toml(tmp_path, '[energy]\nstandard_coal = "ipcc2006_energy"\n')
+    toml.write_text(toml.read_text(encoding="utf-8").replace("[economy]\npath", "# no economy\n# path"), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"inv.toml: \[energy\]: standard_coal = 'ipcc2006_energy' is not a factor set of this run"):
+        ghginv.compile_inventory(toml, out=tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
