@@ -10,6 +10,22 @@ with the ``standard_coal`` conversions of the run's factor sets (GB/T 2589-2020 
 factors (:func:`ghginv.methods.emissions.conversion_path`). Activities reported in an energy unit and
 without a coefficient are converted at the definition of standard coal (1 kgce = 29.3076 MJ).
 
+Which set provides each quantity (``[energy]`` table of the inventory, :func:`coefficient_sources`)::
+
+    [energy]
+    standard_coal = "cn_gbt2589_2020"   # the set whose standard-coal coefficients the energy total uses
+    ncv = "cn_gbt2589_2020"             # the NCV bridge (default: the standard_coal set)
+    density = "cn_gbt2589_2020"         # the density bridge (default: the standard_coal set)
+
+The named set answers first for its quantity wherever it has a row for the cell (with the run's
+year fallback); the other sets, in the run's order, only fill activities it lacks. Default for
+``standard_coal``: ``cn_gbt2589_2020`` (the statistical standard, GB/T 2589-2020) when it is one
+of the run's sets, else the run's set order as for every other factor. A name that is not one of
+the run's sets is a configuration error. Statistical coefficients thus never come from a set
+placed first for its emission factors (e.g. a reference sheet) unless the inventory says so. The
+rows used, with the set that gave each, are in ``manifest.json`` (``indicators.standard_coal_rows``)
+and in the report's data-quality notes.
+
 Electricity, two conventions (recorded in the output):
 
 * ``equivalent`` (当量值, default): the set's standard_coal coefficient for electricity
@@ -38,11 +54,14 @@ from ..factors import FactorSet
 from ..factors.resolve import _run_sql, rules_frame
 from ..methods.emissions import CELL_KEYS, activity_classes, conversion_path, with_unit_columns
 
-__all__ = ["EnergyResult", "energy_consumption", "ENERGY_CLASSES", "TCE_GJ", "ELECTRICITY_METHODS"]
+__all__ = ["EnergyResult", "energy_consumption", "coefficient_sources", "ENERGY_CLASSES", "TCE_GJ", "ELECTRICITY_METHODS",
+           "DEFAULT_STANDARD_COAL_SET", "SOURCE_KEYS"]
 
 TCE_GJ = KGCE_KJ * 1e-3  # 29.3076 GJ per tce
 ENERGY_CLASSES = ("solid", "liquid", "gaseous", "electricity", "heat")
 ELECTRICITY_METHODS = ("equivalent", "coal_equivalent")
+DEFAULT_STANDARD_COAL_SET = "cn_gbt2589_2020"  # GB/T 2589-2020 Appendix A, the statistical standard
+SOURCE_KEYS = ("standard_coal", "ncv", "density")  # keys of the [energy] table: the set giving each quantity
 
 
 @dataclass
@@ -54,9 +73,12 @@ class EnergyResult:
     coal_equivalent_gce_per_kwh: dict[int, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     conversions_used: list[dict] = field(default_factory=list)  # standard_coal rows used, with sources
+    sources: dict = field(default_factory=dict)  # quantity -> set answering first, and "chosen_by"
 
     def convention(self) -> dict:
         d = {"electricity_method": self.electricity_method}
+        if self.sources:
+            d["standard_coal_sources"] = dict(self.sources)
         if self.electricity_method == "coal_equivalent":
             d["coal_equivalent_gce_per_kwh"] = {str(k): v for k, v in sorted(self.coal_equivalent_gce_per_kwh.items())}
         else:
@@ -64,14 +86,84 @@ class EnergyResult:
         return d
 
 
-def _conversions(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str):
+def coefficient_sources(table: dict | None, sets: list[FactorSet], where: str = "[energy]") -> dict:
+    """The set that answers first for each conversion quantity of the energy total.
+
+    Parameters
+    ----------
+    table : dict or None
+        The inventory's ``[energy]`` table: ``standard_coal``, ``ncv``, ``density``, each the name
+        of one of the run's factor sets (its ``manifest.toml`` name = folder name); None or ``{}``
+        for the defaults.
+    sets : list of FactorSet
+        The run's factor sets, in precedence order.
+    where : str, default "[energy]"
+        Where the table comes from, for messages (e.g. ``"inventory.toml: [energy]"``).
+
+    Returns
+    -------
+    dict
+        ``standard_coal``, ``ncv``, ``density`` -> set name, or None for the run's set order;
+        ``chosen_by`` -> how ``standard_coal`` was chosen (text). Defaults: ``standard_coal`` =
+        :data:`DEFAULT_STANDARD_COAL_SET` when it is one of the run's sets, else None; ``ncv``
+        and ``density`` = the ``standard_coal`` set (a coefficient is bridged with the NCV listed
+        with it).
+
+    Raises
+    ------
+    ConfigError
+        ``[energy]`` not a table, an unknown key, a value that is not a string, or a name that is
+        not one of the run's factor sets (the message lists them).
+    """
+    if table is None:
+        table = {}
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table, e.g. [energy] standard_coal = {DEFAULT_STANDARD_COAL_SET!r}; got {table!r}")
+    unknown = sorted(set(table) - set(SOURCE_KEYS))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(SOURCE_KEYS)}")
+    names = {fs.name: fs.name for fs in sets}
+    run_sets = ", ".join(fs.name for fs in sets) or "none"
+    out: dict = {}
+    for key in SOURCE_KEYS:
+        if key not in table:
+            continue
+        v = table[key]
+        if not isinstance(v, str) or not v:
+            raise ConfigError(f"{where}: {key} must be the name of one of the run's factor sets ({run_sets}), got {v!r}")
+        if v not in names:
+            raise ConfigError(
+                f"{where}: {key} = {v!r} is not a factor set of this run; the run's sets: {run_sets} "
+                f"(add {v!r} to [factors] sets, or name one of these)"
+            )
+        out[key] = names[v]
+    if "standard_coal" in out:
+        chosen = f"[energy] standard_coal = {out['standard_coal']!r}"
+    elif DEFAULT_STANDARD_COAL_SET in names:
+        out["standard_coal"] = names[DEFAULT_STANDARD_COAL_SET]
+        chosen = f"default: {DEFAULT_STANDARD_COAL_SET} (GB/T 2589-2020) is in the run"
+    else:
+        out["standard_coal"] = None
+        chosen = f"default: {DEFAULT_STANDARD_COAL_SET} is not in the run, so the run's set order"
+    for key in ("ncv", "density"):
+        out.setdefault(key, out["standard_coal"])
+    out["chosen_by"] = chosen
+    return out
+
+
+def _conversions(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str, sources: dict | None = None):
     """Conversions per cell with the precedence rules of ``ghginv.factors.resolve`` (SQL), without
-    requiring emission factors: cell_id, quantity, rule_id, value_norm, den_dim."""
+    requiring emission factors: cell_id, quantity, rule_id, value_norm, den_dim. A set named in
+    ``sources`` for a quantity (:func:`coefficient_sources`) answers first for it."""
     rules, table = rules_frame(sets)
     res = _run_sql(cells.select("cell_id", *CELL_KEYS).to_arrow(), table, year_fallback == "nearest")
+    rank = {fs.name: i for i, fs in enumerate(sets)}
+    first = {q: rank[n] for q, n in (sources or {}).items() if q in SOURCE_KEYS and n in rank}
     conv = (
         res.filter(pl.col("kind") == "conv")
-        .sort("cell_id", "key", "distance", "set_rank")  # across sets: factors.resolve.pick_across_sets
+        .with_columns((pl.col("set_rank") != pl.col("key").replace_strict(first, default=-1, return_dtype=pl.Int64)).alias("_other"))
+        # the named set first, then across sets: nearest year, then set order (factors.resolve.pick_across_sets)
+        .sort("cell_id", "key", "_other", "distance", "set_rank")
         .unique(["cell_id", "key"], keep="first", maintain_order=True)
         .select("cell_id", pl.col("key").alias("quantity"), "rule_id")
     )
@@ -97,6 +189,8 @@ def energy_consumption(
     electricity_method: str = "equivalent",
     coal_equivalent_gce_per_kwh: dict[int, float] | None = None,
     feedstock_sectors: tuple[str, ...] = ("2",),
+    sources: dict | None = None,
+    where: str = "[energy]",
 ) -> EnergyResult:
     r"""Energy consumption in tonnes of standard coal (tce) per year, region, activity and feedstock flag.
 
@@ -111,6 +205,11 @@ def energy_consumption(
     bridge to its unit (:func:`ghginv.methods.emissions.conversion_path`); an activity in an energy
     unit without a coefficient is converted at 1 kgce = 29.3076 MJ. Commercial energy only: biomass
     is left out (noted), as are activities without a coefficient or bridge.
+
+    The coefficients come from the statistical standard unless the inventory says otherwise: the
+    set ``sources`` names for a quantity (``[energy] standard_coal``, ``ncv``, ``density``) answers
+    first for it; by default ``cn_gbt2589_2020`` when it is one of ``sets``, else the run's set
+    order (:func:`coefficient_sources`). A note names the set that gave each coefficient.
 
     Parameters
     ----------
@@ -128,17 +227,24 @@ def energy_consumption(
         electricity when ``electricity_method = "coal_equivalent"``.
     feedstock_sectors : tuple of str, default ("2",)
         IPCC codes whose rows are flagged ``feedstock`` (原料用能).
+    sources : dict, optional
+        The inventory's ``[energy]`` table: ``standard_coal``, ``ncv``, ``density`` -> the name of
+        the run's set that provides it (:func:`coefficient_sources`); default: the defaults there.
+    where : str, default "[energy]"
+        Where ``sources`` comes from, for messages.
 
     Returns
     -------
     EnergyResult
         ``by_activity`` (year, region, activity, fuel_class, feedstock, energy_tce [tce]), the
-        electricity convention, notes and the standard_coal rows used with their sources.
+        electricity convention, notes, the standard_coal rows used with their sets and sources,
+        and the sets chosen per quantity (``sources``).
 
     Raises
     ------
     ConfigError
-        An unknown ``electricity_method``, or a missing or non-positive coal-equivalent coefficient.
+        An unknown ``electricity_method``, a missing or non-positive coal-equivalent coefficient,
+        or an invalid ``sources`` table (e.g. a set that is not in the run).
 
     References
     ----------
@@ -148,6 +254,7 @@ def energy_consumption(
     if electricity_method not in ELECTRICITY_METHODS:
         raise ConfigError(f"electricity_method must be one of {ELECTRICITY_METHODS}, got {electricity_method!r}")
     ce = {int(k): float(v) for k, v in (coal_equivalent_gce_per_kwh or {}).items()}
+    src = coefficient_sources(sources, sets, where)
     classes = activity_classes(sets)
     notes: list[str] = []
     rows = cells.with_columns(
@@ -158,7 +265,7 @@ def energy_consumption(
         notes.append("biomass fuels are outside the statistical energy total: " + ", ".join(skipped))
     rows = rows.filter(pl.col("fuel_class").is_in(ENERGY_CLASSES))
     if rows.height == 0:
-        return EnergyResult(_empty(), electricity_method, ce, notes)
+        return EnergyResult(_empty(), electricity_method, ce, notes, sources=src)
     if electricity_method == "coal_equivalent":
         years = sorted(set(rows.filter(pl.col("fuel_class") == "electricity")["year"].to_list()))
         missing = [y for y in years if y not in ce]
@@ -172,7 +279,7 @@ def energy_consumption(
             raise ConfigError(f"coal_equivalent_gce_per_kwh must be positive, got {bad}")
 
     keyed = rows.select(CELL_KEYS).unique().sort(CELL_KEYS).with_row_index("cell_id").with_columns(pl.col("cell_id").cast(pl.Int64))
-    rules, conv = _conversions(keyed, sets, year_fallback)
+    rules, conv = _conversions(keyed, sets, year_fallback, src)
     sc = conv.filter(pl.col("quantity") == "standard_coal").select("cell_id", pl.col("value_norm").alias("sc"), pl.col("den_dim").alias("sc_dim"))
     used = []
     for rid in sorted(set(conv.filter(pl.col("quantity") == "standard_coal")["rule_id"].to_list())):
@@ -182,6 +289,8 @@ def energy_consumption(
         used.append({"factor_set": r.set_name, "activity": r.activity, "kind": "conversion", "item": "standard_coal",
                      "value": r.value, "unit": r.unit, "status": r.status, "source": r.source,
                      "source_locator": r.source_locator, "rule": f"{r.set_name}/{Path(r.file).name}:{r.line}"})
+    if used:
+        notes.append(_sources_note(used, src))
     ncv = conv.filter(pl.col("quantity") == "ncv").select("cell_id", pl.col("value_norm").alias("ncv"), pl.col("den_dim").alias("ncv_dim"))
     dens = conv.filter(pl.col("quantity") == "density").select("cell_id", pl.col("value_norm").alias("density"))
     rows = rows.join(keyed, on=CELL_KEYS, how="left").join(sc, on="cell_id", how="left").join(ncv, on="cell_id", how="left").join(dens, on="cell_id",
@@ -227,4 +336,15 @@ def energy_consumption(
         pl.col("sector").map_elements(lambda s: categories.under(s, *prefixes), return_dtype=pl.Boolean).alias("feedstock"),
     ).filter(pl.col("energy_tce").is_not_nan())
     by = group_sum(rows, ["year", "region", "activity", "fuel_class", "feedstock"], ["energy_tce"])
-    return EnergyResult(by.cast({"year": pl.Int32}), electricity_method, ce, notes, used)
+    return EnergyResult(by.cast({"year": pl.Int32}), electricity_method, ce, notes, used, src)
+
+
+def _sources_note(used: list[dict], src: dict) -> str:
+    """One data-quality note: the standard-coal coefficient of each activity and the set that gave it."""
+    by_act: dict[str, list[str]] = {}
+    for r in used:
+        by_act.setdefault(r["activity"], []).append(f"{r['value']:g} {r['unit']} ({r['factor_set']}, {r['status']})")
+    sc = src.get("standard_coal")
+    head = (f"standard-coal coefficients of the energy total from {sc} first ({src.get('chosen_by', '')})" if sc
+            else f"standard-coal coefficients of the energy total in the run's set order ({src.get('chosen_by', '')})")
+    return head + ": " + "; ".join(f"{a} " + ", ".join(v) for a, v in sorted(by_act.items()))

@@ -75,6 +75,7 @@ class IndicatorSettings:
     coal_equivalent_gce_per_kwh: dict = field(default_factory=dict)
     feedstock_sectors: tuple[str, ...] = ("2",)
     indirect_co2: tuple[str, ...] = ("electricity",)  # fuel classes whose purchased-energy CO2 counts
+    energy_sources: dict = field(default_factory=dict)  # the [energy] table: set giving each quantity (analysis.energy)
 
     def conventions(self) -> dict:
         return {
@@ -97,7 +98,9 @@ def settings_from_config(cfg, economy: str | Path | None = None) -> IndicatorSet
     ----------
     cfg : ghginv.core.config.RunConfig
         The run's config (``[economy]``: ``path``, ``price_base_year``, ``electricity_method``,
-        ``coal_equivalent_gce_per_kwh`` [gce/kWh by year], ``feedstock_sectors``, ``indirect_co2``).
+        ``coal_equivalent_gce_per_kwh`` [gce/kWh by year], ``feedstock_sectors``, ``indirect_co2``;
+        ``[energy]``: the set giving each standard-coal quantity, checked by
+        :func:`ghginv.analysis.energy.coefficient_sources`).
     economy : str or pathlib.Path, optional
         Economy table given on the command line; overrides ``[economy] path`` (a URL stays as given,
         a path is taken from the working directory).
@@ -141,7 +144,7 @@ def settings_from_config(cfg, economy: str | Path | None = None) -> IndicatorSet
     ind = table.get("indirect_co2", ["electricity"])
     if not all(isinstance(x, str) for x in fs) or not all(x in ("electricity", "heat") for x in ind):
         raise ConfigError(f"{where}: feedstock_sectors must be IPCC codes; indirect_co2 a list of 'electricity', 'heat'")
-    return IndicatorSettings(path, base, method, ce, tuple(fs), tuple(ind))
+    return IndicatorSettings(path, base, method, ce, tuple(fs), tuple(ind), cfg.extra.get("energy") or {})
 
 
 def intensity(numerator, gdp):

@@ -94,7 +94,8 @@ def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, s
     Parameters
     ----------
     cfg : ghginv.core.config.RunConfig
-        The run's config (``[economy]``, ``[[targets]]``, ``[peak]``, ``[report]``, base year).
+        The run's config (``[economy]``, ``[energy]``, ``[[targets]]``, ``[peak]``, ``[report]``,
+        base year).
     emissions : polars.DataFrame
         The run's emission rows (``emissions_t`` [t of the gas], ``co2e_t`` [t CO2e]).
     cube_cells : polars.DataFrame
@@ -113,8 +114,8 @@ def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, s
     Raises
     ------
     ConfigError
-        Invalid ``[economy]``, ``[[targets]]``, ``[peak]`` or ``[report]`` tables, intensity
-        targets without an economy table, or a target the run cannot evaluate that is not
+        Invalid ``[economy]``, ``[energy]``, ``[[targets]]``, ``[peak]`` or ``[report]`` tables,
+        intensity targets without an economy table, or a target the run cannot evaluate that is not
         ``optional`` (:func:`ghginv.analysis.targets.check_evaluable`).
     InputFileError, SchemaError, ValidationError
         An unreadable or invalid economy table (:func:`ghginv.analysis.indicators.read_economy`).
@@ -130,7 +131,8 @@ def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, s
         raise ConfigError(f"{src or 'config'}: intensity targets ({', '.join(need_gdp)}) need an economy table: [economy] path = … or --economy PATH")
     with stage("energy"):
         energy = energy_consumption(cube_cells, sets, cfg.year_fallback, settings.electricity_method,
-                                    settings.coal_equivalent_gce_per_kwh, settings.feedstock_sectors)
+                                    settings.coal_equivalent_gce_per_kwh, settings.feedstock_sectors,
+                                    settings.energy_sources, f"{src}: [energy]" if src else "[energy]")
     with stage("indicators"):
         notes = list(energy.notes)
         economy, table = None, {"economy_table": None}

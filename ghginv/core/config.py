@@ -21,7 +21,8 @@ The TOML (paths relative to the TOML file)::
     year_fallback = "none"      # or "nearest": outside a set's years, use its nearest year
 
 Feature tables (``[sinks]``, ``[economy]``, ``[targets]``, ``[peak]``, ``[report]``,
-``[uncertainty]``, ``[waste]``, ``[notation_keys]``, ``[reference_approach]``, ``[gap_filling]``;
+``[uncertainty]``, ``[waste]``, ``[notation_keys]``, ``[reference_approach]``, ``[gap_filling]``,
+``[energy]``;
 :data:`FEATURE_TABLES`) are kept raw in ``RunConfig.extra`` and checked by the module that owns them.
 
 Factor-set names are looked up in, in order: ``./factors`` (the working directory),
@@ -54,7 +55,7 @@ _KNOWN_TABLES = {
 # in ``RunConfig.extra[name]``; the module that owns a table checks it and resolves its paths
 # against ``RunConfig.base_dir``. Add a feature's table name here.
 FEATURE_TABLES: tuple[str, ...] = ("sinks", "economy", "targets", "peak", "report", "uncertainty", "waste", "notation_keys",
-                                   "reference_approach", "gap_filling")
+                                   "reference_approach", "gap_filling", "energy")
 # (table, key) of feature-table inputs that may be URLs (RunConfig.locate): checked for secrets at once
 URL_INPUTS: tuple[tuple[str, str], ...] = (("sinks", "path"), ("economy", "path"), ("reference_approach", "energy_balance"))
 

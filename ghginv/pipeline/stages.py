@@ -56,6 +56,7 @@ from dataclasses import dataclass, field, replace
 
 import polars as pl
 
+from ..analysis.energy import coefficient_sources
 from ..analysis.key_categories import key_categories
 from ..analysis.notation import notation_settings
 from ..analysis.stage import analysis_wanted, run_analysis
@@ -153,6 +154,8 @@ def _factors(run: Run) -> None:
         from ..factors import load_factor_set
 
         run.sets = [load_factor_set(p) for p in cfg.factor_sets]
+    if cfg.extra.get("energy") is not None:  # a bad [energy] table (a set not in the run) fails before any work
+        coefficient_sources(cfg.extra["energy"], run.sets, f"{cfg.source}: [energy]" if cfg.source else "[energy]")
     if run.on_kept_positions and signature(run.sets, cfg, run.keys) != run.kept.signature:
         raise Fallback  # the full path resolves again (and names any problem)
 

@@ -249,7 +249,8 @@ def _quality(d: ReportData, lang: str) -> str:
         seen = sorted({(r["factor_set"], r["activity"], r["year"], r["factor_year"]) for r in fb})
         out.append(f"<h3>{escape(text('fallback', lang))}</h3><ul>" + "".join(
             f"<li>{escape(a)} {y} → {fy} ({escape(s)})</li>" for s, a, y, fy in seen) + "</ul>")
-    conv = {k: v for k, v in d.analysis.items() if k not in ("notes",)}
+    out.append(_standard_coal(d, lang))
+    conv = {k: v for k, v in d.analysis.items() if k not in ("notes", "standard_coal_rows", "standard_coal_sources")}
     if conv:
         out.append(f"<h3>{escape(text('conventions', lang))}</h3><ul>" + "".join(f"<li><b>{escape(k)}</b>: {escape(str(v))}</li>" for k,
             v in conv.items()) + "</ul>")
@@ -257,6 +258,19 @@ def _quality(d: ReportData, lang: str) -> str:
     if notes:
         out.append(f"<h3>{escape(text('notes', lang))}</h3><ul>" + "".join(f"<li>{escape(n)}</li>" for n in notes) + "</ul>")
     return "\n".join(out)
+
+
+def _standard_coal(d: ReportData, lang: str) -> str:
+    """The standard-coal coefficients of the energy total, each with the set (and source) that gave it."""
+    rows = d.analysis.get("standard_coal_rows") or []
+    if not rows:
+        return ""
+    how = (d.analysis.get("standard_coal_sources") or {}).get("chosen_by", "")
+    body = [[escape(r["activity"]), escape(f"{r['value']:g}"), escape(r["unit"]), escape(r["factor_set"]), escape(r.get("status", "")),
+             f'<span class="small">{escape(r.get("rule", ""))} — {escape(r.get("source", ""))}; {escape(r.get("source_locator", ""))}</span>']
+            for r in sorted(rows, key=lambda r: (r["activity"], r["factor_set"]))]
+    head = [text("col_activity", lang), text("col_value", lang), text("col_unit", lang), text("col_set", lang), "status", text("col_source", lang)]
+    return f"<h3>{escape(text('standard_coal', lang).format(how=how))}</h3>" + _t(body, head, left=1)
 
 
 def render_html(d: ReportData, lang: str = "en") -> str:

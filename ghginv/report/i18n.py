@@ -50,6 +50,8 @@ T: dict[str, tuple[str, str]] = {
                        "基年 {base_year}：{activity} {item}（{kind}）采用 {factor_year} 年的值，因子集 {factor_set}"
                        "（year_fallback = nearest；本次核算的因子集均无 {base_year} 年的值）——相对 {base_year} 年的变化和目标均以此为基础"),
     "conventions": ("Conventions of the indicators", "指标口径"),
+    "standard_coal": ("Standard-coal coefficients of the energy total (tce) and the set that gave each ({how})",
+                      "能源消费总量（吨标准煤）采用的折标准煤系数及其来源因子集（{how}）"),
     "notes": ("Notes", "说明"),
     "col_target": ("Target", "目标"), "col_region": ("Region", "区域"), "col_kind": ("Kind", "类型"),
     "col_base": ("Base", "基年值"), "col_latest": ("Latest", "最新值"), "col_achieved": ("Achieved %", "已实现 %"),

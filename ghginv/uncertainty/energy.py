@@ -47,7 +47,8 @@ def energy_terms(cells: pl.DataFrame, sets, year_fallback: str, settings) -> pl.
     year_fallback : {"none", "nearest"}
         Year fallback of the coefficient look-up.
     settings : IndicatorSettings
-        Electricity method, coal-equivalent coefficients [gce/kWh] and feedstock sectors.
+        Electricity method, coal-equivalent coefficients [gce/kWh], feedstock sectors and the
+        ``[energy]`` table (the set giving each standard-coal coefficient).
 
     Returns
     -------
@@ -66,7 +67,7 @@ def energy_terms(cells: pl.DataFrame, sets, year_fallback: str, settings) -> pl.
         one = (cells.filter(pl.col("unit") == unit).select("year", "region", "activity").unique()
                .with_columns(pl.lit("1").alias("sector"), pl.lit(unit).alias("unit"), pl.lit(1.0).alias("amount")))
         res = energy_consumption(one, sets, year_fallback, settings.electricity_method,
-                                 settings.coal_equivalent_gce_per_kwh, ("\x00",))
+                                 settings.coal_equivalent_gce_per_kwh, ("\x00",), settings.energy_sources)
         coefs.append(res.by_activity.select("year", "region", "activity", "fuel_class", pl.col("energy_tce").alias("_c"),
                                             pl.lit(unit).alias("unit")))
     coef = pl.concat(coefs) if coefs else None

@@ -7,6 +7,8 @@ Electricity: the Sichuan (region prefix 51) MEE/NBS grid factors, 2021 0.1255, 2
 
 from __future__ import annotations
 
+import json
+
 import polars as pl
 import pytest
 
@@ -172,3 +174,46 @@ def test_inventory_total_equals_emissions_by_scope_and_gas(inventory, emissions)
     j = tot.join(em, on=keys, how="full", coalesce=True)
     assert j.filter(pl.col("co2e_t").is_null() | pl.col("e").is_null()).height == 0
     assert j.select(((pl.col("co2e_t") - pl.col("e")).abs() / pl.col("e").abs()).max()).item() < 1e-12
+
+
+# GB/T 2589-2020 Appendix A (secondary table, factor-facts.md §2c; set cn_gbt2589_2020): kgce per kg,
+# per m^3 (natural gas = 气田天然气 1.2143, not 油田天然气 1.3300), per kWh (当量值), per MJ
+GBT2589_KGCE = {"raw_coal": 0.7143, "diesel": 1.4571, "gasoline": 1.4714, "fuel_oil": 1.4286, "lpg": 1.7143,
+                "natural_gas": 1.2143, "electricity": 0.1229, "heat": 0.03412}
+# base quantity of each demo unit: kg, m^3, kWh, MJ
+DEMO_UNIT = {"t": 1e3, "10^4 t": 1e7, "m^3": 1.0, "10^4 m^3": 1e4, "kWh": 1.0, "MWh": 1e3, "10^4 kWh": 1e4, "GJ": 1e3}
+
+
+def test_energy_natural_gas_coefficient_is_gbt2589_gas_field_gas(out):
+    """Issue 16 item 1: the demo's energy total takes 1.2143 kgce/m^3 for natural gas from
+    cn_gbt2589_2020 (GB/T 2589-2020, 气田天然气), not the reference sheet's 油田天然气 1.3300, and says so
+    in the manifest and in the report's data-quality notes."""
+    ind = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["indicators"]
+    ng = [r for r in ind["standard_coal_rows"] if r["activity"] == "natural_gas"]
+    assert [(r["factor_set"], r["value"], r["unit"], r["status"]) for r in ng] == [("cn_gbt2589_2020", 1.2143, "kgce/m^3", "S")]
+    assert "气田天然气" in ng[0]["source_locator"]
+    assert {r["factor_set"] for r in ind["standard_coal_rows"]} == {"cn_gbt2589_2020"}
+    assert {r["activity"]: r["value"] for r in ind["standard_coal_rows"]} == GBT2589_KGCE
+    assert ind["standard_coal_sources"]["standard_coal"] == "cn_gbt2589_2020"
+    assert any("natural_gas 1.2143 kgce/m^3 (cn_gbt2589_2020, S)" in n for n in ind["notes"])
+    html = (out / "report.html").read_text(encoding="utf-8")
+    i = html.index("Standard-coal coefficients of the energy total")
+    section = html[i:html.index("</table>", i)]
+    assert "natural_gas</td><td" in section and ">1.2143<" in section and "cn_gbt2589_2020/conversions.csv" in section
+
+
+def test_energy_total_equals_activity_times_gbt2589(out, activity):
+    """The demo's gross energy per year, by hand from the activity data and the GB/T 2589-2020 coefficients
+    (2020: 1,214,537.28 tce; with the oil-field-gas 1.3300 for natural gas it was 1,247,988.83)."""
+    a = activity.with_columns(
+        (pl.col("amount") * pl.col("unit").replace_strict(DEMO_UNIT, return_dtype=pl.Float64)
+         * pl.col("activity").replace_strict(GBT2589_KGCE, return_dtype=pl.Float64) / 1000.0).alias("tce")
+    )
+    want = _by_year(a, "tce")
+    ind = pl.read_parquet(out / "indicators.parquet").filter(pl.col("region") == "ALL", pl.col("indicator") == "energy_gross_tce")
+    got = dict(ind.select("year", "value").iter_rows())
+    assert sorted(got) == YEARS
+    for y in YEARS:
+        assert got[y] == pytest.approx(want[y], rel=REL), y
+    assert got[2020] == pytest.approx(1_214_537.28, abs=0.01)
+

@@ -27,9 +27,9 @@ R2 = {
     "gasoline": (43070, "kJ/kg", 18.9, 0.98, 2.9251),
     "diesel": (42652, "kJ/kg", 20.2, 0.98, 3.0959),
     "lpg": (50179, "kJ/kg", 17.2, 0.98, 3.1013),
-    "natural_gas": (38931, "kJ/m^3", 15.3, 0.99, 2.1622),  # oil-field gas (油田天然气), per m^3
+    "oilfield_gas": (38931, "kJ/m^3", 15.3, 0.99, 2.1622),  # oil-field gas (油田天然气), per m^3
 }
-FUEL_CLASS = {"raw_coal": "solid", "coke": "solid", "natural_gas": "gaseous"}
+FUEL_CLASS = {"raw_coal": "solid", "coke": "solid", "oilfield_gas": "gaseous"}
 
 
 @pytest.fixture
@@ -74,16 +74,16 @@ def test_r2_composite_factor_one_unit(tmp_path, r2_set, activity):
 def test_r2_all_fuels_in_one_run_and_other_units(tmp_path, r2_set):
     """R2 — China defaults: all seven fuels in one run; 10^4 t and 万吨 and kg scale the result,
     10^4 m^3 of oil-field gas gives 21.622 t CO2 (2.1622 kg/m^3)."""
-    rows = [(a, 1.0, "10^4 t") for a in R2 if a != "natural_gas"] + [("natural_gas", 1.0, "10^4 m^3")]
+    rows = [(a, 1.0, "10^4 t") for a in R2 if a != "oilfield_gas"] + [("oilfield_gas", 1.0, "10^4 m^3")]
     got = _co2_per_unit(tmp_path, [r2_set], rows)
     for a, (*_, expected) in R2.items():
-        per_unit = got[a] / (10 if a == "natural_gas" else 1e4)  # kg/m^3 = t per 1000 m^3; kg/kg = t/t
+        per_unit = got[a] / (10 if a == "oilfield_gas" else 1e4)  # kg/m^3 = t per 1000 m^3; kg/kg = t/t
         assert round(per_unit, 4) == pytest.approx(expected, abs=1e-12), a
-    assert got["natural_gas"] == pytest.approx(21.622, abs=0.0005)
-    got = _co2_per_unit(tmp_path, [r2_set], [("raw_coal", 1000.0, "kg"), ("diesel", 0.0001, "万吨"), ("natural_gas", 1.0, "10^8 m^3")])
+    assert got["oilfield_gas"] == pytest.approx(21.622, abs=0.0005)
+    got = _co2_per_unit(tmp_path, [r2_set], [("raw_coal", 1000.0, "kg"), ("diesel", 0.0001, "万吨"), ("oilfield_gas", 1.0, "10^8 m^3")])
     assert round(got["raw_coal"], 4) == 1.9003
     assert round(got["diesel"], 4) == 3.0959
-    assert round(got["natural_gas"] / 1e5, 4) == 2.1622
+    assert round(got["oilfield_gas"] / 1e5, 4) == 2.1622
 
 
 def test_r2_factors_used_shows_derived_factor(tmp_path, r2_set):
@@ -114,14 +114,14 @@ def test_r2_shipped_refsheet_raw_coal(tmp_path):
 
 def test_r2_shipped_refsheet_all_published_values(tmp_path):
     """R2 — shipped set cn_refsheet_2020 carries every R2 input; each published value is
-    reproduced to 4 d.p. (natural_gas there is oil-field gas, 38,931 kJ/m^3 -> 2.1622 kg/m^3)."""
+    reproduced to 4 d.p. (oilfield_gas there is the sheet's 油田天然气 row, 38,931 kJ/m^3 -> 2.1622 kg/m^3)."""
     fs = load_factor_set(REFSHEET)
     by = {(r.activity, r.key): r for r in fs.rules}
     for a, (ncv, ncv_unit, cc, of, _) in R2.items():
         assert by[(a, "ncv")].value == ncv and by[(a, "ncv")].unit == ncv_unit, a
         assert by[(a, "carbon_content")].value == cc and by[(a, "carbon_content")].unit == "t C/TJ", a
         assert by[(a, "oxidation")].value == of, a
-    rows = [(a, 1.0, "t") for a in R2 if a != "natural_gas"] + [("natural_gas", 1000.0, "m^3")]
+    rows = [(a, 1.0, "t") for a in R2 if a != "oilfield_gas"] + [("oilfield_gas", 1000.0, "m^3")]
     got = _co2_per_unit(tmp_path, [REFSHEET], rows)
     for a, (*_, expected) in R2.items():
         assert round(got[a], 4) == pytest.approx(expected, abs=1e-12), a
