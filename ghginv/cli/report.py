@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import RunDir, console, fail
+from ._common import RunDir, console, esc, fail
 
 __all__ = ["report_cmd", "targets_cmd", "targets_exit_code"]
 
@@ -53,13 +53,16 @@ def targets_cmd(run_dir: RunDir):
     try:
         import polars as pl
 
+        from ..runfolder import read_manifest
+
+        read_manifest(run_dir)  # "no such run folder" / "not a ghginv run folder" before anything else
         p = Path(run_dir) / "targets.parquet"
         if not p.is_file():
             raise InputFileError(f"{run_dir}: no targets.parquet — configure [[targets]] (and [economy]) and compile again")
         tg = pl.read_parquet(p)
     except GhgInvError as e:
         fail(e)
-    t = Table(title=f"Targets — {run_dir}", title_justify="left")
+    t = Table(title=esc(f"Targets — {run_dir}"), title_justify="left")
     for c in ("target", "region", "base", "latest", "achieved %", "required %", "path %", "status", "margin pp"):
         t.add_column(c, justify="left" if c in ("target", "region", "status") else "right")
 
@@ -74,7 +77,7 @@ def targets_cmd(run_dir: RunDir):
             st = "[dim]no data[/]"
         else:
             st = "[green]on track[/]" if r["on_track"] else "[red]OFF TRACK[/]"
-        t.add_row(r["target"], r["region"], f"{r['base_year']}: {f(r['base_value'], dig)}",
+        t.add_row(esc(r["target"]), esc(r["region"]), f"{r['base_year']}: {f(r['base_value'], dig)}",
                   "—" if r["latest_year"] is None else f"{r['latest_year']}: {f(r['latest_value'], dig)}",
                   f(r["achieved_pct"]), f(r["required_pct"]), f(r["path_required_pct"]), st, f(r["margin"]))
     console().print(t)
