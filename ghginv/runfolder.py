@@ -389,11 +389,14 @@ def read_manifest(run_dir: str | os.PathLike) -> dict:
     Raises
     ------
     InputFileError
-        ``"<run>: not a ghginv run folder (no manifest.json)"``, or when the manifest is not valid
+        ``"<run>: no such run folder"`` when the folder does not exist, ``"<run>: not a ghginv run
+        folder (no manifest.json)"``, or when the manifest is not valid
         JSON or was not written by ghginv.
     """
     run = Path(run_dir)
     path = run / MANIFEST
+    if not run.is_dir():
+        raise InputFileError(f"{run}: no such run folder (give the folder a compile wrote with --out)")
     if not path.is_file():
         raise InputFileError(f"{run}: not a ghginv run folder (no manifest.json)")
     try:

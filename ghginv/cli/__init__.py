@@ -19,7 +19,7 @@ apps, the console, the one way to fail with exit status 2, ``--years``) is in
 
 from __future__ import annotations
 
-from ._common import app, factors_app
+from ._common import app, escape_help, factors_app
 from .compile import compile_cmd
 from .factors import factors_check, factors_diff, factors_hash, factors_list, factors_show
 from .imports import import_cmd, validate_cmd
@@ -44,6 +44,7 @@ factors_app.command("check")(factors_check)
 factors_app.command("hash")(factors_hash)
 factors_app.command("show")(factors_show)
 factors_app.command("diff")(factors_diff)
+escape_help(app)  # help texts print as written: "[uncertainty]", "[waste] climate_zone" are not markup
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,7 +21,7 @@ from typing import Annotated, NoReturn
 import typer
 
 __all__ = ["app", "factors_app", "console", "WIDE", "PlainConsole", "fail", "parse_years", "write_atomic",
-           "RunDir", "Years"]
+           "RunDir", "Years", "esc", "escape_help"]
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="ghginv — greenhouse gas inventory calculator")
 factors_app = typer.Typer(no_args_is_help=True, help="Inspect and maintain factor sets.")
@@ -53,6 +53,47 @@ class PlainConsole:
 
     def print(self, text: str) -> None:
         sys.stdout.write(self._TAG.sub("", text) + "\n")
+
+
+def esc(text) -> str:
+    """``text`` for a rich console or table cell, printed as written: brackets such as
+    ``[[checks]]``, ``[waste]`` or a name "x [draft]" are not read as markup."""
+    from rich.markup import escape
+
+    return escape(str(text))
+
+
+def escape_help(typer_app) -> None:
+    """Escape the help texts of every command of ``typer_app`` (and its groups) for rich, which
+    typer renders as markup: without this "[uncertainty] settings" showed as " settings". A
+    command's docstring becomes its ``help``; its annotations are resolved once and their options'
+    help escaped (typer reads the resolved annotations; the commands behave the same)."""
+    import inspect
+    import typing
+
+    from rich.markup import escape
+
+    if getattr(typer_app, "_ghginv_help_escaped", False):
+        return
+    typer_app._ghginv_help_escaped = True
+
+    def walk(ta):
+        for cmd in ta.registered_commands:
+            cb = cmd.callback
+            if cb is None:
+                continue
+            if cmd.help is None and cb.__doc__:
+                cmd.help = escape(inspect.getdoc(cb))
+            hints = typing.get_type_hints(cb, include_extras=True)
+            for hint in hints.values():
+                for meta in getattr(hint, "__metadata__", ()):
+                    if isinstance(getattr(meta, "help", None), str):
+                        meta.help = escape(meta.help)
+            cb.__annotations__ = hints
+        for group in ta.registered_groups:
+            walk(group.typer_instance)
+
+    walk(typer_app)
 
 
 def fail(err: Exception) -> NoReturn:

@@ -17,7 +17,27 @@ import typer
 
 from ._common import PlainConsole, Years, console, fail, parse_years
 
-__all__ = ["compile_cmd", "print_summary"]
+__all__ = ["compile_cmd", "print_summary", "config_options"]
+
+
+def config_options(*, gwp=None, base_year=None, keep_entity=None, year_fallback=None, engine=None, scheduler=None,
+                   sinks=None, sink_method=None, economy=None, lang=None, uncertainty=False, climate_zone=None,
+                   notation_keys: Path | None = None, energy_balance=None) -> dict:
+    """The keyword arguments of :func:`ghginv.load_config` for ``compile``'s options (``validate``
+    takes the same, so both build the same configuration): None leaves the TOML's value."""
+    from ..core.config import given_location
+
+    sink_opts = {k: v for k, v in (("path", [given_location(p) for p in sinks or []] or None), ("method", sink_method)) if v}
+    extra = {k: v for k, v in (("sinks", sink_opts), ("economy", {"path": given_location(economy)} if economy else None),
+                                ("report", {"lang": lang} if lang else None),
+                                ("waste", {"climate_zone": climate_zone} if climate_zone else None),
+                                ("notation_keys", {"path": str(Path(notation_keys).absolute())} if notation_keys else None),
+                                ("reference_approach", {"energy_balance": given_location(energy_balance)} if energy_balance else None)) if v}
+    if uncertainty:
+        extra["uncertainty"] = {}  # merged with the TOML's [uncertainty] table, if any
+    opts = {"gwp": gwp, "base_year": base_year, "keep_entity": keep_entity, "year_fallback": year_fallback,
+            "engine": engine, "scheduler": scheduler, "extra": extra or None}
+    return {k: v for k, v in opts.items() if v is not None}
 
 
 def print_summary(result, out: Path | None, quiet: bool) -> None:
@@ -101,7 +121,6 @@ def compile_cmd(
     no_hash_cache: Annotated[bool, typer.Option("--no-hash-cache", help="read every input to hash it, even when unchanged since an earlier run (GHGINV_HASH_CACHE=0)")] = False,
 ):
     """Compile an inventory: activity data + factor sets -> emissions and the IPCC inventory."""
-    from ..core.config import given_location
     from ..core.errors import ConfigError, GhgInvError
 
     if no_hash_cache:
@@ -111,23 +130,15 @@ def compile_cmd(
     try:
         if inventory is None and not ((activity or sinks) and factors):
             raise ConfigError("give an inventory TOML, or --activity and/or --sinks and --factors (and --gwp, --out)")
-        sink_opts = {k: v for k, v in (("path", [given_location(p) for p in sinks or []] or None), ("method", sink_method)) if v}
         if inventory is None and out is None:
             raise ConfigError("--out DIR is required without an inventory TOML")
         from .. import Inventory, load_config
 
-        cfg = load_config(
-            inventory, activity=activity, factors=factors, gwp=gwp, years=parse_years(years),
-            base_year=base_year, keep_entity=keep_entity, year_fallback=year_fallback,
-            engine=engine, scheduler=scheduler,
-            extra={k: v for k, v in (("sinks", sink_opts), ("economy", {"path": given_location(economy)} if economy else None),
-                                      ("report", {"lang": lang} if lang else None),
-                                      ("waste", {"climate_zone": climate_zone} if climate_zone else None),
-                                      ("notation_keys", {"path": str(notation_keys.absolute())} if notation_keys else None),
-                                      ("reference_approach", {"energy_balance": given_location(energy_balance)} if energy_balance else None)) if v} or None,
-        )
-        if uncertainty:
-            cfg.extra.setdefault("uncertainty", {})
+        cfg = load_config(inventory, activity=activity, factors=factors, years=parse_years(years),
+                          **config_options(gwp=gwp, base_year=base_year, keep_entity=keep_entity, year_fallback=year_fallback,
+                                           engine=engine, scheduler=scheduler, sinks=sinks, sink_method=sink_method,
+                                           economy=economy, lang=lang, uncertainty=uncertainty, climate_zone=climate_zone,
+                                           notation_keys=notation_keys, energy_balance=energy_balance))
         if out is None:
             out = Path("out") / inventory.stem
         from ..runfolder import check_output_dir

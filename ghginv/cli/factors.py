@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import console, fail
+from ._common import console, esc, fail
 
 __all__ = ["factors_list", "factors_check", "factors_hash", "factors_show", "factors_diff"]
 
@@ -32,9 +32,9 @@ def factors_list():
                 seen.add(d.name)
                 try:
                     fs = load_factor_set(d)
-                    con.print(f"{fs.name:28s} {fs.version:10s} {len(fs.rules) + len(fs.sink_rules) + len(fs.waste_rules):5d} rows  {fs.manifest.get('title', '')}  ({d})")
+                    con.print(esc(f"{fs.name:28s} {fs.version:10s} {fs.n_rows:5d} rows  {fs.manifest.get('title', '')}  ({d})"))
                 except GhgInvError as e:
-                    con.print(f"{d.name:28s} [red]INVALID[/]: {e.summary}  ({d})")
+                    con.print(f"{esc(f'{d.name:28s}')} [red]INVALID[/]: {esc(e.summary)}  ({esc(d)})")
 
 
 def factors_check(sets: Annotated[list[str], typer.Argument(help="set names or folders")]):
@@ -46,9 +46,9 @@ def factors_check(sets: Annotated[list[str], typer.Argument(help="set names or f
     try:
         for s in sets:
             fs = load_factor_set(resolve_factor_set_path(s))
-            console().print(f"{fs.name} {fs.version}: OK, {len(fs.rules)} rows, {len(fs.activities)} activities"
+            console().print(esc(f"{fs.name} {fs.version}: OK, {len(fs.rules)} rows, {len(fs.activities)} activities"
                            + (f", {len(fs.sink_rules)} sink parameters" + (" (SYNTHETIC demo values)" if fs.synthetic else "") if fs.sink_rules else "")
-                           + (f", {len(fs.waste_rules)} waste parameters" if fs.waste_rules else ""))
+                           + (f", {len(fs.waste_rules)} waste parameters" if fs.waste_rules else "")))
     except GhgInvError as e:
         fail(e)
 
@@ -84,7 +84,6 @@ def factors_show(
     activity: Annotated[str | None, typer.Option(help="only rows of this activity")] = None,
 ):
     """Show a factor set: its manifest and every row with its source."""
-    import polars as pl
     from rich.table import Table
 
     from .. import factor_set_table, load_factor_set
@@ -93,25 +92,46 @@ def factors_show(
 
     try:
         fs = load_factor_set(resolve_factor_set_path(set_))
+        tab = factor_set_table(fs)
+        if activity:
+            tab = _rows_of_activity(fs, tab, activity)
     except GhgInvError as e:
         fail(e)
         return
     con = console(soft_wrap=False)
     m = fs.manifest
-    con.print(f"[bold]{fs.name}[/] {fs.version} — {m.get('title', '')}")
-    con.print(f"publisher: {m.get('publisher', '')}; published: {m.get('published', '')}; url: {m.get('url', '')}")
-    tab = factor_set_table(fs)
-    if activity:
-        tab = tab.filter(pl.col("activity") == activity)
+    con.print(f"[bold]{esc(fs.name)}[/] {esc(fs.version)} — {esc(m.get('title', ''))}")
+    con.print(esc(f"publisher: {m.get('publisher', '')}; published: {m.get('published', '')}; url: {m.get('url', '')}"))
     t = Table(show_lines=False)
     for c in ("file", "line", "activity", "sector", "region", "years", "key", "value", "unit", "status", "source_locator"):
         t.add_column(c, overflow="fold")
     for r in tab.iter_rows(named=True):
         years = f"{r['year_from'] or ''}–{r['year_to'] or ''}" if (r["year_from"] or r["year_to"]) else "all"
-        t.add_row(r["file"], str(r["line"]), r["activity"], r["sector"], r["region"], years, r["key"],
-                  f"{r['value']:g}", r["unit"], r["status"], r["source_locator"][:80])
+        t.add_row(*(esc(v) for v in (r["file"], str(r["line"]), r["activity"], r["sector"], r["region"], years, r["key"],
+                                     f"{r['value']:g}", r["unit"], r["status"], r["source_locator"][:80])))
     con.print(t)
     con.print(f"{tab.height} rows")
+
+
+def _rows_of_activity(fs, tab, activity: str):
+    """The rows of ``activity``; an activity the set does not know is bad input (exit 2), with the
+    set's codes nearest to it."""
+    import difflib
+
+    import polars as pl
+
+    from ..core.errors import ConfigError
+
+    rows = tab.filter(pl.col("activity") == activity)
+    if rows.height:
+        return rows
+    known = sorted(set(tab["activity"].to_list()) | set(fs.activities))
+    if activity in known:  # declared in activities.csv, no factor rows
+        return rows
+    near = difflib.get_close_matches(activity, known, n=5, cutoff=0.5)
+    hint = (f"nearest known codes: {', '.join(near)}" if near else
+            f"the set's codes: {', '.join(known[:20])}{' …' if len(known) > 20 else ''}" if known else "the set has no activity codes")
+    raise ConfigError(f"factor set {fs.name!r} has no activity {activity!r}; {hint} (all: ghginv factors show {fs.name})")
 
 
 def factors_diff(
@@ -134,14 +154,15 @@ def factors_diff(
         return
     d = diff_factor_sets(a, b)
     con = console(soft_wrap=False)
-    t = Table(title=f"{a.name} {a.version} → {b.name} {b.version}", title_justify="left")
+    t = Table(title=esc(f"{a.name} {a.version} → {b.name} {b.version}"), title_justify="left")
     for c in ("change", "file", "activity", "sector", "region", "years", "key", "A", "B", "B source"):
         t.add_column(c, overflow="fold")
     for r in d.iter_rows(named=True):
         years = f"{r['year_from'] or ''}–{r['year_to'] or ''}"
         av = "" if r["a_value"] is None else f"{r['a_value']:g} {r['a_unit']} ({r['a_status']})"
         bv = "" if r["b_value"] is None else f"{r['b_value']:g} {r['b_unit']} ({r['b_status']})"
-        t.add_row(r["change"], r["file"], r["activity"], r["sector"], r["region"], years, r["key"], av, bv, (r["b_source"] or r["a_source"] or "")[:60])
+        t.add_row(*(esc(v) for v in (r["change"], r["file"], r["activity"], r["sector"], r["region"], years, r["key"], av, bv,
+                                     (r["b_source"] or r["a_source"] or "")[:60])))
     con.print(t)
     counts = {k: d.filter(d["change"] == k).height for k in ("added", "removed", "changed")}
     con.print(", ".join(f"{v} {k}" for k, v in counts.items()))

@@ -1,7 +1,7 @@
 """Commands ``ghginv import`` (ledger -> activity Parquet) and ``ghginv validate`` (check inputs).
 
     ghginv import LEDGER --mapping MAPPING.toml --out OUT.parquet [--skip-unmapped]
-    ghginv validate [INVENTORY.toml] [--activity PATH …] [--factors SET …] [--format table|json]
+    ghginv validate [INVENTORY.toml] [--activity PATH …] [--factors SET …] [compile's options] [--format table|json]
 
 Thin over :func:`ghginv.import_ledger` and :func:`ghginv.validate_inputs` (whose report is
 printed here as a table, or as JSON).
@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import Years, console, fail, parse_years
+from ._common import Years, console, esc, fail, parse_years
 
 __all__ = ["import_cmd", "validate_cmd", "print_validation"]
 
@@ -38,19 +38,19 @@ def import_cmd(
     if "synthetic" in ledger.name.lower():
         con.print("[bold yellow]SYNTHETIC EXAMPLE LEDGER — not official statistics[/]")
     s = rep.stats
-    con.print(
+    con.print(esc(
         f"{ledger}: {s.get('data_rows', 0)} data rows -> {rep.rows_written} activity rows "
         f"({s.get('total', 0)} total rows checked, {s.get('skip', 0)} left out by the mapping, "
         f"{s.get('blank_cells', 0)} blank cells, {s.get('blank_rows', 0)} blank rows)"
         + (f"; encoding {rep.encoding}" if rep.encoding else "")
-    )
+    ))
     ok = sum(1 for c in rep.checks if c["ok"])
     con.print(f"checks: {ok} of {len(rep.checks)} passed (sub-items and totals verified, never added)")
     if s.get("unverified_total_rows"):
-        con.print(f"[yellow]total rows not verified (no [[checks]] entry): sheet rows {s['unverified_total_rows']}[/]")
+        con.print(f"[yellow]{esc('total rows not verified (no [[checks]] entry): sheet rows')} {esc(s['unverified_total_rows'])}[/]")
     if rep.unmapped:
         con.print(f"[yellow]--skip-unmapped: {rep.unmapped} unmapped row(s)/column(s) left out (listed in the file's metadata)[/]")
-    con.print(f"written to [bold]{out}[/]")
+    con.print(f"written to [bold]{esc(out)}[/]")
 
 
 def validate_cmd(
@@ -59,17 +59,31 @@ def validate_cmd(
     factors: Annotated[list[str] | None, typer.Option("--factors", help="factor set name or folder (repeatable)")] = None,
     years: Years = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    gwp: Annotated[str | None, typer.Option(help="GWP set, as for compile")] = None,
+    base_year: Annotated[int | None, typer.Option("--base-year", help="base year for indicators, as for compile")] = None,
+    year_fallback: Annotated[str | None, typer.Option(help="'none' or 'nearest', as for compile")] = None,
+    sinks: Annotated[list[str] | None, typer.Option("--sinks", help="carbon-sink data, as for compile (repeatable)")] = None,
+    sink_method: Annotated[str | None, typer.Option("--sink-method", help="gain_loss or stock_difference")] = None,
+    economy: Annotated[str | None, typer.Option("--economy", help="economy table, as for compile")] = None,
+    climate_zone: Annotated[str | None, typer.Option("--climate-zone", help="landfill climate zone, as for compile")] = None,
+    notation_keys: Annotated[Path | None, typer.Option("--notation-keys", help="CSV of notation keys, as for compile")] = None,
+    energy_balance: Annotated[str | None, typer.Option("--energy-balance", help="energy balance, as for compile")] = None,
+    uncertainty: Annotated[bool, typer.Option("--uncertainty", help="check the uncertainty settings, as for compile")] = False,
 ):
-    """Check an inventory TOML, factor sets and activity data without computing (exit 0 valid, 2 not)."""
+    """Run every check of compile (same stages, same options), compute no results, write nothing: exit 0 exactly when compile would succeed, 2 otherwise."""
     from .. import validate_inputs
     from ..core.errors import ConfigError, GhgInvError
+    from .compile import config_options
 
     try:
         if fmt not in ("table", "json"):
             raise ConfigError(f"--format must be 'table' or 'json', got {fmt!r}")
-        if inventory is None and not (activity or factors):
+        if inventory is None and not (activity or factors or sinks):
             raise ConfigError("give an inventory TOML, or --activity and/or --factors")
-        report = validate_inputs(inventory, activity=activity, factors=factors, years=parse_years(years))
+        opts = config_options(gwp=gwp, base_year=base_year, year_fallback=year_fallback, sinks=sinks, sink_method=sink_method,
+                              economy=economy, climate_zone=climate_zone, notation_keys=notation_keys,
+                              energy_balance=energy_balance, uncertainty=uncertainty)
+        report = validate_inputs(inventory, activity=activity, factors=factors, years=parse_years(years), options=opts)
     except GhgInvError as e:
         fail(e)
     if fmt == "json":
@@ -88,11 +102,11 @@ def print_validation(report) -> None:
     for c in ("input", "target", "result", "summary"):
         t.add_column(c)
     for c in report.checks:
-        t.add_row(c.kind, c.target, "[green]OK[/]" if c.ok else "[red]FAIL[/]", c.summary)
+        t.add_row(esc(c.kind), esc(c.target), "[green]OK[/]" if c.ok else "[red]FAIL[/]", esc(c.summary))
     con.print(t)
     for c in report.checks:
         if not c.ok:
-            con.print(f"[red]{c.kind} {c.target}[/]:")
+            con.print(f"[red]{esc(c.kind)} {esc(c.target)}[/]:")
             for p in c.problems:
                 con.print(f"  - {p}", markup=False)
     con.print("[green]all inputs valid[/]" if report.ok else "[red]inputs have problems: nothing was computed[/]")

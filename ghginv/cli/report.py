@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from ..core.rounding import round_half_up
-from ._common import RunDir, console, fail
+from ._common import RunDir, console, esc, fail
 
 __all__ = ["report_cmd", "targets_cmd", "targets_exit_code", "unevaluable"]
 
@@ -72,7 +72,6 @@ def report_cmd(
 
 def targets_cmd(run_dir: RunDir):
     """Print the target table; exit 0 when every target is met, on track or not yet due, 1 when one is not met or off track, 2 when one cannot be evaluated."""
-    from rich.markup import escape
     from rich.table import Table
 
     from ..core.errors import GhgInvError, InputFileError
@@ -80,13 +79,16 @@ def targets_cmd(run_dir: RunDir):
     try:
         import polars as pl
 
+        from ..runfolder import read_manifest
+
+        read_manifest(run_dir)  # "no such run folder" / "not a ghginv run folder" before anything else
         p = Path(run_dir) / "targets.parquet"
         if not p.is_file():
             raise InputFileError(f"{run_dir}: no targets.parquet — configure [[targets]] (and [economy]) and compile again")
         tg = pl.read_parquet(p)
     except GhgInvError as e:
         fail(e)
-    t = Table(title=f"Targets — {escape(str(run_dir))}", title_justify="left")
+    t = Table(title=esc(f"Targets — {run_dir}"), title_justify="left")
     for c in ("target", "region", "base", "latest", "achieved %", "required %", "path %", "status", "margin pp"):
         t.add_column(c, justify="left" if c in ("target", "region", "status") else "right")
 
@@ -101,13 +103,13 @@ def targets_cmd(run_dir: RunDir):
         label = st.upper() if st in ("not met", "off track") else st
         if r.get("reason"):
             reasons.append(f"{r['target']} ({r['region']}), {st}: {r['reason']}")
-        t.add_row(escape(r["target"]), escape(r["region"]), f"{r['base_year']}: {f(r['base_value'], dig)}",
+        t.add_row(esc(r["target"]), esc(r["region"]), f"{r['base_year']}: {f(r['base_value'], dig)}",
                   "—" if r["latest_year"] is None else f"{r['latest_year']}: {f(r['latest_value'], dig)}",
                   f(r["achieved_pct"]), f(r["required_pct"]), f(r["path_required_pct"]), f"[{colour.get(st, 'dim')}]{label}[/]", f(r["margin"]))
     out = console()
     out.print(t)
     for line in reasons:
-        out.print(escape(line))
+        out.print(esc(line))
     bad = unevaluable(tg)
     if bad:
         names = "; ".join(f"{r['target']!r} ({r['region']})" for r in bad)

@@ -1,6 +1,9 @@
 """``ghginv recompute`` and ``ghginv diff``: commands on finished runs.
 
-    ghginv recompute RUN_DIR --out NEW_DIR [--factors SET …] [--gwp AR6GWP100] [--year-fallback nearest]
+    ghginv recompute RUN_DIR --out NEW_DIR [--factors SET …] [--replace-factors] [--gwp AR6GWP100] [--year-fallback nearest]
+
+``--factors`` adds or replaces sets by name (:func:`ghginv.rerun.recompute.merge_factor_sets`);
+with ``--replace-factors`` it is the whole new list.
     ghginv recompute RUN_DIR --scenarios FILE [--out scenarios.parquet]
     ghginv diff OLD_DIR NEW_DIR [--out recalculation.parquet] [--html PAGE.html]
 
@@ -26,7 +29,8 @@ __all__ = ["recompute_cmd", "diff_cmd"]
 def recompute_cmd(
     run_dir: RunDir,
     out: Annotated[Path | None, typer.Option("--out", help="new run folder (written atomically); with --scenarios the scenarios.parquet to write (default RUN_DIR/scenarios.parquet)")] = None,
-    factors: Annotated[list[str] | None, typer.Option("--factors", help="factor sets, in precedence order (default: the old run's)")] = None,
+    factors: Annotated[list[str] | None, typer.Option("--factors", help="factor set name or folder to add or replace by name (repeatable): a set named like one of the run's replaces it at its rank, a new one is added first; the run's other sets stay")] = None,
+    replace_factors: Annotated[bool, typer.Option("--replace-factors", help="--factors is the whole new list, in precedence order (the run's sets are dropped)")] = False,
     gwp: Annotated[str | None, typer.Option(help="GWP set (default: the old run's)")] = None,
     year_fallback: Annotated[str | None, typer.Option(help="'none' or 'nearest' (default: the old run's)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
@@ -44,7 +48,10 @@ def recompute_cmd(
         from ..runfolder import check_output_dir
 
         check_output_dir(out)
-        result = recompute(run_dir, factors=factors, gwp=gwp, year_fallback=year_fallback)
+        if replace_factors and not factors:
+            raise ConfigError("--replace-factors needs the new list: --factors SET [--factors SET …]")
+        result = recompute(run_dir, factors=factors if replace_factors else None, update_factors=None if replace_factors else factors,
+                           gwp=gwp, year_fallback=year_fallback)
         written = result.write(out)
         print_summary(result, written, quiet)
         if not quiet:

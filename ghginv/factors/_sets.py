@@ -111,6 +111,11 @@ class FactorSet:
         return self.manifest.get("synthetic") is True
 
     @property
+    def n_rows(self) -> int:
+        """Data rows of every table: factors, carbon factors and conversions, sink and waste parameters."""
+        return len(self.rules) + len(self.sink_rules) + len(self.waste_rules)
+
+    @property
     def version(self) -> str:
         return str(self.manifest.get("version", ""))
 
@@ -184,7 +189,7 @@ def _read_manifest(folder: Path) -> tuple[dict, dict[str, str]]:
                     f"sha256 mismatch for '{fname}': manifest says {digest.removeprefix('sha256:')[:12]}…, file is {actual[:12]}…",
                     file=str(mpath),
                     hint="the file changed after the manifest was written; if the change is intended, "
-                    "update the hash (`ghginv factors hash SET`), otherwise restore the file",
+                    f"update the hashes with `ghginv factors hash {folder} --write`, otherwise restore the file",
                 )
             )
     for extra in sorted(p.name for p in folder.glob("*.csv")):

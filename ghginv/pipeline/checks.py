@@ -1,13 +1,21 @@
-"""``ghginv validate``: check an inventory TOML, its factor sets and its activity data without
-computing emissions.
+"""``ghginv validate``: check an inventory TOML, its factor sets and its data as a compile would,
+without computing the results or writing anything.
 
-Each input is checked on its own, so one run lists every problem of every input:
+Each input is checked on its own first, so one run lists every problem of every input:
 
 * the TOML (tables, keys, years, paths, factor-set names) — :func:`ghginv.core.config.load_config`;
+* the notation keys — :func:`ghginv.analysis.notation.notation_settings`;
 * each factor set (manifest hashes, columns, codes, units, statuses, overlapping rules) —
-  :func:`ghginv.factors.load_factor_set`;
-* the activity data (files, schema, every row rule of the data contract) — the same streaming
-  reader and :class:`ghginv.inputs.validate.BatchValidator` a compile uses, without the cube.
+  :func:`ghginv.factors.load_factor_set`.
+
+When these are valid, the compile's own stage list runs in checking mode
+(:func:`ghginv.pipeline.stages.check_stages`: every stage that reads or checks an input, the same
+code as a compile, without the Monte Carlo, the recompute positions, the tables and the writing):
+the activity data, a factor for every cube cell and year, landfill history, sink data, the energy
+balance, the economy table and the targets. So ``validate`` passes exactly when ``compile``
+succeeds. When a TOML or a set is invalid, the activity data are still checked on their own
+(the same streaming reader and :class:`ghginv.inputs.validate.BatchValidator`), so their problems
+are listed too.
 
 >>> report = validate_inputs("inventories/qingyang_synthetic.toml")   # doctest: +SKIP
 >>> report.ok, report.as_dict()["checks"][0]["kind"]                   # doctest: +SKIP
@@ -85,13 +93,67 @@ def _check_activity(paths, sets, years, regions) -> CheckResult:
     return CheckResult("activity", target, True, summary)
 
 
-def validate_inputs(inventory: str | os.PathLike | None = None, *, activity: list[str] | None = None,
-                    factors: list[str] | None = None, years: tuple[int, int] | None = None) -> ValidationReport:
-    """Check the inputs of a run without computing anything; never raises for bad input.
+_ACTIVITY_STAGE = "cube"  # the stage that reads and checks the activity data
 
-    Each input is checked on its own, so one call lists every problem of every input: the TOML,
-    each factor set (hashes, columns, codes, units, statuses, overlaps) and the activity data
-    (files, schema, every row rule of the data contract).
+
+def _activity_summary(run, n_files: int) -> str:
+    st = run.input_cube.stats
+    return (f"{n_files} file(s), {st.get('rows_read', 0):,} rows, {st.get('rows_notation', 0):,} with notation keys, "
+            f"{st.get('rows_outside_years', 0):,} outside the years")
+
+
+def _check_run(report: ValidationReport, cfg, sets: list, target: str) -> None:
+    """Every check a compile runs, by the compile's own stage list (:func:`ghginv.pipeline.stages.check_stages`):
+    the activity data (the ``cube`` stage: the same reader and row rules), factor resolution for
+    every cube cell (missing factors and years, units), landfill history, sink data and
+    parameters, notation keys against the estimates, the reference approach's energy balance,
+    the economy table, targets and the ``[uncertainty]`` settings. Adds an ``activity`` row (when
+    the run has activity data) and a ``compile`` row naming the stage that failed."""
+    from .stages import Run, check_stages
+
+    names: list[str] = []
+    run = Run(cfg, progress=names.append, sets=list(sets))
+    act_target = ", ".join(str(p) for p in cfg.activity_paths)
+    try:
+        check_stages(run)
+    except GhgInvError as e:
+        stage = names[-1] if names else "factors"
+        if stage == _ACTIVITY_STAGE and cfg.activity_paths:
+            report.checks.append(_fail("activity", act_target, e))
+            return
+        if cfg.activity_paths and run.input_cube is not None:
+            report.checks.append(CheckResult("activity", act_target, True, _activity_summary(run, len(run.inputs))))
+        fail = _fail("compile", f"stage {stage}", e)
+        fail.summary = f"stage {stage}: {e.summary}"
+        report.checks.append(fail)
+        return
+    if cfg.activity_paths:
+        n_files = len([i for i in run.inputs if i.get("kind") != "sinks"])
+        report.checks.append(CheckResult("activity", act_target, True, _activity_summary(run, n_files)))
+    cells = run.cube.cells.height if run.cube is not None else 0
+    rows = run.emissions.height if run.emissions is not None else 0
+    report.checks.append(CheckResult(
+        "compile", target, True,
+        f"stages {', '.join(dict.fromkeys(names))}: every check of a compile passed "
+        f"({cells:,} cube cells, {rows:,} emission rows; nothing written)"))
+
+
+def validate_inputs(inventory: str | os.PathLike | None = None, *, activity: list[str] | None = None,
+                    factors: list[str] | None = None, years: tuple[int, int] | None = None,
+                    options: dict | None = None) -> ValidationReport:
+    """Check the inputs of a run as a compile would, without computing the results; never raises
+    for bad input.
+
+    Each input is checked on its own first, so one call lists every problem of every input: the
+    TOML, each factor set (hashes, columns, codes, units, statuses, overlaps) and the notation
+    keys. When they are valid and the run is complete (a TOML, or activity data and factor sets),
+    the compile's own stage list runs up to the results (:func:`ghginv.pipeline.stages.check_stages`,
+    the same code as ``ghginv compile``): the activity data (files, schema, every row rule of
+    the data contract), a factor for every cell and year, landfill history, sink data and
+    parameters, notation keys, the energy balance, the economy table, targets and the
+    ``[uncertainty]`` settings. Not run: the Monte Carlo, the recompute positions, the tables and
+    the writing. So the report is ``ok`` exactly when ``ghginv compile`` with the same inputs
+    succeeds (a property test holds this).
 
     Parameters
     ----------
@@ -103,11 +165,15 @@ def validate_inputs(inventory: str | os.PathLike | None = None, *, activity: lis
         Factor set names or folders.
     years : tuple of (int, int), optional
         First and last year [a]; rows outside are counted, not errors.
+    options : dict, optional
+        Further keyword arguments of :func:`ghginv.load_config` (``gwp``, ``base_year``,
+        ``year_fallback``, ``extra`` …), as ``ghginv compile``'s options give them.
 
     Returns
     -------
     ValidationReport
-        ``ok`` (every check passed), ``checks`` (one :class:`CheckResult` per input: kind,
+        ``ok`` (every check passed), ``checks`` (one :class:`CheckResult` per input: kind —
+        ``toml``, ``options``, ``notation_keys``, ``factor_set``, ``activity``, ``compile`` —,
         target, ok, summary, problems) and ``as_dict()`` (the JSON of ``--format json``).
 
     Examples
@@ -117,29 +183,37 @@ def validate_inputs(inventory: str | os.PathLike | None = None, *, activity: lis
     (True, 'toml')
     """
     from ..core.config import load_config, resolve_factor_set_path
+    from ..core.errors import FactorSetError
     from ..factors import load_factor_set
 
     report = ValidationReport()
+    opts = dict(options or {})
     cfg = None
-    if inventory is not None:
+    runnable = inventory is not None or bool((activity or (opts.get("extra") or {}).get("sinks")) and factors)
+    if runnable:
         try:
-            cfg = load_config(inventory, activity=activity, factors=factors, years=years)
-            report.checks.append(CheckResult("toml", str(inventory), True,
-                                             f"{cfg.name}: {len(cfg.factor_sets)} factor set(s), {len(cfg.activity_paths)} activity path(s)"))
+            cfg = load_config(inventory, activity=activity, factors=factors, years=years, **opts)
+            if inventory is not None:
+                report.checks.append(CheckResult("toml", str(inventory), True,
+                                                 f"{cfg.name}: {len(cfg.factor_sets)} factor set(s), {len(cfg.activity_paths)} activity path(s)"))
         except GhgInvError as e:
-            report.checks.append(_fail("toml", str(inventory), e))
+            if inventory is not None:
+                report.checks.append(_fail("toml", str(inventory), e))
+            elif not isinstance(e, FactorSetError):  # a set that cannot be found is named below, set by set
+                report.checks.append(_fail("options", "command-line options", e))
     if cfg is not None and cfg.extra.get("notation_keys") is not None:
         from ..analysis.notation import notation_settings
 
         try:
             keys = notation_settings(cfg)
-            report.checks.append(CheckResult("notation_keys", str(inventory), True, f"{len(keys)} notation key(s)"))
+            report.checks.append(CheckResult("notation_keys", str(inventory or cfg.extra["notation_keys"].get("path", "")), True,
+                                             f"{len(keys)} notation key(s)"))
         except GhgInvError as e:
-            report.checks.append(_fail("notation_keys", str(inventory), e))
+            report.checks.append(_fail("notation_keys", str(inventory or "--notation-keys"), e))
     set_paths: list[tuple[str, Path | None]] = []
     if cfg is not None:
         set_paths = [(str(p), p) for p in cfg.factor_sets]
-    else:
+    elif inventory is None:
         for spec in factors or []:
             try:
                 set_paths.append((spec, resolve_factor_set_path(spec)))
@@ -150,10 +224,13 @@ def validate_inputs(inventory: str | os.PathLike | None = None, *, activity: lis
         try:
             fs = load_factor_set(path)
             sets.append(fs)
-            report.checks.append(CheckResult("factor_set", spec, True, f"{fs.name} {fs.version}: {len(fs.rules)} rows, "
+            report.checks.append(CheckResult("factor_set", spec, True, f"{fs.name} {fs.version}: {fs.n_rows} rows, "
                                              f"{len(fs.activities)} activities"))
         except GhgInvError as e:
             report.checks.append(_fail("factor_set", spec, e))
+    if cfg is not None and all(c.ok for c in report.checks):
+        _check_run(report, cfg, sets, str(inventory) if inventory is not None else "command-line options")
+        return report
     act_paths = list(cfg.activity_paths) if cfg is not None else [location(p) for p in activity or []]  # URLs stay URLs (ghginv.core._fs)
     if act_paths:
         all_sets_ok = all(c.ok for c in report.checks if c.kind == "factor_set")

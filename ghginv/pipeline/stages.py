@@ -83,7 +83,7 @@ from .positions import (
     signature,
 )
 
-__all__ = ["Run", "Stage", "STAGES", "Fallback", "run_stages"]
+__all__ = ["Run", "Stage", "STAGES", "Fallback", "run_stages", "check_stages"]
 
 
 class Fallback(Exception):
@@ -275,6 +275,12 @@ def _uncertainty(run: Run) -> None:
                                         classes=activity_classes(run.sets))
 
 
+def _uncertainty_settings(run: Run) -> None:  # what `ghginv validate` checks of the uncertainty stage
+    from ..uncertainty.propagate import uncertainty_settings
+
+    uncertainty_settings(run.config.extra.get("uncertainty"))
+
+
 def _analysis(run: Run) -> None:  # its own named stages: energy, indicators, targets
     run.analysis = run_analysis(run.config, run.emissions, run.cube.cells, run.sets, run.stage)
 
@@ -299,12 +305,19 @@ def _tables(run: Run) -> None:
 @dataclass(frozen=True)
 class Stage:
     """A named stage: ``run(state)`` when ``when(state)``; ``timed=False`` for a stage that times
-    its own parts (the analysis: energy, indicators, targets)."""
+    its own parts (the analysis: energy, indicators, targets).
+
+    ``check`` says what ``ghginv validate`` (:func:`check_stages`) does with the stage: ``True``
+    runs it (it reads or checks an input: activity data, factors, sink data, economy table,
+    targets, notation keys …), ``False`` skips it (it only computes from what earlier stages
+    checked), or a callable runs only the checks of the stage's settings (the Monte Carlo of
+    ``uncertainty`` is not run, its ``[uncertainty]`` table is checked)."""
 
     name: str
     run: Callable[[Run], None]
     when: Callable[[Run], bool] = lambda run: True
     timed: bool = True
+    check: bool | Callable[[Run], None] = True
 
 
 STAGES: tuple[Stage, ...] = (
@@ -318,13 +331,13 @@ STAGES: tuple[Stage, ...] = (
     Stage("characterise", _characterise),
     Stage("inventory", _inventory),
     Stage("checks", _checks),
-    Stage("positions", _positions, when=lambda r: r.on_kept_positions or r.index is not None),
+    Stage("positions", _positions, when=lambda r: r.on_kept_positions or r.index is not None, check=False),
     Stage("reference_approach", _reference_approach, when=lambda r: "reference_approach" in r.config.extra),
-    Stage("uncertainty", _uncertainty, when=lambda r: "uncertainty" in r.config.extra),
+    Stage("uncertainty", _uncertainty, when=lambda r: "uncertainty" in r.config.extra, check=_uncertainty_settings),
     Stage("analysis", _analysis, when=lambda r: analysis_wanted(r.config), timed=False),
     Stage("target_probabilities", _target_probabilities,
-          when=lambda r: r.uncertainty is not None and r.analysis is not None and r.analysis.targets.height > 0),
-    Stage("tables", _tables),
+          when=lambda r: r.uncertainty is not None and r.analysis is not None and r.analysis.targets.height > 0, check=False),
+    Stage("tables", _tables, check=False),
 )
 
 
@@ -353,10 +366,40 @@ def run_stages(run: Run) -> Run:
         return _run(full)
 
 
-def _run(run: Run) -> Run:
+def check_stages(run: Run) -> Run:
+    """Run every check a compile runs, on the same code, without the parts that only compute:
+    the stages of :data:`STAGES` whose ``check`` is True, and the settings checks of those whose
+    ``check`` is a callable (``ghginv validate``, :func:`ghginv.validate_inputs`). Nothing is
+    written (no stage writes).
+
+    Parameters
+    ----------
+    run : Run
+        The run's state: configuration (and the factor sets when already loaded).
+
+    Returns
+    -------
+    Run
+        The same run, with the results of the stages that ran; ``run.progress`` (when given) was
+        told the name of each stage before it ran, so a caller can name the stage that failed.
+
+    Raises
+    ------
+    GhgInvError
+        The first stage's error, exactly as a compile would raise it.
+    """
+    return _run(run, checking=True)
+
+
+def _run(run: Run, checking: bool = False) -> Run:
     run.input_cube = run.cube
     for stage in STAGES:
         if stage.when(run):
+            if checking and stage.check is not True:
+                if callable(stage.check):
+                    with run.stage(stage.name):
+                        stage.check(run)
+                continue
             if stage.timed:
                 with run.stage(stage.name):
                     stage.run(run)

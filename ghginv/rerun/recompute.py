@@ -24,7 +24,47 @@ from dataclasses import replace
 from ..core.config import resolve_factor_set_path
 from .folder import RunFolder, load_run
 
-__all__ = ["recompute"]
+__all__ = ["recompute", "merge_factor_sets"]
+
+
+def merge_factor_sets(run_sets, given) -> tuple:
+    """The factor-set list of a recompute given sets "by name": each given set whose name (its
+    folder name) is one of the run's sets replaces that set in place, at the same rank; a set
+    with a new name is added ahead of the run's sets (given order kept). The run's other sets stay
+    where they were. Giving every set of the run, in any order, keeps the run's order.
+
+    Parameters
+    ----------
+    run_sets : sequence of pathlib.Path
+        The run's set folders (its snapshot), in precedence order.
+    given : sequence of pathlib.Path
+        The set folders to add or replace.
+
+    Returns
+    -------
+    tuple of pathlib.Path
+        The new list, in precedence order.
+
+    Raises
+    ------
+    ConfigError
+        Two given sets with the same name.
+
+    Examples
+    --------
+    >>> merge_factor_sets([Path("a"), Path("grid"), Path("b")], [Path("new/grid"), Path("mine")])   # doctest: +SKIP
+    (Path('mine'), Path('a'), Path('new/grid'), Path('b'))
+    """
+    from collections import Counter
+
+    from ..core.errors import ConfigError
+
+    twice = sorted(n for n, k in Counter(p.name for p in given).items() if k > 1)
+    if twice:
+        raise ConfigError(f"--factors: set(s) {', '.join(twice)} given twice; give each set once (a set replaces the run's set of its name)")
+    by_name = {p.name: p for p in given}
+    run_names = {p.name for p in run_sets}
+    return tuple(p for p in given if p.name not in run_names) + tuple(by_name.get(p.name, p) for p in run_sets)
 
 def recompute(
     run_dir: str | os.PathLike | RunFolder,
@@ -34,6 +74,7 @@ def recompute(
     year_fallback: str | None = None,
     kept_positions: bool = True,
     recalculation: bool = True,
+    update_factors: list[str] | None = None,
 ):
     """Recompute every year of a run from its cached cube with other factor sets or GWPs.
 
@@ -48,7 +89,8 @@ def recompute(
         The run folder, or a :class:`RunFolder` already read by :func:`load_run`
         (recomputing one run many times then reads its folder once).
     factors : list of str, optional
-        Factor set names or folders, in precedence order; default the run's own snapshot.
+        Factor set names or folders, in precedence order: the whole new list; default the run's
+        own snapshot.
     gwp : str, optional
         GWP set (``"SARGWP100"``, ``"AR4GWP100"``, ``"AR5GWP100"``, ``"AR6GWP100"``);
         default the run's.
@@ -61,6 +103,10 @@ def recompute(
         Add the recalculation against the old run (:func:`ghginv.rerun.recalc.recalculation_tables`:
         ``recalculation`` and ``recalculation_factors`` in ``result.tables``, written with the run
         and shown in its report); False when only the numbers are wanted.
+    update_factors : list of str, optional
+        Factor set names or folders to add or replace by name (:func:`merge_factor_sets`, what
+        ``ghginv recompute --factors`` does): a set named like one of the run's (``factors`` or
+        the run's snapshot) replaces it at its rank, a new name is added first.
 
     Returns
     -------
@@ -89,6 +135,8 @@ def recompute(
 
     old = run_dir if isinstance(run_dir, RunFolder) else load_run(run_dir)
     set_paths = tuple(resolve_factor_set_path(s) for s in factors) if factors else tuple(old.set_paths)
+    if update_factors:
+        set_paths = merge_factor_sets(set_paths, [resolve_factor_set_path(s) for s in update_factors])
     # the recorded config with the new options; the cube is built, so no engine (dask) runs
     config = replace(old.run_config().with_overrides(factor_sets=set_paths, gwp=gwp, year_fallback=year_fallback),
                      engine="local", scheduler=None)

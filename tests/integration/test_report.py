@@ -133,7 +133,7 @@ def test_report_rebuild_in_chinese_and_targets_command(run, tmp_path):
     assert res.returncode == targets_exit_code(pl.read_parquet(copy / "targets.parquet"))
     assert "Chengdu" in res.stdout and "Traceback" not in res.stderr
     bad = run_cli("targets", tmp_path, cwd=tmp_path)
-    assert bad.returncode == 2 and "targets.parquet" in bad.stderr
+    assert bad.returncode == 2 and "not a ghginv run folder" in bad.stderr  # a folder, but no run (issue 16 item 10)
 
 
 def test_xlsx_round_trip(run):

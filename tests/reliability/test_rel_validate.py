@@ -16,9 +16,12 @@ def test_demo_inventory_is_valid(tmp_path):
     rep = validate_inputs(DEMO)
     assert rep.ok, rep.as_dict()
     kinds = [c.kind for c in rep.checks]
-    assert kinds[0] == "toml" and kinds[-1] == "activity" and kinds.count("factor_set") >= 6
+    assert kinds[0] == "toml" and kinds[-2:] == ["activity", "compile"] and kinds.count("factor_set") >= 6
     assert next(c for c in rep.checks if c.kind == "notation_keys").summary == "1 notation key(s)"
-    assert "24,805 rows" in rep.checks[-1].summary
+    assert "24,805 rows" in rep.checks[-2].summary
+    # the compile's own stages ran, up to the analysis (economy table, targets), nothing written
+    assert all(s in rep.checks[-1].summary for s in ("cube", "emissions", "sinks", "indicators", "targets", "nothing written"))
+    assert "uncertainty" not in rep.checks[-1].summary and not (tmp_path / "out").exists()
 
 
 def test_all_problems_of_all_inputs_at_once(tmp_path):
@@ -44,7 +47,7 @@ def test_cli_json_and_exit_status(tmp_path):
     r = run_cli("validate", "--activity", good, "--factors", s, "--format", "json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
-    assert d["ok"] is True and [c["kind"] for c in d["checks"]] == ["factor_set", "activity"]
+    assert d["ok"] is True and [c["kind"] for c in d["checks"]] == ["factor_set", "activity", "compile"]
     r = run_cli("validate", "--activity", bad, "--factors", s, "--format", "json", cwd=tmp_path)
     assert r.returncode == 2
     d = json.loads(r.stdout)
@@ -92,3 +95,30 @@ def test_bad_notation_keys_are_reported(tmp_path):
     text = "\n".join(nk["problems"])
     assert nk["ok"] is False and nk["error"] == "ConfigError"
     assert "1.B" in text and "XX" in text and "2.A" in text and "where" in text
+
+
+def test_validate_runs_the_checks_compile_runs(tmp_path):
+    """Issue 16 item 9: the demo without year fallback (grid factors only for 2021-2023) used to
+    be "all inputs valid" while compile stopped; the economy table and targets went unchecked."""
+    rep = validate_inputs(DEMO, options={"year_fallback": "none"})
+    assert not rep.ok
+    bad = rep.checks[-1]
+    assert bad.kind == "compile" and bad.target == "stage emissions" and bad.error == "MissingFactorError"
+    assert any("electricity" in p and "2020" in p for p in bad.problems)
+    # the same through the command line, with compile's option; nothing written
+    r = run_cli("validate", DEMO, "--year-fallback", "none", cwd=tmp_path)
+    assert r.returncode == 2 and "stage emissions" in r.stdout and "no factor for activity 'electricity'" in r.stdout
+    assert list(tmp_path.iterdir()) == []
+    # an economy table without the base year: the indicators stage names the file
+    econ = tmp_path / "economy.csv"
+    econ.write_text("year,region,gdp_const_10k_yuan,population\n" + "".join(f"{y},ALL,1000000,900000\n" for y in range(2021, 2025)),
+                    encoding="utf-8")
+    rep = validate_inputs(DEMO, options={"extra": {"economy": {"path": str(econ)}}})
+    assert not rep.ok and rep.checks[-1].target == "stage indicators" and "economy.csv" in rep.checks[-1].summary + "".join(rep.checks[-1].problems)
+
+
+def test_factor_set_rows_are_counted_as_factors_list_counts_them():
+    """Issue 16 item 9: ipcc2006_afolu (sink parameters only) was "0 rows" in validate, 93 in factors list."""
+    rep = validate_inputs(factors=["ipcc2006_afolu", "ipcc2013_wetlands", "mee_nbs_grid"])
+    summaries = [c.summary for c in rep.checks]
+    assert rep.ok and "ipcc2006_afolu 2006.1: 93 rows" in summaries[0] and ": 3 rows" in summaries[1] and ": 93 rows" in summaries[2]

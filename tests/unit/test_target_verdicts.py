@@ -272,6 +272,7 @@ def test_targets_command_exits_2_naming_a_target_without_data(tmp_path):
     gone = evaluate_targets(_t(name="CO2 intensity [2025]"), _ind({2021: 1.0}), pl.DataFrame())
     off = evaluate_targets(_t(), _ind({2020: 1.0, 2023: 0.99}), pl.DataFrame())
     pl.concat([off, gone]).write_parquet(tmp_path / "targets.parquet")
+    (tmp_path / "manifest.json").write_text('{"ghginv_version": "0.1.0"}\n', encoding="utf-8")  # a run folder
     res = subprocess.run([sys.executable, "-m", "ghginv", "targets", str(tmp_path)], capture_output=True, text=True, cwd=tmp_path,
                          env={**os.environ, "COLUMNS": "200"}, timeout=120)
     assert res.returncode == 2, res.stderr
