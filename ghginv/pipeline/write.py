@@ -9,7 +9,8 @@ The write side of the pipeline. :meth:`ghginv.pipeline.inventory.InventoryResult
   two at a time (:func:`ghginv.runfolder.write_files`), and the kept positions
   (``recompute_index.bin``, :mod:`ghginv.pipeline.positions`);
 * ``report.html`` and ``inventory.xlsx`` (:mod:`ghginv.report`) when the run has an analysis
-  (``[economy]`` or ``[[targets]]``);
+  (``[economy]`` or ``[[targets]]``); a table of the workbook longer than one Excel sheet is split
+  across sheets and listed in the manifest (``xlsx_sheets_split``);
 * a snapshot of the factor sets used (``factor_sets/<set>/``);
 * ``manifest.json`` last, with the sha256 of every file (:func:`ghginv.runfolder.write_manifest`).
 
@@ -81,9 +82,10 @@ def run_files(result, frames: dict[str, pl.DataFrame]) -> dict:
     return files
 
 
-def _write_reports(result, folder: Path, hashes: dict[str, str], frames: dict[str, pl.DataFrame]) -> dict[str, str]:
+def _write_reports(result, folder: Path, hashes: dict[str, str], frames: dict[str, pl.DataFrame]) -> tuple[dict[str, str], list[dict]]:
     """``report.html`` and ``inventory.xlsx`` of a run with an analysis, built in memory from its
-    frames and its manifest as far as written; returns their sha256 by name."""
+    frames and its manifest as far as written; returns their sha256 by name and the tables of the
+    workbook split across sheets (:mod:`ghginv.report._sheets`)."""
     from ..report import ReportData, write_reports
 
     a = result.analysis
@@ -92,7 +94,7 @@ def _write_reports(result, folder: Path, hashes: dict[str, str], frames: dict[st
                       a.indicators, a.targets, a.peak, **frames)
     out = write_reports(data, folder, a.lang)
     result.timings["report"] = time.perf_counter() - t0
-    return out
+    return out, data.sheet_splits
 
 
 def write_run(result, out: str | os.PathLike) -> Path:
@@ -115,10 +117,15 @@ def write_run(result, out: str | os.PathLike) -> Path:
     def _write(tmp: Path):
         frames, recalculation = _tables(result, out)
         hashes = write_files(tmp, run_files(result, frames))  # two at a time (the writers release the GIL)
+        splits: list[dict] = []
         if result.analysis is not None:
-            hashes.update(_write_reports(result, tmp, hashes, frames))
+            reports, splits = _write_reports(result, tmp, hashes, frames)
+            hashes.update(reports)
         hashes.update(snapshot_factor_sets(result.sets, tmp / "factor_sets"))
         result.timings["write"] = time.perf_counter() - t0
-        write_manifest(tmp, result.manifest(hashes, recalculation=recalculation))
+        manifest = result.manifest(hashes, recalculation=recalculation)
+        if splits:  # a table of inventory.xlsx longer than one Excel sheet, continued on further sheets
+            manifest["xlsx_sheets_split"] = splits
+        write_manifest(tmp, manifest)
 
     return atomic_output_dir(out, _write)

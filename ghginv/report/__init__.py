@@ -34,8 +34,8 @@ def write_reports(data: ReportData, folder: Path, lang: str = "en") -> dict[str,
     dict of str to str
         File name -> ``"sha256:<hex>"`` of the written file.
     """
+    write_xlsx(data, folder / "inventory.xlsx")  # first: a table split across sheets is noted in report.html (data.sheet_splits)
     (folder / "report.html").write_text(render_html(data, lang), encoding="utf-8")
-    write_xlsx(data, folder / "inventory.xlsx")
     return {n: "sha256:" + file_sha256(folder / n) for n in REPORT_FILES}
 
 
@@ -71,6 +71,14 @@ def rebuild_reports(run: str | Path, lang: str | None = None) -> Path:
     run = Path(run)
     data = ReportData.from_run_dir(run)
     lang = lang or (data.manifest.get("indicators") or {}).get("lang") or "en"
-    update_run(run, {"report.html": lambda p: p.write_text(render_html(data, lang), encoding="utf-8"),
-                     "inventory.xlsx": lambda p: write_xlsx(data, p)})
+    changes: dict = {}  # filled by the xlsx writer, read by update_run after every writer ran
+
+    def xlsx(p: Path) -> None:
+        splits = write_xlsx(data, p)
+        if splits or "xlsx_sheets_split" in data.manifest:
+            changes["xlsx_sheets_split"] = splits
+
+    # the workbook first: a table split across sheets is noted in report.html (data.sheet_splits) and the manifest
+    update_run(run, {"inventory.xlsx": xlsx, "report.html": lambda p: p.write_text(render_html(data, lang), encoding="utf-8")},
+               changes)
     return run

@@ -9,6 +9,7 @@ import polars as pl
 
 from ..analysis.notation import GASES, completeness_table
 from . import svg
+from ._sheets import sheet_parts, split_note
 from .data import ReportData
 from .i18n import pick
 
@@ -64,23 +65,25 @@ def completeness_section(d: ReportData, lang: str = "en") -> str:
     return "\n".join(out)
 
 
-def completeness_sheet(wb, d: ReportData, fmt_num, fmt_head, note: str | None = None) -> None:
-    """Sheet "Completeness": every year × reporting category, per gas t CO2e (a number) or the key."""
+def completeness_sheet(wb, d: ReportData, fmt_num, fmt_head, note: str | None = None, splits: list[dict] | None = None) -> None:
+    """Sheet "Completeness": every year × reporting category, per gas t CO2e (a number) or the key;
+    continued on "Completeness (2)" … when longer than one sheet holds (:mod:`ghginv.report._sheets`,
+    the split appended to ``splits``)."""
     inv = d.inventory
-    ws = wb.add_worksheet("Completeness")
-    r0 = 0
-    if note:
-        ws.write(0, 0, note)
-        r0 = 2
     cols = ["year", "category", "category_name", *(f"{g} (t CO2e or key)" for g in GASES)]
-    for j, c in enumerate(cols):
-        ws.write(r0, j, c, fmt_head)
-        ws.set_column(j, j, 40 if c == "category_name" else 14)
     years = sorted(inv.filter(pl.col("scope") == "direct")["year"].unique().to_list())
-    i = r0
-    for y in years:
-        for r in completeness_table(inv, y).iter_rows(named=True):
-            i += 1
+    rows = [(y, r) for y in years for r in completeness_table(inv, y).iter_rows(named=True)]
+    parts = sheet_parts("Completeness", len(rows), note)
+    for part, start, stop in parts:
+        ws = wb.add_worksheet(part)
+        r0 = 0
+        if note:
+            ws.write(0, 0, note)
+            r0 = 2
+        for j, c in enumerate(cols):
+            ws.write(r0, j, c, fmt_head)
+            ws.set_column(j, j, 40 if c == "category_name" else 14)
+        for i, (y, r) in enumerate(rows[start:stop], start=r0 + 1):
             ws.write_number(i, 0, y)
             ws.write_string(i, 1, r["category"])
             ws.write_string(i, 2, r["category_name"])
@@ -89,4 +92,7 @@ def completeness_sheet(wb, d: ReportData, fmt_num, fmt_head, note: str | None = 
                     ws.write_number(i, j, r[f"{g}_co2e_t"], fmt_num)
                 elif r[f"{g}_key"]:
                     ws.write_string(i, j, r[f"{g}_key"])
-    ws.freeze_panes(r0 + 1, 3)
+        ws.freeze_panes(r0 + 1, 3)
+    rec = split_note(parts)
+    if rec is not None and splits is not None:
+        splits.append(rec)

@@ -49,6 +49,7 @@ class ReportData:
     reference_approach: pl.DataFrame | None = None  # reference_approach.parquet (ghginv.methods.reference_approach; ghginv.report._reference)
     gap_filling: pl.DataFrame | None = None  # gap_filling.parquet (ghginv.pipeline.gapfill; ghginv.report._gapfill)
     key_categories: pl.DataFrame | None = None  # key_categories.parquet (ghginv.analysis.key_categories; ghginv.report._keycat)
+    sheet_splits: list[dict] = field(default_factory=list)  # tables of inventory.xlsx split across sheets (ghginv.report._sheets)
 
     @classmethod
     def from_run_dir(cls, run: str | Path) -> ReportData:

@@ -255,6 +255,8 @@ def _quality(d: ReportData, lang: str) -> str:
         out.append(f"<h3>{escape(text('conventions', lang))}</h3><ul>" + "".join(f"<li><b>{escape(k)}</b>: {escape(str(v))}</li>" for k,
             v in conv.items()) + "</ul>")
     notes = list(d.analysis.get("notes", [])) + d.extra_notes
+    notes += [text("xlsx_split", lang, sheet=s["sheet"], rows=f"{s['rows']:,}", n=len(s["sheets"]), names=", ".join(s["sheets"]),
+                   per=f"{s['rows_per_sheet']:,}") for s in d.sheet_splits]  # set by write_xlsx (written first)
     if notes:
         out.append(f"<h3>{escape(text('notes', lang))}</h3><ul>" + "".join(f"<li>{escape(n)}</li>" for n in notes) + "</ul>")
     return "\n".join(out)

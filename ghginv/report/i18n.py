@@ -53,6 +53,10 @@ T: dict[str, tuple[str, str]] = {
     "standard_coal": ("Standard-coal coefficients of the energy total (tce) and the set that gave each ({how})",
                       "能源消费总量（吨标准煤）采用的折标准煤系数及其来源因子集（{how}）"),
     "notes": ("Notes", "说明"),
+    "xlsx_split": ("inventory.xlsx: sheet “{sheet}” has {rows} rows, more than one Excel sheet holds; it is split into {n} sheets "
+                   "({names}), {per} rows each, the header repeated — no row is left out",
+                   "inventory.xlsx：工作表“{sheet}”共 {rows} 行，超过 Excel 单个工作表的行数上限，已拆分为 {n} 个工作表"
+                   "（{names}），每个 {per} 行，表头重复——没有遗漏任何行"),
     "col_target": ("Target", "目标"), "col_region": ("Region", "区域"), "col_kind": ("Kind", "类型"),
     "col_base": ("Base", "基年值"), "col_latest": ("Latest", "最新值"), "col_achieved": ("Achieved %", "已实现 %"),
     "col_required": ("Required %", "要求 %"), "col_path": ("Path %", "路径要求 %"), "col_status": ("Status", "状态"),

@@ -17,6 +17,7 @@ from ..core import categories
 from ..core._frames import group_sum
 from ..core.gwp import MONTREAL_GASES
 from ._completeness import completeness_sheet
+from ._sheets import sheet_parts, split_note
 from .data import ReportData
 
 __all__ = ["write_xlsx", "provincial_table", "FIVE_SECTORS", "GAS_COLUMNS"]
@@ -99,37 +100,47 @@ def provincial_table(emissions: pl.DataFrame) -> pl.DataFrame:
                                      **{f"{g}_t": pl.Float64 for g in GAS_COLUMNS}, "co2e_t": pl.Float64})
 
 
-def _sheet(wb, name: str, df: pl.DataFrame, fmt_num, fmt_head, note: str | None = None) -> None:
-    ws = wb.add_worksheet(name)
-    r0 = 0
-    if note:
-        ws.write(0, 0, note)
-        r0 = 2
-    for j, c in enumerate(df.columns):
-        ws.write(r0, j, c, fmt_head)
-        ws.set_column(j, j, max(10, min(len(c) + 2, 40)))
-    for i, row in enumerate(df.iter_rows(), start=r0 + 1):
-        for j, v in enumerate(row):
-            if v is None:
-                ws.write_blank(i, j, None)
-            elif isinstance(v, bool):
-                ws.write_boolean(i, j, v)
-            elif isinstance(v, float):
-                ws.write_number(i, j, v, fmt_num)
-            elif isinstance(v, int):
-                ws.write_number(i, j, v)
-            else:
-                ws.write_string(i, j, str(v))
-    ws.freeze_panes(r0 + 1, 0)
+def _sheet(wb, name: str, df: pl.DataFrame, fmt_num, fmt_head, note: str | None = None,
+           splits: list[dict] | None = None) -> None:
+    """Write ``df`` as sheet ``name``; a table longer than a sheet holds continues on ``"<name> (2)"``
+    … with the header repeated (:mod:`ghginv.report._sheets`), and the split is appended to ``splits``."""
+    parts = sheet_parts(name, df.height, note)
+    for part, start, stop in parts:
+        ws = wb.add_worksheet(part)
+        r0 = 0
+        if note:
+            ws.write(0, 0, note)
+            r0 = 2
+        for j, c in enumerate(df.columns):
+            ws.write(r0, j, c, fmt_head)
+            ws.set_column(j, j, max(10, min(len(c) + 2, 40)))
+        for i, row in enumerate(df.slice(start, stop - start).iter_rows(), start=r0 + 1):
+            for j, v in enumerate(row):
+                if v is None:
+                    ws.write_blank(i, j, None)
+                elif isinstance(v, bool):
+                    ws.write_boolean(i, j, v)
+                elif isinstance(v, float):
+                    ws.write_number(i, j, v, fmt_num)
+                elif isinstance(v, int):
+                    ws.write_number(i, j, v)
+                else:
+                    ws.write_string(i, j, str(v))
+        ws.freeze_panes(r0 + 1, 0)
+    rec = split_note(parts)
+    if rec is not None and splits is not None:
+        splits.append(rec)
 
 
-def write_xlsx(d: ReportData, path: Path) -> None:
+def write_xlsx(d: ReportData, path: Path) -> list[dict]:
     """Write ``inventory.xlsx``.
 
     Sheets: summary, IPCC categories, completeness, provincial five sectors, indicators, targets,
     peak analysis, factors used with their sources, and, when the run has them, key categories,
     reference approach, gap filling and recalculations. Numbers are written as numbers with 16
-    significant digits; the same inputs give the same bytes.
+    significant digits; the same inputs give the same bytes. A table longer than one Excel sheet
+    holds (1,048,576 rows with its header) continues on sheets ``"<name> (2)"`` … with the header
+    repeated — no row is left out — and the split is listed on the Summary sheet.
 
     Parameters
     ----------
@@ -137,6 +148,13 @@ def write_xlsx(d: ReportData, path: Path) -> None:
         The run's frames and manifest.
     path : pathlib.Path
         The file to write.
+
+    Returns
+    -------
+    list of dict
+        One record per table split across sheets (:func:`ghginv.report._sheets.split_note`: sheet,
+        sheets, rows, rows_per_sheet, message); empty when every table fits one sheet. The same list
+        is kept as ``d.sheet_splits`` for the report's data-quality notes and the manifest.
     """
     import xlsxwriter
 
@@ -167,17 +185,18 @@ def write_xlsx(d: ReportData, path: Path) -> None:
         ws.write_number(i, 1, v, num)
     ws.set_column(0, 0, 26)
     ws.set_column(1, 1, 90)
-    _sheet(wb, "IPCC categories", d.inventory, num, head, notice)
-    completeness_sheet(wb, d, num, head, notice)  # categories × gases: value or notation key (ghginv.analysis.notation)
+    splits: list[dict] = []
+    _sheet(wb, "IPCC categories", d.inventory, num, head, notice, splits)
+    completeness_sheet(wb, d, num, head, notice, splits)  # categories × gases: value or notation key (ghginv.analysis.notation)
     blank = "blank = not estimated: see the Completeness sheet for its notation key (NE, NO, IE …)"
-    _sheet(wb, "Provincial 5 sectors", provincial_table(d.emissions), num, head, f"{notice} · {blank}" if notice else blank)
+    _sheet(wb, "Provincial 5 sectors", provincial_table(d.emissions), num, head, f"{notice} · {blank}" if notice else blank, splits)
     if d.indicators is not None:
-        _sheet(wb, "Indicators", d.indicators, num, head, notice)
+        _sheet(wb, "Indicators", d.indicators, num, head, notice, splits)
     if d.targets is not None:
-        _sheet(wb, "Targets", d.targets, num, head, notice)
+        _sheet(wb, "Targets", d.targets, num, head, notice, splits)
     if d.peak is not None:
-        _sheet(wb, "Peak", d.peak, num, head, notice)
-    _sheet(wb, "Factors used", d.factor_sources(), num, head, notice)
+        _sheet(wb, "Peak", d.peak, num, head, notice, splits)
+    _sheet(wb, "Factors used", d.factor_sources(), num, head, notice, splits)
     from ._gapfill import gapfill_sheet
     from ._keycat import keycat_sheet_frame
     from ._reference import reference_sheet
@@ -185,9 +204,16 @@ def write_xlsx(d: ReportData, path: Path) -> None:
     for name, frame in (("Key categories", keycat_sheet_frame(d)), ("Reference approach", reference_sheet(d)),
                         ("Gap filling", gapfill_sheet(d))):
         if frame is not None:
-            _sheet(wb, name, frame, num, head, notice)
+            _sheet(wb, name, frame, num, head, notice, splits)
     if d.recalculation is not None:  # ghginv.rerun.recalc: old vs new with the activity/factor/GWP effects
-        _sheet(wb, "Recalculations", d.recalculation, num, head, notice)
+        _sheet(wb, "Recalculations", d.recalculation, num, head, notice, splits)
         if d.recalculation_factors is not None:
-            _sheet(wb, "Recalculated factors", d.recalculation_factors, num, head, notice)
+            _sheet(wb, "Recalculated factors", d.recalculation_factors, num, head, notice, splits)
+    # the Summary sheet (written first, still open) lists every split below the yearly totals
+    r = len(lines) + 1 + tot.height + 2
+    for i, rec in enumerate(splits, start=r):
+        ws.write_string(i, 0, "sheet split", head)
+        ws.write_string(i, 1, rec["message"])
     wb.close()
+    d.sheet_splits = splits
+    return splits
