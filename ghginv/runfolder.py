@@ -69,6 +69,10 @@ def write_parquet(df: pl.DataFrame, path: Path) -> None:
 def write_csv(df: pl.DataFrame, path: Path) -> None:
     """Write ``df`` as CSV with polars' writer, floats without a fixed precision (``float_precision=None``).
 
+    A text cell that a spreadsheet would run as a formula (it begins with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return) is written with a leading ``'``
+    (:func:`ghginv.core.csv_cells.neutralise_formulas`); numbers are written as they are.
+
     Parameters
     ----------
     df : polars.DataFrame
@@ -76,7 +80,9 @@ def write_csv(df: pl.DataFrame, path: Path) -> None:
     path : pathlib.Path
         The file to write.
     """
-    df.write_csv(path, float_precision=None)
+    from .core.csv_cells import neutralise_formulas
+
+    neutralise_formulas(df).write_csv(path, float_precision=None)
 
 
 def write_files(folder: Path, writers: dict[str, Callable[[Path], None]], threads: int = 2) -> dict[str, str]:

@@ -168,6 +168,8 @@ def factors_diff(
     con.print(", ".join(f"{v} {k}" for k, v in counts.items()))
     if out is not None:
         if out.suffix.lower() == ".csv":
-            d.write_csv(out)
+            from ..runfolder import write_csv
+
+            write_csv(d, out)  # a cell that a spreadsheet would run as a formula gets a leading '
         else:
             d.write_parquet(out)

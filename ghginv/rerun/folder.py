@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from ..core.config import RunConfig
+from ..core.csv_cells import restore_formulas
 from ..core.errors import InputFileError
 from ..pipeline.cube import Cube
 from ..runfolder import read_manifest, verified_output
@@ -88,8 +89,8 @@ def load_run(run_dir: str | os.PathLike) -> RunFolder:
         raise InputFileError(f"{run}: the run has no cached cube (cube.parquet); compile it again with this ghginv version")
     cells = pl.read_parquet(cube_path)
     npath = run / "notation_keys.csv"
-    notation = (
-        pl.read_csv(npath, schema=_NOTATION_SCHEMA) if npath.is_file() else pl.DataFrame(schema=_NOTATION_SCHEMA)
+    notation = (  # written with a leading ' before a formula-like text cell (ghginv.runfolder.write_csv): undone here
+        restore_formulas(pl.read_csv(npath, schema=_NOTATION_SCHEMA)) if npath.is_file() else pl.DataFrame(schema=_NOTATION_SCHEMA)
     )
     stats = {k: v for k, v in manifest.get("rows", {}).items() if k in ("rows_read", "rows_outside_years", "rows_notation", "cube_cells")}
     sets = [run / "factor_sets" / s["name"] for s in sorted(manifest.get("factor_sets", []), key=lambda s: s["rank"])]
