@@ -27,7 +27,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core._fs import location
+from ..core._fs import is_url, location, masked
 from ..core.errors import GhgInvError
 
 __all__ = ["validate_inputs", "ValidationReport", "CheckResult"]
@@ -231,7 +231,11 @@ def validate_inputs(inventory: str | os.PathLike | None = None, *, activity: lis
     if cfg is not None and all(c.ok for c in report.checks):
         _check_run(report, cfg, sets, str(inventory) if inventory is not None else "command-line options")
         return report
-    act_paths = list(cfg.activity_paths) if cfg is not None else [location(p) for p in activity or []]  # URLs stay URLs (ghginv.core._fs)
+    try:
+        act_paths = list(cfg.activity_paths) if cfg is not None else [location(p) for p in activity or []]  # URLs stay URLs (ghginv.core._fs)
+    except GhgInvError as e:  # a URL holding a credential: the message masks it, the target too
+        report.checks.append(_fail("activity", ", ".join(masked(str(p)) if is_url(p) else str(p) for p in activity or []), e))
+        return report
     if act_paths:
         all_sets_ok = all(c.ok for c in report.checks if c.kind == "factor_set")
         report.checks.append(_check_activity(act_paths, sets if all_sets_ok else [], cfg.years if cfg else years,
