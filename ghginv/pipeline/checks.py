@@ -41,10 +41,11 @@ class CheckResult:
     summary: str
     problems: list[str] = field(default_factory=list)
     error: str | None = None  # the error class name when not ok
+    warnings: list[str] = field(default_factory=list)  # e.g. an unknown column of a factor set (ignored)
 
     def as_dict(self) -> dict:
         return {"kind": self.kind, "target": self.target, "ok": self.ok, "summary": self.summary,
-                "error": self.error, "problems": self.problems}
+                "error": self.error, "problems": self.problems, "warnings": self.warnings}
 
 
 @dataclass
@@ -220,12 +221,14 @@ def validate_inputs(inventory: str | os.PathLike | None = None, *, activity: lis
             except GhgInvError as e:
                 report.checks.append(_fail("factor_set", spec, e))
     sets = []
+    strict = cfg.strict_factors if cfg is not None else bool(opts.get("strict_factors"))
     for spec, path in set_paths:
         try:
-            fs = load_factor_set(path)
+            fs = load_factor_set(path, strict=strict)
             sets.append(fs)
             report.checks.append(CheckResult("factor_set", spec, True, f"{fs.name} {fs.version}: {fs.n_rows} rows, "
-                                             f"{len(fs.activities)} activities"))
+                                             f"{len(fs.activities)} activities",
+                                             warnings=[w["message"] for w in fs.warnings]))
         except GhgInvError as e:
             report.checks.append(_fail("factor_set", spec, e))
     if cfg is not None and all(c.ok for c in report.checks):
