@@ -22,9 +22,10 @@ __all__ = ["compile_cmd", "print_summary", "config_options"]
 
 def config_options(*, gwp=None, base_year=None, keep_entity=None, year_fallback=None, engine=None, scheduler=None,
                    sinks=None, sink_method=None, economy=None, lang=None, uncertainty=False, climate_zone=None,
-                   notation_keys: Path | None = None, energy_balance=None) -> dict:
+                   notation_keys: Path | None = None, energy_balance=None, strict: bool = False) -> dict:
     """The keyword arguments of :func:`ghginv.load_config` for ``compile``'s options (``validate``
-    takes the same, so both build the same configuration): None leaves the TOML's value."""
+    takes the same, so both build the same configuration): None leaves the TOML's value; ``strict``
+    (``--strict``) makes an unknown factor-set column an error (``[factors] strict``)."""
     from ..core.config import given_location
 
     sink_opts = {k: v for k, v in (("path", [given_location(p) for p in sinks or []] or None), ("method", sink_method)) if v}
@@ -36,7 +37,7 @@ def config_options(*, gwp=None, base_year=None, keep_entity=None, year_fallback=
     if uncertainty:
         extra["uncertainty"] = {}  # merged with the TOML's [uncertainty] table, if any
     opts = {"gwp": gwp, "base_year": base_year, "keep_entity": keep_entity, "year_fallback": year_fallback,
-            "engine": engine, "scheduler": scheduler, "extra": extra or None}
+            "engine": engine, "scheduler": scheduler, "extra": extra or None, "strict_factors": True if strict else None}
     return {k: v for k, v in opts.items() if v is not None}
 
 
@@ -118,6 +119,7 @@ def compile_cmd(
     climate_zone: Annotated[str | None, typer.Option("--climate-zone", help="landfill first-order decay (4.A): boreal_temperate_dry, boreal_temperate_wet, tropical_dry or tropical_moist_wet ([waste] climate_zone)")] = None,
     notation_keys: Annotated[Path | None, typer.Option("--notation-keys", help="CSV of notation keys for categories not estimated: category, gas, key, reason, where ([notation_keys] path)")] = None,
     energy_balance: Annotated[str | None, typer.Option("--energy-balance", help="energy balance (CSV or Parquet), local or a URL, for the reference approach ([reference_approach] energy_balance)")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="a column of a factor set's CSV that no reader takes (a misspelt uncertainty_pc) is an error, not a warning ([factors] strict = true)")] = False,
     no_hash_cache: Annotated[bool, typer.Option("--no-hash-cache", help="read every input to hash it, even when unchanged since an earlier run (GHGINV_HASH_CACHE=0)")] = False,
 ):
     """Compile an inventory: activity data + factor sets -> emissions and the IPCC inventory."""
@@ -138,7 +140,7 @@ def compile_cmd(
                           **config_options(gwp=gwp, base_year=base_year, keep_entity=keep_entity, year_fallback=year_fallback,
                                            engine=engine, scheduler=scheduler, sinks=sinks, sink_method=sink_method,
                                            economy=economy, lang=lang, uncertainty=uncertainty, climate_zone=climate_zone,
-                                           notation_keys=notation_keys, energy_balance=energy_balance))
+                                           notation_keys=notation_keys, energy_balance=energy_balance, strict=strict))
         if out is None:
             out = Path("out") / inventory.stem
         from ..runfolder import check_output_dir

@@ -37,7 +37,8 @@ def factors_list():
                     con.print(f"{esc(f'{d.name:28s}')} [red]INVALID[/]: {esc(e.summary)}  ({esc(d)})")
 
 
-def factors_check(sets: Annotated[list[str], typer.Argument(help="set names or folders")]):
+def factors_check(sets: Annotated[list[str], typer.Argument(help="set names or folders")],
+                  strict: Annotated[bool, typer.Option("--strict", help="a column no reader takes (a misspelt uncertainty_pc) is an error, not a warning")] = False):
     """Load and verify factor sets (manifest hashes, columns, codes, units, statuses, overlaps)."""
     from .. import load_factor_set
     from ..core.config import resolve_factor_set_path
@@ -45,7 +46,9 @@ def factors_check(sets: Annotated[list[str], typer.Argument(help="set names or f
 
     try:
         for s in sets:
-            fs = load_factor_set(resolve_factor_set_path(s))
+            fs = load_factor_set(resolve_factor_set_path(s), strict=strict)
+            for w in fs.warnings:  # an unknown column: ignored, named with the nearest known one
+                console().print(f"[bold yellow]warning:[/] {esc(w['message'])}")
             console().print(esc(f"{fs.name} {fs.version}: OK, {len(fs.rules)} rows, {len(fs.activities)} activities"
                            + (f", {len(fs.sink_rules)} sink parameters" + (" (SYNTHETIC demo values)" if fs.synthetic else "") if fs.sink_rules else "")
                            + (f", {len(fs.waste_rules)} waste parameters" if fs.waste_rules else "")))

@@ -69,6 +69,7 @@ def validate_cmd(
     notation_keys: Annotated[Path | None, typer.Option("--notation-keys", help="CSV of notation keys, as for compile")] = None,
     energy_balance: Annotated[str | None, typer.Option("--energy-balance", help="energy balance, as for compile")] = None,
     uncertainty: Annotated[bool, typer.Option("--uncertainty", help="check the uncertainty settings, as for compile")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="an unknown column in a factor set's CSV is an error, as for compile")] = False,
 ):
     """Run every check of compile (same stages, same options), compute no results, write nothing: exit 0 exactly when compile would succeed, 2 otherwise."""
     from .. import validate_inputs
@@ -82,7 +83,7 @@ def validate_cmd(
             raise ConfigError("give an inventory TOML, or --activity and/or --factors")
         opts = config_options(gwp=gwp, base_year=base_year, year_fallback=year_fallback, sinks=sinks, sink_method=sink_method,
                               economy=economy, climate_zone=climate_zone, notation_keys=notation_keys,
-                              energy_balance=energy_balance, uncertainty=uncertainty)
+                              energy_balance=energy_balance, uncertainty=uncertainty, strict=strict)
         report = validate_inputs(inventory, activity=activity, factors=factors, years=parse_years(years), options=opts)
     except GhgInvError as e:
         fail(e)
@@ -105,6 +106,8 @@ def print_validation(report) -> None:
         t.add_row(esc(c.kind), esc(c.target), "[green]OK[/]" if c.ok else "[red]FAIL[/]", esc(c.summary))
     con.print(t)
     for c in report.checks:
+        for w in c.warnings:  # an unknown column of a factor set: ignored (an error with --strict)
+            con.print(f"[bold yellow]warning:[/] {esc(w)}")
         if not c.ok:
             con.print(f"[red]{esc(c.kind)} {esc(c.target)}[/]:")
             for p in c.problems:

@@ -17,8 +17,12 @@ A URL (``scheme://…``) becomes a :class:`Remote`:
 Credentials come from the standard environment of each process that reads (the driver and every
 worker): ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``/``AWS_SESSION_TOKEN``/``AWS_PROFILE``,
 ``~/.aws/credentials``, instance roles; ``GOOGLE_APPLICATION_CREDENTIALS``; Hadoop's
-``HADOOP_HOME``/``CLASSPATH``/Kerberos ticket. A URL holding a secret is refused: URLs are written
-to ``manifest.json`` and error messages.
+``HADOOP_HOME``/``CLASSPATH``/Kerberos ticket. A URL holding a secret is refused before any
+connection, with a message that names the parameter and masks every value: URLs are written to
+``manifest.json`` and error messages. A secret is a password in ``user:password@`` (and, for
+``s3://``, ``gs://`` and ``http(s)://``, any ``user@``), or a credential parameter of any accepted
+filesystem in the query, the fragment or path parameters, its name matched case-insensitively and
+percent-decoded (:data:`_SECRET_NAMES`, :data:`_SECRET_SUFFIXES`, an Azure SAS set ``sv=``/``se=``…).
 
 A :class:`Remote` is a small picklable value (the URL it was given as, and the path inside the
 filesystem); every process resolves the filesystem itself, once (:func:`filesystem` is cached).
@@ -28,9 +32,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from .errors import ConfigError, InputFileError
 
@@ -38,7 +43,6 @@ __all__ = ["Remote", "is_url", "location", "remote", "filesystem", "size", "sha2
            "brief", "input_file", "is_file", "read_table", "record"]
 
 PYARROW_SCHEMES = ("s3", "gs", "gcs", "hdfs", "viewfs", "abfs", "abfss", "file")
-_SECRET_KEYS = {"access_key", "secret_key", "session_token", "password", "token", "account_key", "sas_token"}
 CHUNK = 1 << 22  # sha256 reads 4 MiB at a time
 
 
@@ -79,14 +83,142 @@ class Remote:
         return Remote(url, path, self.root or self.url, size)
 
 
-def _check_secret_free(url: str) -> None:
+# Credential parameters, by normalised name (lower case, percent-decoded, without ``-``, ``_``, ``.``
+# and spaces): those of every filesystem accepted — pyarrow S3 (access_key, secret_key,
+# session_token), s3fs (key, secret, token), AWS (aws_access_key_id, aws_secret_access_key,
+# aws_session_token) and AWS presigned URLs (X-Amz-Signature, X-Amz-Credential,
+# X-Amz-Security-Token; legacy AWSAccessKeyId, Signature), GCS (token, access_token, credentials;
+# signed URLs X-Goog-Signature, X-Goog-Credential, GoogleAccessId), Azure (sig of a SAS token,
+# account_key, sas_token, connection_string, client_secret), WebHDFS (delegation), generic ones
+# (api_key, apikey, key, password, auth, …).
+_SECRET_NAMES = frozenset({
+    "sig", "signature", "key", "secret", "token", "password", "passwd", "pwd", "pass", "auth", "authorization",
+    "credential", "credentials", "delegation", "awsaccesskeyid", "googleaccessid", "connectionstring", "sas",
+})
+# ... and any name ending with one of these (refresh_token, x-amz-security-token, client_secret, …)
+_SECRET_SUFFIXES = ("token", "secret", "password", "passwd", "signature", "apikey", "accesskey", "secretkey",
+                    "accountkey", "accesskeyid", "credential", "credentials", "privatekey", "connectionstring", "sastoken")
+# Azure SAS parameters: a query with ``sv`` (the version) and one of these is a SAS token, even
+# without its ``sig``
+_SAS_PARTS = frozenset({"se", "st", "sp", "sr", "ss", "srt", "spr", "skoid", "sktid"})
+# schemes whose ``user@`` is itself a credential (S3: the access key id; HTTP: a token), not a
+# user name (hdfs, sftp) or a container (abfs, az)
+_USERINFO_IS_CREDENTIAL = ("s3", "s3a", "s3n", "gs", "gcs", "http", "https")
+
+
+def _unquote(text: str) -> str:
+    """Percent-decoded until stable (``%2573ig`` -> ``%73ig`` -> ``sig``), ``+`` as a space."""
+    from urllib.parse import unquote_plus
+
+    for _ in range(5):
+        decoded = unquote_plus(text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
+
+
+def _params(text: str, depth: int = 0) -> list[tuple[str, str]]:
+    """``name=value`` pairs of a query, fragment or path parameters (split at ``&`` and ``;``),
+    names and values decoded; a bare word is a name with an empty value. A name that decodes to
+    more pairs (``sig%3D…``, ``a%26sig=…``) is split again."""
+    out = []
+    for piece in re.split(r"[&;]", text):
+        if piece:
+            name, eq, value = piece.partition("=")
+            name = _unquote(name)
+            if depth < 3 and re.search(r"[&;=]", name):
+                out.extend(_params(name + eq + value, depth + 1))
+            else:
+                out.append((name, _unquote(value)))
+    return out
+
+
+def _is_secret_name(name: str) -> bool:
+    n = re.sub(r"[\s_.\-]", "", name.lower())
+    return n in _SECRET_NAMES or n.endswith(_SECRET_SUFFIXES)
+
+
+def _secrets_in(url: str, depth: int = 0) -> list[str]:
+    """Where ``url`` holds a credential: ``"user:password@"``, ``"query parameter 'sig'"``, … (no values)."""
     parts = urlsplit(url)
-    secret = parts.password is not None or any(k.lower() in _SECRET_KEYS for k, _ in parse_qsl(parts.query))
-    if secret:
+    found = []
+    try:
+        password = parts.password
+        username = parts.username
+    except ValueError:  # an unparsable netloc (a bad port …): look at the raw userinfo
+        userinfo = parts.netloc.rpartition("@")[0]
+        username, _, password = userinfo.partition(":")
+        password = password or None
+    if password is not None:
+        found.append("a password in user:password@")
+    elif username and parts.scheme.lower() in _USERINFO_IS_CREDENTIAL:
+        found.append(f"a credential in user@ (for {parts.scheme}:// the part before @ is a key or token)")
+    sections = [("query", parts.query), ("fragment", parts.fragment)]
+    if ";" in parts.path:  # path parameters (``/file;sig=…``)
+        sections.append(("path", parts.path.partition(";")[2]))
+    for where, text in sections:
+        params = _params(text)
+        names = {re.sub(r"[\s_.\-]", "", n.lower()) for n, _ in params}
+        before = len(found)
+        for name, value in params:
+            if _is_secret_name(name):
+                found.append(f"{where} parameter {name[:40]!r}")
+            elif depth < 2 and "://" in value and _secrets_in(value, depth + 1):  # endpoint_override=http://u:p@host
+                found.append(f"{where} parameter {name[:40]!r} (a URL with a credential)")
+        if "sv" in names and names & _SAS_PARTS and len(found) == before:  # a SAS token whose sig is missing or renamed
+            found.append(f"{where}: an Azure SAS token (sv=, se=, sp=, …)")
+        if where == "fragment" and text and len(found) == before:
+            found.append("a fragment (#…): storage never uses one, and it may hold a token")
+    return found
+
+
+def masked(url: str) -> str:
+    """``url`` safe to show: every value of its query and fragment as ``***``, a password as
+    ``***``, ``user@`` of :data:`_USERINFO_IS_CREDENTIAL` schemes as ``***@``.
+
+    Parameters
+    ----------
+    url : str
+        A URL, possibly holding credentials.
+
+    Returns
+    -------
+    str
+        The URL with the names of its parameters and no value of any.
+    """
+    parts = urlsplit(url)
+
+    def _mask(text: str) -> str:
+        return "&".join(f"{piece.partition('=')[0]}=***" if "=" in piece else "***"
+                        for piece in re.split(r"[&;]", text) if piece)
+
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, host = netloc.rpartition("@")
+        user, colon, _ = userinfo.partition(":")
+        if colon or parts.scheme.lower() in _USERINFO_IS_CREDENTIAL:
+            user = "***" if not colon or parts.scheme.lower() in _USERINFO_IS_CREDENTIAL else user
+            netloc = f"{user}{':***' if colon else ''}@{host}"
+    path = parts.path.partition(";")[0] + (";***" if ";" in parts.path else "")
+    return (f"{parts.scheme}://{netloc}{path}" + (f"?{_mask(parts.query)}" if parts.query else "")
+            + (f"#{_mask(parts.fragment)}" if parts.fragment else ""))
+
+
+def _check_secret_free(url: str) -> None:
+    """Refuse ``url`` when it holds a credential (:func:`_secrets_in`), before any connection:
+    URLs are written to manifest.json and to messages. The message names the parameters, never
+    their values."""
+    found = _secrets_in(url)
+    if found:
         raise ConfigError(
-            f"{parts.scheme}://…: the URL holds a credential; URLs are written to manifest.json and messages — "
-            "give credentials in the environment instead (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_PROFILE, "
-            "GOOGLE_APPLICATION_CREDENTIALS, …)"
+            f"{masked(url)}: the URL holds a credential ({'; '.join(dict.fromkeys(found))}); URLs are written to "
+            "manifest.json and messages, so ghginv refuses them before connecting — remove it from the URL and give "
+            "credentials the filesystem's own way: the environment (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / "
+            "AWS_SESSION_TOKEN / AWS_PROFILE or ~/.aws/credentials for s3://; GOOGLE_APPLICATION_CREDENTIALS for gs://; "
+            "the Azure SDK's default credentials (AZURE_CLIENT_ID / AZURE_TENANT_ID / AZURE_CLIENT_SECRET, a managed identity, "
+            "`az login`) for abfs:// and az://; "
+            "a Kerberos ticket for hdfs://), or the fsspec configuration (~/.config/fsspec/*.json, FSSPEC_* variables)"
         )
 
 
@@ -112,6 +244,7 @@ def brief(e: BaseException) -> str:
 @functools.lru_cache(maxsize=64)
 def filesystem(url: str):
     """``(pyarrow FileSystem, path)`` for ``url``; one filesystem per URL and process (cached)."""
+    _check_secret_free(url)  # every connection starts here: never with a credential in the URL
     scheme = url.partition("://")[0].lower()
     try:
         if scheme in PYARROW_SCHEMES:

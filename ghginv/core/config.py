@@ -19,6 +19,7 @@ The TOML (paths relative to the TOML file)::
     [factors]
     sets = ["cn_gbt32150_2015", "mee_nbs_grid", "ipcc2006_energy"]  # names or paths, precedence order
     year_fallback = "none"      # or "nearest": outside a set's years, use its nearest year
+    strict = false              # true: a column of a set's CSV that no reader takes is an error, not a warning
 
 Feature tables (``[sinks]``, ``[economy]``, ``[targets]``, ``[peak]``, ``[report]``,
 ``[uncertainty]``, ``[waste]``, ``[notation_keys]``, ``[reference_approach]``, ``[gap_filling]``,
@@ -49,7 +50,7 @@ YEAR_FALLBACKS = ("none", "nearest")
 _KNOWN_TABLES = {
     "inventory": {"name", "description", "years", "base_year", "gwp", "regions"},
     "activity": {"paths", "keep_entity", "batch_size", "engine", "scheduler"},
-    "factors": {"sets", "year_fallback"},
+    "factors": {"sets", "year_fallback", "strict"},
 }
 # Tables read by later stages (indicators, targets, sinks, report, …). The config keeps them raw
 # in ``RunConfig.extra[name]``; the module that owns a table checks it and resolves its paths
@@ -74,6 +75,7 @@ class RunConfig:
     regions: tuple[str, ...] | None = None
     keep_entity: bool = False
     year_fallback: str = "none"
+    strict_factors: bool = False  # a factor-set column no reader takes is an error, not a warning ([factors] strict)
     batch_size: int = 1 << 20
     engine: str = "local"  # local | dask: who builds the activity cube (ghginv/engine.py)
     scheduler: str | None = None  # dask scheduler address; None starts a local 2-worker cluster
@@ -190,6 +192,7 @@ class RunConfig:
             regions=tup("regions", str),
             keep_entity=bool(d.get("keep_entity", False)),
             year_fallback=d.get("year_fallback", "none"),
+            strict_factors=d.get("strict_factors") is True,
             batch_size=int(d.get("batch_size", 1 << 20)),
             engine=d.get("engine", "local"),
             scheduler=d.get("scheduler"),
@@ -316,6 +319,12 @@ def given_location(p: str | os.PathLike) -> str:
     return loc if isinstance(loc, str) else str(loc.absolute())
 
 
+def _strict(v, where: str) -> bool:
+    if not isinstance(v, bool):
+        raise ConfigError(f"{where}: [factors] strict must be true or false, got {v!r}")
+    return v
+
+
 def _merge_extra(from_toml: dict, overrides: dict) -> dict:
     """Feature tables: option keys override TOML keys, table by table."""
     out = dict(from_toml)
@@ -354,6 +363,7 @@ def load_config(
     extra: dict | None = None,
     engine: str | None = None,
     scheduler: str | None = None,
+    strict_factors: bool | None = None,
 ) -> RunConfig:
     """Build a :class:`RunConfig` from an inventory TOML and/or explicit options.
 
@@ -396,6 +406,9 @@ def load_config(
         Who builds the activity cube (``[activity] engine``); default ``"local"``.
     scheduler : str, optional
         Dask scheduler address (``[activity] scheduler``); default none: a local 2-worker cluster.
+    strict_factors : bool, optional
+        A column of a factor-set CSV that no reader takes (a misspelt ``uncertainty_pc``) is an
+        error instead of a warning (``[factors] strict``, ``--strict``); default False.
 
     Returns
     -------
@@ -497,6 +510,7 @@ def load_config(
         regions=regions,
         keep_entity=keep_entity if keep_entity is not None else bool(act.get("keep_entity", False)),
         year_fallback=year_fallback or fac.get("year_fallback", "none"),
+        strict_factors=strict_factors if strict_factors is not None else _strict(fac.get("strict", False), where),
         batch_size=batch_size or int(act.get("batch_size", 1 << 20)),
         engine=engine or act.get("engine", "local"),
         scheduler=scheduler or act.get("scheduler"),

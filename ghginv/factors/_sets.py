@@ -6,12 +6,17 @@ of every data file) and up to four CSV files: ``emission_factors.csv`` (direct f
 ``conversions.csv`` (ncv, standard_coal, density) and ``activities.csv`` (metadata of the
 activity codes). The format is documented in docs/factor-set-format.md.
 
-Everything wrong with a set is collected and reported at once, with file and line.
+Everything wrong with a set is collected and reported at once, with file and line. A column no
+reader knows (:data:`OPTIONAL_COLUMNS`; e.g. ``uncertainty_pc`` for ``uncertainty_pct``) would be
+lost unnoticed: it is a warning naming the file, the column and the nearest known one
+(``FactorSet.warnings``; printed and recorded in manifest.json ``warnings`` by every run), and an
+error with ``strict=True`` (``--strict``, ``[factors] strict = true``).
 """
 
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import io
 import re
@@ -35,10 +40,11 @@ from ._patterns import (
     parse_years,
 )
 from .sink_params import SINK_COLUMNS, SinkRule, check_sink_overlaps, read_sink_rows
-from .unc_cols import parse_uncertainty
+from .unc_cols import UNCERTAINTY_COLUMNS, parse_uncertainty
 from .waste_params import WASTE_COLUMNS, WasteRule, check_waste_overlaps, read_waste_rows
 
-__all__ = ["FactorSet", "Rule", "load_factor_set", "DATA_FILES", "FUEL_CLASSES", "STATUSES"]
+__all__ = ["FactorSet", "Rule", "load_factor_set", "strict_problems", "DATA_FILES", "OPTIONAL_COLUMNS", "FUEL_CLASSES",
+           "STATUSES"]
 
 FUEL_CLASSES = ("solid", "liquid", "gaseous", "biomass", "electricity", "heat", "other")
 QUANTITIES = ("ncv", "standard_coal", "density")
@@ -51,6 +57,16 @@ DATA_FILES: dict[str, list[str]] = {
     "activities.csv": ["activity", "name_en", "name_zh", "ipcc_fuel", "fuel_class"],
     "sink_parameters.csv": SINK_COLUMNS,  # carbon-sink parameters, see sink_params.py
     "waste_parameters.csv": WASTE_COLUMNS,  # first-order decay parameters, see waste_params.py
+}
+# Optional columns each file's reader takes (every other column is unknown: a warning, an error
+# with strict=True): ``notes`` everywhere, the uncertainty columns (unc_cols.py) where they are read
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "emission_factors.csv": ("notes", *UNCERTAINTY_COLUMNS),
+    "carbon_factors.csv": ("notes", *UNCERTAINTY_COLUMNS),
+    "conversions.csv": ("notes", *UNCERTAINTY_COLUMNS),
+    "activities.csv": ("notes",),
+    "sink_parameters.csv": ("notes",),
+    "waste_parameters.csv": ("notes", *UNCERTAINTY_COLUMNS),
 }
 _KIND = {"emission_factors.csv": "ef", "carbon_factors.csv": "carbon", "conversions.csv": "conv"}
 _KEY_COL = {"ef": "gas", "carbon": "parameter", "conv": "quantity"}
@@ -104,6 +120,8 @@ class FactorSet:
     file_hashes: dict[str, str] = field(default_factory=dict)
     sink_rules: list[SinkRule] = field(default_factory=list)
     waste_rules: list[WasteRule] = field(default_factory=list)
+    # unknown columns (kind "unknown_column"): file, column, nearest known column, message
+    warnings: list[dict] = field(default_factory=list)
 
     @property
     def synthetic(self) -> bool:
@@ -245,7 +263,57 @@ def _check_unit(kind: str, key: str, unit: str) -> tuple[float, str]:
     return r.scale, den
 
 
-def _read_csv(path: Path, required: list[str], problems: list[Problem]) -> list[tuple[int, dict]]:
+def _known_columns(fname: str, required: list[str]) -> list[str]:
+    return [*required, *OPTIONAL_COLUMNS.get(fname, ())]
+
+
+def _describe(col: str, nearest: str | None, fname: str) -> str:
+    """``unknown column 'uncertainty_pc' — did you mean 'uncertainty_pct'?`` (or the columns the file takes)."""
+    shown = f"unknown column {col!r}" if col.strip() else "an unnamed column (empty header)"
+    hint = (f"did you mean '{nearest}'?" if nearest else
+            f"{fname} takes the columns {', '.join(_known_columns(fname, DATA_FILES.get(fname, [])))}.")
+    return f"{shown} — {hint}"
+
+
+def _unknown_columns(set_name: str, path: Path, header: list[str], required: list[str]) -> list[dict]:
+    """A warning for each column of ``header`` that no reader of the file takes, with the nearest
+    known column (difflib) when one is close."""
+    known = _known_columns(path.name, required)
+    out = []
+    for col in header:
+        if col in known:
+            continue
+        near = difflib.get_close_matches(col.strip().lower(), known, n=1, cutoff=0.6)
+        nearest = near[0] if near else None
+        out.append({
+            "kind": "unknown_column", "factor_set": set_name, "file": str(path), "column": col, "nearest": nearest,
+            "message": (f"{path}: {_describe(col, nearest, path.name)} The column is ignored: rename or remove it and run "
+                        f"`ghginv factors hash {path.parent} --write` (--strict or [factors] strict = true makes this an error)"),
+        })
+    return out
+
+
+def strict_problems(fs: FactorSet) -> list[Problem]:
+    """The set's unknown columns (``fs.warnings``) as problems, for ``strict=True``.
+
+    Parameters
+    ----------
+    fs : FactorSet
+        A loaded set.
+
+    Returns
+    -------
+    list of Problem
+        One per unknown column, naming the file, the column and the nearest known one; empty
+        when every column is known.
+    """
+    return [Problem(_describe(w["column"], w["nearest"], Path(w["file"]).name), file=w["file"],
+                    hint=f"rename or remove the column and run `ghginv factors hash {Path(w['file']).parent} --write`")
+            for w in fs.warnings if w.get("kind") == "unknown_column"]
+
+
+def _read_csv(path: Path, required: list[str], problems: list[Problem], warnings: list[dict] | None = None,
+              set_name: str = "") -> list[tuple[int, dict]]:
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -263,6 +331,8 @@ def _read_csv(path: Path, required: list[str], problems: list[Problem]) -> list[
         if dup:
             msg.append(f"duplicate column(s) {', '.join(dup)}")
         raise SchemaError(f"{path}: {'; '.join(msg)}; expected columns: {', '.join(required)}")
+    if warnings is not None:
+        warnings.extend(_unknown_columns(set_name, path, header, required))
     rows = []
     for _i, row in enumerate(reader):
         line = reader.line_num
@@ -279,7 +349,7 @@ _LOADED: dict[tuple, FactorSet] = {}  # content-addressed: (folder, manifest, fi
 _LOADED_MAX = 64
 
 
-def load_factor_set(folder: str | Path) -> FactorSet:
+def load_factor_set(folder: str | Path, strict: bool = False) -> FactorSet:
     """Load, verify (manifest hashes, columns, codes, units, statuses, overlaps) and return a set.
 
     The manifest and the sha256 of every data file are checked on each call; the rows are parsed
@@ -292,19 +362,22 @@ def load_factor_set(folder: str | Path) -> FactorSet:
     folder : str or pathlib.Path
         The set's folder, holding ``manifest.toml`` and its data files (a name is resolved to a
         folder by :func:`ghginv.core.config.resolve_factor_set_path`).
+    strict : bool, default False
+        A column no reader takes (a misspelt ``uncertainty_pc``) is an error, not a warning.
 
     Returns
     -------
     FactorSet
         The verified set: its emission-factor, carbon and conversion rules (``value_norm`` in
-        base units, e.g. t gas / base unit of the denominator), sink and waste rules.
+        base units, e.g. t gas / base unit of the denominator), sink and waste rules, and
+        ``warnings``: one per unknown column, naming the file, the column and the nearest known one.
 
     Raises
     ------
     ManifestError
         No or invalid ``manifest.toml``, or a file hash that does not match.
     SchemaError
-        A data file with missing or duplicate columns.
+        A data file with missing or duplicate columns; with ``strict``, unknown columns.
     FactorSetError
         Invalid rows (every problem listed).
     DuplicateRuleError
@@ -313,12 +386,14 @@ def load_factor_set(folder: str | Path) -> FactorSet:
     folder = Path(folder)
     manifest, hashes = _read_manifest(folder)
     key = (str(folder.resolve()), repr(manifest), tuple(sorted(hashes.items())))
-    if key in _LOADED:
-        return _LOADED[key]
-    fs = _parse_set(folder, manifest, hashes)
-    if len(_LOADED) >= _LOADED_MAX:
-        _LOADED.pop(next(iter(_LOADED)))
-    _LOADED[key] = fs
+    fs = _LOADED.get(key)
+    if fs is None:
+        fs = _parse_set(folder, manifest, hashes)
+        if len(_LOADED) >= _LOADED_MAX:
+            _LOADED.pop(next(iter(_LOADED)))
+        _LOADED[key] = fs
+    if strict and (problems := strict_problems(fs)):
+        raise SchemaError(f"factor set {fs.name!r} has unknown columns (--strict)", problems)
     return fs
 
 
@@ -329,11 +404,12 @@ def _parse_set(folder: Path, manifest: dict, hashes: dict[str, str]) -> FactorSe
     activities: dict[str, dict] = {}
     sink_rules: list[SinkRule] = []
     waste_rules: list[WasteRule] = []
+    warnings: list[dict] = []
     gases = known_gases()
 
     for fname in manifest["files"]:
         path = folder / fname
-        rows = _read_csv(path, DATA_FILES[fname], problems)
+        rows = _read_csv(path, DATA_FILES[fname], problems, warnings, name)
         if fname == "sink_parameters.csv":
             sink_rules.extend(read_sink_rows(name, path, rows, manifest.get("synthetic") is True, problems))
             continue
@@ -408,7 +484,7 @@ def _parse_set(folder: Path, manifest: dict, hashes: dict[str, str]) -> FactorSe
     check_sink_overlaps(name, sink_rules)
     check_waste_overlaps(name, waste_rules)
     return FactorSet(name=name, path=folder.resolve(), manifest=manifest, rules=rules, activities=activities, file_hashes=hashes, sink_rules=sink_rules,
-        waste_rules=waste_rules)
+        waste_rules=waste_rules, warnings=warnings)
 
 
 def _check_overlaps(name: str, rules: list[Rule]) -> None:

@@ -27,7 +27,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core._fs import location
+from ..core._fs import is_url, location, masked
 from ..core.errors import GhgInvError
 
 __all__ = ["validate_inputs", "ValidationReport", "CheckResult"]
@@ -41,10 +41,11 @@ class CheckResult:
     summary: str
     problems: list[str] = field(default_factory=list)
     error: str | None = None  # the error class name when not ok
+    warnings: list[str] = field(default_factory=list)  # e.g. an unknown column of a factor set (ignored)
 
     def as_dict(self) -> dict:
         return {"kind": self.kind, "target": self.target, "ok": self.ok, "summary": self.summary,
-                "error": self.error, "problems": self.problems}
+                "error": self.error, "problems": self.problems, "warnings": self.warnings}
 
 
 @dataclass
@@ -220,18 +221,24 @@ def validate_inputs(inventory: str | os.PathLike | None = None, *, activity: lis
             except GhgInvError as e:
                 report.checks.append(_fail("factor_set", spec, e))
     sets = []
+    strict = cfg.strict_factors if cfg is not None else bool(opts.get("strict_factors"))
     for spec, path in set_paths:
         try:
-            fs = load_factor_set(path)
+            fs = load_factor_set(path, strict=strict)
             sets.append(fs)
             report.checks.append(CheckResult("factor_set", spec, True, f"{fs.name} {fs.version}: {fs.n_rows} rows, "
-                                             f"{len(fs.activities)} activities"))
+                                             f"{len(fs.activities)} activities",
+                                             warnings=[w["message"] for w in fs.warnings]))
         except GhgInvError as e:
             report.checks.append(_fail("factor_set", spec, e))
     if cfg is not None and all(c.ok for c in report.checks):
         _check_run(report, cfg, sets, str(inventory) if inventory is not None else "command-line options")
         return report
-    act_paths = list(cfg.activity_paths) if cfg is not None else [location(p) for p in activity or []]  # URLs stay URLs (ghginv.core._fs)
+    try:
+        act_paths = list(cfg.activity_paths) if cfg is not None else [location(p) for p in activity or []]  # URLs stay URLs (ghginv.core._fs)
+    except GhgInvError as e:  # a URL holding a credential: the message masks it, the target too
+        report.checks.append(_fail("activity", ", ".join(masked(str(p)) if is_url(p) else str(p) for p in activity or []), e))
+        return report
     if act_paths:
         all_sets_ok = all(c.ok for c in report.checks if c.kind == "factor_set")
         report.checks.append(_check_activity(act_paths, sets if all_sets_ok else [], cfg.years if cfg else years,

@@ -102,18 +102,23 @@ class InventoryResult:
         (:meth:`base_years`) taken from another year (``year_fallback = "nearest"``): the base-year
         value of every change and target against that year rests on it. One entry per base
         year, activity, kind, item, factor set and factor year, with the number of cells.
+
+        ``unknown_column``: a column of a factor set's CSV that no reader takes (a misspelt
+        ``uncertainty_pc``), ignored: the file, the column and the nearest known one
+        (``FactorSet.warnings``; an error with ``[factors] strict = true`` or ``--strict``).
         """
+        cols = [w for s in self.sets for w in getattr(s, "warnings", [])]
         base = self.base_years()
         fu = self.factors_used
         if not base or fu.height == 0:
-            return []
+            return cols
         fb = (
             fu.filter(pl.col("year").is_in(base), pl.col("factor_year") != pl.col("year"))
             .group_by("year", "activity", "kind", "item", "factor_set", "factor_year")
             .agg(pl.len().alias("cells"))
             .sort("year", "activity", "kind", "item", "factor_set", "factor_year")
         )
-        return [
+        return cols + [
             {
                 "kind": "base_year_fallback",
                 "base_year": r["year"],

@@ -154,6 +154,13 @@ def _factors(run: Run) -> None:
         from ..factors import load_factor_set
 
         run.sets = [load_factor_set(p) for p in cfg.factor_sets]
+    if cfg.strict_factors:  # a factor-set column no reader takes: an error, not a warning (InventoryResult.warnings)
+        from ..core.errors import SchemaError
+        from ..factors import strict_problems
+
+        for fs in run.sets:
+            if problems := strict_problems(fs):
+                raise SchemaError(f"factor set {fs.name!r} has unknown columns ([factors] strict / --strict)", problems)
     if cfg.extra.get("energy") is not None:  # a bad [energy] table (a set not in the run) fails before any work
         coefficient_sources(cfg.extra["energy"], run.sets, f"{cfg.source}: [energy]" if cfg.source else "[energy]")
     if run.on_kept_positions and signature(run.sets, cfg, run.keys) != run.kept.signature:
