@@ -1,7 +1,9 @@
 """Load: find activity Parquet files and stream their record batches.
 
 Inputs are files, lists of files, or directories (searched recursively; Hive partition folders
-such as ``year=2022/`` or ``region=510105/`` supply constant columns). Files are read with
+such as ``year=2022/`` or ``region=510105/`` supply constant columns; their keys and values are
+percent-decoded as pyarrow, Spark and Hive write them, so ``region=%E9%9D%92%E7%BE%8A%E5%8C%BA/``
+is the region 青羊区). Files are read with
 ``pyarrow.parquet.ParquetFile.iter_batches``: never the whole input at once. String columns are
 read as dictionaries (``read_dictionary``), so later stages work on small integer codes.
 
@@ -15,6 +17,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -53,6 +56,25 @@ def _is_data_file(p: Path) -> bool:
     return p.is_file() and not p.name.startswith((".", "_")) and p.suffix.lower() in (".parquet", ".pq", ".parq")
 
 
+def _partitions(segments, where: str, problems: list[Problem]) -> dict[str, str]:
+    """The ``key=value`` folders among ``segments``, percent-decoded (UTF-8, as pyarrow writes them).
+
+    A segment that is not valid UTF-8 percent-encoding (``region=%FF``) is added to ``problems``."""
+    parts = {}
+    for seg in segments:
+        if "=" not in seg:
+            continue
+        try:
+            key, value = (unquote(x, errors="strict") for x in seg.split("=", 1))
+        except UnicodeDecodeError:
+            problems.append(Problem(f"partition folder {seg!r} is not UTF-8 percent-encoding",
+                                    file=where, hint="name partition folders key=value with the value in "
+                                    "UTF-8 (percent-encoded, as pyarrow writes them)"))
+            continue
+        parts[key] = value
+    return parts
+
+
 def discover(paths: list[Path | str] | tuple[Path | str, ...]) -> list[ActivityFile]:
     """List the Parquet files behind ``paths``, sorted, with their Hive partition values.
 
@@ -73,16 +95,16 @@ def discover(paths: list[Path | str] | tuple[Path | str, ...]) -> list[ActivityF
     Raises
     ------
     InputFileError
-        Listing every path that does not exist or a folder that holds no Parquet file.
+        Listing every path that does not exist, a folder that holds no Parquet file, or a
+        ``key=value`` folder whose value is not UTF-8 percent-encoding.
     """
     files: list[ActivityFile] = []
     problems = []
     for given in paths:
         if _fs.is_url(given):
-            found, problem = _discover_remote(_fs.remote(_fs.location(given)))
+            found, remote_problems = _discover_remote(_fs.remote(_fs.location(given)))
             files.extend(found)
-            if problem is not None:
-                problems.append(problem)
+            problems.extend(remote_problems)
             continue
         given = Path(given)
         if given.is_file():
@@ -95,15 +117,17 @@ def discover(paths: list[Path | str] | tuple[Path | str, ...]) -> list[ActivityF
                     p = Path(root) / n
                     if _is_data_file(p):
                         rel = p.relative_to(given).parts[:-1]
-                        parts = dict(seg.split("=", 1) for seg in rel if "=" in seg)
-                        found.append(ActivityFile(p, parts))
+                        found.append(ActivityFile(p, _partitions(rel, str(p.parent), problems)))
             if not found:
                 problems.append(Problem("directory holds no Parquet files (*.parquet)", file=str(given)))
             files.extend(found)
         else:
             problems.append(Problem("activity path does not exist", file=str(given)))
     if problems:
-        raise InputFileError("activity data not found", problems)
+        unique_problems = list({(p.message, p.file): p for p in problems}.values())  # one per folder
+        found_all = all("partition folder" in p.message for p in unique_problems)
+        raise InputFileError("activity partition folders not readable" if found_all else "activity data not found",
+                             unique_problems)
     seen = set()
     unique = []
     for f in files:
@@ -114,21 +138,22 @@ def discover(paths: list[Path | str] | tuple[Path | str, ...]) -> list[ActivityF
     return unique
 
 
-def _discover_remote(given: _fs.Remote) -> tuple[list[ActivityFile], Problem | None]:
+def _discover_remote(given: _fs.Remote) -> tuple[list[ActivityFile], list[Problem]]:
     """The files behind one URL (a file, or a folder listed recursively like a local one)."""
     what = _fs.kind(given)
     if what == "file":
-        return [ActivityFile(given, {})], None
+        return [ActivityFile(given, {})], []
     if what == "missing":
-        return [], Problem("activity path does not exist", file=str(given))
+        return [], [Problem("activity path does not exist", file=str(given))]
+    problems: list[Problem] = []
     found = [
-        ActivityFile(r, dict(seg.split("=", 1) for seg in dirs if "=" in seg))
+        ActivityFile(r, _partitions(dirs, str(r), problems))
         for r, dirs in _fs.walk(given)
         if r.name.lower().endswith((".parquet", ".pq", ".parq"))
     ]
     if not found:
-        return [], Problem("directory holds no Parquet files (*.parquet)", file=str(given))
-    return found, None
+        return [], [Problem("directory holds no Parquet files (*.parquet)", file=str(given))]
+    return found, problems
 
 
 def _type_ok(col: str, t: pa.DataType) -> bool:
