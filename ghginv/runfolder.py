@@ -36,7 +36,7 @@ import os
 import secrets
 import shutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -45,7 +45,8 @@ import polars as pl
 from .core.errors import ConfigError, GhgInvError, InputFileError
 from .core.hashcache import file_sha256
 
-__all__ = ["atomic_output_dir", "check_output_dir", "write_parquet", "write_csv", "write_files", "snapshot_factor_sets",
+__all__ = ["atomic_output_dir", "check_output_dir", "check_output_file", "check_output_run", "enclosing_run",
+           "verified_factor_sets", "write_parquet", "write_csv", "write_files", "snapshot_factor_sets",
            "MANIFEST", "write_manifest", "read_manifest", "verified_output", "update_run", "replace_file"]
 
 MANIFEST = "manifest.json"
@@ -211,6 +212,224 @@ def check_output_dir(out: str | os.PathLike) -> Path:
     if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
         raise ConfigError(f"{out}: cannot create the output folder here ({parent} is not a writable folder)")
     return out
+
+
+# ---- never write over an input, never into a run folder another command owns -----------------
+
+Inputs = Iterable["tuple[str, str | os.PathLike] | str | os.PathLike"]
+
+
+def _real(p: str | os.PathLike) -> Path:
+    """``p`` absolute, with ``~``, ``..`` and every symlink of its existing part resolved."""
+    return Path(os.path.abspath(Path(p).expanduser())).resolve(strict=False)
+
+
+def _labelled(inputs: Inputs) -> list[tuple[str, Path]]:
+    """``(label, resolved path)`` of the local inputs (URLs such as ``s3://…`` are left out)."""
+    from .core._fs import is_url
+
+    out = []
+    for item in inputs or ():
+        label, p = item if isinstance(item, tuple) else ("input", item)
+        if p is None or (isinstance(p, str) and is_url(p)):
+            continue
+        out.append((label, _real(p)))
+    return out
+
+
+def _same(a: Path, b: Path) -> bool:
+    """One file or folder under two names: equal resolved paths, or (both existing) the same inode,
+    which also catches a case-insensitive filesystem (``V.xlsx`` and ``v.xlsx``) and hard links."""
+    if a == b:
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """``path`` lies strictly inside ``folder`` (case-insensitive filesystems included)."""
+    return any(_same(parent, folder) for parent in path.parents)
+
+
+def enclosing_run(path: str | os.PathLike) -> Path | None:
+    """The ghginv run folder that holds ``path``: the nearest of ``path`` and its parents with a
+    ``manifest.json`` written by ghginv, or None.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A file or folder (need not exist).
+
+    Returns
+    -------
+    pathlib.Path or None
+        The run folder (resolved), or None when ``path`` lies in no run folder.
+    """
+    p = _real(path)
+    for d in (p, *p.parents):
+        if (d / MANIFEST).is_file() and _is_ghginv_output(d):
+            return d
+    return None
+
+
+def check_output_file(out: str | os.PathLike, inputs: Inputs = (), what: str = "--out",
+                      allowed: Iterable[str | os.PathLike] = ()) -> Path:
+    """Refuse, before any work, an output file that is one of the command's inputs or lies inside
+    a run folder (or an input folder) the command does not write.
+
+    ``out`` is compared after resolving ``~``, relative paths and symlinks; an existing file is
+    also compared by inode, so a case-insensitive filesystem or a hard link cannot hide an input.
+
+    Parameters
+    ----------
+    out : str or os.PathLike
+        The file the command will write.
+    inputs : iterable of (label, path) or path
+        What the command reads: files (the ledger, the mapping) or folders (a run, a factor set);
+        a label names the input in the message (``"ledger"``); URLs are skipped.
+    what : str, default "--out"
+        How the message names the option that gave ``out``.
+    allowed : iterable of path
+        Files the command writes by design inside a run folder it works on (``ghginv uncertainty
+        RUN`` writes ``RUN/uncertainty.parquet``): these pass every check.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``, resolved.
+
+    Raises
+    ------
+    ConfigError
+        ``out`` names an input of the command, lies inside an input folder, or lies inside a
+        ghginv run folder (and is not ``allowed``); nothing has been written.
+    """
+    o = _real(out)
+    if any(_same(o, _real(a)) for a in allowed):
+        return o
+    given = _labelled(inputs)
+    for label, p in given:
+        if _same(o, p):
+            raise ConfigError(
+                f"{what} {out}: this is the {label} the command reads ({p}); writing it would replace the input. "
+                f"Nothing was written; give {what} another file")
+    run = enclosing_run(o.parent)
+    if run is not None:
+        raise ConfigError(
+            f"{what} {out}: lies inside the ghginv run folder {run}, which only the command that wrote it may change "
+            f"(its files are recorded with their sha256 in manifest.json). Nothing was written; give {what} a file outside the run folder")
+    for label, p in given:
+        if _inside(o, p):
+            raise ConfigError(
+                f"{what} {out}: lies inside the {label} folder the command reads ({p}). "
+                f"Nothing was written; give {what} a file outside it")
+    return o
+
+
+def check_output_run(out: str | os.PathLike, inputs: Inputs = (), own: str | os.PathLike | None = None) -> Path:
+    """Refuse, before any work, a run's output folder that is, holds or lies inside one of its
+    inputs, or lies inside another run folder.
+
+    ``compile --out`` replaces the whole folder: it must not be the activity folder or a factor
+    set's folder, hold an input (the input would be deleted with the old run) or lie inside an
+    input folder (the next compile would read the run's files as input), nor lie inside another
+    run (whose manifest records every file). :func:`check_output_dir` still checks the rest.
+
+    Parameters
+    ----------
+    out : str or os.PathLike
+        The run folder to write (``--out``).
+    inputs : iterable of (label, path) or path
+        What the run reads (activity files or folders, factor-set folders, the TOML …); URLs are skipped.
+    own : str or os.PathLike, optional
+        The run folder a recompute starts from: ``out`` may replace it (its inputs inside it are
+        read before the old run is replaced).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``, resolved.
+
+    Raises
+    ------
+    ConfigError
+        On any of the cases above; nothing has been written.
+    """
+    o = _real(out)
+    own_r = _real(own) if own is not None else None
+    replacing_own = own_r is not None and _same(o, own_r)
+    run = enclosing_run(o.parent)
+    if run is not None:
+        raise ConfigError(f"--out {out}: lies inside the ghginv run folder {run}, which only the command that wrote it may "
+                          "change. Nothing was written; give --out a folder outside any run folder")
+    for label, p in _labelled(inputs):
+        if replacing_own and (_same(p, own_r) or _inside(p, own_r)):
+            continue  # recompute RUN --out RUN: the old run is read first, then replaced as a whole
+        if _same(o, p):
+            raise ConfigError(f"--out {out}: this is the {label} the run reads ({p}); the output folder would replace it. "
+                              "Nothing was written; give --out a new folder")
+        if _inside(p, o):
+            raise ConfigError(f"--out {out}: holds the {label} the run reads ({p}); replacing the folder would delete it. "
+                              "Nothing was written; give --out a folder that holds no input")
+        if _inside(o, p):
+            raise ConfigError(f"--out {out}: lies inside the {label} folder the run reads ({p}); a later run would read "
+                              "the outputs as input. Nothing was written; give --out a folder outside it")
+    return o
+
+
+def verified_factor_sets(run_dir: str | os.PathLike, manifest: Mapping) -> list[Path]:
+    """The run's snapshot of its factor sets (``factor_sets/<set>/``), in the run's order, checked
+    against the manifest: every set once, every file of every set with the sha256 recorded when
+    the run was written — so a recompute uses exactly the factors of its compile, or refuses.
+
+    Parameters
+    ----------
+    run_dir : str or os.PathLike
+        The run folder.
+    manifest : mapping
+        Its manifest (:func:`read_manifest`).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The snapshot folders, in precedence order.
+
+    Raises
+    ------
+    InputFileError
+        Two sets of the run share a name (the snapshot could keep only one of them), or a file of
+        the snapshot is missing or changed after the run.
+    """
+    run = Path(run_dir)
+    entries = sorted(manifest.get("factor_sets") or [], key=lambda s: s.get("rank", 0))
+    seen: dict[str, str] = {}
+    for s in entries:
+        name = str(s.get("name"))
+        if name in seen:
+            raise InputFileError(
+                f"{run}: the run used two factor sets named {name!r} ({seen[name]} and {s.get('path', '?')}); its snapshot "
+                f"factor_sets/{name}/ keeps only one, so it cannot be recomputed exactly. Compile it again with sets of "
+                "different names (rename one folder)")
+        seen[name] = str(s.get("path", "?"))
+    outputs = manifest.get("outputs") or {}
+    paths = []
+    for s in entries:
+        folder = run / "factor_sets" / str(s["name"])
+        files = {**(s.get("files") or {}), "manifest.toml": outputs.get(f"factor_sets/{s['name']}/manifest.toml")}
+        for fname, want in files.items():
+            if want is None:
+                continue
+            path = folder / fname
+            if not path.is_file():
+                raise InputFileError(f"{path}: missing from the run's snapshot of factor set {s['name']!r} (the manifest records it); "
+                                     "compile again")
+            if "sha256:" + file_sha256(path) != want:
+                raise InputFileError(f"{path}: the run's snapshot of factor set {s['name']!r} changed after the run (sha256 mismatch); "
+                                     "a recompute would not reproduce the run. Compile again")
+        paths.append(folder)
+    return paths
 
 
 LOCK_TIMEOUT_S = 30.0  # how long a run waits for another run writing the same folder ($GHGINV_LOCK_TIMEOUT)

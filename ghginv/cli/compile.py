@@ -143,8 +143,9 @@ def compile_cmd(
                                            notation_keys=notation_keys, energy_balance=energy_balance, strict=strict))
         if out is None:
             out = Path("out") / inventory.stem
-        from ..runfolder import check_output_dir
+        from ..runfolder import check_output_dir, check_output_run
 
+        check_output_run(out, cfg.input_paths())  # never an input folder, never inside another run
         check_output_dir(out)
         from ..core.progress import terminal_progress
 

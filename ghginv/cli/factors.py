@@ -150,8 +150,13 @@ def factors_diff(
     from ..core.errors import GhgInvError
 
     try:
-        a = load_factor_set(resolve_factor_set_path(set_a))
-        b = load_factor_set(resolve_factor_set_path(set_b))
+        path_a, path_b = resolve_factor_set_path(set_a), resolve_factor_set_path(set_b)
+        if out is not None:  # never into a factor set, never into a run folder: refused before any work
+            from ..runfolder import check_output_file
+
+            check_output_file(out, [("factor set", path_a), ("factor set", path_b)])
+        a = load_factor_set(path_a)
+        b = load_factor_set(path_b)
     except GhgInvError as e:
         fail(e)
         return

@@ -45,8 +45,9 @@ def recompute_cmd(
         if out is None:
             raise ConfigError("--out NEW_DIR is required (or --scenarios FILE)")
         from .. import recompute
-        from ..runfolder import check_output_dir
+        from ..runfolder import check_output_dir, check_output_run
 
+        check_output_run(out, own=run_dir)  # may replace RUN_DIR, never write inside it or another run
         check_output_dir(out)
         if replace_factors and not factors:
             raise ConfigError("--replace-factors needs the new list: --factors SET [--factors SET …]")
@@ -80,7 +81,14 @@ def diff_cmd(
 
     try:
         from .. import attach_recalculation, diff_runs, write_recalculation
+        from ..runfolder import check_output_file
 
+        runs = [("old run", old_dir), ("new run", new_dir)]
+        if out is not None:  # never over a run's file, never into a run folder: refused before any work
+            check_output_file(out, runs)
+            check_output_file(out.with_name(out.stem + "_factors.parquet"), runs)
+        if html is not None:
+            check_output_file(html, runs, what="--html")
         if out is None:  # into NEW_DIR: recorded in its manifest, its report gains the Recalculations section
             path = attach_recalculation(old_dir, new_dir)
             recalc, changed = pl.read_parquet(path), pl.read_parquet(path.with_name("recalculation_factors.parquet"))

@@ -22,9 +22,12 @@ def run_scenarios(run_dir: Path, scenarios: Path, out: Path | None, quiet: bool 
     from rich.table import Table
 
     from .. import evaluate_scenarios
+    from ..runfolder import check_output_file
 
+    default = Path(run_dir) / "scenarios.parquet"  # the one file this command writes into the run
+    check_output_file(out or default, [("run", run_dir), ("scenario file", scenarios)], allowed=[default])
     res = evaluate_scenarios(run_dir, scenarios)
-    path = write_atomic(res, out or Path(run_dir) / "scenarios.parquet")
+    path = write_atomic(res, out or default)
     con = console(soft_wrap=False)
     if not quiet:
         years = sorted(res["year"].unique().to_list())
@@ -57,9 +60,14 @@ def uncertainty_cmd(
 
     try:
         from .. import uncertainty_of_run
+        from ..runfolder import check_output_file
 
+        target = out or Path(run_dir) / "uncertainty.parquet"
+        mine = [Path(run_dir) / "uncertainty.parquet", Path(run_dir) / "uncertainty_table_3_2.parquet"]  # written into the run by default
+        for f in (target, target.with_name(target.stem + "_table_3_2.parquet")):
+            check_output_file(f, [("run", run_dir)], allowed=mine)
         res = uncertainty_of_run(run_dir, draws=draws, seed=seed, activity_pct=activity_pct)
-        path = write_atomic(res.table, out or Path(run_dir) / "uncertainty.parquet")
+        path = write_atomic(res.table, target)
         write_atomic(res.table_3_2, path.with_name(path.stem + "_table_3_2.parquet"))
     except GhgInvError as e:
         fail(e)

@@ -43,7 +43,7 @@ from ._fs import is_url, location
 from .errors import ConfigError, FactorSetError, Problem
 from .gwp import GwpSet, gwp_set
 
-__all__ = ["RunConfig", "load_config", "resolve_factor_set_path", "factor_search_path", "given_location"]
+__all__ = ["RunConfig", "load_config", "resolve_factor_set_path", "factor_search_path", "given_location", "same_name_sets"]
 
 YEAR_FALLBACKS = ("none", "nearest")
 # later capabilities add their own tables; these are the ones this version reads
@@ -94,6 +94,7 @@ class RunConfig:
             problems.append(Problem("no activity data given", hint="set [activity] paths or --activity (or sink data: [sinks] path or --sinks)"))
         if not self.factor_sets:
             problems.append(Problem("no factor set given", hint="set [factors] sets or --factors"))
+        problems += same_name_sets(self.factor_sets)
         if self.years is not None:
             y0, y1 = self.years
             if y0 > y1:
@@ -214,10 +215,73 @@ class RunConfig:
         :meth:`resolve_path`'s."""
         return location(p, self.base_dir)
 
+    def input_paths(self) -> list[tuple[str, Path]]:
+        """The local files and folders the run reads, each with what it is: the TOML, the activity
+        data, the factor sets, and the files of the feature tables (sink data, economy table,
+        notation keys, energy balance, gap-filling surrogates); URLs are left out. An output must
+        never be one of them (:func:`ghginv.runfolder.check_output_run`).
+
+        Returns
+        -------
+        list of (str, pathlib.Path)
+            ``(label, path)`` pairs, e.g. ``("activity", Path("data/activity"))``.
+        """
+        out: list[tuple[str, Path]] = []
+
+        def add(label, value, resolve):
+            for v in value if isinstance(value, list | tuple) else [value]:
+                if isinstance(v, Path) or (isinstance(v, str) and v and not is_url(v)):
+                    out.append((label, resolve(v)))
+
+        if self.source is not None:
+            out.append(("inventory TOML", Path(self.source)))
+        add("activity data", list(self.activity_paths), Path)
+        add("factor set", list(self.factor_sets), Path)
+        tables = {("sinks", "path"): "sink data", ("economy", "path"): "economy table", ("notation_keys", "path"): "notation keys",
+                  ("reference_approach", "energy_balance"): "energy balance"}
+        for (table, key), label in tables.items():
+            t = self.extra.get(table)
+            if isinstance(t, dict) and t.get(key) is not None:
+                add(label, t[key], self.resolve_path)
+        gap = self.extra.get("gap_filling")
+        for t in gap if isinstance(gap, list) else []:
+            if isinstance(t, dict) and t.get("surrogate_path") is not None:
+                add("gap-filling surrogate", t["surrogate_path"], self.resolve_path)
+        return out
+
     def with_overrides(self, **kw) -> RunConfig:
         """A copy with the given fields changed (None leaves a field as it is); checked again."""
         kw = {k: v for k, v in kw.items() if v is not None}
         return replace(self, **kw)
+
+
+def same_name_sets(paths) -> list[Problem]:
+    """One problem for each pair of factor sets with the same name (their folder's name) from
+    different folders: a run keeps one snapshot per name (``factor_sets/<name>/``) and its manifest,
+    report and ``recompute --factors`` name sets by name, so names must be unique in a run.
+
+    Parameters
+    ----------
+    paths : sequence of pathlib.Path
+        The factor-set folders of a run, in precedence order.
+
+    Returns
+    -------
+    list of Problem
+        Empty when every name is unique.
+    """
+    first: dict[str, Path] = {}
+    problems = []
+    for p in paths:
+        p = Path(p)
+        if p.name in first:
+            problems.append(Problem(
+                f"two factor sets are named {p.name!r}: {first[p.name]} and {p}",
+                hint="a set's name is its folder's name and must be unique in a run; rename one folder "
+                     "(and its manifest.toml name), or give only one of them"))
+        else:
+            first[p.name] = p
+    return problems
 
 
 def factor_search_path() -> list[Path]:

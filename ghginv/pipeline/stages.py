@@ -60,7 +60,8 @@ from ..analysis.energy import coefficient_sources
 from ..analysis.key_categories import key_categories
 from ..analysis.notation import notation_settings
 from ..analysis.stage import analysis_wanted, run_analysis
-from ..core.config import RunConfig
+from ..core.config import RunConfig, same_name_sets
+from ..core.errors import ConfigError
 from ..factors.trace import SCHEMA as TRACE_SCHEMA
 from ..factors.trace import factors_used
 from ..methods.emissions import activity_classes, compute_emissions
@@ -161,6 +162,9 @@ def _factors(run: Run) -> None:
         for fs in run.sets:
             if problems := strict_problems(fs):
                 raise SchemaError(f"factor set {fs.name!r} has unknown columns ([factors] strict / --strict)", problems)
+    twice = same_name_sets([s.path for s in run.sets])  # sets given directly (API) are checked too
+    if twice:
+        raise ConfigError("factor sets of one run must have different names", twice)
     if cfg.extra.get("energy") is not None:  # a bad [energy] table (a set not in the run) fails before any work
         coefficient_sources(cfg.extra["energy"], run.sets, f"{cfg.source}: [energy]" if cfg.source else "[energy]")
     if run.on_kept_positions and signature(run.sets, cfg, run.keys) != run.kept.signature:

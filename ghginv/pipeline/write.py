@@ -26,7 +26,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ..runfolder import atomic_output_dir, snapshot_factor_sets, write_csv, write_files, write_manifest, write_parquet
+from ..runfolder import atomic_output_dir, check_output_run, snapshot_factor_sets, write_csv, write_files, write_manifest, write_parquet
 from .positions import PLAN_FILE, save_plan
 
 __all__ = ["write_run", "run_files"]
@@ -111,7 +111,17 @@ def write_run(result, out: str | os.PathLike) -> Path:
     -------
     pathlib.Path
         The absolute path of the run folder.
+
+    Raises
+    ------
+    ConfigError
+        ``out`` is, holds or lies inside an input of the run (the activity folder, a factor set,
+        the TOML …) or lies inside another run folder (:func:`ghginv.runfolder.check_output_run`);
+        a recompute may replace the run it started from.
     """
+    # never over an input, into an input folder or into another run (a recompute may replace its own run)
+    src = [("run", result.recomputed_from)] if result.recomputed_from else []
+    check_output_run(out, [*result.config.input_paths(), *src], own=result.recomputed_from)
     t0 = time.perf_counter()
 
     def _write(tmp: Path):

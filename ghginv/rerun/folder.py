@@ -14,7 +14,7 @@ from ..core.config import RunConfig
 from ..core.csv_cells import restore_formulas
 from ..core.errors import InputFileError
 from ..pipeline.cube import Cube
-from ..runfolder import read_manifest, verified_output
+from ..runfolder import read_manifest, verified_factor_sets, verified_output
 
 __all__ = ["RunFolder", "load_run"]
 
@@ -69,12 +69,14 @@ def load_run(run_dir: str | os.PathLike) -> RunFolder:
     -------
     RunFolder
         The manifest, the cached activity cube (verified against the manifest's sha256), the
-        notation keys and the paths of the run's snapshot of its factor sets.
+        notation keys and the paths of the run's snapshot of its factor sets (verified against
+        the manifest's sha256, :func:`ghginv.runfolder.verified_factor_sets`).
 
     Raises
     ------
     InputFileError
-        No ``manifest.json``, no cached cube, or a cube changed after the run.
+        No ``manifest.json``, no cached cube, a cube or factor-set snapshot changed after the run,
+        or a run that used two factor sets of one name (its snapshot keeps only one).
 
     Examples
     --------
@@ -93,5 +95,5 @@ def load_run(run_dir: str | os.PathLike) -> RunFolder:
         restore_formulas(pl.read_csv(npath, schema=_NOTATION_SCHEMA)) if npath.is_file() else pl.DataFrame(schema=_NOTATION_SCHEMA)
     )
     stats = {k: v for k, v in manifest.get("rows", {}).items() if k in ("rows_read", "rows_outside_years", "rows_notation", "cube_cells")}
-    sets = [run / "factor_sets" / s["name"] for s in sorted(manifest.get("factor_sets", []), key=lambda s: s["rank"])]
+    sets = verified_factor_sets(run, manifest)  # the snapshot exactly as the run used it, or a clear refusal
     return RunFolder(run, manifest, Cube(cells=cells, notation=notation, stats=stats), sets)

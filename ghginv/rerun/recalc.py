@@ -51,7 +51,7 @@ from ..factors import load_factor_set
 from ..methods.emissions import activity_classes, compute_emissions
 from ..pipeline.aggregate import _name, rollup
 from ..pipeline.characterise import characterise
-from ..runfolder import replace_file, update_run, write_parquet
+from ..runfolder import check_output_file, replace_file, update_run, write_parquet
 from .folder import load_run
 
 __all__ = ["diff_runs", "diff_result", "RECALC_COLUMNS", "write_recalculation", "attach_recalculation", "recalculation_tables", "METHOD"]
@@ -362,12 +362,21 @@ def write_recalculation(recalc: pl.DataFrame, changed: pl.DataFrame, out_file: s
     pathlib.Path
         ``out_file``.
 
+    Raises
+    ------
+    ConfigError
+        ``out_file`` (or its ``_factors`` file) lies inside a ghginv run folder
+        (:func:`ghginv.runfolder.check_output_file`); use :func:`attach_recalculation` to add the
+        recalculation to a run. Nothing is written.
+
     Examples
     --------
     >>> ghginv.write_recalculation(*ghginv.diff_runs("out/a", "out/b"), "rc.parquet")  # doctest: +SKIP
     PosixPath('rc.parquet')
     """
     out = Path(out_file)
+    for path in (out, _factors_file(out)):  # a run folder's files change only through update_run
+        check_output_file(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     for df, path in ((recalc, out), (changed, _factors_file(out))):
         replace_file(path, lambda p, df=df: write_parquet(df, p))

@@ -432,7 +432,7 @@ def run_configs(draw) -> RunConfig:
     engine = draw(st.sampled_from(["local", "dask"]))
     return RunConfig(
         activity_paths=tuple(draw(st.lists(_path.map(Path) | _url, min_size=1, max_size=3))),
-        factor_sets=tuple(draw(st.lists(_path.map(Path), min_size=1, max_size=4))),
+        factor_sets=tuple(draw(st.lists(_path.map(Path), min_size=1, max_size=4, unique_by=lambda p: p.name))),  # names unique in a run
         gwp=draw(st.sampled_from(["AR4GWP100", "AR5GWP100", "AR6GWP100", "SARGWP100"])),
         name=draw(_text), description=draw(_text), years=years, base_year=base_year,
         regions=draw(st.none() | st.lists(_text, max_size=3).map(tuple)),

@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 
 from ...core.errors import ConfigError, ValidationError
 from ...core.hashcache import file_sha256
+from ...runfolder import check_output_file
 from .convert import convert
 from .mapping import Mapping, load_mapping
 from .read import read_grid
@@ -129,7 +130,8 @@ def import_ledger(ledger: str | os.PathLike, mapping: str | os.PathLike | Mappin
     UnmappedError
         Rows or columns are not covered by the mapping (without ``skip_unmapped``).
     ConfigError
-        The mapping is invalid, or ``out`` cannot be written.
+        The mapping is invalid, or ``out`` cannot be written: it is the ledger or the mapping, or
+        lies inside a ghginv run folder (:func:`ghginv.runfolder.check_output_file`).
 
     References
     ----------
@@ -143,6 +145,8 @@ def import_ledger(ledger: str | os.PathLike, mapping: str | os.PathLike | Mappin
     >>> rep.rows_written                                                                            # doctest: +SKIP
     """
     ledger = Path(ledger)
+    if out is not None:  # never over the ledger or the mapping, never into a run folder: refused before any work
+        check_output_file(out, [("ledger", ledger), ("mapping", mapping.path if isinstance(mapping, Mapping) else mapping)])
     m = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
     grid = read_grid(ledger, m.sheet)
     res = convert(grid, m)
