@@ -44,3 +44,39 @@ def test_toml_value_of_the_wrong_type(tmp_path, inventory, activity, text):
     _clear_failure(run_cli("compile", toml, "--out", "out", cwd=tmp_path), "inv.toml", text)
     assert not (tmp_path / "out").exists() and siblings(tmp_path / "out") == []
     _clear_failure(run_cli("validate", toml, cwd=tmp_path), "inv.toml", text)  # validate called it valid
+
+
+# -- 2. an integer amount no float64 holds exactly ---------------------------------------------
+
+@pytest.mark.parametrize("path", ["fast", "general"])
+@pytest.mark.parametrize("typ, big", [(pa.int64(), 2**53 + 1), (pa.uint64(), 2**64 - 1), (pa.int64(), -(2**62) - 1)])
+def test_integer_amount_above_2_53(tmp_path, path, typ, big):
+    """The fast path (a batch without nulls) and the general path (a batch with a notation key) both name the
+    file, the row and the value; 2^53 + 2 (a float64 exactly) is accepted."""
+    cols = dict(year=pa.array([2022, 2022, 2022], pa.int32()), region=["510105"] * 3, sector=["1.A.4.b"] * 3,
+                activity=["natural_gas"] * 3, amount=pa.array([2**53 + 2, big, None if path == "general" else 7], typ),
+                unit=["t"] * 3)
+    if path == "general":
+        cols["notation_key"] = [None, None, "NO"]
+    pq.write_table(pa.table(cols), tmp_path / "big.parquet")
+    tiny_set(tmp_path / "t_set")
+    args = ("--activity", "big.parquet", "--factors", "t_set")
+    for cmd in (("compile", *args, "--out", "out"), ("validate", *args)):
+        _clear_failure(run_cli(*cmd, cwd=tmp_path), "big.parquet", "column 'amount'",
+                       "integer amount too large to be represented exactly as a 64-bit float", f"(first value: {big})",
+                       "row 2")
+    assert not (tmp_path / "out").exists() and siblings(tmp_path / "out") == []
+
+
+def test_integer_amounts_a_float64_holds_compute_exactly(tmp_path):
+    import ghginv
+    from ghginv.inputs.validate import inexact_integers
+
+    assert inexact_integers(pa.array([2**53, 2**53 + 2, 2**60, -(2**53) - 2, None], pa.int64())) is None
+    assert inexact_integers(pa.array([1, 2**53 + 1], pa.int64())).tolist() == [False, True]
+    pq.write_table(pa.table(dict(year=pa.array([2022], pa.int32()), region=["510105"], sector=["1.A.4.b"],
+                                 activity=["natural_gas"], amount=pa.array([2**53 + 2], pa.int64()), unit=["t"])),
+                   tmp_path / "a.parquet")
+    res = ghginv.compile_inventory(activity=[str(tmp_path / "a.parquet")], factors=[str(tiny_set(tmp_path / "t_set"))],
+                                   gwp="AR5GWP100")
+    assert res.cube.cells["amount"].to_list() == [float(2**53 + 2)] and float(2**53 + 2) == 2**53 + 2  # exact
