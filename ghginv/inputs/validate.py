@@ -199,7 +199,7 @@ class BatchValidator:
             if self.regions is not None and value not in self.regions:
                 msg = f"unknown region {value!r}: not in [inventory] regions"
         elif column == "notation_key":
-            if value.strip() not in NOTATION_KEYS:
+            if value not in NOTATION_KEYS:  # exactly: ' NO ' or 'no' is refused, as a sector or unit with spaces is
                 msg = f"unknown notation key {value!r}; use one of {', '.join(NOTATION_KEYS)}"
         self._value_ok[key] = msg
         return msg
@@ -326,8 +326,10 @@ class BatchValidator:
                 vals = pc.take(pc.cast(nk_col, pa.string()), pa.array(rows)).to_pylist()
                 for v in sorted(set(vals)):
                     sel = rows[np.array([x == v for x in vals])]
-                    self._add(batch.file, "notation_key", f"unknown notation key {v!r}", sel, first,
-                              f"use one of {', '.join(NOTATION_KEYS)} with an empty amount")
+                    near = v.strip().upper()
+                    hint = (f"write {near!r} exactly, without spaces" + (" and in capitals" if v.strip() != near else "")
+                            if near in NOTATION_KEYS else f"use one of {', '.join(NOTATION_KEYS)} with an empty amount")
+                    self._add(batch.file, "notation_key", f"unknown notation key {v!r}", sel, first, hint)
                 ok &= ~badnk
             both = has_nk & ~anull
             if both.any():

@@ -80,3 +80,20 @@ def test_integer_amounts_a_float64_holds_compute_exactly(tmp_path):
     res = ghginv.compile_inventory(activity=[str(tmp_path / "a.parquet")], factors=[str(tiny_set(tmp_path / "t_set"))],
                                    gwp="AR5GWP100")
     assert res.cube.cells["amount"].to_list() == [float(2**53 + 2)] and float(2**53 + 2) == 2**53 + 2  # exact
+
+
+# -- 3. a notation key with spaces (or in lower case) ------------------------------------------
+
+@pytest.mark.parametrize("sector, key, hint", [("1.B", " NO ", "write 'NO' exactly, without spaces"),
+                                               ("1.A.4.b", "NE ", "write 'NE' exactly, without spaces"),
+                                               ("1.B", "no", "write 'NO' exactly, without spaces and in capitals")])
+def test_notation_key_with_spaces_is_refused(tmp_path, sector, key, hint):
+    """' NO ' at a reporting category was a polars replace_strict traceback (and validate called it valid); at a
+    finer category it was written to notation_keys.csv as ' NO '. Refused, as a sector or unit with spaces is."""
+    tiny_activity(tmp_path / "nk.parquet", [row(), row(sector=sector, amount=None, notation_key=key)])
+    tiny_set(tmp_path / "t_set")
+    args = ("--activity", "nk.parquet", "--factors", "t_set")
+    for cmd in (("compile", *args, "--out", "out"), ("validate", *args)):
+        _clear_failure(run_cli(*cmd, cwd=tmp_path), "nk.parquet", "column 'notation_key'",
+                       f"unknown notation key {key!r} — row 2", hint)
+    assert not (tmp_path / "out").exists() and siblings(tmp_path / "out") == []
