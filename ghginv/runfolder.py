@@ -33,6 +33,7 @@ import errno
 import fcntl
 import json
 import os
+import re
 import secrets
 import shutil
 import time
@@ -331,18 +332,37 @@ def atomic_output_dir(out: str | os.PathLike, write: Callable[[Path], None]) -> 
                 shutil.rmtree(old, ignore_errors=True)
             else:
                 os.replace(tmp, out)
-        except OSError as e:
+        except BaseException as e:
             shutil.rmtree(tmp, ignore_errors=True)
-            if isinstance(e, GhgInvError):
+            ose = _os_error(e)  # an OSError, or a polars / pyarrow error that carries one (os error 28)
+            if ose is None or isinstance(e, GhgInvError):
                 raise
-            what = "the disk is full" if e.errno in (errno.ENOSPC, errno.EDQUOT) else (e.strerror or str(e))
             raise ConfigError(
-                f"{out}: cannot write the outputs: {what}; nothing was written and any previous results are unchanged"
+                f"{out}: cannot write the outputs: {_os_what(ose)}; nothing was written and any previous results are unchanged"
             ) from None
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
     return out
+
+
+_OS_ERROR_TEXT = re.compile(r"\(os error (\d+)\)|\[Errno (\d+)\]")
+
+
+def _os_error(e: BaseException) -> OSError | None:
+    """``e`` as an :class:`OSError`: itself, or for a polars / pyarrow error whose message carries an OS
+    error number (polars: ``ComputeError: … No space left on device (os error 28)``; pyarrow:
+    ``[Errno 28]``) a new one with that number; None for any other error."""
+    if isinstance(e, OSError):
+        return e
+    if type(e).__module__.split(".")[0] not in ("polars", "pyarrow"):
+        return None
+    m = _OS_ERROR_TEXT.search(str(e))
+    if m is None:
+        return None
+    n = int(m.group(1) or m.group(2))
+    return OSError(n, os.strerror(n))
+
+
+def _os_what(e: OSError) -> str:
+    return "the disk is full" if e.errno in (errno.ENOSPC, errno.EDQUOT) else (e.strerror or str(e))
 
 
 # ---- the manifest ----------------------------------------------------------------------------
@@ -554,9 +574,9 @@ def update_run(
                         (run / name).unlink(missing_ok=True)
                 except OSError:
                     pass
-            if isinstance(e, OSError) and not isinstance(e, GhgInvError):
-                what = "the disk is full" if e.errno in (errno.ENOSPC, errno.EDQUOT) else (e.strerror or str(e))
-                raise ConfigError(f"{run}: cannot update the run: {what}; its files and manifest are unchanged") from None
+            ose = _os_error(e)  # an OSError, or a polars / pyarrow error that carries one
+            if ose is not None and not isinstance(e, GhgInvError):
+                raise ConfigError(f"{run}: cannot update the run: {_os_what(ose)}; its files and manifest are unchanged") from None
             raise
         finally:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -3,6 +3,8 @@ message naming the file (row, key) and the value, with exit status 2, and nothin
 
 from __future__ import annotations
 
+import os
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -96,4 +98,59 @@ def test_notation_key_with_spaces_is_refused(tmp_path, sector, key, hint):
     for cmd in (("compile", *args, "--out", "out"), ("validate", *args)):
         _clear_failure(run_cli(*cmd, cwd=tmp_path), "nk.parquet", "column 'notation_key'",
                        f"unknown notation key {key!r} — row 2", hint)
+    assert not (tmp_path / "out").exists() and siblings(tmp_path / "out") == []
+
+
+# -- 4. a real full disk: polars' error carries the OS error --------------------------------------
+
+def _digest(folder):
+    import hashlib
+
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("number, what", [(28, "the disk is full"), (5, "Input/output error"), (13, "Permission denied")])
+def test_polars_error_with_an_os_error_is_a_clear_error(tmp_path, monkeypatch, number, what):
+    """polars reports a full disk as ``ComputeError: … (os error 28)``, not as an OSError: the same clear message
+    as an OSError, the previous results untouched, no temporary folder left (compile and an update of a run)."""
+    import polars as pl
+
+    import ghginv
+    from ghginv.core.errors import ConfigError
+    from ghginv.runfolder import update_run
+
+    act, s, out = tiny_activity(tmp_path / "a.parquet"), tiny_set(tmp_path / "t_set"), tmp_path / "out"
+    ghginv.compile_inventory(activity=[str(act)], factors=[str(s)], gwp="AR5GWP100", out=out)
+    before = _digest(out)
+    real = pl.DataFrame.write_parquet
+
+    def failing(self, file, *a, **kw):
+        with open(file, "wb") as f:
+            f.write(b"partial")
+        raise pl.exceptions.ComputeError(f"failed to write parquet: {os.strerror(number)} (os error {number})")
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", failing)
+    with pytest.raises(ConfigError) as ei:
+        ghginv.compile_inventory(activity=[str(act)], factors=[str(s)], gwp="AR5GWP100", out=out)
+    assert f"{out}: cannot write the outputs: {what}; nothing was written and any previous results are unchanged" == str(ei.value)
+    assert _digest(out) == before and siblings(out) == []
+
+    with pytest.raises(ConfigError) as ei:
+        update_run(out, {"extra.parquet": lambda p: pl.DataFrame({"a": [1]}).write_parquet(p)})
+    assert f"cannot update the run: {what}; its files and manifest are unchanged" in str(ei.value)
+    assert _digest(out) == before and [p.name for p in out.iterdir() if p.name.startswith(".")] == []
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", real)
+
+
+def test_other_polars_errors_are_not_taken_for_a_full_disk(tmp_path):
+    import polars as pl
+
+    from ghginv.runfolder import atomic_output_dir
+
+    def bug(tmp):
+        raise pl.exceptions.ComputeError("some computation failed")
+
+    with pytest.raises(pl.exceptions.ComputeError):
+        atomic_output_dir(tmp_path / "out", bug)
     assert not (tmp_path / "out").exists() and siblings(tmp_path / "out") == []
