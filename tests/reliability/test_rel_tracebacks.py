@@ -154,3 +154,78 @@ def test_other_polars_errors_are_not_taken_for_a_full_disk(tmp_path):
     with pytest.raises(pl.exceptions.ComputeError):
         atomic_output_dir(tmp_path / "out", bug)
     assert not (tmp_path / "out").exists() and siblings(tmp_path / "out") == []
+
+
+# -- 5. report while a compile replaces the same folder ----------------------------------------
+
+def test_report_reads_the_run_under_the_lock_compile_takes(tmp_path, monkeypatch):
+    """``ghginv report`` read the run without the output lock: a compile replacing the folder meanwhile gave a
+    FileNotFoundError, or a report of the old run recorded in the new run's manifest. Now the report waits for
+    the compile and reports the run that is there."""
+    import shutil
+    import threading
+
+    import ghginv
+    from ghginv.report.data import ReportData
+    from ghginv.runfolder import atomic_output_dir, read_manifest
+
+    act, s = tiny_activity(tmp_path / "a.parquet"), tiny_set(tmp_path / "t_set")
+    out, second = tmp_path / "out", tmp_path / "second"
+    ghginv.compile_inventory(activity=[str(act)], factors=[str(s)], name="First run", out=out)
+    ghginv.compile_inventory(activity=[str(act)], factors=[str(s)], name="Second run", out=second)
+    real, read_done, writing = ReportData.from_run_dir, threading.Event(), threading.Event()
+
+    def spy(run):
+        d = real(run)
+        read_done.set()
+        return d
+
+    monkeypatch.setattr(ReportData, "from_run_dir", spy)
+
+    def compile_second(tmp):  # a compile in progress: holds the lock, then puts the second run in place
+        writing.set()
+        read_done.wait(3)  # before the fix the report has read the first run by now
+        for p in second.iterdir():
+            (shutil.copytree if p.is_dir() else shutil.copy2)(p, tmp / p.name)
+
+    t = threading.Thread(target=atomic_output_dir, args=(out, compile_second))
+    t.start()
+    writing.wait(5)
+    try:
+        ghginv.rebuild_reports(out)
+    finally:
+        t.join()
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Second run" in html and "First run" not in html
+    assert read_manifest(out)["config"]["name"] == "Second run"
+
+
+def test_report_of_a_folder_removed_while_it_waited(tmp_path, monkeypatch):
+    import shutil
+    import threading
+
+    import ghginv
+    from ghginv.core.errors import InputFileError
+    from ghginv.runfolder import output_lock
+
+    out = tmp_path / "out"
+    ghginv.compile_inventory(activity=[str(tiny_activity(tmp_path / "a.parquet"))], factors=[str(tiny_set(tmp_path / "t_set"))],
+                             out=out)
+    held, go = threading.Event(), threading.Event()
+
+    def remove():
+        with output_lock(out):
+            held.set()
+            go.wait(5)
+            shutil.rmtree(out)
+
+    t = threading.Thread(target=remove)
+    t.start()
+    held.wait(5)
+    threading.Timer(0.3, go.set).start()
+    try:
+        with pytest.raises(InputFileError, match="no such run folder"):
+            ghginv.rebuild_reports(out)
+    finally:
+        t.join()
+    assert not out.exists() and siblings(out) == []
