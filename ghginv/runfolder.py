@@ -496,11 +496,46 @@ def replace_file(path: str | os.PathLike, write: Writer) -> Path:
     return path
 
 
-def _clean_stale_updates(run: Path) -> None:
-    for p in run.glob(".update-*-*"):
-        pid = p.name.split("-")[1]
-        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+# temporary names inside a run folder: update_run's ``.update-<pid>-<hex>``, an older report's
+# ``.report.tmp-<pid>-<hex>``, a file written via a temporary name (``.<file>.tmp-<pid>``: replace_file,
+# ``ghginv uncertainty``)
+_STALE_INSIDE = re.compile(r"^\.(?:update|.+\.tmp)-(\d+)(?:-[0-9a-f]+)?$")
+
+
+def _clean_stale_updates(run: Path) -> list[str]:
+    """Remove the temporary files and folders a killed process (SIGKILL: its pid no longer exists) left
+    inside the run folder ``run``; put back the old files of an update killed before its manifest was
+    replaced. Returns the names removed."""
+    removed = []
+    for p in sorted(run.iterdir()):
+        m = _STALE_INSIDE.match(p.name)
+        if m is None or int(m.group(1)) == os.getpid() or _pid_alive(int(m.group(1))):
+            continue
+        if p.is_dir() and not p.is_symlink():
+            if p.name.startswith(".update-") and (p / MANIFEST).is_file():
+                _undo_update(run, p)
             shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+        removed.append(p.name)
+    return removed
+
+
+def _undo_update(run: Path, tmp: Path) -> None:
+    """An update killed while it moved its files in (its new manifest still in ``tmp``): the run's
+    manifest is the old one, so put the old files back (``.old-<name>``) and remove files the update
+    added that the old manifest does not name."""
+    try:
+        old = (read_manifest(run).get("outputs") or {})
+        new = json.loads((tmp / MANIFEST).read_text(encoding="utf-8")).get("outputs") or {}
+    except (InputFileError, OSError, ValueError, AttributeError):
+        return
+    for name in new:
+        backup = tmp / f".old-{name}"
+        if backup.is_file():
+            os.replace(backup, run / name)
+        elif name not in old and not (tmp / name).exists() and (run / name).is_file():
+            (run / name).unlink()
 
 
 def update_run(

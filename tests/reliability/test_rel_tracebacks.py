@@ -229,3 +229,51 @@ def test_report_of_a_folder_removed_while_it_waited(tmp_path, monkeypatch):
     finally:
         t.join()
     assert not out.exists() and siblings(out) == []
+
+
+# -- 6. leftovers of a report killed with SIGKILL inside the run -----------------------------------
+
+def test_leftovers_of_a_killed_report_inside_the_run_are_cleaned(tmp_path):
+    """A report killed with SIGKILL leaves its temporary folder (0-byte xlsx inside) in the run; the next report
+    (any update of the run: report, diff) removes every such leftover of a dead process, keeps a live one's, and
+    puts back the old files of an update killed before it replaced the manifest."""
+    import json
+    import subprocess
+    import sys
+
+    import ghginv
+    from ghginv.core.hashcache import file_sha256
+    from ghginv.runfolder import read_manifest, update_run
+
+    out = tmp_path / "out"
+    ghginv.compile_inventory(activity=[str(tiny_activity(tmp_path / "a.parquet"))], factors=[str(tiny_set(tmp_path / "t_set"))],
+                             out=out)
+    ghginv.rebuild_reports(out)
+    html = (out / "report.html").read_bytes()
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout)
+    live = os.getppid()
+    for name in (f".report.tmp-{dead}-abcd1234", f".update-{dead}-abcd1234", f".report.tmp-{live}-abcd1234"):
+        (out / name).mkdir()
+        (out / name / "inventory.xlsx").write_bytes(b"")  # 0 bytes, as a kill leaves it
+    (out / f".uncertainty.parquet.tmp-{dead}").write_bytes(b"half")
+    # an update killed between moving its files in and replacing the manifest
+    upd = out / f".update-{dead}-0000beef"
+    upd.mkdir()
+    os.link(out / "report.html", upd / ".old-report.html")
+    (out / "report.html.new").write_text("half a report")
+    os.replace(out / "report.html.new", out / "report.html")
+    (out / "added.txt").write_text("added by the killed update")
+    m = read_manifest(out)
+    (upd / "manifest.json").write_text(json.dumps({**m, "outputs": {**m["outputs"], "report.html": "sha256:x",
+                                                                     "added.txt": "sha256:y"}}))
+
+    update_run(out, {"note.txt": lambda p: p.write_text("a later update")})
+    left = sorted(p.name for p in out.iterdir() if p.name.startswith("."))
+    assert left == [f".report.tmp-{live}-abcd1234"]  # a live process's: kept
+    assert (out / "report.html").read_bytes() == html and "sha256:" + file_sha256(out / "report.html") == m["outputs"]["report.html"]
+    assert not (out / "added.txt").exists()
+
+    (out / f".report.tmp-{dead}-abcd1234").mkdir()
+    r = run_cli("report", "out", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [f".report.tmp-{live}-abcd1234"]
