@@ -20,8 +20,11 @@ that records, among much else, the sha256 of every output file (``outputs``). Th
 Runs that write or update the same folder take an exclusive lock (``.<name>.lock``, ``flock``; the
 second waits, then fails clearly). A run killed with SIGKILL cannot clean up after itself: the next
 run on that folder removes the temporary folders of dead processes (and restores the previous
-results if the kill fell between the two renames). Ctrl-C (SIGINT) cleans up at once. A full disk
-is a clear error, with the previous results left untouched.
+results if the kill fell between the two renames); the next update of a run (``report``, ``diff``)
+removes the temporary files and folders dead processes left inside it (and puts back the old files
+of an update killed before it replaced the manifest). Ctrl-C (SIGINT) cleans up at once. A full
+disk is a clear error, with the previous results left untouched — also when polars or pyarrow
+report it (``ComputeError: … (os error 28)``) instead of raising an ``OSError``.
 
 Parquet files are written with fixed settings (polars' writer, zstd level 1, no timestamps) so
 the same inputs give byte-identical files.
