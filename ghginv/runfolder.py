@@ -20,8 +20,11 @@ that records, among much else, the sha256 of every output file (``outputs``). Th
 Runs that write or update the same folder take an exclusive lock (``.<name>.lock``, ``flock``; the
 second waits, then fails clearly). A run killed with SIGKILL cannot clean up after itself: the next
 run on that folder removes the temporary folders of dead processes (and restores the previous
-results if the kill fell between the two renames). Ctrl-C (SIGINT) cleans up at once. A full disk
-is a clear error, with the previous results left untouched.
+results if the kill fell between the two renames); the next update of a run (``report``, ``diff``)
+removes the temporary files and folders dead processes left inside it (and puts back the old files
+of an update killed before it replaced the manifest). Ctrl-C (SIGINT) cleans up at once. A full
+disk is a clear error, with the previous results left untouched — also when polars or pyarrow
+report it (``ComputeError: … (os error 28)``) instead of raising an ``OSError``.
 
 Parquet files are written with fixed settings (polars' writer, zstd level 1, no timestamps) so
 the same inputs give byte-identical files.
@@ -33,6 +36,7 @@ import errno
 import fcntl
 import json
 import os
+import re
 import secrets
 import shutil
 import time
@@ -556,18 +560,37 @@ def atomic_output_dir(out: str | os.PathLike, write: Callable[[Path], None]) -> 
                 shutil.rmtree(old, ignore_errors=True)
             else:
                 os.replace(tmp, out)
-        except OSError as e:
+        except BaseException as e:
             shutil.rmtree(tmp, ignore_errors=True)
-            if isinstance(e, GhgInvError):
+            ose = _os_error(e)  # an OSError, or a polars / pyarrow error that carries one (os error 28)
+            if ose is None or isinstance(e, GhgInvError):
                 raise
-            what = "the disk is full" if e.errno in (errno.ENOSPC, errno.EDQUOT) else (e.strerror or str(e))
             raise ConfigError(
-                f"{out}: cannot write the outputs: {what}; nothing was written and any previous results are unchanged"
+                f"{out}: cannot write the outputs: {_os_what(ose)}; nothing was written and any previous results are unchanged"
             ) from None
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
     return out
+
+
+_OS_ERROR_TEXT = re.compile(r"\(os error (\d+)\)|\[Errno (\d+)\]")
+
+
+def _os_error(e: BaseException) -> OSError | None:
+    """``e`` as an :class:`OSError`: itself, or for a polars / pyarrow error whose message carries an OS
+    error number (polars: ``ComputeError: … No space left on device (os error 28)``; pyarrow:
+    ``[Errno 28]``) a new one with that number; None for any other error."""
+    if isinstance(e, OSError):
+        return e
+    if type(e).__module__.split(".")[0] not in ("polars", "pyarrow"):
+        return None
+    m = _OS_ERROR_TEXT.search(str(e))
+    if m is None:
+        return None
+    n = int(m.group(1) or m.group(2))
+    return OSError(n, os.strerror(n))
+
+
+def _os_what(e: OSError) -> str:
+    return "the disk is full" if e.errno in (errno.ENOSPC, errno.EDQUOT) else (e.strerror or str(e))
 
 
 # ---- the manifest ----------------------------------------------------------------------------
@@ -701,11 +724,46 @@ def replace_file(path: str | os.PathLike, write: Writer) -> Path:
     return path
 
 
-def _clean_stale_updates(run: Path) -> None:
-    for p in run.glob(".update-*-*"):
-        pid = p.name.split("-")[1]
-        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+# temporary names inside a run folder: update_run's ``.update-<pid>-<hex>``, an older report's
+# ``.report.tmp-<pid>-<hex>``, a file written via a temporary name (``.<file>.tmp-<pid>``: replace_file,
+# ``ghginv uncertainty``)
+_STALE_INSIDE = re.compile(r"^\.(?:update|.+\.tmp)-(\d+)(?:-[0-9a-f]+)?$")
+
+
+def _clean_stale_updates(run: Path) -> list[str]:
+    """Remove the temporary files and folders a killed process (SIGKILL: its pid no longer exists) left
+    inside the run folder ``run``; put back the old files of an update killed before its manifest was
+    replaced. Returns the names removed."""
+    removed = []
+    for p in sorted(run.iterdir()):
+        m = _STALE_INSIDE.match(p.name)
+        if m is None or int(m.group(1)) == os.getpid() or _pid_alive(int(m.group(1))):
+            continue
+        if p.is_dir() and not p.is_symlink():
+            if p.name.startswith(".update-") and (p / MANIFEST).is_file():
+                _undo_update(run, p)
             shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+        removed.append(p.name)
+    return removed
+
+
+def _undo_update(run: Path, tmp: Path) -> None:
+    """An update killed while it moved its files in (its new manifest still in ``tmp``): the run's
+    manifest is the old one, so put the old files back (``.old-<name>``) and remove files the update
+    added that the old manifest does not name."""
+    try:
+        old = (read_manifest(run).get("outputs") or {})
+        new = json.loads((tmp / MANIFEST).read_text(encoding="utf-8")).get("outputs") or {}
+    except (InputFileError, OSError, ValueError, AttributeError):
+        return
+    for name in new:
+        backup = tmp / f".old-{name}"
+        if backup.is_file():
+            os.replace(backup, run / name)
+        elif name not in old and not (tmp / name).exists() and (run / name).is_file():
+            (run / name).unlink()
 
 
 def update_run(
@@ -779,9 +837,9 @@ def update_run(
                         (run / name).unlink(missing_ok=True)
                 except OSError:
                     pass
-            if isinstance(e, OSError) and not isinstance(e, GhgInvError):
-                what = "the disk is full" if e.errno in (errno.ENOSPC, errno.EDQUOT) else (e.strerror or str(e))
-                raise ConfigError(f"{run}: cannot update the run: {what}; its files and manifest are unchanged") from None
+            ose = _os_error(e)  # an OSError, or a polars / pyarrow error that carries one
+            if ose is not None and not isinstance(e, GhgInvError):
+                raise ConfigError(f"{run}: cannot update the run: {_os_what(ose)}; its files and manifest are unchanged") from None
             raise
         finally:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -400,6 +400,57 @@ def _merge_extra(from_toml: dict, overrides: dict) -> dict:
     return out
 
 
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_text_list(v, ints: bool = False) -> bool:
+    return isinstance(v, list) and all(isinstance(x, str) or (ints and _is_int(x)) for x in v)
+
+
+# (test, what the message says is expected) per key of the tables load_config reads; a value of
+# another type is a clear error naming the file, the key and the value (never a traceback later)
+_KEY_TYPES: dict[str, dict[str, tuple]] = {
+    "inventory": {
+        "name": (lambda v: isinstance(v, str), 'a string (text in quotes, e.g. name = "Qingyang District")'),
+        "description": (lambda v: isinstance(v, str), "a string (text in quotes)"),
+        "years": (lambda v: _is_int(v) or (isinstance(v, list) and len(v) == 2 and all(map(_is_int, v))),
+                  "one year or [first, last] (two integers, e.g. years = [2020, 2024])"),
+        "base_year": (_is_int, "an integer year (e.g. base_year = 2020)"),
+        "gwp": (lambda v: isinstance(v, str), 'a string naming a GWP set (e.g. gwp = "AR5GWP100")'),
+        "regions": (lambda v: _is_text_list(v, ints=True), 'a list of region codes (e.g. regions = ["510105"])'),
+    },
+    "activity": {
+        "paths": (lambda v: isinstance(v, str) or _is_text_list(v), 'a string or a list of strings (e.g. paths = ["data/activity"])'),
+        "keep_entity": (lambda v: isinstance(v, bool), "true or false"),
+        "batch_size": (lambda v: _is_int(v) and v > 0, "a positive integer (rows per batch, e.g. batch_size = 1048576)"),
+        "engine": (lambda v: isinstance(v, str), 'a string: "local" or "dask"'),
+        "scheduler": (lambda v: isinstance(v, str), 'a string (the dask scheduler address, e.g. "tcp://host:8786")'),
+    },
+    "factors": {
+        "sets": (lambda v: isinstance(v, str) or _is_text_list(v), 'a string or a list of strings (e.g. sets = ["ipcc2006_energy"])'),
+        "year_fallback": (lambda v: isinstance(v, str), 'a string: "none" or "nearest"'),
+    },
+}
+
+
+def _type_problems(table: str, t: dict, file: str) -> list[Problem]:
+    """A problem for each key of ``[table]`` whose value has the wrong type (:data:`_KEY_TYPES`)."""
+    out = []
+    for k, v in t.items():
+        check = _KEY_TYPES.get(table, {}).get(k)
+        if check is not None and not check[0](v):
+            out.append(Problem(f"[{table}] {k} = {_toml_text(v)} has the wrong type", file=file,
+                               hint=f"{k} must be {check[1]}"))
+    return out
+
+
+def _toml_text(v) -> str:
+    """A value as the TOML wrote it (roughly): strings quoted, lists and tables shown, long ones cut."""
+    text = repr(v) if not isinstance(v, bool) else str(v).lower()
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
 def _years(value, where: str) -> tuple[int, int]:
     if isinstance(value, int) and not isinstance(value, bool):
         return (value, value)
@@ -524,6 +575,8 @@ def load_config(
                             hint=f"known keys: {', '.join(sorted(keys))}",
                         )
                     )
+            else:
+                problems += _type_problems(table, t, str(src))
         if problems:
             raise ConfigError(f"{src}: invalid inventory file", problems)
     inv = doc.get("inventory", {})

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .load import Batch, check_batch_light
-from .validate import BatchValidator, _as_dictionary
+from .validate import BatchValidator, _as_dictionary, inexact_integers
 
 __all__ = ["FastPath", "FastBatch"]
 
@@ -112,7 +112,9 @@ class FastPath:
         if acol.null_count:
             return None
         if acol.type != pa.float64():
-            acol = pc.cast(acol, pa.float64())
+            if inexact_integers(acol) is not None:
+                return None  # the slow path names the rows
+            acol = pc.cast(acol, pa.float64(), safe=False)
         fb.amount = acol.to_numpy(zero_copy_only=False)
         idx, steps, luts = [], [], []
         cols = [(c, False) for c in _KEYCOLS]

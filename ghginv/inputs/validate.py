@@ -24,7 +24,7 @@ from ..core.errors import Problem, UnitError, ValidationError
 from ..core.units import parse_unit
 from .load import Batch
 
-__all__ = ["Codebook", "BatchValidator", "NOTATION_KEYS", "ValidRows"]
+__all__ = ["Codebook", "BatchValidator", "NOTATION_KEYS", "ValidRows", "inexact_integers"]
 
 NOTATION_KEYS = {
     "NO": "not occurring",
@@ -34,6 +34,44 @@ NOTATION_KEYS = {
     "C": "confidential",
 }
 MAX_ROWS_SHOWN = 5
+
+
+_EXACT = 1 << 53  # every integer of at most this magnitude is a float64
+
+
+def inexact_integers(col: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
+    """Rows of an integer ``amount`` column whose value no 64-bit float holds exactly.
+
+    Integers up to 2^53 in magnitude convert exactly; above, only some do (2^53 + 1 does not).
+    Such an amount would change in the conversion (Arrow's safe cast refuses it with a traceback).
+
+    Parameters
+    ----------
+    col : pyarrow.Array or pyarrow.ChunkedArray
+        The ``amount`` column of a batch (any type).
+
+    Returns
+    -------
+    numpy.ndarray of bool or None
+        A mask of the rows that do not convert exactly; None when every row does (or the column is
+        not of an integer type).
+    """
+    t = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
+    if not pa.types.is_integer(t) or t.bit_width < 64:
+        return None
+    if pa.types.is_dictionary(col.type):
+        col = pc.cast(col, t)
+    a = pc.fill_null(col, 0).to_numpy(zero_copy_only=False)
+    big = (a > _EXACT) if pa.types.is_unsigned_integer(t) else ((a > _EXACT) | (a < -_EXACT))
+    if not big.any():
+        return None
+    idx = np.nonzero(big)[0]
+    bad = np.array([int(float(v)) != int(v) for v in a[idx].tolist()], bool)  # the few huge values only
+    if not bad.any():
+        return None
+    mask = np.zeros(a.size, bool)
+    mask[idx[bad]] = True
+    return mask
 
 
 class Codebook:
@@ -161,7 +199,7 @@ class BatchValidator:
             if self.regions is not None and value not in self.regions:
                 msg = f"unknown region {value!r}: not in [inventory] regions"
         elif column == "notation_key":
-            if value.strip() not in NOTATION_KEYS:
+            if value not in NOTATION_KEYS:  # exactly: ' NO ' or 'no' is refused, as a sector or unit with spaces is
                 msg = f"unknown notation key {value!r}; use one of {', '.join(NOTATION_KEYS)}"
         self._value_ok[key] = msg
         return msg
@@ -263,8 +301,16 @@ class BatchValidator:
 
         # amount and notation keys
         acol = rb.column("amount")
+        inexact = inexact_integers(acol)
+        if inexact is not None:
+            rows = np.nonzero(inexact)[0]
+            self._add(batch.file, "amount", "integer amount too large to be represented exactly as a 64-bit float "
+                      "(above 2^53 = 9007199254740992)", rows, first,
+                      "check the value; give huge amounts in a larger unit (e.g. 10^4 t) or as floating-point numbers",
+                      example=acol[int(rows[0])].as_py())
+            ok &= ~inexact
         if not pa.types.is_floating(acol.type):
-            acol = pc.cast(acol, pa.float64())
+            acol = pc.cast(acol, pa.float64(), safe=False)  # exact for every row not refused just above
         anull = acol.is_null().to_numpy(zero_copy_only=False)
         amount = pc.fill_null(acol, 0.0).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
         has_nk = np.zeros(n, bool)
@@ -280,8 +326,10 @@ class BatchValidator:
                 vals = pc.take(pc.cast(nk_col, pa.string()), pa.array(rows)).to_pylist()
                 for v in sorted(set(vals)):
                     sel = rows[np.array([x == v for x in vals])]
-                    self._add(batch.file, "notation_key", f"unknown notation key {v!r}", sel, first,
-                              f"use one of {', '.join(NOTATION_KEYS)} with an empty amount")
+                    near = v.strip().upper()
+                    hint = (f"write {near!r} exactly, without spaces" + (" and in capitals" if v.strip() != near else "")
+                            if near in NOTATION_KEYS else f"use one of {', '.join(NOTATION_KEYS)} with an empty amount")
+                    self._add(batch.file, "notation_key", f"unknown notation key {v!r}", sel, first, hint)
                 ok &= ~badnk
             both = has_nk & ~anull
             if both.any():

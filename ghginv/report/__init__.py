@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..core.errors import InputFileError
 from ..core.hashcache import file_sha256
 from ..runfolder import update_run
 from .data import ReportData
@@ -43,7 +44,9 @@ def rebuild_reports(run: str | Path, lang: str | None = None) -> Path:
     """Rebuild ``report.html`` and ``inventory.xlsx`` of a finished run folder, in place.
 
     Each file is replaced atomically and its sha256 recorded in ``manifest.json``; the run's
-    numbers are read from its files, not computed again.
+    numbers are read from its files, not computed again — under the output lock ``compile`` takes
+    (:func:`ghginv.runfolder.update_run`), so a ``compile`` replacing the folder at the same time
+    runs wholly before or wholly after the report.
 
     Parameters
     ----------
@@ -61,7 +64,10 @@ def rebuild_reports(run: str | Path, lang: str | None = None) -> Path:
     Raises
     ------
     InputFileError
-        ``run`` is not a run folder.
+        ``run`` is not a run folder, or its files vanished while they were read.
+    ConfigError
+        Another run holds the folder's lock past ``$GHGINV_LOCK_TIMEOUT``, or the files cannot be
+        written (e.g. the disk is full); the run is unchanged.
 
     Examples
     --------
@@ -69,16 +75,30 @@ def rebuild_reports(run: str | Path, lang: str | None = None) -> Path:
     PosixPath('out/demo')
     """
     run = Path(run)
-    data = ReportData.from_run_dir(run)
-    lang = lang or (data.manifest.get("indicators") or {}).get("lang") or "en"
+    got: list = []
     changes: dict = {}  # filled by the xlsx writer, read by update_run after every writer ran
 
+    def data() -> tuple[ReportData, str]:
+        """The run's frames, read once under the output lock ``update_run`` holds while it calls the writers:
+        a ``compile`` replacing the same folder runs wholly before or wholly after this report."""
+        if not got:
+            try:
+                d = ReportData.from_run_dir(run)
+            except FileNotFoundError as e:  # not InputFileError: a file went away while it was read
+                if isinstance(e, InputFileError):
+                    raise
+                raise InputFileError(f"{run}: {Path(e.filename or '').name or 'a file'} vanished while the report read "
+                                     "the run (was the folder removed or replaced by hand?); run ghginv report again") from None
+            got.append((d, lang or (d.manifest.get("indicators") or {}).get("lang") or "en"))
+        return got[0]
+
     def xlsx(p: Path) -> None:
-        splits = write_xlsx(data, p)
-        if splits or "xlsx_sheets_split" in data.manifest:
+        d = data()[0]
+        splits = write_xlsx(d, p)
+        if splits or "xlsx_sheets_split" in d.manifest:
             changes["xlsx_sheets_split"] = splits
 
     # the workbook first: a table split across sheets is noted in report.html (data.sheet_splits) and the manifest
-    update_run(run, {"inventory.xlsx": xlsx, "report.html": lambda p: p.write_text(render_html(data, lang), encoding="utf-8")},
+    update_run(run, {"inventory.xlsx": xlsx, "report.html": lambda p: p.write_text(render_html(*data()), encoding="utf-8")},
                changes)
     return run
