@@ -19,7 +19,7 @@ this one combines broken pieces of all three inputs. The pieces of bugs still op
 8, fixed by other branches) are in :data:`KNOWN_BUGS`, each tested alone as an expected failure;
 when the fix lands the strict xfail fails, and the piece moves into the grammar.
 
-``GHGINV_GEN_EXAMPLES`` sets the number of examples (default 15, well under a minute here); the
+``GHGINV_GEN_EXAMPLES`` sets the number of examples (default 25, under a minute here); the
 ``slow`` variant runs 200.
 """
 
@@ -339,7 +339,7 @@ def exercise(d: Path, case: dict) -> None:
     assert digest(inputs) == before, "an input changed"
 
 
-GEN = settings(max_examples=int(os.environ.get("GHGINV_GEN_EXAMPLES", "15")), deadline=None,
+GEN = settings(max_examples=int(os.environ.get("GHGINV_GEN_EXAMPLES", "25")), deadline=None,
                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large])
 
 
