@@ -139,7 +139,7 @@ def write_set(folder: Path, spec: dict) -> None:
 FIELD = {
     "activity": st.sampled_from(["natural_gas", "natural_gas", "diesel", "natual_gas", "", None, "<b>x</b>"]),
     "unit": st.sampled_from(["t", "t", "kg", "10^4 t", "TJ", "bbl", "", None, "kg/TJ"]),
-    "amount": st.one_of(st.sampled_from([10.0, 5.0, 0.0, -1.0, math.nan, math.inf, 1e300, None]), st.floats(0, 1e6)),
+    "amount": st.one_of(st.sampled_from([10.0, 5.0, 0.0, -1.0, math.nan, math.inf, 1e15, None]), st.floats(0, 1e6)),
     "year": st.sampled_from([2022, 2022, 2021, 2020, None, 1800, 2300]),
     "region": st.sampled_from(["510105", "510105", "510106", "", None, "青羊区", "=1+1"]),
     "sector": st.sampled_from(["1.A.4.b", "1.A.2.c", "1.A.1.a", "9.Z", "", None]),
@@ -417,6 +417,8 @@ KNOWN_BUGS = {
     "toml_name_list": (_with(toml__name='["t"]'), "item 8: a list where a string belongs (core/config.py type checks)"),
     "toml_name_number": (_with(toml__name="5"), "item 8: a number where a string belongs, [inventory] name = 5: "
                          "AttributeError in RunConfig.is_synthetic (core/config.py type checks)"),
+    "amount_1e300": (_with(activity__amount=1e300), "found here, not yet fixed: 1e300 t passes compile, then ghginv uncertainty "
+                     "ends in OverflowError (uncertainty/tables.py table_3_2: sd**2); refuse implausible amounts or guard the square"),
     "amount_int64_above_2_53": (_with(form="amount_int64"), "item 8: an int64 amount above 2^53 (inputs/fastpath.py)"),
 }
 
