@@ -97,7 +97,8 @@ def write_files(folder: Path, writers: dict[str, Callable[[Path], None]], thread
     writers (polars) release the GIL while they encode, so two files are written at once; each
     file's bytes do not depend on the others. The helpers are daemon threads, so Ctrl-C stops the
     run at once (the caller removes the temporary folder) instead of waiting for a write in flight;
-    the first error of any writer is raised here.
+    the first error of any writer is raised here, once the writes in flight have ended (a helper
+    still writing would otherwise leave files in a temporary folder being removed).
 
     Parameters
     ----------
@@ -132,9 +133,10 @@ def write_files(folder: Path, writers: dict[str, Callable[[Path], None]], thread
                 done[i] = (name, "sha256:" + file_sha256(folder / name))
             except BaseException as e:  # a helper's error is handed to the calling thread
                 errors.append(e)  # (and stops the other writers taking more files)
-                if in_main:  # Ctrl-C or an error here: raise at once, never wait for a helper's write
+                if in_main and not isinstance(e, Exception):  # Ctrl-C: raise at once, never wait for a helper's write
                     raise
-                return
+                return  # an error (a full disk): wait for the helper's write in flight, or it would
+                # recreate files in the temporary folder while the caller removes it (debris left)
 
     helpers = [threading.Thread(target=work, daemon=True) for _ in range(min(threads, len(writers)) - 1)]
     for t in helpers:

@@ -45,6 +45,11 @@ def run_scenarios(run_dir: Path, scenarios: Path, out: Path | None, quiet: bool 
     con.print(f"{res['scenario'].n_unique()} scenarios × {res['year'].n_unique()} years written to {path}")
 
 
+def _num(x, fmt: str) -> str:
+    """A table cell: ``x`` formatted, or empty when undefined (None or NaN: a ± % of a zero total)."""
+    return "" if x is None or x != x else format(x, fmt)
+
+
 def uncertainty_cmd(
     run_dir: RunDir,
     out: Annotated[Path | None, typer.Option("--out", help="uncertainty.parquet to write (default: RUN_DIR/uncertainty.parquet); the Table 3.2 layout goes beside it as <name>_table_3_2.parquet")] = None,
@@ -79,8 +84,8 @@ def uncertainty_cmd(
     for r in tot.iter_rows(named=True):
         trend = "" if r["trend_mean"] is None or r["trend_mean"] != r["trend_mean"] else (
             f"{r['trend_mean'] * 100:+.1f} % [{r['trend_p2_5'] * 100:+.1f}, {r['trend_p97_5'] * 100:+.1f}]")
-        t.add_row(str(r["year"]), r["scope"], f"{r['co2e_t']:,.0f}", f"{r['mean']:,.0f}", f"{r['p2_5']:,.0f}", f"{r['p97_5']:,.0f}",
-                  f"{r['half_width_pct']:.1f}", f"{r['approach1_pct']:.1f}" if r["approach1_pct"] is not None else "", trend)
+        t.add_row(str(r["year"]), r["scope"], *(_num(r[c], ",.0f") for c in ("co2e_t", "mean", "p2_5", "p97_5")),
+                  *(_num(r[c], ".1f") for c in ("half_width_pct", "approach1_pct")), trend)
     con = console(soft_wrap=False)
     con.print(t)
     con.print(res.note())

@@ -116,7 +116,8 @@ def table_3_2(terms: Terms, base_year: int | None, depth: int = 4) -> pl.DataFra
         d = rows.filter(pl.col("year") == y)
         sd = d["co2e_t"].sum()
         h = pl.when(pl.col("_undef")).then((pl.col("_abs") * 100) ** 2).otherwise((pl.col("combined_pct") * pl.col("co2e_t")) ** 2)
-        d = d.with_columns((h / sd**2 if sd else pl.lit(0.0)).alias("variance_contribution")).drop("_abs", "_undef")
+        # sd * sd, not sd**2: a huge total (1e300 t) gives inf instead of an OverflowError
+        d = d.with_columns((h / (sd * sd) if sd else pl.lit(0.0)).alias("variance_contribution")).drop("_abs", "_undef")
         trend = base_year is not None and y > base_year and base_year in years
         if trend:
             b = rows.filter(pl.col("year") == base_year).select("category", "gas", pl.col("co2e_t").alias("base_co2e_t"))
