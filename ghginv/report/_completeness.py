@@ -9,7 +9,7 @@ import polars as pl
 
 from ..analysis.notation import GASES, completeness_table
 from . import svg
-from ._sheets import sheet_parts, split_note
+from ._sheets import sheet_head, sheet_parts, split_note
 from .data import ReportData
 from .i18n import pick
 
@@ -75,14 +75,7 @@ def completeness_sheet(wb, d: ReportData, fmt_num, fmt_head, note: str | None = 
     rows = [(y, r) for y in years for r in completeness_table(inv, y).iter_rows(named=True)]
     parts = sheet_parts("Completeness", len(rows), note)
     for part, start, stop in parts:
-        ws = wb.add_worksheet(part)
-        r0 = 0
-        if note:
-            ws.write(0, 0, note)
-            r0 = 2
-        for j, c in enumerate(cols):
-            ws.write(r0, j, c, fmt_head)
-            ws.set_column(j, j, 40 if c == "category_name" else 14)
+        ws, r0 = sheet_head(wb, part, note, cols, fmt_head, lambda c: 40 if c == "category_name" else 14)
         for i, (y, r) in enumerate(rows[start:stop], start=r0 + 1):
             ws.write_number(i, 0, y)
             ws.write_string(i, 1, r["category"])

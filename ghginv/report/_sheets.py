@@ -7,7 +7,7 @@ data-quality notes of ``report.html`` and in ``manifest.json`` (``xlsx_sheets_sp
 
 from __future__ import annotations
 
-__all__ = ["EXCEL_MAX_ROWS", "SHEET_NAME_MAX", "header_rows", "rows_per_sheet", "sheet_parts", "split_note"]
+__all__ = ["EXCEL_MAX_ROWS", "SHEET_NAME_MAX", "header_rows", "rows_per_sheet", "sheet_parts", "split_note", "sheet_head"]
 
 EXCEL_MAX_ROWS = 1_048_576  # rows of one worksheet in Excel 2007+ (and xlsxwriter's limit)
 SHEET_NAME_MAX = 31  # characters of a worksheet name in Excel
@@ -99,3 +99,37 @@ def split_note(parts: list[tuple[str, int, int]]) -> dict | None:
             "message": (f"sheet '{names[0]}' split into {len(names)} sheets ({', '.join(repr(n) for n in names)}), "
                         f"{rows:,} rows: more than one Excel sheet holds ({EXCEL_MAX_ROWS:,} rows with the header); "
                         "no row is left out")}
+
+
+def sheet_head(wb, part: str, note: str | None, cols: list[str], fmt_head, width) -> tuple[object, int]:
+    """Add sheet ``part`` with the optional ``note`` in A1 and the header row ``cols``.
+
+    Parameters
+    ----------
+    wb : xlsxwriter.Workbook
+        The workbook.
+    part : str
+        The sheet's name (a part of a split table: ``"<name> (2)"`` …).
+    note : str or None
+        A line written above the table (the header then sits on row 3).
+    cols : list of str
+        The column headers.
+    fmt_head : xlsxwriter.format.Format
+        The header cells' format.
+    width : callable
+        Column header -> column width [characters].
+
+    Returns
+    -------
+    tuple
+        The worksheet and the 0-based row of the header.
+    """
+    ws = wb.add_worksheet(part)
+    r0 = 0
+    if note:
+        ws.write(0, 0, note)
+        r0 = 2
+    for j, c in enumerate(cols):
+        ws.write(r0, j, c, fmt_head)
+        ws.set_column(j, j, width(c))
+    return ws, r0

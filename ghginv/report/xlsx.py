@@ -17,7 +17,7 @@ from ..core import categories
 from ..core._frames import group_sum
 from ..core.gwp import MONTREAL_GASES
 from ._completeness import completeness_sheet
-from ._sheets import sheet_parts, split_note
+from ._sheets import sheet_head, sheet_parts, split_note
 from .data import ReportData
 
 __all__ = ["write_xlsx", "provincial_table", "FIVE_SECTORS", "GAS_COLUMNS"]
@@ -106,14 +106,7 @@ def _sheet(wb, name: str, df: pl.DataFrame, fmt_num, fmt_head, note: str | None 
     … with the header repeated (:mod:`ghginv.report._sheets`), and the split is appended to ``splits``."""
     parts = sheet_parts(name, df.height, note)
     for part, start, stop in parts:
-        ws = wb.add_worksheet(part)
-        r0 = 0
-        if note:
-            ws.write(0, 0, note)
-            r0 = 2
-        for j, c in enumerate(df.columns):
-            ws.write(r0, j, c, fmt_head)
-            ws.set_column(j, j, max(10, min(len(c) + 2, 40)))
+        ws, r0 = sheet_head(wb, part, note, df.columns, fmt_head, lambda c: max(10, min(len(c) + 2, 40)))
         for i, row in enumerate(df.slice(start, stop - start).iter_rows(), start=r0 + 1):
             for j, v in enumerate(row):
                 if v is None:
