@@ -116,7 +116,8 @@ class Run:
     detail: pl.DataFrame | None = None
     resolution: object = None
     cells: object = None
-    values: object = None  # kept path: emissions_t of the activity rows, then (roll-up values, co2e_t of the emission rows)
+    activity_t: object = None  # kept path: emissions_t [t gas] of the activity × factor rows (numpy array)
+    rolled: tuple | None = None  # kept path: the roll-up's values (RollupIndex.values) of the emission rows
     waste: tuple | None = None
     sink: object = None
     used: pl.DataFrame | None = None
@@ -188,7 +189,7 @@ def _emissions(run: Run) -> None:
         return
     if run.on_kept_positions:
         rules = [r for s in run.sets for r in s.rules]
-        run.values = activity_values(run.kept, run.ef_cells, rules)  # emissions_t of the activity rows
+        run.activity_t = activity_values(run.kept, run.ef_cells, rules)
         return
     # positions kept for a recompute with new values (ghginv.pipeline.positions), when the run's stages allow it
     run.index = {"em": {}, "trace": {}, "links": {}} if plan_supported(cfg) else None
@@ -221,7 +222,7 @@ def _trace(run: Run) -> None:
         old_used = run.old.frame("factors_used.parquet")
         rules = [r for s in run.sets for r in s.rules]
         used = kept_factors_used(run.kept, old_used.head(run.kept.n_used), rules, run.sets)
-        merged = kept_merge(run.kept, run.old.frame("emissions.parquet").drop("co2e_t"), [pl.Series("emissions_t", run.values)],
+        merged = kept_merge(run.kept, run.old.frame("emissions.parquet").drop("co2e_t"), [pl.Series("emissions_t", run.activity_t)],
                             old_used, used, run.waste, run.sink)
         if merged is None:
             raise Fallback  # other sink or waste rows: the kept positions do not hold
@@ -242,18 +243,16 @@ def _characterise(run: Run) -> None:
 
 def _inventory(run: Run) -> None:
     if run.on_kept_positions:
-        run.values = (run.emissions["emissions_t"].to_numpy(), run.emissions["co2e_t"].to_numpy())
-        rolled = run.kept.rollup.values(*run.values)
-        run.inventory = run.old.frame("inventory.parquet").with_columns(run.kept.rollup.columns(rolled))
-        run.values = (rolled, run.values[1])
+        run.rolled = run.kept.rollup.values(run.emissions["emissions_t"].to_numpy(), run.emissions["co2e_t"].to_numpy())
+        run.inventory = run.old.frame("inventory.parquet").with_columns(run.kept.rollup.columns(run.rolled))
         return
     run.inventory, run.rollup = build_inventory(run.emissions, run.cube.notation, activity_classes(run.sets), run.keys, index=True)
 
 
 def _checks(run: Run) -> None:
     if run.on_kept_positions:
-        rolled, c_t = run.values
-        run.checks = run_checks(run.cube, run.emissions, run.inventory, None, links=run.kept.links, values=(rolled[1], c_t))
+        run.checks = run_checks(run.cube, run.emissions, run.inventory, None, links=run.kept.links,
+                                values=(run.rolled[1], run.emissions["co2e_t"].to_numpy()))
         return
     tally, run.tally = run.tally, None  # this run's tally, used once
     run.checks = run_checks(run.input_cube, run.emissions, run.inventory, tally, links=run.index["links"] if run.index else None)
