@@ -42,7 +42,7 @@ myst_heading_anchors = 3
 # the Parameters sections), so no reference points at a class of polars, numpy or pathlib.
 autodoc_typehints = "none"
 autodoc_member_order = "bysource"
-autodoc_default_options = {"members": True, "undoc-members": False, "show-inheritance": False}
+autodoc_default_options = {"members": True}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
