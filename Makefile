@@ -1,6 +1,7 @@
 # ghginv — two commands on a fresh machine (Python 3.11+, pip, make):
 #   make demo   compile the bundled synthetic demo inventory
 #   make test   run the test-suite
+#   make docs   build the documentation site into docs/_build/html
 # Both create .venv and install ghginv into it first.
 
 PYTHON ?= python3
@@ -8,7 +9,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-all test-nojit bench bench-large lint clean
+.PHONY: demo docs test test-all test-nojit bench bench-large lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +19,11 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/ghginv compile inventories/qingyang_synthetic.toml --out out/qingyang_synthetic
+
+# warnings are errors (a broken reference fails), as in tests/integration/test_docs_build.py
+docs: $(STAMP)
+	$(BIN)/sphinx-build -W --keep-going -n -q -b html docs docs/_build/html
+	@echo "open docs/_build/html/index.html"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -34,4 +40,4 @@ bench-large: $(STAMP)
 	$(BIN)/python -m pytest benchmarks -q -s --benchmark-only -m large
 
 clean:
-	rm -rf out .pytest_cache .hypothesis
+	rm -rf out .pytest_cache .hypothesis docs/_build

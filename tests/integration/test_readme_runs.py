@@ -1,6 +1,10 @@
-"""The README runs (issue 16 item 11): every shell and Python block of README.md is run, in README
-order, in a temporary folder holding a copy of the demo (``inventories/``), so the README cannot
-drift from the tool again.
+"""The README and the documentation site run (issue 16 item 11, issue 23 item 5): every shell and
+Python block of README.md and of the site's pages (:data:`DOCUMENTS`: getting started, the guides,
+the reference pages, the Chinese pages) is run, document by document in the order of
+:data:`DOCUMENTS` and in each in page order, in one temporary folder holding a copy of the demo
+(``inventories/``) and the example ledgers (``examples/``), so the documentation cannot drift from
+the tool again. Every page of docs/ is either in :data:`DOCUMENTS` or in :data:`PAGES_NOT_RUN` with
+the reason (a test holds this).
 
 How each block is taken (:func:`kind`):
 
@@ -24,8 +28,8 @@ parameters), ``my_economy.csv`` and ``sinks.csv`` (the demo's synthetic economy 
 data without the rewetted wetland, whose parameters are in ``ipcc2013_wetlands``, a set the README's
 ``--sinks`` example does not list).
 
-Runtime: about 20 s for the whole README (five compiles of the demo, two Monte Carlo runs), so it
-is part of the default suite (not marked slow).
+Runtime: about 25 s of CPU for the README and the site together (seven compiles, two Monte Carlo
+runs; about a minute on a busy 2-core machine), so it is part of the default suite (not marked slow).
 """
 
 from __future__ import annotations
@@ -48,12 +52,29 @@ from ghginv.cli import app
 from conftest import ROOT
 
 README = ROOT / "README.md"
+DOCS = ROOT / "docs"
+# the documents whose blocks run, in this order (later pages use the run folders earlier ones write)
+DOCUMENTS = [README, *(DOCS / p for p in (
+    "getting-started.md", "reference/api.md", "guides/workflow.md", "guides/factor-sets.md", "guides/recalculations.md",
+    "guides/uncertainty.md", "guides/targets.md", "guides/sectors.md", "guides/large-data.md",
+    "reference/cli.md", "reference/inventory-file.md", "reference/activity-data.md",
+    "reference/outputs.md", "zh/getting-started.md", "zh/workflow.md"))]
+# pages of docs/ whose blocks are not run here -> why
+PAGES_NOT_RUN = {
+    "index.md": "the site's table of contents: no code",
+    "architecture.md": "a package map and data-flow drawings, not commands",
+    "bad-input-catalog.md": "a table of cases; each row names the test that runs it (tests/reliability/test_rel_catalog_doc.py)",
+    "factor-set-format.md": "file-format excerpts (CSV rows, manifest fields) read by tests/unit/test_units_documented.py, not a session",
+    "reference-approach-and-gap-filling.md": "TOML excerpts of one feature; the demo's [reference_approach] runs in every demo compile",
+}
 
 # first line of a block (its start) -> why it is not run here
 NOT_RUN = {
+    "pip install ghginv": "installs from the package index (network); tests/integration/test_wheel* installs the built wheel and runs `ghginv demo`",
+    "make docs": ("the development targets: make docs creates .venv and pip-installs the doc tools (tests/integration/test_docs_build.py "
+                  "builds the site), make test runs this suite (recursion), bench-large generates ~3 GB of Parquet"),
     "make demo": "creates .venv and pip-installs ghginv (network, minutes); the compile it runs is the tour's block, run below",
     "dask scheduler": "needs a Dask cluster on several nodes and an S3 bucket with credentials",
-    "make test ": "runs this test suite (recursion) and the benchmarks; bench-large generates ~3 GB of Parquet",
     "emissions_t = amount": "a formula, not code",
 }
 # a command (its start) -> the exit codes the README documents for it
@@ -66,6 +87,7 @@ PLACEHOLDER = re.compile(r"(?<![\w/.-])[A-Z][A-Z_]{2,}(?![\w])|…")
 
 @dataclass
 class Block:
+    doc: str  # the document's path, relative to the repository
     line: int
     lang: str  # fenced language, or "" for an indented block
     lines: list[str]
@@ -75,16 +97,17 @@ class Block:
         return next((x.strip() for x in self.lines if x.strip()), "")
 
 
-def readme_blocks(text: str) -> list[Block]:
-    """Fenced blocks and indented (4-space) blocks that follow a blank line, in README order."""
+def readme_blocks(text: str, doc: str = "README.md") -> list[Block]:
+    """Fenced blocks and indented (4-space) blocks that follow a blank line, in document order. A
+    MyST directive (```` ```{toctree} ````) is a block of language ``{toctree}``."""
     lines, blocks, i = text.splitlines(), [], 0
     while i < len(lines):
-        m = re.match(r"^```(\w*)\s*$", lines[i])
+        m = re.match(r"^```(\{[\w-]+\}|[\w+-]*)", lines[i])
         if m:
             j = i + 1
             while not lines[j].startswith("```"):
                 j += 1
-            blocks.append(Block(i + 1, m.group(1), lines[i + 1:j]))
+            blocks.append(Block(doc, i + 1, m.group(1), lines[i + 1:j]))
             i = j + 1
             continue
         if lines[i].startswith("    ") and lines[i].strip() and (i == 0 or not lines[i - 1].strip()):
@@ -94,7 +117,7 @@ def readme_blocks(text: str) -> list[Block]:
                 j += 1
             while body and not body[-1].strip():
                 body.pop()
-            blocks.append(Block(i + 1, "", body))
+            blocks.append(Block(doc, i + 1, "", body))
             i = j
             continue
         i += 1
@@ -102,17 +125,19 @@ def readme_blocks(text: str) -> list[Block]:
 
 
 def kind(b: Block) -> str:
+    first = b.first
+    if any(first.startswith(k) for k in NOT_RUN):
+        return "not_run"
+    if first.startswith("$ "):
+        return "session"
     if b.lang in ("python", "py"):
         return "python"
     if b.lang in ("sh", "bash", "shell", "console"):
         return "shell"
     if b.lang == "toml":
         return "toml"
-    first = b.first
-    if any(first.startswith(k) for k in NOT_RUN):
-        return "not_run"
-    if first.startswith("$ "):
-        return "session"
+    if b.lang:  # text, csv tables shown as text, MyST directives
+        return "csv" if b.lang == "csv" else "text"
     if SHELL_START.match(first):
         return "shell"
     if first.startswith(("from ", "import ")):
@@ -124,7 +149,7 @@ def kind(b: Block) -> str:
     return "text"
 
 
-BLOCKS = readme_blocks(README.read_text(encoding="utf-8"))
+BLOCKS = [b for d in DOCUMENTS for b in readme_blocks(d.read_text(encoding="utf-8"), d.relative_to(ROOT).as_posix())]
 
 
 def commands(b: Block) -> list[str]:
@@ -166,6 +191,7 @@ ENV = {"COLUMNS": "250", "GHGINV_FACTORS_PATH": None, "GHGINV_LOCK_TIMEOUT": "60
 def workspace(tmp_path_factory):
     ws = tmp_path_factory.mktemp("readme")
     shutil.copytree(ROOT / "inventories", ws / "inventories", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "examples", ws / "examples", ignore=shutil.ignore_patterns("__pycache__"))
     demo = ws / "inventories" / "data" / "qingyang_synthetic"
     shutil.copy(demo / "economy_synthetic.csv", ws / "my_economy.csv")
     sinks = (demo / "sinks_synthetic.csv").read_text(encoding="utf-8").splitlines()
@@ -217,7 +243,7 @@ def _options_in_help(cmd: str, ws: Path, where: str) -> None:
 def _check_static(block: Block, ws: Path) -> None:
     """Every block: TOML parses, the CSV is well formed, Python compiles, every ``ghginv`` line
     (synopses too) names a command and options its ``--help`` lists."""
-    k, where = kind(block), f"README.md line {block.line}"
+    k, where = kind(block), f"{block.doc} line {block.line}"
     if k == "toml":
         tomllib.loads("\n".join(block.lines))
     elif k == "csv":
@@ -232,7 +258,7 @@ def _check_static(block: Block, ws: Path) -> None:
 
 
 def _check_run(block: Block, ws: Path) -> None:
-    k, where = kind(block), f"README.md line {block.line}"
+    k, where = kind(block), f"{block.doc} line {block.line}"
     if k == "csv" and block.first.startswith("scenario,"):
         (ws / "scenarios.csv").write_text("\n".join(block.lines) + "\n", encoding="utf-8")
         code, out = _run("ghginv recompute out/demo --scenarios scenarios.csv --out scenarios.parquet", ws)
@@ -257,25 +283,44 @@ def _check_run(block: Block, ws: Path) -> None:
 CODE = [b for b in BLOCKS if kind(b) not in ("not_run", "text")]
 
 
-@pytest.mark.parametrize("block", CODE, ids=[f"L{b.line}-{kind(b)}" for b in CODE])
+@pytest.mark.parametrize("block", CODE, ids=[f"{b.doc}:L{b.line}-{kind(b)}" for b in CODE])
 def test_readme_block_is_well_formed(block: Block, workspace):
     _check_static(block, workspace)
 
 
 @pytest.mark.parametrize("command", [["compile"], ["recompute"], ["validate"]])
 def test_readme_names_every_option(command, workspace):
-    """Every option of these commands is named in the README (``--base-year`` was missing)."""
-    text = README.read_text(encoding="utf-8")
+    """Every option of these commands is named in the prose of the README or the site's guides
+    (``--base-year`` was missing); the generated command reference does not count."""
+    text = "\n".join(d.read_text(encoding="utf-8") for d in DOCUMENTS)
     options = set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", _help("ghginv " + " ".join(command), workspace))) - {"--help"}
     missing = sorted(o for o in options if not re.search(re.escape(o) + r"(?![\w-])", text))
-    assert not missing, f"ghginv {' '.join(command)}: option(s) {missing} are not in README.md"
+    assert not missing, f"ghginv {' '.join(command)}: option(s) {missing} are not in README.md or the site's pages"
+
+
+def test_every_not_run_entry_matches_a_block():
+    """An entry of NOT_RUN that no longer matches any block is stale (the block moved or changed)."""
+    firsts = [b.first for b in BLOCKS]
+    stale = [k for k in NOT_RUN if not any(f.startswith(k) for f in firsts)]
+    assert stale == [], f"NOT_RUN entries that match no block of README.md or the site: {stale}"
+
+
+def test_every_page_is_run_or_listed():
+    """A page added to docs/ has its blocks run, or says here why not."""
+    pages = {p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md") if "_build" not in p.parts}
+    run = {d.relative_to(DOCS).as_posix() for d in DOCUMENTS if d != README}
+    assert sorted(pages - run - set(PAGES_NOT_RUN)) == [], "pages of docs/ neither run nor listed in PAGES_NOT_RUN"
+    assert sorted((run | set(PAGES_NOT_RUN)) - pages) == [], "DOCUMENTS or PAGES_NOT_RUN name a page that does not exist"
 
 
 def test_readme_runs_in_order(workspace):
-    """Every block, in README order (later blocks use the run folders earlier ones write)."""
+    """Every block, in document order (later blocks use the run folders earlier ones write)."""
     for block in CODE:
         _check_run(block, workspace)
     written = ["out/demo/manifest.json", "out/demo_ar6/manifest.json", "out/demo_new/manifest.json", "out/demo/uncertainty.parquet",
                "out/demo_ar6/recalculation.parquet", "recalc.html", "changes.csv", "scenarios.parquet",
-               "out/qingyang_synthetic/report.html", "out/sinks/manifest.json"]
+               "out/qingyang_synthetic/report.html", "out/sinks/manifest.json",
+               # the yearly workflow (docs/guides/workflow.md) and its Chinese page
+               "ledgers/enterprise_205_1_2023.parquet", "ledgers/balance_2023.parquet", "out/balance_2023/manifest.json",
+               "out/qingyang_2024/inventory.xlsx"]
     assert [f for f in written if not (workspace / f).is_file()] == []

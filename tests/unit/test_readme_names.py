@@ -13,12 +13,12 @@ import pytest
 
 from conftest import ROOT
 
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+DOCS = [ROOT / "README.md", *sorted(p for p in (ROOT / "docs").rglob("*.md") if "_build" not in p.parts)]
 NAME = re.compile(r"\bghginv(?:\.[A-Za-z_]\w*)+")
 
 
 def _names() -> list[tuple[str, str]]:
-    return sorted({(p.name, m) for p in DOCS for m in NAME.findall(p.read_text(encoding="utf-8"))})
+    return sorted({(p.relative_to(ROOT).as_posix(), m) for p in DOCS for m in NAME.findall(p.read_text(encoding="utf-8"))})
 
 
 def _resolve(dotted: str):

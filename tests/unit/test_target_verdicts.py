@@ -1,6 +1,6 @@
 """Target and peak verdicts (issue 16 item 6) and one rounding of one intensity (item 4).
 
-Rules (README "Indicators, targets and the annual report", ghginv.analysis.targets):
+Rules (docs/guides/targets.md, ghginv.analysis.targets):
 a base value of 0 is judged without dividing by it; no non-fossil energy is a share of 0 %, not
 empty; a target the run cannot evaluate is an error unless ``optional = true`` (then "no data" with
 the reason); a peak target is never off track before its deadline; missing years inside a series
