@@ -21,6 +21,9 @@ The TOML (paths relative to the TOML file)::
     year_fallback = "none"      # or "nearest": outside a set's years, use its nearest year
     strict = false              # true: a column of a set's CSV that no reader takes is an error, not a warning
 
+``[[targets]]`` tables that include a preset or a file (``preset = "…"``, ``file = "…"``) are
+replaced by the targets they name when the TOML is read (:mod:`ghginv.core.targets_include`).
+
 Feature tables (``[sinks]``, ``[economy]``, ``[targets]``, ``[peak]``, ``[report]``,
 ``[uncertainty]``, ``[waste]``, ``[notation_keys]``, ``[reference_approach]``, ``[gap_filling]``,
 ``[energy]``;
@@ -42,6 +45,7 @@ from pathlib import Path
 from ._fs import is_url, location
 from .errors import ConfigError, FactorSetError, Problem
 from .gwp import GwpSet, gwp_set
+from .targets_include import expand_targets
 
 __all__ = ["RunConfig", "load_config", "resolve_factor_set_path", "factor_search_path", "given_location", "same_name_sets"]
 
@@ -243,6 +247,9 @@ class RunConfig:
             t = self.extra.get(table)
             if isinstance(t, dict) and t.get(key) is not None:
                 add(label, t[key], self.resolve_path)
+        included = {str(t["included_from"]).split(", row ")[0] for t in self.extra.get("targets") or []
+                    if isinstance(t, dict) and isinstance(t.get("included_from"), str)}
+        add("targets preset", sorted(included), Path)
         gap = self.extra.get("gap_filling")
         for t in gap if isinstance(gap, list) else []:
             if isinstance(t, dict) and t.get("surrogate_path") is not None:
@@ -579,6 +586,8 @@ def load_config(
                 problems += _type_problems(table, t, str(src))
         if problems:
             raise ConfigError(f"{src}: invalid inventory file", problems)
+        if "targets" in doc:  # presets and files of targets included by [[targets]] preset = / file =
+            doc["targets"] = expand_targets(doc["targets"], base, str(src))
     inv = doc.get("inventory", {})
     act = doc.get("activity", {})
     fac = doc.get("factors", {})
