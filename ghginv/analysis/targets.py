@@ -540,6 +540,7 @@ _WHAT = {
 def _no_data(t: Target, region: str, s: dict[int, float], run_years: list[int]) -> str:
     """Why a target has no base-year (or target-year) value: what is missing, in words."""
     what, needs = _WHAT[t.kind]
+    needs = needs.replace("<value_added>", t.value_added or "<value_added>")
     if t.base_year not in run_years:
         span = "none" if not run_years else str(run_years[0]) if len(run_years) == 1 else f"{run_years[0]}–{run_years[-1]}"
         upto = max(run_years[-1] if run_years else t.base_year, t.base_year)
