@@ -67,8 +67,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from ..core.errors import ConfigError, Problem
 from ..core import categories
+from ..core.errors import ConfigError, Problem
 from .indicators import ALL_REGION, ENERGY_VARIANTS, SCOPES, SectorSpec, intensity
 
 __all__ = ["Target", "PeakParams", "parse_targets", "peak_params", "path_required_pct", "reduction_met", "reduction_on_path",

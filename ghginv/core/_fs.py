@@ -416,7 +416,7 @@ def read_table(loc: Path | Remote, what: str, parquet: bool, **csv_options):
         if parquet or not _replaced(df):
             return df
         raise UnicodeDecodeError("utf-8", b"", 0, 1, "not UTF-8")  # polars replaced bytes: try GB18030
-    except Exception as e:  # noqa: BLE001 — polars, pyarrow and the storage raise many kinds
+    except Exception:  # noqa: BLE001 — polars, pyarrow and the storage raise many kinds
         text = None if parquet else _gb18030_csv(loc)
         if text is not None:
             try:

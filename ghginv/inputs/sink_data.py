@@ -36,7 +36,7 @@ import polars as pl
 
 from ..core import _fs, categories
 from ..core.columns import missing_columns_error, resolve_columns
-from ..core.errors import InputFileError, Problem, SchemaError, UnitError, ValidationError
+from ..core.errors import InputFileError, Problem, UnitError, ValidationError
 from ..core.units import parse_ratio, parse_unit
 
 __all__ = ["VARIABLES", "REQUIRED", "load_sink_data", "VOLUME_VARIABLES", "AREA_VARIABLES"]

@@ -39,7 +39,7 @@ import numpy as np
 import polars as pl
 
 from ..core.columns import missing_columns_error, resolve_columns
-from ..core.errors import GhgInvError, InputFileError, Problem, SchemaError, UnitError, ValidationError
+from ..core.errors import GhgInvError, InputFileError, Problem, UnitError, ValidationError
 from ..core.gwp import gwp_keys, gwp_set
 from ..core.units import parse_ratio
 from ..kernels.emissions import activity_emissions
