@@ -415,14 +415,9 @@ def read_table(loc: Path | Remote, what: str, parquet: bool, **csv_options):
                 src.close()
         if parquet or not _replaced(df):
             return df
-        raise UnicodeDecodeError("utf-8", b"", 0, 1, "not UTF-8")  # polars replaced bytes: try GB18030
-    except Exception:  # noqa: BLE001 — polars, pyarrow and the storage raise many kinds
-        text = None if parquet else _gb18030_csv(loc)
-        if text is not None:
-            try:
-                return pl.read_csv(io.BytesIO(text), **csv_options)
-            except Exception as e2:  # noqa: BLE001
-                e = e2
+        text = _gb18030_csv(loc)  # polars replaced bytes that are not UTF-8: GB18030 (GBK) text?
+        return df if text is None else pl.read_csv(io.BytesIO(text), **csv_options)
+    except Exception as e:  # noqa: BLE001 — polars, pyarrow and the storage raise many kinds
         raise InputFileError(f"{loc}: cannot read {what} ({type(e).__name__}: {brief(e)})") from None
 
 
