@@ -418,7 +418,14 @@ def read_table(loc: Path | Remote, what: str, parquet: bool, **csv_options):
         text = _gb18030_csv(loc)  # polars replaced bytes that are not UTF-8: GB18030 (GBK) text?
         return df if text is None else pl.read_csv(io.BytesIO(text), **csv_options)
     except Exception as e:  # noqa: BLE001 — polars, pyarrow and the storage raise many kinds
-        raise InputFileError(f"{loc}: cannot read {what} ({type(e).__name__}: {brief(e)})") from None
+        err: Exception = e
+    try:  # polars refused bytes that are not UTF-8 in a cell: GB18030 (GBK) text?
+        text = None if parquet else _gb18030_csv(loc)
+        if text is not None:
+            return pl.read_csv(io.BytesIO(text), **csv_options)
+    except Exception as e:  # noqa: BLE001
+        err = e
+    raise InputFileError(f"{loc}: cannot read {what} ({type(err).__name__}: {brief(err)})") from None
 
 
 def record(loc: Path | Remote) -> dict:
