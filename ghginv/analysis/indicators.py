@@ -8,7 +8,12 @@ constant prices of the plan's base year, 10^4 yuan) or ``gdp_current_10k_yuan`` 
 GDP is chained: ``GDP(y0) = GDP_current(y0)``, ``GDP(y) = GDP(y−1) × index(y) / 100``. Optional:
 ``energy_tce`` (the official total energy consumption; overrides the computed gross total, noted)
 and ``electricity_non_fossil_share`` (0–1, share of purchased electricity from non-fossil sources).
-``region`` is a region of the inventory or ``ALL`` (the whole inventory area).
+``region`` is a region of the inventory or ``ALL`` (the whole inventory area). Optional, for
+sector-level intensity targets: the value added of a sector, ``value_added_const_10k_yuan:<name>``
+(or ``value_added_current_10k_yuan:<name>`` with ``value_added_index_prev_100:<name>``, chained as
+GDP), one column per sector. Headers may be Chinese (年份, 地区, 常住人口(万人),
+地区生产总值(亿元,可比价), 规模以上工业增加值(万元,可比价) …; :mod:`ghginv.core.columns`), the values
+converted from the header's unit words with their exact factors; a CSV may be UTF-8 or GB18030.
 
 Official rules (cn-statistics-formats.md §4): intensities in t (tce) per 10^4 yuan rounded to 4
 decimals before ratios, half up on the decimal value (四舍五入, :func:`intensity`,

@@ -586,8 +586,6 @@ def load_config(
                 problems += _type_problems(table, t, str(src))
         if problems:
             raise ConfigError(f"{src}: invalid inventory file", problems)
-        if "targets" in doc:  # presets and files of targets included by [[targets]] preset = / file =
-            doc["targets"] = expand_targets(doc["targets"], base, str(src))
     inv = doc.get("inventory", {})
     act = doc.get("activity", {})
     fac = doc.get("factors", {})
@@ -625,6 +623,9 @@ def load_config(
     regions = inv.get("regions")
     if regions is not None:
         regions = tuple(str(r) for r in regions)
+    merged = _merge_extra({k: doc[k] for k in FEATURE_TABLES if k in doc}, extra or {})
+    if "targets" in merged:  # presets and files of targets included by [[targets]] preset = / file =
+        merged["targets"] = expand_targets(merged["targets"], base, where)
     return RunConfig(
         activity_paths=act_paths,
         factor_sets=set_paths,
@@ -643,5 +644,5 @@ def load_config(
         source=src.resolve() if src else None,
         check_base_year=years_from_toml or base_year is not None,
         base_dir=base,
-        extra=_merge_extra({k: doc[k] for k in FEATURE_TABLES if k in doc}, extra or {}),
+        extra=merged,
     )
