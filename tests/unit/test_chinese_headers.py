@@ -262,3 +262,45 @@ def test_resolve_columns_leaves_unknown_headers(tmp_path):
     assert r.rename == {"year": "year", "region": "region"} and not r.factors
     frame = pl.DataFrame({"备注": ["x"]})
     assert frame.rename({h: c for h, c in r.rename.items() if h in frame.columns}).columns == ["备注"]
+
+
+def test_load_config_expands_includes_from_the_toml_and_from_options(tmp_path):
+    from ghginv.core.config import load_config
+
+    (tmp_path / "targets").mkdir()
+    _w(tmp_path, "类型,达峰年份,来源\n碳达峰,2030,plan\n", "targets/own.csv")
+    from conftest import write_activity
+
+    act = write_activity(tmp_path / "a.parquet", [dict(year=2024, region="R", sector="1.A.4.b", activity="natural_gas", amount=1.0, unit="TJ")])
+    toml = _w(tmp_path, f'[activity]\npaths = ["{act.as_posix()}"]\n[factors]\nsets = ["ipcc2006_energy"]\n'
+                        '[[targets]]\npreset = "own"\noptional = true\n', "inv.toml")
+    cfg = load_config(toml)
+    assert cfg.extra["targets"] == [{"kind": "peak", "before_year": 2030, "source": "plan", "optional": True,
+                                     "included_from": f"{(tmp_path / 'targets' / 'own.csv').resolve()}, row 1"}]
+    assert ("targets preset", (tmp_path / "targets" / "own.csv").resolve()) in cfg.input_paths()  # never an output
+    cfg2 = load_config(toml, extra={"targets": [{"preset": "qingyang_2025_2030"}]})
+    assert len(cfg2.extra["targets"]) == 6
+
+
+def test_the_demo_economy_table_in_chinese_reads_as_the_english_one(tmp_path):
+    """The demo's SYNTHETIC economy table written as a bureau would (亿元 at current prices, 万人, %,
+    full-width parentheses, GB18030): the same economy frame as the English file."""
+    from conftest import ROOT
+
+    en_path = ROOT / "inventories" / "data" / "qingyang_synthetic" / "economy_synthetic.csv"
+    en = pl.read_csv(en_path)
+    rows = ["年份,地区,地区生产总值（亿元，现价）,地区生产总值指数（上年=100）,常住人口（万人）,外购电力非化石能源比重（%）,规模以上工业增加值（万元，可比价）"]
+    for r in en.iter_rows(named=True):
+        rows.append(f"{r['year']},{r['region']},{r['gdp_current_10k_yuan'] / 1e4!r},{r['gdp_index_prev_100']},{r['population'] / 1e4!r},"
+                    f"{r['electricity_non_fossil_share'] * 100!r},{r['value_added_const_10k_yuan:industry_above_scale']}")
+    zh_path = tmp_path / "economy_zh.csv"
+    zh_path.write_bytes(("\n".join(rows) + "\n").encode("gb18030"))
+    years = list(range(2020, 2025))
+    a, _ = read_economy(en_path, years, [], 2020)
+    b, _ = read_economy(zh_path, years, [], 2020)
+    assert a.columns == b.columns
+    for c in a.columns[2:]:
+        if a[c].null_count() == a.height:  # energy_tce: in neither file
+            assert b[c].null_count() == b.height
+        else:
+            assert b[c].to_list() == pytest.approx(a[c].to_list(), rel=1e-12), c
