@@ -149,7 +149,8 @@ def test_value_added_by_sector_columns(tmp_path):
 
 def test_sink_data_chinese_headers_and_units(tmp_path):
     en = _w(tmp_path, "year,region,category,stratum,variable,value,unit\n2024,510105,3.B.1.a,s1,area,15,mu\n", "en.csv")
-    zh = _w(tmp_path, "年份,地区,类别,层,变量,数值,单位\n2024,510105,3.B.1.a,s1,area,15,亩\n", "zh.csv")
+    zh = tmp_path / "zh.csv"  # saved by Excel on a Chinese system: GB18030
+    zh.write_bytes("年份,地区,类别,层,变量,数值,单位\n2024,510105,3.B.1.a,s1,area,15,亩\n".encode("gb18030"))
     a, _ = load_sink_data([en])
     b, _ = load_sink_data([zh])
     drop = [c for c in a.columns if c in ("file", "unit")]
