@@ -12,6 +12,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ghginv.analysis.indicators import read_economy
 from ghginv.analysis.notation import read_keys_csv
@@ -305,3 +307,29 @@ def test_the_demo_economy_table_in_chinese_reads_as_the_english_one(tmp_path):
             assert b[c].null_count() == b.height
         else:
             assert b[c].to_list() == pytest.approx(a[c].to_list(), rel=1e-12), c
+
+
+def _header(c, pick: int, lang: int) -> str:
+    """The English name (lang 0) or a Chinese one (written as accepted_names writes it) of a column."""
+    if lang == 0:
+        return c.name
+    zh = c.zh[pick % len(c.zh)]
+    unit = {"10^4 yuan": "亿元", "person": "万人", "tce": "万吨标准煤", "t CO2e": "万吨二氧化碳当量"}.get(c.unit)
+    parts = [p for p in (unit if (c.need_unit or c.qualifier in ("const", "current")) else None,
+                         {"const": "可比价", "current": "现价", "index": "上年=100"}.get(c.qualifier)) if p]
+    return zh + (f"（{'，'.join(parts)}）" if parts else "")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(sorted(TABLES)), st.data())
+def test_any_mix_of_english_and_chinese_headers_resolves_to_the_same_columns(table, data):
+    """Whatever mix of English and Chinese headers a table has (one per column), each resolves to its
+    column, and exactly the Chinese headers with a scaled unit carry a factor."""
+    cols = [c for c in TABLES[table] if not (table == "economy" and c.name == "gdp_current_10k_yuan")]  # same names as const
+    langs = data.draw(st.lists(st.integers(0, 1), min_size=len(cols), max_size=len(cols)))
+    picks = data.draw(st.lists(st.integers(0, 9), min_size=len(cols), max_size=len(cols)))
+    heads = [_header(c, p, lang) for c, p, lang in zip(cols, picks, langs)]
+    res = resolve_columns(heads, table, "t.csv")
+    assert [res.rename[h] for h in heads] == [c.name for c in cols]
+    scaled = {c.name for c, lang in zip(cols, langs) if lang and c.unit in ("10^4 yuan", "person", "tce", "t CO2e")}
+    assert set(res.factors) == scaled and all(f == 1e4 for f in res.factors.values())
