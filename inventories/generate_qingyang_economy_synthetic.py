@@ -9,10 +9,14 @@ and report.
 
 Output: CSV with one row per year for the whole district (region ``ALL``), columns
 
-    year, region, gdp_current_10k_yuan, gdp_index_prev_100, population, electricity_non_fossil_share
+    year, region, gdp_current_10k_yuan, gdp_index_prev_100, population, electricity_non_fossil_share,
+    value_added_const_10k_yuan:industry_above_scale
 
 ``gdp_index_prev_100`` is a real growth index (previous year = 100); ghginv chains GDP at constant
-2020 prices from it. The same seed gives the same file.
+2020 prices from it. The last column is the value added of above-scale industry (规模以上工业增加值)
+at constant 2020 prices, for the sector-level target of the district's preset; it is drawn from a
+second stream (seed + 1), so the other columns are those of the earlier versions of this file. The
+same seed gives the same file.
 
 Usage (from the repository root):
 
@@ -39,6 +43,8 @@ def generate(seed: int) -> list[dict]:
     pop = float(rng.uniform(0.93e6, 0.97e6))
     share = float(rng.uniform(0.78, 0.82))
     rows = []
+    rng_va = np.random.default_rng(seed + 1)  # own stream: the columns above keep their values
+    va = float(rng_va.uniform(5.0e5, 6.0e5))  # 10^4 yuan at constant 2020 prices, 2020 (synthetic)
     for y in YEARS:
         if y == YEARS[0]:
             index = float(rng.uniform(101.0, 104.0))  # growth into the base year (not used for chaining)
@@ -51,7 +57,9 @@ def generate(seed: int) -> list[dict]:
         rows.append({
             "year": y, "region": "ALL", "gdp_current_10k_yuan": round(gdp, 1), "gdp_index_prev_100": round(index, 1),
             "population": int(round(pop)), "electricity_non_fossil_share": round(share, 3),
+            "value_added_const_10k_yuan:industry_above_scale": round(va, 1),
         })
+        va = va * float(rng_va.uniform(1.02, 1.08))
     return rows
 
 

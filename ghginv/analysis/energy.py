@@ -66,7 +66,8 @@ SOURCE_KEYS = ("standard_coal", "ncv", "density")  # keys of the [energy] table:
 
 @dataclass
 class EnergyResult:
-    """``by_activity``: year, region, activity, fuel_class, feedstock (bool), energy_tce."""
+    """``by_activity``: year, region, activity, fuel_class, feedstock (bool), energy_tce; ``by_sector``
+    the same with ``sector`` (the IPCC category of the rows)."""
 
     by_activity: pl.DataFrame
     electricity_method: str
@@ -74,6 +75,7 @@ class EnergyResult:
     notes: list[str] = field(default_factory=list)
     conversions_used: list[dict] = field(default_factory=list)  # standard_coal rows used, with sources
     sources: dict = field(default_factory=dict)  # quantity -> set answering first, and "chosen_by"
+    by_sector: pl.DataFrame | None = None  # by_activity split by IPCC sector (sector-level intensity targets)
 
     def convention(self) -> dict:
         d = {"electricity_method": self.electricity_method}
@@ -236,7 +238,8 @@ def energy_consumption(
     Returns
     -------
     EnergyResult
-        ``by_activity`` (year, region, activity, fuel_class, feedstock, energy_tce [tce]), the
+        ``by_activity`` (year, region, activity, fuel_class, feedstock, energy_tce [tce]) and
+        ``by_sector`` (the same with the IPCC ``sector``), the
         electricity convention, notes, the standard_coal rows used with their sets and sources,
         and the sets chosen per quantity (``sources``).
 
@@ -265,7 +268,8 @@ def energy_consumption(
         notes.append("biomass fuels are outside the statistical energy total: " + ", ".join(skipped))
     rows = rows.filter(pl.col("fuel_class").is_in(ENERGY_CLASSES))
     if rows.height == 0:
-        return EnergyResult(_empty(), electricity_method, ce, notes, sources=src)
+        return EnergyResult(_empty(), electricity_method, ce, notes, sources=src,
+                            by_sector=_empty().with_columns(pl.lit(None, pl.String).alias("sector")))
     if electricity_method == "coal_equivalent":
         years = sorted(set(rows.filter(pl.col("fuel_class") == "electricity")["year"].to_list()))
         missing = [y for y in years if y not in ce]
@@ -336,7 +340,8 @@ def energy_consumption(
         pl.col("sector").map_elements(lambda s: categories.under(s, *prefixes), return_dtype=pl.Boolean).alias("feedstock"),
     ).filter(pl.col("energy_tce").is_not_nan())
     by = group_sum(rows, ["year", "region", "activity", "fuel_class", "feedstock"], ["energy_tce"])
-    return EnergyResult(by.cast({"year": pl.Int32}), electricity_method, ce, notes, used, src)
+    by_sector = group_sum(rows, ["year", "region", "sector", "activity", "fuel_class", "feedstock"], ["energy_tce"])
+    return EnergyResult(by.cast({"year": pl.Int32}), electricity_method, ce, notes, used, src, by_sector.cast({"year": pl.Int32}))
 
 
 def _sources_note(used: list[dict], src: dict) -> str:

@@ -8,7 +8,12 @@ constant prices of the plan's base year, 10^4 yuan) or ``gdp_current_10k_yuan`` 
 GDP is chained: ``GDP(y0) = GDP_current(y0)``, ``GDP(y) = GDP(y−1) × index(y) / 100``. Optional:
 ``energy_tce`` (the official total energy consumption; overrides the computed gross total, noted)
 and ``electricity_non_fossil_share`` (0–1, share of purchased electricity from non-fossil sources).
-``region`` is a region of the inventory or ``ALL`` (the whole inventory area).
+``region`` is a region of the inventory or ``ALL`` (the whole inventory area). Optional, for
+sector-level intensity targets: the value added of a sector, ``value_added_const_10k_yuan:<name>``
+(or ``value_added_current_10k_yuan:<name>`` with ``value_added_index_prev_100:<name>``, chained as
+GDP), one column per sector. Headers may be Chinese (年份, 地区, 常住人口(万人),
+地区生产总值(亿元,可比价), 规模以上工业增加值(万元,可比价) …; :mod:`ghginv.core.columns`), the values
+converted from the header's unit words with their exact factors; a CSV may be UTF-8 or GB18030.
 
 Official rules (cn-statistics-formats.md §4): intensities in t (tce) per 10^4 yuan rounded to 4
 decimals before ratios, half up on the decimal value (四舍五入, :func:`intensity`,
@@ -32,12 +37,14 @@ import polars as pl
 
 from ..core import _fs, categories
 from ..core._frames import group_sum
+from ..core.columns import VALUE_ADDED_PREFIXES, missing_columns_error, resolve_columns
 from ..core.errors import ConfigError, InputFileError, Problem, SchemaError, ValidationError
 from ..core.rounding import round_half_up, round_half_up_expr
 from .energy import ELECTRICITY_METHODS, EnergyResult
 
 __all__ = ["IndicatorSettings", "settings_from_config", "read_economy", "chain_gdp", "compute_indicators",
-           "emission_series", "intensity", "INDICATOR_UNITS", "ALL_REGION", "SCOPES", "INTENSITY_DIGITS"]
+           "emission_series", "intensity", "INDICATOR_UNITS", "ALL_REGION", "SCOPES", "INTENSITY_DIGITS", "SectorSpec",
+           "sector_indicators"]
 
 ALL_REGION = "ALL"
 SCOPES = {"energy_co2": "co2_energy_t", "total_co2": "co2_total_t", "total_co2e": "co2e_gross_t", "net_co2e": "co2e_net_t"}
@@ -171,12 +178,20 @@ def intensity(numerator, gdp):
     return round_half_up(float(numerator) / float(gdp), INTENSITY_DIGITS)
 
 
-def _read_table(path: Path | str | _fs.Remote) -> pl.DataFrame:
-    """The economy table (or a surrogate table of the same form): a local path or a URL."""
+def _read_table(path: Path | str | _fs.Remote, notes: list[str] | None = None) -> pl.DataFrame:
+    """The economy table (or a surrogate table of the same form): a local path or a URL, its
+    headers in English or Chinese (:mod:`ghginv.core.columns`: renamed to the English columns, values
+    in another unit converted with the exact factor, a line per conversion added to ``notes``)."""
     loc = _fs.input_file(path)
     if not _fs.is_file(loc):
         raise InputFileError(f"{loc}: economy table not found")
-    return _fs.read_table(loc, "the economy table", parquet=loc.name.lower().endswith(".parquet"), infer_schema_length=None)
+    df = _fs.read_table(loc, "the economy table", parquet=loc.name.lower().endswith(".parquet"), infer_schema_length=None)
+    res = resolve_columns(df.columns, "economy", str(loc))
+    df = df.rename({h: c for h, c in res.rename.items() if h != c})
+    df = df.with_columns(pl.col(c) * f for c, f in res.factors.items() if df.schema[c].is_numeric())
+    if notes is not None:
+        notes += res.notes
+    return df
 
 
 def chain_gdp(df: pl.DataFrame, base_year: int, file: str = "economy table") -> pl.DataFrame:
@@ -263,17 +278,20 @@ def read_economy(path: Path | str | _fs.Remote, years: list[int], regions: list[
     """
     loc = _fs.input_file(path)
     f = str(loc)
-    df = _read_table(loc)
+    unit_notes: list[str] = []
+    df = _read_table(loc, unit_notes)
     cols = set(df.columns)
-    need = {"year", "region", "population"}
+    need = ["year", "region", "population"]
     has_const = "gdp_const_10k_yuan" in cols
     has_chain = {"gdp_current_10k_yuan", "gdp_index_prev_100"} <= cols
-    missing = sorted(need - cols)
+    missing = [c for c in need if c not in cols]
     if missing or not (has_const or has_chain):
-        gdp = [] if (has_const or has_chain) else ["gdp_const_10k_yuan (or gdp_current_10k_yuan and gdp_index_prev_100)"]
-        raise SchemaError(f"{f}: economy table lacks column(s) {', '.join(missing + gdp)}")
+        gdp = [] if (has_const or has_chain) else ["gdp_const_10k_yuan", "gdp_current_10k_yuan", "gdp_index_prev_100"]
+        alt = "GDP: gdp_const_10k_yuan, or gdp_current_10k_yuan with gdp_index_prev_100" if gdp else None
+        raise missing_columns_error(f, "economy", missing + gdp, resolve_columns(df.columns, "economy", f), alt)
+    va = _value_added_columns(df.columns, f)
     num = [c for c in ("gdp_const_10k_yuan", "gdp_current_10k_yuan", "gdp_index_prev_100", "population",
-                       "energy_tce", "electricity_non_fossil_share") if c in cols]
+                       "energy_tce", "electricity_non_fossil_share") if c in cols] + [c for cs in va.values() for c in cs]
     try:
         df = df.with_columns(pl.col("year").cast(pl.Int32, strict=True), pl.col("region").cast(pl.String),
                              *(pl.col(c).cast(pl.Float64, strict=True) for c in num))
@@ -294,6 +312,10 @@ def read_economy(path: Path | str | _fs.Remote, years: list[int], regions: list[
         e = r.get("energy_tce")
         if e is not None and (not math.isfinite(e) or e <= 0):
             problems.append(Problem("energy_tce must be positive (or empty)", file=f, row=r["_row"], column="energy_tce", value=e))
+        for c in (c for cs in va.values() for c in cs):
+            v = r[c]
+            if v is not None and (not math.isfinite(v) or v <= 0):
+                problems.append(Problem("value added (and its index) must be positive (or empty: unknown)", file=f, row=r["_row"], column=c, value=v))
         if r["region"] != ALL_REGION and r["region"] not in regions:
             problems.append(Problem(f"region {r['region']!r} is not in the inventory (regions: {', '.join(regions)}, or {ALL_REGION})", file=f,
                 row=r["_row"], column="region"))
@@ -309,10 +331,12 @@ def read_economy(path: Path | str | _fs.Remote, years: list[int], regions: list[
             problems.append(Problem(f"region {region}: years {', '.join(map(str, lack))} of the inventory are missing", file=f, column="year"))
     if problems:
         raise ValidationError(f"{f}: invalid economy table", problems)
-    notes = []
+    notes = unit_notes
     if not has_const:
         df = chain_gdp(df, base_year, f)
         notes.append(f"GDP chained to constant {base_year} prices from gdp_index_prev_100")
+    df, va_notes = _chain_value_added(df, va, base_year, f)
+    notes += va_notes
     extra = sorted(set(df["year"].to_list()) - set(years) - {base_year})
     if extra:
         notes.append(f"economy years outside the inventory ignored: {', '.join(map(str, extra))}")
@@ -320,7 +344,49 @@ def read_economy(path: Path | str | _fs.Remote, years: list[int], regions: list[
         if c not in df.columns:
             df = df.with_columns(pl.lit(None, pl.Float64).alias(c))
     keep = df.filter(pl.col("year").is_in(sorted(set(years) | {base_year})))
-    return keep.select("year", "region", "gdp_const_10k_yuan", "population", "energy_tce", "electricity_non_fossil_share").sort("year", "region"), notes
+    va_cols = [f"{VALUE_ADDED_PREFIXES[0]}:{name}" for name in va]
+    return keep.select("year", "region", "gdp_const_10k_yuan", "population", "energy_tce", "electricity_non_fossil_share",
+                       *va_cols).sort("year", "region"), notes
+
+
+def _value_added_columns(columns, file: str) -> dict[str, list[str]]:
+    """Sector name -> its value-added columns: ``[const]`` or ``[current, index]``."""
+    by: dict[str, dict[str, str]] = {}
+    for c in columns:
+        prefix, _, name = c.partition(":")
+        if prefix in VALUE_ADDED_PREFIXES and name:
+            by.setdefault(name, {})[prefix] = c
+    out = {}
+    const, cur, idx = VALUE_ADDED_PREFIXES
+    for name, got in by.items():
+        if const in got:
+            out[name] = [got[const]]
+        elif cur in got and idx in got:
+            out[name] = [got[cur], got[idx]]
+        else:
+            have = next(iter(got.values()))
+            raise SchemaError(f"{file}: value added of {name!r}: column {have!r} alone is not enough — give {const}:{name} "
+                              f"(constant prices, e.g. 规模以上工业增加值(万元,可比价)) or both {cur}:{name} and {idx}:{name} "
+                              "(current prices and the real growth index, e.g. 规模以上工业增加值(万元,现价) and 规模以上工业增加值指数(上年=100))")
+    return out
+
+
+def _chain_value_added(df: pl.DataFrame, va: dict[str, list[str]], base_year: int, file: str) -> tuple[pl.DataFrame, list[str]]:
+    """Constant base-year value added per sector, chained from current prices and the index as GDP (:func:`chain_gdp`)."""
+    notes = []
+    for name, cs in va.items():
+        if len(cs) == 1:
+            continue
+        const = f"{VALUE_ADDED_PREFIXES[0]}:{name}"
+        empty = df.filter(pl.col(cs[0]).is_null() | pl.col(cs[1]).is_null())
+        if empty.height:
+            raise ValidationError(f"{file}: value added of {name!r} is chained from {cs[0]} and {cs[1]}: every year needs both "
+                                  f"(empty in year(s) {', '.join(map(str, sorted(empty['year'].to_list())))})")
+        part = df.select("year", "region", pl.col(cs[0]).alias("gdp_current_10k_yuan"), pl.col(cs[1]).alias("gdp_index_prev_100"))
+        chained = chain_gdp(part, base_year, f"{file} ({name})").select("year", "region", pl.col("gdp_const_10k_yuan").alias(const))
+        df = df.join(chained, on=["year", "region"], how="left")
+        notes.append(f"value added of {name} chained to constant {base_year} prices from {cs[1]}")
+    return df, notes
 
 
 def _with_all(df: pl.DataFrame, keys: list[str], values: list[str]) -> pl.DataFrame:
@@ -494,3 +560,95 @@ def compute_indicators(emissions: pl.DataFrame, energy: EnergyResult, economy: p
         pl.col("index_base_100").cast(pl.Float64), pl.col("yoy_change_pct").cast(pl.Float64), "origin",
     )
     return out, notes
+
+
+@dataclass(frozen=True)
+class SectorSpec:
+    """A sector of a sector-level intensity target: its value-added name and IPCC categories."""
+
+    name: str  # the economy table's value added: value_added_const_10k_yuan:<name>
+    sectors: tuple[str, ...]  # IPCC categories whose energy counts (each with the categories under it)
+    except_sectors: tuple[str, ...] = ()  # categories under them left out (e.g. 1.A.2.k construction)
+
+
+def sector_indicators(energy: EnergyResult, economy: pl.DataFrame | None, specs: list[SectorSpec],
+                      base_year: int) -> pl.DataFrame:
+    """Energy, value added and energy intensity of named sectors (sector-level intensity targets).
+
+    For each sector: its energy [tce] — the rows of ``energy.by_sector`` in its IPCC categories —
+    in the three variants of the whole-area total (gross; excluding feedstock, 发改环资〔2022〕803号;
+    excluding feedstock and the non-fossil part of its purchased electricity, 发改环资〔2024〕113号,
+    with the region's ``electricity_non_fossil_share``), its value added at constant base-year
+    prices [10^4 yuan] from the economy table, and each energy divided by it with the rule of every
+    intensity (:func:`intensity`: 4 decimals, half up), per year and region and ``ALL``.
+
+    Parameters
+    ----------
+    energy : EnergyResult
+        The run's energy (``by_sector``).
+    economy : polars.DataFrame or None
+        The economy table of :func:`read_economy` (``value_added_const_10k_yuan:<name>`` columns).
+    specs : list of SectorSpec
+        The sectors.
+    base_year : int
+        Base year of ``index_base_100``.
+
+    Returns
+    -------
+    polars.DataFrame
+        Rows in the form of ``indicators.parquet``: indicators ``energy_gross_tce:<name>``,
+        ``energy_excl_feedstock_tce:<name>``, ``energy_excl_feedstock_nonfossil_tce:<name>`` [tce],
+        ``value_added_const_10k_yuan:<name>`` [10^4 yuan], ``energy_intensity_<variant>:<name>``
+        [tce / 10^4 yuan].
+    """
+    schema = {"year": pl.Int32, "region": pl.String, "indicator": pl.String, "unit": pl.String, "value": pl.Float64,
+              "index_base_100": pl.Float64, "yoy_change_pct": pl.Float64, "origin": pl.String}
+    bs = energy.by_sector
+    out = []
+    for spec in specs:
+        va = f"{VALUE_ADDED_PREFIXES[0]}:{spec.name}"
+        rows = bs.filter(pl.col("sector").map_elements(lambda s, sp=spec: categories.under(s, *sp.sectors)
+                                                       and not (sp.except_sectors and categories.under(s, *sp.except_sectors)),
+                                                       return_dtype=pl.Boolean)) if bs is not None and bs.height else None
+        if rows is None or not rows.height:
+            continue
+        e = rows.with_columns(
+            pl.when(~pl.col("feedstock")).then(pl.col("energy_tce")).otherwise(0.0).alias("_excl"),
+            pl.when(~pl.col("feedstock") & (pl.col("fuel_class") == "electricity")).then(pl.col("energy_tce")).otherwise(0.0).alias("_elec"),
+        )
+        w = _with_all(e, [], ["energy_tce", "_excl", "_elec"])
+        if economy is not None:
+            share_all = economy.filter(pl.col("region") == ALL_REGION).select("year", pl.col("electricity_non_fossil_share").alias("_sa"))
+            w = w.join(economy.select("year", "region", "electricity_non_fossil_share", *([va] if va in economy.columns else [])),
+                       on=["year", "region"], how="left").join(share_all, on="year", how="left")
+            share = pl.coalesce("electricity_non_fossil_share", "_sa")
+        else:
+            share = pl.lit(None, pl.Float64)
+        if va not in w.columns:
+            w = w.with_columns(pl.lit(None, pl.Float64).alias(va))
+        w = w.with_columns(
+            pl.col("energy_tce").alias(f"energy_gross_tce:{spec.name}"),
+            pl.col("_excl").alias(f"energy_excl_feedstock_tce:{spec.name}"),
+            (pl.col("_excl") - pl.when(pl.col("_elec") == 0).then(0.0).otherwise(pl.col("_elec") * share)).alias(
+                f"energy_excl_feedstock_nonfossil_tce:{spec.name}"),
+        ).with_columns(
+            round_half_up_expr(pl.col(f"{src}:{spec.name}") / pl.col(va), INTENSITY_DIGITS).alias(f"energy_intensity_{v}:{spec.name}")
+            for v, src in ENERGY_VARIANTS.items()
+        )
+        units = {**{f"{src}:{spec.name}": "tce" for src in ENERGY_VARIANTS.values()}, va: INDICATOR_UNITS["gdp_const_10k_yuan"],
+                 **{f"energy_intensity_{v}:{spec.name}": "tce / 10^4 yuan" for v in ENERGY_VARIANTS}}
+        long = w.unpivot(index=["year", "region"], on=list(units), variable_name="indicator", value_name="value")
+        long = long.filter(pl.col("value").is_not_null() & pl.col("value").is_not_nan()).with_columns(
+            pl.col("indicator").replace_strict(units).alias("unit"),
+            pl.when(pl.col("indicator") == va).then(pl.lit("economy")).otherwise(pl.lit("computed")).alias("origin"))
+        base = long.filter(pl.col("year") == base_year).select("region", "indicator", pl.col("value").alias("_b"))
+        long = long.sort("region", "indicator", "year").join(base, on=["region", "indicator"], how="left").with_columns(
+            pl.when(pl.col("_b") != 0).then(pl.col("value") / pl.col("_b") * 100).alias("index_base_100"),
+            pl.when((pl.col("value").shift(1).over("region", "indicator") != 0)
+                    & (pl.col("year").shift(1).over("region", "indicator") == pl.col("year") - 1))
+            .then((pl.col("value") / pl.col("value").shift(1).over("region", "indicator") - 1) * 100).alias("yoy_change_pct"))
+        order = {n: i for i, n in enumerate(units)}
+        long = long.with_columns(pl.col("indicator").replace_strict(order, return_dtype=pl.Int32).alias("_o"),
+                                 (pl.col("region") == ALL_REGION).alias("_a")).sort("_a", "region", "_o", "year")
+        out.append(long.select(*(pl.col(c).cast(t) for c, t in schema.items())))
+    return pl.concat(out) if out else pl.DataFrame(schema=schema)

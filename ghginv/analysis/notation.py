@@ -12,7 +12,8 @@ applicable cell gets a row in ``inventory.parquet`` per year and region, with ``
 group, no numbers and a key:
 
 1. a key from ``[notation_keys]`` of the inventory TOML (or its CSV, ``path = "keys.csv"`` with
-   columns ``category, gas, key, reason, where``) — a key on a parent (``"3" = "NO"``) is the
+   columns ``category, gas, key, reason, where``, or their Chinese names 类别, 气体, 注释符号, 原因,
+   包含于) — a key on a parent (``"3" = "NO"``) is the
    default of every reporting category under it, the most specific key wins;
 2. else a key from the activity data (a row with a ``notation_key``) given at that reporting
    category or a parent;
@@ -34,6 +35,7 @@ a user key for such a gas adds the cell.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +44,8 @@ import polars as pl
 
 from ..core import categories
 from ..core._frames import group_sum
-from ..core.errors import ConfigError, Problem
+from ..core.columns import missing_columns_error, resolve_columns
+from ..core.errors import ConfigError, Problem, SchemaError
 
 __all__ = ["GASES", "REPORTING", "PARENTS", "UserKey", "gas_group", "reporting_codes", "applicable_gases",
            "notation_settings", "completeness_rows", "combine_keys", "completeness_table", "sector_keys", "completeness_manifest",
@@ -207,15 +210,26 @@ def _flatten(table: dict, prefix: str = "") -> dict:
 
 
 def read_keys_csv(path: Path) -> list[UserKey]:
-    """CSV with columns ``category, key`` and optional ``gas, reason, where`` (UTF-8)."""
+    """CSV with columns ``category, key`` and optional ``gas, reason, where`` (UTF-8, or GB18030 as
+    Excel writes it), headed in English or Chinese (类别, 注释符号, 气体, 原因, 包含于 …)."""
     if not path.is_file():
         raise ConfigError(f"[notation_keys] path: file not found: {path}")
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        rows = list(csv.DictReader(f))
-        cols = set(rows[0]) if rows else set()
-    missing = {"category", "key"} - cols
-    if rows and missing:
-        raise ConfigError(f"{path}: missing column(s) {', '.join(sorted(missing))}; columns: category, gas, key, reason, where")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("gb18030", errors="replace")  # Excel's CSV on a Chinese system
+    reader = csv.reader(io.StringIO(text))
+    head = next(reader, [])
+    try:  # English or Chinese headers (ghginv.core.columns)
+        res = resolve_columns(head, "notation_keys", str(path))
+        names = [res.rename.get(h, h) for h in head]
+        rows = [dict(zip(names, r)) for r in reader]
+        missing = [c for c in ("category", "key") if c not in names]
+        if rows and missing:
+            raise missing_columns_error(str(path), "notation_keys", missing, res)
+    except SchemaError as e:
+        raise ConfigError(str(e)) from None
     out = []
     for i, r in enumerate(rows, start=2):  # row 1 is the header
         gas = (r.get("gas") or "").strip()

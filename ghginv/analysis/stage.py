@@ -17,8 +17,8 @@ from ..core import _fs
 from ..core.errors import ConfigError
 from ..methods.emissions import activity_classes
 from .energy import energy_consumption
-from .indicators import compute_indicators, read_economy, settings_from_config
-from .targets import check_evaluable, evaluate_targets, parse_targets, peak_analysis, peak_params
+from .indicators import compute_indicators, read_economy, sector_indicators, settings_from_config
+from .targets import check_evaluable, evaluate_targets, parse_targets, peak_analysis, peak_params, sector_specs
 
 __all__ = ["Analysis", "analysis_wanted", "run_analysis", "report_lang", "LANGS"]
 
@@ -126,7 +126,8 @@ def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, s
     settings = settings_from_config(cfg)
     targets = parse_targets(cfg.extra.get("targets"), cfg.base_year, src)
     pk = peak_params(cfg.extra.get("peak"), src)
-    need_gdp = [t.name for t in targets if t.kind in ("co2_intensity", "energy_intensity")]
+    need_gdp = [t.name for t in targets if t.kind in ("co2_intensity", "energy_intensity", "sector_energy_intensity")]
+    specs = sector_specs(targets, src)
     if need_gdp and settings.economy_path is None:
         raise ConfigError(f"{src or 'config'}: intensity targets ({', '.join(need_gdp)}) need an economy table: [economy] path = … or --economy PATH")
     with stage("energy"):
@@ -146,6 +147,8 @@ def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, s
             table = {"economy_table": rec["path"], "economy_sha256": rec["sha256"], "economy_bytes": rec["bytes"]}
         ind, inotes = compute_indicators(emissions, energy, economy, activity_classes(sets), settings)
         notes += inotes
+        if specs:  # sector-level intensity targets: the sector's energy, value added and intensity
+            ind = pl.concat([ind, sector_indicators(energy, economy, specs, settings.base_year)])
     with stage("targets"):
         peak = peak_analysis(ind, pk)
         tg = evaluate_targets(targets, ind, peak)

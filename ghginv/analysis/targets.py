@@ -4,10 +4,15 @@
 
     [[targets]]
     kind = "co2_intensity"     # co2_intensity | energy_intensity | non_fossil_share | emissions_cap | peak
+                               # | sector_energy_intensity
     base_year = 2020
     year = 2025
-    reduction_pct = 20         # co2_intensity, energy_intensity
-    energy_variant = "excl_feedstock"   # energy_intensity: gross | excl_feedstock | excl_feedstock_nonfossil
+    reduction_pct = 20         # co2_intensity, energy_intensity, sector_energy_intensity
+    energy_variant = "excl_feedstock"   # (sector_)energy_intensity: gross | excl_feedstock | excl_feedstock_nonfossil
+    # value_added = "industry_above_scale"   # sector_energy_intensity: the economy table's
+    #                          value_added_const_10k_yuan:<name> (规模以上工业增加值(万元,可比价))
+    # sectors = ["1.A.2"]      # sector_energy_intensity: IPCC categories whose energy it compares
+    # except_sectors = ["1.A.2.k"]   # … without these (construction is not industry)
     # min_share_pct = 56       # non_fossil_share
     # cap_t_co2e = …           # emissions_cap
     # before_year = 2030       # peak
@@ -16,6 +21,13 @@
     name = "Chengdu CO2 intensity"
     source = "成都市碳达峰实施方案 (2024)"
     optional = false           # true: a target the run cannot evaluate is reported as "no data", not an error
+
+A sector-level intensity target (规上工业单位增加值能耗) divides the energy of the rows in its IPCC
+categories by the sector's value added at constant base-year prices, with the rule of every
+intensity (4 decimals, half up; :func:`ghginv.analysis.indicators.sector_indicators`), and is judged
+as an energy-intensity target. The ``[[targets]]`` list may also include a preset or a file of
+targets (``preset = "qingyang_2025_2030"``, ``file = "targets.csv"``; expanded when the inventory
+TOML is read, :mod:`ghginv.core.targets_include`).
 
 A reduction target r (fraction) set for year T against base year y0 is on track in year y when the
 achieved reduction is at least the constant-rate path::
@@ -55,14 +67,16 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from ..core import categories
 from ..core.errors import ConfigError, Problem
-from .indicators import ALL_REGION, ENERGY_VARIANTS, SCOPES, intensity
+from .indicators import ALL_REGION, ENERGY_VARIANTS, SCOPES, SectorSpec, intensity
 
 __all__ = ["Target", "PeakParams", "parse_targets", "peak_params", "path_required_pct", "reduction_met", "reduction_on_path",
            "missing_years", "peak_status", "peak_analysis", "evaluate_targets", "check_evaluable", "TARGET_SCHEMA", "PEAK_SCHEMA",
-           "KINDS", "STATUSES"]
+           "KINDS", "STATUSES", "sector_specs"]
 
-KINDS = ("co2_intensity", "energy_intensity", "non_fossil_share", "emissions_cap", "peak")
+KINDS = ("co2_intensity", "energy_intensity", "non_fossil_share", "emissions_cap", "peak", "sector_energy_intensity")
+_REDUCTION_KINDS = ("co2_intensity", "energy_intensity", "sector_energy_intensity")
 TOL = 1e-9
 TARGET_SCHEMA = {
     "target": pl.String, "region": pl.String, "kind": pl.String, "scope": pl.String, "base_year": pl.Int32,
@@ -78,7 +92,8 @@ PEAK_SCHEMA = {
     "trend_pct_per_year": pl.Float64, "status": pl.String, "reason": pl.String,
 }
 _KEYS = {"kind", "base_year", "year", "reduction_pct", "energy_variant", "min_share_pct", "cap_t_co2e",
-         "before_year", "scope", "region", "name", "source", "optional"}
+         "before_year", "scope", "region", "name", "source", "optional", "value_added", "sectors", "except_sectors",
+         "included_from"}
 
 
 @dataclass(frozen=True)
@@ -95,6 +110,13 @@ class Target:
     min_share_pct: float | None = None
     cap_t_co2e: float | None = None
     optional: bool = False
+    value_added: str | None = None  # sector_energy_intensity: value_added_const_10k_yuan:<value_added> of the economy table
+    sectors: tuple[str, ...] = ()  # sector_energy_intensity: IPCC categories whose energy counts
+    except_sectors: tuple[str, ...] = ()  # … and those under them that do not
+
+    def sector_spec(self) -> SectorSpec | None:
+        """The sector a sector-level intensity target compares (None for other kinds)."""
+        return SectorSpec(self.value_added, self.sectors, self.except_sectors) if self.kind == "sector_energy_intensity" else None
 
 
 @dataclass(frozen=True)
@@ -110,6 +132,63 @@ def _num(t: dict, k: str, problems: list, where: str, positive: bool = True) -> 
         problems.append(Problem(f"{where}: {k} must be a positive number, got {v!r}"))
         return None
     return float(v)
+
+
+def _codes(v) -> list[str] | None:
+    v = [v] if isinstance(v, str) else v
+    return [x.strip() for x in v] if isinstance(v, list) and v and all(isinstance(x, str) and x.strip() for x in v) else None
+
+
+def _sector_keys(t: dict, where: str, problems: list) -> dict:
+    """value_added, sectors and except_sectors of a sector-level intensity target, checked."""
+    va, sectors, exc = t.get("value_added"), _codes(t.get("sectors")), _codes(t.get("except_sectors", []) or [])
+    if not isinstance(va, str) or not va.strip():
+        problems.append(Problem(f"{where}: a sector_energy_intensity target needs value_added = \"<name>\": the sector's value added, "
+                                "column value_added_const_10k_yuan:<name> of the economy table (e.g. \"industry_above_scale\" for "
+                                "规模以上工业增加值(万元,可比价))"))
+    if sectors is None:
+        problems.append(Problem(f"{where}: a sector_energy_intensity target needs sectors = [\"1.A.2\", …]: the IPCC categories whose "
+                                f"energy it compares, got {t.get('sectors')!r}"))
+    bad = [c for c in (sectors or []) + (exc or []) if not categories.is_category(c)]
+    if bad:
+        problems.append(Problem(f"{where}: not IPCC categories: {', '.join(bad)}"))
+    if t.get("except_sectors") and exc is None:
+        problems.append(Problem(f"{where}: except_sectors must be a list of IPCC categories, got {t.get('except_sectors')!r}"))
+    return {"value_added": va.strip() if isinstance(va, str) else None, "sectors": tuple(sectors or ()), "except_sectors": tuple(exc or ())}
+
+
+def sector_specs(targets: list[Target], file: str | None = None) -> list[SectorSpec]:
+    """The sectors the sector-level intensity targets compare, one per value-added name.
+
+    Parameters
+    ----------
+    targets : list of Target
+        The checked targets.
+    file : str, optional
+        The TOML's name in error messages.
+
+    Returns
+    -------
+    list of SectorSpec
+        One per distinct ``value_added`` name, in target order.
+
+    Raises
+    ------
+    ConfigError
+        Two targets name the same value added with different IPCC categories (the name stands for
+        one sector).
+    """
+    out: dict[str, SectorSpec] = {}
+    for t in targets:
+        sp = t.sector_spec()
+        if sp is None:
+            continue
+        prev = out.setdefault(sp.name, sp)
+        if prev != sp:
+            raise ConfigError(f"{file or 'config'}: targets name value_added = {sp.name!r} with different sectors "
+                              f"({', '.join(prev.sectors)} except {', '.join(prev.except_sectors) or 'none'} vs {', '.join(sp.sectors)} "
+                              f"except {', '.join(sp.except_sectors) or 'none'}): one value added, one set of categories")
+    return list(out.values())
 
 
 def parse_targets(raw, default_base_year: int | None, file: str | None = None) -> list[Target]:
@@ -144,7 +223,7 @@ def parse_targets(raw, default_base_year: int | None, file: str | None = None) -
     problems: list[Problem] = []
     out = []
     for i, t in enumerate(raw, 1):
-        where = f"[[targets]] #{i}"
+        where = f"[[targets]] #{i}" + (f" (from {t['included_from']})" if isinstance(t.get("included_from"), str) else "")
         unknown = sorted(set(t) - _KEYS)
         if unknown:
             problems.append(Problem(f"{where}: unknown key(s) {', '.join(unknown)}", hint=f"known: {', '.join(sorted(_KEYS))}"))
@@ -164,12 +243,12 @@ def parse_targets(raw, default_base_year: int | None, file: str | None = None) -
         if not isinstance(src, str) or not src.strip():
             problems.append(Problem(f"{where}: every target needs a source (the plan or document that sets it)"))
         kw = {}
-        if kind in ("co2_intensity", "energy_intensity"):
+        if kind in _REDUCTION_KINDS:
             r = _num(t, "reduction_pct", problems, where)
             if r is not None and r >= 100:
                 problems.append(Problem(f"{where}: reduction_pct must be below 100, got {r}"))
             kw["reduction_pct"] = r
-        if kind == "energy_intensity":
+        if kind in ("energy_intensity", "sector_energy_intensity"):
             v = t.get("energy_variant")
             if v not in ENERGY_VARIANTS:
                 problems.append(Problem(f"{where}: an energy-intensity target must name its energy_variant: {', '.join(ENERGY_VARIANTS)}; got {v!r}"))
@@ -181,6 +260,8 @@ def parse_targets(raw, default_base_year: int | None, file: str | None = None) -
             kw["min_share_pct"] = s
         if kind == "emissions_cap":
             kw["cap_t_co2e"] = _num(t, "cap_t_co2e", problems, where)
+        if kind == "sector_energy_intensity":
+            kw.update(_sector_keys(t, where, problems))
         opt = t.get("optional", False)
         if not isinstance(opt, bool):
             problems.append(Problem(f"{where}: optional must be true or false, got {opt!r}"))
@@ -439,6 +520,8 @@ def _intensity(ind: pl.DataFrame, t: Target, region: str) -> dict[int, float]:
         return {y: intensity(num[y], gdp[y]) for y in num if y in gdp}
     if t.kind == "non_fossil_share":
         return _series(ind, "non_fossil_share_pct", region)
+    if t.kind == "sector_energy_intensity":
+        return _series(ind, f"energy_intensity_{t.energy_variant}:{t.value_added}", region)
     return _series(ind, SCOPES[t.scope], region)
 
 
@@ -448,6 +531,8 @@ _WHAT = {
     "non_fossil_share": ("the non-fossil share", "energy and electricity_non_fossil_share in the economy table "
                          "(0 when the electricity has no non-fossil part)"),
     "emissions_cap": ("the emissions", "emission rows"),
+    "sector_energy_intensity": ("the sector's energy intensity", "energy rows in the target's sectors and "
+                                "value_added_const_10k_yuan:<value_added> in the economy table"),
     "peak": ("the emission series", "emission rows"),
 }
 
@@ -455,6 +540,7 @@ _WHAT = {
 def _no_data(t: Target, region: str, s: dict[int, float], run_years: list[int]) -> str:
     """Why a target has no base-year (or target-year) value: what is missing, in words."""
     what, needs = _WHAT[t.kind]
+    needs = needs.replace("<value_added>", t.value_added or "<value_added>")
     if t.base_year not in run_years:
         span = "none" if not run_years else str(run_years[0]) if len(run_years) == 1 else f"{run_years[0]}–{run_years[-1]}"
         upto = max(run_years[-1] if run_years else t.base_year, t.base_year)
@@ -465,7 +551,8 @@ def _no_data(t: Target, region: str, s: dict[int, float], run_years: list[int]) 
 
 
 def _evaluate(t: Target, region: str, s: dict[int, float], peaks: pl.DataFrame, run_years: list[int]) -> dict:
-    scope = {"energy_intensity": f"energy:{t.energy_variant}", "non_fossil_share": "energy:non_fossil"}.get(t.kind, t.scope)
+    scope = {"energy_intensity": f"energy:{t.energy_variant}", "non_fossil_share": "energy:non_fossil",
+             "sector_energy_intensity": f"energy:{t.energy_variant}:{t.value_added}"}.get(t.kind, t.scope)
     row = {"target": t.name, "region": region, "kind": t.kind, "scope": scope,
            "base_year": t.base_year, "target_year": t.year, "source": t.source, "optional": t.optional}
     if t.kind == "peak":
@@ -478,7 +565,7 @@ def _evaluate(t: Target, region: str, s: dict[int, float], peaks: pl.DataFrame, 
     b, v = s[t.base_year], s[y]
     row.update(base_value=b, latest_year=y, latest_value=v)
     has_target_year = y == t.year
-    if t.kind in ("co2_intensity", "energy_intensity"):
+    if t.kind in _REDUCTION_KINDS:
         r = t.reduction_pct
         path = path_required_pct(r, t.base_year, t.year, y)
         row.update(required_pct=r, path_required_pct=path, on_track=bool(reduction_on_path(b, v, path)))

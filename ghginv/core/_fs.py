@@ -368,20 +368,64 @@ def source(loc: Path | Remote):
 parquet_source = source
 
 
+def _gb18030_csv(loc: Path | Remote) -> bytes | None:
+    """The CSV re-encoded as UTF-8 when it is not UTF-8 but GB18030 (GBK), as Excel saves a CSV on a
+    Chinese system; None when it is UTF-8 or neither."""
+    src = source(loc)
+    try:
+        raw = src.read_bytes() if isinstance(src, Path) else src.read()
+    finally:
+        if src is not loc:
+            src.close()
+    try:
+        raw.decode("utf-8")
+        return None
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030").encode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _replaced(df) -> bool:
+    """Whether a CSV read as UTF-8 holds U+FFFD (bytes that were not UTF-8) in a header or text cell."""
+    import polars as pl
+
+    if any("\ufffd" in c for c in df.columns):
+        return True
+    text = [c for c, t in df.schema.items() if t == pl.String]
+    return bool(text) and bool(df.select(pl.any_horizontal(pl.col(c).str.contains("\ufffd", literal=True).any() for c in text)).item())
+
+
 def read_table(loc: Path | Remote, what: str, parquet: bool, **csv_options):
-    """The whole table in ``loc`` as a polars DataFrame: Parquet, or CSV read with ``csv_options``.
-    Any reader failure is an :class:`InputFileError` naming the file: ``"{loc}: cannot read {what} (…)"``."""
+    """The whole table in ``loc`` as a polars DataFrame: Parquet, or CSV read with ``csv_options``
+    (UTF-8, or GB18030/GBK as Excel writes Chinese CSV). Any reader failure is an
+    :class:`InputFileError` naming the file: ``"{loc}: cannot read {what} (…)"``."""
+    import io
+
     import polars as pl
 
     try:
         src = source(loc)
         try:
-            return pl.read_parquet(src) if parquet else pl.read_csv(src, **csv_options)
+            df = pl.read_parquet(src) if parquet else pl.read_csv(src, **csv_options)
         finally:
             if src is not loc:
                 src.close()
+        if parquet or not _replaced(df):
+            return df
+        text = _gb18030_csv(loc)  # polars replaced bytes that are not UTF-8: GB18030 (GBK) text?
+        return df if text is None else pl.read_csv(io.BytesIO(text), **csv_options)
     except Exception as e:  # noqa: BLE001 — polars, pyarrow and the storage raise many kinds
-        raise InputFileError(f"{loc}: cannot read {what} ({type(e).__name__}: {brief(e)})") from None
+        err: Exception = e
+    try:  # polars refused bytes that are not UTF-8 in a cell: GB18030 (GBK) text?
+        text = None if parquet else _gb18030_csv(loc)
+        if text is not None:
+            return pl.read_csv(io.BytesIO(text), **csv_options)
+    except Exception as e:  # noqa: BLE001
+        err = e
+    raise InputFileError(f"{loc}: cannot read {what} ({type(err).__name__}: {brief(err)})") from None
 
 
 def record(loc: Path | Remote) -> dict:

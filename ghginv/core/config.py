@@ -21,6 +21,9 @@ The TOML (paths relative to the TOML file)::
     year_fallback = "none"      # or "nearest": outside a set's years, use its nearest year
     strict = false              # true: a column of a set's CSV that no reader takes is an error, not a warning
 
+``[[targets]]`` tables that include a preset or a file (``preset = "…"``, ``file = "…"``) are
+replaced by the targets they name when the TOML is read (:mod:`ghginv.core.targets_include`).
+
 Feature tables (``[sinks]``, ``[economy]``, ``[targets]``, ``[peak]``, ``[report]``,
 ``[uncertainty]``, ``[waste]``, ``[notation_keys]``, ``[reference_approach]``, ``[gap_filling]``,
 ``[energy]``;
@@ -42,6 +45,7 @@ from pathlib import Path
 from ._fs import is_url, location
 from .errors import ConfigError, FactorSetError, Problem
 from .gwp import GwpSet, gwp_set
+from .targets_include import expand_targets
 
 __all__ = ["RunConfig", "load_config", "resolve_factor_set_path", "factor_search_path", "given_location", "same_name_sets"]
 
@@ -243,6 +247,9 @@ class RunConfig:
             t = self.extra.get(table)
             if isinstance(t, dict) and t.get(key) is not None:
                 add(label, t[key], self.resolve_path)
+        included = {str(t["included_from"]).split(", row ")[0] for t in self.extra.get("targets") or []
+                    if isinstance(t, dict) and isinstance(t.get("included_from"), str)}
+        add("targets preset", sorted(included), Path)
         gap = self.extra.get("gap_filling")
         for t in gap if isinstance(gap, list) else []:
             if isinstance(t, dict) and t.get("surrogate_path") is not None:
@@ -616,6 +623,9 @@ def load_config(
     regions = inv.get("regions")
     if regions is not None:
         regions = tuple(str(r) for r in regions)
+    merged = _merge_extra({k: doc[k] for k in FEATURE_TABLES if k in doc}, extra or {})
+    if "targets" in merged:  # presets and files of targets included by [[targets]] preset = / file =
+        merged["targets"] = expand_targets(merged["targets"], base, where)
     return RunConfig(
         activity_paths=act_paths,
         factor_sets=set_paths,
@@ -634,5 +644,5 @@ def load_config(
         source=src.resolve() if src else None,
         check_base_year=years_from_toml or base_year is not None,
         base_dir=base,
-        extra=_merge_extra({k: doc[k] for k in FEATURE_TABLES if k in doc}, extra or {}),
+        extra=merged,
     )

@@ -17,7 +17,10 @@ ratio       1         1 fraction %
 Any unit may carry a Chinese statistical scale written ``10^4 `` (万) or ``10^8 `` (亿):
 ``10^4 t``, ``10^4 m^3``, ``10^4 kWh``, ``10^8 kWh``, ``10^8 m^3``. The Chinese names
 themselves (``万吨``, ``万立方米``, ``万千瓦时``, ``亿千瓦时``, ``吨标准煤`` …) are accepted as
-aliases.
+aliases, with the other Chinese unit words of statistical forms (克, 千吨, 升, 标准立方米, 平方米,
+平方公里, 千焦, 兆焦, 太焦, 千卡, 千瓦小时, 吨标煤 …); each is the unit it names, no conversion
+is guessed. Money (元, 万元, 亿元) is not a unit here: the tables that carry it say it in their
+column headers (:mod:`ghginv.core.columns`).
 
 Standard coal is an energy unit by definition: 1 kgce = 7,000 kcal_IT = 29,307.6 kJ
 (GB/T 2589; kcal_IT = 4.1868 kJ).
@@ -111,6 +114,26 @@ _ALIASES: dict[str, str] = {
     "千克标准煤": "kgce",
     "公顷": "ha",
     "亩": "mu",
+    # more Chinese unit words (SI names as used in mainland statistics; 兆 = mega)
+    "克": "g",
+    "千吨": "kt",
+    "升": "L",
+    "标准立方米": "Nm^3",
+    "标立方米": "Nm^3",
+    "平方米": "m^2",
+    "平方公里": "km^2",
+    "平方千米": "km^2",
+    "焦耳": "J",
+    "千焦": "kJ",
+    "兆焦": "MJ",
+    "太焦": "TJ",
+    "千卡": "kcal",
+    "千瓦小时": "kWh",
+    "吉瓦时": "GWh",
+    "吨标煤": "tce",
+    "千克标煤": "kgce",
+    "公斤标准煤": "kgce",
+    "公斤标煤": "kgce",
     "ha*d": "ha·d",
     "ha d": "ha·d",
     "ha·day": "ha·d",

@@ -1,7 +1,9 @@
 """Sink data: load and validate the long-format carbon-sink input (CSV or Parquet).
 
 Columns ``year, region, category, stratum, variable, value, unit`` and optional ``entity_id``
-(sub-compartment, 小班). Every problem is collected — grouped by file, column and kind, with the
+(sub-compartment, 小班), headed in English or Chinese (年份, 地区, 类别, 层, 变量, 数值, 单位, 小班号 …;
+:data:`ghginv.core.columns.TABLES`); units may be written in Chinese (公顷, 亩, 立方米, 万立方米,
+立方米/公顷; :mod:`ghginv.core.units`). Every problem is collected — grouped by file, column and kind, with the
 first rows (1-based data rows within the file) and the first offending value — and raised
 together as one :class:`~ghginv.core.errors.ValidationError`, as for activity data.
 
@@ -33,7 +35,8 @@ from pathlib import Path
 import polars as pl
 
 from ..core import _fs, categories
-from ..core.errors import InputFileError, Problem, SchemaError, UnitError, ValidationError
+from ..core.columns import missing_columns_error, resolve_columns
+from ..core.errors import InputFileError, Problem, UnitError, ValidationError
 from ..core.units import parse_ratio, parse_unit
 
 __all__ = ["VARIABLES", "REQUIRED", "load_sink_data", "VOLUME_VARIABLES", "AREA_VARIABLES"]
@@ -80,9 +83,11 @@ def _read(path: Path | _fs.Remote) -> pl.DataFrame:
     df = _fs.read_table(path, "sink data", parquet=not csv, infer_schema=False, encoding="utf8")
     if df.height == 0:
         raise InputFileError(f"{path}: sink data file has no rows")
+    res = resolve_columns(df.columns, "sinks", str(path))  # English or Chinese headers (ghginv.core.columns)
+    df = df.rename({h: c for h, c in res.rename.items() if h != c})
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
-        raise SchemaError(f"{path}: missing column(s) {', '.join(missing)}; sink data need columns {', '.join(REQUIRED)} (and optional entity_id)")
+        raise missing_columns_error(str(path), "sinks", missing, res)
     def text(c: str) -> pl.Expr:  # strip blanks only where some distinct value has them (cheap on codes)
         col = pl.col(c).cast(pl.String)
         u = df.get_column(c).cast(pl.String).unique()

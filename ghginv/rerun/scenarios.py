@@ -14,6 +14,9 @@ the run resolved for those cells) or a GWP set::
     scenario,gwp
     ar6,AR6GWP100
 
+Headers may be Chinese (情景, 活动, 气体, 地区, 年份, 数值, 单位, GWP;
+:data:`ghginv.core.columns.TABLES`), units too (千克/千瓦时, 吨/万立方米).
+
 A scenario may combine both. A factor override replaces the resolved factor of every matching
 cube cell (all sectors) — as a factor set with that row placed first in the run's precedence
 would. The result, ``scenarios.parquet``, has one row per scenario and year:
@@ -35,7 +38,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from ..core.errors import GhgInvError, InputFileError, Problem, SchemaError, UnitError, ValidationError
+from ..core.columns import missing_columns_error, resolve_columns
+from ..core.errors import GhgInvError, InputFileError, Problem, UnitError, ValidationError
 from ..core.gwp import gwp_keys, gwp_set
 from ..core.units import parse_ratio
 from ..kernels.emissions import activity_emissions
@@ -87,8 +91,12 @@ def read_scenarios(path: str | os.PathLike, default_gwp: str) -> tuple[list[str]
     except Exception as e:  # noqa: BLE001 - any reader failure is bad input
         raise InputFileError(f"{path}: cannot read the scenario file ({e})") from None
     df = df.with_columns(pl.all().cast(pl.String))
+    res = resolve_columns(df.columns, "scenarios", str(path))  # English or Chinese headers (ghginv.core.columns)
+    df = df.rename({h: c for h, c in res.rename.items() if h != c})
     if "scenario" not in df.columns or not ({"gwp"} & set(df.columns) or set(_COLS) <= set(df.columns)):
-        raise SchemaError(f"{path}: columns must be scenario, {', '.join(_COLS)} and/or scenario, gwp; got {', '.join(df.columns)}")
+        missing = [c for c in ("scenario", *_COLS) if c not in df.columns]
+        raise missing_columns_error(str(path), "scenarios", missing, res,
+                                    f"A scenario file has scenario with {', '.join(_COLS)} and/or scenario with gwp; got {', '.join(df.columns)}")
     for c in ("gwp", *_COLS):
         if c not in df.columns:
             df = df.with_columns(pl.lit(None, pl.String).alias(c))

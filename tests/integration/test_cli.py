@@ -252,7 +252,7 @@ def test_years_flag_overrides_the_demo_toml(tmp_path):
     written and they show "no data" with the reason."""
     out = tmp_path / "y"
     res = run_cli("compile", DEMO_TOML, "--years", "2022-2023", "--out", out, "-q", cwd=tmp_path)
-    assert_bad_input(res, out, "Chengdu: CO2 intensity -20 % (2025 vs 2020)", "base year 2020 is not in the run", "optional = true")
+    assert_bad_input(res, out, "青羊区：2025年单位地区生产总值能耗比2020年下降13%以上", "base year 2020 is not in the run", "optional = true")
     res = run_cli("compile", _demo_toml_copy(tmp_path, optional=True), "--years", "2022-2023", "--out", out, "-q", cwd=tmp_path)
     assert_ok(res)
     e = pl.read_parquet(out / "emissions.parquet")

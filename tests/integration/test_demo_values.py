@@ -217,3 +217,30 @@ def test_energy_total_equals_activity_times_gbt2589(out, activity):
         assert got[y] == pytest.approx(want[y], rel=REL), y
     assert got[2020] == pytest.approx(1_214_537.28, abs=0.01)
 
+
+
+def test_demo_targets_are_the_district_preset(out):
+    """The demo includes inventories/targets/qingyang_2025_2030.toml (issue 19 item 4): six rows, each
+    cited to the district's plan, and the manifest records where each target came from."""
+    tg = pl.read_parquet(out / "targets.parquet")
+    assert tg.height == 6 and all(n.startswith("青羊区") for n in tg["target"])
+    assert all("成青府发〔2024〕28号" in s for s in tg["source"])
+    assert sorted(tg["kind"]) == sorted(["non_fossil_share", "non_fossil_share", "energy_intensity", "co2_intensity", "peak",
+                                          "sector_energy_intensity"])
+    cfg = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["config"]
+    assert all(t["included_from"].endswith("qingyang_2025_2030.toml") for t in cfg["targets"])
+
+
+def test_demo_sector_target_is_its_indicators(out):
+    """规上工业单位增加值能耗: the target's values are the sector's energy (1.A.2 without 1.A.2.k, excluding
+    feedstock) over its value added, kept to 4 decimals half up, as in indicators.parquet."""
+    from ghginv.core.rounding import round_half_up
+
+    ind = pl.read_parquet(out / "indicators.parquet").filter(pl.col("region") == "ALL")
+    s = lambda name: dict(ind.filter(pl.col("indicator") == name).select("year", "value").rows())  # noqa: E731
+    energy, va = s("energy_excl_feedstock_tce:industry_above_scale"), s("value_added_const_10k_yuan:industry_above_scale")
+    row = pl.read_parquet(out / "targets.parquet").filter(pl.col("kind") == "sector_energy_intensity").row(0, named=True)
+    assert row["base_value"] == round_half_up(energy[2020] / va[2020], 4)
+    assert row["latest_year"] == 2024 and row["latest_value"] == round_half_up(energy[2024] / va[2024], 4)
+    assert row["achieved_pct"] == pytest.approx((1 - row["latest_value"] / row["base_value"]) * 100, rel=1e-12)
+    assert va[2020] == 543730.1  # economy_synthetic.csv, SYNTHETIC

@@ -60,7 +60,7 @@ def test_every_demo_target_is_evaluated(run):
     for c in ("kind", "base_year", "target_year", "base_value", "latest_year", "latest_value", "achieved_pct",
               "required_pct", "path_required_pct", "on_track", "met", "margin", "source"):
         assert c in tg.columns
-    assert tg.height >= 9 and tg["latest_year"].to_list() == [2024] * tg.height
+    assert tg.height == 6 and tg["latest_year"].to_list() == [2024] * tg.height  # the district's preset (qingyang_2025_2030)
     # every target has a verdict; the 2030 peak target is pending (rising, not off track before its deadline)
     assert tg["status"].null_count() == 0 and "no data" not in tg["status"].to_list()
     assert tg.filter(pl.col("kind") != "peak")["on_track"].null_count() == 0
@@ -131,7 +131,7 @@ def test_report_rebuild_in_chinese_and_targets_command(run, tmp_path):
     assert "温室气体清单年度报告" in html and 'lang="zh-CN"' in html and "合成演示数据" in html
     res = run_cli("targets", copy, cwd=tmp_path)
     assert res.returncode == targets_exit_code(pl.read_parquet(copy / "targets.parquet"))
-    assert "Chengdu" in res.stdout and "Traceback" not in res.stderr
+    assert "青羊区" in res.stdout and "Traceback" not in res.stderr  # the district's preset (inventories/targets/qingyang_2025_2030.toml)
     bad = run_cli("targets", tmp_path, cwd=tmp_path)
     assert bad.returncode == 2 and "not a ghginv run folder" in bad.stderr  # a folder, but no run (issue 16 item 10)
 
