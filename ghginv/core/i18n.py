@@ -254,7 +254,9 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "energy:excl_feedstock": ("energy excl. feedstock", "扣除原料用能"),
         "energy:excl_feedstock_nonfossil": ("energy excl. feedstock and non-fossil", "扣除原料用能和非化石能源"),
         "energy:non_fossil": ("non-fossil energy", "非化石能源"),
+        "direct": ("direct", "直接排放"), "indirect": ("indirect", "间接排放"),
     },
+    "region": {"ALL": ("ALL", "全域")},
     "activity": {
         "raw_coal": ("raw coal", "原煤"), "coke": ("coke", "焦炭"), "natural_gas": ("natural gas", "天然气"),
         "gasoline": ("gasoline", "汽油"), "diesel": ("diesel", "柴油"), "kerosene": ("kerosene", "煤油"),

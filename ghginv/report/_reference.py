@@ -45,8 +45,9 @@ def reference_section(d, lang: str = "en") -> str:
     for r in t.iter_rows(named=True):
         mark = f'<span class="bad">✘ {_t("bad", lang)}</span>' if r["flag"] else f'<span class="ok">✔ {_t("ok", lang)}</span>'
         fuel = f"<b>{escape(label('activity', r['fuel'], lang))}</b>" if r["fuel"] == "TOTAL" else escape(label("activity", r["fuel"], lang))
-        rows.append([str(r["year"]), f'<span translate="no">{escape(r["region"])}</span>', fuel, num(r["apparent_consumption"], 4), escape(r["unit"] or ""),
-                     num(r["reference_co2_t"]), num(r["sectoral_co2_t"]), num(r["difference_pct"], 2), mark,
+        region = escape(label("region", r["region"], lang)) if r["region"] == "ALL" else f'<span translate="no">{escape(r["region"])}</span>'
+        rows.append([str(r["year"]), region, fuel, num(r["apparent_consumption"], 4, lang=lang), escape(r["unit"] or ""),
+                     num(r["reference_co2_t"], lang=lang), num(r["sectoral_co2_t"], lang=lang), num(r["difference_pct"], 2, lang=lang), mark,
                      f'<span class="small">{escape(translate_note(r["note"] or "", lang))}</span>'])
     hh = "".join(f'<th class="{"l" if i < 3 else ""}">{escape(c)}</th>' for i, c in enumerate(head))
     body = "".join("<tr>" + "".join(f'<td class="{"l" if i < 3 else ""}">{c}</td>' for i, c in enumerate(r)) + "</tr>" for r in rows)

@@ -37,6 +37,11 @@ def _act(a: str, lang: str) -> str:
     return escape(label("activity", a, lang)) if a in LABELS["activity"] else _raw(a)
 
 
+def _region(r: str, lang: str) -> str:
+    """A region: "ALL" (the whole area) by its name in ``lang``, other regions (codes, names) as given."""
+    return escape(label("region", r, lang)) if r == ALL_REGION else _raw(r)
+
+
 def _group_label(grp: str, english: str, lang: str) -> str:
     return text("indirect", lang) if grp == INDIRECT else category_label(grp, lang, english)
 
@@ -230,7 +235,7 @@ def _targets_table(d: ReportData, lang: str) -> str:
     rows = []
     for r in d.targets.iter_rows(named=True):
         dig = 4 if "intensity" in r["kind"] else (2 if r["kind"] == "non_fossil_share" else 0)
-        rows.append([_raw(r["target"]), _raw(r["region"]), escape(label("kind", r["kind"], lang)), escape(label("scope", r["scope"], lang)),
+        rows.append([_raw(r["target"]), _region(r["region"], lang), escape(label("kind", r["kind"], lang)), escape(label("scope", r["scope"], lang)),
                      f"{r['base_year']}: {_f(r['base_value'], dig, lang)}",
                      "—" if r["latest_year"] is None else f"{r['latest_year']}: {_f(r['latest_value'], dig, lang)}",
                      _f(r["achieved_pct"], 2, lang), _f(r["required_pct"], 2, lang), _f(r["path_required_pct"], 2, lang), _status(r, lang),
@@ -247,7 +252,7 @@ def _targets_table(d: ReportData, lang: str) -> str:
 def _peak_table(d: ReportData, lang: str) -> str:
     if d.peak is None or d.peak.height == 0:
         return ""
-    rows = [[_raw(r["region"]), escape(label("scope", r["scope"], lang)), str(r["peak_year"]), _f(r["change_from_peak_pct"], 2, lang),
+    rows = [[_region(r["region"], lang), escape(label("scope", r["scope"], lang)), str(r["peak_year"]), _f(r["change_from_peak_pct"], 2, lang),
              _f(r["trend_pct_per_year"], 2, lang), escape(label("status", r["status"], lang))] for r in d.peak.iter_rows(named=True)]
     head = [text(k, lang) for k in ("col_region", "col_scope", "col_peak_year", "col_change", "col_trend", "col_status")]
     p = d.analysis.get("peak", {})
@@ -285,8 +290,8 @@ def _quality(d: ReportData, lang: str) -> str:
     if warns:  # a base-year factor taken from another year (InventoryResult.warnings)
         out.append(f"<h3>{escape(text('warnings', lang))}</h3><ul>" + "".join(
             '<li class="bad">' + escape(text("warn_base_year", lang, base_year=w["base_year"], activity=label("activity", w["activity"], lang),
-                                             item=w["item"], kind=label("factor_kind", w["factor_kind"], lang) if lang == "zh" else w["factor_kind"].replace("_", " "),
-                                             factor_year=w["factor_year"],
+                                             item=w["item"], factor_year=w["factor_year"],
+                                             kind=label("factor_kind", w["factor_kind"], lang) if lang == "zh" else w["factor_kind"].replace("_", " "),
                                              factor_set=w["factor_set"])) + "</li>" for w in warns) + "</ul>")
     nk = d.notation_rows()
     out.append(f"<h3>{escape(text('notation', lang))}</h3>")

@@ -17,7 +17,7 @@ PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
            "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173"]
 NO_TRANSLATE = ' translate="no"'  # a name given by the user: shown as written (the Chinese-text test skips it)
 W, H = 1000, 340
-ML, MR, MT, MB = 78, 300, 40, 42  # margins; legend on the right
+ML, MR, MT, MB = 78, 300, 52, 42  # margins; legend on the right
 
 
 def fmt_num(v: float, digits: int = 0, group: bool = True) -> str:
@@ -166,7 +166,7 @@ def _frame(name: str, title: str, unit: str, body: list[str], legend: list[tuple
            f'xmlns="http://www.w3.org/2000/svg" role="img" font-family="sans-serif" font-size="12">',
            f"<title>{escape(title)}</title>",
            f'<text x="8" y="20" font-size="14" font-weight="bold">{escape(fit(title, W - 16, 14)[0])}</text>',
-           f'<text x="8" y="{MT - 8}" fill="#555" font-size="11">{escape(fit(unit, W - MR - 16, 11)[0])}</text>']
+           f'<text x="8" y="{MT - 14}" fill="#555" font-size="11">{escape(fit(unit, W - MR - 16, 11)[0])}</text>']
     out += body + items
     out.append("</svg>")
     return "\n".join(out)
@@ -250,8 +250,8 @@ def stacked_bars(name: str, title: str, unit: str, xs: list[str], series: list[t
     if line:
         pts = " ".join(f"{ML + slot * (i + 0.5):.1f},{ym(v):.1f}" for i, v in enumerate(line[1]))
         body.append(f'<polyline class="series" points="{pts}" fill="none" stroke="#000" stroke-width="2.5"/>')
-        body += [f'<circle cx="{ML + slot * (i + 0.5):.1f}" cy="{ym(v):.1f}" r="3.5"><title>{escape(line[0])} {xs[i]}: {fmt_num(v, digits, group)}</title></circle>'
-                 for i, v in enumerate(line[1])]
+        body += [f'<circle cx="{ML + slot * (i + 0.5):.1f}" cy="{ym(v):.1f}" r="3.5">'
+                 f'<title>{escape(line[0])} {xs[i]}: {fmt_num(v, digits, group)}</title></circle>' for i, v in enumerate(line[1])]
         legend.append((line[0], "#000", "line"))
     return _frame(name, title, unit, body, legend)
 
