@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from ..core.rounding import round_half_up
-from ._common import RunDir, console, esc, fail
+from ._common import RunDir, cli_lang, console, esc, fail, set_lang
 
 __all__ = ["report_cmd", "targets_cmd", "targets_exit_code", "unevaluable"]
 
@@ -60,12 +60,16 @@ def report_cmd(
     from ..core.errors import ConfigError, GhgInvError
 
     try:
+        lang = cli_lang(lang)
         if lang is not None and lang not in ("zh", "en"):
             raise ConfigError(f"--lang must be zh or en, got {lang!r}")
+        set_lang(lang)
         from .. import rebuild_reports
 
         out = rebuild_reports(run_dir, lang)
-        print(f"wrote {out / 'report.html'} and {out / 'inventory.xlsx'}")
+        from ..core.i18n import cli_text
+
+        print(cli_text("wrote", files=f"{out / 'report.html'} {cli_text('and')} {out / 'inventory.xlsx'}"))
     except GhgInvError as e:
         fail(e)
 

@@ -257,6 +257,25 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "direct": ("direct", "直接排放"), "indirect": ("indirect", "间接排放"),
     },
     "region": {"ALL": ("ALL", "全域")},
+    "stage": {  # stages of a run, as timed in the command line's summary
+        "factors": ("factors", "因子"), "cube": ("cube", "数据立方"), "emissions": ("emissions", "排放"), "sinks": ("sinks", "碳汇"),
+        "trace": ("trace", "溯源"), "characterise": ("characterise", "当量换算"), "inventory": ("inventory", "清单汇总"),
+        "checks": ("checks", "检查"), "positions": ("positions", "定位"), "reference_approach": ("reference_approach", "参考方法"),
+        "energy": ("energy", "能源"), "indicators": ("indicators", "指标"), "targets": ("targets", "目标"), "tables": ("tables", "表格"),
+        "report": ("report", "报告"), "write": ("write", "写入"), "gap_filling": ("gap_filling", "空缺填补"), "waste": ("waste", "废弃物"),
+        "uncertainty": ("uncertainty", "不确定性"), "key_categories": ("key_categories", "关键类别"), "completeness": ("completeness", "完整性"),
+    },
+    "summary_row": {  # rows of the command line's summary table (ghginv.pipeline.summary)
+        "Direct emissions (scope 1)": ("Direct emissions (scope 1)", "直接排放（范围一）"),
+        "Indirect, purchased electricity and heat (scope 2)": ("Indirect, purchased electricity and heat (scope 2)", "外购电力和热力间接排放（范围二）"),
+        "Direct + indirect": ("Direct + indirect", "直接＋间接排放"),
+        "Gross direct emissions (without removals)": ("Gross direct emissions (without removals)", "直接排放总量（不含碳汇）"),
+        "Removals (land, 3.B; negative)": ("Removals (land, 3.B; negative)", "碳汇吸收量（3.B 土地，负值）"),
+        "Net direct emissions (gross + removals)": ("Net direct emissions (gross + removals)", "直接净排放（总量＋碳汇）"),
+        "Memo: biogenic CO2 (not in totals)": ("Memo: biogenic CO2 (not in totals)", "信息项：生物质 CO2（不计入总量）"),
+        "Memo: Montreal Protocol gases, CFCs, HCFCs, halons (not in totals)":
+            ("Memo: Montreal Protocol gases, CFCs, HCFCs, halons (not in totals)", "信息项：《蒙特利尔议定书》管控气体 CFCs、HCFCs、哈龙（不计入总量）"),
+    },
     "activity": {
         "raw_coal": ("raw coal", "原煤"), "coke": ("coke", "焦炭"), "natural_gas": ("natural gas", "天然气"),
         "gasoline": ("gasoline", "汽油"), "diesel": ("diesel", "柴油"), "kerosene": ("kerosene", "煤油"),
@@ -315,6 +334,14 @@ NOTES: list[tuple[str, str]] = [
      "以经济数据表中的官方能源消费总量（energy_tce）替代计算值：{1}"),
     (r"no electricity_non_fossil_share for (.+)", "缺少外购电力非化石能源比例（electricity_non_fossil_share）：{1}"),
     (r"(\w+) CO2 \(factor\)", "{a1} CO2（排放因子）"),
+    # ---- command line: summary lines ----
+    (r"base year (\d+): (\w+) (\w+) \((\w+)\) taken from (\d+), set (\S+) \(year_fallback = nearest; no set of the run has a value for \d+\): "
+     r"every change and target against \d+ rests on it",
+     "基年 {1}：{a2} {3}（{f4}）采用 {5} 年的值，因子集 {6}（year_fallback = nearest；本次核算的因子集均无 {1} 年的值）：相对 {1} 年的变化和目标均以此为基础"),
+    (r"completeness (\d+) \(reporting categories × gases\): (\d+) estimated(.*?)(?:; no estimate for (.+))?",
+     "完整性 {1} 年（报告类别 × 气体）：{2} 项已估算{n3}{e4}"),
+    (r"SYNTHETIC DEMO DATA — not official statistics", "合成演示数据 —— 非官方统计数据"),
+    (r"SYNTHETIC PARAMETERS — demo values \(status X\), not factors: (.+)", "合成参数 —— 演示数值（X 级），不是排放因子：{1}"),
 ]
 
 
@@ -331,7 +358,19 @@ CLI: dict[str, tuple[str, str]] = {
     "written": ("written to {path}", "已写入 {path}"), "wrote": ("wrote {files}", "已写入 {files}"), "and": ("and", "和"),
     "col_year": ("year", "年份"), "col_category": ("category", "类别"), "col_name": ("name", "名称"), "col_total": ("total", "合计"),
     "col_gas": ("gas", "气体"), "col_co2e": ("t CO2e", "吨二氧化碳当量"), "col_wt_co2e": ("10^4 t CO2e", "万吨二氧化碳当量"),
-    "table_title": ("Emissions by IPCC sector (t CO2e)", "分领域温室气体排放（万吨二氧化碳当量）"),
+    "table_title": ("Emissions by year, kt CO2e", "分年度温室气体排放（万吨二氧化碳当量）"),
+    "notation_count": ("{n} categories reported with notation keys (see notation_keys.csv)", "{n} 个类别以注释键报告（见 notation_keys.csv）"),
+    "ref_bad": ("reference approach: {n} fuel-year(s) differ from the sectoral CO2 by more than {th} % (reference_approach.parquet)",
+                "参考方法：{n} 个燃料-年份与部门方法 CO2 的差异超过 {th} %（reference_approach.parquet）"),
+    "ref_ok": ("reference approach: every fuel within {th} % of the sectoral CO2 (reference_approach.parquet)",
+               "参考方法：各燃料与部门方法 CO2 的差异均在 {th} % 以内（reference_approach.parquet）"),
+    "gap_filled": ("gap filling: {n} activity amount(s) estimated (gap_filling.parquet)", "数据空缺填补：估算了 {n} 个活动水平数据（gap_filling.parquet）"),
+    "fallback": ("year_fallback = nearest: factors taken from another year for {items}", "year_fallback = nearest：以下因子采用了相邻年份的值：{items}"),
+    "fallback_item": ("{activity} {year} (set {set}, factor year {fy})", "{activity} {year} 年（因子集 {set}，因子年份 {fy}）"),
+    "outputs": ("outputs written to {path}", "输出已写入 {path}"),
+    "uncertainty": ("uncertainty.parquet: {note}", "uncertainty.parquet：{note}"),
+    "problems": ("{n} problem(s)", "共 {n} 个问题"), "more": ("... and {n} more of the same kinds", "…… 另有 {n} 个同类问题"),
+    "line": ("line", "行号"),
     "warn_base_year": ("base year {base_year}: {activity} {item} ({kind}) taken from {factor_year}, set {factor_set} "
                        "(year_fallback = nearest; no set of the run has a value for {base_year}): every change and target against "
                        "{base_year} rests on it",
@@ -417,8 +456,14 @@ def _sub(template: str, m: re.Match, lang: str) -> str:
             return translate_note(g, lang)
         if flag == "k":
             return "；".join(translate_note(x.strip(), lang) for x in g.split(";"))
-        return g
-    return re.sub(r"\{([ascko]?)(\d+)\}", one, template)
+        if flag == "f":
+            return label("factor_kind", g, lang)
+        if flag == "n":  # ", 3 NO, 52 NE" -> "，3 项 NO，52 项 NE"
+            return "".join(f"，{c} 项 {k}" for c, k in re.findall(r"(\d+) (\w+)", g or ""))
+        if flag == "e":  # "sector 2 (NE), 1.B (NO)" -> "；未估算：第 2 部门（NE），1.B（NO）"
+            return "；未估算：" + re.sub(r"sector (\d)", r"第 \1 部门", g).replace(" (", "（").replace(")", "）").replace(", ", "，") if g else ""
+        return g if g is not None else ""
+    return re.sub(r"\{([asckofne]?)(\d+)\}", one, template)
 
 
 def translate_note(note: str, lang: str) -> str:
