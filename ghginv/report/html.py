@@ -246,7 +246,7 @@ def _targets_table(d: ReportData, lang: str) -> str:
         for row, r in zip(rows, d.targets.iter_rows(named=True)):
             row.insert(-1, _f(r["p_met"] if r["p_met"] is not None else r["p_on_track"], 3, lang))
         head.insert(-1, text("col_p", lang))
-    return _t(rows, head, left=4)
+    return _t(rows, head, left=4).replace("<table>", "<table class=\"wide\">", 1)
 
 
 def _peak_table(d: ReportData, lang: str) -> str:

@@ -157,10 +157,10 @@ def _frame(name: str, title: str, unit: str, body: list[str], legend: list[tuple
             items.append(f'<line x1="{W - MR + 14}" y1="{y + 5}" x2="{W - MR + 34}" y2="{y + 5}" stroke="{color}" stroke-width="2" stroke-dasharray="5,3"/>')
         else:
             items.append(f'<rect x="{W - MR + 14}" y="{y}" width="14" height="10" fill="{color}"/>')
-        for k, part in enumerate(fit(label, W - (W - MR + 40) - 6, 12, lines=2)):
-            items.append(f'<text x="{W - MR + 40}" y="{y + 10 + 14 * k}"{raw}>{escape(part)}</text>')
-            y += 14 if k else 0
-        y += 18
+        parts = fit(label, W - (W - MR + 40) - 6, 12, lines=2)
+        for k, part in enumerate(parts):
+            items.append(f'<text x="{W - MR + 40}" y="{y + 10 + 17 * k}"{raw}>{escape(part)}</text>')
+        y += 20 + 17 * (len(parts) - 1)
     h = max(H, y + 4)
     out = [f'<svg class="chart" data-chart="{escape(name)}" viewBox="0 0 {W} {h}" width="{W}" height="{h}" '
            f'xmlns="http://www.w3.org/2000/svg" role="img" font-family="sans-serif" font-size="12">',
