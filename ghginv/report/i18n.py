@@ -10,15 +10,46 @@ __all__ = ["T", "text", "pick", "label", "category_label", "translate_note", "ma
 
 
 def num(v, d: int = 1, lang: str = "en") -> str:
-    """``v`` with ``d`` decimals (thousands separators in English; none in Chinese, as the statistical tables);
-    "—" for a missing value (None or NaN)."""
+    """A number for a report table.
+
+    Parameters
+    ----------
+    v : float or None
+        The value.
+    d : int, default 1
+        Decimals.
+    lang : {"en", "zh"}, default "en"
+        English: thousands separators; Chinese: none, rounded half up (四舍五入), as the statistical tables.
+
+    Returns
+    -------
+    str
+        The formatted number, or "—" for a missing value (None or NaN).
+    """
     if v is None or v != v:
         return "—"
     return f"{round_half_up(v, d):.{d}f}" if lang == "zh" else f"{v:,.{d}f}"
 
 
 def table(rows: list[list[str]], head: list[str], left: int = 1, caption: str = "") -> str:
-    """An HTML table: ``head`` escaped, cells as given (already HTML); the first ``left`` columns left-aligned."""
+    """An HTML table (``thead`` repeats on every printed page).
+
+    Parameters
+    ----------
+    rows : list of list of str
+        Cells, already HTML.
+    head : list of str
+        Column heads (escaped here).
+    left : int, default 1
+        How many first columns are left-aligned.
+    caption : str, default ""
+        Caption above the table (escaped here); none when empty.
+
+    Returns
+    -------
+    str
+        The ``<table>`` element.
+    """
     from html import escape
 
     h = "".join(f'<th class="{"l" if i < left else ""}">{escape(c)}</th>' for i, c in enumerate(head))

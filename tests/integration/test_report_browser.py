@@ -36,11 +36,14 @@ LAYOUT_JS = r"""
   for (const el of document.body.querySelectorAll('*')) {
     const r = el.getBoundingClientRect();
     if (r.width === 0 && r.height === 0) continue;
-    if (r.right > W + 0.5 || r.left < -0.5) over.push(`${el.tagName.toLowerCase()}.${el.className && el.className.baseVal !== undefined ? el.className.baseVal : el.className} right=${r.right.toFixed(0)} "${(el.textContent || '').trim().slice(0, 50)}"`);
+    const cls = el.className && el.className.baseVal !== undefined ? el.className.baseVal : el.className;
+    const what = `${el.tagName.toLowerCase()}.${cls} right=${r.right.toFixed(0)} "${(el.textContent || '').trim().slice(0, 50)}"`;
+    if (r.right > W + 0.5 || r.left < -0.5) over.push(what);
   }
   const charts = [...document.querySelectorAll('svg.chart')].map(s => {
     const box = s.getBoundingClientRect();
-    const texts = [...s.querySelectorAll('text')].map(t => ({r: t.getBoundingClientRect(), s: t.textContent, rot: t.hasAttribute('transform')}));
+    const texts = [...s.querySelectorAll('text')].map(t => ({r: t.getBoundingClientRect(), s: t.textContent,
+                                                             rot: t.hasAttribute('transform')}));
     const outside = texts.filter(t => t.r.left < box.left - 0.5 || t.r.right > box.right + 0.5 || t.r.top < box.top - 0.5 || t.r.bottom > box.bottom + 0.5).map(t => t.s);
     const overlaps = [];
     for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++) {
