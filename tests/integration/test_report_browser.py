@@ -44,7 +44,8 @@ LAYOUT_JS = r"""
     const box = s.getBoundingClientRect();
     const texts = [...s.querySelectorAll('text')].map(t => ({r: t.getBoundingClientRect(), s: t.textContent,
                                                              rot: t.hasAttribute('transform')}));
-    const outside = texts.filter(t => t.r.left < box.left - 0.5 || t.r.right > box.right + 0.5 || t.r.top < box.top - 0.5 || t.r.bottom > box.bottom + 0.5).map(t => t.s);
+    const outside = texts.filter(t => t.r.left < box.left - 0.5 || t.r.right > box.right + 0.5
+                                      || t.r.top < box.top - 0.5 || t.r.bottom > box.bottom + 0.5).map(t => t.s);
     const overlaps = [];
     for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++) {
       const a = texts[i], b = texts[j];
