@@ -10,7 +10,7 @@ body{font-family:-apple-system,"Segoe UI","Noto Sans CJK SC","Noto Sans SC","Mic
 padding:0 12px;color:#222}
 h1{font-size:24px;margin-bottom:4px}h2{font-size:19px;border-bottom:2px solid #ddd;padding-bottom:4px;margin-top:30px}
 .synthetic{background:#fff3cd;border:2px solid #e0a800;padding:10px 14px;font-weight:bold;font-size:16px;margin:12px 0}
-table{border-collapse:collapse;font-size:13px;margin:8px 0;max-width:100%}table.wide{width:100%}th,td{border:1px solid #ccc;padding:3px 7px;text-align:right}
+table{border-collapse:collapse;font-size:13px;margin:8px 0;max-width:100%}table.wide{width:100%}table.wide td:nth-child(2){white-space:nowrap}th,td{border:1px solid #ccc;padding:3px 7px;text-align:right}
 caption{text-align:left;font-size:13px;color:#444;padding:2px 0;caption-side:top}
 th{background:#f3f3f3}td.l,th.l{text-align:left}.ok{color:#176b1d;font-weight:bold}.bad{color:#b00020;font-weight:bold}
 td.l:first-child{min-width:150px}td{overflow-wrap:break-word}td .small{overflow-wrap:anywhere}td:last-child{max-width:300px}.na{color:#777}td span.ok,td span.bad{white-space:nowrap}

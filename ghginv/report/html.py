@@ -187,7 +187,7 @@ def _summary_page(d: ReportData, lang: str, y0: int, y1: int) -> str:
         ch = t1 - t0
         cards.append(f'<div class="card"><div class="k">{escape(text("sum_change", lang, y0=y0, y1=y1))}</div>'
                      f'<div class="v">{"+" if ch > 0 else ""}{_f(ch, dig, lang)}</div>'
-                     f'<div class="u">{escape(unit)}; {"+" if ch > 0 else ""}{_f(100 * ch / t0, 1, lang)} %</div></div>')
+                     f'<div class="u">{escape(unit)}{"；" if lang == "zh" else "; "}{"+" if ch > 0 else ""}{_f(100 * ch / t0, 1, lang)} %</div></div>')
     out = [f'<section class="summary" id="summary"><h2>{escape(text("summary", lang))}</h2><div class="cards">{"".join(cards)}</div>']
     rows = []
     if d.targets is not None:
