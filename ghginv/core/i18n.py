@@ -371,6 +371,10 @@ CLI: dict[str, tuple[str, str]] = {
     "uncertainty": ("uncertainty.parquet: {note}", "uncertainty.parquet：{note}"),
     "problems": ("{n} problem(s)", "共 {n} 个问题"), "more": ("... and {n} more of the same kinds", "…… 另有 {n} 个同类问题"),
     "line": ("line", "行号"),
+    "t_title": ("Targets — {run}", "目标完成情况 —— {run}"),
+    "t_cols": ("target|region|base|latest|achieved %|required %|path %|status|margin pp",
+               "目标|区域|基年值|最新值|已实现 %|要求 %|路径要求 %|状态|差距（百分点）"),
+    "t_unevaluable": ("{n} target(s) cannot be evaluated and are not optional: {names}", "{n} 个非可选目标无法评估：{names}"),
     "warn_base_year": ("base year {base_year}: {activity} {item} ({kind}) taken from {factor_year}, set {factor_set} "
                        "(year_fallback = nearest; no set of the run has a value for {base_year}): every change and target against "
                        "{base_year} rests on it",

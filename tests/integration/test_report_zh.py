@@ -135,6 +135,29 @@ def test_zh_cli_summary_has_no_english_words(zh_run):
     assert not bad, _show(bad) + "\n" + res.stdout
 
 
+def test_unknown_language_is_bad_input(tmp_path):
+    """``ghginv --lang fr``: one message naming the option and the value, exit 2, in either position."""
+    for args in (["--lang", "fr", "version"], ["compile", str(DEMO_TOML), "--lang", "fr", "--out", str(tmp_path / "o")]):
+        res = run_cli(*args, cwd=tmp_path)
+        assert res.returncode == 2 and "--lang must be zh or en, got 'fr'" in res.stderr and "Traceback" not in res.stderr, res.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_zh_targets_table(zh_run, tmp_path):
+    """``ghginv targets`` with GHGINV_LANG=zh: Chinese heads and statuses, no English word but the targets' own names."""
+    import polars as pl
+
+    run, _ = zh_run
+    res = run_cli("targets", run, cwd=tmp_path, env_extra={"GHGINV_LANG": "zh"})
+    assert "目标完成情况" in res.stdout and "进度滞后" in res.stdout and "全域" in res.stdout, res.stdout
+    tg = pl.read_parquet(run / "targets.parquet")
+    text = res.stdout.replace(str(run), "")
+    for name in tg["target"].to_list():
+        text = text.replace(name, "")
+    bad = english_words(text.splitlines())
+    assert not bad, _show(bad)
+
+
 def test_zh_error_framing(tmp_path):
     """An error in Chinese (GHGINV_LANG=zh): the framing word 错误 and exit 2; the message names the file."""
     res = run_cli("compile", tmp_path / "missing.toml", "--out", tmp_path / "o", cwd=tmp_path, env_extra={"GHGINV_LANG": "zh"})
