@@ -192,8 +192,7 @@ def _summary_page(d: ReportData, lang: str, y0: int, y1: int) -> str:
     rows = []
     if d.targets is not None:
         for r in d.targets.iter_rows(named=True):
-            dig_v = 4 if "intensity" in r["kind"] else (2 if r["kind"] == "non_fossil_share" else 0)
-            latest = "—" if r["latest_year"] is None else f"{r['latest_year']}: {_f(r['latest_value'], dig_v, lang)}"
+            latest = "—" if r["latest_year"] is None else f"{r['latest_year']}: {_target_value(r, r['latest_value'], lang)}"
             rows.append([_raw(r["target"]), escape(label("kind", r["kind"], lang)), latest, _f(r["achieved_pct"], 2, lang),
                          _f(r["path_required_pct"] if r["path_required_pct"] is not None else r["required_pct"], 2, lang),
                          _status(r, lang, reason=False), "—" if r["margin"] is None else ("+" if r["margin"] > 0 else "") + _f(r["margin"], 2, lang)])
@@ -229,15 +228,26 @@ def _status(r: dict, lang: str, reason: bool = True) -> str:
     return f'<span class="{cls}">{mark}{text(key, lang)}</span>{why}'
 
 
+def _target_value(r: dict, v, lang: str) -> str:
+    """A target's base or latest value: intensities to 4 decimals, shares to 2; emissions (peak, caps) in t, or in
+    Chinese in 万吨 to 2 decimals as the provincial tables."""
+    if "intensity" in r["kind"]:
+        return _f(v, 4, lang)
+    if r["kind"] == "non_fossil_share":
+        return _f(v, 2, lang)
+    if v is None:
+        return "—"
+    return _f(v / 1e4, 2, lang) + " 万吨" if lang == "zh" else _f(v, 0, lang)
+
+
 def _targets_table(d: ReportData, lang: str) -> str:
     if d.targets is None or d.targets.height == 0:
         return f"<p>{escape(text('no_targets', lang))}</p>"
     rows = []
     for r in d.targets.iter_rows(named=True):
-        dig = 4 if "intensity" in r["kind"] else (2 if r["kind"] == "non_fossil_share" else 0)
         rows.append([_raw(r["target"]), _region(r["region"], lang), escape(label("kind", r["kind"], lang)), escape(label("scope", r["scope"], lang)),
-                     f"{r['base_year']}: {_f(r['base_value'], dig, lang)}",
-                     "—" if r["latest_year"] is None else f"{r['latest_year']}: {_f(r['latest_value'], dig, lang)}",
+                     f"{r['base_year']}: {_target_value(r, r['base_value'], lang)}",
+                     "—" if r["latest_year"] is None else f"{r['latest_year']}: {_target_value(r, r['latest_value'], lang)}",
                      _f(r["achieved_pct"], 2, lang), _f(r["required_pct"], 2, lang), _f(r["path_required_pct"], 2, lang), _status(r, lang),
                      _f(r["margin"], 2, lang), f'<span class="small" translate="no">{escape(r["source"])}</span>'])
     head = [text(k, lang) for k in ("col_target", "col_region", "col_kind", "col_scope", "col_base", "col_latest", "col_achieved",
