@@ -133,25 +133,27 @@ def escape_help(typer_app) -> None:
 
 def render_error(err: Exception, lang: str) -> str:
     """The message of an error with its framing words in ``lang``: for Chinese 错误, 文件, 第 N 行, 列, 值 and
-    处理办法 around the messages, which are kept as written (with the values and names they quote)."""
+    处理办法 around the messages; the catalogued messages in Chinese (:func:`ghginv.core.i18n.translate_message`),
+    the others as written, and always the values and names they quote as written."""
     from ..core.errors import MAX_LISTED, GhgInvError
-    from ..core.i18n import cli_text
+    from ..core.i18n import cli_text, translate_message
 
     if lang != "zh":
         return f"{cli_text('error', lang)}: {err}"
     if not isinstance(err, GhgInvError) or not err.problems:
-        return f"错误：{err}"
-    lines = [f"错误：{err.summary}（{cli_text('problems', lang, n=len(err.problems))}）"]
+        return f"错误：{translate_message(str(err), lang)}"
+    lines = [f"错误：{translate_message(err.summary, lang)}（{cli_text('problems', lang, n=len(err.problems))}）"]
     for p in err.problems[:MAX_LISTED]:
         where = [f"文件 {p.file}"] if p.file else []
         where += [f"行号 {p.line}"] if p.line is not None else []
         where += [f"第 {p.row} 行"] if p.row is not None else []
         where += [f"列 '{p.column}'"] if p.column else []
-        text = f"{'，'.join(where)}：{p.message}" if where else p.message
+        msg = translate_message(p.message, lang)
+        text = f"{'，'.join(where)}：{msg}" if where else msg
         if p.value is not None and "{value}" not in p.message:
             text += f"（值：{p.value!r}）"
         if p.hint:
-            text += f" —— 处理办法：{p.hint}"
+            text += f" —— 处理办法：{translate_message(p.hint, lang)}"
         lines.append(f"  - {text}")
     if len(err.problems) > MAX_LISTED:
         lines.append("  " + cli_text("more", lang, n=len(err.problems) - MAX_LISTED))

@@ -23,7 +23,7 @@ import os
 import re
 
 __all__ = ["LANGS", "T", "CATEGORY_ZH", "LABELS", "NOTES", "CLI", "resolve_lang", "pick", "text", "category_label", "label",
-           "translate_note", "mass_unit", "cli_text"]
+           "translate_note", "translate_message", "mass_unit", "cli_text"]
 
 LANGS = ("en", "zh")
 
@@ -342,6 +342,22 @@ NOTES: list[tuple[str, str]] = [
      "完整性 {1} 年（报告类别 × 气体）：{2} 项已估算{n3}{e4}"),
     (r"SYNTHETIC DEMO DATA — not official statistics", "合成演示数据 —— 非官方统计数据"),
     (r"SYNTHETIC PARAMETERS — demo values \(status X\), not factors: (.+)", "合成参数 —— 演示数值（X 级），不是排放因子：{1}"),
+    # ---- command line: the most frequent error messages and their hints (values and names kept) ----
+    (r"(.+): inventory file not found", "{1}：找不到清单文件"),
+    (r"(.+): no such run folder \(give the folder a compile wrote with --out\)", "{1}：没有这个运行文件夹（请给出 compile 用 --out 写出的文件夹）"),
+    (r"(.+): not a ghginv run folder \(no manifest\.json\)", "{1}：不是 ghginv 运行文件夹（没有 manifest.json）"),
+    (r"--lang must be zh or en, got (.+)", "--lang 只能是 zh 或 en，得到的是 {1}"),
+    (r"activity data break the data contract; nothing was computed", "活动水平数据不符合数据约定；未进行任何计算"),
+    (r"(\w+) is empty", "{1} 为空"), (r"amount is NaN", "amount 为 NaN"), (r"amount is infinite", "amount 为无穷大"),
+    (r"amount is negative", "amount 为负数"),
+    (r"give a finite number ≥ 0", "请填写不小于 0 的有限数值"),
+    (r"amounts are ≥ 0; removals and signs come from methods, not data", "活动水平应 ≥ 0；吸收量和正负号由方法给出，而不是数据"),
+    (r"give a number, or leave it empty with a notation key \(NO, NE, NA, IE, C\)", "请填写数值，或留空并给出注释键（NO、NE、NA、IE、C）"),
+    (r"give the inventory year as an integer such as 2022", "请以整数填写清单年份，例如 2022"),
+    (r"unknown activity ('.+?'): no factor set of the run knows it(?: \(did you mean (.+)\?\))?", "未知的活动 {1}：本次核算的因子集都不包含它{d2}"),
+    (r"unknown IPCC 2006 category ('.+?')(?: \(did you mean (.+)\?\))?", "未知的 IPCC 2006 类别 {1}{d2}"),
+    (r"unknown region ('.+?'): not in \[inventory\] regions", "未知的地区 {1}：不在 [inventory] regions 中"),
+    (r"unknown unit ('.+?'); known units: (.+)", "未知的单位 {1}；可用的单位：{2}"),
 ]
 
 
@@ -460,6 +476,8 @@ def _sub(template: str, m: re.Match, lang: str) -> str:
             return translate_note(g, lang)
         if flag == "k":
             return "；".join(translate_note(x.strip(), lang) for x in g.split(";"))
+        if flag == "d":  # an optional "did you mean" list
+            return f"（是否应为 {g}？）" if g else ""
         if flag == "f":
             return label("factor_kind", g, lang)
         if flag == "n":  # ", 3 NO, 52 NE" -> "，3 项 NO，52 项 NE"
@@ -467,7 +485,7 @@ def _sub(template: str, m: re.Match, lang: str) -> str:
         if flag == "e":  # "sector 2 (NE), 1.B (NO)" -> "；未估算：第 2 部门（NE），1.B（NO）"
             return "；未估算：" + re.sub(r"sector (\d)", r"第 \1 部门", g).replace(" (", "（").replace(")", "）").replace(", ", "，") if g else ""
         return g if g is not None else ""
-    return re.sub(r"\{([asckofne]?)(\d+)\}", one, template)
+    return re.sub(r"\{([asckofned]?)(\d+)\}", one, template)
 
 
 def translate_note(note: str, lang: str) -> str:
@@ -493,6 +511,37 @@ def translate_note(note: str, lang: str) -> str:
         if m:
             return _sub(tmpl, m, lang)
     return note
+
+
+_ROWS = re.compile(r"^(.*?)(?: \(first value: (.+?)\))? — rows? ([\d, ]+?)(?: and (\d+) more)?$", re.S)
+
+
+def translate_message(message: str, lang: str) -> str:
+    """An error message or hint in ``lang``: the rows it names (``— rows 2, 5 and 3 more``) and its first
+    value framed in Chinese, its text through :func:`translate_note` (unchanged when no pattern matches).
+
+    Parameters
+    ----------
+    message : str
+        The message as ghginv wrote it.
+    lang : {"en", "zh"}
+        Language; ``en`` returns ``message`` unchanged.
+
+    Returns
+    -------
+    str
+        The message in ``lang``; values, names and file paths as written.
+    """
+    if lang != "zh" or not message:
+        return message
+    m = _ROWS.match(message)
+    if m is None:
+        return translate_note(message, lang)
+    core, first, rows, more = m.groups()
+    out = translate_note(core, lang)
+    if first is not None:
+        out += f"（第一个值：{first}）"
+    return out + f" —— 第 {rows.replace(', ', '、')} 行" + (f"，另有 {more} 行" if more else "")
 
 
 def mass_unit(lang: str) -> tuple[float, str]:

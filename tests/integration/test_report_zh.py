@@ -162,4 +162,4 @@ def test_zh_error_framing(tmp_path):
     """An error in Chinese (GHGINV_LANG=zh): the framing word 错误 and exit 2; the message names the file."""
     res = run_cli("compile", tmp_path / "missing.toml", "--out", tmp_path / "o", cwd=tmp_path, env_extra={"GHGINV_LANG": "zh"})
     assert res.returncode == 2 and res.stderr.startswith("错误："), res.stderr
-    assert "missing.toml" in res.stderr and "Traceback" not in res.stderr
+    assert "missing.toml：找不到清单文件" in res.stderr and "Traceback" not in res.stderr

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from ghginv.cli._common import render_error
 from ghginv.core.categories import categories
 from ghginv.core.errors import Problem, ValidationError
-from ghginv.core.i18n import CATEGORY_ZH, CLI, LABELS, T, category_label, label, resolve_lang, translate_note
+from ghginv.core.i18n import CATEGORY_ZH, CLI, LABELS, T, category_label, label, resolve_lang, translate_message, translate_note
 from ghginv.report.svg import fit, text_width
 
 
@@ -51,8 +51,19 @@ def test_error_framing_in_chinese():
                                                                  hint="give the amount as a positive number")])
     zh = render_error(err, "zh")
     assert zh.splitlines()[0] == "错误：activity data are invalid（共 1 个问题）"
-    assert zh.splitlines()[1] == "  - 文件 a.parquet，第 3 行，列 'amount'：amount is negative（值：-2.5） —— 处理办法：give the amount as a positive number"
+    # a catalogued message in Chinese, a hint that is not catalogued as written
+    assert zh.splitlines()[1] == "  - 文件 a.parquet，第 3 行，列 'amount'：amount 为负数（值：-2.5） —— 处理办法：give the amount as a positive number"
     assert render_error(err, "en") == f"error: {err}"
+
+
+def test_catalogued_messages_keep_values_and_rows():
+    assert translate_message("amount is negative (first value: -12.5) — rows 2, 5 and 3 more", "zh") == \
+        "amount 为负数（第一个值：-12.5） —— 第 2、5 行，另有 3 行"
+    assert translate_message("unknown activity 'natual_gas': no factor set of the run knows it (did you mean natural_gas?) — row 2", "zh") == \
+        "未知的活动 'natual_gas'：本次核算的因子集都不包含它（是否应为 natural_gas？） —— 第 2 行"
+    assert translate_message("unknown IPCC 2006 category '1.A.9'", "zh") == "未知的 IPCC 2006 类别 '1.A.9'"
+    assert translate_message("a message nobody catalogued — row 4", "zh") == "a message nobody catalogued —— 第 4 行"
+    assert translate_message("amount is negative — row 4", "en") == "amount is negative — row 4"
 
 
 @given(st.text(alphabet=st.sampled_from("abcXYZ 0123456789交通运输能源活动（）%/-"), min_size=0, max_size=80),
