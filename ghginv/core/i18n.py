@@ -1,8 +1,9 @@
 """The one message catalogue of ghginv in English and Chinese (``--lang en|zh``, ``[report] lang``, ``GHGINV_LANG``).
 
 Read by the report (``report.html``, ``inventory.xlsx``) and by the command line (its summary and the
-framing of its errors); it lives in :mod:`ghginv.core` so that both reach it (the CLI imports it through
-the public API, :func:`ghginv.message`). Every entry is an ``(English, Chinese)`` pair.
+framing of its errors); it lives in :mod:`ghginv.core` so that both reach it (the command line may import
+:mod:`ghginv.core` besides the public API; :mod:`ghginv.report.i18n` re-exports it). Every entry is an
+``(English, Chinese)`` pair.
 
 Blocks (each its own dict, so that branches adding entries touch separate places):
 
@@ -11,9 +12,9 @@ Blocks (each its own dict, so that branches adding entries touch separate places
   (省级温室气体清单编制指南（试行）, 2011: 能源活动, 工业生产过程, 农业, 土地利用变化和林业, 废弃物处理).
 * :data:`LABELS` — indicator, unit, status, target-kind, scope, activity and convention names.
 * :data:`NOTES` — patterns of generated notes and reasons with their Chinese wording.
-* :data:`CLI` — the command line's summary and error framing.
+* :data:`CLI` — the command line's summary, target table and error framing.
 
-Chinese numbers follow the statistical tables (e.g. 中国统计年鉴): no thousands separator, rounded half
+Chinese numbers follow the convention of the statistical tables a bureau fills: no thousands separator, rounded half
 up (四舍五入), masses in 万吨 (10⁴ t).
 """
 
