@@ -26,6 +26,7 @@ docs: $(STAMP)
 	@echo "open docs/_build/html/index.html"
 
 test: $(STAMP)
+	@test -x /usr/bin/chromium || echo "note: /usr/bin/chromium is not installed: the browser tests (pytest -m browser) are skipped; apt-get install chromium fonts-noto-cjk poppler-utils (.ci/run does)"
 	$(BIN)/python -m pytest -q
 	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest -q -m nojit
 

@@ -15,6 +15,7 @@ import polars as pl
 
 from ..core import _fs
 from ..core.errors import ConfigError
+from ..core.i18n import resolve_lang
 from ..methods.emissions import activity_classes
 from .energy import energy_consumption
 from .indicators import compute_indicators, read_economy, sector_indicators, settings_from_config
@@ -71,7 +72,7 @@ def report_lang(cfg) -> str:
     Returns
     -------
     str
-        ``"zh"`` or ``"en"`` (default).
+        ``"zh"`` or ``"en"``: ``[report] lang``, else ``$GHGINV_LANG`` (``ghginv --lang zh``), else English.
 
     Raises
     ------
@@ -79,7 +80,7 @@ def report_lang(cfg) -> str:
         A key other than ``lang``, or a language not in :data:`LANGS`.
     """
     rep = cfg.extra.get("report") or {}
-    lang = rep.get("lang", "en")
+    lang = rep.get("lang") or resolve_lang()  # [report] lang, else $GHGINV_LANG (ghginv --lang zh), else English
     bad = sorted(set(rep) - {"lang"})
     if bad or lang not in LANGS:
         raise ConfigError(f"{cfg.source or 'config'}: [report] takes lang = 'zh' or 'en' (got {rep!r})")

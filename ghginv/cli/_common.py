@@ -21,11 +21,46 @@ from typing import Annotated, NoReturn
 import typer
 
 __all__ = ["app", "factors_app", "console", "WIDE", "PlainConsole", "fail", "parse_years", "write_atomic",
-           "RunDir", "Years", "esc", "escape_help"]
+           "RunDir", "Years", "esc", "escape_help", "set_lang", "render_error", "cli_lang"]
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="ghginv — greenhouse gas inventory calculator")
 factors_app = typer.Typer(no_args_is_help=True, help="Inspect and maintain factor sets.")
 app.add_typer(factors_app, name="factors")
+
+
+_GLOBAL_LANG: list[str] = []  # ghginv --lang, given before the command
+
+
+def cli_lang(lang: str | None) -> str | None:
+    """The language a command was asked for: its own ``--lang``, else the global ``ghginv --lang`` (both
+    override ``[report] lang``; ``GHGINV_LANG`` does not), else None."""
+    return lang or (_GLOBAL_LANG[-1] if _GLOBAL_LANG else None)
+
+
+def set_lang(lang: str | None) -> None:
+    """Use ``lang`` (zh or en) for the rest of this command's output: the summary, the framing of errors,
+    and the report when neither ``--lang`` of the command nor ``[report] lang`` says otherwise
+    (``GHGINV_LANG``, :func:`ghginv.core.i18n.resolve_lang`). ``None`` leaves the choice as it is."""
+    from ..core.errors import ConfigError
+
+    if lang is None:
+        return
+    if lang not in ("zh", "en"):
+        raise ConfigError(f"--lang must be zh or en, got {lang!r}")
+    os.environ["GHGINV_LANG"] = lang
+
+
+@app.callback()
+def _global_options(
+    lang: Annotated[str | None, typer.Option("--lang", help="language of the output, errors and reports: zh or en (default $GHGINV_LANG, else en)")] = None,
+):
+    """ghginv — greenhouse gas inventory calculator"""
+    try:
+        set_lang(lang)
+        if lang:
+            _GLOBAL_LANG.append(lang)
+    except Exception as e:  # noqa: BLE001 - a ConfigError: one message, exit 2
+        fail(e)
 
 # argument and option types more than one command takes
 RunDir = Annotated[Path, typer.Argument(help="a finished run folder (written by ghginv compile)")]
@@ -96,12 +131,43 @@ def escape_help(typer_app) -> None:
     walk(typer_app)
 
 
-def fail(err: Exception) -> NoReturn:
-    """Print ``error: <message>`` on stderr and exit: with the error's ``exit_code`` (2, bad input)
-    for a :class:`ghginv.GhgInvError`, 1 for anything else."""
-    from ..core.errors import GhgInvError
+def render_error(err: Exception, lang: str) -> str:
+    """The message of an error with its framing words in ``lang``: for Chinese 错误, 文件, 第 N 行, 列, 值 and
+    处理办法 around the messages; the catalogued messages in Chinese (:func:`ghginv.core.i18n.translate_message`),
+    the others as written, and always the values and names they quote as written."""
+    from ..core.errors import MAX_LISTED, GhgInvError
+    from ..core.i18n import cli_text, translate_message
 
-    sys.stderr.write(f"error: {err}\n")
+    if lang != "zh":
+        return f"{cli_text('error', lang)}: {err}"
+    if not isinstance(err, GhgInvError) or not err.problems:
+        return f"错误：{translate_message(str(err), lang)}"
+    lines = [f"错误：{translate_message(err.summary, lang)}（{cli_text('problems', lang, n=len(err.problems))}）"]
+    for p in err.problems[:MAX_LISTED]:
+        where = [f"文件 {p.file}"] if p.file else []
+        where += [f"行号 {p.line}"] if p.line is not None else []
+        where += [f"第 {p.row} 行"] if p.row is not None else []
+        where += [f"列 '{p.column}'"] if p.column else []
+        msg = translate_message(p.message, lang)
+        text = f"{'，'.join(where)}：{msg}" if where else msg
+        if p.value is not None and "{value}" not in p.message:
+            text += f"（值：{p.value!r}）"
+        if p.hint:
+            text += f" —— 处理办法：{translate_message(p.hint, lang)}"
+        lines.append(f"  - {text}")
+    if len(err.problems) > MAX_LISTED:
+        lines.append("  " + cli_text("more", lang, n=len(err.problems) - MAX_LISTED))
+    return "\n".join(lines)
+
+
+def fail(err: Exception) -> NoReturn:
+    """Print ``error: <message>`` (``错误：…`` with ``--lang zh`` or ``GHGINV_LANG=zh``, :func:`render_error`)
+    on stderr and exit: with the error's ``exit_code`` (2, bad input) for a :class:`ghginv.GhgInvError`,
+    1 for anything else."""
+    from ..core.errors import GhgInvError
+    from ..core.i18n import resolve_lang
+
+    sys.stderr.write(render_error(err, resolve_lang()) + "\n")
     raise typer.Exit(code=getattr(err, "exit_code", 2) if isinstance(err, GhgInvError) else 1)
 
 

@@ -15,7 +15,8 @@ from typing import Annotated
 
 import typer
 
-from ._common import PlainConsole, Years, console, fail, parse_years
+from ..core.rounding import round_half_up
+from ._common import PlainConsole, Years, cli_lang, console, fail, parse_years, set_lang
 
 __all__ = ["compile_cmd", "print_summary", "config_options"]
 
@@ -45,7 +46,9 @@ def print_summary(result, out: Path | None, quiet: bool) -> None:
     """Print the summary of a compiled or recomputed inventory (:func:`ghginv.inventory_summary`):
     with ``quiet`` only its header lines, as plain text."""
     from .. import inventory_summary
+    from ..core.i18n import category_label, cli_text, label, resolve_lang, translate_note
 
+    lang = resolve_lang()  # --lang (global or of the command) or GHGINV_LANG
     if quiet:
         con, esc = PlainConsole(), str
     else:
@@ -54,48 +57,49 @@ def print_summary(result, out: Path | None, quiet: bool) -> None:
         con = console()
     s = inventory_summary(result, table=not quiet)
     for notice in s.notices:
-        con.print(f"[bold yellow]{esc(notice)}[/]")
-    con.print(f"[bold]{esc(s.name)}[/] — GWP {s.gwp}, factor sets: {esc(', '.join(s.factor_sets))}")
-    con.print(
-        f"{s.rows_read:,} activity rows -> {s.cube_cells:,} cube cells -> "
-        f"{s.emission_rows:,} emission rows; stages: "
-        + ", ".join(f"{k} {v:.2f}s" for k, v in s.timings.items())
-    )
+        con.print(f"[bold yellow]{esc(translate_note(notice, lang))}[/]")
+    con.print(f"[bold]{esc(s.name)}[/]" + esc(cli_text("head", lang, name="", gwp=s.gwp, sets=", ".join(s.factor_sets))))
+    sep = "," if lang == "en" else ""
+    con.print(cli_text("rows", lang, a=f"{s.rows_read:{sep}}", c=f"{s.cube_cells:{sep}}", e=f"{s.emission_rows:{sep}}",
+                       stages=", ".join(f"{label('stage', k, lang)} {v:.2f}s" for k, v in s.timings.items())))
     for w in s.warnings:  # a base-year factor taken from another year
-        con.print(f"[bold yellow]warning:[/] {esc(w)}")
+        con.print(f"[bold yellow]{cli_text('warning', lang)}{'：' if lang == 'zh' else ': '}[/]{esc(translate_note(w, lang))}")
     if quiet:
         return
     from rich.table import Table
 
-    t = Table(title="Emissions by year, kt CO2e", title_justify="left")
+    t = Table(title=cli_text("table_title", lang), title_justify="left")
     t.add_column("")
     for y in s.years:
         t.add_column(str(y), justify="right")
 
-    def fmt(x):
-        return "—" if x is None else x if isinstance(x, str) else f"{x / 1000:,.1f}"  # a str is a notation key
+    def fmt(x):  # a str is a notation key; Chinese: 万吨, two decimals, no thousands separator (statistical tables)
+        return "—" if x is None else x if isinstance(x, str) else f"{x / 1000:,.1f}" if lang == "en" else f"{round_half_up(x / 1e4, 2):.2f}"
+
+    def row_label(text: str) -> str:
+        code = text.split(" ", 1)[0]
+        if lang == "zh" and code[:1].isdigit():
+            return category_label(code, lang, text[len(code) + 1:])
+        return label("summary_row", text, lang)
 
     for row in s.rows:
-        t.add_row(f"[bold]{row.label}[/]" if row.bold else row.label, *(fmt(x) for x in row.values))
+        name = esc(row_label(row.label))
+        t.add_row(f"[bold]{name}[/]" if row.bold else name, *(fmt(x) for x in row.values))
     con.print(t)
     if s.fallback:
-        con.print(
-            "[yellow]year_fallback = nearest:[/] factors taken from another year for "
-            + "; ".join(f"{r[1]} {r[2]} (set {r[0]}, factor year {r[3]})" for r in s.fallback)
-        )
+        con.print(esc(cli_text("fallback", lang, items="; ".join(cli_text("fallback_item", lang, activity=label("activity", r[1], lang), year=r[2],
+                                                                            set=r[0], fy=r[3]) for r in s.fallback))))
     if s.notation_categories:
-        con.print(f"{s.notation_categories} categories reported with notation keys (see notation_keys.csv)")
+        con.print(cli_text("notation_count", lang, n=s.notation_categories))
     if s.reference is not None:
         bad, threshold_pct = s.reference
-        con.print(f"reference approach: {bad} fuel-year(s) differ from the sectoral CO2 by more than {threshold_pct:g} % "
-                  "(reference_approach.parquet)" if bad else "reference approach: every fuel within "
-                  f"{threshold_pct:g} % of the sectoral CO2 (reference_approach.parquet)")
+        con.print(cli_text("ref_bad", lang, n=bad, th=f"{threshold_pct:g}") if bad else cli_text("ref_ok", lang, th=f"{threshold_pct:g}"))
     if s.gap_filled:
-        con.print(f"gap filling: {s.gap_filled} activity amount(s) estimated (gap_filling.parquet)")
+        con.print(cli_text("gap_filled", lang, n=s.gap_filled))
     if s.completeness:
-        con.print(s.completeness)
+        con.print(esc(translate_note(s.completeness, lang)))
     if out is not None:
-        con.print(f"outputs written to [bold]{esc(str(out))}[/]")
+        con.print(cli_text("outputs", lang, path=f"[bold]{esc(str(out))}[/]"))
 
 
 def compile_cmd(
@@ -114,7 +118,7 @@ def compile_cmd(
     sinks: Annotated[list[str] | None, typer.Option("--sinks", help="carbon-sink data, CSV or Parquet file or folder, local or a URL (repeatable)")] = None,
     sink_method: Annotated[str | None, typer.Option("--sink-method", help="reported forest method: gain_loss or stock_difference")] = None,
     economy: Annotated[str | None, typer.Option("--economy", help="economy table (CSV or Parquet: GDP, population), local or a URL, for indicators and targets")] = None,
-    lang: Annotated[str | None, typer.Option("--lang", help="language of report.html: zh or en")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="language of report.html and of this command's output: zh or en")] = None,
     uncertainty: Annotated[bool, typer.Option("--uncertainty", help="write uncertainty.parquet (Approach 1 + Monte Carlo; [uncertainty] settings)")] = False,
     climate_zone: Annotated[str | None, typer.Option("--climate-zone", help="landfill first-order decay (4.A): boreal_temperate_dry, boreal_temperate_wet, tropical_dry or tropical_moist_wet ([waste] climate_zone)")] = None,
     notation_keys: Annotated[Path | None, typer.Option("--notation-keys", help="CSV of notation keys for categories not estimated: category, gas, key, reason, where ([notation_keys] path)")] = None,
@@ -130,6 +134,8 @@ def compile_cmd(
 
         os.environ["GHGINV_HASH_CACHE"] = "0"  # ghginv.core.hashcache
     try:
+        lang = cli_lang(lang)
+        set_lang(lang)  # the summary in the report's language
         if inventory is None and not ((activity or sinks) and factors):
             raise ConfigError("give an inventory TOML, or --activity and/or --sinks and --factors (and --gwp, --out)")
         if inventory is None and out is None:

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from ..core.rounding import round_half_up
-from ._common import RunDir, console, esc, fail
+from ._common import RunDir, cli_lang, console, esc, fail, set_lang
 
 __all__ = ["report_cmd", "targets_cmd", "targets_exit_code", "unevaluable"]
 
@@ -60,12 +60,16 @@ def report_cmd(
     from ..core.errors import ConfigError, GhgInvError
 
     try:
+        lang = cli_lang(lang)
         if lang is not None and lang not in ("zh", "en"):
             raise ConfigError(f"--lang must be zh or en, got {lang!r}")
+        set_lang(lang)
         from .. import rebuild_reports
 
         out = rebuild_reports(run_dir, lang)
-        print(f"wrote {out / 'report.html'} and {out / 'inventory.xlsx'}")
+        from ..core.i18n import cli_text
+
+        print(cli_text("wrote", files=f"{out / 'report.html'} {cli_text('and')} {out / 'inventory.xlsx'}"))
     except GhgInvError as e:
         fail(e)
 
@@ -88,24 +92,27 @@ def targets_cmd(run_dir: RunDir):
         tg = pl.read_parquet(p)
     except GhgInvError as e:
         fail(e)
-    t = Table(title=esc(f"Targets — {run_dir}"), title_justify="left")
-    for c in ("target", "region", "base", "latest", "achieved %", "required %", "path %", "status", "margin pp"):
-        t.add_column(c, justify="left" if c in ("target", "region", "status") else "right")
+    from ..core.i18n import cli_text, label, resolve_lang, translate_note
 
-    def f(v, d=2):
-        return "—" if v is None else f"{round_half_up(v, d):,.{d}f}"
+    lang = resolve_lang()
+    t = Table(title=esc(cli_text("t_title", lang, run=run_dir)), title_justify="left")
+    for i, c in enumerate(cli_text("t_cols", lang).split("|")):
+        t.add_column(c, justify="left" if i in (0, 1, 7) else "right")
+
+    def f(v, d=2):  # Chinese: no thousands separator (statistical tables)
+        return "—" if v is None else f"{round_half_up(v, d):{',' if lang == 'en' else ''}.{d}f}"
 
     colour = {"met": "green", "on track": "green", "not met": "red", "off track": "red", "pending": "yellow",
               "undetermined": "yellow", "no data": "dim"}
     reasons = []
     for r, st in zip(tg.iter_rows(named=True), _statuses(tg)):
         dig = 4 if "intensity" in r["kind"] else 2
-        label = st.upper() if st in ("not met", "off track") else st
+        shown = label("status", st, lang) if lang == "zh" else st.upper() if st in ("not met", "off track") else st
         if r.get("reason"):
-            reasons.append(f"{r['target']} ({r['region']}), {st}: {r['reason']}")
-        t.add_row(esc(r["target"]), esc(r["region"]), f"{r['base_year']}: {f(r['base_value'], dig)}",
+            reasons.append(f"{r['target']} ({label('region', r['region'], lang)}), {label('status', st, lang)}: {translate_note(r['reason'], lang)}")
+        t.add_row(esc(r["target"]), esc(label("region", r["region"], lang)), f"{r['base_year']}: {f(r['base_value'], dig)}",
                   "—" if r["latest_year"] is None else f"{r['latest_year']}: {f(r['latest_value'], dig)}",
-                  f(r["achieved_pct"]), f(r["required_pct"]), f(r["path_required_pct"]), f"[{colour.get(st, 'dim')}]{label}[/]", f(r["margin"]))
+                  f(r["achieved_pct"]), f(r["required_pct"]), f(r["path_required_pct"]), f"[{colour.get(st, 'dim')}]{esc(shown)}[/]", f(r["margin"]))
     out = console()
     out.print(t)
     for line in reasons:
@@ -113,5 +120,5 @@ def targets_cmd(run_dir: RunDir):
     bad = unevaluable(tg)
     if bad:
         names = "; ".join(f"{r['target']!r} ({r['region']})" for r in bad)
-        print(f"error: {len(bad)} target(s) cannot be evaluated and are not optional: {names}", file=sys.stderr)
+        print(f"{cli_text('error', lang)}{'：' if lang == 'zh' else ': '}{cli_text('t_unevaluable', lang, n=len(bad), names=names)}", file=sys.stderr)
     raise typer.Exit(code=targets_exit_code(tg))

@@ -11,7 +11,7 @@ from ..analysis.notation import GASES, completeness_table
 from . import svg
 from ._sheets import sheet_head, sheet_parts, split_note
 from .data import ReportData
-from .i18n import pick
+from .i18n import category_label, pick
 
 __all__ = ["completeness_section", "completeness_sheet"]
 
@@ -19,7 +19,7 @@ _T = {
     "title": ("Completeness: categories × gases", "完整性：类别 × 气体"),
     "caption": ("{y}, direct emissions of all regions, kt CO2e; a notation key where the run has no estimate; "
                 "blank: the gas does not occur in the category (2006 IPCC GL)",
-                "{y}年，全部地区的直接排放，千吨二氧化碳当量；本次核算未估算之处给出注释键；空白：该类别不排放该气体（2006 IPCC 指南）"),
+                "{y}年，全部地区的直接排放，万吨二氧化碳当量；本次核算未估算之处给出注释键；空白：该类别不排放该气体（2006 IPCC 指南）"),
     "keys": ("NE not estimated, NO not occurring, NA not applicable, IE included elsewhere, C confidential",
              "NE 未估算，NO 未发生，NA 不适用，IE 已计入其他类别，C 保密"),
     "user": ("Notation keys given in the inventory", "清单中给定的注释键"),
@@ -31,10 +31,10 @@ def _t(key: str, lang: str, **kw) -> str:
     return pick(_T, key, lang, **kw)
 
 
-def _cell(row: dict, gas: str) -> str:
+def _cell(row: dict, gas: str, lang: str = "en") -> str:
     v, k = row[f"{gas}_co2e_t"], row[f"{gas}_key"]
     if v is not None:
-        return svg.fmt_num(v / 1000, 2)
+        return svg.fmt_num(v / 1e4, 2, group=False) if lang == "zh" else svg.fmt_num(v / 1000, 2)
     return f'<span class="na">{escape(k)}</span>' if k else ""
 
 
@@ -48,10 +48,10 @@ def completeness_section(d: ReportData, lang: str = "en") -> str:
     head = "".join(f"<th>{escape(g)}</th>" for g in GASES)
     body = []
     for r in tab.iter_rows(named=True):
-        label = f"{escape(r['category'])} {escape(r['category_name'])}"
+        label = escape(category_label(r["category"], lang, r["category_name"]))
         if r["level"] <= 1 or r["category"] == "1.A":
             label = f"<b>{label}</b>"
-        body.append(f'<tr><td class="l">{label}</td>' + "".join(f"<td>{_cell(r, g)}</td>" for g in GASES) + "</tr>")
+        body.append(f'<tr><td class="l">{label}</td>' + "".join(f"<td>{_cell(r, g, lang)}</td>" for g in GASES) + "</tr>")
     out = [f"<h2>{escape(_t('title', lang))}</h2>",
            f'<table><caption class="small">{escape(_t("caption", lang, y=year))}</caption><tr><th class="l">IPCC</th>{head}</tr>{"".join(body)}</table>',
            f'<p class="small">{escape(_t("keys", lang))}</p>']
@@ -60,7 +60,7 @@ def completeness_section(d: ReportData, lang: str = "en") -> str:
         items = "".join(
             f"<li>{escape(u['category'])}{' ' + escape(u['gas']) if u.get('gas') not in (None, 'ALL') else ''}: <b>{escape(u['key'])}</b>"
             + (f" — {escape(_t('where', lang))} {escape(u['where'])}" if u.get("where") else "")
-            + (f" — {escape(u['reason'])}" if u.get("reason") else "") + "</li>" for u in user)
+            + (f" — <span translate=\"no\">{escape(u['reason'])}</span>" if u.get("reason") else "") + "</li>" for u in user)
         out.append(f"<h3>{escape(_t('user', lang))}</h3><ul>{items}</ul>")
     return "\n".join(out)
 

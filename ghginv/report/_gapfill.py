@@ -11,7 +11,7 @@ from html import escape
 
 import polars as pl
 
-from .i18n import pick
+from .i18n import category_label, label, pick
 
 __all__ = ["gapfill_section"]
 
@@ -41,8 +41,9 @@ def gapfill_section(d, lang: str = "en") -> str:
     for r in g.iter_rows(named=True):
         inputs = r["inputs"] + (f" ({r['surrogate']})" if r.get("surrogate") else "")
         co2e = r.get("co2e_t")
-        rows.append([str(r["year"]), escape(r["region"]), escape(r["sector"]), escape(r["activity"]), escape(r["method"]),
-                     f"{r['amount']:,.4g}", escape(r["unit"]), f'<span class="small">{escape(inputs)}</span>',
+        rows.append([str(r["year"]), f'<span translate="no">{escape(r["region"])}</span>', escape(category_label(r["sector"], lang)),
+                     escape(label("activity", r["activity"], lang)), escape(r["method"]),
+                     f"{r['amount']:,.4g}", escape(r["unit"]), f'<span class="small" translate="no">{escape(inputs)}</span>',
                      "—" if co2e is None else f"{co2e:,.1f}"])
     hh = "".join(f'<th class="{"l" if i < 5 else ""}">{escape(c)}</th>' for i, c in enumerate(head))
     body = "".join("<tr>" + "".join(f'<td class="{"l" if i < 5 else ""}">{c}</td>' for i, c in enumerate(r)) + "</tr>" for r in rows)

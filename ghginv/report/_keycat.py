@@ -13,7 +13,7 @@ from html import escape
 
 import polars as pl
 
-from .i18n import num, pick
+from .i18n import category_label, num, pick
 
 __all__ = ["keycat_section", "keycat_sheet_frame"]
 
@@ -50,12 +50,13 @@ def _table(sub: pl.DataFrame, assessment: str, lang: str) -> str:
     head = "".join(f'<th class="{"l" if k in ("category", "name", "gas") else ""}">{escape(_t(k, lang))}</th>' for k in keys)
     rows = []
     for r in sub.filter(pl.col("key")).sort("rank").iter_rows(named=True):
-        cells = [str(r["rank"]), escape(r["category"]), escape(r["category_name"] or ""), escape(r["gas"]), num(r["co2e_t"])]
+        name = category_label(r["category"], lang, r["category_name"] or "")[len(r["category"]) + 1:]
+        cells = [str(r["rank"]), escape(r["category"]), escape(name), escape(r["gas"]), num(r["co2e_t"], lang=lang)]
         if trend:
-            cells.append(num(r["base_co2e_t"]))
-        cells += [num(100 * r["share"], 2), num(100 * r["cumulative"], 2)]
+            cells.append(num(r["base_co2e_t"], lang=lang))
+        cells += [num(100 * r["share"], 2, lang=lang), num(100 * r["cumulative"], 2, lang=lang)]
         if a2:
-            cells.append(num(r["uncertainty_pct"], 1))
+            cells.append(num(r["uncertainty_pct"], 1, lang=lang))
         rows.append("<tr>" + "".join(f'<td class="{"l" if 1 <= i <= 3 else ""}">{c}</td>' for i, c in enumerate(cells)) + "</tr>")
     rest = sub.filter(~pl.col("key")).height
     note = f'<p class="small">{escape(_t("others", lang, n=rest))}</p>' if rest else ""

@@ -21,7 +21,7 @@ import polars as pl
 
 from ..core._frames import group_sum
 from ._style import CSS
-from .i18n import num, pick, table
+from .i18n import category_label, label, num, pick, table
 
 __all__ = ["recalc_section", "recalc_fragment", "TOP_CATEGORIES", "MAX_FACTOR_ROWS"]
 
@@ -90,7 +90,8 @@ def _factor_rows(changed: pl.DataFrame, lang: str) -> str:
             v = r.get(f"{p}_value")
             return (f"{'—' if v is None else format(v, '.6g')} {escape(r.get(f'{p}_unit') or '')} "
                     f'<span class="small">{escape(r.get(f"{p}_rule") or "")}</span>')
-        rows.append([escape(r["change"]), escape(r["activity"] or ""), escape(f"{r['kind']} {r['item']}"), _years(r["year"]), side("old"), side("new")])
+        rows.append([escape(r["change"]), escape(label("activity", r["activity"], lang)), escape(f"{label('factor_kind', r['kind'], lang)} {r['item']}"),
+                     _years(r["year"]), side("old"), side("new")])
     head = [_tx(k, lang) for k in ("change", "activity", "item", "years", "old_row", "new_row")]
     out = table(rows, head, left=4)
     if g.height > MAX_FACTOR_ROWS:
@@ -108,8 +109,9 @@ def render_recalc(recalc: pl.DataFrame, changed: pl.DataFrame | None, lang: str 
     rows = []
     for r in tot.iter_rows(named=True):
         pct = r["delta_co2e_t"] / abs(r["old_co2e_t"]) * 100 if r["old_co2e_t"] else None
-        rows.append([str(r["year"]), escape(r["scope"]), num(r["old_co2e_t"]), num(r["new_co2e_t"]), num(r["delta_co2e_t"]),
-                     num(pct, 2), num(r["activity_effect_t"]), num(r["factor_effect_t"]), num(r["gwp_effect_t"])])
+        rows.append([str(r["year"]), escape(label("scope", r["scope"], lang)), num(r["old_co2e_t"], lang=lang), num(r["new_co2e_t"], lang=lang),
+                     num(r["delta_co2e_t"], lang=lang), num(pct, 2, lang=lang), num(r["activity_effect_t"], lang=lang),
+                     num(r["factor_effect_t"], lang=lang), num(r["gwp_effect_t"], lang=lang)])
     out.append(f"<h3>{escape(_tx('totals', lang))}</h3>")
     out.append(table(rows, [_tx(k, lang) for k in ("year", "scope", "old", "new", "delta", "delta_pct", "activity", "factor", "gwp")], left=2))
     cols = ["old_co2e_t", "new_co2e_t", "delta_co2e_t", "activity_effect_t", "factor_effect_t", "gwp_effect_t"]
@@ -118,9 +120,10 @@ def render_recalc(recalc: pl.DataFrame, changed: pl.DataFrame | None, lang: str 
            .head(TOP_CATEGORIES))
     out.append(f"<h3>{escape(_tx('top', lang))}</h3>")
     if top.height:
-        out.append(table([[str(r["year"]), escape(r["scope"]), escape(f"{r['category']} {r['category_name'] or ''}"), num(r["old_co2e_t"]),
-                            num(r["new_co2e_t"]), num(r["delta_co2e_t"]), num(r["activity_effect_t"]), num(r["factor_effect_t"]),
-                            num(r["gwp_effect_t"])] for r in top.iter_rows(named=True)],
+        out.append(table([[str(r["year"]), escape(label("scope", r["scope"], lang)), escape(category_label(r["category"], lang, r["category_name"] or "")),
+                            num(r["old_co2e_t"], lang=lang), num(r["new_co2e_t"], lang=lang), num(r["delta_co2e_t"], lang=lang),
+                            num(r["activity_effect_t"], lang=lang), num(r["factor_effect_t"], lang=lang), num(r["gwp_effect_t"], lang=lang)]
+                           for r in top.iter_rows(named=True)],
                           [_tx(k, lang) for k in ("year", "scope", "category", "old", "new", "delta", "activity", "factor", "gwp")], left=3))
     else:
         out.append(f"<p>{escape(_tx('no_change', lang))}</p>")

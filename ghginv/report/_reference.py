@@ -11,7 +11,7 @@ from html import escape
 
 import polars as pl
 
-from .i18n import num, pick
+from .i18n import label, num, pick, translate_note
 
 __all__ = ["reference_section"]
 
@@ -44,14 +44,15 @@ def reference_section(d, lang: str = "en") -> str:
     rows = []
     for r in t.iter_rows(named=True):
         mark = f'<span class="bad">✘ {_t("bad", lang)}</span>' if r["flag"] else f'<span class="ok">✔ {_t("ok", lang)}</span>'
-        fuel = f"<b>{escape(r['fuel'])}</b>" if r["fuel"] == "TOTAL" else escape(r["fuel"])
-        rows.append([str(r["year"]), escape(r["region"]), fuel, num(r["apparent_consumption"], 4), escape(r["unit"] or ""),
-                     num(r["reference_co2_t"]), num(r["sectoral_co2_t"]), num(r["difference_pct"], 2), mark,
-                     f'<span class="small">{escape(r["note"] or "")}</span>'])
+        fuel = f"<b>{escape(label('activity', r['fuel'], lang))}</b>" if r["fuel"] == "TOTAL" else escape(label("activity", r["fuel"], lang))
+        region = escape(label("region", r["region"], lang)) if r["region"] == "ALL" else f'<span translate="no">{escape(r["region"])}</span>'
+        rows.append([str(r["year"]), region, fuel, num(r["apparent_consumption"], 4, lang=lang), escape(r["unit"] or ""),
+                     num(r["reference_co2_t"], lang=lang), num(r["sectoral_co2_t"], lang=lang), num(r["difference_pct"], 2, lang=lang), mark,
+                     f'<span class="small">{escape(translate_note(r["note"] or "", lang))}</span>'])
     hh = "".join(f'<th class="{"l" if i < 3 else ""}">{escape(c)}</th>' for i, c in enumerate(head))
     body = "".join("<tr>" + "".join(f'<td class="{"l" if i < 3 else ""}">{c}</td>' for i, c in enumerate(r)) + "</tr>" for r in rows)
     notes = (d.manifest.get("reference_approach") or {}).get("notes") or []
-    extra = "<ul>" + "".join(f'<li class="small">{escape(n)}</li>' for n in notes) + "</ul>" if notes else ""
+    extra = "<ul>" + "".join(f'<li class="small">{escape(translate_note(n, lang))}</li>' for n in notes) + "</ul>" if notes else ""
     return (f'<h2 id="reference-approach">{escape(_t("title", lang))}</h2><p class="small">{escape(_t("method", lang, th=th))}</p>'
             f"<table><tr>{hh}</tr>{body}</table>{extra}")
 

@@ -1,0 +1,76 @@
+"""The message catalogue (ghginv.core.i18n): complete Chinese category names, labels, generated notes in
+Chinese, the error framing of the command line, and chart labels that fit (ghginv.report.svg.fit)."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ghginv.cli._common import render_error
+from ghginv.core.categories import categories
+from ghginv.core.errors import Problem, ValidationError
+from ghginv.core.i18n import CATEGORY_ZH, CLI, LABELS, T, category_label, label, resolve_lang, translate_message, translate_note
+from ghginv.report.svg import fit, text_width
+
+
+def test_every_ipcc_category_has_a_chinese_name():
+    assert set(categories()) == set(CATEGORY_ZH)
+    # the provincial guideline's names of the sectors and sub-items
+    assert [CATEGORY_ZH[c] for c in ("1", "2", "3.B", "4", "1.A.3", "1.A.4.b", "3.C.7", "4.D.1")] == [
+        "能源活动", "工业生产过程", "土地利用变化和林业", "废弃物处理", "交通运输", "居民生活", "稻田", "生活污水处理"]
+    assert category_label("1.A.3", "zh", "Transport") == "1.A.3 交通运输"
+    assert category_label("1.A.3", "en", "Transport") == "1.A.3 Transport"
+
+
+def test_every_entry_has_both_languages():
+    for block in (T, CLI, *LABELS.values()):
+        for key, pair in block.items():
+            assert len(pair) == 2 and all(isinstance(x, str) and x for x in pair), key
+    assert label("indicator", "co2_energy_t", "zh") == "能源活动二氧化碳排放量"
+    assert label("status", "rising", "zh") == "仍在上升"
+    assert label("indicator", "not_catalogued", "zh") == "not_catalogued"  # unknown: the value as written
+
+
+def test_generated_notes_in_chinese():
+    assert translate_note("not peaked yet (status rising, latest year 2024); a peak before 2030 is still possible", "zh") == \
+        "尚未达峰（仍在上升，最新年份 2024 年）；2030 年前仍可能达峰"
+    assert translate_note("electricity 2020 → 2021 (mee_nbs_grid)", "zh") == "电力 2020 年 → 2021 年（mee_nbs_grid）"
+    assert translate_note("something new", "zh") == "something new"
+    assert translate_note("electricity 2020 → 2021 (mee_nbs_grid)", "en") == "electricity 2020 → 2021 (mee_nbs_grid)"
+
+
+def test_language_from_environment(monkeypatch):
+    monkeypatch.setenv("GHGINV_LANG", "zh_CN.UTF-8")
+    assert resolve_lang() == "zh" and resolve_lang("en") == "en"
+    monkeypatch.delenv("GHGINV_LANG")
+    assert resolve_lang() == "en"
+
+
+def test_error_framing_in_chinese():
+    err = ValidationError("activity data are invalid", [Problem("amount is negative", file="a.parquet", row=3, column="amount", value=-2.5,
+                                                                 hint="give the amount as a positive number")])
+    zh = render_error(err, "zh")
+    assert zh.splitlines()[0] == "错误：activity data are invalid（共 1 个问题）"
+    # a catalogued message in Chinese, a hint that is not catalogued as written
+    assert zh.splitlines()[1] == "  - 文件 a.parquet，第 3 行，列 'amount'：amount 为负数（值：-2.5） —— 处理办法：give the amount as a positive number"
+    assert render_error(err, "en") == f"error: {err}"
+
+
+def test_catalogued_messages_keep_values_and_rows():
+    assert translate_message("amount is negative (first value: -12.5) — rows 2, 5 and 3 more", "zh") == \
+        "amount 为负数（第一个值：-12.5） —— 第 2、5 行，另有 3 行"
+    assert translate_message("unknown activity 'natual_gas': no factor set of the run knows it (did you mean natural_gas?) — row 2", "zh") == \
+        "未知的活动 'natual_gas'：本次核算的因子集都不包含它（是否应为 natural_gas？） —— 第 2 行"
+    assert translate_message("unknown IPCC 2006 category '1.A.9'", "zh") == "未知的 IPCC 2006 类别 '1.A.9'"
+    assert translate_message("a message nobody catalogued — row 4", "zh") == "a message nobody catalogued —— 第 4 行"
+    assert translate_message("amount is negative — row 4", "en") == "amount is negative — row 4"
+
+
+@given(st.text(alphabet=st.sampled_from("abcXYZ 0123456789交通运输能源活动（）%/-"), min_size=0, max_size=80),
+       st.floats(min_value=40, max_value=400), st.integers(min_value=1, max_value=3))
+def test_fit_never_exceeds_the_width(s, width, lines):
+    out = fit(s, width, 12, lines=lines)
+    assert len(out) <= lines
+    assert all(text_width(x, 12) <= width or len(x) <= 2 for x in out)
+    if text_width(s, 12) <= width:
+        assert out == ([s] if s else [])
