@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/ghginv compile inventories/qingyang_synthetic.toml --out out/qingyang_synthetic
+	$(BIN)/ghginv compile ghginv/data/demo/qingyang_synthetic.toml --out out/qingyang_synthetic
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

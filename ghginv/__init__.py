@@ -3,7 +3,7 @@
 The public API: one entry point per capability, the ones the command line calls::
 
     import ghginv
-    cfg = ghginv.load_config("inventories/qingyang_synthetic.toml")
+    cfg = ghginv.load_config("ghginv/data/demo/qingyang_synthetic.toml")
     result = ghginv.Inventory(cfg).run()     # polars DataFrames: result.emissions, result.inventory
     result.write("out/demo")
 
@@ -120,7 +120,7 @@ def compile_inventory(toml_path=None, *, out=None, **options):
     Parameters
     ----------
     toml_path : str or os.PathLike, optional
-        An inventory TOML (``inventories/qingyang_synthetic.toml``). Optional when ``options``
+        An inventory TOML (``ghginv/data/demo/qingyang_synthetic.toml``). Optional when ``options``
         give ``activity`` and ``factors``.
     out : str or os.PathLike, optional
         Run folder to write (atomically: ``emissions.parquet``, ``inventory.parquet``, the
@@ -154,7 +154,7 @@ def compile_inventory(toml_path=None, *, out=None, **options):
 
     Examples
     --------
-    >>> result = ghginv.compile_inventory("inventories/qingyang_synthetic.toml", out="out/demo")  # doctest: +SKIP
+    >>> result = ghginv.compile_inventory("ghginv/data/demo/qingyang_synthetic.toml", out="out/demo")  # doctest: +SKIP
     >>> result.inventory.filter(pl.col("level") == 0)                                          # doctest: +SKIP
     """
     from .core.config import load_config

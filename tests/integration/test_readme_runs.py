@@ -1,5 +1,5 @@
 """The README runs (issue 16 item 11): every shell and Python block of README.md is run, in README
-order, in a temporary folder holding a copy of the demo (``inventories/``), so the README cannot
+order, in a temporary folder holding a copy of the demo (``ghginv/data/demo/``), so the README cannot
 drift from the tool again.
 
 How each block is taken (:func:`kind`):
@@ -165,13 +165,15 @@ ENV = {"COLUMNS": "250", "GHGINV_FACTORS_PATH": None, "GHGINV_LOCK_TIMEOUT": "60
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
     ws = tmp_path_factory.mktemp("readme")
-    shutil.copytree(ROOT / "inventories", ws / "inventories", ignore=shutil.ignore_patterns("__pycache__"))
-    demo = ws / "inventories" / "data" / "qingyang_synthetic"
+    # the README's paths are the checkout's (ghginv/data/demo/…); a folder ghginv/ without an
+    # __init__.py here never shadows the installed package (a regular package wins over a namespace one)
+    shutil.copytree(ROOT / "ghginv" / "data" / "demo", ws / "ghginv" / "data" / "demo", ignore=shutil.ignore_patterns("__pycache__"))
+    demo = ws / "ghginv" / "data" / "demo" / "data" / "qingyang_synthetic"
     shutil.copy(demo / "economy_synthetic.csv", ws / "my_economy.csv")
     sinks = (demo / "sinks_synthetic.csv").read_text(encoding="utf-8").splitlines()
     (ws / "sinks.csv").write_text("\n".join(x for x in sinks if ",rewetted_organic" not in x) + "\n", encoding="utf-8")
-    for src, dst in ((ROOT / "factors" / "mee_nbs_grid", ws / "my_factors" / "grid_2025"),
-                     (ROOT / "inventories" / "factors" / "qingyang_sinks_synthetic", ws / "my_forest_params")):
+    for src, dst in ((ROOT / "ghginv" / "data" / "factor_sets" / "mee_nbs_grid", ws / "my_factors" / "grid_2025"),
+                     (ROOT / "ghginv" / "data" / "demo" / "factors" / "qingyang_sinks_synthetic", ws / "my_forest_params")):
         shutil.copytree(src, dst)
         m = dst / "manifest.toml"
         m.write_text(re.sub(r'(?m)^name = ".*"$', f'name = "{dst.name}"', m.read_text(encoding="utf-8")), encoding="utf-8")

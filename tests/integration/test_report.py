@@ -20,7 +20,7 @@ from ghginv.cli.report import targets_exit_code
 
 from conftest import ROOT
 
-DEMO_TOML = ROOT / "inventories" / "qingyang_synthetic.toml"
+DEMO_TOML = ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic.toml"
 CHROMIUM = Path("/usr/bin/chromium")
 
 

@@ -16,8 +16,8 @@ Output: CSV with one row per year for the whole district (region ``ALL``), colum
 
 Usage (from the repository root):
 
-    .venv/bin/python inventories/generate_qingyang_economy_synthetic.py            # seed 20200101
-    .venv/bin/python inventories/generate_qingyang_economy_synthetic.py --seed 7 --out /tmp/economy_synthetic.csv
+    .venv/bin/python ghginv/data/demo/generate_qingyang_economy_synthetic.py            # seed 20200101
+    .venv/bin/python ghginv/data/demo/generate_qingyang_economy_synthetic.py --seed 7 --out /tmp/economy_synthetic.csv
 """
 
 from __future__ import annotations
