@@ -22,6 +22,7 @@ a finished run              :func:`load_run`, :func:`recompute`, :func:`evaluate
                             :func:`uncertainty_of_run`, :func:`rebuild_reports`
 two runs                    :func:`diff_runs`, :func:`attach_recalculation`,
                             :func:`write_recalculation`, :func:`recalculation_html`
+the demo                    :func:`write_demo`, :data:`DEMO_INVENTORY`
 ==========================  ===============================================================
 
 Heavy modules are imported on first use, so ``import ghginv`` stays cheap.
@@ -58,6 +59,8 @@ __all__ = [
     "load_factor_set",
     "gwp_table",
     "parse_unit",
+    "write_demo",
+    "DEMO_INVENTORY",
     "GhgInvError",
     "ConfigError",
     "InputFileError",
@@ -97,6 +100,8 @@ _LAZY = {
     "recalculation_html": ("ghginv.report._recalc", "recalc_fragment"),
     "factor_set_table": "ghginv.factors.tools",
     "diff_factor_sets": "ghginv.factors.tools",
+    "write_demo": "ghginv.demo",
+    "DEMO_INVENTORY": "ghginv.demo",
 }
 
 

@@ -15,7 +15,7 @@ PKG = Path(__file__).resolve().parents[2] / "ghginv"
 # lowest first; a module may import its own layer's package and every package below it
 LAYERS = [
     ("core",),
-    ("runfolder",),
+    ("runfolder", "demo"),
     ("kernels",),
     ("factors", "inputs"),
     ("methods",),
