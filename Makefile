@@ -1,6 +1,6 @@
 # ghginv — two commands on a fresh machine (Python 3.11+, pip, make):
-#   make demo   compile the bundled synthetic demo inventory
-#   make test   run the test-suite
+#   make demo   compile the bundled synthetic demo inventory (ghginv/data/demo/, what `ghginv demo` writes)
+#   make test   run the test-suite (last step: the wheel, built and installed into a fresh venv)
 # Both create .venv and install ghginv into it first.
 
 PYTHON ?= python3
@@ -22,6 +22,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest -q -m nojit
+	$(BIN)/python -m pytest -q -m wheel    # build the wheel + sdist, install into a fresh venv, run there
 
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q -m ''

@@ -56,8 +56,8 @@ import copy
 import os
 import sys
 import tomllib
-from importlib import resources
 from dataclasses import dataclass, field, fields, replace
+from importlib import resources
 from pathlib import Path
 
 from ._fs import is_url, location
