@@ -55,6 +55,7 @@ import contextlib
 import copy
 import os
 import sys
+import tempfile
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from importlib import resources
@@ -308,16 +309,31 @@ def same_name_sets(paths) -> list[Problem]:
 
 _EXTRACTED = contextlib.ExitStack()  # package data unpacked from a zip import, removed at exit
 atexit.register(_EXTRACTED.close)
+_UNPACKED: dict[tuple[str, ...], Path] = {}
 
 
 def _package_data(*parts: str) -> Path:
     """A folder of ghginv's package data (``ghginv/data/…``) as a real folder: where the package is
-    installed as files (a wheel, a checkout) the folder itself; from a zip import, a copy unpacked
-    once per process (:func:`importlib.resources.as_file`)."""
+    installed as files (a wheel, a checkout, an editable install) the folder itself; from a zip
+    import, a copy unpacked once per process into a temporary folder (removed at exit)."""
     res = resources.files("ghginv").joinpath("data", *parts)
     if isinstance(res, Path):
         return res.resolve() if res.exists() else res
-    return Path(_EXTRACTED.enter_context(resources.as_file(res)))
+    if parts not in _UNPACKED:
+        tmp = Path(_EXTRACTED.enter_context(tempfile.TemporaryDirectory(prefix="ghginv-data-")))
+        _unpack(res, tmp / parts[-1])
+        _UNPACKED[parts] = tmp / parts[-1]
+    return _UNPACKED[parts]
+
+
+def _unpack(res, dest: Path) -> None:
+    """Copy a package-data folder (an :class:`importlib.resources.abc.Traversable`) to ``dest``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for child in res.iterdir():
+        if child.is_dir():
+            _unpack(child, dest / child.name)
+        else:
+            (dest / child.name).write_bytes(child.read_bytes())
 
 
 def shipped_factors_dir() -> Path:

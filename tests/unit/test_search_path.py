@@ -114,3 +114,25 @@ def test_version_has_one_source(monkeypatch):
 
     monkeypatch.setattr(version_mod.metadata, "version", not_installed)
     assert version_mod._version() == declared  # a checkout without install: pyproject.toml
+
+
+def test_shipped_sets_from_a_zip_import_are_unpacked_once_and_verified(tmp_path, monkeypatch):
+    """A zipped installation (zipimport): importlib.resources gives no real folder; the sets are
+    unpacked once per process and load with their hashes checked."""
+    import zipfile
+
+    from ghginv import load_factor_set
+    from ghginv.core import config
+
+    z = tmp_path / "ghginv.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for f in (SHIPPED / "mee_nbs_grid").iterdir():
+            zf.write(f, f"ghginv/data/factor_sets/mee_nbs_grid/{f.name}")
+    monkeypatch.setattr(config.resources, "files", lambda pkg: zipfile.Path(z, "ghginv/"))
+    monkeypatch.setattr(config, "_UNPACKED", {})
+    d = shipped_factors_dir()
+    assert not str(d).startswith(str(ROOT)) and d.name == "factor_sets"
+    assert shipped_factors_dir() == d  # once per process
+    fs = load_factor_set(d / "mee_nbs_grid")
+    assert fs.name == "mee_nbs_grid" and fs.n_rows == 93
+    assert (d / "mee_nbs_grid" / "emission_factors.csv").read_bytes() == (SHIPPED / "mee_nbs_grid" / "emission_factors.csv").read_bytes()
