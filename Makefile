@@ -1,6 +1,6 @@
 # ghginv — two commands on a fresh machine (Python 3.11+, pip, make):
-#   make demo   compile the bundled synthetic demo inventory
-#   make test   run the test-suite
+#   make demo   compile the bundled synthetic demo inventory (ghginv/data/demo/, what `ghginv demo` writes)
+#   make test   run the test-suite (last step: the wheel, built and installed into a fresh venv)
 #   make docs   build the documentation site into docs/_build/html
 # Both create .venv and install ghginv into it first.
 
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/ghginv compile inventories/qingyang_synthetic.toml --out out/qingyang_synthetic
+	$(BIN)/ghginv compile ghginv/data/demo/qingyang_synthetic.toml --out out/qingyang_synthetic
 
 # warnings are errors (a broken reference fails), as in tests/integration/test_docs_build.py
 docs: $(STAMP)
@@ -29,6 +29,7 @@ test: $(STAMP)
 	@test -x /usr/bin/chromium || echo "note: /usr/bin/chromium is not installed: the browser tests (pytest -m browser) are skipped; apt-get install chromium fonts-noto-cjk poppler-utils (.ci/run does)"
 	$(BIN)/python -m pytest -q
 	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest -q -m nojit
+	$(BIN)/python -m pytest -q -m wheel    # build the wheel + sdist, install into a fresh venv, run there
 
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q -m ''

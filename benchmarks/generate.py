@@ -5,7 +5,7 @@ Everything written here is SYNTHETIC — drawn from a seeded random number gener
 rows are not statistics of any region or enterprise, and the factor values of the
 ``synthetic_bench_*`` sets are invented magnitudes for timing the calculator, not emission
 factors: never use them for an inventory. They are written under ``benchmarks/data/`` (ignored by
-git), never under ``factors/``.
+git), never under the shipped sets (``ghginv/data/factor_sets/``).
 
 Activity data follow the data contract (README "Activity data"):
 

@@ -90,7 +90,7 @@ def test_scenarios(benchmark, tmp_path):
     from ghginv.rerun.scenarios import evaluate_scenarios
 
     run = tmp_path / "demo"
-    r = ghginv.compile_inventory(ROOT / "inventories" / "qingyang_synthetic.toml", out=run)
+    r = ghginv.compile_inventory(ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic.toml", out=run)
     f = write_grid_scenarios(tmp_path / "scenarios_synthetic.csv", range(2020, 2025), "51*", 0.05, 0.6, "kg/kWh")
     out = benchmark.pedantic(lambda: evaluate_scenarios(run, f), rounds=3, iterations=1, warmup_rounds=1)
     figures = {"cube_cells": r.cube.cells.height, "scenarios": 1000, "rows": out.height,

@@ -3,7 +3,7 @@
 The public API: one entry point per capability, the ones the command line calls::
 
     import ghginv
-    cfg = ghginv.load_config("inventories/qingyang_synthetic.toml")
+    cfg = ghginv.load_config("ghginv/data/demo/qingyang_synthetic.toml")
     result = ghginv.Inventory(cfg).run()     # polars DataFrames: result.emissions, result.inventory
     result.write("out/demo")
 
@@ -22,6 +22,7 @@ a finished run              :func:`load_run`, :func:`recompute`, :func:`evaluate
                             :func:`uncertainty_of_run`, :func:`rebuild_reports`
 two runs                    :func:`diff_runs`, :func:`attach_recalculation`,
                             :func:`write_recalculation`, :func:`recalculation_html`
+the demo                    :func:`write_demo`, :data:`DEMO_INVENTORY`
 ==========================  ===============================================================
 
 Heavy modules are imported on first use, so ``import ghginv`` stays cheap.
@@ -58,6 +59,8 @@ __all__ = [
     "load_factor_set",
     "gwp_table",
     "parse_unit",
+    "write_demo",
+    "DEMO_INVENTORY",
     "GhgInvError",
     "ConfigError",
     "InputFileError",
@@ -97,6 +100,8 @@ _LAZY = {
     "recalculation_html": ("ghginv.report._recalc", "recalc_fragment"),
     "factor_set_table": "ghginv.factors.tools",
     "diff_factor_sets": "ghginv.factors.tools",
+    "write_demo": "ghginv.demo",
+    "DEMO_INVENTORY": "ghginv.demo",
 }
 
 
@@ -120,7 +125,7 @@ def compile_inventory(toml_path=None, *, out=None, **options):
     Parameters
     ----------
     toml_path : str or os.PathLike, optional
-        An inventory TOML (``inventories/qingyang_synthetic.toml``). Optional when ``options``
+        An inventory TOML (``ghginv/data/demo/qingyang_synthetic.toml``). Optional when ``options``
         give ``activity`` and ``factors``.
     out : str or os.PathLike, optional
         Run folder to write (atomically: ``emissions.parquet``, ``inventory.parquet``, the
@@ -154,7 +159,7 @@ def compile_inventory(toml_path=None, *, out=None, **options):
 
     Examples
     --------
-    >>> result = ghginv.compile_inventory("inventories/qingyang_synthetic.toml", out="out/demo")  # doctest: +SKIP
+    >>> result = ghginv.compile_inventory("ghginv/data/demo/qingyang_synthetic.toml", out="out/demo")  # doctest: +SKIP
     >>> result.inventory.filter(pl.col("level") == 0)                                          # doctest: +SKIP
     """
     from .core.config import load_config

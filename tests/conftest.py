@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import polars as pl
@@ -12,6 +14,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+# the per-user factor folder (ghginv.core.config.user_factors_dir) of the test run: empty, so a
+# developer's own sets in ~/.local/share/ghginv/factors never change what the tests resolve
+os.environ["XDG_DATA_HOME"] = os.path.join(tempfile.gettempdir(), f"ghginv-test-xdg-{os.getpid()}-none")  # never created
 
 EF_HEADER = "activity,sector,region,year_from,year_to,gas,value,unit,source,source_locator,status"
 CARBON_HEADER = "activity,sector,region,year_from,year_to,parameter,value,unit,source,source_locator,status"

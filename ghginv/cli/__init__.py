@@ -9,7 +9,8 @@ command                    what it does                                module
 ``import``, ``validate``   ledgers -> activity Parquet; check inputs   :mod:`ghginv.cli.imports`
 ``report``, ``targets``    rebuild a run's reports; its target table   :mod:`ghginv.cli.report`
 ``factors …``              list, check, hash, show, diff factor sets   :mod:`ghginv.cli.factors`
-``version``                the installed version                       :mod:`ghginv.cli.version`
+``demo``                   write the synthetic demo and compile it     :mod:`ghginv.cli.demo`
+``version``, ``--version``   the installed version                       :mod:`ghginv.cli.version`
 =========================  ==========================================  ========================
 
 Each command is thin over the public API (:mod:`ghginv`); what the commands share (the typer
@@ -21,15 +22,17 @@ from __future__ import annotations
 
 from ._common import app, escape_help, factors_app
 from .compile import compile_cmd
+from .demo import demo_cmd
 from .factors import factors_check, factors_diff, factors_hash, factors_list, factors_show
 from .imports import import_cmd, validate_cmd
 from .report import report_cmd, targets_cmd
 from .runs import diff_cmd, recompute_cmd
 from .uncertainty import uncertainty_cmd
-from .version import version_cmd
+from .version import root_options, version_cmd
 
 __all__ = ["app", "main"]
 
+app.callback()(root_options)  # --version / -V
 app.command("compile")(compile_cmd)
 app.command("recompute")(recompute_cmd)
 app.command("diff")(diff_cmd)
@@ -38,6 +41,7 @@ app.command("import")(import_cmd)
 app.command("validate")(validate_cmd)
 app.command("report")(report_cmd)
 app.command("targets")(targets_cmd)
+app.command("demo")(demo_cmd)
 app.command("version")(version_cmd)
 factors_app.command("list")(factors_list)
 factors_app.command("check")(factors_check)

@@ -17,24 +17,35 @@ __all__ = ["factors_list", "factors_check", "factors_hash", "factors_show", "fac
 
 
 def factors_list():
-    """List the factor sets found on the search path."""
+    """List the factor sets found on the search path, where each was found, and the sets a user set shadows."""
     from .. import load_factor_set
-    from ..core.config import factor_search_path
+    from ..core.config import factor_search_roots
     from ..core.errors import GhgInvError
 
     con = console()
-    seen = set()
-    for root in factor_search_path():
-        if not root.is_dir():
-            continue
-        for d in sorted(root.iterdir()):
-            if (d / "manifest.toml").is_file() and d.name not in seen:
-                seen.add(d.name)
-                try:
-                    fs = load_factor_set(d)
-                    con.print(esc(f"{fs.name:28s} {fs.version:10s} {fs.n_rows:5d} rows  {fs.manifest.get('title', '')}  ({d})"))
-                except GhgInvError as e:
-                    con.print(f"{esc(f'{d.name:28s}')} [red]INVALID[/]: {esc(e.summary)}  ({esc(d)})")
+    found: dict[str, list[tuple[str, Path]]] = {}  # name -> (where, folder) in search order: the first is used
+    for where, root in factor_search_roots():
+        if root.is_dir():
+            for d in sorted(root.iterdir()):
+                if (d / "manifest.toml").is_file():
+                    found.setdefault(d.name, []).append((where, d))
+    order = [(name, i) for name in found for i in range(len(found[name]))]  # a used set, then the sets it shadows
+    for name, i in sorted(order, key=lambda x: (_root_rank(found[x[0]][0][0]), found[x[0]][0][1].parent.as_posix(), x[0], x[1])):
+        where, d = found[name][i]
+        if i == 0:
+            others = [f"the {w} set in {o}" for w, o in found[name][1:]]
+            tag = f"[{where}" + (f"; used, shadows {', '.join(others)}]" if others else "]")
+        else:
+            tag = f"[{where}; shadowed by {found[name][0][1]}, not used by name]"
+        try:
+            fs = load_factor_set(d)
+            con.print(esc(f"{fs.name:28s} {fs.version:10s} {fs.n_rows:5d} rows  {fs.manifest.get('title', '')}  ({d})  {tag}"))
+        except GhgInvError as e:
+            con.print(f"{esc(f'{d.name:28s}')} [red]INVALID[/]: {esc(e.summary)}  ({esc(d)})  {esc(tag)}")
+
+
+def _root_rank(where: str) -> int:
+    return ["./factors", "GHGINV_FACTORS_PATH", "user", "shipped"].index(where)
 
 
 def factors_check(sets: Annotated[list[str], typer.Argument(help="set names or folders")],

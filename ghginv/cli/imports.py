@@ -22,7 +22,7 @@ __all__ = ["import_cmd", "validate_cmd", "print_validation"]
 
 def import_cmd(
     ledger: Annotated[Path, typer.Argument(help="the ledger: .csv (UTF-8, UTF-8 BOM, GBK/GB18030) or .xlsx")],
-    mapping: Annotated[Path, typer.Option("--mapping", help="mapping TOML (see examples/ledgers/)")],
+    mapping: Annotated[Path, typer.Option("--mapping", help="mapping TOML (see ghginv/data/demo/ledgers/)")],
     out: Annotated[Path, typer.Option("--out", help="activity Parquet file to write (atomically)")],
     skip_unmapped: Annotated[bool, typer.Option("--skip-unmapped", help="leave out rows the mapping does not cover (counted) instead of failing")] = False,
 ):

@@ -1,12 +1,32 @@
-"""``ghginv version``: print the installed version."""
+"""``ghginv version``, ``ghginv --version``, ``ghginv -V``: print the installed version.
+
+The version has one source, ``pyproject.toml`` via the package metadata (:mod:`ghginv.core.version`).
+"""
 
 from __future__ import annotations
 
-__all__ = ["version_cmd"]
+from typing import Annotated
+
+import typer
+
+__all__ = ["version_cmd", "root_options"]
 
 
 def version_cmd():
     """Print the ghginv version."""
-    from ..core.version import __version__
+    from .. import __version__
 
     print(__version__)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        version_cmd()
+        raise typer.Exit()
+
+
+def root_options(
+    version: Annotated[bool, typer.Option("--version", "-V", is_eager=True, callback=_print_version,
+                                          help="print the ghginv version and exit (as ghginv version)")] = False,
+):
+    """ghginv — greenhouse gas inventory calculator"""

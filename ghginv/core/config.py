@@ -29,17 +29,39 @@ Feature tables (``[sinks]``, ``[economy]``, ``[targets]``, ``[peak]``, ``[report
 ``[energy]``;
 :data:`FEATURE_TABLES`) are kept raw in ``RunConfig.extra`` and checked by the module that owns them.
 
-Factor-set names are looked up in, in order: ``./factors`` (the working directory),
-each folder of ``$GHGINV_FACTORS_PATH`` (``:``-separated), then the ``factors/`` folder of the
-ghginv source tree.
+Where a factor set given in ``[factors] sets`` or ``--factors`` is found
+(:func:`resolve_factor_set_path`; the first folder holding a ``manifest.toml`` wins):
+
+1. **an explicit path** — an absolute path is taken as it is; a relative one (``my/set``,
+   ``factors/qingyang_sinks_synthetic``) is tried in the inventory's folder (the TOML's; for
+   ``--factors``, the working directory), then in the working directory;
+2. **the inventory's folder**, for a bare name (no ``/``): ``<toml folder>/<name>``, then
+   ``<toml folder>/factors/<name>``, then ``./<name>`` (the working directory);
+3. **``./factors/<name>``** of the working directory (the place ghginv has always looked first;
+   kept so a project folder with its own ``factors/`` works as before);
+4. **user folders**: each folder of ``$GHGINV_FACTORS_PATH`` (``os.pathsep``-separated: ``:`` on
+   Linux), then the per-user data folder :func:`user_factors_dir`
+   (``$XDG_DATA_HOME/ghginv/factors``, by default ``~/.local/share/ghginv/factors``; macOS
+   ``~/Library/Application Support/ghginv/factors``; Windows ``%APPDATA%\\ghginv\\factors``);
+5. **the shipped sets**, package data of ghginv (``ghginv/data/factor_sets/``, found through
+   :mod:`importlib.resources`: :func:`shipped_factors_dir`).
+
+Steps 3–5 are :func:`factor_search_roots`; a set there with the name of a shipped set shadows the
+shipped one (``ghginv factors list`` flags it). Shipped sets are checked like any other: every data
+file against the sha256 of its manifest, on every load.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import copy
 import os
+import sys
+import tempfile
 import tomllib
 from dataclasses import dataclass, field, fields, replace
+from importlib import resources
 from pathlib import Path
 
 from ._fs import is_url, location
@@ -47,7 +69,8 @@ from .errors import ConfigError, FactorSetError, Problem
 from .gwp import GwpSet, gwp_set
 from .targets_include import expand_targets
 
-__all__ = ["RunConfig", "load_config", "resolve_factor_set_path", "factor_search_path", "given_location", "same_name_sets"]
+__all__ = ["RunConfig", "load_config", "resolve_factor_set_path", "factor_search_path", "factor_search_roots", "shipped_factors_dir",
+           "shipped_demo_dir", "user_factors_dir", "given_location", "same_name_sets"]
 
 YEAR_FALLBACKS = ("none", "nearest")
 # later capabilities add their own tables; these are the ones this version reads
@@ -291,37 +314,131 @@ def same_name_sets(paths) -> list[Problem]:
     return problems
 
 
+_EXTRACTED = contextlib.ExitStack()  # package data unpacked from a zip import, removed at exit
+atexit.register(_EXTRACTED.close)
+_UNPACKED: dict[tuple[str, ...], Path] = {}
+
+
+def _package_data(*parts: str) -> Path:
+    """A folder of ghginv's package data (``ghginv/data/…``) as a real folder: where the package is
+    installed as files (a wheel, a checkout, an editable install) the folder itself; from a zip
+    import, a copy unpacked once per process into a temporary folder (removed at exit)."""
+    res = resources.files("ghginv").joinpath("data", *parts)
+    if isinstance(res, Path):
+        return res.resolve() if res.exists() else res
+    if parts not in _UNPACKED:
+        tmp = Path(_EXTRACTED.enter_context(tempfile.TemporaryDirectory(prefix="ghginv-data-")))
+        _unpack(res, tmp / parts[-1])
+        _UNPACKED[parts] = tmp / parts[-1]
+    return _UNPACKED[parts]
+
+
+def _unpack(res, dest: Path) -> None:
+    """Copy a package-data folder (an :class:`importlib.resources.abc.Traversable`) to ``dest``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for child in res.iterdir():
+        if child.is_dir():
+            _unpack(child, dest / child.name)
+        else:
+            (dest / child.name).write_bytes(child.read_bytes())
+
+
+def shipped_factors_dir() -> Path:
+    """The folder of the factor sets shipped with ghginv (package data ``ghginv/data/factor_sets/``).
+
+    Returns
+    -------
+    pathlib.Path
+        One sub-folder per set (``ipcc2006_energy/``, ``mee_nbs_grid/`` …), each with its
+        ``manifest.toml``; read through :mod:`importlib.resources`, so it is the installed
+        package's folder after ``pip install ghginv`` and ``ghginv/data/factor_sets`` in a checkout.
+    """
+    return _package_data("factor_sets")
+
+
+def shipped_demo_dir() -> Path:
+    """The folder of the demo workspace shipped with ghginv (package data ``ghginv/data/demo/``).
+
+    Returns
+    -------
+    pathlib.Path
+        The SYNTHETIC demo: inventory TOMLs, their data and generators, the synthetic sink
+        parameter set, the example ledgers (``ghginv demo`` copies the files of
+        :data:`ghginv.demo.DEMO_FILES` from here).
+    """
+    return _package_data("demo")
+
+
+def user_factors_dir() -> Path:
+    """The per-user folder searched for factor sets, after ``$GHGINV_FACTORS_PATH``.
+
+    Returns
+    -------
+    pathlib.Path
+        ``<user data folder>/ghginv/factors``, the user data folder being ``$XDG_DATA_HOME``
+        (default ``~/.local/share``) on Linux, ``~/Library/Application Support`` on macOS and
+        ``%APPDATA%`` on Windows (as ``platformdirs.user_data_dir``). It need not exist.
+    """
+    if sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        xdg = os.environ.get("XDG_DATA_HOME", "")
+        base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".local" / "share"
+    return base / "ghginv" / "factors"
+
+
+def factor_search_roots() -> list[tuple[str, Path]]:
+    """The folders searched for a factor set given by name, each with where it comes from.
+
+    Returns
+    -------
+    list of (str, pathlib.Path)
+        In order, without duplicates (a folder reached twice keeps its first place):
+        ``("./factors", <working directory>/factors)``, ``("GHGINV_FACTORS_PATH", folder)`` for each
+        folder of ``$GHGINV_FACTORS_PATH``, ``("user", user_factors_dir())``, then
+        ``("shipped", shipped_factors_dir())``. The inventory's own folder comes before all of
+        them (:func:`resolve_factor_set_path`).
+    """
+    roots = [("./factors", Path.cwd() / "factors")]
+    env = os.environ.get("GHGINV_FACTORS_PATH", "")
+    roots += [("GHGINV_FACTORS_PATH", Path(p)) for p in env.split(os.pathsep) if p]
+    roots += [("user", user_factors_dir()), ("shipped", shipped_factors_dir())]
+    seen, out = set(), []
+    for where, d in roots:
+        r = d.resolve() if d.exists() else d
+        if r not in seen:
+            seen.add(r)
+            out.append((where, r))
+    return out
+
+
 def factor_search_path() -> list[Path]:
     """Folders searched for factor sets given by name.
 
     Returns
     -------
     list of pathlib.Path
-        In order, without duplicates: ``./factors`` (working directory), each folder of
-        ``$GHGINV_FACTORS_PATH`` (``os.pathsep``-separated), the ``factors/`` folder of the ghginv
-        source tree.
+        The folders of :func:`factor_search_roots`, in order: ``./factors`` (working directory),
+        each folder of ``$GHGINV_FACTORS_PATH`` (``os.pathsep``-separated), the per-user folder
+        (:func:`user_factors_dir`), the shipped sets (:func:`shipped_factors_dir`).
     """
-    dirs = [Path.cwd() / "factors"]
-    env = os.environ.get("GHGINV_FACTORS_PATH", "")
-    dirs += [Path(p) for p in env.split(os.pathsep) if p]
-    dirs.append(Path(__file__).resolve().parents[2] / "factors")
-    seen, out = set(), []
-    for d in dirs:
-        r = d.resolve() if d.exists() else d
-        if r not in seen:
-            seen.add(r)
-            out.append(r)
-    return out
+    return [d for _, d in factor_search_roots()]
 
 
 def resolve_factor_set_path(spec: str | os.PathLike, base: Path | None = None) -> Path:
     """Turn a set name (``ipcc2006_energy``) or a path into the set's folder.
 
+    The order is the module docstring's: an explicit path; the inventory's folder (``base``:
+    ``<base>/<name>``, ``<base>/factors/<name>``), the working directory; then
+    :func:`factor_search_path` (``./factors``, ``$GHGINV_FACTORS_PATH``, the per-user folder, the
+    shipped sets).
+
     Parameters
     ----------
     spec : str or os.PathLike
-        A factor-set name (no ``/``), looked up in :func:`factor_search_path`, or a path to the
-        set's folder.
+        A factor-set name (no ``/``), looked up as above, or a path to the set's folder.
     base : pathlib.Path, optional
         Folder a relative path is tried against first (the TOML's folder); then the working
         directory.
@@ -340,13 +457,16 @@ def resolve_factor_set_path(spec: str | os.PathLike, base: Path | None = None) -
     s = str(spec)
     candidates = []
     p = Path(s)
+    bare = "/" not in s and os.sep not in s
     if p.is_absolute():
         candidates.append(p)
     else:
         if base is not None:
             candidates.append(base / p)
+            if bare:
+                candidates.append(base / "factors" / p)
         candidates.append(Path.cwd() / p)
-    if "/" not in s and os.sep not in s:
+    if bare:
         candidates += [d / s for d in factor_search_path()]
     unique = []
     for c in candidates:

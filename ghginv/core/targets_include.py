@@ -15,8 +15,8 @@ later step (and the run's ``manifest.json``) sees plain targets; each carries ``
 
 A preset name is looked up as ``<name>.toml`` or ``<name>.csv`` in, in order: the ``targets/``
 folder next to the inventory TOML, ``./targets`` (the working directory), each folder of
-``$GHGINV_TARGETS_PATH`` (``:``-separated), and ``inventories/targets/`` of the ghginv source
-tree (:func:`preset_search_path`).
+``$GHGINV_TARGETS_PATH`` (``:``-separated), and the shipped presets, package data ``ghginv/data/demo/targets/``
+(:func:`preset_search_path`).
 
 A TOML preset has an optional ``[preset]`` table (``name``, ``description``, ``source``) and
 ``[[targets]]`` tables as in the inventory (:mod:`ghginv.analysis.targets`). A CSV file has one
@@ -70,12 +70,14 @@ def preset_search_path(base: Path | None = None) -> list[Path]:
     -------
     list of pathlib.Path
         ``<base>/targets``, ``./targets``, the folders of ``$GHGINV_TARGETS_PATH``
-        (``os.pathsep``-separated) and ``inventories/targets`` of the ghginv source tree, without
+        (``os.pathsep``-separated) and the shipped presets (package data ``ghginv/data/demo/targets``), without
         duplicates.
     """
     dirs = ([base / "targets"] if base is not None else []) + [Path.cwd() / "targets"]
     dirs += [Path(p) for p in os.environ.get("GHGINV_TARGETS_PATH", "").split(os.pathsep) if p]
-    dirs.append(Path(__file__).resolve().parents[2] / "inventories" / "targets")
+    from .config import shipped_demo_dir  # config imports this module at its top
+
+    dirs.append(shipped_demo_dir() / "targets")
     out: list[Path] = []
     for d in dirs:
         r = d.resolve() if d.exists() else d

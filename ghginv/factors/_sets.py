@@ -1,4 +1,4 @@
-"""Load and check one factor set folder (``factors/<set>/``).
+"""Load and check one factor set folder (``<set>/``; the shipped ones in ``ghginv/data/factor_sets/``).
 
 A set is a folder with ``manifest.toml`` (what the set is, where it comes from, and the sha256
 of every data file) and up to four CSV files: ``emission_factors.csv`` (direct form),

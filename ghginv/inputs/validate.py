@@ -240,7 +240,7 @@ class BatchValidator:
     @staticmethod
     def _hint(column: str) -> str | None:
         return {
-            "activity": "use an activity code of the factor sets (see factors/README.md) or add a factor set for it",
+            "activity": "use an activity code of the factor sets (see ghginv/data/factor_sets/README.md) or add a factor set for it",
             "sector": "use a dotted IPCC 2006 code such as 1.A.4.b",
             "unit": "use a unit of the data contract, e.g. t, 10^4 t, m^3, 10^4 m^3, kWh, 10^4 kWh, GJ, tce",
         }.get(column)

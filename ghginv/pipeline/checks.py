@@ -17,7 +17,7 @@ succeeds. When a TOML or a set is invalid, the activity data are still checked o
 (the same streaming reader and :class:`ghginv.inputs.validate.BatchValidator`), so their problems
 are listed too.
 
->>> report = validate_inputs("inventories/qingyang_synthetic.toml")   # doctest: +SKIP
+>>> report = validate_inputs("ghginv/data/demo/qingyang_synthetic.toml")   # doctest: +SKIP
 >>> report.ok, report.as_dict()["checks"][0]["kind"]                   # doctest: +SKIP
 """
 
@@ -179,7 +179,7 @@ def validate_inputs(inventory: str | os.PathLike | None = None, *, activity: lis
 
     Examples
     --------
-    >>> report = ghginv.validate_inputs("inventories/qingyang_synthetic.toml")   # doctest: +SKIP
+    >>> report = ghginv.validate_inputs("ghginv/data/demo/qingyang_synthetic.toml")   # doctest: +SKIP
     >>> report.ok, report.as_dict()["checks"][0]["kind"]                         # doctest: +SKIP
     (True, 'toml')
     """

@@ -127,7 +127,7 @@ def inventory_summary(result, *, table: bool = True) -> InventorySummary:
 
     Examples
     --------
-    >>> s = ghginv.inventory_summary(ghginv.compile_inventory("inventories/qingyang_synthetic.toml"))  # doctest: +SKIP
+    >>> s = ghginv.inventory_summary(ghginv.compile_inventory("ghginv/data/demo/qingyang_synthetic.toml"))  # doctest: +SKIP
     >>> [(r.label, r.values[-1]) for r in s.rows][:1]                                                   # doctest: +SKIP
     [('1 Energy', 1460437.2...)]
     """

@@ -25,13 +25,13 @@ import ghginv
 
 from conftest import ROOT, make_factor_set, write_activity
 
-DEMO_TOML = ROOT / "inventories" / "qingyang_synthetic.toml"
-DEMO_ACT = ROOT / "inventories" / "data" / "qingyang_synthetic" / "activity"
+DEMO_TOML = ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic.toml"
+DEMO_ACT = ROOT / "ghginv" / "data" / "demo" / "data" / "qingyang_synthetic" / "activity"
 DEMO_SETS = ["cn_gbt32151_22_2024", "cn_refsheet_2020", "cn_gbt32150_2025", "mee_nbs_grid", "cn_gbt2589_2020", "ipcc2006_energy",
              "qingyang_sinks_synthetic", "ipcc2006_afolu", "ipcc2013_wetlands"]
-DEMO_SINKS = ROOT / "inventories" / "data" / "qingyang_synthetic" / "sinks_synthetic.csv"
-SYNTHETIC_SINK_SET = ROOT / "inventories" / "factors" / "qingyang_sinks_synthetic"
-FACTORS = ROOT / "factors"
+DEMO_SINKS = ROOT / "ghginv" / "data" / "demo" / "data" / "qingyang_synthetic" / "sinks_synthetic.csv"
+SYNTHETIC_SINK_SET = ROOT / "ghginv" / "data" / "demo" / "factors" / "qingyang_sinks_synthetic"
+FACTORS = ROOT / "ghginv" / "data" / "factor_sets"
 SHIPPED = sorted(d.name for d in FACTORS.iterdir() if (d / "manifest.toml").is_file())
 OUTPUT_FILES = {"emissions.parquet", "inventory.parquet", "factors_used.parquet", "inventory.csv", "manifest.json"}
 STRING_TYPES = (pa.string(), pa.large_string(), pa.string_view())

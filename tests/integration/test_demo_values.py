@@ -16,8 +16,8 @@ import ghginv
 
 from conftest import ROOT
 
-DEMO_TOML = ROOT / "inventories" / "qingyang_synthetic.toml"
-DEMO_ACT = ROOT / "inventories" / "data" / "qingyang_synthetic" / "activity"
+DEMO_TOML = ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic.toml"
+DEMO_ACT = ROOT / "ghginv" / "data" / "demo" / "data" / "qingyang_synthetic" / "activity"
 YEARS = [2020, 2021, 2022, 2023, 2024]
 SICHUAN_KG_PER_KWH = {2020: 0.1255, 2021: 0.1255, 2022: 0.1404, 2023: 0.1564, 2024: 0.1564}
 FACTOR_YEAR = {2020: 2021, 2021: 2021, 2022: 2022, 2023: 2023, 2024: 2023}
@@ -220,7 +220,7 @@ def test_energy_total_equals_activity_times_gbt2589(out, activity):
 
 
 def test_demo_targets_are_the_district_preset(out):
-    """The demo includes inventories/targets/qingyang_2025_2030.toml (issue 19 item 4): six rows, each
+    """The demo includes ghginv/data/demo/targets/qingyang_2025_2030.toml (issue 19 item 4): six rows, each
     cited to the district's plan, and the manifest records where each target came from."""
     tg = pl.read_parquet(out / "targets.parquet")
     assert tg.height == 6 and all(n.startswith("青羊区") for n in tg["target"])

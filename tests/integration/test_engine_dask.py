@@ -15,7 +15,7 @@ from ghginv.core.errors import ValidationError
 pytest.importorskip("distributed")
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "inventories" / "data" / "qingyang_synthetic" / "activity"
+DATA = ROOT / "ghginv" / "data" / "demo" / "data" / "qingyang_synthetic" / "activity"
 SETS = ["cn_gbt32151_22_2024", "cn_refsheet_2020", "cn_gbt32150_2025", "mee_nbs_grid", "cn_gbt2589_2020", "ipcc2006_energy"]
 
 
@@ -54,7 +54,7 @@ def test_dask_equals_local(keep_entity, scheduler):
 def test_dask_keeps_the_landfill_history_before_the_first_year(scheduler):
     """With a waste set and years set, deposits before the first year reach first-order decay on
     both engines (the cube keeps them; the conservation tally drops the other early rows)."""
-    toml = ROOT / "inventories" / "qingyang_synthetic_sectors.toml"
+    toml = ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic_sectors.toml"
     local = ghginv.compile_inventory(toml, years=(2020, 2024))
     dist = ghginv.compile_inventory(toml, years=(2020, 2024), engine="dask", scheduler=scheduler)
     early = dist.cube.cells.filter(pl.col("year") < 2020)

@@ -26,7 +26,7 @@ from conftest import ROOT, make_factor_set, write_activity
 
 SPLIT = "AR6GWP100_CH4FNF"
 FOSSIL, NON_FOSSIL, AR6_CH4, AR6_N2O = 29.8, 27.0, 27.9, 273.0  # AR6 WG1 Table 7.15; package AR6GWP100
-SETS = [str(ROOT / "factors" / s) for s in ("ipcc2006_energy", "ipcc2006_agriculture", "ipcc2006_waste")]
+SETS = [str(ROOT / "ghginv" / "data" / "factor_sets" / s) for s in ("ipcc2006_energy", "ipcc2006_agriculture", "ipcc2006_waste")]
 WASTE = {"waste": {"climate_zone": "boreal_temperate_wet"}}
 # per row: the CH4 value it must get under the split set
 EXPECT = {"natural_gas": FOSSIL, "wood": NON_FOSSIL, "dairy_cattle": NON_FOSSIL, "composted_waste": NON_FOSSIL, "msw_food": NON_FOSSIL}

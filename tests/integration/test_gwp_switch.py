@@ -13,7 +13,7 @@ from ghginv import compile_inventory
 
 from conftest import ROOT, write_activity
 
-DEMO = ROOT / "inventories" / "qingyang_synthetic.toml"
+DEMO = ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic.toml"
 AR5 = {"CO2": 1.0, "CH4": 28.0, "N2O": 265.0}
 AR6 = {"CO2": 1.0, "CH4": 27.9, "N2O": 273.0}
 
@@ -25,7 +25,7 @@ def _demo(tmp_path, gwp):
 def _landfill(tmp_path, gwp):
     rows = [dict(year=y, region="510105", sector="4.A.1", activity="msw_food", amount=20_000.0, unit="t") for y in range(2010, 2021)]
     act = write_activity(tmp_path / f"deposits_{gwp}.parquet", rows)
-    return compile_inventory(activity=[str(act)], factors=[str(ROOT / "factors" / "ipcc2006_waste")], gwp=gwp, years=(2010, 2020),
+    return compile_inventory(activity=[str(act)], factors=[str(ROOT / "ghginv" / "data" / "factor_sets" / "ipcc2006_waste")], gwp=gwp, years=(2010, 2020),
                              extra={"waste": {"climate_zone": "boreal_temperate_wet"}})
 
 

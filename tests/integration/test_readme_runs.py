@@ -2,7 +2,7 @@
 Python block of README.md and of the site's pages (:data:`DOCUMENTS`: getting started, the guides,
 the reference pages, the Chinese pages) is run, document by document in the order of
 :data:`DOCUMENTS` and in each in page order, in one temporary folder holding a copy of the demo
-(``inventories/``) and the example ledgers (``examples/``), so the documentation cannot drift from
+(``ghginv/data/demo/``) and the example ledgers (``examples/``), so the documentation cannot drift from
 the tool again. Every page of docs/ is either in :data:`DOCUMENTS` or in :data:`PAGES_NOT_RUN` with
 the reason (a test holds this).
 
@@ -190,14 +190,15 @@ ENV = {"COLUMNS": "250", "GHGINV_FACTORS_PATH": None, "GHGINV_LOCK_TIMEOUT": "60
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
     ws = tmp_path_factory.mktemp("readme")
-    shutil.copytree(ROOT / "inventories", ws / "inventories", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "examples", ws / "examples", ignore=shutil.ignore_patterns("__pycache__"))
-    demo = ws / "inventories" / "data" / "qingyang_synthetic"
+    # the README's paths are the checkout's (ghginv/data/demo/…); a folder ghginv/ without an
+    # __init__.py here never shadows the installed package (a regular package wins over a namespace one)
+    shutil.copytree(ROOT / "ghginv" / "data" / "demo", ws / "ghginv" / "data" / "demo", ignore=shutil.ignore_patterns("__pycache__"))
+    demo = ws / "ghginv" / "data" / "demo" / "data" / "qingyang_synthetic"
     shutil.copy(demo / "economy_synthetic.csv", ws / "my_economy.csv")
     sinks = (demo / "sinks_synthetic.csv").read_text(encoding="utf-8").splitlines()
     (ws / "sinks.csv").write_text("\n".join(x for x in sinks if ",rewetted_organic" not in x) + "\n", encoding="utf-8")
-    for src, dst in ((ROOT / "factors" / "mee_nbs_grid", ws / "my_factors" / "grid_2025"),
-                     (ROOT / "inventories" / "factors" / "qingyang_sinks_synthetic", ws / "my_forest_params")):
+    for src, dst in ((ROOT / "ghginv" / "data" / "factor_sets" / "mee_nbs_grid", ws / "my_factors" / "grid_2025"),
+                     (ROOT / "ghginv" / "data" / "demo" / "factors" / "qingyang_sinks_synthetic", ws / "my_forest_params")):
         shutil.copytree(src, dst)
         m = dst / "manifest.toml"
         m.write_text(re.sub(r'(?m)^name = ".*"$', f'name = "{dst.name}"', m.read_text(encoding="utf-8")), encoding="utf-8")

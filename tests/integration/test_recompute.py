@@ -22,9 +22,9 @@ from ghginv.rerun.recalc import diff_runs, write_recalculation
 from ghginv.rerun.recompute import recompute
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO = ROOT / "inventories" / "qingyang_synthetic.toml"
+DEMO = ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic.toml"
 # the demo's carbon-sink parameter sets (its [sinks] table needs them in any factor list)
-SINK_SETS = [str(ROOT / "inventories" / "factors" / "qingyang_sinks_synthetic"), "ipcc2006_afolu", "ipcc2013_wetlands"]
+SINK_SETS = [str(ROOT / "ghginv" / "data" / "demo" / "factors" / "qingyang_sinks_synthetic"), "ipcc2006_afolu", "ipcc2013_wetlands"]
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +103,7 @@ def test_pure_gwp_change_is_all_gwp_effect(demo_run, tmp_path):
 def test_decomposition_sums_to_delta_with_new_data_and_factors(demo_run, tmp_path):
     """Scale one street's activity and swap the set order: every effect shows, and they add up."""
     data = tmp_path / "activity"
-    src = ROOT / "inventories" / "data" / "qingyang_synthetic" / "activity"
+    src = ROOT / "ghginv" / "data" / "demo" / "data" / "qingyang_synthetic" / "activity"
     for f in src.rglob("*.parquet"):
         df = pl.read_parquet(f, hive_partitioning=False)
         df = df.with_columns(pl.when(pl.col("region") == "510105001").then(pl.col("amount") * 1.1).otherwise(pl.col("amount")).alias("amount"))
@@ -112,7 +112,7 @@ def test_decomposition_sums_to_delta_with_new_data_and_factors(demo_run, tmp_pat
         df.write_parquet(dst)
     # a revised grid-factor set: Sichuan 2022 0.1404 -> 0.1500 (a test value, not a published one)
     grid = tmp_path / "mee_nbs_grid"
-    shutil.copytree(ROOT / "factors" / "mee_nbs_grid", grid)
+    shutil.copytree(ROOT / "ghginv" / "data" / "factor_sets" / "mee_nbs_grid", grid)
     csv = grid / "emission_factors.csv"
     text = csv.read_text(encoding="utf-8")
     assert text.count(",51*,2022,2022,CO2,0.1404,") == 1
@@ -150,7 +150,7 @@ def test_same_activity_new_grid_year_is_all_factor_effect(demo_run, tmp_path):
     recalculation must still be the old run's own, so the whole change is factor effect and the
     activity effect is exactly 0 (it was the whole change: −26,240.9 t in 2024)."""
     grid = tmp_path / "mee_nbs_grid"
-    shutil.copytree(ROOT / "factors" / "mee_nbs_grid", grid)
+    shutil.copytree(ROOT / "ghginv" / "data" / "factor_sets" / "mee_nbs_grid", grid)
     csv = grid / "emission_factors.csv"
     lines = csv.read_text(encoding="utf-8").splitlines()
     row = [ln for ln in lines if ln.startswith("electricity,*,51*,2023,2023,CO2,0.1564,")]
@@ -175,7 +175,7 @@ def test_same_activity_new_grid_year_is_all_factor_effect(demo_run, tmp_path):
 
 
 def test_factor_set_tools():
-    a = load_factor_set(ROOT / "factors" / "mee_nbs_grid")
+    a = load_factor_set(ROOT / "ghginv" / "data" / "factor_sets" / "mee_nbs_grid")
     t = factor_set_table(a)
     assert t.height == len(a.rules)
     assert t.filter(pl.col("region") == "51*", pl.col("year_from") == 2022)["value"].to_list() == [0.1404]

@@ -23,7 +23,7 @@ from ghginv.rerun.folder import load_run
 from ghginv.rerun.recompute import recompute
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO = ROOT / "inventories" / "qingyang_synthetic.toml"
+DEMO = ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic.toml"
 FRAMES = ("emissions", "inventory", "factors_used")
 
 
@@ -44,7 +44,7 @@ def _energy_toml(folder: Path, keep_entity: bool = False) -> Path:
 def _edited_set(name: str, folder: Path, edit, files: tuple[str, ...] = ("emission_factors.csv",)) -> Path:
     """A copy of factor set ``name`` whose ``files`` went through ``edit`` (text -> text), re-hashed."""
     dst = folder / name
-    shutil.copytree(ROOT / "factors" / name, dst)
+    shutil.copytree(ROOT / "ghginv" / "data" / "factor_sets" / name, dst)
     m = dst / "manifest.toml"
     for file in files:
         text = edit((dst / file).read_text(encoding="utf-8"))
@@ -231,7 +231,7 @@ def test_other_sink_rows_take_the_full_path(demo_run, tmp_path):
     _same(r, c)
 
 
-SECTORS = ROOT / "inventories" / "qingyang_synthetic_sectors.toml"
+SECTORS = ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic_sectors.toml"
 
 
 @pytest.fixture(scope="module")

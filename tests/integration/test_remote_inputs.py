@@ -16,7 +16,7 @@ from ghginv.core import _fs
 from ghginv.core.errors import ConfigError, InputFileError, ValidationError
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "inventories" / "data" / "qingyang_synthetic" / "activity"
+DATA = ROOT / "ghginv" / "data" / "demo" / "data" / "qingyang_synthetic" / "activity"
 SETS = ["cn_gbt32151_22_2024", "cn_refsheet_2020", "cn_gbt32150_2025", "mee_nbs_grid", "cn_gbt2589_2020", "ipcc2006_energy"]
 FILES = sorted(DATA.rglob("*.parquet"))  # year=2020/part-0.parquet … year=2024/part-0.parquet
 

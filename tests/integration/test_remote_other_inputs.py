@@ -18,8 +18,8 @@ import ghginv
 from ghginv.core.errors import ConfigError, InputFileError
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO = ROOT / "inventories" / "qingyang_synthetic.toml"
-DATA = ROOT / "inventories" / "data" / "qingyang_synthetic"
+DEMO = ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic.toml"
+DATA = ROOT / "ghginv" / "data" / "demo" / "data" / "qingyang_synthetic"
 SINKS, ECONOMY, BALANCE = DATA / "sinks_synthetic.csv", DATA / "economy_synthetic.csv", DATA / "energy_balance_synthetic.csv"
 FRAMES = ("emissions", "inventory", "indicators", "reference_approach", "sinks_check")
 
@@ -104,7 +104,7 @@ def test_memory_urls_in_the_toml_are_not_joined_and_recompute(mem, tmp_path, loc
             "energy_balance": _put(m, url, "balance.csv", BALANCE.read_bytes())}
     text = DEMO.read_text(encoding="utf-8")
     for old, new in (('"data/qingyang_synthetic/activity"', json.dumps(str(DATA / "activity"))),
-                     ('"factors/qingyang_sinks_synthetic"', json.dumps(str(ROOT / "inventories" / "factors" / "qingyang_sinks_synthetic"))),
+                     ('"factors/qingyang_sinks_synthetic"', json.dumps(str(ROOT / "ghginv" / "data" / "demo" / "factors" / "qingyang_sinks_synthetic"))),
                      ('"data/qingyang_synthetic/sinks_synthetic.csv"', f'"{url}/sinks"'),  # a folder URL
                      ('"data/qingyang_synthetic/economy_synthetic.csv"', f'"{urls["economy"]}"'),
                      ('"data/qingyang_synthetic/energy_balance_synthetic.csv"', f'"{urls["energy_balance"]}"')):

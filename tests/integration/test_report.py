@@ -20,7 +20,7 @@ from ghginv.cli.report import targets_exit_code
 
 from conftest import ROOT
 
-DEMO_TOML = ROOT / "inventories" / "qingyang_synthetic.toml"
+DEMO_TOML = ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic.toml"
 CHROMIUM = Path("/usr/bin/chromium")
 
 
@@ -131,7 +131,7 @@ def test_report_rebuild_in_chinese_and_targets_command(run, tmp_path):
     assert "温室气体清单年度报告" in html and 'lang="zh-CN"' in html and "合成演示数据" in html
     res = run_cli("targets", copy, cwd=tmp_path)
     assert res.returncode == targets_exit_code(pl.read_parquet(copy / "targets.parquet"))
-    assert "青羊区" in res.stdout and "Traceback" not in res.stderr  # the district's preset (inventories/targets/qingyang_2025_2030.toml)
+    assert "青羊区" in res.stdout and "Traceback" not in res.stderr  # the district's preset (ghginv/data/demo/targets/qingyang_2025_2030.toml)
     bad = run_cli("targets", tmp_path, cwd=tmp_path)
     assert bad.returncode == 2 and "not a ghginv run folder" in bad.stderr  # a folder, but no run (issue 16 item 10)
 

@@ -22,7 +22,7 @@ import pytest
 
 from conftest import ROOT
 
-DEMO_TOML = ROOT / "inventories" / "qingyang_synthetic.toml"
+DEMO_TOML = ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic.toml"
 CHARTS = ("sectors", "co2_intensity", "energy_intensity", "non_fossil", "waterfall", "sinks")
 
 pytestmark = pytest.mark.browser

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import ROOT
 
-DEMO_TOML = ROOT / "inventories" / "qingyang_synthetic.toml"
+DEMO_TOML = ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic.toml"
 
 # Latin words allowed in Chinese text: codes, units, names of standards, guidelines, gases and file formats,
 # and the configuration keys a user types (shown next to their Chinese explanation).

@@ -20,9 +20,9 @@ import pytest
 
 from conftest import ROOT
 
-DEMO_TOML = ROOT / "inventories" / "qingyang_synthetic.toml"
-DEMO_ACT = ROOT / "inventories" / "data" / "qingyang_synthetic" / "activity"
-GENERATOR = ROOT / "inventories" / "generate_qingyang_synthetic.py"
+DEMO_TOML = ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic.toml"
+DEMO_ACT = ROOT / "ghginv" / "data" / "demo" / "data" / "qingyang_synthetic" / "activity"
+GENERATOR = ROOT / "ghginv" / "data" / "demo" / "generate_qingyang_synthetic.py"
 PARQUET_OUTPUTS = ("emissions.parquet", "inventory.parquet", "factors_used.parquet")
 
 

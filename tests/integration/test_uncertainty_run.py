@@ -20,10 +20,10 @@ from ghginv.rerun.uncertainty import uncertainty_of_run
 from ghginv.uncertainty.propagate import uncertainty_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO = ROOT / "inventories" / "qingyang_synthetic.toml"
+DEMO = ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic.toml"
 # IPCC CO2 defaults (Table 1.4 ranges) before the China sets; the demo's sink parameter sets last
 IPCC_SETS = ["cn_gbt32150_2025", "mee_nbs_grid", "cn_gbt2589_2020", "ipcc2006_energy", "cn_refsheet_2020",
-             str(ROOT / "inventories" / "factors" / "qingyang_sinks_synthetic"), "ipcc2006_afolu", "ipcc2013_wetlands"]
+             str(ROOT / "ghginv" / "data" / "demo" / "factors" / "qingyang_sinks_synthetic"), "ipcc2006_afolu", "ipcc2013_wetlands"]
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +108,7 @@ def plain_run(tmp_path_factory) -> Path:
     """The demo's activity data and energy factor sets, without the TOML's sinks and economy."""
     out = tmp_path_factory.mktemp("runs") / "demo"
     sets = ["cn_gbt32151_22_2024", "cn_refsheet_2020", "cn_gbt32150_2025", "mee_nbs_grid", "cn_gbt2589_2020", "ipcc2006_energy"]
-    ghginv.compile_inventory(activity=[str(ROOT / "inventories" / "data" / "qingyang_synthetic" / "activity")], factors=sets,
+    ghginv.compile_inventory(activity=[str(ROOT / "ghginv" / "data" / "demo" / "data" / "qingyang_synthetic" / "activity")], factors=sets,
                              gwp="AR5GWP100", year_fallback="nearest", out=out)
     return out
 
@@ -127,7 +127,7 @@ def _scenario_delta(sc, name, scope):
 def test_scenarios_equal_recompute(plain_run, tmp_path):
     # a revised grid-factor set: Sichuan 2022 0.1404 -> 0.1500 kg/kWh (a test value, not a published one)
     grid = tmp_path / "mee_nbs_grid"
-    shutil.copytree(ROOT / "factors" / "mee_nbs_grid", grid)
+    shutil.copytree(ROOT / "ghginv" / "data" / "factor_sets" / "mee_nbs_grid", grid)
     csv = grid / "emission_factors.csv"
     text = csv.read_text(encoding="utf-8")
     csv.write_text(text.replace(",51*,2022,2022,CO2,0.1404,", ",51*,2022,2022,CO2,0.1500,"), encoding="utf-8")
@@ -211,7 +211,7 @@ def test_target_probabilities(tmp_path):
     _ = r2
 
 
-@pytest.mark.parametrize("toml", [DEMO, ROOT / "inventories" / "qingyang_synthetic_sectors.toml"], ids=["energy_sinks", "all_sectors"])
+@pytest.mark.parametrize("toml", [DEMO, ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic_sectors.toml"], ids=["energy_sinks", "all_sectors"])
 def test_uncertainty_of_a_run_from_kept_positions_equals_resolving_again(tmp_path, toml):
     """`ghginv uncertainty RUN` on a run that keeps its positions takes the per-cell detail from
     them (no second resolve): the same tables, bit for bit, as from the resolved detail — with

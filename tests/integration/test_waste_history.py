@@ -10,7 +10,7 @@ from polars.testing import assert_frame_equal
 import ghginv
 
 ROOT = Path(__file__).resolve().parents[2]
-TOML = ROOT / "inventories" / "qingyang_synthetic_sectors.toml"
+TOML = ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic_sectors.toml"
 
 
 def _by_year(df: pl.DataFrame) -> pl.DataFrame:

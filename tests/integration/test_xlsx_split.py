@@ -22,7 +22,7 @@ from ghginv.report import _sheets, rebuild_reports
 
 from conftest import ROOT
 
-DEMO_TOML = ROOT / "inventories" / "qingyang_synthetic.toml"
+DEMO_TOML = ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic.toml"
 LIMIT = 1000  # rows of a sheet in these tests; the demo is synthetic, so 3 header rows (notice, blank, header)
 
 

@@ -1,5 +1,5 @@
 """Rice cultivation, manure-management N2O, liming and urea (2006 IPCC GL Vol 4 Ch 5, 10, 11; Tier 1)
-through ``compile`` with the shipped set ``factors/ipcc2006_agriculture`` (rows added for issue 7).
+through ``compile`` with the shipped set ``ipcc2006_agriculture`` (rows added for issue 7).
 
 Hand computations from the guideline equations:
 - rice (Eq 5.1/5.2): CH4 = A × t × EF_c × SF_w × SF_p (SF_o = SF_s,r = 1), EF_c 1.30 kg CH4/ha/day;
@@ -7,7 +7,7 @@ Hand computations from the guideline equations:
 - manure N2O (Eq 10.25): N2O = N × Nex × EF3 × 44/28 with Nex = N_rate × TAM/1000 × 365; indirect
   from volatilisation (3.C.6): N × Nex × Frac_GasMS × EF4 × 44/28;
 - liming (Eq 11.12) and urea (Eq 11.13): all carbonate / urea carbon is emitted as CO2.
-Sources and statuses: factors/README.md, section ``ipcc2006_agriculture``; afolu-facts §6.
+Sources and statuses: ghginv/data/factor_sets/README.md, section ``ipcc2006_agriculture``; afolu-facts §6.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from ghginv.factors import load_factor_set
 from conftest import ROOT
 from tier1_helpers import compile_rows, emission
 
-AGRI = ROOT / "factors" / "ipcc2006_agriculture"
+AGRI = ROOT / "ghginv" / "data" / "factor_sets" / "ipcc2006_agriculture"
 
 
 _run = partial(compile_rows, factor_set=AGRI)

@@ -1,4 +1,4 @@
-"""Agriculture Tier 1 through ``compile`` with the shipped set ``factors/ipcc2006_agriculture``.
+"""Agriculture Tier 1 through ``compile`` with the shipped set ``ipcc2006_agriculture``.
 
 2006 IPCC GL Vol 4 Ch 10 (enteric fermentation and manure management CH4 per head, Asia) and
 Ch 11 (N2O from managed soils); facts file ../shared/afolu-facts.md §6.
@@ -16,7 +16,7 @@ from ghginv.core.errors import MissingFactorError
 from conftest import ROOT
 from tier1_helpers import compile_rows
 
-AGRI = ROOT / "factors" / "ipcc2006_agriculture"
+AGRI = ROOT / "ghginv" / "data" / "factor_sets" / "ipcc2006_agriculture"
 
 
 _run = partial(compile_rows, factor_set=AGRI)

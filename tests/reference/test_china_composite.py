@@ -101,13 +101,13 @@ def test_r2_factors_used_shows_derived_factor(tmp_path, r2_set):
 
 # --- the shipped sets ------------------------------------------------------------------------
 
-REFSHEET = ROOT / "factors" / "cn_refsheet_2020"
-GBT32151 = ROOT / "factors" / "cn_gbt32151_22_2024"
+REFSHEET = ROOT / "ghginv" / "data" / "factor_sets" / "cn_refsheet_2020"
+GBT32151 = ROOT / "ghginv" / "data" / "factor_sets" / "cn_gbt32151_22_2024"
 
 
 def test_r2_shipped_refsheet_raw_coal(tmp_path):
     """R2 — shipped set cn_refsheet_2020 (各种能源折标准煤及碳排放参考系数): 1 t raw coal gives
-    1.9003 t CO2 through compile --factors factors/cn_refsheet_2020."""
+    1.9003 t CO2 through compile --factors cn_refsheet_2020."""
     got = _co2_per_unit(tmp_path, [REFSHEET], [("raw_coal", 1.0, "t")])
     assert round(got["raw_coal"], 4) == 1.9003
 
@@ -142,7 +142,7 @@ def test_r2_shipped_gbt32151_before_ipcc(tmp_path):
     comes from the China composite (3.0959 t/t), CH4 and N2O in 1.A.1.a from IPCC Table 2.2 with
     the China NCV (42.652 GJ/t × 3 and × 0.6 kg/TJ)."""
     act = write_activity(tmp_path / "a.parquet", [dict(year=2020, region="510105", sector="1.A.1.a", activity="diesel", amount=1.0, unit="t")])
-    res = compile_inventory(activity=[str(act)], factors=[str(GBT32151), str(ROOT / "factors" / "ipcc2006_energy")], gwp="AR5GWP100")
+    res = compile_inventory(activity=[str(act)], factors=[str(GBT32151), str(ROOT / "ghginv" / "data" / "factor_sets" / "ipcc2006_energy")], gwp="AR5GWP100")
     e = {r["gas"]: r for r in res.emissions.iter_rows(named=True)}
     assert round(e["CO2"]["emissions_t"], 4) == 3.0959
     assert e["CO2"]["factor_set"] == "cn_gbt32151_22_2024"

@@ -6,7 +6,7 @@ are the published inputs multiplied out (see /work/shared/reference-cases.md).
 
 Every case runs the full compile path (Parquet activity -> cube -> resolve -> kernels ->
 inventory), once with the test set of conftest.py (``ipcc_like_set``) and once with the
-shipped set ``factors/ipcc2006_energy``.
+shipped set ``ipcc2006_energy``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ghginv import compile_inventory
 
 from conftest import ROOT, write_activity
 
-SHIPPED_IPCC = ROOT / "factors" / "ipcc2006_energy"
+SHIPPED_IPCC = ROOT / "ghginv" / "data" / "factor_sets" / "ipcc2006_energy"
 
 # case id -> (activity, CO2 t, CH4 kg, N2O kg, CO2e t (AR5), published precision of CO2e)
 CASES = {

@@ -1,11 +1,11 @@
 """Chemical industry and iron and steel (2006 IPCC GL Vol 3 Ch 3-4, Tier 1) through ``compile``
-with the shipped set ``factors/ipcc2006_ippu`` (rows added for issue 7).
+with the shipped set ``ipcc2006_ippu`` (rows added for issue 7).
 
 Hand computations from the guideline equations: emissions = production × default factor
 (ammonia, Table 3.1; nitric acid by plant type, Table 3.3; adipic acid, Table 3.4; iron and steel
 by route, Table 4.1: E = BOF × EF_BOF + EAF × EF_EAF + OHF × EF_OHF + IP × EF_IP + DRI × EF_DRI
 + sinter × EF_sinter, where IP is pig iron not converted to steel). Sources and statuses:
-factors/README.md, section ``ipcc2006_ippu``.
+ghginv/data/factor_sets/README.md, section ``ipcc2006_ippu``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from ghginv.factors import load_factor_set
 from conftest import ROOT
 from tier1_helpers import compile_rows, emission
 
-IPPU = ROOT / "factors" / "ipcc2006_ippu"
+IPPU = ROOT / "ghginv" / "data" / "factor_sets" / "ipcc2006_ippu"
 N2O_AR5 = 265  # AR5 GWP100 of N2O
 
 

@@ -1,4 +1,4 @@
-"""IPPU Tier 1 through ``compile`` with the shipped set ``factors/ipcc2006_ippu`` (2006 IPCC GL Vol 3).
+"""IPPU Tier 1 through ``compile`` with the shipped set ``ipcc2006_ippu`` (2006 IPCC GL Vol 3).
 
 Hand computations from the guideline equations (facts file ../shared/waste-ippu-energy-facts.md §2):
 clinker EF (Eq 2.4) = CaO 0.65 × 44.01/56.08 × CKD 1.02 = 0.5203 ≈ 0.52 t CO2/t (EFDB 213926);
@@ -17,7 +17,7 @@ from ghginv.factors import load_factor_set
 from conftest import ROOT
 from tier1_helpers import compile_rows, emission
 
-IPPU = ROOT / "factors" / "ipcc2006_ippu"
+IPPU = ROOT / "ghginv" / "data" / "factor_sets" / "ipcc2006_ippu"
 
 
 _run = partial(compile_rows, factor_set=IPPU)

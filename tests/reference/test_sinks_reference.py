@@ -121,7 +121,7 @@ def test_r13_urban_trees_crown_cover(tmp_path):
 
 
 def test_soil_eq_2_25_with_worked_example_stock(tmp_path):
-    afolu = ROOT / "factors" / "ipcc2006_afolu"
+    afolu = ROOT / "ghginv" / "data" / "factor_sets" / "ipcc2006_afolu"
     rows = [
         {"year": 2000, "category": "3.B.2.a", "stratum": "wtm_hac_cropland_full_medium", "variable": "soc_area", "value": 1_000_000.0},
         {"year": 2020, "category": "3.B.2.a", "stratum": "wtm_hac_cropland_full_low", "variable": "soc_area", "value": 400_000.0},
@@ -138,7 +138,7 @@ def test_soil_eq_2_25_with_worked_example_stock(tmp_path):
 
 
 def test_wetland_rewetted_organic_soil_with_shipped_factors(tmp_path):
-    wet = ROOT / "factors" / "ipcc2013_wetlands"
+    wet = ROOT / "ghginv" / "data" / "factor_sets" / "ipcc2013_wetlands"
     rows = [{"category": "3.B.4.a", "stratum": "rewetted_organic_temperate_nutrient_poor", "variable": "wetland_area", "value": 10.0}]
     data = write_sinks(tmp_path / "w.csv", rows)
     r = ghginv.compile_inventory(factors=[str(wet)], extra={"sinks": {"path": str(data)}}, gwp="AR5GWP100")
@@ -150,7 +150,7 @@ def test_wetland_rewetted_organic_soil_with_shipped_factors(tmp_path):
 
 def test_shipped_ipcc_sets_carry_the_cited_values():
     """Table 4.5 temperate BCEF, Table 4.4 R, Table 4.3 CF as in afolu-facts.md §1."""
-    s = load_factor_set(ROOT / "factors" / "ipcc2006_afolu")
+    s = load_factor_set(ROOT / "ghginv" / "data" / "factor_sets" / "ipcc2006_afolu")
     v = {(r.stratum, r.parameter): r for r in s.sink_rules}
     assert v[("temperate_pines_gs_21_40", "bcef_r")].value == 1.11  # also the worked example's BCEF_R
     assert v[("temperate_hardwoods_gs_le20", "bcef_s")].value == 3.0

@@ -1,7 +1,7 @@
 """Reference case R2e: standard coal (标准煤) coefficients and the kgce unit.
 
 Source: GB/T 2589—2020 综合能耗计算通则, Appendix A (via a secondary table; see
-factors/cn_gbt2589_2020): raw coal 0.7143 kgce/kg, electricity 0.1229 kgce/kWh (equivalent
+cn_gbt2589_2020): raw coal 0.7143 kgce/kg, electricity 0.1229 kgce/kWh (equivalent
 value); 1 kgce = 7,000 kcal_IT = 29,307.6 kJ. See /work/shared/reference-cases.md.
 """
 
@@ -14,7 +14,7 @@ from ghginv.core.units import KGCE_KJ, convert_factor
 
 from conftest import ROOT
 
-GBT2589 = ROOT / "factors" / "cn_gbt2589_2020"
+GBT2589 = ROOT / "ghginv" / "data" / "factor_sets" / "cn_gbt2589_2020"
 
 
 @pytest.fixture(scope="module")

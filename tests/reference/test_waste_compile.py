@@ -1,6 +1,6 @@
 """Waste through ``compile``: 4.A deposits by first-order decay (stage ``waste``), 4.B–4.D as activity × factor.
 
-Shipped set ``factors/ipcc2006_waste`` (2006 IPCC GL Vol 5, values via the IPCC EFDB; facts file
+Shipped set ``ipcc2006_waste`` (2006 IPCC GL Vol 5, values via the IPCC EFDB; facts file
 ../shared/waste-ippu-energy-facts.md §1). Expected values are the guideline equations multiplied
 out by hand.
 """
@@ -18,7 +18,7 @@ from ghginv.methods.waste import first_order_decay
 
 from conftest import ROOT, write_activity
 
-WASTE = ROOT / "factors" / "ipcc2006_waste"
+WASTE = ROOT / "ghginv" / "data" / "factor_sets" / "ipcc2006_waste"
 R = "510105"
 
 

@@ -32,7 +32,7 @@ def test_precedence_inside_and_across_sets(tmp_path):
         "*,4.A.2,*,,,mcf,0.4,fraction,site survey,report p. 3,S",
         "msw_food,*,5101*,2020,,doc,15,%,local study,table 1,S",
     ])
-    shipped = load_factor_set(ROOT / "factors" / "ipcc2006_waste")
+    shipped = load_factor_set(ROOT / "ghginv" / "data" / "factor_sets" / "ipcc2006_waste")
     sets = [local, shipped]
     assert resolve_waste_parameter(sets, "mcf", "510105", "4.A.2", "msw_food", 2024).value_norm == 0.4
     assert resolve_waste_parameter(sets, "mcf", "510105", "4.A.1", "msw_food", 2024).value_norm == 1.0  # shipped, 4.A.1

@@ -1,4 +1,4 @@
-"""The all-sectors demo (``inventories/qingyang_synthetic_sectors.toml``, SYNTHETIC data): energy,
+"""The all-sectors demo (``ghginv/data/demo/qingyang_synthetic_sectors.toml``, SYNTHETIC data): energy,
 IPPU, agriculture and waste in one run, with the landfill history before the reported years."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from ghginv.methods.waste import first_order_decay
 
 from conftest import ROOT
 
-TOML = ROOT / "inventories" / "qingyang_synthetic_sectors.toml"
-DATA = ROOT / "inventories" / "data" / "qingyang_synthetic" / "sectors_synthetic.parquet"
+TOML = ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic_sectors.toml"
+DATA = ROOT / "ghginv" / "data" / "demo" / "data" / "qingyang_synthetic" / "sectors_synthetic.parquet"
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def result():
 
 
 def test_generator_reproduces_the_shipped_file():
-    spec = importlib.util.spec_from_file_location("gen_sectors", ROOT / "inventories" / "generate_qingyang_sectors_synthetic.py")
+    spec = importlib.util.spec_from_file_location("gen_sectors", ROOT / "ghginv" / "data" / "demo" / "generate_qingyang_sectors_synthetic.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     assert mod.generate().equals(pl.read_parquet(DATA))

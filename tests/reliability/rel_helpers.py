@@ -11,7 +11,7 @@ from pathlib import Path
 
 from conftest import ROOT, make_factor_set, write_activity
 
-EXAMPLES = ROOT / "examples" / "ledgers"
+EXAMPLES = ROOT / "ghginv" / "data" / "demo" / "ledgers"
 SRC = "2006 IPCC GL Vol 2"
 
 

@@ -19,7 +19,7 @@ from ghginv import Inventory, load_config
 
 from conftest import ROOT
 
-DEMO = ROOT / "inventories" / "qingyang_synthetic.toml"
+DEMO = ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic.toml"
 RUN = "import sys, ghginv; ghginv.compile_inventory(sys.argv[1]).write(sys.argv[2])"
 VOLATILE = {"created_utc", "stage_seconds", "environment", "outputs"}
 

@@ -9,7 +9,7 @@ from ghginv.pipeline.checks import validate_inputs
 from conftest import ROOT
 from rel_helpers import row, run_cli, tiny_activity, tiny_set
 
-DEMO = ROOT / "inventories" / "qingyang_synthetic.toml"
+DEMO = ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic.toml"
 
 
 def test_demo_inventory_is_valid(tmp_path):
@@ -73,7 +73,7 @@ def test_cli_bad_toml_and_bad_options(tmp_path):
 def test_validate_an_imported_ledger(tmp_path):
     from ghginv.inputs.importer import import_ledger
 
-    ex = ROOT / "examples" / "ledgers"
+    ex = ROOT / "ghginv" / "data" / "demo" / "ledgers"
     import_ledger(ex / "synthetic_205_1_2023.xlsx", ex / "synthetic_205_1.mapping.toml", tmp_path / "a.parquet")
     rep = validate_inputs(activity=[str(tmp_path / "a.parquet")],
                           factors=["cn_gbt32151_22_2024", "cn_refsheet_2020", "cn_gbt32150_2025", "mee_nbs_grid"])

@@ -15,7 +15,7 @@ PKG = Path(__file__).resolve().parents[2] / "ghginv"
 # lowest first; a module may import its own layer's package and every package below it
 LAYERS = [
     ("core",),
-    ("runfolder",),
+    ("runfolder", "demo"),
     ("kernels",),
     ("factors", "inputs"),
     ("methods",),
@@ -35,6 +35,8 @@ TOP = {"ghginv": "api", "ghginv.__main__": "cli"}
 def _modules() -> dict[str, Path]:
     mods = {}
     for p in PKG.rglob("*.py"):
+        if p.relative_to(PKG).parts[0] == "data":
+            continue  # ghginv/data/: shipped files (the demo's generator scripts), never imported
         parts = list(p.relative_to(PKG.parent).with_suffix("").parts)
         if parts[-1] == "__init__":
             parts = parts[:-1]

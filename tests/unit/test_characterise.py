@@ -70,12 +70,12 @@ def test_characterise_names_a_gas_the_set_lacks():
 
 
 def test_gwp_is_resolved_when_the_config_is_built(tmp_path: Path):
-    cfg = load_config(activity=[str(tmp_path)], factors=[str(ROOT / "factors" / "ipcc2006_energy")], gwp="AR6GWP100")
+    cfg = load_config(activity=[str(tmp_path)], factors=[str(ROOT / "ghginv" / "data" / "factor_sets" / "ipcc2006_energy")], gwp="AR6GWP100")
     assert cfg.gwp == "AR6GWP100" and cfg.gwp_set is gwp_set("AR6GWP100")
     assert cfg.to_dict()["gwp"] == "AR6GWP100" and "gwp_set" not in cfg.to_dict()
     assert cfg.with_overrides(gwp="SARGWP100").gwp_set is gwp_set("SARGWP100")
     with pytest.raises(UnknownGwpError, match="'AR9GWP100'"):
-        load_config(activity=[str(tmp_path)], factors=[str(ROOT / "factors" / "ipcc2006_energy")], gwp="AR9GWP100")
+        load_config(activity=[str(tmp_path)], factors=[str(ROOT / "ghginv" / "data" / "factor_sets" / "ipcc2006_energy")], gwp="AR9GWP100")
     with pytest.raises(UnknownGwpError):
         RunConfig(activity_paths=(str(tmp_path),), factor_sets=(ROOT,), gwp="ar5")
 

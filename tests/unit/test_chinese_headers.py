@@ -290,7 +290,7 @@ def test_the_demo_economy_table_in_chinese_reads_as_the_english_one(tmp_path):
     full-width parentheses, GB18030): the same economy frame as the English file."""
     from conftest import ROOT
 
-    en_path = ROOT / "inventories" / "data" / "qingyang_synthetic" / "economy_synthetic.csv"
+    en_path = ROOT / "ghginv" / "data" / "demo" / "data" / "qingyang_synthetic" / "economy_synthetic.csv"
     en = pl.read_csv(en_path)
     rows = ["年份,地区,地区生产总值（亿元，现价）,地区生产总值指数（上年=100）,常住人口（万人）,外购电力非化石能源比重（%）,规模以上工业增加值（万元，可比价）"]
     for r in en.iter_rows(named=True):

@@ -14,7 +14,7 @@ from ghginv.core.errors import ConfigError, FactorSetError
 
 from conftest import ROOT, make_factor_set
 
-SHIPPED = ROOT / "factors"
+SHIPPED = ROOT / "ghginv" / "data" / "factor_sets"
 SRC = "test source"
 
 
@@ -101,7 +101,7 @@ def test_relative_toml_path(project, monkeypatch):
 
 
 def test_the_demo_toml_loads():
-    cfg = load_config(ROOT / "inventories" / "qingyang_synthetic.toml")
+    cfg = load_config(ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic.toml")
     assert cfg.years == (2020, 2024) and cfg.base_year == 2020 and cfg.gwp == "AR5GWP100"
     assert cfg.year_fallback == "nearest"
     assert [p.name for p in cfg.factor_sets] == [
@@ -411,7 +411,7 @@ def _same(a: RunConfig, b: RunConfig) -> None:
 
 @pytest.mark.parametrize("toml", ["qingyang_synthetic.toml", "qingyang_synthetic_sectors.toml"])
 def test_from_dict_inverts_to_dict_for_the_demo_configs(toml):
-    cfg = load_config(ROOT / "inventories" / toml)
+    cfg = load_config(ROOT / "ghginv" / "data" / "demo" / toml)
     back = RunConfig.from_dict(cfg.to_dict())
     _same(back, cfg)
     assert back == cfg and back.to_dict() == cfg.to_dict()

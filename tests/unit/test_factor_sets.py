@@ -13,7 +13,7 @@ import ghginv
 
 from conftest import ROOT
 
-FACTORS = ROOT / "factors"
+FACTORS = ROOT / "ghginv" / "data" / "factor_sets"
 SHIPPED = sorted(d for d in FACTORS.iterdir() if (d / "manifest.toml").is_file())
 STATUSES = {"V", "V2", "S", "D"}
 MANIFEST_KEYS = ("name", "version", "title", "publisher", "published", "url", "license")

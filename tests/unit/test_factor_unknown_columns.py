@@ -21,8 +21,8 @@ import ghginv
 from ghginv.core.errors import ConfigError, SchemaError
 
 ROOT = Path(__file__).resolve().parents[2]
-ACTIVITY = ROOT / "inventories" / "data" / "qingyang_synthetic" / "activity"
-SHIPPED = sorted(d for base in (ROOT / "factors", ROOT / "inventories" / "factors") for d in base.iterdir()
+ACTIVITY = ROOT / "ghginv" / "data" / "demo" / "data" / "qingyang_synthetic" / "activity"
+SHIPPED = sorted(d for base in (ROOT / "ghginv" / "data" / "factor_sets", ROOT / "ghginv" / "data" / "demo" / "factors") for d in base.iterdir()
                  if (d / "manifest.toml").is_file())
 OTHER_SETS = ["cn_gbt32151_22_2024", "cn_refsheet_2020", "cn_gbt32150_2025", "cn_gbt2589_2020", "ipcc2006_energy"]
 

@@ -25,7 +25,7 @@ from ghginv.uncertainty.propagate import uncertainty_settings
 
 from conftest import ROOT, write_activity
 
-WASTE = ROOT / "factors" / "ipcc2006_waste"
+WASTE = ROOT / "ghginv" / "data" / "factor_sets" / "ipcc2006_waste"
 K = 0.185
 A = 0.15 * 0.5 * 1.0 * 0.5 * 16 / 12
 

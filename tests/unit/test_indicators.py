@@ -147,7 +147,7 @@ def test_settings_and_lang_from_the_toml_and_options(tmp_path):
 
     from conftest import ROOT
 
-    toml = ROOT / "inventories" / "qingyang_synthetic.toml"
+    toml = ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic.toml"
     cfg = load_config(toml)
     s = settings_from_config(cfg)
     assert analysis_wanted(cfg) and report_lang(cfg) == "en"

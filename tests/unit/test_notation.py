@@ -28,7 +28,7 @@ from ghginv.pipeline.aggregate import build_inventory
 from conftest import ROOT, write_activity
 
 R = "510105"
-ENERGY = ROOT / "factors" / "ipcc2006_energy"
+ENERGY = ROOT / "ghginv" / "data" / "factor_sets" / "ipcc2006_energy"
 NOTATION_SCHEMA = {"year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String, "notation_key": pl.String}
 
 

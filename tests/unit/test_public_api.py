@@ -37,6 +37,8 @@ PUBLIC = [
     "load_factor_set",
     "gwp_table",
     "parse_unit",
+    "write_demo",
+    "DEMO_INVENTORY",
     "GhgInvError",
     "ConfigError",
     "InputFileError",

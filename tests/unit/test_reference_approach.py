@@ -201,7 +201,7 @@ def test_bad_table_is_a_config_error(tmp_path):
 
 def test_demo_report_shows_reference_approach(tmp_path):
     out = tmp_path / "demo"
-    ghginv.compile_inventory(ROOT / "inventories" / "qingyang_synthetic.toml", out=out)
+    ghginv.compile_inventory(ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic.toml", out=out)
     t = pl.read_parquet(out / "reference_approach.parquet")
     fuels = t.filter(pl.col("fuel") != "TOTAL")
     # the synthetic balance: every fuel within 2.5 % (+ rounding), LPG 8 % above the recorded use -> flagged

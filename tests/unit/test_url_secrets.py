@@ -126,7 +126,7 @@ def test_urls_without_credentials_are_accepted(url):
 def test_refused_before_any_connection(url, no_connection, tmp_path):
     for call in (lambda: _fs.filesystem(url), lambda: _fs.input_file(url), lambda: _fs.remote(url),
                  lambda: ghginv.load_config(activity=[url], factors=SETS),
-                 lambda: ghginv.load_config(activity=[str(ROOT / "inventories")], factors=SETS, extra={"economy": {"path": url}}),
+                 lambda: ghginv.load_config(activity=[str(ROOT / "ghginv" / "data" / "demo")], factors=SETS, extra={"economy": {"path": url}}),
                  lambda: ghginv.compile_inventory(activity=[url], factors=SETS)):
         with pytest.raises(ConfigError) as ei:
             call()

@@ -7,7 +7,7 @@ from another year is a warning in the CLI summary, in ``manifest.json`` (``warni
 report's data-quality notes.
 
 Published values: MEE/NBS 公告2024年第12号, Sichuan (51*) 2021 average electricity CO2 factor
-0.1255 kg/kWh (factors/mee_nbs_grid); 公告2024年第33号, Sichuan 2022: 0.1404 kg/kWh. The 2024 value
+0.1255 kg/kWh (mee_nbs_grid); 公告2024年第33号, Sichuan 2022: 0.1404 kg/kWh. The 2024 value
 0.148 kg/kWh of the set placed first is the issue's test value, not a factor.
 """
 
@@ -33,7 +33,7 @@ from conftest import make_factor_set, write_activity
 from sink_fixtures import make_sink_set, p, write_sinks
 
 ROOT = Path(__file__).resolve().parents[2]
-MEE = ROOT / "factors" / "mee_nbs_grid"
+MEE = ROOT / "ghginv" / "data" / "factor_sets" / "mee_nbs_grid"
 TEST = "issue 16 test value (not a factor),test row,S"
 ELEC = ["electricity,Electricity (purchased),电力,,electricity"]
 

@@ -109,7 +109,7 @@ def import_ledger(ledger: str | os.PathLike, mapping: str | os.PathLike | Mappin
     ledger : str or os.PathLike
         ``.csv`` (UTF-8, UTF-8 with BOM, GBK/GB18030) or ``.xlsx``.
     mapping : str, os.PathLike or Mapping
-        The mapping TOML (see ``examples/ledgers/``), or one already loaded.
+        The mapping TOML (see ``ghginv/data/demo/ledgers/``), or one already loaded.
     out : str or os.PathLike or None
         Activity Parquet file to write atomically (columns of the data contract: ``year``,
         ``region``, ``sector``, ``activity``, ``amount``, ``unit`` …, the import recorded in
@@ -140,8 +140,8 @@ def import_ledger(ledger: str | os.PathLike, mapping: str | os.PathLike | Mappin
 
     Examples
     --------
-    >>> rep = ghginv.import_ledger("examples/ledgers/synthetic_205_1_2023.csv",
-    ...                            "examples/ledgers/synthetic_205_1.mapping.toml", "activity.parquet")  # doctest: +SKIP
+    >>> rep = ghginv.import_ledger("ghginv/data/demo/ledgers/synthetic_205_1_2023.csv",
+    ...                            "ghginv/data/demo/ledgers/synthetic_205_1.mapping.toml", "activity.parquet")  # doctest: +SKIP
     >>> rep.rows_written                                                                            # doctest: +SKIP
     """
     ledger = Path(ledger)

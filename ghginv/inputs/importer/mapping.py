@@ -1,6 +1,6 @@
 """The mapping file of ``ghginv import``: how one kind of ledger becomes activity rows.
 
-A small TOML file (documented in ``examples/ledgers/README.md``)::
+A small TOML file (documented in ``ghginv/data/demo/ledgers/README.md``)::
 
     [ledger]
     layout = "long"            # "long": one row per fuel; "wide": fuels as columns

@@ -20,8 +20,8 @@ same seed gives the same file.
 
 Usage (from the repository root):
 
-    .venv/bin/python inventories/generate_qingyang_economy_synthetic.py            # seed 20200101
-    .venv/bin/python inventories/generate_qingyang_economy_synthetic.py --seed 7 --out /tmp/economy_synthetic.csv
+    .venv/bin/python ghginv/data/demo/generate_qingyang_economy_synthetic.py            # seed 20200101
+    .venv/bin/python ghginv/data/demo/generate_qingyang_economy_synthetic.py --seed 7 --out /tmp/economy_synthetic.csv
 """
 
 from __future__ import annotations

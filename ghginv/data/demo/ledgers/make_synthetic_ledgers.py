@@ -1,12 +1,12 @@
-"""Write the SYNTHETIC example ledgers of examples/ledgers/ (run from anywhere).
+"""Write the SYNTHETIC example ledgers of ghginv/data/demo/ledgers/ (run from anywhere).
 
-    python examples/ledgers/make_synthetic_ledgers.py
+    python ghginv/data/demo/ledgers/make_synthetic_ledgers.py
 
 * ``synthetic_205_1_2023.xlsx`` and ``synthetic_205_1_2023.csv`` (GBK-encoded, thousands
   separators): form 205-1 能源购进、消费与库存 of an invented chemical enterprise, with the title
   block, the two-row merged header, the ordinal row 甲 乙 丙 1 … 10 丁, item codes, Chinese units,
   per-row standard-coal coefficients (GB/T 2589—2020 Appendix A values, as in
-  factors/cn_gbt2589_2020), the 其中 coal-type rows and the 能源合计 row computed from them.
+  cn_gbt2589_2020), the 其中 coal-type rows and the 能源合计 row computed from them.
 * ``synthetic_energy_balance_2023.csv`` (UTF-8 with BOM): part 四 终端消费量 of a district's
   physical energy balance table (能源平衡表(实物量)), fuels as columns with units in the headers.
 
@@ -126,7 +126,8 @@ def rows_balance() -> list[list]:
         ("一、可供本地区消费的能源量", "01", None),
         ("二、加工转换投入(-)产出(+)量", "11", None),
         ("三、损失量", "21", None),
-        ("四、终端消费量", "23", _sum("1.农、林、牧、渔业", "1.工业", "2.建筑业", "1.交通运输、仓储和邮政业", "2.批发、零售业和住宿、餐饮业", "3.其他", "1.城镇", "2.乡村")),
+        ("四、终端消费量", "23", _sum("1.农、林、牧、渔业", "1.工业", "2.建筑业", "1.交通运输、仓储和邮政业", "2.批发、零售业和住宿、餐饮业",
+                                  "3.其他", "1.城镇", "2.乡村")),
         ("（一）第一产业", "24", _sum("1.农、林、牧、渔业")),
         ("1.农、林、牧、渔业", "25", L["1.农、林、牧、渔业"]),
         ("（二）第二产业", "26", _sum("1.工业", "2.建筑业")),

@@ -22,7 +22,7 @@ the activity contract columns ``year, region, sector, activity, amount, unit, en
   small electric-arc-furnace steel plant (``2.C.1``, t crude steel).
 
 Used by ``qingyang_synthetic_sectors.toml`` (all five sectors). Regenerate with
-``python inventories/generate_qingyang_sectors_synthetic.py``.
+``python ghginv/data/demo/generate_qingyang_sectors_synthetic.py``.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ Outputs (paths relative to this script):
 
 Usage (from the repository root)::
 
-    .venv/bin/python inventories/generate_qingyang_sinks_synthetic.py            # seed 20240601
+    .venv/bin/python ghginv/data/demo/generate_qingyang_sinks_synthetic.py            # seed 20240601
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def write_parameter_set(folder: Path) -> None:
         'title = "SYNTHETIC sink parameters for the Qingyang demo inventory — not factors"\n'
         'publisher = "ghginv demo (synthetic)"\n'
         'published = "2026"\n'
-        'url = "none: synthetic values written by inventories/generate_qingyang_sinks_synthetic.py"\n'
+        'url = "none: synthetic values written by ghginv/data/demo/generate_qingyang_sinks_synthetic.py"\n'
         'license = "CC0-1.0"\n'
         "synthetic = true\n"
         'description = "Status X rows: synthetic stand-ins for parameters without a citable value '

@@ -1,6 +1,6 @@
 """Write the SYNTHETIC energy balance of the Qingyang demo (reference approach, ghginv.reference_approach).
 
-    .venv/bin/python inventories/generate_qingyang_energy_balance_synthetic.py
+    .venv/bin/python ghginv/data/demo/generate_qingyang_energy_balance_synthetic.py
 
 Output: ``data/qingyang_synthetic/energy_balance_synthetic.csv`` — NOT official statistics. The
 balance is made from the demo's own (synthetic) activity data: per year and fuel, the apparent

@@ -30,8 +30,8 @@ year. The same seed gives byte-for-byte identical files (with the same pyarrow v
 
 Usage (from the repository root):
 
-    .venv/bin/python inventories/generate_qingyang_synthetic.py            # seed 20200101
-    .venv/bin/python inventories/generate_qingyang_synthetic.py --seed 7 --out /tmp/act
+    .venv/bin/python ghginv/data/demo/generate_qingyang_synthetic.py            # seed 20200101
+    .venv/bin/python ghginv/data/demo/generate_qingyang_synthetic.py --seed 7 --out /tmp/act
 """
 
 from __future__ import annotations
@@ -474,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
                     "modelled loosely on Qingyang District, Chengdu (510105).")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT,
                     help="output directory (default: data/qingyang_synthetic/activity next to "
-                         "this script, i.e. inventories/data/qingyang_synthetic/activity)")
+                         "this script, i.e. ghginv/data/demo/data/qingyang_synthetic/activity)")
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED,
                     help=f"random seed (default {DEFAULT_SEED})")
     args = ap.parse_args(argv)
