@@ -53,20 +53,17 @@ file against the sha256 of its manifest, on every load.
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import copy
 import os
 import sys
-import tempfile
 import tomllib
 from dataclasses import dataclass, field, fields, replace
-from importlib import resources
 from pathlib import Path
 
 from ._fs import is_url, location
 from .errors import ConfigError, FactorSetError, Problem
 from .gwp import GwpSet, gwp_set
+from .package_data import shipped_demo_dir, shipped_factors_dir
 from .targets_include import expand_targets
 
 __all__ = ["RunConfig", "load_config", "resolve_factor_set_path", "factor_search_path", "factor_search_roots", "shipped_factors_dir",
@@ -312,61 +309,6 @@ def same_name_sets(paths) -> list[Problem]:
         else:
             first[p.name] = p
     return problems
-
-
-_EXTRACTED = contextlib.ExitStack()  # package data unpacked from a zip import, removed at exit
-atexit.register(_EXTRACTED.close)
-_UNPACKED: dict[tuple[str, ...], Path] = {}
-
-
-def _package_data(*parts: str) -> Path:
-    """A folder of ghginv's package data (``ghginv/data/…``) as a real folder: where the package is
-    installed as files (a wheel, a checkout, an editable install) the folder itself; from a zip
-    import, a copy unpacked once per process into a temporary folder (removed at exit)."""
-    res = resources.files("ghginv").joinpath("data", *parts)
-    if isinstance(res, Path):
-        return res.resolve() if res.exists() else res
-    if parts not in _UNPACKED:
-        tmp = Path(_EXTRACTED.enter_context(tempfile.TemporaryDirectory(prefix="ghginv-data-")))
-        _unpack(res, tmp / parts[-1])
-        _UNPACKED[parts] = tmp / parts[-1]
-    return _UNPACKED[parts]
-
-
-def _unpack(res, dest: Path) -> None:
-    """Copy a package-data folder (an :class:`importlib.resources.abc.Traversable`) to ``dest``."""
-    dest.mkdir(parents=True, exist_ok=True)
-    for child in res.iterdir():
-        if child.is_dir():
-            _unpack(child, dest / child.name)
-        else:
-            (dest / child.name).write_bytes(child.read_bytes())
-
-
-def shipped_factors_dir() -> Path:
-    """The folder of the factor sets shipped with ghginv (package data ``ghginv/data/factor_sets/``).
-
-    Returns
-    -------
-    pathlib.Path
-        One sub-folder per set (``ipcc2006_energy/``, ``mee_nbs_grid/`` …), each with its
-        ``manifest.toml``; read through :mod:`importlib.resources`, so it is the installed
-        package's folder after ``pip install ghginv`` and ``ghginv/data/factor_sets`` in a checkout.
-    """
-    return _package_data("factor_sets")
-
-
-def shipped_demo_dir() -> Path:
-    """The folder of the demo workspace shipped with ghginv (package data ``ghginv/data/demo/``).
-
-    Returns
-    -------
-    pathlib.Path
-        The SYNTHETIC demo: inventory TOMLs, their data and generators, the synthetic sink
-        parameter set, the example ledgers (``ghginv demo`` copies the files of
-        :data:`ghginv.demo.DEMO_FILES` from here).
-    """
-    return _package_data("demo")
 
 
 def user_factors_dir() -> Path:

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from .columns import missing_columns_error, resolve_columns
 from .errors import ConfigError, Problem, SchemaError
+from .package_data import shipped_demo_dir
 
 __all__ = ["expand_targets", "preset_search_path", "resolve_preset", "read_targets_csv", "KIND_WORDS", "INCLUDE_KEYS"]
 
@@ -75,8 +76,6 @@ def preset_search_path(base: Path | None = None) -> list[Path]:
     """
     dirs = ([base / "targets"] if base is not None else []) + [Path.cwd() / "targets"]
     dirs += [Path(p) for p in os.environ.get("GHGINV_TARGETS_PATH", "").split(os.pathsep) if p]
-    from .config import shipped_demo_dir  # config imports this module at its top
-
     dirs.append(shipped_demo_dir() / "targets")
     out: list[Path] = []
     for d in dirs:

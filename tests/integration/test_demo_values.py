@@ -199,7 +199,7 @@ def test_energy_natural_gas_coefficient_is_gbt2589_gas_field_gas(out):
     html = (out / "report.html").read_text(encoding="utf-8")
     i = html.index("Standard-coal coefficients of the energy total")
     section = html[i:html.index("</table>", i)]
-    assert "natural_gas</td><td" in section and ">1.2143<" in section and "cn_gbt2589_2020/conversions.csv" in section
+    assert "natural gas</td><td" in section and ">1.2143<" in section and "cn_gbt2589_2020/conversions.csv" in section
 
 
 def test_energy_total_equals_activity_times_gbt2589(out, activity):

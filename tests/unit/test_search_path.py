@@ -1,7 +1,7 @@
 """Where a factor set given by name is found (issue 23): the inventory's folder (also its
 ``factors/``), ``./factors``, ``$GHGINV_FACTORS_PATH``, the per-user folder, then the sets shipped as
 package data (importlib.resources); the version's one source. The order is the docstring of
-``ghginv/core/config.py``."""
+``ghginv/core/config.py`` and ``ghginv/core/package_data.py``."""
 
 from __future__ import annotations
 
@@ -122,14 +122,14 @@ def test_shipped_sets_from_a_zip_import_are_unpacked_once_and_verified(tmp_path,
     import zipfile
 
     from ghginv import load_factor_set
-    from ghginv.core import config
+    from ghginv.core import package_data
 
     z = tmp_path / "ghginv.zip"
     with zipfile.ZipFile(z, "w") as zf:
         for f in (SHIPPED / "mee_nbs_grid").iterdir():
             zf.write(f, f"ghginv/data/factor_sets/mee_nbs_grid/{f.name}")
-    monkeypatch.setattr(config.resources, "files", lambda pkg: zipfile.Path(z, "ghginv/"))
-    monkeypatch.setattr(config, "_UNPACKED", {})
+    monkeypatch.setattr(package_data.resources, "files", lambda pkg: zipfile.Path(z, "ghginv/"))
+    monkeypatch.setattr(package_data, "_UNPACKED", {})
     d = shipped_factors_dir()
     assert not str(d).startswith(str(ROOT)) and d.name == "factor_sets"
     assert shipped_factors_dir() == d  # once per process
