@@ -9,6 +9,7 @@ deliberately skipped, unmapped) -> run the total checks -> build records.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass, field
 
 from ...core import categories
@@ -20,6 +21,7 @@ from .table import canonical_unit, is_total_label, label_key, norm, parse_number
 __all__ = ["convert", "Converted"]
 
 _ORDINAL_FIRST = "甲"
+_DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?$")
 _SUBITEM = ("其中", "#", "合计中")
 
 
@@ -37,6 +39,7 @@ class Converted:
     records: list[dict] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # unmapped: skippable with --skip-unmapped
     errors: list[Problem] = field(default_factory=list)  # bad values, failed checks: never skippable
+    warnings: list[Problem] = field(default_factory=list)  # form identities beyond tolerance (errors with --strict)
     stats: dict = field(default_factory=dict)
     checks: list[dict] = field(default_factory=list)
 
@@ -47,24 +50,18 @@ class _Ctx:
         self.out = Converted()
         self.file = str(grid.file) + (f" (sheet '{grid.sheet}')" if grid.sheet else "")
         self.seen: set[Problem] = set()
+        self.block: dict = dict(m.constants)
+        self.block_src: dict = {}
+        self.block_row = 0
+        self.from_text = ""
+        self.keys: list[str] = []
 
-    def problem(self, msg, row=None, col=None, key=None, value=None, hint=None, fatal=False):
+    def problem(self, msg, row=None, col=None, key=None, value=None, hint=None, fatal=False, warn=False):
         column = None if col is None else column_letter(col) + (f" ({key})" if key else "")
         p = Problem(msg, file=self.file, row=row, column=column, value=value, hint=hint)
         if p not in self.seen:  # a cell read twice (import and checks) is reported once
             self.seen.add(p)
-            (self.out.errors if fatal else self.out.problems).append(p)
-
-
-def _find_header(ctx: _Ctx, markers: tuple[str, ...]) -> int:
-    for i, r in enumerate(ctx.g.rows[:200]):
-        cells = {norm(c) for c in r}
-        keys = {label_key(c) for c in r}
-        if all(mk in cells or mk in keys for mk in markers):
-            return i
-    ctx.problem(f"header row not found: no row holds all of {', '.join(markers)}", fatal=True,
-                hint="set [ledger] header to words of the header row, and check [columns]")
-    return -1
+            (self.out.warnings if warn else self.out.errors if fatal else self.out.problems).append(p)
 
 
 def _header_keys(rows: list[list], h: int, n: int, width: int) -> list[str]:
@@ -126,6 +123,9 @@ def _field(ctx: _Ctx, row: Row, cols: dict, name: str):
             if isinstance(v, (_dt.date, _dt.datetime)):
                 ctx.problem(f"a date ({v}) in the year column", value=None, hint="give the year as an integer such as 2023", fatal=True, **where)
                 return None
+            if isinstance(v, str) and _DATE_TEXT.match(v.strip()):  # calamine gives a date cell as its ISO text
+                ctx.problem(f"a date ({v.strip()}) in the year column", value=None, hint="give the year as an integer such as 2023", fatal=True, **where)
+                return None
             s = norm(v).removesuffix("年")
             if not s.isdigit() or not 1900 <= int(s) <= 2155:
                 ctx.problem("year is not an integer year", value=v, fatal=True, **where)
@@ -143,14 +143,29 @@ def _field(ctx: _Ctx, row: Row, cols: dict, name: str):
                 ctx.problem("sector name not in [sectors]", value=str(v), **where)
             return code
         return s
-    return m.constants.get(name)
+    v = ctx.block.get(name)
+    if v is None and name in ("year", "region", "sector") and name not in ctx.block_src:
+        ctx.problem(f"no {name} for this form: no [columns] {name}, no [cells] {name} above the table, "
+                    f"nothing in the sheet or file name ([names]), no [constants] {name}", row=ctx.block_row, fatal=True,
+                    hint=f"give {name} in one of these tables of the mapping")
+        ctx.block_src[name] = "missing"
+    if name == "year" and isinstance(v, str):
+        v = int(v) if v.isdigit() else v
+    return v
 
 
-def convert(grid: Grid, m: Mapping) -> Converted:
+def convert(grid: Grid, m: Mapping, from_names: dict | None = None) -> Converted:
     """Turn one ledger sheet into activity records, following a mapping (module docstring steps).
 
+    A sheet may hold several tables (blocks), one per enterprise and year: every row that holds the
+    header words starts a block; a block's data end at a footer (``单位负责人`` …), at the title
+    block of the next one (a row holding a ``[cells]`` label, ``表号`` …) or at the next header.
+    Each block's fields come from its title-block cells, then ``from_names`` (sheet and file name),
+    then the mapping's constants; its total rows are checked against its own rows only.
+
     Problems are collected, never raised: ``problems`` (rows or columns the mapping does not
-    cover: skippable) and ``errors`` (bad values, failed checks: never skippable).
+    cover: skippable), ``errors`` (bad values, failed checks: never skippable) and ``warnings``
+    (form identities beyond their tolerance).
 
     Parameters
     ----------
@@ -158,26 +173,172 @@ def convert(grid: Grid, m: Mapping) -> Converted:
         The sheet's cells (:func:`ghginv.inputs.importer.read.read_grid`).
     m : Mapping
         The checked mapping (:func:`ghginv.inputs.importer.mapping.load_mapping`).
+    from_names : dict, optional
+        Fields found in the sheet and file names (``[names]``), used after the title-block cells.
 
     Returns
     -------
     Converted
         ``records`` (dicts with year, region, sector, activity, amount [in ``unit``], unit
-        (a contract unit such as ``10^4 t``), and entity_id / notation_key where given),
-        ``problems``, ``errors``, ``stats`` (header row, data rows, blank cells, row kinds …)
-        and ``checks`` (each total check with ``ok``).
+        (a contract unit such as ``10^4 t``), entity_id / notation_key where given, and the
+        provenance keys ``_row``, ``_cell``, ``_cells``, ``_entity_name``, ``_block``),
+        ``problems``, ``errors``, ``warnings``, ``stats`` (header rows, data rows, blank cells,
+        row kinds, blocks …) and ``checks`` (each check with ``ok``, file, sheet and row).
     """
     ctx = _Ctx(grid, m)
     out = ctx.out
     rows = grid.rows
-    width = max((len(r) for r in rows), default=0)
+    if not any(_first_text(r) for r in rows):
+        ctx.problem("the sheet is empty", fatal=True,
+                    hint="a sheet chosen by [ledger] sheet/sheets must hold a form; leave it out with [ledger] sheets")
+        return out
     label_col = "item" if m.layout == "long" else "label"
     markers = m.header or tuple(
         norm(m.columns[k]).split("/")[0] for k in (label_col, "code", "unit") if isinstance(m.columns.get(k), str)
     )
-    h = _find_header(ctx, markers)
-    if h < 0:
+    heads = _find_headers(ctx, markers)
+    if not heads:
         return out
+    for k in ("data_rows", "blank_rows", "blank_cells", "item", "total", "skip", "unmapped"):
+        out.stats.setdefault(k, 0)
+    out.stats.update(header_row=heads[0] + 1, blocks=len(heads), unverified_total_rows=[])
+    lo = 0
+    for bi, h in enumerate(heads):
+        hi = heads[bi + 1] if bi + 1 < len(heads) else len(rows)
+        ctx.block = _block_fields(ctx, lo, h, from_names or {})
+        ctx.block_row = h + 1
+        ctx.from_text = "; ".join(f"{k}: {v}" for k, v in sorted(ctx.block_src.items()))
+        lo = _convert_block(ctx, h, hi, label_col, multi=bi + 1 < len(heads))
+    return out
+
+
+def _first_text(cells) -> str:
+    for c in cells:
+        if c is not None and c != "":
+            t = norm(c)
+            if t:
+                return t
+    return ""
+
+
+_TITLE_WORDS = ("表号", "制定机关", "统一社会信用代码", "单位详细名称", "单位名称", "组织机构代码", "法人单位代码", "报告期")
+_YEAR = re.compile(r"(?<!\d)(19\d{2}|20\d{2}|21[0-5]\d)(?!\d)")
+
+
+def _find_headers(ctx: _Ctx, markers: tuple[str, ...]) -> list[int]:
+    """Every row that holds all the header words (the first within 200 rows, the next ones anywhere)."""
+    out = []
+    rows = ctx.g.rows
+    limit = 200
+    for i, r in enumerate(rows):
+        if not out and i >= limit:
+            break
+        if not _first_text(r):
+            continue
+        cells = {norm(c) for c in r if c is not None}
+        if not all(mk in cells for mk in markers):
+            keys = {label_key(c) for c in cells}
+            if not all(mk in cells or mk in keys for mk in markers):
+                continue
+        if out and i < out[-1] + ctx.m.header_rows:
+            continue
+        out.append(i)
+    if not out:
+        ctx.problem(f"header row not found: no row holds all of {', '.join(markers)}", fatal=True,
+                    hint="the header is found by its words, wherever it is; set [ledger] header to words of the header row, and check [columns]")
+    return out
+
+
+def _title_value(cells: list, j: int, label: str) -> str:
+    text = norm(cells[j])[len(label):].lstrip(":")
+    if text:
+        return text
+    for c in cells[j + 1:]:
+        t = norm(c)
+        if t:
+            return t.lstrip(":")
+    return ""
+
+
+def _block_fields(ctx: _Ctx, lo: int, h: int, from_names: dict) -> dict:
+    """Fields of one block: title-block cells (rows lo..h) > sheet/file name > constants."""
+    m = ctx.m
+    fields = {k: v for k, v in m.constants.items()}
+    ctx.block_src = {k: "[constants]" for k in fields}
+    for k, v in from_names.items():
+        fields[k] = v[0]
+        ctx.block_src[k] = v[1]
+    found = {}
+    for i in range(lo, h):
+        cells = ctx.g.rows[i]
+        for j, c in enumerate(cells):
+            if c is None or c == "":
+                continue
+            t = norm(c)
+            for fld, labels in m.cells.items():
+                if fld in found:
+                    continue
+                for lab in labels:
+                    if t.startswith(lab):
+                        v = _title_value(cells, j, lab)
+                        if v:
+                            found[fld] = (v, i + 1, j)
+                        break
+    if "year" in m.cells and "year" not in found:  # 报告期 is often printed without its label: "2023年1-12月"
+        for i in range(lo, h):
+            for j, c in enumerate(ctx.g.rows[i]):
+                t = norm(c) if c is not None else ""
+                if len(t) >= 5 and t[4] == "年" and t[:4].isdigit():
+                    found["year"] = (t, i + 1, j)
+                    break
+            if "year" in found:
+                break
+    for fld, labels in m.cells.items():
+        if fld not in found:
+            continue
+        v, r, j = found[fld]
+        where = f"cell {column_letter(j)}{r}"
+        if fld == "year":
+            y = _YEAR.search(v)
+            if not y:
+                ctx.problem(f"no year in the cell labelled {labels[0]!r}", row=r, col=j, key=fld, value=v, fatal=True,
+                            hint="the cell should read like 2023年1-12月")
+                continue
+            fields["year"] = int(y.group(1))
+        elif fld == "sector":
+            code = _sector_code(m, v)
+            if code is None:
+                ctx.problem(f"sector {v!r} (cell labelled {labels[0]!r}) is not in [sectors]", row=r, col=j, key=fld,
+                            hint="add the industry code (or its 2-digit division) to [sectors], e.g. \"26\" = \"1.A.2.c\"")
+                fields.pop("sector", None)
+                ctx.block_src["sector"] = where
+                continue
+            fields["sector"] = code
+        else:
+            fields[fld] = v
+        ctx.block_src[fld] = where
+    return fields
+
+
+def _sector_code(m: Mapping, value: str) -> str | None:
+    v = label_key(value)
+    code = m.sectors.get(v)
+    if code is None and v.isdigit():  # GB/T 4754 class 2614 -> group 261 -> division 26
+        for n in range(len(v) - 1, 1, -1):
+            code = m.sectors.get(v[:n])
+            if code is not None:
+                break
+    if code is None and categories.is_category(v):
+        code = v
+    return code
+
+
+def _convert_block(ctx: _Ctx, h: int, hi: int, label_col: str, multi: bool) -> int:
+    """Convert the block whose header is row ``h`` (0-based), reading data rows before ``hi``; returns where it ended."""
+    m = ctx.m
+    out = ctx.out
+    rows = ctx.g.rows
+    width = max((len(r) for r in rows[h:hi]), default=0)
     keys = _header_keys(rows, h, m.header_rows, width)
     start = h + m.header_rows
     ordinals = [""] * width
@@ -188,24 +349,40 @@ def convert(grid: Grid, m: Mapping) -> Converted:
             start += 1
     specs = dict(m.columns)
     for chk in m.checks:  # columns named only by checks
-        for name in ([chk.column, *chk.parts] if chk.column else []) + ([chk.coefficient] if chk.coefficient else []):
+        for name in ([chk.column, *chk.parts, *chk.minus] if chk.column else []) + ([chk.coefficient] if chk.coefficient else []):
             if norm(name) not in [v for v in m.columns.values() if isinstance(v, str)]:
                 specs[f"check:{norm(name)}"] = norm(name)
+    n_err = len(out.errors)
     cols = _resolve_columns(ctx, keys, ordinals, h, specs)
-    if out.errors:
-        return out
+    if len(out.errors) > n_err:
+        return hi
+    ctx.keys = keys
+    lc = cols.get(label_col)
+    if lc is not None:
+        for r0, c0, r1, c1 in ctx.g.merges:
+            if r1 > r0 and r0 > start and c0 - 1 <= lc <= c1 - 1 and r0 <= hi:
+                ctx.problem(f"merged cells {column_letter(c0 - 1)}{r0}:{column_letter(c1 - 1)}{r1} cover the item column: "
+                            f"{r1 - r0 + 1} rows would share one item name", row=r0, col=lc, key=label_col, fatal=True,
+                            hint="unmerge them and write the item name in every row (Excel: 合并后居中 → 取消单元格合并)")
     totals = m.total_labels
     data: list[Row] = []
     blank_rows = 0
-    for i in range(start, len(rows)):
-        cells = list(rows[i]) + [None] * (width - len(rows[i]))
-        texts = [norm(c) for c in cells]
-        if not any(texts):
+    stop = hi
+    for i in range(start, hi):
+        cells = rows[i]
+        first = _first_text(cells)
+        if not first:
             blank_rows += 1
             continue
-        first = next(t for t in texts if t)
         if any(first.startswith(e) for e in m.end):
+            stop = i
             break
+        if multi and (any(first.startswith(w) for w in _TITLE_WORDS)
+                      or any(norm(c).startswith(lab) for c in cells if c for labs in m.cells.values() for lab in labs)):
+            stop = i  # the title block of the next form
+            break
+        if len(cells) < width:
+            cells = list(cells) + [None] * (width - len(cells))
         lab = label_key(cells[cols[label_col]]) if label_col in cols else ""
         code = norm(cells[cols["code"]]).lstrip("0") if "code" in cols else ""
         r = Row(i + 1, lab, code, cells)
@@ -220,8 +397,13 @@ def convert(grid: Grid, m: Mapping) -> Converted:
             r.kind = "skip" if act == SKIP else ("unmapped" if act is None else "item")
             r.activity = act
             if act is None:
+                from .vocabulary import lookup
+
+                hit = lookup(lab)
+                hint = (f"add it to [activities]: \"{lab}\" = \"{hit.activity}\"" if hit and hit.activity
+                        else "add it to [activities] (\"-\" to leave it out deliberately)")
                 ctx.problem("energy item not in [activities]", row=r.sheet_row, col=cols.get(label_col, cols.get("code")),
-                            key=label_col, value=(lab or code), hint="add it to [activities] (\"-\" to leave it out deliberately)")
+                            key=label_col, value=(lab or code), hint=hint)
         else:
             sec = m.sectors.get(lab)
             r.kind = "skip" if sec == SKIP else ("unmapped" if sec is None else "item")
@@ -230,7 +412,9 @@ def convert(grid: Grid, m: Mapping) -> Converted:
                 ctx.problem("row label not in [sectors]", row=r.sheet_row, col=cols[label_col], key=label_col, value=lab,
                             hint="add it to [sectors] (\"-\" to leave it out deliberately)")
         data.append(r)
-    out.stats.update(data_rows=len(data), blank_rows=blank_rows, header_row=h + 1, first_data_row=start + 1)
+    out.stats["data_rows"] += len(data)
+    out.stats["blank_rows"] += blank_rows
+    out.stats.setdefault("first_data_row", start + 1)
     if m.layout == "long":
         value_cols = {k: c for k, c in cols.items() if k.startswith(("amount:", "minus:"))}
         _long(ctx, data, cols, value_cols)
@@ -239,9 +423,12 @@ def convert(grid: Grid, m: Mapping) -> Converted:
         _wide(ctx, data, cols, value_cols)
     from .totals import run_checks
 
+    unverified = out.stats["unverified_total_rows"]
     run_checks(ctx, data, cols, value_cols, lambda r, c, k: _number(ctx, r, c, k))
-    out.stats.update({k: sum(1 for r in data if r.kind == k) for k in ("item", "total", "skip", "unmapped")})
-    return out
+    out.stats["unverified_total_rows"] = unverified + out.stats["unverified_total_rows"]
+    for k in ("item", "total", "skip", "unmapped"):
+        out.stats[k] += sum(1 for r in data if r.kind == k)
+    return stop
 
 
 def _by_code(acts: dict, code: str):
@@ -263,7 +450,10 @@ def _blank(ctx: _Ctx, rec: dict) -> dict | None:
     return {**rec, "amount": None, "notation_key": b}
 
 
-def _emit(ctx: _Ctx, rec: dict, amount, row: Row, col: int, key: str):
+def _emit(ctx: _Ctx, rec: dict, amount, row: Row, col: int, key: str, cells: str | None = None):
+    ref = f"{column_letter(col)}{row.sheet_row}"
+    rec = {**rec, "_row": row.sheet_row, "_cell": ref, "_cells": cells or ref, "_block": ctx.block_row, "_column": key,
+           "_from": ctx.from_text}
     if amount is None:
         rec = _blank(ctx, rec)
         if rec is not None:
@@ -288,8 +478,10 @@ def _unit(ctx: _Ctx, text, row: int, col: int | None, key: str):
 def _base(ctx: _Ctx, r: Row, cols: dict, sector: str | None = None) -> dict | None:
     rec = {f: _field(ctx, r, cols, f) for f in ("year", "region")}
     rec["sector"] = sector if sector is not None else _field(ctx, r, cols, "sector")
-    if "entity_id" in cols or "entity_id" in ctx.m.constants:
+    if "entity_id" in cols or ctx.block.get("entity_id") is not None:
         rec["entity_id"] = _field(ctx, r, cols, "entity_id")
+    if ctx.block.get("entity_name") is not None:
+        rec["_entity_name"] = ctx.block["entity_name"]
     return None if any(rec[f] is None for f in ("year", "region", "sector")) else rec
 
 
@@ -306,13 +498,38 @@ def _long(ctx: _Ctx, data: list[Row], cols: dict, value_cols: dict):
             ctx.problem("no unit for this row: map a unit column in [columns] unit", row=r.sheet_row, fatal=True)
         rec = _base(ctx, r, cols)
         vals = {k: _number(ctx, r, c, k.split(":", 1)[1]) for k, c in value_cols.items()}
+        if unit is not None:
+            for k, c in value_cols.items():
+                hu = _header_unit(ctx, c)
+                if hu is not None and hu != unit and vals[k] is not None:
+                    ctx.problem(f"the unit cell says {norm(r.cells[cols['unit']]) if 'unit' in cols else unit!r} ({unit}) "
+                                f"but the column header {ctx.keys[c]!r} says {hu}", row=r.sheet_row, col=c, key=k.split(":", 1)[1],
+                                fatal=True, hint="one of the two is wrong: correct the unit cell or the header, then import again")
+                    unit = None
+                    break
         if unit is None or rec is None:
             continue
         plus = [v for k, v in vals.items() if k.startswith("amount:") and v is not None]
         minus = [v for k, v in vals.items() if k.startswith("minus:") and v is not None]
         amount = None if not plus else sum(plus) - sum(minus)
         first = next(iter(value_cols.items()))
-        _emit(ctx, {**rec, "activity": r.activity, "unit": unit}, amount, r, first[1], first[0].split(":", 1)[1])
+        expr = "".join(("+" if k.startswith("amount:") else "-") + f"{column_letter(c)}{r.sheet_row}"
+                       for k, c in value_cols.items() if vals[k] is not None).lstrip("+")
+        _emit(ctx, {**rec, "activity": r.activity, "unit": unit}, amount, r, first[1], first[0].split(":", 1)[1], expr or None)
+
+
+def _header_unit(ctx: _Ctx, c: int) -> str | None:
+    """The unit written in a value column's header (``消费量(吨)``), as a contract unit, or None."""
+    key = ctx.keys[c] if c < len(ctx.keys) else ""
+    if "(" not in key:
+        return None
+    _name, unit = split_header_unit(key.split("/")[-1])
+    if unit is None:
+        return None
+    try:
+        return canonical_unit(unit, ctx.m.units)
+    except UnitError:
+        return None
 
 
 def _wide_columns(ctx: _Ctx, keys: list[str], cols: dict, h: int) -> dict:
