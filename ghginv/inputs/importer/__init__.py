@@ -324,7 +324,7 @@ def import_ledger(ledger, mapping: str | os.PathLike | Mapping, out: str | os.Pa
         grids = read_sheets(f, m.sheet if pattern is None else None, pattern)
         for grid in grids:
             n_sheets += 1
-            res = convert(grid, m, _from_names(m, f, grid.sheet))
+            res = convert(grid, m, _from_names(m, f, grid.sheet), strict=strict)
             for r in res.records:
                 r["_file"] = str(f)
                 r["_sheet"] = grid.sheet
@@ -372,12 +372,12 @@ def import_ledger(ledger, mapping: str | os.PathLike | Mapping, out: str | os.Pa
     if out is not None:
         hashes = [{"file": str(f), "sha256": file_sha256(f)} for f in files]
         info = {**report.as_dict(), "mapping_sha256": file_sha256(m.path), "unmapped": [p.render() for p in problems],
-                "provenance": prov.name, "ledgers": hashes}
+                "provenance": "the file NAME.provenance.parquet beside this one", "ledgers": hashes}
         if len(files) == 1:
             info["ledger_sha256"] = hashes[0]["sha256"]
         info["checks"] = [{k: v for k, v in c.items() if k not in ("file",)} | {"file": Path(c["file"]).name} for c in checks]
         meta = {"ghginv.import": json.dumps(info, ensure_ascii=False, sort_keys=True, default=str)}
-        pmeta = {"ghginv.provenance": json.dumps({"activity": Path(out).name, "mapping": m.path.name,
+        pmeta = {"ghginv.provenance": json.dumps({"activity": "the file NAME.parquet beside this one", "mapping": m.path.name,
                                                   "columns": "row_index = the 0-based row of the activity file; file, sheet, row "
                                                   "(1-based sheet row) and cell of its amount; cells: the cells summed (+) and "
                                                   "subtracted (-); block_row: the header row of its table; fields_from: where "

@@ -16,7 +16,7 @@ from ...core import categories
 from ...core.errors import Problem, UnitError
 from .mapping import SKIP, Mapping
 from .read import Grid, column_letter
-from .table import canonical_unit, is_total_label, label_key, norm, parse_number, split_header_unit
+from .table import BLANK_MARKS, canonical_unit, is_total_label, label_key, norm, parse_number, split_header_unit
 
 __all__ = ["convert", "Converted"]
 
@@ -54,6 +54,7 @@ class _Ctx:
         self.block_src: dict = {}
         self.block_row = 0
         self.from_text = ""
+        self.strict_blank = False
         self.keys: list[str] = []
 
     def problem(self, msg, row=None, col=None, key=None, value=None, hint=None, fatal=False, warn=False):
@@ -154,7 +155,7 @@ def _field(ctx: _Ctx, row: Row, cols: dict, name: str):
     return v
 
 
-def convert(grid: Grid, m: Mapping, from_names: dict | None = None) -> Converted:
+def convert(grid: Grid, m: Mapping, from_names: dict | None = None, strict: bool = False) -> Converted:
     """Turn one ledger sheet into activity records, following a mapping (module docstring steps).
 
     A sheet may hold several tables (blocks), one per enterprise and year: every row that holds the
@@ -175,6 +176,9 @@ def convert(grid: Grid, m: Mapping, from_names: dict | None = None) -> Converted
         The checked mapping (:func:`ghginv.inputs.importer.mapping.load_mapping`).
     from_names : dict, optional
         Fields found in the sheet and file names (``[names]``), used after the title-block cells.
+    strict : bool, default False
+        Also report item rows the mapping does not know when they hold no value (otherwise
+        counted in ``stats["unmapped_blank_rows"]``).
 
     Returns
     -------
@@ -186,6 +190,7 @@ def convert(grid: Grid, m: Mapping, from_names: dict | None = None) -> Converted
         row kinds, blocks …) and ``checks`` (each check with ``ok``, file, sheet and row).
     """
     ctx = _Ctx(grid, m)
+    ctx.strict_blank = strict
     out = ctx.out
     rows = grid.rows
     if not any(_first_text(r) for r in rows):
@@ -210,6 +215,11 @@ def convert(grid: Grid, m: Mapping, from_names: dict | None = None) -> Converted
         ctx.from_text = "; ".join(f"{k}: {v}" for k, v in sorted(ctx.block_src.items()))
         lo = _convert_block(ctx, h, hi, label_col, multi=bi + 1 < len(heads))
     return out
+
+
+def _has_value(cells, c: int) -> bool:
+    v = cells[c] if c < len(cells) else None
+    return v is not None and norm(v) not in BLANK_MARKS
 
 
 def _first_text(cells) -> str:
@@ -396,7 +406,13 @@ def _convert_block(ctx: _Ctx, h: int, hi: int, label_col: str, multi: bool) -> i
             act = m.activities.get(lab) or (m.activities.get(code) if code else None) or _by_code(m.activities, code)
             r.kind = "skip" if act == SKIP else ("unmapped" if act is None else "item")
             r.activity = act
-            if act is None:
+            if act is None and not any(_has_value(cells, c) for k, c in cols.items() if k.startswith(("amount:", "minus:"))):
+                r.kind = "skip"  # a form row the mapping does not know, with nothing to import: counted, not a problem
+                out.stats["unmapped_blank_rows"] = out.stats.get("unmapped_blank_rows", 0) + 1
+                if ctx.strict_blank:
+                    ctx.problem("energy item not in [activities] (a row without values; --strict)", row=r.sheet_row,
+                                col=cols.get(label_col, cols.get("code")), key=label_col, value=(lab or code))
+            elif act is None:
                 from .vocabulary import lookup
 
                 hit = lookup(lab)

@@ -75,6 +75,11 @@ def draft_mapping(sample: str | Path, sheet: str | None = None) -> str:
     InputFileError
         When the sample cannot be read or holds no header row with 能源名称 (or 项目/指标名称) and
         代码 or 计量单位.
+
+    Examples
+    --------
+    >>> text = ghginv.draft_mapping("examples/ledgers/synthetic_205_1_2023.xlsx")   # doctest: +SKIP
+    >>> Path("mapping.toml").write_text(text, encoding="utf-8")                      # doctest: +SKIP
     """
     sample = Path(sample)
     grid = read_sheets(sample, sheet)[0]
@@ -130,7 +135,16 @@ def draft_mapping(sample: str | Path, sheet: str | None = None) -> str:
         'layout = "long"',
     ]
     if grid.sheet is not None:
-        out.append(f"sheets = {_q(grid.sheet)}          # a glob: \"*\" reads every sheet of every workbook")
+        from .read import sheet_names
+
+        names = sheet_names(sample) if sample.suffix.lower() in (".xlsx", ".xlsm") else [grid.sheet]
+        glob = grid.sheet
+        if len(names) > 1:
+            import os
+
+            prefix = os.path.commonprefix(names)
+            glob = (prefix + "*") if prefix else "*"
+        out.append(f"sheets = {_q(glob)}          # the sheets to read in every workbook (a glob; \"*\": all)")
     out += [f"header_rows = {header_rows}", 'blank = "skip"', "tolerance = 0.001", ""]
     const = []
     if "year" not in title:

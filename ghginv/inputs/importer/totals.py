@@ -75,7 +75,7 @@ def run_checks(ctx, data, cols, value_cols, num) -> None:
                 if r is not None:
                     part_rows.add(id(r))
 
-    def record(name, col, total, s, row, chk=None):
+    def record(name, col, total, s, row, chk=None, ci=None):
         ok = _close(total, s, tol if chk is None or chk.tolerance is None else chk.tolerance)
         warn = chk is not None and chk.warn
         results.append({"check": name, "column": col, "total": total, "sum": s, "ok": ok, "warn": warn,
@@ -83,10 +83,10 @@ def run_checks(ctx, data, cols, value_cols, num) -> None:
                         "year": ctx.block.get("year")})
         if not ok and warn:
             ctx.problem(f"identity not met: {name}: {total:g} but the other columns give {s:g} (difference {total - s:g})",
-                        row=row, key=col, warn=True, hint="a warning (an error with --strict): check the row in the form")
+                        row=row, col=ci, key=col, warn=True, hint="a warning (an error with --strict): check the row in the form")
         elif not ok:
             ctx.problem(f"check failed: {name}: total {total:g} but the parts sum to {s:g} (difference {total - s:g})",
-                        row=row, key=col, fatal=True,
+                        row=row, col=ci, key=col, fatal=True,
                         hint="a total or sub-item row disagrees with its parts: fix the ledger or the [[checks]] entry")
 
     def coefficient_check(total_row, coef_col, name):
@@ -107,7 +107,7 @@ def run_checks(ctx, data, cols, value_cols, num) -> None:
                                 row=r.sheet_row, key=key, fatal=True)
                     continue
                 s += v * k
-            record(name, key, t, s, total_row.sheet_row)
+            record(name, key, t, s, total_row.sheet_row, ci=c)
 
     for chk in m.checks:
         if chk.column is not None:
@@ -124,7 +124,7 @@ def run_checks(ctx, data, cols, value_cols, num) -> None:
                 if t is None:
                     continue
                 s = sum(num(r, pi, p) or 0.0 for pi, p in zip(pis, chk.parts)) - sum(num(r, mi, x) or 0.0 for mi, x in zip(mis, chk.minus))
-                record(f"{chk.column} = {expr} (row {r.sheet_row})", chk.column, t, s, r.sheet_row, chk)
+                record(f"{chk.column} = {expr} (row {r.sheet_row})", chk.column, t, s, r.sheet_row, chk, ci)
             continue
         tr = _find(data, chk.total)
         if tr is None:
@@ -146,7 +146,7 @@ def run_checks(ctx, data, cols, value_cols, num) -> None:
             t = num(tr, c, key)
             if t is None:
                 continue
-            record(f"{chk.total} = {' + '.join(chk.parts)}", key, t, sum(num(r, c, key) or 0.0 for r in parts), tr.sheet_row)
+            record(f"{chk.total} = {' + '.join(chk.parts)}", key, t, sum(num(r, c, key) or 0.0 for r in parts), tr.sheet_row, ci=c)
     unverified = []
     for r in data:
         if r.kind != "total" or id(r) in covered:
