@@ -16,7 +16,7 @@ from ...core import categories
 from ...core.errors import Problem, UnitError
 from .mapping import SKIP, Mapping
 from .read import Grid, column_letter
-from .table import BLANK_MARKS, canonical_unit, is_total_label, label_key, norm, parse_number, split_header_unit
+from .table import BLANK_MARKS, TOTAL_LABELS, _label_key, canonical_unit, is_total_label, label_key, norm, parse_number, split_header_unit
 
 __all__ = ["convert", "Converted"]
 
@@ -55,6 +55,9 @@ class _Ctx:
         self.block_row = 0
         self.from_text = ""
         self.strict_blank = False
+        self.header_units: dict = {}
+        self.field_cache: dict = {}
+        self.letters: dict = {}
         self.keys: list[str] = []
 
     def problem(self, msg, row=None, col=None, key=None, value=None, hint=None, fatal=False, warn=False):
@@ -116,9 +119,21 @@ def _number(ctx: _Ctx, row: Row, col: int, key: str):
 
 
 def _field(ctx: _Ctx, row: Row, cols: dict, name: str):
-    m = ctx.m
     if name in cols:
         v = row.cells[cols[name]] if cols[name] < len(row.cells) else None
+        key = (name, v)
+        hit = ctx.field_cache.get(key)
+        if hit is None:
+            hit = _column_field(ctx, row, cols, name, v)
+            if hit is not None:
+                ctx.field_cache[key] = hit
+        return hit
+    return _block_field(ctx, name)
+
+
+def _column_field(ctx: _Ctx, row: Row, cols: dict, name: str, v):
+    m = ctx.m
+    if True:
         where = dict(row=row.sheet_row, col=cols[name], key=name)
         if name == "year":
             if isinstance(v, (_dt.date, _dt.datetime)):
@@ -144,6 +159,9 @@ def _field(ctx: _Ctx, row: Row, cols: dict, name: str):
                 ctx.problem("sector name not in [sectors]", value=str(v), **where)
             return code
         return s
+
+
+def _block_field(ctx: _Ctx, name: str):
     v = ctx.block.get(name)
     if v is None and name in ("year", "region", "sector") and name not in ctx.block_src:
         ctx.problem(f"no {name} for this form: no [columns] {name}, no [cells] {name} above the table, "
@@ -231,6 +249,7 @@ def _first_text(cells) -> str:
     return ""
 
 
+_NUMERIC_START = frozenset("0123456789.-+")
 _TITLE_WORDS = ("表号", "制定机关", "统一社会信用代码", "单位详细名称", "单位名称", "组织机构代码", "法人单位代码", "报告期")
 _YEAR = re.compile(r"(?<!\d)(19\d{2}|20\d{2}|21[0-5]\d)(?!\d)")
 
@@ -240,12 +259,18 @@ def _find_headers(ctx: _Ctx, markers: tuple[str, ...]) -> list[int]:
     out = []
     rows = ctx.g.rows
     limit = 200
+    anchor = None  # (column, word): after the first header, only rows with the same word in the same column are looked at
     for i, r in enumerate(rows):
         if not out and i >= limit:
             break
-        if not _first_text(r):
+        if anchor is not None:
+            j, word = anchor
+            if j >= len(r) or r[j] is None or norm(r[j]) != word:
+                continue
+        texts = [c for c in r if c is not None and (c.__class__ is not str or c[:1] not in _NUMERIC_START)]
+        if not texts:
             continue
-        cells = {norm(c) for c in r if c is not None}
+        cells = {norm(c) for c in texts}
         if not all(mk in cells for mk in markers):
             keys = {label_key(c) for c in cells}
             if not all(mk in cells or mk in keys for mk in markers):
@@ -253,6 +278,12 @@ def _find_headers(ctx: _Ctx, markers: tuple[str, ...]) -> list[int]:
         if out and i < out[-1] + ctx.m.header_rows:
             continue
         out.append(i)
+        if anchor is None:
+            normed = [norm(c) for c in r]
+            j = next((k for k, t in enumerate(normed) if t == markers[0]), None)
+            if j is None:
+                j = next((k for k, t in enumerate(normed) if label_key(t) == markers[0]), 0)
+            anchor = (j, normed[j] if j < len(normed) else "")
     if not out:
         ctx.problem(f"header row not found: no row holds all of {', '.join(markers)}", fatal=True,
                     hint="the header is found by its words, wherever it is; set [ledger] header to words of the header row, and check [columns]")
@@ -393,11 +424,11 @@ def _convert_block(ctx: _Ctx, h: int, hi: int, label_col: str, multi: bool) -> i
             break
         if len(cells) < width:
             cells = list(cells) + [None] * (width - len(cells))
-        lab = label_key(cells[cols[label_col]]) if label_col in cols else ""
+        raw = norm(cells[cols[label_col]]) if label_col in cols else ""
+        lab = _label_key(raw)
         code = norm(cells[cols["code"]]).lstrip("0") if "code" in cols else ""
         r = Row(i + 1, lab, code, cells)
-        raw = norm(cells[cols[label_col]]) if label_col in cols else ""
-        if is_total_label(cells[cols[label_col]] if label_col in cols else "", totals) or (code and code in totals):
+        if lab in TOTAL_LABELS or lab in totals or raw in totals or (code and code in totals):
             r.kind = "total"
         elif raw.startswith(_SUBITEM):  # 其中 / # / 合计中 rows are parts of the row above: never added
             r.kind = "skip"
@@ -406,7 +437,8 @@ def _convert_block(ctx: _Ctx, h: int, hi: int, label_col: str, multi: bool) -> i
             act = m.activities.get(lab) or (m.activities.get(code) if code else None) or _by_code(m.activities, code)
             r.kind = "skip" if act == SKIP else ("unmapped" if act is None else "item")
             r.activity = act
-            if act is None and not any(_has_value(cells, c) for k, c in cols.items() if k.startswith(("amount:", "minus:"))):
+            if act is None and m.unknown_blank_rows == "count" \
+                    and not any(_has_value(cells, c) for k, c in cols.items() if k.startswith(("amount:", "minus:"))):
                 r.kind = "skip"  # a form row the mapping does not know, with nothing to import: counted, not a problem
                 out.stats["unmapped_blank_rows"] = out.stats.get("unmapped_blank_rows", 0) + 1
                 if ctx.strict_blank:
@@ -467,9 +499,8 @@ def _blank(ctx: _Ctx, rec: dict) -> dict | None:
 
 
 def _emit(ctx: _Ctx, rec: dict, amount, row: Row, col: int, key: str, cells: str | None = None):
-    ref = f"{column_letter(col)}{row.sheet_row}"
-    rec = {**rec, "_row": row.sheet_row, "_cell": ref, "_cells": cells or ref, "_block": ctx.block_row, "_column": key,
-           "_from": ctx.from_text}
+    ref = f"{ctx.letters.get(col) or column_letter(col)}{row.sheet_row}"
+    rec.update(_row=row.sheet_row, _cell=ref, _cells=cells or ref, _block=ctx.block_row, _column=key, _from=ctx.from_text)
     if amount is None:
         rec = _blank(ctx, rec)
         if rec is not None:
@@ -479,7 +510,8 @@ def _emit(ctx: _Ctx, rec: dict, amount, row: Row, col: int, key: str, cells: str
         ctx.problem("amount is negative", row=row.sheet_row, col=col, key=key, value=amount, fatal=True,
                     hint="amounts are ≥ 0; a (−) row of a balance table is not activity data: map it to \"-\"")
         return
-    ctx.out.records.append({**rec, "amount": float(amount)})
+    rec["amount"] = float(amount)
+    ctx.out.records.append(rec)
 
 
 def _unit(ctx: _Ctx, text, row: int, col: int | None, key: str):
@@ -502,41 +534,71 @@ def _base(ctx: _Ctx, r: Row, cols: dict, sector: str | None = None) -> dict | No
 
 
 def _long(ctx: _Ctx, data: list[Row], cols: dict, value_cols: dict):
+    letters = {c: column_letter(c) for c in value_cols.values()}
+    ctx.letters = letters
+    vlist = [(k.split(":", 1)[1], c, k.startswith("amount:"), _header_unit(ctx, c)) for k, c in value_cols.items()]
+    any_hu = any(v[3] is not None for v in vlist)
+    first_c, first_key = vlist[0][1], vlist[0][0]
+    units = {norm(k) for k in ctx.m.units}
+    uc = cols.get("unit")
+    unit_cache: dict = {}
     for r in data:
         if r.kind != "item":
             continue
         unit = None
-        if "unit" in cols:
-            unit = _unit(ctx, r.cells[cols["unit"]], r.sheet_row, cols["unit"], "unit")
-        elif r.label in {norm(k) for k in ctx.m.units}:
+        if uc is not None:
+            raw_u = r.cells[uc]
+            unit = unit_cache.get(raw_u)
+            if unit is None:
+                unit = _unit(ctx, raw_u, r.sheet_row, uc, "unit")
+                if unit is not None:
+                    unit_cache[raw_u] = unit
+        elif r.label in units:
             unit = _unit(ctx, r.label, r.sheet_row, None, "unit")
         else:
             ctx.problem("no unit for this row: map a unit column in [columns] unit", row=r.sheet_row, fatal=True)
         rec = _base(ctx, r, cols)
-        vals = {k: _number(ctx, r, c, k.split(":", 1)[1]) for k, c in value_cols.items()}
-        if unit is not None:
-            for k, c in value_cols.items():
-                hu = _header_unit(ctx, c)
-                if hu is not None and hu != unit and vals[k] is not None:
-                    ctx.problem(f"the unit cell says {norm(r.cells[cols['unit']]) if 'unit' in cols else unit!r} ({unit}) "
-                                f"but the column header {ctx.keys[c]!r} says {hu}", row=r.sheet_row, col=c, key=k.split(":", 1)[1],
+        vals = [_number(ctx, r, c, key) for key, c, _plus, _hu in vlist]
+        if unit is not None and any_hu:
+            for (key, c, _plus, hu), v in zip(vlist, vals):
+                if hu is not None and hu != unit and v is not None:
+                    ctx.problem(f"the unit cell says {norm(r.cells[uc]) if uc is not None else unit!r} ({unit}) "
+                                f"but the column header {ctx.keys[c]!r} says {hu}", row=r.sheet_row, col=c, key=key,
                                 fatal=True, hint="one of the two is wrong: correct the unit cell or the header, then import again")
                     unit = None
                     break
         if unit is None or rec is None:
             continue
-        plus = [v for k, v in vals.items() if k.startswith("amount:") and v is not None]
-        minus = [v for k, v in vals.items() if k.startswith("minus:") and v is not None]
-        amount = None if not plus else sum(plus) - sum(minus)
-        first = next(iter(value_cols.items()))
-        expr = "".join(("+" if k.startswith("amount:") else "-") + f"{column_letter(c)}{r.sheet_row}"
-                       for k, c in value_cols.items() if vals[k] is not None).lstrip("+")
-        _emit(ctx, {**rec, "activity": r.activity, "unit": unit}, amount, r, first[1], first[0].split(":", 1)[1], expr or None)
+        amount = None
+        expr = []
+        sr = r.sheet_row
+        for (_key, c, plus, _hu), v in zip(vlist, vals):
+            if v is None:
+                continue
+            if plus:
+                amount = v if amount is None else amount + v
+                expr.append(f"+{letters[c]}{sr}")
+            else:
+                expr.append(f"-{letters[c]}{sr}")
+        if amount is not None:
+            for (_key, _c, plus, _hu), v in zip(vlist, vals):
+                if not plus and v is not None:
+                    amount -= v
+        rec["activity"] = r.activity
+        rec["unit"] = unit
+        _emit(ctx, rec, amount, r, first_c, first_key, "".join(expr).lstrip("+") or None)
 
 
 def _header_unit(ctx: _Ctx, c: int) -> str | None:
     """The unit written in a value column's header (``消费量(吨)``), as a contract unit, or None."""
     key = ctx.keys[c] if c < len(ctx.keys) else ""
+    hit = ctx.header_units.get(key, False)
+    if hit is False:
+        hit = ctx.header_units[key] = _header_unit_of(ctx, key)
+    return hit
+
+
+def _header_unit_of(ctx: _Ctx, key: str) -> str | None:
     if "(" not in key:
         return None
     _name, unit = split_header_unit(key.split("/")[-1])

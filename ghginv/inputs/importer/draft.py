@@ -145,7 +145,8 @@ def draft_mapping(sample: str | Path, sheet: str | None = None) -> str:
             prefix = os.path.commonprefix(names)
             glob = (prefix + "*") if prefix else "*"
         out.append(f"sheets = {_q(glob)}          # the sheets to read in every workbook (a glob; \"*\": all)")
-    out += [f"header_rows = {header_rows}", 'blank = "skip"', "tolerance = 0.001", ""]
+    out += [f"header_rows = {header_rows}", 'blank = "skip"', "tolerance = 0.001",
+            'unknown_blank_rows = "count"        # a TODO item row without values is counted; with a value it stops the import', ""]
     const = []
     if "year" not in title:
         const.append("year = 2024                   # TODO: no 报告期 cell found: the year of the forms")

@@ -9,6 +9,7 @@ A small TOML file (documented in ``examples/ledgers/README.md``)::
     blank = "skip"             # blank cells: "skip" (counted), "zero", or a notation key "NE"/"NO"
     tolerance = 0.001          # relative tolerance of the total checks
     end = ["单位负责人"]        # a row starting with one of these ends the table
+    unknown_blank_rows = "count"   # an item row not in [activities] that holds no value: counted (default "report")
 
     [constants]                # fields that are the same for every row (the fallback of [cells] and [names])
     year = 2023
@@ -73,7 +74,7 @@ __all__ = ["Mapping", "Check", "load_mapping", "SKIP", "BLOCK_FIELDS"]
 
 SKIP = "-"
 _TABLES = {
-    "ledger": {"layout", "sheet", "sheets", "header_rows", "header", "blank", "tolerance", "end"},
+    "ledger": {"layout", "sheet", "sheets", "header_rows", "header", "blank", "tolerance", "end", "unknown_blank_rows"},
     "constants": {"year", "region", "sector", "entity_id"},
     "columns": {"item", "code", "unit", "amount", "minus", "coefficient", "label", "sector", "region", "year", "entity_id"},
     "activities": None,
@@ -109,6 +110,7 @@ class Mapping:
     layout: str = "long"
     sheet: str | None = None
     sheets: str | None = None  # glob of sheet names
+    unknown_blank_rows: str = "report"  # "count": an item row not in [activities] without any value is counted, not reported
     header_rows: int = 1
     header: tuple[str, ...] = ()
     blank: str = "skip"
@@ -246,6 +248,9 @@ def load_mapping(path: str | Path) -> Mapping:
     for f in ("year", "region") + (("sector",) if layout == "long" else ()):
         if f not in const and f not in cols and f not in named:
             p.append(Problem(f"'{f}' must be given in [constants], [columns], [cells] or [names]", file=str(path)))
+    ubr = led.get("unknown_blank_rows", "report")
+    if ubr not in ("report", "count"):
+        p.append(Problem(f"[ledger] unknown_blank_rows must be 'report' or 'count', got {ubr!r}", file=str(path)))
     sheets = led.get("sheets")
     if sheets is not None and (not isinstance(sheets, str) or not sheets):
         p.append(Problem(f"[ledger] sheets must be a glob of sheet names such as \"205-1*\" or \"*\", got {sheets!r}", file=str(path)))
@@ -302,6 +307,7 @@ def load_mapping(path: str | Path) -> Mapping:
         layout=layout,
         sheet=led.get("sheet"),
         sheets=sheets if isinstance(sheets, str) and sheets else None,
+        unknown_blank_rows=ubr if ubr in ("report", "count") else "report",
         header_rows=hr,
         header=tuple(norm(h) for h in _str_list(led.get("header", []), "[ledger] header", p)),
         blank=blank,

@@ -340,7 +340,7 @@ def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
 
 
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br\s*=\s*[\"'](\d+)[\"']")
-_WIDE_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br\s*=\s*[\"']([A-Za-z]{2,3})\d")
+_WIDE_CELL = re.compile(rb"\br=[\"']([A-Z]{2,3})\d")
 
 
 def _scan_sheet(zf: zipfile.ZipFile, member: str) -> tuple[list[tuple[int, int, int, int]], int, int]:
@@ -361,7 +361,7 @@ def _scan_sheet(zf: zipfile.ZipFile, member: str) -> tuple[list[tuple[int, int, 
                 break
             buf = tail + chunk
             last_end = 0
-            for m in _MERGE.finditer(buf):
+            for m in _MERGE.finditer(buf) if b"mergeCell" in buf else ():
                 a, b = _ref(m.group(1)), _ref(m.group(2)) or _ref(m.group(1))
                 if a and b:
                     merges.append((min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]), max(a[1], b[1])))
