@@ -140,6 +140,8 @@ def write_workbook(path: Path, sheets: list[tuple[str, list[list], int]], merged
             for c, v in enumerate(row):
                 if v is not None:
                     ws.write(r, c, v)
+        if not rows:
+            continue  # an empty sheet
         h0 = h - 1
         for c in (0, 1, 2, 3, 11, 12, 13):
             ws.merge_range(h0, c, h0 + 1, c, HEADER1[c])
