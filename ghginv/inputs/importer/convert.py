@@ -57,6 +57,7 @@ class _Ctx:
         self.strict_blank = False
         self.header_units: dict = {}
         self.field_cache: dict = {}
+        self.base_fixed = None
         self.letters: dict = {}
         self.keys: list[str] = []
 
@@ -230,6 +231,7 @@ def convert(grid: Grid, m: Mapping, from_names: dict | None = None, strict: bool
         hi = heads[bi + 1] if bi + 1 < len(heads) else len(rows)
         ctx.block = _block_fields(ctx, lo, h, from_names or {})
         ctx.block_row = h + 1
+        ctx.base_fixed = None
         ctx.from_text = "; ".join(f"{k}: {v}" for k, v in sorted(ctx.block_src.items()))
         lo = _convert_block(ctx, h, hi, label_col, multi=bi + 1 < len(heads))
     return out
@@ -415,7 +417,7 @@ def _convert_block(ctx: _Ctx, h: int, hi: int, label_col: str, multi: bool) -> i
         if not first:
             blank_rows += 1
             continue
-        if any(first.startswith(e) for e in m.end):
+        if first.startswith(m.end):
             stop = i
             break
         if multi and (any(first.startswith(w) for w in _TITLE_WORDS)
@@ -524,13 +526,20 @@ def _unit(ctx: _Ctx, text, row: int, col: int | None, key: str):
 
 
 def _base(ctx: _Ctx, r: Row, cols: dict, sector: str | None = None) -> dict | None:
-    rec = {f: _field(ctx, r, cols, f) for f in ("year", "region")}
-    rec["sector"] = sector if sector is not None else _field(ctx, r, cols, "sector")
-    if "entity_id" in cols or ctx.block.get("entity_id") is not None:
-        rec["entity_id"] = _field(ctx, r, cols, "entity_id")
+    fixed = ctx.base_fixed
+    if fixed is None:  # the fields that are the same for every row of this block, resolved once
+        names = ["year", "region"] + (["sector"] if sector is None else [])
+        if "entity_id" in cols or ctx.block.get("entity_id") is not None:
+            names.append("entity_id")
+        fixed = ctx.base_fixed = ({f: _block_field(ctx, f) for f in names if f not in cols}, [f for f in names if f in cols])
+    rec = dict(fixed[0])
+    for f in fixed[1]:
+        rec[f] = _field(ctx, r, cols, f)
+    if sector is not None:
+        rec["sector"] = sector
     if ctx.block.get("entity_name") is not None:
         rec["_entity_name"] = ctx.block["entity_name"]
-    return None if any(rec[f] is None for f in ("year", "region", "sector")) else rec
+    return None if rec.get("year") is None or rec.get("region") is None or rec.get("sector") is None else rec
 
 
 def _long(ctx: _Ctx, data: list[Row], cols: dict, value_cols: dict):
