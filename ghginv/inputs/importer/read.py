@@ -340,7 +340,7 @@ def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
 
 
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br\s*=\s*[\"'](\d+)[\"']")
-_WIDE_CELL = re.compile(rb"\br=[\"']([A-Z]{2,3})\d")
+_WIDE_CELL = re.compile(rb"r=[\"']([A-Z]{2,3})\d")
 
 
 def _scan_sheet(zf: zipfile.ZipFile, member: str) -> tuple[list[tuple[int, int, int, int]], int, int]:
