@@ -25,13 +25,15 @@ _DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?$")
 _SUBITEM = ("其中", "#", "合计中")
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     sheet_row: int
     label: str  # label_key of the item / sector label
     code: str
     cells: list
     kind: str = "item"  # item | total | skip | unmapped
+    activity: str | None = None  # long layout: the mapped activity
+    sector: str | None = None  # wide layout: the mapped sector
 
 
 @dataclass
@@ -252,6 +254,7 @@ def _first_text(cells) -> str:
 
 
 _NUMERIC_START = frozenset("0123456789.-+")
+_DIGIT_START = frozenset("0123456789")
 _TITLE_WORDS = ("表号", "制定机关", "统一社会信用代码", "单位详细名称", "单位名称", "组织机构代码", "法人单位代码", "报告期")
 _YEAR = re.compile(r"(?<!\d)(19\d{2}|20\d{2}|21[0-5]\d)(?!\d)")
 
@@ -411,6 +414,8 @@ def _convert_block(ctx: _Ctx, h: int, hi: int, label_col: str, multi: bool) -> i
     data: list[Row] = []
     blank_rows = 0
     stop = hi
+    kinds: dict = {}  # (label cell, code cell) -> the row's label, code, kind, activity, sector (item and "-" rows)
+    lci, cci = cols.get(label_col), cols.get("code")
     for i in range(start, hi):
         cells = rows[i]
         first = _first_text(cells)
@@ -426,6 +431,11 @@ def _convert_block(ctx: _Ctx, h: int, hi: int, label_col: str, multi: bool) -> i
             break
         if len(cells) < width:
             cells = list(cells) + [None] * (width - len(cells))
+        ck = (cells[lci] if lci is not None else None, cells[cci] if cci is not None else None)
+        hit = kinds.get(ck)
+        if hit is not None:  # a label (and code) seen before in this block: the same kind and activity
+            data.append(Row(i + 1, hit[0], hit[1], cells, hit[2], hit[3], hit[4]))
+            continue
         raw = norm(cells[cols[label_col]]) if label_col in cols else ""
         lab = _label_key(raw)
         code = norm(cells[cols["code"]]).lstrip("0") if "code" in cols else ""
@@ -462,6 +472,8 @@ def _convert_block(ctx: _Ctx, h: int, hi: int, label_col: str, multi: bool) -> i
                 ctx.problem("row label not in [sectors]", row=r.sheet_row, col=cols[label_col], key=label_col, value=lab,
                             hint="add it to [sectors] (\"-\" to leave it out deliberately)")
         data.append(r)
+        if r.kind == "item" or (r.kind == "skip" and not raw.startswith(_SUBITEM) and not (r.activity is None and m.layout == "long")):
+            kinds[ck] = (r.label, r.code, r.kind, r.activity, r.sector)
     out.stats["data_rows"] += len(data)
     out.stats["blank_rows"] += blank_rows
     out.stats.setdefault("first_data_row", start + 1)
@@ -551,6 +563,7 @@ def _long(ctx: _Ctx, data: list[Row], cols: dict, value_cols: dict):
     units = {norm(k) for k in ctx.m.units}
     uc = cols.get("unit")
     unit_cache: dict = {}
+    first_letter, block_row, from_text, records = letters[first_c], ctx.block_row, ctx.from_text, ctx.out.records
     for r in data:
         if r.kind != "item":
             continue
@@ -567,7 +580,19 @@ def _long(ctx: _Ctx, data: list[Row], cols: dict, value_cols: dict):
         else:
             ctx.problem("no unit for this row: map a unit column in [columns] unit", row=r.sheet_row, fatal=True)
         rec = _base(ctx, r, cols)
-        vals = [_number(ctx, r, c, key) for key, c, _plus, _hu in vlist]
+        cells = r.cells
+        vals = []
+        for key, c, _plus, _hu in vlist:
+            v = cells[c]
+            if v.__class__ is str and v[:1] in _DIGIT_START and "_" not in v:  # the common case: a plain number as text
+                try:
+                    x = float(v)
+                    if x - x == 0.0:  # finite
+                        vals.append(x)
+                        continue
+                except ValueError:
+                    pass
+            vals.append(_number(ctx, r, c, key))
         if unit is not None and any_hu:
             for (key, c, _plus, hu), v in zip(vlist, vals):
                 if hu is not None and hu != unit and v is not None:
@@ -595,7 +620,14 @@ def _long(ctx: _Ctx, data: list[Row], cols: dict, value_cols: dict):
                     amount -= v
         rec["activity"] = r.activity
         rec["unit"] = unit
-        _emit(ctx, rec, amount, r, first_c, first_key, "".join(expr).lstrip("+") or None)
+        cells_expr = "".join(expr).lstrip("+") or None
+        if amount is not None and amount >= 0:  # the common case, inline (_emit does the rest)
+            ref = f"{first_letter}{sr}"
+            rec.update(amount=float(amount), _row=sr, _cell=ref, _cells=cells_expr or ref, _block=block_row, _column=first_key,
+                       _from=from_text)
+            records.append(rec)
+        else:
+            _emit(ctx, rec, amount, r, first_c, first_key, cells_expr)
 
 
 def _header_unit(ctx: _Ctx, c: int) -> str | None:

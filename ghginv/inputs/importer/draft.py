@@ -62,7 +62,7 @@ def draft_mapping(sample: str | Path, sheet: str | None = None) -> str:
     sample : str or pathlib.Path
         One form: ``.xlsx`` or ``.csv``.
     sheet : str, optional
-        The sheet to read (default: the first).
+        The sheet to read: its name or a glob (the first sheet that matches); default the first sheet.
 
     Returns
     -------
@@ -82,7 +82,7 @@ def draft_mapping(sample: str | Path, sheet: str | None = None) -> str:
     >>> Path("mapping.toml").write_text(text, encoding="utf-8")                      # doctest: +SKIP
     """
     sample = Path(sample)
-    grid = read_sheets(sample, sheet)[0]
+    grid = read_sheets(sample, None, sheet)[0] if sheet else read_sheets(sample)[0]
     rows = grid.rows
     h = item_word = None
     for i, r in enumerate(rows[:200]):
