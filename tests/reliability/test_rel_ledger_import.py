@@ -303,8 +303,8 @@ def test_walkthrough_folder_to_report_in_four_commands(tmp_path):
             if redirect:
                 (tmp_path / args[redirect + 1]).write_text(res.stdout, encoding="utf-8")
         assert res.returncode == 0, (c, res.stderr[-2000:])
-    assert (tmp_path / "run" / "report.html").is_file() and (tmp_path / "run" / "inventory.xlsx").is_file()
-    assert (tmp_path / "activity.provenance.parquet").is_file()
+    assert (tmp_path / "run_synthetic" / "report.html").is_file() and (tmp_path / "run_synthetic" / "inventory.xlsx").is_file()
+    assert (tmp_path / "activity_synthetic.provenance.parquet").is_file()
 
 
 # -- progress and --quiet ------------------------------------------------------------------------------
