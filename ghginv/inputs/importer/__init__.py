@@ -98,8 +98,7 @@ def _frame(records: list[dict]) -> pl.DataFrame:
         cols.append("entity_id")
     if any(r.get("notation_key") for r in records):
         cols.append("notation_key")
-    data = {c: [r.get(c) for r in records] for c in cols}
-    return pl.DataFrame(data, schema={c: SCHEMA[c] for c in cols})
+    return pl.from_dicts(records, schema={c: SCHEMA[c] for c in cols})
 
 
 def provenance_path(out: str | os.PathLike) -> Path:
@@ -120,20 +119,14 @@ def provenance_path(out: str | os.PathLike) -> Path:
     return out.with_name(stem + ".provenance.parquet")
 
 
+_PROV_KEYS = {"file": "_file", "sheet": "_sheet", "row": "_row", "column": "_column", "cell": "_cell", "cells": "_cells",
+              "block_row": "_block", "entity_name": "_entity_name", "fields_from": "_from"}
+
+
 def _provenance(records: list[dict]) -> pl.DataFrame:
-    data = {
-        "row_index": list(range(len(records))),
-        "file": [r["_file"] for r in records],
-        "sheet": [r["_sheet"] for r in records],
-        "row": [r.get("_row") for r in records],
-        "column": [r.get("_column") for r in records],
-        "cell": [r.get("_cell") for r in records],
-        "cells": [r.get("_cells") for r in records],
-        "block_row": [r.get("_block") for r in records],
-        "entity_name": [r.get("_entity_name") for r in records],
-        "fields_from": [r.get("_from") for r in records],
-    }
-    return pl.DataFrame(data, schema=_PROV_SCHEMA)
+    df = pl.from_dicts(records, schema={k: _PROV_SCHEMA[c] for c, k in _PROV_KEYS.items()})
+    df = df.rename({k: c for c, k in _PROV_KEYS.items()}).with_row_index("row_index").with_columns(pl.col("row_index").cast(pl.Int64))
+    return df.select(list(_PROV_SCHEMA))
 
 
 def _write_table(df: pl.DataFrame, out: Path, metadata: dict[str, str]) -> Path:

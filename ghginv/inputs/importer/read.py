@@ -65,11 +65,11 @@ _CELL_REF = re.compile(r"^\$?([A-Za-z]*)\$?([0-9]*)$")
 
 @dataclass
 class Grid:
-    """The cells of one sheet: ``rows[i]`` is the sheet's row ``i + 1`` (list of cell values)."""
+    """The cells of one sheet: ``rows[i]`` is the sheet's row ``i + 1`` (a list or tuple of cell values)."""
 
     file: Path
     sheet: str | None  # None for CSV
-    rows: list[list[object]]
+    rows: list  # of lists or tuples of cell values
     encoding: str | None = None
     merges: tuple = ()  # (min_row, min_col, max_row, max_col), 1-based, of every merged range
 
@@ -404,7 +404,7 @@ def _read_xlsx(path: Path, sheet: str | None, sheets: str | None = None) -> list
         for name in _select(path, names, sheet, sheets):
             ws = wb[name]
             ws.reset_dimensions()  # the declared <dimension> is not trusted: rows end at their last real cell
-            rows: list[list[object]] = []
+            rows: list  # of lists or tuples of cell values = []
             width = 0
             try:
                 for r in ws.iter_rows(values_only=True):
@@ -438,6 +438,8 @@ def _fill_merges(rows: list[list[object]], merges) -> None:
         rows.extend([] for _ in range(len(rows), r1))
         for r in range(r0 - 1, r1):
             row = rows[r]
+            if row.__class__ is not list:
+                row = rows[r] = list(row)
             if len(row) < c1:
                 row.extend([None] * (c1 - len(row)))
             row[c0 - 1:c1] = [top] * (c1 - c0 + 1)
@@ -520,8 +522,8 @@ def _read_xlsx_calamine(path: Path, sheet: str | None, sheets: str | None) -> li
                 raise
             except Exception as e:
                 raise InputFileError(f"{path}: sheet '{name}' cannot be read ({_calamine_reason(e)})") from None
-            pad = [None] * offset
-            rows = [pad + list(r) for r in df.iter_rows()] if offset else [list(r) for r in df.iter_rows()]
+            pad = (None,) * offset
+            rows = [pad + r for r in df.rows()] if offset else df.rows()  # tuples; a row a merged range fills becomes a list
             if merges:
                 n_rows = max(len(rows), max(m[2] for m in merges))
                 n_cols = max(df.width + offset, max(m[3] for m in merges))
