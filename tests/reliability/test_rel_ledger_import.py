@@ -460,3 +460,18 @@ def test_500_workbooks_import_in_one_command_and_compile(tmp_path):
                   "--out", tmp_path / "run", "--quiet", cwd=tmp_path, timeout=600)
     assert res.returncode == 0, res.stderr
     assert (tmp_path / "run" / "inventory.parquet").is_file()
+
+
+def test_the_openpyxl_fallback_reads_the_same_cells_as_calamine(ledger):
+    """Without fastexcel the importer reads with openpyxl: the same cells, the same merged ranges."""
+    from ghginv.inputs.importer.read import _read_xlsx, read_sheets
+
+    _, files, _, _ = ledger
+    fast = read_sheets(files[2], sheets="*")
+    slow = _read_xlsx(files[2], None, "*")
+    assert [g.sheet for g in fast] == [g.sheet for g in slow]
+    for a, b in zip(fast, slow):
+        assert sorted(a.merges) == sorted(b.merges)
+        width = max(len(r) for r in a.rows + b.rows)
+        pad = lambda rows: [[norm(c) for c in r] + [""] * (width - len(r)) for r in rows]  # noqa: E731
+        assert pad(a.rows) == pad(b.rows)

@@ -404,7 +404,7 @@ def _read_xlsx(path: Path, sheet: str | None, sheets: str | None = None) -> list
         for name in _select(path, names, sheet, sheets):
             ws = wb[name]
             ws.reset_dimensions()  # the declared <dimension> is not trusted: rows end at their last real cell
-            rows: list  # of lists or tuples of cell values = []
+            rows: list[list[object]] = []
             width = 0
             try:
                 for r in ws.iter_rows(values_only=True):
