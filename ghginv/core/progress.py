@@ -75,7 +75,8 @@ class RowProgress:
 class FileProgress:
     """Files read of all, and activity rows so far, for ``ghginv import``: drawn only after :data:`IMPORT_DELAY_S`.
 
-    Called as ``progress(files_done, files_total, rows_done)`` after each file.
+    Called as ``progress(files_done, files_total, rows)`` after each file and every 16,384 rows of a
+    large sheet (rows: activity rows so far plus the rows read of the current sheet).
     """
 
     def __init__(self, delay_s: float | None = None):
@@ -92,7 +93,7 @@ class FileProgress:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-            self._bar = Progress(TextColumn("import"), BarColumn(), MofNCompleteColumn(), TextColumn("files, {task.fields[rows]} rows"),
+            self._bar = Progress(TextColumn("import"), BarColumn(), MofNCompleteColumn(), TextColumn("files, {task.fields[rows]} rows read"),
                                  TimeRemainingColumn(), console=Console(stderr=True), transient=True)
             self._bar.start()
             self._task = self._bar.add_task("import", total=total, rows="0")

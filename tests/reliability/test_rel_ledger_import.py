@@ -475,3 +475,14 @@ def test_the_openpyxl_fallback_reads_the_same_cells_as_calamine(ledger):
         width = max(len(r) for r in a.rows + b.rows)
         pad = lambda rows: [[norm(c) for c in r] + [""] * (width - len(r)) for r in rows]  # noqa: E731
         assert pad(a.rows) == pad(b.rows)
+
+
+def test_a_large_sheet_reports_progress_while_it_is_read(tmp_path):
+    led = tmp_path / "synthetic_long.csv"
+    led.write_text("能源名称,计量单位,消费量\n" + "柴油,吨,1.5\n" * 40_000, encoding="utf-8")
+    m = tmp_path / "m.toml"
+    m.write_text('[constants]\nyear = 2023\nregion = "510105"\nsector = "1.A.2.m"\n[columns]\nitem = "能源名称"\nunit = "计量单位"\n'
+                 'amount = "消费量"\n[activities]\n"柴油" = "diesel"\n', encoding="utf-8")
+    calls = []
+    rep = import_ledger(led, m, None, progress=lambda *a: calls.append(a))
+    assert calls[:2] == [(0, 1, 16384), (0, 1, 32768)] and calls[-1] == (1, 1, 40_000) and rep.rows_written == 40_000

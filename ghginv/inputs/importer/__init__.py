@@ -265,7 +265,8 @@ def import_ledger(ledger, mapping: str | os.PathLike | Mapping, out: str | os.Pa
     sheets : str, optional
         Glob of the sheets to read in every workbook; overrides ``[ledger] sheet``/``sheets``.
     progress : callable, optional
-        ``progress(files_done, files_total, rows_done)``, called after each file.
+        ``progress(files_done, files_total, rows_done)``, called after each file and every
+        16,384 rows of a large sheet.
 
     Returns
     -------
@@ -317,7 +318,8 @@ def import_ledger(ledger, mapping: str | os.PathLike | Mapping, out: str | os.Pa
         grids = read_sheets(f, m.sheet if pattern is None else None, pattern)
         for grid in grids:
             n_sheets += 1
-            res = convert(grid, m, _from_names(m, f, grid.sheet), strict=strict)
+            tick = None if progress is None else (lambda n, fi=fi: progress(fi, len(files), len(records) + n))
+            res = convert(grid, m, _from_names(m, f, grid.sheet), strict=strict, tick=tick)
             for r in res.records:
                 r["_file"] = str(f)
                 r["_sheet"] = grid.sheet

@@ -57,6 +57,7 @@ class _Ctx:
         self.block_row = 0
         self.from_text = ""
         self.strict_blank = False
+        self.tick = None
         self.header_units: dict = {}
         self.field_cache: dict = {}
         self.base_fixed = None
@@ -176,7 +177,7 @@ def _block_field(ctx: _Ctx, name: str):
     return v
 
 
-def convert(grid: Grid, m: Mapping, from_names: dict | None = None, strict: bool = False) -> Converted:
+def convert(grid: Grid, m: Mapping, from_names: dict | None = None, strict: bool = False, tick=None) -> Converted:
     """Turn one ledger sheet into activity records, following a mapping (module docstring steps).
 
     A sheet may hold several tables (blocks), one per enterprise and year: every row that holds the
@@ -200,6 +201,8 @@ def convert(grid: Grid, m: Mapping, from_names: dict | None = None, strict: bool
     strict : bool, default False
         Also report item rows the mapping does not know when they hold no value (otherwise
         counted in ``stats["unmapped_blank_rows"]``).
+    tick : callable, optional
+        ``tick(rows_read)``, called every 16,384 rows of a large sheet (for a progress bar).
 
     Returns
     -------
@@ -212,6 +215,7 @@ def convert(grid: Grid, m: Mapping, from_names: dict | None = None, strict: bool
     """
     ctx = _Ctx(grid, m)
     ctx.strict_blank = strict
+    ctx.tick = tick
     out = ctx.out
     rows = grid.rows
     if not any(_first_text(r) for r in rows):
@@ -416,7 +420,10 @@ def _convert_block(ctx: _Ctx, h: int, hi: int, label_col: str, multi: bool) -> i
     stop = hi
     kinds: dict = {}  # (label cell, code cell) -> the row's label, code, kind, activity, sector (item and "-" rows)
     lci, cci = cols.get(label_col), cols.get("code")
+    tick = ctx.tick
     for i in range(start, hi):
+        if tick is not None and not (i - start + 1) & 0x3FFF:
+            tick(i - start + 1)
         cells = rows[i]
         first = _first_text(cells)
         if not first:
