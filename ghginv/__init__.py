@@ -15,7 +15,7 @@ capability                  names
 compile                     :func:`compile_inventory`, :class:`Inventory`, :func:`load_config`,
                             :func:`inventory_summary`
 check inputs                :func:`validate_inputs`
-import a ledger             :func:`import_ledger`
+import a ledger             :func:`import_ledger`, :func:`draft_mapping`
 factor sets                 :func:`load_factor_set`, :func:`factor_set_table`,
                             :func:`diff_factor_sets`
 a finished run              :func:`load_run`, :func:`recompute`, :func:`evaluate_scenarios`,
@@ -44,6 +44,7 @@ __all__ = [
     "inventory_summary",
     "validate_inputs",
     "import_ledger",
+    "draft_mapping",
     "load_run",
     "recompute",
     "evaluate_scenarios",
@@ -89,6 +90,7 @@ _LAZY = {
     "inventory_summary": "ghginv.pipeline.summary",
     "validate_inputs": "ghginv.pipeline.checks",
     "import_ledger": "ghginv.inputs.importer",
+    "draft_mapping": "ghginv.inputs.importer",
     "load_run": "ghginv.rerun.folder",
     "recompute": "ghginv.rerun.recompute",
     "evaluate_scenarios": "ghginv.rerun.scenarios",

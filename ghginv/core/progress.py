@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 import time
 
-__all__ = ["RowProgress", "terminal_progress", "total_rows"]
+__all__ = ["RowProgress", "FileProgress", "terminal_progress", "terminal_file_progress", "total_rows"]
 
 DELAY_S = 0.5
 
@@ -70,6 +70,71 @@ class RowProgress:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class FileProgress:
+    """Files read of all, and activity rows so far, for ``ghginv import``: drawn only after :data:`IMPORT_DELAY_S`.
+
+    Called as ``progress(files_done, files_total, rows)`` after each file and every 16,384 rows of a
+    large sheet (rows: activity rows so far plus the rows read of the current sheet).
+    """
+
+    def __init__(self, delay_s: float | None = None):
+        self._t0 = time.perf_counter()
+        self._delay = IMPORT_DELAY_S if delay_s is None else delay_s
+        self._bar = None
+        self._task = None
+        self.shown = False
+
+    def __call__(self, done: int, total: int, rows: int) -> None:
+        if self._bar is None:
+            if time.perf_counter() - self._t0 < self._delay or done >= total:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self._bar = Progress(TextColumn("import"), BarColumn(), MofNCompleteColumn(), TextColumn("files, {task.fields[rows]} rows read"),
+                                 TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task("import", total=total, rows="0")
+            self.shown = True
+        self._bar.update(self._task, completed=done, total=total, rows=f"{rows:,}")
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+IMPORT_DELAY_S = 1.0
+
+
+def terminal_file_progress(quiet: bool = False, stream=None) -> FileProgress | None:
+    """A :class:`FileProgress` when ``stream`` (stderr) is a terminal and not ``quiet``; else None.
+
+    Parameters
+    ----------
+    quiet : bool, default False
+        No progress bar at all.
+    stream : file-like, optional
+        The stream checked with ``isatty``; default ``sys.stderr``.
+
+    Returns
+    -------
+    FileProgress or None
+        The callable to pass as ``import_ledger(progress=...)`` (shown on imports longer than a
+        second), or None for pipes, logs, CI and ``--quiet``.
+    """
+    stream = stream if stream is not None else sys.stderr
+    if quiet or not getattr(stream, "isatty", lambda: False)():
+        return None
+    return FileProgress()
 
 
 def total_rows(files) -> int | None:

@@ -115,7 +115,8 @@ def test_import_is_byte_identical_and_atomic(tmp_path):
     assert a.read_bytes() == b.read_bytes()
     meta = json.loads(pq.read_schema(a).metadata[b"ghginv.import"])
     assert meta["rows_written"] == 5 and meta["unmapped_skipped"] == 0 and len(meta["ledger_sha256"]) == 64
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.parquet", "b.parquet"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.parquet", "a.provenance.parquet", "b.parquet", "b.provenance.parquet"]
+    assert (tmp_path / "a.provenance.parquet").read_bytes() == (tmp_path / "b.provenance.parquet").read_bytes()
 
 
 def test_cli_import_example(tmp_path):

@@ -41,7 +41,8 @@ def test_help_shows_bracketed_text():
 
 def test_import_message_keeps_the_checks_table_name(monkeypatch, tmp_path):
     rep = SimpleNamespace(stats={"data_rows": 3, "total": 4, "skip": 0, "blank_cells": 0, "blank_rows": 0, "unverified_total_rows": [7]},
-                          rows_written=3, encoding=None, checks=[], unmapped=0)
+                          rows_written=3, encoding=None, checks=[], unmapped=0, files=[tmp_path / "l [v2].csv"], sheets=1,
+                          warnings=[], unmapped_problems=[], provenance=tmp_path / "o [x].provenance.parquet")
     monkeypatch.setattr(ghginv, "import_ledger", lambda *a, **k: rep)
     r = CliRunner().invoke(app, ["import", str(tmp_path / "l [v2].csv"), "--mapping", str(tmp_path / "m.toml"), "--out",
                                  str(tmp_path / "o [x].parquet")])

@@ -9,8 +9,9 @@ A small TOML file (documented in ``ghginv/data/demo/ledgers/README.md``)::
     blank = "skip"             # blank cells: "skip" (counted), "zero", or a notation key "NE"/"NO"
     tolerance = 0.001          # relative tolerance of the total checks
     end = ["单位负责人"]        # a row starting with one of these ends the table
+    unknown_blank_rows = "count"   # an item row not in [activities] that holds no value: counted (default "report")
 
-    [constants]                # fields that are the same for every row
+    [constants]                # fields that are the same for every row (the fallback of [cells] and [names])
     year = 2023
     region = "510105"
     sector = "1.A.2.f"
@@ -30,12 +31,36 @@ A small TOML file (documented in ``ghginv/data/demo/ledgers/README.md``)::
     [[checks]]                 # verified, never imported: total = sum(parts) (or Σ value × coefficient)
     total = "原煤"
     parts = ["无烟煤", "炼焦烟煤", "一般烟煤", "褐煤"]
+    [[checks]]                 # a form identity on every row, a warning beyond its tolerance
+    column = "期末库存量"
+    parts = ["期初库存量", "购进量/实物量"]
+    minus = ["消费量/合计"]
+    warn = true
+    tolerance = 0.01
+
+A ledger of many forms (one workbook per enterprise, or several enterprises per sheet) takes the
+fields of each block (each table) from cells above it, the sheet name or the file name::
+
+    [ledger]
+    sheets = "205-1*"          # every sheet whose name matches this glob ("*": all)
+    [cells]                    # field -> label(s) of a title-block cell: "统一社会信用代码：9151…" or the next cell
+    entity_id = ["统一社会信用代码", "法人单位代码", "单位详细名称"]
+    entity_name = "单位详细名称"
+    sector = "行业代码"         # looked up in [sectors] (exact, then shorter code prefixes: 2614 → 261 → 26)
+    year = "报告期"             # the first four-digit year in the cell
+    [names]                    # regular expressions with named groups (year, region, sector, entity_id, entity_name)
+    file = '_(?P<year>\\d{4})\\.xlsx$'
+    sheet = '(?P<year>\\d{4})'
+
+Precedence for each field: a mapped column, then [cells], then the sheet name, then the file
+name, then [constants].
 
 Nothing in the file is evaluated: values are data, never code.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,11 +70,11 @@ from ...core.errors import ConfigError, Problem
 from ..validate import NOTATION_KEYS
 from .table import label_key, norm
 
-__all__ = ["Mapping", "Check", "load_mapping", "SKIP"]
+__all__ = ["Mapping", "Check", "load_mapping", "SKIP", "BLOCK_FIELDS"]
 
 SKIP = "-"
 _TABLES = {
-    "ledger": {"layout", "sheet", "header_rows", "header", "blank", "tolerance", "end"},
+    "ledger": {"layout", "sheet", "sheets", "header_rows", "header", "blank", "tolerance", "end", "unknown_blank_rows"},
     "constants": {"year", "region", "sector", "entity_id"},
     "columns": {"item", "code", "unit", "amount", "minus", "coefficient", "label", "sector", "region", "year", "entity_id"},
     "activities": None,
@@ -58,8 +83,11 @@ _TABLES = {
     "totals": {"labels"},
     "checks": None,
     "subtract": None,
+    "cells": {"year", "region", "sector", "entity_id", "entity_name"},
+    "names": {"file", "sheet"},
 }
 FIELDS = ("year", "region", "sector", "entity_id")
+BLOCK_FIELDS = ("year", "region", "sector", "entity_id", "entity_name")
 
 
 @dataclass(frozen=True)
@@ -71,6 +99,9 @@ class Check:
     parts: tuple[str, ...] = ()
     coefficient: str | None = None
     column: str | None = None
+    minus: tuple[str, ...] = ()  # columns subtracted from the parts (a form identity: stock flow)
+    warn: bool = False  # a failure is a warning (an error with --strict), not an error
+    tolerance: float | None = None  # relative; default [ledger] tolerance
 
 
 @dataclass(frozen=True)
@@ -78,6 +109,8 @@ class Mapping:
     path: Path
     layout: str = "long"
     sheet: str | None = None
+    sheets: str | None = None  # glob of sheet names
+    unknown_blank_rows: str = "report"  # "count": an item row not in [activities] without any value is counted, not reported
     header_rows: int = 1
     header: tuple[str, ...] = ()
     blank: str = "skip"
@@ -91,6 +124,8 @@ class Mapping:
     total_labels: tuple[str, ...] = ()
     checks: tuple[Check, ...] = ()
     subtract: tuple[tuple[str, tuple[str, ...]], ...] = ()  # wide: (row, rows to subtract)
+    cells: dict = field(default_factory=dict)  # field -> tuple of title-block labels (normalised)
+    names: dict = field(default_factory=dict)  # "file" / "sheet" -> compiled pattern
 
     def column_list(self, key: str) -> tuple[str, ...]:
         v = self.columns.get(key)
@@ -116,7 +151,8 @@ def load_mapping(path: str | Path) -> Mapping:
     item/label, code and unit column names), ``blank`` ``"skip"`` (or ``"zero"``, or a notation
     key), ``tolerance`` 0.001 (relative, in [0, 1)), ``end`` ``["单位负责人", "说明", "注:",
     "填表人"]``. Tables ``[constants]``, ``[columns]``, ``[activities]``, ``[sectors]``,
-    ``[units]``, ``[totals] labels``, ``[[checks]]``, ``[[subtract]]`` as in the module docstring.
+    ``[units]``, ``[totals] labels``, ``[[checks]]``, ``[[subtract]]``, ``[cells]``, ``[names]``
+    and ``[ledger] sheets`` as in the module docstring.
 
     Parameters
     ----------
@@ -186,9 +222,38 @@ def load_mapping(path: str | Path) -> Mapping:
     for k in need:
         if k not in cols:
             p.append(Problem(f"[columns] needs '{k}' for a {layout} ledger", file=str(path)))
+    cells = {}
+    for k, v in doc.get("cells", {}).items():
+        labels = tuple(norm(x) for x in _str_list(v, f"[cells] {k}", p))
+        if any(not x for x in labels):
+            p.append(Problem(f"[cells] {k}: a label is empty", file=str(path)))
+        cells[k] = labels
+    names = {}
+    for k, v in doc.get("names", {}).items():
+        if not isinstance(v, str):
+            p.append(Problem(f"[names] {k} must be a regular expression (a string), got {v!r}", file=str(path)))
+            continue
+        try:
+            rx = re.compile(v)
+        except re.error as e:
+            p.append(Problem(f"[names] {k}: not a valid regular expression ({e})", file=str(path), value=v))
+            continue
+        bad = set(rx.groupindex) - set(BLOCK_FIELDS)
+        if bad or not rx.groupindex:
+            p.append(Problem(f"[names] {k}: named groups must be among {', '.join(BLOCK_FIELDS)}", file=str(path), value=v,
+                             hint="e.g. '_(?P<year>\\d{4})\\.xlsx$'"))
+            continue
+        names[k] = rx
+    named = set(cells) | {g for rx in names.values() for g in rx.groupindex}
     for f in ("year", "region") + (("sector",) if layout == "long" else ()):
-        if f not in const and f not in cols:
-            p.append(Problem(f"'{f}' must be given in [constants] or [columns]", file=str(path)))
+        if f not in const and f not in cols and f not in named:
+            p.append(Problem(f"'{f}' must be given in [constants], [columns], [cells] or [names]", file=str(path)))
+    ubr = led.get("unknown_blank_rows", "report")
+    if ubr not in ("report", "count"):
+        p.append(Problem(f"[ledger] unknown_blank_rows must be 'report' or 'count', got {ubr!r}", file=str(path)))
+    sheets = led.get("sheets")
+    if sheets is not None and (not isinstance(sheets, str) or not sheets):
+        p.append(Problem(f"[ledger] sheets must be a glob of sheet names such as \"205-1*\" or \"*\", got {sheets!r}", file=str(path)))
     if layout == "wide" and "sector" not in const and not doc.get("sectors"):
         p.append(Problem("a wide ledger maps its row labels to sectors: give [sectors]", file=str(path)))
 
@@ -209,14 +274,27 @@ def load_mapping(path: str | Path) -> Mapping:
 
     checks = []
     for i, c in enumerate(doc.get("checks", [])):
-        if not isinstance(c, dict) or not set(c) <= {"total", "parts", "coefficient", "column"} or not ("total" in c or "column" in c):
-            p.append(Problem(f"[[checks]] entry {i + 1} needs 'total' (with 'parts' or 'coefficient') or 'column' with 'parts'", file=str(path)))
+        if not isinstance(c, dict) or not set(c) <= {"total", "parts", "coefficient", "column", "minus", "warn", "tolerance"} \
+                or not ("total" in c or "column" in c):
+            p.append(Problem(f"[[checks]] entry {i + 1} needs 'total' (with 'parts' or 'coefficient') or 'column' with 'parts' "
+                             "(optional: minus, warn, tolerance)", file=str(path)))
             continue
+        ctol = c.get("tolerance")
+        if ctol is not None and (not isinstance(ctol, (int, float)) or isinstance(ctol, bool) or not 0 <= ctol < 1):
+            p.append(Problem(f"[[checks]] entry {i + 1}: tolerance must be a number in [0, 1), got {ctol!r}", file=str(path)))
+            ctol = None
+        if not isinstance(c.get("warn", False), bool):
+            p.append(Problem(f"[[checks]] entry {i + 1}: warn must be true or false", file=str(path)))
+        if "minus" in c and "column" not in c:
+            p.append(Problem(f"[[checks]] entry {i + 1}: minus goes with column (a row identity)", file=str(path)))
         checks.append(Check(
             total=str(c["total"]) if "total" in c else None,
             parts=_str_list(c.get("parts", []), f"[[checks]] {i + 1} parts", p),
             coefficient=norm(c["coefficient"]) if "coefficient" in c else None,
             column=norm(c["column"]) if "column" in c else None,
+            minus=tuple(norm(x) for x in _str_list(c.get("minus", []), f"[[checks]] {i + 1} minus", p)),
+            warn=c.get("warn", False) is True,
+            tolerance=float(ctol) if ctol is not None else None,
         ))
     subtract = []
     for i, s in enumerate(doc.get("subtract", [])):
@@ -228,6 +306,8 @@ def load_mapping(path: str | Path) -> Mapping:
         path=path,
         layout=layout,
         sheet=led.get("sheet"),
+        sheets=sheets if isinstance(sheets, str) and sheets else None,
+        unknown_blank_rows=ubr if ubr in ("report", "count") else "report",
         header_rows=hr,
         header=tuple(norm(h) for h in _str_list(led.get("header", []), "[ledger] header", p)),
         blank=blank,
@@ -241,6 +321,8 @@ def load_mapping(path: str | Path) -> Mapping:
         total_labels=tuple(label_key(x) for x in _str_list(doc.get("totals", {}).get("labels", []), "[totals] labels", p)),
         checks=tuple(checks),
         subtract=tuple(subtract),
+        cells=cells,
+        names=names,
     )
     if p:
         raise ConfigError(f"{path}: invalid mapping file", p)

@@ -4,12 +4,16 @@ CSV: the encoding is detected — UTF-8 (with or without a byte-order mark), els
 superset of GBK and GB2312, what Chinese Excel and the 联网直报/久其 exports write). A file that
 is neither is an error naming the first undecodable byte.
 
-XLSX: read with openpyxl in streaming mode (``read_only=True``: values only, formulas are never
-evaluated — the cached value Excel saved is used), by the cells the sheet really holds: a declared
-``<dimension>`` is never trusted, rows end at their last real cell. Merged ranges are read from the
-sheet's ``<mergeCells>``; every cell of a merged range takes the value of its top-left cell, so
-merged headers over two rows or columns read like filled ones. Hidden rows and columns are read
-like visible ones.
+XLSX: read with calamine (the Rust reader, through the ``fastexcel`` package; openpyxl in streaming
+mode when ``fastexcel`` is not installed): values only, formulas are never evaluated — the cached
+value Excel saved is used; every cell is read as its text (a number as its shortest exact decimal),
+which :func:`~ghginv.inputs.importer.table.parse_number` reads back. Rows and columns keep their
+sheet positions (a table starting at C3 has its label in column C, row 3). Merged ranges are read
+straight from the sheet's ``<mergeCells>`` XML; every cell of a merged range takes the value of its
+top-left cell, so merged headers over two rows or columns read like filled ones (each grid keeps
+its ranges in ``merges`` for the checks). Hidden rows and columns are read like visible ones. A
+password-protected workbook (an encrypted OLE container, not a zip) and an old ``.xls`` saved
+under an ``.xlsx`` name are told apart from a damaged file in the message.
 
 Before anything is parsed the workbook (a zip archive) is checked against limits a real ledger
 never reaches (:func:`check_workbook`), so a zip bomb is refused in milliseconds instead of
@@ -44,7 +48,7 @@ from pathlib import Path
 
 from ...core.errors import ConfigError, InputFileError
 
-__all__ = ["Grid", "read_grid", "decode_text", "check_workbook", "workbook_limits", "WORKBOOK_LIMITS"]
+__all__ = ["Grid", "read_grid", "read_sheets", "sheet_names", "decode_text", "check_workbook", "workbook_limits", "WORKBOOK_LIMITS"]
 
 # name -> (environment variable, default, unit shown in messages); 0 in the environment: no check
 WORKBOOK_LIMITS = {
@@ -61,12 +65,13 @@ _CELL_REF = re.compile(r"^\$?([A-Za-z]*)\$?([0-9]*)$")
 
 @dataclass
 class Grid:
-    """The cells of one sheet: ``rows[i]`` is the sheet's row ``i + 1`` (list of cell values)."""
+    """The cells of one sheet: ``rows[i]`` is the sheet's row ``i + 1`` (a list or tuple of cell values)."""
 
     file: Path
     sheet: str | None  # None for CSV
-    rows: list[list[object]]
+    rows: list  # of lists or tuples of cell values
     encoding: str | None = None
+    merges: tuple = ()  # (min_row, min_col, max_row, max_col), 1-based, of every merged range
 
     def where(self, row: int, column: int | None = None) -> str:
         """``file, sheet 'x', row 7, column C`` (row is the 1-based sheet row)."""
@@ -248,6 +253,7 @@ def check_workbook(path: str | Path, limits: dict[str, float] | None = None) -> 
     """
     path = Path(path)
     lim = workbook_limits() if limits is None else limits
+    _refuse_ole(path)
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as e:
@@ -286,9 +292,67 @@ def check_workbook(path: str | Path, limits: dict[str, float] | None = None) -> 
                 raise _too_big(path, f"{name} declares the dimension {ref}:", cells, "cells", lim["cells"], cells * 1.1)
 
 
-def _merged_ranges(zf: zipfile.ZipFile, member: str) -> list[tuple[int, int, int, int]]:
-    """(min_row, min_col, max_row, max_col) of every ``<mergeCell>`` of a sheet, streamed in chunks."""
-    out = []
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _refuse_ole(path: Path) -> None:
+    """An OLE compound file named .xlsx: an encrypted (password-protected) workbook or an old .xls."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError as e:
+        raise InputFileError(f"{path}: cannot read ({e.strerror})") from None
+    if not head:
+        raise InputFileError(f"{path}: file is empty, not a workbook")
+    if head.startswith(_OLE_MAGIC):
+        raise InputFileError(
+            f"{path}: this is a password-protected (encrypted) workbook or an old binary .xls under an .xlsx name; "
+            "nothing was read. Open it in Excel or WPS, remove the password (文件 → 信息 → 保护工作簿 → 用密码进行加密, "
+            "clear it) and save it as .xlsx")
+    if not head.startswith(b"PK"):
+        raise InputFileError(f"{path}: not an XLSX workbook (an .xlsx file is a zip archive; this one starts with "
+                             f"{head[:8]!r}); is it a CSV, HTML or PDF export with the wrong name?")
+
+
+def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its XML part (from xl/workbook.xml and its relationships)."""
+    try:
+        wbx = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except KeyError:
+        return {}
+    targets = {}
+    for m in re.finditer(r"<(?:\w+:)?Relationship\b([^>]*)>", rels):
+        a = dict(re.findall(r'(\w+)\s*=\s*"([^"]*)"', m.group(1)))
+        if "Id" in a and "Target" in a:
+            t = a["Target"].lstrip("/")
+            targets[a["Id"]] = t if t.startswith("xl/") else "xl/" + t
+    out = {}
+    for m in re.finditer(r"<(?:\w+:)?sheet\b([^>]*)/?>", wbx):
+        attrs = m.group(1)
+        name = re.search(r'\bname\s*=\s*"([^"]*)"', attrs)
+        rid = re.search(r'\br:id\s*=\s*"([^"]*)"', attrs) or re.search(r'\b\w+:id\s*=\s*"([^"]*)"', attrs)
+        if name and rid and rid.group(1) in targets:
+            import html
+
+            out[html.unescape(name.group(1))] = targets[rid.group(1)]
+    return out
+
+
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br\s*=\s*[\"'](\d+)[\"']")
+_WIDE_CELL = re.compile(rb"r=[\"']([A-Z]{2,3})\d")
+
+
+def _scan_sheet(zf: zipfile.ZipFile, member: str) -> tuple[list[tuple[int, int, int, int]], int, int]:
+    """One streamed pass over a sheet's XML: its merged ranges, last row and last column that hold a cell.
+
+    The last row is the last ``<row r=…>`` (rows are in order); the last column is found from the
+    cells whose reference has two or three letters (a ledger of up to 26 columns has none, so the
+    search costs almost nothing), else 26.
+    """
+    merges = []
+    max_row = 0
+    max_col = 0
     tail = b""
     with zf.open(member) as f:
         while True:
@@ -297,16 +361,30 @@ def _merged_ranges(zf: zipfile.ZipFile, member: str) -> list[tuple[int, int, int
                 break
             buf = tail + chunk
             last_end = 0
-            for m in _MERGE.finditer(buf):
+            for m in _MERGE.finditer(buf) if b"mergeCell" in buf else ():
                 a, b = _ref(m.group(1)), _ref(m.group(2)) or _ref(m.group(1))
                 if a and b:
-                    out.append((min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]), max(a[1], b[1])))
+                    merges.append((min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]), max(a[1], b[1])))
                 last_end = m.end()
+            k = buf.rfind(b"row")
+            while k > 0:
+                m = _ROW_TAG.match(buf, buf.rfind(b"<", 0, k))
+                if m:
+                    max_row = max(max_row, int(m.group(1)))
+                    break
+                k = buf.rfind(b"row", 0, k)
+            for m in _WIDE_CELL.finditer(buf):
+                max_col = max(max_col, _col_number(m.group(1).decode("ascii")))
             tail = buf[max(last_end, len(buf) - 512):]  # a tag cut by the chunk boundary is found next time
-    return out
+    return merges, max_row, max(max_col, 26 if max_row else 0)
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> list[Grid]:
+def _merged_ranges(zf: zipfile.ZipFile, member: str) -> list[tuple[int, int, int, int]]:
+    """(min_row, min_col, max_row, max_col) of every ``<mergeCell>`` of a sheet, streamed in chunks."""
+    return _scan_sheet(zf, member)[0]
+
+
+def _read_xlsx(path: Path, sheet: str | None, sheets: str | None = None) -> list[Grid]:
     try:
         import openpyxl
         from openpyxl.utils.exceptions import InvalidFileException
@@ -322,10 +400,8 @@ def _read_xlsx(path: Path, sheet: str | None) -> list[Grid]:
         raise InputFileError(f"{path}: not a readable XLSX workbook ({type(e).__name__}: {e})") from None
     try:
         names = wb.sheetnames
-        if sheet is not None and sheet not in names:
-            raise InputFileError(f"{path}: no sheet named {sheet!r}; sheets: {', '.join(names)}")
         grids = []
-        for name in [sheet] if sheet is not None else names[:1]:
+        for name in _select(path, names, sheet, sheets):
             ws = wb[name]
             ws.reset_dimensions()  # the declared <dimension> is not trusted: rows end at their last real cell
             rows: list[list[object]] = []
@@ -349,18 +425,161 @@ def _read_xlsx(path: Path, sheet: str | None) -> list[Grid]:
                     raise _too_big(path, f"sheet '{name}' has merged ranges up to row {n_rows:,}, column "
                                    f"{column_letter(n_cols - 1)}:", n_rows * n_cols, "cells",
                                    limits["cells"], n_rows * n_cols * 1.1)
-            for r0, c0, r1, c1 in merges:
-                top = rows[r0 - 1][c0 - 1] if r0 - 1 < len(rows) and c0 - 1 < len(rows[r0 - 1]) else None
-                rows.extend([] for _ in range(len(rows), r1))
-                for r in range(r0 - 1, r1):
-                    row = rows[r]
-                    if len(row) < c1:
-                        row.extend([None] * (c1 - len(row)))
-                    row[c0 - 1:c1] = [top] * (c1 - c0 + 1)
-            grids.append(Grid(path, name, rows, None))
+            _fill_merges(rows, merges)
+            grids.append(Grid(path, name, rows, None, tuple(merges)))
     finally:
         wb.close()
     return grids
+
+
+def _fill_merges(rows: list[list[object]], merges) -> None:
+    for r0, c0, r1, c1 in merges:
+        top = rows[r0 - 1][c0 - 1] if r0 - 1 < len(rows) and c0 - 1 < len(rows[r0 - 1]) else None
+        rows.extend([] for _ in range(len(rows), r1))
+        for r in range(r0 - 1, r1):
+            row = rows[r]
+            if row.__class__ is not list:
+                row = rows[r] = list(row)
+            if len(row) < c1:
+                row.extend([None] * (c1 - len(row)))
+            row[c0 - 1:c1] = [top] * (c1 - c0 + 1)
+
+
+def _select(path: Path, names: list[str], sheet: str | None, sheets: str | None) -> list[str]:
+    if sheets is not None:
+        import fnmatch
+
+        chosen = [n for n in names if fnmatch.fnmatchcase(n, sheets) or fnmatch.fnmatchcase(n.strip(), sheets)]
+        if not chosen:
+            raise InputFileError(f"{path}: no sheet matches {sheets!r}; sheets: {', '.join(names)}")
+        return chosen
+    if sheet is not None and sheet not in names:
+        raise InputFileError(f"{path}: no sheet named {sheet!r}; sheets: {', '.join(names)}")
+    return [sheet] if sheet is not None else names[:1]
+
+
+def sheet_names(path: str | Path) -> list[str]:
+    """The sheet names of an XLSX workbook, in workbook order (after the workbook checks).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The ``.xlsx`` / ``.xlsm`` file.
+
+    Returns
+    -------
+    list of str
+        The names as the workbook lists them.
+
+    Raises
+    ------
+    InputFileError
+        When the file is not a readable workbook (see :func:`check_workbook`).
+    """
+    path = Path(path)
+    check_workbook(path)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return list(_sheet_paths(zf))
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        raise InputFileError(f"{path}: not a readable XLSX workbook ({type(e).__name__}: {e})") from None
+
+
+def _read_xlsx_calamine(path: Path, sheet: str | None, sheets: str | None) -> list[Grid]:
+    import fastexcel
+
+    limits = workbook_limits()
+    check_workbook(path, limits)
+    max_cells = limits["cells"] or float("inf")
+    try:
+        reader = fastexcel.read_excel(path)
+        names = list(reader.sheet_names)
+    except Exception as e:  # fastexcel raises its own exception classes (CalamineError …)
+        raise InputFileError(f"{path}: not a readable XLSX workbook ({_calamine_reason(e)})") from None
+    grids = []
+    with zipfile.ZipFile(path) as zf:
+        parts = _sheet_paths(zf)
+        for name in _select(path, names, sheet, sheets):
+            member = parts.get(name)
+            try:
+                merges, last_row, last_col = _scan_sheet(zf, member) if member else ([], 0, 0)
+            except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError, EOFError) as e:
+                raise InputFileError(f"{path}: not a readable XLSX workbook ({type(e).__name__}: {e})") from None
+            if last_row * last_col > max_cells:  # calamine builds the sheet's whole rectangle: refuse it first
+                n = last_row * last_col
+                raise _too_big(path, f"sheet '{name}' holds cells up to row {last_row:,}, column {column_letter(last_col - 1)}:",
+                               n, "cells", limits["cells"], n * 1.1)
+            try:
+                ws = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0)
+                cols = ws.available_columns()
+                offset = cols[0].absolute_index if cols else 0
+                if ws.height * (ws.width + offset) > max_cells:
+                    n = ws.height * (ws.width + offset)
+                    raise _too_big(path, f"sheet '{name}' holds cells up to row {ws.height:,}, column "
+                                   f"{column_letter(ws.width + offset - 1)}:", n, "cells", limits["cells"], n * 1.1)
+                df = ws.to_polars()
+            except InputFileError:
+                raise
+            except Exception as e:
+                raise InputFileError(f"{path}: sheet '{name}' cannot be read ({_calamine_reason(e)})") from None
+            pad = (None,) * offset
+            rows = [pad + r for r in df.rows()] if offset else df.rows()  # tuples; a row a merged range fills becomes a list
+            if merges:
+                n_rows = max(len(rows), max(m[2] for m in merges))
+                n_cols = max(df.width + offset, max(m[3] for m in merges))
+                if n_rows * n_cols > max_cells:
+                    raise _too_big(path, f"sheet '{name}' has merged ranges up to row {n_rows:,}, column "
+                                   f"{column_letter(n_cols - 1)}:", n_rows * n_cols, "cells",
+                                   limits["cells"], n_rows * n_cols * 1.1)
+                _fill_merges(rows, merges)
+            grids.append(Grid(path, name, rows, None, tuple(merges)))
+    return grids
+
+
+def _calamine_reason(e: Exception) -> str:
+    text = " ".join(str(e).split())
+    return f"{type(e).__name__}: {text[:300]}"
+
+
+def read_sheets(path: str | Path, sheet: str | None = None, sheets: str | None = None) -> list[Grid]:
+    """Read the sheets of a ledger: ``sheets`` (a glob such as ``"205-1*"`` or ``"*"``), else ``sheet``, else the first.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        ``.csv`` / ``.txt`` / ``.tsv`` (one grid, sheet None) or ``.xlsx`` / ``.xlsm``.
+    sheet : str, optional
+        One sheet by its exact name.
+    sheets : str, optional
+        Every sheet whose name matches this glob (``fnmatch``, case-sensitive), in workbook order.
+
+    Returns
+    -------
+    list of Grid
+        One grid per sheet read (merged ranges filled with their top-left value).
+
+    Raises
+    ------
+    InputFileError
+        As :func:`read_grid`; also when no sheet matches ``sheets``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(f"{path}: ledger file not found")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        try:
+            import fastexcel  # noqa: F401
+        except ImportError:  # pragma: no cover - fastexcel is a dependency; openpyxl is the fallback
+            return _read_xlsx(path, sheet, sheets)
+        return _read_xlsx_calamine(path, sheet, sheets)
+    if suffix == ".xls":
+        raise InputFileError(
+            f"{path}: old binary Excel (.xls) is not read; open it in Excel or LibreOffice and save as .xlsx (or CSV)"
+        )
+    if suffix in (".csv", ".txt", ".tsv"):
+        return _read_csv(path)
+    raise InputFileError(f"{path}: unknown ledger type {suffix!r}; give a .csv or .xlsx file")
 
 
 def read_grid(path: str | Path, sheet: str | None = None) -> Grid:
@@ -386,16 +605,4 @@ def read_grid(path: str | Path, sheet: str | None = None) -> Grid:
         For a missing, empty, binary, malformed or undecodable file, an old ``.xls``, an unknown
         suffix, or an unknown sheet.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputFileError(f"{path}: ledger file not found")
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path, sheet)[0]
-    if suffix == ".xls":
-        raise InputFileError(
-            f"{path}: old binary Excel (.xls) is not read; open it in Excel or LibreOffice and save as .xlsx (or CSV)"
-        )
-    if suffix in (".csv", ".txt", ".tsv"):
-        return _read_csv(path)[0]
-    raise InputFileError(f"{path}: unknown ledger type {suffix!r}; give a .csv or .xlsx file")
+    return read_sheets(path, sheet)[0]

@@ -37,6 +37,7 @@ _NUMBERING = re.compile(
     r"^(?:\([一二三四五六七八九十]+\)|[一二三四五六七八九十]+[、.]|\(\d+\)|\d+[.、)](?!\d)|[#*]+|其中[:]?|合计中[:]?)\s*"
 )
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
+_DIGITS = frozenset("0123456789")
 _NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 
 
@@ -54,6 +55,8 @@ def norm(value: object) -> str:
         NFKC-normalised text without any whitespace, with a few synonyms unified
         (``其它`` -> ``其他``, ``千瓦小时`` -> ``千瓦时``, ``吨标煤`` -> ``吨标准煤``).
     """
+    if value.__class__ is str:
+        return _norm_text(value)
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -143,6 +146,15 @@ def parse_number(value: object) -> float | None:
         raise ValueError("a TRUE/FALSE cell is not a number")
     if isinstance(value, (_dt.date, _dt.datetime, _dt.time)):
         raise ValueError(f"a date/time cell ({value}) is not a number")
+    if value.__class__ is str and value[:1] in _DIGITS and "_" not in value:
+        try:  # the common case, a plain number as text (calamine gives every cell as text)
+            x = float(value)
+        except ValueError:
+            x = None
+        if x is not None:
+            if not math.isfinite(x):
+                raise ValueError(f"{value!r} is not a finite number")
+            return x
     if isinstance(value, (int, float)):
         x = float(value)
     else:

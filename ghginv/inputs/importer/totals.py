@@ -8,6 +8,13 @@
   without being told.
 * ``[[checks]] column = "消费量/合计", parts = ["消费量/工业生产消费", "消费量/非工业生产消费"]`` — on
   every row, a column equals the sum of other columns.
+* ``[[checks]] column = "期末库存量", parts = ["期初库存量", "购进量/实物量"], minus = ["消费量/合计"],
+  warn = true, tolerance = 0.01`` — a form identity (期初库存 + 购进 − 消费 − 外调 = 期末库存) on every
+  item row; with ``warn`` a difference is a warning (an error with ``--strict``), not an error.
+
+Checks run per block: a total row is compared with the rows of its own table (same file, sheet,
+enterprise and year), never with another enterprise's rows on the same sheet. Every result names
+its file, sheet and row; a failure gives both values.
 
 Blank cells count as 0. A check passes when ``|total − sum| ≤ tolerance × max(|total|, |sum|)``
 (``[ledger] tolerance``, default 0.001, for the rounding of printed tables).
@@ -68,12 +75,18 @@ def run_checks(ctx, data, cols, value_cols, num) -> None:
                 if r is not None:
                     part_rows.add(id(r))
 
-    def record(name, col, total, s, row):
-        ok = _close(total, s, tol)
-        results.append({"check": name, "column": col, "total": total, "sum": s, "ok": ok})
-        if not ok:
+    def record(name, col, total, s, row, chk=None, ci=None):
+        ok = _close(total, s, tol if chk is None or chk.tolerance is None else chk.tolerance)
+        warn = chk is not None and chk.warn
+        results.append({"check": name, "column": col, "total": total, "sum": s, "ok": ok, "warn": warn,
+                        "file": str(ctx.g.file), "sheet": ctx.g.sheet, "row": row, "entity_id": ctx.block.get("entity_id"),
+                        "year": ctx.block.get("year")})
+        if not ok and warn:
+            ctx.problem(f"identity not met: {name}: {total:g} but the other columns give {s:g} (difference {total - s:g})",
+                        row=row, col=ci, key=col, warn=True, hint="a warning (an error with --strict): check the row in the form")
+        elif not ok:
             ctx.problem(f"check failed: {name}: total {total:g} but the parts sum to {s:g} (difference {total - s:g})",
-                        row=row, key=col, fatal=True,
+                        row=row, col=ci, key=col, fatal=True,
                         hint="a total or sub-item row disagrees with its parts: fix the ledger or the [[checks]] entry")
 
     def coefficient_check(total_row, coef_col, name):
@@ -94,20 +107,24 @@ def run_checks(ctx, data, cols, value_cols, num) -> None:
                                 row=r.sheet_row, key=key, fatal=True)
                     continue
                 s += v * k
-            record(name, key, t, s, total_row.sheet_row)
+            record(name, key, t, s, total_row.sheet_row, ci=c)
 
     for chk in m.checks:
         if chk.column is not None:
             ci = _col(ctx, cols, value_cols, chk.column)
             pis = [_col(ctx, cols, value_cols, p) for p in chk.parts]
-            if ci is None or None in pis:
+            mis = [_col(ctx, cols, value_cols, p) for p in chk.minus]
+            if ci is None or None in pis or None in mis:
                 continue
+            expr = " + ".join(chk.parts) + "".join(f" − {x}" for x in chk.minus)
             for r in data:
+                if chk.warn and r.kind != "item":
+                    continue  # a form identity holds on the item rows (a tce total row may not add up in kind)
                 t = num(r, ci, chk.column)
                 if t is None:
                     continue
-                s = sum(num(r, pi, p) or 0.0 for pi, p in zip(pis, chk.parts))
-                record(f"{chk.column} = {' + '.join(chk.parts)} (row {r.sheet_row})", chk.column, t, s, r.sheet_row)
+                s = sum(num(r, pi, p) or 0.0 for pi, p in zip(pis, chk.parts)) - sum(num(r, mi, x) or 0.0 for mi, x in zip(mis, chk.minus))
+                record(f"{chk.column} = {expr} (row {r.sheet_row})", chk.column, t, s, r.sheet_row, chk, ci)
             continue
         tr = _find(data, chk.total)
         if tr is None:
@@ -129,7 +146,7 @@ def run_checks(ctx, data, cols, value_cols, num) -> None:
             t = num(tr, c, key)
             if t is None:
                 continue
-            record(f"{chk.total} = {' + '.join(chk.parts)}", key, t, sum(num(r, c, key) or 0.0 for r in parts), tr.sheet_row)
+            record(f"{chk.total} = {' + '.join(chk.parts)}", key, t, sum(num(r, c, key) or 0.0 for r in parts), tr.sheet_row, ci=c)
     unverified = []
     for r in data:
         if r.kind != "total" or id(r) in covered:
