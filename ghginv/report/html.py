@@ -18,6 +18,7 @@ from ._style import CSS
 from .data import INDIRECT, ReportData
 from .i18n import table as _t
 from .i18n import text
+from .provincial import ptext
 
 __all__ = ["render_html"]
 
@@ -42,6 +43,13 @@ def _sector_chart(d: ReportData, lang: str) -> str:
         label = text("indirect", lang) if grp == INDIRECT else f"{grp} {sub['label'][0]}"
         series.append((label, [m.get(y, 0.0) / 1000 for y in years]))
     return svg.stacked_bars("sectors", text("sectors_chart", lang), text("kt_co2e", lang), [str(y) for y in years], series, digits=1)
+
+
+def _has_economy(d: ReportData) -> bool:
+    """Whether the run has an economy table (GDP in its indicators): the intensity and non-fossil-share charts."""
+    ind = d.indicators
+    return ind is not None and (ind.filter(pl.col("indicator") == "gdp_const_10k_yuan").height > 0
+                                or ind.filter(pl.col("indicator") == "non_fossil_share_pct").height > 0)
 
 
 def _intensity_series(ind: pl.DataFrame, kind: str, scope: str) -> dict[int, float]:
@@ -317,9 +325,12 @@ def render_html(d: ReportData, lang: str = "en") -> str:
     parts.append(_sector_chart(d, lang))
     parts.append(f"<h2>{escape(text('targets', lang))}</h2>")
     parts.append(_targets_table(d, lang))
-    parts.append(_intensity_chart(d, lang, "co2_intensity"))
-    parts.append(_intensity_chart(d, lang, "energy_intensity"))
-    parts.append(_nonfossil_chart(d, lang))
+    if _has_economy(d):
+        parts.append(_intensity_chart(d, lang, "co2_intensity"))
+        parts.append(_intensity_chart(d, lang, "energy_intensity"))
+        parts.append(_nonfossil_chart(d, lang))
+    else:  # no economy table: no intensity section, said in one line (issue 19 item 1)
+        parts.append(f'<p class="na" id="no-economy">{escape(ptext("no_economy", lang))}</p>')
     parts.append(_waterfall(d, lang, y0, y1))
     parts.append(f"<h2>{escape(text('sinks_chart', lang))}</h2>")
     parts.append(_sinks(d, lang))
