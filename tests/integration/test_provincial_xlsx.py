@@ -184,3 +184,59 @@ def test_demo_energy_table_and_net_imported_electricity(demo_zh):
 def _kwh(run: Path, year: int) -> float:
     ea = pl.read_parquet(run / "energy_activity.parquet")
     return float(ea.filter(pl.col("year") == year, pl.col("fuel_class") == "electricity")["amount_base"].sum()) / 0.0036
+
+
+def _tiny_toml(tmp_path: Path, extra: str) -> Path:
+    from conftest import write_activity
+
+    act = write_activity(tmp_path / "act.parquet", [
+        dict(year=2020, region="510105", sector="1.A.4.a", activity="natural_gas", amount=10.0, unit="10^4 m^3"),
+        dict(year=2020, region="510105", sector="1.A.3.a.i", activity="diesel", amount=2.0, unit="t"),
+        dict(year=2020, region="510105", sector="1.A.4.b", activity="diesel", amount=10.0, unit="t"),
+    ])
+    t = tmp_path / "inv.toml"
+    t.write_text(f"""[inventory]
+years = [2020, 2020]
+base_year = 2020
+[activity]
+paths = ["{act}"]
+[factors]
+sets = ["cn_gbt32151_22_2024", "cn_gbt2589_2020"]
+{extra}
+""", encoding="utf-8")
+    return t
+
+
+def test_tiny_run_without_economy_in_chinese(tmp_path):
+    """10 × 10^4 m^3 natural gas (GB/T 2589-2020: 1.2143 kgce/m^3 → 121.43 tce) and 12 t diesel (1.4571 kgce/kg →
+    17.4852 tce), 2 t of it in international aviation: a memo row, outside 能源活动."""
+    import ghginv
+
+    res = ghginv.compile_inventory(_tiny_toml(tmp_path, '[report]\nlang = "zh"'), out=tmp_path / "out")
+    out = Path(tmp_path / "out")
+    assert res.analysis is None and (out / "report.html").is_file()
+    wb = load_workbook(out / "inventory.xlsx", read_only=True)
+    tce = {r["编号"]: r for r in _sheet(wb, "能源活动水平（标准量）")}
+    assert tce["T"]["合计（吨标准煤）"] == pytest.approx(121.43 + 17.4852, rel=1e-9)
+    assert tce["M.1"]["柴油（吨标准煤）"] == pytest.approx(2 * 1.4571, rel=1e-9)
+    phys = {r["编号"]: r for r in _sheet(wb, "能源活动水平（实物量）")}
+    assert phys["1.4"]["天然气（万立方米）"] == pytest.approx(10.0) and phys["T"]["柴油（吨）"] == pytest.approx(12.0)
+    summ = {r["编号"]: r for r in _sheet(wb, "清单汇总表")}
+    em = pl.read_parquet(out / "emissions.parquet")
+    bunker = em.filter(pl.col("sector") == "1.A.3.a.i", pl.col("gas") == "CO2")["emissions_t"].sum()
+    energy = em.filter(pl.col("sector") != "1.A.3.a.i", pl.col("gas") == "CO2", pl.col("scope") == "direct")["emissions_t"].sum()
+    assert summ["1"]["二氧化碳（万吨）"] == pytest.approx(energy / 1e4, rel=1e-12)
+    assert summ["M1.1"]["二氧化碳（万吨）"] == pytest.approx(bunker / 1e4, rel=1e-12) and bunker > 0
+    assert summ["T1"]["温室气体合计（万吨二氧化碳当量）"] == summ["1"]["温室气体合计（万吨二氧化碳当量）"]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "未提供经济数据表" in html
+
+
+def test_bad_report_language_without_economy_is_exit_2(tmp_path):
+    """Before, the [report] table of a run without economy table or targets was never read; now that every run
+    writes its report it is checked: one message, exit 2, nothing written."""
+    toml = _tiny_toml(tmp_path, '[report]\nlang = "fr"')
+    res = run_cli("compile", toml, "--out", tmp_path / "out", cwd=tmp_path)
+    assert res.returncode == 2 and res.stderr.startswith("error:") and "Traceback" not in res.stderr + res.stdout
+    assert "[report] takes lang = 'zh' or 'en'" in res.stderr
+    assert not (tmp_path / "out").exists()
