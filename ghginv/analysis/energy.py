@@ -196,14 +196,13 @@ def _by_sector(rows: pl.DataFrame, sets: list[FactorSet]) -> pl.DataFrame:
     r = rows.with_columns(
         (pl.col("amount") * pl.col("unit_scale")).alias("amount_base"),
         pl.col("act_dim").alias("dimension"),
-        pl.when(pl.col("energy_tce").is_nan()).then(None).otherwise(pl.col("energy_tce")).alias("energy_tce"),
         pl.col("activity").replace_strict({a: names.get(a, (a, a))[0] for a in acts}, return_dtype=pl.String).alias("name_en"),
         pl.col("activity").replace_strict({a: names.get(a, (a, a))[1] for a in acts}, return_dtype=pl.String).alias("name_zh"),
     )
     keys = ["year", "region", "sector", "activity", "name_en", "name_zh", "fuel_class", "dimension"]
-    g = r.group_by(keys).agg(pl.col("amount_base").sum(),
-                             pl.when(pl.col("energy_tce").is_null().all()).then(None).otherwise(pl.col("energy_tce").sum()).alias("energy_tce"))
-    return g.select([pl.col(c).cast(t) for c, t in BY_SECTOR_SCHEMA.items()]).sort(keys)
+    g = group_sum(r, keys, ["amount_base", "energy_tce"])  # sorted, the same sums every run; NaN (not converted) stays NaN
+    g = g.with_columns(pl.when(pl.col("energy_tce").is_nan()).then(None).otherwise(pl.col("energy_tce")).alias("energy_tce"))
+    return g.select([pl.col(c).cast(t) for c, t in BY_SECTOR_SCHEMA.items()])
 
 
 def _empty() -> pl.DataFrame:

@@ -29,6 +29,7 @@ cell, never a zero: its notation key is in the Completeness sheet.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import polars as pl
@@ -287,15 +288,14 @@ def _selection(direct: pl.DataFrame, rows: tuple[Row, ...]) -> dict[str, pl.Expr
 
 
 def _sums(sub: pl.DataFrame) -> dict:
-    """The gas columns of one row: 万吨 of CO2, CH4, N2O; 万吨 CO2e of the F-gas groups and the total; None without rows."""
+    """The gas columns of one row: 万吨 of CO2, CH4, N2O; 万吨 CO2e of the F-gas groups and the total; None without rows.
+    Sums with math.fsum: correctly rounded whatever the order of the rows."""
     out: dict = {}
-    by = sub.group_by("gas_group").agg(pl.col("emissions_t").sum(), pl.col("co2e_t").sum()) if sub.height else None
-    got = {r["gas_group"]: r for r in by.iter_rows(named=True)} if by is not None else {}
+    groups, em, ce = sub["gas_group"].to_list(), sub["emissions_t"].to_list(), sub["co2e_t"].to_list()
     for g in GAS_GROUPS:
-        r = got.get(g)
-        col = "emissions_t" if g in MASS_GROUPS else "co2e_t"
-        out[_gcol(g)] = None if r is None else r[col] / T_PER_10KT
-    out["co2e_10kt"] = float(sub["co2e_t"].sum()) / T_PER_10KT if sub.height else None
+        vals = [e if g in MASS_GROUPS else c for gg, e, c in zip(groups, em, ce) if gg == g]
+        out[_gcol(g)] = math.fsum(vals) / T_PER_10KT if vals else None
+    out["co2e_10kt"] = math.fsum(ce) / T_PER_10KT if ce else None
     return out
 
 
@@ -342,23 +342,24 @@ def net_import_memo(energy_activity: pl.DataFrame | None, electricity_balance: p
     """
     if electricity_balance is None or electricity_balance.height == 0:
         return {}
-    kwh_used: dict[int, float] = {}
+    kwh_used: dict = {}
     if energy_activity is not None and energy_activity.height:
         el = energy_activity.filter(pl.col("fuel_class") == "electricity", pl.col("dimension") == "energy")
-        for y, gj in el.group_by("year").agg(pl.col("amount_base").sum()).iter_rows():
-            kwh_used[int(y)] = gj / KWH_GJ
+        for y, gj in zip(el["year"].to_list(), el["amount_base"].to_list()):
+            kwh_used.setdefault(int(y), []).append(gj)
+        kwh_used = {y: math.fsum(v) / KWH_GJ for y, v in kwh_used.items()}
     out: dict[int, dict] = {}
     for y in sorted(set(electricity_balance["year"].to_list())):
         sub = electricity_balance.filter(pl.col("year") == y)
         if sub["net_imports_kwh"].null_count() == sub.height:
             continue
-        net = float(sub["net_imports_kwh"].sum())
+        net = math.fsum(v for v in sub["net_imports_kwh"].to_list() if v is not None)
         co2 = indirect_electricity_co2_t.get(int(y))
         used = kwh_used.get(int(y))
         f = co2 / used if co2 is not None and used else None
         units = sorted(set(sub["unit"].to_list()))
         out[int(y)] = {"net_kwh": net, "factor_kg_per_kwh": f * 1000 if f is not None else None, "co2_t": net * f if f is not None else None,
-                       "imports": float(sub["imports"].sum()), "exports": float(sub["exports"].sum()), "unit": ", ".join(units)}
+                       "imports": math.fsum(sub["imports"].to_list()), "exports": math.fsum(sub["exports"].to_list()), "unit": ", ".join(units)}
     return out
 
 
@@ -396,8 +397,8 @@ def summary_table(emissions: pl.DataFrame, energy_activity: pl.DataFrame | None 
     e = _tagged(emissions, classes)
     direct = e.filter(pl.col("scope") == "direct")
     sel = _selection(direct, SUMMARY_ROWS)
-    ind_el = {int(y): v for y, v in e.filter(pl.col("scope") == "indirect", pl.col("fuel_class") == "electricity", pl.col("gas") == "CO2")
-              .group_by("year").agg(pl.col("emissions_t").sum()).iter_rows()}
+    el = e.filter(pl.col("scope") == "indirect", pl.col("fuel_class") == "electricity", pl.col("gas") == "CO2")
+    ind_el = {int(y): math.fsum(el.filter(pl.col("year") == y)["emissions_t"].to_list()) for y in el["year"].unique().to_list()}
     net = net_import_memo(energy_activity, electricity_balance, ind_el)
     rows: list[dict] = []
     for y in sorted(e["year"].unique().to_list()):
@@ -461,7 +462,7 @@ def _memo(ey: pl.DataFrame, net: dict | None) -> list[dict]:
     mont = ey.filter(pl.col("montreal"))
     if mont.height:
         out.append({"code": "M4", "level": 9, "item_en": "Memo: Montreal Protocol gases (CFCs, HCFCs, halons)",
-                    "item_zh": "备忘项：《蒙特利尔议定书》受控物质（CFCs、HCFCs、哈龙）", "co2e_10kt": float(mont["co2e_t"].sum()) / T_PER_10KT})
+                    "item_zh": "备忘项：《蒙特利尔议定书》受控物质（CFCs、HCFCs、哈龙）", "co2e_10kt": math.fsum(mont["co2e_t"].to_list()) / T_PER_10KT})
     return out
 
 
@@ -591,22 +592,27 @@ def energy_activity_table(energy_activity: pl.DataFrame | None, lang: str = "en"
         recs.append({"year": r["year"], "code": code, "item": zh if lang == "zh" else en, "col": col, "act": r["activity"], "v": val})
     if not recs:
         return None
-    long = pl.DataFrame(recs)
-    cols = long.select("act", "col").unique().sort("act", "col")["col"].unique(maintain_order=True).to_list()
-    wide = long.group_by("year", "code", "item", "col").agg(pl.col("v").sum()).pivot(on="col", index=["year", "code", "item"], values="v")
-    for c in cols:
-        if c not in wide.columns:
-            wide = wide.with_columns(pl.lit(None, pl.Float64).alias(c))
-    wide = wide.select("year", "code", "item", *cols)
-    tot = wide.group_by("year").agg(pl.lit("T").alias("code"), pl.lit(ptext("total", lang)).alias("item"),
-                                    *[pl.when(pl.col(c).is_null().all()).then(None).otherwise(pl.col(c).sum()).alias(c) for c in cols])
-    wide = pl.concat([wide, tot.select(wide.columns)], how="vertical_relaxed")
+    # sums with math.fsum (correctly rounded, independent of the order of the rows): the same run gives the same bytes
+    cols = [c for _, c in sorted({(r["act"], r["col"]) for r in recs})]
+    cols = list(dict.fromkeys(cols))
+    cells: dict[tuple, dict[str, list[float]]] = {}
+    names: dict[tuple, str] = {}
+    for r in recs:
+        for key in ((r["year"], r["code"]), (r["year"], "T")):
+            cells.setdefault(key, {}).setdefault(r["col"], []).append(r["v"])
+        names[(r["year"], r["code"])] = r["item"]
+    order = {c: _sector_order(c) for _, c in cells if c != "T"}
+    rows = []
+    for y, code in sorted(cells, key=lambda k: (k[0], (-1,) if k[1] == "T" else order[k[1]])):
+        vals = {c: math.fsum(v) if (v := cells[(y, code)].get(c)) else None for c in cols}
+        row = {"year": y, "code": code, "item": ptext("total", lang) if code == "T" else names[(y, code)], **vals}
+        if quantity == "tce":
+            row[ptext("col_total_tce", lang)] = math.fsum(x for v in cells[(y, code)].values() for x in v)
+        rows.append(row)
+    schema = {"year": pl.Int32, "code": pl.String, "item": pl.String, **{c: pl.Float64 for c in cols}}
     if quantity == "tce":
-        wide = wide.with_columns(pl.sum_horizontal(cols).alias(ptext("col_total_tce", lang)))
-    order = {c: _sector_order(c) if c != "T" else (-1,) for c in wide["code"].unique().to_list()}
-    keyed = wide.with_columns(pl.col("code").replace_strict({c: str(i) for i, c in enumerate(sorted(order, key=order.get))},
-                                                            return_dtype=pl.String).cast(pl.Int32).alias("_o"))
-    out = keyed.sort("year", "_o").drop("_o")
+        schema[ptext("col_total_tce", lang)] = pl.Float64
+    out = pl.DataFrame(rows, schema=schema)
     return out.rename({"year": ptext("col_year", lang), "code": ptext("col_code", lang), "item": ptext("col_item", lang)})
 
 
@@ -665,8 +671,8 @@ def _cell(sub: pl.DataFrame, gases: tuple[str, ...], unit: str, named: set[str])
     if s.height == 0:
         return None
     if unit == "co2e":
-        return float(s["co2e_t"].sum()) / T_PER_10KT
-    t = float(s["emissions_t"].sum())
+        return math.fsum(s["co2e_t"].to_list()) / T_PER_10KT
+    t = math.fsum(s["emissions_t"].to_list())
     return {"10kt": t / T_PER_10KT, "t": t, "carbon": t * 12.0 / 44.0 / T_PER_10KT}[unit]
 
 
