@@ -43,8 +43,14 @@ The order and what each stage adds to the :class:`Run`:
     the positions a later recompute keeps (``recompute_index.bin``)
 ``reference_approach``, ``uncertainty``, ``energy``/``indicators``/``targets``, ``target_probabilities``
     the analyses the run asks for
+``energy_activity``
+    for a run without the analysis stages (no ``[economy]``, no ``[[targets]]``): the energy activity by
+    sector and fuel in physical units and tce (:func:`ghginv.analysis.stage.energy_activity`; with
+    them the ``energy`` stage gives it) and the check of ``[report]``
 ``tables``
-    key categories (Approach 1, and 2 with an uncertainty analysis) and the report's other tables
+    key categories (Approach 1, and 2 with an uncertainty analysis) and the report's other tables:
+    ``energy_activity`` and ``electricity_balance`` (the energy balance's 电力调入调出) for the
+    workbook's provincial tables (:mod:`ghginv.report.provincial`)
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ to that precision.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -101,13 +102,19 @@ def provincial_table(emissions: pl.DataFrame) -> pl.DataFrame:
                                      **{f"{g}_t": pl.Float64 for g in GAS_COLUMNS}, "co2e_t": pl.Float64})
 
 
+def _width(header: str) -> int:
+    """Column width [characters] for a header: a CJK character counts twice (Excel's width unit is a narrow digit)."""
+    n = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in header)
+    return max(10, min(n + 2, 40))
+
+
 def _sheet(wb, name: str, df: pl.DataFrame, fmt_num, fmt_head, note: str | None = None,
            splits: list[dict] | None = None) -> None:
     """Write ``df`` as sheet ``name``; a table longer than a sheet holds continues on ``"<name> (2)"``
     … with the header repeated (:mod:`ghginv.report._sheets`), and the split is appended to ``splits``."""
     parts = sheet_parts(name, df.height, note)
     for part, start, stop in parts:
-        ws, r0 = sheet_head(wb, part, note, df.columns, fmt_head, lambda c: max(10, min(len(c) + 2, 40)))
+        ws, r0 = sheet_head(wb, part, note, df.columns, fmt_head, _width)
         for i, row in enumerate(df.slice(start, stop - start).iter_rows(), start=r0 + 1):
             for j, v in enumerate(row):
                 if v is None:
