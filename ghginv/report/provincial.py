@@ -254,48 +254,65 @@ def class_map(energy_activity: pl.DataFrame | None) -> dict[str, str]:
     return dict(zip(u["activity"].to_list(), u["fuel_class"].to_list()))
 
 
-def _tagged(emissions: pl.DataFrame, classes: dict[str, str]) -> pl.DataFrame:
-    """Emission rows with ``gas_group`` and ``fuel_class``, the Montreal-Protocol gases flagged."""
-    gases = emissions["gas"].unique().to_list()
-    acts = emissions["activity"].unique().to_list() if "activity" in emissions.columns else []
-    e = emissions if "activity" in emissions.columns else emissions.with_columns(pl.lit("").alias("activity"))
-    return e.with_columns(
-        pl.col("gas").replace_strict({g: _gas_group(g) for g in gases}, return_dtype=pl.String).alias("gas_group"),
-        pl.col("activity").replace_strict({a: classes.get(a, "other") for a in acts}, default="other", return_dtype=pl.String).alias("fuel_class"),
-        pl.col("gas").is_in(list(MONTREAL_GASES)).alias("montreal"),
-    )
+class _Rows:
+    """The emission rows as Python lists (a few thousand rows: selecting by index is faster than many frame filters),
+    with the gas group, the fuel class of the activity and the Montreal-Protocol flag."""
+
+    def __init__(self, emissions: pl.DataFrame, classes: dict[str, str]):
+        n = emissions.height
+        self.year = emissions["year"].to_list()
+        self.sector = emissions["sector"].to_list()
+        self.gas = emissions["gas"].to_list()
+        self.scope = emissions["scope"].to_list()
+        acts = emissions["activity"].to_list() if "activity" in emissions.columns else [""] * n
+        self.fuel_class = [classes.get(a, "other") for a in acts]
+        groups = {g: _gas_group(g) for g in set(self.gas)}
+        self.gas_group = [groups[g] for g in self.gas]
+        self.montreal = [g in MONTREAL_GASES for g in self.gas]
+        self.em = emissions["emissions_t"].to_list()
+        self.ce = emissions["co2e_t"].to_list()
+        self.years = sorted(set(self.year))
+        self.by_sector: dict[str, list[int]] = {}
+        for i, (sc, sec) in enumerate(zip(self.scope, self.sector)):
+            if sc == "direct":
+                self.by_sector.setdefault(sec, []).append(i)
+
+    def where(self, cond) -> list[int]:
+        """Indices of the rows where ``cond(i)`` holds."""
+        return [i for i in range(len(self.year)) if cond(i)]
+
+    def of_year(self, idx, year: int) -> list[int]:
+        return [i for i in idx if self.year[i] == year]
 
 
-def _match(sectors: list[str], row: Row) -> set[str]:
+def _match(sectors, row: Row) -> set[str]:
     return {s for s in sectors if categories.under(s, *row.prefixes) and not (row.exclude and categories.under(s, *row.exclude))}
 
 
-def _selection(direct: pl.DataFrame, rows: tuple[Row, ...]) -> dict[str, pl.Expr]:
-    """Row code -> a filter on the direct emission rows (sector and fuel), "other" rows taking what no sibling took."""
-    sectors = direct["sector"].unique().to_list()
-    exprs: dict[str, pl.Expr] = {}
+def _selection(r: _Rows, rows: tuple[Row, ...]) -> dict[str, set[int]]:
+    """Row code -> the direct emission rows it sums (sector and fuel), "other" rows taking what no sibling took."""
+    out: dict[str, set[int]] = {}
     for row in rows:
-        e = pl.col("sector").is_in(sorted(_match(sectors, row)))
+        idx = {i for sec in _match(r.by_sector, row) for i in r.by_sector[sec]}
         if row.fuel == "fossil":
-            e = e & (pl.col("fuel_class") != "biomass")
+            idx = {i for i in idx if r.fuel_class[i] != "biomass"}
         elif row.fuel == "biomass":
-            e = e & (pl.col("fuel_class") == "biomass")
-        if row.rest_of:
-            for sib in row.rest_of:
-                e = e & ~exprs[sib]
-        exprs[row.code] = e
-    return exprs
+            idx = {i for i in idx if r.fuel_class[i] == "biomass"}
+        for sib in row.rest_of:
+            idx -= out[sib]
+        out[row.code] = idx
+    return out
 
 
-def _sums(sub: pl.DataFrame) -> dict:
+def _sums(r: _Rows, idx) -> dict:
     """The gas columns of one row: 万吨 of CO2, CH4, N2O; 万吨 CO2e of the F-gas groups and the total; None without rows.
     Sums with math.fsum: correctly rounded whatever the order of the rows."""
+    idx = sorted(idx)
     out: dict = {}
-    groups, em, ce = sub["gas_group"].to_list(), sub["emissions_t"].to_list(), sub["co2e_t"].to_list()
     for g in GAS_GROUPS:
-        vals = [e if g in MASS_GROUPS else c for gg, e, c in zip(groups, em, ce) if gg == g]
+        vals = [r.em[i] if g in MASS_GROUPS else r.ce[i] for i in idx if r.gas_group[i] == g]
         out[_gcol(g)] = math.fsum(vals) / T_PER_10KT if vals else None
-    out["co2e_10kt"] = math.fsum(ce) / T_PER_10KT if ce else None
+    out["co2e_10kt"] = math.fsum(r.ce[i] for i in idx) / T_PER_10KT if idx else None
     return out
 
 
@@ -393,61 +410,57 @@ def summary_table(emissions: pl.DataFrame, energy_activity: pl.DataFrame | None 
         ``PFCs_10kt_co2e``, ``SF6_10kt_co2e``, ``NF3_10kt_co2e``, ``co2e_10kt`` [10^4 t CO2e],
         ``note_en``, ``note_zh``; a gas without an estimate is null.
     """
-    classes = class_map(energy_activity)
-    e = _tagged(emissions, classes)
-    direct = e.filter(pl.col("scope") == "direct")
-    sel = _selection(direct, SUMMARY_ROWS)
-    el = e.filter(pl.col("scope") == "indirect", pl.col("fuel_class") == "electricity", pl.col("gas") == "CO2")
-    ind_el = {int(y): math.fsum(el.filter(pl.col("year") == y)["emissions_t"].to_list()) for y in el["year"].unique().to_list()}
-    net = net_import_memo(energy_activity, electricity_balance, ind_el)
+    r = _Rows(emissions, class_map(energy_activity))
+    sel = _selection(r, SUMMARY_ROWS)
+    ind_el: dict[int, list[float]] = {}
+    for i in r.where(lambda i: r.scope[i] == "indirect" and r.fuel_class[i] == "electricity" and r.gas[i] == "CO2"):
+        ind_el.setdefault(int(r.year[i]), []).append(r.em[i])
+    net = net_import_memo(energy_activity, electricity_balance, {y: math.fsum(v) for y, v in ind_el.items()})
     rows: list[dict] = []
-    for y in sorted(e["year"].unique().to_list()):
-        dy = direct.filter(pl.col("year") == y)
-        ey = e.filter(pl.col("year") == y)
+    for y in r.years:
         body = []
         sector_sums = {}
         for row in SUMMARY_ROWS:
-            sub = dy.filter(sel[row.code])
-            if row.level >= 2 and sub.height == 0 and row.rest_of:
+            sub = r.of_year(sel[row.code], y)
+            if row.level >= 2 and not sub and row.rest_of:
                 continue  # an empty "other" row says nothing
-            if row.code == "6" and sub.height == 0:
+            if row.code == "6" and not sub:
                 continue
-            s = _sums(sub)
+            sm = _sums(r, sub)
             if row.level == 1:
-                sector_sums[row.code] = s
-            body.append({"code": row.code, "level": row.level, "item_en": row.en, "item_zh": row.zh, **s})
+                sector_sums[row.code] = sm
+            body.append({"code": row.code, "level": row.level, "item_en": row.en, "item_zh": row.zh, **sm})
         excl = {}
         for c in ("1", "2", "3", "5", "6"):
             excl = _add(excl, sector_sums.get(c, {}))
         incl = _add(excl, sector_sums.get("4", {}))
         rows.append({"year": y, "code": "T1", "level": 0, "item_en": "Total emissions (including LULUCF)", "item_zh": "总量（含LULUCF）", **incl})
         rows.append({"year": y, "code": "T2", "level": 0, "item_en": "Total emissions (excluding LULUCF)", "item_zh": "总量（不含LULUCF）", **excl})
-        rows += [{"year": y, **r} for r in body]
-        rows += [{"year": y, **r} for r in _memo(ey, net.get(int(y)))]
-    return pl.DataFrame([{k: r.get(k) for k in SUMMARY_SCHEMA} for r in rows], schema=SUMMARY_SCHEMA)
+        rows += [{"year": y, **x} for x in body]
+        rows += [{"year": y, **x} for x in _memo(r, y, net.get(int(y)))]
+    return pl.DataFrame([{k: x.get(k) for k in SUMMARY_SCHEMA} for x in rows], schema=SUMMARY_SCHEMA)
 
 
-def _memo(ey: pl.DataFrame, net: dict | None) -> list[dict]:
+def _memo(r: _Rows, y: int, net: dict | None) -> list[dict]:
     out = []
-    dr = ey.filter(pl.col("scope") == "direct")
-    bunk = dr.filter(pl.col("sector").map_elements(lambda s: categories.under(s, *BUNKERS), return_dtype=pl.Boolean)) if dr.height else dr
-    if bunk.height:
-        out.append({"code": "M1", "level": 9, "item_en": "Memo: international bunkers", "item_zh": "备忘项：国际燃料舱", **_sums(bunk)})
+    yr = r.where(lambda i: r.year[i] == y)
+    bunk = [i for i in yr if r.scope[i] == "direct" and categories.under(r.sector[i], *BUNKERS)]
+    if bunk:
+        out.append({"code": "M1", "level": 9, "item_en": "Memo: international bunkers", "item_zh": "备忘项：国际燃料舱", **_sums(r, bunk)})
         for code, pre, en, zh in (("M1.1", "1.A.3.a.i", "International aviation", "国际航空"), ("M1.2", "1.A.3.d.i", "International navigation", "国际航海")):
-            sub = bunk.filter(pl.col("sector").map_elements(lambda s, p=pre: categories.under(s, p), return_dtype=pl.Boolean))
-            out.append({"code": code, "level": 10, "item_en": en, "item_zh": zh, **_sums(sub)})
-    bio = ey.filter(pl.col("scope") == "memo", ~pl.col("montreal"), pl.col("gas") == "CO2")
-    out.append({"code": "M2", "level": 9, "item_en": "Memo: CO2 from biomass combustion", "item_zh": "备忘项：生物质燃烧二氧化碳排放", **_sums(bio)})
-    ind = ey.filter(pl.col("scope") == "indirect")
+            out.append({"code": code, "level": 10, "item_en": en, "item_zh": zh, **_sums(r, [i for i in bunk if categories.under(r.sector[i], pre)])})
+    bio = [i for i in yr if r.scope[i] == "memo" and not r.montreal[i] and r.gas[i] == "CO2"]
+    out.append({"code": "M2", "level": 9, "item_en": "Memo: CO2 from biomass combustion", "item_zh": "备忘项：生物质燃烧二氧化碳排放", **_sums(r, bio)})
+    ind = [i for i in yr if r.scope[i] == "indirect"]
     out.append({"code": "M3", "level": 9, "item_en": "Memo: indirect emissions of purchased electricity and heat",
-                "item_zh": "备忘项：外购电力和热力间接排放", **_sums(ind)})
+                "item_zh": "备忘项：外购电力和热力间接排放", **_sums(r, ind)})
     for code, cls, en, zh in (("M3.1", "electricity", "Electricity", "电力"), ("M3.2", "heat", "Heat", "热力")):
-        sub = ind.filter(pl.col("fuel_class") == cls)
-        if sub.height:
-            out.append({"code": code, "level": 10, "item_en": en, "item_zh": zh, **_sums(sub)})
-    other = ind.filter(~pl.col("fuel_class").is_in(["electricity", "heat"]))
-    if other.height:
-        out.append({"code": "M3.3", "level": 10, "item_en": "Other purchased energy", "item_zh": "其他外购能源", **_sums(other)})
+        sub = [i for i in ind if r.fuel_class[i] == cls]
+        if sub:
+            out.append({"code": code, "level": 10, "item_en": en, "item_zh": zh, **_sums(r, sub)})
+    other = [i for i in ind if r.fuel_class[i] not in ("electricity", "heat")]
+    if other:
+        out.append({"code": "M3.3", "level": 10, "item_en": "Other purchased energy", "item_zh": "其他外购能源", **_sums(r, other)})
     if net is not None:
         kwh = f"{net['net_kwh'] / 1e4:,.2f}"
         if net["co2_t"] is None:
@@ -459,10 +472,10 @@ def _memo(ey: pl.DataFrame, net: dict | None) -> list[dict]:
             vals = {"CO2_10kt": net["co2_t"] / T_PER_10KT, "co2e_10kt": net["co2_t"] / T_PER_10KT}
         out.append({"code": "M3.4", "level": 10, "item_en": "of which: net imported electricity (energy balance)",
                     "item_zh": "其中：电力调入调出（净调入电力）", **vals, "note_en": note[0], "note_zh": note[1]})
-    mont = ey.filter(pl.col("montreal"))
-    if mont.height:
+    mont = [i for i in yr if r.montreal[i]]
+    if mont:
         out.append({"code": "M4", "level": 9, "item_en": "Memo: Montreal Protocol gases (CFCs, HCFCs, halons)",
-                    "item_zh": "备忘项：《蒙特利尔议定书》受控物质（CFCs、HCFCs、哈龙）", "co2e_10kt": math.fsum(mont["co2e_t"].to_list()) / T_PER_10KT})
+                    "item_zh": "备忘项：《蒙特利尔议定书》受控物质（CFCs、HCFCs、哈龙）", "co2e_10kt": math.fsum(r.ce[i] for i in mont) / T_PER_10KT})
     return out
 
 
@@ -661,18 +674,18 @@ SECTOR_TABLES: tuple[SectorTable, ...] = (
 )
 
 
-def _cell(sub: pl.DataFrame, gases: tuple[str, ...], unit: str, named: set[str]) -> float | None:
+def _cell(r: _Rows, sub: list[int], gases: tuple[str, ...], unit: str, named: set[str]) -> float | None:
     if gases == ("*other",):
-        s = sub.filter(~pl.col("gas").is_in(sorted(named)))
+        idx = [i for i in sub if r.gas[i] not in named]
     elif gases:
-        s = sub.filter(pl.col("gas").is_in(list(gases)))
+        idx = [i for i in sub if r.gas[i] in gases]
     else:
-        s = sub
-    if s.height == 0:
+        idx = sub
+    if not idx:
         return None
     if unit == "co2e":
-        return math.fsum(s["co2e_t"].to_list()) / T_PER_10KT
-    t = math.fsum(s["emissions_t"].to_list())
+        return math.fsum(r.ce[i] for i in idx) / T_PER_10KT
+    t = math.fsum(r.em[i] for i in idx)
     return {"10kt": t / T_PER_10KT, "t": t, "carbon": t * 12.0 / 44.0 / T_PER_10KT}[unit]
 
 
@@ -702,9 +715,9 @@ def sector_table(emissions: pl.DataFrame, table: SectorTable, lang: str = "en", 
     polars.DataFrame
         Year, code, IPCC codes, item, the value columns (numbers, null = not estimated).
     """
-    e = _tagged(emissions, class_map(energy_activity)).filter(pl.col("scope") == "direct")
-    rows = tuple(sorted(table.rows, key=lambda r: _sector_order(r.code)))
-    sel = _selection(e, tuple(r for r in table.rows))
+    r = _Rows(emissions, class_map(energy_activity))
+    rows = tuple(sorted(table.rows, key=lambda x: _sector_order(x.code)))
+    sel = _selection(r, table.rows)
     named = {g for _, gs, _ in table.columns for g in gs if g != "*other"}
     heads = []
     for k, gs, unit in table.columns:
@@ -713,14 +726,13 @@ def sector_table(emissions: pl.DataFrame, table: SectorTable, lang: str = "en", 
         else:
             heads.append(ptext(k, lang))
     out = []
-    for y in sorted(e["year"].unique().to_list()) or sorted(emissions["year"].unique().to_list()):
-        ey = e.filter(pl.col("year") == y)
+    for y in r.years:
         total = None
         for row in rows:
-            sub = ey.filter(sel[row.code])
-            if row.level >= 2 and sub.height == 0:
+            sub = sorted(r.of_year(sel[row.code], y))
+            if row.level >= 2 and not sub:
                 continue
-            vals = [_cell(sub, gs, unit, named) for _, gs, unit in table.columns]
+            vals = [_cell(r, sub, gs, unit, named) for _, gs, unit in table.columns]
             rec = {"year": y, "code": row.code, "item": row.zh if lang == "zh" else row.en,
                    "ipcc": ", ".join(row.prefixes) + (" (−" + ", ".join(row.exclude) + ")" if row.exclude else ""), **dict(zip(heads, vals))}
             if table.share:
