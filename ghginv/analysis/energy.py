@@ -62,7 +62,7 @@ ENERGY_CLASSES = ("solid", "liquid", "gaseous", "electricity", "heat")
 ELECTRICITY_METHODS = ("equivalent", "coal_equivalent")
 DEFAULT_STANDARD_COAL_SET = "cn_gbt2589_2020"  # GB/T 2589-2020 Appendix A, the statistical standard
 SOURCE_KEYS = ("standard_coal", "ncv", "density")  # keys of the [energy] table: the set giving each quantity
-# EnergyResult.by_sector: the energy activity by sector and fuel (energy_activity.parquet, the workbook's energy-activity table);
+# EnergyResult.activity_by_sector: the energy activity by sector and fuel (energy_activity.parquet, the workbook's energy-activity table);
 # amount_base in the base unit of its dimension (mass t, volume m^3, energy GJ), energy_tce null outside the statistical total
 BY_SECTOR_SCHEMA = {"year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String, "name_en": pl.String,
                     "name_zh": pl.String, "fuel_class": pl.String, "dimension": pl.String, "amount_base": pl.Float64,
@@ -71,7 +71,7 @@ BY_SECTOR_SCHEMA = {"year": pl.Int32, "region": pl.String, "sector": pl.String, 
 
 @dataclass
 class EnergyResult:
-    """``by_activity``: year, region, activity, fuel_class, feedstock (bool), energy_tce; ``by_sector``:
+    """``by_activity``: year, region, activity, fuel_class, feedstock (bool), energy_tce; ``activity_by_sector``:
     the same cells by sector and fuel with their physical amount (:data:`BY_SECTOR_SCHEMA`, biomass fuels
     included with ``energy_tce`` null: they are outside the statistical total)."""
 
@@ -81,7 +81,7 @@ class EnergyResult:
     notes: list[str] = field(default_factory=list)
     conversions_used: list[dict] = field(default_factory=list)  # standard_coal rows used, with sources
     sources: dict = field(default_factory=dict)  # quantity -> set answering first, and "chosen_by"
-    by_sector: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=BY_SECTOR_SCHEMA))
+    activity_by_sector: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=BY_SECTOR_SCHEMA))
 
     def convention(self) -> dict:
         d = {"electricity_method": self.electricity_method}
@@ -298,7 +298,7 @@ def energy_consumption(
     rows = rows.filter(pl.col("fuel_class").is_in(ENERGY_CLASSES))
     if rows.height == 0:
         return EnergyResult(_empty(), electricity_method, ce, notes, sources=src,
-                            by_sector=_by_sector(biomass, sets) if biomass is not None else pl.DataFrame(schema=BY_SECTOR_SCHEMA))
+                            activity_by_sector=_by_sector(biomass, sets) if biomass is not None else pl.DataFrame(schema=BY_SECTOR_SCHEMA))
     if electricity_method == "coal_equivalent":
         years = sorted(set(rows.filter(pl.col("fuel_class") == "electricity")["year"].to_list()))
         missing = [y for y in years if y not in ce]
@@ -366,13 +366,13 @@ def energy_consumption(
     prefixes = tuple(feedstock_sectors)
     rows = rows.with_columns(pl.Series("energy_tce", out))
     keep = ["year", "region", "sector", "activity", "fuel_class", "amount", "unit_scale", "act_dim", "energy_tce"]
-    by_sector = _by_sector(rows.select(keep) if biomass is None else pl.concat([rows.select(keep), biomass.select(keep)], how="vertical_relaxed"),
-                           sets)
+    activity_by_sector = _by_sector(rows.select(keep) if biomass is None else pl.concat([rows.select(keep), biomass.select(keep)],
+                                                                                         how="vertical_relaxed"), sets)
     rows = rows.with_columns(
         pl.col("sector").map_elements(lambda s: categories.under(s, *prefixes), return_dtype=pl.Boolean).alias("feedstock"),
     ).filter(pl.col("energy_tce").is_not_nan())
     by = group_sum(rows, ["year", "region", "activity", "fuel_class", "feedstock"], ["energy_tce"])
-    return EnergyResult(by.cast({"year": pl.Int32}), electricity_method, ce, notes, used, src, by_sector)
+    return EnergyResult(by.cast({"year": pl.Int32}), electricity_method, ce, notes, used, src, activity_by_sector=activity_by_sector)
 
 
 def _sources_note(used: list[dict], src: dict) -> str:

@@ -36,7 +36,7 @@ class Analysis:
     notes: list[str] = field(default_factory=list)
     lang: str = "en"
     conversions_used: list[dict] = field(default_factory=list)
-    energy_by_sector: pl.DataFrame | None = None  # EnergyResult.by_sector: energy_activity.parquet, the workbook's energy-activity table
+    energy_activity: pl.DataFrame | None = None  # EnergyResult.activity_by_sector: energy_activity.parquet, the workbook's energy-activity table
 
     def manifest_entry(self) -> dict:
         return {**self.conventions, "lang": self.lang, "notes": self.notes, "standard_coal_rows": self.conversions_used}
@@ -153,7 +153,7 @@ def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, s
         check_evaluable(tg, src)  # a target the run cannot evaluate stops it, unless optional
     conv = {**settings.conventions(), **energy.convention(), **table,
             "peak": {"min_years_since_peak": pk.min_years_since_peak, "plateau_pct": pk.plateau_pct, "plateau_years": pk.plateau_years}}
-    return Analysis(ind, tg, peak, conv, notes, lang, energy.conversions_used, energy.by_sector)
+    return Analysis(ind, tg, peak, conv, notes, lang, energy.conversions_used, energy_activity=energy.activity_by_sector)
 
 
 def energy_activity(cfg, cube_cells: pl.DataFrame, sets) -> pl.DataFrame:
@@ -192,4 +192,4 @@ def energy_activity(cfg, cube_cells: pl.DataFrame, sets) -> pl.DataFrame:
         method, ce, feed = "equivalent", None, ("2",)
     table = cfg.extra.get("energy")
     return energy_consumption(cube_cells, sets, cfg.year_fallback, method, ce, feed, table,
-                              f"{src}: [energy]" if src else "[energy]").by_sector
+                              f"{src}: [energy]" if src else "[energy]").activity_by_sector

@@ -320,7 +320,7 @@ def _tables(run: Run) -> None:
         run.tables["reference_approach"] = run.reference.table
         if run.reference.electricity is not None and run.reference.electricity.height:
             run.tables["electricity_balance"] = run.reference.electricity  # 电力调入调出 of the energy balance
-    energy = run.analysis.energy_by_sector if run.analysis is not None else run.energy_table
+    energy = run.analysis.energy_activity if run.analysis is not None else run.energy_table
     if energy is not None:
         run.tables["energy_activity"] = energy
     if run.gap is not None:
