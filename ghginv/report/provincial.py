@@ -107,6 +107,12 @@ TEXTS: dict[str, tuple[str, str]] = {
                         "average factor", "净调入电力 {kwh} 万千瓦时（能源平衡表）；本次核算无外购电力，无法得出平均排放因子"),
     "no_economy": ("No economy table ([economy] path or --economy): no intensity or non-fossil-share section.",
                    "未提供经济数据表（[economy] path 或 --economy）：不含强度和非化石能源占比部分。"),
+    "key_note": ("notation key {keys} (see the Completeness sheet)", "注释键 {keys}（见 Completeness 工作表）"),
+    "key_NE": ("NE not estimated", "NE 未估算"),
+    "key_NO": ("NO not occurring", "NO 未发生"),
+    "key_NA": ("NA not applicable", "NA 不适用"),
+    "key_IE": ("IE included elsewhere", "IE 已计入其他类别"),
+    "key_C": ("C confidential", "C 保密"),
     "electricity_equivalent": ("equivalent value, 当量值", "当量值"),
     "electricity_coal_equivalent": ("coal-equivalent value, 等价值", "等价值"),
 }
@@ -381,7 +387,7 @@ def net_import_memo(energy_activity: pl.DataFrame | None, electricity_balance: p
 
 
 def summary_table(emissions: pl.DataFrame, energy_activity: pl.DataFrame | None = None,
-                  electricity_balance: pl.DataFrame | None = None) -> pl.DataFrame:
+                  electricity_balance: pl.DataFrame | None = None, inventory: pl.DataFrame | None = None) -> pl.DataFrame:
     """The provincial summary table (清单汇总表), one block of rows per year.
 
     Rows: 总排放量（含LULUCF）, 总排放量（不含LULUCF）, the sectors and sub-items of
@@ -401,6 +407,9 @@ def summary_table(emissions: pl.DataFrame, energy_activity: pl.DataFrame | None 
         and heat) and the electricity consumed.
     electricity_balance : polars.DataFrame, optional
         ``electricity_balance.parquet``: the energy balance's electricity imports and exports.
+    inventory : polars.DataFrame, optional
+        ``inventory.parquet``: a row without any estimate names the notation keys of its IPCC
+        categories (NE, NO …, :mod:`ghginv.analysis.notation`) in its note.
 
     Returns
     -------
@@ -416,6 +425,7 @@ def summary_table(emissions: pl.DataFrame, energy_activity: pl.DataFrame | None 
     for i in r.where(lambda i: r.scope[i] == "indirect" and r.fuel_class[i] == "electricity" and r.gas[i] == "CO2"):
         ind_el.setdefault(int(r.year[i]), []).append(r.em[i])
     net = net_import_memo(energy_activity, electricity_balance, {y: math.fsum(v) for y, v in ind_el.items()})
+    keys = _notation_keys(inventory)
     rows: list[dict] = []
     for y in r.years:
         body = []
@@ -429,7 +439,8 @@ def summary_table(emissions: pl.DataFrame, energy_activity: pl.DataFrame | None 
             sm = _sums(r, sub)
             if row.level == 1:
                 sector_sums[row.code] = sm
-            body.append({"code": row.code, "level": row.level, "item_en": row.en, "item_zh": row.zh, **sm})
+            note = _key_note(keys.get(y, {}), row) if not sub else {}
+            body.append({"code": row.code, "level": row.level, "item_en": row.en, "item_zh": row.zh, **sm, **note})
         excl = {}
         for c in ("1", "2", "3", "5", "6"):
             excl = _add(excl, sector_sums.get(c, {}))
@@ -439,6 +450,33 @@ def summary_table(emissions: pl.DataFrame, energy_activity: pl.DataFrame | None 
         rows += [{"year": y, **x} for x in body]
         rows += [{"year": y, **x} for x in _memo(r, y, net.get(int(y)))]
     return pl.DataFrame([{k: x.get(k) for k in SUMMARY_SCHEMA} for x in rows], schema=SUMMARY_SCHEMA)
+
+
+def _notation_keys(inventory: pl.DataFrame | None) -> dict[int, dict[str, set[str]]]:
+    """Year -> IPCC category -> the notation keys inventory.parquet gives it (direct scope, any region or gas)."""
+    if inventory is None or "notation_key" not in inventory.columns:
+        return {}
+    k = inventory.filter(pl.col("notation_key").is_not_null(), pl.col("scope") == "direct")
+    out: dict[int, dict[str, set[str]]] = {}
+    for y, c, key in zip(k["year"].to_list(), k["category"].to_list(), k["notation_key"].to_list()):
+        out.setdefault(int(y), {}).setdefault(c, set()).add(key)
+    return out
+
+
+def _key_note(keys: dict[str, set[str]], row: Row) -> dict:
+    """The note of a row without estimates: the notation keys of its IPCC categories (a category without a row of its own
+    takes the key of its nearest ancestor: a parent reported NE means none of its parts is estimated), or nothing."""
+    found: set[str] = set()
+    for p in () if row.rest_of else row.prefixes:
+        for c in reversed(categories.ancestors(p) if categories.is_category(p) else [p]):  # the category, else its nearest ancestor with a key
+            if c in keys:
+                found |= keys[c]
+                break
+    found = sorted(found)
+    if not found:
+        return {}
+    return {f"note_{lang}": ptext("key_note", lang, keys="; ".join(ptext(f"key_{k}", lang) if f"key_{k}" in TEXTS else k for k in found))
+            for lang in ("en", "zh")}
 
 
 def _memo(r: _Rows, y: int, net: dict | None) -> list[dict]:
@@ -783,7 +821,8 @@ def summary_sheet(summary: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
 
 
 def provincial_sheets(emissions: pl.DataFrame, energy_activity: pl.DataFrame | None, electricity_balance: pl.DataFrame | None,
-                      lang: str = "en", electricity_method: str = "equivalent") -> list[tuple[str, pl.DataFrame, str]]:
+                      lang: str = "en", electricity_method: str = "equivalent",
+                      inventory: pl.DataFrame | None = None) -> list[tuple[str, pl.DataFrame, str]]:
     """The provincial sheets of ``inventory.xlsx``, in order: summary, energy activity (physical and
     tce), and the per-sector tables.
 
@@ -799,13 +838,15 @@ def provincial_sheets(emissions: pl.DataFrame, energy_activity: pl.DataFrame | N
         Language of sheet names, headers and row names.
     electricity_method : str, default "equivalent"
         The run's electricity convention of the standard-coal values (said in the sheets' note).
+    inventory : polars.DataFrame, optional
+        ``inventory.parquet``, for the notation keys of rows without estimates.
 
     Returns
     -------
     list of (str, polars.DataFrame, str)
         (sheet name, table, note written above it).
     """
-    out = [(ptext("sheet_summary", lang), summary_sheet(summary_table(emissions, energy_activity, electricity_balance), lang),
+    out = [(ptext("sheet_summary", lang), summary_sheet(summary_table(emissions, energy_activity, electricity_balance, inventory), lang),
             ptext("blank_note", lang))]
     method = ptext("electricity_coal_equivalent" if electricity_method == "coal_equivalent" else "electricity_equivalent", lang)
     for key, q in (("sheet_energy_phys", "physical"), ("sheet_energy_tce", "tce")):

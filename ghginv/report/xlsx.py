@@ -249,7 +249,8 @@ def write_xlsx(d: ReportData, path: Path, lang: str | None = None) -> list[dict]
     blank = "blank = not estimated: see the Completeness sheet for its notation key (NE, NO, IE …)"
     _sheet(wb, "Provincial 5 sectors", provincial_table(d.emissions), num, head, f"{notice} · {blank}" if notice else blank, splits)
     method = (d.analysis or {}).get("electricity_method", "equivalent")
-    for name, frame, note in provincial_sheets(d.emissions, d.energy_activity, d.electricity_balance, lang or d.lang, method):
+    for name, frame, note in provincial_sheets(d.emissions, d.energy_activity, d.electricity_balance, lang or d.lang, method,
+                                               d.inventory):
         _sheet(wb, name, frame, num, head, f"{notice} · {note}" if notice else note, splits)
     if d.indicators is not None:
         _sheet(wb, "Indicators", d.indicators, num, head, notice, splits)
