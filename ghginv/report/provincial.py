@@ -1,5 +1,8 @@
-"""The provincial inventory tables of ``inventory.xlsx`` (省级温室气体清单编制指南（试行）, 2011, as the
-provincial inventory systems lay them out; research notes ``cn-statistics-formats.md`` §3).
+"""The provincial inventory tables of ``inventory.xlsx``: the layout of the 省级温室气体清单编制指南（试行）
+(2011) as a provincial inventory system implements it (the Hunan provincial inventory database's
+summary, energy and per-sector result tables; research notes ``cn-statistics-formats.md`` §3.1–3.3,
+status S — the guideline's own summary page was not seen, so the rows follow that implementation and
+the IPCC 2006 codes behind each row are listed in :data:`SUMMARY_ROWS`).
 
 Built as plain polars frames from a run's emission rows, so the workbook, the tests and a user's
 own script use the same numbers:
@@ -230,7 +233,6 @@ _WASTE_ROWS = (
 _OTHER_ROWS = (Row("6", "Other (IPCC 5)", "其他（IPCC 5）", 1, OTHER),)
 
 SUMMARY_ROWS: tuple[Row, ...] = _ENERGY_ROWS + _IPPU_ROWS + _AGRI_ROWS + _LULUCF_ROWS + _WASTE_ROWS + _OTHER_ROWS
-_SECTOR_CODES = ("1", "2", "3", "4", "5", "6")
 
 
 def _gas_group(g: str) -> str:
