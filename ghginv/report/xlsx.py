@@ -228,8 +228,9 @@ def write_xlsx(d: ReportData, path: Path, lang: str | None = None) -> list[dict]
              ("gwp", (m.get("gwp") or {}).get("set", "")), ("synthetic", "yes — " + notice if notice else "no"),
              ("factor_sets", ", ".join(f"{s['name']} {s.get('version', '')}" for s in m.get("factor_sets", [])))]
     lines += [("warning", w.get("message", "")) for w in m.get("warnings") or []]  # e.g. a base-year factor from another year
+    lines.append(("lang", lang or d.lang))  # of this workbook's provincial sheets (and of report.html)
     for k, v in (d.analysis or {}).items():
-        if k not in ("notes", "standard_coal_rows"):  # the rows used are on the "Factors used" sheet
+        if k not in ("notes", "standard_coal_rows", "lang"):  # the rows used are on the "Factors used" sheet
             lines += summary_lines(k, v)
     for i, (k, v) in enumerate(lines):
         ws.write_string(i, 0, k, head)
