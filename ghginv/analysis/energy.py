@@ -55,19 +55,27 @@ from ..factors.resolve import _run_sql, rules_frame
 from ..methods.emissions import CELL_KEYS, activity_classes, conversion_path, with_unit_columns
 
 __all__ = ["EnergyResult", "energy_consumption", "coefficient_sources", "ENERGY_CLASSES", "TCE_GJ", "ELECTRICITY_METHODS",
-           "DEFAULT_STANDARD_COAL_SET", "SOURCE_KEYS"]
+           "DEFAULT_STANDARD_COAL_SET", "SOURCE_KEYS", "BY_SECTOR_SCHEMA"]
 
 TCE_GJ = KGCE_KJ * 1e-3  # 29.3076 GJ per tce
 ENERGY_CLASSES = ("solid", "liquid", "gaseous", "electricity", "heat")
 ELECTRICITY_METHODS = ("equivalent", "coal_equivalent")
 DEFAULT_STANDARD_COAL_SET = "cn_gbt2589_2020"  # GB/T 2589-2020 Appendix A, the statistical standard
 SOURCE_KEYS = ("standard_coal", "ncv", "density")  # keys of the [energy] table: the set giving each quantity
+# EnergyResult.activity_by_sector: the energy activity by sector and fuel (energy_activity.parquet, the workbook's energy-activity table);
+# amount_base in the base unit of its dimension (mass t, volume m^3, energy GJ), energy_tce null outside the statistical total
+BY_SECTOR_SCHEMA = {"year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String, "name_en": pl.String,
+                    "name_zh": pl.String, "fuel_class": pl.String, "dimension": pl.String, "amount_base": pl.Float64,
+                    "energy_tce": pl.Float64}
 
 
 @dataclass
 class EnergyResult:
-    """``by_activity``: year, region, activity, fuel_class, feedstock (bool), energy_tce; ``by_sector``
-    the same with ``sector`` (the IPCC category of the rows)."""
+    """``by_activity``: year, region, activity, fuel_class, feedstock (bool), energy_tce; ``by_sector``:
+    the same with ``sector`` (the IPCC category of the rows; sector-level intensity targets);
+    ``activity_by_sector``: the same cells by sector and fuel with their physical amount
+    (:data:`BY_SECTOR_SCHEMA`, biomass fuels included with ``energy_tce`` null: they are outside the
+    statistical total; the provincial energy-activity tables)."""
 
     by_activity: pl.DataFrame
     electricity_method: str
@@ -76,6 +84,7 @@ class EnergyResult:
     conversions_used: list[dict] = field(default_factory=list)  # standard_coal rows used, with sources
     sources: dict = field(default_factory=dict)  # quantity -> set answering first, and "chosen_by"
     by_sector: pl.DataFrame | None = None  # by_activity split by IPCC sector (sector-level intensity targets)
+    activity_by_sector: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=BY_SECTOR_SCHEMA))
 
     def convention(self) -> dict:
         d = {"electricity_method": self.electricity_method}
@@ -177,6 +186,28 @@ def _conversions(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str,
     return rules, conv
 
 
+def _by_sector(rows: pl.DataFrame, sets: list[FactorSet]) -> pl.DataFrame:
+    """Rows with ``unit_scale``, ``act_dim`` and ``energy_tce`` (NaN: not converted) summed by year,
+    region, sector, activity and dimension (:data:`BY_SECTOR_SCHEMA`)."""
+    if rows.height == 0:
+        return pl.DataFrame(schema=BY_SECTOR_SCHEMA)
+    names: dict[str, tuple[str, str]] = {}
+    for fs in sets:
+        for code, meta in fs.activities.items():
+            names.setdefault(code, (str(meta.get("name_en") or code), str(meta.get("name_zh") or meta.get("name_en") or code)))
+    acts = rows["activity"].unique().to_list()
+    r = rows.with_columns(
+        (pl.col("amount") * pl.col("unit_scale")).alias("amount_base"),
+        pl.col("act_dim").alias("dimension"),
+        pl.col("activity").replace_strict({a: names.get(a, (a, a))[0] for a in acts}, return_dtype=pl.String).alias("name_en"),
+        pl.col("activity").replace_strict({a: names.get(a, (a, a))[1] for a in acts}, return_dtype=pl.String).alias("name_zh"),
+    )
+    keys = ["year", "region", "sector", "activity", "name_en", "name_zh", "fuel_class", "dimension"]
+    g = group_sum(r, keys, ["amount_base", "energy_tce"])  # sorted, the same sums every run; NaN (not converted) stays NaN
+    g = g.with_columns(pl.when(pl.col("energy_tce").is_nan()).then(None).otherwise(pl.col("energy_tce")).alias("energy_tce"))
+    return g.select([pl.col(c).cast(t) for c, t in BY_SECTOR_SCHEMA.items()])
+
+
 def _empty() -> pl.DataFrame:
     return pl.DataFrame(
         schema={"year": pl.Int32, "region": pl.String, "activity": pl.String, "fuel_class": pl.String,
@@ -263,13 +294,16 @@ def energy_consumption(
     rows = cells.with_columns(
         pl.col("activity").replace_strict(classes, default="other", return_dtype=pl.String).alias("fuel_class")
     )
-    skipped = sorted(set(rows.filter(pl.col("fuel_class") == "biomass")["activity"].to_list()))
+    biomass = rows.filter(pl.col("fuel_class") == "biomass")
+    skipped = sorted(set(biomass["activity"].to_list()))
     if skipped:
         notes.append("biomass fuels are outside the statistical energy total: " + ", ".join(skipped))
+    biomass = with_unit_columns(biomass).with_columns(pl.lit(np.nan).alias("energy_tce")) if biomass.height else None
     rows = rows.filter(pl.col("fuel_class").is_in(ENERGY_CLASSES))
     if rows.height == 0:
         return EnergyResult(_empty(), electricity_method, ce, notes, sources=src,
-                            by_sector=_empty().with_columns(pl.lit(None, pl.String).alias("sector")))
+                            by_sector=_empty().with_columns(pl.lit(None, pl.String).alias("sector")),
+                            activity_by_sector=_by_sector(biomass, sets) if biomass is not None else pl.DataFrame(schema=BY_SECTOR_SCHEMA))
     if electricity_method == "coal_equivalent":
         years = sorted(set(rows.filter(pl.col("fuel_class") == "electricity")["year"].to_list()))
         missing = [y for y in years if y not in ce]
@@ -335,13 +369,17 @@ def energy_consumption(
             + " — left out of energy consumption"
         )
     prefixes = tuple(feedstock_sectors)
+    rows = rows.with_columns(pl.Series("energy_tce", out))
+    keep = ["year", "region", "sector", "activity", "fuel_class", "amount", "unit_scale", "act_dim", "energy_tce"]
+    activity_by_sector = _by_sector(rows.select(keep) if biomass is None else pl.concat([rows.select(keep), biomass.select(keep)],
+                                                                                         how="vertical_relaxed"), sets)
     rows = rows.with_columns(
-        pl.Series("energy_tce", out),
         pl.col("sector").map_elements(lambda s: categories.under(s, *prefixes), return_dtype=pl.Boolean).alias("feedstock"),
     ).filter(pl.col("energy_tce").is_not_nan())
     by = group_sum(rows, ["year", "region", "activity", "fuel_class", "feedstock"], ["energy_tce"])
     by_sector = group_sum(rows, ["year", "region", "sector", "activity", "fuel_class", "feedstock"], ["energy_tce"])
-    return EnergyResult(by.cast({"year": pl.Int32}), electricity_method, ce, notes, used, src, by_sector.cast({"year": pl.Int32}))
+    return EnergyResult(by.cast({"year": pl.Int32}), electricity_method, ce, notes, used, src, by_sector.cast({"year": pl.Int32}),
+                        activity_by_sector=activity_by_sector)
 
 
 def _sources_note(used: list[dict], src: dict) -> str:

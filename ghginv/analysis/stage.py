@@ -21,7 +21,7 @@ from .energy import energy_consumption
 from .indicators import compute_indicators, read_economy, sector_indicators, settings_from_config
 from .targets import check_evaluable, evaluate_targets, parse_targets, peak_analysis, peak_params, sector_specs
 
-__all__ = ["Analysis", "analysis_wanted", "run_analysis", "report_lang", "LANGS"]
+__all__ = ["Analysis", "analysis_wanted", "run_analysis", "report_lang", "energy_activity", "LANGS"]
 
 LANGS = ("zh", "en")
 
@@ -37,6 +37,7 @@ class Analysis:
     notes: list[str] = field(default_factory=list)
     lang: str = "en"
     conversions_used: list[dict] = field(default_factory=list)
+    energy_activity: pl.DataFrame | None = None  # EnergyResult.activity_by_sector: energy_activity.parquet, the workbook's energy-activity table
 
     def manifest_entry(self) -> dict:
         return {**self.conventions, "lang": self.lang, "notes": self.notes, "standard_coal_rows": self.conversions_used}
@@ -156,4 +157,43 @@ def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, s
         check_evaluable(tg, src)  # a target the run cannot evaluate stops it, unless optional
     conv = {**settings.conventions(), **energy.convention(), **table,
             "peak": {"min_years_since_peak": pk.min_years_since_peak, "plateau_pct": pk.plateau_pct, "plateau_years": pk.plateau_years}}
-    return Analysis(ind, tg, peak, conv, notes, lang, energy.conversions_used)
+    return Analysis(ind, tg, peak, conv, notes, lang, energy.conversions_used, energy_activity=energy.activity_by_sector)
+
+
+def energy_activity(cfg, cube_cells: pl.DataFrame, sets) -> pl.DataFrame:
+    """The energy activity by sector and fuel, in physical units and tce, of a run without analysis stages.
+
+    A run with an ``[economy]`` table or ``[[targets]]`` takes it from :func:`run_analysis`; this
+    computes the same table with the same settings (``[economy]`` electricity method and feedstock
+    sectors when given, else the defaults; ``[energy]``) for every other run, so each run's
+    workbook has the energy-activity table.
+
+    Parameters
+    ----------
+    cfg : ghginv.core.config.RunConfig
+        The run's config (``[economy]``, ``[energy]``, year fallback).
+    cube_cells : polars.DataFrame
+        The activity cube's cells (amount [unit of the row]).
+    sets : list of FactorSet
+        The run's factor sets, in precedence order.
+
+    Returns
+    -------
+    polars.DataFrame
+        :data:`ghginv.analysis.energy.BY_SECTOR_SCHEMA`: year, region, sector, activity, names,
+        fuel_class, dimension, ``amount_base`` [t, m^3 or GJ], ``energy_tce`` [tce].
+
+    Raises
+    ------
+    ConfigError
+        An invalid ``[economy]`` or ``[energy]`` table (:func:`ghginv.analysis.energy.energy_consumption`).
+    """
+    src = str(cfg.source) if cfg.source else None
+    settings = settings_from_config(cfg)
+    if settings is not None:
+        method, ce, feed = settings.electricity_method, settings.coal_equivalent_gce_per_kwh, settings.feedstock_sectors
+    else:
+        method, ce, feed = "equivalent", None, ("2",)
+    table = cfg.extra.get("energy")
+    return energy_consumption(cube_cells, sets, cfg.year_fallback, method, ce, feed, table,
+                              f"{src}: [energy]" if src else "[energy]").activity_by_sector

@@ -46,8 +46,8 @@ from ..core.errors import ConfigError, GhgInvError, InputFileError, Problem, Sch
 from ..core.units import parse_unit
 from .emissions import activity_classes, compute_emissions, conversion_path
 
-__all__ = ["ReferenceResult", "read_energy_balance", "apparent_consumption", "reference_approach", "reference_stage",
-           "reference_wanted", "FLOWS", "FOSSIL_CLASSES"]
+__all__ = ["ReferenceResult", "read_energy_balance", "electricity_balance", "ELECTRICITY_BALANCE_SCHEMA", "apparent_consumption",
+           "reference_approach", "reference_stage", "reference_wanted", "FLOWS", "FOSSIL_CLASSES"]
 
 FLOWS = ("production", "imports", "exports", "bunkers", "stock_change")
 REQUIRED = ("year", "fuel", "unit", *FLOWS)
@@ -101,6 +101,7 @@ class ReferenceResult:
     notes: list[str] = field(default_factory=list)
     sha256: str = ""
     bytes: int | None = None
+    electricity: pl.DataFrame | None = None  # electricity_balance.parquet: the balance's electricity rows (电力调入调出)
 
     def manifest_entry(self) -> dict:
         t = self.table
@@ -141,7 +142,7 @@ def _num(v) -> float | None:
     return x
 
 
-def read_energy_balance(path: Path | str | _fs.Remote, classes: dict[str, str]) -> tuple[pl.DataFrame, list[str]]:
+def read_energy_balance(path: Path | str | _fs.Remote, classes: dict[str, str], electricity: list | None = None) -> tuple[pl.DataFrame, list[str]]:
     """Read and check an energy balance (CSV or Parquet, a local path or a URL).
 
     Every problem is listed at once.
@@ -155,6 +156,10 @@ def read_energy_balance(path: Path | str | _fs.Remote, classes: dict[str, str]) 
     classes : dict of str to str
         Activity code -> ``fuel_class`` of the run's factor sets
         (:func:`ghginv.methods.emissions.activity_classes`).
+    electricity : list, optional
+        When given, the valid rows of fuel class ``electricity`` (skipped by the reference approach) are
+        appended to it as dicts (row, year, region, fuel, unit, the flows): the balance's imported
+        and exported electricity (电力调入调出) for :func:`electricity_balance`.
 
     Returns
     -------
@@ -223,6 +228,8 @@ def read_energy_balance(path: Path | str | _fs.Remote, classes: dict[str, str]) 
             continue
         if classes[fuel] not in FOSSIL_CLASSES:
             skipped.setdefault(classes[fuel], set()).add(fuel)
+            if electricity is not None and classes[fuel] == "electricity":
+                electricity.append({"row": i, "year": year, "region": region, "fuel": fuel, "unit": unit, **vals})
             continue
         rows.append({"row": i, "year": year, "region": region, "fuel": fuel, "unit": unit, **vals})
     if problems:
@@ -442,8 +449,10 @@ def reference_stage(cfg, emissions: pl.DataFrame, sets) -> ReferenceResult:
     """
     path, threshold, fr = settings(cfg)
     path = _fs.input_file(path)  # a local path or a URL
-    balance, notes = read_energy_balance(path, activity_classes(sets))
+    elec_rows: list[dict] = []
+    balance, notes = read_energy_balance(path, activity_classes(sets), elec_rows)
     rec = _fs.record(path)  # sha256 and size, as for every input file
+    elec = electricity_balance(elec_rows, cfg.years)
     if cfg.years is not None:
         out = balance.filter((pl.col("year") < cfg.years[0]) | (pl.col("year") > cfg.years[1]))
         if out.height:
@@ -451,9 +460,47 @@ def reference_stage(cfg, emissions: pl.DataFrame, sets) -> ReferenceResult:
             balance = balance.filter(pl.col("year").is_between(*cfg.years))
     if balance.height == 0:
         return ReferenceResult(_empty(), threshold, str(path), notes + ["no fossil-fuel rows in the energy balance for the inventory years"],
-                               rec["sha256"], rec["bytes"])
+                               rec["sha256"], rec["bytes"], elec)
     table = reference_approach(balance, emissions, sets, cfg.year_fallback, threshold, fr, where=str(path))
-    return ReferenceResult(table, threshold, str(path), notes, rec["sha256"], rec["bytes"])
+    return ReferenceResult(table, threshold, str(path), notes, rec["sha256"], rec["bytes"], elec)
+
+
+ELECTRICITY_BALANCE_SCHEMA = {"year": pl.Int32, "region": pl.String, "fuel": pl.String, "unit": pl.String, "imports": pl.Float64,
+                              "exports": pl.Float64, "net_imports": pl.Float64, "net_imports_kwh": pl.Float64}
+
+
+def electricity_balance(rows: list[dict], years: tuple[int, int] | None = None) -> pl.DataFrame:
+    """The imported and exported electricity of an energy balance (电力调入调出), per year and region.
+
+    ``net_imports = imports − exports`` in the row's unit and in kWh; imports and exports include
+    the flows to and from other regions (调入/调出) of a sub-national balance. The workbook's
+    provincial summary shows it under the indirect emissions of purchased electricity
+    (:mod:`ghginv.report.provincial`).
+
+    Parameters
+    ----------
+    rows : list of dict
+        The balance's electricity rows, as :func:`read_energy_balance` collects them (year, region,
+        fuel, unit, imports, exports [unit of the row] …).
+    years : tuple of int, optional
+        The inventory's first and last year; rows outside are left out.
+
+    Returns
+    -------
+    polars.DataFrame
+        year, region, fuel, unit, imports, exports, net_imports [unit of the row], ``net_imports_kwh``
+        [kWh] (null when the unit is not an energy unit); one row per balance row.
+    """
+    out = []
+    for r in rows:
+        if years is not None and not years[0] <= r["year"] <= years[1]:
+            continue
+        u = parse_unit(r["unit"])
+        net = r["imports"] - r["exports"]
+        kwh = net * u.scale / 0.0036 if u.dimension == "energy" else None  # base unit GJ; 1 kWh = 0.0036 GJ
+        out.append({"year": r["year"], "region": r["region"], "fuel": r["fuel"], "unit": r["unit"], "imports": r["imports"],
+                    "exports": r["exports"], "net_imports": net, "net_imports_kwh": kwh})
+    return pl.DataFrame(out, schema=ELECTRICITY_BALANCE_SCHEMA).sort("year", "region", "fuel")
 
 
 def _empty() -> pl.DataFrame:

@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from ..analysis.notation import completeness_manifest
+from ..analysis.stage import report_lang
 from ..core.config import RunConfig
 from ..core.version import __version__
 from ..factors import FactorSet
@@ -188,6 +189,7 @@ class InventoryResult:
             },
             "stage_seconds": {k: round(v, 4) for k, v in self.timings.items()},
             "outputs": outputs or {},
+            "report": {"lang": report_lang(cfg)},  # report.html and inventory.xlsx: language ([report] lang, --lang)
             **({"indicators": self.analysis.manifest_entry()} if self.analysis is not None else {}),
             **({"uncertainty": self.uncertainty.manifest_entry()} if self.uncertainty is not None else {}),
             **({"reference_approach": self.reference.manifest_entry()} if self.reference is not None else {}),

@@ -43,8 +43,14 @@ The order and what each stage adds to the :class:`Run`:
     the positions a later recompute keeps (``recompute_index.bin``)
 ``reference_approach``, ``uncertainty``, ``energy``/``indicators``/``targets``, ``target_probabilities``
     the analyses the run asks for
+``energy_activity``
+    for a run without the analysis stages (no ``[economy]``, no ``[[targets]]``): the energy activity by
+    sector and fuel in physical units and tce (:func:`ghginv.analysis.stage.energy_activity`; with
+    them the ``energy`` stage gives it) and the check of ``[report]``
 ``tables``
-    key categories (Approach 1, and 2 with an uncertainty analysis) and the report's other tables
+    key categories (Approach 1, and 2 with an uncertainty analysis) and the report's other tables:
+    ``energy_activity`` and ``electricity_balance`` (the energy balance's 电力调入调出) for the
+    workbook's provincial tables (:mod:`ghginv.report.provincial`)
 """
 
 from __future__ import annotations
@@ -59,7 +65,7 @@ import polars as pl
 from ..analysis.energy import coefficient_sources
 from ..analysis.key_categories import key_categories
 from ..analysis.notation import notation_settings
-from ..analysis.stage import analysis_wanted, run_analysis
+from ..analysis.stage import analysis_wanted, energy_activity, report_lang, run_analysis
 from ..core.config import RunConfig, same_name_sets
 from ..core.errors import ConfigError
 from ..factors.trace import SCHEMA as TRACE_SCHEMA
@@ -130,6 +136,7 @@ class Run:
     reference: object = None
     uncertainty: object = None
     analysis: object = None
+    energy_table: pl.DataFrame | None = None  # energy by sector and fuel of a run without analysis (energy_activity stage)
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     @contextmanager
@@ -295,6 +302,11 @@ def _analysis(run: Run) -> None:  # its own named stages: energy, indicators, ta
     run.analysis = run_analysis(run.config, run.emissions, run.cube.cells, run.sets, run.stage)
 
 
+def _energy_activity(run: Run) -> None:  # the workbook's energy-activity table when the analysis did not compute it
+    report_lang(run.config)  # the [report] table, checked here when no analysis stage checked it
+    run.energy_table = energy_activity(run.config, run.cube.cells, run.sets)
+
+
 def _target_probabilities(run: Run) -> None:
     from ..uncertainty.targets import add_target_probabilities
 
@@ -306,6 +318,11 @@ def _tables(run: Run) -> None:
     run.tables["key_categories"] = key_categories(run.inventory, depth=4, base_year=run.config.base_year, uncertainty=unc)
     if run.reference is not None:
         run.tables["reference_approach"] = run.reference.table
+        if run.reference.electricity is not None and run.reference.electricity.height:
+            run.tables["electricity_balance"] = run.reference.electricity  # 电力调入调出 of the energy balance
+    energy = run.analysis.energy_activity if run.analysis is not None else run.energy_table
+    if energy is not None:
+        run.tables["energy_activity"] = energy
     if run.gap is not None:
         from .gapfill import with_emissions
 
@@ -345,6 +362,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("reference_approach", _reference_approach, when=lambda r: "reference_approach" in r.config.extra),
     Stage("uncertainty", _uncertainty, when=lambda r: "uncertainty" in r.config.extra, check=_uncertainty_settings),
     Stage("analysis", _analysis, when=lambda r: analysis_wanted(r.config), timed=False),
+    Stage("energy_activity", _energy_activity, when=lambda r: r.analysis is None),
     Stage("target_probabilities", _target_probabilities,
           when=lambda r: r.uncertainty is not None and r.analysis is not None and r.analysis.targets.height > 0, check=False),
     Stage("tables", _tables, check=False),

@@ -8,9 +8,10 @@ The write side of the pipeline. :meth:`ghginv.pipeline.inventory.InventoryResult
   check, ``indicators``/``targets``/``peak``) and CSV (``inventory.csv``, ``notation_keys.csv``),
   two at a time (:func:`ghginv.runfolder.write_files`), and the kept positions
   (``recompute_index.bin``, :mod:`ghginv.pipeline.positions`);
-* ``report.html`` and ``inventory.xlsx`` (:mod:`ghginv.report`) when the run has an analysis
-  (``[economy]`` or ``[[targets]]``); a table of the workbook longer than one Excel sheet is split
-  across sheets and listed in the manifest (``xlsx_sheets_split``);
+* ``report.html`` and ``inventory.xlsx`` (:mod:`ghginv.report`) of every run, with the sections its
+  data allow (indicators, targets and intensities need ``[economy]`` or ``[[targets]]``); a table
+  of the workbook longer than one Excel sheet is split across sheets and listed in the manifest
+  (``xlsx_sheets_split``);
 * a snapshot of the factor sets used (``factor_sets/<set>/``);
 * ``manifest.json`` last, with the sha256 of every file (:func:`ghginv.runfolder.write_manifest`).
 
@@ -83,16 +84,18 @@ def run_files(result, frames: dict[str, pl.DataFrame]) -> dict:
 
 
 def _write_reports(result, folder: Path, hashes: dict[str, str], frames: dict[str, pl.DataFrame]) -> tuple[dict[str, str], list[dict]]:
-    """``report.html`` and ``inventory.xlsx`` of a run with an analysis, built in memory from its
-    frames and its manifest as far as written; returns their sha256 by name and the tables of the
-    workbook split across sheets (:mod:`ghginv.report._sheets`)."""
+    """``report.html`` and ``inventory.xlsx`` of a run, built in memory from its frames and its
+    manifest as far as written; returns their sha256 by name and the tables of the workbook split
+    across sheets (:mod:`ghginv.report._sheets`). Without an analysis (no ``[economy]``, no
+    ``[[targets]]``) the indicator, target and peak sections are left out."""
     from ..report import ReportData, write_reports
 
     a = result.analysis
     t0 = time.perf_counter()
-    data = ReportData(result.manifest(hashes, recalculation="recalculation" in frames), result.emissions, result.inventory, result.factors_used,
-                      a.indicators, a.targets, a.peak, **frames)
-    out = write_reports(data, folder, a.lang)
+    manifest = result.manifest(hashes, recalculation="recalculation" in frames)
+    data = ReportData(manifest, result.emissions, result.inventory, result.factors_used,
+                      *((a.indicators, a.targets, a.peak) if a is not None else ()), **frames)
+    out = write_reports(data, folder, data.lang)
     result.timings["report"] = time.perf_counter() - t0
     return out, data.sheet_splits
 
@@ -127,10 +130,8 @@ def write_run(result, out: str | os.PathLike) -> Path:
     def _write(tmp: Path):
         frames, recalculation = _tables(result, out)
         hashes = write_files(tmp, run_files(result, frames))  # two at a time (the writers release the GIL)
-        splits: list[dict] = []
-        if result.analysis is not None:
-            reports, splits = _write_reports(result, tmp, hashes, frames)
-            hashes.update(reports)
+        reports, splits = _write_reports(result, tmp, hashes, frames)  # every run (issue 19 item 1)
+        hashes.update(reports)
         hashes.update(snapshot_factor_sets(result.sets, tmp / "factor_sets"))
         result.timings["write"] = time.perf_counter() - t0
         manifest = result.manifest(hashes, recalculation=recalculation)

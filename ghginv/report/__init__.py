@@ -28,14 +28,14 @@ def write_reports(data: ReportData, folder: Path, lang: str = "en") -> dict[str,
     folder : pathlib.Path
         The run folder.
     lang : {"en", "zh"}, default "en"
-        Language of ``report.html``.
+        Language of ``report.html`` and of the provincial tables of ``inventory.xlsx``.
 
     Returns
     -------
     dict of str to str
         File name -> ``"sha256:<hex>"`` of the written file.
     """
-    write_xlsx(data, folder / "inventory.xlsx")  # first: a table split across sheets is noted in report.html (data.sheet_splits)
+    write_xlsx(data, folder / "inventory.xlsx", lang)  # first: a table split across sheets is noted in report.html (data.sheet_splits)
     (folder / "report.html").write_text(render_html(data, lang), encoding="utf-8")
     return {n: "sha256:" + file_sha256(folder / n) for n in REPORT_FILES}
 
@@ -89,12 +89,12 @@ def rebuild_reports(run: str | Path, lang: str | None = None) -> Path:
                     raise
                 raise InputFileError(f"{run}: {Path(e.filename or '').name or 'a file'} vanished while the report read "
                                      "the run (was the folder removed or replaced by hand?); run ghginv report again") from None
-            got.append((d, lang or (d.manifest.get("indicators") or {}).get("lang") or "en"))
+            got.append((d, lang or d.lang))
         return got[0]
 
     def xlsx(p: Path) -> None:
-        d = data()[0]
-        splits = write_xlsx(d, p)
+        d, lg = data()
+        splits = write_xlsx(d, p, lg)
         if splits or "xlsx_sheets_split" in d.manifest:
             changes["xlsx_sheets_split"] = splits
 

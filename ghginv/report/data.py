@@ -49,6 +49,8 @@ class ReportData:
     reference_approach: pl.DataFrame | None = None  # reference_approach.parquet (ghginv.methods.reference_approach; ghginv.report._reference)
     gap_filling: pl.DataFrame | None = None  # gap_filling.parquet (ghginv.pipeline.gapfill; ghginv.report._gapfill)
     key_categories: pl.DataFrame | None = None  # key_categories.parquet (ghginv.analysis.key_categories; ghginv.report._keycat)
+    energy_activity: pl.DataFrame | None = None  # energy_activity.parquet (ghginv.analysis.energy BY_SECTOR_SCHEMA; ghginv.report.provincial)
+    electricity_balance: pl.DataFrame | None = None  # electricity_balance.parquet (电力调入调出 of the energy balance; ghginv.report.provincial)
     sheet_splits: list[dict] = field(default_factory=list)  # tables of inventory.xlsx split across sheets (ghginv.report._sheets)
 
     @classmethod
@@ -58,7 +60,7 @@ class ReportData:
         manifest = read_manifest(run)
         frames = {}
         for name in ("emissions", "inventory", "factors_used", "indicators", "targets", "peak", "recalculation", "recalculation_factors",
-                     "reference_approach", "gap_filling", "key_categories"):
+                     "reference_approach", "gap_filling", "key_categories", "energy_activity", "electricity_balance"):
             p = run / f"{name}.parquet"
             if p.is_file():
                 frames[name] = pl.read_parquet(p)
@@ -95,6 +97,11 @@ class ReportData:
         """year, removals_t (≤ 0): CO2 rows with negative emissions (sinks)."""
         neg = self.emissions.filter(pl.col("scope") == "direct", pl.col("emissions_t") < 0)
         return group_sum(neg, ["year"], ["co2e_t"]).rename({"co2e_t": "removals_t"})
+
+    @property
+    def lang(self) -> str:
+        """The run's report language (``[report] lang``, ``--lang``), recorded in the manifest; default English."""
+        return (self.manifest.get("report") or {}).get("lang") or self.analysis.get("lang") or "en"
 
     def factor_sets(self) -> list[dict]:
         out = []

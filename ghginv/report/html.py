@@ -18,6 +18,7 @@ from ._style import CSS
 from .data import INDIRECT, ReportData
 from .i18n import LABELS, category_label, label, mass_unit, text, translate_note
 from .i18n import table as _t
+from .provincial import ptext
 
 __all__ = ["render_html"]
 
@@ -72,6 +73,13 @@ def _sector_chart(d: ReportData, lang: str) -> str:
     total = [sum(v[i] for _, v in series) for i in range(len(years))]
     return (svg.stacked_bars("sectors", text("sectors_chart", lang), unit, xs, series, digits=dig, group=lang != "zh")
             + _data_table(f"{text('sectors_chart', lang)}, {unit}", xs, [*series, (text("col_total", lang), total)], dig, lang))
+
+
+def _has_economy(d: ReportData) -> bool:
+    """Whether the run has an economy table (GDP in its indicators): the intensity and non-fossil-share charts."""
+    ind = d.indicators
+    return ind is not None and (ind.filter(pl.col("indicator") == "gdp_const_10k_yuan").height > 0
+                                or ind.filter(pl.col("indicator") == "non_fossil_share_pct").height > 0)
 
 
 def _intensity_series(ind: pl.DataFrame, kind: str, scope: str) -> dict[int, float]:
@@ -406,9 +414,12 @@ def render_html(d: ReportData, lang: str = "en") -> str:
     parts.append(_sector_chart(d, lang))
     parts.append(f"<h2>{escape(text('targets', lang))}</h2>")
     parts.append(_targets_table(d, lang))
-    parts.append(_intensity_chart(d, lang, "co2_intensity"))
-    parts.append(_intensity_chart(d, lang, "energy_intensity"))
-    parts.append(_nonfossil_chart(d, lang))
+    if _has_economy(d):
+        parts.append(_intensity_chart(d, lang, "co2_intensity"))
+        parts.append(_intensity_chart(d, lang, "energy_intensity"))
+        parts.append(_nonfossil_chart(d, lang))
+    else:  # no economy table: no intensity section, said in one line (issue 19 item 1)
+        parts.append(f'<p class="na" id="no-economy">{escape(ptext("no_economy", lang))}</p>')
     parts.append(_waterfall(d, lang, y0, y1))
     parts.append(f"<h2>{escape(text('sinks_chart', lang))}</h2>")
     parts.append(_sinks(d, lang))

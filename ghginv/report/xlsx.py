@@ -8,6 +8,7 @@ to that precision.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,8 +20,9 @@ from ..core.gwp import MONTREAL_GASES
 from ._completeness import completeness_sheet
 from ._sheets import sheet_head, sheet_parts, split_note
 from .data import ReportData
+from .provincial import provincial_sheets
 
-__all__ = ["write_xlsx", "provincial_table", "FIVE_SECTORS", "GAS_COLUMNS"]
+__all__ = ["write_xlsx", "provincial_table", "summary_lines", "FIVE_SECTORS", "GAS_COLUMNS"]
 
 FIVE_SECTORS = [  # (key, English, Chinese, IPCC prefixes)
     ("energy", "Energy", "能源活动", ("1",)),
@@ -100,13 +102,19 @@ def provincial_table(emissions: pl.DataFrame) -> pl.DataFrame:
                                      **{f"{g}_t": pl.Float64 for g in GAS_COLUMNS}, "co2e_t": pl.Float64})
 
 
+def _width(header: str) -> int:
+    """Column width [characters] for a header: a CJK character counts twice (Excel's width unit is a narrow digit)."""
+    n = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in header)
+    return max(10, min(n + 2, 40))
+
+
 def _sheet(wb, name: str, df: pl.DataFrame, fmt_num, fmt_head, note: str | None = None,
            splits: list[dict] | None = None) -> None:
     """Write ``df`` as sheet ``name``; a table longer than a sheet holds continues on ``"<name> (2)"``
     … with the header repeated (:mod:`ghginv.report._sheets`), and the split is appended to ``splits``."""
     parts = sheet_parts(name, df.height, note)
     for part, start, stop in parts:
-        ws, r0 = sheet_head(wb, part, note, df.columns, fmt_head, lambda c: max(10, min(len(c) + 2, 40)))
+        ws, r0 = sheet_head(wb, part, note, df.columns, fmt_head, _width)
         for i, row in enumerate(df.slice(start, stop - start).iter_rows(), start=r0 + 1):
             for j, v in enumerate(row):
                 if v is None:
@@ -125,12 +133,67 @@ def _sheet(wb, name: str, df: pl.DataFrame, fmt_num, fmt_head, note: str | None 
         splits.append(rec)
 
 
-def write_xlsx(d: ReportData, path: Path) -> list[dict]:
+def _scalar(v) -> str:
+    """A value of the manifest as text for a cell: numbers and strings as they are, None as empty."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
+def _nested(k: str, x) -> str:
+    """A value inside a list item as one text: a scalar as :func:`_scalar`, a dict or list flattened."""
+    if isinstance(x, dict | list | tuple):
+        return "; ".join(f"{lab} {t}" if lab != k else t for lab, t in summary_lines(k, x))
+    return _scalar(x)
+
+
+def summary_lines(key: str, value) -> list[tuple[str, str]]:
+    """(label, text) lines of one analysis entry for the Summary sheet: a dict becomes one line per
+    key (``key.sub``), a list of scalars one line joined by "; ", a list of dicts one line per item
+    (``k = v, …``) — never the text of a Python object.
+
+    Parameters
+    ----------
+    key : str
+        The entry's name (e.g. ``peak``).
+    value : object
+        Its value from ``manifest.json`` (scalars, lists, dicts).
+
+    Returns
+    -------
+    list of (str, str)
+        The lines.
+    """
+    if isinstance(value, dict):
+        out = []
+        for k, v in value.items():
+            out += summary_lines(f"{key}.{k}", v)
+        return out
+    if isinstance(value, list | tuple):
+        if all(not isinstance(v, dict | list | tuple) for v in value):
+            return [(key, "; ".join(_scalar(v) for v in value))]
+        out = []
+        for i, v in enumerate(value, start=1):
+            if isinstance(v, dict):
+                out.append((f"{key} [{i}]", ", ".join(f"{k} = {_nested(k, x)}" for k, x in v.items())))
+            else:
+                out += summary_lines(f"{key} [{i}]", v)
+        return out
+    return [(key, _scalar(value))]
+
+
+def write_xlsx(d: ReportData, path: Path, lang: str | None = None) -> list[dict]:
     """Write ``inventory.xlsx``.
 
-    Sheets: summary, IPCC categories, completeness, provincial five sectors, indicators, targets,
-    peak analysis, factors used with their sources, and, when the run has them, key categories,
-    reference approach, gap filling and recalculations. Numbers are written as numbers with 16
+    Sheets: summary, IPCC categories, completeness, provincial five sectors, the provincial tables
+    (:mod:`ghginv.report.provincial`: summary by sector and gas in 万吨, energy activity in
+    physical units and tce, one table per sector; names and headers in ``lang``), indicators,
+    targets, peak analysis, factors used with their sources, and, when the run has them, key
+    categories, reference approach, gap filling and recalculations. Numbers are written as numbers with 16
     significant digits; the same inputs give the same bytes. A table longer than one Excel sheet
     holds (1,048,576 rows with its header) continues on sheets ``"<name> (2)"`` … with the header
     repeated — no row is left out — and the split is listed on the Summary sheet.
@@ -141,6 +204,8 @@ def write_xlsx(d: ReportData, path: Path) -> list[dict]:
         The run's frames and manifest.
     path : pathlib.Path
         The file to write.
+    lang : {"en", "zh"}, optional
+        Language of the provincial tables; default the run's (``[report] lang``).
 
     Returns
     -------
@@ -163,9 +228,10 @@ def write_xlsx(d: ReportData, path: Path) -> list[dict]:
              ("gwp", (m.get("gwp") or {}).get("set", "")), ("synthetic", "yes — " + notice if notice else "no"),
              ("factor_sets", ", ".join(f"{s['name']} {s.get('version', '')}" for s in m.get("factor_sets", [])))]
     lines += [("warning", w.get("message", "")) for w in m.get("warnings") or []]  # e.g. a base-year factor from another year
+    lines.append(("lang", lang or d.lang))  # of this workbook's provincial sheets (and of report.html)
     for k, v in (d.analysis or {}).items():
-        if k != "notes":
-            lines.append((k, str(v)))
+        if k not in ("notes", "standard_coal_rows", "lang"):  # the rows used are on the "Factors used" sheet
+            lines += summary_lines(k, v)
     for i, (k, v) in enumerate(lines):
         ws.write_string(i, 0, k, head)
         ws.write_string(i, 1, str(v))
@@ -183,6 +249,10 @@ def write_xlsx(d: ReportData, path: Path) -> list[dict]:
     completeness_sheet(wb, d, num, head, notice, splits)  # categories × gases: value or notation key (ghginv.analysis.notation)
     blank = "blank = not estimated: see the Completeness sheet for its notation key (NE, NO, IE …)"
     _sheet(wb, "Provincial 5 sectors", provincial_table(d.emissions), num, head, f"{notice} · {blank}" if notice else blank, splits)
+    method = (d.analysis or {}).get("electricity_method", "equivalent")
+    for name, frame, note in provincial_sheets(d.emissions, d.energy_activity, d.electricity_balance, lang or d.lang, method,
+                                               d.inventory):
+        _sheet(wb, name, frame, num, head, f"{notice} · {note}" if notice else note, splits)
     if d.indicators is not None:
         _sheet(wb, "Indicators", d.indicators, num, head, notice, splits)
     if d.targets is not None:
