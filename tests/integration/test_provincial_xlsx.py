@@ -19,8 +19,8 @@ from openpyxl import load_workbook
 
 from conftest import ROOT
 
-SECTORS_TOML = ROOT / "inventories" / "qingyang_synthetic_sectors.toml"  # all five sectors, no economy table, no targets
-DEMO_TOML = ROOT / "inventories" / "qingyang_synthetic.toml"  # economy table, targets, energy balance
+SECTORS_TOML = ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic_sectors.toml"  # all five sectors, no economy table, no targets
+DEMO_TOML = ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic.toml"  # economy table, targets, energy balance
 
 
 def run_cli(*args, cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess:
