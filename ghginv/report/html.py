@@ -17,6 +17,7 @@ from ._reference import reference_section
 from ._style import CSS
 from .data import INDIRECT, ReportData
 from .i18n import LABELS, category_label, label, mass_unit, text, translate_note
+from .i18n import label_html as _label
 from .i18n import table as _t
 
 __all__ = ["render_html"]
@@ -193,7 +194,7 @@ def _summary_page(d: ReportData, lang: str, y0: int, y1: int) -> str:
     if d.targets is not None:
         for r in d.targets.iter_rows(named=True):
             latest = "—" if r["latest_year"] is None else f"{r['latest_year']}: {_target_value(r, r['latest_value'], lang)}"
-            rows.append([_raw(r["target"]), escape(label("kind", r["kind"], lang)), latest, _f(r["achieved_pct"], 2, lang),
+            rows.append([_raw(r["target"]), _label("kind", r["kind"], lang), latest, _f(r["achieved_pct"], 2, lang),
                          _f(r["path_required_pct"] if r["path_required_pct"] is not None else r["required_pct"], 2, lang),
                          _status(r, lang, reason=False), "—" if r["margin"] is None else ("+" if r["margin"] > 0 else "") + _f(r["margin"], 2, lang)])
     if rows:
@@ -245,7 +246,7 @@ def _targets_table(d: ReportData, lang: str) -> str:
         return f"<p>{escape(text('no_targets', lang))}</p>"
     rows = []
     for r in d.targets.iter_rows(named=True):
-        rows.append([_raw(r["target"]), _region(r["region"], lang), escape(label("kind", r["kind"], lang)), escape(label("scope", r["scope"], lang)),
+        rows.append([_raw(r["target"]), _region(r["region"], lang), _label("kind", r["kind"], lang), _label("scope", r["scope"], lang),
                      f"{r['base_year']}: {_target_value(r, r['base_value'], lang)}",
                      "—" if r["latest_year"] is None else f"{r['latest_year']}: {_target_value(r, r['latest_value'], lang)}",
                      _f(r["achieved_pct"], 2, lang), _f(r["required_pct"], 2, lang), _f(r["path_required_pct"], 2, lang), _status(r, lang),
@@ -262,7 +263,7 @@ def _targets_table(d: ReportData, lang: str) -> str:
 def _peak_table(d: ReportData, lang: str) -> str:
     if d.peak is None or d.peak.height == 0:
         return ""
-    rows = [[_region(r["region"], lang), escape(label("scope", r["scope"], lang)), str(r["peak_year"]), _f(r["change_from_peak_pct"], 2, lang),
+    rows = [[_region(r["region"], lang), _label("scope", r["scope"], lang), str(r["peak_year"]), _f(r["change_from_peak_pct"], 2, lang),
              _f(r["trend_pct_per_year"], 2, lang), escape(label("status", r["status"], lang))] for r in d.peak.iter_rows(named=True)]
     head = [text(k, lang) for k in ("col_region", "col_scope", "col_peak_year", "col_change", "col_trend", "col_status")]
     p = d.analysis.get("peak", {})
@@ -280,7 +281,7 @@ def _indicator_table(d: ReportData, lang: str) -> str:
         sub = ind.filter(pl.col("indicator") == name)
         m = dict(zip(sub["year"].to_list(), sub["value"].to_list()))
         dig = 4 if "intensity" in name else (2 if name in ("non_fossil_share_pct", "co2e_per_capita") else 0)
-        rows.append([escape(label("indicator", name, lang)), escape(label("unit", sub["unit"][0], lang)), *(_f(m.get(y), dig, lang) for y in years)])
+        rows.append([_label("indicator", name, lang), escape(label("unit", sub["unit"][0], lang)), *(_f(m.get(y), dig, lang) for y in years)])
     return f"<h2>{escape(text('indicators', lang))}</h2>" + _t(rows, [text("col_indicator", lang), text("col_unit", lang), *map(str, years)], left=2)
 
 
