@@ -52,6 +52,7 @@ T: dict[str, tuple[str, str]] = {
     "no_data_chart": ("No data for this chart: {why}", "此图无数据：{why}"),
     "need_economy": ("needs an economy table ([economy] path or --economy)", "需要经济数据表（[economy] path 或 --economy）"),
     "targets": ("Targets", "目标完成情况"),
+    "target_sources": ("Sources of the targets", "目标来源"),
     "no_targets": ("No targets configured ([[targets]] in the inventory TOML).", "未配置目标（清单 TOML 中的 [[targets]]）。"),
     "on_track": ("on track", "进度达标"),
     "off_track": ("off track", "进度滞后"),

@@ -244,20 +244,30 @@ def _target_value(r: dict, v, lang: str) -> str:
 def _targets_table(d: ReportData, lang: str) -> str:
     if d.targets is None or d.targets.height == 0:
         return f"<p>{escape(text('no_targets', lang))}</p>"
-    rows = []
+    rows, sources = [], {}
     for r in d.targets.iter_rows(named=True):
         rows.append([_raw(r["target"]), _region(r["region"], lang), _label("kind", r["kind"], lang), _label("scope", r["scope"], lang),
                      f"{r['base_year']}: {_target_value(r, r['base_value'], lang)}",
                      "—" if r["latest_year"] is None else f"{r['latest_year']}: {_target_value(r, r['latest_value'], lang)}",
                      _f(r["achieved_pct"], 2, lang), _f(r["required_pct"], 2, lang), _f(r["path_required_pct"], 2, lang), _status(r, lang),
-                     _f(r["margin"], 2, lang), f'<span class="small" translate="no">{escape(r["source"])}</span>'])
+                     _f(r["margin"], 2, lang), _source_ref(r["source"], sources)])
     head = [text(k, lang) for k in ("col_target", "col_region", "col_kind", "col_scope", "col_base", "col_latest", "col_achieved",
                                     "col_required", "col_path", "col_status", "col_margin", "col_source")]
     if "p_on_track" in d.targets.columns:  # Monte Carlo probabilities (ghginv.uncertainty.targets)
         for row, r in zip(rows, d.targets.iter_rows(named=True)):
             row.insert(-1, _f(r["p_met"] if r["p_met"] is not None else r["p_on_track"], 3, lang))
         head.insert(-1, text("col_p", lang))
-    return _t(rows, head, left=4).replace("<table>", "<table class=\"wide\">", 1)
+    notes = "".join(f'<li id="target-source-{n}" translate="no">{escape(src)}</li>' for src, n in sources.items())
+    return (_t(rows, head, left=4).replace("<table>", "<table class=\"wide\">", 1)
+            + f'<div class="sources"><span class="small">{escape(text("target_sources", lang))}</span><ol class="small">{notes}</ol></div>')
+
+
+def _source_ref(source: str, sources: dict[str, int]) -> str:
+    """The Source cell of the targets table: a numbered reference to the list of sources under it (one
+    number per distinct source), so that long citations and addresses do not widen the table."""
+    n = sources.setdefault(source, len(sources) + 1)
+    return f'<a class="ref" href="#target-source-{n}">[{n}]</a>'
+
 
 
 def _peak_table(d: ReportData, lang: str) -> str:
