@@ -3,8 +3,9 @@
 
 Checked at 1280 px and at the printable width of A4 (print media): no console error or exception, no element
 wider than the page, every chart present with its data, every chart text inside its chart and no two texts
-overlapping, also after long unbreakable names are put into the targets table; a PNG screenshot of each language in the test's temporary folder; the A4 PDF Chromium prints
-has A4 pages and the last row of every table (each cell that is printed on one line, found by ``pdftotext``). Skipped, with the reason, when
+overlapping, also after long unbreakable names are put into the targets table; a PNG screenshot of each
+language in the test's temporary folder; the A4 PDF Chromium prints has A4 pages and the last row of every
+table (each cell that is printed on one line, found by ``pdftotext``). Skipped, with the reason, when
 ``/usr/bin/chromium`` is absent (``.ci/run`` installs it: ``apt-get install chromium fonts-noto-cjk poppler-utils``).
 """
 
