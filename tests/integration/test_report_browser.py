@@ -70,13 +70,15 @@ LAYOUT_JS = r"""
 """
 
 
-# A user's long unbreakable names in the targets table (target, region, an unknown sector in the scope) and a
-# long source: the table must wrap them, not widen the page.
+# A user's long unbreakable names in the targets table (target, region, an unknown sector in the scope), in the
+# summary's table of targets, and a long source: the tables must wrap them, not widen the page.
 STRESS_JS = r"""
 (() => {
   const long = 'Qingyang_Economic_and_Technological_Development_Zone_above_scale_industry_2025';
   const row = document.querySelector('table.wide tbody tr');
   for (const td of row.querySelectorAll('td.l')) td.textContent = long;
+  const sum = document.querySelector('.summary table tbody td.l');
+  if (sum) sum.textContent = long;
   const li = document.querySelector('.sources li');
   if (li) li.textContent = 'https://example.org/' + long.repeat(3);
   return row.querySelectorAll('td.l').length;
