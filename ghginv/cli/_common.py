@@ -21,7 +21,7 @@ from typing import Annotated, NoReturn
 import typer
 
 __all__ = ["app", "factors_app", "console", "WIDE", "PlainConsole", "fail", "parse_years", "write_atomic",
-           "RunDir", "Years", "esc", "escape_help", "set_lang", "render_error", "cli_lang"]
+           "RunDir", "Years", "esc", "escape_help", "set_lang", "render_error", "cli_lang", "global_lang", "LangOption"]
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="ghginv — greenhouse gas inventory calculator")
 factors_app = typer.Typer(no_args_is_help=True, help="Inspect and maintain factor sets.")
@@ -50,11 +50,12 @@ def set_lang(lang: str | None) -> None:
     os.environ["GHGINV_LANG"] = lang
 
 
-@app.callback()
-def _global_options(
-    lang: Annotated[str | None, typer.Option("--lang", help="language of the output, errors and reports: zh or en (default $GHGINV_LANG, else en)")] = None,
-):
-    """ghginv — greenhouse gas inventory calculator"""
+LangOption = Annotated[str | None, typer.Option("--lang", help="language of the output, errors and reports: zh or en (default $GHGINV_LANG, else en)")]
+
+
+def global_lang(lang: str | None) -> None:
+    """Apply ``ghginv --lang`` (given before the command) to every command that follows; a bad value
+    is one message and exit 2. Called by the root callback (:func:`ghginv.cli.version.root_options`)."""
     try:
         set_lang(lang)
         if lang:

@@ -1,4 +1,5 @@
-"""``ghginv version``, ``ghginv --version``, ``ghginv -V``: print the installed version.
+"""``ghginv version``, ``ghginv --version``, ``ghginv -V``: print the installed version; the root
+callback that takes the options given before the command (``--version``/``-V``, ``--lang``).
 
 The version has one source, ``pyproject.toml`` via the package metadata (:mod:`ghginv.core.version`).
 """
@@ -8,6 +9,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+
+from ._common import LangOption, global_lang
 
 __all__ = ["version_cmd", "root_options"]
 
@@ -28,5 +31,7 @@ def _print_version(value: bool) -> None:
 def root_options(
     version: Annotated[bool, typer.Option("--version", "-V", is_eager=True, callback=_print_version,
                                           help="print the ghginv version and exit (as ghginv version)")] = False,
+    lang: LangOption = None,
 ):
     """ghginv — greenhouse gas inventory calculator"""
+    global_lang(lang)

@@ -24,7 +24,7 @@ import os
 import re
 
 __all__ = ["LANGS", "T", "CATEGORY_ZH", "LABELS", "NOTES", "CLI", "resolve_lang", "pick", "text", "category_label", "label",
-           "translate_note", "translate_message", "mass_unit", "cli_text"]
+           "label_parts", "translate_note", "translate_message", "mass_unit", "cli_text"]
 
 LANGS = ("en", "zh")
 
@@ -52,6 +52,7 @@ T: dict[str, tuple[str, str]] = {
     "no_data_chart": ("No data for this chart: {why}", "此图无数据：{why}"),
     "need_economy": ("needs an economy table ([economy] path or --economy)", "需要经济数据表（[economy] path 或 --economy）"),
     "targets": ("Targets", "目标完成情况"),
+    "target_sources": ("Sources of the targets", "目标来源"),
     "no_targets": ("No targets configured ([[targets]] in the inventory TOML).", "未配置目标（清单 TOML 中的 [[targets]]）。"),
     "on_track": ("on track", "进度达标"),
     "off_track": ("off track", "进度滞后"),
@@ -248,6 +249,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "co2_intensity": ("CO2 intensity", "单位GDP二氧化碳排放降低"), "energy_intensity": ("energy intensity", "单位GDP能耗降低"),
         "non_fossil_share": ("non-fossil share", "非化石能源占比"), "emissions_cap": ("emissions cap", "排放总量控制"),
         "peak": ("peak", "碳达峰"),
+        "sector_energy_intensity": ("sector energy intensity", "行业单位增加值能耗降低"),
     },
     "scope": {
         "energy_co2": ("energy CO2", "能源活动CO2"), "total_co2": ("total CO2", "CO2总量"), "total_co2e": ("total GHG", "温室气体总量"),
@@ -258,6 +260,28 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "direct": ("direct", "直接排放"), "indirect": ("indirect", "间接排放"),
     },
     "region": {"ALL": ("ALL", "全域")},
+    # sectors of value added (economy table ``value_added_const_10k_yuan:<sector>``, sector targets
+    # ``value_added = "<sector>"``): the names of :data:`ghginv.core.columns.VALUE_ADDED_SECTORS`
+    "sector": {
+        "industry_above_scale": ("above-scale industry", "规模以上工业"), "industry": ("industry", "工业"),
+        "primary": ("primary industry", "第一产业"), "secondary": ("secondary industry", "第二产业"),
+        "tertiary": ("tertiary industry", "第三产业"), "construction": ("construction", "建筑业"),
+    },
+    # an indicator of one sector, ``<indicator>:<sector>`` ({s}: the sector's name); an indicator not here
+    # but in "indicator" is shown as its name with the sector's in brackets
+    "sector_indicator": {
+        "energy_gross_tce": ("Energy consumption of {s}, gross", "{s}能源消费量"),
+        "energy_excl_feedstock_tce": ("Energy consumption of {s} excl. feedstock", "{s}能源消费量（扣除原料用能）"),
+        "energy_excl_feedstock_nonfossil_tce": ("Energy consumption of {s} excl. feedstock and non-fossil",
+                                                "{s}能源消费量（扣除原料用能和非化石能源）"),
+        "value_added_const_10k_yuan": ("Value added of {s} at constant prices", "{s}增加值（可比价）"),
+        "value_added_current_10k_yuan": ("Value added of {s} at current prices", "{s}增加值（现价）"),
+        "value_added_index_prev_100": ("Value added index of {s} (previous year = 100)", "{s}增加值指数（上年=100）"),
+        "energy_intensity_gross": ("Energy intensity of {s} (per value added)", "{s}单位增加值能耗"),
+        "energy_intensity_excl_feedstock": ("Energy intensity of {s} excl. feedstock", "{s}单位增加值能耗（扣除原料用能）"),
+        "energy_intensity_excl_feedstock_nonfossil": ("Energy intensity of {s} excl. feedstock and non-fossil",
+                                                      "{s}单位增加值能耗（扣除原料用能和非化石能源）"),
+    },
     "stage": {  # stages of a run, as timed in the command line's summary
         "factors": ("factors", "因子"), "cube": ("cube", "数据立方"), "emissions": ("emissions", "排放"), "sinks": ("sinks", "碳汇"),
         "trace": ("trace", "溯源"), "characterise": ("characterise", "当量换算"), "inventory": ("inventory", "清单汇总"),
@@ -459,8 +483,75 @@ def label(kind: str, key, lang: str) -> str:
     """
     if key is None:
         return ""
-    pair = LABELS.get(kind, {}).get(str(key))
-    return str(key) if pair is None else (pair[1] if lang == "zh" else pair[0])
+    return "".join(t for t, _ in label_parts(kind, key, lang))
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "zh" else pair[0]
+
+
+def _sector_parts(sector: str, lang: str) -> tuple[str, bool]:
+    pair = LABELS["sector"].get(sector)
+    return (sector, True) if pair is None else (_pick(pair, lang), False)
+
+
+def _fill(template: str, sector: tuple[str, bool]) -> list[tuple[str, bool]]:
+    out: list[tuple[str, bool]] = []
+    for k, piece in enumerate(template.split("{s}")):
+        if k:
+            out.append(sector)
+        if piece:
+            out.append((piece, False))
+    return out
+
+
+def label_parts(kind: str, key, lang: str) -> list[tuple[str, bool]]:
+    """The name of a value of ``kind`` in ``lang`` as pieces ``(text, as_written)``; ``as_written`` marks a
+    name the user gave that is shown as written (a sector the catalogue does not know), which an HTML
+    page marks ``translate="no"``.
+
+    Besides the plain entries of :data:`LABELS` (one piece), names of a sector compose: an indicator
+    ``<indicator>:<sector>`` (``energy_gross_tce:industry_above_scale`` → 规模以上工业能源消费量) and a scope
+    ``energy:<variant>:<sector>`` (→ 扣除原料用能（规模以上工业）); the sector is named by the block
+    ``sector`` (``industry_above_scale`` → 规模以上工业 / above-scale industry), else as written.
+
+    Parameters
+    ----------
+    kind : str
+        A block of :data:`LABELS`.
+    key : object
+        The value; ``None`` gives no piece.
+    lang : {"en", "zh"}
+        Language.
+
+    Returns
+    -------
+    list of (str, bool)
+        The pieces; ``[(str(key), False)]`` when the catalogue knows neither the value nor its parts.
+
+    Examples
+    --------
+    >>> label_parts("indicator", "energy_gross_tce:my_sector", "zh")
+    [('my_sector', True), ('能源消费量', False)]
+    """
+    if key is None:
+        return []
+    key = str(key)
+    pair = LABELS.get(kind, {}).get(key)
+    if pair is not None:
+        return [(_pick(pair, lang), False)]
+    if kind == "indicator" and key.count(":") == 1:
+        ind, sector = key.split(":")
+        sec = _sector_parts(sector, lang)
+        if ind in LABELS["sector_indicator"]:
+            return _fill(_pick(LABELS["sector_indicator"][ind], lang), sec)
+        if ind in LABELS["indicator"]:
+            return _fill(_pick(LABELS["indicator"][ind], lang) + ("（{s}）" if lang == "zh" else " ({s})"), sec)
+    if kind == "scope" and key.count(":") == 2:
+        variant, sector = key.rsplit(":", 1)
+        if variant in LABELS["scope"]:
+            return _fill(_pick(LABELS["scope"][variant], lang) + ("（{s}）" if lang == "zh" else " ({s})"), _sector_parts(sector, lang))
+    return [(key, False)]
 
 
 def _sub(template: str, m: re.Match, lang: str) -> str:

@@ -21,7 +21,7 @@ import polars as pl
 
 from ..core._frames import group_sum
 from ._style import CSS
-from .i18n import category_label, label, num, pick, table
+from .i18n import category_label, label, label_html, num, pick, table
 
 __all__ = ["recalc_section", "recalc_fragment", "TOP_CATEGORIES", "MAX_FACTOR_ROWS"]
 
@@ -109,7 +109,7 @@ def render_recalc(recalc: pl.DataFrame, changed: pl.DataFrame | None, lang: str 
     rows = []
     for r in tot.iter_rows(named=True):
         pct = r["delta_co2e_t"] / abs(r["old_co2e_t"]) * 100 if r["old_co2e_t"] else None
-        rows.append([str(r["year"]), escape(label("scope", r["scope"], lang)), num(r["old_co2e_t"], lang=lang), num(r["new_co2e_t"], lang=lang),
+        rows.append([str(r["year"]), label_html("scope", r["scope"], lang), num(r["old_co2e_t"], lang=lang), num(r["new_co2e_t"], lang=lang),
                      num(r["delta_co2e_t"], lang=lang), num(pct, 2, lang=lang), num(r["activity_effect_t"], lang=lang),
                      num(r["factor_effect_t"], lang=lang), num(r["gwp_effect_t"], lang=lang)])
     out.append(f"<h3>{escape(_tx('totals', lang))}</h3>")
@@ -120,7 +120,7 @@ def render_recalc(recalc: pl.DataFrame, changed: pl.DataFrame | None, lang: str 
            .head(TOP_CATEGORIES))
     out.append(f"<h3>{escape(_tx('top', lang))}</h3>")
     if top.height:
-        out.append(table([[str(r["year"]), escape(label("scope", r["scope"], lang)), escape(category_label(r["category"], lang, r["category_name"] or "")),
+        out.append(table([[str(r["year"]), label_html("scope", r["scope"], lang), escape(category_label(r["category"], lang, r["category_name"] or "")),
                             num(r["old_co2e_t"], lang=lang), num(r["new_co2e_t"], lang=lang), num(r["delta_co2e_t"], lang=lang),
                             num(r["activity_effect_t"], lang=lang), num(r["factor_effect_t"], lang=lang), num(r["gwp_effect_t"], lang=lang)]
                            for r in top.iter_rows(named=True)],

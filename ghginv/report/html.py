@@ -17,6 +17,7 @@ from ._reference import reference_section
 from ._style import CSS
 from .data import INDIRECT, ReportData
 from .i18n import LABELS, category_label, label, mass_unit, text, translate_note
+from .i18n import label_html as _label
 from .i18n import table as _t
 from .provincial import ptext
 
@@ -201,7 +202,7 @@ def _summary_page(d: ReportData, lang: str, y0: int, y1: int) -> str:
     if d.targets is not None:
         for r in d.targets.iter_rows(named=True):
             latest = "—" if r["latest_year"] is None else f"{r['latest_year']}: {_target_value(r, r['latest_value'], lang)}"
-            rows.append([_raw(r["target"]), escape(label("kind", r["kind"], lang)), latest, _f(r["achieved_pct"], 2, lang),
+            rows.append([_raw(r["target"]), _label("kind", r["kind"], lang), latest, _f(r["achieved_pct"], 2, lang),
                          _f(r["path_required_pct"] if r["path_required_pct"] is not None else r["required_pct"], 2, lang),
                          _status(r, lang, reason=False), "—" if r["margin"] is None else ("+" if r["margin"] > 0 else "") + _f(r["margin"], 2, lang)])
     if rows:
@@ -251,26 +252,36 @@ def _target_value(r: dict, v, lang: str) -> str:
 def _targets_table(d: ReportData, lang: str) -> str:
     if d.targets is None or d.targets.height == 0:
         return f"<p>{escape(text('no_targets', lang))}</p>"
-    rows = []
+    rows, sources = [], {}
     for r in d.targets.iter_rows(named=True):
-        rows.append([_raw(r["target"]), _region(r["region"], lang), escape(label("kind", r["kind"], lang)), escape(label("scope", r["scope"], lang)),
+        rows.append([_raw(r["target"]), _region(r["region"], lang), _label("kind", r["kind"], lang), _label("scope", r["scope"], lang),
                      f"{r['base_year']}: {_target_value(r, r['base_value'], lang)}",
                      "—" if r["latest_year"] is None else f"{r['latest_year']}: {_target_value(r, r['latest_value'], lang)}",
                      _f(r["achieved_pct"], 2, lang), _f(r["required_pct"], 2, lang), _f(r["path_required_pct"], 2, lang), _status(r, lang),
-                     _f(r["margin"], 2, lang), f'<span class="small" translate="no">{escape(r["source"])}</span>'])
+                     _f(r["margin"], 2, lang), _source_ref(r["source"], sources)])
     head = [text(k, lang) for k in ("col_target", "col_region", "col_kind", "col_scope", "col_base", "col_latest", "col_achieved",
                                     "col_required", "col_path", "col_status", "col_margin", "col_source")]
     if "p_on_track" in d.targets.columns:  # Monte Carlo probabilities (ghginv.uncertainty.targets)
         for row, r in zip(rows, d.targets.iter_rows(named=True)):
             row.insert(-1, _f(r["p_met"] if r["p_met"] is not None else r["p_on_track"], 3, lang))
         head.insert(-1, text("col_p", lang))
-    return _t(rows, head, left=4).replace("<table>", "<table class=\"wide\">", 1)
+    notes = "".join(f'<li id="target-source-{n}" translate="no">{escape(src)}</li>' for src, n in sources.items())
+    return (_t(rows, head, left=4).replace("<table>", "<table class=\"wide\">", 1)
+            + f'<div class="sources"><span class="small">{escape(text("target_sources", lang))}</span><ol class="small">{notes}</ol></div>')
+
+
+def _source_ref(source: str, sources: dict[str, int]) -> str:
+    """The Source cell of the targets table: a numbered reference to the list of sources under it (one
+    number per distinct source), so that long citations and addresses do not widen the table."""
+    n = sources.setdefault(source, len(sources) + 1)
+    return f'<a class="ref" href="#target-source-{n}">[{n}]</a>'
+
 
 
 def _peak_table(d: ReportData, lang: str) -> str:
     if d.peak is None or d.peak.height == 0:
         return ""
-    rows = [[_region(r["region"], lang), escape(label("scope", r["scope"], lang)), str(r["peak_year"]), _f(r["change_from_peak_pct"], 2, lang),
+    rows = [[_region(r["region"], lang), _label("scope", r["scope"], lang), str(r["peak_year"]), _f(r["change_from_peak_pct"], 2, lang),
              _f(r["trend_pct_per_year"], 2, lang), escape(label("status", r["status"], lang))] for r in d.peak.iter_rows(named=True)]
     head = [text(k, lang) for k in ("col_region", "col_scope", "col_peak_year", "col_change", "col_trend", "col_status")]
     p = d.analysis.get("peak", {})
@@ -288,7 +299,7 @@ def _indicator_table(d: ReportData, lang: str) -> str:
         sub = ind.filter(pl.col("indicator") == name)
         m = dict(zip(sub["year"].to_list(), sub["value"].to_list()))
         dig = 4 if "intensity" in name else (2 if name in ("non_fossil_share_pct", "co2e_per_capita") else 0)
-        rows.append([escape(label("indicator", name, lang)), escape(label("unit", sub["unit"][0], lang)), *(_f(m.get(y), dig, lang) for y in years)])
+        rows.append([_label("indicator", name, lang), escape(label("unit", sub["unit"][0], lang)), *(_f(m.get(y), dig, lang) for y in years)])
     return f"<h2>{escape(text('indicators', lang))}</h2>" + _t(rows, [text("col_indicator", lang), text("col_unit", lang), *map(str, years)], left=2)
 
 

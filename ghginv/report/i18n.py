@@ -3,10 +3,34 @@ line); this module re-exports it for the report and adds the HTML helpers (numbe
 
 from __future__ import annotations
 
-from ..core.i18n import CATEGORY_ZH, LABELS, T, category_label, label, mass_unit, pick, text, translate_note
+from html import escape
+
+from ..core.i18n import CATEGORY_ZH, LABELS, T, category_label, label, label_parts, mass_unit, pick, text, translate_note
 from ..core.rounding import round_half_up
 
-__all__ = ["T", "text", "pick", "label", "category_label", "translate_note", "mass_unit", "CATEGORY_ZH", "LABELS", "num", "table"]
+__all__ = ["T", "text", "pick", "label", "category_label", "translate_note", "mass_unit", "CATEGORY_ZH", "LABELS", "num", "table",
+           "label_parts", "label_html"]
+
+
+def label_html(kind: str, key, lang: str) -> str:
+    """A catalogued name (:func:`ghginv.core.i18n.label_parts`) as HTML.
+
+    Parameters
+    ----------
+    kind : str
+        A block of :data:`LABELS` (``indicator``, ``scope``, ``kind`` …).
+    key : object
+        The value, e.g. ``"energy_gross_tce:industry_above_scale"``.
+    lang : {"en", "zh"}
+        Language.
+
+    Returns
+    -------
+    str
+        The escaped name; a sector name the catalogue does not know is the user's and is shown as
+        written in ``<span translate="no">`` (as every name a user gives).
+    """
+    return "".join(f'<span translate="no">{escape(t)}</span>' if as_written else escape(t) for t, as_written in label_parts(kind, key, lang))
 
 
 def num(v, d: int = 1, lang: str = "en") -> str:

@@ -93,6 +93,19 @@ def test_report_html_has_charts_with_data(run):
     assert "cn_gbt2589_2020" in html and "GB/T 2589" in html
 
 
+def test_sector_target_in_words(run):
+    """The district's sector-level target (规上工业单位增加值能耗, kind sector_energy_intensity) and the indicators
+    of its sector read in English words in the English report, not as codes; its source is one numbered entry
+    of the list under the targets table."""
+    html = (run / "report.html").read_text(encoding="utf-8")
+    for words in ("sector energy intensity", "energy excl. feedstock (above-scale industry)", "Energy consumption of above-scale industry, gross",
+                  "Value added of above-scale industry at constant prices", "Energy intensity of above-scale industry excl. feedstock"):
+        assert words in html, words
+    assert "industry_above_scale" not in html and "sector_energy_intensity" not in html
+    n = pl.read_parquet(run / "targets.parquet")["source"].n_unique()
+    assert len(re.findall(r'<li id="target-source-\d+"', html)) == n and f'href="#target-source-{n}">[{n}]</a>' in html
+
+
 def test_key_categories_section_and_sheet(run):
     """report.html lists the key categories of the latest year in rank order, as key_categories.parquet has
     them; inventory.xlsx has the whole table."""

@@ -3,8 +3,9 @@
 
 Checked at 1280 px and at the printable width of A4 (print media): no console error or exception, no element
 wider than the page, every chart present with its data, every chart text inside its chart and no two texts
-overlapping; a PNG screenshot of each language in the test's temporary folder; the A4 PDF Chromium prints
-has A4 pages and the last row of every table (each cell that is printed on one line, found by ``pdftotext``). Skipped, with the reason, when
+overlapping, also after long unbreakable names are put into the targets table; a PNG screenshot of each
+language in the test's temporary folder; the A4 PDF Chromium prints has A4 pages and the last row of every
+table (each cell that is printed on one line, found by ``pdftotext``). Skipped, with the reason, when
 ``/usr/bin/chromium`` is absent (``.ci/run`` installs it: ``apt-get install chromium fonts-noto-cjk poppler-utils``).
 """
 
@@ -69,6 +70,22 @@ LAYOUT_JS = r"""
 """
 
 
+# A user's long unbreakable names in the targets table (target, region, an unknown sector in the scope), in the
+# summary's table of targets, and a long source: the tables must wrap them, not widen the page.
+STRESS_JS = r"""
+(() => {
+  const long = 'Qingyang_Economic_and_Technological_Development_Zone_above_scale_industry_2025';
+  const row = document.querySelector('table.wide tbody tr');
+  for (const td of row.querySelectorAll('td.l')) td.textContent = long;
+  const sum = document.querySelector('.summary table tbody td.l');
+  if (sum) sum.textContent = long;
+  const li = document.querySelector('.sources li');
+  if (li) li.textContent = 'https://example.org/' + long.repeat(3);
+  return row.querySelectorAll('td.l').length;
+})()
+"""
+
+
 def _chromium():
     from _cdp import CHROMIUM, Chromium
 
@@ -124,6 +141,11 @@ def test_report_in_chromium(reports, lang, tmp_path):
         _check_layout(printed, f"{lang}, A4 print width {A4_PRINT_PX} px")
         pdf = c.pdf(tmp_path / f"report-{lang}.pdf")
         errors = c.console_errors()
+        assert c.evaluate(STRESS_JS) >= 3
+        for width, media in ((A4_PRINT_PX, "print"), (1280, "")):
+            c.media(media)
+            c.viewport(width, 1100)
+            _check_layout(json.loads(c.evaluate(LAYOUT_JS)), f"{lang}, {width} px, {media or 'screen'}, long unbreakable names in the targets table")
     assert errors == [], errors
     png = shot.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(png[16:20], "big") == 1280 and int.from_bytes(png[20:24], "big") > 3000

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from ghginv.core.i18n import LABELS
+
 from conftest import ROOT
 
 DEMO_TOML = ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic.toml"
@@ -38,12 +40,14 @@ UNITS = {"C", "ha", "yr", "d.m", "kJ", "GJ", "MJ", "TJ", "kWh", "kg", "kgce", "t
 
 
 class _Text(HTMLParser):
-    """Text nodes of a page, without <style>/<script> and without elements marked translate="no"."""
+    """Text nodes of a page, without <style>/<script> and without elements marked translate="no" (those in
+    ``hidden``)."""
 
     def __init__(self):
         super().__init__()
         self.stack: list[tuple[str, bool]] = []
         self.nodes: list[str] = []
+        self.hidden: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         skip = tag in ("style", "script") or dict(attrs).get("translate") == "no"
@@ -61,6 +65,8 @@ class _Text(HTMLParser):
     def handle_data(self, data):
         if data.strip() and not any(s for _, s in self.stack):
             self.nodes.append(data.strip())
+        elif data.strip() and not any(t in ("style", "script") for t, _ in self.stack):
+            self.hidden.append(data.strip())
 
 
 def english_words(texts: list[str], names: set[str] = frozenset()) -> dict[str, list[str]]:
@@ -118,10 +124,19 @@ def test_zh_report_has_no_english_words(zh_run):
     assert len(p.nodes) > 300
     bad = english_words(p.nodes, names={s["name"] for s in m["factor_sets"]})  # factor sets are named by code
     assert not bad, _show(bad)
+    # translate="no" hides only what the user or a source wrote: never a name ghginv catalogues (an indicator,
+    # target kind, scope or sector such as industry_above_scale, alone or in <indicator>:<sector>)
+    keys = {k for b in ("indicator", "kind", "scope", "sector", "sector_indicator") for k in LABELS[b] if "_" in k or ":" in k}
+    hidden = [(k, t) for t in p.hidden for k in keys if re.search(rf"(?<![\w:]){re.escape(k)}(?![\w])", t)]
+    assert not hidden, f"catalogued names hidden from the check by translate=\"no\": {hidden[:5]}"
     html = (run / "report.html").read_text(encoding="utf-8")
     for zh in ("能源活动", "化石燃料燃烧", "交通运输", "居民生活", "工业生产过程", "土地利用变化和林业", "废弃物处理", "万吨二氧化碳当量",
-               "吨标准煤/万元", "进度滞后", "仍在上升"):
+               "吨标准煤/万元", "进度滞后", "仍在上升",
+               # the district's sector target (规上工业单位增加值能耗) and the indicators of its sector
+               "行业单位增加值能耗降低", "扣除原料用能（规模以上工业）", "规模以上工业能源消费量", "规模以上工业增加值（可比价）",
+               "规模以上工业单位增加值能耗"):
         assert zh in html, zh
+    assert "industry_above_scale" not in html
 
 
 def test_zh_cli_summary_has_no_english_words(zh_run):

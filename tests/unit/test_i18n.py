@@ -3,13 +3,18 @@ Chinese, the error framing of the command line, and chart labels that fit (ghgin
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ghginv.analysis.indicators import ENERGY_VARIANTS
 from ghginv.cli._common import render_error
 from ghginv.core.categories import categories
+from ghginv.core.columns import VALUE_ADDED_PREFIXES, VALUE_ADDED_SECTORS
 from ghginv.core.errors import Problem, ValidationError
-from ghginv.core.i18n import CATEGORY_ZH, CLI, LABELS, T, category_label, label, resolve_lang, translate_message, translate_note
+from ghginv.core.i18n import CATEGORY_ZH, CLI, LABELS, T, category_label, label, label_parts, resolve_lang, translate_message, translate_note
+from ghginv.report.i18n import label_html
 from ghginv.report.svg import fit, text_width
 
 
@@ -29,6 +34,67 @@ def test_every_entry_has_both_languages():
     assert label("indicator", "co2_energy_t", "zh") == "能源活动二氧化碳排放量"
     assert label("status", "rising", "zh") == "仍在上升"
     assert label("indicator", "not_catalogued", "zh") == "not_catalogued"  # unknown: the value as written
+
+
+# the indicators of one sector that ghginv.analysis.indicators.sector_indicators writes, <indicator>:<sector>
+SECTOR_INDICATORS = [*ENERGY_VARIANTS.values(), VALUE_ADDED_PREFIXES[0], *(f"energy_intensity_{v}" for v in ENERGY_VARIANTS)]
+
+
+def test_every_value_added_sector_has_its_names():
+    """The sectors the economy table's Chinese headers name (规模以上工业 → industry_above_scale) are catalogued,
+    each with a Chinese name that the header reader maps back to it."""
+    for key in set(VALUE_ADDED_SECTORS.values()):
+        zh = label("sector", key, "zh")
+        assert VALUE_ADDED_SECTORS.get(zh) == key, (key, zh)
+        assert key in LABELS["sector"]
+    assert label("sector", "industry_above_scale", "zh") == "规模以上工业"
+    assert label("sector", "industry_above_scale", "en") == "above-scale industry"
+
+
+def test_sector_target_names_in_both_languages():
+    """A sector-level intensity target: its kind, its scope energy:<variant>:<sector> and every indicator
+    <indicator>:<sector> it writes read in words; a catalogued sector is translated, no Latin letter is left
+    in Chinese."""
+    assert label("kind", "sector_energy_intensity", "zh") == "行业单位增加值能耗降低"
+    assert label("kind", "sector_energy_intensity", "en") == "sector energy intensity"
+    assert label("indicator", "energy_gross_tce:industry_above_scale", "zh") == "规模以上工业能源消费量"
+    assert label("indicator", "value_added_const_10k_yuan:industry_above_scale", "zh") == "规模以上工业增加值（可比价）"
+    assert label("indicator", "energy_intensity_excl_feedstock:industry_above_scale", "en") == \
+        "Energy intensity of above-scale industry excl. feedstock"
+    assert label("scope", "energy:excl_feedstock:industry_above_scale", "zh") == "扣除原料用能（规模以上工业）"
+    assert label("scope", "energy:excl_feedstock:industry_above_scale", "en") == "energy excl. feedstock (above-scale industry)"
+    for sector in set(VALUE_ADDED_SECTORS.values()):
+        names = [label("indicator", f"{i}:{sector}", "zh") for i in SECTOR_INDICATORS]
+        names += [label("scope", f"energy:{v}:{sector}", "zh") for v in ENERGY_VARIANTS]
+        assert not [n for n in names if re.search("[A-Za-z_:]", n)], names
+        en = [label("indicator", f"{i}:{sector}", "en") for i in SECTOR_INDICATORS]
+        assert len(set(en)) == len(en) and not [n for n in en if "_" in n or ":" in n], en
+    # an indicator catalogued without a sector wording: its name and the sector's in brackets
+    assert label("indicator", "co2_total_t:industry", "zh") == "二氧化碳排放总量（工业）"
+    # not catalogued at all: as written
+    assert label_parts("indicator", "made_up:industry", "zh") == [("made_up:industry", False)]
+    assert label_parts("scope", "energy:made_up:industry", "en") == [("energy:made_up:industry", False)]
+
+
+def test_unknown_sector_is_shown_as_written():
+    """A sector the catalogue does not know is the user's name: kept as written and, in HTML, marked
+    translate="no" (as the report marks every name a user gives); only that piece, the words around it are
+    translated and escaped."""
+    parts = label_parts("indicator", "energy_gross_tce:park_A<1>", "zh")
+    assert parts == [("park_A<1>", True), ("能源消费量", False)]
+    assert label_html("indicator", "energy_gross_tce:park_A<1>", "zh") == '<span translate="no">park_A&lt;1&gt;</span>能源消费量'
+    assert label_html("scope", "energy:gross:园区", "en") == 'energy, gross (<span translate="no">园区</span>)'
+    assert label_html("indicator", "energy_gross_tce:industry_above_scale", "zh") == "规模以上工业能源消费量"  # known: no mark
+
+
+@given(st.text(min_size=1, max_size=20).filter(lambda s: ":" not in s), st.sampled_from(SECTOR_INDICATORS), st.sampled_from(["en", "zh"]))
+def test_sector_label_keeps_the_users_name(sector, indicator, lang):
+    """For any sector name: the pieces join to the label, the sector appears once, and it is marked as written
+    exactly when the catalogue does not know it."""
+    parts = label_parts("indicator", f"{indicator}:{sector}", lang)
+    assert "".join(t for t, _ in parts) == label("indicator", f"{indicator}:{sector}", lang)
+    written = [t for t, w in parts if w]
+    assert written == ([] if sector in LABELS["sector"] else [sector])
 
 
 def test_generated_notes_in_chinese():
