@@ -3,8 +3,9 @@ Python block of README.md and of the site's pages (:data:`DOCUMENTS`: getting st
 the reference pages, the Chinese pages) is run, document by document in the order of
 :data:`DOCUMENTS` and in each in page order, in one temporary folder that is the demo workspace a
 user gets from ``ghginv demo`` (:func:`ghginv.write_demo`: the inventory TOMLs, ``data/``,
-``ledgers/``, ``targets/`` …), so the documentation cannot drift from the tool again. Every page of docs/ is either in :data:`DOCUMENTS` or in :data:`PAGES_NOT_RUN` with
-the reason (a test holds this).
+``ledgers/``, ``targets/`` …), so the documentation cannot drift from the tool again. Every page
+of docs/ is either in :data:`DOCUMENTS` or in :data:`PAGES_NOT_RUN` with the reason (a test holds
+this).
 
 How each block is taken (:func:`kind`):
 
@@ -72,10 +73,11 @@ PAGES_NOT_RUN = {
 
 # first line of a block (its start) -> why it is not run here
 NOT_RUN = {
-    "pip install ghginv": "installs from the package index (network); tests/integration/test_wheel* installs the built wheel and runs `ghginv demo`",
+    "pip install ghginv": "installs from the package index (network); tests/packaging/test_wheel.py installs the built wheel and runs `ghginv demo`",
     "make docs": ("the development targets: make docs creates .venv and pip-installs the doc tools (tests/integration/test_docs_build.py "
                   "builds the site), make test runs this suite (recursion), bench-large generates ~3 GB of Parquet"),
-    "python3 -m venv ghginv-env": "creates a virtual environment and pip-installs ghginv from the package index (network); tests/packaging/test_wheel.py installs the built wheel",
+    "python3 -m venv ghginv-env": ("creates a virtual environment and pip-installs ghginv from the package index (network); "
+                                   "tests/packaging/test_wheel.py installs the built wheel"),
     "python ledgers/make_synthetic_enterprises.py": ("the ledger walkthrough (README.md and the marked block of docs/guides/import.md): "
                                                       "tests/reliability/test_rel_ledger_import.py runs it with 4 workbooks; "
                                                       "test_readme_walkthrough_is_the_guides checks the two are the same"),
