@@ -1,10 +1,11 @@
 """The README and the documentation site run (issue 16 item 11, issue 23 item 5): every shell and
 Python block of README.md and of the site's pages (:data:`DOCUMENTS`: getting started, the guides,
 the reference pages, the Chinese pages) is run, document by document in the order of
-:data:`DOCUMENTS` and in each in page order, in one temporary folder holding a copy of the demo
-(``ghginv/data/demo/``) and the example ledgers (``examples/``), so the documentation cannot drift from
-the tool again. Every page of docs/ is either in :data:`DOCUMENTS` or in :data:`PAGES_NOT_RUN` with
-the reason (a test holds this).
+:data:`DOCUMENTS` and in each in page order, in one temporary folder that is the demo workspace a
+user gets from ``ghginv demo`` (:func:`ghginv.write_demo`: the inventory TOMLs, ``data/``,
+``ledgers/``, ``targets/`` …), so the documentation cannot drift from the tool again. Every page
+of docs/ is either in :data:`DOCUMENTS` or in :data:`PAGES_NOT_RUN` with the reason (a test holds
+this).
 
 How each block is taken (:func:`kind`):
 
@@ -47,6 +48,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import ghginv
 from ghginv.cli import app
 
 from conftest import ROOT
@@ -55,9 +57,10 @@ README = ROOT / "README.md"
 DOCS = ROOT / "docs"
 # the documents whose blocks run, in this order (later pages use the run folders earlier ones write)
 DOCUMENTS = [README, *(DOCS / p for p in (
-    "getting-started.md", "reference/api.md", "guides/workflow.md", "guides/factor-sets.md", "guides/recalculations.md",
-    "guides/uncertainty.md", "guides/targets.md", "guides/sectors.md", "guides/large-data.md",
-    "reference/cli.md", "reference/inventory-file.md", "reference/activity-data.md",
+    "getting-started.md", "reference/api.md", "guides/workflow.md", "guides/import.md", "guides/factor-sets.md",
+    "guides/recalculations.md", "guides/uncertainty.md", "guides/targets.md", "guides/reports.md", "guides/sectors.md",
+    "guides/large-data.md", "reference/cli.md", "reference/inventory-file.md", "reference/activity-data.md",
+    "reference/input-tables.md",
     "reference/outputs.md", "zh/getting-started.md", "zh/workflow.md"))]
 # pages of docs/ whose blocks are not run here -> why
 PAGES_NOT_RUN = {
@@ -70,10 +73,14 @@ PAGES_NOT_RUN = {
 
 # first line of a block (its start) -> why it is not run here
 NOT_RUN = {
-    "pip install ghginv": "installs from the package index (network); tests/integration/test_wheel* installs the built wheel and runs `ghginv demo`",
+    "pip install ghginv": "installs from the package index (network); tests/packaging/test_wheel.py installs the built wheel and runs `ghginv demo`",
     "make docs": ("the development targets: make docs creates .venv and pip-installs the doc tools (tests/integration/test_docs_build.py "
                   "builds the site), make test runs this suite (recursion), bench-large generates ~3 GB of Parquet"),
-    "make demo": "creates .venv and pip-installs ghginv (network, minutes); the compile it runs is the tour's block, run below",
+    "python3 -m venv ghginv-env": ("creates a virtual environment and pip-installs ghginv from the package index (network); "
+                                   "tests/packaging/test_wheel.py installs the built wheel"),
+    "python ledgers/make_synthetic_enterprises.py": ("the ledger walkthrough (README.md and the marked block of docs/guides/import.md): "
+                                                      "tests/reliability/test_rel_ledger_import.py runs it with 4 workbooks; "
+                                                      "test_readme_walkthrough_is_the_guides checks the two are the same"),
     "dask scheduler": "needs a Dask cluster on several nodes and an S3 bucket with credentials",
     "emissions_t = amount": "a formula, not code",
 }
@@ -190,15 +197,15 @@ ENV = {"COLUMNS": "250", "GHGINV_FACTORS_PATH": None, "GHGINV_LOCK_TIMEOUT": "60
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
     ws = tmp_path_factory.mktemp("readme")
-    # the README's paths are the checkout's (ghginv/data/demo/…); a folder ghginv/ without an
-    # __init__.py here never shadows the installed package (a regular package wins over a namespace one)
-    shutil.copytree(ROOT / "ghginv" / "data" / "demo", ws / "ghginv" / "data" / "demo", ignore=shutil.ignore_patterns("__pycache__"))
-    demo = ws / "ghginv" / "data" / "demo" / "data" / "qingyang_synthetic"
+    # the pages run in the demo workspace a user gets from `ghginv demo ghginv-demo` (then `cd ghginv-demo`):
+    # qingyang_synthetic.toml, data/…, ledgers/…, targets/… at the top, as ghginv.write_demo writes them
+    ghginv.write_demo(ws)
+    demo = ws / "data" / "qingyang_synthetic"
     shutil.copy(demo / "economy_synthetic.csv", ws / "my_economy.csv")
     sinks = (demo / "sinks_synthetic.csv").read_text(encoding="utf-8").splitlines()
     (ws / "sinks.csv").write_text("\n".join(x for x in sinks if ",rewetted_organic" not in x) + "\n", encoding="utf-8")
     for src, dst in ((ROOT / "ghginv" / "data" / "factor_sets" / "mee_nbs_grid", ws / "my_factors" / "grid_2025"),
-                     (ROOT / "ghginv" / "data" / "demo" / "factors" / "qingyang_sinks_synthetic", ws / "my_forest_params")):
+                     (ws / "factors" / "qingyang_sinks_synthetic", ws / "my_forest_params")):
         shutil.copytree(src, dst)
         m = dst / "manifest.toml"
         m.write_text(re.sub(r'(?m)^name = ".*"$', f'name = "{dst.name}"', m.read_text(encoding="utf-8")), encoding="utf-8")
@@ -226,6 +233,8 @@ def _run(cmd: str, cwd: Path) -> tuple[int, str]:
 
 def _help(cmd: str, cwd: Path) -> str:
     words = _code(cmd).split()
+    if len(words) > 2 and words[1] == "--lang":  # an option of ghginv itself, before the command
+        words = [words[0], *words[3:]]
     path = words[1:3] if len(words) > 2 and words[1] == "factors" else words[1:2]
     code, out = _run("ghginv " + " ".join(path) + " --help", cwd)
     assert code == 0, out
@@ -233,10 +242,10 @@ def _help(cmd: str, cwd: Path) -> str:
 
 
 def _options_in_help(cmd: str, ws: Path, where: str) -> None:
-    code = _code(cmd)
+    code = re.sub(r"^ghginv --lang \S+ ", "ghginv ", _code(cmd))  # ghginv's own option (in ghginv --help)
     if not code.startswith("ghginv "):
         return
-    text = _help(cmd, ws)
+    text = _help(code, ws)
     missing = [o for o in re.findall(r"(?<![\w-])--[a-z][a-z-]*", code) if o not in text]
     assert not missing, f"{where}: {cmd!r} names option(s) {missing} that `--help` does not list"
 
@@ -277,7 +286,8 @@ def _check_run(block: Block, ws: Path) -> None:
             if code is None:
                 continue  # a synopsis: checked by _check_static
             status, out = _run(code, ws)
-            codes = next((v for s, v in EXIT_CODES.items() if code.startswith(s)), {0})
+            bare = re.sub(r"^ghginv --lang \S+ ", "ghginv ", code)
+            codes = next((v for s, v in EXIT_CODES.items() if bare.startswith(s)), {0})
             assert status in codes, f"{where}: `{code}` exited {status}:\n{out[-3000:]}"
 
 
@@ -306,6 +316,15 @@ def test_every_not_run_entry_matches_a_block():
     assert stale == [], f"NOT_RUN entries that match no block of README.md or the site: {stale}"
 
 
+def test_readme_walkthrough_is_the_guides():
+    """The README's four-command ledger walkthrough is the block of docs/guides/import.md marked
+    ``<!-- ledger-walkthrough -->`` (the one the reliability test runs), command for command."""
+    marked = re.search(r"<!-- ledger-walkthrough -->\s*```sh\n(.*?)```", (DOCS / "guides" / "import.md").read_text(encoding="utf-8"), re.S)
+    assert marked, "docs/guides/import.md lost its marked walkthrough block"
+    readme = next(b for b in BLOCKS if b.doc == "README.md" and b.first.startswith("python ledgers/make_synthetic_enterprises.py"))
+    assert [x.strip() for x in readme.lines if x.strip()] == [x.strip() for x in marked.group(1).splitlines() if x.strip()]
+
+
 def test_every_page_is_run_or_listed():
     """A page added to docs/ has its blocks run, or says here why not."""
     pages = {p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md") if "_build" not in p.parts}
@@ -322,6 +341,8 @@ def test_readme_runs_in_order(workspace):
                "out/demo_ar6/recalculation.parquet", "recalc.html", "changes.csv", "scenarios.parquet",
                "out/qingyang_synthetic/report.html", "out/sinks/manifest.json",
                # the yearly workflow (docs/guides/workflow.md) and its Chinese page
-               "ledgers/enterprise_205_1_2023.parquet", "ledgers/balance_2023.parquet", "out/balance_2023/manifest.json",
-               "out/qingyang_2024/inventory.xlsx"]
+               "activity/enterprise_205_1_2023.parquet", "activity/balance_2023.parquet", "out/balance_2023/manifest.json",
+               "out/qingyang_2024/inventory.xlsx", "activity/enterprise_205_1_2023.provenance.parquet",
+               # the import, reports and targets guides
+               "activity_205_1.provenance.parquet", "out/qingyang_zh/inventory.xlsx", "out/qingyang_zh_economy/targets.parquet"]
     assert [f for f in written if not (workspace / f).is_file()] == []

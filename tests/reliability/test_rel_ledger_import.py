@@ -291,7 +291,8 @@ def test_walkthrough_folder_to_report_in_four_commands(tmp_path):
     for c in cmds:
         args = shlex.split(c.replace("make_synthetic_enterprises.py 50", "make_synthetic_enterprises.py 4"))
         if args[0] == "python":
-            args = [__import__("sys").executable, str(EXAMPLES.parents[1] / args[1]), *args[2:]]
+            # the block runs in the demo workspace (``ghginv demo``): its ledgers/ is EXAMPLES
+            args = [__import__("sys").executable, str(EXAMPLES.parent / args[1]), *args[2:]]
             res = __import__("subprocess").run(args, cwd=tmp_path, capture_output=True, text=True, timeout=300)
         else:
             redirect = args.index(">") if ">" in args else None
