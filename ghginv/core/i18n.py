@@ -755,7 +755,8 @@ XLSX_COLUMNS: dict[str, tuple[str, str]] = {
     "reference_co2_t": ("reference_co2_t", "参考方法二氧化碳（吨）"), "sectoral_co2_t": ("sectoral_co2_t", "部门方法二氧化碳（吨）"),
     "difference_pct": ("difference_pct", "差异（%）"), "flag": ("flag", "超出阈值"), "co2_factor": ("co2_factor", "所用排放因子行"),
     "note": ("note", "说明"),
-    "Gap filling:rule": ("rule", "规则序号"), "Gap filling:sector": ("sector", "类别代码"), "method": ("method", "填补方法"), "amount": ("amount", "填补值"),
+    "Gap filling:rule": ("rule", "规则序号"), "Gap filling:sector": ("sector", "类别代码"),
+    "Recalculated factors:sector": ("sector", "类别代码"), "method": ("method", "填补方法"), "amount": ("amount", "填补值"),
     "input_years": ("input_years", "所用年份"), "inputs": ("inputs", "所用数据"), "surrogate": ("surrogate", "替代序列"),
     "old_co2e_t": ("old_co2e_t", "原值（吨二氧化碳当量）"), "new_co2e_t": ("new_co2e_t", "新值（吨二氧化碳当量）"),
     "delta_co2e_t": ("delta_co2e_t", "变化量（吨二氧化碳当量）"), "delta_pct": ("delta_pct", "变化（%）"),
@@ -768,6 +769,7 @@ XLSX_COLUMNS: dict[str, tuple[str, str]] = {
 XLSX_NAME_HEADS: dict[str, tuple[str, str]] = {
     "scope": ("scope", "口径"), "indicator": ("indicator", "指标"), "kind": ("kind", "类型"), "activity": ("activity", "活动"),
     "Factors used:kind": ("kind", "类别"), "Recalculated factors:kind": ("kind", "类别"), "fuel": ("fuel", "燃料"), "Gap filling:sector": ("sector", "类别名称"),
+    "Recalculated factors:sector": ("sector", "类别名称"),
 }
 
 # words of value columns (a value not listed stays as written)

@@ -8,11 +8,11 @@ from html import escape
 import polars as pl
 
 from ..analysis.notation import GASES, completeness_table
+from ..core.i18n import XLSX_COLUMNS
 from . import svg
 from ._sheets import sheet_head, sheet_parts, split_note
 from .data import ReportData
-from ..core.i18n import XLSX_COLUMNS
-from .i18n import CATEGORY_ZH, category_label, pick
+from .i18n import category_label, pick
 
 __all__ = ["completeness_section", "completeness_sheet"]
 
@@ -71,7 +71,7 @@ def completeness_sheet(wb, d: ReportData, fmt_num, fmt_head, note: str | None = 
     """Sheet "Completeness" (完整性 with ``lang = "zh"``, heads and category names in Chinese): every year × reporting
     category, per gas t CO2e (a number) or the key; continued on "Completeness (2)" … when longer than one sheet holds
     (:mod:`ghginv.report._sheets`, the split appended to ``splits``)."""
-    from ._xlsx_zh import column_head, sheet_name
+    from ._xlsx_zh import category_zh, column_head, sheet_name
 
     inv = d.inventory
     zh = lang == "zh"
@@ -87,7 +87,7 @@ def completeness_sheet(wb, d: ReportData, fmt_num, fmt_head, note: str | None = 
         for i, (y, r) in enumerate(rows[start:stop], start=r0 + 1):
             ws.write_number(i, 0, y)
             ws.write_string(i, 1, r["category"])
-            ws.write_string(i, 2, CATEGORY_ZH.get(r["category"], r["category_name"]) if zh else r["category_name"])
+            ws.write_string(i, 2, category_zh(r["category"], r["category_name"]) if zh else r["category_name"])
             for j, g in enumerate(GASES, start=3):
                 if r[f"{g}_co2e_t"] is not None:
                     ws.write_number(i, j, r[f"{g}_co2e_t"], fmt_num)

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from ..core.i18n import (CATEGORY_ZH, LABELS, XLSX_COLUMNS, XLSX_NAME_HEADS, XLSX_SHEETS, XLSX_SUMMARY, XLSX_TEXTS, XLSX_VALUES,
-                         label, label_parts, pick, translate_note)
+from ..core import i18n as cat
+from ..core.i18n import LABELS, label, label_parts, pick, translate_note
 
-__all__ = ["sheet_name", "xlsx_text", "zh_frame", "zh_summary_line", "column_head", "SHEET_UNIT_NOTE"]
+__all__ = ["category_zh", "sheet_name", "xlsx_text", "zh_frame", "zh_summary_line", "column_head", "SHEET_UNIT_NOTE"]
 
 # the unit note of each sheet in Chinese (key of XLSX_TEXTS); sheets not listed have the unit in their heads
 SHEET_UNIT_NOTE = {
@@ -48,7 +48,7 @@ def sheet_name(sheet: str, lang: str) -> str:
     str
         The sheet's name; the English name itself for ``en`` or a sheet the catalogue does not list.
     """
-    return pick(XLSX_SHEETS, sheet, lang) if sheet in XLSX_SHEETS else sheet
+    return pick(cat.XLSX_SHEETS, sheet, lang) if sheet in cat.XLSX_SHEETS else sheet
 
 
 def xlsx_text(key: str, lang: str, **kw) -> str:
@@ -68,7 +68,7 @@ def xlsx_text(key: str, lang: str, **kw) -> str:
     str
         The text.
     """
-    return pick(XLSX_TEXTS, key, lang, **kw)
+    return pick(cat.XLSX_TEXTS, key, lang, **kw)
 
 
 def column_head(sheet: str, column: str) -> str:
@@ -88,12 +88,32 @@ def column_head(sheet: str, column: str) -> str:
         The Chinese head.
     """
     for k in (f"{sheet}:{column}", column):
-        if k in XLSX_COLUMNS:
-            return XLSX_COLUMNS[k][1]
+        if k in cat.XLSX_COLUMNS:
+            return cat.XLSX_COLUMNS[k][1]
     for p in ("old_", "new_"):
         if column.startswith(p):
-            return XLSX_COLUMNS[p][1] + column_head(sheet, column[len(p):])
+            return cat.XLSX_COLUMNS[p][1] + column_head(sheet, column[len(p):])
     return column
+
+
+def category_zh(code: str | None, english: str | None = None) -> str | None:
+    """The Chinese name of an IPCC category code (:data:`ghginv.core.i18n.CATEGORY_ZH`; ``TOTAL`` 合计), else ``english``.
+
+    Parameters
+    ----------
+    code : str or None
+        Dotted IPCC 2006 code, or ``TOTAL``.
+    english : str, optional
+        The English name, kept for a code without a Chinese one.
+
+    Returns
+    -------
+    str or None
+        The name.
+    """
+    if code == "TOTAL":
+        return label("activity", "TOTAL", "zh")
+    return cat.CATEGORY_ZH.get(code, english) if code is not None else english
 
 
 def _name(block: str, v) -> str | None:
@@ -112,18 +132,18 @@ def _word(block: str, v):
     if block == "unit":
         if v in LABELS["unit"]:
             return label("unit", v, "zh")
-        return XLSX_VALUES["unit"][v][1] if v in XLSX_VALUES["unit"] else v
+        return cat.XLSX_VALUES["unit"][v][1] if v in cat.XLSX_VALUES["unit"] else v
     if block in ("status", "region"):
         return label(block, v, "zh") if v in LABELS[block] else v
-    if block in XLSX_VALUES:
-        return XLSX_VALUES[block][v][1] if v in XLSX_VALUES[block] else v
+    if block in cat.XLSX_VALUES:
+        return cat.XLSX_VALUES[block][v][1] if v in cat.XLSX_VALUES[block] else v
     return v
 
 
 def _values(sheet: str, column: str, s: pl.Series) -> pl.Series:
     """The values of one column in Chinese (numbers unchanged but for the 万吨 columns)."""
     if s.dtype == pl.Boolean:
-        yes, no = XLSX_TEXTS["yes"][1], XLSX_TEXTS["no"][1]
+        yes, no = cat.XLSX_TEXTS["yes"][1], cat.XLSX_TEXTS["no"][1]
         return pl.Series(s.name, [None if v is None else (yes if v else no) for v in s.to_list()], dtype=pl.String)
     if sheet == "Provincial 5 sectors" and s.dtype.is_float():
         return s / _WT
@@ -166,16 +186,15 @@ def zh_frame(sheet: str, df: pl.DataFrame) -> pl.DataFrame:
             continue
         s = df[c]
         if c == "category_name" and "category" in df.columns:  # the catalogue's name of the code beside it
-            out.append(pl.Series(column_head(sheet, c), [None if code is None else CATEGORY_ZH.get(code, en)
-                                                         for code, en in zip(df["category"].to_list(), s.to_list(), strict=True)],
+            out.append(pl.Series(column_head(sheet, c), [category_zh(code, en) for code, en in zip(df["category"].to_list(), s.to_list(), strict=True)],
                                  dtype=pl.String))
             continue
         out.append(_values(sheet, c, s).alias(column_head(sheet, c)))
         for k in (f"{sheet}:{c}", c):
-            if k in XLSX_NAME_HEADS:
-                head = XLSX_NAME_HEADS[k][1]
-                if k == "Gap filling:sector":
-                    names = [None if v is None else CATEGORY_ZH.get(v) for v in s.to_list()]
+            if k in cat.XLSX_NAME_HEADS:
+                head = cat.XLSX_NAME_HEADS[k][1]
+                if k.endswith(":sector"):  # an IPCC category code
+                    names = [category_zh(v) for v in s.to_list()]
                 else:
                     names = [_name(_NAME_BLOCK[k], v) for v in s.to_list()]
                 out.append(pl.Series(head, names, dtype=pl.String))
@@ -188,8 +207,8 @@ def _summary_key(key: str) -> str:
     parts = []
     for p in key.split("."):
         base, _, idx = p.partition(" [")
-        if base in XLSX_SUMMARY:
-            name = XLSX_SUMMARY[base][1]
+        if base in cat.XLSX_SUMMARY:
+            name = cat.XLSX_SUMMARY[base][1]
         elif base in LABELS["convention"]:
             name = label("convention", base, "zh")
         else:
@@ -216,7 +235,7 @@ def zh_summary_line(key: str, value: str) -> tuple[str, str]:
         The Chinese label and text.
     """
     if key == "lang":
-        return _summary_key(key), xlsx_text(f"lang_{value}", "zh") if f"lang_{value}" in XLSX_TEXTS else value
+        return _summary_key(key), xlsx_text(f"lang_{value}", "zh") if f"lang_{value}" in cat.XLSX_TEXTS else value
     if value in LABELS["value"]:
         return _summary_key(key), label("value", value, "zh")
     items = [v.strip() for v in value.split(",")]

@@ -19,8 +19,8 @@ from ..core._frames import group_sum
 from ..core.gwp import MONTREAL_GASES
 from ._completeness import completeness_sheet
 from ._sheets import sheet_head, sheet_parts, split_note
-from .data import ReportData
 from ._xlsx_zh import SHEET_UNIT_NOTE, sheet_name, xlsx_text, zh_frame, zh_summary_line
+from .data import ReportData
 from .i18n import text
 from .provincial import provincial_sheets
 
