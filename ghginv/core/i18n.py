@@ -738,11 +738,11 @@ XLSX_COLUMNS: dict[str, tuple[str, str]] = {
     "margin": ("margin", "差距（百分点）"), "source": ("source", "来源"), "status": ("status", "状态"), "reason": ("reason", "说明"),
     "optional": ("optional", "可选目标"),
     "first_year": ("first_year", "起始年份"), "Peak:peak_value": ("peak_value", "峰值（吨）"),
-    "Peak:latest_value": ("latest_value", "最新值（吨）"), "Recalculated factors:kind": ("kind", "类别代码"),
+    "Peak:latest_value": ("latest_value", "最新值（吨）"), "Recalculated factors:kind": ("kind", "因子类别代码"),
     "Recalculated factors:status": ("status", "数据等级"), "peak_year": ("peak_year", "峰值年份"), "peak_value": ("peak_value", "峰值"),
     "change_from_peak_pct": ("change_from_peak_pct", "较峰值变化（%）"), "trend_pct_per_year": ("trend_pct_per_year", "趋势（%/年）"),
     "factor_set": ("factor_set", "因子集"), "set_version": ("set_version", "因子集版本"), "activity": ("activity", "活动代码"),
-    "Factors used:kind": ("kind", "类别代码"), "item": ("item", "项目代码"), "Factors used:status": ("status", "数据等级"),
+    "Factors used:kind": ("kind", "因子类别代码"), "item": ("item", "项目代码"), "Factors used:status": ("status", "数据等级"),
     "source_locator": ("source_locator", "出处位置"), "rule": ("rule", "取值规则"), "factor_year": ("factor_year", "因子年份"),
     "assessment": ("assessment", "评估方法"), "base_co2e_t": ("base_co2e_t", "基年二氧化碳当量（吨）"),
     "share": ("share", "份额（小数）"), "cumulative": ("cumulative", "累计份额（小数）"), "rank": ("rank", "排序"),
@@ -768,7 +768,7 @@ XLSX_COLUMNS: dict[str, tuple[str, str]] = {
 # the Chinese name column put beside a code column (``<sheet>:<column>`` before ``<column>``): (English, Chinese) head
 XLSX_NAME_HEADS: dict[str, tuple[str, str]] = {
     "scope": ("scope", "口径"), "indicator": ("indicator", "指标"), "kind": ("kind", "类型"), "activity": ("activity", "活动"),
-    "Factors used:kind": ("kind", "类别"), "Recalculated factors:kind": ("kind", "类别"), "fuel": ("fuel", "燃料"), "Gap filling:sector": ("sector", "类别名称"),
+    "Factors used:kind": ("kind", "因子类别"), "Recalculated factors:kind": ("kind", "因子类别"), "fuel": ("fuel", "燃料"), "Gap filling:sector": ("sector", "类别名称"),
     "Recalculated factors:sector": ("sector", "类别名称"),
 }
 

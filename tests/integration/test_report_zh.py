@@ -185,7 +185,7 @@ def test_zh_error_framing(tmp_path):
 # Columns whose values are codes (kept as data beside their Chinese name column) or names and citations the user or
 # a source gave, by their Chinese head; their cells are not checked (their heads are).
 XLSX_VERBATIM_HEADS = {
-    "地区", "口径代码", "类别代码", "气体", "注释键", "指标代码", "类型代码", "活动代码", "燃料代码", "项目代码",  # codes
+    "地区", "口径代码", "类别代码", "气体", "注释键", "指标代码", "类型代码", "活动代码", "燃料代码", "项目代码", "因子类别代码",  # codes
     "编号", "IPCC 2006 类别",  # codes of the provincial tables
     "目标", "来源", "出处位置", "取值规则", "因子集", "因子集版本", "数据等级", "所用排放因子行", "所用数据", "替代序列",  # user / source
 }
@@ -221,7 +221,7 @@ def xlsx_texts(path: Path) -> tuple[list[str], dict[str, list]]:
         texts += [t for t in (note, *head) if isinstance(t, str)]
         tables[ws.title] = [dict(zip(head, r)) for r in data]
         for j, h in enumerate(head):
-            if h in XLSX_VERBATIM_HEADS:
+            if h in XLSX_VERBATIM_HEADS or (h and h[0] in "原新" and h[1:] in XLSX_VERBATIM_HEADS):  # old_/new_ of a changed factor
                 continue
             texts += sorted({r[j] for r in data if j < len(r) and isinstance(r[j], str)})
     return texts, tables
