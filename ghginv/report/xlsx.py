@@ -1,6 +1,10 @@
 """inventory.xlsx (xlsxwriter): summary, IPCC categories, provincial 5-sector table, indicators,
 targets, peak analysis, and the factors used with their sources.
 
+With ``lang = "zh"`` every sheet is Chinese — sheet names, notes, heads, category names, statuses, units — from
+the one catalogue (:mod:`ghginv.core.i18n`, through :mod:`ghginv.report._xlsx_zh`); code columns keep their values
+beside a Chinese name column. With ``lang = "en"`` the workbook is as it always was.
+
 Numbers are written as numbers (formatting is display only) with 16 significant digits (what
 xlsxwriter writes; Excel keeps 15), so reading the sheets back gives the Parquet outputs' values
 to that precision.
@@ -207,7 +211,10 @@ def write_xlsx(d: ReportData, path: Path, lang: str | None = None) -> list[dict]
     path : pathlib.Path
         The file to write.
     lang : {"en", "zh"}, optional
-        Language of the provincial tables; default the run's (``[report] lang``).
+        Language of the workbook; default the run's (``[report] lang``). With ``zh`` every sheet name, note and
+        head is Chinese, code columns (category, indicator, kind, scope, activity) keep their codes with a Chinese
+        name column beside them, and the Summary's totals and the five-sector sheet are in 万吨 (the detail sheets
+        in 吨, said in their heads and notes); with ``en`` the sheets, heads and notes are the English ones.
 
     Returns
     -------

@@ -102,3 +102,16 @@ def test_zh_workbook_keeps_every_table_and_code_column(books):
         # every value column is kept: numbers equal
         for r_e, r_z in zip(e_rows[:50], z_rows[:50], strict=True):
             assert [v for v in r_e if isinstance(v, float)] == [v for v in r_z if isinstance(v, float)], sheet
+
+
+def test_zh_workbook_bytes_are_reproducible(books, tmp_path):
+    """The same run rebuilt in zh gives the same bytes of inventory.xlsx (no dict order, time or locale in it)."""
+    import shutil
+
+    from ghginv.report import rebuild_reports
+
+    _, zh = books
+    run = tmp_path / "zh"
+    shutil.copytree(zh.parent, run)
+    rebuild_reports(run, "zh")
+    assert (run / "inventory.xlsx").read_bytes() == zh.read_bytes()
