@@ -702,7 +702,7 @@ XLSX_TEXTS: dict[str, tuple[str, str]] = {
                      "基年值和最新值为所比较指标的数值（单位见“主要指标”工作表）；百分比为 %，差距为百分点"),
     "unit_share": ("shares as fractions of 1", "单位：吨二氧化碳当量；份额为小数（1 = 100 %）"),
     "unit_reference": ("amounts in the unit of the row", "活动量的单位见“单位”列；二氧化碳为吨"),
-    "yes": ("yes", "是"), "no": ("no", "否"),
+    "yes": ("yes", "是"), "no": ("no", "否"), "synthetic_yes": ("yes — {notice}", "是（{notice}）"),
     "totals_year": ("year", "年份"), "totals": ("direct + indirect co2e_t", "直接＋间接排放（万吨二氧化碳当量）"),
     "sheet_split": ("sheet split", "工作表拆分"), "lang_zh": ("zh", "中文（zh）"), "lang_en": ("en", "英文（en）"),
     "summary_year_unit": ("", "单位：万吨二氧化碳当量"),

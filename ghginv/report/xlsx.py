@@ -246,7 +246,7 @@ def write_xlsx(d: ReportData, path: Path, lang: str | None = None) -> list[dict]
     ws = wb.add_worksheet(sheet_name("Summary", lang))
     lines = [("name", m.get("name", "")), ("ghginv_version", m.get("ghginv_version", "")),
              ("gwp", (m.get("gwp") or {}).get("set", "")),
-             ("synthetic", f"{xlsx_text('yes', lang)} — {notice}" if notice else xlsx_text("no", lang)),
+             ("synthetic", xlsx_text("synthetic_yes", lang, notice=notice) if notice else xlsx_text("no", lang)),
              ("factor_sets", ", ".join(f"{s['name']} {s.get('version', '')}" for s in m.get("factor_sets", [])))]
     lines += [("warning", w.get("message", "")) for w in m.get("warnings") or []]  # e.g. a base-year factor from another year
     lines.append(("lang", lang))  # of this workbook (and of report.html)
