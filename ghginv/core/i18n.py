@@ -13,6 +13,10 @@ Blocks (each its own dict, so that branches adding entries touch separate places
 * :data:`LABELS` — indicator, unit, status, target-kind, scope, activity and convention names.
 * :data:`NOTES` — patterns of generated notes and reasons with their Chinese wording.
 * :data:`CLI` — the command line's summary, target table and error framing.
+* :data:`XLSX_SHEETS`, :data:`XLSX_TEXTS`, :data:`XLSX_SUMMARY`, :data:`XLSX_COLUMNS`, :data:`XLSX_NAME_HEADS`,
+  :data:`XLSX_VALUES` — ``inventory.xlsx`` in Chinese: sheet names, notes, Summary labels, column heads, the
+  Chinese name columns beside code columns, and words of value columns (the provincial tables' own texts are
+  :data:`ghginv.report.provincial.TEXTS`).
 
 Chinese numbers follow the convention of the statistical tables a bureau fills: no thousands separator, rounded half
 up (四舍五入), masses in 万吨 (10⁴ t).
@@ -23,7 +27,8 @@ from __future__ import annotations
 import os
 import re
 
-__all__ = ["LANGS", "T", "CATEGORY_ZH", "LABELS", "NOTES", "CLI", "resolve_lang", "pick", "text", "category_label", "label",
+__all__ = ["LANGS", "T", "CATEGORY_ZH", "LABELS", "NOTES", "CLI", "XLSX_SHEETS", "XLSX_TEXTS", "XLSX_SUMMARY", "XLSX_COLUMNS",
+           "XLSX_NAME_HEADS", "XLSX_VALUES", "resolve_lang", "pick", "text", "category_label", "label",
            "label_parts", "translate_note", "translate_message", "mass_unit", "cli_text"]
 
 LANGS = ("en", "zh")
@@ -670,3 +675,111 @@ def cli_text(key: str, lang: str | None = None, **kw) -> str:
         The text, formatted with ``kw``.
     """
     return pick(CLI, key, resolve_lang(lang), **kw)
+
+
+# ==== block: inventory.xlsx — sheet names, notes, column heads, value words (the sheets other than the ==========
+# provincial tables, whose texts are ghginv.report.provincial.TEXTS). Keys are the English sheet names and the
+# column names of the frames (the English workbook's heads, unchanged); a column of codes keeps its values and gets
+# a Chinese name column beside it (XLSX_NAME_COLUMNS). Units: the summary sheets (概要, 五大领域排放) in 万吨 like
+# the provincial tables; the detail sheets in 吨, the unit said in each head and in the sheet's note.
+XLSX_SHEETS: dict[str, tuple[str, str]] = {
+    "Summary": ("Summary", "概要"), "IPCC categories": ("IPCC categories", "IPCC类别排放"),
+    "Completeness": ("Completeness", "完整性"), "Provincial 5 sectors": ("Provincial 5 sectors", "五大领域排放"),
+    "Indicators": ("Indicators", "主要指标"), "Targets": ("Targets", "目标完成情况"), "Peak": ("Peak", "达峰分析"),
+    "Factors used": ("Factors used", "使用的排放因子"), "Key categories": ("Key categories", "关键类别"),
+    "Reference approach": ("Reference approach", "参考方法"), "Gap filling": ("Gap filling", "数据空缺填补"),
+    "Recalculations": ("Recalculations", "重新计算"), "Recalculated factors": ("Recalculated factors", "重新计算的因子"),
+}
+
+XLSX_TEXTS: dict[str, tuple[str, str]] = {
+    "blank": ("blank = not estimated: see the Completeness sheet for its notation key (NE, NO, IE …)",
+              "空白表示未估算：注释键（NE、NO、IE 等）见“完整性”工作表"),
+    "unit_t": ("masses in t", "单位：吨（质量为吨气体，二氧化碳当量为吨二氧化碳当量；省级清单表和“五大领域排放”为万吨）"),
+    "unit_wt": ("masses in 10^4 t", "单位：万吨（各气体为万吨，合计为万吨二氧化碳当量）"),
+    "unit_indicators": ("each value in the unit of its row", "各行数值的单位见“单位”列（排放量为吨，能源为吨标准煤）"),
+    "unit_factors": ("each value in the unit of its row", "各行数值的单位见“单位”列；“代码”列为机器可读的代码，名称列为其中文名称"),
+    "unit_targets": ("values in the unit of the indicator compared",
+                     "基年值和最新值为所比较指标的数值（单位见“主要指标”工作表）；百分比为 %，差距为百分点"),
+    "unit_share": ("shares as fractions of 1", "单位：吨二氧化碳当量；份额为小数（1 = 100 %）"),
+    "unit_reference": ("amounts in the unit of the row", "活动量的单位见“单位”列；二氧化碳为吨"),
+    "yes": ("yes", "是"), "no": ("no", "否"), "synthetic_yes": ("yes — {notice}", "是（{notice}）"),
+    "totals_year": ("year", "年份"), "totals": ("direct + indirect co2e_t", "直接＋间接排放（万吨二氧化碳当量）"),
+    "sheet_split": ("sheet split", "工作表拆分"), "lang_zh": ("zh", "中文（zh）"), "lang_en": ("en", "英文（en）"),
+    "summary_year_unit": ("", "单位：万吨二氧化碳当量"),
+}
+
+# Summary sheet: labels of its lines (a dotted key is named part by part, joined by "·")
+XLSX_SUMMARY: dict[str, tuple[str, str]] = {
+    "name": ("name", "清单名称"), "ghginv_version": ("ghginv_version", "ghginv 版本"), "gwp": ("gwp", "GWP 取值"),
+    "synthetic": ("synthetic", "合成数据"), "factor_sets": ("factor_sets", "排放因子集"), "warning": ("warning", "警告"),
+    "lang": ("lang", "语言"), "standard_coal_sources": ("standard_coal_sources", "折标准煤系数来源"),
+    "standard_coal": ("standard_coal", "折标准煤系数"), "ncv": ("ncv", "低位发热量"), "density": ("density", "密度"),
+    "chosen_by": ("chosen_by", "选取依据"), "min_years_since_peak": ("min_years_since_peak", "峰值后至少年数（min_years_since_peak）"),
+    "plateau_pct": ("plateau_pct", "平台期波动上限 %（plateau_pct）"), "plateau_years": ("plateau_years", "平台期至少年数（plateau_years）"),
+}
+
+# column heads; ``{g}`` a gas (Completeness). Code columns say 代码; their name column follows (XLSX_NAME_COLUMNS).
+XLSX_COLUMNS: dict[str, tuple[str, str]] = {
+    "year": ("year", "年份"), "region": ("region", "地区"), "scope": ("scope", "口径代码"), "category": ("category", "类别代码"),
+    "level": ("level", "层级"), "category_name": ("category_name", "类别名称"), "gas": ("gas", "气体"),
+    "emissions_t": ("emissions_t", "排放量（吨气体）"), "co2e_t": ("co2e_t", "二氧化碳当量（吨）"), "notation_key": ("notation_key", "注释键"),
+    "completeness_gas": ("{g} (t CO2e or key)", "{g}（吨二氧化碳当量或注释键）"),
+    "sector": ("sector", "领域"), "sector_zh": ("sector_zh", "领域"),
+    "CO2_t": ("CO2_t", "二氧化碳（万吨）"), "CH4_t": ("CH4_t", "甲烷（万吨）"), "N2O_t": ("N2O_t", "氧化亚氮（万吨）"),
+    "HFCs_t": ("HFCs_t", "氢氟碳化物（万吨）"), "PFCs_t": ("PFCs_t", "全氟化碳（万吨）"), "SF6_t": ("SF6_t", "六氟化硫（万吨）"),
+    "NF3_t": ("NF3_t", "三氟化氮（万吨）"), "Provincial 5 sectors:co2e_t": ("co2e_t", "温室气体合计（万吨二氧化碳当量）"),
+    "indicator": ("indicator", "指标代码"), "unit": ("unit", "单位"), "value": ("value", "数值"),
+    "index_base_100": ("index_base_100", "指数（基年=100）"), "yoy_change_pct": ("yoy_change_pct", "同比变化（%）"),
+    "origin": ("origin", "数据来源"),
+    "target": ("target", "目标"), "kind": ("kind", "类型代码"), "base_year": ("base_year", "基年"), "target_year": ("target_year", "目标年"),
+    "base_value": ("base_value", "基年值"), "latest_year": ("latest_year", "最新年份"), "latest_value": ("latest_value", "最新值"),
+    "achieved_pct": ("achieved_pct", "已实现（%）"), "required_pct": ("required_pct", "要求（%）"),
+    "path_required_pct": ("path_required_pct", "路径要求（%）"), "on_track": ("on_track", "进度达标"), "met": ("met", "已完成"),
+    "margin": ("margin", "差距（百分点）"), "source": ("source", "来源"), "status": ("status", "状态"), "reason": ("reason", "说明"),
+    "optional": ("optional", "可选目标"),
+    "first_year": ("first_year", "起始年份"), "Peak:peak_value": ("peak_value", "峰值（吨）"),
+    "Peak:latest_value": ("latest_value", "最新值（吨）"), "Recalculated factors:kind": ("kind", "因子类别代码"),
+    "Recalculated factors:status": ("status", "数据等级"), "peak_year": ("peak_year", "峰值年份"), "peak_value": ("peak_value", "峰值"),
+    "change_from_peak_pct": ("change_from_peak_pct", "较峰值变化（%）"), "trend_pct_per_year": ("trend_pct_per_year", "趋势（%/年）"),
+    "factor_set": ("factor_set", "因子集"), "set_version": ("set_version", "因子集版本"), "activity": ("activity", "活动代码"),
+    "Factors used:kind": ("kind", "因子类别代码"), "item": ("item", "项目代码"), "Factors used:status": ("status", "数据等级"),
+    "source_locator": ("source_locator", "出处位置"), "rule": ("rule", "取值规则"), "factor_year": ("factor_year", "因子年份"),
+    "assessment": ("assessment", "评估方法"), "base_co2e_t": ("base_co2e_t", "基年二氧化碳当量（吨）"),
+    "share": ("share", "份额（小数）"), "cumulative": ("cumulative", "累计份额（小数）"), "rank": ("rank", "排序"),
+    "key": ("key", "关键类别"), "uncertainty_pct": ("uncertainty_pct", "不确定性（%）"),
+    "fuel": ("fuel", "燃料代码"), "production": ("production", "生产量"), "imports": ("imports", "进口（调入）量"),
+    "exports": ("exports", "出口（调出）量"), "bunkers": ("bunkers", "国际燃料舱"), "stock_change": ("stock_change", "库存变化"),
+    "apparent_consumption": ("apparent_consumption", "表观消费量"), "non_energy_use": ("non_energy_use", "非能源利用量"),
+    "apparent_consumption_tj": ("apparent_consumption_tj", "表观消费量（TJ）"),
+    "ef_t_co2_per_unit": ("ef_t_co2_per_unit", "二氧化碳排放因子（吨/单位）"), "excluded_co2_t": ("excluded_co2_t", "扣除的二氧化碳（吨）"),
+    "reference_co2_t": ("reference_co2_t", "参考方法二氧化碳（吨）"), "sectoral_co2_t": ("sectoral_co2_t", "部门方法二氧化碳（吨）"),
+    "difference_pct": ("difference_pct", "差异（%）"), "flag": ("flag", "超出阈值"), "co2_factor": ("co2_factor", "所用排放因子行"),
+    "note": ("note", "说明"),
+    "Gap filling:rule": ("rule", "规则序号"), "Gap filling:sector": ("sector", "类别代码"),
+    "Recalculated factors:sector": ("sector", "类别代码"), "method": ("method", "填补方法"), "amount": ("amount", "填补值"),
+    "input_years": ("input_years", "所用年份"), "inputs": ("inputs", "所用数据"), "surrogate": ("surrogate", "替代序列"),
+    "old_co2e_t": ("old_co2e_t", "原值（吨二氧化碳当量）"), "new_co2e_t": ("new_co2e_t", "新值（吨二氧化碳当量）"),
+    "delta_co2e_t": ("delta_co2e_t", "变化量（吨二氧化碳当量）"), "delta_pct": ("delta_pct", "变化（%）"),
+    "activity_effect_t": ("activity_effect_t", "活动水平影响（吨二氧化碳当量）"),
+    "factor_effect_t": ("factor_effect_t", "排放因子影响（吨二氧化碳当量）"), "gwp_effect_t": ("gwp_effect_t", "GWP 影响（吨二氧化碳当量）"),
+    "change": ("change", "变化"), "old_": ("old_", "原"), "new_": ("new_", "新"),
+}
+
+# the Chinese name column put beside a code column (``<sheet>:<column>`` before ``<column>``): (English, Chinese) head
+XLSX_NAME_HEADS: dict[str, tuple[str, str]] = {
+    "scope": ("scope", "口径"), "indicator": ("indicator", "指标"), "kind": ("kind", "类型"), "activity": ("activity", "活动"),
+    "Factors used:kind": ("kind", "因子类别"), "Recalculated factors:kind": ("kind", "因子类别"), "fuel": ("fuel", "燃料"), "Gap filling:sector": ("sector", "类别名称"),
+    "Recalculated factors:sector": ("sector", "类别名称"),
+}
+
+# words of value columns (a value not listed stays as written)
+XLSX_VALUES: dict[str, dict[str, tuple[str, str]]] = {
+    "origin": {"computed": ("computed", "计算"), "economy": ("economy", "经济数据表")},
+    "assessment": {"level": ("level", "水平评估（方法 1）"), "trend": ("trend", "趋势评估（方法 1）"),
+                   "level_approach2": ("level_approach2", "水平评估（方法 2）"), "trend_approach2": ("trend_approach2", "趋势评估（方法 2）")},
+    "method": {"interpolation": ("interpolation", "线性内插"), "extrapolation": ("extrapolation", "趋势外推"),
+               "overlap": ("overlap", "重叠法"), "surrogate": ("surrogate", "替代法")},
+    "change": {"added": ("added", "新增"), "removed": ("removed", "删除"), "changed": ("changed", "变更")},
+    "unit": {"10^4 t": ("10^4 t", "万吨"), "10^8 m^3": ("10^8 m^3", "亿立方米"), "10^4 m^3": ("10^4 m^3", "万立方米"),
+             "ratio": ("ratio", "比值"), "10^4 kWh": ("10^4 kWh", "万千瓦时"), "t": ("t", "吨"), "fraction": ("fraction", "比例")},
+}

@@ -8,6 +8,7 @@ from html import escape
 import polars as pl
 
 from ..analysis.notation import GASES, completeness_table
+from ..core.i18n import XLSX_COLUMNS
 from . import svg
 from ._sheets import sheet_head, sheet_parts, split_note
 from .data import ReportData
@@ -65,21 +66,28 @@ def completeness_section(d: ReportData, lang: str = "en") -> str:
     return "\n".join(out)
 
 
-def completeness_sheet(wb, d: ReportData, fmt_num, fmt_head, note: str | None = None, splits: list[dict] | None = None) -> None:
-    """Sheet "Completeness": every year × reporting category, per gas t CO2e (a number) or the key;
-    continued on "Completeness (2)" … when longer than one sheet holds (:mod:`ghginv.report._sheets`,
-    the split appended to ``splits``)."""
+def completeness_sheet(wb, d: ReportData, fmt_num, fmt_head, note: str | None = None, splits: list[dict] | None = None,
+                       lang: str = "en") -> None:
+    """Sheet "Completeness" (完整性 with ``lang = "zh"``, heads and category names in Chinese): every year × reporting
+    category, per gas t CO2e (a number) or the key; continued on "Completeness (2)" … when longer than one sheet holds
+    (:mod:`ghginv.report._sheets`, the split appended to ``splits``)."""
+    from ._xlsx_zh import category_zh, column_head, sheet_name
+
     inv = d.inventory
-    cols = ["year", "category", "category_name", *(f"{g} (t CO2e or key)" for g in GASES)]
+    zh = lang == "zh"
+    gas_head = XLSX_COLUMNS["completeness_gas"][1 if zh else 0]
+    cols = ([column_head("Completeness", c) for c in ("year", "category", "category_name")] if zh
+            else ["year", "category", "category_name"]) + [gas_head.format(g=g) for g in GASES]
+    name_head = cols[2]
     years = sorted(inv.filter(pl.col("scope") == "direct")["year"].unique().to_list())
     rows = [(y, r) for y in years for r in completeness_table(inv, y).iter_rows(named=True)]
-    parts = sheet_parts("Completeness", len(rows), note)
+    parts = sheet_parts(sheet_name("Completeness", lang), len(rows), note)
     for part, start, stop in parts:
-        ws, r0 = sheet_head(wb, part, note, cols, fmt_head, lambda c: 40 if c == "category_name" else 14)
+        ws, r0 = sheet_head(wb, part, note, cols, fmt_head, lambda c: 40 if c == name_head else 14)
         for i, (y, r) in enumerate(rows[start:stop], start=r0 + 1):
             ws.write_number(i, 0, y)
             ws.write_string(i, 1, r["category"])
-            ws.write_string(i, 2, r["category_name"])
+            ws.write_string(i, 2, category_zh(r["category"], r["category_name"]) if zh else r["category_name"])
             for j, g in enumerate(GASES, start=3):
                 if r[f"{g}_co2e_t"] is not None:
                     ws.write_number(i, j, r[f"{g}_co2e_t"], fmt_num)

@@ -94,7 +94,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "blank_note": ("Values in 10^4 t (万吨) of each gas, fluorinated gases and totals in 10^4 t CO2e; a blank cell = not "
                    "estimated (its notation key is on the Completeness sheet). International bunkers and the memo rows are "
                    "outside the totals.",
-                   "单位：万吨（各气体），含氟气体及合计为万吨二氧化碳当量；空白表示未估算（注释键见 Completeness 工作表）。"
+                   "单位：万吨（各气体），含氟气体及合计为万吨二氧化碳当量；空白表示未估算（注释键见“完整性”工作表）。"
                    "国际燃料舱和备忘项不计入总量。"),
     "energy_note": ("Energy activity of the run's cells by sector (provincial guideline rows) and fuel; standard coal at the "
                     "run's coefficients (electricity {method}); biomass fuels have no standard-coal value (outside the "
@@ -110,7 +110,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                         "average factor", "净调入电力 {kwh} 万千瓦时（能源平衡表）；本次核算无外购电力，无法得出平均排放因子"),
     "no_economy": ("No economy table ([economy] path or --economy): no intensity or non-fossil-share section.",
                    "未提供经济数据表（[economy] path 或 --economy）：不含强度和非化石能源占比部分。"),
-    "key_note": ("notation key {keys} (see the Completeness sheet)", "注释键 {keys}（见 Completeness 工作表）"),
+    "key_note": ("notation key {keys} (see the Completeness sheet)", "注释键 {keys}（见“完整性”工作表）"),
     "key_NE": ("NE not estimated", "NE 未估算"),
     "key_NO": ("NO not occurring", "NO 未发生"),
     "key_NA": ("NA not applicable", "NA 不适用"),

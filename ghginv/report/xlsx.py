@@ -1,6 +1,10 @@
 """inventory.xlsx (xlsxwriter): summary, IPCC categories, provincial 5-sector table, indicators,
 targets, peak analysis, and the factors used with their sources.
 
+With ``lang = "zh"`` every sheet is Chinese — sheet names, notes, heads, category names, statuses, units — from
+the one catalogue (:mod:`ghginv.core.i18n`, through :mod:`ghginv.report._xlsx_zh`); code columns keep their values
+beside a Chinese name column. With ``lang = "en"`` the workbook is as it always was.
+
 Numbers are written as numbers (formatting is display only) with 16 significant digits (what
 xlsxwriter writes; Excel keeps 15), so reading the sheets back gives the Parquet outputs' values
 to that precision.
@@ -19,7 +23,9 @@ from ..core._frames import group_sum
 from ..core.gwp import MONTREAL_GASES
 from ._completeness import completeness_sheet
 from ._sheets import sheet_head, sheet_parts, split_note
+from ._xlsx_zh import SHEET_UNIT_NOTE, sheet_name, xlsx_text, zh_frame, zh_summary_line
 from .data import ReportData
+from .i18n import text
 from .provincial import provincial_sheets
 
 __all__ = ["write_xlsx", "provincial_table", "summary_lines", "FIVE_SECTORS", "GAS_COLUMNS"]
@@ -205,7 +211,10 @@ def write_xlsx(d: ReportData, path: Path, lang: str | None = None) -> list[dict]
     path : pathlib.Path
         The file to write.
     lang : {"en", "zh"}, optional
-        Language of the provincial tables; default the run's (``[report] lang``).
+        Language of the workbook; default the run's (``[report] lang``). With ``zh`` every sheet name, note and
+        head is Chinese, code columns (category, indicator, kind, scope, activity) keep their codes with a Chinese
+        name column beside them, and the Summary's totals and the five-sector sheet are in 万吨 (the detail sheets
+        in 吨, said in their heads and notes); with ``en`` the sheets, heads and notes are the English ones.
 
     Returns
     -------
@@ -217,49 +226,64 @@ def write_xlsx(d: ReportData, path: Path, lang: str | None = None) -> list[dict]
     import xlsxwriter
 
     m = d.manifest
+    lang = lang or d.lang
+    zh = lang == "zh"
     wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True})
     # same inputs -> same bytes: a fixed creation date instead of "now" (the run time is in the manifest)
     wb.set_properties({"title": str(m.get("name", "")), "created": datetime(2000, 1, 1, tzinfo=UTC)})
     head = wb.add_format({"bold": True, "bg_color": "#EEEEEE", "border": 1})
     num = wb.add_format({"num_format": "#,##0.0000"})
-    notice = "SYNTHETIC DEMO DATA — not official statistics" if d.synthetic else None
-    ws = wb.add_worksheet("Summary")
+    notice = text("synthetic", lang) if d.synthetic else None
+
+    def note_of(sheet: str, extra: str | None = None) -> str | None:
+        """The sheet's A1 line: the synthetic notice, then (zh) the unit note and any extra note, joined by " · "."""
+        parts = [notice, xlsx_text(SHEET_UNIT_NOTE[sheet], lang) if zh and sheet in SHEET_UNIT_NOTE else None, extra]
+        return " · ".join(p for p in parts if p) or None
+
+    def frame_sheet(sheet: str, frame: pl.DataFrame, extra: str | None = None) -> None:
+        _sheet(wb, sheet_name(sheet, lang), zh_frame(sheet, frame) if zh else frame, num, head, note_of(sheet, extra), splits)
+
+    ws = wb.add_worksheet(sheet_name("Summary", lang))
     lines = [("name", m.get("name", "")), ("ghginv_version", m.get("ghginv_version", "")),
-             ("gwp", (m.get("gwp") or {}).get("set", "")), ("synthetic", "yes — " + notice if notice else "no"),
+             ("gwp", (m.get("gwp") or {}).get("set", "")),
+             ("synthetic", xlsx_text("synthetic_yes", lang, notice=notice) if notice else xlsx_text("no", lang)),
              ("factor_sets", ", ".join(f"{s['name']} {s.get('version', '')}" for s in m.get("factor_sets", [])))]
     lines += [("warning", w.get("message", "")) for w in m.get("warnings") or []]  # e.g. a base-year factor from another year
-    lines.append(("lang", lang or d.lang))  # of this workbook's provincial sheets (and of report.html)
+    lines.append(("lang", lang))  # of this workbook (and of report.html)
     for k, v in (d.analysis or {}).items():
         if k not in ("notes", "standard_coal_rows", "lang"):  # the rows used are on the "Factors used" sheet
             lines += summary_lines(k, v)
+    if zh:
+        lines = [(zh_summary_line(k, str(v)) if k not in ("name", "ghginv_version", "gwp", "synthetic", "factor_sets")
+                  else (zh_summary_line(k, "")[0], str(v))) for k, v in lines]
     for i, (k, v) in enumerate(lines):
         ws.write_string(i, 0, k, head)
         ws.write_string(i, 1, str(v))
     tot = group_sum(d.by_group(), ["year"], ["co2e_t"])
     r = len(lines) + 1
-    ws.write_string(r, 0, "year", head)
-    ws.write_string(r, 1, "direct + indirect co2e_t", head)
+    ws.write_string(r, 0, xlsx_text("totals_year", lang), head)
+    ws.write_string(r, 1, xlsx_text("totals", lang), head)
     for i, (y, v) in enumerate(tot.rows(), start=r + 1):
         ws.write_number(i, 0, y)
-        ws.write_number(i, 1, v, num)
-    ws.set_column(0, 0, 26)
+        ws.write_number(i, 1, v / 1e4 if zh else v, num)  # zh: 万吨 as the provincial tables
+    ws.set_column(0, 0, 30 if zh else 26)
     ws.set_column(1, 1, 90)
     splits: list[dict] = []
-    _sheet(wb, "IPCC categories", d.inventory, num, head, notice, splits)
-    completeness_sheet(wb, d, num, head, notice, splits)  # categories × gases: value or notation key (ghginv.analysis.notation)
-    blank = "blank = not estimated: see the Completeness sheet for its notation key (NE, NO, IE …)"
-    _sheet(wb, "Provincial 5 sectors", provincial_table(d.emissions), num, head, f"{notice} · {blank}" if notice else blank, splits)
+    frame_sheet("IPCC categories", d.inventory)
+    # categories × gases: value or notation key (ghginv.analysis.notation)
+    completeness_sheet(wb, d, num, head, note_of("Completeness"), splits, lang)
+    frame_sheet("Provincial 5 sectors", provincial_table(d.emissions), xlsx_text("blank", lang))
     method = (d.analysis or {}).get("electricity_method", "equivalent")
-    for name, frame, note in provincial_sheets(d.emissions, d.energy_activity, d.electricity_balance, lang or d.lang, method,
+    for name, frame, note in provincial_sheets(d.emissions, d.energy_activity, d.electricity_balance, lang, method,
                                                d.inventory):
         _sheet(wb, name, frame, num, head, f"{notice} · {note}" if notice else note, splits)
     if d.indicators is not None:
-        _sheet(wb, "Indicators", d.indicators, num, head, notice, splits)
+        frame_sheet("Indicators", d.indicators)
     if d.targets is not None:
-        _sheet(wb, "Targets", d.targets, num, head, notice, splits)
+        frame_sheet("Targets", d.targets)
     if d.peak is not None:
-        _sheet(wb, "Peak", d.peak, num, head, notice, splits)
-    _sheet(wb, "Factors used", d.factor_sources(), num, head, notice, splits)
+        frame_sheet("Peak", d.peak)
+    frame_sheet("Factors used", d.factor_sources())
     from ._gapfill import gapfill_sheet
     from ._keycat import keycat_sheet_frame
     from ._reference import reference_sheet
@@ -267,16 +291,18 @@ def write_xlsx(d: ReportData, path: Path, lang: str | None = None) -> list[dict]
     for name, frame in (("Key categories", keycat_sheet_frame(d)), ("Reference approach", reference_sheet(d)),
                         ("Gap filling", gapfill_sheet(d))):
         if frame is not None:
-            _sheet(wb, name, frame, num, head, notice, splits)
+            frame_sheet(name, frame)
     if d.recalculation is not None:  # ghginv.rerun.recalc: old vs new with the activity/factor/GWP effects
-        _sheet(wb, "Recalculations", d.recalculation, num, head, notice, splits)
+        frame_sheet("Recalculations", d.recalculation)
         if d.recalculation_factors is not None:
-            _sheet(wb, "Recalculated factors", d.recalculation_factors, num, head, notice, splits)
+            frame_sheet("Recalculated factors", d.recalculation_factors)
     # the Summary sheet (written first, still open) lists every split below the yearly totals
     r = len(lines) + 1 + tot.height + 2
     for i, rec in enumerate(splits, start=r):
-        ws.write_string(i, 0, "sheet split", head)
-        ws.write_string(i, 1, rec["message"])
+        ws.write_string(i, 0, xlsx_text("sheet_split", lang), head)
+        ws.write_string(i, 1, text("xlsx_split", lang, sheet=rec["sheet"], rows=f"{rec['rows']:,}" if not zh else rec["rows"],
+                                   n=len(rec["sheets"]), names=", ".join(rec["sheets"]), per=rec["rows_per_sheet"])
+                        if zh else rec["message"])
     wb.close()
     d.sheet_splits = splits
     return splits

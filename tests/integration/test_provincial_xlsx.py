@@ -178,7 +178,7 @@ def test_demo_energy_table_and_net_imported_electricity(demo_zh):
         ind_el = summ[(y, "M3.1")]["二氧化碳（万吨）"]
         assert r["二氧化碳（万吨）"] == pytest.approx(ind_el * b["net_imports_kwh"] / _kwh(demo_zh, y), rel=1e-9)
     # a row without estimates names its notation key: the demo estimates no industrial process (NE), no fugitive emissions (NO)
-    assert summ[(2020, "2")]["说明"] == "注释键 NE 未估算（见 Completeness 工作表）"
+    assert summ[(2020, "2")]["说明"] == "注释键 NE 未估算（见“完整性”工作表）"  # the Completeness sheet is 完整性 in zh
     assert summ[(2020, "2")]["温室气体合计（万吨二氧化碳当量）"] is None and "NO 未发生" in summ[(2020, "1.3")]["说明"]
     assert summ[(2020, "1")]["说明"] is None
     html = (demo_zh / "report.html").read_text(encoding="utf-8")

@@ -26,6 +26,7 @@ WHITELIST = {
     # gases, notation keys, standards and bodies
     "CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3", "CO2e", "GWP", "IPCC", "GB", "GDP", "NE", "NO", "NA", "IE", "MEE", "NBS",
     "AR5GWP100", "AR4GWP100", "AR6GWP100", "SARGWP100", "NOx", "NH3", "SAR", "TFT", "LULUCF", "FOD",
+    "HCFC", "HCFCs", "CFCs",  # gas families (氟化工（HCFC-22生产、HFCs生产）of the provincial tables)
     # units
     "tce", "kgce", "kg", "kWh", "MJ", "GJ", "TJ", "gce", "m", "t", "kt", "km", "sha256", "CO2/TJ",
     # the program, its files and formats
@@ -178,3 +179,95 @@ def test_zh_error_framing(tmp_path):
     res = run_cli("compile", tmp_path / "missing.toml", "--out", tmp_path / "o", cwd=tmp_path, env_extra={"GHGINV_LANG": "zh"})
     assert res.returncode == 2 and res.stderr.startswith("错误："), res.stderr
     assert "missing.toml：找不到清单文件" in res.stderr and "Traceback" not in res.stderr
+
+
+# ---- inventory.xlsx in zh (issue 19 item 2): every sheet name, note, head and text cell ----
+# Columns whose values are codes (kept as data beside their Chinese name column) or names and citations the user or
+# a source gave, by their Chinese head; their cells are not checked (their heads are).
+XLSX_VERBATIM_HEADS = {
+    "地区", "口径代码", "类别代码", "气体", "注释键", "指标代码", "类型代码", "活动代码", "燃料代码", "项目代码", "因子类别代码",  # codes
+    "编号", "IPCC 2006 类别",  # codes of the provincial tables
+    "目标", "来源", "出处位置", "取值规则", "因子集", "因子集版本", "数据等级", "所用排放因子行", "所用数据", "替代序列",  # user / source
+}
+# Summary lines whose text is a name, path or hash as the user or a source wrote it
+XLSX_VERBATIM_SUMMARY = {"清单名称", "排放因子集", "经济数据表", "经济数据表 sha256"}
+
+
+def _sheet_rows(ws) -> tuple[str | None, tuple, list[tuple]]:
+    """(note in A1 or None, header, data rows) of a table sheet: a note, a blank row, then the header."""
+    rows = list(ws.iter_rows(values_only=True))
+    if rows[0][0] and len(rows) > 1 and all(v is None for v in rows[1]):
+        return rows[0][0], rows[2], rows[3:]
+    return None, rows[0], rows[1:]
+
+
+def xlsx_texts(path: Path) -> tuple[list[str], dict[str, list]]:
+    """Every text of a workbook the English-word check reads (sheet names, notes, heads, text cells but those of
+    :data:`XLSX_VERBATIM_HEADS` and :data:`XLSX_VERBATIM_SUMMARY`), and sheet -> its frame of cells per head."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True)
+    texts: list[str] = []
+    tables: dict[str, list] = {}
+    for ws in wb.worksheets:
+        texts.append(ws.title)
+        if ws.title == "概要":  # label | text lines, then the yearly totals and the split records
+            for row in ws.iter_rows(values_only=True):
+                texts += [v for v in row[:1] if isinstance(v, str)]
+                if isinstance(row[1], str) and row[0] not in XLSX_VERBATIM_SUMMARY:
+                    texts.append(row[1])
+            continue
+        note, head, data = _sheet_rows(ws)
+        texts += [t for t in (note, *head) if isinstance(t, str)]
+        tables[ws.title] = [dict(zip(head, r)) for r in data]
+        for j, h in enumerate(head):
+            if h in XLSX_VERBATIM_HEADS or (h and h[0] in "原新" and h[1:] in XLSX_VERBATIM_HEADS):  # old_/new_ of a changed factor
+                continue
+            texts += sorted({r[j] for r in data if j < len(r) and isinstance(r[j], str)})
+    return texts, tables
+
+
+def test_zh_workbook_has_no_english_words(zh_run):
+    """inventory.xlsx with --lang zh: sheet names, notes, heads and text cells Chinese; codes kept beside their names;
+    statuses, kinds, scopes, indicators and units as the catalogue's words; numbers as numbers."""
+    import json
+
+    run, _ = zh_run
+    m = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    texts, tables = xlsx_texts(run / "inventory.xlsx")
+    assert len(texts) > 300
+    bad = english_words(texts, names={s[k] for s in m["factor_sets"] for k in ("name", "version")})
+    assert not bad, _show(bad)
+    assert not [t for t in texts if "SYNTHETIC" in t or "not official" in t]
+    assert all(re.search(r"[\u4e00-\u9fff]", name) for name in [*tables, "概要"]), list(tables)
+    assert {"IPCC类别排放", "完整性", "五大领域排放", "清单汇总表", "主要指标", "目标完成情况", "达峰分析", "使用的排放因子", "关键类别",
+            "参考方法"} <= set(tables)
+    # code columns are kept as data, each with its Chinese name beside it
+    ind = {(r["指标代码"], r["指标"]) for r in tables["主要指标"]}
+    assert ("co2_energy_t", "能源活动二氧化碳排放量") in ind
+    assert ("energy_gross_tce:industry_above_scale", "规模以上工业能源消费量") in ind
+    assert {r["单位"] for r in tables["主要指标"]} >= {"吨二氧化碳", "吨标准煤/万元", "%"}
+    assert {(r["类型代码"], r["类型"]) for r in tables["目标完成情况"]} >= {("non_fossil_share", "非化石能源占比")}
+    assert ("energy:non_fossil", "非化石能源") in {(r["口径代码"], r["口径"]) for r in tables["目标完成情况"]}
+    assert {r["状态"] for r in tables["目标完成情况"]} <= {"已完成", "未完成", "进度达标", "进度滞后", "未到期", "无法判定", "无数据"}
+    assert "仍在上升" in {r["状态"] for r in tables["达峰分析"]}
+    cats = {(r["类别代码"], r["类别名称"]) for r in tables["IPCC类别排放"]}
+    assert {("1", "能源活动"), ("1.A.3.b", "公路"), ("1.A.4.b", "居民生活")} <= cats
+    assert all(isinstance(r["二氧化碳当量（吨）"], float) for r in tables["IPCC类别排放"] if r["二氧化碳当量（吨）"] is not None)
+    assert {r["评估方法"] for r in tables["关键类别"]} <= {"水平评估（方法 1）", "趋势评估（方法 1）", "水平评估（方法 2）", "趋势评估（方法 2）"}
+
+
+def test_zh_five_sectors_in_10k_t_equal_the_parquet(zh_run):
+    """五大领域排放 (zh) is the English sheet's table in 万吨: each cell equals t / 1e4 from emissions.parquet."""
+    import polars as pl
+
+    from ghginv.report.xlsx import provincial_table
+
+    run, _ = zh_run
+    _, tables = xlsx_texts(run / "inventory.xlsx")
+    want = provincial_table(pl.read_parquet(run / "emissions.parquet"))
+    got = tables["五大领域排放"]
+    assert [(r["年份"], r["领域"]) for r in got] == list(zip(want["year"].to_list(), want["sector_zh"].to_list(), strict=True))
+    for r, w in zip(got, want.iter_rows(named=True), strict=True):
+        for g, head in (("CO2_t", "二氧化碳（万吨）"), ("CH4_t", "甲烷（万吨）"), ("co2e_t", "温室气体合计（万吨二氧化碳当量）")):
+            assert (r[head] is None) == (w[g] is None) and (w[g] is None or r[head] == pytest.approx(w[g] / 1e4, rel=1e-12))

@@ -132,3 +132,22 @@ def test_rebuild_splits_the_completeness_sheet_too(split_run, tmp_path, monkeypa
     m = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
     assert {"IPCC categories", "Completeness"} <= {s["sheet"] for s in m["xlsx_sheets_split"]}
     assert m["outputs"]["inventory.xlsx"].startswith("sha256:")
+
+
+def test_split_in_chinese(split_run, tmp_path, monkeypatch):
+    """Rebuilt in zh: the continuation sheets carry the Chinese name (IPCC类别排放 (2) …), the header repeated in
+    Chinese, and the Summary (概要) records the split in Chinese."""
+    run = tmp_path / "demo"
+    shutil.copytree(split_run, run)
+    monkeypatch.setattr(_sheets, "EXCEL_MAX_ROWS", LIMIT)
+    rebuild_reports(run, "zh")
+    inv = pl.read_parquet(run / "inventory.parquet")
+    n = -(-inv.height // (LIMIT - 3))
+    wb = load_workbook(run / "inventory.xlsx", read_only=True)
+    names = ["IPCC类别排放"] + [f"IPCC类别排放 ({k})" for k in range(2, n + 1)]
+    assert [s for s in wb.sheetnames if s.startswith("IPCC类别排放")] == names
+    heads = {tuple(_sheet_rows(wb, name)[0]) for name in names}
+    assert len(heads) == 1 and next(iter(heads))[:2] == ("年份", "地区")
+    assert sum(len(_sheet_rows(wb, name)[1]) for name in names) == inv.height
+    split = [r[1] for r in wb["概要"].iter_rows(values_only=True) if r[0] == "工作表拆分"]
+    assert any(f"工作表“IPCC类别排放”共 {inv.height} 行" in s and f"已拆分为 {n} 个工作表" in s for s in split), split

@@ -6,6 +6,7 @@ old 200 / 240 t, new 250 / 300 t; the whole change is the factor effect (50 / 60
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -71,6 +72,13 @@ def test_rebuilt_report_and_xlsx_keep_the_section(runs):
     rebuild_reports(new, "zh")
     assert "<h2>重新计算</h2>" in (new / "report.html").read_text(encoding="utf-8")
     openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.load_workbook(new / "inventory.xlsx", read_only=True)
+    assert {"重新计算", "重新计算的因子"} <= set(wb.sheetnames)  # rebuilt in zh: the sheets in Chinese (issue 19 item 2)
+    for name in ("重新计算", "重新计算的因子"):
+        rows = list(wb[name].iter_rows(max_row=3, values_only=True))
+        head = rows[2] if rows[0][0] and all(v is None for v in rows[1]) else rows[0]
+        assert all(re.search(r"[\u4e00-\u9fff]", h) for h in head), head
+    rebuild_reports(new, "en")
     wb = openpyxl.load_workbook(new / "inventory.xlsx", read_only=True)
     assert {"Recalculations", "Recalculated factors"} <= set(wb.sheetnames)
 
