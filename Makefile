@@ -1,5 +1,5 @@
 # ghginv — two commands on a fresh machine (Python 3.11+, pip, make):
-#   make demo   compile the bundled synthetic demo inventory (ghginv/data/demo/, what `ghginv demo` writes)
+#   make demo   compile the bundled synthetic demo inventory (ghginv/data/demo/, what `ghginv demo` writes), in Chinese
 #   make test   run the test-suite (last step: the wheel, built and installed into a fresh venv)
 #   make docs   build the documentation site into docs/_build/html
 # Both create .venv and install ghginv into it first.
@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# the district's deliverables in Chinese: the summary, report.html and inventory.xlsx (--lang en for English)
 demo: $(STAMP)
-	$(BIN)/ghginv compile ghginv/data/demo/qingyang_synthetic.toml --out out/qingyang_synthetic
+	$(BIN)/ghginv --lang zh compile ghginv/data/demo/qingyang_synthetic.toml --out out/qingyang_synthetic
 
 # warnings are errors (a broken reference fails), as in tests/integration/test_docs_build.py
 docs: $(STAMP)
