@@ -29,6 +29,7 @@ app.add_typer(factors_app, name="factors")
 
 
 _GLOBAL_LANG: list[str] = []  # ghginv --lang, given before the command
+_ENV_BEFORE: list[str | None] = []  # GHGINV_LANG as it was before this invocation's --lang set it
 
 
 def cli_lang(lang: str | None) -> str | None:
@@ -47,7 +48,24 @@ def set_lang(lang: str | None) -> None:
         return
     if lang not in ("zh", "en"):
         raise ConfigError(f"--lang must be zh or en, got {lang!r}")
+    if not _ENV_BEFORE:
+        _ENV_BEFORE.append(os.environ.get("GHGINV_LANG"))
     os.environ["GHGINV_LANG"] = lang
+
+
+def reset_lang() -> None:
+    """Undo what ``--lang`` set for one invocation: the global choice and ``GHGINV_LANG`` as it was
+    before. Called when the root command's context closes, so a program (or a test) that runs several
+    commands in one process never carries one command's ``--lang`` into the next (nor into the
+    environment of a process it starts afterwards)."""
+    _GLOBAL_LANG.clear()
+    if _ENV_BEFORE:
+        before = _ENV_BEFORE.pop()
+        _ENV_BEFORE.clear()
+        if before is None:
+            os.environ.pop("GHGINV_LANG", None)
+        else:
+            os.environ["GHGINV_LANG"] = before
 
 
 LangOption = Annotated[str | None, typer.Option("--lang", help="language of the output, errors and reports: zh or en (default $GHGINV_LANG, else en)")]

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import LangOption, global_lang
+from ._common import LangOption, global_lang, reset_lang
 
 __all__ = ["version_cmd", "root_options"]
 
@@ -29,9 +29,12 @@ def _print_version(value: bool) -> None:
 
 
 def root_options(
+    ctx: typer.Context,
     version: Annotated[bool, typer.Option("--version", "-V", is_eager=True, callback=_print_version,
                                           help="print the ghginv version and exit (as ghginv version)")] = False,
     lang: LangOption = None,
 ):
     """ghginv — greenhouse gas inventory calculator"""
+    reset_lang()  # nothing left from an earlier command of this process
+    ctx.call_on_close(reset_lang)  # --lang holds for this command only
     global_lang(lang)
