@@ -125,6 +125,7 @@ def compile_cmd(
     energy_balance: Annotated[str | None, typer.Option("--energy-balance", help="energy balance (CSV or Parquet), local or a URL, for the reference approach ([reference_approach] energy_balance)")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="a column of a factor set's CSV that no reader takes (a misspelt uncertainty_pc) is an error, not a warning ([factors] strict = true)")] = False,
     no_hash_cache: Annotated[bool, typer.Option("--no-hash-cache", help="read every input to hash it, even when unchanged since an earlier run (GHGINV_HASH_CACHE=0)")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="read every activity file, even one whose cube an earlier run cached, and cache nothing (GHGINV_CACHE=0)")] = False,
 ):
     """Compile an inventory: activity data + factor sets -> emissions and the IPCC inventory."""
     from ..core.errors import ConfigError, GhgInvError
@@ -133,6 +134,10 @@ def compile_cmd(
         import os
 
         os.environ["GHGINV_HASH_CACHE"] = "0"  # ghginv.core.hashcache
+    if no_cache:
+        import os
+
+        os.environ["GHGINV_CACHE"] = "0"  # ghginv.core.cubecache
     try:
         lang = cli_lang(lang)
         set_lang(lang)  # the summary in the report's language
