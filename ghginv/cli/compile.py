@@ -15,7 +15,6 @@ from typing import Annotated
 
 import typer
 
-from ..core.rounding import round_half_up
 from ._common import PlainConsole, Years, cli_lang, console, fail, parse_years, set_lang
 
 __all__ = ["compile_cmd", "print_summary", "config_options"]
@@ -72,6 +71,8 @@ def print_summary(result, out: Path | None, quiet: bool) -> None:
     t.add_column("")
     for y in s.years:
         t.add_column(str(y), justify="right")
+
+    from ..core.rounding import round_half_up  # numpy and polars: imported when a command prints, not for --help
 
     def fmt(x):  # a str is a notation key; Chinese: 万吨, two decimals, no thousands separator (statistical tables)
         return "—" if x is None else x if isinstance(x, str) else f"{x / 1000:,.1f}" if lang == "en" else f"{round_half_up(x / 1e4, 2):.2f}"
