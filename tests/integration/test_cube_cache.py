@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import write_activity
 from ghginv.cli import main
 from ghginv.core import cubecache
+
+from conftest import write_activity
 
 
 def rows(year: int, scale: float, n: int = 30) -> list[dict]:

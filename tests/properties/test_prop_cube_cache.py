@@ -13,9 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from properties.gen import random_scenario, write_sets
 
-from conftest import write_activity
 from ghginv import Inventory, load_config
 from ghginv.runfolder import write_parquet
+
+from conftest import write_activity
 
 YEAR_CHOICES = [None, (2018, 2022), (2019, 2021), (2020, 2022), (2018, 2030)]
 
