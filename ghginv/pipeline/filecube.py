@@ -186,8 +186,7 @@ class CubeMerger:
         self.years = years
         self.keep_entity = keep_entity
         self.books = {c: Codebook() for c in (*_COLS, "entity")}
-        self.table = new_table(1 << 12)
-        self.n_used = 0
+        self.parts: list[tuple] = []  # (k1, k2, sums, counts) of each file, in input order
         self.tally = InputTally(years)
         self.notation: list[tuple] = []
         self.stats = {"rows_read": 0, "rows_outside_years": 0, "rows_notation": 0}
@@ -204,7 +203,7 @@ class CubeMerger:
         if fc.n_cells:
             k1 = pack_keys(a["year"].astype(np.int64), *(maps[c][a[c]] for c in _COLS))
             k2 = ent[a["entity"]]
-            self.table, self.n_used = table_merge(self.table, self.n_used, (k1, k2, a["sums"], a["counts"]))
+            self.parts.append((k1, k2, a["sums"], a["counts"]))
         for y, r, s, act, k in zip(a["nk_year"], a["nk_region"], a["nk_sector"], a["nk_activity"], a["nk_key"]):
             self.notation.append((int(y), vals["region"][r], vals["sector"][s], vals["activity"][act], vals["notation_key"][k]))
         t = m["tally"]
@@ -213,7 +212,11 @@ class CubeMerger:
             self.stats[k] += int(m[k])
 
     def finalize(self) -> tuple[Cube, InputTally]:
-        k1, k2, sums, counts = table_items(self.table)
+        total = sum(p[0].shape[0] for p in self.parts)
+        table, n_used = new_table(1 << max(4, int(2 * total).bit_length())), 0  # never grown: one insert per cell
+        for part in self.parts:  # in input order: a cell's sum is ((a_1 + a_2) + a_3) + …
+            table, n_used = table_merge(table, n_used, part)
+        k1, k2, sums, counts = table_items(table)
         cells = cells_frame(k1, k2, sums, counts, self.books, self.keep_entity)
         notation = notation_frame(self.notation)
         return Cube(cells=cells, notation=notation, stats={**self.stats, "cube_cells": cells.height}), self.tally
