@@ -191,3 +191,28 @@ def test_two_compiles_at_once_share_the_cache(tmp_path, ipcc_like_set, monkeypat
         for name in ("emissions.parquet", "inventory.parquet"):
             assert (tmp_path / run / name).read_bytes() == (tmp_path / "cold" / name).read_bytes(), (run, name)
     del cold
+
+
+def test_entities_and_notation_keys_from_the_cache_equal_a_cold_run(tmp_path, ipcc_like_set, cache_on, monkeypatch):
+    data = tmp_path / "activity"
+
+    def with_entities(year: int, scale: float) -> list[dict]:
+        out = [{**r, "entity_id": f"E{i % 4}" if i % 5 else None, "notation_key": None} for i, r in enumerate(rows(year, scale))]
+        out.append({**out[0], "sector": "1.A.2.a", "amount": None, "notation_key": "NO", "entity_id": None})
+        return out
+
+    write_activity(data / "a.parquet", with_entities(2021, 1.0))
+    write_activity(data / "b.parquet", with_entities(2021, 3.0))  # the same cells and entities again
+    compile_run(data, ipcc_like_set, tmp_path / "fill", "--keep-entity")
+    write_activity(data / "c.parquet", with_entities(2022, 0.5))
+    warm = compile_run(data, ipcc_like_set, tmp_path / "warm", "--keep-entity")
+    assert from_cache(warm) == {"a.parquet": True, "b.parquet": True, "c.parquet": False}
+    cold = compile_run(data, ipcc_like_set, tmp_path / "cold", "--keep-entity", "--no-cache")
+    for name in ("emissions.parquet", "inventory.parquet", "cube.parquet"):
+        assert (tmp_path / "warm" / name).read_bytes() == (tmp_path / "cold" / name).read_bytes(), name
+    assert warm["rows"]["rows_notation"] == cold["rows"]["rows_notation"] == 3
+    assert warm["checks"]["notation_keys"] == cold["checks"]["notation_keys"]
+    monkeypatch.setenv("GHGINV_CACHE", "1")
+    # without --keep-entity the same files are other cubes (the key says so): read again
+    plain = compile_run(data, ipcc_like_set, tmp_path / "plain")
+    assert not any(from_cache(plain).values())
