@@ -32,8 +32,6 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from .core.version import __version__
-
 __all__ = [
     "__version__",
     "Inventory",
@@ -79,6 +77,7 @@ __all__ = [
 
 # public name -> module (the object has the same name there), or (module, name there)
 _LAZY = {
+    "__version__": "ghginv.core.version",  # importlib.metadata: not for ``ghginv --help``
     "Inventory": "ghginv.pipeline.inventory",
     "InventoryResult": "ghginv.pipeline.inventory",
     "RunConfig": "ghginv.core.config",

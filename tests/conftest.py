@@ -17,6 +17,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 # the per-user factor folder (ghginv.core.config.user_factors_dir) of the test run: empty, so a
 # developer's own sets in ~/.local/share/ghginv/factors never change what the tests resolve
 os.environ["XDG_DATA_HOME"] = os.path.join(tempfile.gettempdir(), f"ghginv-test-xdg-{os.getpid()}-none")  # never created
+# the cube cache (ghginv.core.cubecache) stays off in the suite, so a test that breaks a file's
+# reading always reads it; tests/integration/test_cube_cache.py turns it on in its own folder
+os.environ["GHGINV_CACHE"] = "0"
 
 EF_HEADER = "activity,sector,region,year_from,year_to,gas,value,unit,source,source_locator,status"
 CARBON_HEADER = "activity,sector,region,year_from,year_to,parameter,value,unit,source,source_locator,status"

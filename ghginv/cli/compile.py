@@ -15,7 +15,6 @@ from typing import Annotated
 
 import typer
 
-from ..core.rounding import round_half_up
 from ._common import PlainConsole, Years, cli_lang, console, fail, parse_years, set_lang
 
 __all__ = ["compile_cmd", "print_summary", "config_options"]
@@ -73,6 +72,8 @@ def print_summary(result, out: Path | None, quiet: bool) -> None:
     for y in s.years:
         t.add_column(str(y), justify="right")
 
+    from ..core.rounding import round_half_up  # numpy and polars: imported when a command prints, not for --help
+
     def fmt(x):  # a str is a notation key; Chinese: 万吨, two decimals, no thousands separator (statistical tables)
         return "—" if x is None else x if isinstance(x, str) else f"{x / 1000:,.1f}" if lang == "en" else f"{round_half_up(x / 1e4, 2):.2f}"
 
@@ -125,6 +126,7 @@ def compile_cmd(
     energy_balance: Annotated[str | None, typer.Option("--energy-balance", help="energy balance (CSV or Parquet), local or a URL, for the reference approach ([reference_approach] energy_balance)")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="a column of a factor set's CSV that no reader takes (a misspelt uncertainty_pc) is an error, not a warning ([factors] strict = true)")] = False,
     no_hash_cache: Annotated[bool, typer.Option("--no-hash-cache", help="read every input to hash it, even when unchanged since an earlier run (GHGINV_HASH_CACHE=0)")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="read every activity file, even one whose cube an earlier run cached, and cache nothing (GHGINV_CACHE=0)")] = False,
 ):
     """Compile an inventory: activity data + factor sets -> emissions and the IPCC inventory."""
     from ..core.errors import ConfigError, GhgInvError
@@ -133,6 +135,10 @@ def compile_cmd(
         import os
 
         os.environ["GHGINV_HASH_CACHE"] = "0"  # ghginv.core.hashcache
+    if no_cache:
+        import os
+
+        os.environ["GHGINV_CACHE"] = "0"  # ghginv.core.cubecache
     try:
         lang = cli_lang(lang)
         set_lang(lang)  # the summary in the report's language

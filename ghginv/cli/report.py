@@ -13,7 +13,6 @@ from typing import Annotated
 
 import typer
 
-from ..core.rounding import round_half_up
 from ._common import RunDir, cli_lang, console, esc, fail, set_lang
 
 __all__ = ["report_cmd", "targets_cmd", "targets_exit_code", "unevaluable"]
@@ -98,6 +97,8 @@ def targets_cmd(run_dir: RunDir):
     t = Table(title=esc(cli_text("t_title", lang, run=run_dir)), title_justify="left")
     for i, c in enumerate(cli_text("t_cols", lang).split("|")):
         t.add_column(c, justify="left" if i in (0, 1, 7) else "right")
+
+    from ..core.rounding import round_half_up  # numpy and polars: imported when a command prints, not for --help
 
     def f(v, d=2):  # Chinese: no thousands separator (statistical tables)
         return "—" if v is None else f"{round_half_up(v, d):{',' if lang == 'en' else ''}.{d}f}"

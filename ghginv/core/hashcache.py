@@ -20,7 +20,8 @@ Safeguards:
 
 Where: ``$GHGINV_CACHE_DIR/hashes.sqlite``, else ``$XDG_CACHE_HOME/ghginv/hashes.sqlite``, else
 ``~/.cache/ghginv/hashes.sqlite``. ``GHGINV_HASH_CACHE=0`` (or ``ghginv compile
---no-hash-cache``) turns it off: every file is read.
+--no-hash-cache``) turns it off: every file is read. The cube cache (:mod:`ghginv.core.cubecache`) lives
+beside it, in ``cubes/``.
 """
 
 from __future__ import annotations

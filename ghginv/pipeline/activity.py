@@ -2,10 +2,14 @@
 
 One streamed pass over the activity files: each batch is validated
 (:class:`~ghginv.inputs.validate.BatchValidator`), counted for the conservation check
-(:class:`~ghginv.pipeline.conservation.InputTally`) and added into the cube
+(:class:`~ghginv.pipeline.conservation.InputTally`) and added into its file's cube
 (:class:`~ghginv.pipeline.cube.CubeBuilder`), while a thread hashes the files and another reads
-ahead. With ``engine = "dask"`` the same cube and tally are built on Dask workers
-(:mod:`ghginv.pipeline.engine`). A run without activity data (sinks only) has an empty cube.
+ahead. The files' cubes are added together in input order (:mod:`ghginv.pipeline.filecube`);
+a file whose cube an earlier run cached under its sha256 (:mod:`ghginv.core.cubecache`) is not
+read at all, and the result is the same to the bit. With ``engine = "dask"`` the same cube and
+tally are built on Dask workers (:mod:`ghginv.pipeline.engine`), which add the partial cubes in a
+tree: that engine does not use the cube cache (its sums agree to ~1e-15, not to the bit). A run
+without activity data (sinks only) has an empty cube.
 """
 
 from __future__ import annotations
@@ -14,13 +18,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 
-from ..core import _fs
+from ..core import _fs, cubecache
 from ..core.errors import ValidationError
 from ..core.progress import total_rows
 from ..inputs.load import discover, prefetched, stream_batches
 from ..inputs.validate import BatchValidator
 from .conservation import InputTally
-from .cube import Cube, CubeBuilder, empty_cube
+from .cube import Cube, empty_cube
+from .filecube import CubeMerger, FileCube, build_file_cube, cache_key, from_cache, usable
 
 __all__ = ["build_cube", "YEAR_MIN"]
 
@@ -67,21 +72,7 @@ def build_cube(cfg, sets, progress=None) -> tuple[Cube, list[dict], InputTally |
         if cube.cells.height == 0:
             raise ValidationError(f"no activity rows with amounts in {', '.join(str(p) for p in cfg.activity_paths)}")
         return cube, inputs, tally
-    validator = BatchValidator(known, cube_years, cfg.regions, cfg.keep_entity)
-    tally = InputTally(cube_years)
-    builder = CubeBuilder(validator, tally=tally)  # counts the tally in the cube kernel (conservation.py)
-    with ThreadPoolExecutor(max_workers=1) as pool:  # hash inputs while they stream
-        hashes = pool.map(lambda f: _fs.sha256(f.path), files)  # local or shared storage (ghginv.core._fs)
-        on_rows = getattr(progress, "rows", None)  # progress bar (ghginv.core.progress)
-        total, done = (total_rows(files), 0) if on_rows else (None, 0)
-        for batch in prefetched(stream_batches(files, cfg.batch_size, cfg.keep_entity)):  # read ahead in a thread
-            tally.add(batch)
-            builder.append(batch)
-            if on_rows:
-                done += batch.data.num_rows
-                on_rows(done, total)
-        cube = builder.finalize()
-        inputs = [{"path": str(f.path), "sha256": "sha256:" + h, "bytes": _fs.size(f.path)} for f, h in zip(files, hashes)]
+    cube, inputs, tally = _build_local(files, known, cfg, cube_years, progress)
     if keep_history:
         cube = _drop_early_non_deposits(cube, cfg.years[0], tally)
     if cube.cells.height == 0:
@@ -107,3 +98,78 @@ def _drop_early_non_deposits(cube: Cube, first_year: int, tally) -> Cube:
     stats = {**cube.stats, "cube_cells": kept.height,
              "rows_outside_years": cube.stats.get("rows_outside_years", 0) + int(drop["n_rows"].sum() if drop.height else 0)}
     return Cube(cells=kept, notation=cube.notation.filter(pl.col("year") >= first_year), stats=stats)
+
+
+def _build_local(files, known, cfg, cube_years, progress):
+    """The local engine: each file's cube (:mod:`ghginv.pipeline.filecube`) from the cube cache or
+    from its rows, added together in input order; files are hashed in a thread and read ahead in
+    another while the cubes are built."""
+    use_cache = cubecache.enabled()
+    checker = BatchValidator(known, cube_years, cfg.regions, cfg.keep_entity)  # value checks of cached cubes
+    merger = CubeMerger(cube_years, cfg.keep_entity)
+    on_rows = getattr(progress, "rows", None)  # progress bar (ghginv.core.progress)
+    total, done = (total_rows(files), 0) if on_rows else (None, 0)
+    problems = []
+    hit = [False] * len(files)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # hash inputs while they stream; store cubes
+        hashes = [pool.submit(_fs.sha256, f.path) for f in files]  # local or shared storage (ghginv.core._fs)
+
+        def cached(i, f):
+            if not use_cache:
+                return None
+            fc = from_cache(cubecache.get(cache_key(hashes[i].result(), f.partitions, cfg.keep_entity)))
+            return fc if fc is not None and usable(fc, cube_years, checker) else None
+
+        def items():  # per file: its cached cube, or its batches then the end marker
+            for i, f in enumerate(files):
+                fc = cached(i, f)
+                if fc is not None:
+                    yield i, fc
+                    continue
+                for batch in stream_batches([f], cfg.batch_size, cfg.keep_entity):
+                    yield i, batch
+                yield i, None
+
+        stream = prefetched(items())  # read ahead in a thread
+
+        def file_batches(first):
+            yield first
+            for _, item in stream:
+                if item is None:
+                    return
+                yield item
+
+        def count(batch):
+            nonlocal done
+            if on_rows:
+                done += batch.data.num_rows
+                on_rows(done, total)
+
+        stores = []
+        for i, item in stream:
+            if isinstance(item, FileCube):
+                hit[i] = True
+                merger.add(item)
+                if on_rows:
+                    done += item.meta["rows_read"]
+                    on_rows(done, total)
+                continue
+            batches = file_batches(item) if item is not None else iter(())
+            fc, v = build_file_cube(batches, known, cube_years, cfg.regions, cfg.keep_entity, count)
+            if fc is None:
+                problems.extend(v.problems())
+                continue
+            if not problems:
+                merger.add(fc)
+            if use_cache:
+                stores.append(pool.submit(_store, hashes[i], files[i], cfg.keep_entity, fc))
+        if problems:
+            raise ValidationError("activity data break the data contract; nothing was computed", problems)
+        cube, tally = merger.finalize()
+        inputs = [{"path": str(f.path), "sha256": "sha256:" + h.result(), "bytes": _fs.size(f.path), "from_cache": c}
+                  for f, h, c in zip(files, hashes, hit)]
+    return cube, inputs, tally
+
+
+def _store(digest, f, keep_entity: bool, fc) -> None:
+    cubecache.put(cache_key(digest.result(), f.partitions, keep_entity), fc.arrays, fc.meta)

@@ -155,50 +155,20 @@ class CubeBuilder:
             if start < k1.shape[0] or 2 * self.n_used >= self.table[0].shape[0]:
                 self.table = table_grow(self.table, self.n_used)
 
-    def finalize(self) -> Cube:
+    def items(self):
+        """(k1, k2, sums, counts) of the cube's cells in the builder's codes, after the checks of
+        every row seen (raises :class:`ValidationError` naming the bad rows)."""
         self.v.raise_if_problems()
         if self.dense is not None and self.n_used == 0:
-            k1, k2, sums, counts = self.dense.items()  # every row took the dense fast path
-        else:
-            if self.dense is not None:
-                self._dense_to_table()
-            k1, k2, sums, counts = table_items(self.table)
-        year, region, sector, activity, unit = unpack_keys(k1)
-        b = self.v.books
-        # sort by the strings without building a string per cell: each code's rank among its
-        # book's sorted values (Python's str order = UTF-8 byte order = polars' String order)
-        order_keys = [year]
-        columns = {}
-        for name, book, codes in (("region", "region", region), ("sector", "sector", sector),
-                                  ("activity", "activity", activity), ("unit", "unit", unit)):
-            vals = b[book].values
-            rank = np.empty(len(vals), np.int64)
-            rank[np.array(sorted(range(len(vals)), key=vals.__getitem__), dtype=np.int64)] = np.arange(len(vals))
-            order_keys.append(rank[codes] if len(vals) else codes)
-            columns[name] = (vals, codes)
-        if self.v.keep_entity:
-            vals = b["entity"].values
-            rank = np.empty(len(vals) + 1, np.int64)
-            rank[0] = len(vals)  # no entity (null) sorts last
-            rank[1 + np.array(sorted(range(len(vals)), key=vals.__getitem__), dtype=np.int64)] = np.arange(len(vals))
-            order_keys.append(rank[k2])
-        order = np.lexsort(order_keys[::-1]) if k1.size else np.zeros(0, np.int64)
+            return self.dense.items()  # every row took the dense fast path
+        if self.dense is not None:
+            self._dense_to_table()
+        return table_items(self.table)
 
-        def strings(vals, codes):
-            return pl.Series(vals, dtype=pl.String).gather(codes[order]) if codes.size else pl.Series([], dtype=pl.String)
-
-        data = {"year": pl.Series(year[order], dtype=pl.Int32)}
-        for name, (vals, codes) in columns.items():
-            data[name] = strings(vals, codes)
-        if self.v.keep_entity:
-            data["entity_id"] = strings([None, *b["entity"].values], k2)
-        data["amount"] = pl.Series(sums[order], dtype=pl.Float64)
-        data["n_rows"] = pl.Series(counts[order], dtype=pl.Int64)
-        cells = pl.DataFrame(data)
-        notation = pl.DataFrame(
-            self.v.notation_rows,
-            schema={"year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String, "notation_key": pl.String},
-        ).unique().sort("year", "region", "sector", "activity", "notation_key")
+    def finalize(self) -> Cube:
+        k1, k2, sums, counts = self.items()
+        cells = cells_frame(k1, k2, sums, counts, self.v.books, self.v.keep_entity)
+        notation = notation_frame(self.v.notation_rows)
         stats = {
             "rows_read": self.v.rows_read,
             "rows_outside_years": self.v.rows_outside_years,
@@ -206,6 +176,51 @@ class CubeBuilder:
             "cube_cells": cells.height,
         }
         return Cube(cells=cells, notation=notation, stats=stats)
+
+
+_NOTATION_SCHEMA = {"year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String, "notation_key": pl.String}
+
+
+def notation_frame(rows) -> pl.DataFrame:
+    """The cube's notation-key rows (dicts or tuples of year, region, sector, activity, key), each once, sorted."""
+    return pl.DataFrame(rows, schema=_NOTATION_SCHEMA, orient="row" if rows and not isinstance(rows[0], dict) else None
+                        ).unique().sort("year", "region", "sector", "activity", "notation_key")
+
+
+def cells_frame(k1, k2, sums, counts, books, keep_entity: bool) -> pl.DataFrame:
+    """The cube's cells as a frame sorted by every key column, from packed keys and the codebooks."""
+    year, region, sector, activity, unit = unpack_keys(k1)
+    b = books
+    # sort by the strings without building a string per cell: each code's rank among its
+    # book's sorted values (Python's str order = UTF-8 byte order = polars' String order)
+    order_keys = [year]
+    columns = {}
+    for name, book, codes in (("region", "region", region), ("sector", "sector", sector),
+                              ("activity", "activity", activity), ("unit", "unit", unit)):
+        vals = b[book].values
+        rank = np.empty(len(vals), np.int64)
+        rank[np.array(sorted(range(len(vals)), key=vals.__getitem__), dtype=np.int64)] = np.arange(len(vals))
+        order_keys.append(rank[codes] if len(vals) else codes)
+        columns[name] = (vals, codes)
+    if keep_entity:
+        vals = b["entity"].values
+        rank = np.empty(len(vals) + 1, np.int64)
+        rank[0] = len(vals)  # no entity (null) sorts last
+        rank[1 + np.array(sorted(range(len(vals)), key=vals.__getitem__), dtype=np.int64)] = np.arange(len(vals))
+        order_keys.append(rank[k2])
+    order = np.lexsort(order_keys[::-1]) if k1.size else np.zeros(0, np.int64)
+
+    def strings(vals, codes):
+        return pl.Series(vals, dtype=pl.String).gather(codes[order]) if codes.size else pl.Series([], dtype=pl.String)
+
+    data = {"year": pl.Series(year[order], dtype=pl.Int32)}
+    for name, (vals, codes) in columns.items():
+        data[name] = strings(vals, codes)
+    if keep_entity:
+        data["entity_id"] = strings([None, *b["entity"].values], k2)
+    data["amount"] = pl.Series(sums[order], dtype=pl.Float64)
+    data["n_rows"] = pl.Series(counts[order], dtype=pl.Int64)
+    return pl.DataFrame(data)
 
 
 def empty_cube() -> Cube:

@@ -1,0 +1,222 @@
+"""Per-file cubes: the cube of each activity file on its own, added together in input order.
+
+The ``cube`` stage (:mod:`ghginv.pipeline.activity`) builds the cube of every file with a fresh
+:class:`~ghginv.pipeline.cube.CubeBuilder` (its own codebooks and input tally), so a file's cube
+depends on its bytes, its partition folders and whether entities are kept, and on nothing read
+before it. :class:`CubeMerger` adds the files' cubes into one hash table in the order of the
+inputs: a cell's amount is ``((a_1 + a_2) + a_3) + …`` over the files that have it, each ``a_f``
+the file's own sum in row order. Whether ``a_f`` was just computed or taken from the cube cache
+(:mod:`ghginv.core.cubecache`), the additions are the same, so a compile that reuses cached
+files gives the same bits as a cold one.
+
+A file's cube holds every valid row inside the run's years. A cached cube is reused when its
+values still pass the run's checks (activity codes known to the factor sets, regions of
+``[inventory] regions``) and either the run's years are those it was built with, or none of the
+file's rows lay outside those years and the run's years still cover all of its cells (a compile
+that adds a year keeps the cubes of the earlier years).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core import cubecache
+from ..core.errors import ValidationError
+from ..core.version import __version__
+from ..inputs.validate import BatchValidator, Codebook
+from ..kernels.cube import LIMITS, new_table, pack_keys, table_items, table_merge, unpack_keys
+from .conservation import InputTally
+from .cube import Cube, CubeBuilder, cells_frame, notation_frame
+
+__all__ = ["FileCube", "build_file_cube", "cache_key", "CubeMerger"]
+
+_COLS = ("region", "sector", "activity", "unit")
+
+
+@dataclass
+class FileCube:
+    """The cube of one activity file, in its own codes.
+
+    ``arrays``: year (int32), region, sector, activity, unit (int32 codes into ``values``),
+    entity (int32, 0 = none, else 1 + code into ``values["entity"]``), sums (float64), counts
+    (int64), and the notation-key rows (each once) as nk_year, nk_region, nk_sector, nk_activity,
+    nk_key (codes into ``values``; the keys into ``values["notation_key"]``). ``meta``: the
+    values, the row counts, the years it was built with and the input tally.
+    """
+
+    arrays: dict
+    meta: dict
+
+    @property
+    def n_cells(self) -> int:
+        return int(self.arrays["sums"].shape[0])
+
+
+def cache_key(sha256: str, partitions: dict, keep_entity: bool) -> str:
+    """The cube cache's key of a file: its bytes, its partition folders, entities kept, the layout.
+
+    Parameters
+    ----------
+    sha256 : str
+        The file's hex sha256.
+    partitions : dict of str to str
+        Its ``key=value`` partition folders (constant columns).
+    keep_entity : bool
+        Whether the run keeps ``entity_id``.
+
+    Returns
+    -------
+    str
+        64 hex digits.
+    """
+    text = json.dumps([cubecache.FORMAT, __version__, sha256, sorted(partitions.items()), bool(keep_entity)])
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def build_file_cube(batches, known: set[str], years, regions, keep_entity: bool, on_batch=None):
+    """Build one file's cube from its batches.
+
+    Parameters
+    ----------
+    batches : iterable of Batch
+        The file's batches, in order.
+    known : set of str
+        Activity codes of the run's factor sets.
+    years : tuple of (int, int) or None
+        The cube's years.
+    regions : tuple of str or None
+        ``[inventory] regions``.
+    keep_entity : bool
+        Keep ``entity_id``.
+    on_batch : callable, optional
+        Called with each batch after it was added.
+
+    Returns
+    -------
+    tuple of (FileCube or None, BatchValidator)
+        The file's cube (None when a row breaks the data contract: the validator names it).
+    """
+    v = BatchValidator(known, years, regions, keep_entity)
+    tally = InputTally(years)
+    builder = CubeBuilder(v, tally=tally)
+    for batch in batches:
+        tally.add(batch)
+        builder.append(batch)
+        if on_batch is not None:
+            on_batch(batch)
+    if v.issues:
+        return None, v
+    k1, k2, sums, counts = builder.items()
+    year, region, sector, activity, unit = unpack_keys(k1)
+    values = {c: list(v.books[c].values) for c in (*_COLS, "entity")}
+    nk_vals: list[str] = []
+    nk_at: dict[str, int] = {}
+    nk = sorted({(r["year"], r["region"], r["sector"], r["activity"], r["notation_key"]) for r in v.notation_rows})
+    code = {c: v.books[c].index for c in _COLS}
+    arrays = {
+        "year": year.astype(np.int32), "region": region.astype(np.int32), "sector": sector.astype(np.int32),
+        "activity": activity.astype(np.int32), "unit": unit.astype(np.int32), "entity": k2.astype(np.int32),
+        "sums": np.ascontiguousarray(sums, np.float64), "counts": np.ascontiguousarray(counts, np.int64),
+        "nk_year": np.array([r[0] for r in nk], np.int32),
+        "nk_region": np.array([code["region"][r[1]] for r in nk], np.int32),
+        "nk_sector": np.array([code["sector"][r[2]] for r in nk], np.int32),
+        "nk_activity": np.array([code["activity"][r[3]] for r in nk], np.int32),
+        "nk_key": np.array([nk_at.setdefault(r[4], len(nk_at)) for r in nk], np.int32),
+    }
+    for k in nk_at:
+        nk_vals.append(k)
+    meta = {
+        "values": {**values, "notation_key": nk_vals},
+        "rows_read": int(v.rows_read), "rows_outside_years": int(v.rows_outside_years),
+        "rows_notation": int(v.rows_notation),
+        "years": list(years) if years is not None else None,
+        "cell_years": [int(year.min()), int(year.max())] if year.size else None,
+        "rules": rules_digest(v),
+        "tally": {"units": list(tally.sums), "sums": [float(x) for x in tally.sums.values()], "rows": int(tally.rows)},
+    }
+    return FileCube(arrays, meta), v
+
+
+def usable(fc: FileCube, years, checker: BatchValidator) -> bool:
+    """Whether a cached file cube is the one this run would build (see the module docstring)."""
+    m = fc.meta
+    built = tuple(m["years"]) if m["years"] is not None else None
+    if built != (tuple(years) if years is not None else None):
+        if m["rows_outside_years"]:
+            return False
+        cy = m["cell_years"]
+        if cy is not None and years is not None and not (years[0] <= cy[0] and cy[1] <= years[1]):
+            return False
+    if m["rows_outside_years"] and m.get("rules") != rules_digest(checker):
+        return False  # rows outside the years were checked against other rules
+    vals = m["values"]
+    return all(checker._check_value(c, x) is None for c in _COLS for x in vals[c])
+
+
+def rules_digest(v: BatchValidator) -> str:
+    """Digest of the value checks that depend on the run (known activities, regions)."""
+    text = json.dumps([sorted(v.known_activities), sorted(v.regions) if v.regions is not None else None])
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def from_cache(entry) -> FileCube | None:
+    """A :class:`FileCube` from a cube cache entry, or None when the entry does not hold one."""
+    if entry is None:
+        return None
+    arrays, meta = entry
+    try:
+        n = arrays["sums"].shape[0]
+        if any(arrays[k].shape[0] != n for k in ("year", *_COLS, "entity", "counts")):
+            return None
+        for c in (*_COLS, "entity", "notation_key"):
+            meta["values"][c] = list(meta["values"][c])
+        return FileCube(arrays, meta)
+    except (KeyError, TypeError, AttributeError):
+        return None
+
+
+class CubeMerger:
+    """Adds file cubes, in input order, into the run's cube and input tally."""
+
+    def __init__(self, years, keep_entity: bool):
+        self.years = years
+        self.keep_entity = keep_entity
+        self.books = {c: Codebook() for c in (*_COLS, "entity")}
+        self.parts: list[tuple] = []  # (k1, k2, sums, counts) of each file, in input order
+        self.tally = InputTally(years)
+        self.notation: list[tuple] = []
+        self.stats = {"rows_read": 0, "rows_outside_years": 0, "rows_notation": 0}
+
+    def add(self, fc: FileCube) -> None:
+        a, m = fc.arrays, fc.meta
+        vals = m["values"]
+        maps = {c: np.array([self.books[c].code(x) for x in vals[c]], np.int64) for c in _COLS}
+        for c in _COLS:
+            if len(self.books[c]) > LIMITS[c]:
+                raise ValidationError(f"too many distinct {c} values ({len(self.books[c])}); at most {LIMITS[c]} are supported")
+        ent = np.zeros(len(vals["entity"]) + 1, np.int64)
+        ent[1:] = [self.books["entity"].code(x) + 1 for x in vals["entity"]]
+        if fc.n_cells:
+            k1 = pack_keys(a["year"].astype(np.int64), *(maps[c][a[c]] for c in _COLS))
+            k2 = ent[a["entity"]]
+            self.parts.append((k1, k2, a["sums"], a["counts"]))
+        for y, r, s, act, k in zip(a["nk_year"], a["nk_region"], a["nk_sector"], a["nk_activity"], a["nk_key"]):
+            self.notation.append((int(y), vals["region"][r], vals["sector"][s], vals["activity"][act], vals["notation_key"][k]))
+        t = m["tally"]
+        self.tally._merge(t["units"], t["sums"], t["rows"])
+        for k in self.stats:
+            self.stats[k] += int(m[k])
+
+    def finalize(self) -> tuple[Cube, InputTally]:
+        total = sum(p[0].shape[0] for p in self.parts)
+        table, n_used = new_table(1 << max(4, int(2 * total).bit_length())), 0  # never grown: one insert per cell
+        for part in self.parts:  # in input order: a cell's sum is ((a_1 + a_2) + a_3) + …
+            table, n_used = table_merge(table, n_used, part)
+        k1, k2, sums, counts = table_items(table)
+        cells = cells_frame(k1, k2, sums, counts, self.books, self.keep_entity)
+        notation = notation_frame(self.notation)
+        return Cube(cells=cells, notation=notation, stats={**self.stats, "cube_cells": cells.height}), self.tally
