@@ -57,6 +57,7 @@ def test_cached_compiles_equal_cold_compiles(monkeypatch, seed, ops):
         names.append("f000.parquet")
         monkeypatch.setenv("GHGINV_CACHE", "1")
         compile_bytes(data, sets, None, d, "first")
+        prev_years = None  # the years of the last compile that wrote the cache
         for step, (op, k, yi) in enumerate(ops):
             if op == "add" or len(names) == 1:
                 name = f"f{step + 1:03d}.parquet" if k % 2 else f"a{step + 1:03d}.parquet"  # before or after the others
@@ -76,6 +77,7 @@ def test_cached_compiles_equal_cold_compiles(monkeypatch, seed, ops):
                     compile_bytes(data, sets, years, d, "cold")
                 except Exception as cold_e:  # noqa: BLE001
                     assert type(cold_e) is type(e) and str(cold_e) == str(e)
+                    prev_years = years
                     continue
                 raise
             monkeypatch.setenv("GHGINV_CACHE", "0")
@@ -83,5 +85,8 @@ def test_cached_compiles_equal_cold_compiles(monkeypatch, seed, ops):
             assert not any(cold_hits)
             for name in cold:
                 assert cached[name] == cold[name], (step, op, years, name)
-            if op != "change" and years is None:
-                assert any(hits) or len(names) == 1  # the files kept from before came from the cache
+            if op != "change" and years is None and prev_years is None:
+                # the files kept from before came from the cache (a cube cached by a run of fewer years
+                # holds no rows of the others, so a run of all years reads its file again)
+                assert any(hits) or len(names) == 1
+            prev_years = years
