@@ -48,7 +48,7 @@ import numpy as np
 
 from .errors import UnknownGwpError
 
-__all__ = ["GwpSet", "gwp_set", "gwp_table", "gwp_sets", "known_gases", "montreal_gas", "origin_of", "gwp_keys", "GWP100_SETS",
+__all__ = ["GwpSet", "gwp_set", "gwp_table", "gwp_sets", "known_gases", "montreal_gas", "gas_family", "origin_of", "gwp_keys", "GWP100_SETS",
            "ORIGIN_SETS", "SOURCE", "MONTREAL_GASES", "FOSSIL", "NON_FOSSIL", "ORIGIN_RULE"]
 
 GWP100_SETS = ("SARGWP100", "AR4GWP100", "AR5GWP100", "AR5CCFGWP100", "AR6GWP100")
@@ -161,6 +161,30 @@ MONTREAL_GASES = frozenset({
     "Halon1201", "CHBrF2",  # Annex C II (HBFC-22B1)
     "CH3Br",  # Annex E I
 })
+
+
+_PFC_NAMES = frozenset({"CF4", "C2F6", "C3F8", "C4F10", "c-C4F8", "C5F12", "C6F14"})
+
+
+def gas_family(gas: str) -> str:
+    """The reporting family of a gas: ``HFCs`` for every HFC, ``PFCs`` for every PFC, else the gas.
+
+    Parameters
+    ----------
+    gas : str
+        Gas name as in the GWP tables (``HFC134a``, ``CF4``, ``CO2`` …).
+
+    Returns
+    -------
+    str
+        ``"HFCs"``, ``"PFCs"`` or ``gas`` itself (CO2, CH4, N2O, SF6, NF3 …): the columns of the
+        inventory tables (IPCC 2006 Vol 1 Ch 8 Table 8.2; the provincial summary table).
+    """
+    if gas.startswith("HFC"):
+        return "HFCs"
+    if gas.startswith("PFC") or gas in _PFC_NAMES:
+        return "PFCs"
+    return gas
 
 
 def montreal_gas(gas: str) -> bool:

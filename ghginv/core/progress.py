@@ -115,6 +115,12 @@ class FileProgress:
 IMPORT_DELAY_S = 1.0
 
 
+def _show_bar(quiet: bool, stream) -> bool:
+    """Whether to draw a bar: not ``quiet`` and ``stream`` (default ``sys.stderr``) is a terminal."""
+    stream = stream if stream is not None else sys.stderr
+    return not quiet and bool(getattr(stream, "isatty", lambda: False)())
+
+
 def terminal_file_progress(quiet: bool = False, stream=None) -> FileProgress | None:
     """A :class:`FileProgress` when ``stream`` (stderr) is a terminal and not ``quiet``; else None.
 
@@ -131,8 +137,7 @@ def terminal_file_progress(quiet: bool = False, stream=None) -> FileProgress | N
         The callable to pass as ``import_ledger(progress=...)`` (shown on imports longer than a
         second), or None for pipes, logs, CI and ``--quiet``.
     """
-    stream = stream if stream is not None else sys.stderr
-    if quiet or not getattr(stream, "isatty", lambda: False)():
+    if not _show_bar(quiet, stream):
         return None
     return FileProgress()
 
@@ -175,7 +180,6 @@ def terminal_progress(quiet: bool = False, stream=None) -> RowProgress | None:
     RowProgress or None
         The progress object to pass as ``Inventory(progress=...)``, or None for pipes, logs and CI.
     """
-    stream = stream if stream is not None else sys.stderr
-    if quiet or not getattr(stream, "isatty", lambda: False)():
+    if not _show_bar(quiet, stream):
         return None
     return RowProgress()

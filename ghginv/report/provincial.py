@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from ..core import categories
-from ..core.gwp import MONTREAL_GASES
+from ..core.gwp import MONTREAL_GASES, gas_family
 
 __all__ = ["SUMMARY_ROWS", "GAS_GROUPS", "T_PER_10KT", "summary_table", "summary_sheet", "energy_activity_table", "sector_table",
            "SECTOR_TABLES", "energy_sector", "TEXTS", "ptext", "class_map", "net_import_memo", "provincial_sheets"]
@@ -235,13 +235,6 @@ _OTHER_ROWS = (Row("6", "Other (IPCC 5)", "其他（IPCC 5）", 1, OTHER),)
 SUMMARY_ROWS: tuple[Row, ...] = _ENERGY_ROWS + _IPPU_ROWS + _AGRI_ROWS + _LULUCF_ROWS + _WASTE_ROWS + _OTHER_ROWS
 
 
-def _gas_group(g: str) -> str:
-    if g.startswith("HFC"):
-        return "HFCs"
-    if g.startswith("PFC") or g in ("CF4", "C2F6", "C3F8", "C4F10", "c-C4F8", "C5F12", "C6F14"):
-        return "PFCs"
-    return g
-
 
 def class_map(energy_activity: pl.DataFrame | None) -> dict[str, str]:
     """Activity code -> fuel class, as the run's energy activity table records it.
@@ -274,7 +267,7 @@ class _Rows:
         self.scope = emissions["scope"].to_list()
         acts = emissions["activity"].to_list() if "activity" in emissions.columns else [""] * n
         self.fuel_class = [classes.get(a, "other") for a in acts]
-        groups = {g: _gas_group(g) for g in set(self.gas)}
+        groups = {g: gas_family(g) for g in set(self.gas)}
         self.gas_group = [groups[g] for g in self.gas]
         self.montreal = [g in MONTREAL_GASES for g in self.gas]
         self.em = emissions["emissions_t"].to_list()

@@ -20,7 +20,7 @@ import polars as pl
 
 from ..core import categories
 from ..core._frames import group_sum
-from ..core.gwp import MONTREAL_GASES
+from ..core.gwp import MONTREAL_GASES, gas_family
 from ._completeness import completeness_sheet
 from ._sheets import sheet_head, sheet_parts, split_note
 from ._xlsx_zh import SHEET_UNIT_NOTE, sheet_name, xlsx_text, zh_frame, zh_summary_line
@@ -39,13 +39,6 @@ FIVE_SECTORS = [  # (key, English, Chinese, IPCC prefixes)
 ]
 GAS_COLUMNS = ["CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3"]
 
-
-def _gas_group(g: str) -> str:
-    if g.startswith("HFC"):
-        return "HFCs"
-    if g.startswith("PFC") or g in ("CF4", "C2F6", "C3F8", "C4F10", "c-C4F8", "C5F12", "C6F14"):
-        return "PFCs"
-    return g
 
 
 def _five(sector: str) -> str | None:
@@ -78,7 +71,7 @@ def provincial_table(emissions: pl.DataFrame) -> pl.DataFrame:
         ``co2e_t`` [t CO2e].
     """
     e = emissions.with_columns(
-        pl.col("gas").map_elements(_gas_group, return_dtype=pl.String).alias("gas_group"),
+        pl.col("gas").map_elements(gas_family, return_dtype=pl.String).alias("gas_group"),
         pl.when(pl.col("scope") == "direct").then(pl.col("sector").map_elements(_five, return_dtype=pl.String))
         .when(pl.col("scope") == "indirect").then(pl.lit("memo_indirect"))
         .when(pl.col("gas").is_in(list(MONTREAL_GASES))).then(pl.lit("memo_montreal"))

@@ -418,13 +418,7 @@ def _read_xlsx(path: Path, sheet: str | None, sheets: str | None = None) -> list
                 merges = _merged_ranges(wb._archive, ws._worksheet_path)
             except unreadable as e:
                 raise InputFileError(f"{path}: not a readable XLSX workbook ({type(e).__name__}: {e})") from None
-            if merges:
-                n_rows = max(len(rows), max(m[2] for m in merges))
-                n_cols = max(width, max(m[3] for m in merges))
-                if n_rows * n_cols > max_cells:
-                    raise _too_big(path, f"sheet '{name}' has merged ranges up to row {n_rows:,}, column "
-                                   f"{column_letter(n_cols - 1)}:", n_rows * n_cols, "cells",
-                                   limits["cells"], n_rows * n_cols * 1.1)
+            _check_merged_extent(path, name, rows, width, merges, max_cells, limits)
             _fill_merges(rows, merges)
             grids.append(Grid(path, name, rows, None, tuple(merges)))
     finally:
@@ -524,16 +518,22 @@ def _read_xlsx_calamine(path: Path, sheet: str | None, sheets: str | None) -> li
                 raise InputFileError(f"{path}: sheet '{name}' cannot be read ({_calamine_reason(e)})") from None
             pad = (None,) * offset
             rows = [pad + r for r in df.rows()] if offset else df.rows()  # tuples; a row a merged range fills becomes a list
-            if merges:
-                n_rows = max(len(rows), max(m[2] for m in merges))
-                n_cols = max(df.width + offset, max(m[3] for m in merges))
-                if n_rows * n_cols > max_cells:
-                    raise _too_big(path, f"sheet '{name}' has merged ranges up to row {n_rows:,}, column "
-                                   f"{column_letter(n_cols - 1)}:", n_rows * n_cols, "cells",
-                                   limits["cells"], n_rows * n_cols * 1.1)
-                _fill_merges(rows, merges)
+            _check_merged_extent(path, name, rows, df.width + offset, merges, max_cells, limits)
+            _fill_merges(rows, merges)
             grids.append(Grid(path, name, rows, None, tuple(merges)))
     return grids
+
+
+def _check_merged_extent(path, name: str, rows: list, width: int, merges, max_cells: int, limits: dict) -> None:
+    """Refuse a sheet whose merged ranges reach beyond the cell limit (a workbook bomb by merges)."""
+    if not merges:
+        return
+    n_rows = max(len(rows), max(m[2] for m in merges))
+    n_cols = max(width, max(m[3] for m in merges))
+    if n_rows * n_cols > max_cells:
+        raise _too_big(path, f"sheet '{name}' has merged ranges up to row {n_rows:,}, column "
+                       f"{column_letter(n_cols - 1)}:", n_rows * n_cols, "cells",
+                       limits["cells"], n_rows * n_cols * 1.1)
 
 
 def _calamine_reason(e: Exception) -> str:
