@@ -442,6 +442,17 @@ ERRORS: list[tuple[str, str]] = [
     # ---- output folders ----
     (r"output folder exists and is not a ghginv run; choose another --out or empty it first",
      "输出文件夹已存在且不是 ghginv 运行文件夹；请另选 --out，或先清空该文件夹"),
+    (r"another ghginv run \(pid (\d+)\) is writing this output folder; waited (\S+) s\. Try again when it has finished, or choose another --out",
+     "另一个 ghginv 进程（pid {1}）正在写入这个输出文件夹；已等待 {2} 秒。请等它结束后再试，或另选 --out"),
+    (r"cannot write the outputs: the disk is full; nothing was written and any previous results are unchanged",
+     "无法写入输出：磁盘已满；未写入任何文件，之前的结果保持不变"),
+    (r"cannot write the outputs: (.+?); nothing was written and any previous results are unchanged",
+     "无法写入输出（详情：{1}）；未写入任何文件，之前的结果保持不变"),
+    # ---- waste (ghginv.methods.waste_fod) ----
+    (r"the activity data have solid waste deposits \(4\.A\) but the inventory has no \[waste\] climate_zone; set one of (.+?) "
+     r"\(2006 IPCC GL Vol 5 Table 3\.3\) in the TOML, or pass --climate-zone ZONE to ghginv compile",
+     "活动水平数据中有固体废弃物填埋（4.A），但清单没有设置 [waste] climate_zone；请在 TOML 中设为 {1} 之一"
+     "（2006 IPCC GL 第 5 卷表 3.3），或在 ghginv compile 中给出 --climate-zone 气候区"),
     # ---- inventory TOML (ghginv.core.config) ----
     (r"invalid inventory file", "清单文件无效"),
     (r"invalid \[(.+?)\]", "[{1}] 的设置无效"),

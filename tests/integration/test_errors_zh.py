@@ -197,6 +197,10 @@ def test_catalogued_bad_input_reads_in_chinese(tmp_path, case):
     ("energy item not in [activities]", "能源品种不在映射文件的 [activities] 中"),
     ("the folder is not empty and was not written by ghginv demo; nothing was written", "该文件夹不是空的，也不是由 ghginv demo 写出的；未写入任何文件"),
     ("it is a file, not a folder", "这是一个文件，不是文件夹"),
+    ("/d/out: another ghginv run (pid 12) is writing this output folder; waited 0.3 s. Try again when it has finished, or choose another --out",
+     "/d/out：另一个 ghginv 进程（pid 12）正在写入这个输出文件夹；已等待 0.3 秒。请等它结束后再试，或另选 --out"),
+    ("/d/out: cannot write the outputs: the disk is full; nothing was written and any previous results are unchanged",
+     "/d/out：无法写入输出：磁盘已满；未写入任何文件，之前的结果保持不变"),
     ("not valid TOML: Expected '=' (at line 1, column 3)", "不是有效的 TOML 文件：Expected '=' (at line 1, column 3)"),
 ])
 def test_patterns_without_a_cli_case(message, chinese):
