@@ -12,6 +12,7 @@ Blocks (each its own dict, so that branches adding entries touch separate places
   (省级温室气体清单编制指南（试行）, 2011: 能源活动, 工业生产过程, 农业, 土地利用变化和林业, 废弃物处理).
 * :data:`LABELS` — indicator, unit, status, target-kind, scope, activity and convention names.
 * :data:`NOTES` — patterns of generated notes and reasons with their Chinese wording.
+* :data:`ERRORS` — patterns of the error messages and hints of the bad-input catalogue, by section.
 * :data:`CLI` — the command line's summary, target table and error framing.
 * :data:`XLSX_SHEETS`, :data:`XLSX_TEXTS`, :data:`XLSX_SUMMARY`, :data:`XLSX_COLUMNS`, :data:`XLSX_NAME_HEADS`,
   :data:`XLSX_VALUES` — ``inventory.xlsx`` in Chinese: sheet names, notes, Summary labels, column heads, the
@@ -29,7 +30,7 @@ import re
 
 __all__ = ["LANGS", "T", "CATEGORY_ZH", "LABELS", "NOTES", "CLI", "XLSX_SHEETS", "XLSX_TEXTS", "XLSX_SUMMARY", "XLSX_COLUMNS",
            "XLSX_NAME_HEADS", "XLSX_VALUES", "resolve_lang", "pick", "text", "category_label", "label",
-           "label_parts", "translate_note", "translate_message", "mass_unit", "cli_text"]
+           "label_parts", "translate_note", "translate_message", "mass_unit", "cli_text", "ERRORS"]
 
 LANGS = ("en", "zh")
 
@@ -390,6 +391,95 @@ NOTES: list[tuple[str, str]] = [
     (r"unknown unit ('.+?'); known units: (.+)", "未知的单位 {1}；可用的单位：{2}"),
 ]
 
+# ==== block: error messages and hints of the bad-input catalogue (docs/bad-input-catalog.md), by section ======
+# Each pattern matches a whole message or hint (after the framing: the file prefix ``path: `` and the rows
+# ``— row 2`` are split off by translate_message); groups are values, names and paths, kept as written. A library's
+# own diagnostic (pyarrow, tomllib) is kept verbatim after 详情 (``{c1}`` translates it when a pattern knows it).
+ERRORS: list[tuple[str, str]] = [
+    # ---- activity data (ghginv.inputs) ----
+    (r"implausible year \(expected (\d+)–(\d+)\)", "年份不合理（应在 {1}–{2} 之间）"),
+    (r"use an activity code of the factor sets \(see (.+)\) or add a factor set for it", "请使用因子集中的活动代码（见 {1}），或为它添加因子集"),
+    (r"unknown unit ('.+?'); known units: (.+) \(optionally with a ('.+?') or ('.+?') scale\)",
+     "未知的单位 {1}；可用的单位：{2}（可加数量级前缀 {3} 或 {4}）"),
+    (r"use a unit of the data contract, e\.g\. (.+)", "请使用数据约定中的单位，例如 {1}"),
+    (r"use a dotted IPCC 2006 code such as (.+)", "请使用带点的 IPCC 2006 类别代码，例如 {1}"),
+    (r"wrong schema", "数据结构不符合要求"),
+    (r"required column ('.+?') is missing", "缺少必需的列 {1}"),
+    (r"activity files need columns (.+?) \(year may come from a year=YYYY folder\); found: (.+)",
+     "活动水平文件需要以下列：{1}（year 也可以来自 year=年份 形式的文件夹名）；现有的列：{2}"),
+    (r"column ('.+?') has type (\S+), expected float \(or integer\)", "列 {1} 的类型是 {2}，应为浮点数（或整数）"),
+    (r"column ('.+?') has type (\S+), expected integer", "列 {1} 的类型是 {2}，应为整数"),
+    (r"column ('.+?') has type (\S+), expected (.+)", "列 {1} 的类型是 {2}，应为 {3}"),
+    (r"column ('.+?') appears (\d+) times", "列 {1} 出现了 {2} 次"),
+    (r"year column disagrees with the folder year=(\d+)", "year 列与文件夹 year={1} 不一致"),
+    (r"file is empty \(0 bytes\)", "文件为空（0 字节）"),
+    (r"file has no rows", "文件没有数据行"),
+    (r"remove the empty file or fill it", "请删除这个空文件或填入数据"),
+    (r"not a readable Parquet file \((.+)\)", "不是可读的 Parquet 文件（文件已损坏或不是 Parquet 格式；详情：{1}）"),
+    (r"corrupt Parquet data (?:in|near) rows? ([\d–, ]+) \((.+)\)", "Parquet 数据损坏，位于第 {1} 行附近（详情：{2}）"),
+    (r"activity data not found", "找不到活动水平数据"),
+    (r"activity path does not exist", "活动水平数据路径不存在"),
+    (r"directory holds no Parquet files", "文件夹中没有 Parquet 文件"),
+    # ---- ledgers (ghginv.inputs.ledger: ghginv import) ----
+    (r"text encoding not recognised \(not UTF-8, not GBK/GB18030; first bad byte at offset (\d+)\)",
+     "无法识别文本编码（不是 UTF-8，也不是 GBK/GB18030；第一个无法解码的字节位于偏移量 {1}）"),
+    (r"old binary Excel \(\.xls\) is not read; open it in Excel or LibreOffice and save as \.xlsx \(or CSV\)",
+     "不读取旧的二进制 Excel 文件（.xls）；请用 Excel、WPS 或 LibreOffice 打开后另存为 .xlsx（或 CSV）"),
+    (r"header row not found: no row holds all of (.+)", "找不到表头行：没有一行同时包含 {1}"),
+    (r"('.+?') is not a number", "{1} 不是数字"),
+    (r"energy item not in \[activities\]", "能源品种不在映射文件的 [activities] 中"),
+    # ---- factor sets and their manifests (ghginv.factors) ----
+    (r"factor set ('.+?') has invalid rows", "因子集 {1} 中有无效的行"),
+    (r"value must be a finite number ≥ 0", "value 必须是不小于 0 的有限数值"),
+    (r"unknown factor set ('.+?'): no folder with a manifest\.toml found \(looked in (.+)\); known sets: (.+)",
+     "未知的因子集 {1}：找不到含 manifest.toml 的文件夹（已查找 {2}）；已知的因子集：{3}"),
+    (r"factor set ('.+?'): manifest check failed", "因子集 {1}：manifest.toml 校验失败"),
+    (r"sha256 mismatch for ('.+?'): manifest says (\S+), file is (\S+)", "{1} 的 sha256 不一致：manifest.toml 记录为 {2}，文件实际为 {3}"),
+    (r"the file changed after the manifest was written; if the change is intended, update the hashes with (`.+`), otherwise restore the file",
+     "文件在 manifest.toml 写入之后被修改过；如果修改是有意的，请用 {1} 更新哈希值，否则请恢复原文件"),
+    (r"unknown GWP set ('.+?'); known sets: (.+?) \(and (.+)\)", "未知的 GWP 取值集 {1}；可用的取值集：{2}（另有 {3}）"),
+    (r"unknown GWP set ('.+?'); known sets: (.+)", "未知的 GWP 取值集 {1}；可用的取值集：{2}"),
+    # ---- output folders ----
+    (r"output folder exists and is not a ghginv run; choose another --out or empty it first",
+     "输出文件夹已存在且不是 ghginv 运行文件夹；请另选 --out，或先清空该文件夹"),
+    (r"another ghginv run \(pid (\d+)\) is writing this output folder; waited (\S+) s\. Try again when it has finished, or choose another --out",
+     "另一个 ghginv 进程（pid {1}）正在写入这个输出文件夹；已等待 {2} 秒。请等它结束后再试，或另选 --out"),
+    (r"cannot write the outputs: the disk is full; nothing was written and any previous results are unchanged",
+     "无法写入输出：磁盘已满；未写入任何文件，之前的结果保持不变"),
+    (r"cannot write the outputs: (.+?); nothing was written and any previous results are unchanged",
+     "无法写入输出（详情：{1}）；未写入任何文件，之前的结果保持不变"),
+    # ---- waste (ghginv.methods.waste_fod) ----
+    (r"the activity data have solid waste deposits \(4\.A\) but the inventory has no \[waste\] climate_zone; set one of (.+?) "
+     r"\(2006 IPCC GL Vol 5 Table 3\.3\) in the TOML, or pass --climate-zone ZONE to ghginv compile",
+     "活动水平数据中有固体废弃物填埋（4.A），但清单没有设置 [waste] climate_zone；请在 TOML 中设为 {1} 之一"
+     "（2006 IPCC GL 第 5 卷表 3.3），或在 ghginv compile 中给出 --climate-zone 气候区"),
+    # ---- inventory TOML (ghginv.core.config) ----
+    (r"invalid inventory file", "清单文件无效"),
+    (r"invalid \[(.+?)\]", "[{1}] 的设置无效"),
+    (r"unknown key ('.+?') in \[(.+?)\]", "[{2}] 中有未知的键 {1}"),
+    (r"known keys: (.+)", "可用的键：{1}"),
+    (r"not valid TOML: (.+)", "不是有效的 TOML 文件：{c1}"),
+    (r"Cannot overwrite a value \(at line (\d+), column (\d+)\)", "同一个键写了两次（第 {1} 行，第 {2} 列）"),
+    (r"\[economy\]: indicators need a base year \(\[inventory\] base_year or \[economy\] price_base_year\), got (.+)",
+     "[economy]：计算指标需要基年（[inventory] base_year 或 [economy] price_base_year），当前为 {1}"),
+    # ---- economy tables and energy balances (ghginv.analysis) ----
+    (r"the economy table lacks column\(s\) (.+?)\. Accepted headers \(English or Chinese\): (.+?)\. (.+)",
+     "经济数据表缺少列 {1}。可用的表头（英文或中文）：{2}。{c3}"),
+    (r"GDP: (\S+), or (\S+) with (\S+)\. Rename the header cell\(s\) to one of these names, or add the column\(s\)\.",
+     "地区生产总值：{1}，或 {2} 加 {3}。请把表头单元格改为以上名称之一，或添加这些列。"),
+    (r"Rename the header cell\(s\) to one of these names, or add the column\(s\)\.", "请把表头单元格改为以上名称之一，或添加这些列。"),
+    (r"\[reference_approach\] needs energy_balance = \"path\" \(or --energy-balance PATH\)",
+     "[reference_approach] 需要 energy_balance = \"路径\"（或命令行选项 --energy-balance 路径）"),
+    (r"threshold_pct must be a positive number", "threshold_pct 必须是正数"),
+    # ---- the demo workspace (ghginv demo) ----
+    (r"cannot write the demo here", "不能在这里写入演示工作区"),
+    (r"the folder is not empty and was not written by ghginv demo; nothing was written",
+     "该文件夹不是空的，也不是由 ghginv demo 写出的；未写入任何文件"),
+    (r"it is a file, not a folder", "这是一个文件，不是文件夹"),
+    (r"give a new or empty folder \(ghginv demo OTHER_FOLDER\); ghginv demo never overwrites other files",
+     "请给出一个新的或空的文件夹（ghginv demo 其他文件夹）；ghginv demo 从不覆盖其他文件"),
+]
+
 
 # ==== block: command line (summary, error framing) ===========================================================
 CLI: dict[str, tuple[str, str]] = {
@@ -570,7 +660,7 @@ def _sub(template: str, m: re.Match, lang: str) -> str:
         if flag == "s":
             return label("status", g, lang)
         if flag == "c":
-            return translate_note(g, lang)
+            return _translate_error(g, lang)
         if flag == "k":
             return "；".join(translate_note(x.strip(), lang) for x in g.split(";"))
         if flag == "d":  # an optional "did you mean" list
@@ -613,6 +703,25 @@ def translate_note(note: str, lang: str) -> str:
 _ROWS = re.compile(r"^(.*?)(?: \(first value: (.+?)\))? — rows? ([\d, ]+?)(?: and (\d+) more)?$", re.S)
 
 
+_PATH_PREFIX = re.compile(r"^(\S*[/\\.]\S*?): (.+)$", re.S)
+
+
+def _translate_error(message: str, lang: str) -> str:
+    """One message without its rows: an :data:`ERRORS` pattern, else the message after a leading file path
+    (``a/b.parquet: file is empty`` -> ``a/b.parquet：文件为空``), else :func:`translate_note`."""
+    text = message.strip()
+    for pat, tmpl in ERRORS:
+        m = re.fullmatch(pat, text, re.S)
+        if m:
+            return _sub(tmpl, m, lang)
+    m = _PATH_PREFIX.match(text)
+    if m:
+        rest = _translate_error(m.group(2), lang)
+        if rest != m.group(2):
+            return f"{m.group(1)}：{rest}"
+    return translate_note(message, lang)
+
+
 def translate_message(message: str, lang: str) -> str:
     """An error message or hint in ``lang``: the rows it names (``— rows 2, 5 and 3 more``) and its first
     value framed in Chinese, its text through :func:`translate_note` (unchanged when no pattern matches).
@@ -633,9 +742,9 @@ def translate_message(message: str, lang: str) -> str:
         return message
     m = _ROWS.match(message)
     if m is None:
-        return translate_note(message, lang)
+        return _translate_error(message, lang)
     core, first, rows, more = m.groups()
-    out = translate_note(core, lang)
+    out = _translate_error(core, lang)
     if first is not None:
         out += f"（第一个值：{first}）"
     return out + f" —— 第 {rows.replace(', ', '、')} 行" + (f"，另有 {more} 行" if more else "")

@@ -1,0 +1,209 @@
+"""Error messages in Chinese (issue 19 item 2): catalogued bad inputs of docs/bad-input-catalog.md, at least one
+per section, run through the command line with ``GHGINV_LANG=zh``; stderr holds no English word outside the
+whitelist of :mod:`test_report_zh` (values, names and paths as written are allowed: they are the input's own), and
+with ``GHGINV_LANG=en`` the message is the English one, unchanged."""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import polars as pl
+import pytest
+from test_report_zh import english_words, run_cli
+
+from ghginv.core.i18n import translate_message
+
+from conftest import ROOT, make_factor_set, write_activity
+
+EXAMPLES = ROOT / "ghginv" / "data" / "demo" / "ledgers"
+ROW = dict(year=2022, region="510105", sector="1.A.4.b", activity="natural_gas", amount=10.0, unit="t")
+
+
+def _toml(tmp: Path, act: Path, fset: Path, extra: str = "", head: str = "") -> Path:
+    t = tmp / "inv.toml"
+    t.write_text(f'[inventory]\nname = "t"\nyears = [2022, 2022]\n{head}[activity]\npaths = ["{act.as_posix()}"]\n'
+                 f'[factors]\nsets = ["{fset.as_posix()}"]\n{extra}', encoding="utf-8")
+    return t
+
+
+def _case(name: str, tmp: Path) -> list[str]:
+    """Arguments of the command line for the catalogued bad input ``name``, its files made under ``tmp``."""
+    s = make_factor_set(tmp / "t_set", ef=["natural_gas,*,*,,,CO2,56100,kg/TJ,src,T1,V2"],
+                        conv=["natural_gas,ncv,*,,,48.0,TJ/Gg,src,T2,V2"], activities=["natural_gas,Natural Gas,天然气,Natural Gas,gaseous"])
+    good = write_activity(tmp / "good.parquet", [ROW])
+    run = ["compile", "--factors", s, "--gwp", "AR5GWP100", "--out", tmp / "out", "--activity"]
+    rows = {
+        "unknown_activity": [ROW, {**ROW, "activity": "natual_gas"}],  # 1
+        "unknown_unit": [{**ROW, "unit": "furlong"}],  # 2
+        "unknown_sector": [{**ROW, "sector": "1A4b"}],  # 3
+        "negative_amount": [{**ROW, "amount": -12.5}],  # 4
+        "nan_amount": [{**ROW, "amount": float("nan")}],  # 5
+        "inf_amount": [{**ROW, "amount": float("inf")}],  # 6
+        "implausible_year": [{**ROW, "year": 20222}],  # 8
+        "blank_sector": [{**ROW, "sector": " "}],  # 22
+    }
+    if name in rows:
+        return [*run, write_activity(tmp / "a.parquet", rows[name])]
+    if name == "missing_column":  # 11
+        p = tmp / "a.parquet"
+        pl.DataFrame([ROW]).drop("unit").write_parquet(p)
+        return [*run, p]
+    if name == "wrong_type":  # 12
+        p = tmp / "a.parquet"
+        pl.DataFrame([{**ROW, "amount": "10"}]).write_parquet(p)
+        return [*run, p]
+    if name == "empty_file":  # 16
+        (tmp / "a.parquet").write_bytes(b"")
+        return [*run, tmp / "a.parquet"]
+    if name == "zero_rows":  # 17
+        p = tmp / "a.parquet"
+        pl.DataFrame([ROW]).head(0).write_parquet(p)
+        return [*run, p]
+    if name == "corrupt_parquet":  # 18
+        (tmp / "a.parquet").write_bytes(random.Random(1).randbytes(2000))
+        return [*run, tmp / "a.parquet"]
+    if name == "activity_path_missing":  # 20
+        return [*run, tmp / "nope.parquet"]
+    if name == "ledger_bad_bytes":  # 30
+        led = tmp / "ledger.csv"
+        led.write_bytes("能源名称,计量单位,消费量\n天然气,吨,1\n".encode() + b"\xff\xff\xff\n")
+        return ["import", led, "--mapping", EXAMPLES / "synthetic_205_1.mapping.toml", "--out", tmp / "a.parquet"]
+    if name == "ledger_xls":  # 41
+        (tmp / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 100)
+        return ["import", tmp / "old.xls", "--mapping", EXAMPLES / "synthetic_205_1.mapping.toml", "--out", tmp / "a.parquet"]
+    if name == "factor_value_text":  # 47
+        bad = make_factor_set(tmp / "bad_set", ef=["natural_gas,*,*,,,CO2,abc,kg/TJ,src,T1,V2"],
+                              activities=["natural_gas,Natural Gas,天然气,Natural Gas,gaseous"])
+        return ["compile", "--factors", bad, "--out", tmp / "out", "--activity", good]
+    if name == "unknown_set":  # 50
+        return ["compile", "--factors", "no_such_set", "--out", tmp / "out", "--activity", good]
+    if name == "manifest_tampered":  # 51
+        csv = s / "emission_factors.csv"
+        csv.write_text(csv.read_text(encoding="utf-8").replace("56100", "56000"), encoding="utf-8")
+        return [*run, good]
+    if name == "foreign_out":  # 53
+        (tmp / "out").mkdir()
+        (tmp / "out" / "mine.txt").write_text("x", encoding="utf-8")
+        return [*run, good]
+    if name == "toml_unknown_key":  # 54
+        t = tmp / "inv.toml"
+        t.write_text(f'[inventory]\nyeras = [2020, 2024]\n[activity]\npaths = ["{good.as_posix()}"]\n[factors]\nsets = ["{s.as_posix()}"]\n',
+                     encoding="utf-8")
+        return ["compile", t, "--out", tmp / "out"]
+    if name == "toml_duplicate_key":  # 56
+        return ["compile", _toml(tmp, good, s, head='name = "u"\n'), "--out", tmp / "out"]
+    if name == "unknown_gwp":  # 60
+        return ["compile", "--factors", s, "--gwp", "AR9GWP100", "--out", tmp / "out", "--activity", good]
+    if name == "economy_missing_column":  # 62
+        (tmp / "e.csv").write_text("year,region,population\n2022,510105,10\n", encoding="utf-8")
+        return ["compile", _toml(tmp, good, s, head="base_year = 2022\n", extra='[economy]\npath = "e.csv"\n'), "--out", tmp / "out"]
+    if name == "reference_approach_key":  # ra3
+        return ["compile", _toml(tmp, good, s, extra='[reference_approach]\nenergy_balanse = "balance.csv"\nthreshold_pct = -1\n'), "--out", tmp / "out"]
+    if name == "no_run_folder":  # 75
+        return ["report", tmp / "no_run"]
+    if name == "lang_fr":  # zh1
+        return ["--lang", "fr", "compile", "x.toml"]
+    if name == "missing_toml":  # zh2
+        return ["compile", tmp / "missing.toml", "--out", tmp / "out"]
+    if name == "demo_foreign":  # dm1
+        (tmp / "target").mkdir()
+        (tmp / "target" / "ledger.xlsx").write_text("mine", encoding="utf-8")
+        return ["demo", tmp / "target"]
+    raise KeyError(name)
+
+
+# case -> (row of docs/bad-input-catalog.md, excerpt of the English message, unchanged with GHGINV_LANG=en)
+CASES = {
+    "unknown_activity": ("1", "unknown activity 'natual_gas': no factor set of the run knows it (did you mean natural_gas?) — row 2"),
+    "unknown_unit": ("2", "unknown unit 'furlong'; known units: "),
+    "unknown_sector": ("3", "unknown IPCC 2006 category '1A4b' (did you mean 1.A.4.b"),
+    "negative_amount": ("4", "amount is negative (first value: -12.5) — row 1"),
+    "nan_amount": ("5", "amount is NaN"),
+    "inf_amount": ("6", "amount is infinite"),
+    "implausible_year": ("8", "implausible year (expected 1900–2155) (first value: 20222)"),
+    "missing_column": ("11", "required column 'unit' is missing"),
+    "wrong_type": ("12", "column 'amount' has type large_string, expected float (or integer)"),
+    "empty_file": ("16", "file is empty (0 bytes)"),
+    "zero_rows": ("17", "file has no rows"),
+    "corrupt_parquet": ("18", "not a readable Parquet file ("),
+    "activity_path_missing": ("20", "activity path does not exist"),
+    "blank_sector": ("22", "sector is empty — row 1"),
+    "ledger_bad_bytes": ("30", "text encoding not recognised (not UTF-8, not GBK/GB18030; first bad byte at offset"),
+    "ledger_xls": ("41", "save as .xlsx"),
+    "factor_value_text": ("47", "line 2, column 'value': value must be a finite number ≥ 0 (value: 'abc')"),
+    "unknown_set": ("50", "unknown factor set 'no_such_set'"),
+    "manifest_tampered": ("51", "sha256 mismatch for 'emission_factors.csv'"),
+    "foreign_out": ("53", "output folder exists and is not a ghginv run"),
+    "toml_unknown_key": ("54", "invalid inventory file (1 problem)"),
+    "toml_duplicate_key": ("56", "not valid TOML"),
+    "unknown_gwp": ("60", "unknown GWP set 'AR9GWP100'"),
+    "economy_missing_column": ("62", "the economy table lacks column(s) gdp_const_10k_yuan"),
+    "reference_approach_key": ("ra3", "unknown key 'energy_balanse' in [reference_approach]"),
+    "no_run_folder": ("75", "no such run folder"),
+    "lang_fr": ("zh1", "--lang must be zh or en, got 'fr'"),
+    "missing_toml": ("zh2", "missing.toml: inventory file not found"),
+    "demo_foreign": ("dm1", "the folder is not empty and was not written by ghginv demo"),
+}
+# Latin words a Chinese message keeps as written besides the report's whitelist: the data contract's column names and
+# unit codes it lists, the programs it tells the user to open, ghginv's own subcommands, Arrow's type names, file
+# formats, and the keys of [inventory] it lists.
+AS_WRITTEN = {"year", "region", "sector", "activity", "amount", "unit", "head", "person", "fraction", "mu", "kcal", "Wh", "MWh", "GWh",
+              "TWh", "PJ", "Gg", "Mt", "Tg", "Nm", "Excel", "WPS", "LibreOffice", "compile", "demo", "import", "factors", "large_string",
+              "NaN", "Parquet", "TOML", "xls", "value", "description", "gwp", "name", "regions", "years"}
+
+
+def _as_written(text: str) -> str:
+    """``text`` without what is shown as written: quoted values, commands in backticks, paths, snake_case keys and
+    codes, command-line options, and a library's own diagnostic after 详情."""
+    text = re.sub(r"详情：[^）]*", "", text)
+    text = re.sub(r"--[a-z][a-z-]*", "", text)  # command-line options
+    text = re.sub(r"`[^`]*`|'[^']*'|\"[^\"]*\"", "", text)
+    text = re.sub(r"[A-Za-z0-9_.~:-]*/[A-Za-z0-9_./~:-]*", "", text)
+    text = re.sub(r"\b[A-Za-z0-9]*\d[A-Za-z0-9]*\b", "", text)  # codes with digits: GWP sets, hashes
+    return re.sub(r"\b[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+\b", "", text)
+
+
+def test_as_written_keeps_prose_visible():
+    """The stripping of values and paths leaves English prose for the checker to find."""
+    bad = english_words([_as_written("文件 a/b.parquet：file is empty（值：'abc'）")], AS_WRITTEN)
+    assert set(bad) == {"file", "empty"}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_catalogued_bad_input_reads_in_chinese(tmp_path, case):
+    row, english = CASES[case]
+    args = _case(case, tmp_path)
+    zh = run_cli(*args, cwd=tmp_path, env_extra={"GHGINV_LANG": "zh"})
+    en = run_cli(*args, cwd=tmp_path, env_extra={"GHGINV_LANG": "en"})
+    assert zh.returncode == 2 and en.returncode == 2, (zh.stderr, en.stderr)
+    assert zh.stderr.startswith("错误") and "Traceback" not in zh.stderr + en.stderr
+    bad = english_words([_as_written(line) for line in zh.stderr.splitlines()], AS_WRITTEN)
+    assert not bad, f"catalogue row {row} ({case}): English left in\n{zh.stderr}\n{sorted(bad)}"
+    # English unchanged with en: the catalogued excerpt as written, with the English framing
+    assert en.stderr.startswith("error: ") and english in en.stderr, en.stderr
+    for name in re.findall(r"'([^']+)'", english):  # the values the message quotes are in the Chinese one as written
+        assert name in zh.stderr, (name, zh.stderr)
+
+
+@pytest.mark.parametrize(("message", "chinese"), [
+    ("a/b.parquet: file is empty (0 bytes)", "a/b.parquet：文件为空（0 字节）"),
+    ("column 'x' appears 2 times", "列 'x' 出现了 2 次"),
+    ("year column disagrees with the folder year=2021", "year 列与文件夹 year=2021 不一致"),
+    ("directory holds no Parquet files", "文件夹中没有 Parquet 文件"),
+    ("header row not found: no row holds all of 能源名称, 消费量", "找不到表头行：没有一行同时包含 能源名称, 消费量"),
+    ("'abc' is not a number", "'abc' 不是数字"),
+    ("energy item not in [activities]", "能源品种不在映射文件的 [activities] 中"),
+    ("the folder is not empty and was not written by ghginv demo; nothing was written", "该文件夹不是空的，也不是由 ghginv demo 写出的；未写入任何文件"),
+    ("it is a file, not a folder", "这是一个文件，不是文件夹"),
+    ("/d/out: another ghginv run (pid 12) is writing this output folder; waited 0.3 s. Try again when it has finished, or choose another --out",
+     "/d/out：另一个 ghginv 进程（pid 12）正在写入这个输出文件夹；已等待 0.3 秒。请等它结束后再试，或另选 --out"),
+    ("/d/out: cannot write the outputs: the disk is full; nothing was written and any previous results are unchanged",
+     "/d/out：无法写入输出：磁盘已满；未写入任何文件，之前的结果保持不变"),
+    ("not valid TOML: Expected '=' (at line 1, column 3)", "不是有效的 TOML 文件：Expected '=' (at line 1, column 3)"),
+])
+def test_patterns_without_a_cli_case(message, chinese):
+    """Catalogue patterns the command-line cases above do not reach; a message no pattern knows stays as written."""
+    assert translate_message(message, "zh") == chinese
+    assert translate_message(message, "en") == message
