@@ -25,7 +25,7 @@ from ._completeness import completeness_sheet
 from ._fastrows import write_rows
 from ._sheets import sheet_head, sheet_parts, split_note
 from ._xlsx_zh import SHEET_UNIT_NOTE, sheet_name, xlsx_text, zh_frame, zh_summary_line
-from .data import ReportData
+from .data import ReportData, per_value
 from .i18n import text
 from .provincial import provincial_sheets
 
@@ -73,8 +73,8 @@ def provincial_table(emissions: pl.DataFrame) -> pl.DataFrame:
         ``co2e_t`` [t CO2e].
     """
     e = emissions.with_columns(
-        pl.col("gas").map_elements(gas_family, return_dtype=pl.String).alias("gas_group"),
-        pl.when(pl.col("scope") == "direct").then(pl.col("sector").map_elements(_five, return_dtype=pl.String))
+        per_value(emissions["gas"], gas_family).alias("gas_group"),
+        pl.when(pl.col("scope") == "direct").then(per_value(emissions["sector"], _five))
         .when(pl.col("scope") == "indirect").then(pl.lit("memo_indirect"))
         .when(pl.col("gas").is_in(list(MONTREAL_GASES))).then(pl.lit("memo_montreal"))
         .otherwise(pl.lit("memo_biogenic")).alias("five"),
