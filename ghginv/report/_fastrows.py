@@ -19,6 +19,9 @@ from xlsxwriter.utility import xl_col_to_name
 
 __all__ = ["write_rows"]
 
+# the worksheet's parts this path uses (xlsxwriter 3.x; tests/unit/test_xlsx_fastrows.py compares the bytes
+# with the cell-by-cell path of the installed version): without them the table is written cell by cell
+_INTERNALS = ("str_table", "_check_dimensions", "_write_rows", "constant_memory", "xls_strmax")
 _NUMERIC = (pl.Float64, pl.Float32, pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
 
 
@@ -61,7 +64,7 @@ def write_rows(ws, df: pl.DataFrame, first_row: int, header_row: int, fmt_num) -
         ``False`` (nothing written) when ``df`` holds a type this path does not render; the caller
         then writes it cell by cell.
     """
-    if ws.constant_memory or not _covered(df, ws.xls_strmax):
+    if not all(hasattr(ws, a) for a in _INTERNALS) or ws.constant_memory or not _covered(df, ws.xls_strmax):
         return False
     n, k = df.height, df.width
     if n == 0:
