@@ -277,13 +277,37 @@ class _Rows:
         for i, (sc, sec) in enumerate(zip(self.scope, self.sector)):
             if sc == "direct":
                 self.by_sector.setdefault(sec, []).append(i)
+        self.by_year: dict[int, list[int]] = {}
+        for i, y in enumerate(self.year):
+            self.by_year.setdefault(y, []).append(i)
+        self._split: dict[int, tuple] = {}  # id of an index collection -> (it, year -> its indices in its order)
 
     def where(self, cond) -> list[int]:
         """Indices of the rows where ``cond(i)`` holds."""
         return [i for i in range(len(self.year)) if cond(i)]
 
     def of_year(self, idx, year: int) -> list[int]:
-        return [i for i in idx if self.year[i] == year]
+        """The indices of ``idx`` in ``year``, in the order of ``idx`` (split by year once per collection)."""
+        hit = self._split.get(id(idx))
+        if hit is None or hit[0] is not idx:
+            split: dict[int, list[int]] = {}
+            ys = self.year
+            for i in idx:
+                split.setdefault(ys[i], []).append(i)
+            hit = self._split[id(idx)] = (idx, split)
+        return list(hit[1].get(year, ()))
+
+
+_LAST_ROWS: list = []  # (emissions, classes, _Rows) of the last call: the provincial sheets share one
+
+
+def _rows(emissions: pl.DataFrame, classes: dict[str, str]) -> _Rows:
+    """The :class:`_Rows` of ``emissions``, built once for the summary and every sector table of one run."""
+    if _LAST_ROWS and _LAST_ROWS[0] is emissions and _LAST_ROWS[1] == classes:
+        return _LAST_ROWS[2]
+    r = _Rows(emissions, classes)
+    _LAST_ROWS[:] = [emissions, classes, r]
+    return r
 
 
 def _match(sectors, row: Row) -> set[str]:
@@ -414,7 +438,7 @@ def summary_table(emissions: pl.DataFrame, energy_activity: pl.DataFrame | None 
         ``PFCs_10kt_co2e``, ``SF6_10kt_co2e``, ``NF3_10kt_co2e``, ``co2e_10kt`` [10^4 t CO2e],
         ``note_en``, ``note_zh``; a gas without an estimate is null.
     """
-    r = _Rows(emissions, class_map(energy_activity))
+    r = _rows(emissions, class_map(energy_activity))
     sel = _selection(r, SUMMARY_ROWS)
     ind_el: dict[int, list[float]] = {}
     for i in r.where(lambda i: r.scope[i] == "indirect" and r.fuel_class[i] == "electricity" and r.gas[i] == "CO2"):
@@ -476,7 +500,7 @@ def _key_note(keys: dict[str, set[str]], row: Row) -> dict:
 
 def _memo(r: _Rows, y: int, net: dict | None) -> list[dict]:
     out = []
-    yr = r.where(lambda i: r.year[i] == y)
+    yr = list(r.by_year.get(y, ()))
     bunk = [i for i in yr if r.scope[i] == "direct" and categories.under(r.sector[i], *BUNKERS)]
     if bunk:
         out.append({"code": "M1", "level": 9, "item_en": "Memo: international bunkers", "item_zh": "备忘项：国际燃料舱", **_sums(r, bunk)})
@@ -623,19 +647,26 @@ def energy_activity_table(energy_activity: pl.DataFrame | None, lang: str = "en"
     ea = energy_activity
     secs = {s: energy_sector(s) for s in ea["sector"].unique().to_list()}
     recs = []
-    for r in ea.iter_rows(named=True):
-        code, en, zh = secs[r["sector"]]
-        fuel = r["name_zh"] if lang == "zh" else r["name_en"]
+    heads: dict[tuple, tuple[str, float]] = {}  # (fuel, dimension, fuel class) -> (column, divisor): once per fuel, not per row
+    name = "name_zh" if lang == "zh" else "name_en"
+    for year, sector, fuel, dim, cls, act, amount, tce in zip(*(ea[c].to_list() for c in (
+            "year", "sector", name, "dimension", "fuel_class", "activity", "amount_base", "energy_tce")), strict=True):
+        code, en, zh = secs[sector]
         if quantity == "physical":
-            ukey, div = _display(r["dimension"], r["fuel_class"])
-            unit = ptext(ukey, lang) if ukey in TEXTS else ukey
-            col = ptext("fuel_unit", lang, fuel=fuel, unit=unit)
-            val = r["amount_base"] / div
+            head = heads.get((fuel, dim, cls))
+            if head is None:
+                ukey, div = _display(dim, cls)
+                unit = ptext(ukey, lang) if ukey in TEXTS else ukey
+                head = heads[(fuel, dim, cls)] = (ptext("fuel_unit", lang, fuel=fuel, unit=unit), div)
+            col, val = head[0], amount / head[1]
         else:
-            if r["energy_tce"] is None:
+            if tce is None:
                 continue
-            col, val = ptext("fuel_tce", lang, fuel=fuel), r["energy_tce"]
-        recs.append({"year": r["year"], "code": code, "item": zh if lang == "zh" else en, "col": col, "act": r["activity"], "v": val})
+            head = heads.get((fuel, None, None))
+            if head is None:
+                head = heads[(fuel, None, None)] = (ptext("fuel_tce", lang, fuel=fuel), 1.0)
+            col, val = head[0], tce
+        recs.append({"year": year, "code": code, "item": zh if lang == "zh" else en, "col": col, "act": act, "v": val})
     if not recs:
         return None
     # sums with math.fsum (correctly rounded, independent of the order of the rows): the same run gives the same bytes
@@ -748,7 +779,7 @@ def sector_table(emissions: pl.DataFrame, table: SectorTable, lang: str = "en", 
     polars.DataFrame
         Year, code, IPCC codes, item, the value columns (numbers, null = not estimated).
     """
-    r = _Rows(emissions, class_map(energy_activity))
+    r = _rows(emissions, class_map(energy_activity))
     rows = tuple(sorted(table.rows, key=lambda x: _sector_order(x.code)))
     sel = _selection(r, table.rows)
     named = {g for _, gs, _ in table.columns for g in gs if g != "*other"}
@@ -850,4 +881,5 @@ def provincial_sheets(emissions: pl.DataFrame, energy_activity: pl.DataFrame | N
             out.append((ptext(key, lang), t, ptext("energy_note", lang, method=method)))
     for tab in SECTOR_TABLES:
         out.append((ptext(tab.key, lang), sector_table(emissions, tab, lang, energy_activity), ptext("sector_note", lang)))
+    _LAST_ROWS.clear()  # the run's emission rows are not kept past its workbook
     return out

@@ -22,9 +22,10 @@ from ..core import categories
 from ..core._frames import group_sum
 from ..core.gwp import MONTREAL_GASES, gas_family
 from ._completeness import completeness_sheet
+from ._fastrows import write_rows
 from ._sheets import sheet_head, sheet_parts, split_note
 from ._xlsx_zh import SHEET_UNIT_NOTE, sheet_name, xlsx_text, zh_frame, zh_summary_line
-from .data import ReportData
+from .data import ReportData, per_value
 from .i18n import text
 from .provincial import provincial_sheets
 
@@ -38,6 +39,7 @@ FIVE_SECTORS = [  # (key, English, Chinese, IPCC prefixes)
     ("waste", "Waste", "废弃物处理", ("4",)),
 ]
 GAS_COLUMNS = ["CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3"]
+FAST_ROWS = 1  # tables from this many rows are written column by column (ghginv.report._fastrows)
 
 
 
@@ -71,8 +73,8 @@ def provincial_table(emissions: pl.DataFrame) -> pl.DataFrame:
         ``co2e_t`` [t CO2e].
     """
     e = emissions.with_columns(
-        pl.col("gas").map_elements(gas_family, return_dtype=pl.String).alias("gas_group"),
-        pl.when(pl.col("scope") == "direct").then(pl.col("sector").map_elements(_five, return_dtype=pl.String))
+        per_value(emissions["gas"], gas_family).alias("gas_group"),
+        pl.when(pl.col("scope") == "direct").then(per_value(emissions["sector"], _five))
         .when(pl.col("scope") == "indirect").then(pl.lit("memo_indirect"))
         .when(pl.col("gas").is_in(list(MONTREAL_GASES))).then(pl.lit("memo_montreal"))
         .otherwise(pl.lit("memo_biogenic")).alias("five"),
@@ -114,7 +116,11 @@ def _sheet(wb, name: str, df: pl.DataFrame, fmt_num, fmt_head, note: str | None 
     parts = sheet_parts(name, df.height, note)
     for part, start, stop in parts:
         ws, r0 = sheet_head(wb, part, note, df.columns, fmt_head, _width)
-        for i, row in enumerate(df.slice(start, stop - start).iter_rows(), start=r0 + 1):
+        rows = df.slice(start, stop - start)
+        if rows.height >= FAST_ROWS and write_rows(ws, rows, r0 + 1, r0, fmt_num):  # the same bytes, column by column
+            ws.freeze_panes(r0 + 1, 0)
+            continue
+        for i, row in enumerate(rows.iter_rows(), start=r0 + 1):
             for j, v in enumerate(row):
                 if v is None:
                     ws.write_blank(i, j, None)

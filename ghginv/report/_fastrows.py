@@ -1,0 +1,149 @@
+"""The data rows of a large table of ``inventory.xlsx``, written column by column instead of cell by cell.
+
+xlsxwriter keeps every cell as an object and writes it as XML through several method calls; at
+hundreds of thousands of rows (the IPCC categories sheet of a run of 265 k cube cells holds 4 M
+cells) that is most of the report's time. :func:`write_rows` gives the same bytes as the
+cell-by-cell path of :func:`ghginv.report.xlsx._sheet` (``write_number`` with the number format
+for floats, without a format for integers, ``write_string`` for text, nothing for nulls): the
+strings enter the workbook's shared-string table in the same (row-major) order, the sheet's
+dimension and each 16-row block's ``spans`` are the same, and the cells' XML is rendered once at
+``close`` with the same number format (``.16G``). A frame the fast path does not cover (booleans,
+NaN or infinite floats, other types, text longer than Excel's limit) returns ``False`` and is
+written cell by cell as before.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from xlsxwriter.utility import xl_col_to_name
+
+__all__ = ["write_rows"]
+
+# the worksheet's parts this path uses (xlsxwriter 3.x; tests/unit/test_xlsx_fastrows.py compares the bytes
+# with the cell-by-cell path of the installed version): without them the table is written cell by cell
+_INTERNALS = ("str_table", "_check_dimensions", "_write_rows", "constant_memory", "xls_strmax")
+_NUMERIC = (pl.Float64, pl.Float32, pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
+
+
+def _covered(df: pl.DataFrame, strmax: int) -> bool:
+    """Whether every column is text, an integer, a finite float or null (what :func:`write_rows` renders)."""
+    for c, t in df.schema.items():
+        if t == pl.String:
+            n = df[c].str.len_chars().max()
+            if n is not None and n > strmax // 2:  # xlsxwriter truncates text past 32,767 UTF-16 units
+                return False
+        elif t in (pl.Float64, pl.Float32):
+            s = df[c].drop_nulls()
+            if s.len() and not s.is_finite().all():  # NaN/inf become error formulas (nan_inf_to_errors)
+                return False
+        elif t not in _NUMERIC and t != pl.Null:
+            return False
+    return True
+
+
+def write_rows(ws, df: pl.DataFrame, first_row: int, header_row: int, fmt_num) -> bool:
+    """Write the rows of ``df`` into worksheet ``ws`` from row ``first_row`` (0-based), as the
+    cell-by-cell path would.
+
+    Parameters
+    ----------
+    ws : xlsxwriter.worksheet.Worksheet
+        The worksheet (not in constant-memory mode), its header row already written.
+    df : polars.DataFrame
+        The rows of this sheet.
+    first_row : int
+        The sheet row of ``df``'s first row.
+    header_row : int
+        The sheet row of the header (its cells span every column of ``df``).
+    fmt_num : xlsxwriter.format.Format
+        The format of float cells.
+
+    Returns
+    -------
+    bool
+        ``False`` (nothing written) when ``df`` holds a type this path does not render; the caller
+        then writes it cell by cell.
+    """
+    if not all(hasattr(ws, a) for a in _INTERNALS) or ws.constant_memory or not _covered(df, ws.xls_strmax):
+        return False
+    n, k = df.height, df.width
+    if n == 0:
+        return True
+    rows = list(range(first_row + 1, first_row + n + 1))  # 1-based row numbers in the cells' references
+    cols: list[tuple[str, list]] = [("", [])] * k  # per column: the cell's XML around each row's value
+    strings: list[tuple[int, list]] = []
+    for j, (c, t) in enumerate(df.schema.items()):
+        vals = df[c].to_list()
+        if t == pl.String:
+            strings.append((j, vals))
+        elif t in (pl.Float64, pl.Float32):
+            cols[j] = ("float", vals)
+        elif t != pl.Null:
+            cols[j] = ("int", vals)
+        else:
+            cols[j] = ("null", vals)
+    # shared strings in the order the cell-by-cell path adds them: row by row, left to right
+    st = ws.str_table
+    table = st.string_table
+    if strings:
+        idx_cols = [[None] * n for _ in strings]
+        count = 0
+        for i, row in enumerate(zip(*(v for _, v in strings), strict=True)):
+            for m, s in enumerate(row):
+                if s is not None:
+                    x = table.get(s)
+                    if x is None:
+                        x = table[s] = st.unique_count
+                        st.unique_count += 1
+                    idx_cols[m][i] = x
+                    count += 1
+        st.count += count
+        for (j, _), x in zip(strings, idx_cols, strict=True):
+            cols[j] = ("str", x)
+    # which columns hold a cell in each row: the sheet's dimension and the rows' spans
+    present = df.select(pl.col(c).is_not_null() for c in df.columns)
+    any_row = present.select(pl.any_horizontal(pl.all()).alias("a"))["a"]
+    if not any_row.any():
+        return True
+    idx = any_row.arg_true()
+    col_any = [j for j, c in enumerate(df.columns) if present[c].any()]
+    ws._check_dimensions(first_row + int(idx[0]), col_any[0])
+    ws._check_dimensions(first_row + int(idx[-1]), col_any[-1])
+    block = (pl.int_range(first_row, first_row + n, eager=True) // 16).alias("_b")
+    spans_df = (present.with_columns(block).group_by("_b", maintain_order=True)
+                .agg(pl.col(c).any() for c in df.columns))
+    spans = {}
+    for b, *flags in spans_df.iter_rows():
+        on = [j for j, f in enumerate(flags) if f]
+        if header_row // 16 == b:  # the block of the header row: its cells span every column
+            on = [*on, 0, k - 1]
+        if on:
+            spans[b] = f"{min(on) + 1}:{max(on) + 1}"
+    orig = ws._write_rows
+
+    def _write_rows() -> None:
+        orig()  # the header rows (and anything else the worksheet holds), then these rows
+        xf = fmt_num._get_xf_index()  # formats get their index when the workbook closes
+        xml = []
+        for j, (kind, vals) in enumerate(cols):
+            name = xl_col_to_name(j)
+            if kind == "float":
+                xml.append([f'<c r="{name}{r}" s="{xf}"><v>{v:.16G}</v></c>' if v is not None else "" for r, v in zip(rows, vals, strict=True)])
+            elif kind == "int":
+                xml.append([f'<c r="{name}{r}"><v>{v:.16G}</v></c>' if v is not None else "" for r, v in zip(rows, vals, strict=True)])
+            elif kind == "str":
+                xml.append([f'<c r="{name}{r}" t="s"><v>{x}</v></c>' if x is not None else "" for r, x in zip(rows, vals, strict=True)])
+            else:
+                xml.append([""] * n)
+        out = []
+        for r, cells in zip(rows, zip(*xml, strict=True), strict=True):
+            body = "".join(cells)
+            if body:
+                out.append(f'<row r="{r}" spans="{spans[(r - 1) // 16]}">{body}</row>')
+            if len(out) >= 8192:
+                ws.fh.write("".join(out))
+                out.clear()
+        ws.fh.write("".join(out))
+
+    ws._write_rows = _write_rows
+    return True
