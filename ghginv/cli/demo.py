@@ -54,6 +54,7 @@ def demo_cmd(
         ("check the inputs without computing", f"ghginv validate {_shown(toml)}"),
         ("compile (again) into a run folder", f"ghginv compile {_shown(toml)} --out {_shown(out)}"),
         ("the targets of the run", f"ghginv targets {_shown(out)}"),
+        ("report and workbook in Chinese (provincial tables)", f"ghginv report {_shown(out)} --lang zh"),
         ("all sectors: IPPU, agriculture, waste, LULUCF", f"ghginv compile {_shown(d / 'qingyang_synthetic_sectors.toml')} --out {_shown(d / 'out' / 'sectors')}"),
         ("import a statistical ledger (form 205-1)", f"ghginv import {_shown(d / 'ledgers' / 'synthetic_205_1_2023.xlsx')} "
                                                      f"--mapping {_shown(d / 'ledgers' / 'synthetic_205_1.mapping.toml')} --out {_shown(d / 'activity_205_1.parquet')}"),
