@@ -73,6 +73,8 @@ PAGES_NOT_RUN = {
 
 # first line of a block (its start) -> why it is not run here
 NOT_RUN = {
+    "make demo": ("the repository's two commands: both create .venv and pip-install ghginv (the demo they compile is compiled "
+                  "by this test from the same files; make test runs this suite: recursion)"),
     "pip install ghginv": "installs from the package index (network); tests/packaging/test_wheel.py installs the built wheel and runs `ghginv demo`",
     "make docs": ("the development targets: make docs creates .venv and pip-installs the doc tools (tests/integration/test_docs_build.py "
                   "builds the site), make test runs this suite (recursion), bench-large generates ~3 GB of Parquet"),
