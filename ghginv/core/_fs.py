@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +41,7 @@ from urllib.parse import urlsplit
 from .errors import ConfigError, InputFileError
 
 __all__ = ["Remote", "is_url", "location", "remote", "filesystem", "size", "sha256", "parquet_source", "source", "walk", "kind",
-           "brief", "input_file", "is_file", "read_table", "record"]
+           "brief", "input_file", "is_file", "read_table", "record", "env_folders", "unique_folders"]
 
 PYARROW_SCHEMES = ("s3", "gs", "gcs", "hdfs", "viewfs", "abfs", "abfss", "file")
 CHUNK = 1 << 22  # sha256 reads 4 MiB at a time
@@ -431,3 +432,42 @@ def read_table(loc: Path | Remote, what: str, parquet: bool, **csv_options):
 def record(loc: Path | Remote) -> dict:
     """The manifest's entry for an input file: path (or URL), sha256 and size, local or remote alike."""
     return {"path": str(loc), "sha256": "sha256:" + sha256(loc), "bytes": size(loc)}
+
+
+def env_folders(variable: str) -> list[Path]:
+    """The folders an environment variable lists (``os.pathsep``-separated; empty parts skipped).
+
+    Parameters
+    ----------
+    variable : str
+        Name of the variable (``GHGINV_FACTORS_PATH``, ``GHGINV_TARGETS_PATH``).
+
+    Returns
+    -------
+    list of pathlib.Path
+        In the variable's order; empty when it is unset.
+    """
+    return [Path(p) for p in os.environ.get(variable, "").split(os.pathsep) if p]
+
+
+def unique_folders(folders):
+    """A search path without repeats: each folder resolved when it exists, a folder reached twice
+    keeping its first place.
+
+    Parameters
+    ----------
+    folders : iterable of (label, pathlib.Path)
+        The candidate folders in search order, each with a label saying where it comes from.
+
+    Returns
+    -------
+    list of (label, pathlib.Path)
+        The same order, duplicates (after resolving) left out.
+    """
+    seen, out = set(), []
+    for label, d in folders:
+        r = d.resolve() if d.exists() else d
+        if r not in seen:
+            seen.add(r)
+            out.append((label, r))
+    return out

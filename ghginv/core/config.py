@@ -60,7 +60,7 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from ._fs import is_url, location
+from ._fs import env_folders, is_url, location, unique_folders
 from .errors import ConfigError, FactorSetError, Problem
 from .gwp import GwpSet, gwp_set
 from .package_data import shipped_demo_dir, shipped_factors_dir
@@ -344,16 +344,9 @@ def factor_search_roots() -> list[tuple[str, Path]]:
         them (:func:`resolve_factor_set_path`).
     """
     roots = [("./factors", Path.cwd() / "factors")]
-    env = os.environ.get("GHGINV_FACTORS_PATH", "")
-    roots += [("GHGINV_FACTORS_PATH", Path(p)) for p in env.split(os.pathsep) if p]
+    roots += [("GHGINV_FACTORS_PATH", d) for d in env_folders("GHGINV_FACTORS_PATH")]
     roots += [("user", user_factors_dir()), ("shipped", shipped_factors_dir())]
-    seen, out = set(), []
-    for where, d in roots:
-        r = d.resolve() if d.exists() else d
-        if r not in seen:
-            seen.add(r)
-            out.append((where, r))
-    return out
+    return unique_folders(roots)
 
 
 def factor_search_path() -> list[Path]:

@@ -30,10 +30,10 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import tomllib
 from pathlib import Path
 
+from ._fs import env_folders, unique_folders
 from .columns import missing_columns_error, resolve_columns
 from .errors import ConfigError, Problem, SchemaError
 from .package_data import shipped_demo_dir
@@ -75,14 +75,9 @@ def preset_search_path(base: Path | None = None) -> list[Path]:
         duplicates.
     """
     dirs = ([base / "targets"] if base is not None else []) + [Path.cwd() / "targets"]
-    dirs += [Path(p) for p in os.environ.get("GHGINV_TARGETS_PATH", "").split(os.pathsep) if p]
+    dirs += env_folders("GHGINV_TARGETS_PATH")
     dirs.append(shipped_demo_dir() / "targets")
-    out: list[Path] = []
-    for d in dirs:
-        r = d.resolve() if d.exists() else d
-        if r not in out:
-            out.append(r)
-    return out
+    return [d for _, d in unique_folders(("", d) for d in dirs)]
 
 
 def resolve_preset(name: str, base: Path | None = None) -> Path:
