@@ -903,7 +903,7 @@ WEB: dict[str, tuple[str, str]] = {
     "WEB_inventories": ("Inventories", "清单"), "WEB_runs": ("Runs", "核算结果"), "WEB_no_runs": ("No run yet: compile an inventory.", "尚无核算结果：请先编制一个清单。"),
     "WEB_no_inventories": ("No inventory file in the workspace.", "工作目录中没有清单文件。"),
     "WEB_name": ("Name", "名称"), "WEB_file": ("File", "文件"), "WEB_years": ("Years", "年份"), "WEB_base_year": ("Base year", "基准年"),
-    "WEB_first_year": ("First year", "起始年"), "WEB_last_year": ("Last year", "结束年"), "WEB_region": ("Region code", "行政区划代码"),
+    "WEB_first_year": ("First year", "起始年"), "WEB_last_year": ("Last year", "结束年"), "WEB_region": ("Region codes (comma-separated; empty: any)", "行政区划代码（逗号分隔；留空：不限）"),
     "WEB_created": ("Created (UTC)", "生成时间（UTC）"), "WEB_gwp": ("GWP set", "GWP 取值"), "WEB_open": ("Open", "打开"),
     "WEB_compile": ("Compile", "编制"), "WEB_compile_now": ("Compile this inventory", "编制本清单"),
     "WEB_run": ("Run", "核算结果"), "WEB_totals": ("Totals by year and sector", "分年份、分领域排放合计"),

@@ -510,7 +510,7 @@ async def new_submit(request):
         return _render(request, "error.html", 400, message=str(e) if isinstance(e, BadInput) else _error_text(e, lang))
     (d / "mapping.toml").write_text(text, encoding="utf-8")
     ws.save_state(ident, {"id": ident, "name": name, "first_year": first, "last_year": last, "base_year": base,
-                          "region": str(form.get("region", "")).strip()[:100], "workbooks": stored, "presets": []})
+                          "regions": [r for r in re.split(r"[\s,，;；]+", str(form.get("region", ""))[:1000]) if r][:100], "workbooks": stored, "presets": []})
     return RedirectResponse(f"/new/{ident}/mapping", 303)
 
 
@@ -614,12 +614,25 @@ async def factors_upload(request):
         _check_type(f, "factor_set", lang)
     if not any(Path(f.filename).name == "manifest.toml" for f in files):
         raise BadInput(i18n.web_text("WEB_bad_type", lang, file="manifest.toml", kinds=KINDS["factor_set"][1]))
-    stage = ws.root / "factors" / f".upload-{secrets.token_hex(8)}"
-    stage.mkdir(parents=True)
-    result = {}
+    manifest = next(f for f in files if Path(f.filename).name == "manifest.toml")
     try:
-        for f in files:  # a set's files are named by its manifest: their base names are kept, checked against NAME
-            name = Path(f.filename).name
+        set_name = str(tomllib.loads(manifest.file.read().decode("utf-8")).get("name", ""))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        set_name, bad_manifest = "", f"manifest.toml: {e}"
+    else:
+        bad_manifest = None
+    manifest.file.seek(0)
+    if bad_manifest or not NAME.match(set_name):
+        result = {"ok": False, "summary": i18n.web_text("WEB_set_bad", lang),
+                  "problems": [bad_manifest or i18n.web_text("WEB_bad_field", lang, field="manifest.toml name", value=set_name,
+                                                             what="letters, digits, _ . -")]}
+        return _render(request, "factors.html", 400, sets=_sets(request), result=result)
+    holder = ws.root / "factors" / f".upload-{secrets.token_hex(8)}"
+    stage = holder / set_name  # a set's folder is named as its manifest says (load_factor_set checks it)
+    stage.mkdir(parents=True)
+    try:
+        for f in files:  # the set's files are named by its manifest: only their base names are kept, checked against NAME
+            name = Path(f.filename.replace("\\", "/")).name
             if not NAME.match(name):
                 raise BadInput(i18n.web_text("WEB_bad_type", lang, file=name, kinds=KINDS["factor_set"][1]))
             with open(stage / name, "wb") as w:
@@ -631,13 +644,13 @@ async def factors_upload(request):
                       "problems": [_error_text(ghginv.GhgInvError(p.render()), lang) for p in e.problems] or [_error_text(e, lang)]}
         else:
             final = ws.root / "factors" / fs.name
-            if not NAME.match(fs.name) or final.exists():
+            if final.exists():
                 result = {"ok": False, "summary": i18n.web_text("WEB_set_exists", lang, name=fs.name), "problems": []}
             else:
                 stage.rename(final)
                 result = {"ok": True, "summary": i18n.web_text("WEB_set_ok", lang, name=fs.name, version=fs.version, rows=fs.n_rows), "problems": []}
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        shutil.rmtree(holder, ignore_errors=True)
     return _render(request, "factors.html", 200 if result.get("ok") else 400, sets=_sets(request), result=result)
 
 

@@ -129,8 +129,8 @@ class Workspace:
         lines = ["# Written by `ghginv serve` (the web app) from ledgers/%s/web.json; the app rewrites it when you save." % ident, "",
                  "[inventory]", f"name = {s(state['name'])}", f"years = [{int(state['first_year'])}, {int(state['last_year'])}]",
                  f"base_year = {int(state['base_year'])}", 'gwp = "AR5GWP100"']
-        if state.get("region"):
-            lines.append(f"regions = [{s(state['region'])}]")
+        if state.get("regions"):
+            lines.append("regions = [" + ", ".join(s(r) for r in state["regions"]) + "]")
         lines += ["", "[activity]", f"paths = [{s(f'data/{ident}/activity.parquet')}]", "", "[factors]",
                   "sets = [" + ", ".join(s(x) for x in state.get("factor_sets") or DEFAULT_SETS) + "]", 'year_fallback = "nearest"']
         if state.get("economy"):
