@@ -357,6 +357,34 @@ def _waterfall(recalc: pl.DataFrame) -> list[dict]:
     return bars
 
 
+def _explained(state, old: Path, new: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The recalculation of ``new`` against ``old`` and the changed factor rows.
+
+    A run recomputed from ``old`` (``ghginv recompute``, the run page's button) already holds both
+    (``recalculation.parquet``, ``recalculation_factors.parquet``, its manifest's ``recalculation.old_run``): they
+    are read when ``old`` has not been written again since. Any other pair goes through :func:`ghginv.diff_runs`
+    and :func:`ghginv.changed_factors` (seconds: the intermediate states are recomputed), kept in memory for the
+    next view while neither run changes.
+    """
+    om, nm = old / "manifest.json", new / "manifest.json"
+    key = (str(old), str(new), om.stat().st_mtime_ns, nm.stat().st_mtime_ns)
+    if key in state.diff_cache:
+        return state.diff_cache[key]
+    import json
+
+    rec = json.loads(nm.read_text(encoding="utf-8")).get("recalculation") or {}
+    stored = [new / f for f in ("recalculation.parquet", "recalculation_factors.parquet")]
+    if (rec.get("old_run") and Path(rec["old_run"]).resolve() == old.resolve() and all(p.is_file() for p in stored)
+            and om.stat().st_mtime_ns <= nm.stat().st_mtime_ns):
+        out = (pl.read_parquet(stored[0]), pl.read_parquet(stored[1]))
+    else:
+        out = (ghginv.diff_runs(old, new)[0], ghginv.changed_factors(old, new))
+    if len(state.diff_cache) >= 16:
+        state.diff_cache.pop(next(iter(state.diff_cache)))
+    state.diff_cache[key] = out
+    return out
+
+
 async def compare(request):
     ws: Workspace = request.app.state.ws
     lang = _lang(request)
@@ -368,8 +396,7 @@ async def compare(request):
         if old is None or new is None:
             return _not_found(request)
         try:
-            recalc, _ = ghginv.diff_runs(old, new)
-            changed = ghginv.changed_factors(old, new)
+            recalc, changed = _explained(request.app.state, old, new)
         except ghginv.GhgInvError as e:
             return _render(request, "compare.html", 400, error=_error_text(e, lang), **ctx)
         ctx["bars"] = _waterfall(recalc)
@@ -707,4 +734,5 @@ def create_app(workspace, *, token: str | None = None, max_upload_mb: int = 50) 
     app.state.max_upload_bytes = max_upload_mb * 1024 * 1024
     app.state.jobs = Jobs()
     app.state.set_cache = {}
+    app.state.diff_cache = {}
     return app

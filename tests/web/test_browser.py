@@ -121,13 +121,13 @@ def test_chinese_session_from_upload_to_the_workbook(server, tmp_path):
         assert "已完成" in text(c, "#job")
         click(c, "#open-run")
         assert "分年份、分领域排放合计" in text(c)
-        c.screenshot(tmp_path / "web-run-new.png")
+        c.screenshot(tmp_path / "web-run-new.png", height=1200)
         head = c.evaluate("fetch(document.querySelector('a[href$=\"/inventory.xlsx\"]').href).then(r => r.arrayBuffer())"
                           ".then(b => Array.from(new Uint8Array(b.slice(0, 4))))")
         assert head == [0x50, 0x4B, 0x03, 0x04]  # the downloaded inventory.xlsx is a workbook
         goto(c, base + "/runs/qingyang_synthetic")
         assert "1,471.9" in text(c, "#totals")  # README.md: 1 Energy, 2020, kt CO2e
-        c.screenshot(tmp_path / "web-run.png")
+        c.screenshot(tmp_path / "web-run.png", height=1600)
         assert c.console_errors() == []
     _keep(tmp_path)
 
@@ -145,7 +145,7 @@ def test_drill_down_to_a_factor_source(server, tmp_path):
         assert c.evaluate("!!document.querySelector('table.factors')"), text(c)
         rows = text(c, "#drill")
         assert "出处位置" in rows and any(s in rows for s in ("GB/T", "IPCC", "生态环境部"))
-        c.screenshot(tmp_path / "web-drill.png")
+        c.screenshot(tmp_path / "web-drill.png", height=1300)
         n = c.evaluate("document.querySelectorAll('#crumbs a').length")
         assert n >= 3
         click(c, "#crumbs a:nth-of-type(2)")  # back up to the sector
@@ -171,7 +171,7 @@ def test_compare_two_runs(server, tmp_path):
         click(c, "#open-compare")
         assert c.evaluate("document.querySelectorAll('#waterfall rect').length") == 5
         assert "synthetic-x1.1" in text(c, "#changed")
-        c.screenshot(tmp_path / "web-compare.png")
+        c.screenshot(tmp_path / "web-compare.png", height=1300)
         assert c.console_errors() == []
     _keep(tmp_path)
 

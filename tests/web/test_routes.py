@@ -178,6 +178,9 @@ def test_recompute_with_an_uploaded_set_then_compare(client, client_zh, workspac
     assert f"{(new_t - old_t) / 1e3:,.1f}" in cmp_.text  # all of the change is the factor effect
     assert "synthetic-x1.1" in cmp_.text.split('id="changed"')[1]
     assert "排放因子" in client_zh.get("/compare", params={"old": RUN, "new": new}).text
+    # the other way round the recalculation is not stored in a run: ghginv.diff_runs explains it, the same amounts negated
+    back = client.get("/compare", params={"old": new, "new": RUN})
+    assert back.status_code == 200 and f"{(old_t - new_t) / 1e3:,.1f}" in back.text
 
 
 # ---- jobs ---------------------------------------------------------------------------------------------------
