@@ -126,7 +126,7 @@ class Workspace:
         def s(v) -> str:
             return json.dumps(str(v), ensure_ascii=False)  # a JSON string is a TOML basic string
 
-        lines = ["# Written by `ghginv serve` (the web app) from ledgers/%s/web.json; the app rewrites it when you save." % ident, "",
+        lines = [f"# Written by `ghginv serve` (the web app) from ledgers/{ident}/web.json; the app rewrites it when you save.", "",
                  "[inventory]", f"name = {s(state['name'])}", f"years = [{int(state['first_year'])}, {int(state['last_year'])}]",
                  f"base_year = {int(state['base_year'])}", 'gwp = "AR5GWP100"']
         if state.get("regions"):
@@ -159,7 +159,8 @@ class Workspace:
                     except (OSError, ValueError):
                         continue
                     out.append({"id": d.name, "path": d, "name": m.get("name") or d.name, "created": m.get("created_utc", ""),
-                                "synthetic": bool(m.get("synthetic")), "gwp": (m.get("gwp") or {}).get("name") if isinstance(m.get("gwp"), dict) else m.get("gwp"),
+                                "synthetic": bool(m.get("synthetic")),
+                                "gwp": (m.get("config") or {}).get("gwp") or "",
                                 "years": (m.get("config") or {}).get("years"), "manifest": m})
         return sorted(out, key=lambda r: r["created"], reverse=True)
 

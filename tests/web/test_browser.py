@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT, enterprise_workbooks, scaled_grid_set
 
 sys.path.insert(0, str(ROOT / "tests" / "integration"))

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import client_for, csrf_of, enterprise_workbooks, scaled_grid_set
 
 from ghginv.core import i18n
 from ghginv.web.app import CSP
+
+from conftest import client_for, csrf_of, enterprise_workbooks, scaled_grid_set
 
 RUN = "qingyang_synthetic"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -83,7 +84,7 @@ def test_run_page_totals_targets_charts_downloads(client, client_zh):
     totals = r.text.split('id="totals"')[1].split("</table>")[0]
     # README.md: 1 Energy 1,471.9 (2020); direct 1,462.6; indirect 547.2 kt CO2e
     assert "1,471.9" in totals and "1,462.6" in totals and "547.2" in totals
-    assert "SYNTHETIC" in r.text
+    assert "SYNTHETIC" in r.text and "AR5GWP100" in r.text
     assert 'href="/runs/qingyang_synthetic/files/inventory.xlsx"' in r.text and "report.html" in r.text and "manifest.json" in r.text
     assert "emissions.parquet" in r.text and "factors_used.parquet" in r.text
     n_charts = len(re.findall(r'<img src="/runs/qingyang_synthetic/chart/\d+\.svg"', r.text))

@@ -12,9 +12,10 @@ import sys
 import time
 
 import pytest
-from conftest import ROOT
 
 from ghginv.cli import main
+
+from conftest import ROOT
 
 
 def _port() -> int:
