@@ -419,7 +419,7 @@ def _start(request, key: str, kind: str, work, name: str, old_run: str | None = 
     except Busy:
         return _render(request, "error.html", 409, message=i18n.web_text("WEB_busy", lang, name=key))
     if request.headers.get("hx-request"):
-        return _render(request, "job_status.html", job=job)
+        return _render(request, "job_status.html", **_job_context(request, job))
     return RedirectResponse(f"/jobs/{job.id}", 303)
 
 
@@ -460,14 +460,14 @@ async def job_page(request):
     job = request.app.state.jobs.jobs.get(request.path_params["job"])
     if job is None:
         return _not_found(request)
-    return _render(request, "job.html", job=job, error=_error_text(Exception(job.error), _lang(request)) if job.error else None)
+    return _render(request, "job.html", **_job_context(request, job))
 
 
 async def job_status(request):
     job = request.app.state.jobs.jobs.get(request.path_params["job"])
     if job is None:
         return _not_found(request)
-    return _render(request, "job_status.html", job=job, error=_error_text(Exception(job.error), _lang(request)) if job.error else None)
+    return _render(request, "job_status.html", **_job_context(request, job))
 
 
 # ---- inventories ----------------------------------------------------------------------------------------
@@ -570,23 +570,41 @@ async def mapping_save(request):
 
 
 async def import_draft(request):
+    """Import every workbook of an inventory in preparation: a background job (its progress polled), then the checks."""
     await _form(request)
     ws: Workspace = request.app.state.ws
-    lang = _lang(request)
     ident = request.path_params["draft"]
     d = ws.draft_dir(ident)
     if d is None:
         return _not_found(request)
     state = ws.state(ident)
     out = ws.root / "data" / ident / "activity.parquet"
-    out.parent.mkdir(parents=True, exist_ok=True)
+
+    def work(job, _tmp):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        job.stage = "import"
+        report = ghginv.import_ledger(d / "workbooks", d / "mapping.toml", out, progress=lambda done, total, rows: job.rows(done, total))
+        job.report = report.as_dict()
+        ws.write_toml(ident, state)  # only after a successful import (import_ledger writes nothing when it fails)
+        return out
+
+    lang = _lang(request)
     try:
-        report = ghginv.import_ledger(d / "workbooks", d / "mapping.toml", out)
-    except ghginv.GhgInvError as e:
-        return _render(request, "import.html", 400, state=state, error=_error_text(e, lang), report=None, checks=[])
-    ws.write_toml(ident, state)
-    checks = [{k: c.get(k) for k in ("check", "file", "sheet", "row", "ok", "total", "sum", "difference")} | {"raw": c} for c in report.checks]
-    return _render(request, "import.html", state=state, error=None, report=report.as_dict(), checks=checks[:2000], n_checks=len(checks))
+        job = request.app.state.jobs.start(f"draft:{ident}", "import", work, draft=ident)
+    except Busy:
+        return _render(request, "error.html", 409, message=i18n.web_text("WEB_busy", lang, name=ident))
+    return RedirectResponse(f"/jobs/{job.id}", 303)
+
+
+def _job_context(request, job) -> dict:
+    ctx = {"job": job, "error": _error_text(Exception(job.error), _lang(request)) if job.error else None, "state": None, "checks": []}
+    if job.kind == "import":
+        ctx["state"] = request.app.state.ws.state(job.draft)
+        if job.report:
+            names = {w["file"]: w["original"] for w in (ctx["state"] or {}).get("workbooks", [])}
+            ctx["checks"] = [c | {"shown": f"{Path(str(c.get('file', ''))).name} ({names.get(Path(str(c.get('file', ''))).name, '')})"}
+                             for c in job.report["checks"][:2000]]
+    return ctx
 
 
 # ---- factor sets -----------------------------------------------------------------------------------------

@@ -36,6 +36,8 @@ class Job:
     result: Path | None = None
     error: str | None = None
     old_run: str | None = None
+    draft: str | None = None  # an import: the inventory in preparation
+    report: dict | None = None  # an import: ImportReport.as_dict() when it succeeded
     rows_done: int = 0
     rows_total: int = 0
 
@@ -63,27 +65,35 @@ class Jobs:
         self._running: dict[str, str] = {}  # key -> job id
         self.jobs: dict[str, Job] = {}
 
-    def start(self, key: str, kind: str, work, tmp: Path, place, *, old_run: str | None = None) -> Job:
-        """Run ``work(job, tmp)`` in a thread; its return value (a folder in ``tmp``) is moved by ``place``.
+    def start(self, key: str, kind: str, work, tmp: Path | None = None, place=None, **attrs) -> Job:
+        """Run ``work(job, tmp)`` in a thread; its return value (a folder in ``tmp``) is moved by ``place``
+        (without ``place`` it is the job's result as it is). ``attrs`` set fields of the :class:`Job`.
 
         Raises :class:`Busy` when ``key`` has a job running.
         """
         with self._lock:
             if key in self._running:
-                shutil.rmtree(tmp, ignore_errors=True)
+                if tmp is not None:
+                    shutil.rmtree(tmp, ignore_errors=True)
                 raise Busy(key)
-            job = Job(uuid.uuid4().hex[:16], key, kind, old_run=old_run)
+            job = Job(uuid.uuid4().hex[:16], key, kind, **attrs)
             self._running[key] = job.id
             self.jobs[job.id] = job
 
         def target():
             try:
-                job.result = place(work(job, tmp))
+                out = work(job, tmp)
+                job.result = place(out) if place else out
                 job.stage = "done"
             except Exception as e:  # noqa: BLE001 — every failure is shown on the page, the workspace left as it was
-                job.error = str(e) if getattr(e, "exit_code", None) == 2 else f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=3)}"
+                # a ghginv error is shown as the command line prints it; anything else by its type and text (the
+                # traceback goes to the server's log, not to the page)
+                job.error = str(e) if getattr(e, "exit_code", None) == 2 else f"{type(e).__name__}: {e}"
+                if getattr(e, "exit_code", None) != 2:
+                    traceback.print_exc()
                 job.stage = "failed"
-                shutil.rmtree(tmp, ignore_errors=True)
+                if tmp is not None:
+                    shutil.rmtree(tmp, ignore_errors=True)
             finally:
                 job.ended = time.monotonic()
                 with self._lock:

@@ -113,6 +113,7 @@ def test_chinese_session_from_upload_to_the_workbook(server, tmp_path):
         assert "报表项目对照表" in text(c) and "未识别" in text(c)
         c.screenshot(tmp_path / "web-mapping.png", height=1400)
         click(c, "#import")
+        wait_for(c, "document.querySelector('#job').dataset.state !== 'running'")
         assert "各表块合计校验" in text(c) and "不一致" not in text(c, "#checks")
         c.screenshot(tmp_path / "web-import.png", height=1200)
         click(c, "#to-inventory")
@@ -187,6 +188,7 @@ def test_xss_through_a_region_name(server, tmp_path):
         set_files(c, "input[name=workbooks]", books)
         click(c, "#new-form button")
         click(c, "#import")
+        wait_for(c, "document.querySelector('#job').dataset.state !== 'running'")
         click(c, "#to-inventory")
         assert XSS_NAME in text(c, "h1") and XSS_REGION in text(c, "#regions")  # shown as text
         goto(c, base + "/")
