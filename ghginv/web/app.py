@@ -38,7 +38,7 @@ from ghginv.core import i18n
 
 from . import mapping as mapping_rows
 from .jobs import Busy, Jobs
-from .workspace import NAME, Workspace, shipped_factor_sets
+from .workspace import DEFAULT_SETS, NAME, Workspace, shipped_factor_sets
 
 __all__ = ["create_app", "CSP"]
 
@@ -478,7 +478,12 @@ async def inventory_page(request):
         return _not_found(request)
     state = ws.state(inv["id"])
     runs = [r for r in ws.runs() if r["id"] == inv["id"] or r["id"].startswith(inv["id"] + "-")]
-    return _render(request, "inventory.html", inv=inv, state=state, presets=ws.presets(), runs=runs, saved=request.query_params.get("saved"))
+    chosen = (state or {}).get("factor_sets") or DEFAULT_SETS
+    sets = [{"name": d.name, "own": own, "ref": f"factors/{d.name}" if own else d.name,
+             "rank": chosen.index(f"factors/{d.name}" if own else d.name) + 1 if (f"factors/{d.name}" if own else d.name) in chosen else ""}
+            for d, own in [(d, True) for d in ws.own_factor_sets()] + [(d, False) for d in shipped_factor_sets()]]
+    return _render(request, "inventory.html", inv=inv, state=state, presets=ws.presets(), runs=runs, saved=request.query_params.get("saved"),
+                   sets=sorted(sets, key=lambda x: (x["rank"] == "", x["rank"] or 0, not x["own"], x["name"])))
 
 
 async def inventory_settings(request):
@@ -495,6 +500,18 @@ async def inventory_settings(request):
         state["economy"] = f"data/{inv['id']}/{stored[0]['file']}"
     presets = set(ws.presets())
     state["presets"] = [p for p in form.getlist("preset") if p in presets]
+    known = {f"factors/{d.name}" for d in ws.own_factor_sets()} | {d.name for d in shipped_factor_sets()}
+    ranked = []
+    for k, v in form.multi_items():
+        if k.startswith("rank:") and k[5:] in known and str(v).strip():
+            try:
+                ranked.append((float(str(v).strip()), k[5:]))
+            except ValueError:
+                raise BadInput(i18n.web_text("WEB_bad_field", lang, field=k[5:], value=str(v), what=i18n.web_text("WEB_want_rank", lang))) from None
+    if any(k.startswith("rank:") for k in form.keys()):
+        if not ranked:
+            raise BadInput(i18n.web_text("WEB_no_sets", lang))
+        state["factor_sets"] = [name for _, name in sorted(ranked)]
     ws.save_state(inv["id"], state)
     ws.write_toml(inv["id"], state)
     return RedirectResponse(f"/inventories/{inv['id']}?saved=1", 303)

@@ -382,9 +382,21 @@ def test_new_inventory_from_workbooks_to_the_run(client, client_zh, workspace, t
     job = _wait(client, r.headers["location"])
     assert "the base year 2020 is not in the run" in job.error
     assert "nothing was written" in client.get(r.headers["location"]).text and not list((workspace / "out").glob(f"{ident}*"))
+    # the factor sets chosen and ordered: a number each (empty: not used); none chosen is refused
+    settings = client.get(f"/inventories/{ident}").text
+    assert 'name="rank:mee_nbs_grid" value="4"' in settings  # the default order (workspace.DEFAULT_SETS)
+    order = {"rank:ipcc2006_energy": "6", "rank:cn_gbt2589_2020": "5", "rank:mee_nbs_grid": "4", "rank:cn_gbt32150_2025": "3",
+             "rank:cn_refsheet_2020": "2", "rank:cn_gbt32151_22_2024": "1", "rank:factors/qingyang_sinks_synthetic": "",
+             "rank:../../etc": "0"}
+    none = client.post(f"/inventories/{ident}/settings", data={"csrf": csrf_of(client, f"/inventories/{ident}"), "rank:ipcc2006_energy": ""})
+    assert none.status_code == 400 and "at least one factor set" in none.text
+    assert client.post(f"/inventories/{ident}/settings", data={"csrf": csrf_of(client, f"/inventories/{ident}"), "rank:ipcc2006_energy": "x"}).status_code == 400
     # without the preset (the economy table kept) it compiles
-    s = client.post(f"/inventories/{ident}/settings", data={"csrf": csrf_of(client, f"/inventories/{ident}")})
-    assert "[[targets]]" not in (workspace / f"{ident}.toml").read_text(encoding="utf-8")
+    s = client.post(f"/inventories/{ident}/settings", data={"csrf": csrf_of(client, f"/inventories/{ident}"), **order})
+    assert s.status_code == 303
+    toml = (workspace / f"{ident}.toml").read_text(encoding="utf-8")
+    assert "[[targets]]" not in toml and "etc" not in toml
+    assert 'sets = ["cn_gbt32151_22_2024", "cn_refsheet_2020", "cn_gbt32150_2025", "mee_nbs_grid", "cn_gbt2589_2020", "ipcc2006_energy"]' in toml
     r = client.post(f"/inventories/{ident}/compile", data={"csrf": csrf_of(client)})
     job = _wait(client, r.headers["location"])
     assert job.error is None, job.error
