@@ -50,6 +50,9 @@ DOWNLOADS = re.compile(r"^[a-z0-9_]+\.(parquet|html|xlsx|json|csv)$")
 LEVELS = ("sector", "region", "entity", "activity", "factor")
 KINDS = {"workbook": ((".xlsx", ".csv"), "xlsx, csv"), "economy": ((".csv",), "csv"), "factor_set": ((".toml", ".csv"), "manifest.toml, csv")}
 SID = "ghginv_sid"
+# the columns of the changed factor rows shown on the compare page (all of them: recalculation_factors.parquet)
+CHANGED_COLUMNS = ("year", "region", "sector", "activity", "kind", "item", "change", "old_factor_set", "old_set_version", "old_factor_year",
+                   "old_value", "new_factor_set", "new_set_version", "new_factor_year", "new_value", "new_unit", "new_status", "new_source")
 
 
 # ---- language, csrf, rendering ------------------------------------------------------------------------
@@ -403,9 +406,10 @@ async def compare(request):
         ctx["by_year"] = (recalc.filter(pl.col("level") == 0).group_by("year")
                           .agg(pl.col(c).sum() for c in ("old_co2e_t", "activity_effect_t", "factor_effect_t", "gwp_effect_t", "new_co2e_t"))
                           .sort("year").to_dicts())
+        cols = [c for c in CHANGED_COLUMNS if c in changed.columns] or changed.columns  # the rest is in the run's files
         ctx["changed_n"] = changed.height
-        ctx["changed"] = changed.head(500).to_dicts()
-        ctx["changed_cols"] = changed.columns
+        ctx["changed"] = changed.select(cols).head(500).to_dicts()
+        ctx["changed_cols"] = cols
     return _render(request, "compare.html", **ctx)
 
 

@@ -71,8 +71,9 @@ def test_every_web_text_is_in_the_catalogue_in_both_languages():
         if p.suffix in (".html", ".py"):
             used |= set(re.findall(r"['\"](WEB_[a-z_]+)['\"]", p.read_text(encoding="utf-8")))
     used |= {f"WEB_level_{lv}" for lv in ("sector", "region", "entity", "activity", "factor")}  # built as 'WEB_level_' ~ level
+    used |= {f"WEB_kind_{k}" for k in ("compile", "recompute", "import")}  # 'WEB_kind_' ~ job.kind
     used |= {"WEB_first_year", "WEB_last_year", "WEB_base_year"}  # built as f"WEB_{field}"
-    missing = sorted(k for k in used - {"WEB_level_"} if k not in i18n.WEB)
+    missing = sorted(k for k in used - {"WEB_level_", "WEB_kind_"} if k not in i18n.WEB)
     assert not missing, missing
     assert all(en and zh for en, zh in i18n.WEB.values())
 
@@ -390,7 +391,8 @@ def test_new_inventory_from_workbooks_to_the_run(client, client_zh, workspace, t
              "rank:../../etc": "0"}
     none = client.post(f"/inventories/{ident}/settings", data={"csrf": csrf_of(client, f"/inventories/{ident}"), "rank:ipcc2006_energy": ""})
     assert none.status_code == 400 and "at least one factor set" in none.text
-    assert client.post(f"/inventories/{ident}/settings", data={"csrf": csrf_of(client, f"/inventories/{ident}"), "rank:ipcc2006_energy": "x"}).status_code == 400
+    not_a_number = {"csrf": csrf_of(client, f"/inventories/{ident}"), "rank:ipcc2006_energy": "x"}
+    assert client.post(f"/inventories/{ident}/settings", data=not_a_number).status_code == 400
     # without the preset (the economy table kept) it compiles
     s = client.post(f"/inventories/{ident}/settings", data={"csrf": csrf_of(client, f"/inventories/{ident}"), **order})
     assert s.status_code == 303
