@@ -71,6 +71,7 @@ PAGES_NOT_RUN = {
     "reference-approach-and-gap-filling.md": "TOML excerpts of one feature; the demo's [reference_approach] runs in every demo compile",
     "web.md": ("ghginv serve runs a server until it is stopped and pip install reaches the network: tests/web/ drive the app "
                "(TestClient for every route, ghginv serve on a free port, headless Chromium)"),
+    "zh/web.md": "the Chinese page of docs/web.md: the same commands, not run for the same reason",
 }
 
 # first line of a block (its start) -> why it is not run here
