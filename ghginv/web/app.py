@@ -203,7 +203,8 @@ def _check_type(f: UploadFile, kind: str, lang: str) -> str:
         raise BadInput(i18n.web_text("WEB_bad_type", lang, file=name, kinds=shown))
     head = f.file.read(4)
     f.file.seek(0)
-    if (ext == ".xlsx") != (head == b"PK\x03\x04"):  # an .xlsx is a zip; a text file is not
+    # an .xlsx is a zip (or an OLE container when it is password-protected: the importer says so); a text file is neither
+    if (ext == ".xlsx") != (head in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         raise BadInput(i18n.web_text("WEB_bad_type", lang, file=name, kinds=shown))
     return ext
 
@@ -621,6 +622,9 @@ def _job_context(request, job) -> dict:
     ctx = {"job": job, "error": _error_text(Exception(job.error), _lang(request)) if job.error else None, "state": None, "checks": []}
     if job.kind == "import":
         ctx["state"] = request.app.state.ws.state(job.draft)
+        if ctx["error"]:  # the stored names with the names the workbooks were uploaded under
+            for w in (ctx["state"] or {}).get("workbooks", []):
+                ctx["error"] = re.sub(rf"\b{re.escape(w['file'])}\b", f"{w['file']} ({w['original']})", ctx["error"])
         if job.report:
             names = {w["file"]: w["original"] for w in (ctx["state"] or {}).get("workbooks", [])}
             ctx["checks"] = [c | {"shown": f"{Path(str(c.get('file', ''))).name} ({names.get(Path(str(c.get('file', ''))).name, '')})"}

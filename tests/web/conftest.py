@@ -74,9 +74,9 @@ def csrf_of(client: TestClient, page: str = "/") -> str:
 
 
 def enterprise_workbooks(folder: Path, n: int = 3) -> list[Path]:
-    """``n`` SYNTHETIC form-205-1 workbooks written by the demo's generator."""
+    """``n`` SYNTHETIC form-205-1 workbooks written by the demo's generator (and its broken ones in ``<folder>_broken/``)."""
     gen = ROOT / "ghginv" / "data" / "demo" / "ledgers" / "make_synthetic_enterprises.py"
-    subprocess.run([sys.executable, str(gen), str(n), str(folder)], check=True, capture_output=True)
+    subprocess.run([sys.executable, str(gen), str(n), str(folder), "--broken"], check=True, capture_output=True)
     return sorted(folder.glob("*.xlsx"))
 
 

@@ -433,3 +433,38 @@ def test_a_failed_import_writes_nothing_and_shows_the_importers_message(client, 
     shown = client.get(r.headers["location"]).text
     assert "nothing was written" in shown and f'href="/new/{ident}/mapping"' in shown
     assert not (workspace / "data" / ident / "activity.parquet").exists() and not (workspace / f"{ident}.toml").exists()
+
+
+@pytest.mark.parametrize("broken, expected", [
+    ("password", ["password-protected", "remove the password"]),
+    ("empty_sheet", ["the sheet is empty"]),
+    ("merged_item", ["merged cells", "unmerge"]),
+    ("text_cell", ["'五万一千' is not a number"]),
+    ("total", ["check failed: 能源合计", "but the parts sum to"]),
+])
+def test_broken_workbooks_through_the_import_form(client, workspace, tmp_path, broken, expected):
+    """The ledger rows of the bad-input catalogue (tests/reliability/test_rel_ledger_import.py) through the upload form:
+    the import job fails with the importer's message, naming the uploaded file; nothing is written."""
+    books = enterprise_workbooks(tmp_path / "books", 1)
+    bad = tmp_path / "books_broken" / f"synthetic_broken_{broken}.xlsx"
+    assert bad.is_file()
+    token = csrf_of(client, "/new")
+    files = [("workbooks", (p.name, p.read_bytes(), XLSX)) for p in (books[0], bad)]
+    r = client.post("/new", data={"csrf": token, "name": "broken", "first_year": "2022", "last_year": "2024", "base_year": "2022"}, files=files)
+    ident = r.headers["location"].split("/")[2]
+    r = client.post(f"/new/{ident}/import", data={"csrf": token})
+    job = _wait(client, r.headers["location"])
+    assert job.error
+    shown = client.get(r.headers["location"]).text
+    for phrase in expected:
+        assert phrase in job.error and phrase.replace("'", "&#39;") in shown, phrase
+    assert f"ledger-002.xlsx (synthetic_broken_{broken}.xlsx)" in shown
+    assert not (workspace / "data" / ident / "activity.parquet").exists() and not (workspace / f"{ident}.toml").exists()
+
+
+def test_a_text_file_named_xlsx_is_refused_at_upload(client, workspace, tmp_path):
+    enterprise_workbooks(tmp_path / "books", 1)
+    bad = tmp_path / "books_broken" / "synthetic_broken_not_a_workbook.xlsx"
+    r = client.post("/new", data={"csrf": csrf_of(client, "/new"), "name": "t", "first_year": "2022", "last_year": "2023", "base_year": "2022"},
+                    files=[("workbooks", (bad.name, bad.read_bytes(), XLSX))])
+    assert r.status_code == 400 and "synthetic_broken_not_a_workbook.xlsx: only xlsx, csv files" in r.text
