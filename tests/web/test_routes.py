@@ -468,3 +468,14 @@ def test_a_text_file_named_xlsx_is_refused_at_upload(client, workspace, tmp_path
     r = client.post("/new", data={"csrf": csrf_of(client, "/new"), "name": "t", "first_year": "2022", "last_year": "2023", "base_year": "2022"},
                     files=[("workbooks", (bad.name, bad.read_bytes(), XLSX))])
     assert r.status_code == 400 and "synthetic_broken_not_a_workbook.xlsx: only xlsx, csv files" in r.text
+
+
+def test_chinese_pages_show_no_english_text_of_the_catalogue(client_zh, drill_api):
+    """With a Chinese browser no English text of the WEB catalogue is left on the main pages (the run's own names,
+    codes and the report's charts are as written)."""
+    english = {en for en, zh in i18n.WEB.values() if en != zh and len(en) > 3 and "{" not in en}
+    for page in ("/", "/new", "/factors", f"/runs/{RUN}", f"/inventories/{RUN}", "/compare", f"/runs/{RUN}/drill"):
+        html = client_zh.get(page).text
+        visible = re.sub(r"<[^>]+>", "\n", html)
+        left = sorted(e for e in english if re.search(rf"(?<![\w]){re.escape(e)}(?![\w])", visible))
+        assert not left, (page, left)
