@@ -976,5 +976,20 @@ __all__ += ["WEB", "web_text"]
 
 
 def web_text(key: str, lang: str, **kw) -> str:
-    """A text of the web app (:data:`WEB`) in ``lang`` (``"en"`` or ``"zh"``), formatted with ``kw``."""
+    """A text of the web app (:data:`WEB`).
+
+    Parameters
+    ----------
+    key : str
+        Key of :data:`WEB` (``"WEB_totals"`` …).
+    lang : {"en", "zh"}
+        Language.
+    **kw
+        Values for the text's ``{placeholders}``.
+
+    Returns
+    -------
+    str
+        The text, formatted with ``kw``.
+    """
     return pick(WEB, key, lang, **kw)

@@ -12,7 +12,21 @@ __all__ = ["create_app"]
 
 
 def create_app(workspace, **options):
-    """The web app over ``workspace``; see :func:`ghginv.web.app.create_app`."""
+    """The web app over ``workspace`` (imports Starlette only when called).
+
+    Parameters
+    ----------
+    workspace : str or os.PathLike
+        The workspace folder (:mod:`ghginv.web.workspace`).
+    **options
+        ``token`` (access token required on every request), ``max_upload_mb`` (largest upload, MB); see
+        :func:`ghginv.web.app.create_app`.
+
+    Returns
+    -------
+    starlette.applications.Starlette
+        The ASGI app.
+    """
     from .app import create_app as _create
 
     return _create(workspace, **options)

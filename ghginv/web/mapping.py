@@ -32,16 +32,43 @@ def _section(lines: list[str]):
 
 
 def rows(text: str) -> list[dict]:
-    """Every item of ``[activities]``: ``item``, ``code`` ("" when not mapped), ``note``, ``recognised``."""
+    """Every item of the ``[activities]`` table of a drafted mapping, in order.
+
+    Parameters
+    ----------
+    text : str
+        The mapping TOML as :func:`ghginv.draft_mapping` wrote it (or as saved by :func:`apply`).
+
+    Returns
+    -------
+    list of dict
+        ``n`` (position), ``item`` (the form's item name), ``code`` (activity code, ``"-"`` left out, ``""`` not
+        mapped), ``note`` (the draft's comment), ``recognised`` (False for a ``# TODO`` line).
+    """
     return [{"n": n, "item": json.loads(f'"{m["item"]}"'), "code": json.loads(f'"{m["code"]}"'), "note": (m["note"] or "").strip(),
              "recognised": not m["todo"]} for n, (_, m) in enumerate(_section(text.splitlines()))]
 
 
 def apply(text: str, codes: dict[int, str]) -> str:
-    """``text`` with row ``n`` of ``[activities]`` mapped to ``codes[n]``.
+    """``text`` with row ``n`` of ``[activities]`` mapped to ``codes[n]``; every other line kept as it was.
 
-    Raises ``ValueError`` naming the item when a code is not an activity code (letters, digits, ``_ . :``) or ``-``,
-    or when the result is not valid TOML.
+    Parameters
+    ----------
+    text : str
+        The mapping TOML.
+    codes : dict of int to str
+        Row position (``n`` of :func:`rows`) -> activity code, ``"-"`` (leave the item out) or ``""`` (a TODO line).
+
+    Returns
+    -------
+    str
+        The new mapping TOML (checked to parse).
+
+    Raises
+    ------
+    ValueError
+        Naming the item, when a code is not an activity code (letters, digits, ``_ . :``) or ``-``; a
+        ``tomllib.TOMLDecodeError`` when the result is not valid TOML.
     """
     lines = text.splitlines()
     for n, (i, m) in enumerate(list(_section(lines))):

@@ -36,13 +36,31 @@ DEFAULT_SETS = ["cn_gbt32151_22_2024", "cn_refsheet_2020", "cn_gbt32150_2025", "
 
 
 def slug(text: str) -> str:
-    """A folder name from ``text`` (ASCII letters, digits, ``_`` and ``-``; ``inventory`` when none remain)."""
+    """A folder name from a name the user gave.
+
+    Parameters
+    ----------
+    text : str
+        Any name (``"合成示例区"``, ``"Qingyang 2024"``).
+
+    Returns
+    -------
+    str
+        ASCII letters, digits, ``_`` and ``-`` of ``text``, lower case, at most 40 characters (``"qingyang_2024"``);
+        ``"inventory"`` when none remain.
+    """
     s = re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_-").lower()[:40]
     return s or "inventory"
 
 
 def shipped_factor_sets() -> list[Path]:
-    """The folders of the factor sets shipped in the package (``ghginv/data/factor_sets/<set>/``)."""
+    """The factor sets shipped in the package.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The folders ``ghginv/data/factor_sets/<set>/`` that hold a ``manifest.toml``, by name.
+    """
     root = Path(str(resources.files("ghginv").joinpath("data", "factor_sets")))
     return sorted(d for d in root.iterdir() if (d / "manifest.toml").is_file())
 
