@@ -14,7 +14,7 @@ import pytest
 import ghginv
 
 try:  # the web extra (pip install -e '.[web]'; make test installs it) and httpx, the TestClient's transport
-    import multipart  # noqa: F401  (python-multipart: the upload forms)
+    import python_multipart  # noqa: F401  (the upload forms)
     import uvicorn  # noqa: F401
     from starlette.testclient import TestClient
 
