@@ -271,3 +271,20 @@ def test_new_categories_and_chinese_names():
         assert is_category(code) and CATEGORY_ZH[code]
     for code in ("2.B.5", "2.B.7", "2.C.2", "2.C.3", "2.C.4", "2.C.5", "2.C.6", "2.D.1", "2.D.2", "2.E.1", "2.F.2", "2.F.3"):
         assert CATEGORY_ZH[code]
+
+
+def test_provincial_industrial_process_table_shows_the_new_rows(tmp_path):
+    """The guideline's industrial-process sheet (ghginv.report.provincial): 电石 (row 2.4) in 万吨 CO2 and 铝
+    (row 2.7) with CF4 and C2F6 in 吨; ferroalloys (2.C.2) fall under 其他 (row 2.12), as in the guideline."""
+    from ghginv.report.provincial import SECTOR_TABLES, sector_table
+
+    res = _run(tmp_path, [dict(sector="2.B.5", activity="calcium_carbide", amount=10_000.0, unit="t"),
+                          dict(sector="2.C.3", activity="aluminium_cwpb", amount=100_000.0, unit="t"),
+                          dict(sector="2.C.2", activity="silicomanganese", amount=1000.0, unit="t")])
+    ippu = next(t for t in SECTOR_TABLES if t.key == "sheet_ippu")
+    tab = sector_table(res.emissions, ippu, lang="zh")
+    rows = {r[tab.columns[1]]: r for r in tab.iter_rows(named=True)}
+    co2, cf4, c2f6 = (next(c for c in tab.columns if key in c) for key in ("二氧化碳", "CF4", "C2F6"))
+    assert rows["2.4"][co2] == pytest.approx(10_000 * 1.090 / 1e4, rel=1e-12)  # 1.09 万吨
+    assert rows["2.7"][cf4] == pytest.approx(40.0, rel=1e-12) and rows["2.7"][c2f6] == pytest.approx(4.0, rel=1e-12)
+    assert rows["2.12"][co2] == pytest.approx(1000 * 1.4 / 1e4, rel=1e-12)
