@@ -70,7 +70,7 @@ def test_every_new_activity_compiles_from_the_shipped_set(tmp_path, fs, rules):
         assert set(hit["gas"].to_list()) == gases, a
         assert (hit["emissions_t"] > 0).all(), a
     for a, s in new:  # every new row is cited, never recalled, and every activity named in both languages
-        for (aa, ss, g), r in rules.items():
+        for (aa, ss, _g), r in rules.items():
             if aa == a and ss == s:
                 assert r.status in ("V", "D") and "EFDB" in r.source_locator and r.source.startswith("2006 IPCC GL Vol 3")
         meta = fs.activities[a]
@@ -224,10 +224,27 @@ def test_electronics_tier2b_gas_used_with_abatement(tmp_path, rules):
     # NF3 = 0.9 × 2000 × 0.02 = 36 kg; CF4 = 0.9 × 0.02 × 2000 = 36 kg
     assert _val(res, "2.E.1", "semiconductor_cvd_nf3_remote_used", "NF3") == pytest.approx(0.036, rel=1e-9)
     assert _val(res, "2.E.1", "semiconductor_cvd_nf3_remote_used", "CF4") == pytest.approx(0.036, rel=1e-9)
-    # every shipped Tier 2b row equals the method at its defaults
-    for (a, s, g), r in rules.items():
-        if a.startswith("semiconductor_") and a.endswith(("_used", "_used_abated")) and r.status == "D":
-            assert "0.10" in r.notes or "0.10" in r.source_locator
+    # every shipped Tier 2b row equals the method at the defaults: Table 6.3 (1 − U, by-product CF4 B), h = 0.10,
+    # Table 6.6 destruction efficiencies (0.9; NF3 0.95) for the _abated codes
+    t63 = {("etch", "cf4"): (0.7, None), ("etch", "c2f6"): (0.4, 0.4), ("etch", "hfc23"): (0.4, 0.07), ("etch", "hfc32"): (0.06, 0.08),
+           ("etch", "nf3"): (0.2, None), ("etch", "sf6"): (0.2, None), ("cvd", "cf4"): (0.9, None), ("cvd", "c2f6"): (0.6, 0.1),
+           ("cvd", "c3f8"): (0.4, 0.1), ("cvd", "nf3_remote"): (0.02, 0.02), ("cvd", "nf3"): (0.2, 0.1)}
+    d66 = {"CF4": 0.9, "C2F6": 0.9, "HFC23": 0.9, "C3F8": 0.9, "NF3": 0.95, "SF6": 0.9}
+    n = 0
+    for (a, _s, g), r in rules.items():
+        if not (a.startswith("semiconductor_") and a.endswith(("_used", "_used_abated"))):
+            continue
+        abated = a.endswith("_abated")
+        proc, key = a.removeprefix("semiconductor_").removesuffix("_abated").removesuffix("_used").split("_", 1)
+        u, b = t63[(proc, key)]
+        if g == key.split("_")[0].upper():
+            want = electronics_tier2_kg(1.0, u, abated_fraction=float(abated), destruction=d66.get(g, 0.0))  # HFC-32: no d in Table 6.6, no _abated code
+        else:
+            assert g == "CF4" and b is not None
+            want = electronics_byproduct_kg(1.0, b, abated_fraction=float(abated), destruction=d66["CF4"])
+        assert r.value == pytest.approx(want, rel=1e-12), a
+        n += 1
+    assert n == 34  # 11 codes × gas + 7 by-product rows, 10 _abated codes × gas + 6 by-product rows
     with pytest.raises(ValidationError, match="abated_fraction"):
         electronics_tier2_kg(1.0, 0.4, abated_fraction=1.2)
 
