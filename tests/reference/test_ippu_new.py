@@ -305,3 +305,13 @@ def test_provincial_industrial_process_table_shows_the_new_rows(tmp_path):
     assert rows["2.4"][co2] == pytest.approx(10_000 * 1.090 / 1e4, rel=1e-12)  # 1.09 万吨
     assert rows["2.7"][cf4] == pytest.approx(40.0, rel=1e-12) and rows["2.7"][c2f6] == pytest.approx(4.0, rel=1e-12)
     assert rows["2.12"][co2] == pytest.approx(1000 * 1.4 / 1e4, rel=1e-12)
+
+
+def test_a_new_users_words_point_to_the_new_codes(tmp_path):
+    """Issue 22: `aluminium` and `soda_ash`, as a new user types them, stop with "unknown activity" — now with the
+    codes that exist (one per cell technology; natural soda ash), nothing computed."""
+    with pytest.raises(ValidationError) as err:
+        _run(tmp_path, [dict(sector="2.C.3", activity="aluminium", amount=1.0, unit="t"),
+                        dict(sector="2.B.7", activity="soda_ash", amount=1.0, unit="t")])
+    text = " ".join(p.message for p in err.value.problems)
+    assert "did you mean aluminium_" in text and "soda_ash_natural" in text
