@@ -258,10 +258,15 @@ def test_foam_aerosols_solvents_and_emissive_use(tmp_path):
                           dict(sector="2.F.4", activity="aerosol_sales_hfc134a", amount=40.0, unit="t"),
                           dict(sector="2.F.4", activity="aerosol_sales_prev_year_hfc134a", amount=20.0, unit="t"),
                           dict(sector="2.F.5", activity="solvent_sales_hfc4310mee", amount=4.0, unit="t"),
-                          dict(sector="2.F.3", activity="emissive_use_hfc227ea", amount=1500.0, unit="kg")])
+                          dict(sector="2.F.3", activity="emissive_use_hfc227ea", amount=1500.0, unit="kg"),
+                          # Table 7.6, XPS with HFC-134a: FYL 25 %, AL 0.75 %/yr: 8 t blown → 2 t; bank of 400 t → 3 t
+                          dict(sector="2.F.2", activity="foam_xps_new_hfc134a", amount=8.0, unit="t"),
+                          dict(sector="2.F.2", activity="foam_xps_bank_hfc134a", amount=400.0, unit="t")])
     inv = res.inventory.filter(pl.col("scope") == "direct")
     by = {(c, g): v for c, g, v in inv.select("category", "gas", "emissions_t").iter_rows()}
-    assert by[("2.F.2", "HFC134a")] == pytest.approx(1.0 + 9.0, rel=1e-12)
+    assert by[("2.F.2", "HFC134a")] == pytest.approx(1.0 + 9.0 + 2.0 + 3.0, rel=1e-12)
+    assert _val(res, "2.F.2", "foam_xps_new_hfc134a", "HFC134a") == pytest.approx(2.0, rel=1e-12)
+    assert _val(res, "2.F.2", "foam_xps_bank_hfc134a", "HFC134a") == pytest.approx(3.0, rel=1e-12)
     assert by[("2.F.4", "HFC134a")] == pytest.approx(30.0, rel=1e-12)
     assert by[("2.F.5", "HFC4310mee")] == pytest.approx(2.0, rel=1e-12)
     assert by[("2.F.3", "HFC227ea")] == pytest.approx(1.5, rel=1e-12)
