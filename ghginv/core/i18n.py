@@ -213,6 +213,9 @@ CATEGORY_ZH: dict[str, str] = {
     "4.D": "废水处理", "4.D.1": "生活污水处理", "4.D.2": "工业废水处理", "4.E": "其他",
     "5": "其他", "5.A": "大气中NOx和NH3氮沉降的间接N2O排放", "5.B": "其他",
 }
+# -- ippu branch (issue 22): sub-categories of 2.B.9 (provincial guideline: HCFC-22生产 → HFC-23; 氟化工生产逃逸) --
+CATEGORY_ZH.update({"2.B.9.a": "副产品排放（HCFC-22生产的HFC-23）", "2.B.9.b": "逃逸排放（氟化物生产）"})
+# -- end ippu --
 
 
 # ==== block: labels — indicators, units, statuses, target kinds, scopes, activities, conventions =============

@@ -19,7 +19,10 @@ the activity contract columns ``year, region, sector, activity, amount, unit, en
   manure N2O split of those animals by management system (``3.A.2``, and ``3.C.6`` for the
   indirect N2O, head), a little rice
   (``3.C.7``, ha·d = harvested area × days), liming (``3.C.2``) and urea (``3.C.3``, t), and one
-  small electric-arc-furnace steel plant (``2.C.1``, t crude steel).
+  small electric-arc-furnace steel plant (``2.C.1``, t crude steel);
+* (issue 22, seed + 3) a SYNTHETIC aluminium smelter with point-feeder prebake cells (``2.C.3``,
+  ``aluminium_cwpb``, t Al: process CO2, CF4 and C2F6) and a SYNTHETIC calcium-carbide plant (``2.B.5``,
+  ``calcium_carbide``, t CaC2).
 
 Used by ``qingyang_synthetic_sectors.toml`` (all five sectors). Regenerate with
 ``python ghginv/data/demo/generate_qingyang_sectors_synthetic.py``.
@@ -86,6 +89,13 @@ def generate(seed: int = SEED) -> pl.DataFrame:
     grid = np.random.default_rng(seed + 2)  # SF6 in the district's HV switchgear: own stream, rows above unchanged
     for y in range(2020, 2025):
         add(y, "2.G.1", "sf6_bank_closed_pressure", 4_000 * (1 + 0.03 * (y - 2020)) * grid.uniform(0.98, 1.02), "kg", "GRID")
+    # -- ippu branch (issue 22): a SYNTHETIC aluminium smelter (point-feeder prebake cells, CWPB) and a SYNTHETIC
+    # calcium-carbide plant, own stream (seed + 3) so every row above keeps its value
+    plants = np.random.default_rng(seed + 3)
+    for y in range(2020, 2025):
+        add(y, "2.C.3", "aluminium_cwpb", 20_000 * (1 + 0.03 * (y - 2020)) * plants.uniform(0.97, 1.03), "t", "AL-01")
+        add(y, "2.B.5", "calcium_carbide", 30_000 * (1 - 0.02 * (y - 2020)) * plants.uniform(0.95, 1.05), "t", "CC-01")
+    # -- end ippu --
     return pl.DataFrame(rows, schema={"year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String,
                                       "amount": pl.Float64, "unit": pl.String, "entity_id": pl.String}, orient="row")
 
