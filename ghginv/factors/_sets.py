@@ -421,7 +421,7 @@ def _parse_set(folder: Path, manifest: dict, hashes: dict[str, str]) -> FactorSe
             waste_rules.extend(read_waste_rows(name, path, rows, problems))
             continue
         if fname == "clinker_parameters.csv":  # Tier 2 cement: each CaO row becomes a derived CO2 factor row
-            clinker_rules.extend(read_clinker_rows(name, path, rows, problems))
+            clinker_rules.extend(read_clinker_rows(name, path, rows, problems, manifest.get("synthetic") is True))
             continue
         if fname == "activities.csv":
             for line, row in rows:

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import Problem
-from ._patterns import EXACT, Provenance, check_provenance, check_region, parse_value, parse_years
+from ._patterns import EXACT, STATUSES, Provenance, check_provenance, check_region, parse_value, parse_years
 
 __all__ = ["CLINKER_COLUMNS", "CO2_PER_CAO", "CO2_PER_MGO", "ClinkerRule", "read_clinker_rows", "clinker_factor_rows"]
 
@@ -89,7 +89,8 @@ class ClinkerRule(Provenance):
         return int(self.activity != "*"), int(self.sector != "*"), reg
 
 
-def read_clinker_rows(set_name: str, path: Path, rows: list[tuple[int, dict]], problems: list[Problem]) -> list[ClinkerRule]:
+def read_clinker_rows(set_name: str, path: Path, rows: list[tuple[int, dict]], problems: list[Problem],
+                      synthetic: bool = False) -> list[ClinkerRule]:
     """Check the rows of one ``clinker_parameters.csv``; problems are appended, good rows returned.
 
     Parameters
@@ -102,6 +103,9 @@ def read_clinker_rows(set_name: str, path: Path, rows: list[tuple[int, dict]], p
         ``(line number, row)`` per data row, the row as column -> text.
     problems : list of Problem
         Receives one problem per bad cell (file, line, column, value).
+    synthetic : bool, default False
+        The set's manifest says ``synthetic = true``: status ``X`` (synthetic demo value, e.g. the CaO of
+        the demo's synthetic cement plant) is accepted, as in ``sink_parameters.csv``.
 
     Returns
     -------
@@ -142,7 +146,7 @@ def read_clinker_rows(set_name: str, path: Path, rows: list[tuple[int, dict]], p
                 bad("cf_ckd corrects for kiln dust lost from the kiln and is ≥ 1 (1.02 by default, EFDB 213927)", "value", row["value"])
         if param == "cao_fraction" and act == "*":
             bad("a cao_fraction row names its clinker activity code (e.g. clinker_tier2), not '*'", "activity", act)
-        check_provenance(row, bad)
+        check_provenance(row, bad, STATUSES, "X", synthetic)
         if len(problems) == before:
             out.append(ClinkerRule(act, sector, region, y0, y1, param, value, row["unit"], norm, set_name=set_name, file=str(path),
                                    line=line, source=row["source"], source_locator=row["source_locator"], status=row["status"],
@@ -173,7 +177,8 @@ def clinker_factor_rows(rules: list[ClinkerRule], problems: list[Problem]) -> li
     -------
     list of dict
         Keyword arguments of :class:`ghginv.factors.Rule` (kind ``ef``, key ``CO2``, value in
-        t CO2/t clinker, status ``D``), without ``set_name``.
+        t CO2/t clinker, status ``D``, or ``X`` when a component is a synthetic demo value), without
+        ``set_name``.
 
     References
     ----------
@@ -202,7 +207,8 @@ def clinker_factor_rows(rules: list[ClinkerRule], problems: list[Problem]) -> li
                  + f") × {c.value_norm:g} = {ef:.6f} t CO2/t clinker")
         out.append(dict(
             kind="ef", activity=r.activity, sector=r.sector, region=r.region, year_from=r.year_from, year_to=r.year_to, key="CO2",
-            value=ef, unit="t/t", value_norm=ef, den_dim="mass", file=r.file, line=r.line, status="D",
+            value=ef, unit="t/t", value_norm=ef, den_dim="mass", file=r.file, line=r.line,
+            status="X" if "X" in (r.status, c.status, m.status if m is not None else "") else "D",  # a synthetic input stays synthetic
             source=f"derived: 2006 IPCC GL Vol 3 Ch 2 Eq 2.2/2.4 ({r.source}; {c.source})",
             source_locator=(f"cao_fraction {r.value} {r.unit} [{_ref(r)}: {r.source_locator}] × 44.01/56.08{mgo_txt} "
                             f"× cf_ckd {c.value} {c.unit} [{_ref(c)}: {c.source_locator}]"),

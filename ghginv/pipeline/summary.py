@@ -143,10 +143,14 @@ def inventory_summary(result, *, table: bool = True) -> InventorySummary:
 
     cfg = result.config
     notices = [SYNTHETIC_NOTICE] if cfg.is_synthetic else []
-    if getattr(result, "sinks", None) is not None and result.sinks.synthetic_sets:
+    synthetic = list(result.sinks.synthetic_sets) if getattr(result, "sinks", None) is not None else []
+    used = getattr(result, "factors_used", None)  # status X factor rows (e.g. a synthetic plant's clinker analysis)
+    if used is not None and "status" in used.columns:
+        synthetic += [s for s in used.filter(pl.col("status") == "X")["factor_set"].unique(maintain_order=True).to_list() if s not in synthetic]
+    if synthetic:
         from ..methods._sink_out import SYNTHETIC_SETS_NOTICE
 
-        notices.append(SYNTHETIC_SETS_NOTICE.format(", ".join(result.sinks.synthetic_sets)))
+        notices.append(SYNTHETIC_SETS_NOTICE.format(", ".join(synthetic)))
     stats = result.cube.stats
     s = InventorySummary(cfg.name, cfg.gwp, [f"{fs.name} {fs.version}" for fs in result.sets], notices,
                          stats["rows_read"], stats["cube_cells"], result.emissions.height, dict(result.timings))

@@ -104,6 +104,7 @@ def test_shipped_rows_cite_the_efdb():
     (['clinker_tier2,2.A.1,*,,,mgo_fraction,0.02,fraction,lab,"row",V', 'clinker_tier2,2.A.1,*,,,cf_ckd,1.02,1,lab,"row",V'],
      "no cao_fraction row"),
     (['clinker_tier2,2.A.2,*,,,cao_fraction,0.64,fraction,lab,"row",V'], "sector must be '2.A.1'"),
+    (['clinker_tier2,2.A.1,*,,,cf_ckd,1.02,1,lab,"row",X'], "synthetic = true"),
 ])
 def test_bad_clinker_parameters_name_file_and_line(tmp_path, rows, message):
     folder = plant_set(tmp_path / "bad_plant", rows)
