@@ -317,7 +317,7 @@ def _factor_labels(sets: list[FactorSet], act_enc: tuple[list, np.ndarray], sec_
     scope_t = _scope_codes(act_names, op.gas_names, activity_classes(sets))
     scope = scope_t[act_code[first][pairs.fac_cell], op.gas_code]
     bunker = bunker_sectors(sec_names)[sec_code[first][pairs.fac_cell]]
-    return pairs.fac["set_rank"].to_numpy(), np.where(bunker, 2, scope)
+    return pairs.fac["set_rank"].to_numpy(), np.where(bunker & (scope == 0), 2, scope)  # a direct row of a bunker sector: memo
 
 
 def _emission_rows(cube_cells: pl.DataFrame, cells: pl.DataFrame, pairs: _Pairs, op: _Operands, emis: np.ndarray,

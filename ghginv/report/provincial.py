@@ -502,7 +502,7 @@ def _memo(r: _Rows, y: int, net: dict | None) -> list[dict]:
     out = []
     yr = list(r.by_year.get(y, ()))
     # bunker rows are memo rows (scope "memo"); a run folder of an earlier version has them as "direct"
-    bunk = [i for i in yr if r.scope[i] in ("direct", "memo") and categories.under(r.sector[i], *BUNKERS)]
+    bunk = [i for i in yr if r.scope[i] in ("direct", "memo") and not r.montreal[i] and categories.under(r.sector[i], *BUNKERS)]
     if bunk:
         out.append({"code": "M1", "level": 9, "item_en": "Memo: international bunkers", "item_zh": "备忘项：国际燃料舱", **_sums(r, bunk)})
         for code, pre, en, zh in (("M1.1", "1.A.3.a.i", "International aviation", "国际航空"), ("M1.2", "1.A.3.d.i", "International navigation", "国际航海")):
