@@ -15,10 +15,10 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from ghginv import inventory_summary
+from ghginv import compile_inventory, inventory_summary
 from ghginv.report.provincial import summary_table
 
-from conftest import ROOT
+from conftest import ROOT, write_activity
 from tier1_helpers import compile_rows
 
 ENERGY = ROOT / "ghginv" / "data" / "factor_sets" / "ipcc2006_energy"
@@ -57,7 +57,10 @@ def test_bunkers_are_memo_and_leave_the_national_total_unchanged(tmp_path):
 
 
 def test_bunkers_in_the_summary_and_the_provincial_memo_rows(tmp_path):
-    res = compile_rows(tmp_path, DOMESTIC + BUNKERS, factor_set=ENERGY)
+    act = write_activity(tmp_path / "act.parquet", [dict(year=2024, region="510105", **r) for r in DOMESTIC + BUNKERS])
+    res = compile_inventory(activity=[str(act)], factors=[str(ENERGY)], gwp="AR5GWP100", out=tmp_path / "out")
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "Memo: international bunkers 2024" in html and "not in the total" in html  # the report's memo line
     s = inventory_summary(res)
     rows = {r.label: r.values for r in s.rows}
     bunk_co2e = float(res.emissions.filter(pl.col("scope") == "memo")["co2e_t"].sum())
