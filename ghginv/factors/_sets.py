@@ -4,7 +4,9 @@ A set is a folder with ``manifest.toml`` (what the set is, where it comes from, 
 of every data file) and up to four CSV files: ``emission_factors.csv`` (direct form),
 ``carbon_factors.csv`` (carbon content × oxidation, the China guideline form),
 ``conversions.csv`` (ncv, standard_coal, density) and ``activities.csv`` (metadata of the
-activity codes). The format is documented in docs/factor-set-format.md.
+activity codes); sink, waste and clinker parameters in their own files (``clinker_parameters.csv``,
+Tier 2 cement, is turned into CO2 factor rows of the set on load: :mod:`ghginv.factors.clinker_params`).
+The format is documented in docs/factor-set-format.md.
 
 Everything wrong with a set is collected and reported at once, with file and line. A column no
 reader knows (:data:`OPTIONAL_COLUMNS`; e.g. ``uncertainty_pc`` for ``uncertainty_pct``) would be
