@@ -107,6 +107,8 @@ T: dict[str, tuple[str, str]] = {
                   "{name}：{year}年为 {achieved} %，路径要求 {path} % —— {status}（{margin:+.2f} 个百分点）"),
     "sum_why": ("Largest changes since {y0}: {up} (increase), {down} (decrease), {unit}.",
                 "{y0}年以来变化最大的领域：{up}（增加），{down}（减少），单位：{unit}。"),
+    "sum_bunkers": ("Memo: international bunkers {y} (aviation and navigation, 1.A.3.a.i and 1.A.3.d.i): {v} {unit}, not in the total.",
+                    "备忘项：{y}年国际燃料舱（国际航空、国际航海，1.A.3.a.i、1.A.3.d.i）{v} {unit}，不计入总量。"),
     # ---- zhrep: one-page summary, chart tables, headers that were English-only ----
     "sum_total": ("Total emissions {y} (direct + indirect, without removals)", "{y}年排放总量（直接＋间接，不含碳汇）"),
     "sum_change": ("Change {y0}–{y1}", "{y0}—{y1}年变化"),
@@ -307,6 +309,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "Removals (land, 3.B; negative)": ("Removals (land, 3.B; negative)", "碳汇吸收量（3.B 土地，负值）"),
         "Net direct emissions (gross + removals)": ("Net direct emissions (gross + removals)", "直接净排放（总量＋碳汇）"),
         "Memo: biogenic CO2 (not in totals)": ("Memo: biogenic CO2 (not in totals)", "信息项：生物质 CO2（不计入总量）"),
+        "Memo: international bunkers, aviation and navigation (not in totals)": (
+            "Memo: international bunkers, aviation and navigation (not in totals)", "信息项：国际燃料舱，国际航空和国际航海（不计入总量）"),
         "Memo: Montreal Protocol gases, CFCs, HCFCs, halons (not in totals)":
             ("Memo: Montreal Protocol gases, CFCs, HCFCs, halons (not in totals)", "信息项：《蒙特利尔议定书》管控气体 CFCs、HCFCs、哈龙（不计入总量）"),
     },
