@@ -40,9 +40,11 @@ def test_all_sectors_and_gases(result):
     # the seven gases: what is not estimated carries its notation key (never a silent zero)
     keyed = result.inventory.filter(pl.col("notation_key").is_not_null(), pl.col("year") == 2024)
     assert {"PFCs", "NF3"} <= set(keyed["gas"].unique().to_list())
-    # issue 22: the synthetic carbide plant makes 2.B an estimate (its "NO" key is gone); 1.B keeps the user's NO
+    # issue 22: the synthetic carbide plant makes 2.B an estimate and the gas utility 1.B (CH4, CO2 of distribution):
+    # both "NO" keys are gone; 1.B's other gases are NE like every other category not estimated
     assert keyed.filter(pl.col("category") == "2.B", pl.col("gas") == "CO2", pl.col("region") == "510105").height == 0
-    assert keyed.filter(pl.col("category") == "1.B")["notation_key"].unique().to_list() == ["NO"]
+    assert keyed.filter(pl.col("category") == "1.B", pl.col("gas") == "CH4", pl.col("region") == "510105").height == 0
+    assert keyed.filter(pl.col("category") == "1.B")["notation_key"].unique().to_list() == ["NE"]
     assert keyed.filter(pl.col("category") == "2.E")["notation_key"].unique().to_list() == ["NE"]
     assert sorted(inv["year"].unique().to_list()) == [2020, 2021, 2022, 2023, 2024]
     for (_year, _gas), g in inv.group_by("year", "gas"):
