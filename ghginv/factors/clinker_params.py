@@ -210,7 +210,7 @@ def clinker_factor_rows(rules: list[ClinkerRule], problems: list[Problem]) -> li
             value=ef, unit="t/t", value_norm=ef, den_dim="mass", file=r.file, line=r.line,
             status="X" if "X" in (r.status, c.status, m.status if m is not None else "") else "D",  # a synthetic input stays synthetic
             source=f"derived: 2006 IPCC GL Vol 3 Ch 2 Eq 2.2/2.4 ({r.source}; {c.source})",
-            source_locator=(f"(cao_fraction {r.value} {r.unit} [{_ref(r)}: {r.source_locator}] × 44.01/56.08{mgo_txt}) "
+            source_locator=(f"EF_cl = (cao_fraction {r.value} {r.unit} [{_ref(r)}: {r.source_locator}] × 44.01/56.08{mgo_txt}) "
                             f"× cf_ckd {c.value} {c.unit} [{_ref(c)}: {c.source_locator}]"),
             notes=arith,
         ))
