@@ -341,6 +341,23 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "standard_coal conversion of the factor sets (GB/T 2589-2020: 0.1229)":
             ("standard_coal conversion of the factor sets (GB/T 2589-2020: 0.1229)", "取因子集的折标准煤系数（GB/T 2589-2020：0.1229）"),
     },
+    # drill-down (webq): ghginv.rerun.drill (row labels, breadcrumb) and ``ghginv drill`` (table heads)
+    "drill": {
+        "own": ("{name} (booked at {code} itself)", "{name}（直接计入 {code}）"),
+        "others": ("others ({n})", "其他（{n} 项）"),
+        "no_entity": ("(no entity)", "（无企业标识）"),
+        "no_factor": ("{gas}: computed by its method (no single factor row)", "{gas}：按其方法计算（无单一因子行）"),
+        "total": ("Total ({scope})", "合计（{scope}）"),
+        "scope_direct": ("direct", "直接排放"), "scope_indirect": ("indirect", "间接排放"), "scope_memo": ("memo", "信息项"),
+        "level_sector": ("sector", "类别"), "level_region": ("region", "地区"), "level_entity": ("entity", "企业"),
+        "level_activity": ("activity", "活动"), "level_factor": ("factor", "因子"), "level_total": ("total", "合计"),
+        "col_level": ("level", "层级"), "col_year": ("year", "年份"), "col_key": ("key", "代码"), "col_label": ("name", "名称"),
+        "col_co2e": ("t CO2e", "二氧化碳当量（吨）"), "col_share": ("share %", "占比（%）"), "col_amount": ("amount", "活动水平"),
+        "col_unit": ("unit", "单位"), "col_value": ("value", "数值"), "col_set": ("factor set", "因子集"),
+        "col_status": ("status", "数据等级"), "col_source": ("source", "来源"), "col_locator": ("locator", "出处位置"),
+        "title": ("Drill-down of {run} — {level} ({scope})", "{run} 逐级查询 —— {level}（{scope}）"),
+        "path": ("path: {path}", "路径：{path}"),
+    },
 }
 
 
