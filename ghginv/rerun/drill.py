@@ -99,7 +99,8 @@ class _Run:
             if not f.is_file():
                 raise InputFileError(f"{path}: the run folder has no {f.name} (compile it again with this ghginv version)")
         self.config = manifest.get("config", {})
-        self.entity = _has_entity(str(self.cube), _mtime(self.cube)) or _has_entity(str(self.emissions), _mtime(self.emissions))
+        with reading(path):
+            self.entity = _has_entity(str(self.cube), _mtime(self.cube)) or _has_entity(str(self.emissions), _mtime(self.emissions))
 
     def scan(self) -> pl.LazyFrame:
         return pl.scan_parquet(self.emissions)
