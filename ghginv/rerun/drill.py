@@ -105,6 +105,14 @@ class _Run:
     def scan(self) -> pl.LazyFrame:
         return pl.scan_parquet(self.emissions)
 
+    def source(self, f: dict) -> pl.LazyFrame:
+        """What a query with the filters ``f`` reads: the run's sector totals (year, scope, sector, co2e_t; a
+        few hundred rows, kept per run while the file is unchanged) when ``f`` filters by year and sector
+        only, else ``emissions.parquet`` itself, lazily."""
+        if all(f.get(k) is None for k in ("region", "entity", "activity")):
+            return _sector_totals(str(self.emissions), _mtime(self.emissions)).lazy()
+        return self.scan()
+
 
 def _mtime(path: Path) -> int:
     try:
@@ -116,6 +124,11 @@ def _mtime(path: Path) -> int:
 @lru_cache(maxsize=64)
 def _has_entity(path: str, mtime: int) -> bool:  # the footer only; mtime in the key: a rewritten run is read again
     return mtime != 0 and "entity_id" in pl.read_parquet_schema(path)
+
+
+@lru_cache(maxsize=16)
+def _sector_totals(path: str, mtime: int) -> pl.DataFrame:  # mtime in the key: a rewritten run is read again
+    return pl.scan_parquet(path).group_by("year", "scope", "sector").agg(pl.col("co2e_t").sum()).collect()
 
 
 @lru_cache(maxsize=16)
@@ -230,7 +243,7 @@ def _next_level(run: _Run, f: dict, scope: str) -> tuple[str, pl.DataFrame | Non
     """The level below the given filters and, for the sector level, its rows (year, sector, co2e_t)."""
     sector = f.get("sector")
     if sector is None or not sector.endswith(OWN):
-        codes = (run.scan().filter(*_filters(f, scope)).group_by("year", "sector").agg(pl.col("co2e_t").sum()).collect())
+        codes = (run.source(f).filter(*_filters(f, scope)).group_by("year", "sector").agg(pl.col("co2e_t").sum()).collect())
         if sector is None or not codes.height or (codes["sector"] != sector).any():
             return "sector", codes  # sub-categories below the code (or nothing: an empty sector level)
     for level in ("region", "entity", "activity"):
@@ -535,7 +548,7 @@ def _path(r: _Run, f: dict, scope: str) -> list[dict]:
         if v is not None:
             cur = {**cur, level: v}
             steps.append((level, v, dict(cur)))
-    lf = r.scan().filter(pl.col("scope") == scope, *([pl.col("year") == year] if year is not None else []))
+    lf = r.source(f).filter(pl.col("scope") == scope, *([pl.col("year") == year] if year is not None else []))
     aggs = []
     for i, (_, _, flt) in enumerate(steps):
         conds = _filters({k: v for k, v in flt.items() if k != "scope"}, scope)[1:]
