@@ -18,7 +18,7 @@ import polars as pl
 
 from ..core.errors import InputFileError
 from ..runfolder import read_manifest
-from .drill import reading
+from .drill import _reading
 
 __all__ = ["changed_factors", "COMPARED", "CHANGE_COLUMNS"]
 
@@ -79,7 +79,7 @@ def changed_factors(old_run, new_run) -> pl.DataFrame:
     """
     old, old_sha = _used(old_run)
     new, new_sha = _used(new_run)
-    with reading(f"{Path(getattr(old_run, 'path', old_run))}, {Path(getattr(new_run, 'path', new_run))}"):
+    with _reading(f"{Path(getattr(old_run, 'path', old_run))}, {Path(getattr(new_run, 'path', new_run))}"):
         return _changed(old, new, old_sha, new_sha)
 
 

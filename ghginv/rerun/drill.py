@@ -54,7 +54,7 @@ from ..core.errors import ConfigError, InputFileError
 from ..core.i18n import CATEGORY_ZH, LABELS
 from ..runfolder import read_manifest
 
-__all__ = ["drill_down", "drill_path", "reading", "LEVELS", "FACTOR_COLUMNS", "SCOPES", "OWN"]
+__all__ = ["drill_down", "drill_path", "LEVELS", "FACTOR_COLUMNS", "SCOPES", "OWN"]
 
 LEVELS = ("sector", "region", "entity", "activity", "factor")
 SCOPES = ("direct", "indirect", "memo")
@@ -76,7 +76,7 @@ def _words(key: str, lang: int, **kw) -> str:
 
 
 @contextmanager
-def reading(path):
+def _reading(path):
     """A damaged or unreadable Parquet file of a run is bad input (one message, exit 2), not a traceback."""
     try:
         yield
@@ -99,7 +99,7 @@ class _Run:
             if not f.is_file():
                 raise InputFileError(f"{path}: the run folder has no {f.name} (compile it again with this ghginv version)")
         self.config = manifest.get("config", {})
-        with reading(path):
+        with _reading(path):
             self.entity = _has_entity(str(self.cube), _mtime(self.cube)) or _has_entity(str(self.emissions), _mtime(self.emissions))
 
     def scan(self) -> pl.LazyFrame:
@@ -336,10 +336,10 @@ def _activity_amounts(run: _Run, f: dict) -> pl.DataFrame | None:
     out = by_unit.group_by("year", "activity").agg(
         (pl.col("amount") * pl.col("scale")).sum().alias("amount"), pl.col("dim").n_unique().alias("_n"), pl.col("dim").first().alias("_dim"),
         pl.col("dim").null_count().alias("_nulls"),
-    ).with_columns(
-        pl.when((pl.col("_n") == 1) & (pl.col("_nulls") == 0)).then(pl.col("amount")).otherwise(None).alias("amount"),
-        pl.when((pl.col("_n") == 1) & (pl.col("_nulls") == 0)).then(pl.col("_dim").replace_strict(BASE_UNIT, default=None)).otherwise(None).alias("amount_unit"),
     )
+    one = (pl.col("_n") == 1) & (pl.col("_nulls") == 0)  # one dimension, every unit understood
+    out = out.with_columns(pl.when(one).then(pl.col("amount")).otherwise(None).alias("amount"),
+                           pl.when(one).then(pl.col("_dim").replace_strict(BASE_UNIT, default=None)).otherwise(None).alias("amount_unit"))
     return out.select("year", pl.col("activity").alias("key"), "amount", "amount_unit")
 
 
@@ -483,7 +483,7 @@ def drill_down(run, *, year=None, sector=None, region=None, entity=None, activit
     r = _Run(run)
     f = {"year": year, "sector": sector, "region": region, "entity": entity, "activity": activity}
     scope = _check_options(r, f, scope, limit)
-    with reading(r.path):
+    with _reading(r.path):
         level, codes = _next_level(r, f, scope)
         rows = _rows(r, f, scope, level, codes)
         if not rows.height:
@@ -523,7 +523,7 @@ def drill_path(run, *, year=None, sector=None, region=None, entity=None, activit
     r = _Run(run)
     f = {"year": year, "sector": sector, "region": region, "entity": entity, "activity": activity}
     scope = _check_options(r, f, scope, 1)
-    with reading(r.path):
+    with _reading(r.path):
         return _path(r, f, scope)
 
 
