@@ -189,6 +189,8 @@ def _check_options(run: _Run, f: dict, scope: str | None, limit: int) -> str:
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise ConfigError(f"limit must be a whole number ≥ 1, got {limit!r}")
     y = f.get("year")
+    if isinstance(y, str) and y.strip().isdigit():  # a year from a form or a URL
+        f["year"] = y = int(y)
     if y is not None:
         if isinstance(y, bool) or not isinstance(y, int):
             raise ConfigError(f"year must be a whole number such as 2022, got {y!r}")

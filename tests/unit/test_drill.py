@@ -120,6 +120,8 @@ def test_breadcrumb_goes_back_up(demo):
         rows = ghginv.drill_down(demo, **parent["filters"])
         assert rows.filter(pl.col("key") == child["key"])["co2e_t"][0] == pytest.approx(child["co2e_t"], rel=1e-12)
     assert path[-1]["by_year"] == {2020: pytest.approx(path[-1]["co2e_t"])}
+    # a year as a form or URL gives it: the same level
+    assert ghginv.drill_down(demo, year="2020", sector="1.A.4.b").equals(ghginv.drill_down(demo, year=2020, sector="1.A.4.b"))
 
 
 def test_scopes_are_never_added(demo):
