@@ -347,6 +347,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "others": ("others ({n})", "其他（{n} 项）"),
         "no_entity": ("(no entity)", "（无企业标识）"),
         "no_factor": ("{gas}: computed by its method (no single factor row)", "{gas}：按其方法计算（无单一因子行）"),
+        "ef": ("{gas} emission factor", "{gas} 排放因子"), "conversion": ("{name} ({kind})", "{name}（{kind}）"),
         "total": ("Total ({scope})", "合计（{scope}）"),
         "scope_direct": ("direct", "直接排放"), "scope_indirect": ("indirect", "间接排放"), "scope_memo": ("memo", "信息项"),
         "level_sector": ("sector", "类别"), "level_region": ("region", "地区"), "level_entity": ("entity", "企业"),

@@ -363,20 +363,22 @@ def _factor_rows(run: _Run, f: dict, scope: str) -> pl.DataFrame:
     conv = used.filter(pl.col("kind") != "factor")
     g = gases.select("year", pl.col("gas").alias("item"), "co2e_t", "emissions_t", pl.lit(0, pl.Int64).alias("_n"))
     with_gas = facs.join(g, on=["year", "item", "_n"], how="full", coalesce=True)  # one factor row per gas takes its CO2e
+    # a gas's factor row of the cell whose emissions are in another scope (biogenic CO2 is memo) is not this level's
+    with_gas = with_gas.filter(~((pl.col("kind") == "factor") & pl.col("co2e_t").is_null()))
     out = pl.concat([with_gas.drop("_n"), conv], how="diagonal_relaxed")
-    kind_words = {"factor": ("emission factor", "排放因子")}
+    kinds = LABELS["factor_kind"]
     en, zh = [], []
     for kind, item in out.select("kind", "item").iter_rows():
         if kind == "factor":
-            en.append(f"{item} {kind_words['factor'][0]}")
-            zh.append(f"{item} {kind_words['factor'][1]}")
+            en.append(_words("ef", 0, gas=item))
+            zh.append(_words("ef", 1, gas=item))
         elif kind is None:
             en.append(_words("no_factor", 0, gas=item))
             zh.append(_words("no_factor", 1, gas=item))
         else:
-            pair = LABELS["factor_kind"].get(item) or (item, item)
-            en.append(f"{pair[0]} ({kind})")
-            zh.append(f"{pair[1]}（{LABELS['factor_kind'].get(kind, (kind, kind))[1]}）")
+            name, what = kinds.get(item, (item, item)), kinds.get(kind, (kind, kind))
+            en.append(_words("conversion", 0, name=name[0], kind=what[0]))
+            zh.append(_words("conversion", 1, name=name[1], kind=what[1]))
     out = out.with_columns(pl.col("item").alias("key"), pl.Series("label_en", en, pl.String), pl.Series("label_zh", zh, pl.String),
                            pl.col("co2e_t").cast(pl.Float64))
     keep = ["year", "key", "label_en", "label_zh", "co2e_t", "emissions_t", *FACTOR_COLUMNS]
