@@ -63,3 +63,49 @@ def test_every_level_sums_to_its_parent(demo, data):
         parent = {y: whole.filter(pl.col("year") == y, pl.col("key") == pick)["co2e_t"].sum() for y in years}
         filters = {**filters, level: pick}
         rows = ghginv.drill_down(run, limit=limit, **filters)
+
+
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), walk=st.randoms(use_true_random=False))
+def test_random_runs_with_entities_add_up(seed, walk, tmp_path_factory):
+    """Random scenarios (properties.gen: sectors booked at a code and below it, e.g. 1.A.1 and 1.A.1.a; biomass
+    CO2 in memo; electricity indirect) compiled with ``keep_entity``: every level of a random path through each
+    scope sums to its parent, and each entity's CO2e is what the run booked to it."""
+    import numpy as np
+    from properties.gen import random_scenario, write_rows, write_sets
+
+    tmp = tmp_path_factory.mktemp("prop_drill_rand")
+    sc = random_scenario(seed, n_rows=120)
+    rng = np.random.default_rng(seed)
+    rows = [{**r, "entity_id": [None, "E1", "E2", "E3"][int(rng.integers(0, 4))]} for r in sc.rows]
+    files = write_rows(rows, tmp / "act")
+    sets = write_sets(sc, tmp / "sets")
+    run = tmp / "run"
+    ghginv.compile_inventory(activity=[str(f) for f in files], factors=[str(s) for s in sets], gwp="AR5GWP100",
+                             years=(2018, 2022), keep_entity=True, out=run)
+    em = pl.read_parquet(run / "emissions.parquet")
+    for scope in sorted(set(em["scope"])):
+        filters: dict = {"scope": scope}
+        rows_ = ghginv.drill_down(run, **filters)
+        parent = dict(em.filter(pl.col("scope") == scope).group_by("year").agg(pl.col("co2e_t").sum()).iter_rows())
+        while True:
+            got = _by_year(rows_)
+            for y in parent:
+                assert _close(got.get(y, 0.0), parent[y]), (scope, filters, y)
+            level = rows_["level"][0]
+            if level == "factor":
+                break
+            keys = rows_.filter(pl.col("key").is_not_null())
+            pick = keys["key"][walk.randrange(keys.height)]
+            parent = dict(rows_.filter(pl.col("key") == pick).select("year", "co2e_t").iter_rows())
+            filters = {**filters, level: pick}
+            if level == "entity":  # what the run booked to the entity in this region and sector
+                sel = em.filter(pl.col("scope") == scope, pl.col("region") == filters["region"],
+                                pl.col("entity_id").is_null() if pick == "" else pl.col("entity_id") == pick)
+                s = filters["sector"]
+                sel = sel.filter(pl.col("sector") == s[:-1]) if s.endswith("=") else sel.filter(
+                    (pl.col("sector") == s) | pl.col("sector").str.starts_with(s + "."))
+                booked = dict(sel.group_by("year").agg(pl.col("co2e_t").sum()).iter_rows())
+                for y, v in parent.items():
+                    assert _close(v, booked.get(y, 0.0))
+            rows_ = ghginv.drill_down(run, limit=1_000_000, **filters)
