@@ -86,19 +86,20 @@ def _reading(path):
 
 
 class _Run:
-    """Paths and what is cheap to know of a run folder (its years, whether it keeps entities)."""
+    """The files of a run folder and whether it keeps entities (its Parquet footers only)."""
 
     def __init__(self, run) -> None:
         path = Path(getattr(run, "path", run))
-        manifest = read_manifest(path)  # "no such run folder" / "not a ghginv run folder": InputFileError
-        self.path = path
-        self.emissions = path / "emissions.parquet"
-        self.factors = path / "factors_used.parquet"
-        self.cube = path / "cube.parquet"
+        read_manifest(path)  # "no such run folder" / "not a ghginv run folder": InputFileError
+        self.path = path  # as given, for messages; the files by absolute path (the keys of the per-run caches)
+        absolute = path.resolve()
+        self.emissions = absolute / "emissions.parquet"
+        self.factors = absolute / "factors_used.parquet"
+        self.cube = absolute / "cube.parquet"
+        self.manifest = absolute / "manifest.json"
         for f in (self.emissions, self.factors):
             if not f.is_file():
                 raise InputFileError(f"{path}: the run folder has no {f.name} (compile it again with this ghginv version)")
-        self.config = manifest.get("config", {})
         with _reading(path):
             self.entity = _has_entity(str(self.cube), _mtime(self.cube)) or _has_entity(str(self.emissions), _mtime(self.emissions))
 
@@ -401,7 +402,7 @@ def _rows(run: _Run, f: dict, scope: str, level: str, codes: pl.DataFrame | None
         rows = lf.group_by("year", key.alias("key")).agg(pl.col("co2e_t").sum()).collect()
         keys = rows["key"].unique().to_list()
         if level == "activity":
-            names = _activity_names(str(run.path), _mtime(run.path / "manifest.json"))
+            names = _activity_names(str(run.manifest.parent), _mtime(run.manifest))
             labels = {k: names.get(k, (k, k)) for k in keys}
             amounts = _activity_amounts(run, f)
             if amounts is not None:
@@ -565,7 +566,7 @@ def _path(r: _Run, f: dict, scope: str) -> list[dict]:
         if not lf.filter(*_filters(f, scope)).head(1).collect().height:
             _explain_empty(r, f)
     sec = _sector_labels([k for lv, k, _ in steps if lv == "sector"])
-    names = _activity_names(str(r.path), _mtime(r.path / "manifest.json")) if activity is not None else {}
+    names = _activity_names(str(r.manifest.parent), _mtime(r.manifest)) if activity is not None else {}
     out = []
     for i, (lv, key, flt) in enumerate(steps):
         if lv == "total":
