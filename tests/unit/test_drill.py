@@ -237,3 +237,10 @@ def test_changed_factors_by_region_and_year_range(demo, tmp_path):
     gwp = tmp_path / "ar6"
     ghginv.recompute(demo, gwp="AR6GWP100").write(gwp)
     assert ghginv.changed_factors(demo, gwp).height == 0  # a GWP change changes no factor row
+
+
+def test_cli_drill_bad_input_in_chinese(demo):
+    r = CliRunner().invoke(app, ["--lang", "zh", "drill", str(demo), "--region", "nowhere"])
+    assert r.exit_code == 2 and "错误：" in r.output and "本次核算没有地区 'nowhere'" in r.output
+    r = CliRunner().invoke(app, ["drill", str(demo), "--sector", "1A4b", "--lang", "zh"])
+    assert r.exit_code == 2 and "类别 '1A4b' 不是 IPCC 2006 类别代码" in r.output and "1.A.4.b" in r.output
