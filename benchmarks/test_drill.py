@@ -25,6 +25,7 @@ are the steadier figure. Results go to ``benchmarks/results/drill.json`` and to 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -159,3 +160,36 @@ def test_drill_walk_fresh_interpreter(benchmark, large_run):
     print(f"  machine: {before}")
     benchmark.extra_info.update(info)
     save_figures("drill.json", f"drill_fresh_{ROWS}_r{REGIONS}", json.loads(json.dumps(info)))
+
+
+def test_changed_factors_large(benchmark, large_run, tmp_path):
+    """``ghginv.changed_factors`` between the 10 M-row run and a copy whose electricity CO2 rows from 2021 on have
+    another value (× 0.9, as a revised grid factor would; the copy holds only manifest.json and
+    factors_used.parquet, all the function reads)."""
+    import shutil
+
+    import polars as pl
+
+    import ghginv
+
+    new = tmp_path / "new"
+    new.mkdir()
+    shutil.copy(large_run / "manifest.json", new / "manifest.json")
+    used = pl.read_parquet(large_run / "factors_used.parquet")
+    hit = (pl.col("activity") == "electricity") & (pl.col("item") == "CO2") & (pl.col("year") >= 2021)
+    used.with_columns(pl.when(hit).then(pl.col("value") * 0.9).otherwise(pl.col("value")).alias("value")).write_parquet(new / "factors_used.parquet")
+    changed_cells = used.filter(hit).height
+    manifest = json.loads((new / "manifest.json").read_text())
+    manifest["outputs"]["factors_used.parquet"] = "sha256:" + hashlib.sha256((new / "factors_used.parquet").read_bytes()).hexdigest()
+    (new / "manifest.json").write_text(json.dumps(manifest))
+    before = _machine()
+    t, c = time.perf_counter(), time.process_time()
+    out = benchmark.pedantic(lambda: ghginv.changed_factors(large_run, new), rounds=3, iterations=1, warmup_rounds=1)
+    per_call = {"wall_s_mean": benchmark.stats.stats.mean, "cpu_s_all_rounds": time.process_time() - c, "wall_s_all_rounds": time.perf_counter() - t}
+    assert out["n_cells"].sum() == changed_cells and set(out["changed"]) == {"value"}
+    info = {"machine_before": before, "machine_after": _machine(), "factor_rows": used.height, "changed_cells": changed_cells,
+            "rows_out": out.height, **per_call}
+    print(f"\nchanged_factors: {used.height:,} factor rows per run, {changed_cells:,} changed cells -> {out.height:,} rows "
+          f"(activity, gas, region, year range); {per_call['wall_s_mean']:.2f} s wall per call; machine {before}")
+    benchmark.extra_info.update(info)
+    save_figures("drill.json", f"changed_factors_{ROWS}_r{REGIONS}", info)

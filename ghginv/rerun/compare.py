@@ -89,11 +89,13 @@ def _changed(old: pl.LazyFrame, new: pl.LazyFrame, old_sha, new_sha) -> pl.DataF
         pl.col("year_from", "year_to").cast(pl.Int32), pl.col("n_cells").cast(pl.UInt32), pl.col("sectors").cast(pl.List(pl.String)))
     if old_sha is not None and old_sha == new_sha:
         return empty
-    o = old.rename({c: f"old_{c}" for c in _CARRIED})
-    n = new.rename({c: f"new_{c}" for c in _CARRIED})
-    j = o.join(n, on=CELL, how="full", coalesce=True, nulls_equal=True)
+    o, n = pl.collect_all([old.rename({c: f"old_{c}" for c in _CARRIED}), new.rename({c: f"new_{c}" for c in _CARRIED})])
     differs = [pl.col(f"old_{c}").ne_missing(pl.col(f"new_{c}")) for c in COMPARED]
-    j = j.filter(pl.any_horizontal(differs)).collect()
+    if o.height == n.height and all(o[k].equals(n[k]) for k in CELL):
+        j = pl.concat([o, n.drop(CELL)], how="horizontal")  # the same cells in the same order (a recompute): no join
+    else:
+        j = o.join(n, on=CELL, how="full", coalesce=True, nulls_equal=True)
+    j = j.filter(pl.any_horizontal(differs))
     if not j.height:
         return empty
     j = j.with_columns(

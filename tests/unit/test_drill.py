@@ -244,3 +244,28 @@ def test_cli_drill_bad_input_in_chinese(demo):
     assert r.exit_code == 2 and "错误：" in r.output and "本次核算没有地区 'nowhere'" in r.output
     r = CliRunner().invoke(app, ["drill", str(demo), "--sector", "1A4b", "--lang", "zh"])
     assert r.exit_code == 2 and "类别 '1A4b' 不是 IPCC 2006 类别代码" in r.output and "1.A.4.b" in r.output
+
+
+def test_changed_factors_join_path_added_and_removed(tiny, tmp_path):
+    """Runs whose cells differ (not a recompute of the same cube): rows only in the old run are "removed", only in
+    the new "added", both with another value "changed"."""
+    import hashlib
+
+    new = tmp_path / "new"
+    shutil.copytree(tiny, new)
+    used = pl.read_parquet(tiny / "factors_used.parquet")
+    r2 = pl.col("region") == "R2"
+    ncv = (pl.col("region") == "R1") & (pl.col("item") == "ncv") & (pl.col("sector") == "1.A.2.a")
+    changed = used.filter(~r2).with_columns(pl.when(ncv).then(pl.lit(50.0)).otherwise(pl.col("value")).alias("value"))
+    extra = used.filter(r2).with_columns(pl.lit("R3").alias("region"))
+    pl.concat([extra, changed]).write_parquet(new / "factors_used.parquet")
+    m = json.loads((new / "manifest.json").read_text())
+    m["outputs"]["factors_used.parquet"] = "sha256:" + hashlib.sha256((new / "factors_used.parquet").read_bytes()).hexdigest()
+    (new / "manifest.json").write_text(json.dumps(m))
+    ch = ghginv.changed_factors(tiny, new)
+    got = {(r["region"], r["item"], r["change"]) for r in ch.iter_rows(named=True)}
+    assert got == {("R1", "ncv", "changed"), ("R2", "CO2", "removed"), ("R2", "ncv", "removed"), ("R3", "CO2", "added"),
+                   ("R3", "ncv", "added")}
+    row = ch.filter(pl.col("change") == "changed").row(0, named=True)
+    assert (row["old_value"], row["new_value"], row["changed"], row["sectors"]) == (48.0, 50.0, "value", ["1.A.2.a"])
+    assert row["year_from"] == row["year_to"] == 2022 and row["old_unit"] == "TJ/Gg"
