@@ -26,10 +26,14 @@ CO2_PER_T_GAS = 48.0e-3 * 56.1  # t CO2 per t natural gas: NCV 48.0 TJ/Gg (Table
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def compiled(tmp_path_factory):
     out = tmp_path_factory.mktemp("drill_demo") / "run"
-    ghginv.compile_inventory(DEMO_TOML, out=out)
-    return out
+    return out, ghginv.compile_inventory(DEMO_TOML, out=out)
+
+
+@pytest.fixture(scope="module")
+def demo(compiled):
+    return compiled[0]
 
 
 @pytest.fixture(scope="module")
@@ -56,13 +60,20 @@ def _inventory_total(run, year: int, scope: str) -> float:
     return inv.filter(pl.col("category") == "TOTAL", pl.col("year") == year, pl.col("scope") == scope)["co2e_t"].sum()
 
 
-def test_sector_level_of_the_demo_is_the_reports_total(demo):
+def test_sector_level_of_the_demo_is_the_reports_total(compiled):
+    demo, result = compiled
+    summary = {r.label: r.values for r in ghginv.inventory_summary(result).rows}  # the table of the report and the CLI
     top = ghginv.drill_down(demo)
     assert set(top["level"]) == {"sector"} and set(top["key"]) == {"1", "3"}  # Energy and the sinks of AFOLU
     by_year = top.group_by("year").agg(pl.col("co2e_t").sum()).sort("year")
     assert [round(x / 1e3, 1) for x in by_year["co2e_t"]] == [1462.6, 1518.0, 1494.4, 1474.3, 1450.4]  # README, direct
     indirect = ghginv.drill_down(demo, year=2020, scope="indirect")
     assert round(indirect["co2e_t"].sum() / 1e3, 1) == 547.2  # README, indirect 2020
+    assert by_year["co2e_t"].to_list() == pytest.approx(summary["Direct emissions (scope 1)"], rel=1e-12)
+    for code, name in (("1", "Energy"), ("3", "Agriculture, forestry and other land use")):
+        assert top.filter(pl.col("key") == code).sort("year")["co2e_t"].to_list() == pytest.approx(summary[f"{code} {name}"], rel=1e-12)
+    indirect_years = ghginv.drill_down(demo, scope="indirect").group_by("year").agg(pl.col("co2e_t").sum()).sort("year")
+    assert indirect_years["co2e_t"].to_list() == pytest.approx(summary["Indirect, purchased electricity and heat (scope 2)"], rel=1e-12)
     for year, total in by_year.iter_rows():
         assert total == pytest.approx(_inventory_total(demo, year, "direct"), rel=1e-12)
         assert ghginv.drill_down(demo, year=year)["share"].sum() == pytest.approx(1.0)
