@@ -323,7 +323,9 @@ def _activity_amounts(run: _Run, f: dict) -> pl.DataFrame | None:
         conds.append(_sector_expr(f["sector"]))
     if f.get("region") is not None:
         conds.append(pl.col("region") == f["region"])
-    if f.get("entity") is not None and "entity_id" in names:
+    if f.get("entity") is not None:
+        if "entity_id" not in names:  # a cube without entities cannot give one entity's amounts
+            return None
         conds.append(pl.col("entity_id").is_null() if f["entity"] == "" else pl.col("entity_id") == f["entity"])
     by_unit = cube.filter(*conds, pl.lit(True)).group_by("year", "activity", "unit").agg(pl.col("amount").sum()).collect()
     dims, scales = [], []
