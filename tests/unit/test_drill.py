@@ -160,6 +160,10 @@ def test_entity_level_and_rows_booked_at_a_code_itself(tiny):
     assert none["key"].to_list() == [""] and none["label_en"][0] == "(no entity)"
     acts = ghginv.drill_down(tiny, sector="1.A.2.a", region="R2", entity="")
     assert acts["level"][0] == "activity" and acts["co2e_t"][0] == pytest.approx(20 * CO2_PER_T_GAS)
+    assert (acts["amount"][0], acts["amount_unit"][0]) == (20.0, "t")
+    for sector, t in (("1.A.2.a", 10.0), ("1.A.2=", 5.0)):  # E1: 10 t at 1.A.2.a, 5 t at 1.A.2 itself
+        e1 = ghginv.drill_down(tiny, sector=sector, region="R1", entity="E1")
+        assert e1["level"][0] == "activity" and (e1["amount"][0], e1["co2e_t"][0]) == (t, pytest.approx(t * CO2_PER_T_GAS))
     fac = ghginv.drill_down(tiny, sector="1.A.2.a", region="R1", entity="E2", activity="natural_gas")
     co2 = fac.filter(pl.col("key") == "CO2").row(0, named=True)
     assert co2["value"] == 56100 and co2["co2e_t"] == pytest.approx(30 * CO2_PER_T_GAS) and co2["status"] == "V2"
