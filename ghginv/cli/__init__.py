@@ -6,6 +6,7 @@ command                    what it does                                module
 ``compile``                activity + factor sets -> a run folder      :mod:`ghginv.cli.compile`
 ``recompute``, ``diff``    a run with other factors / GWPs; two runs   :mod:`ghginv.cli.runs`
 ``uncertainty``            Approach 1 and Monte Carlo of a run         :mod:`ghginv.cli.uncertainty`
+``drill``                  a run from a total down to the factor rows  :mod:`ghginv.cli.drill`
 ``import``, ``validate``   ledgers -> activity Parquet; check inputs   :mod:`ghginv.cli.imports`
 ``report``, ``targets``    rebuild a run's reports; its target table   :mod:`ghginv.cli.report`
 ``factors …``              list, check, hash, show, diff factor sets   :mod:`ghginv.cli.factors`
@@ -24,6 +25,7 @@ from __future__ import annotations
 from ._common import app, escape_help, factors_app
 from .compile import compile_cmd
 from .demo import demo_cmd
+from .drill import drill_cmd
 from .factors import factors_check, factors_diff, factors_hash, factors_list, factors_show
 from .imports import import_cmd, validate_cmd
 from .report import report_cmd, targets_cmd
@@ -39,6 +41,7 @@ app.command("compile")(compile_cmd)
 app.command("recompute")(recompute_cmd)
 app.command("diff")(diff_cmd)
 app.command("uncertainty")(uncertainty_cmd)
+app.command("drill")(drill_cmd)
 app.command("import")(import_cmd)
 app.command("validate")(validate_cmd)
 app.command("report")(report_cmd)

@@ -107,6 +107,8 @@ T: dict[str, tuple[str, str]] = {
                   "{name}：{year}年为 {achieved} %，路径要求 {path} % —— {status}（{margin:+.2f} 个百分点）"),
     "sum_why": ("Largest changes since {y0}: {up} (increase), {down} (decrease), {unit}.",
                 "{y0}年以来变化最大的领域：{up}（增加），{down}（减少），单位：{unit}。"),
+    "sum_bunkers": ("Memo: international bunkers {y} (aviation and navigation, 1.A.3.a.i and 1.A.3.d.i): {v} {unit}, not in the total.",
+                    "备忘项：{y}年国际燃料舱（国际航空、国际航海，1.A.3.a.i、1.A.3.d.i）{v} {unit}，不计入总量。"),
     # ---- zhrep: one-page summary, chart tables, headers that were English-only ----
     "sum_total": ("Total emissions {y} (direct + indirect, without removals)", "{y}年排放总量（直接＋间接，不含碳汇）"),
     "sum_change": ("Change {y0}–{y1}", "{y0}—{y1}年变化"),
@@ -213,6 +215,9 @@ CATEGORY_ZH: dict[str, str] = {
     "4.D": "废水处理", "4.D.1": "生活污水处理", "4.D.2": "工业废水处理", "4.E": "其他",
     "5": "其他", "5.A": "大气中NOx和NH3氮沉降的间接N2O排放", "5.B": "其他",
 }
+# -- ippu branch (issue 22): sub-categories of 2.B.9 (provincial guideline: HCFC-22生产 → HFC-23; 氟化工生产逃逸) --
+CATEGORY_ZH.update({"2.B.9.a": "副产品排放（HCFC-22生产的HFC-23）", "2.B.9.b": "逃逸排放（氟化物生产）"})
+# -- end ippu --
 
 
 # ==== block: labels — indicators, units, statuses, target kinds, scopes, activities, conventions =============
@@ -304,6 +309,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "Removals (land, 3.B; negative)": ("Removals (land, 3.B; negative)", "碳汇吸收量（3.B 土地，负值）"),
         "Net direct emissions (gross + removals)": ("Net direct emissions (gross + removals)", "直接净排放（总量＋碳汇）"),
         "Memo: biogenic CO2 (not in totals)": ("Memo: biogenic CO2 (not in totals)", "信息项：生物质 CO2（不计入总量）"),
+        "Memo: international bunkers, aviation and navigation (not in totals)": (
+            "Memo: international bunkers, aviation and navigation (not in totals)", "信息项：国际燃料舱，国际航空和国际航海（不计入总量）"),
         "Memo: Montreal Protocol gases, CFCs, HCFCs, halons (not in totals)":
             ("Memo: Montreal Protocol gases, CFCs, HCFCs, halons (not in totals)", "信息项：《蒙特利尔议定书》管控气体 CFCs、HCFCs、哈龙（不计入总量）"),
     },
@@ -340,6 +347,24 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
              "强度（吨或吨标准煤/万元）先保留 4 位小数再计算比值，四舍五入"),
         "standard_coal conversion of the factor sets (GB/T 2589-2020: 0.1229)":
             ("standard_coal conversion of the factor sets (GB/T 2589-2020: 0.1229)", "取因子集的折标准煤系数（GB/T 2589-2020：0.1229）"),
+    },
+    # drill-down (webq): ghginv.rerun.drill (row labels, breadcrumb) and ``ghginv drill`` (table heads)
+    "drill": {
+        "own": ("{name} (booked at {code} itself)", "{name}（直接计入 {code}）"),
+        "others": ("others ({n})", "其他（{n} 项）"),
+        "no_entity": ("(no entity)", "（无企业标识）"),
+        "no_factor": ("{gas}: computed by its method (no single factor row)", "{gas}：按其方法计算（无单一因子行）"),
+        "ef": ("{gas} emission factor", "{gas} 排放因子"), "conversion": ("{name} ({kind})", "{name}（{kind}）"),
+        "total": ("Total ({scope})", "合计（{scope}）"),
+        "scope_direct": ("direct", "直接排放"), "scope_indirect": ("indirect", "间接排放"), "scope_memo": ("memo", "信息项"),
+        "level_sector": ("sector", "类别"), "level_region": ("region", "地区"), "level_entity": ("entity", "企业"),
+        "level_activity": ("activity", "活动"), "level_factor": ("factor", "因子"), "level_total": ("total", "合计"),
+        "col_level": ("level", "层级"), "col_year": ("year", "年份"), "col_key": ("key", "代码"), "col_label": ("name", "名称"),
+        "col_co2e": ("t CO2e", "二氧化碳当量（吨）"), "col_share": ("share %", "占比（%）"), "col_amount": ("amount", "活动水平"),
+        "col_unit": ("unit", "单位"), "col_value": ("value", "数值"), "col_set": ("factor set", "因子集"),
+        "col_status": ("status", "数据等级"), "col_source": ("source", "来源"), "col_locator": ("locator", "出处位置"),
+        "title": ("Drill-down of {run} — {level} ({scope})", "{run} 逐级查询 —— {level}（{scope}）"),
+        "path": ("path: {path}", "路径：{path}"),
     },
 }
 
@@ -478,6 +503,27 @@ ERRORS: list[tuple[str, str]] = [
     (r"it is a file, not a folder", "这是一个文件，不是文件夹"),
     (r"give a new or empty folder \(ghginv demo OTHER_FOLDER\); ghginv demo never overwrites other files",
      "请给出一个新的或空的文件夹（ghginv demo 其他文件夹）；ghginv demo 从不覆盖其他文件"),
+    # ---- drill-down (webq): ghginv.rerun.drill, ghginv drill (docs/bad-input-catalog.md dd1-dd6) ----
+    (r"year (.+?) is not in the run \(emissions\.parquet has no row for it\); the run's year values: (.+)",
+     "本次核算没有 {1} 年的数据（emissions.parquet 中无此行）；本次核算的年份：{2}"),
+    (r"sector ('.+?') is not in the run \(emissions\.parquet has no row for it\); the run's sector values: (.+)",
+     "本次核算没有类别 {1} 的排放（emissions.parquet 中无此行）；本次核算的类别：{2}"),
+    (r"region ('.+?') is not in the run \(emissions\.parquet has no row for it\); the run's region values: (.+)",
+     "本次核算没有地区 {1}（emissions.parquet 中无此行）；本次核算的地区：{2}"),
+    (r"entity ('.+?') is not in the run \(emissions\.parquet has no row for it\); the run's entity values: (.+)",
+     "本次核算没有企业 {1}（emissions.parquet 中无此行）；本次核算的企业：{2}"),
+    (r"activity ('.+?') is not in the run \(emissions\.parquet has no row for it\); the run's activity values: (.+)",
+     "本次核算没有活动 {1}（emissions.parquet 中无此行）；本次核算的活动：{2}"),
+    (r"sector ('.+?') is not an IPCC 2006 category code(?: \(did you mean (.+)\?\))?; give a code such as 1\.A\.4\.b",
+     "类别 {1} 不是 IPCC 2006 类别代码{d2}；请填写如 1.A.4.b 的代码"),
+    (r"the run keeps no entities \(compiled without keep_entity\), so it cannot be drilled by entity ('.+?'); "
+     r"compile with --keep-entity \(or keep_entity = true\) to drill by entity",
+     "本次核算未保留企业标识（编译时未启用 keep_entity），不能按企业 {1} 查询；如需按企业查询，请以 --keep-entity（或 keep_entity = true）重新编译"),
+    (r"scope ('.+?') is not a scope of a run; give one of (.+)", "口径 {1} 不是核算的口径；请填写以下之一：{2}"),
+    (r"limit must be a whole number ≥ 1, got (.+)", "limit 必须是 ≥ 1 的整数，实际为 {1}"),
+    (r"year must be a whole number such as 2022, got (.+)", "年份必须是整数，例如 2022，实际为 {1}"),
+    (r"cannot read the run's Parquet files \((.+)\); compile the run again", "无法读取本次核算的 Parquet 文件（详情：{1}）；请重新编译"),
+    (r"the run folder has no (\S+) \(compile it again with this ghginv version\)", "核算目录中没有 {1}（请用此版本的 ghginv 重新编译）"),
 ]
 
 

@@ -46,7 +46,7 @@ __all__ = ["PLAN_FILE", "RecomputePlan", "plan_supported", "signature", "make_pl
            "kept_factors_used", "kept_merge", "kept_detail", "activity_quantities", "plan_detail"]
 
 PLAN_FILE = "recompute_index.bin"
-FORMAT = 2  # 2: roll-up starts as CSR bounds
+FORMAT = 3  # 2: roll-up starts as CSR bounds; 3: international bunkers (1.A.3.a.i, 1.A.3.d.i) are memo rows
 _MAGIC = b"GHGINV-POSITIONS\n"  # then: header length (8 bytes, little-endian), JSON header, arrays at 64-byte offsets
 _NO_PLAN_TABLES = ("gap_filling", "uncertainty")
 

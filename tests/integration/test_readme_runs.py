@@ -58,7 +58,7 @@ DOCS = ROOT / "docs"
 # the documents whose blocks run, in this order (later pages use the run folders earlier ones write)
 DOCUMENTS = [README, *(DOCS / p for p in (
     "getting-started.md", "reference/api.md", "guides/workflow.md", "guides/import.md", "guides/factor-sets.md",
-    "guides/recalculations.md", "guides/uncertainty.md", "guides/targets.md", "guides/reports.md", "guides/sectors.md",
+    "guides/recalculations.md", "drill-down.md", "guides/uncertainty.md", "guides/targets.md", "guides/reports.md", "guides/sectors.md",
     "guides/large-data.md", "reference/cli.md", "reference/inventory-file.md", "reference/activity-data.md",
     "reference/input-tables.md",
     "reference/outputs.md", "zh/getting-started.md", "zh/workflow.md"))]
