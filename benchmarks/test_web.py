@@ -36,10 +36,9 @@ def demo_app(tmp_path_factory):
 def _pages(client) -> list[str]:
     pages = ["/", "/new", "/factors", "/factors/mee_nbs_grid", "/factors/ipcc2006_energy", "/inventories/qingyang_synthetic",
              "/runs/qingyang_synthetic", "/runs/qingyang_synthetic/chart/0.svg", "/compare",
-             "/compare?old=qingyang_synthetic&new=qingyang_ar6"]  # a recomputed run holds its recalculation: read, not recomputed
-    if getattr(ghginv, "drill_down", None) is not None:  # the drill-down pages, once ghginv.drill_down is merged (branch webq)
-        pages += ["/runs/qingyang_synthetic/drill", "/runs/qingyang_synthetic/drill?year=2024&sector=1.A.4",
-                  "/runs/qingyang_synthetic/drill?year=2024&sector=1.A.4&region=510105001"]
+             "/compare?old=qingyang_synthetic&new=qingyang_ar6",  # a recomputed run holds its recalculation: read, not recomputed
+             "/runs/qingyang_synthetic/drill", "/runs/qingyang_synthetic/drill?year=2024&sector=1.A.4",
+             "/runs/qingyang_synthetic/drill?year=2024&sector=1.A.4&region=510105001"]
     return pages
 
 

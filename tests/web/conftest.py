@@ -26,8 +26,6 @@ except ImportError as e:  # without them the web tests are not collected, with t
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).parent))
 
-import _drill_standin  # noqa: E402  (tests/web on the path: the stand-in of ghginv.drill_down)
-
 
 @pytest.fixture(scope="session")
 def demo_workspace(tmp_path_factory) -> Path:
@@ -44,12 +42,6 @@ def workspace(demo_workspace, tmp_path) -> Path:
     ws = tmp_path / "ws"
     shutil.copytree(demo_workspace, ws, symlinks=True)
     return ws
-
-
-@pytest.fixture
-def drill_api(monkeypatch):
-    """``ghginv.drill_down`` / ``drill_path`` / ``changed_factors``: the real ones when merged, else the test stand-in."""
-    _drill_standin.install(monkeypatch)
 
 
 def client_for(ws: Path, lang: str = "en", **options) -> TestClient:

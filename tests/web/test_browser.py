@@ -31,7 +31,7 @@ XSS_REGION = "<script>window.__xss=2</script>"
 
 
 @pytest.fixture
-def server(workspace, drill_api):
+def server(workspace):
     if not CHROMIUM.exists():
         pytest.skip(f"headless Chromium ({CHROMIUM}) is not installed: apt-get install chromium fonts-noto-cjk (.ci/run does)")
     uvicorn = pytest.importorskip("uvicorn")

@@ -126,7 +126,7 @@ def test_path_traversal_attempts_are_not_found(client, path):
 
 
 # ---- drill-down and compare ------------------------------------------------------------------------------
-def test_drill_down_to_a_factor_source_and_back(client, client_zh, drill_api):
+def test_drill_down_to_a_factor_source_and_back(client, client_zh):
     r = client.get(f"/runs/{RUN}/drill", params={"year": 2023})
     assert r.status_code == 200
     page = r.text
@@ -147,7 +147,7 @@ def test_drill_down_to_a_factor_source_and_back(client, client_zh, drill_api):
     assert "出处位置" in zh and "来源" in zh
 
 
-def test_drill_down_bad_year_is_a_clear_400(client, drill_api):
+def test_drill_down_bad_year_is_a_clear_400(client):
     r = client.get(f"/runs/{RUN}/drill", params={"year": "20x4"})
     assert r.status_code == 400 and "20x4" in r.text and "2024" in r.text
 
@@ -158,7 +158,7 @@ def _upload_set(client, folder: Path):
     return client.post("/factors/upload", data={"csrf": token}, files=files)
 
 
-def test_recompute_with_an_uploaded_set_then_compare(client, client_zh, workspace, tmp_path, drill_api):
+def test_recompute_with_an_uploaded_set_then_compare(client, client_zh, workspace, tmp_path):
     up = _upload_set(client, scaled_grid_set(tmp_path / "mee_nbs_grid"))
     assert up.status_code == 200 and "synthetic-x1.1" in up.text
     assert (workspace / "factors" / "mee_nbs_grid" / "manifest.toml").is_file()
@@ -470,7 +470,7 @@ def test_a_text_file_named_xlsx_is_refused_at_upload(client, workspace, tmp_path
     assert r.status_code == 400 and "synthetic_broken_not_a_workbook.xlsx: only xlsx, csv files" in r.text
 
 
-def test_chinese_pages_show_no_english_text_of_the_catalogue(client_zh, drill_api):
+def test_chinese_pages_show_no_english_text_of_the_catalogue(client_zh):
     """With a Chinese browser no English text of the WEB catalogue is left on the main pages (the run's own names,
     codes and the report's charts are as written)."""
     english = {en for en, zh in i18n.WEB.values() if en != zh and len(en) > 3 and "{" not in en}
