@@ -11,6 +11,7 @@ command                    what it does                                module
 ``report``, ``targets``    rebuild a run's reports; its target table   :mod:`ghginv.cli.report`
 ``factors …``              list, check, hash, show, diff factor sets   :mod:`ghginv.cli.factors`
 ``demo``                   write the synthetic demo and compile it     :mod:`ghginv.cli.demo`
+``serve``                  the web app over a workspace folder         :mod:`ghginv.cli.serve`
 ``version``, ``--version``   the installed version                       :mod:`ghginv.cli.version`
 =========================  ==========================================  ========================
 
@@ -29,6 +30,7 @@ from .factors import factors_check, factors_diff, factors_hash, factors_list, fa
 from .imports import import_cmd, validate_cmd
 from .report import report_cmd, targets_cmd
 from .runs import diff_cmd, recompute_cmd
+from .serve import serve_cmd
 from .uncertainty import uncertainty_cmd
 from .version import root_options, version_cmd
 
@@ -45,6 +47,7 @@ app.command("validate")(validate_cmd)
 app.command("report")(report_cmd)
 app.command("targets")(targets_cmd)
 app.command("demo")(demo_cmd)
+app.command("serve")(serve_cmd)
 app.command("version")(version_cmd)
 factors_app.command("list")(factors_list)
 factors_app.command("check")(factors_check)

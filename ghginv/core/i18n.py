@@ -938,3 +938,104 @@ XLSX_VALUES: dict[str, dict[str, tuple[str, str]]] = {
     "unit": {"10^4 t": ("10^4 t", "万吨"), "10^8 m^3": ("10^8 m^3", "亿立方米"), "10^4 m^3": ("10^4 m^3", "万立方米"),
              "ratio": ("ratio", "比值"), "10^4 kWh": ("10^4 kWh", "万千瓦时"), "t": ("t", "吨"), "fraction": ("fraction", "比例")},
 }
+
+
+# ==== block: web app (web) — every text of ``ghginv serve`` (ghginv.web), (English, Chinese) ======================
+WEB: dict[str, tuple[str, str]] = {
+    "WEB_app": ("ghginv — greenhouse gas inventory", "ghginv 温室气体清单"),
+    "WEB_home": ("Home", "首页"), "WEB_factors": ("Factor sets", "排放因子集"), "WEB_new": ("New inventory", "新建清单"),
+    "WEB_compare": ("Compare runs", "比较两次核算"), "WEB_lang_switch": ("中文", "English"),
+    "WEB_workspace": ("Workspace", "工作目录"), "WEB_synthetic": ("SYNTHETIC demo data — not official statistics", "合成演示数据 —— 非官方统计数据"),
+    "WEB_inventories": ("Inventories", "清单"), "WEB_runs": ("Runs", "核算结果"), "WEB_no_runs": ("No run yet: compile an inventory.", "尚无核算结果：请先编制一个清单。"),
+    "WEB_no_inventories": ("No inventory file in the workspace.", "工作目录中没有清单文件。"),
+    "WEB_name": ("Name", "名称"), "WEB_file": ("File", "文件"), "WEB_years": ("Years", "年份"), "WEB_base_year": ("Base year", "基准年"),
+    "WEB_first_year": ("First year", "起始年"), "WEB_last_year": ("Last year", "结束年"), "WEB_region": ("Region codes (comma-separated; empty: any)", "行政区划代码（逗号分隔；留空：不限）"),
+    "WEB_created": ("Created (UTC)", "生成时间（UTC）"), "WEB_gwp": ("GWP set", "GWP 取值"), "WEB_open": ("Open", "打开"),
+    "WEB_compile": ("Compile", "编制"), "WEB_compile_now": ("Compile this inventory", "编制本清单"),
+    "WEB_run": ("Run", "核算结果"), "WEB_totals": ("Totals by year and sector", "分年份、分领域排放合计"),
+    "WEB_unit_kt": ("kt CO2e", "千吨二氧化碳当量"), "WEB_sector": ("Sector", "领域"), "WEB_indirect": ("Purchased electricity and heat (indirect)", "外购电力和热力（间接）"),
+    "WEB_direct_total": ("Direct emissions (scope 1)", "直接排放（范围一）"),
+    "WEB_charts": ("Charts of the report", "报告图表"), "WEB_targets": ("Targets", "目标完成情况"), "WEB_no_targets": ("The run has no targets.", "本次核算未设目标。"),
+    "WEB_target": ("Target", "目标"), "WEB_status": ("Verdict", "评估结果"), "WEB_downloads": ("Downloads", "下载"),
+    "WEB_drill": ("Trace to the source", "追溯到来源"), "WEB_drill_title": ("Drill-down", "逐级追溯"),
+    "WEB_level_sector": ("Sector", "领域"), "WEB_level_region": ("Region", "地区"), "WEB_level_entity": ("Entity", "单位"),
+    "WEB_level_activity": ("Activity", "活动"), "WEB_level_factor": ("Factor rows used", "所用排放因子"),
+    "WEB_share": ("Share", "占比"), "WEB_co2e_t": ("t CO2e", "吨二氧化碳当量"), "WEB_key": ("Code", "代码"), "WEB_all": ("All", "全部"),
+    "WEB_kind": ("Kind", "类别"), "WEB_item": ("Item", "项目"), "WEB_set": ("Factor set", "因子集"), "WEB_version": ("Version", "版本"),
+    "WEB_factor_year": ("Factor year", "因子年份"), "WEB_value": ("Value", "数值"), "WEB_unit": ("Unit", "单位"),
+    "WEB_value_status": ("Status", "状态"), "WEB_source": ("Source", "来源"), "WEB_locator": ("Locator", "出处位置"), "WEB_rule": ("Row", "取值行"),
+    "WEB_year": ("Year", "年份"), "WEB_old": ("Old run", "原核算"), "WEB_new_run": ("New run", "新核算"), "WEB_show": ("Show", "显示"),
+    "WEB_waterfall": ("Change explained: activity, factor and GWP effects", "变化分解：活动水平、排放因子和 GWP 的影响"),
+    "WEB_old_total": ("Old total", "原合计"), "WEB_new_total": ("New total", "新合计"),
+    "WEB_activity_effect": ("Activity data", "活动水平"), "WEB_factor_effect": ("Emission factors", "排放因子"), "WEB_gwp_effect": ("GWP values", "GWP 取值"),
+    "WEB_changed_factors": ("Changed factor rows", "变化的排放因子"), "WEB_no_changed": ("No factor row differs.", "没有变化的排放因子。"),
+    "WEB_recompute": ("Recompute with another factor set", "换用其他因子集重新计算"), "WEB_recompute_btn": ("Recompute and compare", "重新计算并比较"),
+    "WEB_job": ("Job", "任务"), "WEB_kind_compile": ("Compile", "编制清单"), "WEB_kind_recompute": ("Recompute", "重新计算"),
+    "WEB_kind_import": ("Import of the workbooks", "导入报表"), "WEB_running": ("Running", "正在运行"), "WEB_stage": ("Stage", "阶段"), "WEB_elapsed": ("Elapsed", "已用时间"),
+    "WEB_seconds": ("{s:.1f} s", "{s:.1f} 秒"), "WEB_done": ("Done", "已完成"), "WEB_failed": ("Failed — nothing was written", "失败 —— 未写入任何文件"),
+    "WEB_open_run": ("Open the run", "查看核算结果"), "WEB_open_compare": ("Compare with the old run", "与原核算比较"),
+    "WEB_busy": ("Inventory {name} is already being compiled; wait until that run ends.", "清单 {name} 正在编制中，请等该次运行结束后再试。"),
+    "WEB_publisher": ("Publisher", "发布机构"), "WEB_rows": ("Rows", "行数"), "WEB_where": ("Where", "位置"),
+    "WEB_shipped": ("shipped", "随软件提供"), "WEB_own": ("workspace", "工作目录"), "WEB_title": ("Title", "标题"),
+    "WEB_upload_set": ("Upload a factor set", "上传因子集"),
+    "WEB_upload_set_help": ("Select the set's manifest.toml and its CSV files together; the set is checked before it is stored in the workspace's factors/ folder.",
+                            "请同时选择因子集的 manifest.toml 和全部 CSV 文件；检查通过后才保存到工作目录的 factors/ 文件夹。"),
+    "WEB_upload": ("Upload", "上传"), "WEB_set_ok": ("Factor set {name} {version} stored: {rows} rows.", "因子集 {name} {version} 已保存：{rows} 行。"),
+    "WEB_set_bad": ("The factor set was not stored:", "因子集未保存："), "WEB_set_exists": ("A factor set named {name} already exists in the workspace.", "工作目录中已有名为 {name} 的因子集。"),
+    "WEB_new_help": ("Name, years and region of the inventory; then the enterprise workbooks (form 205-1, .xlsx or .csv, many at once).",
+                     "填写清单名称、年份和地区，然后上传企业报表（205-1 表，.xlsx 或 .csv，可一次选择多个）。"),
+    "WEB_workbooks": ("Enterprise workbooks", "企业报表"), "WEB_draft": ("Upload and draft the mapping", "上传并起草对照表"),
+    "WEB_mapping": ("Mapping of the form's items", "报表项目对照表"),
+    "WEB_mapping_help": ("Each item of the form and the activity it is imported as. Empty = not yet mapped (the import stops at a row with a value); \"-\" = left out on purpose.",
+                         "报表每个项目及其导入后的活动代码。留空 = 尚未对应（有数值的行会使导入停止）；“-” = 有意不导入。"),
+    "WEB_found": ("Found in the vocabulary", "识别情况"), "WEB_recognised": ("recognised", "已识别"), "WEB_unrecognised": ("not recognised", "未识别"), "WEB_note": ("Note", "说明"),
+    "WEB_save_mapping": ("Save the mapping", "保存对照表"), "WEB_import": ("Import the workbooks", "导入报表"),
+    "WEB_mapping_saved": ("Mapping saved to {file}.", "对照表已保存到 {file}。"),
+    "WEB_import_ok": ("{rows} activity rows imported from {files} files ({sheets} sheets).", "已从 {files} 个文件（{sheets} 个工作表）导入 {rows} 行活动数据。"),
+    "WEB_checks": ("Checks of the totals (合计) per block", "各表块合计校验"), "WEB_check_ok": ("ok", "通过"), "WEB_check_bad": ("differs", "不一致"),
+    "WEB_check": ("Check", "校验"), "WEB_column": ("Column", "列"), "WEB_total": ("Total", "合计"), "WEB_sum": ("Sum of the parts", "分项之和"),
+    "WEB_check_warn": ("warning", "警告"), "WEB_result": ("Result", "结果"), "WEB_sheet": ("Sheet", "工作表"), "WEB_row": ("Row", "行"),
+    "WEB_settings": ("Economy table and targets", "经济数据表和目标"),
+    "WEB_economy": ("Economy table (CSV)", "经济数据表（CSV）"), "WEB_presets": ("Target presets", "目标预设"),
+    "WEB_district": ("the district's", "本区"),
+    "WEB_order": ("Factor sets of the inventory, in precedence order", "本清单使用的因子集及其优先顺序"),
+    "WEB_order_help": ("Number the sets to use, 1 first (the first set with a factor for a gas wins); empty: not used.",
+                       "为要使用的因子集编号，1 为最优先（某气体取第一个有因子的因子集）；留空表示不使用。"),
+    "WEB_rank": ("Order", "顺序"), "WEB_want_rank": ("give a number (1 = first)", "请填写数字（1 为最优先）"),
+    "WEB_no_sets": ("Choose at least one factor set (give it the number 1).", "请至少选择一个因子集（编号 1）。"), "WEB_save": ("Save", "保存"), "WEB_saved": ("Saved.", "已保存。"),
+    "WEB_settings_readonly": ("This inventory file was not written by the web app; edit its [economy] and [[targets]] tables in the file.",
+                              "此清单文件不是由网页界面生成的；请在文件中编辑其 [economy] 和 [[targets]] 部分。"),
+    "WEB_error": ("Error", "错误"), "WEB_not_found": ("Not found.", "未找到。"), "WEB_csrf": ("The form has expired or did not come from this page; reload the page and try again.",
+                                                                             "表单已过期或不是来自本页面；请刷新页面后重试。"),
+    "WEB_too_large": ("The upload is larger than {mb} MB; split it or raise --max-upload-mb.", "上传内容超过 {mb} MB；请分批上传或调大 --max-upload-mb。"),
+    "WEB_bad_type": ("{file}: only {kinds} files are accepted here.", "{file}：此处只接受 {kinds} 文件。"),
+    "WEB_no_files": ("No file was selected.", "未选择文件。"), "WEB_bad_field": ("{field}: {value!r} is not valid; {what}.", "{field}：{value!r} 无效；{what}。"),
+    "WEB_want_year": ("give a year such as 2024", "请填写年份，例如 2024"), "WEB_want_order": ("the first year must not be after the last, the base year within them",
+                                                                                    "起始年不得晚于结束年，基准年须在两者之间"),
+    "WEB_want_name": ("give a name", "请填写名称"),
+    "WEB_token": ("Access token required: open the address printed by ghginv serve.", "需要访问令牌：请打开 ghginv serve 启动时显示的地址。"),
+    "WEB_tables": ("Tables", "表格"), "WEB_more_rows": ("{n} more rows not shown.", "另有 {n} 行未显示。"),
+    "WEB_back": ("Back", "返回"), "WEB_others": ("others", "其他"), "WEB_draft_inventories": ("Inventories in preparation", "编制中的清单"),
+}
+
+__all__ += ["WEB", "web_text"]
+
+
+def web_text(key: str, lang: str, **kw) -> str:
+    """A text of the web app (:data:`WEB`).
+
+    Parameters
+    ----------
+    key : str
+        Key of :data:`WEB` (``"WEB_totals"`` …).
+    lang : {"en", "zh"}
+        Language.
+    **kw
+        Values for the text's ``{placeholders}``.
+
+    Returns
+    -------
+    str
+        The text, formatted with ``kw``.
+    """
+    return pick(WEB, key, lang, **kw)

@@ -69,6 +69,9 @@ PAGES_NOT_RUN = {
     "bad-input-catalog.md": "a table of cases; each row names the test that runs it (tests/reliability/test_rel_catalog_doc.py)",
     "factor-set-format.md": "file-format excerpts (CSV rows, manifest fields) read by tests/unit/test_units_documented.py, not a session",
     "reference-approach-and-gap-filling.md": "TOML excerpts of one feature; the demo's [reference_approach] runs in every demo compile",
+    "web.md": ("ghginv serve runs a server until it is stopped and pip install reaches the network: tests/web/ drive the app "
+               "(TestClient for every route, ghginv serve on a free port, headless Chromium)"),
+    "zh/web.md": "the Chinese page of docs/web.md: the same commands, not run for the same reason",
 }
 
 # first line of a block (its start) -> why it is not run here
