@@ -133,9 +133,21 @@ def _scope_codes(act_names: list[str], gas_names: list[str], classes: dict[str, 
 
 
 def bunker_sectors(sector_names: list[str]) -> np.ndarray:
-    """Bool per sector name: international aviation or navigation (1.A.3.a.i, 1.A.3.d.i and below),
-    whose emissions of every gas are memo items outside the totals (2006 IPCC GL Vol 2 Ch 3
-    §3.5.1 and §3.6.1; :func:`ghginv.core.categories.is_bunker`)."""
+    """Which sectors are international bunkers, whose emissions are memo items outside the totals.
+
+    International aviation and navigation (1.A.3.a.i, 1.A.3.d.i and below) are reported as memo
+    items, every gas of them outside the national total (2006 IPCC GL Vol 2 Ch 3 §3.5.1 and §3.6.1).
+
+    Parameters
+    ----------
+    sector_names : list of str
+        IPCC category codes, one per sector id of the cube.
+
+    Returns
+    -------
+    numpy.ndarray
+        Bool per sector name, True for a bunker category (:func:`ghginv.core.categories.is_bunker`).
+    """
     return np.array([categories.is_bunker(s) for s in sector_names], dtype=bool)
 
 
