@@ -1,18 +1,29 @@
-"""Error messages in Chinese (issue 19 item 2): catalogued bad inputs of docs/bad-input-catalog.md, at least one
-per section, run through the command line with ``GHGINV_LANG=zh``; stderr holds no English word outside the
-whitelist of :mod:`test_report_zh` (values, names and paths as written are allowed: they are the input's own), and
-with ``GHGINV_LANG=en`` the message is the English one, unchanged."""
+"""Error messages in Chinese (issue 19 item 2): every catalogued bad input of docs/bad-input-catalog.md reads in
+Chinese with ``GHGINV_LANG=zh`` — its message and its hint — with no English word outside the whitelist of
+:mod:`test_report_zh` (values, names and paths as written are allowed: they are the input's own), and with
+``GHGINV_LANG=en`` the message is the English one, unchanged.
+
+Two kinds of cases: a command-line case per section (:data:`CASES`, the bad input built here and run through
+``python -m ghginv.cli``), and every row's own messages (``data/errors_zh_corpus.json``: the exact errors the
+row's own tests raise, collected by :mod:`errors_zh_harvest`), rendered as the command line renders them
+(:func:`ghginv.cli._common.render_error`). A test checks that every row with exit status 2 or 3 has a case, and
+that every pattern of :data:`ghginv.core.i18n.ERRORS` is used by one (no dead patterns)."""
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from pathlib import Path
 
 import polars as pl
 import pytest
+from errors_zh_harvest import CORPUS, catalogue_rows
 from test_report_zh import english_words, run_cli
 
+from ghginv.cli._common import render_error
+from ghginv.core import i18n
+from ghginv.core.errors import GhgInvError, Problem
 from ghginv.core.i18n import translate_message
 
 from conftest import ROOT, make_factor_set, write_activity
@@ -101,6 +112,17 @@ def _case(name: str, tmp: Path) -> list[str]:
         return ["compile", _toml(tmp, good, s, head="base_year = 2022\n", extra='[economy]\npath = "e.csv"\n'), "--out", tmp / "out"]
     if name == "reference_approach_key":  # ra3
         return ["compile", _toml(tmp, good, s, extra='[reference_approach]\nenergy_balanse = "balance.csv"\nthreshold_pct = -1\n'), "--out", tmp / "out"]
+    if name == "gap_filling_method":  # gf1
+        extra = '[[gap_filling]]\ncategory = "1.A.4.b"\nactivity = "natural_gas"\nyears = [2022]\nmethod = "magic"\n'
+        return ["compile", _toml(tmp, good, s, extra=extra), "--out", tmp / "out"]
+    if name == "target_preset":  # tp1
+        return ["compile", _toml(tmp, good, s, extra='[[targets]]\npreset = "nope"\n'), "--out", tmp / "out"]
+    if name == "notation_key_depth":  # nk1
+        return ["compile", _toml(tmp, good, s, extra='[notation_keys]\n"2.F.1" = "NO"\n'), "--out", tmp / "out"]
+    if name == "energy_set":  # en1
+        return ["compile", _toml(tmp, good, s, extra='[energy]\nstandard_coal = "no_such_set"\n'), "--out", tmp / "out"]
+    if name == "ledger_glob":  # 44l
+        return ["import", tmp / "nothing_*.xlsx", "--mapping", EXAMPLES / "synthetic_205_1.mapping.toml", "--out", tmp / "a.parquet"]
     if name == "no_run_folder":  # 75
         return ["report", tmp / "no_run"]
     if name == "lang_fr":  # zh1
@@ -141,17 +163,30 @@ CASES = {
     "unknown_gwp": ("60", "unknown GWP set 'AR9GWP100'"),
     "economy_missing_column": ("62", "the economy table lacks column(s) gdp_const_10k_yuan"),
     "reference_approach_key": ("ra3", "unknown key 'energy_balanse' in [reference_approach]"),
+    "gap_filling_method": ("gf1", "[[gap_filling]] #1: method must be one of interpolation, extrapolation, overlap, surrogate"),
+    "target_preset": ("tp1", "unknown target preset 'nope'"),
+    "notation_key_depth": ("nk1", "'2.F.1' is not a reporting category"),
+    "energy_set": ("en1", "standard_coal = 'no_such_set' is not a factor set of this run"),
+    "ledger_glob": ("44l", "nothing_*.xlsx: no file matches this pattern"),
     "no_run_folder": ("75", "no such run folder"),
-    "lang_fr": ("zh1", "--lang must be zh or en, got 'fr'"),
-    "missing_toml": ("zh2", "missing.toml: inventory file not found"),
+    "lang_fr": ("zh1 (Language of the output)", "--lang must be zh or en, got 'fr'"),
+    "missing_toml": ("zh2 (Language of the output)", "missing.toml: inventory file not found"),
     "demo_foreign": ("dm1", "the folder is not empty and was not written by ghginv demo"),
 }
 # Latin words a Chinese message keeps as written besides the report's whitelist: the data contract's column names and
 # unit codes it lists, the programs it tells the user to open, ghginv's own subcommands, Arrow's type names, file
-# formats, and the keys of [inventory] it lists.
+# formats, the keys and tables of the inventory TOML and of a mapping file it lists, the values a key takes
+# (methods, layouts), scope codes, and the activity codes and names the tests' data use.
 AS_WRITTEN = {"year", "region", "sector", "activity", "amount", "unit", "head", "person", "fraction", "mu", "kcal", "Wh", "MWh", "GWh",
               "TWh", "PJ", "Gg", "Mt", "Tg", "Nm", "Excel", "WPS", "LibreOffice", "compile", "demo", "import", "factors", "large_string",
-              "NaN", "Parquet", "TOML", "xls", "value", "description", "gwp", "name", "regions", "years"}
+              "NaN", "inf", "Parquet", "TOML", "xls", "value", "description", "gwp", "name", "regions", "years",
+              "string", "bool", "double", "day", "population", "engine", "paths", "scheduler", "lang", "direct", "indirect", "gizmo",
+              "category", "surrogate", "method", "file", "optional", "preset", "key", "reason", "where", "gases", "ncv", "density",
+              "kind", "source", "scenario", "gas", "bunkers", "exports", "imports", "fuel", "production", "sheets", "strict",
+              "interpolation", "extrapolation", "overlap", "diesel", "anthracite", "bitumen", "briquettes", "coke", "mine", "reson",
+              "pyarrow", "fsspec", "Azure", "SDK", "Kerberos", "mount",
+              "ledger", "constants", "columns", "activities", "sectors", "units", "totals", "checks", "subtract", "cells", "names",
+              "long", "wide", "label", "header", "layout", "FSSPEC_", "status", "diagonal", "XLSX", "HTML", "zip"}
 
 
 def _as_written(text: str) -> str:
@@ -159,6 +194,8 @@ def _as_written(text: str) -> str:
     codes, command-line options, and a library's own diagnostic after 详情."""
     text = re.sub(r"详情：[^）]*", "", text)
     text = re.sub(r"--[a-z][a-z-]*", "", text)  # command-line options
+    text = re.sub(r"\[\[?[a-z_]+(?:\.[a-z_]+)*\]\]?", "", text)  # TOML tables: [waste], [[targets]]
+    text = re.sub(r"\S+://\S*", "", text)  # URLs
     text = re.sub(r"`[^`]*`|'[^']*'|\"[^\"]*\"", "", text)
     text = re.sub(r"[A-Za-z0-9_.~:-]*/[A-Za-z0-9_./~:-]*", "", text)
     text = re.sub(r"\b[A-Za-z0-9]*\d[A-Za-z0-9]*\b", "", text)  # codes with digits: GWP sets, hashes
@@ -167,8 +204,8 @@ def _as_written(text: str) -> str:
 
 def test_as_written_keeps_prose_visible():
     """The stripping of values and paths leaves English prose for the checker to find."""
-    bad = english_words([_as_written("文件 a/b.parquet：file is empty（值：'abc'）")], AS_WRITTEN)
-    assert set(bad) == {"file", "empty"}
+    bad = english_words([_as_written("文件 a/b.parquet：this is empty（值：'abc'）")], AS_WRITTEN)
+    assert set(bad) == {"this", "empty"}
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -187,7 +224,7 @@ def test_catalogued_bad_input_reads_in_chinese(tmp_path, case):
         assert name in zh.stderr, (name, zh.stderr)
 
 
-@pytest.mark.parametrize(("message", "chinese"), [
+PATTERN_CASES = [
     ("a/b.parquet: file is empty (0 bytes)", "a/b.parquet：文件为空（0 字节）"),
     ("column 'x' appears 2 times", "列 'x' 出现了 2 次"),
     ("year column disagrees with the folder year=2021", "year 列与文件夹 year=2021 不一致"),
@@ -201,9 +238,82 @@ def test_catalogued_bad_input_reads_in_chinese(tmp_path, case):
      "/d/out：另一个 ghginv 进程（pid 12）正在写入这个输出文件夹；已等待 0.3 秒。请等它结束后再试，或另选 --out"),
     ("/d/out: cannot write the outputs: the disk is full; nothing was written and any previous results are unchanged",
      "/d/out：无法写入输出：磁盘已满；未写入任何文件，之前的结果保持不变"),
-    ("not valid TOML: Expected '=' (at line 1, column 3)", "不是有效的 TOML 文件：Expected '=' (at line 1, column 3)"),
-])
+    ("not valid TOML: Expected '=' (at line 1, column 3)", "不是有效的 TOML 文件（详情：Expected '=' (at line 1, column 3)）"),
+]
+
+
+@pytest.mark.parametrize(("message", "chinese"), PATTERN_CASES)
 def test_patterns_without_a_cli_case(message, chinese):
     """Catalogue patterns the command-line cases above do not reach; a message no pattern knows stays as written."""
     assert translate_message(message, "zh") == chinese
     assert translate_message(message, "en") == message
+
+
+# ---- every row of the catalogue: its own tests' messages (data/errors_zh_corpus.json) ------------------------------
+ROWS = catalogue_rows()
+CORPUS_ERRORS = json.loads(CORPUS.read_text(encoding="utf-8"))
+
+
+def _error(err: dict) -> GhgInvError:
+    return GhgInvError(err["summary"], [Problem(message, hint=hint) for message, hint in err["problems"]])
+
+
+@pytest.mark.parametrize("row", sorted(CORPUS_ERRORS))
+def test_every_message_of_a_catalogued_row_reads_in_chinese(row):
+    """Each error the row's own tests raise, rendered as the command line renders it: Chinese with zh (the quoted
+    values as written), the English message unchanged with en."""
+    for err in CORPUS_ERRORS[row]:
+        e = _error(err)
+        zh = render_error(e, "zh")
+        bad = english_words([_as_written(zh)], AS_WRITTEN)
+        assert not bad, f"catalogue row {row}: English left in\n{zh}\n{sorted(bad)}"
+        assert render_error(e, "en") == f"error: {e}"
+        for value in re.findall(r"(?<!\w)'([^'\n]+)'(?!\w)", str(e)):  # the values an English message quotes, as written
+            assert value in zh, (row, value, zh)
+
+
+def test_every_catalogued_bad_input_has_a_chinese_case():
+    """Every row whose exit status is 2 (bad input) or 3 (internal check) has its messages checked: a command-line
+    case of :data:`CASES` or messages of its own tests in the corpus."""
+    covered = set(CORPUS_ERRORS) | {row for row, _ in CASES.values()}
+    covered |= {r["key"] for r in ROWS if any("test_errors_zh" in t for t in r["tests"])}  # this test's own row (zh3)
+    missing = [r["key"] for r in ROWS if re.search(r"\b[23]\b", r["exit"]) and r["key"] not in covered]
+    assert not missing, f"catalogue rows without a Chinese case: {missing}"
+    assert covered <= {r["key"] for r in ROWS}, sorted(covered - {r["key"] for r in ROWS})
+
+
+class _Recorder:
+    """Stands in for :mod:`re` in :mod:`ghginv.core.i18n` and notes each pattern of ERRORS that matched."""
+
+    def __init__(self):
+        self.used: set[str] = set()
+        self.patterns = {p for p, _ in i18n.ERRORS}
+
+    def __getattr__(self, name):
+        return getattr(re, name)
+
+    def fullmatch(self, pattern, text, flags=0):
+        m = re.fullmatch(pattern, text, flags)
+        if m and pattern in self.patterns:
+            self.used.add(pattern)
+        return m
+
+
+def test_no_dead_patterns(monkeypatch):
+    """Every pattern of :data:`ghginv.core.i18n.ERRORS` translates a message of a case (the corpus, the
+    command-line cases' English excerpts or the messages without a command-line case below), and no pattern is
+    listed twice."""
+    rec = _Recorder()
+    monkeypatch.setattr(i18n, "re", rec)
+    for errs in CORPUS_ERRORS.values():
+        for err in errs:
+            translate_message(err["summary"], "zh")
+            for message, hint in err["problems"]:
+                translate_message(message, "zh")
+                translate_message(hint or "", "zh")
+    for message, _ in PATTERN_CASES:
+        translate_message(message, "zh")
+    patterns = [p for p, _ in i18n.ERRORS]
+    assert len(patterns) == len(set(patterns)), sorted({p for p in patterns if patterns.count(p) > 1})
+    dead = [p for p in patterns if p not in rec.used]
+    assert not dead, f"{len(dead)} pattern(s) of ERRORS no case uses:\n" + "\n".join(dead)
