@@ -12,7 +12,8 @@ Blocks (each its own dict, so that branches adding entries touch separate places
   (省级温室气体清单编制指南（试行）, 2011: 能源活动, 工业生产过程, 农业, 土地利用变化和林业, 废弃物处理).
 * :data:`LABELS` — indicator, unit, status, target-kind, scope, activity and convention names.
 * :data:`NOTES` — patterns of generated notes and reasons with their Chinese wording.
-* :data:`ERRORS` — patterns of the error messages and hints of the bad-input catalogue, by section.
+* :data:`ERRORS` — patterns of the error messages and hints of the bad-input catalogue, by section, and
+  :data:`ERROR_WORDS`, the words (table names …) their templates fill in.
 * :data:`CLI` — the command line's summary, target table and error framing.
 * :data:`XLSX_SHEETS`, :data:`XLSX_TEXTS`, :data:`XLSX_SUMMARY`, :data:`XLSX_COLUMNS`, :data:`XLSX_NAME_HEADS`,
   :data:`XLSX_VALUES` — ``inventory.xlsx`` in Chinese: sheet names, notes, Summary labels, column heads, the
@@ -30,7 +31,7 @@ import re
 
 __all__ = ["LANGS", "T", "CATEGORY_ZH", "LABELS", "NOTES", "CLI", "XLSX_SHEETS", "XLSX_TEXTS", "XLSX_SUMMARY", "XLSX_COLUMNS",
            "XLSX_NAME_HEADS", "XLSX_VALUES", "resolve_lang", "pick", "text", "category_label", "label",
-           "label_parts", "translate_note", "translate_message", "mass_unit", "cli_text", "ERRORS"]
+           "label_parts", "translate_note", "translate_message", "mass_unit", "cli_text", "ERRORS", "ERROR_WORDS"]
 
 LANGS = ("en", "zh")
 
@@ -392,9 +393,14 @@ NOTES: list[tuple[str, str]] = [
 ]
 
 # ==== block: error messages and hints of the bad-input catalogue (docs/bad-input-catalog.md), by section ======
-# Each pattern matches a whole message or hint (after the framing: the file prefix ``path: `` and the rows
-# ``— row 2`` are split off by translate_message); groups are values, names and paths, kept as written. A library's
-# own diagnostic (pyarrow, tomllib) is kept verbatim after 详情 (``{c1}`` translates it when a pattern knows it).
+# Each pattern matches a whole message or hint, or one part of a composite one (after the framing: the file prefix
+# ``path: `` and the rows ``— row 2`` are split off by translate_message; a message no pattern matches as a whole is
+# translated sentence by sentence, clause by clause (``; ``) and around its hint (`` — ``), see _JOINTS). Groups are
+# values, names and paths, kept as written; ``{cN}`` translates a group again, ``{wN}`` takes a word of ERROR_WORDS.
+# A library's own diagnostic (pyarrow, tomllib, calamine) is kept verbatim after 详情. A group that ends a pattern
+# matches up to the end of the whole text: where a later part could follow, the group excludes it (``[^()]+``,
+# ``\S+``). tests/integration/test_errors_zh.py runs every catalogued row's errors through these patterns and fails
+# on a pattern no case uses; the error messages of the command line itself (click's usage errors) close the list.
 ERRORS: list[tuple[str, str]] = [
     # ---- activity data (ghginv.inputs) ----
     (r"implausible year \(expected (\d+)–(\d+)\)", "年份不合理（应在 {1}–{2} 之间）"),
@@ -750,7 +756,42 @@ ERRORS += [
     (r"Open it in Excel or WPS, remove the password \((.+), clear it\) and save it as \.xlsx",
      "请用 Excel 或 WPS 打开，删除密码（{1}，清空密码）后另存为 .xlsx"),
 ]
+ERRORS += [
+    # ---- options of the commands themselves (ghginv.cli) ----
+    (r"--out NEW_DIR is required \(or --scenarios FILE\)", "需要给出 --out 新文件夹（或 --scenarios 文件）"),
+    (r"--replace-factors needs the new list: --factors SET \[--factors SET …\]", "--replace-factors 需要新的因子集列表：--factors 因子集 [--factors 因子集 …]"),
+    (r"factor set ('.+?') has no activity ('.+?'); (nearest known codes|the set's codes): (.+?) \(all: (ghginv factors show \S+)\)",
+     "因子集 {1} 中没有活动 {2}；{w3}：{4}（全部活动：{5}）"),
+    (r"factor set ('.+?') has no activity ('.+?'); the set has no activity codes \(all: (ghginv factors show \S+)\)",
+     "因子集 {1} 中没有活动 {2}；该因子集没有任何活动代码（全部活动：{3}）"),
+    (r"--years must look like 2020-2024 or 2022, got ('.+?')", "--years 应写成 2020-2024 或 2022 的形式，现在是 {1}"),
+    (r"--draft-mapping SAMPLE prints a mapping: give no ledger, --mapping or --out with it",
+     "--draft-mapping 样本文件 只打印映射草稿：不要同时给出台账文件、--mapping 或 --out"),
+    (r"give the ledger files, folders or globs to import \(or --draft-mapping SAMPLE\)", "请给出要导入的台账文件、文件夹或通配模式（或 --draft-mapping 样本文件）"),
+    (r"give --mapping MAPPING\.toml and --out OUT\.parquet \(draft a mapping with --draft-mapping SAMPLE\.xlsx\)",
+     "请给出 --mapping 映射文件.toml 和 --out 输出文件.parquet（可用 --draft-mapping 样本文件.xlsx 起草映射）"),
+    (r"--format must be 'table' or 'json', got ('.+?')", "--format 只能是 'table' 或 'json'，现在是 {1}"),
+    (r"give an inventory TOML, or --activity and/or --factors", "请给出清单 TOML 文件，或 --activity 和/或 --factors"),
+    (r"give an inventory TOML, or --activity and/or --sinks and --factors \(and --gwp, --out\)",
+     "请给出清单 TOML 文件，或 --activity 和/或 --sinks 以及 --factors（还有 --gwp、--out）"),
+    (r"--out DIR is required without an inventory TOML", "没有清单 TOML 文件时必须给出 --out 文件夹"),
+]
+ERRORS += [
+    # ---- the command line's own usage errors (click, ghginv.cli.main) ----
+    (r"No such option: (\S+)(?: \(Possible options: (.+?)\)| Did you mean (\S+)\?)?", "没有这个选项：{1}{d2}{d3}"),
+    (r"No such command ('.+?')", "没有这个命令：{1}"),
+    (r"Option ('.+?') requires an argument", "选项 {1} 需要一个值"),
+    (r"Got unexpected extra argument(?:\(s\)|s)? \((.+)\)", "多余的参数：{1}"),
+    (r"Missing (argument|option|parameter) ('.+?')", "缺少{w1} {2}"),
+    (r"Invalid value for ('.+?'): (.+)", "{1} 的值无效：{c2}"),
+    (r"('.+?') is not one of (.+?)\.?", "{1} 不是以下之一：{2}"),
+    (r"('.+?') is not a valid (integer|float|boolean)\.?", "{1} 不是有效的{w2}"),
+    (r"Input should be a valid (integer|number|boolean), unable to parse string as an? (integer|number|boolean)", "应为有效的{w1}：无法把文本解析为{w2}"),
+]
 ERROR_WORDS.update({
+    "nearest known codes": ("nearest known codes", "最接近的已知代码"), "the set's codes": ("the set's codes", "该因子集的代码"),
+    "argument": ("argument", "参数"), "option": ("option", "选项"), "parameter": ("parameter", "参数"),
+    "integer": ("integer", "整数"), "float": ("float", "数值"), "number": ("number", "数值"), "boolean": ("boolean", "布尔值"),
     "query": ("query", "查询"), "fragment": ("fragment", "片段"), "path": ("path", "路径"),
     " (a URL with a credential)": (" (a URL with a credential)", "（一个含凭据的 URL）"), "none": ("none", "无"),
     "volume": ("volume", "体积"), "mass": ("mass", "质量"), "energy": ("energy", "能量"),

@@ -249,6 +249,58 @@ def test_patterns_without_a_cli_case(message, chinese):
     assert translate_message(message, "en") == message
 
 
+# click's messages as typer 0.29 / click 8 word them (the command line's own usage errors)
+USAGE_CASES = [  # (the command-line usage errors and option checks: no catalogue row, so checked here)
+    ("No such option: --nope (Possible options: --no-cache)", "没有这个选项：--nope（是否应为 --no-cache？）"),
+    ("No such option: --ou Did you mean --out?", "没有这个选项：--ou（是否应为 --out？）"),
+    ("No such command 'frobnicate'", "没有这个命令：'frobnicate'"),
+    ("Option '--years' requires an argument", "选项 '--years' 需要一个值"),
+    ("Got unexpected extra argument(s) (b c)", "多余的参数：b c"),
+    ("Missing argument 'run_dir'", "缺少参数 'run_dir'"),
+    ("Invalid value for '--engine': 'zz' is not one of 'local', 'dask'.", "'--engine' 的值无效：'zz' 不是以下之一：'local', 'dask'"),
+    ("Invalid value for '--draws': 'abc' is not a valid integer.", "'--draws' 的值无效：'abc' 不是有效的整数"),
+    ("Invalid value for '--draws': Input should be a valid integer, unable to parse string as an integer",
+     "'--draws' 的值无效：应为有效的整数：无法把文本解析为整数"),
+    # the commands' own checks of their options (ghginv.cli)
+    ("--out NEW_DIR is required (or --scenarios FILE)", "需要给出 --out 新文件夹（或 --scenarios 文件）"),
+    ("--replace-factors needs the new list: --factors SET [--factors SET …]", "--replace-factors 需要新的因子集列表：--factors 因子集 [--factors 因子集 …]"),
+    ("factor set 'ipcc' has no activity 'natgas'; nearest known codes: natural_gas (all: ghginv factors show ipcc)",
+     "因子集 'ipcc' 中没有活动 'natgas'；最接近的已知代码：natural_gas（全部活动：ghginv factors show ipcc）"),
+    ("factor set 'x' has no activity 'y'; the set has no activity codes (all: ghginv factors show x)",
+     "因子集 'x' 中没有活动 'y'；该因子集没有任何活动代码（全部活动：ghginv factors show x）"),
+    ("--years must look like 2020-2024 or 2022, got '20x'", "--years 应写成 2020-2024 或 2022 的形式，现在是 '20x'"),
+    ("--draft-mapping SAMPLE prints a mapping: give no ledger, --mapping or --out with it",
+     "--draft-mapping 样本文件 只打印映射草稿：不要同时给出台账文件、--mapping 或 --out"),
+    ("give the ledger files, folders or globs to import (or --draft-mapping SAMPLE)",
+     "请给出要导入的台账文件、文件夹或通配模式（或 --draft-mapping 样本文件）"),
+    ("give --mapping MAPPING.toml and --out OUT.parquet (draft a mapping with --draft-mapping SAMPLE.xlsx)",
+     "请给出 --mapping 映射文件.toml 和 --out 输出文件.parquet（可用 --draft-mapping 样本文件.xlsx 起草映射）"),
+    ("--format must be 'table' or 'json', got 'xml'", "--format 只能是 'table' 或 'json'，现在是 'xml'"),
+    ("give an inventory TOML, or --activity and/or --factors", "请给出清单 TOML 文件，或 --activity 和/或 --factors"),
+    ("give an inventory TOML, or --activity and/or --sinks and --factors (and --gwp, --out)",
+     "请给出清单 TOML 文件，或 --activity 和/或 --sinks 以及 --factors（还有 --gwp、--out）"),
+    ("--out DIR is required without an inventory TOML", "没有清单 TOML 文件时必须给出 --out 文件夹"),
+]
+
+
+@pytest.mark.parametrize(("message", "chinese"), USAGE_CASES)
+def test_usage_error_patterns(message, chinese):
+    assert translate_message(message, "zh") == chinese
+    assert translate_message(message, "en") == message
+
+
+@pytest.mark.parametrize("args", [["compile", "--nope"], ["report"], ["frobnicate"], ["compile", "a", "b", "c"], ["compile"]])
+def test_usage_errors_read_in_chinese(tmp_path, args):
+    """The command line's own usage errors (an unknown option or command, a missing argument, no input at all):
+    Chinese with ``--lang zh``; click's (or ghginv's) English message with en; exit 2 in both."""
+    zh = run_cli("--lang", "zh", *args, cwd=tmp_path)
+    en = run_cli(*args, cwd=tmp_path, env_extra={"GHGINV_LANG": "en"})
+    assert zh.returncode == en.returncode == 2, (zh.stderr, en.stderr)
+    assert zh.stderr.startswith("错误：") and "Traceback" not in zh.stderr, zh.stderr
+    assert not english_words([_as_written(zh.stderr)], AS_WRITTEN), zh.stderr
+    assert ("Usage:" in en.stderr or en.stderr.startswith("error: ")) and "错误" not in en.stderr, en.stderr
+
+
 # ---- every row of the catalogue: its own tests' messages (data/errors_zh_corpus.json) ------------------------------
 ROWS = catalogue_rows()
 CORPUS_ERRORS = json.loads(CORPUS.read_text(encoding="utf-8"))
@@ -311,7 +363,7 @@ def test_no_dead_patterns(monkeypatch):
             for message, hint in err["problems"]:
                 translate_message(message, "zh")
                 translate_message(hint or "", "zh")
-    for message, _ in PATTERN_CASES:
+    for message, _ in PATTERN_CASES + USAGE_CASES:
         translate_message(message, "zh")
     patterns = [p for p, _ in i18n.ERRORS]
     assert len(patterns) == len(set(patterns)), sorted({p for p in patterns if patterns.count(p) > 1})
