@@ -631,7 +631,11 @@ ERRORS += [
     (r"the surrogate table has no column ('.+?') \((.+?)\); columns: (.+)", "替代数据表中没有列 {1}（{c2}）；现有的列：{3}"),
     # ---- factor sets: unknown columns (warnings; errors with --strict) ----
     (r"factor set ('.+?') has unknown columns \(([^()]+)\)", "因子集 {1} 中有未知的列（{2}）"),
-    (r"unknown column ('.+?')(?: — did you mean ('.+?')\?)?", "未知的列 {1}{d2}"),
+    (r"unknown column ('.+?')(?: — did you mean ('.+?')\??)?", "未知的列 {1}{d2}"),
+    (r"an unnamed column \(empty header\)", "一个没有名称的列（表头为空）"),
+    (r"(\S+) takes the columns (.+?)\.?", "{1} 可用的列：{2}"),
+    (r"The column is ignored: rename or remove it and run (`.+?`) \(--strict or \[factors\] strict = true makes this an error\)",
+     "该列被忽略：请重命名或删除它，然后运行 {1}（使用 --strict 或 [factors] strict = true 时这是一个错误）"),
     (r"rename or remove the column and run (`.+`)", "请重命名或删除该列，然后运行 {1}"),
 ]
 ERRORS += [
@@ -1038,7 +1042,7 @@ _PATH_PREFIX = re.compile(r"^(\S*[/\\.]\S*?): (.+)$", re.S)
 
 
 # the joints of a composite message, tried in this order: its hint after a dash, its clauses, its sentences
-_JOINTS = ((". ", "。"), ("; ", "；"), (" — ", " —— "))
+_JOINTS = ((". ", "。"), ("? ", "。"), ("; ", "；"), (" — ", " —— "))
 _OPEN, _CLOSE = "([{（", ")]}）"
 
 

@@ -239,6 +239,15 @@ PATTERN_CASES = [
     ("/d/out: cannot write the outputs: the disk is full; nothing was written and any previous results are unchanged",
      "/d/out：无法写入输出：磁盘已满；未写入任何文件，之前的结果保持不变"),
     ("not valid TOML: Expected '=' (at line 1, column 3)", "不是有效的 TOML 文件（详情：Expected '=' (at line 1, column 3)）"),
+    # row 50a: the warning of an unknown column in a factor set (compile prints it; an error with --strict)
+    ("/s/ipcc/emission_factors.csv: unknown column 'uncertainty_pc' — did you mean 'uncertainty_pct'? The column is ignored: rename or "
+     "remove it and run `ghginv factors hash /s/ipcc --write` (--strict or [factors] strict = true makes this an error)",
+     "/s/ipcc/emission_factors.csv：未知的列 'uncertainty_pc'（是否应为 'uncertainty_pct'？）。该列被忽略：请重命名或删除它，然后运行 "
+     "`ghginv factors hash /s/ipcc --write`（使用 --strict 或 [factors] strict = true 时这是一个错误）"),
+    ("/s/ipcc/sink_parameters.csv: an unnamed column (empty header) — sink_parameters.csv takes the columns activity, value. The column is "
+     "ignored: rename or remove it and run `ghginv factors hash /s/ipcc --write` (--strict or [factors] strict = true makes this an error)",
+     "/s/ipcc/sink_parameters.csv：一个没有名称的列（表头为空） —— sink_parameters.csv 可用的列：activity, value。该列被忽略：请重命名或删除它，"
+     "然后运行 `ghginv factors hash /s/ipcc --write`（使用 --strict 或 [factors] strict = true 时这是一个错误）"),
 ]
 
 
