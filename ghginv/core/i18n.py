@@ -586,8 +586,12 @@ ERRORS += [
     (r"no factor for activity ('.+?'), sector (\S+), region (.+?), year (\d+)", "没有排放因子：活动 {1}，类别 {2}，地区 {3}，{4} 年"),
     (r"no factor set of the run \((.+?)\) has a factor for these activity cells; add a factor set that covers them or a rule to your own set",
      "本次核算的因子集（{1}）都没有这些活动单元的排放因子；请添加覆盖它们的因子集，或在自己的因子集中添加规则"),
-    (r"activity ('.+?') in ('.+?') \((\w+)\) cannot meet factor unit ('.+?') \((.+?) line (\d+), set ('.+?')\): needs an? (.+?), none found in the run's sets \(e\.g\. year (\S+), region (.+?), sector (\S+)\)",
-     "活动 {1} 的单位 {2}（{w3}）无法换算到因子单位 {4}（{5} 第 {6} 行，因子集 {7}）：需要{w8}，但本次核算的因子集中都没有（例如 {9} 年，地区 {10}，类别 {11}）"),
+    (r"activity ('.+?') in ('.+?') \((\w+)\) cannot meet factor unit ('.+?') \((.+?) line (\d+), set ('.+?')\): needs (.+?), none found in the run's sets \(e\.g\. year (\S+), region (.+?), sector (\S+)\)",
+     "活动 {1} 的单位 {2}（{w3}）无法换算到因子单位 {4}（{5} 第 {6} 行，因子集 {7}）：需要{c8}，但本次核算的因子集中都没有（例如 {9} 年，地区 {10}，类别 {11}）"),
+    (r"an ncv \(net calorific value\) per mass", "单位质量的低位发热量（ncv）"),
+    (r"an ncv per volume \(or an ncv per mass and a density\)", "单位体积的低位发热量（或单位质量的低位发热量和密度）"),
+    (r"a density", "密度"),
+    (r"no conversion exists between (\w+) and (\w+)", "{w1}与{w2}之间的换算（没有这样的换算）"),
     (r"unit dimensions do not match and no conversion bridges them", "单位的量纲不一致，也没有可用的换算系数"),
     (r"report the activity in a unit of the factor's dimension, or add a conversions\.csv row", "请用与因子量纲相同的单位报告活动水平，或在 conversions.csv 中添加一行换算系数"),
     (r"the partition folder and the column must agree", "分区文件夹名与该列必须一致"),
@@ -798,9 +802,8 @@ ERROR_WORDS.update({
     "integer": ("integer", "整数"), "float": ("float", "数值"), "number": ("number", "数值"), "boolean": ("boolean", "布尔值"),
     "query": ("query", "查询"), "fragment": ("fragment", "片段"), "path": ("path", "路径"),
     " (a URL with a credential)": (" (a URL with a credential)", "（一个含凭据的 URL）"), "none": ("none", "无"),
-    "volume": ("volume", "体积"), "mass": ("mass", "质量"), "energy": ("energy", "能量"),
-    "ncv per volume (or an ncv per mass and a density)": ("ncv per volume (or an ncv per mass and a density)",
-                                                          "单位体积的低位发热量（或单位质量的低位发热量和密度）"),
+    "volume": ("volume", "体积"), "mass": ("mass", "质量"), "energy": ("energy", "能量"), "area": ("area", "面积"),
+    "area_time": ("area_time", "面积×时间"), "count": ("count", "数量"), "ratio": ("ratio", "比例"),
 })
 
 

@@ -239,6 +239,19 @@ PATTERN_CASES = [
     ("/d/out: cannot write the outputs: the disk is full; nothing was written and any previous results are unchanged",
      "/d/out：无法写入输出：磁盘已满；未写入任何文件，之前的结果保持不变"),
     ("not valid TOML: Expected '=' (at line 1, column 3)", "不是有效的 TOML 文件（详情：Expected '=' (at line 1, column 3)）"),
+    # row 27 with the other dimensions (the catalogue's case is a volume)
+    ("activity 'coal' in 't' (mass) cannot meet factor unit 'kg/TJ' (/s/ef.csv line 2, set 's'): needs an ncv (net calorific value) per "
+     "mass, none found in the run's sets (e.g. year 2022, region A, sector 1.A.1)",
+     "活动 'coal' 的单位 't'（质量）无法换算到因子单位 'kg/TJ'（/s/ef.csv 第 2 行，因子集 's'）：需要单位质量的低位发热量（ncv），"
+     "但本次核算的因子集中都没有（例如 2022 年，地区 A，类别 1.A.1）"),
+    ("activity 'lpg' in 'm^3' (volume) cannot meet factor unit 'kg/t' (/s/ef.csv line 3, set 's'): needs a density, none found in the "
+     "run's sets (e.g. year 2022, region A, sector 1.A.4.b)",
+     "活动 'lpg' 的单位 'm^3'（体积）无法换算到因子单位 'kg/t'（/s/ef.csv 第 3 行，因子集 's'）：需要密度，但本次核算的因子集中都没有"
+     "（例如 2022 年，地区 A，类别 1.A.4.b）"),
+    ("activity 'x' in 'ha' (area) cannot meet factor unit 'kg/t' (/s/ef.csv line 4, set 's'): needs no conversion exists between area "
+     "and mass, none found in the run's sets (e.g. year 2022, region A, sector 3.B)",
+     "活动 'x' 的单位 'ha'（面积）无法换算到因子单位 'kg/t'（/s/ef.csv 第 4 行，因子集 's'）：需要面积与质量之间的换算（没有这样的换算），"
+     "但本次核算的因子集中都没有（例如 2022 年，地区 A，类别 3.B）"),
     # row 50a: the warning of an unknown column in a factor set (compile prints it; an error with --strict)
     ("/s/ipcc/emission_factors.csv: unknown column 'uncertainty_pc' — did you mean 'uncertainty_pct'? The column is ignored: rename or "
      "remove it and run `ghginv factors hash /s/ipcc --write` (--strict or [factors] strict = true makes this an error)",
