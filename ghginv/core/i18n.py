@@ -556,7 +556,7 @@ ERRORS += [
     (r"not a ghginv run folder \(manifest\.json was not written by ghginv\)", "不是 ghginv 运行文件夹（manifest.json 不是由 ghginv 写出的）"),
     (r"not a ghginv run folder \(no manifest\.json\)", "不是 ghginv 运行文件夹（没有 manifest.json）"),
     (r"cannot update the run: the disk is full", "无法更新该运行：磁盘已满"),
-    (r"cannot update the run: (.+)", "无法更新该运行（详情：{1}）"),
+    (r"cannot update the run: ([^;]+)", "无法更新该运行（详情：{1}）"),
     (r"its files and manifest are unchanged", "其文件和 manifest.json 保持不变"),
     (r"give a new or empty folder: ghginv demo OTHER_FOLDER", "请给出一个新的或空的文件夹：ghginv demo 其他文件夹"),
     (r"\[report\] takes lang = 'zh' or 'en' \(got (.+)\)", "[report] 只能写 lang = 'zh' 或 'en'（现在是 {1}）"),
@@ -623,7 +623,6 @@ ERRORS += [
      "surrogate = {1} 指的是经济数据表中的列，但没有设置 [economy] path（或请给出 surrogate_path）"),
     (r"method 'surrogate' needs a surrogate series: surrogate = \"(\w+)\" \(an \[economy\] column\), surrogate = \{ category = …, activity = … \} or surrogate_path",
      "方法 'surrogate' 需要一个替代序列：surrogate = \"{1}\"（[economy] 中的一列）、surrogate = { category = …, activity = … } 或 surrogate_path"),
-    (r"method must be one of (.+)", "method 必须是以下之一：{1}"),
     (r"series (\S+), year (\d+): interpolation needs data before and after (\d+); the series has (.+)",
      "序列 {1}，{2} 年：线性内插需要 {3} 年前后都有数据；该序列只有 {4} 年"),
     (r"series (\S+), year (\d+): overlap needs the reference series in (\d+); it has (.+)",
@@ -709,7 +708,6 @@ ERRORS += [
 ]
 ERRORS += [
     # ---- factor-set rows (ghginv.factors) ----
-    (r"status must be one of (.+)", "status 必须是以下之一：{1}"),
     (r"(\w+) is empty: every number cites its source", "{1} 为空：每个数值都必须注明出处"),
     # ---- mapping files and ledgers (ghginv import) ----
     (r"invalid mapping file", "映射文件无效"),
@@ -765,6 +763,82 @@ ERRORS += [
      "请用 Excel 或 WPS 打开，删除密码（{1}，清空密码）后另存为 .xlsx"),
 ]
 ERRORS += [
+    # ---- outputs that would overwrite an input or a run (ghginv.runfolder, ghginv.core._fs) ----
+    (r"(--[a-z-]+) (\S+): (.+)", "{1} {2}：{c3}"),
+    (r"this is the (ledger|mapping|scenario file) the command reads \((.+?)\); writing it would replace the input",
+     "这是本命令读取的{w1}（{2}）；写入它会覆盖这个输入"),
+    (r"this is the (activity data|factor set) the run reads \((.+?)\); the output folder would replace it",
+     "这是本次核算读取的{w1}（{2}）；输出文件夹会替换它"),
+    (r"lies inside the ghginv run folder (\S+), which only the command that wrote it may change"
+     r"( \(its files are recorded with their sha256 in manifest\.json\))?",
+     "位于 ghginv 运行文件夹 {1} 之内，只有写出它的命令才能修改该文件夹{w2}"),
+    (r"lies inside the (factor set|activity data) folder the (command|run) reads \((.+?)\)", "位于{w2}读取的{w1}文件夹（{3}）之内"),
+    (r"a later run would read the outputs as input", "之后的核算会把这些输出当作输入读取"),
+    (r"holds the activity data the run reads \((.+?)\); replacing the folder would delete it",
+     "其中有本次核算读取的活动水平数据（{1}）；替换该文件夹会把它删除"),
+    (r"Nothing was written", "未写入任何文件"),
+    (r"give (--[a-z-]+) (another file|a new folder|a file outside the run folder|a file outside it|a folder outside it"
+     r"|a folder outside any run folder|a folder that holds no input)", "请为 {1} 指定{w2}"),
+    # ---- workbook bombs (ghginv import) ----
+    (r"(\S+) declares the dimension (\S+): ([\d,]+) cells, more than the limit of ([\d,]+) cells( \(.+?\))?",
+     "{1} 声明的范围是 {2}：共 {3} 个单元格，超过了 {4} 个单元格的上限{w5}"),
+    (r"sheet ('.+?') holds cells up to row ([\d,]+), column (\w+): ([\d,]+) cells, more than the limit of ([\d,]+) cells( \(.+?\))?",
+     "工作表 {1} 的单元格一直到第 {2} 行、第 {3} 列：共 {4} 个单元格，超过了 {5} 个单元格的上限{w6}"),
+    (r"the workbook expands to (\S+) MB uncompressed, more than the limit of (\S+) MB( \(.+?\))?",
+     "该工作簿解压后有 {1} MB，超过了 {2} MB 的上限{w3}"),
+    (r"part (\S+) \(([\d,]+) bytes packed, ([\d,]+) unpacked\) has a compression ratio of (\S+) : 1, more than the limit of (\S+) : 1( \(.+?\))?",
+     "部件 {1}（压缩后 {2} 字节，解压后 {3} 字节）的压缩比为 {4} : 1，超过了 {5} : 1 的上限{w6}"),
+    (r"nothing was read", "未读取任何内容"),
+    (r"If the workbook is genuine, raise the limit, e\.g\. (\S+) ghginv import … \((\S+) turns the check off\), or save the sheet as CSV",
+     "如果该工作簿是真实的，请提高上限，例如 {1} ghginv import …（{2} 表示关闭这项检查），或把工作表另存为 CSV"),
+    (r"(GHGINV_\w+) must be a number ≥ 0 \(0 turns the check off\), got ('.+?')", "{1} 必须是 ≥ 0 的数（0 表示关闭这项检查），现在是 {2}"),
+    # ---- ledgers: unit cells, the vocabulary's hint ----
+    (r"the unit cell says ('.+?') \((.+?)\) but the column header ('.+?') says (.+)", "单位单元格写的是 {1}（{2}），但列标题 {3} 写的是 {4}"),
+    (r"one of the two is wrong: correct the unit cell or the header, then import again", "两者之中有一个是错的：请改正单位单元格或表头，然后重新导入"),
+    (r"add it to \[activities\]: (.+)", "请把它加入 [activities]：{1}"),
+    # ---- activity data: integers beyond 2^53, notation keys as written ----
+    (r"integer amount too large to be represented exactly as a 64-bit float \(above 2\^53 = (\d+)\)",
+     "整数活动水平太大，无法用 64 位浮点数精确表示（超过 2^53 = {1}）"),
+    (r"check the value; give huge amounts in a larger unit \(e\.g\. (.+?)\) or as floating-point numbers",
+     "请检查该数值；很大的活动水平请改用更大的单位（例如 {1}）或以浮点数给出"),
+    (r"write ('.+?') exactly, without spaces( and in capitals)?", "请准确地写成 {1}，不要有空格{w2}"),
+    # ---- two factor sets of one name; a run's snapshot of its factor sets ----
+    (r"invalid run configuration", "运行配置无效"),
+    (r"two factor sets are named ('.+?'): (\S+) and (\S+)", "有两个因子集都叫 {1}：{2} 和 {3}"),
+    (r"a set's name is its folder's name and must be unique in a run", "因子集的名称就是其文件夹的名称，在一次核算中必须唯一"),
+    (r"rename one folder \(and its manifest\.toml name\), or give only one of them", "请重命名其中一个文件夹（及其 manifest.toml 中的 name），或只给出其中一个"),
+    (r"factor sets of one run must have different names", "一次核算的各因子集必须有不同的名称"),
+    (r"the run's snapshot of factor set ('.+?') changed after the run \(sha256 mismatch\)", "该运行中因子集 {1} 的快照在运行之后被修改过（sha256 不一致）"),
+    (r"a recompute would not reproduce the run", "重新计算将无法重现该运行"),
+    (r"[Cc]ompile again", "请重新编译"),
+    (r"the run used two factor sets named ('.+?') \((\S+) and (\S+)\)", "该运行使用了两个都叫 {1} 的因子集（{2} 和 {3}）"),
+    (r"its snapshot (\S+) keeps only one, so it cannot be recomputed exactly", "其快照 {1} 只保留了其中一个，因此无法精确地重新计算"),
+    (r"Compile it again with sets of different names \(rename one folder\)", "请用名称不同的因子集重新编译（重命名其中一个文件夹）"),
+    (r"missing from the run's snapshot of factor set ('.+?') \(the manifest records it\)", "该运行中因子集 {1} 的快照里缺少这个文件（manifest.json 记录了它）"),
+    # ---- factor-set rows and the inventory TOML ----
+    (r"year_from (\d+) is after year_to (\d+)", "year_from {1} 晚于 year_to {2}"),
+    (r"years = (\[.+?\]) is empty: the first year is after the last", "years = {1} 为空：起始年份晚于结束年份"),
+    (r"(\w+) must be one of (.+?), got ('.+?')", "{1} 必须是以下之一：{2}，现在是 {3}"),
+    (r"(\w+) must be one of (.+)", "{1} 必须是以下之一：{2}"),
+    (r"activity ('.+?') listed twice", "活动 {1} 列出了两次"),
+]
+ERRORS += [
+    # ---- inventory TOML: a value of the wrong type (ghginv.core.config._KEY_TYPES) ----
+    (r"\[(\w+)\] (\w+) = (.+) has the wrong type", "[{1}] {2} = {3} 的类型不对"),
+    (r"(\w+) must be (?:a string or a list of strings|a string|a list of region codes|a positive integer|an integer year|one year or)"
+     r"( .+|: .+)", "{1} 必须是{c2}"),
+    (r"\(text in quotes(?:, e\.g\. (.+?))?\)", "字符串（用引号括起的文本{x1}）"),
+    (r"naming a GWP set \(e\.g\. (.+)\)", "表示 GWP 取值集名称的字符串（例如 {1}）"),
+    (r"\(e\.g\. (paths|sets) = (.+)\)", "字符串或字符串列表（例如 {1} = {2}）"),
+    (r"\(e\.g\. regions = (.+)\)", "地区代码的列表（例如 regions = {1}）"),
+    (r"\(rows per batch, e\.g\. (.+)\)", "正整数（每批的行数，例如 {1}）"),
+    (r"\(e\.g\. base_year = (\d+)\)", "整数年份（例如 base_year = {1}）"),
+    (r"\[first, last\] \(two integers, e\.g\. (.+)\)", "一个年份，或 [起始年, 结束年]（两个整数，例如 {1}）"),
+    (r": (\".+?\") or (\".+?\")", "字符串：{1} 或 {2}"),
+    (r"\(the dask scheduler address, e\.g\. (.+)\)", "字符串（dask 调度器的地址，例如 {1}）"),
+    (r"(\w+) must be true or false", "{1} 必须是 true 或 false"),
+]
+ERRORS += [
     # ---- options of the commands themselves (ghginv.cli) ----
     (r"--out NEW_DIR is required \(or --scenarios FILE\)", "需要给出 --out 新文件夹（或 --scenarios 文件）"),
     (r"--replace-factors needs the new list: --factors SET \[--factors SET …\]", "--replace-factors 需要新的因子集列表：--factors 因子集 [--factors 因子集 …]"),
@@ -797,6 +871,18 @@ ERRORS += [
     (r"Input should be a valid (integer|number|boolean), unable to parse string as an? (integer|number|boolean)", "应为有效的{w1}：无法把文本解析为{w2}"),
 ]
 ERROR_WORDS.update({
+    "ledger": ("ledger", "台账"), "mapping": ("mapping", "映射文件"), "activity data": ("activity data", "活动水平数据"),
+    "factor set": ("factor set", "因子集"), "command": ("command", "本命令"), "run": ("run", "本次核算"),
+    " (its files are recorded with their sha256 in manifest.json)": (" (its files are recorded with their sha256 in manifest.json)",
+                                                                     "（其中的文件及其 sha256 都记录在 manifest.json 中）"),
+    "another file": ("another file", "另一个文件"), "a new folder": ("a new folder", "一个新的文件夹"),
+    "a file outside the run folder": ("a file outside the run folder", "运行文件夹之外的文件"),
+    "a file outside it": ("a file outside it", "它之外的文件"), "a folder outside it": ("a folder outside it", "它之外的文件夹"),
+    "a folder outside any run folder": ("a folder outside any run folder", "不在任何运行文件夹之内的文件夹"),
+    "a folder that holds no input": ("a folder that holds no input", "不含任何输入的文件夹"),
+    " (a real ledger never comes near it: is this a zip bomb or a damaged file?)":
+        (" (a real ledger never comes near it: is this a zip bomb or a damaged file?)", "（真实的台账远远达不到这个数：这是不是 zip 炸弹或损坏的文件？）"),
+    " and in capitals": (" and in capitals", "，并使用大写字母"),
     "nearest known codes": ("nearest known codes", "最接近的已知代码"), "the set's codes": ("the set's codes", "该因子集的代码"),
     "argument": ("argument", "参数"), "option": ("option", "选项"), "parameter": ("parameter", "参数"),
     "integer": ("integer", "整数"), "float": ("float", "数值"), "number": ("number", "数值"), "boolean": ("boolean", "布尔值"),
@@ -979,7 +1065,7 @@ def _sub(template: str, m: re.Match, lang: str) -> str:
     """Fill a :data:`NOTES` template: ``{n}`` group n as written; ``{an}`` group n as an activity name; ``{sn}``
     as a status; ``{cn}`` translated again as an error message, ``{kn}`` as a note (recursively, comma lists item
     by item); ``{gn}`` the optional series of a gap-filling rule (groups n to n + 2); ``{pn}`` an optional value
-    in parentheses; ``{mn}`` an optional count of more cells; ``{rn}`` an optional row; ``{wn}`` a word of :data:`ERROR_WORDS` (a table's name), as written when it is not one."""
+    in parentheses; ``{mn}`` an optional count of more cells; ``{rn}`` an optional row; ``{xn}`` an optional example; ``{wn}`` a word of :data:`ERROR_WORDS` (a table's name), as written when it is not one."""
     def one(tok: re.Match) -> str:
         flag, n = tok.group(1), int(tok.group(2))
         g = m.group(n)
@@ -1001,16 +1087,18 @@ def _sub(template: str, m: re.Match, lang: str) -> str:
             return f"，另有 {g} 个单元" if g else ""
         if flag == "r":  # an optional row
             return f"（第 {g} 行）" if g else ""
+        if flag == "x":  # an optional example
+            return f"，例如 {g}" if g else ""
         if flag == "p":  # an optional value in parentheses
             return f"（{g}）" if g else ""
-        if flag == "w":  # a word of an error message (ERROR_WORDS), else as written
-            return _pick(ERROR_WORDS[g], lang) if g in ERROR_WORDS else g
+        if flag == "w":  # a word of an error message (ERROR_WORDS), else as written; an optional one absent: nothing
+            return "" if g is None else _pick(ERROR_WORDS[g], lang) if g in ERROR_WORDS else g
         if flag == "n":  # ", 3 NO, 52 NE" -> "，3 项 NO，52 项 NE"
             return "".join(f"，{c} 项 {k}" for c, k in re.findall(r"(\d+) (\w+)", g or ""))
         if flag == "e":  # "sector 2 (NE), 1.B (NO)" -> "；未估算：第 2 部门（NE），1.B（NO）"
             return "；未估算：" + re.sub(r"sector (\d)", r"第 \1 部门", g).replace(" (", "（").replace(")", "）").replace(", ", "，") if g else ""
         return g if g is not None else ""
-    return re.sub(r"\{([asckofnedwgpmr]?)(\d+)\}", one, template)
+    return re.sub(r"\{([asckofnedwgpmrx]?)(\d+)\}", one, template)
 
 
 def translate_note(note: str, lang: str) -> str:

@@ -109,7 +109,7 @@ def harvest(rows: list[dict]) -> dict[str, list[dict]]:
         records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()] if log.exists() else []
     by_test: dict[str, list[dict]] = {}
     for rec in records:
-        node = re.sub(r"\[.*?\]", "", rec["test"].rsplit(" (", 1)[0])
+        node = re.sub(r"\[.*", "", rec["test"].rsplit(" (", 1)[0], flags=re.S)  # without the parameters (which may hold brackets)
         err = {"summary": normalise(rec["summary"]), "problems": [[normalise(m), h and normalise(h)] for m, h in rec["problems"]]}
         by_test.setdefault(node, []).append(err)
     out: dict[str, list[dict]] = {}
