@@ -266,7 +266,8 @@ PATTERN_CASES = [
      "a fragment (#…): storage never uses one, and it may hold a token; a credential in user@ (for s3:// the part before @ is a key "
      "or token)); URLs are written to manifest.json and messages, so ghginv refuses them before connecting — remove it",
      "s3://***:***@bucket/a：URL 中含有凭据（user:password@ 中的密码；查询：Azure SAS 令牌（sv=、se=、sp= 等）；片段（#…）：存储从不使用片段，"
-     "它可能含有令牌；user@ 中的凭据（对 s3:// 而言 @ 之前的部分是密钥或令牌））；URL 会写入 manifest.json 和消息中，因此 ghginv 在连接之前就拒绝它 —— remove it"),
+     "它可能含有令牌；user@ 中的凭据（对 s3:// 而言 @ 之前的部分是密钥或令牌））；URL 会写入 manifest.json 和消息中，"
+     "因此 ghginv 在连接之前就拒绝它 —— remove it"),
     # row 73 with the other keys of the inventory TOML
     ('paths must be a string or a list of strings (e.g. paths = ["data/activity"])', 'paths 必须是字符串或字符串列表（例如 paths = ["data/activity"]）'),
     ("base_year must be an integer year (e.g. base_year = 2020)", "base_year 必须是整数年份（例如 base_year = 2020）"),
