@@ -58,9 +58,31 @@ escape_help(app)  # help texts print as written: "[uncertainty]", "[waste] clima
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Console-script entry point (``ghginv = "ghginv.cli:main"``); returns the exit status."""
+    """Console-script entry point (``ghginv = "ghginv.cli:main"``); returns the exit status. In Chinese
+    (``--lang zh``, ``GHGINV_LANG=zh``) the command line's own usage errors are Chinese too
+    (:func:`ghginv.cli._common.render_usage_error`)."""
+    import sys
+
+    from ._common import argv_lang, render_usage_error
+
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        app(args=argv, prog_name="ghginv", standalone_mode=True)
+        if argv_lang(args) != "zh":
+            app(args=args, prog_name="ghginv", standalone_mode=True)
+            return 0
+        try:
+            rv = app(args=args, prog_name="ghginv", standalone_mode=False)
+        except Exception as e:  # click's exceptions (typer vendors its own click: matched by name and shape)
+            if type(e).__name__ == "NoArgsIsHelpError":  # bare ``ghginv``: the help, as without zh
+                e.show()
+                return e.exit_code
+            if type(e).__name__ == "Abort":  # Ctrl-C, end of input
+                sys.stderr.write("已中止\n")
+                return 1
+            if hasattr(e, "format_message") and hasattr(e, "exit_code"):  # a usage error
+                sys.stderr.write(render_usage_error(e, "zh") + "\n")
+                return e.exit_code
+            raise
+        return rv if isinstance(rv, int) else 0
     except SystemExit as e:
         return int(e.code or 0)
-    return 0
