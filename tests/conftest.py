@@ -110,3 +110,42 @@ def mem():
     yield m, f"memory://{root}"
     if m.exists(root):
         m.rm(root, recursive=True)
+
+
+# ---- the web app's tests (tests/web). Their fixtures live here: a tests/web/conftest.py would be imported as the
+# module ``conftest`` too and replace this one for test modules collected after it that import from it.
+@pytest.fixture(scope="session")
+def demo_workspace(tmp_path_factory) -> Path:
+    """The demo workspace (``ghginv.write_demo``) with its inventory compiled into ``out/qingyang_synthetic``."""
+    import ghginv
+
+    ws = tmp_path_factory.mktemp("web") / "ws"
+    ghginv.write_demo(ws)
+    ghginv.compile_inventory(ws / ghginv.DEMO_INVENTORY, out=ws / "out" / "qingyang_synthetic")
+    return ws
+
+
+@pytest.fixture
+def workspace(demo_workspace, tmp_path) -> Path:
+    """A copy of the compiled demo workspace a test may change."""
+    import shutil
+
+    ws = tmp_path / "ws"
+    shutil.copytree(demo_workspace, ws, symlinks=True)
+    return ws
+
+
+@pytest.fixture
+def client(workspace):
+    """A TestClient of the web app over ``workspace``, in English (tests/web/web_helpers.py)."""
+    from web_helpers import client_for
+
+    return client_for(workspace)
+
+
+@pytest.fixture
+def client_zh(workspace):
+    """The same in Chinese (the browser asks for zh-CN)."""
+    from web_helpers import client_for
+
+    return client_for(workspace, "zh")

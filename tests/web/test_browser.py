@@ -18,8 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from conftest import ROOT, enterprise_workbooks, scaled_grid_set
+from web_helpers import ROOT, enterprise_workbooks, scaled_grid_set
 
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 from _cdp import CHROMIUM, Chromium  # noqa: E402

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from web_helpers import client_for, csrf_of, enterprise_workbooks, scaled_grid_set
 
 from ghginv.core import i18n
 from ghginv.web.app import CSP
-
-from conftest import client_for, csrf_of, enterprise_workbooks, scaled_grid_set
 
 RUN = "qingyang_synthetic"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

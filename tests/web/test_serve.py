@@ -12,10 +12,9 @@ import sys
 import time
 
 import pytest
+from web_helpers import ROOT
 
 from ghginv.cli import main
-
-from conftest import ROOT
 
 
 def _port() -> int:

@@ -1,4 +1,6 @@
-"""Fixtures of the web tests: the demo workspace compiled once, a TestClient over it, form helpers."""
+"""Helpers of the web tests: a TestClient over a workspace, form helpers, test files. The fixtures (the demo
+workspace compiled once, a copy per test, a client in English and in Chinese) are in tests/conftest.py: a
+conftest.py of its own here would replace the ``conftest`` module that other test modules import from."""
 
 from __future__ import annotations
 
@@ -11,53 +13,21 @@ from pathlib import Path
 
 import pytest
 
-import ghginv
+# the web extra (pip install -e '.[web]'; make test installs it) and httpx, the TestClient's transport: without them
+# every web test module is skipped, with the reason (pytest.importorskip raised while the module imports this one)
+for _name in ("starlette", "jinja2", "uvicorn", "python_multipart", "httpx"):
+    pytest.importorskip(_name, reason=f"tests/web: {_name} is not installed (pip install -e '.[test,web]')")
+from starlette.testclient import TestClient  # noqa: E402
 
-try:  # the web extra (pip install -e '.[web]'; make test installs it) and httpx, the TestClient's transport
-    import python_multipart  # noqa: F401  (the upload forms)
-    import uvicorn  # noqa: F401
-    from starlette.testclient import TestClient
-
-    from ghginv.web import create_app
-except ImportError as e:  # without them the web tests are not collected, with the reason printed once
-    collect_ignore_glob = ["test_*.py"]
-    print(f"tests/web skipped: {e.name} is not installed (pip install -e '.[test,web]')")
+from ghginv.web import create_app  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(Path(__file__).parent))
-
-
-@pytest.fixture(scope="session")
-def demo_workspace(tmp_path_factory) -> Path:
-    """The demo workspace (``ghginv.write_demo``) with its inventory compiled into ``out/qingyang_synthetic``."""
-    ws = tmp_path_factory.mktemp("web") / "ws"
-    ghginv.write_demo(ws)
-    ghginv.compile_inventory(ws / ghginv.DEMO_INVENTORY, out=ws / "out" / "qingyang_synthetic")
-    return ws
-
-
-@pytest.fixture
-def workspace(demo_workspace, tmp_path) -> Path:
-    """A copy of the compiled demo workspace a test may change."""
-    ws = tmp_path / "ws"
-    shutil.copytree(demo_workspace, ws, symlinks=True)
-    return ws
 
 
 def client_for(ws: Path, lang: str = "en", **options) -> TestClient:
     c = TestClient(create_app(ws, **options), follow_redirects=False)
     c.headers["accept-language"] = "zh-CN,zh;q=0.9,en;q=0.5" if lang == "zh" else "en-GB,en;q=0.9"
     return c
-
-
-@pytest.fixture
-def client(workspace):
-    return client_for(workspace)
-
-
-@pytest.fixture
-def client_zh(workspace):
-    return client_for(workspace, "zh")
 
 
 def csrf_of(client: TestClient, page: str = "/") -> str:
