@@ -1,18 +1,116 @@
 """Numba kernels over plain numpy arrays (no Python objects).
 
-Every kernel is compiled with :func:`ngjit` (``numba.njit(cache=True, nogil=True)``). Setting
-``NUMBA_DISABLE_JIT=1`` runs the same functions as plain Python, which the test-suite does too.
+Every kernel is declared with :func:`ngjit` (``numba.njit(cache=True, nogil=True)``), which
+compiles it lazily: numba is imported, and the kernels are loaded from its on-disk cache, only
+when a kernel is first called with an array longer than :data:`JIT_MIN_LEN` elements. Until then
+the kernels run as the plain Python functions they are written as, over the same numpy arrays.
+A small run (the district demo: 25 k activity rows, 1.5 k cube cells) thus never pays numba's
+fixed start-up (its import and its first cache load, about 0.5 s of CPU) for a few milliseconds
+of arithmetic; a large one pays it once, at its first large call, and runs every kernel compiled
+from then on.
+
+The two forms give the same bits: the kernels use only IEEE double arithmetic in a fixed order
+(no ``fastmath``, no parallel reductions) and integer arithmetic that stays below 2**62, which
+numba and numpy scalars evaluate identically (``tests/unit/test_kernel_modes.py`` compiles runs
+both ways and compares every output byte for byte). Setting ``NUMBA_DISABLE_JIT=1`` runs every
+kernel as plain Python, which the test-suite does too (``pytest -m nojit``);
+``GHGINV_JIT_MIN_LEN=0`` compiles every kernel from the first call (the form before this one).
 """
 
 from __future__ import annotations
 
-import numba
+import functools
+import os
+import threading
 
-__all__ = ["ngjit"]
+import numpy as np
+
+__all__ = ["ngjit", "JIT_MIN_LEN", "jit_active"]
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, "").strip() or default)
+    except ValueError:
+        return default
+
+
+# the longest array a kernel runs on as plain Python before numba is loaded: the demo's largest
+# call (its 25 k activity rows) stays below it, the 1 M-row benchmark's batches go above it
+JIT_MIN_LEN = _env_int("GHGINV_JIT_MIN_LEN", 65_536)
+_DISABLED = _env_int("NUMBA_DISABLE_JIT", 0) != 0  # as numba reads it (numba.core.config)
+_LOCK = threading.Lock()
+_KERNELS: list[Kernel] = []
+_ACTIVE = False
+
+
+def jit_active() -> bool:
+    """Whether numba has been loaded and the kernels run compiled (see the module docstring)."""
+    return _ACTIVE
+
+
+class Kernel:
+    """A kernel that runs as plain Python on small arrays until numba is loaded, compiled after.
+
+    Calls pass straight to the compiled dispatcher once numba is loaded; ``py_func`` is the
+    plain function (as on a numba dispatcher).
+    """
+
+    __slots__ = ("py_func", "_jit", "__dict__", "__weakref__")
+
+    def __init__(self, fn):
+        self.py_func = fn
+        self._jit = None
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, *args):
+        jit = self._jit
+        if jit is None:
+            if _DISABLED or not _large(args):
+                return self.py_func(*args)
+            jit = _activate(self)
+        return jit(*args)
+
+    def __reduce__(self):  # pickled by name, as the module-level function it stands for
+        return _kernel_by_name, (self.py_func.__module__, self.py_func.__qualname__)
+
+    def __repr__(self) -> str:
+        return f"<ghginv kernel {self.py_func.__module__}.{self.py_func.__qualname__}>"
+
+
+def _kernel_by_name(module: str, name: str):
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
+def _large(args) -> bool:
+    for a in args:
+        if type(a) is np.ndarray and a.size > JIT_MIN_LEN:
+            return True
+    return False
+
+
+def _activate(kernel: Kernel):
+    """Load numba once: a dispatcher for every kernel declared so far, and each kernel's module
+    global replaced by its dispatcher, so that a kernel calling another compiles against it."""
+    global _ACTIVE
+    with _LOCK:
+        if kernel._jit is None:
+            import numba
+
+            for k in _KERNELS:
+                k._jit = numba.njit(cache=True, nogil=True)(k.py_func)
+            for k in _KERNELS:
+                g = k.py_func.__globals__
+                if g.get(k.py_func.__name__) is k:
+                    g[k.py_func.__name__] = k._jit
+            _ACTIVE = True
+    return kernel._jit
 
 
 def ngjit(fn):
-    """The one decorator for ghginv kernels: nopython, cached on disk, releases the GIL.
+    """The one decorator for ghginv kernels: nopython, cached on disk, releases the GIL; loaded lazily.
 
     Parameters
     ----------
@@ -21,7 +119,18 @@ def ngjit(fn):
 
     Returns
     -------
-    numba.core.registry.CPUDispatcher
-        ``numba.njit(cache=True, nogil=True)(fn)``; the plain function when ``NUMBA_DISABLE_JIT=1``.
+    Kernel or numba.core.registry.CPUDispatcher
+        A :class:`Kernel` calling ``fn`` itself on small arrays and ``numba.njit(cache=True,
+        nogil=True)(fn)`` once numba is loaded (the dispatcher itself when it already is); the
+        plain function when ``NUMBA_DISABLE_JIT=1``.
     """
-    return numba.njit(cache=True, nogil=True)(fn)
+    if _DISABLED:
+        return fn
+    with _LOCK:
+        if _ACTIVE:
+            import numba
+
+            return numba.njit(cache=True, nogil=True)(fn)
+        k = Kernel(fn)
+        _KERNELS.append(k)
+        return k
