@@ -2,7 +2,8 @@
 
 Every kernel is declared with :func:`ngjit` (``numba.njit(cache=True, nogil=True)``), which
 compiles it lazily: numba is imported, and the kernels are loaded from its on-disk cache, only
-when a kernel is first called with an array longer than :data:`JIT_MIN_LEN` elements. Until then
+when a kernel is first called with an array longer than ``JIT_MIN_LEN`` elements (16,384;
+``GHGINV_JIT_MIN_LEN``). Until then
 the kernels run as the plain Python functions they are written as, over the same numpy arrays.
 A small run (the district demo: 25 k activity rows, 1.5 k cube cells) thus never pays numba's
 fixed start-up (its import and its first cache load, about 0.5 s of CPU) for a few milliseconds
@@ -19,7 +20,6 @@ kernel as plain Python, which the test-suite does too (``pytest -m nojit``);
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
 
@@ -36,8 +36,10 @@ def _env_int(name: str, default: int) -> int:
 
 
 # the longest array a kernel runs on as plain Python before numba is loaded: the demo's largest
-# call (its 25 k activity rows) stays below it, the 1 M-row benchmark's batches go above it
-JIT_MIN_LEN = _env_int("GHGINV_JIT_MIN_LEN", 65_536)
+# call (5,900 inventory values; its kernels take ~20 ms as plain Python) stays below it, the 1 M-row
+# benchmark's batches go above it; plain Python takes about 1-5 µs per element, so a call just
+# below it costs at most about what loading numba does
+JIT_MIN_LEN = _env_int("GHGINV_JIT_MIN_LEN", 16_384)
 _DISABLED = _env_int("NUMBA_DISABLE_JIT", 0) != 0  # as numba reads it (numba.core.config)
 _LOCK = threading.Lock()
 _KERNELS: list[Kernel] = []
@@ -56,17 +58,20 @@ class Kernel:
     plain function (as on a numba dispatcher).
     """
 
-    __slots__ = ("py_func", "_jit", "__dict__", "__weakref__")
+    __slots__ = ("py_func", "_jit", "_lazy", "__dict__", "__weakref__")
 
-    def __init__(self, fn):
+    def __init__(self, fn, lazy: bool = True):
         self.py_func = fn
         self._jit = None
-        functools.update_wrapper(self, fn)
+        self._lazy = lazy
+        for a in ("__module__", "__name__", "__qualname__", "__doc__"):
+            setattr(self, a, getattr(fn, a))
+        self.__wrapped__ = fn
 
     def __call__(self, *args):
         jit = self._jit
         if jit is None:
-            if _DISABLED or not _large(args):
+            if _DISABLED or (self._lazy and not _large(args)):
                 return self.py_func(*args)
             jit = _activate(self)
         return jit(*args)
@@ -79,9 +84,7 @@ class Kernel:
 
 
 def _kernel_by_name(module: str, name: str):
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+    return getattr(__import__(module, fromlist=[name]), name)
 
 
 def _large(args) -> bool:
@@ -109,13 +112,17 @@ def _activate(kernel: Kernel):
     return kernel._jit
 
 
-def ngjit(fn):
+def ngjit(fn=None, *, lazy: bool = True):
     """The one decorator for ghginv kernels: nopython, cached on disk, releases the GIL; loaded lazily.
 
     Parameters
     ----------
     fn : callable
         A function over numpy arrays and scalars only.
+    lazy : bool, default True
+        Run as plain Python on small arrays until numba is loaded. ``@ngjit(lazy=False)``: always
+        compiled (the Monte Carlo kernels, whose random draws come from numba's generator of
+        each thread, not numpy's shared one).
 
     Returns
     -------
@@ -124,6 +131,8 @@ def ngjit(fn):
         nogil=True)(fn)`` once numba is loaded (the dispatcher itself when it already is); the
         plain function when ``NUMBA_DISABLE_JIT=1``.
     """
+    if fn is None:
+        return lambda f: ngjit(f, lazy=lazy)
     if _DISABLED:
         return fn
     with _LOCK:
@@ -131,6 +140,6 @@ def ngjit(fn):
             import numba
 
             return numba.njit(cache=True, nogil=True)(fn)
-        k = Kernel(fn)
+        k = Kernel(fn, lazy)
         _KERNELS.append(k)
         return k
