@@ -11,6 +11,7 @@ import polars as pl
 from ..core._frames import group_sum
 from ..core.categories import category_name
 from ..core.errors import InputFileError
+from ..core._frames import per_distinct
 from ..runfolder import read_manifest
 
 __all__ = ["ReportData", "sector_group", "INDIRECT"]
@@ -37,8 +38,7 @@ def sector_group(sector: str) -> str:
 def per_value(col: pl.Series, fn) -> pl.Expr:
     """``fn`` of each value of the String column ``col`` (null stays null), called once per distinct
     value instead of once per row: what ``map_elements(fn)`` gives, at a table's size."""
-    keys = col.drop_nulls().unique().sort().to_list()
-    return pl.col(col.name).replace_strict(keys, [fn(k) for k in keys], default=None, return_dtype=pl.String)
+    return per_distinct(col, fn, pl.String)
 
 
 @dataclass
