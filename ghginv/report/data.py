@@ -89,14 +89,20 @@ class ReportData:
         return sorted(self.emissions["year"].unique().to_list())
 
     def by_group(self) -> pl.DataFrame:
-        """year, group, label, co2e_t: direct positive emissions per level-3 category + indirect."""
+        """year, group, label, co2e_t: direct positive emissions per level-3 category + indirect
+        (computed once; the summary, the charts and their tables ask for it)."""
+        cached = self.__dict__.get("_by_group")
+        if cached is not None and cached[0] is self.emissions:
+            return cached[1]
         e = self.emissions.filter(pl.col("scope").is_in(["direct", INDIRECT]), pl.col("co2e_t") >= 0)
         e = e.with_columns(
             pl.when(pl.col("scope") == INDIRECT).then(pl.lit(INDIRECT))
             .otherwise(per_value(e["sector"], sector_group)).alias("group")
         )
         g = group_sum(e, ["group", "year"], ["co2e_t"])
-        return g.with_columns(per_value(g["group"], lambda c: "" if c == INDIRECT else category_name(c)).alias("label"))
+        g = g.with_columns(per_value(g["group"], lambda c: "" if c == INDIRECT else category_name(c)).alias("label"))
+        self.__dict__["_by_group"] = (self.emissions, g)
+        return g
 
     def removals(self) -> pl.DataFrame:
         """year, removals_t (≤ 0): CO2 rows with negative emissions (sinks)."""
