@@ -69,12 +69,13 @@ def write_rows(ws, df: pl.DataFrame, first_row: int, header_row: int, fmt_num) -
         return True
     rows = list(range(first_row + 1, first_row + n + 1))  # 1-based row numbers in the cells' references
     cols: list[tuple[str, list]] = [("", [])] * k  # per column: the cell's XML around each row's value
-    strings: list[tuple[int, list]] = []
+    strings: list[tuple[int, str]] = []
     for j, (c, t) in enumerate(df.schema.items()):
-        vals = df[c].to_list()
         if t == pl.String:
-            strings.append((j, vals))
-        elif t in (pl.Float64, pl.Float32):
+            strings.append((j, c))
+            continue
+        vals = df[c].to_list()
+        if t in (pl.Float64, pl.Float32):
             cols[j] = ("float", vals)
         elif t != pl.Null:
             cols[j] = ("int", vals)
@@ -84,20 +85,20 @@ def write_rows(ws, df: pl.DataFrame, first_row: int, header_row: int, fmt_num) -
     st = ws.str_table
     table = st.string_table
     if strings:
-        idx_cols = [[None] * n for _ in strings]
-        count = 0
-        for i, row in enumerate(zip(*(v for _, v in strings), strict=True)):
-            for m, s in enumerate(row):
-                if s is not None:
-                    x = table.get(s)
-                    if x is None:
-                        x = table[s] = st.unique_count
-                        st.unique_count += 1
-                    idx_cols[m][i] = x
-                    count += 1
-        st.count += count
-        for (j, _), x in zip(strings, idx_cols, strict=True):
-            cols[j] = ("str", x)
+        # the text cells row by row, left to right (polars): a string new to the table gets the next
+        # index in the order of its first cell, as adding them cell by cell does
+        flat = df.select(pl.concat_list([pl.col(c) for _, c in strings]).alias("s")).explode("s")["s"]
+        seen = flat.drop_nulls()
+        for v in seen.unique(maintain_order=True).to_list():
+            if v not in table:
+                table[v] = st.unique_count
+                st.unique_count += 1
+        st.count += seen.len()
+        keys = seen.unique().to_list()
+        codes = flat.replace_strict(keys, [table[v] for v in keys], default=-1, return_dtype=pl.Int64).fill_null(-1)
+        codes = codes.to_numpy().reshape(n, len(strings))
+        for m, (j, _) in enumerate(strings):
+            cols[j] = ("str", codes[:, m].tolist())  # -1: no cell
     # which columns hold a cell in each row (numpy, rows × columns): the sheet's dimension and the rows' spans
     present = np.column_stack([df[c].is_not_null().to_numpy() if df[c].null_count() else np.ones(n, np.bool_)
                                for c in df.columns])
@@ -130,7 +131,7 @@ def write_rows(ws, df: pl.DataFrame, first_row: int, header_row: int, fmt_num) -
             elif kind == "int":
                 xml.append([f'<c r="{name}{r}"><v>{v:.16G}</v></c>' if v is not None else "" for r, v in zip(rows, vals, strict=True)])
             elif kind == "str":
-                xml.append([f'<c r="{name}{r}" t="s"><v>{x}</v></c>' if x is not None else "" for r, x in zip(rows, vals, strict=True)])
+                xml.append([f'<c r="{name}{r}" t="s"><v>{x}</v></c>' if x >= 0 else "" for r, x in zip(rows, vals, strict=True)])
             else:
                 xml.append([""] * n)
         out = []

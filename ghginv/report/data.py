@@ -8,10 +8,9 @@ from pathlib import Path
 
 import polars as pl
 
-from ..core._frames import group_sum
+from ..core._frames import group_sum, per_distinct
 from ..core.categories import category_name
 from ..core.errors import InputFileError
-from ..core._frames import per_distinct
 from ..runfolder import read_manifest
 
 __all__ = ["ReportData", "sector_group", "INDIRECT"]
