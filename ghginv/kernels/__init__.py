@@ -3,19 +3,21 @@
 Every kernel is declared with :func:`ngjit` (``numba.njit(cache=True, nogil=True)``), which
 compiles it lazily: numba is imported, and the kernels are loaded from its on-disk cache, only
 when a kernel is first called with an array longer than ``JIT_MIN_LEN`` elements (16,384;
-``GHGINV_JIT_MIN_LEN``). Until then
-the kernels run as the plain Python functions they are written as, over the same numpy arrays.
-A small run (the district demo: 25 k activity rows, 1.5 k cube cells) thus never pays numba's
-fixed start-up (its import and its first cache load, about 0.5 s of CPU) for a few milliseconds
-of arithmetic; a large one pays it once, at its first large call, and runs every kernel compiled
-from then on.
+environment variable ``GHGINV_JIT_MIN_LEN``). Until then the kernels run as the plain Python
+functions they are written as, over the same numpy arrays. A small run (the district demo: 25 k
+activity rows, 1,478 cube cells) thus never pays numba's fixed start-up (its import and its first
+cache loads, about 0.2 s of CPU on a quiet machine) for a few milliseconds of arithmetic; a large
+one pays it once, at its first large call, and runs every kernel compiled from then on.
 
 The two forms give the same bits: the kernels use only IEEE double arithmetic in a fixed order
-(no ``fastmath``, no parallel reductions) and integer arithmetic that stays below 2**62, which
-numba and numpy scalars evaluate identically (``tests/unit/test_kernel_modes.py`` compiles runs
-both ways and compares every output byte for byte). Setting ``NUMBA_DISABLE_JIT=1`` runs every
-kernel as plain Python, which the test-suite does too (``pytest -m nojit``);
-``GHGINV_JIT_MIN_LEN=0`` compiles every kernel from the first call (the form before this one).
+(no ``fastmath``, no parallel reductions), ``math`` functions of the C library, and integer
+arithmetic that stays below 2**62, which numba and numpy scalars evaluate identically
+(``tests/integration/test_kernel_modes.py`` compiles the demo both ways and compares every output
+byte for byte, and checks kernels with hypothesis). The Monte Carlo kernels are always compiled
+(``ngjit(lazy=False)``): their draws come from numba's generator of each thread. Setting
+``NUMBA_DISABLE_JIT=1`` runs every kernel as plain Python, which the test-suite does too
+(``pytest -m nojit``); ``GHGINV_JIT_MIN_LEN=0`` compiles every kernel from its first call (the
+behaviour before, and the test-suite's default: ``tests/conftest.py``).
 """
 
 from __future__ import annotations
@@ -68,13 +70,13 @@ class Kernel:
             setattr(self, a, getattr(fn, a))
         self.__wrapped__ = fn
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
         jit = self._jit
         if jit is None:
-            if _DISABLED or (self._lazy and not _large(args)):
-                return self.py_func(*args)
+            if _DISABLED or (self._lazy and not _large(args) and not (kwargs and _large(kwargs.values()))):
+                return self.py_func(*args, **kwargs)
             jit = _activate(self)
-        return jit(*args)
+        return jit(*args, **kwargs)
 
     def __reduce__(self):  # pickled by name, as the module-level function it stands for
         return _kernel_by_name, (self.py_func.__module__, self.py_func.__qualname__)
