@@ -97,8 +97,9 @@ def _large(args) -> bool:
 
 
 def _activate(kernel: Kernel):
-    """Load numba once: a dispatcher for every kernel declared so far, and each kernel's module
-    global replaced by its dispatcher, so that a kernel calling another compiles against it."""
+    """Load numba once: a dispatcher for every kernel declared so far, and every kernel in the
+    globals of a module that declares kernels replaced by its dispatcher, so that a kernel calling
+    another (its own module's or imported) compiles against it."""
     global _ACTIVE
     with _LOCK:
         if kernel._jit is None:
@@ -106,10 +107,10 @@ def _activate(kernel: Kernel):
 
             for k in _KERNELS:
                 k._jit = numba.njit(cache=True, nogil=True)(k.py_func)
-            for k in _KERNELS:
-                g = k.py_func.__globals__
-                if g.get(k.py_func.__name__) is k:
-                    g[k.py_func.__name__] = k._jit
+            for g in {id(k.py_func.__globals__): k.py_func.__globals__ for k in _KERNELS}.values():
+                for name, v in list(g.items()):  # a kernel's own name, or one imported from another module
+                    if isinstance(v, Kernel):
+                        g[name] = v._jit
             _ACTIVE = True
     return kernel._jit
 
