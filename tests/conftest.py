@@ -20,6 +20,10 @@ os.environ["XDG_DATA_HOME"] = os.path.join(tempfile.gettempdir(), f"ghginv-test-
 # the cube cache (ghginv.core.cubecache) stays off in the suite, so a test that breaks a file's
 # reading always reads it; tests/integration/test_cube_cache.py turns it on in its own folder
 os.environ["GHGINV_CACHE"] = "0"
+# every kernel compiled from its first call, as before numba was loaded lazily (ghginv.kernels): the
+# plain-Python form runs in `pytest -m nojit` (NUMBA_DISABLE_JIT=1), and
+# tests/integration/test_kernel_modes.py compares the two forms on whole runs
+os.environ.setdefault("GHGINV_JIT_MIN_LEN", "0")
 
 EF_HEADER = "activity,sector,region,year_from,year_to,gas,value,unit,source,source_locator,status"
 CARBON_HEADER = "activity,sector,region,year_from,year_to,parameter,value,unit,source,source_locator,status"

@@ -16,7 +16,7 @@ import polars as pl
 from ..analysis.notation import completeness_manifest
 from ..analysis.stage import report_lang
 from ..core.config import RunConfig
-from ..core.version import __version__
+from ..core.version import __version__, library_version
 from ..factors import FactorSet
 from ..methods._sink_out import net_totals as _net_totals
 from .cube import Cube
@@ -142,8 +142,6 @@ class InventoryResult:
         """The run's ``manifest.json``: config, inputs and factor sets with hashes, checks, rows,
         stage seconds, the analyses' entries, ``outputs`` (file -> sha256) and the environment;
         ``recalculation=False`` leaves out the recalculation entry."""
-        import duckdb
-        import numba
         import numpy
         import pyarrow
 
@@ -199,8 +197,8 @@ class InventoryResult:
                 "platform": platform.platform(),
                 "polars": pl.__version__,
                 "pyarrow": pyarrow.__version__,
-                "duckdb": duckdb.__version__,
-                "numba": numba.__version__,
+                "duckdb": library_version("duckdb"),
+                "numba": library_version("numba"),
                 "numpy": numpy.__version__,
             },
         }

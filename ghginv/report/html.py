@@ -300,8 +300,7 @@ def _indicator_table(d: ReportData, lang: str) -> str:
     ind = d.indicators.filter(pl.col("region") == ALL_REGION)
     years = sorted(ind["year"].unique().to_list())
     rows = []
-    for name in ind["indicator"].unique(maintain_order=True).to_list():
-        sub = ind.filter(pl.col("indicator") == name)
+    for (name,), sub in ind.group_by("indicator", maintain_order=True):  # in order of first appearance, rows in order
         m = dict(zip(sub["year"].to_list(), sub["value"].to_list()))
         dig = 4 if "intensity" in name else (2 if name in ("non_fossil_share_pct", "co2e_per_capita") else 0)
         rows.append([_label("indicator", name, lang), escape(label("unit", sub["unit"][0], lang)), *(_f(m.get(y), dig, lang) for y in years)])

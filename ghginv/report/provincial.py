@@ -333,10 +333,14 @@ def _sums(r: _Rows, idx) -> dict:
     """The gas columns of one row: 万吨 of CO2, CH4, N2O; 万吨 CO2e of the F-gas groups and the total; None without rows.
     Sums with math.fsum: correctly rounded whatever the order of the rows."""
     idx = sorted(idx)
+    vals: dict[str, list[float]] = {g: [] for g in GAS_GROUPS}  # one pass over the rows
+    for i in idx:
+        g = r.gas_group[i]
+        if g in vals:
+            vals[g].append(r.em[i] if g in MASS_GROUPS else r.ce[i])
     out: dict = {}
     for g in GAS_GROUPS:
-        vals = [r.em[i] if g in MASS_GROUPS else r.ce[i] for i in idx if r.gas_group[i] == g]
-        out[_gcol(g)] = math.fsum(vals) / T_PER_10KT if vals else None
+        out[_gcol(g)] = math.fsum(vals[g]) / T_PER_10KT if vals[g] else None
     out["co2e_10kt"] = math.fsum(r.ce[i] for i in idx) / T_PER_10KT if idx else None
     return out
 
@@ -502,7 +506,8 @@ def _memo(r: _Rows, y: int, net: dict | None) -> list[dict]:
     out = []
     yr = list(r.by_year.get(y, ()))
     # bunker rows are memo rows (scope "memo"); a run folder of an earlier version has them as "direct"
-    bunk = [i for i in yr if r.scope[i] in ("direct", "memo") and not r.montreal[i] and categories.under(r.sector[i], *BUNKERS)]
+    bunkers = {c: categories.under(c, *BUNKERS) for c in {r.sector[i] for i in yr}}  # once per code, not per row
+    bunk = [i for i in yr if r.scope[i] in ("direct", "memo") and not r.montreal[i] and bunkers[r.sector[i]]]
     if bunk:
         out.append({"code": "M1", "level": 9, "item_en": "Memo: international bunkers", "item_zh": "备忘项：国际燃料舱", **_sums(r, bunk)})
         for code, pre, en, zh in (("M1.1", "1.A.3.a.i", "International aviation", "国际航空"), ("M1.2", "1.A.3.d.i", "International navigation", "国际航海")):
