@@ -237,7 +237,7 @@ def diff_result(old_dir: str | os.PathLike, result) -> tuple[pl.DataFrame, pl.Da
 
     src = result.source  # the folder the recompute read (its tables read once): no second read
     old = src if src is not None and Path(src.path).resolve() == Path(old_dir).resolve() else load_run(old_dir)
-    old_sets = [load_factor_set(p) for p in old.set_paths]
+    old_sets = old.factor_sets()  # loaded once per run folder (the energy-activity stage may have loaded them)
     new_rows = old_rows = None
     if result.recompute_path == "kept_positions" and not result.config.keep_entity:
         new_rows = partial(_plan_rows, result)
@@ -279,7 +279,7 @@ def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: RunConfig, new_emissions
     the old run's factor sets when the caller has loaded them already. ``ncfg``: the new run's
     config; the old run's comes from its manifest."""
     if old_sets is None:
-        old_sets = [load_factor_set(p) for p in old.set_paths]
+        old_sets = old.factor_sets()
     ocfg = old.run_config()
 
     e0 = group_sum(old.frame("emissions.parquet"), KEYS, ["co2e_t"]).rename({"co2e_t": "e0"})
