@@ -15,14 +15,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
+from test_recompute_plan import DEMO, _edited_set, _scaled
 
 import ghginv
 from ghginv.pipeline.positions import ENERGY_FILE, PLAN_FILE
 from ghginv.rerun.folder import load_run
 from ghginv.rerun.recompute import recompute
 from ghginv.runfolder import copy_unchanged, verified_same_file, write_files, write_parquet
-
-from test_recompute_plan import DEMO, _edited_set, _scaled
 
 SETS = ["cn_gbt32151_22_2024", "cn_refsheet_2020", "cn_gbt32150_2025", "mee_nbs_grid", "cn_gbt2589_2020", "ipcc2006_energy"]
 ACTIVITY = DEMO.parent / "data" / "qingyang_synthetic" / "activity"
