@@ -231,7 +231,7 @@ def copy_unchanged(same: SameFile, write: Writer) -> Callable[[Path], str | None
                 shutil.copyfile(same.path, path)  # in the kernel (sendfile / copy_file_range)
                 if _stat_ident(same.path) == same.ident:
                     return same.sha256
-        except FileNotFoundError:
+        except OSError:  # the source vanished or cannot be read: the file is written by its own writer
             pass
         write(path)  # the source changed (or vanished): written as it would have been
         return None

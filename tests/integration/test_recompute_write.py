@@ -131,6 +131,11 @@ def test_a_source_changed_after_it_was_verified_is_encoded_again(tmp_path):
     hashes = write_files(out2, {"t.parquet": copy_unchanged(same, lambda p: write_parquet(new, p))})
     assert_frame_equal(pl.read_parquet(out2 / "t.parquet"), new)
     assert hashes["t.parquet"] == "sha256:" + file_sha256(out2 / "t.parquet") != same.sha256
+    (old / "t.parquet").unlink()  # the old run removed before the new one is written
+    out3 = tmp_path / "new3"
+    out3.mkdir()
+    hashes = write_files(out3, {"t.parquet": copy_unchanged(same, lambda p: write_parquet(new, p))})
+    assert_frame_equal(pl.read_parquet(out3 / "t.parquet"), new)
 
 
 def test_config_of_the_fixture_has_no_analysis(run):
