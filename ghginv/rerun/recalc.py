@@ -367,7 +367,7 @@ def changed_factors(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
     cols = ["factor_set", "set_version", "factor_year", "value", "unit", "status", "source", "rule"]
     o = old.select(keys + cols).rename({c: f"old_{c}" for c in cols})
     n = new.select(keys + cols).rename({c: f"new_{c}" for c in cols})
-    if o.height == n.height and all(o[k].equals(n[k]) for k in keys) and o.select(keys).is_unique().all():
+    if o.height == n.height and all(o[k].equals(n[k]) for k in keys) and _unique_rows(o.select(keys)):
         j = pl.concat([o, n.drop(keys)], how="horizontal")  # the same rows in the same order (a recompute): no join
     else:
         j = o.join(n, on=keys, how="full", coalesce=True)
@@ -380,6 +380,17 @@ def changed_factors(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.lit("changed"))
     )
     return j.filter(differs).with_columns(change.alias("change")).sort(keys)
+
+
+def _unique_rows(df: pl.DataFrame) -> bool:
+    """Whether no two rows of ``df`` are equal. Distinct row hashes prove it at once (no sort of the
+    rows); equal hashes (a repeated row, or a collision) are decided exactly."""
+    import numpy as np
+
+    h = np.sort(df.hash_rows().to_numpy())
+    if h.size < 2 or bool((h[1:] != h[:-1]).all()):
+        return True
+    return bool(df.is_unique().all())
 
 
 def write_recalculation(recalc: pl.DataFrame, changed: pl.DataFrame, out_file: str | os.PathLike) -> Path:
