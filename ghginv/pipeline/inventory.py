@@ -51,6 +51,9 @@ class InventoryResult:
     reference: object = None  # ghginv.methods.reference_approach.ReferenceResult ([reference_approach] / --energy-balance)
     gap_filling: object = None  # ghginv.pipeline.gapfill.GapFillResult ([[gap_filling]])
     plan: object = None  # ghginv.pipeline.positions.RecomputePlan: positions for a recompute with new values (recompute_index.bin)
+    # recompute: outputs whose bytes are those of the run it was recomputed from (file name ->
+    # ghginv.runfolder.SameFile), copied instead of encoded again (ghginv.rerun.recompute)
+    same_files: dict = field(default_factory=dict)
     recalculation: dict | None = None  # manifest entry of the recalculation against recomputed_from (ghginv.rerun.recalc)
     # tables the stages computed for the files and the report: key_categories, reference_approach,
     # gap_filling; a recompute adds recalculation and recalculation_factors (ghginv.rerun.recalc)

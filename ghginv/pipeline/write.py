@@ -29,7 +29,16 @@ from pathlib import Path
 
 import polars as pl
 
-from ..runfolder import atomic_output_dir, check_output_run, snapshot_factor_sets, write_csv, write_files, write_manifest, write_parquet
+from ..runfolder import (
+    atomic_output_dir,
+    check_output_run,
+    copy_unchanged,
+    snapshot_factor_sets,
+    write_csv,
+    write_files,
+    write_manifest,
+    write_parquet,
+)
 from .positions import PLAN_FILE, save_plan
 
 __all__ = ["write_run", "run_files"]
@@ -82,6 +91,9 @@ def run_files(result, frames: dict[str, pl.DataFrame]) -> dict:
         files[PLAN_FILE] = lambda p: save_plan(result.plan, p)
     if result.analysis is not None:  # indicators, targets, peak
         files.update({n: (lambda p, df=df: write_parquet(df, p)) for n, df in result.analysis.files().items()})
+    for name, same in result.same_files.items():  # a recompute's unchanged files: their bytes copied, not encoded again
+        if name in files:
+            files[name] = copy_unchanged(same, files[name])
     return files
 
 
