@@ -577,6 +577,11 @@ ERRORS += [
     (r"sector must be '2\.A\.1' \(cement production\) or '\*'", "类别必须是 '2.A.1'（水泥生产）或 '*'"),
     (r"status (\S+) \(synthetic demo value\) is accepted only in a set whose manifest says synthetic = true",
      "数据等级 {1}（合成演示值）只允许用于 manifest.toml 中写明 `synthetic = true` 的因子集"),
+    (r"activity must be a lower-case snake_case clinker activity code or '\*'", "活动必须是小写 snake_case 形式的熟料活动代码或 '*'"),
+    (r"a cao_fraction row names its clinker activity code \(e\.g\. (\S+)\), not '\*'", "cao_fraction 行须写明其熟料活动代码（例如 {1}），不能为 '*'"),
+    # the parameter files (clinker_parameters.csv, waste_parameters.csv)
+    (r"unknown parameter; known: (.+)", "未知的参数；可用的参数：{1}"),
+    (r"unit of (\w+) must be one of (.+)", "{1} 的单位必须是以下之一：{2}"),
     # ---- GWP (ghginv.core.gwp; row 60c) ----
     (r"GWP set ('.+?') has no value for (.+?); choose another GWP set", "GWP 取值集 {1} 没有 {2} 的全球增温潜势值；请另选一个 GWP 取值集"),
     # ---- ghginv serve (ghginv.cli.serve; row w13) ----
