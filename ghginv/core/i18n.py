@@ -537,26 +537,55 @@ ERRORS: list[tuple[str, str]] = [
      "[energy]：{1} 必须是本次核算的某个因子集的名称（{2}），现在是 {3}"),
     (r"\[energy\]: unknown key\(s\) (.+?); known: (.+)", "[energy]：未知的键 {1}；可用的键：{2}"),
     # ---- drill-down (webq): ghginv.rerun.drill, ghginv drill (docs/bad-input-catalog.md dd1-dd6) ----
-    (r"year (.+?) is not in the run \(emissions\.parquet has no row for it\); the run's year values: (.+)",
-     "本次核算没有 {1} 年的数据（emissions.parquet 中无此行）；本次核算的年份：{2}"),
-    (r"sector ('.+?') is not in the run \(emissions\.parquet has no row for it\); the run's sector values: (.+)",
-     "本次核算没有类别 {1} 的排放（emissions.parquet 中无此行）；本次核算的类别：{2}"),
-    (r"region ('.+?') is not in the run \(emissions\.parquet has no row for it\); the run's region values: (.+)",
-     "本次核算没有地区 {1}（emissions.parquet 中无此行）；本次核算的地区：{2}"),
-    (r"entity ('.+?') is not in the run \(emissions\.parquet has no row for it\); the run's entity values: (.+)",
-     "本次核算没有企业 {1}（emissions.parquet 中无此行）；本次核算的企业：{2}"),
-    (r"activity ('.+?') is not in the run \(emissions\.parquet has no row for it\); the run's activity values: (.+)",
-     "本次核算没有活动 {1}（emissions.parquet 中无此行）；本次核算的活动：{2}"),
+    (r"year (.+?) is not in the run \(emissions\.parquet has no row for it\); the run's year values: (.+?)(?: … \((\d+) in all\))?",
+     "本次核算没有 {1} 年的数据（emissions.parquet 中无此行）；本次核算的年份：{2}{t3}"),
+    (r"sector ('.+?') is not in the run \(emissions\.parquet has no row for it\); the run's sector values: (.+?)(?: … \((\d+) in all\))?",
+     "本次核算没有类别 {1} 的排放（emissions.parquet 中无此行）；本次核算的类别：{2}{t3}"),
+    (r"region ('.+?') is not in the run \(emissions\.parquet has no row for it\); the run's region values: (.+?)(?: … \((\d+) in all\))?",
+     "本次核算没有地区 {1}（emissions.parquet 中无此行）；本次核算的地区：{2}{t3}"),
+    (r"entity ('.+?') is not in the run \(emissions\.parquet has no row for it\); the run's entity values: (.+?)(?: … \((\d+) in all\))?",
+     "本次核算没有企业 {1}（emissions.parquet 中无此行）；本次核算的企业：{2}{t3}"),
+    (r"activity ('.+?') is not in the run \(emissions\.parquet has no row for it\); the run's activity values: (.+?)(?: … \((\d+) in all\))?",
+     "本次核算没有活动 {1}（emissions.parquet 中无此行）；本次核算的活动：{2}{t3}"),
     (r"sector ('.+?') is not an IPCC 2006 category code(?: \(did you mean (.+)\?\))?; give a code such as 1\.A\.4\.b",
      "类别 {1} 不是 IPCC 2006 类别代码{d2}；请填写如 1.A.4.b 的代码"),
     (r"the run keeps no entities \(compiled without keep_entity\), so it cannot be drilled by entity ('.+?'); "
      r"compile with --keep-entity \(or keep_entity = true\) to drill by entity",
      "本次核算未保留企业标识（编译时未启用 keep_entity），不能按企业 {1} 查询；如需按企业查询，请以 --keep-entity（或 keep_entity = true）重新编译"),
     (r"scope ('.+?') is not a scope of a run; give one of (.+)", "口径 {1} 不是核算的口径；请填写以下之一：{2}"),
-    (r"limit must be a whole number ≥ 1, got (.+)", "limit 必须是 ≥ 1 的整数，实际为 {1}"),
+    (r"limit must be a whole number ≥ 1, got (.+)", "显示条数上限（--limit）必须是 ≥ 1 的整数，实际为 {1}"),
     (r"year must be a whole number such as 2022, got (.+)", "年份必须是整数，例如 2022，实际为 {1}"),
     (r"cannot read the run's Parquet files \((.+)\); compile the run again", "无法读取本次核算的 Parquet 文件（详情：{1}）；请重新编译"),
     (r"the run folder has no (\S+) \(compile it again with this ghginv version\)", "核算目录中没有 {1}（请用此版本的 ghginv 重新编译）"),
+]
+
+ERRORS += [
+    # ---- Tier 2 cement: clinker_parameters.csv (ghginv.factors.clinker_params; docs/bad-input-catalog.md cm1-cm5) ----
+    (r"cao_fraction of activity ('.+?'), region ('.+?') has no cf_ckd row in the same set that covers its activity, sector, region and years",
+     "活动 {1}、地区 {2} 的 cao_fraction（熟料中氧化钙的比例）在同一因子集中没有覆盖其活动、类别、地区和年份的 cf_ckd（水泥窑灰校正因子）行"),
+    (r"add a cf_ckd row \(1\.02 by default: EFDB 213927, 2006 IPCC GL Vol 3 Ch 2 p\. 2\.12\) or the plant's own value",
+     "请添加一行 cf_ckd（缺省值 1.02：IPCC 排放因子数据库 213927，《2006 年 IPCC 国家温室气体清单指南》第 3 卷第 2 章第 2.12 页），或本厂自己的数值"),
+    (r"cao_fraction is the CaO fraction of the clinker and must lie in \(0, 1\] \(or \(0, 100\] %\)",
+     "cao_fraction 是熟料中氧化钙的质量比例，必须在 (0, 1] 之内（以 % 计则在 (0, 100] 之内）"),
+    (r"mgo_fraction is the MgO fraction of the clinker and must lie in \[0, 1\] \(or \[0, 100\] %\)",
+     "mgo_fraction 是熟料中氧化镁的质量比例，必须在 [0, 1] 之内（以 % 计则在 [0, 100] 之内）"),
+    (r"cf_ckd corrects for kiln dust lost from the kiln and is ≥ 1 \(1\.02 by default, EFDB 213927\)",
+     "cf_ckd（水泥窑灰校正因子）校正从窑中损失的窑灰，必须 ≥ 1（缺省值 1.02，IPCC 排放因子数据库 213927）"),
+    (r"mgo_fraction of activity ('.+?'), region ('.+?') has no cao_fraction row with the same activity, sector, region and years",
+     "活动 {1}、地区 {2} 的 mgo_fraction（熟料中氧化镁的比例）没有活动、类别、地区和年份都相同的 cao_fraction 行"),
+    (r"give CaO and MgO of one clinker in two rows with the same key columns", "请把同一种熟料的氧化钙和氧化镁含量写成两行，其键列（活动、类别、地区、年份）相同"),
+    (r"sector must be '2\.A\.1' \(cement production\) or '\*'", "类别必须是 '2.A.1'（水泥生产）或 '*'"),
+    (r"status (\S+) \(synthetic demo value\) is accepted only in a set whose manifest says synthetic = true",
+     "数据等级 {1}（合成演示值）只允许用于 manifest.toml 中写明 `synthetic = true` 的因子集"),
+    (r"activity must be a lower-case snake_case clinker activity code or '\*'", "活动必须是小写 snake_case 形式的熟料活动代码或 '*'"),
+    (r"a cao_fraction row names its clinker activity code \(e\.g\. (\S+)\), not '\*'", "cao_fraction 行须写明其熟料活动代码（例如 {1}），不能为 '*'"),
+    # the parameter files (clinker_parameters.csv, waste_parameters.csv)
+    (r"unknown parameter; known: (.+)", "未知的参数；可用的参数：{1}"),
+    (r"unit of (\w+) must be one of (.+)", "{1} 的单位必须是以下之一：{2}"),
+    # ---- GWP (ghginv.core.gwp; row 60c) ----
+    (r"GWP set ('.+?') has no value for (.+?); choose another GWP set", "GWP 取值集 {1} 没有 {2} 的全球增温潜势值；请另选一个 GWP 取值集"),
+    # ---- ghginv serve (ghginv.cli.serve; row w13) ----
+    (r"no such folder; give a workspace folder \(ghginv demo DIR writes one\)", "没有这个文件夹；请给出一个工作目录（ghginv demo <文件夹> 可以生成一个）"),
 ]
 
 # words of the error messages filled into their templates (``{wn}``): the tables a message names
@@ -1111,7 +1140,7 @@ def _sub(template: str, m: re.Match, lang: str) -> str:
     """Fill a :data:`NOTES` template: ``{n}`` group n as written; ``{an}`` group n as an activity name; ``{sn}``
     as a status; ``{cn}`` translated again as an error message, ``{kn}`` as a note (recursively, comma lists item
     by item); ``{gn}`` the optional series of a gap-filling rule (groups n to n + 2); ``{pn}`` an optional value
-    in parentheses; ``{mn}`` an optional count of more cells; ``{rn}`` an optional row; ``{xn}`` an optional example; ``{wn}`` a word of :data:`ERROR_WORDS` (a table's name), as written when it is not one."""
+    in parentheses; ``{mn}`` an optional count of more cells; ``{rn}`` an optional row; ``{xn}`` an optional example; ``{tn}`` the optional count of all values of a shortened list; ``{wn}`` a word of :data:`ERROR_WORDS` (a table's name), as written when it is not one."""
     def one(tok: re.Match) -> str:
         flag, n = tok.group(1), int(tok.group(2))
         g = m.group(n)
@@ -1143,8 +1172,10 @@ def _sub(template: str, m: re.Match, lang: str) -> str:
             return "".join(f"，{c} 项 {k}" for c, k in re.findall(r"(\d+) (\w+)", g or ""))
         if flag == "e":  # "sector 2 (NE), 1.B (NO)" -> "；未估算：第 2 部门（NE），1.B（NO）"
             return "；未估算：" + re.sub(r"sector (\d)", r"第 \1 部门", g).replace(" (", "（").replace(")", "）").replace(", ", "，") if g else ""
+        if flag == "t":  # the optional count of all values of a shortened list
+            return f" 等（共 {g} 个）" if g else ""
         return g if g is not None else ""
-    return re.sub(r"\{([asckofnedwgpmrx]?)(\d+)\}", one, template)
+    return re.sub(r"\{([asckofnedwgpmrxt]?)(\d+)\}", one, template)
 
 
 def translate_note(note: str, lang: str) -> str:

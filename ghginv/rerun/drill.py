@@ -186,7 +186,7 @@ def _filters(f: dict, scope: str) -> list[pl.Expr]:
 def _check_options(run: _Run, f: dict, scope: str | None, limit: int) -> str:
     scope = "direct" if scope is None else scope
     if scope not in SCOPES:
-        raise ConfigError(f"scope {scope!r} is not a scope of a run; give one of {', '.join(SCOPES)}")
+        raise ConfigError(f"scope {scope!r} is not a scope of a run; give one of {', '.join(map(repr, SCOPES))}")
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise ConfigError(f"limit must be a whole number ≥ 1, got {limit!r}")
     y = f.get("year")
@@ -233,7 +233,7 @@ def _explain_empty(run: _Run, f: dict) -> None:
     for k, _, col in checks:
         if not found[k]:
             have = lf.select(pl.col(col).unique().drop_nulls().sort()).collect().to_series().to_list()
-            shown = ", ".join(str(x) for x in have[:20]) + (f" … ({len(have)} in all)" if len(have) > 20 else "")
+            shown = ", ".join(repr(x) for x in have[:20])  # quoted: the run's values as written + (f" … ({len(have)} in all)" if len(have) > 20 else "")
             raise ConfigError(f"{run.path}: {k} {f[k]!r} is not in the run (emissions.parquet has no row for it); "
                               f"the run's {k} values: {shown}")
 

@@ -86,7 +86,7 @@ def catalogue_rows(text: str | None = None) -> list[dict]:
 def normalise(text: str) -> str:
     """``text`` with the temporary folders of a test run as ``/d`` and the repository as ``/repo``."""
     text = text.replace(str(ROOT), "/repo")
-    text = re.sub(r"/tmp/pytest-of-[^/]+/pytest-\d+/[^/\s'\"]+", "/d", text)
+    text = re.sub(r"/tmp/pytest-of-[^/]+/pytest-\d+/[^/\s'\":]+", "/d", text)  # the folder without the colon after it
     return re.sub(r"/tmp/tmp[A-Za-z0-9_]{8}", "/d", text)
 
 

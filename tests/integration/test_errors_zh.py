@@ -284,6 +284,21 @@ PATTERN_CASES = [
      "ignored: rename or remove it and run `ghginv factors hash /s/ipcc --write` (--strict or [factors] strict = true makes this an error)",
      "/s/ipcc/sink_parameters.csv：一个没有名称的列（表头为空） —— sink_parameters.csv 可用的列：activity, value。该列被忽略：请重命名或删除它，"
      "然后运行 `ghginv factors hash /s/ipcc --write`（使用 --strict 或 [factors] strict = true 时这是一个错误）"),
+    # drill-down (rows dd2, dd4, dd6) beyond the rows' own tests: an entity not in the run with a shortened list of
+    # the run's values (20 shown), a year that is not a whole number, a run compiled before a file was written
+    ("/d/run: entity 'E9' is not in the run (emissions.parquet has no row for it); the run's entity values: 'E1', 'E2' … (25 in all)",
+     "/d/run：本次核算没有企业 'E9'（emissions.parquet 中无此行）；本次核算的企业：'E1', 'E2' 等（共 25 个）"),
+    ("year must be a whole number such as 2022, got 2022.5", "年份必须是整数，例如 2022，实际为 2022.5"),
+    ("/d/run: the run folder has no cube.parquet (compile it again with this ghginv version)",
+     "/d/run：核算目录中没有 cube.parquet（请用此版本的 ghginv 重新编译）"),
+    # rows cm2 and cm5 with the MgO fraction, the activity code, the parameter and its unit (the rows' tests reach the others)
+    ("mgo_fraction is the MgO fraction of the clinker and must lie in [0, 1] (or [0, 100] %)",
+     "mgo_fraction 是熟料中氧化镁的质量比例，必须在 [0, 1] 之内（以 % 计则在 [0, 100] 之内）"),
+    ("activity must be a lower-case snake_case clinker activity code or '*'", "活动必须是小写 snake_case 形式的熟料活动代码或 '*'"),
+    ("a cao_fraction row names its clinker activity code (e.g. clinker_tier2), not '*'",
+     "cao_fraction 行须写明其熟料活动代码（例如 clinker_tier2），不能为 '*'"),
+    ("unknown parameter; known: cao_fraction, mgo_fraction, cf_ckd", "未知的参数；可用的参数：cao_fraction, mgo_fraction, cf_ckd"),
+    ("unit of cao_fraction must be one of fraction, %", "cao_fraction 的单位必须是以下之一：fraction, %"),
 ]
 
 
