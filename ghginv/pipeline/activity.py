@@ -140,8 +140,7 @@ PARALLEL_MIN_BYTES = 8 << 20  # about 1 M activity rows: below it a second threa
 def _build_local(files, known, cfg, cube_years, progress):
     """The local engine: each file's cube (:mod:`ghginv.pipeline.filecube`) from the cube cache or
     from its rows, added together in input order; files are hashed in a thread while the cubes
-    are built, by :func:`cube_threads` threads at once (each file read ahead in its own thread
-    when one thread builds them all)."""
+    are built, by :func:`cube_threads` threads at once, each file read ahead in a thread of its own."""
     use_cache = cubecache.enabled()
     checker = BatchValidator(known, cube_years, cfg.regions, cfg.keep_entity)  # value checks of cached cubes
     merger = CubeMerger(cube_years, cfg.keep_entity)
@@ -177,8 +176,9 @@ def _build_local(files, known, cfg, cube_years, progress):
                     count(fc.meta["rows_read"])
                     return fc, True, None
             batches = stream_batches([f], cfg.batch_size, cfg.keep_entity)
-            if threads == 1:
-                batches = prefetched(batches)  # read ahead in a thread
+            # read ahead in a thread: with several builders one batch, so that the last file, when
+            # the other builders are done, still decodes on one core while its rows are added on the other
+            batches = prefetched(batches, depth=2 if threads == 1 else 1)
             fc, v = build_file_cube(until_stopped(batches), known, cube_years, cfg.regions, cfg.keep_entity,
                                     lambda b: count(b.data.num_rows))
             return fc, False, v

@@ -183,7 +183,7 @@ def build_inventory(emissions: pl.DataFrame, notation: pl.DataFrame | None = Non
             "region",
             pl.when(pl.col("_ind")).then(pl.lit("indirect")).otherwise(pl.lit("direct")).alias("scope"),
             pl.col("sector").alias("category"),
-            pl.col("sector").map_elements(categories.level, return_dtype=pl.Int8).alias("level"),
+            (pl.col("sector").str.count_matches(".", literal=True) + 1).cast(pl.Int8).alias("level"),  # categories.level
             pl.lit("ALL").alias("gas"),
             pl.lit(None, pl.Float64).alias("emissions_t"),
             pl.lit(None, pl.Float64).alias("co2e_t"),
