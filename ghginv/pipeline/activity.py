@@ -29,7 +29,7 @@ from ..inputs.load import discover, prefetched, stream_batches
 from ..inputs.validate import BatchValidator
 from .conservation import InputTally
 from .cube import Cube, empty_cube
-from .filecube import CubeMerger, FileCube, build_file_cube, cache_key, from_cache, usable
+from .filecube import CubeMerger, build_file_cube, cache_key, from_cache, usable
 
 __all__ = ["build_cube", "cube_threads", "YEAR_MIN"]
 
