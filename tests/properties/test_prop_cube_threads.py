@@ -22,6 +22,8 @@ from ghginv.runfolder import write_parquet
 
 from conftest import write_activity
 
+pytestmark = pytest.mark.nojit  # the kernels run in the builder threads; also as plain Python
+
 
 def split_files(folder: Path, rows: list[dict], n_files: int, rng: np.random.Generator) -> None:
     """``rows`` over ``n_files`` files, each a random subset scaled by its own factor."""
