@@ -27,6 +27,7 @@ million-cell cube; the figures (``seconds_per_m_cells``) go to ``extra_info`` an
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import sys
@@ -157,12 +158,18 @@ def _processes(run: Path, tmp_path: Path, cli: list[str], duckdb: list[str]) -> 
     duck_out = tmp_path / "duckdb.parquet"
     duck = measure([PY, HARNESS, "duckdb_cube", str(cube), str(duck_out), *duckdb])
     out = tmp_path / "cli_out"
+    load = os.getloadavg()[0]  # the machine is shared: the 1-minute load average before the whole process
     proc = measure([PY, HARNESS, "cli", "recompute", str(run), "--out", str(out), "--quiet", *cli])
     figures = {
+        "load_1min": load,
         "cube_read_limit_s": read["seconds"], "cube_read_limit_cpu_s": read["cpu_in_scan_s"],
         "duckdb_s": duck["seconds"], "duckdb_cpu_s": duck["cpu_s"], "duckdb_peak_rss_mib": duck["peak_rss_mib"],
         "process_wall_s": proc["wall_s"], "process_cpu_s": proc["cpu_s"], "process_peak_rss_mib": proc["peak_rss_mib"],
     }
+    if (out / "manifest.json").is_file():  # a new run folder (not --scenarios): where the whole process's time went
+        import json
+
+        figures["process_stage_seconds"] = json.loads((out / "manifest.json").read_text())["stage_seconds"]
     return figures, out, duck_out
 
 

@@ -19,9 +19,11 @@ import a ledger             :func:`import_ledger`, :func:`draft_mapping`
 factor sets                 :func:`load_factor_set`, :func:`factor_set_table`,
                             :func:`diff_factor_sets`
 a finished run              :func:`load_run`, :func:`recompute`, :func:`evaluate_scenarios`,
-                            :func:`uncertainty_of_run`, :func:`rebuild_reports`
+                            :func:`uncertainty_of_run`, :func:`rebuild_reports`,
+                            :func:`drill_down`, :func:`drill_path`
 two runs                    :func:`diff_runs`, :func:`attach_recalculation`,
-                            :func:`write_recalculation`, :func:`recalculation_html`
+                            :func:`write_recalculation`, :func:`recalculation_html`,
+                            :func:`changed_factors`
 the demo                    :func:`write_demo`, :data:`DEMO_INVENTORY`
 ==========================  ===============================================================
 
@@ -48,10 +50,13 @@ __all__ = [
     "evaluate_scenarios",
     "uncertainty_of_run",
     "rebuild_reports",
+    "drill_down",
+    "drill_path",
     "diff_runs",
     "attach_recalculation",
     "write_recalculation",
     "recalculation_html",
+    "changed_factors",
     "factor_set_table",
     "diff_factor_sets",
     "FactorSet",
@@ -95,6 +100,9 @@ _LAZY = {
     "evaluate_scenarios": "ghginv.rerun.scenarios",
     "uncertainty_of_run": "ghginv.rerun.uncertainty",
     "rebuild_reports": "ghginv.report",
+    "drill_down": "ghginv.rerun.drill",
+    "drill_path": "ghginv.rerun.drill",
+    "changed_factors": "ghginv.rerun.compare",
     "diff_runs": "ghginv.rerun.recalc",
     "attach_recalculation": "ghginv.rerun.recalc",
     "write_recalculation": "ghginv.rerun.recalc",

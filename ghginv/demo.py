@@ -37,6 +37,7 @@ DEMO_FILES: tuple[str, ...] = (
     "qingyang_synthetic_sectors.toml",           # the all-sectors demo (IPPU, agriculture, waste, LULUCF)
     "data/qingyang_synthetic",                   # their SYNTHETIC activity, sink, economy and energy-balance data
     "factors/qingyang_sinks_synthetic",          # the SYNTHETIC sink-parameter set (status X) the TOMLs name
+    "factors/qingyang_cement_plant_synthetic",   # the SYNTHETIC cement plant's clinker analysis (status X), all-sectors TOML
     "targets",                                   # the cited target presets (the district's 2025/2030 plan, Chengdu, Sichuan, national)
     "generate_qingyang_synthetic.py",            # the seeded generators of those data
     "generate_qingyang_sectors_synthetic.py",

@@ -42,6 +42,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -51,6 +52,7 @@ from .core.hashcache import file_sha256
 
 __all__ = ["atomic_output_dir", "check_output_dir", "check_output_file", "check_output_run", "enclosing_run",
            "verified_factor_sets", "write_parquet", "write_csv", "write_files", "snapshot_factor_sets",
+           "SameFile", "verified_same_file", "copy_unchanged",
            "MANIFEST", "write_manifest", "read_manifest", "verified_output", "update_run", "replace_file"]
 
 MANIFEST = "manifest.json"
@@ -105,7 +107,8 @@ def write_files(folder: Path, writers: dict[str, Callable[[Path], None]], thread
     folder : pathlib.Path
         The folder to write into (a run's temporary folder).
     writers : dict of str to callable
-        File name -> ``fn(path)`` that writes that file.
+        File name -> ``fn(path)`` that writes that file; a writer that returns a string returns the
+        file's ``"sha256:…"`` (:func:`copy_unchanged`), which is then not read again.
     threads : int, default 2
         How many files are written at once.
 
@@ -129,8 +132,8 @@ def write_files(folder: Path, writers: dict[str, Callable[[Path], None]], thread
                 return
             i, (name, fn) = job
             try:
-                fn(folder / name)
-                done[i] = (name, "sha256:" + file_sha256(folder / name))
+                known = fn(folder / name)  # a writer that knows its file's sha256 (copy_unchanged) returns it
+                done[i] = (name, known if isinstance(known, str) else "sha256:" + file_sha256(folder / name))
             except BaseException as e:  # a helper's error is handed to the calling thread
                 errors.append(e)  # (and stops the other writers taking more files)
                 if in_main and not isinstance(e, Exception):  # Ctrl-C: raise at once, never wait for a helper's write
@@ -148,6 +151,92 @@ def write_files(folder: Path, writers: dict[str, Callable[[Path], None]], thread
     if errors:
         raise errors[0]
     return dict(done)
+
+
+@dataclass(frozen=True)
+class SameFile:
+    """A file of a finished run whose bytes a new run would write unchanged (a recompute's cube,
+    kept positions …): where it is, its sha256 as verified and its stat data then
+    (:func:`verified_same_file`)."""
+
+    path: Path
+    sha256: str  # "sha256:<hex>", as in a manifest's outputs
+    ident: tuple | None  # (device, inode, size, mtime_ns, ctime_ns) when it was verified; None: it changed meanwhile
+
+
+def _stat_ident(path: Path) -> tuple:
+    st = os.stat(path)
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def verified_same_file(run_dir: str | os.PathLike, manifest: Mapping, name: str, what: str = "") -> SameFile | None:
+    """:func:`verified_output`, with what a later :func:`copy_unchanged` of the file needs.
+
+    Parameters
+    ----------
+    run_dir : str or os.PathLike
+        The run folder.
+    manifest : mapping
+        Its manifest (:func:`read_manifest`).
+    name : str
+        The output's file name (a key of the manifest's ``outputs``).
+    what : str
+        How a message names the file.
+
+    Returns
+    -------
+    SameFile or None
+        The verified file, or None when the file or its recorded sha256 is missing.
+
+    Raises
+    ------
+    InputFileError
+        The file changed after the run (sha256 mismatch).
+    """
+    path = Path(run_dir) / name
+    if not path.is_file():
+        return None
+    before = _stat_ident(path)
+    if verified_output(run_dir, manifest, name, what) is None:
+        return None
+    same = _stat_ident(path) == before  # else written to while it was hashed: never copied as unchanged
+    return SameFile(path, manifest["outputs"][name], before if same else None)
+
+
+def copy_unchanged(same: SameFile, write: Writer) -> Callable[[Path], str | None]:
+    """A writer (for :func:`write_files`) that copies ``same`` instead of encoding the file again.
+
+    The copy is taken only while the source still has the stat data it had when its sha256 was
+    verified (device, inode, size, ``mtime_ns``, ``ctime_ns``: any write changes them), so the
+    copied bytes are the verified ones and their sha256 is not computed again; otherwise
+    ``write`` writes the file as it would have been.
+
+    Parameters
+    ----------
+    same : SameFile
+        The verified file of the earlier run.
+    write : callable
+        The writer of the file (used when the source changed since it was verified).
+
+    Returns
+    -------
+    callable
+        ``fn(path)``: writes the file at ``path``; returns its ``"sha256:…"`` when it was copied,
+        else None.
+    """
+
+    def copy(path: Path) -> str | None:
+        try:
+            if same.ident is not None and _stat_ident(same.path) == same.ident:
+                shutil.copyfile(same.path, path)  # in the kernel (sendfile / copy_file_range)
+                if _stat_ident(same.path) == same.ident:
+                    return same.sha256
+        except OSError:  # the source vanished or cannot be read: the file is written by its own writer
+            pass
+        write(path)  # the source changed (or vanished): written as it would have been
+        return None
+
+    return copy
 
 
 def snapshot_factor_sets(sets, folder: Path) -> dict[str, str]:

@@ -20,6 +20,10 @@ os.environ["XDG_DATA_HOME"] = os.path.join(tempfile.gettempdir(), f"ghginv-test-
 # the cube cache (ghginv.core.cubecache) stays off in the suite, so a test that breaks a file's
 # reading always reads it; tests/integration/test_cube_cache.py turns it on in its own folder
 os.environ["GHGINV_CACHE"] = "0"
+# every kernel compiled from its first call, as before numba was loaded lazily (ghginv.kernels): the
+# plain-Python form runs in `pytest -m nojit` (NUMBA_DISABLE_JIT=1), and
+# tests/integration/test_kernel_modes.py compares the two forms on whole runs
+os.environ.setdefault("GHGINV_JIT_MIN_LEN", "0")
 
 EF_HEADER = "activity,sector,region,year_from,year_to,gas,value,unit,source,source_locator,status"
 CARBON_HEADER = "activity,sector,region,year_from,year_to,parameter,value,unit,source,source_locator,status"
@@ -110,3 +114,42 @@ def mem():
     yield m, f"memory://{root}"
     if m.exists(root):
         m.rm(root, recursive=True)
+
+
+# ---- the web app's tests (tests/web). Their fixtures live here: a tests/web/conftest.py would be imported as the
+# module ``conftest`` too and replace this one for test modules collected after it that import from it.
+@pytest.fixture(scope="session")
+def demo_workspace(tmp_path_factory) -> Path:
+    """The demo workspace (``ghginv.write_demo``) with its inventory compiled into ``out/qingyang_synthetic``."""
+    import ghginv
+
+    ws = tmp_path_factory.mktemp("web") / "ws"
+    ghginv.write_demo(ws)
+    ghginv.compile_inventory(ws / ghginv.DEMO_INVENTORY, out=ws / "out" / "qingyang_synthetic")
+    return ws
+
+
+@pytest.fixture
+def workspace(demo_workspace, tmp_path) -> Path:
+    """A copy of the compiled demo workspace a test may change."""
+    import shutil
+
+    ws = tmp_path / "ws"
+    shutil.copytree(demo_workspace, ws, symlinks=True)
+    return ws
+
+
+@pytest.fixture
+def client(workspace):
+    """A TestClient of the web app over ``workspace``, in English (tests/web/web_helpers.py)."""
+    from web_helpers import client_for
+
+    return client_for(workspace)
+
+
+@pytest.fixture
+def client_zh(workspace):
+    """The same in Chinese (the browser asks for zh-CN)."""
+    from web_helpers import client_for
+
+    return client_for(workspace, "zh")

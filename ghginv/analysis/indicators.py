@@ -36,7 +36,7 @@ import numpy as np
 import polars as pl
 
 from ..core import _fs, categories
-from ..core._frames import group_sum
+from ..core._frames import group_sum, per_distinct
 from ..core.columns import VALUE_ADDED_PREFIXES, missing_columns_error, resolve_columns
 from ..core.errors import ConfigError, InputFileError, Problem, SchemaError, ValidationError
 from ..core.rounding import round_half_up, round_half_up_expr
@@ -422,7 +422,7 @@ def emission_series(emissions: pl.DataFrame, classes: dict[str, str], settings: 
     fs = settings.feedstock_sectors
     e = emissions.with_columns(
         pl.col("activity").replace_strict(classes, default="other", return_dtype=pl.String).alias("_cls"),
-        pl.col("sector").map_elements(lambda s: categories.under(s, *fs), return_dtype=pl.Boolean).alias("_feed"),
+        per_distinct(emissions["sector"], lambda s: categories.under(s, *fs), pl.Boolean).alias("_feed"),
     )
     ind = (pl.col("scope") == "indirect") & pl.col("_cls").is_in(list(settings.indirect_co2))
     direct = pl.col("scope") == "direct"
@@ -607,9 +607,9 @@ def sector_indicators(energy: EnergyResult, economy: pl.DataFrame | None, specs:
     out = []
     for spec in specs:
         va = f"{VALUE_ADDED_PREFIXES[0]}:{spec.name}"
-        rows = bs.filter(pl.col("sector").map_elements(lambda s, sp=spec: categories.under(s, *sp.sectors)
-                                                       and not (sp.except_sectors and categories.under(s, *sp.except_sectors)),
-                                                       return_dtype=pl.Boolean)) if bs is not None and bs.height else None
+        rows = bs.filter(per_distinct(bs["sector"], lambda s, sp=spec: categories.under(s, *sp.sectors)
+                                      and not (sp.except_sectors and categories.under(s, *sp.except_sectors)),
+                                      pl.Boolean)) if bs is not None and bs.height else None
         if rows is None or not rows.height:
             continue
         e = rows.with_columns(

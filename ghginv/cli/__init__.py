@@ -6,10 +6,12 @@ command                    what it does                                module
 ``compile``                activity + factor sets -> a run folder      :mod:`ghginv.cli.compile`
 ``recompute``, ``diff``    a run with other factors / GWPs; two runs   :mod:`ghginv.cli.runs`
 ``uncertainty``            Approach 1 and Monte Carlo of a run         :mod:`ghginv.cli.uncertainty`
+``drill``                  a run from a total down to the factor rows  :mod:`ghginv.cli.drill`
 ``import``, ``validate``   ledgers -> activity Parquet; check inputs   :mod:`ghginv.cli.imports`
 ``report``, ``targets``    rebuild a run's reports; its target table   :mod:`ghginv.cli.report`
 ``factors …``              list, check, hash, show, diff factor sets   :mod:`ghginv.cli.factors`
 ``demo``                   write the synthetic demo and compile it     :mod:`ghginv.cli.demo`
+``serve``                  the web app over a workspace folder         :mod:`ghginv.cli.serve`
 ``version``, ``--version``   the installed version                       :mod:`ghginv.cli.version`
 =========================  ==========================================  ========================
 
@@ -23,10 +25,12 @@ from __future__ import annotations
 from ._common import app, escape_help, factors_app
 from .compile import compile_cmd
 from .demo import demo_cmd
+from .drill import drill_cmd
 from .factors import factors_check, factors_diff, factors_hash, factors_list, factors_show
 from .imports import import_cmd, validate_cmd
 from .report import report_cmd, targets_cmd
 from .runs import diff_cmd, recompute_cmd
+from .serve import serve_cmd
 from .uncertainty import uncertainty_cmd
 from .version import root_options, version_cmd
 
@@ -37,11 +41,13 @@ app.command("compile")(compile_cmd)
 app.command("recompute")(recompute_cmd)
 app.command("diff")(diff_cmd)
 app.command("uncertainty")(uncertainty_cmd)
+app.command("drill")(drill_cmd)
 app.command("import")(import_cmd)
 app.command("validate")(validate_cmd)
 app.command("report")(report_cmd)
 app.command("targets")(targets_cmd)
 app.command("demo")(demo_cmd)
+app.command("serve")(serve_cmd)
 app.command("version")(version_cmd)
 factors_app.command("list")(factors_list)
 factors_app.command("check")(factors_check)
@@ -52,9 +58,31 @@ escape_help(app)  # help texts print as written: "[uncertainty]", "[waste] clima
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Console-script entry point (``ghginv = "ghginv.cli:main"``); returns the exit status."""
+    """Console-script entry point (``ghginv = "ghginv.cli:main"``); returns the exit status. In Chinese
+    (``--lang zh``, ``GHGINV_LANG=zh``) the command line's own usage errors are Chinese too
+    (:func:`ghginv.cli._common.render_usage_error`)."""
+    import sys
+
+    from ._common import argv_lang, render_usage_error
+
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        app(args=argv, prog_name="ghginv", standalone_mode=True)
+        if argv_lang(args) != "zh":
+            app(args=args, prog_name="ghginv", standalone_mode=True)
+            return 0
+        try:
+            rv = app(args=args, prog_name="ghginv", standalone_mode=False)
+        except Exception as e:  # click's exceptions (typer vendors its own click: matched by name and shape)
+            if type(e).__name__ == "NoArgsIsHelpError":  # bare ``ghginv``: the help, as without zh
+                e.show()
+                return e.exit_code
+            if type(e).__name__ == "Abort":  # Ctrl-C, end of input
+                sys.stderr.write("已中止\n")
+                return 1
+            if hasattr(e, "format_message") and hasattr(e, "exit_code"):  # a usage error
+                sys.stderr.write(render_usage_error(e, "zh") + "\n")
+                return e.exit_code
+            raise
+        return rv if isinstance(rv, int) else 0
     except SystemExit as e:
         return int(e.code or 0)
-    return 0

@@ -21,7 +21,8 @@ from typing import Annotated, NoReturn
 import typer
 
 __all__ = ["app", "factors_app", "console", "WIDE", "PlainConsole", "fail", "parse_years", "write_atomic",
-           "RunDir", "Years", "esc", "escape_help", "set_lang", "render_error", "cli_lang", "global_lang", "LangOption"]
+           "RunDir", "Years", "esc", "escape_help", "set_lang", "render_error", "cli_lang", "global_lang", "LangOption",
+           "argv_lang", "render_usage_error"]
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="ghginv — greenhouse gas inventory calculator")
 factors_app = typer.Typer(no_args_is_help=True, help="Inspect and maintain factor sets.")
@@ -177,6 +178,28 @@ def render_error(err: Exception, lang: str) -> str:
     if len(err.problems) > MAX_LISTED:
         lines.append("  " + cli_text("more", lang, n=len(err.problems) - MAX_LISTED))
     return "\n".join(lines)
+
+
+def argv_lang(argv: list[str]) -> str:
+    """The language of a command line before it is parsed: its ``--lang zh|en`` (before or after the
+    command), else :func:`ghginv.core.i18n.resolve_lang` (``$GHGINV_LANG``, else English)."""
+    from ..core.i18n import resolve_lang
+
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return resolve_lang()
+
+
+def render_usage_error(err, lang: str) -> str:
+    """A usage error of the command line (click's ``No such option``, ``Missing argument`` …) in ``lang``:
+    for Chinese ``错误：…`` and a 处理办法 naming the command's ``--help``; click's own text otherwise."""
+    from ..core.i18n import translate_message
+
+    path = err.ctx.command_path if getattr(err, "ctx", None) is not None else "ghginv"
+    return f"错误：{translate_message(err.format_message().rstrip('.'), lang)} —— 处理办法：运行 {path} --help 查看可用的选项和参数"
 
 
 def fail(err: Exception) -> NoReturn:

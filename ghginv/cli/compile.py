@@ -45,7 +45,7 @@ def print_summary(result, out: Path | None, quiet: bool) -> None:
     """Print the summary of a compiled or recomputed inventory (:func:`ghginv.inventory_summary`):
     with ``quiet`` only its header lines, as plain text."""
     from .. import inventory_summary
-    from ..core.i18n import category_label, cli_text, label, resolve_lang, translate_note
+    from ..core.i18n import category_label, cli_text, label, resolve_lang, translate_message, translate_note
 
     lang = resolve_lang()  # --lang (global or of the command) or GHGINV_LANG
     if quiet:
@@ -61,8 +61,8 @@ def print_summary(result, out: Path | None, quiet: bool) -> None:
     sep = "," if lang == "en" else ""
     con.print(cli_text("rows", lang, a=f"{s.rows_read:{sep}}", c=f"{s.cube_cells:{sep}}", e=f"{s.emission_rows:{sep}}",
                        stages=", ".join(f"{label('stage', k, lang)} {v:.2f}s" for k, v in s.timings.items())))
-    for w in s.warnings:  # a base-year factor taken from another year
-        con.print(f"[bold yellow]{cli_text('warning', lang)}{'：' if lang == 'zh' else ': '}[/]{esc(translate_note(w, lang))}")
+    for w in s.warnings:  # a base-year factor taken from another year, an unknown column of a factor set
+        con.print(f"[bold yellow]{cli_text('warning', lang)}{'：' if lang == 'zh' else ': '}[/]{esc(translate_message(w, lang))}")
     if quiet:
         return
     from rich.table import Table

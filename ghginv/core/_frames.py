@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-__all__ = ["group_sum", "sort_order", "sort_stable", "encode", "encode_shared", "dense_ids", "inverse"]
+__all__ = ["group_sum", "sort_order", "sort_stable", "encode", "encode_shared", "dense_ids", "inverse", "per_distinct"]
 
 
 def encode(col: pl.Series) -> tuple[list, np.ndarray]:
@@ -147,3 +147,27 @@ def group_sum(df: pl.DataFrame, keys: list[str], values: list[str]) -> pl.DataFr
         x = df[v].to_numpy()[order]
         cols.append(pl.Series(v, np.add.reduceat(x, starts), dtype=pl.Float64))
     return out.with_columns(cols)
+
+
+def per_distinct(col: pl.Series, fn, dtype=pl.String) -> pl.Expr:
+    """``fn`` of each value of column ``col`` (null stays null), called once per distinct value
+    instead of once per row: what ``pl.col(name).map_elements(fn, return_dtype=dtype)`` gives, at
+    the cost of the distinct values (an IPCC code is asked ``categories.under`` a few hundred times
+    instead of once per emission row).
+
+    Parameters
+    ----------
+    col : polars.Series
+        The column, as in the frame the expression is used on (its name is the column's).
+    fn : callable
+        Value -> result.
+    dtype : polars.DataType, default String
+        Type of the results.
+
+    Returns
+    -------
+    polars.Expr
+        The column with each value replaced by ``fn(value)``.
+    """
+    keys = col.drop_nulls().unique().sort().to_list()
+    return pl.col(col.name).replace_strict(keys, [fn(k) for k in keys], default=None, return_dtype=dtype)

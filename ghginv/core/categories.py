@@ -6,7 +6,11 @@ import csv
 from functools import lru_cache
 from importlib import resources
 
-__all__ = ["categories", "category_name", "is_category", "ancestors", "level", "under", "suggest"]
+__all__ = ["categories", "category_name", "is_category", "ancestors", "level", "under", "suggest", "BUNKERS", "is_bunker"]
+
+# International bunkers: memo items reported outside the national total (2006 IPCC GL Vol 2 Ch 3 §3.6.1
+# (aviation) and §3.5.1 (navigation); Vol 1 Ch 8 reporting tables, "Memo items")
+BUNKERS = ("1.A.3.a.i", "1.A.3.d.i")
 
 
 @lru_cache(maxsize=1)
@@ -124,3 +128,19 @@ def suggest(code: str, limit: int = 3) -> list[str]:
     import difflib
 
     return difflib.get_close_matches(code, list(categories()), n=limit, cutoff=0.6)
+
+
+def is_bunker(code: str) -> bool:
+    """Whether ``code`` is international aviation or navigation (1.A.3.a.i, 1.A.3.d.i) or below it.
+
+    Parameters
+    ----------
+    code : str
+        Dotted category code.
+
+    Returns
+    -------
+    bool
+        True for an international-bunker category: its emissions are memo items, outside every total.
+    """
+    return under(code, *BUNKERS)

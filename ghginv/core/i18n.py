@@ -12,7 +12,8 @@ Blocks (each its own dict, so that branches adding entries touch separate places
   (省级温室气体清单编制指南（试行）, 2011: 能源活动, 工业生产过程, 农业, 土地利用变化和林业, 废弃物处理).
 * :data:`LABELS` — indicator, unit, status, target-kind, scope, activity and convention names.
 * :data:`NOTES` — patterns of generated notes and reasons with their Chinese wording.
-* :data:`ERRORS` — patterns of the error messages and hints of the bad-input catalogue, by section.
+* :data:`ERRORS` — patterns of the error messages and hints of the bad-input catalogue, by section, and
+  :data:`ERROR_WORDS`, the words (table names …) their templates fill in.
 * :data:`CLI` — the command line's summary, target table and error framing.
 * :data:`XLSX_SHEETS`, :data:`XLSX_TEXTS`, :data:`XLSX_SUMMARY`, :data:`XLSX_COLUMNS`, :data:`XLSX_NAME_HEADS`,
   :data:`XLSX_VALUES` — ``inventory.xlsx`` in Chinese: sheet names, notes, Summary labels, column heads, the
@@ -30,7 +31,7 @@ import re
 
 __all__ = ["LANGS", "T", "CATEGORY_ZH", "LABELS", "NOTES", "CLI", "XLSX_SHEETS", "XLSX_TEXTS", "XLSX_SUMMARY", "XLSX_COLUMNS",
            "XLSX_NAME_HEADS", "XLSX_VALUES", "resolve_lang", "pick", "text", "category_label", "label",
-           "label_parts", "translate_note", "translate_message", "mass_unit", "cli_text", "ERRORS"]
+           "label_parts", "translate_note", "translate_message", "mass_unit", "cli_text", "ERRORS", "ERROR_WORDS"]
 
 LANGS = ("en", "zh")
 
@@ -107,6 +108,8 @@ T: dict[str, tuple[str, str]] = {
                   "{name}：{year}年为 {achieved} %，路径要求 {path} % —— {status}（{margin:+.2f} 个百分点）"),
     "sum_why": ("Largest changes since {y0}: {up} (increase), {down} (decrease), {unit}.",
                 "{y0}年以来变化最大的领域：{up}（增加），{down}（减少），单位：{unit}。"),
+    "sum_bunkers": ("Memo: international bunkers {y} (aviation and navigation, 1.A.3.a.i and 1.A.3.d.i): {v} {unit}, not in the total.",
+                    "备忘项：{y}年国际燃料舱（国际航空、国际航海，1.A.3.a.i、1.A.3.d.i）{v} {unit}，不计入总量。"),
     # ---- zhrep: one-page summary, chart tables, headers that were English-only ----
     "sum_total": ("Total emissions {y} (direct + indirect, without removals)", "{y}年排放总量（直接＋间接，不含碳汇）"),
     "sum_change": ("Change {y0}–{y1}", "{y0}—{y1}年变化"),
@@ -213,6 +216,9 @@ CATEGORY_ZH: dict[str, str] = {
     "4.D": "废水处理", "4.D.1": "生活污水处理", "4.D.2": "工业废水处理", "4.E": "其他",
     "5": "其他", "5.A": "大气中NOx和NH3氮沉降的间接N2O排放", "5.B": "其他",
 }
+# -- ippu branch (issue 22): sub-categories of 2.B.9 (provincial guideline: HCFC-22生产 → HFC-23; 氟化工生产逃逸) --
+CATEGORY_ZH.update({"2.B.9.a": "副产品排放（HCFC-22生产的HFC-23）", "2.B.9.b": "逃逸排放（氟化物生产）"})
+# -- end ippu --
 
 
 # ==== block: labels — indicators, units, statuses, target kinds, scopes, activities, conventions =============
@@ -304,6 +310,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "Removals (land, 3.B; negative)": ("Removals (land, 3.B; negative)", "碳汇吸收量（3.B 土地，负值）"),
         "Net direct emissions (gross + removals)": ("Net direct emissions (gross + removals)", "直接净排放（总量＋碳汇）"),
         "Memo: biogenic CO2 (not in totals)": ("Memo: biogenic CO2 (not in totals)", "信息项：生物质 CO2（不计入总量）"),
+        "Memo: international bunkers, aviation and navigation (not in totals)": (
+            "Memo: international bunkers, aviation and navigation (not in totals)", "信息项：国际燃料舱，国际航空和国际航海（不计入总量）"),
         "Memo: Montreal Protocol gases, CFCs, HCFCs, halons (not in totals)":
             ("Memo: Montreal Protocol gases, CFCs, HCFCs, halons (not in totals)", "信息项：《蒙特利尔议定书》管控气体 CFCs、HCFCs、哈龙（不计入总量）"),
     },
@@ -340,6 +348,24 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
              "强度（吨或吨标准煤/万元）先保留 4 位小数再计算比值，四舍五入"),
         "standard_coal conversion of the factor sets (GB/T 2589-2020: 0.1229)":
             ("standard_coal conversion of the factor sets (GB/T 2589-2020: 0.1229)", "取因子集的折标准煤系数（GB/T 2589-2020：0.1229）"),
+    },
+    # drill-down (webq): ghginv.rerun.drill (row labels, breadcrumb) and ``ghginv drill`` (table heads)
+    "drill": {
+        "own": ("{name} (booked at {code} itself)", "{name}（直接计入 {code}）"),
+        "others": ("others ({n})", "其他（{n} 项）"),
+        "no_entity": ("(no entity)", "（无企业标识）"),
+        "no_factor": ("{gas}: computed by its method (no single factor row)", "{gas}：按其方法计算（无单一因子行）"),
+        "ef": ("{gas} emission factor", "{gas} 排放因子"), "conversion": ("{name} ({kind})", "{name}（{kind}）"),
+        "total": ("Total ({scope})", "合计（{scope}）"),
+        "scope_direct": ("direct", "直接排放"), "scope_indirect": ("indirect", "间接排放"), "scope_memo": ("memo", "信息项"),
+        "level_sector": ("sector", "类别"), "level_region": ("region", "地区"), "level_entity": ("entity", "企业"),
+        "level_activity": ("activity", "活动"), "level_factor": ("factor", "因子"), "level_total": ("total", "合计"),
+        "col_level": ("level", "层级"), "col_year": ("year", "年份"), "col_key": ("key", "代码"), "col_label": ("name", "名称"),
+        "col_co2e": ("t CO2e", "二氧化碳当量（吨）"), "col_share": ("share %", "占比（%）"), "col_amount": ("amount", "活动水平"),
+        "col_unit": ("unit", "单位"), "col_value": ("value", "数值"), "col_set": ("factor set", "因子集"),
+        "col_status": ("status", "数据等级"), "col_source": ("source", "来源"), "col_locator": ("locator", "出处位置"),
+        "title": ("Drill-down of {run} — {level} ({scope})", "{run} 逐级查询 —— {level}（{scope}）"),
+        "path": ("path: {path}", "路径：{path}"),
     },
 }
 
@@ -392,9 +418,14 @@ NOTES: list[tuple[str, str]] = [
 ]
 
 # ==== block: error messages and hints of the bad-input catalogue (docs/bad-input-catalog.md), by section ======
-# Each pattern matches a whole message or hint (after the framing: the file prefix ``path: `` and the rows
-# ``— row 2`` are split off by translate_message); groups are values, names and paths, kept as written. A library's
-# own diagnostic (pyarrow, tomllib) is kept verbatim after 详情 (``{c1}`` translates it when a pattern knows it).
+# Each pattern matches a whole message or hint, or one part of a composite one (after the framing: the file prefix
+# ``path: `` and the rows ``— row 2`` are split off by translate_message; a message no pattern matches as a whole is
+# translated sentence by sentence, clause by clause (``; ``) and around its hint (`` — ``), see _JOINTS). Groups are
+# values, names and paths, kept as written; ``{cN}`` translates a group again, ``{wN}`` takes a word of ERROR_WORDS.
+# A library's own diagnostic (pyarrow, tomllib, calamine) is kept verbatim after 详情. A group that ends a pattern
+# matches up to the end of the whole text: where a later part could follow, the group excludes it (``[^()]+``,
+# ``\S+``). tests/integration/test_errors_zh.py runs every catalogued row's errors through these patterns and fails
+# on a pattern no case uses; the error messages of the command line itself (click's usage errors) close the list.
 ERRORS: list[tuple[str, str]] = [
     # ---- activity data (ghginv.inputs) ----
     (r"implausible year \(expected (\d+)–(\d+)\)", "年份不合理（应在 {1}–{2} 之间）"),
@@ -419,7 +450,7 @@ ERRORS: list[tuple[str, str]] = [
     (r"corrupt Parquet data (?:in|near) rows? ([\d–, ]+) \((.+)\)", "Parquet 数据损坏，位于第 {1} 行附近（详情：{2}）"),
     (r"activity data not found", "找不到活动水平数据"),
     (r"activity path does not exist", "活动水平数据路径不存在"),
-    (r"directory holds no Parquet files", "文件夹中没有 Parquet 文件"),
+    (r"directory holds no Parquet files(?: \((.+)\))?", "文件夹中没有 Parquet 文件{p1}"),
     # ---- ledgers (ghginv.inputs.ledger: ghginv import) ----
     (r"text encoding not recognised \(not UTF-8, not GBK/GB18030; first bad byte at offset (\d+)\)",
      "无法识别文本编码（不是 UTF-8，也不是 GBK/GB18030；第一个无法解码的字节位于偏移量 {1}）"),
@@ -458,16 +489,13 @@ ERRORS: list[tuple[str, str]] = [
     (r"invalid \[(.+?)\]", "[{1}] 的设置无效"),
     (r"unknown key ('.+?') in \[(.+?)\]", "[{2}] 中有未知的键 {1}"),
     (r"known keys: (.+)", "可用的键：{1}"),
-    (r"not valid TOML: (.+)", "不是有效的 TOML 文件：{c1}"),
+    (r"not valid TOML: (.+)", "不是有效的 TOML 文件（详情：{c1}）"),
     (r"Cannot overwrite a value \(at line (\d+), column (\d+)\)", "同一个键写了两次（第 {1} 行，第 {2} 列）"),
     (r"\[economy\]: indicators need a base year \(\[inventory\] base_year or \[economy\] price_base_year\), got (.+)",
      "[economy]：计算指标需要基年（[inventory] base_year 或 [economy] price_base_year），当前为 {1}"),
     # ---- economy tables and energy balances (ghginv.analysis) ----
-    (r"the economy table lacks column\(s\) (.+?)\. Accepted headers \(English or Chinese\): (.+?)\. (.+)",
-     "经济数据表缺少列 {1}。可用的表头（英文或中文）：{2}。{c3}"),
-    (r"GDP: (\S+), or (\S+) with (\S+)\. Rename the header cell\(s\) to one of these names, or add the column\(s\)\.",
-     "地区生产总值：{1}，或 {2} 加 {3}。请把表头单元格改为以上名称之一，或添加这些列。"),
-    (r"Rename the header cell\(s\) to one of these names, or add the column\(s\)\.", "请把表头单元格改为以上名称之一，或添加这些列。"),
+    (r"GDP: (\S+), or (\S+) with (\S+)", "地区生产总值：{1}，或 {2} 加 {3}"),
+    (r"Rename the header cell\(s\) to one of these names, or add the column\(s\)", "请把表头单元格改为以上名称之一，或添加这些列"),
     (r"\[reference_approach\] needs energy_balance = \"path\" \(or --energy-balance PATH\)",
      "[reference_approach] 需要 energy_balance = \"路径\"（或命令行选项 --energy-balance 路径）"),
     (r"threshold_pct must be a positive number", "threshold_pct 必须是正数"),
@@ -478,7 +506,437 @@ ERRORS: list[tuple[str, str]] = [
     (r"it is a file, not a folder", "这是一个文件，不是文件夹"),
     (r"give a new or empty folder \(ghginv demo OTHER_FOLDER\); ghginv demo never overwrites other files",
      "请给出一个新的或空的文件夹（ghginv demo 其他文件夹）；ghginv demo 从不覆盖其他文件"),
+    (r"the (economy table|sink data|scenario file|targets table|notation-key table|energy balance) lacks column\(s\) ([^.]+)",
+     "{w1}缺少列 {2}"),
+    (r"Accepted headers \(English or Chinese\): (.+)", "可用的表头（英文或中文）：{1}"),
+    (r"the economy table has header\(s\) without a usable unit: (.+)", "经济数据表中有表头没有可用的单位：{c1}"),
+    (r"('.+?') \((\w+)\) names no unit: write it as (\S+)", "{1}（{2}）没有写明单位：请写成 {3}"),
+    (r"('.+?') \((\w+)\) has the unit (.+?), which is not one of this column's: write it as (\S+)",
+     "{1}（{2}）的单位 {3} 不是这一列可用的单位：请写成 {4}"),
+    (r"units: (.+)", "可用单位：{1}"),
+    (r"('.+?') does not say its price basis or base: add (.+?) or (.+?) to the header", "{1} 没有写明价格口径：请在表头中加上 {2} 或 {3}"),
+    (r"A scenario file has scenario with (.+?) and/or scenario with (\w+); got (.+)",
+     "情景文件应有 scenario 及 {1}，和/或 scenario 及 {2}；现有的列：{3}"),
+    (r"columns ('.+?') and ('.+?') both give (\w+): keep one of them \(English or Chinese header, not both\)",
+     "列 {1} 和 {2} 都表示 {3}：请只保留其中一列（英文或中文表头，不要两个都有）"),
+    (r"invalid (economy table|targets table|sink data|notation-key table|scenario file|energy balance)", "{w1}无效"),
+    (r"cannot read the (economy table|targets table|sink data|notation-key table|scenario file|energy balance) \((.+)\)",
+     "无法读取{w1}（详情：{2}）"),
+    (r"year must be integers and (.+?) numbers", "year 必须是整数，{1} 必须是数值"),
+    (r"GDP must be a positive number", "地区生产总值必须是正数"),
+    (r"region ('.+?') is not in the inventory \(regions: ([^()]+)\)", "地区 {1} 不在清单中（清单地区：{2}）"),
+    (r"region (.+?): years (.+) of the inventory are missing", "地区 {1}：缺少清单年份 {2}"),
+    (r"value added of ('.+?'): column ('.+?') alone is not enough", "{1} 的增加值：只有列 {2} 还不够"),
+    (r"give (\S+) \(constant prices, e\.g\. (.+?)\) or both (\S+) and (\S+) \(current prices and the real growth index, e\.g\. (.+?) and (.+?)\)",
+     "请给出 {1}（可比价，例如 {2}），或同时给出 {3} 和 {4}（现价及实际增长指数，例如 {5} 和 {6}）"),
+    (r"value added \(and its index\) must be positive \(or empty: unknown\)", "增加值（及其指数）必须是正数（或留空表示未知）"),
+    (r"\[energy\] must be a table, e\.g\. (.+?); got (.+)", "[energy] 必须是一个表，例如 {1}；现在是 {2}"),
+    (r"\[energy\]: (\w+) = ('.+?') is not a factor set of this run; the run's sets: (.+?) \(add ('.+?') to \[factors\] sets, or name one of these\)",
+     "[energy]：{1} = {2} 不是本次核算的因子集；本次核算的因子集：{3}（请把 {4} 加入 [factors] sets，或改用其中之一）"),
+    (r"\[energy\]: (\w+) must be the name of one of the run's factor sets \((.+?)\), got (.+)",
+     "[energy]：{1} 必须是本次核算的某个因子集的名称（{2}），现在是 {3}"),
+    (r"\[energy\]: unknown key\(s\) (.+?); known: (.+)", "[energy]：未知的键 {1}；可用的键：{2}"),
+    # ---- drill-down (webq): ghginv.rerun.drill, ghginv drill (docs/bad-input-catalog.md dd1-dd6) ----
+    (r"year (.+?) is not in the run \(emissions\.parquet has no row for it\); the run's year values: (.+)",
+     "本次核算没有 {1} 年的数据（emissions.parquet 中无此行）；本次核算的年份：{2}"),
+    (r"sector ('.+?') is not in the run \(emissions\.parquet has no row for it\); the run's sector values: (.+)",
+     "本次核算没有类别 {1} 的排放（emissions.parquet 中无此行）；本次核算的类别：{2}"),
+    (r"region ('.+?') is not in the run \(emissions\.parquet has no row for it\); the run's region values: (.+)",
+     "本次核算没有地区 {1}（emissions.parquet 中无此行）；本次核算的地区：{2}"),
+    (r"entity ('.+?') is not in the run \(emissions\.parquet has no row for it\); the run's entity values: (.+)",
+     "本次核算没有企业 {1}（emissions.parquet 中无此行）；本次核算的企业：{2}"),
+    (r"activity ('.+?') is not in the run \(emissions\.parquet has no row for it\); the run's activity values: (.+)",
+     "本次核算没有活动 {1}（emissions.parquet 中无此行）；本次核算的活动：{2}"),
+    (r"sector ('.+?') is not an IPCC 2006 category code(?: \(did you mean (.+)\?\))?; give a code such as 1\.A\.4\.b",
+     "类别 {1} 不是 IPCC 2006 类别代码{d2}；请填写如 1.A.4.b 的代码"),
+    (r"the run keeps no entities \(compiled without keep_entity\), so it cannot be drilled by entity ('.+?'); "
+     r"compile with --keep-entity \(or keep_entity = true\) to drill by entity",
+     "本次核算未保留企业标识（编译时未启用 keep_entity），不能按企业 {1} 查询；如需按企业查询，请以 --keep-entity（或 keep_entity = true）重新编译"),
+    (r"scope ('.+?') is not a scope of a run; give one of (.+)", "口径 {1} 不是核算的口径；请填写以下之一：{2}"),
+    (r"limit must be a whole number ≥ 1, got (.+)", "limit 必须是 ≥ 1 的整数，实际为 {1}"),
+    (r"year must be a whole number such as 2022, got (.+)", "年份必须是整数，例如 2022，实际为 {1}"),
+    (r"cannot read the run's Parquet files \((.+)\); compile the run again", "无法读取本次核算的 Parquet 文件（详情：{1}）；请重新编译"),
+    (r"the run folder has no (\S+) \(compile it again with this ghginv version\)", "核算目录中没有 {1}（请用此版本的 ghginv 重新编译）"),
 ]
+
+# words of the error messages filled into their templates (``{wn}``): the tables a message names
+ERROR_WORDS: dict[str, tuple[str, str]] = {
+    "economy table": ("economy table", "经济数据表"), "sink data": ("sink data", "碳汇数据表"),
+    "scenario file": ("scenario file", "情景文件"), "targets table": ("targets table", "目标表"),
+    "notation-key table": ("notation-key table", "注释键表"), "energy balance": ("energy balance", "能源平衡表"),
+}
+
+ERRORS += [
+    # ---- targets (ghginv.core.targets_include, ghginv.analysis.targets) ----
+    (r"\[\[targets\]\] #(\d+): (.+)", "[[targets]] 第 {1} 项：{c2}"),
+    (r"targets file not found: (.+)", "找不到目标文件：{1}"),
+    (r"a target preset cannot include another preset or file \(write its targets out\)", "目标预设不能再包含其他预设或文件（请把其中的目标逐条写出）"),
+    (r"a table that includes targets takes preset = \"<name>\" or file = \"<path>\" \(one of them\), and optionally optional and region; got (.+)",
+     "引入目标的表只能写 preset = \"<名称>\" 或 file = \"<路径>\"（二者之一），另可写 optional 和 region；现有的键：{1}"),
+    (r"unknown target preset ('.+?'): no (\S+) or (\S+) in (.+?); known presets: (.+?) \(or give file = \"path/to/targets\.toml\"\)",
+     "未知的目标预设 {1}：在 {4} 中没有 {2} 或 {3}；已知的预设：{5}（或给出 file = \"path/to/targets.toml\"）"),
+    (r"a year must be a whole number", "年份必须是整数"),
+    (r"must be a number", "必须是数值"),
+    # ---- more of the energy data and the economy table ----
+    (r"the activity amounts of (\d+) cube cell\(s\) add up beyond the float range \(first: year (\S+), region (.+?), sector (\S+), activity (.+?), unit (.+?): sum = (\S+)\)",
+     "有 {1} 个数据立方单元的活动水平之和超出了浮点数范围（第一个：{2} 年，地区 {3}，类别 {4}，活动 {5}，单位 {6}：合计 = {7}）"),
+    (r"(\d+) emission value\(s\) overflow the float range \(first: year (\S+), region (.+?), sector (\S+), activity (.+?), gas (\S+): (.+)\)",
+     "有 {1} 个排放值超出了浮点数范围（第一个：{2} 年，地区 {3}，类别 {4}，活动 {5}，气体 {6}：{7}）"),
+    (r"an amount is implausibly large", "某个活动水平大得不合理"),
+    (r"check the activity data and its unit", "请检查活动水平数据及其单位"),
+    (r"internal check failed: (.+)", "内部校验失败：{c1}"),
+    (r"activity amounts going in differ from the sums in the cube \(unit ('.+?'): input (\S+), cube (\S+)\)",
+     "输入的活动水平与数据立方中的合计不一致（单位 {1}：输入 {2}，数据立方 {3}）"),
+    (r"roll-up of category (\S+) \((.+?)\) is (\S+) t CO2e but its parts sum to (\S+) \((\d+) such rows?\)",
+     "类别 {1}（{2}）的汇总为 {3} 吨二氧化碳当量，但其分项之和为 {4}（共 {5} 行如此）"),
+    (r"no output was written", "未写入任何输出"),
+    (r"please report this as a ghginv bug", "请将此作为 ghginv 的缺陷报告给开发者"),
+    # ---- GWP ----
+    (r"GWP set ('.+?') gives CH4 a fossil or a non-fossil value by IPCC sector \((.+)\); CH4 in sector (\S+) \(activity (.+?)\) has no rule: use (\S+) \(one CH4 value\) for this inventory",
+     "GWP 取值集 {1} 按 IPCC 部门给 CH4 化石或非化石来源的取值（燃料类别为生物质：非化石；其他情况下 IPCC 第 1 部门（能源：燃烧、逸散）和第 2 部门"
+     "（工业生产过程）：化石；第 3 部门（农业、林业和其他土地利用）和第 4 部门（废弃物）：非化石；其他部门：无取值（报错））；类别 {3}（活动 {4}）中的 CH4 "
+     "没有对应规则：请为本清单使用 {5}（CH4 只有一个取值）"),
+    # ---- waste ----
+    (r"\[waste\] climate_zone = ('.+?') is not one of (.+)", "[waste] climate_zone = {1} 不是以下之一：{2}"),
+    # ---- output and run folders ----
+    (r"not a ghginv run folder \(manifest\.json was not written by ghginv\)", "不是 ghginv 运行文件夹（manifest.json 不是由 ghginv 写出的）"),
+    (r"not a ghginv run folder \(no manifest\.json\)", "不是 ghginv 运行文件夹（没有 manifest.json）"),
+    (r"cannot update the run: the disk is full", "无法更新该运行：磁盘已满"),
+    (r"cannot update the run: ([^;]+)", "无法更新该运行（详情：{1}）"),
+    (r"its files and manifest are unchanged", "其文件和 manifest.json 保持不变"),
+    (r"give a new or empty folder: ghginv demo OTHER_FOLDER", "请给出一个新的或空的文件夹：ghginv demo 其他文件夹"),
+    (r"\[report\] takes lang = 'zh' or 'en' \(got (.+)\)", "[report] 只能写 lang = 'zh' 或 'en'（现在是 {1}）"),
+    # ---- inventory TOML ----
+    (r"unknown table or key ('.+?')", "未知的表或键 {1}"),
+    (r"known tables: (.+)", "可用的表：{1}"),
+    # ---- factor sets ----
+    (r"not UTF-8 text \((.+)\)", "不是 UTF-8 文本（详情：{1}）"),
+    (r"save the file as UTF-8", "请把文件另存为 UTF-8 编码"),
+    (r"years must be four-digit integers or empty \(open\)", "年份必须是四位整数，或留空（不限）"),
+    (r"unknown gas; use CO2, CH4, N2O or an F-gas name of the GWP tables \(e\.g\. (.+)\)",
+     "未知的气体；请使用 CO2、CH4、N2O 或 GWP 表中的含氟气体名称（例如 {1}）"),
+    (r"CO2 defined twice within one set", "同一因子集中二氧化碳被定义了两次"),
+    (r"a set gives CO2 for an activity one way only", "一个因子集对同一活动只能用一种方式给出二氧化碳"),
+    (r"set ('.+?') gives CO2 for \(year (\S+), region (.+?), sector (\S+), activity (.+?)\) both directly \((\S+) line (\d+)\) "
+     r"and from carbon content × oxidation \((\S+) line (\d+)\)",
+     "因子集 {1} 对（{2} 年，地区 {3}，类别 {4}，活动 {5}）既直接给出了二氧化碳排放因子（{6} 第 {7} 行），"
+     "又通过含碳量 × 氧化率给出（{8} 第 {9} 行）"),
+    (r"data file ('.+?') is not listed in \[files\]", "数据文件 {1} 没有列在 manifest.toml 的 [files] 中"),
+    (r"list it with its sha256 or remove it", "请连同其 sha256 列入，或删除该文件"),
+    (r"duplicate rule: (.+?) for years (\S+) is given by (\S+) line (\d+) and (\S+) line (\d+)",
+     "重复的规则：{1}（{2} 年）同时由 {3} 第 {4} 行和 {5} 第 {6} 行给出"),
+    (r"factor set ('.+?') has rules that tie", "因子集 {1} 中有相互冲突的规则"),
+    (r"keep one row, or make their year ranges disjoint", "请只保留一行，或让它们的年份范围不重叠"),
+    (r"status R \(recalled only\) cannot be used: verify the value in a primary source first",
+     "R 级（仅凭记忆）的数值不能使用：请先在原始出处中核实该数值"),
+    (r"no factor for activity ('.+?'), sector (\S+), region (.+?), year (\d+)", "没有排放因子：活动 {1}，类别 {2}，地区 {3}，{4} 年"),
+    (r"no factor set of the run \((.+?)\) has a factor for these activity cells; add a factor set that covers them or a rule to your own set",
+     "本次核算的因子集（{1}）都没有这些活动单元的排放因子；请添加覆盖它们的因子集，或在自己的因子集中添加规则"),
+    (r"activity ('.+?') in ('.+?') \((\w+)\) cannot meet factor unit ('.+?') \((.+?) line (\d+), set ('.+?')\): needs (.+?), none found in the run's sets \(e\.g\. year (\S+), region (.+?), sector (\S+)\)",
+     "活动 {1} 的单位 {2}（{w3}）无法换算到因子单位 {4}（{5} 第 {6} 行，因子集 {7}）：需要{c8}，但本次核算的因子集中都没有（例如 {9} 年，地区 {10}，类别 {11}）"),
+    (r"an ncv \(net calorific value\) per mass", "单位质量的低位发热量（ncv）"),
+    (r"an ncv per volume \(or an ncv per mass and a density\)", "单位体积的低位发热量（或单位质量的低位发热量和密度）"),
+    (r"a density", "密度"),
+    (r"no conversion exists between (\w+) and (\w+)", "{w1}与{w2}之间的换算（没有这样的换算）"),
+    (r"unit dimensions do not match and no conversion bridges them", "单位的量纲不一致，也没有可用的换算系数"),
+    (r"report the activity in a unit of the factor's dimension, or add a conversions\.csv row", "请用与因子量纲相同的单位报告活动水平，或在 conversions.csv 中添加一行换算系数"),
+    (r"the partition folder and the column must agree", "分区文件夹名与该列必须一致"),
+]
+ERRORS += [
+    # ---- notation keys in the activity data (ghginv.inputs) ----
+    (r"row has both an amount and a notation key", "同一行既有活动水平又有注释键"),
+    (r"a notation key \(NO, NE, NA, IE, C\) goes with an empty amount", "注释键（NO、NE、NA、IE、C）只能与空的活动水平一起使用"),
+    (r"unknown notation key ('.*?')", "未知的注释键 {1}"),
+    (r"use one of NO, NE, NA, IE, C with an empty amount", "请在活动水平为空时使用 NO、NE、NA、IE、C 之一"),
+    # ---- ledgers (ghginv import) ----
+    (r"(\d+) row\(s\)/column\(s\) not covered by the mapping (.+?); nothing was written \(map them, or pass --skip-unmapped to leave them out\)",
+     "有 {1} 个行或列不在映射文件 {2} 中；未写入任何文件（请在映射中补上，或用 --skip-unmapped 跳过它们）"),
+    (r"binary data, not a CSV text file \(is it an \.xls/\.xlsx file with the wrong name\?\)",
+     "这是二进制数据，不是 CSV 文本文件（是否是扩展名写错了的 .xls/.xlsx 文件？）"),
+    (r"file is empty", "文件为空"),
+    (r"no activity rows found with mapping (.+?); nothing was written", "按映射文件 {1} 没有找到任何活动水平行；未写入任何文件"),
+    (r"the ledger cannot be imported; nothing was written", "台账无法导入；未写入任何文件"),
+    (r"a sheet chosen by \[ledger\] sheet/sheets must hold a form; leave it out with \[ledger\] sheets",
+     "[ledger] sheet/sheets 选中的工作表必须包含一张报表；请在 [ledger] sheets 中去掉它"),
+    (r"the sheet is empty", "该工作表是空的"),
+    (r"the header is found by its words, wherever it is; set \[ledger\] header to words of the header row, and check \[columns\]",
+     "表头按其中的文字查找，无论它在哪一行；请把 [ledger] header 设为表头行中的文字，并检查 [columns]"),
+    (r"add it to \[activities\] \(\"-\" to leave it out deliberately\)", "请把它加入 [activities]（写 \"-\" 表示有意不导入）"),
+    # ---- gap filling ([[gap_filling]], ghginv.pipeline.gapfill) ----
+    (r"\[\[gap_filling\]\] #(\d+)(?: \(category (\S+), activity (.+?), region (.+?)\))?: (.+)", "[[gap_filling]] 第 {1} 条{g2}：{c5}"),
+    (r"\[\[gap_filling\]\] #(\d+) \(category (\S+), activity (.+?), region (.+?)\)", "[[gap_filling]] 第 {1} 条（类别 {2}，活动 {3}，地区 {4}）"),
+    (r"surrogate = ('.+?') names an economy column, but there is no \[economy\] path \(or give surrogate_path\)",
+     "surrogate = {1} 指的是经济数据表中的列，但没有设置 [economy] path（或请给出 surrogate_path）"),
+    (r"method 'surrogate' needs a surrogate series: surrogate = \"(\w+)\" \(an \[economy\] column\), surrogate = \{ category = …, activity = … \} or surrogate_path",
+     "方法 'surrogate' 需要一个替代序列：surrogate = \"{1}\"（[economy] 中的一列）、surrogate = { category = …, activity = … } 或 surrogate_path"),
+    (r"series (\S+), year (\d+): interpolation needs data before and after (\d+); the series has (.+)",
+     "序列 {1}，{2} 年：线性内插需要 {3} 年前后都有数据；该序列只有 {4} 年"),
+    (r"series (\S+), year (\d+): overlap needs the reference series in (\d+); it has (.+)",
+     "序列 {1}，{2} 年：重叠法需要参考序列在 {3} 年有数据；参考序列只有 {4} 年"),
+    (r"nothing to fill — every matched series has data in (.+)", "没有需要填补的数据 —— 匹配到的每个序列在 {1} 年都有数据"),
+    (r"matches no activity series in the data", "没有匹配到活动水平数据中的任何序列"),
+    (r"unknown key ('.+?')", "未知的键 {1}"),
+    (r"years (\[.+?\]) lie outside the inventory years (\[.+?\])", "年份 {1} 不在清单年份 {2} 之内"),
+    (r"the surrogate table has no column ('.+?') \((.+?)\); columns: (.+)", "替代数据表中没有列 {1}（{c2}）；现有的列：{3}"),
+    # ---- factor sets: unknown columns (warnings; errors with --strict) ----
+    (r"factor set ('.+?') has unknown columns \(([^()]+)\)", "因子集 {1} 中有未知的列（{2}）"),
+    (r"unknown column ('.+?')(?: — did you mean ('.+?')\??)?", "未知的列 {1}{d2}"),
+    (r"an unnamed column \(empty header\)", "一个没有名称的列（表头为空）"),
+    (r"(\S+) takes the columns (.+?)\.?", "{1} 可用的列：{2}"),
+    (r"The column is ignored: rename or remove it and run (`.+?`) \(--strict or \[factors\] strict = true makes this an error\)",
+     "该列被忽略：请重命名或删除它，然后运行 {1}（使用 --strict 或 [factors] strict = true 时这是一个错误）"),
+    (r"rename or remove the column and run (`.+`)", "请重命名或删除该列，然后运行 {1}"),
+]
+ERRORS += [
+    # ---- notation keys ([notation_keys], --notation-keys: ghginv.analysis.notation) ----
+    (r"invalid notation keys", "注释键无效"),
+    (r"\[notation_keys\](?: in (\S+))?: (.+)", "[notation_keys]{p1}：{c2}"),
+    (r"('.+?') is not a reporting category", "{1} 不是报告类别"),
+    (r"(\S+) = (\S+): give a key \(\"NO\"\) or \{ key = \"NO\", reason = \"…\" \}", "{1} = {2}：请给出注释键（\"NO\"）或 { key = \"NO\", reason = \"…\" }"),
+    (r"(\S+) = IE needs where = \"<category>\" \(where the emissions are included\)", "{1} = IE 需要写明 where = \"<类别>\"（这些排放计入了哪个类别）"),
+    (r"(\S+): unknown field\(s\) (.+)", "{1}：未知的字段 {2}"),
+    (r"known: (.+)", "可用的：{1}"),
+    (r"(\S+): where = ('.+?') is not an IPCC category", "{1}：where = {2} 不是 IPCC 类别"),
+    (r"(\S+): unknown gas ('.+?')", "{1}：未知的气体 {2}"),
+    (r"(\S+): unknown notation key ('.+?')", "{1}：未知的注释键 {2}"),
+    (r"use one of NO, NE, NA, IE, C", "请使用 NO、NE、NA、IE、C 之一"),
+    (r"use one of CO2, CH4, N2O, HFCs, PFCs, SF6, NF3 \(or leave it empty for all\)", "请使用 CO2、CH4、N2O、HFCs、PFCs、SF6、NF3 之一（或留空表示全部气体）"),
+    (r"notation keys here are for the reporting categories \(([^()]+)\)", "这里的注释键只用于报告类别（{1}）"),
+    (r"give keys for finer categories in the activity data \(notation_key column\)", "更细类别的注释键请写在活动水平数据中（notation_key 列）"),
+    (r"check the code", "请检查类别代码"),
+    (r"notation key (\S+(?: \S+)?) = (\S+) \(\[notation_keys\]\): (\S+) has estimates for (\S+) \((\d+), region (.+?)(?:, and (\d+) more cell\(s\))?\)",
+     "注释键 {1} = {2}（[notation_keys]）：{3} 有 {4} 的估算值（{5} 年，地区 {6}{m7}）"),
+    (r"an estimated category cannot carry a notation key", "已估算的类别不能再标注注释键"),
+    (r"remove the key, or give it for the gases or categories the run does not estimate", "请删除该注释键，或只对本次核算未估算的气体或类别给出注释键"),
+    (r"(\S+) row (\d+): (\S+) = (\S+), but \[notation_keys\] in (\S+) gives (\S+)", "{1} 第 {2} 行：{3} = {4}，但 {5} 的 [notation_keys] 给出的是 {6}"),
+    # ---- targets ----
+    (r"config: (.+)", "配置：{c1}"),
+    (r"invalid targets", "目标无效"),
+    (r"targets name value_added = ('.+?') with different sectors \((\S+) except (\S+) vs (\S+) except (\S+)\): one value added, one set of categories",
+     "多个目标以 value_added = {1} 指向不同的行业（{2}，除去 {w3}；与 {4}，除去 {w5}）：同一个增加值只能对应同一组类别"),
+    (r"a sector_energy_intensity target needs value_added = \"<name>\": the sector's value added, column (\S+) of the economy table \(e\.g\. (\".+?\") for (.+)\)",
+     "sector_energy_intensity 目标需要 value_added = \"<名称>\"：该行业的增加值，即经济数据表中的列 {1}（例如 {2} 对应 {3}）"),
+    (r"not IPCC categories: (.+)", "不是 IPCC 类别：{1}"),
+    (r"(\S+): no targets\.parquet — configure \[\[targets\]\] \(and \[economy\]\) and compile again",
+     "{1}：没有 targets.parquet —— 请配置 [[targets]]（以及 [economy]）后重新编译"),
+    # ---- economy tables and energy balances ----
+    (r"region (.+?): no row for the base year (\d+)", "地区 {1}：没有基年 {2} 年的数据行"),
+    (r"(economy table|energy balance) not found", "找不到{w1}"),
+    (r"energy balance lacks column\(s\) (.+?) \(needs (.+?); optional (.+)\)", "能源平衡表缺少列 {1}（必需的列：{2}；可选的列：{3}）"),
+    (r"(\w+) must be ≥ 0 \(give magnitudes; Eq 6\.2 applies the signs; only stock_change may be negative\)",
+     "{1} 必须 ≥ 0（请填写绝对值；正负号由公式 6.2 给出；只有 stock_change 可以为负）"),
+    (r"year (\d+), region (.+?), fuel (.+?) appears more than once \(rows (\[.+?\])\)", "{1} 年、地区 {2}、燃料 {3} 出现了不止一次（第 {4} 行）"),
+    (r"unknown fuel ('.+?'): not an activity code of the run's factor sets", "未知的燃料 {1}：不是本次核算因子集中的活动代码"),
+    (r"use the activity codes of the sets' activities\.csv, e\.g\. (.+)", "请使用因子集 activities.csv 中的活动代码，例如 {1}"),
+    (r"must be a finite number \(blank means 0\)", "必须是有限数值（空白表示 0）"),
+    (r"year must be an integer", "year 必须是整数"),
+    # ---- activity data: partition folders ----
+    (r"activity partition folders not readable", "无法读取活动水平数据的分区文件夹"),
+    (r"partition folder ('.+?') is not UTF-8 percent-encoding", "分区文件夹 {1} 不是 UTF-8 百分号编码"),
+    (r"name partition folders key=value with the value in UTF-8 \(percent-encoded, as pyarrow writes them\)",
+     "请把分区文件夹命名为 键=值，值用 UTF-8 编码（百分号编码，与 pyarrow 写出的一样）"),
+    # ---- credentials in URLs ----
+    (r"the URL holds a credential \((.+?)\); URLs are written to manifest\.json and messages, so ghginv refuses them before connecting — (.+)",
+     "URL 中含有凭据（{c1}）；URL 会写入 manifest.json 和消息中，因此 ghginv 在连接之前就拒绝它 —— {c2}"),
+    (r"a password in user:password@", "user:password@ 中的密码"),
+    (r"a credential in user@ \(for (\S+) the part before @ is a key or token\)", "user@ 中的凭据（对 {1} 而言 @ 之前的部分是密钥或令牌）"),
+    (r"(query|fragment|path) parameter ('.+?')( \(a URL with a credential\))?", "{w1}参数 {2}{w3}"),
+    (r"(query|fragment|path): an Azure SAS token \(sv=, se=, sp=, …\)", "{w1}：Azure SAS 令牌（sv=、se=、sp= 等）"),
+    (r"a fragment \(#…\): storage never uses one, and it may hold a token", "片段（#…）：存储从不使用片段，它可能含有令牌"),
+    (r"remove it from the URL and give credentials the filesystem's own way: the environment \((.+?) or (~/\.aws/credentials) for s3://; "
+     r"(\w+) for gs://; the Azure SDK's default credentials \((.+?), a managed identity, (`az login`)\) for abfs:// and az://; "
+     r"a Kerberos ticket for hdfs://\), or the fsspec configuration \((~/\.config/fsspec/\*\.json), (FSSPEC_\*) variables\)",
+     "请从 URL 中删除它，并按文件系统自己的方式提供凭据：环境变量（s3:// 用 {1} 或 {2}；gs:// 用 {3}；abfs:// 和 az:// 用 Azure SDK "
+     "的默认凭据（{4}、托管标识或 {5}）；hdfs:// 用 Kerberos 票据），或 fsspec 的配置（{6}、{7} 环境变量）"),
+]
+ERRORS += [
+    (r"activity code must be lower-case snake_case", "活动代码必须是小写字母加下划线（snake_case）"),
+]
+ERRORS += [
+    # ---- factor-set rows (ghginv.factors) ----
+    (r"(\w+) is empty: every number cites its source", "{1} 为空：每个数值都必须注明出处"),
+    # ---- mapping files and ledgers (ghginv import) ----
+    (r"invalid mapping file", "映射文件无效"),
+    (r"unknown table ('.+?')", "未知的表 {1}"),
+    (r"\[ledger\] layout must be 'long' or 'wide', got ('.+?')", "[ledger] layout 只能是 'long' 或 'wide'，现在是 {1}"),
+    (r"\[columns\] needs ('.+?') for a (\w+) ledger", "[columns] 需要 {1}（{2} 格式的台账）"),
+    (r"('.+?') must be given in \[constants\], \[columns\], \[cells\] or \[names\]", "{1} 必须在 [constants]、[columns]、[cells] 或 [names] 中给出"),
+    (r"\[constants\] sector ('.+?') is not an IPCC 2006 category code", "[constants] 中的 sector {1} 不是 IPCC 2006 类别代码"),
+    (r"\[constants\] year must be an integer, got ('.+?')", "[constants] 中的 year 必须是整数，现在是 {1}"),
+    (r"('.+?') is not a finite number", "{1} 不是有限数值"),
+    (r"amounts are ≥ 0; a \(−\) row of a balance table is not activity data: map it to \"-\"",
+     "活动水平应 ≥ 0；平衡表中的（−）行不是活动水平数据：请把它映射为 \"-\""),
+    (r"a date \((.+?)\) in the year column", "year 列中是一个日期（{1}）"),
+    (r"give the year as an integer such as (\d+)", "请以整数填写年份，例如 {1}"),
+    (r"column ('.+?') \(\[columns\] (\w+)\) appears (\d+) times, in columns (.+)", "列 {1}（[columns] {2}）出现了 {3} 次，在第 {4} 列"),
+    (r"duplicate header: rename one column in the ledger or map the other by its ordinal", "表头重复：请在台账中重命名其中一列，或按序号映射另一列"),
+    (r"check failed: (.+?)(?: \(row (\d+)\))?: total (\S+) but the parts sum to (\S+) \(difference (\S+)\)",
+     "校验未通过：{1}{r2}：合计为 {3}，但分项之和为 {4}（差 {5}）"),
+    (r"a total or sub-item row disagrees with its parts: fix the ledger or the \[\[checks\]\] entry",
+     "合计行或“其中”分项行与其分项不一致：请修改台账或 [[checks]] 中的校验项"),
+    (r"unknown unit: (.+)", "未知的单位：{c1}"),
+    (r"map it in \[units\], e\.g\. (.+)", "请在 [units] 中映射它，例如 {1}"),
+    (r"\[\[checks\]\] part row ('.+?') of ('.+?') is not in the table", "[[checks]] 中 {2} 的分项行 {1} 不在表中"),
+    (r"row label not in \[sectors\]", "行标签不在映射文件的 [sectors] 中"),
+    (r"add it to \[sectors\] \(\"-\" to leave it out deliberately\)", "请把它加入 [sectors]（写 \"-\" 表示有意不导入）"),
+    (r"fuel column not in \[activities\]", "燃料列不在映射文件的 [activities] 中"),
+    (r"add it to \[activities\] \(\"-\" to leave it out\)", "请把它加入 [activities]（写 \"-\" 表示不导入）"),
+    (r"(\S+) lies under (\S+)", "{1} 属于 {2}"),
+]
+ERRORS += [
+    # ---- ledger files (ghginv import) ----
+    (r"not a readable XLSX workbook \((.+)\)", "不是可读的 XLSX 工作簿（详情：{1}）"),
+    (r"unknown ledger type ('.+?'); give a \.csv or \.xlsx file", "未知的台账文件类型 {1}；请给出 .csv 或 .xlsx 文件"),
+    (r"sheet ('.+?') cannot be read \((.+)\)", "工作表 {1} 无法读取（详情：{2}）"),
+    (r"no file matches this pattern", "没有文件与这个模式匹配"),
+    (r"no sheet matches ('.+?'); sheets: (.+)", "没有工作表与 {1} 匹配；现有的工作表：{2}"),
+]
+ERRORS += [
+    # ---- ledgers: --strict, form identities, merged cells, files that are not workbooks ----
+    (r"(\d+) row\(s\)/column\(s\) not covered by the mapping (.+?); nothing was written \(--strict: map every row and column\)",
+     "有 {1} 个行或列不在映射文件 {2} 中；未写入任何文件（--strict：每一行和每一列都必须有映射）"),
+    (r"energy item not in \[activities\] \(a row without values; --strict\)", "能源品种不在映射文件的 [activities] 中（该行没有数值；--strict）"),
+    (r"identity not met: (.+?)(?: \(row (\d+)\))?: (\S+) but the other columns give (\S+) \(difference (\S+)\)",
+     "平衡关系不成立：{1}{r2}：{3}，但由其他列算得 {4}（差 {5}）"),
+    (r"a warning \(an error with --strict\): check the row in the form", "这是警告（使用 --strict 时为错误）：请检查报表中的这一行"),
+    (r"merged cells (\S+) cover the item column: (\d+) rows would share one item name", "合并单元格 {1} 覆盖了品种列：{2} 行会共用一个品种名称"),
+    (r"unmerge them and write the item name in every row \(Excel: (.+)\)", "请取消合并，并在每一行写上品种名称（Excel：{1}）"),
+    (r"not an XLSX workbook \(an \.xlsx file is a zip archive; this one starts with (.+?)\); is it a CSV, HTML or PDF export with the wrong name\?",
+     "不是 XLSX 工作簿（.xlsx 文件是 zip 压缩包；这个文件的开头是 {1}）；它是不是扩展名写错了的 CSV、HTML 或 PDF 导出文件？"),
+    (r"this is a password-protected \(encrypted\) workbook or an old binary \.xls under an \.xlsx name; nothing was read",
+     "这是一个有密码保护（已加密）的工作簿，或是用 .xlsx 扩展名保存的旧二进制 .xls 文件；未读取任何内容"),
+    (r"Open it in Excel or WPS, remove the password \((.+), clear it\) and save it as \.xlsx",
+     "请用 Excel 或 WPS 打开，删除密码（{1}，清空密码）后另存为 .xlsx"),
+]
+ERRORS += [
+    # ---- outputs that would overwrite an input or a run (ghginv.runfolder, ghginv.core._fs) ----
+    (r"(--[a-z-]+) (\S+): (.+)", "{1} {2}：{c3}"),
+    (r"this is the (ledger|mapping|scenario file) the command reads \((.+?)\); writing it would replace the input",
+     "这是本命令读取的{w1}（{2}）；写入它会覆盖这个输入"),
+    (r"this is the (activity data|factor set) the run reads \((.+?)\); the output folder would replace it",
+     "这是本次核算读取的{w1}（{2}）；输出文件夹会替换它"),
+    (r"lies inside the ghginv run folder (\S+), which only the command that wrote it may change"
+     r"( \(its files are recorded with their sha256 in manifest\.json\))?",
+     "位于 ghginv 运行文件夹 {1} 之内，只有写出它的命令才能修改该文件夹{w2}"),
+    (r"lies inside the (factor set|activity data) folder the (command|run) reads \((.+?)\)", "位于{w2}读取的{w1}文件夹（{3}）之内"),
+    (r"a later run would read the outputs as input", "之后的核算会把这些输出当作输入读取"),
+    (r"holds the activity data the run reads \((.+?)\); replacing the folder would delete it",
+     "其中有本次核算读取的活动水平数据（{1}）；替换该文件夹会把它删除"),
+    (r"Nothing was written", "未写入任何文件"),
+    (r"give (--[a-z-]+) (another file|a new folder|a file outside the run folder|a file outside it|a folder outside it"
+     r"|a folder outside any run folder|a folder that holds no input)", "请为 {1} 指定{w2}"),
+    # ---- workbook bombs (ghginv import) ----
+    (r"(\S+) declares the dimension (\S+): ([\d,]+) cells, more than the limit of ([\d,]+) cells( \(.+?\))?",
+     "{1} 声明的范围是 {2}：共 {3} 个单元格，超过了 {4} 个单元格的上限{w5}"),
+    (r"sheet ('.+?') holds cells up to row ([\d,]+), column (\w+): ([\d,]+) cells, more than the limit of ([\d,]+) cells( \(.+?\))?",
+     "工作表 {1} 的单元格一直到第 {2} 行、第 {3} 列：共 {4} 个单元格，超过了 {5} 个单元格的上限{w6}"),
+    (r"the workbook expands to (\S+) MB uncompressed, more than the limit of (\S+) MB( \(.+?\))?",
+     "该工作簿解压后有 {1} MB，超过了 {2} MB 的上限{w3}"),
+    (r"part (\S+) \(([\d,]+) bytes packed, ([\d,]+) unpacked\) has a compression ratio of (\S+) : 1, more than the limit of (\S+) : 1( \(.+?\))?",
+     "部件 {1}（压缩后 {2} 字节，解压后 {3} 字节）的压缩比为 {4} : 1，超过了 {5} : 1 的上限{w6}"),
+    (r"nothing was read", "未读取任何内容"),
+    (r"If the workbook is genuine, raise the limit, e\.g\. (\S+) ghginv import … \((\S+) turns the check off\), or save the sheet as CSV",
+     "如果该工作簿是真实的，请提高上限，例如 {1} ghginv import …（{2} 表示关闭这项检查），或把工作表另存为 CSV"),
+    (r"(GHGINV_\w+) must be a number ≥ 0 \(0 turns the check off\), got ('.+?')", "{1} 必须是 ≥ 0 的数（0 表示关闭这项检查），现在是 {2}"),
+    # ---- ledgers: unit cells, the vocabulary's hint ----
+    (r"the unit cell says ('.+?') \((.+?)\) but the column header ('.+?') says (.+)", "单位单元格写的是 {1}（{2}），但列标题 {3} 写的是 {4}"),
+    (r"one of the two is wrong: correct the unit cell or the header, then import again", "两者之中有一个是错的：请改正单位单元格或表头，然后重新导入"),
+    (r"add it to \[activities\]: (.+)", "请把它加入 [activities]：{1}"),
+    # ---- activity data: integers beyond 2^53, notation keys as written ----
+    (r"integer amount too large to be represented exactly as a 64-bit float \(above 2\^53 = (\d+)\)",
+     "整数活动水平太大，无法用 64 位浮点数精确表示（超过 2^53 = {1}）"),
+    (r"check the value; give huge amounts in a larger unit \(e\.g\. (.+?)\) or as floating-point numbers",
+     "请检查该数值；很大的活动水平请改用更大的单位（例如 {1}）或以浮点数给出"),
+    (r"write ('.+?') exactly, without spaces( and in capitals)?", "请准确地写成 {1}，不要有空格{w2}"),
+    # ---- two factor sets of one name; a run's snapshot of its factor sets ----
+    (r"invalid run configuration", "运行配置无效"),
+    (r"two factor sets are named ('.+?'): (\S+) and (\S+)", "有两个因子集都叫 {1}：{2} 和 {3}"),
+    (r"a set's name is its folder's name and must be unique in a run", "因子集的名称就是其文件夹的名称，在一次核算中必须唯一"),
+    (r"rename one folder \(and its manifest\.toml name\), or give only one of them", "请重命名其中一个文件夹（及其 manifest.toml 中的 name），或只给出其中一个"),
+    (r"factor sets of one run must have different names", "一次核算的各因子集必须有不同的名称"),
+    (r"the run's snapshot of factor set ('.+?') changed after the run \(sha256 mismatch\)", "该运行中因子集 {1} 的快照在运行之后被修改过（sha256 不一致）"),
+    (r"a recompute would not reproduce the run", "重新计算将无法重现该运行"),
+    (r"[Cc]ompile again", "请重新编译"),
+    (r"the run used two factor sets named ('.+?') \((\S+) and (\S+)\)", "该运行使用了两个都叫 {1} 的因子集（{2} 和 {3}）"),
+    (r"its snapshot (\S+) keeps only one, so it cannot be recomputed exactly", "其快照 {1} 只保留了其中一个，因此无法精确地重新计算"),
+    (r"Compile it again with sets of different names \(rename one folder\)", "请用名称不同的因子集重新编译（重命名其中一个文件夹）"),
+    (r"missing from the run's snapshot of factor set ('.+?') \(the manifest records it\)", "该运行中因子集 {1} 的快照里缺少这个文件（manifest.json 记录了它）"),
+    # ---- factor-set rows and the inventory TOML ----
+    (r"year_from (\d+) is after year_to (\d+)", "year_from {1} 晚于 year_to {2}"),
+    (r"years = (\[.+?\]) is empty: the first year is after the last", "years = {1} 为空：起始年份晚于结束年份"),
+    (r"(\w+) must be one of (.+?), got ('.+?')", "{1} 必须是以下之一：{2}，现在是 {3}"),
+    (r"(\w+) must be one of (.+)", "{1} 必须是以下之一：{2}"),
+    (r"activity ('.+?') listed twice", "活动 {1} 列出了两次"),
+]
+ERRORS += [
+    # ---- inventory TOML: a value of the wrong type (ghginv.core.config._KEY_TYPES) ----
+    (r"\[(\w+)\] (\w+) = (.+) has the wrong type", "[{1}] {2} = {3} 的类型不对"),
+    (r"(\w+) must be (?:a string or a list of strings|a string|a list of region codes|a positive integer|an integer year|one year or)"
+     r"( .+|: .+)", "{1} 必须是{c2}"),
+    (r"\(text in quotes(?:, e\.g\. (.+?))?\)", "字符串（用引号括起的文本{x1}）"),
+    (r"naming a GWP set \(e\.g\. (.+)\)", "表示 GWP 取值集名称的字符串（例如 {1}）"),
+    (r"\(e\.g\. (paths|sets) = (.+)\)", "字符串或字符串列表（例如 {1} = {2}）"),
+    (r"\(e\.g\. regions = (.+)\)", "地区代码的列表（例如 regions = {1}）"),
+    (r"\(rows per batch, e\.g\. (.+)\)", "正整数（每批的行数，例如 {1}）"),
+    (r"\(e\.g\. base_year = (\d+)\)", "整数年份（例如 base_year = {1}）"),
+    (r"\[first, last\] \(two integers, e\.g\. (.+)\)", "一个年份，或 [起始年, 结束年]（两个整数，例如 {1}）"),
+    (r": (\".+?\") or (\".+?\")", "字符串：{1} 或 {2}"),
+    (r"\(the dask scheduler address, e\.g\. (.+)\)", "字符串（dask 调度器的地址，例如 {1}）"),
+    (r"(\w+) must be true or false", "{1} 必须是 true 或 false"),
+]
+ERRORS += [
+    # ---- options of the commands themselves (ghginv.cli) ----
+    (r"--out NEW_DIR is required \(or --scenarios FILE\)", "需要给出 --out 新文件夹（或 --scenarios 文件）"),
+    (r"--replace-factors needs the new list: --factors SET \[--factors SET …\]", "--replace-factors 需要新的因子集列表：--factors 因子集 [--factors 因子集 …]"),
+    (r"factor set ('.+?') has no activity ('.+?'); (nearest known codes|the set's codes): (.+?) \(all: (ghginv factors show \S+)\)",
+     "因子集 {1} 中没有活动 {2}；{w3}：{4}（全部活动：{5}）"),
+    (r"factor set ('.+?') has no activity ('.+?'); the set has no activity codes \(all: (ghginv factors show \S+)\)",
+     "因子集 {1} 中没有活动 {2}；该因子集没有任何活动代码（全部活动：{3}）"),
+    (r"--years must look like 2020-2024 or 2022, got ('.+?')", "--years 应写成 2020-2024 或 2022 的形式，现在是 {1}"),
+    (r"--draft-mapping SAMPLE prints a mapping: give no ledger, --mapping or --out with it",
+     "--draft-mapping 样本文件 只打印映射草稿：不要同时给出台账文件、--mapping 或 --out"),
+    (r"give the ledger files, folders or globs to import \(or --draft-mapping SAMPLE\)", "请给出要导入的台账文件、文件夹或通配模式（或 --draft-mapping 样本文件）"),
+    (r"give --mapping MAPPING\.toml and --out OUT\.parquet \(draft a mapping with --draft-mapping SAMPLE\.xlsx\)",
+     "请给出 --mapping 映射文件.toml 和 --out 输出文件.parquet（可用 --draft-mapping 样本文件.xlsx 起草映射）"),
+    (r"--format must be 'table' or 'json', got ('.+?')", "--format 只能是 'table' 或 'json'，现在是 {1}"),
+    (r"give an inventory TOML, or --activity and/or --factors", "请给出清单 TOML 文件，或 --activity 和/或 --factors"),
+    (r"give an inventory TOML, or --activity and/or --sinks and --factors \(and --gwp, --out\)",
+     "请给出清单 TOML 文件，或 --activity 和/或 --sinks 以及 --factors（还有 --gwp、--out）"),
+    (r"--out DIR is required without an inventory TOML", "没有清单 TOML 文件时必须给出 --out 文件夹"),
+]
+ERRORS += [
+    # ---- the command line's own usage errors (click, ghginv.cli.main) ----
+    (r"No such option: (\S+)(?: \(Possible options: (.+?)\)| Did you mean (\S+)\?)?", "没有这个选项：{1}{d2}{d3}"),
+    (r"No such command ('.+?')", "没有这个命令：{1}"),
+    (r"Option ('.+?') requires an argument", "选项 {1} 需要一个值"),
+    (r"Got unexpected extra argument(?:\(s\)|s)? \((.+)\)", "多余的参数：{1}"),
+    (r"Missing (argument|option|parameter) ('.+?')", "缺少{w1} {2}"),
+    (r"Invalid value for ('.+?'): (.+)", "{1} 的值无效：{c2}"),
+    (r"('.+?') is not one of (.+?)\.?", "{1} 不是以下之一：{2}"),
+    (r"('.+?') is not a valid (integer|float|boolean)\.?", "{1} 不是有效的{w2}"),
+    (r"Input should be a valid (integer|number|boolean), unable to parse string as an? (integer|number|boolean)", "应为有效的{w1}：无法把文本解析为{w2}"),
+]
+ERROR_WORDS.update({
+    "ledger": ("ledger", "台账"), "mapping": ("mapping", "映射文件"), "activity data": ("activity data", "活动水平数据"),
+    "factor set": ("factor set", "因子集"), "command": ("command", "本命令"), "run": ("run", "本次核算"),
+    " (its files are recorded with their sha256 in manifest.json)": (" (its files are recorded with their sha256 in manifest.json)",
+                                                                     "（其中的文件及其 sha256 都记录在 manifest.json 中）"),
+    "another file": ("another file", "另一个文件"), "a new folder": ("a new folder", "一个新的文件夹"),
+    "a file outside the run folder": ("a file outside the run folder", "运行文件夹之外的文件"),
+    "a file outside it": ("a file outside it", "它之外的文件"), "a folder outside it": ("a folder outside it", "它之外的文件夹"),
+    "a folder outside any run folder": ("a folder outside any run folder", "不在任何运行文件夹之内的文件夹"),
+    "a folder that holds no input": ("a folder that holds no input", "不含任何输入的文件夹"),
+    " (a real ledger never comes near it: is this a zip bomb or a damaged file?)":
+        (" (a real ledger never comes near it: is this a zip bomb or a damaged file?)", "（真实的台账远远达不到这个数：这是不是 zip 炸弹或损坏的文件？）"),
+    " and in capitals": (" and in capitals", "，并使用大写字母"),
+    "nearest known codes": ("nearest known codes", "最接近的已知代码"), "the set's codes": ("the set's codes", "该因子集的代码"),
+    "argument": ("argument", "参数"), "option": ("option", "选项"), "parameter": ("parameter", "参数"),
+    "integer": ("integer", "整数"), "float": ("float", "数值"), "number": ("number", "数值"), "boolean": ("boolean", "布尔值"),
+    "query": ("query", "查询"), "fragment": ("fragment", "片段"), "path": ("path", "路径"),
+    " (a URL with a credential)": (" (a URL with a credential)", "（一个含凭据的 URL）"), "none": ("none", "无"),
+    "volume": ("volume", "体积"), "mass": ("mass", "质量"), "energy": ("energy", "能量"), "area": ("area", "面积"),
+    "area_time": ("area_time", "面积×时间"), "count": ("count", "数量"), "ratio": ("ratio", "比例"),
+})
 
 
 # ==== block: command line (summary, error framing) ===========================================================
@@ -651,7 +1109,9 @@ def label_parts(kind: str, key, lang: str) -> list[tuple[str, bool]]:
 
 def _sub(template: str, m: re.Match, lang: str) -> str:
     """Fill a :data:`NOTES` template: ``{n}`` group n as written; ``{an}`` group n as an activity name; ``{sn}``
-    as a status; ``{cn}``/``{kn}`` translated again as a note (recursively, comma lists item by item)."""
+    as a status; ``{cn}`` translated again as an error message, ``{kn}`` as a note (recursively, comma lists item
+    by item); ``{gn}`` the optional series of a gap-filling rule (groups n to n + 2); ``{pn}`` an optional value
+    in parentheses; ``{mn}`` an optional count of more cells; ``{rn}`` an optional row; ``{xn}`` an optional example; ``{wn}`` a word of :data:`ERROR_WORDS` (a table's name), as written when it is not one."""
     def one(tok: re.Match) -> str:
         flag, n = tok.group(1), int(tok.group(2))
         g = m.group(n)
@@ -667,12 +1127,24 @@ def _sub(template: str, m: re.Match, lang: str) -> str:
             return f"（是否应为 {g}？）" if g else ""
         if flag == "f":
             return label("factor_kind", g, lang)
+        if flag == "g":  # the optional series of a gap-filling rule: category, activity, region
+            return f"（类别 {g}，活动 {m.group(n + 1)}，地区 {m.group(n + 2)}）" if g else ""
+        if flag == "m":  # an optional count of more cells
+            return f"，另有 {g} 个单元" if g else ""
+        if flag == "r":  # an optional row
+            return f"（第 {g} 行）" if g else ""
+        if flag == "x":  # an optional example
+            return f"，例如 {g}" if g else ""
+        if flag == "p":  # an optional value in parentheses
+            return f"（{g}）" if g else ""
+        if flag == "w":  # a word of an error message (ERROR_WORDS), else as written; an optional one absent: nothing
+            return "" if g is None else _pick(ERROR_WORDS[g], lang) if g in ERROR_WORDS else g
         if flag == "n":  # ", 3 NO, 52 NE" -> "，3 项 NO，52 项 NE"
             return "".join(f"，{c} 项 {k}" for c, k in re.findall(r"(\d+) (\w+)", g or ""))
         if flag == "e":  # "sector 2 (NE), 1.B (NO)" -> "；未估算：第 2 部门（NE），1.B（NO）"
             return "；未估算：" + re.sub(r"sector (\d)", r"第 \1 部门", g).replace(" (", "（").replace(")", "）").replace(", ", "，") if g else ""
         return g if g is not None else ""
-    return re.sub(r"\{([asckofned]?)(\d+)\}", one, template)
+    return re.sub(r"\{([asckofnedwgpmrx]?)(\d+)\}", one, template)
 
 
 def translate_note(note: str, lang: str) -> str:
@@ -706,19 +1178,54 @@ _ROWS = re.compile(r"^(.*?)(?: \(first value: (.+?)\))? — rows? ([\d, ]+?)(?: 
 _PATH_PREFIX = re.compile(r"^(\S*[/\\.]\S*?): (.+)$", re.S)
 
 
+# the joints of a composite message, tried in this order: its hint after a dash, its clauses, its sentences
+_JOINTS = ((". ", "。"), ("? ", "。"), ("; ", "；"), (" — ", " —— "))
+_OPEN, _CLOSE = "([{（", ")]}）"
+
+
+def _split_top(text: str, sep: str) -> list[str]:
+    """``text`` split at ``sep`` where it stands outside brackets (a value list or a library's diagnostic in
+    parentheses keeps its own separators)."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(text):
+        ch = text[i]
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(depth - 1, 0)
+        elif depth == 0 and text.startswith(sep, i) and not (sep == ". " and text[max(i - 3, 0):i] in ("e.g", "i.e")):
+            parts.append(text[start:i])
+            start = i = i + len(sep)
+            continue
+        i += 1
+    return parts + [text[start:]]
+
+
 def _translate_error(message: str, lang: str) -> str:
-    """One message without its rows: an :data:`ERRORS` pattern, else the message after a leading file path
-    (``a/b.parquet: file is empty`` -> ``a/b.parquet：文件为空``), else :func:`translate_note`."""
+    """One message without its rows: an :data:`ERRORS` pattern matching all of it; else the message after a
+    leading file path (``a/b.parquet: file is empty`` -> ``a/b.parquet：文件为空``); else its parts at the
+    joints of :data:`_JOINTS` (a hint after `` — ``, clauses after ``; ``, sentences), each translated the same
+    way; else :func:`translate_note`."""
     text = message.strip()
     for pat, tmpl in ERRORS:
         m = re.fullmatch(pat, text, re.S)
         if m:
             return _sub(tmpl, m, lang)
+    if text.endswith(".") and not text.endswith(".."):  # a sentence: its full stop
+        inner = _translate_error(text[:-1], lang)
+        if inner != text[:-1]:
+            return inner if inner.endswith("。") else inner + "。"
     m = _PATH_PREFIX.match(text)
     if m:
         rest = _translate_error(m.group(2), lang)
         if rest != m.group(2):
             return f"{m.group(1)}：{rest}"
+    for sep, joint in _JOINTS:
+        parts = _split_top(text, sep)
+        if len(parts) > 1:
+            out = [_translate_error(p, lang) for p in parts]
+            if out != parts:
+                return joint.join(out)
     return translate_note(message, lang)
 
 
@@ -892,3 +1399,104 @@ XLSX_VALUES: dict[str, dict[str, tuple[str, str]]] = {
     "unit": {"10^4 t": ("10^4 t", "万吨"), "10^8 m^3": ("10^8 m^3", "亿立方米"), "10^4 m^3": ("10^4 m^3", "万立方米"),
              "ratio": ("ratio", "比值"), "10^4 kWh": ("10^4 kWh", "万千瓦时"), "t": ("t", "吨"), "fraction": ("fraction", "比例")},
 }
+
+
+# ==== block: web app (web) — every text of ``ghginv serve`` (ghginv.web), (English, Chinese) ======================
+WEB: dict[str, tuple[str, str]] = {
+    "WEB_app": ("ghginv — greenhouse gas inventory", "ghginv 温室气体清单"),
+    "WEB_home": ("Home", "首页"), "WEB_factors": ("Factor sets", "排放因子集"), "WEB_new": ("New inventory", "新建清单"),
+    "WEB_compare": ("Compare runs", "比较两次核算"), "WEB_lang_switch": ("中文", "English"),
+    "WEB_workspace": ("Workspace", "工作目录"), "WEB_synthetic": ("SYNTHETIC demo data — not official statistics", "合成演示数据 —— 非官方统计数据"),
+    "WEB_inventories": ("Inventories", "清单"), "WEB_runs": ("Runs", "核算结果"), "WEB_no_runs": ("No run yet: compile an inventory.", "尚无核算结果：请先编制一个清单。"),
+    "WEB_no_inventories": ("No inventory file in the workspace.", "工作目录中没有清单文件。"),
+    "WEB_name": ("Name", "名称"), "WEB_file": ("File", "文件"), "WEB_years": ("Years", "年份"), "WEB_base_year": ("Base year", "基准年"),
+    "WEB_first_year": ("First year", "起始年"), "WEB_last_year": ("Last year", "结束年"), "WEB_region": ("Region codes (comma-separated; empty: any)", "行政区划代码（逗号分隔；留空：不限）"),
+    "WEB_created": ("Created (UTC)", "生成时间（UTC）"), "WEB_gwp": ("GWP set", "GWP 取值"), "WEB_open": ("Open", "打开"),
+    "WEB_compile": ("Compile", "编制"), "WEB_compile_now": ("Compile this inventory", "编制本清单"),
+    "WEB_run": ("Run", "核算结果"), "WEB_totals": ("Totals by year and sector", "分年份、分领域排放合计"),
+    "WEB_unit_kt": ("kt CO2e", "千吨二氧化碳当量"), "WEB_sector": ("Sector", "领域"), "WEB_indirect": ("Purchased electricity and heat (indirect)", "外购电力和热力（间接）"),
+    "WEB_direct_total": ("Direct emissions (scope 1)", "直接排放（范围一）"),
+    "WEB_charts": ("Charts of the report", "报告图表"), "WEB_targets": ("Targets", "目标完成情况"), "WEB_no_targets": ("The run has no targets.", "本次核算未设目标。"),
+    "WEB_target": ("Target", "目标"), "WEB_status": ("Verdict", "评估结果"), "WEB_downloads": ("Downloads", "下载"),
+    "WEB_drill": ("Trace to the source", "追溯到来源"), "WEB_drill_title": ("Drill-down", "逐级追溯"),
+    "WEB_level_sector": ("Sector", "领域"), "WEB_level_region": ("Region", "地区"), "WEB_level_entity": ("Entity", "单位"),
+    "WEB_level_activity": ("Activity", "活动"), "WEB_level_factor": ("Factor rows used", "所用排放因子"),
+    "WEB_share": ("Share", "占比"), "WEB_co2e_t": ("t CO2e", "吨二氧化碳当量"), "WEB_key": ("Code", "代码"), "WEB_all": ("All", "全部"),
+    "WEB_kind": ("Kind", "类别"), "WEB_item": ("Item", "项目"), "WEB_set": ("Factor set", "因子集"), "WEB_version": ("Version", "版本"),
+    "WEB_factor_year": ("Factor year", "因子年份"), "WEB_value": ("Value", "数值"), "WEB_unit": ("Unit", "单位"),
+    "WEB_value_status": ("Status", "状态"), "WEB_source": ("Source", "来源"), "WEB_locator": ("Locator", "出处位置"), "WEB_rule": ("Row", "取值行"),
+    "WEB_year": ("Year", "年份"), "WEB_old": ("Old run", "原核算"), "WEB_new_run": ("New run", "新核算"), "WEB_show": ("Show", "显示"),
+    "WEB_waterfall": ("Change explained: activity, factor and GWP effects", "变化分解：活动水平、排放因子和 GWP 的影响"),
+    "WEB_old_total": ("Old total", "原合计"), "WEB_new_total": ("New total", "新合计"),
+    "WEB_activity_effect": ("Activity data", "活动水平"), "WEB_factor_effect": ("Emission factors", "排放因子"), "WEB_gwp_effect": ("GWP values", "GWP 取值"),
+    "WEB_changed_factors": ("Changed factor rows", "变化的排放因子"), "WEB_no_changed": ("No factor row differs.", "没有变化的排放因子。"),
+    "WEB_recompute": ("Recompute with another factor set", "换用其他因子集重新计算"), "WEB_recompute_btn": ("Recompute and compare", "重新计算并比较"),
+    "WEB_job": ("Job", "任务"), "WEB_kind_compile": ("Compile", "编制清单"), "WEB_kind_recompute": ("Recompute", "重新计算"),
+    "WEB_kind_import": ("Import of the workbooks", "导入报表"), "WEB_running": ("Running", "正在运行"), "WEB_stage": ("Stage", "阶段"), "WEB_elapsed": ("Elapsed", "已用时间"),
+    "WEB_seconds": ("{s:.1f} s", "{s:.1f} 秒"), "WEB_done": ("Done", "已完成"), "WEB_failed": ("Failed — nothing was written", "失败 —— 未写入任何文件"),
+    "WEB_open_run": ("Open the run", "查看核算结果"), "WEB_open_compare": ("Compare with the old run", "与原核算比较"),
+    "WEB_busy": ("Inventory {name} is already being compiled; wait until that run ends.", "清单 {name} 正在编制中，请等该次运行结束后再试。"),
+    "WEB_publisher": ("Publisher", "发布机构"), "WEB_rows": ("Rows", "行数"), "WEB_where": ("Where", "位置"),
+    "WEB_shipped": ("shipped", "随软件提供"), "WEB_own": ("workspace", "工作目录"), "WEB_title": ("Title", "标题"),
+    "WEB_upload_set": ("Upload a factor set", "上传因子集"),
+    "WEB_upload_set_help": ("Select the set's manifest.toml and its CSV files together; the set is checked before it is stored in the workspace's factors/ folder.",
+                            "请同时选择因子集的 manifest.toml 和全部 CSV 文件；检查通过后才保存到工作目录的 factors/ 文件夹。"),
+    "WEB_upload": ("Upload", "上传"), "WEB_set_ok": ("Factor set {name} {version} stored: {rows} rows.", "因子集 {name} {version} 已保存：{rows} 行。"),
+    "WEB_set_bad": ("The factor set was not stored:", "因子集未保存："), "WEB_set_exists": ("A factor set named {name} already exists in the workspace.", "工作目录中已有名为 {name} 的因子集。"),
+    "WEB_new_help": ("Name, years and region of the inventory; then the enterprise workbooks (form 205-1, .xlsx or .csv, many at once).",
+                     "填写清单名称、年份和地区，然后上传企业报表（205-1 表，.xlsx 或 .csv，可一次选择多个）。"),
+    "WEB_workbooks": ("Enterprise workbooks", "企业报表"), "WEB_draft": ("Upload and draft the mapping", "上传并起草对照表"),
+    "WEB_mapping": ("Mapping of the form's items", "报表项目对照表"),
+    "WEB_mapping_help": ("Each item of the form and the activity it is imported as. Empty = not yet mapped (the import stops at a row with a value); \"-\" = left out on purpose.",
+                         "报表每个项目及其导入后的活动代码。留空 = 尚未对应（有数值的行会使导入停止）；“-” = 有意不导入。"),
+    "WEB_found": ("Found in the vocabulary", "识别情况"), "WEB_recognised": ("recognised", "已识别"), "WEB_unrecognised": ("not recognised", "未识别"), "WEB_note": ("Note", "说明"),
+    "WEB_save_mapping": ("Save the mapping", "保存对照表"), "WEB_import": ("Import the workbooks", "导入报表"),
+    "WEB_mapping_saved": ("Mapping saved to {file}.", "对照表已保存到 {file}。"),
+    "WEB_import_ok": ("{rows} activity rows imported from {files} files ({sheets} sheets).", "已从 {files} 个文件（{sheets} 个工作表）导入 {rows} 行活动数据。"),
+    "WEB_checks": ("Checks of the totals (合计) per block", "各表块合计校验"), "WEB_check_ok": ("ok", "通过"), "WEB_check_bad": ("differs", "不一致"),
+    "WEB_check": ("Check", "校验"), "WEB_column": ("Column", "列"), "WEB_total": ("Total", "合计"), "WEB_sum": ("Sum of the parts", "分项之和"),
+    "WEB_check_warn": ("warning", "警告"), "WEB_result": ("Result", "结果"), "WEB_sheet": ("Sheet", "工作表"), "WEB_row": ("Row", "行"),
+    "WEB_settings": ("Economy table and targets", "经济数据表和目标"),
+    "WEB_economy": ("Economy table (CSV)", "经济数据表（CSV）"), "WEB_presets": ("Target presets", "目标预设"),
+    "WEB_district": ("the district's", "本区"),
+    "WEB_order": ("Factor sets of the inventory, in precedence order", "本清单使用的因子集及其优先顺序"),
+    "WEB_order_help": ("Number the sets to use, 1 first (the first set with a factor for a gas wins); empty: not used.",
+                       "为要使用的因子集编号，1 为最优先（某气体取第一个有因子的因子集）；留空表示不使用。"),
+    "WEB_rank": ("Order", "顺序"), "WEB_want_rank": ("give a number (1 = first)", "请填写数字（1 为最优先）"),
+    "WEB_no_sets": ("Choose at least one factor set (give it the number 1).", "请至少选择一个因子集（编号 1）。"), "WEB_save": ("Save", "保存"), "WEB_saved": ("Saved.", "已保存。"),
+    "WEB_settings_readonly": ("This inventory file was not written by the web app; edit its [economy] and [[targets]] tables in the file.",
+                              "此清单文件不是由网页界面生成的；请在文件中编辑其 [economy] 和 [[targets]] 部分。"),
+    "WEB_error": ("Error", "错误"), "WEB_not_found": ("Not found.", "未找到。"), "WEB_csrf": ("The form has expired or did not come from this page; reload the page and try again.",
+                                                                             "表单已过期或不是来自本页面；请刷新页面后重试。"),
+    "WEB_too_large": ("The upload is larger than {mb} MB; split it or raise --max-upload-mb.", "上传内容超过 {mb} MB；请分批上传或调大 --max-upload-mb。"),
+    "WEB_bad_type": ("{file}: only {kinds} files are accepted here.", "{file}：此处只接受 {kinds} 文件。"),
+    "WEB_no_files": ("No file was selected.", "未选择文件。"), "WEB_bad_field": ("{field}: {value!r} is not valid; {what}.", "{field}：{value!r} 无效；{what}。"),
+    "WEB_want_year": ("give a year such as 2024", "请填写年份，例如 2024"), "WEB_want_order": ("the first year must not be after the last, the base year within them",
+                                                                                    "起始年不得晚于结束年，基准年须在两者之间"),
+    "WEB_want_name": ("give a name", "请填写名称"),
+    "WEB_token": ("Access token required: open the address printed by ghginv serve.", "需要访问令牌：请打开 ghginv serve 启动时显示的地址。"),
+    "WEB_tables": ("Tables", "表格"), "WEB_more_rows": ("{n} more rows not shown.", "另有 {n} 行未显示。"),
+    "WEB_back": ("Back", "返回"), "WEB_others": ("others", "其他"), "WEB_draft_inventories": ("Inventories in preparation", "编制中的清单"),
+}
+
+__all__ += ["WEB", "web_text"]
+
+
+def web_text(key: str, lang: str, **kw) -> str:
+    """A text of the web app (:data:`WEB`).
+
+    Parameters
+    ----------
+    key : str
+        Key of :data:`WEB` (``"WEB_totals"`` …).
+    lang : {"en", "zh"}
+        Language.
+    **kw
+        Values for the text's ``{placeholders}``.
+
+    Returns
+    -------
+    str
+        The text, formatted with ``kw``.
+    """
+    return pick(WEB, key, lang, **kw)

@@ -9,11 +9,12 @@ metadata (:func:`importlib.metadata.version`); a source checkout run without ins
 
 from __future__ import annotations
 
+import sys
 import tomllib
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "library_version"]
 
 
 def _version() -> str:
@@ -32,3 +33,15 @@ def _version() -> str:
 
 
 __version__ = _version()
+
+
+def library_version(name: str) -> str:
+    """The version of the library ``name`` (``duckdb``, ``numba`` …): its ``__version__`` when it is
+    imported, else its package metadata, so that naming it in ``manifest.json`` does not import it."""
+    mod = sys.modules.get(name)
+    if mod is not None and isinstance(getattr(mod, "__version__", None), str):
+        return mod.__version__
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "0+unknown"

@@ -4,7 +4,9 @@ A set is a folder with ``manifest.toml`` (what the set is, where it comes from, 
 of every data file) and up to four CSV files: ``emission_factors.csv`` (direct form),
 ``carbon_factors.csv`` (carbon content × oxidation, the China guideline form),
 ``conversions.csv`` (ncv, standard_coal, density) and ``activities.csv`` (metadata of the
-activity codes). The format is documented in docs/factor-set-format.md.
+activity codes); sink, waste and clinker parameters in their own files (``clinker_parameters.csv``,
+Tier 2 cement, is turned into CO2 factor rows of the set on load: :mod:`ghginv.factors.clinker_params`).
+The format is documented in docs/factor-set-format.md.
 
 Everything wrong with a set is collected and reported at once, with file and line. A column no
 reader knows (:data:`OPTIONAL_COLUMNS`; e.g. ``uncertainty_pc`` for ``uncertainty_pct``) would be
@@ -39,6 +41,7 @@ from ._patterns import (
     parse_value,
     parse_years,
 )
+from .clinker_params import CLINKER_COLUMNS, clinker_factor_rows, read_clinker_rows
 from .sink_params import SINK_COLUMNS, SinkRule, check_sink_overlaps, read_sink_rows
 from .unc_cols import UNCERTAINTY_COLUMNS, parse_uncertainty
 from .waste_params import WASTE_COLUMNS, WasteRule, check_waste_overlaps, read_waste_rows
@@ -57,6 +60,7 @@ DATA_FILES: dict[str, list[str]] = {
     "activities.csv": ["activity", "name_en", "name_zh", "ipcc_fuel", "fuel_class"],
     "sink_parameters.csv": SINK_COLUMNS,  # carbon-sink parameters, see sink_params.py
     "waste_parameters.csv": WASTE_COLUMNS,  # first-order decay parameters, see waste_params.py
+    "clinker_parameters.csv": CLINKER_COLUMNS,  # Tier 2 cement (CaO, MgO, CF_ckd), see clinker_params.py
 }
 # Optional columns each file's reader takes (every other column is unknown: a warning, an error
 # with strict=True): ``notes`` everywhere, the uncertainty columns (unc_cols.py) where they are read
@@ -67,6 +71,7 @@ OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "activities.csv": ("notes",),
     "sink_parameters.csv": ("notes",),
     "waste_parameters.csv": ("notes", *UNCERTAINTY_COLUMNS),
+    "clinker_parameters.csv": ("notes",),
 }
 _KIND = {"emission_factors.csv": "ef", "carbon_factors.csv": "carbon", "conversions.csv": "conv"}
 _KEY_COL = {"ef": "gas", "carbon": "parameter", "conv": "quantity"}
@@ -404,6 +409,7 @@ def _parse_set(folder: Path, manifest: dict, hashes: dict[str, str]) -> FactorSe
     activities: dict[str, dict] = {}
     sink_rules: list[SinkRule] = []
     waste_rules: list[WasteRule] = []
+    clinker_rules: list = []
     warnings: list[dict] = []
     gases = known_gases()
 
@@ -415,6 +421,9 @@ def _parse_set(folder: Path, manifest: dict, hashes: dict[str, str]) -> FactorSe
             continue
         if fname == "waste_parameters.csv":
             waste_rules.extend(read_waste_rows(name, path, rows, problems))
+            continue
+        if fname == "clinker_parameters.csv":  # Tier 2 cement: each CaO row becomes a derived CO2 factor row
+            clinker_rules.extend(read_clinker_rows(name, path, rows, problems, manifest.get("synthetic") is True))
             continue
         if fname == "activities.csv":
             for line, row in rows:
@@ -478,6 +487,7 @@ def _parse_set(folder: Path, manifest: dict, hashes: dict[str, str]) -> FactorSe
                         unc_pct=unc[0], unc_lower=unc[1], unc_upper=unc[2], distribution=unc[3],
                     )
                 )
+    rules.extend(Rule(set_name=name, **kw) for kw in clinker_factor_rows(clinker_rules, problems))
     if problems:
         raise FactorSetError(f"factor set {name!r} has invalid rows", problems)
     _check_overlaps(name, rules)

@@ -132,18 +132,14 @@ def rules_frame(sets: list[FactorSet]) -> tuple[list[Rule], pa.Table]:
 
 
 def _run_sql(cells: pa.Table, rules_tbl: pa.Table, fallback: bool) -> pl.DataFrame:
-    import duckdb
+    from ._duck import connection
 
-    con = duckdb.connect(":memory:")
-    try:
-        con.execute("SET threads TO 2")
+    with connection() as con:
         con.register("cells", cells)
         con.register("rules", rules_tbl)
         con.register("params", pa.table({"fallback": [bool(fallback)]}))
         rel = con.sql(_sql())
         out = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()  # duckdb 2.x / 1.x
-    finally:
-        con.close()
     return pl.from_arrow(out)
 
 

@@ -234,7 +234,7 @@ def resolve_sink_parameters(cells: pl.DataFrame, needs: pl.DataFrame, sets: list
     ----------
     2006 IPCC GL Vol 4 (BCEF, Table 4.5); China's guideline form BCEF = D × BEF.
     """
-    import duckdb
+    from ._duck import connection
 
     rules: list[SinkRule] = []
     ranks: list[int] = []
@@ -259,16 +259,12 @@ def resolve_sink_parameters(cells: pl.DataFrame, needs: pl.DataFrame, sets: list
             "year_to": pa.array([r.year_to for r in rules], pa.int32()),
         }
     )
-    con = duckdb.connect(":memory:")
-    try:
-        con.execute("SET threads TO 2")
+    with connection() as con:
         con.register("cells", asked.select("cell_id", "year", "region", "stratum", "parameter").to_arrow())
         con.register("rules", rules_tbl)
         con.register("params", pa.table({"fallback": [year_fallback == "nearest"]}))
         rel = con.sql(_sql())
         res = pl.from_arrow(rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow())
-    finally:
-        con.close()
     schema = {"cell_id": pl.Int64, "parameter": pl.String, "set_rank": pl.Int32, "factor_year": pl.Int32,
               "distance": pl.Int32, "rule_id": pl.Int64, "other_rule_id": pl.Int64, "n_tied": pl.Int64}
     res = res.cast(schema) if res.height else pl.DataFrame(schema=schema)

@@ -1,27 +1,148 @@
 """Numba kernels over plain numpy arrays (no Python objects).
 
-Every kernel is compiled with :func:`ngjit` (``numba.njit(cache=True, nogil=True)``). Setting
-``NUMBA_DISABLE_JIT=1`` runs the same functions as plain Python, which the test-suite does too.
+Every kernel is declared with :func:`ngjit` (``numba.njit(cache=True, nogil=True)``), which
+compiles it lazily: numba is imported, and the kernels are loaded from its on-disk cache, only
+when a kernel is first called with an array longer than ``JIT_MIN_LEN`` elements (16,384;
+environment variable ``GHGINV_JIT_MIN_LEN``). Until then the kernels run as the plain Python
+functions they are written as, over the same numpy arrays. A small run (the district demo: 25 k
+activity rows, 1,478 cube cells) thus never pays numba's fixed start-up (its import and its first
+cache loads, about 0.2 s of CPU on a quiet machine) for a few milliseconds of arithmetic; a large
+one pays it once, at its first large call, and runs every kernel compiled from then on.
+
+The two forms give the same bits: the kernels use only IEEE double arithmetic in a fixed order
+(no ``fastmath``, no parallel reductions), ``math`` functions of the C library, and integer
+arithmetic that stays below 2**62, which numba and numpy scalars evaluate identically
+(``tests/integration/test_kernel_modes.py`` compiles the demo both ways and compares every output
+byte for byte, and checks kernels with hypothesis). The Monte Carlo kernels are always compiled
+(``ngjit(lazy=False)``): their draws come from numba's generator of each thread. Setting
+``NUMBA_DISABLE_JIT=1`` runs every kernel as plain Python, which the test-suite does too
+(``pytest -m nojit``); ``GHGINV_JIT_MIN_LEN=0`` compiles every kernel from its first call (the
+behaviour before, and the test-suite's default: ``tests/conftest.py``).
 """
 
 from __future__ import annotations
 
-import numba
+import os
+import threading
 
-__all__ = ["ngjit"]
+import numpy as np
+
+__all__ = ["ngjit", "JIT_MIN_LEN", "jit_active"]
 
 
-def ngjit(fn):
-    """The one decorator for ghginv kernels: nopython, cached on disk, releases the GIL.
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, "").strip() or default)
+    except ValueError:
+        return default
+
+
+# the longest array a kernel runs on as plain Python before numba is loaded: the demo's largest
+# call (5,900 inventory values; its kernels take ~20 ms as plain Python) stays below it, the 1 M-row
+# benchmark's batches go above it; plain Python takes about 1-5 µs per element, so a call just
+# below it costs at most about what loading numba does
+JIT_MIN_LEN = _env_int("GHGINV_JIT_MIN_LEN", 16_384)
+_DISABLED = _env_int("NUMBA_DISABLE_JIT", 0) != 0  # as numba reads it (numba.core.config)
+_LOCK = threading.Lock()
+_KERNELS: list[Kernel] = []
+_ACTIVE = False
+
+
+def jit_active() -> bool:
+    """Whether numba has been loaded and the kernels run compiled (see the module docstring)."""
+    return _ACTIVE
+
+
+class Kernel:
+    """A kernel that runs as plain Python on small arrays until numba is loaded, compiled after.
+
+    Calls pass straight to the compiled dispatcher once numba is loaded; ``py_func`` is the
+    plain function (as on a numba dispatcher).
+    """
+
+    __slots__ = ("py_func", "_jit", "_lazy", "__dict__", "__weakref__")
+
+    def __init__(self, fn, lazy: bool = True):
+        self.py_func = fn
+        self._jit = None
+        self._lazy = lazy
+        for a in ("__module__", "__name__", "__qualname__", "__doc__"):
+            setattr(self, a, getattr(fn, a))
+        self.__wrapped__ = fn
+
+    def __call__(self, *args, **kwargs):
+        jit = self._jit
+        if jit is None:
+            if _DISABLED or (self._lazy and not _large(args) and not (kwargs and _large(kwargs.values()))):
+                return self.py_func(*args, **kwargs)
+            jit = _activate(self)
+        return jit(*args, **kwargs)
+
+    def __reduce__(self):  # pickled by name, as the module-level function it stands for
+        return _kernel_by_name, (self.py_func.__module__, self.py_func.__qualname__)
+
+    def __repr__(self) -> str:
+        return f"<ghginv kernel {self.py_func.__module__}.{self.py_func.__qualname__}>"
+
+
+def _kernel_by_name(module: str, name: str):
+    return getattr(__import__(module, fromlist=[name]), name)
+
+
+def _large(args) -> bool:
+    for a in args:
+        if type(a) is np.ndarray and a.size > JIT_MIN_LEN:
+            return True
+    return False
+
+
+def _activate(kernel: Kernel):
+    """Load numba once: a dispatcher for every kernel declared so far, and every kernel in the
+    globals of a module that declares kernels replaced by its dispatcher, so that a kernel calling
+    another (its own module's or imported) compiles against it."""
+    global _ACTIVE
+    with _LOCK:
+        if kernel._jit is None:
+            import numba
+
+            for k in _KERNELS:
+                k._jit = numba.njit(cache=True, nogil=True)(k.py_func)
+            for g in {id(k.py_func.__globals__): k.py_func.__globals__ for k in _KERNELS}.values():
+                for name, v in list(g.items()):  # a kernel's own name, or one imported from another module
+                    if isinstance(v, Kernel):
+                        g[name] = v._jit
+            _ACTIVE = True
+    return kernel._jit
+
+
+def ngjit(fn=None, *, lazy: bool = True):
+    """The one decorator for ghginv kernels: nopython, cached on disk, releases the GIL; loaded lazily.
 
     Parameters
     ----------
     fn : callable
         A function over numpy arrays and scalars only.
+    lazy : bool, default True
+        Run as plain Python on small arrays until numba is loaded. ``@ngjit(lazy=False)``: always
+        compiled (the Monte Carlo kernels, whose random draws come from numba's generator of
+        each thread, not numpy's shared one).
 
     Returns
     -------
-    numba.core.registry.CPUDispatcher
-        ``numba.njit(cache=True, nogil=True)(fn)``; the plain function when ``NUMBA_DISABLE_JIT=1``.
+    Kernel or numba.core.registry.CPUDispatcher
+        A :class:`Kernel` calling ``fn`` itself on small arrays and ``numba.njit(cache=True,
+        nogil=True)(fn)`` once numba is loaded (the dispatcher itself when it already is); the
+        plain function when ``NUMBA_DISABLE_JIT=1``.
     """
-    return numba.njit(cache=True, nogil=True)(fn)
+    if fn is None:
+        return lambda f: ngjit(f, lazy=lazy)
+    if _DISABLED:
+        return fn
+    with _LOCK:
+        if _ACTIVE:
+            import numba
+
+            return numba.njit(cache=True, nogil=True)(fn)
+        k = Kernel(fn, lazy)
+        _KERNELS.append(k)
+        return k

@@ -60,7 +60,7 @@ def block_seed(seed: int, block: int) -> int:
     return (int(seed) * 1_000_003 + int(block)) % (2**32)
 
 
-@ngjit
+@ngjit(lazy=False)  # numba's random generator of the thread (numpy's is shared between threads)
 def _draw(dist, p1, p2, p3, m):
     for p in range(dist.shape[0]):
         d = dist[p]
@@ -83,7 +83,7 @@ def _draw(dist, p1, p2, p3, m):
             m[p] = 1.0
 
 
-@ngjit
+@ngjit(lazy=False)
 def mc_block(base, idx, pw, leaf, n_leaves, dist, p1, p2, p3, seed, n_draws, out):
     """Fill ``out[d, leaf]`` (n_draws × n_leaves, zeroed here) for one block of draws.
 

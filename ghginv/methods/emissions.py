@@ -21,6 +21,7 @@ from typing import NamedTuple
 import numpy as np
 import polars as pl
 
+from ..core import categories
 from ..core._frames import _rank_codes, _sorted_groups, dense_ids, encode, sort_stable
 from ..core.errors import ConversionError, Problem
 from ..core.gwp import montreal_gas
@@ -28,7 +29,7 @@ from ..core.units import parse_unit
 from ..factors import FactorSet, Resolution, resolve
 from ..kernels.emissions import activity_emissions
 
-__all__ = ["compute_emissions", "conversion_path", "activity_classes", "CELL_KEYS"]
+__all__ = ["compute_emissions", "conversion_path", "activity_classes", "bunker_sectors", "CELL_KEYS"]
 
 CELL_KEYS = ["year", "region", "sector", "activity"]
 
@@ -120,7 +121,8 @@ def _nullable(name: str, values: np.ndarray, valid: np.ndarray) -> pl.Series:
 def _scope_codes(act_names: list[str], gas_names: list[str], classes: dict[str, str]) -> np.ndarray:
     """Scope code (index into SCOPES) per (activity, gas): biomass CO2 and gases controlled by the
     Montreal Protocol (:func:`ghginv.core.gwp.montreal_gas`) are memo items, purchased electricity
-    and heat are indirect, the rest direct."""
+    and heat are indirect, the rest direct. International bunkers (a sector rule) are applied by
+    :func:`_factor_labels`."""
     out = np.zeros((len(act_names), len(gas_names)), np.int64)
     for i, a in enumerate(act_names):
         cls = classes.get(a, "other")
@@ -128,6 +130,25 @@ def _scope_codes(act_names: list[str], gas_names: list[str], classes: dict[str, 
             memo = (cls == "biomass" and g == "CO2") or montreal_gas(g)
             out[i, j] = 2 if memo else 1 if cls in ("electricity", "heat") else 0
     return out
+
+
+def bunker_sectors(sector_names: list[str]) -> np.ndarray:
+    """Which sectors are international bunkers, whose emissions are memo items outside the totals.
+
+    International aviation and navigation (1.A.3.a.i, 1.A.3.d.i and below) are reported as memo
+    items, every gas of them outside the national total (2006 IPCC GL Vol 2 Ch 3 §3.5.1 and §3.6.1).
+
+    Parameters
+    ----------
+    sector_names : list of str
+        IPCC category codes, one per sector id of the cube.
+
+    Returns
+    -------
+    numpy.ndarray
+        Bool per sector name, True for a bunker category (:func:`ghginv.core.categories.is_bunker`).
+    """
+    return np.array([categories.is_bunker(s) for s in sector_names], dtype=bool)
 
 
 SCOPES = ["direct", "indirect", "memo"]
@@ -299,12 +320,16 @@ def _operands(cube_cells: pl.DataFrame, unit_enc: tuple[list, np.ndarray], pairs
     )
 
 
-def _factor_labels(sets: list[FactorSet], act_enc: tuple[list, np.ndarray], first: np.ndarray, pairs: _Pairs, op: _Operands):
+def _factor_labels(sets: list[FactorSet], act_enc: tuple[list, np.ndarray], sec_enc: tuple[list, np.ndarray], first: np.ndarray,
+                   pairs: _Pairs, op: _Operands):
     """Per factor row: the factor set (int64 rank into ``sets``) and the scope (int64 index into
-    :data:`SCOPES`) of its (activity, gas). Returns ``(set_rank, scope)``."""
+    :data:`SCOPES`) of its (activity, gas), memo in an international-bunker sector. Returns ``(set_rank, scope)``."""
     act_names, act_code = act_enc
+    sec_names, sec_code = sec_enc
     scope_t = _scope_codes(act_names, op.gas_names, activity_classes(sets))
-    return pairs.fac["set_rank"].to_numpy(), scope_t[act_code[first][pairs.fac_cell], op.gas_code]
+    scope = scope_t[act_code[first][pairs.fac_cell], op.gas_code]
+    bunker = bunker_sectors(sec_names)[sec_code[first][pairs.fac_cell]]
+    return pairs.fac["set_rank"].to_numpy(), np.where(bunker & (scope == 0), 2, scope)  # a direct row of a bunker sector: memo
 
 
 def _emission_rows(cube_cells: pl.DataFrame, cells: pl.DataFrame, pairs: _Pairs, op: _Operands, emis: np.ndarray,
@@ -458,7 +483,7 @@ def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], year_fall
     emis = activity_emissions(op.amount, op.unit_scale[pairs.cube_row], op.ncv, op.ncv_pow, op.density, op.dens_pow, op.value)
 
     set_names = [s.name for s in sets]
-    fset, fscope = _factor_labels(sets, enc["activity"], first, pairs, op)
+    fset, fscope = _factor_labels(sets, enc["activity"], enc["sector"], first, pairs, op)
     emissions, order, starts = _emission_rows(cube_cells, cells, pairs, op, emis, set_names, fset, fscope, keep_entity)
     if index is not None:
         index.update(_recompute_index(pairs, op, order, starts))

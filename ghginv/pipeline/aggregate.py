@@ -24,7 +24,7 @@ import polars as pl
 
 from ..analysis.notation import completeness_rows
 from ..core import categories
-from ..core._frames import _rank_codes, _sorted_groups, encode, inverse, sort_order
+from ..core._frames import _rank_codes, _sorted_groups, encode, inverse, per_distinct, sort_order
 
 __all__ = ["build_inventory", "RollupIndex", "INVENTORY_SCHEMA"]
 
@@ -183,7 +183,7 @@ def build_inventory(emissions: pl.DataFrame, notation: pl.DataFrame | None = Non
             "region",
             pl.when(pl.col("_ind")).then(pl.lit("indirect")).otherwise(pl.lit("direct")).alias("scope"),
             pl.col("sector").alias("category"),
-            (pl.col("sector").str.count_matches(".", literal=True) + 1).cast(pl.Int8).alias("level"),  # categories.level
+            per_distinct(notation["sector"], categories.level, pl.Int8).alias("level"),
             pl.lit("ALL").alias("gas"),
             pl.lit(None, pl.Float64).alias("emissions_t"),
             pl.lit(None, pl.Float64).alias("co2e_t"),

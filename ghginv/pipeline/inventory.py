@@ -16,7 +16,7 @@ import polars as pl
 from ..analysis.notation import completeness_manifest
 from ..analysis.stage import report_lang
 from ..core.config import RunConfig
-from ..core.version import __version__
+from ..core.version import __version__, library_version
 from ..factors import FactorSet
 from ..methods._sink_out import net_totals as _net_totals
 from .cube import Cube
@@ -51,6 +51,9 @@ class InventoryResult:
     reference: object = None  # ghginv.methods.reference_approach.ReferenceResult ([reference_approach] / --energy-balance)
     gap_filling: object = None  # ghginv.pipeline.gapfill.GapFillResult ([[gap_filling]])
     plan: object = None  # ghginv.pipeline.positions.RecomputePlan: positions for a recompute with new values (recompute_index.bin)
+    # recompute: outputs whose bytes are those of the run it was recomputed from (file name ->
+    # ghginv.runfolder.SameFile), copied instead of encoded again (ghginv.rerun.recompute)
+    same_files: dict = field(default_factory=dict)
     recalculation: dict | None = None  # manifest entry of the recalculation against recomputed_from (ghginv.rerun.recalc)
     # tables the stages computed for the files and the report: key_categories, reference_approach,
     # gap_filling; a recompute adds recalculation and recalculation_factors (ghginv.rerun.recalc)
@@ -142,8 +145,6 @@ class InventoryResult:
         """The run's ``manifest.json``: config, inputs and factor sets with hashes, checks, rows,
         stage seconds, the analyses' entries, ``outputs`` (file -> sha256) and the environment;
         ``recalculation=False`` leaves out the recalculation entry."""
-        import duckdb
-        import numba
         import numpy
         import pyarrow
 
@@ -199,8 +200,8 @@ class InventoryResult:
                 "platform": platform.platform(),
                 "polars": pl.__version__,
                 "pyarrow": pyarrow.__version__,
-                "duckdb": duckdb.__version__,
-                "numba": numba.__version__,
+                "duckdb": library_version("duckdb"),
+                "numba": library_version("numba"),
                 "numpy": numpy.__version__,
             },
         }

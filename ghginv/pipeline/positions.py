@@ -43,10 +43,12 @@ from ..factors.resolve import C_TO_CO2, PRECEDENCE, factor_values
 from .aggregate import RollupIndex
 
 __all__ = ["PLAN_FILE", "RecomputePlan", "plan_supported", "signature", "make_plan", "save_plan", "load_plan", "activity_values",
-           "kept_factors_used", "kept_merge", "kept_detail", "activity_quantities", "plan_detail"]
+           "kept_factors_used", "kept_merge", "kept_detail", "activity_quantities", "plan_detail",
+           "kept_energy_activity", "ENERGY_FILE"]
 
 PLAN_FILE = "recompute_index.bin"
-FORMAT = 2  # 2: roll-up starts as CSR bounds
+ENERGY_FILE = "energy_activity.parquet"
+FORMAT = 3  # 2: roll-up starts as CSR bounds; 3: international bunkers (1.A.3.a.i, 1.A.3.d.i) are memo rows
 _MAGIC = b"GHGINV-POSITIONS\n"  # then: header length (8 bytes, little-endian), JSON header, arrays at 64-byte offsets
 _NO_PLAN_TABLES = ("gap_filling", "uncertainty")
 
@@ -514,3 +516,41 @@ def kept_detail(result):
         rules = [r for s in result.sets for r in s.rules]
         return (plan_detail(plan, cells, rules, result.emissions), rules)
     return None
+
+
+def _conversion_values(sets) -> list[tuple[float, str]]:
+    """(value_norm, den_dim) of every conversion rule (ncv, density, standard_coal) of ``sets``, in rule order."""
+    return [(r.value_norm, r.den_dim) for s in sets for r in s.rules if r.kind == "conv"]
+
+
+def kept_energy_activity(old, sets) -> pl.DataFrame | None:
+    """The run's energy activity by sector and fuel (``energy_activity.parquet``), when a recompute on
+    its kept positions gives the same table; else None (the stage computes it).
+
+    The table (:func:`ghginv.analysis.stage.energy_activity`) depends on the cube, the config, the
+    sets' names, activity classes and positions (all in the kept positions' signature), the sets'
+    activity tables (names) and the values of their conversion rules (NCV, density, standard
+    coal). When the new sets' activity tables and conversion values equal the run's, the run's
+    table is the one a compile would give (a factor-value or GWP change leaves it as it was).
+
+    Parameters
+    ----------
+    old : RunFolder
+        The run recomputed (:class:`ghginv.rerun.folder.RunFolder`: its factor sets and verified
+        outputs).
+    sets : list of FactorSet
+        The new factor sets (their signature equals the run's).
+
+    Returns
+    -------
+    polars.DataFrame or None
+        The run's table (verified against its manifest), or None.
+    """
+    old_sets = old.factor_sets()
+    if [s.name for s in old_sets] != [s.name for s in sets] or [s.activities for s in old_sets] != [s.activities for s in sets]:
+        return None
+    before, after = _conversion_values(old_sets), _conversion_values(sets)
+    if len(before) != len(after) or any(a[1] != b[1] or np.float64(a[0]).tobytes() != np.float64(b[0]).tobytes()
+                                        for a, b in zip(before, after, strict=True)):
+        return None  # a conversion value changed: energy in tce changes
+    return old.verified_frame(ENERGY_FILE)

@@ -82,6 +82,7 @@ from .merge import merge_rows
 from .positions import (
     activity_values,
     kept_detail,
+    kept_energy_activity,
     kept_factors_used,
     kept_merge,
     make_plan,
@@ -304,6 +305,10 @@ def _analysis(run: Run) -> None:  # its own named stages: energy, indicators, ta
 
 def _energy_activity(run: Run) -> None:  # the workbook's energy-activity table when the analysis did not compute it
     report_lang(run.config)  # the [report] table, checked here when no analysis stage checked it
+    if run.on_kept_positions:  # the run's own table when the new sets leave it as it was
+        run.energy_table = kept_energy_activity(run.old, run.sets)
+        if run.energy_table is not None:
+            return
     run.energy_table = energy_activity(run.config, run.cube.cells, run.sets)
 
 

@@ -63,7 +63,7 @@ def _sink_rows(result, years: list[int]) -> list[SummaryRow]:
 
 def _table(result) -> tuple[list[int], list[SummaryRow]]:
     from ..analysis.notation import sector_keys
-    from ..core.categories import category_name
+    from ..core.categories import category_name, is_bunker
     from ..core.gwp import MONTREAL_GASES
 
     inv = result.inventory.filter(pl.col("notation_key").is_null())
@@ -73,6 +73,11 @@ def _table(result) -> tuple[list[int], list[SummaryRow]]:
     # memo items: biogenic CO2, and the gases controlled by the Montreal Protocol (core/gwp.py)
     memo_tot = lvl0.filter(pl.col("scope") == "memo").with_columns(
         pl.col("gas").is_in(list(MONTREAL_GASES)).alias("montreal")).group_by("year", "montreal").agg(pl.col("co2e_t").sum())
+    # international bunkers (memo, outside the totals): their own line, not in the biogenic one
+    em = result.emissions.filter(pl.col("scope") == "memo", ~pl.col("gas").is_in(list(MONTREAL_GASES)))
+    bunker = pl.col("sector").is_in([c for c in em["sector"].unique().to_list() if c and is_bunker(c)])
+    bunkers = em.filter(bunker).group_by("year").agg(pl.col("co2e_t").sum())
+    biogenic = em.filter(~bunker).group_by("year").agg(pl.col("co2e_t").sum())
     years = sorted(inv["year"].unique().to_list())
     cats = lvl1.select("category", "category_name").unique().sort("category").rows()
 
@@ -91,9 +96,12 @@ def _table(result) -> tuple[list[int], list[SummaryRow]]:
         SummaryRow("Direct + indirect", [None if a is None and b is None else (a or 0) + (b or 0) for a, b in zip(direct, indirect)], bold=True),
     ]
     rows += _sink_rows(result, years)
-    memo = [val(memo_tot, year=y, montreal=False) for y in years]
+    bunk = [val(bunkers, year=y) for y in years]
+    memo = [val(biogenic, year=y) if bunkers.height else val(memo_tot, year=y, montreal=False) for y in years]
     if any(m is not None for m in memo):
         rows.append(SummaryRow("Memo: biogenic CO2 (not in totals)", memo))
+    if any(b is not None for b in bunk):
+        rows.append(SummaryRow("Memo: international bunkers, aviation and navigation (not in totals)", bunk))
     memo = [val(memo_tot, year=y, montreal=True) for y in years]
     if any(m is not None for m in memo):
         rows.append(SummaryRow("Memo: Montreal Protocol gases, CFCs, HCFCs, halons (not in totals)", memo))
@@ -135,10 +143,14 @@ def inventory_summary(result, *, table: bool = True) -> InventorySummary:
 
     cfg = result.config
     notices = [SYNTHETIC_NOTICE] if cfg.is_synthetic else []
-    if getattr(result, "sinks", None) is not None and result.sinks.synthetic_sets:
+    synthetic = list(result.sinks.synthetic_sets) if getattr(result, "sinks", None) is not None else []
+    used = getattr(result, "factors_used", None)  # status X factor rows (e.g. a synthetic plant's clinker analysis)
+    if used is not None and "status" in used.columns:
+        synthetic += [s for s in used.filter(pl.col("status") == "X")["factor_set"].unique(maintain_order=True).to_list() if s not in synthetic]
+    if synthetic:
         from ..methods._sink_out import SYNTHETIC_SETS_NOTICE
 
-        notices.append(SYNTHETIC_SETS_NOTICE.format(", ".join(result.sinks.synthetic_sets)))
+        notices.append(SYNTHETIC_SETS_NOTICE.format(", ".join(synthetic)))
     stats = result.cube.stats
     s = InventorySummary(cfg.name, cfg.gwp, [f"{fs.name} {fs.version}" for fs in result.sets], notices,
                          stats["rows_read"], stats["cube_cells"], result.emissions.height, dict(result.timings))

@@ -8,7 +8,8 @@ The write side of the pipeline. :meth:`ghginv.pipeline.inventory.InventoryResult
   check, ``indicators``/``targets``/``peak``) and CSV (``inventory.csv``, ``notation_keys.csv``),
   two at a time (:func:`ghginv.runfolder.write_files`), and the kept positions
   (``recompute_index.bin``, :mod:`ghginv.pipeline.positions`);
-* ``report.html`` and ``inventory.xlsx`` (:mod:`ghginv.report`) of every run, with the sections its
+* ``report.html`` and ``inventory.xlsx`` (:mod:`ghginv.report`) of every run, written in a thread of
+  their own while the files above are written (the reports read only the frames), with the sections its
   data allow (indicators, targets and intensities need ``[economy]`` or ``[[targets]]``); a table
   of the workbook longer than one Excel sheet is split across sheets and listed in the manifest
   (``xlsx_sheets_split``);
@@ -22,12 +23,22 @@ All of it goes into a temporary folder that replaces ``out`` at the end
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 
 import polars as pl
 
-from ..runfolder import atomic_output_dir, check_output_run, snapshot_factor_sets, write_csv, write_files, write_manifest, write_parquet
+from ..runfolder import (
+    atomic_output_dir,
+    check_output_run,
+    copy_unchanged,
+    snapshot_factor_sets,
+    write_csv,
+    write_files,
+    write_manifest,
+    write_parquet,
+)
 from .positions import PLAN_FILE, save_plan
 
 __all__ = ["write_run", "run_files"]
@@ -80,24 +91,54 @@ def run_files(result, frames: dict[str, pl.DataFrame]) -> dict:
         files[PLAN_FILE] = lambda p: save_plan(result.plan, p)
     if result.analysis is not None:  # indicators, targets, peak
         files.update({n: (lambda p, df=df: write_parquet(df, p)) for n, df in result.analysis.files().items()})
+    for name, same in result.same_files.items():  # a recompute's unchanged files: their bytes copied, not encoded again
+        if name in files:
+            files[name] = copy_unchanged(same, files[name])
     return files
 
 
-def _write_reports(result, folder: Path, hashes: dict[str, str], frames: dict[str, pl.DataFrame]) -> tuple[dict[str, str], list[dict]]:
+def _write_reports(result, folder: Path, frames: dict[str, pl.DataFrame]) -> tuple[dict[str, str], list[dict]]:
     """``report.html`` and ``inventory.xlsx`` of a run, built in memory from its frames and its
-    manifest as far as written; returns their sha256 by name and the tables of the workbook split
-    across sheets (:mod:`ghginv.report._sheets`). Without an analysis (no ``[economy]``, no
-    ``[[targets]]``) the indicator, target and peak sections are left out."""
+    manifest (without ``outputs``: the reports do not show them); returns their sha256 by name and
+    the tables of the workbook split across sheets (:mod:`ghginv.report._sheets`). Without an
+    analysis (no ``[economy]``, no ``[[targets]]``) the indicator, target and peak sections are
+    left out."""
     from ..report import ReportData, write_reports
 
     a = result.analysis
     t0 = time.perf_counter()
-    manifest = result.manifest(hashes, recalculation="recalculation" in frames)
+    manifest = result.manifest({}, recalculation="recalculation" in frames)
     data = ReportData(manifest, result.emissions, result.inventory, result.factors_used,
                       *((a.indicators, a.targets, a.peak) if a is not None else ()), **frames)
     out = write_reports(data, folder, data.lang)
     result.timings["report"] = time.perf_counter() - t0
     return out, data.sheet_splits
+
+
+def _background(fn):
+    """Start ``fn()`` in a daemon thread; returns ``join()``, which waits (Ctrl-C is handled between
+    waits) and gives ``fn``'s result or raises its error (``join(wait_only=True)``: only waits)."""
+    box: dict = {}
+
+    def run():
+        try:
+            box["value"] = fn()
+        except BaseException as e:  # handed to the calling thread
+            box["error"] = e
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+
+    def join(wait_only: bool = False):
+        while t.is_alive():  # a timed wait: a plain join is not interrupted by Ctrl-C
+            t.join(0.05)
+        if wait_only:
+            return None
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
+
+    return join
 
 
 def write_run(result, out: str | os.PathLike) -> Path:
@@ -129,9 +170,17 @@ def write_run(result, out: str | os.PathLike) -> Path:
 
     def _write(tmp: Path):
         frames, recalculation = _tables(result, out)
-        hashes = write_files(tmp, run_files(result, frames))  # two at a time (the writers release the GIL)
-        reports, splits = _write_reports(result, tmp, hashes, frames)  # every run (issue 19 item 1)
-        hashes.update(reports)
+        # the reports (every run, issue 19 item 1) in a thread of their own while the files are
+        # written two at a time: the Parquet and CSV writers release the GIL, the reports are
+        # mostly Python; the reports read the frames only (not the files or their hashes)
+        reports = _background(lambda: _write_reports(result, tmp, frames))
+        try:
+            hashes = write_files(tmp, run_files(result, frames))
+        except Exception:
+            reports(wait_only=True)  # never leave a writer in the temporary folder being removed
+            raise
+        report_hashes, splits = reports()
+        hashes.update(report_hashes)
         hashes.update(snapshot_factor_sets(result.sets, tmp / "factor_sets"))
         result.timings["write"] = time.perf_counter() - t0
         manifest = result.manifest(hashes, recalculation=recalculation)

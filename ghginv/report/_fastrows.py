@@ -14,6 +14,7 @@ written cell by cell as before.
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 from xlsxwriter.utility import xl_col_to_name
 
@@ -27,18 +28,15 @@ _NUMERIC = (pl.Float64, pl.Float32, pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UI
 
 def _covered(df: pl.DataFrame, strmax: int) -> bool:
     """Whether every column is text, an integer, a finite float or null (what :func:`write_rows` renders)."""
+    checks = []
     for c, t in df.schema.items():
-        if t == pl.String:
-            n = df[c].str.len_chars().max()
-            if n is not None and n > strmax // 2:  # xlsxwriter truncates text past 32,767 UTF-16 units
-                return False
-        elif t in (pl.Float64, pl.Float32):
-            s = df[c].drop_nulls()
-            if s.len() and not s.is_finite().all():  # NaN/inf become error formulas (nan_inf_to_errors)
-                return False
+        if t == pl.String:  # xlsxwriter truncates text past 32,767 UTF-16 units
+            checks.append((pl.col(c).str.len_chars().max() <= strmax // 2).fill_null(True).alias(c))
+        elif t in (pl.Float64, pl.Float32):  # NaN/inf become error formulas (nan_inf_to_errors)
+            checks.append((pl.col(c).is_finite() | pl.col(c).is_null()).all().alias(c))
         elif t not in _NUMERIC and t != pl.Null:
             return False
-    return True
+    return not checks or all(df.select(checks).row(0))  # one query for every column
 
 
 def write_rows(ws, df: pl.DataFrame, first_row: int, header_row: int, fmt_num) -> bool:
@@ -67,16 +65,17 @@ def write_rows(ws, df: pl.DataFrame, first_row: int, header_row: int, fmt_num) -
     if not all(hasattr(ws, a) for a in _INTERNALS) or ws.constant_memory or not _covered(df, ws.xls_strmax):
         return False
     n, k = df.height, df.width
-    if n == 0:
+    if n == 0 or k == 0:
         return True
     rows = list(range(first_row + 1, first_row + n + 1))  # 1-based row numbers in the cells' references
     cols: list[tuple[str, list]] = [("", [])] * k  # per column: the cell's XML around each row's value
-    strings: list[tuple[int, list]] = []
+    strings: list[tuple[int, str]] = []
     for j, (c, t) in enumerate(df.schema.items()):
-        vals = df[c].to_list()
         if t == pl.String:
-            strings.append((j, vals))
-        elif t in (pl.Float64, pl.Float32):
+            strings.append((j, c))
+            continue
+        vals = df[c].to_list()
+        if t in (pl.Float64, pl.Float32):
             cols[j] = ("float", vals)
         elif t != pl.Null:
             cols[j] = ("int", vals)
@@ -86,35 +85,35 @@ def write_rows(ws, df: pl.DataFrame, first_row: int, header_row: int, fmt_num) -
     st = ws.str_table
     table = st.string_table
     if strings:
-        idx_cols = [[None] * n for _ in strings]
-        count = 0
-        for i, row in enumerate(zip(*(v for _, v in strings), strict=True)):
-            for m, s in enumerate(row):
-                if s is not None:
-                    x = table.get(s)
-                    if x is None:
-                        x = table[s] = st.unique_count
-                        st.unique_count += 1
-                    idx_cols[m][i] = x
-                    count += 1
-        st.count += count
-        for (j, _), x in zip(strings, idx_cols, strict=True):
-            cols[j] = ("str", x)
-    # which columns hold a cell in each row: the sheet's dimension and the rows' spans
-    present = df.select(pl.col(c).is_not_null() for c in df.columns)
-    any_row = present.select(pl.any_horizontal(pl.all()).alias("a"))["a"]
+        # the text cells row by row, left to right (polars): a string new to the table gets the next
+        # index in the order of its first cell, as adding them cell by cell does
+        flat = df.select(pl.concat_list([pl.col(c) for _, c in strings]).alias("s")).explode("s")["s"]
+        seen = flat.drop_nulls()
+        for v in seen.unique(maintain_order=True).to_list():
+            if v not in table:
+                table[v] = st.unique_count
+                st.unique_count += 1
+        st.count += seen.len()
+        keys = seen.unique().to_list()
+        codes = flat.replace_strict(keys, [table[v] for v in keys], default=-1, return_dtype=pl.Int64).fill_null(-1)
+        codes = codes.to_numpy().reshape(n, len(strings))
+        for m, (j, _) in enumerate(strings):
+            cols[j] = ("str", codes[:, m].tolist())  # -1: no cell
+    # which columns hold a cell in each row (numpy, rows × columns): the sheet's dimension and the rows' spans
+    present = np.column_stack([df[c].is_not_null().to_numpy() if df[c].null_count() else np.ones(n, np.bool_)
+                               for c in df.columns])
+    any_row = present.any(axis=1)
     if not any_row.any():
         return True
-    idx = any_row.arg_true()
-    col_any = [j for j, c in enumerate(df.columns) if present[c].any()]
-    ws._check_dimensions(first_row + int(idx[0]), col_any[0])
-    ws._check_dimensions(first_row + int(idx[-1]), col_any[-1])
-    block = (pl.int_range(first_row, first_row + n, eager=True) // 16).alias("_b")
-    spans_df = (present.with_columns(block).group_by("_b", maintain_order=True)
-                .agg(pl.col(c).any() for c in df.columns))
+    idx = np.flatnonzero(any_row)
+    col_any = np.flatnonzero(present.any(axis=0))
+    ws._check_dimensions(first_row + int(idx[0]), int(col_any[0]))
+    ws._check_dimensions(first_row + int(idx[-1]), int(col_any[-1]))
+    block = np.arange(first_row, first_row + n) // 16
+    starts = np.flatnonzero(np.r_[True, block[1:] != block[:-1]])
     spans = {}
-    for b, *flags in spans_df.iter_rows():
-        on = [j for j, f in enumerate(flags) if f]
+    for b, flags in zip(block[starts].tolist(), np.logical_or.reduceat(present, starts, axis=0), strict=True):
+        on = np.flatnonzero(flags).tolist()
         if header_row // 16 == b:  # the block of the header row: its cells span every column
             on = [*on, 0, k - 1]
         if on:
@@ -132,7 +131,7 @@ def write_rows(ws, df: pl.DataFrame, first_row: int, header_row: int, fmt_num) -
             elif kind == "int":
                 xml.append([f'<c r="{name}{r}"><v>{v:.16G}</v></c>' if v is not None else "" for r, v in zip(rows, vals, strict=True)])
             elif kind == "str":
-                xml.append([f'<c r="{name}{r}" t="s"><v>{x}</v></c>' if x is not None else "" for r, x in zip(rows, vals, strict=True)])
+                xml.append([f'<c r="{name}{r}" t="s"><v>{x}</v></c>' if x >= 0 else "" for r, x in zip(rows, vals, strict=True)])
             else:
                 xml.append([""] * n)
         out = []

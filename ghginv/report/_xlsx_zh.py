@@ -165,6 +165,12 @@ def _values(sheet: str, column: str, s: pl.Series) -> pl.Series:
     return pl.Series(s.name, out, dtype=pl.String)
 
 
+def _per_value(values: list, fn) -> list:
+    """``[fn(v) for v in values]``, calling ``fn`` once per distinct value."""
+    memo: dict = {}
+    return [memo[v] if v in memo else memo.setdefault(v, fn(v)) for v in values]
+
+
 def zh_frame(sheet: str, df: pl.DataFrame) -> pl.DataFrame:
     """The frame of sheet ``sheet`` with Chinese heads and words, a Chinese name column beside each code column.
 
@@ -194,9 +200,9 @@ def zh_frame(sheet: str, df: pl.DataFrame) -> pl.DataFrame:
             if k in cat.XLSX_NAME_HEADS:
                 head = cat.XLSX_NAME_HEADS[k][1]
                 if k.endswith(":sector"):  # an IPCC category code
-                    names = [category_zh(v) for v in s.to_list()]
+                    names = _per_value(s.to_list(), category_zh)
                 else:
-                    names = [_name(_NAME_BLOCK[k], v) for v in s.to_list()]
+                    names = _per_value(s.to_list(), lambda v, b=_NAME_BLOCK[k]: _name(b, v))
                 out.append(pl.Series(head, names, dtype=pl.String))
                 break
     return pl.DataFrame(out)

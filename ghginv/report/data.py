@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ..core._frames import group_sum
+from ..core._frames import group_sum, per_distinct
 from ..core.categories import category_name
 from ..core.errors import InputFileError
 from ..runfolder import read_manifest
@@ -37,8 +37,7 @@ def sector_group(sector: str) -> str:
 def per_value(col: pl.Series, fn) -> pl.Expr:
     """``fn`` of each value of the String column ``col`` (null stays null), called once per distinct
     value instead of once per row: what ``map_elements(fn)`` gives, at a table's size."""
-    keys = col.drop_nulls().unique().sort().to_list()
-    return pl.col(col.name).replace_strict(keys, [fn(k) for k in keys], default=None, return_dtype=pl.String)
+    return per_distinct(col, fn, pl.String)
 
 
 @dataclass
@@ -89,14 +88,20 @@ class ReportData:
         return sorted(self.emissions["year"].unique().to_list())
 
     def by_group(self) -> pl.DataFrame:
-        """year, group, label, co2e_t: direct positive emissions per level-3 category + indirect."""
+        """year, group, label, co2e_t: direct positive emissions per level-3 category + indirect
+        (computed once; the summary, the charts and their tables ask for it)."""
+        cached = self.__dict__.get("_by_group")
+        if cached is not None and cached[0] is self.emissions:
+            return cached[1]
         e = self.emissions.filter(pl.col("scope").is_in(["direct", INDIRECT]), pl.col("co2e_t") >= 0)
         e = e.with_columns(
             pl.when(pl.col("scope") == INDIRECT).then(pl.lit(INDIRECT))
             .otherwise(per_value(e["sector"], sector_group)).alias("group")
         )
         g = group_sum(e, ["group", "year"], ["co2e_t"])
-        return g.with_columns(per_value(g["group"], lambda c: "" if c == INDIRECT else category_name(c)).alias("label"))
+        g = g.with_columns(per_value(g["group"], lambda c: "" if c == INDIRECT else category_name(c)).alias("label"))
+        self.__dict__["_by_group"] = (self.emissions, g)
+        return g
 
     def removals(self) -> pl.DataFrame:
         """year, removals_t (≤ 0): CO2 rows with negative emissions (sinks)."""

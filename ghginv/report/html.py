@@ -7,6 +7,7 @@ from html import escape
 import polars as pl
 
 from ..analysis.indicators import ALL_REGION, ENERGY_VARIANTS, SCOPES, intensity
+from ..core.categories import is_bunker
 from ..core.version import __version__
 from . import svg
 from ._completeness import completeness_section
@@ -198,6 +199,10 @@ def _summary_page(d: ReportData, lang: str, y0: int, y1: int) -> str:
                      f'<div class="v">{"+" if ch > 0 else ""}{_f(ch, dig, lang)}</div>'
                      f'<div class="u">{escape(unit)}{"；" if lang == "zh" else "; "}{"+" if ch > 0 else ""}{_f(100 * ch / t0, 1, lang)} %</div></div>')
     out = [f'<section class="summary" id="summary"><h2>{escape(text("summary", lang))}</h2><div class="cards">{"".join(cards)}</div>']
+    bunk = d.emissions.filter(pl.col("scope") == "memo", pl.col("year") == y1,
+                              pl.col("sector").is_in([c for c in d.emissions["sector"].unique().to_list() if c and is_bunker(c)]))
+    if bunk.height:  # international bunkers: a memo line, outside the total (2006 IPCC GL Vol 2 Ch 3)
+        out.append("<p>" + escape(text("sum_bunkers", lang, y=y1, v=_f(bunk["co2e_t"].sum() / div, dig, lang), unit=unit)) + "</p>")
     rows = []
     if d.targets is not None:
         for r in d.targets.iter_rows(named=True):
@@ -295,8 +300,7 @@ def _indicator_table(d: ReportData, lang: str) -> str:
     ind = d.indicators.filter(pl.col("region") == ALL_REGION)
     years = sorted(ind["year"].unique().to_list())
     rows = []
-    for name in ind["indicator"].unique(maintain_order=True).to_list():
-        sub = ind.filter(pl.col("indicator") == name)
+    for (name,), sub in ind.group_by("indicator", maintain_order=True):  # in order of first appearance, rows in order
         m = dict(zip(sub["year"].to_list(), sub["value"].to_list()))
         dig = 4 if "intensity" in name else (2 if name in ("non_fossil_share_pct", "co2e_per_capita") else 0)
         rows.append([_label("indicator", name, lang), escape(label("unit", sub["unit"][0], lang)), *(_f(m.get(y), dig, lang) for y in years)])

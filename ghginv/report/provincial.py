@@ -46,7 +46,7 @@ __all__ = ["SUMMARY_ROWS", "GAS_GROUPS", "T_PER_10KT", "summary_table", "summary
 T_PER_10KT = 1e4  # t per 万吨
 GAS_GROUPS = ("CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3")
 MASS_GROUPS = ("CO2", "CH4", "N2O")  # in 万吨 of the gas; the others in 万吨 CO2 当量
-BUNKERS = ("1.A.3.a.i", "1.A.3.d.i")  # international aviation and water-borne navigation (memo)
+BUNKERS = categories.BUNKERS  # international aviation and water-borne navigation (memo)
 KWH_GJ = 0.0036  # GJ per kWh
 
 # ---- texts of the provincial tables (en, zh); kept apart from the report's catalogue --------------
@@ -333,10 +333,14 @@ def _sums(r: _Rows, idx) -> dict:
     """The gas columns of one row: 万吨 of CO2, CH4, N2O; 万吨 CO2e of the F-gas groups and the total; None without rows.
     Sums with math.fsum: correctly rounded whatever the order of the rows."""
     idx = sorted(idx)
+    vals: dict[str, list[float]] = {g: [] for g in GAS_GROUPS}  # one pass over the rows
+    for i in idx:
+        g = r.gas_group[i]
+        if g in vals:
+            vals[g].append(r.em[i] if g in MASS_GROUPS else r.ce[i])
     out: dict = {}
     for g in GAS_GROUPS:
-        vals = [r.em[i] if g in MASS_GROUPS else r.ce[i] for i in idx if r.gas_group[i] == g]
-        out[_gcol(g)] = math.fsum(vals) / T_PER_10KT if vals else None
+        out[_gcol(g)] = math.fsum(vals[g]) / T_PER_10KT if vals[g] else None
     out["co2e_10kt"] = math.fsum(r.ce[i] for i in idx) / T_PER_10KT if idx else None
     return out
 
@@ -501,12 +505,14 @@ def _key_note(keys: dict[str, set[str]], row: Row) -> dict:
 def _memo(r: _Rows, y: int, net: dict | None) -> list[dict]:
     out = []
     yr = list(r.by_year.get(y, ()))
-    bunk = [i for i in yr if r.scope[i] == "direct" and categories.under(r.sector[i], *BUNKERS)]
+    # bunker rows are memo rows (scope "memo"); a run folder of an earlier version has them as "direct"
+    bunkers = {c: categories.under(c, *BUNKERS) for c in {r.sector[i] for i in yr}}  # once per code, not per row
+    bunk = [i for i in yr if r.scope[i] in ("direct", "memo") and not r.montreal[i] and bunkers[r.sector[i]]]
     if bunk:
         out.append({"code": "M1", "level": 9, "item_en": "Memo: international bunkers", "item_zh": "备忘项：国际燃料舱", **_sums(r, bunk)})
         for code, pre, en, zh in (("M1.1", "1.A.3.a.i", "International aviation", "国际航空"), ("M1.2", "1.A.3.d.i", "International navigation", "国际航海")):
             out.append({"code": code, "level": 10, "item_en": en, "item_zh": zh, **_sums(r, [i for i in bunk if categories.under(r.sector[i], pre)])})
-    bio = [i for i in yr if r.scope[i] == "memo" and not r.montreal[i] and r.gas[i] == "CO2"]
+    bio = [i for i in yr if r.scope[i] == "memo" and not r.montreal[i] and r.gas[i] == "CO2" and not categories.under(r.sector[i], *BUNKERS)]
     out.append({"code": "M2", "level": 9, "item_en": "Memo: CO2 from biomass combustion", "item_zh": "备忘项：生物质燃烧二氧化碳排放", **_sums(r, bio)})
     ind = [i for i in yr if r.scope[i] == "indirect"]
     out.append({"code": "M3", "level": 9, "item_en": "Memo: indirect emissions of purchased electricity and heat",

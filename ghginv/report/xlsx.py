@@ -77,6 +77,8 @@ def provincial_table(emissions: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("scope") == "direct").then(per_value(emissions["sector"], _five))
         .when(pl.col("scope") == "indirect").then(pl.lit("memo_indirect"))
         .when(pl.col("gas").is_in(list(MONTREAL_GASES))).then(pl.lit("memo_montreal"))
+        .when(pl.col("sector").is_in([c for c in emissions["sector"].unique().to_list() if c and categories.is_bunker(c)]))
+        .then(pl.lit("memo_bunkers"))
         .otherwise(pl.lit("memo_biogenic")).alias("five"),
     ).filter(pl.col("five").is_not_null())
     wide = group_sum(e, ["year", "five", "gas_group"], ["emissions_t", "co2e_t"])
@@ -85,7 +87,8 @@ def provincial_table(emissions: pl.DataFrame) -> pl.DataFrame:
     names["memo_indirect"] = ("Memo: purchased electricity and heat (indirect)", "备忘：外购电力和热力（间接）")
     names["memo_biogenic"] = ("Memo: biogenic CO2", "备忘：生物质燃烧 CO2")
     names["memo_montreal"] = ("Memo: Montreal Protocol gases (CFCs, HCFCs, halons)", "备忘：《蒙特利尔议定书》受控物质（CFCs、HCFCs、哈龙）")
-    order = [k for k, *_ in FIVE_SECTORS] + ["TOTAL", "memo_indirect", "memo_biogenic", "memo_montreal"]
+    names["memo_bunkers"] = ("Memo: international bunkers (aviation, navigation)", "备忘：国际燃料舱（国际航空、国际航海）")
+    order = [k for k, *_ in FIVE_SECTORS] + ["TOTAL", "memo_indirect", "memo_biogenic", "memo_bunkers", "memo_montreal"]
     for y in sorted(wide["year"].unique().to_list()):
         wy = wide.filter(pl.col("year") == y)
         for key in order:

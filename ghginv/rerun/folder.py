@@ -14,7 +14,7 @@ from ..core.config import RunConfig
 from ..core.csv_cells import restore_formulas
 from ..core.errors import InputFileError
 from ..pipeline.cube import Cube
-from ..runfolder import read_manifest, verified_factor_sets, verified_output
+from ..runfolder import SameFile, read_manifest, verified_factor_sets, verified_same_file
 
 __all__ = ["RunFolder", "load_run"]
 
@@ -52,9 +52,37 @@ class RunFolder:
         if "plan" not in self._cache:
             from ..pipeline.positions import PLAN_FILE, load_plan
 
-            path = verified_output(self.path, self.manifest, PLAN_FILE)
-            self._cache["plan"] = load_plan(path) if path is not None else None
+            same = self.same_file(PLAN_FILE)
+            self._cache["plan"] = load_plan(same.path) if same is not None else None
         return self._cache["plan"]
+
+    def same_file(self, name: str) -> SameFile | None:
+        """Output ``name`` of the run verified against the manifest's sha256 (once), with what a
+        copy of its bytes into a new run needs (:func:`ghginv.runfolder.copy_unchanged`); None when
+        the run has no such output."""
+        key = ("same", name)
+        if key not in self._cache:
+            self._cache[key] = verified_same_file(self.path, self.manifest, name)
+        return self._cache[key]
+
+    def verified_frame(self, name: str, read: bool = True) -> pl.DataFrame | None:
+        """Output table ``name`` of the run, verified against the manifest's sha256 (read once, then
+        kept); None when the run has no such output (or, with ``read=False``, when it was not read yet)."""
+        key = ("verified", name)
+        if key not in self._cache:
+            if not read:
+                return None
+            same = self.same_file(name)
+            self._cache[key] = pl.read_parquet(same.path) if same is not None else None
+        return self._cache[key]
+
+    def factor_sets(self) -> list:
+        """The run's factor sets as it used them, loaded from its snapshot (once, then kept)."""
+        if "sets" not in self._cache:
+            from ..factors import load_factor_set
+
+            self._cache["sets"] = [load_factor_set(p) for p in self.set_paths]
+        return self._cache["sets"]
 
 
 def load_run(run_dir: str | os.PathLike) -> RunFolder:
@@ -86,14 +114,14 @@ def load_run(run_dir: str | os.PathLike) -> RunFolder:
     """
     run = Path(run_dir)
     manifest = read_manifest(run)
-    cube_path = verified_output(run, manifest, "cube.parquet", "the cached cube")
-    if cube_path is None:
+    cube_file = verified_same_file(run, manifest, "cube.parquet", "the cached cube")
+    if cube_file is None:
         raise InputFileError(f"{run}: the run has no cached cube (cube.parquet); compile it again with this ghginv version")
-    cells = pl.read_parquet(cube_path)
+    cells = pl.read_parquet(cube_file.path)
     npath = run / "notation_keys.csv"
     notation = (  # written with a leading ' before a formula-like text cell (ghginv.runfolder.write_csv): undone here
         restore_formulas(pl.read_csv(npath, schema=_NOTATION_SCHEMA)) if npath.is_file() else pl.DataFrame(schema=_NOTATION_SCHEMA)
     )
     stats = {k: v for k, v in manifest.get("rows", {}).items() if k in ("rows_read", "rows_outside_years", "rows_notation", "cube_cells")}
     sets = verified_factor_sets(run, manifest)  # the snapshot exactly as the run used it, or a clear refusal
-    return RunFolder(run, manifest, Cube(cells=cells, notation=notation, stats=stats), sets)
+    return RunFolder(run, manifest, Cube(cells=cells, notation=notation, stats=stats), sets, {("same", "cube.parquet"): cube_file})

@@ -65,11 +65,13 @@ RECALC_COLUMNS = ["year", "region", "scope", "category", "level", "category_name
 
 
 def _emissions(cells: pl.DataFrame, sets, gwp: GwpSet, fallback: str, name: str, cfg: RunConfig,
-               activity_rows=None) -> pl.DataFrame:
+               activity_rows=None, summed: bool = True) -> pl.DataFrame | None:
     """CO2e per KEYS of ``cells`` with ``sets`` and ``gwp``: activity × factor plus first-order decay
     (its settings from ``cfg``, the new run's config), each emission row characterised as in a
     compile. ``activity_rows(gwp, classes)``: the activity × factor rows (KEYS, co2e_t) when already
-    known. The fuel classes (for a GWP set that splits CH4 by origin) are those of ``sets``."""
+    known. The fuel classes (for a GWP set that splits CH4 by origin) are those of ``sets``.
+    ``summed=False``: the emission rows (KEYS, co2e_t) before they are summed per KEYS (None
+    without any)."""
     from ..methods.waste_fod import fod_for_recalc  # 4.A deposits: first-order decay, not activity × factor
 
     classes = activity_classes(sets)
@@ -82,7 +84,26 @@ def _emissions(cells: pl.DataFrame, sets, gwp: GwpSet, fallback: str, name: str,
         parts = []
     if fod is not None:
         parts.append(characterise(fod, gwp, classes).select(*KEYS, "co2e_t"))
+    if not summed:
+        return pl.concat(parts) if parts else None
     return _summed(parts, name)
+
+
+def _summed_alike(states: list[pl.DataFrame | None]) -> pl.DataFrame | None:
+    """The states' emission rows (KEYS, co2e_t each) summed per KEYS in one pass, as columns
+    ``e0``, ``e1`` … — when every state has the same keys in the same rows (a recompute on kept
+    positions without sink rows: the same emission rows with other values); else None.
+
+    One :func:`ghginv.core._frames.group_sum` over the value columns side by side adds each column
+    in the same order as a sum of each state on its own (the same groups, the same bits), with the
+    keys ordered once instead of once per state."""
+    first = states[0]
+    if any(s is None or s.height != first.height for s in states):
+        return None
+    if not all(s[k].equals(first[k]) for s in states[1:] for k in KEYS):
+        return None
+    side = first.select(*KEYS, *(s["co2e_t"].alias(f"e{i}") for i, s in enumerate(states)))
+    return group_sum(side, KEYS, [f"e{i}" for i in range(len(states))])
 
 
 def _factor_rows(cells: pl.DataFrame, sets, fallback: str, gwp: GwpSet, classes=None) -> pl.DataFrame:
@@ -237,7 +258,7 @@ def diff_result(old_dir: str | os.PathLike, result) -> tuple[pl.DataFrame, pl.Da
 
     src = result.source  # the folder the recompute read (its tables read once): no second read
     old = src if src is not None and Path(src.path).resolve() == Path(old_dir).resolve() else load_run(old_dir)
-    old_sets = [load_factor_set(p) for p in old.set_paths]
+    old_sets = old.factor_sets()  # loaded once per run folder (the energy-activity stage may have loaded them)
     new_rows = old_rows = None
     if result.recompute_path == "kept_positions" and not result.config.keep_entity:
         new_rows = partial(_plan_rows, result)
@@ -279,34 +300,17 @@ def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: RunConfig, new_emissions
     the old run's factor sets when the caller has loaded them already. ``ncfg``: the new run's
     config; the old run's comes from its manifest."""
     if old_sets is None:
-        old_sets = [load_factor_set(p) for p in old.set_paths]
+        old_sets = old.factor_sets()
     ocfg = old.run_config()
-
-    e0 = group_sum(old.frame("emissions.parquet"), KEYS, ["co2e_t"]).rename({"co2e_t": "e0"})
     old_gwp = ocfg.gwp_set
-    if old_activity_rows is not None:  # kept positions: the old sets' values through them
-        e1 = _emissions(new_cells, old_sets, old_gwp, ocfg.year_fallback, "e1", ncfg, old_activity_rows)
-    else:
-        e1 = _old_factor_emissions(new_cells, old.cube.cells, old_sets, new_sets, old_gwp, ocfg.year_fallback, ncfg)
-    e2 = _emissions(new_cells, new_sets, old_gwp, ncfg.year_fallback, "e2", ncfg, activity_rows)
-    # sink rows (not in the cube): new sink data with old / new parameter sets, old GWP
-    from ..methods.sinks import sink_emissions
-
-    s1 = _sink_rows(ncfg, old_sets, new_sets, ocfg.year_fallback)
-    if s1 is not None:
-        s2 = sink_emissions(ncfg, new_sets, ncfg.year_fallback)
-        c1, c2 = activity_classes(old_sets + new_sets), activity_classes(new_sets)
-        e1 = group_sum(pl.concat([e1, characterise(s1, old_gwp, c1).select(*KEYS, pl.col("co2e_t").alias("e1"))]), KEYS, ["e1"])
-        e2 = group_sum(pl.concat([e2, characterise(s2, old_gwp, c2).select(*KEYS, pl.col("co2e_t").alias("e2"))]), KEYS, ["e2"])
-    e3 = group_sum(new_emissions, KEYS, ["co2e_t"]).rename({"co2e_t": "e3"})
-
-    later = (e1, e2, e3)
-    if all(e.height == e0.height and all(e[k].equals(e0[k]) for k in KEYS) for e in later):
-        rows = pl.concat([e0, *(e.drop(KEYS) for e in later)], how="horizontal")  # the same rows, sorted alike: no join
-    else:
-        rows = e0
-        for e in later:
-            rows = rows.join(e, on=KEYS, how="full", coalesce=True, nulls_equal=True)
+    s1 = _sink_rows(ncfg, old_sets, new_sets, ocfg.year_fallback)  # sink rows (not in the cube): new sink data, old sets
+    rows = raw1 = raw2 = None
+    if old_activity_rows is not None and s1 is None:  # kept positions: the same rows in every state, summed in one pass
+        raw1 = _emissions(new_cells, old_sets, old_gwp, ocfg.year_fallback, "e1", ncfg, old_activity_rows, summed=False)
+        raw2 = _emissions(new_cells, new_sets, old_gwp, ncfg.year_fallback, "e2", ncfg, activity_rows, summed=False)
+        rows = _summed_alike([old.frame("emissions.parquet"), raw1, raw2, new_emissions])
+    if rows is None:
+        rows = _states(old, new_cells, old_sets, new_sets, ocfg, ncfg, new_emissions, activity_rows, old_activity_rows, s1, raw1, raw2)
     rows = rows.with_columns(pl.col(c).fill_null(0.0) for c in ("e0", "e1", "e2", "e3")).with_columns(
         (pl.col("e1") - pl.col("e0")).alias("activity_effect_t"),
         (pl.col("e2") - pl.col("e1")).alias("factor_effect_t"),
@@ -324,13 +328,46 @@ def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: RunConfig, new_emissions
     return recalc, changed_factors(old.frame("factors_used.parquet"), new_used)
 
 
+def _states(old, new_cells, old_sets, new_sets, ocfg: RunConfig, ncfg: RunConfig, new_emissions, activity_rows, old_activity_rows, s1,
+            raw1=None, raw2=None) -> pl.DataFrame:
+    """E0 … E3 (module doc) summed per KEYS each, side by side (``e0`` … ``e3``; null where a state
+    has no row). ``s1``: the new sink rows with the old sets (or None); ``raw1``/``raw2``: the
+    unsummed rows of E1/E2 when already computed."""
+    from ..methods.sinks import sink_emissions
+
+    e0 = group_sum(old.frame("emissions.parquet"), KEYS, ["co2e_t"]).rename({"co2e_t": "e0"})
+    old_gwp = ocfg.gwp_set
+    if raw1 is not None:
+        e1 = _summed([raw1], "e1")
+    elif old_activity_rows is not None:  # kept positions: the old sets' values through them
+        e1 = _emissions(new_cells, old_sets, old_gwp, ocfg.year_fallback, "e1", ncfg, old_activity_rows)
+    else:
+        e1 = _old_factor_emissions(new_cells, old.cube.cells, old_sets, new_sets, old_gwp, ocfg.year_fallback, ncfg)
+    e2 = _summed([raw2], "e2") if raw2 is not None else _emissions(new_cells, new_sets, old_gwp, ncfg.year_fallback, "e2", ncfg, activity_rows)
+    if s1 is not None:
+        s2 = sink_emissions(ncfg, new_sets, ncfg.year_fallback)
+        c1, c2 = activity_classes(old_sets + new_sets), activity_classes(new_sets)
+        e1 = group_sum(pl.concat([e1, characterise(s1, old_gwp, c1).select(*KEYS, pl.col("co2e_t").alias("e1"))]), KEYS, ["e1"])
+        e2 = group_sum(pl.concat([e2, characterise(s2, old_gwp, c2).select(*KEYS, pl.col("co2e_t").alias("e2"))]), KEYS, ["e2"])
+    e3 = group_sum(new_emissions, KEYS, ["co2e_t"]).rename({"co2e_t": "e3"})
+
+    later = (e1, e2, e3)
+    if all(e.height == e0.height and all(e[k].equals(e0[k]) for k in KEYS) for e in later):
+        rows = pl.concat([e0, *(e.drop(KEYS) for e in later)], how="horizontal")  # the same rows, sorted alike: no join
+    else:
+        rows = e0
+        for e in later:
+            rows = rows.join(e, on=KEYS, how="full", coalesce=True, nulls_equal=True)
+    return rows
+
+
 def changed_factors(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
     """Factor and conversion rows that differ between two runs' ``factors_used``."""
     keys = ["year", "region", "sector", "activity", "kind", "item"]
     cols = ["factor_set", "set_version", "factor_year", "value", "unit", "status", "source", "rule"]
     o = old.select(keys + cols).rename({c: f"old_{c}" for c in cols})
     n = new.select(keys + cols).rename({c: f"new_{c}" for c in cols})
-    if o.height == n.height and all(o[k].equals(n[k]) for k in keys) and o.select(keys).is_unique().all():
+    if o.height == n.height and all(o[k].equals(n[k]) for k in keys) and _unique_rows(o.select(keys)):
         j = pl.concat([o, n.drop(keys)], how="horizontal")  # the same rows in the same order (a recompute): no join
     else:
         j = o.join(n, on=keys, how="full", coalesce=True)
@@ -343,6 +380,17 @@ def changed_factors(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.lit("changed"))
     )
     return j.filter(differs).with_columns(change.alias("change")).sort(keys)
+
+
+def _unique_rows(df: pl.DataFrame) -> bool:
+    """Whether no two rows of ``df`` are equal. Distinct row hashes prove it at once (no sort of the
+    rows); equal hashes (a repeated row, or a collision) are decided exactly."""
+    import numpy as np
+
+    h = np.sort(df.hash_rows().to_numpy())
+    if h.size < 2 or bool((h[1:] != h[:-1]).all()):
+        return True
+    return bool(df.is_unique().all())
 
 
 def write_recalculation(recalc: pl.DataFrame, changed: pl.DataFrame, out_file: str | os.PathLike) -> Path:

@@ -144,6 +144,7 @@ def recompute(
     result = Inventory(config).run_from_cube(old.cube, old.manifest.get("inputs", []), kept=plan, old=old if plan is not None else None)
     result.recompute_path = result.recompute_path or "full"
     result.recomputed_from, result.source = str(old.path), old
+    result.same_files = _same_files(old, result)
     if recalculation:
         from .recalc import recalculation_tables
 
@@ -151,3 +152,27 @@ def recompute(
         result.tables.update(recalculation_tables(result))
         result.timings["recalculation"] = time.perf_counter() - t0
     return result
+
+
+def _same_files(old: RunFolder, result) -> dict:
+    """The outputs of ``result`` whose bytes are those of the run ``old``: file name ->
+    :class:`ghginv.runfolder.SameFile`, copied by the writer instead of encoded again.
+
+    * ``cube.parquet`` when the result's cube is the run's (no gap filling changed it);
+    * ``recompute_index.bin`` on the kept positions when the sets' versions are the run's (the
+      file holds the same arrays and header);
+    * ``energy_activity.parquet`` when the stage took the run's own table
+      (:func:`ghginv.pipeline.positions.kept_energy_activity`).
+    """
+    from ..pipeline.positions import ENERGY_FILE, PLAN_FILE
+
+    same = {}
+    if result.cube is old.cube:
+        same["cube.parquet"] = old.same_file("cube.parquet")
+    kept = old.plan() if result.recompute_path == "kept_positions" else None
+    if kept is not None and result.plan is not None and result.plan.versions == kept.versions and result.plan.em is kept.em:
+        same[PLAN_FILE] = old.same_file(PLAN_FILE)
+    energy = result.tables.get("energy_activity")
+    if energy is not None and energy is old.verified_frame(ENERGY_FILE, read=False):
+        same[ENERGY_FILE] = old.same_file(ENERGY_FILE)
+    return {k: v for k, v in same.items() if v is not None}

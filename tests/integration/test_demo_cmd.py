@@ -126,6 +126,6 @@ def test_factors_list_says_where_and_flags_shadowing(tmp_path):
     assert len(energy) == 2
     assert energy[0].endswith(f"({lib / 'ipcc2006_energy'})  [GHGINV_FACTORS_PATH; used, shadows the shipped set in {SHIPPED.resolve() / 'ipcc2006_energy'}]")
     assert energy[1].endswith(f"[shipped; shadowed by {lib / 'ipcc2006_energy'}, not used by name]")
-    assert "2006.1" in energy[0] and " 288 rows" in energy[0]
+    assert "2006.2" in energy[0] and " 290 rows" in energy[0]
     grid = next(ln for ln in lines if ln.startswith("mee_nbs_grid "))
     assert grid.endswith(f"({SHIPPED.resolve() / 'mee_nbs_grid'})  [shipped]") and "2023.1" in grid

@@ -58,7 +58,7 @@ DOCS = ROOT / "docs"
 # the documents whose blocks run, in this order (later pages use the run folders earlier ones write)
 DOCUMENTS = [README, *(DOCS / p for p in (
     "getting-started.md", "reference/api.md", "guides/workflow.md", "guides/import.md", "guides/factor-sets.md",
-    "guides/recalculations.md", "guides/uncertainty.md", "guides/targets.md", "guides/reports.md", "guides/sectors.md",
+    "guides/recalculations.md", "drill-down.md", "guides/uncertainty.md", "guides/targets.md", "guides/reports.md", "guides/sectors.md",
     "guides/large-data.md", "reference/cli.md", "reference/inventory-file.md", "reference/activity-data.md",
     "reference/input-tables.md",
     "reference/outputs.md", "zh/getting-started.md", "zh/workflow.md"))]
@@ -69,6 +69,9 @@ PAGES_NOT_RUN = {
     "bad-input-catalog.md": "a table of cases; each row names the test that runs it (tests/reliability/test_rel_catalog_doc.py)",
     "factor-set-format.md": "file-format excerpts (CSV rows, manifest fields) read by tests/unit/test_units_documented.py, not a session",
     "reference-approach-and-gap-filling.md": "TOML excerpts of one feature; the demo's [reference_approach] runs in every demo compile",
+    "web.md": ("ghginv serve runs a server until it is stopped and pip install reaches the network: tests/web/ drive the app "
+               "(TestClient for every route, ghginv serve on a free port, headless Chromium)"),
+    "zh/web.md": "the Chinese page of docs/web.md: the same commands, not run for the same reason",
 }
 
 # first line of a block (its start) -> why it is not run here

@@ -205,3 +205,16 @@ def test_demo_then_factors_validate_and_every_shipped_set(venv, tmp_path):
                        "--year-fallback", "nearest", "--years", "2021", "--out", "by_name", "--quiet"], tmp_path, env)
     assert rc == 0, so + se
     assert json.loads((tmp_path / "by_name" / "manifest.json").read_text(encoding="utf-8"))["factor_sets"][3]["path"].startswith(str(site))
+
+
+def test_wheel_holds_the_web_app(dist):
+    """``ghginv serve`` needs its templates and static files (htmx with its licence) in the wheel: package data."""
+    web = ROOT / "ghginv" / "web"
+    with zipfile.ZipFile(dist[0]) as z:
+        names = set(z.namelist())
+        for p in [*(web / "templates").glob("*.html"), *(web / "static").iterdir()]:
+            rel = p.relative_to(ROOT).as_posix()
+            assert rel in names, rel
+            assert z.read(rel) == p.read_bytes(), rel
+        meta = z.read(f"ghginv-{VERSION}.dist-info/METADATA").decode()
+    assert "Provides-Extra: web" in meta and "starlette" in meta

@@ -40,7 +40,11 @@ def test_all_sectors_and_gases(result):
     # the seven gases: what is not estimated carries its notation key (never a silent zero)
     keyed = result.inventory.filter(pl.col("notation_key").is_not_null(), pl.col("year") == 2024)
     assert {"PFCs", "NF3"} <= set(keyed["gas"].unique().to_list())
-    assert keyed.filter(pl.col("category") == "2.B")["notation_key"].unique().to_list() == ["NO"]
+    # issue 22: the synthetic carbide plant makes 2.B an estimate and the gas utility 1.B (CH4, CO2 of distribution):
+    # both "NO" keys are gone; 1.B's other gases are NE like every other category not estimated
+    assert keyed.filter(pl.col("category") == "2.B", pl.col("gas") == "CO2", pl.col("region") == "510105").height == 0
+    assert keyed.filter(pl.col("category") == "1.B", pl.col("gas") == "CH4", pl.col("region") == "510105").height == 0
+    assert keyed.filter(pl.col("category") == "1.B")["notation_key"].unique().to_list() == ["NE"]
     assert keyed.filter(pl.col("category") == "2.E")["notation_key"].unique().to_list() == ["NE"]
     assert sorted(inv["year"].unique().to_list()) == [2020, 2021, 2022, 2023, 2024]
     for (_year, _gas), g in inv.group_by("year", "gas"):
@@ -60,3 +64,20 @@ def test_landfill_uses_the_whole_history(result):
     got = result.emissions.filter(pl.col("sector") == "4.A.1", pl.col("year") == 2024)["emissions_t"].sum()
     assert got == pytest.approx(expected, rel=1e-12)
     assert result.waste["first_deposit_year"] == 1995
+
+
+def test_synthetic_smelter_and_carbide_plant(result):
+    """Issue 22: the SYNTHETIC aluminium smelter (CWPB cells) and calcium-carbide plant of the demo, by hand:
+    Al × 1.6 t CO2/t (Vol 3 Table 4.10), × 0.4 kg CF4/t and 0.04 kg C2F6/t (Table 4.15); CaC2 × 1.090 t CO2/t (Table 3.8)."""
+    dep = pl.read_parquet(DATA).filter(pl.col("year") == 2024)
+    al = dep.filter(pl.col("activity") == "aluminium_cwpb")["amount"].item()
+    cc = dep.filter(pl.col("activity") == "calcium_carbide")["amount"].item()
+    em = result.emissions.filter(pl.col("year") == 2024)
+    def got(act, gas):
+        return em.filter(pl.col("activity") == act, pl.col("gas") == gas)["emissions_t"].sum()
+    assert got("aluminium_cwpb", "CO2") == pytest.approx(al * 1.6, rel=1e-12)
+    assert got("aluminium_cwpb", "CF4") == pytest.approx(al * 0.4 / 1000, rel=1e-12)
+    assert got("aluminium_cwpb", "C2F6") == pytest.approx(al * 0.04 / 1000, rel=1e-12)
+    assert got("calcium_carbide", "CO2") == pytest.approx(cc * 1.090, rel=1e-12)
+    inv = result.inventory.filter(pl.col("scope") == "direct", pl.col("year") == 2024, pl.col("notation_key").is_null())
+    assert {"CF4", "C2F6"} <= set(inv.filter(pl.col("category") == "2.C.3")["gas"].to_list())

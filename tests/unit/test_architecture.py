@@ -25,7 +25,7 @@ LAYERS = [
     ("pipeline",),
     ("rerun",),
     ("api",),
-    ("cli",),
+    ("cli", "web"),  # the two faces: the command line and the web app (cli/serve.py starts web)
 ]
 RANK = {pkg: i for i, names in enumerate(LAYERS) for pkg in names}
 # the package's own __init__ (the public API) and python -m ghginv are the top, beside cli
@@ -128,7 +128,7 @@ def test_no_import_cycles():
 
 
 def test_kernels_import_only_numpy_and_numba():
-    allowed = {"numpy", "numba", "math", "os", "__future__"}
+    allowed = {"numpy", "numba", "math", "os", "threading", "__future__"}  # threading: numba loaded once (ghginv.kernels)
     bad = []
     for mod, path in MODULES.items():
         if _layer(mod) != "kernels":
@@ -148,8 +148,9 @@ def test_cli_uses_only_the_public_api():
     """The command line calls the public API (``ghginv``: ``from .. import recompute``), the core
     vocabulary (``ghginv.core``: errors, config, progress, version — public modules only) and
     ``ghginv.runfolder`` (the run folder's file I/O: output-folder checks, atomic Parquet writes,
-    file hashes), besides its own modules — never another package's module, private or not."""
-    allowed_layers = {"core", "runfolder", "cli"}
+    file hashes), besides its own modules and the web app it starts (``ghginv serve``) — never another
+    package's module, private or not."""
+    allowed_layers = {"core", "runfolder", "cli", "web"}
     bad = []
     for mod, path in sorted(MODULES.items()):
         if _layer(mod) != "cli":
@@ -175,3 +176,24 @@ def test_nothing_in_the_cli_imports_the_cli_package():
     bad = sorted(f"{a} imports {b}" for a, b in import_edges()
                  if b == "ghginv.cli" and a.startswith("ghginv.cli.") and a != "ghginv.cli.__main__")
     assert not bad, "\n".join(bad)
+
+
+def test_web_uses_only_the_public_api():
+    """The web app (``ghginv/web``) calls the public API (``import ghginv``) and takes its texts from the one
+    catalogue, ``ghginv.core.i18n``; besides its own modules it imports nothing else of ghginv."""
+    bad = []
+    for mod, path in sorted(MODULES.items()):
+        if _layer(mod) != "web":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = _target(mod, path.name == "__init__.py", node)
+                names = [base] if base != "ghginv.core" else [f"ghginv.core.{a.name}" for a in node.names]
+            else:
+                continue
+            bad += [f"{mod} imports {n}" for n in names
+                    if n.startswith("ghginv") and n not in ("ghginv", "ghginv.core.i18n") and not n.startswith("ghginv.web")]
+    assert [m for m in MODULES if _layer(m) == "web"], "no ghginv/web modules found"
+    assert not bad, "the web app goes past the public API:\n" + "\n".join(bad)
