@@ -32,7 +32,7 @@ from ..core.errors import AmbiguousFactorError, FactorSetError, GhgInvError, Mis
 from ._patterns import pick_across_sets
 from ._sets import FactorSet, Rule
 
-__all__ = ["Resolution", "resolve", "rules_frame", "factor_values", "pick_across_sets", "C_TO_CO2", "PRECEDENCE"]
+__all__ = ["Resolution", "resolve", "reduce_cells", "rules_frame", "factor_values", "pick_across_sets", "C_TO_CO2", "PRECEDENCE"]
 
 C_TO_CO2 = 44.0 / 12.0
 # the precedence rules in force, part of the kept positions' signature (ghginv.pipeline.positions):
@@ -203,6 +203,59 @@ def _expand(df: pl.DataFrame, rid: np.ndarray, cell_ids: np.ndarray, year: np.nd
     return df[idx].with_columns(new)
 
 
+def reduce_cells(cells: pl.DataFrame, rules: list[Rule], year_fallback: str = "none"):
+    """The classes of cells that every rule treats alike (see :func:`resolve`).
+
+    Parameters
+    ----------
+    cells : polars.DataFrame
+        ``cell_id`` (0..n-1), ``year``, ``region``, ``sector``, ``activity``.
+    rules : list of Rule
+        Every rule of the run's sets.
+    year_fallback : {"none", "nearest"}, default "none"
+        With ``nearest`` years are not merged (the distance to a rule's years matters).
+
+    Returns
+    -------
+    cells : polars.DataFrame
+        ``cells`` in ascending ``cell_id``.
+    reduced : polars.DataFrame or None
+        One cell per class (``cell_id`` 0..k-1, year, region, sector, activity), or None when
+        the classes would not halve the cells (resolve the cells themselves).
+    rid : numpy.ndarray of int64 or None
+        The class of each cell of ``cells``; rows resolved per class are copied to the cells
+        with :func:`_expand`.
+    """
+    order = np.argsort(cells["cell_id"].to_numpy(), kind="stable")
+    if not (np.diff(order) == 1).all():
+        cells = cells[order]
+    reg_vals, reg_code = encode(cells["region"])
+    sec_vals, sec_code = encode(cells["sector"])
+    act_vals, act_code = encode(cells["activity"])
+    year = cells["year"].to_numpy().astype(np.int64)
+    classes = _region_classes(reg_vals, rules)
+    at = {v: i for i, v in enumerate(reg_vals)}
+    reg_rep = np.array([at[classes[v]] for v in reg_vals], np.int64)[reg_code]
+    pair, pair_first = dense_ids([act_code, sec_code])
+    sec_rep = _sector_classes(act_vals, sec_vals, np.stack([act_code[pair_first], sec_code[pair_first]], 1), rules)[pair]
+    if year_fallback == "nearest":  # the distance to a rule's years matters: no year classes
+        year_rep = year
+    else:
+        yv, yc = np.unique(year, return_inverse=True)
+        year_rep = _year_classes(yv, rules)[yc]
+    rid, first = dense_ids([year_rep, reg_rep, sec_rep, act_code])
+    if first.size * 2 > cells.height:
+        return cells, None, None
+    reduced = pl.DataFrame([
+        pl.Series("cell_id", np.arange(first.size, dtype=np.int64)),
+        pl.Series("year", year_rep[first]).cast(cells.schema["year"]),
+        pl.Series("region", reg_vals, pl.String).gather(reg_rep[first]),
+        pl.Series("sector", sec_vals, pl.String).gather(sec_rep[first]),
+        pl.Series("activity", act_vals, pl.String).gather(act_code[first]),
+    ])
+    return cells, reduced, rid
+
+
 def resolve(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str = "none") -> Resolution:
     """Resolve factors for ``cells`` (columns cell_id = 0..n-1, year, region, sector, activity).
 
@@ -242,37 +295,13 @@ def resolve(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str = "no
         For cells with no factor, or with no CO2 factor although the run's sets give CO2 for the
         same activity elsewhere.
     """
-    rules = [r for fs in sets for r in fs.rules]
     if cells.height == 0:
         return _resolve_cells(cells, sets, year_fallback)
-    order = np.argsort(cells["cell_id"].to_numpy(), kind="stable")
-    if not (np.diff(order) == 1).all():
-        cells = cells[order]
-    reg_vals, reg_code = encode(cells["region"])
-    sec_vals, sec_code = encode(cells["sector"])
-    act_vals, act_code = encode(cells["activity"])
-    year = cells["year"].to_numpy().astype(np.int64)
-    classes = _region_classes(reg_vals, rules)
-    at = {v: i for i, v in enumerate(reg_vals)}
-    reg_rep = np.array([at[classes[v]] for v in reg_vals], np.int64)[reg_code]
-    pair, pair_first = dense_ids([act_code, sec_code])
-    sec_rep = _sector_classes(act_vals, sec_vals, np.stack([act_code[pair_first], sec_code[pair_first]], 1), rules)[pair]
-    fallback = year_fallback == "nearest"
-    if fallback:  # the distance to a rule's years matters: no year classes
-        year_rep = year
-    else:
-        yv, yc = np.unique(year, return_inverse=True)
-        year_rep = _year_classes(yv, rules)[yc]
-    rid, first = dense_ids([year_rep, reg_rep, sec_rep, act_code])
-    if first.size * 2 > cells.height:
+    cells, reduced, rid = reduce_cells(cells, [r for fs in sets for r in fs.rules], year_fallback)
+    if reduced is None:
         return _resolve_cells(cells, sets, year_fallback)
-    reduced = pl.DataFrame([
-        pl.Series("cell_id", np.arange(first.size, dtype=np.int64)),
-        pl.Series("year", year_rep[first]).cast(cells.schema["year"]),
-        pl.Series("region", reg_vals, pl.String).gather(reg_rep[first]),
-        pl.Series("sector", sec_vals, pl.String).gather(sec_rep[first]),
-        pl.Series("activity", act_vals, pl.String).gather(act_code[first]),
-    ])
+    fallback = year_fallback == "nearest"
+    year = cells["year"].to_numpy().astype(np.int64)
     try:
         res = _resolve_cells(reduced, sets, year_fallback)
     except GhgInvError:

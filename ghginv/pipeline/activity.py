@@ -3,17 +3,21 @@
 One streamed pass over the activity files: each batch is validated
 (:class:`~ghginv.inputs.validate.BatchValidator`), counted for the conservation check
 (:class:`~ghginv.pipeline.conservation.InputTally`) and added into its file's cube
-(:class:`~ghginv.pipeline.cube.CubeBuilder`), while a thread hashes the files and another reads
-ahead. The files' cubes are added together in input order (:mod:`ghginv.pipeline.filecube`);
-a file whose cube an earlier run cached under its sha256 (:mod:`ghginv.core.cubecache`) is not
-read at all, and the result is the same to the bit. With ``engine = "dask"`` the same cube and
-tally are built on Dask workers (:mod:`ghginv.pipeline.engine`), which add the partial cubes in a
-tree: that engine does not use the cube cache (its sums agree to ~1e-15, not to the bit). A run
+(:class:`~ghginv.pipeline.cube.CubeBuilder`), while a thread hashes the files. Two threads build
+the files' cubes at once (:func:`cube_threads`; Parquet decoding and the numba kernels release
+the GIL, so both cores work), and the files' cubes are added together in input order
+(:mod:`ghginv.pipeline.filecube`): the cube is the same to the bit whatever the number of
+threads. A file whose cube an earlier run cached under its sha256 (:mod:`ghginv.core.cubecache`)
+is not read at all, and the result is the same to the bit. With ``engine = "dask"`` the same cube
+and tally are built on Dask workers (:mod:`ghginv.pipeline.engine`), which add the partial cubes
+in a tree: that engine does not use the cube cache (its sums agree to ~1e-15, not to the bit). A run
 without activity data (sinks only) has an empty cube.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
@@ -25,9 +29,9 @@ from ..inputs.load import discover, prefetched, stream_batches
 from ..inputs.validate import BatchValidator
 from .conservation import InputTally
 from .cube import Cube, empty_cube
-from .filecube import CubeMerger, FileCube, build_file_cube, cache_key, from_cache, usable
+from .filecube import CubeMerger, build_file_cube, cache_key, from_cache, usable
 
-__all__ = ["build_cube", "YEAR_MIN"]
+__all__ = ["build_cube", "cube_threads", "YEAR_MIN"]
 
 YEAR_MIN = 1900  # the validator's lowest plausible year
 
@@ -100,69 +104,109 @@ def _drop_early_non_deposits(cube: Cube, first_year: int, tally) -> Cube:
     return Cube(cells=kept, notation=cube.notation.filter(pl.col("year") >= first_year), stats=stats)
 
 
+def cube_threads(files) -> int:
+    """How many threads build file cubes at once: 2 (the machine's cores, at most 2) when at
+    least two files hold together at least :data:`PARALLEL_MIN_BYTES`, else 1.
+
+    ``GHGINV_CUBE_THREADS`` overrides it (1 builds the files one after the other, each read
+    ahead in a background thread). The cube does not depend on it: every file's cube is built
+    on its own and the files' cubes are added in input order (:mod:`ghginv.pipeline.filecube`).
+
+    Parameters
+    ----------
+    files : list of ActivityFile
+        The run's activity files.
+
+    Returns
+    -------
+    int
+        1 or more.
+    """
+    text = os.environ.get("GHGINV_CUBE_THREADS", "").strip()
+    if text.isdigit() and int(text) > 0:
+        return min(int(text), max(1, len(files)))
+    if len(files) < 2 or min(os.cpu_count() or 1, 2) < 2:
+        return 1
+    try:
+        big = sum(_fs.size(f.path) for f in files) >= PARALLEL_MIN_BYTES
+    except (OSError, ValidationError):  # an unreadable file: the read names it
+        return 1
+    return 2 if big else 1
+
+
+PARALLEL_MIN_BYTES = 8 << 20  # about 1 M activity rows: below it a second thread costs more than it saves
+
+
 def _build_local(files, known, cfg, cube_years, progress):
     """The local engine: each file's cube (:mod:`ghginv.pipeline.filecube`) from the cube cache or
-    from its rows, added together in input order; files are hashed in a thread and read ahead in
-    another while the cubes are built."""
+    from its rows, added together in input order; files are hashed in a thread while the cubes
+    are built, by :func:`cube_threads` threads at once, each file read ahead in a thread of its own."""
     use_cache = cubecache.enabled()
     checker = BatchValidator(known, cube_years, cfg.regions, cfg.keep_entity)  # value checks of cached cubes
     merger = CubeMerger(cube_years, cfg.keep_entity)
     on_rows = getattr(progress, "rows", None)  # progress bar (ghginv.core.progress)
     total, done = (total_rows(files), 0) if on_rows else (None, 0)
+    lock = threading.Lock()
+    stop = threading.Event()  # a file failed: the others stop at their next batch
     problems = []
     hit = [False] * len(files)
+    threads = cube_threads(files)
+
+    def count(n: int) -> None:
+        nonlocal done
+        if on_rows:
+            with lock:
+                done += n
+                on_rows(done, total)
+
+    def until_stopped(batches):
+        for batch in batches:
+            if stop.is_set():
+                return
+            yield batch
+
     with ThreadPoolExecutor(max_workers=1) as pool:  # hash inputs while they stream; store cubes
         hashes = [pool.submit(_fs.sha256, f.path) for f in files]  # local or shared storage (ghginv.core._fs)
 
-        def cached(i, f):
-            if not use_cache:
-                return None
-            fc = from_cache(cubecache.get(cache_key(hashes[i].result(), f.partitions, cfg.keep_entity)))
-            return fc if fc is not None and usable(fc, cube_years, checker) else None
-
-        def items():  # per file: its cached cube, or its batches then the end marker
-            for i, f in enumerate(files):
-                fc = cached(i, f)
-                if fc is not None:
-                    yield i, fc
-                    continue
-                for batch in stream_batches([f], cfg.batch_size, cfg.keep_entity):
-                    yield i, batch
-                yield i, None
-
-        stream = prefetched(items())  # read ahead in a thread
-
-        def file_batches(first):
-            yield first
-            for _, item in stream:
-                if item is None:
-                    return
-                yield item
-
-        def count(batch):
-            nonlocal done
-            if on_rows:
-                done += batch.data.num_rows
-                on_rows(done, total)
-
-        stores = []
-        for i, item in stream:
-            if isinstance(item, FileCube):
-                hit[i] = True
-                merger.add(item)
-                if on_rows:
-                    done += item.meta["rows_read"]
-                    on_rows(done, total)
-                continue
-            batches = file_batches(item) if item is not None else iter(())
-            fc, v = build_file_cube(batches, known, cube_years, cfg.regions, cfg.keep_entity, count)
-            if fc is None:
-                problems.extend(v.problems())
-                continue
-            if not problems:
-                merger.add(fc)
+        def one(i, f):
+            """File i's cube: (FileCube or None, from the cache, its validator)."""
             if use_cache:
-                stores.append(pool.submit(_store, hashes[i], files[i], cfg.keep_entity, fc))
+                fc = from_cache(cubecache.get(cache_key(hashes[i].result(), f.partitions, cfg.keep_entity)))
+                if fc is not None and usable(fc, cube_years, checker):
+                    count(fc.meta["rows_read"])
+                    return fc, True, None
+            batches = stream_batches([f], cfg.batch_size, cfg.keep_entity)
+            # read ahead in a thread: with several builders one batch, so that the last file, when
+            # the other builders are done, still decodes on one core while its rows are added on the other
+            batches = prefetched(batches, depth=2 if threads == 1 else 1)
+            fc, v = build_file_cube(until_stopped(batches), known, cube_years, cfg.regions, cfg.keep_entity,
+                                    lambda b: count(b.data.num_rows))
+            return fc, False, v
+
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ghginv-cube") as builders:
+            if threads == 1:  # one after the other, in this thread
+                results = (one(i, f) for i, f in enumerate(files))
+            else:  # taken in input order by the first free thread; the cubes are added in input order
+                futures = [builders.submit(one, i, f) for i, f in enumerate(files)]
+                results = (fut.result() for fut in futures)
+            stores = []
+            try:
+                for i, (fc, from_c, v) in enumerate(results):
+                    if from_c:
+                        hit[i] = True
+                        merger.add(fc)
+                        continue
+                    if fc is None:
+                        problems.extend(v.problems())
+                        continue
+                    if not problems:
+                        merger.add(fc)
+                    if use_cache:
+                        stores.append(pool.submit(_store, hashes[i], files[i], cfg.keep_entity, fc))
+            except BaseException:
+                stop.set()
+                builders.shutdown(wait=True, cancel_futures=True)
+                raise
         if problems:
             raise ValidationError("activity data break the data contract; nothing was computed", problems)
         cube, tally = merger.finalize()

@@ -77,3 +77,23 @@ def test_missing_factor_names_the_real_cell(tmp_path):
     with pytest.raises(MissingFactorError) as e:
         R.resolve(cells, [fs])
     assert "region 520007" in str(e.value)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.integers(0, 2**32 - 1), st.sampled_from(["none", "nearest"]))
+def test_energy_conversions_by_class_equal_those_of_every_cell(tmp_path, monkeypatch, seed, fallback):
+    """The energy total's standard-coal / NCV look-up (``ghginv.analysis.energy._conversions``)
+    also runs once per class of cells: the same rows as the look-up of every cell."""
+    E = importlib.import_module("ghginv.analysis.energy")
+    sets = _sets(tmp_path, seed)
+    rng = np.random.default_rng(seed)
+    sc = [f"fuel,standard_coal,*,,,0.7143,kgce/kg,{S}"]  # GB/T 2589-2020 Appendix A, raw coal (a value to look up, not checked here)
+    for pat in rng.choice(REGION_PATTERNS[1:], size=3, replace=False):
+        sc.append(f"fuel,standard_coal,{pat},,2020,{rng.uniform(0.5, 1.0):.4f},kgce/kg,{S}")
+    sets.append(load_factor_set(make_factor_set(tmp_path / f"sc{seed}", conv=sc, activities=["fuel,fuel,,,solid"])))
+    cells = _cells(seed)
+    fast = E._conversions(cells, sets, fallback)[1]
+    monkeypatch.setattr(E, "reduce_cells", lambda c, rules, fb: (c, None, None))  # every cell on its own
+    full = E._conversions(cells, sets, fallback)[1]
+    assert fast.height == full.height > 0
+    assert fast.sort("cell_id", "quantity").equals(full.sort("cell_id", "quantity"))
