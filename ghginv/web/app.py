@@ -3,7 +3,7 @@
 Every computation goes through the public API (:mod:`ghginv`: :func:`ghginv.load_config`,
 :class:`ghginv.Inventory`, :func:`ghginv.recompute`, :func:`ghginv.diff_runs`, :func:`ghginv.drill_down`,
 :func:`ghginv.import_ledger`, :func:`ghginv.draft_mapping`, :func:`ghginv.load_factor_set`,
-:func:`ghginv.factor_set_table` …); the texts come from :data:`ghginv.core.i18n.WEB`. A run's tables are read
+:func:`ghginv.factor_set_table`, :func:`ghginv.report_charts` …); the texts come from :data:`ghginv.core.i18n.WEB`. A run's tables are read
 with polars straight from its Parquet files, lazily (only the columns and rows a page shows).
 
 Safety (issue 21 item 3): a CSRF token on every POST (:func:`_form`), uploads limited in size and type and

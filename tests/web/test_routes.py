@@ -135,6 +135,12 @@ def test_charts_follow_the_page_language_not_the_run_s(client, client_zh):
     assert client_zh.get(f"/runs/{RUN}/chart/{len(page)}.svg").status_code == 404
     # built once per (run, language, manifest) and kept in the app's memory (each client is an app of its own)
     assert [k[1] for k in client.app.state.chart_cache] == ["en"] and [k[1] for k in client_zh.app.state.chart_cache] == ["zh"]
+    # the run's report rebuilt in place (a new manifest): built again, from the run's files as they are now
+    import ghginv
+
+    ghginv.rebuild_reports(run, lang="zh")
+    assert client.get(f"/runs/{RUN}/chart/0.svg").text == page[0]  # still English on the English page
+    assert len(client.app.state.chart_cache) == 2
 
 
 def test_report_charts_equal_the_report_s_own_svgs(workspace):
