@@ -20,6 +20,7 @@ factor sets                 :func:`load_factor_set`, :func:`factor_set_table`,
                             :func:`diff_factor_sets`
 a finished run              :func:`load_run`, :func:`recompute`, :func:`evaluate_scenarios`,
                             :func:`uncertainty_of_run`, :func:`rebuild_reports`,
+                            :func:`report_charts`,
                             :func:`drill_down`, :func:`drill_path`
 two runs                    :func:`diff_runs`, :func:`attach_recalculation`,
                             :func:`write_recalculation`, :func:`recalculation_html`,
@@ -50,6 +51,7 @@ __all__ = [
     "evaluate_scenarios",
     "uncertainty_of_run",
     "rebuild_reports",
+    "report_charts",
     "drill_down",
     "drill_path",
     "diff_runs",
@@ -100,6 +102,7 @@ _LAZY = {
     "evaluate_scenarios": "ghginv.rerun.scenarios",
     "uncertainty_of_run": "ghginv.rerun.uncertainty",
     "rebuild_reports": "ghginv.report",
+    "report_charts": "ghginv.report",
     "drill_down": "ghginv.rerun.drill",
     "drill_path": "ghginv.rerun.drill",
     "changed_factors": "ghginv.rerun.compare",

@@ -10,10 +10,10 @@ from ..core.errors import InputFileError
 from ..core.hashcache import file_sha256
 from ..runfolder import update_run
 from .data import ReportData
-from .html import render_html
+from .html import chart_svgs, render_html
 from .xlsx import write_xlsx
 
-__all__ = ["ReportData", "render_html", "write_xlsx", "write_reports", "rebuild_reports", "REPORT_FILES"]
+__all__ = ["ReportData", "render_html", "write_xlsx", "write_reports", "rebuild_reports", "report_charts", "REPORT_FILES"]
 
 REPORT_FILES = ("report.html", "inventory.xlsx")
 
@@ -82,13 +82,7 @@ def rebuild_reports(run: str | Path, lang: str | None = None) -> Path:
         """The run's frames, read once under the output lock ``update_run`` holds while it calls the writers:
         a ``compile`` replacing the same folder runs wholly before or wholly after this report."""
         if not got:
-            try:
-                d = ReportData.from_run_dir(run)
-            except FileNotFoundError as e:  # not InputFileError: a file went away while it was read
-                if isinstance(e, InputFileError):
-                    raise
-                raise InputFileError(f"{run}: {Path(e.filename or '').name or 'a file'} vanished while the report read "
-                                     "the run (was the folder removed or replaced by hand?); run ghginv report again") from None
+            d = _read_run(run)
             got.append((d, lang or d.lang))
         return got[0]
 
@@ -102,3 +96,52 @@ def rebuild_reports(run: str | Path, lang: str | None = None) -> Path:
     update_run(run, {"inventory.xlsx": xlsx, "report.html": lambda p: p.write_text(render_html(*data()), encoding="utf-8")},
                changes)
     return run
+
+
+def report_charts(run: str | Path, lang: str | None = None) -> list[str]:
+    """The charts of a finished run's ``report.html``, in the language asked; nothing is written.
+
+    Built from the run's files as :func:`rebuild_reports` builds the page's charts (the same
+    :class:`ReportData` and chart code, :func:`ghginv.report.html.chart_svgs`), so each string equals
+    the ``<svg class="chart">`` element a ``report.html`` of that language holds — whatever the
+    language the run was compiled in. Used by ``ghginv serve`` to show a run's charts on its page.
+
+    Parameters
+    ----------
+    run : str or os.PathLike
+        A run folder written by ``ghginv compile``.
+    lang : {"zh", "en"}, optional
+        Language of the charts' titles, units, legends and number format; default the run's
+        (``[report] lang``), else English.
+
+    Returns
+    -------
+    list of str
+        One standalone SVG document per chart (``xmlns`` set, no script, no external reference),
+        in the page's order: emissions by sector, the intensity and non-fossil-share charts when the
+        run has an economy table, the change between the base and last year, sinks.
+
+    Raises
+    ------
+    InputFileError
+        ``run`` is not a run folder, or its files vanished while they were read.
+
+    Examples
+    --------
+    >>> svgs = ghginv.report_charts("out/demo", lang="zh")   # doctest: +SKIP
+    >>> svgs[0][:24]   # doctest: +SKIP
+    '<svg class="chart" data-'
+    """
+    d = _read_run(Path(run))
+    return chart_svgs(d, lang or d.lang)
+
+
+def _read_run(run: Path) -> ReportData:
+    """The frames of a finished run folder for its reports; a file gone while it was read is an :class:`InputFileError`."""
+    try:
+        return ReportData.from_run_dir(run)
+    except FileNotFoundError as e:  # not InputFileError: a file went away while it was read
+        if isinstance(e, InputFileError):
+            raise
+        raise InputFileError(f"{run}: {Path(e.filename or '').name or 'a file'} vanished while the report read "
+                             "the run (was the folder removed or replaced by hand?); run ghginv report again") from None

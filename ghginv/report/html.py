@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from html import escape
 
 import polars as pl
@@ -22,7 +24,10 @@ from .i18n import label_html as _label
 from .i18n import table as _t
 from .provincial import ptext
 
-__all__ = ["render_html"]
+__all__ = ["render_html", "chart_svgs", "CHART_SVG"]
+
+# one chart of the page: svg.py writes each as one <svg class="chart" …>…</svg> element, its texts escaped (no "</svg>" inside)
+CHART_SVG = re.compile(r'<svg class="chart".*?</svg>', re.S)
 
 
 def _f(v, d=2, lang: str = "en") -> str:
@@ -412,9 +417,6 @@ def render_html(d: ReportData, lang: str = "en") -> str:
     """
     m = d.manifest
     years = d.years()
-    base = (m.get("config") or {}).get("base_year") or d.analysis.get("price_base_year") or years[0]
-    y0 = base if base in years else years[0]
-    y1 = years[-1]
     parts = [
         f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -424,31 +426,65 @@ def render_html(d: ReportData, lang: str = "en") -> str:
     if d.synthetic:
         parts.append(f'<div class="synthetic">{escape(text("synthetic", lang))}</div>')
     parts.append(f'<p class="small">{escape(text("generated", lang, v=m.get("ghginv_version", __version__), g=(m.get("gwp") or {}).get("set", "")))}</p>')
-    parts.append(_summary_page(d, lang, y0, y1))
-    parts.append(f'<h2>{escape(text("by_sector", lang))}</h2>')
-    parts.append(_sector_chart(d, lang))
-    parts.append(f"<h2>{escape(text('targets', lang))}</h2>")
-    parts.append(_targets_table(d, lang))
-    if _has_economy(d):
-        parts.append(_intensity_chart(d, lang, "co2_intensity"))
-        parts.append(_intensity_chart(d, lang, "energy_intensity"))
-        parts.append(_nonfossil_chart(d, lang))
-    else:  # no economy table: no intensity section, said in one line (issue 19 item 1)
-        parts.append(f'<p class="na" id="no-economy">{escape(ptext("no_economy", lang))}</p>')
-    parts.append(_waterfall(d, lang, y0, y1))
-    parts.append(f"<h2>{escape(text('sinks_chart', lang))}</h2>")
-    parts.append(_sinks(d, lang))
-    parts.append(_peak_table(d, lang))
-    parts.append(keycat_section(d, lang))  # key categories (Vol 1 Ch 4), with key_categories.parquet
-    parts.append(recalc_section(d, lang))  # "Recalculations" when the run has recalculation.parquet
-    parts.append(reference_section(d, lang))  # energy balance vs sectoral CO2, with reference_approach.parquet
-    parts.append(gapfill_section(d, lang))  # gap-filled (estimated) activity cells, with gap_filling.parquet
-    parts.append(_indicator_table(d, lang))
-    parts.append(completeness_section(d, lang))  # categories × gases: value or notation key (ghginv.analysis.notation)
-    parts.append(_factor_sets(d, lang))
-    parts.append(_quality(d, lang))
+    parts += [build() for _, build in _sections(d, lang)]
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def chart_svgs(d: ReportData, lang: str = "en") -> list[str]:
+    """The charts of ``report.html``: each ``<svg class="chart">`` element, in page order, as the page holds it.
+
+    Only the sections of the page that hold a chart are built (:func:`_sections`), by the same functions
+    :func:`render_html` calls, so each string equals the page's own SVG in the same language.
+
+    Parameters
+    ----------
+    d : ReportData
+        The run's frames and manifest.
+    lang : {"en", "zh"}, default "en"
+        Language of the charts (titles, units, legends, number format).
+
+    Returns
+    -------
+    list of str
+        The SVG documents (``xmlns`` set, no script), one per chart.
+    """
+    return [c for has_chart, build in _sections(d, lang) if has_chart for c in CHART_SVG.findall(build())]
+
+
+def _sections(d: ReportData, lang: str) -> list[tuple[bool, Callable[[], str]]]:
+    """The page's sections after its heading, in order: ``(holds_a_chart, build)`` with ``build()`` the section's
+    HTML. :func:`render_html` builds them all, :func:`chart_svgs` only those that hold a chart."""
+    m = d.manifest
+    years = d.years()
+    base = (m.get("config") or {}).get("base_year") or d.analysis.get("price_base_year") or years[0]
+    y0 = base if base in years else years[0]
+    y1 = years[-1]
+    eco = _has_economy(d)
+    return [
+        (False, lambda: _summary_page(d, lang, y0, y1)),
+        (False, lambda: f'<h2>{escape(text("by_sector", lang))}</h2>'),
+        (True, lambda: _sector_chart(d, lang)),
+        (False, lambda: f"<h2>{escape(text('targets', lang))}</h2>"),
+        (False, lambda: _targets_table(d, lang)),
+        *([(True, lambda: _intensity_chart(d, lang, "co2_intensity")),
+           (True, lambda: _intensity_chart(d, lang, "energy_intensity")),
+           (True, lambda: _nonfossil_chart(d, lang))] if eco else
+          # no economy table: no intensity section, said in one line (issue 19 item 1)
+          [(False, lambda: f'<p class="na" id="no-economy">{escape(ptext("no_economy", lang))}</p>')]),
+        (True, lambda: _waterfall(d, lang, y0, y1)),
+        (False, lambda: f"<h2>{escape(text('sinks_chart', lang))}</h2>"),
+        (True, lambda: _sinks(d, lang)),
+        (False, lambda: _peak_table(d, lang)),
+        (False, lambda: keycat_section(d, lang)),  # key categories (Vol 1 Ch 4), with key_categories.parquet
+        (False, lambda: recalc_section(d, lang)),  # "Recalculations" when the run has recalculation.parquet
+        (False, lambda: reference_section(d, lang)),  # energy balance vs sectoral CO2, with reference_approach.parquet
+        (False, lambda: gapfill_section(d, lang)),  # gap-filled (estimated) activity cells, with gap_filling.parquet
+        (False, lambda: _indicator_table(d, lang)),
+        (False, lambda: completeness_section(d, lang)),  # categories × gases: value or notation key (ghginv.analysis.notation)
+        (False, lambda: _factor_sets(d, lang)),
+        (False, lambda: _quality(d, lang)),
+    ]
 
 
 _ = ENERGY_VARIANTS  # the energy variants named in targets' scope ("energy:<variant>")

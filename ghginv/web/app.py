@@ -3,7 +3,7 @@
 Every computation goes through the public API (:mod:`ghginv`: :func:`ghginv.load_config`,
 :class:`ghginv.Inventory`, :func:`ghginv.recompute`, :func:`ghginv.diff_runs`, :func:`ghginv.drill_down`,
 :func:`ghginv.import_ledger`, :func:`ghginv.draft_mapping`, :func:`ghginv.load_factor_set`,
-:func:`ghginv.factor_set_table` …); the texts come from :data:`ghginv.core.i18n.WEB`. A run's tables are read
+:func:`ghginv.factor_set_table`, :func:`ghginv.report_charts` …); the texts come from :data:`ghginv.core.i18n.WEB`. A run's tables are read
 with polars straight from its Parquet files, lazily (only the columns and rows a page shows).
 
 Safety (issue 21 item 3): a CSRF token on every POST (:func:`_form`), uploads limited in size and type and
@@ -261,9 +261,25 @@ def _totals(run: Path, lang: str) -> tuple[list[int], list[dict]]:
     return years, rows
 
 
-def _charts(run: Path) -> int:
-    p = run / "report.html"
-    return len(re.findall(r'<svg class="chart"', p.read_text(encoding="utf-8"))) if p.is_file() else 0
+def _charts(request, run: Path, lang: str) -> list[str]:
+    """The run's charts in ``lang`` (:func:`ghginv.report_charts`: the SVGs of ``report.html`` in that language, whatever
+    the language the run was compiled in), kept in memory per (run folder, language, sha256 of its manifest): a run
+    recomputed or re-reported in place gets a new manifest, hence new charts. A folder that is not a finished run: none."""
+    try:
+        manifest = hashlib.sha256((run / "manifest.json").read_bytes()).hexdigest()
+    except OSError:
+        return []
+    cache = request.app.state.chart_cache
+    key = (str(run.resolve()), lang, manifest)
+    if key not in cache:
+        try:
+            svgs = ghginv.report_charts(run, lang)
+        except ghginv.GhgInvError:
+            return []
+        if len(cache) >= 16:
+            cache.pop(next(iter(cache)))
+        cache[key] = svgs
+    return cache[key]
 
 
 async def run_page(request):
@@ -279,19 +295,22 @@ async def run_page(request):
         targets = pl.read_parquet(run / "targets.parquet", columns=["target", "region", "target_year", "status", "margin", "source"]).to_dicts()
     files = sorted(p.name for p in run.iterdir() if p.is_file() and DOWNLOADS.match(p.name))
     sets = [{"name": p.name, "own": p.parent.parent == ws.root} for p in ws.own_factor_sets() + shipped_factor_sets()]
-    return _render(request, "run.html", run=info, years=years, rows=rows, targets=targets, files=files, charts=range(_charts(run)),
+    return _render(request, "run.html", run=info, years=years, rows=rows, targets=targets, files=files, charts=range(len(_charts(request, run, lang))),
                    sets=sets, others=[r for r in ws.runs() if r["id"] != run.name])
 
 
 async def run_chart(request):
     run = _run_or_none(request)
-    if run is None or not (run / "report.html").is_file():
+    if run is None:
         return _not_found(request)
-    svgs = re.findall(r'<svg class="chart".*?</svg>', (run / "report.html").read_text(encoding="utf-8"), re.S)
+    svgs = _charts(request, run, _lang(request))
     i = request.path_params["i"]
     if i >= len(svgs):
         return _not_found(request)
-    return Response(svgs[i], media_type="image/svg+xml", headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+    # an image of its own (no script runs in an <img>), with a CSP of its own; in the language of the page that shows it:
+    # the browser asks again after a language switch (no-cache, Vary) instead of showing the other language's image
+    return Response(svgs[i], media_type="image/svg+xml", headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+                                                                  "Cache-Control": "no-cache", "Vary": "Cookie, Accept-Language"})
 
 
 async def run_file(request):
@@ -778,4 +797,5 @@ def create_app(workspace, *, token: str | None = None, max_upload_mb: int = 50) 
     app.state.jobs = Jobs()
     app.state.set_cache = {}
     app.state.diff_cache = {}
+    app.state.chart_cache = {}
     return app

@@ -128,6 +128,10 @@ def test_chinese_session_from_upload_to_the_workbook(server, tmp_path):
         assert head == [0x50, 0x4B, 0x03, 0x04]  # the downloaded inventory.xlsx is a workbook
         goto(c, base + "/runs/qingyang_synthetic")
         assert "1,471.9" in text(c, "#totals")  # README.md: 1 Energy, 2020, kt CO2e
+        # the run is compiled in English; its charts are shown in Chinese, every one of them drawn
+        assert c.evaluate("Array.from(document.querySelectorAll('.charts img')).every(i => i.complete && i.naturalWidth > 0)")
+        assert c.evaluate("document.querySelectorAll('.charts img').length") >= 4
+        assert "分领域排放" in c.evaluate("fetch(document.querySelector('.charts img').src).then(r => r.text())")
         c.screenshot(tmp_path / "web-run.png", height=1600)
         assert c.console_errors() == []
     _keep(tmp_path)

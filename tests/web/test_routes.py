@@ -102,6 +102,65 @@ def test_chart_svg_and_its_range(client):
     assert client.get(f"/runs/{RUN}/chart/99.svg").status_code == 404
 
 
+
+def _report_svgs(run: Path) -> list[str]:
+    """The charts report.html holds (its ``<svg class="chart">`` elements, in page order)."""
+    return re.findall(r'<svg class="chart".*?</svg>', (run / "report.html").read_text(encoding="utf-8"), re.S)
+
+
+def test_charts_follow_the_page_language_not_the_run_s(client, client_zh):
+    """The demo run is compiled in English (``[report] lang = "en"``): its page shows English charts in English and
+    Chinese charts in Chinese (titles from the catalogue ghginv/core/i18n.py), as many as report.html holds."""
+    from html import escape
+
+    from ghginv.report.i18n import text
+
+    run = client.app.state.ws.run_dir(RUN)
+    assert '<html lang="en"' in (run / "report.html").read_text(encoding="utf-8")
+    page = _report_svgs(run)
+    for c, lang in ((client, "en"), (client_zh, "zh")):
+        n = len(re.findall(rf'<img src="/runs/{RUN}/chart/\d+\.svg"', c.get(f"/runs/{RUN}").text))
+        assert n == len(page) >= 4
+        svgs = [c.get(f"/runs/{RUN}/chart/{i}.svg") for i in range(n)]
+        assert all(r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml") for r in svgs)
+        assert all(r.headers["content-security-policy"] == "default-src 'none'; style-src 'unsafe-inline'" for r in svgs)
+        assert not any("<script" in r.text or "href" in r.text for r in svgs)
+        first = svgs[0].text
+        assert f"<title>{escape(text('sectors_chart', lang))}</title>" in first
+        assert f"<title>{escape(text('sectors_chart', 'zh' if lang == 'en' else 'en'))}</title>" not in first
+    # English: the very strings of report.html, which is English
+    assert [client.get(f"/runs/{RUN}/chart/{i}.svg").text for i in range(len(page))] == page
+    assert "分领域排放" in client_zh.get(f"/runs/{RUN}/chart/0.svg").text
+    assert "碳汇与净排放" in client_zh.get(f"/runs/{RUN}/chart/{len(page) - 1}.svg").text  # the last chart: sinks
+    assert client_zh.get(f"/runs/{RUN}/chart/{len(page)}.svg").status_code == 404
+    # built once per (run, language, manifest) and kept in the app's memory (each client is an app of its own)
+    assert [k[1] for k in client.app.state.chart_cache] == ["en"] and [k[1] for k in client_zh.app.state.chart_cache] == ["zh"]
+    # the run's report rebuilt in place (a new manifest): built again, from the run's files as they are now
+    import ghginv
+
+    ghginv.rebuild_reports(run, lang="zh")
+    assert client.get(f"/runs/{RUN}/chart/0.svg").text == page[0]  # still English on the English page
+    assert len(client.app.state.chart_cache) == 2
+
+
+def test_report_charts_equal_the_report_s_own_svgs(workspace):
+    """``ghginv.report_charts`` returns report.html's charts, string for string, in the report's language and in the
+    other one after ``rebuild_reports`` rewrote the page in it; it writes nothing."""
+    import ghginv
+
+    run = workspace / "out" / RUN
+    before = {p.name: p.stat().st_mtime_ns for p in run.iterdir()}
+    en = ghginv.report_charts(run)  # default: the run's language, English
+    assert en == ghginv.report_charts(run, "en") == _report_svgs(run)
+    zh = ghginv.report_charts(run, "zh")
+    assert {p.name: p.stat().st_mtime_ns for p in run.iterdir()} == before  # nothing written
+    assert len(zh) == len(en) and zh != en
+    ghginv.rebuild_reports(run, lang="zh")
+    assert _report_svgs(run) == zh
+    with pytest.raises(ghginv.InputFileError):
+        ghginv.report_charts(workspace / "no_such_run")
+
+
 def test_downloads(client):
     x = client.get(f"/runs/{RUN}/files/inventory.xlsx")
     assert x.status_code == 200 and x.content[:4] == b"PK\x03\x04" and x.headers["content-type"] == XLSX
