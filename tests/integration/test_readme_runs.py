@@ -187,9 +187,16 @@ def _code(cmd: str) -> str:
     return re.split(r"\s+#\s", cmd, maxsplit=1)[0].strip()
 
 
+# commands that run until they are stopped (a server): always a synopsis here, their options checked against --help;
+# tests/web/test_serve.py starts them on a free port
+SERVERS = ("ghginv serve",)
+
+
 def runnable(cmd: str) -> str | None:
-    """The command with its optional parts ``[…]`` included, or None when it has placeholders."""
+    """The command with its optional parts ``[…]`` included, or None when it has placeholders (or is a server's)."""
     code = _code(cmd)
+    if code.startswith(SERVERS):
+        return None
     code = re.sub(r"\[([^\[\]]*)\]", lambda m: "" if PLACEHOLDER.search(m.group(1)) else m.group(1), code)
     if PLACEHOLDER.search(code) or "|" in code:
         return None
