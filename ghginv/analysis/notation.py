@@ -198,8 +198,7 @@ def _check(k: UserKey) -> list[Problem]:
                              hint=f"use one of {', '.join(MEMO_GASES)} (or leave it empty for all)"))
     elif k.category not in REPORTING and k.category not in PARENTS:
         near = [c for c in REPORTING if k.category.startswith(c + ".")]
-        hint = (f"notation keys here are for the reporting categories ({', '.join(reporting_codes())}) "
-                f"and the memo items {', '.join(MEMO)}; "
+        hint = (f"notation keys here are for the reporting categories ({', '.join(reporting_codes())}); "
                 + (f"{k.category} lies under {near[0]}; give keys for finer categories in the activity data (notation_key column)"
                    if near else "check the code"))
         p.append(Problem(f"{k.origin}: {k.category!r} is not a reporting category", hint=hint))

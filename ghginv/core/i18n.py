@@ -735,6 +735,8 @@ ERRORS += [
     (r"known: (.+)", "可用的：{1}"),
     (r"(\S+): where = ('.+?') is not an IPCC category", "{1}：where = {2} 不是 IPCC 类别"),
     (r"(\S+): unknown gas ('.+?')", "{1}：未知的气体 {2}"),
+    (r"(\S+): gas ('.+?') is not a memo gas of international bunkers", "{1}：气体 {2} 不是国际燃料舱（信息项）的气体"),
+    (r"use one of CO2, CH4, N2O \(or leave it empty for all\)", "请使用 CO2、CH4、N2O 之一（或留空表示全部气体）"),
     (r"(\S+): unknown notation key ('.+?')", "{1}：未知的注释键 {2}"),
     (r"use one of NO, NE, NA, IE, C", "请使用 NO、NE、NA、IE、C 之一"),
     (r"use one of CO2, CH4, N2O, HFCs, PFCs, SF6, NF3 \(or leave it empty for all\)", "请使用 CO2、CH4、N2O、HFCs、PFCs、SF6、NF3 之一（或留空表示全部气体）"),
