@@ -26,6 +26,14 @@ IE or C (a partial inclusion is documented in the reason of the category that in
 keys hold for every year and region; finer categories take keys in the activity data. Keys never
 carry numbers, so totals never count them as zero.
 
+International bunkers (1.A.3.a.i aviation, 1.A.3.d.i navigation, :data:`MEMO`) are the memo items
+of the table (2006 IPCC GL Vol 1 Ch 8 Table 8.2, "Memo items: International bunkers"; Vol 2 Ch 3
+§3.5.1, §3.6.1): CO2, CH4 and N2O per year and region, estimated when the run has bunker rows
+(scope ``memo``), else a row in scope ``memo`` with the user's key on that category (e.g.
+``"1.A.3.a.i" = "NO"``), else a key of the activity data given at or below it, else ``NE``. A key on
+a parent (``"1"``, ``"1.A"``) does not reach them, and they are never counted with the reporting
+categories (the national total and the counts of :func:`summary_line` are unchanged).
+
 Which gases a category can emit (:data:`REPORTING`) follows the chapters of the 2006 GL that
 estimate them (Vol 2 Ch 2–5 energy; Vol 3 Ch 2–8 IPPU; Vol 4 Ch 10–11 agriculture, Ch 4–9 land;
 Vol 5 Ch 3–6 waste; Vol 1 Ch 7 §7.3 indirect N2O). Other cells are left out (not applicable);
@@ -49,7 +57,7 @@ from ..core.errors import ConfigError, Problem, SchemaError
 
 __all__ = ["GASES", "REPORTING", "PARENTS", "UserKey", "gas_group", "reporting_codes", "applicable_gases",
            "notation_settings", "completeness_rows", "combine_keys", "completeness_table", "sector_keys", "completeness_manifest",
-           "summary_line"]
+           "summary_line", "MEMO", "memo_status"]
 
 GASES = ("CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3")
 KEYS = ("NO", "NE", "NA", "IE", "C")
@@ -81,6 +89,10 @@ REPORTING: dict[str, tuple[str, ...]] = {
     "5.B": _CCN,                                                # other
 }
 PARENTS = ("1", "1.A", "2", "3", "4", "5")
+# memo items of the table (2006 IPCC GL Vol 1 Ch 8 Table 8.2): international bunkers, CO2, CH4, N2O
+MEMO: tuple[str, ...] = categories.BUNKERS
+MEMO_GASES = _CCN
+_MEMO_EN = {"1.A.3.a.i": "international aviation", "1.A.3.d.i": "international navigation"}
 _PFC = re.compile(r"^(PFC.*|c?C\d*F\d+)$")
 
 
@@ -180,7 +192,11 @@ class UserKey:
 
 def _check(k: UserKey) -> list[Problem]:
     p = []
-    if k.category not in REPORTING and k.category not in PARENTS:
+    if k.category in MEMO:
+        if k.gas is not None and k.gas not in MEMO_GASES:
+            p.append(Problem(f"{k.origin}: {k.category}: gas {k.gas!r} is not a memo gas of international bunkers",
+                             hint=f"use one of {', '.join(MEMO_GASES)} (or leave it empty for all)"))
+    elif k.category not in REPORTING and k.category not in PARENTS:
         near = [c for c in REPORTING if k.category.startswith(c + ".")]
         hint = (f"notation keys here are for the reporting categories ({', '.join(reporting_codes())}); "
                 + (f"{k.category} lies under {near[0]}; give keys for finer categories in the activity data (notation_key column)"
@@ -188,7 +204,7 @@ def _check(k: UserKey) -> list[Problem]:
         p.append(Problem(f"{k.origin}: {k.category!r} is not a reporting category", hint=hint))
     if k.key not in KEYS:
         p.append(Problem(f"{k.origin}: {k.category}: unknown notation key {k.key!r}", hint=f"use one of {', '.join(KEYS)}"))
-    if k.gas is not None and k.gas not in GASES:
+    if k.gas is not None and k.gas not in GASES and k.category not in MEMO:
         p.append(Problem(f"{k.origin}: {k.category}: unknown gas {k.gas!r}", hint=f"use one of {', '.join(GASES)} (or leave it empty for all)"))
     if k.key == "IE" and not k.where:
         p.append(Problem(f"{k.origin}: {k.category} = IE needs where = \"<category>\" (where the emissions are included)"))
@@ -373,8 +389,9 @@ def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None
     Returns
     -------
     polars.DataFrame
-        Inventory rows without ``category_name``: year, region, scope ``direct``, category, level,
-        gas (the gas group), ``emissions_t`` and ``co2e_t`` null, ``notation_key``.
+        Inventory rows without ``category_name``: year, region, scope ``direct`` (``memo`` for the
+        international bunkers of :data:`MEMO`), category, level, gas (the gas group), ``emissions_t``
+        and ``co2e_t`` null, ``notation_key``.
 
     Raises
     ------
@@ -417,11 +434,56 @@ def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None
         agg = sub.group_by("year", "region", "gas").agg(_combined())
         agg = agg.join(est.filter(pl.col("category") == p).select("year", "region", "gas"), on=["year", "region", "gas"], how="anti")
         parents.append(agg.select("year", "region", pl.lit(p).alias("category"), "gas", "notation_key"))
-    out = pl.concat([leaf, *parents])
-    return out.select(
+    out = pl.concat([leaf, *parents]).select(
         "year", "region", pl.lit("direct").alias("scope"), "category",
         pl.col("category").replace_strict({c: categories.level(c) for c in reporting_codes()}, return_dtype=pl.Int8).alias("level"), "gas",
         pl.lit(None, pl.Float64).alias("emissions_t"), pl.lit(None, pl.Float64).alias("co2e_t"), "notation_key",
+    )
+    return pl.concat([out, _memo_rows(rolled, notation, keys, yr)])
+
+
+def _memo_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None, keys: list[UserKey], yr: pl.DataFrame) -> pl.DataFrame:
+    """Notation-key rows (scope ``memo``) of the memo items :data:`MEMO` × :data:`MEMO_GASES` the run does not estimate.
+
+    The key: the user's on the bunker category (a key for one gas before one for all), else the combined key of activity
+    rows given at or below it, else ``NE`` (2006 IPCC GL Vol 1 Ch 8 Table 8.2, memo items)."""
+    cells = pl.DataFrame([(c, g) for c in MEMO for g in MEMO_GASES], schema={"category": pl.String, "gas": pl.String}, orient="row")
+    est = rolled.filter(pl.col("scope") == "memo", pl.col("category").is_in(list(MEMO)), pl.col("notation_key").is_null(),
+                        pl.col("co2e_t").is_not_null())
+    est = _grouped(est.select(pl.col("year").cast(pl.Int32), "region", "category", "gas").unique()).unique().with_columns(pl.lit(True).alias("_est"))
+    user: dict[tuple[str, str], UserKey] = {}
+    for k in keys:
+        if k.category in MEMO:
+            for g in [k.gas] if k.gas else MEMO_GASES:
+                if (k.category, g) not in user or k.gas is not None:  # a key for one gas wins over one for all
+                    user[(k.category, g)] = k
+    uschema = {"category": pl.String, "gas": pl.String, "_user": pl.String, "origin": pl.String}
+    udf = pl.DataFrame([(c, g, k.key, k.label()) for (c, g), k in user.items()], schema=uschema, orient="row")
+    grid = yr.join(cells, how="cross").join(est, on=["year", "region", "category", "gas"], how="left")
+    clash = grid.filter(pl.col("_est").is_not_null()).join(udf, on=["category", "gas"], how="inner")
+    if clash.height:
+        r = clash.sort("year", "region", "category", "gas").row(0, named=True)
+        raise ConfigError(
+            f"notation key {r['origin']}: {r['category']} has estimates for {r['gas']} ({r['year']}, region {r['region']}"
+            f"{f', and {clash.height - 1} more cell(s)' if clash.height > 1 else ''}); an estimated category cannot carry a notation key",
+            [Problem("remove the key, or give it for the gases or categories the run does not estimate")],
+        )
+    dschema = {"year": pl.Int32, "region": pl.String, "category": pl.String, "_data": pl.String}
+    data = pl.DataFrame(schema=dschema)
+    if notation is not None and notation.height:
+        memo_of = {s: next((c for c in MEMO if categories.under(s, c)), None) for s in notation["sector"].unique().to_list()}
+        nk = notation.select(pl.col("year").cast(pl.Int32), "region", pl.col("sector").replace_strict(memo_of, return_dtype=pl.String)
+                             .alias("category"), pl.col("notation_key").alias("_data")).drop_nulls("category")
+        if nk.height:
+            data = nk.group_by("year", "region", "category").agg(_combined("_data")).cast(dschema)
+    return (
+        grid.filter(pl.col("_est").is_null())
+        .join(udf.select("category", "gas", "_user"), on=["category", "gas"], how="left")
+        .join(data, on=["year", "region", "category"], how="left")
+        .select("year", "region", pl.lit("memo").alias("scope"), "category",
+                pl.col("category").replace_strict({c: categories.level(c) for c in MEMO}, return_dtype=pl.Int8).alias("level"), "gas",
+                pl.lit(None, pl.Float64).alias("emissions_t"), pl.lit(None, pl.Float64).alias("co2e_t"),
+                pl.coalesce("_user", "_data", pl.lit("NE")).alias("notation_key"))
     )
 
 
@@ -435,6 +497,8 @@ def completeness_table(inventory: pl.DataFrame, year: int | None = None) -> pl.D
     """The completeness table of one year: t CO2e or the notation key per reporting category and gas.
 
     Categories in tree order; a cell that is neither estimated nor keyed (not applicable) has both columns null.
+    The memo items (:data:`MEMO`, international bunkers, scope ``memo``) follow as the last rows when
+    the inventory has them (an estimate or a key), outside every total.
 
     Parameters
     ----------
@@ -465,6 +529,18 @@ def completeness_table(inventory: pl.DataFrame, year: int | None = None) -> pl.D
             row[f"{g}_co2e_t"] = v.get((code, g))
             row[f"{g}_key"] = None if (code, g) in v else k.get((code, g))
         rows.append(row)
+    m = inventory.filter(pl.col("scope") == "memo", pl.col("year") == year, pl.col("category").is_in(list(MEMO)))
+    mv = group_sum(_grouped(m.filter(pl.col("notation_key").is_null(), pl.col("co2e_t").is_not_null())), ["category", "gas"], ["co2e_t"])
+    mk = m.filter(pl.col("notation_key").is_not_null(), pl.col("gas").is_in(list(MEMO_GASES))).group_by("category", "gas").agg(_combined())
+    v = {(c, g): x for c, g, x in mv.iter_rows()}
+    k = {(c, g): x for c, g, x in mk.iter_rows()}
+    if v or k:
+        for code in MEMO:
+            row = {"category": code, "level": categories.level(code), "category_name": categories.category_name(code)}
+            for g in GASES:
+                row[f"{g}_co2e_t"] = v.get((code, g))
+                row[f"{g}_key"] = None if (code, g) in v else k.get((code, g))
+            rows.append(row)
     schema = {"category": pl.String, "level": pl.Int8, "category_name": pl.String,
               **{f"{g}_{s}": (pl.Float64 if s == "co2e_t" else pl.String) for g in GASES for s in ("co2e_t", "key")}}
     return pl.DataFrame(rows, schema=schema).with_columns(pl.lit(year, pl.Int32).alias("year"))
@@ -509,12 +585,16 @@ def completeness_manifest(inventory: pl.DataFrame, keys: list[UserKey]) -> dict:
         Reporting depth, gases, number of keyed cells per key at reporting depth, and the user's
         keys with reasons and origin.
     """
-    c = inventory.filter(pl.col("notation_key").is_not_null(), pl.col("category").is_in(list(REPORTING)), pl.col("gas").is_in(list(GASES)))
+    c = inventory.filter(pl.col("notation_key").is_not_null(), pl.col("category").is_in(list(REPORTING)), pl.col("gas").is_in(list(GASES)),
+                         pl.col("scope") == "direct")
     by_key = {k: n for k, n in c.group_by("notation_key").len().sort("notation_key").iter_rows()}
+    m = inventory.filter(pl.col("notation_key").is_not_null(), pl.col("category").is_in(list(MEMO)), pl.col("scope") == "memo")
     return {
         "depth": "reporting categories " + ", ".join(REPORTING),
         "gases": list(GASES),
         "cells_keyed": by_key,
+        "memo_items": {"categories": list(MEMO), "gases": list(MEMO_GASES),
+                       "cells_keyed": {k: n for k, n in m.group_by("notation_key").len().sort("notation_key").iter_rows()}},
         "user_keys": [{"category": k.category, "gas": k.gas or "ALL", "key": k.key, "reason": k.reason, "where": k.where, "origin": k.origin}
                       for k in keys],
     }
@@ -546,4 +626,36 @@ def summary_line(inventory: pl.DataFrame) -> str:
     rest = [c for c in empty if not categories.under(c, *whole)]
     parts = [f"sector {p} ({combine_keys([empty[c] for c in leaves_under(p)])})" for p in whole] + [f"{c} ({empty[c]})" for c in rest]
     line = f"completeness {tab['year'][0]} (reporting categories × gases): {n_est} estimated" + (f", {counts}" if counts else "")
-    return line + (f"; no estimate for {', '.join(parts)}" if parts else "")
+    memo = memo_status(tab)
+    return line + (f"; no estimate for {', '.join(parts)}" if parts else "") + (f"; memo items: {memo}" if memo else "")
+
+
+def memo_status(table: pl.DataFrame) -> str:
+    """The memo items of a completeness table in a few words: ``international bunkers NE``, ``international bunkers
+    estimated``, or per item (and gas where they differ), e.g. ``international aviation estimated, international
+    navigation CO2 estimated, CH4 NE, N2O NE``.
+
+    Parameters
+    ----------
+    table : polars.DataFrame
+        A table of :func:`completeness_table`.
+
+    Returns
+    -------
+    str
+        The words; empty when the table has no memo rows.
+    """
+    rows = {r["category"]: r for r in table.iter_rows(named=True) if r["category"] in MEMO}
+    if not rows:
+        return ""
+    st = {c: [(g, "estimated" if r[f"{g}_co2e_t"] is not None else r[f"{g}_key"] or "NE") for g in MEMO_GASES] for c, r in rows.items()}
+    every = {x for v in st.values() for _, x in v}
+    if len(every) == 1 and len(rows) == len(MEMO):
+        return f"international bunkers {every.pop()}"
+    out = []
+    for c, v in st.items():
+        if len({x for _, x in v}) == 1:
+            out.append(f"{_MEMO_EN[c]} {v[0][1]}")
+        else:
+            out.append(f"{_MEMO_EN[c]} " + ", ".join(f"{g} {x}" for g, x in v))
+    return ", ".join(out)

@@ -31,7 +31,7 @@ import re
 
 __all__ = ["LANGS", "T", "CATEGORY_ZH", "LABELS", "NOTES", "CLI", "XLSX_SHEETS", "XLSX_TEXTS", "XLSX_SUMMARY", "XLSX_COLUMNS",
            "XLSX_NAME_HEADS", "XLSX_VALUES", "resolve_lang", "pick", "text", "category_label", "label",
-           "label_parts", "translate_note", "translate_message", "mass_unit", "cli_text", "ERRORS", "ERROR_WORDS"]
+           "label_parts", "translate_note", "translate_message", "mass_unit", "cli_text", "ERRORS", "ERROR_WORDS", "MEMO_WORDS"]
 
 LANGS = ("en", "zh")
 
@@ -110,6 +110,7 @@ T: dict[str, tuple[str, str]] = {
                 "{y0}年以来变化最大的领域：{up}（增加），{down}（减少），单位：{unit}。"),
     "sum_bunkers": ("Memo: international bunkers {y} (aviation and navigation, 1.A.3.a.i and 1.A.3.d.i): {v} {unit}, not in the total.",
                     "备忘项：{y}年国际燃料舱（国际航空、国际航海，1.A.3.a.i、1.A.3.d.i）{v} {unit}，不计入总量。"),
+    "completeness_memo": ("Memo items: international bunkers (not in the totals)", "信息项：国际燃料舱（不计入总量）"),
     # ---- zhrep: one-page summary, chart tables, headers that were English-only ----
     "sum_total": ("Total emissions {y} (direct + indirect, without removals)", "{y}年排放总量（直接＋间接，不含碳汇）"),
     "sum_change": ("Change {y0}–{y1}", "{y0}—{y1}年变化"),
@@ -370,6 +371,13 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
+# the memo items of the completeness table (2006 IPCC GL Vol 1 Ch 8 Table 8.2): the words of its summary line, its heading
+MEMO_WORDS: dict[str, str] = {
+    "international bunkers": "国际燃料舱", "international aviation": "国际航空", "international navigation": "国际航海",
+    "estimated": "已估算",
+}
+
+
 # ==== block: generated notes and reasons (regex -> Chinese template with the groups) ========================
 NOTES: list[tuple[str, str]] = [
     (r"not peaked yet \(status (\w+), latest year (\d+)\); a peak before (\d+) is still possible",
@@ -395,8 +403,8 @@ NOTES: list[tuple[str, str]] = [
     (r"base year (\d+): (\w+) (\w+) \((\w+)\) taken from (\d+), set (\S+) \(year_fallback = nearest; no set of the run has a value for \d+\): "
      r"every change and target against \d+ rests on it",
      "基年 {1}：{a2} {3}（{f4}）采用 {5} 年的值，因子集 {6}（year_fallback = nearest；本次核算的因子集均无 {1} 年的值）：相对 {1} 年的变化和目标均以此为基础"),
-    (r"completeness (\d+) \(reporting categories × gases\): (\d+) estimated(.*?)(?:; no estimate for (.+))?",
-     "完整性 {1} 年（报告类别 × 气体）：{2} 项已估算{n3}{e4}"),
+    (r"completeness (\d+) \(reporting categories × gases\): (\d+) estimated(.*?)(?:; no estimate for (.+?))?(?:; memo items: (.+))?",
+     "完整性 {1} 年（报告类别 × 气体）：{2} 项已估算{n3}{e4}{b5}"),
     (r"SYNTHETIC DEMO DATA — not official statistics", "合成演示数据 —— 非官方统计数据"),
     (r"SYNTHETIC PARAMETERS — demo values \(status X\), not factors: (.+)", "合成参数 —— 演示数值（X 级），不是排放因子：{1}"),
     # ---- command line: the most frequent error messages and their hints (values and names kept) ----
@@ -727,6 +735,8 @@ ERRORS += [
     (r"known: (.+)", "可用的：{1}"),
     (r"(\S+): where = ('.+?') is not an IPCC category", "{1}：where = {2} 不是 IPCC 类别"),
     (r"(\S+): unknown gas ('.+?')", "{1}：未知的气体 {2}"),
+    (r"(\S+): gas ('.+?') is not a memo gas of international bunkers", "{1}：气体 {2} 不是国际燃料舱（信息项）的气体"),
+    (r"use one of CO2, CH4, N2O \(or leave it empty for all\)", "请使用 CO2、CH4、N2O 之一（或留空表示全部气体）"),
     (r"(\S+): unknown notation key ('.+?')", "{1}：未知的注释键 {2}"),
     (r"use one of NO, NE, NA, IE, C", "请使用 NO、NE、NA、IE、C 之一"),
     (r"use one of CO2, CH4, N2O, HFCs, PFCs, SF6, NF3 \(or leave it empty for all\)", "请使用 CO2、CH4、N2O、HFCs、PFCs、SF6、NF3 之一（或留空表示全部气体）"),
@@ -1140,7 +1150,7 @@ def _sub(template: str, m: re.Match, lang: str) -> str:
     """Fill a :data:`NOTES` template: ``{n}`` group n as written; ``{an}`` group n as an activity name; ``{sn}``
     as a status; ``{cn}`` translated again as an error message, ``{kn}`` as a note (recursively, comma lists item
     by item); ``{gn}`` the optional series of a gap-filling rule (groups n to n + 2); ``{pn}`` an optional value
-    in parentheses; ``{mn}`` an optional count of more cells; ``{rn}`` an optional row; ``{xn}`` an optional example; ``{tn}`` the optional count of all values of a shortened list; ``{wn}`` a word of :data:`ERROR_WORDS` (a table's name), as written when it is not one."""
+    in parentheses; ``{mn}`` an optional count of more cells; ``{rn}`` an optional row; ``{xn}`` an optional example; ``{tn}`` the optional count of all values of a shortened list; ``{bn}`` the optional memo items (:data:`MEMO_WORDS`); ``{wn}`` a word of :data:`ERROR_WORDS` (a table's name), as written when it is not one."""
     def one(tok: re.Match) -> str:
         flag, n = tok.group(1), int(tok.group(2))
         g = m.group(n)
@@ -1172,10 +1182,16 @@ def _sub(template: str, m: re.Match, lang: str) -> str:
             return "".join(f"，{c} 项 {k}" for c, k in re.findall(r"(\d+) (\w+)", g or ""))
         if flag == "e":  # "sector 2 (NE), 1.B (NO)" -> "；未估算：第 2 部门（NE），1.B（NO）"
             return "；未估算：" + re.sub(r"sector (\d)", r"第 \1 部门", g).replace(" (", "（").replace(")", "）").replace(", ", "，") if g else ""
+        if flag == "b":  # the optional memo items: "international bunkers NE" -> "；信息项：国际燃料舱 NE"
+            if not g:
+                return ""
+            for en, zh in MEMO_WORDS.items():
+                g = g.replace(en, zh)
+            return "；信息项：" + g.replace(", ", "，")
         if flag == "t":  # the optional count of all values of a shortened list
             return f" 等（共 {g} 个）" if g else ""
         return g if g is not None else ""
-    return re.sub(r"\{([asckofnedwgpmrxt]?)(\d+)\}", one, template)
+    return re.sub(r"\{([asckofnedwgpmrxtb]?)(\d+)\}", one, template)
 
 
 def translate_note(note: str, lang: str) -> str:

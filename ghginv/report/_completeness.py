@@ -1,5 +1,6 @@
 """Completeness table of the reports: reporting categories × the seven gases, each cell the
-estimate (direct emissions, all regions) or its notation key (:mod:`ghginv.analysis.notation`)."""
+estimate (direct emissions, all regions) or its notation key (:mod:`ghginv.analysis.notation`), then
+the memo items (international bunkers, 2006 IPCC GL Vol 1 Ch 8 Table 8.2) under their own heading."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from html import escape
 
 import polars as pl
 
-from ..analysis.notation import GASES, completeness_table
-from ..core.i18n import XLSX_COLUMNS
+from ..analysis.notation import GASES, MEMO, completeness_table
+from ..core.i18n import XLSX_COLUMNS, text
 from . import svg
 from ._sheets import sheet_head, sheet_parts, split_note
 from .data import ReportData
@@ -49,10 +50,13 @@ def completeness_section(d: ReportData, lang: str = "en") -> str:
     head = "".join(f"<th>{escape(g)}</th>" for g in GASES)
     body = []
     for r in tab.iter_rows(named=True):
+        if r["category"] == MEMO[0]:  # the memo items come last, both together (completeness_table)
+            body.append(f'<tr class="memo-head"><td class="l" colspan="{len(GASES) + 1}"><b>{escape(text("completeness_memo", lang))}</b></td></tr>')
         label = escape(category_label(r["category"], lang, r["category_name"]))
         if r["level"] <= 1 or r["category"] == "1.A":
             label = f"<b>{label}</b>"
-        body.append(f'<tr><td class="l">{label}</td>' + "".join(f"<td>{_cell(r, g, lang)}</td>" for g in GASES) + "</tr>")
+        tr = '<tr class="memo">' if r["category"] in MEMO else "<tr>"
+        body.append(f'{tr}<td class="l">{label}</td>' + "".join(f"<td>{_cell(r, g, lang)}</td>" for g in GASES) + "</tr>")
     out = [f"<h2>{escape(_t('title', lang))}</h2>",
            f'<table><caption class="small">{escape(_t("caption", lang, y=year))}</caption><tr><th class="l">IPCC</th>{head}</tr>{"".join(body)}</table>',
            f'<p class="small">{escape(_t("keys", lang))}</p>']

@@ -11,7 +11,8 @@ own script use the same numbers:
   (能源活动, 工业生产过程, 农业, 土地利用变化和林业, 废弃物处理) and their sub-items by gas — CO2, CH4,
   N2O in 万吨 (10^4 t) of the gas, HFCs, PFCs, SF6, NF3 in 万吨 CO2 当量, and the total in 万吨 CO2
   当量 — with 总量（不含LULUCF） and 总量（含LULUCF）, and memo rows outside the totals: international
-  bunkers (国际燃料舱, where present), CO2 of biomass combustion, indirect emissions of purchased
+  bunkers (国际燃料舱, 国际航空, 国际航海: the estimate, or the notation key of the completeness
+  table's memo items in the note, e.g. NE 未估算), CO2 of biomass combustion, indirect emissions of purchased
   electricity and heat, of which net imported electricity (电力调入调出) where the energy balance
   gives it, and gases of the Montreal Protocol (where present).
 * :func:`energy_activity_table` — the energy activity by fuel and sector in physical units (吨,
@@ -415,7 +416,8 @@ def summary_table(emissions: pl.DataFrame, energy_activity: pl.DataFrame | None 
 
     Rows: 总排放量（含LULUCF）, 总排放量（不含LULUCF）, the sectors and sub-items of
     :data:`SUMMARY_ROWS` (a sector without any row is still shown, blank), and the memo rows outside
-    the totals: international bunkers (国际航空, 国际航海; where present), biomass CO2, indirect
+    the totals: international bunkers (国际航空, 国际航海; estimated, or with the notation key of the
+    memo items of ``inventory`` in the note), biomass CO2, indirect
     emissions of purchased electricity and heat (电力, 热力) and of them the net imported electricity
     (电力调入调出; where the energy balance gives it, at the run's average factor of purchased
     electricity, :func:`net_import_memo`), Montreal-Protocol gases (where present).
@@ -449,6 +451,7 @@ def summary_table(emissions: pl.DataFrame, energy_activity: pl.DataFrame | None 
         ind_el.setdefault(int(r.year[i]), []).append(r.em[i])
     net = net_import_memo(energy_activity, electricity_balance, {y: math.fsum(v) for y, v in ind_el.items()})
     keys = _notation_keys(inventory)
+    mkeys = _memo_keys(inventory)
     rows: list[dict] = []
     for y in r.years:
         body = []
@@ -471,7 +474,7 @@ def summary_table(emissions: pl.DataFrame, energy_activity: pl.DataFrame | None 
         rows.append({"year": y, "code": "T1", "level": 0, "item_en": "Total emissions (including LULUCF)", "item_zh": "总量（含LULUCF）", **incl})
         rows.append({"year": y, "code": "T2", "level": 0, "item_en": "Total emissions (excluding LULUCF)", "item_zh": "总量（不含LULUCF）", **excl})
         rows += [{"year": y, **x} for x in body]
-        rows += [{"year": y, **x} for x in _memo(r, y, net.get(int(y)))]
+        rows += [{"year": y, **x} for x in _memo(r, y, net.get(int(y)), mkeys.get(int(y)))]
     return pl.DataFrame([{k: x.get(k) for k in SUMMARY_SCHEMA} for x in rows], schema=SUMMARY_SCHEMA)
 
 
@@ -495,6 +498,11 @@ def _key_note(keys: dict[str, set[str]], row: Row) -> dict:
             if c in keys:
                 found |= keys[c]
                 break
+    return _keys_text(found)
+
+
+def _keys_text(found) -> dict:
+    """``note_en`` and ``note_zh`` naming the notation keys ``found`` (NE 未估算 …), or nothing without keys."""
     found = sorted(found)
     if not found:
         return {}
@@ -502,16 +510,31 @@ def _key_note(keys: dict[str, set[str]], row: Row) -> dict:
             for lang in ("en", "zh")}
 
 
-def _memo(r: _Rows, y: int, net: dict | None) -> list[dict]:
+def _memo_keys(inventory: pl.DataFrame | None) -> dict[int, dict[str, set[str]]]:
+    """Year -> international bunker category (1.A.3.a.i, 1.A.3.d.i) -> its notation keys in inventory.parquet (scope
+    ``memo``: the memo items of the completeness table, :mod:`ghginv.analysis.notation`)."""
+    if inventory is None or "notation_key" not in inventory.columns:
+        return {}
+    k = inventory.filter(pl.col("notation_key").is_not_null(), pl.col("scope") == "memo", pl.col("category").is_in(list(BUNKERS)))
+    out: dict[int, dict[str, set[str]]] = {}
+    for y, c, key in zip(k["year"].to_list(), k["category"].to_list(), k["notation_key"].to_list()):
+        out.setdefault(int(y), {}).setdefault(c, set()).add(key)
+    return out
+
+
+def _memo(r: _Rows, y: int, net: dict | None, keys: dict[str, set[str]] | None = None) -> list[dict]:
     out = []
+    keys = keys or {}
     yr = list(r.by_year.get(y, ()))
     # bunker rows are memo rows (scope "memo"); a run folder of an earlier version has them as "direct"
     bunkers = {c: categories.under(c, *BUNKERS) for c in {r.sector[i] for i in yr}}  # once per code, not per row
     bunk = [i for i in yr if r.scope[i] in ("direct", "memo") and not r.montreal[i] and bunkers[r.sector[i]]]
-    if bunk:
-        out.append({"code": "M1", "level": 9, "item_en": "Memo: international bunkers", "item_zh": "备忘项：国际燃料舱", **_sums(r, bunk)})
+    if bunk or keys:  # estimated, or the notation key of the completeness table's memo items (NE, NO …) in the note
+        note = {} if bunk else _keys_text(set().union(*keys.values()))
+        out.append({"code": "M1", "level": 9, "item_en": "Memo: international bunkers", "item_zh": "备忘项：国际燃料舱", **_sums(r, bunk), **note})
         for code, pre, en, zh in (("M1.1", "1.A.3.a.i", "International aviation", "国际航空"), ("M1.2", "1.A.3.d.i", "International navigation", "国际航海")):
-            out.append({"code": code, "level": 10, "item_en": en, "item_zh": zh, **_sums(r, [i for i in bunk if categories.under(r.sector[i], pre)])})
+            sub = [i for i in bunk if categories.under(r.sector[i], pre)]
+            out.append({"code": code, "level": 10, "item_en": en, "item_zh": zh, **_sums(r, sub), **({} if sub else _keys_text(keys.get(pre, ())))})
     bio = [i for i in yr if r.scope[i] == "memo" and not r.montreal[i] and r.gas[i] == "CO2" and not categories.under(r.sector[i], *BUNKERS)]
     out.append({"code": "M2", "level": 9, "item_en": "Memo: CO2 from biomass combustion", "item_zh": "备忘项：生物质燃烧二氧化碳排放", **_sums(r, bio)})
     ind = [i for i in yr if r.scope[i] == "indirect"]

@@ -200,6 +200,7 @@ def _as_written(text: str) -> str:
     text = re.sub(r"\S+://\S*", "", text)  # URLs
     text = re.sub(r"`[^`]*`|'[^']*'|\"[^\"]*\"", "", text)
     text = re.sub(r"[A-Za-z0-9_.~:-]*/[A-Za-z0-9_./~:-]*", "", text)
+    text = re.sub(r"\b\d(?:\.[A-Za-z0-9]+)+\b", "", text)  # IPCC codes, whole: 1.A.3.a.i
     text = re.sub(r"\b[A-Za-z0-9]*\d[A-Za-z0-9]*\b", "", text)  # codes with digits: GWP sets, hashes
     return re.sub(r"\b[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+\b", "", text)
 

@@ -67,7 +67,10 @@ def test_combine_keys():
 def test_energy_only_run_shows_every_other_cell_as_ne():
     em = _emissions()
     inv = build_inventory(em)
-    keyed = inv.filter(pl.col("notation_key").is_not_null())
+    # the memo items (international bunkers 1.A.3.a.i, 1.A.3.d.i × CO2, CH4, N2O): 6 NE rows in scope memo
+    memo = inv.filter(pl.col("notation_key").is_not_null(), pl.col("scope") == "memo")
+    assert memo.height == 6 and set(memo["category"]) == {"1.A.3.a.i", "1.A.3.d.i"} and (memo["notation_key"] == "NE").all()
+    keyed = inv.filter(pl.col("notation_key").is_not_null(), pl.col("scope") != "memo")
     # by hand: 68 leaf cells + 22 parent cells (1, 1.A, 3, 4, 5: 3 gases each; 2: 7 gases) = 90, minus the
     # 9 estimated cells 1, 1.A and 1.A.4 × CO2/CH4/N2O
     assert keyed.height == 81
@@ -169,7 +172,9 @@ def test_keys_from_the_activity_data_at_a_reporting_category():
 def test_rows_per_year_and_region():
     em = pl.concat([_emissions(), _emissions().with_columns(pl.lit(2023, pl.Int32).alias("year"), pl.lit("510104").alias("region"))])
     keyed = build_inventory(em).filter(pl.col("notation_key").is_not_null())
-    assert keyed.group_by("year", "region").len().sort("year")["len"].to_list() == [81, 81]
+    # 81 reporting cells (test_energy_only_run_shows_every_other_cell_as_ne) + 6 memo cells (2 bunkers × 3 gases)
+    assert keyed.group_by("year", "region").len().sort("year")["len"].to_list() == [87, 87]
+    assert keyed.filter(pl.col("scope") == "memo").group_by("year", "region").len()["len"].to_list() == [6, 6]
 
 
 def test_views_table_sector_keys_summary():
@@ -177,7 +182,8 @@ def test_views_table_sector_keys_summary():
                                           emissions_t=-10.0, co2e_t=-10.0)), keys=_keys({"5": "NO"}))
     tab = completeness_table(inv)
     row = {r["category"]: r for r in tab.iter_rows(named=True)}
-    assert tab["category"].to_list() == reporting_codes() and tab["year"].unique().to_list() == [2024]
+    # the reporting categories, then the memo items (international bunkers, NE without bunker rows)
+    assert tab["category"].to_list() == [*reporting_codes(), "1.A.3.a.i", "1.A.3.d.i"] and tab["year"].unique().to_list() == [2024]
     assert row["1.A.4"]["CO2_co2e_t"] == pytest.approx(56.1) and row["1.A.4"]["CO2_key"] is None
     assert row["1.A.5"]["CO2_key"] == "NE" and row["1.A.5"]["HFCs_key"] is None and row["1.A.5"]["HFCs_co2e_t"] is None
     assert row["3"]["CO2_co2e_t"] == pytest.approx(-10.0) and row["3"]["CH4_key"] == "NE"
