@@ -36,8 +36,21 @@ __version__ = _version()
 
 
 def library_version(name: str) -> str:
-    """The version of the library ``name`` (``duckdb``, ``numba`` …): its ``__version__`` when it is
-    imported, else its package metadata, so that naming it in ``manifest.json`` does not import it."""
+    """The version of a library, without importing it.
+
+    Its ``__version__`` when it is imported, else its package metadata, so that naming it in
+    ``manifest.json`` does not import it.
+
+    Parameters
+    ----------
+    name : str
+        The import and distribution name (``duckdb``, ``numba`` …).
+
+    Returns
+    -------
+    str
+        The version.
+    """
     mod = sys.modules.get(name)
     if mod is not None and isinstance(getattr(mod, "__version__", None), str):
         return mod.__version__

@@ -49,7 +49,13 @@ _ACTIVE = False
 
 
 def jit_active() -> bool:
-    """Whether numba has been loaded and the kernels run compiled (see the module docstring)."""
+    """Whether numba has been loaded and the kernels run compiled (see the module docstring).
+
+    Returns
+    -------
+    bool
+        True once a kernel was called with an array longer than ``GHGINV_JIT_MIN_LEN`` elements.
+    """
     return _ACTIVE
 
 
