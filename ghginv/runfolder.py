@@ -226,13 +226,18 @@ def copy_unchanged(same: SameFile, write: Writer) -> Callable[[Path], str | None
     """
 
     def copy(path: Path) -> str | None:
-        try:
-            if same.ident is not None and _stat_ident(same.path) == same.ident:
-                shutil.copyfile(same.path, path)  # in the kernel (sendfile / copy_file_range)
+        try:  # the source as verified, opened; a source that changed, vanished or cannot be read is None
+            src = open(same.path, "rb") if same.ident is not None and _stat_ident(same.path) == same.ident else None  # noqa: SIM115
+        except OSError:
+            src = None
+        if src is not None:
+            with src, open(path, "wb") as dst:  # a failing write of the new file (disk full, EIO) is the run's error
+                shutil.copyfileobj(src, dst, 1 << 20)
+            try:
                 if _stat_ident(same.path) == same.ident:
                     return same.sha256
-        except OSError:  # the source vanished or cannot be read: the file is written by its own writer
-            pass
+            except OSError:
+                pass
         write(path)  # the source changed (or vanished): written as it would have been
         return None
 
