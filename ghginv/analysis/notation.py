@@ -414,13 +414,7 @@ def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None
     grid = yr.join(cells, how="cross")
     grid = grid.join(est.rename({"category": "leaf"}).with_columns(pl.lit(True).alias("_est")), on=["year", "region", "leaf", "gas"], how="left")
     clash = grid.filter(pl.col("_est").is_not_null()).join(user, on=["leaf", "gas"], how="inner")
-    if clash.height:
-        r = clash.sort("year", "region", "leaf", "gas").row(0, named=True)
-        raise ConfigError(
-            f"notation key {r['origin']}: {r['leaf']} has estimates for {r['gas']} ({r['year']}, region {r['region']}"
-            f"{f', and {clash.height - 1} more cell(s)' if clash.height > 1 else ''}); an estimated category cannot carry a notation key",
-            [Problem("remove the key, or give it for the gases or categories the run does not estimate")],
-        )
+    _refuse_keys_on_estimates(clash, "leaf")
     leaf = (
         grid.filter(pl.col("_est").is_null())
         .join(user.select("leaf", "gas", pl.col("key").alias("_user")), on=["leaf", "gas"], how="left")
@@ -442,6 +436,18 @@ def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None
     return pl.concat([out, _memo_rows(rolled, notation, keys, yr)])
 
 
+def _refuse_keys_on_estimates(clash: pl.DataFrame, code: str) -> None:
+    """Raise the one error for user notation keys on cells the run estimates (``clash``: those cells with the key's
+    ``origin``; ``code``: the column holding the category), naming the first cell and how many more there are."""
+    if clash.height:
+        r = clash.sort("year", "region", code, "gas").row(0, named=True)
+        raise ConfigError(
+            f"notation key {r['origin']}: {r[code]} has estimates for {r['gas']} ({r['year']}, region {r['region']}"
+            f"{f', and {clash.height - 1} more cell(s)' if clash.height > 1 else ''}); an estimated category cannot carry a notation key",
+            [Problem("remove the key, or give it for the gases or categories the run does not estimate")],
+        )
+
+
 def _memo_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None, keys: list[UserKey], yr: pl.DataFrame) -> pl.DataFrame:
     """Notation-key rows (scope ``memo``) of the memo items :data:`MEMO` × :data:`MEMO_GASES` the run does not estimate.
 
@@ -461,13 +467,7 @@ def _memo_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None, keys: list[U
     udf = pl.DataFrame([(c, g, k.key, k.label()) for (c, g), k in user.items()], schema=uschema, orient="row")
     grid = yr.join(cells, how="cross").join(est, on=["year", "region", "category", "gas"], how="left")
     clash = grid.filter(pl.col("_est").is_not_null()).join(udf, on=["category", "gas"], how="inner")
-    if clash.height:
-        r = clash.sort("year", "region", "category", "gas").row(0, named=True)
-        raise ConfigError(
-            f"notation key {r['origin']}: {r['category']} has estimates for {r['gas']} ({r['year']}, region {r['region']}"
-            f"{f', and {clash.height - 1} more cell(s)' if clash.height > 1 else ''}); an estimated category cannot carry a notation key",
-            [Problem("remove the key, or give it for the gases or categories the run does not estimate")],
-        )
+    _refuse_keys_on_estimates(clash, "category")
     dschema = {"year": pl.Int32, "region": pl.String, "category": pl.String, "_data": pl.String}
     data = pl.DataFrame(schema=dschema)
     if notation is not None and notation.height:
