@@ -8,6 +8,9 @@ Three measurements per data size, each in its own process (``python benchmarks/h
 * ``duckdb`` — a plain DuckDB aggregate-first SQL script computing the same emissions per
   (year, region, sector, activity, gas): sum the rows per (year, region, sector, activity,
   unit) first, resolve the factor rules per cell with the same precedence, multiply;
+* ``polars`` — the same aggregate-first script written with polars' lazy API (``scan_parquet``,
+  ``group_by``, a join of the distinct cells with the factor rules), the other script a user
+  would write instead of ghginv;
 * ``compile`` (alias ``cli``) — ``ghginv compile`` itself (``ghginv.cli.main`` in this script's
   process, writing its outputs), timed as a whole process (start-up, imports, numba cache load,
   every stage, writing); afterwards the script prints the process's peak RSS. The same kind runs
@@ -192,6 +195,60 @@ def duckdb_baseline(activity: Path, sets: list[Path], out: Path, cube: Path | No
     return {"seconds": time.perf_counter() - t0}
 
 
+def polars_baseline(activity: Path, sets: list[Path], out: Path) -> dict:
+    """Aggregate-first polars (lazy): the script a polars user would write instead of ghginv.
+
+    The same steps as :func:`duckdb_baseline`: sum the rows per (year, region, sector, activity,
+    unit) with ``scan_parquet`` (Hive partitions give the year), resolve the factor rules per
+    distinct (year, region, sector, activity) with the same precedence (set order, then the most
+    specific sector, then the most specific region, the year inside the rule's range), multiply
+    and sum per (year, region, sector, activity, gas), and write the result to Parquet."""
+    import polars as pl
+
+    sys.path.insert(0, str(HERE.parent))
+    from ghginv.core.units import parse_ratio, parse_unit
+
+    t0 = time.perf_counter()
+    rules = pl.concat([
+        pl.read_csv(folder / "emission_factors.csv", infer_schema=False)
+        .select("activity", "sector", "region", "year_from", "year_to", "gas", "unit", pl.col("value").cast(pl.Float64))
+        .with_columns(pl.lit(rank, pl.Int64).alias("set_rank"))
+        for rank, folder in enumerate(sets)
+    ])
+    f_units = sorted(rules["unit"].unique().to_list())
+    f_scale = pl.DataFrame({"unit": f_units, "f_scale": [parse_ratio(u).scale for u in f_units]})
+    a_units = ["t", "10^4 t", "kg", "m^3", "10^4 m^3", "kWh", "10^4 kWh", "MWh", "GJ", "TJ", "tce"]
+    a_scale = pl.DataFrame({"unit": a_units, "a_scale": [parse_unit(u).scale for u in a_units]})
+    spec = lambda c, wild: (pl.when(pl.col(c) == "*").then(0)  # noqa: E731  (0 any, length of a prefix, 1000 exact)
+                            .when(pl.col(c).str.ends_with(wild)).then(pl.col(c).str.len_chars()).otherwise(1000))
+    rules = (rules.join(f_scale, on="unit")
+             .with_columns((pl.col("value") * pl.col("f_scale")).alias("value_norm"),
+                           pl.col("year_from").cast(pl.Int64, strict=False).fill_null(0).alias("y0"),
+                           pl.col("year_to").cast(pl.Int64, strict=False).fill_null(9999).alias("y1"),
+                           spec("sector", ".*").alias("s_spec"), pl.col("sector").str.strip_chars_end(".*").alias("s_prefix"),
+                           spec("region", "*").alias("r_spec"), pl.col("region").str.strip_chars_end("*").alias("r_prefix"))
+             .select("activity", "gas", "set_rank", "value_norm", "y0", "y1", "sector", "s_spec", "s_prefix",
+                     "region", "r_spec", "r_prefix").rename({"sector": "r_sector", "region": "r_region"}))
+    cube = (pl.scan_parquet(f"{activity}/**/*.parquet", hive_partitioning=True)
+            .group_by("year", "region", "sector", "activity", "unit").agg(pl.col("amount").sum())
+            .with_columns(pl.col("year").cast(pl.Int64), pl.col("region", "sector", "activity", "unit").cast(pl.String)).collect())
+    key = ["year", "region", "sector", "activity"]
+    s, r = pl.col("s_spec"), pl.col("r_spec")
+    best = (cube.lazy().select(key).unique().join(rules.lazy(), on="activity")
+            .filter(pl.col("year").is_between(pl.col("y0"), pl.col("y1"))
+                    & ((s == 0) | ((s == 1000) & (pl.col("sector") == pl.col("r_sector")))
+                       | ((s < 1000) & ((pl.col("sector") == pl.col("s_prefix"))
+                                        | pl.col("sector").str.starts_with(pl.col("s_prefix") + "."))))
+                    & ((r == 0) | ((r == 1000) & (pl.col("region") == pl.col("r_region")))
+                       | ((r < 1000) & pl.col("region").str.starts_with(pl.col("r_prefix")))))
+            .with_columns((pl.col("set_rank") * 10_000_000 - s * 1001 - r).alias("priority"))
+            .group_by(key + ["gas"]).agg(pl.col("value_norm").sort_by("priority").first()))
+    (cube.lazy().join(a_scale.lazy(), on="unit").join(best, on=key)
+     .group_by(key + ["gas"]).agg((pl.col("amount") * pl.col("a_scale") * pl.col("value_norm")).sum().alias("emissions_t"))
+     .collect().write_parquet(out))
+    return {"seconds": time.perf_counter() - t0}
+
+
 def vm_hwm_mib() -> float:
     """Peak resident set of this process image (VmHWM: reset by exec, unlike ru_maxrss)."""
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -214,6 +271,8 @@ def main(argv: list[str]) -> int:
         info = read_limit(Path(argv[1]), CUBE_COLS)
     elif kind == "duckdb":
         info = duckdb_baseline(Path(argv[1]), [Path(p) for p in argv[3:]], Path(argv[2]))
+    elif kind == "polars":  # polars ACTIVITY OUT SET...
+        info = polars_baseline(Path(argv[1]), [Path(p) for p in argv[3:]], Path(argv[2]))
     elif kind == "duckdb_cube":  # duckdb_cube CUBE OUT [--scenarios FILE] SET...
         rest = argv[3:]
         scen = None

@@ -93,6 +93,10 @@ def run_size(size: str, bench_data, tmp_path: Path, benchmark) -> dict:
     duck_out = tmp_path / "duckdb.parquet"
     load["duckdb"] = os.getloadavg()[0]
     duck = measure([PY, str(HERE / "harness.py"), "duckdb", str(activity), str(duck_out), *map(str, sets)])
+    polars_out = tmp_path / "polars.parquet"
+    load["polars"] = os.getloadavg()[0]
+    plrs = measure([PY, str(HERE / "harness.py"), "polars", str(activity), str(polars_out), *map(str, sets)])
+    polars_exact = same_values(polars_out, duck_out, KEYS, ["emissions_t"])  # the two scripts agree
     out = tmp_path / "out"
     # a fresh, empty hash cache (ghginv.core.hashcache); no cube cache: every row is read
     # (test_incremental.py measures the cube cache)
@@ -121,6 +125,11 @@ def run_size(size: str, bench_data, tmp_path: Path, benchmark) -> dict:
         "duckdb_wall_s": duck["wall_s"],
         "duckdb_cpu_s": duck["cpu_s"],
         "duckdb_peak_rss_mib": duck["peak_rss_mib"],
+        "polars_wall_s": plrs["wall_s"],
+        "polars_cpu_s": plrs["cpu_s"],
+        "polars_peak_rss_mib": plrs["peak_rss_mib"],
+        "polars_max_rel_diff_vs_duckdb": polars_exact["max_rel_diff"],
+        "polars_process_over_compile": plrs["wall_s"] / comp["wall_s"],
         "compile_wall_s": comp["wall_s"],
         "compile_cpu_s": comp["cpu_s"],
         "compile_peak_rss_mib": comp["peak_rss_mib"],
@@ -148,7 +157,8 @@ def run_size(size: str, bench_data, tmp_path: Path, benchmark) -> dict:
         f"{res['compile_peak_rss_mib']:.0f} MiB; CPU {res['compile_cpu_s']:.2f}s = {res['compile_cpu_over_read_cpu']:.2f}x read CPU "
         f"{res['read_limit_cpu_s']:.2f}s; cold hash cache {res['compile_cold_wall_s']:.2f}s, CPU {res['compile_cold_cpu_s']:.2f}s) | "
         f"DuckDB {res['duckdb_s']:.2f}s ({res['duckdb_over_compile']:.2f}x compile; "
-        f"CPU {res['duckdb_cpu_s']:.2f}s, process {res['duckdb_wall_s']:.2f}s) | load {load} | "
+        f"CPU {res['duckdb_cpu_s']:.2f}s, process {res['duckdb_wall_s']:.2f}s) | polars process {res['polars_wall_s']:.2f}s "
+        f"(CPU {res['polars_cpu_s']:.2f}s) | load {load} | "
         f"stages {res['compile_stage_s']}"
     )
     return res
