@@ -91,6 +91,10 @@ T: dict[str, tuple[str, str]] = {
                    "({names}), {per} rows each, the header repeated — no row is left out",
                    "inventory.xlsx：工作表“{sheet}”共 {rows} 行，超过 Excel 单个工作表的行数上限，已拆分为 {n} 个工作表"
                    "（{names}），每个 {per} 行，表头重复——没有遗漏任何行"),
+    "xlsx_summed": ("inventory.xlsx, sheet “{sheet}”: {rows} rows by region are in {files}; the sheet sums them over regions "
+                    "({n} rows); --workbook-detail full writes them all",
+                    "inventory.xlsx 工作表“{sheet}”：按地区的 {rows} 行见 {files}；本工作表为各地区之和（{n} 行）；"
+                    "使用 --workbook-detail full 可写出全部行"),
     "col_target": ("Target", "目标"), "col_region": ("Region", "区域"), "col_kind": ("Kind", "类型"),
     "col_base": ("Base", "基年值"), "col_latest": ("Latest", "最新值"), "col_achieved": ("Achieved %", "已实现 %"),
     "col_required": ("Required %", "要求 %"), "col_path": ("Path %", "路径要求 %"), "col_status": ("Status", "状态"),
@@ -1367,7 +1371,9 @@ XLSX_TEXTS: dict[str, tuple[str, str]] = {
     "unit_reference": ("amounts in the unit of the row", "活动量的单位见“单位”列；二氧化碳为吨"),
     "yes": ("yes", "是"), "no": ("no", "否"), "synthetic_yes": ("yes — {notice}", "是（{notice}）"),
     "totals_year": ("year", "年份"), "totals": ("direct + indirect co2e_t", "直接＋间接排放（万吨二氧化碳当量）"),
-    "sheet_split": ("sheet split", "工作表拆分"), "lang_zh": ("zh", "中文（zh）"), "lang_en": ("en", "英文（en）"),
+    "sheet_split": ("sheet split", "工作表拆分"), "workbook_summed": ("summed over regions", "按地区汇总"),
+    "summed_note": ("summed over regions (region ALL); the {rows} rows by region are in {files}",
+                    "各地区之和（地区为“全域”）；按地区的 {rows} 行见 {files}"), "lang_zh": ("zh", "中文（zh）"), "lang_en": ("en", "英文（en）"),
     "summary_year_unit": ("", "单位：万吨二氧化碳当量"),
 }
 

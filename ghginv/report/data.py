@@ -58,6 +58,7 @@ class ReportData:
     energy_activity: pl.DataFrame | None = None  # energy_activity.parquet (ghginv.analysis.energy BY_SECTOR_SCHEMA; ghginv.report.provincial)
     electricity_balance: pl.DataFrame | None = None  # electricity_balance.parquet (电力调入调出 of the energy balance; ghginv.report.provincial)
     sheet_splits: list[dict] = field(default_factory=list)  # tables of inventory.xlsx split across sheets (ghginv.report._sheets)
+    workbook_summed: list = field(default_factory=list)  # tables of inventory.xlsx summed over regions (ghginv.report._detail.SummedTable)
 
     @classmethod
     def from_run_dir(cls, run: str | Path) -> ReportData:
@@ -112,6 +113,13 @@ class ReportData:
     def lang(self) -> str:
         """The run's report language (``[report] lang``, ``--lang``), recorded in the manifest; default English."""
         return (self.manifest.get("report") or {}).get("lang") or self.analysis.get("lang") or "en"
+
+    @property
+    def workbook_detail(self) -> str:
+        """The run's ``[report] workbook_detail`` (``--workbook-detail``) as recorded in the manifest:
+        ``auto`` (the default), ``full`` or ``summed`` (:mod:`ghginv.report._detail`)."""
+        v = (self.manifest.get("report") or {}).get("workbook_detail") or "auto"
+        return v.get("setting", "auto") if isinstance(v, dict) else v
 
     def factor_sets(self) -> list[dict]:
         out = []
