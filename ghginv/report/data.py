@@ -136,7 +136,16 @@ class ReportData:
         return out
 
     def factor_sources(self) -> pl.DataFrame:
-        """Distinct factor and conversion rows used, with status and source."""
+        """Distinct factor and conversion rows used, with status and source (computed once: the workbook and the
+        report's data-quality section both ask for it)."""
+        cached = self.__dict__.get("_factor_sources")
+        if cached is not None and cached[0] is self.factors_used and cached[1] is self.manifest:
+            return cached[2]
+        out = self._factor_sources()
+        self.__dict__["_factor_sources"] = (self.factors_used, self.manifest, out)
+        return out
+
+    def _factor_sources(self) -> pl.DataFrame:
         cols = ["factor_set", "set_version", "activity", "kind", "item", "value", "unit", "status", "source", "source_locator", "rule"]
         f = self.factors_used.select([c for c in cols if c in self.factors_used.columns])
         sc = self.analysis.get("standard_coal_rows") or []

@@ -498,7 +498,8 @@ def _notation_keys(inventory: pl.DataFrame | None) -> dict[int, dict[str, set[st
     """Year -> IPCC category -> the notation keys inventory.parquet gives it (direct scope, any region or gas)."""
     if inventory is None or "notation_key" not in inventory.columns:
         return {}
-    k = inventory.filter(pl.col("notation_key").is_not_null(), pl.col("scope") == "direct")
+    k = inventory.filter(pl.col("notation_key").is_not_null(), pl.col("scope") == "direct").select(
+        "year", "category", "notation_key").unique()  # once per key, not per region and gas (sets below: order is irrelevant)
     out: dict[int, dict[str, set[str]]] = {}
     for y, c, key in zip(k["year"].to_list(), k["category"].to_list(), k["notation_key"].to_list()):
         out.setdefault(int(y), {}).setdefault(c, set()).add(key)

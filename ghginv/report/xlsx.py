@@ -90,18 +90,26 @@ def provincial_table(emissions: pl.DataFrame) -> pl.DataFrame:
     names["memo_montreal"] = ("Memo: Montreal Protocol gases (CFCs, HCFCs, halons)", "备忘：《蒙特利尔议定书》受控物质（CFCs、HCFCs、哈龙）")
     names["memo_bunkers"] = ("Memo: international bunkers (aviation, navigation)", "备忘：国际燃料舱（国际航空、国际航海）")
     order = [k for k, *_ in FIVE_SECTORS] + ["TOTAL", "memo_indirect", "memo_biogenic", "memo_bunkers", "memo_montreal"]
-    for y in sorted(wide["year"].unique().to_list()):
-        wy = wide.filter(pl.col("year") == y)
+    fives = {k for k, *_ in FIVE_SECTORS}
+    by_year: dict[int, list[tuple]] = {}  # the rows of ``wide`` per year, in its (sorted) order: no frame filter per cell
+    for y, five, g, em, ce in wide.select("year", "five", "gas_group", "emissions_t", "co2e_t").iter_rows():
+        by_year.setdefault(y, []).append((five, g, em, ce))
+
+    def total(vals: list[float]) -> float:
+        return float(pl.Series(vals, dtype=pl.Float64).sum())  # polars' sum over the same values in the same order
+
+    for y in sorted(by_year):
+        wy = by_year[y]
         for key in order:
-            sub = wy.filter(pl.col("five").is_in([k for k, *_ in FIVE_SECTORS])) if key == "TOTAL" else wy.filter(pl.col("five") == key)
-            if key.startswith("memo") and sub.height == 0:
+            sub = [t for t in wy if (t[0] in fives if key == "TOTAL" else t[0] == key)]
+            if key.startswith("memo") and not sub:
                 continue
             row = {"year": y, "sector": names.get(key, ("Total (direct)", "合计（直接排放）"))[0],
                    "sector_zh": names.get(key, ("Total (direct)", "合计（直接排放）"))[1]}
             for g in GAS_COLUMNS:
-                sg = sub.filter(pl.col("gas_group") == g)
-                row[f"{g}_t"] = float(sg["emissions_t"].sum()) if sg.height else None
-            row["co2e_t"] = float(sub["co2e_t"].sum()) if sub.height else None
+                sg = [t[2] for t in sub if t[1] == g]
+                row[f"{g}_t"] = total(sg) if sg else None
+            row["co2e_t"] = total([t[3] for t in sub]) if sub else None
             out.append(row)
     return pl.DataFrame(out, schema={"year": pl.Int32, "sector": pl.String, "sector_zh": pl.String,
                                      **{f"{g}_t": pl.Float64 for g in GAS_COLUMNS}, "co2e_t": pl.Float64})
