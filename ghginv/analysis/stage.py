@@ -87,7 +87,7 @@ def report_lang(cfg) -> str:
     bad = sorted(set(rep) - {"lang", "workbook_detail"})
     if bad or lang not in LANGS:
         raise ConfigError(f"{cfg.source or 'config'}: [report] takes lang = 'zh' or 'en' (got {rep!r})")
-    workbook_detail(rep.get("workbook_detail"), f"{cfg.source or 'config'}: [report]")  # checked before anything is written
+    workbook_detail(rep.get("workbook_detail"), f"{cfg.source or 'config'}: [report] workbook_detail")  # checked before anything is written
     return lang
 
 

@@ -285,15 +285,15 @@ class RunConfig:
         return replace(self, **kw)
 
 
-def workbook_detail(value, where: str = "config") -> str:
+def workbook_detail(value, where: str = "workbook_detail") -> str:
     """The checked ``[report] workbook_detail`` (``--workbook-detail``) setting.
 
     Parameters
     ----------
     value : object
         The setting as given; None for the default.
-    where : str, default "config"
-        Where it was given (the TOML's path, or ``--workbook-detail``), for the message.
+    where : str, default "workbook_detail"
+        How it was given, the start of the message: ``"inv.toml: [report] workbook_detail"`` or ``"--workbook-detail"``.
 
     Returns
     -------
@@ -308,7 +308,7 @@ def workbook_detail(value, where: str = "config") -> str:
     if value is None:
         return "auto"
     if not isinstance(value, str) or value not in WORKBOOK_DETAILS:
-        raise ConfigError(f"{where}: workbook_detail takes 'auto', 'full' or 'summed' (got {value!r}); "
+        raise ConfigError(f"{where} takes 'auto', 'full' or 'summed' (got {value!r}); "
                           "'summed' writes the per-region tables of inventory.xlsx summed over regions")
     return value
 

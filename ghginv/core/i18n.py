@@ -647,6 +647,8 @@ ERRORS += [
     (r"its files and manifest are unchanged", "其文件和 manifest.json 保持不变"),
     (r"give a new or empty folder: ghginv demo OTHER_FOLDER", "请给出一个新的或空的文件夹：ghginv demo 其他文件夹"),
     (r"\[report\] takes lang = 'zh' or 'en' \(got (.+)\)", "[report] 只能写 lang = 'zh' 或 'en'（现在是 {1}）"),
+    (r"(--workbook-detail|(?:\[report\] )?workbook_detail) takes 'auto', 'full' or 'summed' \(got (.+?)\); 'summed' writes the per-region "
+     r"tables of inventory\.xlsx summed over regions", "{1} 只能取 'auto'、'full' 或 'summed'（现在是 {2}）；'summed' 表示 inventory.xlsx 中按地区的表格写为各地区之和"),
     # ---- inventory TOML ----
     (r"unknown table or key ('.+?')", "未知的表或键 {1}"),
     (r"known tables: (.+)", "可用的表：{1}"),

@@ -100,7 +100,7 @@ def rebuild_reports(run: str | Path, lang: str | None = None, workbook_detail: s
     """
     run = Path(run)
     if workbook_detail is not None:
-        workbook_detail = checked_detail(workbook_detail, "workbook_detail")
+        workbook_detail = checked_detail(workbook_detail)
     got: list = []
     changes: dict = {}  # filled by the xlsx writer, read by update_run after every writer ran
 

@@ -264,7 +264,7 @@ def write_xlsx(d: ReportData, path: Path, lang: str | None = None, detail: str |
     summed: list[SummedTable] = []
 
     def frame_sheet(sheet: str, frame: pl.DataFrame, extra: str | None = None) -> None:
-        if sheet in DETAIL_TABLES and table_detail(detail, frame.height, limit_rows) == "summed":
+        if sheet in DETAIL_TABLES and frame.height and table_detail(detail, frame.height, limit_rows) == "summed":
             rows, frame = frame.height, summed_frame(sheet, frame)
             summed.append(SummedTable(sheet, rows, frame.height))
             extra = " · ".join(p for p in (extra, xlsx_text("summed_note", lang, rows=f"{rows:,}" if not zh else rows,
