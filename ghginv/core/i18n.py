@@ -1218,11 +1218,42 @@ def translate_note(note: str, lang: str) -> str:
     """
     if lang != "zh" or not note:
         return note
-    for pat, tmpl in NOTES:
-        m = re.fullmatch(pat, note.strip())
+    note_s = note.strip()
+    for pat, tmpl, head in _headed(NOTES):
+        if not note_s.startswith(head):  # cannot match: the pattern is not compiled
+            continue
+        m = re.fullmatch(pat, note_s)
         if m:
             return _sub(tmpl, m, lang)
     return note
+
+
+_REGEX_SPECIAL = frozenset(".^$*+?{}[]\\|()")
+_HEADED: dict[int, tuple[list, list[tuple[str, str, str]]]] = {}
+
+
+def _literal_head(pat: str) -> str:
+    """The literal text every full match of the pattern ``pat`` starts with (conservative: empty when the
+    pattern has an alternation, or starts with a group, a class, an escape or another special character)."""
+    if "|" in pat:
+        return ""
+    out: list[str] = []
+    for ch in pat:
+        if ch in _REGEX_SPECIAL:
+            if ch in "?*{" and out:  # the character before a quantifier is optional
+                out.pop()
+            break
+        out.append(ch)
+    return "".join(out)
+
+
+def _headed(table: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """``(pattern, template, literal head)`` of each row of a pattern table (:func:`_literal_head`), computed once: a
+    text that does not start with a pattern's head cannot match it, so the pattern need not be compiled."""
+    got = _HEADED.get(id(table))
+    if got is None or len(got[0]) != len(table) or any(a is not b for a, b in zip(got[0], table)):  # the table changed
+        got = _HEADED[id(table)] = (list(table), [(p, t, _literal_head(p)) for p, t in table])
+    return got[1]
 
 
 _ROWS = re.compile(r"^(.*?)(?: \(first value: (.+?)\))? — rows? ([\d, ]+?)(?: and (\d+) more)?$", re.S)
@@ -1260,7 +1291,9 @@ def _translate_error(message: str, lang: str) -> str:
     joints of :data:`_JOINTS` (a hint after `` — ``, clauses after ``; ``, sentences), each translated the same
     way; else :func:`translate_note`."""
     text = message.strip()
-    for pat, tmpl in ERRORS:
+    for pat, tmpl, head in _headed(ERRORS):
+        if not text.startswith(head):  # cannot match: not compiled (a first zh message compiled all 300 patterns)
+            continue
         m = re.fullmatch(pat, text, re.S)
         if m:
             return _sub(tmpl, m, lang)
