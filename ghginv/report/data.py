@@ -104,6 +104,22 @@ class ReportData:
         self.__dict__["_by_group"] = (self.emissions, g)
         return g
 
+    def completeness(self, year: int | None = None) -> pl.DataFrame:
+        """The completeness table of ``year`` (default the last year with direct rows,
+        :func:`ghginv.analysis.notation.completeness_table`), computed once per year: the workbook's
+        Completeness sheet and the report's section ask for the last year both."""
+        from ..analysis.notation import completeness_table
+
+        cache = self.__dict__.get("_completeness")
+        if cache is None or cache[0] is not self.inventory:
+            cache = self.__dict__["_completeness"] = (self.inventory, {})
+        if year is None:
+            direct = self.inventory.filter(pl.col("scope") == "direct")["year"]
+            year = direct.max() if direct.len() else None
+        if year not in cache[1]:
+            cache[1][year] = completeness_table(self.inventory, year)
+        return cache[1][year]
+
     def removals(self) -> pl.DataFrame:
         """year, removals_t (≤ 0): CO2 rows with negative emissions (sinks)."""
         neg = self.emissions.filter(pl.col("scope") == "direct", pl.col("emissions_t") < 0)
