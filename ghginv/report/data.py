@@ -134,8 +134,11 @@ class ReportData:
     def workbook_detail(self) -> str:
         """The run's ``[report] workbook_detail`` (``--workbook-detail``) as recorded in the manifest:
         ``auto`` (the default), ``full`` or ``summed`` (:mod:`ghginv.report._detail`)."""
+        from ..core.config import WORKBOOK_DETAILS
+
         v = (self.manifest.get("report") or {}).get("workbook_detail") or "auto"
-        return v.get("setting", "auto") if isinstance(v, dict) else v
+        v = v.get("setting", "auto") if isinstance(v, dict) else v
+        return v if v in WORKBOOK_DETAILS else "auto"  # a manifest edited by hand: the default
 
     def factor_sets(self) -> list[dict]:
         out = []
