@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from ..core import _fs
+from ..core.config import workbook_detail
 from ..core.errors import ConfigError
 from ..core.i18n import resolve_lang
 from ..methods.emissions import activity_classes
@@ -78,13 +79,15 @@ def report_lang(cfg) -> str:
     Raises
     ------
     ConfigError
-        A key other than ``lang``, or a language not in :data:`LANGS`.
+        A key other than ``lang`` and ``workbook_detail``, a language not in :data:`LANGS`, or a
+        ``workbook_detail`` not in :data:`ghginv.core.config.WORKBOOK_DETAILS`.
     """
     rep = cfg.extra.get("report") or {}
     lang = rep.get("lang") or resolve_lang()  # [report] lang, else $GHGINV_LANG (ghginv --lang zh), else English
-    bad = sorted(set(rep) - {"lang"})
+    bad = sorted(set(rep) - {"lang", "workbook_detail"})
     if bad or lang not in LANGS:
         raise ConfigError(f"{cfg.source or 'config'}: [report] takes lang = 'zh' or 'en' (got {rep!r})")
+    workbook_detail(rep.get("workbook_detail"), f"{cfg.source or 'config'}: [report] workbook_detail")  # checked before anything is written
     return lang
 
 

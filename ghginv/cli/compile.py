@@ -1,6 +1,6 @@
 """``ghginv compile``: activity data + factor sets -> emissions, the IPCC inventory and its outputs.
 
-    ghginv compile INVENTORY.toml [--out DIR]
+    ghginv compile INVENTORY.toml [--out DIR] [--workbook-detail auto|full|summed]
     ghginv compile --activity PATH --factors SET_OR_DIR [--factors ...] --gwp AR5GWP100 --out DIR
 
 Thin over :class:`ghginv.Inventory`; the summary it prints is :func:`ghginv.inventory_summary`,
@@ -22,15 +22,20 @@ __all__ = ["compile_cmd", "print_summary", "config_options"]
 
 def config_options(*, gwp=None, base_year=None, keep_entity=None, year_fallback=None, engine=None, scheduler=None,
                    sinks=None, sink_method=None, economy=None, lang=None, uncertainty=False, climate_zone=None,
-                   notation_keys: Path | None = None, energy_balance=None, strict: bool = False) -> dict:
+                   notation_keys: Path | None = None, energy_balance=None, strict: bool = False, workbook_detail=None) -> dict:
     """The keyword arguments of :func:`ghginv.load_config` for ``compile``'s options (``validate``
     takes the same, so both build the same configuration): None leaves the TOML's value; ``strict``
-    (``--strict``) makes an unknown factor-set column an error (``[factors] strict``)."""
+    (``--strict``) makes an unknown factor-set column an error (``[factors] strict``); ``workbook_detail``
+    (``--workbook-detail``) is ``[report] workbook_detail``, checked here."""
     from ..core.config import given_location
+    from ..core.config import workbook_detail as checked_detail
+
+    report = {**({"lang": lang} if lang else {}),
+              **({"workbook_detail": checked_detail(workbook_detail, "--workbook-detail")} if workbook_detail is not None else {})}
 
     sink_opts = {k: v for k, v in (("path", [given_location(p) for p in sinks or []] or None), ("method", sink_method)) if v}
     extra = {k: v for k, v in (("sinks", sink_opts), ("economy", {"path": given_location(economy)} if economy else None),
-                                ("report", {"lang": lang} if lang else None),
+                                ("report", report or None),
                                 ("waste", {"climate_zone": climate_zone} if climate_zone else None),
                                 ("notation_keys", {"path": str(Path(notation_keys).absolute())} if notation_keys else None),
                                 ("reference_approach", {"energy_balance": given_location(energy_balance)} if energy_balance else None)) if v}
@@ -127,6 +132,7 @@ def compile_cmd(
     strict: Annotated[bool, typer.Option("--strict", help="a column of a factor set's CSV that no reader takes (a misspelt uncertainty_pc) is an error, not a warning ([factors] strict = true)")] = False,
     no_hash_cache: Annotated[bool, typer.Option("--no-hash-cache", help="read every input to hash it, even when unchanged since an earlier run (GHGINV_HASH_CACHE=0)")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="read every activity file, even one whose cube an earlier run cached, and cache nothing (GHGINV_CACHE=0)")] = False,
+    workbook_detail: Annotated[str | None, typer.Option("--workbook-detail", help="per-region tables of inventory.xlsx: auto (summed over regions when longer than 100,000 rows; default), full or summed ([report] workbook_detail); every row stays in inventory.parquet / .csv")] = None,
 ):
     """Compile an inventory: activity data + factor sets -> emissions and the IPCC inventory."""
     from ..core.errors import ConfigError, GhgInvError
@@ -152,7 +158,8 @@ def compile_cmd(
                           **config_options(gwp=gwp, base_year=base_year, keep_entity=keep_entity, year_fallback=year_fallback,
                                            engine=engine, scheduler=scheduler, sinks=sinks, sink_method=sink_method,
                                            economy=economy, lang=lang, uncertainty=uncertainty, climate_zone=climate_zone,
-                                           notation_keys=notation_keys, energy_balance=energy_balance, strict=strict))
+                                           notation_keys=notation_keys, energy_balance=energy_balance, strict=strict,
+                                           workbook_detail=workbook_detail))
         if out is None:
             out = Path("out") / inventory.stem
         from ..runfolder import check_output_dir, check_output_run

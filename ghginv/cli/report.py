@@ -54,6 +54,7 @@ def targets_exit_code(targets) -> int:
 def report_cmd(
     run_dir: RunDir,
     lang: Annotated[str | None, typer.Option("--lang", help="language of report.html: zh or en (default: the run's)")] = None,
+    workbook_detail: Annotated[str | None, typer.Option("--workbook-detail", help="per-region tables of inventory.xlsx: auto (summed over regions when longer than 100,000 rows), full or summed (default: the run's)")] = None,
 ):
     """Rebuild report.html and inventory.xlsx of a finished run."""
     from ..core.errors import ConfigError, GhgInvError
@@ -64,8 +65,9 @@ def report_cmd(
             raise ConfigError(f"--lang must be zh or en, got {lang!r}")
         set_lang(lang)
         from .. import rebuild_reports
+        from ..core.config import workbook_detail as checked_detail
 
-        out = rebuild_reports(run_dir, lang)
+        out = rebuild_reports(run_dir, lang, None if workbook_detail is None else checked_detail(workbook_detail, "--workbook-detail"))
         from ..core.i18n import cli_text
 
         print(cli_text("wrote", files=f"{out / 'report.html'} {cli_text('and')} {out / 'inventory.xlsx'}"))

@@ -1,6 +1,7 @@
 """``ghginv recompute`` and ``ghginv diff``: commands on finished runs.
 
     ghginv recompute RUN_DIR --out NEW_DIR [--factors SET …] [--replace-factors] [--gwp AR6GWP100] [--year-fallback nearest]
+                     [--workbook-detail auto|full|summed]
 
 ``--factors`` adds or replaces sets by name (:func:`ghginv.rerun.recompute.merge_factor_sets`);
 with ``--replace-factors`` it is the whole new list.
@@ -35,6 +36,7 @@ def recompute_cmd(
     year_fallback: Annotated[str | None, typer.Option(help="'none' or 'nearest' (default: the old run's)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
     scenarios: Annotated[Path | None, typer.Option("--scenarios", help="CSV/Parquet of factor or GWP variants: one row per scenario and year in scenarios.parquet")] = None,
+    workbook_detail: Annotated[str | None, typer.Option("--workbook-detail", help="per-region tables of inventory.xlsx: auto (summed over regions when longer than 100,000 rows), full or summed (default: the run's [report] workbook_detail, else auto)")] = None,
 ):
     """Recompute every year of a run from its cached cube with other factor sets or GWPs."""
     from ..core.errors import ConfigError, GhgInvError
@@ -45,7 +47,11 @@ def recompute_cmd(
         if out is None:
             raise ConfigError("--out NEW_DIR is required (or --scenarios FILE)")
         from .. import recompute
+        from ..core.config import workbook_detail as checked_detail
         from ..runfolder import check_output_dir, check_output_run
+
+        if workbook_detail is not None:
+            workbook_detail = checked_detail(workbook_detail, "--workbook-detail")
 
         check_output_run(out, own=run_dir)  # may replace RUN_DIR, never write inside it or another run
         check_output_dir(out)
@@ -53,6 +59,8 @@ def recompute_cmd(
             raise ConfigError("--replace-factors needs the new list: --factors SET [--factors SET …]")
         result = recompute(run_dir, factors=factors if replace_factors else None, update_factors=None if replace_factors else factors,
                            gwp=gwp, year_fallback=year_fallback)
+        if workbook_detail is not None:  # the new run's [report] workbook_detail (its config, recorded in its manifest)
+            result.config.extra["report"] = {**(result.config.extra.get("report") or {}), "workbook_detail": workbook_detail}
         written = result.write(out)
         print_summary(result, written, quiet)
         if not quiet:

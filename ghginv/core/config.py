@@ -67,9 +67,12 @@ from .package_data import shipped_demo_dir, shipped_factors_dir
 from .targets_include import expand_targets
 
 __all__ = ["RunConfig", "load_config", "resolve_factor_set_path", "factor_search_path", "factor_search_roots", "shipped_factors_dir",
-           "shipped_demo_dir", "user_factors_dir", "given_location", "same_name_sets"]
+           "shipped_demo_dir", "user_factors_dir", "given_location", "same_name_sets", "WORKBOOK_DETAILS", "workbook_detail"]
 
 YEAR_FALLBACKS = ("none", "nearest")
+# [report] workbook_detail / --workbook-detail: the per-region tables of inventory.xlsx in full, summed over
+# regions, or summed only when longer than ghginv.report._detail.WORKBOOK_DETAIL_ROWS (the default)
+WORKBOOK_DETAILS = ("auto", "full", "summed")
 # later capabilities add their own tables; these are the ones this version reads
 _KNOWN_TABLES = {
     "inventory": {"name", "description", "years", "base_year", "gwp", "regions"},
@@ -280,6 +283,34 @@ class RunConfig:
         """A copy with the given fields changed (None leaves a field as it is); checked again."""
         kw = {k: v for k, v in kw.items() if v is not None}
         return replace(self, **kw)
+
+
+def workbook_detail(value, where: str = "workbook_detail") -> str:
+    """The checked ``[report] workbook_detail`` (``--workbook-detail``) setting.
+
+    Parameters
+    ----------
+    value : object
+        The setting as given; None for the default.
+    where : str, default "workbook_detail"
+        How it was given, the start of the message: ``"inv.toml: [report] workbook_detail"`` or ``"--workbook-detail"``.
+
+    Returns
+    -------
+    str
+        One of :data:`WORKBOOK_DETAILS`; ``"auto"`` when ``value`` is None.
+
+    Raises
+    ------
+    ConfigError
+        Any other value.
+    """
+    if value is None:
+        return "auto"
+    if not isinstance(value, str) or value not in WORKBOOK_DETAILS:
+        raise ConfigError(f"{where} takes 'auto', 'full' or 'summed' (got {value!r}); "
+                          "'summed' writes the per-region tables of inventory.xlsx summed over regions")
+    return value
 
 
 def same_name_sets(paths) -> list[Problem]:

@@ -91,6 +91,10 @@ T: dict[str, tuple[str, str]] = {
                    "({names}), {per} rows each, the header repeated — no row is left out",
                    "inventory.xlsx：工作表“{sheet}”共 {rows} 行，超过 Excel 单个工作表的行数上限，已拆分为 {n} 个工作表"
                    "（{names}），每个 {per} 行，表头重复——没有遗漏任何行"),
+    "xlsx_summed": ("inventory.xlsx, sheet “{sheet}”: {rows} rows by region are in {files}; the sheet sums them over regions "
+                    "({n} rows); --workbook-detail full writes them all",
+                    "inventory.xlsx 工作表“{sheet}”：按地区的 {rows} 行见 {files}；本工作表为各地区之和（{n} 行）；"
+                    "使用 --workbook-detail full 可写出全部行"),
     "col_target": ("Target", "目标"), "col_region": ("Region", "区域"), "col_kind": ("Kind", "类型"),
     "col_base": ("Base", "基年值"), "col_latest": ("Latest", "最新值"), "col_achieved": ("Achieved %", "已实现 %"),
     "col_required": ("Required %", "要求 %"), "col_path": ("Path %", "路径要求 %"), "col_status": ("Status", "状态"),
@@ -643,6 +647,8 @@ ERRORS += [
     (r"its files and manifest are unchanged", "其文件和 manifest.json 保持不变"),
     (r"give a new or empty folder: ghginv demo OTHER_FOLDER", "请给出一个新的或空的文件夹：ghginv demo 其他文件夹"),
     (r"\[report\] takes lang = 'zh' or 'en' \(got (.+)\)", "[report] 只能写 lang = 'zh' 或 'en'（现在是 {1}）"),
+    (r"(--workbook-detail|(?:\[report\] )?workbook_detail) takes 'auto', 'full' or 'summed' \(got (.+?)\); 'summed' writes the per-region "
+     r"tables of inventory\.xlsx summed over regions", "{1} 只能取 'auto'、'full' 或 'summed'（现在是 {2}）；'summed' 表示 inventory.xlsx 中按地区的表格写为各地区之和"),
     # ---- inventory TOML ----
     (r"unknown table or key ('.+?')", "未知的表或键 {1}"),
     (r"known tables: (.+)", "可用的表：{1}"),
@@ -1212,11 +1218,42 @@ def translate_note(note: str, lang: str) -> str:
     """
     if lang != "zh" or not note:
         return note
-    for pat, tmpl in NOTES:
-        m = re.fullmatch(pat, note.strip())
+    note_s = note.strip()
+    for pat, tmpl, head in _headed(NOTES):
+        if not note_s.startswith(head):  # cannot match: the pattern is not compiled
+            continue
+        m = re.fullmatch(pat, note_s)
         if m:
             return _sub(tmpl, m, lang)
     return note
+
+
+_REGEX_SPECIAL = frozenset(".^$*+?{}[]\\|()")
+_HEADED: dict[int, tuple[list, list[tuple[str, str, str]]]] = {}
+
+
+def _literal_head(pat: str) -> str:
+    """The literal text every full match of the pattern ``pat`` starts with (conservative: empty when the
+    pattern has an alternation, or starts with a group, a class, an escape or another special character)."""
+    if "|" in pat:
+        return ""
+    out: list[str] = []
+    for ch in pat:
+        if ch in _REGEX_SPECIAL:
+            if ch in "?*{" and out:  # the character before a quantifier is optional
+                out.pop()
+            break
+        out.append(ch)
+    return "".join(out)
+
+
+def _headed(table: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """``(pattern, template, literal head)`` of each row of a pattern table (:func:`_literal_head`), computed once: a
+    text that does not start with a pattern's head cannot match it, so the pattern need not be compiled."""
+    got = _HEADED.get(id(table))
+    if got is None or len(got[0]) != len(table) or any(a is not b for a, b in zip(got[0], table)):  # the table changed
+        got = _HEADED[id(table)] = (list(table), [(p, t, _literal_head(p)) for p, t in table])
+    return got[1]
 
 
 _ROWS = re.compile(r"^(.*?)(?: \(first value: (.+?)\))? — rows? ([\d, ]+?)(?: and (\d+) more)?$", re.S)
@@ -1254,7 +1291,9 @@ def _translate_error(message: str, lang: str) -> str:
     joints of :data:`_JOINTS` (a hint after `` — ``, clauses after ``; ``, sentences), each translated the same
     way; else :func:`translate_note`."""
     text = message.strip()
-    for pat, tmpl in ERRORS:
+    for pat, tmpl, head in _headed(ERRORS):
+        if not text.startswith(head):  # cannot match: not compiled (a first zh message compiled all 300 patterns)
+            continue
         m = re.fullmatch(pat, text, re.S)
         if m:
             return _sub(tmpl, m, lang)
@@ -1367,7 +1406,9 @@ XLSX_TEXTS: dict[str, tuple[str, str]] = {
     "unit_reference": ("amounts in the unit of the row", "活动量的单位见“单位”列；二氧化碳为吨"),
     "yes": ("yes", "是"), "no": ("no", "否"), "synthetic_yes": ("yes — {notice}", "是（{notice}）"),
     "totals_year": ("year", "年份"), "totals": ("direct + indirect co2e_t", "直接＋间接排放（万吨二氧化碳当量）"),
-    "sheet_split": ("sheet split", "工作表拆分"), "lang_zh": ("zh", "中文（zh）"), "lang_en": ("en", "英文（en）"),
+    "sheet_split": ("sheet split", "工作表拆分"), "workbook_summed": ("summed over regions", "按地区汇总"),
+    "summed_note": ("summed over regions (region ALL); the {rows} rows by region are in {files}",
+                    "各地区之和（地区为“全域”）；按地区的 {rows} 行见 {files}"), "lang_zh": ("zh", "中文（zh）"), "lang_en": ("en", "英文（en）"),
     "summary_year_unit": ("", "单位：万吨二氧化碳当量"),
 }
 

@@ -22,6 +22,7 @@ path, go through :mod:`decimal` one by one.
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Context, Decimal
 
 import numpy as np
@@ -92,7 +93,23 @@ def round_half_up(x, digits: int):
         return out
     if isinstance(x, np.ndarray):
         return _array(x, digits)
-    return float(_array(np.array([x], dtype=np.float64), digits)[0])
+    return _scalar(float(x), digits)
+
+
+def _scalar(x: float, digits: int) -> float:
+    """:func:`_array` of one float, in Python floats (the same IEEE operations, without an array per call: the
+    report formats hundreds of chart labels one at a time)."""
+    if not math.isfinite(x):
+        return x
+    scale = 10.0 ** digits
+    y = abs(x) * scale
+    if not math.isfinite(y) or y >= _TWO52:
+        return _exact(x, digits)
+    k = float(math.floor(y))
+    f = y - k  # exact, as in _array
+    if abs(f - 0.5) <= 8 * math.ulp(y):  # near a tie: the decimal value decides
+        return _exact(x, digits)
+    return math.copysign((k + (1.0 if f >= 0.5 else 0.0)) / scale, x)
 
 
 def round_half_up_expr(expr: pl.Expr, digits: int) -> pl.Expr:

@@ -15,7 +15,7 @@ import polars as pl
 
 from ..analysis.notation import completeness_manifest
 from ..analysis.stage import report_lang
-from ..core.config import RunConfig
+from ..core.config import RunConfig, workbook_detail
 from ..core.version import __version__, library_version
 from ..factors import FactorSet
 from ..methods._sink_out import net_totals as _net_totals
@@ -190,7 +190,9 @@ class InventoryResult:
             },
             "stage_seconds": {k: round(v, 4) for k, v in self.timings.items()},
             "outputs": outputs or {},
-            "report": {"lang": report_lang(cfg)},  # report.html and inventory.xlsx: language ([report] lang, --lang)
+            # report.html and inventory.xlsx: language ([report] lang, --lang); the workbook's per-region tables in full
+            # or summed over regions ([report] workbook_detail, --workbook-detail; what was summed: ghginv.pipeline.write)
+            "report": {"lang": report_lang(cfg), "workbook_detail": workbook_detail((cfg.extra.get("report") or {}).get("workbook_detail"))},
             **({"indicators": self.analysis.manifest_entry()} if self.analysis is not None else {}),
             **({"uncertainty": self.uncertainty.manifest_entry()} if self.uncertainty is not None else {}),
             **({"reference_approach": self.reference.manifest_entry()} if self.reference is not None else {}),

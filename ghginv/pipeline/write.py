@@ -97,13 +97,14 @@ def run_files(result, frames: dict[str, pl.DataFrame]) -> dict:
     return files
 
 
-def _write_reports(result, folder: Path, frames: dict[str, pl.DataFrame]) -> tuple[dict[str, str], list[dict]]:
+def _write_reports(result, folder: Path, frames: dict[str, pl.DataFrame]) -> tuple[dict[str, str], list[dict], dict]:
     """``report.html`` and ``inventory.xlsx`` of a run, built in memory from its frames and its
     manifest (without ``outputs``: the reports do not show them); returns their sha256 by name and
-    the tables of the workbook split across sheets (:mod:`ghginv.report._sheets`). Without an
+    the tables of the workbook split across sheets (:mod:`ghginv.report._sheets`) and the manifest's
+    ``report.workbook_detail`` entry (the tables summed over regions, :mod:`ghginv.report._detail`). Without an
     analysis (no ``[economy]``, no ``[[targets]]``) the indicator, target and peak sections are
     left out."""
-    from ..report import ReportData, write_reports
+    from ..report import ReportData, workbook_detail_entry, write_reports
 
     a = result.analysis
     t0 = time.perf_counter()
@@ -112,7 +113,7 @@ def _write_reports(result, folder: Path, frames: dict[str, pl.DataFrame]) -> tup
                       *((a.indicators, a.targets, a.peak) if a is not None else ()), **frames)
     out = write_reports(data, folder, data.lang)
     result.timings["report"] = time.perf_counter() - t0
-    return out, data.sheet_splits
+    return out, data.sheet_splits, workbook_detail_entry(data)
 
 
 def _background(fn):
@@ -179,11 +180,12 @@ def write_run(result, out: str | os.PathLike) -> Path:
         except Exception:
             reports(wait_only=True)  # never leave a writer in the temporary folder being removed
             raise
-        report_hashes, splits = reports()
+        report_hashes, splits, detail = reports()
         hashes.update(report_hashes)
         hashes.update(snapshot_factor_sets(result.sets, tmp / "factor_sets"))
         result.timings["write"] = time.perf_counter() - t0
         manifest = result.manifest(hashes, recalculation=recalculation)
+        manifest["report"]["workbook_detail"] = detail  # the setting and what was summed over regions
         if splits:  # a table of inventory.xlsx longer than one Excel sheet, continued on further sheets
             manifest["xlsx_sheets_split"] = splits
         write_manifest(tmp, manifest)

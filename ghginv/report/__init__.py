@@ -6,16 +6,36 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..core.config import workbook_detail as checked_detail
 from ..core.errors import InputFileError
 from ..core.hashcache import file_sha256
 from ..runfolder import update_run
 from .data import ReportData
+from ._detail import WORKBOOK_DETAIL_ROWS, summed_record
 from .html import chart_svgs, render_html
 from .xlsx import write_xlsx
 
-__all__ = ["ReportData", "render_html", "write_xlsx", "write_reports", "rebuild_reports", "report_charts", "REPORT_FILES"]
+__all__ = ["ReportData", "render_html", "write_xlsx", "write_reports", "rebuild_reports", "report_charts", "REPORT_FILES",
+           "workbook_detail_entry", "WORKBOOK_DETAIL_ROWS"]
 
 REPORT_FILES = ("report.html", "inventory.xlsx")
+
+
+def workbook_detail_entry(data: ReportData) -> dict:
+    """The ``report.workbook_detail`` entry of ``manifest.json`` after the workbook was written.
+
+    Parameters
+    ----------
+    data : ReportData
+        The run's frames, after :func:`write_xlsx` (which lists the tables it summed over regions).
+
+    Returns
+    -------
+    dict
+        ``setting`` (``auto``, ``full`` or ``summed``), ``limit_rows`` and ``summed``: one record per
+        table summed over regions (sheet, rows by region, rows on the sheet, files holding every row).
+    """
+    return summed_record(data.workbook_summed, data.workbook_detail, WORKBOOK_DETAIL_ROWS)
 
 
 def write_reports(data: ReportData, folder: Path, lang: str = "en") -> dict[str, str]:
@@ -40,7 +60,7 @@ def write_reports(data: ReportData, folder: Path, lang: str = "en") -> dict[str,
     return {n: "sha256:" + file_sha256(folder / n) for n in REPORT_FILES}
 
 
-def rebuild_reports(run: str | Path, lang: str | None = None) -> Path:
+def rebuild_reports(run: str | Path, lang: str | None = None, workbook_detail: str | None = None) -> Path:
     """Rebuild ``report.html`` and ``inventory.xlsx`` of a finished run folder, in place.
 
     Each file is replaced atomically and its sha256 recorded in ``manifest.json``; the run's
@@ -54,6 +74,10 @@ def rebuild_reports(run: str | Path, lang: str | None = None) -> Path:
         A run folder written by ``ghginv compile``.
     lang : {"zh", "en"}, optional
         Language of ``report.html``; default the run's (``[report] lang``), else English.
+    workbook_detail : {"auto", "full", "summed"}, optional
+        The per-region tables of ``inventory.xlsx`` in full or summed over regions
+        (:mod:`ghginv.report._detail`); default the run's (``[report] workbook_detail``), else ``auto``.
+        Recorded with what was summed in ``manifest.json`` (``report.workbook_detail``).
 
     Returns
     -------
@@ -66,7 +90,7 @@ def rebuild_reports(run: str | Path, lang: str | None = None) -> Path:
     InputFileError
         ``run`` is not a run folder, or its files vanished while they were read.
     ConfigError
-        Another run holds the folder's lock past ``$GHGINV_LOCK_TIMEOUT``, or the files cannot be
+        ``workbook_detail`` is not ``auto``, ``full`` or ``summed``; another run holds the folder's lock past ``$GHGINV_LOCK_TIMEOUT``, or the files cannot be
         written (e.g. the disk is full); the run is unchanged.
 
     Examples
@@ -75,6 +99,8 @@ def rebuild_reports(run: str | Path, lang: str | None = None) -> Path:
     PosixPath('out/demo')
     """
     run = Path(run)
+    if workbook_detail is not None:
+        workbook_detail = checked_detail(workbook_detail)
     got: list = []
     changes: dict = {}  # filled by the xlsx writer, read by update_run after every writer ran
 
@@ -83,6 +109,8 @@ def rebuild_reports(run: str | Path, lang: str | None = None) -> Path:
         a ``compile`` replacing the same folder runs wholly before or wholly after this report."""
         if not got:
             d = _read_run(run)
+            if workbook_detail is not None:  # the setting asked for, recorded below with what was summed
+                d.manifest["report"] = {**(d.manifest.get("report") or {}), "workbook_detail": workbook_detail}
             got.append((d, lang or d.lang))
         return got[0]
 
@@ -91,6 +119,7 @@ def rebuild_reports(run: str | Path, lang: str | None = None) -> Path:
         splits = write_xlsx(d, p, lg)
         if splits or "xlsx_sheets_split" in d.manifest:
             changes["xlsx_sheets_split"] = splits
+        changes["report"] = {**(d.manifest.get("report") or {}), "workbook_detail": workbook_detail_entry(d)}
 
     # the workbook first: a table split across sheets is noted in report.html (data.sheet_splits) and the manifest
     update_run(run, {"inventory.xlsx": xlsx, "report.html": lambda p: p.write_text(render_html(*data()), encoding="utf-8")},

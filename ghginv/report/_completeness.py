@@ -8,7 +8,7 @@ from html import escape
 
 import polars as pl
 
-from ..analysis.notation import GASES, MEMO, completeness_table
+from ..analysis.notation import GASES, MEMO
 from ..core.i18n import XLSX_COLUMNS, text
 from . import svg
 from ._sheets import sheet_head, sheet_parts, split_note
@@ -45,7 +45,7 @@ def completeness_section(d: ReportData, lang: str = "en") -> str:
     inv = d.inventory
     if inv.height == 0:
         return ""
-    tab = completeness_table(inv)
+    tab = d.completeness()
     year = tab["year"][0]
     head = "".join(f"<th>{escape(g)}</th>" for g in GASES)
     body = []
@@ -84,7 +84,7 @@ def completeness_sheet(wb, d: ReportData, fmt_num, fmt_head, note: str | None = 
             else ["year", "category", "category_name"]) + [gas_head.format(g=g) for g in GASES]
     name_head = cols[2]
     years = sorted(inv.filter(pl.col("scope") == "direct")["year"].unique().to_list())
-    rows = [(y, r) for y in years for r in completeness_table(inv, y).iter_rows(named=True)]
+    rows = [(y, r) for y in years for r in d.completeness(y).iter_rows(named=True)]
     parts = sheet_parts(sheet_name("Completeness", lang), len(rows), note)
     for part, start, stop in parts:
         ws, r0 = sheet_head(wb, part, note, cols, fmt_head, lambda c: 40 if c == name_head else 14)

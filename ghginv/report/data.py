@@ -58,6 +58,7 @@ class ReportData:
     energy_activity: pl.DataFrame | None = None  # energy_activity.parquet (ghginv.analysis.energy BY_SECTOR_SCHEMA; ghginv.report.provincial)
     electricity_balance: pl.DataFrame | None = None  # electricity_balance.parquet (电力调入调出 of the energy balance; ghginv.report.provincial)
     sheet_splits: list[dict] = field(default_factory=list)  # tables of inventory.xlsx split across sheets (ghginv.report._sheets)
+    workbook_summed: list = field(default_factory=list)  # tables of inventory.xlsx summed over regions (ghginv.report._detail.SummedTable)
 
     @classmethod
     def from_run_dir(cls, run: str | Path) -> ReportData:
@@ -103,6 +104,22 @@ class ReportData:
         self.__dict__["_by_group"] = (self.emissions, g)
         return g
 
+    def completeness(self, year: int | None = None) -> pl.DataFrame:
+        """The completeness table of ``year`` (default the last year with direct rows,
+        :func:`ghginv.analysis.notation.completeness_table`), computed once per year: the workbook's
+        Completeness sheet and the report's section ask for the last year both."""
+        from ..analysis.notation import completeness_table
+
+        cache = self.__dict__.get("_completeness")
+        if cache is None or cache[0] is not self.inventory:
+            cache = self.__dict__["_completeness"] = (self.inventory, {})
+        if year is None:
+            direct = self.inventory.filter(pl.col("scope") == "direct")["year"]
+            year = direct.max() if direct.len() else None
+        if year not in cache[1]:
+            cache[1][year] = completeness_table(self.inventory, year)
+        return cache[1][year]
+
     def removals(self) -> pl.DataFrame:
         """year, removals_t (≤ 0): CO2 rows with negative emissions (sinks)."""
         neg = self.emissions.filter(pl.col("scope") == "direct", pl.col("emissions_t") < 0)
@@ -112,6 +129,16 @@ class ReportData:
     def lang(self) -> str:
         """The run's report language (``[report] lang``, ``--lang``), recorded in the manifest; default English."""
         return (self.manifest.get("report") or {}).get("lang") or self.analysis.get("lang") or "en"
+
+    @property
+    def workbook_detail(self) -> str:
+        """The run's ``[report] workbook_detail`` (``--workbook-detail``) as recorded in the manifest:
+        ``auto`` (the default), ``full`` or ``summed`` (:mod:`ghginv.report._detail`)."""
+        from ..core.config import WORKBOOK_DETAILS
+
+        v = (self.manifest.get("report") or {}).get("workbook_detail") or "auto"
+        v = v.get("setting", "auto") if isinstance(v, dict) else v
+        return v if v in WORKBOOK_DETAILS else "auto"  # a manifest edited by hand: the default
 
     def factor_sets(self) -> list[dict]:
         out = []
@@ -128,7 +155,16 @@ class ReportData:
         return out
 
     def factor_sources(self) -> pl.DataFrame:
-        """Distinct factor and conversion rows used, with status and source."""
+        """Distinct factor and conversion rows used, with status and source (computed once: the workbook and the
+        report's data-quality section both ask for it)."""
+        cached = self.__dict__.get("_factor_sources")
+        if cached is not None and cached[0] is self.factors_used and cached[1] is self.manifest:
+            return cached[2]
+        out = self._factor_sources()
+        self.__dict__["_factor_sources"] = (self.factors_used, self.manifest, out)
+        return out
+
+    def _factor_sources(self) -> pl.DataFrame:
         cols = ["factor_set", "set_version", "activity", "kind", "item", "value", "unit", "status", "source", "source_locator", "rule"]
         f = self.factors_used.select([c for c in cols if c in self.factors_used.columns])
         sc = self.analysis.get("standard_coal_rows") or []

@@ -13,6 +13,7 @@ from ..core.categories import is_bunker
 from ..core.version import __version__
 from . import svg
 from ._completeness import completeness_section
+from ._detail import summed_text
 from ._gapfill import gapfill_section
 from ._keycat import keycat_section
 from ._recalc import recalc_section
@@ -363,6 +364,7 @@ def _quality(d: ReportData, lang: str) -> str:
     notes = list(d.analysis.get("notes", [])) + d.extra_notes
     notes += [text("xlsx_split", lang, sheet=s["sheet"], rows=f"{s['rows']:,}", n=len(s["sheets"]), names=", ".join(s["sheets"]),
                    per=f"{s['rows_per_sheet']:,}") for s in d.sheet_splits]  # set by write_xlsx (written first)
+    notes += [summed_text(st, lang) for st in d.workbook_summed]  # tables of inventory.xlsx summed over regions (ghginv.report._detail)
     if notes:
         out.append(f"<h3>{escape(text('notes', lang))}</h3><ul>" + "".join(f"<li>{escape(translate_note(n, lang))}</li>" for n in notes) + "</ul>")
     return "\n".join(out)

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import chain
 
 import polars as pl
 
@@ -257,22 +258,32 @@ def class_map(energy_activity: pl.DataFrame | None) -> dict[str, str]:
 
 
 class _Rows:
-    """The emission rows as Python lists (a few thousand rows: selecting by index is faster than many frame filters),
-    with the gas group, the fuel class of the activity and the Montreal-Protocol flag."""
+    """The emission rows grouped into *atoms* — one per distinct (year, sector, gas, scope, fuel class of the activity) —
+    as Python lists: every selection of the provincial tables is a union of atoms, so it is made over a few thousand
+    atoms instead of every emission row (regions, activities). Each atom keeps the values of its rows (``em``, ``ce``:
+    a list per atom), and every sum is :func:`math.fsum` over the rows' values: exactly rounded, so the same bits as a
+    sum over the rows themselves in any order."""
 
     def __init__(self, emissions: pl.DataFrame, classes: dict[str, str]):
-        n = emissions.height
-        self.year = emissions["year"].to_list()
-        self.sector = emissions["sector"].to_list()
-        self.gas = emissions["gas"].to_list()
-        self.scope = emissions["scope"].to_list()
-        acts = emissions["activity"].to_list() if "activity" in emissions.columns else [""] * n
-        self.fuel_class = [classes.get(a, "other") for a in acts]
+        if "activity" in emissions.columns:
+            acts = emissions["activity"].drop_nulls().unique().to_list()
+            fuel = (pl.col("activity").replace_strict(acts, [classes.get(a, "other") for a in acts], return_dtype=pl.String)
+                    .fill_null(classes.get(None, "other")))
+        else:
+            fuel = pl.lit(classes.get("", "other"), pl.String)
+        keys = ["year", "sector", "gas", "scope", "fuel_class"]
+        atoms = (emissions.select("year", "sector", "gas", "scope", fuel.alias("fuel_class"), "emissions_t", "co2e_t")
+                 .group_by(keys, maintain_order=True).agg("emissions_t", "co2e_t"))
+        self.year = atoms["year"].to_list()
+        self.sector = atoms["sector"].to_list()
+        self.gas = atoms["gas"].to_list()
+        self.scope = atoms["scope"].to_list()
+        self.fuel_class = atoms["fuel_class"].to_list()
         groups = {g: gas_family(g) for g in set(self.gas)}
         self.gas_group = [groups[g] for g in self.gas]
         self.montreal = [g in MONTREAL_GASES for g in self.gas]
-        self.em = emissions["emissions_t"].to_list()
-        self.ce = emissions["co2e_t"].to_list()
+        self.em = atoms["emissions_t"].to_list()  # per atom: its rows' values [t of the gas]
+        self.ce = atoms["co2e_t"].to_list()  # [t CO2e]
         self.years = sorted(set(self.year))
         self.by_sector: dict[str, list[int]] = {}
         for i, (sc, sec) in enumerate(zip(self.scope, self.sector)):
@@ -338,12 +349,17 @@ def _sums(r: _Rows, idx) -> dict:
     for i in idx:
         g = r.gas_group[i]
         if g in vals:
-            vals[g].append(r.em[i] if g in MASS_GROUPS else r.ce[i])
+            vals[g].extend(r.em[i] if g in MASS_GROUPS else r.ce[i])
     out: dict = {}
     for g in GAS_GROUPS:
         out[_gcol(g)] = math.fsum(vals[g]) / T_PER_10KT if vals[g] else None
-    out["co2e_10kt"] = math.fsum(r.ce[i] for i in idx) / T_PER_10KT if idx else None
+    out["co2e_10kt"] = _fsum(r.ce, idx) / T_PER_10KT if idx else None
     return out
+
+
+def _fsum(values: list[list[float]], idx) -> float:
+    """:func:`math.fsum` of the values of the atoms ``idx`` (each a list of its rows' values)."""
+    return math.fsum(chain.from_iterable(values[i] for i in idx))
 
 
 def _gcol(g: str) -> str:
@@ -448,7 +464,7 @@ def summary_table(emissions: pl.DataFrame, energy_activity: pl.DataFrame | None 
     sel = _selection(r, SUMMARY_ROWS)
     ind_el: dict[int, list[float]] = {}
     for i in r.where(lambda i: r.scope[i] == "indirect" and r.fuel_class[i] == "electricity" and r.gas[i] == "CO2"):
-        ind_el.setdefault(int(r.year[i]), []).append(r.em[i])
+        ind_el.setdefault(int(r.year[i]), []).extend(r.em[i])
     net = net_import_memo(energy_activity, electricity_balance, {y: math.fsum(v) for y, v in ind_el.items()})
     keys = _notation_keys(inventory)
     mkeys = _memo_keys(inventory)
@@ -482,7 +498,8 @@ def _notation_keys(inventory: pl.DataFrame | None) -> dict[int, dict[str, set[st
     """Year -> IPCC category -> the notation keys inventory.parquet gives it (direct scope, any region or gas)."""
     if inventory is None or "notation_key" not in inventory.columns:
         return {}
-    k = inventory.filter(pl.col("notation_key").is_not_null(), pl.col("scope") == "direct")
+    k = inventory.filter(pl.col("notation_key").is_not_null(), pl.col("scope") == "direct").select(
+        "year", "category", "notation_key").unique()  # once per key, not per region and gas (sets below: order is irrelevant)
     out: dict[int, dict[str, set[str]]] = {}
     for y, c, key in zip(k["year"].to_list(), k["category"].to_list(), k["notation_key"].to_list()):
         out.setdefault(int(y), {}).setdefault(c, set()).add(key)
@@ -561,7 +578,7 @@ def _memo(r: _Rows, y: int, net: dict | None, keys: dict[str, set[str]] | None =
     mont = [i for i in yr if r.montreal[i]]
     if mont:
         out.append({"code": "M4", "level": 9, "item_en": "Memo: Montreal Protocol gases (CFCs, HCFCs, halons)",
-                    "item_zh": "备忘项：《蒙特利尔议定书》受控物质（CFCs、HCFCs、哈龙）", "co2e_10kt": math.fsum(r.ce[i] for i in mont) / T_PER_10KT})
+                    "item_zh": "备忘项：《蒙特利尔议定书》受控物质（CFCs、HCFCs、哈龙）", "co2e_10kt": _fsum(r.ce, mont) / T_PER_10KT})
     return out
 
 
@@ -678,8 +695,11 @@ def energy_activity_table(energy_activity: pl.DataFrame | None, lang: str = "en"
     recs = []
     heads: dict[tuple, tuple[str, float]] = {}  # (fuel, dimension, fuel class) -> (column, divisor): once per fuel, not per row
     name = "name_zh" if lang == "zh" else "name_en"
-    for year, sector, fuel, dim, cls, act, amount, tce in zip(*(ea[c].to_list() for c in (
-            "year", "sector", name, "dimension", "fuel_class", "activity", "amount_base", "energy_tce")), strict=True):
+    # one group per (year, sector, fuel, dimension, class, activity): the rows' values as a list each (not a dict per row)
+    groups = (ea.select("year", "sector", name, "dimension", "fuel_class", "activity", "amount_base", "energy_tce")
+              .group_by(["year", "sector", name, "dimension", "fuel_class", "activity"], maintain_order=True)
+              .agg("amount_base", "energy_tce"))
+    for year, sector, fuel, dim, cls, act, amounts, tces in zip(*(groups[c].to_list() for c in groups.columns), strict=True):
         code, en, zh = secs[sector]
         if quantity == "physical":
             head = heads.get((fuel, dim, cls))
@@ -687,15 +707,17 @@ def energy_activity_table(energy_activity: pl.DataFrame | None, lang: str = "en"
                 ukey, div = _display(dim, cls)
                 unit = ptext(ukey, lang) if ukey in TEXTS else ukey
                 head = heads[(fuel, dim, cls)] = (ptext("fuel_unit", lang, fuel=fuel, unit=unit), div)
-            col, val = head[0], amount / head[1]
+            col, div = head
+            vals = [amount / div for amount in amounts]
         else:
-            if tce is None:
+            vals = [t for t in tces if t is not None]
+            if not vals:
                 continue
             head = heads.get((fuel, None, None))
             if head is None:
                 head = heads[(fuel, None, None)] = (ptext("fuel_tce", lang, fuel=fuel), 1.0)
-            col, val = head[0], tce
-        recs.append({"year": year, "code": code, "item": zh if lang == "zh" else en, "col": col, "act": act, "v": val})
+            col = head[0]
+        recs.append({"year": year, "code": code, "item": zh if lang == "zh" else en, "col": col, "act": act, "v": vals})
     if not recs:
         return None
     # sums with math.fsum (correctly rounded, independent of the order of the rows): the same run gives the same bytes
@@ -705,7 +727,7 @@ def energy_activity_table(energy_activity: pl.DataFrame | None, lang: str = "en"
     names: dict[tuple, str] = {}
     for r in recs:
         for key in ((r["year"], r["code"]), (r["year"], "T")):
-            cells.setdefault(key, {}).setdefault(r["col"], []).append(r["v"])
+            cells.setdefault(key, {}).setdefault(r["col"], []).extend(r["v"])
         names[(r["year"], r["code"])] = r["item"]
     order = {c: _sector_order(c) for _, c in cells if c != "T"}
     rows = []
@@ -777,8 +799,8 @@ def _cell(r: _Rows, sub: list[int], gases: tuple[str, ...], unit: str, named: se
     if not idx:
         return None
     if unit == "co2e":
-        return math.fsum(r.ce[i] for i in idx) / T_PER_10KT
-    t = math.fsum(r.em[i] for i in idx)
+        return _fsum(r.ce, idx) / T_PER_10KT
+    t = _fsum(r.em, idx)
     return {"10kt": t / T_PER_10KT, "t": t, "carbon": t * 12.0 / 44.0 / T_PER_10KT}[unit]
 
 

@@ -22,6 +22,7 @@ from ..core import categories
 from ..core._frames import group_sum
 from ..core.gwp import MONTREAL_GASES, gas_family
 from ._completeness import completeness_sheet
+from ._detail import DETAIL_TABLES, WORKBOOK_DETAIL_ROWS, SummedTable, summed_frame, summed_text, table_detail
 from ._fastrows import write_rows
 from ._sheets import sheet_head, sheet_parts, split_note
 from ._xlsx_zh import SHEET_UNIT_NOTE, sheet_name, xlsx_text, zh_frame, zh_summary_line
@@ -89,18 +90,26 @@ def provincial_table(emissions: pl.DataFrame) -> pl.DataFrame:
     names["memo_montreal"] = ("Memo: Montreal Protocol gases (CFCs, HCFCs, halons)", "备忘：《蒙特利尔议定书》受控物质（CFCs、HCFCs、哈龙）")
     names["memo_bunkers"] = ("Memo: international bunkers (aviation, navigation)", "备忘：国际燃料舱（国际航空、国际航海）")
     order = [k for k, *_ in FIVE_SECTORS] + ["TOTAL", "memo_indirect", "memo_biogenic", "memo_bunkers", "memo_montreal"]
-    for y in sorted(wide["year"].unique().to_list()):
-        wy = wide.filter(pl.col("year") == y)
+    fives = {k for k, *_ in FIVE_SECTORS}
+    by_year: dict[int, list[tuple]] = {}  # the rows of ``wide`` per year, in its (sorted) order: no frame filter per cell
+    for y, five, g, em, ce in wide.select("year", "five", "gas_group", "emissions_t", "co2e_t").iter_rows():
+        by_year.setdefault(y, []).append((five, g, em, ce))
+
+    def total(vals: list[float]) -> float:
+        return float(pl.Series(vals, dtype=pl.Float64).sum())  # polars' sum over the same values in the same order
+
+    for y in sorted(by_year):
+        wy = by_year[y]
         for key in order:
-            sub = wy.filter(pl.col("five").is_in([k for k, *_ in FIVE_SECTORS])) if key == "TOTAL" else wy.filter(pl.col("five") == key)
-            if key.startswith("memo") and sub.height == 0:
+            sub = [t for t in wy if (t[0] in fives if key == "TOTAL" else t[0] == key)]
+            if key.startswith("memo") and not sub:
                 continue
             row = {"year": y, "sector": names.get(key, ("Total (direct)", "合计（直接排放）"))[0],
                    "sector_zh": names.get(key, ("Total (direct)", "合计（直接排放）"))[1]}
             for g in GAS_COLUMNS:
-                sg = sub.filter(pl.col("gas_group") == g)
-                row[f"{g}_t"] = float(sg["emissions_t"].sum()) if sg.height else None
-            row["co2e_t"] = float(sub["co2e_t"].sum()) if sub.height else None
+                sg = [t[2] for t in sub if t[1] == g]
+                row[f"{g}_t"] = total(sg) if sg else None
+            row["co2e_t"] = total([t[3] for t in sub]) if sub else None
             out.append(row)
     return pl.DataFrame(out, schema={"year": pl.Int32, "sector": pl.String, "sector_zh": pl.String,
                                      **{f"{g}_t": pl.Float64 for g in GAS_COLUMNS}, "co2e_t": pl.Float64})
@@ -194,7 +203,8 @@ def summary_lines(key: str, value) -> list[tuple[str, str]]:
     return [(key, _scalar(value))]
 
 
-def write_xlsx(d: ReportData, path: Path, lang: str | None = None) -> list[dict]:
+def write_xlsx(d: ReportData, path: Path, lang: str | None = None, detail: str | None = None,
+               limit_rows: int = WORKBOOK_DETAIL_ROWS) -> list[dict]:
     """Write ``inventory.xlsx``.
 
     Sheets: summary, IPCC categories, completeness, provincial five sectors, the provincial tables
@@ -204,7 +214,10 @@ def write_xlsx(d: ReportData, path: Path, lang: str | None = None) -> list[dict]
     categories, reference approach, gap filling and recalculations. Numbers are written as numbers with 16
     significant digits; the same inputs give the same bytes. A table longer than one Excel sheet
     holds (1,048,576 rows with its header) continues on sheets ``"<name> (2)"`` … with the header
-    repeated — no row is left out — and the split is listed on the Summary sheet.
+    repeated — no row is left out — and the split is listed on the Summary sheet. The tables with a
+    row per region (IPCC categories, Recalculations, Recalculated factors) are written in full or
+    summed over regions as ``detail`` says (:mod:`ghginv.report._detail`); a summed table is said in
+    its A1 note and on the Summary sheet, and listed in ``d.workbook_summed``.
 
     Parameters
     ----------
@@ -217,6 +230,11 @@ def write_xlsx(d: ReportData, path: Path, lang: str | None = None) -> list[dict]
         head is Chinese, code columns (category, indicator, kind, scope, activity) keep their codes with a Chinese
         name column beside them, and the Summary's totals and the five-sector sheet are in 万吨 (the detail sheets
         in 吨, said in their heads and notes); with ``en`` the sheets, heads and notes are the English ones.
+    detail : {"auto", "full", "summed"}, optional
+        The per-region tables in full, summed over regions, or summed when longer than ``limit_rows``;
+        default the run's (``[report] workbook_detail``, ``--workbook-detail``), else ``auto``.
+    limit_rows : int, default :data:`ghginv.report._detail.WORKBOOK_DETAIL_ROWS`
+        With ``auto``: the most rows of a per-region table written in full.
 
     Returns
     -------
@@ -242,7 +260,15 @@ def write_xlsx(d: ReportData, path: Path, lang: str | None = None) -> list[dict]
         parts = [notice, xlsx_text(SHEET_UNIT_NOTE[sheet], lang) if zh and sheet in SHEET_UNIT_NOTE else None, extra]
         return " · ".join(p for p in parts if p) or None
 
+    detail = detail or d.workbook_detail
+    summed: list[SummedTable] = []
+
     def frame_sheet(sheet: str, frame: pl.DataFrame, extra: str | None = None) -> None:
+        if sheet in DETAIL_TABLES and frame.height and table_detail(detail, frame.height, limit_rows) == "summed":
+            rows, frame = frame.height, summed_frame(sheet, frame)
+            summed.append(SummedTable(sheet, rows, frame.height))
+            extra = " · ".join(p for p in (extra, xlsx_text("summed_note", lang, rows=f"{rows:,}" if not zh else rows,
+                                                            files=summed[-1].files)) if p)
         _sheet(wb, sheet_name(sheet, lang), zh_frame(sheet, frame) if zh else frame, num, head, note_of(sheet, extra), splits)
 
     ws = wb.add_worksheet(sheet_name("Summary", lang))
@@ -305,6 +331,10 @@ def write_xlsx(d: ReportData, path: Path, lang: str | None = None) -> list[dict]
         ws.write_string(i, 1, text("xlsx_split", lang, sheet=rec["sheet"], rows=f"{rec['rows']:,}" if not zh else rec["rows"],
                                    n=len(rec["sheets"]), names=", ".join(rec["sheets"]), per=rec["rows_per_sheet"])
                         if zh else rec["message"])
+    for i, st in enumerate(summed, start=r + len(splits)):  # and every table summed over regions
+        ws.write_string(i, 0, xlsx_text("workbook_summed", lang), head)
+        ws.write_string(i, 1, summed_text(st, lang))
     wb.close()
     d.sheet_splits = splits
+    d.workbook_summed = summed
     return splits

@@ -123,6 +123,8 @@ def _case(name: str, tmp: Path) -> list[str]:
         return ["compile", _toml(tmp, good, s, extra='[energy]\nstandard_coal = "no_such_set"\n'), "--out", tmp / "out"]
     if name == "ledger_glob":  # 44l
         return ["import", tmp / "nothing_*.xlsx", "--mapping", EXAMPLES / "synthetic_205_1.mapping.toml", "--out", tmp / "a.parquet"]
+    if name == "workbook_detail_bad":  # 73b
+        return ["compile", _toml(tmp, good, s), "--out", tmp / "out", "--workbook-detail", "some"]
     if name == "no_run_folder":  # 75
         return ["report", tmp / "no_run"]
     if name == "lang_fr":  # zh1
@@ -168,6 +170,7 @@ CASES = {
     "notation_key_depth": ("nk1", "'2.F.1' is not a reporting category"),
     "energy_set": ("en1", "standard_coal = 'no_such_set' is not a factor set of this run"),
     "ledger_glob": ("44l", "nothing_*.xlsx: no file matches this pattern"),
+    "workbook_detail_bad": ("73b", "--workbook-detail takes 'auto', 'full' or 'summed' (got 'some')"),
     "no_run_folder": ("75", "no such run folder"),
     "lang_fr": ("zh1 (Language of the output)", "--lang must be zh or en, got 'fr'"),
     "missing_toml": ("zh2 (Language of the output)", "missing.toml: inventory file not found"),

@@ -77,7 +77,7 @@ def test_a_run_without_economy_writes_both_reports(sectors_run):
     for name in ("report.html", "inventory.xlsx", "energy_activity.parquet"):
         assert (sectors_run / name).is_file(), name
         assert name in m["outputs"], name
-    assert "indicators" not in m and m["report"] == {"lang": "en"}
+    assert "indicators" not in m and m["report"] == {"lang": "en", "workbook_detail": {"setting": "auto", "limit_rows": 100_000, "summed": []}}
     html = (sectors_run / "report.html").read_text(encoding="utf-8")
     assert html.count('id="no-economy"') == 1 and "No economy table" in html
     assert "Emissions by sector" in html  # the sections its data allow

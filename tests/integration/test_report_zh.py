@@ -35,6 +35,7 @@ WHITELIST = {
     # configuration keys and values a user writes in the TOML (quoted with their meaning)
     "year_fallback", "nearest", "min_years_since_peak", "plateau_pct", "plateau_years", "gdp_index_prev_100", "energy_tce",
     "electricity_non_fossil_share", "standard_coal", "sets", "economy", "path", "targets", "gdp_const_10k_yuan",
+    "workbook", "detail", "full",  # --workbook-detail full (inventory.xlsx summed over regions, ghginv.report._detail)
 }
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*")
 UNITS = {"C", "ha", "yr", "d.m", "kJ", "GJ", "MJ", "TJ", "kWh", "kg", "kgce", "tce", "m", "t", "kt", "gce", "dm"}

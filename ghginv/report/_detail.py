@@ -1,0 +1,201 @@
+"""How much of the per-region tables ``inventory.xlsx`` holds: ``[report] workbook_detail`` /
+``--workbook-detail`` (issue 20).
+
+At scale the tables with a row per region — "IPCC categories" (``inventory.parquet``, 400 k–3 M
+rows), "Recalculations" (``recalculation.parquet``) and "Recalculated factors"
+(``recalculation_factors.parquet``) — make the workbook most of a run, and nobody reads millions of
+rows in Excel: they are in the Parquet (and CSV) files. The choices:
+
+``full``
+    every row, as before (the same bytes);
+``summed``
+    each of these tables over regions: one row per the other columns, the region column
+    ``ALL`` — the name the run already gives the whole area (indicators, targets; 全域 in
+    Chinese);
+``auto`` (default)
+    ``full`` for a table of at most :data:`WORKBOOK_DETAIL_ROWS` rows, ``summed`` for a table
+    over it.
+
+Summing (:func:`summed_frame`): the numbers of a group are summed with
+:func:`ghginv.core._frames.group_sum` (groups in sorted key order, each group's rows in table
+order: the same bits every run). Notation keys of "IPCC categories": a group with an estimate in
+any region is the sum of the estimates and has no key (a key of another region — NE there, say —
+does not hide the estimate); a group of keys only takes the key they agree on, mixed keys the first
+of NE, IE, C, NO, NA present — the rule of the completeness table and of a parent category
+(:func:`ghginv.analysis.notation.combine_keys`). "Recalculated factors" holds factor values, which
+do not add: summed, it keeps each distinct row once with the region ``ALL``.
+
+What was summed is said on the sheet (its A1 note), on the Summary sheet, in ``report.html``'s
+data-quality notes and in ``manifest.json`` (``report.workbook_detail``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from ..analysis.indicators import ALL_REGION
+from ..analysis.notation import _combined  # combine_keys as a group aggregation (the completeness table's)
+from ..core._frames import group_sum, sort_order
+from ..core.config import WORKBOOK_DETAILS
+from ._xlsx_zh import sheet_name
+from .i18n import text
+
+__all__ = ["WORKBOOK_DETAIL_ROWS", "DETAIL_TABLES", "SummedTable", "table_detail", "summed_frame", "summed_record", "summed_text"]
+
+WORKBOOK_DETAIL_ROWS = 100_000  # rows of a per-region table above which ``auto`` writes it summed over regions
+
+_SCOPE_ORDER = {"direct": 0, "indirect": 1, "memo": 2}  # the inventory's scope order (ghginv.pipeline.aggregate)
+
+
+@dataclass(frozen=True)
+class _Table:
+    file: str  # the Parquet file that holds every row (and ``csv``: its CSV copy, if any)
+    values: tuple[str, ...]  # additive columns, summed over regions; empty: distinct rows
+    csv: str | None = None
+
+
+# sheet (English name, the key of the sheet catalogue) -> where its rows are and what adds up
+DETAIL_TABLES: dict[str, _Table] = {
+    "IPCC categories": _Table("inventory.parquet", ("emissions_t", "co2e_t"), "inventory.csv"),
+    "Recalculations": _Table("recalculation.parquet", ("old_co2e_t", "new_co2e_t", "delta_co2e_t", "activity_effect_t",
+                                                       "factor_effect_t", "gwp_effect_t")),
+    "Recalculated factors": _Table("recalculation_factors.parquet", ()),
+}
+
+
+@dataclass(frozen=True)
+class SummedTable:
+    """A table of the workbook written summed over regions."""
+
+    sheet: str  # English sheet name (DETAIL_TABLES key)
+    rows: int  # rows by region (in the Parquet file)
+    summed_rows: int  # rows on the sheet
+
+    @property
+    def files(self) -> str:
+        t = DETAIL_TABLES[self.sheet]
+        return " / ".join(f for f in (t.file, t.csv) if f)
+
+
+def table_detail(setting: str, n_rows: int, limit_rows: int = WORKBOOK_DETAIL_ROWS) -> str:
+    """Whether one per-region table is written ``full`` or ``summed``.
+
+    Parameters
+    ----------
+    setting : {"auto", "full", "summed"}
+        ``[report] workbook_detail`` / ``--workbook-detail``.
+    n_rows : int
+        The table's rows (by region).
+    limit_rows : int, default :data:`WORKBOOK_DETAIL_ROWS`
+        With ``auto``: the most rows written in full.
+
+    Returns
+    -------
+    str
+        ``"full"`` or ``"summed"``.
+
+    Raises
+    ------
+    ValueError
+        ``setting`` is not one of :data:`ghginv.core.config.WORKBOOK_DETAILS` (checked with the config before).
+    """
+    if setting not in WORKBOOK_DETAILS:
+        raise ValueError(f"workbook_detail {setting!r} is not one of {WORKBOOK_DETAILS}")
+    if setting == "auto":
+        return "full" if n_rows <= limit_rows else "summed"
+    return setting
+
+
+def _key_columns(df: pl.DataFrame, sheet: str) -> list[str]:
+    t = DETAIL_TABLES[sheet]
+    return [c for c in df.columns if c != "region" and c not in t.values and c != "notation_key"]
+
+
+def _ordered(df: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """``df`` sorted by ``keys`` (the scope in the inventory's order), nulls last: one order every run."""
+    if "scope" in keys:
+        s = df["scope"].replace_strict(_SCOPE_ORDER, default=len(_SCOPE_ORDER), return_dtype=pl.Int8).alias("_s")
+        tmp = df.with_columns(s)
+        return df[sort_order(tmp, [("_s" if k == "scope" else k) for k in keys])]
+    return df[sort_order(df, keys)]
+
+
+def summed_frame(sheet: str, df: pl.DataFrame) -> pl.DataFrame:
+    """One of :data:`DETAIL_TABLES` summed over regions (see the module doc for the rules).
+
+    Parameters
+    ----------
+    sheet : str
+        The English sheet name, a key of :data:`DETAIL_TABLES`.
+    df : polars.DataFrame
+        The table by region (its Parquet file's rows and columns).
+
+    Returns
+    -------
+    polars.DataFrame
+        The same columns in the same order and types, one row per distinct other columns (the
+        additive values [t] summed, the notation key combined), ``region`` = ``ALL``; sorted by
+        those columns (the scope as in the inventory: direct, indirect, memo).
+    """
+    t = DETAIL_TABLES[sheet]
+    keys = _key_columns(df, sheet)
+    cols, schema = df.columns, df.schema
+    if not t.values:  # not additive: each distinct row once
+        out = df.with_columns(pl.lit(ALL_REGION, pl.String).alias("region")).unique(maintain_order=False)
+        return _ordered(out, [c for c in cols if c != "region"]).select(cols)
+    has_key = "notation_key" in df.columns
+    est = df.filter(pl.col("notation_key").is_null()) if has_key else df
+    sums = group_sum(est, keys, list(t.values)).with_columns(pl.col(v).fill_nan(None) for v in t.values)
+    parts = [sums]
+    if has_key:
+        sums = sums.with_columns(pl.lit(None, pl.String).alias("notation_key"))
+        keyed = df.filter(pl.col("notation_key").is_not_null()).join(sums.select(keys), on=keys, how="anti", nulls_equal=True)
+        keyed = keyed.group_by(keys).agg(_combined()).with_columns(pl.lit(None, pl.Float64).alias(v) for v in t.values)
+        parts = [sums, keyed.select(sums.columns)]
+    out = pl.concat(parts).with_columns(pl.lit(ALL_REGION, pl.String).alias("region"))
+    out = out.select(cols).cast(dict(schema))
+    return _ordered(out, keys + (["notation_key"] if has_key else []))
+
+
+def summed_record(tables: list[SummedTable], setting: str, limit_rows: int = WORKBOOK_DETAIL_ROWS) -> dict:
+    """The ``report.workbook_detail`` entry of ``manifest.json``.
+
+    Parameters
+    ----------
+    tables : list of SummedTable
+        The tables written summed over regions.
+    setting : {"auto", "full", "summed"}
+        The setting the workbook was written with.
+    limit_rows : int, default :data:`WORKBOOK_DETAIL_ROWS`
+        The ``auto`` limit [rows].
+
+    Returns
+    -------
+    dict
+        ``setting``, ``limit_rows`` and ``summed``: one ``{sheet, rows, summed_rows, files}`` per table.
+    """
+    return {"setting": setting, "limit_rows": limit_rows,
+            "summed": [{"sheet": s.sheet, "rows": s.rows, "summed_rows": s.summed_rows, "files": s.files} for s in tables]}
+
+
+def summed_text(st: SummedTable, lang: str) -> str:
+    """The line that says a table of ``inventory.xlsx`` is summed over regions (Summary sheet, report.html's notes).
+
+    Parameters
+    ----------
+    st : SummedTable
+        The table (:mod:`ghginv.report._detail`).
+    lang : {"en", "zh"}
+        Language.
+
+    Returns
+    -------
+    str
+        E.g. "inventory.xlsx, sheet “IPCC categories”: 404,884 rows by region are in inventory.parquet /
+        inventory.csv; the sheet sums them over regions (2,101 rows); --workbook-detail full writes them all".
+    """
+    zh = lang == "zh"
+    return text("xlsx_summed", lang, sheet=sheet_name(st.sheet, lang), rows=st.rows if zh else f"{st.rows:,}",
+                files=st.files, n=st.summed_rows if zh else f"{st.summed_rows:,}")
