@@ -43,11 +43,6 @@ INVENTORY_SCHEMA = {
 _SCOPE_ORDER = {"direct": 0, "indirect": 1, "memo": 2}
 
 
-def _name(cat: pl.Expr) -> pl.Expr:
-    names = {**categories.categories(), "TOTAL": "Total"}
-    return cat.replace_strict(names, default="", return_dtype=pl.String)
-
-
 @dataclass
 class RollupIndex:
     """How the numbers of the inventory come from the rows of ``emissions``, as positions.
@@ -102,11 +97,12 @@ def rollup(emissions: pl.DataFrame, values: tuple[str, ...] = ("emissions_t", "c
     return rolled, index
 
 
-def _rollup(emissions: pl.DataFrame, values: tuple[str, ...]) -> tuple[pl.DataFrame, tuple, dict]:
+def _rollup(emissions: pl.DataFrame, values: tuple[str, ...], enc: dict | None = None) -> tuple[pl.DataFrame, tuple, dict]:
     """:func:`rollup`, and the rolled-up rows' keys as codes: column -> (sorted distinct values,
-    int64 code per rolled row) for region, scope, category and gas."""
+    int64 code per rolled row) for region, scope, category and gas. ``enc``: the rows' region, scope,
+    sector and gas as :func:`ghginv.core._frames.encode` gives them, when the caller has them."""
     year = _rank_codes(emissions["year"])
-    enc = {k: encode(emissions[k]) for k in ("region", "scope", "sector", "gas")}
+    enc = enc or {k: encode(emissions[k]) for k in ("region", "scope", "sector", "gas")}
     order1, change1 = _sorted_groups([year, enc["region"][1], enc["scope"][1], enc["sector"][1], enc["gas"][1]])
     starts1 = np.flatnonzero(change1)
     first1 = order1[starts1]
@@ -146,6 +142,13 @@ def _rollup(emissions: pl.DataFrame, values: tuple[str, ...]) -> tuple[pl.DataFr
     return rolled, index, codes
 
 
+def category_names(vocab: list, codes: np.ndarray) -> pl.Series:
+    """``category_name`` of the categories ``codes`` on ``vocab`` (sorted codes; "Total" for TOTAL,
+    "" for a code the tree does not name), made from the vocabulary."""
+    names = {**categories.categories(), "TOTAL": "Total"}
+    return _from_codes("category_name", [names.get(c, "") for c in vocab], codes)
+
+
 def _from_codes(name: str, vocab: list, codes: np.ndarray) -> pl.Series:
     """The String column of ``codes`` on ``vocab`` (code ``len(vocab)`` is null)."""
     return pl.Series(name, [*vocab, None], pl.String).gather(codes)
@@ -178,7 +181,6 @@ def _sorted_inventory(rolled: pl.DataFrame, codes: dict, others: list[pl.DataFra
     scope_rank = pl.Series(vocab["scope"], dtype=pl.String).replace_strict(_SCOPE_ORDER, return_dtype=pl.Int64).to_numpy()
     perm = _order([_rank_codes(year), key["region"], scope_rank[key["scope"]], key["category"], key["gas"], nk_codes])
     level = np.concatenate([rolled["level"].to_numpy(), *(o["level"].cast(pl.Int8).to_numpy() for o in others)])
-    names = {**categories.categories(), "TOTAL": "Total"}
     n_other = year.len() - nr
     inv = pl.DataFrame([
         year.gather(perm),
@@ -186,7 +188,7 @@ def _sorted_inventory(rolled: pl.DataFrame, codes: dict, others: list[pl.DataFra
         _from_codes("scope", vocab["scope"], key["scope"][perm]),
         _from_codes("category", vocab["category"], key["category"][perm]),
         pl.Series("level", level[perm], pl.Int8),
-        _from_codes("category_name", [names.get(c, "") for c in vocab["category"]], key["category"][perm]),
+        category_names(vocab["category"], key["category"][perm]),
         _from_codes("gas", vocab["gas"], key["gas"][perm]),
         *(pl.concat([rolled[v], pl.repeat(None, n_other, dtype=pl.Float64, eager=True)]).gather(perm)
           for v in ("emissions_t", "co2e_t")),
