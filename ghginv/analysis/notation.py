@@ -346,9 +346,11 @@ def _grouped(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def _estimated(rolled: pl.DataFrame) -> pl.DataFrame:
-    """(year, region, category, gas group) with a direct-scope number, at any category."""
+    """(year, region, category, gas group) with a direct-scope number, at any category. (The rows of a
+    rolled-up inventory are distinct per year, region, scope, category and gas: only the gas groups
+    make repeated rows.)"""
     e = rolled.filter(pl.col("scope") == "direct", pl.col("notation_key").is_null(), pl.col("co2e_t").is_not_null())
-    return _grouped(e.select(pl.col("year").cast(pl.Int32), "region", "category", "gas").unique()).unique()
+    return _grouped(e.select(pl.col("year").cast(pl.Int32), "region", "category", "gas")).unique()
 
 
 def _data_keys(notation: pl.DataFrame | None, classes: dict[str, str]) -> pl.DataFrame:
