@@ -279,9 +279,11 @@ def diff_result(old_dir: str | os.PathLike, result) -> tuple[pl.DataFrame, pl.Da
     old_sets = old.factor_sets()  # loaded once per run folder (the energy-activity stage may have loaded them)
     new_rows = old_rows = None
     if result.recompute_path == "kept_positions" and not result.config.keep_entity:
-        new_rows = partial(_plan_rows, result)
+        # the rows' keys, gathered once for both states (only the key columns)
+        keys = result.plan.activity_rows(result.emissions.select(*KEYS))
+        new_rows = partial(_plan_rows, result, keys)
         if _positions_fit(result, old_sets, old.run_config()):  # the old values through the same positions
-            old_rows = partial(_plan_rows, result, sets=old_sets)
+            old_rows = partial(_plan_rows, result, keys, sets=old_sets)
     return _diff(old, result.cube.cells, result.sets, result.config, result.emissions, result.factors_used,
                  activity_rows=new_rows, old_activity_rows=old_rows, old_sets=old_sets)
 
@@ -297,17 +299,16 @@ def _positions_fit(result, old_sets, old_config: RunConfig) -> bool:
     return old_config.year_fallback == cfg.year_fallback and signature(old_sets, cfg, result.notation_keys) == result.plan.signature
 
 
-def _plan_rows(result, gwp: GwpSet, classes, sets=None) -> pl.DataFrame:
+def _plan_rows(result, keys: pl.DataFrame, gwp: GwpSet, classes, sets=None) -> pl.DataFrame:
     """The result's activity × factor rows (KEYS, co2e_t) with the values of ``sets`` (default: its
-    own) and ``gwp`` (``classes``: fuel class per activity), on its kept positions."""
+    own) and ``gwp`` (``classes``: fuel class per activity), on its kept positions; ``keys``: the
+    rows' KEYS (``result.plan.activity_rows`` of the emissions' KEYS)."""
     from ..methods.waste_fod import split_deposits
     from ..pipeline.positions import activity_values
 
-    plan = result.plan
     ef_cells = split_deposits(result.cube.cells, result.sets)[0]
-    e_t = activity_values(plan, ef_cells, [r for s in sets or result.sets for r in s.rules])
-    rows = plan.activity_rows(result.emissions).select(*KEYS).with_columns(pl.Series("emissions_t", e_t))
-    return characterise(rows, gwp, classes).select(*KEYS, "co2e_t")
+    e_t = activity_values(result.plan, ef_cells, [r for s in sets or result.sets for r in s.rules])
+    return characterise(keys.with_columns(pl.Series("emissions_t", e_t)), gwp, classes).select(*KEYS, "co2e_t")
 
 
 def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: RunConfig, new_emissions: pl.DataFrame, new_used: pl.DataFrame, activity_rows=None,
@@ -327,6 +328,8 @@ def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: RunConfig, new_emissions
         raw1 = _emissions(new_cells, old_sets, old_gwp, ocfg.year_fallback, "e1", ncfg, old_activity_rows, summed=False)
         raw2 = _emissions(new_cells, new_sets, old_gwp, ncfg.year_fallback, "e2", ncfg, activity_rows, summed=False)
         rows, enc = _summed_alike([old.frame("emissions.parquet"), raw1, raw2, new_emissions]) or (None, None)
+        if rows is not None:
+            raw1 = raw2 = None  # summed: not kept through the roll-up
     if rows is None:
         rows = _states(old, new_cells, old_sets, new_sets, ocfg, ncfg, new_emissions, activity_rows, old_activity_rows, s1, raw1, raw2)
     rows = rows.with_columns(pl.col(c).fill_null(0.0) for c in ("e0", "e1", "e2", "e3")).with_columns(
