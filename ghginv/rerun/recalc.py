@@ -341,10 +341,13 @@ def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: RunConfig, new_emissions
     )
     values = ["old_co2e_t", "new_co2e_t", *EFFECTS]
     rolled, _, codes = _rollup(rows, tuple(values), {k: enc[k] for k in ("region", "scope", "sector", "gas")} if enc else None)
+    rows = enc = None  # rolled up: the rows and their codes are not kept through what follows
+    names = category_names(*codes.pop("category"))
+    codes = None
     rolled = rolled.with_columns(
         # the delta is the sum of the effects, so the decomposition adds up exactly
         (pl.col("activity_effect_t") + pl.col("factor_effect_t") + pl.col("gwp_effect_t")).alias("delta_co2e_t"),
-        category_names(*codes["category"]),
+        names,
     )
     recalc = rolled.select(RECALC_COLUMNS)
     keys = ["year", "region", "scope", "category", "gas"]
