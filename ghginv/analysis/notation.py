@@ -346,9 +346,10 @@ def _grouped(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def _estimated(rolled: pl.DataFrame) -> pl.DataFrame:
-    """(year, region, category, gas group) with a direct-scope number, at any category."""
+    """(year, region, category, gas group) with a direct-scope number, at any category; a cell appears
+    once per gas of its group (used in semi and anti joins only, which do not mind repeats)."""
     e = rolled.filter(pl.col("scope") == "direct", pl.col("notation_key").is_null(), pl.col("co2e_t").is_not_null())
-    return _grouped(e.select(pl.col("year").cast(pl.Int32), "region", "category", "gas").unique()).unique()
+    return _grouped(e.select(pl.col("year").cast(pl.Int32), "region", "category", "gas"))
 
 
 def _data_keys(notation: pl.DataFrame | None, classes: dict[str, str]) -> pl.DataFrame:
@@ -412,11 +413,11 @@ def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None
     est = _estimated(rolled)
     user = _user_cells(keys, cells)
     grid = yr.join(cells, how="cross")
-    grid = grid.join(est.rename({"category": "leaf"}).with_columns(pl.lit(True).alias("_est")), on=["year", "region", "leaf", "gas"], how="left")
-    clash = grid.filter(pl.col("_est").is_not_null()).join(user, on=["leaf", "gas"], how="inner")
+    on_est = {"other": est.rename({"category": "leaf"}), "on": ["year", "region", "leaf", "gas"]}
+    clash = grid.join(how="semi", **on_est).join(user, on=["leaf", "gas"], how="inner")
     _refuse_keys_on_estimates(clash, "leaf")
     leaf = (
-        grid.filter(pl.col("_est").is_null())
+        grid.join(how="anti", **on_est)
         .join(user.select("leaf", "gas", pl.col("key").alias("_user")), on=["leaf", "gas"], how="left")
         .join(_data_keys(notation, classes or {}).rename({"key": "_data"}), on=["year", "region", "leaf"], how="left")
         .select("year", "region", pl.col("leaf").alias("category"), "gas",

@@ -12,12 +12,42 @@ A text cell that itself begins with ``'`` gets a second one, so the change can b
 
 from __future__ import annotations
 
+import sys
+
 import polars as pl
 
 __all__ = ["FORMULA_START", "neutralise_formulas", "restore_formulas"]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # first characters a spreadsheet reads as a formula
 _PREFIXED = r"^[=+\-@\t\r']"  # one of FORMULA_START, or a quote (doubled, so that restore_formulas is exact)
+
+
+_FIRST_BYTES = b"=+-@\t\r'"  # the characters of _PREFIXED (all ASCII: one byte each)
+
+
+def _any_prefixed(col: pl.Series) -> bool:
+    """Whether a cell of the String column ``col`` matches ``_PREFIXED``, from the first byte of each
+    cell: polars keeps every string's first bytes in its 16-byte view (Arrow's string_view layout:
+    length, then the first bytes), so no string is read."""
+    import numpy as np
+    import pyarrow as pa
+
+    first = np.zeros(256, bool)
+    first[np.frombuffer(_FIRST_BYTES, np.uint8)] = True
+    arr = col.to_arrow(compat_level=pl.CompatLevel.newest())
+    for c in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
+        if not len(c):
+            continue
+        if not pa.types.is_string_view(c.type) or sys.byteorder != "little":  # another layout: the expression itself
+            return bool(pl.Series(c).cast(pl.String).str.contains(_PREFIXED).any())
+        views = np.frombuffer(c.buffers()[1], "<u4").reshape(-1, 4)[c.offset:c.offset + len(c)]  # length, prefix, …
+        hit = first[(views[:, 1] & 0xFF).astype(np.uint8)]  # the first byte (little-endian) …
+        hit &= views[:, 0] != 0  # … of a non-empty string
+        if c.null_count:
+            hit &= c.is_valid().to_numpy(zero_copy_only=False)
+        if hit.any():
+            return True
+    return False
 
 
 def _text_columns(df: pl.DataFrame) -> list[str]:
@@ -45,7 +75,11 @@ def neutralise_formulas(df: pl.DataFrame) -> pl.DataFrame:
     exprs = []
     for name in _text_columns(df):
         c = pl.col(name).cast(pl.String)
-        exprs.append(pl.when(c.str.contains(_PREFIXED)).then(pl.lit("'") + c).otherwise(c).alias(name))
+        # only a column holding such a cell is rewritten (found from the cells' first bytes)
+        if _any_prefixed(df[name].cast(pl.String)):
+            exprs.append(pl.when(c.str.contains(_PREFIXED)).then(pl.lit("'") + c).otherwise(c).alias(name))
+        elif df.schema[name] != pl.String:
+            exprs.append(c)
     return df.with_columns(exprs) if exprs else df
 
 

@@ -24,7 +24,7 @@ import polars as pl
 
 from ..analysis.notation import completeness_rows
 from ..core import categories
-from ..core._frames import _rank_codes, _sorted_groups, encode, inverse, per_distinct, sort_order
+from ..core._frames import _order, _rank_codes, _sorted_groups, encode, inverse, per_distinct
 
 __all__ = ["build_inventory", "RollupIndex", "INVENTORY_SCHEMA"]
 
@@ -41,11 +41,6 @@ INVENTORY_SCHEMA = {
     "notation_key": pl.String,
 }
 _SCOPE_ORDER = {"direct": 0, "indirect": 1, "memo": 2}
-
-
-def _name(cat: pl.Expr) -> pl.Expr:
-    names = {**categories.categories(), "TOTAL": "Total"}
-    return cat.replace_strict(names, default="", return_dtype=pl.String)
 
 
 @dataclass
@@ -98,8 +93,16 @@ def rollup(emissions: pl.DataFrame, values: tuple[str, ...] = ("emissions_t", "c
     """Sums of ``values`` per (year, region, scope, category, level, gas) up the IPCC tree from rows
     with (year, region, scope, sector, gas): the rolled-up rows, sorted by those keys, and
     (order1, starts1, src2, starts2) of :class:`RollupIndex`. Keys are integer codes throughout."""
+    rolled, index, _ = _rollup(emissions, values)
+    return rolled, index
+
+
+def _rollup(emissions: pl.DataFrame, values: tuple[str, ...], enc: dict | None = None) -> tuple[pl.DataFrame, tuple, dict]:
+    """:func:`rollup`, and the rolled-up rows' keys as codes: column -> (sorted distinct values,
+    int64 code per rolled row) for region, scope, category and gas. ``enc``: the rows' region, scope,
+    sector and gas as :func:`ghginv.core._frames.encode` gives them, when the caller has them."""
     year = _rank_codes(emissions["year"])
-    enc = {k: encode(emissions[k]) for k in ("region", "scope", "sector", "gas")}
+    enc = enc or {k: encode(emissions[k]) for k in ("region", "scope", "sector", "gas")}
     order1, change1 = _sorted_groups([year, enc["region"][1], enc["scope"][1], enc["sector"][1], enc["gas"][1]])
     starts1 = np.flatnonzero(change1)
     first1 = order1[starts1]
@@ -127,16 +130,71 @@ def rollup(emissions: pl.DataFrame, values: tuple[str, ...] = ("emissions_t", "c
 
     index = (order1, np.append(starts1, order1.size), src2, np.append(starts2, src2.size))  # CSR bounds
     sums = [rolled_sums(emissions[v].to_numpy(), *index) for v in values]
+    codes = {"region": (enc["region"][0], enc["region"][1][g_row]), "scope": (enc["scope"][0], enc["scope"][1][g_row]),
+             "category": (cats, g_cat), "gas": (enc["gas"][0], enc["gas"][1][g_row])}
     rolled = pl.DataFrame([
         emissions["year"].gather(g_row),
-        pl.Series("region", enc["region"][0], pl.String).gather(enc["region"][1][g_row]),
-        pl.Series("scope", enc["scope"][0], pl.String).gather(enc["scope"][1][g_row]),
-        pl.Series("category", cats, pl.String).gather(g_cat),
+        *(_from_codes(k, *codes[k]) for k in ("region", "scope", "category")),
         pl.Series("level", level[g_cat], pl.Int8),
-        pl.Series("gas", enc["gas"][0], pl.String).gather(enc["gas"][1][g_row]),
+        _from_codes("gas", *codes["gas"]),
         *(pl.Series(v, x, pl.Float64) for v, x in zip(values, sums)),
     ])
-    return rolled, index
+    return rolled, index, codes
+
+
+def category_names(vocab: list, codes: np.ndarray) -> pl.Series:
+    """``category_name`` of the categories ``codes`` on ``vocab`` (sorted codes; "Total" for TOTAL,
+    "" for a code the tree does not name), made from the vocabulary."""
+    names = {**categories.categories(), "TOTAL": "Total"}
+    return _from_codes("category_name", [names.get(c, "") for c in vocab], codes)
+
+
+def _from_codes(name: str, vocab: list, codes: np.ndarray) -> pl.Series:
+    """The String column of ``codes`` on ``vocab`` (code ``len(vocab)`` is null)."""
+    return pl.Series(name, [*vocab, None], pl.String).gather(codes)
+
+
+def _codes_on(vocab: list, parts: list[tuple[list, np.ndarray]]) -> np.ndarray:
+    """Codes of several parts' (values, codes) on the sorted ``vocab`` (a part's null code, ``len(values)``,
+    becomes ``len(vocab)``), concatenated."""
+    at = {v: i for i, v in enumerate(vocab)}
+    return np.concatenate([np.array([at[v] for v in vals] + [len(vocab)], np.int64)[c] for vals, c in parts])
+
+
+def _sorted_inventory(rolled: pl.DataFrame, codes: dict, others: list[pl.DataFrame]) -> tuple[pl.DataFrame, np.ndarray]:
+    """The inventory: ``rolled`` (its keys as ``codes``, :func:`_rollup`) and the key rows ``others``
+    (the same columns, no numbers) in one frame sorted by (year, region, scope in the order direct,
+    indirect, memo, category, gas, notation_key), nulls last, ties in that order; and the sort
+    permutation (position in the concatenation of each inventory row).
+
+    The sort runs on integer codes (each key column on one sorted vocabulary across the parts) and
+    the string columns are built once, in sorted order, from their vocabularies: the rows of the
+    parts are never gathered as strings."""
+    others = [o for o in others if o.height]
+    nr = rolled.height
+    parts = {k: [codes[k]] + [encode(o[k]) for o in others] for k in ("region", "scope", "category", "gas")}
+    vocab = {k: sorted(set().union(*(v for v, _ in p))) for k, p in parts.items()}
+    key = {k: _codes_on(vocab[k], p) for k, p in parts.items()}
+    nk_vocab, nk_codes = encode(pl.concat([pl.repeat(None, nr, dtype=pl.String, eager=True),
+                                           *(o["notation_key"].cast(pl.String) for o in others)]))
+    year = pl.concat([rolled["year"].cast(pl.Int32), *(o["year"].cast(pl.Int32) for o in others)])
+    scope_rank = pl.Series(vocab["scope"], dtype=pl.String).replace_strict(_SCOPE_ORDER, return_dtype=pl.Int64).to_numpy()
+    perm = _order([_rank_codes(year), key["region"], scope_rank[key["scope"]], key["category"], key["gas"], nk_codes])
+    level = np.concatenate([rolled["level"].to_numpy(), *(o["level"].cast(pl.Int8).to_numpy() for o in others)])
+    n_other = year.len() - nr
+    inv = pl.DataFrame([
+        year.gather(perm),
+        _from_codes("region", vocab["region"], key["region"][perm]),
+        _from_codes("scope", vocab["scope"], key["scope"][perm]),
+        _from_codes("category", vocab["category"], key["category"][perm]),
+        pl.Series("level", level[perm], pl.Int8),
+        category_names(vocab["category"], key["category"][perm]),
+        _from_codes("gas", vocab["gas"], key["gas"][perm]),
+        *(pl.concat([rolled[v], pl.repeat(None, n_other, dtype=pl.Float64, eager=True)]).gather(perm)
+          for v in ("emissions_t", "co2e_t")),
+        _from_codes("notation_key", nk_vocab, nk_codes[perm]),
+    ])
+    return inv.cast(INVENTORY_SCHEMA), perm
 
 
 def build_inventory(emissions: pl.DataFrame, notation: pl.DataFrame | None = None, classes: dict[str, str] | None = None,
@@ -168,9 +226,9 @@ def build_inventory(emissions: pl.DataFrame, notation: pl.DataFrame | None = Non
     index : RollupIndex
         Only with ``index=True``: the positions that repeat the sums on new values.
     """
-    rolled, (order1, starts1, src2, starts2) = rollup(emissions)
+    rolled, (order1, starts1, src2, starts2), codes = _rollup(emissions, ("emissions_t", "co2e_t"))
     rolled = rolled.with_columns(pl.repeat(None, rolled.height, dtype=pl.String, eager=True).alias("notation_key"))
-    parts = [rolled]
+    parts = []
     if notation is not None and notation.height:
         classes = classes or {}
         nk = notation.with_columns(
@@ -192,13 +250,7 @@ def build_inventory(emissions: pl.DataFrame, notation: pl.DataFrame | None = Non
         parts.append(nk)
     if completeness:
         parts.append(completeness_rows(rolled, notation, classes, keys))
-    inv = pl.concat([p.select(rolled.columns).cast({"year": pl.Int32, "level": pl.Int8}) for p in parts])
-    inv = inv.with_columns(
-        _name(pl.col("category")).alias("category_name"),
-        pl.col("scope").replace_strict(_SCOPE_ORDER, return_dtype=pl.Int8).alias("_s"),
-    )
-    perm = sort_order(inv, ["year", "region", "_s", "category", "gas", "notation_key"])
-    inv = inv[perm].select(list(INVENTORY_SCHEMA)).cast(INVENTORY_SCHEMA)
+    inv, perm = _sorted_inventory(rolled, codes, parts)
     if not index:
         return inv
     return inv, RollupIndex(order1, starts1, src2, starts2, inverse(perm)[: rolled.height], inv.height)

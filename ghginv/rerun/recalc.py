@@ -42,14 +42,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
-from ..core._frames import group_sum
+from ..core._frames import _rank_codes, _sorted_groups, encode, group_sum
 from ..core.config import RunConfig
 from ..core.gwp import GwpSet
 from ..factors import load_factor_set
 from ..methods.emissions import activity_classes, compute_emissions
-from ..pipeline.aggregate import _name, rollup
+from ..pipeline.aggregate import _rollup, category_names
 from ..pipeline.characterise import characterise
 from ..runfolder import check_output_file, replace_file, update_run, write_parquet
 from .folder import load_run
@@ -89,10 +90,11 @@ def _emissions(cells: pl.DataFrame, sets, gwp: GwpSet, fallback: str, name: str,
     return _summed(parts, name)
 
 
-def _summed_alike(states: list[pl.DataFrame | None]) -> pl.DataFrame | None:
+def _summed_alike(states: list[pl.DataFrame | None]) -> tuple[pl.DataFrame, dict | None] | None:
     """The states' emission rows (KEYS, co2e_t each) summed per KEYS in one pass, as columns
     ``e0``, ``e1`` … — when every state has the same keys in the same rows (a recompute on kept
-    positions without sink rows: the same emission rows with other values); else None.
+    positions without sink rows: the same emission rows with other values); else None. With the
+    summed rows, their string keys as codes (:func:`_group_sum_coded`).
 
     One :func:`ghginv.core._frames.group_sum` over the value columns side by side adds each column
     in the same order as a sum of each state on its own (the same groups, the same bits), with the
@@ -103,7 +105,23 @@ def _summed_alike(states: list[pl.DataFrame | None]) -> pl.DataFrame | None:
     if not all(s[k].equals(first[k]) for s in states[1:] for k in KEYS):
         return None
     side = first.select(*KEYS, *(s["co2e_t"].alias(f"e{i}") for i, s in enumerate(states)))
-    return group_sum(side, KEYS, [f"e{i}" for i in range(len(states))])
+    return _group_sum_coded(side, [f"e{i}" for i in range(len(states))])
+
+
+def _group_sum_coded(df: pl.DataFrame, values: list[str]) -> tuple[pl.DataFrame, dict | None]:
+    """:func:`ghginv.core._frames.group_sum` of ``values`` per KEYS (the same groups, order and bits),
+    and the summed rows' string keys as codes (column -> (sorted distinct values, code per row), as
+    :func:`ghginv.core._frames.encode` gives them) for the roll-up, which then does not encode them
+    again; None without rows."""
+    if df.height == 0:
+        return group_sum(df, KEYS, values), None
+    enc = {k: encode(df[k]) for k in KEYS if df[k].dtype == pl.String}
+    order, change = _sorted_groups([enc[k][1] if k in enc else _rank_codes(df[k]) for k in KEYS])
+    starts = np.nonzero(change)[0]
+    first = order[starts]
+    out = df.select(KEYS)[first]
+    cols = [pl.Series(v, np.add.reduceat(df[v].to_numpy()[order], starts), dtype=pl.Float64) for v in values]
+    return out.with_columns(cols), {k: (vals, codes[first]) for k, (vals, codes) in enc.items()}
 
 
 def _factor_rows(cells: pl.DataFrame, sets, fallback: str, gwp: GwpSet, classes=None) -> pl.DataFrame:
@@ -261,9 +279,11 @@ def diff_result(old_dir: str | os.PathLike, result) -> tuple[pl.DataFrame, pl.Da
     old_sets = old.factor_sets()  # loaded once per run folder (the energy-activity stage may have loaded them)
     new_rows = old_rows = None
     if result.recompute_path == "kept_positions" and not result.config.keep_entity:
-        new_rows = partial(_plan_rows, result)
+        # the rows' keys, gathered once for both states (only the key columns)
+        keys = result.plan.activity_rows(result.emissions.select(*KEYS))
+        new_rows = partial(_plan_rows, result, keys)
         if _positions_fit(result, old_sets, old.run_config()):  # the old values through the same positions
-            old_rows = partial(_plan_rows, result, sets=old_sets)
+            old_rows = partial(_plan_rows, result, keys, sets=old_sets)
     return _diff(old, result.cube.cells, result.sets, result.config, result.emissions, result.factors_used,
                  activity_rows=new_rows, old_activity_rows=old_rows, old_sets=old_sets)
 
@@ -279,17 +299,16 @@ def _positions_fit(result, old_sets, old_config: RunConfig) -> bool:
     return old_config.year_fallback == cfg.year_fallback and signature(old_sets, cfg, result.notation_keys) == result.plan.signature
 
 
-def _plan_rows(result, gwp: GwpSet, classes, sets=None) -> pl.DataFrame:
+def _plan_rows(result, keys: pl.DataFrame, gwp: GwpSet, classes, sets=None) -> pl.DataFrame:
     """The result's activity × factor rows (KEYS, co2e_t) with the values of ``sets`` (default: its
-    own) and ``gwp`` (``classes``: fuel class per activity), on its kept positions."""
+    own) and ``gwp`` (``classes``: fuel class per activity), on its kept positions; ``keys``: the
+    rows' KEYS (``result.plan.activity_rows`` of the emissions' KEYS)."""
     from ..methods.waste_fod import split_deposits
     from ..pipeline.positions import activity_values
 
-    plan = result.plan
     ef_cells = split_deposits(result.cube.cells, result.sets)[0]
-    e_t = activity_values(plan, ef_cells, [r for s in sets or result.sets for r in s.rules])
-    rows = plan.activity_rows(result.emissions).select(*KEYS).with_columns(pl.Series("emissions_t", e_t))
-    return characterise(rows, gwp, classes).select(*KEYS, "co2e_t")
+    e_t = activity_values(result.plan, ef_cells, [r for s in sets or result.sets for r in s.rules])
+    return characterise(keys.with_columns(pl.Series("emissions_t", e_t)), gwp, classes).select(*KEYS, "co2e_t")
 
 
 def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: RunConfig, new_emissions: pl.DataFrame, new_used: pl.DataFrame, activity_rows=None,
@@ -304,11 +323,13 @@ def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: RunConfig, new_emissions
     ocfg = old.run_config()
     old_gwp = ocfg.gwp_set
     s1 = _sink_rows(ncfg, old_sets, new_sets, ocfg.year_fallback)  # sink rows (not in the cube): new sink data, old sets
-    rows = raw1 = raw2 = None
+    rows = raw1 = raw2 = enc = None
     if old_activity_rows is not None and s1 is None:  # kept positions: the same rows in every state, summed in one pass
         raw1 = _emissions(new_cells, old_sets, old_gwp, ocfg.year_fallback, "e1", ncfg, old_activity_rows, summed=False)
         raw2 = _emissions(new_cells, new_sets, old_gwp, ncfg.year_fallback, "e2", ncfg, activity_rows, summed=False)
-        rows = _summed_alike([old.frame("emissions.parquet"), raw1, raw2, new_emissions])
+        rows, enc = _summed_alike([old.frame("emissions.parquet"), raw1, raw2, new_emissions]) or (None, None)
+        if rows is not None:
+            raw1 = raw2 = None  # summed: not kept through the roll-up
     if rows is None:
         rows = _states(old, new_cells, old_sets, new_sets, ocfg, ncfg, new_emissions, activity_rows, old_activity_rows, s1, raw1, raw2)
     rows = rows.with_columns(pl.col(c).fill_null(0.0) for c in ("e0", "e1", "e2", "e3")).with_columns(
@@ -319,12 +340,19 @@ def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: RunConfig, new_emissions
         pl.col("e3").alias("new_co2e_t"),
     )
     values = ["old_co2e_t", "new_co2e_t", *EFFECTS]
-    rolled = rollup(rows, tuple(values))[0].with_columns(
+    rolled, _, codes = _rollup(rows, tuple(values), {k: enc[k] for k in ("region", "scope", "sector", "gas")} if enc else None)
+    rows = enc = None  # rolled up: the rows and their codes are not kept through what follows
+    names = category_names(*codes.pop("category"))
+    codes = None
+    rolled = rolled.with_columns(
         # the delta is the sum of the effects, so the decomposition adds up exactly
         (pl.col("activity_effect_t") + pl.col("factor_effect_t") + pl.col("gwp_effect_t")).alias("delta_co2e_t"),
-        _name(pl.col("category")).alias("category_name"),
+        names,
     )
-    recalc = rolled.select(RECALC_COLUMNS).sort("year", "region", "scope", "category", "gas")
+    recalc = rolled.select(RECALC_COLUMNS)
+    keys = ["year", "region", "scope", "category", "gas"]
+    if any(recalc[k].null_count() for k in keys):  # the roll-up's order puts nulls last, polars' sort first
+        recalc = recalc.sort(keys)
     return recalc, changed_factors(old.frame("factors_used.parquet"), new_used)
 
 
