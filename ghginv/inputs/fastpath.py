@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .load import Batch, check_batch_light
 from .validate import BatchValidator, _as_dictionary, inexact_integers
@@ -87,6 +86,7 @@ class FastPath:
 
         Checks the batch's structure first (:func:`~ghginv.inputs.load.check_batch_light`): a damaged
         page raises :class:`~ghginv.core.errors.InputFileError` before any buffer is read."""
+        import pyarrow.compute as pc  # imported when used: ~0.05 s at start-up
         check_batch_light(batch)
         rb = batch.data
         names = rb.schema.names
