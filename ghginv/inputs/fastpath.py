@@ -86,7 +86,6 @@ class FastPath:
 
         Checks the batch's structure first (:func:`~ghginv.inputs.load.check_batch_light`): a damaged
         page raises :class:`~ghginv.core.errors.InputFileError` before any buffer is read."""
-        import pyarrow.compute as pc  # imported when used: ~0.05 s at start-up
         check_batch_light(batch)
         rb = batch.data
         names = rb.schema.names
@@ -114,6 +113,8 @@ class FastPath:
         if acol.type != pa.float64():
             if inexact_integers(acol) is not None:
                 return None  # the slow path names the rows
+            import pyarrow.compute as pc  # imported when used: ~0.05 s at start-up
+
             acol = pc.cast(acol, pa.float64(), safe=False)
         fb.amount = acol.to_numpy(zero_copy_only=False)
         idx, steps, luts = [], [], []

@@ -116,11 +116,12 @@ class ValidRows:
 
 
 def _as_dictionary(arr: pa.Array) -> pa.DictionaryArray:
-    import pyarrow.compute as pc  # imported when used: ~0.05 s at start-up
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     if pa.types.is_dictionary(arr.type):
         return arr
+    import pyarrow.compute as pc  # imported when used: ~0.05 s at start-up
+
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = pc.cast(arr, pa.string())
     return pc.dictionary_encode(arr)
