@@ -66,12 +66,13 @@ class Kernel:
     plain function (as on a numba dispatcher).
     """
 
-    __slots__ = ("py_func", "_jit", "_lazy", "__dict__", "__weakref__")
+    __slots__ = ("py_func", "_jit", "_lazy", "_small", "__dict__", "__weakref__")
 
-    def __init__(self, fn, lazy: bool = True):
+    def __init__(self, fn, lazy: bool = True, small=None):
         self.py_func = fn
         self._jit = None
         self._lazy = lazy
+        self._small = fn if small is None else small
         for a in ("__module__", "__name__", "__qualname__", "__doc__"):
             setattr(self, a, getattr(fn, a))
         self.__wrapped__ = fn
@@ -80,7 +81,7 @@ class Kernel:
         jit = self._jit
         if jit is None:
             if _DISABLED or (self._lazy and not _large(args) and not (kwargs and _large(kwargs.values()))):
-                return self.py_func(*args, **kwargs)
+                return self._small(*args, **kwargs)
             jit = _activate(self)
         return jit(*args, **kwargs)
 
@@ -121,7 +122,7 @@ def _activate(kernel: Kernel):
     return kernel._jit
 
 
-def ngjit(fn=None, *, lazy: bool = True):
+def ngjit(fn=None, *, lazy: bool = True, small=None):
     """The one decorator for ghginv kernels: nopython, cached on disk, releases the GIL; loaded lazily.
 
     Parameters
@@ -132,6 +133,10 @@ def ngjit(fn=None, *, lazy: bool = True):
         Run as plain Python on small arrays until numba is loaded. ``@ngjit(lazy=False)``: always
         compiled (the Monte Carlo kernels, whose random draws come from numba's generator of
         each thread, not numpy's shared one).
+    small : callable, optional
+        What runs instead of ``fn`` while numba is not loaded: the same computation over whole
+        arrays in numpy (same results, bit for bit) where ``fn``'s loop per element is slow as
+        plain Python. Default: ``fn`` itself.
 
     Returns
     -------
@@ -141,7 +146,7 @@ def ngjit(fn=None, *, lazy: bool = True):
         plain function when ``NUMBA_DISABLE_JIT=1``.
     """
     if fn is None:
-        return lambda f: ngjit(f, lazy=lazy)
+        return lambda f: ngjit(f, lazy=lazy, small=small)
     if _DISABLED:
         return fn
     with _LOCK:
@@ -149,6 +154,6 @@ def ngjit(fn=None, *, lazy: bool = True):
             import numba
 
             return numba.njit(cache=True, nogil=True)(fn)
-        k = Kernel(fn, lazy)
+        k = Kernel(fn, lazy, small)
         _KERNELS.append(k)
         return k
