@@ -4,8 +4,11 @@ Every kernel is declared with :func:`ngjit` (``numba.njit(cache=True, nogil=True
 compiles it lazily: numba is imported, and the kernels are loaded from its on-disk cache, only
 when a kernel is first called with an array longer than ``JIT_MIN_LEN`` elements (16,384;
 environment variable ``GHGINV_JIT_MIN_LEN``). Until then the kernels run as the plain Python
-functions they are written as, over the same numpy arrays. A small run (the district demo: 25 k
-activity rows, 1,478 cube cells) thus never pays numba's fixed start-up (its import and its first
+functions they are written as, over the same numpy arrays (or, for a kernel declared with
+``ngjit(small=…)``, as that function: the same computation over whole arrays in numpy, where the
+kernel's loop per row would be slow as Python — the dense cube kernel, whose loop took ~0.4 s of a
+cold district compile). A small run (the district demo: 25 k activity rows, 1,478 cube cells)
+thus never pays numba's fixed start-up (its import and its first
 cache loads, about 0.2 s of CPU on a quiet machine) for a few milliseconds of arithmetic; a large
 one pays it once, at its first large call, and runs every kernel compiled from then on.
 
