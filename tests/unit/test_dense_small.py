@@ -91,8 +91,9 @@ def test_every_outcome_is_covered():
         cube = DenseCube()
         years, y_step, y_lo, y_hi, idx, steps, luts, amount = _batch(rng, int(rng.integers(1, 300)), 0.3 if seed % 2 else 0.0)
         cube.fits(luts[0].shape[0], *(int(lut.max(initial=0)) + 1 for lut in luts[1:]))
-        got = _dense_append_tally_np(cube.cells, cube.year_idx, cube.combo_of, cube.combo_keys, cube.meta, 0,
-                                     years, y_step, y_lo, y_hi, *idx, steps, *luts, amount, np.zeros(0))
+        got = _dense_append_tally_np(
+            cube.cells, cube.year_idx, cube.combo_of, cube.combo_keys, cube.meta, 0, years, y_step, y_lo, y_hi, *idx, steps, *luts, amount, np.zeros(0)
+        )
         seen.add(int(got[0]))
     assert seen == {BATCH_DONE, BATCH_FULL, BATCH_BAD}
 
