@@ -20,10 +20,13 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from ._coerce import install as _install_quick_coercion
+
 __all__ = ["app", "factors_app", "console", "WIDE", "PlainConsole", "fail", "parse_years", "write_atomic",
            "RunDir", "Years", "esc", "escape_help", "set_lang", "render_error", "cli_lang", "global_lang", "LangOption",
            "argv_lang", "render_usage_error"]
 
+_install_quick_coercion()  # typer's option values without pydantic (ghginv.cli._coerce)
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="ghginv — greenhouse gas inventory calculator")
 factors_app = typer.Typer(no_args_is_help=True, help="Inspect and maintain factor sets.")
 app.add_typer(factors_app, name="factors")

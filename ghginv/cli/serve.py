@@ -6,9 +6,6 @@ token, drawn at random and printed once at start in the address to open (then ke
 
 from __future__ import annotations
 
-import secrets
-import threading
-import webbrowser
 from pathlib import Path
 from typing import Annotated
 
@@ -43,6 +40,8 @@ def serve_cmd(
         from ..core.errors import InputFileError
 
         fail(InputFileError(f"{workspace}: no such folder; give a workspace folder (ghginv demo DIR writes one)"))
+    import secrets  # here, not at import: every command imports this module (ghginv --help)
+
     token = None if host in LOCAL else secrets.token_urlsafe(24)
     app = create_app(workspace, token=token, max_upload_mb=max_upload_mb)
     shown = f"[{host}]" if ":" in host else host
@@ -51,5 +50,8 @@ def serve_cmd(
     con.print(f"ghginv serve: workspace {esc(str(workspace.resolve()))}")
     con.print(f"open {esc(url)}" + ("  (the access token is required on this interface)" if token else "") + "; Ctrl+C stops")
     if not no_browser:
+        import threading
+        import webbrowser
+
         threading.Timer(1.0, lambda: webbrowser.open(url)).start()
     uvicorn.run(app, host=host, port=port, log_level="warning")

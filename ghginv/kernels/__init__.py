@@ -4,8 +4,11 @@ Every kernel is declared with :func:`ngjit` (``numba.njit(cache=True, nogil=True
 compiles it lazily: numba is imported, and the kernels are loaded from its on-disk cache, only
 when a kernel is first called with an array longer than ``JIT_MIN_LEN`` elements (16,384;
 environment variable ``GHGINV_JIT_MIN_LEN``). Until then the kernels run as the plain Python
-functions they are written as, over the same numpy arrays. A small run (the district demo: 25 k
-activity rows, 1,478 cube cells) thus never pays numba's fixed start-up (its import and its first
+functions they are written as, over the same numpy arrays (or, for a kernel declared with
+``ngjit(small=…)``, as that function: the same computation over whole arrays in numpy, where the
+kernel's loop per row would be slow as Python — the dense cube kernel, whose loop took ~0.4 s of a
+cold district compile). A small run (the district demo: 25 k activity rows, 1,478 cube cells)
+thus never pays numba's fixed start-up (its import and its first
 cache loads, about 0.2 s of CPU on a quiet machine) for a few milliseconds of arithmetic; a large
 one pays it once, at its first large call, and runs every kernel compiled from then on.
 
@@ -66,12 +69,13 @@ class Kernel:
     plain function (as on a numba dispatcher).
     """
 
-    __slots__ = ("py_func", "_jit", "_lazy", "__dict__", "__weakref__")
+    __slots__ = ("py_func", "_jit", "_lazy", "_small", "__dict__", "__weakref__")
 
-    def __init__(self, fn, lazy: bool = True):
+    def __init__(self, fn, lazy: bool = True, small=None):
         self.py_func = fn
         self._jit = None
         self._lazy = lazy
+        self._small = fn if small is None else small
         for a in ("__module__", "__name__", "__qualname__", "__doc__"):
             setattr(self, a, getattr(fn, a))
         self.__wrapped__ = fn
@@ -80,7 +84,7 @@ class Kernel:
         jit = self._jit
         if jit is None:
             if _DISABLED or (self._lazy and not _large(args) and not (kwargs and _large(kwargs.values()))):
-                return self.py_func(*args, **kwargs)
+                return self._small(*args, **kwargs)
             jit = _activate(self)
         return jit(*args, **kwargs)
 
@@ -121,7 +125,7 @@ def _activate(kernel: Kernel):
     return kernel._jit
 
 
-def ngjit(fn=None, *, lazy: bool = True):
+def ngjit(fn=None, *, lazy: bool = True, small=None):
     """The one decorator for ghginv kernels: nopython, cached on disk, releases the GIL; loaded lazily.
 
     Parameters
@@ -132,6 +136,10 @@ def ngjit(fn=None, *, lazy: bool = True):
         Run as plain Python on small arrays until numba is loaded. ``@ngjit(lazy=False)``: always
         compiled (the Monte Carlo kernels, whose random draws come from numba's generator of
         each thread, not numpy's shared one).
+    small : callable, optional
+        What runs instead of ``fn`` while numba is not loaded: the same computation over whole
+        arrays in numpy (same results, bit for bit) where ``fn``'s loop per element is slow as
+        plain Python. Default: ``fn`` itself.
 
     Returns
     -------
@@ -141,7 +149,7 @@ def ngjit(fn=None, *, lazy: bool = True):
         plain function when ``NUMBA_DISABLE_JIT=1``.
     """
     if fn is None:
-        return lambda f: ngjit(f, lazy=lazy)
+        return lambda f: ngjit(f, lazy=lazy, small=small)
     if _DISABLED:
         return fn
     with _LOCK:
@@ -149,6 +157,6 @@ def ngjit(fn=None, *, lazy: bool = True):
             import numba
 
             return numba.njit(cache=True, nogil=True)(fn)
-        k = Kernel(fn, lazy)
+        k = Kernel(fn, lazy, small)
         _KERNELS.append(k)
         return k

@@ -63,7 +63,83 @@ def dense_append(cells, year_idx, combo_of, combo_keys, meta, start, years, y_st
                               amount, np.zeros(0, np.float64))
 
 
-@ngjit
+def _dense_append_tally_np(cells, year_idx, combo_of, combo_keys, meta, start, years, y_step, y_lo, y_hi,
+                           i_region, i_sector, i_activity, i_unit, steps, l_region, l_sector, l_activity, l_unit, amount, tally):
+    """:func:`dense_append_tally` in numpy, for the plain-Python mode (numba not loaded): the same
+    state changes, the same sums bit for bit and the same return value, without a Python loop per row.
+
+    The row loop of the kernel, restated over whole arrays: the first row that breaks the contract
+    (``BATCH_BAD``) and the first row whose new year or combo does not fit (``BATCH_FULL``; the year
+    is checked before the combo, so a row that stops on its combo has its new year assigned) end
+    the rows handled; new years and combos get their positions in order of first appearance among
+    the rows handled; ``numpy.add.at`` adds each row's amount and count to its cell, and to the
+    tally, in row order — the order of the kernel's additions, so every sum has the same bits.
+    """
+    n = amount.shape[0]
+    if start >= n:
+        return BATCH_DONE, n, 0
+    m = n - start
+
+    def rows(a, step):
+        return a[start:n].astype(np.int64) if step else np.full(m, a[0], np.int64)
+
+    x = amount[start:n]
+    y = rows(years, y_step)
+    j = [rows(a, st) for a, st in zip((i_region, i_sector, i_activity, i_unit), steps.tolist())]
+    luts = (l_region, l_sector, l_activity, l_unit)
+    bad = np.zeros(m, np.bool_)
+    for jj, lut in zip(j, luts):
+        bad |= (jj < 0) | (jj >= lut.shape[0])
+    r, s, a, u = (lut[np.where(bad, 0, jj)] for jj, lut in zip(j, luts))
+    bad |= ~(x >= 0.0) | (x == np.inf) | (y < YEAR_BASE) | (y - YEAR_BASE >= (1 << YEAR_BITS)) | ((r | s | a | u) < 0)
+    stop = int(np.argmax(bad)) if bad.any() else m
+    status = BATCH_BAD if stop < m else BATCH_DONE
+    inside = (y >= y_lo) & (y <= y_hi)
+    inside[stop:] = False
+    yb = np.where(inside, y - YEAR_BASE, 0)
+    s_cap, a_cap, u_cap = combo_of.shape
+    key = np.where(inside, (s * a_cap + a) * u_cap + u, 0)
+
+    def first_new(values, known):
+        """(distinct new values in order of first appearance, the row of each first appearance)."""
+        cand = np.flatnonzero(inside & ~known)
+        vals, first = np.unique(values[cand], return_index=True)
+        order = np.argsort(first, kind="stable")
+        return vals[order], cand[first[order]]
+
+    new_y, y_row = first_new(yb, year_idx[yb] >= 0)
+    new_c, c_row = first_new(key, combo_of.reshape(-1)[key] >= 0)
+    free_y, free_c = cells.shape[0] - int(meta[0]), cells.shape[2] - int(meta[1])
+    stop_y = int(y_row[free_y]) if new_y.size > free_y else m
+    stop_c = int(c_row[free_c]) if new_c.size > free_c else m
+    if min(stop_y, stop_c) < stop:
+        status = BATCH_FULL
+        if stop_y <= stop_c:  # the year is checked first: that row stops before its combo
+            stop, y_upto, c_upto = stop_y, stop_y, stop_y
+        else:  # the row's new year is assigned, then its combo does not fit
+            stop, y_upto, c_upto = stop_c, stop_c + 1, stop_c
+    else:
+        y_upto = c_upto = stop
+    take_y = new_y[y_row < y_upto]
+    year_idx[take_y] = meta[0] + np.arange(take_y.size)
+    meta[0] += take_y.size
+    take_c = new_c[c_row < c_upto]
+    combo_of.reshape(-1)[take_c] = meta[1] + np.arange(take_c.size)
+    sa, uu = np.divmod(take_c, u_cap)
+    combo_keys[meta[1]:meta[1] + take_c.size] = np.stack([sa // a_cap, sa % a_cap, uu], 1)
+    meta[1] += take_c.size
+    n_outside = int(stop - np.count_nonzero(inside[:stop])) - int(np.count_nonzero(bad[:stop]))
+    sel = np.flatnonzero(inside[:stop])
+    pos = (year_idx[yb[sel]] * cells.shape[1] + r[sel]) * cells.shape[2] + combo_of.reshape(-1)[key[sel]]
+    flat = cells.reshape(-1)
+    np.add.at(flat, 2 * pos, x[sel])
+    np.add.at(flat, 2 * pos + 1, 1.0)
+    if tally.shape[0] > 0:
+        np.add.at(tally, ((sel + start) & (TALLY_LANES - 1)) * l_unit.shape[0] + j[3][sel], x[sel])
+    return status, start + stop, n_outside
+
+
+@ngjit(small=_dense_append_tally_np)
 def dense_append_tally(cells, year_idx, combo_of, combo_keys, meta, start, years, y_step, y_lo, y_hi,
                        i_region, i_sector, i_activity, i_unit, steps, l_region, l_sector, l_activity, l_unit, amount, tally):
     """Validate, remap and add rows ``start..`` of one batch to ``cells`` (shape (Y, R, C, 2)).

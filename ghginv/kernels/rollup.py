@@ -107,7 +107,25 @@ def factor_row_sums(lo, hi, f_starts, det_row, f_cell, f_rule, f_rule2, cell_ncv
         e_out[f] = e
 
 
-@ngjit
+def _segment_ids(lo, hi, starts):
+    """(output of each position j in ``starts[lo]:starts[hi]``, that range's first j)."""
+    j0, j1 = int(starts[lo]), int(starts[hi])
+    counts = np.diff(starts[lo:hi + 1])
+    return np.repeat(np.arange(lo, hi, dtype=np.int64), counts), j0, j1
+
+
+def _segment_sums_np(lo, hi, x, idx, starts, out):
+    """:func:`segment_sums` in numpy (numba not loaded): ``numpy.add.at`` adds each output's values
+    left to right onto 0.0, as the loop does — the same bits."""
+    if hi <= lo:
+        return
+    g, j0, j1 = _segment_ids(lo, hi, starts)
+    acc = np.zeros(hi - lo, np.float64)
+    np.add.at(acc, g - lo, x[idx[j0:j1]])
+    out[lo:hi] = acc
+
+
+@ngjit(small=_segment_sums_np)
 def segment_sums(lo, hi, x, idx, starts, out):
     """``out[g] = Σ x[idx[j]]`` for j in ``starts[g]:starts[g + 1]``, g in ``lo:hi``, left to right.
 
@@ -131,7 +149,22 @@ def segment_sums(lo, hi, x, idx, starts, out):
         out[g] = acc
 
 
-@ngjit
+def _segment_sums2_np(lo, hi, x, y, idx, starts, out_x, out_y, pos):
+    """:func:`segment_sums2` in numpy (numba not loaded), as :func:`_segment_sums_np`."""
+    if hi <= lo:
+        return
+    g, j0, j1 = _segment_ids(lo, hi, starts)
+    k = idx[j0:j1]
+    ax = np.zeros(hi - lo, np.float64)
+    ay = np.zeros(hi - lo, np.float64)
+    np.add.at(ax, g - lo, x[k])
+    np.add.at(ay, g - lo, y[k])
+    at = pos[lo:hi] if pos.shape[0] else np.arange(lo, hi)
+    out_x[at] = ax
+    out_y[at] = ay
+
+
+@ngjit(small=_segment_sums2_np)
 def segment_sums2(lo, hi, x, y, idx, starts, out_x, out_y, pos):
     """:func:`segment_sums` of ``x`` and ``y`` in one pass, written at ``pos[g]`` (or g when ``pos`` is empty).
 
@@ -162,7 +195,12 @@ def segment_sums2(lo, hi, x, y, idx, starts, out_x, out_y, pos):
         out_y[at] = ay
 
 
-@ngjit
+def _finite_range_np(lo, hi, x):
+    """:func:`finite_range` in numpy (numba not loaded)."""
+    return bool(np.isfinite(x[lo:hi]).all())
+
+
+@ngjit(small=_finite_range_np)
 def finite_range(lo, hi, x):
     """Whether ``x[lo:hi]`` holds no NaN or infinity.
 
@@ -184,7 +222,28 @@ def finite_range(lo, hi, x):
     return True
 
 
-@ngjit
+def _rollup_check_range_np(lo, hi, rows, child_starts, child, own_starts, own, inv_value, em_value, rel, total):
+    """:func:`rollup_check_range` in numpy (numba not loaded): each row's children, then its own
+    emission rows, added left to right onto 0.0 with ``numpy.add.at`` (the loop's order, the same
+    bits); the same comparison, NaN never failing."""
+    if hi <= lo:
+        return 0, -1
+    t = np.zeros(hi - lo, np.float64)
+    g, j0, j1 = _segment_ids(lo, hi, child_starts)
+    np.add.at(t, g - lo, inv_value[rows[child[j0:j1]]])
+    g, k0, k1 = _segment_ids(lo, hi, own_starts)
+    np.add.at(t, g - lo, em_value[own[k0:k1]])
+    total[lo:hi] = t
+    v = inv_value[rows[lo:hi]]
+    a = np.abs(v)
+    b = np.abs(t)
+    with np.errstate(invalid="ignore"):
+        fails = np.abs(v - t) > rel * np.where(a > b, a, b)
+    hit = np.flatnonzero(fails)
+    return int(hit.size), int(hit[0]) + lo if hit.size else -1
+
+
+@ngjit(small=_rollup_check_range_np)
 def rollup_check_range(lo, hi, rows, child_starts, child, own_starts, own, inv_value, em_value, rel, total):
     """``(bad, first bad or -1)`` of the roll-up check for rows ``lo:hi``: each inventory value
     against the sum of its children and of the emission rows booked at its own category

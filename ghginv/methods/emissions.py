@@ -112,10 +112,12 @@ def _strings(values: list, codes: np.ndarray, name: str) -> pl.Series:
 
 
 def _nullable(name: str, values: np.ndarray, valid: np.ndarray) -> pl.Series:
-    """A column that is null where not ``valid``."""
-    import pyarrow as pa
-
-    return pl.Series(name, pa.array(values, mask=~valid))
+    """A column that is null where not ``valid`` (as ``pl.Series(name, pa.array(values, mask=~valid))``,
+    without polars importing ``pyarrow.compute`` to take in an Arrow array)."""
+    s = pl.Series(name, values)
+    if valid.all():
+        return s
+    return s.to_frame().select(pl.when(pl.Series(valid)).then(pl.col(name)).alias(name)).to_series()
 
 
 def _scope_codes(act_names: list[str], gas_names: list[str], classes: dict[str, str]) -> np.ndarray:

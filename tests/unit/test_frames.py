@@ -66,3 +66,37 @@ def test_write_files_raises_a_writers_error(tmp_path):
 
     with pytest.raises(OSError, match="No space"):
         write_files(tmp_path, {"a.csv": lambda p: p.write_text("a"), "b.csv": fail, "c.csv": lambda p: p.write_text("c")})
+
+
+@pytest.mark.parametrize("dtype", [pl.String, pl.Categorical, pl.Int64])
+def test_encode_small_path_equals_the_arrow_path(dtype):
+    """The Python encoding of short columns gives the values and codes of pyarrow's dictionary
+    encoding (the path of long columns), for code-point order beyond ASCII, empty strings and nulls."""
+    import random
+
+    from ghginv.core import _frames
+
+    rng = random.Random(20)
+    alphabet = ["a", "B", "é", "中", "\x00", " ", "", "1", "\U0001f600", "\uffff"]
+    cols = [pl.Series([], dtype=pl.String), pl.Series([None, None], dtype=pl.String)]
+    for _ in range(60):
+        n = rng.randint(1, 40)
+        cols.append(pl.Series([None if rng.random() < 0.15 else "".join(rng.choices(alphabet, k=rng.randint(0, 3))) for _ in range(n)], dtype=pl.String))
+    checked = 0
+    for col in cols:
+        if dtype == pl.Int64:
+            col = col.str.len_chars().cast(pl.Int64) * 7 - 10
+        else:
+            col = col.cast(dtype)
+        small_values, small_codes = _frames._encode_small(col)
+        saved = _frames._SMALL_ENCODE
+        _frames._SMALL_ENCODE = -1  # every column through pyarrow.compute
+        try:
+            values, codes = encode(col)
+        finally:
+            _frames._SMALL_ENCODE = saved
+        assert small_values == values
+        assert small_codes.dtype == codes.dtype == np.int64
+        assert small_codes.tolist() == codes.tolist()
+        checked += 1
+    assert checked == len(cols)

@@ -1,0 +1,120 @@
+"""The numpy form of the dense cube kernel (:func:`ghginv.kernels.dense._dense_append_tally_np`, what
+runs while numba is not loaded) against the kernel's own loop (``dense_append_tally.py_func``): from
+the same state and batch, the same return value, the same cube, lookups, combo keys and tally, bit
+for bit — over random batches with bad rows (negative or out-of-range dictionary indices, failed
+lookups, negative, NaN and infinite amounts, years outside 1900–2155), rows outside the run's
+years, per-batch constants (step 0), and states that run out of years or combos (``BATCH_FULL``)
+and are grown and called again, as :class:`ghginv.pipeline.cube.CubeBuilder` does."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ghginv.kernels.cube import BATCH_BAD, BATCH_DONE, BATCH_FULL
+from ghginv.kernels.dense import DenseCube, _dense_append_tally_np, dense_append_tally
+
+LOOP = getattr(dense_append_tally, "py_func", dense_append_tally)
+
+
+def _state_copy(d: DenseCube) -> DenseCube:
+    c = DenseCube()
+    c.cells, c.year_idx, c.combo_of, c.combo_keys, c.meta = (a.copy() for a in (d.cells, d.year_idx, d.combo_of, d.combo_keys, d.meta))
+    return c
+
+
+def _assert_same(a: DenseCube, b: DenseCube, ta: np.ndarray, tb: np.ndarray) -> None:
+    for x, y in ((a.cells, b.cells), (a.year_idx, b.year_idx), (a.combo_of, b.combo_of), (a.combo_keys, b.combo_keys), (a.meta, b.meta), (ta, tb)):
+        assert x.shape == y.shape and x.dtype == y.dtype
+        assert x.tobytes() == y.tobytes()
+
+
+def _batch(rng: np.random.Generator, n: int, bad_rate: float):
+    n_reg, n_sec, n_act, n_unit = (int(rng.integers(1, 6)) for _ in range(4))
+    luts = [rng.integers(0, k, size=k + int(rng.integers(0, 3))).astype(np.int64) for k in (n_reg, n_sec, n_act, n_unit)]
+    for lut in luts:
+        if rng.random() < bad_rate:
+            lut[int(rng.integers(0, lut.size))] = -1  # a value that fails its check
+    steps = np.array([int(rng.random() < 0.8) for _ in range(4)], np.int64)
+    idx = []
+    for lut, st in zip(luts, steps):
+        a = rng.integers(0, lut.size, size=n if st else 1).astype(np.int32)
+        if st and rng.random() < bad_rate:
+            a[int(rng.integers(0, n))] = int(rng.choice([-1, lut.size, lut.size + 7]))  # a damaged page
+        idx.append(a)
+    y_step = int(rng.random() < 0.8)
+    years = rng.integers(2000, 2000 + int(rng.integers(1, 12)), size=n if y_step else 1).astype(np.int64)
+    amount = rng.random(n) * 10.0 ** rng.integers(-3, 6, size=n)
+    if rng.random() < bad_rate:
+        amount[int(rng.integers(0, n))] = float(rng.choice([-1.0, np.nan, np.inf]))
+    if y_step and rng.random() < bad_rate:
+        years[int(rng.integers(0, n))] = int(rng.choice([1899, 2156, -5]))
+    lo = int(rng.integers(1998, 2006))
+    return years, y_step, lo, lo + int(rng.integers(0, 8)), idx, steps, luts, amount
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_numpy_form_equals_the_kernel_loop(seed):
+    rng = np.random.default_rng(seed)
+    loop_cube, np_cube = DenseCube(), DenseCube()
+    calls = statuses = 0
+    for _ in range(int(rng.integers(1, 5))):
+        years, y_step, y_lo, y_hi, idx, steps, luts, amount = _batch(rng, int(rng.integers(1, 300)), 0.3 if seed % 2 else 0.0)
+        n_tu = luts[3].shape[0]
+        tally_l = np.zeros(8 * n_tu if rng.random() < 0.7 else 0, np.float64)
+        tally_n = tally_l.copy()
+        for cube in (loop_cube, np_cube):
+            assert cube.fits(*(lut.shape[0] for lut in luts[:1]), *(int(lut.max(initial=0)) + 1 for lut in luts[1:]))
+        start = 0
+        while True:
+            args = (years, y_step, y_lo, y_hi, *idx, steps, *luts, amount)
+            got_l = LOOP(loop_cube.cells, loop_cube.year_idx, loop_cube.combo_of, loop_cube.combo_keys, loop_cube.meta, start, *args, tally_l)
+            got_n = _dense_append_tally_np(np_cube.cells, np_cube.year_idx, np_cube.combo_of, np_cube.combo_keys, np_cube.meta, start, *args, tally_n)
+            calls += 1
+            assert tuple(int(v) for v in got_n) == tuple(int(v) for v in got_l)
+            _assert_same(loop_cube, np_cube, tally_l, tally_n)
+            status, start = int(got_l[0]), int(got_l[1])
+            statuses |= 1 << status
+            if status != BATCH_FULL:
+                break
+            assert loop_cube.grow() and np_cube.grow()
+        if status == BATCH_BAD:
+            break
+    assert calls >= 1 and statuses
+
+
+def test_every_outcome_is_covered():
+    """The random cases above reach all three outcomes (a test of the test)."""
+    seen = set()
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        cube = DenseCube()
+        years, y_step, y_lo, y_hi, idx, steps, luts, amount = _batch(rng, int(rng.integers(1, 300)), 0.3 if seed % 2 else 0.0)
+        cube.fits(luts[0].shape[0], *(int(lut.max(initial=0)) + 1 for lut in luts[1:]))
+        got = _dense_append_tally_np(
+            cube.cells, cube.year_idx, cube.combo_of, cube.combo_keys, cube.meta, 0, years, y_step, y_lo, y_hi, *idx, steps, *luts, amount, np.zeros(0)
+        )
+        seen.add(int(got[0]))
+    assert seen == {BATCH_DONE, BATCH_FULL, BATCH_BAD}
+
+
+def test_a_row_that_stops_on_its_combo_keeps_its_new_year():
+    """Combos full, years not: the kernel assigns the row's new year, then stops on its combo."""
+    loop_cube, np_cube = DenseCube(), DenseCube()
+    for cube in (loop_cube, np_cube):
+        cube.fits(1, 32, 1, 1)
+    n = 17  # 16 combos fit the start state; the 17th row brings a new combo and a new year
+    sector = np.arange(n, dtype=np.int32)
+    years = np.array([2001] * 16 + [2002], np.int64)
+    luts = [np.zeros(1, np.int64), np.arange(32, dtype=np.int64), np.zeros(1, np.int64), np.zeros(1, np.int64)]
+    idx = [np.zeros(1, np.int32), sector, np.zeros(1, np.int32), np.zeros(1, np.int32)]
+    steps = np.array([0, 1, 0, 0], np.int64)
+    amount = np.linspace(0.5, 8.5, n)
+    args = (years, 1, 2000, 2005, *idx, steps, *luts, amount)
+    tl, tn = np.zeros(8), np.zeros(8)
+    got_l = LOOP(loop_cube.cells, loop_cube.year_idx, loop_cube.combo_of, loop_cube.combo_keys, loop_cube.meta, 0, *args, tl)
+    got_n = _dense_append_tally_np(np_cube.cells, np_cube.year_idx, np_cube.combo_of, np_cube.combo_keys, np_cube.meta, 0, *args, tn)
+    assert tuple(int(v) for v in got_l) == (BATCH_FULL, 16, 0)
+    assert tuple(int(v) for v in got_n) == (BATCH_FULL, 16, 0)
+    assert int(loop_cube.meta[0]) == 2  # 2002 was assigned before the combo did not fit
+    _assert_same(loop_cube, np_cube, tl, tn)
