@@ -10,8 +10,8 @@ from ..core.config import workbook_detail as checked_detail
 from ..core.errors import InputFileError
 from ..core.hashcache import file_sha256
 from ..runfolder import update_run
-from .data import ReportData
 from ._detail import WORKBOOK_DETAIL_ROWS, summed_record
+from .data import ReportData
 from .html import chart_svgs, render_html
 from .xlsx import write_xlsx
 

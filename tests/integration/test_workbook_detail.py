@@ -23,7 +23,7 @@ import ghginv
 from ghginv.core._frames import group_sum
 from ghginv.core.config import WORKBOOK_DETAILS, workbook_detail
 from ghginv.core.errors import ConfigError
-from ghginv.report import ReportData, rebuild_reports, write_reports
+from ghginv.report import ReportData, rebuild_reports
 from ghginv.report._detail import WORKBOOK_DETAIL_ROWS, summed_frame, table_detail
 
 from conftest import ROOT
@@ -111,9 +111,11 @@ def test_summed_values_are_the_group_sums_of_inventory_parquet(demo_run, tmp_pat
         assert ((a - b) == 0).all() or (abs(a - b) <= 1e-15 * abs(a)).all(), c
     # and the frame is exactly group_sum (the inventory's helper: groups in sorted order, rows in table order), every time
     s1 = summed_frame("IPCC categories", inv)
-    assert s1.equals(summed_frame("IPCC categories", inv.clone())) and s1.filter(pl.col("notation_key").is_null()).select(KEYS + ["co2e_t"]).equals(want.select(KEYS + ["co2e_t"]))
+    assert s1.equals(summed_frame("IPCC categories", inv.clone()))
+    assert s1.filter(pl.col("notation_key").is_null()).select(KEYS + ["co2e_t"]).equals(want.select(KEYS + ["co2e_t"]))
     # the 5 years' totals are unchanged by summing over regions
-    tot = lambda f: f.filter(pl.col("category").is_in(["1", "2", "3", "4", "5"]), pl.col("scope") == "direct")["co2e_t"].sum()
+    def tot(f):
+        return f.filter(pl.col("category").is_in(["1", "2", "3", "4", "5"]), pl.col("scope") == "direct")["co2e_t"].sum()
     assert tot(s1) == pytest.approx(tot(inv), rel=1e-12)
     assert "summed over regions (region ALL)" in note and f"{inv.height:,} rows by region are in inventory.parquet / inventory.csv" in note
 
