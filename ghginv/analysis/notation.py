@@ -48,10 +48,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from ..core import categories
-from ..core._frames import group_sum
+from ..core._frames import encode, group_sum
 from ..core.columns import missing_columns_error, resolve_columns
 from ..core.errors import ConfigError, Problem, SchemaError
 
@@ -345,13 +346,6 @@ def _grouped(df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(pl.col("gas").replace_strict(groups, return_dtype=pl.String)).drop_nulls("gas")
 
 
-def _estimated(rolled: pl.DataFrame) -> pl.DataFrame:
-    """(year, region, category, gas group) with a direct-scope number, at any category; a cell appears
-    once per gas of its group (used in semi and anti joins only, which do not mind repeats)."""
-    e = rolled.filter(pl.col("scope") == "direct", pl.col("notation_key").is_null(), pl.col("co2e_t").is_not_null())
-    return _grouped(e.select(pl.col("year").cast(pl.Int32), "region", "category", "gas"))
-
-
 def _data_keys(notation: pl.DataFrame | None, classes: dict[str, str]) -> pl.DataFrame:
     """Keys of activity rows given at a reporting category or a parent, per (year, region, leaf)."""
     schema = {"year": pl.Int32, "region": pl.String, "leaf": pl.String, "key": pl.String}
@@ -367,8 +361,28 @@ def _data_keys(notation: pl.DataFrame | None, classes: dict[str, str]) -> pl.Dat
     return df.group_by("year", "region", "leaf").agg(_combined("key")) if df.height else df
 
 
+def _year_regions(rolled: pl.DataFrame, notation: pl.DataFrame | None, region: tuple[list, np.ndarray]) -> tuple[pl.DataFrame, np.ndarray]:
+    """The distinct (year, region) of ``rolled`` and ``notation`` (year Int32, region; sorted) and the row of it of each
+    rolled row; ``region``: the rolled rows' regions as (sorted values, int64 code per row, nulls ``len(values)``)."""
+    rvals, rcode = region
+    years = [rolled["year"].cast(pl.Int64).to_numpy()]
+    regs = [(rvals, rcode)]
+    if notation is not None and notation.height:
+        years.append(notation["year"].cast(pl.Int64).to_numpy())
+        regs.append(encode(notation["region"]))
+    vocab = sorted(set().union(*(v for v, _ in regs)))
+    at = {v: i for i, v in enumerate(vocab)}
+    rc = [np.array([at[v] for v in vals] + [len(vocab)], np.int64)[c] for vals, c in regs]
+    yv = np.unique(np.concatenate(years))
+    pairs = [np.searchsorted(yv, y) * (len(vocab) + 1) + r for y, r in zip(years, rc)]
+    yr_pairs = np.unique(np.concatenate(pairs))
+    yr = pl.DataFrame([pl.Series("year", yv[yr_pairs // (len(vocab) + 1)], pl.Int32),
+                       pl.Series("region", [*vocab, None], pl.String).gather(yr_pairs % (len(vocab) + 1))])
+    return yr, np.searchsorted(yr_pairs, pairs[0])
+
+
 def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None, classes: dict[str, str] | None = None,
-                      keys: list[UserKey] | None = None) -> pl.DataFrame:
+                      keys: list[UserKey] | None = None, codes: dict | None = None) -> pl.DataFrame:
     """Notation-key rows for every reporting cell (category × gas) the run does not estimate.
 
     One row per cell, year and region. The key of a cell is the user's (:func:`notation_settings`;
@@ -386,6 +400,10 @@ def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None
         Activity code -> fuel class; keys of electricity and heat rows are not used.
     keys : list of UserKey, optional
         The user's keys.
+    codes : dict, optional
+        ``rolled``'s region, category and gas as (sorted distinct values, int64 code per row), as
+        :func:`ghginv.core._frames.encode` gives them (the roll-up of ``build_inventory`` has them);
+        encoded here when not given.
 
     Returns
     -------
@@ -405,30 +423,69 @@ def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None
        §8.2.2 (notation keys).
     """
     keys = keys or []
-    frames = [rolled.select("year", "region")]
-    if notation is not None and notation.height:
-        frames.append(notation.select(pl.col("year").cast(pl.Int32), "region"))
-    yr = pl.concat([f.cast({"year": pl.Int32}) for f in frames]).unique()
+    codes = codes or {k: encode(rolled[k]) for k in ("region", "category", "gas")}
+    yr, yi = _year_regions(rolled, notation, codes["region"])
     cells = _cells(keys)
-    est = _estimated(rolled)
+    cell_list = cells.rows()
+    nc = len(cell_list)
+    # the rows with a direct-scope number (the run's estimates, at any category) as positions on the grid year-region × cell, and as (year-region, parent, gas)
+    cvals, cc = codes["category"]
+    gvals, gc = codes["gas"]
+    est_row = rolled.select((pl.col("scope") == "direct") & pl.col("notation_key").is_null() & pl.col("co2e_t").is_not_null()
+                            ).to_series().fill_null(False).to_numpy()
+    cell_at = {c: i for i, c in enumerate(cell_list)}
+    groups = [gas_group(g) for g in gvals]
+    par_list = [(p, grp) for p in PARENTS for grp in dict.fromkeys(x for x in groups if x is not None)]
+    par_at = {c: i for i, c in enumerate(par_list)}
+    at_leaf = np.full((len(cvals) + 1, len(gvals) + 1), -1, np.int64)  # (category code, gas code) -> cell, -1: none
+    at_par = np.full((len(cvals) + 1, len(gvals) + 1), -1, np.int64)  # -> (parent, gas group), -1: none
+    for i, c in enumerate(cvals):
+        for j, grp in enumerate(groups):
+            at_leaf[i, j] = cell_at.get((c, grp), -1)
+            at_par[i, j] = par_at.get((c, grp), -1)
+    e_cell, e_par = at_leaf[cc, gc], at_par[cc, gc]
+    sel = est_row & (e_cell >= 0)
+    estimated = np.zeros(yr.height * nc, bool)
+    estimated[yi[sel] * nc + e_cell[sel]] = True
+    sel = est_row & (e_par >= 0)
+    est_parent = np.zeros((yr.height, max(len(par_list), 1)), bool)
+    est_parent[yi[sel], e_par[sel]] = True
+
+    def grid(pos: np.ndarray) -> pl.DataFrame:  # rows of yr × cells at these positions
+        return pl.concat([yr[pos // nc], cells[pos % nc], pl.DataFrame({"_pos": pos})], how="horizontal")
+
     user = _user_cells(keys, cells)
-    grid = yr.join(cells, how="cross")
-    on_est = {"other": est.rename({"category": "leaf"}), "on": ["year", "region", "leaf", "gas"]}
-    clash = grid.join(how="semi", **on_est).join(user, on=["leaf", "gas"], how="inner")
-    _refuse_keys_on_estimates(clash, "leaf")
-    leaf = (
-        grid.join(how="anti", **on_est)
-        .join(user.select("leaf", "gas", pl.col("key").alias("_user")), on=["leaf", "gas"], how="left")
-        .join(_data_keys(notation, classes or {}).rename({"key": "_data"}), on=["year", "region", "leaf"], how="left")
-        .select("year", "region", pl.col("leaf").alias("category"), "gas",
-                pl.coalesce("_user", "_data", pl.lit("NE")).alias("notation_key"))
-    )
+    if user.height:
+        clash = grid(np.flatnonzero(estimated)).join(user, on=["leaf", "gas"], how="inner")
+        _refuse_keys_on_estimates(clash, "leaf")
+    leaf = grid(np.flatnonzero(~estimated))
+    data = _data_keys(notation, classes or {})
+    if user.height or data.height:
+        leaf = (
+            leaf.join(user.select("leaf", "gas", pl.col("key").alias("_user")), on=["leaf", "gas"], how="left")
+            .join(data.rename({"key": "_data"}), on=["year", "region", "leaf"], how="left")
+            .with_columns(pl.coalesce("_user", "_data", pl.lit("NE")).alias("notation_key"))
+        )
+    else:
+        leaf = leaf.with_columns(pl.lit("NE").alias("notation_key"))
+    # a parent: per year, region and gas, the combined key of its leaves without an estimate (combine_keys),
+    # unless the run estimates the parent itself
+    none = len(_PRIORITY)
+    rank = np.full(yr.height * nc, none, np.int64)
+    rank[leaf["_pos"].to_numpy()] = leaf["notation_key"].replace_strict({k: i for i, k in enumerate(_PRIORITY)}, return_dtype=pl.Int64).to_numpy()
+    rank = rank.reshape(yr.height, nc)
+    leaf = leaf.select("year", "region", pl.col("leaf").alias("category"), "gas", "notation_key")
     parents = []
+    priority = pl.Series("notation_key", _PRIORITY, pl.String)
     for p in PARENTS:
-        sub = leaf.filter(pl.col("category").is_in(leaves_under(p)))
-        agg = sub.group_by("year", "region", "gas").agg(_combined())
-        agg = agg.join(est.filter(pl.col("category") == p).select("year", "region", "gas"), on=["year", "region", "gas"], how="anti")
-        parents.append(agg.select("year", "region", pl.lit(p).alias("category"), "gas", "notation_key"))
+        under = set(leaves_under(p))
+        for g in sorted({g for c, g in cell_list if c in under}):
+            m = rank[:, [i for i, (c, gg) in enumerate(cell_list) if c in under and gg == g]].min(axis=1)
+            keep = m < none
+            if (p, g) in par_at:
+                keep &= ~est_parent[:, par_at[(p, g)]]
+            rows = np.flatnonzero(keep)
+            parents.append(yr[rows].with_columns(pl.lit(p).alias("category"), pl.lit(g).alias("gas"), priority.gather(m[rows])))
     out = pl.concat([leaf, *parents]).select(
         "year", "region", pl.lit("direct").alias("scope"), "category",
         pl.col("category").replace_strict({c: categories.level(c) for c in reporting_codes()}, return_dtype=pl.Int8).alias("level"), "gas",

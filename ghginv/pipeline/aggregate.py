@@ -249,7 +249,7 @@ def build_inventory(emissions: pl.DataFrame, notation: pl.DataFrame | None = Non
         ).unique()
         parts.append(nk)
     if completeness:
-        parts.append(completeness_rows(rolled, notation, classes, keys))
+        parts.append(completeness_rows(rolled, notation, classes, keys, codes))
     inv, perm = _sorted_inventory(rolled, codes, parts)
     if not index:
         return inv
