@@ -361,9 +361,10 @@ def _data_keys(notation: pl.DataFrame | None, classes: dict[str, str]) -> pl.Dat
     return df.group_by("year", "region", "leaf").agg(_combined("key")) if df.height else df
 
 
-def _year_regions(rolled: pl.DataFrame, notation: pl.DataFrame | None, region: tuple[list, np.ndarray]) -> tuple[pl.DataFrame, np.ndarray]:
-    """The distinct (year, region) of ``rolled`` and ``notation`` (year Int32, region; sorted) and the row of it of each
-    rolled row; ``region``: the rolled rows' regions as (sorted values, int64 code per row, nulls ``len(values)``)."""
+def _year_regions(rolled: pl.DataFrame, notation: pl.DataFrame | None, region: tuple[list, np.ndarray]) -> tuple[pl.DataFrame, np.ndarray, tuple]:
+    """The distinct (year, region) of ``rolled`` and ``notation`` (year Int32, region; sorted), the row of it of each
+    rolled row and its regions as (sorted values, code per row); ``region``: the rolled rows' regions as (sorted
+    values, int64 code per row, nulls ``len(values)``)."""
     rvals, rcode = region
     years = [rolled["year"].cast(pl.Int64).to_numpy()]
     regs = [(rvals, rcode)]
@@ -378,11 +379,11 @@ def _year_regions(rolled: pl.DataFrame, notation: pl.DataFrame | None, region: t
     yr_pairs = np.unique(np.concatenate(pairs))
     yr = pl.DataFrame([pl.Series("year", yv[yr_pairs // (len(vocab) + 1)], pl.Int32),
                        pl.Series("region", [*vocab, None], pl.String).gather(yr_pairs % (len(vocab) + 1))])
-    return yr, np.searchsorted(yr_pairs, pairs[0])
+    return yr, np.searchsorted(yr_pairs, pairs[0]), (vocab, yr_pairs % (len(vocab) + 1))
 
 
 def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None, classes: dict[str, str] | None = None,
-                      keys: list[UserKey] | None = None, codes: dict | None = None) -> pl.DataFrame:
+                      keys: list[UserKey] | None = None, codes: dict | None = None, with_codes: bool = False):
     """Notation-key rows for every reporting cell (category × gas) the run does not estimate.
 
     One row per cell, year and region. The key of a cell is the user's (:func:`notation_settings`;
@@ -404,13 +405,18 @@ def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None
         ``rolled``'s region, category and gas as (sorted distinct values, int64 code per row), as
         :func:`ghginv.core._frames.encode` gives them (the roll-up of ``build_inventory`` has them);
         encoded here when not given.
+    with_codes : bool, default False
+        Also return the rows' region, scope, category, gas and notation_key as codes.
 
     Returns
     -------
-    polars.DataFrame
+    rows : polars.DataFrame
         Inventory rows without ``category_name``: year, region, scope ``direct`` (``memo`` for the
         international bunkers of :data:`MEMO`), category, level, gas (the gas group), ``emissions_t``
         and ``co2e_t`` null, ``notation_key``.
+    codes : dict
+        Only with ``with_codes=True``: column -> (sorted distinct values, int64 code per row), as
+        :func:`ghginv.core._frames.encode` gives them (the inventory sorts on them).
 
     Raises
     ------
@@ -424,11 +430,12 @@ def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None
     """
     keys = keys or []
     codes = codes or {k: encode(rolled[k]) for k in ("region", "category", "gas")}
-    yr, yi = _year_regions(rolled, notation, codes["region"])
+    yr, yi, yr_region = _year_regions(rolled, notation, codes["region"])
     cells = _cells(keys)
     cell_list = cells.rows()
     nc = len(cell_list)
-    # the rows with a direct-scope number (the run's estimates, at any category) as positions on the grid year-region × cell, and as (year-region, parent, gas)
+    # the rows with a direct-scope number (the run's estimates, at any category) as positions on the grid
+    # year-region × cell, and as (year-region, parent, gas group)
     cvals, cc = codes["category"]
     gvals, gc = codes["gas"]
     est_row = rolled.select((pl.col("scope") == "direct") & pl.col("notation_key").is_null() & pl.col("co2e_t").is_not_null()
@@ -466,17 +473,26 @@ def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None
             .join(data.rename({"key": "_data"}), on=["year", "region", "leaf"], how="left")
             .with_columns(pl.coalesce("_user", "_data", pl.lit("NE")).alias("notation_key"))
         )
+        leaf_keys = encode(leaf["notation_key"]) if with_codes else None
     else:
         leaf = leaf.with_columns(pl.lit("NE").alias("notation_key"))
+        leaf_keys = (["NE"], np.zeros(leaf.height, np.int64))
     # a parent: per year, region and gas, the combined key of its leaves without an estimate (combine_keys),
     # unless the run estimates the parent itself
     none = len(_PRIORITY)
+    leaf_pos = leaf["_pos"].to_numpy()
     rank = np.full(yr.height * nc, none, np.int64)
-    rank[leaf["_pos"].to_numpy()] = leaf["notation_key"].replace_strict({k: i for i, k in enumerate(_PRIORITY)}, return_dtype=pl.Int64).to_numpy()
+    rank[leaf_pos] = leaf["notation_key"].replace_strict({k: i for i, k in enumerate(_PRIORITY)}, return_dtype=pl.Int64).to_numpy()
     rank = rank.reshape(yr.height, nc)
     leaf = leaf.select("year", "region", pl.col("leaf").alias("category"), "gas", "notation_key")
     parents = []
     priority = pl.Series("notation_key", _PRIORITY, pl.String)
+    leaf_vocab, gas_vocab = sorted({c for c, _ in cell_list}), sorted({g for _, g in cell_list})
+    pos = leaf_pos % nc if with_codes else None
+    part_codes = [{"region": (yr_region[0], yr_region[1][leaf_pos // nc]), "scope": (["direct"], np.zeros(leaf_pos.size, np.int64)),
+                   "category": (leaf_vocab, np.array([leaf_vocab.index(c) for c, _ in cell_list], np.int64)[pos]),
+                   "gas": (gas_vocab, np.array([gas_vocab.index(g) for _, g in cell_list], np.int64)[pos]),
+                   "notation_key": leaf_keys}] if with_codes else []
     for p in PARENTS:
         under = set(leaves_under(p))
         for g in sorted({g for c, g in cell_list if c in under}):
@@ -486,12 +502,31 @@ def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None
                 keep &= ~est_parent[:, par_at[(p, g)]]
             rows = np.flatnonzero(keep)
             parents.append(yr[rows].with_columns(pl.lit(p).alias("category"), pl.lit(g).alias("gas"), priority.gather(m[rows])))
+            if with_codes:
+                one = np.zeros(rows.size, np.int64)
+                part_codes.append({"region": (yr_region[0], yr_region[1][rows]), "scope": (["direct"], one), "category": ([p], one),
+                                   "gas": ([g], one), "notation_key": (list(_PRIORITY), m[rows])})
     out = pl.concat([leaf, *parents]).select(
         "year", "region", pl.lit("direct").alias("scope"), "category",
         pl.col("category").replace_strict({c: categories.level(c) for c in reporting_codes()}, return_dtype=pl.Int8).alias("level"), "gas",
         pl.lit(None, pl.Float64).alias("emissions_t"), pl.lit(None, pl.Float64).alias("co2e_t"), "notation_key",
     )
-    return pl.concat([out, _memo_rows(rolled, notation, keys, yr)])
+    memo = _memo_rows(rolled, notation, keys, yr)
+    result = pl.concat([out, memo])
+    if not with_codes:
+        return result
+    part_codes.append({k: encode(memo[k]) for k in _CODED})
+    return result, {k: _joined([c[k] for c in part_codes]) for k in _CODED}
+
+
+_CODED = ("region", "scope", "category", "gas", "notation_key")  # completeness_rows(with_codes=True)
+
+
+def _joined(parts: list[tuple[list, np.ndarray]]) -> tuple[list, np.ndarray]:
+    """Codes of consecutive parts, each (values, code per row; ``len(values)``: null), on their sorted common values."""
+    vocab = sorted(set().union(*(v for v, _ in parts)).difference((None,)))
+    at = {v: i for i, v in enumerate(vocab)}
+    return vocab, np.concatenate([np.array([at[v] for v in vals] + [len(vocab)], np.int64)[c] for vals, c in parts])
 
 
 def _refuse_keys_on_estimates(clash: pl.DataFrame, code: str) -> None:
