@@ -200,16 +200,18 @@ def _by_sector(rows: pl.DataFrame, sets: list[FactorSet]) -> pl.DataFrame:
     for fs in sets:
         for code, meta in fs.activities.items():
             names.setdefault(code, (str(meta.get("name_en") or code), str(meta.get("name_zh") or meta.get("name_en") or code)))
-    acts = rows["activity"].unique().to_list()
-    r = rows.with_columns(
-        (pl.col("amount") * pl.col("unit_scale")).alias("amount_base"),
-        pl.col("act_dim").alias("dimension"),
+    r = rows.with_columns((pl.col("amount") * pl.col("unit_scale")).alias("amount_base"), pl.col("act_dim").alias("dimension"))
+    # grouped by year, region, sector, activity and dimension: the names and the fuel class are those
+    # of the activity, so the groups, their order and their sums are those of all eight keys
+    g = group_sum(r, ["year", "region", "sector", "activity", "dimension"], ["amount_base", "energy_tce"])  # sorted, the same sums every run
+    classes = dict(zip(*rows.select("activity", "fuel_class").unique("activity").get_columns(), strict=True))
+    acts = g["activity"].unique().to_list()
+    g = g.with_columns(
         pl.col("activity").replace_strict({a: names.get(a, (a, a))[0] for a in acts}, return_dtype=pl.String).alias("name_en"),
         pl.col("activity").replace_strict({a: names.get(a, (a, a))[1] for a in acts}, return_dtype=pl.String).alias("name_zh"),
+        pl.col("activity").replace_strict({a: classes[a] for a in acts}, return_dtype=pl.String).alias("fuel_class"),
+        pl.when(pl.col("energy_tce").is_nan()).then(None).otherwise(pl.col("energy_tce")).alias("energy_tce"),  # NaN: not converted
     )
-    keys = ["year", "region", "sector", "activity", "name_en", "name_zh", "fuel_class", "dimension"]
-    g = group_sum(r, keys, ["amount_base", "energy_tce"])  # sorted, the same sums every run; NaN (not converted) stays NaN
-    g = g.with_columns(pl.when(pl.col("energy_tce").is_nan()).then(None).otherwise(pl.col("energy_tce")).alias("energy_tce"))
     return g.select([pl.col(c).cast(t) for c, t in BY_SECTOR_SCHEMA.items()])
 
 
@@ -218,6 +220,30 @@ def _empty() -> pl.DataFrame:
         schema={"year": pl.Int32, "region": pl.String, "activity": pl.String, "fuel_class": pl.String,
                 "feedstock": pl.Boolean, "energy_tce": pl.Float64}
     )
+
+
+def _cell_ids(rows: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray]:
+    """The cells' keys (:data:`CELL_KEYS`) numbered by runs of equal keys: (``cell_id`` (Int64) and
+    the keys, once per run; the cell_id of every row).
+
+    Cube cells are sorted by their keys, so each key tuple is one run and the numbering is that of
+    the distinct key tuples in sorted order; rows in any other order only give a key tuple that
+    recurs apart from its run a second id, looked up alike. One pass comparing each row with the
+    previous one instead of a unique, a sort and a join on four string columns."""
+    same = rows.select(pl.all_horizontal(pl.col(k).eq_missing(pl.col(k).shift(1)) for k in CELL_KEYS)).to_series().to_numpy()
+    new = ~same
+    new[:1] = True
+    keyed = rows.select(CELL_KEYS).filter(pl.Series(new)).with_row_index("cell_id").with_columns(pl.col("cell_id").cast(pl.Int64))
+    return keyed, np.cumsum(new) - 1
+
+
+def _per_cell(part: pl.DataFrame, cell_of_row: np.ndarray, n_cells: int) -> list[pl.Series]:
+    """The columns of ``part`` (one row per ``cell_id`` at most) for each row, null where its cell
+    has no row in ``part``: a left join on ``cell_id`` as a gather."""
+    at = np.full(n_cells, part.height, np.int64)
+    at[part["cell_id"].to_numpy()] = np.arange(part.height)
+    values = part.drop("cell_id")
+    return pl.concat([values, values.clear(1)])[at[cell_of_row]].get_columns()
 
 
 def energy_consumption(
@@ -229,6 +255,7 @@ def energy_consumption(
     feedstock_sectors: tuple[str, ...] = ("2",),
     sources: dict | None = None,
     where: str = "[energy]",
+    totals: bool = True,
 ) -> EnergyResult:
     r"""Energy consumption in tonnes of standard coal (tce) per year, region, activity and feedstock flag.
 
@@ -270,6 +297,9 @@ def energy_consumption(
         the run's set that provides it (:func:`coefficient_sources`); default: the defaults there.
     where : str, default "[energy]"
         Where ``sources`` comes from, for messages.
+    totals : bool, default True
+        False: only ``activity_by_sector`` (and the notes and rows used) is computed, ``by_activity``
+        is empty and ``by_sector`` None (a run that needs the energy-activity table alone).
 
     Returns
     -------
@@ -321,7 +351,7 @@ def energy_consumption(
         if bad:
             raise ConfigError(f"coal_equivalent_gce_per_kwh must be positive, got {bad}")
 
-    keyed = rows.select(CELL_KEYS).unique().sort(CELL_KEYS).with_row_index("cell_id").with_columns(pl.col("cell_id").cast(pl.Int64))
+    keyed, cell_of_row = _cell_ids(rows)
     rules, conv = _conversions(keyed, sets, year_fallback, src)
     sc = conv.filter(pl.col("quantity") == "standard_coal").select("cell_id", pl.col("value_norm").alias("sc"), pl.col("den_dim").alias("sc_dim"))
     used = []
@@ -336,8 +366,7 @@ def energy_consumption(
         notes.append(_sources_note(used, src))
     ncv = conv.filter(pl.col("quantity") == "ncv").select("cell_id", pl.col("value_norm").alias("ncv"), pl.col("den_dim").alias("ncv_dim"))
     dens = conv.filter(pl.col("quantity") == "density").select("cell_id", pl.col("value_norm").alias("density"))
-    rows = rows.join(keyed, on=CELL_KEYS, how="left").join(sc, on="cell_id", how="left").join(ncv, on="cell_id", how="left").join(dens, on="cell_id",
-        how="left")
+    rows = rows.with_columns(*(c for q in (sc, ncv, dens) for c in _per_cell(q, cell_of_row, keyed.height)))
 
     rows = with_unit_columns(rows)
     out, unconverted = _tce(rows, electricity_method, ce)
@@ -351,6 +380,8 @@ def energy_consumption(
     keep = ["year", "region", "sector", "activity", "fuel_class", "amount", "unit_scale", "act_dim", "energy_tce"]
     activity_by_sector = _by_sector(rows.select(keep) if biomass is None else pl.concat([rows.select(keep), biomass.select(keep)],
                                                                                          how="vertical_relaxed"), sets)
+    if not totals:
+        return EnergyResult(_empty(), electricity_method, ce, notes, used, src, None, activity_by_sector=activity_by_sector)
     rows = rows.with_columns(
         per_distinct(rows["sector"], lambda s: categories.under(s, *prefixes), pl.Boolean).alias("feedstock"),
     ).filter(pl.col("energy_tce").is_not_nan())

@@ -48,10 +48,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from ..core import categories
-from ..core._frames import group_sum
+from ..core._frames import encode, group_sum
 from ..core.columns import missing_columns_error, resolve_columns
 from ..core.errors import ConfigError, Problem, SchemaError
 
@@ -345,13 +346,6 @@ def _grouped(df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(pl.col("gas").replace_strict(groups, return_dtype=pl.String)).drop_nulls("gas")
 
 
-def _estimated(rolled: pl.DataFrame) -> pl.DataFrame:
-    """(year, region, category, gas group) with a direct-scope number, at any category; a cell appears
-    once per gas of its group (used in semi and anti joins only, which do not mind repeats)."""
-    e = rolled.filter(pl.col("scope") == "direct", pl.col("notation_key").is_null(), pl.col("co2e_t").is_not_null())
-    return _grouped(e.select(pl.col("year").cast(pl.Int32), "region", "category", "gas"))
-
-
 def _data_keys(notation: pl.DataFrame | None, classes: dict[str, str]) -> pl.DataFrame:
     """Keys of activity rows given at a reporting category or a parent, per (year, region, leaf)."""
     schema = {"year": pl.Int32, "region": pl.String, "leaf": pl.String, "key": pl.String}
@@ -367,8 +361,29 @@ def _data_keys(notation: pl.DataFrame | None, classes: dict[str, str]) -> pl.Dat
     return df.group_by("year", "region", "leaf").agg(_combined("key")) if df.height else df
 
 
+def _year_regions(rolled: pl.DataFrame, notation: pl.DataFrame | None, region: tuple[list, np.ndarray]) -> tuple[pl.DataFrame, np.ndarray, tuple]:
+    """The distinct (year, region) of ``rolled`` and ``notation`` (year Int32, region; sorted), the row of it of each
+    rolled row and its regions as (sorted values, code per row); ``region``: the rolled rows' regions as (sorted
+    values, int64 code per row, nulls ``len(values)``)."""
+    rvals, rcode = region
+    years = [rolled["year"].cast(pl.Int64).to_numpy()]
+    regs = [(rvals, rcode)]
+    if notation is not None and notation.height:
+        years.append(notation["year"].cast(pl.Int64).to_numpy())
+        regs.append(encode(notation["region"]))
+    vocab = sorted(set().union(*(v for v, _ in regs)))
+    at = {v: i for i, v in enumerate(vocab)}
+    rc = [np.array([at[v] for v in vals] + [len(vocab)], np.int64)[c] for vals, c in regs]
+    yv = np.unique(np.concatenate(years))
+    pairs = [np.searchsorted(yv, y) * (len(vocab) + 1) + r for y, r in zip(years, rc)]
+    yr_pairs = np.unique(np.concatenate(pairs))
+    yr = pl.DataFrame([pl.Series("year", yv[yr_pairs // (len(vocab) + 1)], pl.Int32),
+                       pl.Series("region", [*vocab, None], pl.String).gather(yr_pairs % (len(vocab) + 1))])
+    return yr, np.searchsorted(yr_pairs, pairs[0]), (vocab, yr_pairs % (len(vocab) + 1))
+
+
 def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None, classes: dict[str, str] | None = None,
-                      keys: list[UserKey] | None = None) -> pl.DataFrame:
+                      keys: list[UserKey] | None = None, codes: dict | None = None, with_codes: bool = False):
     """Notation-key rows for every reporting cell (category × gas) the run does not estimate.
 
     One row per cell, year and region. The key of a cell is the user's (:func:`notation_settings`;
@@ -386,13 +401,22 @@ def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None
         Activity code -> fuel class; keys of electricity and heat rows are not used.
     keys : list of UserKey, optional
         The user's keys.
+    codes : dict, optional
+        ``rolled``'s region, category and gas as (sorted distinct values, int64 code per row), as
+        :func:`ghginv.core._frames.encode` gives them (the roll-up of ``build_inventory`` has them);
+        encoded here when not given.
+    with_codes : bool, default False
+        Also return the rows' region, scope, category, gas and notation_key as codes.
 
     Returns
     -------
-    polars.DataFrame
+    rows : polars.DataFrame
         Inventory rows without ``category_name``: year, region, scope ``direct`` (``memo`` for the
         international bunkers of :data:`MEMO`), category, level, gas (the gas group), ``emissions_t``
         and ``co2e_t`` null, ``notation_key``.
+    codes : dict
+        Only with ``with_codes=True``: column -> (sorted distinct values, int64 code per row), as
+        :func:`ghginv.core._frames.encode` gives them (the inventory sorts on them).
 
     Raises
     ------
@@ -405,36 +429,104 @@ def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None
        §8.2.2 (notation keys).
     """
     keys = keys or []
-    frames = [rolled.select("year", "region")]
-    if notation is not None and notation.height:
-        frames.append(notation.select(pl.col("year").cast(pl.Int32), "region"))
-    yr = pl.concat([f.cast({"year": pl.Int32}) for f in frames]).unique()
+    codes = codes or {k: encode(rolled[k]) for k in ("region", "category", "gas")}
+    yr, yi, yr_region = _year_regions(rolled, notation, codes["region"])
     cells = _cells(keys)
-    est = _estimated(rolled)
+    cell_list = cells.rows()
+    nc = len(cell_list)
+    # the rows with a direct-scope number (the run's estimates, at any category) as positions on the grid
+    # year-region × cell, and as (year-region, parent, gas group)
+    cvals, cc = codes["category"]
+    gvals, gc = codes["gas"]
+    est_row = rolled.select((pl.col("scope") == "direct") & pl.col("notation_key").is_null() & pl.col("co2e_t").is_not_null()
+                            ).to_series().fill_null(False).to_numpy()
+    cell_at = {c: i for i, c in enumerate(cell_list)}
+    groups = [gas_group(g) for g in gvals]
+    par_list = [(p, grp) for p in PARENTS for grp in dict.fromkeys(x for x in groups if x is not None)]
+    par_at = {c: i for i, c in enumerate(par_list)}
+    at_leaf = np.full((len(cvals) + 1, len(gvals) + 1), -1, np.int64)  # (category code, gas code) -> cell, -1: none
+    at_par = np.full((len(cvals) + 1, len(gvals) + 1), -1, np.int64)  # -> (parent, gas group), -1: none
+    for i, c in enumerate(cvals):
+        for j, grp in enumerate(groups):
+            at_leaf[i, j] = cell_at.get((c, grp), -1)
+            at_par[i, j] = par_at.get((c, grp), -1)
+    e_cell, e_par = at_leaf[cc, gc], at_par[cc, gc]
+    sel = est_row & (e_cell >= 0)
+    estimated = np.zeros(yr.height * nc, bool)
+    estimated[yi[sel] * nc + e_cell[sel]] = True
+    sel = est_row & (e_par >= 0)
+    est_parent = np.zeros((yr.height, max(len(par_list), 1)), bool)
+    est_parent[yi[sel], e_par[sel]] = True
+
+    def grid(pos: np.ndarray) -> pl.DataFrame:  # rows of yr × cells at these positions
+        return pl.concat([yr[pos // nc], cells[pos % nc], pl.DataFrame({"_pos": pos})], how="horizontal")
+
     user = _user_cells(keys, cells)
-    grid = yr.join(cells, how="cross")
-    on_est = {"other": est.rename({"category": "leaf"}), "on": ["year", "region", "leaf", "gas"]}
-    clash = grid.join(how="semi", **on_est).join(user, on=["leaf", "gas"], how="inner")
-    _refuse_keys_on_estimates(clash, "leaf")
-    leaf = (
-        grid.join(how="anti", **on_est)
-        .join(user.select("leaf", "gas", pl.col("key").alias("_user")), on=["leaf", "gas"], how="left")
-        .join(_data_keys(notation, classes or {}).rename({"key": "_data"}), on=["year", "region", "leaf"], how="left")
-        .select("year", "region", pl.col("leaf").alias("category"), "gas",
-                pl.coalesce("_user", "_data", pl.lit("NE")).alias("notation_key"))
-    )
+    if user.height:
+        clash = grid(np.flatnonzero(estimated)).join(user, on=["leaf", "gas"], how="inner")
+        _refuse_keys_on_estimates(clash, "leaf")
+    leaf = grid(np.flatnonzero(~estimated))
+    data = _data_keys(notation, classes or {})
+    if user.height or data.height:
+        leaf = (
+            leaf.join(user.select("leaf", "gas", pl.col("key").alias("_user")), on=["leaf", "gas"], how="left")
+            .join(data.rename({"key": "_data"}), on=["year", "region", "leaf"], how="left")
+            .with_columns(pl.coalesce("_user", "_data", pl.lit("NE")).alias("notation_key"))
+        )
+        leaf_keys = encode(leaf["notation_key"]) if with_codes else None
+    else:
+        leaf = leaf.with_columns(pl.lit("NE").alias("notation_key"))
+        leaf_keys = (["NE"], np.zeros(leaf.height, np.int64))
+    # a parent: per year, region and gas, the combined key of its leaves without an estimate (combine_keys),
+    # unless the run estimates the parent itself
+    none = len(_PRIORITY)
+    leaf_pos = leaf["_pos"].to_numpy()
+    rank = np.full(yr.height * nc, none, np.int64)
+    rank[leaf_pos] = leaf["notation_key"].replace_strict({k: i for i, k in enumerate(_PRIORITY)}, return_dtype=pl.Int64).to_numpy()
+    rank = rank.reshape(yr.height, nc)
+    leaf = leaf.select("year", "region", pl.col("leaf").alias("category"), "gas", "notation_key")
     parents = []
+    priority = pl.Series("notation_key", _PRIORITY, pl.String)
+    leaf_vocab, gas_vocab = sorted({c for c, _ in cell_list}), sorted({g for _, g in cell_list})
+    pos = leaf_pos % nc if with_codes else None
+    part_codes = [{"region": (yr_region[0], yr_region[1][leaf_pos // nc]), "scope": (["direct"], np.zeros(leaf_pos.size, np.int64)),
+                   "category": (leaf_vocab, np.array([leaf_vocab.index(c) for c, _ in cell_list], np.int64)[pos]),
+                   "gas": (gas_vocab, np.array([gas_vocab.index(g) for _, g in cell_list], np.int64)[pos]),
+                   "notation_key": leaf_keys}] if with_codes else []
     for p in PARENTS:
-        sub = leaf.filter(pl.col("category").is_in(leaves_under(p)))
-        agg = sub.group_by("year", "region", "gas").agg(_combined())
-        agg = agg.join(est.filter(pl.col("category") == p).select("year", "region", "gas"), on=["year", "region", "gas"], how="anti")
-        parents.append(agg.select("year", "region", pl.lit(p).alias("category"), "gas", "notation_key"))
+        under = set(leaves_under(p))
+        for g in sorted({g for c, g in cell_list if c in under}):
+            m = rank[:, [i for i, (c, gg) in enumerate(cell_list) if c in under and gg == g]].min(axis=1)
+            keep = m < none
+            if (p, g) in par_at:
+                keep &= ~est_parent[:, par_at[(p, g)]]
+            rows = np.flatnonzero(keep)
+            parents.append(yr[rows].with_columns(pl.lit(p).alias("category"), pl.lit(g).alias("gas"), priority.gather(m[rows])))
+            if with_codes:
+                one = np.zeros(rows.size, np.int64)
+                part_codes.append({"region": (yr_region[0], yr_region[1][rows]), "scope": (["direct"], one), "category": ([p], one),
+                                   "gas": ([g], one), "notation_key": (list(_PRIORITY), m[rows])})
     out = pl.concat([leaf, *parents]).select(
         "year", "region", pl.lit("direct").alias("scope"), "category",
         pl.col("category").replace_strict({c: categories.level(c) for c in reporting_codes()}, return_dtype=pl.Int8).alias("level"), "gas",
         pl.lit(None, pl.Float64).alias("emissions_t"), pl.lit(None, pl.Float64).alias("co2e_t"), "notation_key",
     )
-    return pl.concat([out, _memo_rows(rolled, notation, keys, yr)])
+    memo = _memo_rows(rolled, notation, keys, yr)
+    result = pl.concat([out, memo])
+    if not with_codes:
+        return result
+    part_codes.append({k: encode(memo[k]) for k in _CODED})
+    return result, {k: _joined([c[k] for c in part_codes]) for k in _CODED}
+
+
+_CODED = ("region", "scope", "category", "gas", "notation_key")  # completeness_rows(with_codes=True)
+
+
+def _joined(parts: list[tuple[list, np.ndarray]]) -> tuple[list, np.ndarray]:
+    """Codes of consecutive parts, each (values, code per row; ``len(values)``: null), on their sorted common values."""
+    vocab = sorted(set().union(*(v for v, _ in parts)).difference((None,)))
+    at = {v: i for i, v in enumerate(vocab)}
+    return vocab, np.concatenate([np.array([at[v] for v in vals] + [len(vocab)], np.int64)[c] for vals, c in parts])
 
 
 def _refuse_keys_on_estimates(clash: pl.DataFrame, code: str) -> None:

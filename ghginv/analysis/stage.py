@@ -199,4 +199,4 @@ def energy_activity(cfg, cube_cells: pl.DataFrame, sets) -> pl.DataFrame:
         method, ce, feed = "equivalent", None, ("2",)
     table = cfg.extra.get("energy")
     return energy_consumption(cube_cells, sets, cfg.year_fallback, method, ce, feed, table,
-                              f"{src}: [energy]" if src else "[energy]").activity_by_sector
+                              f"{src}: [energy]" if src else "[energy]", totals=False).activity_by_sector

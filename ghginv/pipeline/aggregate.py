@@ -161,7 +161,8 @@ def _codes_on(vocab: list, parts: list[tuple[list, np.ndarray]]) -> np.ndarray:
     return np.concatenate([np.array([at[v] for v in vals] + [len(vocab)], np.int64)[c] for vals, c in parts])
 
 
-def _sorted_inventory(rolled: pl.DataFrame, codes: dict, others: list[pl.DataFrame]) -> tuple[pl.DataFrame, np.ndarray]:
+def _sorted_inventory(rolled: pl.DataFrame, codes: dict, others: list[pl.DataFrame],
+                      other_codes: list[dict | None] | None = None) -> tuple[pl.DataFrame, np.ndarray]:
     """The inventory: ``rolled`` (its keys as ``codes``, :func:`_rollup`) and the key rows ``others``
     (the same columns, no numbers) in one frame sorted by (year, region, scope in the order direct,
     indirect, memo, category, gas, notation_key), nulls last, ties in that order; and the sort
@@ -169,14 +170,18 @@ def _sorted_inventory(rolled: pl.DataFrame, codes: dict, others: list[pl.DataFra
 
     The sort runs on integer codes (each key column on one sorted vocabulary across the parts) and
     the string columns are built once, in sorted order, from their vocabularies: the rows of the
-    parts are never gathered as strings."""
-    others = [o for o in others if o.height]
+    parts are never gathered as strings. ``other_codes``: for each part, its key columns and
+    notation_key as codes when its maker has them (:func:`~ghginv.analysis.notation.completeness_rows`),
+    else None (encoded here)."""
+    kept = [(o, c) for o, c in zip(others, other_codes or [None] * len(others), strict=True) if o.height]
+    others = [o for o, _ in kept]
     nr = rolled.height
-    parts = {k: [codes[k]] + [encode(o[k]) for o in others] for k in ("region", "scope", "category", "gas")}
+    parts = {k: [codes[k]] + [c[k] if c else encode(o[k]) for o, c in kept] for k in ("region", "scope", "category", "gas")}
     vocab = {k: sorted(set().union(*(v for v, _ in p))) for k, p in parts.items()}
     key = {k: _codes_on(vocab[k], p) for k, p in parts.items()}
-    nk_vocab, nk_codes = encode(pl.concat([pl.repeat(None, nr, dtype=pl.String, eager=True),
-                                           *(o["notation_key"].cast(pl.String) for o in others)]))
+    nk_parts = [c["notation_key"] if c else encode(o["notation_key"].cast(pl.String)) for o, c in kept]  # the rolled rows have none
+    nk_vocab = sorted(set().union(*(v for v, _ in nk_parts)))
+    nk_codes = np.concatenate([np.full(nr, len(nk_vocab), np.int64), *([_codes_on(nk_vocab, nk_parts)] if nk_parts else [])])
     year = pl.concat([rolled["year"].cast(pl.Int32), *(o["year"].cast(pl.Int32) for o in others)])
     scope_rank = pl.Series(vocab["scope"], dtype=pl.String).replace_strict(_SCOPE_ORDER, return_dtype=pl.Int64).to_numpy()
     perm = _order([_rank_codes(year), key["region"], scope_rank[key["scope"]], key["category"], key["gas"], nk_codes])
@@ -228,7 +233,7 @@ def build_inventory(emissions: pl.DataFrame, notation: pl.DataFrame | None = Non
     """
     rolled, (order1, starts1, src2, starts2), codes = _rollup(emissions, ("emissions_t", "co2e_t"))
     rolled = rolled.with_columns(pl.repeat(None, rolled.height, dtype=pl.String, eager=True).alias("notation_key"))
-    parts = []
+    parts, part_codes = [], []
     if notation is not None and notation.height:
         classes = classes or {}
         nk = notation.with_columns(
@@ -248,9 +253,12 @@ def build_inventory(emissions: pl.DataFrame, notation: pl.DataFrame | None = Non
             "notation_key",
         ).unique()
         parts.append(nk)
+        part_codes.append(None)
     if completeness:
-        parts.append(completeness_rows(rolled, notation, classes, keys))
-    inv, perm = _sorted_inventory(rolled, codes, parts)
+        rows, row_codes = completeness_rows(rolled, notation, classes, keys, codes, with_codes=True)
+        parts.append(rows)
+        part_codes.append(row_codes)
+    inv, perm = _sorted_inventory(rolled, codes, parts, part_codes)
     if not index:
         return inv
     return inv, RollupIndex(order1, starts1, src2, starts2, inverse(perm)[: rolled.height], inv.height)

@@ -216,17 +216,18 @@ def rollup_links(emissions: pl.DataFrame, inventory: pl.DataFrame) -> dict[str, 
     codes = [np.concatenate([inv["year"].to_numpy(), emissions["year"].to_numpy()]).astype(np.int64)]
     codes += [np.concatenate(encode_shared([inv[k], emissions[k]])) for k in keys[1:]]
     # categories and parents (level 1 -> TOTAL, 1.A.4.b -> 1.A.4) on one vocabulary
-    cats = inv["category"].unique().to_list()
+    cats, cat_codes = encode(inv["category"])
+    sectors, sector_codes = encode(emissions["sector"])
     strip = {c: c.rsplit(".", 1)[0] for c in cats}
-    vocab = sorted(set(cats) | set(strip.values()) | {"TOTAL"} | set(emissions["sector"].unique().to_list()))
+    vocab = sorted(set(cats) | set(strip.values()) | {"TOTAL"} | set(sectors))
     at = {c: i for i, c in enumerate(vocab)}
-    inv_cat = inv["category"].replace_strict(at, return_dtype=pl.Int64).to_numpy()
+    inv_cat = np.array([at[c] for c in cats] + [-1], np.int64)[cat_codes]  # -1: null (no category)
     stripped = np.full(len(vocab), -1, np.int64)
     for c in cats:
         stripped[at[c]] = at[strip[c]]
     level = inv["level"].to_numpy()
     inv_par = np.where(level == 1, at["TOTAL"], np.where(level == 0, -1, stripped[inv_cat]))
-    em_cat = emissions["sector"].replace_strict(at, return_dtype=pl.Int64).to_numpy()
+    em_cat = np.array([at[c] for c in sectors] + [-1], np.int64)[sector_codes]
     # one integer per (year, region, scope, gas, category): inventory rows, their parents, emissions
     parts = [np.concatenate([c[:ni], c[:ni], c[ni:]]) for c in codes] + [np.concatenate([inv_cat, inv_par, em_cat])]
     key = _combine(parts)

@@ -249,3 +249,28 @@ def test_bad_energy_table_fails_before_any_work_even_without_indicators(tmp_path
         ghginv.compile_inventory(toml, out=tmp_path / "out")
     assert not (tmp_path / "out").exists()
 
+
+
+def test_cells_in_any_order_and_the_table_without_totals():
+    """The cells' keys are numbered by runs of equal keys: a key whose cells are apart (cube cells
+    out of their sorted order) gets the same coefficients, so every table is the same (each group
+    here has at most two terms: the same sum in either order). ``totals=False`` gives the same
+    energy-activity table, notes and coefficients, without the totals."""
+    cells = pl.concat([
+        CELLS, CELLS.with_columns(pl.lit("R2").alias("region")), CELLS.with_columns(pl.lit(2021, pl.Int32).alias("year")),
+        _cells([(2020, "R1", "1.A.4.a", "natural_gas", "m^3", 5000.0)]),  # a second unit of a key: two cells, one key
+    ]).sort("year", "region", "sector", "activity", "unit")
+    sets = [REFSHEET, GBT2589]
+    ref = energy_consumption(cells, sets)
+    abs_ = ref.activity_by_sector
+    assert abs_.height == 12 and abs_["energy_tce"].null_count() == 0  # the two natural-gas cells are one volume row
+    gas = abs_.filter(pl.col("year") == 2020, pl.col("region") == "R1", pl.col("activity") == "natural_gas")
+    assert gas["amount_base"].to_list() == [105000.0] and gas["energy_tce"][0] == pytest.approx(105000 * 1.2143 / 1000, rel=1e-12)
+    shuffled = energy_consumption(cells.sample(fraction=1.0, shuffle=True, seed=7), sets)
+    for a, b in ((ref.activity_by_sector, shuffled.activity_by_sector), (ref.by_activity, shuffled.by_activity),
+                 (ref.by_sector, shuffled.by_sector)):
+        assert a.equals(b)
+    assert shuffled.conversions_used == ref.conversions_used and shuffled.notes == ref.notes
+    only = energy_consumption(cells, sets, totals=False)
+    assert only.activity_by_sector.equals(ref.activity_by_sector) and only.notes == ref.notes
+    assert only.conversions_used == ref.conversions_used and only.by_activity.height == 0 and only.by_sector is None

@@ -234,3 +234,25 @@ def test_compile_writes_keys_and_manifest(tmp_path):
     toml.write_text(toml.read_text(encoding="utf-8").replace('"1.B"', '"1.A.4"'), encoding="utf-8")
     with pytest.raises(ConfigError, match="1.A.4 has estimates"):
         compile_inventory(toml)
+
+
+def test_completeness_codes_are_the_rows_columns():
+    """``completeness_rows(with_codes=True)``: the same rows, and each coded column decodes to the
+    column (the inventory sorts the rows on these codes); the roll-up's codes handed in give the
+    same rows as codes worked out from the rows."""
+    from ghginv.analysis.notation import completeness_rows
+    from ghginv.pipeline.aggregate import _rollup
+
+    em = pl.concat([_emissions(), _emissions().with_columns(pl.lit(2023, pl.Int32).alias("year"), pl.lit("510104").alias("region"))])
+    notation = pl.DataFrame([(2024, R, "1.B", "coal_mining", "NO"), (2022, "510199", "3.A.1", "dairy_cattle", "NO"),
+                             (2024, R, "1.A.3.d.i", "bunker_fuel_oil", "NO")], schema=NOTATION_SCHEMA, orient="row")
+    keys = _keys({"4.D": "NE", "2.F": {"key": "NO", "gases": ["PFCs"]}, "1.A.4": {"key": "NA", "gases": ["SF6"]}})
+    rolled, _, codes = _rollup(em, ("emissions_t", "co2e_t"))
+    rolled = rolled.with_columns(pl.lit(None, pl.String).alias("notation_key"))
+    plain = completeness_rows(rolled, notation, {}, keys)
+    rows, got = completeness_rows(rolled, notation, {}, keys, codes, with_codes=True)
+    assert rows.equals(plain) and rows.height > 3 * 81  # three year-regions (one only in the notation rows)
+    assert set(rows.select("year", "region").unique().rows()) == {(2024, R), (2023, "510104"), (2022, "510199")}
+    for k, (vals, c) in got.items():
+        assert vals == sorted(vals) and c.shape == (rows.height,)
+        assert pl.Series([*vals, None], dtype=pl.String).gather(c).to_list() == rows[k].to_list(), k
