@@ -97,7 +97,7 @@ def test_table_merge_numpy_form_gives_the_loops_cells(seed):
 def lazy_kernels(monkeypatch):
     """The module's switches as in a normal run (the test-suite compiles every kernel)."""
     monkeypatch.setattr(kernels, "JIT_MIN_LEN", 16_384)
-    monkeypatch.setattr(kernels, "NUMPY_RUN_MAX_BYTES", 6 << 20)
+    monkeypatch.setattr(kernels, "NUMPY_RUN_MAX_BYTES", 8 << 20)
     monkeypatch.setattr(kernels, "_NUMPY_RUN", False)
     monkeypatch.setattr(kernels, "_DISABLED", False)
     return kernels
@@ -106,8 +106,8 @@ def lazy_kernels(monkeypatch):
 def test_numpy_run_decided_from_the_input_bytes(lazy_kernels, monkeypatch):
     k = lazy_kernels
     assert k.numpy_run(1_000) is True and k._NUMPY_RUN is True
-    assert k.numpy_run((6 << 20) - 1) is True
-    assert k.numpy_run(6 << 20) is False and k._NUMPY_RUN is False
+    assert k.numpy_run((8 << 20) - 1) is True
+    assert k.numpy_run(8 << 20) is False and k._NUMPY_RUN is False
     assert k.numpy_run(None) is False  # an unreadable file: the per-call rule
     monkeypatch.setattr(k, "JIT_MIN_LEN", 0)  # every kernel compiled from its first call
     assert k.numpy_run(1_000) is False
