@@ -124,3 +124,25 @@ def test_numpy_run_keeps_numpy_forms_for_long_arrays(lazy_kernels):
     plain(np.zeros(10))  # no numpy form, short array: plain Python as before
     assert seen == ["numpy", "plain"]
     assert kern._jit is None and plain._jit is None
+
+
+def test_the_choice_holds_for_one_run(lazy_kernels, monkeypatch, tmp_path):
+    """The cube stage makes a small run a numpy run; run_stages clears it when the run ends, so the
+    next run of a long-lived process (the web server, a recompute) decides afresh."""
+    from properties.gen import random_scenario, write_sets
+
+    from conftest import write_activity
+    from ghginv import Inventory, load_config
+    from ghginv.pipeline import activity
+
+    seen = []
+    real = activity.numpy_run
+    monkeypatch.setattr(activity, "numpy_run", lambda n: seen.append(real(n)) or seen[-1])
+    monkeypatch.setenv("GHGINV_CACHE", "0")
+    sc = random_scenario(5, n_rows=40)
+    sets = write_sets(sc, tmp_path / "sets")
+    write_activity(tmp_path / "activity" / "part-0.parquet", sc.rows)
+    cfg = load_config(activity=[str(tmp_path / "activity")], factors=[str(s) for s in sets], gwp="AR5GWP100")
+    Inventory(cfg).run()
+    assert seen == [True]  # a few kB of activity data
+    assert lazy_kernels._NUMPY_RUN is False
