@@ -43,8 +43,9 @@ def _any_prefixed(col: pl.Series) -> bool:
         views = np.frombuffer(c.buffers()[1], "<u4").reshape(-1, 4)[c.offset:c.offset + len(c)]  # length, prefix, …
         hit = first[(views[:, 1] & 0xFF).astype(np.uint8)]  # the first byte (little-endian) …
         hit &= views[:, 0] != 0  # … of a non-empty string
-        if c.null_count:
-            hit &= c.is_valid().to_numpy(zero_copy_only=False)
+        if c.null_count:  # the validity bitmap itself (Arrow: LSB first), not is_valid (pyarrow.compute, ~50 ms)
+            bits = np.unpackbits(np.frombuffer(c.buffers()[0], np.uint8), bitorder="little")
+            hit &= bits[c.offset:c.offset + len(c)].astype(bool)
         if hit.any():
             return True
     return False

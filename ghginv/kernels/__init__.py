@@ -10,7 +10,10 @@ kernel's loop per row would be slow as Python — the dense cube kernel, whose l
 cold district compile). A small run (the district demo: 25 k activity rows, 1,478 cube cells)
 thus never pays numba's fixed start-up (its import and its first
 cache loads, about 0.2 s of CPU on a quiet machine) for a few milliseconds of arithmetic; a large
-one pays it once, at its first large call, and runs every kernel compiled from then on.
+one pays it once, at its first large call, and runs every kernel compiled from then on. The cube
+stage decides per run (:func:`numpy_run`): when the activity files are small (below 8 MiB, about
+1 M rows), the kernels with a numpy form stay in numpy whatever their arrays' length, as numba's
+start-up would cost more than their loops save.
 
 The two forms give the same bits: the kernels use only IEEE double arithmetic in a fixed order
 (no ``fastmath``, no parallel reductions), ``math`` functions of the C library, and integer
@@ -30,7 +33,7 @@ import threading
 
 import numpy as np
 
-__all__ = ["ngjit", "JIT_MIN_LEN", "jit_active"]
+__all__ = ["ngjit", "JIT_MIN_LEN", "NUMPY_RUN_MAX_BYTES", "jit_active", "numpy_run"]
 
 
 def _env_int(name: str, default: int) -> int:
@@ -45,10 +48,45 @@ def _env_int(name: str, default: int) -> int:
 # benchmark's batches go above it; plain Python takes about 1-5 µs per element, so a call just
 # below it costs at most about what loading numba does
 JIT_MIN_LEN = _env_int("GHGINV_JIT_MIN_LEN", 16_384)
+# a run whose activity files hold fewer bytes than this (about 1 M rows of Parquet) keeps the
+# kernels that have a numpy form in numpy whatever their arrays' length (:func:`numpy_run`):
+# whole processes of the synthetic benchmark took 0.7-1.1 s less CPU that way at 200 k rows and
+# about as much as with numba at 1 M (0.1 s less); at 2 M numba was ahead by 0.25 s (its import and
+# cache loads, ~0.3-0.8 s of CPU on the shared machine, against numpy's slower loops)
+NUMPY_RUN_MAX_BYTES = _env_int("GHGINV_NUMPY_RUN_MAX_BYTES", 8 << 20)
 _DISABLED = _env_int("NUMBA_DISABLE_JIT", 0) != 0  # as numba reads it (numba.core.config)
 _LOCK = threading.Lock()
 _KERNELS: list[Kernel] = []
 _ACTIVE = False
+_NUMPY_RUN = False
+
+
+def numpy_run(input_bytes: int | None) -> bool:
+    """Decide, for the run about to start, whether the kernels with a numpy form stay in numpy.
+
+    A run whose activity files hold fewer than ``NUMPY_RUN_MAX_BYTES`` bytes (8 MiB, about
+    1 M rows of Parquet; environment variable ``GHGINV_NUMPY_RUN_MAX_BYTES``) runs every kernel
+    declared with ``ngjit(small=…)`` in numpy, whatever its arrays' length: the dense cube, the
+    merge of the files' cubes, the emissions and the roll-ups, everything the row path of a
+    compile calls. numba is then not loaded at all, unless a kernel without a numpy form gets an
+    array longer than ``GHGINV_JIT_MIN_LEN`` (the hash-table cube of very sparse data, sinks, …);
+    from then on every kernel runs compiled, as before. A larger run keeps the per-call rule. The
+    bits are the same either way (see the module docstring). With ``GHGINV_JIT_MIN_LEN=0`` (every
+    kernel compiled from its first call) the run is never a numpy run.
+
+    Parameters
+    ----------
+    input_bytes : int or None
+        Bytes of the run's activity files; None when unknown (not a numpy run).
+
+    Returns
+    -------
+    bool
+        Whether this run is a numpy run.
+    """
+    global _NUMPY_RUN
+    _NUMPY_RUN = input_bytes is not None and JIT_MIN_LEN > 0 and input_bytes < NUMPY_RUN_MAX_BYTES
+    return _NUMPY_RUN
 
 
 def jit_active() -> bool:
@@ -69,13 +107,14 @@ class Kernel:
     plain function (as on a numba dispatcher).
     """
 
-    __slots__ = ("py_func", "_jit", "_lazy", "_small", "__dict__", "__weakref__")
+    __slots__ = ("py_func", "_jit", "_lazy", "_small", "_has_np", "__dict__", "__weakref__")
 
     def __init__(self, fn, lazy: bool = True, small=None):
         self.py_func = fn
         self._jit = None
         self._lazy = lazy
         self._small = fn if small is None else small
+        self._has_np = small is not None
         for a in ("__module__", "__name__", "__qualname__", "__doc__"):
             setattr(self, a, getattr(fn, a))
         self.__wrapped__ = fn
@@ -83,7 +122,8 @@ class Kernel:
     def __call__(self, *args, **kwargs):
         jit = self._jit
         if jit is None:
-            if _DISABLED or (self._lazy and not _large(args) and not (kwargs and _large(kwargs.values()))):
+            if _DISABLED or (self._lazy and ((_NUMPY_RUN and self._has_np) or (
+                    not _large(args) and not (kwargs and _large(kwargs.values()))))):
                 return self._small(*args, **kwargs)
             jit = _activate(self)
         return jit(*args, **kwargs)

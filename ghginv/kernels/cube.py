@@ -293,7 +293,66 @@ def tally_sums(tally, n_units: int):
         return tally.reshape(TALLY_LANES, n_units).sum(axis=0)
 
 
-@ngjit
+def _slot_np(a, b, mask):
+    """:func:`_slot` over int64 arrays (the same products, all below 2**62: the same slots)."""
+    h = ((a & 0x3FFFFFFF) * 0x9E3779B1) ^ ((a >> 30) * 0x85EBCA77) ^ ((b & 0x3FFFFFFF) * 0xC2B2AE3D) ^ (b >> 30)
+    h ^= (h >> 31) ^ (h >> 17)
+    return h & mask
+
+
+def _insert_cells_np(keys1, keys2, sums, counts, n_used, src1, src2, src_sums, src_counts):
+    """:func:`_insert_cells` in numpy, for the plain-Python mode (numba not loaded): the same cells,
+    sums and counts, without a Python loop per cell.
+
+    Every probe sequence advances one slot per round for all cells at once. A cell of ``src``
+    already in the table (found before the first empty slot of its sequence: inserting the other
+    new cells cannot hide it) gets one addition, ``sums[h] + src_sums[j]``, as in the loop. A new
+    cell takes the first empty slot of its sequence; when several new cells reach the same empty
+    slot in a round, the first in ``src`` order takes it and the others probe on. So every cell
+    lies where its probe sequence finds it, its sum and count are set from ``src`` as the loop
+    sets them (same bits), and only the slot *order* of colliding new cells may differ from the
+    loop's — which :func:`table_items`' callers do not depend on (they sort the cells by key).
+    """
+    mask = keys1.shape[0] - 1
+    live = np.flatnonzero(src_counts != 0)
+    a = src1[live].astype(np.int64)
+    b = src2[live].astype(np.int64)
+    h = _slot_np(a, b, mask)
+    todo = np.arange(live.shape[0])  # positions in live: cells still probing the existing table
+    found = np.full(live.shape[0], -1, np.int64)
+    new = np.zeros(live.shape[0], np.bool_)
+    while todo.size:  # find each cell, or the first empty slot of its sequence
+        hh = h[todo]
+        empty = counts[hh] == 0
+        hit = ~empty & (keys1[hh] == a[todo]) & (keys2[hh] == b[todo])
+        found[todo[hit]] = hh[hit]
+        new[todo[empty]] = True
+        todo = todo[~(hit | empty)]
+        h[todo] = (h[todo] + 1) & mask
+    f = np.flatnonzero(found >= 0)
+    hf, jf = found[f], live[f]
+    sums[hf] = sums[hf] + src_sums[jf]
+    counts[hf] = counts[hf] + src_counts[jf]
+    todo = np.flatnonzero(new)  # new cells, in src order; h: the first empty slot of each sequence
+    while todo.size:
+        hh = h[todo]
+        empty = counts[hh] == 0
+        first = np.zeros(todo.size, np.bool_)
+        cand = np.flatnonzero(empty)
+        _, at = np.unique(hh[cand], return_index=True)  # the first cell (src order) at each empty slot
+        first[cand[at]] = True
+        t, s = todo[first], hh[first]
+        keys1[s] = a[t]
+        keys2[s] = b[t]
+        sums[s] = src_sums[live[t]]
+        counts[s] = src_counts[live[t]]
+        n_used += t.size
+        todo = todo[~first]
+        h[todo] = (h[todo] + 1) & mask
+    return n_used
+
+
+@ngjit(small=_insert_cells_np)
 def _insert_cells(keys1, keys2, sums, counts, n_used, src1, src2, src_sums, src_counts):
     mask = keys1.shape[0] - 1
     for j in range(src1.shape[0]):

@@ -128,6 +128,10 @@ def _dense_append_tally_np(cells, year_idx, combo_of, combo_keys, meta, start, y
     sa, uu = np.divmod(take_c, u_cap)
     combo_keys[meta[1]:meta[1] + take_c.size] = np.stack([sa // a_cap, sa % a_cap, uu], 1)
     meta[1] += take_c.size
+    if status == BATCH_FULL and meta.shape[0] >= 4:
+        # the years and combos the rest of the batch (up to its first bad row) still needs:
+        # DenseCube.grow makes at once the doublings the loop's calls would ask for one by one
+        meta[2], meta[3] = new_y.size - take_y.size, new_c.size - take_c.size
     n_outside = int(stop - np.count_nonzero(inside[:stop])) - int(np.count_nonzero(bad[:stop]))
     sel = np.flatnonzero(inside[:stop])
     pos = (year_idx[yb[sel]] * cells.shape[1] + r[sel]) * cells.shape[2] + combo_of.reshape(-1)[key[sel]]
@@ -264,7 +268,7 @@ class DenseCube:
         self.year_idx = np.full(1 << YEAR_BITS, -1, np.int64)
         self.combo_of = np.full((16, 16, 16), -1, np.int64)
         self.combo_keys = np.zeros((16, 3), np.int64)
-        self.meta = np.zeros(2, np.int64)
+        self.meta = np.zeros(4, np.int64)  # years used, combos used; years and combos a batch still needs (hints)
 
     def fits(self, n_region: int, n_sector: int, n_activity: int, n_unit: int) -> bool:
         """Size the lookups for these codebook sizes; False when the array would exceed MAX_SLOTS."""
@@ -283,8 +287,28 @@ class DenseCube:
         return True
 
     def grow(self) -> bool:
-        """Double the dimension that ran out (years or combos); False beyond MAX_SLOTS."""
+        """Double the dimension that ran out (years or combos); False beyond MAX_SLOTS.
+
+        When the numpy form of the kernel left in ``meta[2:]`` how many more years and combos the
+        rest of its batch needs, both dimensions are doubled as often as that takes, at once: the
+        sizes the kernel loop's calls reach one doubling at a time (the same positions, the same
+        sums), without the numpy form going over the batch again after each doubling. Beyond
+        MAX_SLOTS it doubles one dimension, as the loop's caller does, so that the cube moves to
+        the hash table at the same row.
+        """
         y, r, c, _ = self.cells.shape
+        want_y, want_c = int(self.meta[0] + self.meta[2]), int(self.meta[1] + self.meta[3])
+        self.meta[2:] = 0
+        if want_y > y or want_c > c:
+            y2, c2 = y, c
+            while y2 < want_y:
+                y2 *= 2
+            while c2 < want_c:
+                c2 *= 2
+            if y2 * r * c2 <= MAX_SLOTS:
+                self._resize(y2, r, c2)
+                self._grow_keys(c2)
+                return True
         if self.meta[0] == y:
             y *= 2
         else:
@@ -292,11 +316,14 @@ class DenseCube:
         if y * r * c > MAX_SLOTS:
             return False
         self._resize(y, r, c)
+        self._grow_keys(c)
+        return True
+
+    def _grow_keys(self, c: int) -> None:
         if c > self.combo_keys.shape[0]:
             keys = np.zeros((c, 3), np.int64)
             keys[: self.combo_keys.shape[0]] = self.combo_keys
             self.combo_keys = keys
-        return True
 
     def _resize(self, y: int, r: int, c: int) -> None:
         old = self.cells

@@ -23,7 +23,17 @@ from . import ngjit
 __all__ = ["activity_emissions"]
 
 
-@ngjit
+def _emissions_np(amount, unit_scale, ncv, ncv_pow, density, dens_pow, factor, out):
+    """:func:`_emissions` in numpy, for the plain-Python mode (numba not loaded): the same
+    operations on each row in the same order (``1.0 × ncv`` is ``ncv``, ``1.0 / ncv`` as in the
+    loop), so the same bits."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        conv = np.where(ncv_pow == 1, ncv, np.where(ncv_pow == -1, 1.0 / ncv, 1.0))
+        conv = np.where(dens_pow == 1, conv * density, np.where(dens_pow == -1, conv / density, conv))
+        out[:] = amount * unit_scale * conv * factor
+
+
+@ngjit(small=_emissions_np)
 def _emissions(amount, unit_scale, ncv, ncv_pow, density, dens_pow, factor, out):
     for i in range(amount.shape[0]):
         conv = 1.0

@@ -27,6 +27,7 @@ from ..core.errors import ValidationError
 from ..core.progress import total_rows
 from ..inputs.load import discover, prefetched, stream_batches
 from ..inputs.validate import BatchValidator
+from ..kernels import numpy_run
 from .conservation import InputTally
 from .cube import Cube, empty_cube
 from .filecube import CubeMerger, build_file_cube, cache_key, from_cache, usable
@@ -76,6 +77,7 @@ def build_cube(cfg, sets, progress=None) -> tuple[Cube, list[dict], InputTally |
         if cube.cells.height == 0:
             raise ValidationError(f"no activity rows with amounts in {', '.join(str(p) for p in cfg.activity_paths)}")
         return cube, inputs, tally
+    numpy_run(_input_bytes(files))  # a small run never loads numba (ghginv.kernels)
     cube, inputs, tally = _build_local(files, known, cfg, cube_years, progress)
     if keep_history:
         cube = _drop_early_non_deposits(cube, cfg.years[0], tally)
@@ -102,6 +104,15 @@ def _drop_early_non_deposits(cube: Cube, first_year: int, tally) -> Cube:
     stats = {**cube.stats, "cube_cells": kept.height,
              "rows_outside_years": cube.stats.get("rows_outside_years", 0) + int(drop["n_rows"].sum() if drop.height else 0)}
     return Cube(cells=kept, notation=cube.notation.filter(pl.col("year") >= first_year), stats=stats)
+
+
+def _input_bytes(files) -> int | None:
+    """Bytes of the activity files (local or on shared storage), or None if one is unreadable
+    (the read names it)."""
+    try:
+        return sum(_fs.size(f.path) for f in files)
+    except (OSError, ValidationError):
+        return None
 
 
 def cube_threads(files) -> int:

@@ -70,6 +70,7 @@ from ..core.config import RunConfig, same_name_sets
 from ..core.errors import ConfigError
 from ..factors.trace import SCHEMA as TRACE_SCHEMA
 from ..factors.trace import factors_used
+from ..kernels import numpy_run
 from ..methods.emissions import activity_classes, compute_emissions
 from ..methods.sinks import compute_sinks, sink_settings
 from ..methods.waste_fod import fod_emissions, split_deposits
@@ -391,12 +392,15 @@ def run_stages(run: Run) -> Run:
     """
     start = replace(run, timings={}, tables={})
     try:
-        return _run(run)
-    except Fallback:
-        if not run.on_kept_positions:
-            raise
-        full = replace(start, kept=None, old=None)
-        return _run(full)
+        try:
+            return _run(run)
+        except Fallback:
+            if not run.on_kept_positions:
+                raise
+            full = replace(start, kept=None, old=None)
+            return _run(full)
+    finally:  # the cube stage's choice of numpy over numba holds for this run only (a server runs many)
+        numpy_run(None)
 
 
 def check_stages(run: Run) -> Run:
@@ -421,7 +425,10 @@ def check_stages(run: Run) -> Run:
     GhgInvError
         The first stage's error, exactly as a compile would raise it.
     """
-    return _run(run, checking=True)
+    try:
+        return _run(run, checking=True)
+    finally:
+        numpy_run(None)
 
 
 def _run(run: Run, checking: bool = False) -> Run:

@@ -180,9 +180,10 @@ def write_run(result, out: str | os.PathLike) -> Path:
         except Exception:
             reports(wait_only=True)  # never leave a writer in the temporary folder being removed
             raise
+        snapshot = snapshot_factor_sets(result.sets, tmp / "factor_sets")  # while the reports are still built
         report_hashes, splits, detail = reports()
         hashes.update(report_hashes)
-        hashes.update(snapshot_factor_sets(result.sets, tmp / "factor_sets"))
+        hashes.update(snapshot)
         result.timings["write"] = time.perf_counter() - t0
         manifest = result.manifest(hashes, recalculation=recalculation)
         manifest["report"]["workbook_detail"] = detail  # the setting and what was summed over regions

@@ -104,3 +104,39 @@ def test_segment_sums_plain_python_equals_compiled(x, data):
         outs.append(out)
     assert jit_active()
     assert outs[0].tobytes() == outs[1].tobytes()
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_numpy_run_gives_the_compiled_bytes(tmp_path, seed):
+    """A run with small activity files (``ghginv.kernels.numpy_run``) keeps the dense cube, the
+    merge of the files' cubes, the emissions and the roll-ups in numpy even when their arrays are
+    longer than ``GHGINV_JIT_MIN_LEN`` (here 64): numba is not loaded, and every output has the
+    bytes of the run with every kernel compiled (``GHGINV_JIT_MIN_LEN=0``)."""
+    from properties.gen import random_scenario, write_sets
+
+    from conftest import write_activity
+
+    sc = random_scenario(seed, n_rows=3000)
+    sets = write_sets(sc, tmp_path / "sets")
+    rng = np.random.default_rng(seed)
+    for k in range(3):  # three files, each cell's rows spread over them (the merge adds them in order)
+        rows = [{**r, "amount": r["amount"] * float(rng.uniform(0.1, 10.0))} for r in sc.rows]
+        write_activity(tmp_path / "activity" / f"part-{k}.parquet", rows)
+    outs = {}
+    for tag, min_len in (("numpy", "64"), ("jit", "0")):
+        env = {k: v for k, v in os.environ.items() if k not in ("GHGINV_JIT_MIN_LEN", "NUMBA_DISABLE_JIT",
+                                                               "GHGINV_NUMPY_RUN_MAX_BYTES")}
+        env.update(PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""), GHGINV_JIT_MIN_LEN=min_len,
+                   GHGINV_CACHE="0")
+        args = ["compile", "--activity", str(tmp_path / "activity"), "--gwp", "AR5GWP100", "--out", str(tmp_path / tag),
+                "--quiet"]
+        for s in sets:
+            args += ["--factors", str(s)]
+        p = subprocess.run([sys.executable, "-c", CHILD, *args], env=env, capture_output=True, text=True, timeout=600)
+        assert p.returncode == 0, p.stderr[-3000:]
+        outs[tag] = json.loads(p.stdout.strip().splitlines()[-1])
+    assert outs == {"numpy": {"rc": 0, "numba": False}, "jit": {"rc": 0, "numba": True}}
+    a, b = _files(tmp_path / "numpy"), _files(tmp_path / "jit")
+    assert sorted(a) == sorted(b) and "emissions.parquet" in a
+    differ = [n for n in a if n != "manifest.json" and a[n] != b[n]]
+    assert not differ, f"files differ between the numpy run and compiled kernels: {differ}"

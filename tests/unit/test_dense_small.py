@@ -24,7 +24,8 @@ def _state_copy(d: DenseCube) -> DenseCube:
 
 
 def _assert_same(a: DenseCube, b: DenseCube, ta: np.ndarray, tb: np.ndarray) -> None:
-    for x, y in ((a.cells, b.cells), (a.year_idx, b.year_idx), (a.combo_of, b.combo_of), (a.combo_keys, b.combo_keys), (a.meta, b.meta), (ta, tb)):
+    # meta[2:]: the numpy form's hints for DenseCube.grow (the loop leaves them 0)
+    for x, y in ((a.cells, b.cells), (a.year_idx, b.year_idx), (a.combo_of, b.combo_of), (a.combo_keys, b.combo_keys), (a.meta[:2], b.meta[:2]), (ta, tb)):
         assert x.shape == y.shape and x.dtype == y.dtype
         assert x.tobytes() == y.tobytes()
 
@@ -77,10 +78,44 @@ def test_numpy_form_equals_the_kernel_loop(seed):
             statuses |= 1 << status
             if status != BATCH_FULL:
                 break
+            np_cube.meta[2:] = 0  # in step with the loop: one doubling per call
             assert loop_cube.grow() and np_cube.grow()
         if status == BATCH_BAD:
             break
     assert calls >= 1 and statuses
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_growing_at_once_gives_the_loops_cube(seed):
+    """The numpy form's hints (``meta[2:]``) let DenseCube.grow make every doubling a batch needs at
+    once: after each batch the same array sizes, positions, sums and tally as the loop's caller
+    reaches one doubling per call, the same outcome and row, and no more calls."""
+    rng = np.random.default_rng(seed)
+    loop_cube, np_cube = DenseCube(), DenseCube()
+    for _ in range(int(rng.integers(1, 5))):
+        years, y_step, y_lo, y_hi, idx, steps, luts, amount = _batch(rng, int(rng.integers(1, 600)), 0.3 if seed % 2 else 0.0)
+        n_tu = luts[3].shape[0]
+        tally_l = np.zeros(8 * n_tu if rng.random() < 0.7 else 0, np.float64)
+        tally_n = tally_l.copy()
+        for cube in (loop_cube, np_cube):
+            assert cube.fits(*(lut.shape[0] for lut in luts[:1]), *(int(lut.max(initial=0)) + 1 for lut in luts[1:]))
+        args = (years, y_step, y_lo, y_hi, *idx, steps, *luts, amount)
+        ends, calls = [], []
+        for cube, fn, tally in ((loop_cube, LOOP, tally_l), (np_cube, _dense_append_tally_np, tally_n)):
+            start, n = 0, 0
+            while True:
+                status, start, _ = (int(v) for v in fn(cube.cells, cube.year_idx, cube.combo_of, cube.combo_keys, cube.meta, start, *args, tally))
+                n += 1
+                if status != BATCH_FULL:
+                    break
+                assert cube.grow()
+            ends.append((status, start))
+            calls.append(n)
+        assert ends[0] == ends[1] and calls[1] <= min(calls[0], 2)
+        _assert_same(loop_cube, np_cube, tally_l, tally_n)
+        if ends[0][0] == BATCH_BAD:
+            break
+    assert not np_cube.meta[2:].any()
 
 
 def test_every_outcome_is_covered():
@@ -118,3 +153,28 @@ def test_a_row_that_stops_on_its_combo_keeps_its_new_year():
     assert tuple(int(v) for v in got_n) == (BATCH_FULL, 16, 0)
     assert int(loop_cube.meta[0]) == 2  # 2002 was assigned before the combo did not fit
     _assert_same(loop_cube, np_cube, tl, tn)
+
+
+def test_many_new_combos_grow_in_one_step():
+    """100 new combos in one batch: the loop's caller doubles 16 -> 32 -> 64 -> 128 over four
+    calls; with the numpy form's hints one growth and two calls reach the same cube."""
+    loop_cube, np_cube = DenseCube(), DenseCube()
+    for cube in (loop_cube, np_cube):
+        cube.fits(1, 128, 1, 1)
+    n = 300
+    sector = (np.arange(n) % 100).astype(np.int32)
+    luts = [np.zeros(1, np.int64), np.arange(128, dtype=np.int64), np.zeros(1, np.int64), np.zeros(1, np.int64)]
+    args = (np.array([2001], np.int64), 0, 2000, 2005, np.zeros(1, np.int32), sector, np.zeros(1, np.int32), np.zeros(1, np.int32),
+            np.array([0, 1, 0, 0], np.int64), *luts, np.linspace(0.5, 8.5, n))
+    calls = []
+    for cube, fn in ((loop_cube, LOOP), (np_cube, _dense_append_tally_np)):
+        start, k = 0, 0
+        while True:
+            status, start, _ = (int(v) for v in fn(cube.cells, cube.year_idx, cube.combo_of, cube.combo_keys, cube.meta, start, *args, np.zeros(0)))
+            k += 1
+            if status != BATCH_FULL:
+                break
+            assert cube.grow()
+        calls.append(k)
+    assert calls == [4, 2] and loop_cube.cells.shape == np_cube.cells.shape == (4, 16, 128, 2)
+    _assert_same(loop_cube, np_cube, np.zeros(0), np.zeros(0))
