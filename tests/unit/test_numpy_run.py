@@ -131,9 +131,10 @@ def test_the_choice_holds_for_one_run(lazy_kernels, monkeypatch, tmp_path):
     next run of a long-lived process (the web server, a recompute) decides afresh."""
     from properties.gen import random_scenario, write_sets
 
-    from conftest import write_activity
     from ghginv import Inventory, load_config
     from ghginv.pipeline import activity
+
+    from conftest import write_activity
 
     seen = []
     real = activity.numpy_run
