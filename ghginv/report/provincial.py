@@ -253,8 +253,15 @@ def class_map(energy_activity: pl.DataFrame | None) -> dict[str, str]:
     """
     if energy_activity is None or energy_activity.height == 0:
         return {}
-    u = energy_activity.select("activity", "fuel_class").unique()
-    return dict(zip(u["activity"].to_list(), u["fuel_class"].to_list()))
+    if _LAST_CLASSES and _LAST_CLASSES[0] is energy_activity:  # the summary and every sector table of one run ask
+        return dict(_LAST_CLASSES[1])
+    u = energy_activity.lazy().select("activity", "fuel_class").unique().collect()  # lazily: no copy of the whole table
+    out = dict(zip(u["activity"].to_list(), u["fuel_class"].to_list()))
+    _LAST_CLASSES[:] = [energy_activity, out]
+    return dict(out)
+
+
+_LAST_CLASSES: list = []  # (energy_activity, class_map) of the last call
 
 
 class _Rows:
@@ -498,8 +505,8 @@ def _notation_keys(inventory: pl.DataFrame | None) -> dict[int, dict[str, set[st
     """Year -> IPCC category -> the notation keys inventory.parquet gives it (direct scope, any region or gas)."""
     if inventory is None or "notation_key" not in inventory.columns:
         return {}
-    k = inventory.filter(pl.col("notation_key").is_not_null(), pl.col("scope") == "direct").select(
-        "year", "category", "notation_key").unique()  # once per key, not per region and gas (sets below: order is irrelevant)
+    k = (inventory.lazy().filter(pl.col("notation_key").is_not_null(), pl.col("scope") == "direct")
+         .select("year", "category", "notation_key").unique().collect())  # once per key, not per region and gas (sets below: order is irrelevant)
     out: dict[int, dict[str, set[str]]] = {}
     for y, c, key in zip(k["year"].to_list(), k["category"].to_list(), k["notation_key"].to_list()):
         out.setdefault(int(y), {}).setdefault(c, set()).add(key)
@@ -532,7 +539,8 @@ def _memo_keys(inventory: pl.DataFrame | None) -> dict[int, dict[str, set[str]]]
     ``memo``: the memo items of the completeness table, :mod:`ghginv.analysis.notation`)."""
     if inventory is None or "notation_key" not in inventory.columns:
         return {}
-    k = inventory.filter(pl.col("notation_key").is_not_null(), pl.col("scope") == "memo", pl.col("category").is_in(list(BUNKERS)))
+    k = (inventory.lazy().filter(pl.col("notation_key").is_not_null(), pl.col("scope") == "memo", pl.col("category").is_in(list(BUNKERS)))
+         .select("year", "category", "notation_key").collect())  # the columns read below only, in the table's order
     out: dict[int, dict[str, set[str]]] = {}
     for y, c, key in zip(k["year"].to_list(), k["category"].to_list(), k["notation_key"].to_list()):
         out.setdefault(int(y), {}).setdefault(c, set()).add(key)
@@ -669,6 +677,22 @@ def _sector_order(code: str) -> tuple:
     return tuple(int(p) if p.isdigit() else 99 for p in code.replace("M.", "99.").split("."))
 
 
+_LAST_GROUPS: list = []  # (energy_activity, name column, groups) of the last call: the physical and the tce table share them
+
+
+def _energy_groups(ea: pl.DataFrame, name: str) -> list[tuple]:
+    """The rows of ``ea`` grouped per (year, sector, fuel name, dimension, class, activity), in the order of their first
+    row: one tuple per group, the rows' ``amount_base`` and ``energy_tce`` as a list each (computed once per table)."""
+    if _LAST_GROUPS and _LAST_GROUPS[0] is ea and _LAST_GROUPS[1] == name:
+        return _LAST_GROUPS[2]
+    groups = (ea.lazy().select("year", "sector", name, "dimension", "fuel_class", "activity", "amount_base", "energy_tce")
+              .group_by(["year", "sector", name, "dimension", "fuel_class", "activity"], maintain_order=True)
+              .agg("amount_base", "energy_tce").collect())
+    out = list(zip(*(groups[c].to_list() for c in groups.columns), strict=True))
+    _LAST_GROUPS[:] = [ea, name, out]
+    return out
+
+
 def energy_activity_table(energy_activity: pl.DataFrame | None, lang: str = "en", quantity: str = "physical") -> pl.DataFrame | None:
     """The energy activity by sector (rows) and fuel (columns), per year, with a total row per year.
 
@@ -696,10 +720,7 @@ def energy_activity_table(energy_activity: pl.DataFrame | None, lang: str = "en"
     heads: dict[tuple, tuple[str, float]] = {}  # (fuel, dimension, fuel class) -> (column, divisor): once per fuel, not per row
     name = "name_zh" if lang == "zh" else "name_en"
     # one group per (year, sector, fuel, dimension, class, activity): the rows' values as a list each (not a dict per row)
-    groups = (ea.select("year", "sector", name, "dimension", "fuel_class", "activity", "amount_base", "energy_tce")
-              .group_by(["year", "sector", name, "dimension", "fuel_class", "activity"], maintain_order=True)
-              .agg("amount_base", "energy_tce"))
-    for year, sector, fuel, dim, cls, act, amounts, tces in zip(*(groups[c].to_list() for c in groups.columns), strict=True):
+    for year, sector, fuel, dim, cls, act, amounts, tces in _energy_groups(ea, name):
         code, en, zh = secs[sector]
         if quantity == "physical":
             head = heads.get((fuel, dim, cls))
@@ -933,4 +954,6 @@ def provincial_sheets(emissions: pl.DataFrame, energy_activity: pl.DataFrame | N
     for tab in SECTOR_TABLES:
         out.append((ptext(tab.key, lang), sector_table(emissions, tab, lang, energy_activity), ptext("sector_note", lang)))
     _LAST_ROWS.clear()  # the run's emission rows are not kept past its workbook
+    _LAST_CLASSES.clear()
+    _LAST_GROUPS.clear()
     return out
