@@ -130,10 +130,15 @@ class ReportData:
         whole inventory (1.6 M rows at 10 M activity rows over 2,000 regions) again per year."""
         cache = self.__dict__.get("_completeness")
         if cache is None or cache[0] is not self.inventory:
+            from ..analysis.notation import MEMO, reporting_codes
+
             inv = self.inventory
             cols = [c for c in ("year", "scope", "category", "gas", "co2e_t", "notation_key") if c in inv.columns]
-            rows = inv.lazy().select(cols).filter(pl.col("scope").is_in(["direct", "memo"])).collect()
-            years = sorted(rows.filter(pl.col("scope") == "direct")["year"].unique().to_list())
+            years = sorted(inv.lazy().filter(pl.col("scope") == "direct").select(pl.col("year").unique()).collect()["year"].to_list())
+            # the rows completeness_table reads: direct rows of the reporting categories, memo rows of the memo items
+            rows = inv.lazy().select(cols).filter(
+                ((pl.col("scope") == "direct") & pl.col("category").is_in(reporting_codes()))
+                | ((pl.col("scope") == "memo") & pl.col("category").is_in(list(MEMO)))).collect()
             parts = {k[0]: v for k, v in rows.partition_by("year", as_dict=True, maintain_order=True).items()}
             cache = self.__dict__["_completeness"] = (inv, years, parts, {})
         return cache[1], cache[2], cache[3]
