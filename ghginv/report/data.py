@@ -94,12 +94,17 @@ class ReportData:
         cached = self.__dict__.get("_by_group")
         if cached is not None and cached[0] is self.emissions:
             return cached[1]
-        e = self.emissions.filter(pl.col("scope").is_in(["direct", INDIRECT]), pl.col("co2e_t") >= 0)
-        e = e.with_columns(
-            pl.when(pl.col("scope") == INDIRECT).then(pl.lit(INDIRECT))
-            .otherwise(per_value(e["sector"], sector_group)).alias("group")
-        )
+        e = self.emissions.lazy().select("scope", "sector", "year", "co2e_t").filter(
+            pl.col("scope").is_in(["direct", INDIRECT]), pl.col("co2e_t") >= 0).collect()
+        # the groups as integer codes in the order of their names: group_sum sorts and adds them as it would the
+        # names (the same groups, order and sums), without a text column per emission row to build and encode
+        of = {c: sector_group(c) for c in e["sector"].drop_nulls().unique().to_list()}
+        names = sorted({*of.values(), INDIRECT})
+        code = {k: i for i, k in enumerate(names)}
+        e = e.with_columns(pl.when(pl.col("scope") == INDIRECT).then(pl.lit(code[INDIRECT], pl.Int64))
+                           .otherwise(per_distinct(e["sector"], lambda c: code[of[c]], pl.Int64)).alias("group"))
         g = group_sum(e, ["group", "year"], ["co2e_t"])
+        g = g.with_columns(pl.col("group").replace_strict(dict(enumerate(names)), default=None, return_dtype=pl.String))
         g = g.with_columns(per_value(g["group"], lambda c: "" if c == INDIRECT else category_name(c)).alias("label"))
         self.__dict__["_by_group"] = (self.emissions, g)
         return g
