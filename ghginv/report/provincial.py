@@ -300,6 +300,18 @@ class _Rows:
         for i, y in enumerate(self.year):
             self.by_year.setdefault(y, []).append(i)
         self._split: dict[int, tuple] = {}  # id of an index collection -> (it, year -> its indices in its order)
+        self._sums: dict[tuple, float] = {}  # ("em" or "ce", atoms) -> math.fsum of their rows' values
+
+    def fsum(self, which: str, idx) -> float:
+        """:func:`math.fsum` of the values (``"em"`` [t of the gas] or ``"ce"`` [t CO2e]) of the rows of the atoms
+        ``idx``, computed once per set of atoms: the summary and the sector tables sum many of the same sets, and an
+        exactly rounded sum does not depend on the order of its terms (the same bits from the cache)."""
+        key = (which, tuple(sorted(idx)))
+        got = self._sums.get(key)
+        if got is None:
+            values = self.em if which == "em" else self.ce
+            got = self._sums[key] = math.fsum(chain.from_iterable(values[i] for i in key[1]))
+        return got
 
     def where(self, cond) -> list[int]:
         """Indices of the rows where ``cond(i)`` holds."""
@@ -352,15 +364,15 @@ def _sums(r: _Rows, idx) -> dict:
     """The gas columns of one row: 万吨 of CO2, CH4, N2O; 万吨 CO2e of the F-gas groups and the total; None without rows.
     Sums with math.fsum: correctly rounded whatever the order of the rows."""
     idx = sorted(idx)
-    vals: dict[str, list[float]] = {g: [] for g in GAS_GROUPS}  # one pass over the rows
+    of: dict[str, list[int]] = {g: [] for g in GAS_GROUPS}  # the atoms of each gas group, one pass over them
     for i in idx:
         g = r.gas_group[i]
-        if g in vals:
-            vals[g].extend(r.em[i] if g in MASS_GROUPS else r.ce[i])
+        if g in of:
+            of[g].append(i)
     out: dict = {}
     for g in GAS_GROUPS:
-        out[_gcol(g)] = math.fsum(vals[g]) / T_PER_10KT if vals[g] else None
-    out["co2e_10kt"] = _fsum(r.ce, idx) / T_PER_10KT if idx else None
+        out[_gcol(g)] = r.fsum("em" if g in MASS_GROUPS else "ce", of[g]) / T_PER_10KT if of[g] else None
+    out["co2e_10kt"] = r.fsum("ce", idx) / T_PER_10KT if idx else None
     return out
 
 
@@ -820,8 +832,8 @@ def _cell(r: _Rows, sub: list[int], gases: tuple[str, ...], unit: str, named: se
     if not idx:
         return None
     if unit == "co2e":
-        return _fsum(r.ce, idx) / T_PER_10KT
-    t = _fsum(r.em, idx)
+        return r.fsum("ce", idx) / T_PER_10KT
+    t = r.fsum("em", idx)
     return {"10kt": t / T_PER_10KT, "t": t, "carbon": t * 12.0 / 44.0 / T_PER_10KT}[unit]
 
 
