@@ -552,7 +552,7 @@ def _memo_keys(inventory: pl.DataFrame | None) -> dict[int, dict[str, set[str]]]
     if inventory is None or "notation_key" not in inventory.columns:
         return {}
     k = (inventory.lazy().filter(pl.col("notation_key").is_not_null(), pl.col("scope") == "memo", pl.col("category").is_in(list(BUNKERS)))
-         .select("year", "category", "notation_key").collect())  # the columns read below only, in the table's order
+         .select("year", "category", "notation_key").unique().collect())  # once per key, not per region and gas (sets below)
     out: dict[int, dict[str, set[str]]] = {}
     for y, c, key in zip(k["year"].to_list(), k["category"].to_list(), k["notation_key"].to_list()):
         out.setdefault(int(y), {}).setdefault(c, set()).add(key)
