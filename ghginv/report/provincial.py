@@ -253,8 +253,9 @@ def class_map(energy_activity: pl.DataFrame | None) -> dict[str, str]:
     """
     if energy_activity is None or energy_activity.height == 0:
         return {}
-    if _LAST_CLASSES and _LAST_CLASSES[0] is energy_activity:  # the summary and every sector table of one run ask
-        return dict(_LAST_CLASSES[1])
+    hit = tuple(_LAST_CLASSES)  # one read: another report's thread may replace or clear it meanwhile
+    if hit and hit[0] is energy_activity:  # the summary and every sector table of one run ask
+        return dict(hit[1])
     u = energy_activity.lazy().select("activity", "fuel_class").unique().collect()  # lazily: no copy of the whole table
     out = dict(zip(u["activity"].to_list(), u["fuel_class"].to_list()))
     _LAST_CLASSES[:] = [energy_activity, out]
@@ -695,8 +696,9 @@ _LAST_GROUPS: list = []  # (energy_activity, name column, groups) of the last ca
 def _energy_groups(ea: pl.DataFrame, name: str) -> list[tuple]:
     """The rows of ``ea`` grouped per (year, sector, fuel name, dimension, class, activity), in the order of their first
     row: one tuple per group, the rows' ``amount_base`` and ``energy_tce`` as a list each (computed once per table)."""
-    if _LAST_GROUPS and _LAST_GROUPS[0] is ea and _LAST_GROUPS[1] == name:
-        return _LAST_GROUPS[2]
+    hit = tuple(_LAST_GROUPS)  # one read: another report's thread may replace or clear it meanwhile
+    if hit and hit[0] is ea and hit[1] == name:
+        return hit[2]
     groups = (ea.lazy().select("year", "sector", name, "dimension", "fuel_class", "activity", "amount_base", "energy_tce")
               .group_by(["year", "sector", name, "dimension", "fuel_class", "activity"], maintain_order=True)
               .agg("amount_base", "energy_tce").collect())
