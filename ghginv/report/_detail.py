@@ -154,7 +154,9 @@ def summed_frame(sheet: str, df: pl.DataFrame) -> pl.DataFrame:
         sums = sums.with_columns(pl.lit(None, pl.String).alias("notation_key"))
         # the keys combined per group first, then the groups with an estimate dropped: the same groups as
         # dropping the rows of those groups first, at the cost of a join of a few hundred rows
-        keyed = df.select(*keys, "notation_key").filter(pl.col("notation_key").is_not_null()).group_by(keys).agg(_combined())
+        # each (group, key) once first: the combined key is the first of the keys present, whatever their repeats
+        keyed = (df.lazy().select(*keys, "notation_key").filter(pl.col("notation_key").is_not_null()).unique().collect()
+                 .group_by(keys).agg(_combined()))
         keyed = keyed.join(sums.select(keys), on=keys, how="anti", nulls_equal=True)
         keyed = keyed.with_columns(pl.lit(None, pl.Float64).alias(v) for v in t.values)
         parts = [sums, keyed.select(sums.columns)]
