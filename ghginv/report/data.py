@@ -143,7 +143,12 @@ class ReportData:
             # the rows completeness_table reads: direct rows of the reporting categories, memo rows of the memo items
             rows = inv.lazy().select(cols).filter(
                 ((pl.col("scope") == "direct") & pl.col("category").is_in(reporting_codes()))
-                | ((pl.col("scope") == "memo") & pl.col("category").is_in(list(MEMO)))).collect()
+                | ((pl.col("scope") == "memo") & pl.col("category").is_in(list(MEMO))))
+            if "notation_key" in cols:  # the estimates in table order (their sums' order), each keyed row once
+                # (a key's repeats over regions change nothing: keys are combined per category and gas)
+                rows = pl.concat([rows.filter(pl.col("notation_key").is_null()),
+                                  rows.filter(pl.col("notation_key").is_not_null()).unique()])
+            rows = rows.collect()
             parts = {k[0]: v for k, v in rows.partition_by("year", as_dict=True, maintain_order=True).items()}
             cache = self.__dict__["_completeness"] = (inv, years, parts, {})
         return cache[1], cache[2], cache[3]
