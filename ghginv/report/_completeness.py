@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from html import escape
 
-import polars as pl
-
 from ..analysis.notation import GASES, MEMO
 from ..core.i18n import XLSX_COLUMNS, text
 from . import svg
@@ -77,13 +75,12 @@ def completeness_sheet(wb, d: ReportData, fmt_num, fmt_head, note: str | None = 
     (:mod:`ghginv.report._sheets`, the split appended to ``splits``)."""
     from ._xlsx_zh import category_zh, column_head, sheet_name
 
-    inv = d.inventory
     zh = lang == "zh"
     gas_head = XLSX_COLUMNS["completeness_gas"][1 if zh else 0]
     cols = ([column_head("Completeness", c) for c in ("year", "category", "category_name")] if zh
             else ["year", "category", "category_name"]) + [gas_head.format(g=g) for g in GASES]
     name_head = cols[2]
-    years = sorted(inv.filter(pl.col("scope") == "direct")["year"].unique().to_list())
+    years = d.completeness_years()
     rows = [(y, r) for y in years for r in d.completeness(y).iter_rows(named=True)]
     parts = sheet_parts(sheet_name("Completeness", lang), len(rows), note)
     for part, start, stop in parts:

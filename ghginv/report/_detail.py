@@ -146,13 +146,19 @@ def summed_frame(sheet: str, df: pl.DataFrame) -> pl.DataFrame:
         out = df.with_columns(pl.lit(ALL_REGION, pl.String).alias("region")).unique(maintain_order=False)
         return _ordered(out, [c for c in cols if c != "region"]).select(cols)
     has_key = "notation_key" in df.columns
-    est = df.filter(pl.col("notation_key").is_null()) if has_key else df
+    # without the region column (the filters below copy every column they keep)
+    est = df.select(*keys, *t.values).filter(df["notation_key"].is_null()) if has_key else df
     sums = group_sum(est, keys, list(t.values)).with_columns(pl.col(v).fill_nan(None) for v in t.values)
     parts = [sums]
     if has_key:
         sums = sums.with_columns(pl.lit(None, pl.String).alias("notation_key"))
-        keyed = df.filter(pl.col("notation_key").is_not_null()).join(sums.select(keys), on=keys, how="anti", nulls_equal=True)
-        keyed = keyed.group_by(keys).agg(_combined()).with_columns(pl.lit(None, pl.Float64).alias(v) for v in t.values)
+        # the keys combined per group first, then the groups with an estimate dropped: the same groups as
+        # dropping the rows of those groups first, at the cost of a join of a few hundred rows
+        # each (group, key) once first: the combined key is the first of the keys present, whatever their repeats
+        keyed = (df.lazy().select(*keys, "notation_key").filter(pl.col("notation_key").is_not_null()).unique().collect()
+                 .group_by(keys).agg(_combined()))
+        keyed = keyed.join(sums.select(keys), on=keys, how="anti", nulls_equal=True)
+        keyed = keyed.with_columns(pl.lit(None, pl.Float64).alias(v) for v in t.values)
         parts = [sums, keyed.select(sums.columns)]
     out = pl.concat(parts).with_columns(pl.lit(ALL_REGION, pl.String).alias("region"))
     out = out.select(cols).cast(dict(schema))

@@ -253,8 +253,16 @@ def class_map(energy_activity: pl.DataFrame | None) -> dict[str, str]:
     """
     if energy_activity is None or energy_activity.height == 0:
         return {}
-    u = energy_activity.select("activity", "fuel_class").unique()
-    return dict(zip(u["activity"].to_list(), u["fuel_class"].to_list()))
+    hit = tuple(_LAST_CLASSES)  # one read: another report's thread may replace or clear it meanwhile
+    if hit and hit[0] is energy_activity:  # the summary and every sector table of one run ask
+        return dict(hit[1])
+    u = energy_activity.lazy().select("activity", "fuel_class").unique().collect()  # lazily: no copy of the whole table
+    out = dict(zip(u["activity"].to_list(), u["fuel_class"].to_list()))
+    _LAST_CLASSES[:] = [energy_activity, out]
+    return dict(out)
+
+
+_LAST_CLASSES: list = []  # (energy_activity, class_map) of the last call
 
 
 class _Rows:
@@ -293,6 +301,18 @@ class _Rows:
         for i, y in enumerate(self.year):
             self.by_year.setdefault(y, []).append(i)
         self._split: dict[int, tuple] = {}  # id of an index collection -> (it, year -> its indices in its order)
+        self._sums: dict[tuple, float] = {}  # ("em" or "ce", atoms) -> math.fsum of their rows' values
+
+    def fsum(self, which: str, idx) -> float:
+        """:func:`math.fsum` of the values (``"em"`` [t of the gas] or ``"ce"`` [t CO2e]) of the rows of the atoms
+        ``idx``, computed once per set of atoms: the summary and the sector tables sum many of the same sets, and an
+        exactly rounded sum does not depend on the order of its terms (the same bits from the cache)."""
+        key = (which, tuple(sorted(idx)))
+        got = self._sums.get(key)
+        if got is None:
+            values = self.em if which == "em" else self.ce
+            got = self._sums[key] = math.fsum(chain.from_iterable(values[i] for i in key[1]))
+        return got
 
     def where(self, cond) -> list[int]:
         """Indices of the rows where ``cond(i)`` holds."""
@@ -345,15 +365,15 @@ def _sums(r: _Rows, idx) -> dict:
     """The gas columns of one row: 万吨 of CO2, CH4, N2O; 万吨 CO2e of the F-gas groups and the total; None without rows.
     Sums with math.fsum: correctly rounded whatever the order of the rows."""
     idx = sorted(idx)
-    vals: dict[str, list[float]] = {g: [] for g in GAS_GROUPS}  # one pass over the rows
+    of: dict[str, list[int]] = {g: [] for g in GAS_GROUPS}  # the atoms of each gas group, one pass over them
     for i in idx:
         g = r.gas_group[i]
-        if g in vals:
-            vals[g].extend(r.em[i] if g in MASS_GROUPS else r.ce[i])
+        if g in of:
+            of[g].append(i)
     out: dict = {}
     for g in GAS_GROUPS:
-        out[_gcol(g)] = math.fsum(vals[g]) / T_PER_10KT if vals[g] else None
-    out["co2e_10kt"] = _fsum(r.ce, idx) / T_PER_10KT if idx else None
+        out[_gcol(g)] = r.fsum("em" if g in MASS_GROUPS else "ce", of[g]) / T_PER_10KT if of[g] else None
+    out["co2e_10kt"] = r.fsum("ce", idx) / T_PER_10KT if idx else None
     return out
 
 
@@ -498,8 +518,8 @@ def _notation_keys(inventory: pl.DataFrame | None) -> dict[int, dict[str, set[st
     """Year -> IPCC category -> the notation keys inventory.parquet gives it (direct scope, any region or gas)."""
     if inventory is None or "notation_key" not in inventory.columns:
         return {}
-    k = inventory.filter(pl.col("notation_key").is_not_null(), pl.col("scope") == "direct").select(
-        "year", "category", "notation_key").unique()  # once per key, not per region and gas (sets below: order is irrelevant)
+    k = (inventory.lazy().filter(pl.col("notation_key").is_not_null(), pl.col("scope") == "direct")
+         .select("year", "category", "notation_key").unique().collect())  # once per key, not per region and gas (sets below: order is irrelevant)
     out: dict[int, dict[str, set[str]]] = {}
     for y, c, key in zip(k["year"].to_list(), k["category"].to_list(), k["notation_key"].to_list()):
         out.setdefault(int(y), {}).setdefault(c, set()).add(key)
@@ -532,7 +552,8 @@ def _memo_keys(inventory: pl.DataFrame | None) -> dict[int, dict[str, set[str]]]
     ``memo``: the memo items of the completeness table, :mod:`ghginv.analysis.notation`)."""
     if inventory is None or "notation_key" not in inventory.columns:
         return {}
-    k = inventory.filter(pl.col("notation_key").is_not_null(), pl.col("scope") == "memo", pl.col("category").is_in(list(BUNKERS)))
+    k = (inventory.lazy().filter(pl.col("notation_key").is_not_null(), pl.col("scope") == "memo", pl.col("category").is_in(list(BUNKERS)))
+         .select("year", "category", "notation_key").unique().collect())  # once per key, not per region and gas (sets below)
     out: dict[int, dict[str, set[str]]] = {}
     for y, c, key in zip(k["year"].to_list(), k["category"].to_list(), k["notation_key"].to_list()):
         out.setdefault(int(y), {}).setdefault(c, set()).add(key)
@@ -669,6 +690,23 @@ def _sector_order(code: str) -> tuple:
     return tuple(int(p) if p.isdigit() else 99 for p in code.replace("M.", "99.").split("."))
 
 
+_LAST_GROUPS: list = []  # (energy_activity, name column, groups) of the last call: the physical and the tce table share them
+
+
+def _energy_groups(ea: pl.DataFrame, name: str) -> list[tuple]:
+    """The rows of ``ea`` grouped per (year, sector, fuel name, dimension, class, activity), in the order of their first
+    row: one tuple per group, the rows' ``amount_base`` and ``energy_tce`` as a list each (computed once per table)."""
+    hit = tuple(_LAST_GROUPS)  # one read: another report's thread may replace or clear it meanwhile
+    if hit and hit[0] is ea and hit[1] == name:
+        return hit[2]
+    groups = (ea.lazy().select("year", "sector", name, "dimension", "fuel_class", "activity", "amount_base", "energy_tce")
+              .group_by(["year", "sector", name, "dimension", "fuel_class", "activity"], maintain_order=True)
+              .agg("amount_base", "energy_tce").collect())
+    out = list(zip(*(groups[c].to_list() for c in groups.columns), strict=True))
+    _LAST_GROUPS[:] = [ea, name, out]
+    return out
+
+
 def energy_activity_table(energy_activity: pl.DataFrame | None, lang: str = "en", quantity: str = "physical") -> pl.DataFrame | None:
     """The energy activity by sector (rows) and fuel (columns), per year, with a total row per year.
 
@@ -696,10 +734,7 @@ def energy_activity_table(energy_activity: pl.DataFrame | None, lang: str = "en"
     heads: dict[tuple, tuple[str, float]] = {}  # (fuel, dimension, fuel class) -> (column, divisor): once per fuel, not per row
     name = "name_zh" if lang == "zh" else "name_en"
     # one group per (year, sector, fuel, dimension, class, activity): the rows' values as a list each (not a dict per row)
-    groups = (ea.select("year", "sector", name, "dimension", "fuel_class", "activity", "amount_base", "energy_tce")
-              .group_by(["year", "sector", name, "dimension", "fuel_class", "activity"], maintain_order=True)
-              .agg("amount_base", "energy_tce"))
-    for year, sector, fuel, dim, cls, act, amounts, tces in zip(*(groups[c].to_list() for c in groups.columns), strict=True):
+    for year, sector, fuel, dim, cls, act, amounts, tces in _energy_groups(ea, name):
         code, en, zh = secs[sector]
         if quantity == "physical":
             head = heads.get((fuel, dim, cls))
@@ -799,8 +834,8 @@ def _cell(r: _Rows, sub: list[int], gases: tuple[str, ...], unit: str, named: se
     if not idx:
         return None
     if unit == "co2e":
-        return _fsum(r.ce, idx) / T_PER_10KT
-    t = _fsum(r.em, idx)
+        return r.fsum("ce", idx) / T_PER_10KT
+    t = r.fsum("em", idx)
     return {"10kt": t / T_PER_10KT, "t": t, "carbon": t * 12.0 / 44.0 / T_PER_10KT}[unit]
 
 
@@ -933,4 +968,6 @@ def provincial_sheets(emissions: pl.DataFrame, energy_activity: pl.DataFrame | N
     for tab in SECTOR_TABLES:
         out.append((ptext(tab.key, lang), sector_table(emissions, tab, lang, energy_activity), ptext("sector_note", lang)))
     _LAST_ROWS.clear()  # the run's emission rows are not kept past its workbook
+    _LAST_CLASSES.clear()
+    _LAST_GROUPS.clear()
     return out

@@ -19,14 +19,14 @@ from pathlib import Path
 import polars as pl
 
 from ..core import categories
-from ..core._frames import group_sum
+from ..core._frames import group_sum, per_distinct
 from ..core.gwp import MONTREAL_GASES, gas_family
 from ._completeness import completeness_sheet
 from ._detail import DETAIL_TABLES, WORKBOOK_DETAIL_ROWS, SummedTable, summed_frame, summed_text, table_detail
 from ._fastrows import write_rows
 from ._sheets import sheet_head, sheet_parts, split_note
 from ._xlsx_zh import SHEET_UNIT_NOTE, sheet_name, xlsx_text, zh_frame, zh_summary_line
-from .data import ReportData, per_value
+from .data import ReportData
 from .i18n import text
 from .provincial import provincial_sheets
 
@@ -73,16 +73,26 @@ def provincial_table(emissions: pl.DataFrame) -> pl.DataFrame:
         Protocol gases): year, sector, sector_zh, ``<gas>_t`` per gas group of :data:`GAS_COLUMNS` [t of the gas] and
         ``co2e_t`` [t CO2e].
     """
-    e = emissions.with_columns(
-        per_value(emissions["gas"], gas_family).alias("gas_group"),
-        pl.when(pl.col("scope") == "direct").then(per_value(emissions["sector"], _five))
-        .when(pl.col("scope") == "indirect").then(pl.lit("memo_indirect"))
-        .when(pl.col("gas").is_in(list(MONTREAL_GASES))).then(pl.lit("memo_montreal"))
+    # the sector and gas groups as integer codes in the order of their names: group_sum sorts and adds them as it
+    # would the names (the same groups, order and sums), without a text column per emission row to build and encode
+    five_names = sorted([k for k, *_ in FIVE_SECTORS] + ["memo_indirect", "memo_montreal", "memo_bunkers", "memo_biogenic"])
+    five_code = {k: i for i, k in enumerate(five_names)}
+    families = {g: gas_family(g) for g in emissions["gas"].drop_nulls().unique().to_list()}
+    group_names = sorted(set(families.values()))
+    group_code = {k: i for i, k in enumerate(group_names)}
+    e = emissions.select(
+        "year", "emissions_t", "co2e_t",
+        per_distinct(emissions["gas"], lambda g: group_code[families[g]], pl.Int64).alias("gas_group"),
+        pl.when(pl.col("scope") == "direct").then(per_distinct(emissions["sector"], lambda c: five_code.get(_five(c)), pl.Int64))
+        .when(pl.col("scope") == "indirect").then(pl.lit(five_code["memo_indirect"], pl.Int64))
+        .when(pl.col("gas").is_in(list(MONTREAL_GASES))).then(pl.lit(five_code["memo_montreal"], pl.Int64))
         .when(pl.col("sector").is_in([c for c in emissions["sector"].unique().to_list() if c and categories.is_bunker(c)]))
-        .then(pl.lit("memo_bunkers"))
-        .otherwise(pl.lit("memo_biogenic")).alias("five"),
+        .then(pl.lit(five_code["memo_bunkers"], pl.Int64))
+        .otherwise(pl.lit(five_code["memo_biogenic"], pl.Int64)).alias("five"),
     ).filter(pl.col("five").is_not_null())
     wide = group_sum(e, ["year", "five", "gas_group"], ["emissions_t", "co2e_t"])
+    wide = wide.with_columns(pl.col("five").replace_strict(dict(enumerate(five_names)), return_dtype=pl.String),
+                             pl.col("gas_group").replace_strict(dict(enumerate(group_names)), default=None, return_dtype=pl.String))
     out = []
     names = {k: (en, zh) for k, en, zh, _ in FIVE_SECTORS}
     names["memo_indirect"] = ("Memo: purchased electricity and heat (indirect)", "备忘：外购电力和热力（间接）")

@@ -1,0 +1,68 @@
+"""The report's shared views of a run (``ghginv.report.data.ReportData``, the five-sector table) equal what they are
+computed from: the completeness tables from the inventory split once by year equal
+:func:`ghginv.analysis.notation.completeness_table` over the whole inventory, and the groups summed over integer codes
+equal the sums over the groups' names (:func:`ghginv.core._frames.group_sum`, the same bits)."""
+
+from __future__ import annotations
+
+import polars as pl
+from polars.testing import assert_frame_equal
+
+from ghginv import compile_inventory
+from ghginv.analysis.notation import completeness_table
+from ghginv.core._frames import group_sum
+from ghginv.core.categories import category_name
+from ghginv.core.gwp import gas_family
+from ghginv.report.data import INDIRECT, ReportData, sector_group
+from ghginv.report.xlsx import provincial_table
+
+from conftest import ROOT, write_activity
+
+ENERGY = ROOT / "ghginv" / "data" / "factor_sets" / "ipcc2006_energy"
+ROWS = [dict(sector="1.A.3.a.ii", activity="jet_kerosene", amount=200.0, unit="t"),
+        dict(sector="1.A.4.b", activity="diesel", amount=100.0, unit="t"),
+        dict(sector="1.A.2.e", activity="diesel", amount=0.1, unit="t"),
+        dict(sector="1.A.3.a.i", activity="jet_kerosene", amount=1000.0, unit="t"),  # a memo item (international bunkers)
+        dict(sector="1.A.3.d.i", activity="fuel_oil", amount=500.0, unit="t")]
+
+
+def _data(tmp_path) -> ReportData:
+    rows = [dict(year=y, region=r, **{**x, "amount": x["amount"] * (1 + k / 7)})
+            for k, (y, r, x) in enumerate((y, r, x) for y in (2021, 2023, 2022) for r in ("510105", "510106", "510107")
+                                          for x in ROWS if not (y == 2022 and x["sector"] == "1.A.2.e"))]
+    act = write_activity(tmp_path / "act.parquet", rows)
+    res = compile_inventory(activity=[str(act)], factors=[str(ENERGY)], gwp="AR5GWP100")
+    return ReportData(manifest={}, emissions=res.emissions, inventory=res.inventory, factors_used=res.factors_used)
+
+
+def test_completeness_per_year_equals_the_whole_inventory(tmp_path):
+    d = _data(tmp_path)
+    inv = d.inventory
+    assert inv.filter(pl.col("scope") == "memo").height > 0  # the memo items are among the rows split by year
+    years = sorted(inv.filter(pl.col("scope") == "direct")["year"].unique().to_list())
+    assert d.completeness_years() == years == [2021, 2022, 2023]
+    for y in years:
+        assert_frame_equal(d.completeness(y), completeness_table(inv, y))
+    assert_frame_equal(d.completeness(), completeness_table(inv))  # default: the last year
+    assert d.completeness() is d.completeness(2023)  # computed once
+    assert_frame_equal(d.completeness(1999), completeness_table(inv, 1999))  # a year without rows: an empty table
+
+
+def test_groups_by_code_equal_groups_by_name(tmp_path):
+    d = _data(tmp_path)
+    e = d.emissions.filter(pl.col("scope").is_in(["direct", INDIRECT]), pl.col("co2e_t") >= 0)
+    e = e.with_columns(pl.when(pl.col("scope") == INDIRECT).then(pl.lit(INDIRECT))
+                       .otherwise(pl.col("sector").map_elements(sector_group, return_dtype=pl.String)).alias("group"))
+    ref = group_sum(e, ["group", "year"], ["co2e_t"])
+    ref = ref.with_columns(pl.col("group").map_elements(lambda c: "" if c == INDIRECT else category_name(c),
+                                                        return_dtype=pl.String).alias("label"))
+    assert ref.height > 3
+    assert_frame_equal(d.by_group(), ref)
+    # the five-sector table: its rows per year and gas group, each sum that of the rows of its group in table order
+    t = provincial_table(d.emissions)
+    direct = d.emissions.filter(pl.col("scope") == "direct", pl.col("sector").str.starts_with("1.A"),
+                                ~pl.col("sector").is_in(["1.A.3.a.i", "1.A.3.d.i"]))
+    for y in (2021, 2022, 2023):
+        energy = t.filter(pl.col("year") == y, pl.col("sector") == "Energy")
+        rows = direct.filter(pl.col("year") == y, pl.col("gas").map_elements(gas_family, return_dtype=pl.String) == "CO2")
+        assert energy["CO2_t"].item() == group_sum(rows, ["year"], ["emissions_t"])["emissions_t"].item() > 0
