@@ -54,21 +54,26 @@ def _batch(rng: np.random.Generator, n: int, bad_rate: float):
     return years, y_step, lo, lo + int(rng.integers(0, 8)), idx, steps, luts, amount
 
 
+def _fitted_batch(rng, max_rows, seed, cubes):
+    """A random batch of up to ``max_rows`` rows (bad rows in odd seeds) as the kernels' arguments, two equal
+    conservation tallies (or two empty ones), and a check that the batch fits every cube of ``cubes``."""
+    years, y_step, y_lo, y_hi, idx, steps, luts, amount = _batch(rng, int(rng.integers(1, max_rows)), 0.3 if seed % 2 else 0.0)
+    n_tu = luts[3].shape[0]
+    tally_l = np.zeros(8 * n_tu if rng.random() < 0.7 else 0, np.float64)
+    for cube in cubes:
+        assert cube.fits(*(lut.shape[0] for lut in luts[:1]), *(int(lut.max(initial=0)) + 1 for lut in luts[1:]))
+    return (years, y_step, y_lo, y_hi, *idx, steps, *luts, amount), tally_l, tally_l.copy()
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_numpy_form_equals_the_kernel_loop(seed):
     rng = np.random.default_rng(seed)
     loop_cube, np_cube = DenseCube(), DenseCube()
     calls = statuses = 0
     for _ in range(int(rng.integers(1, 5))):
-        years, y_step, y_lo, y_hi, idx, steps, luts, amount = _batch(rng, int(rng.integers(1, 300)), 0.3 if seed % 2 else 0.0)
-        n_tu = luts[3].shape[0]
-        tally_l = np.zeros(8 * n_tu if rng.random() < 0.7 else 0, np.float64)
-        tally_n = tally_l.copy()
-        for cube in (loop_cube, np_cube):
-            assert cube.fits(*(lut.shape[0] for lut in luts[:1]), *(int(lut.max(initial=0)) + 1 for lut in luts[1:]))
+        args, tally_l, tally_n = _fitted_batch(rng, 300, seed, (loop_cube, np_cube))
         start = 0
         while True:
-            args = (years, y_step, y_lo, y_hi, *idx, steps, *luts, amount)
             got_l = LOOP(loop_cube.cells, loop_cube.year_idx, loop_cube.combo_of, loop_cube.combo_keys, loop_cube.meta, start, *args, tally_l)
             got_n = _dense_append_tally_np(np_cube.cells, np_cube.year_idx, np_cube.combo_of, np_cube.combo_keys, np_cube.meta, start, *args, tally_n)
             calls += 1
@@ -93,13 +98,7 @@ def test_growing_at_once_gives_the_loops_cube(seed):
     rng = np.random.default_rng(seed)
     loop_cube, np_cube = DenseCube(), DenseCube()
     for _ in range(int(rng.integers(1, 5))):
-        years, y_step, y_lo, y_hi, idx, steps, luts, amount = _batch(rng, int(rng.integers(1, 600)), 0.3 if seed % 2 else 0.0)
-        n_tu = luts[3].shape[0]
-        tally_l = np.zeros(8 * n_tu if rng.random() < 0.7 else 0, np.float64)
-        tally_n = tally_l.copy()
-        for cube in (loop_cube, np_cube):
-            assert cube.fits(*(lut.shape[0] for lut in luts[:1]), *(int(lut.max(initial=0)) + 1 for lut in luts[1:]))
-        args = (years, y_step, y_lo, y_hi, *idx, steps, *luts, amount)
+        args, tally_l, tally_n = _fitted_batch(rng, 600, seed, (loop_cube, np_cube))
         ends, calls = [], []
         for cube, fn, tally in ((loop_cube, LOOP, tally_l), (np_cube, _dense_append_tally_np, tally_n)):
             start, n = 0, 0
