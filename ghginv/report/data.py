@@ -59,6 +59,7 @@ class ReportData:
     electricity_balance: pl.DataFrame | None = None  # electricity_balance.parquet (电力调入调出 of the energy balance; ghginv.report.provincial)
     sheet_splits: list[dict] = field(default_factory=list)  # tables of inventory.xlsx split across sheets (ghginv.report._sheets)
     workbook_summed: list = field(default_factory=list)  # tables of inventory.xlsx summed over regions (ghginv.report._detail.SummedTable)
+    run_dir: Path | None = None  # the run folder read (from_run_dir): its factor_sets/ snapshot names each set's publisher and URL
 
     @classmethod
     def from_run_dir(cls, run: str | Path) -> ReportData:
@@ -73,7 +74,7 @@ class ReportData:
                 frames[name] = pl.read_parquet(p)
             elif name in ("emissions", "inventory", "factors_used"):
                 raise InputFileError(f"{run}: {p.name} is missing; re-run ghginv compile")
-        return cls(manifest=manifest, **frames)
+        return cls(manifest=manifest, run_dir=run, **frames)
 
     # ---- helpers used by the HTML and XLSX writers -------------------------------------------
 
@@ -174,10 +175,15 @@ class ReportData:
         return v if v in WORKBOOK_DETAILS else "auto"  # a manifest edited by hand: the default
 
     def factor_sets(self) -> list[dict]:
+        """The run's factor sets (manifest entries) with each set's ``url`` and ``publisher``, read from the run
+        folder's snapshot of the set when there is one, else from the set's own folder."""
         out = []
         for s in self.manifest.get("factor_sets", []):
             d = dict(s)
-            mt = Path(s.get("path", "")) / "manifest.toml"
+            # the run folder's own copy of the set (ghginv.runfolder.snapshot_factor_sets) first: the original may have
+            # moved, changed or be relative to another working folder since the run
+            snap = self.run_dir / "factor_sets" / str(s.get("name", "")) / "manifest.toml" if self.run_dir is not None else None
+            mt = snap if snap is not None and snap.is_file() else Path(s.get("path", "")) / "manifest.toml"
             try:
                 meta = tomllib.loads(mt.read_text(encoding="utf-8")) if mt.is_file() else {}
             except (OSError, tomllib.TOMLDecodeError):
