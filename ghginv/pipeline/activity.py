@@ -77,8 +77,9 @@ def build_cube(cfg, sets, progress=None) -> tuple[Cube, list[dict], InputTally |
         if cube.cells.height == 0:
             raise ValidationError(f"no activity rows with amounts in {', '.join(str(p) for p in cfg.activity_paths)}")
         return cube, inputs, tally
-    numpy_run(_input_bytes(files))  # a small run never loads numba (ghginv.kernels)
-    cube, inputs, tally = _build_local(files, known, cfg, cube_years, progress)
+    input_bytes = _input_bytes(files)
+    numpy_run(input_bytes)  # a small run never loads numba (ghginv.kernels)
+    cube, inputs, tally = _build_local(files, known, cfg, cube_years, progress, input_bytes)
     if keep_history:
         cube = _drop_early_non_deposits(cube, cfg.years[0], tally)
     if cube.cells.height == 0:
@@ -115,7 +116,7 @@ def _input_bytes(files) -> int | None:
         return None
 
 
-def cube_threads(files) -> int:
+def cube_threads(files, input_bytes: int | None) -> int:
     """How many threads build file cubes at once: 2 (the machine's cores, at most 2) when at
     least two files hold together at least :data:`PARALLEL_MIN_BYTES`, else 1.
 
@@ -127,6 +128,8 @@ def cube_threads(files) -> int:
     ----------
     files : list of ActivityFile
         The run's activity files.
+    input_bytes : int or None
+        Their bytes together (:func:`_input_bytes`); None when one is unreadable (then 1: the read names it).
 
     Returns
     -------
@@ -138,17 +141,13 @@ def cube_threads(files) -> int:
         return min(int(text), max(1, len(files)))
     if len(files) < 2 or min(os.cpu_count() or 1, 2) < 2:
         return 1
-    try:
-        big = sum(_fs.size(f.path) for f in files) >= PARALLEL_MIN_BYTES
-    except (OSError, ValidationError):  # an unreadable file: the read names it
-        return 1
-    return 2 if big else 1
+    return 2 if input_bytes is not None and input_bytes >= PARALLEL_MIN_BYTES else 1
 
 
 PARALLEL_MIN_BYTES = 8 << 20  # about 1 M activity rows: below it a second thread costs more than it saves
 
 
-def _build_local(files, known, cfg, cube_years, progress):
+def _build_local(files, known, cfg, cube_years, progress, input_bytes):
     """The local engine: each file's cube (:mod:`ghginv.pipeline.filecube`) from the cube cache or
     from its rows, added together in input order; files are hashed in a thread while the cubes
     are built, by :func:`cube_threads` threads at once, each file read ahead in a thread of its own."""
@@ -161,7 +160,7 @@ def _build_local(files, known, cfg, cube_years, progress):
     stop = threading.Event()  # a file failed: the others stop at their next batch
     problems = []
     hit = [False] * len(files)
-    threads = cube_threads(files)
+    threads = cube_threads(files, input_bytes)
 
     def count(n: int) -> None:
         nonlocal done
