@@ -6,10 +6,14 @@ import csv
 from functools import lru_cache
 from importlib import resources
 
-__all__ = ["categories", "category_name", "is_category", "ancestors", "level", "under", "suggest", "BUNKERS", "is_bunker"]
+__all__ = ["categories", "category_name", "is_category", "ancestors", "level", "under", "suggest", "BUNKERS", "is_bunker",
+           "SCOPE_ORDER"]
 
 # International bunkers: memo items reported outside the national total (2006 IPCC GL Vol 2 Ch 3 §3.6.1
 # (aviation) and §3.5.1 (navigation); Vol 1 Ch 8 reporting tables, "Memo items")
+# the scopes of an emission row in the order of every table (the inventory, the recalculation, the uncertainty table)
+SCOPE_ORDER = {"direct": 0, "indirect": 1, "memo": 2}
+
 BUNKERS = ("1.A.3.a.i", "1.A.3.d.i")
 
 

@@ -153,7 +153,7 @@ def bunker_sectors(sector_names: list[str]) -> np.ndarray:
     return np.array([categories.is_bunker(s) for s in sector_names], dtype=bool)
 
 
-SCOPES = ["direct", "indirect", "memo"]
+SCOPES = list(categories.SCOPE_ORDER)  # scope codes: the position in the tables' scope order
 
 
 class _Pairs(NamedTuple):

@@ -25,6 +25,7 @@ import polars as pl
 from ..analysis.notation import completeness_rows
 from ..core import categories
 from ..core._frames import _order, _rank_codes, _sorted_groups, encode, inverse, per_distinct
+from ..core.categories import SCOPE_ORDER
 
 __all__ = ["build_inventory", "RollupIndex", "INVENTORY_SCHEMA"]
 
@@ -40,7 +41,6 @@ INVENTORY_SCHEMA = {
     "co2e_t": pl.Float64,
     "notation_key": pl.String,
 }
-_SCOPE_ORDER = {"direct": 0, "indirect": 1, "memo": 2}
 
 
 @dataclass
@@ -183,7 +183,7 @@ def _sorted_inventory(rolled: pl.DataFrame, codes: dict, others: list[pl.DataFra
     nk_vocab = sorted(set().union(*(v for v, _ in nk_parts)))
     nk_codes = np.concatenate([np.full(nr, len(nk_vocab), np.int64), *([_codes_on(nk_vocab, nk_parts)] if nk_parts else [])])
     year = pl.concat([rolled["year"].cast(pl.Int32), *(o["year"].cast(pl.Int32) for o in others)])
-    scope_rank = pl.Series(vocab["scope"], dtype=pl.String).replace_strict(_SCOPE_ORDER, return_dtype=pl.Int64).to_numpy()
+    scope_rank = pl.Series(vocab["scope"], dtype=pl.String).replace_strict(SCOPE_ORDER, return_dtype=pl.Int64).to_numpy()
     perm = _order([_rank_codes(year), key["region"], scope_rank[key["scope"]], key["category"], key["gas"], nk_codes])
     level = np.concatenate([rolled["level"].to_numpy(), *(o["level"].cast(pl.Int8).to_numpy() for o in others)])
     n_other = year.len() - nr

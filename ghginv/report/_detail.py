@@ -38,6 +38,7 @@ import polars as pl
 from ..analysis.indicators import ALL_REGION
 from ..analysis.notation import _combined  # combine_keys as a group aggregation (the completeness table's)
 from ..core._frames import group_sum, sort_order
+from ..core.categories import SCOPE_ORDER
 from ..core.config import WORKBOOK_DETAILS
 from ._xlsx_zh import sheet_name
 from .i18n import text
@@ -45,8 +46,6 @@ from .i18n import text
 __all__ = ["WORKBOOK_DETAIL_ROWS", "DETAIL_TABLES", "SummedTable", "table_detail", "summed_frame", "summed_record", "summed_text"]
 
 WORKBOOK_DETAIL_ROWS = 100_000  # rows of a per-region table above which ``auto`` writes it summed over regions
-
-_SCOPE_ORDER = {"direct": 0, "indirect": 1, "memo": 2}  # the inventory's scope order (ghginv.pipeline.aggregate)
 
 
 @dataclass(frozen=True)
@@ -116,7 +115,7 @@ def _key_columns(df: pl.DataFrame, sheet: str) -> list[str]:
 def _ordered(df: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     """``df`` sorted by ``keys`` (the scope in the inventory's order), nulls last: one order every run."""
     if "scope" in keys:
-        s = df["scope"].replace_strict(_SCOPE_ORDER, default=len(_SCOPE_ORDER), return_dtype=pl.Int8).alias("_s")
+        s = df["scope"].replace_strict(SCOPE_ORDER, default=len(SCOPE_ORDER), return_dtype=pl.Int8).alias("_s")
         tmp = df.with_columns(s)
         return df[sort_order(tmp, [("_s" if k == "scope" else k) for k in keys])]
     return df[sort_order(df, keys)]

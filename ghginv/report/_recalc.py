@@ -20,6 +20,7 @@ from html import escape
 import polars as pl
 
 from ..core._frames import group_sum
+from ..core.categories import SCOPE_ORDER
 from ._style import CSS
 from .i18n import category_label, label, label_html, num, pick, table
 
@@ -69,9 +70,8 @@ def _years(ys: list[int]) -> str:
 def totals_table(recalc: pl.DataFrame) -> pl.DataFrame:
     """year, scope, old/new/delta and effects (t CO2e) at the TOTAL level over all gases."""
     cols = ["old_co2e_t", "new_co2e_t", "delta_co2e_t", "activity_effect_t", "factor_effect_t", "gwp_effect_t"]
-    order = {"direct": 0, "indirect": 1, "memo": 2}
     return (group_sum(recalc.filter(pl.col("level") == 0), ["year", "scope"], cols)  # fixed summation order
-            .with_columns(pl.col("scope").replace_strict(order, default=9, return_dtype=pl.Int8).alias("_s"))
+            .with_columns(pl.col("scope").replace_strict(SCOPE_ORDER, default=9, return_dtype=pl.Int8).alias("_s"))
             .sort("year", "_s").drop("_s"))
 
 

@@ -53,6 +53,7 @@ import numpy as np
 import polars as pl
 
 from ..core import categories
+from ..core.categories import SCOPE_ORDER
 from ..core.errors import ConfigError, Problem
 from .montecarlo import Inputs, monte_carlo
 
@@ -494,8 +495,7 @@ def analyse(terms: Terms, settings: UncertaintySettings, base_year: int | None, 
         pl.col("category").replace_strict({**categories.categories(), "TOTAL": "Total"}, default="", return_dtype=pl.String).alias("category_name"),
         pl.when(pl.col("approach1_pct").is_finite()).then(pl.col("approach1_pct")).otherwise(None).alias("approach1_pct"),
     )
-    order = {"direct": 0, "indirect": 1, "memo": 2}
-    table = table.with_columns(pl.col("scope").replace_strict(order, default=9, return_dtype=pl.Int8).alias("_s"))
+    table = table.with_columns(pl.col("scope").replace_strict(SCOPE_ORDER, default=9, return_dtype=pl.Int8).alias("_s"))
     nan_cols = ["half_width_pct", "minus_pct", "plus_pct", "trend", "trend_mean", "trend_p2_5", "trend_p97_5", "trend_approach1_pct"]
     table = table.with_columns(pl.col(c).fill_nan(None) for c in nan_cols)  # undefined (no base year, zero mean): null
     return table.sort("year", "_s", "category", "gas").select(list(SCHEMA)).cast(SCHEMA)
