@@ -377,11 +377,6 @@ def _sums(r: _Rows, idx) -> dict:
     return out
 
 
-def _fsum(values: list[list[float]], idx) -> float:
-    """:func:`math.fsum` of the values of the atoms ``idx`` (each a list of its rows' values)."""
-    return math.fsum(chain.from_iterable(values[i] for i in idx))
-
-
 def _gcol(g: str) -> str:
     return f"{g}_10kt" if g in MASS_GROUPS else f"{g}_10kt_co2e"
 
@@ -599,7 +594,7 @@ def _memo(r: _Rows, y: int, net: dict | None, keys: dict[str, set[str]] | None =
     mont = [i for i in yr if r.montreal[i]]
     if mont:
         out.append({"code": "M4", "level": 9, "item_en": "Memo: Montreal Protocol gases (CFCs, HCFCs, halons)",
-                    "item_zh": "备忘项：《蒙特利尔议定书》受控物质（CFCs、HCFCs、哈龙）", "co2e_10kt": _fsum(r.ce, mont) / T_PER_10KT})
+                    "item_zh": "备忘项：《蒙特利尔议定书》受控物质（CFCs、HCFCs、哈龙）", "co2e_10kt": r.fsum("ce", mont) / T_PER_10KT})
     return out
 
 
