@@ -33,7 +33,7 @@ import threading
 
 import numpy as np
 
-__all__ = ["ngjit", "JIT_MIN_LEN", "NUMPY_RUN_MAX_BYTES", "jit_active", "numpy_run"]
+__all__ = ["ngjit", "JIT_MIN_LEN", "NUMPY_RUN_MAX_BYTES", "jit_active", "numpy_run", "preload"]
 
 
 def _env_int(name: str, default: int) -> int:
@@ -133,6 +133,44 @@ class Kernel:
 
     def __repr__(self) -> str:
         return f"<ghginv kernel {self.py_func.__module__}.{self.py_func.__qualname__}>"
+
+
+def preload(warm) -> threading.Thread | None:
+    """Start loading numba in a background thread, for a run that will need it.
+
+    numba's import and its first cache load take about 0.5–0.8 s of CPU, most of it holding the
+    GIL. The cube stage calls this before it hashes and reads the files, so that the load
+    overlaps with what releases the GIL meanwhile: hashing, reading the cached file cubes and
+    decoding the first batches (read further ahead until then). A kernel called while the
+    thread runs waits for it (numba is loaded once, under a lock). Nothing changes in what the
+    kernels compute.
+
+    Parameters
+    ----------
+    warm : callable
+        Called in the thread once numba is wanted: loads a kernel every such run calls (the
+        cube stage passes :func:`ghginv.kernels.cube.warm_merge`). An error in it is ignored:
+        the first real call loads numba as before.
+
+    Returns
+    -------
+    threading.Thread or None
+        The started (daemon) thread; None when there is nothing to load (numba disabled or
+        already loaded, every kernel compiled from its first call, or a numpy run:
+        :func:`numpy_run`).
+    """
+    if _DISABLED or _ACTIVE or _NUMPY_RUN or JIT_MIN_LEN <= 0:
+        return None
+
+    def load():
+        try:
+            warm()
+        except Exception:  # noqa: BLE001 - only a head start: the first real call loads numba (and reports) as before
+            pass
+
+    t = threading.Thread(target=load, name="ghginv-numba-load", daemon=True)
+    t.start()
+    return t
 
 
 def _kernel_by_name(module: str, name: str):
