@@ -135,22 +135,24 @@ class Kernel:
         return f"<ghginv kernel {self.py_func.__module__}.{self.py_func.__qualname__}>"
 
 
-def preload(warm) -> threading.Thread | None:
+def _first(a):
+    """Sum of an int64 array: the kernel :func:`preload` loads to bring numba up."""
+    total = 0
+    for x in a:
+        total += x
+    return total
+
+
+def preload() -> threading.Thread | None:
     """Start loading numba in a background thread, for a run that will need it.
 
-    numba's import and its first cache load take about 0.5–0.8 s of CPU, most of it holding the
-    GIL. The cube stage calls this before it hashes and reads the files, so that the load
-    overlaps with what releases the GIL meanwhile: hashing, reading the cached file cubes and
-    decoding the first batches (read further ahead until then). A kernel called while the
-    thread runs waits for it (numba is loaded once, under a lock). Nothing changes in what the
-    kernels compute.
-
-    Parameters
-    ----------
-    warm : callable
-        Called in the thread once numba is wanted: loads a kernel every such run calls (the
-        cube stage passes :func:`ghginv.kernels.cube.warm_merge`). An error in it is ignored:
-        the first real call loads numba as before.
+    numba's import and the set-up of its first kernel take about 0.5–0.8 s of CPU, most of it
+    holding the GIL. The cube stage calls this before it hashes and reads the files, so that
+    the load overlaps with what releases the GIL meanwhile: hashing, reading the cached file
+    cubes and decoding the first batches (read further ahead until then). The thread loads a
+    kernel of four lines (its compiled form is cached on disk like every kernel's); a kernel
+    called while it runs waits for it (numba is loaded once, under a lock). Nothing changes in
+    what the kernels compute.
 
     Returns
     -------
@@ -164,7 +166,8 @@ def preload(warm) -> threading.Thread | None:
 
     def load():
         try:
-            warm()
+            f = _FIRST  # the dispatcher itself once numba is loaded (_activate rewrites this module's globals)
+            (_activate(f) if isinstance(f, Kernel) else f)(np.zeros(4, np.int64))
         except Exception:  # noqa: BLE001 - only a head start: the first real call loads numba (and reports) as before
             pass
 
@@ -238,3 +241,6 @@ def ngjit(fn=None, *, lazy: bool = True, small=None):
         k = Kernel(fn, lazy, small)
         _KERNELS.append(k)
         return k
+
+
+_FIRST = ngjit(_first)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Kernel, _activate, ngjit
+from . import ngjit
 
 __all__ = ["new_table", "table_append", "batch_append", "batch_append_tally", "tally_sums", "table_merge", "table_grow", "table_items", "pack_keys",
     "unpack_keys"]
@@ -377,9 +377,6 @@ def _insert_cells(keys1, keys2, sums, counts, n_used, src1, src2, src_sums, src_
     return n_used
 
 
-_INSERT_KERNEL = _insert_cells  # the Kernel itself: loading numba replaces the module's name by the dispatcher
-
-
 def table_grow(table, n_used: int, min_capacity: int = 0):
     """A table of at least twice the capacity holding the same cells.
 
@@ -428,14 +425,6 @@ def table_merge(dst, dst_used: int, src):
         dst = table_grow(dst, dst_used, dst_used + src_used)
     n = _insert_cells(*dst, dst_used, *src)
     return dst, n
-
-
-def warm_merge() -> None:
-    """Load numba and the compiled merge kernel (:func:`table_merge`'s types) now, on a table of
-    16 slots; see :func:`ghginv.kernels.preload`."""
-    k = _INSERT_KERNEL
-    jit = _activate(k) if isinstance(k, Kernel) else k  # a dispatcher already when numba was loaded first
-    jit(*new_table(16), 0, *new_table(16))
 
 
 def table_items(table):

@@ -28,7 +28,6 @@ from ..core.progress import total_rows
 from ..inputs.load import discover, prefetched, stream_batches
 from ..inputs.validate import BatchValidator
 from ..kernels import numpy_run, preload
-from ..kernels.cube import warm_merge
 from .conservation import InputTally
 from .cube import Cube, empty_cube
 from .filecube import CubeMerger, build_file_cube, cache_key, from_cache, usable
@@ -80,7 +79,7 @@ def build_cube(cfg, sets, progress=None) -> tuple[Cube, list[dict], InputTally |
         return cube, inputs, tally
     input_bytes = _input_bytes(files)
     numpy_run(input_bytes)  # a small run never loads numba (ghginv.kernels),
-    preload(warm_merge)  # a larger one loads it in a thread while the files are hashed and read
+    preload()  # a larger one loads it in a thread while the files are hashed and read
     cube, inputs, tally = _build_local(files, known, cfg, cube_years, progress, input_bytes)
     if keep_history:
         cube = _drop_early_non_deposits(cube, cfg.years[0], tally)

@@ -39,7 +39,7 @@ def _parts(rng, n_files: int, keep_entity: bool):
 
 
 def _hash_merge(parts):
-    loop = getattr(C._INSERT_KERNEL, "py_func", C._INSERT_KERNEL)
+    loop = getattr(C._insert_cells, "py_func", C._insert_cells)  # a Kernel, a dispatcher or (nojit) the function
     table, n_used = C.new_table(1 << 13), 0  # room for every cell: never grown
     for p in parts:  # in input order, by the kernel's loop
         n_used = loop(*table, n_used, *p)

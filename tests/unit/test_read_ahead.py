@@ -1,8 +1,8 @@
 """The cube stage's head start on numba: :func:`ghginv.inputs.load.prefetched` reads further ahead
 until an event is set (the first batch added, while numba loads), then back to its depth, yielding
 every batch once and in order; :func:`ghginv.kernels.preload` loads numba in a thread in a fresh
-interpreter (the suite itself compiles every kernel from its first call), after which the merge
-kernel gives the bits of its plain-Python loop."""
+interpreter (the suite itself compiles every kernel from its first call), after which the kernels
+run compiled and the hash-table merge gives the bits of its plain-Python loop."""
 
 from __future__ import annotations
 
@@ -79,24 +79,26 @@ import numpy as np
 import ghginv.kernels as K
 from ghginv.kernels import cube as C
 assert K.numpy_run(1000)  # a small run stays in numpy: nothing to load
-assert K.preload(C.warm_merge) is None and not K.jit_active()
+assert K.preload() is None and not K.jit_active()
 assert not K.numpy_run(None)
-t = K.preload(C.warm_merge)
+t = K.preload()
 assert t is not None
 t.join()
-assert K.jit_active() and K.preload(C.warm_merge) is None
+assert K.jit_active() and K.preload() is None
 rng = np.random.default_rng(5)
 keys = np.unique(rng.integers(0, 50, 400).astype(np.int64))
 src = (keys, np.zeros(keys.size, np.int64), rng.normal(size=keys.size), np.ones(keys.size, np.int64))
 a, b = C.new_table(256), C.new_table(256)  # no growth: the merge fills a in place
 n_jit = C.table_merge(a, 0, src)[1]
-n_py = C._INSERT_KERNEL.py_func(*b, 0, *src)
+loop = next(k.py_func for k in K._KERNELS if k.py_func.__name__ == "_insert_cells")
+n_py = loop(*b, 0, *src)
 assert n_jit == n_py and all(x.tobytes() == y.tobytes() for x, y in zip(a, b))
+assert type(C._insert_cells).__name__ == "CPUDispatcher" and K._FIRST(np.arange(5)) == 10
 print("ok")
 """
 
 
-def test_preload_loads_numba_in_a_thread_and_the_merge_gives_the_same_bits():
+def test_preload_loads_numba_in_a_thread_and_kernels_give_the_same_bits():
     env = {k: v for k, v in os.environ.items() if k not in ("GHGINV_JIT_MIN_LEN", "NUMBA_DISABLE_JIT")}
     env["PYTHONPATH"] = str(ROOT)
     out = subprocess.run([sys.executable, "-c", PRELOAD], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
