@@ -11,7 +11,9 @@ threads. A file whose cube an earlier run cached under its sha256 (:mod:`ghginv.
 is not read at all, and the result is the same to the bit. With ``engine = "dask"`` the same cube
 and tally are built on Dask workers (:mod:`ghginv.pipeline.engine`), which add the partial cubes
 in a tree: that engine does not use the cube cache (its sums agree to ~1e-15, not to the bit). A run
-without activity data (sinks only) has an empty cube.
+without activity data (sinks only) has an empty cube. A local run that needs numba starts loading
+it in a thread first (:func:`ghginv.kernels.preload`), and each file reads further ahead until a
+first batch has gone through the kernel.
 """
 
 from __future__ import annotations
