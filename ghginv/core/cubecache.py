@@ -10,8 +10,16 @@ as one without it.
 
 Where: ``cubes/`` next to the hash cache (:func:`ghginv.core.hashcache.cache_path`):
 ``$GHGINV_CACHE_DIR/cubes/``, else ``$XDG_CACHE_HOME/ghginv/cubes/``, else
-``~/.cache/ghginv/cubes/``. One file per entry, ``<key>.npz``; deleting the folder clears the
+``~/.cache/ghginv/cubes/``. One file per entry, ``<key>.cube``; deleting the folder clears the
 cache.
+
+Layout of an entry (format 2): the 8 bytes ``GHGCUBE2``, the length of a JSON header (8 bytes,
+little-endian), the header (the arrays' names, dtypes and lengths, and the entry's metadata), the
+sha256 of the header and the arrays (32 bytes), then the arrays' raw little-endian bytes, each
+starting at a multiple of 8. A read is one ``readinto`` of the whole file into a writable buffer
+and a view per array (no decoding, no copy). Entries of format 1 (``<key>.npz``, NumPy archives)
+are never read: their keys hold the format too, so no run looks them up, and they count towards
+the bound and are evicted like any other entry.
 
 Bound: at most ``GHGINV_CUBE_CACHE_MB`` MiB (default :data:`DEFAULT_MB`) of entries; the least
 recently used entries (by modification time, touched on every hit) are removed when a new entry
@@ -21,8 +29,8 @@ Off: ``GHGINV_CACHE=0`` (or ``ghginv compile --no-cache``): every file is read, 
 
 Safety under concurrent runs: an entry is written to a temporary file in the same folder and
 renamed into place (:func:`os.replace`, atomic on POSIX and Windows), so a reader sees a whole
-entry or none; each entry also carries the sha256 of its arrays, checked on every read, and any
-error while reading (a damaged or vanished entry) is a miss. Two runs storing the same key write
+entry or none; each entry also carries the sha256 of its header and arrays, checked on every
+read, and any error while reading (a damaged, torn, vanished or foreign entry) is a miss. Two runs storing the same key write
 the same content. Eviction only unlinks files; a run that has an entry open keeps reading it.
 """
 
@@ -37,12 +45,16 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["enabled", "cache_dir", "max_bytes", "get", "put", "DEFAULT_MB", "FORMAT"]
+__all__ = ["enabled", "cache_dir", "max_bytes", "get", "put", "DEFAULT_MB", "FORMAT", "SUFFIX"]
 
 DEFAULT_MB = 2048
-FORMAT = 1  # layout of an entry; part of every key
+FORMAT = 2  # layout of an entry; part of every key (1: NumPy .npz archives)
+SUFFIX = ".cube"  # an entry's file name: <key>.cube
+_SUFFIXES = (SUFFIX, ".npz")  # entries the bound counts and evicts: this format's and format 1's
+_MAGIC = b"GHGCUBE2"
 _ARRAYS = ("year", "region", "sector", "activity", "unit", "entity", "sums", "counts",
            "nk_year", "nk_region", "nk_sector", "nk_activity", "nk_key")
+_DTYPES = {"sums": "<f8", "counts": "<i8"}  # the others: int32
 _STALE_TMP_S = 3600.0
 
 
@@ -88,13 +100,8 @@ def max_bytes() -> int:
     return max(0, int(mb * (1 << 20)))
 
 
-def _digest(arrays: dict[str, np.ndarray], meta_text: str) -> str:
-    h = hashlib.sha256(meta_text.encode("utf-8", "surrogatepass"))
-    for name in _ARRAYS:
-        a = np.ascontiguousarray(arrays[name])
-        h.update(name.encode() + str(a.dtype).encode() + str(a.shape).encode())
-        h.update(a.tobytes())
-    return h.hexdigest()
+def _pad8(n: int) -> int:
+    return (n + 7) & ~7
 
 
 def get(key: str) -> tuple[dict[str, np.ndarray], dict] | None:
@@ -108,24 +115,68 @@ def get(key: str) -> tuple[dict[str, np.ndarray], dict] | None:
     Returns
     -------
     tuple of (dict of str to numpy.ndarray, dict) or None
-        The entry's arrays and its metadata; the entry is marked as just used.
+        The entry's arrays (writable views of one buffer, native byte order) and its metadata;
+        the entry is marked as just used.
     """
-    path = cache_dir() / f"{key}.npz"
+    path = cache_dir() / f"{key}{SUFFIX}"
     try:
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {name: z[name] for name in _ARRAYS}
-            meta_text = bytes(z["meta"]).decode("utf-8", "surrogatepass")
-            digest = bytes(z["digest"]).decode("ascii")
-        if digest != _digest(arrays, meta_text):
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            buf = bytearray(size)
+            if f.readinto(buf) != size or buf[:8] != _MAGIC:
+                return None
+        view = memoryview(buf)
+        n_head = int.from_bytes(view[8:16], "little")
+        head_end = 16 + n_head
+        body = _pad8(head_end + 32)
+        if body > size:
             return None
-        meta = json.loads(meta_text)
+        h = hashlib.sha256(view[16:head_end])
+        h.update(view[body:])
+        if h.digest() != view[head_end:head_end + 32]:
+            return None
+        head = json.loads(bytes(view[16:head_end]).decode("ascii"))
+        arrays = {}
+        at = body
+        for name, dtype, n in head["arrays"]:
+            dt = np.dtype(dtype)
+            a = np.frombuffer(buf, dt, n, at)
+            arrays[name] = a if dt.isnative else a.astype(dt.newbyteorder("="))
+            at = _pad8(at + dt.itemsize * n)
+        if at != _pad8(size) or set(arrays) != set(_ARRAYS):
+            return None
         try:
             os.utime(path)  # least recently used goes first
         except OSError:
             pass
-        return arrays, meta
+        return arrays, head["meta"]
     except Exception:  # noqa: BLE001 - a damaged, vanished or unreadable entry is a miss
         return None
+
+
+def _encode(arrays: dict[str, np.ndarray], meta: dict) -> list:
+    """The entry's bytes, as a list of buffers to write one after the other."""
+    parts = []
+    index = []
+    for name in _ARRAYS:
+        a = np.ascontiguousarray(arrays[name], _DTYPES.get(name, "<i4"))
+        if a.ndim != 1:
+            raise ValueError(f"{name}: one dimension expected")
+        index.append([name, a.dtype.str, int(a.shape[0])])
+        parts.append(a)
+    head = json.dumps({"arrays": index, "meta": meta}, ensure_ascii=True, sort_keys=True).encode("ascii")
+    h = hashlib.sha256(head)
+    body = []
+    at = 0
+    for a in parts:
+        raw = a.tobytes()
+        pad = _pad8(len(raw)) - len(raw)
+        body.append(raw + b"\0" * pad)
+        at += len(raw) + pad
+    lead = _pad8(16 + len(head) + 32) - (16 + len(head) + 32)
+    for chunk in body:
+        h.update(chunk)
+    return [_MAGIC, len(head).to_bytes(8, "little"), head, h.digest(), b"\0" * lead, *body]
 
 
 def put(key: str, arrays: dict[str, np.ndarray], meta: dict) -> bool:
@@ -136,7 +187,7 @@ def put(key: str, arrays: dict[str, np.ndarray], meta: dict) -> bool:
     key : str
         Hex key of the entry.
     arrays : dict of str to numpy.ndarray
-        The numeric arrays of the entry (every name of the entry layout).
+        The numeric arrays of the entry (every name of the entry layout, one dimension each).
     meta : dict
         JSON-serialisable metadata (the files' strings, counts, the tally).
 
@@ -153,16 +204,14 @@ def put(key: str, arrays: dict[str, np.ndarray], meta: dict) -> bool:
     tmp = None
     try:
         d.mkdir(parents=True, exist_ok=True)
-        meta_text = json.dumps(meta, ensure_ascii=True, sort_keys=True)
-        payload = {name: np.ascontiguousarray(arrays[name]) for name in _ARRAYS}
-        payload["meta"] = np.frombuffer(meta_text.encode("ascii"), np.uint8)
-        payload["digest"] = np.frombuffer(_digest(payload, meta_text).encode("ascii"), np.uint8)
-        fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-", suffix=".npz")
+        chunks = _encode(arrays, meta)
+        fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-", suffix=SUFFIX)
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **payload)
-        os.replace(tmp, d / f"{key}.npz")
+            for chunk in chunks:
+                f.write(chunk)
+        os.replace(tmp, d / f"{key}{SUFFIX}")
         tmp = None
-        _evict(d, limit, keep=f"{key}.npz")
+        _evict(d, limit, keep=f"{key}{SUFFIX}")
         return True
     except Exception:  # noqa: BLE001 - the cache is optional
         return False
@@ -190,7 +239,7 @@ def _evict(d: Path, limit: int, keep: str) -> None:
                 if now - st.st_mtime > _STALE_TMP_S:
                     _unlink(e.path)
                 continue
-            if e.name.endswith(".npz"):
+            if e.name.endswith(_SUFFIXES):
                 entries.append((st.st_mtime, e.name, st.st_size))
                 total += st.st_size
     if total <= limit:

@@ -286,7 +286,7 @@ def stream_batches(files: list[ActivityFile], batch_size: int, keep_entity: bool
 _END = object()
 
 
-def prefetched(batches: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
+def prefetched(batches: Iterator[Batch], depth: int = 2, until: tuple | None = None) -> Iterator[Batch]:
     """Yield ``batches`` while a background thread reads the next ones (at most ``depth`` ahead).
 
     Parquet decoding (pyarrow) and the cube kernel (numba) both release the GIL, so on two cores
@@ -300,6 +300,10 @@ def prefetched(batches: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
         The batches to read ahead (:func:`stream_batches`).
     depth : int, default 2
         Most batches read ahead.
+    until : tuple of (threading.Event, int), optional
+        ``(event, more)``: until ``event`` is set, read up to ``more`` batches ahead instead of
+        ``depth`` (the cube stage reads further ahead while numba loads, see
+        :func:`ghginv.kernels.preload`); batches read then are yielded as usual.
 
     Yields
     ------
@@ -308,11 +312,16 @@ def prefetched(batches: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
     """
     import queue
     import threading
+    import time
 
-    q: queue.Queue = queue.Queue(maxsize=depth)
+    ready, more = until if until is not None else (None, depth)
+    q: queue.Queue = queue.Queue(maxsize=max(depth, more))
     stop = threading.Event()
 
     def put(item) -> bool:
+        if ready is not None and more > depth:  # past the wait: back to ``depth`` ahead
+            while ready.is_set() and q.qsize() >= depth and not stop.is_set():
+                time.sleep(0.002)
         while not stop.is_set():
             try:
                 q.put(item, timeout=0.1)

@@ -11,7 +11,9 @@ threads. A file whose cube an earlier run cached under its sha256 (:mod:`ghginv.
 is not read at all, and the result is the same to the bit. With ``engine = "dask"`` the same cube
 and tally are built on Dask workers (:mod:`ghginv.pipeline.engine`), which add the partial cubes
 in a tree: that engine does not use the cube cache (its sums agree to ~1e-15, not to the bit). A run
-without activity data (sinks only) has an empty cube.
+without activity data (sinks only) has an empty cube. A local run that needs numba starts loading
+it in a thread first (:func:`ghginv.kernels.preload`), and each file reads further ahead until a
+first batch has gone through the kernel.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from ..core.errors import ValidationError
 from ..core.progress import total_rows
 from ..inputs.load import discover, prefetched, stream_batches
 from ..inputs.validate import BatchValidator
-from ..kernels import numpy_run
+from ..kernels import numpy_run, preload
 from .conservation import InputTally
 from .cube import Cube, empty_cube
 from .filecube import CubeMerger, build_file_cube, cache_key, from_cache, usable
@@ -78,7 +80,8 @@ def build_cube(cfg, sets, progress=None) -> tuple[Cube, list[dict], InputTally |
             raise ValidationError(f"no activity rows with amounts in {', '.join(str(p) for p in cfg.activity_paths)}")
         return cube, inputs, tally
     input_bytes = _input_bytes(files)
-    numpy_run(input_bytes)  # a small run never loads numba (ghginv.kernels)
+    numpy_run(input_bytes)  # a small run never loads numba (ghginv.kernels),
+    preload()  # a larger one loads it in a thread while the files are hashed and read
     cube, inputs, tally = _build_local(files, known, cfg, cube_years, progress, input_bytes)
     if keep_history:
         cube = _drop_early_non_deposits(cube, cfg.years[0], tally)
@@ -144,6 +147,7 @@ def cube_threads(files, input_bytes: int | None) -> int:
     return 2 if input_bytes is not None and input_bytes >= PARALLEL_MIN_BYTES else 1
 
 
+READ_AHEAD_LOADING = 4  # batches a file reads ahead until the first batch was added (numba loading), ~25 MB each at 2**20 rows
 PARALLEL_MIN_BYTES = 8 << 20  # about 1 M activity rows: below it a second thread costs more than it saves
 
 
@@ -169,6 +173,12 @@ def _build_local(files, known, cfg, cube_years, progress, input_bytes):
                 done += n
                 on_rows(done, total)
 
+    added = threading.Event()  # a first batch went through the kernel: numba is loaded (or not needed)
+
+    def on_batch(b) -> None:
+        added.set()
+        count(b.data.num_rows)
+
     def until_stopped(batches):
         for batch in batches:
             if stop.is_set():
@@ -188,9 +198,9 @@ def _build_local(files, known, cfg, cube_years, progress, input_bytes):
             batches = stream_batches([f], cfg.batch_size, cfg.keep_entity)
             # read ahead in a thread: with several builders one batch, so that the last file, when
             # the other builders are done, still decodes on one core while its rows are added on the other
-            batches = prefetched(batches, depth=2 if threads == 1 else 1)
-            fc, v = build_file_cube(until_stopped(batches), known, cube_years, cfg.regions, cfg.keep_entity,
-                                    lambda b: count(b.data.num_rows))
+            # ahead, and further ahead until a first batch was added: meanwhile numba loads (kernels.preload)
+            batches = prefetched(batches, depth=2 if threads == 1 else 1, until=(added, READ_AHEAD_LOADING))
+            fc, v = build_file_cube(until_stopped(batches), known, cube_years, cfg.regions, cfg.keep_entity, on_batch)
             return fc, False, v
 
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ghginv-cube") as builders:

@@ -187,39 +187,67 @@ def notation_frame(rows) -> pl.DataFrame:
                         ).unique().sort("year", "region", "sector", "activity", "notation_key")
 
 
-def cells_frame(k1, k2, sums, counts, books, keep_entity: bool) -> pl.DataFrame:
-    """The cube's cells as a frame sorted by every key column, from packed keys and the codebooks."""
+def cell_order(k1, k2, books, keep_entity: bool, stable: bool = False) -> np.ndarray:
+    """The order that sorts cells by every key column (year, region, sector, activity, unit[, entity]).
+
+    Sorts by the strings without building a string per cell: each code's rank among its book's
+    sorted values (Python's str order = UTF-8 byte order = polars' String order), the ranks
+    packed as the codes are (a rank is below its book's size, so it fits the same bits): one
+    int64 argsort instead of a lexsort over five keys; with entities, the entity's rank second
+    (no entity last).
+
+    Parameters
+    ----------
+    k1, k2 : numpy.ndarray of int64
+        Packed keys (:func:`~ghginv.kernels.cube.pack_keys`) and entity codes (0 = none, else
+        1 + code) of the cells, in the codes of ``books``.
+    books : dict of str to Codebook
+        The codebooks of region, sector, activity, unit and entity.
+    keep_entity : bool
+        Whether the entity is a key column.
+    stable : bool, default False
+        Keep equal keys in their given order (the merge of the files' cubes relies on it).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Positions of the cells in sorted order.
+    """
+    if not k1.size:
+        return np.zeros(0, np.int64)
     year, region, sector, activity, unit = unpack_keys(k1)
-    b = books
-    # sort by the strings without building a string per cell: each code's rank among its
-    # book's sorted values (Python's str order = UTF-8 byte order = polars' String order), the
-    # ranks packed as the codes are (a rank is below its book's size, so it fits the same bits):
-    # one int64 argsort instead of a lexsort over five keys (the keys are unique: one order)
     ranks = []
-    columns = {}
-    for name, book, codes in (("region", "region", region), ("sector", "sector", sector),
-                              ("activity", "activity", activity), ("unit", "unit", unit)):
-        vals = b[book].values
+    for book, codes in (("region", region), ("sector", sector), ("activity", activity), ("unit", unit)):
+        vals = books[book].values
         ranks.append(_ranks(vals)[codes] if len(vals) else codes)
-        columns[name] = (vals, codes)
     packed = pack_keys(year, *ranks)
     if keep_entity:
-        vals = b["entity"].values
+        vals = books["entity"].values
         rank = np.empty(len(vals) + 1, np.int64)
         rank[0] = len(vals)  # no entity (null) sorts last
         rank[1:] = _ranks(vals)
-        order = np.lexsort((rank[k2], packed)) if k1.size else np.zeros(0, np.int64)
-    else:
-        order = np.argsort(packed) if k1.size else np.zeros(0, np.int64)
+        return np.lexsort((rank[k2], packed))  # a stable sort
+    return np.argsort(packed, kind="stable" if stable else None)
+
+
+def cells_frame(k1, k2, sums, counts, books, keep_entity: bool, order=None) -> pl.DataFrame:
+    """The cube's cells as a frame sorted by every key column, from packed keys and the codebooks.
+
+    ``order``: the cells' sorted order when known (:func:`cell_order`), else computed here.
+    """
+    if order is None:
+        order = cell_order(k1, k2, books, keep_entity)
+    year, region, sector, activity, unit = unpack_keys(k1[order])
+    b = books
 
     def strings(vals, codes):
-        return pl.Series(vals, dtype=pl.String).gather(codes[order]) if codes.size else pl.Series([], dtype=pl.String)
+        return pl.Series(vals, dtype=pl.String).gather(codes) if codes.size else pl.Series([], dtype=pl.String)
 
-    data = {"year": pl.Series(year[order], dtype=pl.Int32)}
-    for name, (vals, codes) in columns.items():
-        data[name] = strings(vals, codes)
+    data = {"year": pl.Series(year, dtype=pl.Int32)}
+    for name, codes in (("region", region), ("sector", sector), ("activity", activity), ("unit", unit)):
+        data[name] = strings(b[name].values, codes)
     if keep_entity:
-        data["entity_id"] = strings([None, *b["entity"].values], k2)
+        data["entity_id"] = strings([None, *b["entity"].values], k2[order])
     data["amount"] = pl.Series(sums[order], dtype=pl.Float64)
     data["n_rows"] = pl.Series(counts[order], dtype=pl.Int64)
     return pl.DataFrame(data)

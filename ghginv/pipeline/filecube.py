@@ -3,8 +3,8 @@
 The ``cube`` stage (:mod:`ghginv.pipeline.activity`) builds the cube of every file with a fresh
 :class:`~ghginv.pipeline.cube.CubeBuilder` (its own codebooks and input tally), so a file's cube
 depends on its bytes, its partition folders and whether entities are kept, and on nothing read
-before it. :class:`CubeMerger` adds the files' cubes into one hash table in the order of the
-inputs: a cell's amount is ``((a_1 + a_2) + a_3) + …`` over the files that have it, each ``a_f``
+before it. :class:`CubeMerger` adds the files' cubes in the order of the inputs
+(:func:`merge_sorted`): a cell's amount is ``((a_1 + a_2) + a_3) + …`` over the files that have it, each ``a_f``
 the file's own sum in row order. Whether ``a_f`` was just computed or taken from the cube cache
 (:mod:`ghginv.core.cubecache`), the additions are the same, so a compile that reuses cached
 files gives the same bits as a cold one.
@@ -28,11 +28,11 @@ from ..core import cubecache
 from ..core.errors import ValidationError
 from ..core.version import __version__
 from ..inputs.validate import BatchValidator, Codebook
-from ..kernels.cube import LIMITS, new_table, pack_keys, table_items, table_merge, unpack_keys
+from ..kernels.cube import LIMITS, pack_keys, unpack_keys
 from .conservation import InputTally
-from .cube import Cube, CubeBuilder, cells_frame, notation_frame
+from .cube import Cube, CubeBuilder, cell_order, cells_frame, notation_frame
 
-__all__ = ["FileCube", "build_file_cube", "cache_key", "CubeMerger"]
+__all__ = ["FileCube", "build_file_cube", "cache_key", "CubeMerger", "merge_sorted"]
 
 _COLS = ("region", "sector", "activity", "unit")
 
@@ -179,6 +179,60 @@ def from_cache(entry) -> FileCube | None:
         return None
 
 
+def merge_sorted(parts, books, keep_entity: bool):
+    """Add the files' cells, in input order, into the cells of the run's cube, sorted.
+
+    One stable sort of every file's cells by the cube's key order (:func:`cell_order`) brings a
+    cell's parts together in input order; a cell's amount is then added up part by part,
+    ``((a_1 + a_2) + a_3) + …``, exactly as adding the files' cubes one after the other into a
+    hash table does, in numpy (no kernel, so no numba to load), and the cells come out in the
+    order of the cube's frame.
+
+    Parameters
+    ----------
+    parts : list of tuple of numpy.ndarray
+        ``(k1, k2, sums, counts)`` of each file, in input order, in the codes of ``books``; a
+        file's keys are unique.
+    books : dict of str to Codebook
+        The run's codebooks.
+    keep_entity : bool
+        Whether the entity is a key column.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``k1``, ``k2``, ``sums`` (float64, in each cell's unit) and ``counts`` of the cells, and
+        ``order``: the positions that sort them (``arange``: they are sorted already).
+    """
+    if not parts:
+        z = np.zeros(0, np.int64)
+        return z, z, np.zeros(0, np.float64), z, z
+    k1 = np.concatenate([p[0] for p in parts]).astype(np.int64, copy=False)
+    k2 = np.concatenate([p[1] for p in parts]).astype(np.int64, copy=False)
+    sums = np.concatenate([p[2] for p in parts]).astype(np.float64, copy=False)
+    counts = np.concatenate([p[3] for p in parts]).astype(np.int64, copy=False)
+    if len(parts) == 1:
+        return k1, k2, sums, counts, cell_order(k1, k2, books, keep_entity)
+    order = cell_order(k1, k2, books, keep_entity, stable=True)  # equal keys keep input order
+    k1, k2, sums, counts = k1[order], k2[order], sums[order], counts[order]
+    first = np.empty(k1.shape[0], np.bool_)
+    first[0] = True
+    np.not_equal(k1[1:], k1[:-1], out=first[1:])
+    first[1:] |= k2[1:] != k2[:-1]
+    starts = np.flatnonzero(first)
+    sizes = np.diff(starts, append=k1.shape[0])
+    out = sums[starts]  # a copy: the first part of each cell
+    # then the r-th part of every cell that has one, r = 1, 2, …: the cells with most parts first,
+    # so that those with more than r parts are a prefix (the work is one addition per part)
+    by_size = np.argsort(-sizes, kind="stable")
+    more_than = starts.shape[0] - np.cumsum(np.bincount(sizes))  # more_than[r]: cells with more than r parts
+    for r in range(1, int(sizes.max())):
+        g = by_size[: more_than[r]]
+        out[g] = out[g] + sums[starts[g] + r]
+    n = np.add.reduceat(counts, starts)
+    return k1[starts], k2[starts], out, n, np.arange(starts.shape[0])
+
+
 class CubeMerger:
     """Adds file cubes, in input order, into the run's cube and input tally."""
 
@@ -212,11 +266,7 @@ class CubeMerger:
             self.stats[k] += int(m[k])
 
     def finalize(self) -> tuple[Cube, InputTally]:
-        total = sum(p[0].shape[0] for p in self.parts)
-        table, n_used = new_table(1 << max(4, int(2 * total).bit_length())), 0  # never grown: one insert per cell
-        for part in self.parts:  # in input order: a cell's sum is ((a_1 + a_2) + a_3) + …
-            table, n_used = table_merge(table, n_used, part)
-        k1, k2, sums, counts = table_items(table)
-        cells = cells_frame(k1, k2, sums, counts, self.books, self.keep_entity)
+        k1, k2, sums, counts, order = merge_sorted(self.parts, self.books, self.keep_entity)
+        cells = cells_frame(k1, k2, sums, counts, self.books, self.keep_entity, order)
         notation = notation_frame(self.notation)
         return Cube(cells=cells, notation=notation, stats={**self.stats, "cube_cells": cells.height}), self.tally

@@ -49,7 +49,7 @@ def test_adding_a_file_reads_only_it_and_changes_no_bit(tmp_path, ipcc_like_set,
     write_activity(data / "y2022.parquet", rows(2022, 2.5))
     first = compile_run(data, ipcc_like_set, tmp_path / "r1")
     assert from_cache(first) == {"y2021.parquet": False, "y2022.parquet": False}
-    assert len(list(cache_on.glob("*.npz"))) == 2
+    assert len(list(cache_on.glob("*" + cubecache.SUFFIX))) == 2
     write_activity(data / "y2023.parquet", rows(2023, 0.7))
     second = compile_run(data, ipcc_like_set, tmp_path / "r2")
     assert from_cache(second) == {"y2021.parquet": True, "y2022.parquet": True, "y2023.parquet": False}
@@ -73,7 +73,7 @@ def test_cache_off_by_environment(tmp_path, ipcc_like_set, cache_on, monkeypatch
     compile_run(data, ipcc_like_set, tmp_path / "r1")
     second = compile_run(data, ipcc_like_set, tmp_path / "r2")
     assert from_cache(second) == {"a.parquet": False}
-    assert not cache_on.exists() or not list(cache_on.glob("*.npz"))
+    assert not cache_on.exists() or not list(cache_on.glob("*" + cubecache.SUFFIX))
 
 
 def test_a_cached_file_with_an_activity_no_longer_known_is_read_and_named(tmp_path, ipcc_like_set, cache_on):
@@ -101,15 +101,15 @@ def _entry(tag: float, n: int) -> tuple[dict, dict]:
 def test_bound_evicts_least_recently_used(cache_on, monkeypatch):
     for k in range(3):
         assert cubecache.put(f"{k:064x}", *_entry(float(k), 40_000))
-    size = (cache_on / f"{0:064x}.npz").stat().st_size
+    size = (cache_on / f"{0:064x}{cubecache.SUFFIX}").stat().st_size
     monkeypatch.setenv("GHGINV_CUBE_CACHE_MB", str(3.5 * size / (1 << 20)))  # room for three entries
-    os.utime(cache_on / f"{0:064x}.npz", (1, 1))  # make 0 the oldest, then use it: 1 becomes the oldest
+    os.utime(cache_on / f"{0:064x}{cubecache.SUFFIX}", (1, 1))  # make 0 the oldest, then use it: 1 becomes the oldest
     assert cubecache.get(f"{0:064x}") is not None
-    os.utime(cache_on / f"{1:064x}.npz", (2, 2))
+    os.utime(cache_on / f"{1:064x}{cubecache.SUFFIX}", (2, 2))
     assert cubecache.put(f"{3:064x}", *_entry(3.0, 40_000))
-    names = {p.name[:64] for p in cache_on.glob("*.npz")}
+    names = {p.name[:64] for p in cache_on.glob("*" + cubecache.SUFFIX)}
     assert f"{3:064x}" in names and f"{0:064x}" in names and f"{1:064x}" not in names
-    assert sum(p.stat().st_size for p in cache_on.glob("*.npz")) <= cubecache.max_bytes()
+    assert sum(p.stat().st_size for p in cache_on.glob("*" + cubecache.SUFFIX)) <= cubecache.max_bytes()
     monkeypatch.setenv("GHGINV_CUBE_CACHE_MB", "0")
     assert not cubecache.put(f"{4:064x}", *_entry(4.0, 10))
 
@@ -117,13 +117,45 @@ def test_bound_evicts_least_recently_used(cache_on, monkeypatch):
 def test_damaged_entry_is_a_miss(cache_on):
     key = "ab" * 32
     assert cubecache.put(key, *_entry(1.0, 100))
-    p = cache_on / f"{key}.npz"
+    p = cache_on / f"{key}{cubecache.SUFFIX}"
     raw = bytearray(p.read_bytes())
     raw[len(raw) // 2] ^= 0xFF
     p.write_bytes(bytes(raw))
     assert cubecache.get(key) is None
     p.write_bytes(bytes(raw[: len(raw) // 3]))  # a torn file, as a crash without the rename would leave
     assert cubecache.get(key) is None
+
+
+def test_entry_round_trip_gives_writable_native_arrays(cache_on):
+    arrays, meta = _entry(2.5, 1_001)  # an odd length: the next array starts at a multiple of 8 again
+    arrays["nk_key"] = np.array([3, 1, 4], np.int32)
+    meta["values"] = {"region": ["510100", "成都"]}
+    assert cubecache.put("ef" * 32, arrays, meta)
+    got, got_meta = cubecache.get("ef" * 32)
+    assert got_meta == meta
+    for name, a in arrays.items():
+        assert got[name].dtype == a.dtype and got[name].dtype.isnative, name
+        assert got[name].tobytes() == a.tobytes(), name
+        assert got[name].flags.writeable and got[name].flags.c_contiguous, name
+        assert got[name].ctypes.data % 8 == 0 or got[name].size == 0, name
+
+
+def test_entries_of_format_1_are_never_read_and_are_evicted(cache_on, monkeypatch):
+    """A cache folder from before format 2 (NumPy .npz archives under other keys) is left alone by
+    lookups and ages out under the bound like any other entry."""
+    cache_on.mkdir(parents=True)
+    old = cache_on / f"{'0' * 64}.npz"
+    arrays, meta = _entry(1.0, 40_000)
+    with open(old, "wb") as f:
+        np.savez(f, **arrays)
+    os.utime(old, (1, 1))
+    assert cubecache.get("0" * 64) is None  # no format-2 entry under that key
+    (cache_on / f"{'1' * 64}{cubecache.SUFFIX}").write_bytes(old.read_bytes())  # an archive under a format-2 name
+    assert cubecache.get("1" * 64) is None
+    monkeypatch.setenv("GHGINV_CUBE_CACHE_MB", str(1.5 * old.stat().st_size / (1 << 20)))
+    assert cubecache.put("2" * 64, arrays, meta)
+    assert not old.exists()  # the oldest entry went first
+    assert cubecache.get("2" * 64) is not None
 
 
 def _writer_reader(cache_dir: str, seed: int, rounds: int, q) -> None:

@@ -1,0 +1,73 @@
+"""The merge of the files' cubes (:func:`ghginv.pipeline.filecube.merge_sorted`): one stable sort,
+then each cell's parts added in input order, against adding the files' cubes one after the other
+into a hash table (the kernel's loop, ``_insert_cells``): the same cells, the same sums bit for bit
+(``((a_1 + a_2) + a_3) + …``), the same counts; with and without entities, cells in 1 to 40
+files, amounts of very different magnitudes (where the order of additions shows in the bits)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ghginv.inputs.validate import Codebook
+from ghginv.kernels import cube as C
+from ghginv.pipeline.cube import cell_order
+from ghginv.pipeline.filecube import merge_sorted
+
+
+def _books(rng, keep_entity: bool) -> dict:
+    books = {c: Codebook() for c in ("region", "sector", "activity", "unit", "entity")}
+    for c, n in (("region", 7), ("sector", 5), ("activity", 6), ("unit", 3), ("entity", 4 if keep_entity else 0)):
+        for x in rng.permutation([f"{c[0]}{i:02d}" for i in range(n)]):  # codes not in string order
+            books[c].code(str(x))
+    return books
+
+
+def _parts(rng, n_files: int, keep_entity: bool):
+    parts = []
+    for _ in range(n_files):
+        n = int(rng.integers(0, 60))
+        k1 = C.pack_keys(rng.integers(2019, 2022, n), rng.integers(0, 7, n), rng.integers(0, 5, n),
+                         rng.integers(0, 6, n), rng.integers(0, 3, n))
+        k2 = rng.integers(0, 5, n).astype(np.int64) if keep_entity else np.zeros(n, np.int64)
+        keys = np.unique(np.stack([k1, k2], 1), axis=0)  # a file's keys are unique
+        keys = keys[rng.permutation(keys.shape[0])]
+        m = keys.shape[0]
+        sums = rng.uniform(0.0, 1.0, m) * 10.0 ** rng.integers(-9, 10, m)
+        parts.append((keys[:, 0].copy(), keys[:, 1].copy(), sums, rng.integers(1, 9, m).astype(np.int64)))
+    return parts
+
+
+def _hash_merge(parts):
+    loop = getattr(C._insert_cells, "py_func", C._insert_cells)  # a Kernel, a dispatcher or (nojit) the function
+    table, n_used = C.new_table(1 << 13), 0  # room for every cell: never grown
+    for p in parts:  # in input order, by the kernel's loop
+        n_used = loop(*table, n_used, *p)
+    return C.table_items(table)
+
+
+@pytest.mark.parametrize("keep_entity", [False, True])
+@pytest.mark.parametrize("seed", range(25))
+def test_sorted_merge_gives_the_hash_merges_cells_and_bits(seed, keep_entity):
+    rng = np.random.default_rng(seed)
+    books = _books(rng, keep_entity)
+    parts = _parts(rng, int(rng.integers(1, 41)), keep_entity)
+    k1, k2, sums, counts, order = merge_sorted(parts, books, keep_entity)
+    h1, h2, hs, hc = _hash_merge(parts)
+    assert k1.shape[0] == h1.shape[0]
+    want = cell_order(h1, h2, books, keep_entity)
+    got_keys = np.stack([k1[order], k2[order]], 1)
+    assert np.array_equal(got_keys, np.stack([h1[want], h2[want]], 1))
+    assert sums[order].tobytes() == hs[want].tobytes()
+    assert np.array_equal(counts[order], hc[want])
+    assert np.array_equal(order, np.arange(k1.shape[0])) or len(parts) == 1
+
+
+def test_no_parts_and_empty_parts():
+    books = _books(np.random.default_rng(0), False)
+    k1, k2, sums, counts, order = merge_sorted([], books, False)
+    assert k1.size == k2.size == sums.size == counts.size == order.size == 0
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64))
+    one = (np.array([C.pack_keys(np.array([2020]), *[np.array([0])] * 4)[0]]), np.zeros(1, np.int64), np.array([2.5]), np.ones(1, np.int64))
+    k1, k2, sums, counts, order = merge_sorted([empty, one, empty, one], books, False)
+    assert sums.tolist() == [5.0] and counts.tolist() == [2]
