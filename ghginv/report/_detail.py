@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from ..analysis.indicators import ALL_REGION
-from ..analysis.notation import _combined  # combine_keys as a group aggregation (the completeness table's)
+from ..analysis.notation import combine_keys_expr  # combine_keys as a group aggregation (the completeness table's)
 from ..core._frames import group_sum, sort_order
 from ..core.categories import SCOPE_ORDER
 from ..core.config import WORKBOOK_DETAILS
@@ -155,7 +155,7 @@ def summed_frame(sheet: str, df: pl.DataFrame) -> pl.DataFrame:
         # dropping the rows of those groups first, at the cost of a join of a few hundred rows
         # each (group, key) once first: the combined key is the first of the keys present, whatever their repeats
         keyed = (df.lazy().select(*keys, "notation_key").filter(pl.col("notation_key").is_not_null()).unique().collect()
-                 .group_by(keys).agg(_combined()))
+                 .group_by(keys).agg(combine_keys_expr()))
         keyed = keyed.join(sums.select(keys), on=keys, how="anti", nulls_equal=True)
         keyed = keyed.with_columns(pl.lit(None, pl.Float64).alias(v) for v in t.values)
         parts = [sums, keyed.select(sums.columns)]
