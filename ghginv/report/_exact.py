@@ -7,9 +7,9 @@ total of groups once — the same bits as :func:`math.fsum` over the cell's rows
 again per cell.
 
 The exact sum of a group is a Python integer ``N`` with ``sum = N × 2**scale`` (every float is an integer
-multiple of a power of two): each value is split by :func:`numpy.frexp` into a 53-bit integer mantissa and an
-exponent, the mantissas are added per (group, exponent) in three 18-bit pieces with :func:`numpy.bincount`
-(float64 additions of integers below 2**53: exact), and the pieces are shifted into ``N`` in Python, once per
+multiple of a power of two): each value's IEEE 754 bits give its 53-bit integer mantissa (signed) and its
+exponent, the mantissas are added per (group, exponent) in pieces with :func:`numpy.bincount` (float64
+additions of integers below 2**53: exact), and the pieces are shifted into ``N`` in Python, once per
 (group, exponent). A cell's float is ``N_total / 2**-scale``: Python's integer true division is correctly rounded
 (ties to even), as :func:`math.fsum` is.
 
@@ -26,8 +26,8 @@ import polars as pl
 
 __all__ = ["ExactSums"]
 
-_PIECE = 18  # bits per mantissa piece: a piece sum of up to 2**35 values stays below 2**53 (exact in float64)
-_MASK = (1 << _PIECE) - 1
+_TWO_PIECE_ROWS = 1 << 26  # below this many rows a mantissa is added in two pieces (|piece| <= 2**27: sums below 2**53)
+_PIECE = 18  # bits per mantissa piece from there on (three pieces): sums of up to 2**35 values stay below 2**53
 
 
 class ExactSums:
@@ -54,23 +54,38 @@ class ExactSums:
         self._special = set(np.unique(group[bad]).tolist()) if bad.any() else set()
         if bad.any():
             x, group = x[~bad], group[~bad]
-        mant, exp = np.frexp(x)
-        mi = np.ldexp(mant, 53).astype(np.int64)  # exact: x = mi × 2**(exp - 53)
+        # a finite float64 is ±m × 2**(max(E, 1) - 1075): E its 11-bit exponent field, m its 52 fraction bits with the
+        # implicit leading 1 of a normal number (E > 0) — integer arithmetic on the bits, exact
+        bits = x.view(np.int64)
+        efield = (bits >> 52) & 0x7FF
+        mant = (bits & ((1 << 52) - 1)) | np.where(efield > 0, np.int64(1 << 52), np.int64(0))
+        mant = np.where(bits < 0, -mant, mant)
+        exp = np.maximum(efield, 1)
         self._total: list[int] = [0] * n
         self._scale = 0
         if x.size == 0:
             return
         e0 = int(exp.min())
-        self._scale = e0 - 53
+        self._scale = e0 - 1075
         span = int(exp.max()) - e0 + 1
         key = group * span + (exp - e0)
-        pieces = [(mi >> (2 * _PIECE)).astype(np.float64), ((mi >> _PIECE) & _MASK).astype(np.float64), (mi & _MASK).astype(np.float64)]
+        # pieces of the mantissa whose sums per (group, exponent) stay below 2**53: exact float64 additions in bincount
+        width = 27 if x.size < _TWO_PIECE_ROWS else _PIECE  # two pieces (27 low bits, the signed rest), else three
+        pieces = []
+        rest = mant
+        for _ in range(1 if width == 27 else 2):
+            pieces.append((rest & ((1 << width) - 1)).astype(np.float64))  # low bits, 0 … 2**width - 1
+            rest = rest >> width
+        pieces.append(rest.astype(np.float64))  # the high bits, signed (arithmetic shifts): |piece| <= 2**width
         sums = [np.bincount(key, weights=p, minlength=n * span) for p in pieces]
-        used = np.nonzero((sums[0] != 0) | (sums[1] != 0) | (sums[2] != 0))[0]
+        used = np.flatnonzero(np.logical_or.reduce([q != 0 for q in sums]))
         total = self._total
-        for k, hi, mid, lo in zip(used.tolist(), sums[0][used].tolist(), sums[1][used].tolist(), sums[2][used].tolist(), strict=True):
+        for k, *ps in zip(used.tolist(), *(q[used].tolist() for q in sums), strict=True):
             g, shift = divmod(k, span)
-            total[g] += ((int(hi) << (2 * _PIECE)) + (int(mid) << _PIECE) + int(lo)) << shift
+            v = 0
+            for i, q in enumerate(ps):
+                v += int(q) << (i * width)
+            total[g] += v << shift
 
     def fsum(self, groups) -> float:
         """:func:`math.fsum` of the rows of ``groups`` (the same bits), from the groups' exact sums.
