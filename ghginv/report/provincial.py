@@ -701,8 +701,7 @@ class _EnergyGroups:
         return got
 
 
-def energy_activity_table(energy_activity: pl.DataFrame | None, lang: str = "en", quantity: str = "physical",
-                          groups: _EnergyGroups | None = None) -> pl.DataFrame | None:
+def energy_activity_table(energy_activity: pl.DataFrame | None, lang: str = "en", quantity: str = "physical") -> pl.DataFrame | None:
     """The energy activity by sector (rows) and fuel (columns), per year, with a total row per year.
 
     Parameters
@@ -714,8 +713,6 @@ def energy_activity_table(energy_activity: pl.DataFrame | None, lang: str = "en"
     quantity : {"physical", "tce"}, default "physical"
         Physical quantities (吨, 万立方米, 万千瓦时, 百万千焦: the unit is in each column's header)
         or standard coal (吨标准煤, with a total column).
-    groups : optional
-        The table's rows grouped once for both quantities (:func:`provincial_sheets`); default built here.
 
     Returns
     -------
@@ -725,11 +722,14 @@ def energy_activity_table(energy_activity: pl.DataFrame | None, lang: str = "en"
     """
     if energy_activity is None or energy_activity.height == 0:
         return None
-    ea = energy_activity
+    return _energy_table(energy_activity, _EnergyGroups(energy_activity, "name_zh" if lang == "zh" else "name_en"), lang, quantity)
+
+
+def _energy_table(ea: pl.DataFrame, groups: _EnergyGroups, lang: str, quantity: str) -> pl.DataFrame | None:
+    """:func:`energy_activity_table` of the rows of ``ea`` grouped as ``groups`` (built once for both quantities)."""
     secs = {s: energy_sector(s) for s in ea["sector"].unique().to_list()}
     recs = []
     heads: dict[tuple, tuple[str, float]] = {}  # (fuel, dimension, fuel class) -> (column, divisor): once per fuel, not per row
-    groups = groups or _EnergyGroups(ea, "name_zh" if lang == "zh" else "name_en")
     divs: list[float] = []
     # one group per (year, sector, fuel, dimension, class, activity): its rows reduced once to exact sums
     for gi, (year, sector, fuel, dim, cls, act) in enumerate(groups.keys):
@@ -967,7 +967,7 @@ def provincial_sheets(emissions: pl.DataFrame, energy_activity: pl.DataFrame | N
     if energy_activity is not None and energy_activity.height:
         groups = _EnergyGroups(energy_activity, "name_zh" if lang == "zh" else "name_en")  # both quantities' tables
         for key, q in (("sheet_energy_phys", "physical"), ("sheet_energy_tce", "tce")):
-            t = energy_activity_table(energy_activity, lang, q, groups)
+            t = _energy_table(energy_activity, groups, lang, q)
             if t is not None:
                 out.append((ptext(key, lang), t, ptext("energy_note", lang, method=method)))
     for tab in SECTOR_TABLES:
