@@ -953,7 +953,8 @@ def provincial_sheets(emissions: pl.DataFrame, energy_activity: pl.DataFrame | N
     electricity_method : str, default "equivalent"
         The run's electricity convention of the standard-coal values (said in the sheets' note).
     inventory : polars.DataFrame, optional
-        ``inventory.parquet``, for the notation keys of rows without estimates.
+        ``inventory.parquet`` (or only its rows with a notation key, e.g.
+        :meth:`ghginv.report.data.ReportData.keyed_rows`), for the notation keys of rows without estimates.
 
     Returns
     -------
