@@ -57,7 +57,8 @@ from ..core.columns import missing_columns_error, resolve_columns
 from ..core.errors import ConfigError, Problem, SchemaError
 
 __all__ = ["GASES", "REPORTING", "PARENTS", "UserKey", "gas_group", "reporting_codes", "applicable_gases",
-           "notation_settings", "completeness_rows", "combine_keys", "completeness_table", "sector_keys", "completeness_manifest",
+           "notation_settings", "completeness_rows", "combine_keys", "combine_keys_expr", "completeness_table", "sector_keys",
+           "completeness_manifest",
            "summary_line", "MEMO", "memo_status"]
 
 GASES = ("CO2", "CH4", "N2O", "HFCs", "PFCs", "SF6", "NF3")
@@ -170,8 +171,19 @@ def combine_keys(keys) -> str:
     return min(keys, key=_PRIORITY.index)
 
 
-def _combined(col: str = "notation_key") -> pl.Expr:
-    """:func:`combine_keys` as a group aggregation."""
+def combine_keys_expr(col: str = "notation_key") -> pl.Expr:
+    """:func:`combine_keys` as a group aggregation (``df.group_by(...).agg(combine_keys_expr())``).
+
+    Parameters
+    ----------
+    col : str, default "notation_key"
+        The String column of notation keys (nulls are skipped).
+
+    Returns
+    -------
+    polars.Expr
+        The group's one key — agreeing keys that key, mixed keys the first of NE, IE, C, NO, NA present — named ``col``.
+    """
     rank = pl.col(col).replace_strict({k: i for i, k in enumerate(_PRIORITY)}, return_dtype=pl.Int8).min()
     return rank.replace_strict(dict(enumerate(_PRIORITY)), return_dtype=pl.String).alias(col)
 
@@ -358,7 +370,7 @@ def _data_keys(notation: pl.DataFrame | None, classes: dict[str, str]) -> pl.Dat
     )
     rows = [(y, r, leaf, k) for y, r, s, k in nk.select("year", "region", "sector", "notation_key").iter_rows() for leaf in leaves_under(s)]
     df = pl.DataFrame(rows, schema=schema, orient="row")
-    return df.group_by("year", "region", "leaf").agg(_combined("key")) if df.height else df
+    return df.group_by("year", "region", "leaf").agg(combine_keys_expr("key")) if df.height else df
 
 
 def _year_regions(rolled: pl.DataFrame, notation: pl.DataFrame | None, region: tuple[list, np.ndarray]) -> tuple[pl.DataFrame, np.ndarray, tuple]:
@@ -568,7 +580,7 @@ def _memo_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None, keys: list[U
         nk = notation.select(pl.col("year").cast(pl.Int32), "region", pl.col("sector").replace_strict(memo_of, return_dtype=pl.String)
                              .alias("category"), pl.col("notation_key").alias("_data")).drop_nulls("category")
         if nk.height:
-            data = nk.group_by("year", "region", "category").agg(_combined("_data")).cast(dschema)
+            data = nk.group_by("year", "region", "category").agg(combine_keys_expr("_data")).cast(dschema)
     return (
         grid.filter(pl.col("_est").is_null())
         .join(udf.select("category", "gas", "_user"), on=["category", "gas"], how="left")
@@ -612,7 +624,7 @@ def completeness_table(inventory: pl.DataFrame, year: int | None = None) -> pl.D
     d = direct.filter(pl.col("year") == year)
     vals = group_sum(_grouped(d.filter(pl.col("notation_key").is_null(), pl.col("category").is_in(reporting_codes()))),
                      ["category", "gas"], ["co2e_t"])  # fixed summation order: the same bytes every run
-    keys = d.filter(pl.col("notation_key").is_not_null(), _is_completeness(d)).group_by("category", "gas").agg(_combined())
+    keys = d.filter(pl.col("notation_key").is_not_null(), _is_completeness(d)).group_by("category", "gas").agg(combine_keys_expr())
     rows = []
     v = {(c, g): x for c, g, x in vals.iter_rows()}
     k = {(c, g): x for c, g, x in keys.iter_rows()}
@@ -624,7 +636,7 @@ def completeness_table(inventory: pl.DataFrame, year: int | None = None) -> pl.D
         rows.append(row)
     m = inventory.filter(pl.col("scope") == "memo", pl.col("year") == year, pl.col("category").is_in(list(MEMO)))
     mv = group_sum(_grouped(m.filter(pl.col("notation_key").is_null(), pl.col("co2e_t").is_not_null())), ["category", "gas"], ["co2e_t"])
-    mk = m.filter(pl.col("notation_key").is_not_null(), pl.col("gas").is_in(list(MEMO_GASES))).group_by("category", "gas").agg(_combined())
+    mk = m.filter(pl.col("notation_key").is_not_null(), pl.col("gas").is_in(list(MEMO_GASES))).group_by("category", "gas").agg(combine_keys_expr())
     v = {(c, g): x for c, g, x in mv.iter_rows()}
     k = {(c, g): x for c, g, x in mk.iter_rows()}
     if v or k:

@@ -106,12 +106,26 @@ def _combine(codes: list[np.ndarray]) -> np.ndarray | None:
     return combined
 
 
+def _argsort_stable(combined: np.ndarray) -> np.ndarray:
+    """``np.argsort(combined, kind="stable")`` of non-negative keys (:func:`_combine`'s), the same permutation: keys
+    below 2**16 as uint16 (numpy sorts 16-bit keys stably by radix, about 4x faster than its timsort of int64 at a
+    million rows), keys below 2**32 in two such passes (low 16 bits, then high 16 bits stably: a least-significant-
+    digit radix sort), wider keys as they are."""
+    top = int(combined.max()) if combined.size else 0
+    if top < 1 << 16:
+        return np.argsort(combined.astype(np.uint16), kind="stable")
+    if top < 1 << 32:
+        order = np.argsort((combined & 0xFFFF).astype(np.uint16), kind="stable")
+        return order[np.argsort((combined[order] >> 16).astype(np.uint16), kind="stable")]
+    return np.argsort(combined, kind="stable")
+
+
 def _order(codes: list[np.ndarray]) -> np.ndarray:
     """Stable lexicographic order of rows given per-key codes."""
     combined = _combine(codes)
     if combined is None:
         return np.lexsort(codes[::-1])
-    return np.argsort(combined, kind="stable")
+    return _argsort_stable(combined)
 
 
 def _sorted_groups(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -126,7 +140,7 @@ def _sorted_groups(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
             c = c[order]
             change[1:] |= c[1:] != c[:-1]
     else:
-        order = np.argsort(combined, kind="stable")
+        order = _argsort_stable(combined)
         c = combined[order]
         change[1:] = c[1:] != c[:-1]
     return order, change

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from ..analysis.indicators import ALL_REGION
-from ..analysis.notation import _combined  # combine_keys as a group aggregation (the completeness table's)
+from ..analysis.notation import combine_keys_expr  # combine_keys as a group aggregation (the completeness table's)
 from ..core._frames import group_sum, sort_order
 from ..core.categories import SCOPE_ORDER
 from ..core.config import WORKBOOK_DETAILS
@@ -121,7 +121,7 @@ def _ordered(df: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     return df[sort_order(df, keys)]
 
 
-def summed_frame(sheet: str, df: pl.DataFrame) -> pl.DataFrame:
+def summed_frame(sheet: str, df: pl.DataFrame, keyed: pl.DataFrame | None = None) -> pl.DataFrame:
     """One of :data:`DETAIL_TABLES` summed over regions (see the module doc for the rules).
 
     Parameters
@@ -130,6 +130,10 @@ def summed_frame(sheet: str, df: pl.DataFrame) -> pl.DataFrame:
         The English sheet name, a key of :data:`DETAIL_TABLES`.
     df : polars.DataFrame
         The table by region (its Parquet file's rows and columns).
+    keyed : polars.DataFrame, optional
+        The rows of ``df`` with a notation key, each distinct row once (any columns besides the region:
+        :meth:`ghginv.report.data.ReportData.keyed_rows`), when the caller has them: the keys are then combined from
+        these few hundred rows instead of a pass over the millions of ``df``.
 
     Returns
     -------
@@ -154,8 +158,8 @@ def summed_frame(sheet: str, df: pl.DataFrame) -> pl.DataFrame:
         # the keys combined per group first, then the groups with an estimate dropped: the same groups as
         # dropping the rows of those groups first, at the cost of a join of a few hundred rows
         # each (group, key) once first: the combined key is the first of the keys present, whatever their repeats
-        keyed = (df.lazy().select(*keys, "notation_key").filter(pl.col("notation_key").is_not_null()).unique().collect()
-                 .group_by(keys).agg(_combined()))
+        src = keyed.lazy() if keyed is not None else df.lazy().select(*keys, "notation_key").filter(pl.col("notation_key").is_not_null())
+        keyed = src.select(*keys, "notation_key").unique().collect().group_by(keys).agg(combine_keys_expr())
         keyed = keyed.join(sums.select(keys), on=keys, how="anti", nulls_equal=True)
         keyed = keyed.with_columns(pl.lit(None, pl.Float64).alias(v) for v in t.values)
         parts = [sums, keyed.select(sums.columns)]

@@ -35,12 +35,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from itertools import chain
 
+import numpy as np
 import polars as pl
 
 from ..core import categories
 from ..core.gwp import MONTREAL_GASES, gas_family
+from ._exact import ExactSums
 
 __all__ = ["SUMMARY_ROWS", "GAS_GROUPS", "T_PER_10KT", "summary_table", "summary_sheet", "energy_activity_table", "sector_table",
            "SECTOR_TABLES", "energy_sector", "TEXTS", "ptext", "class_map", "net_import_memo", "provincial_sheets"]
@@ -253,24 +254,17 @@ def class_map(energy_activity: pl.DataFrame | None) -> dict[str, str]:
     """
     if energy_activity is None or energy_activity.height == 0:
         return {}
-    hit = tuple(_LAST_CLASSES)  # one read: another report's thread may replace or clear it meanwhile
-    if hit and hit[0] is energy_activity:  # the summary and every sector table of one run ask
-        return dict(hit[1])
     u = energy_activity.lazy().select("activity", "fuel_class").unique().collect()  # lazily: no copy of the whole table
-    out = dict(zip(u["activity"].to_list(), u["fuel_class"].to_list()))
-    _LAST_CLASSES[:] = [energy_activity, out]
-    return dict(out)
-
-
-_LAST_CLASSES: list = []  # (energy_activity, class_map) of the last call
+    return dict(zip(u["activity"].to_list(), u["fuel_class"].to_list()))
 
 
 class _Rows:
     """The emission rows grouped into *atoms* — one per distinct (year, sector, gas, scope, fuel class of the activity) —
     as Python lists: every selection of the provincial tables is a union of atoms, so it is made over a few thousand
-    atoms instead of every emission row (regions, activities). Each atom keeps the values of its rows (``em``, ``ce``:
-    a list per atom), and every sum is :func:`math.fsum` over the rows' values: exactly rounded, so the same bits as a
-    sum over the rows themselves in any order."""
+    atoms instead of every emission row (regions, activities). Each atom's rows are reduced once to their exact sum
+    (``em``, ``ce``: :class:`ghginv.report._exact.ExactSums`), and every sum is the exactly rounded sum of the rows'
+    values — the bits of :func:`math.fsum` over the rows themselves, in any order — without adding the rows again per
+    selection. Built once per run's workbook (:func:`provincial_sheets`) and passed to each table."""
 
     def __init__(self, emissions: pl.DataFrame, classes: dict[str, str]):
         if "activity" in emissions.columns:
@@ -290,8 +284,9 @@ class _Rows:
         groups = {g: gas_family(g) for g in set(self.gas)}
         self.gas_group = [groups[g] for g in self.gas]
         self.montreal = [g in MONTREAL_GASES for g in self.gas]
-        self.em = atoms["emissions_t"].to_list()  # per atom: its rows' values [t of the gas]
-        self.ce = atoms["co2e_t"].to_list()  # [t CO2e]
+        lengths = atoms["emissions_t"].list.len().to_numpy()
+        self.em = ExactSums(atoms["emissions_t"].explode(), lengths)  # per atom: the exact sum of its rows [t of the gas]
+        self.ce = ExactSums(atoms["co2e_t"].explode(), lengths)  # [t CO2e]
         self.years = sorted(set(self.year))
         self.by_sector: dict[str, list[int]] = {}
         for i, (sc, sec) in enumerate(zip(self.scope, self.sector)):
@@ -305,13 +300,12 @@ class _Rows:
 
     def fsum(self, which: str, idx) -> float:
         """:func:`math.fsum` of the values (``"em"`` [t of the gas] or ``"ce"`` [t CO2e]) of the rows of the atoms
-        ``idx``, computed once per set of atoms: the summary and the sector tables sum many of the same sets, and an
-        exactly rounded sum does not depend on the order of its terms (the same bits from the cache)."""
+        ``idx`` (the same bits, from the atoms' exact sums), computed once per set of atoms: the summary and the sector
+        tables sum many of the same sets, and an exactly rounded sum does not depend on the order of its terms."""
         key = (which, tuple(sorted(idx)))
         got = self._sums.get(key)
         if got is None:
-            values = self.em if which == "em" else self.ce
-            got = self._sums[key] = math.fsum(chain.from_iterable(values[i] for i in key[1]))
+            got = self._sums[key] = (self.em if which == "em" else self.ce).fsum(key[1])
         return got
 
     def where(self, cond) -> list[int]:
@@ -328,18 +322,6 @@ class _Rows:
                 split.setdefault(ys[i], []).append(i)
             hit = self._split[id(idx)] = (idx, split)
         return list(hit[1].get(year, ()))
-
-
-_LAST_ROWS: list = []  # (emissions, classes, _Rows) of the last call: the provincial sheets share one
-
-
-def _rows(emissions: pl.DataFrame, classes: dict[str, str]) -> _Rows:
-    """The :class:`_Rows` of ``emissions``, built once for the summary and every sector table of one run."""
-    if _LAST_ROWS and _LAST_ROWS[0] is emissions and _LAST_ROWS[1] == classes:
-        return _LAST_ROWS[2]
-    r = _Rows(emissions, classes)
-    _LAST_ROWS[:] = [emissions, classes, r]
-    return r
 
 
 def _match(sectors, row: Row) -> set[str]:
@@ -475,12 +457,17 @@ def summary_table(emissions: pl.DataFrame, energy_activity: pl.DataFrame | None 
         ``PFCs_10kt_co2e``, ``SF6_10kt_co2e``, ``NF3_10kt_co2e``, ``co2e_10kt`` [10^4 t CO2e],
         ``note_en``, ``note_zh``; a gas without an estimate is null.
     """
-    r = _rows(emissions, class_map(energy_activity))
+    return _summary(_Rows(emissions, class_map(energy_activity)), energy_activity, electricity_balance, inventory)
+
+
+def _summary(r: _Rows, energy_activity: pl.DataFrame | None, electricity_balance: pl.DataFrame | None,
+             inventory: pl.DataFrame | None) -> pl.DataFrame:
+    """:func:`summary_table` of the emission rows ``r``."""
     sel = _selection(r, SUMMARY_ROWS)
-    ind_el: dict[int, list[float]] = {}
+    ind_el: dict[int, list[int]] = {}  # year -> the atoms of indirect CO2 of purchased electricity
     for i in r.where(lambda i: r.scope[i] == "indirect" and r.fuel_class[i] == "electricity" and r.gas[i] == "CO2"):
-        ind_el.setdefault(int(r.year[i]), []).extend(r.em[i])
-    net = net_import_memo(energy_activity, electricity_balance, {y: math.fsum(v) for y, v in ind_el.items()})
+        ind_el.setdefault(int(r.year[i]), []).append(i)
+    net = net_import_memo(energy_activity, electricity_balance, {y: r.fsum("em", v) for y, v in ind_el.items()})
     keys = _notation_keys(inventory)
     mkeys = _memo_keys(inventory)
     rows: list[dict] = []
@@ -685,21 +672,33 @@ def _sector_order(code: str) -> tuple:
     return tuple(int(p) if p.isdigit() else 99 for p in code.replace("M.", "99.").split("."))
 
 
-_LAST_GROUPS: list = []  # (energy_activity, name column, groups) of the last call: the physical and the tce table share them
+class _EnergyGroups:
+    """The rows of ``energy_activity.parquet`` grouped per (year, sector, fuel name, dimension, class, activity), in the
+    order of their first row (``keys``: one tuple per group), each group's ``amount_base`` and non-null ``energy_tce``
+    reduced once to their exact sums (:class:`ghginv.report._exact.ExactSums`): the physical and the tce table of one
+    language share them (:func:`provincial_sheets`), and a cell of either adds its groups' exact sums."""
 
+    def __init__(self, ea: pl.DataFrame, name: str):
+        keys = ["year", "sector", name, "dimension", "fuel_class", "activity"]
+        g = (ea.lazy().select(*keys, "amount_base", pl.col("energy_tce").cast(pl.Float64))
+             .group_by(keys, maintain_order=True).agg("amount_base", pl.col("energy_tce").drop_nulls()).collect())
+        self.keys = list(zip(*(g[c].to_list() for c in keys), strict=True))
+        self._amounts = g["amount_base"]
+        tce = g["energy_tce"]
+        self.tce_rows = tce.list.len().to_numpy()  # non-null tce values per group (0: the group has no tce column value)
+        flat = tce.explode()  # an empty list explodes to one null: dropped, the lengths count the real values
+        self.tce = ExactSums(flat.filter(flat.is_not_null()), self.tce_rows)
+        self._physical: dict[tuple, ExactSums] = {}
 
-def _energy_groups(ea: pl.DataFrame, name: str) -> list[tuple]:
-    """The rows of ``ea`` grouped per (year, sector, fuel name, dimension, class, activity), in the order of their first
-    row: one tuple per group, the rows' ``amount_base`` and ``energy_tce`` as a list each (computed once per table)."""
-    hit = tuple(_LAST_GROUPS)  # one read: another report's thread may replace or clear it meanwhile
-    if hit and hit[0] is ea and hit[1] == name:
-        return hit[2]
-    groups = (ea.lazy().select("year", "sector", name, "dimension", "fuel_class", "activity", "amount_base", "energy_tce")
-              .group_by(["year", "sector", name, "dimension", "fuel_class", "activity"], maintain_order=True)
-              .agg("amount_base", "energy_tce").collect())
-    out = list(zip(*(groups[c].to_list() for c in groups.columns), strict=True))
-    _LAST_GROUPS[:] = [ea, name, out]
-    return out
+    def physical(self, divisors: list[float]) -> ExactSums:
+        """The exact sums of each group's ``amount_base`` / its display divisor (one per group, as in the table)."""
+        key = tuple(divisors)
+        got = self._physical.get(key)
+        if got is None:
+            lengths = self._amounts.list.len().to_numpy()
+            div = pl.Series(np.repeat(np.asarray(divisors, np.float64), lengths))
+            got = self._physical[key] = ExactSums(self._amounts.explode() / div, lengths)  # each row's amount / div, as before
+        return got
 
 
 def energy_activity_table(energy_activity: pl.DataFrame | None, lang: str = "en", quantity: str = "physical") -> pl.DataFrame | None:
@@ -723,13 +722,17 @@ def energy_activity_table(energy_activity: pl.DataFrame | None, lang: str = "en"
     """
     if energy_activity is None or energy_activity.height == 0:
         return None
-    ea = energy_activity
+    return _energy_table(energy_activity, _EnergyGroups(energy_activity, "name_zh" if lang == "zh" else "name_en"), lang, quantity)
+
+
+def _energy_table(ea: pl.DataFrame, groups: _EnergyGroups, lang: str, quantity: str) -> pl.DataFrame | None:
+    """:func:`energy_activity_table` of the rows of ``ea`` grouped as ``groups`` (built once for both quantities)."""
     secs = {s: energy_sector(s) for s in ea["sector"].unique().to_list()}
     recs = []
     heads: dict[tuple, tuple[str, float]] = {}  # (fuel, dimension, fuel class) -> (column, divisor): once per fuel, not per row
-    name = "name_zh" if lang == "zh" else "name_en"
-    # one group per (year, sector, fuel, dimension, class, activity): the rows' values as a list each (not a dict per row)
-    for year, sector, fuel, dim, cls, act, amounts, tces in _energy_groups(ea, name):
+    divs: list[float] = []
+    # one group per (year, sector, fuel, dimension, class, activity): its rows reduced once to exact sums
+    for gi, (year, sector, fuel, dim, cls, act) in enumerate(groups.keys):
         code, en, zh = secs[sector]
         if quantity == "physical":
             head = heads.get((fuel, dim, cls))
@@ -738,34 +741,34 @@ def energy_activity_table(energy_activity: pl.DataFrame | None, lang: str = "en"
                 unit = ptext(ukey, lang) if ukey in TEXTS else ukey
                 head = heads[(fuel, dim, cls)] = (ptext("fuel_unit", lang, fuel=fuel, unit=unit), div)
             col, div = head
-            vals = [amount / div for amount in amounts]
+            divs.append(div)
         else:
-            vals = [t for t in tces if t is not None]
-            if not vals:
+            if not groups.tce_rows[gi]:
                 continue
             head = heads.get((fuel, None, None))
             if head is None:
                 head = heads[(fuel, None, None)] = (ptext("fuel_tce", lang, fuel=fuel), 1.0)
             col = head[0]
-        recs.append({"year": year, "code": code, "item": zh if lang == "zh" else en, "col": col, "act": act, "v": vals})
+        recs.append({"year": year, "code": code, "item": zh if lang == "zh" else en, "col": col, "act": act, "g": gi})
     if not recs:
         return None
-    # sums with math.fsum (correctly rounded, independent of the order of the rows): the same run gives the same bytes
+    sums = groups.physical(divs) if quantity == "physical" else groups.tce
+    # sums correctly rounded (math.fsum's bits over the cell's rows, in any order): the same run gives the same bytes
     cols = [c for _, c in sorted({(r["act"], r["col"]) for r in recs})]
     cols = list(dict.fromkeys(cols))
-    cells: dict[tuple, dict[str, list[float]]] = {}
+    cells: dict[tuple, dict[str, list[int]]] = {}  # (year, code) -> column -> its groups
     names: dict[tuple, str] = {}
     for r in recs:
         for key in ((r["year"], r["code"]), (r["year"], "T")):
-            cells.setdefault(key, {}).setdefault(r["col"], []).extend(r["v"])
+            cells.setdefault(key, {}).setdefault(r["col"], []).append(r["g"])
         names[(r["year"], r["code"])] = r["item"]
     order = {c: _sector_order(c) for _, c in cells if c != "T"}
     rows = []
     for y, code in sorted(cells, key=lambda k: (k[0], (-1,) if k[1] == "T" else order[k[1]])):
-        vals = {c: math.fsum(v) if (v := cells[(y, code)].get(c)) else None for c in cols}
+        vals = {c: sums.fsum(g) if (g := cells[(y, code)].get(c)) else None for c in cols}
         row = {"year": y, "code": code, "item": ptext("total", lang) if code == "T" else names[(y, code)], **vals}
         if quantity == "tce":
-            row[ptext("col_total_tce", lang)] = math.fsum(x for v in cells[(y, code)].values() for x in v)
+            row[ptext("col_total_tce", lang)] = sums.fsum(gi for g in cells[(y, code)].values() for gi in g)
         rows.append(row)
     schema = {"year": pl.Int32, "code": pl.String, "item": pl.String, **{c: pl.Float64 for c in cols}}
     if quantity == "tce":
@@ -860,7 +863,11 @@ def sector_table(emissions: pl.DataFrame, table: SectorTable, lang: str = "en", 
     polars.DataFrame
         Year, code, IPCC codes, item, the value columns (numbers, null = not estimated).
     """
-    r = _rows(emissions, class_map(energy_activity))
+    return _sector(_Rows(emissions, class_map(energy_activity)), table, lang)
+
+
+def _sector(r: _Rows, table: SectorTable, lang: str) -> pl.DataFrame:
+    """:func:`sector_table` of the emission rows ``r``."""
     rows = tuple(sorted(table.rows, key=lambda x: _sector_order(x.code)))
     sel = _selection(r, table.rows)
     named = {g for _, gs, _ in table.columns for g in gs if g != "*other"}
@@ -946,23 +953,24 @@ def provincial_sheets(emissions: pl.DataFrame, energy_activity: pl.DataFrame | N
     electricity_method : str, default "equivalent"
         The run's electricity convention of the standard-coal values (said in the sheets' note).
     inventory : polars.DataFrame, optional
-        ``inventory.parquet``, for the notation keys of rows without estimates.
+        ``inventory.parquet`` (or only its rows with a notation key, e.g.
+        :meth:`ghginv.report.data.ReportData.keyed_rows`), for the notation keys of rows without estimates.
 
     Returns
     -------
     list of (str, polars.DataFrame, str)
         (sheet name, table, note written above it).
     """
-    out = [(ptext("sheet_summary", lang), summary_sheet(summary_table(emissions, energy_activity, electricity_balance, inventory), lang),
+    r = _Rows(emissions, class_map(energy_activity))  # once for the summary and every sector table (not kept past this call)
+    out = [(ptext("sheet_summary", lang), summary_sheet(_summary(r, energy_activity, electricity_balance, inventory), lang),
             ptext("blank_note", lang))]
     method = ptext("electricity_coal_equivalent" if electricity_method == "coal_equivalent" else "electricity_equivalent", lang)
-    for key, q in (("sheet_energy_phys", "physical"), ("sheet_energy_tce", "tce")):
-        t = energy_activity_table(energy_activity, lang, q)
-        if t is not None:
-            out.append((ptext(key, lang), t, ptext("energy_note", lang, method=method)))
+    if energy_activity is not None and energy_activity.height:
+        groups = _EnergyGroups(energy_activity, "name_zh" if lang == "zh" else "name_en")  # both quantities' tables
+        for key, q in (("sheet_energy_phys", "physical"), ("sheet_energy_tce", "tce")):
+            t = _energy_table(energy_activity, groups, lang, q)
+            if t is not None:
+                out.append((ptext(key, lang), t, ptext("energy_note", lang, method=method)))
     for tab in SECTOR_TABLES:
-        out.append((ptext(tab.key, lang), sector_table(emissions, tab, lang, energy_activity), ptext("sector_note", lang)))
-    _LAST_ROWS.clear()  # the run's emission rows are not kept past its workbook
-    _LAST_CLASSES.clear()
-    _LAST_GROUPS.clear()
+        out.append((ptext(tab.key, lang), _sector(r, tab, lang), ptext("sector_note", lang)))
     return out

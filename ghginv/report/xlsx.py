@@ -275,7 +275,7 @@ def write_xlsx(d: ReportData, path: Path, lang: str | None = None, detail: str |
 
     def frame_sheet(sheet: str, frame: pl.DataFrame, extra: str | None = None) -> None:
         if sheet in DETAIL_TABLES and frame.height and table_detail(detail, frame.height, limit_rows) == "summed":
-            rows, frame = frame.height, summed_frame(sheet, frame)
+            rows, frame = frame.height, summed_frame(sheet, frame, d.keyed_rows() if frame is d.inventory else None)
             summed.append(SummedTable(sheet, rows, frame.height))
             extra = " · ".join(p for p in (extra, xlsx_text("summed_note", lang, rows=f"{rows:,}" if not zh else rows,
                                                             files=summed[-1].files)) if p)
@@ -312,8 +312,9 @@ def write_xlsx(d: ReportData, path: Path, lang: str | None = None, detail: str |
     completeness_sheet(wb, d, num, head, note_of("Completeness"), splits, lang)
     frame_sheet("Provincial 5 sectors", provincial_table(d.emissions), xlsx_text("blank", lang))
     method = (d.analysis or {}).get("electricity_method", "equivalent")
+    keyed = d.keyed_rows()  # the inventory's notation keys: all the provincial notes read of it
     for name, frame, note in provincial_sheets(d.emissions, d.energy_activity, d.electricity_balance, lang, method,
-                                               d.inventory):
+                                               d.inventory if keyed is None else keyed):
         _sheet(wb, name, frame, num, head, f"{notice} · {note}" if notice else note, splits)
     if d.indicators is not None:
         frame_sheet("Indicators", d.indicators)

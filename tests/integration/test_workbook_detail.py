@@ -141,6 +141,12 @@ def test_the_notation_key_rule():
     got = {c: (v, k) for c, v, k in s.select("category", "co2e_t", "notation_key").iter_rows()}
     assert got == {"1.A.1": (3.75, None), "1.A.2": (None, "NO"), "1.A.3": (None, "NE"), "1.A.4": (None, "IE"), "1.A.5": (None, "NO")}
     assert s["region"].to_list() == ["ALL"] * 5 and s["category"].to_list() == ["1.A.1", "1.A.2", "1.A.3", "1.A.4", "1.A.5"]
+    # the keyed rows deduplicated over regions beforehand (ReportData.keyed_rows) give the same frame
+    from ghginv.report.data import ReportData
+
+    keyed = ReportData(manifest={}, emissions=inv.clear(), inventory=inv, factors_used=inv.clear()).keyed_rows()
+    assert "region" not in keyed.columns and keyed.height == keyed.unique().height < inv["notation_key"].is_not_null().sum()
+    assert summed_frame("IPCC categories", inv, keyed).equals(s)
 
 
 def test_summary_report_and_manifest_say_it_in_english_and_chinese(demo_run, tmp_path):

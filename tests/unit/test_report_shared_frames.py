@@ -46,6 +46,10 @@ def test_completeness_per_year_equals_the_whole_inventory(tmp_path):
     assert_frame_equal(d.completeness(), completeness_table(inv))  # default: the last year
     assert d.completeness() is d.completeness(2023)  # computed once
     assert_frame_equal(d.completeness(1999), completeness_table(inv, 1999))  # a year without rows: an empty table
+    keyed = d.keyed_rows()  # the rows with a notation key, each distinct one once without its region
+    assert keyed is d.keyed_rows() and "region" not in keyed.columns
+    want = inv.filter(pl.col("notation_key").is_not_null()).drop("region").unique()
+    assert_frame_equal(keyed, want, check_row_order=False)
 
 
 def test_groups_by_code_equal_groups_by_name(tmp_path):
