@@ -48,7 +48,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from ..core._frames import _combine, dense_ids, encode, encode_shared
+from ..core._frames import _combine, dense_ids, encode
 from ..core.errors import GhgInvError, ValidationError
 from ..inputs.load import check_batch
 from ..kernels import ngjit
@@ -199,7 +199,15 @@ def _finite(cube: pl.DataFrame, emissions: pl.DataFrame) -> None:
         )
 
 
-def rollup_links(emissions: pl.DataFrame, inventory: pl.DataFrame) -> dict[str, np.ndarray]:
+def _shared_codes(inv: tuple[list, np.ndarray], em: tuple[list, np.ndarray]) -> np.ndarray:
+    """Codes of two encoded columns (sorted distinct values, code per row) on the union of their
+    values (equal strings, equal codes; null after the last value), concatenated."""
+    vocab = sorted(set(inv[0]) | set(em[0]))
+    at = {v: i for i, v in enumerate(vocab)}
+    return np.concatenate([np.array([at[v] for v in vals] + [len(vocab)], np.int64)[c] for vals, c in (inv, em)])
+
+
+def rollup_links(emissions: pl.DataFrame, inventory: pl.DataFrame, codes: dict | None = None) -> dict[str, np.ndarray]:
     """Positions for the roll-up check, worked out from the keys alone (not from how the inventory
     was built): ``rows`` (the inventory rows with numbers); for the i-th of them its children
     (positions in ``rows``) ``child[child_starts[i]:child_starts[i + 1]]`` and the emission rows
@@ -208,16 +216,28 @@ def rollup_links(emissions: pl.DataFrame, inventory: pl.DataFrame) -> dict[str, 
 
     The keys (year, region, scope, gas, category) of the inventory rows, of each row's parent and
     of the emission rows are coded as integers on one shared vocabulary and looked up by a sorted
-    search."""
+    search. ``codes``: the key columns as codes when the caller has them (``"inventory"``: region,
+    scope, category and gas of every inventory row; ``"emissions"``: region, scope, sector and gas;
+    each (sorted distinct values, code per row), :func:`ghginv.pipeline.aggregate.build_inventory`),
+    else the string columns are encoded here. Codes only stand for equal keys, so the positions
+    are the same either way."""
     keys = ["year", "region", "scope", "gas"]
     rows = np.flatnonzero(inventory["notation_key"].is_null().to_numpy())
-    inv = inventory.select(*keys, "category", "level")[rows]
-    ni = inv.height
-    codes = [np.concatenate([inv["year"].to_numpy(), emissions["year"].to_numpy()]).astype(np.int64)]
-    codes += [np.concatenate(encode_shared([inv[k], emissions[k]])) for k in keys[1:]]
+    ni = rows.size
+    if codes and codes["inventory"]["region"][1].size == inventory.height and codes["emissions"]["region"][1].size == emissions.height:
+        ic, ec = codes["inventory"], codes["emissions"]
+        inv_keys = {k: (ic[k][0], ic[k][1][rows]) for k in ("region", "scope", "gas", "category")}
+        em_keys = {k: ec[k] for k in ("region", "scope", "gas")}
+        sectors, sector_codes = ec["sector"]
+    else:
+        inv = inventory.select(*keys[1:], "category")[rows]
+        inv_keys = {k: encode(inv[k]) for k in (*keys[1:], "category")}
+        em_keys = {k: encode(emissions[k]) for k in keys[1:]}
+        sectors, sector_codes = encode(emissions["sector"])
+    codes = [np.concatenate([inventory["year"].to_numpy()[rows], emissions["year"].to_numpy()]).astype(np.int64)]
+    codes += [_shared_codes(inv_keys[k], em_keys[k]) for k in keys[1:]]
     # categories and parents (level 1 -> TOTAL, 1.A.4.b -> 1.A.4) on one vocabulary
-    cats, cat_codes = encode(inv["category"])
-    sectors, sector_codes = encode(emissions["sector"])
+    cats, cat_codes = inv_keys["category"]
     strip = {c: c.rsplit(".", 1)[0] for c in cats}
     vocab = sorted(set(cats) | set(strip.values()) | {"TOTAL"} | set(sectors))
     at = {c: i for i, c in enumerate(vocab)}
@@ -225,7 +245,7 @@ def rollup_links(emissions: pl.DataFrame, inventory: pl.DataFrame) -> dict[str, 
     stripped = np.full(len(vocab), -1, np.int64)
     for c in cats:
         stripped[at[c]] = at[strip[c]]
-    level = inv["level"].to_numpy()
+    level = inventory["level"].to_numpy()[rows]
     inv_par = np.where(level == 1, at["TOTAL"], np.where(level == 0, -1, stripped[inv_cat]))
     em_cat = np.array([at[c] for c in sectors] + [-1], np.int64)[sector_codes]
     # one integer per (year, region, scope, gas, category): inventory rows, their parents, emissions
@@ -295,7 +315,8 @@ def _sums_per_unit(cells: pl.DataFrame) -> dict[str, float]:
 
 
 def run_checks(cube, emissions: pl.DataFrame, inventory: pl.DataFrame, tally: InputTally | None,
-               links: dict[str, np.ndarray] | None = None, values: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
+               links: dict[str, np.ndarray] | None = None, values: tuple[np.ndarray, np.ndarray] | None = None,
+               codes: dict | None = None) -> dict:
     """Run every check; raise on failure; return the manifest's ``checks`` section.
 
     Parameters
@@ -316,6 +337,10 @@ def run_checks(cube, emissions: pl.DataFrame, inventory: pl.DataFrame, tally: In
     values : tuple of (numpy.ndarray, numpy.ndarray), optional
         (inventory co2e_t, emissions co2e_t) [t CO2e] as arrays when the caller has them (see
         :func:`check_rollup`).
+    codes : dict, optional
+        The inventory's and the emission rows' key columns as integer codes, as
+        :func:`ghginv.pipeline.aggregate.build_inventory` gives them (its ``codes``), for working out
+        the links without encoding the string columns again (:func:`rollup_links`).
 
     Returns
     -------
@@ -353,7 +378,7 @@ def run_checks(cube, emissions: pl.DataFrame, inventory: pl.DataFrame, tally: In
         out["input_equals_cube"] = {"ok": True, "rows": tally.rows, "sum_per_unit": {u: v["cube"] for u, v in per_unit.items()}}
     out["finite"] = {"ok": True}
     if not links:
-        found = rollup_links(emissions, inventory)
+        found = rollup_links(emissions, inventory, codes)
         if links is not None:
             links.update(found)
         links = found
