@@ -48,7 +48,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from ..core._frames import _combine, dense_ids, encode
+from ..core._frames import dense_ids, encode
 from ..core.errors import GhgInvError, ValidationError
 from ..inputs.load import check_batch
 from ..kernels import ngjit
@@ -207,6 +207,45 @@ def _shared_codes(inv: tuple[list, np.ndarray], em: tuple[list, np.ndarray]) -> 
     return np.concatenate([np.array([at[v] for v in vals] + [len(vocab)], np.int64)[c] for vals, c in (inv, em)])
 
 
+_KEY_BITS = 62  # the widest packed key of _row_keys
+
+
+def _row_keys(codes: list[np.ndarray], inv_cat: np.ndarray, inv_par: np.ndarray, em_cat: np.ndarray,
+              n_cats: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One int64 per (year, region, scope, category, gas) of the inventory rows, of their parents and
+    of the emission rows (equal keys, equal integers), ordered as those columns are: ``codes`` are
+    year, region, scope and gas of the inventory rows followed by the emission rows; the
+    categories are codes on ``n_cats`` values, -1 for none. A parent shares its row's year,
+    region, scope and gas, so those are packed once per row; when the spans do not fit in 62
+    bits, the keys are numbered (:func:`ghginv.core._frames.dense_ids`)."""
+    ni = inv_cat.shape[0]
+    head, (gas,) = codes[:3], codes[3:]
+    spans = [(int(c.min()), int(c.max()) - int(c.min()) + 1) if c.size else (0, 1) for c in (*head, gas)]
+    room = n_cats + 1
+    for _, span in spans:
+        room *= span
+    if room >= 1 << _KEY_BITS:  # too wide for one int64 key
+        parts = [np.concatenate([c[:ni], c[:ni], c[ni:]]) for c in (*head, None, gas) if c is not None]
+        parts.insert(3, np.concatenate([inv_cat, inv_par, em_cat]))
+        key = dense_ids(parts)[0]
+        return key[:ni], key[ni:2 * ni], key[2 * ni:]
+    packed = np.zeros(head[0].shape[0], np.int64)
+    for c, (lo, span) in zip(head, spans):
+        packed *= span
+        packed += c - lo
+    packed *= n_cats + 1
+    lo_g, span_g = spans[3]
+    g = gas - lo_g
+
+    def key(base, cat, g):
+        k = base + (cat + 1)  # -1 (no category) -> 0
+        k *= span_g
+        k += g
+        return k
+
+    return (key(packed[:ni], inv_cat, g[:ni]), key(packed[:ni], inv_par, g[:ni]), key(packed[ni:], em_cat, g[ni:]))
+
+
 def rollup_links(emissions: pl.DataFrame, inventory: pl.DataFrame, codes: dict | None = None) -> dict[str, np.ndarray]:
     """Positions for the roll-up check, worked out from the keys alone (not from how the inventory
     was built): ``rows`` (the inventory rows with numbers); for the i-th of them its children
@@ -248,14 +287,12 @@ def rollup_links(emissions: pl.DataFrame, inventory: pl.DataFrame, codes: dict |
     level = inventory["level"].to_numpy()[rows]
     inv_par = np.where(level == 1, at["TOTAL"], np.where(level == 0, -1, stripped[inv_cat]))
     em_cat = np.array([at[c] for c in sectors] + [-1], np.int64)[sector_codes]
-    # one integer per (year, region, scope, gas, category): inventory rows, their parents, emissions
-    parts = [np.concatenate([c[:ni], c[:ni], c[ni:]]) for c in codes] + [np.concatenate([inv_cat, inv_par, em_cat])]
-    key = _combine(parts)
-    if key is None:
-        key = dense_ids(parts)[0]
-    k_inv, k_par, k_em = key[:ni], key[ni:2 * ni], key[2 * ni:]
-    order = np.argsort(k_inv, kind="stable")
-    sk = k_inv[order]
+    k_inv, k_par, k_em = _row_keys(codes, inv_cat, inv_par, em_cat, len(vocab))
+    if ni and (k_inv[1:] >= k_inv[:-1]).all():  # the inventory's own order (year, region, scope, category, gas)
+        order, sk = np.arange(ni), k_inv
+    else:
+        order = np.argsort(k_inv, kind="stable")
+        sk = k_inv[order]
 
     def locate(q):
         if not ni:

@@ -70,3 +70,27 @@ def test_codes_of_another_frame_are_not_used():
     got = rollup_links(em, fewer, codes)
     for name, a in want.items():
         assert np.array_equal(a, got[name]), name
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_numbered_keys_and_another_row_order_give_the_same_links(seed, monkeypatch):
+    """Keys too wide to pack (numbered instead) and an inventory not in its own sort order (found
+    by a sort) give the links of the packed keys, row for row."""
+    from ghginv.pipeline import conservation
+
+    em = _emissions(seed, 2000)
+    codes: dict = {}
+    inv, _ = build_inventory(em, index=True, codes=codes)
+    packed = rollup_links(em, inv, codes)
+    monkeypatch.setattr(conservation, "_KEY_BITS", 8)
+    numbered = rollup_links(em, inv, codes)
+    for name, a in packed.items():
+        assert np.array_equal(a, numbered[name]), name
+    monkeypatch.undo()
+    perm = np.random.default_rng(seed).permutation(inv.height)
+    shuffled = rollup_links(em, inv[perm])
+    back = np.argsort(perm)  # inventory row -> its position in the shuffled frame
+    rows = packed["rows"]
+    assert np.array_equal(np.sort(back[rows]), shuffled["rows"])
+    assert int(shuffled["missing"][0]) == -1
+    assert check_rollup(shuffled, em, inv[perm])["ok"]
