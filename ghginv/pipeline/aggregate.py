@@ -156,9 +156,10 @@ def _from_codes(name: str, vocab: list, codes: np.ndarray) -> pl.Series:
 
 def _codes_on(vocab: list, parts: list[tuple[list, np.ndarray]]) -> np.ndarray:
     """Codes of several parts' (values, codes) on the sorted ``vocab`` (a part's null code, ``len(values)``,
-    becomes ``len(vocab)``), concatenated."""
+    becomes ``len(vocab)``), concatenated; int32 (a vocabulary is far below 2**31 values), half the
+    memory of the inventory's key codes, which the checks stage reuses."""
     at = {v: i for i, v in enumerate(vocab)}
-    return np.concatenate([np.array([at[v] for v in vals] + [len(vocab)], np.int64)[c] for vals, c in parts])
+    return np.concatenate([np.array([at[v] for v in vals] + [len(vocab)], np.int32)[c] for vals, c in parts])
 
 
 def _sorted_inventory(rolled: pl.DataFrame, codes: dict, others: list[pl.DataFrame],
