@@ -340,15 +340,67 @@ def check_rollup(links: dict[str, np.ndarray], emissions: pl.DataFrame, inventor
     return {"ok": True, "rows_checked": int(rows.size)}
 
 
+def exact_sums(x: np.ndarray, group: np.ndarray, n_groups: int) -> list[float | None]:
+    """The exactly rounded sum of the finite float64 values ``x`` of each group (``math.fsum``'s
+    result, without a Python float per value); None for a group without values.
+
+    Each value is m × 2**e with an integer m below 2**53 (``numpy.frexp``); the halves of m above
+    and below 2**26 are added per (group, e) with ``numpy.bincount``, exactly (integers below
+    2**53 in float64 while there are fewer than 2**26 values), and the few sums per group are
+    added as Python integers and rounded once (true division of integers rounds correctly, half
+    to even, as ``math.fsum``). A group whose exact sum is zero (its sign) or beyond the float
+    range is summed by ``math.fsum`` itself.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        float64 values, all finite [any unit].
+    group : numpy.ndarray
+        int, the group of each value, in ``0 .. n_groups - 1``.
+    n_groups : int
+        Number of groups.
+
+    Returns
+    -------
+    list of float or None
+        Per group, the sum [unit of ``x``].
+    """
+    x = np.ascontiguousarray(x, np.float64)
+    group = np.asarray(group, np.int64)
+    count = np.bincount(group, minlength=n_groups)
+    out: list[float | None] = [None if c == 0 else 0.0 for c in count]
+    if x.size >= 1 << 26 or not x.size:  # partial sums no longer exact in float64 (or nothing to add)
+        for g in np.flatnonzero(count):
+            out[g] = math.fsum(x[group == g])
+        return out
+    m, e = np.frexp(x)
+    mant = np.ldexp(m, 53).astype(np.int64)  # x = mant × 2**(e - 53), exactly
+    e = e.astype(np.int64)
+    e_lo, span = int(e.min()), int(e.max() - e.min()) + 1
+    key = group * span + (e - e_lo)
+    hi = np.bincount(key, weights=(mant >> 26).astype(np.float64), minlength=n_groups * span).reshape(n_groups, span)
+    lo = np.bincount(key, weights=(mant & ((1 << 26) - 1)).astype(np.float64), minlength=n_groups * span).reshape(n_groups, span)
+    shift = e_lo - 53
+    for g in np.flatnonzero(count):
+        total = 0
+        for k in np.flatnonzero((hi[g] != 0.0) | (lo[g] != 0.0)):
+            total += ((int(hi[g, k]) << 26) + int(lo[g, k])) << int(k)
+        try:
+            if total == 0:
+                raise OverflowError  # the sign of a zero sum: as math.fsum gives it
+            out[g] = total / (1 << -shift) if shift < 0 else float(total << shift)
+        except OverflowError:
+            out[g] = math.fsum(x[group == g])
+    return out
+
+
 def _sums_per_unit(cells: pl.DataFrame) -> dict[str, float]:
-    """Exactly rounded sum (``math.fsum``) of the cube amounts per unit."""
+    """Exactly rounded sum (``math.fsum``) of the cube amounts per unit (:func:`exact_sums`)."""
     if not cells.height:
         return {}
     names, code = encode(cells["unit"])
-    order = np.argsort(code, kind="stable")
-    bounds = np.searchsorted(code[order], np.arange(len(names) + 1))
-    amount = cells["amount"].to_numpy()[order]
-    return {u: math.fsum(amount[bounds[i]:bounds[i + 1]]) for i, u in enumerate(names) if bounds[i + 1] > bounds[i]}
+    sums = exact_sums(cells["amount"].to_numpy(), code, len(names) + 1)  # a null unit: the last group
+    return {u: s for u, s in zip(names, sums) if s is not None}
 
 
 def run_checks(cube, emissions: pl.DataFrame, inventory: pl.DataFrame, tally: InputTally | None,
