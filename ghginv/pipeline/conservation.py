@@ -253,9 +253,9 @@ def rollup_links(emissions: pl.DataFrame, inventory: pl.DataFrame, codes: dict |
     booked at its own category ``own[own_starts[i]:own_starts[i + 1]]``; ``missing``: the first
     emission row with no inventory row for its category, or -1.
 
-    The keys (year, region, scope, gas, category) of the inventory rows, of each row's parent and
-    of the emission rows are coded as integers on one shared vocabulary and looked up by a sorted
-    search. ``codes``: the key columns as codes when the caller has them (``"inventory"``: region,
+    The keys (year, region, scope, category, gas) of the inventory rows, of each row's parent and
+    of the emission rows are coded as integers on one shared vocabulary (:func:`_row_keys`) and
+    looked up by a sorted search. ``codes``: the key columns as codes when the caller has them (``"inventory"``: region,
     scope, category and gas of every inventory row; ``"emissions"``: region, scope, sector and gas;
     each (sorted distinct values, code per row), :func:`ghginv.pipeline.aggregate.build_inventory`),
     else the string columns are encoded here. Codes only stand for equal keys, so the positions
