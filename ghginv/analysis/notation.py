@@ -386,12 +386,28 @@ def _year_regions(rolled: pl.DataFrame, notation: pl.DataFrame | None, region: t
     vocab = sorted(set().union(*(v for v, _ in regs)))
     at = {v: i for i, v in enumerate(vocab)}
     rc = [np.array([at[v] for v in vals] + [len(vocab)], np.int64)[c] for vals, c in regs]
-    yv = np.unique(np.concatenate(years))
-    pairs = [np.searchsorted(yv, y) * (len(vocab) + 1) + r for y, r in zip(years, rc)]
-    yr_pairs = np.unique(np.concatenate(pairs))
+    yv, year_at = _distinct(np.concatenate(years))
+    pairs = [year_at(y) * (len(vocab) + 1) + r for y, r in zip(years, rc)]
+    yr_pairs, pair_at = _distinct(np.concatenate(pairs))
     yr = pl.DataFrame([pl.Series("year", yv[yr_pairs // (len(vocab) + 1)], pl.Int32),
                        pl.Series("region", [*vocab, None], pl.String).gather(yr_pairs % (len(vocab) + 1))])
-    return yr, np.searchsorted(yr_pairs, pairs[0]), (vocab, yr_pairs % (len(vocab) + 1))
+    return yr, pair_at(pairs[0]), (vocab, yr_pairs % (len(vocab) + 1))
+
+
+def _distinct(x: np.ndarray):
+    """(the sorted distinct values of the int64 array ``x``, a function giving the position among them of
+    each of the values of an array taken from ``x``): ``numpy.unique`` and ``searchsorted``, or, when the
+    values span at most a few times as many integers as there are values (years; year × region pairs),
+    the same from a count per value, without sorting."""
+    if not x.size:
+        return x, lambda q: np.zeros(q.shape[0], np.int64)
+    lo, hi = int(x.min()), int(x.max())
+    if hi - lo + 1 > max(4 * x.size, 1 << 16):
+        values = np.unique(x)
+        return values, lambda q: np.searchsorted(values, q)
+    present = np.bincount(x - lo, minlength=hi - lo + 1) > 0
+    rank = np.cumsum(present) - 1
+    return np.flatnonzero(present) + lo, lambda q: rank[q - lo]
 
 
 def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None, classes: dict[str, str] | None = None,

@@ -156,17 +156,20 @@ def _from_codes(name: str, vocab: list, codes: np.ndarray) -> pl.Series:
 
 def _codes_on(vocab: list, parts: list[tuple[list, np.ndarray]]) -> np.ndarray:
     """Codes of several parts' (values, codes) on the sorted ``vocab`` (a part's null code, ``len(values)``,
-    becomes ``len(vocab)``), concatenated."""
+    becomes ``len(vocab)``), concatenated; int32 (a vocabulary is far below 2**31 values), half the
+    memory of the inventory's key codes, which the checks stage reuses."""
     at = {v: i for i, v in enumerate(vocab)}
-    return np.concatenate([np.array([at[v] for v in vals] + [len(vocab)], np.int64)[c] for vals, c in parts])
+    return np.concatenate([np.array([at[v] for v in vals] + [len(vocab)], np.int32)[c] for vals, c in parts])
 
 
 def _sorted_inventory(rolled: pl.DataFrame, codes: dict, others: list[pl.DataFrame],
-                      other_codes: list[dict | None] | None = None) -> tuple[pl.DataFrame, np.ndarray]:
+                      other_codes: list[dict | None] | None = None) -> tuple[pl.DataFrame, np.ndarray, dict]:
     """The inventory: ``rolled`` (its keys as ``codes``, :func:`_rollup`) and the key rows ``others``
     (the same columns, no numbers) in one frame sorted by (year, region, scope in the order direct,
-    indirect, memo, category, gas, notation_key), nulls last, ties in that order; and the sort
-    permutation (position in the concatenation of each inventory row).
+    indirect, memo, category, gas, notation_key), nulls last, ties in that order; the sort
+    permutation (position in the concatenation of each inventory row); and the inventory's region,
+    scope, category and gas as codes: column -> (sorted distinct values, int64 code per inventory
+    row, ``len(values)`` for null), the codes its string columns were made from.
 
     The sort runs on integer codes (each key column on one sorted vocabulary across the parts) and
     the string columns are built once, in sorted order, from their vocabularies: the rows of the
@@ -187,23 +190,24 @@ def _sorted_inventory(rolled: pl.DataFrame, codes: dict, others: list[pl.DataFra
     perm = _order([_rank_codes(year), key["region"], scope_rank[key["scope"]], key["category"], key["gas"], nk_codes])
     level = np.concatenate([rolled["level"].to_numpy(), *(o["level"].cast(pl.Int8).to_numpy() for o in others)])
     n_other = year.len() - nr
+    inv_codes = {k: (vocab[k], key[k][perm]) for k in ("region", "scope", "category", "gas")}
     inv = pl.DataFrame([
         year.gather(perm),
-        _from_codes("region", vocab["region"], key["region"][perm]),
-        _from_codes("scope", vocab["scope"], key["scope"][perm]),
-        _from_codes("category", vocab["category"], key["category"][perm]),
+        _from_codes("region", *inv_codes["region"]),
+        _from_codes("scope", *inv_codes["scope"]),
+        _from_codes("category", *inv_codes["category"]),
         pl.Series("level", level[perm], pl.Int8),
-        category_names(vocab["category"], key["category"][perm]),
-        _from_codes("gas", vocab["gas"], key["gas"][perm]),
+        category_names(*inv_codes["category"]),
+        _from_codes("gas", *inv_codes["gas"]),
         *(pl.concat([rolled[v], pl.repeat(None, n_other, dtype=pl.Float64, eager=True)]).gather(perm)
           for v in ("emissions_t", "co2e_t")),
         _from_codes("notation_key", nk_vocab, nk_codes[perm]),
     ])
-    return inv.cast(INVENTORY_SCHEMA), perm
+    return inv.cast(INVENTORY_SCHEMA), perm, inv_codes
 
 
 def build_inventory(emissions: pl.DataFrame, notation: pl.DataFrame | None = None, classes: dict[str, str] | None = None,
-                    keys: list | None = None, completeness: bool = True, index: bool = False):
+                    keys: list | None = None, completeness: bool = True, index: bool = False, codes: dict | None = None):
     """Roll emissions up the IPCC tree per year, region, scope and gas (see module doc).
 
     Parameters
@@ -222,6 +226,13 @@ def build_inventory(emissions: pl.DataFrame, notation: pl.DataFrame | None = Non
         With False the rows of not-estimated reporting categories are left out.
     index : bool, default False
         Also return the :class:`RollupIndex`.
+    codes : dict, optional
+        When given (an empty dict), filled with the key columns as integer codes, each column ->
+        (sorted distinct values, int64 code per row, ``len(values)`` for null), for the roll-up
+        check (:func:`ghginv.pipeline.conservation.run_checks`), which then encodes no strings:
+        ``"emissions"``, the emission rows' region, scope, sector and gas
+        (:func:`ghginv.core._frames.encode`); ``"inventory"``, the inventory's region, scope,
+        category and gas, the codes its string columns were made from.
 
     Returns
     -------
@@ -231,7 +242,8 @@ def build_inventory(emissions: pl.DataFrame, notation: pl.DataFrame | None = Non
     index : RollupIndex
         Only with ``index=True``: the positions that repeat the sums on new values.
     """
-    rolled, (order1, starts1, src2, starts2), codes = _rollup(emissions, ("emissions_t", "co2e_t"))
+    enc = {k: encode(emissions[k]) for k in ("region", "scope", "sector", "gas")}
+    rolled, (order1, starts1, src2, starts2), rolled_codes = _rollup(emissions, ("emissions_t", "co2e_t"), enc)
     rolled = rolled.with_columns(pl.repeat(None, rolled.height, dtype=pl.String, eager=True).alias("notation_key"))
     parts, part_codes = [], []
     if notation is not None and notation.height:
@@ -255,10 +267,12 @@ def build_inventory(emissions: pl.DataFrame, notation: pl.DataFrame | None = Non
         parts.append(nk)
         part_codes.append(None)
     if completeness:
-        rows, row_codes = completeness_rows(rolled, notation, classes, keys, codes, with_codes=True)
+        rows, row_codes = completeness_rows(rolled, notation, classes, keys, rolled_codes, with_codes=True)
         parts.append(rows)
         part_codes.append(row_codes)
-    inv, perm = _sorted_inventory(rolled, codes, parts, part_codes)
+    inv, perm, inv_codes = _sorted_inventory(rolled, rolled_codes, parts, part_codes)
+    if codes is not None:
+        codes.update(emissions=enc, inventory=inv_codes)
     if not index:
         return inv
     return inv, RollupIndex(order1, starts1, src2, starts2, inverse(perm)[: rolled.height], inv.height)

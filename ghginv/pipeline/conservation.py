@@ -48,7 +48,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from ..core._frames import _combine, dense_ids, encode, encode_shared
+from ..core._frames import dense_ids, encode
 from ..core.errors import GhgInvError, ValidationError
 from ..inputs.load import check_batch
 from ..kernels import ngjit
@@ -199,25 +199,84 @@ def _finite(cube: pl.DataFrame, emissions: pl.DataFrame) -> None:
         )
 
 
-def rollup_links(emissions: pl.DataFrame, inventory: pl.DataFrame) -> dict[str, np.ndarray]:
+def _shared_codes(inv: tuple[list, np.ndarray], em: tuple[list, np.ndarray]) -> np.ndarray:
+    """Codes of two encoded columns (sorted distinct values, code per row) on the union of their
+    values (equal strings, equal codes; null after the last value), concatenated."""
+    vocab = sorted(set(inv[0]) | set(em[0]))
+    at = {v: i for i, v in enumerate(vocab)}
+    return np.concatenate([np.array([at[v] for v in vals] + [len(vocab)], np.int64)[c] for vals, c in (inv, em)])
+
+
+_KEY_BITS = 62  # the widest packed key of _row_keys
+
+
+def _row_keys(codes: list[np.ndarray], inv_cat: np.ndarray, inv_par: np.ndarray, em_cat: np.ndarray,
+              n_cats: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One int64 per (year, region, scope, category, gas) of the inventory rows, of their parents and
+    of the emission rows (equal keys, equal integers), ordered as those columns are: ``codes`` are
+    year, region, scope and gas of the inventory rows followed by the emission rows; the
+    categories are codes on ``n_cats`` values, -1 for none. A parent shares its row's year,
+    region, scope and gas, so those are packed once per row; when the spans do not fit in 62
+    bits, the keys are numbered (:func:`ghginv.core._frames.dense_ids`)."""
+    ni = inv_cat.shape[0]
+    head, (gas,) = codes[:3], codes[3:]
+    spans = [(int(c.min()), int(c.max()) - int(c.min()) + 1) if c.size else (0, 1) for c in (*head, gas)]
+    room = n_cats + 1
+    for _, span in spans:
+        room *= span
+    if room >= 1 << _KEY_BITS:  # too wide for one int64 key
+        parts = [np.concatenate([c[:ni], c[:ni], c[ni:]]) for c in (*head, None, gas) if c is not None]
+        parts.insert(3, np.concatenate([inv_cat, inv_par, em_cat]))
+        key = dense_ids(parts)[0]
+        return key[:ni], key[ni:2 * ni], key[2 * ni:]
+    packed = np.zeros(head[0].shape[0], np.int64)
+    for c, (lo, span) in zip(head, spans):
+        packed *= span
+        packed += c - lo
+    packed *= n_cats + 1
+    lo_g, span_g = spans[3]
+    g = gas - lo_g
+
+    def key(base, cat, g):
+        k = base + (cat + 1)  # -1 (no category) -> 0
+        k *= span_g
+        k += g
+        return k
+
+    return (key(packed[:ni], inv_cat, g[:ni]), key(packed[:ni], inv_par, g[:ni]), key(packed[ni:], em_cat, g[ni:]))
+
+
+def rollup_links(emissions: pl.DataFrame, inventory: pl.DataFrame, codes: dict | None = None) -> dict[str, np.ndarray]:
     """Positions for the roll-up check, worked out from the keys alone (not from how the inventory
     was built): ``rows`` (the inventory rows with numbers); for the i-th of them its children
     (positions in ``rows``) ``child[child_starts[i]:child_starts[i + 1]]`` and the emission rows
     booked at its own category ``own[own_starts[i]:own_starts[i + 1]]``; ``missing``: the first
     emission row with no inventory row for its category, or -1.
 
-    The keys (year, region, scope, gas, category) of the inventory rows, of each row's parent and
-    of the emission rows are coded as integers on one shared vocabulary and looked up by a sorted
-    search."""
+    The keys (year, region, scope, category, gas) of the inventory rows, of each row's parent and
+    of the emission rows are coded as integers on one shared vocabulary (:func:`_row_keys`) and
+    looked up by a sorted search. ``codes``: the key columns as codes when the caller has them (``"inventory"``: region,
+    scope, category and gas of every inventory row; ``"emissions"``: region, scope, sector and gas;
+    each (sorted distinct values, code per row), :func:`ghginv.pipeline.aggregate.build_inventory`),
+    else the string columns are encoded here. Codes only stand for equal keys, so the positions
+    are the same either way."""
     keys = ["year", "region", "scope", "gas"]
     rows = np.flatnonzero(inventory["notation_key"].is_null().to_numpy())
-    inv = inventory.select(*keys, "category", "level")[rows]
-    ni = inv.height
-    codes = [np.concatenate([inv["year"].to_numpy(), emissions["year"].to_numpy()]).astype(np.int64)]
-    codes += [np.concatenate(encode_shared([inv[k], emissions[k]])) for k in keys[1:]]
+    ni = rows.size
+    if codes and codes["inventory"]["region"][1].size == inventory.height and codes["emissions"]["region"][1].size == emissions.height:
+        ic, ec = codes["inventory"], codes["emissions"]
+        inv_keys = {k: (ic[k][0], ic[k][1][rows]) for k in ("region", "scope", "gas", "category")}
+        em_keys = {k: ec[k] for k in ("region", "scope", "gas")}
+        sectors, sector_codes = ec["sector"]
+    else:
+        inv = inventory.select(*keys[1:], "category")[rows]
+        inv_keys = {k: encode(inv[k]) for k in (*keys[1:], "category")}
+        em_keys = {k: encode(emissions[k]) for k in keys[1:]}
+        sectors, sector_codes = encode(emissions["sector"])
+    codes = [np.concatenate([inventory["year"].to_numpy()[rows], emissions["year"].to_numpy()]).astype(np.int64)]
+    codes += [_shared_codes(inv_keys[k], em_keys[k]) for k in keys[1:]]
     # categories and parents (level 1 -> TOTAL, 1.A.4.b -> 1.A.4) on one vocabulary
-    cats, cat_codes = encode(inv["category"])
-    sectors, sector_codes = encode(emissions["sector"])
+    cats, cat_codes = inv_keys["category"]
     strip = {c: c.rsplit(".", 1)[0] for c in cats}
     vocab = sorted(set(cats) | set(strip.values()) | {"TOTAL"} | set(sectors))
     at = {c: i for i, c in enumerate(vocab)}
@@ -225,17 +284,15 @@ def rollup_links(emissions: pl.DataFrame, inventory: pl.DataFrame) -> dict[str, 
     stripped = np.full(len(vocab), -1, np.int64)
     for c in cats:
         stripped[at[c]] = at[strip[c]]
-    level = inv["level"].to_numpy()
+    level = inventory["level"].to_numpy()[rows]
     inv_par = np.where(level == 1, at["TOTAL"], np.where(level == 0, -1, stripped[inv_cat]))
     em_cat = np.array([at[c] for c in sectors] + [-1], np.int64)[sector_codes]
-    # one integer per (year, region, scope, gas, category): inventory rows, their parents, emissions
-    parts = [np.concatenate([c[:ni], c[:ni], c[ni:]]) for c in codes] + [np.concatenate([inv_cat, inv_par, em_cat])]
-    key = _combine(parts)
-    if key is None:
-        key = dense_ids(parts)[0]
-    k_inv, k_par, k_em = key[:ni], key[ni:2 * ni], key[2 * ni:]
-    order = np.argsort(k_inv, kind="stable")
-    sk = k_inv[order]
+    k_inv, k_par, k_em = _row_keys(codes, inv_cat, inv_par, em_cat, len(vocab))
+    if ni and (k_inv[1:] >= k_inv[:-1]).all():  # the inventory's own order (year, region, scope, category, gas)
+        order, sk = np.arange(ni), k_inv
+    else:
+        order = np.argsort(k_inv, kind="stable")
+        sk = k_inv[order]
 
     def locate(q):
         if not ni:
@@ -283,19 +340,72 @@ def check_rollup(links: dict[str, np.ndarray], emissions: pl.DataFrame, inventor
     return {"ok": True, "rows_checked": int(rows.size)}
 
 
+def exact_sums(x: np.ndarray, group: np.ndarray, n_groups: int) -> list[float | None]:
+    """The exactly rounded sum of the finite float64 values ``x`` of each group (``math.fsum``'s
+    result, without a Python float per value); None for a group without values.
+
+    Each value is m × 2**e with an integer m below 2**53 (``numpy.frexp``); the halves of m above
+    and below 2**26 are added per (group, e) with ``numpy.bincount``, exactly (integers below
+    2**53 in float64 while there are fewer than 2**26 values), and the few sums per group are
+    added as Python integers and rounded once (true division of integers rounds correctly, half
+    to even, as ``math.fsum``). A group whose exact sum is zero (its sign) or beyond the float
+    range is summed by ``math.fsum`` itself.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        float64 values, all finite [any unit].
+    group : numpy.ndarray
+        int, the group of each value, in ``0 .. n_groups - 1``.
+    n_groups : int
+        Number of groups.
+
+    Returns
+    -------
+    list of float or None
+        Per group, the sum [unit of ``x``].
+    """
+    x = np.ascontiguousarray(x, np.float64)
+    group = np.asarray(group, np.int64)
+    count = np.bincount(group, minlength=n_groups)
+    out: list[float | None] = [None if c == 0 else 0.0 for c in count]
+    if x.size >= 1 << 26 or not x.size:  # partial sums no longer exact in float64 (or nothing to add)
+        for g in np.flatnonzero(count):
+            out[g] = math.fsum(x[group == g])
+        return out
+    m, e = np.frexp(x)
+    mant = np.ldexp(m, 53).astype(np.int64)  # x = mant × 2**(e - 53), exactly
+    e = e.astype(np.int64)
+    e_lo, span = int(e.min()), int(e.max() - e.min()) + 1
+    key = group * span + (e - e_lo)
+    hi = np.bincount(key, weights=(mant >> 26).astype(np.float64), minlength=n_groups * span).reshape(n_groups, span)
+    lo = np.bincount(key, weights=(mant & ((1 << 26) - 1)).astype(np.float64), minlength=n_groups * span).reshape(n_groups, span)
+    shift = e_lo - 53
+    for g in np.flatnonzero(count):
+        total = 0
+        for k in np.flatnonzero((hi[g] != 0.0) | (lo[g] != 0.0)):
+            total += ((int(hi[g, k]) << 26) + int(lo[g, k])) << int(k)
+        try:
+            if total == 0:
+                raise OverflowError  # the sign of a zero sum: as math.fsum gives it
+            out[g] = total / (1 << -shift) if shift < 0 else float(total << shift)
+        except OverflowError:
+            out[g] = math.fsum(x[group == g])
+    return out
+
+
 def _sums_per_unit(cells: pl.DataFrame) -> dict[str, float]:
-    """Exactly rounded sum (``math.fsum``) of the cube amounts per unit."""
+    """Exactly rounded sum (``math.fsum``) of the cube amounts per unit (:func:`exact_sums`)."""
     if not cells.height:
         return {}
     names, code = encode(cells["unit"])
-    order = np.argsort(code, kind="stable")
-    bounds = np.searchsorted(code[order], np.arange(len(names) + 1))
-    amount = cells["amount"].to_numpy()[order]
-    return {u: math.fsum(amount[bounds[i]:bounds[i + 1]]) for i, u in enumerate(names) if bounds[i + 1] > bounds[i]}
+    sums = exact_sums(cells["amount"].to_numpy(), code, len(names) + 1)  # a null unit: the last group
+    return {u: s for u, s in zip(names, sums) if s is not None}
 
 
 def run_checks(cube, emissions: pl.DataFrame, inventory: pl.DataFrame, tally: InputTally | None,
-               links: dict[str, np.ndarray] | None = None, values: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
+               links: dict[str, np.ndarray] | None = None, values: tuple[np.ndarray, np.ndarray] | None = None,
+               codes: dict | None = None) -> dict:
     """Run every check; raise on failure; return the manifest's ``checks`` section.
 
     Parameters
@@ -316,6 +426,10 @@ def run_checks(cube, emissions: pl.DataFrame, inventory: pl.DataFrame, tally: In
     values : tuple of (numpy.ndarray, numpy.ndarray), optional
         (inventory co2e_t, emissions co2e_t) [t CO2e] as arrays when the caller has them (see
         :func:`check_rollup`).
+    codes : dict, optional
+        The inventory's and the emission rows' key columns as integer codes, as
+        :func:`ghginv.pipeline.aggregate.build_inventory` gives them (its ``codes``), for working out
+        the links without encoding the string columns again (:func:`rollup_links`).
 
     Returns
     -------
@@ -353,7 +467,7 @@ def run_checks(cube, emissions: pl.DataFrame, inventory: pl.DataFrame, tally: In
         out["input_equals_cube"] = {"ok": True, "rows": tally.rows, "sum_per_unit": {u: v["cube"] for u, v in per_unit.items()}}
     out["finite"] = {"ok": True}
     if not links:
-        found = rollup_links(emissions, inventory)
+        found = rollup_links(emissions, inventory, codes)
         if links is not None:
             links.update(found)
         links = found

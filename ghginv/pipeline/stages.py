@@ -133,6 +133,7 @@ class Run:
     perm: object = None
     inventory: pl.DataFrame | None = None
     rollup: object = None
+    key_codes: dict | None = None  # the inventory's and emission rows' key columns as codes (build_inventory), for the checks
     checks: dict = field(default_factory=dict)
     plan: object = None
     reference: object = None
@@ -255,7 +256,9 @@ def _inventory(run: Run) -> None:
         run.rolled = run.kept.rollup.values(run.emissions["emissions_t"].to_numpy(), run.emissions["co2e_t"].to_numpy())
         run.inventory = run.old.frame("inventory.parquet").with_columns(run.kept.rollup.columns(run.rolled))
         return
-    run.inventory, run.rollup = build_inventory(run.emissions, run.cube.notation, activity_classes(run.sets), run.keys, index=True)
+    run.key_codes = {}
+    run.inventory, run.rollup = build_inventory(run.emissions, run.cube.notation, activity_classes(run.sets), run.keys, index=True,
+                                                codes=run.key_codes)
 
 
 def _checks(run: Run) -> None:
@@ -264,7 +267,9 @@ def _checks(run: Run) -> None:
                                 values=(run.rolled[1], run.emissions["co2e_t"].to_numpy()))
         return
     tally, run.tally = run.tally, None  # this run's tally, used once
-    run.checks = run_checks(run.input_cube, run.emissions, run.inventory, tally, links=run.index["links"] if run.index else None)
+    codes, run.key_codes = run.key_codes, None  # the inventory stage's key codes, used once
+    run.checks = run_checks(run.input_cube, run.emissions, run.inventory, tally, links=run.index["links"] if run.index else None,
+                            codes=codes)
 
 
 def _positions(run: Run) -> None:

@@ -92,9 +92,10 @@ def _emissions(cells: pl.DataFrame, sets, gwp: GwpSet, fallback: str, name: str,
 
 def _summed_alike(states: list[pl.DataFrame | None]) -> tuple[pl.DataFrame, dict | None] | None:
     """The states' emission rows (KEYS, co2e_t each) summed per KEYS in one pass, as columns
-    ``e0``, ``e1`` … — when every state has the same keys in the same rows (a recompute on kept
+    ``year``, ``e0``, ``e1`` … — when every state has the same keys in the same rows (a recompute on kept
     positions without sink rows: the same emission rows with other values); else None. With the
-    summed rows, their string keys as codes (:func:`_group_sum_coded`).
+    summed rows, their string keys as codes (:func:`_group_sum_coded`), which stand for those
+    columns in the roll-up.
 
     One :func:`ghginv.core._frames.group_sum` over the value columns side by side adds each column
     in the same order as a sum of each state on its own (the same groups, the same bits), with the
@@ -105,21 +106,23 @@ def _summed_alike(states: list[pl.DataFrame | None]) -> tuple[pl.DataFrame, dict
     if not all(s[k].equals(first[k]) for s in states[1:] for k in KEYS):
         return None
     side = first.select(*KEYS, *(s["co2e_t"].alias(f"e{i}") for i, s in enumerate(states)))
-    return _group_sum_coded(side, [f"e{i}" for i in range(len(states))])
+    return _group_sum_coded(side, [f"e{i}" for i in range(len(states))], keep=["year"])
 
 
-def _group_sum_coded(df: pl.DataFrame, values: list[str]) -> tuple[pl.DataFrame, dict | None]:
+def _group_sum_coded(df: pl.DataFrame, values: list[str], keep: list[str] | None = None) -> tuple[pl.DataFrame, dict | None]:
     """:func:`ghginv.core._frames.group_sum` of ``values`` per KEYS (the same groups, order and bits),
     and the summed rows' string keys as codes (column -> (sorted distinct values, code per row), as
     :func:`ghginv.core._frames.encode` gives them) for the roll-up, which then does not encode them
-    again; None without rows."""
+    again; None without rows. ``keep``: the key columns the summed rows keep as columns (default
+    every KEYS column; the roll-up needs only ``year`` besides the codes), the others being given
+    by their codes alone."""
     if df.height == 0:
         return group_sum(df, KEYS, values), None
     enc = {k: encode(df[k]) for k in KEYS if df[k].dtype == pl.String}
     order, change = _sorted_groups([enc[k][1] if k in enc else _rank_codes(df[k]) for k in KEYS])
     starts = np.nonzero(change)[0]
     first = order[starts]
-    out = df.select(KEYS)[first]
+    out = df.select(KEYS if keep is None else keep)[first]
     cols = [pl.Series(v, np.add.reduceat(df[v].to_numpy()[order], starts), dtype=pl.Float64) for v in values]
     return out.with_columns(cols), {k: (vals, codes[first]) for k, (vals, codes) in enc.items()}
 

@@ -256,3 +256,22 @@ def test_completeness_codes_are_the_rows_columns():
     for k, (vals, c) in got.items():
         assert vals == sorted(vals) and c.shape == (rows.height,)
         assert pl.Series([*vals, None], dtype=pl.String).gather(c).to_list() == rows[k].to_list(), k
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_distinct_is_unique_and_searchsorted(seed):
+    """``_distinct`` (a count per value when the values are dense, else a sort) gives ``numpy.unique``
+    and the ``searchsorted`` positions, for dense and sparse values."""
+    import numpy as np
+
+    from ghginv.analysis.notation import _distinct
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 5000))
+    spread = [10, 20_000, 10 ** 12][seed % 3]
+    x = rng.integers(-spread, spread, n).astype(np.int64) + 2019
+    values, at = _distinct(x)
+    want = np.unique(x)
+    assert values.dtype == want.dtype and np.array_equal(values, want)
+    q = x[rng.integers(0, n, 100)] if n else x
+    assert np.array_equal(at(q), np.searchsorted(want, q))
