@@ -186,7 +186,7 @@ def render_error(err: Exception, lang: str) -> str:
 def argv_lang(argv: list[str]) -> str:
     """The language of a command line before it is parsed: its ``--lang zh|en`` (before or after the
     command), else :func:`ghginv.core.i18n.resolve_lang` (``$GHGINV_LANG``, else English)."""
-    from ..core.i18n import resolve_lang
+    from ..core.lang import resolve_lang
 
     for i, arg in enumerate(argv):
         if arg == "--lang" and i + 1 < len(argv):
