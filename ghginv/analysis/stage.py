@@ -91,7 +91,7 @@ def report_lang(cfg) -> str:
     return lang
 
 
-def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, stage=None) -> Analysis:
+def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, stage=None, answer=None) -> Analysis:
     """Energy, indicators, targets and peak analysis for a finished emissions stage.
 
     Every input problem (economy table, targets, settings) fails here, before anything is written.
@@ -109,6 +109,9 @@ def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, s
         The run's factor sets, in precedence order.
     stage : callable, optional
         ``stage(name)`` returning a context manager that times a named stage; default none.
+    answer : ghginv.factors.resolve.ConversionAnswer, optional
+        The emissions' factor query answer (``Resolution.answer``), handed to the energy
+        coefficients (:func:`ghginv.analysis.energy.energy_consumption`).
 
     Returns
     -------
@@ -138,7 +141,7 @@ def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, s
     with stage("energy"):
         energy = energy_consumption(cube_cells, sets, cfg.year_fallback, settings.electricity_method,
                                     settings.coal_equivalent_gce_per_kwh, settings.feedstock_sectors,
-                                    settings.energy_sources, f"{src}: [energy]" if src else "[energy]")
+                                    settings.energy_sources, f"{src}: [energy]" if src else "[energy]", answer=answer)
     with stage("indicators"):
         notes = list(energy.notes)
         economy, table = None, {"economy_table": None}
@@ -163,7 +166,7 @@ def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, s
     return Analysis(ind, tg, peak, conv, notes, lang, energy.conversions_used, energy_activity=energy.activity_by_sector)
 
 
-def energy_activity(cfg, cube_cells: pl.DataFrame, sets) -> pl.DataFrame:
+def energy_activity(cfg, cube_cells: pl.DataFrame, sets, answer=None) -> pl.DataFrame:
     """The energy activity by sector and fuel, in physical units and tce, of a run without analysis stages.
 
     A run with an ``[economy]`` table or ``[[targets]]`` takes it from :func:`run_analysis`; this
@@ -179,6 +182,9 @@ def energy_activity(cfg, cube_cells: pl.DataFrame, sets) -> pl.DataFrame:
         The activity cube's cells (amount [unit of the row]).
     sets : list of FactorSet
         The run's factor sets, in precedence order.
+    answer : ghginv.factors.resolve.ConversionAnswer, optional
+        The emissions' factor query answer (``Resolution.answer``), handed to the energy
+        coefficients (:func:`ghginv.analysis.energy.energy_consumption`).
 
     Returns
     -------
@@ -199,4 +205,4 @@ def energy_activity(cfg, cube_cells: pl.DataFrame, sets) -> pl.DataFrame:
         method, ce, feed = "equivalent", None, ("2",)
     table = cfg.extra.get("energy")
     return energy_consumption(cube_cells, sets, cfg.year_fallback, method, ce, feed, table,
-                              f"{src}: [energy]" if src else "[energy]", totals=False).activity_by_sector
+                              f"{src}: [energy]" if src else "[energy]", totals=False, answer=answer).activity_by_sector

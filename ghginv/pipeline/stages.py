@@ -301,7 +301,7 @@ def _uncertainty_settings(run: Run) -> None:  # what `ghginv validate` checks of
 
 
 def _analysis(run: Run) -> None:  # its own named stages: energy, indicators, targets
-    run.analysis = run_analysis(run.config, run.emissions, run.cube.cells, run.sets, run.stage)
+    run.analysis = run_analysis(run.config, run.emissions, run.cube.cells, run.sets, run.stage, _answer(run))
 
 
 def _energy_activity(run: Run) -> None:  # the workbook's energy-activity table when the analysis did not compute it
@@ -310,7 +310,13 @@ def _energy_activity(run: Run) -> None:  # the workbook's energy-activity table 
         run.energy_table = kept_energy_activity(run.old, run.sets)
         if run.energy_table is not None:
             return
-    run.energy_table = energy_activity(run.config, run.cube.cells, run.sets)
+    run.energy_table = energy_activity(run.config, run.cube.cells, run.sets, _answer(run))
+
+
+def _answer(run: Run):
+    """The emissions' factor query answer for the energy coefficients (None when the emissions were
+    not resolved in this run: no activity × factor cells, or a recompute on kept positions)."""
+    return run.resolution.answer if run.resolution is not None else None
 
 
 def _target_probabilities(run: Run) -> None:
