@@ -14,17 +14,14 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from ..core import _fs
-from ..core.config import workbook_detail
+from ..core.config import report_settings
 from ..core.errors import ConfigError
-from ..core.i18n import resolve_lang
 from ..methods.emissions import activity_classes
 from .energy import energy_consumption
 from .indicators import compute_indicators, read_economy, sector_indicators, settings_from_config
 from .targets import check_evaluable, evaluate_targets, parse_targets, peak_analysis, peak_params, sector_specs
 
-__all__ = ["Analysis", "analysis_wanted", "run_analysis", "report_lang", "energy_activity", "LANGS"]
-
-LANGS = ("zh", "en")
+__all__ = ["Analysis", "analysis_wanted", "run_analysis", "energy_activity"]
 
 
 @dataclass
@@ -61,34 +58,6 @@ def analysis_wanted(cfg) -> bool:
         True when energy, indicators and targets are to be computed.
     """
     return bool(cfg.extra.get("economy")) or bool(cfg.extra.get("targets"))
-
-
-def report_lang(cfg) -> str:
-    """The report language of the ``[report]`` table.
-
-    Parameters
-    ----------
-    cfg : ghginv.core.config.RunConfig
-        The run's config (``cfg.extra["report"]``).
-
-    Returns
-    -------
-    str
-        ``"zh"`` or ``"en"``: ``[report] lang``, else ``$GHGINV_LANG`` (``ghginv --lang zh``), else English.
-
-    Raises
-    ------
-    ConfigError
-        A key other than ``lang`` and ``workbook_detail``, a language not in :data:`LANGS`, or a
-        ``workbook_detail`` not in :data:`ghginv.core.config.WORKBOOK_DETAILS`.
-    """
-    rep = cfg.extra.get("report") or {}
-    lang = rep.get("lang") or resolve_lang()  # [report] lang, else $GHGINV_LANG (ghginv --lang zh), else English
-    bad = sorted(set(rep) - {"lang", "workbook_detail"})
-    if bad or lang not in LANGS:
-        raise ConfigError(f"{cfg.source or 'config'}: [report] takes lang = 'zh' or 'en' (got {rep!r})")
-    workbook_detail(rep.get("workbook_detail"), f"{cfg.source or 'config'}: [report] workbook_detail")  # checked before anything is written
-    return lang
 
 
 def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, stage=None, answer=None) -> Analysis:
@@ -130,7 +99,7 @@ def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, s
     """
     stage = stage or (lambda name: nullcontext())
     src = str(cfg.source) if cfg.source else None
-    lang = report_lang(cfg)
+    lang = report_settings(cfg).lang
     settings = settings_from_config(cfg)
     targets = parse_targets(cfg.extra.get("targets"), cfg.base_year, src)
     pk = peak_params(cfg.extra.get("peak"), src)

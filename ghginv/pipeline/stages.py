@@ -65,8 +65,8 @@ import polars as pl
 from ..analysis.energy import coefficient_sources
 from ..analysis.key_categories import key_categories
 from ..analysis.notation import notation_settings
-from ..analysis.stage import analysis_wanted, energy_activity, report_lang, run_analysis
-from ..core.config import RunConfig, same_name_sets
+from ..analysis.stage import analysis_wanted, energy_activity, run_analysis
+from ..core.config import RunConfig, report_settings, same_name_sets
 from ..core.errors import ConfigError
 from ..factors.trace import SCHEMA as TRACE_SCHEMA
 from ..factors.trace import factors_used
@@ -305,7 +305,7 @@ def _analysis(run: Run) -> None:  # its own named stages: energy, indicators, ta
 
 
 def _energy_activity(run: Run) -> None:  # the workbook's energy-activity table when the analysis did not compute it
-    report_lang(run.config)  # the [report] table, checked here when no analysis stage checked it
+    report_settings(run.config)  # the [report] table, checked here when no analysis stage checked it
     if run.on_kept_positions:  # the run's own table when the new sets leave it as it was
         run.energy_table = kept_energy_activity(run.old, run.sets)
         if run.energy_table is not None:
