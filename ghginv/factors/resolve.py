@@ -30,6 +30,7 @@ import pyarrow as pa
 from ..core._frames import dense_ids, encode
 from ..core.errors import AmbiguousFactorError, FactorSetError, GhgInvError, MissingFactorError, Problem
 from ._patterns import pick_across_sets
+from ._precedence import resolve_rows
 from ._sets import FactorSet, Rule
 
 __all__ = ["Resolution", "ConversionAnswer", "resolve", "reduce_cells", "rules_frame", "factor_values", "pick_across_sets", "C_TO_CO2", "PRECEDENCE"]
@@ -169,7 +170,14 @@ def rules_frame(sets: list[FactorSet]) -> tuple[list[Rule], pa.Table]:
 
 
 def _run_sql(cells: pa.Table, rules_tbl: pa.Table, fallback: bool) -> pl.DataFrame:
-    """The precedence SQL (:func:`_sql`) over ``cells`` and ``rules_tbl``."""
+    """The precedence SQL (:func:`_sql`) over ``cells`` and ``rules_tbl``: for a small input the same
+    rows from :func:`ghginv.factors._precedence.resolve_rows` (no DuckDB), else DuckDB's."""
+    small = resolve_rows(cells, rules_tbl, fallback)
+    return small if small is not None else _duckdb_rows(cells, rules_tbl, fallback)
+
+
+def _duckdb_rows(cells: pa.Table, rules_tbl: pa.Table, fallback: bool) -> pl.DataFrame:
+    """The precedence SQL (:func:`_sql`) in DuckDB."""
     from ._duck import connection
 
     with connection() as con:
