@@ -47,3 +47,50 @@ def test_stand_ins_hand_over_to_the_real_classes():
     except ValueError as e:
         assert type(tb.from_exception(type(e), e, e.__traceback__)) is Traceback
     assert (md | int).__args__ == (md, int)  # usable in annotations (typer's "-> Markdown | Text")
+
+
+def _help_texts() -> list[str]:
+    import inspect
+    import typing
+
+    from ghginv.cli import app
+
+    texts = []
+
+    def walk(ta):
+        for cmd in ta.registered_commands:
+            texts.append(inspect.getdoc(cmd.callback) or "")
+            texts.append(cmd.help or "")
+            for hint in typing.get_type_hints(cmd.callback, include_extras=True).values():
+                texts.extend(m.help for m in getattr(hint, "__metadata__", ()) if isinstance(getattr(m, "help", None), str))
+        for group in ta.registered_groups:
+            walk(group.typer_instance)
+
+    walk(app)
+    return texts
+
+
+def test_escape_markup_is_riches_escape():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from rich.markup import escape
+
+    from ghginv.cli._common import escape_markup
+
+    texts = _help_texts()
+    assert len(texts) > 50 and any("[" in t for t in texts)
+    for t in [*texts, "", "\\", "\\\\", "a\\", "[waste] climate_zone", "\\[b]", "x [draft]", "[/]", "[#ff0000]x", "[@click]", "[[checks]]"]:
+        assert escape_markup(t) == escape(t)
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.text(alphabet="[]\\/#@aZ 1中", max_size=14))
+    def same(t):
+        assert escape_markup(t) == escape(t)
+
+    same()
+
+
+def test_a_quiet_command_imports_no_rich():
+    code = "import sys; import ghginv.cli; print(sorted(m for m in sys.modules if m == 'rich' or m.startswith('rich.')))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "[]"
