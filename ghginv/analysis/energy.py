@@ -51,7 +51,7 @@ from ..core._frames import group_sum, per_distinct
 from ..core.errors import ConfigError
 from ..core.units import KGCE_KJ
 from ..factors import FactorSet
-from ..factors.resolve import _expand, _run_sql, reduce_cells, rules_frame
+from ..factors.resolve import ConversionAnswer, _expand, _run_sql, reduce_cells, rules_frame
 from ..methods.emissions import CELL_KEYS, activity_classes, conversion_path, with_unit_columns
 
 __all__ = ["EnergyResult", "energy_consumption", "coefficient_sources", "ENERGY_CLASSES", "TCE_GJ", "ELECTRICITY_METHODS",
@@ -162,15 +162,23 @@ def coefficient_sources(table: dict | None, sets: list[FactorSet], where: str = 
     return out
 
 
-def _conversions(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str, sources: dict | None = None):
+def _conversions(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str, sources: dict | None = None,
+                 answer: ConversionAnswer | None = None):
     """Conversions per cell with the precedence rules of ``ghginv.factors.resolve`` (SQL), without
     requiring emission factors: cell_id, quantity, rule_id, value_norm, den_dim. A set named in
-    ``sources`` for a quantity (:func:`coefficient_sources`) answers first for it."""
-    rules, table = rules_frame(sets)
-    # once per class of cells that every rule treats alike (ghginv.factors.resolve.reduce_cells),
-    # copied to the cells afterwards: 621 k cells at 10 M rows over 2,000 regions are ~1 k classes
-    cells, reduced, rid = reduce_cells(cells.select("cell_id", *CELL_KEYS), rules, year_fallback)
-    res = _run_sql((cells if reduced is None else reduced).to_arrow(), table, year_fallback == "nearest")
+    ``sources`` for a quantity (:func:`coefficient_sources`) answers first for it. ``answer``: the
+    query's answer of the emissions' resolution (:class:`~ghginv.factors.resolve.ConversionAnswer`),
+    taken instead of asking DuckDB when it covers ``cells`` with the same sets and year fallback."""
+    cells = cells.select("cell_id", *CELL_KEYS)
+    rid = answer.classes_of(cells, sets, year_fallback) if answer is not None else None
+    if rid is not None:  # the emissions' query answered for these cells: its rows per class of cells
+        rules, res, per_class = [r for fs in sets for r in fs.rules], answer.rows, True
+    else:
+        rules, table = rules_frame(sets)
+        # once per class of cells that every rule treats alike (ghginv.factors.resolve.reduce_cells),
+        # copied to the cells afterwards: 621 k cells at 10 M rows over 2,000 regions are ~1 k classes
+        cells, reduced, rid = reduce_cells(cells, rules, year_fallback)
+        res, per_class = _run_sql((cells if reduced is None else reduced).to_arrow(), table, year_fallback == "nearest"), reduced is not None
     rank = {fs.name: i for i, fs in enumerate(sets)}
     first = {q: rank[n] for q, n in (sources or {}).items() if q in SOURCE_KEYS and n in rank}
     conv = (
@@ -181,7 +189,7 @@ def _conversions(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str,
         .unique(["cell_id", "key"], keep="first", maintain_order=True)
         .select("cell_id", pl.col("key").alias("quantity"), "rule_id")
     )
-    if reduced is not None:  # sorted by class: each class's rows to each of its cells
+    if per_class:  # sorted by class: each class's rows to each of its cells
         conv = _expand(conv, rid, cells["cell_id"].to_numpy(), None)
     ids = conv["rule_id"].to_list()
     conv = conv.with_columns(
@@ -256,6 +264,7 @@ def energy_consumption(
     sources: dict | None = None,
     where: str = "[energy]",
     totals: bool = True,
+    answer: ConversionAnswer | None = None,
 ) -> EnergyResult:
     r"""Energy consumption in tonnes of standard coal (tce) per year, region, activity and feedstock flag.
 
@@ -300,6 +309,11 @@ def energy_consumption(
     totals : bool, default True
         False: only ``activity_by_sector`` (and the notes and rows used) is computed, ``by_activity``
         is empty and ``by_sector`` None (a run that needs the energy-activity table alone).
+    answer : ConversionAnswer, optional
+        The factor query's answer of the run's emissions (``Resolution.answer``,
+        :func:`ghginv.factors.resolve.resolve`): the coefficients are chosen from it instead of a
+        query of their own when it covers these cells with the same ``sets`` and ``year_fallback``
+        (the same coefficients either way).
 
     Returns
     -------
@@ -352,7 +366,7 @@ def energy_consumption(
             raise ConfigError(f"coal_equivalent_gce_per_kwh must be positive, got {bad}")
 
     keyed, cell_of_row = _cell_ids(rows)
-    rules, conv = _conversions(keyed, sets, year_fallback, src)
+    rules, conv = _conversions(keyed, sets, year_fallback, src, answer)
     sc = conv.filter(pl.col("quantity") == "standard_coal").select("cell_id", pl.col("value_norm").alias("sc"), pl.col("den_dim").alias("sc_dim"))
     used = []
     for rid in sorted(set(conv.filter(pl.col("quantity") == "standard_coal")["rule_id"].to_list())):

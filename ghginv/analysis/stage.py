@@ -14,17 +14,14 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from ..core import _fs
-from ..core.config import workbook_detail
+from ..core.config import report_settings
 from ..core.errors import ConfigError
-from ..core.i18n import resolve_lang
 from ..methods.emissions import activity_classes
 from .energy import energy_consumption
 from .indicators import compute_indicators, read_economy, sector_indicators, settings_from_config
 from .targets import check_evaluable, evaluate_targets, parse_targets, peak_analysis, peak_params, sector_specs
 
-__all__ = ["Analysis", "analysis_wanted", "run_analysis", "report_lang", "energy_activity", "LANGS"]
-
-LANGS = ("zh", "en")
+__all__ = ["Analysis", "analysis_wanted", "run_analysis", "energy_activity"]
 
 
 @dataclass
@@ -63,35 +60,7 @@ def analysis_wanted(cfg) -> bool:
     return bool(cfg.extra.get("economy")) or bool(cfg.extra.get("targets"))
 
 
-def report_lang(cfg) -> str:
-    """The report language of the ``[report]`` table.
-
-    Parameters
-    ----------
-    cfg : ghginv.core.config.RunConfig
-        The run's config (``cfg.extra["report"]``).
-
-    Returns
-    -------
-    str
-        ``"zh"`` or ``"en"``: ``[report] lang``, else ``$GHGINV_LANG`` (``ghginv --lang zh``), else English.
-
-    Raises
-    ------
-    ConfigError
-        A key other than ``lang`` and ``workbook_detail``, a language not in :data:`LANGS`, or a
-        ``workbook_detail`` not in :data:`ghginv.core.config.WORKBOOK_DETAILS`.
-    """
-    rep = cfg.extra.get("report") or {}
-    lang = rep.get("lang") or resolve_lang()  # [report] lang, else $GHGINV_LANG (ghginv --lang zh), else English
-    bad = sorted(set(rep) - {"lang", "workbook_detail"})
-    if bad or lang not in LANGS:
-        raise ConfigError(f"{cfg.source or 'config'}: [report] takes lang = 'zh' or 'en' (got {rep!r})")
-    workbook_detail(rep.get("workbook_detail"), f"{cfg.source or 'config'}: [report] workbook_detail")  # checked before anything is written
-    return lang
-
-
-def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, stage=None) -> Analysis:
+def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, stage=None, answer=None) -> Analysis:
     """Energy, indicators, targets and peak analysis for a finished emissions stage.
 
     Every input problem (economy table, targets, settings) fails here, before anything is written.
@@ -109,6 +78,9 @@ def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, s
         The run's factor sets, in precedence order.
     stage : callable, optional
         ``stage(name)`` returning a context manager that times a named stage; default none.
+    answer : ghginv.factors.resolve.ConversionAnswer, optional
+        The emissions' factor query answer (``Resolution.answer``), handed to the energy
+        coefficients (:func:`ghginv.analysis.energy.energy_consumption`).
 
     Returns
     -------
@@ -127,7 +99,7 @@ def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, s
     """
     stage = stage or (lambda name: nullcontext())
     src = str(cfg.source) if cfg.source else None
-    lang = report_lang(cfg)
+    lang = report_settings(cfg).lang
     settings = settings_from_config(cfg)
     targets = parse_targets(cfg.extra.get("targets"), cfg.base_year, src)
     pk = peak_params(cfg.extra.get("peak"), src)
@@ -138,7 +110,7 @@ def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, s
     with stage("energy"):
         energy = energy_consumption(cube_cells, sets, cfg.year_fallback, settings.electricity_method,
                                     settings.coal_equivalent_gce_per_kwh, settings.feedstock_sectors,
-                                    settings.energy_sources, f"{src}: [energy]" if src else "[energy]")
+                                    settings.energy_sources, f"{src}: [energy]" if src else "[energy]", answer=answer)
     with stage("indicators"):
         notes = list(energy.notes)
         economy, table = None, {"economy_table": None}
@@ -163,7 +135,7 @@ def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, s
     return Analysis(ind, tg, peak, conv, notes, lang, energy.conversions_used, energy_activity=energy.activity_by_sector)
 
 
-def energy_activity(cfg, cube_cells: pl.DataFrame, sets) -> pl.DataFrame:
+def energy_activity(cfg, cube_cells: pl.DataFrame, sets, answer=None) -> pl.DataFrame:
     """The energy activity by sector and fuel, in physical units and tce, of a run without analysis stages.
 
     A run with an ``[economy]`` table or ``[[targets]]`` takes it from :func:`run_analysis`; this
@@ -179,6 +151,9 @@ def energy_activity(cfg, cube_cells: pl.DataFrame, sets) -> pl.DataFrame:
         The activity cube's cells (amount [unit of the row]).
     sets : list of FactorSet
         The run's factor sets, in precedence order.
+    answer : ghginv.factors.resolve.ConversionAnswer, optional
+        The emissions' factor query answer (``Resolution.answer``), handed to the energy
+        coefficients (:func:`ghginv.analysis.energy.energy_consumption`).
 
     Returns
     -------
@@ -199,4 +174,4 @@ def energy_activity(cfg, cube_cells: pl.DataFrame, sets) -> pl.DataFrame:
         method, ce, feed = "equivalent", None, ("2",)
     table = cfg.extra.get("energy")
     return energy_consumption(cube_cells, sets, cfg.year_fallback, method, ce, feed, table,
-                              f"{src}: [energy]" if src else "[energy]", totals=False).activity_by_sector
+                              f"{src}: [energy]" if src else "[energy]", totals=False, answer=answer).activity_by_sector

@@ -23,6 +23,7 @@ apps, the console, the one way to fail with exit status 2, ``--years``) is in
 from __future__ import annotations
 
 from ._common import app, escape_help, factors_app
+from ._richhelp import prepare as prepare_help
 from .compile import compile_cmd
 from .demo import demo_cmd
 from .drill import drill_cmd
@@ -57,6 +58,13 @@ factors_app.command("diff")(factors_diff)
 escape_help(app)  # help texts print as written: "[uncertainty]", "[waste] climate_zone" are not markup
 
 
+def _help_asked(args: list[str]) -> bool:
+    """Whether ``args`` ask for a help text: ``--help``, no command, or a command group alone
+    (``ghginv factors``); then typer's help renderer is imported the quick way
+    (:mod:`ghginv.cli._richhelp`)."""
+    return not args or "--help" in args or (len(args) == 1 and args[0] in {g.name for g in app.registered_groups})
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point (``ghginv = "ghginv.cli:main"``); returns the exit status. In Chinese
     (``--lang zh``, ``GHGINV_LANG=zh``) the command line's own usage errors are Chinese too
@@ -66,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     from ._common import argv_lang, render_usage_error
 
     args = sys.argv[1:] if argv is None else list(argv)
+    if _help_asked(args):
+        prepare_help()
     try:
         if argv_lang(args) != "zh":
             app(args=args, prog_name="ghginv", standalone_mode=True)

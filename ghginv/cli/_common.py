@@ -24,7 +24,7 @@ from ._coerce import install as _install_quick_coercion
 
 __all__ = ["app", "factors_app", "console", "WIDE", "PlainConsole", "fail", "parse_years", "write_atomic",
            "RunDir", "Years", "esc", "escape_help", "set_lang", "render_error", "cli_lang", "global_lang", "LangOption",
-           "argv_lang", "render_usage_error"]
+           "argv_lang", "render_usage_error", "escape_markup"]
 
 _install_quick_coercion()  # typer's option values without pydantic (ghginv.cli._coerce)
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="ghginv — greenhouse gas inventory calculator")
@@ -121,6 +121,20 @@ def esc(text) -> str:
     return escape(str(text))
 
 
+_MARKUP_TAG = re.compile(r"(\\*)(\[[a-z#/@][^[]*?])")  # rich.markup.escape's pattern (rich 13–15)
+
+
+def escape_markup(text: str) -> str:
+    """``rich.markup.escape(text)`` without importing rich (its markup module imports rich's text,
+    style, segment and emoji modules, 20–40 ms that every command would pay at start-up for its help
+    texts): a tag-like ``[name]`` gets a backslash, backslashes before it are doubled, and a single
+    trailing backslash is doubled. Held equal to rich's by ``tests/unit/test_cli_help_quick.py``."""
+    text = _MARKUP_TAG.sub(lambda m: f"{m.group(1)}{m.group(1)}\\{m.group(2)}", text)
+    if text.endswith("\\") and not text.endswith("\\\\"):
+        return text + "\\"
+    return text
+
+
 def escape_help(typer_app) -> None:
     """Escape the help texts of every command of ``typer_app`` (and its groups) for rich, which
     typer renders as markup: without this "[uncertainty] settings" showed as " settings". A
@@ -129,8 +143,7 @@ def escape_help(typer_app) -> None:
     import inspect
     import typing
 
-    from rich.markup import escape
-
+    escape = escape_markup
     if getattr(typer_app, "_ghginv_help_escaped", False):
         return
     typer_app._ghginv_help_escaped = True
@@ -186,7 +199,7 @@ def render_error(err: Exception, lang: str) -> str:
 def argv_lang(argv: list[str]) -> str:
     """The language of a command line before it is parsed: its ``--lang zh|en`` (before or after the
     command), else :func:`ghginv.core.i18n.resolve_lang` (``$GHGINV_LANG``, else English)."""
-    from ..core.i18n import resolve_lang
+    from ..core.lang import resolve_lang
 
     for i, arg in enumerate(argv):
         if arg == "--lang" and i + 1 < len(argv):

@@ -63,11 +63,13 @@ from pathlib import Path
 from ._fs import env_folders, is_url, location, unique_folders
 from .errors import ConfigError, FactorSetError, Problem
 from .gwp import GwpSet, gwp_set
+from .lang import LANGS, resolve_lang
 from .package_data import shipped_demo_dir, shipped_factors_dir
 from .targets_include import expand_targets
 
 __all__ = ["RunConfig", "load_config", "resolve_factor_set_path", "factor_search_path", "factor_search_roots", "shipped_factors_dir",
-           "shipped_demo_dir", "user_factors_dir", "given_location", "same_name_sets", "WORKBOOK_DETAILS", "workbook_detail"]
+           "shipped_demo_dir", "user_factors_dir", "given_location", "same_name_sets", "WORKBOOK_DETAILS", "workbook_detail",
+           "ReportSettings", "report_settings"]
 
 YEAR_FALLBACKS = ("none", "nearest")
 # [report] workbook_detail / --workbook-detail: the per-region tables of inventory.xlsx in full, summed over
@@ -311,6 +313,46 @@ def workbook_detail(value, where: str = "workbook_detail") -> str:
         raise ConfigError(f"{where} takes 'auto', 'full' or 'summed' (got {value!r}); "
                           "'summed' writes the per-region tables of inventory.xlsx summed over regions")
     return value
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """The checked ``[report]`` table of a run (:func:`report_settings`).
+
+    ``lang``: ``"zh"`` or ``"en"``, the language of report.html and inventory.xlsx. ``workbook_detail``:
+    one of :data:`WORKBOOK_DETAILS`, the workbook's per-region tables in full or summed over regions.
+    """
+
+    lang: str
+    workbook_detail: str
+
+
+def report_settings(cfg: RunConfig) -> ReportSettings:
+    """The ``[report]`` table, checked as a whole before anything is written.
+
+    Parameters
+    ----------
+    cfg : RunConfig
+        The run's config (``cfg.extra["report"]``).
+
+    Returns
+    -------
+    ReportSettings
+        ``lang``: ``[report] lang``, else ``$GHGINV_LANG`` (``ghginv --lang zh``), else English;
+        ``workbook_detail``: ``[report] workbook_detail``, else ``"auto"``.
+
+    Raises
+    ------
+    ConfigError
+        A key other than ``lang`` and ``workbook_detail``, a language not in :data:`ghginv.core.lang.LANGS`,
+        or a ``workbook_detail`` not in :data:`WORKBOOK_DETAILS`.
+    """
+    rep = cfg.extra.get("report") or {}
+    lang = rep.get("lang") or resolve_lang()
+    bad = sorted(set(rep) - {"lang", "workbook_detail"})
+    if bad or lang not in LANGS:
+        raise ConfigError(f"{cfg.source or 'config'}: [report] takes lang = 'zh' or 'en' (got {rep!r})")
+    return ReportSettings(lang, workbook_detail(rep.get("workbook_detail"), f"{cfg.source or 'config'}: [report] workbook_detail"))
 
 
 def same_name_sets(paths) -> list[Problem]:

@@ -26,14 +26,13 @@ up (四舍五入), masses in 万吨 (10⁴ t).
 
 from __future__ import annotations
 
-import os
 import re
+
+from .lang import LANGS, resolve_lang  # noqa: F401 - re-exported: the language without this catalogue
 
 __all__ = ["LANGS", "T", "CATEGORY_ZH", "LABELS", "NOTES", "CLI", "XLSX_SHEETS", "XLSX_TEXTS", "XLSX_SUMMARY", "XLSX_COLUMNS",
            "XLSX_NAME_HEADS", "XLSX_VALUES", "resolve_lang", "pick", "text", "category_label", "label",
            "label_parts", "translate_note", "translate_message", "mass_unit", "cli_text", "ERRORS", "ERROR_WORDS", "MEMO_WORDS"]
-
-LANGS = ("en", "zh")
 
 # ==== block: report texts (moved from ghginv.report.i18n) ===================================================
 T: dict[str, tuple[str, str]] = {
@@ -1020,23 +1019,6 @@ CLI: dict[str, tuple[str, str]] = {
                        "基年 {base_year}：{activity} {item}（{kind}）采用 {factor_year} 年的值，因子集 {factor_set}"
                        "（year_fallback = nearest；本次核算的因子集均无 {base_year} 年的值）：相对 {base_year} 年的变化和目标均以此为基础"),
 }
-
-
-def resolve_lang(lang: str | None = None) -> str:
-    """The language to use: ``lang`` when given, else ``$GHGINV_LANG``, else English.
-
-    Parameters
-    ----------
-    lang : {"en", "zh"}, optional
-        An explicit choice (``--lang``, ``[report] lang``).
-
-    Returns
-    -------
-    str
-        ``"zh"`` or ``"en"`` (anything not starting with ``zh`` is English).
-    """
-    v = (lang or os.environ.get("GHGINV_LANG") or "en").strip().lower()
-    return "zh" if v.startswith("zh") else "en"
 
 
 def category_label(code: str, lang: str, english: str = "") -> str:

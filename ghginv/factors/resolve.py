@@ -30,14 +30,50 @@ import pyarrow as pa
 from ..core._frames import dense_ids, encode
 from ..core.errors import AmbiguousFactorError, FactorSetError, GhgInvError, MissingFactorError, Problem
 from ._patterns import pick_across_sets
+from ._precedence import resolve_rows
 from ._sets import FactorSet, Rule
 
-__all__ = ["Resolution", "resolve", "reduce_cells", "rules_frame", "factor_values", "pick_across_sets", "C_TO_CO2", "PRECEDENCE"]
+__all__ = ["Resolution", "ConversionAnswer", "resolve", "reduce_cells", "rules_frame", "factor_values", "pick_across_sets", "C_TO_CO2", "PRECEDENCE"]
 
 C_TO_CO2 = 44.0 / 12.0
 # the precedence rules in force, part of the kept positions' signature (ghginv.pipeline.positions):
 # positions resolved under other rules do not hold. 2: across sets, the nearest year before set order.
 PRECEDENCE = 2
+
+
+@dataclass
+class ConversionAnswer:
+    """The precedence query's conversion rows of one resolution, every set's before the choice across
+    sets: handed to the energy coefficients (:mod:`ghginv.analysis.energy`), which choose across sets
+    their own way for the same cells, sets and year fallback, instead of asking DuckDB again.
+
+    ``rows``: the query's rows of kind ``conv`` (``cell_id`` a class of cells, ``key``, ``set_rank``,
+    ``distance``, ``rule_id`` …). ``cells``: the resolved cells (``cell_id``, year, region, sector,
+    activity; ascending ``cell_id``). ``cell_class``: the ``rows``' ``cell_id`` of each cell (int64),
+    or None when each cell was its own. ``sets`` and ``year_fallback``: what the query was asked with.
+    """
+
+    rows: pl.DataFrame
+    cells: pl.DataFrame
+    cell_class: np.ndarray | None
+    sets: list[FactorSet]
+    year_fallback: str
+
+    def classes_of(self, cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str) -> np.ndarray | None:
+        """The class (``rows``' ``cell_id``) of each of ``cells`` (``cell_id`` 0..n-1 ascending, year,
+        region, sector, activity), or None when this answer does not hold for them: other sets (not
+        the same objects in the same order), another year fallback, or a cell it did not resolve."""
+        if year_fallback != self.year_fallback or len(sets) != len(self.sets) or any(a is not b for a, b in zip(sets, self.sets)):
+            return None
+        keys = ["year", "region", "sector", "activity"]
+        if any(cells.schema[k] != self.cells.schema[k] for k in keys):
+            return None
+        at = cells.select(keys).join(self.cells.select(*keys, pl.col("cell_id").alias("_at")), on=keys, how="left",
+                                     maintain_order="left")["_at"]
+        if at.null_count():
+            return None
+        ids = at.to_numpy().astype(np.int64, copy=False)
+        return ids if self.cell_class is None else self.cell_class[ids]
 
 
 @dataclass
@@ -48,12 +84,14 @@ class Resolution:
     ``den_dim``), den_dim, rule_id, rule2_id (oxidation row of a composite, else null).
     ``conversions``: cell_id, quantity, value_norm, den_dim, set_rank, rule_id.
     ``rules``: the global rule list that rule ids index.
+    ``answer``: the query's conversion rows before the choice across sets (:class:`ConversionAnswer`).
     """
 
     factors: pl.DataFrame
     conversions: pl.DataFrame
     rules: list[Rule]
     sets: list[FactorSet]
+    answer: ConversionAnswer | None = None
 
 
 def factor_values(rule_norm: np.ndarray, rid: np.ndarray, rid2: np.ndarray) -> np.ndarray:
@@ -131,32 +169,23 @@ def rules_frame(sets: list[FactorSet]) -> tuple[list[Rule], pa.Table]:
     return rules, table
 
 
-_ANSWERS: list[tuple[pa.Table, pa.Table, bool, pa.Table]] = []  # the last queries of this process
-_ANSWERS_KEPT = 4
-_ANSWERS_MAX_ROWS = 65_536  # cells and rules of a query kept (larger ones are asked again)
-
-
 def _run_sql(cells: pa.Table, rules_tbl: pa.Table, fallback: bool) -> pl.DataFrame:
-    """The precedence SQL (:func:`_sql`) over ``cells`` and ``rules_tbl``. The query is a function of
-    its three inputs, so a query asked again with equal tables (the energy coefficients resolve the
-    emissions' cell classes against the same rules) takes the earlier answer instead of another
-    DuckDB query (~20–50 ms of CPU each on a district run, planning and threads included)."""
-    fallback = bool(fallback)
-    small = cells.num_rows + rules_tbl.num_rows <= _ANSWERS_MAX_ROWS
-    if small:
-        for c, r, f, out in tuple(_ANSWERS):  # a snapshot: another thread may add an answer
-            if f is fallback and c.equals(cells, check_metadata=True) and r.equals(rules_tbl, check_metadata=True):
-                return pl.from_arrow(out)
+    """The precedence SQL (:func:`_sql`) over ``cells`` and ``rules_tbl``: for a small input the same
+    rows from :func:`ghginv.factors._precedence.resolve_rows` (no DuckDB), else DuckDB's."""
+    small = resolve_rows(cells, rules_tbl, fallback)
+    return small if small is not None else _duckdb_rows(cells, rules_tbl, fallback)
+
+
+def _duckdb_rows(cells: pa.Table, rules_tbl: pa.Table, fallback: bool) -> pl.DataFrame:
+    """The precedence SQL (:func:`_sql`) in DuckDB."""
     from ._duck import connection
 
     with connection() as con:
         con.register("cells", cells)
         con.register("rules", rules_tbl)
-        con.register("params", pa.table({"fallback": [fallback]}))
+        con.register("params", pa.table({"fallback": [bool(fallback)]}))
         rel = con.sql(_sql())
         out = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()  # duckdb 2.x / 1.x
-    if small:
-        _ANSWERS[:] = [(cells, rules_tbl, fallback, out), *_ANSWERS][:_ANSWERS_KEPT]
     return pl.from_arrow(out)
 
 
@@ -326,7 +355,8 @@ def resolve(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str = "no
     ids = cells["cell_id"].to_numpy()
     y = None if fallback else year
     return Resolution(
-        factors=_expand(res.factors, rid, ids, y), conversions=_expand(res.conversions, rid, ids, y), rules=res.rules, sets=sets
+        factors=_expand(res.factors, rid, ids, y), conversions=_expand(res.conversions, rid, ids, y), rules=res.rules, sets=sets,
+        answer=ConversionAnswer(res.answer.rows, cells, rid, sets, year_fallback),
     )
 
 
@@ -413,7 +443,8 @@ def _resolve_cells(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: st
         pl.Series("value_norm", rule_norm[crid] if crid.size else np.zeros(0)),
         pl.Series("den_dim", rule_den[crid].astype(str) if crid.size else np.zeros(0, dtype=str), dtype=pl.String),
     )
-    return Resolution(factors=factors, conversions=conversions, rules=rules, sets=sets)
+    answer = ConversionAnswer(res.filter(pl.col("kind") == "conv"), cells, None, sets, year_fallback)
+    return Resolution(factors=factors, conversions=conversions, rules=rules, sets=sets, answer=answer)
 
 
 def _years_text(years: list[int]) -> str:

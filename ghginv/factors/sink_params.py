@@ -52,6 +52,7 @@ from ._patterns import (
     parse_years,
     pick_across_sets,
 )
+from ._precedence import sink_rows
 
 __all__ = ["SINK_COLUMNS", "PARAMETERS", "SinkRule", "read_sink_rows", "check_sink_overlaps", "resolve_sink_parameters", "SYNTHETIC_STATUS"]
 
@@ -192,6 +193,18 @@ def _sql() -> str:
     return resources.files("ghginv.factors.sql").joinpath("resolve_sinks.sql").read_text(encoding="utf-8")
 
 
+def _duckdb_rows(cells: pa.Table, rules_tbl: pa.Table, fallback: bool) -> pl.DataFrame:
+    """The sink precedence SQL (:func:`_sql`) in DuckDB."""
+    from ._duck import connection
+
+    with connection() as con:
+        con.register("cells", cells)
+        con.register("rules", rules_tbl)
+        con.register("params", pa.table({"fallback": [bool(fallback)]}))
+        rel = con.sql(_sql())
+        return pl.from_arrow(rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow())
+
+
 def resolve_sink_parameters(cells: pl.DataFrame, needs: pl.DataFrame, sets: list, year_fallback: str = "none") -> tuple[pl.DataFrame, list[SinkRule]]:
     """Resolve parameters for stratum cells.
 
@@ -234,8 +247,6 @@ def resolve_sink_parameters(cells: pl.DataFrame, needs: pl.DataFrame, sets: list
     ----------
     2006 IPCC GL Vol 4 (BCEF, Table 4.5); China's guideline form BCEF = D × BEF.
     """
-    from ._duck import connection
-
     rules: list[SinkRule] = []
     ranks: list[int] = []
     for rank, fs in enumerate(sets):
@@ -259,12 +270,10 @@ def resolve_sink_parameters(cells: pl.DataFrame, needs: pl.DataFrame, sets: list
             "year_to": pa.array([r.year_to for r in rules], pa.int32()),
         }
     )
-    with connection() as con:
-        con.register("cells", asked.select("cell_id", "year", "region", "stratum", "parameter").to_arrow())
-        con.register("rules", rules_tbl)
-        con.register("params", pa.table({"fallback": [year_fallback == "nearest"]}))
-        rel = con.sql(_sql())
-        res = pl.from_arrow(rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow())
+    cells_tbl = asked.select("cell_id", "year", "region", "stratum", "parameter").to_arrow()
+    res = sink_rows(cells_tbl, rules_tbl, year_fallback == "nearest")  # a small input without DuckDB: the same rows
+    if res is None:
+        res = _duckdb_rows(cells_tbl, rules_tbl, year_fallback == "nearest")
     schema = {"cell_id": pl.Int64, "parameter": pl.String, "set_rank": pl.Int32, "factor_year": pl.Int32,
               "distance": pl.Int32, "rule_id": pl.Int64, "other_rule_id": pl.Int64, "n_tied": pl.Int64}
     res = res.cast(schema) if res.height else pl.DataFrame(schema=schema)

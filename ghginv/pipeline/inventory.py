@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import platform
 import sys
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 
 from ..analysis.notation import completeness_manifest
-from ..analysis.stage import report_lang
-from ..core.config import RunConfig, workbook_detail
+from ..core.config import RunConfig, report_settings
 from ..core.version import __version__, library_version
 from ..factors import FactorSet
 from ..methods._sink_out import net_totals as _net_totals
@@ -192,7 +191,7 @@ class InventoryResult:
             "outputs": outputs or {},
             # report.html and inventory.xlsx: language ([report] lang, --lang); the workbook's per-region tables in full
             # or summed over regions ([report] workbook_detail, --workbook-detail; what was summed: ghginv.pipeline.write)
-            "report": {"lang": report_lang(cfg), "workbook_detail": workbook_detail((cfg.extra.get("report") or {}).get("workbook_detail"))},
+            "report": asdict(report_settings(cfg)),  # {"lang": …, "workbook_detail": …}
             **({"indicators": self.analysis.manifest_entry()} if self.analysis is not None else {}),
             **({"uncertainty": self.uncertainty.manifest_entry()} if self.uncertainty is not None else {}),
             **({"reference_approach": self.reference.manifest_entry()} if self.reference is not None else {}),

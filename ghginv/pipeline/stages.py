@@ -65,8 +65,8 @@ import polars as pl
 from ..analysis.energy import coefficient_sources
 from ..analysis.key_categories import key_categories
 from ..analysis.notation import notation_settings
-from ..analysis.stage import analysis_wanted, energy_activity, report_lang, run_analysis
-from ..core.config import RunConfig, same_name_sets
+from ..analysis.stage import analysis_wanted, energy_activity, run_analysis
+from ..core.config import RunConfig, report_settings, same_name_sets
 from ..core.errors import ConfigError
 from ..factors.trace import SCHEMA as TRACE_SCHEMA
 from ..factors.trace import factors_used
@@ -306,16 +306,22 @@ def _uncertainty_settings(run: Run) -> None:  # what `ghginv validate` checks of
 
 
 def _analysis(run: Run) -> None:  # its own named stages: energy, indicators, targets
-    run.analysis = run_analysis(run.config, run.emissions, run.cube.cells, run.sets, run.stage)
+    run.analysis = run_analysis(run.config, run.emissions, run.cube.cells, run.sets, run.stage, _answer(run))
 
 
 def _energy_activity(run: Run) -> None:  # the workbook's energy-activity table when the analysis did not compute it
-    report_lang(run.config)  # the [report] table, checked here when no analysis stage checked it
+    report_settings(run.config)  # the [report] table, checked here when no analysis stage checked it
     if run.on_kept_positions:  # the run's own table when the new sets leave it as it was
         run.energy_table = kept_energy_activity(run.old, run.sets)
         if run.energy_table is not None:
             return
-    run.energy_table = energy_activity(run.config, run.cube.cells, run.sets)
+    run.energy_table = energy_activity(run.config, run.cube.cells, run.sets, _answer(run))
+
+
+def _answer(run: Run):
+    """The emissions' factor query answer for the energy coefficients (None when the emissions were
+    not resolved in this run: no activity × factor cells, or a recompute on kept positions)."""
+    return run.resolution.answer if run.resolution is not None else None
 
 
 def _target_probabilities(run: Run) -> None:

@@ -114,3 +114,20 @@ def test_argsort_stable_radix_is_numpys_stable_order():
         keys[:3] = top - 1 if top > 1 else 0  # the widest key present
         assert np.array_equal(_argsort_stable(keys), np.argsort(keys, kind="stable"))
     assert _argsort_stable(np.zeros(0, np.int64)).size == 0
+
+
+def test_encode_picks_its_path_by_length_alone(monkeypatch):
+    """Short columns take the Python encoding and long ones pyarrow's, whatever has been imported
+    before (``pyarrow.compute`` imported or not): the same codes either way, one path per length."""
+    import pyarrow.compute  # noqa: F401 - imported: the choice must not depend on it
+
+    from ghginv.core import _frames
+
+    taken = []
+    real = _frames._encode_small
+    monkeypatch.setattr(_frames, "_encode_small", lambda col: taken.append(col.len()) or real(col))
+    short = pl.Series(["b", None, "a"] * (_frames._SMALL_ENCODE // 3))
+    long = pl.Series(["b", None, "a"] * (_frames._SMALL_ENCODE // 3 + 1))
+    assert encode(short)[1].tolist() == [1, 2, 0] * (_frames._SMALL_ENCODE // 3)
+    assert encode(long)[0] == ["a", "b"] and encode(long)[1][:3].tolist() == [1, 2, 0]
+    assert taken == [short.len()]  # only the short column went the Python way

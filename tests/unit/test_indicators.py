@@ -142,21 +142,24 @@ def test_intensities_are_rounded_to_four_decimals_before_ratios():
 
 
 def test_settings_and_lang_from_the_toml_and_options(tmp_path):
-    from ghginv.analysis.stage import analysis_wanted, report_lang
-    from ghginv.core.config import load_config
+    from ghginv.analysis.stage import analysis_wanted
+    from ghginv.core.config import load_config, report_settings
 
     from conftest import ROOT
 
     toml = ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic.toml"
     cfg = load_config(toml)
     s = settings_from_config(cfg)
-    assert analysis_wanted(cfg) and report_lang(cfg) == "en"
+    assert analysis_wanted(cfg) and report_settings(cfg).lang == "en" and report_settings(cfg).workbook_detail == "auto"
     assert s.economy_path == toml.parent / "data" / "qingyang_synthetic" / "economy_synthetic.csv"
     assert s.base_year == 2020 and s.electricity_method == "equivalent" and s.indirect_co2 == ("electricity",)
     other = tmp_path / "eco.csv"
     cfg2 = load_config(toml, extra={"economy": {"path": str(other)}, "report": {"lang": "zh"}})  # --economy, --lang
-    assert settings_from_config(cfg2).economy_path == other and report_lang(cfg2) == "zh"
+    assert settings_from_config(cfg2).economy_path == other and report_settings(cfg2).lang == "zh"
     with pytest.raises(ConfigError, match="lang"):
-        report_lang(load_config(toml, extra={"report": {"lang": "fr"}}))
+        report_settings(load_config(toml, extra={"report": {"lang": "fr"}}))
+    with pytest.raises(ConfigError, match=r"\[report\] workbook_detail takes 'auto', 'full' or 'summed' \(got 'all'\)"):
+        report_settings(load_config(toml, extra={"report": {"workbook_detail": "all"}}))
+    assert report_settings(load_config(toml, extra={"report": {"workbook_detail": "summed"}})).workbook_detail == "summed"
     with pytest.raises(ConfigError, match="electricity_method"):
         settings_from_config(load_config(toml, extra={"economy": {"electricity_method": "guess"}}))

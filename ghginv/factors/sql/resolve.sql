@@ -1,4 +1,6 @@
 -- Resolve factor rules for every cube cell, within each factor set.
+-- Small inputs take the same rules in Python (ghginv/factors/_precedence.py); a rule changed here
+-- must change there too: tests/properties/test_precedence_python.py holds both to the same rows.
 --
 -- Inputs (registered by ghginv/factors/resolve.py):
 --   cells(cell_id, year, region, sector, activity)        one row per distinct cube cell

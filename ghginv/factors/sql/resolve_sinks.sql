@@ -1,4 +1,6 @@
 -- Resolve sink parameters (sink_parameters.csv) for every stratum cell, within each factor set.
+-- Small inputs take the same rules in Python (ghginv/factors/_precedence.py); a rule changed here
+-- must change there too: tests/properties/test_precedence_python.py holds both to the same rows.
 --
 -- Inputs (registered by ghginv/factors/sink_params.py):
 --   cells(cell_id, year, region, stratum, parameter)        one row per (cell, parameter) needed
