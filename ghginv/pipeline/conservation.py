@@ -352,12 +352,9 @@ def exact_sums(x: np.ndarray, group: np.ndarray, n_groups: int) -> list[float | 
 
     Parameters
     ----------
-    x : numpy.ndarray
-        float64 values, all finite [any unit].
-    group : numpy.ndarray
-        int, the group of each value, in ``0 .. n_groups - 1``.
-    n_groups : int
-        Number of groups.
+    x, group, n_groups : numpy.ndarray, numpy.ndarray, int
+        As :func:`ghginv.core.exactsum.exact_group_sums`: the finite float64 values [any unit], the
+        group of each (``0 .. n_groups - 1``) and the number of groups.
 
     Returns
     -------
