@@ -50,6 +50,7 @@ import pyarrow as pa
 
 from ..core._frames import dense_ids, encode
 from ..core.errors import GhgInvError, ValidationError
+from ..core.exactsum import exact_group_sums, round_exact
 from ..inputs.load import check_batch
 from ..kernels import ngjit
 
@@ -344,21 +345,16 @@ def exact_sums(x: np.ndarray, group: np.ndarray, n_groups: int) -> list[float | 
     """The exactly rounded sum of the finite float64 values ``x`` of each group (``math.fsum``'s
     result, without a Python float per value); None for a group without values.
 
-    Each value is m × 2**e with an integer m below 2**53 (``numpy.frexp``); the halves of m above
-    and below 2**26 are added per (group, e) with ``numpy.bincount``, exactly (integers below
-    2**53 in float64 while there are fewer than 2**26 values), and the few sums per group are
-    added as Python integers and rounded once (true division of integers rounds correctly, half
-    to even, as ``math.fsum``). A group whose exact sum is zero (its sign) or beyond the float
-    range is summed by ``math.fsum`` itself.
+    The exact sum of each group is an integer times a power of two
+    (:func:`ghginv.core.exactsum.exact_group_sums`), rounded once (half to even, as ``math.fsum``).
+    A group whose exact sum is zero (its sign) or beyond the float range is summed by ``math.fsum``
+    itself.
 
     Parameters
     ----------
-    x : numpy.ndarray
-        float64 values, all finite [any unit].
-    group : numpy.ndarray
-        int, the group of each value, in ``0 .. n_groups - 1``.
-    n_groups : int
-        Number of groups.
+    x, group, n_groups : numpy.ndarray, numpy.ndarray, int
+        As :func:`ghginv.core.exactsum.exact_group_sums`: the finite float64 values [any unit], the
+        group of each (``0 .. n_groups - 1``) and the number of groups.
 
     Returns
     -------
@@ -368,27 +364,13 @@ def exact_sums(x: np.ndarray, group: np.ndarray, n_groups: int) -> list[float | 
     x = np.ascontiguousarray(x, np.float64)
     group = np.asarray(group, np.int64)
     count = np.bincount(group, minlength=n_groups)
-    out: list[float | None] = [None if c == 0 else 0.0 for c in count]
-    if x.size >= 1 << 26 or not x.size:  # partial sums no longer exact in float64 (or nothing to add)
-        for g in np.flatnonzero(count):
-            out[g] = math.fsum(x[group == g])
-        return out
-    m, e = np.frexp(x)
-    mant = np.ldexp(m, 53).astype(np.int64)  # x = mant × 2**(e - 53), exactly
-    e = e.astype(np.int64)
-    e_lo, span = int(e.min()), int(e.max() - e.min()) + 1
-    key = group * span + (e - e_lo)
-    hi = np.bincount(key, weights=(mant >> 26).astype(np.float64), minlength=n_groups * span).reshape(n_groups, span)
-    lo = np.bincount(key, weights=(mant & ((1 << 26) - 1)).astype(np.float64), minlength=n_groups * span).reshape(n_groups, span)
-    shift = e_lo - 53
-    for g in np.flatnonzero(count):
-        total = 0
-        for k in np.flatnonzero((hi[g] != 0.0) | (lo[g] != 0.0)):
-            total += ((int(hi[g, k]) << 26) + int(lo[g, k])) << int(k)
+    totals, scale = exact_group_sums(x, group, n_groups)
+    out: list[float | None] = [None] * n_groups
+    for g in np.flatnonzero(count).tolist():
         try:
-            if total == 0:
+            if totals[g] == 0:
                 raise OverflowError  # the sign of a zero sum: as math.fsum gives it
-            out[g] = total / (1 << -shift) if shift < 0 else float(total << shift)
+            out[g] = round_exact(totals[g], scale)
         except OverflowError:
             out[g] = math.fsum(x[group == g])
     return out

@@ -6,12 +6,10 @@ its sub-items, the totals) can therefore reduce each *group* of rows once to its
 total of groups once — the same bits as :func:`math.fsum` over the cell's rows, without running over the rows
 again per cell.
 
-The exact sum of a group is a Python integer ``N`` with ``sum = N × 2**scale`` (every float is an integer
-multiple of a power of two): each value's IEEE 754 bits give its 53-bit integer mantissa (signed) and its
-exponent, the mantissas are added per (group, exponent) in pieces with :func:`numpy.bincount` (float64
-additions of integers below 2**53: exact), and the pieces are shifted into ``N`` in Python, once per
-(group, exponent). A cell's float is ``N_total / 2**-scale``: Python's integer true division is correctly rounded
-(ties to even), as :func:`math.fsum` is.
+The exact sum of a group is a Python integer ``N`` with ``sum = N × 2**scale``
+(:func:`ghginv.core.exactsum.exact_group_sums`: the values' integer mantissas added per (group, exponent)), and a
+cell's float is ``N_total × 2**scale`` rounded once (:func:`ghginv.core.exactsum.round_exact`, ties to even), as
+:func:`math.fsum` rounds.
 
 Groups with a value that is not a finite float (NaN, ±inf, null) and cells whose exact sum is zero are summed
 with :func:`math.fsum` over their rows, as before: the same results and errors in those rare cases.
@@ -24,10 +22,9 @@ import math
 import numpy as np
 import polars as pl
 
-__all__ = ["ExactSums"]
+from ..core.exactsum import exact_group_sums, round_exact
 
-_TWO_PIECE_ROWS = 1 << 26  # below this many rows a mantissa is added in two pieces (|piece| <= 2**27: sums below 2**53)
-_PIECE = 18  # bits per mantissa piece from there on (three pieces): sums of up to 2**35 values stay below 2**53
+__all__ = ["ExactSums"]
 
 
 class ExactSums:
@@ -54,38 +51,7 @@ class ExactSums:
         self._special = set(np.unique(group[bad]).tolist()) if bad.any() else set()
         if bad.any():
             x, group = x[~bad], group[~bad]
-        # a finite float64 is ±m × 2**(max(E, 1) - 1075): E its 11-bit exponent field, m its 52 fraction bits with the
-        # implicit leading 1 of a normal number (E > 0) — integer arithmetic on the bits, exact
-        bits = x.view(np.int64)
-        efield = (bits >> 52) & 0x7FF
-        mant = (bits & ((1 << 52) - 1)) | np.where(efield > 0, np.int64(1 << 52), np.int64(0))
-        mant = np.where(bits < 0, -mant, mant)
-        exp = np.maximum(efield, 1)
-        self._total: list[int] = [0] * n
-        self._scale = 0
-        if x.size == 0:
-            return
-        e0 = int(exp.min())
-        self._scale = e0 - 1075
-        span = int(exp.max()) - e0 + 1
-        key = group * span + (exp - e0)
-        # pieces of the mantissa whose sums per (group, exponent) stay below 2**53: exact float64 additions in bincount
-        width = 27 if x.size < _TWO_PIECE_ROWS else _PIECE  # two pieces (27 low bits, the signed rest), else three
-        pieces = []
-        rest = mant
-        for _ in range(1 if width == 27 else 2):
-            pieces.append((rest & ((1 << width) - 1)).astype(np.float64))  # low bits, 0 … 2**width - 1
-            rest = rest >> width
-        pieces.append(rest.astype(np.float64))  # the high bits, signed (arithmetic shifts): |piece| <= 2**width
-        sums = [np.bincount(key, weights=p, minlength=n * span) for p in pieces]
-        used = np.flatnonzero(np.logical_or.reduce([q != 0 for q in sums]))
-        total = self._total
-        for k, *ps in zip(used.tolist(), *(q[used].tolist() for q in sums), strict=True):
-            g, shift = divmod(k, span)
-            v = 0
-            for i, q in enumerate(ps):
-                v += int(q) << (i * width)
-            total[g] += v << shift
+        self._total, self._scale = exact_group_sums(x, group, n)
 
     def fsum(self, groups) -> float:
         """:func:`math.fsum` of the rows of ``groups`` (the same bits), from the groups' exact sums.
@@ -104,7 +70,7 @@ class ExactSums:
         if self._special.isdisjoint(groups):
             n = sum(self._total[g] for g in groups)
             if n:
-                return n / (1 << -self._scale) if self._scale < 0 else float(n << self._scale)
+                return round_exact(n, self._scale)
         return math.fsum(v for g in groups for v in self.rows(g))
 
     def rows(self, group: int) -> list:
