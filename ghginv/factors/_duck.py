@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["connection"]
+__all__ = ["connection", "precedence_rows"]
 
 _LOCK = threading.Lock()
 _DB: tuple[int, object] | None = None  # (pid, duckdb connection owning the database)
@@ -44,3 +44,36 @@ def connection() -> Iterator:
         yield con
     finally:
         con.close()
+
+
+
+def precedence_rows(sql_name: str, cells, rules, fallback: bool):
+    """Run one precedence query of ``ghginv/factors/sql`` over ``cells`` and ``rules`` in DuckDB.
+
+    Parameters
+    ----------
+    sql_name : str
+        The query's file in ``ghginv.factors.sql`` (``resolve.sql``, ``resolve_sinks.sql``).
+    cells, rules : pyarrow.Table
+        The tables the query reads as ``cells`` and ``rules`` (their columns are named in its header).
+    fallback : bool
+        Registered as ``params(fallback)``: whether rules outside their years match (year_fallback = 'nearest').
+
+    Returns
+    -------
+    polars.DataFrame
+        The query's rows, in its ORDER BY.
+    """
+    from importlib import resources
+
+    import polars as pl
+    import pyarrow as pa
+
+    sql = resources.files("ghginv.factors.sql").joinpath(sql_name).read_text(encoding="utf-8")
+    with connection() as con:
+        con.register("cells", cells)
+        con.register("rules", rules)
+        con.register("params", pa.table({"fallback": [bool(fallback)]}))
+        rel = con.sql(sql)
+        out = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()  # duckdb 2.x / 1.x
+    return pl.from_arrow(out)

@@ -21,7 +21,6 @@ energy chapter).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 
 import numpy as np
 import polars as pl
@@ -125,10 +124,6 @@ def factor_values(rule_norm: np.ndarray, rid: np.ndarray, rid2: np.ndarray) -> n
     return rule_norm[rid] * np.where(rid2 >= 0, rule_norm[np.maximum(rid2, 0)] * C_TO_CO2, 1.0)
 
 
-def _sql() -> str:
-    return resources.files("ghginv.factors.sql").joinpath("resolve.sql").read_text(encoding="utf-8")
-
-
 def rules_frame(sets: list[FactorSet]) -> tuple[list[Rule], pa.Table]:
     """Every rule of the run's sets as one Arrow table (rule_id = position in the list).
 
@@ -170,23 +165,17 @@ def rules_frame(sets: list[FactorSet]) -> tuple[list[Rule], pa.Table]:
 
 
 def _run_sql(cells: pa.Table, rules_tbl: pa.Table, fallback: bool) -> pl.DataFrame:
-    """The precedence SQL (:func:`_sql`) over ``cells`` and ``rules_tbl``: for a small input the same
+    """The precedence SQL (``resolve.sql``) over ``cells`` and ``rules_tbl``: for a small input the same
     rows from :func:`ghginv.factors._precedence.resolve_rows` (no DuckDB), else DuckDB's."""
     small = resolve_rows(cells, rules_tbl, fallback)
     return small if small is not None else _duckdb_rows(cells, rules_tbl, fallback)
 
 
 def _duckdb_rows(cells: pa.Table, rules_tbl: pa.Table, fallback: bool) -> pl.DataFrame:
-    """The precedence SQL (:func:`_sql`) in DuckDB."""
-    from ._duck import connection
+    """The precedence SQL (``resolve.sql``) in DuckDB."""
+    from ._duck import precedence_rows
 
-    with connection() as con:
-        con.register("cells", cells)
-        con.register("rules", rules_tbl)
-        con.register("params", pa.table({"fallback": [bool(fallback)]}))
-        rel = con.sql(_sql())
-        out = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()  # duckdb 2.x / 1.x
-    return pl.from_arrow(out)
+    return precedence_rows("resolve.sql", cells, rules_tbl, fallback)
 
 
 def _cell_label(cells: pl.DataFrame, cell_id: int) -> str:

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -189,20 +188,11 @@ def check_sink_overlaps(set_name: str, rules: list[SinkRule]) -> None:
     check_year_overlaps(set_name, rules, lambda r: (r.stratum, r.region, r.parameter), "sink parameter", "sink parameters")
 
 
-def _sql() -> str:
-    return resources.files("ghginv.factors.sql").joinpath("resolve_sinks.sql").read_text(encoding="utf-8")
-
-
 def _duckdb_rows(cells: pa.Table, rules_tbl: pa.Table, fallback: bool) -> pl.DataFrame:
-    """The sink precedence SQL (:func:`_sql`) in DuckDB."""
-    from ._duck import connection
+    """The sink precedence SQL (``resolve_sinks.sql``) in DuckDB."""
+    from ._duck import precedence_rows
 
-    with connection() as con:
-        con.register("cells", cells)
-        con.register("rules", rules_tbl)
-        con.register("params", pa.table({"fallback": [bool(fallback)]}))
-        rel = con.sql(_sql())
-        return pl.from_arrow(rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow())
+    return precedence_rows("resolve_sinks.sql", cells, rules_tbl, fallback)
 
 
 def resolve_sink_parameters(cells: pl.DataFrame, needs: pl.DataFrame, sets: list, year_fallback: str = "none") -> tuple[pl.DataFrame, list[SinkRule]]:
