@@ -45,7 +45,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["enabled", "cache_dir", "max_bytes", "get", "put", "DEFAULT_MB", "FORMAT", "SUFFIX"]
+__all__ = ["enabled", "cache_dir", "max_bytes", "get", "has", "put", "DEFAULT_MB", "FORMAT", "SUFFIX"]
 
 DEFAULT_MB = 2048
 FORMAT = 2  # layout of an entry; part of every key (1: NumPy .npz archives)
@@ -102,6 +102,22 @@ def max_bytes() -> int:
 
 def _pad8(n: int) -> int:
     return (n + 7) & ~7
+
+
+def has(key: str) -> bool:
+    """Whether an entry is stored under ``key`` (a look at the folder; the entry is not read).
+
+    Parameters
+    ----------
+    key : str
+        Hex key of the entry.
+
+    Returns
+    -------
+    bool
+        True when its file exists (:func:`get` may still find it damaged).
+    """
+    return os.path.isfile(cache_dir() / f"{key}{SUFFIX}")
 
 
 def get(key: str) -> tuple[dict[str, np.ndarray], dict] | None:

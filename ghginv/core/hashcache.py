@@ -32,7 +32,7 @@ import threading
 import time
 from pathlib import Path
 
-__all__ = ["file_sha256", "cache_path", "enabled", "MIN_BYTES", "RACY_S"]
+__all__ = ["file_sha256", "known_sha256", "cache_path", "enabled", "MIN_BYTES", "RACY_S"]
 
 MIN_BYTES = 1 << 20
 RACY_S = 2.0
@@ -122,6 +122,46 @@ def _store(real: str, ident: tuple, digest: str) -> None:
                 con.close()
     except Exception:  # noqa: BLE001 - the cache is optional
         pass
+
+
+def known_sha256(paths) -> list[str | None]:
+    """The sha256 of each local file as the cache knows it, without reading any file.
+
+    One look-up per file in one connection; a file the cache does not know (never hashed, changed
+    since, smaller than :data:`MIN_BYTES`, the cache off or unreadable) gives None. The cube stage
+    asks this before a run to tell the files whose cubes are cached from those it will read.
+
+    Parameters
+    ----------
+    paths : iterable of str or os.PathLike
+        Local files.
+
+    Returns
+    -------
+    list of str or None
+        Per file, its hex sha256 (64 digits) or None.
+    """
+    paths = list(paths)
+    out: list[str | None] = [None] * len(paths)
+    if not paths or not enabled() or not cache_path().exists():
+        return out
+    try:
+        with _lock:
+            con = _connect()
+            try:
+                for i, p in enumerate(paths):
+                    st = os.stat(p)
+                    if st.st_size < MIN_BYTES:
+                        continue
+                    row = con.execute("SELECT dev, ino, size, mtime_ns, ctime_ns, sha256 FROM hashes WHERE path = ?",
+                                      (os.path.realpath(p),)).fetchone()
+                    if row is not None and tuple(row[:5]) == _ident(st):
+                        out[i] = row[5]
+            finally:
+                con.close()
+    except Exception:  # noqa: BLE001 - the cache is optional: unknown files are read
+        return [None] * len(paths)
+    return out
 
 
 def file_sha256(path: str | os.PathLike) -> str:

@@ -11,9 +11,10 @@ cold district compile). A small run (the district demo: 25 k activity rows, 1,47
 thus never pays numba's fixed start-up (its import and its first
 cache loads, about 0.2 s of CPU on a quiet machine) for a few milliseconds of arithmetic; a large
 one pays it once, at its first large call, and runs every kernel compiled from then on. The cube
-stage decides per run (:func:`numpy_run`): when the activity files are small (below 8 MiB, about
-1 M rows), the kernels with a numpy form stay in numpy whatever their arrays' length, as numba's
-start-up would cost more than their loops save.
+stage decides per run (:func:`numpy_run`): when the activity files it reads are small (below 8 MiB,
+about 1 M rows; files whose cubes are in the cube cache are not read and do not count), the kernels
+with a numpy form stay in numpy whatever their arrays' length, as numba's start-up would cost more
+than their loops save.
 
 The two forms give the same bits: the kernels use only IEEE double arithmetic in a fixed order
 (no ``fastmath``, no parallel reductions), ``math`` functions of the C library, and integer
@@ -64,7 +65,7 @@ _NUMPY_RUN = False
 def numpy_run(input_bytes: int | None) -> bool:
     """Decide, for the run about to start, whether the kernels with a numpy form stay in numpy.
 
-    A run whose activity files hold fewer than ``NUMPY_RUN_MAX_BYTES`` bytes (8 MiB, about
+    A run that reads fewer than ``NUMPY_RUN_MAX_BYTES`` bytes of activity files (8 MiB, about
     1 M rows of Parquet; environment variable ``GHGINV_NUMPY_RUN_MAX_BYTES``) runs every kernel
     declared with ``ngjit(small=…)`` in numpy, whatever its arrays' length: the dense cube, the
     merge of the files' cubes, the emissions and the roll-ups, everything the row path of a
@@ -77,7 +78,8 @@ def numpy_run(input_bytes: int | None) -> bool:
     Parameters
     ----------
     input_bytes : int or None
-        Bytes of the run's activity files; None when unknown (not a numpy run).
+        Bytes of the activity files the run reads (the cube stage leaves out those whose cubes
+        are in the cube cache); None when unknown (not a numpy run).
 
     Returns
     -------

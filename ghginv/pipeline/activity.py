@@ -24,7 +24,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 
-from ..core import _fs, cubecache
+from .. import kernels
+from ..core import _fs, cubecache, hashcache
 from ..core.errors import ValidationError
 from ..core.progress import total_rows
 from ..inputs.load import discover, prefetched, stream_batches
@@ -80,7 +81,8 @@ def build_cube(cfg, sets, progress=None) -> tuple[Cube, list[dict], InputTally |
             raise ValidationError(f"no activity rows with amounts in {', '.join(str(p) for p in cfg.activity_paths)}")
         return cube, inputs, tally
     input_bytes = _input_bytes(files)
-    numpy_run(input_bytes)  # a small run never loads numba (ghginv.kernels),
+    # a run that reads few bytes never loads numba (ghginv.kernels): few files, or few not in the cube cache
+    numpy_run(_bytes_to_read(files, cfg.keep_entity, input_bytes))
     preload()  # a larger one loads it in a thread while the files are hashed and read
     cube, inputs, tally = _build_local(files, known, cfg, cube_years, progress, input_bytes)
     if keep_history:
@@ -117,6 +119,25 @@ def _input_bytes(files) -> int | None:
         return sum(_fs.size(f.path) for f in files)
     except (OSError, ValidationError):
         return None
+
+
+def _bytes_to_read(files, keep_entity: bool, input_bytes: int | None) -> int | None:
+    """Bytes of the activity files this run will read: those whose cubes are not known to be in
+    the cube cache. A file counts as cached when the hash cache knows its sha256 (without reading
+    it: :func:`ghginv.core.hashcache.known_sha256`) and the cube cache holds an entry under its
+    key; every other file (new, changed, small, on shared storage) counts with its size. The
+    kernels' numpy-or-numba choice (:func:`ghginv.kernels.numpy_run`) is made on this figure, so
+    that an incremental run adding few rows to cached ones stays in numpy; the bits are the same
+    either way. A cached entry that turns out unusable is read and built as usual."""
+    if input_bytes is None or input_bytes < kernels.NUMPY_RUN_MAX_BYTES or not cubecache.enabled():
+        return input_bytes
+    local = [i for i, f in enumerate(files) if not isinstance(f.path, _fs.Remote)]
+    digests = hashcache.known_sha256([files[i].path for i in local])
+    cached = 0
+    for i, digest in zip(local, digests):
+        if digest is not None and cubecache.has(cache_key(digest, files[i].partitions, keep_entity)):
+            cached += _fs.size(files[i].path)
+    return input_bytes - cached
 
 
 def cube_threads(files, input_bytes: int | None) -> int:

@@ -248,3 +248,42 @@ def test_entities_and_notation_keys_from_the_cache_equal_a_cold_run(tmp_path, ip
     # without --keep-entity the same files are other cubes (the key says so): read again
     plain = compile_run(data, ipcc_like_set, tmp_path / "plain")
     assert not any(from_cache(plain).values())
+
+
+def test_numba_choice_counts_only_the_bytes_read(tmp_path, ipcc_like_set, cache_on, monkeypatch):
+    """An incremental run decides numpy or numba (ghginv.kernels.numpy_run) by the bytes of the files
+    it reads, not of the cached ones: adding a small file to large cached ones keeps it a numpy run,
+    and the outputs equal a cold run's byte for byte."""
+    import ghginv.kernels as kernels
+    from ghginv.core import hashcache
+    from ghginv.pipeline import activity
+
+    data = tmp_path / "activity"
+    write_activity(data / "y2021.parquet", rows(2021, 1.0, 400) + rows(2022, 0.3, 400))
+    write_activity(data / "y2022.parquet", rows(2022, 2.5, 400))
+    write_activity(data / "y2023.parquet", rows(2023, 0.7, 30))
+    new = data / "y2023.parquet"
+    new_bytes = new.stat().st_size
+    every = sum(p.stat().st_size for p in data.iterdir())
+    monkeypatch.setattr(hashcache, "MIN_BYTES", 0)  # the test's files are small
+    monkeypatch.setattr(hashcache, "RACY_S", -60.0)  # and just written: remembered all the same
+    monkeypatch.setattr(kernels, "NUMPY_RUN_MAX_BYTES", new_bytes + 1)  # the cached files together go beyond it
+    monkeypatch.setattr(kernels, "JIT_MIN_LEN", 16_384)
+    seen = []
+    real = activity.numpy_run
+    monkeypatch.setattr(activity, "numpy_run", lambda n: seen.append((n, real(n))) or seen[-1][1])
+    os.replace(new, tmp_path / "later.parquet")
+    compile_run(data, ipcc_like_set, tmp_path / "r1")
+    assert seen == [(every - new_bytes, False)]  # no file cached yet: every byte is read
+    os.replace(tmp_path / "later.parquet", new)
+    second = compile_run(data, ipcc_like_set, tmp_path / "r2")
+    assert from_cache(second) == {"y2021.parquet": True, "y2022.parquet": True, "y2023.parquet": False}
+    assert seen[1] == (new_bytes, True)  # only the new file is read: numpy
+    monkeypatch.setenv("GHGINV_HASH_CACHE", "0")  # hashes unknown: every file counts as read
+    compile_run(data, ipcc_like_set, tmp_path / "r3")
+    assert seen[2] == (every, False)
+    monkeypatch.setenv("GHGINV_HASH_CACHE", "1")
+    cold = compile_run(data, ipcc_like_set, tmp_path / "r4", "--no-cache")
+    assert not any(from_cache(cold).values()) and seen[3] == (every, False)
+    for name in ("emissions.parquet", "inventory.parquet", "cube.parquet"):
+        assert (tmp_path / "r2" / name).read_bytes() == (tmp_path / "r4" / name).read_bytes(), name

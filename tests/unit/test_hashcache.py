@@ -79,3 +79,21 @@ def test_an_unusable_cache_only_turns_caching_off(tmp_path, monkeypatch):
     monkeypatch.setattr(hc, "RACY_S", -1e6)
     f = old_file(tmp_path / "b.bin", b"q" * (2 * MB))
     assert file_sha256(f) == hashlib.sha256(b"q" * (2 * MB)).hexdigest()
+
+
+def test_known_sha256_answers_from_the_cache_without_reading(tmp_path, cache, monkeypatch):
+    monkeypatch.setattr(hc, "RACY_S", -1e6)
+    a = old_file(tmp_path / "a.bin", b"a" * (2 * MB))
+    b = old_file(tmp_path / "b.bin", b"b" * (2 * MB))
+    small = old_file(tmp_path / "s.bin", b"s" * 100)
+    assert hc.known_sha256([a, b]) == [None, None]  # no cache yet
+    file_sha256(a)
+    file_sha256(small)  # below MIN_BYTES: never cached
+    reads = count_reads(monkeypatch)
+    assert hc.known_sha256([a, b, small]) == [hashlib.sha256(b"a" * (2 * MB)).hexdigest(), None, None]
+    assert reads == []
+    with open(a, "r+b") as fh:  # changed: unknown again
+        fh.write(b"z")
+    assert hc.known_sha256([a]) == [None]
+    monkeypatch.setenv("GHGINV_HASH_CACHE", "0")
+    assert hc.known_sha256([b]) == [None]
