@@ -69,8 +69,7 @@ def write_rows(ws, df: pl.DataFrame, first_row: int, header_row: int, fmt_num) -
     n, k = df.height, df.width
     if n == 0 or k == 0:
         return True
-    rows = list(range(first_row + 1, first_row + n + 1))  # 1-based row numbers in the cells' references
-    cols: list[tuple[str, pl.Series]] = [("null", pl.Series())] * k  # per column: the cell's XML around each row's value
+    cols: list[tuple[str, pl.Series]] = [("null", pl.Series())] * k  # per column: how its cells are rendered, its values
     strings: list[tuple[int, str]] = []
     for j, (c, t) in enumerate(df.schema.items()):
         if t == pl.String:
