@@ -23,6 +23,7 @@ __all__ = ["write_rows"]
 # the worksheet's parts this path uses (xlsxwriter 3.x; tests/unit/test_xlsx_fastrows.py compares the bytes
 # with the cell-by-cell path of the installed version): without them the table is written cell by cell
 _INTERNALS = ("str_table", "_check_dimensions", "_write_rows", "constant_memory", "xls_strmax")
+POLARS_CELLS = 200_000  # tables from this many cells have their XML put together by polars, smaller ones in Python
 _CHUNK_ROWS = 65536  # rows rendered at a time: the XML of a chunk is held in memory once
 _EXACT_INT = 2**53  # below this an integer is exact as a float: its ``.16G`` is its digits
 _NUMERIC = (pl.Float64, pl.Float32, pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
@@ -124,11 +125,36 @@ def write_rows(ws, df: pl.DataFrame, first_row: int, header_row: int, fmt_num) -
     def _write_rows() -> None:
         orig()  # the header rows (and anything else the worksheet holds), then these rows
         xf = fmt_num._get_xf_index()  # formats get their index when the workbook closes
+        if n * k < POLARS_CELLS:  # a small table: a query's set-up would cost more than it saves
+            ws.fh.write(_rows_xml_py(cols, first_row, n, xf, spans))
+            return
         for lo in range(0, n, _CHUNK_ROWS):
             ws.fh.write(_rows_xml(cols, first_row, lo, min(n, lo + _CHUNK_ROWS), xf, spans))
 
     ws._write_rows = _write_rows
     return True
+
+
+def _rows_xml_py(cols: list[tuple[str, pl.Series]], first_row: int, n: int, xf: int, spans: dict[int, str]) -> str:
+    """The ``<row>`` elements of a small table (rows without a cell left out), cell by cell in Python."""
+    rows = range(first_row + 1, first_row + n + 1)  # 1-based row numbers in the cells' references
+    xml = []
+    for j, (kind, series) in enumerate(cols):
+        name, vals = xl_col_to_name(j), series.to_list()
+        if kind == "float":
+            xml.append([f'<c r="{name}{r}" s="{xf}"><v>{v:.16G}</v></c>' if v is not None else "" for r, v in zip(rows, vals, strict=True)])
+        elif kind == "int":
+            xml.append([f'<c r="{name}{r}"><v>{v:.16G}</v></c>' if v is not None else "" for r, v in zip(rows, vals, strict=True)])
+        elif kind == "str":
+            xml.append([f'<c r="{name}{r}" t="s"><v>{x}</v></c>' if x >= 0 else "" for r, x in zip(rows, vals, strict=True)])
+        else:
+            xml.append([""] * n)
+    out = []
+    for r, cells in zip(rows, zip(*xml, strict=True), strict=True):
+        body = "".join(cells)
+        if body:
+            out.append(f'<row r="{r}" spans="{spans[(r - 1) // 16]}">{body}</row>')
+    return "".join(out)
 
 
 def _values(kind: str, vals: pl.Series, lo: int, hi: int, name: str) -> tuple[pl.Series, pl.Expr] | None:
