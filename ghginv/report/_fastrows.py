@@ -23,7 +23,7 @@ __all__ = ["write_rows"]
 # the worksheet's parts this path uses (xlsxwriter 3.x; tests/unit/test_xlsx_fastrows.py compares the bytes
 # with the cell-by-cell path of the installed version): without them the table is written cell by cell
 _INTERNALS = ("str_table", "_check_dimensions", "_write_rows", "constant_memory", "xls_strmax")
-POLARS_CELLS = 200_000  # tables from this many cells have their XML put together by polars, smaller ones in Python
+POLARS_CELLS = 20_000  # tables from this many cells (measured: about even at 16,000) have their XML put together by polars, smaller ones in Python
 _CHUNK_ROWS = 65536  # rows rendered at a time: the XML of a chunk is held in memory once
 _EXACT_INT = 2**53  # below this an integer is exact as a float: its ``.16G`` is its digits
 _NUMERIC = (pl.Float64, pl.Float32, pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
