@@ -1214,18 +1214,55 @@ _REGEX_SPECIAL = frozenset(".^$*+?{}[]\\|()")
 _HEADED: dict[int, tuple[list, list[tuple[str, str, str]]]] = {}
 
 
+def _top_alternation(pat: str) -> bool:
+    """Whether the pattern ``pat`` has an alternation ``|`` outside every group (escapes and classes skipped)."""
+    depth, i, n = 0, 0, len(pat)
+    while i < n:
+        ch = pat[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":  # a class: to its closing bracket (a ``]`` first in it is literal)
+            i += 2 if pat[i + 1:i + 2] == "^" else 1
+            i += 1 if pat[i:i + 1] == "]" else 0
+            while i < n and pat[i] != "]":
+                i += 2 if pat[i] == "\\" else 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return True
+        i += 1
+    return False
+
+
 def _literal_head(pat: str) -> str:
     """The literal text every full match of the pattern ``pat`` starts with (conservative: empty when the
-    pattern has an alternation, or starts with a group, a class, an escape or another special character)."""
-    if "|" in pat:
+    pattern has an alternation outside its groups, or starts with a group, a class, a class escape such as
+    ``\\d`` or another special character; an escaped punctuation mark such as ``\\[`` is literal)."""
+    if "|" in pat and _top_alternation(pat):
         return ""
     out: list[str] = []
-    for ch in pat:
-        if ch in _REGEX_SPECIAL:
-            if ch in "?*{" and out:  # the character before a quantifier is optional
-                out.pop()
+    i = 0
+    while i < len(pat):
+        ch = pat[i]
+        if ch == "\\":  # an escaped punctuation mark stands for itself; \\d, \\w, \\1, \\A … do not
+            nxt = pat[i + 1:i + 2]
+            if not nxt or nxt.isalnum() or nxt == "_" or not nxt.isascii():
+                break
+            lit, step = nxt, 2
+        elif ch in _REGEX_SPECIAL:
             break
-        out.append(ch)
+        else:
+            lit, step = ch, 1
+        after = pat[i + step:i + step + 1]
+        if after and after in "?*{":  # the character before a quantifier is optional
+            break
+        out.append(lit)
+        if after == "+":  # at least once: the text goes on with more of it or what follows
+            break
+        i += step
     return "".join(out)
 
 

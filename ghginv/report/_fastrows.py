@@ -23,6 +23,9 @@ __all__ = ["write_rows"]
 # the worksheet's parts this path uses (xlsxwriter 3.x; tests/unit/test_xlsx_fastrows.py compares the bytes
 # with the cell-by-cell path of the installed version): without them the table is written cell by cell
 _INTERNALS = ("str_table", "_check_dimensions", "_write_rows", "constant_memory", "xls_strmax")
+POLARS_CELLS = 20_000  # tables from this many cells (measured: about even at 16,000) have their XML put together by polars, smaller ones in Python
+_CHUNK_ROWS = 65536  # rows rendered at a time: the XML of a chunk is held in memory once
+_EXACT_INT = 2**53  # below this an integer is exact as a float: its ``.16G`` is its digits
 _NUMERIC = (pl.Float64, pl.Float32, pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
 
 
@@ -67,14 +70,13 @@ def write_rows(ws, df: pl.DataFrame, first_row: int, header_row: int, fmt_num) -
     n, k = df.height, df.width
     if n == 0 or k == 0:
         return True
-    rows = list(range(first_row + 1, first_row + n + 1))  # 1-based row numbers in the cells' references
-    cols: list[tuple[str, list]] = [("", [])] * k  # per column: the cell's XML around each row's value
+    cols: list[tuple[str, pl.Series]] = [("null", pl.Series())] * k  # per column: how its cells are rendered, its values
     strings: list[tuple[int, str]] = []
     for j, (c, t) in enumerate(df.schema.items()):
         if t == pl.String:
             strings.append((j, c))
             continue
-        vals = df[c].to_list()
+        vals = df[c]
         if t in (pl.Float64, pl.Float32):
             cols[j] = ("float", vals)
         elif t != pl.Null:
@@ -98,7 +100,7 @@ def write_rows(ws, df: pl.DataFrame, first_row: int, header_row: int, fmt_num) -
         codes = flat.replace_strict(keys, [table[v] for v in keys], default=-1, return_dtype=pl.Int64).fill_null(-1)
         codes = codes.to_numpy().reshape(n, len(strings))
         for m, (j, _) in enumerate(strings):
-            cols[j] = ("str", codes[:, m].tolist())  # -1: no cell
+            cols[j] = ("str", pl.Series(np.ascontiguousarray(codes[:, m])))  # -1: no cell
     # which columns hold a cell in each row (numpy, rows × columns): the sheet's dimension and the rows' spans
     present = np.column_stack([df[c].is_not_null().to_numpy() if df[c].null_count() else np.ones(n, np.bool_)
                                for c in df.columns])
@@ -123,26 +125,69 @@ def write_rows(ws, df: pl.DataFrame, first_row: int, header_row: int, fmt_num) -
     def _write_rows() -> None:
         orig()  # the header rows (and anything else the worksheet holds), then these rows
         xf = fmt_num._get_xf_index()  # formats get their index when the workbook closes
-        xml = []
-        for j, (kind, vals) in enumerate(cols):
-            name = xl_col_to_name(j)
-            if kind == "float":
-                xml.append([f'<c r="{name}{r}" s="{xf}"><v>{v:.16G}</v></c>' if v is not None else "" for r, v in zip(rows, vals, strict=True)])
-            elif kind == "int":
-                xml.append([f'<c r="{name}{r}"><v>{v:.16G}</v></c>' if v is not None else "" for r, v in zip(rows, vals, strict=True)])
-            elif kind == "str":
-                xml.append([f'<c r="{name}{r}" t="s"><v>{x}</v></c>' if x >= 0 else "" for r, x in zip(rows, vals, strict=True)])
-            else:
-                xml.append([""] * n)
-        out = []
-        for r, cells in zip(rows, zip(*xml, strict=True), strict=True):
-            body = "".join(cells)
-            if body:
-                out.append(f'<row r="{r}" spans="{spans[(r - 1) // 16]}">{body}</row>')
-            if len(out) >= 8192:
-                ws.fh.write("".join(out))
-                out.clear()
-        ws.fh.write("".join(out))
+        if n * k < POLARS_CELLS:  # a small table: a query's set-up would cost more than it saves
+            ws.fh.write(_rows_xml_py(cols, first_row, n, xf, spans))
+            return
+        for lo in range(0, n, _CHUNK_ROWS):
+            ws.fh.write(_rows_xml(cols, first_row, lo, min(n, lo + _CHUNK_ROWS), xf, spans))
 
     ws._write_rows = _write_rows
     return True
+
+
+def _rows_xml_py(cols: list[tuple[str, pl.Series]], first_row: int, n: int, xf: int, spans: dict[int, str]) -> str:
+    """The ``<row>`` elements of a small table (rows without a cell left out), cell by cell in Python."""
+    rows = range(first_row + 1, first_row + n + 1)  # 1-based row numbers in the cells' references
+    xml = []
+    for j, (kind, series) in enumerate(cols):
+        name, vals = xl_col_to_name(j), series.to_list()
+        if kind == "float":
+            xml.append([f'<c r="{name}{r}" s="{xf}"><v>{v:.16G}</v></c>' if v is not None else "" for r, v in zip(rows, vals, strict=True)])
+        elif kind == "int":
+            xml.append([f'<c r="{name}{r}"><v>{v:.16G}</v></c>' if v is not None else "" for r, v in zip(rows, vals, strict=True)])
+        elif kind == "str":
+            xml.append([f'<c r="{name}{r}" t="s"><v>{x}</v></c>' if x >= 0 else "" for r, x in zip(rows, vals, strict=True)])
+        else:
+            xml.append([""] * n)
+    out = []
+    for r, cells in zip(rows, zip(*xml, strict=True), strict=True):
+        body = "".join(cells)
+        if body:
+            out.append(f'<row r="{r}" spans="{spans[(r - 1) // 16]}">{body}</row>')
+    return "".join(out)
+
+
+def _values(kind: str, vals: pl.Series, lo: int, hi: int, name: str) -> tuple[pl.Series, pl.Expr] | None:
+    """Rows ``lo:hi`` of one column and the expression of their ``<v>`` text (null: no cell), as
+    xlsxwriter renders it (``.16G``); ``None`` for a column without cells."""
+    part = vals[lo:hi].rename(name)
+    if kind == "str":  # shared-string indices, -1 for no cell
+        return part, pl.when(pl.col(name) >= 0).then(pl.col(name).cast(pl.String))
+    if kind == "int" and (part.null_count() == part.len() or part.cast(pl.Float64).abs().max() < _EXACT_INT):
+        return part, pl.col(name).cast(pl.String)  # ``.16G`` of an integer below 2**53: its digits
+    if kind in ("int", "float"):
+        return pl.Series(name, [None if v is None else f"{v:.16G}" for v in part.to_list()], dtype=pl.String), pl.col(name)
+    return None
+
+
+def _rows_xml(cols: list[tuple[str, pl.Series]], first_row: int, lo: int, hi: int, xf: int, spans: dict[int, str]) -> str:
+    """The ``<row>`` elements of rows ``lo:hi`` of the table (rows without a cell left out): each cell's
+    XML put together by polars from its column's rendered values."""
+    at = {"float": f'" s="{xf}"><v>', "int": '"><v>', "str": '" t="s"><v>'}
+    r = pl.Series(range(first_row + lo + 1, first_row + hi + 1), dtype=pl.Int64)  # 1-based sheet rows
+    frame = {"r": r.cast(pl.String), "span": pl.Series([spans.get((x - 1) // 16) for x in r.to_list()], dtype=pl.String)}
+    cells = []
+    for j, (kind, vals) in enumerate(cols):
+        got = _values(kind, vals, lo, hi, f"c{j}")
+        if got is None:
+            continue
+        frame[f"c{j}"], value = got
+        cells.append(pl.concat_str([pl.lit(f'<c r="{xl_col_to_name(j)}'), pl.col("r"), pl.lit(at[kind]), value,
+                                    pl.lit("</v></c>")]))
+    if not cells:
+        return ""
+    body = pl.concat_str(cells, ignore_nulls=True).fill_null("")
+    rows = (pl.DataFrame(frame).lazy().select(body.alias("body"), "r", "span").filter(pl.col("body") != "")
+            .select(pl.concat_str([pl.lit('<row r="'), pl.col("r"), pl.lit('" spans="'), pl.col("span"), pl.lit('">'),
+                                   pl.col("body"), pl.lit("</row>")]).str.join("")).collect())
+    return rows.item() if rows.height else ""

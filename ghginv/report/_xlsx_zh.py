@@ -149,20 +149,17 @@ def _values(sheet: str, column: str, s: pl.Series) -> pl.Series:
         return s / _WT
     if s.dtype != pl.String:
         return s
-    vals = s.to_list()
     if column in ("reason", "note"):
-        out = [None if v is None else translate_note(v, "zh") for v in vals]
+        fn = lambda v: None if v is None else translate_note(v, "zh")  # noqa: E731
     elif column in ("unit", "old_unit", "new_unit"):
-        out = [_word("unit", v) for v in vals]
+        fn = lambda v: _word("unit", v)  # noqa: E731
     elif column == "status" and sheet in ("Targets", "Peak"):
-        out = [_word("status", v) for v in vals]
-    elif column == "region":
-        out = [_word("region", v) for v in vals]
-    elif column in ("origin", "assessment", "method", "change"):
-        out = [_word(column, v) for v in vals]
+        fn = lambda v: _word("status", v)  # noqa: E731
+    elif column in ("region", "origin", "assessment", "method", "change"):
+        fn = lambda v: _word(column, v)  # noqa: E731
     else:
         return s
-    return pl.Series(s.name, out, dtype=pl.String)
+    return pl.Series(s.name, _per_value(s.to_list(), fn), dtype=pl.String)  # once per distinct value
 
 
 def _per_value(values: list, fn) -> list:
@@ -192,8 +189,8 @@ def zh_frame(sheet: str, df: pl.DataFrame) -> pl.DataFrame:
             continue
         s = df[c]
         if c == "category_name" and "category" in df.columns:  # the catalogue's name of the code beside it
-            out.append(pl.Series(column_head(sheet, c), [category_zh(code, en) for code, en in zip(df["category"].to_list(), s.to_list(), strict=True)],
-                                 dtype=pl.String))
+            pairs = list(zip(df["category"].to_list(), s.to_list(), strict=True))
+            out.append(pl.Series(column_head(sheet, c), _per_value(pairs, lambda p: category_zh(*p)), dtype=pl.String))
             continue
         out.append(_values(sheet, c, s).alias(column_head(sheet, c)))
         for k in (f"{sheet}:{c}", c):

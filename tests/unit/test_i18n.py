@@ -140,3 +140,19 @@ def test_fit_never_exceeds_the_width(s, width, lines):
     assert all(text_width(x, 12) <= width or len(x) <= 2 for x in out)
     if text_width(s, 12) <= width:
         assert out == ([s] if s else [])
+
+
+def test_literal_head_is_what_every_match_starts_with():
+    """The literal head that spares compiling a pattern: escaped punctuation is literal, an alternation inside a
+    group after the head keeps it, one outside every group or a quantified character ends it, a class escape stops it."""
+    from ghginv.core.i18n import _literal_head
+
+    assert _literal_head(r"\[economy\]: indicators need (.+)") == "[economy]: indicators need "
+    assert _literal_head(r"the (economy table|sink data) lacks (.+)") == "the "
+    assert _literal_head(r"rows? (\d+)") == "row"
+    assert _literal_head(r"ab+c") == "ab"
+    assert _literal_head(r"a|b") == ""
+    assert _literal_head(r"[a|b]x") == ""
+    assert _literal_head(r"x[|](a)") == "x"
+    assert _literal_head(r"\d+ rows") == ""
+    assert _literal_head(r"x\(y\)|z") == ""

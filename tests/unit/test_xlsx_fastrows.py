@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 import xlsxwriter
 
-from ghginv.report import xlsx
+from ghginv.report import _fastrows, xlsx
 
 
 def _frame(n: int) -> pl.DataFrame:
@@ -21,6 +21,7 @@ def _frame(n: int) -> pl.DataFrame:
         "empty": pl.Series([None] * n, dtype=pl.Float64),
         "note": [None if i % 2 else "shared text <&> 甲" for i in range(n)],
         "big": [10**17 + i for i in range(n)],
+        "near": pl.Series([2**53 - 5 + i % 5 if i % 3 else -(2**52) + i for i in range(n)], dtype=pl.Int64),  # exact below 2**53
     }).with_columns(  # some rows without any cell
         *(pl.when(pl.int_range(n) % 11 == 10).then(None).otherwise(pl.col(c)).alias(c) for c in ("year", "category", "value", "note", "big")))
 
@@ -42,7 +43,9 @@ def _book(df: pl.DataFrame, note: str | None, monkeypatch, fast_rows: int) -> di
 
 @pytest.mark.parametrize("n", [0, 1, 15, 40, 333])
 @pytest.mark.parametrize("note", [None, "SYNTHETIC data"])
-def test_same_bytes_as_cell_by_cell(n, note, monkeypatch):
+@pytest.mark.parametrize("polars_cells", [0, 10**12])  # the cells' XML put together by polars, or in Python
+def test_same_bytes_as_cell_by_cell(n, note, polars_cells, monkeypatch):
+    monkeypatch.setattr(_fastrows, "POLARS_CELLS", polars_cells)
     df = _frame(n)
     slow = _book(df, note, monkeypatch, 10**9)
     fast = _book(df, note, monkeypatch, 1)
