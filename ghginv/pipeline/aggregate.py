@@ -123,11 +123,19 @@ def _rollup(emissions: pl.DataFrame, values: tuple[str, ...], enc: dict | None =
     src = np.repeat(np.arange(first1.size, dtype=np.int64), rep)
     k = np.arange(src.size, dtype=np.int64) - np.repeat(np.cumsum(rep) - rep, rep)
     cat = flat[offset[sec][src] + k]
-    row = first1[src]  # an emission row with the expanded row's keys
-    order2, change2 = _sorted_groups([year[row], enc["region"][1][row], enc["scope"][1][row], cat, enc["gas"][1][row]])
+    # the expanded rows' keys: (year, region, scope) as one int64 per group (its order is theirs), category, gas;
+    # gathered per group, then per expanded row (fewer and smaller gathers than each key column per expanded row)
+    prefix = _combine([year, enc["region"][1], enc["scope"][1]])
+    if prefix is None:  # too wide for one int64: each column
+        row = first1[src]  # an emission row with the expanded row's keys
+        keys2 = [year[row], enc["region"][1][row], enc["scope"][1][row], cat, enc["gas"][1][row]]
+    else:
+        keys2 = [prefix[first1][src], cat, enc["gas"][1][first1][src]]
+    order2, change2 = _sorted_groups(keys2)
+    keys2 = None
     starts2 = np.flatnonzero(change2)
     src2 = src[order2]
-    g_row, g_cat = row[order2[starts2]], cat[order2[starts2]]
+    g_row, g_cat = first1[src2[starts2]], cat[order2[starts2]]
     level = np.array([0 if c == "TOTAL" else categories.level(c) for c in cats], np.int8)
     from .sums import rolled_sums
 
