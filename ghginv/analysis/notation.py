@@ -422,7 +422,9 @@ def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None
     Parameters
     ----------
     rolled : polars.DataFrame
-        The rolled-up inventory (year, region, scope, category, gas, co2e_t [t CO2e], notation_key).
+        The rolled-up inventory (year, region, scope, category, gas, co2e_t [t CO2e], notation_key);
+        with ``codes`` for all four key columns, year and co2e_t are enough (notation_key, when
+        present, marks key rows).
     notation : polars.DataFrame, optional
         Activity rows that carry a ``notation_key`` (year, region, sector, activity, notation_key).
     classes : dict of str to str, optional
@@ -430,9 +432,9 @@ def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None
     keys : list of UserKey, optional
         The user's keys.
     codes : dict, optional
-        ``rolled``'s region, category and gas as (sorted distinct values, int64 code per row), as
-        :func:`ghginv.core._frames.encode` gives them (the roll-up of ``build_inventory`` has them);
-        encoded here when not given.
+        ``rolled``'s region, scope, category and gas as (sorted distinct values, int64 code per
+        row), as :func:`ghginv.core._frames.encode` gives them (the roll-up of ``build_inventory``
+        has them); a column not given is encoded here.
     with_codes : bool, default False
         Also return the rows' region, scope, category, gas and notation_key as codes.
 
@@ -457,7 +459,7 @@ def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None
        §8.2.2 (notation keys).
     """
     keys = keys or []
-    codes = codes or {k: encode(rolled[k]) for k in ("region", "category", "gas")}
+    codes = {**{k: encode(rolled[k]) for k in ("region", "scope", "category", "gas") if k not in (codes or {})}, **(codes or {})}
     yr, yi, yr_region = _year_regions(rolled, notation, codes["region"])
     cells = _cells(keys)
     cell_list = cells.rows()
@@ -466,8 +468,7 @@ def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None
     # year-region × cell, and as (year-region, parent, gas group)
     cvals, cc = codes["category"]
     gvals, gc = codes["gas"]
-    est_row = rolled.select((pl.col("scope") == "direct") & pl.col("notation_key").is_null() & pl.col("co2e_t").is_not_null()
-                            ).to_series().fill_null(False).to_numpy()
+    est_row = _estimated(rolled, codes["scope"], "direct")
     cell_at = {c: i for i, c in enumerate(cell_list)}
     groups = [gas_group(g) for g in gvals]
     par_list = [(p, grp) for p in PARENTS for grp in dict.fromkeys(x for x in groups if x is not None)]
@@ -539,7 +540,7 @@ def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None
         pl.col("category").replace_strict({c: categories.level(c) for c in reporting_codes()}, return_dtype=pl.Int8).alias("level"), "gas",
         pl.lit(None, pl.Float64).alias("emissions_t"), pl.lit(None, pl.Float64).alias("co2e_t"), "notation_key",
     )
-    memo = _memo_rows(rolled, notation, keys, yr)
+    memo = _memo_rows(rolled, notation, keys, yr, codes)
     result = pl.concat([out, memo])
     if not with_codes:
         return result
@@ -569,15 +570,29 @@ def _refuse_keys_on_estimates(clash: pl.DataFrame, code: str) -> None:
         )
 
 
-def _memo_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None, keys: list[UserKey], yr: pl.DataFrame) -> pl.DataFrame:
-    """Notation-key rows (scope ``memo``) of the memo items :data:`MEMO` × :data:`MEMO_GASES` the run does not estimate.
+def _estimated(rolled: pl.DataFrame, scope: tuple[list, np.ndarray], name: str) -> np.ndarray:
+    """True at the rows of ``rolled`` with a number (``co2e_t``, no ``notation_key`` when it has that column) in
+    scope ``name``; ``scope``: its scopes as (sorted values, int64 code per row, nulls ``len(values)``)."""
+    svals, sc = scope
+    est = np.array([v == name for v in svals] + [False])[sc] & rolled["co2e_t"].is_not_null().to_numpy()
+    if "notation_key" in rolled.columns:
+        est &= rolled["notation_key"].is_null().to_numpy()
+    return est
+
+
+def _memo_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None, keys: list[UserKey], yr: pl.DataFrame,
+               codes: dict) -> pl.DataFrame:
+    """Notation-key rows (scope ``memo``) of the memo items :data:`MEMO` × :data:`MEMO_GASES` the run does not estimate;
+    ``codes``: ``rolled``'s region, scope, category and gas as codes (:func:`completeness_rows`).
 
     The key: the user's on the bunker category (a key for one gas before one for all), else the combined key of activity
     rows given at or below it, else ``NE`` (2006 IPCC GL Vol 1 Ch 8 Table 8.2, memo items)."""
     cells = pl.DataFrame([(c, g) for c in MEMO for g in MEMO_GASES], schema={"category": pl.String, "gas": pl.String}, orient="row")
-    est = rolled.filter(pl.col("scope") == "memo", pl.col("category").is_in(list(MEMO)), pl.col("notation_key").is_null(),
-                        pl.col("co2e_t").is_not_null())
-    est = _grouped(est.select(pl.col("year").cast(pl.Int32), "region", "category", "gas").unique()).unique().with_columns(pl.lit(True).alias("_est"))
+    cvals, cc = codes["category"]
+    rows = np.flatnonzero(_estimated(rolled, codes["scope"], "memo") & np.array([c in MEMO for c in cvals] + [False])[cc])
+    est = pl.DataFrame([rolled["year"].gather(rows).cast(pl.Int32),
+                        *(pl.Series(k, [*codes[k][0], None], pl.String).gather(codes[k][1][rows]) for k in ("region", "category", "gas"))])
+    est = _grouped(est.unique()).unique().with_columns(pl.lit(True).alias("_est"))
     user: dict[tuple[str, str], UserKey] = {}
     for k in keys:
         if k.category in MEMO:

@@ -24,7 +24,7 @@ import polars as pl
 
 from ..analysis.notation import completeness_rows
 from ..core import categories
-from ..core._frames import _order, _rank_codes, _sorted_groups, encode, inverse, per_distinct
+from ..core._frames import _argsort_stable, _combine, _order, _rank_codes, _sorted_groups, encode, inverse, per_distinct
 from ..core.categories import SCOPE_ORDER
 
 __all__ = ["build_inventory", "RollupIndex", "INVENTORY_SCHEMA"]
@@ -97,10 +97,13 @@ def rollup(emissions: pl.DataFrame, values: tuple[str, ...] = ("emissions_t", "c
     return rolled, index
 
 
-def _rollup(emissions: pl.DataFrame, values: tuple[str, ...], enc: dict | None = None) -> tuple[pl.DataFrame, tuple, dict]:
+def _rollup(emissions: pl.DataFrame, values: tuple[str, ...], enc: dict | None = None,
+            strings: bool = True) -> tuple[pl.DataFrame, tuple, dict]:
     """:func:`rollup`, and the rolled-up rows' keys as codes: column -> (sorted distinct values,
     int64 code per rolled row) for region, scope, category and gas. ``enc``: the rows' region, scope,
-    sector and gas as :func:`ghginv.core._frames.encode` gives them, when the caller has them."""
+    sector and gas as :func:`ghginv.core._frames.encode` gives them, when the caller has them.
+    ``strings=False`` leaves the String key columns out of the rolled rows (year, level and
+    ``values`` only): a caller that works from the codes (:func:`build_inventory`) never builds them."""
     year = _rank_codes(emissions["year"])
     enc = enc or {k: encode(emissions[k]) for k in ("region", "scope", "sector", "gas")}
     order1, change1 = _sorted_groups([year, enc["region"][1], enc["scope"][1], enc["sector"][1], enc["gas"][1]])
@@ -120,11 +123,19 @@ def _rollup(emissions: pl.DataFrame, values: tuple[str, ...], enc: dict | None =
     src = np.repeat(np.arange(first1.size, dtype=np.int64), rep)
     k = np.arange(src.size, dtype=np.int64) - np.repeat(np.cumsum(rep) - rep, rep)
     cat = flat[offset[sec][src] + k]
-    row = first1[src]  # an emission row with the expanded row's keys
-    order2, change2 = _sorted_groups([year[row], enc["region"][1][row], enc["scope"][1][row], cat, enc["gas"][1][row]])
+    # the expanded rows' keys: (year, region, scope) as one int64 per group (its order is theirs), category, gas;
+    # gathered per group, then per expanded row (fewer and smaller gathers than each key column per expanded row)
+    prefix = _combine([year, enc["region"][1], enc["scope"][1]])
+    if prefix is None:  # too wide for one int64: each column
+        row = first1[src]  # an emission row with the expanded row's keys
+        keys2 = [year[row], enc["region"][1][row], enc["scope"][1][row], cat, enc["gas"][1][row]]
+    else:
+        keys2 = [prefix[first1][src], cat, enc["gas"][1][first1][src]]
+    order2, change2 = _sorted_groups(keys2)
+    keys2 = None
     starts2 = np.flatnonzero(change2)
     src2 = src[order2]
-    g_row, g_cat = row[order2[starts2]], cat[order2[starts2]]
+    g_row, g_cat = first1[src2[starts2]], cat[order2[starts2]]
     level = np.array([0 if c == "TOTAL" else categories.level(c) for c in cats], np.int8)
     from .sums import rolled_sums
 
@@ -134,9 +145,9 @@ def _rollup(emissions: pl.DataFrame, values: tuple[str, ...], enc: dict | None =
              "category": (cats, g_cat), "gas": (enc["gas"][0], enc["gas"][1][g_row])}
     rolled = pl.DataFrame([
         emissions["year"].gather(g_row),
-        *(_from_codes(k, *codes[k]) for k in ("region", "scope", "category")),
+        *(_from_codes(k, *codes[k]) for k in ("region", "scope", "category") if strings),
         pl.Series("level", level[g_cat], pl.Int8),
-        _from_codes("gas", *codes["gas"]),
+        *([_from_codes("gas", *codes["gas"])] if strings else []),
         *(pl.Series(v, x, pl.Float64) for v, x in zip(values, sums)),
     ])
     return rolled, index, codes
@@ -160,6 +171,27 @@ def _codes_on(vocab: list, parts: list[tuple[list, np.ndarray]]) -> np.ndarray:
     memory of the inventory's key codes, which the checks stage reuses."""
     at = {v: i for i, v in enumerate(vocab)}
     return np.concatenate([np.array([at[v] for v in vals] + [len(vocab)], np.int32)[c] for vals, c in parts])
+
+
+def _merged_order(codes: list[np.ndarray], n_first: int) -> np.ndarray:
+    """:func:`ghginv.core._frames._order` of ``codes`` (the stable lexicographic order), the same permutation, when the
+    first ``n_first`` rows are already in that order (the rolled rows: :func:`_rollup` sorts them by the same keys):
+    only the other rows are sorted, then merged in after the first rows of equal key. Checked: when the first rows
+    are not in order, or the keys do not fit one int64, every row is sorted."""
+    combined = _combine(codes) if n_first else None
+    if combined is None:
+        return _order(codes)
+    head, tail = combined[:n_first], combined[n_first:]
+    if (head[1:] < head[:-1]).any():
+        return _argsort_stable(combined)
+    t_order = _argsort_stable(tail) if tail.size else np.zeros(0, np.int64)
+    dest = np.searchsorted(head, tail[t_order], side="right") + np.arange(tail.size)  # after the first rows of equal key
+    perm = np.empty(combined.size, np.int64)
+    free = np.ones(combined.size, bool)
+    free[dest] = False
+    perm[dest] = t_order + n_first
+    perm[free] = np.arange(n_first)
+    return perm
 
 
 def _sorted_inventory(rolled: pl.DataFrame, codes: dict, others: list[pl.DataFrame],
@@ -187,7 +219,7 @@ def _sorted_inventory(rolled: pl.DataFrame, codes: dict, others: list[pl.DataFra
     nk_codes = np.concatenate([np.full(nr, len(nk_vocab), np.int64), *([_codes_on(nk_vocab, nk_parts)] if nk_parts else [])])
     year = pl.concat([rolled["year"].cast(pl.Int32), *(o["year"].cast(pl.Int32) for o in others)])
     scope_rank = pl.Series(vocab["scope"], dtype=pl.String).replace_strict(SCOPE_ORDER, return_dtype=pl.Int64).to_numpy()
-    perm = _order([_rank_codes(year), key["region"], scope_rank[key["scope"]], key["category"], key["gas"], nk_codes])
+    perm = _merged_order([_rank_codes(year), key["region"], scope_rank[key["scope"]], key["category"], key["gas"], nk_codes], nr)
     level = np.concatenate([rolled["level"].to_numpy(), *(o["level"].cast(pl.Int8).to_numpy() for o in others)])
     n_other = year.len() - nr
     inv_codes = {k: (vocab[k], key[k][perm]) for k in ("region", "scope", "category", "gas")}
@@ -243,8 +275,8 @@ def build_inventory(emissions: pl.DataFrame, notation: pl.DataFrame | None = Non
         Only with ``index=True``: the positions that repeat the sums on new values.
     """
     enc = {k: encode(emissions[k]) for k in ("region", "scope", "sector", "gas")}
-    rolled, (order1, starts1, src2, starts2), rolled_codes = _rollup(emissions, ("emissions_t", "co2e_t"), enc)
-    rolled = rolled.with_columns(pl.repeat(None, rolled.height, dtype=pl.String, eager=True).alias("notation_key"))
+    # the rolled rows' keys stay codes (the inventory's string columns are built once, sorted, in _sorted_inventory)
+    rolled, (order1, starts1, src2, starts2), rolled_codes = _rollup(emissions, ("emissions_t", "co2e_t"), enc, strings=False)
     parts, part_codes = [], []
     if notation is not None and notation.height:
         classes = classes or {}
