@@ -171,7 +171,7 @@ class ReportData:
 
     def removals(self) -> pl.DataFrame:
         """year, removals_t (≤ 0): CO2 rows with negative emissions (sinks)."""
-        neg = self.emissions.filter(pl.col("scope") == "direct", pl.col("emissions_t") < 0)
+        neg = self.emissions.lazy().filter(pl.col("scope") == "direct", pl.col("emissions_t") < 0).select("year", "co2e_t").collect()
         return group_sum(neg, ["year"], ["co2e_t"]).rename({"co2e_t": "removals_t"})
 
     @property
