@@ -149,8 +149,9 @@ def summed_frame(sheet: str, df: pl.DataFrame, keyed: pl.DataFrame | None = None
         out = df.with_columns(pl.lit(ALL_REGION, pl.String).alias("region")).unique(maintain_order=False)
         return _ordered(out, [c for c in cols if c != "region"]).select(cols)
     has_key = "notation_key" in df.columns
-    # without the region column (the filters below copy every column they keep)
-    est = df.select(*keys, *t.values).filter(df["notation_key"].is_null()) if has_key else df
+    # without the region column (the filters below copy every column they keep), and lazily: only the kept
+    # columns of the kept rows are gathered
+    est = df.lazy().filter(pl.col("notation_key").is_null()).select(*keys, *t.values).collect() if has_key else df
     sums = group_sum(est, keys, list(t.values)).with_columns(pl.col(v).fill_nan(None) for v in t.values)
     parts = [sums]
     if has_key:

@@ -70,7 +70,9 @@ def _years(ys: list[int]) -> str:
 def totals_table(recalc: pl.DataFrame) -> pl.DataFrame:
     """year, scope, old/new/delta and effects (t CO2e) at the TOTAL level over all gases."""
     cols = ["old_co2e_t", "new_co2e_t", "delta_co2e_t", "activity_effect_t", "factor_effect_t", "gwp_effect_t"]
-    return (group_sum(recalc.filter(pl.col("level") == 0), ["year", "scope"], cols)  # fixed summation order
+    # the TOTAL rows, only the columns summed (lazily: no copy of the other columns of the 1.6 M rows at 4,000 regions)
+    rows = recalc.lazy().filter(pl.col("level") == 0).select("year", "scope", *cols).collect()
+    return (group_sum(rows, ["year", "scope"], cols)  # fixed summation order
             .with_columns(pl.col("scope").replace_strict(SCOPE_ORDER, default=9, return_dtype=pl.Int8).alias("_s"))
             .sort("year", "_s").drop("_s"))
 
@@ -115,7 +117,8 @@ def render_recalc(recalc: pl.DataFrame, changed: pl.DataFrame | None, lang: str 
     out.append(f"<h3>{escape(_tx('totals', lang))}</h3>")
     out.append(table(rows, [_tx(k, lang) for k in ("year", "scope", "old", "new", "delta", "delta_pct", "activity", "factor", "gwp")], left=2))
     cols = ["old_co2e_t", "new_co2e_t", "delta_co2e_t", "activity_effect_t", "factor_effect_t", "gwp_effect_t"]
-    top = (group_sum(recalc.filter(pl.col("level") == 3), ["year", "scope", "category", "category_name"], cols)
+    keys = ["year", "scope", "category", "category_name"]
+    top = (group_sum(recalc.lazy().filter(pl.col("level") == 3).select(*keys, *cols).collect(), keys, cols)
            .filter(pl.col("delta_co2e_t").abs() > 0).sort(pl.col("delta_co2e_t").abs(), "year", "scope", "category", descending=[True, False, False, False])
            .head(TOP_CATEGORIES))
     out.append(f"<h3>{escape(_tx('top', lang))}</h3>")

@@ -171,7 +171,7 @@ class ReportData:
 
     def removals(self) -> pl.DataFrame:
         """year, removals_t (≤ 0): CO2 rows with negative emissions (sinks)."""
-        neg = self.emissions.filter(pl.col("scope") == "direct", pl.col("emissions_t") < 0)
+        neg = self.emissions.lazy().filter(pl.col("scope") == "direct", pl.col("emissions_t") < 0).select("year", "co2e_t").collect()
         return group_sum(neg, ["year"], ["co2e_t"]).rename({"co2e_t": "removals_t"})
 
     @property
@@ -232,8 +232,12 @@ class ReportData:
         return f.sort(first + [c for c in f.columns if c not in first], nulls_last=True)  # every column: a total order
 
     def notation_rows(self) -> pl.DataFrame:
+        """category, category_name, notation_key: the keys of the activity data (gas ``ALL``), each once, sorted (the
+        completeness table shows the reporting categories' keys). Read from :meth:`keyed_rows` (a few hundred
+        distinct rows), not from the inventory's millions again."""
+        keyed = self.keyed_rows()
         return (
-            # keys of the activity data (gas ALL); the completeness table shows the reporting categories' keys
-            self.inventory.filter(pl.col("notation_key").is_not_null(), pl.col("gas") == "ALL")
-            .select("category", "category_name", "notation_key").unique().sort("category", "notation_key")
+            (self.inventory if keyed is None else keyed).lazy()
+            .filter(pl.col("notation_key").is_not_null(), pl.col("gas") == "ALL")
+            .select("category", "category_name", "notation_key").unique().sort("category", "notation_key").collect()
         )

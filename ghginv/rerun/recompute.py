@@ -151,6 +151,8 @@ def recompute(
         t0 = time.perf_counter()
         result.tables.update(recalculation_tables(result))
         result.timings["recalculation"] = time.perf_counter() - t0
+    if old is not run_dir:  # opened here, for this recompute only: its tables are not read again
+        old.release_frames()
     return result
 
 

@@ -62,6 +62,24 @@ def test_recompute_with_other_factor_sets_equals_compile(demo_run):
     assert_frame_equal(r.inventory, c.inventory)
 
 
+def test_one_shot_recompute_releases_the_old_tables(demo_run, tmp_path):
+    # opened by recompute itself: the old run's tables are dropped once the recalculation read them
+    r = recompute(demo_run, gwp="AR6GWP100")
+    assert r.recalculation is not None and r.source is not None
+    assert not [k for k, v in r.source._cache.items() if isinstance(v, pl.DataFrame)]
+    assert r.source.plan() is not None  # the kept positions, the sets and the verified files stay
+    # a table asked for again is read again, with the same rows
+    assert_frame_equal(r.source.frame("emissions.parquet"), pl.read_parquet(demo_run / "emissions.parquet"))
+    # a folder given by the caller (a session recomputing many variants) keeps them
+    folder = load_run(demo_run)
+    recompute(folder, gwp="AR6GWP100")
+    assert "emissions.parquet" in folder._cache and "factors_used.parquet" in folder._cache
+    # the written run is the same either way
+    a, b = r.write(tmp_path / "a"), recompute(folder, gwp="AR6GWP100").write(tmp_path / "b")
+    for name in ("emissions.parquet", "inventory.parquet", "recalculation.parquet"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
 def test_recompute_does_not_read_activity_data(demo_run, tmp_path):
     run = tmp_path / "copy"
     shutil.copytree(demo_run, run)

@@ -70,3 +70,24 @@ def test_groups_by_code_equal_groups_by_name(tmp_path):
         energy = t.filter(pl.col("year") == y, pl.col("sector") == "Energy")
         rows = direct.filter(pl.col("year") == y, pl.col("gas").map_elements(gas_family, return_dtype=pl.String) == "CO2")
         assert energy["CO2_t"].item() == group_sum(rows, ["year"], ["emissions_t"])["emissions_t"].item() > 0
+
+
+def test_notation_rows_from_the_keyed_rows_equal_the_whole_inventory():
+    # the activity data's keys (gas ALL) read from the distinct keyed rows, as from the inventory's every row
+    inv = pl.DataFrame({
+        "year": [2022, 2022, 2023, 2023, 2023, 2022, 2023],
+        "region": ["a", "b", "a", "b", "a", "a", "b"],
+        "scope": ["direct"] * 7,
+        "category": ["1.A.4.b", "1.A.4.b", "1.A.2", "1.A.2", "1.A.4.b", "1.A.2", "1.A.2"],
+        "category_name": ["Residential", "Residential", "Manufacturing", "Manufacturing", "Residential", "Manufacturing",
+                          "Manufacturing"],
+        "gas": ["ALL", "ALL", "ALL", "ALL", "CO2", "CO2", "ALL"],
+        "co2e_t": [None, None, None, None, 5.0, 7.0, None],
+        "notation_key": ["NO", "NE", "IE", "IE", None, None, "C"],
+    })
+    d = ReportData(manifest={}, emissions=inv.clear(), inventory=inv, factors_used=pl.DataFrame())
+    want = (inv.filter(pl.col("notation_key").is_not_null(), pl.col("gas") == "ALL")
+            .select("category", "category_name", "notation_key").unique().sort("category", "notation_key"))
+    got = d.notation_rows()
+    assert_frame_equal(got, want)
+    assert got["notation_key"].to_list() == ["C", "IE", "NE", "NO"]
