@@ -199,32 +199,29 @@ def _conversions(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str,
     return rules, conv
 
 
-def _sorted_by_keys(cells: pl.DataFrame) -> bool:
-    """Whether ``cells`` are sorted by :data:`CELL_KEYS` (ascending, no nulls in them): each row's
-    keys compared with the previous row's, the cube's order (:class:`ghginv.pipeline.cube.Cube`)."""
-    if cells.height < 2:
-        return True
+def _sorted_key_runs(cells: pl.DataFrame) -> np.ndarray | None:
+    """For ``cells`` sorted by :data:`CELL_KEYS` (ascending, no nulls in them; the cube's order,
+    :class:`ghginv.pipeline.cube.Cube`) the int64 number of each row's key tuple in sorted order
+    (counting runs of equal keys); None for cells in any other order. One pass comparing each
+    row's keys with the previous row's."""
+    if cells.height == 0:
+        return np.zeros(0, np.int64)
     if any(cells[k].null_count() for k in CELL_KEYS):
-        return False
+        return None
     after, equal = pl.lit(False), pl.lit(True)  # row > previous row, row == previous row (lexicographic)
     for k in CELL_KEYS:
         c, prev = pl.col(k), pl.col(k).shift(1)
         after, equal = after | (equal & (c > prev)), equal & (c == prev)
-    return bool(cells.select((after | equal).slice(1).all()).item())
-
-
-def _key_runs(cells: pl.DataFrame) -> np.ndarray:
-    """int64 number of each row's :data:`CELL_KEYS` tuple, counting runs of equal keys: for cells
-    sorted by those keys (:func:`_sorted_by_keys`) the number of the distinct tuple in sorted order."""
-    same = cells.select(pl.all_horizontal(pl.col(k).eq_missing(pl.col(k).shift(1)) for k in CELL_KEYS)).to_series().to_numpy()
-    new = ~same
-    new[:1] = True
+    cmp = cells.select(after.fill_null(True).alias("after"), equal.fill_null(False).alias("equal"))  # row 0: a new run
+    new = cmp["after"].to_numpy()
+    if not (new | cmp["equal"].to_numpy()).all():
+        return None
     return np.cumsum(new) - 1
 
 
 def _group_sum_by_key_runs(r: pl.DataFrame, keys: list[str], values: list[str]) -> pl.DataFrame:
     """:func:`ghginv.core._frames.group_sum` by :data:`CELL_KEYS` and ``dimension`` of rows whose
-    ``_key_run`` numbers their CELL_KEYS in sorted order (:func:`_key_runs`): the same groups in the
+    ``_key_run`` numbers their CELL_KEYS in sorted order (:func:`_sorted_key_runs`): the same groups in the
     same order, summed in the same order (the rows' order within a group), found from that number
     and the dimension's code instead of encoding four string columns."""
     dims = r["dimension"].drop_nulls().unique().sort().to_list()  # a few: mass, volume, energy …; null sorts last
@@ -246,7 +243,7 @@ def _group_sum_by_key_runs(r: pl.DataFrame, keys: list[str], values: list[str]) 
 def _by_sector(rows: pl.DataFrame, sets: list[FactorSet]) -> pl.DataFrame:
     """Rows with ``unit_scale``, ``act_dim`` and ``energy_tce`` (NaN: not converted) summed by year,
     region, sector, activity and dimension (:data:`BY_SECTOR_SCHEMA`); with a column ``_key_run``
-    (:func:`_key_runs` of the cube's sorted cells) the groups are found from it."""
+    (:func:`_sorted_key_runs` of the cube's sorted cells) the groups are found from it."""
     if rows.height == 0:
         return pl.DataFrame(schema=BY_SECTOR_SCHEMA)
     names: dict[str, tuple[str, str]] = {}
@@ -285,8 +282,8 @@ def _cell_ids(rows: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray]:
     the distinct key tuples in sorted order; rows in any other order only give a key tuple that
     recurs apart from its run a second id, looked up alike. One pass comparing each row with the
     previous one instead of a unique, a sort and a join on four string columns; rows that carry
-    ``_key_run`` (:func:`_key_runs`) compare that number instead."""
-    if "_key_run" in rows.columns:  # rows of the cube's sorted cells (_key_runs): equal keys are equal runs
+    ``_key_run`` (:func:`_sorted_key_runs`) compare that number instead."""
+    if "_key_run" in rows.columns:  # rows of the cube's sorted cells (_sorted_key_runs): equal keys are equal runs
         runs = rows["_key_run"].to_numpy()
         new = np.ones(runs.size, bool)
         new[1:] = runs[1:] != runs[:-1]
@@ -395,8 +392,9 @@ def energy_consumption(
     rows = cells.with_columns(
         pl.col("activity").replace_strict(classes, default="other", return_dtype=pl.String).alias("fuel_class")
     )
-    if _sorted_by_keys(cells):  # the cube's order: the energy-activity table groups by the runs of equal keys
-        rows = rows.with_columns(pl.Series("_key_run", _key_runs(cells)))
+    runs = _sorted_key_runs(cells)
+    if runs is not None:  # the cube's order: the energy-activity table groups by the runs of equal keys
+        rows = rows.with_columns(pl.Series("_key_run", runs))
     biomass = rows.filter(pl.col("fuel_class") == "biomass")
     skipped = sorted(set(biomass["activity"].to_list()))
     if skipped:

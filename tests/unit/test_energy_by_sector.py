@@ -1,5 +1,5 @@
 """The energy-activity table (``EnergyResult.activity_by_sector``, energy_activity.parquet) of cube cells sorted by
-their keys is grouped from the runs of equal keys (:func:`ghginv.analysis.energy._key_runs`) instead of encoding the
+their keys is grouped from the runs of equal keys (:func:`ghginv.analysis.energy._sorted_key_runs`) instead of encoding the
 key strings: the same rows, order and bits as the general group sum, which cells in any other order still take."""
 
 from __future__ import annotations
@@ -31,22 +31,23 @@ def _cells(regions: int = 5, years=(2019, 2020)) -> pl.DataFrame:
                                                     "activity": pl.String, "unit": pl.String, "amount": pl.Float64})
 
 
-def test_sorted_by_keys():
+def test_sorted_key_runs_only_of_sorted_cells():
     cells = _cells()
-    assert E._sorted_by_keys(cells) and E._sorted_by_keys(cells.head(1)) and E._sorted_by_keys(cells.clear())
-    assert not E._sorted_by_keys(cells.reverse())
+    assert E._sorted_key_runs(cells.head(1)).tolist() == [0] and E._sorted_key_runs(cells.clear()).size == 0
+    assert E._sorted_key_runs(cells.reverse()) is None
     swapped = pl.concat([cells.slice(1, 1), cells.slice(0, 1), cells.slice(2)])  # two cells of one region, out of order
-    assert not E._sorted_by_keys(swapped)
-    assert not E._sorted_by_keys(cells.with_columns(pl.when(pl.int_range(pl.len()) == 3).then(None)
-                                                    .otherwise(pl.col("sector")).alias("sector")))
+    assert E._sorted_key_runs(swapped) is None
+    assert E._sorted_key_runs(cells.with_columns(pl.when(pl.int_range(pl.len()) == 3).then(None)
+                                                 .otherwise(pl.col("sector")).alias("sector"))) is None
 
 
 def test_key_runs_number_the_sorted_key_tuples():
     cells = _cells()
-    runs = E._key_runs(cells)
+    runs = E._sorted_key_runs(cells)
     distinct = cells.select(E.CELL_KEYS).unique(maintain_order=True)
-    assert runs[-1] == distinct.height - 1 and (runs[1:] >= runs[:-1]).all()
-    assert distinct.equals(cells.select(E.CELL_KEYS).unique(maintain_order=True).sort(E.CELL_KEYS))
+    dense = cells.select(pl.struct(E.CELL_KEYS).rank("dense").cast(pl.Int64) - 1).to_series()  # 0, 1, … in key order
+    assert runs.tolist() == dense.to_list()
+    assert runs[-1] == distinct.height - 1 and distinct.equals(distinct.sort(E.CELL_KEYS))
 
 
 def test_key_runs_give_the_general_group_sums(monkeypatch):
@@ -54,12 +55,12 @@ def test_key_runs_give_the_general_group_sums(monkeypatch):
     fast = energy_consumption(cells, SETS).activity_by_sector
     assert fast.height and fast["energy_tce"].null_count()  # biomass in the table, outside the total
     assert "unknown_fuel" not in fast["activity"].to_list()
-    monkeypatch.setattr(E, "_sorted_by_keys", lambda cells: False)  # the general group sum
+    monkeypatch.setattr(E, "_sorted_key_runs", lambda cells: None)  # the general group sum
     general = energy_consumption(cells, SETS)
     assert general.activity_by_sector.equals(fast)
     shuffled = cells.sample(fraction=1.0, shuffle=True, seed=random.Random(7).randrange(1 << 30))
     monkeypatch.undo()
-    assert not E._sorted_by_keys(shuffled)
+    assert E._sorted_key_runs(shuffled) is None
     other = energy_consumption(shuffled, SETS)
     assert other.activity_by_sector.sort(["year", "region", "sector", "activity", "dimension"]).equals(fast)
     assert energy_consumption(cells, SETS).by_sector.equals(general.by_sector)
