@@ -142,7 +142,8 @@ def _final_manifest(result, manifest: dict, outputs: dict[str, str], recalculati
 
 def _background(fn):
     """Start ``fn()`` in a daemon thread; returns ``join()``, which waits (Ctrl-C is handled between
-    waits) and gives ``fn``'s result or raises its error (``join(wait_only=True)``: only waits)."""
+    waits) and gives ``fn``'s result or raises its error (``join(wait_only=True)``: only waits); it may be
+    called again, from any thread."""
     box: dict = {}
 
     def run():
@@ -195,11 +196,14 @@ def write_run(result, out: str | os.PathLike) -> Path:
 
     def _write(tmp: Path):
         frames, recalculation = _tables(result, out)
-        body: dict = {}
+        # the manifest once, for the reports and manifest.json, in a thread of its own (mostly polars) while
+        # the reports' thread imports ghginv.report (Python): the reports start when both are done
+        body = _background(lambda: _manifest_body(result))
 
         def build_reports():
-            body["for_reports"], body["manifest"] = _manifest_body(result)  # once, for the reports and manifest.json
-            return _write_reports(result, tmp, frames, body["for_reports"])
+            from ..report import write_reports  # noqa: F401  (the import, ~0.1 s, overlaps the manifest)
+
+            return _write_reports(result, tmp, frames, body()[0])
 
         # the reports (every run, issue 19 item 1) in a thread of their own while the files are
         # written two at a time: the Parquet and CSV writers release the GIL, the reports are
@@ -215,7 +219,7 @@ def write_run(result, out: str | os.PathLike) -> Path:
         hashes.update(report_hashes)
         hashes.update(snapshot)
         result.timings["write"] = time.perf_counter() - t0
-        manifest = _final_manifest(result, body["manifest"], hashes, recalculation)
+        manifest = _final_manifest(result, body()[1], hashes, recalculation)
         manifest["report"]["workbook_detail"] = detail  # the setting and what was summed over regions
         if splits:  # a table of inventory.xlsx longer than one Excel sheet, continued on further sheets
             manifest["xlsx_sheets_split"] = splits
