@@ -47,7 +47,7 @@ import numpy as np
 import polars as pl
 
 from ..core import categories
-from ..core._frames import group_sum, per_distinct
+from ..core._frames import _argsort_stable, group_sum, per_distinct
 from ..core.errors import ConfigError
 from ..core.units import KGCE_KJ
 from ..factors import FactorSet
@@ -199,9 +199,51 @@ def _conversions(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str,
     return rules, conv
 
 
+def _sorted_key_runs(cells: pl.DataFrame) -> np.ndarray | None:
+    """For ``cells`` sorted by :data:`CELL_KEYS` (ascending, no nulls in them; the cube's order,
+    :class:`ghginv.pipeline.cube.Cube`) the int64 number of each row's key tuple in sorted order
+    (counting runs of equal keys); None for cells in any other order. One pass comparing each
+    row's keys with the previous row's."""
+    if cells.height == 0:
+        return np.zeros(0, np.int64)
+    if any(cells[k].null_count() for k in CELL_KEYS):
+        return None
+    after, equal = pl.lit(False), pl.lit(True)  # row > previous row, row == previous row (lexicographic)
+    for k in CELL_KEYS:
+        c, prev = pl.col(k), pl.col(k).shift(1)
+        after, equal = after | (equal & (c > prev)), equal & (c == prev)
+    cmp = cells.select(after.fill_null(True).alias("after"), equal.fill_null(False).alias("equal"))  # row 0: a new run
+    new = cmp["after"].to_numpy()
+    if not (new | cmp["equal"].to_numpy()).all():
+        return None
+    return np.cumsum(new) - 1
+
+
+def _group_sum_by_key_runs(r: pl.DataFrame, keys: list[str], values: list[str]) -> pl.DataFrame:
+    """:func:`ghginv.core._frames.group_sum` by :data:`CELL_KEYS` and ``dimension`` of rows whose
+    ``_key_run`` numbers their CELL_KEYS in sorted order (:func:`_sorted_key_runs`): the same groups in the
+    same order, summed in the same order (the rows' order within a group), found from that number
+    and the dimension's code instead of encoding four string columns."""
+    dims = r["dimension"].drop_nulls().unique().sort().to_list()  # a few: mass, volume, energy …; null sorts last
+    code = r.select(pl.col("dimension").replace_strict(dims, range(len(dims)), default=len(dims), return_dtype=pl.Int64)).to_series()
+    combined = r["_key_run"].to_numpy() * (len(dims) + 1) + code.to_numpy()
+    if combined.size < 2 or bool((combined[1:] >= combined[:-1]).all()):  # one dimension per key tuple: already in order
+        order = np.arange(combined.size)
+    else:
+        order = _argsort_stable(combined)  # numpy's stable sort: the rows of a group keep their order
+    c = combined[order]
+    change = np.ones(c.size, bool)
+    change[1:] = c[1:] != c[:-1]
+    starts = np.nonzero(change)[0]
+    out = r.select(keys)[order[starts]]
+    return out.with_columns(
+        [pl.Series(v, np.add.reduceat(r[v].to_numpy()[order], starts), dtype=pl.Float64) for v in values])
+
+
 def _by_sector(rows: pl.DataFrame, sets: list[FactorSet]) -> pl.DataFrame:
     """Rows with ``unit_scale``, ``act_dim`` and ``energy_tce`` (NaN: not converted) summed by year,
-    region, sector, activity and dimension (:data:`BY_SECTOR_SCHEMA`)."""
+    region, sector, activity and dimension (:data:`BY_SECTOR_SCHEMA`); with a column ``_key_run``
+    (:func:`_sorted_key_runs` of the cube's sorted cells) the groups are found from it."""
     if rows.height == 0:
         return pl.DataFrame(schema=BY_SECTOR_SCHEMA)
     names: dict[str, tuple[str, str]] = {}
@@ -211,7 +253,9 @@ def _by_sector(rows: pl.DataFrame, sets: list[FactorSet]) -> pl.DataFrame:
     r = rows.with_columns((pl.col("amount") * pl.col("unit_scale")).alias("amount_base"), pl.col("act_dim").alias("dimension"))
     # grouped by year, region, sector, activity and dimension: the names and the fuel class are those
     # of the activity, so the groups, their order and their sums are those of all eight keys
-    g = group_sum(r, ["year", "region", "sector", "activity", "dimension"], ["amount_base", "energy_tce"])  # sorted, the same sums every run
+    keys, values = ["year", "region", "sector", "activity", "dimension"], ["amount_base", "energy_tce"]
+    # sorted, the same sums every run
+    g = _group_sum_by_key_runs(r, keys, values) if "_key_run" in r.columns else group_sum(r, keys, values)
     classes = dict(zip(*rows.select("activity", "fuel_class").unique("activity").get_columns(), strict=True))
     acts = g["activity"].unique().to_list()
     g = g.with_columns(
@@ -237,10 +281,15 @@ def _cell_ids(rows: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray]:
     Cube cells are sorted by their keys, so each key tuple is one run and the numbering is that of
     the distinct key tuples in sorted order; rows in any other order only give a key tuple that
     recurs apart from its run a second id, looked up alike. One pass comparing each row with the
-    previous one instead of a unique, a sort and a join on four string columns."""
-    same = rows.select(pl.all_horizontal(pl.col(k).eq_missing(pl.col(k).shift(1)) for k in CELL_KEYS)).to_series().to_numpy()
-    new = ~same
-    new[:1] = True
+    previous one instead of a unique, a sort and a join on four string columns; rows that carry
+    ``_key_run`` (:func:`_sorted_key_runs`) compare that number instead."""
+    if "_key_run" in rows.columns:  # rows of the cube's sorted cells (_sorted_key_runs): equal keys are equal runs
+        runs = rows["_key_run"].to_numpy()
+        new = np.ones(runs.size, bool)
+        new[1:] = runs[1:] != runs[:-1]
+    else:
+        new = ~rows.select(pl.all_horizontal(pl.col(k).eq_missing(pl.col(k).shift(1)) for k in CELL_KEYS)).to_series().to_numpy()
+        new[:1] = True
     keyed = rows.select(CELL_KEYS).filter(pl.Series(new)).with_row_index("cell_id").with_columns(pl.col("cell_id").cast(pl.Int64))
     return keyed, np.cumsum(new) - 1
 
@@ -343,6 +392,9 @@ def energy_consumption(
     rows = cells.with_columns(
         pl.col("activity").replace_strict(classes, default="other", return_dtype=pl.String).alias("fuel_class")
     )
+    runs = _sorted_key_runs(cells)
+    if runs is not None:  # the cube's order: the energy-activity table groups by the runs of equal keys
+        rows = rows.with_columns(pl.Series("_key_run", runs))
     biomass = rows.filter(pl.col("fuel_class") == "biomass")
     skipped = sorted(set(biomass["activity"].to_list()))
     if skipped:
@@ -391,7 +443,8 @@ def energy_consumption(
         )
     prefixes = tuple(feedstock_sectors)
     rows = rows.with_columns(pl.Series("energy_tce", out))
-    keep = ["year", "region", "sector", "activity", "fuel_class", "amount", "unit_scale", "act_dim", "energy_tce"]
+    keep = ["year", "region", "sector", "activity", "fuel_class", "amount", "unit_scale", "act_dim", "energy_tce",
+            *(["_key_run"] if "_key_run" in rows.columns else [])]
     activity_by_sector = _by_sector(rows.select(keep) if biomass is None else pl.concat([rows.select(keep), biomass.select(keep)],
                                                                                          how="vertical_relaxed"), sets)
     if not totals:

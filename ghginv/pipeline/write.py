@@ -97,9 +97,10 @@ def run_files(result, frames: dict[str, pl.DataFrame]) -> dict:
     return files
 
 
-def _write_reports(result, folder: Path, frames: dict[str, pl.DataFrame]) -> tuple[dict[str, str], list[dict], dict]:
+def _write_reports(result, folder: Path, frames: dict[str, pl.DataFrame], manifest: dict) -> tuple[dict[str, str], list[dict], dict]:
     """``report.html`` and ``inventory.xlsx`` of a run, built in memory from its frames and its
-    manifest (without ``outputs``: the reports do not show them); returns their sha256 by name and
+    manifest (``manifest``: :func:`_manifest_body`, without ``outputs``: the reports do not show
+    them); returns their sha256 by name and
     the tables of the workbook split across sheets (:mod:`ghginv.report._sheets`) and the manifest's
     ``report.workbook_detail`` entry (the tables summed over regions, :mod:`ghginv.report._detail`). Without an
     analysis (no ``[economy]``, no ``[[targets]]``) the indicator, target and peak sections are
@@ -108,7 +109,8 @@ def _write_reports(result, folder: Path, frames: dict[str, pl.DataFrame]) -> tup
 
     a = result.analysis
     t0 = time.perf_counter()
-    manifest = result.manifest({}, recalculation="recalculation" in frames)
+    if "recalculation" not in frames:  # the recalculation entry goes with its tables
+        manifest = {k: v for k, v in manifest.items() if k != "recalculation"}
     data = ReportData(manifest, result.emissions, result.inventory, result.factors_used,
                       *((a.indicators, a.targets, a.peak) if a is not None else ()), **frames)
     out = write_reports(data, folder, data.lang)
@@ -116,9 +118,32 @@ def _write_reports(result, folder: Path, frames: dict[str, pl.DataFrame]) -> tup
     return out, data.sheet_splits, workbook_detail_entry(data)
 
 
+def _manifest_body(result) -> tuple[dict, dict]:
+    """The run's manifest computed once (:meth:`~ghginv.pipeline.inventory.InventoryResult.manifest`:
+    the completeness, net totals and warnings over every inventory row, ~0.2 s CPU at 1.6 M rows),
+    for the reports and for ``manifest.json``: (a copy for the reports, which may add to it; the
+    manifest itself, with the recalculation entry when the run has one)."""
+    import copy
+
+    manifest = result.manifest({}, recalculation=True)
+    return copy.deepcopy(manifest), manifest
+
+
+def _final_manifest(result, manifest: dict, outputs: dict[str, str], recalculation: bool) -> dict:
+    """``manifest.json`` from :func:`_manifest_body`'s manifest: the same entries as
+    ``result.manifest(outputs, recalculation=recalculation)`` in the same order, with the creation
+    time and the stage seconds of now (the report and write stages included) and ``outputs``."""
+    from datetime import UTC, datetime
+
+    fresh = {"created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),  # as InventoryResult.manifest writes them
+             "stage_seconds": {k: round(v, 4) for k, v in result.timings.items()}, "outputs": outputs}
+    return {k: fresh.get(k, v) for k, v in manifest.items() if recalculation or k != "recalculation"}
+
+
 def _background(fn):
     """Start ``fn()`` in a daemon thread; returns ``join()``, which waits (Ctrl-C is handled between
-    waits) and gives ``fn``'s result or raises its error (``join(wait_only=True)``: only waits)."""
+    waits) and gives ``fn``'s result or raises its error (``join(wait_only=True)``: only waits); it may be
+    called again, from any thread."""
     box: dict = {}
 
     def run():
@@ -171,10 +196,19 @@ def write_run(result, out: str | os.PathLike) -> Path:
 
     def _write(tmp: Path):
         frames, recalculation = _tables(result, out)
+        # the manifest once, for the reports and manifest.json, in a thread of its own (mostly polars) while
+        # the reports' thread imports ghginv.report (Python): the reports start when both are done
+        body = _background(lambda: _manifest_body(result))
+
+        def build_reports():
+            from ..report import write_reports  # noqa: F401  (the import, ~0.1 s, overlaps the manifest)
+
+            return _write_reports(result, tmp, frames, body()[0])
+
         # the reports (every run, issue 19 item 1) in a thread of their own while the files are
         # written two at a time: the Parquet and CSV writers release the GIL, the reports are
         # mostly Python; the reports read the frames only (not the files or their hashes)
-        reports = _background(lambda: _write_reports(result, tmp, frames))
+        reports = _background(build_reports)
         try:
             hashes = write_files(tmp, run_files(result, frames))
         except Exception:
@@ -185,7 +219,7 @@ def write_run(result, out: str | os.PathLike) -> Path:
         hashes.update(report_hashes)
         hashes.update(snapshot)
         result.timings["write"] = time.perf_counter() - t0
-        manifest = result.manifest(hashes, recalculation=recalculation)
+        manifest = _final_manifest(result, body()[1], hashes, recalculation)
         manifest["report"]["workbook_detail"] = detail  # the setting and what was summed over regions
         if splits:  # a table of inventory.xlsx longer than one Excel sheet, continued on further sheets
             manifest["xlsx_sheets_split"] = splits
