@@ -331,8 +331,13 @@ def _operands(cube_cells: pl.DataFrame, unit_enc: tuple[list, np.ndarray], pairs
     parsed = [parse_unit(u) for u in unit_names]
     unit_scale = np.array([p.scale for p in parsed], dtype=np.float64)[ucode]
     act_dim = _dim_codes(dims, [p.dimension for p in parsed])[ucode]
-    den_names, den_code = encode(fac["den_dim"])
-    den_dim = _dim_codes(dims, den_names)[den_code]
+    # a factor row's denominator dimension is its rule's (the resolution's den_dim column): coded once per
+    # rule and gathered by rule id, in the order of the distinct dimensions of the rules used
+    rid = fac["rule_id"].to_numpy()
+    rule_den = [str(r.den_dim) for r in res.rules]
+    den_names = sorted({rule_den[i] for i in np.flatnonzero(np.bincount(rid, minlength=len(rule_den))).tolist()}) if rid.size else []
+    at = {d: i for i, d in enumerate(den_names)}
+    den_dim = _dim_codes(dims, den_names)[np.array([at.get(d, 0) for d in rule_den] or [0], np.int64)[rid]]
     gas_names, gas_code = encode(fac["gas"])
     conv = _cell_conversions(res.conversions, ncells, dims)
     has_d = conv["density"].has[dcell]
@@ -385,7 +390,7 @@ def _emission_rows(cube_cells: pl.DataFrame, cells: pl.DataFrame, pairs: _Pairs,
     else:
         gf = np.arange(fac_cell.size)
         e_sum = np.bincount(pairs.fac_row, weights=emis, minlength=fac_cell.size)
-    emissions = cells[fac_cell[gf]].select(
+    emissions = cells.select(CELL_KEYS)[fac_cell[gf]].select(
         pl.col("year").cast(pl.Int32), "region", "sector", "activity",
         *([ent] if keep_entity else []),
         _strings(op.gas_names, op.gas_code[gf], "gas"), pl.Series("emissions_t", e_sum, pl.Float64),
