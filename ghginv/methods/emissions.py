@@ -463,9 +463,11 @@ def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], year_fall
     (:func:`ghginv.factors.resolve.factor_values`).
 
     Every key is handled as an integer code: the cube's rows get a cell number from their
-    (year, region, sector, activity) codes, factors are resolved once per cell, and each cube row
-    meets its cell's factor rows by position (the factor rows of a cell are contiguous), so no
-    join on strings runs; sums per (cell, gas) add the rows in cube order.
+    (year, region, sector, activity) — where a row's keys differ from the row before when the cube
+    is sorted by them, as the cube stage gives it, else from their codes sorted —, factors are
+    resolved once per cell, and each cube row meets its cell's factor rows by position (the factor
+    rows of a cell are contiguous), so no join on strings runs; sums per (cell, gas) add the rows in
+    cube order.
 
     Parameters
     ----------

@@ -261,7 +261,8 @@ def _locator(sk: np.ndarray, order: np.ndarray, n_queries: int, table: bool | No
     lo = int(sk[0]) if n else 0
     at_key = None
     if table and n and (sk[1:] > sk[:-1]).all():
-        at_key = np.full(int(sk[-1]) - lo + 2, -1, np.int64)  # the last slot: keys outside the span
+        # the last slot: keys outside the span; int32 rows (half the memory to touch) where they fit
+        at_key = np.full(int(sk[-1]) - lo + 2, -1, np.int32 if n < 1 << 31 else np.int64)
         at_key[sk - lo] = order
 
     def locate(q: np.ndarray) -> np.ndarray:
@@ -270,7 +271,7 @@ def _locator(sk: np.ndarray, order: np.ndarray, n_queries: int, table: bool | No
         if at_key is not None:
             at = q - lo
             at[(at < 0) | (at >= at_key.size - 1)] = at_key.size - 1
-            return at_key[at]
+            return at_key[at].astype(np.int64)
         pos = np.minimum(np.searchsorted(sk, q), n - 1)
         return np.where(sk[pos] == q, order[pos], -1)
 
