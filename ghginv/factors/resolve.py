@@ -186,11 +186,17 @@ def _cell_label(cells: pl.DataFrame, cell_id: int) -> str:
 def _region_classes(regions: list[str], rules: list[Rule]) -> dict[str, str]:
     """region -> the first region that every rule's region pattern treats the same way."""
     pats = sorted({(r.region_prefix, r.region_spec) for r in rules if r.region_spec != 0})
+    exact: dict[str, list[int]] = {}  # pattern -> its positions in pats: a region equal to it
+    prefix: dict[str, list[int]] = {}  # a region starting with it
+    for i, (p, spec) in enumerate(pats):
+        (exact if spec == 1000 else prefix).setdefault(p, []).append(i)
     rep: dict[tuple, str] = {}
     out = {}
-    for reg in sorted(regions):
-        sig = tuple(i for i, (p, spec) in enumerate(pats) if (reg == p if spec == 1000 else reg.startswith(p)))
-        out[reg] = rep.setdefault(sig, reg)
+    for reg in sorted(regions):  # the patterns a region matches: looked up by its prefixes, not tried one by one
+        hits = list(exact.get(reg, ()))
+        for k in range(len(reg) + 1):
+            hits.extend(prefix.get(reg[:k], ()))
+        out[reg] = rep.setdefault(tuple(sorted(hits)), reg)
     return out
 
 
@@ -238,7 +244,7 @@ def _expand(df: pl.DataFrame, rid: np.ndarray, cell_ids: np.ndarray, year: np.nd
     return df[idx].with_columns(new)
 
 
-def reduce_cells(cells: pl.DataFrame, rules: list[Rule], year_fallback: str = "none"):
+def reduce_cells(cells: pl.DataFrame, rules: list[Rule], year_fallback: str = "none", codes: dict | None = None):
     """The classes of cells that every rule treats alike (see :func:`resolve`).
 
     Parameters
@@ -249,6 +255,10 @@ def reduce_cells(cells: pl.DataFrame, rules: list[Rule], year_fallback: str = "n
         Every rule of the run's sets.
     year_fallback : {"none", "nearest"}, default "none"
         With ``nearest`` years are not merged (the distance to a rule's years matters).
+    codes : dict, optional
+        ``region``, ``sector`` and ``activity`` of ``cells`` already encoded (each (sorted distinct
+        values, int64 code per row), :func:`ghginv.core._frames.encode`), rows in ascending
+        ``cell_id``: used instead of encoding the columns again.
 
     Returns
     -------
@@ -261,12 +271,13 @@ def reduce_cells(cells: pl.DataFrame, rules: list[Rule], year_fallback: str = "n
         The class of each cell of ``cells``; rows resolved per class are copied to the cells
         with :func:`_expand`.
     """
-    order = np.argsort(cells["cell_id"].to_numpy(), kind="stable")
-    if not (np.diff(order) == 1).all():
-        cells = cells[order]
-    reg_vals, reg_code = encode(cells["region"])
-    sec_vals, sec_code = encode(cells["sector"])
-    act_vals, act_code = encode(cells["activity"])
+    cid = cells["cell_id"].to_numpy()
+    if (cid[1:] < cid[:-1]).any():
+        cells = cells[np.argsort(cid, kind="stable")]
+        codes = None  # given in the rows' order
+    if codes is None:
+        codes = {k: encode(cells[k]) for k in ("region", "sector", "activity")}
+    (reg_vals, reg_code), (sec_vals, sec_code), (act_vals, act_code) = (codes[k] for k in ("region", "sector", "activity"))
     year = cells["year"].to_numpy().astype(np.int64)
     classes = _region_classes(reg_vals, rules)
     at = {v: i for i, v in enumerate(reg_vals)}
@@ -291,7 +302,7 @@ def reduce_cells(cells: pl.DataFrame, rules: list[Rule], year_fallback: str = "n
     return cells, reduced, rid
 
 
-def resolve(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str = "none") -> Resolution:
+def resolve(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str = "none", codes: dict | None = None) -> Resolution:
     """Resolve factors for ``cells`` (columns cell_id = 0..n-1, year, region, sector, activity).
 
     Cells that every rule treats alike resolve alike, so the rules run once per class of cells and
@@ -311,6 +322,9 @@ def resolve(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str = "no
         Outside a set's years, no factor, or a row of another year: a factor for the cell's own
         year in any set still wins; among other years the nearest, then the run's set order
         (:func:`pick_across_sets`).
+    codes : dict, optional
+        ``region``, ``sector`` and ``activity`` of ``cells`` already encoded, rows in ascending
+        ``cell_id`` (see :func:`reduce_cells`).
 
     Returns
     -------
@@ -332,7 +346,7 @@ def resolve(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str = "no
     """
     if cells.height == 0:
         return _resolve_cells(cells, sets, year_fallback)
-    cells, reduced, rid = reduce_cells(cells, [r for fs in sets for r in fs.rules], year_fallback)
+    cells, reduced, rid = reduce_cells(cells, [r for fs in sets for r in fs.rules], year_fallback, codes)
     if reduced is None:
         return _resolve_cells(cells, sets, year_fallback)
     fallback = year_fallback == "nearest"

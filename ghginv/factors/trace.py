@@ -137,9 +137,9 @@ def factors_used(detail: pl.DataFrame, res: Resolution, cells: pl.DataFrame, ind
     r1 = fac["rule_id"].to_numpy()
     r2 = fac["rule2_id"].fill_null(-1).to_numpy()
     pair, pair_first = dense_ids([r1, r2])
-    den = fac["den_dim"].to_list() if pair_first.size else []
+    den = fac["den_dim"].gather(pair_first).to_list()  # of the first row of each rule pair only
     vnorm = fac["value_norm"].to_numpy()
-    meta = [_factor_meta(int(r1[i]), int(r2[i]), float(vnorm[i]), den[i], rules) for i in pair_first]
+    meta = [_factor_meta(int(r1[i]), int(r2[i]), float(vnorm[i]), d, rules) for i, d in zip(pair_first.tolist(), den)]
 
     # conversions: a cell's ncv / density row when any detail row of the cell used it (power ≠ 0)
     conv = res.conversions
@@ -173,6 +173,8 @@ def factors_used(detail: pl.DataFrame, res: Resolution, cells: pl.DataFrame, ind
     src = np.empty(nf + nc, np.int64)
     src[fpos], src[cpos] = np.arange(nf), nf + np.arange(nc)
     meta_df = pl.DataFrame(meta, schema={c: SCHEMA[c] for c in META}, orient="row")
+    # the set's version once per description, gathered with the rest of it
+    meta_df = meta_df.with_columns(pl.col("factor_set").replace_strict(versions, return_dtype=pl.String).alias("set_version"))
     if index is not None:
         keys = np.zeros((len(meta), 3), np.int64)
         keys[:, 1] = -1
@@ -191,6 +193,4 @@ def factors_used(detail: pl.DataFrame, res: Resolution, cells: pl.DataFrame, ind
         ],
         how="horizontal",
     )
-    return out.with_columns(
-        pl.col("factor_set").replace_strict(versions, return_dtype=pl.String).alias("set_version")
-    ).select(list(SCHEMA)).cast(SCHEMA)
+    return out.select(list(SCHEMA)).cast(SCHEMA)

@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 
 from ..core import categories
-from ..core._frames import _rank_codes, _sorted_groups, dense_ids, encode, sort_stable
+from ..core._frames import _combine, _rank_codes, _sorted_groups, dense_ids, encode, sort_stable
 from ..core.errors import ConversionError, Problem
 from ..core.gwp import montreal_gas
 from ..core.units import parse_unit
@@ -204,19 +204,49 @@ def _dim_codes(dims: list, names) -> np.ndarray:
     return np.array([dims.index(d) for d in names], dtype=np.int64)
 
 
+def _sorted_cells(cube_cells: pl.DataFrame):
+    """The cells of a cube sorted by (year, region, sector, activity) — as the cube stage gives it —
+    found where a row's cell keys differ from the row before: ``(cell_of, first, codes, heads)``,
+    ``cell_of``, ``first`` and ``codes`` as :func:`_resolve_cells` describes them (the cells' region,
+    sector and activity encoded once per cell instead of once per cube row), ``heads`` the cell keys
+    (year, region, sector, activity) of each cell's first row; None when the cube is not sorted that
+    way (then every row is encoded and the cells numbered by a sort)."""
+    n = cube_cells.height
+    if n < 2:
+        return None
+    change = cube_cells.select(pl.any_horizontal(pl.col(k).ne_missing(pl.col(k).shift(1)) for k in CELL_KEYS)).to_series().to_numpy()
+    change[0] = True
+    first = np.flatnonzero(change)
+    heads = cube_cells.select(CELL_KEYS)[first] if first.size < n else cube_cells.select(CELL_KEYS)
+    codes = {k: encode(heads[k]) for k in ("region", "sector", "activity")}
+    key = _combine([_rank_codes(heads["year"]), *(codes[k][1] for k in ("region", "sector", "activity"))])
+    if key is None or (key[1:] <= key[:-1]).any():  # not sorted by the cell keys: every cell's rows are not one run
+        return None
+    return np.cumsum(change, dtype=np.int64) - 1, first, codes, heads
+
+
 def _resolve_cells(cube_cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str):
     """Number the cube's resolution cells and resolve factors and conversions once per cell.
 
-    Returns ``(enc, cell_of, first, cells, res)``: ``enc`` maps region, sector, activity and unit
-    to ``encode`` output (sorted distinct values, int64 code per cube row); ``cell_of`` the cell
-    (int64) of each cube row; ``first`` the first cube row of each cell; ``cells`` the distinct
-    (cell_id, year, region, sector, activity); ``res`` the :class:`~ghginv.factors.Resolution`.
+    Returns ``(unit_enc, cell_of, first, cell_codes, cells, res)``: ``unit_enc`` the ``encode``
+    output of the cube's unit column (sorted distinct values, int64 code per cube row); ``cell_of``
+    the cell (int64) of each cube row; ``first`` the first cube row of each cell; ``cell_codes``
+    maps region, sector and activity to ``encode`` output per cell (sorted distinct values, int64
+    code per cell); ``cells`` the distinct (cell_id, year, region, sector, activity); ``res`` the
+    :class:`~ghginv.factors.Resolution`. Cells are numbered in (year, region, sector, activity)
+    order.
     """
-    enc = {k: encode(cube_cells[k]) for k in ("region", "sector", "activity", "unit")}
-    cell_of, first = dense_ids([_rank_codes(cube_cells["year"]), enc["region"][1], enc["sector"][1], enc["activity"][1]])
+    found = _sorted_cells(cube_cells)
+    if found is not None:
+        cell_of, first, cell_codes, heads = found
+    else:
+        enc = {k: encode(cube_cells[k]) for k in ("region", "sector", "activity")}
+        cell_of, first = dense_ids([_rank_codes(cube_cells["year"]), enc["region"][1], enc["sector"][1], enc["activity"][1]])
+        cell_codes = {k: (vals, codes[first]) for k, (vals, codes) in enc.items()}
+        heads = cube_cells.select(CELL_KEYS)[first]
     ncells = first.size
-    cells = cube_cells.select(CELL_KEYS)[first].select(pl.Series("cell_id", np.arange(ncells, dtype=np.int64)), *CELL_KEYS)
-    return enc, cell_of, first, cells, resolve(cells, sets, year_fallback)
+    cells = heads.select(pl.Series("cell_id", np.arange(ncells, dtype=np.int64)), *CELL_KEYS)
+    return encode(cube_cells["unit"]), cell_of, first, cell_codes, cells, resolve(cells, sets, year_fallback, codes=cell_codes)
 
 
 def _pair_rows(factors: pl.DataFrame, cell_of: np.ndarray, ncells: int) -> _Pairs:
@@ -301,8 +331,13 @@ def _operands(cube_cells: pl.DataFrame, unit_enc: tuple[list, np.ndarray], pairs
     parsed = [parse_unit(u) for u in unit_names]
     unit_scale = np.array([p.scale for p in parsed], dtype=np.float64)[ucode]
     act_dim = _dim_codes(dims, [p.dimension for p in parsed])[ucode]
-    den_names, den_code = encode(fac["den_dim"])
-    den_dim = _dim_codes(dims, den_names)[den_code]
+    # a factor row's denominator dimension is its rule's (the resolution's den_dim column): coded once per
+    # rule and gathered by rule id, in the order of the distinct dimensions of the rules used
+    rid = fac["rule_id"].to_numpy()
+    rule_den = [str(r.den_dim) for r in res.rules]
+    den_names = sorted({rule_den[i] for i in np.flatnonzero(np.bincount(rid, minlength=len(rule_den))).tolist()}) if rid.size else []
+    at = {d: i for i, d in enumerate(den_names)}
+    den_dim = _dim_codes(dims, den_names)[np.array([at.get(d, 0) for d in rule_den] or [0], np.int64)[rid]]
     gas_names, gas_code = encode(fac["gas"])
     conv = _cell_conversions(res.conversions, ncells, dims)
     has_d = conv["density"].has[dcell]
@@ -322,15 +357,16 @@ def _operands(cube_cells: pl.DataFrame, unit_enc: tuple[list, np.ndarray], pairs
     )
 
 
-def _factor_labels(sets: list[FactorSet], act_enc: tuple[list, np.ndarray], sec_enc: tuple[list, np.ndarray], first: np.ndarray,
-                   pairs: _Pairs, op: _Operands):
+def _factor_labels(sets: list[FactorSet], act_enc: tuple[list, np.ndarray], sec_enc: tuple[list, np.ndarray], pairs: _Pairs,
+                   op: _Operands):
     """Per factor row: the factor set (int64 rank into ``sets``) and the scope (int64 index into
-    :data:`SCOPES`) of its (activity, gas), memo in an international-bunker sector. Returns ``(set_rank, scope)``."""
+    :data:`SCOPES`) of its (activity, gas), memo in an international-bunker sector; ``act_enc`` and
+    ``sec_enc`` are the cells' activity and sector codes. Returns ``(set_rank, scope)``."""
     act_names, act_code = act_enc
     sec_names, sec_code = sec_enc
     scope_t = _scope_codes(act_names, op.gas_names, activity_classes(sets))
-    scope = scope_t[act_code[first][pairs.fac_cell], op.gas_code]
-    bunker = bunker_sectors(sec_names)[sec_code[first][pairs.fac_cell]]
+    scope = scope_t[act_code[pairs.fac_cell], op.gas_code]
+    bunker = bunker_sectors(sec_names)[sec_code[pairs.fac_cell]]
     return pairs.fac["set_rank"].to_numpy(), np.where(bunker & (scope == 0), 2, scope)  # a direct row of a bunker sector: memo
 
 
@@ -354,7 +390,7 @@ def _emission_rows(cube_cells: pl.DataFrame, cells: pl.DataFrame, pairs: _Pairs,
     else:
         gf = np.arange(fac_cell.size)
         e_sum = np.bincount(pairs.fac_row, weights=emis, minlength=fac_cell.size)
-    emissions = cells[fac_cell[gf]].select(
+    emissions = cells.select(CELL_KEYS)[fac_cell[gf]].select(
         pl.col("year").cast(pl.Int32), "region", "sector", "activity",
         *([ent] if keep_entity else []),
         _strings(op.gas_names, op.gas_code[gf], "gas"), pl.Series("emissions_t", e_sum, pl.Float64),
@@ -427,9 +463,11 @@ def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], year_fall
     (:func:`ghginv.factors.resolve.factor_values`).
 
     Every key is handled as an integer code: the cube's rows get a cell number from their
-    (year, region, sector, activity) codes, factors are resolved once per cell, and each cube row
-    meets its cell's factor rows by position (the factor rows of a cell are contiguous), so no
-    join on strings runs; sums per (cell, gas) add the rows in cube order.
+    (year, region, sector, activity) — where a row's keys differ from the row before when the cube
+    is sorted by them, as the cube stage gives it, else from their codes sorted —, factors are
+    resolved once per cell, and each cube row meets its cell's factor rows by position (the factor
+    rows of a cell are contiguous), so no join on strings runs; sums per (cell, gas) add the rows in
+    cube order.
 
     Parameters
     ----------
@@ -478,14 +516,14 @@ def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], year_fall
        (sector parts, e.g. GB/T 32151.22—2024 Annex C Table C.1 carbon content per unit heat and
        oxidation rate): CO2 = carbon content × oxidation × 44/12.
     """
-    enc, cell_of, first, cells, res = _resolve_cells(cube_cells, sets, year_fallback)
+    unit_enc, cell_of, first, cell_codes, cells, res = _resolve_cells(cube_cells, sets, year_fallback)
     pairs = _pair_rows(res.factors, cell_of, first.size)
-    op = _operands(cube_cells, enc["unit"], pairs, res, first.size)
+    op = _operands(cube_cells, unit_enc, pairs, res, first.size)
     # the kernel: t gas per pair (2006 IPCC GL Vol 2 Ch 2 Eq 2.1)
     emis = activity_emissions(op.amount, op.unit_scale[pairs.cube_row], op.ncv, op.ncv_pow, op.density, op.dens_pow, op.value)
 
     set_names = [s.name for s in sets]
-    fset, fscope = _factor_labels(sets, enc["activity"], enc["sector"], first, pairs, op)
+    fset, fscope = _factor_labels(sets, cell_codes["activity"], cell_codes["sector"], pairs, op)
     emissions, order, starts = _emission_rows(cube_cells, cells, pairs, op, emis, set_names, fset, fscope, keep_entity)
     if index is not None:
         index.update(_recompute_index(pairs, op, order, starts))

@@ -247,6 +247,37 @@ def _row_keys(codes: list[np.ndarray], inv_cat: np.ndarray, inv_par: np.ndarray,
     return (key(packed[:ni], inv_cat, g[:ni]), key(packed[:ni], inv_par, g[:ni]), key(packed[ni:], em_cat, g[ni:]))
 
 
+def _locator(sk: np.ndarray, order: np.ndarray, n_queries: int, table: bool | None = None):
+    """``locate(q)``: for each int64 key of ``q`` the row ``order[i]`` of the sorted keys ``sk`` with
+    ``sk[i] == q`` (the first such i), -1 where no key equals it.
+
+    By a binary search (``numpy.searchsorted``), or — when the keys are distinct and their span is
+    at most four times the keys and queries together (``table`` None: chosen so; True or False:
+    forced, a table only where the keys are distinct) — by one gather from a table indexed by key,
+    which gives the same rows."""
+    n = sk.shape[0]
+    if table is None:
+        table = bool(n) and int(sk[-1]) - int(sk[0]) < 4 * (n + n_queries)
+    lo = int(sk[0]) if n else 0
+    at_key = None
+    if table and n and (sk[1:] > sk[:-1]).all():
+        # the last slot: keys outside the span; int32 rows (half the memory to touch) where they fit
+        at_key = np.full(int(sk[-1]) - lo + 2, -1, np.int32 if n < 1 << 31 else np.int64)
+        at_key[sk - lo] = order
+
+    def locate(q: np.ndarray) -> np.ndarray:
+        if not n:
+            return np.full(q.shape[0], -1, np.int64)
+        if at_key is not None:
+            at = q - lo
+            at[(at < 0) | (at >= at_key.size - 1)] = at_key.size - 1
+            return at_key[at].astype(np.int64)
+        pos = np.minimum(np.searchsorted(sk, q), n - 1)
+        return np.where(sk[pos] == q, order[pos], -1)
+
+    return locate
+
+
 def rollup_links(emissions: pl.DataFrame, inventory: pl.DataFrame, codes: dict | None = None) -> dict[str, np.ndarray]:
     """Positions for the roll-up check, worked out from the keys alone (not from how the inventory
     was built): ``rows`` (the inventory rows with numbers); for the i-th of them its children
@@ -295,11 +326,7 @@ def rollup_links(emissions: pl.DataFrame, inventory: pl.DataFrame, codes: dict |
         order = np.argsort(k_inv, kind="stable")
         sk = k_inv[order]
 
-    def locate(q):
-        if not ni:
-            return np.full(q.shape[0], -1, np.int64)
-        pos = np.minimum(np.searchsorted(sk, q), ni - 1)
-        return np.where(sk[pos] == q, order[pos], -1)
+    locate = _locator(sk, order, k_par.shape[0] + k_em.shape[0])
 
     from ..kernels.rollup import csr
 
