@@ -233,10 +233,13 @@ def cell_order(k1, k2, books, keep_entity: bool, stable: bool = False) -> np.nda
 def cells_frame(k1, k2, sums, counts, books, keep_entity: bool, order=None) -> pl.DataFrame:
     """The cube's cells as a frame sorted by every key column, from packed keys and the codebooks.
 
-    ``order``: the cells' sorted order when known (:func:`cell_order`), else computed here.
+    ``order``: the cells' sorted order when known (:func:`cell_order`), else computed here; when
+    it is ``arange`` (sorted already) the arrays are taken as they are, without gathers.
     """
     if order is None:
         order = cell_order(k1, k2, books, keep_entity)
+    if order.shape[0] == k1.shape[0] and np.array_equal(order, np.arange(order.shape[0])):
+        order = slice(None)
     year, region, sector, activity, unit = unpack_keys(k1[order])
     b = books
 
