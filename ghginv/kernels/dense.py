@@ -337,8 +337,11 @@ class DenseCube:
         return dense_append_tally(self.cells, self.year_idx, self.combo_of, self.combo_keys, self.meta, start, *args, tally)
 
     def items(self):
-        """(k1, k2, sums, counts) of the used cells, keys packed as in the hash table."""
-        yi, r, c = np.nonzero(self.cells[..., 1] > 0)
+        """(k1, k2, sums, counts) of the used cells, keys packed as in the hash table.
+
+        Only the years and combos in use are looked at (they hold the first positions): a file of
+        one year leaves three of the four years the array starts with empty, in its full size."""
+        yi, r, c = np.nonzero(self.cells[: self.meta[0], :, : self.meta[1], 1] > 0)
         years = np.empty(self.meta[0], np.int64)
         used = np.nonzero(self.year_idx >= 0)[0]
         years[self.year_idx[used]] = used + YEAR_BASE
