@@ -111,11 +111,9 @@ def build_file_cube(batches, known: set[str], years, regions, keep_entity: bool,
             on_batch(batch)
     if v.issues:
         return None, v
-    k1, k2, sums, counts = builder.items()
     # the cells in the cube's key order (by the file's own strings: the order they have in the
     # run's cube too), so that the merge of files whose cells do not interleave needs no sort
-    order = cell_order(k1, k2, v.books, keep_entity)
-    k1, k2, sums, counts = k1[order], k2[order], sums[order], counts[order]
+    k1, k2, sums, counts = builder.items(sort=True)
     year, region, sector, activity, unit = unpack_keys(k1)
     values = {c: list(v.books[c].values) for c in (*_COLS, "entity")}
     nk_vals: list[str] = []
