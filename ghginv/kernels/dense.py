@@ -365,8 +365,10 @@ class DenseCube:
         else:
             region_rank, sector_rank, activity_rank, unit_rank = ranks
             by_year = np.argsort(years)
-            by_region = np.arange(self.cells.shape[1])  # codes beyond the book's hold no cell: last
-            by_region[: region_rank.shape[0]] = np.argsort(region_rank)
+            n_r = self.cells.shape[1]  # the book may hold regions of rows that took no dense path, or fewer
+            rank = np.full(n_r, region_rank.shape[0], np.int64)  # codes without a value hold no cell: last
+            rank[: min(n_r, region_rank.shape[0])] = region_rank[:n_r]
+            by_region = np.argsort(rank, kind="stable")
             k = self.combo_keys[:nc]
             by_combo = np.lexsort((unit_rank[k[:, 2]], activity_rank[k[:, 1]], sector_rank[k[:, 0]]))
             yi, r, c = np.nonzero(used_cells[np.ix_(by_year, by_region, by_combo)])
