@@ -336,12 +336,43 @@ class DenseCube:
             return dense_append(self.cells, self.year_idx, self.combo_of, self.combo_keys, self.meta, start, *args)
         return dense_append_tally(self.cells, self.year_idx, self.combo_of, self.combo_keys, self.meta, start, *args, tally)
 
-    def items(self):
-        """(k1, k2, sums, counts) of the used cells, keys packed as in the hash table."""
-        yi, r, c = np.nonzero(self.cells[..., 1] > 0)
-        years = np.empty(self.meta[0], np.int64)
+    def items(self, ranks=None):
+        """(k1, k2, sums, counts) of the used cells, keys packed as in the hash table.
+
+        Only the years and combos in use are looked at (they hold the first positions): a file of
+        one year leaves three of the four years the array starts with empty, in its full size.
+
+        Parameters
+        ----------
+        ranks : tuple of numpy.ndarray, optional
+            Rank of each region, sector, activity and unit code among its values sorted: the
+            cells then come sorted by (year, region, sector, activity, unit) ranks, read from the
+            array with its axes in that order (years by value, regions by rank, combos by their
+            three ranks) instead of sorted afterwards. Default: in the array's order.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            ``k1`` (int64), ``k2`` (int64 zeros), ``sums`` (float64) and ``counts`` (int64).
+        """
+        ny, nc = int(self.meta[0]), int(self.meta[1])
+        years = np.empty(ny, np.int64)
         used = np.nonzero(self.year_idx >= 0)[0]
         years[self.year_idx[used]] = used + YEAR_BASE
+        used_cells = self.cells[:ny, :, :nc, 1] > 0
+        if ranks is None:
+            yi, r, c = np.nonzero(used_cells)
+        else:
+            region_rank, sector_rank, activity_rank, unit_rank = ranks
+            by_year = np.argsort(years)
+            n_r = self.cells.shape[1]  # the book may hold regions of rows that took no dense path, or fewer
+            rank = np.full(n_r, region_rank.shape[0], np.int64)  # codes without a value hold no cell: last
+            rank[: min(n_r, region_rank.shape[0])] = region_rank[:n_r]
+            by_region = np.argsort(rank, kind="stable")
+            k = self.combo_keys[:nc]
+            by_combo = np.lexsort((unit_rank[k[:, 2]], activity_rank[k[:, 1]], sector_rank[k[:, 0]]))
+            yi, r, c = np.nonzero(used_cells[np.ix_(by_year, by_region, by_combo)])
+            yi, r, c = by_year[yi], by_region[r], by_combo[c]
         keys = self.combo_keys[c]
         k1 = pack_keys(years[yi], r, keys[:, 0], keys[:, 1], keys[:, 2])
         sums = self.cells[yi, r, c, 0]

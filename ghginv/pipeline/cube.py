@@ -155,15 +155,23 @@ class CubeBuilder:
             if start < k1.shape[0] or 2 * self.n_used >= self.table[0].shape[0]:
                 self.table = table_grow(self.table, self.n_used)
 
-    def items(self):
+    def items(self, sort: bool = False):
         """(k1, k2, sums, counts) of the cube's cells in the builder's codes, after the checks of
-        every row seen (raises :class:`ValidationError` naming the bad rows)."""
+        every row seen (raises :class:`ValidationError` naming the bad rows); with ``sort``, in
+        the cube's key order (:func:`cell_order`)."""
         self.v.raise_if_problems()
-        if self.dense is not None and self.n_used == 0:
-            return self.dense.items()  # every row took the dense fast path
+        b = self.v.books
+        if self.dense is not None and self.n_used == 0:  # every row took the dense fast path
+            if not sort:
+                return self.dense.items()
+            return self.dense.items(tuple(_ranks(b[c].values) for c in ("region", "sector", "activity", "unit")))
         if self.dense is not None:
             self._dense_to_table()
-        return table_items(self.table)
+        k1, k2, sums, counts = table_items(self.table)
+        if sort:
+            order = cell_order(k1, k2, b, self.v.keep_entity)
+            k1, k2, sums, counts = k1[order], k2[order], sums[order], counts[order]
+        return k1, k2, sums, counts
 
     def finalize(self) -> Cube:
         k1, k2, sums, counts = self.items()
@@ -233,10 +241,13 @@ def cell_order(k1, k2, books, keep_entity: bool, stable: bool = False) -> np.nda
 def cells_frame(k1, k2, sums, counts, books, keep_entity: bool, order=None) -> pl.DataFrame:
     """The cube's cells as a frame sorted by every key column, from packed keys and the codebooks.
 
-    ``order``: the cells' sorted order when known (:func:`cell_order`), else computed here.
+    ``order``: the cells' sorted order when known (:func:`cell_order`), else computed here; when
+    it is ``arange`` (sorted already) the arrays are taken as they are, without gathers.
     """
     if order is None:
         order = cell_order(k1, k2, books, keep_entity)
+    if order.shape[0] == k1.shape[0] and np.array_equal(order, np.arange(order.shape[0])):
+        order = slice(None)
     year, region, sector, activity, unit = unpack_keys(k1[order])
     b = books
 

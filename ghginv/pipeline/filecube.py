@@ -32,7 +32,7 @@ from ..kernels.cube import LIMITS, pack_keys, unpack_keys
 from .conservation import InputTally
 from .cube import Cube, CubeBuilder, cell_order, cells_frame, notation_frame
 
-__all__ = ["FileCube", "build_file_cube", "cache_key", "CubeMerger", "merge_sorted"]
+__all__ = ["FileCube", "build_file_cube", "cache_key", "CubeMerger", "merge_sorted", "sort_key"]
 
 _COLS = ("region", "sector", "activity", "unit")
 
@@ -43,9 +43,10 @@ class FileCube:
 
     ``arrays``: year (int32), region, sector, activity, unit (int32 codes into ``values``),
     entity (int32, 0 = none, else 1 + code into ``values["entity"]``), sums (float64), counts
-    (int64), and the notation-key rows (each once) as nk_year, nk_region, nk_sector, nk_activity,
-    nk_key (codes into ``values``; the keys into ``values["notation_key"]``). ``meta``: the
-    values, the row counts, the years it was built with and the input tally.
+    (int64) of the cells (sorted by the key columns' values when ``meta["sorted"]``), and the
+    notation-key rows (each once) as nk_year, nk_region, nk_sector, nk_activity, nk_key (codes
+    into ``values``; the keys into ``values["notation_key"]``). ``meta``: the values, the row
+    counts, the years it was built with and the input tally.
     """
 
     arrays: dict
@@ -110,7 +111,9 @@ def build_file_cube(batches, known: set[str], years, regions, keep_entity: bool,
             on_batch(batch)
     if v.issues:
         return None, v
-    k1, k2, sums, counts = builder.items()
+    # the cells in the cube's key order (by the file's own strings: the order they have in the
+    # run's cube too), so that the merge of files whose cells do not interleave needs no sort
+    k1, k2, sums, counts = builder.items(sort=True)
     year, region, sector, activity, unit = unpack_keys(k1)
     values = {c: list(v.books[c].values) for c in (*_COLS, "entity")}
     nk_vals: list[str] = []
@@ -136,6 +139,7 @@ def build_file_cube(batches, known: set[str], years, regions, keep_entity: bool,
         "years": list(years) if years is not None else None,
         "cell_years": [int(year.min()), int(year.max())] if year.size else None,
         "rules": rules_digest(v),
+        "sorted": True,  # cells in the cube's key order (entries of earlier builds may not be)
         "tally": {"units": list(tally.sums), "sums": [float(x) for x in tally.sums.values()], "rows": int(tally.rows)},
     }
     return FileCube(arrays, meta), v
@@ -179,14 +183,17 @@ def from_cache(entry) -> FileCube | None:
         return None
 
 
-def merge_sorted(parts, books, keep_entity: bool):
+def merge_sorted(parts, books, keep_entity: bool, bounds=None):
     """Add the files' cells, in input order, into the cells of the run's cube, sorted.
 
-    One stable sort of every file's cells by the cube's key order (:func:`cell_order`) brings a
-    cell's parts together in input order; a cell's amount is then added up part by part,
-    ``((a_1 + a_2) + a_3) + …``, exactly as adding the files' cubes one after the other into a
-    hash table does, in numpy (no kernel, so no numba to load), and the cells come out in the
-    order of the cube's frame.
+    When every file's cells are sorted and each file's last cell sorts before the next file's
+    first (``bounds``: files of one year each, or of regions in order), the files' cells are
+    the cube's cells as they are: no cell is in two files, and the files in turn are sorted.
+    Otherwise one stable sort of every file's cells by the cube's key order (:func:`cell_order`)
+    brings a cell's parts together in input order; a cell's amount is then added up part by
+    part, ``((a_1 + a_2) + a_3) + …``, exactly as adding the files' cubes one after the other
+    into a hash table does, in numpy (no kernel, so no numba to load), and the cells come out in
+    the order of the cube's frame.
 
     Parameters
     ----------
@@ -197,6 +204,9 @@ def merge_sorted(parts, books, keep_entity: bool):
         The run's codebooks.
     keep_entity : bool
         Whether the entity is a key column.
+    bounds : list of tuple or None, optional
+        Per file, the sort keys (:func:`sort_key`) of its first and last cell when its cells
+        are sorted, else None; None: not known for any file.
 
     Returns
     -------
@@ -211,6 +221,9 @@ def merge_sorted(parts, books, keep_entity: bool):
     k2 = np.concatenate([p[1] for p in parts]).astype(np.int64, copy=False)
     sums = np.concatenate([p[2] for p in parts]).astype(np.float64, copy=False)
     counts = np.concatenate([p[3] for p in parts]).astype(np.int64, copy=False)
+    if bounds is not None and all(b is not None for b in bounds) and all(
+            a[1] < b[0] for a, b in zip(bounds, bounds[1:])):
+        return k1, k2, sums, counts, np.arange(k1.shape[0])  # sorted files, in order, that share no cell
     if len(parts) == 1:
         return k1, k2, sums, counts, cell_order(k1, k2, books, keep_entity)
     order = cell_order(k1, k2, books, keep_entity, stable=True)  # equal keys keep input order
@@ -233,6 +246,27 @@ def merge_sorted(parts, books, keep_entity: bool):
     return k1[starts], k2[starts], out, n, np.arange(starts.shape[0])
 
 
+def sort_key(fc: FileCube, j: int) -> tuple:
+    """The sort key of one cell of a file's cube: its key columns' values, as the cube sorts them.
+
+    Parameters
+    ----------
+    fc : FileCube
+        The file's cube.
+    j : int
+        The cell's position.
+
+    Returns
+    -------
+    tuple
+        Year, region, sector, activity and unit (str order = UTF-8 byte order, as the cube's
+        frame sorts), and the entity as ``(1, "")`` for none (last) or ``(0, entity_id)``.
+    """
+    a, vals = fc.arrays, fc.meta["values"]
+    e = int(a["entity"][j])
+    return (int(a["year"][j]), *(vals[c][int(a[c][j])] for c in _COLS), (1, "") if e == 0 else (0, vals["entity"][e - 1]))
+
+
 class CubeMerger:
     """Adds file cubes, in input order, into the run's cube and input tally."""
 
@@ -241,6 +275,7 @@ class CubeMerger:
         self.keep_entity = keep_entity
         self.books = {c: Codebook() for c in (*_COLS, "entity")}
         self.parts: list[tuple] = []  # (k1, k2, sums, counts) of each file, in input order
+        self.bounds: list[tuple | None] = []  # sort keys of each file's first and last cell, None if not sorted
         self.tally = InputTally(years)
         self.notation: list[tuple] = []
         self.stats = {"rows_read": 0, "rows_outside_years": 0, "rows_notation": 0}
@@ -258,6 +293,7 @@ class CubeMerger:
             k1 = pack_keys(a["year"].astype(np.int64), *(maps[c][a[c]] for c in _COLS))
             k2 = ent[a["entity"]]
             self.parts.append((k1, k2, a["sums"], a["counts"]))
+            self.bounds.append((sort_key(fc, 0), sort_key(fc, fc.n_cells - 1)) if m.get("sorted") else None)
         for y, r, s, act, k in zip(a["nk_year"], a["nk_region"], a["nk_sector"], a["nk_activity"], a["nk_key"]):
             self.notation.append((int(y), vals["region"][r], vals["sector"][s], vals["activity"][act], vals["notation_key"][k]))
         t = m["tally"]
@@ -266,7 +302,7 @@ class CubeMerger:
             self.stats[k] += int(m[k])
 
     def finalize(self) -> tuple[Cube, InputTally]:
-        k1, k2, sums, counts, order = merge_sorted(self.parts, self.books, self.keep_entity)
+        k1, k2, sums, counts, order = merge_sorted(self.parts, self.books, self.keep_entity, self.bounds)
         cells = cells_frame(k1, k2, sums, counts, self.books, self.keep_entity, order)
         notation = notation_frame(self.notation)
         return Cube(cells=cells, notation=notation, stats={**self.stats, "cube_cells": cells.height}), self.tally

@@ -12,7 +12,7 @@ import pytest
 from ghginv.inputs.validate import Codebook
 from ghginv.kernels import cube as C
 from ghginv.pipeline.cube import cell_order
-from ghginv.pipeline.filecube import merge_sorted
+from ghginv.pipeline.filecube import FileCube, merge_sorted, sort_key
 
 
 def _books(rng, keep_entity: bool) -> dict:
@@ -71,3 +71,61 @@ def test_no_parts_and_empty_parts():
     one = (np.array([C.pack_keys(np.array([2020]), *[np.array([0])] * 4)[0]]), np.zeros(1, np.int64), np.array([2.5]), np.ones(1, np.int64))
     k1, k2, sums, counts, order = merge_sorted([empty, one, empty, one], books, False)
     assert sums.tolist() == [5.0] and counts.tolist() == [2]
+
+
+def _sorted_with_bounds(parts, books, keep_entity: bool):
+    """Each part's cells in the cube's key order (as ``build_file_cube`` leaves them), and the sort
+    keys of each part's first and last cell (as ``CubeMerger`` takes them: ``sort_key``)."""
+    vals = {c: books[c].values for c in ("region", "sector", "activity", "unit", "entity")}
+
+    def key(k1, k2):
+        y, *codes = (int(x[0]) for x in C.unpack_keys(np.array([k1])))
+        e = int(k2)
+        return (y, *(vals[c][j] for c, j in zip(("region", "sector", "activity", "unit"), codes)),
+                (1, "") if e == 0 else (0, vals["entity"][e - 1]))
+
+    out, bounds = [], []
+    for p in parts:
+        o = cell_order(p[0], p[1], books, keep_entity)
+        p = tuple(a[o] for a in p)
+        out.append(p)
+        bounds.append((key(p[0][0], p[1][0]), key(p[0][-1], p[1][-1])) if p[0].size else None)
+    return [p for p in out if p[0].size], [b for b in bounds if b is not None]
+
+
+@pytest.mark.parametrize("keep_entity", [False, True])
+@pytest.mark.parametrize("seed", range(15))
+def test_sorted_files_that_share_no_cell_are_taken_as_they_are(seed, keep_entity):
+    """Files whose sorted cells follow one another (one year each, say) are the cube's cells as
+    they are; files whose cells interleave go through the sort: the same bits either way."""
+    rng = np.random.default_rng(seed)
+    books = _books(rng, keep_entity)
+    everything = _parts(rng, 1, keep_entity)[0]
+    o = cell_order(everything[0], everything[1], books, keep_entity)
+    everything = tuple(a[o] for a in everything)
+    cuts = np.sort(rng.integers(0, everything[0].shape[0] + 1, int(rng.integers(0, 6))))
+    disjoint = [tuple(a[lo:hi] for a in everything) for lo, hi in zip([0, *cuts], [*cuts, everything[0].shape[0]])]
+    for parts in (disjoint, _parts(rng, int(rng.integers(2, 8)), keep_entity)):
+        parts, bounds = _sorted_with_bounds(parts, books, keep_entity)
+        want = merge_sorted(parts, books, keep_entity)
+        got = merge_sorted(parts, books, keep_entity, bounds)
+        for w, g in zip(want[:4], got[:4]):
+            assert w[want[4]].tobytes() == g[got[4]].tobytes()
+        assert np.array_equal(got[4], np.arange(got[0].shape[0]))
+    parts, bounds = _sorted_with_bounds(disjoint, books, keep_entity)
+    if parts:  # taken as they are: the files' cells one after the other
+        assert merge_sorted(parts, books, keep_entity, bounds)[2].tobytes() == np.concatenate([p[2] for p in parts]).tobytes()
+
+
+@pytest.mark.parametrize("keep_entity", [False, True])
+@pytest.mark.parametrize("seed", range(10))
+def test_sort_key_orders_a_files_cells_as_the_cube_does(seed, keep_entity):
+    """``sort_key`` (the bounds ``CubeMerger`` compares) sorts a file's cells as ``cell_order`` does."""
+    rng = np.random.default_rng(seed)
+    books = _books(rng, keep_entity)
+    k1, k2, sums, counts = _parts(rng, 1, keep_entity)[0]
+    y, r, s, a, u = C.unpack_keys(k1)
+    arrays = {"year": y, "region": r, "sector": s, "activity": a, "unit": u, "entity": k2, "sums": sums, "counts": counts}
+    fc = FileCube(arrays, {"values": {c: list(books[c].values) for c in ("region", "sector", "activity", "unit", "entity")}})
+    by_key = sorted(range(k1.shape[0]), key=lambda j: sort_key(fc, j))
+    assert by_key == cell_order(k1, k2, books, keep_entity).tolist()
