@@ -211,10 +211,10 @@ def write_run(result, out: str | os.PathLike) -> Path:
         reports = _background(build_reports)
         try:
             hashes = write_files(tmp, run_files(result, frames))
-        except Exception:
-            reports(wait_only=True)  # never leave a writer in the temporary folder being removed
+            snapshot = snapshot_factor_sets(result.sets, tmp / "factor_sets")  # while the reports are still built
+        except BaseException:  # a failed write, a full disk, Ctrl-C: the temporary folder is removed next …
+            reports(wait_only=True)  # … so never leave the reports' thread writing into it
             raise
-        snapshot = snapshot_factor_sets(result.sets, tmp / "factor_sets")  # while the reports are still built
         report_hashes, splits, detail = reports()
         hashes.update(report_hashes)
         hashes.update(snapshot)

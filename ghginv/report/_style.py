@@ -8,8 +8,11 @@ user gives, a code), numbers never; the region column is wide enough for 全域;
 sources are a numbered list under the table, the table's Source column their numbers.
 """
 
+#: the fonts of the pages and their charts (the charts' text widths are estimated for these: :func:`ghginv.report.svg.text_width`)
+FONT_FAMILY = '-apple-system,"Segoe UI","Noto Sans CJK SC","Noto Sans SC","Microsoft YaHei","PingFang SC",sans-serif'
+
 CSS = """
-body{font-family:-apple-system,"Segoe UI","Noto Sans CJK SC","Noto Sans SC","Microsoft YaHei","PingFang SC",sans-serif;margin:24px auto;max-width:1180px;
+body{font-family:""" + FONT_FAMILY + """;margin:24px auto;max-width:1180px;
 padding:0 12px;color:#222}
 h1{font-size:24px;margin-bottom:4px}h2{font-size:19px;border-bottom:2px solid #ddd;padding-bottom:4px;margin-top:30px}
 .synthetic{background:#fff3cd;border:2px solid #e0a800;padding:10px 14px;font-weight:bold;font-size:16px;margin:12px 0}

@@ -10,6 +10,7 @@ import math
 from html import escape
 
 from ..core.rounding import round_half_up
+from ._style import FONT_FAMILY
 
 __all__ = ["stacked_bars", "lines", "waterfall", "nice_ticks", "PALETTE", "fmt_num", "text_width", "fit"]
 
@@ -163,7 +164,7 @@ def _frame(name: str, title: str, unit: str, body: list[str], legend: list[tuple
         y += 20 + 17 * (len(parts) - 1)
     h = max(H, y + 4)
     out = [f'<svg class="chart" data-chart="{escape(name)}" viewBox="0 0 {W} {h}" width="{W}" height="{h}" '
-           f'xmlns="http://www.w3.org/2000/svg" role="img" font-family="sans-serif" font-size="12">',
+           f'xmlns="http://www.w3.org/2000/svg" role="img" font-family="{escape(FONT_FAMILY)}" font-size="12">',
            f"<title>{escape(title)}</title>",
            f'<text x="8" y="20" font-size="14" font-weight="bold">{escape(fit(title, W - 16, 14)[0])}</text>',
            f'<text x="8" y="{MT - 14}" fill="#555" font-size="11">{escape(fit(unit, W - MR - 16, 11)[0])}</text>']

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 import ghginv
 from ghginv import Inventory
 from ghginv.pipeline.write import _final_manifest, _manifest_body
@@ -50,3 +52,37 @@ def test_the_recalculation_entry_only_when_asked(tmp_path, ipcc_like_set):
         final = _final_manifest(res, body, outputs, recalculation=flag)
         _same_but_time(final, res.manifest(outputs, recalculation=flag))
         assert ("recalculation" in final) is flag
+
+
+def test_a_failing_snapshot_waits_for_the_reports_before_the_folder_is_removed(tmp_path, ipcc_like_set, monkeypatch):
+    """A write that fails after the Parquet files (the factor-set snapshot: a full disk, EACCES, Ctrl-C)
+    waits for the reports' thread before the temporary folder is removed, so that thread never
+    writes into a folder being removed (which left a ``.out.tmp-…`` folder beside the run)."""
+    import threading
+    import time
+
+    import ghginv.pipeline.write as w
+
+    res = _result(tmp_path, ipcc_like_set)
+    out = tmp_path / "run"
+    started, finished = threading.Event(), threading.Event()
+    real = w._write_reports
+
+    def slow_reports(result, folder, frames, manifest):
+        started.set()
+        time.sleep(0.3)  # still writing when the snapshot fails
+        value = real(result, folder, frames, manifest)
+        finished.set()
+        return value
+
+    def failing_snapshot(sets, dest):
+        started.wait(5)
+        raise PermissionError(13, "Permission denied", str(dest / "activities.csv"))
+
+    monkeypatch.setattr(w, "_write_reports", slow_reports)
+    monkeypatch.setattr(w, "snapshot_factor_sets", failing_snapshot)
+    with pytest.raises(Exception, match="Permission denied|cannot write"):
+        w.write_run(res, out)
+    assert finished.is_set()  # the reports were waited for …
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".run")) == []  # … and left nothing
+    assert not out.exists()
