@@ -71,11 +71,16 @@ def main(argv: list[str] | None = None) -> int:
     (:func:`ghginv.cli._common.render_usage_error`).
 
     Called without ``argv`` (the console script, ``python -m ghginv``) the command is the process:
-    once it has finished, the process ends at once (:func:`_end_process`) instead of returning.
+    the heavy modules are imported without the garbage collector (:func:`ghginv._import_module`)
+    and once the command has finished, the process ends at once (:func:`_end_process`) instead of
+    returning.
     Called with ``argv`` (tests, scripts) it returns the status and leaves the process alone."""
     import sys
 
     if argv is None:
+        import ghginv
+
+        ghginv._CLI_PROCESS = True  # heavy imports without the garbage collector (ghginv._import_module)
         _end_process(_command(sys.argv[1:]))  # does not return
     return _command(list(argv))
 

@@ -1,7 +1,8 @@
 """The command line as a process (``ghginv.cli.main()`` without arguments) ends without the
 interpreter's finalization (:func:`ghginv.cli._end_process`), and loses nothing by it: the exit
 status, everything printed (also without a final newline), the ``atexit`` functions; a thread still
-running, a profiler or a closed pipe make it exit the ordinary way. Called with ``argv`` it returns."""
+running, a profiler or a closed pipe make it exit the ordinary way. Called with ``argv`` it returns.
+In that process the heavy imports run with the garbage collector off (:func:`ghginv._import_module`)."""
 
 from __future__ import annotations
 
@@ -97,3 +98,25 @@ def test_main_with_argv_returns(args, capsys):
 
     rc = main(args)
     assert rc == (0 if args == ["version"] else 2)
+
+
+_IMPORTS = """
+import gc, sys
+import ghginv
+ghginv._CLI_PROCESS = {cli}
+{before}
+before = gc.get_freeze_count()
+ghginv.Inventory  # the first import of the pipeline (polars, numpy, pyarrow)
+print(gc.isenabled(), gc.get_freeze_count() > before, "polars" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize(("cli", "before", "expect"), [
+    (True, "", "True True True"),  # the command line: imported with the collector off, then frozen
+    (False, "", "True False True"),  # the API: nothing changes
+    (True, "gc.disable()", "False False True"),  # a collector switched off stays off, nothing frozen
+])
+def test_heavy_imports_pause_the_collector_only_in_the_cli_process(tmp_path, cli, before, expect):
+    r = _process(_IMPORTS.format(cli=cli, before=before), tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == expect.split()
