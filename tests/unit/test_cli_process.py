@@ -1,0 +1,122 @@
+"""The command line as a process (``ghginv.cli.main()`` without arguments) ends without the
+interpreter's finalization (:func:`ghginv.cli._end_process`), and loses nothing by it: the exit
+status, everything printed (also without a final newline), the ``atexit`` functions; a thread still
+running, a profiler or a closed pipe make it exit the ordinary way. Called with ``argv`` it returns.
+In that process the heavy imports run with the garbage collector off (:func:`ghginv._import_module`)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _process(code: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, GHGINV_LANG="en", PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=300)
+
+
+_MAIN = """
+import atexit, sys
+from pathlib import Path
+atexit.register(lambda: Path("atexit.txt").write_text("ran"))
+sys.stdout.write("before ")  # no newline: must still be flushed
+sys.argv = ["ghginv", *sys.argv[1:]]
+from ghginv.cli import main
+main()
+sys.stdout.write("AFTER MAIN")  # never reached: main() ends the process
+"""
+
+
+def test_process_keeps_output_status_and_atexit(tmp_path):
+    from ghginv import __version__
+
+    ok = _process(_MAIN, tmp_path, "version")
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout == f"before {__version__}\n"
+    assert (tmp_path / "atexit.txt").read_text() == "ran"
+
+    bad = _process(_MAIN, tmp_path, "compile", "missing.toml", "--out", "x")
+    assert bad.returncode == 2 and "AFTER MAIN" not in bad.stdout
+    assert "missing.toml" in bad.stdout + bad.stderr
+
+    usage = _process(_MAIN, tmp_path, "no-such-command")
+    assert usage.returncode == 2 and "No such command" in usage.stderr
+
+
+def test_compile_process_writes_everything(tmp_path):
+    toml = ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic.toml"
+    run = _process(_MAIN, tmp_path, "compile", str(toml), "--out", "run")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("before ") and str(tmp_path / "run") in run.stdout.splitlines()[-1]
+    written = {p.name for p in (tmp_path / "run").iterdir()}
+    assert {"manifest.json", "emissions.parquet", "inventory.xlsx", "report.html"} <= written
+
+
+_THREAD = """
+import sys, threading, time
+from pathlib import Path
+def late():
+    time.sleep(0.5)
+    Path("thread.txt").write_text("done")
+threading.Thread(target=late).start()  # not a daemon: the process waits for it
+sys.argv = ["ghginv", "version"]
+from ghginv.cli import main
+main()
+"""
+
+_PROFILED = """
+import cProfile, sys
+sys.argv = ["ghginv", "version"]
+from ghginv.cli import main
+p = cProfile.Profile()
+p.enable()
+try:
+    main()
+except SystemExit as e:
+    p.disable()
+    print("profiled exit", e.code)
+"""
+
+
+def test_ordinary_exit_with_a_running_thread_or_a_profiler(tmp_path):
+    r = _process(_THREAD, tmp_path)
+    assert r.returncode == 0 and (tmp_path / "thread.txt").read_text() == "done"
+    p = _process(_PROFILED, tmp_path)
+    assert p.returncode == 0 and p.stdout.endswith("profiled exit 0\n")
+
+
+@pytest.mark.parametrize("args", [["version"], ["compile", "missing.toml", "--out", "x"]])
+def test_main_with_argv_returns(args, capsys):
+    from ghginv.cli import main
+
+    rc = main(args)
+    assert rc == (0 if args == ["version"] else 2)
+
+
+_IMPORTS = """
+import gc, sys
+import ghginv
+ghginv._CLI_PROCESS = {cli}
+{before}
+before = gc.get_freeze_count()
+ghginv.Inventory  # the first import of the pipeline (polars, numpy, pyarrow)
+print(gc.isenabled(), gc.get_freeze_count() > before, "polars" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize(("cli", "before", "expect"), [
+    (True, "", "True True True"),  # the command line: imported with the collector off, then frozen
+    (False, "", "True False True"),  # the API: nothing changes
+    (True, "gc.disable()", "False False True"),  # a collector switched off stays off, nothing frozen
+])
+def test_heavy_imports_pause_the_collector_only_in_the_cli_process(tmp_path, cli, before, expect):
+    r = _process(_IMPORTS.format(cli=cli, before=before), tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == expect.split()
