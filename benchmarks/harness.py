@@ -12,7 +12,7 @@ Three measurements per data size, each in its own process (``python benchmarks/h
   ``group_by``, a join of the distinct cells with the factor rules), the other script a user
   would write instead of ghginv;
 * ``compile`` (alias ``cli``) — ``ghginv compile`` itself (``ghginv.cli.main`` in this script's
-  process, writing its outputs), timed as a whole process (start-up, imports, numba cache load,
+  process, called as the console script calls it, writing its outputs), timed as a whole process (start-up, imports, numba cache load,
   every stage, writing); afterwards the script prints the process's peak RSS. The same kind runs
   ``ghginv recompute`` for the recompute and scenario benchmarks.
 
@@ -260,11 +260,15 @@ def vm_hwm_mib() -> float:
 def main(argv: list[str]) -> int:
     kind = argv[0]
     if kind in ("compile", "cli"):  # the CLI itself (compile, recompute, …), then this process's peak RSS
+        import atexit
+
         from ghginv.cli import main as cli_main
 
-        rc = cli_main(argv[1:])
-        print(json.dumps({"vm_hwm_mib": vm_hwm_mib(), "exit": rc}))
-        return rc
+        # as the console script runs it (`ghginv ...`: main() without arguments, which ends the process
+        # once the command is done, after the atexit functions): the peak RSS is printed at exit
+        atexit.register(lambda: print(json.dumps({"vm_hwm_mib": vm_hwm_mib()}), flush=True))
+        sys.argv = ["ghginv", *argv[1:]]
+        return cli_main()
     if kind == "read":
         info = read_limit(Path(argv[1]))
     elif kind == "read_cube":  # the input of a recompute: every column of a run's cube.parquet
