@@ -299,7 +299,7 @@ def build_inventory(emissions: pl.DataFrame, notation: pl.DataFrame | None = Non
         parts.append(nk)
         part_codes.append(None)
     if completeness:
-        rows, row_codes = completeness_rows(rolled, notation, classes, keys, rolled_codes, with_codes=True)
+        rows, row_codes = completeness_rows(rolled, notation, classes, keys, rolled_codes, with_codes=True, strings=False)
         parts.append(rows)
         part_codes.append(row_codes)
     inv, perm, inv_codes = _sorted_inventory(rolled, rolled_codes, parts, part_codes)
