@@ -38,25 +38,10 @@ def csr(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         Positions grouped by output, increasing within each.
     """
     keep = np.flatnonzero(keys >= 0)
-    k = keys[keep]
+    order = keep[np.argsort(keys[keep], kind="stable")]
     starts = np.zeros(n + 1, np.int64)
-    np.cumsum(np.bincount(k, minlength=n), out=starts[1:])
-    if not k.size or not (k[1:] < k[:-1]).any():  # already grouped in order (a recompute's own rows, say)
-        return starts, keep
-    return starts, keep[_stable_order(k, n)]
-
-
-def _stable_order(k: np.ndarray, n: int) -> np.ndarray:
-    """``numpy.argsort(k, kind="stable")`` of keys in ``0..n-1``, the same permutation: below 2**16
-    as uint16 (numpy sorts 16-bit keys stably by radix, several times quicker than its timsort of
-    int64 on unordered keys), below 2**32 in two such passes (low 16 bits, then the high 16 bits
-    stably: a least-significant-digit radix sort), wider keys as they are."""
-    if n <= 1 << 16:
-        return np.argsort(k.astype(np.uint16), kind="stable")
-    if n <= 1 << 32:
-        order = np.argsort((k & 0xFFFF).astype(np.uint16), kind="stable")
-        return order[np.argsort((k[order] >> 16).astype(np.uint16), kind="stable")]
-    return np.argsort(k, kind="stable")
+    np.cumsum(np.bincount(keys[keep], minlength=n), out=starts[1:])
+    return starts, order
 
 
 @ngjit

@@ -61,21 +61,6 @@ def test_csr_lists_positions_in_order():
     assert idx.tolist() == [1, 4, 5, 0, 3]
 
 
-@settings(max_examples=60, deadline=None)
-@given(n=st.sampled_from([1, 3, 300, (1 << 16) + 5, 1 << 20]), m=st.integers(0, 400), sort=st.booleans(),
-       seed=st.integers(0, 2**32 - 1), dtype=st.sampled_from([np.int64, np.int32]))
-def test_csr_is_a_stable_argsort(n, m, sort, seed, dtype):
-    """``csr`` (a 16-bit radix sort below 2**32 outputs, the positions as they are when already grouped): the
-    positions of a stable argsort of the kept keys, and the counts' running sums."""
-    rng = np.random.default_rng(seed)
-    keys = rng.integers(-2, n, m).astype(dtype)
-    if sort:
-        keys = np.sort(keys)
-    starts, idx = K.csr(keys, n)
-    keep = np.flatnonzero(keys >= 0)
-    assert idx.dtype == np.int64 and idx.tolist() == keep[np.argsort(keys[keep], kind="stable")].tolist()
-    assert starts.tolist() == [0, *np.cumsum(np.bincount(keys[keep], minlength=n)).tolist()]
-
 
 def _reference_segments(x, idx, bounds):
     """Sums of ``x[idx[j]]`` over each CSR segment ``bounds[g]:bounds[g + 1]``, left to right."""
