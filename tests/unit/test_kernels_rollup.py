@@ -61,7 +61,6 @@ def test_csr_lists_positions_in_order():
     assert idx.tolist() == [1, 4, 5, 0, 3]
 
 
-
 def _reference_segments(x, idx, bounds):
     """Sums of ``x[idx[j]]`` over each CSR segment ``bounds[g]:bounds[g + 1]``, left to right."""
     out = []
