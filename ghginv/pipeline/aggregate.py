@@ -106,7 +106,7 @@ def _rollup(emissions: pl.DataFrame, values: tuple[str, ...], enc: dict | None =
     ``values`` only): a caller that works from the codes (:func:`build_inventory`) never builds them."""
     year = _rank_codes(emissions["year"])
     enc = enc or {k: encode(emissions[k]) for k in ("region", "scope", "sector", "gas")}
-    order1, change1 = _sorted_groups([year, enc["region"][1], enc["scope"][1], enc["sector"][1], enc["gas"][1]])
+    order1, change1 = _groups([year, enc["region"][1], enc["scope"][1], enc["sector"][1], enc["gas"][1]])
     starts1 = np.flatnonzero(change1)
     first1 = order1[starts1]
     # each sector adds into TOTAL and into each of its ancestors (itself included)
@@ -131,7 +131,7 @@ def _rollup(emissions: pl.DataFrame, values: tuple[str, ...], enc: dict | None =
         keys2 = [year[row], enc["region"][1][row], enc["scope"][1][row], cat, enc["gas"][1][row]]
     else:
         keys2 = [prefix[first1][src], cat, enc["gas"][1][first1][src]]
-    order2, change2 = _sorted_groups(keys2)
+    order2, change2 = _groups(keys2)
     keys2 = None
     starts2 = np.flatnonzero(change2)
     src2 = src[order2]
@@ -151,6 +151,32 @@ def _rollup(emissions: pl.DataFrame, values: tuple[str, ...], enc: dict | None =
         *(pl.Series(v, x, pl.Float64) for v, x in zip(values, sums)),
     ])
     return rolled, index, codes
+
+
+def _stable_sort(combined: np.ndarray) -> np.ndarray:
+    """``numpy.argsort(combined, kind="stable")`` of :func:`~ghginv.core._frames._combine`'s keys, the same permutation,
+    by the quicker of numpy's two stable sorts for these keys: its timsort when they are nearly in order (fewer
+    descents than a quarter of the rows: the emission rows come sorted by year and region, the rolled and
+    completeness rows in runs; 2.5-10 times quicker there at 10 M rows over 2,000 regions), else
+    :func:`~ghginv.core._frames._argsort_stable` (a 16-bit radix sort, quicker on keys in no order)."""
+    n = combined.size
+    if n > 1 and np.count_nonzero(combined[1:] < combined[:-1]) * 4 < n:
+        return np.argsort(combined, kind="stable")
+    return _argsort_stable(combined)
+
+
+def _groups(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`~ghginv.core._frames._sorted_groups` (the stable sort order of the rows by ``codes``, True where a row
+    in that order starts a new key tuple), the same arrays, sorted by :func:`_stable_sort`."""
+    combined = _combine(codes)
+    if combined is None:
+        return _sorted_groups(codes)
+    order = _stable_sort(combined)
+    c = combined[order]
+    change = np.empty(order.size, bool)
+    change[:1] = True
+    np.not_equal(c[1:], c[:-1], out=change[1:])
+    return order, change
 
 
 def category_names(vocab: list, codes: np.ndarray) -> pl.Series:
@@ -177,10 +203,15 @@ def _merged_order(codes: list[np.ndarray], n_first: int) -> np.ndarray:
     """:func:`ghginv.core._frames._order` of ``codes`` (the stable lexicographic order), the same permutation, when the
     first ``n_first`` rows are already in that order (the rolled rows: :func:`_rollup` sorts them by the same keys):
     only the other rows are sorted, then merged in after the first rows of equal key. Checked: when the first rows
-    are not in order, or the keys do not fit one int64, every row is sorted."""
+    are not in order, or the keys do not fit one int64, every row is sorted. When the rows are nearly in order
+    (:func:`_stable_sort`: the other rows are the completeness rows, in a few sorted runs) every row is sorted
+    by numpy's timsort, quicker than the merge."""
     combined = _combine(codes) if n_first else None
     if combined is None:
         return _order(codes)
+    n = combined.size
+    if n > 1 and np.count_nonzero(combined[1:] < combined[:-1]) * 4 < n:
+        return np.argsort(combined, kind="stable")
     head, tail = combined[:n_first], combined[n_first:]
     if (head[1:] < head[:-1]).any():
         return _argsort_stable(combined)
