@@ -124,15 +124,24 @@ def _rollup(emissions: pl.DataFrame, values: tuple[str, ...], enc: dict | None =
     k = np.arange(src.size, dtype=np.int64) - np.repeat(np.cumsum(rep) - rep, rep)
     cat = flat[offset[sec][src] + k]
     # the expanded rows' keys: (year, region, scope) as one int64 per group (its order is theirs), category, gas;
-    # gathered per group, then per expanded row (fewer and smaller gathers than each key column per expanded row)
+    # packed into one int64 per group without the category, then per expanded row plus its category (one gather and
+    # one multiply-add per expanded row; the packing keeps the order and the equality of the key tuples)
     prefix = _combine([year, enc["region"][1], enc["scope"][1]])
-    if prefix is None:  # too wide for one int64: each column
-        row = first1[src]  # an emission row with the expanded row's keys
-        keys2 = [year[row], enc["region"][1][row], enc["scope"][1][row], cat, enc["gas"][1][row]]
+    n_gas = len(enc["gas"][0]) + 1  # gas codes 0..len(values), the last for null
+    if prefix is not None and prefix.size and (int(prefix.max()) + 1) * len(cats) * n_gas < 1 << 62:
+        base = prefix[first1] * (len(cats) * n_gas) + enc["gas"][1][first1]
+        key2 = base[src]
+        key2 += cat * n_gas
+        order2, change2 = _groups_of(key2)
+        key2 = base = None
     else:
-        keys2 = [prefix[first1][src], cat, enc["gas"][1][first1][src]]
-    order2, change2 = _groups(keys2)
-    keys2 = None
+        if prefix is None:  # too wide for one int64: each column
+            row = first1[src]  # an emission row with the expanded row's keys
+            keys2 = [year[row], enc["region"][1][row], enc["scope"][1][row], cat, enc["gas"][1][row]]
+        else:
+            keys2 = [prefix[first1][src], cat, enc["gas"][1][first1][src]]
+        order2, change2 = _groups(keys2)
+        keys2 = None
     starts2 = np.flatnonzero(change2)
     src2 = src[order2]
     g_row, g_cat = first1[src2[starts2]], cat[order2[starts2]]
@@ -171,6 +180,11 @@ def _groups(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     combined = _combine(codes)
     if combined is None:
         return _sorted_groups(codes)
+    return _groups_of(combined)
+
+
+def _groups_of(combined: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_groups` of keys already packed into one int64 per row (order and equality those of the key tuples)."""
     order = _stable_sort(combined)
     c = combined[order]
     change = np.empty(order.size, bool)
@@ -229,8 +243,8 @@ def _sorted_inventory(rolled: pl.DataFrame, codes: dict, others: list[pl.DataFra
                       other_codes: list[dict | None] | None = None) -> tuple[pl.DataFrame, np.ndarray, dict]:
     """The inventory: ``rolled`` (its keys as ``codes``, :func:`_rollup`) and the key rows ``others``
     (the same columns, no numbers) in one frame sorted by (year, region, scope in the order direct,
-    indirect, memo, category, gas, notation_key), nulls last, ties in that order; the sort
-    permutation (position in the concatenation of each inventory row); and the inventory's region,
+    indirect, memo, category, gas, notation_key), nulls last, ties in that order; the inventory row
+    of each rolled row (the inverse of the sort permutation, on the rolled rows); and the inventory's region,
     scope, category and gas as codes: column -> (sorted distinct values, int64 code per inventory
     row, ``len(values)`` for null), the codes its string columns were made from.
 
@@ -253,6 +267,7 @@ def _sorted_inventory(rolled: pl.DataFrame, codes: dict, others: list[pl.DataFra
     perm = _merged_order([_rank_codes(year), key["region"], scope_rank[key["scope"]], key["category"], key["gas"], nk_codes], nr)
     level = np.concatenate([rolled["level"].to_numpy(), *(o["level"].cast(pl.Int8).to_numpy() for o in others)])
     n_other = year.len() - nr
+    pos = inverse(perm)[:nr]  # the inventory row of each rolled row
     inv_codes = {k: (vocab[k], key[k][perm]) for k in ("region", "scope", "category", "gas")}
     inv = pl.DataFrame([
         year.gather(perm),
@@ -262,11 +277,26 @@ def _sorted_inventory(rolled: pl.DataFrame, codes: dict, others: list[pl.DataFra
         pl.Series("level", level[perm], pl.Int8),
         category_names(*inv_codes["category"]),
         _from_codes("gas", *inv_codes["gas"]),
-        *(pl.concat([rolled[v], pl.repeat(None, n_other, dtype=pl.Float64, eager=True)]).gather(perm)
-          for v in ("emissions_t", "co2e_t")),
+        *_at_rows([(v, rolled[v].to_numpy()) for v in ("emissions_t", "co2e_t")], pos, nr + n_other),
         _from_codes("notation_key", nk_vocab, nk_codes[perm]),
     ])
-    return inv.cast(INVENTORY_SCHEMA), perm, inv_codes
+    return inv.cast(INVENTORY_SCHEMA), pos, inv_codes
+
+
+def _at_rows(values: list[tuple[str, np.ndarray]], pos: np.ndarray, n: int) -> list[pl.Series]:
+    """Float64 columns of ``n`` rows: each of ``values`` (name, float64 array) placed at rows ``pos``, null at the
+    others (the notation-key rows); the same columns as gathering the values followed by nulls, without the gather."""
+    import pyarrow as pa
+
+    valid = np.zeros(n, bool)
+    valid[pos] = True
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    out = []
+    for name, x in values:
+        at = np.zeros(n, np.float64)
+        at[pos] = x
+        out.append(pl.Series(name, pa.Array.from_buffers(pa.float64(), n, [bitmap, pa.py_buffer(at)], null_count=n - pos.size)))
+    return out
 
 
 def build_inventory(emissions: pl.DataFrame, notation: pl.DataFrame | None = None, classes: dict[str, str] | None = None,
@@ -333,9 +363,9 @@ def build_inventory(emissions: pl.DataFrame, notation: pl.DataFrame | None = Non
         rows, row_codes = completeness_rows(rolled, notation, classes, keys, rolled_codes, with_codes=True, strings=False)
         parts.append(rows)
         part_codes.append(row_codes)
-    inv, perm, inv_codes = _sorted_inventory(rolled, rolled_codes, parts, part_codes)
+    inv, pos, inv_codes = _sorted_inventory(rolled, rolled_codes, parts, part_codes)
     if codes is not None:
         codes.update(emissions=enc, inventory=inv_codes)
     if not index:
         return inv
-    return inv, RollupIndex(order1, starts1, src2, starts2, inverse(perm)[: rolled.height], inv.height)
+    return inv, RollupIndex(order1, starts1, src2, starts2, pos, inv.height)
