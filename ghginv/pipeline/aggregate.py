@@ -121,8 +121,12 @@ def _rollup(emissions: pl.DataFrame, values: tuple[str, ...], enc: dict | None =
     sec = enc["sector"][1][first1]
     rep = n_anc[sec]
     src = np.repeat(np.arange(first1.size, dtype=np.int64), rep)
-    k = np.arange(src.size, dtype=np.int64) - np.repeat(np.cumsum(rep) - rep, rep)
-    cat = flat[offset[sec][src] + k]
+    # the k-th expanded row of a group takes the k-th category of its sector's chain: flat[offset[sector] + k],
+    # k = the row's position minus the group's first expanded row (one repeat of a per-group shift)
+    at_chain = np.repeat(offset[sec] - (np.cumsum(rep) - rep), rep)
+    at_chain += np.arange(src.size, dtype=np.int64)
+    cat = flat[at_chain]
+    at_chain = None
     # the expanded rows' keys: (year, region, scope) as one int64 per group (its order is theirs), category, gas;
     # packed into one int64 per group without the category, then per expanded row plus its category (one gather and
     # one multiply-add per expanded row; the packing keeps the order and the equality of the key tuples)
