@@ -292,17 +292,16 @@ def _sorted_inventory(rolled: pl.DataFrame, codes: dict, others: list[pl.DataFra
 
 def _at_rows(values: list[tuple[str, np.ndarray]], pos: np.ndarray, n: int) -> list[pl.Series]:
     """Float64 columns of ``n`` rows: each of ``values`` (name, float64 array) placed at rows ``pos``, null at the
-    others (the notation-key rows); the same columns as gathering the values followed by nulls, without the gather."""
-    import pyarrow as pa
-
+    others (the notation-key rows); the same columns as gathering the values followed by nulls, without the gather
+    (and without pyarrow's compute module, which a column made from Arrow buffers imports: 0.05 s of a district run)."""
     valid = np.zeros(n, bool)
     valid[pos] = True
-    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    mask = pl.Series("valid", valid)
     out = []
     for name, x in values:
         at = np.zeros(n, np.float64)
         at[pos] = x
-        out.append(pl.Series(name, pa.Array.from_buffers(pa.float64(), n, [bitmap, pa.py_buffer(at)], null_count=n - pos.size)))
+        out.append(pl.select(pl.when(mask).then(pl.Series(name, at))).to_series().alias(name))
     return out
 
 
