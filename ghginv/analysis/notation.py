@@ -411,7 +411,8 @@ def _distinct(x: np.ndarray):
 
 
 def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None, classes: dict[str, str] | None = None,
-                      keys: list[UserKey] | None = None, codes: dict | None = None, with_codes: bool = False):
+                      keys: list[UserKey] | None = None, codes: dict | None = None, with_codes: bool = False,
+                      strings: bool = True):
     """Notation-key rows for every reporting cell (category × gas) the run does not estimate.
 
     One row per cell, year and region. The key of a cell is the user's (:func:`notation_settings`;
@@ -437,13 +438,17 @@ def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None
         has them); a column not given is encoded here.
     with_codes : bool, default False
         Also return the rows' region, scope, category, gas and notation_key as codes.
+    strings : bool, default True
+        With False (and ``with_codes``) the rows are only ``year`` and ``level``: their other columns
+        are the codes, and the rows' String columns are never built (:func:`ghginv.pipeline.aggregate.build_inventory`
+        builds the inventory's once, sorted, from the codes).
 
     Returns
     -------
     rows : polars.DataFrame
         Inventory rows without ``category_name``: year, region, scope ``direct`` (``memo`` for the
         international bunkers of :data:`MEMO`), category, level, gas (the gas group), ``emissions_t``
-        and ``co2e_t`` null, ``notation_key``.
+        and ``co2e_t`` null, ``notation_key``; with ``strings=False``, year and level only.
     codes : dict
         Only with ``with_codes=True``: column -> (sorted distinct values, int64 code per row), as
         :func:`ghginv.core._frames.encode` gives them (the inventory sorts on them).
@@ -459,6 +464,7 @@ def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None
        §8.2.2 (notation keys).
     """
     keys = keys or []
+    strings = strings or not with_codes
     codes = {**{k: encode(rolled[k]) for k in ("region", "scope", "category", "gas") if k not in (codes or {})}, **(codes or {})}
     yr, yi, yr_region = _year_regions(rolled, notation, codes["region"])
     cells = _cells(keys)
@@ -494,26 +500,33 @@ def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None
     if user.height:
         clash = grid(np.flatnonzero(estimated)).join(user, on=["leaf", "gas"], how="inner")
         _refuse_keys_on_estimates(clash, "leaf")
-    leaf = grid(np.flatnonzero(~estimated))
+    leaf_pos = np.flatnonzero(~estimated)
     data = _data_keys(notation, classes or {})
+    priority_at = {k: i for i, k in enumerate(_PRIORITY)}
     if user.height or data.height:
         leaf = (
-            leaf.join(user.select("leaf", "gas", pl.col("key").alias("_user")), on=["leaf", "gas"], how="left")
+            grid(leaf_pos).join(user.select("leaf", "gas", pl.col("key").alias("_user")), on=["leaf", "gas"], how="left")
             .join(data.rename({"key": "_data"}), on=["year", "region", "leaf"], how="left")
             .with_columns(pl.coalesce("_user", "_data", pl.lit("NE")).alias("notation_key"))
         )
         leaf_keys = encode(leaf["notation_key"]) if with_codes else None
-    else:
-        leaf = leaf.with_columns(pl.lit("NE").alias("notation_key"))
-        leaf_keys = (["NE"], np.zeros(leaf.height, np.int64))
+        leaf_pos = leaf["_pos"].to_numpy()
+        leaf_rank = leaf["notation_key"].replace_strict(priority_at, return_dtype=pl.Int64).to_numpy()
+    else:  # every leaf NE: its rows are positions on the grid (as strings only when asked for)
+        leaf = grid(leaf_pos).with_columns(pl.lit("NE").alias("notation_key")) if strings else None
+        leaf_keys = (["NE"], np.zeros(leaf_pos.size, np.int64))
+        leaf_rank = priority_at["NE"]
     # a parent: per year, region and gas, the combined key of its leaves without an estimate (combine_keys),
     # unless the run estimates the parent itself
     none = len(_PRIORITY)
-    leaf_pos = leaf["_pos"].to_numpy()
     rank = np.full(yr.height * nc, none, np.int64)
-    rank[leaf_pos] = leaf["notation_key"].replace_strict({k: i for i, k in enumerate(_PRIORITY)}, return_dtype=pl.Int64).to_numpy()
+    rank[leaf_pos] = leaf_rank
     rank = rank.reshape(yr.height, nc)
-    leaf = leaf.select("year", "region", pl.col("leaf").alias("category"), "gas", "notation_key")
+    if strings:
+        leaf = leaf.select("year", "region", pl.col("leaf").alias("category"), "gas", "notation_key")
+    yr_year = yr["year"].to_numpy()
+    years = [yr_year[leaf_pos // nc]]  # strings=False: the rows' year and level, part by part
+    levels = [np.array([categories.level(c) for c, _ in cell_list], np.int8)[leaf_pos % nc]]
     parents = []
     priority = pl.Series("notation_key", _PRIORITY, pl.String)
     leaf_vocab, gas_vocab = sorted({c for c, _ in cell_list}), sorted({g for _, g in cell_list})
@@ -530,18 +543,25 @@ def completeness_rows(rolled: pl.DataFrame, notation: pl.DataFrame | None = None
             if (p, g) in par_at:
                 keep &= ~est_parent[:, par_at[(p, g)]]
             rows = np.flatnonzero(keep)
-            parents.append(yr[rows].with_columns(pl.lit(p).alias("category"), pl.lit(g).alias("gas"), priority.gather(m[rows])))
+            if strings:
+                parents.append(yr[rows].with_columns(pl.lit(p).alias("category"), pl.lit(g).alias("gas"), priority.gather(m[rows])))
+            years.append(yr_year[rows])
+            levels.append(np.full(rows.size, categories.level(p), np.int8))
             if with_codes:
                 one = np.zeros(rows.size, np.int64)
                 part_codes.append({"region": (yr_region[0], yr_region[1][rows]), "scope": (["direct"], one), "category": ([p], one),
                                    "gas": ([g], one), "notation_key": (list(_PRIORITY), m[rows])})
-    out = pl.concat([leaf, *parents]).select(
-        "year", "region", pl.lit("direct").alias("scope"), "category",
-        pl.col("category").replace_strict({c: categories.level(c) for c in reporting_codes()}, return_dtype=pl.Int8).alias("level"), "gas",
-        pl.lit(None, pl.Float64).alias("emissions_t"), pl.lit(None, pl.Float64).alias("co2e_t"), "notation_key",
-    )
     memo = _memo_rows(rolled, notation, keys, yr, codes)
-    result = pl.concat([out, memo])
+    if strings:
+        out = pl.concat([leaf, *parents]).select(
+            "year", "region", pl.lit("direct").alias("scope"), "category",
+            pl.col("category").replace_strict({c: categories.level(c) for c in reporting_codes()}, return_dtype=pl.Int8).alias("level"),
+            "gas", pl.lit(None, pl.Float64).alias("emissions_t"), pl.lit(None, pl.Float64).alias("co2e_t"), "notation_key",
+        )
+        result = pl.concat([out, memo])
+    else:
+        result = pl.DataFrame([pl.Series("year", np.concatenate([*years, memo["year"].to_numpy()]), pl.Int32),
+                               pl.Series("level", np.concatenate([*levels, memo["level"].to_numpy()]), pl.Int8)])
     if not with_codes:
         return result
     part_codes.append({k: encode(memo[k]) for k in _CODED})

@@ -16,7 +16,7 @@ import numpy as np
 from ..kernels import rollup as K
 from ..kernels.rollup import csr
 
-__all__ = ["indexed_emissions", "rolled_sums", "rolled_into", "rollup_check", "all_finite", "csr", "split_run"]
+__all__ = ["indexed_emissions", "rolled_sums", "rolled_sums2", "rolled_into", "rollup_check", "all_finite", "csr", "split_run"]
 
 _POOL: ThreadPoolExecutor | None = None
 _MIN_SPLIT = 1 << 16  # outputs below this run on the calling thread
@@ -139,6 +139,33 @@ def rolled_sums(x, order1, starts1, src2, starts2) -> np.ndarray:
     out = np.empty(starts2.shape[0] - 1, np.float64)
     split_run(K.segment_sums, out.shape[0], by_sector, src2, starts2, out)
     return out
+
+
+def rolled_sums2(x, y, order1, starts1, src2, starts2) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`rolled_sums` of two value arrays in one pass over the positions (the kernel of
+    :func:`rolled_into`, which a recompute runs): the same sums, term by term, as two calls.
+
+    Parameters
+    ----------
+    x, y : numpy.ndarray
+        The two value arrays (e.g. [t gas] and [t CO2e]).
+    order1, starts1, src2, starts2 : numpy.ndarray
+        The CSR positions, as in :func:`rolled_sums`.
+
+    Returns
+    -------
+    x_sums, y_sums : numpy.ndarray
+        float64, the rolled-up sums of each, one per second-stage output [units of ``x`` and ``y``].
+    """
+    x = np.ascontiguousarray(x, np.float64)
+    y = np.ascontiguousarray(y, np.float64)
+    nb = starts1.shape[0] - 1
+    bx, by = np.empty(nb, np.float64), np.empty(nb, np.float64)
+    split_run(K.segment_sums2, nb, x, y, order1, starts1, bx, by, _NOPOS)
+    n = starts2.shape[0] - 1
+    out_x, out_y = np.empty(n, np.float64), np.empty(n, np.float64)
+    split_run(K.segment_sums2, n, bx, by, src2, starts2, out_x, out_y, _NOPOS)
+    return out_x, out_y
 
 
 def rolled_into(x, y, order1, starts1, src2, starts2, pos, n_rows: int) -> tuple[np.ndarray, np.ndarray]:

@@ -91,6 +91,8 @@ def test_rolled_sums_add_left_to_right(values, seed):
     assert np.array_equal(a[pos], want) and np.array_equal(b[pos], _reference_segments(_reference_segments(2 * x, order1, starts1), src2, starts2))
     rest = np.setdiff1d(np.arange(n_out + 2), pos)
     assert np.isnan(a[rest]).all() and np.isnan(b[rest]).all()
+    c, d = K.rolled_sums2(x, 2 * x, order1, starts1, src2, starts2)  # the compile's two columns in one pass: the same bits
+    assert np.array_equal(c, want) and np.array_equal(d, K.rolled_sums(2 * x, order1, starts1, src2, starts2))
 
 
 def _tree():

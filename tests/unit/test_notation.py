@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -256,6 +257,26 @@ def test_completeness_codes_are_the_rows_columns():
     for k, (vals, c) in got.items():
         assert vals == sorted(vals) and c.shape == (rows.height,)
         assert pl.Series([*vals, None], dtype=pl.String).gather(c).to_list() == rows[k].to_list(), k
+    bare, bare_codes = completeness_rows(rolled, notation, {}, keys, codes, with_codes=True, strings=False)
+    assert bare.equals(rows.select("year", "level")) and bare_codes.keys() == got.keys()  # strings=False: the same rows, not as strings
+    assert all(bare_codes[k][0] == got[k][0] and np.array_equal(bare_codes[k][1], got[k][1]) for k in got)
+
+
+@pytest.mark.parametrize("with_keys", [False, True])
+def test_completeness_without_strings_is_the_same_rows(with_keys):
+    """``strings=False``: the year and level of the rows and the same codes, whether every cell is NE (the rows
+    from positions alone) or user and data keys join in."""
+    from ghginv.analysis.notation import completeness_rows
+    from ghginv.pipeline.aggregate import _rollup
+
+    rolled, _, codes = _rollup(_emissions(), ("emissions_t", "co2e_t"))
+    notation = pl.DataFrame([(2024, R, "1.B", "coal_mining", "NO")], schema=NOTATION_SCHEMA, orient="row") if with_keys else None
+    keys = _keys({"2.F": {"key": "NO", "gases": ["PFCs"]}}) if with_keys else []
+    rows, got = completeness_rows(rolled, notation, {}, keys, codes, with_codes=True)
+    bare, bare_codes = completeness_rows(rolled, notation, {}, keys, codes, with_codes=True, strings=False)
+    assert rows.height > 81 and bare.equals(rows.select("year", "level"))
+    for k, (vals, c) in got.items():
+        assert bare_codes[k][0] == vals and np.array_equal(bare_codes[k][1], c), k
 
 
 @pytest.mark.parametrize("seed", range(12))
