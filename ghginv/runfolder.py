@@ -218,13 +218,17 @@ def _copy_bytes(src, dst) -> None:
     """
     copy_range = getattr(os, "copy_file_range", None)
     if copy_range is not None:
+        dst.flush()  # what dst holds in its buffer goes first
+        pos = src.tell()  # where src stands for its reader (its buffer may have read ahead of the descriptor)
         try:
-            while copy_range(src.fileno(), dst.fileno(), 1 << 30):  # both files' offsets advance
-                pass
+            while n := copy_range(src.fileno(), dst.fileno(), 1 << 30, pos):  # dst's offset advances with each call
+                pos += n
             return
         except OSError as e:
             if e.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM, errno.EBADF):
                 raise
+        finally:
+            src.seek(pos)
     shutil.copyfileobj(src, dst, 1 << 20)
 
 
