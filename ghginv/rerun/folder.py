@@ -46,6 +46,10 @@ class RunFolder:
             self._cache[name] = pl.read_parquet(self.path / name)
         return self._cache[name]
 
+    def has_frame(self, name: str) -> bool:
+        """Whether output table ``name`` was read by :meth:`frame` and is still kept (not released)."""
+        return name in self._cache
+
     def plan(self):
         """The run's kept positions (:class:`ghginv.pipeline.positions.RecomputePlan`), verified against the
         manifest's sha256, or None when the run has none (or from another format version)."""

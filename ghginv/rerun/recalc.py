@@ -325,11 +325,13 @@ def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: RunConfig, new_emissions
 
     if old_sets is None:
         old_sets = old.factor_sets()
-    old_used = old.frame("factors_used.parquet")
+    if not old.has_frame("factors_used.parquet"):  # not read yet (the full path): read once the states are rolled up
+        recalc = _recalc_rows(old, new_cells, new_sets, ncfg, new_emissions, activity_rows, old_activity_rows, old_sets)
+        return recalc, changed_factors(old.frame("factors_used.parquet"), new_used)
     with ThreadPoolExecutor(1, thread_name_prefix="ghginv-recalc") as pool:
         # the changed factor rows (polars, ~0.15 s CPU at 1.6 M rows) on the other core while the states are summed
         # and rolled up (numpy and pyarrow: both release the GIL); the same rows, whichever finishes first
-        changed = pool.submit(changed_factors, old_used, new_used)
+        changed = pool.submit(changed_factors, old.frame("factors_used.parquet"), new_used)
         recalc = _recalc_rows(old, new_cells, new_sets, ncfg, new_emissions, activity_rows, old_activity_rows, old_sets)
         return recalc, changed.result()
 

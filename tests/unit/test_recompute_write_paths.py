@@ -137,3 +137,21 @@ def test_changed_factors_error_reaches_the_caller(demo_run, monkeypatch):
     monkeypatch.setattr(recalc, "changed_factors", broken)
     with pytest.raises(RuntimeError, match="changed factors failed"):
         recompute(demo_run, gwp="AR6GWP100")
+
+
+def test_changed_factors_beside_the_rollup_as_after_it(demo_run):
+    """The recalculation with the old run's factor rows already read (its changed rows found in a thread
+    beside the roll-up) and from a folder that has not read them (found after it): the same tables."""
+    from ghginv.rerun.folder import load_run
+    from ghginv.rerun.recalc import diff_result
+    from ghginv.rerun.recompute import recompute
+
+    folder = load_run(demo_run)
+    result = recompute(folder, gwp="AR6GWP100", recalculation=False)
+    assert folder.has_frame("factors_used.parquet")  # read by the trace stage on the kept positions
+    threaded = diff_result(demo_run, result)
+    result.source = None  # diff_result reads the old run again: nothing read yet
+    fresh = load_run(demo_run)
+    assert not fresh.has_frame("factors_used.parquet")
+    after = diff_result(demo_run, result)
+    assert threaded[0].equals(after[0]) and threaded[1].equals(after[1])
