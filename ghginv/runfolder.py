@@ -203,6 +203,35 @@ def verified_same_file(run_dir: str | os.PathLike, manifest: Mapping, name: str,
     return SameFile(path, manifest["outputs"][name], before if same else None)
 
 
+def _copy_bytes(src, dst) -> None:
+    """Copy the rest of the open file ``src`` into the open file ``dst``: in the kernel
+    (``os.copy_file_range``: no pass of the bytes through Python's buffers, ~0.2 s CPU less for the
+    145 MB positions file of a 1.2 M-cell run), else — where the call is missing or refused
+    (another file system, an older kernel) — through a 1 MiB buffer from where it stopped.
+
+    Parameters
+    ----------
+    src : file object
+        Opened for reading in binary mode.
+    dst : file object
+        Opened for writing in binary mode.
+    """
+    copy_range = getattr(os, "copy_file_range", None)
+    if copy_range is not None:
+        dst.flush()  # what dst holds in its buffer goes first
+        pos = src.tell()  # where src stands for its reader (its buffer may have read ahead of the descriptor)
+        try:
+            while n := copy_range(src.fileno(), dst.fileno(), 1 << 30, pos):  # dst's offset advances with each call
+                pos += n
+            return
+        except OSError as e:
+            if e.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM, errno.EBADF):
+                raise
+        finally:
+            src.seek(pos)
+    shutil.copyfileobj(src, dst, 1 << 20)
+
+
 def copy_unchanged(same: SameFile, write: Writer) -> Callable[[Path], str | None]:
     """A writer (for :func:`write_files`) that copies ``same`` instead of encoding the file again.
 
@@ -232,7 +261,7 @@ def copy_unchanged(same: SameFile, write: Writer) -> Callable[[Path], str | None
             src = None
         if src is not None:
             with src, open(path, "wb") as dst:  # a failing write of the new file (disk full, EIO) is the run's error
-                shutil.copyfileobj(src, dst, 1 << 20)
+                _copy_bytes(src, dst)
             try:
                 if _stat_ident(same.path) == same.ident:
                     return same.sha256
