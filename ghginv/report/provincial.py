@@ -41,6 +41,7 @@ import polars as pl
 
 from ..core import categories
 from ..core.gwp import MONTREAL_GASES, gas_family
+from ._atoms import Atoms, emission_atoms
 from ._exact import ExactSums
 
 __all__ = ["SUMMARY_ROWS", "GAS_GROUPS", "T_PER_10KT", "summary_table", "summary_sheet", "energy_activity_table", "sector_table",
@@ -267,6 +268,27 @@ class _Rows:
     selection. Built once per run's workbook (:func:`provincial_sheets`) and passed to each table."""
 
     def __init__(self, emissions: pl.DataFrame, classes: dict[str, str]):
+        a = emission_atoms(emissions)
+        if a is not None:
+            self._of_atoms(emissions, classes, a)
+        else:
+            self._grouped(emissions, classes)
+        groups = {g: gas_family(g) for g in set(self.gas)}
+        self.gas_group = [groups[g] for g in self.gas]
+        self.montreal = [g in MONTREAL_GASES for g in self.gas]
+        self.years = sorted(set(self.year))
+        self.by_sector: dict[str, list[int]] = {}
+        for i, (sc, sec) in enumerate(zip(self.scope, self.sector)):
+            if sc == "direct":
+                self.by_sector.setdefault(sec, []).append(i)
+        self.by_year: dict[int, list[int]] = {}
+        for i, y in enumerate(self.year):
+            self.by_year.setdefault(y, []).append(i)
+        self._split: dict[int, tuple] = {}  # id of an index collection -> (it, year -> its indices in its order)
+        self._sums: dict[tuple, float] = {}  # ("em" or "ce", atoms) -> math.fsum of their rows' values
+
+    def _grouped(self, emissions: pl.DataFrame, classes: dict[str, str]) -> None:
+        """The atoms by a group-by of the emission rows (frames without :func:`ghginv.report._atoms.emission_atoms`)."""
         if "activity" in emissions.columns:
             acts = emissions["activity"].drop_nulls().unique().to_list()
             fuel = (pl.col("activity").replace_strict(acts, [classes.get(a, "other") for a in acts], return_dtype=pl.String)
@@ -281,22 +303,30 @@ class _Rows:
         self.gas = atoms["gas"].to_list()
         self.scope = atoms["scope"].to_list()
         self.fuel_class = atoms["fuel_class"].to_list()
-        groups = {g: gas_family(g) for g in set(self.gas)}
-        self.gas_group = [groups[g] for g in self.gas]
-        self.montreal = [g in MONTREAL_GASES for g in self.gas]
         lengths = atoms["emissions_t"].list.len().to_numpy()
         self.em = ExactSums(atoms["emissions_t"].explode(), lengths)  # per atom: the exact sum of its rows [t of the gas]
         self.ce = ExactSums(atoms["co2e_t"].explode(), lengths)  # [t CO2e]
-        self.years = sorted(set(self.year))
-        self.by_sector: dict[str, list[int]] = {}
-        for i, (sc, sec) in enumerate(zip(self.scope, self.sector)):
-            if sc == "direct":
-                self.by_sector.setdefault(sec, []).append(i)
-        self.by_year: dict[int, list[int]] = {}
-        for i, y in enumerate(self.year):
-            self.by_year.setdefault(y, []).append(i)
-        self._split: dict[int, tuple] = {}  # id of an index collection -> (it, year -> its indices in its order)
-        self._sums: dict[tuple, float] = {}  # ("em" or "ce", atoms) -> math.fsum of their rows' values
+
+    def _of_atoms(self, emissions: pl.DataFrame, classes: dict[str, str], a: Atoms) -> None:
+        """The atoms from the emission frame's (year, sector, gas, scope, activity) atoms: the same atoms in the same
+        order (of their first row) as :meth:`_grouped`, each activity taken to its fuel class in Python."""
+        t = a.table
+        acts = t["activity"].to_list() if "activity" in t.columns else None
+        mine: dict[tuple, int] = {}
+        of = np.empty(t.height, np.int64)  # the emission atom's atom here
+        for i, (y, sec, g, sc) in enumerate(zip(t["year"].to_list(), t["sector"].to_list(), t["gas"].to_list(),
+                                                t["scope"].to_list(), strict=True)):
+            fc = classes.get(acts[i], "other") if acts is not None else classes.get("", "other")
+            of[i] = mine.setdefault((y, sec, g, sc, fc), len(mine))
+        keys = list(mine)
+        self.year = [k[0] for k in keys]
+        self.sector = [k[1] for k in keys]
+        self.gas = [k[2] for k in keys]
+        self.scope = [k[3] for k in keys]
+        self.fuel_class = [k[4] for k in keys]
+        group = a.rows_of(of)
+        self.em = ExactSums.of_groups(emissions["emissions_t"], group, len(keys))  # per atom: the exact sum of its rows [t]
+        self.ce = ExactSums.of_groups(emissions["co2e_t"], group, len(keys))  # [t CO2e]
 
     def fsum(self, which: str, idx) -> float:
         """:func:`math.fsum` of the values (``"em"`` [t of the gas] or ``"ce"`` [t CO2e]) of the rows of the atoms

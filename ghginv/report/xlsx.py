@@ -21,6 +21,7 @@ import polars as pl
 from ..core import categories
 from ..core._frames import group_sum, per_distinct
 from ..core.gwp import MONTREAL_GASES, gas_family
+from ._atoms import Atoms, emission_atoms
 from ._completeness import completeness_sheet
 from ._detail import DETAIL_TABLES, WORKBOOK_DETAIL_ROWS, SummedTable, summed_frame, summed_text, table_detail
 from ._fastrows import write_rows
@@ -77,19 +78,24 @@ def provincial_table(emissions: pl.DataFrame) -> pl.DataFrame:
     # would the names (the same groups, order and sums), without a text column per emission row to build and encode
     five_names = sorted([k for k, *_ in FIVE_SECTORS] + ["memo_indirect", "memo_montreal", "memo_bunkers", "memo_biogenic"])
     five_code = {k: i for i, k in enumerate(five_names)}
-    families = {g: gas_family(g) for g in emissions["gas"].drop_nulls().unique().to_list()}
+    a = emission_atoms(emissions)
+    gases = a.table["gas"].to_list() if a is not None else emissions["gas"].drop_nulls().unique().to_list()
+    families = {g: gas_family(g) for g in gases if g is not None}
     group_names = sorted(set(families.values()))
     group_code = {k: i for i, k in enumerate(group_names)}
-    e = emissions.select(
-        "year", "emissions_t", "co2e_t",
-        per_distinct(emissions["gas"], lambda g: group_code[families[g]], pl.Int64).alias("gas_group"),
-        pl.when(pl.col("scope") == "direct").then(per_distinct(emissions["sector"], lambda c: five_code.get(_five(c)), pl.Int64))
-        .when(pl.col("scope") == "indirect").then(pl.lit(five_code["memo_indirect"], pl.Int64))
-        .when(pl.col("gas").is_in(list(MONTREAL_GASES))).then(pl.lit(five_code["memo_montreal"], pl.Int64))
-        .when(pl.col("sector").is_in([c for c in emissions["sector"].unique().to_list() if c and categories.is_bunker(c)]))
-        .then(pl.lit(five_code["memo_bunkers"], pl.Int64))
-        .otherwise(pl.lit(five_code["memo_biogenic"], pl.Int64)).alias("five"),
-    ).filter(pl.col("five").is_not_null())
+    if a is not None:  # the same codes per row, found per atom of the emission rows (ghginv.report._atoms)
+        e = _five_of_atoms(emissions, a, five_code, group_code, families)
+    else:
+        e = emissions.select(
+            "year", "emissions_t", "co2e_t",
+            per_distinct(emissions["gas"], lambda g: group_code[families[g]], pl.Int64).alias("gas_group"),
+            pl.when(pl.col("scope") == "direct").then(per_distinct(emissions["sector"], lambda c: five_code.get(_five(c)), pl.Int64))
+            .when(pl.col("scope") == "indirect").then(pl.lit(five_code["memo_indirect"], pl.Int64))
+            .when(pl.col("gas").is_in(list(MONTREAL_GASES))).then(pl.lit(five_code["memo_montreal"], pl.Int64))
+            .when(pl.col("sector").is_in([c for c in emissions["sector"].unique().to_list() if c and categories.is_bunker(c)]))
+            .then(pl.lit(five_code["memo_bunkers"], pl.Int64))
+            .otherwise(pl.lit(five_code["memo_biogenic"], pl.Int64)).alias("five"),
+        ).filter(pl.col("five").is_not_null())
     wide = group_sum(e, ["year", "five", "gas_group"], ["emissions_t", "co2e_t"])
     wide = wide.with_columns(pl.col("five").replace_strict(dict(enumerate(five_names)), return_dtype=pl.String),
                              pl.col("gas_group").replace_strict(dict(enumerate(group_names)), default=None, return_dtype=pl.String))
@@ -123,6 +129,28 @@ def provincial_table(emissions: pl.DataFrame) -> pl.DataFrame:
             out.append(row)
     return pl.DataFrame(out, schema={"year": pl.Int32, "sector": pl.String, "sector_zh": pl.String,
                                      **{f"{g}_t": pl.Float64 for g in GAS_COLUMNS}, "co2e_t": pl.Float64})
+
+
+def _five_of_atoms(emissions: pl.DataFrame, a: Atoms, five_code: dict, group_code: dict, families: dict) -> pl.DataFrame:
+    """The rows :func:`provincial_table` sums (year, emissions_t, co2e_t, gas_group, five), their codes found per atom:
+    the same codes as the row-by-row rule (direct: the sector's five-sector key; indirect; Montreal gases; bunkers;
+    else biogenic; a null scope, gas or sector as polars' when/then takes it)."""
+    t = a.table
+    five, gas_group = [], []
+    for sec, g, sc in zip(t["sector"].to_list(), t["gas"].to_list(), t["scope"].to_list(), strict=True):
+        gas_group.append(None if g is None else group_code[families[g]])
+        if sc == "direct":
+            five.append(None if sec is None else five_code.get(_five(sec)))
+        elif sc == "indirect":
+            five.append(five_code["memo_indirect"])
+        elif g is not None and g in MONTREAL_GASES:
+            five.append(five_code["memo_montreal"])
+        elif sec and categories.is_bunker(sec):
+            five.append(five_code["memo_bunkers"])
+        else:
+            five.append(five_code["memo_biogenic"])
+    return (emissions.select("year", "emissions_t", "co2e_t").with_columns(a.codes("gas_group", gas_group), a.codes("five", five))
+            .filter(pl.col("five").is_not_null()))
 
 
 def _width(header: str) -> int:
