@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-__all__ = ["Atoms", "emission_atoms", "ATOM_COLUMNS"]
+__all__ = ["Atoms", "emission_atoms", "frame_atoms", "min_rows", "ATOM_COLUMNS"]
 
 ATOM_COLUMNS = ("year", "sector", "gas", "scope", "activity")  # ``activity`` optional
 _MIN_ROWS = 50_000  # shorter frames: the tables group their rows as before (the encoding would cost more than it saves)
@@ -81,6 +81,17 @@ class Atoms:
         return s
 
 
+def min_rows() -> int:
+    """Rows from which a frame is grouped through its atoms (:data:`_MIN_ROWS`; shorter frames as before).
+
+    Returns
+    -------
+    int
+        The number of rows.
+    """
+    return _MIN_ROWS
+
+
 _lock = threading.Lock()
 _last: list = [None, None]  # [weak reference to the frame, its Atoms]: the reports ask for the same frame's atoms a few times
 
@@ -108,17 +119,32 @@ def emission_atoms(emissions: pl.DataFrame, min_rows: int | None = None) -> Atom
         ref, got = _last
         if ref is not None and ref() is emissions:
             return got
-    got = _atoms(emissions)
+    cols = [c for c in ATOM_COLUMNS if c in emissions.columns]
+    got = frame_atoms(emissions, cols) if len(cols) >= len(ATOM_COLUMNS) - ("activity" not in cols) else None
     with _lock:
         _last[:] = [weakref.ref(emissions), got]
     return got
 
 
-def _atoms(emissions: pl.DataFrame) -> Atoms | None:
-    cols = [c for c in ATOM_COLUMNS if c in emissions.columns]
-    if len(cols) < len(ATOM_COLUMNS) - (0 if "activity" in emissions.columns else 1):
+def frame_atoms(df: pl.DataFrame, cols: list[str]) -> Atoms | None:
+    """The atoms of any frame: one per distinct value of ``cols`` (text or integer columns), in the order of their first
+    row, and the atom of each row.
+
+    Parameters
+    ----------
+    df : polars.DataFrame
+        The rows.
+    cols : list of str
+        Columns of ``df``, each text (String) or an integer type.
+
+    Returns
+    -------
+    Atoms or None
+        None when a column is missing or of another type, or the codes do not fit one int64 key.
+    """
+    if any(c not in df.columns for c in cols):
         return None
-    schema = emissions.schema
+    schema = df.schema
     exprs = []
     for c in cols:
         t = schema[c]
@@ -128,7 +154,7 @@ def _atoms(emissions: pl.DataFrame) -> Atoms | None:
             exprs.append(pl.col(c))
         else:
             return None
-    codes = emissions.select(exprs)
+    codes = df.select(exprs)
     key = np.zeros(codes.height, np.int64)
     room = 1
     for c in cols:
@@ -158,5 +184,5 @@ def _atoms(emissions: pl.DataFrame) -> Atoms | None:
     uniq = firsts["k"].to_numpy()
     by_key = np.argsort(uniq, kind="stable")
     ids = by_key[np.searchsorted(uniq[by_key], key)]
-    table = emissions.select(cols)[firsts["i"].to_numpy()]
+    table = df.select(cols)[firsts["i"].to_numpy()]
     return Atoms(table, ids.astype(np.int64, copy=False))

@@ -41,7 +41,7 @@ import polars as pl
 
 from ..core import categories
 from ..core.gwp import MONTREAL_GASES, gas_family
-from ._atoms import Atoms, emission_atoms
+from ._atoms import Atoms, emission_atoms, frame_atoms, min_rows
 from ._exact import ExactSums
 
 __all__ = ["SUMMARY_ROWS", "GAS_GROUPS", "T_PER_10KT", "summary_table", "summary_sheet", "energy_activity_table", "sector_table",
@@ -710,6 +710,19 @@ class _EnergyGroups:
 
     def __init__(self, ea: pl.DataFrame, name: str):
         keys = ["year", "sector", name, "dimension", "fuel_class", "activity"]
+        a = frame_atoms(ea, keys) if ea.height >= min_rows() else None
+        self._atoms = a
+        if a is not None:  # the same groups in the same order, found from integer codes (ghginv.report._atoms)
+            n = a.table.height
+            self.keys = list(zip(*(a.table[c].to_list() for c in keys), strict=True))
+            self._amount = ea["amount_base"]
+            tce = ea["energy_tce"].cast(pl.Float64)
+            has = tce.is_not_null()
+            ids = a.ids[has.to_numpy()]
+            self.tce_rows = np.bincount(ids, minlength=n)  # non-null tce values per group
+            self.tce = ExactSums.of_groups(tce.filter(has), ids, n)
+            self._physical = {}
+            return
         g = (ea.lazy().select(*keys, "amount_base", pl.col("energy_tce").cast(pl.Float64))
              .group_by(keys, maintain_order=True).agg("amount_base", pl.col("energy_tce").drop_nulls()).collect())
         self.keys = list(zip(*(g[c].to_list() for c in keys), strict=True))
@@ -724,6 +737,10 @@ class _EnergyGroups:
         """The exact sums of each group's ``amount_base`` / its display divisor (one per group, as in the table)."""
         key = tuple(divisors)
         got = self._physical.get(key)
+        if got is None and self._atoms is not None:  # each row's amount / its group's divisor, as below
+            ids = self._atoms.ids
+            div = pl.Series(np.asarray(divisors, np.float64)[ids])
+            got = self._physical[key] = ExactSums.of_groups(self._amount / div, ids, len(divisors))
         if got is None:
             lengths = self._amounts.list.len().to_numpy()
             div = pl.Series(np.repeat(np.asarray(divisors, np.float64), lengths))

@@ -17,7 +17,7 @@ from polars.testing import assert_frame_equal
 import ghginv.report._atoms as atoms_mod
 from ghginv.report._atoms import emission_atoms
 from ghginv.report.data import ReportData
-from ghginv.report.provincial import _Rows
+from ghginv.report.provincial import _EnergyGroups, _Rows
 from ghginv.report.xlsx import provincial_table
 
 SECTORS = ["1.A.1.a", "1.A.2.e", "1.A.3.a.i", "1.A.3.d.i", "1.A.4.b", "2.C.1", "2.F.1", "3.A.1", "3.B.1.a", "4.A", None]
@@ -95,3 +95,29 @@ def test_atoms_fall_back_without_their_columns():
     a = emission_atoms(e, min_rows=0)
     assert a.table.height == 1 and np.array_equal(a.ids, [0])
     assert emission_atoms(e, min_rows=0) is a  # once per frame
+
+
+energy_row = st.tuples(st.sampled_from([2019, 2020]), st.sampled_from(["1.A.1.a", "1.A.2.e", "1.A.4.b", None]),
+                       st.sampled_from(["coal", "diesel", "electricity", "wood"]), st.sampled_from(["mass", "energy", None]),
+                       st.floats(0, 1e9), st.one_of(st.none(), st.floats(0, 1e9)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(energy_row, min_size=1, max_size=100))
+def test_energy_groups_from_atoms_equal_the_grouped_rows(rows):
+    cols = list(zip(*rows, strict=True))
+    ea = pl.DataFrame({"year": pl.Series(cols[0], dtype=pl.Int32), "sector": pl.Series(cols[1], dtype=pl.String),
+                       "activity": list(cols[2]), "name_en": [a.title() for a in cols[2]],
+                       "fuel_class": [CLASSES[a] for a in cols[2]], "dimension": pl.Series(cols[3], dtype=pl.String),
+                       "amount_base": pl.Series(cols[4], dtype=pl.Float64), "energy_tce": pl.Series(cols[5], dtype=pl.Float64)})
+    with atoms(False):
+        old = _EnergyGroups(ea, "name_en")
+    with atoms(True):
+        new = _EnergyGroups(ea, "name_en")
+    assert new.keys == old.keys
+    assert list(new.tce_rows) == list(old.tce_rows)
+    n = len(old.keys)
+    divs = [1.0 + i / 3 for i in range(n)]
+    for a, b in ((old.tce, new.tce), (old.physical(divs), new.physical(divs))):
+        assert a._total == b._total and a._scale == b._scale and a._special == b._special
+        assert [a.fsum([i]) for i in range(n)] == [b.fsum([i]) for i in range(n)]
