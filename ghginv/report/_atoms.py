@@ -93,7 +93,16 @@ def min_rows() -> int:
 
 
 _lock = threading.Lock()
-_last: list = [None, None]  # [weak reference to the frame, its Atoms]: the reports ask for the same frame's atoms a few times
+# [weak reference to the frame, its Atoms]: the reports ask for the same frame's atoms a few times; the atoms go with the
+# frame (the reference's callback), not kept past it
+_last: list = [None, None]
+
+
+def _forget(ref: weakref.ref) -> None:
+    """The frame of the cached atoms is gone: drop them (unless another frame's atoms replaced them)."""
+    with _lock:
+        if _last[0] is ref:
+            _last[:] = [None, None]
 
 
 def emission_atoms(emissions: pl.DataFrame, min_rows: int | None = None) -> Atoms | None:
@@ -122,7 +131,7 @@ def emission_atoms(emissions: pl.DataFrame, min_rows: int | None = None) -> Atom
     cols = [c for c in ATOM_COLUMNS if c in emissions.columns]
     got = frame_atoms(emissions, cols) if len(cols) >= len(ATOM_COLUMNS) - ("activity" not in cols) else None
     with _lock:
-        _last[:] = [weakref.ref(emissions), got]
+        _last[:] = [weakref.ref(emissions, _forget), got]
     return got
 
 
@@ -140,9 +149,9 @@ def frame_atoms(df: pl.DataFrame, cols: list[str]) -> Atoms | None:
     Returns
     -------
     Atoms or None
-        None when a column is missing or of another type, or the codes do not fit one int64 key.
+        None when the frame is empty, a column is missing or of another type, or the codes do not fit one int64 key.
     """
-    if any(c not in df.columns for c in cols):
+    if df.height == 0 or any(c not in df.columns for c in cols):
         return None
     schema = df.schema
     exprs = []

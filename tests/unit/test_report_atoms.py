@@ -92,6 +92,7 @@ def test_atoms_fall_back_without_their_columns():
     assert emission_atoms(e.drop("scope"), min_rows=0) is None
     assert emission_atoms(e.with_columns(pl.col("year").cast(pl.Float64)), min_rows=0) is None
     assert emission_atoms(e, min_rows=2) is None  # short frames group their rows as before
+    assert emission_atoms(e.clear(), min_rows=0) is None
     a = emission_atoms(e, min_rows=0)
     assert a.table.height == 1 and np.array_equal(a.ids, [0])
     assert emission_atoms(e, min_rows=0) is a  # once per frame
@@ -121,3 +122,14 @@ def test_energy_groups_from_atoms_equal_the_grouped_rows(rows):
     for a, b in ((old.tce, new.tce), (old.physical(divs), new.physical(divs))):
         assert a._total == b._total and a._scale == b._scale and a._special == b._special
         assert [a.fsum([i]) for i in range(n)] == [b.fsum([i]) for i in range(n)]
+
+
+def test_atoms_are_not_kept_past_their_frame():
+    import gc
+
+    e = _frame([(2020, "1.A.1.a", "CO2", "direct", "coal", 1.0, 1.0)])
+    assert emission_atoms(e, min_rows=0) is not None
+    assert atoms_mod._last[1] is not None
+    del e
+    gc.collect()
+    assert atoms_mod._last == [None, None]
