@@ -5,16 +5,15 @@ level-3 groups (:meth:`ghginv.report.data.ReportData.by_group`), the five-sector
 (:func:`ghginv.report.xlsx.provincial_table`) and the provincial tables' atoms of (year, sector, gas,
 scope, fuel class) (:mod:`ghginv.report.provincial`) — and each used to hash or encode the text
 columns of every emission row again (850 k rows at 10 M activity rows over 2,000 regions). The
-atoms are found once per emission frame (:func:`emission_atoms`: the text columns as integer codes,
-one int64 key per row), and each table maps its few hundred to few thousand atoms in Python and
+atoms are found once per run's reports (:func:`emission_atoms`, kept by
+:meth:`ghginv.report.data.ReportData.emission_atoms` and passed to the tables: the text columns as
+integer codes, one int64 key per row), and each table maps its few hundred to few thousand atoms in Python and
 the rows through a numpy lookup: the same group codes per row as before, so the same groups, order
 and sums (the same bits).
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,21 +91,8 @@ def min_rows() -> int:
     return _MIN_ROWS
 
 
-_lock = threading.Lock()
-# [weak reference to the frame, its Atoms]: the reports ask for the same frame's atoms a few times; the atoms go with the
-# frame (the reference's callback), not kept past it
-_last: list = [None, None]
-
-
-def _forget(ref: weakref.ref) -> None:
-    """The frame of the cached atoms is gone: drop them (unless another frame's atoms replaced them)."""
-    with _lock:
-        if _last[0] is ref:
-            _last[:] = [None, None]
-
-
 def emission_atoms(emissions: pl.DataFrame, min_rows: int | None = None) -> Atoms | None:
-    """The atoms of an emission frame (computed once per frame while it lives).
+    """The atoms of an emission frame (:meth:`ghginv.report.data.ReportData.emission_atoms` keeps them for a run's reports).
 
     Parameters
     ----------
@@ -124,15 +110,8 @@ def emission_atoms(emissions: pl.DataFrame, min_rows: int | None = None) -> Atom
     """
     if emissions.height < (_MIN_ROWS if min_rows is None else min_rows):
         return None
-    with _lock:
-        ref, got = _last
-        if ref is not None and ref() is emissions:
-            return got
     cols = [c for c in ATOM_COLUMNS if c in emissions.columns]
-    got = frame_atoms(emissions, cols) if len(cols) >= len(ATOM_COLUMNS) - ("activity" not in cols) else None
-    with _lock:
-        _last[:] = [weakref.ref(emissions, _forget), got]
-    return got
+    return frame_atoms(emissions, cols) if len(cols) >= len(ATOM_COLUMNS) - ("activity" not in cols) else None
 
 
 def frame_atoms(df: pl.DataFrame, cols: list[str]) -> Atoms | None:

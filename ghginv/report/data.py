@@ -97,7 +97,7 @@ class ReportData:
         cached = self.__dict__.get("_by_group")
         if cached is not None and cached[0] is self.emissions:
             return cached[1]
-        a = emission_atoms(self.emissions)
+        a = self.emission_atoms()
         if a is not None:
             g = self._by_group_of_atoms(a)
             self.__dict__["_by_group"] = (self.emissions, g)
@@ -116,6 +116,17 @@ class ReportData:
         g = g.with_columns(per_value(g["group"], lambda c: "" if c == INDIRECT else category_name(c)).alias("label"))
         self.__dict__["_by_group"] = (self.emissions, g)
         return g
+
+    def emission_atoms(self) -> Atoms | None:
+        """The emission rows' atoms (:func:`ghginv.report._atoms.emission_atoms`), found once per emission frame: the
+        level-3 groups, the five-sector sheet and the provincial tables group the rows through them. None for a frame
+        of fewer than 10,000 rows or without the columns (the tables then group the rows themselves)."""
+        cached = self.__dict__.get("_atoms")
+        if cached is not None and cached[0] is self.emissions:
+            return cached[1]
+        a = emission_atoms(self.emissions)
+        self.__dict__["_atoms"] = (self.emissions, a)
+        return a
 
     def _by_group_of_atoms(self, a: Atoms) -> pl.DataFrame:
         """:meth:`by_group` from the emission rows' atoms (:mod:`ghginv.report._atoms`): the same group code per row,

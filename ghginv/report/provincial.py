@@ -267,8 +267,8 @@ class _Rows:
     values — the bits of :func:`math.fsum` over the rows themselves, in any order — without adding the rows again per
     selection. Built once per run's workbook (:func:`provincial_sheets`) and passed to each table."""
 
-    def __init__(self, emissions: pl.DataFrame, classes: dict[str, str]):
-        a = emission_atoms(emissions)
+    def __init__(self, emissions: pl.DataFrame, classes: dict[str, str], atoms: Atoms | None = None):
+        a = atoms if atoms is not None else emission_atoms(emissions)
         if a is not None:
             self._of_atoms(emissions, classes, a)
         else:
@@ -983,7 +983,7 @@ def summary_sheet(summary: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
 
 def provincial_sheets(emissions: pl.DataFrame, energy_activity: pl.DataFrame | None, electricity_balance: pl.DataFrame | None,
                       lang: str = "en", electricity_method: str = "equivalent",
-                      inventory: pl.DataFrame | None = None) -> list[tuple[str, pl.DataFrame, str]]:
+                      inventory: pl.DataFrame | None = None, atoms: Atoms | None = None) -> list[tuple[str, pl.DataFrame, str]]:
     """The provincial sheets of ``inventory.xlsx``, in order: summary, energy activity (physical and
     tce), and the per-sector tables.
 
@@ -1002,13 +1002,15 @@ def provincial_sheets(emissions: pl.DataFrame, energy_activity: pl.DataFrame | N
     inventory : polars.DataFrame, optional
         ``inventory.parquet`` (or only its rows with a notation key, e.g.
         :meth:`ghginv.report.data.ReportData.keyed_rows`), for the notation keys of rows without estimates.
+    atoms : ghginv.report._atoms.Atoms, optional
+        The atoms of ``emissions`` (:meth:`ghginv.report.data.ReportData.emission_atoms`), when the caller has them.
 
     Returns
     -------
     list of (str, polars.DataFrame, str)
         (sheet name, table, note written above it).
     """
-    r = _Rows(emissions, class_map(energy_activity))  # once for the summary and every sector table (not kept past this call)
+    r = _Rows(emissions, class_map(energy_activity), atoms)  # once for the summary and every sector table (not kept past this call)
     out = [(ptext("sheet_summary", lang), summary_sheet(_summary(r, energy_activity, electricity_balance, inventory), lang),
             ptext("blank_note", lang))]
     method = ptext("electricity_coal_equivalent" if electricity_method == "coal_equivalent" else "electricity_equivalent", lang)

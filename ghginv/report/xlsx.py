@@ -21,7 +21,7 @@ import polars as pl
 from ..core import categories
 from ..core._frames import group_sum, per_distinct
 from ..core.gwp import MONTREAL_GASES, gas_family
-from ._atoms import Atoms, emission_atoms
+from ._atoms import Atoms
 from ._completeness import completeness_sheet
 from ._detail import DETAIL_TABLES, WORKBOOK_DETAIL_ROWS, SummedTable, summed_frame, summed_text, table_detail
 from ._fastrows import write_rows
@@ -52,7 +52,7 @@ def _five(sector: str) -> str | None:
     return None
 
 
-def provincial_table(emissions: pl.DataFrame) -> pl.DataFrame:
+def provincial_table(emissions: pl.DataFrame, atoms: Atoms | None = None) -> pl.DataFrame:
     """The provincial five-sector table: t of each gas and t CO2e per year and sector.
 
     Direct emissions, whole area, in the sectors of :data:`FIVE_SECTORS` (energy, industrial
@@ -66,6 +66,9 @@ def provincial_table(emissions: pl.DataFrame) -> pl.DataFrame:
     emissions : polars.DataFrame
         The run's emission rows (year, scope, sector, gas, ``emissions_t`` [t of the gas],
         ``co2e_t`` [t CO2e]).
+    atoms : ghginv.report._atoms.Atoms, optional
+        The atoms of ``emissions`` (:meth:`ghginv.report.data.ReportData.emission_atoms`), when the caller has them:
+        the rows' codes are then found per atom (the same table).
 
     Returns
     -------
@@ -78,7 +81,7 @@ def provincial_table(emissions: pl.DataFrame) -> pl.DataFrame:
     # would the names (the same groups, order and sums), without a text column per emission row to build and encode
     five_names = sorted([k for k, *_ in FIVE_SECTORS] + ["memo_indirect", "memo_montreal", "memo_bunkers", "memo_biogenic"])
     five_code = {k: i for i, k in enumerate(five_names)}
-    a = emission_atoms(emissions)
+    a = atoms
     gases = a.table["gas"].to_list() if a is not None else emissions["gas"].drop_nulls().unique().to_list()
     families = {g: gas_family(g) for g in gases if g is not None}
     group_names = sorted(set(families.values()))
@@ -338,11 +341,12 @@ def write_xlsx(d: ReportData, path: Path, lang: str | None = None, detail: str |
     frame_sheet("IPCC categories", d.inventory)
     # categories × gases: value or notation key (ghginv.analysis.notation)
     completeness_sheet(wb, d, num, head, note_of("Completeness"), splits, lang)
-    frame_sheet("Provincial 5 sectors", provincial_table(d.emissions), xlsx_text("blank", lang))
+    atoms = d.emission_atoms()  # the emission rows' atoms: the five-sector and provincial tables group them
+    frame_sheet("Provincial 5 sectors", provincial_table(d.emissions, atoms), xlsx_text("blank", lang))
     method = (d.analysis or {}).get("electricity_method", "equivalent")
     keyed = d.keyed_rows()  # the inventory's notation keys: all the provincial notes read of it
     for name, frame, note in provincial_sheets(d.emissions, d.energy_activity, d.electricity_balance, lang, method,
-                                               d.inventory if keyed is None else keyed):
+                                               d.inventory if keyed is None else keyed, atoms):
         _sheet(wb, name, frame, num, head, f"{notice} · {note}" if notice else note, splits)
     if d.indicators is not None:
         frame_sheet("Indicators", d.indicators)
