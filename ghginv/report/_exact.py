@@ -40,6 +40,7 @@ class ExactSums:
 
     def __init__(self, values: pl.Series, lengths: np.ndarray):
         self._values = values
+        self._group = None
         lengths = np.asarray(lengths, np.int64)
         self._starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
         n = lengths.size
@@ -52,6 +53,41 @@ class ExactSums:
         if bad.any():
             x, group = x[~bad], group[~bad]
         self._total, self._scale = exact_group_sums(x, group, n)
+
+    @classmethod
+    def of_groups(cls, values: pl.Series, group: np.ndarray, n_groups: int) -> ExactSums:
+        """The exact sums of groups given as a group number per row, the rows in any order.
+
+        Parameters
+        ----------
+        values : polars.Series
+            Float64 values.
+        group : numpy.ndarray
+            int, the group of each value, in ``0 .. n_groups - 1``.
+        n_groups : int
+            Number of groups.
+
+        Returns
+        -------
+        ExactSums
+            The same sums as ``ExactSums`` of the values gathered group by group (each group's rows in their
+            order); :meth:`rows` gathers a group's values when asked (only for a group with a value that is not a
+            finite float).
+        """
+        self = cls.__new__(cls)
+        group = np.asarray(group, np.int64)
+        self._values = values
+        self._group = group
+        self._starts = None
+        x = values.cast(pl.Float64).to_numpy()
+        bad = ~np.isfinite(x)
+        if values.null_count():
+            bad |= values.is_null().to_numpy()
+        self._special = set(np.unique(group[bad]).tolist()) if bad.any() else set()
+        if bad.any():
+            x, group = x[~bad], group[~bad]
+        self._total, self._scale = exact_group_sums(x, group, n_groups)
+        return self
 
     def fsum(self, groups) -> float:
         """:func:`math.fsum` of the rows of ``groups`` (the same bits), from the groups' exact sums.
@@ -75,4 +111,6 @@ class ExactSums:
 
     def rows(self, group: int) -> list:
         """The values of one group, in their order (a list of floats; a null is None)."""
+        if self._starts is None:  # of_groups: the group's rows, in their order
+            return self._values.filter(pl.Series(self._group == group)).to_list()
         return self._values.slice(int(self._starts[group]), int(self._starts[group + 1] - self._starts[group])).to_list()

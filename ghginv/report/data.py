@@ -6,12 +6,14 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from ..core._frames import group_sum, per_distinct
 from ..core.categories import category_name
 from ..core.errors import InputFileError
 from ..runfolder import read_manifest
+from ._atoms import Atoms, emission_atoms
 
 __all__ = ["ReportData", "sector_group", "INDIRECT"]
 
@@ -95,6 +97,11 @@ class ReportData:
         cached = self.__dict__.get("_by_group")
         if cached is not None and cached[0] is self.emissions:
             return cached[1]
+        a = self.emission_atoms()
+        if a is not None:
+            g = self._by_group_of_atoms(a)
+            self.__dict__["_by_group"] = (self.emissions, g)
+            return g
         e = self.emissions.lazy().select("scope", "sector", "year", "co2e_t").filter(
             pl.col("scope").is_in(["direct", INDIRECT]), pl.col("co2e_t") >= 0).collect()
         # the groups as integer codes in the order of their names: group_sum sorts and adds them as it would the
@@ -109,6 +116,36 @@ class ReportData:
         g = g.with_columns(per_value(g["group"], lambda c: "" if c == INDIRECT else category_name(c)).alias("label"))
         self.__dict__["_by_group"] = (self.emissions, g)
         return g
+
+    def emission_atoms(self) -> Atoms | None:
+        """The emission rows' atoms (:func:`ghginv.report._atoms.emission_atoms`), found once per emission frame: the
+        level-3 groups, the five-sector sheet and the provincial tables group the rows through them. None for a frame
+        of fewer than 10,000 rows or without the columns (the tables then group the rows themselves)."""
+        cached = self.__dict__.get("_atoms")
+        if cached is not None and cached[0] is self.emissions:
+            return cached[1]
+        a = emission_atoms(self.emissions)
+        self.__dict__["_atoms"] = (self.emissions, a)
+        return a
+
+    def _by_group_of_atoms(self, a: Atoms) -> pl.DataFrame:
+        """:meth:`by_group` from the emission rows' atoms (:mod:`ghginv.report._atoms`): the same group code per row,
+        found per atom instead of per row, so the same groups, order and sums."""
+        t = a.table
+        scopes, sectors = t["scope"].to_list(), t["sector"].to_list()
+        keep = pl.Series(a.rows_of(np.array([sc in ("direct", INDIRECT) for sc in scopes], bool)))
+        e = (self.emissions.lazy().select("year", "co2e_t").with_columns(pl.Series("_atom", a.ids))
+             .filter(keep & (pl.col("co2e_t") >= 0)).collect())
+        used = np.flatnonzero(np.bincount(e["_atom"].to_numpy(), minlength=t.height))
+        of = {sectors[i]: sector_group(sectors[i]) for i in used.tolist() if sectors[i] is not None}
+        names = sorted({*of.values(), INDIRECT})
+        code = {k: i for i, k in enumerate(names)}
+        per_atom = [code[INDIRECT] if sc == INDIRECT else None if sec is None else code.get(of.get(sec))
+                    for sc, sec in zip(scopes, sectors, strict=True)]
+        e = e.select("year", "co2e_t", a.codes("group", per_atom, e["_atom"].to_numpy()))
+        g = group_sum(e, ["group", "year"], ["co2e_t"])
+        g = g.with_columns(pl.col("group").replace_strict(dict(enumerate(names)), default=None, return_dtype=pl.String))
+        return g.with_columns(per_value(g["group"], lambda c: "" if c == INDIRECT else category_name(c)).alias("label"))
 
     def completeness(self, year: int | None = None) -> pl.DataFrame:
         """The completeness table of ``year`` (default the last year with direct rows,

@@ -41,6 +41,7 @@ import polars as pl
 
 from ..core import categories
 from ..core.gwp import MONTREAL_GASES, gas_family
+from ._atoms import Atoms, emission_atoms, frame_atoms, min_rows
 from ._exact import ExactSums
 
 __all__ = ["SUMMARY_ROWS", "GAS_GROUPS", "T_PER_10KT", "summary_table", "summary_sheet", "energy_activity_table", "sector_table",
@@ -266,7 +267,28 @@ class _Rows:
     values — the bits of :func:`math.fsum` over the rows themselves, in any order — without adding the rows again per
     selection. Built once per run's workbook (:func:`provincial_sheets`) and passed to each table."""
 
-    def __init__(self, emissions: pl.DataFrame, classes: dict[str, str]):
+    def __init__(self, emissions: pl.DataFrame, classes: dict[str, str], atoms: Atoms | None = None):
+        a = atoms if atoms is not None else emission_atoms(emissions)
+        if a is not None:
+            self._of_atoms(emissions, classes, a)
+        else:
+            self._grouped(emissions, classes)
+        groups = {g: gas_family(g) for g in set(self.gas)}
+        self.gas_group = [groups[g] for g in self.gas]
+        self.montreal = [g in MONTREAL_GASES for g in self.gas]
+        self.years = sorted(set(self.year))
+        self.by_sector: dict[str, list[int]] = {}
+        for i, (sc, sec) in enumerate(zip(self.scope, self.sector)):
+            if sc == "direct":
+                self.by_sector.setdefault(sec, []).append(i)
+        self.by_year: dict[int, list[int]] = {}
+        for i, y in enumerate(self.year):
+            self.by_year.setdefault(y, []).append(i)
+        self._split: dict[int, tuple] = {}  # id of an index collection -> (it, year -> its indices in its order)
+        self._sums: dict[tuple, float] = {}  # ("em" or "ce", atoms) -> math.fsum of their rows' values
+
+    def _grouped(self, emissions: pl.DataFrame, classes: dict[str, str]) -> None:
+        """The atoms by a group-by of the emission rows (frames without :func:`ghginv.report._atoms.emission_atoms`)."""
         if "activity" in emissions.columns:
             acts = emissions["activity"].drop_nulls().unique().to_list()
             fuel = (pl.col("activity").replace_strict(acts, [classes.get(a, "other") for a in acts], return_dtype=pl.String)
@@ -281,22 +303,30 @@ class _Rows:
         self.gas = atoms["gas"].to_list()
         self.scope = atoms["scope"].to_list()
         self.fuel_class = atoms["fuel_class"].to_list()
-        groups = {g: gas_family(g) for g in set(self.gas)}
-        self.gas_group = [groups[g] for g in self.gas]
-        self.montreal = [g in MONTREAL_GASES for g in self.gas]
         lengths = atoms["emissions_t"].list.len().to_numpy()
         self.em = ExactSums(atoms["emissions_t"].explode(), lengths)  # per atom: the exact sum of its rows [t of the gas]
         self.ce = ExactSums(atoms["co2e_t"].explode(), lengths)  # [t CO2e]
-        self.years = sorted(set(self.year))
-        self.by_sector: dict[str, list[int]] = {}
-        for i, (sc, sec) in enumerate(zip(self.scope, self.sector)):
-            if sc == "direct":
-                self.by_sector.setdefault(sec, []).append(i)
-        self.by_year: dict[int, list[int]] = {}
-        for i, y in enumerate(self.year):
-            self.by_year.setdefault(y, []).append(i)
-        self._split: dict[int, tuple] = {}  # id of an index collection -> (it, year -> its indices in its order)
-        self._sums: dict[tuple, float] = {}  # ("em" or "ce", atoms) -> math.fsum of their rows' values
+
+    def _of_atoms(self, emissions: pl.DataFrame, classes: dict[str, str], a: Atoms) -> None:
+        """The atoms from the emission frame's (year, sector, gas, scope, activity) atoms: the same atoms in the same
+        order (of their first row) as :meth:`_grouped`, each activity taken to its fuel class in Python."""
+        t = a.table
+        acts = t["activity"].to_list() if "activity" in t.columns else None
+        mine: dict[tuple, int] = {}
+        of = np.empty(t.height, np.int64)  # the emission atom's atom here
+        for i, (y, sec, g, sc) in enumerate(zip(t["year"].to_list(), t["sector"].to_list(), t["gas"].to_list(),
+                                                t["scope"].to_list(), strict=True)):
+            fc = classes.get(acts[i], "other") if acts is not None else classes.get("", "other")
+            of[i] = mine.setdefault((y, sec, g, sc, fc), len(mine))
+        keys = list(mine)
+        self.year = [k[0] for k in keys]
+        self.sector = [k[1] for k in keys]
+        self.gas = [k[2] for k in keys]
+        self.scope = [k[3] for k in keys]
+        self.fuel_class = [k[4] for k in keys]
+        group = a.rows_of(of)
+        self.em = ExactSums.of_groups(emissions["emissions_t"], group, len(keys))  # per atom: the exact sum of its rows [t]
+        self.ce = ExactSums.of_groups(emissions["co2e_t"], group, len(keys))  # [t CO2e]
 
     def fsum(self, which: str, idx) -> float:
         """:func:`math.fsum` of the values (``"em"`` [t of the gas] or ``"ce"`` [t CO2e]) of the rows of the atoms
@@ -680,6 +710,19 @@ class _EnergyGroups:
 
     def __init__(self, ea: pl.DataFrame, name: str):
         keys = ["year", "sector", name, "dimension", "fuel_class", "activity"]
+        a = frame_atoms(ea, keys) if ea.height >= min_rows() else None
+        self._atoms = a
+        if a is not None:  # the same groups in the same order, found from integer codes (ghginv.report._atoms)
+            n = a.table.height
+            self.keys = list(zip(*(a.table[c].to_list() for c in keys), strict=True))
+            self._amount = ea["amount_base"]
+            tce = ea["energy_tce"].cast(pl.Float64)
+            has = tce.is_not_null()
+            ids = a.ids[has.to_numpy()]
+            self.tce_rows = np.bincount(ids, minlength=n)  # non-null tce values per group
+            self.tce = ExactSums.of_groups(tce.filter(has), ids, n)
+            self._physical = {}
+            return
         g = (ea.lazy().select(*keys, "amount_base", pl.col("energy_tce").cast(pl.Float64))
              .group_by(keys, maintain_order=True).agg("amount_base", pl.col("energy_tce").drop_nulls()).collect())
         self.keys = list(zip(*(g[c].to_list() for c in keys), strict=True))
@@ -694,6 +737,10 @@ class _EnergyGroups:
         """The exact sums of each group's ``amount_base`` / its display divisor (one per group, as in the table)."""
         key = tuple(divisors)
         got = self._physical.get(key)
+        if got is None and self._atoms is not None:  # each row's amount / its group's divisor, as below
+            ids = self._atoms.ids
+            div = pl.Series(np.asarray(divisors, np.float64)[ids])
+            got = self._physical[key] = ExactSums.of_groups(self._amount / div, ids, len(divisors))
         if got is None:
             lengths = self._amounts.list.len().to_numpy()
             div = pl.Series(np.repeat(np.asarray(divisors, np.float64), lengths))
@@ -936,7 +983,7 @@ def summary_sheet(summary: pl.DataFrame, lang: str = "en") -> pl.DataFrame:
 
 def provincial_sheets(emissions: pl.DataFrame, energy_activity: pl.DataFrame | None, electricity_balance: pl.DataFrame | None,
                       lang: str = "en", electricity_method: str = "equivalent",
-                      inventory: pl.DataFrame | None = None) -> list[tuple[str, pl.DataFrame, str]]:
+                      inventory: pl.DataFrame | None = None, atoms: Atoms | None = None) -> list[tuple[str, pl.DataFrame, str]]:
     """The provincial sheets of ``inventory.xlsx``, in order: summary, energy activity (physical and
     tce), and the per-sector tables.
 
@@ -955,13 +1002,15 @@ def provincial_sheets(emissions: pl.DataFrame, energy_activity: pl.DataFrame | N
     inventory : polars.DataFrame, optional
         ``inventory.parquet`` (or only its rows with a notation key, e.g.
         :meth:`ghginv.report.data.ReportData.keyed_rows`), for the notation keys of rows without estimates.
+    atoms : ghginv.report._atoms.Atoms, optional
+        The atoms of ``emissions`` (:meth:`ghginv.report.data.ReportData.emission_atoms`), when the caller has them.
 
     Returns
     -------
     list of (str, polars.DataFrame, str)
         (sheet name, table, note written above it).
     """
-    r = _Rows(emissions, class_map(energy_activity))  # once for the summary and every sector table (not kept past this call)
+    r = _Rows(emissions, class_map(energy_activity), atoms)  # once for the summary and every sector table (not kept past this call)
     out = [(ptext("sheet_summary", lang), summary_sheet(_summary(r, energy_activity, electricity_balance, inventory), lang),
             ptext("blank_note", lang))]
     method = ptext("electricity_coal_equivalent" if electricity_method == "coal_equivalent" else "electricity_equivalent", lang)

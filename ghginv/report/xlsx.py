@@ -21,6 +21,7 @@ import polars as pl
 from ..core import categories
 from ..core._frames import group_sum, per_distinct
 from ..core.gwp import MONTREAL_GASES, gas_family
+from ._atoms import Atoms
 from ._completeness import completeness_sheet
 from ._detail import DETAIL_TABLES, WORKBOOK_DETAIL_ROWS, SummedTable, summed_frame, summed_text, table_detail
 from ._fastrows import write_rows
@@ -51,7 +52,7 @@ def _five(sector: str) -> str | None:
     return None
 
 
-def provincial_table(emissions: pl.DataFrame) -> pl.DataFrame:
+def provincial_table(emissions: pl.DataFrame, atoms: Atoms | None = None) -> pl.DataFrame:
     """The provincial five-sector table: t of each gas and t CO2e per year and sector.
 
     Direct emissions, whole area, in the sectors of :data:`FIVE_SECTORS` (energy, industrial
@@ -65,6 +66,9 @@ def provincial_table(emissions: pl.DataFrame) -> pl.DataFrame:
     emissions : polars.DataFrame
         The run's emission rows (year, scope, sector, gas, ``emissions_t`` [t of the gas],
         ``co2e_t`` [t CO2e]).
+    atoms : ghginv.report._atoms.Atoms, optional
+        The atoms of ``emissions`` (:meth:`ghginv.report.data.ReportData.emission_atoms`), when the caller has them:
+        the rows' codes are then found per atom (the same table).
 
     Returns
     -------
@@ -77,19 +81,24 @@ def provincial_table(emissions: pl.DataFrame) -> pl.DataFrame:
     # would the names (the same groups, order and sums), without a text column per emission row to build and encode
     five_names = sorted([k for k, *_ in FIVE_SECTORS] + ["memo_indirect", "memo_montreal", "memo_bunkers", "memo_biogenic"])
     five_code = {k: i for i, k in enumerate(five_names)}
-    families = {g: gas_family(g) for g in emissions["gas"].drop_nulls().unique().to_list()}
+    a = atoms
+    gases = a.table["gas"].to_list() if a is not None else emissions["gas"].drop_nulls().unique().to_list()
+    families = {g: gas_family(g) for g in gases if g is not None}
     group_names = sorted(set(families.values()))
     group_code = {k: i for i, k in enumerate(group_names)}
-    e = emissions.select(
-        "year", "emissions_t", "co2e_t",
-        per_distinct(emissions["gas"], lambda g: group_code[families[g]], pl.Int64).alias("gas_group"),
-        pl.when(pl.col("scope") == "direct").then(per_distinct(emissions["sector"], lambda c: five_code.get(_five(c)), pl.Int64))
-        .when(pl.col("scope") == "indirect").then(pl.lit(five_code["memo_indirect"], pl.Int64))
-        .when(pl.col("gas").is_in(list(MONTREAL_GASES))).then(pl.lit(five_code["memo_montreal"], pl.Int64))
-        .when(pl.col("sector").is_in([c for c in emissions["sector"].unique().to_list() if c and categories.is_bunker(c)]))
-        .then(pl.lit(five_code["memo_bunkers"], pl.Int64))
-        .otherwise(pl.lit(five_code["memo_biogenic"], pl.Int64)).alias("five"),
-    ).filter(pl.col("five").is_not_null())
+    if a is not None:  # the same codes per row, found per atom of the emission rows (ghginv.report._atoms)
+        e = _five_of_atoms(emissions, a, five_code, group_code, families)
+    else:
+        e = emissions.select(
+            "year", "emissions_t", "co2e_t",
+            per_distinct(emissions["gas"], lambda g: group_code[families[g]], pl.Int64).alias("gas_group"),
+            pl.when(pl.col("scope") == "direct").then(per_distinct(emissions["sector"], lambda c: five_code.get(_five(c)), pl.Int64))
+            .when(pl.col("scope") == "indirect").then(pl.lit(five_code["memo_indirect"], pl.Int64))
+            .when(pl.col("gas").is_in(list(MONTREAL_GASES))).then(pl.lit(five_code["memo_montreal"], pl.Int64))
+            .when(pl.col("sector").is_in([c for c in emissions["sector"].unique().to_list() if c and categories.is_bunker(c)]))
+            .then(pl.lit(five_code["memo_bunkers"], pl.Int64))
+            .otherwise(pl.lit(five_code["memo_biogenic"], pl.Int64)).alias("five"),
+        ).filter(pl.col("five").is_not_null())
     wide = group_sum(e, ["year", "five", "gas_group"], ["emissions_t", "co2e_t"])
     wide = wide.with_columns(pl.col("five").replace_strict(dict(enumerate(five_names)), return_dtype=pl.String),
                              pl.col("gas_group").replace_strict(dict(enumerate(group_names)), default=None, return_dtype=pl.String))
@@ -123,6 +132,28 @@ def provincial_table(emissions: pl.DataFrame) -> pl.DataFrame:
             out.append(row)
     return pl.DataFrame(out, schema={"year": pl.Int32, "sector": pl.String, "sector_zh": pl.String,
                                      **{f"{g}_t": pl.Float64 for g in GAS_COLUMNS}, "co2e_t": pl.Float64})
+
+
+def _five_of_atoms(emissions: pl.DataFrame, a: Atoms, five_code: dict, group_code: dict, families: dict) -> pl.DataFrame:
+    """The rows :func:`provincial_table` sums (year, emissions_t, co2e_t, gas_group, five), their codes found per atom:
+    the same codes as the row-by-row rule (direct: the sector's five-sector key; indirect; Montreal gases; bunkers;
+    else biogenic; a null scope, gas or sector as polars' when/then takes it)."""
+    t = a.table
+    five, gas_group = [], []
+    for sec, g, sc in zip(t["sector"].to_list(), t["gas"].to_list(), t["scope"].to_list(), strict=True):
+        gas_group.append(None if g is None else group_code[families[g]])
+        if sc == "direct":
+            five.append(None if sec is None else five_code.get(_five(sec)))
+        elif sc == "indirect":
+            five.append(five_code["memo_indirect"])
+        elif g is not None and g in MONTREAL_GASES:
+            five.append(five_code["memo_montreal"])
+        elif sec and categories.is_bunker(sec):
+            five.append(five_code["memo_bunkers"])
+        else:
+            five.append(five_code["memo_biogenic"])
+    return (emissions.select("year", "emissions_t", "co2e_t").with_columns(a.codes("gas_group", gas_group), a.codes("five", five))
+            .filter(pl.col("five").is_not_null()))
 
 
 def _width(header: str) -> int:
@@ -310,11 +341,12 @@ def write_xlsx(d: ReportData, path: Path, lang: str | None = None, detail: str |
     frame_sheet("IPCC categories", d.inventory)
     # categories × gases: value or notation key (ghginv.analysis.notation)
     completeness_sheet(wb, d, num, head, note_of("Completeness"), splits, lang)
-    frame_sheet("Provincial 5 sectors", provincial_table(d.emissions), xlsx_text("blank", lang))
+    atoms = d.emission_atoms()  # the emission rows' atoms: the five-sector and provincial tables group them
+    frame_sheet("Provincial 5 sectors", provincial_table(d.emissions, atoms), xlsx_text("blank", lang))
     method = (d.analysis or {}).get("electricity_method", "equivalent")
     keyed = d.keyed_rows()  # the inventory's notation keys: all the provincial notes read of it
     for name, frame, note in provincial_sheets(d.emissions, d.energy_activity, d.electricity_balance, lang, method,
-                                               d.inventory if keyed is None else keyed):
+                                               d.inventory if keyed is None else keyed, atoms):
         _sheet(wb, name, frame, num, head, f"{notice} · {note}" if notice else note, splits)
     if d.indicators is not None:
         frame_sheet("Indicators", d.indicators)
