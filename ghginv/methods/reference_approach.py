@@ -294,8 +294,10 @@ def _co2_per_unit(keys: pl.DataFrame, sets, year_fallback: str, where: str) -> p
         ref_col.append(_ref(rid, rid2))
     got = pl.DataFrame({"year": co2["year"], "factor_region": co2["region"], "fuel": co2["activity"], "unit": co2["unit"],
                         "ef_t_co2_per_unit": co2["emissions_t"], "tj_per_unit": pl.Series(tjs, dtype=pl.Float64),
-                        "co2_factor": pl.Series(ref_col, dtype=pl.String)}).cast(
-        {"year": pl.Int32, "factor_region": pl.String, "fuel": pl.String, "unit": pl.String, "ef_t_co2_per_unit": pl.Float64})
+                        "co2_factor": pl.Series(ref_col, dtype=pl.String)})
+    want = {"year": pl.Int32, "factor_region": pl.String, "fuel": pl.String, "unit": pl.String, "ef_t_co2_per_unit": pl.Float64}
+    if any(got.schema[c] != t for c, t in want.items()):
+        got = got.cast(want)
     lack = keys.join(got, on=["year", "factor_region", "fuel", "unit"], how="anti")
     if lack.height:
         raise ConfigError(f"reference approach ({where}): no CO2 factor in the run's sets for " + "; ".join(
