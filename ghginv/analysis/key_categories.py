@@ -99,12 +99,18 @@ def level_assessment(values: np.ndarray, threshold: float = THRESHOLD):
 
 
 def _at_depth(inventory: pl.DataFrame, depth: int) -> pl.DataFrame:
-    """Direct rows at ``depth``, plus shallower codes that have nothing below them; all regions."""
-    rows = inventory.filter(pl.col("scope") == "direct", pl.col("level") >= 1, pl.col("notation_key").is_null())
-    codes = set(rows["category"].unique().to_list())
+    """Direct rows at ``depth``, plus shallower codes that have nothing below them; all regions.
+
+    Only the four columns summed are gathered (lazily, in one pass over the inventory's rows that
+    are kept), not a copy of every column of the direct rows: the rows, their order and so the
+    sums are those of filtering the whole frame.
+    """
+    direct = (pl.col("scope") == "direct") & (pl.col("level") >= 1) & pl.col("notation_key").is_null()
+    codes = set(inventory.lazy().filter(direct).select(pl.col("category").unique()).collect()["category"].to_list())
     parents = {".".join(c.split(".")[:n]) for c in codes for n in range(1, categories.level(c))}
     keep = sorted(c for c in codes if categories.level(c) == depth or (categories.level(c) < depth and c not in parents))
-    return group_sum(rows.filter(pl.col("category").is_in(keep)), ["year", "category", "gas"], ["co2e_t"])
+    rows = inventory.lazy().filter(direct & pl.col("category").is_in(keep)).select("year", "category", "gas", "co2e_t").collect()
+    return group_sum(rows, ["year", "category", "gas"], ["co2e_t"])
 
 
 def key_categories(inventory: pl.DataFrame, depth: int = 4, base_year: int | None = None, threshold: float = THRESHOLD,

@@ -257,21 +257,47 @@ def _co2_per_unit(keys: pl.DataFrame, sets, year_fallback: str, where: str) -> p
         raise type(e)(f"reference approach ({where}): {e.summary}", e.problems) from None
     co2 = detail.filter(pl.col("gas") == "CO2")
     rules = res.rules
-    out = []
-    for r in co2.iter_rows(named=True):
-        p = conversion_path(r["act_dim"], "energy", r["ncv_dim"], r["density"] is not None)
+    # column lists and one conversion path / rule reference per distinct value (a few fuels and
+    # rules for a few hundred cells), the same Python arithmetic per row as before
+    paths: dict = {}
+    refs: dict = {}
+    names: dict = {}
+
+    def _name(rule) -> str:
+        if rule.file not in names:
+            names[rule.file] = Path(rule.file).name
+        return names[rule.file]
+
+    def _ref(rid, rid2) -> str:
+        if (rid, rid2) not in refs:
+            rule = rules[rid]
+            ref = f"{rule.set_name}/{_name(rule)}:{rule.line}"
+            if rid2 is not None:
+                r2 = rules[rid2]
+                ref += f" × {_name(r2)}:{r2.line}"
+            refs[rid, rid2] = ref
+        return refs[rid, rid2]
+
+    col = {c: co2[c].to_list() for c in ("act_dim", "ncv_dim", "density", "unit_scale", "ncv", "rule_id")}
+    rule2 = co2["rule2_id"].to_list() if "rule2_id" in co2.columns else [None] * co2.height
+    tjs, ref_col = [], []
+    for act, ncv_dim, dens, scale, ncv, rid, rid2 in zip(col["act_dim"], col["ncv_dim"], col["density"], col["unit_scale"],
+                                                         col["ncv"], col["rule_id"], rule2):
+        pk = (act, ncv_dim, dens is not None)
+        if pk not in paths:
+            paths[pk] = conversion_path(act, "energy", ncv_dim, dens is not None)
+        p = paths[pk]
         tj = None
         if p is not None:
-            tj = r["unit_scale"] * (r["ncv"] ** p[0] if p[0] else 1.0) * (r["density"] ** p[1] if p[1] else 1.0) / 1000.0
-        rule = rules[r["rule_id"]]
-        ref = f"{rule.set_name}/{Path(rule.file).name}:{rule.line}"
-        if r.get("rule2_id") is not None:
-            r2 = rules[r["rule2_id"]]
-            ref += f" × {Path(r2.file).name}:{r2.line}"
-        out.append({"year": r["year"], "factor_region": r["region"], "fuel": r["activity"], "unit": r["unit"],
-                    "ef_t_co2_per_unit": r["emissions_t"], "tj_per_unit": tj, "co2_factor": ref})
-    got = pl.DataFrame(out, schema={"year": pl.Int32, "factor_region": pl.String, "fuel": pl.String, "unit": pl.String,
-                                    "ef_t_co2_per_unit": pl.Float64, "tj_per_unit": pl.Float64, "co2_factor": pl.String})
+            tj = scale * (ncv ** p[0] if p[0] else 1.0) * (dens ** p[1] if p[1] else 1.0) / 1000.0
+        tjs.append(tj)
+        ref_col.append(_ref(rid, rid2))
+    got = pl.DataFrame({"year": co2["year"], "factor_region": co2["region"], "fuel": co2["activity"], "unit": co2["unit"],
+                        "ef_t_co2_per_unit": co2["emissions_t"], "tj_per_unit": pl.Series(tjs, dtype=pl.Float64),
+                        "co2_factor": pl.Series(ref_col, dtype=pl.String)})
+    want = {"year": pl.Int32, "factor_region": pl.String, "fuel": pl.String, "unit": pl.String, "ef_t_co2_per_unit": pl.Float64}
+    if any(got.schema[c] != t for c, t in want.items()):
+        got = got.cast(want)
     lack = keys.join(got, on=["year", "factor_region", "fuel", "unit"], how="anti")
     if lack.height:
         raise ConfigError(f"reference approach ({where}): no CO2 factor in the run's sets for " + "; ".join(

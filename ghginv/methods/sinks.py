@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from ..core._frames import _rank_codes, dense_ids
 from ..core.errors import ConfigError, Problem, ValidationError
 from ..factors.sink_params import resolve_sink_parameters
 from ..inputs.sink_data import VOLUME_VARIABLES, load_sink_data
@@ -240,9 +241,9 @@ def compute_sinks(cfg, sets: list, settings: SinkSettings | None = None) -> Sink
     needs = [gl_rec.select("year", "region", "stratum", pl.col("variable").replace_strict(_GL_PARAMS).alias("parameter"))]
     for src, params in ((gl_rec, ("root_shoot", "carbon_fraction")), (st_rec, ("bcef_s", "root_shoot", "carbon_fraction")),
                         (cc_rec, ("crw",)), (soc_rec, _SOIL), (wet_rec, _WET)):
-        base = src.select("year", "region", "stratum").unique()
-        needs += [base.with_columns(pl.lit(p).alias("parameter")) for p in params]
-    needs = pl.concat([n.cast({"year": pl.Int32}) for n in needs]).unique()
+        # every parameter for every distinct cell of the records: one cross join, not a frame per parameter
+        needs.append(src.select("year", "region", "stratum").unique().join(pl.DataFrame({"parameter": list(params)}), how="cross"))
+    needs = pl.concat(needs).cast({"year": pl.Int32}).unique()
     cells = needs.select("year", "region", "stratum").unique().sort("year", "region",
         "stratum").with_row_index("cell_id").with_columns(pl.col("cell_id").cast(pl.Int64))
     need_ids = needs.join(cells, on=["year", "region", "stratum"]).select("cell_id", "parameter")
@@ -258,12 +259,15 @@ def compute_sinks(cfg, sets: list, settings: SinkSettings | None = None) -> Sink
                          on="cell_id", how="left")
 
     def groups(records: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray]:
-        g = records.select(GROUP).unique().sort(GROUP).with_row_index("group").join(wide, on=["year", "region", "stratum"], how="left")
-        idx = records.join(g.select(GROUP + ["group"]), on=GROUP, how="left")["group"].to_numpy().astype(np.int64)
-        return g.sort("group"), idx
+        # the distinct (year, region, category, stratum) in sorted order, numbered, with the
+        # cell's parameters; each record's group number (the keys are never null: sink_data
+        # checks them), from integer codes instead of a unique, a sort and a join on four keys
+        ids, first = dense_ids([_rank_codes(records[k]) for k in GROUP]) if records.height else (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        g = records.select(GROUP)[first].with_row_index("group").join(wide, on=["year", "region", "stratum"], how="left")
+        return g.sort("group"), ids
 
     def var(records: pl.DataFrame, name: str) -> np.ndarray:
-        return records.select(pl.when(pl.col("variable") == name).then(pl.col("value")).otherwise(0.0))["value"].to_numpy()
+        return np.where((records["variable"] == name).to_numpy(), records["value"].to_numpy(), 0.0)
 
     parts = []
     # forest, gain-loss
