@@ -68,6 +68,67 @@ def _dense_append_tally_np(cells, year_idx, combo_of, combo_keys, meta, start, y
     """:func:`dense_append_tally` in numpy, for the plain-Python mode (numba not loaded): the same
     state changes, the same sums bit for bit and the same return value, without a Python loop per row.
 
+    The rows go in pieces of ``NP_PIECE`` rows, then four times as many each time
+    (:func:`_dense_np_piece` on each): a piece ends the call when it stops (``BATCH_BAD``,
+    ``BATCH_FULL``), so that a batch whose first rows bring more combos than the array holds (the
+    first batch of every file) does the work of its first piece twice, not that of the whole batch.
+    Handing the rows over in consecutive pieces is the kernel's own row order, so the result is
+    the same as in one piece.
+    """
+    n = amount.shape[0]
+    if start >= n:
+        return BATCH_DONE, n, 0
+    outside = 0
+    size = NP_PIECE
+    while True:
+        status, start, n_out = _dense_np_piece(cells, year_idx, combo_of, combo_keys, meta, start, min(n, start + size), years, y_step,
+                                               y_lo, y_hi, (i_region, i_sector, i_activity, i_unit), steps,
+                                               (l_region, l_sector, l_activity, l_unit), amount, tally)
+        outside += n_out
+        if status != BATCH_DONE or start >= n:
+            return status, start, outside
+        size *= 4
+
+
+NP_PIECE = 4096  # rows of the numpy form's first piece
+
+
+def _first_new(values, cand, n_values):
+    """(distinct ``values[cand]`` in order of first appearance, the row of each first appearance).
+
+    ``cand`` holds rows in increasing order. The distinct values of a prefix of the rows are
+    first appearances; the rows of those values are dropped from the rest, and the next prefix
+    (four times longer) is looked at — a few short passes when, as usual, the new values are
+    few and appear early, instead of sorting every row.
+    """
+    vals, rows = [], []
+    seen = None
+    size = 1024
+    while cand.size:
+        head = cand[:size]
+        v, first = np.unique(values[head], return_index=True)
+        order = np.argsort(first, kind="stable")
+        vals.append(v[order])
+        rows.append(head[first[order]])
+        if cand.size <= size:
+            break
+        if seen is None:
+            seen = np.zeros(n_values, np.bool_)
+        seen[v] = True
+        rest = cand[size:]
+        cand = rest[~seen[values[rest]]]
+        size *= 4
+    if not vals:
+        return values[:0], cand[:0]
+    if len(vals) == 1:
+        return vals[0], rows[0]
+    return np.concatenate(vals), np.concatenate(rows)
+
+
+def _dense_np_piece(cells, year_idx, combo_of, combo_keys, meta, start, n, years, y_step, y_lo, y_hi, idx, steps, luts, amount, tally):
+    """Rows ``start..n`` of :func:`_dense_append_tally_np` (``idx`` and ``luts``: the region,
+    sector, activity and unit indices and lookup tables); its return value.
+
     The row loop of the kernel, restated over whole arrays: the first row that breaks the contract
     (``BATCH_BAD``) and the first row whose new year or combo does not fit (``BATCH_FULL``; the year
     is checked before the combo, so a row that stops on its combo has its new year assigned) end
@@ -75,22 +136,21 @@ def _dense_append_tally_np(cells, year_idx, combo_of, combo_keys, meta, start, y
     the rows handled; ``numpy.add.at`` adds each row's amount and count to its cell, and to the
     tally, in row order — the order of the kernel's additions, so every sum has the same bits.
     """
-    n = amount.shape[0]
-    if start >= n:
-        return BATCH_DONE, n, 0
     m = n - start
 
-    def rows(a, step):
-        return a[start:n].astype(np.int64) if step else np.full(m, a[0], np.int64)
+    def rows(a, step):  # the rows' values: a view of the batch's array, or the one value repeated
+        return a[start:n] if step else np.full(m, a[0], a.dtype)
 
     x = amount[start:n]
-    y = rows(years, y_step)
-    j = [rows(a, st) for a, st in zip((i_region, i_sector, i_activity, i_unit), steps.tolist())]
-    luts = (l_region, l_sector, l_activity, l_unit)
+    y = rows(years, y_step).astype(np.int64, copy=False)
+    j = [rows(a, st) for a, st in zip(idx, steps.tolist())]
     bad = np.zeros(m, np.bool_)
     for jj, lut in zip(j, luts):
         bad |= (jj < 0) | (jj >= lut.shape[0])
-    r, s, a, u = (lut[np.where(bad, 0, jj)] for jj, lut in zip(j, luts))
+    if bad.any():
+        r, s, a, u = (lut[np.where(bad, 0, jj)] for jj, lut in zip(j, luts))
+    else:
+        r, s, a, u = (lut[jj] for jj, lut in zip(j, luts))
     bad |= ~(x >= 0.0) | (x == np.inf) | (y < YEAR_BASE) | (y - YEAR_BASE >= (1 << YEAR_BITS)) | ((r | s | a | u) < 0)
     stop = int(np.argmax(bad)) if bad.any() else m
     status = BATCH_BAD if stop < m else BATCH_DONE
@@ -100,15 +160,12 @@ def _dense_append_tally_np(cells, year_idx, combo_of, combo_keys, meta, start, y
     s_cap, a_cap, u_cap = combo_of.shape
     key = np.where(inside, (s * a_cap + a) * u_cap + u, 0)
 
-    def first_new(values, known):
+    def first_new(values, known, n_values):
         """(distinct new values in order of first appearance, the row of each first appearance)."""
-        cand = np.flatnonzero(inside & ~known)
-        vals, first = np.unique(values[cand], return_index=True)
-        order = np.argsort(first, kind="stable")
-        return vals[order], cand[first[order]]
+        return _first_new(values, np.flatnonzero(inside & ~known), n_values)
 
-    new_y, y_row = first_new(yb, year_idx[yb] >= 0)
-    new_c, c_row = first_new(key, combo_of.reshape(-1)[key] >= 0)
+    new_y, y_row = first_new(yb, year_idx[yb] >= 0, year_idx.shape[0])
+    new_c, c_row = first_new(key, combo_of.reshape(-1)[key] >= 0, combo_of.size)
     free_y, free_c = cells.shape[0] - int(meta[0]), cells.shape[2] - int(meta[1])
     stop_y = int(y_row[free_y]) if new_y.size > free_y else m
     stop_c = int(c_row[free_c]) if new_c.size > free_c else m
@@ -139,7 +196,7 @@ def _dense_append_tally_np(cells, year_idx, combo_of, combo_keys, meta, start, y
     np.add.at(flat, 2 * pos, x[sel])
     np.add.at(flat, 2 * pos + 1, 1.0)
     if tally.shape[0] > 0:
-        np.add.at(tally, ((sel + start) & (TALLY_LANES - 1)) * l_unit.shape[0] + j[3][sel], x[sel])
+        np.add.at(tally, ((sel + start) & (TALLY_LANES - 1)) * luts[3].shape[0] + j[3][sel], x[sel])
     return status, start + stop, n_outside
 
 
