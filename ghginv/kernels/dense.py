@@ -138,34 +138,34 @@ def _dense_np_piece(cells, year_idx, combo_of, combo_keys, meta, start, n, years
     """
     m = n - start
 
-    def rows(a, step):  # the rows' values: a view of the batch's array, or the one value repeated
-        return a[start:n] if step else np.full(m, a[0], a.dtype)
+    def rows(a, step):  # the rows' values in int64: numpy gathers by int64 indices several times faster than by int32
+        return a[start:n].astype(np.int64) if step else np.full(m, a[0], np.int64)
 
     x = amount[start:n]
-    y = rows(years, y_step).astype(np.int64, copy=False)
+    y = rows(years, y_step) - YEAR_BASE
     j = [rows(a, st) for a, st in zip(idx, steps.tolist())]
     bad = np.zeros(m, np.bool_)
     for jj, lut in zip(j, luts):
-        bad |= (jj < 0) | (jj >= lut.shape[0])
-    if bad.any():
-        r, s, a, u = (lut[np.where(bad, 0, jj)] for jj, lut in zip(j, luts))
-    else:
-        r, s, a, u = (lut[jj] for jj, lut in zip(j, luts))
-    bad |= ~(x >= 0.0) | (x == np.inf) | (y < YEAR_BASE) | (y - YEAR_BASE >= (1 << YEAR_BITS)) | ((r | s | a | u) < 0)
+        bad |= jj.view(np.uint64) >= lut.shape[0]  # negative: huge unsigned
+    j_ok = [np.where(bad, 0, jj) for jj in j] if bad.any() else j
+    r, s, a, u = (np.take(lut, jj) for jj, lut in zip(j_ok, luts))
+    bad |= ~(x >= 0.0) | (x == np.inf) | (y.view(np.uint64) >= (1 << YEAR_BITS)) | ((r | s | a | u) < 0)
     stop = int(np.argmax(bad)) if bad.any() else m
     status = BATCH_BAD if stop < m else BATCH_DONE
-    inside = (y >= y_lo) & (y <= y_hi)
+    inside = (y >= y_lo - YEAR_BASE) & (y <= y_hi - YEAR_BASE)
     inside[stop:] = False
-    yb = np.where(inside, y - YEAR_BASE, 0)
+    yb = np.where(inside, y, 0)
     s_cap, a_cap, u_cap = combo_of.shape
     key = np.where(inside, (s * a_cap + a) * u_cap + u, 0)
+    combo_flat = combo_of.reshape(-1)
 
     def first_new(values, known, n_values):
         """(distinct new values in order of first appearance, the row of each first appearance)."""
         return _first_new(values, np.flatnonzero(inside & ~known), n_values)
 
-    new_y, y_row = first_new(yb, year_idx[yb] >= 0, year_idx.shape[0])
-    new_c, c_row = first_new(key, combo_of.reshape(-1)[key] >= 0, combo_of.size)
+    y_pos, c_pos = np.take(year_idx, yb), np.take(combo_flat, key)
+    new_y, y_row = first_new(yb, y_pos >= 0, year_idx.shape[0])
+    new_c, c_row = first_new(key, c_pos >= 0, combo_of.size)
     free_y, free_c = cells.shape[0] - int(meta[0]), cells.shape[2] - int(meta[1])
     stop_y = int(y_row[free_y]) if new_y.size > free_y else m
     stop_c = int(c_row[free_c]) if new_c.size > free_c else m
@@ -181,7 +181,7 @@ def _dense_np_piece(cells, year_idx, combo_of, combo_keys, meta, start, n, years
     year_idx[take_y] = meta[0] + np.arange(take_y.size)
     meta[0] += take_y.size
     take_c = new_c[c_row < c_upto]
-    combo_of.reshape(-1)[take_c] = meta[1] + np.arange(take_c.size)
+    combo_flat[take_c] = meta[1] + np.arange(take_c.size)
     sa, uu = np.divmod(take_c, u_cap)
     combo_keys[meta[1]:meta[1] + take_c.size] = np.stack([sa // a_cap, sa % a_cap, uu], 1)
     meta[1] += take_c.size
@@ -189,14 +189,31 @@ def _dense_np_piece(cells, year_idx, combo_of, combo_keys, meta, start, n, years
         # the years and combos the rest of the batch (up to its first bad row) still needs:
         # DenseCube.grow makes at once the doublings the loop's calls would ask for one by one
         meta[2], meta[3] = new_y.size - take_y.size, new_c.size - take_c.size
-    n_outside = int(stop - np.count_nonzero(inside[:stop])) - int(np.count_nonzero(bad[:stop]))
-    sel = np.flatnonzero(inside[:stop])
-    pos = (year_idx[yb[sel]] * cells.shape[1] + r[sel]) * cells.shape[2] + combo_of.reshape(-1)[key[sel]]
+    n_in = int(np.count_nonzero(inside[:stop]))
+    n_outside = stop - n_in - int(np.count_nonzero(bad[:stop]))
+    if n_in == stop:  # every row handled is added: slices instead of gathers
+        def pick(v):
+            return v[:stop]
+
+        at = np.arange(start, start + stop)
+    else:
+        sel = np.flatnonzero(inside[:stop])
+
+        def pick(v):
+            return np.take(v, sel)
+
+        at = sel + start
+    if take_y.size:  # positions of the rows' new years and combos
+        y_pos = np.take(year_idx, yb)
+    if take_c.size:
+        c_pos = np.take(combo_flat, key)
+    pos = (pick(y_pos) * cells.shape[1] + pick(r)) * cells.shape[2] + pick(c_pos)
+    xs = pick(x)
     flat = cells.reshape(-1)
-    np.add.at(flat, 2 * pos, x[sel])
+    np.add.at(flat, 2 * pos, xs)
     np.add.at(flat, 2 * pos + 1, 1.0)
     if tally.shape[0] > 0:
-        np.add.at(tally, ((sel + start) & (TALLY_LANES - 1)) * luts[3].shape[0] + j[3][sel], x[sel])
+        np.add.at(tally, (at & (TALLY_LANES - 1)) * luts[3].shape[0] + pick(j[3]), xs)
     return status, start + stop, n_outside
 
 
