@@ -330,6 +330,14 @@ def dense_append_tally(cells, year_idx, combo_of, combo_keys, meta, start, years
     return BATCH_DONE, n, n_outside
 
 
+def _unravel(flat_at, n_r: int, n_c: int):
+    """(year, region, combo) positions of flat positions in a (Y, n_r, n_c) array, as ``numpy.nonzero``
+    of the array gives them (in the same order), from ``numpy.flatnonzero`` — a fifth of the time."""
+    rc, c = np.divmod(flat_at, n_c)
+    yi, r = np.divmod(rc, n_r)
+    return yi, r, c
+
+
 def _pow2(n: int, lo: int = 4) -> int:
     return 1 << max(lo.bit_length() - 1, int(max(n, 1) - 1).bit_length())
 
@@ -434,21 +442,23 @@ class DenseCube:
         used = np.nonzero(self.year_idx >= 0)[0]
         years[self.year_idx[used]] = used + YEAR_BASE
         used_cells = self.cells[:ny, :, :nc, 1] > 0
+        n_r = self.cells.shape[1]
         if ranks is None:
-            yi, r, c = np.nonzero(used_cells)
+            yi, r, c = _unravel(np.flatnonzero(used_cells), n_r, nc)
         else:
             region_rank, sector_rank, activity_rank, unit_rank = ranks
             by_year = np.argsort(years)
-            n_r = self.cells.shape[1]  # the book may hold regions of rows that took no dense path, or fewer
             rank = np.full(n_r, region_rank.shape[0], np.int64)  # codes without a value hold no cell: last
-            rank[: min(n_r, region_rank.shape[0])] = region_rank[:n_r]
+            rank[: min(n_r, region_rank.shape[0])] = region_rank[:n_r]  # the book may hold regions of rows that took no dense path, or fewer
             by_region = np.argsort(rank, kind="stable")
             k = self.combo_keys[:nc]
             by_combo = np.lexsort((unit_rank[k[:, 2]], activity_rank[k[:, 1]], sector_rank[k[:, 0]]))
-            yi, r, c = np.nonzero(used_cells[np.ix_(by_year, by_region, by_combo)])
-            yi, r, c = by_year[yi], by_region[r], by_combo[c]
-        keys = self.combo_keys[c]
-        k1 = pack_keys(years[yi], r, keys[:, 0], keys[:, 1], keys[:, 2])
-        sums = self.cells[yi, r, c, 0]
-        counts = self.cells[yi, r, c, 1].astype(np.int64)
+            yi, r, c = _unravel(np.flatnonzero(used_cells[np.ix_(by_year, by_region, by_combo)]), n_r, nc)
+            yi, r, c = np.take(by_year, yi), np.take(by_region, r), np.take(by_combo, c)
+        keys = np.take(self.combo_keys, c, axis=0)
+        k1 = pack_keys(np.take(years, yi), r, keys[:, 0], keys[:, 1], keys[:, 2])
+        at = ((yi * n_r + r) * self.cells.shape[2] + c) * 2  # one flat gather each, not four index arrays
+        flat = self.cells.reshape(-1)
+        sums = np.take(flat, at)
+        counts = np.take(flat, at + 1).astype(np.int64)
         return k1, np.zeros(k1.shape[0], np.int64), sums, counts
