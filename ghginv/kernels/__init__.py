@@ -11,8 +11,8 @@ cold district compile). A small run (the district demo: 25 k activity rows, 1,47
 thus never pays numba's fixed start-up (its import and its first
 cache loads, about 0.2 s of CPU on a quiet machine) for a few milliseconds of arithmetic; a large
 one pays it once, at its first large call, and runs every kernel compiled from then on. The cube
-stage decides per run (:func:`numpy_run`): when the activity files it reads are small (below 8 MiB,
-about 1 M rows; files whose cubes are in the cube cache are not read and do not count), the kernels
+stage decides per run (:func:`numpy_run`): when the activity files it reads are small (below 32 MiB,
+about 4 M rows; files whose cubes are in the cube cache are not read and do not count), the kernels
 with a numpy form stay in numpy whatever their arrays' length, as numba's start-up would cost more
 than their loops save.
 
@@ -49,12 +49,14 @@ def _env_int(name: str, default: int) -> int:
 # benchmark's batches go above it; plain Python takes about 1-5 µs per element, so a call just
 # below it costs at most about what loading numba does
 JIT_MIN_LEN = _env_int("GHGINV_JIT_MIN_LEN", 16_384)
-# a run whose activity files hold fewer bytes than this (about 1 M rows of Parquet) keeps the
+# a run whose activity files hold fewer bytes than this (about 4 M rows of Parquet) keeps the
 # kernels that have a numpy form in numpy whatever their arrays' length (:func:`numpy_run`):
-# whole processes of the synthetic benchmark took 0.7-1.1 s less CPU that way at 200 k rows and
-# about as much as with numba at 1 M (0.1 s less); at 2 M numba was ahead by 0.25 s (its import and
-# cache loads, ~0.3-0.8 s of CPU on the shared machine, against numpy's slower loops)
-NUMPY_RUN_MAX_BYTES = _env_int("GHGINV_NUMPY_RUN_MAX_BYTES", 8 << 20)
+# whole processes of the synthetic benchmark took 0.7-1.1 s less CPU that way at 200 k rows; with
+# the dense cube's numpy form in pieces and int64 gathers, 0.25 s less at 2 M rows (2.65 s against
+# 2.91 s, median of 4) and about as much as with numba at 10 M (4.24 s against 4.00 s, median of 3;
+# min 3.73 s against 3.90 s): numba's import and cache loads (~0.3-0.8 s of CPU on the shared
+# machine) against numpy's slower loops
+NUMPY_RUN_MAX_BYTES = _env_int("GHGINV_NUMPY_RUN_MAX_BYTES", 32 << 20)
 _DISABLED = _env_int("NUMBA_DISABLE_JIT", 0) != 0  # as numba reads it (numba.core.config)
 _LOCK = threading.Lock()
 _KERNELS: list[Kernel] = []
@@ -65,8 +67,8 @@ _NUMPY_RUN = False
 def numpy_run(input_bytes: int | None) -> bool:
     """Decide, for the run about to start, whether the kernels with a numpy form stay in numpy.
 
-    A run that reads fewer than ``NUMPY_RUN_MAX_BYTES`` bytes of activity files (8 MiB, about
-    1 M rows of Parquet; environment variable ``GHGINV_NUMPY_RUN_MAX_BYTES``) runs every kernel
+    A run that reads fewer than ``NUMPY_RUN_MAX_BYTES`` bytes of activity files (32 MiB, about
+    4 M rows of Parquet; environment variable ``GHGINV_NUMPY_RUN_MAX_BYTES``) runs every kernel
     declared with ``ngjit(small=…)`` in numpy, whatever its arrays' length: the dense cube, the
     merge of the files' cubes, the emissions and the roll-ups, everything the row path of a
     compile calls. numba is then not loaded at all, unless a kernel without a numpy form gets an

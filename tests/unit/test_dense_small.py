@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hs
 
+from ghginv.kernels import dense
 from ghginv.kernels.cube import BATCH_BAD, BATCH_DONE, BATCH_FULL
 from ghginv.kernels.dense import DenseCube, _dense_append_tally_np, dense_append_tally
 
@@ -177,3 +180,61 @@ def test_many_new_combos_grow_in_one_step():
         calls.append(k)
     assert calls == [4, 2] and loop_cube.cells.shape == np_cube.cells.shape == (4, 16, 128, 2)
     _assert_same(loop_cube, np_cube, np.zeros(0), np.zeros(0))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_pieces_give_the_loops_cube(seed, monkeypatch):
+    """Batches longer than the numpy form's first piece (``NP_PIECE``, made tiny here): the rows
+    handed over piece by piece, with new years and combos in later pieces, a bad row in any piece
+    and the array grown from a piece's hints, reach the loop's outcome, row and cube, bit for bit.
+    The array may be smaller than the loop's for a while: the loop's
+    caller doubles the years whenever they are full, also for a row that stops on its combo,
+    where a piece's hints double only what its rows need."""
+    monkeypatch.setattr(dense, "NP_PIECE", int(np.random.default_rng(seed).integers(1, 9)))
+    rng = np.random.default_rng(1000 + seed)
+    loop_cube, np_cube = DenseCube(), DenseCube()
+    for _ in range(int(rng.integers(1, 5))):
+        args, tally_l, tally_n = _fitted_batch(rng, 600, seed, (loop_cube, np_cube))
+        ends = []
+        for cube, fn, tally in ((loop_cube, LOOP, tally_l), (np_cube, _dense_append_tally_np, tally_n)):
+            start = 0
+            while True:
+                status, start, _ = (int(v) for v in fn(cube.cells, cube.year_idx, cube.combo_of, cube.combo_keys, cube.meta, start, *args, tally))
+                if status != BATCH_FULL:
+                    break
+                assert cube.grow()
+            ends.append((status, start))
+        assert ends[0] == ends[1]
+        _assert_same_cells(loop_cube, np_cube, tally_l, tally_n)
+        if ends[0][0] == BATCH_BAD:
+            break
+
+
+def _assert_same_cells(a: DenseCube, b: DenseCube, ta: np.ndarray, tb: np.ndarray) -> None:
+    """The same used part of the array, lookups, combo keys, tally and cells (items), bit for bit."""
+    ny, nc = int(a.meta[0]), int(a.meta[1])
+    assert a.meta[:2].tolist() == b.meta[:2].tolist()
+    for x, y in ((a.cells[:ny, :, :nc], b.cells[:ny, :, :nc]), (a.year_idx, b.year_idx), (a.combo_of, b.combo_of),
+                 (a.combo_keys[:nc], b.combo_keys[:nc]), (ta, tb), *zip(a.items(), b.items())):
+        assert x.shape == y.shape and x.dtype == y.dtype
+        assert x.tobytes() == y.tobytes()
+
+
+def _first_new_reference(values, cand):
+    vals, first = np.unique(values[cand], return_index=True)
+    order = np.argsort(first, kind="stable")
+    return vals[order], cand[first[order]]
+
+
+@settings(max_examples=200, deadline=None)
+@given(hs.integers(0, 6000), hs.integers(1, 3000), hs.floats(0.0, 1.0), hs.integers(0, 2**32 - 1))
+def test_first_new_equals_one_sort(n, n_values, density, seed):
+    """The numpy form's first appearances found prefix by prefix (:func:`_first_new`) are those of
+    one sort of every candidate row: the same values in the same order, at the same rows."""
+    rng = np.random.default_rng(seed)
+    values = rng.integers(0, n_values, size=n).astype(np.int64)
+    if n and rng.random() < 0.5:  # new values late in the batch, after long runs of few values
+        values[: int(rng.integers(0, n))] %= max(1, n_values // 50)
+    cand = np.flatnonzero(rng.random(n) < density)
+    got, want = dense._first_new(values, cand, n_values), _first_new_reference(values, cand)
+    assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
