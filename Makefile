@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,web]'
+	$(BIN)/python -m compileall -q ghginv    # the bytecode an installed wheel has (also with PYTHONDONTWRITEBYTECODE set)
 	touch $(STAMP)
 
 # the district's deliverables in Chinese: the summary, report.html and inventory.xlsx (--lang en for English)
