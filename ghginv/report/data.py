@@ -191,6 +191,16 @@ class ReportData:
             cache = self.__dict__["_completeness"] = (inv, years, parts, {})
         return cache[1], cache[2], cache[3]
 
+    def inventory_codes(self) -> dict | None:
+        """The inventory's scope, category and gas as the run's inventory stage coded them
+        (:func:`ghginv.pipeline.inventory.inventory_key_codes`: column -> (sorted distinct values, integer code per row)),
+        when the reports are built from that run in memory; None for a run folder read from disk (the tables then
+        encode the strings themselves, to the same groups and order)."""
+        import sys
+
+        mod = sys.modules.get("ghginv.pipeline.inventory")  # not imported: no run in this process made the frame
+        return mod.inventory_key_codes(self.inventory) if mod is not None else None
+
     def keyed_rows(self) -> pl.DataFrame | None:
         """The inventory's rows with a notation key, each distinct row once and without its region column (computed
         once per inventory: the completeness tables, the workbook's IPCC sheet summed over regions and the provincial
