@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import platform
 import sys
-import weakref
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 
 from ..analysis.notation import completeness_manifest
@@ -23,7 +21,7 @@ from ..methods._sink_out import net_totals as _net_totals
 from .cube import Cube
 from .stages import STAGES, Run, run_stages
 
-__all__ = ["Inventory", "InventoryResult", "inventory_key_codes"]
+__all__ = ["Inventory", "InventoryResult"]
 
 SYNTHETIC_NOTICE = "SYNTHETIC DEMO DATA — not official statistics"
 
@@ -61,12 +59,9 @@ class InventoryResult:
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
     # the inventory's scope, category and gas as the inventory stage made them: column -> (sorted distinct values, integer
     # code per inventory row, len(values) for null) (ghginv.pipeline.aggregate.build_inventory); None on the kept-positions
-    # path. Found from the frame by inventory_key_codes (the reports group on them instead of encoding the strings again)
+    # path. The write stage hands them to the reports (ReportData.inventory_key_codes), which group on them instead of
+    # encoding the strings again
     key_codes: dict | None = None
-
-    def __post_init__(self):
-        if self.key_codes:
-            _remember_codes(self.inventory, self.key_codes)
 
     def report_frames(self) -> dict[str, pl.DataFrame]:
         """Optional frames for the report sections (reference approach, gap filling)."""
@@ -264,42 +259,3 @@ class Inventory:
                 uncertainty=run.uncertainty,
             waste=run.waste[2] if run.waste else None, notation_keys=run.keys, reference=run.reference, gap_filling=run.gap,
             plan=run.plan, tables=run.tables, key_codes=run.key_codes)
-
-
-# id of an inventory frame -> (weak reference to it, its key codes): InventoryResult.key_codes, found from the frame alone
-# (the reports get the frames, not the result); an entry goes with its frame
-_KEY_CODES: dict[int, tuple[weakref.ref, dict]] = {}
-
-
-def _remember_codes(frame: pl.DataFrame, codes: dict) -> None:
-    key = id(frame)
-    _KEY_CODES[key] = (weakref.ref(frame, lambda _ref: _KEY_CODES.pop(key, None)), codes)
-
-
-def inventory_key_codes(frame: pl.DataFrame) -> dict | None:
-    """The key codes of an inventory frame (:attr:`InventoryResult.key_codes`) when ``frame`` is the very frame a run's
-    inventory stage made, unchanged; else None (a frame read from a run folder, a frame derived from it).
-
-    Parameters
-    ----------
-    frame : polars.DataFrame
-        An inventory (``inventory.parquet``'s columns).
-
-    Returns
-    -------
-    dict or None
-        ``scope``, ``category``, ``gas`` -> (sorted distinct values, integer code per row of ``frame``,
-        ``len(values)`` for null): the codes' order is the strings' order, nulls last.
-    """
-    got = _KEY_CODES.get(id(frame))
-    if got is None or got[0]() is not frame:
-        return None
-    codes = got[1]
-    n = frame.height
-    if n == 0 or any(c.size != n or k not in frame.columns for k, (_, c) in codes.items()):
-        return None
-    at = np.unique(np.linspace(0, n - 1, 16).astype(np.int64))  # a few rows looked at: the frame is still the one coded
-    for k, (values, c) in codes.items():
-        if frame[k].gather(at).to_list() != [values[i] if i < len(values) else None for i in c[at].tolist()]:
-            return None
-    return codes

@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 import ghginv
 from ghginv.core._frames import encode
 from ghginv.pipeline.aggregate import INVENTORY_SCHEMA
-from ghginv.pipeline.inventory import inventory_key_codes
 from ghginv.report import ReportData
 from ghginv.report._detail import summed_frame
 from ghginv.report.xlsx import _summed_codes
@@ -68,25 +67,32 @@ def _members(p: Path) -> dict[str, bytes]:
         return {n: z.read(n) for n in z.namelist()}
 
 
-def test_the_demo_compiled_and_rebuilt_from_its_folder(tmp_path):
-    """The stage's codes are those of the inventory's strings; they are found for that frame only; the summed sheet is
-    the same through both paths, and the workbook rebuilt from the run folder (no codes) is the compile's, byte for byte."""
+def test_the_demo_compiled_and_rebuilt_from_its_folder(tmp_path, monkeypatch):
+    """The stage's codes are those of the inventory's strings; the write stage hands them to the reports with that frame;
+    the summed sheet is the same through both paths, and the workbook rebuilt from the run folder (no codes) is the
+    compile's, byte for byte."""
     result = ghginv.compile_inventory(DEMO_TOML, extra={"report": {"lang": "zh", "workbook_detail": "summed"}})
     inv = result.inventory
-    codes = inventory_key_codes(inv)
+    codes = result.key_codes
     assert codes is not None and set(codes) == {"scope", "category", "gas"}
     for k, (values, c) in codes.items():
         assert c.dtype.itemsize <= 2 and values == sorted(set(values))
         assert [values[i] if i < len(values) else None for i in c.tolist()] == inv[k].to_list()
-    # another frame, even with the same rows, has none; nor a frame changed in place
-    assert inventory_key_codes(inv.clone()) is None and inventory_key_codes(pl.read_parquet(_write(result, tmp_path))) is None
-    changed = inv.clone()
-    changed.replace_column(changed.get_column_index("gas"), changed["gas"].reverse())
-    assert inventory_key_codes(changed) is None
-    d = ReportData({}, result.emissions, inv, result.factors_used)
+    from ghginv.report import xlsx as xlsx_mod
+
+    seen = []
+    real = xlsx_mod._summed_codes
+    monkeypatch.setattr(xlsx_mod, "_summed_codes", lambda data: seen.append(real(data)) or seen[-1])
+    _write(result, tmp_path)  # the write stage hands the codes over: the summed sheet grouped on them
+    assert seen and seen[0] is not None and seen[0]["gas"] is codes["gas"][1]
+    monkeypatch.undo()
+    d = ReportData({}, result.emissions, inv, result.factors_used, inventory_key_codes=codes)
     assert _summed_codes(d) is not None
     assert summed_frame("IPCC categories", inv, d.keyed_rows(), _summed_codes(d)).equals(
         summed_frame("IPCC categories", inv), null_equal=True)
+    # codes that are not one per row of the frame (another frame) are not used
+    assert ReportData({}, result.emissions, inv.head(3), result.factors_used, inventory_key_codes=codes).inventory_codes() is None
+    assert ReportData({}, result.emissions, inv, result.factors_used).inventory_codes() is None
     run = tmp_path / "run"
     rebuilt = ReportData.from_run_dir(run)
     assert rebuilt.inventory_codes() is None
