@@ -57,6 +57,11 @@ class InventoryResult:
     # tables the stages computed for the files and the report: key_categories, reference_approach,
     # gap_filling; a recompute adds recalculation and recalculation_factors (ghginv.rerun.recalc)
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    # the inventory's scope, category and gas as the inventory stage made them: column -> (sorted distinct values, integer
+    # code per inventory row, len(values) for null) (ghginv.pipeline.aggregate.build_inventory); None on the kept-positions
+    # path. The write stage hands them to the reports (ReportData.inventory_key_codes), which group on them instead of
+    # encoding the strings again
+    key_codes: dict | None = None
 
     def report_frames(self) -> dict[str, pl.DataFrame]:
         """Optional frames for the report sections (reference approach, gap filling)."""
@@ -253,4 +258,4 @@ class Inventory:
             recompute_path="kept_positions" if run.kept is not None else None, checks=run.checks, sinks=run.sink, analysis=run.analysis,
                 uncertainty=run.uncertainty,
             waste=run.waste[2] if run.waste else None, notation_keys=run.keys, reference=run.reference, gap_filling=run.gap,
-            plan=run.plan, tables=run.tables)
+            plan=run.plan, tables=run.tables, key_codes=run.key_codes)

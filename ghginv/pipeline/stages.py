@@ -60,6 +60,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import polars as pl
 
 from ..analysis.energy import coefficient_sources
@@ -133,7 +134,9 @@ class Run:
     perm: object = None
     inventory: pl.DataFrame | None = None
     rollup: object = None
-    key_codes: dict | None = None  # the inventory's and emission rows' key columns as codes (build_inventory), for the checks
+    # the inventory's and emission rows' key columns as codes (build_inventory), for the checks; after them the inventory's
+    # scope, category and gas, for the reports (InventoryResult.key_codes)
+    key_codes: dict | None = None
     checks: dict = field(default_factory=dict)
     plan: object = None
     reference: object = None
@@ -267,9 +270,13 @@ def _checks(run: Run) -> None:
                                 values=(run.rolled[1], run.emissions["co2e_t"].to_numpy()))
         return
     tally, run.tally = run.tally, None  # this run's tally, used once
-    codes, run.key_codes = run.key_codes, None  # the inventory stage's key codes, used once
+    codes, run.key_codes = run.key_codes, None  # the inventory stage's key codes
     run.checks = run_checks(run.input_cube, run.emissions, run.inventory, tally, links=run.index["links"] if run.index else None,
                             codes=codes)
+    # the inventory's scope, category and gas codes, in the smallest integers that hold them (4 bytes a row), kept for
+    # the reports (InventoryResult.key_codes: the workbook's IPCC sheet summed over regions groups on them)
+    run.key_codes = {k: (v, c.astype(np.min_scalar_type(len(v)))) for k, (v, c) in codes["inventory"].items()
+                     if k in ("scope", "category", "gas")} if codes else None
 
 
 def _positions(run: Run) -> None:

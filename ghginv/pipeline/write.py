@@ -112,7 +112,8 @@ def _write_reports(result, folder: Path, frames: dict[str, pl.DataFrame], manife
     if "recalculation" not in frames:  # the recalculation entry goes with its tables
         manifest = {k: v for k, v in manifest.items() if k != "recalculation"}
     data = ReportData(manifest, result.emissions, result.inventory, result.factors_used,
-                      *((a.indicators, a.targets, a.peak) if a is not None else ()), **frames)
+                      *((a.indicators, a.targets, a.peak) if a is not None else ()), **frames,
+                      inventory_key_codes=getattr(result, "key_codes", None))
     out = write_reports(data, folder, data.lang)
     result.timings["report"] = time.perf_counter() - t0
     return out, data.sheet_splits, workbook_detail_entry(data)

@@ -33,11 +33,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from ..analysis.indicators import ALL_REGION
 from ..analysis.notation import combine_keys_expr  # combine_keys as a group aggregation (the completeness table's)
-from ..core._frames import group_sum, sort_order
+from ..core._frames import _sorted_groups, group_sum, sort_order
 from ..core.categories import SCOPE_ORDER
 from ..core.config import WORKBOOK_DETAILS
 from ._xlsx_zh import sheet_name
@@ -121,7 +122,29 @@ def _ordered(df: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     return df[sort_order(df, keys)]
 
 
-def summed_frame(sheet: str, df: pl.DataFrame, keyed: pl.DataFrame | None = None) -> pl.DataFrame:
+def _coded_sums(df: pl.DataFrame, keys: list[str], values: list[str], codes: dict, rows: np.ndarray) -> pl.DataFrame | None:
+    """``group_sum(df[rows], keys, values)`` grouped on integer codes of the key columns instead of their strings: the
+    same groups in the same order (a code's order is its string's), each group's rows added in table order, so the same
+    frame. ``codes``: column -> int code per row of ``df`` (the strings' order, nulls last), or None for a column that
+    follows the key columns before it (no code needed); an integer key column without nulls is its own code. None when
+    a key column has neither."""
+    cols = []
+    for k in keys:
+        if k in codes:
+            if codes[k] is not None:
+                cols.append(codes[k][rows].astype(np.int64))
+        elif df.schema[k].is_integer() and df[k].null_count() == 0:
+            cols.append(df[k].to_numpy()[rows].astype(np.int64))
+        else:
+            return None
+    order, change = _sorted_groups(cols)
+    starts = np.flatnonzero(change)
+    at = rows[order]
+    out = df.select(keys)[at[starts]]
+    return out.with_columns(pl.Series(v, np.add.reduceat(df[v].to_numpy()[at], starts), dtype=pl.Float64) for v in values)
+
+
+def summed_frame(sheet: str, df: pl.DataFrame, keyed: pl.DataFrame | None = None, codes: dict | None = None) -> pl.DataFrame:
     """One of :data:`DETAIL_TABLES` summed over regions (see the module doc for the rules).
 
     Parameters
@@ -134,6 +157,12 @@ def summed_frame(sheet: str, df: pl.DataFrame, keyed: pl.DataFrame | None = None
         The rows of ``df`` with a notation key, each distinct row once (any columns besides the region:
         :meth:`ghginv.report.data.ReportData.keyed_rows`), when the caller has them: the keys are then combined from
         these few hundred rows instead of a pass over the millions of ``df``.
+    codes : dict, optional
+        Key columns of ``df`` as integer codes, when the caller has them (the run's inventory stage made them:
+        :meth:`ghginv.report.data.ReportData.inventory_codes`): column -> code per row of ``df`` whose order is the
+        column's order (nulls last), or None for a column that follows the key columns before it (``category_name``
+        follows ``category``). The estimates are then grouped on these integers, not on their strings encoded again:
+        the same groups, order and sums.
 
     Returns
     -------
@@ -151,8 +180,14 @@ def summed_frame(sheet: str, df: pl.DataFrame, keyed: pl.DataFrame | None = None
     has_key = "notation_key" in df.columns
     # without the region column (the filters below copy every column they keep), and lazily: only the kept
     # columns of the kept rows are gathered
-    est = df.lazy().filter(pl.col("notation_key").is_null()).select(*keys, *t.values).collect() if has_key else df
-    sums = group_sum(est, keys, list(t.values)).with_columns(pl.col(v).fill_nan(None) for v in t.values)
+    sums = None
+    if codes is not None and has_key:
+        est_rows = np.flatnonzero(df["notation_key"].is_null().to_numpy())
+        sums = _coded_sums(df, keys, list(t.values), codes, est_rows) if est_rows.size else None
+    if sums is None:
+        est = df.lazy().filter(pl.col("notation_key").is_null()).select(*keys, *t.values).collect() if has_key else df
+        sums = group_sum(est, keys, list(t.values))
+    sums = sums.with_columns(pl.col(v).fill_nan(None) for v in t.values)
     parts = [sums]
     if has_key:
         sums = sums.with_columns(pl.lit(None, pl.String).alias("notation_key"))

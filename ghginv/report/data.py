@@ -62,6 +62,9 @@ class ReportData:
     sheet_splits: list[dict] = field(default_factory=list)  # tables of inventory.xlsx split across sheets (ghginv.report._sheets)
     workbook_summed: list = field(default_factory=list)  # tables of inventory.xlsx summed over regions (ghginv.report._detail.SummedTable)
     run_dir: Path | None = None  # the run folder read (from_run_dir): its factor_sets/ snapshot names each set's publisher and URL
+    # the run's InventoryResult.key_codes (scope, category and gas coded by the inventory stage), handed over by the write
+    # stage with the very inventory frame they code; None for a run folder read from disk
+    inventory_key_codes: dict | None = None
 
     @classmethod
     def from_run_dir(cls, run: str | Path) -> ReportData:
@@ -190,6 +193,16 @@ class ReportData:
             parts = {k[0]: v for k, v in rows.partition_by("year", as_dict=True, maintain_order=True).items()}
             cache = self.__dict__["_completeness"] = (inv, years, parts, {})
         return cache[1], cache[2], cache[3]
+
+    def inventory_codes(self) -> dict | None:
+        """The inventory's scope, category and gas as the run's inventory stage coded them
+        (:attr:`inventory_key_codes`: column -> (sorted distinct values, integer code per row)), when the reports are
+        built from that run in memory and the codes are one per row of :attr:`inventory`; else None (a run folder read
+        from disk: the tables then encode the strings themselves, to the same groups and order)."""
+        codes = self.inventory_key_codes
+        if not codes or any(k not in self.inventory.columns or c.shape[0] != self.inventory.height for k, (_, c) in codes.items()):
+            return None
+        return codes
 
     def keyed_rows(self) -> pl.DataFrame | None:
         """The inventory's rows with a notation key, each distinct row once and without its region column (computed

@@ -244,6 +244,14 @@ def summary_lines(key: str, value) -> list[tuple[str, str]]:
     return [(key, _scalar(value))]
 
 
+def _summed_codes(d: ReportData) -> dict | None:
+    """The key codes :func:`~ghginv.report._detail.summed_frame` groups the inventory on, when the run's inventory stage
+    gave them (:meth:`ReportData.inventory_codes`): scope, category and gas; category_name follows category (the
+    inventory makes the name from the code)."""
+    codes = d.inventory_codes()
+    return None if codes is None else {**{k: c for k, (_, c) in codes.items()}, "category_name": None}
+
+
 def write_xlsx(d: ReportData, path: Path, lang: str | None = None, detail: str | None = None,
                limit_rows: int = WORKBOOK_DETAIL_ROWS) -> list[dict]:
     """Write ``inventory.xlsx``.
@@ -306,7 +314,7 @@ def write_xlsx(d: ReportData, path: Path, lang: str | None = None, detail: str |
 
     def frame_sheet(sheet: str, frame: pl.DataFrame, extra: str | None = None) -> None:
         if sheet in DETAIL_TABLES and frame.height and table_detail(detail, frame.height, limit_rows) == "summed":
-            rows, frame = frame.height, summed_frame(sheet, frame, d.keyed_rows() if frame is d.inventory else None)
+            rows, frame = frame.height, summed_frame(sheet, frame, *((d.keyed_rows(), _summed_codes(d)) if frame is d.inventory else ()))
             summed.append(SummedTable(sheet, rows, frame.height))
             extra = " · ".join(p for p in (extra, xlsx_text("summed_note", lang, rows=f"{rows:,}" if not zh else rows,
                                                             files=summed[-1].files)) if p)
