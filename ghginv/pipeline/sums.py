@@ -157,15 +157,8 @@ def rolled_sums2(x, y, order1, starts1, src2, starts2) -> tuple[np.ndarray, np.n
     x_sums, y_sums : numpy.ndarray
         float64, the rolled-up sums of each, one per second-stage output [units of ``x`` and ``y``].
     """
-    x = np.ascontiguousarray(x, np.float64)
-    y = np.ascontiguousarray(y, np.float64)
-    nb = starts1.shape[0] - 1
-    bx, by = np.empty(nb, np.float64), np.empty(nb, np.float64)
-    split_run(K.segment_sums2, nb, x, y, order1, starts1, bx, by, _NOPOS)
     n = starts2.shape[0] - 1
-    out_x, out_y = np.empty(n, np.float64), np.empty(n, np.float64)
-    split_run(K.segment_sums2, n, bx, by, src2, starts2, out_x, out_y, _NOPOS)
-    return out_x, out_y
+    return rolled_into(x, y, order1, starts1, src2, starts2, np.arange(n, dtype=np.int64), n)  # every output at its own row
 
 
 def rolled_into(x, y, order1, starts1, src2, starts2, pos, n_rows: int) -> tuple[np.ndarray, np.ndarray]:

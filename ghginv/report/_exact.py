@@ -44,15 +44,7 @@ class ExactSums:
         lengths = np.asarray(lengths, np.int64)
         self._starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
         n = lengths.size
-        x = values.cast(pl.Float64).to_numpy()
-        group = np.repeat(np.arange(n, dtype=np.int64), lengths)
-        bad = ~np.isfinite(x)
-        if values.null_count():
-            bad |= values.is_null().to_numpy()
-        self._special = set(np.unique(group[bad]).tolist()) if bad.any() else set()
-        if bad.any():
-            x, group = x[~bad], group[~bad]
-        self._total, self._scale = exact_group_sums(x, group, n)
+        self._sum(values, np.repeat(np.arange(n, dtype=np.int64), lengths), n)
 
     @classmethod
     def of_groups(cls, values: pl.Series, group: np.ndarray, n_groups: int) -> ExactSums:
@@ -79,6 +71,12 @@ class ExactSums:
         self._values = values
         self._group = group
         self._starts = None
+        self._sum(values, group, n_groups)
+        return self
+
+    def _sum(self, values: pl.Series, group: np.ndarray, n: int) -> None:
+        """The exact sums of the finite values per group (``group``: the group of each value, ``0 .. n - 1``); the
+        groups with a null, NaN or infinite value are kept apart (:meth:`fsum` sums their rows with ``math.fsum``)."""
         x = values.cast(pl.Float64).to_numpy()
         bad = ~np.isfinite(x)
         if values.null_count():
@@ -86,8 +84,7 @@ class ExactSums:
         self._special = set(np.unique(group[bad]).tolist()) if bad.any() else set()
         if bad.any():
             x, group = x[~bad], group[~bad]
-        self._total, self._scale = exact_group_sums(x, group, n_groups)
-        return self
+        self._total, self._scale = exact_group_sums(x, group, n)
 
     def fsum(self, groups) -> float:
         """:func:`math.fsum` of the rows of ``groups`` (the same bits), from the groups' exact sums.
