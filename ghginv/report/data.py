@@ -197,7 +197,7 @@ class ReportData:
     def inventory_codes(self) -> dict | None:
         """The inventory's scope, category and gas as the run's inventory stage coded them
         (:attr:`inventory_key_codes`: column -> (sorted distinct values, integer code per row)), when the reports are
-        built from that run in memory and the codes are one per row of :attr:`inventory`; else None (a run folder read
+        built from that run in memory and the codes are one per row of ``inventory``; else None (a run folder read
         from disk: the tables then encode the strings themselves, to the same groups and order)."""
         codes = self.inventory_key_codes
         if not codes or any(k not in self.inventory.columns or c.shape[0] != self.inventory.height for k, (_, c) in codes.items()):
