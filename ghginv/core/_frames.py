@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-__all__ = ["group_sum", "sort_order", "sort_stable", "encode", "encode_shared", "dense_ids", "inverse", "per_distinct"]
+__all__ = ["group_sum", "group_sum_codes", "sort_order", "sort_stable", "encode", "encode_shared", "dense_ids", "inverse", "per_distinct"]
 
 
 _SMALL_ENCODE = 8192  # rows: encoded in Python, longer columns with pyarrow.compute (see encode)
@@ -172,15 +172,41 @@ def group_sum(df: pl.DataFrame, keys: list[str], values: list[str]) -> pl.DataFr
     """Sum ``values`` per distinct ``keys``; result sorted by ``keys`` (nulls last)."""
     if df.height == 0:
         return df.select(keys + values).clear()
-    # first row of each group (in sorted order): where any key differs from the previous row
-    order, change = _sorted_groups([_rank_codes(df[k]) for k in keys])
+    return group_sum_codes(df, keys, values, [_rank_codes(df[k]) for k in keys])[0]
+
+
+def group_sum_codes(df: pl.DataFrame, keys: list[str], values: list[str], codes: list[np.ndarray],
+                    rows: np.ndarray | None = None) -> tuple[pl.DataFrame, np.ndarray]:
+    """:func:`group_sum` with the groups given as integer codes: ``(sums, first)``.
+
+    Parameters
+    ----------
+    df : polars.DataFrame
+        The table.
+    keys : list of str
+        The columns the sums keep, each from its group's first row (in sorted order).
+    values : list of str
+        The columns summed (float64, each group's rows added in table order).
+    codes : list of numpy.ndarray
+        int, one code per row of ``df`` (per row of ``rows`` when given) for each grouping column, whose
+        order is the column's sort order (nulls last): the groups and their order.
+    rows : numpy.ndarray, optional
+        int, the rows of ``df`` to sum (default every row), in table order.
+
+    Returns
+    -------
+    sums : polars.DataFrame
+        ``keys`` and the summed ``values``, one row per group, sorted by the codes.
+    first : numpy.ndarray
+        int64, the row of ``df`` each group's keys come from.
+    """
+    # first row of each group (in sorted order): where any code differs from the previous row
+    order, change = _sorted_groups(codes)
     starts = np.nonzero(change)[0]
-    out = df.select(keys)[order[starts]]
-    cols = []
-    for v in values:
-        x = df[v].to_numpy()[order]
-        cols.append(pl.Series(v, np.add.reduceat(x, starts), dtype=pl.Float64))
-    return out.with_columns(cols)
+    at = order if rows is None else rows[order]
+    first = at[starts]
+    sums = [pl.Series(v, np.add.reduceat(df[v].to_numpy()[at], starts), dtype=pl.Float64) for v in values]
+    return df.select(keys)[first].with_columns(sums), first
 
 
 def per_distinct(col: pl.Series, fn, dtype=pl.String) -> pl.Expr:

@@ -38,7 +38,7 @@ import polars as pl
 
 from ..analysis.indicators import ALL_REGION
 from ..analysis.notation import combine_keys_expr  # combine_keys as a group aggregation (the completeness table's)
-from ..core._frames import _sorted_groups, group_sum, sort_order
+from ..core._frames import group_sum, group_sum_codes, sort_order
 from ..core.categories import SCOPE_ORDER
 from ..core.config import WORKBOOK_DETAILS
 from ._xlsx_zh import sheet_name
@@ -137,11 +137,7 @@ def _coded_sums(df: pl.DataFrame, keys: list[str], values: list[str], codes: dic
             cols.append(df[k].to_numpy()[rows].astype(np.int64))
         else:
             return None
-    order, change = _sorted_groups(cols)
-    starts = np.flatnonzero(change)
-    at = rows[order]
-    out = df.select(keys)[at[starts]]
-    return out.with_columns(pl.Series(v, np.add.reduceat(df[v].to_numpy()[at], starts), dtype=pl.Float64) for v in values)
+    return group_sum_codes(df, keys, values, cols, rows)[0]
 
 
 def summed_frame(sheet: str, df: pl.DataFrame, keyed: pl.DataFrame | None = None, codes: dict | None = None) -> pl.DataFrame:

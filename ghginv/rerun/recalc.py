@@ -42,10 +42,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 
-from ..core._frames import _rank_codes, _sorted_groups, encode, group_sum
+from ..core._frames import _rank_codes, encode, group_sum, group_sum_codes
 from ..core.config import RunConfig
 from ..core.gwp import GwpSet
 from ..factors import load_factor_set
@@ -119,12 +118,9 @@ def _group_sum_coded(df: pl.DataFrame, values: list[str], keep: list[str] | None
     if df.height == 0:
         return group_sum(df, KEYS, values), None
     enc = {k: encode(df[k]) for k in KEYS if df[k].dtype == pl.String}
-    order, change = _sorted_groups([enc[k][1] if k in enc else _rank_codes(df[k]) for k in KEYS])
-    starts = np.nonzero(change)[0]
-    first = order[starts]
-    out = df.select(KEYS if keep is None else keep)[first]
-    cols = [pl.Series(v, np.add.reduceat(df[v].to_numpy()[order], starts), dtype=pl.Float64) for v in values]
-    return out.with_columns(cols), {k: (vals, codes[first]) for k, (vals, codes) in enc.items()}
+    out, first = group_sum_codes(df, KEYS if keep is None else keep, values,
+                                 [enc[k][1] if k in enc else _rank_codes(df[k]) for k in KEYS])
+    return out, {k: (vals, codes[first]) for k, (vals, codes) in enc.items()}
 
 
 def _factor_rows(cells: pl.DataFrame, sets, fallback: str, gwp: GwpSet, classes=None) -> pl.DataFrame:
