@@ -113,7 +113,7 @@ def _write_reports(result, folder: Path, frames: dict[str, pl.DataFrame], manife
         manifest = {k: v for k, v in manifest.items() if k != "recalculation"}
     data = ReportData(manifest, result.emissions, result.inventory, result.factors_used,
                       *((a.indicators, a.targets, a.peak) if a is not None else ()), **frames,
-                      inventory_key_codes=getattr(result, "key_codes", None))
+                      inventory_key_codes=result.key_codes)
     out = write_reports(data, folder, data.lang)
     result.timings["report"] = time.perf_counter() - t0
     return out, data.sheet_splits, workbook_detail_entry(data)
