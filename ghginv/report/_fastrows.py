@@ -9,10 +9,15 @@ strings enter the workbook's shared-string table in the same (row-major) order, 
 dimension and each 16-row block's ``spans`` are the same, and the cells' XML is rendered once at
 ``close`` with the same number format (``.16G``). A frame the fast path does not cover (booleans,
 NaN or infinite floats, other types, text longer than Excel's limit) returns ``False`` and is
-written cell by cell as before.
+written cell by cell as before. A small table (fewer than :data:`PY_CELLS` cells: every table of a district's
+run but the IPCC categories) is prepared in Python from one list per column (:func:`_py_columns`), without a
+polars query per column: the same strings, codes, dimension and spans.
 """
 
 from __future__ import annotations
+
+from itertools import chain
+from math import isfinite
 
 import numpy as np
 import polars as pl
@@ -24,6 +29,8 @@ __all__ = ["write_rows"]
 # with the cell-by-cell path of the installed version): without them the table is written cell by cell
 _INTERNALS = ("str_table", "_check_dimensions", "_write_rows", "constant_memory", "xls_strmax")
 POLARS_CELLS = 20_000  # tables from this many cells (measured: about even at 16,000) have their XML put together by polars, smaller ones in Python
+PY_CELLS = 20_000  # tables below this many cells are checked, coded and spanned in Python (a few polars queries per
+# column cost more there: about 2 ms of a 20-column table of a hundred rows)
 _CHUNK_ROWS = 65536  # rows rendered at a time: the XML of a chunk is held in memory once
 _EXACT_INT = 2**53  # below this an integer is exact as a float: its ``.16G`` is its digits
 _NUMERIC = (pl.Float64, pl.Float32, pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
@@ -65,11 +72,44 @@ def write_rows(ws, df: pl.DataFrame, first_row: int, header_row: int, fmt_num) -
         ``False`` (nothing written) when ``df`` holds a type this path does not render; the caller
         then writes it cell by cell.
     """
-    if not all(hasattr(ws, a) for a in _INTERNALS) or ws.constant_memory or not _covered(df, ws.xls_strmax):
+    if not all(hasattr(ws, a) for a in _INTERNALS) or ws.constant_memory:
         return False
     n, k = df.height, df.width
-    if n == 0 or k == 0:
+    if n * k < PY_CELLS:
+        got = _py_layout(ws, df, first_row, header_row)
+        if got is None:
+            return False
+        cols, spans = got
+    else:
+        if not _covered(df, ws.xls_strmax):
+            return False
+        if n == 0 or k == 0:
+            return True
+        cols, spans = _polars_layout(ws, df, first_row, header_row)
+    if spans is None:  # no cell in any row
         return True
+    orig = ws._write_rows
+
+    def _write_rows() -> None:
+        orig()  # the header rows (and anything else the worksheet holds), then these rows
+        xf = fmt_num._get_xf_index()  # formats get their index when the workbook closes
+        if n * k < POLARS_CELLS:  # a small table: a query's set-up would cost more than it saves
+            ws.fh.write(_rows_xml_py(cols, first_row, n, xf, spans))
+            return
+        series = [(kind, v if isinstance(v, pl.Series) else pl.Series(v, dtype=pl.Int64) if kind == "str" else df[c])
+                  for (kind, v), c in zip(cols, df.columns, strict=True)]  # lists of the Python layout: as Series
+        for lo in range(0, n, _CHUNK_ROWS):
+            ws.fh.write(_rows_xml(series, first_row, lo, min(n, lo + _CHUNK_ROWS), xf, spans))
+
+    ws._write_rows = _write_rows
+    return True
+
+
+def _polars_layout(ws, df: pl.DataFrame, first_row: int, header_row: int) -> tuple[list, dict[int, str] | None]:
+    """How :func:`write_rows` renders each column of a large table (kind, its values or shared-string codes as a
+    Series) and the ``spans`` of each 16-row block, its strings added to the workbook's shared-string table and the
+    sheet's dimension extended (polars and numpy); spans None when no row holds a cell."""
+    n, k = df.height, df.width
     cols: list[tuple[str, pl.Series]] = [("null", pl.Series())] * k  # per column: how its cells are rendered, its values
     strings: list[tuple[int, str]] = []
     for j, (c, t) in enumerate(df.schema.items()):
@@ -106,7 +146,7 @@ def write_rows(ws, df: pl.DataFrame, first_row: int, header_row: int, fmt_num) -
                                for c in df.columns])
     any_row = present.any(axis=1)
     if not any_row.any():
-        return True
+        return cols, None
     idx = np.flatnonzero(any_row)
     col_any = np.flatnonzero(present.any(axis=0))
     ws._check_dimensions(first_row + int(idx[0]), int(col_any[0]))
@@ -120,27 +160,87 @@ def write_rows(ws, df: pl.DataFrame, first_row: int, header_row: int, fmt_num) -
             on = [*on, 0, k - 1]
         if on:
             spans[b] = f"{min(on) + 1}:{max(on) + 1}"
-    orig = ws._write_rows
-
-    def _write_rows() -> None:
-        orig()  # the header rows (and anything else the worksheet holds), then these rows
-        xf = fmt_num._get_xf_index()  # formats get their index when the workbook closes
-        if n * k < POLARS_CELLS:  # a small table: a query's set-up would cost more than it saves
-            ws.fh.write(_rows_xml_py(cols, first_row, n, xf, spans))
-            return
-        for lo in range(0, n, _CHUNK_ROWS):
-            ws.fh.write(_rows_xml(cols, first_row, lo, min(n, lo + _CHUNK_ROWS), xf, spans))
-
-    ws._write_rows = _write_rows
-    return True
+    return cols, spans
 
 
-def _rows_xml_py(cols: list[tuple[str, pl.Series]], first_row: int, n: int, xf: int, spans: dict[int, str]) -> str:
+def _py_layout(ws, df: pl.DataFrame, first_row: int, header_row: int) -> tuple[list, dict[int, str] | None] | None:
+    """:func:`_polars_layout` of a small table in Python, from one list per column: the same kinds, codes (lists),
+    shared strings in the same order, dimension and spans; None (nothing done) when a column is not covered
+    (:func:`_covered`: booleans, NaN or infinite floats, other types, text longer than Excel's limit)."""
+    n, k = df.height, df.width
+    cols: list[tuple[str, list]] = []
+    lim = ws.xls_strmax // 2
+    for c, t in df.schema.items():
+        vals = df.get_column(c).to_list()
+        if t == pl.String:
+            if any(len(v) > lim for v in vals if v is not None):
+                return None
+            cols.append(("str", vals))
+        elif t in (pl.Float64, pl.Float32):
+            if not all(isfinite(v) for v in vals if v is not None):
+                return None
+            cols.append(("float", vals))
+        elif t in _NUMERIC:
+            cols.append(("int", vals))
+        elif t == pl.Null:
+            cols.append(("null", vals))
+        else:
+            return None
+    if n == 0 or k == 0:
+        return cols, None
+    # shared strings in the order the cell-by-cell path adds them: row by row, left to right
+    strings = [j for j, (kind, _) in enumerate(cols) if kind == "str"]
+    if strings:
+        st = ws.str_table
+        table = st.string_table
+        lists = [cols[j][1] for j in strings]
+        first = dict.fromkeys(chain.from_iterable(zip(*lists, strict=True)))  # each text once, in the order of its first cell
+        first.pop(None, None)
+        for v in first:
+            if v not in table:
+                table[v] = st.unique_count
+                st.unique_count += 1
+        st.count += sum(len(vals) - vals.count(None) for vals in lists)
+        for j, vals in zip(strings, lists, strict=True):
+            cols[j] = ("str", [-1 if v is None else table[v] for v in vals])  # -1: no cell
+    # the 16-row blocks holding a cell of each column: the sheet's dimension and the rows' spans
+    block_of = [r // 16 for r in range(first_row, first_row + n)]
+    lo_col: dict[int, int] = {}
+    hi_col: dict[int, int] = {}
+    rows_on: list[int] = []  # the first and last row holding a cell, over all columns
+    for j, (kind, vals) in enumerate(cols):
+        if kind == "str":
+            on = [i for i, x in enumerate(vals) if x >= 0]
+        elif None in vals:
+            on = [i for i, v in enumerate(vals) if v is not None]
+        else:
+            on = range(n)
+        if not on:
+            continue
+        rows_on += (on[0], on[-1])
+        for b in {block_of[i] for i in on} if len(on) < n else set(block_of):
+            lo_col.setdefault(b, j)
+            hi_col[b] = j
+    if not rows_on:
+        return cols, None
+    ws._check_dimensions(first_row + min(rows_on), min(lo_col.values()))
+    ws._check_dimensions(first_row + max(rows_on), max(hi_col.values()))
+    spans = {}
+    for b in dict.fromkeys(block_of):
+        lo, hi = lo_col.get(b), hi_col.get(b)
+        if header_row // 16 == b:  # the block of the header row: its cells span every column
+            lo, hi = 0, k - 1
+        if lo is not None:
+            spans[b] = f"{lo + 1}:{hi + 1}"
+    return cols, spans
+
+
+def _rows_xml_py(cols: list[tuple[str, pl.Series | list]], first_row: int, n: int, xf: int, spans: dict[int, str]) -> str:
     """The ``<row>`` elements of a small table (rows without a cell left out), cell by cell in Python."""
     rows = range(first_row + 1, first_row + n + 1)  # 1-based row numbers in the cells' references
     xml = []
     for j, (kind, series) in enumerate(cols):
-        name, vals = xl_col_to_name(j), series.to_list()
+        name, vals = xl_col_to_name(j), series if isinstance(series, list) else series.to_list()
         if kind == "float":
             xml.append([f'<c r="{name}{r}" s="{xf}"><v>{v:.16G}</v></c>' if v is not None else "" for r, v in zip(rows, vals, strict=True)])
         elif kind == "int":

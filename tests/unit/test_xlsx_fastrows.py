@@ -1,5 +1,6 @@
 """The column-by-column writer of large tables (ghginv.report._fastrows) gives the same bytes as the
-cell-by-cell path: shared strings in the same order, the same dimension, spans and cells."""
+cell-by-cell path: shared strings in the same order, the same dimension, spans and cells — with a table
+prepared by polars or (a small one) in Python."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import zipfile
 import polars as pl
 import pytest
 import xlsxwriter
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ghginv.report import _fastrows, xlsx
 
@@ -34,6 +37,7 @@ def _book(df: pl.DataFrame, note: str | None, monkeypatch, fast_rows: int) -> di
     head, num = wb.add_format({"bold": True}), wb.add_format({"num_format": "#,##0.0000"})
     ws = wb.add_worksheet("first")
     ws.write_string(0, 0, "shared text <&> 甲")  # a string already in the table before the frame's
+    ws.write_number(1, 0, 0.5, num)  # the number format in use whatever the frame's columns (as in every workbook)
     xlsx._sheet(wb, "table", df, num, head, note, [])
     xlsx._sheet(wb, "again", df.reverse(), num, head, None, [])
     wb.close()
@@ -44,8 +48,10 @@ def _book(df: pl.DataFrame, note: str | None, monkeypatch, fast_rows: int) -> di
 @pytest.mark.parametrize("n", [0, 1, 15, 40, 333])
 @pytest.mark.parametrize("note", [None, "SYNTHETIC data"])
 @pytest.mark.parametrize("polars_cells", [0, 10**12])  # the cells' XML put together by polars, or in Python
-def test_same_bytes_as_cell_by_cell(n, note, polars_cells, monkeypatch):
+@pytest.mark.parametrize("py_cells", [0, 10**12])  # the table checked, coded and spanned by polars, or in Python
+def test_same_bytes_as_cell_by_cell(n, note, polars_cells, py_cells, monkeypatch):
     monkeypatch.setattr(_fastrows, "POLARS_CELLS", polars_cells)
+    monkeypatch.setattr(_fastrows, "PY_CELLS", py_cells)
     df = _frame(n)
     slow = _book(df, note, monkeypatch, 10**9)
     fast = _book(df, note, monkeypatch, 1)
@@ -54,9 +60,47 @@ def test_same_bytes_as_cell_by_cell(n, note, polars_cells, monkeypatch):
         assert fast[name] == slow[name], name
 
 
-def test_uncovered_frames_fall_back(monkeypatch):
+@pytest.mark.parametrize("py_cells", [0, 10**12])
+def test_uncovered_frames_fall_back(py_cells, monkeypatch):
+    monkeypatch.setattr(_fastrows, "PY_CELLS", py_cells)
     df = pl.DataFrame({"flag": [True, None, False], "x": [1.0, float("nan"), float("inf")]})
     assert _book(df, None, monkeypatch, 1) == _book(df, None, monkeypatch, 10**9)
     wb = xlsxwriter.Workbook(io.BytesIO(), {"in_memory": True, "nan_inf_to_errors": True})
     assert not xlsx.write_rows(wb.add_worksheet(), df, 1, 0, wb.add_format())  # written cell by cell instead
+    for bad in (pl.DataFrame({"x": [1.0, float("nan")]}), pl.DataFrame({"x": [1.0, float("-inf")]}, schema={"x": pl.Float32}),
+                pl.DataFrame({"s": ["a", "x" * 16_384]}), pl.DataFrame({"b": [True]})):
+        assert not xlsx.write_rows(wb.add_worksheet(), bad, 1, 0, wb.add_format()), bad
+    assert xlsx.write_rows(wb.add_worksheet(), pl.DataFrame({"s": ["a", "x" * 16_383, None]}), 1, 0, wb.add_format())
     assert xlsx.write_rows(wb.add_worksheet(), _frame(20), 1, 0, wb.add_format())
+
+
+_TEXT = st.one_of(st.none(), st.sampled_from(["", "a", "shared text <&> 甲", "1.A.1", " x "]), st.text(max_size=6))
+_COLUMNS = {  # dtype -> the strategy of one value
+    pl.String: _TEXT,
+    pl.Float64: st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False)),
+    pl.Float32: st.one_of(st.none(), st.floats(width=32, allow_nan=False, allow_infinity=False)),
+    pl.Int64: st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1)),
+    pl.Int32: st.one_of(st.none(), st.integers(-(2**31), 2**31 - 1)),
+    pl.UInt64: st.one_of(st.none(), st.integers(0, 2**64 - 1)),
+    pl.Null: st.none(),
+}
+
+
+@st.composite
+def _frames(draw) -> pl.DataFrame:
+    n = draw(st.integers(0, 40))
+    types = draw(st.lists(st.sampled_from(list(_COLUMNS)), min_size=1, max_size=6))
+    return pl.DataFrame({f"c{j}": pl.Series([draw(_COLUMNS[t]) for _ in range(n)], dtype=t) for j, t in enumerate(types)})
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(df=_frames(), note=st.sampled_from([None, "note"]))
+def test_python_layout_same_bytes_as_polars_and_cell_by_cell(df, note, monkeypatch):
+    """Random small tables (text, floats, integers up to 2**64, nulls, rows or columns without any cell) give the same
+    workbook prepared in Python, by polars and cell by cell."""
+    monkeypatch.setattr(_fastrows, "POLARS_CELLS", 10**12)
+    books = []
+    for py_cells, fast_rows in ((10**12, 1), (0, 1), (10**12, 10**9)):
+        monkeypatch.setattr(_fastrows, "PY_CELLS", py_cells)
+        books.append(_book(df, note, monkeypatch, fast_rows))
+    assert books[0] == books[1] == books[2]
