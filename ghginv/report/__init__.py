@@ -13,7 +13,7 @@ from ..runfolder import update_run
 from ._detail import WORKBOOK_DETAIL_ROWS, summed_record
 from .data import ReportData
 from .html import chart_svgs, render_html
-from .xlsx import write_xlsx
+from .xlsx import build_xlsx, write_xlsx
 
 __all__ = ["ReportData", "render_html", "write_xlsx", "write_reports", "rebuild_reports", "report_charts", "REPORT_FILES",
            "workbook_detail_entry", "WORKBOOK_DETAIL_ROWS"]
@@ -55,9 +55,40 @@ def write_reports(data: ReportData, folder: Path, lang: str = "en") -> dict[str,
     dict of str to str
         File name -> ``"sha256:<hex>"`` of the written file.
     """
-    write_xlsx(data, folder / "inventory.xlsx", lang)  # first: a table split across sheets is noted in report.html (data.sheet_splits)
-    (folder / "report.html").write_text(render_html(data, lang), encoding="utf-8")
+    # the workbook's sheets first: a table split across sheets is noted in report.html (data.sheet_splits); the
+    # workbook is then put together, compressed and written (much of it without the GIL) in a thread of its own
+    # while the page is rendered
+    closing = _background(build_xlsx(data, folder / "inventory.xlsx", lang).close)
+    try:
+        page = render_html(data, lang)
+    finally:
+        closing()  # never leave the workbook half written (an error of either is raised here)
+    (folder / "report.html").write_text(page, encoding="utf-8")
     return {n: "sha256:" + file_sha256(folder / n) for n in REPORT_FILES}
+
+
+def _background(fn):
+    """Start ``fn()`` in a daemon thread; returns ``join()``, which waits for it and raises its error, if any."""
+    import threading
+
+    box: list = []
+
+    def run():
+        try:
+            fn()
+        except BaseException as e:  # handed to the joining thread
+            box.append(e)
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+
+    def join() -> None:
+        while t.is_alive():  # a timed wait: a plain join is not interrupted by Ctrl-C
+            t.join(0.05)
+        if box:
+            raise box[0]
+
+    return join
 
 
 def rebuild_reports(run: str | Path, lang: str | None = None, workbook_detail: str | None = None) -> Path:

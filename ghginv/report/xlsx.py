@@ -31,7 +31,7 @@ from .data import ReportData
 from .i18n import text
 from .provincial import provincial_sheets
 
-__all__ = ["write_xlsx", "provincial_table", "summary_lines", "FIVE_SECTORS", "GAS_COLUMNS"]
+__all__ = ["write_xlsx", "build_xlsx", "provincial_table", "summary_lines", "FIVE_SECTORS", "GAS_COLUMNS"]
 
 FIVE_SECTORS = [  # (key, English, Chinese, IPCC prefixes)
     ("energy", "Energy", "能源活动", ("1",)),
@@ -292,6 +292,36 @@ def write_xlsx(d: ReportData, path: Path, lang: str | None = None, detail: str |
         sheets, rows, rows_per_sheet, message); empty when every table fits one sheet. The same list
         is kept as ``d.sheet_splits`` for the report's data-quality notes and the manifest.
     """
+    wb = build_xlsx(d, path, lang, detail, limit_rows)
+    wb.close()
+    return d.sheet_splits
+
+
+def build_xlsx(d: ReportData, path: Path, lang: str | None = None, detail: str | None = None,
+               limit_rows: int = WORKBOOK_DETAIL_ROWS):
+    """:func:`write_xlsx` but for the last step: every sheet of ``inventory.xlsx`` added, its split and summed tables
+    listed (``d.sheet_splits``, ``d.workbook_summed``), the file not yet written. ``close()`` on the workbook returned
+    writes it (the sheets' XML put together and compressed: about a third of the workbook's time, much of it
+    without the GIL), so :func:`ghginv.report.write_reports` renders ``report.html`` meanwhile.
+
+    Parameters
+    ----------
+    d : ReportData
+        The run's frames and manifest.
+    path : pathlib.Path
+        The file ``close()`` writes.
+    lang : {"en", "zh"}, optional
+        As :func:`write_xlsx`.
+    detail : {"auto", "full", "summed"}, optional
+        As :func:`write_xlsx`.
+    limit_rows : int, default :data:`ghginv.report._detail.WORKBOOK_DETAIL_ROWS`
+        As :func:`write_xlsx`.
+
+    Returns
+    -------
+    xlsxwriter.Workbook
+        The workbook, to be closed by the caller.
+    """
     import xlsxwriter
 
     m = d.manifest
@@ -385,7 +415,6 @@ def write_xlsx(d: ReportData, path: Path, lang: str | None = None, detail: str |
     for i, st in enumerate(summed, start=r + len(splits)):  # and every table summed over regions
         ws.write_string(i, 0, xlsx_text("workbook_summed", lang), head)
         ws.write_string(i, 1, summed_text(st, lang))
-    wb.close()
     d.sheet_splits = splits
     d.workbook_summed = summed
-    return splits
+    return wb
