@@ -57,7 +57,7 @@ from ..core.columns import missing_columns_error, resolve_columns
 from ..core.errors import ConfigError, Problem, SchemaError
 
 __all__ = ["GASES", "REPORTING", "PARENTS", "UserKey", "gas_group", "reporting_codes", "applicable_gases",
-           "notation_settings", "completeness_rows", "combine_keys", "combine_keys_expr", "completeness_table", "sector_keys",
+           "notation_settings", "completeness_rows", "combine_keys", "combine_keys_expr", "completeness_table", "completeness_tables", "sector_keys",
            "completeness_manifest",
            "summary_line", "MEMO", "memo_status"]
 
@@ -669,37 +669,70 @@ def completeness_table(inventory: pl.DataFrame, year: int | None = None) -> pl.D
         category, level, category_name, per gas ``<gas>_co2e_t`` [t CO2e, summed over regions] and
         ``<gas>_key``, and year.
     """
-    direct = inventory.filter(pl.col("scope") == "direct")
     if year is None:
+        direct = inventory.filter(pl.col("scope") == "direct")
         year = direct["year"].max() if direct.height else None
-    d = direct.filter(pl.col("year") == year)
+    return completeness_tables(inventory, [year])[year]
+
+
+def completeness_tables(inventory: pl.DataFrame, years: list[int | None]) -> dict[int | None, pl.DataFrame]:
+    """:func:`completeness_table` of each of ``years``, the inventory's rows filtered, grouped and summed once for
+    them all (the same tables: each group's rows in table order, the same sums).
+
+    Parameters
+    ----------
+    inventory : polars.DataFrame
+        The inventory (``inventory.parquet``, with completeness rows).
+    years : list of int or None
+        The years (None: a table without estimates or keys, as :func:`completeness_table` of an inventory without
+        direct rows).
+
+    Returns
+    -------
+    dict of int to polars.DataFrame
+        Year -> its completeness table.
+    """
+    at = [y for y in years if y is not None]
+    d = inventory.filter(pl.col("scope") == "direct", pl.col("year").is_in(at))
     vals = group_sum(_grouped(d.filter(pl.col("notation_key").is_null(), pl.col("category").is_in(reporting_codes()))),
-                     ["category", "gas"], ["co2e_t"])  # fixed summation order: the same bytes every run
-    keys = d.filter(pl.col("notation_key").is_not_null(), _is_completeness(d)).group_by("category", "gas").agg(combine_keys_expr())
-    rows = []
-    v = {(c, g): x for c, g, x in vals.iter_rows()}
-    k = {(c, g): x for c, g, x in keys.iter_rows()}
-    for code in reporting_codes():
-        row = {"category": code, "level": categories.level(code), "category_name": categories.category_name(code)}
-        for g in GASES:
-            row[f"{g}_co2e_t"] = v.get((code, g))
-            row[f"{g}_key"] = None if (code, g) in v else k.get((code, g))
-        rows.append(row)
-    m = inventory.filter(pl.col("scope") == "memo", pl.col("year") == year, pl.col("category").is_in(list(MEMO)))
-    mv = group_sum(_grouped(m.filter(pl.col("notation_key").is_null(), pl.col("co2e_t").is_not_null())), ["category", "gas"], ["co2e_t"])
-    mk = m.filter(pl.col("notation_key").is_not_null(), pl.col("gas").is_in(list(MEMO_GASES))).group_by("category", "gas").agg(combine_keys_expr())
-    v = {(c, g): x for c, g, x in mv.iter_rows()}
-    k = {(c, g): x for c, g, x in mk.iter_rows()}
-    if v or k:
-        for code in MEMO:
+                     ["year", "category", "gas"], ["co2e_t"])  # fixed summation order: the same bytes every run
+    keys = (d.filter(pl.col("notation_key").is_not_null(), _is_completeness(d))
+            .group_by("year", "category", "gas").agg(combine_keys_expr()))
+    m = inventory.filter(pl.col("scope") == "memo", pl.col("year").is_in(at), pl.col("category").is_in(list(MEMO)))
+    mv = group_sum(_grouped(m.filter(pl.col("notation_key").is_null(), pl.col("co2e_t").is_not_null())),
+                   ["year", "category", "gas"], ["co2e_t"])
+    mk = (m.filter(pl.col("notation_key").is_not_null(), pl.col("gas").is_in(list(MEMO_GASES)))
+          .group_by("year", "category", "gas").agg(combine_keys_expr()))
+
+    def by_year(df: pl.DataFrame) -> dict:
+        out: dict = {}
+        for y, c, g, x in df.iter_rows():
+            out.setdefault(y, {})[(c, g)] = x
+        return out
+
+    vals, keys, mv, mk = by_year(vals), by_year(keys), by_year(mv), by_year(mk)
+    schema = {"category": pl.String, "level": pl.Int8, "category_name": pl.String,
+              **{f"{g}_{s}": (pl.Float64 if s == "co2e_t" else pl.String) for g in GASES for s in ("co2e_t", "key")}}
+    tables = {}
+    for year in dict.fromkeys(years):
+        rows = []
+        v, k = vals.get(year, {}), keys.get(year, {})
+        for code in reporting_codes():
             row = {"category": code, "level": categories.level(code), "category_name": categories.category_name(code)}
             for g in GASES:
                 row[f"{g}_co2e_t"] = v.get((code, g))
                 row[f"{g}_key"] = None if (code, g) in v else k.get((code, g))
             rows.append(row)
-    schema = {"category": pl.String, "level": pl.Int8, "category_name": pl.String,
-              **{f"{g}_{s}": (pl.Float64 if s == "co2e_t" else pl.String) for g in GASES for s in ("co2e_t", "key")}}
-    return pl.DataFrame(rows, schema=schema).with_columns(pl.lit(year, pl.Int32).alias("year"))
+        v, k = mv.get(year, {}), mk.get(year, {})
+        if v or k:
+            for code in MEMO:
+                row = {"category": code, "level": categories.level(code), "category_name": categories.category_name(code)}
+                for g in GASES:
+                    row[f"{g}_co2e_t"] = v.get((code, g))
+                    row[f"{g}_key"] = None if (code, g) in v else k.get((code, g))
+                rows.append(row)
+        tables[year] = pl.DataFrame(rows, schema=schema).with_columns(pl.lit(year, pl.Int32).alias("year"))
+    return tables
 
 
 def sector_keys(inventory: pl.DataFrame) -> dict[tuple[str, int], str]:

@@ -92,7 +92,12 @@ class ReportData:
         return bool(self.manifest.get("synthetic"))
 
     def years(self) -> list[int]:
-        return sorted(self.emissions["year"].unique().to_list())
+        """The emission rows' years, ascending (found once per emission frame: the page's sections and charts ask
+        for them)."""
+        cached = self.__dict__.get("_years")
+        if cached is None or cached[0] is not self.emissions:
+            cached = self.__dict__["_years"] = (self.emissions, sorted(self.emissions["year"].unique().to_list()))
+        return list(cached[1])
 
     def by_group(self) -> pl.DataFrame:
         """year, group, label, co2e_t: direct positive emissions per level-3 category + indirect
@@ -152,28 +157,28 @@ class ReportData:
 
     def completeness(self, year: int | None = None) -> pl.DataFrame:
         """The completeness table of ``year`` (default the last year with direct rows,
-        :func:`ghginv.analysis.notation.completeness_table`), computed once per year: the workbook's
-        Completeness sheet and the report's section ask for the last year both."""
-        from ..analysis.notation import completeness_table
+        :func:`ghginv.analysis.notation.completeness_table`), computed once: the tables of every year with rows at
+        the first call (:func:`ghginv.analysis.notation.completeness_tables`; the workbook's Completeness sheet shows
+        them all, the report's section the last year)."""
+        from ..analysis.notation import completeness_tables
 
-        years, parts, cache = self._completeness_parts()
+        years, rows, cache = self._completeness_parts()
         if year is None:
             year = years[-1] if years else None
-        if year not in cache:
-            # the year's direct and memo rows in table order: the rows completeness_table takes from the whole inventory
-            part = parts.get(year)
-            cache[year] = completeness_table(self.inventory if year is None else
-                                             part if part is not None else self.inventory.clear(), year)
+        if not cache:
+            cache.update(completeness_tables(rows, sorted(rows["year"].unique().drop_nulls().to_list())))
+        if year not in cache:  # a year without rows: a table without estimates or keys
+            cache.update(completeness_tables(rows, [year]))
         return cache[year]
 
     def completeness_years(self) -> list[int]:
         """The years with direct rows in the inventory, ascending (the years of the Completeness sheet)."""
         return self._completeness_parts()[0]
 
-    def _completeness_parts(self) -> tuple[list[int], dict, dict]:
-        """(years with direct rows, the direct and memo rows of the inventory per year, the completeness tables
-        computed so far), split once per inventory: a table per year filters a few thousand rows, not the
-        whole inventory (1.6 M rows at 10 M activity rows over 2,000 regions) again per year."""
+    def _completeness_parts(self) -> tuple[list[int], pl.DataFrame, dict]:
+        """(years with direct rows, the direct and memo rows of the inventory that the completeness tables read, the
+        tables computed so far), found once per inventory: the tables read a few thousand rows, not the whole
+        inventory (1.6 M rows at 10 M activity rows over 2,000 regions)."""
         cache = self.__dict__.get("_completeness")
         if cache is None or cache[0] is not self.inventory:
             from ..analysis.notation import MEMO, reporting_codes
@@ -189,9 +194,7 @@ class ReportData:
                 # (a key's repeats over regions change nothing: keys are combined per category and gas)
                 rows = pl.concat([rows.filter(pl.col("notation_key").is_null()),
                                   self.keyed_rows().lazy().select(cols).filter(read).unique()])
-            rows = rows.collect()
-            parts = {k[0]: v for k, v in rows.partition_by("year", as_dict=True, maintain_order=True).items()}
-            cache = self.__dict__["_completeness"] = (inv, years, parts, {})
+            cache = self.__dict__["_completeness"] = (inv, years, rows.collect(), {})
         return cache[1], cache[2], cache[3]
 
     def inventory_codes(self) -> dict | None:

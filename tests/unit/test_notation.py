@@ -16,6 +16,7 @@ from ghginv import compile_inventory
 from ghginv.analysis.notation import (
     combine_keys,
     completeness_table,
+    completeness_tables,
     gas_group,
     notation_settings,
     reporting_codes,
@@ -193,6 +194,31 @@ def test_views_table_sector_keys_summary():
     line = summary_line(inv)
     assert line.startswith("completeness 2024") and "4 estimated" in line  # 1.A.4 × 3 gases + 3.B CO2
     assert "sector 2 (NE)" in line and "sector 5 (NO)" in line and "1.A.5 (NE)" in line and "3.A (NE)" in line
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_completeness_tables_of_many_years_equal_each_year_alone(seed):
+    """The tables of several years grouped and summed together equal each year's table from its rows alone (the
+    same sums to the bit: each group's rows in table order), the keys of unestimated cells and memo items included."""
+    rng = np.random.default_rng(seed)
+    sectors = ["1.A.1.a", "1.A.2.e", "1.A.4.b", "2.A.1", "3.A.1", "1.A.3.a.i"]  # the last: international bunkers (memo)
+    rows = [dict(year=int(y), region=f"51010{rng.integers(3)}", scope="direct", sector=str(rng.choice(sectors)), activity="x",
+                 gas=str(g), emissions_t=float(v), co2e_t=float(v) * float(rng.uniform(0.5, 300)))
+            for y, g, v in zip(rng.integers(2019, 2024, 300), rng.choice(["CO2", "CH4", "N2O", "HFC-23"], 300),
+                               rng.lognormal(3, 2, 300), strict=True)]
+    inv = build_inventory(pl.DataFrame(rows, schema_overrides={"year": pl.Int32}), keys=_keys({"5": "NO", "2.B": "NE"}))
+    years = sorted(inv["year"].unique().to_list())
+    assert len(years) == 5 and inv.filter(pl.col("scope") == "memo").height
+    mixed = inv.sample(fraction=1.0, shuffle=True, seed=seed)  # the years' rows interleaved
+    assert mixed["year"].to_list() != sorted(mixed["year"].to_list())
+    got = completeness_tables(mixed, [*years, 1999, None])
+    for y in years:  # rows of other years between them change nothing
+        assert got[y].equals(completeness_table(mixed.filter(pl.col("year") == y), y))
+        assert got[y].height > len(reporting_codes()) and got[y]["year"].to_list() == [y] * got[y].height
+    empty = got[1999].drop("year", "category", "level", "category_name")
+    assert got[1999].equals(completeness_table(inv, 1999)) and empty.null_count().row(0) == (got[1999].height,) * empty.width
+    assert got[None]["year"].null_count() == got[None].height
+    assert completeness_table(mixed).equals(got[years[-1]])
 
 
 def test_report_section_and_sheet(tmp_path):
