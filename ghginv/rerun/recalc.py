@@ -240,7 +240,7 @@ def diff_runs(old_dir: str | os.PathLike, new_dir: str | os.PathLike) -> tuple[p
                  new.frame("emissions.parquet"), new.frame("factors_used.parquet"))
 
 
-def diff_result(old_dir: str | os.PathLike, result) -> tuple[pl.DataFrame, pl.DataFrame]:
+def diff_result(old_dir: str | os.PathLike, result, release: bool = False) -> tuple[pl.DataFrame, pl.DataFrame]:
     """:func:`diff_runs` against a result not yet written (:class:`~ghginv.pipeline.inventory.InventoryResult`).
 
     A result recomputed on kept positions gives its activity rows at the old GWPs from them (the same
@@ -252,6 +252,9 @@ def diff_result(old_dir: str | os.PathLike, result) -> tuple[pl.DataFrame, pl.Da
         The old run folder (its own snapshot of its factor sets gives the old factors).
     result : InventoryResult
         The new result (cube, sets, configuration, emissions, factors_used).
+    release : bool, default False
+        Drop the old run folder's tables (:meth:`ghginv.rerun.folder.RunFolder.release_frames`) as soon as
+        the four states are summed, before their roll-up: for a folder opened for this recompute only.
 
     Returns
     -------
@@ -284,7 +287,7 @@ def diff_result(old_dir: str | os.PathLike, result) -> tuple[pl.DataFrame, pl.Da
         if _positions_fit(result, old_sets, old.run_config()):  # the old values through the same positions
             old_rows = partial(_plan_rows, result, keys, sets=old_sets)
     return _diff(old, result.cube.cells, result.sets, result.config, result.emissions, result.factors_used,
-                 activity_rows=new_rows, old_activity_rows=old_rows, old_sets=old_sets)
+                 activity_rows=new_rows, old_activity_rows=old_rows, old_sets=old_sets, release=release or old is not src)
 
 
 def _positions_fit(result, old_sets, old_config: RunConfig) -> bool:
@@ -311,30 +314,33 @@ def _plan_rows(result, keys: pl.DataFrame, gwp: GwpSet, classes, sets=None) -> p
 
 
 def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: RunConfig, new_emissions: pl.DataFrame, new_used: pl.DataFrame, activity_rows=None,
-          old_activity_rows=None, old_sets=None):
+          old_activity_rows=None, old_sets=None, release: bool = False):
     """``activity_rows(gwp, classes)`` / ``old_activity_rows(gwp, classes)``: the activity × factor rows of the new
     state (new sets) and of the state after the activity effect (old sets alone), when the kept
     positions give them (:func:`diff_result`); else they are resolved on the cube. ``old_sets``:
     the old run's factor sets when the caller has loaded them already. ``ncfg``: the new run's
-    config; the old run's comes from its manifest."""
+    config; the old run's comes from its manifest. ``release``: drop ``old``'s tables once the states are
+    summed (:func:`diff_result`)."""
     from concurrent.futures import ThreadPoolExecutor
 
     if old_sets is None:
         old_sets = old.factor_sets()
     if not old.has_frame("factors_used.parquet"):  # not read yet (the full path): read once the states are rolled up
-        recalc = _recalc_rows(old, new_cells, new_sets, ncfg, new_emissions, activity_rows, old_activity_rows, old_sets)
+        recalc = _recalc_rows(old, new_cells, new_sets, ncfg, new_emissions, activity_rows, old_activity_rows, old_sets, release)
         return recalc, changed_factors(old.frame("factors_used.parquet"), new_used)
     with ThreadPoolExecutor(1, thread_name_prefix="ghginv-recalc") as pool:
         # the changed factor rows (polars, ~0.15 s CPU at 1.6 M rows) on the other core while the states are summed
         # and rolled up (numpy and pyarrow: both release the GIL); the same rows, whichever finishes first
         changed = pool.submit(changed_factors, old.frame("factors_used.parquet"), new_used)
-        recalc = _recalc_rows(old, new_cells, new_sets, ncfg, new_emissions, activity_rows, old_activity_rows, old_sets)
+        recalc = _recalc_rows(old, new_cells, new_sets, ncfg, new_emissions, activity_rows, old_activity_rows, old_sets, release)
         return recalc, changed.result()
 
 
 def _recalc_rows(old, new_cells: pl.DataFrame, new_sets, ncfg: RunConfig, new_emissions: pl.DataFrame, activity_rows, old_activity_rows,
-                 old_sets) -> pl.DataFrame:
-    """The ``recalculation`` table of :func:`_diff` (its arguments)."""
+                 old_sets, release: bool = False) -> pl.DataFrame:
+    """The ``recalculation`` table of :func:`_diff` (its arguments). With ``release``, the old run's tables
+    (and its kept positions' pages) are dropped once the states are summed: the roll-up, whose index arrays
+    are the largest of the recalculation (~500 MiB at 1.2 M cube cells), does not run beside them."""
     ocfg = old.run_config()
     old_gwp = ocfg.gwp_set
     s1 = _sink_rows(ncfg, old_sets, new_sets, ocfg.year_fallback)  # sink rows (not in the cube): new sink data, old sets
@@ -347,6 +353,8 @@ def _recalc_rows(old, new_cells: pl.DataFrame, new_sets, ncfg: RunConfig, new_em
             raw1 = raw2 = None  # summed: not kept through the roll-up
     if rows is None:
         rows = _states(old, new_cells, old_sets, new_sets, ocfg, ncfg, new_emissions, activity_rows, old_activity_rows, s1, raw1, raw2)
+    if release:  # every state is summed: the old tables are not read again (the changed factor rows hold their own)
+        old.release_frames()
     rows = rows.with_columns(pl.col(c).fill_null(0.0) for c in ("e0", "e1", "e2", "e3")).with_columns(
         (pl.col("e1") - pl.col("e0")).alias("activity_effect_t"),
         (pl.col("e2") - pl.col("e1")).alias("factor_effect_t"),
@@ -530,7 +538,7 @@ def manifest_entry(old_dir: str | os.PathLike, changed: pl.DataFrame) -> dict:
             "files": ["recalculation.parquet", "recalculation_factors.parquet"], "factor_rows_changed": changed.height}
 
 
-def recalculation_tables(result) -> dict[str, pl.DataFrame]:
+def recalculation_tables(result, release: bool = False) -> dict[str, pl.DataFrame]:
     """For a recomputed result: ``recalculation`` and ``recalculation_factors`` against the run it
     was recomputed from, and the manifest entry on ``result.recalculation``.
 
@@ -541,6 +549,9 @@ def recalculation_tables(result) -> dict[str, pl.DataFrame]:
     ----------
     result : InventoryResult
         A result; ``result.recomputed_from`` names the run it was recomputed from (else nothing).
+    release : bool, default False
+        Drop the tables of the run folder the recompute read (``result.source``) as soon as the
+        recalculation no longer needs them (:func:`diff_result`).
 
     Returns
     -------
@@ -550,6 +561,6 @@ def recalculation_tables(result) -> dict[str, pl.DataFrame]:
     """
     if not result.recomputed_from:
         return {}
-    recalc, changed = diff_result(result.recomputed_from, result)
+    recalc, changed = diff_result(result.recomputed_from, result, release=release)
     result.recalculation = manifest_entry(result.recomputed_from, changed)
     return {"recalculation": recalc, "recalculation_factors": changed}

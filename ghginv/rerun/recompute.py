@@ -149,7 +149,8 @@ def recompute(
         from .recalc import recalculation_tables
 
         t0 = time.perf_counter()
-        result.tables.update(recalculation_tables(result))
+        # a folder opened here: its tables are dropped as soon as the recalculation has summed them
+        result.tables.update(recalculation_tables(result, release=old is not run_dir))
         result.timings["recalculation"] = time.perf_counter() - t0
     if old is not run_dir:  # opened here, for this recompute only: its tables are not read again
         old.release_frames()
