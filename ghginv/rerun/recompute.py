@@ -154,7 +154,26 @@ def recompute(
         result.timings["recalculation"] = time.perf_counter() - t0
     if old is not run_dir:  # opened here, for this recompute only: its tables are not read again
         old.release_frames()
+    _give_back_heap()
     return result
+
+
+def _give_back_heap() -> None:
+    """Return the free pages of the C heap to the system (glibc's ``malloc_trim``), where there is one.
+
+    The recompute's numpy arrays (the recalculation's sums and roll-up indexes, ~500 MiB at 1.2 M cube
+    cells) are freed by now, but glibc keeps most of their pages for its own later use, while the writing
+    that follows allocates mostly through polars' and pyarrow's allocators, which cannot reuse them: given
+    back here, they do not add to the process's peak (~300 MiB at 1.2 M cube cells). Elsewhere (no glibc)
+    nothing happens."""
+    import ctypes
+
+    try:
+        trim = ctypes.CDLL(None).malloc_trim  # the process's own C library
+    except (OSError, AttributeError, TypeError):  # not glibc (musl, macOS, Windows)
+        return
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    trim(0)
 
 
 def _same_files(old: RunFolder, result) -> dict:
