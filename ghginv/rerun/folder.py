@@ -41,7 +41,8 @@ class RunFolder:
         return RunConfig.from_dict(self.config)
 
     def frame(self, name: str) -> pl.DataFrame:
-        """An output table of the run (read once, then kept)."""
+        """An output table of the run (read once, then kept), one chunk per column (:func:`_read`): the
+        recompute adds its new values to these tables as columns."""
         if name not in self._cache:
             self._cache[name] = _read(self.path / name)
         return self._cache[name]
@@ -77,7 +78,7 @@ class RunFolder:
             if not read:
                 return None
             same = self.same_file(name)
-            self._cache[key] = _read(same.path) if same is not None else None
+            self._cache[key] = pl.read_parquet(same.path) if same is not None else None
         return self._cache[key]
 
     def release_frames(self) -> None:
@@ -164,7 +165,7 @@ def load_run(run_dir: str | os.PathLike) -> RunFolder:
     cube_file = verified_same_file(run, manifest, "cube.parquet", "the cached cube")
     if cube_file is None:
         raise InputFileError(f"{run}: the run has no cached cube (cube.parquet); compile it again with this ghginv version")
-    cells = _read(cube_file.path)
+    cells = pl.read_parquet(cube_file.path)
     npath = run / "notation_keys.csv"
     notation = (  # written with a leading ' before a formula-like text cell (ghginv.runfolder.write_csv): undone here
         restore_formulas(pl.read_csv(npath, schema=_NOTATION_SCHEMA)) if npath.is_file() else pl.DataFrame(schema=_NOTATION_SCHEMA)
