@@ -84,7 +84,8 @@ class RunFolder:
     def release_frames(self) -> None:
         """Drop the output tables read so far (:meth:`frame`, :meth:`verified_frame`); the manifest, the cube,
         the kept positions, the factor sets and the verified files stay. A recompute that opened the folder
-        itself calls it once the recalculation has read them: the new run's frames share most of their columns,
+        itself has its recalculation call it once the four states are summed, before their roll-up
+        (:func:`ghginv.rerun.recalc.recalculation_tables`): the new run's frames share most of their columns,
         the rest (the old values, about 240 MB at 1.2 M cube cells) is not held through the writing. A table
         asked for again is read again. The kept positions' pages of the memory-mapped ``recompute_index.bin``
         (~145 MB at 1.2 M cube cells) leave the process's resident memory too (``madvise(MADV_DONTNEED)``):
