@@ -68,10 +68,29 @@ def test_write_files_raises_a_writers_error(tmp_path):
         write_files(tmp_path, {"a.csv": lambda p: p.write_text("a"), "b.csv": fail, "c.csv": lambda p: p.write_text("c")})
 
 
+def _arrow_encode(col: pl.Series):
+    """``encode`` as it was for long columns: pyarrow's dictionary encoding, its values ranked in Python."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    arr = col.cast(pl.String).rechunk().to_arrow()
+    if hasattr(arr, "combine_chunks"):
+        arr = arr.combine_chunks()
+    d = pc.dictionary_encode(arr)
+    values = d.dictionary.to_pylist()
+    perm = np.argsort(np.array(values, dtype=object), kind="stable") if values else np.zeros(0, np.int64)
+    rank = np.empty(len(values) + 1, np.int64)
+    rank[perm] = np.arange(len(values))
+    rank[-1] = len(values)
+    ind = d.indices
+    return [values[i] for i in perm], rank[(pc.fill_null(ind, len(values)) if ind.null_count else ind).to_numpy(zero_copy_only=False)]
+
+
 @pytest.mark.parametrize("dtype", [pl.String, pl.Categorical, pl.Int64])
 def test_encode_small_path_equals_the_arrow_path(dtype):
-    """The Python encoding of short columns gives the values and codes of pyarrow's dictionary
-    encoding (the path of long columns), for code-point order beyond ASCII, empty strings and nulls."""
+    """The Python encoding of short columns gives the values and codes of the long columns' path (a cast
+    to an Enum of the sorted values) and of pyarrow's dictionary encoding (that path before), for
+    code-point order beyond ASCII, empty strings and nulls."""
     import random
 
     from ghginv.core import _frames
@@ -90,14 +109,15 @@ def test_encode_small_path_equals_the_arrow_path(dtype):
             col = col.cast(dtype)
         small_values, small_codes = _frames._encode_small(col)
         saved = _frames._SMALL_ENCODE
-        _frames._SMALL_ENCODE = -1  # every column through pyarrow.compute
+        _frames._SMALL_ENCODE = -1  # every column the long columns' way
         try:
             values, codes = encode(col)
         finally:
             _frames._SMALL_ENCODE = saved
-        assert small_values == values
+        arrow_values, arrow_codes = _arrow_encode(col)
+        assert small_values == values == arrow_values
         assert small_codes.dtype == codes.dtype == np.int64
-        assert small_codes.tolist() == codes.tolist()
+        assert small_codes.tolist() == codes.tolist() == arrow_codes.tolist()
         checked += 1
     assert checked == len(cols)
 
@@ -117,7 +137,7 @@ def test_argsort_stable_radix_is_numpys_stable_order():
 
 
 def test_encode_picks_its_path_by_length_alone(monkeypatch):
-    """Short columns take the Python encoding and long ones pyarrow's, whatever has been imported
+    """Short columns take the Python encoding and long ones the Enum cast, whatever has been imported
     before (``pyarrow.compute`` imported or not): the same codes either way, one path per length."""
     import pyarrow.compute  # noqa: F401 - imported: the choice must not depend on it
 
@@ -131,3 +151,19 @@ def test_encode_picks_its_path_by_length_alone(monkeypatch):
     assert encode(short)[1].tolist() == [1, 2, 0] * (_frames._SMALL_ENCODE // 3)
     assert encode(long)[0] == ["a", "b"] and encode(long)[1][:3].tolist() == [1, 2, 0]
     assert taken == [short.len()]  # only the short column went the Python way
+
+
+def test_encoding_a_long_column_does_not_import_pyarrow_compute():
+    """A long column is encoded by polars (an Enum cast): ``pyarrow.compute`` (~0.04 s to import) stays unloaded."""
+    import subprocess
+    import sys
+
+    code = ("import sys, polars as pl; from ghginv.core._frames import encode; "
+            "v, c = encode(pl.Series(['b', None, 'a', 'é'] * 5000)); "
+            "assert v == ['a', 'b', 'é'] and c[:4].tolist() == [1, 3, 0, 2], (v, c[:4]); "
+            "print('pyarrow.compute' in sys.modules)")
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]  # this checkout's ghginv
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
+    assert out.stdout.strip() == "False"
