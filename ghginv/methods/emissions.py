@@ -374,9 +374,10 @@ def _emission_rows(cube_cells: pl.DataFrame, cells: pl.DataFrame, pairs: _Pairs,
                    set_names: list[str], fset: np.ndarray, fscope: np.ndarray, keep_entity: bool):
     """Sum the pairs' emissions [t gas] per (cell[, entity], gas), adding the cube rows in their order.
 
-    Returns ``(emissions, order, starts)``: the emission rows (year, region, sector, activity[,
+    Returns ``(emissions, order, starts, gf)``: the emission rows (year, region, sector, activity[,
     entity_id], gas, emissions_t, factor_set, scope, factor_year); with ``keep_entity`` the sort
-    order of the pairs and the start of each group in it (else None, None: one row per factor row).
+    order of the pairs and the start of each group in it (else None, None: one row per factor row);
+    the factor row of each emission row.
     """
     fac, fac_cell = pairs.fac, pairs.fac_cell
     ent = order = starts = None
@@ -397,7 +398,29 @@ def _emission_rows(cube_cells: pl.DataFrame, cells: pl.DataFrame, pairs: _Pairs,
         _strings(set_names, fset[gf], "factor_set"), _strings(SCOPES, fscope[gf], "scope"),
         fac["factor_year"].gather(gf).cast(pl.Int32),
     )
-    return emissions, order, starts
+    return emissions, order, starts, gf
+
+
+def _present(values: list, codes: np.ndarray) -> tuple[list, np.ndarray]:
+    """``(values, codes)`` of a column (code ``len(values)`` for null) as :func:`ghginv.core._frames.encode`
+    of the column gives them: only the values present, sorted, and the codes of those positions."""
+    used = np.flatnonzero(np.bincount(codes, minlength=len(values) + 1)[:len(values)])
+    vals = sorted(values[i] for i in used.tolist())
+    at = {v: i for i, v in enumerate(vals)}
+    table = np.full(len(values) + 1, len(vals), np.int64)
+    table[used] = [at[values[i]] for i in used.tolist()]
+    return vals, table[codes]
+
+
+def _row_codes(cell_codes: dict, pairs: _Pairs, op: _Operands, fscope: np.ndarray, gf: np.ndarray) -> dict:
+    """The emission rows' region, scope, sector and gas as :func:`ghginv.core._frames.encode` gives them
+    (each (sorted distinct values, int64 code per row)), from the codes they were made from (``gf``: the
+    factor row of each emission row)."""
+    cell = pairs.fac_cell[gf]
+    return {"region": _present(cell_codes["region"][0], cell_codes["region"][1][cell]),
+            "scope": _present(SCOPES, fscope[gf]),
+            "sector": _present(cell_codes["sector"][0], cell_codes["sector"][1][cell]),
+            "gas": _present(op.gas_names, op.gas_code[gf])}
 
 
 def _recompute_index(pairs: _Pairs, op: _Operands, order: np.ndarray | None, starts: np.ndarray | None) -> dict:
@@ -447,7 +470,7 @@ def _detail(cube_cells: pl.DataFrame, pairs: _Pairs, op: _Operands, emis: np.nda
 
 
 def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str = "none", keep_entity: bool = False,
-                      full_detail: bool = True, index: dict | None = None):
+                      full_detail: bool = True, index: dict | None = None, codes: dict | None = None):
     r"""Emissions per cube cell and gas, in tonnes of the gas (``emissions_t``; no CO2e).
 
     For every cube row and every gas resolved for its (year, region, sector, activity):
@@ -488,6 +511,11 @@ def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], year_fall
         Receives the positions that tie cube rows, factor rows and emission rows together (what
         :mod:`ghginv.pipeline.positions` keeps to recompute with new values without resolving
         again).
+    codes : dict, optional
+        When given (an empty dict), filled with the emission rows' ``region``, ``scope``, ``sector``
+        and ``gas`` as :func:`ghginv.core._frames.encode` gives them (sorted distinct values, int64
+        code per row), from the codes the rows were made from: the inventory's roll-up takes them
+        (:func:`ghginv.pipeline.aggregate.build_inventory`) instead of encoding the columns again.
 
     Returns
     -------
@@ -524,7 +552,9 @@ def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], year_fall
 
     set_names = [s.name for s in sets]
     fset, fscope = _factor_labels(sets, cell_codes["activity"], cell_codes["sector"], pairs, op)
-    emissions, order, starts = _emission_rows(cube_cells, cells, pairs, op, emis, set_names, fset, fscope, keep_entity)
+    emissions, order, starts, gf = _emission_rows(cube_cells, cells, pairs, op, emis, set_names, fset, fscope, keep_entity)
+    if codes is not None:
+        codes.update(_row_codes(cell_codes, pairs, op, fscope, gf))
     if index is not None:
         index.update(_recompute_index(pairs, op, order, starts))
     detail = _detail(cube_cells, pairs, op, emis, set_names, fset, fscope, full_detail)

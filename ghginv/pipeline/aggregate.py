@@ -306,7 +306,8 @@ def _at_rows(values: list[tuple[str, np.ndarray]], pos: np.ndarray, n: int) -> l
 
 
 def build_inventory(emissions: pl.DataFrame, notation: pl.DataFrame | None = None, classes: dict[str, str] | None = None,
-                    keys: list | None = None, completeness: bool = True, index: bool = False, codes: dict | None = None):
+                    keys: list | None = None, completeness: bool = True, index: bool = False, codes: dict | None = None,
+                    enc: dict | None = None):
     """Roll emissions up the IPCC tree per year, region, scope and gas (see module doc).
 
     Parameters
@@ -332,6 +333,10 @@ def build_inventory(emissions: pl.DataFrame, notation: pl.DataFrame | None = Non
         ``"emissions"``, the emission rows' region, scope, sector and gas
         (:func:`ghginv.core._frames.encode`); ``"inventory"``, the inventory's region, scope,
         category and gas, the codes its string columns were made from.
+    enc : dict, optional
+        The emission rows' ``region``, ``scope``, ``sector`` and ``gas`` exactly as
+        :func:`ghginv.core._frames.encode` gives them, when the caller has them
+        (:func:`ghginv.methods.emissions.compute_emissions` ``codes=``): not encoded again.
 
     Returns
     -------
@@ -341,7 +346,7 @@ def build_inventory(emissions: pl.DataFrame, notation: pl.DataFrame | None = Non
     index : RollupIndex
         Only with ``index=True``: the positions that repeat the sums on new values.
     """
-    enc = {k: encode(emissions[k]) for k in ("region", "scope", "sector", "gas")}
+    enc = enc or {k: encode(emissions[k]) for k in ("region", "scope", "sector", "gas")}
     # the rolled rows' keys stay codes (the inventory's string columns are built once, sorted, in _sorted_inventory)
     rolled, (order1, starts1, src2, starts2), rolled_codes = _rollup(emissions, ("emissions_t", "co2e_t"), enc, strings=False)
     parts, part_codes = [], []

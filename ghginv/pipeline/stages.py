@@ -137,6 +137,9 @@ class Run:
     # the inventory's and emission rows' key columns as codes (build_inventory), for the checks; after them the inventory's
     # scope, category and gas, for the reports (InventoryResult.key_codes)
     key_codes: dict | None = None
+    # the emission rows' region, scope, sector and gas as codes (compute_emissions(codes=)), for the inventory's roll-up;
+    # None once other rows join them (waste, sinks) or on kept positions
+    em_codes: dict | None = None
     checks: dict = field(default_factory=dict)
     plan: object = None
     reference: object = None
@@ -206,10 +209,11 @@ def _emissions(run: Run) -> None:
         return
     # positions kept for a recompute with new values (ghginv.pipeline.positions), when the run's stages allow it
     run.index = {"em": {}, "trace": {}, "links": {}} if plan_supported(cfg) else None
+    run.em_codes = {}
     run.emissions, run.detail, run.resolution, run.cells = compute_emissions(
         run.ef_cells, run.sets, cfg.year_fallback, cfg.keep_entity,
         full_detail="uncertainty" in cfg.extra,  # else trace columns only
-        index=run.index["em"] if run.index else None)
+        index=run.index["em"] if run.index else None, codes=run.em_codes)
 
 
 def _empty_emissions(keep_entity: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -247,6 +251,8 @@ def _trace(run: Run) -> None:
         run.emissions, run.used = _empty_emissions(run.config.keep_entity)
     run.n_used = run.used.height
     run.emissions, run.used, run.perm = merge_rows(run.emissions, run.used, run.waste, run.sink)
+    if run.perm is not None or not run.ef_cells.height:  # other rows joined (or none were made): the codes no longer hold
+        run.em_codes = None
 
 
 def _characterise(run: Run) -> None:
@@ -260,8 +266,9 @@ def _inventory(run: Run) -> None:
         run.inventory = run.old.frame("inventory.parquet").with_columns(run.kept.rollup.columns(run.rolled))
         return
     run.key_codes = {}
+    enc, run.em_codes = run.em_codes, None  # used once
     run.inventory, run.rollup = build_inventory(run.emissions, run.cube.notation, activity_classes(run.sets), run.keys, index=True,
-                                                codes=run.key_codes)
+                                                codes=run.key_codes, enc=enc)
 
 
 def _checks(run: Run) -> None:

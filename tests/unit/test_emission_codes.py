@@ -1,0 +1,59 @@
+"""The emission rows' key codes that :func:`ghginv.methods.emissions.compute_emissions` hands the inventory
+(``codes=``) are exactly what encoding the rows' columns gives, and the inventory built on them is the
+inventory built by encoding: random cubes, sorted or not, with and without entities."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ghginv.core._frames import encode
+from ghginv.core.config import resolve_factor_set_path
+from ghginv.core.gwp import gwp_set
+from ghginv.factors import load_factor_set
+from ghginv.methods.emissions import compute_emissions
+from ghginv.pipeline.aggregate import build_inventory
+from ghginv.pipeline.characterise import characterise
+
+SETS = [load_factor_set(resolve_factor_set_path(n)) for n in ("cn_refsheet_2020", "cn_gbt2589_2020", "ipcc2006_energy")]
+ACTS = [("1.A.4.a", "natural_gas", "10^4 m^3"), ("1.A.2.e", "raw_coal", "t"), ("1.A.1.a", "raw_coal", "t"),
+        ("1.A.3.b", "diesel", "t"), ("1.A.3.a.i", "jet_kerosene", "t"), ("1.A.4.b", "wood", "t")]  # wood: a memo row (biomass CO2); 1.A.3.a.i: a bunker
+
+
+@st.composite
+def _cubes(draw):
+    n = draw(st.integers(1, 60))
+    entity = draw(st.booleans())
+    rows = []
+    for _ in range(n):
+        s, a, u = draw(st.sampled_from(ACTS))
+        rows.append((draw(st.sampled_from([2019, 2020])), draw(st.sampled_from(["R1", "R2", "区3", "510105"])), s, a, u,
+                     draw(st.floats(0.5, 1e6)), *([draw(st.sampled_from(["e1", "e2", None]))] if entity else [])))
+    schema = {"year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String, "unit": pl.String,
+              "amount": pl.Float64, **({"entity_id": pl.String} if entity else {})}
+    keys = [k for k in schema if k != "amount"]
+    cube = pl.DataFrame(rows, orient="row", schema=schema).unique(keys, keep="first", maintain_order=True)
+    if draw(st.booleans()):  # the cube stage's order
+        cube = cube.sort(keys, nulls_last=True)
+    return cube, entity
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cube=_cubes())
+def test_handed_codes_are_the_encoding_and_give_the_same_inventory(cube):
+    cells, entity = cube
+    codes: dict = {}
+    em = compute_emissions(cells, SETS, "nearest", entity, full_detail=False, codes=codes)[0]
+    assert set(codes) == {"region", "scope", "sector", "gas"}
+    for k, (values, c) in codes.items():
+        ev, ec = encode(em[k])
+        assert values == ev, k
+        assert c.dtype == np.int64 and np.array_equal(c, ec), k
+    em = characterise(em, gwp_set("AR5GWP100"))
+    plain = build_inventory(em, index=True, codes={})
+    handed = build_inventory(em, index=True, codes={}, enc=codes)
+    assert handed[0].equals(plain[0])
+    for a, b in zip(handed[1].arrays().values(), plain[1].arrays().values()):
+        assert np.array_equal(a, b)
