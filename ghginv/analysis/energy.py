@@ -163,14 +163,16 @@ def coefficient_sources(table: dict | None, sets: list[FactorSet], where: str = 
 
 
 def _conversions(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str, sources: dict | None = None,
-                 answer: ConversionAnswer | None = None):
+                 answer: ConversionAnswer | None = None, frame_rows: np.ndarray | None = None):
     """Conversions per cell with the precedence rules of ``ghginv.factors.resolve`` (SQL), without
     requiring emission factors: cell_id, quantity, rule_id, value_norm, den_dim. A set named in
     ``sources`` for a quantity (:func:`coefficient_sources`) answers first for it. ``answer``: the
     query's answer of the emissions' resolution (:class:`~ghginv.factors.resolve.ConversionAnswer`),
-    taken instead of asking DuckDB when it covers ``cells`` with the same sets and year fallback."""
+    taken instead of asking DuckDB when it covers ``cells`` with the same sets and year fallback;
+    ``frame_rows``: a row of the answer's cube rows (``answer.frame``) for each of ``cells``, when they
+    come from them (:meth:`~ghginv.factors.resolve.ConversionAnswer.classes_of`)."""
     cells = cells.select("cell_id", *CELL_KEYS)
-    rid = answer.classes_of(cells, sets, year_fallback) if answer is not None else None
+    rid = answer.classes_of(cells, sets, year_fallback, frame_rows) if answer is not None else None
     if rid is not None:  # the emissions' query answered for these cells: its rows per class of cells
         rules, res, per_class = [r for fs in sets for r in fs.rules], answer.rows, True
     else:
@@ -400,7 +402,8 @@ def energy_consumption(
     if skipped:
         notes.append("biomass fuels are outside the statistical energy total: " + ", ".join(skipped))
     biomass = with_unit_columns(biomass).with_columns(pl.lit(np.nan).alias("energy_tce")) if biomass.height else None
-    rows = rows.filter(pl.col("fuel_class").is_in(ENERGY_CLASSES))
+    energy = rows.select(pl.col("fuel_class").is_in(ENERGY_CLASSES)).to_series()
+    rows = rows.filter(energy)
     if rows.height == 0:
         return EnergyResult(_empty(), electricity_method, ce, notes, sources=src,
                             by_sector=_empty().with_columns(pl.lit(None, pl.String).alias("sector")),
@@ -418,7 +421,11 @@ def energy_consumption(
             raise ConfigError(f"coal_equivalent_gce_per_kwh must be positive, got {bad}")
 
     keyed, cell_of_row = _cell_ids(rows)
-    rules, conv = _conversions(keyed, sets, year_fallback, src, answer)
+    frame_rows = None
+    if answer is not None and answer.frame is cells:  # the emissions' cube rows: each cell's first row, a row of cells
+        first = np.flatnonzero(np.diff(cell_of_row, prepend=-1))
+        frame_rows = np.flatnonzero(energy.to_numpy())[first]
+    rules, conv = _conversions(keyed, sets, year_fallback, src, answer, frame_rows)
     sc = conv.filter(pl.col("quantity") == "standard_coal").select("cell_id", pl.col("value_norm").alias("sc"), pl.col("den_dim").alias("sc_dim"))
     used = []
     for rid in sorted(set(conv.filter(pl.col("quantity") == "standard_coal")["rule_id"].to_list())):

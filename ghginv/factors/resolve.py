@@ -50,6 +50,8 @@ class ConversionAnswer:
     ``distance``, ``rule_id`` …). ``cells``: the resolved cells (``cell_id``, year, region, sector,
     activity; ascending ``cell_id``). ``cell_class``: the ``rows``' ``cell_id`` of each cell (int64),
     or None when each cell was its own. ``sets`` and ``year_fallback``: what the query was asked with.
+    ``frame`` and ``row_cell`` (set by :func:`ghginv.methods.emissions.compute_emissions`): the cube
+    rows whose cells were resolved and the ``cells``' ``cell_id`` of each of them, or None.
     """
 
     rows: pl.DataFrame
@@ -57,13 +59,21 @@ class ConversionAnswer:
     cell_class: np.ndarray | None
     sets: list[FactorSet]
     year_fallback: str
+    frame: pl.DataFrame | None = None
+    row_cell: np.ndarray | None = None
 
-    def classes_of(self, cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str) -> np.ndarray | None:
+    def classes_of(self, cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str, frame_rows: np.ndarray | None = None
+                   ) -> np.ndarray | None:
         """The class (``rows``' ``cell_id``) of each of ``cells`` (``cell_id`` 0..n-1 ascending, year,
         region, sector, activity), or None when this answer does not hold for them: other sets (not
-        the same objects in the same order), another year fallback, or a cell it did not resolve."""
+        the same objects in the same order), another year fallback, or a cell it did not resolve.
+        ``frame_rows``: for each of ``cells``, a row of :attr:`frame` with its keys (the caller's
+        cells come from that very frame): the cells are then found by position, without a join."""
         if year_fallback != self.year_fallback or len(sets) != len(self.sets) or any(a is not b for a, b in zip(sets, self.sets)):
             return None
+        if frame_rows is not None and self.row_cell is not None:
+            ids = self.row_cell[frame_rows]
+            return ids if self.cell_class is None else self.cell_class[ids]
         keys = ["year", "region", "sector", "activity"]
         if any(cells.schema[k] != self.cells.schema[k] for k in keys):
             return None

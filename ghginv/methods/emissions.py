@@ -545,6 +545,8 @@ def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], year_fall
        oxidation rate): CO2 = carbon content × oxidation × 44/12.
     """
     unit_enc, cell_of, first, cell_codes, cells, res = _resolve_cells(cube_cells, sets, year_fallback)
+    if res.answer is not None:  # the energy stage finds its cells among these rows by position
+        res.answer.frame, res.answer.row_cell = cube_cells, cell_of
     pairs = _pair_rows(res.factors, cell_of, first.size)
     op = _operands(cube_cells, unit_enc, pairs, res, first.size)
     # the kernel: t gas per pair (2006 IPCC GL Vol 2 Ch 2 Eq 2.1)

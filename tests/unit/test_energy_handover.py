@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -74,3 +75,27 @@ def test_an_answer_for_other_inputs_is_not_taken(monkeypatch):
         before = len(asked)
         _same(energy_consumption(cells, sets, fallback, answer=res.answer), energy_consumption(cells, sets, fallback))
         assert len(asked) == before + 2  # both asked DuckDB
+
+
+@pytest.mark.parametrize("year_fallback", ["none", "nearest"])
+def test_cells_of_the_emissions_own_rows_are_found_by_position(monkeypatch, year_fallback):
+    """Cells from the very cube rows the emissions resolved are found by their rows (no join), with the classes
+    the join finds; in any order of the cube's rows."""
+    R = importlib.import_module("ghginv.factors.resolve")
+    for cube in (_cells(12), _cells(5).reverse(), _cells(7).sample(fraction=1.0, seed=3)):
+        res = compute_emissions(cube, SETS, year_fallback, False)[2]
+        assert res.answer.frame is cube
+        joined = []
+        real = R.ConversionAnswer.classes_of
+
+        def spy(self, cells, sets, fallback, frame_rows=None):
+            joined.append(frame_rows is None)
+            out = real(self, cells, sets, fallback, frame_rows)
+            if frame_rows is not None:  # the same classes as the join
+                assert np.array_equal(out, real(self, cells, sets, fallback))
+            return out
+
+        monkeypatch.setattr(R.ConversionAnswer, "classes_of", spy)
+        _same(energy_consumption(cube, SETS, year_fallback, answer=res.answer), energy_consumption(cube, SETS, year_fallback))
+        assert joined == [False]  # found by position (the call without the answer asks DuckDB or numpy, no classes_of)
+        monkeypatch.undo()
