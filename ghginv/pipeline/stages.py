@@ -55,6 +55,7 @@ The order and what each stage adds to the :class:`Run`:
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -146,6 +147,7 @@ class Run:
     uncertainty: object = None
     analysis: object = None
     energy_table: pl.DataFrame | None = None  # energy by sector and fuel of a run without analysis (energy_activity stage)
+    energy_job: Callable | None = None  # that table computed in a thread from the emissions stage on (_ahead): its join
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     @contextmanager
@@ -214,6 +216,8 @@ def _emissions(run: Run) -> None:
         run.ef_cells, run.sets, cfg.year_fallback, cfg.keep_entity,
         full_detail="uncertainty" in cfg.extra,  # else trace columns only
         index=run.index["em"] if run.index else None, codes=run.em_codes)
+    if not analysis_wanted(cfg):  # the energy_activity stage will run: its table needs only the cube, the sets and this answer
+        run.energy_job = _ahead(energy_activity, cfg, run.cube.cells, run.sets, _answer(run))
 
 
 def _empty_emissions(keep_entity: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -329,7 +333,34 @@ def _energy_activity(run: Run) -> None:  # the workbook's energy-activity table 
         run.energy_table = kept_energy_activity(run.old, run.sets)
         if run.energy_table is not None:
             return
-    run.energy_table = energy_activity(run.config, run.cube.cells, run.sets, _answer(run))
+    job, run.energy_job = run.energy_job, None
+    run.energy_table = job() if job is not None else energy_activity(run.config, run.cube.cells, run.sets, _answer(run))
+
+
+def _ahead(fn, *args) -> Callable:
+    """Start ``fn(*args)`` in a daemon thread; returns ``join()``, which waits and gives its result or raises its
+    error. The energy-activity table (mostly polars, which releases the GIL) is computed this way while the trace,
+    inventory and checks stages run (mostly numpy), on the second core; the table is the same (it reads only the
+    cube's cells, the sets and the emissions' answer, none of which a stage changes)."""
+    box: dict = {}
+
+    def run():
+        try:
+            box["value"] = fn(*args)
+        except BaseException as e:  # handed to the stage that joins
+            box["error"] = e
+
+    t = threading.Thread(target=run, daemon=True, name="ghginv-energy")
+    t.start()
+
+    def join():
+        while t.is_alive():  # a timed wait: a plain join is not interrupted by Ctrl-C
+            t.join(0.05)
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
+
+    return join
 
 
 def _answer(run: Run):

@@ -1,0 +1,59 @@
+"""The energy-activity table of a run without analysis stages is computed in a thread from the emissions stage on
+(``ghginv.pipeline.stages._ahead``), while the trace, inventory and checks stages run: the same table as computed
+in its own stage, and an error of it is raised by the ``energy_activity`` stage, as before."""
+
+from __future__ import annotations
+
+import pytest
+
+import ghginv
+from ghginv.core.errors import ConfigError
+from ghginv.pipeline import stages as S
+
+from conftest import write_activity
+
+
+def _config(tmp_path, ipcc_like_set):
+    rows = [{"year": y, "region": r, "sector": s, "activity": a, "amount": 1.5 + i, "unit": "t"}
+            for i, (y, r, s, a) in enumerate((y, r, s, a) for y in (2019, 2020) for r in ("A", "B") for s in ("1.A.1.a", "1.A.2")
+                                             for a in ("diesel", "natural_gas"))]
+    act = write_activity(tmp_path / "act.parquet", rows)
+    return ghginv.load_config(None, activity=[act], factors=[ipcc_like_set], gwp="AR5GWP100")
+
+
+def test_the_table_computed_ahead_is_the_stages_own(tmp_path, ipcc_like_set, monkeypatch):
+    cfg = _config(tmp_path, ipcc_like_set)
+    started = []
+    real = S._ahead
+    monkeypatch.setattr(S, "_ahead", lambda fn, *a: started.append(fn.__name__) or real(fn, *a))
+    ahead = S.run_stages(S.Run(cfg))
+    assert started == ["energy_activity"] and ahead.energy_job is None  # started once, joined by its stage
+
+    def inline_job(fn, *args):  # computed in place
+        result = fn(*args)
+        return lambda: result
+
+    monkeypatch.setattr(S, "_ahead", inline_job)
+    inline = S.run_stages(S.Run(cfg))
+    assert ahead.energy_table.height > 0 and ahead.energy_table.equals(inline.energy_table)
+    assert ahead.inventory.equals(inline.inventory)
+
+
+def test_an_error_of_the_table_is_raised_by_its_stage(tmp_path, ipcc_like_set, monkeypatch):
+    cfg = _config(tmp_path, ipcc_like_set)
+
+    def fail(*args):
+        raise ConfigError("bad [energy] table")
+
+    monkeypatch.setattr(S, "energy_activity", fail)
+    seen = []
+    with pytest.raises(ConfigError, match="bad"):
+        S.run_stages(S.Run(cfg, progress=seen.append))
+    assert seen[-1] == "energy_activity"  # the stages before it ran to their end
+
+
+def test_ahead_gives_the_result_or_the_error():
+    assert S._ahead(lambda x, y: x + y, 1, 2)() == 3
+    job = S._ahead(lambda: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        job()
