@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-__all__ = ["group_sum", "group_sum_codes", "sort_order", "sort_stable", "encode", "encode_shared", "dense_ids", "inverse", "per_distinct"]
+__all__ = ["group_sum", "group_sum_codes", "sort_order", "sort_stable", "encode", "encode_shared", "compact_codes", "dense_ids", "inverse",
+           "per_distinct"]
 
 
 _SMALL_ENCODE = 8192  # rows: encoded in Python, longer columns by an Enum cast (see encode)
@@ -49,6 +50,33 @@ def _encode_small(col: pl.Series) -> tuple[list, np.ndarray]:
     code = {v: i for i, v in enumerate(values)}
     code[None] = len(values)
     return values, np.fromiter(map(code.__getitem__, vals), np.int64, len(vals))
+
+
+def compact_codes(values: list, codes: np.ndarray) -> tuple[list, np.ndarray]:
+    """:func:`encode` of the column ``[values[c] for c in codes]`` (code ``len(values)`` for null), from the codes,
+    without its strings: ``values`` (distinct, non-null, in any order) cut to those present and sorted, each code
+    renumbered to its value's position among them.
+
+    Parameters
+    ----------
+    values : list of str
+        Distinct non-null values, in any order.
+    codes : numpy.ndarray
+        int, per row a position in ``values``, or ``len(values)`` for null.
+
+    Returns
+    -------
+    values : list of str
+        The values present, sorted (code-point order).
+    codes : numpy.ndarray
+        int64, per row its value's position among them, ``len(values)`` (of those) for null.
+    """
+    used = np.flatnonzero(np.bincount(codes, minlength=len(values) + 1)[:len(values)])
+    vals = sorted(values[i] for i in used.tolist())
+    at = {v: i for i, v in enumerate(vals)}
+    table = np.full(len(values) + 1, len(vals), np.int64)
+    table[used] = [at[values[i]] for i in used.tolist()]
+    return vals, table[codes]
 
 
 def encode_shared(cols: list[pl.Series]) -> list[np.ndarray]:

@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 
 from ..core import categories
-from ..core._frames import _combine, _rank_codes, _sorted_groups, dense_ids, encode, sort_stable
+from ..core._frames import _combine, _rank_codes, _sorted_groups, compact_codes, dense_ids, encode, sort_stable
 from ..core.errors import ConversionError, Problem
 from ..core.gwp import montreal_gas
 from ..core.units import parse_unit
@@ -204,28 +204,41 @@ def _dim_codes(dims: list, names) -> np.ndarray:
     return np.array([dims.index(d) for d in names], dtype=np.int64)
 
 
-def _sorted_cells(cube_cells: pl.DataFrame):
+def _sorted_cells(cube_cells: pl.DataFrame, cube_codes: dict | None = None):
     """The cells of a cube sorted by (year, region, sector, activity) — as the cube stage gives it —
     found where a row's cell keys differ from the row before: ``(cell_of, first, codes, heads)``,
     ``cell_of``, ``first`` and ``codes`` as :func:`_resolve_cells` describes them (the cells' region,
     sector and activity encoded once per cell instead of once per cube row), ``heads`` the cell keys
     (year, region, sector, activity) of each cell's first row; None when the cube is not sorted that
-    way (then every row is encoded and the cells numbered by a sort)."""
+    way (then every row is encoded and the cells numbered by a sort). ``cube_codes``: the cube rows' region,
+    sector and activity as :func:`~ghginv.core._frames.encode` gives them (:attr:`ghginv.pipeline.cube.Cube.codes`),
+    when known: the cells are then found and encoded from them, without comparing or encoding strings."""
     n = cube_cells.height
     if n < 2:
         return None
-    change = cube_cells.select(pl.any_horizontal(pl.col(k).ne_missing(pl.col(k).shift(1)) for k in CELL_KEYS)).to_series().to_numpy()
+    if cube_codes is not None:
+        change = np.empty(n, bool)
+        year = cube_cells["year"].to_numpy()
+        np.not_equal(year[1:], year[:-1], out=change[1:])
+        for k in ("region", "sector", "activity"):
+            c = cube_codes[k][1]
+            change[1:] |= c[1:] != c[:-1]
+    else:
+        change = cube_cells.select(pl.any_horizontal(pl.col(k).ne_missing(pl.col(k).shift(1)) for k in CELL_KEYS)).to_series().to_numpy()
     change[0] = True
     first = np.flatnonzero(change)
     heads = cube_cells.select(CELL_KEYS)[first] if first.size < n else cube_cells.select(CELL_KEYS)
-    codes = {k: encode(heads[k]) for k in ("region", "sector", "activity")}
+    if cube_codes is not None:  # the values of the cells' first rows: those of every row
+        codes = {k: compact_codes(cube_codes[k][0], cube_codes[k][1][first]) for k in ("region", "sector", "activity")}
+    else:
+        codes = {k: encode(heads[k]) for k in ("region", "sector", "activity")}
     key = _combine([_rank_codes(heads["year"]), *(codes[k][1] for k in ("region", "sector", "activity"))])
     if key is None or (key[1:] <= key[:-1]).any():  # not sorted by the cell keys: every cell's rows are not one run
         return None
     return np.cumsum(change, dtype=np.int64) - 1, first, codes, heads
 
 
-def _resolve_cells(cube_cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str):
+def _resolve_cells(cube_cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str, cube_codes: dict | None = None):
     """Number the cube's resolution cells and resolve factors and conversions once per cell.
 
     Returns ``(unit_enc, cell_of, first, cell_codes, cells, res)``: ``unit_enc`` the ``encode``
@@ -234,9 +247,9 @@ def _resolve_cells(cube_cells: pl.DataFrame, sets: list[FactorSet], year_fallbac
     maps region, sector and activity to ``encode`` output per cell (sorted distinct values, int64
     code per cell); ``cells`` the distinct (cell_id, year, region, sector, activity); ``res`` the
     :class:`~ghginv.factors.Resolution`. Cells are numbered in (year, region, sector, activity)
-    order.
+    order. ``cube_codes``: the cube rows' keys as codes, when known (:func:`_sorted_cells`).
     """
-    found = _sorted_cells(cube_cells)
+    found = _sorted_cells(cube_cells, cube_codes)
     if found is not None:
         cell_of, first, cell_codes, heads = found
     else:
@@ -246,7 +259,8 @@ def _resolve_cells(cube_cells: pl.DataFrame, sets: list[FactorSet], year_fallbac
         heads = cube_cells.select(CELL_KEYS)[first]
     ncells = first.size
     cells = heads.select(pl.Series("cell_id", np.arange(ncells, dtype=np.int64)), *CELL_KEYS)
-    return encode(cube_cells["unit"]), cell_of, first, cell_codes, cells, resolve(cells, sets, year_fallback, codes=cell_codes)
+    unit_enc = cube_codes["unit"] if cube_codes is not None else encode(cube_cells["unit"])
+    return unit_enc, cell_of, first, cell_codes, cells, resolve(cells, sets, year_fallback, codes=cell_codes)
 
 
 def _pair_rows(factors: pl.DataFrame, cell_of: np.ndarray, ncells: int) -> _Pairs:
@@ -401,26 +415,15 @@ def _emission_rows(cube_cells: pl.DataFrame, cells: pl.DataFrame, pairs: _Pairs,
     return emissions, order, starts, gf
 
 
-def _present(values: list, codes: np.ndarray) -> tuple[list, np.ndarray]:
-    """``(values, codes)`` of a column (code ``len(values)`` for null) as :func:`ghginv.core._frames.encode`
-    of the column gives them: only the values present, sorted, and the codes of those positions."""
-    used = np.flatnonzero(np.bincount(codes, minlength=len(values) + 1)[:len(values)])
-    vals = sorted(values[i] for i in used.tolist())
-    at = {v: i for i, v in enumerate(vals)}
-    table = np.full(len(values) + 1, len(vals), np.int64)
-    table[used] = [at[values[i]] for i in used.tolist()]
-    return vals, table[codes]
-
-
 def _row_codes(cell_codes: dict, pairs: _Pairs, op: _Operands, fscope: np.ndarray, gf: np.ndarray) -> dict:
     """The emission rows' region, scope, sector and gas as :func:`ghginv.core._frames.encode` gives them
     (each (sorted distinct values, int64 code per row)), from the codes they were made from (``gf``: the
     factor row of each emission row)."""
     cell = pairs.fac_cell[gf]
-    return {"region": _present(cell_codes["region"][0], cell_codes["region"][1][cell]),
-            "scope": _present(SCOPES, fscope[gf]),
-            "sector": _present(cell_codes["sector"][0], cell_codes["sector"][1][cell]),
-            "gas": _present(op.gas_names, op.gas_code[gf])}
+    return {"region": compact_codes(cell_codes["region"][0], cell_codes["region"][1][cell]),
+            "scope": compact_codes(SCOPES, fscope[gf]),
+            "sector": compact_codes(cell_codes["sector"][0], cell_codes["sector"][1][cell]),
+            "gas": compact_codes(op.gas_names, op.gas_code[gf])}
 
 
 def _recompute_index(pairs: _Pairs, op: _Operands, order: np.ndarray | None, starts: np.ndarray | None) -> dict:
@@ -470,7 +473,8 @@ def _detail(cube_cells: pl.DataFrame, pairs: _Pairs, op: _Operands, emis: np.nda
 
 
 def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str = "none", keep_entity: bool = False,
-                      full_detail: bool = True, index: dict | None = None, codes: dict | None = None):
+                      full_detail: bool = True, index: dict | None = None, codes: dict | None = None,
+                      cube_codes: dict | None = None):
     r"""Emissions per cube cell and gas, in tonnes of the gas (``emissions_t``; no CO2e).
 
     For every cube row and every gas resolved for its (year, region, sector, activity):
@@ -516,6 +520,10 @@ def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], year_fall
         and ``gas`` as :func:`ghginv.core._frames.encode` gives them (sorted distinct values, int64
         code per row), from the codes the rows were made from: the inventory's roll-up takes them
         (:func:`ghginv.pipeline.aggregate.build_inventory`) instead of encoding the columns again.
+    cube_codes : dict, optional
+        ``cube_cells``' ``region``, ``sector``, ``activity`` and ``unit`` exactly as
+        :func:`ghginv.core._frames.encode` gives them (:attr:`ghginv.pipeline.cube.Cube.codes`): the
+        cells are found and encoded from them instead of from the strings.
 
     Returns
     -------
@@ -544,7 +552,7 @@ def compute_emissions(cube_cells: pl.DataFrame, sets: list[FactorSet], year_fall
        (sector parts, e.g. GB/T 32151.22—2024 Annex C Table C.1 carbon content per unit heat and
        oxidation rate): CO2 = carbon content × oxidation × 44/12.
     """
-    unit_enc, cell_of, first, cell_codes, cells, res = _resolve_cells(cube_cells, sets, year_fallback)
+    unit_enc, cell_of, first, cell_codes, cells, res = _resolve_cells(cube_cells, sets, year_fallback, cube_codes)
     if res.answer is not None:  # the energy stage finds its cells among these rows by position
         res.answer.frame, res.answer.row_cell = cube_cells, cell_of
     pairs = _pair_rows(res.factors, cell_of, first.size)

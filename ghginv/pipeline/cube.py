@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
+from ..core._frames import compact_codes
 from ..core.errors import ValidationError
 from ..inputs.fastpath import FastPath
 from ..inputs.load import Batch, check_batch
@@ -43,12 +44,15 @@ class Cube:
 
     ``cells``: polars DataFrame with columns year (Int32), region, sector, activity, unit,
     entity_id (String, only with entities), amount (Float64, sum in ``unit``), n_rows (Int64),
-    sorted by every key column. ``notation``: rows reported with a notation key.
+    sorted by every key column. ``notation``: rows reported with a notation key. ``codes``: the
+    cells' region, sector, activity and unit as :func:`ghginv.core._frames.encode` gives them (sorted
+    distinct values, int64 code per row), when the cube was made from codes (:func:`cells_frame`), else None.
     """
 
     cells: pl.DataFrame
     notation: pl.DataFrame
     stats: dict = field(default_factory=dict)
+    codes: dict | None = None
 
 
 class CubeBuilder:
@@ -175,7 +179,8 @@ class CubeBuilder:
 
     def finalize(self) -> Cube:
         k1, k2, sums, counts = self.items()
-        cells = cells_frame(k1, k2, sums, counts, self.v.books, self.v.keep_entity)
+        codes: dict = {}
+        cells = cells_frame(k1, k2, sums, counts, self.v.books, self.v.keep_entity, codes=codes)
         notation = notation_frame(self.v.notation_rows)
         stats = {
             "rows_read": self.v.rows_read,
@@ -183,7 +188,7 @@ class CubeBuilder:
             "rows_notation": self.v.rows_notation,
             "cube_cells": cells.height,
         }
-        return Cube(cells=cells, notation=notation, stats=stats)
+        return Cube(cells=cells, notation=notation, stats=stats, codes=codes or None)
 
 
 _NOTATION_SCHEMA = {"year": pl.Int32, "region": pl.String, "sector": pl.String, "activity": pl.String, "notation_key": pl.String}
@@ -238,11 +243,13 @@ def cell_order(k1, k2, books, keep_entity: bool, stable: bool = False) -> np.nda
     return np.argsort(packed, kind="stable" if stable else None)
 
 
-def cells_frame(k1, k2, sums, counts, books, keep_entity: bool, order=None) -> pl.DataFrame:
+def cells_frame(k1, k2, sums, counts, books, keep_entity: bool, order=None, codes: dict | None = None) -> pl.DataFrame:
     """The cube's cells as a frame sorted by every key column, from packed keys and the codebooks.
 
     ``order``: the cells' sorted order when known (:func:`cell_order`), else computed here; when
-    it is ``arange`` (sorted already) the arrays are taken as they are, without gathers.
+    it is ``arange`` (sorted already) the arrays are taken as they are, without gathers. ``codes``:
+    when given (an empty dict), filled with the region, sector, activity and unit columns as
+    :func:`ghginv.core._frames.encode` gives them (:attr:`Cube.codes`), from the codebooks' codes.
     """
     if order is None:
         order = cell_order(k1, k2, books, keep_entity)
@@ -255,8 +262,12 @@ def cells_frame(k1, k2, sums, counts, books, keep_entity: bool, order=None) -> p
         return pl.Series(vals, dtype=pl.String).gather(codes) if codes.size else pl.Series([], dtype=pl.String)
 
     data = {"year": pl.Series(year, dtype=pl.Int32)}
-    for name, codes in (("region", region), ("sector", sector), ("activity", activity), ("unit", unit)):
-        data[name] = strings(b[name].values, codes)
+    for name, c in (("region", region), ("sector", sector), ("activity", activity), ("unit", unit)):
+        data[name] = strings(b[name].values, c)
+        if codes is not None and None not in b[name].values:
+            codes[name] = compact_codes(b[name].values, c)
+    if codes is not None and len(codes) < 4:  # a codebook with a null: no codes (the stages encode the strings)
+        codes.clear()
     if keep_entity:
         data["entity_id"] = strings([None, *b["entity"].values], k2[order])
     data["amount"] = pl.Series(sums[order], dtype=pl.Float64)

@@ -303,6 +303,7 @@ class CubeMerger:
 
     def finalize(self) -> tuple[Cube, InputTally]:
         k1, k2, sums, counts, order = merge_sorted(self.parts, self.books, self.keep_entity, self.bounds)
-        cells = cells_frame(k1, k2, sums, counts, self.books, self.keep_entity, order)
+        codes: dict = {}
+        cells = cells_frame(k1, k2, sums, counts, self.books, self.keep_entity, order, codes=codes)
         notation = notation_frame(self.notation)
-        return Cube(cells=cells, notation=notation, stats={**self.stats, "cube_cells": cells.height}), self.tally
+        return Cube(cells=cells, notation=notation, stats={**self.stats, "cube_cells": cells.height}, codes=codes or None), self.tally

@@ -215,7 +215,8 @@ def _emissions(run: Run) -> None:
     run.emissions, run.detail, run.resolution, run.cells = compute_emissions(
         run.ef_cells, run.sets, cfg.year_fallback, cfg.keep_entity,
         full_detail="uncertainty" in cfg.extra,  # else trace columns only
-        index=run.index["em"] if run.index else None, codes=run.em_codes)
+        index=run.index["em"] if run.index else None, codes=run.em_codes,
+        cube_codes=run.cube.codes if run.ef_cells is run.cube.cells else None)  # the codes of these very rows
     if not analysis_wanted(cfg):  # the energy_activity stage will run: its table needs only the cube, the sets and this answer
         run.energy_job = _ahead(energy_activity, cfg, run.cube.cells, run.sets, _answer(run))
 

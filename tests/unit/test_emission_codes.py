@@ -57,3 +57,45 @@ def test_handed_codes_are_the_encoding_and_give_the_same_inventory(cube):
     assert handed[0].equals(plain[0])
     for a, b in zip(handed[1].arrays().values(), plain[1].arrays().values()):
         assert np.array_equal(a, b)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cube=_cubes())
+def test_cube_codes_give_the_emissions_of_the_strings(cube):
+    """Cells found from the cube's codes (``cube_codes=``, :attr:`ghginv.pipeline.cube.Cube.codes`) are the cells
+    found from the strings: the same emission rows, detail, cells and handed codes."""
+    from ghginv.core._frames import compact_codes
+
+    cells, entity = cube
+    cube_codes = {}
+    for k in ("region", "sector", "activity", "unit"):  # codes as a codebook would give them: values in any order
+        values, c = encode(cells[k])
+        shuffled = values[::-1]
+        cube_codes[k] = compact_codes(shuffled, (len(values) - 1 - c))
+        assert cube_codes[k][0] == values and np.array_equal(cube_codes[k][1], c)
+    a_codes, b_codes = {}, {}
+    a = compute_emissions(cells, SETS, "none", entity, codes=a_codes)
+    b = compute_emissions(cells, SETS, "none", entity, codes=b_codes, cube_codes=cube_codes)
+    for x, y in zip(a[:2], b[:2]):
+        assert x.equals(y)
+    assert a[3].equals(b[3])
+    for k in a_codes:
+        assert a_codes[k][0] == b_codes[k][0] and np.array_equal(a_codes[k][1], b_codes[k][1])
+
+
+def test_the_cube_stage_hands_its_codes(tmp_path, ipcc_like_set):
+    """The cube a compile builds carries its columns' codes, exactly the encoding of its strings."""
+    import ghginv
+    from ghginv.pipeline.activity import build_cube
+
+    from conftest import write_activity
+
+    rows = [{"year": y, "region": r, "sector": "1.A.1.a", "activity": a, "amount": 1.5, "unit": u}
+            for y in (2020, 2019) for r in ("B", "A", "区") for a, u in (("diesel", "t"), ("natural_gas", "t"), ("diesel", "kg"))]
+    act = write_activity(tmp_path / "act.parquet", rows)
+    cfg = ghginv.load_config(None, activity=[act], factors=[ipcc_like_set], gwp="AR5GWP100")
+    cube = build_cube(cfg, [ghginv.load_factor_set(ipcc_like_set)])[0]
+    assert cube.codes is not None and set(cube.codes) == {"region", "sector", "activity", "unit"}
+    for k, (values, c) in cube.codes.items():
+        ev, ec = encode(cube.cells[k])
+        assert values == ev and np.array_equal(c, ec), k
