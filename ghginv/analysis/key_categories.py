@@ -34,7 +34,7 @@ import numpy as np
 import polars as pl
 
 from ..core import categories
-from ..core._frames import group_sum
+from ..core._frames import group_sum, group_sum_codes
 
 __all__ = ["key_categories", "level_assessment", "THRESHOLD"]
 
@@ -98,13 +98,17 @@ def level_assessment(values: np.ndarray, threshold: float = THRESHOLD):
     return order, share[order], cum, key
 
 
-def _at_depth(inventory: pl.DataFrame, depth: int) -> pl.DataFrame:
+def _at_depth(inventory: pl.DataFrame, depth: int, codes: dict | None = None) -> pl.DataFrame:
     """Direct rows at ``depth``, plus shallower codes that have nothing below them; all regions.
 
     Only the four columns summed are gathered (lazily, in one pass over the inventory's rows that
     are kept), not a copy of every column of the direct rows: the rows, their order and so the
-    sums are those of filtering the whole frame.
+    sums are those of filtering the whole frame. ``codes``: the inventory's scope, category and gas
+    as (sorted values, integer code per row) (``InventoryResult.key_codes``): the rows are then
+    chosen and grouped on them, with the same rows, groups, order and sums.
     """
+    if codes is not None:
+        return _at_depth_coded(inventory, depth, codes)
     direct = (pl.col("scope") == "direct") & (pl.col("level") >= 1) & pl.col("notation_key").is_null()
     codes = set(inventory.lazy().filter(direct).select(pl.col("category").unique()).collect()["category"].to_list())
     parents = {".".join(c.split(".")[:n]) for c in codes for n in range(1, categories.level(c))}
@@ -113,8 +117,34 @@ def _at_depth(inventory: pl.DataFrame, depth: int) -> pl.DataFrame:
     return group_sum(rows, ["year", "category", "gas"], ["co2e_t"])
 
 
+def _at_depth_coded(inventory: pl.DataFrame, depth: int, codes: dict) -> pl.DataFrame:
+    """:func:`_at_depth` from the inventory's key codes: the direct rows and their categories are found on the
+    codes, and the rows kept are grouped by (year, category code, gas code), whose order is that of the strings
+    (each vocabulary is sorted), adding each group's rows in table order: the same rows and sums."""
+    scope_vals, scope = codes["scope"]
+    cat_vals, cat = codes["category"]
+    gas_vals, gas = codes["gas"]
+    direct = np.zeros(len(scope_vals) + 1, bool)
+    direct[[i for i, v in enumerate(scope_vals) if v == "direct"]] = True
+    lv = inventory.select((pl.col("level") >= 1) & pl.col("notation_key").is_null()).to_series().to_numpy()
+    is_direct = direct[scope] & lv
+    present = np.flatnonzero(np.bincount(cat[is_direct].astype(np.int64), minlength=len(cat_vals) + 1)[:len(cat_vals)])
+    found = {cat_vals[i] for i in present.tolist()}
+    parents = {".".join(c.split(".")[:n]) for c in found for n in range(1, categories.level(c))}
+    keep = np.zeros(len(cat_vals) + 1, bool)
+    keep[[i for i in present.tolist() if categories.level(cat_vals[i]) == depth
+          or (categories.level(cat_vals[i]) < depth and cat_vals[i] not in parents)]] = True
+    rows = np.flatnonzero(is_direct & keep[cat])
+    df = inventory.select("year", "category", "gas", "co2e_t")
+    if not rows.size:
+        return df.clear()
+    year = inventory["year"].to_numpy().astype(np.int64)[rows]
+    return group_sum_codes(df, ["year", "category", "gas"], ["co2e_t"],
+                           [year, cat[rows].astype(np.int64), gas[rows].astype(np.int64)], rows=rows)[0]
+
+
 def key_categories(inventory: pl.DataFrame, depth: int = 4, base_year: int | None = None, threshold: float = THRESHOLD,
-                   uncertainty: pl.DataFrame | None = None) -> pl.DataFrame:
+                   uncertainty: pl.DataFrame | None = None, codes: dict | None = None) -> pl.DataFrame:
     r"""Key category analysis: level assessment per year, trend assessment against ``base_year``.
 
     Categories are taken at ``depth`` of the IPCC tree (a shallower code with no children there
@@ -145,6 +175,10 @@ def key_categories(inventory: pl.DataFrame, depth: int = 4, base_year: int | Non
     uncertainty : polars.DataFrame, optional
         ``uncertainty.parquet`` (:func:`ghginv.uncertainty.propagate.analyse`): the Monte Carlo
         95 % half-width [%], else Approach 1, per year, category and gas, for Approach 2.
+    codes : dict, optional
+        The inventory's ``scope``, ``category`` and ``gas`` as (sorted distinct values, integer code
+        per row; the value count for null) (``InventoryResult.key_codes``): the rows are chosen and
+        grouped on them instead of on the strings (the same table).
 
     Returns
     -------
@@ -158,7 +192,7 @@ def key_categories(inventory: pl.DataFrame, depth: int = 4, base_year: int | Non
     .. [1] IPCC (2006), 2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol 1 Ch 4,
        Eqs 4.1–4.2 (Approach 1) and §4.3.2 (Approach 2).
     """
-    data = _at_depth(inventory, depth)
+    data = _at_depth(inventory, depth, codes)
     out = []
     years = sorted(data["year"].unique().to_list())
     for y in years:

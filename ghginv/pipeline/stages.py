@@ -378,7 +378,8 @@ def _target_probabilities(run: Run) -> None:
 
 def _tables(run: Run) -> None:
     unc = run.uncertainty.table if run.uncertainty is not None else None  # adds Approach 2
-    run.tables["key_categories"] = key_categories(run.inventory, depth=4, base_year=run.config.base_year, uncertainty=unc)
+    run.tables["key_categories"] = key_categories(run.inventory, depth=4, base_year=run.config.base_year, uncertainty=unc,
+                                                  codes=run.key_codes)
     if run.reference is not None:
         run.tables["reference_approach"] = run.reference.table
         if run.reference.electricity is not None and run.reference.electricity.height:

@@ -99,3 +99,20 @@ def test_the_cube_stage_hands_its_codes(tmp_path, ipcc_like_set):
     for k, (values, c) in cube.codes.items():
         ev, ec = encode(cube.cells[k])
         assert values == ev and np.array_equal(c, ec), k
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cube=_cubes(), depth=st.integers(1, 5))
+def test_key_categories_on_the_inventory_codes_are_those_of_the_strings(cube, depth):
+    """Key categories chosen and grouped on the inventory's key codes (as the run keeps them: the smallest
+    integers that hold them) are the table of the strings."""
+    from ghginv.analysis.key_categories import key_categories
+
+    cells, entity = cube
+    em = characterise(compute_emissions(cells, SETS, "nearest", entity, full_detail=False)[0], gwp_set("AR5GWP100"))
+    codes: dict = {}
+    inv = build_inventory(em, codes=codes)
+    kept = {k: (v, c.astype(np.min_scalar_type(len(v)))) for k, (v, c) in codes["inventory"].items() if k in ("scope", "category", "gas")}
+    plain = key_categories(inv, depth=depth, base_year=2019)
+    coded = key_categories(inv, depth=depth, base_year=2019, codes=kept)
+    assert coded.equals(plain)
