@@ -47,7 +47,7 @@ import numpy as np
 import polars as pl
 
 from ..core import categories
-from ..core._frames import _argsort_stable, group_sum, per_distinct
+from ..core._frames import _argsort_stable, _combine, group_sum, per_distinct
 from ..core.errors import ConfigError
 from ..core.units import KGCE_KJ
 from ..factors import FactorSet
@@ -201,13 +201,25 @@ def _conversions(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str,
     return rules, conv
 
 
-def _sorted_key_runs(cells: pl.DataFrame) -> np.ndarray | None:
+def _sorted_key_runs(cells: pl.DataFrame, codes: dict | None = None) -> np.ndarray | None:
     """For ``cells`` sorted by :data:`CELL_KEYS` (ascending, no nulls in them; the cube's order,
     :class:`ghginv.pipeline.cube.Cube`) the int64 number of each row's key tuple in sorted order
     (counting runs of equal keys); None for cells in any other order. One pass comparing each
-    row's keys with the previous row's."""
+    row's keys with the previous row's; ``codes``: the cells' region, sector and activity as
+    :func:`ghginv.core._frames.encode` gives them (:attr:`ghginv.pipeline.cube.Cube.codes`), compared
+    instead of the strings (the same order: each vocabulary is sorted)."""
     if cells.height == 0:
         return np.zeros(0, np.int64)
+    if codes is not None and not cells["year"].null_count():
+        parts = [cells["year"].to_numpy().astype(np.int64), *(codes[k][1] for k in ("region", "sector", "activity"))]
+        if not any(bool((c == len(codes[k][0])).any()) for k, c in zip(("region", "sector", "activity"), parts[1:])):  # no null
+            key = _combine(parts)
+            if key is not None:
+                if key.size > 1 and bool((key[1:] < key[:-1]).any()):
+                    return None
+                new = np.ones(key.size, bool)
+                new[1:] = key[1:] != key[:-1]
+                return np.cumsum(new) - 1
     if any(cells[k].null_count() for k in CELL_KEYS):
         return None
     after, equal = pl.lit(False), pl.lit(True)  # row > previous row, row == previous row (lexicographic)
@@ -316,6 +328,7 @@ def energy_consumption(
     where: str = "[energy]",
     totals: bool = True,
     answer: ConversionAnswer | None = None,
+    codes: dict | None = None,
 ) -> EnergyResult:
     r"""Energy consumption in tonnes of standard coal (tce) per year, region, activity and feedstock flag.
 
@@ -365,6 +378,10 @@ def energy_consumption(
         :func:`ghginv.factors.resolve.resolve`): the coefficients are chosen from it instead of a
         query of their own when it covers these cells with the same ``sets`` and ``year_fallback``
         (the same coefficients either way).
+    codes : dict, optional
+        ``cells``' ``region``, ``sector`` and ``activity`` exactly as :func:`ghginv.core._frames.encode`
+        gives them (:attr:`ghginv.pipeline.cube.Cube.codes`): the runs of equal keys are found on
+        them instead of on the strings (the same table).
 
     Returns
     -------
@@ -394,7 +411,7 @@ def energy_consumption(
     rows = cells.with_columns(
         pl.col("activity").replace_strict(classes, default="other", return_dtype=pl.String).alias("fuel_class")
     )
-    runs = _sorted_key_runs(cells)
+    runs = _sorted_key_runs(cells, codes)
     if runs is not None:  # the cube's order: the energy-activity table groups by the runs of equal keys
         rows = rows.with_columns(pl.Series("_key_run", runs))
     biomass = rows.filter(pl.col("fuel_class") == "biomass")

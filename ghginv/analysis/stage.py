@@ -81,6 +81,9 @@ def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, s
     answer : ghginv.factors.resolve.ConversionAnswer, optional
         The emissions' factor query answer (``Resolution.answer``), handed to the energy
         coefficients (:func:`ghginv.analysis.energy.energy_consumption`).
+    codes : dict, optional
+        The cube cells' key columns as codes (:attr:`ghginv.pipeline.cube.Cube.codes`), handed to
+        :func:`ghginv.analysis.energy.energy_consumption`.
 
     Returns
     -------
@@ -135,7 +138,7 @@ def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, s
     return Analysis(ind, tg, peak, conv, notes, lang, energy.conversions_used, energy_activity=energy.activity_by_sector)
 
 
-def energy_activity(cfg, cube_cells: pl.DataFrame, sets, answer=None) -> pl.DataFrame:
+def energy_activity(cfg, cube_cells: pl.DataFrame, sets, answer=None, codes=None) -> pl.DataFrame:
     """The energy activity by sector and fuel, in physical units and tce, of a run without analysis stages.
 
     A run with an ``[economy]`` table or ``[[targets]]`` takes it from :func:`run_analysis`; this
@@ -154,6 +157,9 @@ def energy_activity(cfg, cube_cells: pl.DataFrame, sets, answer=None) -> pl.Data
     answer : ghginv.factors.resolve.ConversionAnswer, optional
         The emissions' factor query answer (``Resolution.answer``), handed to the energy
         coefficients (:func:`ghginv.analysis.energy.energy_consumption`).
+    codes : dict, optional
+        The cube cells' key columns as codes (:attr:`ghginv.pipeline.cube.Cube.codes`), handed to
+        :func:`ghginv.analysis.energy.energy_consumption`.
 
     Returns
     -------
@@ -174,4 +180,5 @@ def energy_activity(cfg, cube_cells: pl.DataFrame, sets, answer=None) -> pl.Data
         method, ce, feed = "equivalent", None, ("2",)
     table = cfg.extra.get("energy")
     return energy_consumption(cube_cells, sets, cfg.year_fallback, method, ce, feed, table,
-                              f"{src}: [energy]" if src else "[energy]", totals=False, answer=answer).activity_by_sector
+                              f"{src}: [energy]" if src else "[energy]", totals=False, answer=answer,
+                              codes=codes).activity_by_sector

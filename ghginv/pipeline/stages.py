@@ -218,7 +218,7 @@ def _emissions(run: Run) -> None:
         index=run.index["em"] if run.index else None, codes=run.em_codes,
         cube_codes=run.cube.codes if run.ef_cells is run.cube.cells else None)  # the codes of these very rows
     if not analysis_wanted(cfg):  # the energy_activity stage will run: its table needs only the cube, the sets and this answer
-        run.energy_job = _ahead(energy_activity, cfg, run.cube.cells, run.sets, _answer(run))
+        run.energy_job = _ahead(energy_activity, cfg, run.cube.cells, run.sets, _answer(run), run.cube.codes)
 
 
 def _empty_emissions(keep_entity: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -335,7 +335,7 @@ def _energy_activity(run: Run) -> None:  # the workbook's energy-activity table 
         if run.energy_table is not None:
             return
     job, run.energy_job = run.energy_job, None
-    run.energy_table = job() if job is not None else energy_activity(run.config, run.cube.cells, run.sets, _answer(run))
+    run.energy_table = job() if job is not None else energy_activity(run.config, run.cube.cells, run.sets, _answer(run), run.cube.codes)
 
 
 def _ahead(fn, *args) -> Callable:

@@ -82,7 +82,7 @@ def test_cells_of_the_emissions_own_rows_are_found_by_position(monkeypatch, year
     """Cells from the very cube rows the emissions resolved are found by their rows (no join), with the classes
     the join finds; in any order of the cube's rows."""
     R = importlib.import_module("ghginv.factors.resolve")
-    for cube in (_cells(12), _cells(5).reverse(), _cells(7).sample(fraction=1.0, seed=3)):
+    for cube in (_cells(12), _cells(5).reverse(), _cells(7).sample(fraction=1.0, shuffle=True, seed=3)):
         res = compute_emissions(cube, SETS, year_fallback, False)[2]
         assert res.answer.frame is cube
         joined = []
@@ -99,3 +99,19 @@ def test_cells_of_the_emissions_own_rows_are_found_by_position(monkeypatch, year
         _same(energy_consumption(cube, SETS, year_fallback, answer=res.answer), energy_consumption(cube, SETS, year_fallback))
         assert joined == [False]  # found by position (the call without the answer asks DuckDB or numpy, no classes_of)
         monkeypatch.undo()
+
+
+@pytest.mark.parametrize("order", ["sorted", "reversed", "shuffled"])
+def test_the_cube_codes_give_the_table_of_the_strings(order):
+    """The runs of equal keys found on the cube's codes (``codes=``, :attr:`ghginv.pipeline.cube.Cube.codes`) give
+    the energy tables of the strings, the cube's rows in its order or not."""
+    from ghginv.core._frames import encode
+
+    cube = _cells(6)
+    cube = {"sorted": cube, "reversed": cube.reverse(), "shuffled": cube.sample(fraction=1.0, shuffle=True, seed=5)}[order]
+    codes = {k: encode(cube[k]) for k in ("region", "sector", "activity", "unit")}
+    runs = E._sorted_key_runs(cube, codes)
+    assert (runs is not None) is (order == "sorted")
+    if runs is not None:
+        assert np.array_equal(runs, E._sorted_key_runs(cube))
+    _same(energy_consumption(cube, SETS, "none", codes=codes), energy_consumption(cube, SETS, "none"))
