@@ -55,7 +55,7 @@ def test_key_runs_give_the_general_group_sums(monkeypatch):
     fast = energy_consumption(cells, SETS).activity_by_sector
     assert fast.height and fast["energy_tce"].null_count()  # biomass in the table, outside the total
     assert "unknown_fuel" not in fast["activity"].to_list()
-    monkeypatch.setattr(E, "_sorted_key_runs", lambda cells: None)  # the general group sum
+    monkeypatch.setattr(E, "_sorted_key_runs", lambda cells, codes=None: None)  # the general group sum
     general = energy_consumption(cells, SETS)
     assert general.activity_by_sector.equals(fast)
     shuffled = cells.sample(fraction=1.0, shuffle=True, seed=random.Random(7).randrange(1 << 30))
