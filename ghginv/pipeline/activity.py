@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import polars as pl
 
@@ -81,10 +81,11 @@ def build_cube(cfg, sets, progress=None) -> tuple[Cube, list[dict], InputTally |
             raise ValidationError(f"no activity rows with amounts in {', '.join(str(p) for p in cfg.activity_paths)}")
         return cube, inputs, tally
     input_bytes = _input_bytes(files)
+    digests = _known_digests(files) if cubecache.enabled() else [None] * len(files)
     # a run that reads few bytes never loads numba (ghginv.kernels): few files, or few not in the cube cache
-    numpy_run(_bytes_to_read(files, cfg.keep_entity, input_bytes))
+    numpy_run(_bytes_to_read(files, cfg.keep_entity, input_bytes, digests))
     preload()  # a larger one loads it in a thread while the files are hashed and read
-    cube, inputs, tally = _build_local(files, known, cfg, cube_years, progress, input_bytes)
+    cube, inputs, tally = _build_local(files, known, cfg, cube_years, progress, input_bytes, digests)
     _release_read_buffers()
     if keep_history:
         cube = _drop_early_non_deposits(cube, cfg.years[0], tally)
@@ -135,20 +136,38 @@ def _input_bytes(files) -> int | None:
         return None
 
 
-def _bytes_to_read(files, keep_entity: bool, input_bytes: int | None) -> int | None:
+def _known_digests(files) -> list[str | None]:
+    """The sha256 of each activity file as the hash cache knows it, without reading any file
+    (one look-up per file in one connection: :func:`ghginv.core.hashcache.known_sha256`); None
+    for a file it does not know (new, changed, smaller than ``hashcache.MIN_BYTES``, on shared
+    storage). No look-up at all when no file is large enough to be in the hash cache."""
+    local = [i for i, f in enumerate(files) if not isinstance(f.path, _fs.Remote)]
+    out: list[str | None] = [None] * len(files)
+    try:
+        if not any(_fs.size(files[i].path) >= hashcache.MIN_BYTES for i in local):
+            return out
+    except (OSError, ValidationError):
+        return out  # the read names the file
+    for i, digest in zip(local, hashcache.known_sha256([files[i].path for i in local])):
+        out[i] = digest
+    return out
+
+
+def _bytes_to_read(files, keep_entity: bool, input_bytes: int | None, digests=None) -> int | None:
     """Bytes of the activity files this run will read: those whose cubes are not known to be in
     the cube cache. A file counts as cached when the hash cache knows its sha256 (without reading
     it: :func:`ghginv.core.hashcache.known_sha256`) and the cube cache holds an entry under its
     key; every other file (new, changed, small, on shared storage) counts with its size. The
     kernels' numpy-or-numba choice (:func:`ghginv.kernels.numpy_run`) is made on this figure, so
     that an incremental run adding few rows to cached ones stays in numpy; the bits are the same
-    either way. A cached entry that turns out unusable is read and built as usual."""
+    either way. A cached entry that turns out unusable is read and built as usual. ``digests``:
+    the files' sha256 as the hash cache knows them (:func:`_known_digests`; looked up when not given)."""
     if input_bytes is None or input_bytes < kernels.NUMPY_RUN_MAX_BYTES or not cubecache.enabled():
         return input_bytes
-    local = [i for i, f in enumerate(files) if not isinstance(f.path, _fs.Remote)]
-    digests = hashcache.known_sha256([files[i].path for i in local])
+    if digests is None:
+        digests = _known_digests(files)
     cached = 0
-    for i, digest in zip(local, digests):
+    for i, digest in enumerate(digests):
         if digest is not None and cubecache.has(cache_key(digest, files[i].partitions, keep_entity)):
             cached += _fs.size(files[i].path)
     return input_bytes - cached
@@ -186,10 +205,18 @@ READ_AHEAD_LOADING = 4  # batches a file reads ahead until the first batch was a
 PARALLEL_MIN_BYTES = 8 << 20  # about 1 M activity rows: below it a second thread costs more than it saves
 
 
-def _build_local(files, known, cfg, cube_years, progress, input_bytes):
+def _build_local(files, known, cfg, cube_years, progress, input_bytes, digests=None):
     """The local engine: each file's cube (:mod:`ghginv.pipeline.filecube`) from the cube cache or
     from its rows, added together in input order; files are hashed in a thread while the cubes
-    are built, by :func:`cube_threads` threads at once, each file read ahead in a thread of its own."""
+    are built, by :func:`cube_threads` threads at once, each file read ahead in a thread of its own.
+
+    ``digests``: the files' sha256 as the hash cache knows them (:func:`_known_digests`), which
+    are not hashed again. A file of at least ``hashcache.MIN_BYTES`` that the hash cache does not
+    know (new or changed since the last run, most likely not in the cube cache either) is read at
+    once, while the hash thread hashes it: the build does not wait for its sha256. As soon as the
+    sha256 is known, and once more when the build is done, the cube cache is asked for it; an
+    entry that is there and usable is taken and the build dropped (it would have given the same
+    cube), so the files taken from the cache are those of a run that waits for every hash."""
     use_cache = cubecache.enabled()
     checker = BatchValidator(known, cube_years, cfg.regions, cfg.keep_entity)  # value checks of cached cubes
     merger = CubeMerger(cube_years, cfg.keep_entity)
@@ -214,20 +241,28 @@ def _build_local(files, known, cfg, cube_years, progress, input_bytes):
         added.set()
         count(b.data.num_rows)
 
-    def until_stopped(batches):
+    def until_stopped(batches, also=None):
         for batch in batches:
-            if stop.is_set():
+            if stop.is_set() or (also is not None and also()):
                 return
             yield batch
 
     with ThreadPoolExecutor(max_workers=1) as pool:  # hash inputs while they stream; store cubes
-        hashes = [pool.submit(_fs.sha256, f.path) for f in files]  # local or shared storage (ghginv.core._fs)
+        digests = digests if digests is not None else [None] * len(files)
+        hashes = [_done(d) if d is not None else pool.submit(_fs.sha256, f.path)  # local or shared storage (ghginv.core._fs)
+                  for f, d in zip(files, digests)]
+        speculate = [use_cache and d is None and _at_least(f, hashcache.MIN_BYTES) for f, d in zip(files, digests)]
+
+        def cached(i, f):
+            """File i's usable cube from the cube cache (waits for its sha256), or None."""
+            fc = from_cache(cubecache.get(cache_key(hashes[i].result(), f.partitions, cfg.keep_entity)))
+            return fc if fc is not None and usable(fc, cube_years, checker) else None
 
         def one(i, f):
             """File i's cube: (FileCube or None, from the cache, its validator)."""
-            if use_cache:
-                fc = from_cache(cubecache.get(cache_key(hashes[i].result(), f.partitions, cfg.keep_entity)))
-                if fc is not None and usable(fc, cube_years, checker):
+            if use_cache and not speculate[i]:
+                fc = cached(i, f)
+                if fc is not None:
                     count(fc.meta["rows_read"])
                     return fc, True, None
             batches = stream_batches([f], cfg.batch_size, cfg.keep_entity)
@@ -235,7 +270,27 @@ def _build_local(files, known, cfg, cube_years, progress, input_bytes):
             # the other builders are done, still decodes on one core while its rows are added on the other
             # ahead, and further ahead until a first batch was added: meanwhile numba loads (kernels.preload)
             batches = prefetched(batches, depth=2 if threads == 1 else 1, until=(added, READ_AHEAD_LOADING))
-            fc, v = build_file_cube(until_stopped(batches), known, cube_years, cfg.regions, cfg.keep_entity, on_batch)
+            if not speculate[i]:
+                fc, v = build_file_cube(until_stopped(batches), known, cube_years, cfg.regions, cfg.keep_entity, on_batch)
+                return fc, False, v
+            # read while the file is hashed; its cube from the cache if the sha256 finds one
+            found, rows = [], [0]
+
+            def on_own_batch(b) -> None:
+                rows[0] += b.data.num_rows
+                on_batch(b)
+
+            def hit_meanwhile() -> bool:
+                if not found and hashes[i].done():
+                    found.append(cached(i, f))
+                return bool(found) and found[0] is not None
+
+            fc, v = build_file_cube(until_stopped(batches, hit_meanwhile), known, cube_years, cfg.regions,
+                                    cfg.keep_entity, on_own_batch)
+            hit_fc = found[0] if found and found[0] is not None else (cached(i, f) if not found else None)
+            if hit_fc is not None:
+                count(hit_fc.meta["rows_read"] - rows[0])
+                return hit_fc, True, None
             return fc, False, v
 
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ghginv-cube") as builders:
@@ -268,6 +323,21 @@ def _build_local(files, known, cfg, cube_years, progress, input_bytes):
         inputs = [{"path": str(f.path), "sha256": "sha256:" + h.result(), "bytes": _fs.size(f.path), "from_cache": c}
                   for f, h, c in zip(files, hashes, hit)]
     return cube, inputs, tally
+
+
+def _done(value) -> Future:
+    """A future that already holds ``value``."""
+    f = Future()
+    f.set_result(value)
+    return f
+
+
+def _at_least(f, n: int) -> bool:
+    """Whether activity file ``f`` holds at least ``n`` bytes (False when it cannot be sized: the read names it)."""
+    try:
+        return _fs.size(f.path) >= n
+    except (OSError, ValidationError):
+        return False
 
 
 def _store(digest, f, keep_entity: bool, fc) -> None:
