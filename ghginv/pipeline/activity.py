@@ -212,8 +212,9 @@ def _build_local(files, known, cfg, cube_years, progress, input_bytes, digests=N
 
     ``digests``: the files' sha256 as the hash cache knows them (:func:`_known_digests`), which
     are not hashed again. A file of at least ``hashcache.MIN_BYTES`` that the hash cache does not
-    know (new or changed since the last run, most likely not in the cube cache either) is read at
-    once, while the hash thread hashes it: the build does not wait for its sha256. As soon as the
+    know (new or changed since the last run, most likely not in the cube cache either; with the
+    hash cache on) is read at once, while the hash thread hashes it: the build does not wait for
+    its sha256. As soon as the
     sha256 is known, and once more when the build is done, the cube cache is asked for it; an
     entry that is there and usable is taken and the build dropped (it would have given the same
     cube), so the files taken from the cache are those of a run that waits for every hash."""
@@ -251,7 +252,8 @@ def _build_local(files, known, cfg, cube_years, progress, input_bytes, digests=N
         digests = digests if digests is not None else [None] * len(files)
         hashes = [_done(d) if d is not None else pool.submit(_fs.sha256, f.path)  # local or shared storage (ghginv.core._fs)
                   for f, d in zip(files, digests)]
-        speculate = [use_cache and d is None and _at_least(f, hashcache.MIN_BYTES) for f, d in zip(files, digests)]
+        speculate = [use_cache and d is None and hashcache.enabled() and _at_least(f, hashcache.MIN_BYTES)
+                     for f, d in zip(files, digests)]
 
         def cached(i, f):
             """File i's usable cube from the cube cache (waits for its sha256), or None."""

@@ -287,3 +287,52 @@ def test_numba_choice_counts_only_the_bytes_read(tmp_path, ipcc_like_set, cache_
     assert not any(from_cache(cold).values()) and seen[3] == (every, False)
     for name in ("emissions.parquet", "inventory.parquet", "cube.parquet"):
         assert (tmp_path / "r2" / name).read_bytes() == (tmp_path / "r4" / name).read_bytes(), name
+
+
+def test_a_new_file_is_read_while_it_is_hashed_and_a_copy_still_comes_from_the_cache(tmp_path, ipcc_like_set, cache_on,
+                                                                                      monkeypatch):
+    """A file the hash cache does not know is read without waiting for its sha256 (the hash of the new
+    file here waits until its cube is built); a file whose bytes are cached under another path (a copy)
+    is read the same way and still taken from the cache once its sha256 is known; the outputs equal a
+    cold run's byte for byte."""
+    import threading
+
+    from ghginv.core import _fs, hashcache
+    from ghginv.pipeline import activity
+
+    data = tmp_path / "activity"
+    write_activity(data / "y2021.parquet", rows(2021, 1.0, 200) + rows(2022, 0.3, 200))
+    write_activity(data / "y2022.parquet", rows(2022, 2.5, 200))
+    monkeypatch.setattr(hashcache, "MIN_BYTES", 0)  # the test's files are small
+    monkeypatch.setattr(hashcache, "RACY_S", -60.0)  # and just written: remembered all the same
+    first = compile_run(data, ipcc_like_set, tmp_path / "r1")
+    assert from_cache(first) == {"y2021.parquet": False, "y2022.parquet": False}
+    write_activity(data / "y2023.parquet", rows(2023, 0.7, 200))
+    (data / "z2021.parquet").write_bytes((data / "y2021.parquet").read_bytes())  # the same bytes, a new path
+    order = []
+    built = threading.Event()
+    real_sha256, real_build = _fs.sha256, activity.build_file_cube
+
+    def sha256(loc):
+        if Path(str(loc)).name == "y2023.parquet":
+            built.wait(30)  # a build that waited for this hash would never end before it
+            order.append("hashed")
+        return real_sha256(loc)
+
+    def build(batches, *args, **kwargs):
+        out = real_build(batches, *args, **kwargs)
+        order.append("built")
+        built.set()
+        return out
+
+    monkeypatch.setattr(_fs, "sha256", sha256)
+    monkeypatch.setattr(activity, "build_file_cube", build)
+    second = compile_run(data, ipcc_like_set, tmp_path / "r2")
+    assert order[:2] == ["built", "hashed"]
+    assert from_cache(second) == {"y2021.parquet": True, "y2022.parquet": True, "y2023.parquet": False,
+                                  "z2021.parquet": True}
+    assert second["rows"]["rows_read"] == 1200
+    cold = compile_run(data, ipcc_like_set, tmp_path / "r3", "--no-cache")
+    assert not any(from_cache(cold).values())
+    for name in ("emissions.parquet", "inventory.parquet", "cube.parquet"):
+        assert (tmp_path / "r2" / name).read_bytes() == (tmp_path / "r3" / name).read_bytes(), name

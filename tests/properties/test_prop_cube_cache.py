@@ -44,6 +44,23 @@ def write_file(path: Path, rows: list[dict], rng: np.random.Generator) -> None:
        st.lists(st.tuples(st.sampled_from(["add", "add", "change", "remove"]), st.integers(0, 2**16),
                           st.sampled_from(range(len(YEAR_CHOICES)))), min_size=2, max_size=4))
 def test_cached_compiles_equal_cold_compiles(monkeypatch, seed, ops):
+    check_cached_equals_cold(monkeypatch, seed, ops)
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.integers(0, 2**32 - 1),
+       st.lists(st.tuples(st.sampled_from(["add", "add", "change", "remove"]), st.integers(0, 2**16),
+                          st.sampled_from(range(len(YEAR_CHOICES)))), min_size=2, max_size=4))
+def test_cached_compiles_equal_cold_compiles_when_read_while_hashed(monkeypatch, seed, ops):
+    """The same when every file is one the hash cache could know but does not (just written): each
+    is read while it is hashed, and its cube taken from the cube cache when its sha256 finds one."""
+    from ghginv.core import hashcache
+
+    monkeypatch.setattr(hashcache, "MIN_BYTES", 0)
+    check_cached_equals_cold(monkeypatch, seed, ops)
+
+
+def check_cached_equals_cold(monkeypatch, seed, ops):
     sc = random_scenario(seed, n_rows=120)
     rng = np.random.default_rng(seed)
     with tempfile.TemporaryDirectory() as d:
