@@ -300,7 +300,7 @@ def _build_local(files, known, cfg, cube_years, progress, input_bytes, digests=N
                 results = (one(i, f) for i, f in enumerate(files))
             else:  # taken in input order by the first free thread; the cubes are added in input order
                 futures = [builders.submit(one, i, f) for i, f in enumerate(files)]
-                results = (fut.result() for fut in futures)
+                results = _in_order(futures, merger)
             stores = []
             try:
                 for i, (fc, from_c, v) in enumerate(results):
@@ -325,6 +325,17 @@ def _build_local(files, known, cfg, cube_years, progress, input_bytes, digests=N
         inputs = [{"path": str(f.path), "sha256": "sha256:" + h.result(), "bytes": _fs.size(f.path), "from_cache": c}
                   for f, h, c in zip(files, hashes, hit)]
     return cube, inputs, tally
+
+
+def _in_order(futures, merger):
+    """The futures' results in order; the first time one is not ready yet, the file cubes added so far
+    (from the cube cache, on an incremental run) are added up meanwhile (:meth:`CubeMerger.fold`)."""
+    folded = False
+    for fut in futures:
+        if not folded and not fut.done() and len(merger.parts) > 1:
+            merger.fold()
+            folded = True
+        yield fut.result()
 
 
 def _done(value) -> Future:

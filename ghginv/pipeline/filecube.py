@@ -186,10 +186,11 @@ def from_cache(entry) -> FileCube | None:
 def merge_sorted(parts, books, keep_entity: bool, bounds=None):
     """Add the files' cells, in input order, into the cells of the run's cube, sorted.
 
-    When every file's cells are sorted and each file's last cell sorts before the next file's
-    first (``bounds``: files of one year each, or of regions in order), the files' cells are
-    the cube's cells as they are: no cell is in two files, and the files in turn are sorted.
-    Otherwise one stable sort of every file's cells by the cube's key order (:func:`cell_order`)
+    When every file's cells are sorted (``bounds`` known), the files are grouped by overlapping
+    key ranges (:func:`overlap_groups`): no cell is in two groups, so each group is added up on
+    its own and the groups' cells follow one another in key order; a group of one file is its
+    cells as they are (files of one year each, or of regions in order, need no sort at all).
+    Within a group (or with a file not known to be sorted, over every file), one stable sort of every file's cells by the cube's key order (:func:`cell_order`)
     brings a cell's parts together in input order; a cell's amount is then added up part by
     part, ``((a_1 + a_2) + a_3) + …``, exactly as adding the files' cubes one after the other
     into a hash table does, in numpy (no kernel, so no numba to load), and the cells come out in
@@ -217,6 +218,14 @@ def merge_sorted(parts, books, keep_entity: bool, bounds=None):
     if not parts:
         z = np.zeros(0, np.int64)
         return z, z, np.zeros(0, np.float64), z, z
+    if len(parts) > 1 and bounds is not None and all(b is not None for b in bounds):
+        groups = overlap_groups(bounds)
+        if len(groups) > 1:  # key ranges that share no cell: each group added up on its own, in key order
+            merged = [parts[g[0]] if len(g) == 1 else merge_sorted([parts[i] for i in g], books, keep_entity, [bounds[i] for i in g])
+                      for g in groups]
+            k1, k2, sums, counts = (np.concatenate([m[j] for m in merged]).astype(t, copy=False)
+                                    for j, t in enumerate((np.int64, np.int64, np.float64, np.int64)))
+            return k1, k2, sums, counts, np.arange(k1.shape[0])
     k1 = np.concatenate([p[0] for p in parts]).astype(np.int64, copy=False)
     k2 = np.concatenate([p[1] for p in parts]).astype(np.int64, copy=False)
     sums = np.concatenate([p[2] for p in parts]).astype(np.float64, copy=False)
@@ -244,6 +253,32 @@ def merge_sorted(parts, books, keep_entity: bool, bounds=None):
         out[g] = out[g] + sums[starts[g] + r]
     n = np.add.reduceat(counts, starts)
     return k1[starts], k2[starts], out, n, np.arange(starts.shape[0])
+
+
+def overlap_groups(bounds) -> list[list[int]]:
+    """The files grouped by overlapping key ranges, the groups in key order.
+
+    Parameters
+    ----------
+    bounds : list of tuple
+        Per file, the sort keys (:func:`sort_key`) of its first and last cell (its cells sorted).
+
+    Returns
+    -------
+    list of list of int
+        Groups of file positions (each in input order); a group's key range lies before the next
+        group's, so no cell is in two groups (a cell of two files is in both files' ranges).
+    """
+    groups: list[list[int]] = []
+    last = None
+    for i in sorted(range(len(bounds)), key=lambda i: bounds[i][0]):
+        if groups and not last < bounds[i][0]:
+            groups[-1].append(i)
+            last = max(last, bounds[i][1])
+        else:
+            groups.append([i])
+            last = bounds[i][1]
+    return [sorted(g) for g in groups]
 
 
 def sort_key(fc: FileCube, j: int) -> tuple:
@@ -300,6 +335,19 @@ class CubeMerger:
         self.tally._merge(t["units"], t["sums"], t["rows"])
         for k in self.stats:
             self.stats[k] += int(m[k])
+
+    def fold(self) -> None:
+        """Add up the files added so far into one part (their cells, sorted), while the next file is
+        awaited: a later :meth:`finalize` adds the files after them to it in input order, which is
+        the same addition, cell by cell, as adding every file there. Nothing is done for fewer than
+        two parts, or when a part's cells are not known to be sorted."""
+        if len(self.parts) < 2 or any(b is None for b in self.bounds):
+            return
+        k1, k2, sums, counts, order = merge_sorted(self.parts, self.books, self.keep_entity, self.bounds)
+        if not (order.shape[0] == 0 or (order[0] == 0 and np.all(order[1:] > order[:-1]))):
+            k1, k2, sums, counts = k1[order], k2[order], sums[order], counts[order]
+        self.parts = [(k1, k2, sums, counts)]
+        self.bounds = [(min(b[0] for b in self.bounds), max(b[1] for b in self.bounds))]
 
     def finalize(self) -> tuple[Cube, InputTally]:
         k1, k2, sums, counts, order = merge_sorted(self.parts, self.books, self.keep_entity, self.bounds)

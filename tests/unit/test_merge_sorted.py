@@ -12,7 +12,7 @@ import pytest
 from ghginv.inputs.validate import Codebook
 from ghginv.kernels import cube as C
 from ghginv.pipeline.cube import cell_order
-from ghginv.pipeline.filecube import FileCube, merge_sorted, sort_key
+from ghginv.pipeline.filecube import CubeMerger, FileCube, merge_sorted, overlap_groups, sort_key
 
 
 def _books(rng, keep_entity: bool) -> dict:
@@ -129,3 +129,78 @@ def test_sort_key_orders_a_files_cells_as_the_cube_does(seed, keep_entity):
     fc = FileCube(arrays, {"values": {c: list(books[c].values) for c in ("region", "sector", "activity", "unit", "entity")}})
     by_key = sorted(range(k1.shape[0]), key=lambda j: sort_key(fc, j))
     assert by_key == cell_order(k1, k2, books, keep_entity).tolist()
+
+
+def _mixed_files(rng, books, keep_entity: bool):
+    """Sorted files (with bounds) in a shuffled input order: some that share no cell with any other
+    (cuts of one sorted cube), some whose cells interleave, some empty."""
+    everything = _parts(rng, 1, keep_entity)[0]
+    o = cell_order(everything[0], everything[1], books, keep_entity)
+    everything = tuple(a[o] for a in everything)
+    cuts = np.sort(rng.integers(0, everything[0].shape[0] + 1, int(rng.integers(0, 6))))
+    disjoint = [tuple(a[lo:hi] for a in everything) for lo, hi in zip([0, *cuts], [*cuts, everything[0].shape[0]])]
+    parts = disjoint + _parts(rng, int(rng.integers(0, 6)), keep_entity)
+    parts = [parts[i] for i in rng.permutation(len(parts))]
+    return _sorted_with_bounds(parts, books, keep_entity)
+
+
+@pytest.mark.parametrize("keep_entity", [False, True])
+@pytest.mark.parametrize("seed", range(25))
+def test_files_grouped_by_overlapping_ranges_give_the_same_bits(seed, keep_entity):
+    """Sorted files grouped by overlapping key ranges (``overlap_groups``), each group added up on its
+    own: the same cells, sums (bit for bit) and counts as one sort of every file, and as the hash merge."""
+    rng = np.random.default_rng(seed)
+    books = _books(rng, keep_entity)
+    parts, bounds = _mixed_files(rng, books, keep_entity)
+    if not parts:
+        return
+    want = merge_sorted(parts, books, keep_entity)  # bounds unknown: one sort of every file
+    got = merge_sorted(parts, books, keep_entity, bounds)
+    assert np.array_equal(got[4], np.arange(got[0].shape[0]))
+    for w, g in zip(want[:4], got[:4]):
+        assert w[want[4]].tobytes() == g.tobytes()
+    h1, h2, hs, hc = _hash_merge(parts)
+    order = cell_order(h1, h2, books, keep_entity)
+    assert hs[order].tobytes() == got[2].tobytes() and np.array_equal(hc[order], got[3])
+    groups = overlap_groups(bounds)
+    assert sorted(i for g in groups for i in g) == list(range(len(parts)))
+    for a, b in zip(groups, groups[1:]):
+        assert max(bounds[i][1] for i in a) < min(bounds[i][0] for i in b)
+
+
+def _file_cube(part, books) -> FileCube:
+    """A FileCube in the run's codes (its values: the books' values), cells as given."""
+    y, r, s, a, u = C.unpack_keys(part[0])
+    i32 = np.zeros(0, np.int32)
+    arrays = {"year": y.astype(np.int32), "region": r.astype(np.int32), "sector": s.astype(np.int32),
+              "activity": a.astype(np.int32), "unit": u.astype(np.int32), "entity": part[1].astype(np.int32),
+              "sums": part[2], "counts": part[3], "nk_year": i32, "nk_region": i32, "nk_sector": i32,
+              "nk_activity": i32, "nk_key": i32}
+    values = {c: list(books[c].values) for c in ("region", "sector", "activity", "unit", "entity")}
+    meta = {"values": {**values, "notation_key": []}, "sorted": True, "rows_read": int(part[3].sum()),
+            "rows_outside_years": 0, "rows_notation": 0, "tally": {"units": [], "sums": [], "rows": 0}}
+    return FileCube(arrays, meta)
+
+
+@pytest.mark.parametrize("keep_entity", [False, True])
+@pytest.mark.parametrize("seed", range(15))
+def test_folding_the_files_added_so_far_changes_no_bit(seed, keep_entity):
+    """``CubeMerger.fold`` (the files added so far added up while the next is awaited) then the other
+    files: the same cube, bit for bit, as adding every file at the end."""
+    rng = np.random.default_rng(seed)
+    books = _books(rng, keep_entity)
+    parts, _ = _mixed_files(rng, books, keep_entity)
+    if not parts:
+        return
+    at = int(rng.integers(0, len(parts) + 1))
+    cubes = []
+    for fold in (False, True):
+        m = CubeMerger(None, keep_entity)
+        for j, p in enumerate(parts):
+            if fold and j == at:
+                m.fold()
+                assert len(m.parts) == min(j, 1) or j == 1
+            m.add(_file_cube(p, books))
+        cubes.append(m.finalize()[0].cells)
+    assert cubes[0].equals(cubes[1])
+    assert cubes[0]["amount"].to_numpy().tobytes() == cubes[1]["amount"].to_numpy().tobytes()
