@@ -55,7 +55,6 @@ The order and what each stage adds to the :class:`Run`:
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -68,6 +67,7 @@ from ..analysis.energy import coefficient_sources
 from ..analysis.key_categories import key_categories
 from ..analysis.notation import notation_settings
 from ..analysis.stage import analysis_wanted, energy_activity, run_analysis
+from ..core._threads import background
 from ..core.config import RunConfig, report_settings, same_name_sets
 from ..core.errors import ConfigError
 from ..factors.trace import SCHEMA as TRACE_SCHEMA
@@ -147,7 +147,7 @@ class Run:
     uncertainty: object = None
     analysis: object = None
     energy_table: pl.DataFrame | None = None  # energy by sector and fuel of a run without analysis (energy_activity stage)
-    energy_job: Callable | None = None  # that table computed in a thread from the emissions stage on (_ahead): its join
+    energy_job: Callable | None = None  # that table computed in a thread from the emissions stage on (core._threads.background): its join
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     @contextmanager
@@ -218,7 +218,11 @@ def _emissions(run: Run) -> None:
         index=run.index["em"] if run.index else None, codes=run.em_codes,
         cube_codes=run.cube.codes if run.ef_cells is run.cube.cells else None)  # the codes of these very rows
     if not analysis_wanted(cfg):  # the energy_activity stage will run: its table needs only the cube, the sets and this answer
-        run.energy_job = _ahead(energy_activity, cfg, run.cube.cells, run.sets, _answer(run), run.cube.codes)
+        # the energy-activity table (mostly polars, which releases the GIL) on the second core while the trace, inventory
+        # and checks stages run (mostly numpy); the same table: it reads only the cube's cells, the sets and the
+        # emissions' answer, none of which a stage changes
+        run.energy_job = background(energy_activity, cfg, run.cube.cells, run.sets, _answer(run), run.cube.codes,
+                                    name="ghginv-energy")
 
 
 def _empty_emissions(keep_entity: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -336,32 +340,6 @@ def _energy_activity(run: Run) -> None:  # the workbook's energy-activity table 
             return
     job, run.energy_job = run.energy_job, None
     run.energy_table = job() if job is not None else energy_activity(run.config, run.cube.cells, run.sets, _answer(run), run.cube.codes)
-
-
-def _ahead(fn, *args) -> Callable:
-    """Start ``fn(*args)`` in a daemon thread; returns ``join()``, which waits and gives its result or raises its
-    error. The energy-activity table (mostly polars, which releases the GIL) is computed this way while the trace,
-    inventory and checks stages run (mostly numpy), on the second core; the table is the same (it reads only the
-    cube's cells, the sets and the emissions' answer, none of which a stage changes)."""
-    box: dict = {}
-
-    def run():
-        try:
-            box["value"] = fn(*args)
-        except BaseException as e:  # handed to the stage that joins
-            box["error"] = e
-
-    t = threading.Thread(target=run, daemon=True, name="ghginv-energy")
-    t.start()
-
-    def join():
-        while t.is_alive():  # a timed wait: a plain join is not interrupted by Ctrl-C
-            t.join(0.05)
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
-
-    return join
 
 
 def _answer(run: Run):

@@ -23,12 +23,12 @@ All of it goes into a temporary folder that replaces ``out`` at the end
 from __future__ import annotations
 
 import os
-import threading
 import time
 from pathlib import Path
 
 import polars as pl
 
+from ..core._threads import background
 from ..runfolder import (
     atomic_output_dir,
     check_output_run,
@@ -141,33 +141,6 @@ def _final_manifest(result, manifest: dict, outputs: dict[str, str], recalculati
     return {k: fresh.get(k, v) for k, v in manifest.items() if recalculation or k != "recalculation"}
 
 
-def _background(fn):
-    """Start ``fn()`` in a daemon thread; returns ``join()``, which waits (Ctrl-C is handled between
-    waits) and gives ``fn``'s result or raises its error (``join(wait_only=True)``: only waits); it may be
-    called again, from any thread."""
-    box: dict = {}
-
-    def run():
-        try:
-            box["value"] = fn()
-        except BaseException as e:  # handed to the calling thread
-            box["error"] = e
-
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-
-    def join(wait_only: bool = False):
-        while t.is_alive():  # a timed wait: a plain join is not interrupted by Ctrl-C
-            t.join(0.05)
-        if wait_only:
-            return None
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
-
-    return join
-
-
 def write_run(result, out: str | os.PathLike) -> Path:
     """Write a finished run into the folder ``out``, all or nothing.
 
@@ -199,7 +172,7 @@ def write_run(result, out: str | os.PathLike) -> Path:
         frames, recalculation = _tables(result, out)
         # the manifest once, for the reports and manifest.json, in a thread of its own (mostly polars) while
         # the reports' thread imports ghginv.report (Python): the reports start when both are done
-        body = _background(lambda: _manifest_body(result))
+        body = background(_manifest_body, result, name="ghginv-manifest")
 
         def build_reports():
             from ..report import write_reports  # noqa: F401  (the import, ~0.1 s, overlaps the manifest)
@@ -209,7 +182,7 @@ def write_run(result, out: str | os.PathLike) -> Path:
         # the reports (every run, issue 19 item 1) in a thread of their own while the files are
         # written two at a time: the Parquet and CSV writers release the GIL, the reports are
         # mostly Python; the reports read the frames only (not the files or their hashes)
-        reports = _background(build_reports)
+        reports = background(build_reports, name="ghginv-reports")
         try:
             hashes = write_files(tmp, run_files(result, frames))
             snapshot = snapshot_factor_sets(result.sets, tmp / "factor_sets")  # while the reports are still built

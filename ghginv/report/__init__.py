@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..core._threads import background
 from ..core.config import workbook_detail as checked_detail
 from ..core.errors import InputFileError
 from ..core.hashcache import file_sha256
@@ -58,37 +59,13 @@ def write_reports(data: ReportData, folder: Path, lang: str = "en") -> dict[str,
     # the workbook's sheets first: a table split across sheets is noted in report.html (data.sheet_splits); the
     # workbook is then put together, compressed and written (much of it without the GIL) in a thread of its own
     # while the page is rendered
-    closing = _background(build_xlsx(data, folder / "inventory.xlsx", lang).close)
+    closing = background(build_xlsx(data, folder / "inventory.xlsx", lang).close, name="ghginv-workbook")
     try:
         page = render_html(data, lang)
     finally:
         closing()  # never leave the workbook half written (an error of either is raised here)
     (folder / "report.html").write_text(page, encoding="utf-8")
     return {n: "sha256:" + file_sha256(folder / n) for n in REPORT_FILES}
-
-
-def _background(fn):
-    """Start ``fn()`` in a daemon thread; returns ``join()``, which waits for it and raises its error, if any."""
-    import threading
-
-    box: list = []
-
-    def run():
-        try:
-            fn()
-        except BaseException as e:  # handed to the joining thread
-            box.append(e)
-
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-
-    def join() -> None:
-        while t.is_alive():  # a timed wait: a plain join is not interrupted by Ctrl-C
-            t.join(0.05)
-        if box:
-            raise box[0]
-
-    return join
 
 
 def rebuild_reports(run: str | Path, lang: str | None = None, workbook_detail: str | None = None) -> Path:

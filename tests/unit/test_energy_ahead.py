@@ -1,5 +1,5 @@
 """The energy-activity table of a run without analysis stages is computed in a thread from the emissions stage on
-(``ghginv.pipeline.stages._ahead``), while the trace, inventory and checks stages run: the same table as computed
+(``ghginv.core._threads.background``), while the trace, inventory and checks stages run: the same table as computed
 in its own stage, and an error of it is raised by the ``energy_activity`` stage, as before."""
 
 from __future__ import annotations
@@ -24,16 +24,16 @@ def _config(tmp_path, ipcc_like_set):
 def test_the_table_computed_ahead_is_the_stages_own(tmp_path, ipcc_like_set, monkeypatch):
     cfg = _config(tmp_path, ipcc_like_set)
     started = []
-    real = S._ahead
-    monkeypatch.setattr(S, "_ahead", lambda fn, *a: started.append(fn.__name__) or real(fn, *a))
+    real = S.background
+    monkeypatch.setattr(S, "background", lambda fn, *a, name=None: started.append((fn.__name__, name)) or real(fn, *a, name=name))
     ahead = S.run_stages(S.Run(cfg))
-    assert started == ["energy_activity"] and ahead.energy_job is None  # started once, joined by its stage
+    assert started == [("energy_activity", "ghginv-energy")] and ahead.energy_job is None  # started once, joined by its stage
 
-    def inline_job(fn, *args):  # computed in place
+    def inline_job(fn, *args, name=None):  # computed in place
         result = fn(*args)
         return lambda: result
 
-    monkeypatch.setattr(S, "_ahead", inline_job)
+    monkeypatch.setattr(S, "background", inline_job)
     inline = S.run_stages(S.Run(cfg))
     assert ahead.energy_table.height > 0 and ahead.energy_table.equals(inline.energy_table)
     assert ahead.inventory.equals(inline.inventory)
@@ -50,10 +50,3 @@ def test_an_error_of_the_table_is_raised_by_its_stage(tmp_path, ipcc_like_set, m
     with pytest.raises(ConfigError, match="bad"):
         S.run_stages(S.Run(cfg, progress=seen.append))
     assert seen[-1] == "energy_activity"  # the stages before it ran to their end
-
-
-def test_ahead_gives_the_result_or_the_error():
-    assert S._ahead(lambda x, y: x + y, 1, 2)() == 3
-    job = S._ahead(lambda: 1 / 0)
-    with pytest.raises(ZeroDivisionError):
-        job()
