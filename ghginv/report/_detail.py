@@ -132,12 +132,25 @@ def _coded_sums(df: pl.DataFrame, keys: list[str], values: list[str], codes: dic
     for k in keys:
         if k in codes:
             if codes[k] is not None:
-                cols.append(codes[k][rows].astype(np.int64))
+                cols.append(codes[k][rows])
         elif df.schema[k].is_integer() and df[k].null_count() == 0:
-            cols.append(df[k].to_numpy()[rows].astype(np.int64))
+            cols.append(df[k].to_numpy()[rows])
         else:
             return None
-    return group_sum_codes(df, keys, values, cols, rows)[0]
+    # the codes (uint8 from the inventory stage) gathered in their own type and combined here into one int64 key per
+    # row (mixed radix: the same order and groups as the columns side by side), not each widened to int64 first
+    key = np.zeros(rows.size, np.int64)
+    room = 1
+    for c in cols:
+        lo, span = (int(c.min()), int(c.max()) - int(c.min()) + 1) if c.size else (0, 1)
+        room *= span
+        if room >= 1 << 62:
+            return group_sum_codes(df, keys, values, [c.astype(np.int64) for c in cols], rows)[0]
+        key *= span
+        key += c
+        if lo:
+            key -= lo
+    return group_sum_codes(df, keys, values, [key], rows)[0]
 
 
 def summed_frame(sheet: str, df: pl.DataFrame, keyed: pl.DataFrame | None = None, codes: dict | None = None) -> pl.DataFrame:
