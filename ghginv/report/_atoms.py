@@ -167,6 +167,14 @@ def frame_atoms(df: pl.DataFrame, cols: list[str]) -> Atoms | None:
         key *= span
         key += dense[x]
     # each distinct key once, in the order of its first row; then every row's position among them
+    if room <= max(key.size, 1 << 16):  # keys that index a table no longer than the frame: numpy lookups, no hashing
+        first = np.full(room, key.size, np.int64)
+        np.minimum.at(first, key, np.arange(key.size))  # the first row of each key
+        present = np.flatnonzero(first < key.size)
+        uniq = present[np.argsort(first[present], kind="stable")]  # in the order of their first row
+        at = np.empty(room, np.int64)
+        at[uniq] = np.arange(uniq.size)
+        return Atoms(df.select(cols)[first[uniq]], at[key])
     firsts = (pl.DataFrame({"k": key}).with_row_index("i").group_by("k", maintain_order=True)
               .agg(pl.col("i").first()))
     uniq = firsts["k"].to_numpy()

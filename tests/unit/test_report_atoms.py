@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 import ghginv.report._atoms as atoms_mod
-from ghginv.report._atoms import emission_atoms
+from ghginv.report._atoms import emission_atoms, frame_atoms
 from ghginv.report.data import ReportData
 from ghginv.report.provincial import _EnergyGroups, _Rows
 from ghginv.report.xlsx import provincial_table
@@ -126,3 +126,43 @@ def test_energy_groups_from_atoms_equal_the_grouped_rows(rows):
     for a, b in ((old.tce, new.tce), (old.physical(divs), new.physical(divs))):
         assert a._total == b._total and a._scale == b._scale and a._special == b._special
         assert [a.fsum([i]) for i in range(n)] == [b.fsum([i]) for i in range(n)]
+
+
+
+def _atoms_by_hashing(df: pl.DataFrame, cols: list[str]):
+    """frame_atoms as it was before its keys were looked up in numpy (the reference): each text column's categorical
+    codes made dense, one int64 key per row, the keys' first rows by a polars group-by in order, each row's atom by a
+    search among the sorted keys."""
+    codes = df.select([pl.col(c).cast(pl.Categorical).to_physical() if df.schema[c] == pl.String else pl.col(c) for c in cols])
+    key = np.zeros(codes.height, np.int64)
+    for c in cols:
+        col = codes[c]
+        x = col.fill_null(0).to_numpy().astype(np.int64)
+        x -= int(x.min())
+        top = int(x.max())
+        if col.null_count():
+            top += 1
+            x[col.is_null().to_numpy()] = top
+        seen = np.zeros(top + 1, np.int64)
+        seen[x] = 1
+        dense = np.cumsum(seen) - 1
+        key = key * (int(dense[-1]) + 1) + dense[x]
+    firsts = pl.DataFrame({"k": key}).with_row_index("i").group_by("k", maintain_order=True).agg(pl.col("i").first())
+    uniq = firsts["k"].to_numpy()
+    by_key = np.argsort(uniq, kind="stable")
+    return df.select(cols)[firsts["i"].to_numpy()], by_key[np.searchsorted(uniq[by_key], key)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([2019, 2020, None]), st.sampled_from(SECTORS), st.sampled_from(["CO2", "CH4", None]),
+                          st.sampled_from(SCOPES), st.sampled_from(ACTIVITIES + ["", "é"])), min_size=1, max_size=120))
+def test_frame_atoms_looked_up_in_numpy_are_the_hashed_atoms(rows):
+    """The keys' first rows and each row's atom found with numpy lookups are those of the group-by and search: the same
+    table (its rows in the order of their first row) and the same atom per row, nulls a value of their own."""
+    cols = ["year", "sector", "gas", "scope", "activity"]
+    df = pl.DataFrame(rows, schema={"year": pl.Int32, "sector": pl.String, "gas": pl.String, "scope": pl.String,
+                                    "activity": pl.String}, orient="row")
+    a = frame_atoms(df, cols)
+    table, ids = _atoms_by_hashing(df, cols)
+    assert a.table.equals(table, null_equal=True)
+    assert np.array_equal(a.ids, ids) and a.ids.dtype == np.int64
