@@ -38,7 +38,7 @@ import polars as pl
 
 from ..analysis.indicators import ALL_REGION
 from ..analysis.notation import combine_keys_expr  # combine_keys as a group aggregation (the completeness table's)
-from ..core._frames import group_sum, group_sum_codes, sort_order
+from ..core._frames import _rank_codes, encode, group_sum, group_sum_codes, sort_order
 from ..core.categories import SCOPE_ORDER
 from ..core.config import WORKBOOK_DETAILS
 from ._xlsx_zh import sheet_name
@@ -153,6 +153,23 @@ def _coded_sums(df: pl.DataFrame, keys: list[str], values: list[str], codes: dic
     return group_sum_codes(df, keys, values, [key], rows)[0]
 
 
+def _group_sum_named(df: pl.DataFrame, keys: list[str], values: list[str]) -> pl.DataFrame:
+    """``group_sum(df, keys, values)``, with ``category_name`` not encoded when each category has one name in ``df``
+    (as the inventory and the recalculation make it, from the code): grouped on the other keys, the groups, their
+    order, their rows and so their sums are the same, and each group's name is its first row's. Checked on the rows
+    (each row's name against its category's first name), else every key is encoded as before."""
+    if "category" not in keys or "category_name" not in keys or df.schema["category"] != pl.String or df.height == 0:
+        return group_sum(df, keys, values)
+    cats, cat = encode(df["category"])
+    first = np.full(len(cats) + 1, df.height, np.int64)
+    np.minimum.at(first, cat, np.arange(df.height))  # each category's first row (nulls: the last code)
+    names = df["category_name"].gather(np.where(first < df.height, first, 0))  # its name (unused codes: any row)
+    if not df["category_name"].eq_missing(names.gather(cat)).all():  # a category with two names: every key encoded
+        return group_sum(df, keys, values)
+    codes = [cat if k == "category" else _rank_codes(df[k]) for k in keys if k != "category_name"]
+    return group_sum_codes(df, keys, values, codes)[0]
+
+
 def summed_frame(sheet: str, df: pl.DataFrame, keyed: pl.DataFrame | None = None, codes: dict | None = None) -> pl.DataFrame:
     """One of :data:`DETAIL_TABLES` summed over regions (see the module doc for the rules).
 
@@ -195,7 +212,7 @@ def summed_frame(sheet: str, df: pl.DataFrame, keyed: pl.DataFrame | None = None
         sums = _coded_sums(df, keys, list(t.values), codes, est_rows) if est_rows.size else None
     if sums is None:
         est = df.lazy().filter(pl.col("notation_key").is_null()).select(*keys, *t.values).collect() if has_key else df
-        sums = group_sum(est, keys, list(t.values))
+        sums = _group_sum_named(est, keys, list(t.values))
     sums = sums.with_columns(pl.col(v).fill_nan(None) for v in t.values)
     parts = [sums]
     if has_key:
