@@ -47,7 +47,7 @@ import numpy as np
 import polars as pl
 
 from ..core import categories
-from ..core._frames import _argsort_stable, _combine, group_sum, per_distinct
+from ..core._frames import argsort_stable, combine_codes, group_sum, per_distinct
 from ..core.errors import ConfigError
 from ..core.units import KGCE_KJ
 from ..factors import FactorSet
@@ -213,7 +213,7 @@ def _sorted_key_runs(cells: pl.DataFrame, codes: dict | None = None) -> np.ndarr
     if codes is not None and not cells["year"].null_count():
         parts = [cells["year"].to_numpy().astype(np.int64), *(codes[k][1] for k in ("region", "sector", "activity"))]
         if not any(bool((c == len(codes[k][0])).any()) for k, c in zip(("region", "sector", "activity"), parts[1:])):  # no null
-            key = _combine(parts)
+            key = combine_codes(parts)
             if key is not None:
                 if key.size > 1 and bool((key[1:] < key[:-1]).any()):
                     return None
@@ -244,7 +244,7 @@ def _group_sum_by_key_runs(r: pl.DataFrame, keys: list[str], values: list[str]) 
     if combined.size < 2 or bool((combined[1:] >= combined[:-1]).all()):  # one dimension per key tuple: already in order
         order = np.arange(combined.size)
     else:
-        order = _argsort_stable(combined)  # numpy's stable sort: the rows of a group keep their order
+        order = argsort_stable(combined)  # numpy's stable sort: the rows of a group keep their order
     c = combined[order]
     change = np.ones(c.size, bool)
     change[1:] = c[1:] != c[:-1]

@@ -89,7 +89,7 @@ def encode_shared(cols: list[pl.Series]) -> list[np.ndarray]:
     return [np.array([at[v] for v in vals] + [len(vocab)], np.int64)[codes] for vals, codes in parts]
 
 
-def _rank_codes(col: pl.Series) -> np.ndarray:
+def rank_codes(col: pl.Series) -> np.ndarray:
     """int64 codes whose order is the column's sort order (nulls last)."""
     if col.dtype in (pl.String, pl.Categorical, pl.Enum):
         return encode(col)[1]
@@ -108,10 +108,10 @@ def sort_order(df: pl.DataFrame, keys: list[str]) -> np.ndarray:
     integer codes (each string column through its sorted distinct values) with a numpy sort:
     much faster than sorting rows by several string columns.
     """
-    return _order([_rank_codes(df[k]) for k in keys]) if df.height else np.zeros(0, np.int64)
+    return lex_order([rank_codes(df[k]) for k in keys]) if df.height else np.zeros(0, np.int64)
 
 
-def _combine(codes: list[np.ndarray]) -> np.ndarray | None:
+def combine_codes(codes: list[np.ndarray]) -> np.ndarray | None:
     """One int64 per row whose order is the lexicographic order of ``codes``; None when the
     key spans do not fit in 62 bits."""
     combined = np.zeros(codes[0].shape[0], np.int64)
@@ -127,8 +127,8 @@ def _combine(codes: list[np.ndarray]) -> np.ndarray | None:
     return combined
 
 
-def _argsort_stable(combined: np.ndarray) -> np.ndarray:
-    """``np.argsort(combined, kind="stable")`` of non-negative keys (:func:`_combine`'s), the same permutation: keys
+def argsort_stable(combined: np.ndarray) -> np.ndarray:
+    """``np.argsort(combined, kind="stable")`` of non-negative keys (:func:`combine_codes`'s), the same permutation: keys
     below 2**16 as uint16 (numpy sorts 16-bit keys stably by radix, about 4x faster than its timsort of int64 at a
     million rows), keys below 2**32 in two such passes (low 16 bits, then high 16 bits stably: a least-significant-
     digit radix sort), wider keys as they are."""
@@ -141,18 +141,18 @@ def _argsort_stable(combined: np.ndarray) -> np.ndarray:
     return np.argsort(combined, kind="stable")
 
 
-def _order(codes: list[np.ndarray]) -> np.ndarray:
+def lex_order(codes: list[np.ndarray]) -> np.ndarray:
     """Stable lexicographic order of rows given per-key codes."""
-    combined = _combine(codes)
+    combined = combine_codes(codes)
     if combined is None:
         return np.lexsort(codes[::-1])
-    return _argsort_stable(combined)
+    return argsort_stable(combined)
 
 
-def _sorted_groups(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def sorted_groups(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """(stable sort order of the rows, True where a row in that order starts a new key tuple)."""
     n = codes[0].shape[0]
-    combined = _combine(codes)
+    combined = combine_codes(codes)
     change = np.zeros(n, bool)
     change[:1] = True
     if combined is None:
@@ -161,7 +161,7 @@ def _sorted_groups(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
             c = c[order]
             change[1:] |= c[1:] != c[:-1]
     else:
-        order = _argsort_stable(combined)
+        order = argsort_stable(combined)
         c = combined[order]
         change[1:] = c[1:] != c[:-1]
     return order, change
@@ -172,7 +172,7 @@ def dense_ids(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
     ``first`` lists, for id 0, 1, …, the first row (in input order) holding that key tuple.
     """
-    order, change = _sorted_groups(codes)
+    order, change = sorted_groups(codes)
     ids = np.empty(order.shape[0], np.int64)
     ids[order] = np.cumsum(change) - 1
     return ids, order[change]
@@ -194,7 +194,7 @@ def group_sum(df: pl.DataFrame, keys: list[str], values: list[str]) -> pl.DataFr
     """Sum ``values`` per distinct ``keys``; result sorted by ``keys`` (nulls last)."""
     if df.height == 0:
         return df.select(keys + values).clear()
-    return group_sum_codes(df, keys, values, [_rank_codes(df[k]) for k in keys])[0]
+    return group_sum_codes(df, keys, values, [rank_codes(df[k]) for k in keys])[0]
 
 
 def group_sum_codes(df: pl.DataFrame, keys: list[str], values: list[str], codes: list[np.ndarray],
@@ -223,7 +223,7 @@ def group_sum_codes(df: pl.DataFrame, keys: list[str], values: list[str], codes:
         int64, the row of ``df`` each group's keys come from.
     """
     # first row of each group (in sorted order): where any code differs from the previous row
-    order, change = _sorted_groups(codes)
+    order, change = sorted_groups(codes)
     starts = np.nonzero(change)[0]
     at = order if rows is None else rows[order]
     first = at[starts]

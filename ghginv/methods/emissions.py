@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 
 from ..core import categories
-from ..core._frames import _combine, _rank_codes, _sorted_groups, compact_codes, dense_ids, encode, sort_stable
+from ..core._frames import combine_codes, compact_codes, dense_ids, encode, rank_codes, sort_stable, sorted_groups
 from ..core.errors import ConversionError, Problem
 from ..core.gwp import montreal_gas
 from ..core.units import parse_unit
@@ -232,7 +232,7 @@ def _sorted_cells(cube_cells: pl.DataFrame, cube_codes: dict | None = None):
         codes = {k: compact_codes(cube_codes[k][0], cube_codes[k][1][first]) for k in ("region", "sector", "activity")}
     else:
         codes = {k: encode(heads[k]) for k in ("region", "sector", "activity")}
-    key = _combine([_rank_codes(heads["year"]), *(codes[k][1] for k in ("region", "sector", "activity"))])
+    key = combine_codes([rank_codes(heads["year"]), *(codes[k][1] for k in ("region", "sector", "activity"))])
     if key is None or (key[1:] <= key[:-1]).any():  # not sorted by the cell keys: every cell's rows are not one run
         return None
     return np.cumsum(change, dtype=np.int64) - 1, first, codes, heads
@@ -254,7 +254,7 @@ def _resolve_cells(cube_cells: pl.DataFrame, sets: list[FactorSet], year_fallbac
         cell_of, first, cell_codes, heads = found
     else:
         enc = {k: encode(cube_cells[k]) for k in ("region", "sector", "activity")}
-        cell_of, first = dense_ids([_rank_codes(cube_cells["year"]), enc["region"][1], enc["sector"][1], enc["activity"][1]])
+        cell_of, first = dense_ids([rank_codes(cube_cells["year"]), enc["region"][1], enc["sector"][1], enc["activity"][1]])
         cell_codes = {k: (vals, codes[first]) for k, (vals, codes) in enc.items()}
         heads = cube_cells.select(CELL_KEYS)[first]
     ncells = first.size
@@ -397,7 +397,7 @@ def _emission_rows(cube_cells: pl.DataFrame, cells: pl.DataFrame, pairs: _Pairs,
     ent = order = starts = None
     if keep_entity:
         ent_names, ent_code = encode(cube_cells["entity_id"])
-        order, change = _sorted_groups([pairs.cell, ent_code[pairs.cube_row], pairs.fac_row])
+        order, change = sorted_groups([pairs.cell, ent_code[pairs.cube_row], pairs.fac_row])
         starts = np.flatnonzero(change)
         gf = pairs.fac_row[order[starts]]
         ent = _strings(ent_names + [None], ent_code[pairs.cube_row[order[starts]]], "entity_id")

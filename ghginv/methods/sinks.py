@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from ..core._frames import _rank_codes, dense_ids
+from ..core._frames import dense_ids, rank_codes
 from ..core.errors import ConfigError, Problem, ValidationError
 from ..factors.sink_params import resolve_sink_parameters
 from ..inputs.sink_data import VOLUME_VARIABLES, load_sink_data
@@ -262,7 +262,7 @@ def compute_sinks(cfg, sets: list, settings: SinkSettings | None = None) -> Sink
         # the distinct (year, region, category, stratum) in sorted order, numbered, with the
         # cell's parameters; each record's group number (the keys are never null: sink_data
         # checks them), from integer codes instead of a unique, a sort and a join on four keys
-        ids, first = dense_ids([_rank_codes(records[k]) for k in GROUP]) if records.height else (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        ids, first = dense_ids([rank_codes(records[k]) for k in GROUP]) if records.height else (np.zeros(0, np.int64), np.zeros(0, np.int64))
         g = records.select(GROUP)[first].with_row_index("group").join(wide, on=["year", "region", "stratum"], how="left")
         return g.sort("group"), ids
 

@@ -24,7 +24,7 @@ import polars as pl
 
 from ..analysis.notation import completeness_rows
 from ..core import categories
-from ..core._frames import _argsort_stable, _combine, _order, _rank_codes, _sorted_groups, encode, inverse, per_distinct
+from ..core._frames import argsort_stable, combine_codes, encode, inverse, lex_order, per_distinct, rank_codes, sorted_groups
 from ..core.categories import SCOPE_ORDER
 
 __all__ = ["build_inventory", "RollupIndex", "INVENTORY_SCHEMA"]
@@ -104,7 +104,7 @@ def _rollup(emissions: pl.DataFrame, values: tuple[str, ...], enc: dict | None =
     sector and gas as :func:`ghginv.core._frames.encode` gives them, when the caller has them.
     ``strings=False`` leaves the String key columns out of the rolled rows (year, level and
     ``values`` only): a caller that works from the codes (:func:`build_inventory`) never builds them."""
-    year = _rank_codes(emissions["year"])
+    year = rank_codes(emissions["year"])
     enc = enc or {k: encode(emissions[k]) for k in ("region", "scope", "sector", "gas")}
     order1, change1 = _groups([year, enc["region"][1], enc["scope"][1], enc["sector"][1], enc["gas"][1]])
     starts1 = np.flatnonzero(change1)
@@ -130,7 +130,7 @@ def _rollup(emissions: pl.DataFrame, values: tuple[str, ...], enc: dict | None =
     # the expanded rows' keys: (year, region, scope) as one int64 per group (its order is theirs), category, gas;
     # packed into one int64 per group without the category, then per expanded row plus its category (one gather and
     # one multiply-add per expanded row; the packing keeps the order and the equality of the key tuples)
-    prefix = _combine([year, enc["region"][1], enc["scope"][1]])
+    prefix = combine_codes([year, enc["region"][1], enc["scope"][1]])
     n_gas = len(enc["gas"][0]) + 1  # gas codes 0..len(values), the last for null
     if prefix is not None and prefix.size and (int(prefix.max()) + 1) * len(cats) * n_gas < 1 << 62:
         base = prefix[first1] * (len(cats) * n_gas) + enc["gas"][1][first1]
@@ -170,23 +170,23 @@ def _rollup(emissions: pl.DataFrame, values: tuple[str, ...], enc: dict | None =
 
 
 def _stable_sort(combined: np.ndarray) -> np.ndarray:
-    """``numpy.argsort(combined, kind="stable")`` of :func:`~ghginv.core._frames._combine`'s keys, the same permutation,
+    """``numpy.argsort(combined, kind="stable")`` of :func:`~ghginv.core._frames.combine_codes`'s keys, the same permutation,
     by the quicker of numpy's two stable sorts for these keys: its timsort when they are nearly in order (fewer
     descents than a quarter of the rows: the emission rows come sorted by year and region, the rolled and
     completeness rows in runs; 2.5-10 times quicker there at 10 M rows over 2,000 regions), else
-    :func:`~ghginv.core._frames._argsort_stable` (a 16-bit radix sort, quicker on keys in no order)."""
+    :func:`~ghginv.core._frames.argsort_stable` (a 16-bit radix sort, quicker on keys in no order)."""
     n = combined.size
     if n > 1 and np.count_nonzero(combined[1:] < combined[:-1]) * 4 < n:
         return np.argsort(combined, kind="stable")
-    return _argsort_stable(combined)
+    return argsort_stable(combined)
 
 
 def _groups(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`~ghginv.core._frames._sorted_groups` (the stable sort order of the rows by ``codes``, True where a row
+    """:func:`~ghginv.core._frames.sorted_groups` (the stable sort order of the rows by ``codes``, True where a row
     in that order starts a new key tuple), the same arrays, sorted by :func:`_stable_sort`."""
-    combined = _combine(codes)
+    combined = combine_codes(codes)
     if combined is None:
-        return _sorted_groups(codes)
+        return sorted_groups(codes)
     return _groups_of(combined)
 
 
@@ -221,22 +221,22 @@ def _codes_on(vocab: list, parts: list[tuple[list, np.ndarray]]) -> np.ndarray:
 
 
 def _merged_order(codes: list[np.ndarray], n_first: int) -> np.ndarray:
-    """:func:`ghginv.core._frames._order` of ``codes`` (the stable lexicographic order), the same permutation, when the
+    """:func:`ghginv.core._frames.lex_order` of ``codes`` (the stable lexicographic order), the same permutation, when the
     first ``n_first`` rows are already in that order (the rolled rows: :func:`_rollup` sorts them by the same keys):
     only the other rows are sorted, then merged in after the first rows of equal key. Checked: when the first rows
     are not in order, or the keys do not fit one int64, every row is sorted. When the rows are nearly in order
     (:func:`_stable_sort`: the other rows are the completeness rows, in a few sorted runs) every row is sorted
     by numpy's timsort, quicker than the merge."""
-    combined = _combine(codes) if n_first else None
+    combined = combine_codes(codes) if n_first else None
     if combined is None:
-        return _order(codes)
+        return lex_order(codes)
     n = combined.size
     if n > 1 and np.count_nonzero(combined[1:] < combined[:-1]) * 4 < n:
         return np.argsort(combined, kind="stable")
     head, tail = combined[:n_first], combined[n_first:]
     if (head[1:] < head[:-1]).any():
-        return _argsort_stable(combined)
-    t_order = _argsort_stable(tail) if tail.size else np.zeros(0, np.int64)
+        return argsort_stable(combined)
+    t_order = argsort_stable(tail) if tail.size else np.zeros(0, np.int64)
     dest = np.searchsorted(head, tail[t_order], side="right") + np.arange(tail.size)  # after the first rows of equal key
     perm = np.empty(combined.size, np.int64)
     free = np.ones(combined.size, bool)
@@ -271,7 +271,7 @@ def _sorted_inventory(rolled: pl.DataFrame, codes: dict, others: list[pl.DataFra
     nk_codes = np.concatenate([np.full(nr, len(nk_vocab), np.int64), *([_codes_on(nk_vocab, nk_parts)] if nk_parts else [])])
     year = pl.concat([rolled["year"].cast(pl.Int32), *(o["year"].cast(pl.Int32) for o in others)])
     scope_rank = pl.Series(vocab["scope"], dtype=pl.String).replace_strict(SCOPE_ORDER, return_dtype=pl.Int64).to_numpy()
-    perm = _merged_order([_rank_codes(year), key["region"], scope_rank[key["scope"]], key["category"], key["gas"], nk_codes], nr)
+    perm = _merged_order([rank_codes(year), key["region"], scope_rank[key["scope"]], key["category"], key["gas"], nk_codes], nr)
     level = np.concatenate([rolled["level"].to_numpy(), *(o["level"].cast(pl.Int8).to_numpy() for o in others)])
     n_other = year.len() - nr
     pos = inverse(perm)[:nr]  # the inventory row of each rolled row

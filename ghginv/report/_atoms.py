@@ -19,10 +19,12 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-__all__ = ["Atoms", "emission_atoms", "frame_atoms", "min_rows", "ATOM_COLUMNS"]
+__all__ = ["Atoms", "emission_atoms", "frame_atoms", "MIN_ROWS", "ATOM_COLUMNS"]
 
 ATOM_COLUMNS = ("year", "sector", "gas", "scope", "activity")  # ``activity`` optional
-_MIN_ROWS = 10_000  # shorter frames: grouped as before (measured: about even at a few thousand rows, 20 % less CPU at 10,000)
+# rows from which a frame is grouped through its atoms; shorter frames: grouped as before (measured: about even
+# at a few thousand rows, 20 % less CPU at 10,000)
+MIN_ROWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -80,17 +82,6 @@ class Atoms:
         return s
 
 
-def min_rows() -> int:
-    """Rows from which a frame is grouped through its atoms (:data:`_MIN_ROWS`; shorter frames as before).
-
-    Returns
-    -------
-    int
-        The number of rows.
-    """
-    return _MIN_ROWS
-
-
 def emission_atoms(emissions: pl.DataFrame, min_rows: int | None = None) -> Atoms | None:
     """The atoms of an emission frame (:meth:`ghginv.report.data.ReportData.emission_atoms` keeps them for a run's reports).
 
@@ -100,7 +91,7 @@ def emission_atoms(emissions: pl.DataFrame, min_rows: int | None = None) -> Atom
         Emission rows with ``year`` (integer), ``sector``, ``gas``, ``scope`` and optionally
         ``activity`` (text).
     min_rows : int, optional
-        Frames with fewer rows return None; default :data:`_MIN_ROWS` (10,000).
+        Frames with fewer rows return None; default :data:`MIN_ROWS` (10,000).
 
     Returns
     -------
@@ -108,7 +99,7 @@ def emission_atoms(emissions: pl.DataFrame, min_rows: int | None = None) -> Atom
         None when the frame is shorter than ``min_rows``, lacks one of the columns, has one of another
         type, or its codes do not fit one int64 key: the caller groups the rows as it did before.
     """
-    if emissions.height < (_MIN_ROWS if min_rows is None else min_rows):
+    if emissions.height < (MIN_ROWS if min_rows is None else min_rows):
         return None
     cols = [c for c in ATOM_COLUMNS if c in emissions.columns]
     return frame_atoms(emissions, cols) if len(cols) >= len(ATOM_COLUMNS) - ("activity" not in cols) else None

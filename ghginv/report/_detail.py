@@ -38,7 +38,7 @@ import polars as pl
 
 from ..analysis.indicators import ALL_REGION
 from ..analysis.notation import combine_keys_expr  # combine_keys as a group aggregation (the completeness table's)
-from ..core._frames import _rank_codes, encode, group_sum, group_sum_codes, sort_order
+from ..core._frames import encode, group_sum, group_sum_codes, rank_codes, sort_order
 from ..core.categories import SCOPE_ORDER
 from ..core.config import WORKBOOK_DETAILS
 from ._xlsx_zh import sheet_name
@@ -166,7 +166,7 @@ def _group_sum_named(df: pl.DataFrame, keys: list[str], values: list[str]) -> pl
     names = df["category_name"].gather(np.where(first < df.height, first, 0))  # its name (unused codes: any row)
     if not df["category_name"].eq_missing(names.gather(cat)).all():  # a category with two names: every key encoded
         return group_sum(df, keys, values)
-    codes = [cat if k == "category" else _rank_codes(df[k]) for k in keys if k != "category_name"]
+    codes = [cat if k == "category" else rank_codes(df[k]) for k in keys if k != "category_name"]
     return group_sum_codes(df, keys, values, codes)[0]
 
 

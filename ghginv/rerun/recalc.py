@@ -44,7 +44,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ..core._frames import _rank_codes, encode, group_sum, group_sum_codes
+from ..core._frames import encode, group_sum, group_sum_codes, rank_codes
 from ..core.config import RunConfig
 from ..core.gwp import GwpSet
 from ..factors import load_factor_set
@@ -119,7 +119,7 @@ def _group_sum_coded(df: pl.DataFrame, values: list[str], keep: list[str] | None
         return group_sum(df, KEYS, values), None
     enc = {k: encode(df[k]) for k in KEYS if df[k].dtype == pl.String}
     out, first = group_sum_codes(df, KEYS if keep is None else keep, values,
-                                 [enc[k][1] if k in enc else _rank_codes(df[k]) for k in KEYS])
+                                 [enc[k][1] if k in enc else rank_codes(df[k]) for k in KEYS])
     return out, {k: (vals, codes[first]) for k, (vals, codes) in enc.items()}
 
 

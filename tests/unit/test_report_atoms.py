@@ -43,12 +43,12 @@ def _frame(rows, with_activity: bool = True) -> pl.DataFrame:
 @contextmanager
 def atoms(on: bool):
     """The atoms on (every frame) or off (no frame) inside the block."""
-    was = atoms_mod._MIN_ROWS
-    atoms_mod._MIN_ROWS = 0 if on else 1 << 62
+    was = atoms_mod.MIN_ROWS
+    atoms_mod.MIN_ROWS = 0 if on else 1 << 62
     try:
         yield
     finally:
-        atoms_mod._MIN_ROWS = was
+        atoms_mod.MIN_ROWS = was
 
 
 @settings(max_examples=80, deadline=None)
