@@ -107,7 +107,7 @@ def _at_depth(inventory: pl.DataFrame, depth: int, codes: dict | None = None) ->
     as (sorted values, integer code per row) (``InventoryResult.key_codes``): the rows are then
     chosen and grouped on them, with the same rows, groups, order and sums.
     """
-    if codes is not None:
+    if codes is not None and not inventory["year"].has_nulls():  # (a year is never null in an inventory)
         return _at_depth_coded(inventory, depth, codes)
     direct = (pl.col("scope") == "direct") & (pl.col("level") >= 1) & pl.col("notation_key").is_null()
     codes = set(inventory.lazy().filter(direct).select(pl.col("category").unique()).collect()["category"].to_list())
@@ -126,7 +126,7 @@ def _at_depth_coded(inventory: pl.DataFrame, depth: int, codes: dict) -> pl.Data
     gas_vals, gas = codes["gas"]
     direct = np.zeros(len(scope_vals) + 1, bool)
     direct[[i for i, v in enumerate(scope_vals) if v == "direct"]] = True
-    lv = inventory.select((pl.col("level") >= 1) & pl.col("notation_key").is_null()).to_series().to_numpy()
+    lv = inventory.select(((pl.col("level") >= 1) & pl.col("notation_key").is_null()).fill_null(False)).to_series().to_numpy()
     is_direct = direct[scope] & lv
     present = np.flatnonzero(np.bincount(cat[is_direct].astype(np.int64), minlength=len(cat_vals) + 1)[:len(cat_vals)])
     found = {cat_vals[i] for i in present.tolist()}

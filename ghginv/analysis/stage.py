@@ -60,7 +60,8 @@ def analysis_wanted(cfg) -> bool:
     return bool(cfg.extra.get("economy")) or bool(cfg.extra.get("targets"))
 
 
-def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, stage=None, answer=None) -> Analysis:
+def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, stage=None, answer=None,
+                 codes=None) -> Analysis:
     """Energy, indicators, targets and peak analysis for a finished emissions stage.
 
     Every input problem (economy table, targets, settings) fails here, before anything is written.
@@ -113,7 +114,8 @@ def run_analysis(cfg, emissions: pl.DataFrame, cube_cells: pl.DataFrame, sets, s
     with stage("energy"):
         energy = energy_consumption(cube_cells, sets, cfg.year_fallback, settings.electricity_method,
                                     settings.coal_equivalent_gce_per_kwh, settings.feedstock_sectors,
-                                    settings.energy_sources, f"{src}: [energy]" if src else "[energy]", answer=answer)
+                                    settings.energy_sources, f"{src}: [energy]" if src else "[energy]", answer=answer,
+                                    codes=codes)
     with stage("indicators"):
         notes = list(energy.notes)
         economy, table = None, {"economy_table": None}

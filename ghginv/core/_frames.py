@@ -167,6 +167,26 @@ def sorted_groups(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return order, change
 
 
+def first_rows(codes: np.ndarray, n_codes: int) -> np.ndarray:
+    """The first row of each code.
+
+    Parameters
+    ----------
+    codes : numpy.ndarray
+        An integer code (0 … ``n_codes`` - 1) per row.
+    n_codes : int
+        The number of codes.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, per code its first row; ``codes.size`` for a code no row has.
+    """
+    first = np.full(n_codes, codes.size, np.int64)
+    np.minimum.at(first, codes, np.arange(codes.size))
+    return first
+
+
 def dense_ids(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Number the distinct key tuples in sorted order: ``(id per row, first row of each id)``.
 

@@ -32,7 +32,7 @@ import threading
 import time
 from pathlib import Path
 
-__all__ = ["file_sha256", "known_sha256", "cache_path", "enabled", "MIN_BYTES", "RACY_S"]
+__all__ = ["file_sha256", "known_sha256", "file_ident", "cache_path", "enabled", "MIN_BYTES", "RACY_S"]
 
 MIN_BYTES = 1 << 20
 RACY_S = 2.0
@@ -82,6 +82,27 @@ def _hash(path) -> str:
 
 def _ident(st: os.stat_result) -> tuple[int, int, int, int, int]:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def file_ident(path: str | os.PathLike) -> tuple[int, int, int, int, int] | None:
+    """The identity the hash cache keys a file's sha256 on: (device, inode, size, mtime_ns, ctime_ns).
+
+    A file written in place or replaced (a new file renamed over it) has another identity.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A local file.
+
+    Returns
+    -------
+    tuple of int, or None
+        Its identity now; None when it cannot be stat'ed (gone, no permission: the read names it).
+    """
+    try:
+        return _ident(os.stat(path))
+    except OSError:
+        return None
 
 
 def _connect():

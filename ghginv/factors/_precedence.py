@@ -118,8 +118,8 @@ def _winners(cells, rules, fallback: bool, sub_hit, group) -> tuple | None:
     A rule matches a cell of its join key when its sub pattern (``sub_hit``) and region pattern
     match and the cell's year lies in its years (always, with ``fallback``); among the matches of a
     group the pairs first by (distance, factor year, sub spec descending, region spec descending)
-    win. Returns ``(first, factor_year, distance, min rule, max rule, n)``: per group (sorted by its
-    key) the position among the matching pairs of ``ci``/``ri`` of a winner and its values; None
+    win. Returns ``(ci, ri, first, factor_year, distance, min rule, max rule, n)``: the matching pairs'
+    cell and rule rows, and per group (sorted by its key) the position among them of a winner and its values; None
     when the pairs to compare are more than :data:`SMALL_PAIRS`. Every pair is met with whole-array
     numpy, the patterns asked once per distinct (value, pattern)."""
     c_id, c_year, c_region, c_sub, c_join = cells

@@ -26,7 +26,7 @@ import polars as pl
 
 from .. import kernels
 from ..core import _fs, cubecache, hashcache
-from ..core.errors import ValidationError
+from ..core.errors import InputFileError, ValidationError
 from ..core.progress import total_rows
 from ..inputs.load import discover, prefetched, stream_batches
 from ..inputs.validate import BatchValidator
@@ -219,6 +219,9 @@ def _build_local(files, known, cfg, cube_years, progress, input_bytes, digests=N
     entry that is there and usable is taken and the build dropped (it would have given the same
     cube), so the files taken from the cache are those of a run that waits for every hash."""
     use_cache = cubecache.enabled()
+    # each local file's identity before it is hashed or read: a file built from its rows must keep it until both
+    # are done, or its cube and its sha256 might be of two versions of it (_check_unchanged)
+    before = [None if isinstance(f.path, _fs.Remote) else hashcache.file_ident(f.path) for f in files]
     checker = BatchValidator(known, cube_years, cfg.regions, cfg.keep_entity)  # value checks of cached cubes
     merger = CubeMerger(cube_years, cfg.keep_entity)
     on_rows = getattr(progress, "rows", None)  # progress bar (ghginv.core.progress)
@@ -252,8 +255,8 @@ def _build_local(files, known, cfg, cube_years, progress, input_bytes, digests=N
         digests = digests if digests is not None else [None] * len(files)
         hashes = [_done(d) if d is not None else pool.submit(_fs.sha256, f.path)  # local or shared storage (ghginv.core._fs)
                   for f, d in zip(files, digests)]
-        speculate = [use_cache and d is None and hashcache.enabled() and _at_least(f, hashcache.MIN_BYTES)
-                     for f, d in zip(files, digests)]
+        speculate = [use_cache and d is None and hashcache.enabled() and not isinstance(f.path, _fs.Remote)
+                     and _at_least(f, hashcache.MIN_BYTES) for f, d in zip(files, digests)]  # local: shared storage is read once
 
         def cached(i, f):
             """File i's usable cube from the cube cache (waits for its sha256), or None."""
@@ -314,13 +317,17 @@ def _build_local(files, known, cfg, cube_years, progress, input_bytes, digests=N
                     if not problems:
                         merger.add(fc)
                     if use_cache:
-                        stores.append(pool.submit(_store, hashes[i], files[i], cfg.keep_entity, fc))
+                        stores.append(pool.submit(_store, hashes[i], files[i], cfg.keep_entity, fc, before[i]))
             except BaseException:
                 stop.set()
                 builders.shutdown(wait=True, cancel_futures=True)
                 raise
         if problems:
             raise ValidationError("activity data break the data contract; nothing was computed", problems)
+        for f, h, c, b in zip(files, hashes, hit, before):
+            if not c:  # built from its rows: its cube and its sha256 are of the same bytes
+                h.result()
+                _check_unchanged(f, b)
         cube, tally = merger.finalize()
         inputs = [{"path": str(f.path), "sha256": "sha256:" + h.result(), "bytes": _fs.size(f.path), "from_cache": c}
                   for f, h, c in zip(files, hashes, hit)]
@@ -353,5 +360,19 @@ def _at_least(f, n: int) -> bool:
         return False
 
 
-def _store(digest, f, keep_entity: bool, fc) -> None:
-    cubecache.put(cache_key(digest.result(), f.partitions, keep_entity), fc.arrays, fc.meta)
+def _check_unchanged(f, before) -> None:
+    """Raise :class:`InputFileError` when local activity file ``f`` no longer has the identity ``before``
+    (:func:`ghginv.core.hashcache.file_ident`) it had when the cube stage started (None: not checked)."""
+    if before is not None and hashcache.file_ident(f.path) != before:
+        raise InputFileError(f"{f.path}: the file changed while ghginv read it (written or replaced during the run); "
+                             "nothing was written: run again once no program writes it")
+
+
+def _store(digest, f, keep_entity: bool, fc, before=None) -> None:
+    """Put file ``f``'s cube ``fc`` into the cube cache under its sha256 (``digest``, a future), unless the file
+    changed since the stage started (``before``: its identity then): the cube and the sha256 might then be of two
+    versions of it."""
+    key = cache_key(digest.result(), f.partitions, keep_entity)
+    if before is not None and hashcache.file_ident(f.path) != before:
+        return  # the stage raises (_check_unchanged)
+    cubecache.put(key, fc.arrays, fc.meta)

@@ -329,7 +329,8 @@ def _uncertainty_settings(run: Run) -> None:  # what `ghginv validate` checks of
 
 
 def _analysis(run: Run) -> None:  # its own named stages: energy, indicators, targets
-    run.analysis = run_analysis(run.config, run.emissions, run.cube.cells, run.sets, run.stage, _answer(run))
+    run.analysis = run_analysis(run.config, run.emissions, run.cube.cells, run.sets, run.stage, _answer(run),
+                                run.cube.codes)
 
 
 def _energy_activity(run: Run) -> None:  # the workbook's energy-activity table when the analysis did not compute it
@@ -469,18 +470,24 @@ def check_stages(run: Run) -> Run:
 
 def _run(run: Run, checking: bool = False) -> Run:
     run.input_cube = run.cube
-    for stage in STAGES:
-        if stage.when(run):
-            if checking and stage.check is not True:
-                if callable(stage.check):
+    try:
+        for stage in STAGES:
+            if stage.when(run):
+                if checking and stage.check is not True:
+                    if callable(stage.check):
+                        with run.stage(stage.name):
+                            stage.check(run)
+                    continue
+                if stage.timed:
                     with run.stage(stage.name):
-                        stage.check(run)
-                continue
-            if stage.timed:
-                with run.stage(stage.name):
+                        stage.run(run)
+                    if stage.name == "cube":
+                        run.input_cube = run.cube
+                else:
                     stage.run(run)
-                if stage.name == "cube":
-                    run.input_cube = run.cube
-            else:
-                stage.run(run)
+    except BaseException:
+        if run.energy_job is not None:  # a stage before the energy-activity table's failed: its thread ends first
+            job, run.energy_job = run.energy_job, None
+            job(wait_only=True)
+        raise
     return run

@@ -62,8 +62,10 @@ def write_reports(data: ReportData, folder: Path, lang: str = "en") -> dict[str,
     closing = background(build_xlsx(data, folder / "inventory.xlsx", lang).close, name="ghginv-workbook")
     try:
         page = render_html(data, lang)
-    finally:
-        closing()  # never leave the workbook half written (an error of either is raised here)
+    except BaseException:
+        closing(wait_only=True)  # never leave the workbook half written; the page's error is the one raised
+        raise
+    closing()  # the workbook's error, if any
     (folder / "report.html").write_text(page, encoding="utf-8")
     return {n: "sha256:" + file_sha256(folder / n) for n in REPORT_FILES}
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from ..core._frames import first_rows
+
 __all__ = ["Atoms", "emission_atoms", "frame_atoms", "MIN_ROWS", "ATOM_COLUMNS"]
 
 ATOM_COLUMNS = ("year", "sector", "gas", "scope", "activity")  # ``activity`` optional
@@ -159,8 +161,7 @@ def frame_atoms(df: pl.DataFrame, cols: list[str]) -> Atoms | None:
         key += dense[x]
     # each distinct key once, in the order of its first row; then every row's position among them
     if room <= max(key.size, 1 << 16):  # keys that index a table no longer than the frame: numpy lookups, no hashing
-        first = np.full(room, key.size, np.int64)
-        np.minimum.at(first, key, np.arange(key.size))  # the first row of each key
+        first = first_rows(key, room)  # the first row of each key
         present = np.flatnonzero(first < key.size)
         uniq = present[np.argsort(first[present], kind="stable")]  # in the order of their first row
         at = np.empty(room, np.int64)

@@ -38,7 +38,7 @@ import polars as pl
 
 from ..analysis.indicators import ALL_REGION
 from ..analysis.notation import combine_keys_expr  # combine_keys as a group aggregation (the completeness table's)
-from ..core._frames import encode, group_sum, group_sum_codes, rank_codes, sort_order
+from ..core._frames import combine_codes, encode, first_rows, group_sum, group_sum_codes, rank_codes, sort_order
 from ..core.categories import SCOPE_ORDER
 from ..core.config import WORKBOOK_DETAILS
 from ._xlsx_zh import sheet_name
@@ -137,19 +137,11 @@ def _coded_sums(df: pl.DataFrame, keys: list[str], values: list[str], codes: dic
             cols.append(df[k].to_numpy()[rows])
         else:
             return None
-    # the codes (uint8 from the inventory stage) gathered in their own type and combined here into one int64 key per
-    # row (mixed radix: the same order and groups as the columns side by side), not each widened to int64 first
-    key = np.zeros(rows.size, np.int64)
-    room = 1
-    for c in cols:
-        lo, span = (int(c.min()), int(c.max()) - int(c.min()) + 1) if c.size else (0, 1)
-        room *= span
-        if room >= 1 << 62:
-            return group_sum_codes(df, keys, values, [c.astype(np.int64) for c in cols], rows)[0]
-        key *= span
-        key += c
-        if lo:
-            key -= lo
+    # the codes (uint8 from the inventory stage) gathered in their own type and combined into one int64 key per row
+    # (mixed radix: the same order and groups as the columns side by side), not each widened to int64 first
+    key = combine_codes(cols) if cols else np.zeros(rows.size, np.int64)
+    if key is None:  # too wide for one int64
+        return group_sum_codes(df, keys, values, [c.astype(np.int64) for c in cols], rows)[0]
     return group_sum_codes(df, keys, values, [key], rows)[0]
 
 
@@ -158,11 +150,11 @@ def _group_sum_named(df: pl.DataFrame, keys: list[str], values: list[str]) -> pl
     (as the inventory and the recalculation make it, from the code): grouped on the other keys, the groups, their
     order, their rows and so their sums are the same, and each group's name is its first row's. Checked on the rows
     (each row's name against its category's first name), else every key is encoded as before."""
-    if "category" not in keys or "category_name" not in keys or df.schema["category"] != pl.String or df.height == 0:
+    if ("category" not in keys or "category_name" not in keys or keys.index("category_name") < keys.index("category")
+            or df.schema["category"] != pl.String or df.height == 0):  # a name before its category orders the groups
         return group_sum(df, keys, values)
     cats, cat = encode(df["category"])
-    first = np.full(len(cats) + 1, df.height, np.int64)
-    np.minimum.at(first, cat, np.arange(df.height))  # each category's first row (nulls: the last code)
+    first = first_rows(cat, len(cats) + 1)  # each category's first row (nulls: the last code)
     names = df["category_name"].gather(np.where(first < df.height, first, 0))  # its name (unused codes: any row)
     if not df["category_name"].eq_missing(names.gather(cat)).all():  # a category with two names: every key encoded
         return group_sum(df, keys, values)

@@ -284,6 +284,7 @@ def test_numba_choice_counts_only_the_bytes_read(tmp_path, ipcc_like_set, cache_
     assert seen[2] == (every, False)
     monkeypatch.setenv("GHGINV_HASH_CACHE", "1")
     cold = compile_run(data, ipcc_like_set, tmp_path / "r4", "--no-cache")
+    assert not any(from_cache(cold).values())
     assert not any(from_cache(cold).values()) and seen[3] == (every, False)
     for name in ("emissions.parquet", "inventory.parquet", "cube.parquet"):
         assert (tmp_path / "r2" / name).read_bytes() == (tmp_path / "r4" / name).read_bytes(), name
@@ -328,7 +329,7 @@ def test_a_new_file_is_read_while_it_is_hashed_and_a_copy_still_comes_from_the_c
     monkeypatch.setattr(_fs, "sha256", sha256)
     monkeypatch.setattr(activity, "build_file_cube", build)
     second = compile_run(data, ipcc_like_set, tmp_path / "r2")
-    assert order[:2] == ["built", "hashed"]
+    assert order.index("built") < order.index("hashed")  # a build ended before the new file's hash (none waited for it)
     assert from_cache(second) == {"y2021.parquet": True, "y2022.parquet": True, "y2023.parquet": False,
                                   "z2021.parquet": True}
     assert second["rows"]["rows_read"] == 1200
@@ -336,3 +337,58 @@ def test_a_new_file_is_read_while_it_is_hashed_and_a_copy_still_comes_from_the_c
     assert not any(from_cache(cold).values())
     for name in ("emissions.parquet", "inventory.parquet", "cube.parquet"):
         assert (tmp_path / "r2" / name).read_bytes() == (tmp_path / "r3" / name).read_bytes(), name
+
+
+def test_a_file_replaced_while_it_is_read_is_named_and_its_cube_never_cached(tmp_path, ipcc_like_set, cache_on,
+                                                                            monkeypatch, capsys):
+    """A new file replaced by another version (a new file renamed over it) after its rows were read and
+    before it was hashed: the cube (of the old bytes) and the sha256 (of the new) are of two versions, so
+    the run stops with the file named (exit 2, no run folder) and the cube is not put into the cache under
+    the new bytes' sha256; the next run reads the new version and equals a cold run byte for byte."""
+    import os
+    import threading
+
+    from ghginv.core import _fs, hashcache
+    from ghginv.pipeline import activity
+
+    data = tmp_path / "activity"
+    write_activity(data / "y2021.parquet", rows(2021, 1.0, 200))
+    monkeypatch.setattr(hashcache, "MIN_BYTES", 0)  # the test's files are small
+    monkeypatch.setattr(hashcache, "RACY_S", -60.0)
+    compile_run(data, ipcc_like_set, tmp_path / "r1")
+    write_activity(data / "y2022.parquet", rows(2022, 2.5, 200))  # new: read while it is hashed
+    built = threading.Event()
+    real_sha256, real_build = _fs.sha256, activity.build_file_cube
+
+    def sha256(loc):
+        if Path(str(loc)).name == "y2022.parquet":
+            built.wait(30)  # hashed only once its rows were read and the file replaced
+        return real_sha256(loc)
+
+    def build(batches, *args, **kwargs):
+        out = real_build(batches, *args, **kwargs)
+        if not built.is_set():
+            write_activity(tmp_path / "next.parquet", rows(2022, 9.0, 200))
+            os.replace(tmp_path / "next.parquet", data / "y2022.parquet")  # another version, renamed over it
+            built.set()
+        return out
+
+    monkeypatch.setattr(_fs, "sha256", sha256)
+    monkeypatch.setattr(activity, "build_file_cube", build)
+    entries = sorted(cache_on.glob("*.cube"))
+    capsys.readouterr()
+    assert main(["compile", "--activity", str(data), "--factors", str(ipcc_like_set), "--gwp", "AR5GWP100",
+                 "--out", str(tmp_path / "r2"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "y2022.parquet" in err and "changed while ghginv read it" in err and "Traceback" not in err
+    assert not (tmp_path / "r2").exists()
+    assert sorted(cache_on.glob("*.cube")) == entries  # nothing cached for the new bytes
+    monkeypatch.undo()
+    monkeypatch.setenv("GHGINV_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("GHGINV_CACHE", "1")
+    again = compile_run(data, ipcc_like_set, tmp_path / "r3")
+    assert from_cache(again) == {"y2021.parquet": True, "y2022.parquet": False}
+    cold = compile_run(data, ipcc_like_set, tmp_path / "r4", "--no-cache")
+    assert not any(from_cache(cold).values())
+    for name in ("emissions.parquet", "inventory.parquet", "cube.parquet"):
+        assert (tmp_path / "r3" / name).read_bytes() == (tmp_path / "r4" / name).read_bytes(), name

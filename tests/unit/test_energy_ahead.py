@@ -29,11 +29,7 @@ def test_the_table_computed_ahead_is_the_stages_own(tmp_path, ipcc_like_set, mon
     ahead = S.run_stages(S.Run(cfg))
     assert started == [("energy_activity", "ghginv-energy")] and ahead.energy_job is None  # started once, joined by its stage
 
-    def inline_job(fn, *args, name=None):  # computed in place
-        result = fn(*args)
-        return lambda: result
-
-    monkeypatch.setattr(S, "background", inline_job)
+    monkeypatch.setattr(S, "background", lambda *a, **k: None)  # no job: the energy_activity stage computes the table
     inline = S.run_stages(S.Run(cfg))
     assert ahead.energy_table.height > 0 and ahead.energy_table.equals(inline.energy_table)
     assert ahead.inventory.equals(inline.inventory)
@@ -50,3 +46,29 @@ def test_an_error_of_the_table_is_raised_by_its_stage(tmp_path, ipcc_like_set, m
     with pytest.raises(ConfigError, match="bad"):
         S.run_stages(S.Run(cfg, progress=seen.append))
     assert seen[-1] == "energy_activity"  # the stages before it ran to their end
+
+
+def test_a_failing_stage_before_it_leaves_no_energy_thread(tmp_path, ipcc_like_set, monkeypatch):
+    """A stage after the emissions and before energy_activity fails: its error goes up only once the
+    energy-activity thread has ended (no thread left computing on a core of a server or API caller)."""
+    import threading
+    import time
+
+    cfg = _config(tmp_path, ipcc_like_set)
+    real, done = S.energy_activity, []
+
+    def slow(*args):
+        time.sleep(0.3)  # still running when the checks stage fails
+        out = real(*args)
+        done.append(True)
+        return out
+
+    def broken_checks(*args, **kwargs):
+        raise RuntimeError("checks broke")
+
+    monkeypatch.setattr(S, "energy_activity", slow)
+    monkeypatch.setattr(S, "run_checks", broken_checks)
+    with pytest.raises(RuntimeError, match="checks broke"):
+        S.run_stages(S.Run(cfg))
+    assert done == [True]
+    assert not [t for t in threading.enumerate() if t.name == "ghginv-energy"]

@@ -192,15 +192,46 @@ def test_folding_the_files_added_so_far_changes_no_bit(seed, keep_entity):
     parts, _ = _mixed_files(rng, books, keep_entity)
     if not parts:
         return
-    at = int(rng.integers(0, len(parts) + 1))
+    at = int(rng.integers(0, len(parts) + 1))  # len(parts): folded just before finalize
     cubes = []
     for fold in (False, True):
         m = CubeMerger(None, keep_entity)
-        for j, p in enumerate(parts):
+        for j, p in enumerate([*parts, None]):
             if fold and j == at:
+                before = len(m.parts)  # the non-empty files added so far (an empty cube adds no part)
                 m.fold()
-                assert len(m.parts) == min(j, 1) or j == 1
-            m.add(_file_cube(p, books))
+                assert len(m.parts) == min(before, 1)  # added up into one part (nothing to do for none)
+            if p is not None:
+                m.add(_file_cube(p, books))
         cubes.append(m.finalize()[0].cells)
     assert cubes[0].equals(cubes[1])
     assert cubes[0]["amount"].to_numpy().tobytes() == cubes[1]["amount"].to_numpy().tobytes()
+
+
+@pytest.mark.parametrize("keep_entity", [False, True])
+def test_a_fold_of_several_files_changes_no_bit(keep_entity):
+    """The fold really adds up several parts (seeds with at least two non-empty files before the last): one
+    part after it, and the same cube, bit for bit, as adding every file at the end."""
+    folds = 0
+    for seed in range(40):
+        rng = np.random.default_rng(1000 + seed)
+        books = _books(rng, keep_entity)
+        parts, _ = _mixed_files(rng, books, keep_entity)
+        cubes = []
+        for fold in (False, True):
+            m = CubeMerger(None, keep_entity)
+            for p in parts[:-1]:
+                m.add(_file_cube(p, books))
+            if fold:
+                if len(m.parts) < 2:
+                    break
+                m.fold()
+                assert len(m.parts) == 1
+                folds += 1
+            for p in parts[-1:]:
+                m.add(_file_cube(p, books))
+            cubes.append(m.finalize()[0].cells)
+        if len(cubes) == 2:
+            assert cubes[0].equals(cubes[1])
+            assert cubes[0]["amount"].to_numpy().tobytes() == cubes[1]["amount"].to_numpy().tobytes()
+    assert folds >= 10  # most seeds fold two files or more
