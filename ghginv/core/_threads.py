@@ -27,25 +27,43 @@ def background(fn: Callable, *args, name: str | None = None) -> Callable:
     -------
     callable
         ``join(wait_only=False)``: waits for the thread (a timed wait, so Ctrl-C is handled between waits),
-        then gives ``fn``'s result or raises its error; ``join(wait_only=True)`` only waits. It may be
-        called again, from any thread.
+        then gives ``fn``'s result or raises its error; ``join(wait_only=True)`` only waits — the clean-up
+        after an error: a Ctrl-C meanwhile is raised once the thread has ended, never while it still runs.
+        It may be called again, from any thread.
     """
     box: dict = {}
+    # the end of the job, as an event: a Thread.join interrupted by Ctrl-C can mark a thread that still runs as
+    # stopped (CPython's bpo-45274 handling releases the running thread's own lock), so is_alive() is not asked
+    ended = threading.Event()
 
     def run():
         try:
             box["value"] = fn(*args)
         except BaseException as e:  # handed to the joining thread
             box["error"] = e
+        finally:
+            ended.set()
 
     t = threading.Thread(target=run, daemon=True, name=name)
     t.start()
 
     def join(wait_only: bool = False):
-        while t.is_alive():  # a plain join is not interrupted by Ctrl-C
-            t.join(0.05)
         if wait_only:
+            interrupted = None
+            while True:  # the clean-up after an error: the job ends first (it may be writing into a folder about
+                try:  # to be removed); a Ctrl-C meanwhile is raised then
+                    while not ended.wait(0.05):
+                        pass
+                    break
+                except KeyboardInterrupt as e:
+                    interrupted = e
+            t.join()  # its last instructions after the event: no thread is left behind
+            if interrupted is not None:
+                raise interrupted
             return None
+        while not ended.wait(0.05):  # a timed wait: Ctrl-C is handled between waits
+            pass
+        t.join()
         if "error" in box:
             raise box["error"]
         return box["value"]
