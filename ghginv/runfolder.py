@@ -48,7 +48,7 @@ from pathlib import Path
 import polars as pl
 
 from .core.errors import ConfigError, GhgInvError, InputFileError
-from .core.hashcache import file_sha256
+from .core.hashcache import file_ident, file_sha256
 
 __all__ = ["atomic_output_dir", "check_output_dir", "check_output_file", "check_output_run", "enclosing_run",
            "verified_factor_sets", "write_parquet", "write_csv", "write_files", "snapshot_factor_sets",
@@ -164,11 +164,6 @@ class SameFile:
     ident: tuple | None  # (device, inode, size, mtime_ns, ctime_ns) when it was verified; None: it changed meanwhile
 
 
-def _stat_ident(path: Path) -> tuple:
-    st = os.stat(path)
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-
 def verified_same_file(run_dir: str | os.PathLike, manifest: Mapping, name: str, what: str = "") -> SameFile | None:
     """:func:`verified_output`, with what a later :func:`copy_unchanged` of the file needs.
 
@@ -196,10 +191,10 @@ def verified_same_file(run_dir: str | os.PathLike, manifest: Mapping, name: str,
     path = Path(run_dir) / name
     if not path.is_file():
         return None
-    before = _stat_ident(path)
+    before = file_ident(path)
     if verified_output(run_dir, manifest, name, what) is None:
         return None
-    same = _stat_ident(path) == before  # else written to while it was hashed: never copied as unchanged
+    same = file_ident(path) == before  # else written to while it was hashed: never copied as unchanged
     return SameFile(path, manifest["outputs"][name], before if same else None)
 
 
@@ -256,14 +251,14 @@ def copy_unchanged(same: SameFile, write: Writer) -> Callable[[Path], str | None
 
     def copy(path: Path) -> str | None:
         try:  # the source as verified, opened; a source that changed, vanished or cannot be read is None
-            src = open(same.path, "rb") if same.ident is not None and _stat_ident(same.path) == same.ident else None  # noqa: SIM115
+            src = open(same.path, "rb") if same.ident is not None and file_ident(same.path) == same.ident else None  # noqa: SIM115
         except OSError:
             src = None
         if src is not None:
             with src, open(path, "wb") as dst:  # a failing write of the new file (disk full, EIO) is the run's error
                 _copy_bytes(src, dst)
             try:
-                if _stat_ident(same.path) == same.ident:
+                if file_ident(same.path) == same.ident:
                     return same.sha256
             except OSError:
                 pass

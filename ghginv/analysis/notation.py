@@ -713,24 +713,23 @@ def completeness_tables(inventory: pl.DataFrame, years: list[int | None]) -> dic
     vals, keys, mv, mk = by_year(vals), by_year(keys), by_year(mv), by_year(mk)
     schema = {"category": pl.String, "level": pl.Int8, "category_name": pl.String,
               **{f"{g}_{s}": (pl.Float64 if s == "co2e_t" else pl.String) for g in GASES for s in ("co2e_t", "key")}}
-    tables = {}
-    for year in dict.fromkeys(years):
+
+    def table_rows(codes, v: dict, k: dict) -> list[dict]:  # a row per category: per gas its value, else its key
         rows = []
-        v, k = vals.get(year, {}), keys.get(year, {})
-        for code in reporting_codes():
+        for code in codes:
             row = {"category": code, "level": categories.level(code), "category_name": categories.category_name(code)}
             for g in GASES:
                 row[f"{g}_co2e_t"] = v.get((code, g))
                 row[f"{g}_key"] = None if (code, g) in v else k.get((code, g))
             rows.append(row)
+        return rows
+
+    tables = {}
+    for year in dict.fromkeys(years):
+        rows = table_rows(reporting_codes(), vals.get(year, {}), keys.get(year, {}))
         v, k = mv.get(year, {}), mk.get(year, {})
         if v or k:
-            for code in MEMO:
-                row = {"category": code, "level": categories.level(code), "category_name": categories.category_name(code)}
-                for g in GASES:
-                    row[f"{g}_co2e_t"] = v.get((code, g))
-                    row[f"{g}_key"] = None if (code, g) in v else k.get((code, g))
-                rows.append(row)
+            rows += table_rows(MEMO, v, k)
         tables[year] = pl.DataFrame(rows, schema=schema).with_columns(pl.lit(year, pl.Int32).alias("year"))
     return tables
 

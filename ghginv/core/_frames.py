@@ -15,7 +15,7 @@ import numpy as np
 import polars as pl
 
 __all__ = ["group_sum", "group_sum_codes", "sort_order", "sort_stable", "encode", "encode_shared", "compact_codes", "dense_ids", "inverse",
-           "per_distinct"]
+           "per_distinct", "rank_codes", "combine_codes", "argsort_stable", "lex_order", "sorted_groups", "first_rows"]
 
 
 _SMALL_ENCODE = 8192  # rows: encoded in Python, longer columns by an Enum cast (see encode)

@@ -48,22 +48,23 @@ def background(fn: Callable, *args, name: str | None = None) -> Callable:
     t.start()
 
     def join(wait_only: bool = False):
+        interrupted = None
+        while True:  # a timed wait: Ctrl-C is handled between waits
+            try:
+                while not ended.wait(0.05):
+                    pass
+                break
+            except KeyboardInterrupt as e:
+                if not wait_only:
+                    raise
+                # the clean-up after an error: the job ends first (it may be writing into a folder about to be
+                # removed); the Ctrl-C is raised then
+                interrupted = e
+        t.join()  # its last instructions after the event: no thread is left behind
+        if interrupted is not None:
+            raise interrupted
         if wait_only:
-            interrupted = None
-            while True:  # the clean-up after an error: the job ends first (it may be writing into a folder about
-                try:  # to be removed); a Ctrl-C meanwhile is raised then
-                    while not ended.wait(0.05):
-                        pass
-                    break
-                except KeyboardInterrupt as e:
-                    interrupted = e
-            t.join()  # its last instructions after the event: no thread is left behind
-            if interrupted is not None:
-                raise interrupted
             return None
-        while not ended.wait(0.05):  # a timed wait: Ctrl-C is handled between waits
-            pass
-        t.join()
         if "error" in box:
             raise box["error"]
         return box["value"]

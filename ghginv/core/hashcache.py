@@ -84,7 +84,7 @@ def _ident(st: os.stat_result) -> tuple[int, int, int, int, int]:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-def file_ident(path: str | os.PathLike) -> tuple[int, int, int, int, int] | None:
+def file_ident(path: str | os.PathLike) -> tuple[int, int, int, int, int]:
     """The identity the hash cache keys a file's sha256 on: (device, inode, size, mtime_ns, ctime_ns).
 
     A file written in place or replaced (a new file renamed over it) has another identity.
@@ -96,13 +96,15 @@ def file_ident(path: str | os.PathLike) -> tuple[int, int, int, int, int] | None
 
     Returns
     -------
-    tuple of int, or None
-        Its identity now; None when it cannot be stat'ed (gone, no permission: the read names it).
+    tuple of int
+        Its identity now.
+
+    Raises
+    ------
+    OSError
+        The file cannot be stat'ed (gone, no permission).
     """
-    try:
-        return _ident(os.stat(path))
-    except OSError:
-        return None
+    return _ident(os.stat(path))
 
 
 def _connect():
@@ -208,7 +210,7 @@ def file_sha256(path: str | os.PathLike) -> str:
         return hit
     t_read = time.time_ns()
     digest = _hash(path)
-    after = _ident(os.stat(path))
+    after = file_ident(path)
     racy = max(st.st_mtime_ns, st.st_ctime_ns) > t_read - int(RACY_S * 1e9)
     if after == ident and not racy:
         _store(real, ident, digest)

@@ -221,7 +221,7 @@ def _build_local(files, known, cfg, cube_years, progress, input_bytes, digests=N
     use_cache = cubecache.enabled()
     # each local file's identity before it is hashed or read: a file built from its rows must keep it until both
     # are done, or its cube and its sha256 might be of two versions of it (_check_unchanged)
-    before = [None if isinstance(f.path, _fs.Remote) else hashcache.file_ident(f.path) for f in files]
+    before = [_ident(f) for f in files]
     checker = BatchValidator(known, cube_years, cfg.regions, cfg.keep_entity)  # value checks of cached cubes
     merger = CubeMerger(cube_years, cfg.keep_entity)
     on_rows = getattr(progress, "rows", None)  # progress bar (ghginv.core.progress)
@@ -255,8 +255,9 @@ def _build_local(files, known, cfg, cube_years, progress, input_bytes, digests=N
         digests = digests if digests is not None else [None] * len(files)
         hashes = [_done(d) if d is not None else pool.submit(_fs.sha256, f.path)  # local or shared storage (ghginv.core._fs)
                   for f, d in zip(files, digests)]
-        speculate = [use_cache and d is None and hashcache.enabled() and not isinstance(f.path, _fs.Remote)
-                     and _at_least(f, hashcache.MIN_BYTES) for f, d in zip(files, digests)]  # local: shared storage is read once
+        # local files only (shared storage is read once), sized by their identity (its third field)
+        speculate = [use_cache and d is None and hashcache.enabled() and b is not None and b[2] >= hashcache.MIN_BYTES
+                     for d, b in zip(digests, before)]
 
         def cached(i, f):
             """File i's usable cube from the cube cache (waits for its sha256), or None."""
@@ -352,18 +353,27 @@ def _done(value) -> Future:
     return f
 
 
-def _at_least(f, n: int) -> bool:
-    """Whether activity file ``f`` holds at least ``n`` bytes (False when it cannot be sized: the read names it)."""
+def _ident(f) -> tuple | None:
+    """Activity file ``f``'s identity now (:func:`ghginv.core.hashcache.file_ident`); None on shared storage or when
+    it cannot be stat'ed (the read names it)."""
+    if isinstance(f.path, _fs.Remote):
+        return None
     try:
-        return _fs.size(f.path) >= n
-    except (OSError, ValidationError):
-        return False
+        return hashcache.file_ident(f.path)
+    except OSError:
+        return None
+
+
+def _changed(f, before) -> bool:
+    """Whether activity file ``f`` no longer has the identity ``before`` it had when the cube stage started (None:
+    not checked)."""
+    return before is not None and _ident(f) != before
 
 
 def _check_unchanged(f, before) -> None:
     """Raise :class:`InputFileError` when local activity file ``f`` no longer has the identity ``before``
     (:func:`ghginv.core.hashcache.file_ident`) it had when the cube stage started (None: not checked)."""
-    if before is not None and hashcache.file_ident(f.path) != before:
+    if _changed(f, before):
         raise InputFileError(f"{f.path}: the file changed while ghginv read it (written or replaced during the run); "
                              "nothing was written: run again once no program writes it")
 
@@ -373,6 +383,6 @@ def _store(digest, f, keep_entity: bool, fc, before=None) -> None:
     changed since the stage started (``before``: its identity then): the cube and the sha256 might then be of two
     versions of it."""
     key = cache_key(digest.result(), f.partitions, keep_entity)
-    if before is not None and hashcache.file_ident(f.path) != before:
+    if _changed(f, before):
         return  # the stage raises (_check_unchanged)
     cubecache.put(key, fc.arrays, fc.meta)

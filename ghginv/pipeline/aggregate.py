@@ -175,10 +175,16 @@ def _stable_sort(combined: np.ndarray) -> np.ndarray:
     descents than a quarter of the rows: the emission rows come sorted by year and region, the rolled and
     completeness rows in runs; 2.5-10 times quicker there at 10 M rows over 2,000 regions), else
     :func:`~ghginv.core._frames.argsort_stable` (a 16-bit radix sort, quicker on keys in no order)."""
-    n = combined.size
-    if n > 1 and np.count_nonzero(combined[1:] < combined[:-1]) * 4 < n:
+    if _nearly_sorted(combined):
         return np.argsort(combined, kind="stable")
     return argsort_stable(combined)
+
+
+def _nearly_sorted(combined: np.ndarray) -> bool:
+    """Whether keys are nearly in order: fewer descents than a quarter of the rows (numpy's timsort is then the
+    quicker stable sort: :func:`_stable_sort`)."""
+    n = combined.size
+    return n > 1 and np.count_nonzero(combined[1:] < combined[:-1]) * 4 < n
 
 
 def _groups(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -230,8 +236,7 @@ def _merged_order(codes: list[np.ndarray], n_first: int) -> np.ndarray:
     combined = combine_codes(codes) if n_first else None
     if combined is None:
         return lex_order(codes)
-    n = combined.size
-    if n > 1 and np.count_nonzero(combined[1:] < combined[:-1]) * 4 < n:
+    if _nearly_sorted(combined):
         return np.argsort(combined, kind="stable")
     head, tail = combined[:n_first], combined[n_first:]
     if (head[1:] < head[:-1]).any():
