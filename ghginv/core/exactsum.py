@@ -9,7 +9,7 @@ Every finite float64 is an integer multiple of a power of two. With ``E`` its 11
 exponent come from the value's bits by integer operations (no :func:`numpy.frexp`): exact. The exact sum of a
 group is therefore ``N × 2**scale`` with a Python integer ``N`` and ``scale`` the smallest exponent of all values:
 the signed mantissas are added per (group, exponent) with :func:`numpy.bincount` and each (group, exponent) sum is
-shifted into ``N`` in Python, once.
+shifted into ``N`` as a Python integer, once (in numpy's object loops).
 
 :func:`numpy.bincount` adds in float64, which is exact while every partial sum is an integer of magnitude at most
 2**53. The signed mantissa is cut into pieces whose sums over all ``n`` values stay there: the low pieces of ``w``
@@ -101,12 +101,22 @@ def exact_group_sums(x: np.ndarray, group: np.ndarray, n_groups: int) -> tuple[l
     pieces.append(rest.astype(np.float64))  # the high bits, signed (arithmetic shift)
     sums = [np.bincount(key, weights=p, minlength=n_groups * span) for p in pieces]
     used = np.flatnonzero(np.logical_or.reduce([q != 0 for q in sums]))
-    for k, *ps in zip(used.tolist(), *(q[used].tolist() for q in sums), strict=True):
-        g, shift = divmod(k, span)
-        v = 0
-        for i, q in enumerate(ps):
-            v += int(q) << (i * width)
-        totals[g] += v << shift
+    if not used.size:
+        return totals, e0 - 1075
+    # each (group, exponent) sum as a Python integer, shifted to the common scale and added per group — in numpy's
+    # object loops (the integers' own arithmetic, exact) rather than a Python loop over the pairs: about half the time
+    # at a few thousand pairs (8,655 at 1 M activity rows in the provincial tables)
+    g, shift = np.divmod(used, span)
+    v = None
+    for i, q in enumerate(sums):
+        t = q[used].astype(np.int64).astype(object)  # an integer of at most 2**53: exact in int64
+        if i:
+            t = np.left_shift(t, i * width)
+        v = t if v is None else v + t
+    v = np.left_shift(v, shift.astype(object))
+    first = np.flatnonzero(np.concatenate([[True], g[1:] != g[:-1]]))  # ``used`` is ascending: each group's pairs in a run
+    for gi, n in zip(g[first].tolist(), np.add.reduceat(v, first).tolist(), strict=True):
+        totals[gi] = n
     return totals, e0 - 1075
 
 

@@ -112,3 +112,30 @@ def test_no_values_and_empty_groups():
     assert exact_group_sums(np.array([]), np.array([], np.int64), 3) == ([0, 0, 0], 0)
     totals, scale = exact_group_sums(np.array([1.0, 2.0]), np.array([0, 2]), 4)
     assert [round_exact(t, scale) for t in totals] == [1.0, 0.0, 2.0, 0.0]
+
+
+def _pairwise_reference(x: np.ndarray, group: np.ndarray, n_groups: int) -> tuple[list[int], int]:
+    """The integers of :func:`exact_group_sums` as its earlier Python loop over (group, exponent) pairs made them."""
+    bits = x.view(np.int64)
+    efield = (bits >> 52) & 0x7FF
+    mant = (bits & ((1 << 52) - 1)) | np.where(efield > 0, np.int64(1 << 52), np.int64(0))
+    mant = np.where(bits < 0, -mant, mant)
+    exp = np.maximum(efield, 1)
+    totals = [0] * n_groups
+    if not x.size:
+        return totals, 0
+    e0 = int(exp.min())
+    for g, m, e in zip(group.tolist(), mant.tolist(), exp.tolist(), strict=True):
+        totals[g] += m << (e - e0)
+    return totals, e0 - 1075
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_floats, st.integers(0, 40)), max_size=120), st.integers(0, 3))
+def test_rep8_group_integers_are_the_pairwise_ones(rows, n_empty):
+    # many groups, some without values, each with values of many exponents: the per-pair integers shifted and added per
+    # group in numpy's object loops are the integers a plain loop over the values gives (the same N and scale)
+    x = np.array([v for v, _ in rows], np.float64)
+    group = np.array([g for _, g in rows], np.int64)
+    n_groups = 41 + n_empty
+    assert exact_group_sums(x, group, n_groups) == _pairwise_reference(x, group, n_groups)
