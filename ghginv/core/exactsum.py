@@ -59,6 +59,16 @@ def _piece_width(n_values: int) -> tuple[int, int]:
     return w, 1 + -(-b // w)
 
 
+_CHUNK = 1 << 16  # values reduced at a time (their temporaries: a few hundred KiB each)
+
+
+def _exponents(bits: np.ndarray) -> np.ndarray:
+    """``max(E, 1)`` of each float64 given as its int64 bits (``E``: the 11-bit exponent field)."""
+    e = bits >> 52
+    e &= 0x7FF
+    return np.maximum(e, 1, out=e)
+
+
 def exact_group_sums(x: np.ndarray, group: np.ndarray, n_groups: int) -> tuple[list[int], int]:
     """The exact sum of the finite float64 values ``x`` of each group, as integers times one power of two.
 
@@ -85,21 +95,39 @@ def exact_group_sums(x: np.ndarray, group: np.ndarray, n_groups: int) -> tuple[l
     if not x.size:
         return totals, 0
     bits = x.view(np.int64)
-    efield = (bits >> 52) & 0x7FF
-    mant = (bits & ((1 << 52) - 1)) | np.where(efield > 0, np.int64(1 << 52), np.int64(0))
-    mant = np.where(bits < 0, -mant, mant)
-    exp = np.maximum(efield, 1)
-    e0 = int(exp.min())
-    span = int(exp.max()) - e0 + 1
-    key = group * span + (exp - e0)
-    width, n_pieces = _piece_width(x.size)
-    pieces = []
-    rest = mant
-    for _ in range(n_pieces - 1):
-        pieces.append((rest & ((1 << width) - 1)).astype(np.float64))  # low bits, 0 … 2**width - 1
-        rest = rest >> width
-    pieces.append(rest.astype(np.float64))  # the high bits, signed (arithmetic shift)
-    sums = [np.bincount(key, weights=p, minlength=n_groups * span) for p in pieces]
+    n = x.size
+    lo_e, hi_e = 2047, 1
+    for s0 in range(0, n, _CHUNK):  # the exponents' range first: one scale for all
+        e = _exponents(bits[s0:s0 + _CHUNK])
+        lo_e, hi_e = min(lo_e, int(e.min())), max(hi_e, int(e.max()))
+    e0 = lo_e
+    span = hi_e - e0 + 1
+    width, n_pieces = _piece_width(n)
+    bins = n_groups * span
+    sums = [np.zeros(bins) for _ in range(n_pieces)]
+    # the values a block at a time, each block's temporaries small enough to stay in the CPU's cache (measured: 2.5 to
+    # 3 times faster than whole-array passes at 175 k to 850 k values); blocks no shorter than the bins, so a call with
+    # many (group, exponent) bins stays one pass. Each block's bin sums are integers and so is their total: every
+    # partial sum over all values stays within 2**53 (_piece_width), the same exact sums
+    step = max(_CHUNK, bins)
+    for s0 in range(0, n, step):
+        b = bits[s0:s0 + step]
+        sign = b >> 63  # 0, or -1 for a negative value (arithmetic shift)
+        e = b >> 52
+        e &= 0x7FF
+        mant = b & ((1 << 52) - 1)
+        mant |= np.minimum(e, 1) << 52  # the implicit leading 1 of a normal number
+        mant ^= sign
+        mant -= sign  # -m for a negative value: (m ^ -1) + 1, two's complement
+        np.maximum(e, 1, out=e)
+        key = group[s0:s0 + step] * span
+        key += e
+        key -= e0
+        rest = mant
+        for i in range(n_pieces - 1):
+            sums[i] += np.bincount(key, weights=(rest & ((1 << width) - 1)).astype(np.float64), minlength=bins)  # low bits
+            rest = rest >> width
+        sums[-1] += np.bincount(key, weights=rest.astype(np.float64), minlength=bins)  # the high bits, signed
     used = np.flatnonzero(np.logical_or.reduce([q != 0 for q in sums]))
     if not used.size:
         return totals, e0 - 1075
@@ -107,12 +135,20 @@ def exact_group_sums(x: np.ndarray, group: np.ndarray, n_groups: int) -> tuple[l
     # object loops (the integers' own arithmetic, exact) rather than a Python loop over the pairs: about half the time
     # at a few thousand pairs (8,655 at 1 M activity rows in the provincial tables)
     g, shift = np.divmod(used, span)
-    v = None
-    for i, q in enumerate(sums):
-        t = q[used].astype(np.int64).astype(object)  # an integer of at most 2**53: exact in int64
-        if i:
-            t = np.left_shift(t, i * width)
-        v = t if v is None else v + t
+    parts = [q[used] for q in sums]  # integers of at most 2**53: exact in int64
+    if n_pieces == 2 and float(np.abs(parts[1]).max()) < 2.0 ** (62 - width):
+        # the two pieces' sums joined in int64 where that holds them (|high| · 2**width < 2**62, low < 2**53), then one
+        # Python integer per pair
+        v = parts[1].astype(np.int64) << width
+        v += parts[0].astype(np.int64)
+        v = v.astype(object)
+    else:
+        v = None
+        for i, q in enumerate(parts):
+            t = q.astype(np.int64).astype(object)
+            if i:
+                t = np.left_shift(t, i * width)
+            v = t if v is None else v + t
     v = np.left_shift(v, shift.astype(object))
     first = np.flatnonzero(np.concatenate([[True], g[1:] != g[:-1]]))  # ``used`` is ascending: each group's pairs in a run
     for gi, n in zip(g[first].tolist(), np.add.reduceat(v, first).tolist(), strict=True):

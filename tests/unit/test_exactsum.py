@@ -139,3 +139,21 @@ def test_rep8_group_integers_are_the_pairwise_ones(rows, n_empty):
     group = np.array([g for _, g in rows], np.int64)
     n_groups = 41 + n_empty
     assert exact_group_sums(x, group, n_groups) == _pairwise_reference(x, group, n_groups)
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 64, 1 << 16])
+@pytest.mark.parametrize("kind", range(5))
+def test_rep8_blocks_of_values_give_the_same_integers(chunk, kind, monkeypatch):
+    # the values reduced a block at a time (blocks of ``chunk`` values, or of the bins when there are more bins): the
+    # same integers and scale as one pass, and exact (the two-, three- and many-piece splits as above)
+    monkeypatch.setattr(exactsum, "_CHUNK", chunk)
+    rng = np.random.default_rng(100 + kind)
+    for pieces in ("two", "three"):
+        if pieces == "three":
+            monkeypatch.setattr(exactsum, "_TWO_PIECE_ROWS", 0)
+        for _ in range(6):
+            n_groups = int(rng.integers(1, 30))
+            n = int(rng.integers(0, 500))
+            x, group = _values(rng, kind, n), rng.integers(0, n_groups, n)
+            assert exact_group_sums(x, group, n_groups) == _pairwise_reference(x, group, n_groups)
+            _check(x, group, n_groups)
