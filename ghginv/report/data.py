@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 
 from ..core._frames import group_sum, per_distinct
-from ..core.categories import category_name
+from ..core.categories import category_name, is_bunker
 from ..core.errors import InputFileError
 from ..runfolder import read_manifest
 from ._atoms import Atoms, emission_atoms
@@ -221,6 +221,21 @@ class ReportData:
             out = inv.lazy().filter(pl.col("notation_key").is_not_null()).drop("region", strict=False).unique().collect()
         self.__dict__["_keyed"] = (inv, out)
         return out
+
+    def bunker_co2e(self, year: int | None) -> pl.Series:
+        """``co2e_t`` of the memo rows of international bunkers (:func:`ghginv.core.categories.is_bunker`) of ``year``, in
+        table order (the summary's memo line, outside the total). Chosen per atom when the emission rows have atoms
+        (:meth:`emission_atoms`: a few hundred scope, year and sector tests instead of a filter of every row's text
+        columns), else per row: the same rows, so the same values and sum."""
+        e = self.emissions
+        a = self.emission_atoms()
+        if a is None:
+            return e.filter(pl.col("scope") == "memo", pl.col("year") == year,
+                            pl.col("sector").is_in([c for c in e["sector"].unique().to_list() if c and is_bunker(c)]))["co2e_t"]
+        t = a.table
+        per_atom = np.array([year is not None and y == year and sc == "memo" and bool(sec) and is_bunker(sec)
+                             for y, sc, sec in zip(t["year"].to_list(), t["scope"].to_list(), t["sector"].to_list(), strict=True)], bool)
+        return e.select("co2e_t").filter(pl.Series(a.rows_of(per_atom)))["co2e_t"]
 
     def removals(self) -> pl.DataFrame:
         """year, removals_t (≤ 0): CO2 rows with negative emissions (sinks)."""

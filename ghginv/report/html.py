@@ -9,7 +9,6 @@ from html import escape
 import polars as pl
 
 from ..analysis.indicators import ALL_REGION, ENERGY_VARIANTS, SCOPES, intensity
-from ..core.categories import is_bunker
 from ..core.version import __version__
 from . import svg
 from ._completeness import completeness_section
@@ -205,10 +204,9 @@ def _summary_page(d: ReportData, lang: str, y0: int, y1: int) -> str:
                      f'<div class="v">{"+" if ch > 0 else ""}{_f(ch, dig, lang)}</div>'
                      f'<div class="u">{escape(unit)}{"；" if lang == "zh" else "; "}{"+" if ch > 0 else ""}{_f(100 * ch / t0, 1, lang)} %</div></div>')
     out = [f'<section class="summary" id="summary"><h2>{escape(text("summary", lang))}</h2><div class="cards">{"".join(cards)}</div>']
-    bunk = d.emissions.filter(pl.col("scope") == "memo", pl.col("year") == y1,
-                              pl.col("sector").is_in([c for c in d.emissions["sector"].unique().to_list() if c and is_bunker(c)]))
-    if bunk.height:  # international bunkers: a memo line, outside the total (2006 IPCC GL Vol 2 Ch 3)
-        out.append("<p>" + escape(text("sum_bunkers", lang, y=y1, v=_f(bunk["co2e_t"].sum() / div, dig, lang), unit=unit)) + "</p>")
+    bunk = d.bunker_co2e(y1)
+    if bunk.len():  # international bunkers: a memo line, outside the total (2006 IPCC GL Vol 2 Ch 3)
+        out.append("<p>" + escape(text("sum_bunkers", lang, y=y1, v=_f(bunk.sum() / div, dig, lang), unit=unit)) + "</p>")
     rows = []
     if d.targets is not None:
         for r in d.targets.iter_rows(named=True):

@@ -166,3 +166,23 @@ def test_frame_atoms_looked_up_in_numpy_are_the_hashed_atoms(rows):
     table, ids = _atoms_by_hashing(df, cols)
     assert a.table.equals(table, null_equal=True)
     assert np.array_equal(a.ids, ids) and a.ids.dtype == np.int64
+
+
+@pytest.mark.filterwarnings("ignore:Comparisons with None")  # the filter's year None, as the summary could ask
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(row, min_size=1, max_size=120), year=st.sampled_from([2019, 2020, 2022, 2030, None]))
+def test_rep8_bunker_rows_per_atom_are_the_rows_filtered(rows, year):
+    # the summary's memo line of international bunkers: the rows chosen per atom are the rows of the filter over every
+    # row (memo scope, the year, a bunker sector), in table order, so the same values and sum
+    e = _frame(rows)
+    with atoms(False):
+        old = ReportData(manifest={}, emissions=e, inventory=e.clear(), factors_used=e.clear()).bunker_co2e(year)
+    with atoms(True):
+        d = ReportData(manifest={}, emissions=e, inventory=e.clear(), factors_used=e.clear())
+        assert d.emission_atoms() is not None
+        new = d.bunker_co2e(year)
+    assert new.to_list() == old.to_list()
+    assert new.len() == old.len() and new.sum() == old.sum()
+    if year is not None:  # the bunker rows are there to be found: 1.A.3.a.i and 1.A.3.d.i among the sectors
+        want = e.filter(pl.col("scope") == "memo", pl.col("year") == year, pl.col("sector").is_in(["1.A.3.a.i", "1.A.3.d.i"]))
+        assert new.to_list() == want["co2e_t"].to_list()
