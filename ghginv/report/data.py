@@ -125,6 +125,31 @@ class ReportData:
         self.__dict__["_by_group"] = (self.emissions, g)
         return g
 
+    def group_years(self) -> dict[str, tuple[str, dict]]:
+        """group -> (the label of its first row, year -> co2e_t) of :meth:`by_group`, the groups in the order of their
+        first row: what the page's charts and summary read of each group, from one pass over the table's rows (computed
+        once per table) instead of a filter per group and chart."""
+        g = self.by_group()
+        cached = self.__dict__.get("_group_years")
+        if cached is not None and cached[0] is g:
+            return cached[1]
+        out: dict[str, tuple[str, dict]] = {}
+        for grp, y, v, lab in g.select("group", "year", "co2e_t", "label").iter_rows():
+            out.setdefault(grp, (lab, {}))[1][y] = v
+        self.__dict__["_group_years"] = (g, out)
+        return out
+
+    def year_total(self, year: int) -> float:
+        """The sum of :meth:`by_group`'s ``co2e_t`` of ``year`` (polars' sum of the year's rows, as the charts summed them),
+        computed once per year and table."""
+        g = self.by_group()
+        cached = self.__dict__.get("_year_totals")
+        if cached is None or cached[0] is not g:
+            cached = self.__dict__["_year_totals"] = (g, {})
+        if year not in cached[1]:
+            cached[1][year] = g.filter(pl.col("year") == year)["co2e_t"].sum()
+        return cached[1][year]
+
     def emission_atoms(self) -> Atoms | None:
         """The emission rows' atoms (:func:`ghginv.report._atoms.emission_atoms`), found once per emission frame: the
         level-3 groups, the five-sector sheet and the provincial tables group the rows through them. None for a frame

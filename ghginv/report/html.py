@@ -66,16 +66,15 @@ def _series(ind: pl.DataFrame, name: str, region: str = ALL_REGION) -> dict[int,
 
 
 def _sector_chart(d: ReportData, lang: str) -> str:
-    g = d.by_group()
+    gy = d.group_years()
     years = d.years()
     div, unit = mass_unit(lang)
     dig = 2 if lang == "zh" else 1
-    groups = [x for x in g["group"].unique(maintain_order=True).to_list() if x != INDIRECT] + ([INDIRECT] if INDIRECT in g["group"].to_list() else [])
+    groups = [x for x in gy if x != INDIRECT] + ([INDIRECT] if INDIRECT in gy else [])
     series = []
     for grp in groups:
-        sub = g.filter(pl.col("group") == grp)
-        m = dict(zip(sub["year"].to_list(), sub["co2e_t"].to_list()))
-        series.append((_group_label(grp, sub["label"][0], lang), [m.get(y, 0.0) / div for y in years]))
+        lab, m = gy[grp]
+        series.append((_group_label(grp, lab, lang), [m.get(y, 0.0) / div for y in years]))
     xs = [str(y) for y in years]
     total = [sum(v[i] for _, v in series) for i in range(len(years))]
     return (svg.stacked_bars("sectors", text("sectors_chart", lang), unit, xs, series, digits=dig, group=lang != "zh")
@@ -151,17 +150,14 @@ def _nonfossil_chart(d: ReportData, lang: str) -> str:
 
 
 def _waterfall(d: ReportData, lang: str, y0: int, y1: int) -> str:
-    g = d.by_group()
     div, unit = mass_unit(lang)
     dig = 2 if lang == "zh" else 1
-    tot = lambda y: g.filter(pl.col("year") == y)["co2e_t"].sum() / div  # noqa: E731
+    tot = lambda y: d.year_total(y) / div  # noqa: E731
     steps, names = [], []
-    for grp in g["group"].unique(maintain_order=True).to_list():
-        sub = g.filter(pl.col("group") == grp)
-        m = dict(zip(sub["year"].to_list(), sub["co2e_t"].to_list()))
+    for grp, (lab, m) in d.group_years().items():
         delta = (m.get(y1, 0.0) - m.get(y0, 0.0)) / div
         steps.append((text("indirect_short", lang) if grp == INDIRECT else grp, delta))
-        names.append(_group_label(grp, sub["label"][0], lang))
+        names.append(_group_label(grp, lab, lang))
     title = text("waterfall_chart", lang, y0=y0, y1=y1)
     rows = [[escape(str(y0)), _f(tot(y0), dig, lang)], *([escape(n), _f(v, dig, lang) if v <= 0 else "+" + _f(v, dig, lang)]
                                                         for n, (_, v) in zip(names, steps)), [escape(str(y1)), _f(tot(y1), dig, lang)]]
@@ -174,10 +170,9 @@ def _sinks(d: ReportData, lang: str) -> str:
     if rem.height == 0:
         return f'<p class="na">{escape(text("no_sinks", lang))}</p>'
     years = d.years()
-    g = d.by_group()
     div, unit = mass_unit(lang)
     dig = 2 if lang == "zh" else 1
-    gross = [g.filter(pl.col("year") == y)["co2e_t"].sum() / div for y in years]
+    gross = [d.year_total(y) / div for y in years]
     rm = dict(zip(rem["year"].to_list(), rem["removals_t"].to_list()))
     removals = [rm.get(y, 0.0) / div for y in years]
     net = [a + b for a, b in zip(gross, removals)]
@@ -193,8 +188,7 @@ def _summary_page(d: ReportData, lang: str, y0: int, y1: int) -> str:
     verdict with its margin, and the sectors that moved most."""
     div, unit = mass_unit(lang)
     dig = 2 if lang == "zh" else 1
-    g = d.by_group()
-    tot = {y: g.filter(pl.col("year") == y)["co2e_t"].sum() / div for y in d.years()}
+    tot = {y: d.year_total(y) / div for y in d.years()}
     t0, t1 = tot.get(y0), tot.get(y1)
     cards = [f'<div class="card"><div class="k">{escape(text("sum_total", lang, y=y1))}</div><div class="v">{_f(t1, dig, lang)}</div>'
              f'<div class="u">{escape(unit)}</div></div>']
@@ -218,10 +212,8 @@ def _summary_page(d: ReportData, lang: str, y0: int, y1: int) -> str:
         out.append(_t(rows, [text(k, lang) for k in ("col_target", "col_kind", "col_latest", "col_achieved", "col_path", "col_status",
                                                      "col_margin")], left=2, caption=text("sum_targets", lang)))
     deltas = []
-    for grp in g["group"].unique(maintain_order=True).to_list():
-        sub = g.filter(pl.col("group") == grp)
-        m = dict(zip(sub["year"].to_list(), sub["co2e_t"].to_list()))
-        deltas.append(((m.get(y1, 0.0) - m.get(y0, 0.0)) / div, _group_label(grp, sub["label"][0], lang)))
+    for grp, (lab, m) in d.group_years().items():
+        deltas.append(((m.get(y1, 0.0) - m.get(y0, 0.0)) / div, _group_label(grp, lab, lang)))
     if len(deltas) >= 2 and y1 != y0:
         deltas.sort()
         fmt = lambda v: ("+" if v > 0 else "") + _f(v, dig, lang)  # noqa: E731
