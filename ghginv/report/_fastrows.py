@@ -23,7 +23,7 @@ import numpy as np
 import polars as pl
 from xlsxwriter.utility import xl_col_to_name
 
-__all__ = ["write_rows"]
+__all__ = ["write_rows", "write_cells"]
 
 # the worksheet's parts this path uses (xlsxwriter 3.x; tests/unit/test_xlsx_fastrows.py compares the bytes
 # with the cell-by-cell path of the installed version): without them the table is written cell by cell
@@ -105,6 +105,58 @@ def write_rows(ws, df: pl.DataFrame, first_row: int, header_row: int, fmt_num) -
     return True
 
 
+def write_cells(ws, cols: list[tuple[str, list]], first_row: int, header_row: int, fmt_num) -> bool:
+    """Write a small table given as Python lists, one per column, into worksheet ``ws`` from row ``first_row`` (0-based),
+    as writing its cells one by one would: ``write_number`` without a format for ``"int"``, with ``fmt_num`` for
+    ``"float"``, ``write_string`` for ``"str"``, and per row either of the last two for ``"mixed"`` (a float or a
+    text); ``None``: no cell.
+
+    Parameters
+    ----------
+    ws : xlsxwriter.worksheet.Worksheet
+        The worksheet (not in constant-memory mode), its header row already written.
+    cols : list of (str, list)
+        Per column its kind (``"int"``, ``"float"``, ``"str"`` or ``"mixed"``) and its values, all of one length.
+    first_row : int
+        The sheet row of the first values.
+    header_row : int
+        The sheet row of the header (its cells span every column).
+    fmt_num : xlsxwriter.format.Format
+        The format of float cells.
+
+    Returns
+    -------
+    bool
+        ``False`` (nothing written) for what this path does not render (a float that is NaN or infinite, a text longer
+        than Excel's limit, a value of another type, a worksheet without the internals it uses); the caller then
+        writes the cells one by one.
+    """
+    if not all(hasattr(ws, a) for a in _INTERNALS) or ws.constant_memory or len({len(v) for _, v in cols}) > 1:
+        return False
+    lim = ws.xls_strmax // 2
+    ok = {"int": lambda v: type(v) is int, "float": lambda v: type(v) is float and isfinite(v),
+          "str": lambda v: type(v) is str and len(v) <= lim}
+    ok["mixed"] = lambda v: ok["float"](v) or ok["str"](v)
+    for kind, vals in cols:
+        test = ok.get(kind)
+        if test is None or not all(test(v) for v in vals if v is not None):
+            return False
+    n = len(cols[0][1]) if cols else 0
+    # the number format is asked for its index only when a cell has it (as a cell written with it registers it)
+    formatted = any(type(v) is float for kind, vals in cols if kind in ("float", "mixed") for v in vals)
+    cols, spans = _py_cells(ws, list(cols), n, first_row, header_row)
+    if spans is None:
+        return True
+    orig = ws._write_rows
+
+    def _write_rows() -> None:
+        orig()  # the header rows (and anything else the worksheet holds), then these rows
+        ws.fh.write(_rows_xml_py(cols, first_row, n, fmt_num._get_xf_index() if formatted else 0, spans))
+
+    ws._write_rows = _write_rows
+    return True
+
+
 def _polars_layout(ws, df: pl.DataFrame, first_row: int, header_row: int) -> tuple[list, dict[int, str] | None]:
     """How :func:`write_rows` renders each column of a large table (kind, its values or shared-string codes as a
     Series) and the ``spans`` of each 16-row block, its strings added to the workbook's shared-string table and the
@@ -167,7 +219,6 @@ def _py_layout(ws, df: pl.DataFrame, first_row: int, header_row: int) -> tuple[l
     """:func:`_polars_layout` of a small table in Python, from one list per column: the same kinds, codes (lists),
     shared strings in the same order, dimension and spans; None (nothing done) when a column is not covered
     (:func:`_covered`: booleans, NaN or infinite floats, other types, text longer than Excel's limit)."""
-    n, k = df.height, df.width
     cols: list[tuple[str, list]] = []
     lim = ws.xls_strmax // 2
     for c, t in df.schema.items():
@@ -186,14 +237,21 @@ def _py_layout(ws, df: pl.DataFrame, first_row: int, header_row: int) -> tuple[l
             cols.append(("null", vals))
         else:
             return None
+    return _py_cells(ws, cols, df.height, first_row, header_row)
+
+
+def _py_cells(ws, cols: list[tuple[str, list]], n: int, first_row: int, header_row: int) -> tuple[list, dict[int, str] | None]:
+    """The shared part of :func:`_py_layout` and :func:`write_cells`: the text of ``cols`` added to the workbook's
+    shared-string table (each text cell's code), the sheet's dimension extended and the rows' spans."""
+    k = len(cols)
     if n == 0 or k == 0:
         return cols, None
     # shared strings in the order the cell-by-cell path adds them: row by row, left to right
-    strings = [j for j, (kind, _) in enumerate(cols) if kind == "str"]
+    strings = [j for j, (kind, _) in enumerate(cols) if kind in ("str", "mixed")]
     if strings:
         st = ws.str_table
         table = st.string_table
-        lists = [cols[j][1] for j in strings]
+        lists = [cols[j][1] if cols[j][0] == "str" else [v if isinstance(v, str) else None for v in cols[j][1]] for j in strings]
         first = dict.fromkeys(chain.from_iterable(zip(*lists, strict=True)))  # each text once, in the order of its first cell
         first.pop(None, None)
         for v in first:
@@ -202,7 +260,10 @@ def _py_layout(ws, df: pl.DataFrame, first_row: int, header_row: int) -> tuple[l
                 st.unique_count += 1
         st.count += sum(len(vals) - vals.count(None) for vals in lists)
         for j, vals in zip(strings, lists, strict=True):
-            cols[j] = ("str", [-1 if v is None else table[v] for v in vals])  # -1: no cell
+            if cols[j][0] == "str":
+                cols[j] = ("str", [-1 if v is None else table[v] for v in vals])  # -1: no cell
+            else:  # a number stays a float, a text becomes its code (an int)
+                cols[j] = ("mixed", [table[t] if t is not None else v for v, t in zip(cols[j][1], vals, strict=True)])
     # the 16-row blocks holding a cell of each column: the sheet's dimension and the rows' spans
     block_of = [r // 16 for r in range(first_row, first_row + n)]
     lo_col: dict[int, int] = {}
@@ -211,6 +272,8 @@ def _py_layout(ws, df: pl.DataFrame, first_row: int, header_row: int) -> tuple[l
     for j, (kind, vals) in enumerate(cols):
         if kind == "str":
             on = [i for i, x in enumerate(vals) if x >= 0]
+        elif kind == "null":
+            on = []
         elif None in vals:
             on = [i for i, v in enumerate(vals) if v is not None]
         else:
@@ -247,6 +310,9 @@ def _rows_xml_py(cols: list[tuple[str, pl.Series | list]], first_row: int, n: in
             xml.append([f'<c r="{name}{r}"><v>{v:.16G}</v></c>' if v is not None else "" for r, v in zip(rows, vals, strict=True)])
         elif kind == "str":
             xml.append([f'<c r="{name}{r}" t="s"><v>{x}</v></c>' if x >= 0 else "" for r, x in zip(rows, vals, strict=True)])
+        elif kind == "mixed":  # a float (number format) or a text's code (an int)
+            xml.append([f'<c r="{name}{r}" s="{xf}"><v>{v:.16G}</v></c>' if type(v) is float
+                        else f'<c r="{name}{r}" t="s"><v>{v}</v></c>' if v is not None else "" for r, v in zip(rows, vals, strict=True)])
         else:
             xml.append([""] * n)
     out = []

@@ -5,7 +5,10 @@ equal the sums over the groups' names (:func:`ghginv.core._frames.group_sum`, th
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
 from ghginv import compile_inventory
@@ -91,3 +94,35 @@ def test_notation_rows_from_the_keyed_rows_equal_the_whole_inventory():
     got = d.notation_rows()
     assert_frame_equal(got, want)
     assert got["notation_key"].to_list() == ["C", "IE", "NE", "NO"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_rep8_completeness_sheet_by_column_is_the_sheet_cell_by_cell(tmp_path, monkeypatch, lang):
+    """The Completeness sheet written column by column (ghginv.report._fastrows.write_cells) is the sheet written one cell
+    at a time: values with the number format, keys as shared strings in the same order, the same spans and bytes."""
+    import io
+    import zipfile
+
+    import xlsxwriter
+
+    from ghginv.report import _completeness
+
+    d = _data(tmp_path)
+
+    def book() -> dict[str, bytes]:
+        buf = io.BytesIO()
+        wb = xlsxwriter.Workbook(buf, {"in_memory": True, "nan_inf_to_errors": True})
+        wb.set_properties({"created": datetime(2000, 1, 1, tzinfo=UTC)})
+        head, num = wb.add_format({"bold": True}), wb.add_format({"num_format": "#,##0.0000"})
+        wb.add_worksheet("first").write_number(0, 0, 0.5, num)
+        _completeness.completeness_sheet(wb, d, num, head, "SYNTHETIC", [], lang)
+        wb.close()
+        with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as z:
+            return {n: z.read(n) for n in z.namelist()}
+
+    fast = book()
+    monkeypatch.setattr(_completeness, "write_cells", lambda *a: False)
+    slow = book()
+    assert fast == slow
+    sheet = fast["xl/worksheets/sheet2.xml"]
+    assert sheet.count(b' t="s"><v>') > 50 and sheet.count(b' s="') > 20  # keys and names as text, numbers formatted

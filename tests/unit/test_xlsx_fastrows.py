@@ -104,3 +104,70 @@ def test_python_layout_same_bytes_as_polars_and_cell_by_cell(df, note, monkeypat
         monkeypatch.setattr(_fastrows, "PY_CELLS", py_cells)
         books.append(_book(df, note, monkeypatch, fast_rows))
     assert books[0] == books[1] == books[2]
+
+
+def _cells_book(cols: list, note: str | None, fast: bool) -> dict[str, bytes]:
+    """A workbook with one table written by write_cells (``fast``) or one cell at a time (as the completeness sheet did)."""
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "nan_inf_to_errors": True})
+    wb.set_properties({"created": xlsx.datetime(2000, 1, 1, tzinfo=xlsx.UTC)})
+    head, num = wb.add_format({"bold": True}), wb.add_format({"num_format": "#,##0.0000"})
+    first = wb.add_worksheet("first")
+    first.write_string(0, 0, "NE")  # a string already in the table
+    ws = wb.add_worksheet("table")
+    r0 = 0
+    if note:
+        ws.write(0, 0, note)
+        r0 = 2
+    for j in range(len(cols)):
+        ws.write(r0, j, f"h{j}", head)
+    if not (fast and _fastrows.write_cells(ws, cols, r0 + 1, r0, num)):
+        assert not fast or any(v != v or v in (float("inf"), float("-inf")) for _, vals in cols for v in vals if type(v) is float)
+        for i in range(len(cols[0][1])):  # row by row, left to right
+            for j, (kind, vals) in enumerate(cols):
+                v = vals[i]
+                if v is None:
+                    continue
+                if isinstance(v, str):
+                    ws.write_string(r0 + 1 + i, j, v)
+                elif kind == "int":
+                    ws.write_number(r0 + 1 + i, j, v)
+                else:
+                    ws.write_number(r0 + 1 + i, j, v, num)
+    ws.freeze_panes(r0 + 1, 3)
+    wb.close()
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+_FLOAT = st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False), st.sampled_from([0.0, -0.0, 1e-320, 123456.789]))
+_KEY = st.one_of(st.none(), st.sampled_from(["NE", "NO", "IE", "C", "NA", "shared text <&> 甲"]), st.text(max_size=4))
+
+
+@st.composite
+def _cell_columns(draw) -> list:
+    n = draw(st.integers(0, 40))
+    cols = [("int", [draw(st.one_of(st.none(), st.integers(-(2**53), 2**53))) for _ in range(n)])]
+    for kind in draw(st.lists(st.sampled_from(["str", "float", "mixed"]), min_size=1, max_size=6)):
+        value = {"str": _KEY, "float": _FLOAT, "mixed": st.one_of(_FLOAT, _KEY)}[kind]
+        cols.append((kind, [draw(value) for _ in range(n)]))
+    return cols
+
+
+@settings(max_examples=80, deadline=None)
+@given(cols=_cell_columns(), note=st.sampled_from([None, "note"]))
+def test_rep8_write_cells_same_bytes_as_one_by_one(cols, note):
+    """Tables given as one Python list per column — integers, floats (the number format), text and columns of either —
+    give the workbook written one cell at a time: the same shared strings in the same order, dimension, spans, cells."""
+    assert _cells_book(cols, note, True) == _cells_book(cols, note, False)
+
+
+def test_rep8_write_cells_falls_back_for_what_it_does_not_render():
+    wb = xlsxwriter.Workbook(io.BytesIO(), {"in_memory": True, "nan_inf_to_errors": True})
+    num = wb.add_format()
+    for bad in ([("mixed", [1.0, float("nan")])], [("float", [float("inf")])], [("str", ["x" * 16_384])], [("int", [1.5])],
+                [("mixed", [True])], [("other", [1])], [("int", [1]), ("str", ["a", "b"])]):
+        assert not _fastrows.write_cells(wb.add_worksheet(), bad, 1, 0, num), bad
+    assert _fastrows.write_cells(wb.add_worksheet(), [("mixed", [1.0, "NE", None]), ("str", ["x" * 16_383, None, "a"])], 1, 0, num)
+    cols = [("mixed", [1.0, float("nan")])]  # written one by one: the NaN as an error formula
+    assert _cells_book(cols, None, True) == _cells_book(cols, None, False)
