@@ -4,11 +4,11 @@ xlsxwriter keeps every cell as an object and writes it as XML through several me
 hundreds of thousands of rows (the IPCC categories sheet of a run of 265 k cube cells holds 4 M
 cells) that is most of the report's time. :func:`write_rows` gives the same bytes as the
 cell-by-cell path of :func:`ghginv.report.xlsx._sheet` (``write_number`` with the number format
-for floats, without a format for integers, ``write_string`` for text, nothing for nulls): the
+for floats, without a format for integers, ``write_string`` for text, ``write_boolean`` for booleans, nothing for nulls): the
 strings enter the workbook's shared-string table in the same (row-major) order, the sheet's
 dimension and each 16-row block's ``spans`` are the same, and the cells' XML is rendered once at
-``close`` with the same number format (``.16G``). A frame the fast path does not cover (booleans,
-NaN or infinite floats, other types, text longer than Excel's limit) returns ``False`` and is
+``close`` with the same number format (``.16G``). A frame the fast path does not cover (NaN or
+infinite floats, other types, text longer than Excel's limit; booleans in a large table) returns ``False`` and is
 written cell by cell as before. A small table (fewer than :data:`PY_CELLS` cells: every table of a district's
 run but the IPCC categories) is prepared in Python from one list per column (:func:`_py_columns`), without a
 polars query per column: the same strings, codes, dimension and spans.
@@ -218,7 +218,7 @@ def _polars_layout(ws, df: pl.DataFrame, first_row: int, header_row: int) -> tup
 def _py_layout(ws, df: pl.DataFrame, first_row: int, header_row: int) -> tuple[list, dict[int, str] | None] | None:
     """:func:`_polars_layout` of a small table in Python, from one list per column: the same kinds, codes (lists),
     shared strings in the same order, dimension and spans; None (nothing done) when a column is not covered
-    (:func:`_covered`: booleans, NaN or infinite floats, other types, text longer than Excel's limit)."""
+    (:func:`_covered`, but for booleans: NaN or infinite floats, other types, text longer than Excel's limit)."""
     cols: list[tuple[str, list]] = []
     lim = ws.xls_strmax // 2
     for c, t in df.schema.items():
@@ -233,6 +233,8 @@ def _py_layout(ws, df: pl.DataFrame, first_row: int, header_row: int) -> tuple[l
             cols.append(("float", vals))
         elif t in _NUMERIC:
             cols.append(("int", vals))
+        elif t == pl.Boolean:  # write_boolean: TRUE or FALSE, without a format
+            cols.append(("bool", vals))
         elif t == pl.Null:
             cols.append(("null", vals))
         else:
@@ -310,6 +312,8 @@ def _rows_xml_py(cols: list[tuple[str, pl.Series | list]], first_row: int, n: in
             xml.append([f'<c r="{name}{r}"><v>{v:.16G}</v></c>' if v is not None else "" for r, v in zip(rows, vals, strict=True)])
         elif kind == "str":
             xml.append([f'<c r="{name}{r}" t="s"><v>{x}</v></c>' if x >= 0 else "" for r, x in zip(rows, vals, strict=True)])
+        elif kind == "bool":
+            xml.append([f'<c r="{name}{r}" t="b"><v>{1 if v else 0}</v></c>' if v is not None else "" for r, v in zip(rows, vals, strict=True)])
         elif kind == "mixed":  # a float (number format) or a text's code (an int)
             xml.append([f'<c r="{name}{r}" s="{xf}"><v>{v:.16G}</v></c>' if type(v) is float
                         else f'<c r="{name}{r}" t="s"><v>{v}</v></c>' if v is not None else "" for r, v in zip(rows, vals, strict=True)])
@@ -329,6 +333,8 @@ def _values(kind: str, vals: pl.Series, lo: int, hi: int, name: str) -> tuple[pl
     part = vals[lo:hi].rename(name)
     if kind == "str":  # shared-string indices, -1 for no cell
         return part, pl.when(pl.col(name) >= 0).then(pl.col(name).cast(pl.String))
+    if kind == "bool":  # 1 or 0
+        return part, pl.col(name).cast(pl.Int8).cast(pl.String)
     if kind == "int" and (part.null_count() == part.len() or part.cast(pl.Float64).abs().max() < _EXACT_INT):
         return part, pl.col(name).cast(pl.String)  # ``.16G`` of an integer below 2**53: its digits
     if kind in ("int", "float"):
@@ -339,7 +345,7 @@ def _values(kind: str, vals: pl.Series, lo: int, hi: int, name: str) -> tuple[pl
 def _rows_xml(cols: list[tuple[str, pl.Series]], first_row: int, lo: int, hi: int, xf: int, spans: dict[int, str]) -> str:
     """The ``<row>`` elements of rows ``lo:hi`` of the table (rows without a cell left out): each cell's
     XML put together by polars from its column's rendered values."""
-    at = {"float": f'" s="{xf}"><v>', "int": '"><v>', "str": '" t="s"><v>'}
+    at = {"float": f'" s="{xf}"><v>', "int": '"><v>', "str": '" t="s"><v>', "bool": '" t="b"><v>'}
     r = pl.Series(range(first_row + lo + 1, first_row + hi + 1), dtype=pl.Int64)  # 1-based sheet rows
     frame = {"r": r.cast(pl.String), "span": pl.Series([spans.get((x - 1) // 16) for x in r.to_list()], dtype=pl.String)}
     cells = []

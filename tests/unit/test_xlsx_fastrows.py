@@ -68,8 +68,10 @@ def test_uncovered_frames_fall_back(py_cells, monkeypatch):
     wb = xlsxwriter.Workbook(io.BytesIO(), {"in_memory": True, "nan_inf_to_errors": True})
     assert not xlsx.write_rows(wb.add_worksheet(), df, 1, 0, wb.add_format())  # written cell by cell instead
     for bad in (pl.DataFrame({"x": [1.0, float("nan")]}), pl.DataFrame({"x": [1.0, float("-inf")]}, schema={"x": pl.Float32}),
-                pl.DataFrame({"s": ["a", "x" * 16_384]}), pl.DataFrame({"b": [True]})):
+                pl.DataFrame({"s": ["a", "x" * 16_384]})):
         assert not xlsx.write_rows(wb.add_worksheet(), bad, 1, 0, wb.add_format()), bad
+    # booleans: written column by column in a small table (the Python layout), cell by cell in a large one
+    assert xlsx.write_rows(wb.add_worksheet(), pl.DataFrame({"b": [True]}), 1, 0, wb.add_format()) == (py_cells > 0)
     assert xlsx.write_rows(wb.add_worksheet(), pl.DataFrame({"s": ["a", "x" * 16_383, None]}), 1, 0, wb.add_format())
     assert xlsx.write_rows(wb.add_worksheet(), _frame(20), 1, 0, wb.add_format())
 
@@ -83,6 +85,7 @@ _COLUMNS = {  # dtype -> the strategy of one value
     pl.Int32: st.one_of(st.none(), st.integers(-(2**31), 2**31 - 1)),
     pl.UInt64: st.one_of(st.none(), st.integers(0, 2**64 - 1)),
     pl.Null: st.none(),
+    pl.Boolean: st.one_of(st.none(), st.booleans()),  # the key categories' flags
 }
 
 
@@ -171,3 +174,15 @@ def test_rep8_write_cells_falls_back_for_what_it_does_not_render():
     assert _fastrows.write_cells(wb.add_worksheet(), [("mixed", [1.0, "NE", None]), ("str", ["x" * 16_383, None, "a"])], 1, 0, num)
     cols = [("mixed", [1.0, float("nan")])]  # written one by one: the NaN as an error formula
     assert _cells_book(cols, None, True) == _cells_book(cols, None, False)
+
+
+@pytest.mark.parametrize("polars_cells", [0, 10**12])  # the small table's XML put together by polars, or in Python
+@pytest.mark.parametrize("n", [1, 17, 60])
+def test_rep8_booleans_of_a_small_table_same_bytes_as_cell_by_cell(n, polars_cells, monkeypatch):
+    """A small table with a boolean column (the key categories' flags): column by column, the same bytes as cell by cell
+    (``write_boolean``: TRUE or FALSE without a format; null: no cell)."""
+    monkeypatch.setattr(_fastrows, "POLARS_CELLS", polars_cells)
+    monkeypatch.setattr(_fastrows, "PY_CELLS", 10**12)
+    df = _frame(n).with_columns(pl.Series("key", [None if i % 5 == 2 else i % 3 == 0 for i in range(n)], dtype=pl.Boolean),
+                                pl.Series("flag", [i % 2 == 1 for i in range(n)], dtype=pl.Boolean))
+    assert _book(df, "note", monkeypatch, 1) == _book(df, "note", monkeypatch, 10**9)
