@@ -734,6 +734,10 @@ class _EnergyGroups:
         self.tce = ExactSums(flat.filter(flat.is_not_null()), self.tce_rows)
         self._physical: dict[tuple, ExactSums] = {}
 
+    def class_map(self) -> dict:
+        """:func:`class_map` of the table: each group's activity and fuel class (the table's distinct pairs, each once)."""
+        return {k[5]: k[4] for k in self.keys}
+
     def physical(self, divisors: list[float]) -> ExactSums:
         """The exact sums of each group's ``amount_base`` / its display divisor (one per group, as in the table)."""
         key = tuple(divisors)
@@ -1011,12 +1015,16 @@ def provincial_sheets(emissions: pl.DataFrame, energy_activity: pl.DataFrame | N
     list of (str, polars.DataFrame, str)
         (sheet name, table, note written above it).
     """
-    r = _Rows(emissions, class_map(energy_activity), atoms)  # once for the summary and every sector table (not kept past this call)
+    groups = None
+    if energy_activity is not None and energy_activity.height:
+        groups = _EnergyGroups(energy_activity, "name_zh" if lang == "zh" else "name_en")  # both quantities' tables
+    # the activities' fuel classes read from the energy groups (each group one activity and class), not from the table
+    classes = groups.class_map() if groups is not None else class_map(energy_activity)
+    r = _Rows(emissions, classes, atoms)  # once for the summary and every sector table (not kept past this call)
     out = [(ptext("sheet_summary", lang), summary_sheet(_summary(r, energy_activity, electricity_balance, inventory), lang),
             ptext("blank_note", lang))]
     method = ptext("electricity_coal_equivalent" if electricity_method == "coal_equivalent" else "electricity_equivalent", lang)
-    if energy_activity is not None and energy_activity.height:
-        groups = _EnergyGroups(energy_activity, "name_zh" if lang == "zh" else "name_en")  # both quantities' tables
+    if groups is not None:
         for key, q in (("sheet_energy_phys", "physical"), ("sheet_energy_tce", "tce")):
             t = _energy_table(energy_activity, groups, lang, q)
             if t is not None:

@@ -17,7 +17,7 @@ from polars.testing import assert_frame_equal
 import ghginv.report._atoms as atoms_mod
 from ghginv.report._atoms import emission_atoms, frame_atoms
 from ghginv.report.data import ReportData
-from ghginv.report.provincial import _EnergyGroups, _Rows
+from ghginv.report.provincial import _EnergyGroups, _Rows, class_map
 from ghginv.report.xlsx import provincial_table
 
 SECTORS = ["1.A.1.a", "1.A.2.e", "1.A.3.a.i", "1.A.3.d.i", "1.A.4.b", "2.C.1", "2.F.1", "3.A.1", "3.B.1.a", "4.A", None]
@@ -121,6 +121,7 @@ def test_energy_groups_from_atoms_equal_the_grouped_rows(rows):
         new = _EnergyGroups(ea, "name_en")
     assert new.keys == old.keys
     assert list(new.tce_rows) == list(old.tce_rows)
+    assert new.class_map() == old.class_map() == class_map(ea)  # the fuel class of each activity, as read from the table
     n = len(old.keys)
     divs = [1.0 + i / 3 for i in range(n)]
     for a, b in ((old.tce, new.tce), (old.physical(divs), new.physical(divs))):
