@@ -104,7 +104,7 @@ def exact_group_sums(x: np.ndarray, group: np.ndarray, n_groups: int) -> tuple[l
     span = hi_e - e0 + 1
     width, n_pieces = _piece_width(n)
     bins = n_groups * span
-    sums = [np.zeros(bins) for _ in range(n_pieces)]
+    sums: list = [None] * n_pieces
     # the values a block at a time, each block's temporaries small enough to stay in the CPU's cache (measured: 2.5 to
     # 3 times faster than whole-array passes at 175 k to 850 k values); blocks no shorter than the bins, so a call with
     # many (group, exponent) bins stays one pass. Each block's bin sums are integers and so is their total: every
@@ -124,10 +124,17 @@ def exact_group_sums(x: np.ndarray, group: np.ndarray, n_groups: int) -> tuple[l
         key += e
         key -= e0
         rest = mant
-        for i in range(n_pieces - 1):
-            sums[i] += np.bincount(key, weights=(rest & ((1 << width) - 1)).astype(np.float64), minlength=bins)  # low bits
-            rest = rest >> width
-        sums[-1] += np.bincount(key, weights=rest.astype(np.float64), minlength=bins)  # the high bits, signed
+        for i in range(n_pieces):
+            if i < n_pieces - 1:
+                w = (rest & ((1 << width) - 1)).astype(np.float64)  # low bits, 0 … 2**width - 1
+                rest = rest >> width
+            else:
+                w = rest.astype(np.float64)  # the high bits, signed (arithmetic shift)
+            got = np.bincount(key, weights=w, minlength=bins)
+            if sums[i] is None:  # the first block's sums (one block: no other array of the bins' size)
+                sums[i] = got
+            else:
+                sums[i] += got
     used = np.flatnonzero(np.logical_or.reduce([q != 0 for q in sums]))
     if not used.size:
         return totals, e0 - 1075
