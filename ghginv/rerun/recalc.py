@@ -363,7 +363,8 @@ def _recalc_rows(old, new_cells: pl.DataFrame, new_sets, ncfg: RunConfig, new_em
         pl.col("e3").alias("new_co2e_t"),
     )
     values = ["old_co2e_t", "new_co2e_t", *EFFECTS]
-    rolled, _, codes = _rollup(rows, tuple(values), {k: enc[k] for k in ("region", "scope", "sector", "gas")} if enc else None)
+    rolled, _, codes = _rollup(rows, tuple(values), {k: enc[k] for k in ("region", "scope", "sector", "gas")} if enc else None,
+                               keep_index=False)
     rows = enc = None  # rolled up: the rows and their codes are not kept through what follows
     names = category_names(*codes.pop("category"))
     codes = None
