@@ -5,11 +5,15 @@
   when written again;
 * :func:`ghginv.rerun.recalc.recalculation_tables` with ``release=True`` drops the old run folder's tables
   once the states are summed: the same tables as without, and the folder's tables are gone afterwards;
-* :func:`ghginv.rerun.recompute._give_back_heap` (glibc's ``malloc_trim``) leaves every frame as it was.
+* :func:`ghginv.rerun.recompute._give_back_heap` (glibc's ``malloc_trim``) leaves every frame as it was;
+* a recompute on the kept positions hands the reports the inventory's key codes
+  (:func:`ghginv.rerun.recompute._inventory_key_codes`, issue 20 sixth part): the codes of the inventory's strings,
+  and the same workbook and page as without them (grouped on the strings).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -80,3 +84,25 @@ def test_give_back_heap_leaves_the_frames(demo_run):
     _give_back_heap()
     assert result.inventory.equals(inventory)
     assert all(result.tables[n].equals(before[n]) for n in before)
+
+
+@pytest.mark.parametrize("gwp", ["AR6GWP100", None])
+def test_key_codes_of_a_recompute_give_the_same_reports(demo_run, tmp_path, gwp):
+    from ghginv.rerun.recompute import recompute
+
+    result = recompute(demo_run, gwp=gwp)
+    assert result.recompute_path == "kept_positions"  # no inventory stage: the codes come from the recompute
+    codes = result.key_codes
+    assert set(codes) == {"scope", "category", "gas"}
+    for k, (values, c) in codes.items():
+        assert values == sorted(values) and None not in values
+        assert c.dtype.kind == "u" and c.shape == (result.inventory.height,)
+        assert pl.Series([*values, None], dtype=pl.String).gather(c.astype(np.int64)).equals(result.inventory[k], null_equal=True)
+    assert recompute(demo_run, gwp=gwp, recalculation=False).key_codes is None  # only the numbers: not made
+    # every table of the workbook summed over regions (the IPCC sheet grouped on the codes): the same bytes as on the strings
+    result.config.extra["report"] = {**(result.config.extra.get("report") or {}), "workbook_detail": "summed"}
+    coded = result.write(tmp_path / "coded")
+    result.key_codes = None
+    strings = result.write(tmp_path / "strings")
+    for name in ("inventory.xlsx", "report.html"):
+        assert (coded / name).read_bytes() == (strings / name).read_bytes(), name
