@@ -101,7 +101,8 @@ def _rollup(emissions: pl.DataFrame, values: tuple[str, ...], enc: dict | None =
             strings: bool = True, keep_index: bool = True) -> tuple[pl.DataFrame, tuple | None, dict]:
     """:func:`rollup`, and the rolled-up rows' keys as codes: column -> (sorted distinct values,
     int64 code per rolled row) for region, scope, category and gas. ``enc``: the rows' region, scope,
-    sector and gas as :func:`ghginv.core._frames.encode` gives them, when the caller has them.
+    sector and gas as :func:`ghginv.core._frames.encode` gives them (or those codes as int32), when the caller has
+    them; the region, scope and gas codes returned are then in their type.
     ``strings=False`` leaves the String key columns out of the rolled rows (year, level and
     ``values`` only): a caller that works from the codes (:func:`build_inventory`) never builds them.
     ``keep_index=False`` returns None for the index, which is then dropped before the rolled rows are built (a

@@ -42,6 +42,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from ..core._frames import encode, group_sum, group_sum_codes, rank_codes
@@ -110,17 +111,23 @@ def _summed_alike(states: list[pl.DataFrame | None]) -> tuple[pl.DataFrame, dict
 
 def _group_sum_coded(df: pl.DataFrame, values: list[str], keep: list[str] | None = None) -> tuple[pl.DataFrame, dict | None]:
     """:func:`ghginv.core._frames.group_sum` of ``values`` per KEYS (the same groups, order and bits),
-    and the summed rows' string keys as codes (column -> (sorted distinct values, code per row), as
-    :func:`ghginv.core._frames.encode` gives them) for the roll-up, which then does not encode them
-    again; None without rows. ``keep``: the key columns the summed rows keep as columns (default
-    every KEYS column; the roll-up needs only ``year`` besides the codes), the others being given
-    by their codes alone."""
+    and the summed rows' region, scope, sector and gas as codes (column -> (sorted distinct values, int32
+    code per row): :func:`ghginv.core._frames.encode`'s codes, in half the bytes) for the roll-up, which
+    then does not encode them again; None without rows. ``keep``: the key columns the summed rows keep as
+    columns (default every KEYS column; the roll-up needs only ``year`` besides the codes), the others
+    being given by their codes alone. Each column's codes of every row are dropped once its summed rows'
+    codes are taken (~13 MiB a column at 1.6 M rows less at the recalculation's peak)."""
     if df.height == 0:
         return group_sum(df, KEYS, values), None
     enc = {k: encode(df[k]) for k in KEYS if df[k].dtype == pl.String}
     out, first = group_sum_codes(df, KEYS if keep is None else keep, values,
                                  [enc[k][1] if k in enc else rank_codes(df[k]) for k in KEYS])
-    return out, {k: (vals, codes[first]) for k, (vals, codes) in enc.items()}
+    coded = {}
+    for k in ("region", "scope", "sector", "gas"):  # what the roll-up reads; a code is below 2**31 (one per distinct value)
+        if k in enc:
+            vals, codes = enc.pop(k)
+            coded[k] = (vals, codes.astype(np.int32)[first])
+    return out, coded
 
 
 def _factor_rows(cells: pl.DataFrame, sets, fallback: str, gwp: GwpSet, classes=None) -> pl.DataFrame:

@@ -1,7 +1,8 @@
 """The roll-up's positions as int32 where they fit (:func:`ghginv.pipeline.aggregate._rollup`, issue 20): the same
 rolled rows, bit for bit, the same int64 CSR index and the same codes as the int64 roll-up it replaced (kept here as
-the reference), on random emission rows; ``keep_index=False`` the same rows without the index; and the branch for
-keys too wide to pack."""
+the reference), on random emission rows, also from int32 codes (the recalculation's: :func:`ghginv.rerun.recalc.
+_group_sum_coded`); ``keep_index=False`` the same rows without the index; and the branch for keys too wide to pack.
+The recalculation's summed rows with int32 codes give the same table as with int64 codes."""
 
 from __future__ import annotations
 
@@ -121,11 +122,16 @@ def _same(got, want) -> None:
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 3000), nulls=st.booleans(),
        values=st.sampled_from([("emissions_t", "co2e_t"), ("co2e_t",), ("emissions_t", "co2e_t", "e2")]),
-       strings=st.booleans(), given_enc=st.booleans())
+       strings=st.booleans(), given_enc=st.sampled_from([None, np.int64, np.int32]))
 def test_the_int32_positions_give_the_int64_rollup(seed, n, nulls, values, strings, given_enc):
+    """Also with the caller's codes, as int64 (the inventory stage's) or int32 (the recalculation's): the
+    same rows, index and category codes (the other codes in the caller's type)."""
     em = _emissions(seed, n, nulls)
     enc = {k: encode(em[k]) for k in ("region", "scope", "sector", "gas")} if given_enc else None
     want = _reference_rollup(em, values, enc, strings=strings)
+    if given_enc is np.int32:
+        enc = {k: (v, c.astype(np.int32)) for k, (v, c) in enc.items()}
+        want = (want[0], want[1], {k: (v, c if k == "category" else c.astype(np.int32)) for k, (v, c) in want[2].items()})
     _same(ag._rollup(em, values, enc, strings=strings), want)
     rolled, index, codes = ag._rollup(em, values, enc, strings=strings, keep_index=False)
     assert index is None
@@ -143,3 +149,19 @@ def test_keys_too_wide_to_pack_give_the_same_rollup(seed, n):
         mp.setattr(ag, "combine_codes", lambda codes: None if len(codes) == 3 else combine_codes(codes))
         got = ag._rollup(em, ("emissions_t", "co2e_t"))
     _same(got, want)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 2000))
+def test_the_recalculation_codes_are_int32_of_encode(seed, n):
+    """:func:`ghginv.rerun.recalc._group_sum_coded`: the summed rows' codes are ``encode``'s of the summed rows'
+    strings (int32), for the four columns the roll-up reads."""
+    from ghginv.rerun.recalc import KEYS, _group_sum_coded
+
+    em = _emissions(seed, n, nulls=True).with_columns(activity=pl.lit("coal"))
+    out, coded = _group_sum_coded(em, ["co2e_t"], keep=None)
+    assert set(coded) == {"region", "scope", "sector", "gas"}
+    for k, (values, c) in coded.items():
+        assert c.dtype == np.int32 and c.shape == (out.height,)
+        assert pl.Series([*values, None], dtype=pl.String).gather(c).equals(out[k], null_equal=True)
+    assert out.columns == [*KEYS, "co2e_t"]
