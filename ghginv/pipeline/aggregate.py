@@ -97,6 +97,10 @@ def rollup(emissions: pl.DataFrame, values: tuple[str, ...] = ("emissions_t", "c
     return rolled, index
 
 
+# the roll-up's expanded rows take int32 positions below this many rows (int64 above)
+_INT32_ROWS = 1 << 31
+
+
 def _rollup(emissions: pl.DataFrame, values: tuple[str, ...], enc: dict | None = None,
             strings: bool = True, keep_index: bool = True) -> tuple[pl.DataFrame, tuple | None, dict]:
     """:func:`rollup`, and the rolled-up rows' keys as codes: column -> (sorted distinct values,
@@ -126,7 +130,7 @@ def _rollup(emissions: pl.DataFrame, values: tuple[str, ...], enc: dict | None =
     sec = enc["sector"][1][first1]
     rep = n_anc[sec]
     n_exp = int(rep.sum())
-    idx = np.int32 if n_exp < 1 << 31 else np.int64
+    idx = np.int32 if n_exp < _INT32_ROWS else np.int64
     flat = np.array([at[c] for ch in chains for c in ch], idx)
     src = np.repeat(np.arange(first1.size, dtype=idx), rep)
     # the k-th expanded row of a group takes the k-th category of its sector's chain: flat[offset[sector] + k],
