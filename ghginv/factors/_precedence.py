@@ -84,7 +84,9 @@ def _codes(values: list, at: dict | None = None) -> tuple[dict, np.ndarray]:
     """(value -> code, int64 code per value) in the order values are first met (``at``: codes given
     so far, extended)."""
     at = {} if at is None else at
-    return at, np.fromiter((at.setdefault(v, len(at)) for v in values), np.int64, len(values))
+    for v in dict.fromkeys(values):  # the distinct values in the order met (a Python loop over those only)
+        at.setdefault(v, len(at))
+    return at, np.fromiter(map(at.__getitem__, values), np.int64, len(values))
 
 
 def _hits(cell_vals: list, cell_code: np.ndarray, rule_pats: list, rule_code: np.ndarray, hit) -> np.ndarray:

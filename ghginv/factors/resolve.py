@@ -376,7 +376,120 @@ def resolve(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str = "no
 def _resolve_cells(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: str = "none") -> Resolution:
     rules, rules_tbl = rules_frame(sets)
     res = _run_sql(cells.to_arrow(), rules_tbl, year_fallback == "nearest")
+    rule_norm = np.array([r.value_norm for r in rules], dtype=np.float64)
+    rule_den = np.array([r.den_dim for r in rules], dtype=object)
+    chosen = _choose_arrays(res, cells, rules)
+    if chosen is None:  # a problem to report (or nothing resolved): the frames' way, which names it
+        chosen = _choose_frames(res, cells, rules, sets, year_fallback)
+    factors, conv = chosen
+    rid = factors["rule_id"].to_numpy()
+    value = factor_values(rule_norm, rid, factors["rule2_id"].fill_null(-1).to_numpy())
+    factors = factors.with_columns(
+        pl.Series("value_norm", value), pl.Series("den_dim", rule_den[rid].astype(str))
+    )
+    crid = conv["rule_id"].to_numpy()
+    conversions = conv.with_columns(
+        pl.Series("value_norm", rule_norm[crid] if crid.size else np.zeros(0)),
+        pl.Series("den_dim", rule_den[crid].astype(str) if crid.size else np.zeros(0, dtype=str), dtype=pl.String),
+    )
+    answer = ConversionAnswer(res.filter(pl.col("kind") == "conv"), cells, None, sets, year_fallback)
+    return Resolution(factors=factors, conversions=conversions, rules=rules, sets=sets, answer=answer)
 
+
+def _first_of_groups(keys: list[np.ndarray]) -> np.ndarray:
+    """The first row of each distinct tuple of the leading two ``keys`` when the rows are sorted by
+    every key (most significant first): the rows :func:`pick_across_sets` keeps, in its order."""
+    order = np.lexsort(keys[::-1])
+    change = np.zeros(order.size, bool)
+    change[:1] = True
+    for k in keys[:2]:
+        ks = k[order]
+        change[1:] |= ks[1:] != ks[:-1]
+    return order[change]
+
+
+def _choose_arrays(res: pl.DataFrame, cells: pl.DataFrame, rules: list[Rule]) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """:func:`_choose_frames` in numpy over the query's few rows: the same factor and conversion rows
+    (values, dtypes, order), without some forty small polars queries; None when there is a problem
+    to report (ties, half a composite factor, CO2 given twice, a cell without a factor or without
+    CO2) or no row, which :func:`_choose_frames` then reports (or answers) as before."""
+    if res.height == 0 or cells.height == 0:
+        return None
+    if int(res["n_tied"].max()) > 1:
+        return None
+    cell = res["cell_id"].to_numpy().astype(np.int64, copy=False)
+    srank = res["set_rank"].to_numpy().astype(np.int64, copy=False)
+    dist = res["distance"].to_numpy().astype(np.int64, copy=False)
+    kind_vals, kind_code = encode(res["kind"])
+    key_vals, key_code = encode(res["key"])
+    if len(kind_vals) < kind_code.size and kind_code.max() == len(kind_vals):  # a null kind
+        return None
+    kind_at = {v: i for i, v in enumerate(kind_vals)}
+    key_at = {v: i for i, v in enumerate(key_vals)}
+
+    def rows(kind: str, key: str | None = None) -> np.ndarray:
+        m = kind_code == kind_at.get(kind, -1)
+        if key is not None:
+            m &= key_code == key_at.get(key, -1)
+        return np.flatnonzero(m)
+
+    span = int(srank.max()) + 1 - min(int(srank.min()), 0)
+    ef, cc, of = rows("ef"), rows("carbon", "carbon_content"), rows("carbon", "oxidation")
+    # composite CO2: a set's carbon content and oxidation of one cell, paired (the frames' full join)
+    cc = cc[np.lexsort((srank[cc], cell[cc]))]
+    of = of[np.lexsort((srank[of], cell[of]))]
+    if cc.size != of.size or (cell[cc] != cell[of]).any() or (srank[cc] != srank[of]).any():
+        return None  # half a composite factor
+    pair_key = cell[cc] * span + srank[cc]
+    if pair_key.size and np.unique(pair_key).size != pair_key.size:
+        return None
+    gas_vals = sorted(set(key_vals) | ({"CO2"} if cc.size else set()))
+    gas_at = {v: i for i, v in enumerate(gas_vals)}
+    key_gas = np.array([gas_at[v] for v in key_vals] + [len(gas_vals)], np.int64)
+    co2 = gas_at.get("CO2", -1)
+    ef_gas = key_gas[key_code[ef]]
+    if cc.size and np.isin(pair_key, cell[ef][ef_gas == co2] * span + srank[ef][ef_gas == co2]).any():
+        return None  # CO2 given directly and as a composite by one set
+    # candidates (ef rows, then composites) and the choice across sets: per (cell, gas) the first by
+    # (distance, set_rank)
+    c_row = np.concatenate([ef, cc])
+    c_gas = np.concatenate([ef_gas, np.full(cc.size, co2, np.int64)])
+    c_dist = np.concatenate([dist[ef], np.maximum(dist[cc], dist[of])])
+    c_rule2 = np.concatenate([np.full(ef.size, -1, np.int64), res["rule_id"].to_numpy().astype(np.int64, copy=False)[of]])
+    pick = _first_of_groups([cell[c_row], c_gas, c_dist, srank[c_row]])
+    chosen_cell = cell[c_row[pick]]
+    if np.setdiff1d(cells["cell_id"].to_numpy(), chosen_cell).size:
+        return None  # a cell without a factor
+    co2_acts = {r.activity for r in rules if (r.kind == "ef" and r.key == "CO2") or r.kind == "carbon"}
+    if co2_acts:
+        with_co2 = chosen_cell[c_gas[pick] == co2]
+        needs = cells.filter(pl.col("activity").is_in(sorted(co2_acts)))["cell_id"].to_numpy()
+        if np.setdiff1d(needs, with_co2).size:
+            return None  # a cell without CO2
+    src = c_row[pick]
+    rule2 = c_rule2[pick]
+    factors = pl.DataFrame([
+        res["cell_id"].gather(src),
+        pl.Series("gas", gas_vals, pl.String).gather(c_gas[pick]),
+        res["set_rank"].gather(src),
+        res["factor_year"].gather(src),
+        res["rule_id"].gather(src),
+        pl.Series("rule2_id", rule2, pl.Int64).set(pl.Series(rule2 < 0), None),  # null: not a composite
+    ])
+    conv = rows("conv")
+    cpick = conv[_first_of_groups([cell[conv], key_code[conv], dist[conv], srank[conv]])]
+    conversions = pl.DataFrame([
+        res["cell_id"].gather(cpick), res["key"].gather(cpick).alias("quantity"), res["set_rank"].gather(cpick),
+        res["factor_year"].gather(cpick), res["rule_id"].gather(cpick),
+    ])
+    return factors, conversions
+
+
+def _choose_frames(res: pl.DataFrame, cells: pl.DataFrame, rules: list[Rule], sets: list[FactorSet],
+                   year_fallback: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The chosen factor rows (cell_id, gas, set_rank, factor_year, rule_id, rule2_id; sorted by cell
+    and gas) and conversion rows (cell_id, quantity, set_rank, factor_year, rule_id; sorted by cell and
+    quantity) of the query's rows ``res``, with polars queries; raises the problems it finds."""
     ties = res.filter(pl.col("n_tied") > 1)
     if ties.height:
         problems = [
@@ -438,26 +551,11 @@ def _resolve_cells(cells: pl.DataFrame, sets: list[FactorSet], year_fallback: st
     if missing.size:
         raise _missing_error(cells.filter(pl.col("cell_id").is_in(missing)), rules, sets, year_fallback)
     _check_missing_co2(cells, chosen, rules, sets, year_fallback)
-
-    rule_norm = np.array([r.value_norm for r in rules], dtype=np.float64)
-    rule_den = np.array([r.den_dim for r in rules], dtype=object)
-    rid = chosen["rule_id"].to_numpy()
-    value = factor_values(rule_norm, rid, chosen["rule2_id"].fill_null(-1).to_numpy())
-    factors = chosen.with_columns(
-        pl.Series("value_norm", value), pl.Series("den_dim", rule_den[rid].astype(str))
-    )
-
     conv = (
         pick_across_sets(res.filter(pl.col("kind") == "conv"), ["cell_id", "key"])
         .select("cell_id", pl.col("key").alias("quantity"), "set_rank", "factor_year", "rule_id")
     )
-    crid = conv["rule_id"].to_numpy()
-    conversions = conv.with_columns(
-        pl.Series("value_norm", rule_norm[crid] if crid.size else np.zeros(0)),
-        pl.Series("den_dim", rule_den[crid].astype(str) if crid.size else np.zeros(0, dtype=str), dtype=pl.String),
-    )
-    answer = ConversionAnswer(res.filter(pl.col("kind") == "conv"), cells, None, sets, year_fallback)
-    return Resolution(factors=factors, conversions=conversions, rules=rules, sets=sets, answer=answer)
+    return chosen, conv
 
 
 def _years_text(years: list[int]) -> str:

@@ -403,11 +403,12 @@ def exact_sums(x: np.ndarray, group: np.ndarray, n_groups: int) -> list[float | 
     return out
 
 
-def _sums_per_unit(cells: pl.DataFrame) -> dict[str, float]:
-    """Exactly rounded sum (``math.fsum``) of the cube amounts per unit (:func:`exact_sums`)."""
+def _sums_per_unit(cells: pl.DataFrame, unit: tuple[list, np.ndarray] | None = None) -> dict[str, float]:
+    """Exactly rounded sum (``math.fsum``) of the cube amounts per unit (:func:`exact_sums`); ``unit``: the
+    cells' unit column as :func:`~ghginv.core._frames.encode` gives it, when known (:attr:`ghginv.pipeline.cube.Cube.codes`)."""
     if not cells.height:
         return {}
-    names, code = encode(cells["unit"])
+    names, code = unit if unit is not None and unit[1].size == cells.height else encode(cells["unit"])
     sums = exact_sums(cells["amount"].to_numpy(), code, len(names) + 1)  # a null unit: the last group
     return {u: s for u, s in zip(names, sums) if s is not None}
 
@@ -460,7 +461,7 @@ def run_checks(cube, emissions: pl.DataFrame, inventory: pl.DataFrame, tally: In
         out["input_equals_cube"] = {"ok": None, "note": "not run: no activity data were streamed by this process (cube reused, dask engine, or sink data only)"}
     else:
         # exactly rounded sums of the cube cells (math.fsum): independent of the thread count
-        cube_sums = _sums_per_unit(cells)
+        cube_sums = _sums_per_unit(cells, (getattr(cube, "codes", None) or {}).get("unit"))  # the cube's codes, when it has them
         cube_rows = int(cells["n_rows"].sum()) if cells.height else 0
         units = sorted(set(cube_sums) | {u for u, s in tally.sums.items() if s != 0.0})
         per_unit = {u: {"input": tally.sums.get(u, 0.0), "cube": cube_sums.get(u, 0.0)} for u in units}

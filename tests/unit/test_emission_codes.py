@@ -99,6 +99,12 @@ def test_the_cube_stage_hands_its_codes(tmp_path, ipcc_like_set):
     for k, (values, c) in cube.codes.items():
         ev, ec = encode(cube.cells[k])
         assert values == ev and np.array_equal(c, ec), k
+    # the input check's sums per unit, taken on the cube's unit codes, are those of the strings
+    from ghginv.pipeline.conservation import _sums_per_unit
+
+    by_codes, by_strings = _sums_per_unit(cube.cells, cube.codes["unit"]), _sums_per_unit(cube.cells)
+    assert by_codes == by_strings and set(by_codes) == {"t", "kg"}
+    assert _sums_per_unit(cube.cells, (["t"], np.zeros(1, np.int64))) == by_strings  # codes of other rows: not taken
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

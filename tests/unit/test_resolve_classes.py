@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ghginv.core.errors import MissingFactorError
+from ghginv.core.errors import DuplicateRuleError, GhgInvError, MissingFactorError
 from ghginv.factors import load_factor_set
 
 from conftest import make_factor_set
@@ -97,3 +97,56 @@ def test_energy_conversions_by_class_equal_those_of_every_cell(tmp_path, monkeyp
     full = E._conversions(cells, sets, fallback)[1]
     assert fast.height == full.height > 0
     assert fast.sort("cell_id", "quantity").equals(full.sort("cell_id", "quantity"))
+
+
+def _mixed_sets(tmp_path, seed):
+    """Sets with direct or composite CO2 (carbon content × oxidation, the first set's), CH4, N2O and
+    conversions over region, sector and year patterns; a few draws hold a problem (half a composite,
+    CO2 both ways in one set)."""
+    rng = np.random.default_rng(seed)
+    sets = []
+    for k in range(3):
+        ef, carbon, conv = [], [], []
+        composite = k == 0 and rng.random() < 0.7
+        for pat in rng.choice(REGION_PATTERNS, size=3, replace=False):
+            for sec in ("*", "1.A.*", "1.A.1.a"):
+                y0, y1 = [("", ""), ("", "2020"), ("2021", ""), ("2018", "2019")][rng.integers(0, 4)]
+                if rng.random() < 0.5:
+                    gases = ["CH4", "N2O"] + ([] if composite and rng.random() < 0.97 else ["CO2"])
+                    for gas in rng.choice(gases, size=rng.integers(1, len(gases) + 1), replace=False):
+                        ef.append(f"fuel,{sec},{pat},{y0},{y1},{gas},{rng.uniform(1, 3):.4f},t/t,{S}")
+                if composite and rng.random() < 0.5:
+                    carbon.append(f"fuel,{sec},{pat},{y0},{y1},carbon_content,{rng.uniform(0.5, 0.9):.4f},t C/t,{S}")
+                    if rng.random() < 0.98:
+                        carbon.append(f"fuel,{sec},{pat},{y0},{y1},oxidation,{rng.uniform(0.9, 1):.4f},fraction,{S}")
+            if rng.random() < 0.5:
+                conv.append(f"fuel,ncv,{pat},{y0},{y1},{rng.uniform(10, 30):.3f},GJ/t,{S}")
+        if k == 2 and rng.random() < 0.8:  # a catch-all last (else some cells lack CO2 or any factor)
+            ef.append(f"fuel,*,*,,,CO2,1.5,t/t,{S}")
+        sets.append(load_factor_set(make_factor_set(tmp_path / f"m{seed}_{k}", ef=ef, carbon=carbon, conv=conv,
+                                                    activities=["fuel,fuel,,,solid"])))
+    return sets
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.integers(0, 2**32 - 1), st.sampled_from(["none", "nearest"]))
+def test_choice_in_arrays_equals_choice_in_frames(tmp_path, seed, fallback):
+    """The numpy choice across sets (``_choose_arrays``) gives the frames' rows (values, dtypes, order),
+    or None exactly where the frames' way reports a problem (which it then raises)."""
+    try:
+        sets = _mixed_sets(tmp_path, seed)
+    except DuplicateRuleError:
+        return
+    cells = _cells(seed, n_regions=40)
+    rules, tbl = R.rules_frame(sets)
+    res = R._run_sql(cells.to_arrow(), tbl, fallback == "nearest")
+    fast = R._choose_arrays(res, cells, rules)
+    try:
+        slow = R._choose_frames(res, cells, rules, sets, fallback)
+    except GhgInvError:
+        assert fast is None
+        return
+    assert fast is not None
+    for a, b in zip(fast, slow):
+        assert a.schema == b.schema
+        assert a.equals(b)
