@@ -251,7 +251,8 @@ def _expand(df: pl.DataFrame, rid: np.ndarray, cell_ids: np.ndarray, year: np.nd
     new = [pl.Series("cell_id", np.repeat(cell_ids, rep)).cast(df.schema["cell_id"])]
     if year is not None:
         new.append(pl.Series("factor_year", np.repeat(year, rep)).cast(df.schema["factor_year"]))
-    return df[idx].with_columns(new)
+    replaced = {s.name for s in new}  # not gathered: made anew
+    return df.select([c for c in df.columns if c not in replaced])[idx].with_columns(new).select(df.columns)
 
 
 def reduce_cells(cells: pl.DataFrame, rules: list[Rule], year_fallback: str = "none", codes: dict | None = None):

@@ -87,6 +87,24 @@ def describe(keys: np.ndarray, rules: list[Rule]) -> list[tuple]:
     return out
 
 
+def _rule_pair_ids(r1: np.ndarray, r2: np.ndarray, n_rules: int) -> tuple[np.ndarray, np.ndarray]:
+    """``dense_ids([r1, r2])`` of rule ids (``r1`` in 0 .. n_rules - 1, ``r2`` in -1 .. n_rules - 1): the same ids
+    (pairs numbered in sorted order), from a count per possible pair instead of a sort when there are
+    few rules; ``first`` then holds a row of each pair (not always its first: the rows of a pair
+    describe it alike)."""
+    span = n_rules + 1
+    if not r1.size or n_rules * span > 4 * r1.size + (1 << 16):
+        return dense_ids([r1, r2])
+    key = r1 * span + (r2 + 1)
+    present = np.flatnonzero(np.bincount(key, minlength=n_rules * span))
+    ids_of = np.zeros(n_rules * span, np.int64)
+    ids_of[present] = np.arange(present.size)
+    ids = ids_of[key]
+    first = np.empty(present.size, np.int64)
+    first[ids] = np.arange(ids.size)
+    return ids, first
+
+
 def factors_used(detail: pl.DataFrame, res: Resolution, cells: pl.DataFrame, index: dict | None = None) -> pl.DataFrame:
     """One row per cell and factor (gas) or conversion (ncv, density) the cell's detail rows used,
     sorted by cell, kind (conversion before factor) and item.
@@ -136,7 +154,7 @@ def factors_used(detail: pl.DataFrame, res: Resolution, cells: pl.DataFrame, ind
         fcell = fac["cell_id"].to_numpy()
     r1 = fac["rule_id"].to_numpy()
     r2 = fac["rule2_id"].fill_null(-1).to_numpy()
-    pair, pair_first = dense_ids([r1, r2])
+    pair, pair_first = _rule_pair_ids(r1, r2, len(rules))
     den = fac["den_dim"].gather(pair_first).to_list()  # of the first row of each rule pair only
     vnorm = fac["value_norm"].to_numpy()
     meta = [_factor_meta(int(r1[i]), int(r2[i]), float(vnorm[i]), d, rules) for i, d in zip(pair_first.tolist(), den)]
@@ -155,7 +173,8 @@ def factors_used(detail: pl.DataFrame, res: Resolution, cells: pl.DataFrame, ind
     if ccell.size > 1 and (np.diff(ccell) < 0).any():
         conv = sort_stable(conv, ["cell_id", "quantity"])
         ccell = conv["cell_id"].to_numpy()
-    crule, crule_first = dense_ids([conv["rule_id"].to_numpy()])
+    crid = conv["rule_id"].to_numpy()
+    crule, crule_first = _rule_pair_ids(crid, np.full(crid.size, -1, np.int64), len(rules))
     meta.extend(_conversion_meta(rules[int(i)]) for i in conv["rule_id"].to_numpy()[crule_first])
 
     # merge by position: within a cell, conversions ("conversion" < "factor") come first

@@ -322,6 +322,32 @@ def _conversion_powers(act_dim: np.ndarray, fac_dim: np.ndarray, ncv_dim: np.nda
     return ok_t[combo], npow_t[combo], dpow_t[combo]
 
 
+def gas_codes(rules: list, rule_id: np.ndarray) -> tuple[list, np.ndarray]:
+    """The resolved factor rows' gas column as :func:`~ghginv.core._frames.encode` gives it, from their rules
+    instead of their strings: an emission factor's gas is its rule's key, a composite CO2 factor's (whose
+    ``rule_id`` is its carbon-content rule) CO2.
+
+    Parameters
+    ----------
+    rules : list of Rule
+        The rules the ids index (:attr:`ghginv.factors.resolve.Resolution.rules`).
+    rule_id : numpy.ndarray
+        int64, the ``rule_id`` of each factor row (:attr:`ghginv.factors.resolve.Resolution.factors`).
+
+    Returns
+    -------
+    names : list of str
+        The gases of the rows, sorted.
+    codes : numpy.ndarray
+        int64, per row its gas's position in ``names``.
+    """
+    gas = [r.key if r.kind == "ef" else "CO2" for r in rules]
+    used = np.flatnonzero(np.bincount(rule_id, minlength=len(gas))).tolist() if rule_id.size else []
+    names = sorted({gas[i] for i in used})
+    at = {g: i for i, g in enumerate(names)}
+    return names, np.array([at.get(g, 0) for g in gas] or [0], np.int64)[rule_id]
+
+
 def _operands(cube_cells: pl.DataFrame, unit_enc: tuple[list, np.ndarray], pairs: _Pairs, res: Resolution, ncells: int) -> _Operands:
     """Unit scales, conversion powers and values per pair: the operands of the emission kernel.
 
@@ -352,7 +378,7 @@ def _operands(cube_cells: pl.DataFrame, unit_enc: tuple[list, np.ndarray], pairs
     den_names = sorted({rule_den[i] for i in np.flatnonzero(np.bincount(rid, minlength=len(rule_den))).tolist()}) if rid.size else []
     at = {d: i for i, d in enumerate(den_names)}
     den_dim = _dim_codes(dims, den_names)[np.array([at.get(d, 0) for d in rule_den] or [0], np.int64)[rid]]
-    gas_names, gas_code = encode(fac["gas"])
+    gas_names, gas_code = gas_codes(res.rules, rid)
     conv = _cell_conversions(res.conversions, ncells, dims)
     has_d = conv["density"].has[dcell]
     ncv_dim = conv["ncv"].dim[dcell]

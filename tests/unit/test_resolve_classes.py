@@ -150,3 +150,21 @@ def test_choice_in_arrays_equals_choice_in_frames(tmp_path, seed, fallback):
     for a, b in zip(fast, slow):
         assert a.schema == b.schema
         assert a.equals(b)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.integers(0, 2**32 - 1))
+def test_gas_codes_from_the_rules_are_the_encoding_of_the_gas_column(tmp_path, seed):
+    """The emissions stage codes the resolved rows' gases from their rules (an emission factor's key, CO2
+    for a composite): the values and codes ``encode`` gives the strings."""
+    from ghginv.core._frames import encode
+    from ghginv.methods.emissions import gas_codes
+
+    try:
+        sets = _mixed_sets(tmp_path, seed)
+        res = R.resolve(_cells(seed, n_regions=40), sets)
+    except GhgInvError:
+        return
+    names, codes = gas_codes(res.rules, res.factors["rule_id"].to_numpy())
+    want_names, want_codes = encode(res.factors["gas"])
+    assert names == want_names and np.array_equal(codes, want_codes)
