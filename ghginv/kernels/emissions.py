@@ -26,11 +26,15 @@ __all__ = ["activity_emissions"]
 def _emissions_np(amount, unit_scale, ncv, ncv_pow, density, dens_pow, factor, out):
     """:func:`_emissions` in numpy, for the plain-Python mode (numba not loaded): the same
     operations on each row in the same order (``1.0 × ncv`` is ``ncv``, ``1.0 / ncv`` as in the
-    loop), so the same bits."""
+    loop), so the same bits. Without a conversion on any row (every power 0) ``conv`` is 1.0 throughout and
+    its product is left out (``x × 1.0`` is ``x``): ``amount × unit_scale × factor`` in place."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        conv = np.where(ncv_pow == 1, ncv, np.where(ncv_pow == -1, 1.0 / ncv, 1.0))
-        conv = np.where(dens_pow == 1, conv * density, np.where(dens_pow == -1, conv / density, conv))
-        out[:] = amount * unit_scale * conv * factor
+        np.multiply(amount, unit_scale, out=out)
+        if ncv_pow.any() or dens_pow.any():
+            conv = np.where(ncv_pow == 1, ncv, np.where(ncv_pow == -1, 1.0 / ncv, 1.0))
+            conv = np.where(dens_pow == 1, conv * density, np.where(dens_pow == -1, conv / density, conv))
+            out *= conv
+        out *= factor
 
 
 @ngjit(small=_emissions_np)

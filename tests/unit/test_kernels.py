@@ -343,3 +343,22 @@ def test_group_sum_empty_and_all_null_keys():
     df = pl.DataFrame({"a": pl.Series([None, None, "x"], dtype=pl.String), "v": [1.0, 2.0, 4.0]})
     out = group_sum(df, ["a"], ["v"])
     assert out.to_dicts() == [{"a": "x", "v": 4.0}, {"a": None, "v": 3.0}]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 300), st.sampled_from(["none", "ncv", "density", "both"]))
+def test_emissions_in_numpy_are_the_loops_bits(seed, n, paths):
+    """The numpy form of the emission kernel (plain-Python mode) gives the loop's bits, with conversions on
+    some rows and on none (then the product with conv = 1.0 is left out)."""
+    from ghginv.kernels import emissions as K
+
+    rng = np.random.default_rng(seed)
+    amount, scale, factor = (rng.uniform(-1e6, 1e6, n) * 10.0 ** rng.integers(-8, 8, n) for _ in range(3))
+    ncv, dens = rng.uniform(0.1, 50, n), rng.uniform(0.1, 2, n)
+    ncv[rng.random(n) < 0.1] = np.nan
+    p = rng.integers(-1, 2, n).astype(np.int8) if paths in ("ncv", "both") else np.zeros(n, np.int8)
+    q = rng.integers(-1, 2, n).astype(np.int8) if paths in ("density", "both") else np.zeros(n, np.int8)
+    loop, vec = np.empty(n), np.empty(n)
+    K._emissions.py_func(amount, scale, ncv, p, dens, q, factor, loop)
+    K._emissions_np(amount, scale, ncv, p, dens, q, factor, vec)
+    assert np.array_equal(loop.view(np.int64), vec.view(np.int64))
