@@ -129,17 +129,18 @@ def _mixed_sets(tmp_path, seed):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(st.integers(0, 2**32 - 1), st.sampled_from(["none", "nearest"]))
-def test_choice_in_arrays_equals_choice_in_frames(tmp_path, seed, fallback):
+@given(st.integers(0, 2**32 - 1), st.sampled_from(["none", "nearest"]), st.booleans())
+def test_choice_in_arrays_equals_choice_in_frames(tmp_path, seed, fallback, duckdb):
     """The numpy choice across sets (``_choose_arrays``) gives the frames' rows (values, dtypes, order),
-    or None exactly where the frames' way reports a problem (which it then raises)."""
+    or None exactly where the frames' way reports a problem (which it then raises); on the query's rows
+    from numpy and from DuckDB (their dtypes)."""
     try:
         sets = _mixed_sets(tmp_path, seed)
     except DuplicateRuleError:
         return
     cells = _cells(seed, n_regions=40)
     rules, tbl = R.rules_frame(sets)
-    res = R._run_sql(cells.to_arrow(), tbl, fallback == "nearest")
+    res = (R._duckdb_rows if duckdb else R._run_sql)(cells.to_arrow(), tbl, fallback == "nearest")
     fast = R._choose_arrays(res, cells, rules)
     try:
         slow = R._choose_frames(res, cells, rules, sets, fallback)
