@@ -132,7 +132,7 @@ def _pairwise_reference(x: np.ndarray, group: np.ndarray, n_groups: int) -> tupl
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(_floats, st.integers(0, 40)), max_size=120), st.integers(0, 3))
-def test_rep8_group_integers_are_the_pairwise_ones(rows, n_empty):
+def test_group_integers_are_the_pairwise_ones(rows, n_empty):
     # many groups, some without values, each with values of many exponents: the per-pair integers shifted and added per
     # group in numpy's object loops are the integers a plain loop over the values gives (the same N and scale)
     x = np.array([v for v, _ in rows], np.float64)
@@ -143,7 +143,7 @@ def test_rep8_group_integers_are_the_pairwise_ones(rows, n_empty):
 
 @pytest.mark.parametrize("chunk", [1, 3, 64, 1 << 16])
 @pytest.mark.parametrize("kind", range(5))
-def test_rep8_blocks_of_values_give_the_same_integers(chunk, kind, monkeypatch):
+def test_blocks_of_values_give_the_same_integers(chunk, kind, monkeypatch):
     # the values reduced a block at a time (blocks of ``chunk`` values, or of the bins when there are more bins): the
     # same integers and scale as one pass, and exact (the two-, three- and many-piece splits as above)
     monkeypatch.setattr(exactsum, "_CHUNK", chunk)

@@ -172,7 +172,7 @@ def test_frame_atoms_looked_up_in_numpy_are_the_hashed_atoms(rows):
 @pytest.mark.filterwarnings("ignore:Comparisons with None")  # the filter's year None, as the summary could ask
 @settings(max_examples=60, deadline=None)
 @given(rows=st.lists(row, min_size=1, max_size=120), year=st.sampled_from([2019, 2020, 2022, 2030, None]))
-def test_rep8_bunker_rows_per_atom_are_the_rows_filtered(rows, year):
+def test_bunker_rows_per_atom_are_the_rows_filtered(rows, year):
     # the summary's memo line of international bunkers: the rows chosen per atom are the rows of the filter over every
     # row (memo scope, the year, a bunker sector), in table order, so the same values and sum
     e = _frame(rows)

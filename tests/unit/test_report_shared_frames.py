@@ -97,7 +97,7 @@ def test_notation_rows_from_the_keyed_rows_equal_the_whole_inventory():
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_rep8_completeness_sheet_by_column_is_the_sheet_cell_by_cell(tmp_path, monkeypatch, lang):
+def test_completeness_sheet_by_column_is_the_sheet_cell_by_cell(tmp_path, monkeypatch, lang):
     """The Completeness sheet written column by column (ghginv.report._fastrows.write_cells) is the sheet written one cell
     at a time: values with the number format, keys as shared strings in the same order, the same spans and bytes."""
     import io

@@ -159,13 +159,13 @@ def _cell_columns(draw) -> list:
 
 @settings(max_examples=80, deadline=None)
 @given(cols=_cell_columns(), note=st.sampled_from([None, "note"]))
-def test_rep8_write_cells_same_bytes_as_one_by_one(cols, note):
+def test_write_cells_same_bytes_as_one_by_one(cols, note):
     """Tables given as one Python list per column — integers, floats (the number format), text and columns of either —
     give the workbook written one cell at a time: the same shared strings in the same order, dimension, spans, cells."""
     assert _cells_book(cols, note, True) == _cells_book(cols, note, False)
 
 
-def test_rep8_write_cells_falls_back_for_what_it_does_not_render():
+def test_write_cells_falls_back_for_what_it_does_not_render():
     wb = xlsxwriter.Workbook(io.BytesIO(), {"in_memory": True, "nan_inf_to_errors": True})
     num = wb.add_format()
     for bad in ([("mixed", [1.0, float("nan")])], [("float", [float("inf")])], [("str", ["x" * 16_384])], [("int", [1.5])],
@@ -178,7 +178,7 @@ def test_rep8_write_cells_falls_back_for_what_it_does_not_render():
 
 @pytest.mark.parametrize("polars_cells", [0, 10**12])  # the small table's XML put together by polars, or in Python
 @pytest.mark.parametrize("n", [1, 17, 60])
-def test_rep8_booleans_of_a_small_table_same_bytes_as_cell_by_cell(n, polars_cells, monkeypatch):
+def test_booleans_of_a_small_table_same_bytes_as_cell_by_cell(n, polars_cells, monkeypatch):
     """A small table with a boolean column (the key categories' flags): column by column, the same bytes as cell by cell
     (``write_boolean``: TRUE or FALSE without a format; null: no cell)."""
     monkeypatch.setattr(_fastrows, "POLARS_CELLS", polars_cells)
