@@ -118,7 +118,8 @@ _LAZY = {
 }
 
 
-# True when the command line is the whole process (set by :func:`ghginv.cli.main`): see _import_module
+# True when the command line is the whole process (set by :func:`ghginv.cli.main`): see _import_module; the write stage
+# then also gives back the memory of factors_used once it is written (ghginv.pipeline.write.write_run, release)
 _CLI_PROCESS = False
 
 

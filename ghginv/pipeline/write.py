@@ -97,14 +97,16 @@ def run_files(result, frames: dict[str, pl.DataFrame]) -> dict:
     return files
 
 
-def _write_reports(result, folder: Path, frames: dict[str, pl.DataFrame], manifest: dict) -> tuple[dict[str, str], list[dict], dict]:
+def _write_reports(result, folder: Path, frames: dict[str, pl.DataFrame], manifest: dict,
+                   sources_kept=None) -> tuple[dict[str, str], list[dict], dict]:
     """``report.html`` and ``inventory.xlsx`` of a run, built in memory from its frames and its
     manifest (``manifest``: :func:`_manifest_body`, without ``outputs``: the reports do not show
     them); returns their sha256 by name and
     the tables of the workbook split across sheets (:mod:`ghginv.report._sheets`) and the manifest's
     ``report.workbook_detail`` entry (the tables summed over regions, :mod:`ghginv.report._detail`). Without an
     analysis (no ``[economy]``, no ``[[targets]]``) the indicator, target and peak sections are
-    left out."""
+    left out. With ``sources_kept`` (a callable, :func:`write_run` with ``release=True``) the reports first keep only
+    the factor sources of ``factors_used`` (:meth:`ghginv.report.ReportData.keep_factor_sources`) and then call it."""
     from ..report import ReportData, workbook_detail_entry, write_reports
 
     a = result.analysis
@@ -114,6 +116,9 @@ def _write_reports(result, folder: Path, frames: dict[str, pl.DataFrame], manife
     data = ReportData(manifest, result.emissions, result.inventory, result.factors_used,
                       *((a.indicators, a.targets, a.peak) if a is not None else ()), **frames,
                       inventory_key_codes=result.key_codes)
+    if sources_kept is not None:
+        data.keep_factor_sources()
+        sources_kept()
     out = write_reports(data, folder, data.lang)
     result.timings["report"] = time.perf_counter() - t0
     return out, data.sheet_splits, workbook_detail_entry(data)
@@ -141,7 +146,68 @@ def _final_manifest(result, manifest: dict, outputs: dict[str, str], recalculati
     return {k: fresh.get(k, v) for k, v in manifest.items() if recalculation or k != "recalculation"}
 
 
-def write_run(result, out: str | os.PathLike) -> Path:
+def _summary_factor_rows(factors_used: pl.DataFrame) -> pl.DataFrame:
+    """The rows of ``factors_used`` that the run's summary and warnings read after the write
+    (:meth:`~ghginv.pipeline.inventory.InventoryResult.warnings`, ``fallback_years``, the CLI's list of sets with
+    status ``X``): those with a factor of another year or with status ``X``, in table order.
+
+    Parameters
+    ----------
+    factors_used : polars.DataFrame
+        The run's ``factors_used``.
+
+    Returns
+    -------
+    polars.DataFrame
+        Its rows whose ``factor_year`` differs from ``year`` or whose ``status`` is ``X`` (the columns a table
+        lacks are not tested), every column kept.
+    """
+    keep = []
+    if "factor_year" in factors_used.columns and "year" in factors_used.columns:
+        keep.append(pl.col("factor_year") != pl.col("year"))
+    if "status" in factors_used.columns:
+        keep.append(pl.col("status") == "X")
+    if not keep:
+        return factors_used.clear()
+    return factors_used.filter(pl.any_horizontal(keep).fill_null(False))
+
+
+class _FactorsRelease:
+    """``result.factors_used`` cut to :func:`_summary_factor_rows` once its three readers of the write stage are done:
+    ``factors_used.parquet``, the manifest body (fallback years, warnings, row count) and the reports' factor sources
+    (:meth:`ghginv.report.ReportData.keep_factor_sources`). The table's memory (~330 MiB at 1.2 M cube cells) is
+    then given back before the reports build up theirs.
+
+    Parameters
+    ----------
+    result : ghginv.pipeline.inventory.InventoryResult
+        The run being written.
+    """
+
+    def __init__(self, result):
+        import threading
+
+        self.result, self.left, self.lock = result, 3, threading.Lock()
+
+    def done(self) -> None:
+        """One reader is done; the last one cuts the table."""
+        with self.lock:
+            self.left -= 1
+            if self.left == 0:
+                self.result.factors_used = _summary_factor_rows(self.result.factors_used)
+
+    def after(self, fn):
+        """``fn`` that counts as one reader once it returns or fails."""
+        def run(*args):
+            try:
+                return fn(*args)
+            finally:
+                self.done()
+
+        return run
+
+
+def write_run(result, out: str | os.PathLike, *, release: bool | None = None) -> Path:
     """Write a finished run into the folder ``out``, all or nothing.
 
     Parameters
@@ -150,6 +216,13 @@ def write_run(result, out: str | os.PathLike) -> Path:
         The finished run.
     out : str or os.PathLike
         The run folder; an existing one is replaced only when it holds a previous ghginv run.
+    release : bool, optional
+        Give back the memory of ``result.factors_used`` during the write: ``factors_used.parquet`` is written first
+        and, once the manifest and the reports' factor sources have read the table, ``result.factors_used`` keeps
+        only the rows the run's summary and warnings read (:func:`_summary_factor_rows`: status ``X``, or a factor of
+        another year). The files are the same. Default: only in the command-line process (:data:`ghginv._CLI_PROCESS`:
+        ``ghginv compile``/``recompute``, whose result is dropped after its summary is printed; ~330 MiB less at the
+        reports' peak of a recompute at 1.2 M cube cells); a library caller's result keeps every row.
 
     Returns
     -------
@@ -167,24 +240,35 @@ def write_run(result, out: str | os.PathLike) -> Path:
     src = [("run", result.recomputed_from)] if result.recomputed_from else []
     check_output_run(out, [*result.config.input_paths(), *src], own=result.recomputed_from)
     t0 = time.perf_counter()
+    if release is None:  # the package's flag, read without importing the package from below it
+        import sys
+
+        release = bool(getattr(sys.modules.get("ghginv"), "_CLI_PROCESS", False))
 
     def _write(tmp: Path):
         frames, recalculation = _tables(result, out)
+        files = run_files(result, frames)
+        order = list(files)  # the manifest's order of the files
+        gate = _FactorsRelease(result) if release and "factors_used.parquet" in files else None
+        if gate is not None:  # factors_used.parquet first, then the table's memory given back (see _FactorsRelease)
+            files = {"factors_used.parquet": gate.after(files["factors_used.parquet"]),
+                     **{k: v for k, v in files.items() if k != "factors_used.parquet"}}
         # the manifest once, for the reports and manifest.json, in a thread of its own (mostly polars) while
         # the reports' thread imports ghginv.report (Python): the reports start when both are done
-        body = background(_manifest_body, result, name="ghginv-manifest")
+        body = background(_manifest_body if gate is None else gate.after(_manifest_body), result, name="ghginv-manifest")
 
         def build_reports():
             from ..report import write_reports  # noqa: F401  (the import, ~0.1 s, overlaps the manifest)
 
-            return _write_reports(result, tmp, frames, body()[0])
+            return _write_reports(result, tmp, frames, body()[0], sources_kept=None if gate is None else gate.done)
 
         # the reports (every run, issue 19 item 1) in a thread of their own while the files are
         # written two at a time: the Parquet and CSV writers release the GIL, the reports are
         # mostly Python; the reports read the frames only (not the files or their hashes)
         reports = background(build_reports, name="ghginv-reports")
         try:
-            hashes = write_files(tmp, run_files(result, frames))
+            hashes = write_files(tmp, files)
+            hashes = {k: hashes[k] for k in order}
             snapshot = snapshot_factor_sets(result.sets, tmp / "factor_sets")  # while the reports are still built
         except BaseException:  # a failed write, a full disk, Ctrl-C: the temporary folder is removed next …
             reports(wait_only=True)  # … so never leave the reports' thread writing into it

@@ -311,6 +311,16 @@ class ReportData:
         self.__dict__["_factor_sources"] = (self.factors_used, self.manifest, out)
         return out
 
+    def keep_factor_sources(self) -> None:
+        """Compute :meth:`factor_sources` now and hold only it of ``factors_used`` (which then becomes an empty frame
+        of the same columns): the reports read nothing else of that table, so the write stage of a command-line
+        recompute can give its memory back once ``factors_used.parquet`` is written (:func:`ghginv.pipeline.write.write_run`
+        with ``release=True``). The reports are the same."""
+        out = self.factor_sources()
+        empty = self.factors_used.clear()
+        self.__dict__["_factor_sources"] = (empty, self.manifest, out)  # the cache first: it stays valid for the new frame
+        self.factors_used = empty
+
     def _factor_sources(self) -> pl.DataFrame:
         cols = ["factor_set", "set_version", "activity", "kind", "item", "value", "unit", "status", "source", "source_locator", "rule"]
         f = self.factors_used.select([c for c in cols if c in self.factors_used.columns])

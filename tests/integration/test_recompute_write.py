@@ -142,3 +142,45 @@ def test_config_of_the_fixture_has_no_analysis(run):
     """The energy-activity stage (not the analysis) gives energy_activity.parquet in these runs."""
     m = json.loads((run / "manifest.json").read_text())
     assert "indicators" not in m and ENERGY_FILE in m["outputs"]
+
+
+def test_release_gives_back_factors_used_and_writes_the_same_bytes(run, tmp_path):
+    """write_run(release=True) (``ghginv recompute``): the same files as the default write; the result's
+    factors_used is then cut to the rows its summary and warnings read (the full table freed), and those say the
+    same; the default write leaves the table whole."""
+    import weakref
+
+    from ghginv.pipeline.summary import inventory_summary
+    from ghginv.pipeline.write import _summary_factor_rows, write_run
+
+    kept = recompute(run, gwp="AR6GWP100")
+    full = kept.factors_used
+    kept.write(tmp_path / "kept")
+    assert kept.factors_used is full  # a library caller's result keeps every row
+
+    r = recompute(run, gwp="AR6GWP100")
+    before = weakref.ref(r.factors_used)
+    whole = r.factors_used.clone()
+    written = write_run(r, tmp_path / "released", release=True)
+    _same_bytes(tmp_path / "kept", written)
+    assert before() is None  # the full table is no longer held
+    assert 0 < r.factors_used.height < whole.height
+    assert_frame_equal(r.factors_used, _summary_factor_rows(whole), check_exact=True)
+    assert_frame_equal(r.factors_used, whole.filter(pl.col("factor_year") != pl.col("year")), check_exact=True)
+    assert r.warnings() == kept.warnings()
+    assert_frame_equal(r.fallback_years(), kept.fallback_years(), check_exact=True)
+    a, b = inventory_summary(r), inventory_summary(kept)
+    a.timings = b.timings = {}
+    assert a == b
+
+
+def test_release_is_the_command_line_process_default(run, tmp_path, monkeypatch):
+    """Without ``release`` the write releases only in the command-line process (ghginv._CLI_PROCESS)."""
+    r = recompute(run, gwp="AR6GWP100")
+    full = r.factors_used
+    r.write(tmp_path / "library")
+    assert r.factors_used is full
+    monkeypatch.setattr(ghginv, "_CLI_PROCESS", True)
+    r.write(tmp_path / "cli")
+    assert r.factors_used.height < full.height
+    _same_bytes(tmp_path / "library", tmp_path / "cli")

@@ -1,0 +1,56 @@
+"""The write stage's release of factors_used (ghginv.pipeline.write.write_run with release=True): the rows kept for
+the run's summary and warnings give what the whole table gives, and the reports keep only their factor sources."""
+
+from __future__ import annotations
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from ghginv.pipeline.write import _summary_factor_rows
+from ghginv.report import ReportData
+
+ROWS = st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.sampled_from([2020, 2021, 2022]),
+                          st.one_of(st.none(), st.sampled_from([2019, 2020, 2021, 2022])),
+                          st.one_of(st.none(), st.sampled_from(["X", "A", "E"])), st.floats(-5, 5)), max_size=40)
+
+
+def _frame(rows) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema={"factor_set": pl.String, "year": pl.Int32, "factor_year": pl.Int32, "status": pl.String,
+                                      "value": pl.Float64}, orient="row").with_columns(
+        activity=pl.lit("coal"), kind=pl.lit("ef"), item=pl.lit("CO2"))
+
+
+def _fallback(fu: pl.DataFrame) -> pl.DataFrame:  # what InventoryResult.fallback_years and warnings read
+    return (fu.filter(pl.col("factor_year") != pl.col("year")).group_by("year", "activity", "kind", "item", "factor_set", "factor_year")
+            .agg(pl.len().alias("cells")).sort("year", "activity", "kind", "item", "factor_set", "factor_year"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(ROWS)
+def test_the_kept_rows_give_the_summary_of_the_whole_table(rows):
+    fu = _frame(rows)
+    slim = _summary_factor_rows(fu)
+    assert_frame_equal(_fallback(slim), _fallback(fu), check_exact=True)
+    x = lambda f: f.filter(pl.col("status") == "X")["factor_set"].unique(maintain_order=True).to_list()  # noqa: E731
+    assert x(slim) == x(fu)
+    assert slim.columns == fu.columns and slim.height <= fu.height
+
+
+def test_without_the_columns_nothing_is_kept():
+    fu = pl.DataFrame({"factor_set": ["a"], "value": [1.0]})
+    assert _summary_factor_rows(fu).height == 0 and _summary_factor_rows(fu).schema == fu.schema
+
+
+@settings(max_examples=50, deadline=None)
+@given(ROWS)
+def test_keep_factor_sources_keeps_the_same_sources(rows):
+    fu = _frame(rows).with_columns(set_version=pl.lit("1"), unit=pl.lit("kg/TJ"), source=pl.lit("s"), source_locator=pl.lit(""),
+                                   rule=pl.lit(1))
+    empty = pl.DataFrame()
+    d = ReportData({"factor_sets": []}, empty, empty, fu)
+    want = ReportData({"factor_sets": []}, empty, empty, fu).factor_sources()
+    d.keep_factor_sources()
+    assert d.factors_used.height == 0 and d.factors_used.schema == fu.schema
+    assert_frame_equal(d.factor_sources(), want, check_exact=True)
