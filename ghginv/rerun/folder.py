@@ -92,6 +92,14 @@ class RunFolder:
         the plan stays usable, its pages are read again from the page cache when touched."""
         for key in [k for k, v in self._cache.items() if isinstance(v, pl.DataFrame)]:
             del self._cache[key]
+        self.release_plan_pages()
+
+    def release_plan_pages(self) -> None:
+        """Give back the resident pages of the kept positions read so far (the memory-mapped ``recompute_index.bin``,
+        ``madvise(MADV_DONTNEED)``): the plan stays usable, a later read of an array faults its pages in again from
+        the page cache (the same bytes). A recompute that opened the folder itself calls it once the stages have read
+        the positions and again once the recalculation has (~130 MiB less at 1.2 M cube cells while the
+        recalculation's states are summed). Nothing happens without a plan read."""
         plan = self._cache.get("plan")
         if plan is not None:  # its arrays stay valid: their pages come back from the page cache when read again
             _drop_mapped_pages(plan)

@@ -355,6 +355,8 @@ def _recalc_rows(old, new_cells: pl.DataFrame, new_sets, ncfg: RunConfig, new_em
     if old_activity_rows is not None and s1 is None:  # kept positions: the same rows in every state, summed in one pass
         raw1 = _emissions(new_cells, old_sets, old_gwp, ocfg.year_fallback, "e1", ncfg, old_activity_rows, summed=False)
         raw2 = _emissions(new_cells, new_sets, old_gwp, ncfg.year_fallback, "e2", ncfg, activity_rows, summed=False)
+        if release:  # the states' values are read through the positions: their pages not held while the states are summed
+            old.release_plan_pages()
         rows, enc = _summed_alike([old.frame("emissions.parquet"), raw1, raw2, new_emissions]) or (None, None)
         if rows is not None:
             raw1 = raw2 = None  # summed: not kept through the roll-up

@@ -143,6 +143,8 @@ def recompute(
                      engine="local", scheduler=None)
     plan = old.plan() if kept_positions else None  # None: the full path (no positions, or not asked for)
     result = Inventory(config).run_from_cube(old.cube, old.manifest.get("inputs", []), kept=plan, old=old if plan is not None else None)
+    if old is not run_dir:  # opened here: the positions' pages the stages read are not held through the recalculation
+        old.release_plan_pages()
     result.recompute_path = result.recompute_path or "full"
     result.recomputed_from, result.source = str(old.path), old
     result.same_files = _same_files(old, result)

@@ -184,3 +184,21 @@ def test_release_is_the_command_line_process_default(run, tmp_path, monkeypatch)
     r.write(tmp_path / "cli")
     assert r.factors_used.height < full.height
     _same_bytes(tmp_path / "library", tmp_path / "cli")
+
+
+def test_released_plan_pages_read_the_same_positions_again(run, tmp_path):
+    """RunFolder.release_plan_pages (called by a recompute that opened the folder itself, after the stages and
+    after the recalculation's states): the plan's arrays read the same afterwards, and a recompute from the path
+    (pages released) writes what one from a folder read beforehand (pages kept) writes."""
+    import numpy as np
+
+    folder = load_run(run)
+    plan = folder.plan()
+    arrays = {k: np.array(v) for k, v in plan.em.items()}
+    folder.release_plan_pages()
+    assert all(np.array_equal(np.asarray(plan.em[k]), v) for k, v in arrays.items())
+    sets = _grid(tmp_path)
+    released = recompute(run, factors=sets)
+    kept = recompute(folder, factors=sets)
+    assert released.recompute_path == kept.recompute_path == "kept_positions"
+    _same_bytes(released.write(tmp_path / "released"), kept.write(tmp_path / "kept"))
