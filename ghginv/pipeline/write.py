@@ -217,8 +217,8 @@ def write_run(result, out: str | os.PathLike, *, release: bool | None = None) ->
     out : str or os.PathLike
         The run folder; an existing one is replaced only when it holds a previous ghginv run.
     release : bool, optional
-        Give back the memory of ``result.factors_used`` during the write: ``factors_used.parquet`` is written first
-        and, once the manifest and the reports' factor sources have read the table, ``result.factors_used`` keeps
+        Give back the memory of ``result.factors_used`` during the write: once ``factors_used.parquet``, the
+        manifest and the reports' factor sources have read the table, ``result.factors_used`` keeps
         only the rows the run's summary and warnings read (:func:`_summary_factor_rows`: status ``X``, or a factor of
         another year). The files are the same. Default: only in the command-line process (:data:`ghginv._CLI_PROCESS`:
         ``ghginv compile``/``recompute``, whose result is dropped after its summary is printed; ~330 MiB less at the
@@ -248,11 +248,10 @@ def write_run(result, out: str | os.PathLike, *, release: bool | None = None) ->
     def _write(tmp: Path):
         frames, recalculation = _tables(result, out)
         files = run_files(result, frames)
-        order = list(files)  # the manifest's order of the files
         gate = _FactorsRelease(result) if release and "factors_used.parquet" in files else None
-        if gate is not None:  # factors_used.parquet first, then the table's memory given back (see _FactorsRelease)
-            files = {"factors_used.parquet": gate.after(files["factors_used.parquet"]),
-                     **{k: v for k, v in files.items() if k != "factors_used.parquet"}}
+        if gate is not None:  # the table's memory given back once its file is written too (see _FactorsRelease); in
+            # the usual order, third: written by the time the manifest body and the reports' factor sources are done
+            files["factors_used.parquet"] = gate.after(files["factors_used.parquet"])
         # the manifest once, for the reports and manifest.json, in a thread of its own (mostly polars) while
         # the reports' thread imports ghginv.report (Python): the reports start when both are done
         body = background(_manifest_body if gate is None else gate.after(_manifest_body), result, name="ghginv-manifest")
@@ -268,7 +267,6 @@ def write_run(result, out: str | os.PathLike, *, release: bool | None = None) ->
         reports = background(build_reports, name="ghginv-reports")
         try:
             hashes = write_files(tmp, files)
-            hashes = {k: hashes[k] for k in order}
             snapshot = snapshot_factor_sets(result.sets, tmp / "factor_sets")  # while the reports are still built
         except BaseException:  # a failed write, a full disk, Ctrl-C: the temporary folder is removed next …
             reports(wait_only=True)  # … so never leave the reports' thread writing into it
