@@ -259,7 +259,7 @@ def write_run(result, out: str | os.PathLike, *, release: bool | None = None) ->
         def build_reports():
             from ..report import write_reports  # noqa: F401  (the import, ~0.1 s, overlaps the manifest)
 
-            return _write_reports(result, tmp, frames, body()[0], sources_kept=None if gate is None else gate.done)
+            return _write_reports(result, tmp, frames, body()[0], **({} if gate is None else {"sources_kept": gate.done}))
 
         # the reports (every run, issue 19 item 1) in a thread of their own while the files are
         # written two at a time: the Parquet and CSV writers release the GIL, the reports are
