@@ -23,6 +23,7 @@ All of it goes into a temporary folder that replaces ``out`` at the end
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -98,27 +99,26 @@ def run_files(result, frames: dict[str, pl.DataFrame]) -> dict:
 
 
 def _write_reports(result, folder: Path, frames: dict[str, pl.DataFrame], manifest: dict,
-                   sources_kept=None) -> tuple[dict[str, str], list[dict], dict]:
+                   sources=None) -> tuple[dict[str, str], list[dict], dict]:
     """``report.html`` and ``inventory.xlsx`` of a run, built in memory from its frames and its
     manifest (``manifest``: :func:`_manifest_body`, without ``outputs``: the reports do not show
     them); returns their sha256 by name and
     the tables of the workbook split across sheets (:mod:`ghginv.report._sheets`) and the manifest's
     ``report.workbook_detail`` entry (the tables summed over regions, :mod:`ghginv.report._detail`). Without an
     analysis (no ``[economy]``, no ``[[targets]]``) the indicator, target and peak sections are
-    left out. With ``sources_kept`` (a callable, :func:`write_run` with ``release=True``) the reports first keep only
-    the factor sources of ``factors_used`` (:meth:`ghginv.report.ReportData.keep_factor_sources`) and then call it."""
+    left out. ``sources``: a callable giving the factor sources of ``result.factors_used``, computed in another
+    thread (:func:`write_run` with ``release``: :func:`ghginv.report.data.factor_sources_of`), the only part of that
+    table the reports then read (``ReportData.factor_sources_job``; ``factors_used`` handed over empty)."""
     from ..report import ReportData, workbook_detail_entry, write_reports
 
     a = result.analysis
     t0 = time.perf_counter()
     if "recalculation" not in frames:  # the recalculation entry goes with its tables
         manifest = {k: v for k, v in manifest.items() if k != "recalculation"}
-    data = ReportData(manifest, result.emissions, result.inventory, result.factors_used,
+    used = result.factors_used if sources is None else result.factors_used.clear()  # with sources: their columns only
+    data = ReportData(manifest, result.emissions, result.inventory, used,
                       *((a.indicators, a.targets, a.peak) if a is not None else ()), **frames,
-                      inventory_key_codes=result.key_codes)
-    if sources_kept is not None:
-        data.keep_factor_sources()
-        sources_kept()
+                      inventory_key_codes=result.key_codes, factor_sources_job=sources)
     out = write_reports(data, folder, data.lang)
     result.timings["report"] = time.perf_counter() - t0
     return out, data.sheet_splits, workbook_detail_entry(data)
@@ -172,10 +172,27 @@ def _summary_factor_rows(factors_used: pl.DataFrame) -> pl.DataFrame:
     return factors_used.filter(pl.any_horizontal(keep).fill_null(False))
 
 
+def _body_and_sources(result, ready) -> tuple[dict, dict, pl.DataFrame]:
+    """:func:`_manifest_body`, handed to ``ready(body)`` (the reports start on it), then the reports' factor sources
+    of ``result.factors_used`` (:func:`ghginv.report.data.factor_sources_of`, ~0.2 s CPU at 1.65 M rows), in the
+    manifest's thread: the only part of the table the reports read when the write releases it (:func:`write_run`),
+    computed beside the reports' first sheets (the "Factors used" sheet comes late) instead of before them. ``ready``
+    is called with None when the body fails (its error is raised here)."""
+    from ..report.data import factor_sources_of
+
+    try:
+        body = _manifest_body(result)
+    except BaseException:
+        ready(None)
+        raise
+    ready(body)
+    return (*body, factor_sources_of(result.factors_used, body[0]))
+
+
 class _FactorsRelease:
-    """``result.factors_used`` cut to :func:`_summary_factor_rows` once its three readers of the write stage are done:
-    ``factors_used.parquet``, the manifest body (fallback years, warnings, row count) and the reports' factor sources
-    (:meth:`ghginv.report.ReportData.keep_factor_sources`). The table's memory (~330 MiB at 1.2 M cube cells) is
+    """``result.factors_used`` cut to :func:`_summary_factor_rows` once its two readers of the write stage are done:
+    ``factors_used.parquet`` and the manifest's thread (the manifest body: fallback years, warnings, row count; the
+    reports' factor sources, :func:`_body_and_sources`). The table's memory (~330 MiB at 1.2 M cube cells) is
     then given back before the reports build up theirs.
 
     Parameters
@@ -187,7 +204,7 @@ class _FactorsRelease:
     def __init__(self, result):
         import threading
 
-        self.result, self.left, self.lock = result, 3, threading.Lock()
+        self.result, self.left, self.lock = result, 2, threading.Lock()
 
     def done(self) -> None:
         """One reader is done; the last one cuts the table."""
@@ -250,16 +267,25 @@ def write_run(result, out: str | os.PathLike, *, release: bool | None = None) ->
         files = run_files(result, frames)
         gate = _FactorsRelease(result) if release and "factors_used.parquet" in files else None
         if gate is not None:  # the table's memory given back once its file is written too (see _FactorsRelease); in
-            # the usual order, third: written by the time the manifest body and the reports' factor sources are done
+            # the usual order, third: written about when the manifest body and the factor sources are done
             files["factors_used.parquet"] = gate.after(files["factors_used.parquet"])
         # the manifest once, for the reports and manifest.json, in a thread of its own (mostly polars) while
         # the reports' thread imports ghginv.report (Python): the reports start when both are done
-        body = background(_manifest_body if gate is None else gate.after(_manifest_body), result, name="ghginv-manifest")
+        if gate is None:
+            body = background(_manifest_body, result, name="ghginv-manifest")
+        else:  # the reports start on the body; the factor sources follow it in the manifest's thread
+            box, made = {}, threading.Event()
+            body = background(gate.after(_body_and_sources), result, lambda b: (box.update(body=b), made.set()), name="ghginv-manifest")
 
         def build_reports():
             from ..report import write_reports  # noqa: F401  (the import, ~0.1 s, overlaps the manifest)
 
-            return _write_reports(result, tmp, frames, body()[0], **({} if gate is None else {"sources_kept": gate.done}))
+            if gate is None:
+                return _write_reports(result, tmp, frames, body()[0])
+            made.wait()
+            if box["body"] is None:  # the manifest's error
+                body()
+            return _write_reports(result, tmp, frames, box["body"][0], sources=lambda: body()[2])
 
         # the reports (every run, issue 19 item 1) in a thread of their own while the files are
         # written two at a time: the Parquet and CSV writers release the GIL, the reports are

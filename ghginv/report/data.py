@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from ..core.errors import InputFileError
 from ..runfolder import read_manifest
 from ._atoms import Atoms, emission_atoms
 
-__all__ = ["ReportData", "sector_group", "INDIRECT"]
+__all__ = ["ReportData", "sector_group", "INDIRECT", "factor_sources_of"]
 
 INDIRECT = "indirect"
 
@@ -42,6 +43,36 @@ def per_value(col: pl.Series, fn) -> pl.Expr:
     return per_distinct(col, fn, pl.String)
 
 
+def factor_sources_of(factors_used: pl.DataFrame, manifest: dict) -> pl.DataFrame:
+    """Distinct factor and conversion rows of a run's ``factors_used``, with status and source, sorted by every
+    column (:meth:`ReportData.factor_sources`: the workbook's "Factors used" sheet and the report's data-quality
+    section), with the standard-coal rows of the manifest's ``indicators`` entry.
+
+    Parameters
+    ----------
+    factors_used : polars.DataFrame
+        The run's ``factors_used``.
+    manifest : dict
+        The run's manifest (``factor_sets``: the sets' versions; ``indicators.standard_coal_rows``).
+
+    Returns
+    -------
+    polars.DataFrame
+        The distinct rows.
+    """
+    cols = ["factor_set", "set_version", "activity", "kind", "item", "value", "unit", "status", "source", "source_locator", "rule"]
+    f = factors_used.select([c for c in cols if c in factors_used.columns])
+    sc = (manifest.get("indicators") or {}).get("standard_coal_rows") or []
+    if sc:
+        versions = {s["name"]: s.get("version", "") for s in manifest.get("factor_sets", [])}
+        extra = pl.DataFrame([{**r, "set_version": versions.get(r["factor_set"], "")} for r in sc])
+        extra = extra.select([pl.col(c).cast(f.schema[c]) for c in f.columns if c in extra.columns])
+        f = pl.concat([f, extra], how="diagonal_relaxed")
+    first = [c for c in ("factor_set", "activity", "kind", "item", "rule") if c in f.columns]
+    f = f.lazy().unique().collect()  # lazily: about half the time of DataFrame.unique at 850 k rows; sorted below
+    return f.sort(first + [c for c in f.columns if c not in first], nulls_last=True)  # every column: a total order
+
+
 @dataclass
 class ReportData:
     manifest: dict
@@ -65,6 +96,9 @@ class ReportData:
     # the run's InventoryResult.key_codes (scope, category and gas coded by the inventory stage), handed over by the write
     # stage with the very inventory frame they code; None for a run folder read from disk
     inventory_key_codes: dict | None = None
+    # the write stage's factor sources of factors_used, computed in another thread (factor_sources_of): called once, by
+    # factor_sources, when factors_used is handed over empty (ghginv.pipeline.write.write_run with release); else None
+    factor_sources_job: Callable[[], pl.DataFrame] | None = None
 
     @classmethod
     def from_run_dir(cls, run: str | Path) -> ReportData:
@@ -307,32 +341,12 @@ class ReportData:
         cached = self.__dict__.get("_factor_sources")
         if cached is not None and cached[0] is self.factors_used and cached[1] is self.manifest:
             return cached[2]
-        out = self._factor_sources()
+        out = self._factor_sources() if self.factor_sources_job is None else self.factor_sources_job()
         self.__dict__["_factor_sources"] = (self.factors_used, self.manifest, out)
         return out
 
-    def keep_factor_sources(self) -> None:
-        """Compute :meth:`factor_sources` now and hold only it of ``factors_used`` (which then becomes an empty frame
-        of the same columns): the reports read nothing else of that table, so the write stage of a command-line
-        recompute can give its memory back once ``factors_used.parquet`` is written (:func:`ghginv.pipeline.write.write_run`
-        with ``release=True``). The reports are the same."""
-        out = self.factor_sources()
-        empty = self.factors_used.clear()
-        self.__dict__["_factor_sources"] = (empty, self.manifest, out)  # the cache first: it stays valid for the new frame
-        self.factors_used = empty
-
     def _factor_sources(self) -> pl.DataFrame:
-        cols = ["factor_set", "set_version", "activity", "kind", "item", "value", "unit", "status", "source", "source_locator", "rule"]
-        f = self.factors_used.select([c for c in cols if c in self.factors_used.columns])
-        sc = self.analysis.get("standard_coal_rows") or []
-        if sc:
-            versions = {s["name"]: s.get("version", "") for s in self.manifest.get("factor_sets", [])}
-            extra = pl.DataFrame([{**r, "set_version": versions.get(r["factor_set"], "")} for r in sc])
-            extra = extra.select([pl.col(c).cast(f.schema[c]) for c in f.columns if c in extra.columns])
-            f = pl.concat([f, extra], how="diagonal_relaxed")
-        first = [c for c in ("factor_set", "activity", "kind", "item", "rule") if c in f.columns]
-        f = f.lazy().unique().collect()  # lazily: about half the time of DataFrame.unique at 850 k rows; sorted below
-        return f.sort(first + [c for c in f.columns if c not in first], nulls_last=True)  # every column: a total order
+        return factor_sources_of(self.factors_used, self.manifest)
 
     def notation_rows(self) -> pl.DataFrame:
         """category, category_name, notation_key: the keys of the activity data (gas ``ALL``), each once, sorted (the

@@ -1,5 +1,5 @@
 """The write stage's release of factors_used (ghginv.pipeline.write.write_run with release=True): the rows kept for
-the run's summary and warnings give what the whole table gives, and the reports keep only their factor sources."""
+the run's summary and warnings give what the whole table gives, and the reports read only their factor sources."""
 
 from __future__ import annotations
 
@@ -43,14 +43,20 @@ def test_without_the_columns_nothing_is_kept():
     assert _summary_factor_rows(fu).height == 0 and _summary_factor_rows(fu).schema == fu.schema
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(ROWS)
-def test_keep_factor_sources_keeps_the_same_sources(rows):
+def test_sources_computed_beforehand_are_those_of_the_reports(rows):
+    """factor_sources_of (the write stage's manifest thread) gives ReportData.factor_sources; handed over as
+    factor_sources_job, the reports hold an empty factors_used and show the same sources, the job called once."""
+    from ghginv.report.data import factor_sources_of
+
     fu = _frame(rows).with_columns(set_version=pl.lit("1"), unit=pl.lit("kg/TJ"), source=pl.lit("s"), source_locator=pl.lit(""),
                                    rule=pl.lit(1))
-    empty = pl.DataFrame()
-    d = ReportData({"factor_sets": []}, empty, empty, fu)
-    want = ReportData({"factor_sets": []}, empty, empty, fu).factor_sources()
-    d.keep_factor_sources()
-    assert d.factors_used.height == 0 and d.factors_used.schema == fu.schema
-    assert_frame_equal(d.factor_sources(), want, check_exact=True)
+    manifest, empty = {"factor_sets": []}, pl.DataFrame()
+    want = ReportData(manifest, empty, empty, fu).factor_sources()
+    got = factor_sources_of(fu, manifest)
+    assert_frame_equal(got, want, check_exact=True)
+    calls = []
+    d = ReportData(manifest, empty, empty, fu.clear(), factor_sources_job=lambda: calls.append(1) or got)
+    assert d.factor_sources() is got and d.factor_sources() is got
+    assert calls == [1] and d.factors_used.height == 0
