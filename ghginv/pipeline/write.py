@@ -202,8 +202,6 @@ class _FactorsRelease:
     """
 
     def __init__(self, result):
-        import threading
-
         self.result, self.left, self.lock = result, 2, threading.Lock()
 
     def done(self) -> None:
