@@ -212,12 +212,16 @@ class _FactorsRelease:
                 self.result.factors_used = _summary_factor_rows(self.result.factors_used)
 
     def after(self, fn):
-        """``fn`` that counts as one reader once it returns or fails."""
+        """``fn`` that counts as one reader once it returns; when it fails the table is never cut (the write fails)."""
         def run(*args):
             try:
-                return fn(*args)
-            finally:
-                self.done()
+                out = fn(*args)
+            except BaseException:
+                with self.lock:
+                    self.left = -1  # never 0: a failed write leaves the result as it was
+                raise
+            self.done()
+            return out
 
         return run
 

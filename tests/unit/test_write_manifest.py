@@ -86,3 +86,23 @@ def test_a_failing_snapshot_waits_for_the_reports_before_the_folder_is_removed(t
     assert finished.is_set()  # the reports were waited for …
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".run")) == []  # … and left nothing
     assert not out.exists()
+
+
+def test_a_failing_manifest_body_with_release_raises_its_error(tmp_path, ipcc_like_set, monkeypatch):
+    """write_run(release=True): the reports wait for the manifest body in the manifest's thread; when the body fails,
+    its error is raised (no wait left hanging), nothing is left beside the run and factors_used is not cut."""
+    import ghginv.pipeline.write as w
+
+    res = _result(tmp_path, ipcc_like_set)
+    full = res.factors_used
+
+    def failing_body(result):
+        raise RuntimeError("manifest body failed")
+
+    monkeypatch.setattr(w, "_manifest_body", failing_body)
+    out = tmp_path / "run"
+    with pytest.raises(RuntimeError, match="manifest body failed"):
+        w.write_run(res, out, release=True)
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".run")) == []
+    assert res.factors_used is full
