@@ -177,15 +177,15 @@ def _body_and_sources(result, ready) -> tuple[dict, dict, pl.DataFrame]:
     of ``result.factors_used`` (:func:`ghginv.report.data.factor_sources_of`, ~0.2 s CPU at 1.65 M rows), in the
     manifest's thread: the only part of the table the reports read when the write releases it (:func:`write_run`),
     computed beside the reports' first sheets (the "Factors used" sheet comes late) instead of before them. ``ready``
-    is called with None when the body fails (its error is raised here)."""
-    from ..report.data import factor_sources_of
-
+    is called whatever happens (with None when the body fails, whose error is then raised here): the reports' thread
+    waits for it."""
+    body = None
     try:
         body = _manifest_body(result)
-    except BaseException:
-        ready(None)
-        raise
-    ready(body)
+    finally:
+        ready(body)
+    from ..report.data import factor_sources_of
+
     return (*body, factor_sources_of(result.factors_used, body[0]))
 
 
