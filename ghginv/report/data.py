@@ -98,7 +98,7 @@ class ReportData:
     inventory_key_codes: dict | None = None
     # the write stage's factor sources of factors_used, computed in another thread (factor_sources_of): called once, by
     # factor_sources, when factors_used is handed over empty (ghginv.pipeline.write.write_run with release); else None
-    factor_sources_job: Callable[[], pl.DataFrame] | None = None
+    factor_sources_job: Callable | None = None  # () -> polars.DataFrame
 
     @classmethod
     def from_run_dir(cls, run: str | Path) -> ReportData:
