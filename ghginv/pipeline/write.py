@@ -172,27 +172,20 @@ def _summary_factor_rows(factors_used: pl.DataFrame) -> pl.DataFrame:
     return factors_used.filter(pl.any_horizontal(keep).fill_null(False))
 
 
-def _body_and_sources(result, ready) -> tuple[dict, dict, pl.DataFrame]:
-    """:func:`_manifest_body`, handed to ``ready(body)`` (the reports start on it), then the reports' factor sources
-    of ``result.factors_used`` (:func:`ghginv.report.data.factor_sources_of`, ~0.2 s CPU at 1.65 M rows), in the
-    manifest's thread: the only part of the table the reports read when the write releases it (:func:`write_run`),
-    computed beside the reports' first sheets (the "Factors used" sheet comes late) instead of before them. ``ready``
-    is called whatever happens (with None when the body fails, whose error is then raised here): the reports' thread
-    waits for it."""
-    body = None
-    try:
-        body = _manifest_body(result)
-    finally:
-        ready(body)
+def _factor_sources(result, body) -> pl.DataFrame:
+    """The reports' factor sources of ``result.factors_used`` (:func:`ghginv.report.data.factor_sources_of`, ~0.2 s
+    CPU at 1.65 M rows) once the manifest body is made (``body``: its join), in a thread of their own: the only part
+    of the table the reports read when the write releases it (:func:`write_run`), computed beside the reports' first
+    sheets (the "Factors used" sheet comes late) instead of before them."""
     from ..report.data import factor_sources_of
 
-    return (*body, factor_sources_of(result.factors_used, body[0]))
+    return factor_sources_of(result.factors_used, body()[0])
 
 
 class _FactorsRelease:
     """``result.factors_used`` cut to :func:`_summary_factor_rows` once its two readers of the write stage are done:
-    ``factors_used.parquet`` and the manifest's thread (the manifest body: fallback years, warnings, row count; the
-    reports' factor sources, :func:`_body_and_sources`). The table's memory (~330 MiB at 1.2 M cube cells) is
+    ``factors_used.parquet`` and the reports' factor sources (:func:`_factor_sources`, which starts once the manifest
+    body — fallback years, warnings, row count — is made). The table's memory (~330 MiB at 1.2 M cube cells) is
     then given back before the reports build up theirs.
 
     Parameters
@@ -267,27 +260,21 @@ def write_run(result, out: str | os.PathLike, *, release: bool | None = None) ->
     def _write(tmp: Path):
         frames, recalculation = _tables(result, out)
         files = run_files(result, frames)
-        gate = _FactorsRelease(result) if release and "factors_used.parquet" in files else None
-        if gate is not None:  # the table's memory given back once its file is written too (see _FactorsRelease); in
-            # the usual order, third: written about when the manifest body and the factor sources are done
-            files["factors_used.parquet"] = gate.after(files["factors_used.parquet"])
         # the manifest once, for the reports and manifest.json, in a thread of its own (mostly polars) while
         # the reports' thread imports ghginv.report (Python): the reports start when both are done
-        if gate is None:
-            body = background(_manifest_body, result, name="ghginv-manifest")
-        else:  # the reports start on the body; the factor sources follow it in the manifest's thread
-            box, made = {}, threading.Event()
-            body = background(gate.after(_body_and_sources), result, lambda b: (box.update(body=b), made.set()), name="ghginv-manifest")
+        body = background(_manifest_body, result, name="ghginv-manifest")
+        sources = None
+        if release and "factors_used.parquet" in files:  # the table's memory given back once its file and the reports'
+            # factor sources have read it (_FactorsRelease); in the usual order its file is third: written about when
+            # the manifest body and the factor sources are done
+            gate = _FactorsRelease(result)
+            files["factors_used.parquet"] = gate.after(files["factors_used.parquet"])
+            sources = background(gate.after(_factor_sources), result, body, name="ghginv-factor-sources")
 
         def build_reports():
             from ..report import write_reports  # noqa: F401  (the import, ~0.1 s, overlaps the manifest)
 
-            if gate is None:
-                return _write_reports(result, tmp, frames, body()[0])
-            made.wait()
-            if box["body"] is None:  # the manifest's error
-                body()
-            return _write_reports(result, tmp, frames, box["body"][0], sources=lambda: body()[2])
+            return _write_reports(result, tmp, frames, body()[0], sources=sources)
 
         # the reports (every run, issue 19 item 1) in a thread of their own while the files are
         # written two at a time: the Parquet and CSV writers release the GIL, the reports are
@@ -300,6 +287,8 @@ def write_run(result, out: str | os.PathLike, *, release: bool | None = None) ->
             reports(wait_only=True)  # … so never leave the reports' thread writing into it
             raise
         report_hashes, splits, detail = reports()
+        if sources is not None:  # no thread left behind (the reports have taken its table)
+            sources(wait_only=True)
         hashes.update(report_hashes)
         hashes.update(snapshot)
         result.timings["write"] = time.perf_counter() - t0

@@ -68,10 +68,10 @@ def test_a_failing_snapshot_waits_for_the_reports_before_the_folder_is_removed(t
     started, finished = threading.Event(), threading.Event()
     real = w._write_reports
 
-    def slow_reports(result, folder, frames, manifest):
+    def slow_reports(result, folder, frames, manifest, **kw):
         started.set()
         time.sleep(0.3)  # still writing when the snapshot fails
-        value = real(result, folder, frames, manifest)
+        value = real(result, folder, frames, manifest, **kw)
         finished.set()
         return value
 
@@ -89,7 +89,7 @@ def test_a_failing_snapshot_waits_for_the_reports_before_the_folder_is_removed(t
 
 
 def test_a_failing_manifest_body_with_release_raises_its_error(tmp_path, ipcc_like_set, monkeypatch):
-    """write_run(release=True): the reports wait for the manifest body in the manifest's thread; when the body fails,
+    """write_run(release=True): the reports and the factor sources wait for the manifest body; when the body fails,
     its error is raised (no wait left hanging), nothing is left beside the run and factors_used is not cut."""
     import ghginv.pipeline.write as w
 
