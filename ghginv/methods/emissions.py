@@ -341,11 +341,17 @@ def gas_codes(rules: list, rule_id: np.ndarray) -> tuple[list, np.ndarray]:
     codes : numpy.ndarray
         int64, per row its gas's position in ``names``.
     """
-    gas = [r.key if r.kind == "ef" else "CO2" for r in rules]
-    used = np.flatnonzero(np.bincount(rule_id, minlength=len(gas))).tolist() if rule_id.size else []
-    names = sorted({gas[i] for i in used})
-    at = {g: i for i, g in enumerate(names)}
-    return names, np.array([at.get(g, 0) for g in gas] or [0], np.int64)[rule_id]
+    return _per_rule_codes([r.key if r.kind == "ef" else "CO2" for r in rules], rule_id)
+
+
+def _per_rule_codes(per_rule: list[str], rule_id: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """A text value of each rule (``per_rule``, indexed by rule id) as codes of the rows of ``rule_id``: the
+    distinct values of the rules used, sorted, and per row its value's position among them; coded once per rule
+    and gathered by rule id."""
+    used = np.flatnonzero(np.bincount(rule_id, minlength=len(per_rule))).tolist() if rule_id.size else []
+    names = sorted({per_rule[i] for i in used})
+    at = {v: i for i, v in enumerate(names)}
+    return names, np.array([at.get(v, 0) for v in per_rule] or [0], np.int64)[rule_id]
 
 
 def _operands(cube_cells: pl.DataFrame, unit_enc: tuple[list, np.ndarray], pairs: _Pairs, res: Resolution, ncells: int) -> _Operands:
@@ -374,10 +380,8 @@ def _operands(cube_cells: pl.DataFrame, unit_enc: tuple[list, np.ndarray], pairs
     # a factor row's denominator dimension is its rule's (the resolution's den_dim column): coded once per
     # rule and gathered by rule id, in the order of the distinct dimensions of the rules used
     rid = fac["rule_id"].to_numpy()
-    rule_den = [str(r.den_dim) for r in res.rules]
-    den_names = sorted({rule_den[i] for i in np.flatnonzero(np.bincount(rid, minlength=len(rule_den))).tolist()}) if rid.size else []
-    at = {d: i for i, d in enumerate(den_names)}
-    den_dim = _dim_codes(dims, den_names)[np.array([at.get(d, 0) for d in rule_den] or [0], np.int64)[rid]]
+    den_names, den_code = _per_rule_codes([str(r.den_dim) for r in res.rules], rid)
+    den_dim = _dim_codes(dims, den_names)[den_code]
     gas_names, gas_code = gas_codes(res.rules, rid)
     conv = _cell_conversions(res.conversions, ncells, dims)
     has_d = conv["density"].has[dcell]
