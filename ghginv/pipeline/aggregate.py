@@ -27,7 +27,7 @@ from ..core import categories
 from ..core._frames import argsort_stable, combine_codes, encode, inverse, lex_order, per_distinct, rank_codes, sorted_groups
 from ..core.categories import SCOPE_ORDER
 
-__all__ = ["build_inventory", "RollupIndex", "INVENTORY_SCHEMA"]
+__all__ = ["build_inventory", "RollupIndex", "INVENTORY_SCHEMA", "REPORT_KEYS", "report_key_codes"]
 
 INVENTORY_SCHEMA = {
     "year": pl.Int32,
@@ -95,6 +95,29 @@ def rollup(emissions: pl.DataFrame, values: tuple[str, ...] = ("emissions_t", "c
     (order1, starts1, src2, starts2) of :class:`RollupIndex`. Keys are integer codes throughout."""
     rolled, index, _ = _rollup(emissions, values)
     return rolled, index
+
+
+# the inventory's key columns the reports group on by code (InventoryResult.key_codes)
+REPORT_KEYS = ("scope", "category", "gas")
+
+
+def report_key_codes(codes: dict) -> dict:
+    """The inventory's scope, category and gas codes kept for the reports (``InventoryResult.key_codes``: the
+    workbook's IPCC sheet summed over regions groups on them), each in the smallest integer that holds it (4 bytes a
+    row), from codes per column as :func:`ghginv.core._frames.encode` gives them.
+
+    Parameters
+    ----------
+    codes : dict
+        column -> (sorted distinct values, code per row; nulls last): the inventory stage's, or ``encode`` of the
+        inventory's columns.
+
+    Returns
+    -------
+    dict
+        :data:`REPORT_KEYS` column -> (values, codes in the smallest unsigned integer type).
+    """
+    return {k: (v, c.astype(np.min_scalar_type(len(v)))) for k, (v, c) in codes.items() if k in REPORT_KEYS}
 
 
 # the roll-up's expanded rows take int32 positions below this many rows (int64 above)

@@ -60,7 +60,6 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
-import numpy as np
 import polars as pl
 
 from ..analysis.energy import coefficient_sources
@@ -77,7 +76,7 @@ from ..methods.emissions import activity_classes, compute_emissions
 from ..methods.sinks import compute_sinks, sink_settings
 from ..methods.waste_fod import fod_emissions, split_deposits
 from .activity import build_cube
-from .aggregate import build_inventory
+from .aggregate import build_inventory, report_key_codes
 from .characterise import characterise
 from .conservation import run_checks
 from .cube import Cube
@@ -289,10 +288,7 @@ def _checks(run: Run) -> None:
     codes, run.key_codes = run.key_codes, None  # the inventory stage's key codes
     run.checks = run_checks(run.input_cube, run.emissions, run.inventory, tally, links=run.index["links"] if run.index else None,
                             codes=codes)
-    # the inventory's scope, category and gas codes, in the smallest integers that hold them (4 bytes a row), kept for
-    # the reports (InventoryResult.key_codes: the workbook's IPCC sheet summed over regions groups on them)
-    run.key_codes = {k: (v, c.astype(np.min_scalar_type(len(v)))) for k, (v, c) in codes["inventory"].items()
-                     if k in ("scope", "category", "gas")} if codes else None
+    run.key_codes = report_key_codes(codes["inventory"]) if codes else None  # kept for the reports
 
 
 def _positions(run: Run) -> None:

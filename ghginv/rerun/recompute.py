@@ -191,17 +191,12 @@ def _inventory_key_codes(inventory) -> dict | None:
     dict or None
         The codes; None when the inventory lacks one of the columns.
     """
-    import numpy as np
-
     from ..core._frames import encode
+    from ..pipeline.aggregate import REPORT_KEYS, report_key_codes
 
-    if any(k not in inventory.columns for k in ("scope", "category", "gas")):
+    if any(k not in inventory.columns for k in REPORT_KEYS):
         return None
-    codes = {}
-    for k in ("scope", "category", "gas"):
-        values, c = encode(inventory[k])
-        codes[k] = (values, c.astype(np.min_scalar_type(len(values))))
-    return codes
+    return report_key_codes({k: encode(inventory[k]) for k in REPORT_KEYS})
 
 
 def _give_back_heap() -> None:
