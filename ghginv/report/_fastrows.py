@@ -88,10 +88,8 @@ def write_rows(ws, df: pl.DataFrame, first_row: int, header_row: int, fmt_num) -
         cols, spans = _polars_layout(ws, df, first_row, header_row)
     if spans is None:  # no cell in any row
         return True
-    orig = ws._write_rows
 
-    def _write_rows() -> None:
-        orig()  # the header rows (and anything else the worksheet holds), then these rows
+    def render() -> None:
         xf = fmt_num._get_xf_index()  # formats get their index when the workbook closes
         if n * k < POLARS_CELLS:  # a small table: a query's set-up would cost more than it saves
             ws.fh.write(_rows_xml_py(cols, first_row, n, xf, spans))
@@ -101,8 +99,20 @@ def write_rows(ws, df: pl.DataFrame, first_row: int, header_row: int, fmt_num) -
         for lo in range(0, n, _CHUNK_ROWS):
             ws.fh.write(_rows_xml(series, first_row, lo, min(n, lo + _CHUNK_ROWS), xf, spans))
 
-    ws._write_rows = _write_rows
+    _after_rows(ws, render)
     return True
+
+
+def _after_rows(ws, render) -> None:
+    """Have ``render()`` write its rows' XML when the workbook closes, after the rows the worksheet holds itself (the
+    header rows)."""
+    orig = ws._write_rows
+
+    def _write_rows() -> None:
+        orig()
+        render()
+
+    ws._write_rows = _write_rows
 
 
 def write_cells(ws, cols: list[tuple[str, list]], first_row: int, header_row: int, fmt_num) -> bool:
@@ -147,13 +157,7 @@ def write_cells(ws, cols: list[tuple[str, list]], first_row: int, header_row: in
     cols, spans = _py_cells(ws, list(cols), n, first_row, header_row)
     if spans is None:
         return True
-    orig = ws._write_rows
-
-    def _write_rows() -> None:
-        orig()  # the header rows (and anything else the worksheet holds), then these rows
-        ws.fh.write(_rows_xml_py(cols, first_row, n, fmt_num._get_xf_index() if formatted else 0, spans))
-
-    ws._write_rows = _write_rows
+    _after_rows(ws, lambda: ws.fh.write(_rows_xml_py(cols, first_row, n, fmt_num._get_xf_index() if formatted else 0, spans)))
     return True
 
 

@@ -341,12 +341,10 @@ class ReportData:
         cached = self.__dict__.get("_factor_sources")
         if cached is not None and cached[0] is self.factors_used and cached[1] is self.manifest:
             return cached[2]
-        out = self._factor_sources() if self.factor_sources_job is None else self.factor_sources_job()
+        job = self.factor_sources_job
+        out = factor_sources_of(self.factors_used, self.manifest) if job is None else job()
         self.__dict__["_factor_sources"] = (self.factors_used, self.manifest, out)
         return out
-
-    def _factor_sources(self) -> pl.DataFrame:
-        return factor_sources_of(self.factors_used, self.manifest)
 
     def notation_rows(self) -> pl.DataFrame:
         """category, category_name, notation_key: the keys of the activity data (gas ``ALL``), each once, sorted (the
