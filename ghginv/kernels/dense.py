@@ -12,6 +12,12 @@ activity and unit codes) give the dense positions, assigned in order of first ap
 :func:`dense_append`. When a new year or combo does not fit, the kernel stops and the caller
 grows the array (:class:`DenseCube`) and calls again. The caller switches to the hash table
 when the array would grow beyond ``MAX_SLOTS`` (very sparse data).
+
+A batch of one year (the usual ``year=YYYY`` partition folder) whose year is placed takes a
+shorter loop (:func:`_dense_one_year`): the batch's own lookups folded once into a flat offset
+per region and a combo per (sector, activity, unit) triple of dictionary indices, two lookups a
+row instead of six; the rows are handled in the same order with the same checks, so the cells
+and the tally have the same bits (about 8 → 6 ns a row at 100 M rows).
 """
 
 from __future__ import annotations
@@ -217,6 +223,83 @@ def _dense_np_piece(cells, year_idx, combo_of, combo_keys, meta, start, n, years
     return status, start + stop, n_outside
 
 
+BATCH_PASS = -1  # :func:`_dense_one_year` leaves the batch to the general loop
+COMBO_LUT_MAX = 1 << 16  # most (sector, activity, unit) dictionary-index triples of a batch given a lookup of their own
+
+
+@ngjit
+def _dense_one_year(flat, year_idx, combo_of, combo_keys, meta, start, y, y_lo, y_hi, r_cap, c_cap,
+                    i_region, i_sector, i_activity, i_unit, l_region, l_sector, l_activity, l_unit, amount, tally, n_tu):
+    """:func:`dense_append_tally`'s loop for the usual batch: one year for every row (a ``year=``
+    partition folder), inside the run's years and already placed, every key column read per row.
+
+    The batch's lookups are folded before the loop: each region's dictionary index to the flat
+    offset of its (year, region) row, and each (sector, activity, unit) triple of dictionary
+    indices to its combo, filled as the triples appear (through ``l_sector``/``l_activity``/
+    ``l_unit`` and ``combo_of``, new combos placed exactly as the general loop places them). A row
+    then costs two lookups instead of six, and the rows are checked, placed, counted and added in
+    the same order as by the general loop, so the cells, the tally and the returned row are the same.
+
+    Returns
+    -------
+    tuple of int
+        ``(status, next_row)``: as :func:`dense_append_tally`, or ``(BATCH_PASS, start)`` when the
+        batch is not of this kind (the general loop then takes it from ``start``).
+    """
+    n_r, n_s, n_a, n_u = l_region.shape[0], l_sector.shape[0], l_activity.shape[0], l_unit.shape[0]
+    if U(y - YEAR_BASE) >= U(1 << YEAR_BITS) or y < y_lo or y > y_hi or n_s * n_a * n_u > COMBO_LUT_MAX:
+        return BATCH_PASS, start
+    yi = year_idx[U(y - YEAR_BASE)]
+    if yi < 0:
+        return BATCH_PASS, start
+    base = np.empty(n_r, np.int64)  # flat cell index of combo 0 of (yi, region), or -1 for a region that fails its check
+    for j in range(n_r):
+        r = l_region[j]
+        base[j] = (yi * r_cap + r) * c_cap if r >= 0 else -1
+    combo = np.full(n_s * n_a * n_u, -2, np.int64)  # -2 not looked up yet, -1 a code that fails its check
+    n = amount.shape[0]
+    pos = np.empty(CHUNK, np.int64)
+    for c0 in range(start, n, CHUNK):
+        c1 = min(c0 + CHUNK, n)
+        for i in range(c0, c1):
+            x = amount[U(i)]
+            jr, js, ja, ju = i_region[U(i)], i_sector[U(i)], i_activity[U(i)], i_unit[U(i)]
+            if U(jr) >= U(n_r) or U(js) >= U(n_s) or U(ja) >= U(n_a) or U(ju) >= U(n_u):
+                _scatter(flat, pos, amount, c0, i)
+                return BATCH_BAD, i
+            at = U((js * n_a + ja) * n_u + ju)
+            c = combo[at]
+            b = base[U(jr)]
+            if (b | c) < 0 or not (x >= 0.0) or x == np.inf:  # rare: a triple not looked up yet, a new combo or a bad row
+                if c == -2:
+                    s, a, u = l_sector[U(js)], l_activity[U(ja)], l_unit[U(ju)]
+                    c = -1 if (s | a | u) < 0 else combo_of[U(s), U(a), U(u)]
+                    if c == -1 and (s | a | u) >= 0:  # a new combo, placed below if the row is valid
+                        c = -3
+                    else:
+                        combo[at] = c
+                if not (x >= 0.0) or x == np.inf or b < 0 or c == -1:
+                    _scatter(flat, pos, amount, c0, i)
+                    return BATCH_BAD, i
+                if c == -3:
+                    if meta[1] == c_cap:
+                        _scatter(flat, pos, amount, c0, i)
+                        return BATCH_FULL, i
+                    s, a, u = l_sector[U(js)], l_activity[U(ja)], l_unit[U(ju)]
+                    c = meta[1]
+                    combo_of[s, a, u] = c
+                    combo_keys[c, 0] = s
+                    combo_keys[c, 1] = a
+                    combo_keys[c, 2] = u
+                    meta[1] += 1
+                    combo[at] = c
+            pos[U(i - c0)] = b + c
+            if n_tu:
+                tally[U((i & (TALLY_LANES - 1)) * n_tu + ju)] += x
+        _scatter(flat, pos, amount, c0, c1)
+    return BATCH_DONE, n
+
+
 @ngjit(small=_dense_append_tally_np)
 def dense_append_tally(cells, year_idx, combo_of, combo_keys, meta, start, years, y_step, y_lo, y_hi,
                        i_region, i_sector, i_activity, i_unit, steps, l_region, l_sector, l_activity, l_unit, amount, tally):
@@ -281,6 +364,12 @@ def dense_append_tally(cells, year_idx, combo_of, combo_keys, meta, start, years
     flat = cells.reshape(-1)
     n = amount.shape[0]
     s_r, s_s, s_a, s_u = steps[0], steps[1], steps[2], steps[3]
+    if y_step == 0 and s_r == 1 and s_s == 1 and s_a == 1 and s_u == 1 and start < n:
+        status, start = _dense_one_year(flat, year_idx, combo_of, combo_keys, meta, start, years[0], y_lo, y_hi, r_cap,
+                                        c_cap, i_region, i_sector, i_activity, i_unit, l_region, l_sector, l_activity,
+                                        l_unit, amount, tally, n_tu)
+        if status != BATCH_PASS:
+            return status, start, 0
     n_r, n_s, n_a, n_u = U(l_region.shape[0]), U(l_sector.shape[0]), U(l_activity.shape[0]), U(l_unit.shape[0])
     n_outside = 0
     pos = np.empty(CHUNK, np.int64)
