@@ -223,6 +223,19 @@ def _dense_np_piece(cells, year_idx, combo_of, combo_keys, meta, start, n, years
     return status, start + stop, n_outside
 
 
+@ngjit
+def _new_combo(combo_of, combo_keys, meta, s, a, u):
+    """Place the combo (sector ``s``, activity ``a``, unit ``u``) at the next free position (the caller
+    has checked there is one): its position."""
+    c = meta[1]
+    combo_of[s, a, u] = c
+    combo_keys[c, 0] = s
+    combo_keys[c, 1] = a
+    combo_keys[c, 2] = u
+    meta[1] += 1
+    return c
+
+
 BATCH_PASS = -1  # :func:`_dense_one_year` leaves the batch to the general loop
 COMBO_LUT_MAX = 1 << 16  # most (sector, activity, unit) dictionary-index triples of a batch given a lookup of their own
 
@@ -285,13 +298,7 @@ def _dense_one_year(flat, year_idx, combo_of, combo_keys, meta, start, y, y_lo, 
                     if meta[1] == c_cap:
                         _scatter(flat, pos, amount, c0, i)
                         return BATCH_FULL, i
-                    s, a, u = l_sector[U(js)], l_activity[U(ja)], l_unit[U(ju)]
-                    c = meta[1]
-                    combo_of[s, a, u] = c
-                    combo_keys[c, 0] = s
-                    combo_keys[c, 1] = a
-                    combo_keys[c, 2] = u
-                    meta[1] += 1
+                    c = _new_combo(combo_of, combo_keys, meta, l_sector[U(js)], l_activity[U(ja)], l_unit[U(ju)])
                     combo[at] = c
             pos[U(i - c0)] = b + c
             if n_tu:
@@ -406,12 +413,7 @@ def dense_append_tally(cells, year_idx, combo_of, combo_keys, meta, start, years
                 if meta[1] == c_cap:
                     _scatter(flat, pos, amount, c0, i)
                     return BATCH_FULL, i, n_outside
-                c = meta[1]
-                combo_of[s, a, u] = c
-                combo_keys[c, 0] = s
-                combo_keys[c, 1] = a
-                combo_keys[c, 2] = u
-                meta[1] += 1
+                c = _new_combo(combo_of, combo_keys, meta, s, a, u)
             pos[U(i - c0)] = (yi * r_cap + r) * c_cap + c
             if n_tu:
                 tally[U((i & (TALLY_LANES - 1)) * n_tu + ju)] += x
