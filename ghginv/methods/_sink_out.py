@@ -91,12 +91,13 @@ def net_totals(emissions: pl.DataFrame) -> pl.DataFrame:
     Rows are those of ``emissions.parquet`` (year, region, sector, activity, gas): a stratum whose
     stock fell is an emission and counts in gross; one whose stock grew is a removal.
     """
-    d = emissions.filter(pl.col("scope") == "direct").select(
+    # the three columns read, filtered (not a copy of every column of the direct rows: ~160 MiB at 1.65 M rows)
+    d = emissions.lazy().select("year", "scope", "co2e_t").filter(pl.col("scope") == "direct").select(
         "year",
         pl.when(pl.col("co2e_t") > 0).then(pl.col("co2e_t")).otherwise(0.0).alias("gross_t_co2e"),
         pl.when(pl.col("co2e_t") < 0).then(pl.col("co2e_t")).otherwise(0.0).alias("removals_t_co2e"),
         pl.col("co2e_t").alias("net_t_co2e"),
-    )
+    ).collect()
     return group_sum(d, ["year"], ["gross_t_co2e", "removals_t_co2e", "net_t_co2e"])  # fixed summation order
 
 
