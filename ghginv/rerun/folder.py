@@ -30,6 +30,9 @@ class RunFolder:
     cube: Cube
     set_paths: list[Path]  # the snapshot copies, in the run's order
     _cache: dict = field(default_factory=dict, repr=False)
+    # opened by a recompute for itself alone (ghginv.rerun.recompute): the stages give back the kept positions' pages
+    # as soon as they have read each part (release_plan_pages); a folder a caller keeps for many recomputes keeps them
+    scratch: bool = field(default=False, repr=False)
 
     @property
     def config(self) -> dict:
@@ -46,6 +49,31 @@ class RunFolder:
         if name not in self._cache:
             self._cache[name] = _read(self.path / name)
         return self._cache[name]
+
+    def frame_with(self, name: str, columns: list[pl.Series]) -> pl.DataFrame:
+        """Output table ``name`` with ``columns`` in place of its columns of the same names, in the table's column order;
+        the replaced columns are not read from the file (a recompute's new values: the inventory's old
+        ``emissions_t`` and ``co2e_t``, ~50 MiB at 3.2 M rows, are never held). The table is read here (once per call,
+        one chunk per column: :func:`_read`), not kept: a table taken whole (:meth:`frame`) is reused when it was read.
+
+        Parameters
+        ----------
+        name : str
+            The output table's file name.
+        columns : list of polars.Series
+            The new columns, each named like a column of the table and as long as it.
+
+        Returns
+        -------
+        polars.DataFrame
+            The table with the new columns.
+        """
+        if name in self._cache:
+            return self._cache[name].with_columns(columns)
+        path = self.path / name
+        order = list(pl.read_parquet_schema(path))
+        new = {c.name for c in columns}
+        return _read(path, [c for c in order if c not in new]).with_columns(columns).select(order)
 
     def has_frame(self, name: str) -> bool:
         """Whether output table ``name`` was read by :meth:`frame` and is still kept (not released)."""
@@ -94,15 +122,23 @@ class RunFolder:
             del self._cache[key]
         self.release_plan_pages()
 
-    def release_plan_pages(self) -> None:
+    def release_plan_pages(self, *parts: str) -> None:
         """Give back the resident pages of the kept positions read so far (the memory-mapped ``recompute_index.bin``,
         ``madvise(MADV_DONTNEED)``): the plan stays usable, a later read of an array faults its pages in again from
         the page cache (the same bytes). A recompute that opened the folder itself calls it once the stages have read
         the positions and again once the recalculation has (~130 MiB less at 1.2 M cube cells while the
-        recalculation's states are summed). Nothing happens without a plan read."""
+        recalculation's states are summed); its stages (``scratch``) give back each part once read: ``"em"`` after the
+        emissions stage, ``"rollup"`` after the inventory stage, ``"links"`` after the checks. Nothing happens without
+        a plan read.
+
+        Parameters
+        ----------
+        *parts : {"em", "rollup", "links", "meta"}
+            The parts of the plan whose pages go (their arrays only, whole pages inside them); default every part.
+        """
         plan = self._cache.get("plan")
         if plan is not None:  # its arrays stay valid: their pages come back from the page cache when read again
-            _drop_mapped_pages(plan)
+            _drop_mapped_pages(plan, parts)
 
     def factor_sets(self) -> list:
         """The run's factor sets as it used them, loaded from its snapshot (once, then kept)."""
@@ -113,33 +149,69 @@ class RunFolder:
         return self._cache["sets"]
 
 
-def _read(path: Path) -> pl.DataFrame:
-    """A table of the run with one chunk per column (the reader gives one per row group). A frame whose
-    columns are chunked apart from a column added to it later (the recompute's new values: one chunk) is
+def _read(path: Path, columns: list[str] | None = None) -> pl.DataFrame:
+    """A table of the run (``columns``: only those) with one chunk per column (the reader gives one per row group). A
+    frame whose columns are chunked apart from a column added to it later (the recompute's new values: one chunk) is
     copied whole by polars at each select or filter on it — at 1.2 M cube cells ~300 MiB more at every
     such step of the recompute, its recalculation and its reports; joined here column by column, so only
     one column is held twice at a time."""
-    df = pl.read_parquet(path)
+    df = pl.read_parquet(path, columns=columns)
     if all(s.n_chunks() == 1 for s in df.iter_columns()):
         return df
     return pl.DataFrame([df.drop_in_place(c).rechunk() for c in df.columns])
 
 
-def _drop_mapped_pages(plan) -> None:
+def _plan_parts(plan) -> dict[str, list]:
+    """The arrays of ``plan`` by part: ``em``, ``rollup``, ``links``, ``meta`` (with ``perm``)."""
+    return {"em": list(plan.em.values()), "rollup": list(plan.rollup.arrays().values()), "links": list(plan.links.values()),
+            "meta": [plan.meta, plan.meta_keys, plan.meta_first, *([plan.perm] if plan.perm is not None else [])]}
+
+
+def _drop_mapped_pages(plan, parts=()) -> None:
     """Give back the resident pages of the read-only memory map that the arrays of ``plan`` (a
     :class:`ghginv.pipeline.positions.RecomputePlan` read by :func:`ghginv.pipeline.positions.load_plan`)
     view, without unmapping it: a later read of an array faults its pages in again from the page cache
-    (same bytes). Nothing happens for arrays that are not memory-mapped or where ``madvise`` is missing."""
+    (same bytes). ``parts`` (:func:`_plan_parts`' names): only the pages wholly inside those parts' arrays; default
+    the whole map. Nothing happens for arrays that are not memory-mapped or where ``madvise`` is missing."""
     import mmap
 
     advice = getattr(mmap, "MADV_DONTNEED", None)
-    arrays = [plan.meta, *plan.em.values(), *plan.links.values(), *plan.rollup.arrays().values()]
+    by_part = _plan_parts(plan)
+    arrays = [a for k, v in by_part.items() if not parts or k in parts for a in v]
     maps = {id(m): m for m in (getattr(a, "_mmap", None) for a in arrays) if isinstance(m, mmap.mmap)}
-    for m in maps.values() if advice is not None else ():
+    if advice is None or not maps:
+        return
+    if not parts:
+        spans = [(m, 0, len(m)) for m in maps.values()]
+    else:  # each array's whole pages (an array's bytes start at a 64-byte boundary of the file: a page may hold two)
+        spans = []
+        for a in arrays:
+            m = getattr(a, "_mmap", None)
+            if not isinstance(m, mmap.mmap) or a.nbytes == 0:
+                continue
+            base = _map_address(a)
+            if base is None:
+                continue
+            start = a.__array_interface__["data"][0] - base
+            lo, hi = -(-start // mmap.PAGESIZE) * mmap.PAGESIZE, (start + a.nbytes) // mmap.PAGESIZE * mmap.PAGESIZE
+            if hi > lo:
+                spans.append((m, lo, hi - lo))
+    for m, start, length in spans:
         try:
-            m.madvise(advice)
+            m.madvise(advice, start, length)
         except (OSError, ValueError):  # a closed map or a refused call: the pages stay, nothing else changes
             pass
+
+
+def _map_address(a) -> int | None:
+    """The address of the first byte of the memory map that ``a`` views: the data of the array, among ``a``'s bases,
+    made directly on the map (``numpy.memmap`` of the whole file, :func:`ghginv.pipeline.positions._read_arrays`);
+    None when there is none."""
+    import mmap
+
+    while a is not None and not isinstance(a.base, mmap.mmap):
+        a = a.base if hasattr(a.base, "__array_interface__") else None
+    return a.__array_interface__["data"][0] if a is not None and getattr(a, "offset", 0) == 0 else None
 
 
 def load_run(run_dir: str | os.PathLike) -> RunFolder:

@@ -135,6 +135,8 @@ def recompute(
     from ..pipeline.inventory import Inventory
 
     old = run_dir if isinstance(run_dir, RunFolder) else load_run(run_dir)
+    if old is not run_dir:  # opened here, for this recompute alone: the stages give back the positions' pages once read
+        old.scratch = True
     set_paths = tuple(resolve_factor_set_path(s) for s in factors) if factors else tuple(old.set_paths)
     if update_factors:
         set_paths = merge_factor_sets(set_paths, [resolve_factor_set_path(s) for s in update_factors])
