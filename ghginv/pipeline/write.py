@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -172,21 +173,29 @@ def _summary_factor_rows(factors_used: pl.DataFrame) -> pl.DataFrame:
     return factors_used.filter(pl.any_horizontal(keep).fill_null(False))
 
 
-def _factor_sources(result, body) -> pl.DataFrame:
-    """The reports' factor sources of ``result.factors_used`` (:func:`ghginv.report.data.factor_sources_of`, ~0.2 s
-    CPU at 1.65 M rows) once the manifest body is made (``body``: its join), in a thread of their own: the only part
-    of the table the reports read when the write releases it (:func:`write_run`), computed beside the reports' first
-    sheets (the "Factors used" sheet comes late) instead of before them."""
+def _factor_rows(factors_used: pl.DataFrame) -> pl.DataFrame:
+    """:func:`ghginv.report.data.factor_rows` (imported in the calling thread: a thread of its own)."""
+    from ..report.data import factor_rows
+
+    return factor_rows(factors_used)
+
+
+def _factor_sources(rows, body) -> pl.DataFrame:
+    """The reports' factor sources (:func:`ghginv.report.data.factor_sources_of`) from the distinct rows of
+    ``result.factors_used`` (``rows``: the join of :func:`ghginv.report.data.factor_rows`, computed in a thread of its
+    own from the start of the write, ~0.2 s CPU at 1.65 M rows) and the manifest body (``body``: its join; the
+    standard-coal rows of its indicators entry): the only part of the table the reports read when the write
+    releases it (:func:`write_run`)."""
     from ..report.data import factor_sources_of
 
-    return factor_sources_of(result.factors_used, body()[0])
+    return factor_sources_of(None, body()[0], rows=rows())
 
 
 class _FactorsRelease:
-    """``result.factors_used`` cut to :func:`_summary_factor_rows` once its two readers of the write stage are done:
-    ``factors_used.parquet`` and the reports' factor sources (:func:`_factor_sources`, which starts once the manifest
-    body — fallback years, warnings, row count — is made). The table's memory (~330 MiB at 1.2 M cube cells) is
-    then given back before the reports build up theirs.
+    """``result.factors_used`` cut to :func:`_summary_factor_rows` once its three readers of the write stage are done:
+    ``factors_used.parquet``, the manifest body (fallback years, warnings, row count) and the distinct rows of the
+    reports' factor sources (:func:`ghginv.report.data.factor_rows`), all three started with the write. The table's
+    memory (~330 MiB at 1.2 M cube cells) is then given back before the reports build up theirs.
 
     Parameters
     ----------
@@ -195,7 +204,7 @@ class _FactorsRelease:
     """
 
     def __init__(self, result):
-        self.result, self.left, self.lock = result, 2, threading.Lock()
+        self.result, self.left, self.lock = result, 3, threading.Lock()
 
     def done(self) -> None:
         """One reader is done; the last one cuts the table."""
@@ -260,16 +269,17 @@ def write_run(result, out: str | os.PathLike, *, release: bool | None = None) ->
     def _write(tmp: Path):
         frames, recalculation = _tables(result, out)
         files = run_files(result, frames)
+        # the table's memory given back once its file, the manifest body and the reports' factor sources have read it
+        # (_FactorsRelease); in the usual order its file is third: written about when the other two are done
+        gate = _FactorsRelease(result) if release and "factors_used.parquet" in files else None
         # the manifest once, for the reports and manifest.json, in a thread of its own (mostly polars) while
         # the reports' thread imports ghginv.report (Python): the reports start when both are done
-        body = background(_manifest_body, result, name="ghginv-manifest")
-        sources = None
-        if release and "factors_used.parquet" in files:  # the table's memory given back once its file and the reports'
-            # factor sources have read it (_FactorsRelease); in the usual order its file is third: written about when
-            # the manifest body and the factor sources are done
-            gate = _FactorsRelease(result)
+        body = background(_manifest_body if gate is None else gate.after(_manifest_body), result, name="ghginv-manifest")
+        sources = rows = None
+        if gate is not None:
             files["factors_used.parquet"] = gate.after(files["factors_used.parquet"])
-            sources = background(gate.after(_factor_sources), result, body, name="ghginv-factor-sources")
+            rows = background(gate.after(_factor_rows), result.factors_used, name="ghginv-factor-sources")
+            sources = partial(_factor_sources, rows, body)
 
         def build_reports():
             from ..report import write_reports  # noqa: F401  (the import, ~0.1 s, overlaps the manifest)
@@ -287,8 +297,8 @@ def write_run(result, out: str | os.PathLike, *, release: bool | None = None) ->
             reports(wait_only=True)  # … so never leave the reports' thread writing into it
             raise
         report_hashes, splits, detail = reports()
-        if sources is not None:  # no thread left behind (the reports have taken its table)
-            sources(wait_only=True)
+        if rows is not None:  # no thread left behind (the reports have taken its table)
+            rows(wait_only=True)
         hashes.update(report_hashes)
         hashes.update(snapshot)
         result.timings["write"] = time.perf_counter() - t0

@@ -43,33 +43,57 @@ def per_value(col: pl.Series, fn) -> pl.Expr:
     return per_distinct(col, fn, pl.String)
 
 
-def factor_sources_of(factors_used: pl.DataFrame, manifest: dict) -> pl.DataFrame:
+_SOURCE_COLUMNS = ("factor_set", "set_version", "activity", "kind", "item", "value", "unit", "status", "source", "source_locator",
+                   "rule")
+
+
+def factor_rows(factors_used: pl.DataFrame) -> pl.DataFrame:
+    """The distinct rows of a run's ``factors_used`` in the columns of its factor sources (:func:`factor_sources_of`),
+    in no set order: the part of the factor sources that reads the whole table, without the manifest (the write stage
+    computes it as soon as it starts: :func:`ghginv.pipeline.write.write_run` with release).
+
+    Parameters
+    ----------
+    factors_used : polars.DataFrame
+        The run's ``factors_used``.
+
+    Returns
+    -------
+    polars.DataFrame
+        Its distinct rows of the columns it has among factor_set, set_version, activity, kind, item, value, unit,
+        status, source, source_locator and rule.
+    """
+    f = factors_used.select([c for c in _SOURCE_COLUMNS if c in factors_used.columns])
+    return f.lazy().unique().collect()  # lazily: about half the time of DataFrame.unique at 850 k rows
+
+
+def factor_sources_of(factors_used: pl.DataFrame | None, manifest: dict, *, rows: pl.DataFrame | None = None) -> pl.DataFrame:
     """Distinct factor and conversion rows of a run's ``factors_used``, with status and source, sorted by every
     column (:meth:`ReportData.factor_sources`: the workbook's "Factors used" sheet and the report's data-quality
     section), with the standard-coal rows of the manifest's ``indicators`` entry.
 
     Parameters
     ----------
-    factors_used : polars.DataFrame
-        The run's ``factors_used``.
+    factors_used : polars.DataFrame or None
+        The run's ``factors_used``; None with ``rows``.
     manifest : dict
         The run's manifest (``factor_sets``: the sets' versions; ``indicators.standard_coal_rows``).
+    rows : polars.DataFrame, optional
+        :func:`factor_rows` of the table, when already computed (then ``factors_used`` is not read): the same result.
 
     Returns
     -------
     polars.DataFrame
         The distinct rows.
     """
-    cols = ["factor_set", "set_version", "activity", "kind", "item", "value", "unit", "status", "source", "source_locator", "rule"]
-    f = factors_used.select([c for c in cols if c in factors_used.columns])
+    f = factor_rows(factors_used) if rows is None else rows
     sc = (manifest.get("indicators") or {}).get("standard_coal_rows") or []
-    if sc:
+    if sc:  # distinct again with them (the distinct rows of both: the same set as of the table's rows and them)
         versions = {s["name"]: s.get("version", "") for s in manifest.get("factor_sets", [])}
         extra = pl.DataFrame([{**r, "set_version": versions.get(r["factor_set"], "")} for r in sc])
         extra = extra.select([pl.col(c).cast(f.schema[c]) for c in f.columns if c in extra.columns])
-        f = pl.concat([f, extra], how="diagonal_relaxed")
+        f = pl.concat([f, extra], how="diagonal_relaxed").lazy().unique().collect()
     first = [c for c in ("factor_set", "activity", "kind", "item", "rule") if c in f.columns]
-    f = f.lazy().unique().collect()  # lazily: about half the time of DataFrame.unique at 850 k rows; sorted below
     return f.sort(first + [c for c in f.columns if c not in first], nulls_last=True)  # every column: a total order
 
 
