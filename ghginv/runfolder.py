@@ -59,7 +59,7 @@ MANIFEST = "manifest.json"
 Writer = Callable[[Path], None]  # writes one file at the path it is given
 
 
-def write_parquet(df: pl.DataFrame, path: Path) -> None:
+def write_parquet(df: pl.DataFrame, path) -> None:
     """polars' own writer (no copy to Arrow, releases the GIL): zstd level 1, statistics, no
     timestamps or pandas metadata; the same frame gives the same bytes.
 
@@ -67,8 +67,8 @@ def write_parquet(df: pl.DataFrame, path: Path) -> None:
     ----------
     df : polars.DataFrame
         The table to write.
-    path : pathlib.Path
-        The file to write.
+    path : pathlib.Path or binary file
+        The file to write (or a buffer, ``io.BytesIO``: the same bytes).
     """
     df.write_parquet(path, compression="zstd", compression_level=1, statistics=True)
 

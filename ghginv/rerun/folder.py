@@ -109,7 +109,7 @@ class RunFolder:
             self._cache[key] = pl.read_parquet(same.path) if same is not None else None
         return self._cache[key]
 
-    def release_frames(self) -> None:
+    def release_frames(self, *names: str) -> None:
         """Drop the output tables read so far (:meth:`frame`, :meth:`verified_frame`); the manifest, the cube,
         the kept positions, the factor sets and the verified files stay. A recompute that opened the folder
         itself has its recalculation call it once the four states are summed, before their roll-up
@@ -117,10 +117,19 @@ class RunFolder:
         the rest (the old values, about 240 MB at 1.2 M cube cells) is not held through the writing. A table
         asked for again is read again. The kept positions' pages of the memory-mapped ``recompute_index.bin``
         (~145 MB at 1.2 M cube cells) leave the process's resident memory too (``madvise(MADV_DONTNEED)``):
-        the plan stays usable, its pages are read again from the page cache when touched."""
-        for key in [k for k, v in self._cache.items() if isinstance(v, pl.DataFrame)]:
-            del self._cache[key]
-        self.release_plan_pages()
+        the plan stays usable, its pages are read again from the page cache when touched.
+
+        Parameters
+        ----------
+        *names : str
+            Only these tables (as :meth:`frame` names them); the positions' pages stay. Default: every table and the
+            pages.
+        """
+        # a copy of the keys first: another thread may drop a table meanwhile (the command-line recompute's factors_used)
+        for key in [k for k, v in list(self._cache.items()) if isinstance(v, pl.DataFrame) and (not names or k in names)]:
+            self._cache.pop(key, None)
+        if not names:
+            self.release_plan_pages()
 
     def release_plan_pages(self, *parts: str) -> None:
         """Give back the resident pages of the kept positions read so far (the memory-mapped ``recompute_index.bin``,

@@ -23,6 +23,7 @@ from dataclasses import replace
 
 from ..core._threads import background
 from ..core.config import resolve_factor_set_path
+from ..pipeline.write import cli_process, factors_used_ahead
 from .folder import RunFolder, load_run
 
 __all__ = ["recompute", "merge_factor_sets"]
@@ -134,6 +135,8 @@ def recompute(
     """
     from ..pipeline.inventory import Inventory
 
+    if cli_process():  # the whole process is this recompute: its large arrays given back as soon as freed
+        _map_large_blocks()
     old = run_dir if isinstance(run_dir, RunFolder) else load_run(run_dir)
     if old is not run_dir:  # opened here, for this recompute alone: the stages give back the positions' pages once read
         old.scratch = True
@@ -150,10 +153,15 @@ def recompute(
     result.recompute_path = result.recompute_path or "full"
     result.recomputed_from, result.source = str(old.path), old
     result.same_files = _same_files(old, result)
+    changed = codes = None
+    if recalculation and old is not run_dir and old.has_frame("factors_used.parquet") and cli_process():
+        # the command-line process, whose result is only written: the changed factor rows, then factors_used's part of
+        # the write (factors_used_ahead) and the table cut, before the recalculation: the table (~330 MiB at 1.65 M
+        # rows) is not held through the recalculation's states and roll-up and the write
+        changed = _changed_then_cut(old, result)
     # the inventory's key codes for the reports (:func:`inventory_key_codes`), which the kept positions (the old run's
     # inventory rows) do not make: in a thread of their own (polars, without the GIL) while the recalculation runs
     # (mostly numpy); without the recalculation (only the numbers wanted) the reports, if any, group on the strings
-    codes = None
     if recalculation and result.key_codes is None:
         codes = background(_inventory_key_codes, result.inventory, name="ghginv-key-codes")
     try:
@@ -162,7 +170,7 @@ def recompute(
 
             t0 = time.perf_counter()
             # a folder opened here: its tables are dropped as soon as the recalculation has summed them
-            result.tables.update(recalculation_tables(result, release=old is not run_dir))
+            result.tables.update(recalculation_tables(result, release=old is not run_dir, changed=changed))
             result.timings["recalculation"] = time.perf_counter() - t0
     except BaseException:
         if codes is not None:
@@ -174,6 +182,32 @@ def recompute(
         old.release_frames()
     _give_back_heap()
     return result
+
+
+def _changed_then_cut(old: RunFolder, result):
+    """The changed factor rows of ``result`` against the run ``old`` (:func:`ghginv.rerun.recalc.changed_factors`),
+    then ``result.factors_used``'s part of the write taken and the table cut
+    (:func:`ghginv.pipeline.write.factors_used_ahead`) and the old run's table dropped (its columns that the new table
+    shares go with it): for the command-line recompute, before its recalculation (:func:`recompute`).
+
+    Parameters
+    ----------
+    old : RunFolder
+        The run recomputed, opened for this recompute (its ``factors_used`` read by the stages).
+    result : InventoryResult
+        The recomputed result; its ``factors_used`` is replaced.
+
+    Returns
+    -------
+    polars.DataFrame
+        The changed factor rows (``recalculation_factors``).
+    """
+    from .recalc import changed_factors
+
+    changed = changed_factors(old.frame("factors_used.parquet"), result.factors_used)
+    factors_used_ahead(result)
+    old.release_frames("factors_used.parquet")
+    return changed
 
 
 def _inventory_key_codes(inventory) -> dict | None:
@@ -198,7 +232,8 @@ def _inventory_key_codes(inventory) -> dict | None:
 
     if any(k not in inventory.columns for k in REPORT_KEYS):
         return None
-    return report_key_codes({k: encode(inventory[k]) for k in REPORT_KEYS})
+    # each column narrowed once encoded: one column's int64 codes at a time (~25 MiB at 3.2 M rows), not three
+    return {k: v for c in REPORT_KEYS for k, v in report_key_codes({c: encode(inventory[c])}).items()}
 
 
 def _give_back_heap() -> None:
@@ -217,6 +252,32 @@ def _give_back_heap() -> None:
         return
     trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
     trim(0)
+
+
+def _map_large_blocks(threshold_bytes: int = 1 << 20) -> None:
+    """Have the C heap (glibc's ``malloc``) map every block of ``threshold_bytes`` or more on its own, given back to the
+    system when freed (``mallopt(M_MMAP_THRESHOLD)``), where there is glibc.
+
+    By default glibc raises that threshold, up to 32 MiB, each time such a block is freed, after which the numpy
+    arrays of a few MiB (the recalculation's sums and roll-up index, the reports' arrays at 1.2 M cube cells) come
+    from the heap, whose freed pages stay resident beside the memory of polars' and pyarrow's own allocators, which
+    cannot reuse them (~100-250 MiB at the recompute's and the write's peaks). A fixed threshold keeps them mapped.
+    Process-wide and for the rest of the process: called by the command-line recompute only
+    (:data:`ghginv._CLI_PROCESS`). Elsewhere (no glibc) nothing happens.
+
+    Parameters
+    ----------
+    threshold_bytes : int, default 1 MiB
+        The smallest block mapped on its own.
+    """
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt  # the process's own C library
+    except (OSError, AttributeError, TypeError):  # not glibc (musl, macOS, Windows)
+        return
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    mallopt(-3, threshold_bytes)  # M_MMAP_THRESHOLD (malloc.h)
 
 
 def _same_files(old: RunFolder, result) -> dict:

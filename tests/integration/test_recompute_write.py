@@ -202,3 +202,38 @@ def test_released_plan_pages_read_the_same_positions_again(run, tmp_path):
     kept = recompute(folder, factors=sets)
     assert released.recompute_path == kept.recompute_path == "kept_positions"
     _same_bytes(released.write(tmp_path / "released"), kept.write(tmp_path / "kept"))
+
+
+def test_the_command_line_recompute_cuts_factors_used_before_its_recalculation(run, tmp_path, monkeypatch):
+    """In the command-line process (ghginv._CLI_PROCESS) a recompute takes factors_used's part of the write ahead
+    (ghginv.pipeline.write.factors_used_ahead: the file's bytes, its rows, the reports' distinct factor rows) and cuts
+    the table to the rows the summary and warnings read before its recalculation: the same recalculation tables,
+    summary and warnings, and the same files (the manifest's rows included) as a library caller's recompute, whose
+    result keeps the whole table through the write."""
+    import ghginv.rerun.recompute as rc
+    from ghginv.pipeline.summary import inventory_summary
+    from ghginv.pipeline.write import _summary_factor_rows
+
+    library = recompute(run, gwp="AR6GWP100")
+    full = library.factors_used
+    assert library.factors_used_ahead is None
+    library.write(tmp_path / "library")
+    assert library.factors_used is full  # a library caller's result keeps every row
+
+    mapped = []
+    monkeypatch.setattr(rc, "_map_large_blocks", lambda: mapped.append(True))  # process-wide: not in the test process
+    monkeypatch.setattr(ghginv, "_CLI_PROCESS", True)
+    cli = recompute(run, gwp="AR6GWP100")
+    assert mapped == [True] and cli.recompute_path == "kept_positions"
+    ahead = cli.factors_used_ahead
+    assert ahead is not None and ahead.rows == full.height
+    assert 0 < cli.factors_used.height < full.height
+    assert_frame_equal(cli.factors_used, _summary_factor_rows(full), check_exact=True)
+    for name in ("recalculation", "recalculation_factors"):
+        assert_frame_equal(cli.tables[name], library.tables[name], check_exact=True)
+    assert cli.warnings() == library.warnings()
+    assert_frame_equal(cli.fallback_years(), library.fallback_years(), check_exact=True)
+    _same_bytes(tmp_path / "library", cli.write(tmp_path / "cli"))
+    a, b = inventory_summary(cli), inventory_summary(library)
+    a.timings = b.timings = {}
+    assert a == b

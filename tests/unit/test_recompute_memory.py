@@ -106,3 +106,44 @@ def test_key_codes_of_a_recompute_give_the_same_reports(demo_run, tmp_path, gwp)
     strings = result.write(tmp_path / "strings")
     for name in ("inventory.xlsx", "report.html"):
         assert (coded / name).read_bytes() == (strings / name).read_bytes(), name
+
+
+def test_frame_with_reads_the_other_columns_in_the_table_order(demo_run):
+    """RunFolder.frame_with: the table with the given columns in place of its own (which are not read), in its column
+    order, one chunk per column, and not kept; from a table read whole already, the same frame."""
+    from ghginv.rerun.folder import load_run
+
+    whole = load_run(demo_run).frame("inventory.parquet")
+    new = [pl.Series("co2e_t", whole["co2e_t"] * 2), pl.Series("emissions_t", whole["emissions_t"] + 1)]
+    want = whole.with_columns(new)
+    folder = load_run(demo_run)
+    got = folder.frame_with("inventory.parquet", new)
+    assert got.equals(want) and got.schema == want.schema
+    assert all(s.n_chunks() == 1 for s in got.iter_columns())
+    assert not folder.has_frame("inventory.parquet")
+    folder.frame("inventory.parquet")
+    assert folder.frame_with("inventory.parquet", new).equals(want)
+
+
+@pytest.mark.parametrize("part", ["em", "rollup", "links", "meta"])
+def test_a_part_of_the_plan_given_back_reads_the_same(demo_run, part):
+    """RunFolder.release_plan_pages(part) (the stages of a recompute that opened the folder itself): every array of
+    the plan reads the same afterwards (its pages come back from the page cache)."""
+    from ghginv.rerun.folder import _plan_parts, load_run
+
+    folder = load_run(demo_run)
+    plan = folder.plan()
+    before = {k: [np.array(a) for a in v] for k, v in _plan_parts(plan).items()}
+    folder.release_plan_pages(part)
+    after = _plan_parts(plan)
+    assert all(np.array_equal(np.asarray(a), b) for k in before for a, b in zip(after[k], before[k], strict=True))
+
+
+def test_release_frames_of_one_table_keeps_the_others(demo_run):
+    from ghginv.rerun.folder import load_run
+
+    folder = load_run(demo_run)
+    for name in ("emissions.parquet", "factors_used.parquet"):
+        folder.frame(name)
+    folder.release_frames("factors_used.parquet")
+    assert folder.has_frame("emissions.parquet") and not folder.has_frame("factors_used.parquet")

@@ -60,3 +60,18 @@ def test_sources_computed_beforehand_are_those_of_the_reports(rows):
     d = ReportData(manifest, empty, empty, fu.clear(), factor_sources_job=lambda: calls.append(1) or got)
     assert d.factor_sources() is got and d.factor_sources() is got
     assert calls == [1] and d.factors_used.height == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(ROWS, st.lists(st.tuples(st.sampled_from(["a", "b", "d"]), st.floats(0, 3)), max_size=4))
+def test_sources_from_the_distinct_rows_are_those_of_the_whole_table(rows, coal):
+    """factor_sources_of(rows=factor_rows(table)) (the write stage's distinct rows, taken ahead of the manifest) gives
+    what factor_sources_of(table) gives, with or without the manifest's standard-coal rows."""
+    from ghginv.report.data import factor_rows, factor_sources_of
+
+    fu = _frame(rows).with_columns(set_version=pl.lit("1"), unit=pl.lit("kg/TJ"), source=pl.lit("s"), source_locator=pl.lit(""),
+                                   rule=pl.lit("r"))
+    sc = [{"factor_set": s, "activity": "coal", "kind": "conv", "item": "standard_coal", "value": v, "unit": "tce/t",
+           "status": "A", "source": "GB/T 2589", "rule": "sc"} for s, v in coal]
+    manifest = {"factor_sets": [{"name": "a", "version": "2"}], "indicators": {"standard_coal_rows": sc}}
+    assert_frame_equal(factor_sources_of(None, manifest, rows=factor_rows(fu)), factor_sources_of(fu, manifest), check_exact=True)
