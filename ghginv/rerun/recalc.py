@@ -247,8 +247,7 @@ def diff_runs(old_dir: str | os.PathLike, new_dir: str | os.PathLike) -> tuple[p
                  new.frame("emissions.parquet"), new.frame("factors_used.parquet"))
 
 
-def diff_result(old_dir: str | os.PathLike, result, release: bool = False,
-                changed: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+def diff_result(old_dir: str | os.PathLike, result, release: bool = False, changed=None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """:func:`diff_runs` against a result not yet written (:class:`~ghginv.pipeline.inventory.InventoryResult`).
 
     A result recomputed on kept positions gives its activity rows at the old GWPs from them (the same
@@ -263,10 +262,11 @@ def diff_result(old_dir: str | os.PathLike, result, release: bool = False,
     release : bool, default False
         Drop the old run folder's tables (:meth:`ghginv.rerun.folder.RunFolder.release_frames`) as soon as
         the four states are summed, before their roll-up: for a folder opened for this recompute only.
-    changed : polars.DataFrame, optional
-        The changed factor rows (:func:`changed_factors` of the old run's and the result's ``factors_used``) when
-        computed already (the command-line recompute, which then cuts ``result.factors_used``:
-        :func:`ghginv.rerun.recompute.recompute`); ``result.factors_used`` is then not read.
+    changed : callable, optional
+        ``changed()`` gives the changed factor rows (:func:`changed_factors` of the old run's and the result's
+        ``factors_used``), called once the state after the activity effect is computed, before the other states
+        (the command-line recompute, which then cuts ``result.factors_used`` after the kernel has read the kept
+        positions for that state: :func:`ghginv.rerun.recompute.recompute`); ``result.factors_used`` is then not read.
 
     Returns
     -------
@@ -291,16 +291,17 @@ def diff_result(old_dir: str | os.PathLike, result, release: bool = False,
     src = result.source  # the folder the recompute read (its tables read once): no second read
     old = src if src is not None and Path(src.path).resolve() == Path(old_dir).resolve() else load_run(old_dir)
     old_sets = old.factor_sets()  # loaded once per run folder (the energy-activity stage may have loaded them)
+    release = release or old is not src
     new_rows = old_rows = None
     if result.recompute_path == "kept_positions" and not result.config.keep_entity:
         # the rows' keys and new emissions_t, gathered once for both states (only those columns)
         keys = result.plan.activity_rows(result.emissions.select(*KEYS, "emissions_t"))
         new_rows = partial(_plan_rows, result, keys)
-        if _positions_fit(result, old_sets, old.run_config()):  # the old values through the same positions
-            old_rows = partial(_plan_rows, result, keys, sets=old_sets)
+        if _positions_fit(result, old_sets, old.run_config()):  # the old values through the same positions (their
+            # pages given back as soon as the kernel has read them, with release)
+            old_rows = partial(_plan_rows, result, keys, sets=old_sets, read=partial(old.release_plan_pages, "em") if release else None)
     return _diff(old, result.cube.cells, result.sets, result.config, result.emissions, result.factors_used if changed is None else None,
-                 activity_rows=new_rows, old_activity_rows=old_rows, old_sets=old_sets, release=release or old is not src,
-                 changed=changed)
+                 activity_rows=new_rows, old_activity_rows=old_rows, old_sets=old_sets, release=release, changed=changed)
 
 
 def _positions_fit(result, old_sets, old_config: RunConfig) -> bool:
@@ -314,37 +315,43 @@ def _positions_fit(result, old_sets, old_config: RunConfig) -> bool:
     return old_config.year_fallback == cfg.year_fallback and signature(old_sets, cfg, result.notation_keys) == result.plan.signature
 
 
-def _plan_rows(result, keys: pl.DataFrame, gwp: GwpSet, classes, sets=None) -> pl.DataFrame:
+def _plan_rows(result, keys: pl.DataFrame, gwp: GwpSet, classes, sets=None, read=None) -> pl.DataFrame:
     """The result's activity × factor rows (KEYS, co2e_t) with the values of ``sets`` (default: its
     own) and ``gwp`` (``classes``: fuel class per activity), on its kept positions; ``keys``: the
     rows' KEYS and ``emissions_t`` (``result.plan.activity_rows`` of the emissions' columns). With its own
     sets, the rows' ``emissions_t`` are those values already (the stages computed them on the same positions
-    with the same sets: :func:`ghginv.pipeline.positions.activity_values`, the same bits): not computed again."""
+    with the same sets: :func:`ghginv.pipeline.positions.activity_values`, the same bits): not computed again.
+    ``read()``: called once the positions are read (with ``sets``)."""
     from ..methods.waste_fod import split_deposits
     from ..pipeline.positions import activity_values
 
     if sets is not None:
         ef_cells = split_deposits(result.cube.cells, result.sets)[0]
         e_t = activity_values(result.plan, ef_cells, [r for s in sets for r in s.rules])
+        if read is not None:
+            read()
         keys = keys.with_columns(pl.Series("emissions_t", e_t))
     return characterise(keys, gwp, classes).select(*KEYS, "co2e_t")
 
 
 def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: RunConfig, new_emissions: pl.DataFrame, new_used: pl.DataFrame | None,
-          activity_rows=None, old_activity_rows=None, old_sets=None, release: bool = False, changed: pl.DataFrame | None = None):
+          activity_rows=None, old_activity_rows=None, old_sets=None, release: bool = False, changed=None):
     """``activity_rows(gwp, classes)`` / ``old_activity_rows(gwp, classes)``: the activity × factor rows of the new
     state (new sets) and of the state after the activity effect (old sets alone), when the kept
     positions give them (:func:`diff_result`); else they are resolved on the cube. ``old_sets``:
     the old run's factor sets when the caller has loaded them already. ``ncfg``: the new run's
     config; the old run's comes from its manifest. ``release``: drop ``old``'s tables once the states are
-    summed (:func:`diff_result`). ``changed``: the changed factor rows when computed already (``new_used`` None)."""
+    summed (:func:`diff_result`). ``changed()``: the changed factor rows, computed elsewhere (``new_used`` None), called
+    once the state after the activity effect is computed (:func:`_recalc_rows` ``between``)."""
     from concurrent.futures import ThreadPoolExecutor
 
     if old_sets is None:
         old_sets = old.factor_sets()
     if changed is not None:
-        recalc = _recalc_rows(old, new_cells, new_sets, ncfg, new_emissions, activity_rows, old_activity_rows, old_sets, release)
-        return recalc, changed
+        box = []
+        recalc = _recalc_rows(old, new_cells, new_sets, ncfg, new_emissions, activity_rows, old_activity_rows, old_sets, release,
+                              between=lambda: box.append(changed()))
+        return recalc, box[0]
     if not old.has_frame("factors_used.parquet"):  # not read yet (the full path): read once the states are rolled up
         recalc = _recalc_rows(old, new_cells, new_sets, ncfg, new_emissions, activity_rows, old_activity_rows, old_sets, release)
         return recalc, changed_factors(old.frame("factors_used.parquet"), new_used)
@@ -357,24 +364,31 @@ def _diff(old, new_cells: pl.DataFrame, new_sets, ncfg: RunConfig, new_emissions
 
 
 def _recalc_rows(old, new_cells: pl.DataFrame, new_sets, ncfg: RunConfig, new_emissions: pl.DataFrame, activity_rows, old_activity_rows,
-                 old_sets, release: bool = False) -> pl.DataFrame:
+                 old_sets, release: bool = False, between=None) -> pl.DataFrame:
     """The ``recalculation`` table of :func:`_diff` (its arguments). With ``release``, the old run's tables
     (and its kept positions' pages) are dropped once the states are summed: the roll-up, whose index arrays
-    are the largest of the recalculation (~500 MiB at 1.2 M cube cells), does not run beside them."""
+    are the largest of the recalculation (~500 MiB at 1.2 M cube cells), does not run beside them. ``between()``:
+    called once the state after the activity effect is computed on the kept positions (their pages given back), before
+    the other states (else first)."""
     ocfg = old.run_config()
     old_gwp = ocfg.gwp_set
     s1 = _sink_rows(ncfg, old_sets, new_sets, ocfg.year_fallback)  # sink rows (not in the cube): new sink data, old sets
     rows = raw1 = raw2 = enc = None
     if old_activity_rows is not None and s1 is None:  # kept positions: the same rows in every state, summed in one pass
         raw1 = _emissions(new_cells, old_sets, old_gwp, ocfg.year_fallback, "e1", ncfg, old_activity_rows, summed=False)
-        if release:  # read again for the next state (from the page cache): not held beside both states' rows
+        if release:  # not held beside the states' rows (read again, from the page cache, if needed)
             old.release_plan_pages("em")
+        if between is not None:
+            between, call = None, between
+            call()
         raw2 = _emissions(new_cells, new_sets, old_gwp, ncfg.year_fallback, "e2", ncfg, activity_rows, summed=False)
         if release:  # the states' values are read through the positions: their pages not held while the states are summed
             old.release_plan_pages()
         rows, enc = _summed_alike([old.frame("emissions.parquet"), raw1, raw2, new_emissions]) or (None, None)
         if rows is not None:
             raw1 = raw2 = None  # summed: not kept through the roll-up
+    if between is not None:  # not called above (no state on the kept positions)
+        between()
     if rows is None:
         rows = _states(old, new_cells, old_sets, new_sets, ocfg, ncfg, new_emissions, activity_rows, old_activity_rows, s1, raw1, raw2)
     if release:  # every state is summed: the old tables are not read again (the changed factor rows hold their own)
@@ -563,7 +577,7 @@ def manifest_entry(old_dir: str | os.PathLike, changed: pl.DataFrame) -> dict:
             "files": ["recalculation.parquet", "recalculation_factors.parquet"], "factor_rows_changed": changed.height}
 
 
-def recalculation_tables(result, release: bool = False, changed: pl.DataFrame | None = None) -> dict[str, pl.DataFrame]:
+def recalculation_tables(result, release: bool = False, changed=None) -> dict[str, pl.DataFrame]:
     """For a recomputed result: ``recalculation`` and ``recalculation_factors`` against the run it
     was recomputed from, and the manifest entry on ``result.recalculation``.
 
@@ -577,8 +591,8 @@ def recalculation_tables(result, release: bool = False, changed: pl.DataFrame | 
     release : bool, default False
         Drop the tables of the run folder the recompute read (``result.source``) as soon as the
         recalculation no longer needs them (:func:`diff_result`).
-    changed : polars.DataFrame, optional
-        The changed factor rows when computed already (:func:`diff_result`).
+    changed : callable, optional
+        Gives the changed factor rows, computed elsewhere (:func:`diff_result`).
 
     Returns
     -------

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import replace
+from functools import partial
 
 from ..core._threads import background
 from ..core.config import resolve_factor_set_path
@@ -153,17 +154,25 @@ def recompute(
     result.recompute_path = result.recompute_path or "full"
     result.recomputed_from, result.source = str(old.path), old
     result.same_files = _same_files(old, result)
-    changed = codes = None
-    if recalculation and old is not run_dir and old.has_frame("factors_used.parquet") and cli_process():
-        # the command-line process, whose result is only written: the changed factor rows, then factors_used's part of
-        # the write (factors_used_ahead) and the table cut, before the recalculation: the table (~330 MiB at 1.65 M
-        # rows) is not held through the recalculation's states and roll-up and the write
-        changed = _changed_then_cut(old, result)
     # the inventory's key codes for the reports (:func:`inventory_key_codes`), which the kept positions (the old run's
     # inventory rows) do not make: in a thread of their own (polars, without the GIL) while the recalculation runs
     # (mostly numpy); without the recalculation (only the numbers wanted) the reports, if any, group on the strings
+    jobs: list = []
+    start_codes = None
     if recalculation and result.key_codes is None:
-        codes = background(_inventory_key_codes, result.inventory, name="ghginv-key-codes")
+        def start_codes():
+            jobs.append(background(_inventory_key_codes, result.inventory, name="ghginv-key-codes"))
+
+    changed = None
+    if recalculation and old is not run_dir and old.has_frame("factors_used.parquet") and cli_process():
+        # the command-line process, whose result is only written: the changed factor rows, then factors_used's part of
+        # the write (factors_used_ahead) and the table cut, as soon as the recalculation has read the kept positions
+        # for its first state: the table (~330 MiB at 1.65 M rows) is not held through the other states, the roll-up
+        # and the write, and the positions' pages are not read beside the memory it leaves; the key codes start then
+        # (their memory the table's)
+        changed = partial(_changed_then_cut, old, result, start_codes)
+    elif start_codes is not None:
+        start_codes()
     try:
         if recalculation:
             from .recalc import recalculation_tables
@@ -173,22 +182,23 @@ def recompute(
             result.tables.update(recalculation_tables(result, release=old is not run_dir, changed=changed))
             result.timings["recalculation"] = time.perf_counter() - t0
     except BaseException:
-        if codes is not None:
-            codes(wait_only=True)
+        for job in jobs:
+            job(wait_only=True)
         raise
-    if codes is not None:
-        result.key_codes = codes()
+    if jobs:
+        result.key_codes = jobs[0]()
     if old is not run_dir:  # opened here, for this recompute only: its tables are not read again
         old.release_frames()
     _give_back_heap()
     return result
 
 
-def _changed_then_cut(old: RunFolder, result):
+def _changed_then_cut(old: RunFolder, result, then=None):
     """The changed factor rows of ``result`` against the run ``old`` (:func:`ghginv.rerun.recalc.changed_factors`),
     then ``result.factors_used``'s part of the write taken and the table cut
     (:func:`ghginv.pipeline.write.factors_used_ahead`) and the old run's table dropped (its columns that the new table
-    shares go with it): for the command-line recompute, before its recalculation (:func:`recompute`).
+    shares go with it): for the command-line recompute, once its recalculation has computed its first state
+    (:func:`recompute`, :func:`ghginv.rerun.recalc.diff_result` ``changed``).
 
     Parameters
     ----------
@@ -196,6 +206,8 @@ def _changed_then_cut(old: RunFolder, result):
         The run recomputed, opened for this recompute (its ``factors_used`` read by the stages).
     result : InventoryResult
         The recomputed result; its ``factors_used`` is replaced.
+    then : callable, optional
+        Called once the table is cut.
 
     Returns
     -------
@@ -207,6 +219,8 @@ def _changed_then_cut(old: RunFolder, result):
     changed = changed_factors(old.frame("factors_used.parquet"), result.factors_used)
     factors_used_ahead(result)
     old.release_frames("factors_used.parquet")
+    if then is not None:
+        then()
     return changed
 
 
