@@ -44,7 +44,7 @@ from ..runfolder import (
 )
 from .positions import PLAN_FILE, save_plan
 
-__all__ = ["write_run", "run_files", "FactorsUsedAhead", "factors_used_ahead", "cli_process"]
+__all__ = ["write_run", "run_files", "FactorsUsedAhead", "factors_used_ahead", "parquet_bytes", "cli_process"]
 
 
 def _tables(result, out: str | os.PathLike) -> tuple[dict[str, pl.DataFrame], bool]:
@@ -215,7 +215,16 @@ class FactorsUsedAhead:
     factor_rows: pl.DataFrame
 
 
-def factors_used_ahead(result) -> None:
+def parquet_bytes(df: pl.DataFrame) -> bytes:
+    """``df`` as :func:`ghginv.runfolder.write_parquet` writes it (the same bytes), in memory."""
+    import io
+
+    buf = io.BytesIO()
+    write_parquet(df, buf)
+    return buf.getvalue()
+
+
+def factors_used_ahead(result, parquet: bytes | None = None) -> None:
     """Take the write stage's part of ``result.factors_used`` now (:class:`FactorsUsedAhead`, on
     ``result.factors_used_ahead``) and cut the table to the rows the run's summary and warnings read
     (:func:`_summary_factor_rows`), as :func:`write_run` with ``release`` does once they are read.
@@ -228,15 +237,13 @@ def factors_used_ahead(result) -> None:
     ----------
     result : ghginv.pipeline.inventory.InventoryResult
         The finished run; its ``factors_used`` is replaced.
+    parquet : bytes, optional
+        :func:`parquet_bytes` of the table when encoded already (elsewhere, in a thread of its own).
     """
-    import io
-
     from ..report.data import factor_rows
 
     used = result.factors_used
-    buf = io.BytesIO()
-    write_parquet(used, buf)
-    result.factors_used_ahead = FactorsUsedAhead(buf.getvalue(), used.height, factor_rows(used))
+    result.factors_used_ahead = FactorsUsedAhead(parquet_bytes(used) if parquet is None else parquet, used.height, factor_rows(used))
     result.factors_used = _summary_factor_rows(used)
 
 

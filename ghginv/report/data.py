@@ -55,12 +55,12 @@ def factor_rows(factors_used: pl.DataFrame) -> pl.DataFrame:
     Parameters
     ----------
     factors_used : polars.DataFrame
-        The run's ``factors_used``.
+        The whole table, as written to ``factors_used.parquet``.
 
     Returns
     -------
     polars.DataFrame
-        Its distinct rows of the columns it has among factor_set, set_version, activity, kind, item, value, unit,
+        The distinct rows of the columns it has among factor_set, set_version, activity, kind, item, value, unit,
         status, source, source_locator and rule.
     """
     f = factors_used.select([c for c in _SOURCE_COLUMNS if c in factors_used.columns])

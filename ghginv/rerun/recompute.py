@@ -24,7 +24,7 @@ from functools import partial
 
 from ..core._threads import background
 from ..core.config import resolve_factor_set_path
-from ..pipeline.write import cli_process, factors_used_ahead
+from ..pipeline.write import cli_process, factors_used_ahead, parquet_bytes
 from .folder import RunFolder, load_run
 
 __all__ = ["recompute", "merge_factor_sets"]
@@ -163,14 +163,16 @@ def recompute(
         def start_codes():
             jobs.append(background(_inventory_key_codes, result.inventory, name="ghginv-key-codes"))
 
-    changed = None
+    changed = encoding = None
     if recalculation and old is not run_dir and old.has_frame("factors_used.parquet") and cli_process():
         # the command-line process, whose result is only written: the changed factor rows, then factors_used's part of
         # the write (factors_used_ahead) and the table cut, as soon as the recalculation has read the kept positions
         # for its first state: the table (~330 MiB at 1.65 M rows) is not held through the other states, the roll-up
         # and the write, and the positions' pages are not read beside the memory it leaves; the key codes start then
         # (their memory the table's)
-        changed = partial(_changed_then_cut, old, result, start_codes)
+        # (the table's file encoded meanwhile in a thread of its own: polars, beside the first state's kernel)
+        encoding = background(parquet_bytes, result.factors_used, name="ghginv-factors-used")
+        changed = partial(_changed_then_cut, old, result, start_codes, encoding)
     elif start_codes is not None:
         start_codes()
     try:
@@ -182,7 +184,7 @@ def recompute(
             result.tables.update(recalculation_tables(result, release=old is not run_dir, changed=changed))
             result.timings["recalculation"] = time.perf_counter() - t0
     except BaseException:
-        for job in jobs:
+        for job in [*jobs, *([encoding] if encoding is not None else [])]:  # no thread left behind
             job(wait_only=True)
         raise
     if jobs:
@@ -193,7 +195,7 @@ def recompute(
     return result
 
 
-def _changed_then_cut(old: RunFolder, result, then=None):
+def _changed_then_cut(old: RunFolder, result, then=None, parquet=None):
     """The changed factor rows of ``result`` against the run ``old`` (:func:`ghginv.rerun.recalc.changed_factors`),
     then ``result.factors_used``'s part of the write taken and the table cut
     (:func:`ghginv.pipeline.write.factors_used_ahead`) and the old run's table dropped (its columns that the new table
@@ -208,6 +210,8 @@ def _changed_then_cut(old: RunFolder, result, then=None):
         The recomputed result; its ``factors_used`` is replaced.
     then : callable, optional
         Called once the table is cut.
+    parquet : callable, optional
+        The join of :func:`ghginv.pipeline.write.parquet_bytes` of the table, encoding it in a thread of its own.
 
     Returns
     -------
@@ -217,7 +221,7 @@ def _changed_then_cut(old: RunFolder, result, then=None):
     from .recalc import changed_factors
 
     changed = changed_factors(old.frame("factors_used.parquet"), result.factors_used)
-    factors_used_ahead(result)
+    factors_used_ahead(result, parquet() if parquet is not None else None)
     old.release_frames("factors_used.parquet")
     if then is not None:
         then()
