@@ -136,8 +136,6 @@ def recompute(
     """
     from ..pipeline.inventory import Inventory
 
-    if cli_process():  # the whole process is this recompute: its large arrays given back as soon as freed
-        _map_large_blocks()
     old = run_dir if isinstance(run_dir, RunFolder) else load_run(run_dir)
     if old is not run_dir:  # opened here, for this recompute alone: the stages give back the positions' pages once read
         old.scratch = True
@@ -192,6 +190,8 @@ def recompute(
     if old is not run_dir:  # opened here, for this recompute only: its tables are not read again
         old.release_frames()
     _give_back_heap()
+    if cli_process():  # the rest of the process writes this result: the reports' large arrays given back once freed
+        _map_large_blocks()
     return result
 
 
@@ -277,11 +277,12 @@ def _map_large_blocks(threshold_bytes: int = 1 << 20) -> None:
     system when freed (``mallopt(M_MMAP_THRESHOLD)``), where there is glibc.
 
     By default glibc raises that threshold, up to 32 MiB, each time such a block is freed, after which the numpy
-    arrays of a few MiB (the recalculation's sums and roll-up index, the reports' arrays at 1.2 M cube cells) come
-    from the heap, whose freed pages stay resident beside the memory of polars' and pyarrow's own allocators, which
-    cannot reuse them (~100-250 MiB at the recompute's and the write's peaks). A fixed threshold keeps them mapped.
-    Process-wide and for the rest of the process: called by the command-line recompute only
-    (:data:`ghginv._CLI_PROCESS`). Elsewhere (no glibc) nothing happens.
+    arrays of a few MiB (the reports' at 1.2 M cube cells) come from the heap, whose freed pages stay resident beside
+    the memory of polars' and pyarrow's own allocators, which cannot reuse them (~60 MiB at the write's peak of a
+    recompute at 1.2 M cube cells). A fixed threshold keeps them mapped, at the cost of mapping each such block
+    afresh: called by the command-line recompute (:data:`ghginv._CLI_PROCESS`) once it is done, for the write that
+    follows (set for the whole recompute, the stages' and the recalculation's arrays cost ~0.4 s more CPU at 1.2 M
+    cube cells). Process-wide and for the rest of the process. Elsewhere (no glibc) nothing happens.
 
     Parameters
     ----------
