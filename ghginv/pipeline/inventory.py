@@ -64,7 +64,7 @@ class InventoryResult:
     key_codes: dict | None = None
     # the write stage's part of the whole factors_used, taken before the table was cut to the rows the summary and
     # warnings read (ghginv.pipeline.write.factors_used_ahead: the command-line recompute); None: factors_used is whole
-    factors_used_ahead: object = None
+    _factors_used_ahead: object = field(default=None, repr=False)
 
     def report_frames(self) -> dict[str, pl.DataFrame]:
         """Optional frames for the report sections (reference approach, gap filling)."""
@@ -193,7 +193,7 @@ class InventoryResult:
                 **self.cube.stats,
                 "emissions": self.emissions.height,
                 "inventory": self.inventory.height,
-                "factors_used": self.factors_used.height if self.factors_used_ahead is None else self.factors_used_ahead.rows,
+                "factors_used": self.factors_used.height if self._factors_used_ahead is None else self._factors_used_ahead.rows,
             },
             "stage_seconds": {k: round(v, 4) for k, v in self.timings.items()},
             "outputs": outputs or {},

@@ -81,7 +81,7 @@ def run_files(result, frames: dict[str, pl.DataFrame]) -> dict:
         "inventory.parquet": lambda p: write_parquet(result.inventory, p),
         "factors_used.parquet": lambda p: write_parquet(result.factors_used, p),
     }
-    ahead = getattr(result, "factors_used_ahead", None)
+    ahead = getattr(result, "_factors_used_ahead", None)
     if ahead is not None:  # encoded before the table was cut (factors_used_ahead): its bytes
         files["factors_used.parquet"] = lambda p: p.write_bytes(ahead.parquet)
     if result.uncertainty is not None:
@@ -226,7 +226,7 @@ def parquet_bytes(df: pl.DataFrame) -> bytes:
 
 def factors_used_ahead(result, parquet: bytes | None = None) -> None:
     """Take the write stage's part of ``result.factors_used`` now (:class:`FactorsUsedAhead`, on
-    ``result.factors_used_ahead``) and cut the table to the rows the run's summary and warnings read
+    ``result._factors_used_ahead``) and cut the table to the rows the run's summary and warnings read
     (:func:`_summary_factor_rows`), as :func:`write_run` with ``release`` does once they are read.
 
     For the command-line recompute (:func:`ghginv.rerun.recompute.recompute` in :data:`ghginv._CLI_PROCESS`), once the
@@ -243,7 +243,7 @@ def factors_used_ahead(result, parquet: bytes | None = None) -> None:
     from ..report.data import factor_rows
 
     used = result.factors_used
-    result.factors_used_ahead = FactorsUsedAhead(parquet_bytes(used) if parquet is None else parquet, used.height, factor_rows(used))
+    result._factors_used_ahead = FactorsUsedAhead(parquet_bytes(used) if parquet is None else parquet, used.height, factor_rows(used))
     result.factors_used = _summary_factor_rows(used)
 
 
@@ -333,7 +333,7 @@ def write_run(result, out: str | os.PathLike, *, release: bool | None = None) ->
         files = run_files(result, frames)
         # the table's memory given back once its file, the manifest body and the reports' factor sources have read it
         # (_FactorsRelease); in the usual order its file is third: written about when the other two are done
-        ahead = getattr(result, "factors_used_ahead", None)  # taken before the write: the table is cut already
+        ahead = getattr(result, "_factors_used_ahead", None)  # taken before the write: the table is cut already
         gate = _FactorsRelease(result) if release and ahead is None and "factors_used.parquet" in files else None
         # the manifest once, for the reports and manifest.json, in a thread of its own (mostly polars) while
         # the reports' thread imports ghginv.report (Python): the reports start when both are done

@@ -216,7 +216,7 @@ def test_the_command_line_recompute_cuts_factors_used_before_its_recalculation(r
 
     library = recompute(run, gwp="AR6GWP100")
     full = library.factors_used
-    assert library.factors_used_ahead is None
+    assert library._factors_used_ahead is None
     library.write(tmp_path / "library")
     assert library.factors_used is full  # a library caller's result keeps every row
 
@@ -225,7 +225,7 @@ def test_the_command_line_recompute_cuts_factors_used_before_its_recalculation(r
     monkeypatch.setattr(ghginv, "_CLI_PROCESS", True)
     cli = recompute(run, gwp="AR6GWP100")
     assert mapped == [True] and cli.recompute_path == "kept_positions"
-    ahead = cli.factors_used_ahead
+    ahead = cli._factors_used_ahead
     assert ahead is not None and ahead.rows == full.height
     assert 0 < cli.factors_used.height < full.height
     assert_frame_equal(cli.factors_used, _summary_factor_rows(full), check_exact=True)
