@@ -216,7 +216,18 @@ class FactorsUsedAhead:
 
 
 def parquet_bytes(df: pl.DataFrame) -> bytes:
-    """``df`` as :func:`ghginv.runfolder.write_parquet` writes it (the same bytes), in memory."""
+    """``df`` as :func:`ghginv.runfolder.write_parquet` writes it (the same bytes), in memory.
+
+    Parameters
+    ----------
+    df : polars.DataFrame
+        The table.
+
+    Returns
+    -------
+    bytes
+        The Parquet file's bytes.
+    """
     import io
 
     buf = io.BytesIO()
@@ -286,7 +297,13 @@ class _FactorsRelease:
 
 def cli_process() -> bool:
     """Whether this is the command-line process (:data:`ghginv._CLI_PROCESS`, read without importing the package from
-    below it): its result is dropped once written and summed up, so its tables may be cut while they are written."""
+    below it): its result is dropped once written and summed up, so its tables may be cut while they are written.
+
+    Returns
+    -------
+    bool
+        True in the process that ``ghginv`` (the console script, ``python -m ghginv``) runs; False for a library caller.
+    """
     import sys
 
     return bool(getattr(sys.modules.get("ghginv"), "_CLI_PROCESS", False))
