@@ -44,6 +44,7 @@ from collections.abc import Callable, Iterable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import polars as pl
 
@@ -59,7 +60,7 @@ MANIFEST = "manifest.json"
 Writer = Callable[[Path], None]  # writes one file at the path it is given
 
 
-def write_parquet(df: pl.DataFrame, path) -> None:
+def write_parquet(df: pl.DataFrame, path: Path | IO[bytes]) -> None:
     """polars' own writer (no copy to Arrow, releases the GIL): zstd level 1, statistics, no
     timestamps or pandas metadata; the same frame gives the same bytes.
 

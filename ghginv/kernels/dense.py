@@ -260,7 +260,8 @@ def _dense_one_year(flat, year_idx, combo_of, combo_keys, meta, start, y, y_lo, 
         batch is not of this kind (the general loop then takes it from ``start``).
     """
     n_r, n_s, n_a, n_u = l_region.shape[0], l_sector.shape[0], l_activity.shape[0], l_unit.shape[0]
-    if U(y - YEAR_BASE) >= U(1 << YEAR_BITS) or y < y_lo or y > y_hi or n_s * n_a * n_u > COMBO_LUT_MAX:
+    n_triples = n_s * n_a * n_u  # the combo lookup's size, filled before the loop: not more than the rows are worth
+    if U(y - YEAR_BASE) >= U(1 << YEAR_BITS) or y < y_lo or y > y_hi or n_triples > min(COMBO_LUT_MAX, 4 * (amount.shape[0] - start) + CHUNK):
         return BATCH_PASS, start
     yi = year_idx[U(y - YEAR_BASE)]
     if yi < 0:
@@ -269,7 +270,7 @@ def _dense_one_year(flat, year_idx, combo_of, combo_keys, meta, start, y, y_lo, 
     for j in range(n_r):
         r = l_region[j]
         base[j] = (yi * r_cap + r) * c_cap if r >= 0 else -1
-    combo = np.full(n_s * n_a * n_u, -2, np.int64)  # -2 not looked up yet, -1 a code that fails its check
+    combo = np.full(n_triples, -2, np.int64)  # -2 not looked up yet, -1 a code that fails its check
     n = amount.shape[0]
     pos = np.empty(CHUNK, np.int64)
     for c0 in range(start, n, CHUNK):

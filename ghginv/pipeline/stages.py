@@ -245,9 +245,9 @@ def _sinks(run: Run) -> None:
 
 def _read_through(run: Run, part: str) -> None:
     """Kept positions: the resident pages of the plan's ``part`` given back once its stage has read them, when the old
-    run's folder was opened for this recompute alone (``RunFolder.scratch``; ~140 MiB at 1.2 M cube cells not held
+    run's folder was opened for this recompute alone (``RunFolder._scratch``; ~140 MiB at 1.2 M cube cells not held
     through the stages' end: :meth:`ghginv.rerun.folder.RunFolder.release_plan_pages`)."""
-    if getattr(run.old, "scratch", False):
+    if getattr(run.old, "_scratch", False):
         run.old.release_plan_pages(part)
 
 

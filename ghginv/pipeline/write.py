@@ -44,7 +44,8 @@ from ..runfolder import (
 )
 from .positions import PLAN_FILE, save_plan
 
-__all__ = ["write_run", "run_files", "FactorsUsedAhead", "factors_used_ahead", "parquet_bytes", "cli_process"]
+__all__ = ["write_run", "run_files"]  # the rest: the write stage's own (FactorsUsedAhead, factors_used_ahead, parquet_bytes and
+# cli_process serve the command-line recompute), not API
 
 
 def _tables(result, out: str | os.PathLike) -> tuple[dict[str, pl.DataFrame], bool]:
@@ -112,8 +113,9 @@ def _write_reports(result, folder: Path, frames: dict[str, pl.DataFrame], manife
     ``report.workbook_detail`` entry (the tables summed over regions, :mod:`ghginv.report._detail`). Without an
     analysis (no ``[economy]``, no ``[[targets]]``) the indicator, target and peak sections are
     left out. ``sources``: a callable giving the factor sources of ``result.factors_used``, computed in another
-    thread (:func:`write_run` with ``release``: :func:`ghginv.report.data.factor_sources_of`), the only part of that
-    table the reports then read (``ReportData.factor_sources_job``; ``factors_used`` handed over empty)."""
+    thread (:func:`write_run` with ``release``, or from the distinct rows the command-line recompute took ahead:
+    :func:`ghginv.report.data.factor_sources_of`), the only part of that table the reports then read
+    (``ReportData.factor_sources_job``; ``factors_used`` handed over empty)."""
     from ..report import ReportData, workbook_detail_entry, write_reports
 
     a = result.analysis
@@ -186,8 +188,8 @@ def _factor_rows(factors_used: pl.DataFrame) -> pl.DataFrame:
 
 def _factor_sources(rows, body) -> pl.DataFrame:
     """The reports' factor sources (:func:`ghginv.report.data.factor_sources_of`) from the distinct rows of
-    ``result.factors_used`` (``rows``: the join of :func:`ghginv.report.data.factor_rows`, computed in a thread of its
-    own from the start of the write, ~0.2 s CPU at 1.65 M rows) and the manifest body (``body``: its join; the
+    ``result.factors_used`` (``rows()``: :func:`ghginv.report.data.factor_rows` of the table — the join of a thread of
+    its own started with the write, ~0.2 s CPU at 1.65 M rows, or the rows the command-line recompute took ahead) and the manifest body (``body``: its join; the
     standard-coal rows of its indicators entry): the only part of the table the reports read when the write
     releases it (:func:`write_run`)."""
     from ..report.data import factor_sources_of
@@ -377,6 +379,8 @@ def write_run(result, out: str | os.PathLike, *, release: bool | None = None) ->
             snapshot = snapshot_factor_sets(result.sets, tmp / "factor_sets")  # while the reports are still built
         except BaseException:  # a failed write, a full disk, Ctrl-C: the temporary folder is removed next …
             reports(wait_only=True)  # … so never leave the reports' thread writing into it
+            for job in (body, *([rows] if rows is not None else [])):  # nor any other of the write's threads behind
+                job(wait_only=True)
             raise
         report_hashes, splits, detail = reports()
         if rows is not None:  # no thread left behind (the reports have taken its table)

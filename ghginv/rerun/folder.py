@@ -32,7 +32,7 @@ class RunFolder:
     _cache: dict = field(default_factory=dict, repr=False)
     # opened by a recompute for itself alone (ghginv.rerun.recompute): the stages give back the kept positions' pages
     # as soon as they have read each part (release_plan_pages); a folder a caller keeps for many recomputes keeps them
-    scratch: bool = field(default=False, repr=False)
+    _scratch: bool = field(default=False, init=False, repr=False)
 
     @property
     def config(self) -> dict:
@@ -67,12 +67,19 @@ class RunFolder:
         -------
         polars.DataFrame
             The table with the new columns.
+
+        Raises
+        ------
+        ValueError
+            A column of ``columns`` that the table does not have.
         """
+        path = self.path / name
+        order = self._cache[name].columns if name in self._cache else list(pl.read_parquet_schema(path))
+        new = {c.name for c in columns}
+        if not new <= set(order):
+            raise ValueError(f"{name} has no column {', '.join(sorted(new - set(order)))}")  # a caller's mistake, not the user's
         if name in self._cache:
             return self._cache[name].with_columns(columns)
-        path = self.path / name
-        order = list(pl.read_parquet_schema(path))
-        new = {c.name for c in columns}
         return _read(path, [c for c in order if c not in new]).with_columns(columns).select(order)
 
     def has_frame(self, name: str) -> bool:
@@ -125,7 +132,7 @@ class RunFolder:
             Only these tables (as :meth:`frame` names them); the positions' pages stay. Default: every table and the
             pages.
         """
-        # a copy of the keys first: another thread may drop a table meanwhile (the command-line recompute's factors_used)
+        # the keys listed first: the cache is changed while they are gone through
         for key in [k for k, v in list(self._cache.items()) if isinstance(v, pl.DataFrame) and (not names or k in names)]:
             self._cache.pop(key, None)
         if not names:
@@ -136,7 +143,7 @@ class RunFolder:
         ``madvise(MADV_DONTNEED)``): the plan stays usable, a later read of an array faults its pages in again from
         the page cache (the same bytes). A recompute that opened the folder itself calls it once the stages have read
         the positions and again once the recalculation has (~130 MiB less at 1.2 M cube cells while the
-        recalculation's states are summed); its stages (``scratch``) give back each part once read: ``"em"`` after the
+        recalculation's states are summed); its stages (``_scratch``) give back each part once read: ``"em"`` after the
         emissions stage, ``"rollup"`` after the inventory stage, ``"links"`` after the checks. Nothing happens without
         a plan read.
 

@@ -18,6 +18,7 @@ runs as in a compile. ``result.recompute_path`` (also in ``manifest.json``) says
 from __future__ import annotations
 
 import os
+import threading
 import time
 from dataclasses import replace
 from functools import partial
@@ -115,7 +116,10 @@ def recompute(
     -------
     InventoryResult
         As :func:`ghginv.compile_inventory`; ``result.write(out)`` also explains the change
-        against the old run (``recalculation.parquet``).
+        against the old run (``recalculation.parquet``). In the ``ghginv`` command's own process
+        (:data:`ghginv._CLI_PROCESS`), whose result is only written, ``result.factors_used`` holds only
+        the rows its summary and warnings read once the recalculation has taken the write's part of it
+        (``factors_used.parquet`` is the whole table); a library caller's result keeps every row.
 
     Raises
     ------
@@ -138,7 +142,7 @@ def recompute(
 
     old = run_dir if isinstance(run_dir, RunFolder) else load_run(run_dir)
     if old is not run_dir:  # opened here, for this recompute alone: the stages give back the positions' pages once read
-        old.scratch = True
+        old._scratch = True
     set_paths = tuple(resolve_factor_set_path(s) for s in factors) if factors else tuple(old.set_paths)
     if update_factors:
         set_paths = merge_factor_sets(set_paths, [resolve_factor_set_path(s) for s in update_factors])
@@ -190,7 +194,10 @@ def recompute(
     if old is not run_dir:  # opened here, for this recompute only: its tables are not read again
         old.release_frames()
     _give_back_heap()
-    if cli_process():  # the rest of the process writes this result: the reports' large arrays given back once freed
+    if cli_process() and threading.current_thread() is threading.main_thread():
+        # the one-shot command (``ghginv recompute``, in the main thread) only writes this result next: the reports' large
+        # arrays given back once freed. Not in ``ghginv serve``, a long-lived process whose jobs run in threads of their
+        # own: glibc's threshold stays its own there
         _map_large_blocks()
     return result
 
@@ -280,9 +287,10 @@ def _map_large_blocks(threshold_bytes: int = 1 << 20) -> None:
     arrays of a few MiB (the reports' at 1.2 M cube cells) come from the heap, whose freed pages stay resident beside
     the memory of polars' and pyarrow's own allocators, which cannot reuse them (~60 MiB at the write's peak of a
     recompute at 1.2 M cube cells). A fixed threshold keeps them mapped, at the cost of mapping each such block
-    afresh: called by the command-line recompute (:data:`ghginv._CLI_PROCESS`) once it is done, for the write that
-    follows (set for the whole recompute, the stages' and the recalculation's arrays cost ~0.4 s more CPU at 1.2 M
-    cube cells). Process-wide and for the rest of the process. Elsewhere (no glibc) nothing happens.
+    afresh: called by the command-line recompute (:data:`ghginv._CLI_PROCESS`, the main thread of ``ghginv recompute``:
+    a process that ends once it has written the result) once it is done, for the write that follows (set for the
+    whole recompute, the stages' and the recalculation's arrays cost ~0.4 s more CPU at 1.2 M cube cells).
+    Process-wide and for the rest of the process. Elsewhere (no glibc) nothing happens.
 
     Parameters
     ----------

@@ -237,3 +237,22 @@ def test_the_command_line_recompute_cuts_factors_used_before_its_recalculation(r
     a, b = inventory_summary(cli), inventory_summary(library)
     a.timings = b.timings = {}
     assert a == b
+
+
+def test_a_recompute_in_a_job_thread_keeps_the_heap_threshold(run, monkeypatch):
+    """``ghginv serve`` is the command-line process too (ghginv._CLI_PROCESS), but long-lived: its jobs recompute in
+    threads of their own, and glibc's mmap threshold (process-wide, for the rest of the process) is left alone there;
+    the one-shot ``ghginv recompute`` sets it in its main thread (the test above)."""
+    import threading
+
+    import ghginv.rerun.recompute as rc
+
+    mapped = []
+    monkeypatch.setattr(rc, "_map_large_blocks", lambda: mapped.append(True))
+    monkeypatch.setattr(ghginv, "_CLI_PROCESS", True)
+    out = []
+    t = threading.Thread(target=lambda: out.append(recompute(run, gwp="AR6GWP100")))
+    t.start()
+    t.join()
+    assert len(out) == 1 and out[0].recompute_path == "kept_positions"
+    assert mapped == []

@@ -45,9 +45,8 @@ def test_one_year_loop_equals_the_general_loop(seed, n_batches, bad, counting, y
     rng = np.random.default_rng(seed)
     one, general = DenseCube(), DenseCube()
     y_lo, y_hi = 2018, 2021
-    seen = set()
     for _ in range(n_batches):
-        n = int(rng.integers(1, 400))
+        n = int(rng.integers(1, 400)) if rng.random() < 0.8 else int(rng.integers(4000, 9000))  # past the loop's first chunk (4,096 rows)
         sizes = [int(rng.integers(1, k)) for k in (40, 9, 7, 5)]  # dictionary sizes: region, sector, activity, unit
         luts = [rng.integers(0, s + 2, size=s).astype(np.int64) for s in sizes]  # global codes (the books may be larger)
         idx = [rng.integers(0, s, size=n).astype(np.int32) for s in sizes]
@@ -71,10 +70,8 @@ def test_one_year_loop_equals_the_general_loop(seed, n_batches, bad, counting, y
         assert got_one[-1] == got_general[-1]  # outcome, row, rows outside the years
         _same(one, general)
         assert tally_one.tobytes() == tally_general.tobytes()
-        seen.add(got_one[-1][0])
         if got_one[-1][0] == BATCH_BAD:
             break
-    assert seen <= {BATCH_DONE, BATCH_BAD}
 
 
 def test_one_year_batches_take_the_one_year_loop(monkeypatch):
@@ -114,3 +111,37 @@ def test_one_year_batches_take_the_one_year_loop(monkeypatch):
     assert batch(np.array([2019, 2020, 2020, 2019]), 1) == BATCH_DONE
     assert calls == [-1, BATCH_DONE, -1]  # -1: BATCH_PASS, the general loop goes on
     assert cube.cells[..., 1].sum() == 4 + 4 + 4
+
+
+def test_one_year_loop_past_its_first_chunk():
+    """A batch longer than the loop's chunk (4,096 rows) whose second chunk brings new combos into a full array
+    (``BATCH_FULL``: grown, called again from that row) and then a bad amount (``BATCH_BAD`` at that row): the
+    same calls, rows, cells and tally as the general loop."""
+    from ghginv.kernels.dense import CHUNK
+
+    n = 2 * CHUNK + 100
+    sizes = [3, 4, 2, 2]  # dictionary sizes: region, sector, activity, unit
+    luts = [np.arange(s, dtype=np.int64) for s in sizes]
+    idx = [np.zeros(n, np.int32) for _ in sizes]
+    idx[0][:] = np.arange(n) % 3
+    idx[1][CHUNK + 10:] = 1 + np.arange(n - CHUNK - 10) % 3  # sectors 1-3, new combos, first seen in the second chunk
+    amount = np.linspace(0.5, 7.0, n)
+    amount[CHUNK + 500] = -1.0
+    steps = np.ones(4, np.int64)
+    outcomes = []
+    for years, y_step in ((np.array([2019], np.int64), 0), (np.full(n, 2019, np.int64), 1)):
+        cube = DenseCube()
+        assert cube.fits(*sizes)
+        # the year placed by a first one-row batch (through the general loop), as a file's first batch places it
+        assert _run(cube, (years[:1], 0, 2018, 2021, *(a[:1] for a in idx), steps, *luts, amount[:1]), np.zeros(0))[-1][0] == BATCH_DONE
+        used = int(cube.meta[1])  # no spare combo position: the next new combo is BATCH_FULL
+        cube.combo_keys, cube.cells = cube.combo_keys[:used].copy(), cube.cells[:, :, :used].copy()
+        tally = np.zeros(8 * sizes[3], np.float64)
+        calls = _run(cube, (years, y_step, 2018, 2021, *idx, steps, *luts, amount), tally)
+        outcomes.append((calls, cube, tally))
+    (calls_one, one, tally_one), (calls_general, general, tally_general) = outcomes
+    assert calls_one == calls_general
+    assert calls_one[0][:2] == (BATCH_FULL, CHUNK + 10)  # the first new combo, in the second chunk
+    assert calls_one[-1][:2] == (BATCH_BAD, CHUNK + 500)
+    _same(one, general)
+    assert tally_one.tobytes() == tally_general.tobytes()

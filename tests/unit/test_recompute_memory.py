@@ -129,10 +129,14 @@ def test_frame_with_reads_the_other_columns_in_the_table_order(demo_run):
 def test_a_part_of_the_plan_given_back_reads_the_same(demo_run, part):
     """RunFolder.release_plan_pages(part) (the stages of a recompute that opened the folder itself): every array of
     the plan reads the same afterwards (its pages come back from the page cache)."""
-    from ghginv.rerun.folder import _plan_parts, load_run
+    import mmap
+
+    from ghginv.rerun.folder import _map_address, _plan_parts, load_run
 
     folder = load_run(demo_run)
     plan = folder.plan()
+    mapped = [a for a in _plan_parts(plan)[part] if isinstance(getattr(a, "_mmap", None), mmap.mmap) and a.nbytes]
+    assert mapped and all(_map_address(a) is not None for a in mapped)  # the part's arrays view the map: they have pages to give back
     before = {k: [np.array(a) for a in v] for k, v in _plan_parts(plan).items()}
     folder.release_plan_pages(part)
     after = _plan_parts(plan)
