@@ -189,9 +189,9 @@ def _factor_rows(factors_used: pl.DataFrame) -> pl.DataFrame:
 def _factor_sources(rows, body) -> pl.DataFrame:
     """The reports' factor sources (:func:`ghginv.report.data.factor_sources_of`) from the distinct rows of
     ``result.factors_used`` (``rows()``: :func:`ghginv.report.data.factor_rows` of the table — the join of a thread of
-    its own started with the write, ~0.2 s CPU at 1.65 M rows, or the rows the command-line recompute took ahead) and the manifest body (``body``: its join; the
-    standard-coal rows of its indicators entry): the only part of the table the reports read when the write
-    releases it (:func:`write_run`)."""
+    its own started with the write, ~0.2 s CPU at 1.65 M rows, or the rows the command-line recompute took ahead) and
+    the manifest body (``body``: its join; the standard-coal rows of its indicators entry): the only part of the table
+    the reports read when the write releases it (:func:`write_run`)."""
     from ..report.data import factor_sources_of
 
     return factor_sources_of(None, body()[0], rows=rows())

@@ -271,12 +271,9 @@ def _give_back_heap() -> None:
     nothing happens."""
     import ctypes
 
-    try:
-        trim = ctypes.CDLL(None).malloc_trim  # the process's own C library
-    except (OSError, AttributeError, TypeError):  # not glibc (musl, macOS, Windows)
-        return
-    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
-    trim(0)
+    trim = _glibc("malloc_trim", [ctypes.c_size_t])
+    if trim is not None:
+        trim(0)
 
 
 def _map_large_blocks(threshold_bytes: int = 1 << 20) -> None:
@@ -299,12 +296,22 @@ def _map_large_blocks(threshold_bytes: int = 1 << 20) -> None:
     """
     import ctypes
 
+    mallopt = _glibc("mallopt", [ctypes.c_int, ctypes.c_int])
+    if mallopt is not None:
+        mallopt(-3, threshold_bytes)  # M_MMAP_THRESHOLD (malloc.h)
+
+
+def _glibc(name: str, argtypes: list):
+    """The C library function ``name`` of this process (returning an ``int``), taking ``argtypes``; None where the
+    library has none (not glibc: musl, macOS, Windows)."""
+    import ctypes
+
     try:
-        mallopt = ctypes.CDLL(None).mallopt  # the process's own C library
-    except (OSError, AttributeError, TypeError):  # not glibc (musl, macOS, Windows)
-        return
-    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    mallopt(-3, threshold_bytes)  # M_MMAP_THRESHOLD (malloc.h)
+        fn = getattr(ctypes.CDLL(None), name)  # the process's own C library
+    except (OSError, AttributeError, TypeError):
+        return None
+    fn.argtypes, fn.restype = argtypes, ctypes.c_int
+    return fn
 
 
 def _same_files(old: RunFolder, result) -> dict:
