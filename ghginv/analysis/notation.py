@@ -675,7 +675,8 @@ def completeness_table(inventory: pl.DataFrame, year: int | None = None) -> pl.D
     return completeness_tables(inventory, [year])[year]
 
 
-def completeness_tables(inventory: pl.DataFrame, years: list[int | None]) -> dict[int | None, pl.DataFrame]:
+def completeness_tables(inventory: pl.DataFrame, years: list[int | None],
+                        sums: tuple[pl.DataFrame, pl.DataFrame] | None = None) -> dict[int | None, pl.DataFrame]:
     """:func:`completeness_table` of each of ``years``, the inventory's rows filtered, grouped and summed once for
     them all (the same tables: each group's rows in table order, the same sums).
 
@@ -686,6 +687,11 @@ def completeness_tables(inventory: pl.DataFrame, years: list[int | None]) -> dic
     years : list of int or None
         The years (None: a table without estimates or keys, as :func:`completeness_table` of an inventory without
         direct rows).
+    sums : tuple of polars.DataFrame, optional
+        The estimates' sums when the caller has them (the reports group the inventory's integer codes:
+        :meth:`ghginv.report.data.ReportData.completeness`): (direct rows of the reporting categories, memo rows of the
+        memo items), each year, category, gas group and ``co2e_t`` as the group sums here give them (every year, each
+        group's rows added in table order). ``inventory`` then needs only its rows with a notation key.
 
     Returns
     -------
@@ -694,13 +700,16 @@ def completeness_tables(inventory: pl.DataFrame, years: list[int | None]) -> dic
     """
     at = [y for y in years if y is not None]
     d = inventory.filter(pl.col("scope") == "direct", pl.col("year").is_in(at))
-    vals = group_sum(_grouped(d.filter(pl.col("notation_key").is_null(), pl.col("category").is_in(reporting_codes()))),
-                     ["year", "category", "gas"], ["co2e_t"])  # fixed summation order: the same bytes every run
     keys = (d.filter(pl.col("notation_key").is_not_null(), _is_completeness(d))
             .group_by("year", "category", "gas").agg(combine_keys_expr()))
     m = inventory.filter(pl.col("scope") == "memo", pl.col("year").is_in(at), pl.col("category").is_in(list(MEMO)))
-    mv = group_sum(_grouped(m.filter(pl.col("notation_key").is_null(), pl.col("co2e_t").is_not_null())),
-                   ["year", "category", "gas"], ["co2e_t"])
+    if sums is not None:  # every year's: only the years asked are read below
+        vals, mv = sums
+    else:
+        vals = group_sum(_grouped(d.filter(pl.col("notation_key").is_null(), pl.col("category").is_in(reporting_codes()))),
+                         ["year", "category", "gas"], ["co2e_t"])  # fixed summation order: the same bytes every run
+        mv = group_sum(_grouped(m.filter(pl.col("notation_key").is_null(), pl.col("co2e_t").is_not_null())),
+                       ["year", "category", "gas"], ["co2e_t"])
     mk = (m.filter(pl.col("notation_key").is_not_null(), pl.col("gas").is_in(list(MEMO_GASES)))
           .group_by("year", "category", "gas").agg(combine_keys_expr()))
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from ..core._frames import first_rows
+from ..core._frames import argsort_stable, first_rows
 
 __all__ = ["Atoms", "emission_atoms", "frame_atoms", "MIN_ROWS", "ATOM_COLUMNS"]
 
@@ -82,6 +82,54 @@ class Atoms:
         if (arr < 0).any():
             s = pl.select(pl.when(s >= 0).then(s)).to_series().alias(name)
         return s
+
+    def group_sum(self, frame: pl.DataFrame, keys: list[tuple[str, list, pl.DataType]], values: list[str],
+                  rows: pl.Series | None = None, atoms: np.ndarray | None = None) -> pl.DataFrame:
+        """:func:`ghginv.core._frames.group_sum` of the frame's rows by keys that are functions of their atom, from the
+        atoms' keys: one sort of an integer per row (its atom's rank among the groups), no key column per row built or
+        encoded. The same groups in the same order (the keys' sort order, nulls last), each group's rows added in table
+        order (the same permutation: a stable sort on a key of the same order), so the same frame, to the bit.
+
+        Parameters
+        ----------
+        frame : polars.DataFrame
+            The frame of the atoms (one row per entry of :attr:`ids`), with the ``values`` columns.
+        keys : list of (str, list, polars.DataType)
+            Each group column: its name, its value per atom (sortable Python values or None) and its type.
+        values : list of str
+            The columns summed (float64).
+        rows : polars.Series, optional
+            Boolean per row: the rows summed (null: left out); default every row.
+        atoms : numpy.ndarray, optional
+            Boolean per atom: the atoms whose rows are summed; default every atom.
+
+        Returns
+        -------
+        polars.DataFrame
+            The keys and the summed values, one row per group, sorted by the keys (nulls last).
+        """
+        key = np.zeros(self.table.height, np.int64)
+        per_key = []
+        for _, vals, _ in keys:  # each key's rank per atom (nulls after every value), packed in mixed radix
+            distinct = sorted({v for v in vals if v is not None})
+            rank = {v: i for i, v in enumerate(distinct)}
+            key = key * (len(distinct) + 1) + np.array([len(distinct) if v is None else rank[v] for v in vals], np.int64)
+            per_key.append(vals)
+        keep = np.ones(self.table.height, bool) if atoms is None else atoms
+        take = keep[self.ids]
+        if rows is not None:
+            take &= rows.fill_null(False).to_numpy()
+        at = np.flatnonzero(take)
+        atom = self.ids[at]
+        k = key[atom]
+        order = argsort_stable(k) if at.size else np.zeros(0, np.int64)
+        at, atom, k = at[order], atom[order], k[order]
+        starts = np.flatnonzero(np.concatenate([[True], k[1:] != k[:-1]])) if at.size else np.zeros(0, np.int64)
+        first = atom[starts].tolist()
+        cols = [pl.Series(name, [per_key[j][a] for a in first], dtype=dtype) for j, (name, _, dtype) in enumerate(keys)]
+        cols += [pl.Series(v, np.add.reduceat(frame[v].to_numpy()[at], starts) if at.size else np.zeros(0), dtype=pl.Float64)
+                 for v in values]
+        return pl.DataFrame(cols)
 
 
 def emission_atoms(emissions: pl.DataFrame, min_rows: int | None = None) -> Atoms | None:

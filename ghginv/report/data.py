@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from ..core._frames import group_sum, per_distinct
+from ..core._frames import group_sum, per_distinct, sorted_groups
 from ..core.categories import category_name, is_bunker
 from ..core.errors import InputFileError
 from ..runfolder import read_manifest
@@ -224,18 +224,12 @@ class ReportData:
         found per atom instead of per row, so the same groups, order and sums."""
         t = a.table
         scopes, sectors = t["scope"].to_list(), t["sector"].to_list()
-        keep = pl.Series(a.rows_of(np.array([sc in ("direct", INDIRECT) for sc in scopes], bool)))
-        e = (self.emissions.lazy().select("year", "co2e_t").with_columns(pl.Series("_atom", a.ids))
-             .filter(keep & (pl.col("co2e_t") >= 0)).collect())
-        used = np.flatnonzero(np.bincount(e["_atom"].to_numpy(), minlength=t.height))
-        of = {sectors[i]: sector_group(sectors[i]) for i in used.tolist() if sectors[i] is not None}
-        names = sorted({*of.values(), INDIRECT})
-        code = {k: i for i, k in enumerate(names)}
-        per_atom = [code[INDIRECT] if sc == INDIRECT else None if sec is None else code.get(of.get(sec))
-                    for sc, sec in zip(scopes, sectors, strict=True)]
-        e = e.select("year", "co2e_t", a.codes("group", per_atom, e["_atom"].to_numpy()))
-        g = group_sum(e, ["group", "year"], ["co2e_t"])
-        g = g.with_columns(pl.col("group").replace_strict(dict(enumerate(names)), default=None, return_dtype=pl.String))
+        keep = np.array([sc in ("direct", INDIRECT) for sc in scopes], bool)
+        of = {sec: sector_group(sec) for sec, k in zip(sectors, keep.tolist(), strict=True) if k and sec is not None}
+        # the group's name per atom (its code's order is its name's: the atoms' keys sort as the names)
+        group = [INDIRECT if sc == INDIRECT else None if sec is None else of.get(sec) for sc, sec in zip(scopes, sectors, strict=True)]
+        g = a.group_sum(self.emissions, [("group", group, pl.String), ("year", t["year"].to_list(), self.emissions.schema["year"])],
+                        ["co2e_t"], rows=self.emissions["co2e_t"] >= 0, atoms=keep)
         return g.with_columns(per_value(g["group"], lambda c: "" if c == INDIRECT else category_name(c)).alias("label"))
 
     def completeness(self, year: int | None = None) -> pl.DataFrame:
@@ -245,40 +239,105 @@ class ReportData:
         them all, the report's section the last year)."""
         from ..analysis.notation import completeness_tables
 
-        years, rows, cache = self._completeness_parts()
+        years, rows, cache, sums = self._completeness_parts()
         if year is None:
             year = years[-1] if years else None
         if not cache:
-            cache.update(completeness_tables(rows, sorted(rows["year"].unique().drop_nulls().to_list())))
+            have = set(rows["year"].unique().drop_nulls().to_list())
+            if sums is not None:  # the years of the estimates summed (rows holds the keyed rows only)
+                have.update(y for s in sums for y in s["year"].unique().to_list())
+            cache.update(completeness_tables(rows, sorted(have), sums))
         if year not in cache:  # a year without rows: a table without estimates or keys
-            cache.update(completeness_tables(rows, [year]))
+            cache.update(completeness_tables(rows, [year], sums))
         return cache[year]
 
     def completeness_years(self) -> list[int]:
         """The years with direct rows in the inventory, ascending (the years of the Completeness sheet)."""
         return self._completeness_parts()[0]
 
-    def _completeness_parts(self) -> tuple[list[int], pl.DataFrame, dict]:
-        """(years with direct rows, the direct and memo rows of the inventory that the completeness tables read, the
-        tables computed so far), found once per inventory: the tables read a few thousand rows, not the whole
-        inventory (1.6 M rows at 10 M activity rows over 2,000 regions)."""
+    def _completeness_parts(self) -> tuple[list[int], pl.DataFrame, dict, tuple | None]:
+        """(years with direct rows, the rows of the inventory that the completeness tables read, the tables computed so
+        far, the estimates' sums when found from the inventory's codes), found once per inventory: the tables read a
+        few thousand rows, not the whole inventory (1.6 M rows at 10 M activity rows over 2,000 regions). With the
+        inventory stage's codes (:meth:`inventory_codes`) the estimates are summed here, on integers
+        (:meth:`_completeness_sums`), and the rows are the keyed ones only; else the rows are the direct and memo
+        rows the tables read, estimates and keys."""
         cache = self.__dict__.get("_completeness")
         if cache is None or cache[0] is not self.inventory:
             from ..analysis.notation import MEMO, reporting_codes
 
             inv = self.inventory
             cols = [c for c in ("year", "scope", "category", "gas", "co2e_t", "notation_key") if c in inv.columns]
-            years = sorted(inv.lazy().filter(pl.col("scope") == "direct").select(pl.col("year").unique()).collect()["year"].to_list())
             # the rows completeness_table reads: direct rows of the reporting categories, memo rows of the memo items
             read = (((pl.col("scope") == "direct") & pl.col("category").is_in(reporting_codes()))
                     | ((pl.col("scope") == "memo") & pl.col("category").is_in(list(MEMO))))
-            rows = inv.lazy().select(cols).filter(read)
-            if "notation_key" in cols:  # the estimates in table order (their sums' order), each keyed row once
-                # (a key's repeats over regions change nothing: keys are combined per category and gas)
-                rows = pl.concat([rows.filter(pl.col("notation_key").is_null()),
-                                  self.keyed_rows().lazy().select(cols).filter(read).unique()])
-            cache = self.__dict__["_completeness"] = (inv, years, rows.collect(), {})
-        return cache[1], cache[2], cache[3]
+            coded = self._completeness_sums()
+            if coded is not None:
+                years, sums = coded
+                rows = self.keyed_rows().lazy().select(cols).filter(read).unique()
+            else:
+                sums = None
+                years = sorted(inv.lazy().filter(pl.col("scope") == "direct").select(pl.col("year").unique()).collect()["year"].to_list())
+                rows = inv.lazy().select(cols).filter(read)
+                if "notation_key" in cols:  # the estimates in table order (their sums' order), each keyed row once
+                    # (a key's repeats over regions change nothing: keys are combined per category and gas)
+                    rows = pl.concat([rows.filter(pl.col("notation_key").is_null()),
+                                      self.keyed_rows().lazy().select(cols).filter(read).unique()])
+            cache = self.__dict__["_completeness"] = (inv, years, rows.collect(), {}, sums)
+        return cache[1], cache[2], cache[3], cache[4]
+
+    def _completeness_sums(self) -> tuple[list[int], tuple[pl.DataFrame, pl.DataFrame]] | None:
+        """(years with direct rows, the estimates' sums of the completeness tables) from the inventory stage's codes of
+        scope, category and gas (:meth:`inventory_codes`), without a filter or an encoding of the inventory's text
+        columns: the direct estimates of the reporting categories and the memo estimates (with a value) of the memo
+        items, per year, category and gas group (:func:`ghginv.analysis.notation.gas_group`), each group's rows added
+        in table order after a stable sort on the codes (whose order is their strings'): the frames
+        :func:`ghginv.analysis.notation.completeness_tables` sums itself, to the bit. None without the codes or a
+        ``notation_key`` column, or with a year that is null or not an integer."""
+        codes = self.inventory_codes()
+        inv = self.inventory
+        if (codes is None or "notation_key" not in inv.columns or "co2e_t" not in inv.columns or not inv.schema["year"].is_integer()
+                or inv["year"].null_count() or any(k not in codes for k in ("scope", "category", "gas"))):
+            return None
+        from ..analysis.notation import MEMO, gas_group, reporting_codes
+
+        (sv, sc), (cv, cc), (gv, gc) = codes["scope"], codes["category"], codes["gas"]
+
+        def lut(values: list, test) -> np.ndarray:  # a value per code; the null code (len(values)) False
+            return np.array([test(v) for v in values] + [False], bool)
+
+        def scope(name: str) -> np.ndarray:  # the rows of a scope (none when no row has it)
+            return sc == sv.index(name) if name in sv else np.zeros(sc.shape[0], bool)
+
+        year = inv["year"].to_numpy()
+        direct = scope("direct")
+        ys = year[direct]
+        if ys.size and int(ys.max()) - int(ys.min()) < 1 << 16:  # a count per year of the span, not a sort
+            years = (np.flatnonzero(np.bincount(ys - ys.min())) + ys.min()).tolist()
+        else:
+            years = np.unique(ys).tolist()
+        groups = {g: gas_group(g) for g in gv}
+        names = sorted({x for x in groups.values() if x is not None})
+        gcode = np.take(np.array([names.index(groups[g]) if groups[g] is not None else -1 for g in gv] + [-1], np.int64), gc)
+        co2e = inv["co2e_t"]
+        est = inv["notation_key"].is_null().to_numpy() & (gcode >= 0)
+        rep = set(reporting_codes())
+        memo_items = set(MEMO)
+        vals = np.flatnonzero(direct & np.take(lut(cv, rep.__contains__), cc) & est)
+        memo = np.flatnonzero(scope("memo") & np.take(lut(cv, memo_items.__contains__), cc) & est & co2e.is_not_null().to_numpy())
+
+        def summed(rows: np.ndarray) -> pl.DataFrame:
+            if rows.size == 0:
+                return pl.DataFrame(schema={"year": inv.schema["year"], "category": pl.String, "gas": pl.String, "co2e_t": pl.Float64})
+            order, change = sorted_groups([year[rows].astype(np.int64), cc[rows].astype(np.int64), gcode[rows]])
+            starts = np.flatnonzero(change)
+            first = rows[order[starts]]
+            return pl.DataFrame({"year": pl.Series(year[first], dtype=inv.schema["year"]),
+                                 "category": pl.Series([cv[i] for i in cc[first].tolist()], dtype=pl.String),
+                                 "gas": pl.Series([names[i] for i in gcode[first].tolist()], dtype=pl.String),
+                                 "co2e_t": pl.Series(np.add.reduceat(co2e.gather(rows[order]).to_numpy(), starts), dtype=pl.Float64)})
+
+        return [int(y) for y in years], (summed(vals), summed(memo))
 
     def inventory_codes(self) -> dict | None:
         """The inventory's scope, category and gas as the run's inventory stage coded them

@@ -16,6 +16,7 @@ import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from ..core import categories
@@ -86,8 +87,8 @@ def provincial_table(emissions: pl.DataFrame, atoms: Atoms | None = None) -> pl.
     families = {g: gas_family(g) for g in gases if g is not None}
     group_names = sorted(set(families.values()))
     group_code = {k: i for i, k in enumerate(group_names)}
-    if a is not None:  # the same codes per row, found per atom of the emission rows (ghginv.report._atoms)
-        e = _five_of_atoms(emissions, a, five_code, group_code, families)
+    if a is not None:  # the same groups, order and sums, found per atom of the emission rows (ghginv.report._atoms)
+        wide = _five_of_atoms(emissions, a, families)
     else:
         e = emissions.select(
             "year", "emissions_t", "co2e_t",
@@ -99,9 +100,9 @@ def provincial_table(emissions: pl.DataFrame, atoms: Atoms | None = None) -> pl.
             .then(pl.lit(five_code["memo_bunkers"], pl.Int64))
             .otherwise(pl.lit(five_code["memo_biogenic"], pl.Int64)).alias("five"),
         ).filter(pl.col("five").is_not_null())
-    wide = group_sum(e, ["year", "five", "gas_group"], ["emissions_t", "co2e_t"])
-    wide = wide.with_columns(pl.col("five").replace_strict(dict(enumerate(five_names)), return_dtype=pl.String),
-                             pl.col("gas_group").replace_strict(dict(enumerate(group_names)), default=None, return_dtype=pl.String))
+        wide = group_sum(e, ["year", "five", "gas_group"], ["emissions_t", "co2e_t"])
+        wide = wide.with_columns(pl.col("five").replace_strict(dict(enumerate(five_names)), return_dtype=pl.String),
+                                 pl.col("gas_group").replace_strict(dict(enumerate(group_names)), default=None, return_dtype=pl.String))
     out = []
     names = {k: (en, zh) for k, en, zh, _ in FIVE_SECTORS}
     names["memo_indirect"] = ("Memo: purchased electricity and heat (indirect)", "备忘：外购电力和热力（间接）")
@@ -134,26 +135,29 @@ def provincial_table(emissions: pl.DataFrame, atoms: Atoms | None = None) -> pl.
                                      **{f"{g}_t": pl.Float64 for g in GAS_COLUMNS}, "co2e_t": pl.Float64})
 
 
-def _five_of_atoms(emissions: pl.DataFrame, a: Atoms, five_code: dict, group_code: dict, families: dict) -> pl.DataFrame:
-    """The rows :func:`provincial_table` sums (year, emissions_t, co2e_t, gas_group, five), their codes found per atom:
-    the same codes as the row-by-row rule (direct: the sector's five-sector key; indirect; Montreal gases; bunkers;
-    else biogenic; a null scope, gas or sector as polars' when/then takes it)."""
+def _five_of_atoms(emissions: pl.DataFrame, a: Atoms, families: dict) -> pl.DataFrame:
+    """The sums :func:`provincial_table` groups (year, five, gas_group, emissions_t, co2e_t; five and gas_group as their
+    names), each atom's codes found once (:meth:`ghginv.report._atoms.Atoms.group_sum`): the same codes as the
+    row-by-row rule (direct: the sector's five-sector key; indirect; Montreal gases; bunkers; else biogenic; a null
+    scope, gas or sector as polars' when/then takes it), so the same groups, order and sums. A code's order is its
+    name's, so the names group and sort as the codes."""
     t = a.table
     five, gas_group = [], []
     for sec, g, sc in zip(t["sector"].to_list(), t["gas"].to_list(), t["scope"].to_list(), strict=True):
-        gas_group.append(None if g is None else group_code[families[g]])
+        gas_group.append(None if g is None else families[g])
         if sc == "direct":
-            five.append(None if sec is None else five_code.get(_five(sec)))
+            five.append(None if sec is None else _five(sec))
         elif sc == "indirect":
-            five.append(five_code["memo_indirect"])
+            five.append("memo_indirect")
         elif g is not None and g in MONTREAL_GASES:
-            five.append(five_code["memo_montreal"])
+            five.append("memo_montreal")
         elif sec and categories.is_bunker(sec):
-            five.append(five_code["memo_bunkers"])
+            five.append("memo_bunkers")
         else:
-            five.append(five_code["memo_biogenic"])
-    return (emissions.select("year", "emissions_t", "co2e_t").with_columns(a.codes("gas_group", gas_group), a.codes("five", five))
-            .filter(pl.col("five").is_not_null()))
+            five.append("memo_biogenic")
+    return a.group_sum(emissions, [("year", t["year"].to_list(), emissions.schema["year"]), ("five", five, pl.String),
+                                   ("gas_group", gas_group, pl.String)], ["emissions_t", "co2e_t"],
+                       atoms=np.array([f is not None for f in five], bool))
 
 
 def _width(header: str) -> int:

@@ -108,3 +108,28 @@ def _write(result, tmp_path: Path) -> Path:
     if not run.exists():
         result.write(run)
     return run / "inventory.parquet"
+
+
+COMPLETE_CATS = ["1", "1.A", "1.A.1", "1.A.4.b", "1.A.3.a.i", "1.A.3.d.i", "2.A.1", "2.F.1", "3.B", "4.A", "5", "9.Z"]
+crow = st.tuples(st.sampled_from([2019, 2020, 2021]), st.sampled_from(["r1", "r2"]),
+                 st.sampled_from(["direct", "indirect", "memo", None]), st.sampled_from(COMPLETE_CATS),
+                 st.sampled_from(["CO2", "CH4", "N2O", "HFC-134a", "CF4", "SF6", "ALL", "CFC-11"]),
+                 st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False)), st.sampled_from([None, None, "NE", "NO", "IE"]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(crow, min_size=1, max_size=80), st.sampled_from([None, 2019, 2021, 2030]))
+def test_completeness_on_codes_is_the_completeness_on_strings(rows, year):
+    """Any inventory (nulls in the scope, memo rows of the bunkers, gases of every group and of none, values of
+    any order): the completeness tables summed on the inventory stage's codes are those of the string path, every
+    year with direct rows and a year asked without any."""
+    df = pl.DataFrame([{"year": y, "region": r, "scope": s, "category": c, "level": c.count(".") + 1, "category_name": f"n {c}",
+                        "gas": g, "emissions_t": None if k else v, "co2e_t": None if k or v is None else v * 3.0,
+                        "notation_key": k} for y, r, s, c, g, v, k in rows], schema=INVENTORY_SCHEMA)
+    codes = {k: encode(df[k]) for k in ("scope", "category", "gas")}
+    plain = ReportData(manifest={}, emissions=df.clear(), inventory=df, factors_used=df.clear())
+    coded = ReportData(manifest={}, emissions=df.clear(), inventory=df, factors_used=df.clear(), inventory_key_codes=codes)
+    assert coded._completeness_sums() is not None and plain._completeness_sums() is None
+    assert coded.completeness_years() == plain.completeness_years()
+    for y in [*plain.completeness_years(), year]:
+        assert coded.completeness(y).equals(plain.completeness(y), null_equal=True)
