@@ -189,3 +189,21 @@ def test_bunker_rows_per_atom_are_the_rows_filtered(rows, year):
     if year is not None:  # the bunker rows are there to be found: 1.A.3.a.i and 1.A.3.d.i among the sectors
         want = e.filter(pl.col("scope") == "memo", pl.col("year") == year, pl.col("sector").is_in(["1.A.3.a.i", "1.A.3.d.i"]))
         assert new.to_list() == want["co2e_t"].to_list()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["", "a", "b", "é", "1.A.1", "1.A.10", "CO2", "二氧化碳"]), st.text(max_size=3)),
+                max_size=80))
+def test_text_codes_are_the_encoded_codes(values):
+    """Codes found through the texts' hashes are encode's: the sorted distinct non-null values, each row its value's
+    position, nulls after them; too many distinct values to tell apart in the hash's bits: None (the caller encodes)."""
+    from ghginv.core._frames import encode
+    from ghginv.report._atoms import text_codes
+
+    col = pl.Series("c", values, dtype=pl.String)
+    got = text_codes(col)
+    assert got is not None  # a few distinct values: their hashes differ in some 16 bits
+    want = encode(col)
+    assert got[0] == want[0] and np.array_equal(got[1], want[1]) and got[1].dtype == np.int64
+    many = pl.Series("c", [f"v{i}" for i in range(5000)] * 2)
+    assert text_codes(many) is None and text_codes(col.cast(pl.Categorical)) is None
