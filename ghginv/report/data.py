@@ -359,7 +359,16 @@ class ReportData:
             return cached[1]
         inv = self.inventory
         out = None
-        if "notation_key" in inv.columns:
+        codes = self.inventory_codes()
+        if "notation_key" in inv.columns and codes is not None and "_row" not in inv.columns:
+            # the distinct rows found with the inventory stage's codes in place of the scope, category and gas texts (the
+            # same rows are equal: a code per text), one row of each taken from the inventory
+            cols = [c for c in inv.columns if c != "region"]
+            keyed = (inv.lazy().select(*cols).with_columns(pl.Series(k, c) for k, (_, c) in codes.items())
+                     .with_row_index("_row").filter(pl.col("notation_key").is_not_null())
+                     .unique(subset=cols, keep="any").select("_row").collect())
+            out = inv.select(cols)[keyed["_row"].to_numpy()]
+        elif "notation_key" in inv.columns:
             out = inv.lazy().filter(pl.col("notation_key").is_not_null()).drop("region", strict=False).unique().collect()
         self.__dict__["_keyed"] = (inv, out)
         return out

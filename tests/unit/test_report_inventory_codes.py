@@ -122,7 +122,7 @@ crow = st.tuples(st.sampled_from([2019, 2020, 2021]), st.sampled_from(["r1", "r2
 def test_completeness_on_codes_is_the_completeness_on_strings(rows, year):
     """Any inventory (nulls in the scope, memo rows of the bunkers, gases of every group and of none, values of
     any order): the completeness tables summed on the inventory stage's codes are those of the string path, every
-    year with direct rows and a year asked without any."""
+    year with direct rows and a year asked without any; the keyed rows found on the codes are the same rows."""
     df = pl.DataFrame([{"year": y, "region": r, "scope": s, "category": c, "level": c.count(".") + 1, "category_name": f"n {c}",
                         "gas": g, "emissions_t": None if k else v, "co2e_t": None if k or v is None else v * 3.0,
                         "notation_key": k} for y, r, s, c, g, v, k in rows], schema=INVENTORY_SCHEMA)
@@ -130,6 +130,8 @@ def test_completeness_on_codes_is_the_completeness_on_strings(rows, year):
     plain = ReportData(manifest={}, emissions=df.clear(), inventory=df, factors_used=df.clear())
     coded = ReportData(manifest={}, emissions=df.clear(), inventory=df, factors_used=df.clear(), inventory_key_codes=codes)
     assert coded._completeness_sums() is not None and plain._completeness_sums() is None
+    cols = [c for c in df.columns if c != "region"]  # the keyed rows (in no fixed order): the same distinct rows
+    assert coded.keyed_rows().sort(cols, nulls_last=True).equals(plain.keyed_rows().sort(cols, nulls_last=True), null_equal=True)
     assert coded.completeness_years() == plain.completeness_years()
     for y in [*plain.completeness_years(), year]:
         assert coded.completeness(y).equals(plain.completeness(y), null_equal=True)
