@@ -9,7 +9,10 @@ atoms are found once per run's reports (:func:`emission_atoms`, kept by
 :meth:`ghginv.report.data.ReportData.emission_atoms` and passed to the tables: the text columns as
 integer codes, one int64 key per row), and each table maps its few hundred to few thousand atoms in Python and
 the rows through a numpy lookup: the same group codes per row as before, so the same groups, order
-and sums (the same bits).
+and sums (the same bits). The level-3 groups and the five-sector sheet are summed from the atoms' keys
+(:meth:`Atoms.group_sum`: one stable sort of a small integer per row, no key column built per row).
+A text column is coded through polars' hash of each text when the hashes tell its few distinct values
+apart (:func:`text_codes`), else through a categorical cast.
 """
 
 from __future__ import annotations
@@ -160,17 +163,21 @@ class Atoms:
             rank = {v: i for i, v in enumerate(distinct)}
             key = key * (len(distinct) + 1) + np.array([len(distinct) if v is None else rank[v] for v in vals], np.int64)
             per_key.append(vals)
-        keep = np.ones(self.table.height, bool) if atoms is None else atoms
-        take = keep[self.ids]
+        # each row's key (its atom's), -1 for an atom left out: one lookup per row
+        room = int(key.max()) + 1 if key.size else 1
+        if atoms is not None:
+            key = np.where(atoms, key, -1)
+        small = np.int16 if room < 1 << 15 else np.int32 if room < 1 << 31 else np.int64
+        k = key.astype(small)[self.ids]
+        take = k >= 0
         if rows is not None:
             take &= rows.fill_null(False).to_numpy()
         at = np.flatnonzero(take)
-        atom = self.ids[at]
-        k = key[atom]
+        k = k[at]
         order = argsort_stable(k) if at.size else np.zeros(0, np.int64)
-        at, atom, k = at[order], atom[order], k[order]
+        at, k = at[order], k[order]
         starts = np.flatnonzero(np.concatenate([[True], k[1:] != k[:-1]])) if at.size else np.zeros(0, np.int64)
-        first = atom[starts].tolist()
+        first = self.ids[at[starts]].tolist()
         cols = [pl.Series(name, [per_key[j][a] for a in first], dtype=dtype) for j, (name, _, dtype) in enumerate(keys)]
         cols += [pl.Series(v, np.add.reduceat(frame[v].to_numpy()[at], starts) if at.size else np.zeros(0), dtype=pl.Float64)
                  for v in values]
@@ -203,6 +210,9 @@ def emission_atoms(emissions: pl.DataFrame, min_rows: int | None = None) -> Atom
 def frame_atoms(df: pl.DataFrame, cols: list[str]) -> Atoms | None:
     """The atoms of any frame: one per distinct value of ``cols`` (text or integer columns), in the order of their first
     row, and the atom of each row.
+
+    A text column's codes are :func:`text_codes`' when its hashes tell its values apart, else its categorical codes
+    (in no particular order): only equal values share a code either way, so the same atoms.
 
     Parameters
     ----------
