@@ -38,7 +38,7 @@ import polars as pl
 
 from ..analysis.indicators import ALL_REGION
 from ..analysis.notation import combine_keys_expr  # combine_keys as a group aggregation (the completeness table's)
-from ..core._frames import combine_codes, encode, first_rows, group_sum, group_sum_codes, rank_codes, sort_order
+from ..core._frames import argsort_stable, combine_codes, encode, first_rows, group_sum, group_sum_codes, rank_codes, sort_order
 from ..core.categories import SCOPE_ORDER
 from ..core.config import WORKBOOK_DETAILS
 from ._atoms import text_codes
@@ -123,12 +123,13 @@ def _ordered(df: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     return df[sort_order(df, keys)]
 
 
-def _coded_sums(df: pl.DataFrame, keys: list[str], values: list[str], codes: dict, rows: np.ndarray) -> pl.DataFrame | None:
+def _coded_sums(df: pl.DataFrame, keys: list[str], values: list[str], codes: dict, rows: np.ndarray,
+                mask: pl.Series | None = None) -> pl.DataFrame | None:
     """``group_sum(df[rows], keys, values)`` grouped on integer codes of the key columns instead of their strings: the
     same groups in the same order (a code's order is its string's), each group's rows added in table order, so the same
     frame. ``codes``: column -> int code per row of ``df`` (the strings' order, nulls last), or None for a column that
     follows the key columns before it (no code needed); an integer key column without nulls is its own code. None when
-    a key column has neither."""
+    a key column has neither. ``mask``: True for the rows of ``rows`` (and only those), when the caller has it."""
     cols = []
     for k in keys:
         if k in codes:
@@ -143,7 +144,16 @@ def _coded_sums(df: pl.DataFrame, keys: list[str], values: list[str], codes: dic
     key = combine_codes(cols) if cols else np.zeros(rows.size, np.int64)
     if key is None:  # too wide for one int64
         return group_sum_codes(df, keys, values, [c.astype(np.int64) for c in cols], rows)[0]
-    return group_sum_codes(df, keys, values, [key], rows)[0]
+    if mask is None:
+        return group_sum_codes(df, keys, values, [key], rows)[0]
+    # group_sum_codes' groups and sums (the same stable order of the one key, each group's rows added in table order),
+    # with each value column's rows taken by the mask (a filter: its nulls NaN in numpy, as to_numpy gives them)
+    # rather than the whole column converted and then gathered
+    order = argsort_stable(key)
+    k = key[order]
+    starts = np.flatnonzero(np.concatenate([[True], k[1:] != k[:-1]]))
+    sums = [pl.Series(v, np.add.reduceat(df[v].filter(mask).to_numpy()[order], starts), dtype=pl.Float64) for v in values]
+    return df.select(keys)[rows[order[starts]]].with_columns(sums)
 
 
 def _group_sum_named(df: pl.DataFrame, keys: list[str], values: list[str]) -> pl.DataFrame:
@@ -210,8 +220,9 @@ def summed_frame(sheet: str, df: pl.DataFrame, keyed: pl.DataFrame | None = None
     # columns of the kept rows are gathered
     sums = None
     if codes is not None and has_key:
-        est_rows = np.flatnonzero(df["notation_key"].is_null().to_numpy())
-        sums = _coded_sums(df, keys, list(t.values), codes, est_rows) if est_rows.size else None
+        est = df["notation_key"].is_null()
+        est_rows = np.flatnonzero(est.to_numpy())
+        sums = _coded_sums(df, keys, list(t.values), codes, est_rows, est) if est_rows.size else None
     if sums is None:
         est = df.lazy().filter(pl.col("notation_key").is_null()).select(*keys, *t.values).collect() if has_key else df
         sums = _group_sum_named(est, keys, list(t.values))
