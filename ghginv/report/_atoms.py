@@ -246,19 +246,25 @@ def frame_atoms(df: pl.DataFrame, cols: list[str]) -> Atoms | None:
     key = np.zeros(df.height, np.int64)
     room = 1
     for c in cols:
-        if c in known:  # no nulls: null has a code of its own
-            x, top = known[c], int(known[c].max())
-        else:
-            col = codes[c]
-            nulls = col.null_count()
-            x = (col.fill_null(0) if nulls else col).to_numpy().astype(np.int64)  # a copy: written below
-            x -= int(x.min())
-            top = int(x.max())
-            if top >= 1 << 26:
+        if c in known:  # the positions of the values present (null after them): dense already, as they are
+            x = known[c]
+            span = int(x.max()) + 1
+            room *= span
+            if room >= 1 << 62:
                 return None
-            if nulls:  # null: a code of its own
-                top += 1
-                x[col.is_null().to_numpy()] = top
+            key *= span
+            key += x
+            continue
+        col = codes[c]
+        nulls = col.null_count()
+        x = (col.fill_null(0) if nulls else col).to_numpy().astype(np.int64)  # a copy: written below
+        x -= int(x.min())
+        top = int(x.max())
+        if top >= 1 << 26:
+            return None
+        if nulls:  # null: a code of its own
+            top += 1
+            x[col.is_null().to_numpy()] = top
         # the codes made dense (a text column's codes may be sparse: the categories are shared by the process)
         seen = np.zeros(top + 1, np.int64)
         seen[x] = 1
