@@ -17,6 +17,7 @@ apart (:func:`text_codes`), else through a categorical cast.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,7 +72,11 @@ def text_codes(col: pl.Series) -> tuple[list[str], np.ndarray] | None:
     at = {v: i for i, v in enumerate(values)}
     table = np.full(mask + 1, -1, np.int64)
     table[db.astype(np.int64)] = [len(values) if v is None else at[v] for v in vals]
-    codes = table[((col.hash().to_numpy() >> np.uint64(shift)) & np.uint64(mask)).astype(np.int64)]
+    h = col.hash().to_numpy()
+    if _HASH_BITS == 16 and sys.byteorder == "little" and h.dtype == np.uint64 and h.flags.c_contiguous:  # the window in place:
+        codes = table[h.view(np.uint16)[shift // _HASH_BITS::4]]  # 16-bit words, the lowest first
+    else:
+        codes = table[((h >> np.uint64(shift)) & np.uint64(mask)).astype(np.int64)]
     if codes.size and int(codes.min()) < 0:  # a row's hash not its value's: never, but never a wrong code either
         return None
     return values, codes
