@@ -234,25 +234,14 @@ def frame_atoms(df: pl.DataFrame, cols: list[str]) -> Atoms | None:
     if df.height == 0 or any(c not in df.columns for c in cols):
         return None
     schema = df.schema
-    exprs, known = [], {}
-    for c in cols:
-        t = schema[c]
-        if t == pl.String:  # integer codes of the distinct texts: their sorted positions when their hashes tell them
-            got = text_codes(df[c])  # apart (text_codes), else categorical codes (in no particular order)
-            if got is not None:
-                known[c] = got[1]
-            else:
-                exprs.append(pl.col(c).cast(pl.Categorical).to_physical().alias(c))
-        elif t.is_integer():
-            exprs.append(pl.col(c))
-        else:
-            return None
-    codes = df.select(exprs) if exprs else None
+    if any(not (schema[c] == pl.String or schema[c].is_integer()) for c in cols):
+        return None
     key = np.zeros(df.height, np.int64)
     room = 1
-    for c in cols:
-        if c in known:  # the positions of the values present (null after them): dense already, as they are
-            x = known[c]
+    for c in cols:  # one column's codes at a time, packed into the key before the next
+        got = text_codes(df[c]) if schema[c] == pl.String else None
+        if got is not None:  # the positions of the values present (null after them): dense already, as they are
+            x = got[1]
             span = int(x.max()) + 1
             room *= span
             if room >= 1 << 62:
@@ -260,7 +249,8 @@ def frame_atoms(df: pl.DataFrame, cols: list[str]) -> Atoms | None:
             key *= span
             key += x
             continue
-        col = codes[c]
+        # integer codes of the distinct texts (categorical: in no particular order), or the integers themselves
+        col = df[c].cast(pl.Categorical).to_physical() if schema[c] == pl.String else df[c]
         nulls = col.null_count()
         x = (col.fill_null(0) if nulls else col).to_numpy().astype(np.int64)  # a copy: written below
         x -= int(x.min())
