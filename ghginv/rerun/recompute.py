@@ -150,7 +150,16 @@ def recompute(
     config = replace(old.run_config().with_overrides(factor_sets=set_paths, gwp=gwp, year_fallback=year_fallback),
                      engine="local", scheduler=None)
     plan = old.plan() if kept_positions else None  # None: the full path (no positions, or not asked for)
-    result = Inventory(config).run_from_cube(old.cube, old.manifest.get("inputs", []), kept=plan, old=old if plan is not None else None)
+    if plan is not None and old is not run_dir:
+        # the old run's tables that the kept positions' stages read in turn (trace: factors_used, emissions; inventory:
+        # its other columns), read in a thread of their own while the stages compute, mostly on one core: what a
+        # later stage asks for is read by then (RunFolder._prefetch; the same frames)
+        old._prefetch([("factors_used.parquet", ()), ("emissions.parquet", ()), ("inventory.parquet", ("emissions_t", "co2e_t"))])
+    try:
+        result = Inventory(config).run_from_cube(old.cube, old.manifest.get("inputs", []), kept=plan, old=old if plan is not None else None)
+    except BaseException:
+        old.wait_ahead()  # no thread left reading behind a failed recompute
+        raise
     if old is not run_dir:  # opened here: the positions' pages the stages read are not held through the recalculation
         old.release_plan_pages()
     result.recompute_path = result.recompute_path or "full"
@@ -188,11 +197,13 @@ def recompute(
     except BaseException:
         for job in [*jobs, *([encoding] if encoding is not None else [])]:  # no thread left behind
             job(wait_only=True)
+        old.wait_ahead()
         raise
     if jobs:
         result.key_codes = jobs[0]()
     if old is not run_dir:  # opened here, for this recompute only: its tables are not read again
         old.release_frames()
+        old.wait_ahead()
     _give_back_heap()
     if cli_process() and threading.current_thread() is threading.main_thread():
         # the one-shot command (``ghginv recompute``, in the main thread) only writes this result next: the reports' large
