@@ -3,12 +3,19 @@
 One helper for the pipeline's background jobs: the manifest and the reports of the write stage
 (:mod:`ghginv.pipeline.write`), the workbook's compression beside the page (:func:`ghginv.report.write_reports`)
 and the energy-activity table beside the trace, inventory and checks stages (:mod:`ghginv.pipeline.stages`).
+
+And the process's shared thread pools (:func:`shared_pool`: the kernels' ranges of :mod:`ghginv.pipeline.sums`),
+kept for later calls and shut down by :func:`shutdown_pools` — the command line does so before it ends the
+process (:func:`ghginv.cli._end_process`), whose quick end needs no other thread alive.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+
+_POOLS: dict = {}  # name -> concurrent.futures.ThreadPoolExecutor (shared_pool)
+_POOLS_LOCK = threading.Lock()
 
 
 def background(fn: Callable, *args, name: str | None = None) -> Callable:
@@ -70,3 +77,39 @@ def background(fn: Callable, *args, name: str | None = None) -> Callable:
         return box["value"]
 
     return join
+
+
+def shared_pool(name: str, workers: int):
+    """The process's thread pool called ``name``: made on first use with ``workers`` threads (named ``name_0`` …),
+    then the same pool for every later call, until :func:`shutdown_pools`.
+
+    Parameters
+    ----------
+    name : str
+        The pool's name and its threads' prefix (``ghginv-…``).
+    workers : int
+        Its threads, when it is made.
+
+    Returns
+    -------
+    concurrent.futures.ThreadPoolExecutor
+        The pool.
+    """
+    with _POOLS_LOCK:
+        pool = _POOLS.get(name)
+        if pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = _POOLS[name] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+        return pool
+
+
+def shutdown_pools() -> None:
+    """Shut down every pool :func:`shared_pool` made, once the work queued on them is done: their threads end
+    (idle ones at once). A later :func:`shared_pool` makes a new pool.
+    """
+    with _POOLS_LOCK:
+        pools = list(_POOLS.values())
+        _POOLS.clear()
+    for pool in pools:
+        pool.shutdown(wait=True)

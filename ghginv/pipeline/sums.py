@@ -9,16 +9,15 @@ same bits whatever the number of threads.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from ..core._threads import shared_pool
 from ..kernels import rollup as K
 from ..kernels.rollup import csr
 
 __all__ = ["indexed_emissions", "rolled_sums", "rolled_sums2", "rolled_into", "rollup_check", "all_finite", "csr", "split_run"]
 
-_POOL: ThreadPoolExecutor | None = None
 _MIN_SPLIT = 1 << 16  # outputs below this run on the calling thread
 
 
@@ -40,14 +39,12 @@ def split_run(kernel, n: int, *args) -> list:
     list
         Each range's result, in range order.
     """
-    global _POOL
     parts = min(4, os.cpu_count() or 1) if n >= _MIN_SPLIT else 1
     if parts == 1:
         return [kernel(0, n, *args)]
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=parts, thread_name_prefix="ghginv-kernel")
+    pool = shared_pool("ghginv-kernel", parts)  # kept for the later calls; shut down before the command line ends
     bounds = np.linspace(0, n, parts + 1).astype(np.int64)
-    futures = [_POOL.submit(kernel, int(bounds[i]), int(bounds[i + 1]), *args) for i in range(parts)]
+    futures = [pool.submit(kernel, int(bounds[i]), int(bounds[i + 1]), *args) for i in range(parts)]
     return [f.result() for f in futures]
 
 

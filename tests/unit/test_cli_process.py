@@ -85,6 +85,34 @@ except SystemExit as e:
 """
 
 
+_POOLED = """
+import os, sys, threading
+from pathlib import Path
+from ghginv.pipeline.sums import split_run
+os.cpu_count = lambda: 2  # two ranges on the pool, whatever the machine
+print(split_run(lambda lo, hi: hi - lo, 1 << 17))  # the kernels' pool is made, its threads left idle
+print("pool threads", sum(t.name.startswith("ghginv-kernel") for t in threading.enumerate()) > 0, flush=True)
+real = os._exit
+def spy(code):
+    Path("quick_end.txt").write_text(" ".join(sorted(t.name for t in threading.enumerate())))
+    real(code)
+os._exit = spy
+sys.argv = ["ghginv", "version"]
+from ghginv.cli import main
+main()
+"""
+
+
+def test_the_kernels_idle_pool_does_not_stop_the_quick_end(tmp_path):
+    """A compile above 65,536 cube cells or a recompute on kept positions leaves the kernels' thread pool
+    (:mod:`ghginv.pipeline.sums`) idle behind it: it is shut down and the process still ends the quick way, with no
+    other thread left."""
+    r = _process(_POOLED, tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("[65536, 65536]\npool threads True\n")
+    assert (tmp_path / "quick_end.txt").read_text() == "MainThread"
+
+
 def test_ordinary_exit_with_a_running_thread_or_a_profiler(tmp_path):
     r = _process(_THREAD, tmp_path)
     assert r.returncode == 0 and (tmp_path / "thread.txt").read_text() == "done"
