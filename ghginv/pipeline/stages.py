@@ -442,6 +442,8 @@ def run_stages(run: Run) -> Run:
         except Fallback:
             if not run.on_kept_positions:
                 raise
+            if getattr(run.old, "_scratch", False):  # a folder opened for this recompute alone: the inventory read
+                run.old.release_frames("inventory.parquet")  # ahead for the kept positions is not held through the full path
             full = replace(start, kept=None, old=None)
             return _run(full)
     finally:  # the cube stage's choice of numpy over numba holds for this run only (a server runs many)

@@ -121,3 +121,23 @@ def test_a_recompute_that_reads_ahead_writes_the_same_files(demo_run, tmp_path, 
     a, b = ahead.write(tmp_path / "a"), plain.write(tmp_path / "b")
     for f in sorted(p.name for p in a.iterdir() if p.is_file() and p.name != "manifest.json"):
         assert (a / f).read_bytes() == (b / f).read_bytes(), f
+
+
+def test_a_recompute_that_falls_back_drops_the_inventory_read_ahead(demo_run, tmp_path, monkeypatch):
+    """The run's own sets in another order change what the kept positions stand for: the stages start again on the
+    full path (``Fallback``), and the inventory read ahead for the kept path is dropped, not held through it; the same
+    files as a recompute that did not read ahead."""
+    from ghginv.rerun.folder import RunFolder, load_run
+    from ghginv.rerun.recompute import recompute
+
+    released = []
+    real = RunFolder.release_frames
+    monkeypatch.setattr(RunFolder, "release_frames", lambda self, *names: (released.append(names), real(self, *names))[1])
+    factors = [str(p) for p in sorted((demo_run / "factor_sets").iterdir())]
+    ahead = recompute(demo_run, factors=factors)
+    assert ahead.recompute_path == "full"
+    assert ("inventory.parquet",) in released
+    plain = recompute(load_run(demo_run), factors=factors)
+    a, b = ahead.write(tmp_path / "a"), plain.write(tmp_path / "b")
+    for f in sorted(p.name for p in a.iterdir() if p.is_file() and p.name != "manifest.json"):
+        assert (a / f).read_bytes() == (b / f).read_bytes(), f
