@@ -100,7 +100,7 @@ class RunFolder:
         without those columns, as :meth:`frame_with` replacing exactly them reads it. The same frames as read when
         asked for (:func:`_read`); a read that fails here is done again when the table is asked for, so its error is
         raised there. Tables already kept, or already being read ahead, are skipped. :meth:`release_frames` drops what
-        was read ahead and not taken; :meth:`wait_ahead` waits for the thread."""
+        was read ahead and not taken; :meth:`_wait_ahead` waits for the thread."""
         from ..core._threads import background
 
         slots = []
@@ -143,7 +143,7 @@ class RunFolder:
             pass
         return box.pop("frame", None)
 
-    def wait_ahead(self) -> None:
+    def _wait_ahead(self) -> None:
         """Wait for the tables being read ahead (:meth:`_prefetch`), if any: no thread is left reading behind a
         recompute that ends or fails."""
         job = self._ahead_job

@@ -158,7 +158,7 @@ def recompute(
     try:
         result = Inventory(config).run_from_cube(old.cube, old.manifest.get("inputs", []), kept=plan, old=old if plan is not None else None)
     except BaseException:
-        old.wait_ahead()  # no thread left reading behind a failed recompute
+        old._wait_ahead()  # no thread left reading behind a failed recompute
         raise
     if old is not run_dir:  # opened here: the positions' pages the stages read are not held through the recalculation
         old.release_plan_pages()
@@ -197,13 +197,13 @@ def recompute(
     except BaseException:
         for job in [*jobs, *([encoding] if encoding is not None else [])]:  # no thread left behind
             job(wait_only=True)
-        old.wait_ahead()
+        old._wait_ahead()
         raise
     if jobs:
         result.key_codes = jobs[0]()
     if old is not run_dir:  # opened here, for this recompute only: its tables are not read again
         old.release_frames()
-        old.wait_ahead()
+        old._wait_ahead()
     _give_back_heap()
     if cli_process() and threading.current_thread() is threading.main_thread():
         # the one-shot command (``ghginv recompute``, in the main thread) only writes this result next: the reports' large

@@ -52,7 +52,7 @@ def test_tables_read_ahead_are_the_tables_read_when_asked(demo_run):
     assert all(s.n_chunks() == 1 for s in got.iter_columns())
     assert not folder.has_frame("inventory.parquet")  # frame_with does not keep the table, read ahead or not
     assert folder._ahead == {}  # every table read ahead was taken once
-    folder.wait_ahead()
+    folder._wait_ahead()
     assert not [t for t in threading.enumerate() if t.name == "ghginv-read-ahead"]
 
 
@@ -64,7 +64,7 @@ def test_a_table_read_ahead_then_released_is_dropped_and_read_again(demo_run):
     folder._prefetch([("emissions.parquet", ()), ("factors_used.parquet", ())])
     folder.release_frames("emissions.parquet")
     assert set(folder._ahead) == {"factors_used.parquet"}  # the other table's read stays
-    folder.wait_ahead()
+    folder._wait_ahead()
     assert folder.frame("emissions.parquet").equals(want)  # read again, when asked
     folder.release_frames()
     assert folder._ahead == {} and not folder.has_frame("factors_used.parquet")
@@ -82,7 +82,7 @@ def test_a_read_that_fails_ahead_fails_in_the_caller(demo_run, tmp_path):
     with pytest.raises(Exception) as plain:
         load_run(run).frame("emissions.parquet")
     folder._prefetch([("emissions.parquet", ())])
-    folder.wait_ahead()
+    folder._wait_ahead()
     with pytest.raises(type(plain.value)):  # the same error as without reading ahead, raised where the table is asked for
         folder.frame("emissions.parquet")
 
@@ -101,7 +101,7 @@ def test_two_threads_asking_at_once_get_one_frame(demo_run):
     want = load_run(demo_run).frame("factors_used.parquet")
     assert len(got) == 2 and all(g.equals(want) for g in got)
     assert folder.frame("factors_used.parquet").equals(want)
-    folder.wait_ahead()
+    folder._wait_ahead()
 
 
 @pytest.mark.parametrize("gwp", ["AR6GWP100", "AR4GWP100"])
