@@ -91,9 +91,9 @@ def _end_process(status: int) -> None:
     exit, and then :func:`os._exit` skips tearing down some 750 modules, polars' and numpy's
     memory and a last garbage collection — 0.2-0.5 s of a demo compile's wall time, for nothing.
     Every output is already written and closed (a run folder is renamed into place when complete).
-    The process's shared thread pools are shut down first (:func:`ghginv.core._threads.shutdown_pools`: the idle
-    threads of the kernels' pool, which every compile above 65,536 cube cells and every recompute on kept positions
-    starts, used to send those runs the ordinary way, 0.07-0.3 s more). When another thread is still running (anything a command left behind), a profiler or tracer is
+    (A compile or recompute writing its run leaves no idle thread of the kernels' pool behind:
+    :func:`ghginv.pipeline.write.write_run` shuts the process's shared pools down in the command line's process.)
+    When another thread is still running (anything a command left behind), a profiler or tracer is
     on (``python -m cProfile -m ghginv ...`` writes its figures after the command), or a stream
     cannot be flushed (a closed pipe), the process exits the ordinary way (:class:`SystemExit`),
     which waits for the thread, lets the profiler finish and reports the stream."""
@@ -102,9 +102,6 @@ def _end_process(status: int) -> None:
     import sys
     import threading
 
-    from ..core._threads import shutdown_pools
-
-    shutdown_pools()  # the idle threads of the process's shared pools (the kernels' ranges) end first
     if threading.active_count() > 1 or sys.getprofile() is not None or sys.gettrace() is not None:
         sys.exit(status)
     run_exitfuncs = getattr(atexit, "_run_exitfuncs", None)

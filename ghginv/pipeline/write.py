@@ -31,7 +31,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ..core._threads import background
+from ..core._threads import background, shutdown_pools
 from ..runfolder import (
     atomic_output_dir,
     check_output_run,
@@ -394,4 +394,9 @@ def write_run(result, out: str | os.PathLike, *, release: bool | None = None) ->
             manifest["xlsx_sheets_split"] = splits
         write_manifest(tmp, manifest)
 
-    return atomic_output_dir(out, _write)
+    folder = atomic_output_dir(out, _write)
+    if cli_process():  # the command line's process: nothing computes after the write. The idle threads of the kernels'
+        # pool (ghginv.pipeline.sums: every compile above 65,536 cube cells, every recompute on kept positions) end now,
+        # so that the process can end the quick way (ghginv.cli._end_process: 0.07-0.3 s less)
+        shutdown_pools()
+    return folder

@@ -97,7 +97,7 @@ def spy(code):
     Path("quick_end.txt").write_text(" ".join(sorted(t.name for t in threading.enumerate())))
     real(code)
 os._exit = spy
-sys.argv = ["ghginv", "version"]
+sys.argv = ["ghginv", "compile", sys.argv[1], "--out", "run", "--quiet"]
 from ghginv.cli import main
 main()
 """
@@ -105,9 +105,9 @@ main()
 
 def test_the_kernels_idle_pool_does_not_stop_the_quick_end(tmp_path):
     """A compile above 65,536 cube cells or a recompute on kept positions leaves the kernels' thread pool
-    (:mod:`ghginv.pipeline.sums`) idle behind it: it is shut down and the process still ends the quick way, with no
-    other thread left."""
-    r = _process(_POOLED, tmp_path)
+    (:mod:`ghginv.pipeline.sums`) idle behind it: the command line's write shuts it down
+    (:func:`ghginv.pipeline.write.write_run`) and the process still ends the quick way, with no other thread left."""
+    r = _process(_POOLED, tmp_path, str(ROOT / "ghginv" / "data" / "demo" / "qingyang_synthetic.toml"))
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("[65536, 65536]\npool threads True\n")
     assert (tmp_path / "quick_end.txt").read_text() == "MainThread"
