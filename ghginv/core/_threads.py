@@ -5,8 +5,9 @@ One helper for the pipeline's background jobs: the manifest and the reports of t
 and the energy-activity table beside the trace, inventory and checks stages (:mod:`ghginv.pipeline.stages`).
 
 And the process's shared thread pools (:func:`shared_pool`: the kernels' ranges of :mod:`ghginv.pipeline.sums`),
-kept for later calls and shut down by :func:`shutdown_pools` — the command line does so before it ends the
-process (:func:`ghginv.cli._end_process`), whose quick end needs no other thread alive.
+kept for later calls and shut down by :func:`shutdown_pools` — the command line's write does so
+(:func:`ghginv.pipeline.write.write_run`) before the process ends: its quick end (:func:`ghginv.cli._end_process`)
+needs no other thread alive.
 """
 
 from __future__ import annotations

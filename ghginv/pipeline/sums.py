@@ -42,7 +42,7 @@ def split_run(kernel, n: int, *args) -> list:
     parts = min(4, os.cpu_count() or 1) if n >= _MIN_SPLIT else 1
     if parts == 1:
         return [kernel(0, n, *args)]
-    pool = shared_pool("ghginv-kernel", parts)  # kept for the later calls; shut down before the command line ends
+    pool = shared_pool("ghginv-kernel", parts)  # kept for the later calls; shut down by the command line's write
     bounds = np.linspace(0, n, parts + 1).astype(np.int64)
     futures = [pool.submit(kernel, int(bounds[i]), int(bounds[i + 1]), *args) for i in range(parts)]
     return [f.result() for f in futures]

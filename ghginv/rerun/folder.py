@@ -34,9 +34,9 @@ class RunFolder:
     # opened by a recompute for itself alone (ghginv.rerun.recompute): the stages give back the kept positions' pages
     # as soon as they have read each part (release_plan_pages); a folder a caller keeps for many recomputes keeps them
     _scratch: bool = field(default=False, init=False, repr=False)
-    # tables being read ahead in a thread of their own (_prefetch): key -> (box, event); the thread's join
+    # tables being read ahead (_prefetch): key -> future, on a one-thread pool of the folder's own
     _ahead: dict = field(default_factory=dict, init=False, repr=False)
-    _ahead_job: object = field(default=None, init=False, repr=False)
+    _ahead_pool: object = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @property
@@ -87,7 +87,7 @@ class RunFolder:
         if name in self._cache:
             return self._cache[name].with_columns(columns)
         ahead = self._take_ahead((name, frozenset(new)))
-        return (ahead if ahead is not None else _read(path, [c for c in order if c not in new])).with_columns(columns).select(order)
+        return (ahead if ahead is not None else self._read_without(name, tuple(new))).with_columns(columns).select(order)
 
     def _prefetch(self, reads: list[tuple[str, tuple[str, ...]]]) -> None:
         """Start reading output tables in a thread of their own, one after the other in the order of ``reads``, for
@@ -101,54 +101,42 @@ class RunFolder:
         asked for (:func:`_read`); a read that fails here is done again when the table is asked for, so its error is
         raised there. Tables already kept, or already being read ahead, are skipped. :meth:`release_frames` drops what
         was read ahead and not taken; :meth:`_wait_ahead` waits for the thread."""
-        from ..core._threads import background
+        from concurrent.futures import ThreadPoolExecutor
 
-        slots = []
         with self._lock:
+            if self._ahead_pool is None:  # one thread: the tables are read one after the other, in the order given
+                self._ahead_pool = ThreadPoolExecutor(1, thread_name_prefix="ghginv-read-ahead")
             for name, without in reads:
                 key = (name, frozenset(without)) if without else name
-                if key in self._ahead or (not without and name in self._cache):
-                    continue
-                slot = ({}, threading.Event())
-                self._ahead[key] = slot
-                slots.append((name, without, slot))
-        if not slots:
-            return
+                if key not in self._ahead and (without or name not in self._cache):
+                    self._ahead[key] = self._ahead_pool.submit(self._read_without, name, without)
 
-        def read_all():
-            for name, without, (box, done) in slots:
-                try:
-                    if not box.get("dropped"):
-                        path = self.path / name
-                        box["frame"] = _read(path, [c for c in pl.read_parquet_schema(path) if c not in without] if without else None)
-                except Exception:  # read again when asked for: the error is raised there, in the caller's thread
-                    pass
-                finally:
-                    done.set()
-
-        previous = self._ahead_job
-        if previous is not None:
-            previous(wait_only=True)
-        self._ahead_job = background(read_all, name="ghginv-read-ahead")
+    def _read_without(self, name: str, without: tuple[str, ...]) -> pl.DataFrame:
+        """Output table ``name`` read as :meth:`frame` (``without`` empty) or :meth:`frame_with` replacing exactly the
+        columns ``without`` read it (:func:`_read`)."""
+        path = self.path / name
+        return _read(path, [c for c in pl.read_parquet_schema(path) if c not in without] if without else None)
 
     def _take_ahead(self, key) -> pl.DataFrame | None:
         """The table ``key`` read ahead (:meth:`_prefetch`), once it is read, given once; None when it was not read ahead
-        or its read failed."""
+        or its read failed (the caller reads it again: the error is raised there, in its thread)."""
+        from concurrent.futures import wait
+
         with self._lock:
-            slot = self._ahead.pop(key, None)
-        if slot is None:
+            future = self._ahead.pop(key, None)
+        if future is None:
             return None
-        box, done = slot
-        while not done.wait(0.05):  # a timed wait: Ctrl-C is handled between waits
+        while not wait([future], timeout=0.05).done:  # a timed wait: Ctrl-C is handled between waits
             pass
-        return box.pop("frame", None)
+        return None if future.exception() is not None else future.result()
 
     def _wait_ahead(self) -> None:
-        """Wait for the tables being read ahead (:meth:`_prefetch`), if any: no thread is left reading behind a
-        recompute that ends or fails."""
-        job = self._ahead_job
-        if job is not None:
-            job(wait_only=True)
+        """Wait for the tables being read ahead (:meth:`_prefetch`), if any, and end the thread reading them: no thread
+        is left reading behind a recompute that ends or fails."""
+        with self._lock:
+            pool, self._ahead_pool = self._ahead_pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     def has_frame(self, name: str) -> bool:
         """Whether output table ``name`` was read by :meth:`frame` and is still kept (not released)."""
@@ -205,9 +193,8 @@ class RunFolder:
             self._cache.pop(key, None)
         with self._lock:  # and what was read ahead for them and not taken (a read not started yet is not done)
             dropped = [self._ahead.pop(k) for k in list(self._ahead) if not names or (k if isinstance(k, str) else k[0]) in names]
-        for box, _ in dropped:
-            box["dropped"] = True
-            box.pop("frame", None)
+        for future in dropped:
+            future.cancel()
         if not names:
             self.release_plan_pages()
 

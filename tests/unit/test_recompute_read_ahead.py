@@ -52,8 +52,9 @@ def test_tables_read_ahead_are_the_tables_read_when_asked(demo_run):
     assert all(s.n_chunks() == 1 for s in got.iter_columns())
     assert not folder.has_frame("inventory.parquet")  # frame_with does not keep the table, read ahead or not
     assert folder._ahead == {}  # every table read ahead was taken once
+    assert [t for t in threading.enumerate() if t.name.startswith("ghginv-read-ahead")]  # its thread, idle, until waited for
     folder._wait_ahead()
-    assert not [t for t in threading.enumerate() if t.name == "ghginv-read-ahead"]
+    assert not [t for t in threading.enumerate() if t.name.startswith("ghginv-read-ahead")]
 
 
 def test_a_table_read_ahead_then_released_is_dropped_and_read_again(demo_run):
