@@ -375,9 +375,9 @@ def _recalc_rows(old, new_cells: pl.DataFrame, new_sets, ncfg: RunConfig, new_em
     s1 = _sink_rows(ncfg, old_sets, new_sets, ocfg.year_fallback)  # sink rows (not in the cube): new sink data, old sets
     rows = raw1 = raw2 = enc = None
     if old_activity_rows is not None and s1 is None:  # kept positions: the same rows in every state, summed in one pass
+        # (with release, the positions' "em" pages are given back by old_activity_rows once its kernel has read them:
+        # diff_result's _plan_rows ``read``)
         raw1 = _emissions(new_cells, old_sets, old_gwp, ocfg.year_fallback, "e1", ncfg, old_activity_rows, summed=False)
-        if release:  # not held beside the states' rows (read again, from the page cache, if needed)
-            old.release_plan_pages("em")
         if between is not None:
             between, call = None, between
             call()
