@@ -15,7 +15,7 @@ import numpy as np
 import polars as pl
 
 __all__ = ["group_sum", "group_sum_codes", "sort_order", "sort_stable", "encode", "encode_shared", "compact_codes", "dense_ids", "inverse",
-           "per_distinct", "rank_codes", "combine_codes", "argsort_stable", "lex_order", "sorted_groups", "first_rows"]
+           "per_distinct", "rank_codes", "combine_codes", "argsort_stable", "lex_order", "sorted_groups", "sorted_sums", "first_rows"]
 
 
 _SMALL_ENCODE = 8192  # rows: encoded in Python, longer columns by an Enum cast (see encode)
@@ -139,6 +139,40 @@ def argsort_stable(combined: np.ndarray) -> np.ndarray:
         order = np.argsort((combined & 0xFFFF).astype(np.uint16), kind="stable")
         return order[np.argsort((combined[order] >> 16).astype(np.uint16), kind="stable")]
     return np.argsort(combined, kind="stable")
+
+
+def sorted_sums(key: np.ndarray, columns, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Group sums over one integer key per row: the rows in the key's stable order, where each group starts in it, and
+    each column's sums per group, its rows added in table order (``np.add.reduceat``), groups in key order.
+
+    Parameters
+    ----------
+    key : numpy.ndarray
+        int, non-negative, one per row summed (:func:`combine_codes`'s).
+    columns : iterable of numpy.ndarray
+        float, one value per row summed (per row of the table with ``rows``); taken one at a time (a generator keeps
+        one column in memory at once).
+    rows : numpy.ndarray, optional
+        int, the rows of the table that ``key`` is of, in table order; each column is then gathered once, in the
+        key's order.
+
+    Returns
+    -------
+    order : numpy.ndarray
+        Positions in ``key`` in its stable order (:func:`argsort_stable`); ``rows[order]`` are the table's rows.
+    starts : numpy.ndarray
+        int64, the position in ``order`` where each group starts.
+    sums : list of numpy.ndarray
+        Per column, its sum per group.
+    """
+    if key.size == 0:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, [np.zeros(0) for _ in columns]
+    order = argsort_stable(key)
+    k = key[order]
+    starts = np.flatnonzero(np.concatenate([[True], k[1:] != k[:-1]]))
+    at = order if rows is None else rows[order]
+    return order, starts, [np.add.reduceat(c[at], starts) for c in columns]
 
 
 def lex_order(codes: list[np.ndarray]) -> np.ndarray:

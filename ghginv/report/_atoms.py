@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from ..core._frames import argsort_stable, first_rows
+from ..core._frames import first_rows, sorted_sums
 
 __all__ = ["Atoms", "emission_atoms", "frame_atoms", "text_codes", "MIN_ROWS", "ATOM_COLUMNS"]
 
@@ -178,14 +178,10 @@ class Atoms:
         if rows is not None:
             take &= rows.fill_null(False).to_numpy()
         at = np.flatnonzero(take)
-        k = k[at]
-        order = argsort_stable(k) if at.size else np.zeros(0, np.int64)
-        at, k = at[order], k[order]
-        starts = np.flatnonzero(np.concatenate([[True], k[1:] != k[:-1]])) if at.size else np.zeros(0, np.int64)
-        first = self.ids[at[starts]].tolist()
+        order, starts, sums = sorted_sums(k[at], (frame[v].to_numpy() for v in values), rows=at)
+        first = self.ids[at[order[starts]]].tolist()
         cols = [pl.Series(name, [per_key[j][a] for a in first], dtype=dtype) for j, (name, _, dtype) in enumerate(keys)]
-        cols += [pl.Series(v, np.add.reduceat(frame[v].to_numpy()[at], starts) if at.size else np.zeros(0), dtype=pl.Float64)
-                 for v in values]
+        cols += [pl.Series(v, s, dtype=pl.Float64) for v, s in zip(values, sums)]
         return pl.DataFrame(cols)
 
 

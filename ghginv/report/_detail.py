@@ -38,7 +38,7 @@ import polars as pl
 
 from ..analysis.indicators import ALL_REGION
 from ..analysis.notation import combine_keys_expr  # combine_keys as a group aggregation (the completeness table's)
-from ..core._frames import argsort_stable, combine_codes, encode, first_rows, group_sum, group_sum_codes, rank_codes, sort_order
+from ..core._frames import combine_codes, encode, first_rows, group_sum, group_sum_codes, rank_codes, sort_order, sorted_sums
 from ..core.categories import SCOPE_ORDER
 from ..core.config import WORKBOOK_DETAILS
 from ._atoms import text_codes
@@ -149,11 +149,8 @@ def _coded_sums(df: pl.DataFrame, keys: list[str], values: list[str], codes: dic
     # group_sum_codes' groups and sums (the same stable order of the one key, each group's rows added in table order),
     # with each value column's rows taken by the mask (a filter: its nulls NaN in numpy, as to_numpy gives them)
     # rather than the whole column converted and then gathered
-    order = argsort_stable(key)
-    k = key[order]
-    starts = np.flatnonzero(np.concatenate([[True], k[1:] != k[:-1]]))
-    sums = [pl.Series(v, np.add.reduceat(df[v].filter(mask).to_numpy()[order], starts), dtype=pl.Float64) for v in values]
-    return df.select(keys)[rows[order[starts]]].with_columns(sums)
+    order, starts, sums = sorted_sums(key, (df[v].filter(mask).to_numpy() for v in values))
+    return df.select(keys)[rows[order[starts]]].with_columns(pl.Series(v, s, dtype=pl.Float64) for v, s in zip(values, sums))
 
 
 def _group_sum_named(df: pl.DataFrame, keys: list[str], values: list[str]) -> pl.DataFrame:
