@@ -3,6 +3,10 @@
 Polars' ``group_by(...).agg(pl.col(x).sum())`` adds a group's rows in an order that can change from one call to the
 next (the last bit of the sum differs) on a frame of a thousand rows and more, or any lazy frame. Each test below
 repeats one call on a frame of several thousand rows and asserts equal results (``DataFrame.equals``: bit for bit).
+
+On polars 2.2 the eager group-by on one or two key columns (the summary, the dropped-cell tally, the web app's and the
+command line's totals) and any lazy one (the web app's totals of a run) differed between calls; an eager group-by on
+three keys or more did not in our trials, an undocumented property these tests do not rely on.
 """
 
 from __future__ import annotations
@@ -140,7 +144,7 @@ def test_drop_early_tally_same_bits():
     rng = np.random.default_rng(9)
     n = N
     cells = pl.DataFrame({"year": pl.Series(rng.choice([2018, 2019, 2020], n), dtype=pl.Int32), "region": ["R"] * n,
-                          "sector": rng.choice(["1.A.1.a", "4.A.1"], n), "activity": ["coal"] * n, "unit": rng.choice(["t", "GJ"], n),
+                          "sector": rng.choice(["1.A.1.a", "4.A.1"], n), "activity": ["coal"] * n, "unit": rng.choice([f"u{i}" for i in range(20)], n),
                           "amount": np.abs(_values(rng, n)), "n_rows": pl.Series([1] * n, dtype=pl.Int64)})
     cube = Cube(cells, pl.DataFrame(schema={"year": pl.Int32, "sector": pl.String}))
 
