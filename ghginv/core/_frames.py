@@ -14,8 +14,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-__all__ = ["group_sum", "group_sum_codes", "sort_order", "sort_stable", "encode", "encode_shared", "compact_codes", "dense_ids", "inverse",
-           "per_distinct", "rank_codes", "combine_codes", "argsort_stable", "lex_order", "sorted_groups", "sorted_sums", "first_rows"]
+__all__ = ["sum_by", "group_sum", "group_sum_codes", "sort_order", "sort_stable", "encode", "encode_shared", "compact_codes", "dense_ids",
+           "inverse", "per_distinct", "rank_codes", "combine_codes", "argsort_stable", "lex_order", "sorted_groups", "sorted_sums",
+           "first_rows"]
 
 
 _SMALL_ENCODE = 8192  # rows: encoded in Python, longer columns by an Enum cast (see encode)
@@ -249,6 +250,46 @@ def group_sum(df: pl.DataFrame, keys: list[str], values: list[str]) -> pl.DataFr
     if df.height == 0:
         return df.select(keys + values).clear()
     return group_sum_codes(df, keys, values, [rank_codes(df[k]) for k in keys])[0]
+
+
+def sum_by(frame: pl.LazyFrame | pl.DataFrame, keys: list, values: list, maintain_order: bool = False) -> pl.DataFrame:
+    """``values`` summed per distinct ``keys``, each group's rows added one after the other in the frame's row
+    order: the same input gives the same bits on every call.
+
+    What ``frame.group_by(keys, maintain_order=...).agg(pl.col(values).sum())`` computes, except for the order of
+    the additions: polars' group-by sum adds a group's partial sums in an order that can change from one call to
+    the next (the last bit of a float differs), on a frame of a thousand rows and more, or any lazy frame, even on
+    one thread. Here the key columns are sorted stably (:func:`group_sum`) and each group is added with
+    ``numpy.add.reduceat``. For a root of summed squares, sum the squares here and take the root after.
+
+    Parameters
+    ----------
+    frame : polars.LazyFrame or polars.DataFrame
+        The rows; a lazy frame is collected (only the columns of ``keys`` and ``values``).
+    keys : list of str or polars.Expr
+        The grouping columns (at least one), each a column name or a named expression.
+    values : list of str or polars.Expr
+        The columns summed, each a column name or a named expression; cast to float64, an empty (null) value
+        adds nothing (as in polars' sum: a group of nulls sums to 0.0).
+    maintain_order : bool, default False
+        False: the groups sorted by the keys (ascending, nulls last); True: in the order of their first row,
+        as polars' ``group_by(..., maintain_order=True)`` gives them.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per distinct key tuple: the key columns (types kept, each from the group's first row) and the
+        sums (float64) under their names.
+    """
+    df = frame.select(*keys, *values)
+    if isinstance(df, pl.LazyFrame):
+        df = df.collect()
+    key_names, names = df.columns[:len(keys)], df.columns[len(keys):]
+    df = df.with_columns(pl.col(names).cast(pl.Float64).fill_null(0.0))  # as polars' sum: an empty value adds nothing
+    if df.height == 0:
+        return df.clear()
+    sums, first = group_sum_codes(df, key_names, names, [rank_codes(df[k]) for k in key_names])
+    return sums[np.argsort(first, kind="stable")] if maintain_order and sums.height > 1 else sums
 
 
 def group_sum_codes(df: pl.DataFrame, keys: list[str], values: list[str], codes: list[np.ndarray],

@@ -35,6 +35,7 @@ from pathlib import Path
 import polars as pl
 
 from ..core import _fs, categories
+from ..core._frames import sum_by
 from ..core.columns import missing_columns_error, resolve_columns
 from ..core.errors import InputFileError, Problem, UnitError, ValidationError
 from ..core.units import parse_ratio, parse_unit
@@ -236,7 +237,7 @@ def load_sink_data(paths, regions: tuple[str, ...] | None = None) -> tuple[pl.Da
     keys = ["year", "region", "category", "stratum", "entity_id"]
     per_ha = df.filter(pl.col("per_ha"))
     if per_ha.height:
-        area = df.filter(pl.col("variable") == "area").group_by(keys).agg(pl.col("value").sum().alias("_area"))
+        area = sum_by(df.filter(pl.col("variable") == "area"), keys, [pl.col("value").alias("_area")])  # the same bits every call
         per_ha = per_ha.join(area, on=keys, how="left", nulls_equal=True)
         lacking = per_ha.filter(pl.col("_area").is_null())
         if lacking.height:

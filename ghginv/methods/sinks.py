@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from ..core._frames import dense_ids, rank_codes
+from ..core._frames import dense_ids, rank_codes, sum_by
 from ..core.errors import ConfigError, Problem, ValidationError
 from ..factors.sink_params import resolve_sink_parameters
 from ..inputs.sink_data import VOLUME_VARIABLES, load_sink_data
@@ -322,8 +322,10 @@ def _soil(soc_rec: pl.DataFrame, groups, years: tuple[int, int]) -> pl.DataFrame
         pl.Series("soc", area_rate(idx, soc_rec["value"].to_numpy(), coef, g.height), dtype=pl.Float64))
     out = []
     if soc.height:
-        per = soc.group_by("year", "region", "category").agg(pl.col("soc").sum(), pl.col("soc_transition").max(),
-                                                            pl.col("factor_set").drop_nulls().sort().first()).sort("region", "category", "year")
+        pk = ["year", "region", "category"]
+        per = sum_by(soc, pk, ["soc"]).join(  # the soc sum in table order (core._frames.sum_by): the same bits on every call
+            soc.group_by(pk).agg(pl.col("soc_transition").max(), pl.col("factor_set").drop_nulls().sort().first()),
+            on=pk, how="left", nulls_equal=True).sort("region", "category", "year")
         problems = []
         for (region, cat), s in per.group_by(["region", "category"], maintain_order=True):
             ys = s["year"].to_list()

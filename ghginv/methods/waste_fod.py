@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from ..core._frames import sum_by
 from ..core.errors import ConfigError, MissingFactorError, Problem, ValidationError
 from ..core.units import parse_unit
 from ..factors.waste_params import CLIMATE_ZONES, resolve_waste_parameter
@@ -156,11 +157,9 @@ def _deposits_gg(deposits: pl.DataFrame) -> pl.DataFrame:
                 f"solid waste deposits must be a mass of waste (t, Gg, 10^4 t …); {ex['activity']!r} in {ex['sector']} "
                 f"({ex['region']}, {ex['year']}) is in {u!r}")
         scale[u] = pu.scale / 1000.0  # t -> Gg
-    return (
-        deposits.with_columns((pl.col("amount") * pl.col("unit").replace_strict(scale, return_dtype=pl.Float64)).alias("gg"))
-        .group_by("region", "sector", "activity", "year").agg(pl.col("gg").sum())
-        .sort("region", "sector", "activity", "year")
-    )
+    gg = (pl.col("amount") * pl.col("unit").replace_strict(scale, return_dtype=pl.Float64)).alias("gg")
+    # each group's rows added in table order (core._frames.sum_by): the same bits on every call
+    return sum_by(deposits, ["region", "sector", "activity", "year"], [gg]).sort("region", "sector", "activity", "year")
 
 
 def fod_emissions(deposits: pl.DataFrame, other_cells: pl.DataFrame, sets, cfg, keep_entity: bool = False):

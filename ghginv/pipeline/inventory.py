@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from ..analysis.notation import completeness_manifest
+from ..core._frames import sum_by
 from ..core.config import RunConfig, report_settings
 from ..core.version import __version__, library_version
 from ..factors import FactorSet
@@ -72,12 +73,9 @@ class InventoryResult:
 
     def totals(self) -> pl.DataFrame:
         """CO2e (t) per year and scope at level 0 and 1 of the tree, for a quick summary."""
-        return (
-            self.inventory.filter(pl.col("level") <= 1, pl.col("notation_key").is_null())
-            .group_by("year", "scope", "category", "category_name")
-            .agg(pl.col("co2e_t").sum())
-            .sort("year", "scope", "category")
-        )
+        rows = self.inventory.filter(pl.col("level") <= 1, pl.col("notation_key").is_null())
+        # each group's rows added in table order (core._frames.sum_by): the same bits on every call
+        return sum_by(rows, ["year", "scope", "category", "category_name"], ["co2e_t"]).sort("year", "scope", "category")
 
     def key_categories(self, depth: int = 4) -> pl.DataFrame:
         """Key category analysis, Approach 1 (level per year; trend against the base year)."""

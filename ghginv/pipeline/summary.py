@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from ..core._frames import sum_by
+
 __all__ = ["InventorySummary", "SummaryRow", "inventory_summary"]
 
 
@@ -67,17 +69,18 @@ def _table(result) -> tuple[list[int], list[SummaryRow]]:
     from ..core.gwp import MONTREAL_GASES
 
     inv = result.inventory.filter(pl.col("notation_key").is_null())
-    lvl1 = inv.filter(pl.col("level") == 1, pl.col("scope") == "direct").group_by("year", "category", "category_name").agg(pl.col("co2e_t").sum())
+    # every sum by core._frames.sum_by: each group's rows added in table order, the same bits on every call
+    lvl1 = sum_by(inv.filter(pl.col("level") == 1, pl.col("scope") == "direct"), ["year", "category", "category_name"], ["co2e_t"])
     lvl0 = inv.filter(pl.col("level") == 0)
-    tot = lvl0.group_by("year", "scope").agg(pl.col("co2e_t").sum())
+    tot = sum_by(lvl0, ["year", "scope"], ["co2e_t"])
     # memo items: biogenic CO2, and the gases controlled by the Montreal Protocol (core/gwp.py)
-    memo_tot = lvl0.filter(pl.col("scope") == "memo").with_columns(
-        pl.col("gas").is_in(list(MONTREAL_GASES)).alias("montreal")).group_by("year", "montreal").agg(pl.col("co2e_t").sum())
+    memo_tot = sum_by(lvl0.filter(pl.col("scope") == "memo"), ["year", pl.col("gas").is_in(list(MONTREAL_GASES)).alias("montreal")],
+                      ["co2e_t"])
     # international bunkers (memo, outside the totals): their own line, not in the biogenic one
     em = result.emissions.filter(pl.col("scope") == "memo", ~pl.col("gas").is_in(list(MONTREAL_GASES)))
     bunker = pl.col("sector").is_in([c for c in em["sector"].unique().to_list() if c and is_bunker(c)])
-    bunkers = em.filter(bunker).group_by("year").agg(pl.col("co2e_t").sum())
-    biogenic = em.filter(~bunker).group_by("year").agg(pl.col("co2e_t").sum())
+    bunkers = sum_by(em.filter(bunker), ["year"], ["co2e_t"])
+    biogenic = sum_by(em.filter(~bunker), ["year"], ["co2e_t"])
     years = sorted(inv["year"].unique().to_list())
     cats = lvl1.select("category", "category_name").unique().sort("category").rows()
 

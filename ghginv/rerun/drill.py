@@ -49,7 +49,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ..core._frames import group_sum
+from ..core._frames import sum_by
 from ..core.categories import category_name, is_category, suggest
 from ..core.errors import ConfigError, InputFileError
 from ..core.i18n import CATEGORY_ZH, LABELS
@@ -70,20 +70,6 @@ _SCHEMA = {"level": pl.String, "year": pl.Int32, "scope": pl.String, "key": pl.S
 
 def _words(key: str, lang: int, **kw) -> str:
     return LABELS["drill"][key][lang].format(**kw)
-
-
-def _sum_by(frame: pl.LazyFrame | pl.DataFrame, keys: list, values: list) -> pl.DataFrame:
-    """``values`` summed per ``keys`` (each a column name or a named expression), sorted by the keys: each group's
-    rows added one after the other in the file's row order (:func:`ghginv.core._frames.group_sum`; empty
-    values add nothing, as in polars' sum), so two
-    equal calls give the same bits. Polars' ``group_by(...).sum()`` adds a group's partial sums in the order
-    its threads finish, which can differ in the last bit from one call to the next."""
-    df = frame.select(*keys, *values)
-    if isinstance(df, pl.LazyFrame):
-        df = df.collect()
-    names = df.columns[len(keys):]
-    df = df.with_columns(pl.col(names).cast(pl.Float64).fill_null(0.0))  # as polars' sum: an empty value adds nothing
-    return group_sum(df, df.columns[: len(keys)], names)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -144,7 +130,7 @@ def _has_entity(path: str, mtime: int) -> bool:  # the footer only; mtime in the
 
 @lru_cache(maxsize=16)
 def _sector_totals(path: str, mtime: int) -> pl.DataFrame:  # mtime in the key: a rewritten run is read again
-    return _sum_by(pl.scan_parquet(path), ["year", "scope", "sector"], ["co2e_t"])
+    return sum_by(pl.scan_parquet(path), ["year", "scope", "sector"], ["co2e_t"])
 
 
 @lru_cache(maxsize=16)
@@ -261,7 +247,7 @@ def _next_level(run: _Run, f: dict, scope: str) -> tuple[str, pl.DataFrame | Non
     """The level below the given filters and, for the sector level, its rows (year, sector, co2e_t)."""
     sector = f.get("sector")
     if sector is None or not sector.endswith(OWN):
-        codes = _sum_by(run.source(f).filter(*_filters(f, scope)), ["year", "sector"], ["co2e_t"])
+        codes = sum_by(run.source(f).filter(*_filters(f, scope)), ["year", "sector"], ["co2e_t"])
         if sector is None or not codes.height or (codes["sector"] != sector).any():
             return "sector", codes  # sub-categories below the code (or nothing: an empty sector level)
     for level in ("region", "entity", "activity"):
@@ -280,7 +266,7 @@ def _sector_rows(codes: pl.DataFrame, sector: str | None) -> pl.DataFrame:
         n = len(sector) + 1
         key = (pl.when(pl.col("sector") == sector).then(pl.lit(sector + OWN))
                .otherwise(pl.lit(sector + ".") + pl.col("sector").str.slice(n).str.extract(r"^([^.]+)", 1)))
-    return _sum_by(codes, ["year", key.alias("key")], ["co2e_t"])
+    return sum_by(codes, ["year", key.alias("key")], ["co2e_t"])
 
 
 def _sector_labels(keys: list[str]) -> dict[str, tuple[str, str]]:
@@ -300,7 +286,7 @@ def _limited(rows: pl.DataFrame, level: str, scope: str, limit: int) -> pl.DataF
     """Rows (year, key, co2e_t, label_en, label_zh, + extra) sorted, shares of the year's total, at most
     ``limit`` per year and an "others" row with the rest."""
     rows = rows.with_columns(pl.col("year").cast(pl.Int32), pl.col("co2e_t").cast(pl.Float64))
-    totals = _sum_by(rows, ["year"], ["co2e_t"]).rename({"co2e_t": "_total"})
+    totals = sum_by(rows, ["year"], ["co2e_t"]).rename({"co2e_t": "_total"})
     rows = rows.join(totals, on="year", how="left", maintain_order="left")
     total = pl.col("_total")
     rows = rows.with_columns(
@@ -315,7 +301,7 @@ def _limited(rows: pl.DataFrame, level: str, scope: str, limit: int) -> pl.DataF
     rest = rows.filter(rank >= limit)
     if rest.height:
         counts = rest.group_by("year").agg(pl.len().cast(pl.UInt32).alias("n_items"))
-        others = _sum_by(rest, ["year"], ["co2e_t", "share"]).join(counts, on="year").with_columns(
+        others = sum_by(rest, ["year"], ["co2e_t", "share"]).join(counts, on="year").with_columns(
             pl.lit(None, pl.String).alias("key"), pl.lit(level).alias("level"), pl.lit(scope).alias("scope"),
             pl.format(_words("others", 0, n="{}"), pl.col("n_items")).alias("label_en"),
             pl.format(_words("others", 1, n="{}"), pl.col("n_items")).alias("label_zh"),
@@ -345,7 +331,7 @@ def _activity_amounts(run: _Run, f: dict) -> pl.DataFrame | None:
         if "entity_id" not in names:  # a cube without entities cannot give one entity's amounts
             return None
         conds.append(pl.col("entity_id").is_null() if f["entity"] == "" else pl.col("entity_id") == f["entity"])
-    by_unit = _sum_by(cube.filter(*conds, pl.lit(True)), ["year", "activity", "unit"], ["amount"])
+    by_unit = sum_by(cube.filter(*conds, pl.lit(True)), ["year", "activity", "unit"], ["amount"])
     dims, scales = [], []
     for u in by_unit["unit"].to_list():
         try:
@@ -358,7 +344,7 @@ def _activity_amounts(run: _Run, f: dict) -> pl.DataFrame | None:
     by_unit = by_unit.with_columns(pl.Series("dim", dims, pl.String), pl.Series("scale", scales, pl.Float64))
     dims = by_unit.group_by("year", "activity").agg(pl.col("dim").n_unique().alias("_n"), pl.col("dim").first().alias("_dim"),
                                                     pl.col("dim").null_count().alias("_nulls"))
-    out = _sum_by(by_unit, ["year", "activity"], [(pl.col("amount") * pl.col("scale")).alias("amount")]).join(dims, on=["year", "activity"])
+    out = sum_by(by_unit, ["year", "activity"], [(pl.col("amount") * pl.col("scale")).alias("amount")]).join(dims, on=["year", "activity"])
     one = (pl.col("_n") == 1) & (pl.col("_nulls") == 0)  # one dimension, every unit understood
     out = out.with_columns(pl.when(one).then(pl.col("amount")).otherwise(None).alias("amount"),
                            pl.when(one).then(pl.col("_dim").replace_strict(BASE_UNIT, default=None)).otherwise(None).alias("amount_unit"))
@@ -367,7 +353,7 @@ def _activity_amounts(run: _Run, f: dict) -> pl.DataFrame | None:
 
 def _factor_rows(run: _Run, f: dict, scope: str) -> pl.DataFrame:
     """The factor level: per year, each gas's factor row with its CO2e, the conversions without."""
-    gases = _sum_by(run.scan().filter(*_filters(f, scope)), ["year", "region", "sector", "activity", "gas"], ["co2e_t", "emissions_t"])
+    gases = sum_by(run.scan().filter(*_filters(f, scope)), ["year", "region", "sector", "activity", "gas"], ["co2e_t", "emissions_t"])
     cells = gases.select("year", "region", "sector", "activity").unique()
     if not cells.height:
         return pl.DataFrame(schema={"year": pl.Int32, "key": pl.String, "co2e_t": pl.Float64})
@@ -417,7 +403,7 @@ def _rows(run: _Run, f: dict, scope: str, level: str, codes: pl.DataFrame | None
         col = _COLUMNS[level]
         lf = run.scan().filter(*_filters(f, scope))
         key = pl.col(col).fill_null("") if level == "entity" else pl.col(col)
-        rows = _sum_by(lf, ["year", key.alias("key")], ["co2e_t"])
+        rows = sum_by(lf, ["year", key.alias("key")], ["co2e_t"])
         keys = rows["key"].unique().to_list()
         if level == "activity":
             names = _activity_names(str(run.manifest.parent), _mtime(run.manifest))
@@ -579,7 +565,7 @@ def _path(r: _Run, f: dict, scope: str) -> list[dict]:
         for c in conds:
             pred = pred & c
         aggs.append(pl.when(pred).then(pl.col("co2e_t")).otherwise(0.0).alias(f"t{i}"))  # + 0.0: the same sum
-    by_year = _sum_by(lf, ["year"], aggs)
+    by_year = sum_by(lf, ["year"], aggs)
     if by_year.height == 0 or by_year[f"t{len(steps) - 1}"].abs().sum() == 0:
         if not lf.filter(*_filters(f, scope)).head(1).collect().height:
             _explain_empty(r, f)

@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from ..core._frames import sum_by
 from ..core.columns import missing_columns_error, resolve_columns
 from ..core.errors import GhgInvError, InputFileError, Problem, UnitError, ValidationError
 from ..core.gwp import gwp_keys, gwp_set
@@ -229,7 +230,7 @@ def evaluate_scenarios(run_dir, scenario_file: str | os.PathLike) -> pl.DataFram
     cell_of = {(y, s): i for i, (y, s) in enumerate((y, s) for y in years for s in _SCOPES)}
     gas_of = {g: i for i, g in enumerate(gases)}
     base = np.zeros((len(cell_of), len(gases)))
-    for y, s, g, e in emis.group_by("year", "scope", "gwp_key").agg(pl.col("emissions_t").sum()).iter_rows():
+    for y, s, g, e in sum_by(emis, ["year", "scope", "gwp_key"], ["emissions_t"]).iter_rows():  # the same bits on every call
         base[cell_of[(y, s)], gas_of[g]] += e
     gwp = np.zeros((len(names), len(gases)))  # each scenario's GwpSet.vector: the kernel's CO2e
     for i, s in enumerate(names):
@@ -264,11 +265,12 @@ def _tables(d: pl.DataFrame, by_region: bool) -> tuple[pl.DataFrame, pl.DataFram
     """(groups, rows): ``q`` and ``emissions_t`` of ``d`` summed per (year, scope, activity, gas,
     GWP key, den_dim) and, when ``by_region`` (an override names regions), per region too."""
     d = d.with_columns(pl.col("year").cast(pl.Int32))
-    groups = d.group_by(_GROUP).agg(pl.col("q").sum(), pl.col("emissions_t").sum()).sort(_GROUP).with_row_index("grp")
+    # sums by core._frames.sum_by (each group's rows added in table order: the same bits on every call)
+    groups = sum_by(d, _GROUP, ["q", "emissions_t"]).sort(_GROUP).with_row_index("grp")
     if not by_region:
         return groups, None
     rk = ["year", "scope", "region", "activity", "gas", "gwp_key", "den_dim"]
-    rows = d.group_by(rk).agg(pl.col("q").sum(), pl.col("emissions_t").sum()).sort(rk).with_row_index("row")
+    rows = sum_by(d, rk, ["q", "emissions_t"]).sort(rk).with_row_index("row")
     return groups, rows.with_columns(pl.col("row").cast(pl.Int64))
 
 

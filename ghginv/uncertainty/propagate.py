@@ -53,6 +53,7 @@ import numpy as np
 import polars as pl
 
 from ..core import categories
+from ..core._frames import sum_by
 from ..core.categories import SCOPE_ORDER
 from ..core.errors import ConfigError, Problem
 from .montecarlo import Inputs, monte_carlo
@@ -330,7 +331,7 @@ def build_terms(detail: pl.DataFrame, rules, emissions: pl.DataFrame, settings: 
         pl.col("dens_pow").cast(pl.Int8),
     )
     keys = ["year", "scope", "sector", "activity", "gas", "rule_id", "rule2_id", "ncv_rule", "ncv_pow", "density_rule", "dens_pow"]
-    d = d.group_by(keys, maintain_order=True).agg(pl.col("co2e_t").sum(), pl.col("base_t").sum()).sort(keys)
+    d = sum_by(d, keys, ["co2e_t", "base_t"], maintain_order=True).sort(keys)
     used = sorted({int(x) for c in ("rule_id", "rule2_id", "ncv_rule", "density_rule") for x in d[c].unique().to_list() if x is not None and x >= 0})
     ft, wrules = fod if fod is not None else (None, [])
     if ft is not None:  # t CH4 -> t CO2e
@@ -369,8 +370,8 @@ def build_terms(detail: pl.DataFrame, rules, emissions: pl.DataFrame, settings: 
         frame = pl.concat([frame, fod_frame.select(frame.columns).cast(frame.schema)])
     # rows of the run's emissions not computed from factor rows (carbon sinks): exact terms
     lk = ["year", "scope", "sector", "gas"]
-    run_tot = emissions.group_by(lk, maintain_order=True).agg(pl.col("co2e_t").sum()).with_columns(pl.col("year").cast(pl.Int32))
-    det_tot = frame.group_by(lk, maintain_order=True).agg(pl.col("co2e_t").sum().alias("det"))
+    run_tot = sum_by(emissions, lk, ["co2e_t"], maintain_order=True).with_columns(pl.col("year").cast(pl.Int32))
+    det_tot = sum_by(frame, lk, [pl.col("co2e_t").alias("det")], maintain_order=True)
     rest = run_tot.join(det_tot, on=lk, how="left").with_columns((pl.col("co2e_t") - pl.col("det").fill_null(0.0)).alias("co2e_t"))
     rest = rest.filter(pl.col("co2e_t").abs() > 1e-9 * (pl.col("det").fill_null(0.0).abs() + 1.0)).select(lk + ["co2e_t"])
     if rest.height:
@@ -458,16 +459,16 @@ def analyse(terms: Terms, settings: UncertaintySettings, base_year: int | None, 
         f.select("leaf_id", pl.Series("co2e_t", cs[k]), pl.col(f"i{k}").alias("input_id")).filter(pl.col("input_id") >= 0)
         for k in range(K_SLOTS)
     ])
-    # sorted after every aggregation: float sums then run in one fixed order (bit-reproducible)
-    contrib = long.join(lg, on="leaf_id").sort("leaf_id", "input_id").group_by(["year", *gk, "input_id"], maintain_order=True).agg(
-        pl.col("co2e_t").sum().alias("c")).sort(["year", *gk, "input_id"])
+    # every float sum by core._frames.sum_by, on rows sorted by leaf and input: each group's rows added in that
+    # order, the same bits on every call (polars' group-by sum adds them in an order of its own)
+    contrib = sum_by(long.join(lg, on="leaf_id").sort("leaf_id", "input_id"), ["year", *gk, "input_id"], [pl.col("co2e_t").alias("c")],
+                     maintain_order=True).sort(["year", *gk, "input_id"])
     exact = f.select("leaf_id", "co2e_t", pl.all_horizontal(*(pl.col(f"i{k}") < 0 for k in range(1, K_SLOTS))).alias("_x"))
-    det = exact.join(lg, on="leaf_id").sort("leaf_id").group_by(["year", *gk], maintain_order=True).agg(
-        pl.col("co2e_t").sum(), pl.col("co2e_t").filter(pl.col("_x")).abs().sum().alias("_xa"), pl.col("co2e_t").abs().sum().alias("_a")
-    )
+    det = sum_by(exact.join(lg, on="leaf_id").sort("leaf_id"), ["year", *gk], [
+        "co2e_t", pl.when(pl.col("_x")).then(pl.col("co2e_t").abs()).alias("_xa"), pl.col("co2e_t").abs().alias("_a")], maintain_order=True)
     u = terms.inputs.u_pct
-    lvl = contrib.with_columns(pl.col("input_id").replace_strict(dict(enumerate(u.tolist())), return_dtype=pl.Float64).alias("u")).group_by(
-        ["year", *gk], maintain_order=True).agg(((pl.col("c") * pl.col("u")) ** 2).sum().sqrt().alias("_v"))
+    lvl = sum_by(contrib.with_columns(pl.col("input_id").replace_strict(dict(enumerate(u.tolist())), return_dtype=pl.Float64).alias("u")),
+                 ["year", *gk], [((pl.col("c") * pl.col("u")) ** 2).alias("_v")], maintain_order=True).with_columns(pl.col("_v").sqrt())
     table = det.join(lvl, on=["year", *gk], how="left").with_columns(
         (pl.col("_v").fill_null(0.0) / pl.col("co2e_t").abs()).alias("approach1_pct"),
         pl.when(pl.col("_a") > 0).then(pl.col("_xa") / pl.col("_a") * 100).otherwise(None).alias("unquantified_pct"),
@@ -534,7 +535,8 @@ def _trend(table: pl.DataFrame, vec: np.ndarray, contrib: pl.DataFrame, u: np.nd
         # the Type A sensitivity of Table 3.2, as in ghginv.uncertainty.montecarlo.approach1_trend
         a = (((0.01 * pl.col("D") + pl.col("St") - (0.01 * pl.col("C") + pl.col("S0"))) / (0.01 * pl.col("C") + pl.col("S0"))
               - (pl.col("St") - pl.col("S0")) / pl.col("S0")) * 100)
-        tr = both.sort(["year", *gk, "input_id"]).group_by(["year", *gk], maintain_order=True).agg(((a * pl.col("u")) ** 2).sum().sqrt().alias("_t"))
+        tr = sum_by(both.sort(["year", *gk, "input_id"]), ["year", *gk], [((a * pl.col("u")) ** 2).alias("_t")],
+                    maintain_order=True).with_columns(pl.col("_t").sqrt())
         pos = {(int(r[0]), *r[1:-1]): r[-1] for r in tr.select("year", *gk, "_t").rows()}
         for i in it:
             v = pos.get((int(years[i]), *keyrows[i]))

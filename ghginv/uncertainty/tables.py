@@ -32,6 +32,7 @@ import numpy as np
 import polars as pl
 
 from ..core import categories
+from ..core._frames import sum_by
 from .propagate import K_SLOTS, Terms, slot_contributions
 
 __all__ = ["table_3_2", "SCHEMA"]
@@ -56,9 +57,11 @@ def _row_uncertainty(f: pl.DataFrame, slots: range, inputs, name: str) -> pl.Dat
     parts = [f.select("year", "category", "gas", pl.Series("co2e_t", cs[k]), pl.col(f"i{k}").alias("input_id")).filter(pl.col("input_id") >= 0)
              for k in slots]
     long = pl.concat(parts).sort("year", "category", "gas", "input_id")
-    per = long.group_by(["year", "category", "gas", "input_id"], maintain_order=True).agg(pl.col("co2e_t").sum())
+    # deterministic sums (core._frames.sum_by): each group's rows added in table order, the same bits on every call
+    per = sum_by(long, ["year", "category", "gas", "input_id"], ["co2e_t"], maintain_order=True)
     per = per.with_columns(pl.col("input_id").replace_strict(dict(enumerate(u.tolist())), return_dtype=pl.Float64).alias("u"))
-    return per.group_by(["year", "category", "gas"], maintain_order=True).agg(((pl.col("co2e_t") * pl.col("u")) ** 2).sum().sqrt().alias(name))
+    sq = sum_by(per, ["year", "category", "gas"], [((pl.col("co2e_t") * pl.col("u")) ** 2).alias(name)], maintain_order=True)
+    return sq.with_columns(pl.col(name).sqrt())
 
 
 def table_3_2(terms: Terms, base_year: int | None, depth: int = 4) -> pl.DataFrame:
@@ -94,7 +97,7 @@ def table_3_2(terms: Terms, base_year: int | None, depth: int = 4) -> pl.DataFra
     if f.height == 0:
         return pl.DataFrame(schema=SCHEMA)
     f = f.with_columns(pl.col("sector").map_elements(lambda c: _at_depth(c, depth), return_dtype=pl.String).alias("category"))
-    rows = f.group_by(["year", "category", "gas"], maintain_order=True).agg(pl.col("co2e_t").sum()).sort("year", "category", "gas")
+    rows = sum_by(f, ["year", "category", "gas"], ["co2e_t"], maintain_order=True).sort("year", "category", "gas")
     rows = rows.join(_row_uncertainty(f, range(0, 1), terms.inputs, "_ad"), on=["year", "category", "gas"], how="left").join(
         _row_uncertainty(f, range(1, K_SLOTS), terms.inputs, "_ef"), on=["year", "category", "gas"], how="left")
     # a row of 0 t whose factor has an absolute uncertainty (value 0 with an interval): no percentage
