@@ -26,6 +26,7 @@ two runs                    :func:`diff_runs`, :func:`attach_recalculation`,
                             :func:`write_recalculation`, :func:`recalculation_html`,
                             :func:`changed_factors`
 the demo                    :func:`write_demo`, :data:`DEMO_INVENTORY`
+tables of a run             :func:`sum_by` (group sums with the same bits on every call)
 ==========================  ===============================================================
 
 Heavy modules are imported on first use, so ``import ghginv`` stays cheap.
@@ -68,6 +69,7 @@ __all__ = [
     "parse_unit",
     "write_demo",
     "DEMO_INVENTORY",
+    "sum_by",
     "GhgInvError",
     "ConfigError",
     "InputFileError",
@@ -115,6 +117,7 @@ _LAZY = {
     "diff_factor_sets": "ghginv.factors.tools",
     "write_demo": "ghginv.demo",
     "DEMO_INVENTORY": "ghginv.demo",
+    "sum_by": "ghginv.core._frames",
 }
 
 

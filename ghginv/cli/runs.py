@@ -88,7 +88,7 @@ def diff_cmd(
     from ..core.errors import GhgInvError
 
     try:
-        from .. import attach_recalculation, diff_runs, write_recalculation
+        from .. import attach_recalculation, diff_runs, sum_by, write_recalculation
         from ..runfolder import check_output_file
 
         runs = [("old run", old_dir), ("new run", new_dir)]
@@ -110,8 +110,8 @@ def diff_cmd(
     except GhgInvError as e:
         fail(e)
         return
-    tot = _group_sums(recalc.filter(pl.col("level") == 0), ["year", "scope"],
-                      ["old_co2e_t", "new_co2e_t", "delta_co2e_t", "activity_effect_t", "factor_effect_t", "gwp_effect_t"])
+    tot = sum_by(recalc.filter(pl.col("level") == 0), ["year", "scope"],
+                 ["old_co2e_t", "new_co2e_t", "delta_co2e_t", "activity_effect_t", "factor_effect_t", "gwp_effect_t"])
     t = Table(title="Recalculation, t CO2e (sequential substitution: activity, then factors, then GWP)", title_justify="left")
     for c in ("year", "scope", "old", "new", "delta", "activity", "factors", "GWP"):
         t.add_column(c, justify="right" if c not in ("scope",) else "left")
@@ -121,13 +121,3 @@ def diff_cmd(
     con.print(t)
     con.print(f"{changed.height} factor rows changed; written {path} and {path.with_name(path.stem + '_factors.parquet')}")
 
-
-def _group_sums(df, keys: list[str], cols: list[str]):
-    """``cols`` summed per ``keys`` (float64), sorted by the keys: each group's rows summed by ``Series.sum`` in table
-    order, so the same run gives the same bits on every call (polars' ``group_by(...).sum()`` adds a group's rows in
-    an order that can change from one call to the next; ``ghginv.core._frames.sum_by`` is private to the package)."""
-    import polars as pl
-
-    parts = df.select(*keys, *cols).partition_by(keys, maintain_order=True, as_dict=True)
-    schema = {**{k: df.schema[k] for k in keys}, **dict.fromkeys(cols, pl.Float64)}
-    return pl.DataFrame([(*k, *(p[c].sum() for c in cols)) for k, p in parts.items()], schema=schema, orient="row").sort(keys)

@@ -245,19 +245,10 @@ def _run_or_none(request):
     return request.app.state.ws.run_dir(request.path_params["run"])
 
 
-def _group_sums(df: pl.DataFrame, keys: list[str], cols: list[str]) -> pl.DataFrame:
-    """``cols`` summed per ``keys`` (float64), sorted by the keys: each group's rows summed by ``Series.sum`` in table
-    order, so the same run gives the same bits on every call (polars' ``group_by(...).sum()`` adds a group's rows in
-    an order that can change from one call to the next; ``ghginv.core._frames.sum_by`` is private to the package)."""
-    parts = df.select(*keys, *cols).partition_by(keys, maintain_order=True, as_dict=True)
-    schema = {**{k: df.schema[k] for k in keys}, **dict.fromkeys(cols, pl.Float64)}
-    return pl.DataFrame([(*k, *(p[c].sum() for c in cols)) for k, p in parts.items()], schema=schema, orient="row").sort(keys)
-
-
 def _totals(run: Path, lang: str) -> tuple[list[int], list[dict]]:
     """Totals by year (columns) and level-1 sector (rows), direct, then indirect and the direct total, in t CO2e."""
     lf = pl.scan_parquet(run / "inventory.parquet").select("year", "scope", "category", "level", "co2e_t")
-    df = _group_sums(lf.filter((pl.col("level") == 1) | (pl.col("level") == 0)).collect(), ["year", "scope", "category", "level"], ["co2e_t"])
+    df = ghginv.sum_by(lf.filter((pl.col("level") == 1) | (pl.col("level") == 0)), ["year", "scope", "category", "level"], ["co2e_t"])
     years = sorted(df["year"].unique().to_list())
     rows = []
     keyed = {(r["scope"], r["category"], r["level"], r["year"]): r["co2e_t"] for r in df.iter_rows(named=True)}
@@ -431,8 +422,8 @@ async def compare(request):
         except ghginv.GhgInvError as e:
             return _render(request, "compare.html", 400, error=_error_text(e, lang), **ctx)
         ctx["bars"] = _waterfall(recalc)
-        ctx["by_year"] = _group_sums(recalc.filter(pl.col("level") == 0), ["year"],
-                                     ["old_co2e_t", "activity_effect_t", "factor_effect_t", "gwp_effect_t", "new_co2e_t"]).to_dicts()
+        ctx["by_year"] = ghginv.sum_by(recalc.filter(pl.col("level") == 0), ["year"],
+                                       ["old_co2e_t", "activity_effect_t", "factor_effect_t", "gwp_effect_t", "new_co2e_t"]).to_dicts()
         cols = [c for c in CHANGED_COLUMNS if c in changed.columns] or changed.columns  # the rest is in the run's files
         ctx["changed_n"] = changed.height
         ctx["changed"] = changed.select(cols).head(500).to_dicts()

@@ -228,7 +228,7 @@ def test_sink_data_area_same_bits(tmp_path):
 
 
 # --------------------------------------------------------------------------------------------------
-# the web app (totals of a run's page) and the command line (the recalculation table)
+# the web app (totals of a run's page) and the public sum_by (the web app's compare page, ghginv diff's table)
 
 def test_web_totals_same_bits(tmp_path):
     pytest.importorskip("starlette")
@@ -239,19 +239,21 @@ def test_web_totals_same_bits(tmp_path):
     assert years and rows
 
 
-@pytest.mark.parametrize("where", ["ghginv.web.app", "ghginv.cli.runs"])
-def test_group_sums_same_bits(where):
-    if where.startswith("ghginv.web"):
-        pytest.importorskip("starlette")
-    mod = __import__(where, fromlist=["_group_sums"])
+def test_public_sum_by_same_bits():
+    """``ghginv.sum_by``, which the web app (its compare page) and ``ghginv diff`` (its table) sum with: the same bits on
+    every call, the groups sorted by the keys, the key types kept."""
+    import ghginv
+    from ghginv.core._frames import sum_by
+
+    assert ghginv.sum_by is sum_by and "sum_by" in ghginv.__all__
     rng = np.random.default_rng(29)
     n = N
     df = pl.DataFrame({"year": pl.Series(rng.choice([2020, 2021, 2022], n), dtype=pl.Int32), "scope": rng.choice(["direct", "indirect"], n),
                        "a": _values(rng, n), "b": _values(rng, n)})
-    out = _same(lambda: mod._group_sums(df, ["year", "scope"], ["a", "b"]))
+    out = _same(lambda: ghginv.sum_by(df, ["year", "scope"], ["a", "b"]))
     assert out.columns == ["year", "scope", "a", "b"] and out.height == 6
     assert out["year"].dtype == pl.Int32 and out.select("year", "scope").equals(out.select("year", "scope").sort("year", "scope"))
     ref = df.group_by("year", "scope").agg(pl.col("a", "b").sum()).sort("year", "scope")
     assert np.allclose(out["a"].to_numpy(), ref["a"].to_numpy(), rtol=1e-12)
-    empty = mod._group_sums(df.clear(), ["year"], ["a"])
+    empty = ghginv.sum_by(df.clear(), ["year"], ["a"])
     assert empty.height == 0 and empty.schema == pl.Schema({"year": pl.Int32, "a": pl.Float64})

@@ -44,6 +44,7 @@ PUBLIC = [
     "parse_unit",
     "write_demo",
     "DEMO_INVENTORY",
+    "sum_by",
     "GhgInvError",
     "ConfigError",
     "InputFileError",
