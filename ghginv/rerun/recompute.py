@@ -138,8 +138,6 @@ def recompute(
     >>> result = ghginv.recompute("out/demo", gwp="AR6GWP100")   # doctest: +SKIP
     >>> result.recompute_path, result.write("out/demo_ar6")       # doctest: +SKIP
     """
-    from ..pipeline.inventory import Inventory
-
     old = run_dir if isinstance(run_dir, RunFolder) else load_run(run_dir)
     if old is not run_dir:  # opened here, for this recompute alone: the stages give back the positions' pages once read
         old._scratch = True
@@ -155,11 +153,26 @@ def recompute(
         # its other columns), read in a thread of their own while the stages compute, mostly on one core: what a
         # later stage asks for is read by then (RunFolder._prefetch; the same frames)
         old._prefetch([("factors_used.parquet", ()), ("emissions.parquet", ()), ("inventory.parquet", ("emissions_t", "co2e_t"))])
-    try:
-        result = Inventory(config).run_from_cube(old.cube, old.manifest.get("inputs", []), kept=plan, old=old if plan is not None else None)
-    except BaseException:
-        old._wait_ahead()  # no thread left reading behind a failed recompute
-        raise
+    try:  # no thread left reading ahead behind a recompute, whether it ends or fails
+        result = _recompute_on(old, run_dir, config, plan, recalculation)
+    finally:
+        old._wait_ahead()
+    _give_back_heap()
+    if cli_process() and threading.current_thread() is threading.main_thread():
+        # the one-shot command (``ghginv recompute``, in the main thread) only writes this result next: the reports' large
+        # arrays given back once freed. Not in ``ghginv serve``, a long-lived process whose jobs run in threads of their
+        # own: glibc's threshold stays its own there
+        _map_large_blocks()
+    return result
+
+
+def _recompute_on(old: RunFolder, run_dir, config, plan, recalculation: bool):
+    """:func:`recompute`'s stages on the opened run ``old`` (``run_dir``: what the caller gave; ``old`` was opened here
+    when it is not that) with ``config``, on the kept positions ``plan`` (None: the full path), and the recalculation;
+    the caller waits for the tables read ahead."""
+    from ..pipeline.inventory import Inventory
+
+    result = Inventory(config).run_from_cube(old.cube, old.manifest.get("inputs", []), kept=plan, old=old if plan is not None else None)
     if old is not run_dir:  # opened here: the positions' pages the stages read are not held through the recalculation
         old.release_plan_pages()
     result.recompute_path = result.recompute_path or "full"
@@ -168,11 +181,11 @@ def recompute(
     # the inventory's key codes for the reports (:func:`inventory_key_codes`), which the kept positions (the old run's
     # inventory rows) do not make: in a thread of their own (polars, without the GIL) while the recalculation runs
     # (mostly numpy); without the recalculation (only the numbers wanted) the reports, if any, group on the strings
-    jobs: list = []
-    start_codes = None
+    codes = start_codes = None
     if recalculation and result.key_codes is None:
         def start_codes():
-            jobs.append(background(_inventory_key_codes, result.inventory, name="ghginv-key-codes"))
+            nonlocal codes
+            codes = background(_inventory_key_codes, result.inventory, name="ghginv-key-codes")
 
     changed = encoding = None
     if recalculation and old is not run_dir and old.has_frame("factors_used.parquet") and cli_process():
@@ -195,21 +208,14 @@ def recompute(
             result.tables.update(recalculation_tables(result, release=old is not run_dir, changed=changed))
             result.timings["recalculation"] = time.perf_counter() - t0
     except BaseException:
-        for job in [*jobs, *([encoding] if encoding is not None else [])]:  # no thread left behind
-            job(wait_only=True)
-        old._wait_ahead()
+        for job in (codes, encoding):  # no thread left behind
+            if job is not None:
+                job(wait_only=True)
         raise
-    if jobs:
-        result.key_codes = jobs[0]()
+    if codes is not None:
+        result.key_codes = codes()
     if old is not run_dir:  # opened here, for this recompute only: its tables are not read again
         old.release_frames()
-        old._wait_ahead()
-    _give_back_heap()
-    if cli_process() and threading.current_thread() is threading.main_thread():
-        # the one-shot command (``ghginv recompute``, in the main thread) only writes this result next: the reports' large
-        # arrays given back once freed. Not in ``ghginv serve``, a long-lived process whose jobs run in threads of their
-        # own: glibc's threshold stays its own there
-        _map_large_blocks()
     return result
 
 
