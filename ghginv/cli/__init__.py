@@ -93,8 +93,9 @@ _ALLOCATOR = "dirty_decay_ms:100,muzzy_decay_ms:0"
 
 def _quick_return_of_memory() -> None:
     """Set how soon polars' allocator gives freed memory back to the system, before polars is imported (it reads
-    ``_RJEM_MALLOC_CONF`` then, appending it to its own settings): in the command line's process, which is one command,
-    0.1 s after it is freed, without the "muzzy" state (freed, not yet given back, still counted), instead of
+    ``_RJEM_MALLOC_CONF`` then, appending it to its own settings): in the command line's process (every command, also
+    ``ghginv serve``, and the processes it starts, such as a local Dask cluster's workers, which inherit the
+    environment), 0.1 s after it is freed, without the "muzzy" state (freed, not yet given back, still counted), instead of
     polars' 0.5 s + 1 s. A recompute or a compile frees large tables and allocates others within a second: the
     process's peak no longer holds both. Measured on a 2-vCPU host (3 whole processes each): the recompute at 1.19 M
     cube cells 1,668 -> 1,543 MiB, a compile of 10 M rows over 2,000 regions 1,617 -> 1,530 MiB, the same wall

@@ -120,4 +120,3 @@ def diff_cmd(
     con = console(soft_wrap=False)
     con.print(t)
     con.print(f"{changed.height} factor rows changed; written {path} and {path.with_name(path.stem + '_factors.parquet')}")
-

@@ -253,8 +253,8 @@ def group_sum(df: pl.DataFrame, keys: list[str], values: list[str]) -> pl.DataFr
 
 
 def sum_by(frame: pl.LazyFrame | pl.DataFrame, keys: list, values: list, maintain_order: bool = False) -> pl.DataFrame:
-    """``values`` summed per distinct ``keys``, each group's rows added one after the other in the frame's row
-    order: the same input gives the same bits on every call.
+    """``values`` summed per distinct ``keys``, each group's rows in the frame's row order (``numpy.add.reduceat`` over
+    them: a fixed order of operations): the same input gives the same bits on every call.
 
     What ``frame.group_by(keys, maintain_order=...).agg(pl.col(values).sum())`` computes, except for the order of
     the additions: polars' group-by sum adds a group's partial sums in an order that can change from one call to
@@ -266,9 +266,9 @@ def sum_by(frame: pl.LazyFrame | pl.DataFrame, keys: list, values: list, maintai
     ----------
     frame : polars.LazyFrame or polars.DataFrame
         The rows; a lazy frame is collected (only the columns of ``keys`` and ``values``).
-    keys : list of str or polars.Expr
+    keys : str, polars.Expr or list of them
         The grouping columns (at least one), each a column name or a named expression.
-    values : list of str or polars.Expr
+    values : str, polars.Expr or list of them
         The columns summed, each a column name or a named expression; cast to float64, an empty (null) value
         adds nothing (as in polars' sum: a group of nulls sums to 0.0).
     maintain_order : bool, default False
@@ -281,6 +281,8 @@ def sum_by(frame: pl.LazyFrame | pl.DataFrame, keys: list, values: list, maintai
         One row per distinct key tuple: the key columns (types kept, each from the group's first row) and the
         sums (float64) under their names.
     """
+    keys = [keys] if isinstance(keys, (str, pl.Expr)) else list(keys)
+    values = [values] if isinstance(values, (str, pl.Expr)) else list(values)
     df = frame.select(*keys, *values)
     if isinstance(df, pl.LazyFrame):
         df = df.collect()

@@ -231,7 +231,7 @@ def load_sink_data(paths, regions: tuple[str, ...] | None = None) -> tuple[pl.Da
         [{"unit": u, "variable": v, "scale": m[0], "per_ha": m[1]} for (u, v), m in info.items()],
         schema={"unit": pl.String, "variable": pl.String, "scale": pl.Float64, "per_ha": pl.Boolean},
     )
-    df = df.join(ok, on=["unit", "variable"], how="left").with_columns(
+    df = df.join(ok, on=["unit", "variable"], how="left", maintain_order="left").with_columns(
         pl.col("year").cast(pl.Int32), (pl.col("value") * pl.col("scale")).alias("value")
     )
     keys = ["year", "region", "category", "stratum", "entity_id"]

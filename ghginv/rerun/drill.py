@@ -363,11 +363,11 @@ def _factor_rows(run: _Run, f: dict, scope: str) -> pl.DataFrame:
     if f.get("year") is not None:
         conds.append(pl.col("year") == f["year"])
     used = pl.scan_parquet(run.factors).filter(*conds).collect()
-    used = used.join(cells, on=["year", "region", "sector", "activity"], how="semi")
+    used = used.join(cells, on=["year", "region", "sector", "activity"], how="semi", maintain_order="left")
     facs = used.filter(pl.col("kind") == "factor").with_columns(pl.int_range(pl.len()).over("year", "item").alias("_n"))
     conv = used.filter(pl.col("kind") != "factor")
     g = gases.select("year", pl.col("gas").alias("item"), "co2e_t", "emissions_t", pl.lit(0, pl.Int64).alias("_n"))
-    with_gas = facs.join(g, on=["year", "item", "_n"], how="full", coalesce=True)  # one factor row per gas takes its CO2e
+    with_gas = facs.join(g, on=["year", "item", "_n"], how="full", coalesce=True, maintain_order="left_right")  # one factor row per gas takes its CO2e
     # a gas's factor row of the cell whose emissions are in another scope (biogenic CO2 is memo) is not this level's
     with_gas = with_gas.filter(~((pl.col("kind") == "factor") & pl.col("co2e_t").is_null()))
     out = pl.concat([with_gas.drop("_n"), conv], how="diagonal_relaxed")

@@ -445,12 +445,12 @@ def analyse(terms: Terms, settings: UncertaintySettings, base_year: int | None, 
         return pl.DataFrame(schema=SCHEMA)
     lk = ["year", "scope", "sector", "gas"]
     leaves = f.select(lk).unique().sort(lk).with_row_index("leaf_id").with_columns(pl.col("leaf_id").cast(pl.Int64))
-    f = f.join(leaves, on=lk, how="left")
+    f = f.join(leaves, on=lk, how="left", maintain_order="left")
     idx = np.column_stack([f[f"i{k}"].to_numpy() for k in range(K_SLOTS)])
     pw = np.column_stack([f[f"w{k}"].to_numpy() for k in range(K_SLOTS)]).astype(np.int8)
     draws = monte_carlo(term_base(f), idx, pw, f["leaf_id"].to_numpy(), leaves.height, terms.inputs, settings.draws, settings.seed, threads)
     draws = np.ascontiguousarray(draws.T)  # leaves × draws
-    lg = _groups(leaves).join(leaves.select("leaf_id", "year"), on="leaf_id")
+    lg = _groups(leaves).join(leaves.select("leaf_id", "year"), on="leaf_id", maintain_order="left")
     gk = ["scope", "category", "level", "gas"]
 
     # Approach 1: contributions per group and input, level and trend
@@ -459,12 +459,13 @@ def analyse(terms: Terms, settings: UncertaintySettings, base_year: int | None, 
         f.select("leaf_id", pl.Series("co2e_t", cs[k]), pl.col(f"i{k}").alias("input_id")).filter(pl.col("input_id") >= 0)
         for k in range(K_SLOTS)
     ])
-    # every float sum by core._frames.sum_by, on rows sorted by leaf and input: each group's rows added in that
-    # order, the same bits on every call (polars' group-by sum adds them in an order of its own)
-    contrib = sum_by(long.join(lg, on="leaf_id").sort("leaf_id", "input_id"), ["year", *gk, "input_id"], [pl.col("co2e_t").alias("c")],
-                     maintain_order=True).sort(["year", *gk, "input_id"])
+    # every float sum by core._frames.sum_by, on rows in a fixed order (joins keeping the left order, stable sorts by
+    # leaf and input): each group's rows added in that order, the same bits on every call (polars' group-by sum adds
+    # them in an order of its own)
+    rows = long.join(lg, on="leaf_id", maintain_order="left").sort("leaf_id", "input_id", maintain_order=True)
+    contrib = sum_by(rows, ["year", *gk, "input_id"], [pl.col("co2e_t").alias("c")], maintain_order=True).sort(["year", *gk, "input_id"])
     exact = f.select("leaf_id", "co2e_t", pl.all_horizontal(*(pl.col(f"i{k}") < 0 for k in range(1, K_SLOTS))).alias("_x"))
-    det = sum_by(exact.join(lg, on="leaf_id").sort("leaf_id"), ["year", *gk], [
+    det = sum_by(exact.join(lg, on="leaf_id", maintain_order="left").sort("leaf_id", maintain_order=True), ["year", *gk], [
         "co2e_t", pl.when(pl.col("_x")).then(pl.col("co2e_t").abs()).alias("_xa"), pl.col("co2e_t").abs().alias("_a")], maintain_order=True)
     u = terms.inputs.u_pct
     lvl = sum_by(contrib.with_columns(pl.col("input_id").replace_strict(dict(enumerate(u.tolist())), return_dtype=pl.Float64).alias("u")),

@@ -56,7 +56,7 @@ def _row_uncertainty(f: pl.DataFrame, slots: range, inputs, name: str) -> pl.Dat
     cs = slot_contributions(f, inputs)
     parts = [f.select("year", "category", "gas", pl.Series("co2e_t", cs[k]), pl.col(f"i{k}").alias("input_id")).filter(pl.col("input_id") >= 0)
              for k in slots]
-    long = pl.concat(parts).sort("year", "category", "gas", "input_id")
+    long = pl.concat(parts).sort("year", "category", "gas", "input_id", maintain_order=True)
     # deterministic sums (core._frames.sum_by): each group's rows added in table order, the same bits on every call
     per = sum_by(long, ["year", "category", "gas", "input_id"], ["co2e_t"], maintain_order=True)
     per = per.with_columns(pl.col("input_id").replace_strict(dict(enumerate(u.tolist())), return_dtype=pl.Float64).alias("u"))

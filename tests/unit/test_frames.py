@@ -180,6 +180,8 @@ def test_sum_by_names_expressions_nulls_lazy_empty():
     assert sum_by(df.lazy(), [pl.col("g").fill_null("z").alias("k")], ["x"]).rows() == [("a", 0.0), ("b", 3.0), ("z", 4.0)]
     empty = sum_by(df.clear().lazy(), ["g"], ["x", "y"])
     assert empty.height == 0 and empty.schema == pl.Schema({"g": pl.String, "x": pl.Float64, "y": pl.Float64})
+    assert sum_by(df, "g", "x").equals(sum_by(df, ["g"], ["x"]))  # one name, as polars' group_by("g") takes it
+    assert sum_by(df, pl.col("g"), pl.col("x")).equals(sum_by(df, ["g"], ["x"]))
 
 
 def test_sum_by_same_bits_where_polars_group_by_differs():
