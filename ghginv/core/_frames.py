@@ -280,9 +280,24 @@ def sum_by(frame: pl.LazyFrame | pl.DataFrame, keys: list, values: list, maintai
     polars.DataFrame
         One row per distinct key tuple: the key columns (types kept, each from the group's first row) and the
         sums (float64) under their names.
+
+    Raises
+    ------
+    ValueError
+        No key column.
+    polars.exceptions.ColumnNotFoundError
+        A key or value names a column the frame does not have.
+
+    Examples
+    --------
+    >>> import polars as pl, ghginv
+    >>> em = pl.scan_parquet("out/demo/emissions.parquet")                          # doctest: +SKIP
+    >>> ghginv.sum_by(em.filter(pl.col("scope") == "direct"), ["year", "region"], ["co2e_t"])  # doctest: +SKIP
     """
     keys = [keys] if isinstance(keys, (str, pl.Expr)) else list(keys)
     values = [values] if isinstance(values, (str, pl.Expr)) else list(values)
+    if not keys:
+        raise ValueError("sum_by needs at least one key column to group by (for a total of every row, sum the column)")
     df = frame.select(*keys, *values)
     if isinstance(df, pl.LazyFrame):
         df = df.collect()

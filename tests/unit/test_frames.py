@@ -182,6 +182,8 @@ def test_sum_by_names_expressions_nulls_lazy_empty():
     assert empty.height == 0 and empty.schema == pl.Schema({"g": pl.String, "x": pl.Float64, "y": pl.Float64})
     assert sum_by(df, "g", "x").equals(sum_by(df, ["g"], ["x"]))  # one name, as polars' group_by("g") takes it
     assert sum_by(df, pl.col("g"), pl.col("x")).equals(sum_by(df, ["g"], ["x"]))
+    with pytest.raises(ValueError, match="at least one key"):
+        sum_by(df, [], ["x"])
 
 
 def test_sum_by_same_bits_where_polars_group_by_differs():
