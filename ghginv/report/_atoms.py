@@ -12,74 +12,24 @@ the rows through a numpy lookup: the same group codes per row as before, so the 
 and sums (the same bits). The level-3 groups and the five-sector sheet are summed from the atoms' keys
 (:meth:`Atoms.group_sum`: one stable sort of a small integer per row, no key column built per row).
 A text column is coded through polars' hash of each text when the hashes tell its few distinct values
-apart (:func:`text_codes`), else through a categorical cast.
+apart (:func:`ghginv.core._frames.hash_codes`), else through a categorical cast.
 """
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
-from ..core._frames import first_rows, sorted_sums
+from ..core._frames import first_rows, hash_codes, sorted_sums
 
-__all__ = ["Atoms", "emission_atoms", "frame_atoms", "text_codes", "MIN_ROWS", "ATOM_COLUMNS"]
+__all__ = ["Atoms", "emission_atoms", "frame_atoms", "MIN_ROWS", "ATOM_COLUMNS"]
 
 ATOM_COLUMNS = ("year", "sector", "gas", "scope", "activity")  # ``activity`` optional
 # rows from which a frame is grouped through its atoms; shorter frames: grouped as before (measured: about even
 # at a few thousand rows, 20 % less CPU at 10,000)
 MIN_ROWS = 10_000
-
-
-_HASH_BITS = 16  # bits of a text's hash that index the lookup table of text_codes (65,536 entries)
-
-
-def text_codes(col: pl.Series) -> tuple[list[str], np.ndarray] | None:
-    """:func:`ghginv.core._frames.encode` of a text column — (sorted distinct non-null values, int64 code per row: the
-    value's position, nulls ``len(values)``) — found through polars' hash of each row's text instead of a cast to an
-    Enum (about half the CPU at 1.6 M rows). The distinct values are the column's own (``unique``); when their hashes
-    differ in 16 bits of the hash (some window of them), those bits name each row's value exactly — a row's hash is
-    its value's — and a table of the 65,536 possible bits gives each row its code. None when no window tells the
-    distinct values apart (many distinct values: the caller encodes as before).
-
-    Parameters
-    ----------
-    col : polars.Series
-        A String column.
-
-    Returns
-    -------
-    (list of str, numpy.ndarray) or None
-        The sorted distinct non-null values and the code per row, the same as ``encode``'s; None as said.
-    """
-    if col.dtype != pl.String:
-        return None
-    distinct = col.unique()
-    if distinct.len() > 1 << (_HASH_BITS // 2 - 1):  # too many for 16 bits to tell apart, most likely
-        return None
-    dh = distinct.hash().to_numpy()
-    mask = (1 << _HASH_BITS) - 1
-    for shift in range(0, 64 - _HASH_BITS + 1, _HASH_BITS):
-        db = (dh >> np.uint64(shift)) & np.uint64(mask)
-        if np.unique(db).size == db.size:  # the distinct values' bits all differ
-            break
-    else:
-        return None
-    vals = distinct.to_list()
-    values = sorted(v for v in vals if v is not None)
-    at = {v: i for i, v in enumerate(values)}
-    table = np.full(mask + 1, -1, np.int64)
-    table[db.astype(np.int64)] = [len(values) if v is None else at[v] for v in vals]
-    h = col.hash().to_numpy()
-    if _HASH_BITS == 16 and sys.byteorder == "little" and h.dtype == np.uint64 and h.flags.c_contiguous:  # the window in place:
-        codes = table[h.view(np.uint16)[shift // _HASH_BITS::4]]  # 16-bit words, the lowest first
-    else:
-        codes = table[((h >> np.uint64(shift)) & np.uint64(mask)).astype(np.int64)]
-    if codes.size and int(codes.min()) < 0:  # a row's hash not its value's: never, but never a wrong code either
-        return None
-    return values, codes
 
 
 @dataclass(frozen=True)
@@ -212,7 +162,7 @@ def frame_atoms(df: pl.DataFrame, cols: list[str]) -> Atoms | None:
     """The atoms of any frame: one per distinct value of ``cols`` (text or integer columns), in the order of their first
     row, and the atom of each row.
 
-    A text column's codes are :func:`text_codes`' when its hashes tell its values apart, else its categorical codes
+    A text column's codes are :func:`ghginv.core._frames.hash_codes`' when its hashes tell its values apart, else its categorical codes
     (in no particular order): only equal values share a code either way, so the same atoms.
 
     Parameters
@@ -235,7 +185,7 @@ def frame_atoms(df: pl.DataFrame, cols: list[str]) -> Atoms | None:
     key = np.zeros(df.height, np.int64)
     room = 1
     for c in cols:  # one column's codes at a time, packed into the key before the next
-        got = text_codes(df[c]) if schema[c] == pl.String else None
+        got = hash_codes(df[c]) if schema[c] == pl.String else None
         if got is not None:  # the positions of the values present (null after them): dense already, as they are
             x = got[1]
             span = int(x.max()) + 1

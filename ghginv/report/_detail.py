@@ -41,7 +41,6 @@ from ..analysis.notation import combine_keys_expr  # combine_keys as a group agg
 from ..core._frames import combine_codes, encode, first_rows, group_sum, group_sum_codes, rank_codes, sort_order, sorted_sums
 from ..core.categories import SCOPE_ORDER
 from ..core.config import WORKBOOK_DETAILS
-from ._atoms import text_codes
 from ._xlsx_zh import sheet_name
 from .i18n import text
 
@@ -161,22 +160,14 @@ def _group_sum_named(df: pl.DataFrame, keys: list[str], values: list[str]) -> pl
     if ("category" not in keys or "category_name" not in keys or keys.index("category_name") < keys.index("category")
             or df.schema["category"] != pl.String or df.height == 0):  # a name before its category orders the groups
         return group_sum(df, keys, values)
-    cats, cat = _encode(df["category"])
+    cats, cat = encode(df["category"])
     first = first_rows(cat, len(cats) + 1)  # each category's first row (nulls: the last code)
     names = df["category_name"].gather(np.where(first < df.height, first, 0))  # its name (unused codes: any row)
     if not df["category_name"].eq_missing(names.gather(cat)).all():  # a category with two names: every key encoded
         return group_sum(df, keys, values)
-    codes = [cat if k == "category" else _encode(df[k])[1] if df.schema[k] == pl.String else rank_codes(df[k])
+    codes = [cat if k == "category" else encode(df[k])[1] if df.schema[k] == pl.String else rank_codes(df[k])
              for k in keys if k != "category_name"]
     return group_sum_codes(df, keys, values, codes)[0]
-
-
-def _encode(col: pl.Series) -> tuple[list, np.ndarray]:
-    """:func:`ghginv.core._frames.encode` of a text column (the same values and codes), through the texts' hashes when
-    they tell its few distinct values apart (:func:`ghginv.report._atoms.text_codes`: about half the CPU at a million
-    rows)."""
-    got = text_codes(col)
-    return got if got is not None else encode(col)
 
 
 def summed_frame(sheet: str, df: pl.DataFrame, keyed: pl.DataFrame | None = None, codes: dict | None = None) -> pl.DataFrame:

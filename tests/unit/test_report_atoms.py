@@ -195,16 +195,15 @@ def test_bunker_rows_per_atom_are_the_rows_filtered(rows, year):
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.sampled_from(["", "a", "b", "é", "1.A.1", "1.A.10", "CO2", "二氧化碳"]), st.text(max_size=3)),
                 max_size=80))
-def test_text_codes_are_the_encoded_codes(values):
+def test_hash_codes_are_the_encoded_codes(values):
     """Codes found through the texts' hashes are encode's: the sorted distinct non-null values, each row its value's
     position, nulls after them; too many distinct values to tell apart in the hash's bits: None (the caller encodes)."""
-    from ghginv.core._frames import encode
-    from ghginv.report._atoms import text_codes
+    from ghginv.core._frames import encode, hash_codes
 
     col = pl.Series("c", values, dtype=pl.String)
-    got = text_codes(col)
+    got = hash_codes(col)
     assert got is not None  # a few distinct values: their hashes differ in some 16 bits
     want = encode(col)
     assert got[0] == want[0] and np.array_equal(got[1], want[1]) and got[1].dtype == np.int64
     many = pl.Series("c", [f"v{i}" for i in range(5000)] * 2)
-    assert text_codes(many) is None and text_codes(col.cast(pl.Categorical)) is None
+    assert hash_codes(many) is None and hash_codes(col.cast(pl.Categorical)) is None
