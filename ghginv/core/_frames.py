@@ -16,7 +16,7 @@ import sys
 import numpy as np
 import polars as pl
 
-__all__ = ["sum_by", "hash_codes", "group_sum", "group_sum_codes", "sort_order", "sort_stable", "encode", "encode_shared", "compact_codes", "dense_ids",
+__all__ = ["sum_by", "hash_codes", "group_sum", "group_sum_codes", "sort_order", "sort_stable", "encode", "encode_shared", "narrow_codes", "compact_codes", "dense_ids",
            "inverse", "per_distinct", "rank_codes", "combine_codes", "argsort_stable", "lex_order", "sorted_groups", "sorted_sums",
            "first_rows"]
 
@@ -111,6 +111,34 @@ def _encode_small(col: pl.Series) -> tuple[list, np.ndarray]:
     code = {v: i for i, v in enumerate(values)}
     code[None] = len(values)
     return values, np.fromiter(map(code.__getitem__, vals), np.int64, len(vals))
+
+
+def narrow_codes(values: list, codes: np.ndarray) -> np.ndarray:
+    """:func:`encode`'s ``codes`` in the smallest unsigned integer type that holds them.
+
+    A code is at most ``len(values)`` (the null code), so a column of at most 255 distinct values takes one
+    byte a row and one of at most 65,535 two, instead of eight: the same codes, so the same groups, order
+    and sums wherever they are used (the inventory's key codes the reports keep, the recalculation's key
+    columns held side by side).
+
+    Parameters
+    ----------
+    values : list
+        The sorted distinct non-null values (:func:`encode`'s first item).
+    codes : numpy.ndarray
+        int, the code per row (:func:`encode`'s second item).
+
+    Returns
+    -------
+    numpy.ndarray
+        The same codes, as ``uint8``, ``uint16``, ``uint32`` or ``uint64``.
+
+    Examples
+    --------
+    >>> narrow_codes(["a", "b"], np.array([0, 2, 1])).dtype
+    dtype('uint8')
+    """
+    return codes.astype(np.min_scalar_type(len(values)))
 
 
 def compact_codes(values: list, codes: np.ndarray) -> tuple[list, np.ndarray]:

@@ -24,7 +24,7 @@ import polars as pl
 
 from ..analysis.notation import completeness_rows
 from ..core import categories
-from ..core._frames import argsort_stable, combine_codes, encode, inverse, lex_order, per_distinct, rank_codes, sorted_groups
+from ..core._frames import argsort_stable, combine_codes, encode, inverse, lex_order, narrow_codes, per_distinct, rank_codes, sorted_groups
 from ..core.categories import SCOPE_ORDER
 
 __all__ = ["build_inventory", "RollupIndex", "INVENTORY_SCHEMA", "REPORT_KEYS", "report_key_codes"]
@@ -117,7 +117,7 @@ def report_key_codes(codes: dict) -> dict:
     dict
         :data:`REPORT_KEYS` column -> (values, codes in the smallest unsigned integer type).
     """
-    return {k: (v, c.astype(np.min_scalar_type(len(v)))) for k, (v, c) in codes.items() if k in REPORT_KEYS}
+    return {k: (v, narrow_codes(v, c)) for k, (v, c) in codes.items() if k in REPORT_KEYS}
 
 
 # the roll-up's expanded rows take int32 positions below this many rows (int64 above)

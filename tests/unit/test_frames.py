@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from ghginv.core._frames import dense_ids, encode, encode_shared, group_sum
+from ghginv.core._frames import dense_ids, encode, encode_shared, group_sum, narrow_codes
 from ghginv.runfolder import write_files
 
 
@@ -203,3 +203,24 @@ def test_sum_by_same_bits_where_polars_group_by_differs():
         assert total == np.add.reduceat(v[g == key], [0])[0]
     ref = df.group_by("g").agg(pl.col("v").sum()).sort("g")
     assert np.allclose(first["v"].to_numpy(), ref["v"].to_numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize(("n_values", "dtype"), [(0, np.uint8), (1, np.uint8), (255, np.uint8), (256, np.uint16),
+                                                 (65_535, np.uint16), (65_536, np.uint32)])
+def test_narrow_codes_takes_the_smallest_unsigned_type_that_holds_the_null_code(n_values, dtype):
+    # the null code is len(values): it must fit too (255 values: codes 0..255, one byte)
+    values = [f"v{i:06d}" for i in range(n_values)]
+    codes = np.array([0, n_values, n_values // 2], np.int64)
+    out = narrow_codes(values, codes)
+    assert out.dtype == dtype
+    assert out.tolist() == codes.tolist()
+
+
+def test_narrow_codes_keeps_encode_s_groups_and_order():
+    rng = np.random.default_rng(7)
+    col = pl.Series("r", [None if x == 0 else f"region {x:04d}" for x in rng.integers(0, 400, 5_000)])
+    values, codes = encode(col)
+    narrow = narrow_codes(values, codes)
+    assert narrow.dtype == np.uint16  # 399 values and the null code
+    assert np.array_equal(narrow, codes)
+    assert np.array_equal(np.argsort(narrow, kind="stable"), np.argsort(codes, kind="stable"))
