@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ sys.path.insert(0, str(HERE))
 
 
 def pytest_configure(config):
+    config._bench_started = time.time()  # results written after this are this session's (pytest_terminal_summary)
     config.addinivalue_line("markers", "large: 100 M and 300 M rows, and the 1.19 M-cell recompute cube (minutes, GBs of disk); run with -m large")
     # every measured process loads ghginv's modules from their bytecode, as an installed package does
     # (pip compiles a wheel's modules when it installs them): with PYTHONDONTWRITEBYTECODE set, as on
@@ -35,3 +37,21 @@ def bench_data():
         return cache[size]
 
     return get
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """After a session that wrote figures (``make bench``, ``make bench-large``): the benchmark table of
+    benchmarks/README.md rendered from every file in ``benchmarks/results/`` (:mod:`table`), printed and written
+    to ``benchmarks/results/table.md``. The figures of sizes this session did not run are an earlier session's:
+    the table gives each file's time."""
+    import table
+
+    started = getattr(config, "_bench_started", None)
+    written = [p for p in table.RESULTS.glob("*.json") if started is not None and p.stat().st_mtime >= started]
+    if not written:
+        return
+    text = table.render(table.RESULTS)
+    (table.RESULTS / "table.md").write_text(text, encoding="utf-8")
+    terminalreporter.write_sep("=", f"benchmark table (also in {table.RESULTS / 'table.md'})")
+    for line in text.splitlines():
+        terminalreporter.write_line(line)

@@ -16,7 +16,8 @@ import sys
 import numpy as np
 import polars as pl
 
-__all__ = ["sum_by", "hash_codes", "group_sum", "group_sum_codes", "sort_order", "sort_stable", "encode", "encode_shared", "narrow_codes", "compact_codes", "dense_ids",
+__all__ = ["sum_by", "hash_codes", "group_sum", "group_sum_codes", "sort_order", "sort_stable", "encode", "encode_shared",
+           "narrow_codes", "compact_codes", "dense_ids",
            "inverse", "per_distinct", "rank_codes", "combine_codes", "argsort_stable", "lex_order", "sorted_groups", "sorted_sums",
            "first_rows"]
 
