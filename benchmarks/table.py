@@ -79,18 +79,8 @@ def _machine(figures: dict[str, dict]) -> str:
 
 
 def compile_rows(figures: dict[str, dict]) -> list[list[str]]:
-    """The compile table: one row per size measured (``results/<size>.json`` of benchmarks/test_compile.py).
-
-    Parameters
-    ----------
-    figures : dict of str to dict
-        :func:`load`'s figures.
-
-    Returns
-    -------
-    list of list of str
-        The rows, each cell as printed.
-    """
+    """The compile table's rows, each cell as printed: one row per size measured in :func:`load`'s ``figures``
+    (``results/<size>.json`` of benchmarks/test_compile.py)."""
     rows = []
     for size in SIZES:
         f = figures.get(size)
@@ -108,18 +98,8 @@ def compile_rows(figures: dict[str, dict]) -> list[list[str]]:
 
 
 def run_rows(figures: dict[str, dict]) -> list[list[str]]:
-    """The other whole processes: the district demo, ``--help``, start-up, recompute, incremental compile.
-
-    Parameters
-    ----------
-    figures : dict of str to dict
-        :func:`load`'s figures.
-
-    Returns
-    -------
-    list of list of str
-        (what, measured) per measurement there is.
-    """
+    """The other whole processes in :func:`load`'s ``figures`` — the district demo, ``--help``, start-up, recompute,
+    incremental compile — as (what, measured) rows, one per measurement there is."""
     rows = []
     demo = (figures.get("demo") or {}).get("demo") or {}
     for key, what in (("demo", "demo compile, `ghginv --lang zh compile` of the demo, every output (median of 5)"),
@@ -157,18 +137,8 @@ def _all(parts: list[tuple[str, bool | None]]) -> str:
 
 
 def target_rows(figures: dict[str, dict]) -> list[list[str]]:
-    """Issue 20's targets against the figures: (target, status with the figures it rests on).
-
-    Parameters
-    ----------
-    figures : dict of str to dict
-        :func:`load`'s figures.
-
-    Returns
-    -------
-    list of list of str
-        One row per target, 1-6.
-    """
+    """Issue 20's targets 1-6 against :func:`load`'s ``figures``: one (target, status with the figures it rests on)
+    row each."""
     def ratio_part(size: str, key: str, test, fmt) -> tuple[str, bool | None]:
         f = figures.get(size)
         if not f or key not in f:
