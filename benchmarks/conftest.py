@@ -41,17 +41,24 @@ def bench_data():
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """After a session that wrote figures (``make bench``, ``make bench-large``): the benchmark table of
-    benchmarks/README.md rendered from every file in ``benchmarks/results/`` (:mod:`table`), printed and written
-    to ``benchmarks/results/table.md``. The figures of sizes this session did not run are an earlier session's:
-    the table gives each file's time."""
+    benchmarks/README.md rendered from every file in ``benchmarks/results/`` (:func:`table.session_table`), printed and
+    written to ``benchmarks/results/table.md``; the figures of earlier sessions are marked so. A table that cannot be
+    made is a warning, never a failed session."""
+    from datetime import UTC, datetime
+
     import table
 
     started = getattr(config, "_bench_started", None)
-    written = [p for p in table.RESULTS.glob("*.json") if started is not None and p.stat().st_mtime >= started]
-    if not written:
+    if started is None:
         return
-    text = table.render(table.RESULTS)
-    (table.RESULTS / "table.md").write_text(text, encoding="utf-8")
+    try:
+        text = table.session_table(table.RESULTS, datetime.fromtimestamp(started, UTC))
+    except Exception as e:  # noqa: BLE001 - the measurements are done and saved; only their summary failed
+        terminalreporter.write_line(f"warning: the benchmark table could not be made ({type(e).__name__}: {e}); "
+                                    f"`python benchmarks/table.py` renders it from {table.RESULTS}")
+        return
+    if text is None:
+        return
     terminalreporter.write_sep("=", f"benchmark table (also in {table.RESULTS / 'table.md'})")
     for line in text.splitlines():
         terminalreporter.write_line(line)

@@ -11,12 +11,21 @@ RESULTS = Path(__file__).resolve().parent / "results"
 KEYS = ["year", "region", "sector", "activity", "gas"]  # one emission row per cell and gas (emissions.parquet)
 
 
+def written_utc() -> str:
+    """Now, as the ``written_utc`` of a results entry (benchmarks/table.py tells this session's figures from an
+    earlier session's by it)."""
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def save_figures(file: str, name: str, figures: dict) -> None:
-    """Merge ``figures`` under ``name`` into ``results/<file>`` (JSON, one entry per benchmark)."""
+    """Merge ``figures`` under ``name`` into ``results/<file>`` (JSON, one entry per benchmark), with the time it was
+    written (``written_utc``): the file holds entries of several sessions."""
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / file
     data = json.loads(path.read_text()) if path.is_file() else {}
-    data[name] = figures
+    data[name] = {**figures, "written_utc": written_utc()}
     path.write_text(json.dumps(data, indent=2) + "\n")
 
 

@@ -26,7 +26,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from figures import KEYS, same_values
+from figures import KEYS, same_values, written_utc
 from harness import HERE, measure
 
 PY = sys.executable
@@ -147,6 +147,7 @@ def run_size(size: str, bench_data, tmp_path: Path, benchmark) -> dict:
         "duckdb_cpu_over_compile_cpu": duck["cpu_s"] / comp["cpu_s"],
         **exact,
         "machine": machine(),
+        "written_utc": written_utc(),
     }
     benchmark.extra_info.update(res)
     RESULTS.mkdir(exist_ok=True)
@@ -202,7 +203,7 @@ def test_startup(benchmark, tmp_path):
     info = {"startup_s": res["seconds"], "startup_wall_s": res["wall_s"], "startup_cpu_s": res["cpu_s"],
             "floor_s": floor["seconds"], "floor_imports_s": floor["imports_s"], "floor_wall_s": floor["wall_s"],
             "floor_cpu_s": floor["cpu_s"], "bare_python_wall_s": bare["wall_s"], "bare_python_cpu_s": bare["cpu_s"],
-            "load_avg_at_start": os.getloadavg()}
+            "load_avg_at_start": os.getloadavg(), "written_utc": written_utc()}
     benchmark.extra_info.update(info)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "startup.json").write_text(json.dumps(info, indent=2) + "\n")

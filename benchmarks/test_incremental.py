@@ -30,6 +30,7 @@ from pathlib import Path
 import pytest
 from test_compile import PY, compile_args, machine, warm_page_cache
 
+from figures import written_utc
 from harness import measure
 
 HERE = Path(__file__).resolve().parent
@@ -107,6 +108,7 @@ def run_incremental(cached_size: str, new_size: str, bench_data, tmp_path: Path,
         "cold_over_incremental": cold["wall_s"] / inc["wall_s"],
         "load_average_1min": load,
         "machine": machine(),
+        "written_utc": written_utc(),
     }
     benchmark.extra_info.update(res)
     RESULTS.mkdir(exist_ok=True)
