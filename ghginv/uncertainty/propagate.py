@@ -331,7 +331,7 @@ def build_terms(detail: pl.DataFrame, rules, emissions: pl.DataFrame, settings: 
         pl.col("dens_pow").cast(pl.Int8),
     )
     keys = ["year", "scope", "sector", "activity", "gas", "rule_id", "rule2_id", "ncv_rule", "ncv_pow", "density_rule", "dens_pow"]
-    d = sum_by(d, keys, ["co2e_t", "base_t"], maintain_order=True).sort(keys)
+    d = sum_by(d, keys, ["co2e_t", "base_t"]).sort(keys)
     used = sorted({int(x) for c in ("rule_id", "rule2_id", "ncv_rule", "density_rule") for x in d[c].unique().to_list() if x is not None and x >= 0})
     ft, wrules = fod if fod is not None else (None, [])
     if ft is not None:  # t CH4 -> t CO2e
@@ -463,7 +463,7 @@ def analyse(terms: Terms, settings: UncertaintySettings, base_year: int | None, 
     # leaf and input): each group's rows added in that order, the same bits on every call (polars' group-by sum adds
     # them in an order of its own)
     rows = long.join(lg, on="leaf_id", maintain_order="left").sort("leaf_id", "input_id", maintain_order=True)
-    contrib = sum_by(rows, ["year", *gk, "input_id"], [pl.col("co2e_t").alias("c")], maintain_order=True).sort(["year", *gk, "input_id"])
+    contrib = sum_by(rows, ["year", *gk, "input_id"], [pl.col("co2e_t").alias("c")]).sort(["year", *gk, "input_id"])
     exact = f.select("leaf_id", "co2e_t", pl.all_horizontal(*(pl.col(f"i{k}") < 0 for k in range(1, K_SLOTS))).alias("_x"))
     det = sum_by(exact.join(lg, on="leaf_id", maintain_order="left").sort("leaf_id", maintain_order=True), ["year", *gk], [
         "co2e_t", pl.when(pl.col("_x")).then(pl.col("co2e_t").abs()).alias("_xa"), pl.col("co2e_t").abs().alias("_a")], maintain_order=True)

@@ -97,7 +97,7 @@ def table_3_2(terms: Terms, base_year: int | None, depth: int = 4) -> pl.DataFra
     if f.height == 0:
         return pl.DataFrame(schema=SCHEMA)
     f = f.with_columns(pl.col("sector").map_elements(lambda c: _at_depth(c, depth), return_dtype=pl.String).alias("category"))
-    rows = sum_by(f, ["year", "category", "gas"], ["co2e_t"], maintain_order=True).sort("year", "category", "gas")
+    rows = sum_by(f, ["year", "category", "gas"], ["co2e_t"]).sort("year", "category", "gas")
     rows = rows.join(_row_uncertainty(f, range(0, 1), terms.inputs, "_ad"), on=["year", "category", "gas"], how="left").join(
         _row_uncertainty(f, range(1, K_SLOTS), terms.inputs, "_ef"), on=["year", "category", "gas"], how="left")
     # a row of 0 t whose factor has an absolute uncertainty (value 0 with an interval): no percentage
