@@ -191,3 +191,48 @@ def test_the_command_line_gives_freed_memory_back_sooner(tmp_path):
     assert "dirty_decay_ms:100" not in conf and "dirty_decay_ms:500" in conf  # polars' own, set when it was imported
     run, _ = _conf(_POLARS_READS, tmp_path)
     assert "opt.dirty_decay_ms: 100" in run.stderr and "opt.muzzy_decay_ms: 0" in run.stderr
+
+
+_ARROW = """
+import os, sys
+sys.argv = ["ghginv", "version"]
+{before}
+import atexit
+atexit.register(lambda: print("ARENA", os.environ.get("MIMALLOC_ARENA_EAGER_COMMIT")))  # what the command ran with
+from ghginv.cli import main
+main()
+"""
+
+_ARROW_READS = """
+import os
+from ghginv.cli import _arrow_arena_on_demand
+_arrow_arena_on_demand()
+os.environ["MIMALLOC_VERBOSE"] = "1"  # mimalloc prints its settings when it starts
+import pyarrow as pa
+print("POOL", pa.default_memory_pool().backend_name)
+pa.array(range(100_000))
+"""
+
+
+def _arena(code: str, tmp_path: Path, **env) -> tuple[subprocess.CompletedProcess, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("MIMALLOC_")}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**base, "PYTHONPATH": str(ROOT), **env},
+                         cwd=tmp_path, timeout=300)
+    assert run.returncode == 0, run.stderr
+    return run, next((ln[6:] for ln in run.stdout.splitlines() if ln.startswith("ARENA ")), "")
+
+
+def test_the_command_line_commits_pyarrows_memory_as_it_is_touched(tmp_path):
+    """The command line (``main()``) sets pyarrow's allocator (mimalloc) to commit its arena page by page, without
+    transparent huge pages, before pyarrow is loaded, and mimalloc applies it (its own start-up message lists the
+    setting). A setting of the user's own, or pyarrow loaded already, is left alone."""
+    _, value = _arena(_ARROW.format(before=""), tmp_path)
+    assert value == "0"
+    _, value = _arena(_ARROW.format(before=""), tmp_path, MIMALLOC_ARENA_EAGER_COMMIT="1")
+    assert value == "1"
+    _, value = _arena(_ARROW.format(before="import pyarrow"), tmp_path)
+    assert value == "None"
+    run, _ = _arena(_ARROW_READS, tmp_path)
+    if "POOL mimalloc" not in run.stdout:
+        pytest.skip(f"pyarrow's default memory pool here is not mimalloc ({run.stdout.strip()})")
+    assert "option 'arena_eager_commit': 0" in run.stderr
