@@ -83,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         ghginv._CLI_PROCESS = True  # heavy imports without the garbage collector (ghginv._import_module)
         _quick_return_of_memory()
         _arrow_arena_on_demand()
+        _one_blas_thread()
         _end_process(_command(sys.argv[1:]))  # does not return
     return _command(list(argv))
 
@@ -130,6 +131,26 @@ def _arrow_arena_on_demand() -> None:
     if "pyarrow" not in sys.modules:
         for name, value in _ARROW_ALLOCATOR.items():
             os.environ.setdefault(name, value)
+
+
+_BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")  # OpenBLAS reads the first set
+
+
+def _one_blas_thread() -> None:
+    """Have numpy's BLAS (OpenBLAS) compute on the calling thread alone, before numpy is imported (OpenBLAS starts its
+    threads then): in the command line's process and the processes it starts. OpenBLAS starts a thread per core at
+    import, which spins for about 2**28 cycles before it sleeps — at start-up and after each matrix product — beside the
+    imports and the kernels' threads. ghginv's matrix products (the uncertainty of the energy indicators:
+    iterations × rows by a vector) are small beside the Monte Carlo's own kernels. Measured on a 2-vCPU virtual machine
+    (benchmarks/README.md, 12-08 afternoon; interleaved whole processes, medians): the demo compile 0.70 -> 0.65 s and
+    0.87 -> 0.72 s of CPU, 10 M rows 1.46 -> 1.40 s and 2.08 -> 1.89 s of CPU; ``ghginv uncertainty`` of the demo run
+    (100,000 draws) no slower. A thread count of the user's own (any of ``OPENBLAS_NUM_THREADS``, ``GOTO_NUM_THREADS``,
+    ``OMP_NUM_THREADS``) is left as it is, as is a process that has imported numpy."""
+    import os
+    import sys
+
+    if "numpy" not in sys.modules and not any(k in os.environ for k in _BLAS_THREADS):
+        os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
 
 def _end_process(status: int) -> None:

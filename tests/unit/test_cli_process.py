@@ -236,3 +236,47 @@ def test_the_command_line_commits_pyarrows_memory_as_it_is_touched(tmp_path):
     if "POOL mimalloc" not in run.stdout:
         pytest.skip(f"pyarrow's default memory pool here is not mimalloc ({run.stdout.strip()})")
     assert "option 'arena_eager_commit': 0" in run.stderr
+
+
+_BLAS = """
+import os, sys
+sys.argv = ["ghginv", "version"]
+{before}
+import atexit
+atexit.register(lambda: print("BLAS", os.environ.get("OPENBLAS_NUM_THREADS")))  # what the command ran with
+from ghginv.cli import main
+main()
+"""
+
+_BLAS_STARTS = """
+import os
+from ghginv.cli import _one_blas_thread
+_one_blas_thread()
+import numpy
+print("THREADS", len(os.listdir("/proc/self/task")))  # OpenBLAS starts its threads when numpy is imported
+"""
+
+
+def _blas(code: str, tmp_path: Path, **env) -> tuple[subprocess.CompletedProcess, str]:
+    base = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**base, "PYTHONPATH": str(ROOT), **env},
+                         cwd=tmp_path, timeout=300)
+    assert run.returncode == 0, run.stderr
+    return run, next((ln[5:] for ln in run.stdout.splitlines() if ln.startswith("BLAS ")), "")
+
+
+def test_the_command_line_keeps_blas_on_one_thread(tmp_path):
+    """The command line (``main()``) has OpenBLAS compute on the calling thread (no spinning threads of its own beside
+    the imports and the kernels), before numpy is imported; a thread count of the user's own (for OpenBLAS or OpenMP),
+    or numpy imported already, is left alone."""
+    _, value = _blas(_BLAS.format(before=""), tmp_path)
+    assert value == "1"
+    _, value = _blas(_BLAS.format(before=""), tmp_path, OPENBLAS_NUM_THREADS="2")
+    assert value == "2"
+    _, value = _blas(_BLAS.format(before=""), tmp_path, OMP_NUM_THREADS="2")
+    assert value == "None"
+    _, value = _blas(_BLAS.format(before="import numpy"), tmp_path)
+    assert value == "None"
+    if sys.platform.startswith("linux"):
+        run, _ = _blas(_BLAS_STARTS, tmp_path)
+        assert "THREADS 1" in run.stdout, run.stdout
