@@ -121,7 +121,7 @@ def _arrow_arena_on_demand() -> None:
     starts, which inherit the environment), page by page as touched. mimalloc's own setting commits the 1 GiB arena it
     reserves at its first allocation eagerly, asking for transparent huge pages (``madvise(MADV_HUGEPAGE)``): every
     first touch of a 2 MiB page then zeroes all of it, for the decoded columns and the read buffers of each row group.
-    Measured on a 2-vCPU virtual machine (benchmarks/README.md, 12-08 afternoon; interleaved whole processes, medians):
+    Measured on a 2-vCPU virtual machine (benchmarks/README.md, "issue 20, eleventh part"; interleaved whole processes, medians):
     100 M rows 3.44 -> 2.71 s (system time 2.05 -> 0.92 s), 10 M rows over 2,000 regions 3.29 -> 2.58 s, 10 M 1.48 ->
     1.39 s, 300 M 5.75 -> 5.59 s; 1 M rows, the demo and the recompute the same. A setting of the user's own
     (``MIMALLOC_ARENA_EAGER_COMMIT`` in the environment) is left as it is, as is a process that has loaded pyarrow."""
@@ -142,7 +142,7 @@ def _one_blas_thread() -> None:
     import, which spins for about 2**28 cycles before it sleeps — at start-up and after each matrix product — beside the
     imports and the kernels' threads. ghginv's matrix products (the uncertainty of the energy indicators:
     iterations × rows by a vector) are small beside the Monte Carlo's own kernels. Measured on a 2-vCPU virtual machine
-    (benchmarks/README.md, 12-08 afternoon; interleaved whole processes, medians): the demo compile 0.70 -> 0.65 s and
+    (benchmarks/README.md, "issue 20, eleventh part"; interleaved whole processes, medians): the demo compile 0.70 -> 0.65 s and
     0.87 -> 0.72 s of CPU, 10 M rows 1.46 -> 1.40 s and 2.08 -> 1.89 s of CPU; ``ghginv uncertainty`` of the demo run
     (100,000 draws) no slower. A thread count of the user's own (any of ``OPENBLAS_NUM_THREADS``, ``GOTO_NUM_THREADS``,
     ``OMP_NUM_THREADS``) is left as it is, as is a process that has imported numpy."""
