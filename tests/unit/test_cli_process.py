@@ -151,15 +151,33 @@ def test_heavy_imports_pause_the_collector_only_in_the_cli_process(tmp_path, cli
 
 
 
-_ALLOC = """
+_RAN_WITH = """
 import os, sys
 sys.argv = ["ghginv", "version"]
 {before}
 import atexit
-atexit.register(lambda: print("CONF", os.environ.get("_RJEM_MALLOC_CONF")))  # what the command ran with
+atexit.register(lambda: print("RAN", os.environ.get({var!r})))  # what the command ran with
 from ghginv.cli import main
 main()
 """
+
+
+def _clean_run(code: str, tmp_path: Path, drop: tuple[str, ...], **env) -> subprocess.CompletedProcess:
+    """``code`` in a fresh interpreter, without the variables ``drop`` (names, or prefixes ending in ``_``) of this
+    process's environment, with ``env``."""
+    base = {k: v for k, v in os.environ.items() if not any(k == d or (d.endswith("_") and k.startswith(d)) for d in drop)}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**base, "PYTHONPATH": str(ROOT), **env},
+                         cwd=tmp_path, timeout=300)
+    assert run.returncode == 0, run.stderr
+    return run
+
+
+def _ran_with(var: str, tmp_path: Path, before: str = "", drop: tuple[str, ...] = (), **env) -> str:
+    """The value of the environment variable ``var`` the command line (``main()``, ``ghginv version``) ran with, in a
+    fresh interpreter that first runs ``before``; ``drop``: further variables taken out of the environment."""
+    run = _clean_run(_RAN_WITH.format(before=before, var=var), tmp_path, (var, *drop), **env)
+    return next((ln[4:] for ln in run.stdout.splitlines() if ln.startswith("RAN ")), "")
+
 
 _POLARS_READS = """
 import os, sys
@@ -170,38 +188,19 @@ import polars
 """
 
 
-def _conf(code: str, tmp_path: Path, **env) -> tuple[subprocess.CompletedProcess, str]:
-    base = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**base, "PYTHONPATH": str(ROOT), **env},
-                         cwd=tmp_path, timeout=300)
-    assert run.returncode == 0, run.stderr
-    return run, next((ln[5:] for ln in run.stdout.splitlines() if ln.startswith("CONF ")), "")
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="polars uses mimalloc on Windows, not jemalloc")
 def test_the_command_line_gives_freed_memory_back_sooner(tmp_path):
     """The command line (``main()``, as the console script runs it) sets polars' allocator (jemalloc) to give freed
     memory back after 0.1 s, without the "muzzy" state, before polars is imported, and polars applies it (jemalloc's
     own statistics print the setting). A setting of the user's own, or polars imported already, is left alone."""
-    _, conf = _conf(_ALLOC.format(before=""), tmp_path)
-    assert conf == "dirty_decay_ms:100,muzzy_decay_ms:0"
-    _, conf = _conf(_ALLOC.format(before=""), tmp_path, _RJEM_MALLOC_CONF="dirty_decay_ms:2000")
-    assert conf == "dirty_decay_ms:2000"
-    _, conf = _conf(_ALLOC.format(before="import polars"), tmp_path)
+    var = "_RJEM_MALLOC_CONF"
+    assert _ran_with(var, tmp_path) == "dirty_decay_ms:100,muzzy_decay_ms:0"
+    assert _ran_with(var, tmp_path, _RJEM_MALLOC_CONF="dirty_decay_ms:2000") == "dirty_decay_ms:2000"
+    conf = _ran_with(var, tmp_path, before="import polars")
     assert "dirty_decay_ms:100" not in conf and "dirty_decay_ms:500" in conf  # polars' own, set when it was imported
-    run, _ = _conf(_POLARS_READS, tmp_path)
+    run = _clean_run(_POLARS_READS, tmp_path, (var,))
     assert "opt.dirty_decay_ms: 100" in run.stderr and "opt.muzzy_decay_ms: 0" in run.stderr
 
-
-_ARROW = """
-import os, sys
-sys.argv = ["ghginv", "version"]
-{before}
-import atexit
-atexit.register(lambda: print("ARENA", os.environ.get("MIMALLOC_ARENA_EAGER_COMMIT")))  # what the command ran with
-from ghginv.cli import main
-main()
-"""
 
 _ARROW_READS = """
 import os
@@ -214,39 +213,19 @@ pa.array(range(100_000))
 """
 
 
-def _arena(code: str, tmp_path: Path, **env) -> tuple[subprocess.CompletedProcess, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("MIMALLOC_")}
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**base, "PYTHONPATH": str(ROOT), **env},
-                         cwd=tmp_path, timeout=300)
-    assert run.returncode == 0, run.stderr
-    return run, next((ln[6:] for ln in run.stdout.splitlines() if ln.startswith("ARENA ")), "")
-
-
 def test_the_command_line_commits_pyarrows_memory_as_it_is_touched(tmp_path):
     """The command line (``main()``) sets pyarrow's allocator (mimalloc) to commit its arena page by page, without
     transparent huge pages, before pyarrow is loaded, and mimalloc applies it (its own start-up message lists the
     setting). A setting of the user's own, or pyarrow loaded already, is left alone."""
-    _, value = _arena(_ARROW.format(before=""), tmp_path)
-    assert value == "0"
-    _, value = _arena(_ARROW.format(before=""), tmp_path, MIMALLOC_ARENA_EAGER_COMMIT="1")
-    assert value == "1"
-    _, value = _arena(_ARROW.format(before="import pyarrow"), tmp_path)
-    assert value == "None"
-    run, _ = _arena(_ARROW_READS, tmp_path)
+    var, mimalloc = "MIMALLOC_ARENA_EAGER_COMMIT", ("MIMALLOC_",)
+    assert _ran_with(var, tmp_path, drop=mimalloc) == "0"
+    assert _ran_with(var, tmp_path, drop=mimalloc, MIMALLOC_ARENA_EAGER_COMMIT="1") == "1"
+    assert _ran_with(var, tmp_path, before="import pyarrow", drop=mimalloc) == "None"
+    run = _clean_run(_ARROW_READS, tmp_path, mimalloc)
     if "POOL mimalloc" not in run.stdout:
         pytest.skip(f"pyarrow's default memory pool here is not mimalloc ({run.stdout.strip()})")
     assert "option 'arena_eager_commit': 0" in run.stderr
 
-
-_BLAS = """
-import os, sys
-sys.argv = ["ghginv", "version"]
-{before}
-import atexit
-atexit.register(lambda: print("BLAS", os.environ.get("OPENBLAS_NUM_THREADS")))  # what the command ran with
-from ghginv.cli import main
-main()
-"""
 
 _BLAS_STARTS = """
 import os
@@ -257,26 +236,15 @@ print("THREADS", len(os.listdir("/proc/self/task")))  # OpenBLAS starts its thre
 """
 
 
-def _blas(code: str, tmp_path: Path, **env) -> tuple[subprocess.CompletedProcess, str]:
-    base = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")}
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**base, "PYTHONPATH": str(ROOT), **env},
-                         cwd=tmp_path, timeout=300)
-    assert run.returncode == 0, run.stderr
-    return run, next((ln[5:] for ln in run.stdout.splitlines() if ln.startswith("BLAS ")), "")
-
-
 def test_the_command_line_keeps_blas_on_one_thread(tmp_path):
     """The command line (``main()``) has OpenBLAS compute on the calling thread (no spinning threads of its own beside
     the imports and the kernels), before numpy is imported; a thread count of the user's own (for OpenBLAS or OpenMP),
     or numpy imported already, is left alone."""
-    _, value = _blas(_BLAS.format(before=""), tmp_path)
-    assert value == "1"
-    _, value = _blas(_BLAS.format(before=""), tmp_path, OPENBLAS_NUM_THREADS="2")
-    assert value == "2"
-    _, value = _blas(_BLAS.format(before=""), tmp_path, OMP_NUM_THREADS="2")
-    assert value == "None"
-    _, value = _blas(_BLAS.format(before="import numpy"), tmp_path)
-    assert value == "None"
+    var, counts = "OPENBLAS_NUM_THREADS", ("GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+    assert _ran_with(var, tmp_path, drop=counts) == "1"
+    assert _ran_with(var, tmp_path, drop=counts, OPENBLAS_NUM_THREADS="2") == "2"
+    assert _ran_with(var, tmp_path, drop=counts, OMP_NUM_THREADS="2") == "None"
+    assert _ran_with(var, tmp_path, before="import numpy", drop=counts) == "None"
     if sys.platform.startswith("linux"):
-        run, _ = _blas(_BLAS_STARTS, tmp_path)
+        run = _clean_run(_BLAS_STARTS, tmp_path, (var, *counts))
         assert "THREADS 1" in run.stdout, run.stdout
