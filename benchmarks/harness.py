@@ -5,7 +5,7 @@ Three measurements per data size, each in its own process (``python benchmarks/h
 
 * ``read`` — the read limit: a pyarrow streaming scan (``ParquetFile.iter_batches``, 1 M-row
   batches, ``read_dictionary`` on the string columns) of the five columns ghginv needs, with
-  pyarrow's allocator set as the command line sets it (``ghginv.cli._arrow_arena_on_demand``);
+  pyarrow's allocator and numpy's BLAS threads set as the command line sets them (``ghginv.cli``);
 * ``duckdb`` — a plain DuckDB aggregate-first SQL script computing the same emissions per
   (year, region, sector, activity, gas): sum the rows per (year, region, sector, activity,
   unit) first, resolve the factor rules per cell with the same precedence, multiply;
@@ -271,11 +271,13 @@ def main(argv: list[str]) -> int:
         sys.argv = ["ghginv", *argv[1:]]
         return cli_main()
     if kind in ("read", "read_cube"):
-        # pyarrow's allocator as the command line sets it (ghginv.cli._arrow_arena_on_demand, before pyarrow is loaded):
-        # the read limit is the quickest scan pyarrow makes on this machine, not one slowed by huge pages' zeroing
-        from ghginv.cli import _arrow_arena_on_demand
+        # pyarrow's allocator and numpy's BLAS threads (pyarrow.parquet imports numpy) as the command line sets them
+        # (ghginv.cli, before either is loaded): the read limit is the quickest scan pyarrow makes on this machine, not
+        # one slowed by huge pages' zeroing or by OpenBLAS's spinning thread
+        from ghginv.cli import _arrow_arena_on_demand, _one_blas_thread
 
         _arrow_arena_on_demand()
+        _one_blas_thread()
     if kind == "read":
         info = read_limit(Path(argv[1]))
     elif kind == "read_cube":  # the input of a recompute: every column of a run's cube.parquet

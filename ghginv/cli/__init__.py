@@ -111,8 +111,9 @@ def _quick_return_of_memory() -> None:
 
 
 # pyarrow's allocator (mimalloc, inside libarrow), in the command line's process: its arena committed as its pages are
-# first touched, without transparent huge pages (mimalloc's own setting, 2: committed at once, with huge pages asked for)
-_ARROW_ALLOCATOR = {"MIMALLOC_ARENA_EAGER_COMMIT": "0"}
+# first touched, without transparent huge pages (mimalloc's own setting, 2: committed at once where the system
+# overcommits, as Linux does, with huge pages asked for)
+_ARROW_ARENA = ("MIMALLOC_ARENA_EAGER_COMMIT", "0")
 
 
 def _arrow_arena_on_demand() -> None:
@@ -121,35 +122,42 @@ def _arrow_arena_on_demand() -> None:
     starts, which inherit the environment), page by page as touched. mimalloc's own setting commits the 1 GiB arena it
     reserves at its first allocation eagerly, asking for transparent huge pages (``madvise(MADV_HUGEPAGE)``): every
     first touch of a 2 MiB page then zeroes all of it, for the decoded columns and the read buffers of each row group.
-    Measured on a 2-vCPU virtual machine (benchmarks/README.md, "issue 20, eleventh part"; interleaved whole processes, medians):
-    100 M rows 3.44 -> 2.71 s (system time 2.05 -> 0.92 s), 10 M rows over 2,000 regions 3.29 -> 2.58 s, 10 M 1.48 ->
-    1.39 s, 300 M 5.75 -> 5.59 s; 1 M rows, the demo and the recompute the same. A setting of the user's own
-    (``MIMALLOC_ARENA_EAGER_COMMIT`` in the environment) is left as it is, as is a process that has loaded pyarrow."""
+    Measured on a 2-vCPU virtual machine (benchmarks/README.md, "issue 20, eleventh part"; interleaved whole
+    processes, medians): 100 M rows 3.44 -> 2.71 s (system time 2.05 -> 0.92 s), 10 M rows over 2,000 regions
+    3.29 -> 2.58 s, 10 M 1.48 -> 1.39 s, 300 M 5.75 -> 5.59 s; 1 M rows, the demo and the recompute the same. A
+    setting of the user's own (``MIMALLOC_ARENA_EAGER_COMMIT`` in the environment) is left as it is, as is a process
+    that has loaded pyarrow."""
     import os
     import sys
 
     if "pyarrow" not in sys.modules:
-        for name, value in _ARROW_ALLOCATOR.items():
-            os.environ.setdefault(name, value)
+        os.environ.setdefault(*_ARROW_ARENA)
 
 
 _BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")  # OpenBLAS reads the first set
 
 
+def _blas_count_set(environ) -> bool:
+    """Whether ``environ`` gives OpenBLAS a thread count: one of :data:`_BLAS_THREADS` holding a whole number ≥ 1
+    (OpenBLAS takes an empty, zero or other value as no count, and starts a thread for each further core)."""
+    return any(environ.get(k, "").strip().isdigit() and int(environ[k]) >= 1 for k in _BLAS_THREADS)
+
+
 def _one_blas_thread() -> None:
     """Have numpy's BLAS (OpenBLAS) compute on the calling thread alone, before numpy is imported (OpenBLAS starts its
-    threads then): in the command line's process and the processes it starts. OpenBLAS starts a thread per core at
-    import, which spins for about 2**28 cycles before it sleeps — at start-up and after each matrix product — beside the
-    imports and the kernels' threads. ghginv's matrix products (the uncertainty of the energy indicators:
-    iterations × rows by a vector) are small beside the Monte Carlo's own kernels. Measured on a 2-vCPU virtual machine
-    (benchmarks/README.md, "issue 20, eleventh part"; interleaved whole processes, medians): the demo compile 0.70 -> 0.65 s and
-    0.87 -> 0.72 s of CPU, 10 M rows 1.46 -> 1.40 s and 2.08 -> 1.89 s of CPU; ``ghginv uncertainty`` of the demo run
-    (100,000 draws) no slower. A thread count of the user's own (any of ``OPENBLAS_NUM_THREADS``, ``GOTO_NUM_THREADS``,
-    ``OMP_NUM_THREADS``) is left as it is, as is a process that has imported numpy."""
+    threads then): in the command line's process and the processes it starts. OpenBLAS starts a thread for each
+    further core at import, which spins for about 2**28 cycles before it sleeps — at start-up and after each matrix
+    product — beside the imports and the kernels' threads. ghginv's matrix products (the uncertainty of the energy
+    indicators: iterations × rows by a vector) are small beside the Monte Carlo's own kernels. Measured on a 2-vCPU
+    virtual machine (benchmarks/README.md, "issue 20, eleventh part"; interleaved whole processes, medians): the demo
+    compile 0.70 -> 0.65 s and 0.87 -> 0.72 s of CPU, 10 M rows 1.46 -> 1.40 s and 2.08 -> 1.89 s of CPU; ``ghginv
+    uncertainty`` of the demo run (100,000 draws) no slower. A thread count of the user's own (a whole number ≥ 1 in
+    any of ``OPENBLAS_NUM_THREADS``, ``GOTO_NUM_THREADS``, ``OMP_NUM_THREADS``) is left as it is, as is a process
+    that has imported numpy."""
     import os
     import sys
 
-    if "numpy" not in sys.modules and not any(k in os.environ for k in _BLAS_THREADS):
+    if "numpy" not in sys.modules and not _blas_count_set(os.environ):
         os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
 

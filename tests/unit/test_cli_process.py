@@ -215,13 +215,18 @@ pa.array(range(100_000))
 
 def test_the_command_line_commits_pyarrows_memory_as_it_is_touched(tmp_path):
     """The command line (``main()``) sets pyarrow's allocator (mimalloc) to commit its arena page by page, without
-    transparent huge pages, before pyarrow is loaded, and mimalloc applies it (its own start-up message lists the
-    setting). A setting of the user's own, or pyarrow loaded already, is left alone."""
+    transparent huge pages, before pyarrow is loaded. A setting of the user's own, or pyarrow loaded already, is left
+    alone."""
     var, mimalloc = "MIMALLOC_ARENA_EAGER_COMMIT", ("MIMALLOC_",)
     assert _ran_with(var, tmp_path, drop=mimalloc) == "0"
     assert _ran_with(var, tmp_path, drop=mimalloc, MIMALLOC_ARENA_EAGER_COMMIT="1") == "1"
     assert _ran_with(var, tmp_path, before="import pyarrow", drop=mimalloc) == "None"
-    run = _clean_run(_ARROW_READS, tmp_path, mimalloc)
+
+
+def test_mimalloc_applies_the_command_lines_arena_setting(tmp_path):
+    """The setting reaches pyarrow's allocator: mimalloc's start-up message lists it (where pyarrow's default pool is
+    mimalloc)."""
+    run = _clean_run(_ARROW_READS, tmp_path, ("MIMALLOC_", "ARROW_DEFAULT_MEMORY_POOL"))
     if "POOL mimalloc" not in run.stdout:
         pytest.skip(f"pyarrow's default memory pool here is not mimalloc ({run.stdout.strip()})")
     assert "option 'arena_eager_commit': 0" in run.stderr
@@ -239,12 +244,35 @@ print("THREADS", len(os.listdir("/proc/self/task")))  # OpenBLAS starts its thre
 def test_the_command_line_keeps_blas_on_one_thread(tmp_path):
     """The command line (``main()``) has OpenBLAS compute on the calling thread (no spinning threads of its own beside
     the imports and the kernels), before numpy is imported; a thread count of the user's own (for OpenBLAS or OpenMP),
-    or numpy imported already, is left alone."""
+    or numpy imported already, is left alone. An empty or zero value is no count to OpenBLAS, nor to the command line."""
     var, counts = "OPENBLAS_NUM_THREADS", ("GOTO_NUM_THREADS", "OMP_NUM_THREADS")
     assert _ran_with(var, tmp_path, drop=counts) == "1"
     assert _ran_with(var, tmp_path, drop=counts, OPENBLAS_NUM_THREADS="2") == "2"
     assert _ran_with(var, tmp_path, drop=counts, OMP_NUM_THREADS="2") == "None"
+    assert _ran_with(var, tmp_path, drop=counts, GOTO_NUM_THREADS="3") == "None"
+    assert _ran_with(var, tmp_path, drop=counts, OPENBLAS_NUM_THREADS="") == "1"
+    assert _ran_with(var, tmp_path, drop=counts, OMP_NUM_THREADS="0") == "1"
     assert _ran_with(var, tmp_path, before="import numpy", drop=counts) == "None"
-    if sys.platform.startswith("linux"):
-        run = _clean_run(_BLAS_STARTS, tmp_path, (var, *counts))
-        assert "THREADS 1" in run.stdout, run.stdout
+
+
+@pytest.mark.parametrize(("environ", "count"), [
+    ({}, False), ({"OPENBLAS_NUM_THREADS": "4"}, True), ({"GOTO_NUM_THREADS": " 2 "}, True), ({"OMP_NUM_THREADS": "1"}, True),
+    ({"OPENBLAS_NUM_THREADS": ""}, False), ({"OMP_NUM_THREADS": "0"}, False), ({"OMP_NUM_THREADS": "-2"}, False),
+    ({"OPENBLAS_NUM_THREADS": "many"}, False), ({"OPENBLAS_NUM_THREADS": "", "OMP_NUM_THREADS": "2"}, True),
+])
+def test_what_counts_as_a_blas_thread_count_of_the_users(environ, count):
+    from ghginv.cli import _blas_count_set
+
+    assert _blas_count_set(environ) is count
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts the process's threads in /proc")
+def test_numpy_starts_no_blas_thread_under_the_command_lines_setting(tmp_path):
+    """With the setting, importing numpy starts no thread; without it (where OpenBLAS starts one for each further core
+    here) it does — so the check tells the two apart."""
+    drop = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+    without = _clean_run(_BLAS_STARTS.replace("_one_blas_thread()\n", ""), tmp_path, drop)
+    if "THREADS 1" in without.stdout:
+        pytest.skip(f"numpy's BLAS starts no thread of its own here (one usable core, or not OpenBLAS): {without.stdout.strip()}")
+    run = _clean_run(_BLAS_STARTS, tmp_path, drop)
+    assert "THREADS 1" in run.stdout, run.stdout
