@@ -138,9 +138,14 @@ _BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS") 
 
 
 def _blas_count_set(environ) -> bool:
-    """Whether ``environ`` gives OpenBLAS a thread count: one of :data:`_BLAS_THREADS` holding a whole number ≥ 1
-    (OpenBLAS takes an empty, zero or other value as no count, and starts a thread for each further core)."""
-    return any(environ.get(k, "").strip().isdigit() and int(environ[k]) >= 1 for k in _BLAS_THREADS)
+    """Whether ``environ`` gives OpenBLAS a thread count: one of :data:`_BLAS_THREADS` holding a whole number ≥ 1, or
+    (OpenMP's form for nested levels) a list of them whose first is one (OpenBLAS takes an empty, zero or other value
+    as no count, and starts a thread for each further core)."""
+    for k in _BLAS_THREADS:
+        first = environ.get(k, "").split(",")[0].strip()
+        if first.isascii() and first.isdecimal() and int(first) >= 1:
+            return True
+    return False
 
 
 def _one_blas_thread() -> None:

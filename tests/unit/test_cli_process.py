@@ -259,6 +259,7 @@ def test_the_command_line_keeps_blas_on_one_thread(tmp_path):
     ({}, False), ({"OPENBLAS_NUM_THREADS": "4"}, True), ({"GOTO_NUM_THREADS": " 2 "}, True), ({"OMP_NUM_THREADS": "1"}, True),
     ({"OPENBLAS_NUM_THREADS": ""}, False), ({"OMP_NUM_THREADS": "0"}, False), ({"OMP_NUM_THREADS": "-2"}, False),
     ({"OPENBLAS_NUM_THREADS": "many"}, False), ({"OPENBLAS_NUM_THREADS": "", "OMP_NUM_THREADS": "2"}, True),
+    ({"OMP_NUM_THREADS": "4,2"}, True), ({"OMP_NUM_THREADS": "0,2"}, False), ({"OPENBLAS_NUM_THREADS": "²"}, False),
 ])
 def test_what_counts_as_a_blas_thread_count_of_the_users(environ, count):
     from ghginv.cli import _blas_count_set
