@@ -19,6 +19,15 @@ def written_utc() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def write_figures(file: str, figures: dict) -> dict:
+    """Write ``figures`` as ``results/<file>`` (JSON, the whole file), with the time it was written
+    (``written_utc``); the figures so stamped, as written."""
+    RESULTS.mkdir(exist_ok=True)
+    stamped = {**figures, "written_utc": written_utc()}
+    (RESULTS / file).write_text(json.dumps(stamped, indent=2) + "\n")
+    return stamped
+
+
 def save_figures(file: str, name: str, figures: dict) -> None:
     """Merge ``figures`` under ``name`` into ``results/<file>`` (JSON, one entry per benchmark), with the time it was
     written (``written_utc``): the file holds entries of several sessions."""

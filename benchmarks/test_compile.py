@@ -26,11 +26,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-from figures import KEYS, same_values, written_utc
+from figures import KEYS, same_values, write_figures
 from harness import HERE, measure
 
 PY = sys.executable
-RESULTS = HERE / "results"
 
 
 def machine() -> dict:
@@ -147,11 +146,9 @@ def run_size(size: str, bench_data, tmp_path: Path, benchmark) -> dict:
         "duckdb_cpu_over_compile_cpu": duck["cpu_s"] / comp["cpu_s"],
         **exact,
         "machine": machine(),
-        "written_utc": written_utc(),
     }
+    res = write_figures(f"{size}.json", res)
     benchmark.extra_info.update(res)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{size}.json").write_text(json.dumps(res, indent=2) + "\n")
     print(
         f"\n{size}: {res['rows']:,} rows, {res['cube_cells']:,} cells | read limit {res['read_limit_s']:.2f}s | "
         f"compile {res['compile_wall_s']:.2f}s ({res['compile_over_read_limit']:.2f}x read limit, "
@@ -203,10 +200,9 @@ def test_startup(benchmark, tmp_path):
     info = {"startup_s": res["seconds"], "startup_wall_s": res["wall_s"], "startup_cpu_s": res["cpu_s"],
             "floor_s": floor["seconds"], "floor_imports_s": floor["imports_s"], "floor_wall_s": floor["wall_s"],
             "floor_cpu_s": floor["cpu_s"], "bare_python_wall_s": bare["wall_s"], "bare_python_cpu_s": bare["cpu_s"],
-            "load_avg_at_start": os.getloadavg(), "written_utc": written_utc()}
+            "load_avg_at_start": os.getloadavg()}
+    info = write_figures("startup.json", info)
     benchmark.extra_info.update(info)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "startup.json").write_text(json.dumps(info, indent=2) + "\n")
     print(f"\nstart-up: imports + kernel cache load {info['startup_s']:.3f}s (process {info['startup_wall_s']:.3f}s wall, "
           f"{info['startup_cpu_s']:.3f}s CPU) | floor {info['floor_s']:.3f}s (imports {info['floor_imports_s']:.3f}s; process "
           f"{info['floor_wall_s']:.3f}s wall, {info['floor_cpu_s']:.3f}s CPU) | bare python {bare['wall_s']:.3f}s wall, {bare['cpu_s']:.3f}s CPU")

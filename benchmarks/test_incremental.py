@@ -30,11 +30,10 @@ from pathlib import Path
 import pytest
 from test_compile import PY, compile_args, machine, warm_page_cache
 
-from figures import written_utc
+from figures import write_figures
 from harness import measure
 
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results"
 SIZES = [("10M", "2M")]
 LARGE_SIZES = [("100M", "20M")]
 
@@ -108,11 +107,9 @@ def run_incremental(cached_size: str, new_size: str, bench_data, tmp_path: Path,
         "cold_over_incremental": cold["wall_s"] / inc["wall_s"],
         "load_average_1min": load,
         "machine": machine(),
-        "written_utc": written_utc(),
     }
+    res = write_figures(f"incremental_{cached_size}_{new_size}.json", res)
     benchmark.extra_info.update(res)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"incremental_{cached_size}_{new_size}.json").write_text(json.dumps(res, indent=2) + "\n")
     print(f"\n{cached_size} cached + {new_size} new: incremental {inc['wall_s']:.2f}s (CPU {inc['cpu_s']:.2f}s) vs cold "
           f"{cold['wall_s']:.2f}s; read limit of the new rows {read_new['seconds']:.2f}s; per-cell stages {per_cell:.2f}s; "
           f"target {res['target_s']:.2f}s; cube stage {stages['cube']:.2f}s (cold {res['cold_stage_s']['cube']:.2f}s); load {load}")
